@@ -1,0 +1,37 @@
+import type Router from '@koa/router';
+import type { Logger } from 'pino';
+import type { KeyValueStore } from '../src/store/port.ts';
+import type { MessageHandler } from '../src/types.ts';
+
+/**
+ * What every platform adapter gets from the server. Adapters know platforms, never FAQs:
+ * they verify, decrypt, parse, dedup and normalise into an InboundMessage, call `handle`,
+ * and deliver the replies.
+ */
+export interface AdapterContext {
+  /** The core (router). */
+  handle: MessageHandler;
+  /** Shared key-value store for dedup keys and access-token caches (all instances share it). */
+  kv: KeyValueStore;
+  /** Structured logger; never log message text, answers or statuses; hash user ids (src/log.ts). */
+  log: Logger;
+  /** Clock in ms since the epoch (injected in tests so official vectors verify). */
+  now: () => number;
+  /**
+   * Runs work after the HTTP answer was sent; the server tracks it so shutdown can wait and tests
+   * can await `idle()`. Errors are logged, never thrown back.
+   */
+  background: (name: string, work: () => Promise<void>) => void;
+}
+
+/** One platform. Mounted by src/http/server.ts when its credentials are configured. */
+export interface PlatformAdapter {
+  /** 'wecom', 'dingtalk', … */
+  readonly platform: string;
+  /** Add the adapter's callback routes. */
+  mount(router: Router): void;
+  /** Optional: start stream connections etc. */
+  start?(): Promise<void>;
+  /** Optional: stop connections; idempotent. */
+  stop?(): Promise<void>;
+}

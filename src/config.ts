@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+/** WeCom self-built app (企业微信 自建应用) credentials. developer.work.weixin.qq.com/document/path/90930 */
+export interface WecomConfig {
+  /** 企业ID, e.g. 'ww…' or legacy 'wx…'; also the receiveid of every callback. */
+  corpId: string;
+  /** The app's AgentId (integer, e.g. 1000002). */
+  agentId: number;
+  /** The app's Secret (for gettoken). */
+  secret: string;
+  /** Callback Token (letters/digits, ≤ 32 characters). */
+  token: string;
+  /** Callback EncodingAESKey (exactly 43 characters of [A-Za-z0-9]). */
+  encodingAESKey: string;
+  /** API base URL without trailing slash, default https://qyapi.weixin.qq.com (a fake server in tests). */
+  apiBase: string;
+}
+
+/** DingTalk enterprise internal app robot (钉钉 企业内部应用机器人) credentials. open.dingtalk.com/document/orgapp/receive-message */
+export interface DingtalkConfig {
+  /** AppKey (= clientId). */
+  appKey: string;
+  /** AppSecret (= clientSecret); also the HMAC key of the callback `sign` header. */
+  appSecret: string;
+  /** robotCode (for internal apps usually equal to the AppKey). */
+  robotCode: string;
+  /** OpenAPI base URL, default https://api.dingtalk.com; 'http://host:port' points the client at a fake. */
+  apiBase: string;
+}
+
+/** The whole configuration, read from the environment once at start. */
+export interface Config {
+  /** TCP port to listen on (default 3000). */
+  port: number;
+  /** Directory for the embedded store file privacy-bot.db (default ./data). */
+  dataDir: string;
+  /** Redis URL; null = embedded SQLite store. */
+  redisUrl: string | null;
+  /** Knowledge base directory (default ./knowledge). */
+  knowledgeDir: string;
+  /** null = WeCom disabled (credentials absent). */
+  wecom: WecomConfig | null;
+  /** null = DingTalk disabled (credentials absent). */
+  dingtalk: DingtalkConfig | null;
+  /** pino level: fatal|error|warn|info|debug|trace|silent (default info). */
+  logLevel: string;
+  /** The local /try chat page is served unless TRY_PAGE=off. */
+  tryPage: boolean;
+}
+
+/** Every variable the bot reads, with its meaning; the README's table is written from this list. */
+export const ENVIRONMENT_VARIABLES = [
+  'PORT', 'DATA_DIR', 'REDIS_URL', 'KNOWLEDGE_DIR', 'LOG_LEVEL', 'TRY_PAGE',
+  'WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY', 'WECOM_API_BASE',
+  'DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE', 'DINGTALK_API_BASE',
+] as const;
+
+const WECOM_VARS = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'] as const;
+const DINGTALK_VARS = ['DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE'] as const;
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATA_DIR: z.string().min(1).default('./data'),
+  REDIS_URL: z
+    .string()
+    .regex(/^(rediss?|redis\+sentinel):\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  KNOWLEDGE_DIR: z.string().min(1).default('./knowledge'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRY_PAGE: z.enum(['on', 'off']).default('on'),
+  WECOM_CORP_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be the CorpID from 我的企业 → 企业ID').optional(),
+  WECOM_AGENT_ID: z.coerce.number().int().positive('must be the app AgentId, a positive integer').optional(),
+  WECOM_SECRET: z.string().min(1).optional(),
+  WECOM_TOKEN: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'must be 1–32 letters or digits (the callback Token)').optional(),
+  WECOM_ENCODING_AES_KEY: z.string().regex(/^[A-Za-z0-9]{43}$/, 'must be exactly 43 letters or digits').optional(),
+  WECOM_API_BASE: httpUrl.default('https://qyapi.weixin.qq.com'),
+  DINGTALK_APP_KEY: z.string().min(1).optional(),
+  DINGTALK_APP_SECRET: z.string().min(1).optional(),
+  DINGTALK_ROBOT_CODE: z.string().min(1).optional(),
+  DINGTALK_API_BASE: httpUrl.default('https://api.dingtalk.com'),
+});
+
+/** Treat empty strings as unset, so `FOO=` in a compose file means "not configured". */
+function cleaned(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ENVIRONMENT_VARIABLES) {
+    const v = env[name];
+    if (v !== undefined && v.trim() !== '') out[name] = v.trim();
+  }
+  return out;
+}
+
+/** All or none of a platform's variables: a partial set is a mistake worth stopping for. */
+function platformGroup(env: Record<string, string>, names: readonly string[], platform: string): boolean {
+  const present = names.filter((n) => env[n] !== undefined);
+  if (present.length === 0) return false;
+  const missing = names.filter((n) => env[n] === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set, but ${present.join(', ')} ${present.length === 1 ? 'is' : 'are'}: ` +
+        `set all of ${names.join(', ')} to enable ${platform}, or none to disable it`,
+    );
+  }
+  return true;
+}
+
+/**
+ * Reads and validates the configuration.
+ * @param env the environment (default process.env)
+ * @throws ConfigError (code CONFIG_INVALID) naming the first bad variable and why
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = cleaned(env);
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`${name} is invalid: ${issue.message} (got ${JSON.stringify(raw[name] ?? '')})`);
+  }
+  const e = parsed.data;
+  const wecomOn = platformGroup(raw, WECOM_VARS, 'WeCom');
+  const dingOn = platformGroup(raw, DINGTALK_VARS, 'DingTalk');
+  return {
+    port: e.PORT,
+    dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL ?? null,
+    knowledgeDir: e.KNOWLEDGE_DIR,
+    logLevel: e.LOG_LEVEL,
+    tryPage: e.TRY_PAGE === 'on',
+    wecom: wecomOn
+      ? {
+          corpId: e.WECOM_CORP_ID!,
+          agentId: e.WECOM_AGENT_ID!,
+          secret: e.WECOM_SECRET!,
+          token: e.WECOM_TOKEN!,
+          encodingAESKey: e.WECOM_ENCODING_AES_KEY!,
+          apiBase: e.WECOM_API_BASE,
+        }
+      : null,
+    dingtalk: dingOn
+      ? {
+          appKey: e.DINGTALK_APP_KEY!,
+          appSecret: e.DINGTALK_APP_SECRET!,
+          robotCode: e.DINGTALK_ROBOT_CODE!,
+          apiBase: e.DINGTALK_API_BASE,
+        }
+      : null,
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Knowledge-base entry: one FAQ topic, loaded from YAML under `knowledge/` (one file per topic,
+ * file name `<id>.yaml`). Ids are exactly those of ../shared/eval/topics.tsv.
+ */
+export interface KnowledgeSource {
+  /** Human title, e.g. '《个人信息保护法》第十七条' or 'WeCom API: 获取会话内容存档开启成员列表'. */
+  title: string;
+  /** Official doc URL or statute text URL (https). */
+  url: string;
+}
+
+export interface KnowledgeEntry {
+  /** Stable id, kebab-case, as in topics.tsv, e.g. 'wecom-admin-access'. */
+  id: string;
+  title: { zh: string; en: string };
+  /** Ways employees ask it: at least 5 Chinese and 2 English phrasings. Never copied from the eval sets. */
+  questions: { zh: string[]; en: string[] };
+  /** Domain words that signal the topic (Chinese and English). */
+  keywords: string[];
+  /** The answer: first sentence answers directly, then details; the sources are appended by the bot. */
+  answer: { zh: string; en: string };
+  /** At least one; every entry cites an official doc URL or a law article. */
+  sources: KnowledgeSource[];
+  /** Date the entry was last reviewed, 'YYYY-MM-DD'. */
+  reviewed: string;
+  /** Whether the asking employee's own archiving status is appended (topics.tsv third column). */
+  appendStatus: boolean;
+  /** Platforms the entry is about (informational): 'wecom', 'dingtalk', 'feishu', 'all'. */
+  platforms: string[];
+}
+
+/** A validated, fully loaded knowledge base. */
+export interface KnowledgeBase {
+  entries: KnowledgeEntry[];
+  byId: Map<string, KnowledgeEntry>;
+  /** Directories loaded, in order (later ones override entries with the same id). */
+  dirs: string[];
+}

@@ -1,0 +1,81 @@
+/**
+ * The seam between platform adapters and the core (see ../shared/DESIGN.md "Shape").
+ * Adapters turn a verified, decrypted platform callback into an {@link InboundMessage};
+ * the core answers with a {@link BotResult}; adapters deliver its {@link Reply} list.
+ * Nothing here knows XML, signatures or access tokens.
+ */
+
+/** Platform id: 'wecom', 'dingtalk', 'try' (the local chat page), later 'feishu'. A plain string so
+ * that adding a platform never touches src/. */
+export type PlatformId = string;
+
+/** Where a message was written. */
+export type Chat =
+  | { kind: 'single' }
+  | { kind: 'group'; /** platform conversation id (DingTalk conversationId, WeCom chatid) */ chatId: string };
+
+/**
+ * What the employee did:
+ * - 'text': a text message (the usual case);
+ * - 'enter': opened the bot's chat (WeCom `enter_agent`, AI bot `enter_chat`) — gets a short welcome;
+ * - 'non-text': image, voice, file, … — gets a polite "I read text only";
+ * - 'ack-action': pressed an acknowledge button on a notice card (text holds the button key).
+ */
+export type InboundKind = 'text' | 'enter' | 'non-text' | 'ack-action';
+
+/** One message from one employee, platform-neutral. */
+export interface InboundMessage {
+  platform: PlatformId;
+  /** The organisation the message belongs to (WeCom CorpID, DingTalk robotCode/corpId, 'local' for /try). */
+  tenant: string;
+  /** The sender's platform user id (WeCom UserID, DingTalk senderStaffId). Never a display name. */
+  userId: string;
+  chat: Chat;
+  kind: InboundKind;
+  /** The text with @-mentions of the bot stripped; '' for kinds other than 'text'. Characters, not bytes. */
+  text: string;
+  /** True when the bot was @-mentioned (always true for group messages the platforms deliver). */
+  mentionedBot: boolean;
+  /** The platform's message id (dedup already done by the adapter). */
+  messageId: string;
+  /** When the adapter received it, ms since the Unix epoch. */
+  receivedAt: number;
+  /** True for the anonymous /try page and the CLI without --user: FAQ answers only, never a personal status. */
+  anonymous?: boolean;
+}
+
+/** Language of a question and of its answer. */
+export type Lang = 'zh-CN' | 'zh-TW' | 'en';
+
+/**
+ * One reply to deliver.
+ * - visibility 'chat': into the conversation the question came from (in a group: the group);
+ * - visibility 'private': 1:1 to the asker only (WeCom `message/send` to the user, DingTalk
+ *   `oToMessages/batchSend`). Personal archiving status is always 'private' when asked in a group.
+ */
+export interface Reply {
+  /** Plain text with line breaks; adapters split it to the platform's byte limits. */
+  text: string;
+  visibility: 'chat' | 'private';
+  /** In a group, @-mention the asker (DingTalk `at.atUserIds`). */
+  mentionAsker?: boolean;
+}
+
+/** Why the router answered the way it did. */
+export type Intent = 'faq' | 'help' | 'fallback' | 'welcome' | 'non-text' | 'empty' | 'status';
+
+/** The core's answer to one {@link InboundMessage}. `replies` may be empty (nothing to send). */
+export interface BotResult {
+  replies: Reply[];
+  intent: Intent;
+  /** Matched FAQ topic id, null unless intent is 'faq'. */
+  topic: string | null;
+  /** Matcher confidence in [0, 1] (1 = certain); 0 when no match was attempted. */
+  score: number;
+  /** Up to 3 topic ids suggested when not sure (or related topics). */
+  suggestions: string[];
+  lang: Lang;
+}
+
+/** The core as adapters see it: one function. Never throws for bad user input; throws only on bugs. */
+export type MessageHandler = (message: InboundMessage) => Promise<BotResult>;
