@@ -1,0 +1,36 @@
+/**
+ * Small fixed intents recognised before FAQ matching: help requests, greetings/thanks, and a
+ * bare number picking one of the suggestions offered in the last "not sure" reply.
+ */
+
+const HELP = new Set(['帮助', '幫助', 'help', '菜单', '菜單', 'menu', '?', '？', '/help', 'h']);
+const GREETING =
+  /^(你好|您好|嗨|哈喽|哈囉|在吗|在嗎|早上好|早安|晚上好|hi|hello|hey|good (morning|afternoon|evening)|谢谢|謝謝|多谢|多謝|感谢|感謝|thanks|thank you|thx|好的|ok|okay|👍)[\s!！。.~～,，]*$/iu;
+
+/** Strip surrounding whitespace and trailing sentence punctuation. */
+function bare(text: string): string {
+  return text.trim().replace(/[\s!！。.~～?？]+$/u, '').trim();
+}
+
+/** True for "帮助", "help", "菜单", "?" and a few variants (case-insensitive). */
+export function isHelpRequest(text: string): boolean {
+  const t = text.trim().toLowerCase();
+  return HELP.has(t) || HELP.has(bare(t));
+}
+
+/** True for a greeting or a thank-you with nothing else in it. */
+export function isGreeting(text: string): boolean {
+  return GREETING.test(text.trim());
+}
+
+/**
+ * A bare number 1–3 (ASCII, full-width or 一/二/三), else null. Used to pick a suggestion.
+ * @returns the 1-based choice
+ */
+export function suggestionChoice(text: string): number | null {
+  const t = bare(text.normalize('NFKC'));
+  const m = /^(?:第)?([123一二三])(?:个|個|条|條)?$/u.exec(t);
+  if (!m) return null;
+  const d = m[1]!;
+  return d === '一' ? 1 : d === '二' ? 2 : d === '三' ? 3 : Number(d);
+}

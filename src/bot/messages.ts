@@ -1,0 +1,75 @@
+import type { Lang } from '../types.ts';
+
+/**
+ * Fixed texts of the bot (help, welcome, fallback…) in the three reply languages.
+ * zh-TW texts are written by hand, not converted, so they read naturally.
+ */
+export interface Messages {
+  help: string;
+  greeting: string;
+  welcome: string;
+  nonText: string;
+  fallbackIntro: string;
+  fallbackPick: string;
+  fallbackNone: string;
+  sources: string;
+  groupPrivateNote: string;
+  statusUnavailable: string;
+  anonymousStatus: string;
+}
+
+const zhCN: Messages = {
+  help:
+    '我是隐私助手，可以回答关于工作聊天隐私的问题，例如：\n' +
+    '- 管理员能看到我的聊天记录吗？\n- 我的聊天有没有被存档？\n- 我可以拒绝会话存档吗？\n- 公司监控聊天合法吗？\n' +
+    '直接用一句话提问即可；涉及你本人存档状态的问题，我会附上你自己的状态（在群里只私信发给你）。',
+  greeting: '你好！我是隐私助手，可以回答工作聊天隐私和会话存档的问题。发送“帮助”查看示例。',
+  welcome: '你好，我是隐私助手 / Hi, I am the privacy assistant. 问我“管理员能看到我的聊天吗？”或发送“帮助”。Ask me "Can admins read my chats?" or send "help".',
+  nonText: '抱歉，我目前只能读文字消息，请用文字提问。/ Sorry, I can only read text messages — please type your question.',
+  fallbackIntro: '我不太确定你问的是哪个问题。',
+  fallbackPick: '你可能想问（回复数字即可查看答案）：',
+  fallbackNone: '你可以换个说法再问一次，或发送“帮助”查看我能回答的问题。与隐私无关的事务请联系 HR 或 IT。',
+  sources: '来源：',
+  groupPrivateNote: '（你本人的存档状态已私信发给你，不在群里公开。）',
+  statusUnavailable: '你的会话存档状态暂时无法查询，请稍后再试。',
+  anonymousStatus: '（这是匿名试用，不显示个人存档状态。）',
+};
+
+const zhTW: Messages = {
+  help:
+    '我是隱私助手，可以回答關於工作聊天隱私的問題，例如：\n' +
+    '- 管理員能看到我的聊天記錄嗎？\n- 我的聊天有沒有被存檔？\n- 我可以拒絕會話存檔嗎？\n- 公司監控聊天合法嗎？\n' +
+    '直接用一句話提問即可；涉及你本人存檔狀態的問題，我會附上你自己的狀態（在群裡只私訊發給你）。',
+  greeting: '你好！我是隱私助手，可以回答工作聊天隱私和會話存檔的問題。傳送「幫助」查看範例。',
+  welcome: zhCN.welcome,
+  nonText: zhCN.nonText,
+  fallbackIntro: '我不太確定你問的是哪個問題。',
+  fallbackPick: '你可能想問（回覆數字即可查看答案）：',
+  fallbackNone: '你可以換個說法再問一次，或傳送「幫助」查看我能回答的問題。與隱私無關的事務請聯繫 HR 或 IT。',
+  sources: '來源：',
+  groupPrivateNote: '（你本人的存檔狀態已私訊發給你，不在群裡公開。）',
+  statusUnavailable: '你的會話存檔狀態暫時無法查詢，請稍後再試。',
+  anonymousStatus: '（這是匿名試用，不顯示個人存檔狀態。）',
+};
+
+const en: Messages = {
+  help:
+    'I am the privacy assistant. I answer questions about privacy in work chats, for example:\n' +
+    '- Can admins read my chats?\n- Are my chats archived?\n- Can I refuse session archiving?\n- Is it legal for my employer to monitor chats?\n' +
+    'Just ask in one sentence. Where it matters I add your own archiving status (in a group I send it to you privately).',
+  greeting: 'Hi! I am the privacy assistant: ask me about privacy in work chats and session archiving. Send "help" for examples.',
+  welcome: zhCN.welcome,
+  nonText: zhCN.nonText,
+  fallbackIntro: "I'm not sure which question you mean.",
+  fallbackPick: 'Did you mean (reply with the number):',
+  fallbackNone: 'Try asking in other words, or send "help" to see what I can answer. For anything not about privacy, please contact HR or IT.',
+  sources: 'Sources:',
+  groupPrivateNote: '(I have sent your personal archiving status to you privately, not to the group.)',
+  statusUnavailable: 'Your archiving status cannot be looked up right now; please try again later.',
+  anonymousStatus: '(This is an anonymous trial, so no personal archiving status is shown.)',
+};
+
+/** The message set for a language. */
+export function messagesFor(lang: Lang): Messages {
+  return lang === 'en' ? en : lang === 'zh-TW' ? zhTW : zhCN;
+}

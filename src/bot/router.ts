@@ -1,0 +1,154 @@
+import type { Logger } from 'pino';
+import type { KnowledgeBase, KnowledgeEntry } from '../knowledge/types.ts';
+import type { Matcher } from '../matching/types.ts';
+import { detectLanguage, toTraditional } from '../matching/language.ts';
+import type { Store } from '../store/port.ts';
+import { formatStatus } from '../archiving/status.ts';
+import { hashUserId } from '../log.ts';
+import type { BotResult, InboundMessage, Lang, MessageHandler, Reply } from '../types.ts';
+import { messagesFor } from './messages.ts';
+import { isGreeting, isHelpRequest, suggestionChoice } from './intents.ts';
+
+/** How long a "not sure" reply's numbered suggestions stay pickable by number, in ms (10 minutes). */
+export const SUGGESTION_TTL_MS = 10 * 60 * 1000;
+
+/** Everything the router needs; all of it platform-neutral. */
+export interface RouterDeps {
+  kb: KnowledgeBase;
+  matcher: Matcher;
+  /** For the asker's archiving status and the suggestion memory. */
+  store: Store;
+  log: Logger;
+}
+
+function suggestionKey(m: InboundMessage): string {
+  return `suggest:${m.platform}:${m.userId}`;
+}
+
+/** The answer text of an entry in the asker's language (zh-TW converted from the reviewed zh text). */
+function answerText(entry: KnowledgeEntry, lang: Lang): string {
+  if (lang === 'en') return entry.answer.en.trim();
+  return lang === 'zh-TW' ? toTraditional(entry.answer.zh.trim()) : entry.answer.zh.trim();
+}
+
+function titleText(entry: KnowledgeEntry, lang: Lang): string {
+  if (lang === 'en') return entry.title.en;
+  return lang === 'zh-TW' ? toTraditional(entry.title.zh) : entry.title.zh;
+}
+
+function sourcesText(entry: KnowledgeEntry, lang: Lang): string {
+  const lines = entry.sources.map((s) => `- ${s.title} ${s.url}`);
+  return `${messagesFor(lang).sources}\n${lines.join('\n')}`;
+}
+
+function result(partial: Partial<BotResult> & Pick<BotResult, 'intent' | 'lang' | 'replies'>): BotResult {
+  return { topic: null, score: 0, suggestions: [], ...partial };
+}
+
+/**
+ * Builds the core message handler: help, greeting, suggestion pick, FAQ match, or "not sure"
+ * with up to 3 suggestions. Replies follow the question's language. Topics flagged
+ * `appendStatus` add the asker's own archiving status — in a 1:1 chat inside the answer, in a
+ * group only as a separate private reply (never posted to the group); never for anonymous askers.
+ * Never throws for user input; a store failure degrades to "status temporarily unavailable".
+ */
+export function createRouter(deps: RouterDeps): MessageHandler {
+  const { kb, matcher, store, log } = deps;
+
+  async function statusLine(m: InboundMessage, lang: Lang): Promise<string> {
+    try {
+      const s = await store.getStatus(m.platform, m.userId);
+      return formatStatus(s, lang);
+    } catch (err) {
+      log.warn({ user: hashUserId(m.platform, m.userId), err: (err as Error).message }, 'status lookup failed');
+      return messagesFor(lang).statusUnavailable;
+    }
+  }
+
+  async function answer(m: InboundMessage, entry: KnowledgeEntry, lang: Lang, score: number, suggestions: string[]): Promise<BotResult> {
+    const msgs = messagesFor(lang);
+    const body = `${answerText(entry, lang)}\n\n${sourcesText(entry, lang)}`;
+    const base = { intent: 'faq' as const, topic: entry.id, score, suggestions, lang };
+    if (!entry.appendStatus) {
+      return result({ ...base, replies: [{ text: body, visibility: 'chat', mentionAsker: m.chat.kind === 'group' }] });
+    }
+    if (m.anonymous) {
+      return result({ ...base, replies: [{ text: `${body}\n\n${msgs.anonymousStatus}`, visibility: 'chat' }] });
+    }
+    const status = await statusLine(m, lang);
+    if (m.chat.kind === 'group') {
+      const replies: Reply[] = [
+        { text: `${body}\n\n${msgs.groupPrivateNote}`, visibility: 'chat', mentionAsker: true },
+        { text: `${titleText(entry, lang)}\n${status}`, visibility: 'private' },
+      ];
+      return result({ ...base, replies });
+    }
+    return result({ ...base, replies: [{ text: `${status}\n\n${body}`, visibility: 'chat' }] });
+  }
+
+  async function fallback(m: InboundMessage, lang: Lang, score: number, suggestions: string[]): Promise<BotResult> {
+    const msgs = messagesFor(lang);
+    const picks = suggestions.map((id) => kb.byId.get(id)).filter((e): e is KnowledgeEntry => e !== undefined).slice(0, 3);
+    let text = msgs.fallbackIntro;
+    if (picks.length > 0) {
+      text += `\n${msgs.fallbackPick}\n${picks.map((e, i) => `${i + 1}. ${titleText(e, lang)}`).join('\n')}`;
+      try {
+        await store.set(suggestionKey(m), JSON.stringify({ ids: picks.map((e) => e.id), lang }), SUGGESTION_TTL_MS);
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'could not remember suggestions');
+      }
+    }
+    text += `\n${msgs.fallbackNone}`;
+    return result({
+      intent: 'fallback',
+      score,
+      suggestions: picks.map((e) => e.id),
+      lang,
+      replies: [{ text, visibility: 'chat', mentionAsker: m.chat.kind === 'group' }],
+    });
+  }
+
+  /** The entry picked by number from the last "not sure" reply (within 10 minutes), with that reply's language. */
+  async function pickedSuggestion(m: InboundMessage, choice: number): Promise<{ entry: KnowledgeEntry; lang: Lang } | null> {
+    let raw: string | null = null;
+    try {
+      raw = await store.get(suggestionKey(m));
+    } catch {
+      return null;
+    }
+    if (!raw) return null;
+    const saved = JSON.parse(raw) as { ids: string[]; lang: Lang };
+    const id = saved.ids[choice - 1];
+    const entry = id ? kb.byId.get(id) : undefined;
+    return entry ? { entry, lang: saved.lang } : null;
+  }
+
+  return async function handle(m: InboundMessage): Promise<BotResult> {
+    const mention = m.chat.kind === 'group';
+    if (m.kind === 'enter') {
+      return result({ intent: 'welcome', lang: 'zh-CN', replies: [{ text: messagesFor('zh-CN').welcome, visibility: 'chat' }] });
+    }
+    if (m.kind === 'non-text') {
+      return result({ intent: 'non-text', lang: 'zh-CN', replies: [{ text: messagesFor('zh-CN').nonText, visibility: 'chat', mentionAsker: mention }] });
+    }
+    const text = m.text.trim();
+    const lang = detectLanguage(text);
+    if (m.kind === 'ack-action' || text === '' || isHelpRequest(text)) {
+      return result({ intent: 'help', lang, replies: [{ text: messagesFor(lang).help, visibility: 'chat', mentionAsker: mention }] });
+    }
+    if (isGreeting(text)) {
+      return result({ intent: 'help', lang, replies: [{ text: messagesFor(lang).greeting, visibility: 'chat', mentionAsker: mention }] });
+    }
+    const choice = suggestionChoice(text);
+    if (choice !== null) {
+      const picked = await pickedSuggestion(m, choice);
+      if (picked) return answer(m, picked.entry, picked.lang, 1, []);
+    }
+    const match = matcher.match(text);
+    if (match.topic) {
+      const entry = kb.byId.get(match.topic);
+      if (entry) return answer(m, entry, match.lang, match.score, match.suggestions);
+    }
+    return fallback(m, match.lang, match.score, match.suggestions);
+  };
+}

@@ -1,0 +1,225 @@
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
+import { loadConfig, type Config } from '../config.ts';
+import { createCore, type Core } from '../core.ts';
+import { BotError } from '../errors.ts';
+import { createLogger } from '../log.ts';
+import { startServer } from '../http/server.ts';
+import { importStatuses } from '../archiving/status.ts';
+import { lintKnowledge } from '../knowledge/lint.ts';
+import type { BotResult, InboundMessage } from '../types.ts';
+
+const USAGE = `usage: privacy-bot <command>
+
+  serve                                   run the bot (what npm start runs)
+  ask "<question>" [--platform wecom|dingtalk --user <userId>] [--json]
+                                          answer one question; with no question, read one per
+                                          line from stdin and write one JSON object per line
+  status import <file.csv>                import archiving statuses (header platform,userId,archived,since,scope)
+  status get --platform <p> --user <id>   show one employee's archiving status
+  kb lint [--topics <topics.tsv>]         validate the knowledge base (exit 1 with the problems)
+  eval <file.jsonl> [--json] [--baseline] accuracy and latency of the matcher on a labelled file
+
+Configuration comes from the environment, as for the server (see README).`;
+
+/** An error the CLI reports as one line and an exit code (2 = usage or configuration). */
+class CliError extends Error {
+  constructor(message: string, readonly exitCode = 2) {
+    super(message);
+  }
+}
+
+function cliLogger(config: Config): Logger {
+  // Commands other than serve print results on stdout; logs go to stderr and stay quiet by default.
+  return createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn', { write: (s: string) => process.stderr.write(s) } as never);
+}
+
+function askMessage(text: string, platform: string | undefined, user: string | undefined): InboundMessage {
+  return {
+    platform: platform ?? 'cli',
+    tenant: 'local',
+    userId: user ?? 'anonymous',
+    chat: { kind: 'single' },
+    kind: 'text',
+    text,
+    mentionedBot: false,
+    messageId: randomUUID(),
+    receivedAt: Date.now(),
+    anonymous: user === undefined,
+  };
+}
+
+/** The JSON line printed by `ask` for one question. */
+function askJson(question: string, r: BotResult): string {
+  return JSON.stringify({
+    question,
+    topic: r.intent === 'faq' ? r.topic : null,
+    intent: r.intent,
+    score: Math.round(r.score * 1000) / 1000,
+    suggestions: r.suggestions,
+    reply: r.replies.map((x) => x.text).join('\n\n'),
+  });
+}
+
+async function withCore<T>(config: Config, fn: (core: Core) => Promise<T>): Promise<T> {
+  const core = await createCore(config, cliLogger(config));
+  try {
+    return await fn(core);
+  } finally {
+    await core.store.close();
+  }
+}
+
+async function serve(config: Config): Promise<void> {
+  const log = createLogger(config.logLevel);
+  const core = await createCore(config, log);
+  const running = await startServer({ config, core, log });
+  log.info({ port: running.port, store: core.store.kind, topics: core.kb.entries.length }, 'privacy-bot listening');
+  if (config.tryPage) {
+    process.stdout.write(`\nprivacy-bot is running. Try it in your browser: ${running.url}/try\n\n`);
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: no new requests, finishing replies in flight');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await running.close();
+    await core.store.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+async function ask(config: Config, args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { platform: { type: 'string' }, user: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  if ((values.platform === undefined) !== (values.user === undefined)) {
+    throw new CliError('ask: --platform and --user go together');
+  }
+  if (values.platform !== undefined && !['wecom', 'dingtalk'].includes(values.platform)) {
+    throw new CliError(`ask: --platform must be wecom or dingtalk (got ${values.platform})`);
+  }
+  await withCore(config, async (core) => {
+    if (positionals.length > 0) {
+      const q = positionals.join(' ');
+      const r = await core.handle(askMessage(q, values.platform, values.user));
+      process.stdout.write(values.json ? `${askJson(q, r)}\n` : `${r.replies.map((x) => x.text).join('\n\n')}\n`);
+      return;
+    }
+    const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+    for await (const line of lines) {
+      const q = line.trim();
+      if (q === '') continue;
+      const r = await core.handle(askMessage(q, values.platform, values.user));
+      process.stdout.write(`${askJson(q, r)}\n`);
+    }
+  });
+}
+
+async function status(config: Config, args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub === 'import') {
+    const file = rest[0];
+    if (!file) throw new CliError('status import: give the CSV file');
+    let csv: string;
+    try {
+      csv = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new CliError(`status import: cannot read ${file}: ${(err as Error).message}`);
+    }
+    await withCore(config, async (core) => {
+      const r = await importStatuses(core.store, csv);
+      if (r.errors.length > 0) {
+        for (const e of r.errors) process.stderr.write(`${file}:${e.line}: ${e.message}\n`);
+        throw new CliError(`status import: ${r.errors.length} bad line(s); nothing was imported`, 1);
+      }
+      process.stdout.write(`imported ${r.imported} status record(s) into the ${core.store.kind} store\n`);
+    });
+    return;
+  }
+  if (sub === 'get') {
+    const { values } = parseArgs({ args: rest, options: { platform: { type: 'string' }, user: { type: 'string' } } });
+    if (!values.platform || !values.user) throw new CliError('status get: --platform and --user are required');
+    await withCore(config, async (core) => {
+      const s = await core.store.getStatus(values.platform!, values.user!);
+      process.stdout.write(`${JSON.stringify(s ?? { platform: values.platform, userId: values.user, record: null })}\n`);
+    });
+    return;
+  }
+  throw new CliError('status: use "status import <file.csv>" or "status get --platform P --user U"');
+}
+
+async function kbLint(config: Config, args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { topics: { type: 'string' } } });
+  const r = await lintKnowledge(config.knowledgeDir, values.topics ? { topicsFile: values.topics } : {});
+  for (const p of r.problems) process.stdout.write(`${p.file}: ${p.field}: ${p.message}\n`);
+  if (!r.ok) throw new CliError(`kb lint: ${r.problems.length} problem(s)`, 1);
+  process.stdout.write(`kb lint: ${r.entries} entries OK (${config.knowledgeDir})\n`);
+}
+
+async function evalCommand(config: Config, args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false }, baseline: { type: 'boolean', default: false } },
+  });
+  const file = positionals[0];
+  if (!file) throw new CliError('eval: give the .jsonl file');
+  const { runEval, formatEvalReport } = await import('../eval/run.ts');
+  const { loadKnowledge } = await import('../knowledge/load.ts');
+  const kb = await loadKnowledge(config.knowledgeDir);
+  const report = await runEval({ file, kb, baseline: values.baseline });
+  process.stdout.write(`${formatEvalReport(report, { json: values.json })}\n`);
+}
+
+/** Runs the CLI with `argv` (without node and script). Resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  try {
+    const config = loadConfig();
+    switch (command) {
+      case 'serve': await serve(config); return -1;
+      case 'ask': await ask(config, args); return 0;
+      case 'status': await status(config, args); return 0;
+      case 'kb':
+        if (args[0] !== 'lint') throw new CliError('kb: the only subcommand is "kb lint"');
+        await kbLint(config, args.slice(1));
+        return 0;
+      case 'eval': await evalCommand(config, args); return 0;
+      default: throw new CliError(`unknown command "${command}"\n${USAGE}`);
+    }
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`privacy-bot: ${err.message}\n`);
+      return err.exitCode;
+    }
+    if (err instanceof BotError) {
+      process.stderr.write(`privacy-bot: ${err.code}: ${err.message}\n`);
+      const problems = (err as BotError & { problems?: { file: string; field: string; message: string }[] }).problems;
+      for (const p of problems ?? []) process.stderr.write(`  ${p.file}: ${p.field}: ${p.message}\n`);
+      return err.code === 'CONFIG_INVALID' ? 2 : 1;
+    }
+    if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      process.stderr.write(`privacy-bot: ${(err as Error).message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+if (code >= 0) process.exitCode = code;

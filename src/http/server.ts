@@ -1,0 +1,143 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Core } from '../core.ts';
+import { BotError } from '../errors.ts';
+import { BackgroundTasks } from './background.ts';
+import { mountTryPage } from './try-page.ts';
+import { createAdapters } from '../../adapters/index.ts';
+import type { PlatformAdapter } from '../../adapters/types.ts';
+
+/** How long /readyz waits for the store to answer, in ms. */
+export const READINESS_TIMEOUT_MS = 1000;
+
+/** A started HTTP server with its platform adapters. */
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:3000 */
+  url: string;
+  port: number;
+  server: Server;
+  adapters: PlatformAdapter[];
+  /** Resolves when no reply is being delivered in the background. */
+  idle(): Promise<void>;
+  /** Stops accepting connections, waits for background work, stops adapters. Does not close the store. */
+  close(): Promise<void>;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    p.then((v) => { clearTimeout(t); resolve(v); }, (e: unknown) => { clearTimeout(t); reject(e as Error); });
+  });
+}
+
+/**
+ * Builds the Koa app (routes: GET /healthz, GET /readyz, the platform callbacks, GET /try) and
+ * listens on `config.port` (0 = any free port) at `host`.
+ * Errors: a BotError with a 4xx status becomes that status with a short plain-text reason
+ * "<CODE>: <message>"; anything else is a 500 "internal error" (logged, no details leaked).
+ */
+export async function startServer(options: {
+  config: Config;
+  core: Core;
+  log: Logger;
+  now?: () => number;
+  host?: string;
+}): Promise<RunningServer> {
+  const { config, core, log } = options;
+  const now = options.now ?? Date.now;
+  const background = new BackgroundTasks(log);
+  const app = new Koa();
+  app.proxy = true;
+  const router = new Router();
+
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (err instanceof BotError && err.status < 500) {
+        ctx.status = err.status;
+        ctx.type = 'text/plain; charset=utf-8';
+        ctx.body = `${err.code}: ${err.message}`;
+        log.info({ route: ctx.path, code: err.code, status: err.status }, 'request rejected');
+        return;
+      }
+      const e = err as { status?: number; expose?: boolean; message?: string };
+      if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+        ctx.status = e.status;
+        ctx.type = 'text/plain; charset=utf-8';
+        ctx.body = e.expose && e.message ? e.message : 'bad request';
+        return;
+      }
+      log.error({ route: ctx.path, code: (err as BotError).code, err: e.message }, 'request failed');
+      ctx.status = 500;
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.body = 'internal error';
+    }
+  });
+
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    try {
+      await withTimeout(core.store.ping(), READINESS_TIMEOUT_MS, `${core.store.kind} store`);
+      ctx.body = { status: 'ready', store: core.store.kind };
+    } catch (err) {
+      ctx.status = 503;
+      ctx.body = { status: 'not ready', store: core.store.kind, reason: (err as Error).message };
+    }
+  });
+
+  const { adapters, disabled } = createAdapters(config, {
+    handle: core.handle,
+    kv: core.store,
+    log,
+    now,
+    background: (name, work) => background.run(name, work),
+  });
+  for (const a of adapters) {
+    a.mount(router);
+    log.info({ platform: a.platform }, `${a.platform} enabled`);
+  }
+  for (const d of disabled) {
+    log.info({ platform: d.platform }, `${d.platform} disabled: set ${d.variables.join(', ')} to enable it`);
+  }
+  if (config.tryPage) mountTryPage(router, core, log);
+
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  for (const a of adapters) await a.start?.();
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, options.host ?? '0.0.0.0', () => resolve(s));
+    s.once('error', reject);
+  });
+  // A platform callback must be answered in seconds; do not let one slow client hold a socket.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    server,
+    adapters,
+    idle: () => background.idle(),
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await background.idle();
+        for (const a of adapters) await a.stop?.();
+      })();
+      return closing;
+    },
+  };
+}

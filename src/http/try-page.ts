@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type Router from '@koa/router';
+import getRawBody from 'raw-body';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Core } from '../core.ts';
+import { RequestError } from '../errors.ts';
+import type { InboundMessage } from '../types.ts';
+
+/** Largest /try/ask body, in bytes. */
+export const TRY_MAX_BODY_BYTES = 16 * 1024;
+/** Longest question the try page accepts, in characters. */
+export const TRY_MAX_QUESTION_CHARS = 2000;
+
+const askSchema = z.object({
+  question: z.string().max(TRY_MAX_QUESTION_CHARS, `question over ${TRY_MAX_QUESTION_CHARS} characters`),
+  session: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'session must be 8–64 letters, digits or dashes'),
+});
+
+/**
+ * Mounts the local chat page: GET /try (HTML) and POST /try/ask
+ * (`{"question": string, "session": string}` -> `{"replies": string[], "topic", "intent", "score",
+ * "suggestions": [{"id","title"}]}`). The asker is anonymous (platform 'try'): the same router as
+ * the platforms, FAQ answers only, never a personal status. Turned off with TRY_PAGE=off.
+ */
+export function mountTryPage(router: Router, core: Core, log: Logger): void {
+  router.get('/try', (ctx) => {
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.set('Content-Security-Policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = TRY_PAGE_HTML;
+  });
+  router.post('/try/ask', async (ctx) => {
+    let raw: string;
+    try {
+      raw = (await getRawBody(ctx.req, { limit: TRY_MAX_BODY_BYTES, encoding: 'utf-8' })).toString();
+    } catch {
+      throw new RequestError('TRY_BAD_BODY', `body unreadable or over ${TRY_MAX_BODY_BYTES} bytes`, 413);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new RequestError('TRY_BAD_JSON', 'body is not JSON', 400);
+    }
+    const parsed = askSchema.safeParse(json);
+    if (!parsed.success) throw new RequestError('TRY_BAD_REQUEST', parsed.error.issues[0]!.message, 400);
+    const message: InboundMessage = {
+      platform: 'try',
+      tenant: 'local',
+      userId: `try-${parsed.data.session}`,
+      chat: { kind: 'single' },
+      kind: 'text',
+      text: parsed.data.question,
+      mentionedBot: false,
+      messageId: randomUUID(),
+      receivedAt: Date.now(),
+      anonymous: true,
+    };
+    const r = await core.handle(message);
+    log.debug({ route: '/try/ask', intent: r.intent, topic: r.topic }, 'try answered');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = {
+      replies: r.replies.map((x) => x.text),
+      topic: r.topic,
+      intent: r.intent,
+      score: Math.round(r.score * 1000) / 1000,
+      suggestions: r.suggestions.map((id) => ({ id, title: core.kb.byId.get(id)?.title ?? { zh: id, en: id } })),
+    };
+  });
+}
+
+const TRY_PAGE_HTML = `<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>privacy-bot · try it</title>
+<style>
+body{font:15px/1.5 system-ui,"PingFang SC","Microsoft YaHei",sans-serif;margin:0;background:#f4f5f7;color:#1f2329}
+main{max-width:760px;margin:0 auto;padding:16px}
+h1{font-size:18px;margin:8px 0}
+p.note{color:#646a73;font-size:13px;margin:4px 0 12px}
+#log{background:#fff;border-radius:8px;padding:12px;min-height:320px;box-shadow:0 1px 2px #0001}
+.msg{margin:8px 0;padding:8px 12px;border-radius:8px;white-space:pre-wrap;word-break:break-word;max-width:85%}
+.me{background:#3370ff;color:#fff;margin-left:auto}
+.bot{background:#f0f1f5}
+.meta{font-size:12px;color:#646a73;margin:-4px 0 8px}
+.meta button{font-size:12px;margin:2px 4px 0 0;border:1px solid #c9cdd4;background:#fff;border-radius:12px;padding:1px 8px;cursor:pointer}
+form{display:flex;gap:8px;margin-top:12px}
+input{flex:1;padding:10px;border:1px solid #c9cdd4;border-radius:8px;font:inherit}
+button[type=submit]{padding:10px 16px;border:0;border-radius:8px;background:#3370ff;color:#fff;font:inherit;cursor:pointer}
+</style></head><body><main>
+<h1>privacy-bot · 试用 / try it</h1>
+<p class="note">本地试用页：与企业微信、钉钉使用同一个问答路由，但你是匿名的，只显示知识库答案，不显示个人存档状态。<br>
+Local trial page: the same router as WeCom and DingTalk, as an anonymous user — FAQ answers only, never a personal status.</p>
+<div id="log" aria-live="polite"></div>
+<form id="f"><input id="q" autocomplete="off" maxlength="${TRY_MAX_QUESTION_CHARS}" placeholder="例如：管理员能看到我的聊天记录吗？ / e.g. Can admins read my chats?" autofocus>
+<button type="submit">发送 / Send</button></form>
+</main><script>
+const session = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
+const log = document.getElementById('log'), q = document.getElementById('q');
+function add(cls, text){ const d=document.createElement('div'); d.className='msg '+cls; d.textContent=text; log.appendChild(d); d.scrollIntoView(); return d; }
+async function ask(text){
+  add('me', text);
+  try {
+    const r = await fetch('try/ask', {method:'POST', headers:{'content-type':'application/json'}, body: JSON.stringify({question:text, session})});
+    if (!r.ok) { add('bot', 'Error ' + r.status + ': ' + await r.text()); return; }
+    const j = await r.json();
+    for (const t of j.replies) add('bot', t);
+    const meta = document.createElement('div'); meta.className='meta';
+    meta.textContent = 'intent: ' + j.intent + ' · topic: ' + (j.topic ?? '—') + ' · score: ' + j.score + (j.suggestions.length ? ' · suggestions: ' : '');
+    for (const s of j.suggestions) { const b=document.createElement('button'); b.type='button'; b.textContent=s.title.zh + ' / ' + s.title.en; b.onclick=()=>ask(s.title.zh); meta.appendChild(b); }
+    log.appendChild(meta);
+  } catch (e) { add('bot', 'Network error: ' + e); }
+}
+document.getElementById('f').onsubmit = (e) => { e.preventDefault(); const t=q.value.trim(); if (t) { q.value=''; ask(t); } };
+</script></body></html>`;
+
