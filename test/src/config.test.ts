@@ -1,0 +1,57 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../src/config.ts';
+import { ConfigError } from '../../src/errors.ts';
+
+const wecom = {
+  WECOM_CORP_ID: 'wx5823bf96d3bd56c7',
+  WECOM_AGENT_ID: '1000002',
+  WECOM_SECRET: 's',
+  WECOM_TOKEN: 'QDG6eK',
+  WECOM_ENCODING_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
+};
+
+function fails(env: Record<string, string>, variable: RegExp): void {
+  assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && e.code === 'CONFIG_INVALID' && variable.test(e.message));
+}
+
+describe('loadConfig', () => {
+  it('runs with no configuration at all: embedded store, both platforms off', () => {
+    const c = loadConfig({});
+    assert.equal(c.port, 3000);
+    assert.equal(c.dataDir, './data');
+    assert.equal(c.redisUrl, null);
+    assert.equal(c.knowledgeDir, './knowledge');
+    assert.equal(c.wecom, null);
+    assert.equal(c.dingtalk, null);
+    assert.equal(c.tryPage, true);
+  });
+  it('reads a complete WeCom block with the default API base', () => {
+    const c = loadConfig(wecom);
+    assert.deepEqual(c.wecom, {
+      corpId: 'wx5823bf96d3bd56c7', agentId: 1000002, secret: 's', token: 'QDG6eK',
+      encodingAESKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', apiBase: 'https://qyapi.weixin.qq.com',
+    });
+  });
+  it('names the missing variables of a partial platform block', () => {
+    const { WECOM_SECRET: _s, ...partial } = wecom;
+    fails(partial, /WECOM_SECRET is not set/);
+    fails({ DINGTALK_APP_KEY: 'k' }, /DINGTALK_APP_SECRET, DINGTALK_ROBOT_CODE are not set/);
+  });
+  it('names the bad variable and says why', () => {
+    fails({ PORT: 'eighty' }, /^PORT is invalid/);
+    fails({ PORT: '70000' }, /^PORT is invalid/);
+    fails({ ...wecom, WECOM_ENCODING_AES_KEY: 'short' }, /^WECOM_ENCODING_AES_KEY is invalid: must be exactly 43/);
+    fails({ ...wecom, WECOM_AGENT_ID: 'abc' }, /^WECOM_AGENT_ID is invalid/);
+    fails({ REDIS_URL: 'localhost:6379' }, /^REDIS_URL is invalid/);
+    fails({ LOG_LEVEL: 'loud' }, /^LOG_LEVEL is invalid/);
+    fails({ WECOM_API_BASE: 'ftp://x' }, /^WECOM_API_BASE is invalid/);
+    fails({ TRY_PAGE: 'maybe' }, /^TRY_PAGE is invalid/);
+  });
+  it('treats empty values as unset and strips a trailing slash from API bases', () => {
+    const c = loadConfig({ REDIS_URL: '', DINGTALK_API_BASE: 'http://127.0.0.1:9000/', DINGTALK_APP_KEY: 'k', DINGTALK_APP_SECRET: 's', DINGTALK_ROBOT_CODE: 'k' });
+    assert.equal(c.redisUrl, null);
+    assert.equal(c.dingtalk?.apiBase, 'http://127.0.0.1:9000');
+    assert.equal(loadConfig({ TRY_PAGE: 'off' }).tryPage, false);
+  });
+});
