@@ -1,0 +1,239 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { loadKnowledge, KnowledgeError, type KnowledgeProblem } from '../../../src/knowledge/load.ts';
+import { BotError } from '../../../src/errors.ts';
+
+const NOW = new Date('2026-11-29T12:00:00Z');
+
+/** A valid entry; `over` replaces top-level keys (undefined deletes one). */
+function entry(id: string, over: Record<string, unknown> = {}): Record<string, unknown> {
+  const base: Record<string, unknown> = {
+    id,
+    title: { zh: `标题 ${id}`, en: `Title ${id}` },
+    questions: {
+      zh: [1, 2, 3, 4, 5].map((n) => `${id} 的问题 ${n}`),
+      en: [`${id} question one`, `${id} question two`],
+    },
+    keywords: ['存档', 'archive'],
+    answer: { zh: '可以。细节如下。', en: 'Yes. Details follow.' },
+    sources: [{ title: '《个人信息保护法》第十七条 / PIPL art. 17', url: 'https://wechat.estsglobal.com/wechat/law_contents/310' }],
+    reviewed: '2026-11-01',
+    appendStatus: true,
+    platforms: ['wecom'],
+  };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) delete base[k];
+    else base[k] = v;
+  }
+  return base;
+}
+
+async function tempDir(t: { after: (fn: () => Promise<void>) => void }, files: Record<string, unknown>): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'kb-load-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  for (const [name, content] of Object.entries(files)) {
+    await writeFile(path.join(dir, name), typeof content === 'string' ? content : stringify(content));
+  }
+  return dir;
+}
+
+async function problemsOf(dirs: string | string[]): Promise<KnowledgeProblem[]> {
+  try {
+    await loadKnowledge(dirs, { now: NOW });
+  } catch (err) {
+    assert.ok(err instanceof KnowledgeError, `expected KnowledgeError, got ${String(err)}`);
+    assert.ok(err instanceof BotError);
+    assert.equal(err.code, 'KB_INVALID');
+    return err.problems;
+  }
+  assert.fail('expected loadKnowledge to throw');
+}
+
+test('loads valid files, skips _ and . files and non-YAML files', async (t) => {
+  const dir = await tempDir(t, {
+    'a-topic.yaml': entry('a-topic'),
+    'b-topic.yml': entry('b-topic', { appendStatus: false, platforms: ['dingtalk', 'feishu'] }),
+    '_draft.yaml': 'not: [valid',
+    '.hidden.yaml': 'nonsense: true',
+    'README.md': '# notes',
+  });
+  const kb = await loadKnowledge(dir, { now: NOW });
+  assert.deepEqual(kb.entries.map((e) => e.id), ['a-topic', 'b-topic']);
+  assert.equal(kb.byId.get('b-topic')?.appendStatus, false);
+  assert.deepEqual(kb.byId.get('b-topic')?.platforms, ['dingtalk', 'feishu']);
+  assert.equal(kb.byId.get('a-topic')?.sources[0]?.url, 'https://wechat.estsglobal.com/wechat/law_contents/310');
+  assert.deepEqual(kb.dirs, [path.resolve(dir)]);
+});
+
+test('missing field: message names the file and the field path', async (t) => {
+  const e = entry('retention');
+  e.answer = { zh: '保存多久取决于公司。' };
+  const dir = await tempDir(t, { 'retention.yaml': e });
+  try {
+    await loadKnowledge(dir, { now: NOW });
+    assert.fail('should throw');
+  } catch (err) {
+    assert.ok(err instanceof KnowledgeError);
+    assert.deepEqual(err.problems.map((p) => [path.basename(p.file), p.field, p.message]), [['retention.yaml', 'answer.en', 'required']]);
+    assert.match(err.message, /retention\.yaml: answer\.en: required$/);
+  }
+});
+
+test('collects every problem of every file, never a half-loaded base', async (t) => {
+  const dir = await tempDir(t, {
+    'good-one.yaml': entry('good-one'),
+    'bad-one.yaml': entry('bad-one', { keywords: [], platforms: ['slack'] }),
+    'bad-two.yaml': entry('bad-two', { title: undefined, appendStatus: 'yes' }),
+  });
+  const problems = await problemsOf(dir);
+  const seen = problems.map((p) => `${path.basename(p.file)} ${p.field}`).sort();
+  assert.deepEqual(seen, ['bad-one.yaml keywords', 'bad-one.yaml platforms.0', 'bad-two.yaml appendStatus', 'bad-two.yaml title']);
+  assert.equal(problems.find((p) => p.field === 'appendStatus')?.message, 'must be true or false, got string');
+  assert.equal(problems.find((p) => p.field === 'title')?.message, 'required');
+});
+
+test('bad dates: not a real date, wrong format, in the future', async (t) => {
+  const dir = await tempDir(t, {
+    'feb-thirty.yaml': entry('feb-thirty', { reviewed: '2026-02-30' }),
+    'slashes.yaml': entry('slashes', { reviewed: '2026/11/01' }),
+    'future.yaml': entry('future', { reviewed: '2026-12-01' }),
+    'today-in-china.yaml': entry('today-in-china', { reviewed: '2026-11-30' }),
+  });
+  const problems = await problemsOf(dir);
+  const byFile = Object.fromEntries(problems.map((p) => [path.basename(p.file), `${p.field}: ${p.message}`]));
+  assert.match(byFile['feb-thirty.yaml'] ?? '', /^reviewed: must be a real date/);
+  assert.match(byFile['slashes.yaml'] ?? '', /^reviewed: must be a real date/);
+  assert.equal(byFile['future.yaml'], 'reviewed: 2026-12-01 is in the future');
+  // 12:00 UTC on the 29th is already the 30th east of UTC+12: not an error.
+  assert.equal(byFile['today-in-china.yaml'], undefined);
+});
+
+test('unknown keys are errors, at any depth, with the allowed keys', async (t) => {
+  const e = entry('typo', { answers: 'x' });
+  (e.answer as Record<string, string>).fr = 'Oui';
+  (e.sources as Record<string, string>[])[0]!.link = 'https://example.org';
+  const dir = await tempDir(t, { 'typo.yaml': e });
+  const problems = await problemsOf(dir);
+  const fields = problems.map((p) => p.field).sort();
+  assert.deepEqual(fields, ['answer.fr', 'answers', 'sources.0.link']);
+  assert.match(problems.find((p) => p.field === 'answers')!.message, /^unknown key \(allowed: id, title, questions, keywords, answer, sources, reviewed, appendStatus, platforms\)$/);
+  assert.match(problems.find((p) => p.field === 'answer.fr')!.message, /allowed: zh, en/);
+});
+
+test('duplicate id: an overlay directory replaces it, one directory may not hold it twice', async (t) => {
+  const base = await tempDir(t, {
+    'shared-topic.yaml': entry('shared-topic'),
+    'other-topic.yaml': entry('other-topic'),
+  });
+  const overlay = await tempDir(t, {
+    'shared-topic.yaml': entry('shared-topic', { answer: { zh: '公司版本。', en: 'Company version.' } }),
+    'company-only.yaml': entry('company-only'),
+  });
+  const kb = await loadKnowledge([base, overlay], { now: NOW });
+  assert.deepEqual(kb.entries.map((e) => e.id), ['other-topic', 'shared-topic', 'company-only']);
+  assert.equal(kb.byId.get('shared-topic')?.answer.en, 'Company version.');
+  assert.equal(kb.entries.find((e) => e.id === 'shared-topic')?.answer.en, 'Company version.');
+  assert.deepEqual(kb.dirs, [path.resolve(base), path.resolve(overlay)]);
+
+  const same = await tempDir(t, { 'twice.yaml': entry('twice'), 'twice.yml': entry('twice') });
+  const problems = await problemsOf(same);
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0]!.field, 'id');
+  assert.match(problems[0]!.message, /duplicate id "twice"/);
+
+  const renamed = await tempDir(t, { 'one.yaml': entry('one'), 'two.yaml': entry('one') });
+  const p2 = await problemsOf(renamed);
+  assert.deepEqual(p2.map((p) => [path.basename(p.file), p.field, p.message]), [['two.yaml', 'id', '"one" must equal the file name stem "two"']]);
+});
+
+test('duplicate phrasings within an entry and across entries (ignoring case and trailing punctuation)', async (t) => {
+  const a = entry('alpha');
+  (a.questions as { zh: string[] }).zh.push('管理员能看我的聊天吗？', '管理员能看我的聊天吗');
+  const b = entry('beta');
+  (b.questions as { en: string[] }).en.push('Can my Boss read my chats?');
+  const c = entry('gamma');
+  (c.questions as { en: string[] }).en.push('can my boss read my chats');
+  const dir = await tempDir(t, { 'alpha.yaml': a, 'beta.yaml': b, 'gamma.yaml': c });
+  const problems = await problemsOf(dir);
+  assert.equal(problems.length, 2);
+  assert.deepEqual([path.basename(problems[0]!.file), problems[0]!.field], ['alpha.yaml', 'questions.zh.6']);
+  assert.match(problems[0]!.message, /duplicate phrasing/);
+  assert.deepEqual([path.basename(problems[1]!.file), problems[1]!.field], ['gamma.yaml', 'questions.en.2']);
+  assert.match(problems[1]!.message, /also in entry "beta"/);
+});
+
+test('source URLs: https and http accepted, anything else rejected', async (t) => {
+  const ok = await tempDir(t, {
+    'plain-http.yaml': entry('plain-http', { sources: [{ title: 'PIPL (NPC)', url: 'http://en.npc.gov.cn.cdurl.cn/2021-12/29/c_694559.htm' }] }),
+  });
+  assert.equal((await loadKnowledge(ok, { now: NOW })).entries.length, 1);
+  const dir = await tempDir(t, {
+    'ftp-url.yaml': entry('ftp-url', { sources: [{ title: 'x', url: 'ftp://example.org/file' }] }),
+    'bare-url.yaml': entry('bare-url', { sources: [{ title: 'x', url: 'www.example.org/page' }] }),
+    'no-source.yaml': entry('no-source', { sources: [] }),
+    'no-title.yaml': entry('no-title', { sources: [{ title: ' ', url: 'https://example.org' }] }),
+  });
+  const problems = await problemsOf(dir);
+  const byFile = Object.fromEntries(problems.map((p) => [path.basename(p.file), `${p.field}: ${p.message}`]));
+  assert.match(byFile['ftp-url.yaml']!, /^sources\.0\.url: must be an absolute https/);
+  assert.match(byFile['bare-url.yaml']!, /^sources\.0\.url: must be an absolute https/);
+  assert.equal(byFile['no-source.yaml'], 'sources: at least one source required');
+  assert.equal(byFile['no-title.yaml'], 'sources.0.title: source title must not be empty');
+});
+
+test('Chinese answer is limited to 600 characters, counted as characters not bytes', async (t) => {
+  const exactly600 = '隐'.repeat(590) + '\n\n- ' + '私'.repeat(9); // 590 + '-' + 9 = 600 counted
+  const dir1 = await tempDir(t, { 'at-limit.yaml': entry('at-limit', { answer: { zh: exactly600, en: 'ok' } }) });
+  assert.equal((await loadKnowledge(dir1, { now: NOW })).entries.length, 1);
+  const dir2 = await tempDir(t, { 'too-long.yaml': entry('too-long', { answer: { zh: '隐'.repeat(601), en: 'ok' } }) });
+  const problems = await problemsOf(dir2);
+  assert.deepEqual(problems.map((p) => `${p.field}: ${p.message}`), ['answer.zh: too long: 601 characters, at most 600']);
+});
+
+test('too few phrasings, bad id, empty strings', async (t) => {
+  const e = entry('few', { questions: { zh: ['一', '二', '三', '四'], en: ['one', ''] } });
+  const dir = await tempDir(t, {
+    'few.yaml': e,
+    'Bad_Id.yaml': entry('Bad_Id'),
+  });
+  const problems = await problemsOf(dir);
+  const lines = problems.map((p) => `${path.basename(p.file)} ${p.field}: ${p.message}`).sort();
+  assert.deepEqual(lines, [
+    'Bad_Id.yaml id: must be kebab-case (a-z, 0-9, single hyphens)',
+    'few.yaml questions.en.1: a phrasing must not be empty',
+    'few.yaml questions.zh: at least 5 Chinese phrasings required',
+  ]);
+});
+
+test('YAML syntax errors and non-mapping documents name the file', async (t) => {
+  const dir = await tempDir(t, {
+    'broken.yaml': 'id: broken\ntitle: [unclosed\n',
+    'list-doc.yaml': '- a\n- b\n',
+    'dup-key.yaml': stringify(entry('dup-key')) + 'id: dup-key\n',
+  });
+  const problems = await problemsOf(dir);
+  const byFile = Object.fromEntries(problems.map((p) => [path.basename(p.file), p.message]));
+  assert.match(byFile['broken.yaml']!, /^YAML syntax/);
+  assert.match(byFile['dup-key.yaml']!, /^YAML syntax.*unique/i);
+  assert.equal(byFile['list-doc.yaml'], 'must be a YAML mapping with the keys of one entry');
+});
+
+test('a missing or empty directory is an error naming it', async (t) => {
+  const good = await tempDir(t, { 'fine.yaml': entry('fine') });
+  const empty = await tempDir(t, { 'notes.txt': 'nothing here' });
+  await mkdir(path.join(empty, 'sub.yaml')); // a directory named like a file is not a knowledge file
+  const missing = path.join(good, 'does-not-exist');
+  const problems = await problemsOf([good, empty, missing]);
+  assert.deepEqual(
+    problems.map((p) => [p.file, p.message]),
+    [
+      [path.resolve(empty), 'no knowledge files (*.yaml, *.yml) in this directory'],
+      [path.resolve(missing), 'directory does not exist'],
+    ],
+  );
+  await assert.rejects(loadKnowledge([], { now: NOW }), { code: 'KB_INVALID' });
+});
