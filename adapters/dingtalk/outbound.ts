@@ -1,0 +1,213 @@
+import type { Logger } from 'pino';
+import type { Reply } from '../../src/types.ts';
+import { hashUserId } from '../../src/log.ts';
+import { BotError } from '../../src/errors.ts';
+import type { DingtalkReplyTarget } from './inbound.ts';
+import type { DingtalkOpenApi } from './openapi.ts';
+import {
+  SENDER_NICK_PREFIX_MAX_CHARS,
+  SESSION_WEBHOOK_EXPIRED_ERRCODE,
+  SESSION_WEBHOOK_HOSTS,
+  SESSION_WEBHOOK_SAFETY_MARGIN_MS,
+  SESSION_WEBHOOK_TIMEOUT_MS,
+  TEXT_PART_MAX_BYTES,
+} from './limits.ts';
+import { sanitizeReplyText, splitTextByBytes } from './split.ts';
+
+/**
+ * Which sessionWebhook URLs may be posted to: https on {@link SESSION_WEBHOOK_HOSTS}, plus the
+ * origin of `apiBase` when it is something else (a local fake or an egress proxy).
+ * @param apiBase DingtalkConfig.apiBase, e.g. 'https://api.dingtalk.com' or 'http://127.0.0.1:4567'
+ * @returns a predicate over absolute URLs (false for anything unparsable)
+ */
+export function sessionWebhookPolicy(apiBase: string): (url: string) => boolean {
+  const extraOrigin = new URL(apiBase).origin;
+  return (url: string) => {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return false;
+    }
+    if (u.username || u.password) return false;
+    if (u.protocol === 'https:' && SESSION_WEBHOOK_HOSTS.includes(u.hostname) && u.port === '') return true;
+    return u.origin === extraOrigin;
+  };
+}
+
+/**
+ * True when the message's sessionWebhook can still be used: present, allowed by `allowed`, and
+ * expiring more than {@link SESSION_WEBHOOK_SAFETY_MARGIN_MS} after `nowMs`.
+ * Source: https://open.dingtalk.com/document/orgapp/receive-message (sessionWebhookExpiredTime, ms).
+ */
+export function isSessionWebhookUsable(
+  target: DingtalkReplyTarget,
+  nowMs: number,
+  allowed: (url: string) => boolean,
+): boolean {
+  return (
+    target.sessionWebhook !== null &&
+    target.sessionWebhookExpiresAt !== null &&
+    target.sessionWebhookExpiresAt - nowMs > SESSION_WEBHOOK_SAFETY_MARGIN_MS &&
+    allowed(target.sessionWebhook)
+  );
+}
+
+/** Body of a sessionWebhook text message (protocols.md §3.2). */
+export interface SessionWebhookText {
+  msgtype: 'text';
+  text: { content: string };
+  at?: { atUserIds: string[]; isAtAll: false };
+}
+
+/** Outcome of one sessionWebhook POST; `reason` is short and safe to log (no text). */
+export type WebhookOutcome = { ok: true } | { ok: false; reason: string };
+
+/**
+ * POSTs one message to a sessionWebhook (JSON, no token: the URL is the credential; redirects are
+ * refused). Success means HTTP 2xx with `errcode` 0. Never throws.
+ * @param timeoutMs whole-request timeout in ms
+ * Source: https://open.dingtalk.com/document/orgapp/receive-message (sessionWebhook).
+ */
+export async function postSessionWebhook(
+  url: string,
+  payload: SessionWebhookText,
+  timeoutMs = SESSION_WEBHOOK_TIMEOUT_MS,
+): Promise<WebhookOutcome> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify(payload),
+      redirect: 'error',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    return { ok: false, reason: `network: ${(err as Error).name}` };
+  }
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    body = null;
+  }
+  if (!res.ok) return { ok: false, reason: `HTTP ${res.status}` };
+  const errcode = (body as { errcode?: unknown } | null)?.errcode;
+  if (errcode === 0) return { ok: true };
+  if (errcode === SESSION_WEBHOOK_EXPIRED_ERRCODE) return { ok: false, reason: 'session expired (300001)' };
+  return { ok: false, reason: typeof errcode === 'number' ? `errcode ${errcode}` : 'answer without errcode' };
+}
+
+/** What the outbound side needs. */
+export interface DeliveryDeps {
+  api: DingtalkOpenApi;
+  log: Logger;
+  /** ms since the epoch. */
+  now: () => number;
+  /** From {@link sessionWebhookPolicy}. */
+  webhookAllowed: (url: string) => boolean;
+}
+
+/** Counts of text parts per path, for logs and tests. */
+export interface DeliveryReport {
+  webhook: number;
+  oto: number;
+  group: number;
+  /** Parts not sent because no path could reach the person (no staffId) or a call failed. */
+  failed: number;
+}
+
+function nickPrefix(nick: string | null): string {
+  if (!nick) return '';
+  return `@${[...nick].slice(0, SENDER_NICK_PREFIX_MAX_CHARS).join('')} `;
+}
+
+/**
+ * Delivers the core's replies for one message, in order, each split into ordered parts of at most
+ * {@link TEXT_PART_MAX_BYTES} bytes.
+ *
+ * Paths:
+ * - visibility 'private': always 1:1 through `oToMessages/batchSend` to the asker's staffId — never
+ *   through a sessionWebhook (in a group that would post into the group; in a 1:1 chat the forged-body
+ *   risk of the timestamp-only signature makes the API the one path bound to the person). Without a
+ *   staffId (sender outside the org) a private reply is dropped and logged.
+ * - visibility 'chat': through the sessionWebhook while usable ({@link isSessionWebhookUsable}); in
+ *   a group with `mentionAsker` the first part carries `at.atUserIds:[staffId]`. When the webhook is
+ *   unusable or a POST fails (errcode 300001, HTTP 4xx/5xx, network), that part and the rest go
+ *   through the OpenAPI: batchSend to the staffId for 1:1 chats, groupMessages/send (openConversationId
+ *   = conversationId) for groups, with "@senderNick " before the first part when `mentionAsker`.
+ *   A webhook timeout may rarely yield a duplicate; losing an answer is the worse outcome.
+ *
+ * A failing reply stops its remaining parts and is logged by code; the next reply is still tried.
+ * Never throws; logs carry hashed user ids only, never text.
+ */
+export async function deliverReplies(
+  replies: Reply[],
+  target: DingtalkReplyTarget,
+  deps: DeliveryDeps,
+): Promise<DeliveryReport> {
+  const report: DeliveryReport = { webhook: 0, oto: 0, group: 0, failed: 0 };
+  const user = target.staffId ? hashUserId('dingtalk', target.staffId) : 'anonymous';
+  const isGroup = target.conversationType === '2';
+  let webhookUsable = isSessionWebhookUsable(target, deps.now(), deps.webhookAllowed);
+
+  for (const reply of replies) {
+    const parts = splitTextByBytes(sanitizeReplyText(reply.text), TEXT_PART_MAX_BYTES);
+    if (parts.length === 0) continue;
+    try {
+      if (reply.visibility === 'private') {
+        if (!target.staffId) {
+          report.failed += parts.length;
+          deps.log.warn({ platform: 'dingtalk', user }, 'private reply dropped: sender has no staffId');
+          continue;
+        }
+        for (const part of parts) {
+          await sendOto(target.staffId, part, deps, report);
+        }
+        continue;
+      }
+      const mention = isGroup && reply.mentionAsker === true;
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i]!;
+        if (webhookUsable) {
+          const payload: SessionWebhookText = { msgtype: 'text', text: { content: part } };
+          if (i === 0 && mention && target.staffId) payload.at = { atUserIds: [target.staffId], isAtAll: false };
+          const outcome = await postSessionWebhook(target.sessionWebhook!, payload);
+          if (outcome.ok) {
+            report.webhook++;
+            continue;
+          }
+          webhookUsable = false;
+          deps.log.warn({ platform: 'dingtalk', user, reason: outcome.reason }, 'sessionWebhook failed; using OpenAPI');
+        }
+        if (isGroup) {
+          const content = (i === 0 && mention ? nickPrefix(target.senderNick) : '') + part;
+          await deps.api.groupSendText(target.conversationId!, content);
+          report.group++;
+        } else if (target.staffId) {
+          await sendOto(target.staffId, part, deps, report);
+        } else {
+          report.failed += parts.length - i;
+          deps.log.warn({ platform: 'dingtalk', user }, 'reply dropped: webhook unusable and sender has no staffId');
+          break;
+        }
+      }
+    } catch (err) {
+      report.failed++;
+      const e = err as { code?: string; message?: string };
+      deps.log.error({ platform: 'dingtalk', user, code: e.code, err: e.message }, 'reply not delivered');
+    }
+  }
+  return report;
+}
+
+/** batchSend of one part to one staffId; a refused recipient is an error (DINGTALK_RECIPIENT_REFUSED). */
+async function sendOto(staffId: string, content: string, deps: DeliveryDeps, report: DeliveryReport): Promise<void> {
+  const res = await deps.api.batchSendText([staffId], content);
+  if (res.invalidStaffIdList.length > 0 || res.flowControlledStaffIdList.length > 0) {
+    const reason = res.invalidStaffIdList.length > 0 ? 'invalid staffId (visibility range / robot not published)' : 'flow controlled';
+    throw new BotError('DINGTALK_RECIPIENT_REFUSED', `batchSend refused the recipient: ${reason}`, { status: 502 });
+  }
+  report.oto++;
+}
