@@ -1,0 +1,243 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { BotError, RequestError } from '../../src/errors.ts';
+import { hashUserId } from '../../src/log.ts';
+import type { WecomConfig } from '../../src/config.ts';
+import type { BotResult, InboundMessage } from '../../src/types.ts';
+import { readRawBody } from '../http.ts';
+import type { AdapterContext, PlatformAdapter } from '../types.ts';
+import { openCallback, openEchostr, requireParams, sealReply, type WecomCallbackKeys } from './crypto.ts';
+import { wecomToInbound } from './inbound.ts';
+import { WECOM_DEDUP_TTL_MS, WECOM_PASSIVE_REPLY_BUDGET_MS, WECOM_PASSIVE_TEXT_MAX_BYTES } from './limits.ts';
+import { createWecomClient, type WecomClient, type WecomClientOptions } from './outbound.ts';
+import { buildEncryptedReplyXml, buildTextReplyXml, parseWecomXml } from './xml.ts';
+
+/**
+ * The WeCom self-built app (企业微信 自建应用) adapter (shared/protocols.md §1).
+ *
+ * Routes (path {@link WECOM_CALLBACK_PATH}):
+ * - GET: URL verification (developer.work.weixin.qq.com/document/path/91144): 200 text/plain with the
+ *   bare decrypted echostr.
+ * - POST: message/event callback. Order: query params -> raw body (413 over 1 MB) -> outer XML (only
+ *   its Encrypt element is used) -> signature -> decrypt + receiveid -> inner XML -> convert -> dedup
+ *   (store claim) -> core. The HTTP answer waits at most ~700 ms for the core: a ready result with a
+ *   single reply of ≤ 2048 bytes is answered as an encrypted passive reply (/path/96469); otherwise an
+ *   empty 200 is answered and every reply is sent through message/send in `ctx.background`.
+ *   Self-built apps are 1:1, so 'chat' and 'private' replies both go to the sender.
+ *
+ * Answers: verification/parse failures -> 4xx text/plain "<CODE>: <reason>", nothing handled or sent;
+ * duplicates (WeCom retries) and ignored events -> empty 200; store down -> 503 (WeCom retries later);
+ * a core failure within the budget -> 500 and the dedup claim is released so WeCom's retry can succeed.
+ */
+
+/** Callback path of the WeCom app (the URL to enter in the admin console is <public base>/wecom/callback). */
+export const WECOM_CALLBACK_PATH = '/wecom/callback';
+
+/** Tuning for tests; production uses the defaults. */
+export interface WecomAdapterOptions {
+  /** How long the POST answer waits for the core, in ms (default {@link WECOM_PASSIVE_REPLY_BUDGET_MS}). */
+  passiveReplyBudgetMs?: number;
+  /** Passed to the API client (timeouts, backoff). */
+  client?: Pick<WecomClientOptions, 'timeoutMs' | 'backoffMs' | 'maxBusyRetries'>;
+}
+
+/** The adapter, plus its API client (for sending notices later). */
+export interface WecomAdapter extends PlatformAdapter {
+  readonly platform: 'wecom';
+  readonly client: WecomClient;
+}
+
+type Outcome = { state: 'done'; result: BotResult } | { state: 'failed'; error: unknown } | { state: 'late' };
+
+/**
+ * Creates the WeCom adapter.
+ * @param config credentials (src/config.ts WecomConfig); `apiBase` points the client at WeCom or a fake
+ * @param ctx the server's context (core handler, shared store, logger, clock, background runner)
+ * @param options test tuning, see {@link WecomAdapterOptions}
+ */
+export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, options: WecomAdapterOptions = {}): WecomAdapter {
+  const keys: WecomCallbackKeys = { token: config.token, encodingAESKey: config.encodingAESKey, corpId: config.corpId };
+  const budgetMs = options.passiveReplyBudgetMs ?? WECOM_PASSIVE_REPLY_BUDGET_MS;
+  const log = ctx.log.child({ platform: 'wecom' });
+  const client = createWecomClient({
+    corpId: config.corpId,
+    agentId: config.agentId,
+    secret: config.secret,
+    apiBase: config.apiBase,
+    kv: ctx.kv,
+    log,
+    ...options.client,
+  });
+
+  async function verifyUrl(k: Context): Promise<void> {
+    try {
+      const plain = openEchostr(keys, {
+        msgSignature: queryValue(k, 'msg_signature'),
+        timestamp: queryValue(k, 'timestamp'),
+        nonce: queryValue(k, 'nonce'),
+        echostr: queryValue(k, 'echostr'),
+      });
+      k.status = 200;
+      k.type = 'text/plain';
+      k.body = plain;
+      log.info('wecom callback URL verified');
+    } catch (err) {
+      answerError(k, err);
+    }
+  }
+
+  async function receive(k: Context): Promise<void> {
+    const startedAt = performance.now();
+    try {
+      const params = requireParams(
+        { msgSignature: queryValue(k, 'msg_signature'), timestamp: queryValue(k, 'timestamp'), nonce: queryValue(k, 'nonce') },
+        ['msgSignature', 'timestamp', 'nonce'],
+      );
+      const body = await readRawBody(k);
+      const encrypt = parseWecomXml(body)['Encrypt']?.trim();
+      if (!encrypt) throw new RequestError('WECOM_BAD_REQUEST', 'body has no Encrypt element', 400);
+      const fields = parseWecomXml(openCallback(keys, { ...params, encrypt }));
+      const inbound = wecomToInbound(fields, { corpId: config.corpId, receivedAt: ctx.now() });
+      if (inbound.action === 'ignore') {
+        log.debug({ what: inbound.reason }, 'wecom callback ignored');
+        return answerEmpty(k);
+      }
+      const { message, dedupKey } = inbound;
+      const user = hashUserId('wecom', message.userId);
+      let fresh: boolean;
+      try {
+        fresh = await ctx.kv.claim(dedupKey, WECOM_DEDUP_TTL_MS);
+      } catch (err) {
+        log.error({ user, code: (err as BotError).code }, 'wecom dedup store unavailable');
+        throw new RequestError('WECOM_STORE_UNAVAILABLE', 'store unavailable, retry later', 503);
+      }
+      if (!fresh) {
+        log.info({ user, kind: message.kind, dedup: 'duplicate' }, 'wecom callback duplicate');
+        return answerEmpty(k);
+      }
+
+      const pending = Promise.resolve().then(() => ctx.handle(message));
+      const outcome = await settleWithin(pending, Math.max(0, budgetMs - (performance.now() - startedAt)));
+      if (outcome.state === 'failed') {
+        await ctx.kv.delete(dedupKey).catch(() => undefined);
+        log.error({ user, kind: message.kind, err: errorSummary(outcome.error) }, 'wecom handler failed');
+        k.status = 500;
+        k.type = 'text/plain';
+        k.body = 'WECOM_HANDLER_FAILED: internal error';
+        return;
+      }
+      if (outcome.state === 'done') {
+        const replies = deliverable(outcome.result);
+        const only = replies[0];
+        if (replies.length === 0) {
+          log.info({ user, kind: message.kind, delivery: 'none' }, 'wecom message handled');
+          return answerEmpty(k);
+        }
+        if (inbound.passiveReplyAllowed && replies.length === 1 && only !== undefined && fitsPassive(only)) {
+          const now = ctx.now();
+          const plainXml = buildTextReplyXml({ toUser: inbound.replyTo, corpId: config.corpId, createTime: now / 1000, content: only });
+          k.status = 200;
+          k.type = 'text/xml';
+          k.body = buildEncryptedReplyXml(sealReply(keys, plainXml, { timestamp: Math.floor(now / 1000) }));
+          log.info({ user, kind: message.kind, delivery: 'passive' }, 'wecom message handled');
+          return;
+        }
+      }
+      log.info({ user, kind: message.kind, delivery: 'api', late: outcome.state === 'late' }, 'wecom message handled');
+      ctx.background('wecom.deliver', () => deliverLater(pending, message, dedupKey));
+      answerEmpty(k);
+    } catch (err) {
+      answerError(k, err);
+    }
+  }
+
+  /** Waits for the core (if still running) and sends every reply through message/send, in order. */
+  async function deliverLater(pending: Promise<BotResult>, message: InboundMessage, dedupKey: string): Promise<void> {
+    const user = hashUserId('wecom', message.userId);
+    let result: BotResult;
+    try {
+      result = await pending;
+    } catch (err) {
+      await ctx.kv.delete(dedupKey).catch(() => undefined);
+      log.error({ user, kind: message.kind, err: errorSummary(err) }, 'wecom handler failed after the answer was sent');
+      throw err;
+    }
+    let sent = 0;
+    try {
+      for (const text of deliverable(result)) sent += await client.sendText(message.userId, text);
+    } catch (err) {
+      log.error({ user, sent, err: errorSummary(err) }, 'wecom message/send failed');
+      throw err;
+    }
+    log.info({ user, sent }, 'wecom replies sent');
+  }
+
+  function answerError(k: Context, err: unknown): void {
+    const status = err instanceof BotError ? err.status : 500;
+    if (err instanceof BotError && status >= 400 && status < 600 && status !== 500) {
+      log.warn({ code: err.code, status }, 'wecom callback refused');
+      k.status = status;
+      k.type = 'text/plain';
+      k.body = `${err.code}: ${err.message}`;
+      return;
+    }
+    log.error({ err: errorSummary(err) }, 'wecom callback failed');
+    k.status = 500;
+    k.type = 'text/plain';
+    k.body = 'internal error';
+  }
+
+  return {
+    platform: 'wecom',
+    client,
+    mount(router: Router): void {
+      router.get(WECOM_CALLBACK_PATH, verifyUrl);
+      router.post(WECOM_CALLBACK_PATH, receive);
+    },
+  };
+}
+
+/** The texts to deliver, in order; empty texts are skipped. Both visibilities go 1:1 to the sender. */
+function deliverable(result: BotResult): string[] {
+  return result.replies.map((r) => r.text).filter((t) => t.trim() !== '');
+}
+
+function fitsPassive(text: string): boolean {
+  return Buffer.byteLength(text, 'utf8') <= WECOM_PASSIVE_TEXT_MAX_BYTES;
+}
+
+function answerEmpty(k: Context): void {
+  k.status = 200;
+  k.body = '';
+}
+
+/** First value of a query parameter (Koa has already URL-decoded it), or undefined. */
+function queryValue(k: Context, name: string): string | undefined {
+  const v = k.query[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The promise's outcome if it settles within `ms`, else 'late' (the promise keeps running). */
+async function settleWithin(p: Promise<BotResult>, ms: number): Promise<Outcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Outcome>((resolve) => {
+    timer = setTimeout(() => resolve({ state: 'late' }), ms);
+  });
+  try {
+    return await Promise.race([
+      p.then(
+        (result): Outcome => ({ state: 'done', result }),
+        (error: unknown): Outcome => ({ state: 'failed', error }),
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Code and message of an error for logs (our messages never contain user text). */
+function errorSummary(err: unknown): { code?: string; message: string } {
+  if (err instanceof BotError) return { code: err.code, message: err.message };
+  return { message: err instanceof Error ? err.message : String(err) };
+}

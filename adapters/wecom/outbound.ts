@@ -1,0 +1,331 @@
+import { setTimeout as sleepMs } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { BotError } from '../../src/errors.ts';
+import type { KeyValueStore } from '../../src/store/port.ts';
+import {
+  WECOM_API_TIMEOUT_MS,
+  WECOM_BUSY_BACKOFF_MS,
+  WECOM_BUSY_MAX_RETRIES,
+  WECOM_ERRCODE_IP_NOT_ALLOWED,
+  WECOM_RETRYABLE_ERRCODES,
+  WECOM_TEXT_MAX_BYTES,
+  WECOM_TOKEN_ERRCODES,
+  WECOM_TOKEN_REFRESH_MARGIN_S,
+} from './limits.ts';
+
+/**
+ * A small WeCom server-API client for one self-built app (corpid + agentid + secret):
+ * access-token caching in the shared store, `message/send` text, reply splitting.
+ * Docs: gettoken developer.work.weixin.qq.com/document/path/91039, message/send /path/90236,
+ * error codes /path/90313; shared/protocols.md §1.6, §8.3, §8.4.
+ *
+ * Errors (BotError, status 502 — the platform, not our caller, failed):
+ * - WECOM_IP_NOT_ALLOWED: errcode 60020, the server IP is not in the app's 企业可信IP list; the message
+ *   names the IP WeCom saw. Never triggers a token refresh or a retry.
+ * - WECOM_TOKEN_FAILED: gettoken answered an errcode (40001 wrong secret, 40013 wrong corpid, …).
+ * - WECOM_API_ERROR: any other errcode (after the retries below); `errcode` holds it.
+ * - WECOM_API_UNREACHABLE: network error, timeout, HTTP status ≠ 200 or a body that is not JSON.
+ * - WECOM_RECIPIENT_INVALID: message/send accepted the call but listed the user as invalid/unlicensed.
+ * Retries: errcode 40014/42001 -> refresh the token once and retry once; -1/45009/45033 -> at most
+ * 3 retries with exponential backoff; a network failure of a GET (gettoken) likewise. A POST that
+ * failed in transit is not retried (it may have been delivered).
+ */
+
+/** An error answer from the WeCom API (errcode ≠ 0). */
+export class WecomApiError extends BotError {
+  readonly errcode: number;
+  readonly errmsg: string;
+  constructor(code: string, message: string, errcode: number, errmsg: string) {
+    super(code, message, { status: 502 });
+    this.name = 'WecomApiError';
+    this.errcode = errcode;
+    this.errmsg = errmsg;
+  }
+}
+
+/** Every WeCom API JSON answer carries these two. */
+export interface WecomApiResponse {
+  errcode: number;
+  errmsg: string;
+  [field: string]: unknown;
+}
+
+/** message/send's answer (invalid* list recipients WeCom did not deliver to). */
+export interface WecomSendResponse extends WecomApiResponse {
+  invaliduser?: string;
+  invalidparty?: string;
+  invalidtag?: string;
+  unlicenseduser?: string;
+  msgid?: string;
+}
+
+export interface WecomClientOptions {
+  corpId: string;
+  agentId: number;
+  secret: string;
+  /** API base without trailing slash, e.g. https://qyapi.weixin.qq.com or a fake's URL. */
+  apiBase: string;
+  /** Shared store for the access-token cache (key {@link tokenCacheKey}). */
+  kv: KeyValueStore;
+  log: Logger;
+  /** Timeout of one HTTP call in ms (default {@link WECOM_API_TIMEOUT_MS}). */
+  timeoutMs?: number;
+  /** First backoff in ms after a busy errcode, doubled per retry (default {@link WECOM_BUSY_BACKOFF_MS}). */
+  backoffMs?: number;
+  /** Most retries after busy errcodes (default {@link WECOM_BUSY_MAX_RETRIES}). */
+  maxBusyRetries?: number;
+}
+
+export interface WecomClient {
+  /** A valid access token: from the store cache, else from gettoken (one request at a time per process). */
+  getAccessToken(): Promise<string>;
+  /**
+   * Calls a token-authenticated API (`access_token` is added to the query) and returns the answer
+   * when errcode is 0, handling token refresh, busy retries and 60020 as described above.
+   * @param path e.g. '/cgi-bin/message/send'
+   * @throws WecomApiError / BotError with the codes listed in the module doc
+   */
+  call<T extends WecomApiResponse = WecomApiResponse>(
+    method: 'GET' | 'POST',
+    path: string,
+    options?: { query?: Record<string, string>; body?: unknown },
+  ): Promise<T>;
+  /**
+   * Sends `text` to one member as app text messages: split into parts of ≤ 2048 UTF-8 bytes
+   * ({@link splitForWecom}) and sent in order, each after the previous one succeeded.
+   * @param userId one UserID (no '|')
+   * @returns the number of messages sent (0 for empty text)
+   * @throws as {@link call}; BotError WECOM_BAD_ARGUMENT for an empty or multi-user userId
+   */
+  sendText(userId: string, text: string): Promise<number>;
+}
+
+/** Store key of the cached access token of one app: 'token:wecom:<corpid>:<agentid>'. */
+export function tokenCacheKey(corpId: string, agentId: number): string {
+  return `token:wecom:${corpId}:${agentId}`;
+}
+
+/**
+ * How long to cache a token, in ms: `expires_in` minus {@link WECOM_TOKEN_REFRESH_MARGIN_S}, but at
+ * least 90 % of `expires_in`; 0 (do not cache) when expires_in is not a positive number.
+ */
+export function tokenCacheTtlMs(expiresInS: number): number {
+  if (!Number.isFinite(expiresInS) || expiresInS <= 0) return 0;
+  const margin = Math.min(WECOM_TOKEN_REFRESH_MARGIN_S, expiresInS * 0.1);
+  return Math.floor((expiresInS - margin) * 1000);
+}
+
+/** Creates a client; it holds no connection, so there is nothing to close. */
+export function createWecomClient(options: WecomClientOptions): WecomClient {
+  const timeoutMs = options.timeoutMs ?? WECOM_API_TIMEOUT_MS;
+  const backoffMs = options.backoffMs ?? WECOM_BUSY_BACKOFF_MS;
+  const maxBusyRetries = options.maxBusyRetries ?? WECOM_BUSY_MAX_RETRIES;
+  const cacheKey = tokenCacheKey(options.corpId, options.agentId);
+  const log = options.log;
+  let refreshing: Promise<string> | null = null;
+
+  /** One HTTP exchange; returns the parsed JSON answer. */
+  async function exchange(method: 'GET' | 'POST', path: string, query: Record<string, string>, body: unknown): Promise<WecomApiResponse> {
+    const url = `${options.apiBase}${path}?${new URLSearchParams(query).toString()}`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'network error';
+      throw new BotError('WECOM_API_UNREACHABLE', `WeCom ${path}: ${reason}`, { status: 502, cause: err });
+    }
+    const raw = await res.text().catch(() => '');
+    if (res.status !== 200) {
+      throw new BotError('WECOM_API_UNREACHABLE', `WeCom ${path}: HTTP ${res.status}`, { status: 502 });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new BotError('WECOM_API_UNREACHABLE', `WeCom ${path}: answer is not JSON`, { status: 502 });
+    }
+    const answer = parsed as Partial<WecomApiResponse> | null;
+    if (answer === null || typeof answer !== 'object') {
+      throw new BotError('WECOM_API_UNREACHABLE', `WeCom ${path}: answer is not a JSON object`, { status: 502 });
+    }
+    return { ...answer, errcode: Number(answer.errcode ?? 0), errmsg: String(answer.errmsg ?? '') } as WecomApiResponse;
+  }
+
+  /**
+   * An exchange with the busy/transport retries. Token errcodes are returned to the caller, and so is
+   * every other non-retryable errcode (callers decide); 60020 throws at once.
+   */
+  async function exchangeWithRetries(
+    method: 'GET' | 'POST',
+    path: string,
+    query: Record<string, string>,
+    body: unknown,
+  ): Promise<WecomApiResponse> {
+    for (let retry = 0; ; retry++) {
+      let answer: WecomApiResponse;
+      try {
+        answer = await exchange(method, path, query, body);
+      } catch (err) {
+        if (method === 'GET' && retry < maxBusyRetries) {
+          log.warn({ platform: 'wecom', path, retry: retry + 1, code: (err as BotError).code }, 'wecom api unreachable, retrying');
+          await sleepMs(backoffMs * 2 ** retry);
+          continue;
+        }
+        throw err;
+      }
+      if (answer.errcode === WECOM_ERRCODE_IP_NOT_ALLOWED) throw ipNotAllowed(path, answer.errmsg);
+      if (WECOM_RETRYABLE_ERRCODES.has(answer.errcode) && retry < maxBusyRetries) {
+        log.warn({ platform: 'wecom', path, errcode: answer.errcode, retry: retry + 1 }, 'wecom api busy, retrying');
+        await sleepMs(backoffMs * 2 ** retry);
+        continue;
+      }
+      return answer;
+    }
+  }
+
+  async function fetchToken(): Promise<string> {
+    const answer = await exchangeWithRetries('GET', '/cgi-bin/gettoken', { corpid: options.corpId, corpsecret: options.secret }, undefined);
+    const token = answer['access_token'];
+    if (answer.errcode !== 0 || typeof token !== 'string' || token === '') {
+      throw new WecomApiError(
+        'WECOM_TOKEN_FAILED',
+        `WeCom gettoken failed: errcode ${answer.errcode} ${short(answer.errmsg)} (check WECOM_CORP_ID and WECOM_SECRET)`,
+        answer.errcode,
+        answer.errmsg,
+      );
+    }
+    const ttlMs = tokenCacheTtlMs(Number(answer['expires_in']));
+    if (ttlMs > 0) await options.kv.set(cacheKey, token, ttlMs);
+    log.info({ platform: 'wecom', expiresInS: Number(answer['expires_in']) }, 'wecom access token refreshed');
+    return token;
+  }
+
+  async function getAccessToken(): Promise<string> {
+    const cached = await options.kv.get(cacheKey);
+    if (cached) return cached;
+    // Single flight: concurrent callers in this process share one gettoken request.
+    refreshing ??= fetchToken().finally(() => {
+      refreshing = null;
+    });
+    return refreshing;
+  }
+
+  /** Forgets `token` unless another caller already replaced it. */
+  async function invalidate(token: string): Promise<void> {
+    if ((await options.kv.get(cacheKey)) === token) await options.kv.delete(cacheKey);
+  }
+
+  async function call<T extends WecomApiResponse = WecomApiResponse>(
+    method: 'GET' | 'POST',
+    path: string,
+    callOptions: { query?: Record<string, string>; body?: unknown } = {},
+  ): Promise<T> {
+    let token = await getAccessToken();
+    for (let tokenRetry = 0; ; tokenRetry++) {
+      const answer = await exchangeWithRetries(method, path, { ...callOptions.query, access_token: token }, callOptions.body);
+      if (answer.errcode === 0) return answer as T;
+      if (WECOM_TOKEN_ERRCODES.has(answer.errcode) && tokenRetry === 0) {
+        log.warn({ platform: 'wecom', path, errcode: answer.errcode }, 'wecom access token rejected, refreshing once');
+        await invalidate(token);
+        token = await getAccessToken();
+        continue;
+      }
+      throw new WecomApiError(
+        'WECOM_API_ERROR',
+        `WeCom ${path} failed: errcode ${answer.errcode} ${short(answer.errmsg)}`,
+        answer.errcode,
+        answer.errmsg,
+      );
+    }
+  }
+
+  async function sendText(userId: string, text: string): Promise<number> {
+    if (userId === '' || userId.includes('|')) {
+      throw new BotError('WECOM_BAD_ARGUMENT', 'sendText needs exactly one UserID', { status: 500 });
+    }
+    const parts = splitForWecom(text);
+    for (const content of parts) {
+      const answer = await call<WecomSendResponse>('POST', '/cgi-bin/message/send', {
+        body: { touser: userId, msgtype: 'text', agentid: options.agentId, text: { content }, safe: 0 },
+      });
+      if (answer.invaliduser || answer.unlicenseduser) {
+        throw new WecomApiError(
+          'WECOM_RECIPIENT_INVALID',
+          'WeCom message/send did not deliver: the member is invalid, outside the app\'s visible range, or unlicensed',
+          answer.errcode,
+          answer.errmsg,
+        );
+      }
+    }
+    return parts.length;
+  }
+
+  return { getAccessToken, call, sendText };
+}
+
+function ipNotAllowed(path: string, errmsg: string): WecomApiError {
+  const ip = /from ip:\s*([0-9A-Fa-f.:]+)/.exec(errmsg)?.[1] ?? 'unknown (not in errmsg)';
+  return new WecomApiError(
+    'WECOM_IP_NOT_ALLOWED',
+    `WeCom ${path} refused this server's IP ${ip} (errcode 60020): add ${ip} to the app's 企业可信IP list in the WeCom admin console`,
+    WECOM_ERRCODE_IP_NOT_ALLOWED,
+    errmsg,
+  );
+}
+
+/** errmsg trimmed to 200 characters for error messages. */
+function short(errmsg: string): string {
+  return errmsg.length > 200 ? `${errmsg.slice(0, 200)}…` : errmsg;
+}
+
+const SENTENCE_END = new Set(['。', '！', '？', '；', '!', '?', ';', '…']);
+const SOFT_BREAK = new Set([' ', '，', ',', '、', '\t']);
+
+/**
+ * Splits `text` into ordered parts of at most `maxBytes` UTF-8 bytes each, cutting only between code
+ * points, so that `parts.join('') === text`. A cut prefers, within the last half of a full part: after
+ * the last line break, else after the last sentence end (。！？；!?;…), else after the last space or
+ * comma; otherwise it fills the part to the byte limit. Empty text gives [].
+ * @param maxBytes default {@link WECOM_TEXT_MAX_BYTES} (2048); must be ≥ 4 (one code point)
+ */
+export function splitForWecom(text: string, maxBytes: number = WECOM_TEXT_MAX_BYTES): string[] {
+  if (!(maxBytes >= 4)) throw new BotError('WECOM_BAD_ARGUMENT', 'maxBytes must be at least 4', { status: 500 });
+  const parts: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    // Walk code points to find the longest prefix within maxBytes, remembering preferred cut points.
+    let bytes = 0;
+    let end = start;
+    let lastLine = -1;
+    let lastSentence = -1;
+    let lastSoft = -1;
+    const minBytes = maxBytes / 2;
+    while (end < text.length) {
+      const cp = text.codePointAt(end)!;
+      const size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      if (bytes + size > maxBytes) break;
+      bytes += size;
+      const ch = String.fromCodePoint(cp);
+      end += ch.length;
+      if (bytes >= minBytes) {
+        if (ch === '\n') lastLine = end;
+        else if (SENTENCE_END.has(ch)) lastSentence = end;
+        else if (SOFT_BREAK.has(ch)) lastSoft = end;
+      }
+    }
+    let cut = end;
+    if (end < text.length) {
+      if (lastLine > 0) cut = lastLine;
+      else if (lastSentence > 0) cut = lastSentence;
+      else if (lastSoft > 0) cut = lastSoft;
+    }
+    parts.push(text.slice(start, cut));
+    start = cut;
+  }
+  return parts;
+}
