@@ -74,10 +74,20 @@ export async function openRedisStore(url: string, options: RedisStoreOptions = {
     lastError = err;
   });
   client.defineCommand('privacyBotIncrement', { numberOfKeys: 1, lua: INCREMENT_LUA });
+  // Fail at the first connection error rather than when ioredis has finished closing the
+  // socket (which can take seconds more against a silent server).
+  let onError: (err: Error) => void = () => {};
+  const firstError = new Promise<never>((_, reject) => {
+    onError = reject;
+    client.once('error', onError);
+  });
+  const ready = client.connect().then(() => client.ping());
+  ready.catch(() => {}); // settled by the race below; avoid an unhandled rejection when firstError wins
   try {
-    await client.connect();
-    await client.ping();
+    await Promise.race([ready, firstError]);
+    client.off('error', onError);
   } catch (err) {
+    client.off('error', onError);
     client.disconnect();
     const reason = (lastError as Error | null)?.message ?? (err instanceof Error ? err.message : String(err));
     throw new BotError('STORE_UNAVAILABLE', `Redis store ${shown} is unreachable: ${reason}`, { status: 503, cause: err });

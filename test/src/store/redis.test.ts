@@ -1,0 +1,234 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { openRedisStore, maskRedisUrl } from '../../../src/store/redis.ts';
+import { openStore } from '../../../src/store/index.ts';
+import type { Store } from '../../../src/store/port.ts';
+import { runStoreContract } from './contract.ts';
+
+/**
+ * Runs the store contract against the real Redis at REDIS_TEST_URL (default
+ * redis://127.0.0.1:6379). Unreachable Redis: fails when CI or REQUIRE_REDIS is set, otherwise
+ * the suites are skipped with a message saying how to start Redis. Every store made here
+ * writes under a unique prefix `privacy-bot-test:<pid>-<random>:…`, deleted at the end.
+ */
+const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
+const RUN_PREFIX = `privacy-bot-test:${process.pid}-${randomBytes(4).toString('hex')}:`;
+const mustHaveRedis = Boolean(process.env.CI || process.env.REQUIRE_REDIS);
+
+async function probe(): Promise<string | null> {
+  try {
+    const s = await openRedisStore(REDIS_URL, { keyPrefix: `${RUN_PREFIX}probe:`, connectTimeoutMs: 1000 });
+    await s.close();
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+const unreachable = await probe();
+const skip = unreachable && !mustHaveRedis
+  ? `Redis not reachable at ${maskRedisUrl(REDIS_URL)} (${unreachable}); start it with ` +
+    `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no, ` +
+    `or set REQUIRE_REDIS=1 to make this a failure`
+  : false;
+if (skip) console.log(`# SKIP redis store tests: ${skip}`);
+
+if (unreachable && mustHaveRedis) {
+  it('Redis is reachable (required because CI or REQUIRE_REDIS is set)', () => {
+    assert.fail(`Redis not reachable at ${maskRedisUrl(REDIS_URL)}: ${unreachable}`);
+  });
+}
+
+after(async () => {
+  if (unreachable) return;
+  const c = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await c.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await c.scan(cursor, 'MATCH', `${RUN_PREFIX}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) await c.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    c.disconnect();
+  }
+});
+
+let n = 0;
+const prefixFor = (label: string): string => `${RUN_PREFIX}${label}${++n}:`;
+
+if (!unreachable || !mustHaveRedis) {
+  describe('redis', { skip }, () => {
+    runStoreContract('redis', () => openRedisStore(REDIS_URL, { keyPrefix: prefixFor('c') }));
+
+    describe('Redis store specifics', () => {
+      it('writes only under its key prefix, statuses under the {status} hash tag', async () => {
+        const prefix = prefixFor('layout');
+        const s = await openRedisStore(REDIS_URL, { keyPrefix: prefix });
+        const c = new Redis(REDIS_URL);
+        try {
+          await s.set('a', '1');
+          await s.claim('b', 60_000);
+          await s.increment('c', 60_000);
+          await s.putStatuses([
+            { platform: 'wecom', userId: 'u1', archived: true, since: null, scope: null, source: 'import', updatedAt: 'x' },
+          ]);
+          const keys = (await c.keys(`${prefix}*`)).sort();
+          assert.deepEqual(keys, [`${prefix}kv:a`, `${prefix}kv:b`, `${prefix}kv:c`, `${prefix}{status}:wecom:u1`]);
+          assert.ok((await c.pttl(`${prefix}kv:c`)) > 0, 'counter has a TTL');
+          assert.equal(await c.pttl(`${prefix}kv:a`), -1, 'plain set has none');
+        } finally {
+          c.disconnect();
+          await s.close();
+        }
+      });
+
+      it('two stores with different prefixes do not see each other', async () => {
+        const a = await openRedisStore(REDIS_URL, { keyPrefix: prefixFor('iso') });
+        const b = await openRedisStore(REDIS_URL, { keyPrefix: prefixFor('iso') });
+        try {
+          assert.equal(await a.claim('k', 60_000), true);
+          assert.equal(await b.claim('k', 60_000), true);
+        } finally {
+          await a.close();
+          await b.close();
+        }
+      });
+
+      it('two stores with the same prefix (two instances) give exactly one claim', async () => {
+        const prefix = prefixFor('shared');
+        const a = await openRedisStore(REDIS_URL, { keyPrefix: prefix });
+        const b = await openRedisStore(REDIS_URL, { keyPrefix: prefix });
+        try {
+          const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).claim('same', 60_000)));
+          assert.equal(results.filter(Boolean).length, 1);
+        } finally {
+          await a.close();
+          await b.close();
+        }
+      });
+
+      it('rejects a key prefix with braces', async () => {
+        await assert.rejects(openRedisStore(REDIS_URL, { keyPrefix: 'a{b}:' }), { code: 'STORE_BAD_ARGUMENT' });
+      });
+
+      it('openStore with a Redis URL opens Redis', async () => {
+        const s = await openStore({ redisUrl: REDIS_URL, dataDir: '/nonexistent-should-not-be-used' });
+        try {
+          assert.equal(s.kind, 'redis');
+          await s.ping();
+        } finally {
+          await s.close();
+        }
+      });
+    });
+  });
+}
+
+/** A loopback port with nothing listening on it (bound then released). */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+// These need no shared Redis: nothing listening, a silent server, and an own redis-server.
+describe('Redis store failures', () => {
+  it('nothing listening -> STORE_UNAVAILABLE fast, URL shown with the password masked', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    await assert.rejects(openRedisStore(`redis://user:s3cret-pw@127.0.0.1:${port}/2`, { connectTimeoutMs: 500 }), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'STORE_UNAVAILABLE');
+      assert.match(err.message, new RegExp(`redis://user:\\*\\*\\*@127\\.0\\.0\\.1:${port}/2`));
+      assert.doesNotMatch(err.message, /s3cret/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 3000, 'does not hang');
+  });
+
+  it('a server that accepts but never answers -> STORE_UNAVAILABLE within the timeouts', async () => {
+    const sockets = new Set<import('node:net').Socket>();
+    const srv = createServer((sock) => {
+      sockets.add(sock);
+      sock.on('error', () => {});
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const { port } = srv.address() as AddressInfo;
+    const started = Date.now();
+    try {
+      await assert.rejects(
+        openRedisStore(`redis://127.0.0.1:${port}`, { connectTimeoutMs: 300, commandTimeoutMs: 300 }),
+        { code: 'STORE_UNAVAILABLE' },
+      );
+      assert.ok(Date.now() - started < 2000, `does not hang (${Date.now() - started} ms)`);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => srv.close(r));
+    }
+  });
+
+  it('rejects URLs it cannot use, without leaking the password', async () => {
+    await assert.rejects(openRedisStore('redis+sentinel://:pw@127.0.0.1:26379/mymaster'), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'STORE_UNAVAILABLE');
+      assert.doesNotMatch(err.message, /:pw@/);
+      return true;
+    });
+  });
+
+  it('maskRedisUrl hides only the password', () => {
+    assert.equal(maskRedisUrl('redis://u:p@h:1/0'), 'redis://u:***@h:1/0');
+    assert.equal(maskRedisUrl('rediss://h:6380'), 'rediss://h:6380');
+    assert.equal(maskRedisUrl('not a url :pw@'), '(unparseable Redis URL)');
+  });
+
+  const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+  it('a Redis that goes down fails calls fast, and the store recovers when it is back', { skip: hasRedisServer ? false : 'redis-server binary not installed' }, async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const start = (): ChildProcess =>
+      spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const waitUp = async (): Promise<Store> => {
+      for (let i = 0; ; i++) {
+        try {
+          return await openRedisStore(url, { keyPrefix: 'down-test:', connectTimeoutMs: 300 });
+        } catch (err) {
+          if (i > 50) throw err;
+          await sleep(100);
+        }
+      }
+    };
+    let server = start();
+    let store: Store | null = null;
+    try {
+      store = await waitUp();
+      await store.set('k', 'v');
+      server.kill('SIGKILL');
+      await new Promise((r) => server.once('exit', r));
+      const started = Date.now();
+      await assert.rejects(store.ping(), { code: 'STORE_UNAVAILABLE' });
+      await assert.rejects(store.claim('x', 1000), { code: 'STORE_UNAVAILABLE' });
+      await assert.rejects(store.getStatus('wecom', 'u'), { code: 'STORE_UNAVAILABLE' });
+      assert.ok(Date.now() - started < 3000, `calls failed in ${Date.now() - started} ms`);
+
+      server = start();
+      let recovered = false;
+      for (let i = 0; i < 60 && !recovered; i++) {
+        await sleep(100);
+        recovered = await store.ping().then(() => true, () => false);
+      }
+      assert.ok(recovered, 'store reconnects by itself');
+      assert.equal(await store.claim('x', 1000), true);
+    } finally {
+      await store?.close();
+      server.kill('SIGKILL');
+    }
+  });
+});
