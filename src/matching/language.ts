@@ -1,0 +1,35 @@
+/**
+ * Language of a question, and simplified <-> traditional Chinese conversion (OpenCC tables via opencc-js).
+ * Pure functions; the conversion tables load once when this module is first imported (~15 MB, tens of ms).
+ */
+import * as OpenCC from 'opencc-js';
+import type { Lang } from '../types.ts';
+
+const traditionalToSimplified = OpenCC.Converter({ from: 't', to: 'cn' });
+const simplifiedToTaiwan = OpenCC.Converter({ from: 'cn', to: 'tw' });
+
+/** Any Han ideograph (CJK unified ideographs incl. extensions and compatibility ideographs). */
+const HAN = /\p{Script=Han}/u;
+
+/**
+ * Detects the language of a question.
+ * - No Han character -> 'en' (also for empty or emoji-only text).
+ * - Han characters, and the text changes under OpenCC traditional -> simplified conversion
+ *   (it holds traditional-only characters such as 會/錄/員) -> 'zh-TW'.
+ * - Otherwise 'zh-CN', including mixed text such as "WeCom 管理员能看吗".
+ * Never throws.
+ */
+export function detectLanguage(text: string): Lang {
+  if (typeof text !== 'string' || !HAN.test(text)) return 'en';
+  return toSimplified(text) !== text ? 'zh-TW' : 'zh-CN';
+}
+
+/** Converts traditional characters to simplified (OpenCC 't' -> 'cn', character level plus OpenCC's phrase table). */
+export function toSimplified(text: string): string {
+  return traditionalToSimplified(text);
+}
+
+/** Converts simplified text to Taiwan traditional (OpenCC 'cn' -> 'tw'), used to answer zh-TW askers. */
+export function toTraditional(text: string): string {
+  return simplifiedToTaiwan(text);
+}
