@@ -1,0 +1,234 @@
+import { parse, CsvError } from 'csv-parse/sync';
+import type { ArchivingStatus, Store } from '../store/port.ts';
+import type { Lang } from '../types.ts';
+
+/**
+ * Session-archiving (会话存档) statuses: the administrator's CSV import, and the line that tells
+ * an employee their own status. Statuses are personal data: nothing here logs them.
+ */
+
+/** The one accepted CSV header (exact, case-sensitive). */
+export const STATUS_CSV_HEADER = ['platform', 'userId', 'archived', 'since', 'scope'] as const;
+
+/** Platform names a status can carry: lower-case letter first, then a-z 0-9 '-', at most 32. */
+const PLATFORM_RE = /^[a-z][a-z0-9-]{0,31}$/;
+/** Longest accepted user id and scope, in characters (UTF-16 code units). */
+export const MAX_USER_ID_CHARS = 256;
+export const MAX_SCOPE_CHARS = 1000;
+
+/** One rejected CSV line: 1-based line number in the file (header = line 1) and a reason. */
+export interface CsvLineError {
+  line: number;
+  message: string;
+}
+
+/**
+ * Parses the administrator's status CSV (RFC 4180 through csv-parse) into statuses.
+ *
+ * Format: UTF-8 with or without BOM, CRLF or LF, first line exactly
+ * `platform,userId,archived,since,scope`, then one employee per record:
+ * - platform: /^[a-z][a-z0-9-]{0,31}$/ (e.g. 'wecom', 'dingtalk');
+ * - userId: non-empty, at most 256 characters, no control characters;
+ * - archived: `true` or `false` (any letter case, as spreadsheets write TRUE/FALSE);
+ * - since: `YYYY-MM-DD`, a real calendar date; required when archived is true, may be empty
+ *   when false (then the date archiving stopped, or unknown);
+ * - scope: free text up to 1000 characters, may be quoted (commas, doubled quotes, line
+ *   breaks); empty -> null.
+ * Fields are trimmed of surrounding white space; blank (or all-blank) lines are ignored. A
+ * (platform, userId) pair twice in one file is an error on the later line.
+ *
+ * Every bad record is reported with its (first) line number and a reason; only valid records
+ * appear in `statuses`. A CSV syntax error (unbalanced quotes) ends parsing: it is reported at
+ * its line and nothing after it is read, since its records cannot be told apart reliably.
+ * Statuses get source 'import' and updatedAt = `now` as ISO 8601 UTC. Never throws for bad input.
+ */
+export function parseStatusCsv(csv: string, now: Date): { statuses: ArchivingStatus[]; errors: CsvLineError[] } {
+  const statuses: ArchivingStatus[] = [];
+  const errors: CsvLineError[] = [];
+  const updatedAt = now.toISOString();
+
+  // csv-parse miscounts lines when CRLF sits inside a quoted field; with LF only its counts are
+  // exact. A CRLF inside a scope becomes LF, which is also what we want to keep.
+  const text = csv.replace(/\r\n/g, '\n');
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    // With info: true each record comes as { record, info } (the typings only know string[][]).
+    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true }) as unknown as typeof records;
+  } catch (err) {
+    if (err instanceof CsvError) {
+      const line = (err as CsvError & { lines?: number }).lines ?? 1;
+      return { statuses: [], errors: [{ line, message: `CSV syntax error: ${err.message}` }] };
+    }
+    throw err;
+  }
+
+  const rows = records
+    .map(({ record, info }) => ({
+      fields: record,
+      // info.lines is the line the record ends on; line breaks can only be inside quoted fields.
+      line: info.lines - record.reduce((n, f) => n + (f.match(/\n/g)?.length ?? 0), 0),
+    }))
+    .filter((r) => r.fields.some((f) => f.trim() !== ''));
+
+  const header = rows.shift();
+  if (!header) {
+    return { statuses, errors: [{ line: 1, message: `empty file: expected the header ${STATUS_CSV_HEADER.join(',')}` }] };
+  }
+  if (header.fields.join(',') !== STATUS_CSV_HEADER.join(',')) {
+    return {
+      statuses,
+      errors: [{ line: header.line, message: `bad header: expected exactly ${STATUS_CSV_HEADER.join(',')}, got ${clip(header.fields.join(','))}` }],
+    };
+  }
+
+  const seen = new Map<string, number>();
+  for (const { fields, line } of rows) {
+    const problems: string[] = [];
+    if (fields.length !== STATUS_CSV_HEADER.length) {
+      errors.push({ line, message: `expected ${STATUS_CSV_HEADER.length} columns (${STATUS_CSV_HEADER.join(',')}), got ${fields.length}` });
+      continue;
+    }
+    const [platform, userId, archivedText, sinceText, scopeText] = fields.map((f) => f.trim()) as [string, string, string, string, string];
+
+    if (!PLATFORM_RE.test(platform)) problems.push(`platform must match ${PLATFORM_RE.source}, got ${clip(platform)}`);
+    if (userId === '') problems.push('userId is empty');
+    else if (userId.length > MAX_USER_ID_CHARS) problems.push(`userId is longer than ${MAX_USER_ID_CHARS} characters`);
+    // eslint-disable-next-line no-control-regex
+    else if (/[\u0000-\u001f\u007f]/.test(userId)) problems.push('userId contains control characters');
+
+    const lower = archivedText.toLowerCase();
+    const archived = lower === 'true' ? true : lower === 'false' ? false : null;
+    if (archived === null) problems.push(`archived must be true or false, got ${clip(archivedText)}`);
+
+    let since: string | null = null;
+    if (sinceText === '') {
+      if (archived === true) problems.push('since is required when archived is true');
+    } else if (!/^\d{4}-\d{2}-\d{2}$/.test(sinceText)) {
+      problems.push(`since must be a date YYYY-MM-DD, got ${clip(sinceText)}`);
+    } else if (!isCalendarDate(sinceText)) {
+      problems.push(`since ${sinceText} is not a calendar date`);
+    } else {
+      since = sinceText;
+    }
+
+    if (scopeText.length > MAX_SCOPE_CHARS) problems.push(`scope is longer than ${MAX_SCOPE_CHARS} characters`);
+
+    if (problems.length === 0) {
+      const id = `${platform}\u0000${userId}`;
+      const first = seen.get(id);
+      if (first !== undefined) problems.push(`duplicate of line ${first} (same platform and userId)`);
+      else seen.set(id, line);
+    }
+    if (problems.length > 0) {
+      errors.push({ line, message: problems.join('; ') });
+      continue;
+    }
+    statuses.push({
+      platform,
+      userId,
+      archived: archived!,
+      since,
+      scope: scopeText === '' ? null : scopeText,
+      source: 'import',
+      updatedAt,
+    });
+  }
+  return { statuses, errors };
+}
+
+/**
+ * Parses `csv` (see {@link parseStatusCsv}) and, only when every line is good, writes all its
+ * statuses in one store transaction (insert or replace by platform + userId). All or nothing:
+ * with any error nothing is written and `imported` is 0.
+ * @param now time stamped as updatedAt; default the current time.
+ * @returns how many statuses were written, and the line errors.
+ * @throws BotError 'STORE_UNAVAILABLE' when the store cannot be written (nothing is written then).
+ */
+export async function importStatuses(
+  store: Store,
+  csv: string,
+  now: Date = new Date(),
+): Promise<{ imported: number; errors: CsvLineError[] }> {
+  const { statuses, errors } = parseStatusCsv(csv, now);
+  if (errors.length > 0) return { imported: 0, errors };
+  const imported = await store.putStatuses(statuses);
+  return { imported, errors: [] };
+}
+
+/** Words for the known sources, per language; an unknown source is shown as stored. */
+const SOURCE_WORDS: Record<string, Record<Lang, string>> = {
+  import: { en: 'imported by your administrator', 'zh-CN': '管理员导入', 'zh-TW': '管理員匯入' },
+  'wecom-msgaudit': { en: 'WeCom archive settings', 'zh-CN': '企业微信存档设置', 'zh-TW': '企業微信存檔設定' },
+  'company policy': { en: 'company policy', 'zh-CN': '公司政策', 'zh-TW': '公司政策' },
+};
+
+/**
+ * The status line appended to an answer for the asking employee (only them, never in a group),
+ * in `lang`. Three states:
+ * - archived: en "Your archiving status: archived since 2026-03-01, scope: <scope> (source:
+ *   imported by your administrator, updated 2026-05-02)."; zh-CN "你的会话存档状态：自 2026-03-01
+ *   起已存档，范围：…（来源：管理员导入，更新于 2026-05-02）"; zh-TW likewise in traditional characters;
+ * - not archived: "… not archived (since <date> when known) (source …)." / "未存档" / "未存檔";
+ * - null (no record): "Your archiving status: no record — ask your administrator." /
+ *   "你的会话存档状态：暂无记录——请咨询你的管理员" / "你的會話存檔狀態：暫無記錄——請諮詢你的管理員".
+ * Parts that are unknown (since, scope, a bad updatedAt) are left out. Dates are YYYY-MM-DD;
+ * updatedAt is shown as its UTC date. Line breaks in the scope become spaces. Never throws.
+ */
+export function formatStatus(status: ArchivingStatus | null, lang: Lang): string {
+  const t = TEXTS[lang] ?? TEXTS.en;
+  if (status === null) return t.noRecord;
+  const since = status.since === null || status.since.trim() === '' ? null : status.since.trim();
+  const scope = status.scope === null ? '' : status.scope.replace(/\s+/g, ' ').trim();
+  const source = SOURCE_WORDS[status.source]?.[lang] ?? status.source;
+  const updated = isoDate(status.updatedAt);
+  const state = status.archived ? t.archived(since, scope === '' ? null : scope) : t.notArchived(since);
+  return t.line(state, source, updated);
+}
+
+interface StatusTexts {
+  noRecord: string;
+  archived(since: string | null, scope: string | null): string;
+  notArchived(since: string | null): string;
+  line(state: string, source: string, updated: string | null): string;
+}
+
+const TEXTS: Record<Lang, StatusTexts> = {
+  en: {
+    noRecord: 'Your archiving status: no record — ask your administrator.',
+    archived: (since, scope) => `archived${since ? ` since ${since}` : ''}${scope ? `, scope: ${scope}` : ''}`,
+    notArchived: (since) => `not archived${since ? ` since ${since}` : ''}`,
+    line: (state, source, updated) =>
+      `Your archiving status: ${state} (source: ${source}${updated ? `, updated ${updated}` : ''}).`,
+  },
+  'zh-CN': {
+    noRecord: '你的会话存档状态：暂无记录——请咨询你的管理员',
+    archived: (since, scope) => `${since ? `自 ${since} 起` : ''}已存档${scope ? `，范围：${scope}` : ''}`,
+    notArchived: (since) => `${since ? `自 ${since} 起` : ''}未存档`,
+    line: (state, source, updated) => `你的会话存档状态：${state}（来源：${source}${updated ? `，更新于 ${updated}` : ''}）`,
+  },
+  'zh-TW': {
+    noRecord: '你的會話存檔狀態：暫無記錄——請諮詢你的管理員',
+    archived: (since, scope) => `${since ? `自 ${since} 起` : ''}已存檔${scope ? `，範圍：${scope}` : ''}`,
+    notArchived: (since) => `${since ? `自 ${since} 起` : ''}未存檔`,
+    line: (state, source, updated) => `你的會話存檔狀態：${state}（來源：${source}${updated ? `，更新於 ${updated}` : ''}）`,
+  },
+};
+
+/** 'YYYY-MM-DD' of an ISO time stamp (UTC), or null when it is not a valid time. */
+function isoDate(iso: string): string | null {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString().slice(0, 10);
+}
+
+/** True when 'YYYY-MM-DD' names a day that exists (2026-02-30 does not; 2028-02-29 does). */
+function isCalendarDate(ymd: string): boolean {
+  const [y, m, d] = ymd.split('-').map(Number) as [number, number, number];
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
+  return y >= 1 && days !== undefined && d >= 1 && d <= days;
+}
+
+/** A field value for an error message: quoted, at most 40 characters. */
+function clip(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+}
