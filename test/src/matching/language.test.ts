@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { detectLanguage, toSimplified, toTraditional } from '../../../src/matching/language.ts';
+
+const cases: Array<[string, string]> = [
+  ['企业微信管理员能看到我的聊天记录吗', 'zh-CN'],
+  ['企業微信管理員能看到我的聊天記錄嗎', 'zh-TW'],
+  ['會話存檔是什麼', 'zh-TW'],
+  ['Can my manager read my WeCom messages?', 'en'],
+  ['WeCom 管理员能看吗', 'zh-CN'],
+  ['WeCom 管理員能看嗎', 'zh-TW'],
+  ['显著的成果', 'zh-CN'],
+  ['😀😀', 'en'],
+  ['', 'en'],
+];
+for (const [text, lang] of cases) {
+  test(`detectLanguage(${JSON.stringify(text)}) = ${lang}`, () => {
+    assert.equal(detectLanguage(text), lang);
+  });
+}
+
+test('toTraditional converts simplified to Taiwan traditional', () => {
+  assert.equal(toTraditional('会话存档需要同意吗'), '會話存檔需要同意嗎');
+  assert.equal(toTraditional('管理员'), '管理員');
+});
+
+test('toSimplified converts traditional to simplified', () => {
+  assert.equal(toSimplified('聊天記錄'), '聊天记录');
+});

@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { normalizeQuestion, NORMALIZED_CAP, RAW_INPUT_CAP } from '../../../src/matching/normalize.ts';
+
+const table: Array<[string, string, string]> = [
+  // @-mentions
+  ['mention at start (space)', '@隐私助手 群聊会被存档吗？', '群聊会被存档吗'],
+  ['mention at end', '钉钉会监控吗 @隐私助手', '钉钉会监控吗'],
+  ['several mentions', '@张经理 @李四 钉钉会监控吗', '钉钉会监控吗'],
+  ['mention in the middle', '请问 @隐私助手 群聊会被存档吗', '请问 群聊会被存档吗'],
+  ['display name with a space, then a space', '@Privacy Bot 会话存档是什么', '会话存档是什么'],
+  ['display name with a space, then U+2005', '@Privacy Bot\u2005会话存档是什么', '会话存档是什么'],
+  ['U+2005 after a Chinese name', '@隐私助手\u2005撤回的消息能看到吗', '撤回的消息能看到吗'],
+  ['full-width ＠ and U+2005', '＠张经理\u2005@李四\u2005钉钉会监控吗', '钉钉会监控吗'],
+  ['e-mail address is not a mention', 'a@b.com 企业微信', 'a b com 企业微信'],
+  // NFKC, lowercase, traditional
+  ['NFKC full-width letters and ideographic space', 'ＷｅＣｏｍ　ＡＤＭＩＮ', '企业微信 管理员'],
+  ['lowercase unknown English', 'Hello WORLD', 'hello world'],
+  ['traditional to simplified', '企業微信管理員能看到我的聊天記錄嗎', '企业微信管理员能看到我的聊天记录吗'],
+  ['Taiwan word forms', '公司會看我的訊息嗎', '公司会看我的消息吗'],
+  // glossary
+  ['wecom', 'wecom', '企业微信'],
+  ['企微 alias', '企微后台', '企业微信后台'],
+  ['dingtalk', 'DingTalk', '钉钉'],
+  ['lark', 'Lark', '飞书'],
+  ['feishu', 'Feishu', '飞书'],
+  ['archive / archiving', 'archive archiving archived', '存档 存档 存档'],
+  ['consent', 'consent', '同意'],
+  ['admin', 'admins', '管理员'],
+  ['manager, boss', 'manager boss', '领导 领导'],
+  ['chats, messages', 'chats messages', '聊天记录 聊天记录'],
+  ['recall', 'recalled', '撤回'],
+  ['delete', 'deleted', '删除'],
+  ['encrypt', 'encrypted', '加密'],
+  ['opt out (hyphen)', 'opt-out', '拒绝'],
+  ['whole English question', 'Can my manager read my WeCom messages?', 'can my 领导 看 my 企业微信 聊天记录'],
+  // homophone typos
+  ['存挡 -> 存档', '会话存挡是什么意思', '会话存档是什么意思'],
+  ['存当 -> 存档', '存当的聊天能看吗', '存档的聊天能看吗'],
+  ['会画 -> 会话', '会画存档要同意吗', '会话存档要同意吗'],
+  ['钉丁 -> 钉钉', '钉丁管理员', '钉钉管理员'],
+  ['企业威信 -> 企业微信', '企业威信管理员能看聊天吗', '企业微信管理员能看聊天吗'],
+  ['隐思 -> 隐私', '我的隐思', '我的隐私'],
+  ['real word 同一 is not repaired', '同一个群', '同一个群'],
+  ['real word 定为 is not repaired', '被定为违规', '被定为违规'],
+  ['homophone sharing no character is not repaired', '统一管理', '统一管理'],
+  // emoji, punctuation, whitespace, control characters
+  ['emoji and punctuation runs', '钉钉管理员能看我聊天吗？？？😱😱', '钉钉管理员能看我聊天吗'],
+  ['emoji with ZWJ and variation selector', '存档👨‍👩‍👧❤️吗', '存档 吗'],
+  ['whitespace collapsed', '  企业微信 \t\n  存档  ', '企业微信 存档'],
+  ['control characters removed', '存\u0000档\u0007吗\u200b', '存 档 吗'],
+  ['emoji only', '😀😀😀', ''],
+  ['empty', '', ''],
+];
+
+for (const [name, input, expected] of table) {
+  test(`normalizeQuestion: ${name}`, () => {
+    assert.equal(normalizeQuestion(input), expected);
+  });
+}
+
+test('normalizeQuestion: output capped at NORMALIZED_CAP characters', () => {
+  const out = normalizeQuestion('隐'.repeat(20_000));
+  assert.equal(Array.from(out).length, NORMALIZED_CAP);
+});
+
+test('normalizeQuestion: raw input beyond RAW_INPUT_CAP is ignored', () => {
+  const out = normalizeQuestion(`${'a '.repeat(RAW_INPUT_CAP)}钉钉`);
+  assert.ok(!out.includes('钉钉'));
+});
+
+test('normalizeQuestion: non-string input gives empty string', () => {
+  assert.equal(normalizeQuestion(undefined as unknown as string), '');
+  assert.equal(normalizeQuestion(42 as unknown as string), '');
+});
