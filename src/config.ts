@@ -70,7 +70,7 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   REDIS_URL: z
     .string()
-    .regex(/^(rediss?|redis\+sentinel):\/\//, 'must be a redis:// or rediss:// URL')
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
   KNOWLEDGE_DIR: z.string().min(1).default('./knowledge'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
