@@ -77,7 +77,8 @@ export interface WecomClientOptions {
 }
 
 export interface WecomClient {
-  /** A valid access token: from the store cache, else from gettoken (one request at a time per process). */
+  /** A valid access token: from the store cache, else from gettoken (one request at a time per process).
+   * The cache is best-effort: when the store fails, a token is fetched anyway (and a warning logged). */
   getAccessToken(): Promise<string>;
   /**
    * Calls a token-authenticated API (`access_token` is added to the query) and returns the answer
@@ -200,13 +201,21 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
       );
     }
     const ttlMs = tokenCacheTtlMs(Number(answer['expires_in']));
-    if (ttlMs > 0) await options.kv.set(cacheKey, token, ttlMs);
+    if (ttlMs > 0) {
+      // The cache is an optimisation: a store outage must not stop replies.
+      await options.kv.set(cacheKey, token, ttlMs).catch((err: unknown) => {
+        log.warn({ platform: 'wecom', code: (err as BotError).code }, 'wecom token cache write failed');
+      });
+    }
     log.info({ platform: 'wecom', expiresInS: Number(answer['expires_in']) }, 'wecom access token refreshed');
     return token;
   }
 
   async function getAccessToken(): Promise<string> {
-    const cached = await options.kv.get(cacheKey);
+    const cached = await options.kv.get(cacheKey).catch((err: unknown) => {
+      log.warn({ platform: 'wecom', code: (err as BotError).code }, 'wecom token cache read failed');
+      return null;
+    });
     if (cached) return cached;
     // Single flight: concurrent callers in this process share one gettoken request.
     refreshing ??= fetchToken().finally(() => {
@@ -217,7 +226,11 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
 
   /** Forgets `token` unless another caller already replaced it. */
   async function invalidate(token: string): Promise<void> {
-    if ((await options.kv.get(cacheKey)) === token) await options.kv.delete(cacheKey);
+    try {
+      if ((await options.kv.get(cacheKey)) === token) await options.kv.delete(cacheKey);
+    } catch (err) {
+      log.warn({ platform: 'wecom', code: (err as BotError).code }, 'wecom token cache delete failed');
+    }
   }
 
   async function call<T extends WecomApiResponse = WecomApiResponse>(

@@ -214,3 +214,16 @@ test('sendText refuses an empty or multi-user recipient', async () => {
   await assert.rejects(client.sendText('a|b', 'hi'), { code: 'WECOM_BAD_ARGUMENT' });
   assert.equal(fake.requests.length, 0);
 });
+
+test('the token cache is best-effort: with the store down, messages still go out', async () => {
+  const downDir = mkdtempSync(join(tmpdir(), 'wecom-outbound-down-'));
+  const down = openSqliteStore(join(downDir, 'kv.db'));
+  await down.close();
+  try {
+    const c = createWecomClient({ corpId: CORP, agentId: AGENT, secret: 'sec', apiBase: fake.url, kv: down, log, backoffMs: 5 });
+    await c.sendText('zhangsan', 'still delivered');
+    assert.deepEqual(fake.sent.map((m) => m.text?.content), ['still delivered']);
+  } finally {
+    rmSync(downDir, { recursive: true, force: true });
+  }
+});
