@@ -67,7 +67,8 @@ export function createRouter(deps: RouterDeps): MessageHandler {
 
   async function answer(m: InboundMessage, entry: KnowledgeEntry, lang: Lang, score: number, suggestions: string[]): Promise<BotResult> {
     const msgs = messagesFor(lang);
-    const body = `${answerText(entry, lang)}\n\n${sourcesText(entry, lang)}`;
+    const sources = sourcesText(entry, lang);
+    const body = `${answerText(entry, lang)}\n\n${sources}`;
     const base = { intent: 'faq' as const, topic: entry.id, score, suggestions, lang };
     if (!entry.appendStatus) {
       return result({ ...base, replies: [{ text: body, visibility: 'chat', mentionAsker: m.chat.kind === 'group' }] });
@@ -83,7 +84,8 @@ export function createRouter(deps: RouterDeps): MessageHandler {
       ];
       return result({ ...base, replies });
     }
-    return result({ ...base, replies: [{ text: `${status}\n\n${body}`, visibility: 'chat' }] });
+    // 1:1: the answer, then the asker's own status, then the sources.
+    return result({ ...base, replies: [{ text: `${answerText(entry, lang)}\n\n${status}\n\n${sources}`, visibility: 'chat' }] });
   }
 
   async function fallback(m: InboundMessage, lang: Lang, score: number, suggestions: string[]): Promise<BotResult> {

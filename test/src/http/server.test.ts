@@ -1,0 +1,96 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestBot, type TestBot } from '../../helpers/app.ts';
+
+describe('HTTP server without any platform configured', () => {
+  let bot: TestBot;
+  before(async () => {
+    bot = await startTestBot();
+  });
+  after(async () => {
+    await bot.close();
+  });
+
+  it('GET /healthz says the process is up', async () => {
+    const r = await fetch(`${bot.url}/healthz`);
+    assert.equal(r.status, 200);
+    assert.deepEqual(await r.json(), { status: 'ok' });
+  });
+
+  it('GET /readyz says the embedded store answers', async () => {
+    const r = await fetch(`${bot.url}/readyz`);
+    assert.equal(r.status, 200);
+    assert.deepEqual(await r.json(), { status: 'ready', store: 'sqlite' });
+  });
+
+  it('platform routes are absent when their credentials are', async () => {
+    assert.equal((await fetch(`${bot.url}/wecom/callback`, { method: 'POST', body: '<xml/>' })).status, 404);
+    assert.equal((await fetch(`${bot.url}/dingtalk/callback`, { method: 'POST', body: '{}' })).status, 404);
+  });
+
+  it('GET /try serves the chat page', async () => {
+    const r = await fetch(`${bot.url}/try`);
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(await r.text(), /try\/ask/);
+  });
+
+  it('POST /try/ask answers a FAQ anonymously: topic, sources, and no personal status', async () => {
+    await bot.core.store.putStatuses([
+      { platform: 'try', userId: 'try-session-0001', archived: true, since: '2026-03-01', scope: 'x', source: 'import', updatedAt: new Date().toISOString() },
+    ]);
+    const r = await fetch(`${bot.url}/try/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question: '企业微信管理员可以翻看我的私聊记录吗', session: 'session-0001' }),
+    });
+    assert.equal(r.status, 200);
+    const j = (await r.json()) as { replies: string[]; topic: string | null; intent: string };
+    assert.equal(j.intent, 'faq');
+    assert.equal(j.topic, 'wecom-admin-access');
+    assert.equal(j.replies.length, 1);
+    assert.match(j.replies[0]!, /来源：/);
+    assert.doesNotMatch(j.replies[0]!, /2026-03-01/);
+  });
+
+  it('POST /try/ask declines an off-topic question with suggestions or a route to HR/IT', async () => {
+    const r = await fetch(`${bot.url}/try/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question: '今天中午食堂有什么菜', session: 'session-0002' }),
+    });
+    const j = (await r.json()) as { topic: string | null; intent: string; replies: string[] };
+    assert.equal(j.intent, 'fallback');
+    assert.equal(j.topic, null);
+    assert.match(j.replies[0]!, /HR|IT/);
+  });
+
+  it('POST /try/ask rejects bad input with a 4xx and a short reason', async () => {
+    const post = (body: string) => fetch(`${bot.url}/try/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    let r = await post('not json');
+    assert.equal(r.status, 400);
+    assert.match(await r.text(), /^TRY_BAD_JSON/);
+    r = await post(JSON.stringify({ question: 'x' }));
+    assert.equal(r.status, 400);
+    r = await post(JSON.stringify({ question: 'x'.repeat(3000), session: 'session-0003' }));
+    assert.equal(r.status, 400);
+    r = await post(JSON.stringify({ question: 'x'.repeat(20_000), session: 'session-0003' }));
+    assert.equal(r.status, 413);
+  });
+
+  it('unknown routes are 404, wrong methods 405', async () => {
+    assert.equal((await fetch(`${bot.url}/nope`)).status, 404);
+    assert.equal((await fetch(`${bot.url}/healthz`, { method: 'POST' })).status, 405);
+  });
+});
+
+describe('HTTP server with TRY_PAGE=off', () => {
+  it('has no /try page', async () => {
+    const bot = await startTestBot({ TRY_PAGE: 'off' });
+    try {
+      assert.equal((await fetch(`${bot.url}/try`)).status, 404);
+    } finally {
+      await bot.close();
+    }
+  });
+});
