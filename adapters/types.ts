@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Logger } from 'pino';
 import type { KeyValueStore } from '../src/store/port.ts';
 import type { MessageHandler } from '../src/types.ts';
+import type { NoticeChannel } from '../src/notices/channel.ts';
 
 /**
  * What every platform adapter gets from the server. Adapters know platforms, never FAQs:
@@ -34,4 +35,6 @@ export interface PlatformAdapter {
   start?(): Promise<void>;
   /** Optional: stop connections; idempotent. */
   stop?(): Promise<void>;
+  /** Optional: archiving-notice delivery (issue 4); absent = notices cannot be sent on this platform. */
+  readonly noticeChannel?: NoticeChannel;
 }

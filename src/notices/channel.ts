@@ -1,0 +1,76 @@
+import { BotError } from '../errors.ts';
+
+/**
+ * The notice port: what the core's broadcast engine (src/notices/) needs from a platform adapter
+ * to deliver archiving notices. Adapters implement it (adapters/<platform>/notices.ts) and expose
+ * it as `PlatformAdapter.noticeChannel`; the core never sees tokens, HTTP or platform payloads.
+ */
+
+/** Who a broadcast goes to. Ids are the platform's own (WeCom department id / UserID, DingTalk dept_id / staffId). */
+export type Audience = { all: true } | { departmentIds: string[] } | { userIds: string[] };
+
+/** Bilingual text. */
+export interface Bilingual {
+  zh: string;
+  en: string;
+}
+
+/** One notice version as handed to a channel for delivery. */
+export interface NoticeDelivery {
+  broadcastId: string;
+  noticeId: string;
+  /** Version number, 1-based. */
+  version: number;
+  title: Bilingual;
+  body: Bilingual;
+  /**
+   * The acknowledge button's key, `ack:<noticeId>:<version>`; a WeCom `template_card_event`
+   * carrying it comes back as an InboundMessage of kind 'ack-action' with this text.
+   */
+  ackKey: string;
+  /** Stable id of this (broadcast, notice version) for platform-side dedup (WeCom task_id, ≤ 128 bytes). */
+  deliveryKey: string;
+}
+
+/** Outcome of sending one batch. Every user id of the batch appears in exactly one list. */
+export interface NoticeBatchResult {
+  /** Accepted by the platform. */
+  sent: string[];
+  /** Permanently refused, with the platform's reason (e.g. 'invaliduser', 'unlicenseduser', 'invalidStaffIdList'). */
+  failed: { userId: string; reason: string }[];
+  /** Not delivered now but may be later (e.g. DingTalk flowControlledStaffIdList): back to pending. */
+  retryLater: string[];
+  /** Platform handle to query read status later (DingTalk processQueryKey); absent when unsupported. */
+  readHandle?: string;
+}
+
+/** The whole batch was throttled (WeCom 45009/45033, DingTalk 429/QpsLimit/130101…): retry it after `retryAfterMs`. */
+export class ThrottledError extends BotError {
+  constructor(readonly retryAfterMs: number, message = 'throttled by the platform') {
+    super('PLATFORM_THROTTLED', message, { status: 503 });
+    this.name = 'ThrottledError';
+  }
+}
+
+/** A platform's notice delivery capability. */
+export interface NoticeChannel {
+  /** 'wecom', 'dingtalk', … */
+  readonly platform: string;
+  /** Most users one send call takes (WeCom message/send 1000, DingTalk batchSend 20). */
+  readonly maxBatchSize: number;
+  /** Whether the platform reports reads (DingTalk yes, WeCom no: read stays unknown). */
+  readonly readSupported: boolean;
+  /**
+   * Every user id the audience covers, as the app can see it (directory APIs with paging), deduplicated.
+   * @throws BotError with a code naming the platform error
+   */
+  resolveAudience(audience: Audience): Promise<string[]>;
+  /**
+   * Sends one notice version to at most `maxBatchSize` users; paces itself to the platform's
+   * documented limits.
+   * @throws ThrottledError when the whole batch must be retried later; other errors = batch failed transiently
+   */
+  sendBatch(userIds: string[], delivery: NoticeDelivery): Promise<NoticeBatchResult>;
+  /** Users who have read the batch sent with `readHandle`, with the time read (ms epoch). Only when readSupported. */
+  readStatus?(readHandle: string): Promise<{ userId: string; readAt: number }[]>;
+}
