@@ -12,6 +12,22 @@ import { isGreeting, isHelpRequest, suggestionChoice } from './intents.ts';
 /** How long a "not sure" reply's numbered suggestions stay pickable by number, in ms (10 minutes). */
 export const SUGGESTION_TTL_MS = 10 * 60 * 1000;
 
+/**
+ * A command tried before FAQ matching (e.g. notice acknowledgement "确认", admin "/notice …").
+ * Returns a result to answer with, or null to let the next command / the FAQ matcher handle it.
+ * Called for kinds 'text' and 'ack-action' only. Must not throw for user input.
+ */
+export type CommandHandler = (message: InboundMessage, lang: Lang) => Promise<BotResult | null>;
+
+/**
+ * A personal line added to an FAQ answer for the asking employee (their archiving status, the
+ * notices they acknowledged, their external contacts' consent, their company's policy…).
+ * Returns null when it has nothing to add for this topic. Never called for anonymous askers.
+ * Its text is private: in a group it goes only to the asker 1:1, never to the group.
+ * A throw is reported to the asker as "temporarily unavailable" (the FAQ answer still goes out).
+ */
+export type PersonalSection = (message: InboundMessage, entry: KnowledgeEntry, lang: Lang) => Promise<string | null>;
+
 /** Everything the router needs; all of it platform-neutral. */
 export interface RouterDeps {
   kb: KnowledgeBase;
@@ -19,6 +35,10 @@ export interface RouterDeps {
   /** For the asker's archiving status and the suggestion memory. */
   store: Store;
   log: Logger;
+  /** Commands tried in order before anything else (help, greeting, FAQ matching). */
+  commands?: CommandHandler[];
+  /** Personal sections added, in order, after the archiving status of topics flagged appendStatus. */
+  personalSections?: PersonalSection[];
 }
 
 function suggestionKey(m: InboundMessage): string {
@@ -55,14 +75,27 @@ function result(partial: Partial<BotResult> & Pick<BotResult, 'intent' | 'lang' 
 export function createRouter(deps: RouterDeps): MessageHandler {
   const { kb, matcher, store, log } = deps;
 
-  async function statusLine(m: InboundMessage, lang: Lang): Promise<string> {
-    try {
-      const s = await store.getStatus(m.platform, m.userId);
-      return formatStatus(s, lang);
-    } catch (err) {
-      log.warn({ user: hashUserId(m.platform, m.userId), err: (err as Error).message }, 'status lookup failed');
-      return messagesFor(lang).statusUnavailable;
+  const commands = deps.commands ?? [];
+  const sections = deps.personalSections ?? [];
+
+  /** The built-in section: the asker's archiving status, for topics flagged appendStatus. */
+  const archivingStatus: PersonalSection = async (m, entry, lang) =>
+    entry.appendStatus ? formatStatus(await store.getStatus(m.platform, m.userId), lang) : null;
+
+  /** Every personal line for this asker and topic; a failing section becomes "temporarily unavailable". */
+  async function personalLines(m: InboundMessage, entry: KnowledgeEntry, lang: Lang): Promise<string[]> {
+    const lines: string[] = [];
+    for (const section of [archivingStatus, ...sections]) {
+      try {
+        const line = await section(m, entry, lang);
+        if (line) lines.push(line);
+      } catch (err) {
+        log.warn({ user: hashUserId(m.platform, m.userId), topic: entry.id, err: (err as Error).message }, 'personal section failed');
+        const unavailable = messagesFor(lang).statusUnavailable;
+        if (!lines.includes(unavailable)) lines.push(unavailable);
+      }
     }
+    return lines;
   }
 
   async function answer(m: InboundMessage, entry: KnowledgeEntry, lang: Lang, score: number, suggestions: string[]): Promise<BotResult> {
@@ -70,22 +103,23 @@ export function createRouter(deps: RouterDeps): MessageHandler {
     const sources = sourcesText(entry, lang);
     const body = `${answerText(entry, lang)}\n\n${sources}`;
     const base = { intent: 'faq' as const, topic: entry.id, score, suggestions, lang };
-    if (!entry.appendStatus) {
+    if (m.anonymous) {
+      const note = entry.appendStatus ? `\n\n${msgs.anonymousStatus}` : '';
+      return result({ ...base, replies: [{ text: `${body}${note}`, visibility: 'chat' }] });
+    }
+    const personal = await personalLines(m, entry, lang);
+    if (personal.length === 0) {
       return result({ ...base, replies: [{ text: body, visibility: 'chat', mentionAsker: m.chat.kind === 'group' }] });
     }
-    if (m.anonymous) {
-      return result({ ...base, replies: [{ text: `${body}\n\n${msgs.anonymousStatus}`, visibility: 'chat' }] });
-    }
-    const status = await statusLine(m, lang);
     if (m.chat.kind === 'group') {
       const replies: Reply[] = [
         { text: `${body}\n\n${msgs.groupPrivateNote}`, visibility: 'chat', mentionAsker: true },
-        { text: `${titleText(entry, lang)}\n${status}`, visibility: 'private' },
+        { text: `${titleText(entry, lang)}\n${personal.join('\n')}`, visibility: 'private' },
       ];
       return result({ ...base, replies });
     }
-    // 1:1: the answer, then the asker's own status, then the sources.
-    return result({ ...base, replies: [{ text: `${answerText(entry, lang)}\n\n${status}\n\n${sources}`, visibility: 'chat' }] });
+    // 1:1: the answer, then the asker's own lines, then the sources.
+    return result({ ...base, replies: [{ text: `${answerText(entry, lang)}\n\n${personal.join('\n')}\n\n${sources}`, visibility: 'chat' }] });
   }
 
   async function fallback(m: InboundMessage, lang: Lang, score: number, suggestions: string[]): Promise<BotResult> {
@@ -135,6 +169,10 @@ export function createRouter(deps: RouterDeps): MessageHandler {
     }
     const text = m.text.trim();
     const lang = detectLanguage(text);
+    for (const command of commands) {
+      const r = await command(m, lang);
+      if (r) return r;
+    }
     if (m.kind === 'ack-action' || text === '' || isHelpRequest(text)) {
       return result({ intent: 'help', lang, replies: [{ text: messagesFor(lang).help, visibility: 'chat', mentionAsker: mention }] });
     }
