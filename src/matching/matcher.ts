@@ -20,7 +20,7 @@ import type { Lang } from '../types.ts';
 import { detectLanguage } from './language.ts';
 import { normalizeQuestion } from './normalize.ts';
 import type { Matcher, MatcherFactory, MatchResult } from './types.ts';
-import { DOMAIN_TERMS, STOP_WORDS, SYNONYMS } from './vocabulary.ts';
+import { CUE_SELF_STATUS, CUE_WEIGHTS, DOMAIN_TERMS, SELF_STATUS_PATTERNS, STOP_WORDS, SYNONYMS } from './vocabulary.ts';
 
 /** Tunable constants of the matcher. Units: IDF values are natural-log inverse document frequencies. */
 export interface MatcherOptions {
@@ -42,6 +42,14 @@ export interface MatcherOptions {
   hmm: boolean;
   /** Most distinct tokens memoised (token -> per-entry best Fuse score). */
   memoSize: number;
+  /** Split general (non-domain) compounds of 4+ characters into their parts. */
+  splitCompounds: boolean;
+  /** Weight of the best single phrasing's weighted Jaccard similarity in the ranking score. */
+  phraseWeight: number;
+  /** Ranking factor for an entry about other platforms than the one the question names (1 = no effect). */
+  platformMismatch: number;
+  /** Add the knowledge base's Chinese keywords to jieba's user dictionary. */
+  kbKeywordsInDict: boolean;
 }
 
 /** Defaults chosen on the dev set (see the report in bench/ and test/src/eval/). */
@@ -55,10 +63,16 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   latinWeight: 6,
   hmm: false,
   memoSize: 20_000,
+  splitCompounds: true,
+  phraseWeight: 1,
+  platformMismatch: 0.7,
+  kbKeywordsInDict: true,
 };
 
 /** Platform names: weighted with {@link MatcherOptions.platformWeight}. */
 const PLATFORM_WORDS: ReadonlySet<string> = new Set(['企业微信', '钉钉', '飞书', '微信', '个人微信']);
+/** Question tokens naming a platform, as knowledge-entry `platforms` values. */
+const PLATFORM_OF: Readonly<Record<string, string>> = { 企业微信: 'wecom', 钉钉: 'dingtalk', 飞书: 'feishu' };
 
 /** One token's contribution to one entry, for explanations. */
 export interface TokenHit {
@@ -74,7 +88,7 @@ export interface MatchExplanation {
   normalized: string;
   tokens: string[];
   /** Candidates best first: entry id, ranking score, evidence mass, coverage, hits. */
-  candidates: { id: string; rank: number; mass: number; coverage: number; hits: TokenHit[] }[];
+  candidates: { id: string; rank: number; mass: number; phrase: number; coverage: number; hits: TokenHit[] }[];
   result: MatchResult;
 }
 
@@ -132,7 +146,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
 
   // Segmenter with the domain dictionary plus the knowledge base's own Chinese keywords.
   const userWords = new Set<string>(DOMAIN_TERMS);
-  for (const e of entries) for (const k of e.keywords) {
+  if (opt.kbKeywordsInDict) for (const e of entries) for (const k of e.keywords) {
     const w = k.trim();
     if (HAN_ONLY.test(w) && w.length >= 2 && w.length <= 8) userWords.add(w);
   }
@@ -144,34 +158,62 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
   jieba.loadDict(Buffer.from([...userWords].map((w) => `${w} 50000`).join('\n'), 'utf8'));
   const domainSet = new Set<string>(userWords);
 
+  const pushCanonical = (t: string, out: string[]): void => {
+    if (!t || STOP_WORDS.has(t) || DIGITS.test(t)) return;
+    const syn = SYNONYMS[t];
+    if (syn) {
+      for (const x of syn) if (!STOP_WORDS.has(x)) out.push(x);
+    } else out.push(t);
+  };
   const tokensOf = (normalized: string): string[] => {
     if (!normalized) return [];
     const out: string[] = [];
     for (const raw of jieba.cut(normalized, opt.hmm)) {
       const t = raw.trim();
-      if (!t || STOP_WORDS.has(t) || DIGITS.test(t)) continue;
-      const syn = SYNONYMS[t];
-      if (syn) {
-        for (const s of syn) if (!STOP_WORDS.has(s)) out.push(s);
-      } else out.push(t);
+      if (opt.splitCompounds && t.length >= 4 && HAN_ONLY.test(t) && !domainSet.has(t) && !SYNONYMS[t]) {
+        // A general compound jieba keeps whole (侵犯隐私, 上班时间): match on its parts.
+        const parts = jieba.cutForSearch(t, false).filter((p) => p !== t && p.length >= 2);
+        if (parts.length > 0) {
+          for (const p of parts) pushCanonical(p, out);
+          continue;
+        }
+      }
+      pushCanonical(t, out);
     }
+    if (SELF_STATUS_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_SELF_STATUS);
     return out;
   };
   const tokenize = (question: string): string[] => [...new Set(tokensOf(normalizeQuestion(question)))];
 
   // One Fuse document per phrasing, keyword and title, as space-joined canonical tokens.
-  const docs: { entry: number; text: string }[] = [];
+  // Keyword documents count as token evidence but not as phrasings for the phrasing similarity.
+  const docs: { entry: number; text: string; tokens: string[]; phrasing: boolean }[] = [];
   entries.forEach((e, i) => {
-    const texts = [e.title.zh, e.title.en, ...e.questions.zh, ...e.questions.en, ...e.keywords];
+    const texts = [e.title.zh, e.title.en, ...e.questions.zh, ...e.questions.en].map((t) => [t, true] as const);
+    const all = [...texts, ...e.keywords.map((k) => [k, false] as const)];
     const seen = new Set<string>();
-    for (const t of texts) {
-      const text = tokensOf(normalizeQuestion(t)).join(' ');
+    for (const [t, phrasing] of all) {
+      const tokens = [...new Set(tokensOf(normalizeQuestion(t)))];
+      const text = tokens.join(' ');
       if (text && !seen.has(text)) {
         seen.add(text);
-        docs.push({ entry: i, text });
+        docs.push({ entry: i, text, tokens, phrasing });
       }
     }
   });
+  // Platforms each entry is about; a question naming another platform ranks the entry lower.
+  const entryPlatforms = entries.map((e) => new Set(e.platforms));
+  const N = entries.length;
+  const idfOfDf = (df: number): number => Math.log(1 + (N - df + 0.5) / (df + 0.5));
+  // Knowledge-base IDF of every phrasing token (exact), for the phrasing-level similarity.
+  const exactDf = new Map<string, Set<number>>();
+  for (const d of docs) for (const t of d.tokens) {
+    const set = exactDf.get(t) ?? new Set<number>();
+    set.add(d.entry);
+    exactDf.set(t, set);
+  }
+  const docMass = docs.map((d) => d.tokens.reduce((sum, t) => sum + idfOfDf(exactDf.get(t)?.size ?? 1), 0));
+
   const fuse = new Fuse(docs, {
     keys: ['text'],
     includeScore: true,
@@ -181,18 +223,18 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     shouldSort: false,
   });
 
-  const memo = new Map<string, Array<[number, number]>>();
-  /** Per-entry best Fuse score for one token, memoised (bounded: the oldest half is dropped when full). */
-  const lookup = (token: string): Array<[number, number]> => {
+  /** One token's Fuse hits: documents with scores, and the number of entries hit. */
+  interface TokenHits {
+    docs: Array<[number, number]>;
+    entries: number;
+  }
+  const memo = new Map<string, TokenHits>();
+  /** Fuse hits of one token, memoised (bounded: the oldest half is dropped when full). */
+  const lookup = (token: string): TokenHits => {
     const cached = memo.get(token);
     if (cached) return cached;
-    const best = new Map<number, number>();
-    for (const r of fuse.search(token)) {
-      const s = r.score ?? 1;
-      const prev = best.get(r.item.entry);
-      if (prev === undefined || s < prev) best.set(r.item.entry, s);
-    }
-    const list = [...best.entries()];
+    const hitDocs: Array<[number, number]> = fuse.search(token).map((r) => [r.refIndex, r.score ?? 1]);
+    const value: TokenHits = { docs: hitDocs, entries: new Set(hitDocs.map(([d]) => (docs[d] as (typeof docs)[number]).entry)).size };
     if (memo.size >= opt.memoSize) {
       let drop = Math.floor(opt.memoSize / 2);
       for (const k of memo.keys()) {
@@ -200,12 +242,13 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
         memo.delete(k);
       }
     }
-    memo.set(token, list);
-    return list;
+    memo.set(token, value);
+    return value;
   };
 
-  const N = entries.length;
   const corpusWeight = (t: string): number => {
+    const cue = CUE_WEIGHTS[t];
+    if (cue !== undefined) return cue;
     if (PLATFORM_WORDS.has(t)) return opt.platformWeight;
     const v = idf.get(t);
     if (v !== undefined) return v;
@@ -218,30 +261,59 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const lang: Lang = detectLanguage(typeof question === 'string' ? question.slice(0, 2000) : '');
     const normalized = normalizeQuestion(question);
     const tokens = [...new Set(tokensOf(normalized))];
-    const perEntry = new Map<number, TokenHit[]>();
+    const named = tokens.flatMap((t) => PLATFORM_OF[t] ?? []);
+    const perEntry = new Map<number, Map<string, TokenHit>>();
+    const perDoc = new Map<number, number>();
     let questionMass = 0;
+    let questionKbMass = 0;
     for (const token of tokens) {
       const cw = corpusWeight(token);
       questionMass += cw;
       const hits = lookup(token);
-      if (hits.length === 0) continue;
-      const df = hits.length;
-      const kbIdf = Math.log(1 + (N - df + 0.5) / (df + 0.5));
-      for (const [entry, fuseScore] of hits) {
-        const list = perEntry.get(entry) ?? [];
-        list.push({ token, fuseScore, kbIdf, corpusIdf: cw });
-        perEntry.set(entry, list);
+      if (hits.docs.length === 0) continue;
+      const kbIdf = idfOfDf(hits.entries);
+      questionKbMass += kbIdf;
+      for (const [doc, fuseScore] of hits.docs) {
+        const entry = (docs[doc] as (typeof docs)[number]).entry;
+        const byToken = perEntry.get(entry) ?? new Map<string, TokenHit>();
+        const prev = byToken.get(token);
+        if (!prev || fuseScore < prev.fuseScore) byToken.set(token, { token, fuseScore, kbIdf, corpusIdf: cw });
+        perEntry.set(entry, byToken);
+        perDoc.set(doc, (perDoc.get(doc) ?? 0) + kbIdf * (1 - fuseScore));
       }
     }
+    // Best phrasing per entry: weighted Jaccard of question tokens and phrasing tokens (KB IDF weights).
+    const bestPhrase = new Map<number, number>();
+    for (const [doc, shared] of perDoc) {
+      const d = docs[doc] as (typeof docs)[number];
+      if (!d.phrasing) continue;
+      const entry = d.entry;
+      const union = questionKbMass + (docMass[doc] as number) - shared;
+      const sim = union > 0 ? Math.min(1, shared / union) : 0;
+      if (sim > (bestPhrase.get(entry) ?? 0)) bestPhrase.set(entry, sim);
+    }
     const candidates = [...perEntry.entries()]
-      .map(([entry, hits]) => {
+      .map(([entry, byToken]) => {
+        const hits = [...byToken.values()];
         let rank = 0;
         let mass = 0;
         for (const h of hits) {
           rank += h.kbIdf * (1 - h.fuseScore);
           mass += h.corpusIdf * (1 - h.fuseScore);
         }
-        return { entry, id: (entries[entry] as (typeof entries)[number]).id, rank, mass, coverage: questionMass > 0 ? mass / questionMass : 0, hits };
+        const phrase = bestPhrase.get(entry) ?? 0;
+        rank += opt.phraseWeight * phrase;
+        const ps = entryPlatforms[entry] as Set<string>;
+        if (named.length > 0 && !ps.has('all') && !named.some((p) => ps.has(p))) rank *= opt.platformMismatch;
+        return {
+          entry,
+          id: (entries[entry] as (typeof entries)[number]).id,
+          rank,
+          mass,
+          phrase,
+          coverage: questionMass > 0 ? mass / questionMass : 0,
+          hits,
+        };
       })
       .sort((a, b) => b.rank - a.rank || b.mass - a.mass || a.entry - b.entry);
     const top = candidates[0];

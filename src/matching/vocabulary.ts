@@ -21,6 +21,32 @@ export const DOMAIN_TERMS: readonly string[] = [
   '个人信息', '隐私', '隐私权', '隐私泄露', '泄露', '投诉', '举报', '维权', '劳动仲裁',
   '离职', '辞职', '离职后', '入职', '机器人', '隐私助手', '助手', '提问',
   '语音通话', '视频通话', '音视频', '红包', '小程序', '文件', '图片', '语音',
+  '是什么', '什么是', '是什么意思', '什么意思', '啥意思', '是啥', '怎么回事', '是怎么回事', '干什么的', '干嘛的',
+  '做什么的', '有什么用', '我的状态', '存档状态',
+];
+
+/**
+ * Synthetic cue tokens and the corpus weight they carry (they are not words of jieba's IDF table).
+ * - DEFINITION: "what is X" questions (什么是 / 是什么意思 / 怎么回事 / what is) — favours entries explaining X.
+ * - SELF_STATUS: the asker asks about their own state (我有没有被…, 我是不是在…, 我的…开了吗, am I being …) —
+ *   favours the entry that answers with the asker's own archiving status.
+ */
+export const CUE_DEFINITION = '是什么';
+export const CUE_SELF_STATUS = '我的状态';
+export const CUE_WEIGHTS: Readonly<Record<string, number>> = { [CUE_DEFINITION]: 6, [CUE_SELF_STATUS]: 9 };
+
+/**
+ * Patterns (on normalised text) that add {@link CUE_SELF_STATUS}: first person + "whether … 被 (passive)",
+ * "我被…", "我的 … 开了/开没开", "am i being / am i archived", "is my account".
+ */
+export const SELF_STATUS_PATTERNS: readonly RegExp[] = [
+  /(我|自己)[^，。,.!?？！]{0,8}(有没有|是不是|是否|有无)在?被/,
+  /(我|自己)(现在|目前)?(正在|在)?被[^，。,.!?？！]{0,6}(了吗|吗|了没)/,
+  /(我|自己)[^，。,.!?？！]{0,8}(有没有|是不是|是否)在[^，。,.!?？！]{0,10}(范围|名单)/,
+  /我的[^，。,.!?？！]{0,8}(开了|开没开|开通了|开启了|有没有开)/,
+  /查[^，。,.!?？！]{0,4}我的[^，。,.!?？！]{0,6}(状态|存档)/,
+  /\bam i (being|archived|monitored|in)\b/,
+  /\bis my (account|wecom|企业微信|钉钉|chat|聊天记录)\b/,
 ];
 
 /** Words ignored when matching: particles, pronouns, question scaffolding, English function words. */
@@ -37,7 +63,7 @@ export const STOP_WORDS: ReadonlySet<string> = new Set([
   '被', '把', '给', '对', '从', '到', '上', '里', '中', '之', '等', '着', '过', '地', '所', '以', '为', '而',
   '如果', '的话', '但是', '但', '因为', '所以', '然后', '还是', '就是', '只是', '比如', '其实', '到底', '究竟',
   '吗吗', '一直', '现在', '最近', '已经', '以后', '之后', '以前', '之前', '时候', '的时候', '一些', '里面', '上面',
-  '东西', '事情', '事', '情况', '问题吗', '这么', '那么', '真的', '真', '一定', '随便', '随时', '所有', '全部',
+  '东西', '事情', '事', '情况', '用', '使用', '怎么办', '办', '弄', '搞', '平时', '一般', '通常', '意思', '问题吗', '这么', '那么', '真的', '真', '一定', '随便', '随时', '所有', '全部',
   // English function words (content words are translated by the glossary in normalize.ts)
   'a', 'an', 'the', 'is', 'are', 'am', 'was', 'were', 'be', 'being', 'been', 'do', 'does', 'did', 'done',
   'can', 'could', 'will', 'would', 'shall', 'should', 'may', 'might', 'must', 'i', 'me', 'my', 'mine', 'we',
@@ -63,7 +89,7 @@ export const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   '外部客户': ['客户'], '顾客': ['客户'],
   // seeing
   '看到': ['看'], '看见': ['看'], '查看': ['看'], '偷看': ['看'], '翻看': ['看'], '浏览': ['看'], '看得到': ['看'],
-  '看不到': ['看'], '读取': ['看'], '查阅': ['看'], '查询': ['看'], '调取': ['看'], '调阅': ['看'], '窥探': ['看'],
+  '看不到': ['看'], '读取': ['看'], '调取': ['看'], '调阅': ['看'], '窥探': ['看'],
   '翻': ['看'], '瞧': ['看'], '查': ['看'], '查到': ['看'], '看过': ['看'], '查得到': ['看'],
   // chats
   '聊天内容': ['聊天记录'], '消息记录': ['聊天记录'], '对话记录': ['聊天记录'], '聊天信息': ['聊天记录'],
@@ -114,4 +140,8 @@ export const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   '端到端加密': ['加密'],
   '收费': ['收费'], '付费': ['收费'], '花钱': ['收费'], '费用': ['收费'], '要钱': ['收费'], '价格': ['收费'],
   '开通': ['开启'], '打开': ['开启'], '启用': ['开启'], '开了': ['开启'],
+  // cues
+  '什么是': ['是什么'], '是什么意思': ['是什么'], '什么意思': ['是什么'], '啥意思': ['是什么'], '是啥': ['是什么'],
+  '怎么回事': ['是什么'], '是怎么回事': ['是什么'], '干什么的': ['是什么'], '干嘛的': ['是什么'], '做什么的': ['是什么'],
+  '有什么用': ['是什么'], '存档状态': ['存档', '我的状态'],
 };
