@@ -29,6 +29,30 @@ export interface DingtalkConfig {
   apiBase: string;
 }
 
+/**
+ * WeCom AI bot (企业微信 智能机器人) for group chats and 1:1 (shared/protocols.md §2.5).
+ * 'http': callbacks to /wecom/aibot/callback with the bot's own Token and EncodingAESKey (receiveid "");
+ * 'ws': a long connection to WeCom with the bot's BotID and Secret (no public URL needed).
+ * developer.work.weixin.qq.com/document/path/101039
+ */
+export type WecomAibotConfig =
+  | {
+      mode: 'http';
+      /** Callback Token of the bot's API settings (letters/digits, ≤ 32 characters). */
+      token: string;
+      /** Callback EncodingAESKey of the bot (exactly 43 characters of [A-Za-z0-9]). */
+      encodingAESKey: string;
+    }
+  | {
+      mode: 'ws';
+      /** BotID from the bot's API settings (long connection). */
+      botId: string;
+      /** The bot's Secret (long connection). */
+      secret: string;
+      /** Long-connection endpoint, default wss://openws.work.weixin.qq.com (a fake in tests). */
+      wsUrl: string;
+    };
+
 /** The whole configuration, read from the environment once at start. */
 export interface Config {
   /** TCP port to listen on (default 3000). */
@@ -43,6 +67,8 @@ export interface Config {
   wecom: WecomConfig | null;
   /** null = DingTalk disabled (credentials absent). */
   dingtalk: DingtalkConfig | null;
+  /** null = WeCom AI bot disabled (no WECOM_AIBOT_* variable set). Private replies need `wecom` too. */
+  wecomAibot: WecomAibotConfig | null;
   /** pino level: fatal|error|warn|info|debug|trace|silent (default info). */
   logLevel: string;
   /** The local /try chat page is served unless TRY_PAGE=off. */
@@ -54,6 +80,7 @@ export const ENVIRONMENT_VARIABLES = [
   'PORT', 'DATA_DIR', 'REDIS_URL', 'KNOWLEDGE_DIR', 'LOG_LEVEL', 'TRY_PAGE',
   'WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY', 'WECOM_API_BASE',
   'DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE', 'DINGTALK_API_BASE',
+  'WECOM_AIBOT_MODE', 'WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY', 'WECOM_AIBOT_BOT_ID', 'WECOM_AIBOT_SECRET', 'WECOM_AIBOT_WS_URL',
 ] as const;
 
 const WECOM_VARS = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'] as const;
@@ -85,7 +112,39 @@ const schema = z.object({
   DINGTALK_APP_SECRET: z.string().min(1).optional(),
   DINGTALK_ROBOT_CODE: z.string().min(1).optional(),
   DINGTALK_API_BASE: httpUrl.default('https://api.dingtalk.com'),
+  WECOM_AIBOT_MODE: z.enum(['http', 'ws']).optional(),
+  WECOM_AIBOT_TOKEN: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'must be 1–32 letters or digits (the AI bot callback Token)').optional(),
+  WECOM_AIBOT_ENCODING_AES_KEY: z.string().regex(/^[A-Za-z0-9]{43}$/, 'must be exactly 43 letters or digits').optional(),
+  WECOM_AIBOT_BOT_ID: z.string().min(1).optional(),
+  WECOM_AIBOT_SECRET: z.string().min(1).optional(),
+  WECOM_AIBOT_WS_URL: z
+    .string()
+    .url()
+    .refine((u) => /^wss?:\/\//.test(u), 'must start with ws:// or wss://')
+    .default('wss://openws.work.weixin.qq.com'),
 });
+
+/**
+ * The AI bot block: enabled when any WECOM_AIBOT_* credential or the mode is set; the mode
+ * (default http) decides which pair is required.
+ * @throws ConfigError naming the missing variable
+ */
+function wecomAibotConfig(raw: Record<string, string>, e: z.infer<typeof schema>): WecomAibotConfig | null {
+  const names = ['WECOM_AIBOT_MODE', 'WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY', 'WECOM_AIBOT_BOT_ID', 'WECOM_AIBOT_SECRET'];
+  if (!names.some((n) => raw[n] !== undefined)) return null;
+  const mode = e.WECOM_AIBOT_MODE ?? 'http';
+  const needed = mode === 'http' ? ['WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY'] : ['WECOM_AIBOT_BOT_ID', 'WECOM_AIBOT_SECRET'];
+  const missing = needed.filter((n) => raw[n] === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set: WECOM_AIBOT_MODE=${mode} needs ${needed.join(' and ')} ` +
+        `(or unset every WECOM_AIBOT_* variable to disable the WeCom AI bot)`,
+    );
+  }
+  return mode === 'http'
+    ? { mode, token: e.WECOM_AIBOT_TOKEN!, encodingAESKey: e.WECOM_AIBOT_ENCODING_AES_KEY! }
+    : { mode, botId: e.WECOM_AIBOT_BOT_ID!, secret: e.WECOM_AIBOT_SECRET!, wsUrl: e.WECOM_AIBOT_WS_URL.replace(/\/+$/, '') };
+}
 
 /** Treat empty strings as unset, so `FOO=` in a compose file means "not configured". */
 function cleaned(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -127,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const wecomOn = platformGroup(raw, WECOM_VARS, 'WeCom');
   const dingOn = platformGroup(raw, DINGTALK_VARS, 'DingTalk');
+  const wecomAibot = wecomAibotConfig(raw, e);
   return {
     port: e.PORT,
     dataDir: e.DATA_DIR,
@@ -152,5 +212,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           apiBase: e.DINGTALK_API_BASE,
         }
       : null,
+    wecomAibot,
   };
 }
