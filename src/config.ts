@@ -53,6 +53,17 @@ export type WecomAibotConfig =
       wsUrl: string;
     };
 
+/**
+ * WeCom session-content archive (会话内容存档) sync (shared/protocols.md §2.1–2.3). Needs `wecom` too.
+ * developer.work.weixin.qq.com/document/path/91614
+ */
+export interface WecomArchiveConfig {
+  /** The archive's own Secret (管理工具 → 会话内容存档); the app Secret gets 48002 on msgaudit APIs. */
+  secret: string;
+  /** Minutes between two syncs of the archived-member list (1–1440, default 10). */
+  syncMinutes: number;
+}
+
 /** The whole configuration, read from the environment once at start. */
 export interface Config {
   /** TCP port to listen on (default 3000). */
@@ -67,6 +78,8 @@ export interface Config {
   wecom: WecomConfig | null;
   /** null = DingTalk disabled (credentials absent). */
   dingtalk: DingtalkConfig | null;
+  /** null = archive sync off (WECOM_ARCHIVE_SECRET unset): statuses come from imports only. */
+  wecomArchive: WecomArchiveConfig | null;
   /** null = WeCom AI bot disabled (no WECOM_AIBOT_* variable set). Private replies need `wecom` too. */
   wecomAibot: WecomAibotConfig | null;
   /** pino level: fatal|error|warn|info|debug|trace|silent (default info). */
@@ -80,6 +93,7 @@ export const ENVIRONMENT_VARIABLES = [
   'PORT', 'DATA_DIR', 'REDIS_URL', 'KNOWLEDGE_DIR', 'LOG_LEVEL', 'TRY_PAGE',
   'WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY', 'WECOM_API_BASE',
   'DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE', 'DINGTALK_API_BASE',
+  'WECOM_ARCHIVE_SECRET', 'WECOM_ARCHIVE_SYNC_MINUTES',
   'WECOM_AIBOT_MODE', 'WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY', 'WECOM_AIBOT_BOT_ID', 'WECOM_AIBOT_SECRET', 'WECOM_AIBOT_WS_URL',
 ] as const;
 
@@ -112,6 +126,8 @@ const schema = z.object({
   DINGTALK_APP_SECRET: z.string().min(1).optional(),
   DINGTALK_ROBOT_CODE: z.string().min(1).optional(),
   DINGTALK_API_BASE: httpUrl.default('https://api.dingtalk.com'),
+  WECOM_ARCHIVE_SECRET: z.string().min(1).optional(),
+  WECOM_ARCHIVE_SYNC_MINUTES: z.coerce.number().int().min(1, 'must be 1–1440 minutes').max(1440, 'must be 1–1440 minutes').default(10),
   WECOM_AIBOT_MODE: z.enum(['http', 'ws']).optional(),
   WECOM_AIBOT_TOKEN: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'must be 1–32 letters or digits (the AI bot callback Token)').optional(),
   WECOM_AIBOT_ENCODING_AES_KEY: z.string().regex(/^[A-Za-z0-9]{43}$/, 'must be exactly 43 letters or digits').optional(),
@@ -187,6 +203,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const wecomOn = platformGroup(raw, WECOM_VARS, 'WeCom');
   const dingOn = platformGroup(raw, DINGTALK_VARS, 'DingTalk');
   const wecomAibot = wecomAibotConfig(raw, e);
+  if (e.WECOM_ARCHIVE_SECRET !== undefined && !wecomOn) {
+    throw new ConfigError(`WECOM_ARCHIVE_SECRET is set but WeCom is not: set ${WECOM_VARS.join(', ')} too, or unset WECOM_ARCHIVE_SECRET`);
+  }
   return {
     port: e.PORT,
     dataDir: e.DATA_DIR,
@@ -212,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           apiBase: e.DINGTALK_API_BASE,
         }
       : null,
+    wecomArchive: e.WECOM_ARCHIVE_SECRET !== undefined ? { secret: e.WECOM_ARCHIVE_SECRET, syncMinutes: e.WECOM_ARCHIVE_SYNC_MINUTES } : null,
     wecomAibot,
   };
 }
