@@ -2,6 +2,7 @@ import type { Config } from '../src/config.ts';
 import type { AdapterContext, PlatformAdapter } from './types.ts';
 import { createWecomAdapter } from './wecom/index.ts';
 import { createDingtalkAdapter } from './dingtalk/index.ts';
+import { createWecomAibotAdapter } from './wecom-aibot/index.ts';
 
 /** Result of looking at the configuration: the adapters to mount and the platforms left off. */
 export interface AdapterSet {
@@ -17,9 +18,16 @@ export interface AdapterSet {
 export function createAdapters(config: Config, ctx: AdapterContext): AdapterSet {
   const adapters: PlatformAdapter[] = [];
   const disabled: AdapterSet['disabled'] = [];
-  if (config.wecom) adapters.push(createWecomAdapter(config.wecom, ctx));
+  const wecom = config.wecom ? createWecomAdapter(config.wecom, ctx) : null;
+  if (wecom) adapters.push(wecom);
   else disabled.push({ platform: 'wecom', variables: ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'] });
   if (config.dingtalk) adapters.push(createDingtalkAdapter(config.dingtalk, ctx));
   else disabled.push({ platform: 'dingtalk', variables: ['DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE'] });
+  // The AI bot answers in group chats; personal replies go 1:1 through the self-built app's client.
+  if (config.wecomAibot) {
+    adapters.push(createWecomAibotAdapter(config.wecomAibot, ctx, { privateClient: wecom?.client ?? null, tenant: config.wecom?.corpId }));
+  } else {
+    disabled.push({ platform: 'wecom-aibot', variables: ['WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY', '(or WECOM_AIBOT_MODE=ws with WECOM_AIBOT_BOT_ID, WECOM_AIBOT_SECRET)'] });
+  }
   return { adapters, disabled };
 }

@@ -1,0 +1,50 @@
+/**
+ * WeCom AI bot (企业微信 智能机器人) limits and timings, each with the platform doc it comes from
+ * (facts collected in shared/protocols.md §2.5). Bytes are UTF-8 bytes (a CJK character is 3 bytes);
+ * times are in the unit their name says.
+ */
+
+/** Callback path of the AI bot in HTTP ("URL") mode; the URL to enter in the bot's API settings is
+ * <public base>/wecom/aibot/callback. Own choice. */
+export const AIBOT_CALLBACK_PATH = '/wecom/aibot/callback';
+
+/** The receiveid of every AI-bot ciphertext: the empty string (not the CorpID).
+ * developer.work.weixin.qq.com/document/path/101033 */
+export const AIBOT_RECEIVE_ID = '';
+
+/** Largest `stream.content` of one stream reply, in UTF-8 bytes. developer.work.weixin.qq.com/document/path/101031 */
+export const AIBOT_STREAM_MAX_BYTES = 20480;
+
+/** WeCom waits this long for the HTTP answer to a callback (and an `enter_chat` welcome must come
+ * within it). developer.work.weixin.qq.com/document/path/101031 */
+export const AIBOT_CALLBACK_DEADLINE_MS = 5000;
+
+/**
+ * Own budget: how long the first answer to a message waits for the core. A result ready within it
+ * is answered as a finished stream; otherwise an unfinished stream is answered and the result is
+ * delivered to the following stream refresh callbacks. Far below {@link AIBOT_CALLBACK_DEADLINE_MS}.
+ */
+export const AIBOT_FIRST_ANSWER_BUDGET_MS = 1000;
+
+/** The platform stops refreshing a stream this long after it started. developer.work.weixin.qq.com/document/path/101031 */
+export const AIBOT_STREAM_LIFETIME_MS = 6 * 60 * 1000;
+
+/** How long a stream's state is kept in the store, in ms: longer than {@link AIBOT_STREAM_LIFETIME_MS}
+ * so every refresh callback finds it. Own choice. */
+export const AIBOT_STREAM_STATE_TTL_MS = 10 * 60 * 1000;
+
+/** Content of an unfinished stream while the core is still working (shown as a typing hint). Own choice. */
+export const AIBOT_PENDING_CONTENT = '…';
+
+/** How long a claimed dedup key (msgid) lives, in ms (protocols.md §7.5 asks for ≥ 10 minutes). */
+export const AIBOT_DEDUP_TTL_MS = 60 * 60 * 1000;
+
+/** Long-connection endpoint. developer.work.weixin.qq.com/document/path/101463 */
+export const AIBOT_DEFAULT_WS_URL = 'wss://openws.work.weixin.qq.com';
+
+/** How long `start()` waits for the long connection's first successful `aibot_subscribe`, in ms;
+ * after it the server starts anyway and the SDK keeps reconnecting. Own choice. */
+export const AIBOT_WS_START_TIMEOUT_MS = 10_000;
+
+/** Fixed text that finishes a stream whose answer failed (the adapter has no FAQ text of its own). */
+export const AIBOT_FAILURE_TEXT = '抱歉，暂时无法回答，请稍后再试。Sorry, I cannot answer right now, please try again later.';

@@ -1,0 +1,108 @@
+import type { BotError } from '../../src/errors.ts';
+import type { KeyValueStore } from '../../src/store/port.ts';
+import type { BotResult, Chat } from '../../src/types.ts';
+import { AIBOT_STREAM_MAX_BYTES, AIBOT_STREAM_STATE_TTL_MS } from './limits.ts';
+
+/**
+ * Where the core's replies go on the AI bot, and the reply payloads (shared/protocols.md §2.5;
+ * developer.work.weixin.qq.com/document/path/101031).
+ *
+ * The product's privacy rule: in a group, only replies with visibility 'chat' enter the bot's answer
+ * in the group; 'private' ones (the asker's own status) go 1:1 through the self-built app's
+ * message/send, never into the group. In a 1:1 chat with the bot every reply may be answered in
+ * the chat (the chat is private).
+ */
+
+/** The replies of one result, split by destination. */
+export interface RouteResult {
+  /** Text for the chat the message came from ('' = nothing to say there); at most
+   * {@link AIBOT_STREAM_MAX_BYTES} bytes. */
+  inChat: string;
+  /** Texts to send 1:1 to the asker, in order (never shown in the group). */
+  toAsker: string[];
+}
+
+/** Separator between replies joined into one stream message. */
+const JOIN = '\n\n';
+
+/**
+ * Splits a result by destination (see the module doc).
+ * @param chat where the question was asked
+ */
+export function routeReplies(result: BotResult, chat: Chat): RouteResult {
+  const texts = result.replies.filter((r) => r.text.trim() !== '');
+  if (chat.kind === 'single') return { inChat: truncateUtf8(texts.map((r) => r.text).join(JOIN)), toAsker: [] };
+  return {
+    inChat: truncateUtf8(texts.filter((r) => r.visibility === 'chat').map((r) => r.text).join(JOIN)),
+    toAsker: texts.filter((r) => r.visibility === 'private').map((r) => r.text),
+  };
+}
+
+/**
+ * The longest prefix of `text` of at most `maxBytes` UTF-8 bytes that ends on a code-point boundary;
+ * when it had to cut, the prefix ends with '…' (counted in the limit).
+ * @param maxBytes default {@link AIBOT_STREAM_MAX_BYTES}; ≥ 3
+ */
+export function truncateUtf8(text: string, maxBytes: number = AIBOT_STREAM_MAX_BYTES): string {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  const ellipsis = '…';
+  const budget = maxBytes - Buffer.byteLength(ellipsis, 'utf8');
+  let bytes = 0;
+  let end = 0;
+  for (const ch of text) {
+    const size = Buffer.byteLength(ch, 'utf8');
+    if (bytes + size > budget) break;
+    bytes += size;
+    end += ch.length;
+  }
+  return text.slice(0, end) + ellipsis;
+}
+
+/** Plaintext JSON of a stream reply: {"msgtype":"stream","stream":{"id","finish","content"}}. */
+export function streamReplyJson(streamId: string, finish: boolean, content: string): string {
+  return JSON.stringify({ msgtype: 'stream', stream: { id: streamId, finish, content } });
+}
+
+/** Plaintext JSON of the `enter_chat` welcome: {"msgtype":"text","text":{"content"}}. */
+export function welcomeReplyJson(content: string): string {
+  return JSON.stringify({ msgtype: 'text', text: { content } });
+}
+
+/** What a stream shows now; refresh callbacks are answered with it. */
+export interface StreamState {
+  finish: boolean;
+  /** Full content so far (not a delta). */
+  content: string;
+}
+
+/** Store key of a stream's state: 'aibot:stream:<id>'. */
+export function streamStateKey(streamId: string): string {
+  return `aibot:stream:${streamId}`;
+}
+
+/**
+ * Saves a stream's state for {@link AIBOT_STREAM_STATE_TTL_MS} (longer than the platform's 6-minute
+ * stream lifetime). @throws whatever the store throws
+ */
+export async function saveStreamState(kv: KeyValueStore, streamId: string, state: StreamState): Promise<void> {
+  await kv.set(streamStateKey(streamId), JSON.stringify(state), AIBOT_STREAM_STATE_TTL_MS);
+}
+
+/** A stream's state, or null when unknown or expired. @throws whatever the store throws */
+export async function loadStreamState(kv: KeyValueStore, streamId: string): Promise<StreamState | null> {
+  const raw = await kv.get(streamStateKey(streamId));
+  if (raw === null) return null;
+  try {
+    const v = JSON.parse(raw) as Partial<StreamState>;
+    return typeof v.content === 'string' && typeof v.finish === 'boolean' ? { finish: v.finish, content: v.content } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Code and message of an error for logs (our messages never contain user text). */
+export function errorSummary(err: unknown): { code?: string; message: string } {
+  const e = err as Partial<BotError> | null;
+  if (e && typeof e === 'object' && typeof e.code === 'string') return { code: e.code, message: String(e.message) };
+  return { message: err instanceof Error ? err.message : String(err) };
+}
