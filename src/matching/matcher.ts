@@ -20,7 +20,19 @@ import type { Lang } from '../types.ts';
 import { detectLanguage } from './language.ts';
 import { normalizeQuestion } from './normalize.ts';
 import type { Matcher, MatcherFactory, MatchResult } from './types.ts';
-import { CUE_SELF_STATUS, CUE_WEIGHTS, DOMAIN_TERMS, SELF_STATUS_PATTERNS, STOP_WORDS, SYNONYMS } from './vocabulary.ts';
+import {
+  CUE_SELF_STATUS,
+  CUE_WEIGHTS,
+  DOMAIN_TERMS,
+  PRIVACY_CONCEPTS,
+  READ_RECEIPT_PATTERNS,
+  BOT_ADDRESS_PATTERNS,
+  CUE_DEFINITION,
+  DEFINITION_PATTERNS,
+  SELF_STATUS_PATTERNS,
+  STOP_WORDS,
+  SYNONYMS,
+} from './vocabulary.ts';
 
 /** Tunable constants of the matcher. Units: IDF values are natural-log inverse document frequencies. */
 export interface MatcherOptions {
@@ -50,6 +62,12 @@ export interface MatcherOptions {
   platformMismatch: number;
   /** Add the knowledge base's Chinese keywords to jieba's user dictionary. */
   kbKeywordsInDict: boolean;
+  /** Answer only when the top entry matched at least one privacy concept token (vocabulary.ts PRIVACY_CONCEPTS). */
+  conceptGate: boolean;
+  /** A question closely matching one phrasing (similarity >= phraseAccept) is answered from this mass up. */
+  shortMass: number;
+  /** Weighted Jaccard similarity with the best phrasing that lets {@link shortMass} apply. */
+  phraseAccept: number;
 }
 
 /** Defaults chosen on the dev set (see the report in bench/ and test/src/eval/). */
@@ -67,6 +85,9 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   phraseWeight: 1,
   platformMismatch: 0.7,
   kbKeywordsInDict: true,
+  conceptGate: true,
+  shortMass: 12,
+  phraseAccept: 0.5,
 };
 
 /** Platform names: weighted with {@link MatcherOptions.platformWeight}. */
@@ -144,19 +165,24 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
   const entries = kb.entries;
   const idf = corpusIdf();
 
-  // Segmenter with the domain dictionary plus the knowledge base's own Chinese keywords.
+  // Segmenter with the domain dictionary plus the knowledge base's own Chinese keywords (those that are not
+  // just stop words, such as 我自己).
+  const jieba = Jieba.withDict(jiebaDict());
   const userWords = new Set<string>(DOMAIN_TERMS);
-  if (opt.kbKeywordsInDict) for (const e of entries) for (const k of e.keywords) {
-    const w = k.trim();
-    if (HAN_ONLY.test(w) && w.length >= 2 && w.length <= 8) userWords.add(w);
-  }
   for (const [from, to] of Object.entries(SYNONYMS)) {
     if (HAN_ONLY.test(from) && from.length >= 2) userWords.add(from);
     for (const t of to) if (HAN_ONLY.test(t) && t.length >= 2) userWords.add(t);
   }
-  const jieba = Jieba.withDict(jiebaDict());
+  if (opt.kbKeywordsInDict) for (const e of entries) for (const k of e.keywords) {
+    const w = k.trim();
+    if (!HAN_ONLY.test(w) || w.length < 2 || w.length > 8 || userWords.has(w)) continue;
+    if (jieba.cut(w, false).every((p) => STOP_WORDS.has(p))) continue;
+    userWords.add(w);
+  }
   jieba.loadDict(Buffer.from([...userWords].map((w) => `${w} 50000`).join('\n'), 'utf8'));
-  const domainSet = new Set<string>(userWords);
+  /** Compounds kept whole (curated domain terms); other compounds of 4+ characters are matched by their parts. */
+  const protectedTerms = new Set<string>(DOMAIN_TERMS);
+  const domainSet = userWords;
 
   const pushCanonical = (t: string, out: string[]): void => {
     if (!t || STOP_WORDS.has(t) || DIGITS.test(t)) return;
@@ -170,7 +196,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const out: string[] = [];
     for (const raw of jieba.cut(normalized, opt.hmm)) {
       const t = raw.trim();
-      if (opt.splitCompounds && t.length >= 4 && HAN_ONLY.test(t) && !domainSet.has(t) && !SYNONYMS[t]) {
+      if (opt.splitCompounds && t.length >= 4 && HAN_ONLY.test(t) && !protectedTerms.has(t) && !SYNONYMS[t]) {
         // A general compound jieba keeps whole (侵犯隐私, 上班时间): match on its parts.
         const parts = jieba.cutForSearch(t, false).filter((p) => p !== t && p.length >= 2);
         if (parts.length > 0) {
@@ -181,6 +207,9 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       pushCanonical(t, out);
     }
     if (SELF_STATUS_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_SELF_STATUS);
+    if (READ_RECEIPT_PATTERNS.some((re) => re.test(normalized))) out.push('已读');
+    if (BOT_ADDRESS_PATTERNS.some((re) => re.test(normalized))) out.push('机器人');
+    if (DEFINITION_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_DEFINITION);
     return out;
   };
   const tokenize = (question: string): string[] => [...new Set(tokensOf(normalizeQuestion(question)))];
@@ -228,12 +257,24 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     docs: Array<[number, number]>;
     entries: number;
   }
+  // Single characters match whole tokens only (看 must not hit 看病 … as a substring; 建 not 建议).
+  const exactDocs = new Map<string, number[]>();
+  docs.forEach((d, i) => {
+    for (const t of d.tokens) {
+      const list = exactDocs.get(t) ?? [];
+      list.push(i);
+      exactDocs.set(t, list);
+    }
+  });
   const memo = new Map<string, TokenHits>();
   /** Fuse hits of one token, memoised (bounded: the oldest half is dropped when full). */
   const lookup = (token: string): TokenHits => {
     const cached = memo.get(token);
     if (cached) return cached;
-    const hitDocs: Array<[number, number]> = fuse.search(token).map((r) => [r.refIndex, r.score ?? 1]);
+    const hitDocs: Array<[number, number]> =
+      Array.from(token).length === 1
+        ? (exactDocs.get(token) ?? []).map((d) => [d, 0])
+        : fuse.search(token).map((r) => [r.refIndex, r.score ?? 1]);
     const value: TokenHits = { docs: hitDocs, entries: new Set(hitDocs.map(([d]) => (docs[d] as (typeof docs)[number]).entry)).size };
     if (memo.size >= opt.memoSize) {
       let drop = Math.floor(opt.memoSize / 2);
@@ -317,7 +358,9 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       })
       .sort((a, b) => b.rank - a.rank || b.mass - a.mass || a.entry - b.entry);
     const top = candidates[0];
-    const accepted = !!top && top.mass >= opt.acceptMass && top.coverage >= opt.minCoverage;
+    const aboutPrivacy = !!top && (!opt.conceptGate || top.hits.some((h) => PRIVACY_CONCEPTS.has(h.token)));
+    const enough = !!top && (top.mass >= opt.acceptMass || (top.mass >= opt.shortMass && top.phrase >= opt.phraseAccept));
+    const accepted = !!top && aboutPrivacy && enough && top.coverage >= opt.minCoverage;
     const score = top ? round3(top.mass / (top.mass + opt.acceptMass)) : 0;
     const others = accepted ? candidates.slice(1) : candidates;
     const result: MatchResult = {

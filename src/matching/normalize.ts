@@ -90,7 +90,8 @@ const EN_PHRASES: Record<string, string> = {
 /** Chinese aliases and Taiwan word forms (already converted to simplified characters) -> canonical words. */
 const ZH_ALIASES: ReadonlyArray<readonly [string, string]> = [
   ['企业版微信', '企业微信'], ['微信企业版', '企业微信'], ['企微', '企业微信'], ['企业wx', '企业微信'],
-  ['个人wx', '个人微信'], ['私人微信', '个人微信'],
+  ['个人wx', '个人微信'], ['私人微信', '个人微信'], ['自己的微信', '个人微信'], ['我的微信', '我的个人微信'],
+  ['it部门', '管理员'], ['it人员', '管理员'], ['it管理员', '管理员'], ['it同事', '管理员'],
   ['丁丁', '钉钉'], ['叮叮', '钉钉'],
   ['会话内容存档', '会话存档'], ['聊天存档', '聊天记录 存档'],
   ['讯息', '消息'], ['资讯安全', '信息安全'], ['软体', '软件'], ['萤幕', '屏幕'], ['帐号', '账号'],
@@ -148,8 +149,8 @@ export function normalizeQuestion(raw: string): string {
   s = s.toLowerCase();
   if (HAN.test(s)) s = toSimplified(s);
   s = s.replace(/-/g, ' ').replace(EMOJI_SYMBOL_PUNCT, ' ').replace(/\s+/g, ' ').trim();
-  s = translateEnglish(s);
   for (const [from, to] of ZH_ALIASES) if (s.includes(from)) s = s.split(from).join(to);
+  s = translateEnglish(s);
   if (HAN.test(s)) s = repairHomophones(s);
   s = s.replace(/\s+/g, ' ').trim();
   const chars = Array.from(s);
