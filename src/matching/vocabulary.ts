@@ -42,6 +42,7 @@ export const CUE_WEIGHTS: Readonly<Record<string, number>> = { [CUE_DEFINITION]:
 export const BOT_ADDRESS_PATTERNS: readonly RegExp[] = [
   /你们?(会|能|是不是|有没有|是否)?[^，。,.!?？！]{0,6}(记录|保存|存档|记下|告诉|上报|泄露|看|知道|收集)/,
   /\b(do|will|can|does) (you|this bot|the bot)\b/,
+  /问(你|你们|机器人|助手)|跟你(说|聊)|和你(说|聊)/,
 ];
 
 /** "Did they see that I read it": 看没看 / 读没读 / 看了没 / 有没有读 … add the token 已读. */
@@ -93,7 +94,7 @@ export const STOP_WORDS: ReadonlySet<string> = new Set([
   '被', '把', '给', '对', '从', '到', '上', '里', '中', '之', '等', '着', '过', '地', '所', '以', '为', '而',
   '如果', '的话', '但是', '但', '因为', '所以', '然后', '还是', '就是', '只是', '比如', '其实', '到底', '究竟',
   '吗吗', '一直', '现在', '最近', '已经', '以后', '之后', '以前', '之前', '时候', '的时候', '一些', '里面', '上面',
-  '东西', '事情', '事', '情况', '人', '有人', '部门', '用', '使用', '怎么办', '办', '弄', '搞', '平时', '一般', '通常', '意思', '问题吗', '这么', '那么', '真的', '真', '一定', '随便', '随时', '所有', '全部',
+  '东西', '事情', '事', '情况', '人', '有人', '部门', '之间', '当中', '方面', '用', '使用', '怎么办', '办', '弄', '搞', '平时', '一般', '通常', '意思', '问题吗', '这么', '那么', '真的', '真', '一定', '随便', '随时', '所有', '全部',
   // English function words (content words are translated by the glossary in normalize.ts)
   'a', 'an', 'the', 'is', 'are', 'am', 'was', 'were', 'be', 'being', 'been', 'do', 'does', 'did', 'done',
   'can', 'could', 'will', 'would', 'shall', 'should', 'may', 'might', 'must', 'i', 'me', 'my', 'mine', 'we',

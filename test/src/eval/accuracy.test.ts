@@ -1,8 +1,9 @@
 /**
  * Accuracy floors of the production matcher over the real knowledge base (knowledge/):
  * - test/fixtures/dev.jsonl (copy of the team's dev set): >= 95% in-scope correct and >= 95% out-of-scope declined;
- * - test/fixtures/holdout.jsonl (our own held-out set, written before tuning; never used to tune): the floors
- *   below are what the matcher honestly reaches, with a little margin.
+ * - test/fixtures/holdout.jsonl and holdout2.jsonl: our own held-out sets, each written and committed before the
+ *   tuning round it was first run on (holdout: 86.4% / 78.9% on first run, before the concept gate and cues;
+ *   holdout2: 92.1% / 100% on first run). The floors below are below what the matcher now reaches, with margin.
  * No timing assertions here: speed is measured by `npm run bench:match`.
  */
 import { before, test } from 'node:test';
@@ -17,9 +18,9 @@ import { formatEvalReport, runEval } from '../../../src/eval/run.ts';
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
 const kbDir = fileURLToPath(new URL('../../../knowledge', import.meta.url));
 
-/** Floors on our held-out set (see the report in the commit history for the measured figures). */
-const HOLDOUT_IN_SCOPE_FLOOR = 0.85;
-const HOLDOUT_OOS_FLOOR = 0.85;
+/** Floors on our held-out sets (measured figures are in the header comment). */
+const HOLDOUT_IN_SCOPE_FLOOR = 0.9;
+const HOLDOUT_OOS_FLOOR = 0.9;
 
 let kb: KnowledgeBase;
 let matcher: Matcher;
@@ -36,13 +37,15 @@ test('dev set: >= 95% in-scope correct and >= 95% out-of-scope declined', async 
   assert.ok(r.matcher.outOfScope.rate >= 0.95, why);
 });
 
-test(`holdout set: >= ${HOLDOUT_IN_SCOPE_FLOOR * 100}% in-scope correct and >= ${HOLDOUT_OOS_FLOOR * 100}% out-of-scope declined`, async () => {
-  const r = await runEval({ file: fixture('holdout.jsonl'), kb, matcher });
-  const why = formatEvalReport(r, { json: false });
-  assert.deepEqual(r.unknownTopics, [], why);
-  assert.ok(r.matcher.inScope.accuracy >= HOLDOUT_IN_SCOPE_FLOOR, why);
-  assert.ok(r.matcher.outOfScope.rate >= HOLDOUT_OOS_FLOOR, why);
-});
+for (const name of ['holdout.jsonl', 'holdout2.jsonl']) {
+  test(`${name}: >= ${HOLDOUT_IN_SCOPE_FLOOR * 100}% in-scope correct and >= ${HOLDOUT_OOS_FLOOR * 100}% out-of-scope declined`, async () => {
+    const r = await runEval({ file: fixture(name), kb, matcher });
+    const why = formatEvalReport(r, { json: false });
+    assert.deepEqual(r.unknownTopics, [], why);
+    assert.ok(r.matcher.inScope.accuracy >= HOLDOUT_IN_SCOPE_FLOOR, why);
+    assert.ok(r.matcher.outOfScope.rate >= HOLDOUT_OOS_FLOOR, why);
+  });
+}
 
 test('the matcher beats plain Fuse.js defaults on the dev set', async () => {
   const r = await runEval({ file: fixture('dev.jsonl'), kb, matcher, baseline: true });
