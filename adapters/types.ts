@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { KeyValueStore } from '../src/store/port.ts';
 import type { MessageHandler } from '../src/types.ts';
 import type { NoticeChannel } from '../src/notices/channel.ts';
+import type { ArchiveSource } from '../src/archiving/source.ts';
 
 /**
  * What every platform adapter gets from the server. Adapters know platforms, never FAQs:
@@ -37,4 +38,6 @@ export interface PlatformAdapter {
   stop?(): Promise<void>;
   /** Optional: archiving-notice delivery (issue 4); absent = notices cannot be sent on this platform. */
   readonly noticeChannel?: NoticeChannel;
+  /** Optional: the platform's own archive configuration (issue 5); absent = statuses come from imports/policies. */
+  readonly archiveSource?: ArchiveSource;
 }

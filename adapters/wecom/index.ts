@@ -2,13 +2,15 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { BotError, RequestError } from '../../src/errors.ts';
 import { hashUserId } from '../../src/log.ts';
-import type { WecomConfig } from '../../src/config.ts';
+import type { WecomArchiveConfig, WecomConfig } from '../../src/config.ts';
 import type { BotResult, InboundMessage } from '../../src/types.ts';
 import { readRawBody } from '../http.ts';
 import type { AdapterContext, PlatformAdapter } from '../types.ts';
 import { openCallback, openEchostr, requireParams, sealReply, type WecomCallbackKeys } from './crypto.ts';
 import { wecomToInbound } from './inbound.ts';
 import { WECOM_DEDUP_TTL_MS, WECOM_PASSIVE_REPLY_BUDGET_MS, WECOM_PASSIVE_TEXT_MAX_BYTES } from './limits.ts';
+import { createWecomArchiveSource, type WecomArchiveSource } from './msgaudit.ts';
+import { createWecomNoticeChannel, type WecomNoticeChannel, type WecomNoticeChannelOptions } from './notices.ts';
 import { createWecomClient, type WecomClient, type WecomClientOptions } from './outbound.ts';
 import { buildEncryptedReplyXml, buildTextReplyXml, parseWecomXml } from './xml.ts';
 
@@ -39,12 +41,18 @@ export interface WecomAdapterOptions {
   passiveReplyBudgetMs?: number;
   /** Passed to the API client (timeouts, backoff). */
   client?: Pick<WecomClientOptions, 'timeoutMs' | 'backoffMs' | 'maxBusyRetries'>;
+  /** The archive block (src/config.ts `wecomArchive`); set = the adapter exposes `archiveSource`. */
+  archive?: WecomArchiveConfig | null;
+  /** Notice channel tuning (throttle retry delays, pacing) for tests and the bench. */
+  notices?: Pick<WecomNoticeChannelOptions, 'throttleRetryMs' | 'callsPerMinute'>;
 }
 
-/** The adapter, plus its API client (for sending notices later). */
+/** The adapter, plus its API client, its notice channel and (with the archive secret) its archive source. */
 export interface WecomAdapter extends PlatformAdapter {
   readonly platform: 'wecom';
   readonly client: WecomClient;
+  readonly noticeChannel: WecomNoticeChannel;
+  readonly archiveSource?: WecomArchiveSource;
 }
 
 type Outcome = { state: 'done'; result: BotResult } | { state: 'failed'; error: unknown } | { state: 'late' };
@@ -68,6 +76,17 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
     log,
     ...options.client,
   });
+  const noticeChannel = createWecomNoticeChannel({
+    client,
+    agentId: config.agentId,
+    corpId: config.corpId,
+    kv: ctx.kv,
+    log,
+    ...options.notices,
+  });
+  const archiveSource = options.archive
+    ? createWecomArchiveSource({ wecom: config, archiveSecret: options.archive.secret, kv: ctx.kv, log, appClient: client, client: options.client })
+    : undefined;
 
   async function verifyUrl(k: Context): Promise<void> {
     try {
@@ -190,6 +209,8 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
   return {
     platform: 'wecom',
     client,
+    noticeChannel,
+    ...(archiveSource ? { archiveSource } : {}),
     mount(router: Router): void {
       router.get(WECOM_CALLBACK_PATH, verifyUrl);
       router.post(WECOM_CALLBACK_PATH, receive);

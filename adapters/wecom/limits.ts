@@ -69,3 +69,68 @@ export const WECOM_TOKEN_ERRCODES: ReadonlySet<number> = new Set([40014, 42001])
 /** errcode 60020: the server's IP is not in the app's 企业可信IP list. Not a token problem.
  * developer.work.weixin.qq.com/document/path/90313 */
 export const WECOM_ERRCODE_IP_NOT_ALLOWED = 60020;
+
+// ---------------------------------------------------------------------------------------------
+// Directory, notices (message/send template cards) and pacing (issue 4).
+
+/** Largest `limit` of one user/list_id page. developer.work.weixin.qq.com/document/path/96067 */
+export const WECOM_LIST_ID_MAX_LIMIT = 10_000;
+
+/**
+ * errcodes with which user/list_id refuses an app token: the doc allows it only with the 通讯录同步
+ * secret (/document/path/96067). 48002 API forbidden, 60011 no privilege (UNVERIFIED which one
+ * WeCom answers; both lead to the department walk). developer.work.weixin.qq.com/document/path/90313
+ */
+export const WECOM_LIST_ID_DENIED_ERRCODES: ReadonlySet<number> = new Set([48002, 60011]);
+
+/** Base API frequency: calls per minute per corp per API. developer.work.weixin.qq.com/document/path/90454 */
+export const WECOM_API_CALLS_PER_MINUTE = 10_000;
+
+/** Messages one member may receive from one app per minute / per hour; beyond that WeCom drops them
+ * silently. developer.work.weixin.qq.com/document/path/90236 */
+export const WECOM_MEMBER_MESSAGES_PER_MINUTE = 30;
+export const WECOM_MEMBER_MESSAGES_PER_HOUR = 1000;
+
+/** `duplicate_check_interval` maximum, in seconds (4 h; default 1800). developer.work.weixin.qq.com/document/path/90236 */
+export const WECOM_DUPLICATE_CHECK_MAX_S = 14_400;
+
+/** template_card `task_id`: at most 128 bytes of digits, letters and `_-@`, unique per app.
+ * developer.work.weixin.qq.com/document/path/90236 (模板卡片消息) */
+export const WECOM_TASK_ID_MAX_BYTES = 128;
+export const WECOM_TASK_ID_RE = /^[0-9A-Za-z_\-@]{1,128}$/;
+
+/** A card button's `key` (comes back as EventKey of template_card_event): at most 1024 bytes. /document/path/90236 */
+export const WECOM_CARD_BUTTON_KEY_MAX_BYTES = 1024;
+
+/** Suggested (not enforced) lengths of template_card texts, in characters: main_title.title 36,
+ * main_title.desc 44, sub_title_text 160, button text 10. /document/path/90236 */
+export const WECOM_CARD_TITLE_MAX_CHARS = 36;
+export const WECOM_CARD_TITLE_DESC_MAX_CHARS = 44;
+export const WECOM_CARD_SUBTITLE_MAX_CHARS = 160;
+
+/** errcode 81013: every recipient (user/party/tag) is invalid. developer.work.weixin.qq.com/document/path/90313 */
+export const WECOM_ERRCODE_ALL_INVALID = 81013;
+
+/**
+ * How long a notice batch waits after WeCom throttled it, in ms (own choice): 45009 (frequency
+ * limit; the per-minute window must pass) 15 s, 45033 (concurrency) and -1 (busy) 2 s.
+ */
+export const WECOM_THROTTLE_RETRY_MS: Readonly<Record<number, number>> = { 45009: 15_000, 45033: 2_000, [-1]: 2_000 };
+
+// ---------------------------------------------------------------------------------------------
+// Session-content archive (msgaudit) and external contacts (issue 5).
+
+/** Archive editions as get_permit_user_list `type`: 1 办公版, 2 服务版, 3 企业版. developer.work.weixin.qq.com/document/path/91614 */
+export const WECOM_MSGAUDIT_EDITIONS = [1, 2, 3] as const;
+
+/** get_permit_user_list: at most 1000 calls per minute. /document/path/91614 */
+export const WECOM_PERMIT_LIST_CALLS_PER_MINUTE = 1000;
+
+/** check_single_agree: at most 100 (member, external contact) pairs per call and 2500 calls per minute.
+ * developer.work.weixin.qq.com/document/path/91782 */
+export const WECOM_CHECK_AGREE_MAX_ITEMS = 100;
+export const WECOM_CHECK_AGREE_CALLS_PER_MINUTE = 2500;
+
+/** externalcontact/list errcode when the member has no customers (84061 不存在外部联系人的关系; UNVERIFIED,
+ * seen in SDK error tables): treated as an empty list. developer.work.weixin.qq.com/document/path/92113 */
+export const WECOM_ERRCODE_NO_EXTERNAL_CONTACT = 84061;

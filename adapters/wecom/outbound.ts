@@ -74,6 +74,22 @@ export interface WecomClientOptions {
   backoffMs?: number;
   /** Most retries after busy errcodes (default {@link WECOM_BUSY_MAX_RETRIES}). */
   maxBusyRetries?: number;
+  /**
+   * Store key of the token cache (default {@link tokenCacheKey}(corpId, agentId)). Each secret needs
+   * its own token (protocols.md §1.6): give another secret (the archive's) its own key.
+   */
+  tokenCacheKey?: string;
+  /** Environment variable of the secret, named in gettoken errors (default 'WECOM_SECRET'). */
+  secretName?: string;
+}
+
+/** Per-call options of {@link WecomClient.call}. */
+export interface WecomCallOptions {
+  query?: Record<string, string>;
+  body?: unknown;
+  /** Retries after -1/45009/45033 for this call (default: the client's maxBusyRetries). 0 = the
+   * errcode is thrown at once as WecomApiError (callers that reschedule themselves). */
+  busyRetries?: number;
 }
 
 export interface WecomClient {
@@ -86,11 +102,7 @@ export interface WecomClient {
    * @param path e.g. '/cgi-bin/message/send'
    * @throws WecomApiError / BotError with the codes listed in the module doc
    */
-  call<T extends WecomApiResponse = WecomApiResponse>(
-    method: 'GET' | 'POST',
-    path: string,
-    options?: { query?: Record<string, string>; body?: unknown },
-  ): Promise<T>;
+  call<T extends WecomApiResponse = WecomApiResponse>(method: 'GET' | 'POST', path: string, options?: WecomCallOptions): Promise<T>;
   /**
    * Sends `text` to one member as app text messages: split into parts of ≤ 2048 UTF-8 bytes
    * ({@link splitForWecom}) and sent in order, each after the previous one succeeded.
@@ -121,7 +133,8 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
   const timeoutMs = options.timeoutMs ?? WECOM_API_TIMEOUT_MS;
   const backoffMs = options.backoffMs ?? WECOM_BUSY_BACKOFF_MS;
   const maxBusyRetries = options.maxBusyRetries ?? WECOM_BUSY_MAX_RETRIES;
-  const cacheKey = tokenCacheKey(options.corpId, options.agentId);
+  const cacheKey = options.tokenCacheKey ?? tokenCacheKey(options.corpId, options.agentId);
+  const secretName = options.secretName ?? 'WECOM_SECRET';
   const log = options.log;
   let refreshing: Promise<string> | null = null;
 
@@ -166,13 +179,14 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
     path: string,
     query: Record<string, string>,
     body: unknown,
+    busyRetries: number = maxBusyRetries,
   ): Promise<WecomApiResponse> {
     for (let retry = 0; ; retry++) {
       let answer: WecomApiResponse;
       try {
         answer = await exchange(method, path, query, body);
       } catch (err) {
-        if (method === 'GET' && retry < maxBusyRetries) {
+        if (method === 'GET' && retry < busyRetries) {
           log.warn({ platform: 'wecom', path, retry: retry + 1, code: (err as BotError).code }, 'wecom api unreachable, retrying');
           await sleepMs(backoffMs * 2 ** retry);
           continue;
@@ -180,7 +194,7 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
         throw err;
       }
       if (answer.errcode === WECOM_ERRCODE_IP_NOT_ALLOWED) throw ipNotAllowed(path, answer.errmsg);
-      if (WECOM_RETRYABLE_ERRCODES.has(answer.errcode) && retry < maxBusyRetries) {
+      if (WECOM_RETRYABLE_ERRCODES.has(answer.errcode) && retry < busyRetries) {
         log.warn({ platform: 'wecom', path, errcode: answer.errcode, retry: retry + 1 }, 'wecom api busy, retrying');
         await sleepMs(backoffMs * 2 ** retry);
         continue;
@@ -195,7 +209,7 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
     if (answer.errcode !== 0 || typeof token !== 'string' || token === '') {
       throw new WecomApiError(
         'WECOM_TOKEN_FAILED',
-        `WeCom gettoken failed: errcode ${answer.errcode} ${short(answer.errmsg)} (check WECOM_CORP_ID and WECOM_SECRET)`,
+        `WeCom gettoken failed: errcode ${answer.errcode} ${short(answer.errmsg)} (check WECOM_CORP_ID and ${secretName})`,
         answer.errcode,
         answer.errmsg,
       );
@@ -236,11 +250,17 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
   async function call<T extends WecomApiResponse = WecomApiResponse>(
     method: 'GET' | 'POST',
     path: string,
-    callOptions: { query?: Record<string, string>; body?: unknown } = {},
+    callOptions: WecomCallOptions = {},
   ): Promise<T> {
     let token = await getAccessToken();
     for (let tokenRetry = 0; ; tokenRetry++) {
-      const answer = await exchangeWithRetries(method, path, { ...callOptions.query, access_token: token }, callOptions.body);
+      const answer = await exchangeWithRetries(
+        method,
+        path,
+        { ...callOptions.query, access_token: token },
+        callOptions.body,
+        callOptions.busyRetries ?? maxBusyRetries,
+      );
       if (answer.errcode === 0) return answer as T;
       if (WECOM_TOKEN_ERRCODES.has(answer.errcode) && tokenRetry === 0) {
         log.warn({ platform: 'wecom', path, errcode: answer.errcode }, 'wecom access token rejected, refreshing once');

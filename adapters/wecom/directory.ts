@@ -1,0 +1,133 @@
+import type { Logger } from 'pino';
+import { BotError } from '../../src/errors.ts';
+import { WECOM_LIST_ID_DENIED_ERRCODES, WECOM_LIST_ID_MAX_LIMIT } from './limits.ts';
+import { WecomApiError, type WecomApiResponse, type WecomClient } from './outbound.ts';
+
+/**
+ * The WeCom member directory as a self-built app sees it (通讯录), for notice audiences.
+ *
+ * - Everyone: `POST /cgi-bin/user/list_id` with cursor paging (body `{cursor?, limit ≤ 10000}`,
+ *   answer `{next_cursor, dept_user: [{userid, department}]}`, one row per member and department,
+ *   empty next_cursor = last page; developer.work.weixin.qq.com/document/path/96067). The doc allows
+ *   it only with the 通讯录同步 secret, so with the app's secret WeCom refuses it (48002 or 60011,
+ *   UNVERIFIED which); then — and for the rest of the process — the directory walks the
+ *   departments instead: `GET /cgi-bin/department/simplelist` without id (a self-built app gets the
+ *   departments of its visible range, /document/path/95350) and `GET /cgi-bin/user/simplelist?department_id=`
+ *   for each (direct members `userlist: [{userid, name, department}]`, /document/path/90200).
+ *   Members put into the app's visible range one by one (not through a department) are not found
+ *   by the walk (UNVERIFIED; `agent/get` allow_userinfos would list them — not done).
+ * - Departments: each id with all its sub-departments (`department/simplelist?id=`, recursive per
+ *   the doc), then `user/simplelist` per department. Chosen over list_id-filtered-by-department
+ *   because it works with the app's own secret and reads only the departments asked for.
+ * UserIDs are case-insensitive in WeCom (/document/path/90196): results are deduplicated
+ * case-insensitively, keeping the first spelling seen, in discovery order.
+ * Errors: WecomApiError / BotError from the client (codes in outbound.ts); WECOM_DIRECTORY_BAD_ANSWER
+ * when an answer lacks its list or a cursor repeats.
+ */
+export interface WecomDirectory {
+  /** Every member the app can see. */
+  allMembers(): Promise<string[]>;
+  /** Members of these departments and their sub-departments. @param departmentIds WeCom department ids (32-bit) */
+  departmentMembers(departmentIds: number[]): Promise<string[]>;
+}
+
+export interface WecomDirectoryOptions {
+  client: WecomClient;
+  /** Waits for the pacing gate of an API path before each call. */
+  pace: (path: string) => Promise<void>;
+  log: Logger;
+}
+
+const LIST_ID = '/cgi-bin/user/list_id';
+const DEPT_LIST = '/cgi-bin/department/simplelist';
+const USER_LIST = '/cgi-bin/user/simplelist';
+/** Guard against a cursor that never ends (10,000 pages × 10,000 rows is far beyond any corp). */
+const MAX_PAGES = 10_000;
+
+/** Deduplicates UserIDs case-insensitively, keeping the first spelling and the order. */
+export function dedupUserIds(ids: Iterable<string>): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const id of ids) {
+    const k = id.toLowerCase();
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(id);
+  }
+  return out;
+}
+
+/** Creates the directory reader. */
+export function createWecomDirectory(options: WecomDirectoryOptions): WecomDirectory {
+  const { client, pace, log } = options;
+  let listIdDenied = false;
+
+  async function call<T extends WecomApiResponse>(method: 'GET' | 'POST', path: string, args: { query?: Record<string, string>; body?: unknown }): Promise<T> {
+    await pace(path);
+    return client.call<T>(method, path, args);
+  }
+
+  async function listIdMembers(): Promise<string[]> {
+    const ids: string[] = [];
+    const cursors = new Set<string>();
+    let cursor = '';
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const body = cursor === '' ? { limit: WECOM_LIST_ID_MAX_LIMIT } : { cursor, limit: WECOM_LIST_ID_MAX_LIMIT };
+      const answer = await call<WecomApiResponse & { next_cursor?: unknown; dept_user?: unknown }>('POST', LIST_ID, { body });
+      if (!Array.isArray(answer.dept_user)) throw badAnswer(LIST_ID, 'no dept_user list');
+      for (const row of answer.dept_user as { userid?: unknown }[]) {
+        if (typeof row?.userid === 'string' && row.userid !== '') ids.push(row.userid);
+      }
+      const next = typeof answer.next_cursor === 'string' ? answer.next_cursor : '';
+      if (next === '') return dedupUserIds(ids);
+      if (cursors.has(next)) throw badAnswer(LIST_ID, 'next_cursor repeats');
+      cursors.add(next);
+      cursor = next;
+    }
+    throw badAnswer(LIST_ID, `more than ${MAX_PAGES} pages`);
+  }
+
+  /** The department and every department below it (or all visible departments without id). */
+  async function departmentTree(id?: number): Promise<number[]> {
+    const answer = await call<WecomApiResponse & { department_id?: unknown }>('GET', DEPT_LIST, id === undefined ? {} : { query: { id: String(id) } });
+    if (!Array.isArray(answer.department_id)) throw badAnswer(DEPT_LIST, 'no department_id list');
+    const ids = (answer.department_id as { id?: unknown }[]).map((d) => Number(d?.id)).filter((n) => Number.isInteger(n) && n > 0);
+    return [...new Set(id === undefined ? ids : [id, ...ids])];
+  }
+
+  async function membersOf(departments: number[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const dept of departments) {
+      const answer = await call<WecomApiResponse & { userlist?: unknown }>('GET', USER_LIST, { query: { department_id: String(dept) } });
+      if (!Array.isArray(answer.userlist)) throw badAnswer(USER_LIST, 'no userlist');
+      for (const u of answer.userlist as { userid?: unknown }[]) {
+        if (typeof u?.userid === 'string' && u.userid !== '') ids.push(u.userid);
+      }
+    }
+    return dedupUserIds(ids);
+  }
+
+  return {
+    async allMembers(): Promise<string[]> {
+      if (!listIdDenied) {
+        try {
+          return await listIdMembers();
+        } catch (err) {
+          if (!(err instanceof WecomApiError && WECOM_LIST_ID_DENIED_ERRCODES.has(err.errcode))) throw err;
+          listIdDenied = true;
+          log.info({ platform: 'wecom', errcode: err.errcode }, 'user/list_id refused (needs the contacts-sync secret); walking departments instead');
+        }
+      }
+      return membersOf(await departmentTree());
+    },
+    async departmentMembers(departmentIds: number[]): Promise<string[]> {
+      const all: number[] = [];
+      for (const id of departmentIds) all.push(...(await departmentTree(id)));
+      return membersOf([...new Set(all)]);
+    },
+  };
+}
+
+function badAnswer(path: string, what: string): BotError {
+  return new BotError('WECOM_DIRECTORY_BAD_ANSWER', `WeCom ${path}: ${what}`, { status: 502 });
+}

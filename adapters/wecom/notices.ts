@@ -1,0 +1,255 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { BotError } from '../../src/errors.ts';
+import { hashUserId } from '../../src/log.ts';
+import {
+  ThrottledError,
+  type Audience,
+  type NoticeBatchResult,
+  type NoticeChannel,
+  type NoticeDelivery,
+} from '../../src/notices/channel.ts';
+import type { KeyValueStore } from '../../src/store/port.ts';
+import { createWecomDirectory, dedupUserIds, type WecomDirectory } from './directory.ts';
+import {
+  WECOM_API_CALLS_PER_MINUTE,
+  WECOM_CARD_BUTTON_KEY_MAX_BYTES,
+  WECOM_CARD_SUBTITLE_MAX_CHARS,
+  WECOM_CARD_TITLE_DESC_MAX_CHARS,
+  WECOM_CARD_TITLE_MAX_CHARS,
+  WECOM_DUPLICATE_CHECK_MAX_S,
+  WECOM_ERRCODE_ALL_INVALID,
+  WECOM_SEND_MAX_USERS,
+  WECOM_TASK_ID_MAX_BYTES,
+  WECOM_THROTTLE_RETRY_MS,
+} from './limits.ts';
+import { splitForWecom, WecomApiError, type WecomClient, type WecomSendResponse } from './outbound.ts';
+import { createRateGate, type RateGate } from './pacing.ts';
+
+/**
+ * WeCom side of archiving notices (issue 4): the {@link NoticeChannel} the core's broadcast engine
+ * drives. Docs: message/send developer.work.weixin.qq.com/document/path/90236 (template_card,
+ * enable_duplicate_check, invaliduser/unlicenseduser, rate limits), error codes /path/90313,
+ * frequency limits /path/90454; shared/protocols.md §1.6.
+ *
+ * Audience ({@link WecomDirectory}): {all:true} -> user/list_id (or the department walk when the
+ * app secret may not call it); {departmentIds} -> those departments with their sub-departments;
+ * {userIds} -> as given, validated and deduplicated case-insensitively.
+ *
+ * One batch (≤ 1000 users, `touser` joined by '|', sorted so a retry sends the same JSON):
+ * 1. only when the body does not fit the card (zh + en over 160 characters, the documented
+ *    suggestion for sub_title_text): the full notice as text message(s) of ≤ 2048 UTF-8 bytes each;
+ * 2. a `template_card` of card_type `button_interaction`: main_title = zh title (desc: en title and
+ *    version), sub_title_text = the body (or its start and a pointer to the text above), one button
+ *    "确认知悉 / Acknowledge" whose key is `delivery.ackKey` (a click comes back as
+ *    template_card_event -> InboundMessage kind 'ack-action'), and `task_id` = {@link noticeTaskId}.
+ * Every call carries `enable_duplicate_check: 1` with the maximum `duplicate_check_interval` (4 h),
+ * so a batch re-sent after a lost answer or a crashed instance is not delivered twice by WeCom
+ * (the same JSON within the interval is dropped). Consequence: a reminder to the same users within
+ * 4 h must use another `deliveryKey`, or WeCom drops it as a duplicate.
+ * Outcome: users listed in `invaliduser` / `unlicenseduser` (WeCom lower-cases them; compared
+ * case-insensitively) -> failed with that reason; errcode 81013 (all invalid) -> all failed
+ * 'invaliduser'; 45009/45033/-1 -> {@link ThrottledError} (whole batch, retry after
+ * {@link WECOM_THROTTLE_RETRY_MS}); anything else -> the WecomApiError/BotError (transient for the engine).
+ * WeCom reports no reads for app messages: readSupported is false.
+ *
+ * Pacing: each API path goes through a store-shared gate below the base API frequency (10,000
+ * calls per minute per corp and API). The per-member limits (30/min, 1000/h, excess dropped
+ * silently) are not paced here: a notice is one or two messages per member.
+ * UNVERIFIED: whether WeCom answers a repeated task_id outside the duplicate-check window with an
+ * error; the engine should not re-send an acknowledged batch after 4 h with the same deliveryKey.
+ */
+
+/** The acknowledge button's label (WeCom suggests ≤ 10 characters; the client may shorten it). */
+export const WECOM_ACK_BUTTON_TEXT = '确认知悉 / Acknowledge';
+
+export interface WecomNoticeChannelOptions {
+  /** The app's client (token cache, retries). */
+  client: WecomClient;
+  agentId: number;
+  corpId: string;
+  /** Shared store for the pacing counters. */
+  kv: KeyValueStore;
+  log: Logger;
+  /** Clock in ms (default Date.now). */
+  now?: () => number;
+  /** Per-errcode retry delays in ms, merged over {@link WECOM_THROTTLE_RETRY_MS} (tests, bench). */
+  throttleRetryMs?: Partial<Record<number, number>>;
+  /** Calls per minute per API the gates allow (default {@link WECOM_API_CALLS_PER_MINUTE}). */
+  callsPerMinute?: number;
+}
+
+/**
+ * `task_id` of one batch: the delivery key's safe characters (≤ 80) + '-' + 24 hex characters of
+ * SHA-256 over the delivery key and the sorted, lower-cased user ids. Same batch -> same id (so a
+ * retry is caught by the duplicate check); another batch or delivery -> another id. Only
+ * `[0-9A-Za-z_-]`, ≤ {@link WECOM_TASK_ID_MAX_BYTES} bytes.
+ */
+export function noticeTaskId(deliveryKey: string, userIds: string[]): string {
+  const users = [...new Set(userIds.map((u) => u.toLowerCase()))].sort().join('|');
+  const hash = createHash('sha256').update(`${deliveryKey}\u0000${users}`).digest('hex').slice(0, 24);
+  const prefix = deliveryKey.replace(/[^0-9A-Za-z_-]/g, '_').slice(0, 80);
+  return `${prefix === '' ? 'notice' : prefix}-${hash}`;
+}
+
+/** The message/send payloads (without touser/agentid/dedup flags) of one notice batch, in sending order. */
+export function noticePayloads(delivery: NoticeDelivery, taskId: string): Record<string, unknown>[] {
+  const { title, body, version } = delivery;
+  const bothBodies = `${body.zh.trim()}\n\n${body.en.trim()}`;
+  const fits = chars(bothBodies) <= WECOM_CARD_SUBTITLE_MAX_CHARS;
+  const pointer = '……（全文见上一条消息 / full text above）';
+  const subtitle = fits ? bothBodies : `${clip(body.zh.trim(), WECOM_CARD_SUBTITLE_MAX_CHARS - chars(pointer), '')}${pointer}`;
+  const payloads: Record<string, unknown>[] = [];
+  if (!fits) {
+    const full =
+      `【${title.zh.trim()}】v${version}\n${body.zh.trim()}\n\n` +
+      `[${title.en.trim()}] v${version}\n${body.en.trim()}\n\n` +
+      '请点击下方卡片中的“确认知悉”，或回复“确认”，表示你已阅读并知悉。\n' +
+      'Press "Acknowledge" on the card below, or reply "ack", to confirm you have read this notice.';
+    for (const content of splitForWecom(full)) payloads.push({ msgtype: 'text', text: { content } });
+  }
+  payloads.push({
+    msgtype: 'template_card',
+    template_card: {
+      card_type: 'button_interaction',
+      source: { desc: '隐私通知 / Privacy notice', desc_color: 0 },
+      main_title: {
+        title: clip(title.zh.trim(), WECOM_CARD_TITLE_MAX_CHARS),
+        desc: clip(`${title.en.trim()} · v${version}`, WECOM_CARD_TITLE_DESC_MAX_CHARS),
+      },
+      sub_title_text: subtitle,
+      task_id: taskId,
+      button_list: [{ type: 0, text: WECOM_ACK_BUTTON_TEXT, style: 1, key: delivery.ackKey }],
+    },
+  });
+  return payloads;
+}
+
+/** The WeCom notice channel plus its directory (exposed for tests and the CLI). */
+export interface WecomNoticeChannel extends NoticeChannel {
+  readonly platform: 'wecom';
+  readonly directory: WecomDirectory;
+}
+
+/** Creates the channel; it holds no connection. */
+export function createWecomNoticeChannel(options: WecomNoticeChannelOptions): WecomNoticeChannel {
+  const { client, agentId, kv, corpId } = options;
+  const log = options.log.child({ platform: 'wecom', part: 'notices' });
+  const retryMs: Record<number, number> = { ...WECOM_THROTTLE_RETRY_MS };
+  for (const [k, v] of Object.entries(options.throttleRetryMs ?? {})) if (v !== undefined) retryMs[Number(k)] = v;
+  const gates = new Map<string, RateGate>();
+  const pace = (path: string): Promise<void> => {
+    let gate = gates.get(path);
+    if (!gate) {
+      gate = createRateGate({ kv, key: `pace:wecom:${corpId}:${path}`, perMinute: options.callsPerMinute ?? WECOM_API_CALLS_PER_MINUTE, log, now: options.now });
+      gates.set(path, gate);
+    }
+    return gate.acquire();
+  };
+  const directory = createWecomDirectory({ client, pace, log });
+
+  async function resolveAudience(audience: Audience): Promise<string[]> {
+    const a = audience as Partial<{ all: unknown; departmentIds: unknown; userIds: unknown }> | null;
+    if (a === null || typeof a !== 'object') throw badAudience('audience must be an object');
+    if (a.all === true) return directory.allMembers();
+    if (a.departmentIds !== undefined) return directory.departmentMembers(departmentIds(a.departmentIds));
+    if (a.userIds !== undefined) return userIds(a.userIds);
+    throw badAudience('audience must be {"all": true}, {"departmentIds": [...]} or {"userIds": [...]}');
+  }
+
+  async function sendBatch(userIdsIn: string[], delivery: NoticeDelivery): Promise<NoticeBatchResult> {
+    const ids = dedupUserIds(userIds(userIdsIn)).sort();
+    if (ids.length > WECOM_SEND_MAX_USERS) {
+      throw new BotError('WECOM_BAD_ARGUMENT', `a WeCom notice batch takes at most ${WECOM_SEND_MAX_USERS} users, got ${ids.length}`, { status: 500 });
+    }
+    if (Buffer.byteLength(delivery.ackKey, 'utf8') > WECOM_CARD_BUTTON_KEY_MAX_BYTES || delivery.ackKey === '') {
+      throw new BotError('WECOM_BAD_ARGUMENT', `ackKey must be 1–${WECOM_CARD_BUTTON_KEY_MAX_BYTES} bytes`, { status: 500 });
+    }
+    const taskId = noticeTaskId(delivery.deliveryKey, ids);
+    const byLower = new Map(ids.map((id) => [id.toLowerCase(), id]));
+    const failed = new Map<string, { userId: string; reason: string }>();
+    const markFailed = (list: unknown, reason: string): void => {
+      if (typeof list !== 'string' || list === '') return;
+      for (const returned of list.split('|')) {
+        const id = byLower.get(returned.trim().toLowerCase());
+        if (id !== undefined && !failed.has(id)) failed.set(id, { userId: id, reason });
+      }
+    };
+
+    for (const payload of noticePayloads(delivery, taskId)) {
+      await pace('/cgi-bin/message/send');
+      let answer: WecomSendResponse;
+      try {
+        answer = await client.call<WecomSendResponse>('POST', '/cgi-bin/message/send', {
+          body: {
+            touser: ids.join('|'),
+            agentid: agentId,
+            ...payload,
+            enable_duplicate_check: 1,
+            duplicate_check_interval: WECOM_DUPLICATE_CHECK_MAX_S,
+          },
+          busyRetries: 0,
+        });
+      } catch (err) {
+        if (err instanceof WecomApiError && err.errcode === WECOM_ERRCODE_ALL_INVALID) {
+          for (const id of ids) if (!failed.has(id)) failed.set(id, { userId: id, reason: 'invaliduser' });
+          break;
+        }
+        if (err instanceof WecomApiError && retryMs[err.errcode] !== undefined) {
+          log.warn({ errcode: err.errcode, users: ids.length, retryAfterMs: retryMs[err.errcode] }, 'wecom notice batch throttled');
+          throw new ThrottledError(retryMs[err.errcode]!, `WeCom message/send errcode ${err.errcode}: ${err.errmsg}`);
+        }
+        throw err;
+      }
+      markFailed(answer.invaliduser, 'invaliduser');
+      markFailed(answer.unlicenseduser, 'unlicenseduser');
+    }
+    const sent = ids.filter((id) => !failed.has(id));
+    log.info({ users: ids.length, sent: sent.length, failed: failed.size, task: taskId.slice(-24) }, 'wecom notice batch sent');
+    if (failed.size > 0) {
+      log.debug({ failedUsers: [...failed.keys()].slice(0, 20).map((id) => hashUserId('wecom', id)) }, 'wecom notice recipients refused');
+    }
+    return { sent, failed: [...failed.values()], retryLater: [] };
+  }
+
+  return { platform: 'wecom', maxBatchSize: WECOM_SEND_MAX_USERS, readSupported: false, directory, resolveAudience, sendBatch };
+}
+
+/** Validated department ids: a non-empty array of positive 32-bit integers (numbers or digit strings). */
+function departmentIds(value: unknown): number[] {
+  if (!Array.isArray(value) || value.length === 0) throw badAudience('departmentIds must be a non-empty array');
+  const out = value.map((v) => {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,10}$/.test(v.trim()) ? Number(v.trim()) : Number.NaN;
+    if (!Number.isInteger(n) || n < 1 || n > 0xffffffff) throw badAudience(`bad department id ${JSON.stringify(v)}: WeCom department ids are positive integers`);
+    return n;
+  });
+  return [...new Set(out)];
+}
+
+/** Validated user ids: non-empty strings without '|' of at most 64 bytes; deduplicated case-insensitively. */
+function userIds(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0) throw badAudience('userIds must be a non-empty array');
+  const out = value.map((v) => {
+    if (typeof v !== 'string' || v.trim() === '' || v.includes('|') || Buffer.byteLength(v.trim(), 'utf8') > 64) {
+      throw badAudience(`bad WeCom UserID ${JSON.stringify(v)}: 1–64 bytes, no '|'`);
+    }
+    return v.trim();
+  });
+  return dedupUserIds(out);
+}
+
+function badAudience(message: string): BotError {
+  return new BotError('NOTICE_BAD_AUDIENCE', message, { status: 400 });
+}
+
+/** Length in code points. */
+function chars(s: string): number {
+  return [...s].length;
+}
+
+/** At most `max` code points; an ellipsis marks a cut. */
+function clip(s: string, max: number, ellipsis = '…'): string {
+  const cps = [...s];
+  if (cps.length <= max) return s;
+  return cps.slice(0, Math.max(0, max - ellipsis.length)).join('') + ellipsis;
+}
