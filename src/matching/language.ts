@@ -1,12 +1,14 @@
 /**
  * Language of a question, and simplified <-> traditional Chinese conversion (OpenCC tables via opencc-js).
- * Pure functions; the conversion tables load once when this module is first imported (~15 MB, tens of ms).
+ * Pure functions; the traditional -> simplified table loads when this module is imported, the simplified ->
+ * traditional one on the first {@link toTraditional} call (each ~15 MB, tens of ms).
  */
 import * as OpenCC from 'opencc-js';
 import type { Lang } from '../types.ts';
 
 const traditionalToSimplified = OpenCC.Converter({ from: 't', to: 'cn' });
-const simplifiedToTaiwan = OpenCC.Converter({ from: 'cn', to: 'tw' });
+/** Built on first use (only zh-TW answers need it), to keep start-up short. */
+let simplifiedToTaiwan: ((text: string) => string) | null = null;
 
 /** Any Han ideograph (CJK unified ideographs incl. extensions and compatibility ideographs). */
 const HAN = /\p{Script=Han}/u;
@@ -31,5 +33,6 @@ export function toSimplified(text: string): string {
 
 /** Converts simplified text to Taiwan traditional (OpenCC 'cn' -> 'tw'), used to answer zh-TW askers. */
 export function toTraditional(text: string): string {
-  return simplifiedToTaiwan(text);
+  const convert = (simplifiedToTaiwan ??= OpenCC.Converter({ from: 'cn', to: 'tw' }));
+  return convert(text);
 }

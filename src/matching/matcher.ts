@@ -1,14 +1,22 @@
 /**
  * FAQ matcher: finds the knowledge-base entry a question is about, or declines.
  *
- * Recipe (measured in ../shared/matching.md, "hybrid"): normalise ({@link normalizeQuestion}); segment with
- * jieba plus a domain user dictionary; drop stop words; fold synonyms; look every distinct question token up
- * with Fuse.js in an index holding one document per phrasing / keyword / title (strict fuzzy threshold, so
- * two-character words must match exactly); per entry keep each token's best hit. Entries are **ranked** by
- * knowledge-base IDF (tokens that single out one entry count most) and the top entry is **accepted** only when
- * its evidence mass — the sum of the matched tokens' general-corpus IDF (jieba's idf.txt: common words weigh
- * little) — reaches a cut, and the matched share of the question's own evidence is large enough (a question
- * mostly about something else, such as "企业微信怎么改头像", is declined even though it names the platform).
+ * Recipe (the "hybrid" of ../shared/matching.md, extended and measured on the dev set and two held-out sets):
+ * 1. normalise ({@link normalizeQuestion}: mentions, NFKC, traditional -> simplified, English glossary, typos);
+ * 2. segment with jieba plus a domain user dictionary (vocabulary.ts DOMAIN_TERMS + the knowledge base's Chinese
+ *    keywords); drop stop words; fold synonyms onto canonical words; split general 4+ character compounds into
+ *    their parts; add cue tokens for "what is" (是什么), "am I …" (我的状态), "have I read" (已读) and questions
+ *    addressed to the bot (机器人);
+ * 3. look every distinct token up in a Fuse.js index holding one document per title / phrasing / keyword (strict
+ *    threshold 0.2: words up to 4 characters must occur exactly, found by a substring scan; single characters must
+ *    be whole tokens); per entry keep each token's best hit;
+ * 4. rank entries by Σ KB-IDF × (1 − Fuse score) plus the weighted Jaccard similarity of the best single phrasing;
+ *    entries about another platform than the one the question names rank lower;
+ * 5. answer the top entry only when (a) one of its matched tokens is a privacy concept ("企业微信怎么发红包" names
+ *    the platform and a message type but asks nothing about privacy) and (b) its evidence mass — Σ general-corpus
+ *    IDF (jieba's idf.txt) × (1 − Fuse score) over matched tokens — reaches {@link MatcherOptions.acceptMass}, or
+ *    reaches {@link MatcherOptions.shortMass} while one phrasing is closely similar.
+ * `score` = mass / (mass + acceptMass), clamped so that it is >= 0.5 exactly when the question is answered.
  */
 import { Jieba } from '@node-rs/jieba';
 import { readFileSync } from 'node:fs';
@@ -122,8 +130,8 @@ export interface ExplainingMatcher extends Matcher {
   tokenize(question: string): string[];
 }
 
-let corpusIdfCache: Map<string, number> | null = null;
 let jiebaDictCache: Buffer | null = null;
+let idfTextCache: string | null = null;
 
 /** A data file shipped in the @node-rs/jieba package (dict.txt, idf.txt). */
 function jiebaFile(name: string): string {
@@ -137,20 +145,35 @@ function jiebaDict(): Buffer {
   return jiebaDictCache;
 }
 
-/** jieba's idf.txt as a map word -> IDF, read once per process (≈270k words, ≈60 ms). */
-function corpusIdf(): Map<string, number> {
-  if (corpusIdfCache) return corpusIdfCache;
-  const file = jiebaFile('idf.txt');
+/**
+ * General-corpus IDF (jieba's idf.txt, ≈270k words) of the given words only: a question token can only carry
+ * evidence when it occurs inside a knowledge-base phrasing, so only substrings of phrasing tokens are kept
+ * (a full map would cost ≈250 ms and ≈40 MB).
+ */
+function corpusIdf(wanted: ReadonlySet<string>): Map<string, number> {
+  idfTextCache ??= readFileSync(jiebaFile('idf.txt'), 'utf8');
+  const text = idfTextCache;
   const map = new Map<string, number>();
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const sp = line.indexOf(' ');
-    if (sp <= 0) continue;
-    const v = Number(line.slice(sp + 1));
-    if (Number.isFinite(v)) map.set(line.slice(0, sp), v);
+  let i = 0;
+  while (i < text.length) {
+    const sp = text.indexOf(' ', i);
+    if (sp < 0) break;
+    let nl = text.indexOf('\n', sp);
+    if (nl < 0) nl = text.length;
+    if (sp - i <= MAX_IDF_WORD) {
+      const word = text.slice(i, sp);
+      if (wanted.has(word)) {
+        const v = Number(text.slice(sp + 1, nl));
+        if (Number.isFinite(v)) map.set(word, v);
+      }
+    }
+    i = nl + 1;
   }
-  corpusIdfCache = map;
   return map;
 }
+
+/** Longest substring of a phrasing token looked up in idf.txt, in UTF-16 units. */
+const MAX_IDF_WORD = 8;
 
 const HAN_ONLY = /^\p{Script=Han}+$/u;
 const LATIN = /^[a-z][a-z0-9]*$/;
@@ -163,7 +186,6 @@ const DIGITS = /^[0-9]+$/;
 export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOptions> = {}): Promise<ExplainingMatcher> {
   const opt: MatcherOptions = { ...DEFAULT_MATCHER_OPTIONS, ...options };
   const entries = kb.entries;
-  const idf = corpusIdf();
 
   // Segmenter with the domain dictionary plus the knowledge base's own Chinese keywords (those that are not
   // just stop words, such as 我自己).
@@ -232,6 +254,12 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
   });
   // Platforms each entry is about; a question naming another platform ranks the entry lower.
   const entryPlatforms = entries.map((e) => new Set(e.platforms));
+  // Corpus IDF for every substring (up to MAX_IDF_WORD) of every phrasing token: all a matching token can be.
+  const wanted = new Set<string>();
+  for (const d of docs) for (const t of d.tokens) {
+    for (let a = 0; a < t.length; a++) for (let b = a + 1; b <= Math.min(t.length, a + MAX_IDF_WORD); b++) wanted.add(t.slice(a, b));
+  }
+  const idf = corpusIdf(wanted);
   const N = entries.length;
   const idfOfDf = (df: number): number => Math.log(1 + (N - df + 0.5) / (df + 0.5));
   // Knowledge-base IDF of every phrasing token (exact), for the phrasing-level similarity.
@@ -271,10 +299,16 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
   const lookup = (token: string): TokenHits => {
     const cached = memo.get(token);
     if (cached) return cached;
-    const hitDocs: Array<[number, number]> =
-      Array.from(token).length === 1
-        ? (exactDocs.get(token) ?? []).map((d) => [d, 0])
-        : fuse.search(token).map((r) => [r.refIndex, r.score ?? 1]);
+    const length = Array.from(token).length;
+    let hitDocs: Array<[number, number]>;
+    if (length === 1) hitDocs = (exactDocs.get(token) ?? []).map((d) => [d, 0]);
+    else if (Math.floor(opt.fuseThreshold * length) === 0) {
+      // Fuse would allow no error at this length: a plain substring scan gives the same hits, faster.
+      hitDocs = [];
+      docs.forEach((d, i) => {
+        if (d.text.includes(token)) hitDocs.push([i, 0]);
+      });
+    } else hitDocs = fuse.search(token).map((r) => [r.refIndex, r.score ?? 1]);
     const value: TokenHits = { docs: hitDocs, entries: new Set(hitDocs.map(([d]) => (docs[d] as (typeof docs)[number]).entry)).size };
     if (memo.size >= opt.memoSize) {
       let drop = Math.floor(opt.memoSize / 2);
