@@ -1,0 +1,344 @@
+import type { Audience, Bilingual } from '../notices/channel.ts';
+
+/**
+ * The notice store port (issue 4): archiving notices with versions, broadcasts, one record per
+ * recipient, an append-only audit log, batch claiming with leases, and the per-employee record of
+ * which notice versions were delivered to them and acknowledged. Two implementations —
+ * src/store/notices-sqlite.ts (embedded) and src/store/notices-redis.ts (shared, several
+ * instances) — pass one contract suite (test/src/store/notices-contract.ts).
+ *
+ * Times are ms since the Unix epoch and are always passed in by the caller (`now`), so one
+ * injected clock drives leases, backoff and the audit log. Ids are chosen by the caller
+ * (src/notices/ids.ts): letters, digits, '-' and '_', at most 64 characters.
+ *
+ * Recipient states (one record per recipient per broadcast):
+ *
+ *     pending ──▶ sent ──▶ read ──▶ acknowledged        (read/acknowledged are recorded on a sent
+ *        │          └───────────────▶ acknowledged       recipient: they stay counted among `sent`)
+ *        └──▶ failed(reason) ──(resend failed)──▶ pending
+ *
+ * Invariant kept by every write, atomically: counts.targeted = pending + sent + failed;
+ * read ≤ sent and acknowledged ≤ sent.
+ *
+ * Delivery at most once per employee and notice version: a claimed recipient is checked against
+ * the per-employee record of (platform, userId, noticeId, version) in the same claim, so a
+ * re-claimed batch (lease expired) or a second broadcast of the same version skips employees the
+ * version was already sent to (they are recorded as sent, with the original time and broadcast).
+ * The one window left is a worker that dies after the platform accepted a batch and before it
+ * recorded the result: its batch is sent again after the lease expires (at-least-once; WeCom's
+ * `enable_duplicate_check` with the stable `deliveryKey` also covers that case on WeCom).
+ */
+
+/** Life cycle of a broadcast: audience being resolved, being sent, finished, or stopped by an admin. */
+export type BroadcastState = 'resolving' | 'sending' | 'done' | 'cancelled';
+
+/** Delivery state of one recipient; read and acknowledged are recorded on top of 'sent'. */
+export type DeliveryState = 'pending' | 'sent' | 'failed';
+
+/** The most advanced state of a recipient, as exports and audit entries name it. */
+export type RecipientState = DeliveryState | 'read' | 'acknowledged';
+
+/** How an acknowledgement arrived: a reply in the 1:1 chat, or the card's button. */
+export type AckChannel = 'text' | 'card';
+
+/** Which recipients a resend targets. */
+export type ResendTarget = 'failed' | 'unacknowledged';
+
+/** One version of a notice. Versions are 1, 2, 3…; an edit adds a version, old ones stay readable. */
+export interface NoticeVersionRecord {
+  noticeId: string;
+  version: number;
+  title: Bilingual;
+  body: Bilingual;
+  createdAt: number;
+}
+
+/** A notice as listed: its latest version's title. */
+export interface NoticeSummary {
+  id: string;
+  latestVersion: number;
+  title: Bilingual;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Delivery tally of a broadcast. targeted = pending + sent + failed; read and acknowledged count among sent. */
+export interface BroadcastCounts {
+  targeted: number;
+  pending: number;
+  sent: number;
+  failed: number;
+  read: number;
+  acknowledged: number;
+}
+
+/**
+ * Tally of the latest reminder round (resend {only: 'unacknowledged'}); round 0 = none yet.
+ * targeted = pending + sent + failed within the round.
+ */
+export interface ReminderCounts {
+  round: number;
+  targeted: number;
+  pending: number;
+  sent: number;
+  failed: number;
+}
+
+/** One broadcast: a notice version sent to an audience on one platform. */
+export interface BroadcastRecord {
+  id: string;
+  noticeId: string;
+  version: number;
+  platform: string;
+  audience: Audience;
+  /** Whether the platform reports reads (from the channel at creation); false = read is unknown. */
+  readSupported: boolean;
+  state: BroadcastState;
+  /** Who started it: 'api', 'cli', or 'chat:<platform>:<userId>'. */
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+  /** Why resolution failed (state cancelled), else null. */
+  error: string | null;
+  counts: BroadcastCounts;
+  reminder: ReminderCounts;
+  /**
+   * Sends the store saw that reached an employee who already had this version (a worker that
+   * lost its lease while sending). 0 unless an instance died or stalled mid-batch.
+   */
+  duplicates: number;
+}
+
+/** Input of {@link NoticeStore.createBroadcast}. */
+export interface NewBroadcast {
+  id: string;
+  noticeId: string;
+  version: number;
+  platform: string;
+  audience: Audience;
+  readSupported: boolean;
+  createdBy: string;
+}
+
+/** One recipient of one broadcast. */
+export interface RecipientRecord {
+  userId: string;
+  state: DeliveryState;
+  /** Failure reason (state failed), e.g. 'invaliduser'; else null. */
+  reason: string | null;
+  sentAt: number | null;
+  readAt: number | null;
+  acknowledgedAt: number | null;
+  ackChannel: AckChannel | null;
+  /** Failed send attempts so far (reset by a resend). */
+  attempts: number;
+  /** Last reminder round delivered to this recipient (0 = none) and when. */
+  remindedRound: number;
+  remindedAt: number | null;
+  /** Set when the version had already reached this employee through another broadcast: that broadcast's id. */
+  deliveredBy: string | null;
+}
+
+/** One audit entry. `userId` null = an event of the broadcast itself (from/to are broadcast states). */
+export interface AuditEvent {
+  at: number;
+  broadcastId: string;
+  userId: string | null;
+  from: string;
+  to: string;
+  reason: string;
+}
+
+/** A claimed recipient and how many attempts already failed for it. */
+export interface ClaimedUser {
+  userId: string;
+  attempts: number;
+}
+
+/** Which queue a batch came from: the first delivery, or a reminder round. */
+export type BatchKind = 'deliver' | 'remind';
+
+/** A batch leased to one worker: send it, then {@link NoticeStore.settleBatch} it before `leaseUntil`. */
+export interface ClaimedBatch {
+  broadcastId: string;
+  leaseId: string;
+  owner: string;
+  kind: BatchKind;
+  /** Reminder round for kind 'remind', else 0. */
+  round: number;
+  leaseUntil: number;
+  /** Users to send to now (never empty). */
+  users: ClaimedUser[];
+  /** How many of `users` came from an expired lease of another claim. */
+  takenOver: number;
+  /** Claimed recipients recorded as sent without sending: the version had already reached them. */
+  alreadyDelivered: number;
+  /** Claimed recipients put back for later: another broadcast is delivering the same version to them right now. */
+  deferred: number;
+}
+
+/** What happened to the users of a batch. Every user of the batch should appear in exactly one list. */
+export interface BatchSettlement {
+  sent: string[];
+  failed: { userId: string; reason: string }[];
+  /** Back to the queue, claimable from `notBefore`; `countsAsAttempt` adds 1 to the recipient's attempts. */
+  retry: { userId: string; notBefore: number; countsAsAttempt: boolean }[];
+  /** Platform handle to poll read status of the sent users (DingTalk processQueryKey). */
+  readHandle?: string;
+}
+
+/** Result of settling a batch. */
+export interface SettleResult {
+  /** How many users' results were recorded. */
+  applied: number;
+  /** Users not recorded because the lease was lost (expired and claimed again) or already settled. */
+  stale: string[];
+  /** Users sent in this batch whom the version had already reached (counted in BroadcastRecord.duplicates). */
+  duplicates: string[];
+  /** The broadcast's state after settling ('done' once nothing is left to send). */
+  state: BroadcastState;
+}
+
+/** What the store knows of one notice version delivered to one employee. */
+export interface UserNoticeRecord {
+  platform: string;
+  userId: string;
+  noticeId: string;
+  version: number;
+  /** The broadcast that delivered it. */
+  broadcastId: string;
+  sentAt: number;
+  readAt: number | null;
+  acknowledgedAt: number | null;
+  ackChannel: AckChannel | null;
+}
+
+/** Which notice an acknowledgement is for: a given version (card button) or the latest unacknowledged one (text). */
+export type AckTarget = { noticeId: string; version: number } | 'latest';
+
+/** Result of {@link NoticeStore.acknowledge}. */
+export type AckOutcome =
+  | { kind: 'acknowledged'; record: UserNoticeRecord }
+  | { kind: 'already'; record: UserNoticeRecord }
+  | { kind: 'not-found' };
+
+/** A platform read handle of a sent batch, polled until every user read or the poll window closes. */
+export interface ReadHandleRecord {
+  broadcastId: string;
+  handle: string;
+  userIds: string[];
+  sentAt: number;
+}
+
+/** Options of {@link NoticeStore.claimBatch}. */
+export interface ClaimOptions {
+  /** Worker id (host:pid:random), recorded on the lease and in takeover audit entries. */
+  owner: string;
+  /** Most users to claim (the channel's maxBatchSize). */
+  max: number;
+  /** Lease length in ms: after `now + leaseMs` other workers may take the batch over. */
+  leaseMs: number;
+  /** How long to defer a recipient another broadcast is delivering the same version to, in ms. */
+  deferMs: number;
+}
+
+/**
+ * Everything the notice feature keeps. Every method may throw BotError 'STORE_UNAVAILABLE' when
+ * the backend cannot answer; bad arguments throw 'STORE_BAD_ARGUMENT'.
+ */
+export interface NoticeStore {
+  readonly kind: 'redis' | 'sqlite';
+
+  /** Creates a notice with version 1. @throws STORE_BAD_ARGUMENT when the id exists. */
+  createNotice(id: string, content: { title: Bilingual; body: Bilingual }, now: number): Promise<NoticeVersionRecord>;
+  /** Adds the next version of a notice; null when the notice does not exist. */
+  addNoticeVersion(id: string, content: { title: Bilingual; body: Bilingual }, now: number): Promise<NoticeVersionRecord | null>;
+  /** One version (latest when `version` is omitted); null when absent. */
+  getNoticeVersion(id: string, version?: number): Promise<NoticeVersionRecord | null>;
+  /** Every version of a notice, oldest first; [] when the notice does not exist. */
+  listNoticeVersions(id: string): Promise<NoticeVersionRecord[]>;
+  /** Every notice, newest first. */
+  listNotices(): Promise<NoticeSummary[]>;
+
+  /** Records a broadcast in state 'resolving' with no recipients. @throws STORE_BAD_ARGUMENT when the id exists. */
+  createBroadcast(b: NewBroadcast, now: number): Promise<BroadcastRecord>;
+  /**
+   * Adds recipients (state pending; ids already present are ignored) to a broadcast that is
+   * still resolving. Returns how many were added. @throws STORE_BAD_ARGUMENT for another state.
+   */
+  addRecipients(broadcastId: string, userIds: string[], now: number): Promise<number>;
+  /** resolving -> sending (-> done at once when there are no recipients). Null when unknown. */
+  startSending(broadcastId: string, now: number): Promise<BroadcastRecord | null>;
+  /** resolving -> cancelled with `error` (audience resolution failed). Null when unknown. */
+  failResolution(broadcastId: string, error: string, now: number): Promise<BroadcastRecord | null>;
+  getBroadcast(id: string): Promise<BroadcastRecord | null>;
+  /** Broadcasts, newest first, at most `limit` (default 100). */
+  listBroadcasts(limit?: number): Promise<BroadcastRecord[]>;
+  /** Ids of broadcasts in state 'sending' (the workers' to-do list). */
+  activeBroadcastIds(): Promise<string[]>;
+
+  /**
+   * Atomically leases up to `max` claimable recipients of a sending broadcast to `owner` until
+   * `now + leaseMs`: first-delivery recipients (pending, due, lease absent or expired), else
+   * recipients queued for the current reminder round. Recipients whose version already reached
+   * the employee are recorded as sent instead (`alreadyDelivered`); those another broadcast is
+   * sending the version to right now are deferred by `deferMs`. Returns null when nothing is
+   * claimable (or the broadcast is not sending).
+   */
+  claimBatch(broadcastId: string, options: ClaimOptions, now: number): Promise<ClaimedBatch | null>;
+  /**
+   * Records a batch's results, only for users still leased under `batch.leaseId` (a lost lease's
+   * results are not applied; settling twice applies once). Sent users are recorded per employee
+   * first, so a takeover that comes later skips them. Marks the broadcast done when nothing is left.
+   */
+  settleBatch(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind' | 'round'>, settlement: BatchSettlement, now: number): Promise<SettleResult>;
+
+  /** Every recipient, by user id. [] for an unknown broadcast. */
+  listRecipients(broadcastId: string): Promise<RecipientRecord[]>;
+  /** Failed recipients with reasons, by user id, at most `limit` (default 1000). */
+  listFailures(broadcastId: string, limit?: number): Promise<{ userId: string; reason: string }[]>;
+  /**
+   * 'failed': failed recipients back to pending (attempts reset). 'unacknowledged': a new
+   * reminder round for sent recipients without acknowledgement (each gets this round at most
+   * once). A done broadcast becomes sending again when there is something to send.
+   * Returns how many recipients were queued and the reminder round (0 for 'failed');
+   * null when the broadcast is unknown. @throws STORE_BAD_ARGUMENT for a resolving or cancelled broadcast.
+   */
+  resend(broadcastId: string, only: ResendTarget, now: number): Promise<{ queued: number; round: number } | null>;
+  /**
+   * Stops a resolving or sending broadcast: nothing more is claimed; batches in flight are
+   * still recorded. Cancelling twice or a done broadcast changes nothing. Null when unknown.
+   */
+  cancel(broadcastId: string, now: number): Promise<BroadcastRecord | null>;
+
+  /** Records reads of sent recipients (first read wins); returns how many were new. */
+  markRead(broadcastId: string, reads: { userId: string; readAt: number }[], now: number): Promise<number>;
+  /**
+   * Records an employee's acknowledgement of a notice version delivered to them (once: a second
+   * one returns 'already' with the first time and channel), on the per-employee record and on
+   * every broadcast of that version that counts them.
+   */
+  acknowledge(platform: string, userId: string, target: AckTarget, channel: AckChannel, now: number): Promise<AckOutcome>;
+  /** Notice versions delivered to one employee, newest sent first. */
+  userNotices(platform: string, userId: string): Promise<UserNoticeRecord[]>;
+
+  /** Read handles of a broadcast not yet finished, oldest first. */
+  listReadHandles(broadcastId: string): Promise<ReadHandleRecord[]>;
+  /** Stops polling a read handle (everyone read, or the poll window closed). */
+  finishReadHandle(broadcastId: string, handle: string): Promise<void>;
+
+  /** The audit log of a broadcast in append order. */
+  listAudit(broadcastId: string): Promise<AuditEvent[]>;
+
+  /** Resolves when the backend answers. */
+  ping(): Promise<void>;
+  /** Closes connections / the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The most advanced state of a recipient: acknowledged > read > sent/failed/pending. */
+export function recipientState(r: Pick<RecipientRecord, 'state' | 'readAt' | 'acknowledgedAt'>): RecipientState {
+  if (r.state === 'sent' && r.acknowledgedAt !== null) return 'acknowledged';
+  if (r.state === 'sent' && r.readAt !== null) return 'read';
+  return r.state;
+}

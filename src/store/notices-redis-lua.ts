@@ -1,0 +1,541 @@
+/**
+ * Lua scripts of the Redis notice store (src/store/notices-redis.ts). Each script touches keys
+ * of ONE hash tag only — a broadcast's `{b:<id>}` keys, a notice's `{n:<id>}` keys, or one
+ * employee's `{u:<platform>:<userId>}` record — so every script is atomic on a single Redis and
+ * on a Redis Cluster alike.
+ *
+ * Records are JSON (cjson). Absent fields are omitted, never null. Field names:
+ * - recipient (hash `{b:X}:r`, field userId): s state 'pending'|'sent'|'failed', re reason,
+ *   st sentAt, ra readAt, aa acknowledgedAt, ac ack channel, at attempts, l leaseId, lo lease owner,
+ *   db delivered by (another broadcast), rr reminder round queued, rs reminder state
+ *   'pending'|'sent'|'failed'|'skipped', rdr reminded round, rda reminded at.
+ * - employee record (hash `{u:P:U}:n`, field '<noticeId>:<version>'): b broadcast, s 'r' reserved |
+ *   's' sent, u reserved until, t sentAt, ls leases that sent it, ra, aa, ac, also (other broadcasts that
+ *   count this employee).
+ * - audit entry (list `{b:X}:audit`): at, u (absent for broadcast events), f from, t to, r reason.
+ */
+
+/** Shared helpers, prepended to the broadcast scripts. */
+const COMMON = `
+local function disp(rec)
+  if rec.s == 'sent' and rec.aa then return 'acknowledged' end
+  if rec.s == 'sent' and rec.ra then return 'read' end
+  return rec.s
+end
+local function audit(key, at, u, f, t, r)
+  local e = {at = at, f = f, t = t, r = r}
+  if u then e.u = u end
+  redis.call('RPUSH', key, cjson.encode(e))
+end
+`;
+
+/**
+ * Create a broadcast. KEYS: meta, audit. ARGV: id, noticeId, version, platform, audience(json),
+ * readSupported('1'|'0'), createdBy, now, reason. Returns 0 when the id exists, else 1.
+ */
+export const CREATE_BROADCAST = `${COMMON}
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local now = tonumber(ARGV[8])
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'noticeId', ARGV[2], 'version', ARGV[3], 'platform', ARGV[4],
+  'audience', ARGV[5], 'readSupported', ARGV[6], 'createdBy', ARGV[7], 'createdAt', ARGV[8], 'updatedAt', ARGV[8],
+  'state', 'resolving', 'round', 0, 'duplicates', 0, 'targeted', 0, 'pending', 0, 'sent', 0, 'failed', 0,
+  'read', 0, 'acknowledged', 0, 'r_targeted', 0, 'r_pending', 0, 'r_sent', 0, 'r_failed', 0)
+audit(KEYS[2], now, nil, 'none', 'resolving', ARGV[9])
+return 1`;
+
+/**
+ * Add pending recipients to a resolving broadcast. KEYS: meta, r, q, audit. ARGV: now, user ids…
+ * Returns the number added, or -1 when the broadcast is missing or not resolving.
+ */
+export const ADD_RECIPIENTS = `${COMMON}
+if redis.call('HGET', KEYS[1], 'state') ~= 'resolving' then return -1 end
+local now = tonumber(ARGV[1])
+local added = 0
+for i = 2, #ARGV do
+  local u = ARGV[i]
+  if redis.call('HSETNX', KEYS[2], u, '{"s":"pending"}') == 1 then
+    redis.call('ZADD', KEYS[3], now, u)
+    audit(KEYS[4], now, u, 'none', 'pending', 'in the audience')
+    added = added + 1
+  end
+end
+if added > 0 then
+  redis.call('HINCRBY', KEYS[1], 'targeted', added)
+  redis.call('HINCRBY', KEYS[1], 'pending', added)
+end
+return added`;
+
+/**
+ * Broadcast state changes. KEYS: meta, q, rq, audit. ARGV: op ('start'|'fail'|'cancel'), now, error.
+ * - start: resolving -> sending (-> done when there is no recipient);
+ * - fail: resolving -> cancelled with the error;
+ * - cancel: resolving|sending -> cancelled, queues emptied (leased batches still settle).
+ * Returns the state after, or '' when the broadcast does not exist.
+ */
+export const TRANSITION = `${COMMON}
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return '' end
+local op, now = ARGV[1], tonumber(ARGV[2])
+if op == 'start' and state == 'resolving' then
+  redis.call('HSET', KEYS[1], 'state', 'sending', 'updatedAt', now)
+  audit(KEYS[4], now, nil, 'resolving', 'sending', 'audience resolved')
+  state = 'sending'
+  if tonumber(redis.call('HGET', KEYS[1], 'pending')) == 0 then
+    redis.call('HSET', KEYS[1], 'state', 'done')
+    audit(KEYS[4], now, nil, 'sending', 'done', 'nothing left to send')
+    state = 'done'
+  end
+elseif op == 'fail' and state == 'resolving' then
+  redis.call('HSET', KEYS[1], 'state', 'cancelled', 'error', ARGV[3], 'updatedAt', now)
+  redis.call('DEL', KEYS[2], KEYS[3])
+  audit(KEYS[4], now, nil, 'resolving', 'cancelled', 'audience resolution failed: ' .. ARGV[3])
+  state = 'cancelled'
+elseif op == 'cancel' and (state == 'resolving' or state == 'sending') then
+  redis.call('HSET', KEYS[1], 'state', 'cancelled', 'updatedAt', now)
+  redis.call('DEL', KEYS[2], KEYS[3])
+  audit(KEYS[4], now, nil, state, 'cancelled', 'cancelled by an admin')
+  state = 'cancelled'
+end
+return state`;
+
+/**
+ * Lease due recipients. KEYS: meta, r, q, rq, audit. ARGV: now, max, leaseMs, leaseId, owner.
+ * First-delivery queue first; the reminder queue only when the first is empty (recipients that
+ * acknowledged meanwhile are skipped). A queue score is the time a member becomes claimable:
+ * a leased member's score is its lease end, so an expired lease is simply due again.
+ * Returns {state, kind, round, examined, user1, attempts1, takenOver1, user2, …}; only {state} when the
+ * broadcast is not sending. Marks the broadcast done when nothing is left.
+ */
+export const CLAIM = `${COMMON}
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'sending' then return {state or ''} end
+local now, max, leaseMs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local leaseId, owner = ARGV[4], ARGV[5]
+local untilMs = now + leaseMs
+local round = redis.call('HGET', KEYS[1], 'round')
+local out = {'sending', 'deliver', '0', '0'}
+local users = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, max)
+local queue = KEYS[3]
+if #users == 0 then
+  out[2] = 'remind'
+  out[3] = round
+  queue = KEYS[4]
+  users = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, max)
+end
+out[4] = tostring(#users)
+for _, u in ipairs(users) do
+  local raw = redis.call('HGET', KEYS[2], u)
+  if not raw then
+    redis.call('ZREM', queue, u)
+  else
+    local rec = cjson.decode(raw)
+    if out[2] == 'remind' and (rec.aa or rec.s ~= 'sent' or rec.rs ~= 'pending') then
+      if rec.rs == 'pending' then
+        rec.rs = 'skipped'
+        redis.call('HINCRBY', KEYS[1], 'r_targeted', -1)
+        redis.call('HINCRBY', KEYS[1], 'r_pending', -1)
+      end
+      rec.l = nil
+      rec.lo = nil
+      redis.call('HSET', KEYS[2], u, cjson.encode(rec))
+      redis.call('ZREM', queue, u)
+    else
+      local takeover = 0
+      if rec.l then
+        takeover = 1
+        local what = 'lease'
+        if out[2] == 'remind' then what = 'reminder lease' end
+        audit(KEYS[5], now, u, disp(rec), disp(rec), what .. ' of ' .. (rec.lo or '?') .. ' expired; taken over by ' .. owner)
+      end
+      rec.l = leaseId
+      rec.lo = owner
+      redis.call('HSET', KEYS[2], u, cjson.encode(rec))
+      redis.call('ZADD', queue, untilMs, u)
+      table.insert(out, u)
+      table.insert(out, tostring(rec.at or 0))
+      table.insert(out, tostring(takeover))
+    end
+  end
+end
+if #out == 4 and tonumber(redis.call('HGET', KEYS[1], 'pending')) == 0 and tonumber(redis.call('HGET', KEYS[1], 'r_pending')) <= 0 then
+  redis.call('HSET', KEYS[1], 'state', 'done', 'updatedAt', now)
+  audit(KEYS[5], now, nil, 'sending', 'done', 'nothing left to send')
+  out[1] = 'done'
+end
+return out`;
+
+/**
+ * Record results of a leased batch, only for users still leased under leaseId and still waiting
+ * in the batch's queue. KEYS: meta, r, q, rq, audit, fail, rh. ARGV: now, leaseId, kind, payload
+ * (JSON {sent:[u], dups:{u: where} (sent users who already had the version), known:[[u, by, st, ra, aa, ac]]
+ * (recorded as sent without sending), failed:[[u, reason]], retry:[[u, notBefore, countsAsAttempt 0|1]],
+ * rh: handle or ''}). Returns {state, applied, stale users…}.
+ */
+export const SETTLE = `${COMMON}
+local now, leaseId, kind = tonumber(ARGV[1]), ARGV[2], ARGV[3]
+local p = cjson.decode(ARGV[4])
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return {'', 0} end
+local queue = KEYS[3]
+if kind == 'remind' then queue = KEYS[4] end
+local stale = {}
+local applied = 0
+local function leased(u)
+  local raw = redis.call('HGET', KEYS[2], u)
+  if not raw then return nil end
+  local rec = cjson.decode(raw)
+  if rec.l ~= leaseId then return nil end
+  if kind == 'deliver' and rec.s ~= 'pending' then return nil end
+  if kind == 'remind' and rec.rs ~= 'pending' then return nil end
+  return rec
+end
+local function save(u, rec)
+  rec.l = nil
+  rec.lo = nil
+  redis.call('HSET', KEYS[2], u, cjson.encode(rec))
+end
+local sentNow = {}
+for _, u in ipairs(p.sent) do
+  if p.dups[u] then redis.call('HINCRBY', KEYS[1], 'duplicates', 1) end
+  local rec = leased(u)
+  if not rec then table.insert(stale, u) else
+    applied = applied + 1
+    if kind == 'deliver' then
+      rec.s = 'sent'
+      rec.st = now
+      rec.re = nil
+      redis.call('ZREM', queue, u)
+      redis.call('HINCRBY', KEYS[1], 'pending', -1)
+      redis.call('HINCRBY', KEYS[1], 'sent', 1)
+      local why = 'accepted by the platform'
+      if p.dups[u] then why = 'sent, but the employee had already received this version (' .. p.dups[u] .. ')' end
+      save(u, rec)
+      audit(KEYS[5], now, u, 'pending', 'sent', why)
+    else
+      rec.rs = 'sent'
+      rec.rdr = rec.rr
+      rec.rda = now
+      redis.call('ZREM', queue, u)
+      redis.call('HINCRBY', KEYS[1], 'r_pending', -1)
+      redis.call('HINCRBY', KEYS[1], 'r_sent', 1)
+      save(u, rec)
+      audit(KEYS[5], now, u, disp(rec), disp(rec), 'reminder round ' .. tostring(rec.rr) .. ' sent')
+    end
+    table.insert(sentNow, u)
+  end
+end
+for _, k in ipairs(p.known) do
+  local u = k[1]
+  local rec = leased(u)
+  if not rec or kind ~= 'deliver' then table.insert(stale, u) else
+    applied = applied + 1
+    rec.s = 'sent'
+    rec.st = tonumber(k[3])
+    if k[2] ~= '' then rec.db = k[2] end
+    redis.call('ZREM', queue, u)
+    redis.call('HINCRBY', KEYS[1], 'pending', -1)
+    redis.call('HINCRBY', KEYS[1], 'sent', 1)
+    if k[4] ~= '' then
+      rec.ra = tonumber(k[4])
+      redis.call('HINCRBY', KEYS[1], 'read', 1)
+    end
+    if k[5] ~= '' then
+      rec.aa = tonumber(k[5])
+      rec.ac = k[6]
+      redis.call('HINCRBY', KEYS[1], 'acknowledged', 1)
+    end
+    save(u, rec)
+    local why = 'sent before the worker could record it (recorded on takeover)'
+    if k[2] ~= '' then why = 'already delivered by broadcast ' .. k[2] .. '; not sent again' end
+    audit(KEYS[5], now, u, 'pending', disp(rec), why)
+  end
+end
+for _, f in ipairs(p.failed) do
+  local u, reason = f[1], f[2]
+  local rec = leased(u)
+  if not rec then table.insert(stale, u) else
+    applied = applied + 1
+    redis.call('ZREM', queue, u)
+    if kind == 'deliver' then
+      rec.s = 'failed'
+      rec.re = reason
+      redis.call('HINCRBY', KEYS[1], 'pending', -1)
+      redis.call('HINCRBY', KEYS[1], 'failed', 1)
+      redis.call('HSET', KEYS[6], u, reason)
+      save(u, rec)
+      audit(KEYS[5], now, u, 'pending', 'failed', reason)
+    else
+      rec.rs = 'failed'
+      redis.call('HINCRBY', KEYS[1], 'r_pending', -1)
+      redis.call('HINCRBY', KEYS[1], 'r_failed', 1)
+      save(u, rec)
+      audit(KEYS[5], now, u, disp(rec), disp(rec), 'reminder round ' .. tostring(rec.rr) .. ' failed: ' .. reason)
+    end
+  end
+end
+for _, t in ipairs(p.retry) do
+  local u = t[1]
+  local rec = leased(u)
+  if not rec then table.insert(stale, u) else
+    applied = applied + 1
+    rec.at = (rec.at or 0) + tonumber(t[3])
+    redis.call('ZADD', queue, tonumber(t[2]), u)
+    save(u, rec)
+  end
+end
+if p.rh ~= '' and #sentNow > 0 and kind == 'deliver' then
+  redis.call('HSETNX', KEYS[7], p.rh, cjson.encode({u = sentNow, t = now, f = 0}))
+end
+state = redis.call('HGET', KEYS[1], 'state')
+if state == 'sending' and tonumber(redis.call('HGET', KEYS[1], 'pending')) == 0 and tonumber(redis.call('HGET', KEYS[1], 'r_pending')) <= 0 then
+  redis.call('HSET', KEYS[1], 'state', 'done', 'updatedAt', now)
+  audit(KEYS[5], now, nil, 'sending', 'done', 'nothing left to send')
+  state = 'done'
+end
+local out = {state, applied}
+for _, u in ipairs(stale) do table.insert(out, u) end
+return out`;
+
+/**
+ * Apply a read and/or an acknowledgement an employee's record already holds to their recipient
+ * record in one broadcast (idempotent: only forward changes). KEYS: meta, r, audit.
+ * ARGV: now, userId, readAt|'', ackAt|'', channel|''. Returns 1 when something changed, else 0.
+ */
+export const SYNC_RECIPIENT = `${COMMON}
+local raw = redis.call('HGET', KEYS[2], ARGV[2])
+if not raw then return 0 end
+local rec = cjson.decode(raw)
+if rec.s ~= 'sent' then return 0 end
+local before = disp(rec)
+local why = nil
+if ARGV[3] ~= '' and not rec.ra then
+  rec.ra = tonumber(ARGV[3])
+  redis.call('HINCRBY', KEYS[1], 'read', 1)
+  why = 'read receipt from the platform'
+end
+if ARGV[4] ~= '' and not rec.aa then
+  rec.aa = tonumber(ARGV[4])
+  rec.ac = ARGV[5]
+  redis.call('HINCRBY', KEYS[1], 'acknowledged', 1)
+  why = 'acknowledged by ' .. ARGV[5]
+end
+if not why then return 0 end
+redis.call('HSET', KEYS[2], ARGV[2], cjson.encode(rec))
+audit(KEYS[3], tonumber(ARGV[1]), ARGV[2], before, disp(rec), why)
+return 1`;
+
+/**
+ * Resend. KEYS: meta, r, q, rq, audit, fail. ARGV: now, only ('failed'|'unacknowledged').
+ * Returns {queued, round, state}; {-1} when missing; {-2, state} when resolving or cancelled.
+ */
+export const RESEND = `${COMMON}
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return {-1} end
+if state == 'resolving' or state == 'cancelled' then return {-2, state} end
+local now, only = tonumber(ARGV[1]), ARGV[2]
+local queued = 0
+local round = tonumber(redis.call('HGET', KEYS[1], 'round'))
+if only == 'failed' then
+  local failed = redis.call('HKEYS', KEYS[6])
+  for _, u in ipairs(failed) do
+    local raw = redis.call('HGET', KEYS[2], u)
+    if raw then
+      local rec = cjson.decode(raw)
+      if rec.s == 'failed' then
+        rec.s = 'pending'
+        rec.re = nil
+        rec.at = 0
+        rec.l = nil
+        rec.lo = nil
+        redis.call('HSET', KEYS[2], u, cjson.encode(rec))
+        redis.call('ZADD', KEYS[3], now, u)
+        audit(KEYS[5], now, u, 'failed', 'pending', 'resend of failed recipients')
+        queued = queued + 1
+      end
+    end
+  end
+  redis.call('DEL', KEYS[6])
+  if queued > 0 then
+    redis.call('HINCRBY', KEYS[1], 'failed', -queued)
+    redis.call('HINCRBY', KEYS[1], 'pending', queued)
+    if state == 'done' then
+      redis.call('HSET', KEYS[1], 'state', 'sending', 'updatedAt', now)
+      audit(KEYS[5], now, nil, 'done', 'sending', 'resend to ' .. queued .. ' failed recipient(s)')
+      state = 'sending'
+    end
+  end
+  return {queued, 0, state}
+end
+local all = redis.call('HGETALL', KEYS[2])
+local targets = {}
+for i = 1, #all, 2 do
+  local rec = cjson.decode(all[i + 1])
+  if rec.s == 'sent' and not rec.aa then table.insert(targets, all[i]) end
+end
+if #targets == 0 then return {0, round, state} end
+round = round + 1
+redis.call('DEL', KEYS[4])
+for i = 1, #all, 2 do
+  local u = all[i]
+  local rec = cjson.decode(all[i + 1])
+  if rec.s == 'sent' and not rec.aa then
+    rec.rr = round
+    rec.rs = 'pending'
+    rec.at = 0
+    rec.l = nil
+    rec.lo = nil
+    redis.call('HSET', KEYS[2], u, cjson.encode(rec))
+    redis.call('ZADD', KEYS[4], now, u)
+  elseif rec.rs == 'pending' then
+    rec.rs = nil
+    rec.l = nil
+    rec.lo = nil
+    redis.call('HSET', KEYS[2], u, cjson.encode(rec))
+  end
+end
+queued = #targets
+redis.call('HSET', KEYS[1], 'round', round, 'r_targeted', queued, 'r_pending', queued, 'r_sent', 0, 'r_failed', 0, 'updatedAt', now)
+local after = state
+if state == 'done' then after = 'sending' end
+audit(KEYS[5], now, nil, state, after, 'reminder round ' .. round .. ' queued for ' .. queued .. ' unacknowledged recipient(s)')
+if state == 'done' then redis.call('HSET', KEYS[1], 'state', 'sending') end
+return {queued, round, after}`;
+
+/**
+ * Employee record: reserve a notice version for a broadcast before sending. KEYS: user hash.
+ * ARGV: field, broadcastId, now, reservedUntil. Returns {'go'}, {'wait', otherBroadcast},
+ * {'known', by ('' = this broadcast), sentAt, readAt|'', ackAt|'', channel|''}.
+ */
+export const RESERVE = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+local b, now = ARGV[2], tonumber(ARGV[3])
+if not raw then
+  redis.call('HSET', KEYS[1], ARGV[1], cjson.encode({b = b, s = 'r', u = tonumber(ARGV[4])}))
+  return {'go'}
+end
+local rec = cjson.decode(raw)
+if rec.s == 'r' then
+  if rec.b == b or tonumber(rec.u) <= now then
+    rec.b = b
+    rec.u = tonumber(ARGV[4])
+    redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
+    return {'go'}
+  end
+  return {'wait', rec.b}
+end
+local by = ''
+if rec.b ~= b then
+  by = rec.b
+  local also = rec.also or {}
+  local found = false
+  for _, x in ipairs(also) do if x == b then found = true end end
+  if not found then
+    table.insert(also, b)
+    rec.also = also
+    redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
+  end
+end
+return {'known', by, tostring(rec.t), rec.ra and tostring(rec.ra) or '', rec.aa and tostring(rec.aa) or '', rec.ac or ''}`;
+
+/**
+ * Employee record: a send happened. KEYS: user hash. ARGV: field, broadcastId, now, leaseId.
+ * Returns {'ok'} (also when this lease reported it before), or {'dup', where} the first time
+ * another lease (a takeover, or another broadcast) reports sending a version the employee
+ * already had.
+ */
+export const MARK_SENT = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw then
+  local rec = cjson.decode(raw)
+  if rec.s == 's' then
+    local ls = rec.ls or {}
+    for _, l in ipairs(ls) do if l == ARGV[4] then return {'ok'} end end
+    table.insert(ls, ARGV[4])
+    rec.ls = ls
+    redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
+    if rec.b == ARGV[2] then return {'dup', 'sent by an earlier lease of this broadcast'} end
+    return {'dup', 'from broadcast ' .. rec.b}
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode({b = ARGV[2], s = 's', t = tonumber(ARGV[3]), ls = {ARGV[4]}}))
+return {'ok'}`;
+
+/** Employee record: drop this broadcast's reservation (the send failed). KEYS: user hash. ARGV: field, broadcastId. */
+export const RELEASE = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local rec = cjson.decode(raw)
+if rec.s == 'r' and rec.b == ARGV[2] then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  return 1
+end
+return 0`;
+
+/**
+ * Employee record: acknowledge. KEYS: user hash. ARGV: now, channel, field ('' = the latest
+ * unacknowledged version sent, else the latest acknowledged one). Returns {'none'} or
+ * {'ok'|'already', field, recordJson}.
+ */
+export const ACK_USER = `
+local field = ARGV[3]
+local rec = nil
+if field ~= '' then
+  local raw = redis.call('HGET', KEYS[1], field)
+  if raw then rec = cjson.decode(raw) end
+  if rec and rec.s ~= 's' then rec = nil end
+else
+  local all = redis.call('HGETALL', KEYS[1])
+  local bestOpen, bestOpenF, bestDone, bestDoneF = nil, nil, nil, nil
+  for i = 1, #all, 2 do
+    local r = cjson.decode(all[i + 1])
+    if r.s == 's' then
+      if not r.aa then
+        if not bestOpen or r.t > bestOpen.t or (r.t == bestOpen.t and all[i] > bestOpenF) then bestOpen, bestOpenF = r, all[i] end
+      else
+        if not bestDone or r.t > bestDone.t or (r.t == bestDone.t and all[i] > bestDoneF) then bestDone, bestDoneF = r, all[i] end
+      end
+    end
+  end
+  if bestOpen then rec, field = bestOpen, bestOpenF else rec, field = bestDone, bestDoneF end
+end
+if not rec then return {'none'} end
+if rec.aa then return {'already', field, cjson.encode(rec)} end
+rec.aa = tonumber(ARGV[1])
+rec.ac = ARGV[2]
+redis.call('HSET', KEYS[1], field, cjson.encode(rec))
+return {'ok', field, cjson.encode(rec)}`;
+
+/**
+ * Employee record: first read wins. KEYS: user hash. ARGV: field, readAt. Returns the record
+ * JSON (after), or '' when the version was not sent to the employee.
+ */
+export const READ_USER = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return '' end
+local rec = cjson.decode(raw)
+if rec.s ~= 's' then return '' end
+if not rec.ra then
+  rec.ra = tonumber(ARGV[2])
+  raw = cjson.encode(rec)
+  redis.call('HSET', KEYS[1], ARGV[1], raw)
+end
+return raw`;
+
+/**
+ * Notice: create (ARGV[1] = 'create') or add a version ('add'). KEYS: meta, versions.
+ * ARGV: op, now, contentJson. Returns the new version, 0 when creating an existing id, -1 when
+ * adding to a missing notice.
+ */
+export const NOTICE_VERSION = `
+local op, now = ARGV[1], tonumber(ARGV[2])
+if op == 'create' then
+  if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+  redis.call('HSET', KEYS[1], 'latest', 1, 'createdAt', now, 'updatedAt', now)
+  redis.call('HSET', KEYS[2], '1', ARGV[3])
+  return 1
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local v = redis.call('HINCRBY', KEYS[1], 'latest', 1)
+redis.call('HSET', KEYS[1], 'updatedAt', now)
+redis.call('HSET', KEYS[2], tostring(v), ARGV[3])
+return v`;

@@ -1,0 +1,713 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { BotError } from '../errors.ts';
+import type { Audience, Bilingual } from '../notices/channel.ts';
+import {
+  checkClaimOptions,
+  checkContent,
+  checkId,
+  checkNewBroadcast,
+  checkPlatform,
+  checkSettlement,
+  checkTime,
+  checkUserId,
+  checkVersion,
+  clipReason,
+} from './notices-args.ts';
+import * as lua from './notices-redis-lua.ts';
+import type {
+  AckChannel,
+  AckOutcome,
+  AckTarget,
+  AuditEvent,
+  BatchSettlement,
+  BroadcastRecord,
+  BroadcastState,
+  ClaimedBatch,
+  ClaimOptions,
+  NewBroadcast,
+  NoticeStore,
+  NoticeSummary,
+  NoticeVersionRecord,
+  ReadHandleRecord,
+  RecipientRecord,
+  ResendTarget,
+  SettleResult,
+  UserNoticeRecord,
+} from './notices-port.ts';
+import { DEFAULT_KEY_PREFIX, maskRedisUrl } from './redis.ts';
+
+/** Options of {@link openRedisNoticeStore}. */
+export interface RedisNoticeStoreOptions {
+  /** Namespace before every key; default 'privacy-bot:' (the main store's). Must not contain '{' or '}'. */
+  keyPrefix?: string;
+  /** Give up connecting at open after this many ms; default 3000. */
+  connectTimeoutMs?: number;
+  /** A command that gets no answer fails after this many ms; default 5000. */
+  commandTimeoutMs?: number;
+}
+
+/** Users per ADD_RECIPIENTS script call (keeps one script run short). */
+const ADD_CHUNK = 500;
+
+type Scripted = Redis & {
+  nCreateBroadcast(...args: (string | number)[]): Promise<number>;
+  nAddRecipients(...args: (string | number)[]): Promise<number>;
+  nTransition(...args: (string | number)[]): Promise<string>;
+  nClaim(...args: (string | number)[]): Promise<string[]>;
+  nSettle(...args: (string | number)[]): Promise<(string | number)[]>;
+  nSync(...args: (string | number)[]): Promise<number>;
+  nResend(...args: (string | number)[]): Promise<(string | number)[]>;
+  nReserve(...args: (string | number)[]): Promise<string[]>;
+  nMarkSent(...args: (string | number)[]): Promise<string[]>;
+  nRelease(...args: (string | number)[]): Promise<number>;
+  nAckUser(...args: (string | number)[]): Promise<string[]>;
+  nReadUser(...args: (string | number)[]): Promise<string>;
+  nNoticeVersion(...args: (string | number)[]): Promise<number>;
+};
+
+interface RecipientJson {
+  s: 'pending' | 'sent' | 'failed';
+  re?: string;
+  st?: number;
+  ra?: number;
+  aa?: number;
+  ac?: AckChannel;
+  at?: number;
+  l?: string;
+  lo?: string;
+  db?: string;
+  rr?: number;
+  rs?: string;
+  rdr?: number;
+  rda?: number;
+}
+
+interface UserJson {
+  b: string;
+  s: 'r' | 's';
+  u?: number;
+  t?: number;
+  ra?: number;
+  aa?: number;
+  ac?: AckChannel;
+  ls?: string[];
+  also?: string[] | Record<string, never>;
+}
+
+/**
+ * Opens the notice store on Redis (ioredis 5, its own connection to `url`).
+ *
+ * Key layout under `keyPrefix` (the same namespace as the main store; distinct key names):
+ * - `{n:<noticeId>}:meta` (hash latest, createdAt, updatedAt) and `{n:<noticeId>}:v` (hash
+ *   version -> JSON {title, body, createdAt});
+ * - `{b:<broadcastId>}:meta` (hash: fields and counters), `:r` (hash userId -> recipient JSON),
+ *   `:q` / `:rq` (sorted sets: first-delivery and reminder queues, score = claimable from),
+ *   `:audit` (list, append only), `:fail` (hash userId -> reason), `:rh` (read handles) — one
+ *   hash tag, so each broadcast script is atomic on a Redis Cluster too;
+ * - `{u:<platform>:<userId>}:n` — one employee's delivered notice versions (hash
+ *   '<noticeId>:<version>' -> JSON), platform and user id URI-encoded;
+ * - `{idx}:notices`, `{idx}:broadcasts` (sorted by creation) and `{idx}:active` (set of sending broadcasts).
+ *
+ * Multi-key steps (claim = lease in the broadcast, then reserve per employee; settle = record the
+ * send per employee, then in the broadcast) are ordered so that a crash between two steps leaves
+ * a state the next claim repairs: a lease expires and is claimed again; an employee record that
+ * says "sent by this broadcast" turns the re-claimed recipient into sent without sending.
+ *
+ * @throws BotError 'STORE_UNAVAILABLE' (URL with password masked) when Redis cannot be reached at
+ *   open; 'STORE_BAD_ARGUMENT' for a key prefix with braces.
+ */
+export async function openRedisNoticeStore(url: string, options: RedisNoticeStoreOptions = {}): Promise<NoticeStore> {
+  const shown = maskRedisUrl(url);
+  const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  if (/[{}]/.test(prefix)) {
+    throw new BotError('STORE_BAD_ARGUMENT', `Redis key prefix must not contain '{' or '}' (they are cluster hash tags): ${prefix}`);
+  }
+  if (!/^rediss?:\/\//i.test(url)) {
+    throw new BotError('STORE_UNAVAILABLE', `Redis notice store ${shown}: only redis:// and rediss:// URLs are supported`, { status: 503 });
+  }
+  let lastError: Error | null = null;
+  const client = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: options.connectTimeoutMs ?? 3000,
+    commandTimeout: options.commandTimeoutMs ?? 5000,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  }) as Scripted;
+  client.on('error', (err: Error) => {
+    lastError = err;
+  });
+  const define = (name: string, keys: number, script: string) => client.defineCommand(name, { numberOfKeys: keys, lua: script });
+  define('nCreateBroadcast', 2, lua.CREATE_BROADCAST);
+  define('nAddRecipients', 4, lua.ADD_RECIPIENTS);
+  define('nTransition', 4, lua.TRANSITION);
+  define('nClaim', 5, lua.CLAIM);
+  define('nSettle', 7, lua.SETTLE);
+  define('nSync', 3, lua.SYNC_RECIPIENT);
+  define('nResend', 6, lua.RESEND);
+  define('nReserve', 1, lua.RESERVE);
+  define('nMarkSent', 1, lua.MARK_SENT);
+  define('nRelease', 1, lua.RELEASE);
+  define('nAckUser', 1, lua.ACK_USER);
+  define('nReadUser', 1, lua.READ_USER);
+  define('nNoticeVersion', 2, lua.NOTICE_VERSION);
+  let onError: (err: Error) => void = () => {};
+  const firstError = new Promise<never>((_, reject) => {
+    onError = reject;
+    client.once('error', onError);
+  });
+  const ready = client.connect().then(() => client.ping());
+  ready.catch(() => {});
+  try {
+    await Promise.race([ready, firstError]);
+    client.off('error', onError);
+  } catch (err) {
+    client.off('error', onError);
+    client.disconnect();
+    const reason = (lastError as Error | null)?.message ?? (err instanceof Error ? err.message : String(err));
+    throw new BotError('STORE_UNAVAILABLE', `Redis notice store ${shown} is unreachable: ${reason}`, { status: 503, cause: err });
+  }
+  return new RedisNoticeStore(client, prefix, shown);
+}
+
+const num = (v: string | undefined): number => (v === undefined ? 0 : Number(v));
+
+function recipientFromJson(userId: string, j: RecipientJson): RecipientRecord {
+  return {
+    userId,
+    state: j.s,
+    reason: j.re ?? null,
+    sentAt: j.st ?? null,
+    readAt: j.ra ?? null,
+    acknowledgedAt: j.aa ?? null,
+    ackChannel: j.ac ?? null,
+    attempts: j.at ?? 0,
+    remindedRound: j.rdr ?? 0,
+    remindedAt: j.rda ?? null,
+    deliveredBy: j.db ?? null,
+  };
+}
+
+function alsoOf(j: UserJson): string[] {
+  return Array.isArray(j.also) ? j.also : [];
+}
+
+class RedisNoticeStore implements NoticeStore {
+  readonly kind = 'redis' as const;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    private readonly c: Scripted,
+    private readonly prefix: string,
+    private readonly shownUrl: string,
+  ) {}
+
+  // ---- keys ----
+  private nk(id: string, part: 'meta' | 'v'): string {
+    return `${this.prefix}{n:${id}}:${part}`;
+  }
+  private bk(id: string, part: 'meta' | 'r' | 'q' | 'rq' | 'audit' | 'fail' | 'rh'): string {
+    return `${this.prefix}{b:${id}}:${part}`;
+  }
+  private uk(platform: string, userId: string): string {
+    return `${this.prefix}{u:${encodeURIComponent(platform)}:${encodeURIComponent(userId)}}:n`;
+  }
+  private ik(part: 'notices' | 'broadcasts' | 'active'): string {
+    return `${this.prefix}{idx}:${part}`;
+  }
+  private bkeys(id: string, ...parts: ('meta' | 'r' | 'q' | 'rq' | 'audit' | 'fail' | 'rh')[]): string[] {
+    return parts.map((p) => this.bk(id, p));
+  }
+
+  private async use<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closing) throw new BotError('STORE_UNAVAILABLE', `Redis notice store ${this.shownUrl} is closed`, { status: 503 });
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof BotError) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new BotError('STORE_UNAVAILABLE', `Redis notice store ${this.shownUrl}: ${reason}`, { status: 503, cause: err });
+    }
+  }
+
+  private async broadcastMeta(id: string): Promise<Record<string, string> | null> {
+    const h = await this.c.hgetall(this.bk(id, 'meta'));
+    return h.state === undefined ? null : h;
+  }
+
+  private record(h: Record<string, string>): BroadcastRecord {
+    return {
+      id: h.id!,
+      noticeId: h.noticeId!,
+      version: num(h.version),
+      platform: h.platform!,
+      audience: JSON.parse(h.audience!) as Audience,
+      readSupported: h.readSupported === '1',
+      state: h.state as BroadcastState,
+      createdBy: h.createdBy!,
+      createdAt: num(h.createdAt),
+      updatedAt: num(h.updatedAt),
+      error: h.error ?? null,
+      counts: {
+        targeted: num(h.targeted),
+        pending: num(h.pending),
+        sent: num(h.sent),
+        failed: num(h.failed),
+        read: num(h.read),
+        acknowledged: num(h.acknowledged),
+      },
+      reminder: {
+        round: num(h.round),
+        targeted: num(h.r_targeted),
+        pending: num(h.r_pending),
+        sent: num(h.r_sent),
+        failed: num(h.r_failed),
+      },
+      duplicates: num(h.duplicates),
+    };
+  }
+
+  /** Keeps `{idx}:active` in line with a state seen; re-adds when a concurrent resend reopened it. */
+  private async syncActive(id: string, state: string): Promise<void> {
+    if (state === 'sending') {
+      await this.c.sadd(this.ik('active'), id);
+    } else if (state === 'done' || state === 'cancelled' || state === '') {
+      await this.c.srem(this.ik('active'), id);
+      const again = await this.c.hget(this.bk(id, 'meta'), 'state');
+      if (again === 'sending') await this.c.sadd(this.ik('active'), id);
+    }
+  }
+
+  // ---- notices ----
+  async createNotice(id: string, content: { title: Bilingual; body: Bilingual }, now: number): Promise<NoticeVersionRecord> {
+    checkId(id, 'notice id');
+    checkContent(content);
+    checkTime(now, 'now');
+    return this.use(async () => {
+      const json = JSON.stringify({ title: content.title, body: content.body, createdAt: now });
+      const v = Number(await this.c.nNoticeVersion(this.nk(id, 'meta'), this.nk(id, 'v'), 'create', now, json));
+      if (v === 0) throw new BotError('STORE_BAD_ARGUMENT', 'createNotice: the notice id exists');
+      await this.c.zadd(this.ik('notices'), now, id);
+      return { noticeId: id, version: 1, title: { ...content.title }, body: { ...content.body }, createdAt: now };
+    });
+  }
+
+  async addNoticeVersion(id: string, content: { title: Bilingual; body: Bilingual }, now: number): Promise<NoticeVersionRecord | null> {
+    checkId(id, 'notice id');
+    checkContent(content);
+    checkTime(now, 'now');
+    return this.use(async () => {
+      const json = JSON.stringify({ title: content.title, body: content.body, createdAt: now });
+      const v = Number(await this.c.nNoticeVersion(this.nk(id, 'meta'), this.nk(id, 'v'), 'add', now, json));
+      if (v < 0) return null;
+      return { noticeId: id, version: v, title: { ...content.title }, body: { ...content.body }, createdAt: now };
+    });
+  }
+
+  private parseVersion(id: string, version: number, raw: string): NoticeVersionRecord {
+    const j = JSON.parse(raw) as { title: Bilingual; body: Bilingual; createdAt: number };
+    return { noticeId: id, version, title: j.title, body: j.body, createdAt: j.createdAt };
+  }
+
+  async getNoticeVersion(id: string, version?: number): Promise<NoticeVersionRecord | null> {
+    checkId(id, 'notice id');
+    if (version !== undefined) checkVersion(version);
+    return this.use(async () => {
+      const v = version ?? num((await this.c.hget(this.nk(id, 'meta'), 'latest')) ?? undefined);
+      if (!v) return null;
+      const raw = await this.c.hget(this.nk(id, 'v'), String(v));
+      return raw ? this.parseVersion(id, v, raw) : null;
+    });
+  }
+
+  async listNoticeVersions(id: string): Promise<NoticeVersionRecord[]> {
+    checkId(id, 'notice id');
+    return this.use(async () => {
+      const all = await this.c.hgetall(this.nk(id, 'v'));
+      return Object.entries(all)
+        .map(([v, raw]) => this.parseVersion(id, Number(v), raw))
+        .sort((a, b) => a.version - b.version);
+    });
+  }
+
+  async listNotices(): Promise<NoticeSummary[]> {
+    return this.use(async () => {
+      const ids = await this.c.zrevrange(this.ik('notices'), 0, -1);
+      const out: NoticeSummary[] = [];
+      for (const id of ids) {
+        const meta = await this.c.hgetall(this.nk(id, 'meta'));
+        if (meta.latest === undefined) continue;
+        const raw = await this.c.hget(this.nk(id, 'v'), meta.latest);
+        if (!raw) continue;
+        const v = this.parseVersion(id, Number(meta.latest), raw);
+        out.push({ id, latestVersion: v.version, title: v.title, createdAt: num(meta.createdAt), updatedAt: num(meta.updatedAt) });
+      }
+      return out;
+    });
+  }
+
+  // ---- broadcasts ----
+  async createBroadcast(b: NewBroadcast, now: number): Promise<BroadcastRecord> {
+    checkNewBroadcast(b);
+    checkTime(now, 'now');
+    return this.use(async () => {
+      const ok = await this.c.nCreateBroadcast(
+        ...this.bkeys(b.id, 'meta', 'audit'),
+        b.id, b.noticeId, b.version, b.platform, JSON.stringify(b.audience), b.readSupported ? '1' : '0', b.createdBy, now,
+        `notice ${b.noticeId} v${b.version} on ${b.platform}, by ${b.createdBy}`,
+      );
+      if (Number(ok) !== 1) throw new BotError('STORE_BAD_ARGUMENT', 'createBroadcast: the broadcast id exists');
+      await this.c.zadd(this.ik('broadcasts'), now, b.id);
+      return this.record((await this.broadcastMeta(b.id))!);
+    });
+  }
+
+  async addRecipients(broadcastId: string, userIds: string[], now: number): Promise<number> {
+    checkId(broadcastId, 'broadcast id');
+    userIds.forEach((u) => checkUserId(u, 'addRecipients'));
+    checkTime(now, 'now');
+    return this.use(async () => {
+      let added = 0;
+      const keys = this.bkeys(broadcastId, 'meta', 'r', 'q', 'audit');
+      for (let i = 0; i < userIds.length || i === 0; i += ADD_CHUNK) {
+        const n = Number(await this.c.nAddRecipients(...keys, now, ...userIds.slice(i, i + ADD_CHUNK)));
+        if (n < 0) throw new BotError('STORE_BAD_ARGUMENT', 'addRecipients: the broadcast is not resolving');
+        added += n;
+      }
+      return added;
+    });
+  }
+
+  private async transition(id: string, op: 'start' | 'fail' | 'cancel', now: number, error = ''): Promise<BroadcastRecord | null> {
+    if (op === 'start') await this.c.sadd(this.ik('active'), id); // before: a crash in between leaves it findable
+    const state = await this.c.nTransition(...this.bkeys(id, 'meta', 'q', 'rq', 'audit'), op, now, error);
+    await this.syncActive(id, state);
+    if (state === '') return null;
+    return this.record((await this.broadcastMeta(id))!);
+  }
+
+  async startSending(broadcastId: string, now: number): Promise<BroadcastRecord | null> {
+    checkId(broadcastId, 'broadcast id');
+    checkTime(now, 'now');
+    return this.use(() => this.transition(broadcastId, 'start', now));
+  }
+
+  async failResolution(broadcastId: string, error: string, now: number): Promise<BroadcastRecord | null> {
+    checkId(broadcastId, 'broadcast id');
+    checkTime(now, 'now');
+    return this.use(() => this.transition(broadcastId, 'fail', now, clipReason(error)));
+  }
+
+  async cancel(broadcastId: string, now: number): Promise<BroadcastRecord | null> {
+    checkId(broadcastId, 'broadcast id');
+    checkTime(now, 'now');
+    return this.use(() => this.transition(broadcastId, 'cancel', now));
+  }
+
+  async getBroadcast(id: string): Promise<BroadcastRecord | null> {
+    checkId(id, 'broadcast id');
+    return this.use(async () => {
+      const h = await this.broadcastMeta(id);
+      return h ? this.record(h) : null;
+    });
+  }
+
+  async listBroadcasts(limit = 100): Promise<BroadcastRecord[]> {
+    return this.use(async () => {
+      const ids = await this.c.zrevrange(this.ik('broadcasts'), 0, Math.max(1, Math.floor(limit)) - 1);
+      const out: BroadcastRecord[] = [];
+      for (const id of ids) {
+        const h = await this.broadcastMeta(id);
+        if (h) out.push(this.record(h));
+      }
+      return out;
+    });
+  }
+
+  async activeBroadcastIds(): Promise<string[]> {
+    return this.use(async () => (await this.c.smembers(this.ik('active'))).sort());
+  }
+
+  // ---- claim and settle ----
+  async claimBatch(broadcastId: string, o: ClaimOptions, now: number): Promise<ClaimedBatch | null> {
+    checkId(broadcastId, 'broadcast id');
+    checkClaimOptions(o);
+    checkTime(now, 'now');
+    return this.use(async () => {
+      const meta = await this.c.hmget(this.bk(broadcastId, 'meta'), 'platform', 'noticeId', 'version');
+      const [platform, noticeId, version] = meta;
+      if (!platform || !noticeId || !version) return null;
+      const field = `${noticeId}:${version}`;
+      const leaseId = randomBytes(8).toString('hex');
+      const leaseMs = Math.ceil(o.leaseMs);
+      const batch: ClaimedBatch = {
+        broadcastId, leaseId, owner: o.owner, kind: 'deliver', round: 0, leaseUntil: now + leaseMs, users: [], takenOver: 0, alreadyDelivered: 0, deferred: 0,
+      };
+      // Users handled without sending leave the due range, so this loop ends.
+      for (;;) {
+        const out = await this.c.nClaim(...this.bkeys(broadcastId, 'meta', 'r', 'q', 'rq', 'audit'), now, o.max, leaseMs, leaseId, o.owner);
+        const state = String(out[0]);
+        if (state !== 'sending') {
+          await this.syncActive(broadcastId, state);
+          return null;
+        }
+        const kind = String(out[1]) as ClaimedBatch['kind'];
+        const examined = Number(out[3]);
+        const claimed: { userId: string; attempts: number; takeover: boolean }[] = [];
+        for (let i = 4; i + 2 < out.length; i += 3) {
+          claimed.push({ userId: String(out[i]), attempts: Number(out[i + 1]), takeover: String(out[i + 2]) === '1' });
+        }
+        if (claimed.length === 0) {
+          if (examined === 0) return null;
+          continue; // every examined reminder was skipped (acknowledged meanwhile): look further
+        }
+        if (kind === 'remind') {
+          batch.kind = 'remind';
+          batch.round = Number(out[2]);
+          batch.users = claimed.map(({ userId, attempts }) => ({ userId, attempts }));
+          batch.takenOver = claimed.filter((c) => c.takeover).length;
+          return batch;
+        }
+        // Check every claimed recipient against the employee's own record (one script per employee).
+        const verdicts = await Promise.all(
+          claimed.map((c) => this.c.nReserve(this.uk(platform, c.userId), field, broadcastId, now, now + leaseMs)),
+        );
+        const known: string[][] = [];
+        const retry: [string, number, number][] = [];
+        claimed.forEach((c, i) => {
+          const v = verdicts[i]!.map(String);
+          if (v[0] === 'go') {
+            batch.users.push({ userId: c.userId, attempts: c.attempts });
+            if (c.takeover) batch.takenOver++;
+          } else if (v[0] === 'wait') {
+            retry.push([c.userId, now + Math.ceil(o.deferMs), 0]);
+            batch.deferred++;
+          } else {
+            known.push([c.userId, v[1] ?? '', v[2] ?? String(now), v[3] ?? '', v[4] ?? '', v[5] ?? '']);
+            batch.alreadyDelivered++;
+          }
+        });
+        if (known.length > 0 || retry.length > 0) {
+          const payload = JSON.stringify({ sent: [], dups: {}, known, failed: [], retry, rh: '' });
+          const r = await this.c.nSettle(...this.bkeys(broadcastId, 'meta', 'r', 'q', 'rq', 'audit', 'fail', 'rh'), now, leaseId, 'deliver', payload);
+          await this.syncActive(broadcastId, String(r[0]));
+        }
+        if (batch.users.length > 0) return batch;
+      }
+    });
+  }
+
+  async settleBatch(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind' | 'round'>, s: BatchSettlement, now: number): Promise<SettleResult> {
+    checkId(batch.broadcastId, 'broadcast id');
+    checkSettlement(s);
+    checkTime(now, 'now');
+    const id = batch.broadcastId;
+    return this.use(async () => {
+      const [platform, noticeId, version] = await this.c.hmget(this.bk(id, 'meta'), 'platform', 'noticeId', 'version');
+      if (!platform || !noticeId || !version) throw new BotError('STORE_BAD_ARGUMENT', 'settleBatch: unknown broadcast');
+      const field = `${noticeId}:${version}`;
+      const dups: Record<string, string> = {};
+      if (batch.kind === 'deliver' && s.sent.length > 0) {
+        // Step 1: the fact "sent" per employee, before the broadcast record (a takeover then skips them).
+        const marks = await Promise.all(s.sent.map((u) => this.c.nMarkSent(this.uk(platform, u), field, id, now, batch.leaseId)));
+        s.sent.forEach((u, i) => {
+          const m = marks[i]!.map(String);
+          if (m[0] === 'dup') dups[u] = m[1] ?? 'dup';
+        });
+      }
+      const payload = JSON.stringify({
+        sent: s.sent,
+        dups,
+        known: [],
+        failed: s.failed.map((f) => [f.userId, clipReason(f.reason)]),
+        retry: s.retry.map((r) => [r.userId, Math.round(r.notBefore), r.countsAsAttempt ? 1 : 0]),
+        rh: s.readHandle ?? '',
+      });
+      const out = await this.c.nSettle(...this.bkeys(id, 'meta', 'r', 'q', 'rq', 'audit', 'fail', 'rh'), now, batch.leaseId, batch.kind, payload);
+      const state = String(out[0]) as BroadcastState;
+      const stale = out.slice(2).map(String);
+      await this.syncActive(id, state);
+      if (batch.kind === 'deliver' && s.failed.length > 0) {
+        // Step 2 for failures: free the employee's reservation so another broadcast may try.
+        const staleSet = new Set(stale);
+        await Promise.all(s.failed.filter((f) => !staleSet.has(f.userId)).map((f) => this.c.nRelease(this.uk(platform, f.userId), field, id)));
+      }
+      return { applied: Number(out[1]), stale, duplicates: Object.keys(dups), state };
+    });
+  }
+
+  async listRecipients(broadcastId: string): Promise<RecipientRecord[]> {
+    checkId(broadcastId, 'broadcast id');
+    return this.use(async () => {
+      const all = await this.c.hgetall(this.bk(broadcastId, 'r'));
+      return Object.keys(all)
+        .sort()
+        .map((u) => recipientFromJson(u, JSON.parse(all[u]!) as RecipientJson));
+    });
+  }
+
+  async listFailures(broadcastId: string, limit = 1000): Promise<{ userId: string; reason: string }[]> {
+    checkId(broadcastId, 'broadcast id');
+    return this.use(async () => {
+      const all = await this.c.hgetall(this.bk(broadcastId, 'fail'));
+      return Object.keys(all)
+        .sort()
+        .slice(0, Math.max(1, Math.floor(limit)))
+        .map((userId) => ({ userId, reason: all[userId]! }));
+    });
+  }
+
+  async resend(broadcastId: string, only: ResendTarget, now: number): Promise<{ queued: number; round: number } | null> {
+    checkId(broadcastId, 'broadcast id');
+    checkTime(now, 'now');
+    if (only !== 'failed' && only !== 'unacknowledged') throw new BotError('STORE_BAD_ARGUMENT', "resend: only must be 'failed' or 'unacknowledged'");
+    return this.use(async () => {
+      await this.c.sadd(this.ik('active'), broadcastId); // before: see transition()
+      const out = await this.c.nResend(...this.bkeys(broadcastId, 'meta', 'r', 'q', 'rq', 'audit', 'fail'), now, only);
+      const code = Number(out[0]);
+      if (code === -1) {
+        await this.c.srem(this.ik('active'), broadcastId);
+        return null;
+      }
+      if (code === -2) {
+        await this.syncActive(broadcastId, String(out[1]));
+        throw new BotError('STORE_BAD_ARGUMENT', `resend: the broadcast is ${String(out[1])}`);
+      }
+      await this.syncActive(broadcastId, String(out[2]));
+      return { queued: code, round: Number(out[1]) };
+    });
+  }
+
+  // ---- read and acknowledgement ----
+  async markRead(broadcastId: string, reads: { userId: string; readAt: number }[], now: number): Promise<number> {
+    checkId(broadcastId, 'broadcast id');
+    reads.forEach((r) => {
+      checkUserId(r.userId, 'markRead');
+      checkTime(r.readAt, 'readAt');
+    });
+    checkTime(now, 'now');
+    return this.use(async () => {
+      const [platform, noticeId, version] = await this.c.hmget(this.bk(broadcastId, 'meta'), 'platform', 'noticeId', 'version');
+      if (!platform || !noticeId || !version) return 0;
+      const field = `${noticeId}:${version}`;
+      let fresh = 0;
+      for (const { userId, readAt } of reads) {
+        const raw = await this.c.nReadUser(this.uk(platform, userId), field, Math.round(readAt));
+        const targets = [broadcastId];
+        if (raw) {
+          const j = JSON.parse(raw) as UserJson;
+          for (const b of [j.b, ...alsoOf(j)]) if (!targets.includes(b)) targets.push(b);
+        }
+        for (const b of targets) {
+          const changed = Number(await this.c.nSync(...this.bkeys(b, 'meta', 'r', 'audit'), now, userId, Math.round(readAt), '', ''));
+          if (b === broadcastId && changed === 1) fresh++;
+        }
+      }
+      return fresh;
+    });
+  }
+
+  async acknowledge(platform: string, userId: string, target: AckTarget, channel: AckChannel, now: number): Promise<AckOutcome> {
+    checkPlatform(platform);
+    checkUserId(userId, 'acknowledge');
+    if (target !== 'latest') {
+      checkId(target.noticeId, 'notice id');
+      checkVersion(target.version);
+    }
+    if (channel !== 'text' && channel !== 'card') throw new BotError('STORE_BAD_ARGUMENT', "acknowledge: channel must be 'text' or 'card'");
+    checkTime(now, 'now');
+    return this.use(async (): Promise<AckOutcome> => {
+      const field = target === 'latest' ? '' : `${target.noticeId}:${target.version}`;
+      const out = (await this.c.nAckUser(this.uk(platform, userId), now, channel, field)).map(String);
+      if (out[0] === 'none') return { kind: 'not-found' };
+      const j = JSON.parse(out[2]!) as UserJson;
+      // Every broadcast counting this employee for this version; repeated on 'already' so a
+      // crash between the two steps of an earlier acknowledgement is repaired.
+      for (const b of [j.b, ...alsoOf(j)]) {
+        await this.c.nSync(...this.bkeys(b, 'meta', 'r', 'audit'), now, userId, '', j.aa ?? now, j.ac ?? channel);
+      }
+      const record = this.userRecord(platform, userId, out[1]!, j);
+      return { kind: out[0] === 'ok' ? 'acknowledged' : 'already', record };
+    });
+  }
+
+  private userRecord(platform: string, userId: string, field: string, j: UserJson): UserNoticeRecord {
+    const cut = field.lastIndexOf(':');
+    return {
+      platform,
+      userId,
+      noticeId: field.slice(0, cut),
+      version: Number(field.slice(cut + 1)),
+      broadcastId: j.b,
+      sentAt: j.t ?? 0,
+      readAt: j.ra ?? null,
+      acknowledgedAt: j.aa ?? null,
+      ackChannel: j.ac ?? null,
+    };
+  }
+
+  async userNotices(platform: string, userId: string): Promise<UserNoticeRecord[]> {
+    checkPlatform(platform);
+    checkUserId(userId, 'userNotices');
+    return this.use(async () => {
+      const all = await this.c.hgetall(this.uk(platform, userId));
+      return Object.entries(all)
+        .map(([field, raw]) => ({ field, j: JSON.parse(raw) as UserJson }))
+        .filter(({ j }) => j.s === 's')
+        .map(({ field, j }) => this.userRecord(platform, userId, field, j))
+        .sort((a, b) => b.sentAt - a.sentAt || (a.noticeId < b.noticeId ? -1 : a.noticeId > b.noticeId ? 1 : b.version - a.version));
+    });
+  }
+
+  // ---- read handles, audit ----
+  async listReadHandles(broadcastId: string): Promise<ReadHandleRecord[]> {
+    checkId(broadcastId, 'broadcast id');
+    return this.use(async () => {
+      const all = await this.c.hgetall(this.bk(broadcastId, 'rh'));
+      return Object.entries(all)
+        .map(([handle, raw]) => ({ handle, j: JSON.parse(raw) as { u: string[] | Record<string, never>; t: number; f: number } }))
+        .filter(({ j }) => j.f !== 1)
+        .map(({ handle, j }) => ({ broadcastId, handle, userIds: Array.isArray(j.u) ? j.u : [], sentAt: j.t }))
+        .sort((a, b) => a.sentAt - b.sentAt || (a.handle < b.handle ? -1 : 1));
+    });
+  }
+
+  async finishReadHandle(broadcastId: string, handle: string): Promise<void> {
+    checkId(broadcastId, 'broadcast id');
+    return this.use(async () => {
+      const key = this.bk(broadcastId, 'rh');
+      const raw = await this.c.hget(key, handle);
+      if (!raw) return;
+      const j = JSON.parse(raw) as { f: number };
+      j.f = 1;
+      await this.c.hset(key, handle, JSON.stringify(j));
+    });
+  }
+
+  async listAudit(broadcastId: string): Promise<AuditEvent[]> {
+    checkId(broadcastId, 'broadcast id');
+    return this.use(async () => {
+      const raw = await this.c.lrange(this.bk(broadcastId, 'audit'), 0, -1);
+      return raw.map((line) => {
+        const e = JSON.parse(line) as { at: number; u?: string; f: string; t: string; r: string };
+        return { at: e.at, broadcastId, userId: e.u ?? null, from: e.f, to: e.t, reason: e.r };
+      });
+    });
+  }
+
+  async ping(): Promise<void> {
+    return this.use(async () => {
+      const answer = await this.c.ping();
+      if (answer !== 'PONG') throw new Error(`unexpected PING answer ${answer}`);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing ??= this.c.quit().then(
+      () => undefined,
+      () => this.c.disconnect(),
+    );
+    return this.closing;
+  }
+}

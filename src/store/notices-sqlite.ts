@@ -1,0 +1,979 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { BotError } from '../errors.ts';
+import type { Audience } from '../notices/channel.ts';
+import {
+  checkClaimOptions,
+  checkContent,
+  checkId,
+  checkNewBroadcast,
+  checkPlatform,
+  checkSettlement,
+  checkTime,
+  checkUserId,
+  checkVersion,
+  clipReason,
+} from './notices-args.ts';
+import {
+  recipientState,
+  type AckChannel,
+  type AckOutcome,
+  type AckTarget,
+  type AuditEvent,
+  type BatchSettlement,
+  type BroadcastRecord,
+  type ClaimedBatch,
+  type ClaimOptions,
+  type NewBroadcast,
+  type NoticeStore,
+  type NoticeSummary,
+  type NoticeVersionRecord,
+  type ReadHandleRecord,
+  type RecipientRecord,
+  type ResendTarget,
+  type SettleResult,
+  type UserNoticeRecord,
+} from './notices-port.ts';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Schema of the notice tables, applied in order at open (table `notice_schema_version`).
+ * Append only — never edit a released entry. Lives in the same file as the main store
+ * (`DATA_DIR/privacy-bot.db`) with its own version counter, so the two evolve independently.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE notice (
+     id             TEXT PRIMARY KEY,
+     latest_version INTEGER NOT NULL,
+     created_at     INTEGER NOT NULL,
+     updated_at     INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE notice_version (
+     notice_id  TEXT NOT NULL,
+     version    INTEGER NOT NULL,
+     title_zh   TEXT NOT NULL,
+     title_en   TEXT NOT NULL,
+     body_zh    TEXT NOT NULL,
+     body_en    TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (notice_id, version)
+   ) WITHOUT ROWID;
+   CREATE TABLE broadcast (
+     id             TEXT PRIMARY KEY,
+     notice_id      TEXT NOT NULL,
+     version        INTEGER NOT NULL,
+     platform       TEXT NOT NULL,
+     audience       TEXT NOT NULL,               -- JSON
+     read_supported INTEGER NOT NULL,
+     state          TEXT NOT NULL CHECK (state IN ('resolving', 'sending', 'done', 'cancelled')),
+     created_by     TEXT NOT NULL,
+     created_at     INTEGER NOT NULL,
+     updated_at     INTEGER NOT NULL,
+     error          TEXT,
+     round          INTEGER NOT NULL DEFAULT 0,  -- latest reminder round
+     duplicates     INTEGER NOT NULL DEFAULT 0
+   ) WITHOUT ROWID;
+   CREATE INDEX broadcast_state ON broadcast (state);
+   CREATE INDEX broadcast_created ON broadcast (created_at);
+   CREATE INDEX broadcast_version ON broadcast (platform, notice_id, version);
+   CREATE TABLE recipient (
+     broadcast_id   TEXT NOT NULL,
+     user_id        TEXT NOT NULL,
+     state          TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+     reason         TEXT,
+     sent_at        INTEGER,
+     read_at        INTEGER,
+     ack_at         INTEGER,
+     ack_channel    TEXT,
+     attempts       INTEGER NOT NULL DEFAULT 0,
+     due_at         INTEGER,          -- first-delivery queue: claimable from; also the lease end while leased
+     remind_round   INTEGER NOT NULL DEFAULT 0,
+     remind_state   TEXT CHECK (remind_state IN ('pending', 'sent', 'failed', 'skipped')),
+     remind_due_at  INTEGER,          -- reminder queue, same meaning as due_at
+     reminded_round INTEGER NOT NULL DEFAULT 0,
+     reminded_at    INTEGER,
+     lease_id       TEXT,
+     lease_owner    TEXT,
+     delivered_by   TEXT,
+     PRIMARY KEY (broadcast_id, user_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX recipient_due ON recipient (broadcast_id, due_at) WHERE due_at IS NOT NULL;
+   CREATE INDEX recipient_remind_due ON recipient (broadcast_id, remind_due_at) WHERE remind_due_at IS NOT NULL;
+   CREATE TABLE user_notice (
+     platform       TEXT NOT NULL,
+     user_id        TEXT NOT NULL,
+     notice_id      TEXT NOT NULL,
+     version        INTEGER NOT NULL,
+     broadcast_id   TEXT NOT NULL,
+     state          TEXT NOT NULL CHECK (state IN ('reserved', 'sent')),
+     reserved_until INTEGER,
+     sent_by        TEXT,             -- ' '-separated leases that sent it (a second one = a duplicate)
+     sent_at        INTEGER,
+     read_at        INTEGER,
+     ack_at         INTEGER,
+     ack_channel    TEXT,
+     PRIMARY KEY (platform, user_id, notice_id, version)
+   ) WITHOUT ROWID;
+   CREATE TABLE audit (
+     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+     broadcast_id TEXT NOT NULL,
+     at           INTEGER NOT NULL,
+     user_id      TEXT,
+     from_state   TEXT NOT NULL,
+     to_state     TEXT NOT NULL,
+     reason       TEXT NOT NULL
+   );
+   CREATE INDEX audit_broadcast ON audit (broadcast_id, seq);
+   CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+   CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+   CREATE TABLE read_handle (
+     broadcast_id TEXT NOT NULL,
+     handle       TEXT NOT NULL,
+     user_ids     TEXT NOT NULL,  -- JSON array
+     sent_at      INTEGER NOT NULL,
+     finished     INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (broadcast_id, handle)
+   ) WITHOUT ROWID;`,
+];
+
+/** How long a statement waits for another connection's write lock, in ms. */
+const BUSY_TIMEOUT_MS = 5000;
+
+interface BroadcastRow {
+  id: string;
+  notice_id: string;
+  version: number;
+  platform: string;
+  audience: string;
+  read_supported: number;
+  state: BroadcastRecord['state'];
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  error: string | null;
+  round: number;
+  duplicates: number;
+}
+
+interface RecipientRow {
+  broadcast_id: string;
+  user_id: string;
+  state: 'pending' | 'sent' | 'failed';
+  reason: string | null;
+  sent_at: number | null;
+  read_at: number | null;
+  ack_at: number | null;
+  ack_channel: AckChannel | null;
+  attempts: number;
+  due_at: number | null;
+  remind_round: number;
+  remind_state: 'pending' | 'sent' | 'failed' | 'skipped' | null;
+  remind_due_at: number | null;
+  reminded_round: number;
+  reminded_at: number | null;
+  lease_id: string | null;
+  lease_owner: string | null;
+  delivered_by: string | null;
+}
+
+interface UserNoticeRow {
+  platform: string;
+  user_id: string;
+  notice_id: string;
+  version: number;
+  broadcast_id: string;
+  state: 'reserved' | 'sent';
+  reserved_until: number | null;
+  sent_by: string | null;
+  sent_at: number | null;
+  read_at: number | null;
+  ack_at: number | null;
+  ack_channel: AckChannel | null;
+}
+
+interface VersionRow {
+  notice_id: string;
+  version: number;
+  title_zh: string;
+  title_en: string;
+  body_zh: string;
+  body_en: string;
+  created_at: number;
+}
+
+function unavailable(path: string, err: unknown): BotError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new BotError('STORE_UNAVAILABLE', `SQLite notice store ${path} cannot be used: ${reason}`, { status: 503, cause: err });
+}
+
+function versionRecord(r: VersionRow): NoticeVersionRecord {
+  return {
+    noticeId: r.notice_id,
+    version: r.version,
+    title: { zh: r.title_zh, en: r.title_en },
+    body: { zh: r.body_zh, en: r.body_en },
+    createdAt: r.created_at,
+  };
+}
+
+function recipientRecord(r: RecipientRow): RecipientRecord {
+  return {
+    userId: r.user_id,
+    state: r.state,
+    reason: r.reason,
+    sentAt: r.sent_at,
+    readAt: r.read_at,
+    acknowledgedAt: r.ack_at,
+    ackChannel: r.ack_channel,
+    attempts: r.attempts,
+    remindedRound: r.reminded_round,
+    remindedAt: r.reminded_at,
+    deliveredBy: r.delivered_by,
+  };
+}
+
+function userNoticeRecord(r: UserNoticeRow): UserNoticeRecord {
+  return {
+    platform: r.platform,
+    userId: r.user_id,
+    noticeId: r.notice_id,
+    version: r.version,
+    broadcastId: r.broadcast_id,
+    sentAt: r.sent_at ?? 0,
+    readAt: r.read_at,
+    acknowledgedAt: r.ack_at,
+    ackChannel: r.ack_channel,
+  };
+}
+
+function displayState(r: Pick<RecipientRow, 'state' | 'read_at' | 'ack_at'>): string {
+  return recipientState({ state: r.state, readAt: r.read_at, acknowledgedAt: r.ack_at });
+}
+
+/**
+ * Opens the notice tables in the embedded SQLite file `file` (the same `DATA_DIR/privacy-bot.db`
+ * as the main store, through its own better-sqlite3 connection; WAL, busy timeout 5000 ms).
+ * Every operation is one IMMEDIATE transaction, so claims, settlements and counts stay exact
+ * with several processes on one file. Counts are computed from the recipient rows, so they
+ * cannot drift. The audit table rejects UPDATE and DELETE (triggers).
+ *
+ * @throws BotError 'STORE_UNAVAILABLE' naming the file when it cannot be opened or has a newer
+ *   notice schema than this program knows.
+ */
+export function openSqliteNoticeStore(file: string): NoticeStore {
+  const path = resolve(file);
+  let db: Database.Database;
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    db = new Database(path);
+  } catch (err) {
+    throw unavailable(path, err);
+  }
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    migrate(db, path);
+  } catch (err) {
+    db.close();
+    throw err instanceof BotError ? err : unavailable(path, err);
+  }
+  return new SqliteNoticeStore(db, path);
+}
+
+function migrate(db: Database.Database, path: string): void {
+  db.exec('CREATE TABLE IF NOT EXISTS notice_schema_version (version INTEGER NOT NULL)');
+  const run = db.transaction(() => {
+    const row = db.prepare('SELECT version FROM notice_schema_version').get() as { version: number } | undefined;
+    let version = row?.version ?? 0;
+    if (!row) db.prepare('INSERT INTO notice_schema_version (version) VALUES (0)').run();
+    if (version > MIGRATIONS.length) {
+      throw new BotError(
+        'STORE_UNAVAILABLE',
+        `SQLite store ${path} has notice schema version ${version}, newer than this program knows (${MIGRATIONS.length}); upgrade the bot`,
+        { status: 503 },
+      );
+    }
+    for (; version < MIGRATIONS.length; version++) {
+      db.exec(MIGRATIONS[version]!);
+      db.prepare('UPDATE notice_schema_version SET version = ?').run(version + 1);
+    }
+  });
+  run.immediate();
+}
+
+class SqliteNoticeStore implements NoticeStore {
+  readonly kind = 'sqlite' as const;
+  private closed = false;
+  private readonly s;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly path: string,
+  ) {
+    const p = (sql: string) => db.prepare(sql);
+    this.s = {
+      insertNotice: p('INSERT INTO notice (id, latest_version, created_at, updated_at) VALUES (?, 1, ?, ?)'),
+      getNotice: p('SELECT * FROM notice WHERE id = ?'),
+      bumpNotice: p('UPDATE notice SET latest_version = latest_version + 1, updated_at = ? WHERE id = ? RETURNING latest_version').pluck(),
+      insertVersion: p(
+        `INSERT INTO notice_version (notice_id, version, title_zh, title_en, body_zh, body_en, created_at)
+         VALUES (@noticeId, @version, @titleZh, @titleEn, @bodyZh, @bodyEn, @createdAt)`,
+      ),
+      getVersion: p('SELECT * FROM notice_version WHERE notice_id = ? AND version = ?'),
+      listVersions: p('SELECT * FROM notice_version WHERE notice_id = ? ORDER BY version'),
+      listNotices: p(
+        `SELECT n.id, n.latest_version, n.created_at, n.updated_at, v.title_zh, v.title_en
+         FROM notice n JOIN notice_version v ON v.notice_id = n.id AND v.version = n.latest_version
+         ORDER BY n.created_at DESC, n.id DESC`,
+      ),
+      insertBroadcast: p(
+        `INSERT INTO broadcast (id, notice_id, version, platform, audience, read_supported, state, created_by, created_at, updated_at)
+         VALUES (@id, @noticeId, @version, @platform, @audience, @readSupported, 'resolving', @createdBy, @now, @now)`,
+      ),
+      getBroadcast: p('SELECT * FROM broadcast WHERE id = ?'),
+      listBroadcasts: p('SELECT * FROM broadcast ORDER BY created_at DESC, id DESC LIMIT ?'),
+      active: p("SELECT id FROM broadcast WHERE state = 'sending' ORDER BY created_at").pluck(),
+      setState: p('UPDATE broadcast SET state = ?, updated_at = ? WHERE id = ?'),
+      setError: p("UPDATE broadcast SET state = 'cancelled', error = ?, updated_at = ? WHERE id = ?"),
+      addDuplicates: p('UPDATE broadcast SET duplicates = duplicates + ? WHERE id = ?'),
+      setRound: p('UPDATE broadcast SET round = ?, updated_at = ? WHERE id = ?'),
+      counts: p(
+        `SELECT count(*) AS targeted,
+                coalesce(sum(state = 'pending'), 0) AS pending,
+                coalesce(sum(state = 'sent'), 0) AS sent,
+                coalesce(sum(state = 'failed'), 0) AS failed,
+                coalesce(sum(state = 'sent' AND read_at IS NOT NULL), 0) AS read,
+                coalesce(sum(state = 'sent' AND ack_at IS NOT NULL), 0) AS acknowledged,
+                coalesce(sum(remind_round = @round AND remind_state IS NOT NULL), 0) AS r_targeted,
+                coalesce(sum(remind_round = @round AND remind_state = 'pending'), 0) AS r_pending,
+                coalesce(sum(remind_round = @round AND remind_state = 'sent'), 0) AS r_sent,
+                coalesce(sum(remind_round = @round AND remind_state = 'failed'), 0) AS r_failed,
+                coalesce(sum(remind_round = @round AND remind_state = 'skipped'), 0) AS r_skipped
+         FROM recipient WHERE broadcast_id = @id`,
+      ),
+      leftToSend: p(
+        `SELECT count(*) FROM recipient WHERE broadcast_id = ? AND (state = 'pending' OR remind_state = 'pending')`,
+      ).pluck(),
+      insertRecipient: p(
+        `INSERT INTO recipient (broadcast_id, user_id, state, due_at) VALUES (?, ?, 'pending', ?)
+         ON CONFLICT (broadcast_id, user_id) DO NOTHING`,
+      ),
+      getRecipient: p('SELECT * FROM recipient WHERE broadcast_id = ? AND user_id = ?'),
+      listRecipients: p('SELECT * FROM recipient WHERE broadcast_id = ? ORDER BY user_id'),
+      dueDeliver: p('SELECT * FROM recipient WHERE broadcast_id = ? AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, user_id LIMIT ?'),
+      dueRemind: p(
+        'SELECT * FROM recipient WHERE broadcast_id = ? AND remind_due_at IS NOT NULL AND remind_due_at <= ? ORDER BY remind_due_at, user_id LIMIT ?',
+      ),
+      lease: p('UPDATE recipient SET lease_id = ?, lease_owner = ?, due_at = ? WHERE broadcast_id = ? AND user_id = ?'),
+      leaseRemind: p('UPDATE recipient SET lease_id = ?, lease_owner = ?, remind_due_at = ? WHERE broadcast_id = ? AND user_id = ?'),
+      defer: p('UPDATE recipient SET lease_id = NULL, lease_owner = NULL, due_at = ? WHERE broadcast_id = ? AND user_id = ?'),
+      markSent: p(
+        `UPDATE recipient SET state = 'sent', reason = NULL, sent_at = @sentAt, read_at = coalesce(read_at, @readAt),
+           ack_at = coalesce(ack_at, @ackAt), ack_channel = coalesce(ack_channel, @ackChannel), delivered_by = @deliveredBy,
+           due_at = NULL, lease_id = NULL, lease_owner = NULL
+         WHERE broadcast_id = @broadcastId AND user_id = @userId`,
+      ),
+      markFailed: p(
+        `UPDATE recipient SET state = 'failed', reason = ?, due_at = NULL, lease_id = NULL, lease_owner = NULL
+         WHERE broadcast_id = ? AND user_id = ?`,
+      ),
+      retry: p(
+        `UPDATE recipient SET due_at = ?, attempts = attempts + ?, lease_id = NULL, lease_owner = NULL
+         WHERE broadcast_id = ? AND user_id = ?`,
+      ),
+      remindSent: p(
+        `UPDATE recipient SET remind_state = 'sent', reminded_round = remind_round, reminded_at = ?, remind_due_at = NULL,
+           lease_id = NULL, lease_owner = NULL WHERE broadcast_id = ? AND user_id = ?`,
+      ),
+      remindFailed: p(
+        `UPDATE recipient SET remind_state = 'failed', remind_due_at = NULL, lease_id = NULL, lease_owner = NULL
+         WHERE broadcast_id = ? AND user_id = ?`,
+      ),
+      remindSkip: p(
+        `UPDATE recipient SET remind_state = 'skipped', remind_due_at = NULL, lease_id = NULL, lease_owner = NULL
+         WHERE broadcast_id = ? AND user_id = ?`,
+      ),
+      remindRetry: p(
+        `UPDATE recipient SET remind_due_at = ?, attempts = attempts + ?, lease_id = NULL, lease_owner = NULL
+         WHERE broadcast_id = ? AND user_id = ?`,
+      ),
+      failures: p("SELECT user_id, reason FROM recipient WHERE broadcast_id = ? AND state = 'failed' ORDER BY user_id LIMIT ?"),
+      resendFailed: p(
+        `UPDATE recipient SET state = 'pending', reason = NULL, attempts = 0, due_at = ?, lease_id = NULL, lease_owner = NULL
+         WHERE broadcast_id = ? AND state = 'failed' RETURNING user_id`,
+      ).pluck(),
+      queueRemind: p(
+        `UPDATE recipient SET remind_round = ?, remind_state = 'pending', remind_due_at = ?, attempts = 0, lease_id = NULL, lease_owner = NULL
+         WHERE broadcast_id = ? AND state = 'sent' AND ack_at IS NULL RETURNING user_id`,
+      ).pluck(),
+      unqueueAll: p('UPDATE recipient SET due_at = NULL, remind_due_at = NULL WHERE broadcast_id = ? AND lease_id IS NULL'),
+      getUserNotice: p('SELECT * FROM user_notice WHERE platform = ? AND user_id = ? AND notice_id = ? AND version = ?'),
+      reserve: p(
+        `INSERT INTO user_notice (platform, user_id, notice_id, version, broadcast_id, state, reserved_until)
+         VALUES (?, ?, ?, ?, ?, 'reserved', ?)
+         ON CONFLICT (platform, user_id, notice_id, version) DO UPDATE SET broadcast_id = excluded.broadcast_id,
+           reserved_until = excluded.reserved_until WHERE user_notice.state = 'reserved'`,
+      ),
+      recordSent: p(
+        `INSERT INTO user_notice (platform, user_id, notice_id, version, broadcast_id, state, sent_at, sent_by)
+         VALUES (?, ?, ?, ?, ?, 'sent', ?, ?)
+         ON CONFLICT (platform, user_id, notice_id, version) DO UPDATE SET broadcast_id = excluded.broadcast_id,
+           state = 'sent', sent_at = excluded.sent_at, sent_by = excluded.sent_by, reserved_until = NULL
+         WHERE user_notice.state = 'reserved'`,
+      ),
+      addSender: p(
+        `UPDATE user_notice SET sent_by = coalesce(sent_by, '') || ' ' || ? WHERE platform = ? AND user_id = ? AND notice_id = ? AND version = ?`,
+      ),
+      release: p(
+        `DELETE FROM user_notice WHERE platform = ? AND user_id = ? AND notice_id = ? AND version = ?
+           AND state = 'reserved' AND broadcast_id = ?`,
+      ),
+      userNotices: p("SELECT * FROM user_notice WHERE platform = ? AND user_id = ? AND state = 'sent' ORDER BY sent_at DESC, notice_id, version DESC"),
+      ackUserNotice: p('UPDATE user_notice SET ack_at = ?, ack_channel = ? WHERE platform = ? AND user_id = ? AND notice_id = ? AND version = ? AND ack_at IS NULL'),
+      readUserNotice: p('UPDATE user_notice SET read_at = ? WHERE platform = ? AND user_id = ? AND notice_id = ? AND version = ? AND read_at IS NULL'),
+      versionRecipients: p(
+        `SELECT r.* FROM recipient r JOIN broadcast b ON b.id = r.broadcast_id
+         WHERE b.platform = ? AND b.notice_id = ? AND b.version = ? AND r.user_id = ? AND r.state = 'sent'`,
+      ),
+      ackRecipient: p('UPDATE recipient SET ack_at = ?, ack_channel = ? WHERE broadcast_id = ? AND user_id = ? AND ack_at IS NULL'),
+      readRecipient: p('UPDATE recipient SET read_at = ? WHERE broadcast_id = ? AND user_id = ? AND read_at IS NULL'),
+      audit: p('INSERT INTO audit (broadcast_id, at, user_id, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?, ?)'),
+      listAudit: p('SELECT * FROM audit WHERE broadcast_id = ? ORDER BY seq'),
+      insertHandle: p(
+        `INSERT INTO read_handle (broadcast_id, handle, user_ids, sent_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (broadcast_id, handle) DO NOTHING`,
+      ),
+      listHandles: p('SELECT * FROM read_handle WHERE broadcast_id = ? AND finished = 0 ORDER BY sent_at, handle'),
+      finishHandle: p('UPDATE read_handle SET finished = 1 WHERE broadcast_id = ? AND handle = ?'),
+      ping: p('SELECT 1').pluck(),
+    };
+  }
+
+  /** Runs `fn` in an IMMEDIATE transaction unless closed; database failures become STORE_UNAVAILABLE. */
+  private async tx<T>(fn: () => T): Promise<T> {
+    if (this.closed) throw new BotError('STORE_UNAVAILABLE', `SQLite notice store ${this.path} is closed`, { status: 503 });
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (err) {
+      if (err instanceof BotError) throw err;
+      throw unavailable(this.path, err);
+    }
+  }
+
+  private audit(broadcastId: string, at: number, userId: string | null, from: string, to: string, reason: string): void {
+    this.s.audit.run(broadcastId, at, userId, from, to, reason);
+  }
+
+  private broadcastRow(id: string): BroadcastRow | undefined {
+    return this.s.getBroadcast.get(id) as BroadcastRow | undefined;
+  }
+
+  private record(row: BroadcastRow): BroadcastRecord {
+    const c = this.s.counts.get({ id: row.id, round: row.round }) as Record<string, number>;
+    return {
+      id: row.id,
+      noticeId: row.notice_id,
+      version: row.version,
+      platform: row.platform,
+      audience: JSON.parse(row.audience) as Audience,
+      readSupported: row.read_supported === 1,
+      state: row.state,
+      createdBy: row.created_by,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      error: row.error,
+      counts: {
+        targeted: c.targeted!,
+        pending: c.pending!,
+        sent: c.sent!,
+        failed: c.failed!,
+        read: c.read!,
+        acknowledged: c.acknowledged!,
+      },
+      reminder: {
+        round: row.round,
+        targeted: c.r_targeted! - c.r_skipped!,
+        pending: c.r_pending!,
+        sent: c.r_sent!,
+        failed: c.r_failed!,
+      },
+      duplicates: row.duplicates,
+    };
+  }
+
+  /** sending -> done when nothing is left to send or remind. */
+  private finishIfDrained(row: BroadcastRow, now: number): BroadcastRecord['state'] {
+    const current = this.broadcastRow(row.id)!;
+    if (current.state !== 'sending') return current.state;
+    if ((this.s.leftToSend.get(row.id) as number) > 0) return 'sending';
+    this.s.setState.run('done', now, row.id);
+    this.audit(row.id, now, null, 'sending', 'done', 'nothing left to send');
+    return 'done';
+  }
+
+  async createNotice(id: string, content: { title: { zh: string; en: string }; body: { zh: string; en: string } }, now: number): Promise<NoticeVersionRecord> {
+    checkId(id, 'notice id');
+    checkContent(content);
+    checkTime(now, 'now');
+    return this.tx(() => {
+      if (this.s.getNotice.get(id)) throw new BotError('STORE_BAD_ARGUMENT', 'createNotice: the notice id exists');
+      this.s.insertNotice.run(id, now, now);
+      const v = { noticeId: id, version: 1, title: { ...content.title }, body: { ...content.body }, createdAt: now };
+      this.s.insertVersion.run({ noticeId: id, version: 1, titleZh: v.title.zh, titleEn: v.title.en, bodyZh: v.body.zh, bodyEn: v.body.en, createdAt: now });
+      return v;
+    });
+  }
+
+  async addNoticeVersion(id: string, content: { title: { zh: string; en: string }; body: { zh: string; en: string } }, now: number): Promise<NoticeVersionRecord | null> {
+    checkId(id, 'notice id');
+    checkContent(content);
+    checkTime(now, 'now');
+    return this.tx(() => {
+      const version = this.s.bumpNotice.get(now, id) as number | undefined;
+      if (version === undefined) return null;
+      this.s.insertVersion.run({
+        noticeId: id, version, titleZh: content.title.zh, titleEn: content.title.en, bodyZh: content.body.zh, bodyEn: content.body.en, createdAt: now,
+      });
+      return { noticeId: id, version, title: { ...content.title }, body: { ...content.body }, createdAt: now };
+    });
+  }
+
+  async getNoticeVersion(id: string, version?: number): Promise<NoticeVersionRecord | null> {
+    checkId(id, 'notice id');
+    if (version !== undefined) checkVersion(version);
+    return this.tx(() => {
+      const n = this.s.getNotice.get(id) as { latest_version: number } | undefined;
+      if (!n) return null;
+      const row = this.s.getVersion.get(id, version ?? n.latest_version) as VersionRow | undefined;
+      return row ? versionRecord(row) : null;
+    });
+  }
+
+  async listNoticeVersions(id: string): Promise<NoticeVersionRecord[]> {
+    checkId(id, 'notice id');
+    return this.tx(() => (this.s.listVersions.all(id) as VersionRow[]).map(versionRecord));
+  }
+
+  async listNotices(): Promise<NoticeSummary[]> {
+    return this.tx(() =>
+      (this.s.listNotices.all() as { id: string; latest_version: number; created_at: number; updated_at: number; title_zh: string; title_en: string }[]).map((r) => ({
+        id: r.id,
+        latestVersion: r.latest_version,
+        title: { zh: r.title_zh, en: r.title_en },
+        createdAt: r.created_at,
+        updatedAt: r.updated_at,
+      })),
+    );
+  }
+
+  async createBroadcast(b: NewBroadcast, now: number): Promise<BroadcastRecord> {
+    checkNewBroadcast(b);
+    checkTime(now, 'now');
+    return this.tx(() => {
+      if (this.broadcastRow(b.id)) throw new BotError('STORE_BAD_ARGUMENT', 'createBroadcast: the broadcast id exists');
+      this.s.insertBroadcast.run({
+        id: b.id, noticeId: b.noticeId, version: b.version, platform: b.platform, audience: JSON.stringify(b.audience),
+        readSupported: b.readSupported ? 1 : 0, createdBy: b.createdBy, now,
+      });
+      this.audit(b.id, now, null, 'none', 'resolving', `notice ${b.noticeId} v${b.version} on ${b.platform}, by ${b.createdBy}`);
+      return this.record(this.broadcastRow(b.id)!);
+    });
+  }
+
+  async addRecipients(broadcastId: string, userIds: string[], now: number): Promise<number> {
+    checkId(broadcastId, 'broadcast id');
+    userIds.forEach((u) => checkUserId(u, 'addRecipients'));
+    checkTime(now, 'now');
+    return this.tx(() => {
+      const row = this.broadcastRow(broadcastId);
+      if (!row || row.state !== 'resolving') throw new BotError('STORE_BAD_ARGUMENT', 'addRecipients: the broadcast is not resolving');
+      let added = 0;
+      for (const u of userIds) {
+        if (this.s.insertRecipient.run(broadcastId, u, now).changes === 1) {
+          added++;
+          this.audit(broadcastId, now, u, 'none', 'pending', 'in the audience');
+        }
+      }
+      return added;
+    });
+  }
+
+  async startSending(broadcastId: string, now: number): Promise<BroadcastRecord | null> {
+    checkId(broadcastId, 'broadcast id');
+    checkTime(now, 'now');
+    return this.tx(() => {
+      const row = this.broadcastRow(broadcastId);
+      if (!row) return null;
+      if (row.state === 'resolving') {
+        this.s.setState.run('sending', now, broadcastId);
+        this.audit(broadcastId, now, null, 'resolving', 'sending', 'audience resolved');
+        this.finishIfDrained(row, now);
+      }
+      return this.record(this.broadcastRow(broadcastId)!);
+    });
+  }
+
+  async failResolution(broadcastId: string, error: string, now: number): Promise<BroadcastRecord | null> {
+    checkId(broadcastId, 'broadcast id');
+    checkTime(now, 'now');
+    return this.tx(() => {
+      const row = this.broadcastRow(broadcastId);
+      if (!row) return null;
+      if (row.state === 'resolving') {
+        this.s.setError.run(clipReason(error), now, broadcastId);
+        this.s.unqueueAll.run(broadcastId);
+        this.audit(broadcastId, now, null, 'resolving', 'cancelled', `audience resolution failed: ${clipReason(error)}`);
+      }
+      return this.record(this.broadcastRow(broadcastId)!);
+    });
+  }
+
+  async getBroadcast(id: string): Promise<BroadcastRecord | null> {
+    checkId(id, 'broadcast id');
+    return this.tx(() => {
+      const row = this.broadcastRow(id);
+      return row ? this.record(row) : null;
+    });
+  }
+
+  async listBroadcasts(limit = 100): Promise<BroadcastRecord[]> {
+    return this.tx(() => (this.s.listBroadcasts.all(Math.max(1, Math.floor(limit))) as BroadcastRow[]).map((r) => this.record(r)));
+  }
+
+  async activeBroadcastIds(): Promise<string[]> {
+    return this.tx(() => this.s.active.all() as string[]);
+  }
+
+  async claimBatch(broadcastId: string, o: ClaimOptions, now: number): Promise<ClaimedBatch | null> {
+    checkId(broadcastId, 'broadcast id');
+    checkClaimOptions(o);
+    checkTime(now, 'now');
+    return this.tx(() => {
+      const b = this.broadcastRow(broadcastId);
+      if (!b || b.state !== 'sending') return null;
+      const leaseId = randomBytes(8).toString('hex');
+      const leaseUntil = now + Math.ceil(o.leaseMs);
+      const batch: ClaimedBatch = {
+        broadcastId, leaseId, owner: o.owner, kind: 'deliver', round: 0, leaseUntil, users: [], takenOver: 0, alreadyDelivered: 0, deferred: 0,
+      };
+      // First deliveries. Rows handled without sending are no longer due, so the loop ends.
+      for (;;) {
+        const rows = this.s.dueDeliver.all(broadcastId, now, o.max - batch.users.length) as RecipientRow[];
+        if (rows.length === 0) break;
+        for (const r of rows) {
+          const takeover = r.lease_id !== null;
+          if (takeover) {
+            this.audit(broadcastId, now, r.user_id, 'pending', 'pending', `lease of ${r.lease_owner ?? '?'} expired; taken over by ${o.owner}`);
+          }
+          const un = this.s.getUserNotice.get(b.platform, r.user_id, b.notice_id, b.version) as UserNoticeRow | undefined;
+          if (!un || (un.state === 'reserved' && (un.broadcast_id === broadcastId || (un.reserved_until ?? 0) <= now))) {
+            this.s.reserve.run(b.platform, r.user_id, b.notice_id, b.version, broadcastId, leaseUntil);
+            this.s.lease.run(leaseId, o.owner, leaseUntil, broadcastId, r.user_id);
+            batch.users.push({ userId: r.user_id, attempts: r.attempts });
+            if (takeover) batch.takenOver++;
+          } else if (un.state === 'sent') {
+            const self = un.broadcast_id === broadcastId;
+            this.s.markSent.run({
+              broadcastId, userId: r.user_id, sentAt: un.sent_at, readAt: un.read_at, ackAt: un.ack_at, ackChannel: un.ack_channel,
+              deliveredBy: self ? null : un.broadcast_id,
+            });
+            const after = displayState({ state: 'sent', read_at: un.read_at, ack_at: un.ack_at });
+            this.audit(broadcastId, now, r.user_id, 'pending', after, self
+              ? 'sent before the worker could record it (recorded on takeover)'
+              : `already delivered by broadcast ${un.broadcast_id}; not sent again`);
+            batch.alreadyDelivered++;
+          } else {
+            this.s.defer.run(now + Math.ceil(o.deferMs), broadcastId, r.user_id);
+            batch.deferred++;
+          }
+        }
+        if (batch.users.length >= o.max) break;
+      }
+      if (batch.users.length === 0) {
+        // Reminder round, if any.
+        for (;;) {
+          const rows = this.s.dueRemind.all(broadcastId, now, o.max - batch.users.length) as RecipientRow[];
+          if (rows.length === 0) break;
+          for (const r of rows) {
+            if (r.ack_at !== null || r.state !== 'sent') {
+              this.s.remindSkip.run(broadcastId, r.user_id);
+              continue;
+            }
+            if (r.lease_id !== null) {
+              batch.takenOver++;
+              this.audit(broadcastId, now, r.user_id, displayState(r), displayState(r), `reminder lease of ${r.lease_owner ?? '?'} expired; taken over by ${o.owner}`);
+            }
+            this.s.leaseRemind.run(leaseId, o.owner, leaseUntil, broadcastId, r.user_id);
+            batch.users.push({ userId: r.user_id, attempts: r.attempts });
+          }
+          if (batch.users.length >= o.max) break;
+        }
+        if (batch.users.length > 0) {
+          batch.kind = 'remind';
+          batch.round = b.round;
+        }
+      }
+      if (batch.users.length === 0) {
+        this.finishIfDrained(b, now);
+        return null;
+      }
+      return batch;
+    });
+  }
+
+  async settleBatch(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind' | 'round'>, settlement: BatchSettlement, now: number): Promise<SettleResult> {
+    checkId(batch.broadcastId, 'broadcast id');
+    checkSettlement(settlement);
+    checkTime(now, 'now');
+    const { broadcastId, leaseId } = batch;
+    return this.tx(() => {
+      const b = this.broadcastRow(broadcastId);
+      if (!b) throw new BotError('STORE_BAD_ARGUMENT', 'settleBatch: unknown broadcast');
+      const result: SettleResult = { applied: 0, stale: [], duplicates: [], state: b.state };
+      const leased = (userId: string): RecipientRow | null => {
+        const r = this.s.getRecipient.get(broadcastId, userId) as RecipientRow | undefined;
+        if (!r || r.lease_id !== leaseId) return null;
+        if (batch.kind === 'deliver' ? r.state !== 'pending' : r.remind_state !== 'pending') return null;
+        return r;
+      };
+      const appliedSent: string[] = [];
+      for (const u of settlement.sent) {
+        if (batch.kind === 'deliver') {
+          // Record the fact "sent" per employee even for a lost lease: we did send.
+          const un = this.s.getUserNotice.get(b.platform, u, b.notice_id, b.version) as UserNoticeRow | undefined;
+          let dup: string | null = null;
+          if (!un || un.state === 'reserved') {
+            this.s.recordSent.run(b.platform, u, b.notice_id, b.version, broadcastId, now, leaseId);
+          } else if (!(un.sent_by ?? '').split(' ').includes(leaseId)) {
+            // Another lease had sent it already: count the duplicate once per lease.
+            dup = un.broadcast_id !== broadcastId ? `from broadcast ${un.broadcast_id}` : 'sent by an earlier lease of this broadcast';
+            this.s.addSender.run(leaseId, b.platform, u, b.notice_id, b.version);
+          }
+          if (dup) {
+            result.duplicates.push(u);
+            this.s.addDuplicates.run(1, broadcastId);
+          }
+          const r = leased(u);
+          if (!r) {
+            result.stale.push(u);
+            continue;
+          }
+          this.s.markSent.run({ broadcastId, userId: u, sentAt: now, readAt: null, ackAt: null, ackChannel: null, deliveredBy: null });
+          this.audit(broadcastId, now, u, 'pending', 'sent', dup ? `sent, but the employee had already received this version (${dup})` : 'accepted by the platform');
+          appliedSent.push(u);
+        } else {
+          const r = leased(u);
+          if (!r) {
+            result.stale.push(u);
+            continue;
+          }
+          this.s.remindSent.run(now, broadcastId, u);
+          this.audit(broadcastId, now, u, displayState(r), displayState(r), `reminder round ${r.remind_round} sent`);
+          appliedSent.push(u);
+        }
+        result.applied++;
+      }
+      for (const f of settlement.failed) {
+        const r = leased(f.userId);
+        if (!r) {
+          result.stale.push(f.userId);
+          continue;
+        }
+        const reason = clipReason(f.reason);
+        if (batch.kind === 'deliver') {
+          this.s.markFailed.run(reason, broadcastId, f.userId);
+          this.s.release.run(b.platform, f.userId, b.notice_id, b.version, broadcastId);
+          this.audit(broadcastId, now, f.userId, 'pending', 'failed', reason);
+        } else {
+          this.s.remindFailed.run(broadcastId, f.userId);
+          this.audit(broadcastId, now, f.userId, displayState(r), displayState(r), `reminder round ${r.remind_round} failed: ${reason}`);
+        }
+        result.applied++;
+      }
+      for (const t of settlement.retry) {
+        const r = leased(t.userId);
+        if (!r) {
+          result.stale.push(t.userId);
+          continue;
+        }
+        const stmt = batch.kind === 'deliver' ? this.s.retry : this.s.remindRetry;
+        stmt.run(Math.round(t.notBefore), t.countsAsAttempt ? 1 : 0, broadcastId, t.userId);
+        result.applied++;
+      }
+      if (settlement.readHandle && appliedSent.length > 0 && batch.kind === 'deliver') {
+        this.s.insertHandle.run(broadcastId, settlement.readHandle, JSON.stringify(appliedSent), now);
+      }
+      result.state = this.finishIfDrained(b, now);
+      return result;
+    });
+  }
+
+  async listRecipients(broadcastId: string): Promise<RecipientRecord[]> {
+    checkId(broadcastId, 'broadcast id');
+    return this.tx(() => (this.s.listRecipients.all(broadcastId) as RecipientRow[]).map(recipientRecord));
+  }
+
+  async listFailures(broadcastId: string, limit = 1000): Promise<{ userId: string; reason: string }[]> {
+    checkId(broadcastId, 'broadcast id');
+    return this.tx(() =>
+      (this.s.failures.all(broadcastId, Math.max(1, Math.floor(limit))) as { user_id: string; reason: string | null }[]).map((r) => ({
+        userId: r.user_id,
+        reason: r.reason ?? '',
+      })),
+    );
+  }
+
+  async resend(broadcastId: string, only: ResendTarget, now: number): Promise<{ queued: number; round: number } | null> {
+    checkId(broadcastId, 'broadcast id');
+    checkTime(now, 'now');
+    if (only !== 'failed' && only !== 'unacknowledged') throw new BotError('STORE_BAD_ARGUMENT', "resend: only must be 'failed' or 'unacknowledged'");
+    return this.tx(() => {
+      const b = this.broadcastRow(broadcastId);
+      if (!b) return null;
+      if (b.state === 'resolving' || b.state === 'cancelled') {
+        throw new BotError('STORE_BAD_ARGUMENT', `resend: the broadcast is ${b.state}`);
+      }
+      let queued: string[];
+      let round = 0;
+      if (only === 'failed') {
+        queued = this.s.resendFailed.all(now, broadcastId) as string[];
+        for (const u of queued) this.audit(broadcastId, now, u, 'failed', 'pending', 'resend of failed recipients');
+      } else {
+        round = b.round + 1;
+        queued = this.s.queueRemind.all(round, now, broadcastId) as string[];
+        if (queued.length === 0) return { queued: 0, round: b.round };
+        this.s.setRound.run(round, now, broadcastId);
+        this.audit(broadcastId, now, null, b.state, b.state === 'done' ? 'sending' : b.state, `reminder round ${round} queued for ${queued.length} unacknowledged recipient(s)`);
+      }
+      if (queued.length > 0 && b.state === 'done') {
+        this.s.setState.run('sending', now, broadcastId);
+        if (only === 'failed') this.audit(broadcastId, now, null, 'done', 'sending', `resend to ${queued.length} failed recipient(s)`);
+      }
+      return { queued: queued.length, round };
+    });
+  }
+
+  async cancel(broadcastId: string, now: number): Promise<BroadcastRecord | null> {
+    checkId(broadcastId, 'broadcast id');
+    checkTime(now, 'now');
+    return this.tx(() => {
+      const b = this.broadcastRow(broadcastId);
+      if (!b) return null;
+      if (b.state === 'resolving' || b.state === 'sending') {
+        this.s.setState.run('cancelled', now, broadcastId);
+        this.s.unqueueAll.run(broadcastId);
+        this.audit(broadcastId, now, null, b.state, 'cancelled', 'cancelled by an admin');
+      }
+      return this.record(this.broadcastRow(broadcastId)!);
+    });
+  }
+
+  async markRead(broadcastId: string, reads: { userId: string; readAt: number }[], now: number): Promise<number> {
+    checkId(broadcastId, 'broadcast id');
+    reads.forEach((r) => {
+      checkUserId(r.userId, 'markRead');
+      checkTime(r.readAt, 'readAt');
+    });
+    checkTime(now, 'now');
+    return this.tx(() => {
+      const b = this.broadcastRow(broadcastId);
+      if (!b) return 0;
+      let fresh = 0;
+      for (const { userId, readAt } of reads) {
+        const r = this.s.getRecipient.get(broadcastId, userId) as RecipientRow | undefined;
+        if (!r || r.state !== 'sent' || r.read_at !== null) continue;
+        fresh++;
+        this.s.readUserNotice.run(Math.round(readAt), b.platform, userId, b.notice_id, b.version);
+        for (const other of this.s.versionRecipients.all(b.platform, b.notice_id, b.version, userId) as RecipientRow[]) {
+          if (other.read_at !== null) continue;
+          this.s.readRecipient.run(Math.round(readAt), other.broadcast_id, userId);
+          this.audit(other.broadcast_id, now, userId, displayState(other), other.ack_at !== null ? 'acknowledged' : 'read', 'read receipt from the platform');
+        }
+      }
+      return fresh;
+    });
+  }
+
+  async acknowledge(platform: string, userId: string, target: AckTarget, channel: AckChannel, now: number): Promise<AckOutcome> {
+    checkPlatform(platform);
+    checkUserId(userId, 'acknowledge');
+    if (target !== 'latest') {
+      checkId(target.noticeId, 'notice id');
+      checkVersion(target.version);
+    }
+    if (channel !== 'text' && channel !== 'card') throw new BotError('STORE_BAD_ARGUMENT', "acknowledge: channel must be 'text' or 'card'");
+    checkTime(now, 'now');
+    return this.tx((): AckOutcome => {
+      let un: UserNoticeRow | undefined;
+      if (target === 'latest') {
+        const all = this.s.userNotices.all(platform, userId) as UserNoticeRow[];
+        un = all.find((r) => r.ack_at === null) ?? all[0];
+      } else {
+        un = this.s.getUserNotice.get(platform, userId, target.noticeId, target.version) as UserNoticeRow | undefined;
+        if (un && un.state !== 'sent') un = undefined;
+      }
+      if (!un) return { kind: 'not-found' };
+      if (un.ack_at !== null) return { kind: 'already', record: userNoticeRecord(un) };
+      this.s.ackUserNotice.run(now, channel, platform, userId, un.notice_id, un.version);
+      for (const r of this.s.versionRecipients.all(platform, un.notice_id, un.version, userId) as RecipientRow[]) {
+        if (r.ack_at !== null) continue;
+        this.s.ackRecipient.run(now, channel, r.broadcast_id, userId);
+        this.audit(r.broadcast_id, now, userId, displayState(r), 'acknowledged', `acknowledged by ${channel}`);
+      }
+      return { kind: 'acknowledged', record: userNoticeRecord({ ...un, ack_at: now, ack_channel: channel }) };
+    });
+  }
+
+  async userNotices(platform: string, userId: string): Promise<UserNoticeRecord[]> {
+    checkPlatform(platform);
+    checkUserId(userId, 'userNotices');
+    return this.tx(() => (this.s.userNotices.all(platform, userId) as UserNoticeRow[]).map(userNoticeRecord));
+  }
+
+  async listReadHandles(broadcastId: string): Promise<ReadHandleRecord[]> {
+    checkId(broadcastId, 'broadcast id');
+    return this.tx(() =>
+      (this.s.listHandles.all(broadcastId) as { handle: string; user_ids: string; sent_at: number }[]).map((r) => ({
+        broadcastId,
+        handle: r.handle,
+        userIds: JSON.parse(r.user_ids) as string[],
+        sentAt: r.sent_at,
+      })),
+    );
+  }
+
+  async finishReadHandle(broadcastId: string, handle: string): Promise<void> {
+    checkId(broadcastId, 'broadcast id');
+    return this.tx(() => {
+      this.s.finishHandle.run(broadcastId, handle);
+    });
+  }
+
+  async listAudit(broadcastId: string): Promise<AuditEvent[]> {
+    checkId(broadcastId, 'broadcast id');
+    return this.tx(() =>
+      (this.s.listAudit.all(broadcastId) as { at: number; user_id: string | null; from_state: string; to_state: string; reason: string }[]).map((r) => ({
+        at: r.at,
+        broadcastId,
+        userId: r.user_id,
+        from: r.from_state,
+        to: r.to_state,
+        reason: r.reason,
+      })),
+    );
+  }
+
+  async ping(): Promise<void> {
+    return this.tx(() => {
+      this.s.ping.get();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
