@@ -62,7 +62,7 @@ export interface Reply {
 }
 
 /** Why the router answered the way it did. */
-export type Intent = 'faq' | 'help' | 'fallback' | 'welcome' | 'non-text' | 'empty' | 'status';
+export type Intent = 'faq' | 'help' | 'fallback' | 'welcome' | 'non-text' | 'empty' | 'status' | 'rate-limited';
 
 /** The core's answer to one {@link InboundMessage}. `replies` may be empty (nothing to send). */
 export interface BotResult {
