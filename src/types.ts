@@ -42,6 +42,12 @@ export interface InboundMessage {
   receivedAt: number;
   /** True for the anonymous /try page and the CLI without --user: FAQ answers only, never a personal status. */
   anonymous?: boolean;
+  /**
+   * False when the adapter cannot reach the asker 1:1 from this chat (e.g. a WeCom AI bot group
+   * without the self-built app configured). Then a group answer carries no personal part at all
+   * and tells the asker to ask in a 1:1 chat instead. Default true.
+   */
+  canReplyPrivately?: boolean;
 }
 
 /** Language of a question and of its answer. */

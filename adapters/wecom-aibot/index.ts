@@ -58,7 +58,10 @@ export function createWecomAibotAdapter(
   const deliverPrivately = createPrivateDelivery(deps.privateClient, log);
   const tenant = deps.tenant ?? '';
   if (deps.privateClient === null) {
-    log.warn('wecom-aibot: WECOM_* (self-built app) is not configured, so personal statuses asked for in groups cannot be sent 1:1 and are dropped');
+    log.warn('wecom-aibot: WECOM_* (self-built app) is not configured, so personal statuses cannot be sent 1:1 from groups; group answers say to ask 1:1');
+    // Tell the core there is no private channel from here, so a group answer carries nothing personal.
+    const handle = ctx.handle;
+    ctx = { ...ctx, handle: (m) => handle({ ...m, canReplyPrivately: m.chat.kind !== 'group' }) };
   }
 
   if (config.mode === 'http') {

@@ -14,6 +14,7 @@ export interface Messages {
   fallbackNone: string;
   sources: string;
   groupPrivateNote: string;
+  groupAskPrivately: string;
   statusUnavailable: string;
   anonymousStatus: string;
 }
@@ -31,6 +32,7 @@ const zhCN: Messages = {
   fallbackNone: '你可以换个说法再问一次，或发送“帮助”查看我能回答的问题。与隐私无关的事务请联系 HR 或 IT。',
   sources: '来源：',
   groupPrivateNote: '（你本人的存档状态已私信发给你，不在群里公开。）',
+  groupAskPrivately: '（个人存档状态不在群里显示；请单独私聊我查询。）',
   statusUnavailable: '你的会话存档状态暂时无法查询，请稍后再试。',
   anonymousStatus: '（这是匿名试用，不显示个人存档状态。）',
 };
@@ -48,6 +50,7 @@ const zhTW: Messages = {
   fallbackNone: '你可以換個說法再問一次，或傳送「幫助」查看我能回答的問題。與隱私無關的事務請聯繫 HR 或 IT。',
   sources: '來源：',
   groupPrivateNote: '（你本人的存檔狀態已私訊發給你，不在群裡公開。）',
+  groupAskPrivately: '（個人存檔狀態不在群裡顯示；請單獨私訊我查詢。）',
   statusUnavailable: '你的會話存檔狀態暫時無法查詢，請稍後再試。',
   anonymousStatus: '（這是匿名試用，不顯示個人存檔狀態。）',
 };
@@ -65,6 +68,7 @@ const en: Messages = {
   fallbackNone: 'Try asking in other words, or send "help" to see what I can answer. For anything not about privacy, please contact HR or IT.',
   sources: 'Sources:',
   groupPrivateNote: '(I have sent your personal archiving status to you privately, not to the group.)',
+  groupAskPrivately: '(Personal archiving status is never shown in a group; ask me in a 1:1 chat to see yours.)',
   statusUnavailable: 'Your archiving status cannot be looked up right now; please try again later.',
   anonymousStatus: '(This is an anonymous trial, so no personal archiving status is shown.)',
 };

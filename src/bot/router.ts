@@ -107,6 +107,11 @@ export function createRouter(deps: RouterDeps): MessageHandler {
       const note = entry.appendStatus ? `\n\n${msgs.anonymousStatus}` : '';
       return result({ ...base, replies: [{ text: `${body}${note}`, visibility: 'chat' }] });
     }
+    if (m.chat.kind === 'group' && m.canReplyPrivately === false) {
+      // No private channel to the asker from here: nothing personal is looked up or shown.
+      const note = entry.appendStatus ? `\n\n${msgs.groupAskPrivately}` : '';
+      return result({ ...base, replies: [{ text: `${body}${note}`, visibility: 'chat', mentionAsker: true }] });
+    }
     const personal = await personalLines(m, entry, lang);
     if (personal.length === 0) {
       return result({ ...base, replies: [{ text: body, visibility: 'chat', mentionAsker: m.chat.kind === 'group' }] });

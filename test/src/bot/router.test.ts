@@ -74,6 +74,15 @@ describe('router', () => {
     assert.match(priv[0]!.text, /2026-03-01/);
   });
 
+  it('in a group with no private channel to the asker: no personal part at all, and a pointer to a 1:1 chat', async () => {
+    const r = await handle(msg('我的聊天记录有没有被存档', { chat: { kind: 'group', chatId: 'g1' }, mentionedBot: true, canReplyPrivately: false }));
+    assert.equal(r.topic, 'am-i-archived');
+    assert.equal(r.replies.length, 1);
+    assert.equal(r.replies[0]!.visibility, 'chat');
+    assert.doesNotMatch(r.replies[0]!.text, /2026-03-01|私信发给你/);
+    assert.match(r.replies[0]!.text, /私聊我/);
+  });
+
   it('never adds a status to topics not flagged for it, nor for anonymous askers', async () => {
     const legal = await handle(msg('公司监控员工的聊天记录在中国合不合法'));
     assert.equal(legal.topic, 'legality');
