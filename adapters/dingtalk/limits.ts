@@ -83,3 +83,103 @@ export const OPENAPI_READ_TIMEOUT_MS = 10_000;
  * Source: protocols.md §3.2 (`{"errcode":300001,"errmsg":"session 不存在"}`).
  */
 export const SESSION_WEBHOOK_EXPIRED_ERRCODE = 300001;
+
+/**
+ * Per-app, per-API call rate of an enterprise internal app, in calls per second. UNVERIFIED: the
+ * call-frequency page gives 20 for internal apps (errcode 90018 when exceeded); the robot APIs may
+ * have their own numbers (protocols.md §9 item 6).
+ * Source: https://help.dingtalk.io/open/development/call-frequency-limit (protocols.md §3.4).
+ */
+export const API_QPS_PER_APP = 20;
+
+/**
+ * Share of {@link API_QPS_PER_APP} the adapter actually uses (0.9 → 18 calls/s): timers and the
+ * network shift requests by a few ms, and a server that counts a sliding one-second window would
+ * see 21 calls in one second if we paced at exactly 20.
+ */
+export const PACE_HEADROOM = 0.9;
+
+/**
+ * How long a whole batch waits after DingTalk throttled it (HTTP 429, `Forbidden.AccessDenied.QpsLimitForApi`,
+ * errcode 90002 / 90018 / 90019 / 130101, …), in ms: the limits are per second, so one second.
+ * Source: https://help.dingtalk.io/open/development/call-frequency-limit (protocols.md §3.4).
+ */
+export const THROTTLE_RETRY_MS = 1_000;
+
+/**
+ * How long to wait after the per-IP ban answer `{"status":1111,"wait":5,"punish":"deny"}` (more than
+ * 10 000 requests in 20 s from one IP), in ms: the ban lasts 5 minutes.
+ * Source: https://help.dingtalk.io/open/development/call-frequency-limit (protocols.md §3.4).
+ */
+export const IP_BAN_RETRY_MS = 5 * 60_000;
+
+/**
+ * Legacy (oapi.dingtalk.com) errcodes and new-API codes that mean "too many calls, try again later".
+ * 90002 global API limit, 90018 per-app QPS (internal apps), 90019 per-app per-org QPS (ISV),
+ * 130101 and 88 / -1 / 410100 seen as transient in production code (UNVERIFIED meanings).
+ * Source: https://help.dingtalk.io/open/development/call-frequency-limit (protocols.md §3.4).
+ */
+export const THROTTLE_ERRCODES: readonly number[] = [90002, 90018, 90019, 130101];
+
+/** New-API (api.dingtalk.com) error codes that mean throttling (exact spelling UNVERIFIED, protocols.md §3.4). */
+export const THROTTLE_API_CODES: readonly string[] = [
+  'Forbidden.AccessDenied.QpsLimitForApi',
+  'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi',
+  'Throttling',
+  'Throttling.Api',
+  'Throttling.User',
+];
+
+/**
+ * Legacy errcodes for a bad or expired access_token on oapi.dingtalk.com: 40014 (不合法的access_token),
+ * 42001 (access_token 超时). The token is refreshed once. UNVERIFIED beyond common SDK tables.
+ */
+export const LEGACY_TOKEN_ERRCODES: readonly number[] = [40014, 42001];
+
+/**
+ * The root department's dept_id; "everyone" is every user under it.
+ * Source: https://open.dingtalk.com/document/orgapp/obtain-the-department-list-v2 (`dept_id` 1 = root).
+ */
+export const ROOT_DEPT_ID = 1;
+
+/**
+ * Largest page of `POST /topapi/user/listsimple` (`size` ≤ 100; paging by `cursor` / `next_cursor`).
+ * Source: https://open.dingtalk.com/document/orgapp/queries-the-simple-information-of-a-department-user
+ */
+export const USER_LIST_PAGE_SIZE = 100;
+
+/**
+ * Largest msgParam of a notice sent with oToMessages/batchSend, in bytes. DingTalk documents
+ * 15 000 bytes for groupMessages/send; the same bound is assumed for batchSend (UNVERIFIED).
+ */
+export const NOTICE_MSG_PARAM_MAX_BYTES = GROUP_MSG_PARAM_MAX_BYTES;
+
+/**
+ * Longest `title` of a sampleMarkdown message (shown in the chat list and the push notification),
+ * in characters. DingTalk documents no limit; longer titles are cut (own choice).
+ */
+export const NOTICE_TITLE_MAX_CHARS = 64;
+
+/**
+ * Directory walk: how many listsub / listsimple calls one audience resolution keeps in flight
+ * (each is still paced to the per-API rate). Own choice.
+ */
+export const DIRECTORY_CONCURRENCY = 4;
+
+/** Attempts per directory call when DingTalk throttles it (each waits {@link THROTTLE_RETRY_MS} first). Own choice. */
+export const DIRECTORY_THROTTLE_ATTEMPTS = 5;
+
+/**
+ * Stream mode: delay before the SDK reconnects after a dropped connection or a failed attempt, in ms
+ * (dingtalk-stream's own `reconnectInterval`, 1 s).
+ * Source: npm dingtalk-stream@2.1.5 dist/client.mjs (protocols.md §3.3).
+ */
+export const STREAM_RECONNECT_INTERVAL_MS = 1_000;
+
+/**
+ * Stream mode: DingTalk re-pushes a CALLBACK frame that was not acknowledged after about this many
+ * ms (documented in the SDK's JSDoc of `socketCallBackResponse`). {@link DEDUP_TTL_MS} is far longer,
+ * so a re-push is always recognised.
+ * Source: npm dingtalk-stream@2.1.5 dist/client.mjs (protocols.md §3.3, pitfall #7).
+ */
+export const STREAM_REPUSH_AFTER_MS = 60_000;

@@ -10,8 +10,13 @@ import {
   ACCESS_TOKEN_REFRESH_MARGIN_MS,
   BATCH_SEND_MAX_USER_IDS,
   GROUP_MSG_PARAM_MAX_BYTES,
+  IP_BAN_RETRY_MS,
+  LEGACY_TOKEN_ERRCODES,
   OPENAPI_CONNECT_TIMEOUT_MS,
   OPENAPI_READ_TIMEOUT_MS,
+  THROTTLE_API_CODES,
+  THROTTLE_ERRCODES,
+  THROTTLE_RETRY_MS,
 } from './limits.ts';
 
 // The SDK is CommonJS compiled from TypeScript: under Node ESM the class is `module.exports.default`.
@@ -39,6 +44,71 @@ export function openApiEndpoint(apiBase: string): { protocol: 'http' | 'https'; 
     throw new ConfigError('DINGTALK_API_BASE must be scheme://host[:port] without path or query');
   }
   return { protocol: url.protocol === 'https:' ? 'https' : 'http', endpoint: url.host };
+}
+
+/**
+ * Base URL of the legacy server API (oapi.dingtalk.com: gettoken, topapi/…) for an OpenAPI base:
+ * the real api.dingtalk.com maps to https://oapi.dingtalk.com; any other base (a local fake, an
+ * egress proxy) serves both APIs itself, so its origin is returned unchanged.
+ * @param apiBase DingtalkConfig.apiBase (already checked by {@link openApiEndpoint})
+ * @returns an origin without trailing slash, e.g. 'https://oapi.dingtalk.com' or 'http://127.0.0.1:4567'
+ */
+export function legacyApiBase(apiBase: string): string {
+  const url = new URL(apiBase);
+  return url.hostname === 'api.dingtalk.com' ? `${url.protocol}//oapi.dingtalk.com` : url.origin;
+}
+
+/**
+ * A failed DingTalk call (code DINGTALK_API_ERROR, HTTP status 502 when it ends a request), with what
+ * DingTalk said. The message names the call and code, never request data.
+ */
+export class DingtalkApiError extends BotError {
+  constructor(
+    /** The call, e.g. 'robot/oToMessages/batchSend', 'topapi/user/listsimple'. */
+    readonly call: string,
+    /** New-API code (e.g. 'Forbidden.AccessDenied.QpsLimitForApi'), 'errcode <n>' for the legacy API, or 'NETWORK_ERROR'. */
+    readonly apiCode: string,
+    /** HTTP status of the answer; null when there was none (network). */
+    readonly httpStatus: number | null,
+    /** Legacy errcode; null for the new API. */
+    readonly errcode: number | null,
+    /** True for the per-IP ban answer `{"status":1111,…,"punish":"deny"}`. */
+    readonly ipBanned: boolean,
+    options: { cause?: unknown } = {},
+  ) {
+    super(
+      'DINGTALK_API_ERROR',
+      `${call} failed: ${apiCode}${httpStatus !== null && httpStatus !== 200 ? ` (HTTP ${httpStatus})` : ''}`,
+      { status: 502, cause: options.cause },
+    );
+    this.name = 'DingtalkApiError';
+  }
+}
+
+/**
+ * How long to wait before retrying a call DingTalk refused for rate reasons, in ms; null when the
+ * error is not throttling. IP ban → {@link IP_BAN_RETRY_MS}; HTTP 429, a code in
+ * {@link THROTTLE_API_CODES} or an errcode in {@link THROTTLE_ERRCODES} → {@link THROTTLE_RETRY_MS}.
+ * Source: https://help.dingtalk.io/open/development/call-frequency-limit (protocols.md §3.4).
+ */
+export function throttleDelayMs(err: unknown): number | null {
+  if (!(err instanceof DingtalkApiError)) return null;
+  if (err.ipBanned) return IP_BAN_RETRY_MS;
+  if (err.httpStatus === 429) return THROTTLE_RETRY_MS;
+  if (THROTTLE_API_CODES.includes(err.apiCode)) return THROTTLE_RETRY_MS;
+  if (err.errcode !== null && THROTTLE_ERRCODES.includes(err.errcode)) return THROTTLE_RETRY_MS;
+  const numeric = /^\d+$/.test(err.apiCode) ? Number(err.apiCode) : null;
+  if (numeric !== null && THROTTLE_ERRCODES.includes(numeric)) return THROTTLE_RETRY_MS;
+  return null;
+}
+
+/** One entry of oToMessages/readStatus. */
+export interface ReadInfo {
+  userId: string;
+  /** 'READ' or 'UNREAD' as DingTalk spells it. */
+  readStatus: string;
+  /** ms since the epoch; null when absent or 0. */
+  readTimestamp: number | null;
 }
 
 /** Result of one batchSend call. */
@@ -76,6 +146,32 @@ export interface DingtalkOpenApi {
    * Source: https://open.dingtalk.com/document/orgapp/the-robot-sends-a-group-message
    */
   groupSendText(openConversationId: string, content: string): Promise<{ processQueryKey: string | null }>;
+  /**
+   * One `POST /v1.0/robot/oToMessages/batchSend` with any robot message template.
+   * @param userIds staffIds, 1..{@link BATCH_SEND_MAX_USER_IDS}
+   * @param msgKey e.g. 'sampleMarkdown'; msgParam the template parameters as a JSON string
+   * @throws RangeError for 0 or > 20 userIds; {@link DingtalkApiError} when the call fails (after one
+   *   token refresh) or the answer has no processQueryKey
+   * Source: https://open.dingtalk.com/document/orgapp/chatbots-send-one-on-one-chat-messages-in-batches
+   */
+  batchSend(userIds: string[], msgKey: string, msgParam: string): Promise<BatchSendResult & { processQueryKey: string }>;
+  /**
+   * `GET /v1.0/robot/oToMessages/readStatus` (SDK BatchOTOQuery): who read a batchSend.
+   * @returns sendStatus as DingTalk spells it (e.g. 'SUCCESS', or 'SUCESS' in the SDK's own example), and the entries
+   * @throws {@link DingtalkApiError}
+   * Source: https://open.dingtalk.com/document/orgapp/chatbot-batch-query-the-read-status-of-messages (protocols.md §3.4)
+   */
+  readStatus(processQueryKey: string): Promise<{ sendStatus: string | null; entries: ReadInfo[] }>;
+  /**
+   * One legacy server API call: `POST <oapi base><path>?access_token=…` with a JSON body; success is
+   * HTTP 200 with `errcode` 0. The token is the same app access token (UNVERIFIED: DingTalk treats the
+   * new-API accessToken and the legacy access_token of an internal app as one token). A token errcode
+   * ({@link LEGACY_TOKEN_ERRCODES}) refreshes the token once.
+   * @param path e.g. '/topapi/v2/department/listsub'
+   * @returns the whole answer object
+   * @throws {@link DingtalkApiError} (errcode ≠ 0, HTTP ≠ 200, network, not JSON)
+   */
+  legacyPost(path: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 /** Store key of the cached access token (shared by all instances). */
@@ -108,18 +204,36 @@ function errorStatus(err: unknown): number | null {
   return typeof s === 'number' ? s : null;
 }
 
-/** True when DingTalk says the token is invalid or expired: HTTP 401 or code InvalidAuthentication. */
+/** A legacy-API answer that was not success (thrown inside {@link DingtalkOpenApi.legacyPost}). */
+class LegacyFailure extends Error {
+  constructor(readonly httpStatus: number | null, readonly errcode: number | null, readonly ipBanned: boolean, readonly detail: string) {
+    super(detail);
+  }
+}
+
+/** The per-IP ban answer `{"status":1111,"wait":5,"punish":"deny"}` (protocols.md §3.4). */
+function isIpBanBody(body: unknown): boolean {
+  const b = body as { punish?: unknown; status?: unknown } | null;
+  return b?.punish === 'deny' || b?.status === 1111;
+}
+
+/**
+ * True when DingTalk says the token is invalid or expired: HTTP 401 or code InvalidAuthentication
+ * (new API), errcode 40014 / 42001 (legacy API).
+ */
 export function isTokenError(err: unknown): boolean {
+  if (err instanceof LegacyFailure) return err.errcode !== null && LEGACY_TOKEN_ERRCODES.includes(err.errcode);
   return errorStatus(err) === 401 || /^InvalidAuthentication/.test(errorCode(err));
 }
 
-function apiError(call: string, err: unknown): BotError {
-  const status = errorStatus(err);
-  return new BotError(
-    'DINGTALK_API_ERROR',
-    `${call} failed: ${errorCode(err)}${status !== null ? ` (HTTP ${status})` : ''}`,
-    { status: 502, cause: err },
-  );
+function apiError(call: string, err: unknown): DingtalkApiError {
+  if (err instanceof DingtalkApiError) return err;
+  if (err instanceof LegacyFailure) {
+    const code = err.errcode !== null ? `errcode ${err.errcode}` : err.detail;
+    return new DingtalkApiError(call, code, err.httpStatus, err.errcode, err.ipBanned, { cause: err });
+  }
+  const data = (err as { data?: unknown } | null)?.data;
+  return new DingtalkApiError(call, errorCode(err), errorStatus(err), null, isIpBanBody(data), { cause: err });
 }
 
 /**
@@ -147,6 +261,7 @@ export function createDingtalkOpenApi(config: DingtalkConfig, kv: KeyValueStore,
       connectTimeout: OPENAPI_CONNECT_TIMEOUT_MS,
     });
   const key = accessTokenKey(config.appKey);
+  const legacyBase = legacyApiBase(config.apiBase);
   let inFlight: Promise<string> | null = null;
 
   async function fetchToken(): Promise<string> {
@@ -193,7 +308,7 @@ export function createDingtalkOpenApi(config: DingtalkConfig, kv: KeyValueStore,
       return await fn(token);
     } catch (err) {
       if (!isTokenError(err)) throw apiError(call, err);
-      log.warn({ platform: 'dingtalk', call, code: errorCode(err) }, 'access token rejected; refreshing once');
+      log.warn({ platform: 'dingtalk', call, code: apiError(call, err).apiCode }, 'access token rejected; refreshing once');
       await invalidate(token);
       const fresh = await accessToken();
       try {
@@ -204,26 +319,86 @@ export function createDingtalkOpenApi(config: DingtalkConfig, kv: KeyValueStore,
     }
   }
 
+  async function batchSendRaw(userIds: string[], msgKey: string, msgParam: string): Promise<BatchSendResult> {
+    if (userIds.length === 0 || userIds.length > BATCH_SEND_MAX_USER_IDS) {
+      throw new RangeError(`batchSend takes 1..${BATCH_SEND_MAX_USER_IDS} userIds, got ${userIds.length}`);
+    }
+    const res = await withToken('robot/oToMessages/batchSend', (token) =>
+      robot.batchSendOTOWithOptions(
+        new $Robot.BatchSendOTORequest({ robotCode: config.robotCode, userIds, msgKey, msgParam }),
+        new $Robot.BatchSendOTOHeaders({ xAcsDingtalkAccessToken: token }),
+        runtime(),
+      ),
+    );
+    return {
+      processQueryKey: res.body?.processQueryKey ?? null,
+      invalidStaffIdList: res.body?.invalidStaffIdList ?? [],
+      flowControlledStaffIdList: res.body?.flowControlledStaffIdList ?? [],
+    };
+  }
+
+  async function legacyCall(path: string, body: Record<string, unknown>, token: string): Promise<Record<string, unknown>> {
+    let res: Response;
+    try {
+      res = await fetch(`${legacyBase}${path}?access_token=${encodeURIComponent(token)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8', accept: 'application/json' },
+        body: JSON.stringify(body),
+        redirect: 'error',
+        signal: AbortSignal.timeout(OPENAPI_CONNECT_TIMEOUT_MS + OPENAPI_READ_TIMEOUT_MS),
+      });
+    } catch (err) {
+      throw new LegacyFailure(null, null, false, `NETWORK_ERROR (${(err as Error).name})`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = await res.json();
+    } catch {
+      parsed = null;
+    }
+    if (isIpBanBody(parsed)) throw new LegacyFailure(res.status, null, true, 'IP banned (punish deny)');
+    const o = parsed as Record<string, unknown> | null;
+    const errcode = typeof o?.errcode === 'number' ? o.errcode : null;
+    if (!res.ok) throw new LegacyFailure(res.status, errcode, false, `HTTP ${res.status}`);
+    if (o === null || typeof o !== 'object') throw new LegacyFailure(res.status, null, false, 'answer is not JSON');
+    if (errcode !== 0) throw new LegacyFailure(res.status, errcode, false, 'answer without errcode');
+    return o;
+  }
+
   return {
     accessToken,
 
     async batchSendText(userIds, content) {
-      if (userIds.length === 0 || userIds.length > BATCH_SEND_MAX_USER_IDS) {
-        throw new RangeError(`batchSend takes 1..${BATCH_SEND_MAX_USER_IDS} userIds, got ${userIds.length}`);
+      return batchSendRaw(userIds, 'sampleText', JSON.stringify({ content }));
+    },
+
+    async batchSend(userIds, msgKey, msgParam) {
+      const r = await batchSendRaw(userIds, msgKey, msgParam);
+      if (!r.processQueryKey) {
+        throw new DingtalkApiError('robot/oToMessages/batchSend', 'NO_PROCESS_QUERY_KEY', 200, null, false);
       }
-      const msgParam = JSON.stringify({ content });
-      const res = await withToken('robot/oToMessages/batchSend', (token) =>
-        robot.batchSendOTOWithOptions(
-          new $Robot.BatchSendOTORequest({ robotCode: config.robotCode, userIds, msgKey: 'sampleText', msgParam }),
-          new $Robot.BatchSendOTOHeaders({ xAcsDingtalkAccessToken: token }),
+      return { ...r, processQueryKey: r.processQueryKey };
+    },
+
+    async readStatus(processQueryKey) {
+      const res = await withToken('robot/oToMessages/readStatus', (token) =>
+        robot.batchOTOQueryWithOptions(
+          new $Robot.BatchOTOQueryRequest({ robotCode: config.robotCode, processQueryKey }),
+          new $Robot.BatchOTOQueryHeaders({ xAcsDingtalkAccessToken: token }),
           runtime(),
         ),
       );
-      return {
-        processQueryKey: res.body?.processQueryKey ?? null,
-        invalidStaffIdList: res.body?.invalidStaffIdList ?? [],
-        flowControlledStaffIdList: res.body?.flowControlledStaffIdList ?? [],
-      };
+      const entries: ReadInfo[] = [];
+      for (const e of res.body?.messageReadInfoList ?? []) {
+        if (typeof e?.userId !== 'string' || e.userId === '') continue;
+        const ts = typeof e.readTimestamp === 'number' && e.readTimestamp > 0 ? e.readTimestamp : null;
+        entries.push({ userId: e.userId, readStatus: typeof e.readStatus === 'string' ? e.readStatus : '', readTimestamp: ts });
+      }
+      return { sendStatus: typeof res.body?.sendStatus === 'string' ? res.body.sendStatus : null, entries };
+    },
+
+    legacyPost(path, body) {
+      return withToken(path.replace(/^\//, ''), (token) => legacyCall(path, body, token));
     },
 
     async groupSendText(openConversationId, content) {

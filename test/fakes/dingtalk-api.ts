@@ -19,7 +19,23 @@
  *   messageReadInfoList:[{name, userId, readStatus:'READ'|'UNREAD', readTimestamp}]}.
  * - POST /robot/sendBySession?session=<id>  a sessionWebhook: {"msgtype":"text",…} →
  *   {"errcode":0,"errmsg":"ok"}, or {"errcode":300001,"errmsg":"session 不存在"} once expired.
+ * - Legacy server API (oapi.dingtalk.com, served on the same origin), `?access_token=` with a token
+ *   issued by /v1.0/oauth2/accessToken (bad or expired → HTTP 200 {"errcode":40014,…}):
+ *   - POST /topapi/v2/department/listsub {dept_id (default 1)} → {errcode:0, errmsg:"ok",
+ *     result:[{dept_id, name, parent_id}]}; unknown dept → {"errcode":60003,"errmsg":"部门不存在"}.
+ *   - POST /topapi/user/listsimple {dept_id, cursor (≥ 0), size (1..100)} → {errcode:0, result:
+ *     {has_more, next_cursor, list:[{userid, name}]}} (direct members, `cursor` = offset).
+ *   The directory is set with `setDirectory()` (root dept_id 1 always exists).
  * - anything else → 404 {"code":"NotFound",…}.
+ *
+ * Rate limits (protocols.md §3.4, per app and API, UNVERIFIED ≈ 20/s for internal apps): batchSend,
+ * groupMessages/send, readStatus, listsub and listsimple each accept at most `qpsLimit` (default 20)
+ * calls in any sliding 1000 ms window; a call beyond it is refused and not counted: new API → HTTP 429
+ * {"code":"Forbidden.AccessDenied.QpsLimitForApi"}, legacy API → HTTP 200 {"errcode":90018}.
+ * `throttleRandomly(p)` refuses any such call with probability p the same way, and
+ * `flowControlRandomly(p)` puts each batchSend user into flowControlledStaffIdList with probability p.
+ * Every user a batchSend reached is recorded in `deliveries` (duplicates and lost recipients can be
+ * counted with `deliveryCounts()` / `duplicateDeliveries()`).
  * API errors use the real error body shape {"code","message","requestid"} (the SDK turns it into a
  * thrown error with `code` and `statusCode`). A missing, unknown, revoked or expired token gives
  * 401 InvalidAuthentication. Bodies are read whole, chunked or not (the SDK sends chunked).
@@ -38,6 +54,71 @@ export interface FakeDingtalkOptions {
   robotCode?: string;
   /** expireIn of issued tokens in seconds; default 7200. Tokens past it answer 401. */
   tokenTtlSeconds?: number;
+  /** Calls per sliding second accepted per rate-limited API (see the file comment); default 20; Infinity = off. */
+  qpsLimit?: number;
+  /** Seed of the random throttling / flow control / auto-read decisions (default 1), for repeatable runs. */
+  seed?: number;
+}
+
+/** One department of the fake directory. The root (id 1) exists without being listed. */
+export interface FakeDepartment {
+  id: number;
+  /** Parent dept_id; 1 for top-level departments. */
+  parentId: number;
+  name?: string;
+}
+
+/** One employee of the fake directory. */
+export interface FakeUser {
+  userid: string;
+  name?: string;
+  /** Departments the user is a direct member of (a user may be in several). */
+  deptIds: number[];
+}
+
+/** The fake address book. */
+export interface FakeDirectory {
+  departments: FakeDepartment[];
+  users: FakeUser[];
+}
+
+/**
+ * A generated directory: `departments` departments in a tree under the root (each one's parent is
+ * an earlier department or the root), `users` users 'u00001'… spread over the root and the
+ * departments, with every `multiDeptEvery`-th user also in a second department (so "all" must dedup).
+ */
+export function generateDirectory(options: { users: number; departments?: number; multiDeptEvery?: number }): FakeDirectory {
+  const deptCount = options.departments ?? 10;
+  const multi = options.multiDeptEvery ?? 7;
+  const departments: FakeDepartment[] = [];
+  for (let i = 0; i < deptCount; i++) {
+    const id = 100 + i;
+    const parentId = i < 3 ? 1 : 100 + Math.floor(i / 3) - 1;
+    departments.push({ id, parentId, name: `dept${i}` });
+  }
+  const all = [1, ...departments.map((d) => d.id)];
+  const users: FakeUser[] = [];
+  for (let i = 0; i < options.users; i++) {
+    const main = all[i % all.length]!;
+    const deptIds = [main];
+    if (multi > 0 && i % multi === 0 && all.length > 1) {
+      const other = all[(i + 1) % all.length]!;
+      if (other !== main) deptIds.push(other);
+    }
+    users.push({ userid: `u${String(i + 1).padStart(5, '0')}`, name: `用户${i + 1}`, deptIds });
+  }
+  return { departments, users };
+}
+
+/** One user reached by an accepted batchSend. */
+export interface FakeDelivery {
+  userId: string;
+  processQueryKey: string;
+  msgKey: string;
+  /** The msgParam string (the same notice version gives the same string). */
+  msgParam: string;
+  /** ms since the epoch. */
+  at: number;
 }
 
 /** One request as received (every endpoint). */
@@ -114,10 +195,15 @@ export interface FakeApiError {
   /** Error code, e.g. 'InvalidAuthentication', 'Forbidden.AccessDenied.QpsLimitForApi'. */
   code: string;
   message?: string;
+  /** Answer this JSON body instead of the standard {code, message, requestid} (e.g. the IP-ban body). */
+  body?: unknown;
 }
 
 /** The OpenAPI endpoints errors can be injected into. */
-export type FakeApiName = 'accessToken' | 'batchSend' | 'groupSend' | 'readStatus';
+export type FakeApiName = 'accessToken' | 'batchSend' | 'groupSend' | 'readStatus' | 'listsub' | 'listsimple';
+
+/** The rate-limited APIs (file comment). */
+export type FakeLimitedApi = 'batchSend' | 'groupSend' | 'readStatus' | 'listsub' | 'listsimple';
 
 /** A running fake. All arrays are appended to in arrival order; `reset()` empties them. */
 export interface FakeDingtalk {
@@ -137,6 +223,12 @@ export interface FakeDingtalk {
   groupMessages: FakeGroupMessage[];
   webhookMessages: FakeWebhookMessage[];
   readStatusRequests: { processQueryKey: string; robotCode: string }[];
+  /** Every listsub / listsimple call that passed the token check. */
+  directoryRequests: { api: 'listsub' | 'listsimple'; deptId: number; cursor?: number; size?: number }[];
+  /** Every user reached by an accepted batchSend, in order. */
+  deliveries: FakeDelivery[];
+  /** Calls refused for rate reasons, per API (limit exceeded or random throttling). */
+  throttled: Record<FakeLimitedApi, number>;
   /** Absolute sessionWebhook URL for session `id`: `<url>/robot/sendBySession?session=<id>`. */
   sessionWebhookUrl(id: string): string;
   /** From now on session `id` answers `{"errcode":<errcode>,"errmsg":…}` (default 300001 "session 不存在"). */
@@ -145,7 +237,10 @@ export interface FakeDingtalk {
   failSessionHttp(id: string, status: number): void;
   /** Every token issued so far now answers 401 InvalidAuthentication (as after expiry server-side). */
   revokeTokens(): void;
-  /** The next `times` (default 1) calls of `api` answer `error` instead. */
+  /**
+   * The next `times` (default 1) calls of `api` answer `error` instead. For the legacy APIs
+   * (listsub, listsimple) `{status: 200, code: '<errcode>'}` answers HTTP 200 `{"errcode":<n>,"errmsg":…}`.
+   */
   failNext(api: FakeApiName, error: FakeApiError, times?: number): void;
   /** batchSend lists this staffId in invalidStaffIdList (and delivers nothing to it). */
   setInvalidStaffId(staffId: string): void;
@@ -154,6 +249,27 @@ export interface FakeDingtalk {
   /** Mark a batchSend as read by `userId` (readStatus then answers READ). */
   markRead(processQueryKey: string, userId: string, atMs?: number): void;
   /**
+   * From now on every user reached by a batchSend reads it with probability `p` (0..1), `afterMs`
+   * (default 0) after delivery; readStatus answers READ once that time has passed.
+   */
+  autoRead(p: number, afterMs?: number): void;
+  /** The `sendStatus` readStatus answers (default 'SUCCESS'; the SDK's example spells it 'SUCESS'). */
+  setReadSendStatus(status: string): void;
+  /** Replaces the directory (root dept 1 always exists). */
+  setDirectory(directory: FakeDirectory): void;
+  /** Each rate-limited call is refused as throttled with probability `p` (0 = off). */
+  throttleRandomly(p: number): void;
+  /** Each batchSend user lands in flowControlledStaffIdList with probability `p` (0 = off). */
+  flowControlRandomly(p: number): void;
+  /** Changes the per-API limit (calls per sliding second; Infinity = off). */
+  setQpsLimit(limit: number): void;
+  /** How many times each user was reached, counted per distinct msgParam ("<userId>\n<msgParam>" → n). */
+  deliveryCounts(): Map<string, number>;
+  /** Deliveries beyond the first of the same msgParam to the same user. */
+  duplicateDeliveries(): number;
+  /** Distinct users reached at least once. */
+  reachedUsers(): Set<string>;
+  /**
    * A robot callback body whose sessionWebhook points at this fake (a fresh session id, expiring
    * in 90 minutes) and whose robotCode is this fake's; see {@link buildRobotMessage}.
    */
@@ -161,8 +277,9 @@ export interface FakeDingtalk {
   /** Resolves when `predicate()` is true (polled every 10 ms); rejects after `timeoutMs` (default 3000). */
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   /**
-   * Empties the records (requests, tokenRequests, issuedTokens, messages) and clears injected errors,
-   * session states, staffId settings and read marks. Issued tokens stay valid.
+   * Empties the records (requests, tokenRequests, issuedTokens, messages, deliveries, throttle counts)
+   * and clears injected errors, session states, staffId settings, read marks, random throttling /
+   * flow control / auto-read and the read sendStatus. Issued tokens, the directory and the QPS limit stay.
    */
   reset(): void;
   close(): Promise<void>;
@@ -261,9 +378,26 @@ export async function sendRobotCallback(
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly body?: unknown) {
     super(message);
   }
+}
+
+/** A legacy-API (oapi) refusal: answered HTTP 200 with {errcode, errmsg}. */
+class LegacyError extends Error {
+  constructor(readonly errcode: number, readonly errmsg: string) {
+    super(errmsg);
+  }
+}
+
+function parseLegacyBody(body: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(body === '' ? '{}' : body);
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    /* fall through */
+  }
+  throw new LegacyError(40035, '不合法的参数: body is not a JSON object');
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -327,6 +461,23 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
   const invalidStaff = new Set<string>();
   const flowControlledStaff = new Set<string>();
   const reads = new Map<string, Map<string, number>>();
+  let qpsLimit = options.qpsLimit ?? 20;
+  const callTimes: Record<FakeLimitedApi, number[]> = { batchSend: [], groupSend: [], readStatus: [], listsub: [], listsimple: [] };
+  let throttleP = 0;
+  let flowP = 0;
+  let autoReadP = 0;
+  let autoReadAfterMs = 0;
+  let readSendStatus = 'SUCCESS';
+  let directory: FakeDirectory = { departments: [], users: [] };
+  // mulberry32: small seeded PRNG so random throttling is repeatable.
+  let seed = (options.seed ?? 1) >>> 0;
+  function random(): number {
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
   let tokenCounter = 0;
   let keyCounter = 0;
 
@@ -336,7 +487,11 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
     if (!next) return;
     next.times--;
     if (next.times <= 0) list!.shift();
-    throw new HttpError(next.error.status, next.error.code, next.error.message ?? next.error.code);
+    const legacy = api === 'listsub' || api === 'listsimple';
+    if (legacy && next.error.status === 200 && /^-?\d+$/.test(next.error.code)) {
+      throw new LegacyError(Number(next.error.code), next.error.message ?? next.error.code);
+    }
+    throw new HttpError(next.error.status, next.error.code, next.error.message ?? next.error.code, next.error.body);
   }
 
   function checkToken(req: IncomingMessage): string {
@@ -348,6 +503,37 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
       throw new HttpError(401, 'InvalidAuthentication', '不合法的access_token');
     }
     return token;
+  }
+
+  /** Throws the throttling answer when `api` is over its limit (or randomly throttled); else counts the call. */
+  function rateLimit(api: FakeLimitedApi, legacy: boolean): void {
+    const now = Date.now();
+    const times = callTimes[api];
+    while (times.length > 0 && times[0]! <= now - 1000) times.shift();
+    if (times.length >= qpsLimit || (throttleP > 0 && random() < throttleP)) {
+      fake.throttled[api]++;
+      if (legacy) throw new LegacyError(90018, '应用调用该接口的频率超过限制');
+      throw new HttpError(429, 'Forbidden.AccessDenied.QpsLimitForApi', 'too many requests for this api');
+    }
+    times.push(now);
+  }
+
+  function checkLegacyToken(query: URLSearchParams): void {
+    const token = query.get('access_token') ?? '';
+    const t = tokens.get(token);
+    if (!t || t.revoked || Date.now() >= t.expiresAt) throw new LegacyError(40014, '不合法的access_token');
+  }
+
+  function deptExists(id: number): boolean {
+    return id === 1 || directory.departments.some((d) => d.id === id);
+  }
+
+  function legacyDeptId(o: Record<string, unknown>, fallback?: number): number {
+    const v = o.dept_id ?? fallback;
+    const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) throw new LegacyError(40035, '不合法的参数: dept_id');
+    if (!deptExists(n)) throw new LegacyError(60003, '部门不存在');
+    return n;
   }
 
   function checkRobotCode(o: Record<string, unknown>): string {
@@ -387,6 +573,7 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
     'POST /v1.0/robot/oToMessages/batchSend': (req, body) => {
       injected('batchSend');
       const token = checkToken(req);
+      rateLimit('batchSend', false);
       const o = parseJsonObject(body);
       const rc = checkRobotCode(o);
       const msgKey = requireString(o, 'msgKey');
@@ -398,7 +585,19 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
       const { msgParam, param } = parseMsgParam(o);
       const processQueryKey = `pqk-oto-${++keyCounter}`;
       const invalid = (userIds as string[]).filter((u) => invalidStaff.has(u));
-      const flow = (userIds as string[]).filter((u) => flowControlledStaff.has(u) && !invalidStaff.has(u));
+      const flow = (userIds as string[]).filter(
+        (u) => !invalidStaff.has(u) && (flowControlledStaff.has(u) || (flowP > 0 && random() < flowP)),
+      );
+      const at = Date.now();
+      for (const userId of new Set(userIds as string[])) {
+        if (invalid.includes(userId) || flow.includes(userId)) continue;
+        fake.deliveries.push({ userId, processQueryKey, msgKey, msgParam, at });
+        if (autoReadP > 0 && random() < autoReadP) {
+          const m = reads.get(processQueryKey) ?? new Map<string, number>();
+          m.set(userId, at + autoReadAfterMs);
+          reads.set(processQueryKey, m);
+        }
+      }
       fake.otoMessages.push({
         token,
         robotCode: rc,
@@ -417,6 +616,7 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
     'POST /v1.0/robot/groupMessages/send': (req, body) => {
       injected('groupSend');
       const token = checkToken(req);
+      rateLimit('groupSend', false);
       const o = parseJsonObject(body);
       const rc = checkRobotCode(o);
       const msgKey = requireString(o, 'msgKey');
@@ -442,6 +642,7 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
     'GET /v1.0/robot/oToMessages/readStatus': (req, _body, query) => {
       injected('readStatus');
       checkToken(req);
+      rateLimit('readStatus', false);
       const processQueryKey = query.get('processQueryKey') ?? '';
       const rc = query.get('robotCode') ?? '';
       fake.readStatusRequests.push({ processQueryKey, robotCode: rc });
@@ -449,19 +650,56 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
       const sent = fake.otoMessages.find((m) => m.processQueryKey === processQueryKey);
       if (!sent) throw new HttpError(400, 'InvalidParameter.processQueryKey', 'unknown processQueryKey');
       const readBy = reads.get(processQueryKey) ?? new Map<string, number>();
+      const now = Date.now();
+      const isRead = (u: string): boolean => readBy.has(u) && readBy.get(u)! <= now;
       return {
         json: {
-          sendStatus: 'SUCCESS',
-          messageReadInfoList: sent.userIds
+          sendStatus: readSendStatus,
+          messageReadInfoList: [...new Set(sent.userIds)]
             .filter((u) => !sent.invalidStaffIds.includes(u) && !sent.flowControlledStaffIds.includes(u))
             .map((userId) => ({
               name: userId,
               userId,
-              readStatus: readBy.has(userId) ? 'READ' : 'UNREAD',
-              readTimestamp: readBy.get(userId) ?? 0,
+              readStatus: isRead(userId) ? 'READ' : 'UNREAD',
+              readTimestamp: isRead(userId) ? readBy.get(userId)! : 0,
             })),
         },
       };
+    },
+
+    'POST /topapi/v2/department/listsub': (_req, body, query) => {
+      injected('listsub');
+      checkLegacyToken(query);
+      const o = parseLegacyBody(body);
+      const deptId = legacyDeptId(o, 1);
+      fake.directoryRequests.push({ api: 'listsub', deptId });
+      rateLimit('listsub', true);
+      const result = directory.departments
+        .filter((d) => d.parentId === deptId)
+        .map((d) => ({ dept_id: d.id, name: d.name ?? `dept${d.id}`, parent_id: d.parentId, create_dept_group: false, auto_add_user: false }));
+      return { json: { errcode: 0, errmsg: 'ok', result, request_id: randomUUID() } };
+    },
+
+    'POST /topapi/user/listsimple': (_req, body, query) => {
+      injected('listsimple');
+      checkLegacyToken(query);
+      const o = parseLegacyBody(body);
+      const deptId = legacyDeptId(o);
+      const cursor = o.cursor ?? 0;
+      const size = o.size;
+      if (typeof cursor !== 'number' || !Number.isSafeInteger(cursor) || cursor < 0) throw new LegacyError(40035, '不合法的参数: cursor');
+      if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1 || size > 100) throw new LegacyError(40035, '不合法的参数: size');
+      fake.directoryRequests.push({ api: 'listsimple', deptId, cursor, size });
+      rateLimit('listsimple', true);
+      const members = directory.users.filter((u) => u.deptIds.includes(deptId));
+      const page = members.slice(cursor, cursor + size);
+      const hasMore = cursor + size < members.length;
+      const result: Record<string, unknown> = {
+        has_more: hasMore,
+        list: page.map((u) => ({ userid: u.userid, name: u.name ?? u.userid })),
+      };
+      if (hasMore) result.next_cursor = cursor + size;
+      return { json: { errcode: 0, errmsg: 'ok', result, request_id: randomUUID() } };
     },
 
     'POST /robot/sendBySession': (_req, body, query) => {
@@ -532,9 +770,14 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
       status = out.status ?? 200;
       json = out.json;
     } catch (err) {
-      const e = err instanceof HttpError ? err : new HttpError(500, 'InternalError', (err as Error).message);
-      status = e.status;
-      json = { code: e.code, message: e.message, requestid: randomUUID() };
+      if (err instanceof LegacyError) {
+        status = 200;
+        json = { errcode: err.errcode, errmsg: err.errmsg, request_id: randomUUID() };
+      } else {
+        const e = err instanceof HttpError ? err : new HttpError(500, 'InternalError', (err as Error).message);
+        status = e.status;
+        json = e.body ?? { code: e.code, message: e.message, requestid: randomUUID() };
+      }
     }
     record.status = status;
     const text = JSON.stringify(json);
@@ -567,6 +810,9 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
     groupMessages: [],
     webhookMessages: [],
     readStatusRequests: [],
+    directoryRequests: [],
+    deliveries: [],
+    throttled: { batchSend: 0, groupSend: 0, readStatus: 0, listsub: 0, listsimple: 0 },
     sessionWebhookUrl: (id) => `${base}/robot/sendBySession?session=${encodeURIComponent(id)}`,
     expireSession(id, errcode = 300001) {
       sessionStates.set(id, { errcode });
@@ -593,6 +839,41 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
       m.set(userId, atMs);
       reads.set(processQueryKey, m);
     },
+    autoRead(p, afterMs = 0) {
+      autoReadP = p;
+      autoReadAfterMs = afterMs;
+    },
+    setReadSendStatus(status) {
+      readSendStatus = status;
+    },
+    setDirectory(d) {
+      directory = { departments: [...d.departments], users: [...d.users] };
+    },
+    throttleRandomly(p) {
+      throttleP = p;
+    },
+    flowControlRandomly(p) {
+      flowP = p;
+    },
+    setQpsLimit(limit) {
+      qpsLimit = limit;
+    },
+    deliveryCounts() {
+      const counts = new Map<string, number>();
+      for (const d of fake.deliveries) {
+        const k = `${d.userId}\n${d.msgParam}`;
+        counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
+      return counts;
+    },
+    duplicateDeliveries() {
+      let n = 0;
+      for (const c of fake.deliveryCounts().values()) n += c - 1;
+      return n;
+    },
+    reachedUsers() {
+      return new Set(fake.deliveries.map((d) => d.userId));
+    },
     robotMessage(overrides = {}) {
       const session = `s${++sessionCounter}-${randomUUID().slice(0, 8)}`;
       return buildRobotMessage({ robotCode, sessionWebhook: fake.sessionWebhookUrl(session), ...overrides });
@@ -612,6 +893,17 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
       fake.groupMessages.length = 0;
       fake.webhookMessages.length = 0;
       fake.readStatusRequests.length = 0;
+      fake.directoryRequests.length = 0;
+      fake.deliveries.length = 0;
+      for (const k of Object.keys(fake.throttled) as FakeLimitedApi[]) {
+        fake.throttled[k] = 0;
+        callTimes[k].length = 0;
+      }
+      throttleP = 0;
+      flowP = 0;
+      autoReadP = 0;
+      autoReadAfterMs = 0;
+      readSendStatus = 'SUCCESS';
       failures.clear();
       sessionStates.clear();
       invalidStaff.clear();

@@ -1,0 +1,224 @@
+import type { Logger } from 'pino';
+import {
+  ThrottledError,
+  type Audience,
+  type NoticeBatchResult,
+  type NoticeChannel,
+  type NoticeDelivery,
+} from '../../src/notices/channel.ts';
+import type { KeyValueStore } from '../../src/store/port.ts';
+import { resolveDingtalkAudience } from './directory.ts';
+import { DINGTALK_PLATFORM } from './inbound.ts';
+import {
+  API_QPS_PER_APP,
+  BATCH_SEND_MAX_USER_IDS,
+  NOTICE_MSG_PARAM_MAX_BYTES,
+  NOTICE_TITLE_MAX_CHARS,
+  PACE_HEADROOM,
+} from './limits.ts';
+import { throttleDelayMs, type DingtalkOpenApi } from './openapi.ts';
+import { createRateGate, type RateGate } from './pace.ts';
+
+/**
+ * DingTalk side of archiving notices (issue 4): the {@link NoticeChannel} the notice engine uses.
+ *
+ * - Audience: the address book through the legacy topapi (see ./directory.ts).
+ * - Delivery: `POST /v1.0/robot/oToMessages/batchSend` (≤ {@link BATCH_SEND_MAX_USER_IDS} staffIds per
+ *   call) with msgKey `sampleMarkdown` into each employee's 1:1 chat with the robot. A robot message
+ *   sent this way has no callback button (sampleActionCard buttons only open URLs), so the notice
+ *   tells the employee to reply "确认" / "I acknowledge" in that chat; the reply arrives as an
+ *   ordinary message and the core marks the acknowledgement.
+ * - Read receipts: `GET /v1.0/robot/oToMessages/readStatus` (BatchOTOQuery) with the processQueryKey.
+ * - Pacing: one {@link RateGate} per API at {@link API_QPS_PER_APP} × {@link PACE_HEADROOM} calls/s,
+ *   shared by all instances through the store when `kv` is given.
+ * Source: https://open.dingtalk.com/document/orgapp/chatbots-send-one-on-one-chat-messages-in-batches,
+ * https://help.dingtalk.io/open/development/call-frequency-limit (protocols.md §3.4).
+ */
+
+/** The failure reason recorded for a staffId DingTalk returned in `invalidStaffIdList`. */
+export const INVALID_STAFF_REASON = 'invalidStaffIdList';
+
+/** The failure reason when the notice itself is too large for one DingTalk message. */
+export const MSG_TOO_LARGE_REASON = 'msgParamTooLarge';
+
+/** Options of {@link createDingtalkNoticeChannel}. */
+export interface DingtalkNoticeOptions {
+  api: Pick<DingtalkOpenApi, 'batchSend' | 'readStatus' | 'legacyPost'>;
+  log: Logger;
+  /** ms since the epoch (read times missing from DingTalk's answer default to it). */
+  now: () => number;
+  /** The app's AppKey: names the shared pacing keys. */
+  appKey: string;
+  /** Calls per second per API; default {@link API_QPS_PER_APP} × {@link PACE_HEADROOM}. */
+  qps?: number;
+  /** Shared store for pacing across instances; absent = pace this process only. */
+  kv?: KeyValueStore;
+  /** Sleep in ms (tests). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** The batchSend message of one notice version. */
+export interface DingtalkNoticeMessage {
+  msgKey: 'sampleMarkdown';
+  /** JSON string `{"title","text"}` (protocols.md §3.4: msgParam is a string). */
+  msgParam: string;
+}
+
+/** Removes control characters except \n and \t, and normalises line ends to \n. */
+function clean(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').trim();
+}
+
+/** Markdown paragraph text where every single line break stays a line break ("  \n"). */
+function markdownLines(text: string): string {
+  return clean(text)
+    .split(/\n{2,}/)
+    .map((para) => para.split('\n').join('  \n'))
+    .join('\n\n');
+}
+
+/**
+ * The sampleMarkdown message of a notice version: Chinese first, then English, each with its title,
+ * body (markdown as the admin wrote it) and how to acknowledge. The `title` (chat list and push
+ * notification) is "<zh title> | <en title>", cut to {@link NOTICE_TITLE_MAX_CHARS} characters.
+ */
+export function noticeMessage(delivery: NoticeDelivery): DingtalkNoticeMessage {
+  const v = delivery.version;
+  const zhTitle = clean(delivery.title.zh);
+  const enTitle = clean(delivery.title.en);
+  const heading = [zhTitle, enTitle].filter((t) => t !== '').join(' | ') || `Notice v${v}`;
+  const title = [...heading.replace(/\n/g, ' ')].slice(0, NOTICE_TITLE_MAX_CHARS).join('');
+  const text = [
+    `### ${zhTitle.replace(/\n/g, ' ')}（第 ${v} 版）`,
+    markdownLines(delivery.body.zh),
+    '> 请在与本机器人的单聊中回复「确认」，表示您已阅读并知悉本通知。',
+    '---',
+    `### ${enTitle.replace(/\n/g, ' ')} (version ${v})`,
+    markdownLines(delivery.body.en),
+    '> To confirm that you have read this notice, reply "I acknowledge" in this chat.',
+  ].join('\n\n');
+  return { msgKey: 'sampleMarkdown', msgParam: JSON.stringify({ title, text }) };
+}
+
+/** True for DingTalk's success spelling of readStatus `sendStatus`: 'SUCCESS' or the SDK example's 'SUCESS', any case. */
+export function isSendStatusSuccess(status: string | null): boolean {
+  const s = (status ?? '').toUpperCase();
+  return s === 'SUCCESS' || s === 'SUCESS';
+}
+
+/** A read time from DingTalk in ms: values below 10^12 are taken as seconds (UNVERIFIED unit; ms expected). */
+function readTimeMs(ts: number | null, fallback: number): number {
+  if (ts === null) return fallback;
+  return ts < 1e12 ? ts * 1000 : ts;
+}
+
+/**
+ * Creates the DingTalk notice channel (expose it as `PlatformAdapter.noticeChannel`).
+ *
+ * `sendBatch(userIds, delivery)`:
+ * - 1..20 distinct staffIds (duplicates are sent once and reported once); more throws RangeError.
+ * - `invalidStaffIdList` → failed with reason {@link INVALID_STAFF_REASON}; `flowControlledStaffIdList`
+ *   → retryLater; the rest → sent; `readHandle` = processQueryKey.
+ * - A notice whose msgParam exceeds {@link NOTICE_MSG_PARAM_MAX_BYTES} bytes is not sent: every user
+ *   fails with {@link MSG_TOO_LARGE_REASON} (sending it again would fail the same way).
+ * - HTTP 429, QpsLimit codes, errcode 90002/90018/90019/130101, the IP ban → {@link ThrottledError}
+ *   with the delay to wait (and this process pauses that API for as long); other failures are thrown
+ *   as they are (DingtalkApiError, a transient failure of the batch). A network failure after
+ *   DingTalk accepted the call cannot be told apart from one before, so a retried batch may reach
+ *   its users twice in that rare case (batchSend has no idempotency key).
+ *
+ * `readStatus(processQueryKey)`: the READ entries as `{userId, readAt}` (ms); UNREAD ones are left out.
+ */
+export function createDingtalkNoticeChannel(options: DingtalkNoticeOptions): NoticeChannel {
+  const { api, log, now } = options;
+  const qps = options.qps ?? API_QPS_PER_APP * PACE_HEADROOM;
+  const gate = (apiName: string): RateGate =>
+    createRateGate({
+      ratePerSecond: qps,
+      kv: options.kv,
+      key: `pace:dingtalk:${options.appKey}:${apiName}`,
+      now,
+      sleep: options.sleep,
+    });
+  const gates = {
+    batchSend: gate('batchSend'),
+    readStatus: gate('readStatus'),
+    listsub: gate('listsub'),
+    listsimple: gate('listsimple'),
+  };
+
+  function throttled(err: unknown, g: RateGate, call: string): never {
+    const delay = throttleDelayMs(err);
+    if (delay === null) throw err;
+    g.pause(delay);
+    log.warn({ platform: DINGTALK_PLATFORM, call, retryAfterMs: delay }, 'DingTalk throttled a notice call');
+    throw new ThrottledError(delay, `${call} throttled by DingTalk`);
+  }
+
+  return {
+    platform: DINGTALK_PLATFORM,
+    maxBatchSize: BATCH_SEND_MAX_USER_IDS,
+    readSupported: true,
+
+    resolveAudience(audience: Audience) {
+      return resolveDingtalkAudience(audience, { api, gates });
+    },
+
+    async sendBatch(userIds: string[], delivery: NoticeDelivery): Promise<NoticeBatchResult> {
+      const ids = [...new Set(userIds)];
+      if (ids.length > BATCH_SEND_MAX_USER_IDS) {
+        throw new RangeError(`a DingTalk batch takes at most ${BATCH_SEND_MAX_USER_IDS} users, got ${ids.length}`);
+      }
+      if (ids.length === 0) return { sent: [], failed: [], retryLater: [] };
+      const { msgKey, msgParam } = noticeMessage(delivery);
+      if (Buffer.byteLength(msgParam, 'utf8') > NOTICE_MSG_PARAM_MAX_BYTES) {
+        log.error({ platform: DINGTALK_PLATFORM, broadcast: delivery.broadcastId }, 'notice too large for one DingTalk message');
+        return { sent: [], failed: ids.map((userId) => ({ userId, reason: MSG_TOO_LARGE_REASON })), retryLater: [] };
+      }
+      await gates.batchSend.take();
+      let res;
+      try {
+        res = await api.batchSend(ids, msgKey, msgParam);
+      } catch (err) {
+        throttled(err, gates.batchSend, 'robot/oToMessages/batchSend');
+      }
+      const invalid = new Set(res.invalidStaffIdList);
+      const flow = new Set(res.flowControlledStaffIdList.filter((u) => !invalid.has(u)));
+      const result: NoticeBatchResult = {
+        sent: ids.filter((u) => !invalid.has(u) && !flow.has(u)),
+        failed: ids.filter((u) => invalid.has(u)).map((userId) => ({ userId, reason: INVALID_STAFF_REASON })),
+        retryLater: ids.filter((u) => flow.has(u)),
+        readHandle: res.processQueryKey,
+      };
+      log.info(
+        {
+          platform: DINGTALK_PLATFORM,
+          broadcast: delivery.broadcastId,
+          sent: result.sent.length,
+          failed: result.failed.length,
+          retryLater: result.retryLater.length,
+        },
+        'notice batch sent',
+      );
+      return result;
+    },
+
+    async readStatus(readHandle: string) {
+      await gates.readStatus.take();
+      let res;
+      try {
+        res = await api.readStatus(readHandle);
+      } catch (err) {
+        throttled(err, gates.readStatus, 'robot/oToMessages/readStatus');
+      }
+      if (!isSendStatusSuccess(res.sendStatus)) {
+        log.debug({ platform: DINGTALK_PLATFORM, sendStatus: res.sendStatus }, 'readStatus: send not finished or not successful');
+      }
+      const t = now();
+      return res.entries
+        .filter((e) => e.readStatus.toUpperCase() === 'READ')
+        .map((e) => ({ userId: e.userId, readAt: readTimeMs(e.readTimestamp, t) }));
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRateGate } from '../../../adapters/dingtalk/pace.ts';
+import { openSqliteStore } from '../../../src/store/sqlite.ts';
+import type { Store } from '../../../src/store/port.ts';
+
+/** A clock that only moves when somebody sleeps. */
+function virtualClock(start = 1_000_000) {
+  let t = start;
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+    },
+  };
+}
+
+/** Largest number of times within any window of `windowMs` (half-open, like the fake). */
+function maxInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let lo = 0;
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while (sorted[hi]! - sorted[lo]! >= windowMs) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+}
+
+describe('createRateGate (local)', () => {
+  it('spaces calls evenly at the rate: 20/s means one every 50 ms, never 21 in a second', async () => {
+    const clock = virtualClock();
+    const gate = createRateGate({ ratePerSecond: 20, ...clock });
+    const starts: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      await gate.take();
+      starts.push(clock.now());
+    }
+    assert.equal(starts[99]! - starts[0]!, 99 * 50);
+    assert.equal(maxInWindow(starts, 1000), 20);
+  });
+
+  it('concurrent callers get distinct turns in the order they asked', async () => {
+    const t = 0;
+    const order: number[] = [];
+    const gate = createRateGate({ ratePerSecond: 10, now: () => t, sleep: async () => undefined });
+    await Promise.all(
+      Array.from({ length: 5 }, async (_, i) => {
+        await gate.take();
+        order.push(i);
+      }),
+    );
+    assert.deepEqual(order, [0, 1, 2, 3, 4]);
+  });
+
+  it('pause(ms) holds every call until the pause is over', async () => {
+    const clock = virtualClock();
+    const gate = createRateGate({ ratePerSecond: 20, ...clock });
+    await gate.take();
+    const t0 = clock.now();
+    gate.pause(1000);
+    await gate.take();
+    assert.ok(clock.now() >= t0 + 1000, `waited ${clock.now() - t0} ms`);
+  });
+
+  it('rejects a rate that is not positive', () => {
+    assert.throws(() => createRateGate({ ratePerSecond: 0 }), RangeError);
+    assert.throws(() => createRateGate({ ratePerSecond: Number.NaN }), RangeError);
+  });
+});
+
+describe('createRateGate (shared through the store)', () => {
+  let dir: string;
+  let store: Store;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dingtalk-pace-'));
+    store = openSqliteStore(join(dir, 'kv.db'));
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('two gates (two instances) on one store keep the rate together: 60 calls at 40/s take 1.5 s, not 0.75 s', async () => {
+    const key = `pace:test:${Date.now()}`;
+    const a = createRateGate({ ratePerSecond: 40, kv: store, key });
+    const b = createRateGate({ ratePerSecond: 40, kv: store, key });
+    const starts: number[] = [];
+    const t0 = Date.now();
+    await Promise.all(
+      [a, b].map(async (g) => {
+        for (let i = 0; i < 30; i++) {
+          await g.take();
+          starts.push(Date.now());
+        }
+      }),
+    );
+    const elapsed = Date.now() - t0;
+    // 60 calls at 40/s need at least 59 × 25 ms.
+    assert.ok(elapsed >= 59 * 25 - 30, `elapsed ${elapsed} ms`);
+    // Slots are 25 ms apart; timers fire a few ms late, hence the small tolerance (and PACE_HEADROOM in production).
+    assert.ok(maxInWindow(starts, 1000) <= 44, `max ${maxInWindow(starts, 1000)} in a second`);
+  });
+
+  it('a store failure falls back to local pacing instead of failing the call', async () => {
+    const broken = { ...store, claim: async () => { throw new Error('store down'); } } as unknown as Store;
+    const clock = virtualClock();
+    const gate = createRateGate({ ratePerSecond: 20, kv: broken, key: 'k', ...clock });
+    await gate.take();
+    await gate.take();
+    assert.equal(clock.now() - 1_000_000, 50);
+  });
+
+  it('a shared gate needs a key', () => {
+    assert.throws(() => createRateGate({ ratePerSecond: 1, kv: store }), RangeError);
+  });
+});
