@@ -82,11 +82,14 @@ function markdownLines(text: string): string {
  * The sampleMarkdown message of a notice version: Chinese first, then English, each with its title,
  * body (markdown as the admin wrote it) and how to acknowledge. The `title` (chat list and push
  * notification) is "<zh title> | <en title>", cut to {@link NOTICE_TITLE_MAX_CHARS} characters.
+ * A reminder (`delivery.reminder` set, when the port has that field) is marked "提醒 / Reminder" in
+ * the title and both headings.
  */
 export function noticeMessage(delivery: NoticeDelivery): DingtalkNoticeMessage {
   const v = delivery.version;
-  const zhTitle = clean(delivery.title.zh);
-  const enTitle = clean(delivery.title.en);
+  const reminder = typeof (delivery as { reminder?: unknown }).reminder === 'number';
+  const zhTitle = (reminder ? '【提醒】' : '') + clean(delivery.title.zh);
+  const enTitle = (reminder ? 'Reminder: ' : '') + clean(delivery.title.en);
   const heading = [zhTitle, enTitle].filter((t) => t !== '').join(' | ') || `Notice v${v}`;
   const title = [...heading.replace(/\n/g, ' ')].slice(0, NOTICE_TITLE_MAX_CHARS).join('');
   const text = [

@@ -55,6 +55,16 @@ describe('noticeMessage', () => {
     assert.ok(p.text.includes('2025-01-01 起存档工作聊天。  \n保存三年。'), 'single line breaks stay line breaks in markdown');
   });
 
+  it('marks a reminder in the title and both headings, so it differs from the first delivery', () => {
+    const first = noticeMessage(delivery());
+    const again = noticeMessage({ ...delivery(), reminder: 1 } as NoticeDelivery);
+    const p = JSON.parse(again.msgParam) as { title: string; text: string };
+    assert.notEqual(again.msgParam, first.msgParam);
+    assert.equal(p.title, '【提醒】会话存档告知 | Reminder: Chat archiving notice');
+    assert.ok(p.text.includes('### 【提醒】会话存档告知（第 2 版）'));
+    assert.ok(p.text.includes('### Reminder: Chat archiving notice (version 2)'));
+  });
+
   it('cuts a long title to the limit (characters, not bytes) and drops control characters', () => {
     const p = JSON.parse(noticeMessage(delivery({ title: { zh: '存'.repeat(100), en: 'x' }, body: { zh: 'a\u0007b', en: 'c' } })).msgParam) as {
       title: string;
