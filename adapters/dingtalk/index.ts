@@ -24,8 +24,9 @@ export function dingtalkDedupKey(msgId: string): string {
 /** Options of {@link createDingtalkAdapter} that are not configuration (tests, benchmarks). */
 export interface DingtalkAdapterOptions {
   /**
-   * Stream mode only, test-only: where the connection-open POST goes instead of the SDK's
-   * https://api.dingtalk.com/v1.0/gateway/connections/open (e.g. a FakeStreamGateway's `gatewayUrl`).
+   * Stream mode only, test-only: where the connection-open POST goes (e.g. a FakeStreamGateway's
+   * `gatewayUrl`). Default: `<apiBase>/v1.0/gateway/connections/open` when apiBase is not
+   * api.dingtalk.com, else the SDK's built-in https://api.dingtalk.com/v1.0/gateway/connections/open.
    */
   streamGatewayUrl?: string;
   /** Stream mode: reconnect delay in ms (default the SDK's 1 s). */

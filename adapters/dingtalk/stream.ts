@@ -34,8 +34,9 @@ export interface DingtalkStreamOptions {
   log: Logger;
   onRobotMessage: RobotFrameHandler;
   /**
-   * Test-only: the URL the connection-open POST goes to instead of the SDK's built-in
-   * `GATEWAY_URL` (https://api.dingtalk.com/v1.0/gateway/connections/open). Unset in production.
+   * Test-only: the URL the connection-open POST goes to. Unset, it is
+   * `<config.apiBase>/v1.0/gateway/connections/open` when apiBase is not https://api.dingtalk.com
+   * (a local fake), and otherwise the SDK's own built-in `GATEWAY_URL` (production).
    */
   gatewayUrl?: string;
   /** Delay before reconnecting, ms (default {@link STREAM_RECONNECT_INTERVAL_MS}, the SDK's). */
@@ -154,12 +155,22 @@ class BotStreamClient extends DWClient {
 }
 
 /**
+ * Where the connection-open POST goes for an OpenAPI base: undefined (= the SDK's built-in
+ * https://api.dingtalk.com/v1.0/gateway/connections/open) for the real api.dingtalk.com, else
+ * `<origin>/v1.0/gateway/connections/open` on that base (a local fake).
+ */
+export function streamGatewayUrl(apiBase: string): string | undefined {
+  const url = new URL(apiBase);
+  return url.hostname === 'api.dingtalk.com' ? undefined : `${url.origin}/v1.0/gateway/connections/open`;
+}
+
+/**
  * Creates the Stream connection of one DingTalk app. Nothing connects before `start()`.
  * @param config appKey/appSecret are the Stream clientId/clientSecret
  */
 export function createDingtalkStream(config: DingtalkConfig, options: DingtalkStreamOptions): DingtalkStream {
   const log = options.log;
-  const client = new BotStreamClient(config, options);
+  const client = new BotStreamClient(config, { ...options, gatewayUrl: options.gatewayUrl ?? streamGatewayUrl(config.apiBase) });
   client.registerCallbackListener(TOPIC_ROBOT, (frame: DWClientDownStream) => {
     const messageId = frame?.headers?.messageId;
     if (typeof messageId !== 'string' || messageId === '') {

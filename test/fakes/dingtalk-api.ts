@@ -26,6 +26,9 @@
  *   - POST /topapi/user/listsimple {dept_id, cursor (≥ 0), size (1..100)} → {errcode:0, result:
  *     {has_more, next_cursor, list:[{userid, name}]}} (direct members, `cursor` = offset).
  *   The directory is set with `setDirectory()` (root dept_id 1 always exists).
+ * - POST /v1.0/gateway/connections/open (Stream mode) is relayed to the gateway set with
+ *   `setStreamGateway(url)` (a FakeStreamGateway's `gatewayUrl`), so an adapter configured with only
+ *   `apiBase = fake.apiBase` and mode 'stream' reaches the fake Stream gateway; unset → 404.
  * - anything else → 404 {"code":"NotFound",…}.
  *
  * Rate limits (protocols.md §3.4, per app and API, UNVERIFIED ≈ 20/s for internal apps): batchSend,
@@ -261,6 +264,8 @@ export interface FakeDingtalk {
   throttleRandomly(p: number): void;
   /** Each batchSend user lands in flowControlledStaffIdList with probability `p` (0 = off). */
   flowControlRandomly(p: number): void;
+  /** Relays POST /v1.0/gateway/connections/open to this URL (a FakeStreamGateway's `gatewayUrl`); null = off. */
+  setStreamGateway(url: string | null): void;
   /** Changes the per-API limit (calls per sliding second; Infinity = off). */
   setQpsLimit(limit: number): void;
   /** How many times each user was reached, counted per distinct msgParam ("<userId>\n<msgParam>" → n). */
@@ -469,6 +474,7 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
   let autoReadAfterMs = 0;
   let readSendStatus = 'SUCCESS';
   let directory: FakeDirectory = { departments: [], users: [] };
+  let streamGateway: string | null = null;
   // mulberry32: small seeded PRNG so random throttling is repeatable.
   let seed = (options.seed ?? 1) >>> 0;
   function random(): number {
@@ -761,6 +767,18 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
       status: 200,
     };
     fake.requests.push(record);
+    if (record.method === 'POST' && url.pathname === '/v1.0/gateway/connections/open' && streamGateway) {
+      const relayed = await fetch(streamGateway, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: String(req.headers.accept ?? '') },
+        body,
+      });
+      const text = await relayed.text();
+      record.status = relayed.status;
+      res.writeHead(relayed.status, { 'content-type': relayed.headers.get('content-type') ?? 'application/json' });
+      res.end(text);
+      return;
+    }
     let status = 200;
     let json: unknown;
     try {
@@ -857,6 +875,9 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
     },
     setQpsLimit(limit) {
       qpsLimit = limit;
+    },
+    setStreamGateway(url) {
+      streamGateway = url;
     },
     deliveryCounts() {
       const counts = new Map<string, number>();

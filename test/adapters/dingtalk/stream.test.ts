@@ -22,6 +22,7 @@ import type { DingtalkConfig } from '../../../src/config.ts';
 import type { InboundMessage } from '../../../src/types.ts';
 import { sendRobotCallback, startFakeDingtalk, type FakeDingtalk } from '../../fakes/dingtalk-api.ts';
 import { FAKE_TOPIC_ROBOT, startFakeStreamGateway, type FakeStreamGateway } from '../../fakes/dingtalk-stream.ts';
+import { streamGatewayUrl } from '../../../adapters/dingtalk/stream.ts';
 import { result } from './harness.ts';
 
 const RECONNECT_MS = 150;
@@ -46,7 +47,7 @@ afterEach(async () => {
   rig = null;
 });
 
-async function startRig(options: { repushAfterMs?: number; handleDelayMs?: number } = {}): Promise<StreamRig> {
+async function startRig(options: { repushAfterMs?: number; handleDelayMs?: number; viaApiBase?: boolean } = {}): Promise<StreamRig> {
   const api = await startFakeDingtalk();
   const gw = await startFakeStreamGateway({ clientId: api.appKey, clientSecret: api.appSecret, repushAfterMs: options.repushAfterMs });
   const dir = mkdtempSync(join(tmpdir(), 'dingtalk-stream-'));
@@ -78,11 +79,14 @@ async function startRig(options: { repushAfterMs?: number; handleDelayMs?: numbe
         now: Date.now,
         background: (name, work) => background.run(name, work),
       },
-      { streamGatewayUrl: gw.gatewayUrl, streamReconnectIntervalMs: RECONNECT_MS },
+      options.viaApiBase
+        ? { streamReconnectIntervalMs: RECONNECT_MS }
+        : { streamGatewayUrl: gw.gatewayUrl, streamReconnectIntervalMs: RECONNECT_MS },
     );
     adapters.push(a);
     return a;
   };
+  if (options.viaApiBase) api.setStreamGateway(gw.gatewayUrl);
   const adapter = make();
   const r: StreamRig = {
     api,
@@ -116,7 +120,23 @@ async function startRig(options: { repushAfterMs?: number; handleDelayMs?: numbe
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+describe('streamGatewayUrl', () => {
+  it('keeps the SDK default for api.dingtalk.com and uses the apiBase origin otherwise', () => {
+    assert.equal(streamGatewayUrl('https://api.dingtalk.com'), undefined);
+    assert.equal(streamGatewayUrl('http://127.0.0.1:4567'), 'http://127.0.0.1:4567/v1.0/gateway/connections/open');
+  });
+});
+
 describe('DingTalk Stream mode', () => {
+  it('with configuration only (apiBase = the fake), the connection goes through <apiBase>/v1.0/gateway/connections/open', async () => {
+    const x = await startRig({ viaApiBase: true });
+    await x.adapter.start!();
+    await x.gw.waitFor(() => x.gw.openConnections().length === 1);
+    assert.ok(x.api.requests.some((r) => r.path === '/v1.0/gateway/connections/open' && r.status === 200));
+    x.gw.pushCallback(x.api.robotMessage());
+    await x.api.waitFor(() => x.api.webhookMessages.length === 1);
+  });
+
   it('start() opens one connection with the app credentials and subscribes to the robot topic', async () => {
     const x = await startRig();
     await x.adapter.start!();
