@@ -25,7 +25,8 @@
  *   [0-9A-Za-z_-@], 40058; already used by an accepted card -> 40058 'task_id repeated' — the real
  *   errcode is UNVERIFIED), button_interaction button_list 1–6 buttons with text and a key ≤ 1024 bytes.
  *   With `enable_duplicate_check: 1`, the same JSON again within `duplicate_check_interval` (s,
- *   default 1800, max 14400) answers ok with the first msgid and delivers nothing (`duplicatesSuppressed`).
+ *   default 1800, max 14400) answers the first answer again (ok, same msgid and invalid lists; an
+ *   assumption — the real answer is UNVERIFIED) and delivers nothing (`duplicatesSuppressed`).
  *   Recipients: unknown ids (when `users` or a directory is set; compared case-insensitively) come
  *   back lower-cased in `invaliduser`, unlicensed ones in `unlicenseduser`; all unknown -> 81013.
  *   With rate limits on, a member past 30 messages/min or 1000/h is dropped silently (`dropped`).
@@ -181,8 +182,9 @@ export interface FakeWecom {
    * @param options.path restrict to one path; default: every token-authenticated route (all but
    *   /cgi-bin/gettoken). Injected 40014/42001 also expire the presented token, as real expiry would.
    * @param options.errmsg default: a realistic message (60020 includes 'from ip: 203.0.113.7').
+   * @param options.after let this many matching calls through first (e.g. fail only a batch's 2nd message).
    */
-  failNext(errcode: number, times?: number, options?: { path?: string; errmsg?: string }): void;
+  failNext(errcode: number, times?: number, options?: { path?: string; errmsg?: string; after?: number }): void;
   /** The next `times` requests (any path) wait `ms` before being handled (timeouts). */
   delayNext(ms: number, times?: number): void;
   /** Every token issued so far is expired (calls with them get 42001). */
@@ -194,6 +196,8 @@ export interface FakeWecom {
   route(method: 'GET' | 'POST', path: string, handler: FakeRouteHandler): void;
   /** Replaces the member directory and (optionally) the department tree. */
   setDirectory(members: FakeMember[], departments?: FakeDepartment[]): void;
+  /** No directory any more: every id is valid again for message/send (unless `users` is set). */
+  clearDirectory(): void;
   /** user/list_id answers `errcode` (default 48002) from now on; null = allowed again. */
   denyListId(errcode?: number | null): void;
   /** These members are in the directory but unlicensed (message/send lists them in unlicenseduser). */
@@ -282,7 +286,7 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
   let tokenRequests = 0;
   let msgCounter = 0;
   let duplicatesSuppressed = 0;
-  let failures: { errcode: number; errmsg: string; path: string | undefined; left: number }[] = [];
+  let failures: { errcode: number; errmsg: string; path: string | undefined; left: number; skip: number }[] = [];
   let delays: { ms: number; left: number }[] = [];
   const routes = new Map<string, FakeRouteHandler>();
 
@@ -298,7 +302,7 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
   const memberMessages = new Map<string, number[]>();
   let throttle = { probability: 0, random: Math.random };
   // message/send memory.
-  const duplicateMemory = new Map<string, { msgid: string; until: number }>();
+  const duplicateMemory = new Map<string, { answer: FakeAnswer; until: number }>();
   const usedTaskIds = new Set<string>();
   // msgaudit.
   const permit = new Map<number, string[]>([[1, []], [2, []], [3, []]]);
@@ -421,17 +425,19 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
     const ids = typeof body.touser === 'string' && body.touser !== '' ? body.touser.split('|') : [];
     if (ids.length === 0) return err(40058, 'touser is empty');
     if (ids.length > TOUSER_MAX) return err(40058, `touser exceed max ${TOUSER_MAX}`);
-    const bad = checkPayload(body);
-    if (bad) return bad;
     const now = Date.now();
+    // The duplicate check comes first: the same accepted JSON again is answered ok, not re-validated
+    // (so a repeated card is not refused for its task_id).
     const dedupKey = body['enable_duplicate_check'] === 1 ? canonical(body) : null;
     if (dedupKey !== null) {
       const seen = duplicateMemory.get(dedupKey);
       if (seen && seen.until > now) {
         duplicatesSuppressed++;
-        return { errcode: 0, errmsg: 'ok', invaliduser: '', invalidparty: '', invalidtag: '', unlicenseduser: '', msgid: seen.msgid };
+        return { ...seen.answer };
       }
     }
+    const bad = checkPayload(body);
+    if (bad) return bad;
     const known = users || directorySet ? (id: string) => users?.has(id.toLowerCase()) === true || members.has(id.toLowerCase()) : () => true;
     const invalid = ids.filter((id) => !known(id));
     if (invalid.length === ids.length) return err(81013, 'user & party & tag all invalid');
@@ -440,10 +446,6 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
     const msgid = `fake-msg-${msgCounter}`;
     const message = body as SentMessage;
     sent.push(message);
-    if (dedupKey !== null) {
-      const interval = Math.min(Number(body['duplicate_check_interval'] ?? 1800) || 1800, 14_400);
-      duplicateMemory.set(dedupKey, { msgid, until: now + interval * 1000 });
-    }
     const taskId = message.msgtype === 'template_card' && typeof message.template_card?.task_id === 'string' ? message.template_card.task_id : null;
     if (taskId !== null) usedTaskIds.add(taskId);
     const content = contentOf(message);
@@ -465,7 +467,7 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
       }
       deliveries.push({ userId: id, msgtype: message.msgtype, taskId, content, msgid, at: now });
     }
-    return {
+    const answer: FakeAnswer = {
       errcode: 0,
       errmsg: 'ok',
       invaliduser: invalid.map((u) => u.toLowerCase()).join('|'),
@@ -474,6 +476,11 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
       unlicenseduser: unlic.map((u) => u.toLowerCase()).join('|'),
       msgid,
     };
+    if (dedupKey !== null) {
+      const interval = Math.min(Number(body['duplicate_check_interval'] ?? 1800) || 1800, 14_400);
+      duplicateMemory.set(dedupKey, { answer, until: now + interval * 1000 });
+    }
+    return answer;
   });
 
   routes.set('POST /cgi-bin/user/list_id', (req) => {
@@ -587,7 +594,11 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
       answer = err(404, 'no such route in the fake');
       res.statusCode = 404;
     } else {
-      const failure = failures.find((f) => f.left > 0 && (f.path === undefined ? authenticated : f.path === request.path));
+      let failure = failures.find((f) => f.left > 0 && (f.path === undefined ? authenticated : f.path === request.path));
+      if (failure && failure.skip > 0) {
+        failure.skip--;
+        failure = undefined;
+      }
       const now = Date.now();
       if (failure) {
         failure.left--;
@@ -642,7 +653,7 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
     },
     tokens,
     failNext(errcode, times = 1, opts = {}) {
-      failures.push({ errcode, errmsg: opts.errmsg ?? DEFAULT_ERRMSG[errcode] ?? `error ${errcode}`, path: opts.path, left: times });
+      failures.push({ errcode, errmsg: opts.errmsg ?? DEFAULT_ERRMSG[errcode] ?? `error ${errcode}`, path: opts.path, left: times, skip: opts.after ?? 0 });
     },
     delayNext(ms, times = 1) {
       delays.push({ ms, left: times });
@@ -655,6 +666,10 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
       routes.set(`${method} ${path}`, handler);
     },
     setDirectory,
+    clearDirectory() {
+      setDirectory([]);
+      directorySet = false;
+    },
     denyListId(errcode = 48002) {
       listIdErrcode = errcode;
     },
