@@ -27,12 +27,6 @@ export interface DingtalkConfig {
   robotCode: string;
   /** OpenAPI base URL, default https://api.dingtalk.com; 'http://host:port' points the client at a fake. */
   apiBase: string;
-  /**
-   * How robot messages arrive (DINGTALK_MODE): 'http' (default) = DingTalk POSTs to /dingtalk/callback;
-   * 'stream' = the bot holds an outbound WebSocket (dingtalk-stream), no public URL needed.
-   * Absent means 'http'. protocols.md §3.3
-   */
-  mode?: 'http' | 'stream';
 }
 
 /**
@@ -92,16 +86,30 @@ export interface Config {
   logLevel: string;
   /** The local /try chat page is served unless TRY_PAGE=off. */
   tryPage: boolean;
+  /**
+   * Bearer token of the admin API (/admin/…, issue 4); null = the admin API is off (its routes
+   * answer 404). At least 16 printable ASCII characters without spaces.
+   */
+  adminToken: string | null;
+  /**
+   * Chat admins who may use `/notice …` commands (1:1 only), as 'platform:userId' strings
+   * (ADMIN_USERS, comma-separated, e.g. 'wecom:zhangsan,dingtalk:0123'); [] = nobody.
+   */
+  adminUsers: string[];
 }
 
 /** Every variable the bot reads, with its meaning; the README's table is written from this list. */
 export const ENVIRONMENT_VARIABLES = [
   'PORT', 'DATA_DIR', 'REDIS_URL', 'KNOWLEDGE_DIR', 'LOG_LEVEL', 'TRY_PAGE',
   'WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY', 'WECOM_API_BASE',
-  'DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE', 'DINGTALK_API_BASE', 'DINGTALK_MODE',
+  'DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE', 'DINGTALK_API_BASE',
   'WECOM_ARCHIVE_SECRET', 'WECOM_ARCHIVE_SYNC_MINUTES',
+  'ADMIN_TOKEN', 'ADMIN_USERS',
   'WECOM_AIBOT_MODE', 'WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY', 'WECOM_AIBOT_BOT_ID', 'WECOM_AIBOT_SECRET', 'WECOM_AIBOT_WS_URL',
 ] as const;
+
+/** Variables whose values are never shown in error messages. */
+const SECRET_VARIABLES = new Set<string>(['ADMIN_TOKEN']);
 
 const WECOM_VARS = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'] as const;
 const DINGTALK_VARS = ['DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE'] as const;
@@ -132,7 +140,19 @@ const schema = z.object({
   DINGTALK_APP_SECRET: z.string().min(1).optional(),
   DINGTALK_ROBOT_CODE: z.string().min(1).optional(),
   DINGTALK_API_BASE: httpUrl.default('https://api.dingtalk.com'),
-  DINGTALK_MODE: z.enum(['http', 'stream']).default('http'),
+  ADMIN_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,256}$/, 'must be 16–256 printable ASCII characters without spaces (e.g. openssl rand -hex 32)')
+    .optional(),
+  ADMIN_USERS: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+    .pipe(
+      z.array(
+        z.string().regex(/^[a-z][a-z0-9-]{0,31}:[^\s,]{1,256}$/, 'each entry must be platform:userId, e.g. wecom:zhangsan (comma-separated)'),
+      ),
+    )
+    .optional(),
   WECOM_ARCHIVE_SECRET: z.string().min(1).optional(),
   WECOM_ARCHIVE_SYNC_MINUTES: z.coerce.number().int().min(1, 'must be 1–1440 minutes').max(1440, 'must be 1–1440 minutes').default(10),
   WECOM_AIBOT_MODE: z.enum(['http', 'ws']).optional(),
@@ -204,7 +224,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(`${name} is invalid: ${issue.message} (got ${JSON.stringify(raw[name] ?? '')})`);
+    // Never echo a secret into logs: say only how long the rejected value was.
+    const got = SECRET_VARIABLES.has(name) ? `a value of ${(raw[name] ?? '').length} characters` : JSON.stringify(raw[name] ?? '');
+    throw new ConfigError(`${name} is invalid: ${issue.message} (got ${got})`);
   }
   const e = parsed.data;
   const wecomOn = platformGroup(raw, WECOM_VARS, 'WeCom');
@@ -220,6 +242,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     knowledgeDir: e.KNOWLEDGE_DIR,
     logLevel: e.LOG_LEVEL,
     tryPage: e.TRY_PAGE === 'on',
+    adminToken: e.ADMIN_TOKEN ?? null,
+    adminUsers: [...new Set(e.ADMIN_USERS ?? [])],
     wecom: wecomOn
       ? {
           corpId: e.WECOM_CORP_ID!,
@@ -236,7 +260,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           appSecret: e.DINGTALK_APP_SECRET!,
           robotCode: e.DINGTALK_ROBOT_CODE!,
           apiBase: e.DINGTALK_API_BASE,
-          mode: e.DINGTALK_MODE,
         }
       : null,
     wecomArchive: e.WECOM_ARCHIVE_SECRET !== undefined ? { secret: e.WECOM_ARCHIVE_SECRET, syncMinutes: e.WECOM_ARCHIVE_SYNC_MINUTES } : null,

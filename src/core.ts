@@ -9,12 +9,19 @@ import { openStore } from './store/index.ts';
 import type { Store } from './store/port.ts';
 import type { MessageHandler } from './types.ts';
 import { createRouter } from './bot/router.ts';
+import { NoticeService } from './notices/service.ts';
+import { createAckCommand, createNoticeSection } from './notices/ack.ts';
+import { createAdminCommand } from './admin/chat.ts';
+import { closingAlso, openNoticeStore } from './store/notices-open.ts';
 
 /** The platform-neutral core: knowledge base, matcher, store and the router over them. */
 export interface Core {
   kb: KnowledgeBase;
   matcher: Matcher;
+  /** The store; its close() also closes the notice store. */
   store: Store;
+  /** Archiving notices (issue 4): notices, broadcasts, acknowledgements. Channels are registered by the server / CLI. */
+  notices: NoticeService;
   handle: MessageHandler;
 }
 
@@ -26,9 +33,26 @@ export interface Core {
 export async function createCore(config: Config, log: Logger): Promise<Core> {
   const kb = await loadKnowledge(config.knowledgeDir);
   const matcher = await createMatcher(kb);
-  const store = await openStore({ redisUrl: config.redisUrl, dataDir: config.dataDir });
-  const handle = createRouter({ kb, matcher, store, log });
-  return { kb, matcher, store, handle };
+  const mainStore = await openStore({ redisUrl: config.redisUrl, dataDir: config.dataDir });
+  let noticeStore;
+  try {
+    noticeStore = await openNoticeStore({ redisUrl: config.redisUrl, dataDir: config.dataDir });
+  } catch (err) {
+    await mainStore.close();
+    throw err;
+  }
+  const store = closingAlso(mainStore, noticeStore);
+  const notices = new NoticeService({ store: noticeStore, log });
+  const handle = createRouter({
+    kb,
+    matcher,
+    store,
+    log,
+    // Admin commands first: an admin's "yes" confirms a pending send before "确认"-style acknowledgements are tried.
+    commands: [createAdminCommand({ service: notices, kv: store, admins: config.adminUsers, log }), createAckCommand(notices, log)],
+    personalSections: [createNoticeSection(notices)],
+  });
+  return { kb, matcher, store, notices, handle };
 }
 
 /** Where the embedded store lives for a given DATA_DIR. */

@@ -10,6 +10,8 @@ import { BackgroundTasks } from './background.ts';
 import { mountTryPage } from './try-page.ts';
 import { createAdapters } from '../../adapters/index.ts';
 import type { PlatformAdapter } from '../../adapters/types.ts';
+import { mountAdminRoutes } from '../admin/routes.ts';
+import { BroadcastWorker, type BroadcastWorkerOptions } from '../notices/worker.ts';
 
 /** How long /readyz waits for the store to answer, in ms. */
 export const READINESS_TIMEOUT_MS = 1000;
@@ -21,6 +23,8 @@ export interface RunningServer {
   port: number;
   server: Server;
   adapters: PlatformAdapter[];
+  /** The notice broadcast worker of this process; null when no platform can send notices (or turned off). */
+  noticeWorker: BroadcastWorker | null;
   /** Resolves when no reply is being delivered in the background. */
   idle(): Promise<void>;
   /** Stops accepting connections, waits for background work, stops adapters. Does not close the store. */
@@ -46,6 +50,8 @@ export async function startServer(options: {
   log: Logger;
   now?: () => number;
   host?: string;
+  /** Options of the notice broadcast worker (tests shorten leases and pauses); false = no worker. */
+  noticeWorker?: Partial<Omit<BroadcastWorkerOptions, 'service' | 'log'>> | false;
 }): Promise<RunningServer> {
   const { config, core, log } = options;
   const now = options.now ?? Date.now;
@@ -107,6 +113,14 @@ export async function startServer(options: {
     log.info({ platform: d.platform }, `${d.platform} disabled: set ${d.variables.join(', ')} to enable it`);
   }
   if (config.tryPage) mountTryPage(router, core, log);
+  // Archiving notices (issue 4): each adapter's delivery channel, the admin API (only with
+  // ADMIN_TOKEN set; otherwise its routes do not exist), and this process's broadcast worker.
+  for (const a of adapters) if (a.noticeChannel) core.notices.registerChannel(a.noticeChannel);
+  if (config.adminToken) mountAdminRoutes(router, { service: core.notices, token: config.adminToken, log });
+  const noticeWorker =
+    options.noticeWorker !== false && core.notices.platforms().length > 0
+      ? new BroadcastWorker({ kv: core.store, ...(options.noticeWorker ?? {}), service: core.notices, log })
+      : null;
 
   app.use(router.routes());
   app.use(router.allowedMethods());
@@ -119,6 +133,7 @@ export async function startServer(options: {
   // A platform callback must be answered in seconds; do not let one slow client hold a socket.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
+  noticeWorker?.start();
   const port = (server.address() as AddressInfo).port;
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
   let closing: Promise<void> | null = null;
@@ -127,6 +142,7 @@ export async function startServer(options: {
     port,
     server,
     adapters,
+    noticeWorker,
     idle: () => background.idle(),
     close() {
       closing ??= (async () => {
@@ -135,6 +151,7 @@ export async function startServer(options: {
           server.closeIdleConnections();
         });
         await background.idle();
+        await noticeWorker?.stop();
         for (const a of adapters) await a.stop?.();
       })();
       return closing;

@@ -30,6 +30,13 @@ export interface NoticeDelivery {
   ackKey: string;
   /** Stable id of this (broadcast, notice version) for platform-side dedup (WeCom task_id, ≤ 128 bytes). */
   deliveryKey: string;
+  /**
+   * Reminder round (1, 2, …) when this is a reminder to employees who have not acknowledged yet
+   * (admin "resend unacknowledged"); absent for the first delivery. A reminder has its own
+   * `deliveryKey` (suffix `-r<round>`), so platform-side dedup does not swallow it; adapters may
+   * prefix the title with 提醒 / Reminder.
+   */
+  reminder?: number;
 }
 
 /** Outcome of sending one batch. Every user id of the batch appears in exactly one list. */

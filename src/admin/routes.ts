@@ -1,0 +1,169 @@
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import getRawBody from 'raw-body';
+import type { Logger } from 'pino';
+import { BotError, RequestError } from '../errors.ts';
+import type { NoticeService, BroadcastView } from '../notices/service.ts';
+import type { BroadcastRecord, NoticeSummary, NoticeVersionRecord } from '../store/notices-port.ts';
+import { broadcastRequestSchema, firstIssue, resendRequestSchema } from '../notices/schema.ts';
+import { requireBearer } from './auth.ts';
+
+/** Largest admin request body, in bytes (a userIds audience of 100 000 ids fits). */
+export const ADMIN_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A notice version as JSON (times ISO 8601 UTC). */
+export function versionJson(v: NoticeVersionRecord) {
+  return { noticeId: v.noticeId, version: v.version, title: v.title, body: v.body, createdAt: iso(v.createdAt) };
+}
+
+function noticeSummaryJson(n: NoticeSummary) {
+  return { id: n.id, latestVersion: n.latestVersion, title: n.title, createdAt: iso(n.createdAt), updatedAt: iso(n.updatedAt) };
+}
+
+/** A broadcast as JSON (times ISO 8601 UTC); `failures` only when given. */
+export function broadcastJson(b: BroadcastRecord | BroadcastView) {
+  return {
+    id: b.id,
+    noticeId: b.noticeId,
+    version: b.version,
+    platform: b.platform,
+    audience: b.audience,
+    state: b.state,
+    readSupported: b.readSupported,
+    createdBy: b.createdBy,
+    createdAt: iso(b.createdAt),
+    updatedAt: iso(b.updatedAt),
+    ...(b.error ? { error: b.error } : {}),
+    counts: b.counts,
+    reminder: b.reminder,
+    duplicates: b.duplicates,
+    ...('failures' in b ? { failures: b.failures } : {}),
+  };
+}
+
+async function readJson(ctx: Context): Promise<unknown> {
+  let raw: string;
+  try {
+    raw = (await getRawBody(ctx.req, { limit: ADMIN_MAX_BODY_BYTES, length: ctx.request.length, encoding: 'utf-8' })).toString();
+  } catch (err) {
+    const e = err as { type?: string; status?: number };
+    if (e.type === 'entity.too.large' || e.status === 413) throw new RequestError('ADMIN_BODY_TOO_LARGE', `body over ${ADMIN_MAX_BODY_BYTES} bytes`, 413);
+    throw new RequestError('ADMIN_BAD_BODY', 'request body could not be read', 400);
+  }
+  if (raw.trim() === '') return {};
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw new RequestError('ADMIN_BAD_JSON', 'body is not valid JSON', 400);
+  }
+}
+
+/** Errors of the admin API as JSON `{"error": {"code", "message"}}` with the error's status. */
+function jsonErrors(log: Logger) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await next();
+    } catch (err) {
+      const status = err instanceof BotError ? err.status : 500;
+      ctx.status = status;
+      if (status >= 500) {
+        const e = err as { code?: string; message?: string };
+        log.error({ route: ctx.path, code: e.code, err: e.message }, 'admin request failed');
+      } else {
+        log.info({ route: ctx.path, code: (err as BotError).code, status }, 'admin request rejected');
+      }
+      const expose = err instanceof BotError && (status < 500 || err.code === 'STORE_UNAVAILABLE' || err.code === 'NOTICE_AUDIENCE_FAILED');
+      ctx.body = {
+        error: expose ? { code: (err as BotError).code, message: (err as BotError).message } : { code: 'INTERNAL', message: 'internal error' },
+      };
+    }
+  };
+}
+
+function csv(ctx: Context, name: string, body: string): void {
+  ctx.type = 'text/csv; charset=utf-8';
+  ctx.set('Content-Disposition', `attachment; filename="${name}"`);
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = body;
+}
+
+/**
+ * Mounts the admin API under /admin (issue 4), every route behind `Authorization: Bearer <token>`
+ * (constant-time compare; 401 otherwise). Mount it only when ADMIN_TOKEN is set: without it
+ * the routes do not exist (404). JSON in and out; errors are `{"error": {"code", "message"}}`
+ * with 400 (bad JSON or a field, named), 401, 404 (unknown id), 409, 413, 422, 502 or 503.
+ *
+ * - POST /admin/notices `{"title": {"zh","en"}, "body": {"zh","en"}}` -> 201 `{"id","version"}`
+ * - PUT  /admin/notices/:id (same body) -> 201 `{"id","version"}`: a new version; old ones stay readable
+ * - GET  /admin/notices -> `{"notices": [{id, latestVersion, title, createdAt, updatedAt}]}`
+ * - GET  /admin/notices/:id -> `{"id","latestVersion","versions": [...]}`; /versions/:version -> one version
+ * - POST /admin/broadcasts `{"noticeId", "version"?, "platform", "audience": {"all": true} |
+ *   {"departmentIds": [...]} | {"userIds": [...]}}` -> 201 `{"id", "state", "counts"}`
+ * - GET  /admin/broadcasts -> `{"broadcasts": [...]}` (newest first)
+ * - GET  /admin/broadcasts/:id -> `{"id","state","counts": {targeted, pending, sent, failed, read,
+ *   acknowledged}, "failures": [{userId, reason}], …}`
+ * - GET  /admin/broadcasts/:id/recipients.csv and /audit.csv (UTF-8 with BOM)
+ * - POST /admin/broadcasts/:id/resend `{"only": "failed"|"unacknowledged"}` -> `{"id","only","queued","round"}`
+ * - POST /admin/broadcasts/:id/cancel -> the broadcast
+ */
+export function mountAdminRoutes(router: Router, options: { service: NoticeService; token: string; log: Logger }): void {
+  const { service, token, log } = options;
+  const admin = new Router({ prefix: '/admin' });
+  admin.use(jsonErrors(log), requireBearer(token));
+
+  admin.post('/notices', async (ctx) => {
+    const v = await service.createNotice(await readJson(ctx));
+    log.info({ notice: v.noticeId, version: v.version }, 'notice created');
+    ctx.status = 201;
+    ctx.body = { id: v.noticeId, version: v.version };
+  });
+  admin.put('/notices/:id', async (ctx) => {
+    const v = await service.editNotice(ctx.params.id!, await readJson(ctx));
+    log.info({ notice: v.noticeId, version: v.version }, 'notice edited');
+    ctx.status = 201;
+    ctx.body = { id: v.noticeId, version: v.version };
+  });
+  admin.get('/notices', async (ctx) => {
+    ctx.body = { notices: (await service.listNotices()).map(noticeSummaryJson) };
+  });
+  admin.get('/notices/:id', async (ctx) => {
+    const n = await service.getNotice(ctx.params.id!);
+    ctx.body = { id: n.id, latestVersion: n.latestVersion, versions: n.versions.map(versionJson) };
+  });
+  admin.get('/notices/:id/versions/:version', async (ctx) => {
+    const version = Number(ctx.params.version);
+    ctx.body = versionJson(await service.getNoticeVersion(ctx.params.id!, Number.isSafeInteger(version) ? version : -1));
+  });
+
+  admin.post('/broadcasts', async (ctx) => {
+    const parsed = broadcastRequestSchema.safeParse(await readJson(ctx));
+    if (!parsed.success) throw new RequestError('NOTICE_BAD_REQUEST', firstIssue(parsed.error), 400);
+    const b = await service.createBroadcast({ ...parsed.data, createdBy: 'api' });
+    ctx.status = 201;
+    ctx.body = { id: b.id, state: b.state, counts: b.counts };
+  });
+  admin.get('/broadcasts', async (ctx) => {
+    ctx.body = { broadcasts: (await service.listBroadcasts()).map(broadcastJson) };
+  });
+  admin.get('/broadcasts/:id', async (ctx) => {
+    ctx.body = broadcastJson(await service.getBroadcast(ctx.params.id!));
+  });
+  admin.get('/broadcasts/:id/recipients.csv', async (ctx) => {
+    csv(ctx, `broadcast-${ctx.params.id}-recipients.csv`, await service.recipientsCsv(ctx.params.id!));
+  });
+  admin.get('/broadcasts/:id/audit.csv', async (ctx) => {
+    csv(ctx, `broadcast-${ctx.params.id}-audit.csv`, await service.auditCsv(ctx.params.id!));
+  });
+  admin.post('/broadcasts/:id/resend', async (ctx) => {
+    const parsed = resendRequestSchema.safeParse(await readJson(ctx));
+    if (!parsed.success) throw new RequestError('NOTICE_BAD_REQUEST', firstIssue(parsed.error), 400);
+    ctx.body = await service.resend(ctx.params.id!, parsed.data.only);
+  });
+  admin.post('/broadcasts/:id/cancel', async (ctx) => {
+    ctx.body = broadcastJson(await service.cancel(ctx.params.id!));
+  });
+
+  router.use(admin.routes(), admin.allowedMethods());
+}

@@ -1,0 +1,36 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
+/**
+ * Time as the notice engine sees it. Injected so tests drive leases, backoff and audit times
+ * exactly (see test/src/notices/manual-clock.ts); production uses {@link systemClock}.
+ */
+export interface Clock {
+  /** ms since the Unix epoch. */
+  now(): number;
+  /** Resolves after `ms` ms of this clock, or early when `signal` aborts (never rejects). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** The real clock: Date.now and timers. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return;
+    try {
+      await delay(Math.max(0, ms), undefined, signal ? { signal } : undefined);
+    } catch {
+      // aborted: wake up early
+    }
+  },
+};
+
+/** 'YYYY-MM-DD' of `ms` in `timeZone` (IANA name, e.g. 'Asia/Shanghai'). */
+export function formatDate(ms: number, timeZone: string): string {
+  // en-CA formats dates as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
+}
+
+/** ISO 8601 UTC of `ms`, or '' for null. */
+export function isoOrEmpty(ms: number | null): string {
+  return ms === null ? '' : new Date(ms).toISOString();
+}

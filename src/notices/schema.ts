@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import type { Audience } from './channel.ts';
+import { ID_PATTERN, MAX_USER_ID_CHARS, PLATFORM_PATTERN } from '../store/notices-args.ts';
+
+/**
+ * Validation of what admins send (HTTP API, CLI, chat), with zod. Errors name the field
+ * (see {@link firstIssue}); the store checks again, but users meet these messages first.
+ */
+
+/** Longest notice title and body, in characters. */
+export const MAX_TITLE_CHARS = 200;
+export const MAX_BODY_CHARS = 5000;
+/** Most department ids and user ids one audience may list. */
+export const MAX_DEPARTMENT_IDS = 1000;
+export const MAX_AUDIENCE_USER_IDS = 100_000;
+
+const text = (max: number) =>
+  z
+    .string()
+    .transform((s) => s.trim())
+    .pipe(z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`));
+
+const bilingual = (max: number) => z.object({ zh: text(max), en: text(max) }, { error: 'must be an object {"zh": "…", "en": "…"}' }).strict();
+
+/** `{"title": {"zh","en"}, "body": {"zh","en"}}` — a notice's content. */
+export const noticeContentSchema = z.object({ title: bilingual(MAX_TITLE_CHARS), body: bilingual(MAX_BODY_CHARS) }).strict();
+export type NoticeContent = z.infer<typeof noticeContentSchema>;
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const platformId = z.string().regex(PLATFORM_PATTERN, 'must be a platform id such as "wecom" or "dingtalk"');
+const departmentId = z
+  .union([z.string(), z.number().int().nonnegative()])
+  .transform((v) => String(v).trim())
+  .pipe(z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters').refine((s) => !CONTROL.test(s), 'must not contain control characters'));
+const userId = z
+  .string()
+  .transform((s) => s.trim())
+  .pipe(z.string().min(1, 'must not be empty').max(MAX_USER_ID_CHARS, `must be at most ${MAX_USER_ID_CHARS} characters`).refine((s) => !CONTROL.test(s), 'must not contain control characters'));
+
+const AUDIENCE_SHAPES = 'must be {"all": true}, {"departmentIds": [...]} or {"userIds": [...]}';
+const audienceBranches = {
+  all: z.object({ all: z.literal(true, 'must be true') }).strict(),
+  departmentIds: z.object({ departmentIds: z.array(departmentId).min(1, 'must list at least one id').max(MAX_DEPARTMENT_IDS).transform(unique) }).strict(),
+  userIds: z.object({ userIds: z.array(userId).min(1, 'must list at least one id').max(MAX_AUDIENCE_USER_IDS).transform(unique) }).strict(),
+};
+
+/**
+ * `{"all": true}` | `{"departmentIds": [...]}` | `{"userIds": [...]}` (ids deduplicated, order
+ * kept). The branch is chosen by its key, so errors talk about the shape the admin meant.
+ */
+export const audienceSchema = z.record(z.string(), z.unknown(), AUDIENCE_SHAPES).transform((v, ctx): Audience => {
+  const keys = Object.keys(v).filter((k): k is keyof typeof audienceBranches => k in audienceBranches);
+  if (keys.length !== 1) {
+    ctx.addIssue({ code: 'custom', message: AUDIENCE_SHAPES });
+    return z.NEVER;
+  }
+  const r = audienceBranches[keys[0]!].safeParse(v);
+  if (!r.success) {
+    for (const i of r.error.issues) ctx.addIssue({ ...i, path: i.path } as Parameters<typeof ctx.addIssue>[0]);
+    return z.NEVER;
+  }
+  return r.data as Audience;
+});
+
+function unique(ids: string[]): string[] {
+  return [...new Set(ids)];
+}
+
+/** Body of POST /admin/broadcasts. */
+export const broadcastRequestSchema = z
+  .object({
+    noticeId: z.string().regex(ID_PATTERN, 'must be a notice id such as "n-k3v9q2x7ma"'),
+    version: z.number().int().min(1).optional(),
+    platform: platformId,
+    audience: audienceSchema,
+  })
+  .strict();
+export type BroadcastRequest = z.infer<typeof broadcastRequestSchema>;
+
+/** Body of POST /admin/broadcasts/:id/resend. */
+export const resendRequestSchema = z.object({ only: z.enum(['failed', 'unacknowledged'], 'must be "failed" or "unacknowledged"') }).strict();
+
+/**
+ * The first problem of a failed parse as "<field path>: <message>", e.g.
+ * 'audience.departmentIds.0: must not be empty' or 'title.zh: must be at most 200 characters'.
+ * For a union, the branch that got furthest is reported.
+ */
+export function firstIssue(error: z.ZodError): string {
+  let issue: z.core.$ZodIssue = error.issues[0]!;
+  // A union reports one issue holding each branch's issues. Branches that fail only because
+  // their key is absent say nothing useful; report the deepest issue of the others, or the
+  // union's own message when every branch is of that kind.
+  const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors;
+  if (issue.code === 'invalid_union' && branches && branches.length > 0) {
+    const best = branches
+      .flat()
+      .filter((b) => !missing(b) && b.code !== 'unrecognized_keys')
+      .sort((a, b) => b.path.length - a.path.length)[0];
+    if (best) issue = { ...best, path: [...issue.path, ...best.path] };
+  }
+  let path = issue.path.map(String).join('.');
+  let message = issue.message;
+  if (missing(issue)) message = 'is required';
+  if (issue.code === 'unrecognized_keys') {
+    const keys = (issue as { keys: string[] }).keys;
+    path = [path, keys.join(', ')].filter(Boolean).join('.');
+    message = 'is not a known field';
+  }
+  return path ? `${path}: ${message}` : message;
+}
+
+function missing(issue: z.core.$ZodIssue): boolean {
+  return issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+}

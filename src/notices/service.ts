@@ -1,0 +1,373 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { BotError } from '../errors.ts';
+import type {
+  AckChannel,
+  AckTarget,
+  BatchKind,
+  BroadcastCounts,
+  BroadcastRecord,
+  NoticeStore,
+  NoticeSummary,
+  NoticeVersionRecord,
+  ReminderCounts,
+  ResendTarget,
+  UserNoticeRecord,
+} from '../store/notices-port.ts';
+import { ID_PATTERN, MAX_USER_ID_CHARS } from '../store/notices-args.ts';
+import type { Lang } from '../types.ts';
+import type { Audience, NoticeChannel, NoticeDelivery } from './channel.ts';
+import { formatDate, systemClock, type Clock } from './clock.ts';
+import { auditCsv, recipientsCsv } from './csv.ts';
+import { newBroadcastId, newNoticeId } from './ids.ts';
+import { ackTexts, titleIn } from './messages.ts';
+import { audienceSchema, firstIssue, noticeContentSchema, type NoticeContent } from './schema.ts';
+
+/** Time zone of the dates employees read ("acknowledged on YYYY-MM-DD"), unless configured. */
+export const DEFAULT_NOTICE_TIME_ZONE = 'Asia/Shanghai';
+
+/** Recipients added to the store per call while a broadcast resolves. */
+const RECIPIENT_CHUNK = 1000;
+
+/** Most failures listed in a broadcast view (the CSV export has all of them). */
+export const MAX_FAILURES_SHOWN = 1000;
+
+const audienceOnly = z.object({ audience: audienceSchema });
+
+/** A broadcast as the admin API, CLI and chat show it. */
+export interface BroadcastView {
+  id: string;
+  noticeId: string;
+  version: number;
+  platform: string;
+  audience: Audience;
+  state: BroadcastRecord['state'];
+  /** false = the platform has no read receipts (WeCom): `counts.read` stays 0 and exports say "unknown". */
+  readSupported: boolean;
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+  error: string | null;
+  counts: BroadcastCounts;
+  reminder: ReminderCounts;
+  duplicates: number;
+  /** Failed recipients with the platform's reason, by user id (at most {@link MAX_FAILURES_SHOWN}). */
+  failures: { userId: string; reason: string }[];
+}
+
+/** A notice with every version, oldest first. */
+export interface NoticeView {
+  id: string;
+  latestVersion: number;
+  versions: NoticeVersionRecord[];
+}
+
+/** Result of an employee's acknowledgement, with the notice version it concerns. */
+export type AckResult =
+  | { kind: 'acknowledged' | 'already'; record: UserNoticeRecord; notice: NoticeVersionRecord }
+  | { kind: 'not-found' };
+
+/** Options of {@link NoticeService}. */
+export interface NoticeServiceOptions {
+  store: NoticeStore;
+  log: Logger;
+  /** Default {@link systemClock}. */
+  clock?: Clock;
+  /** IANA time zone of dates shown to employees; default 'Asia/Shanghai'. */
+  timeZone?: string;
+}
+
+function notFound(what: 'notice' | 'broadcast', id: string, version?: number): BotError {
+  const code = what === 'notice' ? 'NOTICE_NOT_FOUND' : 'BROADCAST_NOT_FOUND';
+  return new BotError(code, version === undefined ? `no ${what} ${id}` : `notice ${id} has no version ${version}`, { status: 404 });
+}
+
+function badRequest(message: string): BotError {
+  return new BotError('NOTICE_BAD_REQUEST', message, { status: 400 });
+}
+
+/**
+ * The platform-neutral notice engine's front: notices and their versions, broadcasts (audience
+ * resolution through the platform's {@link NoticeChannel}), status, resend, cancel, CSV exports
+ * and employees' acknowledgements. Delivery itself is done by {@link BroadcastWorker}s
+ * (src/notices/worker.ts), one per process, which share the work through store leases.
+ *
+ * Errors are BotErrors with an HTTP status: NOTICE_BAD_REQUEST (400, names the field),
+ * NOTICE_PLATFORM_UNAVAILABLE (400), NOTICE_NOT_FOUND / BROADCAST_NOT_FOUND (404),
+ * BROADCAST_NOT_RESENDABLE (409), NOTICE_AUDIENCE_EMPTY (422), NOTICE_AUDIENCE_FAILED (502),
+ * STORE_UNAVAILABLE (503).
+ */
+export class NoticeService {
+  readonly store: NoticeStore;
+  readonly clock: Clock;
+  readonly timeZone: string;
+  private readonly log: Logger;
+  private readonly channels = new Map<string, NoticeChannel>();
+  private readonly startedListeners = new Set<(broadcastId: string) => void>();
+
+  constructor(options: NoticeServiceOptions) {
+    this.store = options.store;
+    this.log = options.log;
+    this.clock = options.clock ?? systemClock;
+    this.timeZone = options.timeZone ?? DEFAULT_NOTICE_TIME_ZONE;
+  }
+
+  /** Makes a platform's notice delivery available (called by the server and the CLI per configured adapter). */
+  registerChannel(channel: NoticeChannel): void {
+    if (!Number.isSafeInteger(channel.maxBatchSize) || channel.maxBatchSize < 1) {
+      throw new BotError('NOTICE_CHANNEL_INVALID', `${channel.platform} notice channel: maxBatchSize must be a positive integer`);
+    }
+    this.channels.set(channel.platform, channel);
+  }
+
+  /** The channel of a platform, or undefined when that platform is not configured here. */
+  channelFor(platform: string): NoticeChannel | undefined {
+    return this.channels.get(platform);
+  }
+
+  /** Platforms with a registered channel. */
+  platforms(): string[] {
+    return [...this.channels.keys()].sort();
+  }
+
+  /** Calls `listener(broadcastId)` whenever a broadcast gets something to send (so a local worker wakes at once). */
+  onWork(listener: (broadcastId: string) => void): () => void {
+    this.startedListeners.add(listener);
+    return () => this.startedListeners.delete(listener);
+  }
+
+  private workAvailable(broadcastId: string): void {
+    for (const l of this.startedListeners) l(broadcastId);
+  }
+
+  private parseContent(input: unknown): NoticeContent {
+    const r = noticeContentSchema.safeParse(input);
+    if (!r.success) throw badRequest(firstIssue(r.error));
+    return r.data;
+  }
+
+  // ---- notices ----
+
+  /** Creates a notice (version 1) from `{title: {zh, en}, body: {zh, en}}` (validated). */
+  async createNotice(input: unknown): Promise<NoticeVersionRecord> {
+    const content = this.parseContent(input);
+    return this.store.createNotice(newNoticeId(), content, this.clock.now());
+  }
+
+  /** Adds a version to a notice (the old ones stay readable). @throws NOTICE_NOT_FOUND */
+  async editNotice(id: string, input: unknown): Promise<NoticeVersionRecord> {
+    const content = this.parseContent(input);
+    if (!ID_PATTERN.test(id)) throw notFound('notice', id);
+    const v = await this.store.addNoticeVersion(id, content, this.clock.now());
+    if (!v) throw notFound('notice', id);
+    return v;
+  }
+
+  /** A notice with all its versions. @throws NOTICE_NOT_FOUND */
+  async getNotice(id: string): Promise<NoticeView> {
+    if (!ID_PATTERN.test(id)) throw notFound('notice', id);
+    const versions = await this.store.listNoticeVersions(id);
+    if (versions.length === 0) throw notFound('notice', id);
+    return { id, latestVersion: versions[versions.length - 1]!.version, versions };
+  }
+
+  /** One version (latest when omitted). @throws NOTICE_NOT_FOUND */
+  async getNoticeVersion(id: string, version?: number): Promise<NoticeVersionRecord> {
+    if (!ID_PATTERN.test(id) || (version !== undefined && (!Number.isSafeInteger(version) || version < 1))) throw notFound('notice', id, version);
+    const v = await this.store.getNoticeVersion(id, version);
+    if (!v) throw notFound('notice', id, version);
+    return v;
+  }
+
+  listNotices(): Promise<NoticeSummary[]> {
+    return this.store.listNotices();
+  }
+
+  // ---- broadcasts ----
+
+  /**
+   * Creates a broadcast of a notice version (latest unless given) to an audience on a platform:
+   * records it (state resolving), resolves the audience through the platform's channel,
+   * records every recipient as pending, and hands it to the workers (state sending). Resolves
+   * once the recipients are recorded; delivery runs in the background.
+   * @param createdBy 'api', 'cli' or 'chat:<platform>:<userId>' (kept in the audit log)
+   * @throws NOTICE_BAD_REQUEST (bad audience), NOTICE_PLATFORM_UNAVAILABLE, NOTICE_NOT_FOUND,
+   *   NOTICE_AUDIENCE_FAILED (the directory API failed; the broadcast is cancelled with the reason),
+   *   NOTICE_AUDIENCE_EMPTY (nobody in the audience; cancelled too)
+   */
+  async createBroadcast(input: { noticeId: string; version?: number; platform: string; audience: unknown; createdBy: string }): Promise<BroadcastView> {
+    const parsed = audienceOnly.safeParse({ audience: input.audience });
+    if (!parsed.success) throw badRequest(firstIssue(parsed.error));
+    const audience = parsed.data.audience;
+    const channel = this.channels.get(input.platform);
+    if (!channel) {
+      const known = this.platforms();
+      throw new BotError(
+        'NOTICE_PLATFORM_UNAVAILABLE',
+        `platform ${input.platform} cannot send notices here (${known.length ? `configured: ${known.join(', ')}` : 'no platform is configured'})`,
+        { status: 400 },
+      );
+    }
+    const notice = await this.getNoticeVersion(input.noticeId, input.version);
+    const id = newBroadcastId();
+    await this.store.createBroadcast(
+      { id, noticeId: notice.noticeId, version: notice.version, platform: channel.platform, audience, readSupported: channel.readSupported, createdBy: input.createdBy },
+      this.clock.now(),
+    );
+    let users: string[];
+    try {
+      users = await channel.resolveAudience(audience);
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      const reason = `${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`;
+      await this.store.failResolution(id, reason, this.clock.now());
+      this.log.warn({ broadcast: id, platform: channel.platform, code: e.code }, 'audience resolution failed');
+      throw new BotError('NOTICE_AUDIENCE_FAILED', `the ${channel.platform} directory could not resolve the audience (${reason}); broadcast ${id} was cancelled`, {
+        status: 502,
+        cause: err,
+      });
+    }
+    // eslint-disable-next-line no-control-regex
+    const valid = [...new Set(users.filter((u) => typeof u === 'string' && u.length > 0 && u.length <= MAX_USER_ID_CHARS && !/[\u0000-\u001f\u007f]/.test(u)))];
+    if (valid.length < users.length) this.log.warn({ broadcast: id, dropped: users.length - valid.length }, 'audience: duplicate or unusable user ids dropped');
+    if (valid.length === 0) {
+      await this.store.failResolution(id, 'the audience has no users the app can see', this.clock.now());
+      throw new BotError('NOTICE_AUDIENCE_EMPTY', `the audience has no users the app can see on ${channel.platform}; broadcast ${id} was cancelled`, { status: 422 });
+    }
+    for (let i = 0; i < valid.length; i += RECIPIENT_CHUNK) {
+      await this.store.addRecipients(id, valid.slice(i, i + RECIPIENT_CHUNK), this.clock.now());
+    }
+    await this.store.startSending(id, this.clock.now());
+    this.log.info({ broadcast: id, notice: notice.noticeId, version: notice.version, platform: channel.platform, recipients: valid.length }, 'broadcast started');
+    this.workAvailable(id);
+    return this.getBroadcast(id);
+  }
+
+  /** A broadcast with counts and failures. @throws BROADCAST_NOT_FOUND */
+  async getBroadcast(id: string): Promise<BroadcastView> {
+    if (!ID_PATTERN.test(id)) throw notFound('broadcast', id);
+    const b = await this.store.getBroadcast(id);
+    if (!b) throw notFound('broadcast', id);
+    const failures = b.counts.failed > 0 ? await this.store.listFailures(id, MAX_FAILURES_SHOWN) : [];
+    return { ...b, failures };
+  }
+
+  /** Broadcasts, newest first (without failure lists). */
+  async listBroadcasts(limit = 100): Promise<BroadcastRecord[]> {
+    return this.store.listBroadcasts(limit);
+  }
+
+  /**
+   * Resend: 'failed' retries failed recipients; 'unacknowledged' sends a reminder round (same
+   * version, recorded as a reminder) to sent recipients who have not acknowledged.
+   * @throws BROADCAST_NOT_FOUND; BROADCAST_NOT_RESENDABLE (409) while resolving or when cancelled
+   */
+  async resend(id: string, only: ResendTarget): Promise<{ id: string; only: ResendTarget; queued: number; round: number }> {
+    if (only !== 'failed' && only !== 'unacknowledged') throw badRequest('only: must be "failed" or "unacknowledged"');
+    if (!ID_PATTERN.test(id)) throw notFound('broadcast', id);
+    let r: { queued: number; round: number } | null;
+    try {
+      r = await this.store.resend(id, only, this.clock.now());
+    } catch (err) {
+      if ((err as BotError).code === 'STORE_BAD_ARGUMENT') {
+        throw new BotError('BROADCAST_NOT_RESENDABLE', `broadcast ${id} cannot be resent: ${(err as Error).message.replace(/^resend: /, '')}`, { status: 409 });
+      }
+      throw err;
+    }
+    if (!r) throw notFound('broadcast', id);
+    if (r.queued > 0) this.workAvailable(id);
+    this.log.info({ broadcast: id, only, queued: r.queued, round: r.round }, 'resend queued');
+    return { id, only, queued: r.queued, round: r.round };
+  }
+
+  /** Cancels a broadcast (idempotent; a done one stays done). @throws BROADCAST_NOT_FOUND */
+  async cancel(id: string): Promise<BroadcastView> {
+    if (!ID_PATTERN.test(id)) throw notFound('broadcast', id);
+    const b = await this.store.cancel(id, this.clock.now());
+    if (!b) throw notFound('broadcast', id);
+    this.log.info({ broadcast: id, state: b.state }, 'broadcast cancel requested');
+    return this.getBroadcast(id);
+  }
+
+  /** recipients.csv of a broadcast. @throws BROADCAST_NOT_FOUND */
+  async recipientsCsv(id: string): Promise<string> {
+    const b = await this.getBroadcast(id);
+    return recipientsCsv(b, await this.store.listRecipients(id));
+  }
+
+  /** audit.csv of a broadcast. @throws BROADCAST_NOT_FOUND */
+  async auditCsv(id: string): Promise<string> {
+    await this.getBroadcast(id);
+    return auditCsv(await this.store.listAudit(id));
+  }
+
+  /** What a channel gets for one batch: the notice version's text, the ack key and the dedup key. */
+  async deliveryFor(b: Pick<BroadcastRecord, 'id' | 'noticeId' | 'version'>, kind: BatchKind, round: number): Promise<NoticeDelivery> {
+    const v = await this.getNoticeVersion(b.noticeId, b.version);
+    const base = `${b.id}-v${b.version}`;
+    return {
+      broadcastId: b.id,
+      noticeId: b.noticeId,
+      version: b.version,
+      title: v.title,
+      body: v.body,
+      ackKey: ackKey(b.noticeId, b.version),
+      deliveryKey: kind === 'remind' ? `${base}-r${round}` : base,
+      ...(kind === 'remind' ? { reminder: round } : {}),
+    };
+  }
+
+  // ---- employees ----
+
+  /**
+   * Records an employee's acknowledgement ('latest' = their newest unacknowledged notice on that
+   * platform; else the given version). Acknowledging twice changes nothing ('already').
+   * @throws STORE_UNAVAILABLE when it could not be recorded (the caller tells the employee to retry)
+   */
+  async acknowledge(platform: string, userId: string, target: AckTarget, channel: AckChannel): Promise<AckResult> {
+    const outcome = await this.store.acknowledge(platform, userId, target, channel, this.clock.now());
+    if (outcome.kind === 'not-found') return outcome;
+    const notice = await this.store.getNoticeVersion(outcome.record.noticeId, outcome.record.version);
+    if (!notice) return { kind: 'not-found' };
+    return { ...outcome, notice };
+  }
+
+  /**
+   * The lines an employee's status answer gets: per notice delivered to them (its newest version
+   * they received), "acknowledged on YYYY-MM-DD" or "not yet acknowledged"; at most `max` lines,
+   * newest first. [] when they received none.
+   */
+  async personalLines(platform: string, userId: string, lang: Lang, max = 3): Promise<string[]> {
+    const records = await this.store.userNotices(platform, userId);
+    const newestPerNotice = new Map<string, UserNoticeRecord>();
+    for (const r of records) {
+      const seen = newestPerNotice.get(r.noticeId);
+      if (!seen || r.version > seen.version) newestPerNotice.set(r.noticeId, r);
+    }
+    const texts = ackTexts(lang);
+    const lines: string[] = [];
+    for (const r of [...newestPerNotice.values()].slice(0, max)) {
+      const v = await this.store.getNoticeVersion(r.noticeId, r.version);
+      if (!v) continue;
+      const title = titleIn(v.title, lang);
+      lines.push(r.acknowledgedAt !== null ? texts.acknowledgedLine(title, r.version, this.date(r.acknowledgedAt)) : texts.openLine(title, r.version));
+    }
+    return lines;
+  }
+
+  /** 'YYYY-MM-DD' of a time in the service's time zone. */
+  date(ms: number): string {
+    return formatDate(ms, this.timeZone);
+  }
+}
+
+/** The acknowledge button's key of a notice version: `ack:<noticeId>:<version>`. */
+export function ackKey(noticeId: string, version: number): string {
+  return `ack:${noticeId}:${version}`;
+}
+
+/** Parses `ack:<noticeId>:<version>`; null when the text is not such a key. */
+export function parseAckKey(text: string): { noticeId: string; version: number } | null {
+  const m = /^ack:([A-Za-z0-9_-]{1,64}):([1-9][0-9]{0,8})$/.exec(text.trim());
+  return m ? { noticeId: m[1]!, version: Number(m[2]) } : null;
+}
