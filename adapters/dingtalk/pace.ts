@@ -53,6 +53,19 @@ export function createRateGate(options: RateGateOptions): RateGate {
   /** Next slot number this process will try (shared mode). */
   let nextSlot = 0;
   let pausedUntil = 0;
+  /** Actual start of the last call released by this process, ms. */
+  let lastStart = Number.NEGATIVE_INFINITY;
+
+  /**
+   * Keeps the actual starts of this process at least one interval apart: after an event-loop stall
+   * several reserved turns are due at once, and releasing them together would burst past the limit.
+   */
+  async function spaceActual(): Promise<void> {
+    const t = now();
+    const start = Math.max(t, lastStart + intervalMs);
+    lastStart = start;
+    if (start > t) await sleep(start - t);
+  }
 
   async function takeLocal(): Promise<void> {
     const t = now();
@@ -78,12 +91,16 @@ export function createRateGate(options: RateGateOptions): RateGate {
 
   return {
     async take() {
-      if (!kv) return takeLocal();
-      try {
-        await takeShared(kv);
-      } catch {
+      if (!kv) {
         await takeLocal();
+      } else {
+        try {
+          await takeShared(kv);
+        } catch {
+          await takeLocal();
+        }
       }
+      await spaceActual();
     },
     pause(ms) {
       pausedUntil = Math.max(pausedUntil, now() + ms);

@@ -252,19 +252,21 @@ describe('DingTalk notice channel against the fake', () => {
       assert.ok(fake.throttled.batchSend > 0);
       fake.reset();
       fake.setQpsLimit(40);
-      const paced = makeChannel(36);
+      // 30/s against a limit of 40: more headroom than production's 0.9, because parallel test files
+      // stall the event loop.
+      const paced = makeChannel(30);
       const t0 = Date.now();
       const all = await Promise.all(Array.from({ length: 50 }, (_, i) => paced.sendBatch([`p${i}`], delivery())));
       const elapsed = Date.now() - t0;
       assert.equal(fake.throttled.batchSend, 0, 'paced sends were never throttled');
       assert.equal(all.flatMap((r) => r.sent).length, 50);
-      assert.ok(elapsed >= (49 * 1000) / 36 - 50, `elapsed ${elapsed} ms`);
+      assert.ok(elapsed >= (49 * 1000) / 30 - 50, `elapsed ${elapsed} ms`);
     });
 
     it('two channels (two instances) sharing the store and app keep the rate together', async () => {
       fake.setQpsLimit(40);
-      const a = makeChannel(36, 'shared-app');
-      const b = makeChannel(36, 'shared-app');
+      const a = makeChannel(30, 'shared-app');
+      const b = makeChannel(30, 'shared-app');
       await Promise.all([
         ...Array.from({ length: 25 }, (_, i) => a.sendBatch([`a${i}`], delivery())),
         ...Array.from({ length: 25 }, (_, i) => b.sendBatch([`b${i}`], delivery())),

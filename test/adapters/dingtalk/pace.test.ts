@@ -56,6 +56,37 @@ describe('createRateGate (local)', () => {
     assert.deepEqual(order, [0, 1, 2, 3, 4]);
   });
 
+  it('after a stall (turns due at once) the released calls are still one interval apart', async () => {
+    // Discrete-event clock: the event loop is blocked until t = 1000, so every timer due before
+    // then fires at 1000 together.
+    let t = 0;
+    const timers: { at: number; resolve: () => void }[] = [];
+    const gate = createRateGate({
+      ratePerSecond: 10,
+      now: () => t,
+      sleep: (ms) => new Promise<void>((resolve) => timers.push({ at: Math.max(t + ms, 1000), resolve })),
+    });
+    const starts: number[] = [];
+    const done = Promise.all(
+      Array.from({ length: 4 }, async () => {
+        await gate.take();
+        starts.push(t);
+      }),
+    );
+    let finished = false;
+    void done.then(() => (finished = true));
+    while (!finished) {
+      await new Promise((r) => setImmediate(r));
+      timers.sort((a, b) => a.at - b.at);
+      const next = timers.shift();
+      if (!next) continue;
+      t = Math.max(t, next.at);
+      next.resolve();
+    }
+    assert.equal(starts.length, 4);
+    for (let i = 1; i < starts.length; i++) assert.ok(starts[i]! - starts[i - 1]! >= 100, `starts ${starts.join(', ')}`);
+  });
+
   it('pause(ms) holds every call until the pause is over', async () => {
     const clock = virtualClock();
     const gate = createRateGate({ ratePerSecond: 20, ...clock });
