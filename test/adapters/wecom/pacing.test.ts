@@ -1,0 +1,98 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { createRateGate } from '../../../adapters/wecom/pacing.ts';
+import { createLogger } from '../../../src/log.ts';
+import { openSqliteStore } from '../../../src/store/sqlite.ts';
+import { openRedisStore } from '../../../src/store/redis.ts';
+import type { Store } from '../../../src/store/port.ts';
+
+const log = createLogger('silent');
+let dir: string;
+let store: Store;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wecom-pacing-'));
+  store = openSqliteStore(join(dir, 'kv.db'));
+});
+after(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Window numbers of `n` acquisitions spread over `gates`, round robin, all started at once. */
+async function windowsOf(gates: { acquire(): Promise<void> }[], n: number, windowMs: number): Promise<Map<number, number>> {
+  const per = new Map<number, number>();
+  await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      await gates[i % gates.length]!.acquire();
+      const w = Math.floor(Date.now() / windowMs);
+      per.set(w, (per.get(w) ?? 0) + 1);
+    }),
+  );
+  return per;
+}
+
+test('a gate lets at most floor(perMinute × window / 61 s) calls through per window, and the rest wait', async () => {
+  const windowMs = 100;
+  const gate = createRateGate({ kv: store, key: `pace-test:${randomUUID()}`, perMinute: 1830, log, windowMs }); // 3 per 100 ms
+  const started = Date.now();
+  const per = await windowsOf([gate], 10, windowMs);
+  assert.ok([...per.values()].every((c) => c <= 3), JSON.stringify([...per]));
+  assert.ok(per.size >= 4, '10 calls at 3 per window need at least 4 windows');
+  assert.ok(Date.now() - started >= 200);
+});
+
+test('two gates on the same key (two instances) share the budget through the store', async () => {
+  const windowMs = 100;
+  const key = `pace-test:${randomUUID()}`;
+  const a = createRateGate({ kv: store, key, perMinute: 1220, log, windowMs }); // 2 per window
+  const b = createRateGate({ kv: store, key, perMinute: 1220, log, windowMs });
+  const per = await windowsOf([a, b], 8, windowMs);
+  assert.ok([...per.values()].every((c) => c <= 2), JSON.stringify([...per]));
+});
+
+test('with Redis, gates in two connections share the budget too', async (t) => {
+  let r1: Store;
+  let r2: Store;
+  try {
+    const prefix = `pbtest-pacing-${randomUUID()}:`;
+    r1 = await openRedisStore('redis://127.0.0.1:6379', { keyPrefix: prefix });
+    r2 = await openRedisStore('redis://127.0.0.1:6379', { keyPrefix: prefix });
+  } catch {
+    t.skip('Redis not reachable at 127.0.0.1:6379');
+    return;
+  }
+  try {
+    const windowMs = 100;
+    const a = createRateGate({ kv: r1, key: 'pace', perMinute: 1220, log, windowMs });
+    const b = createRateGate({ kv: r2, key: 'pace', perMinute: 1220, log, windowMs });
+    const per = await windowsOf([a, b], 8, windowMs);
+    assert.ok([...per.values()].every((c) => c <= 2), JSON.stringify([...per]));
+  } finally {
+    await r1.close();
+    await r2.close();
+  }
+});
+
+test('with the store down the gate still paces, per process', async () => {
+  const downDir = mkdtempSync(join(tmpdir(), 'wecom-pacing-down-'));
+  const down = openSqliteStore(join(downDir, 'kv.db'));
+  await down.close();
+  try {
+    const gate = createRateGate({ kv: down, key: 'pace', perMinute: 1220, log, windowMs: 100 });
+    const per = await windowsOf([gate], 6, 100);
+    assert.ok([...per.values()].every((c) => c <= 2), JSON.stringify([...per]));
+  } finally {
+    rmSync(downDir, { recursive: true, force: true });
+  }
+});
+
+test('the default budget keeps any sliding minute under 10,000 calls: 163 per second', () => {
+  // 61 one-second windows overlap a 60 s span at most; 61 × 163 = 9943 ≤ 10,000 < 61 × 164.
+  assert.equal(Math.floor((10_000 * 1000) / 61_000), 163);
+  assert.ok(61 * 163 <= 10_000 && 61 * 164 > 10_000);
+});
