@@ -23,7 +23,7 @@ export interface RunningServer {
   port: number;
   server: Server;
   adapters: PlatformAdapter[];
-  /** The notice broadcast worker of this process; null when no platform can send notices (or turned off). */
+  /** The notice broadcast worker of this process; null when turned off (`noticeWorker: false`). */
   noticeWorker: BroadcastWorker | null;
   /** Resolves when no reply is being delivered in the background. */
   idle(): Promise<void>;
@@ -117,10 +117,10 @@ export async function startServer(options: {
   // ADMIN_TOKEN set; otherwise its routes do not exist), and this process's broadcast worker.
   for (const a of adapters) if (a.noticeChannel) core.notices.registerChannel(a.noticeChannel);
   if (config.adminToken) mountAdminRoutes(router, { service: core.notices, token: config.adminToken, log });
+  // Always on (cheap when idle: one look at the active broadcasts per idleMs), so a channel
+  // registered later — or a broadcast started by the CLI or another instance — gets delivered.
   const noticeWorker =
-    options.noticeWorker !== false && core.notices.platforms().length > 0
-      ? new BroadcastWorker({ kv: core.store, ...(options.noticeWorker ?? {}), service: core.notices, log })
-      : null;
+    options.noticeWorker !== false ? new BroadcastWorker({ kv: core.store, ...(options.noticeWorker ?? {}), service: core.notices, log }) : null;
 
   app.use(router.routes());
   app.use(router.allowedMethods());

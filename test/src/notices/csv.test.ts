@@ -1,0 +1,33 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse } from 'csv-parse/sync';
+import { BOM, csvField, toCsv } from '../../../src/notices/csv.ts';
+
+describe('notice CSV', () => {
+  it('quotes commas, quotes and line breaks (RFC 4180) and keeps Chinese as is', () => {
+    assert.equal(csvField('plain'), 'plain');
+    assert.equal(csvField('张三'), '张三');
+    assert.equal(csvField('a,b'), '"a,b"');
+    assert.equal(csvField('say "hi"'), '"say ""hi"""');
+    assert.equal(csvField('line\nbreak'), '"line\nbreak"');
+    assert.equal(csvField(null), '');
+    assert.equal(csvField(3), '3');
+  });
+
+  it('defuses cells that a spreadsheet would run as a formula', () => {
+    assert.equal(csvField('=HYPERLINK("http://x")'), `"'=HYPERLINK(""http://x"")"`);
+    assert.equal(csvField('+1'), "'+1");
+    assert.equal(csvField('-1'), "'-1");
+    assert.equal(csvField('@sum'), "'@sum");
+    assert.equal(csvField('a=b'), 'a=b');
+  });
+
+  it('writes BOM + CRLF rows that a CSV parser reads back to the same values', () => {
+    const rows = [['userId', 'reason'], ['李雷', 'invaliduser'], ['u,2', 'said "no"\r\nthen left'], ['', '']];
+    const text = toCsv(rows);
+    assert.ok(text.startsWith(BOM));
+    assert.ok(text.endsWith('\r\n'));
+    assert.equal(Buffer.from(text, 'utf8').subarray(0, 3).toString('hex'), 'efbbbf', 'UTF-8 BOM bytes');
+    assert.deepEqual(parse(text, { bom: true }), rows);
+  });
+});
