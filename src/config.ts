@@ -27,6 +27,12 @@ export interface DingtalkConfig {
   robotCode: string;
   /** OpenAPI base URL, default https://api.dingtalk.com; 'http://host:port' points the client at a fake. */
   apiBase: string;
+  /**
+   * How robot messages arrive (DINGTALK_MODE): 'http' (default) = DingTalk POSTs to /dingtalk/callback;
+   * 'stream' = the bot holds an outbound WebSocket (dingtalk-stream), no public URL needed.
+   * Absent means 'http'. protocols.md §3.3
+   */
+  mode?: 'http' | 'stream';
 }
 
 /**
@@ -102,7 +108,7 @@ export interface Config {
 export const ENVIRONMENT_VARIABLES = [
   'PORT', 'DATA_DIR', 'REDIS_URL', 'KNOWLEDGE_DIR', 'LOG_LEVEL', 'TRY_PAGE',
   'WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY', 'WECOM_API_BASE',
-  'DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE', 'DINGTALK_API_BASE',
+  'DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE', 'DINGTALK_API_BASE', 'DINGTALK_MODE',
   'WECOM_ARCHIVE_SECRET', 'WECOM_ARCHIVE_SYNC_MINUTES',
   'ADMIN_TOKEN', 'ADMIN_USERS',
   'WECOM_AIBOT_MODE', 'WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY', 'WECOM_AIBOT_BOT_ID', 'WECOM_AIBOT_SECRET', 'WECOM_AIBOT_WS_URL',
@@ -140,6 +146,7 @@ const schema = z.object({
   DINGTALK_APP_SECRET: z.string().min(1).optional(),
   DINGTALK_ROBOT_CODE: z.string().min(1).optional(),
   DINGTALK_API_BASE: httpUrl.default('https://api.dingtalk.com'),
+  DINGTALK_MODE: z.enum(['http', 'stream']).default('http'),
   ADMIN_TOKEN: z
     .string()
     .regex(/^[\x21-\x7e]{16,256}$/, 'must be 16–256 printable ASCII characters without spaces (e.g. openssl rand -hex 32)')
@@ -260,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           appSecret: e.DINGTALK_APP_SECRET!,
           robotCode: e.DINGTALK_ROBOT_CODE!,
           apiBase: e.DINGTALK_API_BASE,
+          mode: e.DINGTALK_MODE,
         }
       : null,
     wecomArchive: e.WECOM_ARCHIVE_SECRET !== undefined ? { secret: e.WECOM_ARCHIVE_SECRET, syncMinutes: e.WECOM_ARCHIVE_SYNC_MINUTES } : null,
