@@ -20,7 +20,8 @@ import type { ArchiveSource, ExternalConsentCounts } from './source.ts';
 export const EXTERNAL_CONSENT_TOPICS: readonly string[] = ['external-contact-consent'];
 
 export interface ConsentSectionOptions {
-  source: ArchiveSource;
+  /** The source, or a getter read at each question (for wiring before the adapters exist; undefined = no section). */
+  source: ArchiveSource | (() => ArchiveSource | undefined);
   /** Default {@link EXTERNAL_CONSENT_TOPICS}. */
   topics?: readonly string[];
   /** Clock in ms (default Date.now) for "checked at". */
@@ -32,10 +33,11 @@ export function createConsentSection(options: ConsentSectionOptions): PersonalSe
   const topics = new Set(options.topics ?? EXTERNAL_CONSENT_TOPICS);
   const now = options.now ?? Date.now;
   return async (message, entry, lang) => {
-    if (message.anonymous || message.platform !== options.source.platform || !topics.has(entry.id)) return null;
-    const consent = options.source.externalConsent;
+    const source = typeof options.source === 'function' ? options.source() : options.source;
+    if (!source || message.anonymous || message.platform !== source.platform || !topics.has(entry.id)) return null;
+    const consent = source.externalConsent;
     if (!consent) return null;
-    const counts = await consent.call(options.source, message.userId);
+    const counts = await consent.call(source, message.userId);
     return formatConsent(counts, lang, new Date(now()));
   };
 }

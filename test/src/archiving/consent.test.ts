@@ -97,6 +97,19 @@ test('an employee without customers is told so; a WeCom failure throws (the rout
   await assert.rejects(section(msg(), entry('external-contact-consent'), 'en'), { errcode: 48002 });
 });
 
+test('a getter source is read at each question; undefined means no section', async () => {
+  let current: Parameters<typeof createConsentSection>[0]['source'] | undefined;
+  const late = createConsentSection({ source: () => (typeof current === 'function' ? current() : current), now: () => CHECKED });
+  assert.equal(await late(msg(), entry('external-contact-consent'), 'en'), null);
+  current = createWecomArchiveSource({
+    wecom: { corpId: CORP, agentId: fake.agentId, secret: 'app', token: 't', encodingAESKey: 'k'.repeat(43), apiBase: fake.url },
+    archiveSecret: 'arch',
+    kv: store,
+    log: createLogger('silent'),
+  });
+  assert.match((await late(msg({ userId: 'lisi' }), entry('external-contact-consent'), 'en'))!, /2 in total/);
+});
+
 test('formatConsent counts contacts without any answer separately', () => {
   const text = formatConsent({ agree: 1, disagree: 0, defaultAgree: 0, total: 3 }, 'en', new Date(CHECKED));
   assert.match(text, /3 in total — 1 agreed, 0 disagreed, 0 default agreement, 2 with no answer on record\./);
