@@ -13,6 +13,7 @@ import { NoticeService } from './notices/service.ts';
 import { createAckCommand, createNoticeSection } from './notices/ack.ts';
 import { createAdminCommand } from './admin/chat.ts';
 import { closingAlso, openNoticeStore } from './store/notices-open.ts';
+import type { NoticeStore } from './store/notices-port.ts';
 
 /** The platform-neutral core: knowledge base, matcher, store and the router over them. */
 export interface Core {
@@ -28,15 +29,17 @@ export interface Core {
 /**
  * Loads the knowledge base (KNOWLEDGE_DIR), builds the matcher and opens the store
  * (Redis when REDIS_URL is set, else DATA_DIR/privacy-bot.db).
+ * @param stores already opened stores to use instead (tests: Redis under a private key prefix);
+ *   the core then owns them (core.store.close() closes both)
  * @throws BotError KB_INVALID naming file and field; STORE_UNAVAILABLE naming the store
  */
-export async function createCore(config: Config, log: Logger): Promise<Core> {
+export async function createCore(config: Config, log: Logger, stores: { store?: Store; noticeStore?: NoticeStore } = {}): Promise<Core> {
   const kb = await loadKnowledge(config.knowledgeDir);
   const matcher = await createMatcher(kb);
-  const mainStore = await openStore({ redisUrl: config.redisUrl, dataDir: config.dataDir });
-  let noticeStore;
+  const mainStore = stores.store ?? (await openStore({ redisUrl: config.redisUrl, dataDir: config.dataDir }));
+  let noticeStore: NoticeStore;
   try {
-    noticeStore = await openNoticeStore({ redisUrl: config.redisUrl, dataDir: config.dataDir });
+    noticeStore = stores.noticeStore ?? (await openNoticeStore({ redisUrl: config.redisUrl, dataDir: config.dataDir }));
   } catch (err) {
     await mainStore.close();
     throw err;

@@ -39,6 +39,7 @@ interface AdminTexts {
   confirm(title: string, version: number, audience: string, platform: string): string;
   started(id: string, targeted: number): string;
   failed(reason: string): string;
+  refused(reason: string): string;
   expired: string;
   status(id: string, state: string, c: Record<string, number>, readSupported: boolean): string;
   audience(a: Audience): string;
@@ -53,6 +54,7 @@ const zh: AdminTexts = {
   confirm: (t, v, a, p) => `将在${p}向${a}发送《${t}》第 ${v} 版。\n5 分钟内回复 yes 确认发送；回复其他内容则不发送。`,
   started: (id, n) => `已开始发送：${id}，共 ${n} 人。用 /notice status ${id} 查看进度。`,
   failed: (r) => `没有发送：${r}`,
+  refused: (r) => `无法完成：${r}`,
   expired: '没有待确认的发送（可能已超过 5 分钟），请重新发送 /notice send。',
   status: (id, s, c, rs) =>
     `${id}（${s}）：目标 ${c.targeted}，待发 ${c.pending}，已送达 ${c.sent}，失败 ${c.failed}，已读 ${rs ? c.read : '未知（平台不提供已读回执）'}，已确认 ${c.acknowledged}`,
@@ -68,6 +70,7 @@ const en: AdminTexts = {
   confirm: (t, v, a, p) => `About to send "${t}" v${v} to ${a} on ${p}.\nReply yes within 5 minutes to send it; anything else cancels.`,
   started: (id, n) => `Sending started: ${id}, ${n} recipient(s). Follow it with /notice status ${id}.`,
   failed: (r) => `Not sent: ${r}`,
+  refused: (r) => `Could not do that: ${r}`,
   expired: 'Nothing is waiting for a yes (5 minutes may have passed); send /notice send again.',
   status: (id, s, c, rs) =>
     `${id} (${s}): targeted ${c.targeted}, pending ${c.pending}, sent ${c.sent}, failed ${c.failed}, read ${rs ? c.read : 'unknown (no read receipts on this platform)'}, acknowledged ${c.acknowledged}`,
@@ -141,7 +144,8 @@ export function createAdminCommand(options: { service: NoticeService; kv: KeyVal
     } catch (err) {
       const e = err as { code?: string; message?: string; status?: number };
       log.warn({ admin: hashUserId(m.platform, m.userId), code: e.code }, 'chat admin command refused');
-      return result(m, lang, t.failed(e.status !== undefined && e.status < 500 ? (e.message ?? '') : 'the store or the platform is not answering; try again later'));
+      const reason = e.status !== undefined && e.status < 500 ? (e.message ?? '') : 'the store or the platform is not answering; try again later';
+      return result(m, lang, sub.toLowerCase() === 'send' ? t.failed(reason) : t.refused(reason));
     }
   };
 

@@ -1,0 +1,122 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestBot, type TestBot } from '../../helpers/app.ts';
+import { ADMIN_TOKEN, startNoticeBot, type NoticeBot } from '../../e2e/notices-harness.ts';
+
+const CONTENT = { title: { zh: '会话存档告知', en: 'Archiving notice' }, body: { zh: '正文', en: 'Body' } };
+
+describe('admin API off without ADMIN_TOKEN', () => {
+  let bot: TestBot;
+  before(async () => {
+    bot = await startTestBot();
+  });
+  after(() => bot.close());
+
+  it('has no admin routes at all (404), with or without a token', async () => {
+    for (const [method, path] of [['GET', '/admin/notices'], ['POST', '/admin/notices'], ['GET', '/admin/broadcasts/b-x'], ['POST', '/admin/broadcasts/b-x/cancel']] as const) {
+      const r = await fetch(`${bot.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      assert.equal(r.status, 404, `${method} ${path}`);
+    }
+  });
+});
+
+describe('admin API', () => {
+  let bot: NoticeBot;
+  before(async () => {
+    bot = await startNoticeBot({ fake: { users: ['zhangsan', 'lisi'], departments: { '1': ['zhangsan'] } }, worker: false });
+  });
+  after(() => bot.close());
+
+  it('answers 401 with WWW-Authenticate without a valid Bearer token, and says nothing else', async () => {
+    const cases: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer' },
+      { authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}` },
+      { authorization: `Bearer ${ADMIN_TOKEN.slice(0, -1)}x` },
+      { authorization: `Bearer ${ADMIN_TOKEN}extra` },
+      { authorization: `Bearer ${ADMIN_TOKEN} ${ADMIN_TOKEN}` },
+    ];
+    for (const headers of cases) {
+      const r = await fetch(`${bot.url}/admin/notices`, { headers });
+      assert.equal(r.status, 401, JSON.stringify(headers));
+      assert.match(r.headers.get('www-authenticate') ?? '', /^Bearer realm=/);
+      const j = (await r.json()) as { error: { code: string } };
+      assert.equal(j.error.code, 'ADMIN_UNAUTHORIZED');
+    }
+    const ok = await fetch(`${bot.url}/admin/notices`, { headers: { authorization: `bearer   ${ADMIN_TOKEN}` } });
+    assert.equal(ok.status, 200, 'the scheme is case-insensitive');
+  });
+
+  it('creates and edits notices; old versions stay readable', async () => {
+    let r = await bot.admin('POST', '/admin/notices', CONTENT);
+    assert.equal(r.status, 201);
+    const { id, version } = (await r.json()) as { id: string; version: number };
+    assert.equal(version, 1);
+    r = await bot.admin('PUT', `/admin/notices/${id}`, { ...CONTENT, body: { zh: '正文二', en: 'Body 2' } });
+    assert.equal(r.status, 201);
+    assert.deepEqual(await r.json(), { id, version: 2 });
+    r = await bot.admin('GET', `/admin/notices/${id}`);
+    const n = (await r.json()) as { latestVersion: number; versions: { version: number; body: { en: string }; createdAt: string }[] };
+    assert.equal(n.latestVersion, 2);
+    assert.deepEqual(n.versions.map((v) => [v.version, v.body.en]), [[1, 'Body'], [2, 'Body 2']]);
+    assert.match(n.versions[0]!.createdAt, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    r = await bot.admin('GET', `/admin/notices/${id}/versions/1`);
+    assert.equal(((await r.json()) as { body: { en: string } }).body.en, 'Body');
+    r = await bot.admin('GET', '/admin/notices');
+    assert.ok(((await r.json()) as { notices: { id: string }[] }).notices.some((x) => x.id === id));
+  });
+
+  it('rejects bad input with 400 naming the field, unknown ids with 404, huge bodies with 413', async () => {
+    const check = async (r: Response, status: number, code: string, message?: RegExp) => {
+      assert.equal(r.status, status);
+      const j = (await r.json()) as { error: { code: string; message: string } };
+      assert.equal(j.error.code, code);
+      if (message) assert.match(j.error.message, message);
+    };
+    await check(await bot.admin('POST', '/admin/notices', '{not json'), 400, 'ADMIN_BAD_JSON');
+    await check(await bot.admin('POST', '/admin/notices', { title: { zh: 'x' }, body: CONTENT.body }), 400, 'NOTICE_BAD_REQUEST', /^title\.en: is required$/);
+    await check(await bot.admin('POST', '/admin/notices', { title: CONTENT.title, body: { zh: '', en: 'x' } }), 400, 'NOTICE_BAD_REQUEST', /^body\.zh: must not be empty$/);
+    await check(await bot.admin('PUT', '/admin/notices/n-unknown', CONTENT), 404, 'NOTICE_NOT_FOUND');
+    await check(await bot.admin('GET', '/admin/notices/n-unknown'), 404, 'NOTICE_NOT_FOUND');
+    await check(await bot.admin('GET', '/admin/notices/n-unknown/versions/abc'), 404, 'NOTICE_NOT_FOUND');
+    const id = ((await (await bot.admin('POST', '/admin/notices', CONTENT)).json()) as { id: string }).id;
+    await check(await bot.admin('POST', '/admin/broadcasts', { noticeId: id, platform: 'wecom' }), 400, 'NOTICE_BAD_REQUEST', /^audience: /);
+    await check(await bot.admin('POST', '/admin/broadcasts', { noticeId: id, platform: 'wecom', audience: { departmentIds: [''] } }), 400, 'NOTICE_BAD_REQUEST', /^audience\.departmentIds\.0: must not be empty$/);
+    await check(await bot.admin('POST', '/admin/broadcasts', { noticeId: id, platform: 'WeCom', audience: { all: true } }), 400, 'NOTICE_BAD_REQUEST', /^platform: /);
+    await check(await bot.admin('POST', '/admin/broadcasts', { noticeId: id, platform: 'feishu', audience: { all: true } }), 400, 'NOTICE_PLATFORM_UNAVAILABLE');
+    await check(await bot.admin('POST', '/admin/broadcasts', { noticeId: 'n-unknown', platform: 'wecom', audience: { all: true } }), 404, 'NOTICE_NOT_FOUND');
+    await check(await bot.admin('POST', '/admin/broadcasts', { noticeId: id, platform: 'wecom', audience: { departmentIds: ['404'] } }), 502, 'NOTICE_AUDIENCE_FAILED');
+    for (const path of ['/admin/broadcasts/b-unknown', '/admin/broadcasts/b-unknown/recipients.csv', '/admin/broadcasts/b-unknown/audit.csv']) {
+      await check(await bot.admin('GET', path), 404, 'BROADCAST_NOT_FOUND');
+    }
+    await check(await bot.admin('POST', '/admin/broadcasts/b-unknown/resend', { only: 'failed' }), 404, 'BROADCAST_NOT_FOUND');
+    await check(await bot.admin('POST', '/admin/broadcasts/b-unknown/resend', { only: 'everyone' }), 400, 'NOTICE_BAD_REQUEST', /^only: /);
+    await check(await bot.admin('POST', '/admin/broadcasts/b-unknown/cancel'), 404, 'BROADCAST_NOT_FOUND');
+    await check(await bot.admin('POST', '/admin/notices', 'x'.repeat(5 * 1024 * 1024)), 413, 'ADMIN_BODY_TOO_LARGE');
+  });
+
+  it('creates a broadcast (201 {id}) and shows it with counts', async () => {
+    const id = ((await (await bot.admin('POST', '/admin/notices', CONTENT)).json()) as { id: string }).id;
+    const r = await bot.admin('POST', '/admin/broadcasts', { noticeId: id, platform: 'wecom', audience: { departmentIds: [1] } });
+    assert.equal(r.status, 201);
+    const created = (await r.json()) as { id: string; state: string; counts: Record<string, number> };
+    assert.match(created.id, /^b-/);
+    const view = (await (await bot.admin('GET', `/admin/broadcasts/${created.id}`)).json()) as Record<string, unknown>;
+    assert.equal(view.id, created.id);
+    assert.equal(view.state, 'sending');
+    assert.deepEqual(view.counts, { targeted: 1, pending: 1, sent: 0, failed: 0, read: 0, acknowledged: 0 });
+    assert.deepEqual(view.failures, []);
+    const list = (await (await bot.admin('GET', '/admin/broadcasts')).json()) as { broadcasts: { id: string }[] };
+    assert.equal(list.broadcasts[0]!.id, created.id);
+    const csv = await bot.admin('GET', `/admin/broadcasts/${created.id}/recipients.csv`);
+    assert.equal(csv.headers.get('content-type'), 'text/csv; charset=utf-8');
+    assert.match(csv.headers.get('content-disposition') ?? '', /attachment; filename="broadcast-b-\w+-recipients\.csv"/);
+    const bytes = Buffer.from(await csv.arrayBuffer());
+    assert.equal(bytes.subarray(0, 3).toString('hex'), 'efbbbf');
+    const cancel = await bot.admin('POST', `/admin/broadcasts/${created.id}/cancel`);
+    assert.equal(cancel.status, 200);
+    assert.equal(((await cancel.json()) as { state: string }).state, 'cancelled');
+    const resend = await bot.admin('POST', `/admin/broadcasts/${created.id}/resend`, { only: 'failed' });
+    assert.equal(resend.status, 409);
+  });
+});
