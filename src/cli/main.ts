@@ -11,6 +11,7 @@ import { startServer } from '../http/server.ts';
 import { importStatuses } from '../archiving/status.ts';
 import { lintKnowledge } from '../knowledge/lint.ts';
 import type { BotResult, InboundMessage } from '../types.ts';
+import { NOTICE_USAGE, runNoticeCommand } from './notice.ts';
 
 const USAGE = `usage: privacy-bot <command>
 
@@ -22,6 +23,7 @@ const USAGE = `usage: privacy-bot <command>
   status get --platform <p> --user <id>   show one employee's archiving status
   kb lint [--topics <topics.tsv>]         validate the knowledge base (exit 1 with the problems)
   eval <file.jsonl> [--json] [--baseline] accuracy and latency of the matcher on a labelled file
+${NOTICE_USAGE}
 
 Configuration comes from the environment, as for the server (see README).`;
 
@@ -200,6 +202,7 @@ export async function main(argv: string[]): Promise<number> {
         await kbLint(config, args.slice(1));
         return 0;
       case 'eval': await evalCommand(config, args); return 0;
+      case 'notice': return await runNoticeCommand(config, args);
       default: throw new CliError(`unknown command "${command}"\n${USAGE}`);
     }
   } catch (err) {
