@@ -46,7 +46,10 @@ export const BOT_ADDRESS_PATTERNS: readonly RegExp[] = [
 ];
 
 /** "Did they see that I read it": 看没看 / 读没读 / 看了没 / 有没有读 … add the token 已读. */
-export const READ_RECEIPT_PATTERNS: readonly RegExp[] = [/(看|读)没(看|读)|(看|读)了没|有没有(读|看过)|是否已?读/];
+export const READ_RECEIPT_PATTERNS: readonly RegExp[] = [
+  /(看|读)没(看|读)|(看|读)了没|有没有(读|看过)|是否已?读/,
+  /\b(if|whether|that) (i|someone|they|he|she) (ve |have |has |had |already )?看(?=\s|$)|\bopen(ed)? (his|her|their|the|a) 聊天记录/,
+];
 
 /**
  * Canonical tokens that make a question about privacy at all. The top entry is answered only when at least one
@@ -76,8 +79,12 @@ export const SELF_STATUS_PATTERNS: readonly RegExp[] = [
   /(我|自己)[^，。,.!?？！]{0,8}(有没有|是不是|是否)在[^，。,.!?？！]{0,10}(范围|名单)/,
   /我的[^，。,.!?？！]{0,8}(开了|开没开|开通了|开启了|有没有开)/,
   /查(一下|一查|查|询)?(一下)?(我|自己)的?[^，。,.!?？！]{0,6}(状态|有没有|是不是)/,
-  /\bam i (being|archived|monitored|in)\b/,
-  /\bis my (account|wecom|企业微信|钉钉|chat|聊天记录)\b/,
+  /\bam i (being|archived|monitored|in|on)\b/,
+  /\bis my (account|wecom|chat)s?\b/,
+  // the glossary has already turned archived/monitored/account/chats into Chinese words by the time these run
+  /\bam i (存档|会话存档|监控|记录)/,
+  /\b(is|are) my (账号|企业微信|钉钉|飞书|聊天记录|会话)/,
+  /我的(账号|聊天记录|聊天|消息|对话|企业微信|钉钉|飞书)(现在|目前)?被[^，。,.!?？！被]{0,4}(存档|监控|监听|记录)(下来)?(了吗|了没|了没有|没有|吗)/,
 ];
 
 /** Words ignored when matching: particles, pronouns, question scaffolding, English function words. */
@@ -94,7 +101,7 @@ export const STOP_WORDS: ReadonlySet<string> = new Set([
   '被', '把', '给', '对', '从', '到', '上', '里', '中', '之', '等', '着', '过', '地', '所', '以', '为', '而',
   '如果', '的话', '但是', '但', '因为', '所以', '然后', '还是', '就是', '只是', '比如', '其实', '到底', '究竟',
   '吗吗', '一直', '现在', '最近', '已经', '以后', '之后', '以前', '之前', '时候', '的时候', '一些', '里面', '上面',
-  '东西', '事情', '事', '情况', '人', '有人', '部门', '之间', '当中', '方面', '用', '使用', '怎么办', '办', '弄', '搞', '平时', '一般', '通常', '意思', '问题吗', '这么', '那么', '真的', '真', '一定', '随便', '随时', '所有', '全部',
+  '东西', '事情', '事', '情况', '经过', '人', '有人', '部门', '之间', '当中', '方面', '用', '使用', '怎么办', '办', '弄', '搞', '平时', '一般', '通常', '意思', '问题吗', '这么', '那么', '真的', '真', '一定', '随便', '随时', '所有', '全部',
   // English function words (content words are translated by the glossary in normalize.ts)
   'a', 'an', 'the', 'is', 'are', 'am', 'was', 'were', 'be', 'being', 'been', 'do', 'does', 'did', 'done',
   'can', 'could', 'will', 'would', 'shall', 'should', 'may', 'might', 'must', 'i', 'me', 'my', 'mine', 'we',
@@ -103,6 +110,9 @@ export const STOP_WORDS: ReadonlySet<string> = new Set([
   'so', 'not', 'no', 'yes', 'any', 'some', 'all', 'there', 'here', 'what', 'how', 'when', 'where', 'which',
   'why', 'has', 'have', 'had', 'get', 'got', 'still', 'also', 'even', 'then', 'than', 'too', 'very', 'just',
   'please', 'hi', 'hello', 'hey', 'way', 'ok', 'okay', 's', 't', 'really', 'now',
+  // fragments of contractions once the apostrophe is gone (don't, I've, we'll, they're, I'm, I'd) and object pronouns
+  'don', 'doesn', 'didn', 'isn', 'aren', 'wasn', 'weren', 'won', 'haven', 'hasn', 'wouldn', 'couldn', 'shouldn',
+  've', 'll', 're', 'm', 'd', 'his', 'her', 'him', 'hers', 'himself', 'herself', 'myself', 'ourselves',
 ]);
 
 /**
@@ -131,7 +141,7 @@ export const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   '单聊': ['私聊'], '私信': ['私聊'], '私下': ['私聊'],
   '群': ['群聊'], '群里': ['群聊'], '群组': ['群聊'], '微信群': ['群聊'], '工作群': ['群聊'], '部门群': ['群聊'],
   '群消息': ['群聊'], '群聊天': ['群聊'],
-  '会话内容存档': ['会话存档'], '归档': ['存档'], '存档功能': ['会话存档'],
+  '会话存档': ['会话存档', '存档'], '会话内容存档': ['会话存档', '存档'], '归档': ['存档'], '存档功能': ['会话存档', '存档'],
   '私人微信': ['个人微信'], '微信号': ['微信'],
   '存': ['存档'], '存下来': ['存档'], '存起来': ['存档'], '记下来': ['记录'], '记住': ['记录'],
   '腾讯': ['平台方'], '阿里': ['平台方'], '阿里巴巴': ['平台方'], '字节跳动': ['平台方'], '官方': ['平台方'],
@@ -145,15 +155,18 @@ export const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   // consent and notice
   '不同意': ['拒绝', '同意'], '反对': ['拒绝'], '不想': ['拒绝'], '不让': ['拒绝'], '不愿意': ['拒绝'],
   '关掉': ['关闭'], '关了': ['关闭'], '退出': ['拒绝'],
-  '授权': ['同意'], '征得': ['同意'], '允许': ['同意'], '答应': ['同意'], '批准': ['同意'], '认可': ['同意'],
+  '授权': ['同意'], '征得': ['同意'], '征求': ['同意'], '允许': ['同意'], '答应': ['同意'], '批准': ['同意'], '认可': ['同意'],
   '告诉': ['告知'], '通知': ['告知'], '知会': ['告知'], '提醒': ['告知'], '公示': ['告知'],
-  '知悉': ['确认'], '确认知悉': ['确认'], '已阅': ['确认'], '签字': ['确认'],
+  '知悉': ['确认'], '确认知悉': ['确认'], '已阅': ['确认'], '签字': ['确认'], '知晓': ['确认'], '已知晓': ['确认'],
+  '等于': ['意味着'], '意味': ['意味着'], '代表': ['意味着'], '视为': ['意味着'], '算作': ['意味着'],
   // actions on messages
   '删掉': ['删除'], '删了': ['删除'], '删': ['删除'], '清除': ['删除'], '清空': ['删除'], '删去': ['删除'],
   '撤销': ['撤回'], '撤回来': ['撤回'],
   '下载': ['导出'], '导出来': ['导出'], '拷贝': ['导出'], '备份': ['导出'],
   '保留': ['保存'], '储存': ['保存'], '存储': ['保存'], '存放': ['保存'], '留存': ['保存'],
   '多长时间': ['多久'], '几年': ['多久'], '多少年': ['多久'], '期限': ['多久'], '保存期限': ['多久'], '保存多久': ['保存', '多久'],
+  // work apps
+  '办公软件': ['办公', '软件'], '工作软件': ['办公', '软件'],
   // devices and location
   '计算机': ['电脑'], '笔记本': ['电脑'], '台式机': ['电脑'], '办公电脑': ['电脑'],
   '工作手机': ['手机'], '公司手机': ['手机'],
@@ -180,5 +193,6 @@ export const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   // cues
   '什么是': ['是什么'], '是什么意思': ['是什么'], '什么意思': ['是什么'], '啥意思': ['是什么'], '是啥': ['是什么'],
   '怎么回事': ['是什么'], '是怎么回事': ['是什么'], '干什么的': ['是什么'], '干嘛的': ['是什么'], '做什么的': ['是什么'],
-  '有什么用': ['是什么'], '存档状态': ['存档', '我的状态'],
+  '有什么用': ['是什么'],
+  '运作': ['原理'], '运行机制': ['原理'], '机制': ['原理'], '工作原理': ['原理'], '实现': ['原理'], '存档状态': ['存档', '我的状态'],
 };
