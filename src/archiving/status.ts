@@ -1,6 +1,7 @@
 import { parse, CsvError } from 'csv-parse/sync';
 import type { ArchivingStatus, Store } from '../store/port.ts';
 import type { Lang } from '../types.ts';
+import { localizeScope } from './source.ts';
 
 /**
  * Session-archiving (会话存档) statuses: the administrator's CSV import, and the line that tells
@@ -178,18 +179,23 @@ export function formatStatus(status: ArchivingStatus | null, lang: Lang): string
   const t = TEXTS[lang] ?? TEXTS.en;
   if (status === null) return t.noRecord;
   const since = status.since === null || status.since.trim() === '' ? null : status.since.trim();
-  const scope = status.scope === null ? '' : status.scope.replace(/\s+/g, ' ').trim();
+  const scope = status.scope === null ? '' : localizeScope(status.scope.replace(/\s+/g, ' ').trim(), lang);
   const source = SOURCE_WORDS[status.source]?.[lang] ?? status.source;
-  const updated = isoDate(status.updatedAt);
   const state = status.archived ? t.archived(since, scope === '' ? null : scope) : t.notArchived(since);
-  return t.line(state, source, updated);
+  // A synced status says when the platform was last asked; an imported or declared one, when it was written.
+  if (SYNCED_SOURCES.has(status.source)) return t.checked(state, source, isoMinute(status.updatedAt));
+  return t.line(state, source, isoDate(status.updatedAt));
 }
+
+/** Sources the bot reads from the platform itself on a schedule (src/archiving/sync.ts). */
+const SYNCED_SOURCES = new Set(['wecom-msgaudit']);
 
 interface StatusTexts {
   noRecord: string;
   archived(since: string | null, scope: string | null): string;
   notArchived(since: string | null): string;
   line(state: string, source: string, updated: string | null): string;
+  checked(state: string, source: string, checkedAt: string | null): string;
 }
 
 const TEXTS: Record<Lang, StatusTexts> = {
@@ -199,20 +205,29 @@ const TEXTS: Record<Lang, StatusTexts> = {
     notArchived: (since) => `not archived${since ? ` since ${since}` : ''}`,
     line: (state, source, updated) =>
       `Your archiving status: ${state} (source: ${source}${updated ? `, updated ${updated}` : ''}).`,
+    checked: (state, source, at) => `Your archiving status: ${state} (source: ${source}${at ? `, last checked ${at}` : ''}).`,
   },
   'zh-CN': {
     noRecord: '你的会话存档状态：暂无记录——请咨询你的管理员',
     archived: (since, scope) => `${since ? `自 ${since} 起` : ''}已存档${scope ? `，范围：${scope}` : ''}`,
     notArchived: (since) => `${since ? `自 ${since} 起` : ''}未存档`,
     line: (state, source, updated) => `你的会话存档状态：${state}（来源：${source}${updated ? `，更新于 ${updated}` : ''}）`,
+    checked: (state, source, at) => `你的会话存档状态：${state}（来源：${source}${at ? `，最近查询于 ${at}` : ''}）`,
   },
   'zh-TW': {
     noRecord: '你的會話存檔狀態：暫無記錄——請諮詢你的管理員',
     archived: (since, scope) => `${since ? `自 ${since} 起` : ''}已存檔${scope ? `，範圍：${scope}` : ''}`,
     notArchived: (since) => `${since ? `自 ${since} 起` : ''}未存檔`,
     line: (state, source, updated) => `你的會話存檔狀態：${state}（來源：${source}${updated ? `，更新於 ${updated}` : ''}）`,
+    checked: (state, source, at) => `你的會話存檔狀態：${state}（來源：${source}${at ? `，最近查詢於 ${at}` : ''}）`,
   },
 };
+
+/** 'YYYY-MM-DD HH:MM UTC' of an ISO time stamp, or null when it is not a valid time. */
+function isoMinute(iso: string): string | null {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
 
 /** 'YYYY-MM-DD' of an ISO time stamp (UTC), or null when it is not a valid time. */
 function isoDate(iso: string): string | null {

@@ -260,9 +260,9 @@ describe('formatStatus', () => {
   });
 
   it('not archived, in all three languages', () => {
-    assert.equal(formatStatus(notArchived, 'en'), 'Your archiving status: not archived (source: WeCom archive settings, updated 2026-05-02).');
-    assert.equal(formatStatus(notArchived, 'zh-CN'), '你的会话存档状态：未存档（来源：企业微信存档设置，更新于 2026-05-02）');
-    assert.equal(formatStatus(notArchived, 'zh-TW'), '你的會話存檔狀態：未存檔（來源：企業微信存檔設定，更新於 2026-05-02）');
+    assert.equal(formatStatus(notArchived, 'en'), 'Your archiving status: not archived (source: WeCom archive settings, last checked 2026-05-02 08:30 UTC).');
+    assert.equal(formatStatus(notArchived, 'zh-CN'), '你的会话存档状态：未存档（来源：企业微信存档设置，最近查询于 2026-05-02 08:30 UTC）');
+    assert.equal(formatStatus(notArchived, 'zh-TW'), '你的會話存檔狀態：未存檔（來源：企業微信存檔設定，最近查詢於 2026-05-02 08:30 UTC）');
   });
 
   it('not archived since a date', () => {

@@ -102,8 +102,8 @@ test('a list that changes between syncs: leavers become not archived since the s
   assert.equal(alice.updatedAt, new Date(clock.t).toISOString(), 'checked at the last sync');
   assert.equal((await store.getStatus('wecom', 'erin'))!.since, '2026-05-02');
   // What the employee reads: where it comes from and when it was checked.
-  assert.equal(formatStatus(alice, 'en'), 'Your archiving status: not archived since 2026-05-02 (source: WeCom archive settings, updated 2026-05-03).');
-  assert.match(formatStatus((await sync.statusOf('erin'))!, 'zh-CN'), /自 2026-05-02 起已存档.*来源：企业微信存档设置，更新于 2026-05-03/);
+  assert.equal(formatStatus(alice, 'en'), 'Your archiving status: not archived since 2026-05-02 (source: WeCom archive settings, last checked 2026-05-03 02:00 UTC).');
+  assert.match(formatStatus((await sync.statusOf('erin'))!, 'zh-CN'), /自 2026-05-02 起已存档，范围：内部及外部聊天和音视频通话（企业版）（来源：企业微信存档设置，最近查询于 2026-05-03 02:00 UTC）/);
 
   fake.setPermitList(1, ['alice']);
   clock.t += DAY;
