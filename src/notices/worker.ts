@@ -71,6 +71,8 @@ export interface WorkerMetrics {
   erroredBatches: number;
   /** Recipients taken over from an expired lease of another worker. */
   leasesTakenOver: number;
+  /** Lease extensions sent while a batch was still being sent (heartbeats). */
+  leaseRenewals: number;
   /** Claimed recipients recorded as sent without sending (the version had reached them already). */
   alreadyDelivered: number;
   deferred: number;
@@ -86,7 +88,7 @@ export interface WorkerMetrics {
 function emptyMetrics(): WorkerMetrics {
   return {
     batchesClaimed: 0, batchesSent: 0, recipientsSent: 0, recipientsFailed: 0, recipientsRetried: 0, remindersSent: 0,
-    throttledBatches: 0, erroredBatches: 0, leasesTakenOver: 0, alreadyDelivered: 0, deferred: 0, duplicates: 0,
+    throttledBatches: 0, erroredBatches: 0, leasesTakenOver: 0, leaseRenewals: 0, alreadyDelivered: 0, deferred: 0, duplicates: 0,
     staleResults: 0, settleErrors: 0, readsRecorded: 0, readPollErrors: 0,
   };
 }
@@ -100,8 +102,9 @@ function emptyMetrics(): WorkerMetrics {
  *   (only that batch backs off; throttling is never counted as a failed attempt);
  * - any other error: the batch back with exponential backoff; a recipient whose attempts reach
  *   `maxAttempts` is marked failed with the error code.
- * A worker that dies mid-batch loses its lease; after `leaseMs` another worker takes the batch
- * over (the store skips recipients already recorded as sent). It also polls read receipts
+ * While a batch is being sent its lease is renewed every `leaseMs / 3`; a worker that dies
+ * mid-batch stops renewing, and after `leaseMs` another worker takes the batch over (the store
+ * skips recipients already recorded as sent). It also polls read receipts
  * (channels with readSupported) every `readPollMs`.
  */
 export class BroadcastWorker {
@@ -267,6 +270,18 @@ export class BroadcastWorker {
 
   private async process(b: Pick<BroadcastRecord, 'id' | 'noticeId' | 'version' | 'platform'>, channel: NoticeChannel, batch: ClaimedBatch): Promise<void> {
     const userIds = batch.users.map((u) => u.userId);
+    // Heartbeat: while this batch is being sent (a channel may wait out a platform pause), keep
+    // its lease alive, so only a dead worker's batch is ever taken over.
+    const heartbeat = setInterval(() => {
+      this.service.store.renewLease(batch, userIds, this.now + this.o.leaseMs, this.now).then(
+        (held) => {
+          this.metrics.leaseRenewals++;
+          if (held < userIds.length) this.log.warn({ broadcast: b.id, lost: userIds.length - held, owner: this.owner }, 'part of a lease was lost while sending');
+        },
+        (err: unknown) => this.log.warn({ broadcast: b.id, code: (err as { code?: string }).code }, 'could not renew a lease'),
+      );
+    }, Math.max(20, Math.floor(this.o.leaseMs / 3)));
+    heartbeat.unref();
     let settlement: BatchSettlement;
     try {
       const delivery = await this.delivery(b, batch);
@@ -275,6 +290,8 @@ export class BroadcastWorker {
       this.metrics.batchesSent++;
     } catch (err) {
       settlement = this.fromError(batch, err);
+    } finally {
+      clearInterval(heartbeat);
     }
     try {
       const r = await this.service.store.settleBatch(batch, settlement, this.now);

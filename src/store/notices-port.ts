@@ -292,6 +292,12 @@ export interface NoticeStore {
    * first, so a takeover that comes later skips them. Marks the broadcast done when nothing is left.
    */
   settleBatch(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind' | 'round'>, settlement: BatchSettlement, now: number): Promise<SettleResult>;
+  /**
+   * Extends a live lease to `leaseUntil` (a worker still sending renews it, so only a dead
+   * worker's batch is taken over), for the users of the batch still held under `leaseId`.
+   * Returns how many users are still held (fewer than sent = part of the lease was lost).
+   */
+  renewLease(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind'>, userIds: string[], leaseUntil: number, now: number): Promise<number>;
 
   /** Every recipient, by user id. [] for an unknown broadcast. */
   listRecipients(broadcastId: string): Promise<RecipientRecord[]>;

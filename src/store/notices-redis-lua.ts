@@ -539,3 +539,27 @@ local v = redis.call('HINCRBY', KEYS[1], 'latest', 1)
 redis.call('HSET', KEYS[1], 'updatedAt', now)
 redis.call('HSET', KEYS[2], tostring(v), ARGV[3])
 return v`;
+
+/**
+ * Extend a live lease. KEYS: meta, r, q, rq. ARGV: leaseId, kind, leaseUntil, user ids…
+ * A user still leased under leaseId (and still waiting in the batch's queue) gets the new lease
+ * end as its queue score. Returns the users still held.
+ */
+export const RENEW = `
+local leaseId, kind, untilMs = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local queue = KEYS[3]
+if kind == 'remind' then queue = KEYS[4] end
+local held = {}
+for i = 4, #ARGV do
+  local u = ARGV[i]
+  local raw = redis.call('HGET', KEYS[2], u)
+  if raw then
+    local rec = cjson.decode(raw)
+    local waiting = (kind == 'deliver' and rec.s == 'pending') or (kind == 'remind' and rec.rs == 'pending')
+    if rec.l == leaseId and waiting then
+      redis.call('ZADD', queue, untilMs, u)
+      table.insert(held, u)
+    end
+  end
+end
+return held`;

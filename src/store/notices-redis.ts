@@ -64,6 +64,7 @@ type Scripted = Redis & {
   nAckUser(...args: (string | number)[]): Promise<string[]>;
   nReadUser(...args: (string | number)[]): Promise<string>;
   nNoticeVersion(...args: (string | number)[]): Promise<number>;
+  nRenew(...args: (string | number)[]): Promise<string[]>;
 };
 
 interface RecipientJson {
@@ -152,6 +153,7 @@ export async function openRedisNoticeStore(url: string, options: RedisNoticeStor
   define('nAckUser', 1, lua.ACK_USER);
   define('nReadUser', 1, lua.READ_USER);
   define('nNoticeVersion', 2, lua.NOTICE_VERSION);
+  define('nRenew', 4, lua.RENEW);
   let onError: (err: Error) => void = () => {};
   const firstError = new Promise<never>((_, reject) => {
     onError = reject;
@@ -534,6 +536,26 @@ class RedisNoticeStore implements NoticeStore {
         await Promise.all(s.failed.filter((f) => !staleSet.has(f.userId)).map((f) => this.c.nRelease(this.uk(platform, f.userId), field, id)));
       }
       return { applied: Number(out[1]), stale, duplicates: Object.keys(dups), state };
+    });
+  }
+
+  async renewLease(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind'>, userIds: string[], leaseUntil: number, now: number): Promise<number> {
+    checkId(batch.broadcastId, 'broadcast id');
+    userIds.forEach((u) => checkUserId(u, 'renewLease'));
+    checkTime(leaseUntil, 'leaseUntil');
+    checkTime(now, 'now');
+    const id = batch.broadcastId;
+    return this.use(async () => {
+      if (userIds.length === 0) return 0;
+      const held = (await this.c.nRenew(...this.bkeys(id, 'meta', 'r', 'q', 'rq'), batch.leaseId, batch.kind, Math.round(leaseUntil), ...userIds)).map(String);
+      if (batch.kind === 'deliver' && held.length > 0) {
+        // Keep the employees' reservations as long as the lease (same broadcast: 'go' just moves the end).
+        const [platform, noticeId, version] = await this.c.hmget(this.bk(id, 'meta'), 'platform', 'noticeId', 'version');
+        if (platform && noticeId && version) {
+          await Promise.all(held.map((u) => this.c.nReserve(this.uk(platform, u), `${noticeId}:${version}`, id, now, Math.round(leaseUntil))));
+        }
+      }
+      return held.length;
     });
   }
 

@@ -368,6 +368,12 @@ class SqliteNoticeStore implements NoticeStore {
       ),
       lease: p('UPDATE recipient SET lease_id = ?, lease_owner = ?, due_at = ? WHERE broadcast_id = ? AND user_id = ?'),
       leaseRemind: p('UPDATE recipient SET lease_id = ?, lease_owner = ?, remind_due_at = ? WHERE broadcast_id = ? AND user_id = ?'),
+      renew: p("UPDATE recipient SET due_at = ? WHERE broadcast_id = ? AND user_id = ? AND lease_id = ? AND state = 'pending'"),
+      renewRemind: p("UPDATE recipient SET remind_due_at = ? WHERE broadcast_id = ? AND user_id = ? AND lease_id = ? AND remind_state = 'pending'"),
+      renewReservation: p(
+        `UPDATE user_notice SET reserved_until = max(coalesce(reserved_until, 0), ?)
+         WHERE platform = ? AND user_id = ? AND notice_id = ? AND version = ? AND state = 'reserved' AND broadcast_id = ?`,
+      ),
       defer: p('UPDATE recipient SET lease_id = NULL, lease_owner = NULL, due_at = ? WHERE broadcast_id = ? AND user_id = ?'),
       markSent: p(
         `UPDATE recipient SET state = 'sent', reason = NULL, sent_at = @sentAt, read_at = coalesce(read_at, @readAt),
@@ -807,6 +813,26 @@ class SqliteNoticeStore implements NoticeStore {
       }
       result.state = this.finishIfDrained(b, now);
       return result;
+    });
+  }
+
+  async renewLease(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind'>, userIds: string[], leaseUntil: number, now: number): Promise<number> {
+    checkId(batch.broadcastId, 'broadcast id');
+    userIds.forEach((u) => checkUserId(u, 'renewLease'));
+    checkTime(leaseUntil, 'leaseUntil');
+    checkTime(now, 'now');
+    return this.tx(() => {
+      const b = this.broadcastRow(batch.broadcastId);
+      if (!b) return 0;
+      let held = 0;
+      for (const u of userIds) {
+        const stmt = batch.kind === 'deliver' ? this.s.renew : this.s.renewRemind;
+        if (stmt.run(Math.round(leaseUntil), batch.broadcastId, u, batch.leaseId).changes === 1) {
+          held++;
+          if (batch.kind === 'deliver') this.s.renewReservation.run(Math.round(leaseUntil), b.platform, u, b.notice_id, b.version, batch.broadcastId);
+        }
+      }
+      return held;
     });
   }
 

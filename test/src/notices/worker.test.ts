@@ -155,6 +155,32 @@ describe('BroadcastWorker', () => {
     assert.equal(takeovers.length, 25);
   });
 
+  it('renews the lease of a slow send, so no other worker takes it over and nobody gets it twice', async () => {
+    await fresh();
+    const real = newService(store); // real clock: the heartbeat runs on timers
+    const fast = createLoopbackChannel({ url: fake.url, platform: 'fake', maxBatchSize: 25 });
+    const slow = { ...fast, sendBatch: async (...a: Parameters<typeof fast.sendBatch>) => { await new Promise((r) => setTimeout(r, 600)); return fast.sendBatch(...a); } };
+    real.registerChannel(slow);
+    const other = newService(store);
+    other.registerChannel(fast);
+    const n = await real.createNotice(CONTENT);
+    const b = await real.createBroadcast({ noticeId: n.noticeId, platform: 'fake', audience: { userIds: users(25) }, createdBy: 'test' });
+    const a = new BroadcastWorker({ service: real, log: silent, owner: 'slow', leaseMs: 150 });
+    const c = new BroadcastWorker({ service: other, log: silent, owner: 'other', leaseMs: 150 });
+    const sending = a.tick();
+    const deadline = Date.now() + 550;
+    while (Date.now() < deadline) {
+      assert.equal(await c.tick(), 0, 'the slow batch is still leased');
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    await sending;
+    assert.ok(a.metrics.leaseRenewals >= 2, `renewed ${a.metrics.leaseRenewals} times`);
+    assert.equal(c.metrics.leasesTakenOver, 0);
+    const done = await assertCountsAddUp(store, b.id);
+    assert.deepEqual([done.state, done.counts.sent, done.duplicates], ['done', 25, 0]);
+    assert.deepEqual(fake.duplicates(), []);
+  });
+
   it('two workers on one store deliver every recipient exactly once', async () => {
     await fresh();
     const n = await service.createNotice(CONTENT);

@@ -240,6 +240,24 @@ export function runNoticeStoreContract(name: string, makeStore: () => Promise<No
           assert.deepEqual([bc.state, bc.counts.sent, bc.counts.pending], ['done', 3, 0]);
         }));
 
+      it('a renewed lease is not taken over; renewing a lost lease holds nobody', () =>
+        withStore(async (s) => {
+          await sending(s, 'b1', ['u1', 'u2']);
+          const a = await s.claimBatch('b1', claimOpts('worker-a', 10, 1000), T0);
+          assert.equal(await s.renewLease(a!, ['u1', 'u2'], T0 + 1900, T0 + 900), 2);
+          assert.equal(await s.claimBatch('b1', claimOpts('worker-b', 10, 1000), T0 + 1500), null, 'still leased');
+          // Another broadcast of the same version cannot take the employees' reservations either.
+          await sending(s, 'b2', ['u1']);
+          const other = await s.claimBatch('b2', claimOpts('worker-b', 10, 1000), T0 + 1500);
+          assert.equal(other, null);
+          assert.equal((await s.listRecipients('b2'))[0]!.state, 'pending', 'deferred, not sent');
+          const taken = await s.claimBatch('b1', claimOpts('worker-b', 10, 1000), T0 + 1900);
+          assert.deepEqual(ids(taken), ['u1', 'u2']);
+          assert.equal(await s.renewLease(a!, ['u1', 'u2'], T0 + 5000, T0 + 1901), 0, 'A lost it');
+          await s.settleBatch(taken!, { sent: ['u1'], failed: [], retry: [] }, T0 + 1902);
+          assert.equal(await s.renewLease(taken!, ['u1', 'u2'], T0 + 5000, T0 + 1903), 1, 'a settled user is no longer held');
+        }));
+
       it('a takeover after the send was recorded per employee does not send again', () =>
         withStore(async (s) => {
           await sending(s, 'b1', ['u1', 'u2']);
