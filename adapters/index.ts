@@ -18,7 +18,7 @@ export interface AdapterSet {
 export function createAdapters(config: Config, ctx: AdapterContext): AdapterSet {
   const adapters: PlatformAdapter[] = [];
   const disabled: AdapterSet['disabled'] = [];
-  const wecom = config.wecom ? createWecomAdapter(config.wecom, ctx) : null;
+  const wecom = config.wecom ? createWecomAdapter(config.wecom, ctx, { archive: config.wecomArchive }) : null;
   if (wecom) adapters.push(wecom);
   else disabled.push({ platform: 'wecom', variables: ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'] });
   if (config.dingtalk) adapters.push(createDingtalkAdapter(config.dingtalk, ctx));

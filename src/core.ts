@@ -14,6 +14,8 @@ import { createAckCommand, createNoticeSection } from './notices/ack.ts';
 import { createAdminCommand } from './admin/chat.ts';
 import { closingAlso, openNoticeStore } from './store/notices-open.ts';
 import type { NoticeStore } from './store/notices-port.ts';
+import { StatusDirectory } from './archiving/directory.ts';
+import { createConsentSection } from './archiving/consent.ts';
 
 /** The platform-neutral core: knowledge base, matcher, store and the router over them. */
 export interface Core {
@@ -23,6 +25,8 @@ export interface Core {
   store: Store;
   /** Archiving notices (issue 4): notices, broadcasts, acknowledgements. Channels are registered by the server / CLI. */
   notices: NoticeService;
+  /** Where statuses come from; the server adds the platforms' archive sources (WeCom msgaudit). */
+  statuses: StatusDirectory;
   handle: MessageHandler;
 }
 
@@ -46,16 +50,18 @@ export async function createCore(config: Config, log: Logger, stores: { store?: 
   }
   const store = closingAlso(mainStore, noticeStore);
   const notices = new NoticeService({ store: noticeStore, log });
+  const statuses = new StatusDirectory(store, log);
   const handle = createRouter({
     kb,
     matcher,
     store,
     log,
+    statusLookup: (platform, userId) => statuses.lookup(platform, userId),
     // Admin commands first: an admin's "yes" confirms a pending send before "确认"-style acknowledgements are tried.
     commands: [createAdminCommand({ service: notices, kv: store, admins: config.adminUsers, log }), createAckCommand(notices, log)],
-    personalSections: [createNoticeSection(notices)],
+    personalSections: [createNoticeSection(notices), createConsentSection({ source: () => statuses.source('wecom') })],
   });
-  return { kb, matcher, store, notices, handle };
+  return { kb, matcher, store, notices, statuses, handle };
 }
 
 /** Where the embedded store lives for a given DATA_DIR. */

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { KnowledgeBase, KnowledgeEntry } from '../knowledge/types.ts';
 import type { Matcher } from '../matching/types.ts';
 import { detectLanguage, toTraditional } from '../matching/language.ts';
-import type { Store } from '../store/port.ts';
+import type { ArchivingStatus, Store } from '../store/port.ts';
 import { formatStatus } from '../archiving/status.ts';
 import { hashUserId } from '../log.ts';
 import type { BotResult, InboundMessage, Lang, MessageHandler, Reply } from '../types.ts';
@@ -32,8 +32,10 @@ export type PersonalSection = (message: InboundMessage, entry: KnowledgeEntry, l
 export interface RouterDeps {
   kb: KnowledgeBase;
   matcher: Matcher;
-  /** For the asker's archiving status and the suggestion memory. */
+  /** For the suggestion memory (and the status when no statusLookup is given). */
   store: Store;
+  /** Where the asker's archiving status comes from (default: the store's own record). */
+  statusLookup?: (platform: string, userId: string) => Promise<ArchivingStatus | null>;
   log: Logger;
   /** Commands tried in order before anything else (help, greeting, FAQ matching). */
   commands?: CommandHandler[];
@@ -79,8 +81,9 @@ export function createRouter(deps: RouterDeps): MessageHandler {
   const sections = deps.personalSections ?? [];
 
   /** The built-in section: the asker's archiving status, for topics flagged appendStatus. */
+  const statusLookup = deps.statusLookup ?? ((platform: string, userId: string) => store.getStatus(platform, userId));
   const archivingStatus: PersonalSection = async (m, entry, lang) =>
-    entry.appendStatus ? formatStatus(await store.getStatus(m.platform, m.userId), lang) : null;
+    entry.appendStatus ? formatStatus(await statusLookup(m.platform, m.userId), lang) : null;
 
   /** Every personal line for this asker and topic; a failing section becomes "temporarily unavailable". */
   async function personalLines(m: InboundMessage, entry: KnowledgeEntry, lang: Lang): Promise<string[]> {

@@ -116,6 +116,14 @@ export async function startServer(options: {
   // Archiving notices (issue 4): each adapter's delivery channel, the admin API (only with
   // ADMIN_TOKEN set; otherwise its routes do not exist), and this process's broadcast worker.
   for (const a of adapters) if (a.noticeChannel) core.notices.registerChannel(a.noticeChannel);
+  // Statuses from the platform itself where it has an archive API (WeCom msgaudit, issue 5).
+  for (const a of adapters) {
+    if (a.archiveSource) {
+      const minutes = config.wecomArchive?.syncMinutes ?? 10;
+      core.statuses.addSource(a.archiveSource, minutes * 60_000);
+      log.info({ platform: a.archiveSource.platform, minutes }, 'archive status sync enabled');
+    }
+  }
   if (config.adminToken) mountAdminRoutes(router, { service: core.notices, token: config.adminToken, log });
   // Always on (cheap when idle: one look at the active broadcasts per idleMs), so a channel
   // registered later — or a broadcast started by the CLI or another instance — gets delivered.
@@ -152,6 +160,7 @@ export async function startServer(options: {
         });
         await background.idle();
         await noticeWorker?.stop();
+        core.statuses.stop();
         for (const a of adapters) await a.stop?.();
       })();
       return closing;

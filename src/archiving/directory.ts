@@ -1,0 +1,68 @@
+import type { Logger } from 'pino';
+import type { ArchivingStatus, Store } from '../store/port.ts';
+import type { ArchiveSource } from './source.ts';
+import { createArchiveSync, type ArchiveSync } from './sync.ts';
+
+/** A further place a status can come from (e.g. an admin-declared policy), asked in order. */
+export type StatusProvider = (platform: string, userId: string) => Promise<ArchivingStatus | null>;
+
+/**
+ * Where an employee's archiving status comes from, platform by platform:
+ * 1. a platform with an archive API and its secret configured (WeCom msgaudit): the synced list
+ *    is the truth (src/archiving/sync.ts `statusOf`);
+ * 2. otherwise the employee's own record in the store (a CSV import);
+ * 3. otherwise the providers in the order added (admin-declared company policies).
+ * Null = no record anywhere.
+ */
+export class StatusDirectory {
+  private readonly syncs = new Map<string, ArchiveSync>();
+  private readonly sources = new Map<string, ArchiveSource>();
+  private readonly providers: StatusProvider[] = [];
+
+  constructor(private readonly store: Store, private readonly log: Logger) {}
+
+  /**
+   * Adds a platform's archive source and starts syncing it every `intervalMs` (and at once).
+   * @returns the sync, for tests and shutdown
+   */
+  addSource(source: ArchiveSource, intervalMs: number): ArchiveSync {
+    const sync = createArchiveSync({ store: this.store, source, intervalMs, log: this.log });
+    this.syncs.set(source.platform, sync);
+    this.sources.set(source.platform, source);
+    void sync.start();
+    return sync;
+  }
+
+  /** Adds a fallback provider, asked after the store's own record. */
+  addProvider(provider: StatusProvider): void {
+    this.providers.push(provider);
+  }
+
+  /** The running sync of a platform, if configured. */
+  sync(platform: string): ArchiveSync | undefined {
+    return this.syncs.get(platform);
+  }
+
+  /** The archive source of a platform, if configured (used by the external-consent section). */
+  source(platform: string): ArchiveSource | undefined {
+    return this.sources.get(platform);
+  }
+
+  /** The status to show `userId` on `platform`, or null. May throw when the store is down. */
+  async lookup(platform: string, userId: string): Promise<ArchivingStatus | null> {
+    const sync = this.syncs.get(platform);
+    if (sync) return sync.statusOf(userId);
+    const own = await this.store.getStatus(platform, userId);
+    if (own) return own;
+    for (const provider of this.providers) {
+      const s = await provider(platform, userId);
+      if (s) return s;
+    }
+    return null;
+  }
+
+  /** Stops the scheduled syncs. Idempotent. */
+  stop(): void {
+    for (const sync of this.syncs.values()) sync.stop();
+  }
+}
