@@ -1,0 +1,293 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { BotError } from '../errors.ts';
+import type { Audience } from '../notices/channel.ts';
+import {
+  checkMemberId,
+  checkNewPolicy,
+  checkPolicyId,
+  checkPolicyPlatform,
+  checkPolicyTime,
+  checkTtl,
+  policyExists,
+  type PolicyFilter,
+  type PolicyRecord,
+  type PolicyStore,
+} from './policies-port.ts';
+
+/**
+ * Schema of the policy tables, applied in order at open (table `policy_schema_version`). Append
+ * only — never edit a released entry. Same file as the main store, own version counter.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE policy (
+     id           TEXT PRIMARY KEY,
+     platform     TEXT NOT NULL,
+     audience     TEXT NOT NULL,            -- JSON
+     since        TEXT NOT NULL,
+     scope        TEXT NOT NULL,
+     retention    TEXT NOT NULL,
+     purpose      TEXT NOT NULL,
+     legal_basis  TEXT NOT NULL,
+     viewers      TEXT NOT NULL,            -- JSON array
+     state        TEXT NOT NULL CHECK (state IN ('active', 'withdrawn')),
+     created_by   TEXT NOT NULL,
+     created_at   INTEGER NOT NULL,
+     updated_at   INTEGER NOT NULL,
+     withdrawn_at INTEGER
+   ) WITHOUT ROWID;
+   CREATE INDEX policy_platform ON policy (platform, state);
+   CREATE TABLE policy_revision (revision INTEGER NOT NULL);
+   INSERT INTO policy_revision (revision) VALUES (0);
+   CREATE TABLE policy_department (
+     platform      TEXT NOT NULL,
+     department_id TEXT NOT NULL,
+     expires_at    INTEGER NOT NULL,
+     PRIMARY KEY (platform, department_id)
+   ) WITHOUT ROWID;
+   CREATE TABLE policy_department_member (
+     platform      TEXT NOT NULL,
+     department_id TEXT NOT NULL,
+     user_id       TEXT NOT NULL,
+     PRIMARY KEY (platform, department_id, user_id)
+   ) WITHOUT ROWID;`,
+];
+
+/** How long a statement waits for another connection's write lock, in ms. */
+const BUSY_TIMEOUT_MS = 5000;
+
+interface PolicyRow {
+  id: string;
+  platform: string;
+  audience: string;
+  since: string;
+  scope: string;
+  retention: string;
+  purpose: string;
+  legal_basis: string;
+  viewers: string;
+  state: 'active' | 'withdrawn';
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  withdrawn_at: number | null;
+}
+
+function record(r: PolicyRow): PolicyRecord {
+  return {
+    id: r.id,
+    platform: r.platform,
+    audience: JSON.parse(r.audience) as Audience,
+    since: r.since,
+    scope: r.scope,
+    retention: r.retention,
+    purpose: r.purpose,
+    legalBasis: r.legal_basis,
+    viewers: JSON.parse(r.viewers) as string[],
+    state: r.state,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    withdrawnAt: r.withdrawn_at,
+  };
+}
+
+function unavailable(path: string, err: unknown): BotError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new BotError('STORE_UNAVAILABLE', `SQLite policy store ${path} cannot be used: ${reason}`, { status: 503, cause: err });
+}
+
+/**
+ * Opens the policy tables in the embedded SQLite file `file` (normally `DATA_DIR/privacy-bot.db`,
+ * shared with the main and notice stores through its own better-sqlite3 connection; WAL, busy
+ * timeout 5000 ms). Writes are IMMEDIATE transactions, so several processes on one file agree.
+ * Department members are rows (platform, department, user), so a membership question is one
+ * primary-key lookup whatever the department's size.
+ * @throws BotError 'STORE_UNAVAILABLE' naming the file when it cannot be opened or has a newer
+ *   policy schema than this program knows.
+ */
+export function openSqlitePolicyStore(file: string): PolicyStore {
+  const path = resolve(file);
+  let db: Database.Database;
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    db = new Database(path);
+  } catch (err) {
+    throw unavailable(path, err);
+  }
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    migrate(db, path);
+  } catch (err) {
+    db.close();
+    throw err instanceof BotError ? err : unavailable(path, err);
+  }
+  return new SqlitePolicyStore(db, path);
+}
+
+function migrate(db: Database.Database, path: string): void {
+  db.exec('CREATE TABLE IF NOT EXISTS policy_schema_version (version INTEGER NOT NULL)');
+  const run = db.transaction(() => {
+    const row = db.prepare('SELECT version FROM policy_schema_version').get() as { version: number } | undefined;
+    let version = row?.version ?? 0;
+    if (!row) db.prepare('INSERT INTO policy_schema_version (version) VALUES (0)').run();
+    if (version > MIGRATIONS.length) {
+      throw new BotError(
+        'STORE_UNAVAILABLE',
+        `SQLite store ${path} has policy schema version ${version}, newer than this program knows (${MIGRATIONS.length}); upgrade the bot`,
+        { status: 503 },
+      );
+    }
+    for (; version < MIGRATIONS.length; version++) {
+      db.exec(MIGRATIONS[version]!);
+      db.prepare('UPDATE policy_schema_version SET version = ?').run(version + 1);
+    }
+  });
+  run.immediate();
+}
+
+class SqlitePolicyStore implements PolicyStore {
+  readonly kind = 'sqlite' as const;
+  private closed = false;
+  private readonly s;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly path: string,
+  ) {
+    const p = (sql: string) => db.prepare(sql);
+    this.s = {
+      insert: p(
+        `INSERT INTO policy (id, platform, audience, since, scope, retention, purpose, legal_basis, viewers, state, created_by, created_at, updated_at, withdrawn_at)
+         VALUES (@id, @platform, @audience, @since, @scope, @retention, @purpose, @legalBasis, @viewers, 'active', @createdBy, @createdAt, @updatedAt, NULL)`,
+      ),
+      exists: p('SELECT 1 FROM policy WHERE id = ?').pluck(),
+      get: p('SELECT * FROM policy WHERE id = ?'),
+      list: p(
+        `SELECT * FROM policy WHERE (@platform IS NULL OR platform = @platform) AND (@state IS NULL OR state = @state)
+         ORDER BY created_at DESC, id DESC`,
+      ),
+      withdraw: p("UPDATE policy SET state = 'withdrawn', updated_at = @now, withdrawn_at = @now WHERE id = @id AND state = 'active'"),
+      bump: p('UPDATE policy_revision SET revision = revision + 1'),
+      revision: p('SELECT revision FROM policy_revision').pluck(),
+      deleteMembers: p('DELETE FROM policy_department_member WHERE platform = ? AND department_id = ?'),
+      insertMember: p('INSERT OR IGNORE INTO policy_department_member (platform, department_id, user_id) VALUES (?, ?, ?)'),
+      upsertDepartment: p(
+        `INSERT INTO policy_department (platform, department_id, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (platform, department_id) DO UPDATE SET expires_at = excluded.expires_at`,
+      ),
+      departmentExpiry: p('SELECT expires_at FROM policy_department WHERE platform = ? AND department_id = ?').pluck(),
+      isMember: p('SELECT 1 FROM policy_department_member WHERE platform = ? AND department_id = ? AND user_id = ?').pluck(),
+    };
+  }
+
+  private use<T>(fn: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new BotError('STORE_UNAVAILABLE', `SQLite policy store ${this.path} is closed`, { status: 503 }));
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      if (err instanceof BotError) return Promise.reject(err);
+      return Promise.reject(unavailable(this.path, err));
+    }
+  }
+
+  createPolicy(policy: PolicyRecord): Promise<void> {
+    return this.use(() => {
+      checkNewPolicy(policy);
+      this.db
+        .transaction(() => {
+          if (this.s.exists.get(policy.id)) throw policyExists(policy.id);
+          this.s.insert.run({
+            ...policy,
+            audience: JSON.stringify(policy.audience),
+            viewers: JSON.stringify(policy.viewers),
+            createdAt: Math.round(policy.createdAt),
+            updatedAt: Math.round(policy.updatedAt),
+          });
+          this.s.bump.run();
+        })
+        .immediate();
+    });
+  }
+
+  getPolicy(id: string): Promise<PolicyRecord | null> {
+    return this.use(() => {
+      checkPolicyId(id);
+      const row = this.s.get.get(id) as PolicyRow | undefined;
+      return row ? record(row) : null;
+    });
+  }
+
+  listPolicies(filter: PolicyFilter = {}): Promise<PolicyRecord[]> {
+    return this.use(() => {
+      if (filter.platform !== undefined) checkPolicyPlatform(filter.platform);
+      const rows = this.s.list.all({ platform: filter.platform ?? null, state: filter.state ?? null }) as PolicyRow[];
+      return rows.map(record);
+    });
+  }
+
+  withdrawPolicy(id: string, now: number): Promise<PolicyRecord | null> {
+    return this.use(() => {
+      checkPolicyId(id);
+      const at = checkPolicyTime(now, 'now');
+      return this.db
+        .transaction(() => {
+          if (this.s.withdraw.run({ id, now: at }).changes > 0) this.s.bump.run();
+          const row = this.s.get.get(id) as PolicyRow | undefined;
+          return row ? record(row) : null;
+        })
+        .immediate();
+    });
+  }
+
+  revision(): Promise<number> {
+    return this.use(() => Number(this.s.revision.get()));
+  }
+
+  cacheDepartment(platform: string, departmentId: string, userIds: string[], now: number, ttlMs: number): Promise<void> {
+    return this.use(() => {
+      checkPolicyPlatform(platform);
+      checkMemberId(departmentId, 'department id');
+      for (const u of userIds) checkMemberId(u, 'user id');
+      const expires = checkPolicyTime(now, 'now') + checkTtl(ttlMs);
+      this.db
+        .transaction(() => {
+          this.s.deleteMembers.run(platform, departmentId);
+          for (const u of userIds) this.s.insertMember.run(platform, departmentId, u);
+          this.s.upsertDepartment.run(platform, departmentId, expires);
+        })
+        .immediate();
+    });
+  }
+
+  isDepartmentMember(platform: string, departmentId: string, userId: string, now: number): Promise<boolean | null> {
+    return this.use(() => {
+      checkPolicyPlatform(platform);
+      checkMemberId(departmentId, 'department id');
+      checkMemberId(userId, 'user id');
+      const at = checkPolicyTime(now, 'now');
+      return this.db.transaction(() => {
+        const expires = this.s.departmentExpiry.get(platform, departmentId) as number | undefined;
+        if (expires === undefined || expires <= at) return null;
+        return this.s.isMember.get(platform, departmentId, userId) !== undefined;
+      })();
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.use(() => {
+      this.db.prepare('SELECT 1').get();
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.db.close();
+    }
+    return Promise.resolve();
+  }
+}
