@@ -298,6 +298,15 @@ export interface NoticeStore {
    * Returns how many users are still held (fewer than sent = part of the lease was lost).
    */
   renewLease(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind'>, userIds: string[], leaseUntil: number, now: number): Promise<number>;
+  /**
+   * Gives a lease back before it ends (a worker shutting down with a batch it will not finish):
+   * the users of the batch still held under `batch.leaseId` (and still waiting) lose the lease
+   * and are claimable again at `now` by any worker, without an attempt counted; one audit entry
+   * per user names `batch.owner`. The employees' reservations stay until they expire, so only
+   * this broadcast may send to them meanwhile (its next claim proceeds at once). Results the
+   * worker settles later for these users are stale. Returns how many users were released.
+   */
+  releaseLease(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind' | 'owner'>, userIds: string[], now: number): Promise<number>;
 
   /** Every recipient, by user id. [] for an unknown broadcast. */
   listRecipients(broadcastId: string): Promise<RecipientRecord[]>;

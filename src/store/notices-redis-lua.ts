@@ -563,3 +563,37 @@ for i = 4, #ARGV do
   end
 end
 return held`;
+
+
+/**
+ * Give a lease back early. KEYS: meta, r, q, rq, audit. ARGV: leaseId, kind, now, owner, user ids…
+ * A user still leased under leaseId (and still waiting in the batch's queue) loses the lease and,
+ * while the broadcast is sending, is due again at `now`. Returns the users released.
+ */
+export const GIVE_BACK = `${COMMON}
+local leaseId, kind, now, owner = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local queue = KEYS[3]
+local what = 'lease'
+if kind == 'remind' then
+  queue = KEYS[4]
+  what = 'reminder lease'
+end
+local sending = redis.call('HGET', KEYS[1], 'state') == 'sending'
+local released = {}
+for i = 5, #ARGV do
+  local u = ARGV[i]
+  local raw = redis.call('HGET', KEYS[2], u)
+  if raw then
+    local rec = cjson.decode(raw)
+    local waiting = (kind == 'deliver' and rec.s == 'pending') or (kind == 'remind' and rec.rs == 'pending')
+    if rec.l == leaseId and waiting then
+      rec.l = nil
+      rec.lo = nil
+      redis.call('HSET', KEYS[2], u, cjson.encode(rec))
+      if sending then redis.call('ZADD', queue, now, u) else redis.call('ZREM', queue, u) end
+      audit(KEYS[5], now, u, disp(rec), disp(rec), what .. ' released early by ' .. owner .. '; claimable again')
+      table.insert(released, u)
+    end
+  end
+end
+return released`;

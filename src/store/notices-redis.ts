@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { BotError } from '../errors.ts';
 import type { Audience, Bilingual } from '../notices/channel.ts';
 import {
@@ -35,7 +35,8 @@ import type {
   SettleResult,
   UserNoticeRecord,
 } from './notices-port.ts';
-import { DEFAULT_KEY_PREFIX, maskRedisUrl } from './redis.ts';
+import { DEFAULT_KEY_PREFIX } from './redis.ts';
+import { connectRedisClient, createRedisClient, maskRedisUrl } from './redis-connect.ts';
 
 /** Options of {@link openRedisNoticeStore}. */
 export interface RedisNoticeStoreOptions {
@@ -65,6 +66,7 @@ type Scripted = Redis & {
   nReadUser(...args: (string | number)[]): Promise<string>;
   nNoticeVersion(...args: (string | number)[]): Promise<number>;
   nRenew(...args: (string | number)[]): Promise<string[]>;
+  nGiveBack(...args: (string | number)[]): Promise<string[]>;
 };
 
 interface RecipientJson {
@@ -97,7 +99,8 @@ interface UserJson {
 }
 
 /**
- * Opens the notice store on Redis (ioredis 5, its own connection to `url`).
+ * Opens the notice store on Redis (ioredis 5, its own connection to `url`; any `REDIS_URL` form of
+ * src/store/redis-connect.ts: one server, Sentinel or Cluster).
  *
  * Key layout under `keyPrefix` (the same namespace as the main store; distinct key names):
  * - `{n:<noticeId>}:meta` (hash latest, createdAt, updatedAt) and `{n:<noticeId>}:v` (hash
@@ -124,22 +127,12 @@ export async function openRedisNoticeStore(url: string, options: RedisNoticeStor
   if (/[{}]/.test(prefix)) {
     throw new BotError('STORE_BAD_ARGUMENT', `Redis key prefix must not contain '{' or '}' (they are cluster hash tags): ${prefix}`);
   }
-  if (!/^rediss?:\/\//i.test(url)) {
-    throw new BotError('STORE_UNAVAILABLE', `Redis notice store ${shown}: only redis:// and rediss:// URLs are supported`, { status: 503 });
-  }
-  let lastError: Error | null = null;
-  const client = new Redis(url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: options.connectTimeoutMs ?? 3000,
-    commandTimeout: options.commandTimeoutMs ?? 5000,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  }) as Scripted;
-  client.on('error', (err: Error) => {
-    lastError = err;
+  const { client } = createRedisClient(url, {
+    connectTimeoutMs: options.connectTimeoutMs ?? 3000,
+    commandTimeoutMs: options.commandTimeoutMs ?? 5000,
   });
-  const define = (name: string, keys: number, script: string) => client.defineCommand(name, { numberOfKeys: keys, lua: script });
+  const c = client as Scripted;
+  const define = (name: string, keys: number, script: string) => c.defineCommand(name, { numberOfKeys: keys, lua: script });
   define('nCreateBroadcast', 2, lua.CREATE_BROADCAST);
   define('nAddRecipients', 4, lua.ADD_RECIPIENTS);
   define('nTransition', 4, lua.TRANSITION);
@@ -154,23 +147,9 @@ export async function openRedisNoticeStore(url: string, options: RedisNoticeStor
   define('nReadUser', 1, lua.READ_USER);
   define('nNoticeVersion', 2, lua.NOTICE_VERSION);
   define('nRenew', 4, lua.RENEW);
-  let onError: (err: Error) => void = () => {};
-  const firstError = new Promise<never>((_, reject) => {
-    onError = reject;
-    client.once('error', onError);
-  });
-  const ready = client.connect().then(() => client.ping());
-  ready.catch(() => {});
-  try {
-    await Promise.race([ready, firstError]);
-    client.off('error', onError);
-  } catch (err) {
-    client.off('error', onError);
-    client.disconnect();
-    const reason = (lastError as Error | null)?.message ?? (err instanceof Error ? err.message : String(err));
-    throw new BotError('STORE_UNAVAILABLE', `Redis notice store ${shown} is unreachable: ${reason}`, { status: 503, cause: err });
-  }
-  return new RedisNoticeStore(client, prefix, shown);
+  define('nGiveBack', 5, lua.GIVE_BACK);
+  await connectRedisClient(c, 'Redis notice store', shown);
+  return new RedisNoticeStore(c, prefix, shown);
 }
 
 const num = (v: string | undefined): number => (v === undefined ? 0 : Number(v));
@@ -556,6 +535,17 @@ class RedisNoticeStore implements NoticeStore {
         }
       }
       return held.length;
+    });
+  }
+
+  async releaseLease(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind' | 'owner'>, userIds: string[], now: number): Promise<number> {
+    checkId(batch.broadcastId, 'broadcast id');
+    userIds.forEach((u) => checkUserId(u, 'releaseLease'));
+    checkTime(now, 'now');
+    return this.use(async () => {
+      if (userIds.length === 0) return 0;
+      const released = await this.c.nGiveBack(...this.bkeys(batch.broadcastId, 'meta', 'r', 'q', 'rq', 'audit'), batch.leaseId, batch.kind, now, batch.owner, ...userIds);
+      return released.length;
     });
   }
 

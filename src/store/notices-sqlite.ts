@@ -370,6 +370,12 @@ class SqliteNoticeStore implements NoticeStore {
       leaseRemind: p('UPDATE recipient SET lease_id = ?, lease_owner = ?, remind_due_at = ? WHERE broadcast_id = ? AND user_id = ?'),
       renew: p("UPDATE recipient SET due_at = ? WHERE broadcast_id = ? AND user_id = ? AND lease_id = ? AND state = 'pending'"),
       renewRemind: p("UPDATE recipient SET remind_due_at = ? WHERE broadcast_id = ? AND user_id = ? AND lease_id = ? AND remind_state = 'pending'"),
+      giveBack: p(
+        "UPDATE recipient SET lease_id = NULL, lease_owner = NULL, due_at = ? WHERE broadcast_id = ? AND user_id = ? AND lease_id = ? AND state = 'pending'",
+      ),
+      giveBackRemind: p(
+        "UPDATE recipient SET lease_id = NULL, lease_owner = NULL, remind_due_at = ? WHERE broadcast_id = ? AND user_id = ? AND lease_id = ? AND remind_state = 'pending'",
+      ),
       renewReservation: p(
         `UPDATE user_notice SET reserved_until = max(coalesce(reserved_until, 0), ?)
          WHERE platform = ? AND user_id = ? AND notice_id = ? AND version = ? AND state = 'reserved' AND broadcast_id = ?`,
@@ -833,6 +839,28 @@ class SqliteNoticeStore implements NoticeStore {
         }
       }
       return held;
+    });
+  }
+
+  async releaseLease(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind' | 'owner'>, userIds: string[], now: number): Promise<number> {
+    checkId(batch.broadcastId, 'broadcast id');
+    userIds.forEach((u) => checkUserId(u, 'releaseLease'));
+    checkTime(now, 'now');
+    return this.tx(() => {
+      const b = this.broadcastRow(batch.broadcastId);
+      if (!b) return 0;
+      // Due again at once while sending; a cancelled broadcast keeps nothing queued.
+      const due = b.state === 'sending' ? now : null;
+      const stmt = batch.kind === 'deliver' ? this.s.giveBack : this.s.giveBackRemind;
+      const what = batch.kind === 'deliver' ? 'lease' : 'reminder lease';
+      let released = 0;
+      for (const u of userIds) {
+        const r = this.s.getRecipient.get(batch.broadcastId, u) as RecipientRow | undefined;
+        if (!r || stmt.run(due, batch.broadcastId, u, batch.leaseId).changes !== 1) continue;
+        released++;
+        this.audit(batch.broadcastId, now, u, displayState(r), displayState(r), `${what} released early by ${batch.owner}; claimable again`);
+      }
+      return released;
     });
   }
 

@@ -1,7 +1,8 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { BotError } from '../errors.ts';
 import { checkKey, checkStatus, checkTtlMs } from './args.ts';
 import type { ArchivingStatus, Store } from './port.ts';
+import { connectRedisClient, createRedisClient, maskRedisUrl } from './redis-connect.ts';
 
 /** Options of {@link openRedisStore}. */
 export interface RedisStoreOptions {
@@ -27,8 +28,10 @@ return v`;
 type ClientWithIncrement = Redis & { privacyBotIncrement(key: string, ttlMs: number): Promise<number> };
 
 /**
- * Opens the shared store on Redis through ioredis 5 (`REDIS_URL`: redis:// or rediss://, with
- * optional user, password and /db). Implements the whole {@link Store} port.
+ * Opens the shared store on Redis through ioredis 5. `url` is any `REDIS_URL` form of
+ * src/store/redis-connect.ts: redis:// or rediss:// (one server, optional user, password, /db),
+ * redis+sentinel://…/<masterName> (Redis Sentinel) or redis+cluster://… (Redis Cluster).
+ * Implements the whole {@link Store} port.
  *
  * Key layout under `keyPrefix` (default 'privacy-bot:'):
  * - `<prefix>kv:<key>` — plain strings with PX expiry (claim = SET NX PX; increment = Lua INCR +
@@ -40,9 +43,9 @@ type ClientWithIncrement = Redis & { privacyBotIncrement(key: string, ttlMs: num
  *
  * A down Redis fails calls fast instead of hanging: no offline queue, one retry per request,
  * commands time out after `commandTimeoutMs`; the client keeps reconnecting in the background
- * (backoff up to 2000 ms). Every method rejects with BotError 'STORE_UNAVAILABLE' (status 503,
- * URL with password masked) when Redis cannot answer, and with 'STORE_BAD_ARGUMENT' on bad
- * arguments.
+ * (backoff up to 2000 ms; after a Sentinel failover it finds the new master). Every method
+ * rejects with BotError 'STORE_UNAVAILABLE' (status 503, URL with password masked) when Redis
+ * cannot answer, and with 'STORE_BAD_ARGUMENT' on bad arguments.
  *
  * @throws BotError 'STORE_UNAVAILABLE' naming the URL (password masked) when the connection,
  *   authentication or database selection fails at open, or the URL is not usable;
@@ -54,60 +57,16 @@ export async function openRedisStore(url: string, options: RedisStoreOptions = {
   if (/[{}]/.test(keyPrefix)) {
     throw new BotError('STORE_BAD_ARGUMENT', `Redis key prefix must not contain '{' or '}' (they are cluster hash tags): ${keyPrefix}`);
   }
-  if (!/^rediss?:\/\//i.test(url)) {
-    throw new BotError('STORE_UNAVAILABLE', `Redis store ${shown}: only redis:// and rediss:// URLs are supported`, {
-      status: 503,
-    });
-  }
-  let lastError: Error | null = null;
-  const client = new Redis(url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: options.connectTimeoutMs ?? 3000,
-    commandTimeout: options.commandTimeoutMs ?? 2000,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  }) as ClientWithIncrement;
-  // Without a listener ioredis prints every connection error; the store reports them through
-  // rejected calls instead.
-  client.on('error', (err: Error) => {
-    lastError = err;
+  const { client } = createRedisClient(url, {
+    connectTimeoutMs: options.connectTimeoutMs ?? 3000,
+    commandTimeoutMs: options.commandTimeoutMs ?? 2000,
   });
-  client.defineCommand('privacyBotIncrement', { numberOfKeys: 1, lua: INCREMENT_LUA });
-  // Fail at the first connection error rather than when ioredis has finished closing the
-  // socket (which can take seconds more against a silent server).
-  let onError: (err: Error) => void = () => {};
-  const firstError = new Promise<never>((_, reject) => {
-    onError = reject;
-    client.once('error', onError);
-  });
-  const ready = client.connect().then(() => client.ping());
-  ready.catch(() => {}); // settled by the race below; avoid an unhandled rejection when firstError wins
-  try {
-    await Promise.race([ready, firstError]);
-    client.off('error', onError);
-  } catch (err) {
-    client.off('error', onError);
-    client.disconnect();
-    const reason = (lastError as Error | null)?.message ?? (err instanceof Error ? err.message : String(err));
-    throw new BotError('STORE_UNAVAILABLE', `Redis store ${shown} is unreachable: ${reason}`, { status: 503, cause: err });
-  }
-  return new RedisStore(client, keyPrefix, shown);
+  (client as ClientWithIncrement).defineCommand('privacyBotIncrement', { numberOfKeys: 1, lua: INCREMENT_LUA });
+  await connectRedisClient(client, 'Redis store', shown);
+  return new RedisStore(client as ClientWithIncrement, keyPrefix, shown);
 }
 
-/**
- * The URL for messages and logs: the password replaced by '***' (user name kept). Not a
- * parseable URL -> '(unparseable Redis URL)', so nothing secret leaks from a typo either.
- */
-export function maskRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable Redis URL)';
-  }
-}
+export { maskRedisUrl };
 
 class RedisStore implements Store {
   readonly kind = 'redis' as const;

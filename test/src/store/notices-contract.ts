@@ -258,6 +258,72 @@ export function runNoticeStoreContract(name: string, makeStore: () => Promise<No
           assert.equal(await s.renewLease(taken!, ['u1', 'u2'], T0 + 5000, T0 + 1903), 1, 'a settled user is no longer held');
         }));
 
+      it('a released lease is claimable at once by another worker, without an attempt or a takeover', () =>
+        withStore(async (s) => {
+          await sending(s, 'b1', ['u1', 'u2', 'u3']);
+          const a = await s.claimBatch('b1', claimOpts('worker-a', 2, 60_000), T0);
+          assert.deepEqual(ids(a), ['u1', 'u2']);
+          assert.equal(await s.releaseLease(a!, ['u1', 'u2'], T0 + 10), 2);
+          assert.equal(await s.releaseLease(a!, ['u1', 'u2'], T0 + 11), 0, 'releasing twice releases once');
+          // Long before the 60 s lease would have ended, another worker gets them.
+          const b = await s.claimBatch('b1', claimOpts('worker-b', 10, 60_000), T0 + 20);
+          assert.deepEqual(ids(b), ['u1', 'u2', 'u3']);
+          assert.equal(b!.takenOver, 0, 'a released lease is not a takeover');
+          assert.deepEqual(b!.users.map((u) => u.attempts), [0, 0, 0], 'no attempt counted');
+          const audit = await s.listAudit('b1');
+          assert.deepEqual(
+            audit.filter((e) => /released early by worker-a/.test(e.reason)).map((e) => [e.userId, e.from, e.to]).sort(),
+            [['u1', 'pending', 'pending'], ['u2', 'pending', 'pending']],
+          );
+          assert.ok(!audit.some((e) => /taken over/.test(e.reason)));
+          // The releasing worker's late results no longer count.
+          const late = await s.settleBatch(a!, { sent: ['u1'], failed: [{ userId: 'u2', reason: 'x' }], retry: [] }, T0 + 30);
+          assert.equal(late.applied, 0);
+          assert.equal(await s.renewLease(a!, ['u1', 'u2'], T0 + 90_000, T0 + 31), 0);
+          // ...but its send of u1 is known per employee, so B records u1 as a duplicate, not a second first delivery.
+          const r = await s.settleBatch(b!, { sent: ['u1', 'u2', 'u3'], failed: [], retry: [] }, T0 + 40);
+          assert.equal(r.applied, 3);
+          assert.deepEqual(r.duplicates, ['u1']);
+          const bc = await assertConsistent(s, 'b1');
+          assert.deepEqual([bc.state, bc.counts.sent, bc.counts.failed], ['done', 3, 0]);
+        }));
+
+      it('releasing a lease it no longer holds, or of settled users, changes nothing', () =>
+        withStore(async (s) => {
+          await sending(s, 'b1', ['u1', 'u2']);
+          const a = await s.claimBatch('b1', claimOpts('worker-a', 10, 1000), T0);
+          await s.settleBatch(a!, { sent: ['u1'], failed: [], retry: [] }, T0 + 1);
+          const taken = await s.claimBatch('b1', claimOpts('worker-b', 10, 1000), T0 + 1000);
+          assert.deepEqual(ids(taken), ['u2']);
+          assert.equal(await s.releaseLease(a!, ['u1', 'u2'], T0 + 1001), 0, 'u1 settled, u2 leased by B now');
+          assert.equal(await s.claimBatch('b1', claimOpts('worker-c', 10, 1000), T0 + 1002), null, "B's lease stands");
+          assert.equal(await s.releaseLease({ ...a!, broadcastId: 'nope' }, ['u2'], T0 + 1003), 0, 'unknown broadcast');
+          assert.equal(await s.releaseLease(taken!, [], T0 + 1004), 0);
+          await assert.rejects(s.releaseLease(taken!, [''], T0 + 1005), { code: 'STORE_BAD_ARGUMENT' });
+        }));
+
+      it('a released reminder lease is claimable at once; a cancelled broadcast keeps nothing queued', () =>
+        withStore(async (s) => {
+          await sending(s, 'b1', ['u1', 'u2']);
+          const a = await s.claimBatch('b1', claimOpts('w'), T0);
+          await s.settleBatch(a!, { sent: ['u1', 'u2'], failed: [], retry: [] }, T0 + 1);
+          await s.resend('b1', 'unacknowledged', T0 + 2);
+          const r = await s.claimBatch('b1', claimOpts('worker-a', 10, 60_000), T0 + 3);
+          assert.equal(r?.kind, 'remind');
+          assert.equal(await s.releaseLease(r!, ids(r), T0 + 4), 2);
+          assert.ok((await s.listAudit('b1')).some((e) => e.userId === 'u1' && /reminder lease released early by worker-a/.test(e.reason)));
+          const again = await s.claimBatch('b1', claimOpts('worker-b', 10, 60_000), T0 + 5);
+          assert.deepEqual([again?.kind, again?.round, ids(again)], ['remind', 1, ['u1', 'u2']]);
+          // Cancelled while leased: released users are not queued again.
+          await sending(s, 'b2', ['v1'], { noticeId: 'n2' });
+          const c = await s.claimBatch('b2', claimOpts('worker-a', 10, 60_000), T0 + 6);
+          await s.cancel('b2', T0 + 7);
+          assert.equal(await s.releaseLease(c!, ['v1'], T0 + 8), 1);
+          assert.equal(await s.claimBatch('b2', claimOpts('worker-b'), T0 + 9), null);
+          const bc = await assertConsistent(s, 'b2');
+          assert.deepEqual([bc.state, bc.counts.pending], ['cancelled', 1]);
+        }));
+
       it('a takeover after the send was recorded per employee does not send again', () =>
         withStore(async (s) => {
           await sending(s, 'b1', ['u1', 'u2']);
