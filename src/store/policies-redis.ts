@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { BotError } from '../errors.ts';
 import {
   checkMemberId,
@@ -13,7 +13,8 @@ import {
   type PolicyRecord,
   type PolicyStore,
 } from './policies-port.ts';
-import { DEFAULT_KEY_PREFIX, maskRedisUrl } from './redis.ts';
+import { DEFAULT_KEY_PREFIX } from './redis.ts';
+import { connectRedisClient, createRedisClient, maskRedisUrl } from './redis-connect.ts';
 
 /** Options of {@link openRedisPolicyStore}. */
 export interface RedisPolicyStoreOptions {
@@ -62,7 +63,8 @@ type Scripted = Redis & {
 };
 
 /**
- * Opens the policy store on Redis (ioredis 5, its own connection to `url`).
+ * Opens the policy store on Redis (ioredis 5, its own connection to `url`; any `REDIS_URL` form of
+ * src/store/redis-connect.ts: one server, Sentinel or Cluster).
  *
  * Key layout under `keyPrefix` (the main store's namespace, distinct key names):
  * - `{pol}:rec` — hash policy id -> policy JSON (withdrawn policies stay);
@@ -84,40 +86,15 @@ export async function openRedisPolicyStore(url: string, options: RedisPolicyStor
   if (/[{}]/.test(prefix)) {
     throw new BotError('STORE_BAD_ARGUMENT', `Redis key prefix must not contain '{' or '}' (they are cluster hash tags): ${prefix}`);
   }
-  if (!/^rediss?:\/\//i.test(url)) {
-    throw new BotError('STORE_UNAVAILABLE', `Redis policy store ${shown}: only redis:// and rediss:// URLs are supported`, { status: 503 });
-  }
-  let lastError: Error | null = null;
-  const client = new Redis(url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: options.connectTimeoutMs ?? 3000,
-    commandTimeout: options.commandTimeoutMs ?? 5000,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  }) as Scripted;
-  client.on('error', (err: Error) => {
-    lastError = err;
+  const { client } = createRedisClient(url, {
+    connectTimeoutMs: options.connectTimeoutMs ?? 3000,
+    commandTimeoutMs: options.commandTimeoutMs ?? 5000,
   });
-  client.defineCommand('pCreate', { numberOfKeys: 2, lua: CREATE_LUA });
-  client.defineCommand('pWithdraw', { numberOfKeys: 2, lua: WITHDRAW_LUA });
-  let onError: (err: Error) => void = () => {};
-  const firstError = new Promise<never>((_, reject) => {
-    onError = reject;
-    client.once('error', onError);
-  });
-  const ready = client.connect().then(() => client.ping());
-  ready.catch(() => {});
-  try {
-    await Promise.race([ready, firstError]);
-    client.off('error', onError);
-  } catch (err) {
-    client.off('error', onError);
-    client.disconnect();
-    const reason = (lastError as Error | null)?.message ?? (err instanceof Error ? err.message : String(err));
-    throw new BotError('STORE_UNAVAILABLE', `Redis policy store ${shown} is unreachable: ${reason}`, { status: 503, cause: err });
-  }
-  return new RedisPolicyStore(client, prefix, shown);
+  const c = client as Scripted;
+  c.defineCommand('pCreate', { numberOfKeys: 2, lua: CREATE_LUA });
+  c.defineCommand('pWithdraw', { numberOfKeys: 2, lua: WITHDRAW_LUA });
+  await connectRedisClient(c, 'Redis policy store', shown);
+  return new RedisPolicyStore(c, prefix, shown);
 }
 
 /** A record from its JSON; fields are named as in {@link PolicyRecord}. */
