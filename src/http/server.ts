@@ -27,8 +27,33 @@ export interface RunningServer {
   noticeWorker: BroadcastWorker | null;
   /** Resolves when no reply is being delivered in the background. */
   idle(): Promise<void>;
-  /** Stops accepting connections, waits for background work, stops adapters. Does not close the store. */
-  close(): Promise<void>;
+  /**
+   * Graceful stop (SIGTERM): stops accepting connections at once (new ones are refused), lets
+   * requests in flight finish (their answers close the connection), waits for replies being
+   * delivered in the background, and stops the notice worker (nothing more claimed; batches in
+   * flight are sent and recorded; past the grace their leases are released so another instance
+   * takes them over at once). After `graceMs` (default: no limit) connections still open are cut
+   * and background replies still running are left. Stops adapters. Does not close the store.
+   * Idempotent: a second call returns the first call's promise.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
+}
+
+/** Whether `p` settles within `ms` (Infinity = wait for it). */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  if (!Number.isFinite(ms)) {
+    await p.catch(() => undefined);
+    return true;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    p.then(() => true, () => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  return settled;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -60,6 +85,14 @@ export async function startServer(options: {
   app.proxy = true;
   const router = new Router();
 
+  // Once shutting down, every answer closes its connection, so keep-alive clients reconnect
+  // (to another instance behind the load balancer) instead of holding this one open.
+  let shuttingDown = false;
+  app.use(async (ctx, next) => {
+    if (shuttingDown) ctx.set('Connection', 'close');
+    await next();
+    if (shuttingDown) ctx.set('Connection', 'close');
+  });
   app.use(async (ctx, next) => {
     try {
       await next();
@@ -152,14 +185,26 @@ export async function startServer(options: {
     adapters,
     noticeWorker,
     idle: () => background.idle(),
-    close() {
+    close(closeOptions: { graceMs?: number } = {}) {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
-        await background.idle();
-        await noticeWorker?.stop();
+        const graceMs = closeOptions.graceMs ?? Number.POSITIVE_INFINITY;
+        const deadline = performance.now() + graceMs;
+        const left = () => Math.max(0, deadline - performance.now());
+        shuttingDown = true;
+        // The worker stops claiming now and finishes its batches while HTTP drains.
+        const workerStopped = noticeWorker ? noticeWorker.stop({ graceMs }) : Promise.resolve(0);
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        if (!(await settlesWithin(closed, left()))) {
+          log.warn('shutdown: requests still running at the end of the grace period were cut');
+          server.closeAllConnections();
+          await closed;
+        }
+        if (!(await settlesWithin(background.idle(), left()))) {
+          log.warn({ tasks: background.size }, 'shutdown: replies still being delivered at the end of the grace period were left');
+        }
+        const released = await workerStopped;
+        if (released > 0) log.info({ recipients: released }, 'shutdown: broadcast leases released for another instance');
         core.statuses.stop();
         for (const a of adapters) await a.stop?.();
       })();

@@ -73,6 +73,8 @@ export interface WorkerMetrics {
   leasesTakenOver: number;
   /** Lease extensions sent while a batch was still being sent (heartbeats). */
   leaseRenewals: number;
+  /** Recipients whose lease this worker gave back unfinished when it stopped (claimable at once by others). */
+  leasesReleased: number;
   /** Claimed recipients recorded as sent without sending (the version had reached them already). */
   alreadyDelivered: number;
   deferred: number;
@@ -88,9 +90,20 @@ export interface WorkerMetrics {
 function emptyMetrics(): WorkerMetrics {
   return {
     batchesClaimed: 0, batchesSent: 0, recipientsSent: 0, recipientsFailed: 0, recipientsRetried: 0, remindersSent: 0,
-    throttledBatches: 0, erroredBatches: 0, leasesTakenOver: 0, leaseRenewals: 0, alreadyDelivered: 0, deferred: 0, duplicates: 0,
+    throttledBatches: 0, erroredBatches: 0, leasesTakenOver: 0, leaseRenewals: 0, leasesReleased: 0, alreadyDelivered: 0, deferred: 0, duplicates: 0,
     staleResults: 0, settleErrors: 0, readsRecorded: 0, readPollErrors: 0,
   };
+}
+
+/** A claimed batch not yet settled: being sent, or (`settling`) having its results recorded. */
+interface HeldBatch {
+  batch: ClaimedBatch;
+  userIds: string[];
+  heartbeat: NodeJS.Timeout;
+  released: boolean;
+  settling: boolean;
+  /** Resolves when the batch is settled (or settling failed). */
+  done: Promise<void>;
 }
 
 /**
@@ -106,6 +119,11 @@ function emptyMetrics(): WorkerMetrics {
  * mid-batch stops renewing, and after `leaseMs` another worker takes the batch over (the store
  * skips recipients already recorded as sent). It also polls read receipts
  * (channels with readSupported) every `readPollMs`.
+ *
+ * Stopping ({@link BroadcastWorker.stop}, e.g. on SIGTERM) claims nothing more, lets batches in
+ * flight finish and record their results, and — past the grace period — gives the leases of
+ * batches still unfinished back to the store, so another instance takes them over at once
+ * rather than after `leaseMs`.
  */
 export class BroadcastWorker {
   readonly owner: string;
@@ -121,6 +139,8 @@ export class BroadcastWorker {
   private wakeUp = new AbortController();
   private lastReadPoll = Number.NEGATIVE_INFINITY;
   private unsubscribe: (() => void) | null = null;
+  /** Batches claimed and not yet settled, by lease id. */
+  private readonly held = new Map<string, HeldBatch>();
 
   constructor(options: BroadcastWorkerOptions) {
     this.service = options.service;
@@ -155,14 +175,73 @@ export class BroadcastWorker {
     this.running = this.loop();
   }
 
-  /** Stops claiming, waits for batches in flight to be recorded. Idempotent. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming and waits for the batches in flight to be sent and recorded, at most
+   * `graceMs` (default: no limit). Batches still unfinished then have their leases released
+   * ({@link NoticeStore.releaseLease}): their recipients are claimable by another worker at once;
+   * if such a send does complete later, its results are stale, but the per-employee record of the
+   * send still keeps the next worker from sending to those employees again. Idempotent; never
+   * throws (a release that fails is logged, and the lease then simply expires).
+   * @returns how many recipients' leases were released (0 when everything finished in time).
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<number> {
     this.stopping = true;
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.wake();
-    await this.running;
+    const running = this.running;
+    let released = 0;
+    if (running) {
+      const grace = options.graceMs ?? Number.POSITIVE_INFINITY;
+      let timer: NodeJS.Timeout | undefined;
+      const finished = Number.isFinite(grace)
+        ? await Promise.race([
+            running.then(() => true),
+            new Promise<boolean>((resolve) => {
+              timer = setTimeout(() => resolve(false), Math.max(0, grace));
+            }),
+          ])
+        : await running.then(() => true);
+      clearTimeout(timer);
+      if (!finished) released = await this.releaseHeld('still sending when the shutdown grace period ended');
+    }
     this.running = null;
+    return released;
+  }
+
+  /**
+   * Gives back the leases of every batch still being sent; waits for batches whose results are
+   * being recorded right now (one store call). Returns how many recipients were released.
+   */
+  private async releaseHeld(why: string): Promise<number> {
+    let total = 0;
+    const held = [...this.held.values()];
+    await Promise.all(
+      held.filter((h) => !h.released && !h.settling).map(async (h) => {
+        total += await this.release(h.batch, h.userIds, why);
+      }),
+    );
+    await Promise.allSettled(held.filter((h) => h.settling).map((h) => h.done));
+    return total;
+  }
+
+  /** Releases one batch's lease (stops its heartbeat first). Never throws. */
+  private async release(batch: ClaimedBatch, userIds: string[], why: string): Promise<number> {
+    const h = this.held.get(batch.leaseId);
+    if (h) {
+      h.released = true;
+      clearInterval(h.heartbeat);
+    }
+    try {
+      const n = await this.service.store.releaseLease(batch, userIds, this.now);
+      this.metrics.leasesReleased += n;
+      this.log.info({ broadcast: batch.broadcastId, users: n, owner: this.owner }, `lease released: ${why}`);
+      return n;
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      this.log.warn({ broadcast: batch.broadcastId, code: e.code, err: e.message }, 'could not release a lease; it will expire');
+      return 0;
+    }
   }
 
   /** Ends the current idle pause early. */
@@ -214,6 +293,11 @@ export class BroadcastWorker {
         this.now,
       );
       if (!batch) continue;
+      if (this.stopping) {
+        // Claimed while stop() was called: give it back rather than start sending now.
+        await this.release(batch, batch.users.map((u) => u.userId), 'claimed while stopping');
+        continue;
+      }
       this.metrics.batchesClaimed++;
       this.metrics.leasesTakenOver += batch.takenOver;
       this.metrics.alreadyDelivered += batch.alreadyDelivered;
@@ -282,6 +366,26 @@ export class BroadcastWorker {
       );
     }, Math.max(20, Math.floor(this.o.leaseMs / 3)));
     heartbeat.unref();
+    let finish: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    this.held.set(batch.leaseId, { batch, userIds, heartbeat, released: false, settling: false, done });
+    try {
+      await this.sendAndSettle(b, channel, batch, userIds, heartbeat);
+    } finally {
+      this.held.delete(batch.leaseId);
+      finish();
+    }
+  }
+
+  private async sendAndSettle(
+    b: Pick<BroadcastRecord, 'id' | 'noticeId' | 'version' | 'platform'>,
+    channel: NoticeChannel,
+    batch: ClaimedBatch,
+    userIds: string[],
+    heartbeat: NodeJS.Timeout,
+  ): Promise<void> {
     let settlement: BatchSettlement;
     try {
       const delivery = await this.delivery(b, batch);
@@ -293,6 +397,10 @@ export class BroadcastWorker {
     } finally {
       clearInterval(heartbeat);
     }
+    // Sent (or failed): record it rather than release it, even when stopping. A batch whose lease
+    // was released meanwhile settles as stale, but its sends are still recorded per employee.
+    const h = this.held.get(batch.leaseId);
+    if (h) h.settling = true;
     try {
       const r = await this.service.store.settleBatch(batch, settlement, this.now);
       const stale = new Set(r.stale);
