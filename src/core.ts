@@ -16,17 +16,24 @@ import { closingAlso, openNoticeStore } from './store/notices-open.ts';
 import type { NoticeStore } from './store/notices-port.ts';
 import { StatusDirectory } from './archiving/directory.ts';
 import { createConsentSection } from './archiving/consent.ts';
+import { openPolicyStore } from './store/policies-open.ts';
+import type { PolicyStore } from './store/policies-port.ts';
+import { PolicyService } from './policies/service.ts';
+import { createPolicyStatusProvider } from './policies/status.ts';
+import { createPolicySection } from './policies/section.ts';
 
 /** The platform-neutral core: knowledge base, matcher, store and the router over them. */
 export interface Core {
   kb: KnowledgeBase;
   matcher: Matcher;
-  /** The store; its close() also closes the notice store. */
+  /** The store; its close() also closes the notice and policy stores. */
   store: Store;
   /** Archiving notices (issue 4): notices, broadcasts, acknowledgements. Channels are registered by the server / CLI. */
   notices: NoticeService;
   /** Where statuses come from; the server adds the platforms' archive sources (WeCom msgaudit). */
   statuses: StatusDirectory;
+  /** Company policies declared by admins (issue 5 point 3): a status provider and the policy lines of answers. */
+  policies: PolicyService;
   handle: MessageHandler;
 }
 
@@ -34,10 +41,14 @@ export interface Core {
  * Loads the knowledge base (KNOWLEDGE_DIR), builds the matcher and opens the store
  * (Redis when REDIS_URL is set, else DATA_DIR/privacy-bot.db).
  * @param stores already opened stores to use instead (tests: Redis under a private key prefix);
- *   the core then owns them (core.store.close() closes both)
+ *   the core then owns them (core.store.close() closes them all)
  * @throws BotError KB_INVALID naming file and field; STORE_UNAVAILABLE naming the store
  */
-export async function createCore(config: Config, log: Logger, stores: { store?: Store; noticeStore?: NoticeStore } = {}): Promise<Core> {
+export async function createCore(
+  config: Config,
+  log: Logger,
+  stores: { store?: Store; noticeStore?: NoticeStore; policyStore?: PolicyStore } = {},
+): Promise<Core> {
   const kb = await loadKnowledge(config.knowledgeDir);
   const matcher = await createMatcher(kb);
   const mainStore = stores.store ?? (await openStore({ redisUrl: config.redisUrl, dataDir: config.dataDir }));
@@ -48,9 +59,27 @@ export async function createCore(config: Config, log: Logger, stores: { store?: 
     await mainStore.close();
     throw err;
   }
-  const store = closingAlso(mainStore, noticeStore);
+  let policyStore: PolicyStore;
+  try {
+    policyStore = stores.policyStore ?? (await openPolicyStore({ redisUrl: config.redisUrl, dataDir: config.dataDir }));
+  } catch (err) {
+    await Promise.allSettled([noticeStore.close()]);
+    await mainStore.close();
+    throw err;
+  }
+  const store = closingAlso(closingAlso(mainStore, noticeStore), policyStore);
   const notices = new NoticeService({ store: noticeStore, log });
   const statuses = new StatusDirectory(store, log);
+  // Declared policies: a status after a platform sync and the employee's own record, and the policy
+  // lines of the retention / viewers / legality / consent answers. Departments are matched through
+  // the platform's directory (its notice channel, registered by the server or CLI).
+  const policies = new PolicyService({
+    store: policyStore,
+    log,
+    channelFor: (platform) => notices.channelFor(platform),
+    hasArchiveSync: (platform) => statuses.sync(platform) !== undefined,
+  });
+  statuses.addProvider(createPolicyStatusProvider(policies));
   const handle = createRouter({
     kb,
     matcher,
@@ -59,9 +88,13 @@ export async function createCore(config: Config, log: Logger, stores: { store?: 
     statusLookup: (platform, userId) => statuses.lookup(platform, userId),
     // Admin commands first: an admin's "yes" confirms a pending send before "确认"-style acknowledgements are tried.
     commands: [createAdminCommand({ service: notices, kv: store, admins: config.adminUsers, log }), createAckCommand(notices, log)],
-    personalSections: [createNoticeSection(notices), createConsentSection({ source: () => statuses.source('wecom') })],
+    personalSections: [
+      createNoticeSection(notices),
+      createConsentSection({ source: () => statuses.source('wecom') }),
+      createPolicySection({ service: policies, statusOf: (platform, userId) => statuses.lookup(platform, userId) }),
+    ],
   });
-  return { kb, matcher, store, notices, statuses, handle };
+  return { kb, matcher, store, notices, statuses, policies, handle };
 }
 
 /** Where the embedded store lives for a given DATA_DIR. */

@@ -7,6 +7,8 @@ import type { NoticeService, BroadcastView } from '../notices/service.ts';
 import type { BroadcastRecord, NoticeSummary, NoticeVersionRecord } from '../store/notices-port.ts';
 import { broadcastRequestSchema, firstIssue, resendRequestSchema } from '../notices/schema.ts';
 import { requireBearer } from './auth.ts';
+import type { PolicyService } from '../policies/service.ts';
+import { mountPolicyRoutes } from '../policies/routes.ts';
 
 /** Largest admin request body, in bytes (a userIds audience of 100 000 ids fits). */
 export const ADMIN_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -43,7 +45,11 @@ export function broadcastJson(b: BroadcastRecord | BroadcastView) {
   };
 }
 
-async function readJson(ctx: Context): Promise<unknown> {
+/**
+ * The JSON body of an admin request ({} when empty).
+ * @throws RequestError ADMIN_BODY_TOO_LARGE (413) over {@link ADMIN_MAX_BODY_BYTES}; ADMIN_BAD_BODY / ADMIN_BAD_JSON (400)
+ */
+export async function readJson(ctx: Context): Promise<unknown> {
   let raw: string;
   try {
     raw = (await getRawBody(ctx.req, { limit: ADMIN_MAX_BODY_BYTES, length: ctx.request.length, encoding: 'utf-8' })).toString();
@@ -107,8 +113,10 @@ function csv(ctx: Context, name: string, body: string): void {
  * - GET  /admin/broadcasts/:id/recipients.csv and /audit.csv (UTF-8 with BOM)
  * - POST /admin/broadcasts/:id/resend `{"only": "failed"|"unacknowledged"}` -> `{"id","only","queued","round"}`
  * - POST /admin/broadcasts/:id/cancel -> the broadcast
+ * - /admin/policies (issue 5 point 3, when `policies` is given): POST, GET, GET /:id, DELETE /:id —
+ *   see src/policies/routes.ts
  */
-export function mountAdminRoutes(router: Router, options: { service: NoticeService; token: string; log: Logger }): void {
+export function mountAdminRoutes(router: Router, options: { service: NoticeService; policies?: PolicyService; token: string; log: Logger }): void {
   const { service, token, log } = options;
   const admin = new Router({ prefix: '/admin' });
   admin.use(jsonErrors(log), requireBearer(token));
@@ -164,6 +172,8 @@ export function mountAdminRoutes(router: Router, options: { service: NoticeServi
   admin.post('/broadcasts/:id/cancel', async (ctx) => {
     ctx.body = broadcastJson(await service.cancel(ctx.params.id!));
   });
+
+  if (options.policies) mountPolicyRoutes(admin, { service: options.policies, readJson });
 
   router.use(admin.routes(), admin.allowedMethods());
 }

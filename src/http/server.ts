@@ -157,7 +157,7 @@ export async function startServer(options: {
       log.info({ platform: a.archiveSource.platform, minutes }, 'archive status sync enabled');
     }
   }
-  if (config.adminToken) mountAdminRoutes(router, { service: core.notices, token: config.adminToken, log });
+  if (config.adminToken) mountAdminRoutes(router, { service: core.notices, policies: core.policies, token: config.adminToken, log });
   // Always on (cheap when idle: one look at the active broadcasts per idleMs), so a channel
   // registered later — or a broadcast started by the CLI or another instance — gets delivered.
   const noticeWorker =
