@@ -6,7 +6,7 @@ import { hashUserId } from '../../src/log.ts';
 import type { BotResult, InboundMessage } from '../../src/types.ts';
 import { readRawBody } from '../http.ts';
 import type { AdapterContext } from '../types.ts';
-import { requireParams } from '../wecom/crypto.ts';
+import { assertFreshTimestamp, requireParams } from '../wecom/crypto.ts';
 import { openAibotCiphertext, openAibotEchostr, sealAibotReply, type AibotCallbackSecrets } from './crypto.ts';
 import { aibotToInbound, parseAibotCallback } from './inbound.ts';
 import { AIBOT_DEDUP_TTL_MS, AIBOT_FAILURE_TEXT, AIBOT_FIRST_ANSWER_BUDGET_MS, AIBOT_PENDING_CONTENT } from './limits.ts';
@@ -29,6 +29,7 @@ import { settleWithin } from './settle.ts';
  * GET  ?msg_signature&timestamp&nonce&echostr -> 200 text/plain, the bare decrypted echostr.
  * POST ?msg_signature&timestamp&nonce with body {"encrypt":"…"}. Order: query params -> raw body
  *   (413 over 1 MB) -> JSON envelope -> signature over `encrypt` (constant time) -> decrypt, receiveid ""
+ *   -> signed timestamp within 1 h of our clock (else 401 WECOM_STALE_TIMESTAMP, as on GET)
  *   -> JSON-parse + zod-validate the plaintext -> convert -> dedup (store claim on msgid) -> core.
  * Answers (encrypted JSON {"encrypt","msgsignature","timestamp","nonce"}, application/json):
  * - a message: the core's 'chat' text as a stream. Ready within ~1 s -> a finished stream; otherwise an
@@ -72,6 +73,7 @@ export function createAibotHttpHandlers(deps: AibotHttpDeps): { verifyUrl: (k: C
         nonce: queryValue(k, 'nonce'),
         echostr: queryValue(k, 'echostr'),
       });
+      assertFreshTimestamp(queryValue(k, 'timestamp')!, ctx.now());
       k.status = 200;
       k.type = 'text/plain';
       k.body = plain;
@@ -110,7 +112,9 @@ export function createAibotHttpHandlers(deps: AibotHttpDeps): { verifyUrl: (k: C
         ['msgSignature', 'timestamp', 'nonce'],
       );
       const encrypt = envelopeEncrypt(await readRawBody(k));
-      const callback = parseAibotCallback(openAibotCiphertext(secrets, { ...params, encrypt }));
+      const plain = openAibotCiphertext(secrets, { ...params, encrypt });
+      assertFreshTimestamp(params.timestamp, ctx.now());
+      const callback = parseAibotCallback(plain);
       const inbound = aibotToInbound(callback, { tenant: deps.tenant, receivedAt: ctx.now() });
 
       if (inbound.action === 'ignore') {

@@ -1,6 +1,7 @@
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { decrypt, encrypt, getSignature } from '@wecom/crypto';
 import { RequestError } from '../../src/errors.ts';
+import { WECOM_TIMESTAMP_WINDOW_MS } from './limits.ts';
 
 /**
  * WeCom callback crypto (the "WXBizMsgCrypt" scheme, developer.work.weixin.qq.com/document/path/91144;
@@ -17,8 +18,9 @@ import { RequestError } from '../../src/errors.ts';
  *   another EncodingAESKey or another corp's — either way the message is not from our corp, so it
  *   is an authentication failure (401), like a bad signature.
  *
- * Timestamps are not checked for freshness: WeCom does not require it, retries resend the same
- * timestamp, and the official vectors date from 2014.
+ * - WECOM_STALE_TIMESTAMP (401): the signed timestamp is not unix seconds within
+ *   {@link WECOM_TIMESTAMP_WINDOW_MS} of our clock ({@link assertFreshTimestamp}, called by the
+ *   routes with their injected clock, so the 2014 official vectors still verify in tests).
  */
 
 /** The secrets one callback URL is configured with. */
@@ -54,6 +56,21 @@ export function signaturesEqual(expected: string, received: string): boolean {
   const a = Buffer.from(expected.toLowerCase(), 'utf8');
   const b = Buffer.from(received.toLowerCase(), 'utf8');
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Refuses a callback whose signed `timestamp` (unix seconds, decimal digits) is more than
+ * `windowMs` away from `nowMs`: a captured callback cannot be replayed after its dedup key expired.
+ * @param timestamp the query parameter as received
+ * @param nowMs our clock, ms since the epoch
+ * @param windowMs default {@link WECOM_TIMESTAMP_WINDOW_MS}
+ * @throws RequestError WECOM_STALE_TIMESTAMP (401)
+ */
+export function assertFreshTimestamp(timestamp: string, nowMs: number, windowMs: number = WECOM_TIMESTAMP_WINDOW_MS): void {
+  const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : NaN;
+  if (!Number.isFinite(seconds) || Math.abs(nowMs - seconds * 1000) > windowMs) {
+    throw new RequestError('WECOM_STALE_TIMESTAMP', `timestamp is not unix seconds within ${windowMs / 60_000} minutes of server time`, 401);
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import type { WecomArchiveConfig, WecomConfig } from '../../src/config.ts';
 import type { BotResult, InboundMessage } from '../../src/types.ts';
 import { readRawBody } from '../http.ts';
 import type { AdapterContext, PlatformAdapter } from '../types.ts';
-import { openCallback, openEchostr, requireParams, sealReply, type WecomCallbackKeys } from './crypto.ts';
+import { assertFreshTimestamp, openCallback, openEchostr, requireParams, sealReply, type WecomCallbackKeys } from './crypto.ts';
 import { wecomToInbound } from './inbound.ts';
 import { WECOM_DEDUP_TTL_MS, WECOM_PASSIVE_REPLY_BUDGET_MS, WECOM_PASSIVE_TEXT_MAX_BYTES } from './limits.ts';
 import { createWecomArchiveSource, type WecomArchiveSource } from './msgaudit.ts';
@@ -21,7 +21,8 @@ import { buildEncryptedReplyXml, buildTextReplyXml, parseWecomXml } from './xml.
  * - GET: URL verification (developer.work.weixin.qq.com/document/path/91144): 200 text/plain with the
  *   bare decrypted echostr.
  * - POST: message/event callback. Order: query params -> raw body (413 over 1 MB) -> outer XML (only
- *   its Encrypt element is used) -> signature -> decrypt + receiveid -> inner XML -> convert -> dedup
+ *   its Encrypt element is used) -> signature -> decrypt + receiveid -> signed timestamp within 1 h
+ *   of our clock (else 401 WECOM_STALE_TIMESTAMP; also on GET) -> inner XML -> convert -> dedup
  *   (store claim) -> core. The HTTP answer waits at most ~700 ms for the core: a ready result with a
  *   single reply of ≤ 2048 bytes is answered as an encrypted passive reply (/path/96469); otherwise an
  *   empty 200 is answered and every reply is sent through message/send in `ctx.background`.
@@ -96,6 +97,7 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
         nonce: queryValue(k, 'nonce'),
         echostr: queryValue(k, 'echostr'),
       });
+      assertFreshTimestamp(queryValue(k, 'timestamp')!, ctx.now());
       k.status = 200;
       k.type = 'text/plain';
       k.body = plain;
@@ -115,7 +117,9 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
       const body = await readRawBody(k);
       const encrypt = parseWecomXml(body)['Encrypt']?.trim();
       if (!encrypt) throw new RequestError('WECOM_BAD_REQUEST', 'body has no Encrypt element', 400);
-      const fields = parseWecomXml(openCallback(keys, { ...params, encrypt }));
+      const plain = openCallback(keys, { ...params, encrypt });
+      assertFreshTimestamp(params.timestamp, ctx.now());
+      const fields = parseWecomXml(plain);
       const inbound = wecomToInbound(fields, { corpId: config.corpId, receivedAt: ctx.now() });
       if (inbound.action === 'ignore') {
         log.debug({ what: inbound.reason }, 'wecom callback ignored');

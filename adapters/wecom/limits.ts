@@ -39,6 +39,15 @@ export const WECOM_PASSIVE_REPLY_BUDGET_MS = 700;
 export const WECOM_DEDUP_TTL_MS = 60 * 60 * 1000;
 
 /**
+ * Largest accepted |now − timestamp| of a callback's signed `timestamp` query parameter, in ms
+ * (own choice; WeCom documents no window). Equal to {@link WECOM_DEDUP_TTL_MS} on purpose: a replay
+ * of a captured callback within the window is a duplicate of a remembered MsgId, and one after it
+ * is refused as stale, so no replay is ever answered twice. WeCom's retries (within ~20 s) resend
+ * the same timestamp and stay well inside. developer.work.weixin.qq.com/document/path/96467
+ */
+export const WECOM_TIMESTAMP_WINDOW_MS = 60 * 60 * 1000;
+
+/**
  * An access token is cached for `expires_in` minus this margin (s), but never less than 90 % of
  * `expires_in`, so a short test token (expires_in 1) is still cached briefly.
  * developer.work.weixin.qq.com/document/path/91039 (expires_in is 7200 s)

@@ -74,6 +74,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Vector S3's signing time in ms: the clock to give the adapter for S3 (see startHarness `now`). */
+export const S3_NOW = 1409659813_000;
+
 /** Decrypts a passive reply body ({"encrypt","msgsignature","timestamp","nonce"}) and parses its JSON. */
 export function openPassive(body: string): Record<string, any> {
   const outer = JSON.parse(body) as { encrypt: string; msgsignature: string; timestamp: string; nonce: string };
@@ -90,6 +93,8 @@ export async function startHarness(
     options?: WecomAibotAdapterOptions;
     /** ws mode: credentials the adapter presents (default the fake's). */
     wsSecret?: string;
+    /** The adapter's clock (default Date.now); vector S3 needs its own time, or its timestamp is stale. */
+    now?: () => number;
   } = {},
 ): Promise<Harness> {
   const fake = await startFakeWecom({ corpId: APP.corpId, secret: APP.secret, agentId: APP.agentId });
@@ -115,7 +120,7 @@ export async function startHarness(
     },
     kv: store,
     log,
-    now: () => Date.now(),
+    now: opts.now ?? (() => Date.now()),
     background: (_name: string, work: () => Promise<void>) => {
       const p = work().catch((e: unknown) => {
         backgroundErrors.push(e);

@@ -5,7 +5,7 @@ import { signWecom } from '../../../adapters/wecom/crypto.ts';
 import { hashUserId } from '../../../src/log.ts';
 import type { BotResult, MessageHandler } from '../../../src/types.ts';
 import { aibotEvent, aibotMessage, aibotStreamRefresh, aibotText, buildAibotCallback, buildAibotVerification } from '../../fakes/wecom-aibot-ws.ts';
-import { AIBOT_KEYS, chatAndPrivate, GENERAL_ANSWER, openPassive, PRIVATE_STATUS, S3, startHarness, type Harness } from './harness.ts';
+import { AIBOT_KEYS, chatAndPrivate, GENERAL_ANSWER, openPassive, PRIVATE_STATUS, S3, S3_NOW, startHarness, type Harness } from './harness.ts';
 
 async function withHarness(opts: Parameters<typeof startHarness>[0], fn: (h: Harness) => Promise<void>): Promise<void> {
   const h = await startHarness(opts);
@@ -49,7 +49,7 @@ test('GET URL verification: 200 text/plain with the bare echo; bad signature 401
 });
 
 test('vector S3 in a group: the passive reply is the general answer only; the status goes 1:1 via message/send', async () => {
-  await withHarness({}, async (h) => {
+  await withHarness({ now: () => S3_NOW }, async (h) => {
     const res = await h.post(S3_QUERY, S3_BODY);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /application\/json/);
@@ -80,8 +80,8 @@ test('vector S3 in a group: the passive reply is the general answer only; the st
 });
 
 test('S3 signed correctly but encrypted for a CorpID receiveid: 401, nothing handled or sent, the server keeps serving', async () => {
-  await withHarness({}, async (h) => {
-    const cb = buildAibotCallback({ ...AIBOT_KEYS, json: S3.plaintext, receiveId: 'wx5823bf96d3bd56c7' });
+  await withHarness({ now: () => S3_NOW }, async (h) => {
+    const cb = buildAibotCallback({ ...AIBOT_KEYS, json: S3.plaintext, receiveId: 'wx5823bf96d3bd56c7', timestamp: S3.timestamp });
     const res = await h.post(cb.query, cb.body);
     assert.equal(res.status, 401);
     assert.match(await res.text(), /^AIBOT_RECEIVEID_MISMATCH/);
@@ -212,7 +212,7 @@ test('a refresh for an unknown stream is an empty 200', async () => {
 });
 
 test('without the self-built app: the group gets the general answer, the private reply is dropped with a warning', async () => {
-  await withHarness({ withApp: false }, async (h) => {
+  await withHarness({ withApp: false, now: () => S3_NOW }, async (h) => {
     const res = await h.post(S3_QUERY, S3_BODY);
     const reply = openPassive(await res.text());
     assert.equal(reply['stream'].content, GENERAL_ANSWER);
