@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { redisUrlProblem } from './store/redis-connect.ts';
 
 /** WeCom self-built app (企业微信 自建应用) credentials. developer.work.weixin.qq.com/document/path/90930 */
 export interface WecomConfig {
@@ -115,7 +116,7 @@ export const ENVIRONMENT_VARIABLES = [
 ] as const;
 
 /** Variables whose values are never shown in error messages. */
-const SECRET_VARIABLES = new Set<string>(['ADMIN_TOKEN']);
+const SECRET_VARIABLES = new Set<string>(['ADMIN_TOKEN', 'REDIS_URL']);
 
 const WECOM_VARS = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'] as const;
 const DINGTALK_VARS = ['DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE'] as const;
@@ -129,9 +130,19 @@ const httpUrl = z
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATA_DIR: z.string().min(1).default('./data'),
+  // One server, Sentinel or Cluster; formats in src/store/redis-connect.ts and README "Deployment".
+  // May hold a password: the error says what is wrong, never the value.
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .superRefine((url, ctx) => {
+      const problem = redisUrlProblem(url);
+      if (problem !== null) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${problem} (formats: redis://[user:password@]host[:port][/db], rediss://…, redis+sentinel://[:password@]host:port[,host:port…]/<masterName>[/db], redis+cluster://[:password@]host:port[,host:port…])`,
+        });
+      }
+    })
     .optional(),
   KNOWLEDGE_DIR: z.string().min(1).default('./knowledge'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -11,7 +11,9 @@ import { startServer } from '../http/server.ts';
 import { importStatuses } from '../archiving/status.ts';
 import { lintKnowledge } from '../knowledge/lint.ts';
 import type { BotResult, InboundMessage } from '../types.ts';
+import { checkRedisPersistence } from '../store/redis-persistence.ts';
 import { NOTICE_USAGE, runNoticeCommand } from './notice.ts';
+import { POLICY_USAGE, runPolicyCommand } from '../policies/cli.ts';
 
 const USAGE = `usage: privacy-bot <command>
 
@@ -24,6 +26,7 @@ const USAGE = `usage: privacy-bot <command>
   kb lint [--topics <topics.tsv>]         validate the knowledge base (exit 1 with the problems)
   eval <file.jsonl> [--json] [--baseline] accuracy and latency of the matcher on a labelled file
 ${NOTICE_USAGE}
+${POLICY_USAGE}
 
 Configuration comes from the environment, as for the server (see README).`;
 
@@ -75,24 +78,45 @@ async function withCore<T>(config: Config, fn: (core: Core) => Promise<T>): Prom
   }
 }
 
+/**
+ * How long a stopping server (SIGTERM, SIGINT) waits for requests, background replies and
+ * broadcast batches in flight, in ms; then it cuts what is left and releases broadcast leases.
+ */
+const SHUTDOWN_GRACE_MS = 10_000;
+/** Exit with code 1 if stopping takes longer than this, in ms (the grace plus closing the stores). */
+const SHUTDOWN_FORCE_EXIT_MS = SHUTDOWN_GRACE_MS + 5_000;
+
 async function serve(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
   const core = await createCore(config, log);
+  // A Redis without AOF or snapshots loses acknowledgements on restart: say so at start (never fatal).
+  if (config.redisUrl) await checkRedisPersistence(config.redisUrl, log);
   const running = await startServer({ config, core, log });
   log.info({ port: running.port, store: core.store.kind, topics: core.kb.entries.length }, 'privacy-bot listening');
   if (config.tryPage) {
     process.stdout.write(`\nprivacy-bot is running. Try it in your browser: ${running.url}/try\n\n`);
   }
+  // Graceful stop: new connections are refused at once; requests, replies being delivered and
+  // broadcast batches in flight get SHUTDOWN_GRACE_MS to finish; leases of batches still sending
+  // then are released so another instance takes them over at once; exit 0.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down: no new requests, finishing replies in flight');
-    const force = setTimeout(() => process.exit(1), 15_000);
+    log.info({ signal, graceMs: SHUTDOWN_GRACE_MS }, 'shutting down: refusing new connections, finishing requests, replies and broadcast batches in flight');
+    const force = setTimeout(() => {
+      log.error({ afterMs: SHUTDOWN_FORCE_EXIT_MS }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_FORCE_EXIT_MS);
     force.unref();
-    await running.close();
-    await core.store.close();
+    try {
+      await running.close({ graceMs: SHUTDOWN_GRACE_MS });
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'shutdown: stopping the server failed');
+    }
+    await core.store.close().catch((err: unknown) => log.error({ err: (err as Error).message }, 'shutdown: closing the store failed'));
     log.info('stopped');
+    log.flush();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -203,6 +227,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'eval': await evalCommand(config, args); return 0;
       case 'notice': return await runNoticeCommand(config, args);
+      case 'policy': return await runPolicyCommand(config, args);
       default: throw new CliError(`unknown command "${command}"\n${USAGE}`);
     }
   } catch (err) {

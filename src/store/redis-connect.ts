@@ -58,8 +58,11 @@ const SCHEME = /^(rediss?)(?:\+(sentinel|cluster))?:\/\//i;
 /** Ports as Redis and Sentinel use them by default. */
 const DEFAULT_PORT = { standalone: 6379, sentinel: 26379, cluster: 6379 } as const;
 
-function badUrl(url: string, why: string): BotError {
-  return new BotError('STORE_UNAVAILABLE', `Redis URL ${maskRedisUrl(url)} is not usable: ${why}`, { status: 503 });
+/** What is wrong with a URL (internal; becomes a BotError or a config message). */
+class UrlProblem extends Error {}
+
+function badUrl(_url: string, why: string): UrlProblem {
+  return new UrlProblem(why);
 }
 
 function decode(part: string, url: string, what: string): string {
@@ -67,6 +70,20 @@ function decode(part: string, url: string, what: string): string {
     return decodeURIComponent(part);
   } catch {
     throw badUrl(url, `the ${what} is not valid percent-encoding`);
+  }
+}
+
+/**
+ * What is wrong with `url` as a `REDIS_URL` (one short sentence, never the password), or null
+ * when {@link parseRedisUrl} accepts it. Used by the configuration check (src/config.ts).
+ */
+export function redisUrlProblem(url: string): string | null {
+  try {
+    parseTarget(url);
+    return null;
+  } catch (err) {
+    if (err instanceof UrlProblem) return err.message;
+    throw err;
   }
 }
 
@@ -92,6 +109,17 @@ function parseDb(text: string, url: string): number {
  * @throws BotError 'STORE_UNAVAILABLE' (status 503) saying what is wrong, with the password masked.
  */
 export function parseRedisUrl(url: string): RedisTarget {
+  try {
+    return parseTarget(url);
+  } catch (err) {
+    if (err instanceof UrlProblem) {
+      throw new BotError('STORE_UNAVAILABLE', `Redis URL ${maskRedisUrl(url)} is not usable: ${err.message}`, { status: 503 });
+    }
+    throw err;
+  }
+}
+
+function parseTarget(url: string): RedisTarget {
   const scheme = SCHEME.exec(url);
   if (!scheme) {
     throw badUrl(url, 'use redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster://');
