@@ -46,16 +46,33 @@ export function broadcastJson(b: BroadcastRecord | BroadcastView) {
 }
 
 /**
+ * The body's bytes as UTF-8; bytes that are not UTF-8 are refused rather than turned into U+FFFD
+ * (a notice must go out exactly as the admin wrote it).
+ * @throws RequestError ADMIN_BAD_BODY (400)
+ */
+function decodeUtf8(bytes: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new RequestError('ADMIN_BAD_BODY', 'body is not valid UTF-8', 400);
+  }
+}
+
+/**
  * The JSON body of an admin request ({} when empty).
- * @throws RequestError ADMIN_BODY_TOO_LARGE (413) over {@link ADMIN_MAX_BODY_BYTES}; ADMIN_BAD_BODY / ADMIN_BAD_JSON (400)
+ * @throws RequestError ADMIN_BODY_TOO_LARGE (413) over {@link ADMIN_MAX_BODY_BYTES}; ADMIN_BAD_BODY (400, unreadable or not UTF-8) / ADMIN_BAD_JSON (400)
  */
 export async function readJson(ctx: Context): Promise<unknown> {
   let raw: string;
   try {
-    raw = (await getRawBody(ctx.req, { limit: ADMIN_MAX_BODY_BYTES, length: ctx.request.length, encoding: 'utf-8' })).toString();
+    const bytes = await getRawBody(ctx.req, { limit: ADMIN_MAX_BODY_BYTES, length: ctx.request.length });
+    raw = decodeUtf8(bytes);
   } catch (err) {
+    if (err instanceof RequestError) throw err;
     const e = err as { type?: string; status?: number };
-    if (e.type === 'entity.too.large' || e.status === 413) throw new RequestError('ADMIN_BODY_TOO_LARGE', `body over ${ADMIN_MAX_BODY_BYTES} bytes`, 413);
+    if (e.type === 'entity.too.large' || e.status === 413) {
+      throw new RequestError('ADMIN_BODY_TOO_LARGE', `body over ${ADMIN_MAX_BODY_BYTES} bytes`, 413);
+    }
     throw new RequestError('ADMIN_BAD_BODY', 'request body could not be read', 400);
   }
   if (raw.trim() === '') return {};

@@ -12,15 +12,24 @@ export const TRY_MAX_BODY_BYTES = 16 * 1024;
 /** Longest question the try page accepts, in characters. */
 export const TRY_MAX_QUESTION_CHARS = 2000;
 
+/** C0 control characters other than tab, line feed and carriage return, and DEL: never typed by a person. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
 const askSchema = z.object({
-  question: z.string().max(TRY_MAX_QUESTION_CHARS, `question over ${TRY_MAX_QUESTION_CHARS} characters`),
+  question: z
+    .string()
+    .max(TRY_MAX_QUESTION_CHARS, `question over ${TRY_MAX_QUESTION_CHARS} characters`)
+    .refine((q) => !CONTROL_CHARACTERS.test(q), 'question contains control characters'),
   session: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'session must be 8–64 letters, digits or dashes'),
 });
 
 /**
  * Mounts the local chat page: GET /try (HTML) and POST /try/ask
  * (`{"question": string, "session": string}` -> `{"replies": string[], "topic", "intent", "score",
- * "suggestions": [{"id","title"}]}`). The asker is anonymous (platform 'try'): the same router as
+ * "suggestions": [{"id","title"}]}`); 400 for a body that is not UTF-8 or JSON, a question over
+ * {@link TRY_MAX_QUESTION_CHARS} characters or with control characters (tab and line breaks are
+ * fine); 413 over {@link TRY_MAX_BODY_BYTES} bytes. The asker is anonymous (platform 'try'): the same router as
  * the platforms, FAQ answers only, never a personal status. Turned off with TRY_PAGE=off.
  */
 export function mountTryPage(router: Router, core: Core, log: Logger): void {
@@ -31,11 +40,17 @@ export function mountTryPage(router: Router, core: Core, log: Logger): void {
     ctx.body = TRY_PAGE_HTML;
   });
   router.post('/try/ask', async (ctx) => {
-    let raw: string;
+    let bytes: Buffer;
     try {
-      raw = (await getRawBody(ctx.req, { limit: TRY_MAX_BODY_BYTES, encoding: 'utf-8' })).toString();
+      bytes = await getRawBody(ctx.req, { limit: TRY_MAX_BODY_BYTES, length: ctx.request.length });
     } catch {
       throw new RequestError('TRY_BAD_BODY', `body unreadable or over ${TRY_MAX_BODY_BYTES} bytes`, 413);
+    }
+    let raw: string;
+    try {
+      raw = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new RequestError('TRY_BAD_BODY', 'body is not valid UTF-8', 400);
     }
     let json: unknown;
     try {

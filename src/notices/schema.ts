@@ -14,11 +14,21 @@ export const MAX_BODY_CHARS = 5000;
 export const MAX_DEPARTMENT_IDS = 1000;
 export const MAX_AUDIENCE_USER_IDS = 100_000;
 
+/** Control characters a notice text may not hold: C0 except tab, line feed and carriage return, and DEL. */
+// eslint-disable-next-line no-control-regex
+const TEXT_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
 const text = (max: number) =>
   z
     .string()
     .transform((s) => s.trim())
-    .pipe(z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`));
+    .pipe(
+      z
+        .string()
+        .min(1, 'must not be empty')
+        .max(max, `must be at most ${max} characters`)
+        .refine((s) => !TEXT_CONTROL.test(s), 'must not contain control characters (line breaks and tabs are fine)'),
+    );
 
 const bilingual = (max: number) => z.object({ zh: text(max), en: text(max) }, { error: 'must be an object {"zh": "…", "en": "…"}' }).strict();
 
