@@ -18,6 +18,7 @@ export async function readRawBody(ctx: Context, limitBytes = MAX_CALLBACK_BODY_B
   } catch (err) {
     const e = err as { type?: string; status?: number };
     if (e.type === 'entity.too.large' || e.status === 413) {
+      refuseConnectionReuse(ctx);
       throw new RequestError('BODY_TOO_LARGE', `body over ${limitBytes} bytes`, 413);
     }
     throw new RequestError('BODY_UNREADABLE', 'request body could not be read', 400);
@@ -27,4 +28,13 @@ export async function readRawBody(ctx: Context, limitBytes = MAX_CALLBACK_BODY_B
   } catch {
     throw new RequestError('BODY_INVALID_UTF8', 'body is not valid UTF-8', 400);
   }
+}
+
+/**
+ * Marks the answer `Connection: close`. Needed when a body is refused before it was read to the
+ * end (413): the unread rest would otherwise stay in the kept-alive socket, and the client's next
+ * request on it would hang until the keep-alive timeout and then fail with ECONNRESET.
+ */
+export function refuseConnectionReuse(ctx: Context): void {
+  ctx.set('Connection', 'close');
 }

@@ -7,6 +7,7 @@ import type { NoticeService, BroadcastView } from '../notices/service.ts';
 import type { BroadcastRecord, NoticeSummary, NoticeVersionRecord } from '../store/notices-port.ts';
 import { broadcastRequestSchema, firstIssue, resendRequestSchema } from '../notices/schema.ts';
 import { requireBearer } from './auth.ts';
+import { refuseConnectionReuse } from '../../adapters/http.ts';
 import type { PolicyService } from '../policies/service.ts';
 import { mountPolicyRoutes } from '../policies/routes.ts';
 
@@ -60,7 +61,8 @@ function decodeUtf8(bytes: Buffer): string {
 
 /**
  * The JSON body of an admin request ({} when empty).
- * @throws RequestError ADMIN_BODY_TOO_LARGE (413) over {@link ADMIN_MAX_BODY_BYTES}; ADMIN_BAD_BODY (400, unreadable or not UTF-8) / ADMIN_BAD_JSON (400)
+ * @throws RequestError ADMIN_BODY_TOO_LARGE (413) over {@link ADMIN_MAX_BODY_BYTES} (answered with
+ *   Connection: close); ADMIN_BAD_BODY (400, unreadable or not UTF-8) / ADMIN_BAD_JSON (400)
  */
 export async function readJson(ctx: Context): Promise<unknown> {
   let raw: string;
@@ -71,6 +73,7 @@ export async function readJson(ctx: Context): Promise<unknown> {
     if (err instanceof RequestError) throw err;
     const e = err as { type?: string; status?: number };
     if (e.type === 'entity.too.large' || e.status === 413) {
+      refuseConnectionReuse(ctx);
       throw new RequestError('ADMIN_BODY_TOO_LARGE', `body over ${ADMIN_MAX_BODY_BYTES} bytes`, 413);
     }
     throw new RequestError('ADMIN_BAD_BODY', 'request body could not be read', 400);

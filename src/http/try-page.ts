@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Core } from '../core.ts';
 import { RequestError } from '../errors.ts';
+import { refuseConnectionReuse } from '../../adapters/http.ts';
 import type { InboundMessage } from '../types.ts';
 
 /** Largest /try/ask body, in bytes. */
@@ -44,6 +45,7 @@ export function mountTryPage(router: Router, core: Core, log: Logger): void {
     try {
       bytes = await getRawBody(ctx.req, { limit: TRY_MAX_BODY_BYTES, length: ctx.request.length });
     } catch {
+      refuseConnectionReuse(ctx);
       throw new RequestError('TRY_BAD_BODY', `body unreadable or over ${TRY_MAX_BODY_BYTES} bytes`, 413);
     }
     let raw: string;
