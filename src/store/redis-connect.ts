@@ -210,7 +210,7 @@ export function nodeLabel(node: { host: string; port: number }): string {
  * `commandTimeoutMs`; it reconnects in the background (backoff up to 2000 ms).
  * - standalone: `new Redis(url)`;
  * - sentinel: `new Redis({sentinels, name})` — ioredis asks the sentinels for the current
- *   master, and again after a failover (it also listens for +switch-master);
+ *   master, and again whenever it reconnects (the old master died, or answers READONLY);
  * - cluster: `new Cluster(nodes)` — ioredis learns the slot map and follows MOVED/ASK. Typed
  *   as {@link Redis}: a Cluster has the same command interface (commands, `multi`,
  *   `defineCommand`, `ping`, `quit`); callers must only run multi-key commands and scripts
@@ -246,7 +246,10 @@ export function createRedisClient(url: string, timeouts: RedisClientTimeouts): {
       sentinelCommandTimeout: timeouts.commandTimeoutMs,
       // Try the sentinels again now and then rather than giving up (null would end retries).
       sentinelRetryStrategy: (times) => Math.min(times * 200, 2000),
-      failoverDetector: true,
+      // A failed-over master that is still up answers writes with READONLY: reconnect, which
+      // asks the sentinels for the new master. (ioredis' failoverDetector is left off: its extra
+      // sentinel connections can outlive a client closed right after opening.)
+      reconnectOnError: (err) => /READONLY/.test(err.message),
     });
     return { client, target };
   }

@@ -176,11 +176,27 @@ describe('Redis store failures', () => {
   });
 
   it('rejects URLs it cannot use, without leaking the password', async () => {
-    await assert.rejects(openRedisStore('redis+sentinel://:pw@127.0.0.1:26379/mymaster'), (err: Error & { code?: string }) => {
-      assert.equal(err.code, 'STORE_UNAVAILABLE');
-      assert.doesNotMatch(err.message, /:pw@/);
-      return true;
-    });
+    for (const url of ['memcached://:pw@127.0.0.1:11211', 'redis+sentinel://:pw@127.0.0.1:26379', 'redis+cluster://:pw@127.0.0.1:7000/2']) {
+      await assert.rejects(openRedisStore(url), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'STORE_UNAVAILABLE');
+        assert.match(err.message, /is not usable/);
+        assert.doesNotMatch(err.message, /:pw@/);
+        return true;
+      });
+    }
+  });
+
+  it('a Sentinel or Cluster URL with nothing listening -> STORE_UNAVAILABLE fast, passwords masked', async () => {
+    const port = await freePort();
+    for (const url of [`redis+sentinel://:pw@127.0.0.1:${port}/mymaster?sentinelPassword=spw`, `redis+cluster://:pw@127.0.0.1:${port}`]) {
+      const started = Date.now();
+      await assert.rejects(openRedisStore(url, { connectTimeoutMs: 500 }), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'STORE_UNAVAILABLE');
+        assert.doesNotMatch(err.message, /:pw@|spw/);
+        return true;
+      });
+      assert.ok(Date.now() - started < 3000, `${url.split(':')[0]} does not hang (${Date.now() - started} ms)`);
+    }
   });
 
   it('maskRedisUrl hides only the password', () => {
