@@ -36,7 +36,8 @@ async function check(url: string): Promise<{ verdict: string; lines: { level: nu
 }
 
 const WARN = 40;
-const warnings = (lines: { level: number; msg: string }[]) => lines.filter((l) => l.level >= WARN);
+type Line = { level: number; msg: string; nodes?: unknown };
+const warnings = (lines: Line[]) => lines.filter((l) => l.level >= WARN);
 
 describe('Redis persistence warning at start', { skip }, () => {
   it('appendonly no and save "" -> a warning that acknowledgements would be lost, naming the node', async () => {
