@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { KeyValueStore } from '../src/store/port.ts';
 import type { MessageHandler } from '../src/types.ts';
 import type { NoticeChannel } from '../src/notices/channel.ts';
+import type { HealthReporter } from '../src/http/health.ts';
 import type { ArchiveSource } from '../src/archiving/source.ts';
 
 /**
@@ -24,6 +25,13 @@ export interface AdapterContext {
    * can await `idle()`. Errors are logged, never thrown back.
    */
   background: (name: string, work: () => Promise<void>) => void;
+  /**
+   * Report a configuration fault met talking to the platform (wrong secret, IP not allowed) or,
+   * with null, that it is healthy again; GET /readyz shows the faults. Optional (tests).
+   */
+  health?: HealthReporter;
+  /** Count one outbound platform API call by its result code ('0'/'ok' = success). Optional (metrics). */
+  observeApiCall?: (platform: string, api: string, code: string) => void;
 }
 
 /** One platform. Mounted by src/http/server.ts when its credentials are configured. */

@@ -21,6 +21,7 @@ import type { PolicyStore } from './store/policies-port.ts';
 import { PolicyService } from './policies/service.ts';
 import { createPolicyStatusProvider } from './policies/status.ts';
 import { createPolicySection } from './policies/section.ts';
+import { createRateLimit } from './bot/rate-limit.ts';
 
 /** The platform-neutral core: knowledge base, matcher, store and the router over them. */
 export interface Core {
@@ -86,8 +87,8 @@ export async function createCore(
     store,
     log,
     statusLookup: (platform, userId) => statuses.lookup(platform, userId),
-    // Admin commands first: an admin's "yes" confirms a pending send before "确认"-style acknowledgements are tried.
-    commands: [createAdminCommand({ service: notices, kv: store, admins: config.adminUsers, log }), createAckCommand(notices, log)],
+    // The per-user rate limit first; then admin commands: an admin's "yes" confirms a pending send before "确认"-style acknowledgements are tried.
+    commands: [createRateLimit({ kv: store, log }), createAdminCommand({ service: notices, kv: store, admins: config.adminUsers, log }), createAckCommand(notices, log)],
     personalSections: [
       createNoticeSection(notices),
       createConsentSection({ source: () => statuses.source('wecom') }),

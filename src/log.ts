@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger, type DestinationStream } from 'pino';
+
+/** The request being handled (set by the HTTP server per inbound request; inherited by its background work). */
+export const requestContext = new AsyncLocalStorage<{ reqId: string }>();
 
 /**
  * Structured JSON logs (pino). Privacy rule: never pass question text, answers or statuses to a
@@ -11,6 +15,11 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     {
       level,
       base: { service: 'privacy-bot' },
+      // Every line written while handling one inbound request (and the background work it started) carries its id.
+      mixin: () => {
+        const c = requestContext.getStore();
+        return c ? { reqId: c.reqId } : {};
+      },
       redact: {
         paths: ['text', 'content', 'answer', 'question', 'reply', 'status', '*.text', '*.content', '*.answer', '*.question', '*.reply', '*.status'],
         censor: '[redacted]',

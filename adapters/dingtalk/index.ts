@@ -65,7 +65,7 @@ export function createDingtalkAdapter(
   options: DingtalkAdapterOptions = {},
 ): PlatformAdapter {
   const log = ctx.log.child({ platform: DINGTALK_PLATFORM });
-  const api = createDingtalkOpenApi(config, ctx.kv, log);
+  const api = createDingtalkOpenApi(config, ctx.kv, log, ctx.health, ctx.observeApiCall && ((api, code) => ctx.observeApiCall!('dingtalk', api, code)));
   const webhookAllowed = sessionWebhookPolicy(config.apiBase);
   const mode = config.mode ?? 'http';
   const noticeChannel = createDingtalkNoticeChannel({

@@ -3,6 +3,7 @@ import * as $Oauth2 from '@alicloud/dingtalk/dist/oauth2_1_0/client.js';
 import * as $OpenApi from '@alicloud/openapi-client';
 import * as $Util from '@alicloud/tea-util';
 import type { Logger } from 'pino';
+import type { HealthReporter } from '../../src/http/health.ts';
 import { BotError, ConfigError } from '../../src/errors.ts';
 import type { KeyValueStore } from '../../src/store/port.ts';
 import type { DingtalkConfig } from '../../src/config.ts';
@@ -242,7 +243,13 @@ function apiError(call: string, err: unknown): DingtalkApiError {
  * @param kv shared store for the token cache (key {@link accessTokenKey})
  * @throws ConfigError for a bad apiBase
  */
-export function createDingtalkOpenApi(config: DingtalkConfig, kv: KeyValueStore, log: Logger): DingtalkOpenApi {
+export function createDingtalkOpenApi(
+  config: DingtalkConfig,
+  kv: KeyValueStore,
+  log: Logger,
+  health?: HealthReporter,
+  observe?: (api: string, code: string) => void,
+): DingtalkOpenApi {
   const { protocol, endpoint } = openApiEndpoint(config.apiBase);
   const sdkConfig = new $OpenApi.Config({
     protocol,
@@ -274,13 +281,16 @@ export function createDingtalkOpenApi(config: DingtalkConfig, kv: KeyValueStore,
       );
       body = res.body;
     } catch (err) {
-      throw apiError('oauth2/accessToken', err);
+      const e = apiError('oauth2/accessToken', err);
+      health?.('dingtalk', { code: e.code, message: `oauth2/accessToken: ${errorCode(err) || errorStatus(err) || e.message} (check DINGTALK_APP_KEY and DINGTALK_APP_SECRET)` });
+      throw e;
     }
     const token = body?.accessToken;
     const expireIn = body?.expireIn;
     if (typeof token !== 'string' || token === '' || typeof expireIn !== 'number' || !(expireIn > 0)) {
       throw new BotError('DINGTALK_API_ERROR', 'oauth2/accessToken answered without accessToken/expireIn', { status: 502 });
     }
+    health?.('dingtalk', null);
     await kv.set(key, token, tokenCacheTtlMs(expireIn));
     log.info({ platform: 'dingtalk', expireIn }, 'access token refreshed');
     return token;
@@ -302,7 +312,18 @@ export function createDingtalkOpenApi(config: DingtalkConfig, kv: KeyValueStore,
     if ((await kv.get(key)) === token) await kv.delete(key);
   }
 
-  async function withToken<T>(call: string, fn: (token: string) => Promise<T>): Promise<T> {
+  async function withToken<T>(call: string, send: (token: string) => Promise<T>): Promise<T> {
+    // Every attempt is counted by result code (metrics): 'ok', the API's error code, or the HTTP status.
+    const fn = async (token: string): Promise<T> => {
+      try {
+        const r = await send(token);
+        observe?.(call, 'ok');
+        return r;
+      } catch (err) {
+        observe?.(call, errorCode(err) || String(errorStatus(err) ?? 'error'));
+        throw err;
+      }
+    };
     const token = await accessToken();
     try {
       return await fn(token);

@@ -2,6 +2,7 @@ import { setTimeout as sleepMs } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { BotError } from '../../src/errors.ts';
 import type { KeyValueStore } from '../../src/store/port.ts';
+import type { HealthReporter } from '../../src/http/health.ts';
 import {
   WECOM_API_TIMEOUT_MS,
   WECOM_BUSY_BACKOFF_MS,
@@ -81,6 +82,10 @@ export interface WecomClientOptions {
   tokenCacheKey?: string;
   /** Environment variable of the secret, named in gettoken errors (default 'WECOM_SECRET'). */
   secretName?: string;
+  /** Told about token failures (wrong secret…) and recoveries, under the name 'wecom' (or 'wecom:<secretName>'). */
+  health?: HealthReporter;
+  /** Counts every HTTP exchange by API path and result: the errcode, 'http_<status>' or 'unreachable' (metrics). */
+  observe?: (api: string, code: string) => void;
 }
 
 /** Per-call options of {@link WecomClient.call}. */
@@ -135,6 +140,7 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
   const maxBusyRetries = options.maxBusyRetries ?? WECOM_BUSY_MAX_RETRIES;
   const cacheKey = options.tokenCacheKey ?? tokenCacheKey(options.corpId, options.agentId);
   const secretName = options.secretName ?? 'WECOM_SECRET';
+  const healthName = secretName === 'WECOM_SECRET' ? 'wecom' : `wecom:${secretName}`;
   const log = options.log;
   let refreshing: Promise<string> | null = null;
 
@@ -150,11 +156,13 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
+      options.observe?.(path, 'unreachable');
       const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'network error';
       throw new BotError('WECOM_API_UNREACHABLE', `WeCom ${path}: ${reason}`, { status: 502, cause: err });
     }
     const raw = await res.text().catch(() => '');
     if (res.status !== 200) {
+      options.observe?.(path, `http_${res.status}`);
       throw new BotError('WECOM_API_UNREACHABLE', `WeCom ${path}: HTTP ${res.status}`, { status: 502 });
     }
     let parsed: unknown;
@@ -167,7 +175,9 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
     if (answer === null || typeof answer !== 'object') {
       throw new BotError('WECOM_API_UNREACHABLE', `WeCom ${path}: answer is not a JSON object`, { status: 502 });
     }
-    return { ...answer, errcode: Number(answer.errcode ?? 0), errmsg: String(answer.errmsg ?? '') } as WecomApiResponse;
+    const errcode = Number(answer.errcode ?? 0);
+    options.observe?.(path, String(errcode));
+    return { ...answer, errcode, errmsg: String(answer.errmsg ?? '') } as WecomApiResponse;
   }
 
   /**
@@ -207,6 +217,7 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
     const answer = await exchangeWithRetries('GET', '/cgi-bin/gettoken', { corpid: options.corpId, corpsecret: options.secret }, undefined);
     const token = answer['access_token'];
     if (answer.errcode !== 0 || typeof token !== 'string' || token === '') {
+      options.health?.(healthName, { code: 'WECOM_TOKEN_FAILED', message: `gettoken errcode ${answer.errcode} ${short(answer.errmsg)} (check WECOM_CORP_ID and ${secretName})` });
       throw new WecomApiError(
         'WECOM_TOKEN_FAILED',
         `WeCom gettoken failed: errcode ${answer.errcode} ${short(answer.errmsg)} (check WECOM_CORP_ID and ${secretName})`,
@@ -221,6 +232,7 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
         log.warn({ platform: 'wecom', code: (err as BotError).code }, 'wecom token cache write failed');
       });
     }
+    options.health?.(healthName, null);
     log.info({ platform: 'wecom', expiresInS: Number(answer['expires_in']) }, 'wecom access token refreshed');
     return token;
   }

@@ -19,7 +19,7 @@ const SLOW_DOWN: Record<Lang, string> = {
  * A command that answers a polite slow-down reply once an employee has sent more than
  * `limit` messages in the current window. Counters live in the shared store, so all instances
  * count together. When the store is unreachable the question goes through (never block answers
- * on the limiter). Anonymous askers (/try, CLI) are limited per session id like anyone else.
+ * on the limiter). Anonymous /try askers are limited per session id; the local CLI is not limited.
  * @param onLimited called for each refused message (metrics)
  */
 export function createRateLimit(options: {
@@ -34,6 +34,7 @@ export function createRateLimit(options: {
   const windowMs = options.windowMs ?? USER_RATE_WINDOW_MS;
   const now = options.now ?? Date.now;
   return async (m, lang): Promise<BotResult | null> => {
+    if (m.platform === 'cli') return null; // the operator's own terminal (e.g. `ask` over a file of questions)
     const window = Math.floor(now() / windowMs);
     let count: number;
     try {

@@ -12,6 +12,9 @@ import { createAdapters } from '../../adapters/index.ts';
 import type { PlatformAdapter } from '../../adapters/types.ts';
 import { mountAdminRoutes } from '../admin/routes.ts';
 import { BroadcastWorker, type BroadcastWorkerOptions } from '../notices/worker.ts';
+import { createMetrics, type Metrics } from '../metrics.ts';
+import { PlatformHealth } from './health.ts';
+import { instrumentHandler, instrumentKv, mountMetrics, requestObservability } from './observability.ts';
 
 /** How long /readyz waits for the store to answer, in ms. */
 export const READINESS_TIMEOUT_MS = 1000;
@@ -25,6 +28,10 @@ export interface RunningServer {
   adapters: PlatformAdapter[];
   /** The notice broadcast worker of this process; null when turned off (`noticeWorker: false`). */
   noticeWorker: BroadcastWorker | null;
+  /** This process's Prometheus metrics (served at GET /metrics). */
+  metrics: Metrics;
+  /** Platform configuration faults reported by the adapters (shown by /readyz). */
+  health: PlatformHealth;
   /** Resolves when no reply is being delivered in the background. */
   idle(): Promise<void>;
   /**
@@ -84,7 +91,10 @@ export async function startServer(options: {
   const app = new Koa();
   app.proxy = true;
   const router = new Router();
+  const metrics = createMetrics();
+  const health = new PlatformHealth(now);
 
+  app.use(requestObservability(metrics));
   // Once shutting down, every answer closes its connection, so keep-alive clients reconnect
   // (to another instance behind the load balancer) instead of holding this one open.
   let shuttingDown = false;
@@ -122,21 +132,32 @@ export async function startServer(options: {
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
+    // Ready = the store answers and no platform reported a configuration fault (wrong secret, IP not allowed).
+    const platforms = health.current();
+    const faults = Object.entries(platforms).map(([p, f]) => `${p}: ${f.code} (${f.message})`);
     try {
       await withTimeout(core.store.ping(), READINESS_TIMEOUT_MS, `${core.store.kind} store`);
-      ctx.body = { status: 'ready', store: core.store.kind };
     } catch (err) {
       ctx.status = 503;
-      ctx.body = { status: 'not ready', store: core.store.kind, reason: (err as Error).message };
+      ctx.body = { status: 'not ready', store: core.store.kind, reason: (err as Error).message, platforms };
+      return;
     }
+    if (faults.length > 0) {
+      ctx.status = 503;
+      ctx.body = { status: 'not ready', store: core.store.kind, reason: faults.join('; '), platforms };
+      return;
+    }
+    ctx.body = { status: 'ready', store: core.store.kind };
   });
 
   const { adapters, disabled } = createAdapters(config, {
-    handle: core.handle,
-    kv: core.store,
+    handle: instrumentHandler(core.handle, metrics),
+    kv: instrumentKv(core.store, metrics),
     log,
     now,
     background: (name, work) => background.run(name, work),
+    health: health.report,
+    observeApiCall: (platform, api, code) => metrics.platformCalls.inc({ platform, api, code }),
   });
   for (const a of adapters) {
     a.mount(router);
@@ -163,6 +184,7 @@ export async function startServer(options: {
   const noticeWorker =
     options.noticeWorker !== false ? new BroadcastWorker({ kv: core.store, ...(options.noticeWorker ?? {}), service: core.notices, log }) : null;
 
+  mountMetrics(router, metrics, noticeWorker);
   app.use(router.routes());
   app.use(router.allowedMethods());
   for (const a of adapters) await a.start?.();
@@ -184,6 +206,8 @@ export async function startServer(options: {
     server,
     adapters,
     noticeWorker,
+    metrics,
+    health,
     idle: () => background.idle(),
     close(closeOptions: { graceMs?: number } = {}) {
       closing ??= (async () => {
