@@ -4,6 +4,7 @@ import type { DingtalkConfig } from '../../src/config.ts';
 import { BotError, RequestError } from '../../src/errors.ts';
 import { hashUserId } from '../../src/log.ts';
 import { readRawBody } from '../http.ts';
+import { createClaimGuard } from '../claims.ts';
 import type { AdapterContext, PlatformAdapter } from '../types.ts';
 import { DINGTALK_PLATFORM, toInboundMessage } from './inbound.ts';
 import { DEDUP_TTL_MS } from './limits.ts';
@@ -45,7 +46,8 @@ export interface DingtalkAdapterOptions {
  *   2. reads the raw body (1 MB limit → 413 BODY_TOO_LARGE), parses JSON (400 DINGTALK_BAD_REQUEST),
  *      validates it and checks robotCode (400 DINGTALK_BAD_REQUEST / 403 DINGTALK_WRONG_ROBOT);
  *   3. group messages that do not @-mention the robot: 200 `{}`, nothing sent;
- *   4. dedups on `dedup:dingtalk:<msgId>` (2 h): a repeat gets 200 `{}` and nothing is sent;
+ *   4. dedups on `dedup:dingtalk:<msgId>` (2 h): a repeat gets 200 `{}` and nothing is sent (store
+ *      down: the claim is held in this process, ../claims.ts, and the message answered);
  *   5. answers 200 `{}` at once and runs `ctx.handle` + delivery (sessionWebhook, else OpenAPI) in
  *      `ctx.background('dingtalk:reply', …)`.
  *   Rejections are answered with the status and a plain-text "<CODE>: <reason>".
@@ -65,6 +67,7 @@ export function createDingtalkAdapter(
   options: DingtalkAdapterOptions = {},
 ): PlatformAdapter {
   const log = ctx.log.child({ platform: DINGTALK_PLATFORM });
+  const claims = createClaimGuard(ctx.kv, log);
   const api = createDingtalkOpenApi(config, ctx.kv, log, ctx.health, ctx.observeApiCall && ((api, code) => ctx.observeApiCall!('dingtalk', api, code)));
   const webhookAllowed = sessionWebhookPolicy(config.apiBase);
   const mode = config.mode ?? 'http';
@@ -89,7 +92,7 @@ export function createDingtalkAdapter(
     }
     const { message, target } = inbound;
     const user = hashUserId(DINGTALK_PLATFORM, message.userId);
-    const first = await ctx.kv.claim(dingtalkDedupKey(message.messageId), DEDUP_TTL_MS);
+    const first = await claims.claim(dingtalkDedupKey(message.messageId), DEDUP_TTL_MS);
     if (!first) {
       log.info({ msgId: message.messageId, user }, 'duplicate message ignored');
       return 'duplicate';

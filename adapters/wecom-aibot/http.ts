@@ -5,6 +5,7 @@ import { BotError, RequestError } from '../../src/errors.ts';
 import { hashUserId } from '../../src/log.ts';
 import type { BotResult, InboundMessage } from '../../src/types.ts';
 import { readRawBody } from '../http.ts';
+import { createClaimGuard } from '../claims.ts';
 import type { AdapterContext } from '../types.ts';
 import { assertFreshTimestamp, requireParams } from '../wecom/crypto.ts';
 import { openAibotCiphertext, openAibotEchostr, sealAibotReply, type AibotCallbackSecrets } from './crypto.ts';
@@ -40,7 +41,9 @@ import { settleWithin } from './settle.ts';
  * - a stream refresh: the stored state of that stream (empty 200 when unknown or expired).
  * - a duplicate msgid (WeCom retry): the same stream's current state, the core is not called again.
  * - private replies in a group: 1:1 through message/send (see private.ts), never in the answer.
- * Failures: 4xx text/plain "<CODE>: <reason>" (nothing handled or sent); store down -> 503; the core
+ * Failures: 4xx text/plain "<CODE>: <reason>" (nothing handled or sent); store down -> the dedup
+ * claim is held in this process (../claims.ts) and the message answered, but a stream refresh or a
+ * late answer, which need the stored stream state, get 503 (WeCom retries); the core
  * failing within the budget -> 500 and the dedup claim is released so a retry can succeed.
  */
 
@@ -64,6 +67,7 @@ export function newStreamId(): string {
 export function createAibotHttpHandlers(deps: AibotHttpDeps): { verifyUrl: (k: Context) => Promise<void>; receive: (k: Context) => Promise<void> } {
   const { secrets, ctx, log, deliverPrivately } = deps;
   const budgetMs = deps.firstAnswerBudgetMs ?? AIBOT_FIRST_ANSWER_BUDGET_MS;
+  const claims = createClaimGuard(ctx.kv, log);
 
   async function verifyUrl(k: Context): Promise<void> {
     try {
@@ -134,10 +138,10 @@ export function createAibotHttpHandlers(deps: AibotHttpDeps): { verifyUrl: (k: C
       const { message, dedupKey, mode } = inbound;
       const user = hashUserId('wecom', message.userId);
       const streamId = newStreamId();
-      const fresh = await storeOr503('dedup', () => ctx.kv.claim(dedupKey, AIBOT_DEDUP_TTL_MS, streamId));
+      const fresh = await claims.claim(dedupKey, AIBOT_DEDUP_TTL_MS, streamId);
       if (!fresh) {
         // A retry of a callback we already took: show the same stream (one answer), never call the core again.
-        const earlier = await storeOr503('dedup', () => ctx.kv.get(dedupKey));
+        const earlier = await claims.value(dedupKey);
         const state = earlier && mode === 'stream' ? await storeOr503('stream state', () => loadStreamState(ctx.kv, earlier)) : null;
         log.info({ user, kind: message.kind, dedup: 'duplicate' }, 'wecom-aibot callback duplicate');
         return state && earlier ? answerStream(k, earlier, state) : answerEmpty(k);
@@ -146,7 +150,7 @@ export function createAibotHttpHandlers(deps: AibotHttpDeps): { verifyUrl: (k: C
       const pending = Promise.resolve().then(() => ctx.handle(message));
       const outcome = await settleWithin(pending, budgetMs - (performance.now() - startedAt));
       if (outcome.state === 'failed') {
-        await ctx.kv.delete(dedupKey).catch(() => undefined);
+        await claims.release(dedupKey);
         log.error({ user, kind: message.kind, err: errorSummary(outcome.error) }, 'wecom-aibot handler failed');
         k.status = 500;
         k.type = 'text/plain';
@@ -192,7 +196,12 @@ export function createAibotHttpHandlers(deps: AibotHttpDeps): { verifyUrl: (k: C
 
       // Late: an unfinished stream now; the refresh callbacks get the result once it is there.
       const state: StreamState = { finish: false, content: AIBOT_PENDING_CONTENT };
-      await storeOr503('stream state', () => saveStreamState(ctx.kv, streamId, state));
+      // Without the stored state the refresh callbacks cannot show the answer: give the claim back
+      // and answer 503, so WeCom's retry runs the message again.
+      await storeOr503('stream state', () => saveStreamState(ctx.kv, streamId, state)).catch(async (err: unknown) => {
+        await claims.release(dedupKey);
+        throw err;
+      });
       log.info({ user, kind: message.kind, delivery: 'stream', late: true }, 'wecom-aibot message accepted, answer follows');
       ctx.background('wecom-aibot.finish', () => finishLater(pending, message, streamId));
       return answerStream(k, streamId, state);

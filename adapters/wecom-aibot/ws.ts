@@ -4,6 +4,7 @@ import { BotError } from '../../src/errors.ts';
 import { hashUserId } from '../../src/log.ts';
 import type { BotResult } from '../../src/types.ts';
 import type { AdapterContext } from '../types.ts';
+import { createClaimGuard } from '../claims.ts';
 import { newStreamId } from './http.ts';
 import { aibotToInbound, validateAibotCallback } from './inbound.ts';
 import {
@@ -80,6 +81,7 @@ function sdkLogger(log: Logger): SdkLogger {
 export function createAibotLongConnection(deps: AibotWsDeps): AibotLongConnection {
   const { ctx, log, deliverPrivately } = deps;
   const budgetMs = deps.firstAnswerBudgetMs ?? AIBOT_FIRST_ANSWER_BUDGET_MS;
+  const claims = createClaimGuard(ctx.kv, log);
   const client = new WSClient({
     botId: deps.botId,
     secret: deps.secret,
@@ -115,13 +117,9 @@ export function createAibotLongConnection(deps: AibotWsDeps): AibotLongConnectio
     }
     const { message, dedupKey, mode } = inbound;
     const user = hashUserId('wecom', message.userId);
-    let fresh = true;
-    try {
-      fresh = await ctx.kv.claim(dedupKey, AIBOT_DEDUP_TTL_MS);
-    } catch (err) {
-      // No retry exists on this channel: answering twice is better than not answering.
-      log.warn({ user, code: (err as BotError).code }, 'wecom-aibot dedup store unavailable, handling anyway');
-    }
+    // Store down: the claim is held in this process (../claims.ts). No retry exists on this
+    // channel, so answering is better than dropping the frame.
+    const fresh = await claims.claim(dedupKey, AIBOT_DEDUP_TTL_MS);
     if (!fresh) {
       log.info({ user, kind: message.kind, dedup: 'duplicate' }, 'wecom-aibot frame duplicate');
       return;

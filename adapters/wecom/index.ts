@@ -5,6 +5,7 @@ import { hashUserId } from '../../src/log.ts';
 import type { WecomArchiveConfig, WecomConfig } from '../../src/config.ts';
 import type { BotResult, InboundMessage } from '../../src/types.ts';
 import { readRawBody } from '../http.ts';
+import { createClaimGuard } from '../claims.ts';
 import type { AdapterContext, PlatformAdapter } from '../types.ts';
 import { assertFreshTimestamp, openCallback, openEchostr, requireParams, sealReply, type WecomCallbackKeys } from './crypto.ts';
 import { wecomToInbound } from './inbound.ts';
@@ -29,7 +30,8 @@ import { buildEncryptedReplyXml, buildTextReplyXml, parseWecomXml } from './xml.
  *   Self-built apps are 1:1, so 'chat' and 'private' replies both go to the sender.
  *
  * Answers: verification/parse failures -> 4xx text/plain "<CODE>: <reason>", nothing handled or sent;
- * duplicates (WeCom retries) and ignored events -> empty 200; store down -> 503 (WeCom retries later);
+ * duplicates (WeCom retries) and ignored events -> empty 200; store down -> the dedup claim is held
+ * in this process (../claims.ts) and the message is answered;
  * a core failure within the budget -> 500 and the dedup claim is released so WeCom's retry can succeed.
  */
 
@@ -68,6 +70,7 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
   const keys: WecomCallbackKeys = { token: config.token, encodingAESKey: config.encodingAESKey, corpId: config.corpId };
   const budgetMs = options.passiveReplyBudgetMs ?? WECOM_PASSIVE_REPLY_BUDGET_MS;
   const log = ctx.log.child({ platform: 'wecom' });
+  const claims = createClaimGuard(ctx.kv, log);
   const client = createWecomClient({
     corpId: config.corpId,
     agentId: config.agentId,
@@ -75,6 +78,8 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
     apiBase: config.apiBase,
     kv: ctx.kv,
     log,
+    ...(ctx.health ? { health: ctx.health } : {}),
+    ...(ctx.observeApiCall ? { observe: (api: string, code: string) => ctx.observeApiCall!('wecom', api, code) } : {}),
     ...options.client,
   });
   const noticeChannel = createWecomNoticeChannel({
@@ -127,13 +132,7 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
       }
       const { message, dedupKey } = inbound;
       const user = hashUserId('wecom', message.userId);
-      let fresh: boolean;
-      try {
-        fresh = await ctx.kv.claim(dedupKey, WECOM_DEDUP_TTL_MS);
-      } catch (err) {
-        log.error({ user, code: (err as BotError).code }, 'wecom dedup store unavailable');
-        throw new RequestError('WECOM_STORE_UNAVAILABLE', 'store unavailable, retry later', 503);
-      }
+      const fresh = await claims.claim(dedupKey, WECOM_DEDUP_TTL_MS);
       if (!fresh) {
         log.info({ user, kind: message.kind, dedup: 'duplicate' }, 'wecom callback duplicate');
         return answerEmpty(k);
@@ -142,7 +141,7 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
       const pending = Promise.resolve().then(() => ctx.handle(message));
       const outcome = await settleWithin(pending, Math.max(0, budgetMs - (performance.now() - startedAt)));
       if (outcome.state === 'failed') {
-        await ctx.kv.delete(dedupKey).catch(() => undefined);
+        await claims.release(dedupKey);
         log.error({ user, kind: message.kind, err: errorSummary(outcome.error) }, 'wecom handler failed');
         k.status = 500;
         k.type = 'text/plain';
@@ -181,7 +180,7 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
     try {
       result = await pending;
     } catch (err) {
-      await ctx.kv.delete(dedupKey).catch(() => undefined);
+      await claims.release(dedupKey);
       log.error({ user, kind: message.kind, err: errorSummary(err) }, 'wecom handler failed after the answer was sent');
       throw err;
     }

@@ -369,14 +369,17 @@ test('a failing delivery (60020) is reported by the background task; the callbac
   });
 });
 
-test('store unavailable -> 503 (WeCom retries later), handler not called', async () => {
+test('store unavailable: the dedup claim is held in this process, the message answered once, a retry dropped', async () => {
   await withHarness({}, async (h) => {
     await h.store.close();
     const cb = textCallback('a', 'q', '9008');
     const res = await h.post(cb.query, cb.body);
-    assert.equal(res.status, 503);
-    assert.match(await res.text(), /^WECOM_STORE_UNAVAILABLE/);
-    assert.equal(h.calls.length, 0);
+    assert.equal(res.status, 200);
+    assert.equal(h.calls.length, 1);
+    const retry = await h.post(cb.query, cb.body);
+    assert.equal(retry.status, 200);
+    assert.equal(await retry.text(), '');
+    assert.equal(h.calls.length, 1);
   });
 });
 
