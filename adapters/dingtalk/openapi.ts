@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { HealthReporter } from '../../src/http/health.ts';
 import { BotError, ConfigError } from '../../src/errors.ts';
 import type { KeyValueStore } from '../../src/store/port.ts';
+import { createSharedToken, type FetchedToken } from '../token-cache.ts';
 import type { DingtalkConfig } from '../../src/config.ts';
 import {
   ACCESS_TOKEN_REFRESH_MARGIN_MS,
@@ -124,8 +125,9 @@ export interface BatchSendResult {
 /** The robot OpenAPI calls the adapter uses, with the access token handled inside. */
 export interface DingtalkOpenApi {
   /**
-   * A valid access token: from the shared store when cached, else fetched (one fetch at a time per
-   * process) and cached for `expireIn` minus {@link ACCESS_TOKEN_REFRESH_MARGIN_MS}.
+   * A valid access token: from the shared store when cached, else fetched — one fetch at a time
+   * across all instances sharing the store — and cached for `expireIn` minus
+   * {@link ACCESS_TOKEN_REFRESH_MARGIN_MS}. A store outage does not stop it (fetched directly).
    * @throws BotError DINGTALK_API_ERROR when DingTalk refuses the credentials or cannot be reached
    */
   accessToken(): Promise<string>;
@@ -269,9 +271,8 @@ export function createDingtalkOpenApi(
     });
   const key = accessTokenKey(config.appKey);
   const legacyBase = legacyApiBase(config.apiBase);
-  let inFlight: Promise<string> | null = null;
 
-  async function fetchToken(): Promise<string> {
+  async function fetchToken(): Promise<FetchedToken> {
     let body: $Oauth2.GetAccessTokenResponseBody | undefined;
     try {
       const res = await oauth.getAccessTokenWithOptions(
@@ -291,26 +292,16 @@ export function createDingtalkOpenApi(
       throw new BotError('DINGTALK_API_ERROR', 'oauth2/accessToken answered without accessToken/expireIn', { status: 502 });
     }
     health?.('dingtalk', null);
-    await kv.set(key, token, tokenCacheTtlMs(expireIn));
     log.info({ platform: 'dingtalk', expireIn }, 'access token refreshed');
-    return token;
+    return { token, ttlMs: tokenCacheTtlMs(expireIn) };
   }
 
-  async function accessToken(): Promise<string> {
-    const cached = await kv.get(key);
-    if (cached) return cached;
-    if (!inFlight) {
-      inFlight = (async () => (await kv.get(key)) ?? (await fetchToken()))().finally(() => {
-        inFlight = null;
-      });
-    }
-    return inFlight;
-  }
-
+  // One fetch at a time across instances (a lock in the store) and in this process; the cache is
+  // best-effort, so a store outage never stops replies (../token-cache.ts).
+  const shared = createSharedToken({ kv, cacheKey: key, fetch: fetchToken, log, platform: 'dingtalk' });
+  const accessToken = (): Promise<string> => shared.get();
   /** Drops `token` from the cache unless another instance already replaced it. */
-  async function invalidate(token: string): Promise<void> {
-    if ((await kv.get(key)) === token) await kv.delete(key);
-  }
+  const invalidate = (token: string): Promise<void> => shared.invalidate(token);
 
   async function withToken<T>(call: string, send: (token: string) => Promise<T>): Promise<T> {
     // Every attempt is counted by result code (metrics): 'ok', the API's error code, or the HTTP status.

@@ -2,6 +2,7 @@ import { setTimeout as sleepMs } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { BotError } from '../../src/errors.ts';
 import type { KeyValueStore } from '../../src/store/port.ts';
+import { createSharedToken, type FetchedToken } from '../token-cache.ts';
 import type { HealthReporter } from '../../src/http/health.ts';
 import {
   WECOM_API_TIMEOUT_MS,
@@ -98,8 +99,9 @@ export interface WecomCallOptions {
 }
 
 export interface WecomClient {
-  /** A valid access token: from the store cache, else from gettoken (one request at a time per process).
-   * The cache is best-effort: when the store fails, a token is fetched anyway (and a warning logged). */
+  /** A valid access token: from the store cache, else from gettoken — one request at a time across
+   * all instances sharing the store (a lock in the store; ../token-cache.ts). The cache is
+   * best-effort: when the store fails, a token is fetched anyway (and a warning logged). */
   getAccessToken(): Promise<string>;
   /**
    * Calls a token-authenticated API (`access_token` is added to the query) and returns the answer
@@ -142,7 +144,6 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
   const secretName = options.secretName ?? 'WECOM_SECRET';
   const healthName = secretName === 'WECOM_SECRET' ? 'wecom' : `wecom:${secretName}`;
   const log = options.log;
-  let refreshing: Promise<string> | null = null;
 
   /** One HTTP exchange; returns the parsed JSON answer. */
   async function exchange(method: 'GET' | 'POST', path: string, query: Record<string, string>, body: unknown): Promise<WecomApiResponse> {
@@ -213,7 +214,7 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
     }
   }
 
-  async function fetchToken(): Promise<string> {
+  async function fetchToken(): Promise<FetchedToken> {
     const answer = await exchangeWithRetries('GET', '/cgi-bin/gettoken', { corpid: options.corpId, corpsecret: options.secret }, undefined);
     const token = answer['access_token'];
     if (answer.errcode !== 0 || typeof token !== 'string' || token === '') {
@@ -225,39 +226,16 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
         answer.errmsg,
       );
     }
-    const ttlMs = tokenCacheTtlMs(Number(answer['expires_in']));
-    if (ttlMs > 0) {
-      // The cache is an optimisation: a store outage must not stop replies.
-      await options.kv.set(cacheKey, token, ttlMs).catch((err: unknown) => {
-        log.warn({ platform: 'wecom', code: (err as BotError).code }, 'wecom token cache write failed');
-      });
-    }
     options.health?.(healthName, null);
     log.info({ platform: 'wecom', expiresInS: Number(answer['expires_in']) }, 'wecom access token refreshed');
-    return token;
+    return { token, ttlMs: tokenCacheTtlMs(Number(answer['expires_in'])) };
   }
 
-  async function getAccessToken(): Promise<string> {
-    const cached = await options.kv.get(cacheKey).catch((err: unknown) => {
-      log.warn({ platform: 'wecom', code: (err as BotError).code }, 'wecom token cache read failed');
-      return null;
-    });
-    if (cached) return cached;
-    // Single flight: concurrent callers in this process share one gettoken request.
-    refreshing ??= fetchToken().finally(() => {
-      refreshing = null;
-    });
-    return refreshing;
-  }
-
-  /** Forgets `token` unless another caller already replaced it. */
-  async function invalidate(token: string): Promise<void> {
-    try {
-      if ((await options.kv.get(cacheKey)) === token) await options.kv.delete(cacheKey);
-    } catch (err) {
-      log.warn({ platform: 'wecom', code: (err as BotError).code }, 'wecom token cache delete failed');
-    }
-  }
+  // Single flight across instances (store lock) and within this process; the cache is an
+  // optimisation, so a store outage never stops replies (../token-cache.ts).
+  const shared = createSharedToken({ kv: options.kv, cacheKey, fetch: fetchToken, log, platform: 'wecom' });
+  const getAccessToken = (): Promise<string> => shared.get();
+  const invalidate = (token: string): Promise<void> => shared.invalidate(token);
 
   async function call<T extends WecomApiResponse = WecomApiResponse>(
     method: 'GET' | 'POST',

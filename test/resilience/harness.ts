@@ -161,14 +161,19 @@ export interface ThrowawayRedis {
 }
 
 /**
- * Starts `redis-server` on a free port (no persistence, loopback only) as a child of this process,
- * so a test can stop it mid-run. Never touches the shared server on 6379.
+ * Starts `redis-server` on a free port (loopback only) as a child of this process, so a test can
+ * stop it mid-run. Never touches the shared server on 6379.
+ * @param options.persistent AOF with fsync on every write in a temp dir, so the data survives a
+ *   SIGKILL and a restart (as production runs it); default: no persistence (a restart is empty)
  */
-export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
+export async function startThrowawayRedis(options: { persistent?: boolean } = {}): Promise<ThrowawayRedis> {
   const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'resilience-redis-'));
+  const persistence = options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   let child: ChildProcess | null = null;
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   async function start(): Promise<void> {
-    const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
+    const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--loglevel', 'warning'], {
       stdio: 'ignore',
     });
     child = c;
