@@ -5,6 +5,7 @@ import { BotError, RequestError } from '../../src/errors.ts';
 import { hashUserId } from '../../src/log.ts';
 import { readRawBody } from '../http.ts';
 import { createClaimGuard } from '../claims.ts';
+import { bindSignPair } from './replay.ts';
 import type { AdapterContext, PlatformAdapter } from '../types.ts';
 import { DINGTALK_PLATFORM, toInboundMessage } from './inbound.ts';
 import { DEDUP_TTL_MS } from './limits.ts';
@@ -45,6 +46,8 @@ export interface DingtalkAdapterOptions {
  *      DINGTALK_STALE_TIMESTAMP);
  *   2. reads the raw body (1 MB limit → 413 BODY_TOO_LARGE), parses JSON (400 DINGTALK_BAD_REQUEST),
  *      validates it and checks robotCode (400 DINGTALK_BAD_REQUEST / 403 DINGTALK_WRONG_ROBOT);
+ *      binds the header pair to the body's msgId: a pair already used with another msgId is a
+ *      replay with a forged body (401 DINGTALK_SIGN_REUSED, see ./replay.ts);
  *   3. group messages that do not @-mention the robot: 200 `{}`, nothing sent;
  *   4. dedups on `dedup:dingtalk:<msgId>` (2 h): a repeat gets 200 `{}` and nothing is sent (store
  *      down: the claim is held in this process, ../claims.ts, and the message answered);
@@ -84,8 +87,9 @@ export function createDingtalkAdapter(
    * Steps 2–5 for a parsed body; the caller answers the platform.
    * @throws RequestError for a body that is not a valid robot message
    */
-  async function accept(body: unknown): Promise<'accepted' | 'duplicate' | 'ignored'> {
+  async function accept(body: unknown, signPair?: { timestamp: string; sign: string }): Promise<'accepted' | 'duplicate' | 'ignored'> {
     const inbound = toInboundMessage(body, { robotCode: config.robotCode, receivedAt: ctx.now() });
+    if (signPair) await bindSignPair(claims, signPair, inbound.action === 'ignore' ? inbound.messageId : inbound.message.messageId, ctx.now());
     if (inbound.action === 'ignore') {
       log.debug({ msgId: inbound.messageId, reason: inbound.reason }, 'message ignored');
       return 'ignored';
@@ -107,7 +111,9 @@ export function createDingtalkAdapter(
   }
 
   async function callback(koa: Context): Promise<void> {
-    verifyDingtalkSign(koa.get('timestamp') || undefined, koa.get('sign') || undefined, config.appSecret, ctx.now());
+    const timestamp = koa.get('timestamp');
+    const sign = koa.get('sign');
+    verifyDingtalkSign(timestamp || undefined, sign || undefined, config.appSecret, ctx.now());
     const raw = await readRawBody(koa);
     let body: unknown;
     try {
@@ -115,7 +121,7 @@ export function createDingtalkAdapter(
     } catch {
       throw new RequestError('DINGTALK_BAD_REQUEST', 'body is not JSON', 400);
     }
-    await accept(body);
+    await accept(body, { timestamp, sign });
     koa.status = 200;
     koa.body = {};
   }
