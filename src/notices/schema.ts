@@ -60,7 +60,9 @@ const audienceBranches = {
  * kept). The branch is chosen by its key, so errors talk about the shape the admin meant.
  */
 export const audienceSchema = z.record(z.string(), z.unknown(), AUDIENCE_SHAPES).transform((v, ctx): Audience => {
-  const keys = Object.keys(v).filter((k): k is keyof typeof audienceBranches => k in audienceBranches);
+  // Own keys only: `in` would also find Object.prototype's ('toString', 'constructor'…), and
+  // {"toString": …} then crashed the request with a TypeError (500).
+  const keys = Object.keys(v).filter((k): k is keyof typeof audienceBranches => Object.hasOwn(audienceBranches, k));
   if (keys.length !== 1) {
     ctx.addIssue({ code: 'custom', message: AUDIENCE_SHAPES });
     return z.NEVER;

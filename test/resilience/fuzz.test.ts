@@ -186,7 +186,7 @@ describe('fuzz: every parser of outside input', () => {
 
   it('notice, broadcast, resend, audience and policy schemas never throw (zod answers with issues)', () => {
     fc.assert(
-      fc.property(fc.jsonValue({ maxDepth: 6 }), fc.dictionary(fc.constantFrom('title', 'body', 'zh', 'en', 'noticeId', 'platform', 'audience', 'all', 'userIds', 'departmentIds', 'only', 'scope', 'since'), fc.jsonValue({ maxDepth: 3 })), (value, shaped) => {
+      fc.property(fc.jsonValue({ maxDepth: 6 }), fc.dictionary(fc.constantFrom('title', 'body', 'zh', 'en', 'noticeId', 'platform', 'audience', 'all', 'userIds', 'departmentIds', 'only', 'scope', 'since', 'toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'), fc.jsonValue({ maxDepth: 3 })), (value, shaped) => {
         for (const v of [value, shaped, { title: shaped, body: shaped }, { audience: shaped, platform: 'wecom', noticeId: 'n' }]) {
           for (const schema of [noticeContentSchema, broadcastRequestSchema, resendRequestSchema, audienceSchema, policyRequestSchema]) {
             const r = schema.safeParse(v);

@@ -241,6 +241,9 @@ describe('hostile input on every route', () => {
     await refused('admin: 20,000-character title', admin('POST', '/admin/notices', JSON.stringify({ title: { zh: '存'.repeat(20_000), en: 'x' }, body: { zh: 'b', en: 'b' } })), 400);
     await refused('admin: control characters in a notice', admin('POST', '/admin/notices', JSON.stringify({ title: { zh: '告\u0000知', en: 'N\u0007' }, body: { zh: 'b', en: 'b' } })), 400);
     await refused('admin: broadcast with a bad audience', admin('POST', '/admin/broadcasts', JSON.stringify({ noticeId: 'x', platform: 'wecom', audience: { everyone: true } })), 400);
+    for (const key of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      await refused(`admin: audience keyed "${key}" (prototype property)`, admin('POST', '/admin/broadcasts', `{"noticeId":"x","platform":"wecom","audience":{"${key}":1}}`), 400);
+    }
     await refused('admin: body over 4 MB (its limit)', admin('POST', '/admin/notices', JSON.stringify({ pad: 'x'.repeat(5 * 1024 * 1024) })), 413);
     await refused('admin: unknown broadcast', admin('GET', '/admin/broadcasts/nope'), 404);
     nothingSent();
