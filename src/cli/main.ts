@@ -14,7 +14,6 @@ import type { BotResult, InboundMessage } from '../types.ts';
 import { checkRedisPersistence } from '../store/redis-persistence.ts';
 import { NOTICE_USAGE, runNoticeCommand } from './notice.ts';
 import { POLICY_USAGE, runPolicyCommand } from '../policies/cli.ts';
-import { POLICY_USAGE, runPolicyCommand } from '../policies/cli.ts';
 
 const USAGE = `usage: privacy-bot <command>
 
@@ -27,7 +26,6 @@ const USAGE = `usage: privacy-bot <command>
   kb lint [--topics <topics.tsv>]         validate the knowledge base (exit 1 with the problems)
   eval <file.jsonl> [--json] [--baseline] accuracy and latency of the matcher on a labelled file
 ${NOTICE_USAGE}
-${POLICY_USAGE}
 ${POLICY_USAGE}
 
 Configuration comes from the environment, as for the server (see README).`;
@@ -229,7 +227,6 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'eval': await evalCommand(config, args); return 0;
       case 'notice': return await runNoticeCommand(config, args);
-      case 'policy': return await runPolicyCommand(config, args);
       case 'policy': return await runPolicyCommand(config, args);
       default: throw new CliError(`unknown command "${command}"\n${USAGE}`);
     }
