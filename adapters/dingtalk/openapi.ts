@@ -7,6 +7,8 @@ import type { HealthReporter } from '../../src/http/health.ts';
 import { BotError, ConfigError } from '../../src/errors.ts';
 import type { KeyValueStore } from '../../src/store/port.ts';
 import { createSharedToken, type FetchedToken } from '../token-cache.ts';
+import { backoffWithJitterMs } from '../backoff.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DingtalkConfig } from '../../src/config.ts';
 import {
   ACCESS_TOKEN_REFRESH_MARGIN_MS,
@@ -16,6 +18,8 @@ import {
   LEGACY_TOKEN_ERRCODES,
   OPENAPI_CONNECT_TIMEOUT_MS,
   OPENAPI_READ_TIMEOUT_MS,
+  SEND_RETRY_BACKOFF_MS,
+  SEND_TRANSIENT_RETRIES,
   THROTTLE_API_CODES,
   THROTTLE_ERRCODES,
   THROTTLE_RETRY_MS,
@@ -104,6 +108,17 @@ export function throttleDelayMs(err: unknown): number | null {
   return null;
 }
 
+/**
+ * True for a failure that may pass on retrying: no HTTP answer that could be read (network error,
+ * connection reset, timeout, a gateway's non-JSON error page) or HTTP 5xx. Not throttling (its own
+ * delays, {@link throttleDelayMs}) and not 4xx.
+ */
+export function isTransientFailure(err: unknown): boolean {
+  if (!(err instanceof DingtalkApiError) || err.ipBanned) return false;
+  if (err.httpStatus !== null) return err.httpStatus >= 500;
+  return throttleDelayMs(err) === null;
+}
+
 /** One entry of oToMessages/readStatus. */
 export interface ReadInfo {
   userId: string;
@@ -137,7 +152,8 @@ export interface DingtalkOpenApi {
    * @param userIds staffIds (userid), 1..{@link BATCH_SEND_MAX_USER_IDS}
    * @param content message text (bytes limited by the caller)
    * @throws RangeError for 0 or > 20 userIds; BotError DINGTALK_API_ERROR when the call fails
-   *   (after one token refresh for InvalidAuthentication / HTTP 401)
+   *   (after one token refresh for InvalidAuthentication / HTTP 401, and up to
+   *   {@link SEND_TRANSIENT_RETRIES} retries with backoff and jitter after a transient failure)
    * Source: https://open.dingtalk.com/document/orgapp/chatbots-send-one-on-one-chat-messages-in-batches
    */
   batchSendText(userIds: string[], content: string): Promise<BatchSendResult>;
@@ -146,6 +162,7 @@ export interface DingtalkOpenApi {
    * @param openConversationId the group's conversationId from the callback
    * @param content message text; the msgParam JSON must stay ≤ {@link GROUP_MSG_PARAM_MAX_BYTES} bytes
    * @throws BotError DINGTALK_MSG_TOO_LARGE when msgParam is too large; DINGTALK_API_ERROR when the call fails
+   *   (after retries as for {@link batchSendText})
    * Source: https://open.dingtalk.com/document/orgapp/the-robot-sends-a-group-message
    */
   groupSendText(openConversationId: string, content: string): Promise<{ processQueryKey: string | null }>;
@@ -331,6 +348,23 @@ export function createDingtalkOpenApi(
     }
   }
 
+  /**
+   * Runs a reply send again after a transient failure ({@link isTransientFailure}), at most
+   * {@link SEND_TRANSIENT_RETRIES} times with backoff and jitter. For replies only: the notice
+   * worker reschedules failed batches itself, so batchSend (notices) is not wrapped.
+   */
+  async function withTransientRetries<T>(call: string, op: () => Promise<T>): Promise<T> {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await op();
+      } catch (err) {
+        if (retry >= SEND_TRANSIENT_RETRIES || !isTransientFailure(err)) throw err;
+        log.warn({ platform: 'dingtalk', call, retry: retry + 1, code: (err as DingtalkApiError).apiCode }, 'dingtalk api failed for now, retrying');
+        await sleep(backoffWithJitterMs(SEND_RETRY_BACKOFF_MS, retry));
+      }
+    }
+  }
+
   async function batchSendRaw(userIds: string[], msgKey: string, msgParam: string): Promise<BatchSendResult> {
     if (userIds.length === 0 || userIds.length > BATCH_SEND_MAX_USER_IDS) {
       throw new RangeError(`batchSend takes 1..${BATCH_SEND_MAX_USER_IDS} userIds, got ${userIds.length}`);
@@ -381,7 +415,7 @@ export function createDingtalkOpenApi(
     accessToken,
 
     async batchSendText(userIds, content) {
-      return batchSendRaw(userIds, 'sampleText', JSON.stringify({ content }));
+      return withTransientRetries('robot/oToMessages/batchSend', () => batchSendRaw(userIds, 'sampleText', JSON.stringify({ content })));
     },
 
     async batchSend(userIds, msgKey, msgParam) {
@@ -418,11 +452,13 @@ export function createDingtalkOpenApi(
       if (Buffer.byteLength(msgParam, 'utf8') > GROUP_MSG_PARAM_MAX_BYTES) {
         throw new BotError('DINGTALK_MSG_TOO_LARGE', `msgParam over ${GROUP_MSG_PARAM_MAX_BYTES} bytes`, { status: 500 });
       }
-      const res = await withToken('robot/groupMessages/send', (token) =>
-        robot.orgGroupSendWithOptions(
-          new $Robot.OrgGroupSendRequest({ robotCode: config.robotCode, openConversationId, msgKey: 'sampleText', msgParam }),
-          new $Robot.OrgGroupSendHeaders({ xAcsDingtalkAccessToken: token }),
-          runtime(),
+      const res = await withTransientRetries('robot/groupMessages/send', () =>
+        withToken('robot/groupMessages/send', (token) =>
+          robot.orgGroupSendWithOptions(
+            new $Robot.OrgGroupSendRequest({ robotCode: config.robotCode, openConversationId, msgKey: 'sampleText', msgParam }),
+            new $Robot.OrgGroupSendHeaders({ xAcsDingtalkAccessToken: token }),
+            runtime(),
+          ),
         ),
       );
       return { processQueryKey: res.body?.processQueryKey ?? null };

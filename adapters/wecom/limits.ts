@@ -68,7 +68,18 @@ export const WECOM_RETRYABLE_ERRCODES: ReadonlySet<number> = new Set([-1, 45009,
 /** Most retries of one call after a retryable errcode (the docs suggest at most 3). */
 export const WECOM_BUSY_MAX_RETRIES = 3;
 
-/** First backoff delay in ms; doubled for each further retry (200, 400, 800). Own choice. */
+/**
+ * `duplicate_check_interval` of reply texts sent with message/send, in seconds: a retried send of
+ * the same text to the same member within it is not delivered again. Every retry of one send
+ * starts within ~17 s of the first attempt (3 × {@link WECOM_API_TIMEOUT_MS} + backoff); the side
+ * effect — the very same text to the same member twice within 30 s is shown once — is the "never
+ * answer twice" the bot wants anyway. Own choice within WeCom's 0–14400 s.
+ * developer.work.weixin.qq.com/document/path/90236
+ */
+export const WECOM_REPLY_DUPLICATE_CHECK_S = 30;
+
+/** First backoff delay in ms; doubled for each further retry (200, 400, 800), each with jitter
+ * (between half and all of it). Own choice. */
 export const WECOM_BUSY_BACKOFF_MS = 200;
 
 /** errcodes meaning "this access token is no longer valid": refresh once and retry once.

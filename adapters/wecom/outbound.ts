@@ -3,12 +3,14 @@ import type { Logger } from 'pino';
 import { BotError } from '../../src/errors.ts';
 import type { KeyValueStore } from '../../src/store/port.ts';
 import { createSharedToken, type FetchedToken } from '../token-cache.ts';
+import { backoffWithJitterMs } from '../backoff.ts';
 import type { HealthReporter } from '../../src/http/health.ts';
 import {
   WECOM_API_TIMEOUT_MS,
   WECOM_BUSY_BACKOFF_MS,
   WECOM_BUSY_MAX_RETRIES,
   WECOM_ERRCODE_IP_NOT_ALLOWED,
+  WECOM_REPLY_DUPLICATE_CHECK_S,
   WECOM_RETRYABLE_ERRCODES,
   WECOM_TEXT_MAX_BYTES,
   WECOM_TOKEN_ERRCODES,
@@ -28,9 +30,12 @@ import {
  * - WECOM_API_ERROR: any other errcode (after the retries below); `errcode` holds it.
  * - WECOM_API_UNREACHABLE: network error, timeout, HTTP status ≠ 200 or a body that is not JSON.
  * - WECOM_RECIPIENT_INVALID: message/send accepted the call but listed the user as invalid/unlicensed.
- * Retries: errcode 40014/42001 -> refresh the token once and retry once; -1/45009/45033 -> at most
- * 3 retries with exponential backoff; a network failure of a GET (gettoken) likewise. A POST that
- * failed in transit is not retried (it may have been delivered).
+ * Retries: errcode 40014/42001 -> refresh the token once and retry once; -1/45009/45033, a network
+ * error, a timeout, HTTP 5xx/429 or a body that is not JSON -> at most 3 retries (default; 0 for
+ * callers that reschedule themselves, e.g. the notice worker) with exponential backoff and jitter
+ * (../backoff.ts: 200, 400, 800 ms, each between half and all of it). A POST that failed in transit
+ * may have been delivered: reply texts are therefore sent with WeCom's duplicate check over
+ * {@link WECOM_REPLY_DUPLICATE_CHECK_S}, so a retried send is not shown twice.
  */
 
 /** An error answer from the WeCom API (errcode ≠ 0). */
@@ -42,6 +47,17 @@ export class WecomApiError extends BotError {
     this.name = 'WecomApiError';
     this.errcode = errcode;
     this.errmsg = errmsg;
+  }
+}
+
+/**
+ * WECOM_API_UNREACHABLE: no answer (network error, timeout), an HTTP status other than 200, or a
+ * body that is not JSON. `retryable` for network errors, timeouts, 5xx, 429 and non-JSON bodies.
+ */
+export class WecomUnreachableError extends BotError {
+  constructor(message: string, readonly retryable: boolean, cause?: unknown) {
+    super('WECOM_API_UNREACHABLE', message, { status: 502, cause });
+    this.name = 'WecomUnreachableError';
   }
 }
 
@@ -159,18 +175,20 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
     } catch (err) {
       options.observe?.(path, 'unreachable');
       const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'network error';
-      throw new BotError('WECOM_API_UNREACHABLE', `WeCom ${path}: ${reason}`, { status: 502, cause: err });
+      throw new WecomUnreachableError(`WeCom ${path}: ${reason}`, true, err);
     }
     const raw = await res.text().catch(() => '');
     if (res.status !== 200) {
       options.observe?.(path, `http_${res.status}`);
-      throw new BotError('WECOM_API_UNREACHABLE', `WeCom ${path}: HTTP ${res.status}`, { status: 502 });
+      // 5xx and 429: the platform (or a gateway before it) failed for now; other statuses will not change.
+      throw new WecomUnreachableError(`WeCom ${path}: HTTP ${res.status}`, res.status >= 500 || res.status === 429);
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
     } catch {
-      throw new BotError('WECOM_API_UNREACHABLE', `WeCom ${path}: answer is not JSON`, { status: 502 });
+      // An HTML error page of a gateway in between, as a rule.
+      throw new WecomUnreachableError(`WeCom ${path}: answer is not JSON`, true);
     }
     const answer = parsed as Partial<WecomApiResponse> | null;
     if (answer === null || typeof answer !== 'object') {
@@ -197,9 +215,9 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
       try {
         answer = await exchange(method, path, query, body);
       } catch (err) {
-        if (method === 'GET' && retry < busyRetries) {
-          log.warn({ platform: 'wecom', path, retry: retry + 1, code: (err as BotError).code }, 'wecom api unreachable, retrying');
-          await sleepMs(backoffMs * 2 ** retry);
+        if (err instanceof WecomUnreachableError && err.retryable && retry < busyRetries) {
+          log.warn({ platform: 'wecom', path, retry: retry + 1, err: err.message }, 'wecom api unreachable, retrying');
+          await sleepMs(backoffWithJitterMs(backoffMs, retry));
           continue;
         }
         throw err;
@@ -207,7 +225,7 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
       if (answer.errcode === WECOM_ERRCODE_IP_NOT_ALLOWED) throw ipNotAllowed(path, answer.errmsg);
       if (WECOM_RETRYABLE_ERRCODES.has(answer.errcode) && retry < busyRetries) {
         log.warn({ platform: 'wecom', path, errcode: answer.errcode, retry: retry + 1 }, 'wecom api busy, retrying');
-        await sleepMs(backoffMs * 2 ** retry);
+        await sleepMs(backoffWithJitterMs(backoffMs, retry));
         continue;
       }
       return answer;
@@ -274,7 +292,16 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
     const parts = splitForWecom(text);
     for (const content of parts) {
       const answer = await call<WecomSendResponse>('POST', '/cgi-bin/message/send', {
-        body: { touser: userId, msgtype: 'text', agentid: options.agentId, text: { content }, safe: 0 },
+        body: {
+          touser: userId,
+          msgtype: 'text',
+          agentid: options.agentId,
+          text: { content },
+          safe: 0,
+          // A retry after a timeout or a 5xx must not show the text twice (see the module doc).
+          enable_duplicate_check: 1,
+          duplicate_check_interval: WECOM_REPLY_DUPLICATE_CHECK_S,
+        },
       });
       if (answer.invaliduser || answer.unlicenseduser) {
         throw new WecomApiError(

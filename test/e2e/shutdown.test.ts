@@ -206,7 +206,9 @@ describe('graceful shutdown of serve (SIGTERM)', () => {
       assert.equal(warning.level, 40);
 
       const warm = fake.sent.length;
-      await clickAck(bot.url, 'zhangsan', 'ack:warmup-redis:1');
+      // Another member than the first test's warm-up: reply texts go out with WeCom's duplicate
+      // check (30 s), so the very same "nothing to acknowledge" to zhangsan would be shown once.
+      await clickAck(bot.url, 'zhaoliu', 'ack:warmup-redis:1');
       await waitFor('the warm-up reply', () => fake.sent.length > warm);
 
       // 5,000 recipients = 5 batches of 1,000; the worker sends 4 at once. Each send is held 2.5 s.
@@ -224,9 +226,10 @@ describe('graceful shutdown of serve (SIGTERM)', () => {
       assert.ok(exit, 'exited within 12 s');
       assert.equal(exit.code, 0);
 
-      assert.equal(await leased(), 0, 'no recipient is left under a lease');
+      const trail = () => JSON.stringify(bot.logs.filter((l) => l.level >= 40 || /batch|lease|broadcast/.test(l.msg)).slice(-20));
+      assert.equal(await leased(), 0, `no recipient is left under a lease; log: ${trail()}`);
       const b = (await store.getBroadcast('b-shutdown'))!;
-      assert.deepEqual([b.state, b.counts.sent, b.counts.pending, b.counts.failed], ['sending', 4000, 1000, 0], 'the 4 batches in flight were sent and recorded; the 5th was never claimed');
+      assert.deepEqual([b.state, b.counts.sent, b.counts.pending, b.counts.failed], ['sending', 4000, 1000, 0], `the 4 batches in flight were sent and recorded; the 5th was never claimed; log: ${trail()}`);
       assert.equal(fake.requests.filter((r) => r.path === '/cgi-bin/message/send').length - sendsBefore, 4, 'no send started after SIGTERM');
 
       const t = Date.now();

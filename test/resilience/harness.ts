@@ -228,22 +228,30 @@ async function bodyOf(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Forwards one request to `target` (origin) and pipes the answer back. */
-function forward(target: string, req: IncomingMessage, body: Buffer, res: ServerResponse, onDone?: (status: number) => void): void {
+/** Forwards one request to `target` (origin) and pipes the answer back (after `holdMs`). */
+function forward(target: string, req: IncomingMessage, body: Buffer, res: ServerResponse, holdMs = 0): void {
   const url = new URL(req.url ?? '/', target);
+  const headers = { ...req.headers, host: url.host, 'content-length': String(body.length) };
+  delete headers['transfer-encoding'];
   const upstream = httpRequest(
     url,
-    { method: req.method, headers: { ...req.headers, host: url.host, 'content-length': String(body.length) } },
+    { method: req.method, headers },
     (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-      answer.on('end', () => onDone?.(answer.statusCode ?? 502));
+      void (async () => {
+        const data = await bodyOf(answer);
+        if (holdMs > 0) await sleep(holdMs);
+        if (res.destroyed) return;
+        const headers = { ...answer.headers, 'content-length': String(data.length) };
+        delete headers['transfer-encoding'];
+        res.writeHead(answer.statusCode ?? 502, headers);
+        res.end(data);
+      })();
     },
   );
   upstream.on('error', () => {
+    if (res.destroyed) return;
     if (!res.headersSent) res.writeHead(502);
     res.end();
-    onDone?.(502);
   });
   upstream.end(body);
 }
@@ -252,8 +260,10 @@ function forward(target: string, req: IncomingMessage, body: Buffer, res: Server
 export type Fault =
   /** answer this HTTP status with a short body, without forwarding */
   | { kind: 'status'; status: number }
-  /** wait `ms`, then forward (longer than the client's timeout = a timeout) */
+  /** wait `ms`, then forward — unless the client gave up meanwhile (a request lost on the way) */
   | { kind: 'delay'; ms: number }
+  /** forward at once (the platform gets and processes it), but hold its answer `ms` (a late answer) */
+  | { kind: 'late-answer'; ms: number }
   /** destroy the connection without an answer */
   | { kind: 'reset' };
 
@@ -289,6 +299,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         req.socket.destroy();
         return;
       }
+      if (f?.fault.kind === 'late-answer') return forward(target, req, body, res, f.fault.ms);
       if (f?.fault.kind === 'delay') await sleep(f.fault.ms);
       if (res.destroyed || req.socket.destroyed) return;
       forward(target, req, body, res);

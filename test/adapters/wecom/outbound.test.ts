@@ -120,7 +120,9 @@ test('the token is fetched once, cached in the shared store, and reused by anoth
   await newClient().sendText('zhangsan', 'two');
   assert.equal(fake.tokenRequests, 1);
   assert.deepEqual(fake.sent.map((m) => m.text?.content), ['one', 'two']);
-  assert.deepEqual(fake.sent[0], { touser: 'zhangsan', msgtype: 'text', agentid: AGENT, text: { content: 'one' }, safe: 0 });
+  assert.deepEqual(fake.sent[0], {
+    touser: 'zhangsan', msgtype: 'text', agentid: AGENT, text: { content: 'one' }, safe: 0, enable_duplicate_check: 1, duplicate_check_interval: 30,
+  });
 });
 
 test('a long answer is sent as ordered parts, each accepted by the fake (≤ 2048 bytes)', async () => {
@@ -200,13 +202,25 @@ test('message/send errors surface with their errcode (e.g. all recipients invali
   await assert.rejects(client.sendText('ghost', 'hi'), { code: 'WECOM_API_ERROR', errcode: 81013 });
 });
 
-test('a WeCom API that does not answer in time gives WECOM_API_UNREACHABLE; the POST is not repeated', async () => {
+test('a send that times out is retried; WeCom\'s duplicate check keeps it to one delivery', async () => {
   const slow = newClient({ timeoutMs: 100 });
   await slow.getAccessToken();
   fake.delayNext(400);
-  await assert.rejects(slow.sendText('zhangsan', 'hi'), { code: 'WECOM_API_UNREACHABLE' });
+  assert.equal(await slow.sendText('zhangsan', 'hi'), 1);
   await new Promise((r) => setTimeout(r, 500));
-  assert.equal(sends().length, 1);
+  assert.equal(sends().length, 2);
+  assert.equal(fake.sent.length, 1);
+  assert.equal(fake.duplicatesSuppressed, 1);
+});
+
+test('a WeCom API that never answers in time gives WECOM_API_UNREACHABLE after 1 + 3 attempts', async () => {
+  const slow = newClient({ timeoutMs: 100 });
+  await slow.getAccessToken();
+  fake.delayNext(300, 10);
+  await assert.rejects(slow.sendText('zhangsan', 'hi'), { code: 'WECOM_API_UNREACHABLE' });
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(sends().length, 4);
+  assert.equal(fake.sent.length, 1);
 });
 
 test('sendText refuses an empty or multi-user recipient', async () => {
