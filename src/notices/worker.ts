@@ -284,6 +284,7 @@ export class BroadcastWorker {
     while (queue.length > 0 && !this.stopping) {
       const id = queue.shift()!;
       while (inflight.size >= this.o.concurrency) await Promise.race(inflight);
+      if (this.stopping) break;
       const b = await this.broadcast(id);
       const channel = b ? this.service.channelFor(b.platform) : undefined;
       if (!b || !channel) continue;
