@@ -1,5 +1,5 @@
 /**
- * Both store contracts against a real 3-master Redis Cluster started for this file (own ports,
+ * The store contracts (main, notices, policies) against a real 3-master Redis Cluster started for this file (own ports,
  * own temp dirs) through a `redis+cluster://` URL. Every multi-key command and Lua script of the
  * stores must keep its keys in one slot (one hash tag): a cross-slot one fails here with
  * CROSSSLOT. Skips when redis-server or `redis-cli --cluster` is missing, unless
@@ -11,11 +11,13 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { openRedisStore } from '../../../src/store/redis.ts';
 import { openRedisNoticeStore } from '../../../src/store/notices-redis.ts';
+import { openRedisPolicyStore } from '../../../src/store/policies-redis.ts';
 import { openStore } from '../../../src/store/index.ts';
 import { createLogger } from '../../../src/log.ts';
 import { checkRedisPersistence } from '../../../src/store/redis-persistence.ts';
 import { runStoreContract } from './contract.ts';
 import { runNoticeStoreContract } from './notices-contract.ts';
+import { runPolicyStoreContract } from './policies-contract.ts';
 import { redisTooling, startRedisCluster, type ThrowawayCluster } from './redis-servers.ts';
 
 const required = Boolean(process.env.REQUIRE_REDIS_CLUSTER);
@@ -52,6 +54,7 @@ if (!problem || !required) {
     const url = () => cluster!.url;
     runStoreContract('redis-cluster', () => openRedisStore(url(), { keyPrefix: prefixFor('s') }));
     runNoticeStoreContract('redis-cluster', () => openRedisNoticeStore(url(), { keyPrefix: prefixFor('n') }));
+    runPolicyStoreContract('redis-cluster', () => openRedisPolicyStore(url(), { keyPrefix: prefixFor('p') }));
 
     describe('Redis Cluster specifics', () => {
       it('openStore with a redis+cluster:// URL opens the Redis store', async () => {

@@ -1,5 +1,5 @@
 /**
- * Both store contracts through a `redis+sentinel://` URL against a Sentinel, its master and a
+ * The store contracts (main, notices, policies) through a `redis+sentinel://` URL against a Sentinel, its master and a
  * replica started for this file (own ports, own temp dirs, passwords on the data nodes and on the
  * Sentinel, database 2), then a failover: the master is killed and the store carries on with the
  * promoted replica without a restart. Skips when redis-server is missing, unless
@@ -11,9 +11,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { openRedisStore } from '../../../src/store/redis.ts';
 import { openRedisNoticeStore } from '../../../src/store/notices-redis.ts';
+import { openRedisPolicyStore } from '../../../src/store/policies-redis.ts';
 import { inspectRedisPersistence } from '../../../src/store/redis-persistence.ts';
 import { runStoreContract } from './contract.ts';
 import { runNoticeStoreContract } from './notices-contract.ts';
+import { runPolicyStoreContract } from './policies-contract.ts';
 import { redisTooling, startRedisSentinel, type ThrowawaySentinel } from './redis-servers.ts';
 
 const required = Boolean(process.env.REQUIRE_REDIS_SENTINEL);
@@ -46,6 +48,7 @@ if (!problem || !required) {
     const url = () => setup!.url(2);
     runStoreContract('redis-sentinel', () => openRedisStore(url(), { keyPrefix: prefixFor('s') }));
     runNoticeStoreContract('redis-sentinel', () => openRedisNoticeStore(url(), { keyPrefix: prefixFor('n') }));
+    runPolicyStoreContract('redis-sentinel', () => openRedisPolicyStore(url(), { keyPrefix: prefixFor('p') }));
 
     describe('Redis Sentinel specifics', () => {
       it('writes go to the master’s database 2 (password and db from the URL)', async () => {
