@@ -9,6 +9,7 @@ import { openStore } from './store/index.ts';
 import type { Store } from './store/port.ts';
 import type { MessageHandler } from './types.ts';
 import { createRouter } from './bot/router.ts';
+import { createThirdPartyRefusal } from './bot/third-party.ts';
 import { NoticeService } from './notices/service.ts';
 import { createAckCommand, createNoticeSection } from './notices/ack.ts';
 import { createAdminCommand } from './admin/chat.ts';
@@ -88,7 +89,13 @@ export async function createCore(
     log,
     statusLookup: (platform, userId) => statuses.lookup(platform, userId),
     // The per-user rate limit first; then admin commands: an admin's "yes" confirms a pending send before "确认"-style acknowledgements are tried.
-    commands: [createRateLimit({ kv: store, log }), createAdminCommand({ service: notices, kv: store, admins: config.adminUsers, log }), createAckCommand(notices, log)],
+    // Last: a question about someone else's status is refused before FAQ matching would show the asker's own.
+    commands: [
+      createRateLimit({ kv: store, log }),
+      createAdminCommand({ service: notices, kv: store, admins: config.adminUsers, log }),
+      createAckCommand(notices, log),
+      createThirdPartyRefusal({ log }),
+    ],
     personalSections: [
       createNoticeSection(notices),
       createConsentSection({ source: () => statuses.source('wecom') }),

@@ -67,8 +67,8 @@ export interface Reply {
   mentionAsker?: boolean;
 }
 
-/** Why the router answered the way it did. */
-export type Intent = 'faq' | 'help' | 'fallback' | 'welcome' | 'non-text' | 'empty' | 'status' | 'rate-limited';
+/** Why the router answered the way it did ('other-person': a question about someone else's status, refused). */
+export type Intent = 'faq' | 'help' | 'fallback' | 'welcome' | 'non-text' | 'empty' | 'status' | 'rate-limited' | 'other-person';
 
 /** The core's answer to one {@link InboundMessage}. `replies` may be empty (nothing to send). */
 export interface BotResult {

@@ -1,0 +1,129 @@
+/**
+ * Resilience: authorisation. An employee asking about someone else's status is refused politely
+ * and shown no status at all (neither the other person's nor, under their name, their own); the
+ * admin API refuses a missing or wrong token on every route; chat admin commands work only for
+ * the ADMIN_USERS (platform:userId) in a 1:1 chat — anyone else gets the ordinary help.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFakeWecom, wecomTextXml, type FakeWecom } from '../fakes/wecom-api.ts';
+import { sendRobotCallback, startFakeDingtalk, type FakeDingtalk } from '../fakes/dingtalk-api.ts';
+import { aibotText, buildAibotCallback } from '../fakes/wecom-aibot-ws.ts';
+import { openAibotCiphertext } from '../../adapters/wecom-aibot/crypto.ts';
+import { messagesFor } from '../../src/bot/messages.ts';
+import { AIBOT, DING, WECOM, dingEnv, nextMsgId, passiveReply, postWecom, startBot, wecomEnv, type Bot } from './harness.ts';
+
+const ADMIN_TOKEN = 'authz-admin-token-0123456789abcdef';
+const STATUS_DATES = /2026-03-01|2026-02-02|2026-04-15/;
+
+describe('authorisation', () => {
+  let fake: FakeWecom;
+  let ding: FakeDingtalk;
+  let bot: Bot;
+
+  before(async () => {
+    fake = await startFakeWecom({ corpId: WECOM.corpId, secret: WECOM.secret, agentId: Number(WECOM.agentId) });
+    ding = await startFakeDingtalk({ appKey: DING.appKey, appSecret: DING.appSecret, robotCode: DING.robotCode });
+    bot = await startBot({
+      env: {
+        ...wecomEnv(fake.url), ...dingEnv(ding.apiBase), WECOM_AIBOT_TOKEN: AIBOT.token, WECOM_AIBOT_ENCODING_AES_KEY: AIBOT.encodingAESKey,
+        ADMIN_TOKEN, ADMIN_USERS: 'wecom:boss',
+      },
+    });
+    await bot.core.store.putStatuses([
+      { platform: 'wecom', userId: 'zhangsan', archived: true, since: '2026-03-01', scope: 'internal chats', source: 'import', updatedAt: '2026-05-02T08:00:00.000Z' },
+      { platform: 'wecom', userId: 'lisi', archived: true, since: '2026-02-02', scope: 'all chats', source: 'import', updatedAt: '2026-05-02T08:00:00.000Z' },
+      { platform: 'dingtalk', userId: 'ding-lisi', archived: true, since: '2026-04-15', scope: 'group chats', source: 'import', updatedAt: '2026-05-02T08:00:00.000Z' },
+    ]);
+  });
+  after(async () => {
+    await bot.close();
+    await fake.close();
+    await ding.close();
+  });
+
+  async function askWecom(user: string, content: string): Promise<string> {
+    const before = fake.sent.length;
+    const res = await postWecom(bot.url, wecomTextXml({ corpId: WECOM.corpId, from: user, content, msgId: nextMsgId() }));
+    const out = [await passiveReply(res)].filter((x): x is string => x !== null);
+    await bot.server.idle();
+    for (const m of fake.sent.slice(before)) if (m.touser === user) out.push(m.text?.content ?? '');
+    return out.join('\n');
+  }
+
+  it('asking about someone else’s status is refused politely, with no status of anyone (WeCom, DingTalk, AI bot group)', async (t) => {
+    const cases: string[] = [];
+    for (const q of ['查一下张三的存档状态', '张三的聊天记录有没有被存档', '帮我看看zhangsan有没有被存档', "What is zhangsan's archiving status?", 'Is Zhang San archived?']) {
+      const reply = await askWecom('lisi', q);
+      assert.doesNotMatch(reply, STATUS_DATES, q);
+      assert.match(reply, /只能告诉你你本人的存档状态|only tell you your own archiving status/, q);
+      cases.push(q);
+    }
+    // One's own status is still answered.
+    assert.match(await askWecom('lisi', '查一下我的存档状态'), /2026-02-02/);
+
+    ding.reset();
+    const body = ding.robotMessage({ senderStaffId: 'ding-lisi', text: { content: "What's wangwu's archiving status?" } });
+    await sendRobotCallback(`${bot.url}/dingtalk/callback`, body, DING.appSecret);
+    await bot.server.idle();
+    const dingText = [...ding.webhookMessages, ...ding.otoMessages].map((m) => m.content ?? '').join('\n');
+    assert.match(dingText, /only tell you your own/);
+    assert.doesNotMatch(dingText, STATUS_DATES);
+
+    const cb = buildAibotCallback({ ...AIBOT, json: aibotText({ msgid: `authz-${nextMsgId()}`, userid: 'lisi', chatid: 'wrGroup', content: '@隐私助手\u2005查一下张三的存档状态' }) });
+    const res = await fetch(`${bot.url}/wecom/aibot/callback?${cb.query}`, { method: 'POST', body: cb.body });
+    const outer = JSON.parse(await res.text()) as { encrypt: string; msgsignature: string; timestamp: string; nonce: string };
+    const stream = JSON.parse(openAibotCiphertext(AIBOT, { msgSignature: outer.msgsignature, timestamp: outer.timestamp, nonce: outer.nonce, encrypt: outer.encrypt })) as { stream: { content: string } };
+    await bot.server.idle();
+    assert.match(stream.stream.content, /只能告诉你你本人/);
+    assert.doesNotMatch(stream.stream.content + fake.sent.map((m) => m.text?.content ?? '').join(''), STATUS_DATES);
+    t.diagnostic(`${cases.length + 2} questions about another person refused (WeCom ×${cases.length}, DingTalk, AI bot group); no status date in any reply`);
+  });
+
+  it('the admin API refuses a missing or wrong token on every route, and answers with the right one', async (t) => {
+    const routes: [string, string][] = [
+      ['GET', '/admin/notices'], ['POST', '/admin/notices'], ['PUT', '/admin/notices/n-x'], ['GET', '/admin/notices/n-x'],
+      ['GET', '/admin/notices/n-x/versions/1'], ['GET', '/admin/broadcasts'], ['POST', '/admin/broadcasts'], ['GET', '/admin/broadcasts/b-x'],
+      ['GET', '/admin/broadcasts/b-x/recipients.csv'], ['GET', '/admin/broadcasts/b-x/audit.csv'], ['POST', '/admin/broadcasts/b-x/resend'],
+      ['POST', '/admin/broadcasts/b-x/cancel'], ['GET', '/admin/policies'], ['POST', '/admin/policies'],
+    ];
+    const wrong = [undefined, '', 'Bearer', 'Bearer ', `Bearer ${ADMIN_TOKEN}x`, `Bearer ${ADMIN_TOKEN.slice(0, -1)}`, `bearer-${ADMIN_TOKEN}`, `Basic ${ADMIN_TOKEN}`, ADMIN_TOKEN];
+    let refusals = 0;
+    for (const [method, path] of routes) {
+      for (const auth of wrong) {
+        const res = await fetch(`${bot.url}${path}`, {
+          method,
+          headers: { 'content-type': 'application/json', ...(auth !== undefined ? { authorization: auth } : {}) },
+          ...(method !== 'GET' ? { body: '{}' } : {}),
+        });
+        assert.equal(res.status, 401, `${method} ${path} with ${auth === undefined ? 'no header' : JSON.stringify(auth.slice(0, 12))}`);
+        refusals++;
+      }
+      const ok = await fetch(`${bot.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, ...(method !== 'GET' ? { body: '{}' } : {}) });
+      assert.notEqual(ok.status, 401, `${method} ${path} with the token`);
+    }
+    t.diagnostic(`${routes.length} admin routes × ${wrong.length} missing/wrong tokens: ${refusals} refusals (401), none let through`);
+  });
+
+  it('chat admin commands work only for ADMIN_USERS, only in a 1:1 chat; anyone else gets the ordinary help', async () => {
+    // "/notice list" reads as English, so the answers are in English.
+    const help = messagesFor('en').help;
+    assert.match(await askWecom('boss', '/notice list'), /no notices yet|Notices:/);
+    assert.equal(await askWecom('lisi', '/notice list'), help);
+    assert.equal(await askWecom('lisi', '/notice send n-x all'), help);
+    assert.equal(await askWecom('Boss', '/notice list'), help, 'the user id is compared exactly');
+    // The same user id on another platform is not the admin.
+    ding.reset();
+    await sendRobotCallback(`${bot.url}/dingtalk/callback`, ding.robotMessage({ senderStaffId: 'boss', text: { content: '/notice list' } }), DING.appSecret);
+    await bot.server.idle();
+    assert.equal(ding.webhookMessages[0]?.content, help);
+    // The admin in a group chat: the ordinary help too.
+    const cb = buildAibotCallback({ ...AIBOT, json: aibotText({ msgid: `authz-g-${nextMsgId()}`, userid: 'boss', chatid: 'wrGroup', content: '@隐私助手\u2005/notice list' }) });
+    const res = await fetch(`${bot.url}/wecom/aibot/callback?${cb.query}`, { method: 'POST', body: cb.body });
+    const outer = JSON.parse(await res.text()) as { encrypt: string; msgsignature: string; timestamp: string; nonce: string };
+    const stream = JSON.parse(openAibotCiphertext(AIBOT, { msgSignature: outer.msgsignature, timestamp: outer.timestamp, nonce: outer.nonce, encrypt: outer.encrypt })) as { stream: { content: string } };
+    assert.equal(stream.stream.content, help);
+    const list = (await (await fetch(`${bot.url}/admin/broadcasts`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { broadcasts: unknown[] };
+    assert.equal(list.broadcasts.length, 0, 'no broadcast was started by anyone');
+  });
+});
