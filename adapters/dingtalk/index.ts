@@ -46,8 +46,8 @@ export interface DingtalkAdapterOptions {
  *      DINGTALK_STALE_TIMESTAMP);
  *   2. reads the raw body (1 MB limit → 413 BODY_TOO_LARGE), parses JSON (400 DINGTALK_BAD_REQUEST),
  *      validates it and checks robotCode (400 DINGTALK_BAD_REQUEST / 403 DINGTALK_WRONG_ROBOT);
- *      binds the header pair to the body's msgId: a pair already used with another msgId is a
- *      replay with a forged body (401 DINGTALK_SIGN_REUSED, see ./replay.ts);
+ *      binds the header pair to the body's msgId: a body with a pair already used by another
+ *      msgId may be a replay with a forged body and is answered as anonymous, FAQ only (./replay.ts);
  *   3. group messages that do not @-mention the robot: 200 `{}`, nothing sent;
  *   4. dedups on `dedup:dingtalk:<msgId>` (2 h): a repeat gets 200 `{}` and nothing is sent (store
  *      down: the claim is held in this process, ../claims.ts, and the message answered);
@@ -89,13 +89,18 @@ export function createDingtalkAdapter(
    */
   async function accept(body: unknown, signPair?: { timestamp: string; sign: string }): Promise<'accepted' | 'duplicate' | 'ignored'> {
     const inbound = toInboundMessage(body, { robotCode: config.robotCode, receivedAt: ctx.now() });
-    if (signPair) await bindSignPair(claims, signPair, inbound.action === 'ignore' ? inbound.messageId : inbound.message.messageId, ctx.now());
+    const pairUse = signPair ? await bindSignPair(claims, signPair, inbound.action === 'ignore' ? inbound.messageId : inbound.message.messageId, ctx.now()) : 'first';
     if (inbound.action === 'ignore') {
       log.debug({ msgId: inbound.messageId, reason: inbound.reason }, 'message ignored');
       return 'ignored';
     }
     const { message, target } = inbound;
     const user = hashUserId(DINGTALK_PLATFORM, message.userId);
+    if (pairUse === 'reused') {
+      // Possibly a replay with a forged body (./replay.ts): trusted as nobody — FAQ only.
+      message.anonymous = true;
+      log.warn({ msgId: message.messageId, user }, 'timestamp/sign pair already used by another message: answered as anonymous');
+    }
     const first = await claims.claim(dingtalkDedupKey(message.messageId), DEDUP_TTL_MS);
     if (!first) {
       log.info({ msgId: message.messageId, user }, 'duplicate message ignored');
