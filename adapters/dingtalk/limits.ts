@@ -73,8 +73,9 @@ export const ACCESS_TOKEN_REFRESH_MARGIN_MS = 5 * 60_000;
 export const SESSION_WEBHOOK_TIMEOUT_MS = 5_000;
 
 /**
- * Retries of one reply send (oToMessages/batchSend, groupMessages/send) after a transient failure:
- * no readable answer (network, reset, timeout, a gateway's error page) or HTTP 5xx. Own choice.
+ * Retries of one reply send (oToMessages/batchSend, groupMessages/send) after a transient failure
+ * (no readable answer: network, reset, timeout, a gateway's error page; or HTTP 5xx) or a
+ * per-second throttle (after {@link THROTTLE_RETRY_MS} and jitter). Own choice.
  * A send that timed out may have been delivered: DingTalk has no duplicate check, so such a retry
  * can show the reply twice; losing the answer is the worse outcome (as for the sessionWebhook).
  */

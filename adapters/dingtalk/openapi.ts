@@ -349,18 +349,23 @@ export function createDingtalkOpenApi(
   }
 
   /**
-   * Runs a reply send again after a transient failure ({@link isTransientFailure}), at most
-   * {@link SEND_TRANSIENT_RETRIES} times with backoff and jitter. For replies only: the notice
-   * worker reschedules failed batches itself, so batchSend (notices) is not wrapped.
+   * Runs a reply send again after a transient failure ({@link isTransientFailure}) or a per-second
+   * throttle (HTTP 429, QpsLimitForApi, errcode 90018…: after {@link THROTTLE_RETRY_MS} plus
+   * jitter, so instances throttled together do not come back together), at most
+   * {@link SEND_TRANSIENT_RETRIES} times. Not after the 5-minute IP ban. For replies only: the
+   * notice worker reschedules failed batches itself, so batchSend (notices) is not wrapped.
    */
   async function withTransientRetries<T>(call: string, op: () => Promise<T>): Promise<T> {
     for (let retry = 0; ; retry++) {
       try {
         return await op();
       } catch (err) {
-        if (retry >= SEND_TRANSIENT_RETRIES || !isTransientFailure(err)) throw err;
-        log.warn({ platform: 'dingtalk', call, retry: retry + 1, code: (err as DingtalkApiError).apiCode }, 'dingtalk api failed for now, retrying');
-        await sleep(backoffWithJitterMs(SEND_RETRY_BACKOFF_MS, retry));
+        const throttled = throttleDelayMs(err);
+        const retryable = isTransientFailure(err) || (throttled !== null && throttled <= THROTTLE_RETRY_MS);
+        if (retry >= SEND_TRANSIENT_RETRIES || !retryable) throw err;
+        const delay = throttled !== null ? throttled + backoffWithJitterMs(THROTTLE_RETRY_MS, 0) : backoffWithJitterMs(SEND_RETRY_BACKOFF_MS, retry);
+        log.warn({ platform: 'dingtalk', call, retry: retry + 1, code: (err as DingtalkApiError).apiCode, delayMs: delay }, 'dingtalk api failed for now, retrying');
+        await sleep(delay);
       }
     }
   }
