@@ -14,7 +14,9 @@ COPY adapters ./adapters
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
+# A capped heap keeps GC pauses short and RSS flat (measured by `npm run bench:load`, docs/RELIABILITY.md).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-old-space-size=256 \
     PORT=3000 \
     DATA_DIR=/data \
     KNOWLEDGE_DIR=/app/knowledge
