@@ -19,6 +19,7 @@ import {
   postWecom,
   startBot,
   uniquePrefix,
+  waitUntil,
   wecomEnv,
   type Bot,
 } from './harness.ts';
@@ -138,12 +139,21 @@ describe('WeCom platform retries', () => {
     assert.equal(replies.length, 2, replies.join(' | '));
   });
 
-  it('two card clicks in the same second on different buttons are both handled', async () => {
+  it('two card clicks in the same second on two notices’ buttons: both acknowledged', async () => {
     const user = 'same-second-clicks';
+    const ids: { notice: string; broadcast: string }[] = [];
+    for (const title of ['告知一', '告知二']) {
+      const n = await a.core.notices.createNotice({ title: { zh: title, en: title }, body: { zh: '工作聊天会存档。', en: 'Work chats are archived.' } });
+      const b0 = await a.core.notices.createBroadcast({ noticeId: n.noticeId, platform: 'wecom', audience: { userIds: [user] }, createdBy: 'test' });
+      ids.push({ notice: n.noticeId, broadcast: b0.id });
+    }
+    await waitUntil(async () => {
+      for (const x of ids) if ((await a.core.notices.getBroadcast(x.broadcast)).counts.sent !== 1) return false;
+      return true;
+    }, 10_000, 'both notices delivered');
     const createTime = Math.floor(Date.now() / 1000);
-    const c1 = wecomEventXml({ corpId: WECOM.corpId, from: user, event: 'template_card_event', eventKey: 'ack:n-one:1', createTime });
-    const c2 = wecomEventXml({ corpId: WECOM.corpId, from: user, event: 'template_card_event', eventKey: 'ack:n-two:1', createTime });
-    const replies = await repliesFor(user, await Promise.all([postWecom(a.url, c1), postWecom(b.url, c2)]));
-    assert.equal(replies.length, 2);
+    const [c1, c2] = ids.map((x) => wecomEventXml({ corpId: WECOM.corpId, from: user, event: 'template_card_event', eventKey: `ack:${x.notice}:1`, createTime }));
+    await repliesFor(user, await Promise.all([postWecom(a.url, c1!), postWecom(b.url, c2!)]));
+    for (const x of ids) assert.equal((await a.core.notices.getBroadcast(x.broadcast)).counts.acknowledged, 1);
   });
 });
