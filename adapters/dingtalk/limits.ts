@@ -73,15 +73,21 @@ export const ACCESS_TOKEN_REFRESH_MARGIN_MS = 5 * 60_000;
 export const SESSION_WEBHOOK_TIMEOUT_MS = 5_000;
 
 /**
- * Retries of one reply send (oToMessages/batchSend, groupMessages/send) after a transient failure
- * (no readable answer: network, reset, timeout, a gateway's error page; or HTTP 5xx) or a
- * per-second throttle (after {@link THROTTLE_RETRY_MS} and jitter). Own choice.
+ * Retries of one reply send (oToMessages/batchSend, groupMessages/send) after a transient failure:
+ * no readable answer (network, reset, timeout, a gateway's error page) or HTTP 5xx. Own choice.
  * A send that timed out may have been delivered: DingTalk has no duplicate check, so such a retry
  * can show the reply twice; losing the answer is the worse outcome (as for the sessionWebhook).
  */
 export const SEND_TRANSIENT_RETRIES = 3;
 
-/** First delay before such a retry, in ms; doubled each time, with jitter (200, 400, 800 at most). Own choice. */
+/**
+ * Retries of one reply send after a per-second throttle (429 / QpsLimitForApi / 90018…), each after
+ * {@link THROTTLE_RETRY_MS} plus a random part of up to as much again. Own choice: a burst of
+ * replies beyond 20 calls/s per app is spread over up to ~10 s instead of being dropped.
+ */
+export const SEND_THROTTLE_RETRIES = 5;
+
+/** First delay before a transient-failure retry, in ms; doubled each time, with jitter (200, 400, 800 at most). Own choice. */
 export const SEND_RETRY_BACKOFF_MS = 200;
 
 /** OpenAPI (api.dingtalk.com) connect timeout (ms), passed to the SDK's RuntimeOptions. */

@@ -19,6 +19,7 @@ import {
   OPENAPI_CONNECT_TIMEOUT_MS,
   OPENAPI_READ_TIMEOUT_MS,
   SEND_RETRY_BACKOFF_MS,
+  SEND_THROTTLE_RETRIES,
   SEND_TRANSIENT_RETRIES,
   THROTTLE_API_CODES,
   THROTTLE_ERRCODES,
@@ -349,22 +350,33 @@ export function createDingtalkOpenApi(
   }
 
   /**
-   * Runs a reply send again after a transient failure ({@link isTransientFailure}) or a per-second
-   * throttle (HTTP 429, QpsLimitForApi, errcode 90018…: after {@link THROTTLE_RETRY_MS} plus
-   * jitter, so instances throttled together do not come back together), at most
-   * {@link SEND_TRANSIENT_RETRIES} times. Not after the 5-minute IP ban. For replies only: the
+   * Runs a reply send again after a transient failure ({@link isTransientFailure}; at most
+   * {@link SEND_TRANSIENT_RETRIES} times, with backoff and jitter) or a per-second throttle (HTTP
+   * 429, QpsLimitForApi, errcode 90018…; at most {@link SEND_THROTTLE_RETRIES} times, after
+   * {@link THROTTLE_RETRY_MS} plus up to as much again at random, so sends throttled together do
+   * not come back together). Not after the 5-minute IP ban. For replies only: the
    * notice worker reschedules failed batches itself, so batchSend (notices) is not wrapped.
    */
   async function withTransientRetries<T>(call: string, op: () => Promise<T>): Promise<T> {
-    for (let retry = 0; ; retry++) {
+    let transient = 0;
+    let throttles = 0;
+    for (;;) {
       try {
         return await op();
       } catch (err) {
         const throttled = throttleDelayMs(err);
-        const retryable = isTransientFailure(err) || (throttled !== null && throttled <= THROTTLE_RETRY_MS);
-        if (retry >= SEND_TRANSIENT_RETRIES || !retryable) throw err;
-        const delay = throttled !== null ? throttled + backoffWithJitterMs(THROTTLE_RETRY_MS, 0) : backoffWithJitterMs(SEND_RETRY_BACKOFF_MS, retry);
-        log.warn({ platform: 'dingtalk', call, retry: retry + 1, code: (err as DingtalkApiError).apiCode, delayMs: delay }, 'dingtalk api failed for now, retrying');
+        let delay: number;
+        if (throttled !== null && throttled <= THROTTLE_RETRY_MS && throttles < SEND_THROTTLE_RETRIES) {
+          // Spread over a whole extra second: the sends throttled together must not return together.
+          delay = throttled + Math.floor(Math.random() * THROTTLE_RETRY_MS);
+          throttles++;
+        } else if (throttled === null && isTransientFailure(err) && transient < SEND_TRANSIENT_RETRIES) {
+          delay = backoffWithJitterMs(SEND_RETRY_BACKOFF_MS, transient);
+          transient++;
+        } else {
+          throw err;
+        }
+        log.warn({ platform: 'dingtalk', call, transient, throttles, code: (err as DingtalkApiError).apiCode, delayMs: delay }, 'dingtalk api failed for now, retrying');
         await sleep(delay);
       }
     }
