@@ -249,7 +249,7 @@ describe('hostile input on every route', () => {
     nothingSent();
   });
 
-  it('signed callbacks with a 20,000-character question or control characters are answered normally, once, fast', async () => {
+  it('signed callbacks with a 20,000-character question or control characters are answered normally, once, fast', async (t) => {
     const longXml = wecomTextXml({ corpId: WECOM.corpId, from: 'long-asker', content: `${'管理员能导出我的聊天记录吗'.repeat(1600)}`, msgId: nextMsgId() });
     const started = performance.now();
     const cb = buildWecomCallback({ ...WECOM_KEYS, xml: longXml });
@@ -261,6 +261,7 @@ describe('hostile input on every route', () => {
     const sent = fake.sent.filter((m) => m.touser === 'long-asker');
     assert.equal((text !== null ? 1 : 0) + sent.length, 1);
     assert.ok(elapsed < 1000, `${elapsed} ms`);
+    t.diagnostic(`signed WeCom callback with a 20,800-character question: answered once in ${elapsed.toFixed(0)} ms`);
     const ctl = buildWecomCallback({ ...WECOM_KEYS, xml: wecomTextXml({ corpId: WECOM.corpId, from: 'ctl-asker', content: '管理员\u0001能导出\u001b我的聊天记录吗\u007f', msgId: nextMsgId() }) });
     const res2 = await fetch(`${bot.url}/wecom/callback?${ctl.query}`, { method: 'POST', body: ctl.body });
     assert.equal(res2.status, 200);
