@@ -34,7 +34,7 @@ const zhCN: Messages = {
   groupPrivateNote: '（你本人的存档状态已私信发给你，不在群里公开。）',
   groupAskPrivately: '（个人存档状态不在群里显示；请单独私聊我查询。）',
   statusUnavailable: '你的会话存档状态暂时无法查询，请稍后再试。',
-  anonymousStatus: '（这是匿名试用，不显示个人存档状态。）',
+  anonymousStatus: '（匿名提问不显示个人存档状态。）',
 };
 
 const zhTW: Messages = {
@@ -52,7 +52,7 @@ const zhTW: Messages = {
   groupPrivateNote: '（你本人的存檔狀態已私訊發給你，不在群裡公開。）',
   groupAskPrivately: '（個人存檔狀態不在群裡顯示；請單獨私訊我查詢。）',
   statusUnavailable: '你的會話存檔狀態暫時無法查詢，請稍後再試。',
-  anonymousStatus: '（這是匿名試用，不顯示個人存檔狀態。）',
+  anonymousStatus: '（匿名提問不顯示個人存檔狀態。）',
 };
 
 const en: Messages = {
@@ -70,7 +70,7 @@ const en: Messages = {
   groupPrivateNote: '(I have sent your personal archiving status to you privately, not to the group.)',
   groupAskPrivately: '(Personal archiving status is never shown in a group; ask me in a 1:1 chat to see yours.)',
   statusUnavailable: 'Your archiving status cannot be looked up right now; please try again later.',
-  anonymousStatus: '(This is an anonymous trial, so no personal archiving status is shown.)',
+  anonymousStatus: '(Personal archiving status is not shown for anonymous questions.)',
 };
 
 /** The message set for a language. */
