@@ -1,5 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { openSqliteDatabase, sqliteUnavailable } from './sqlite-open.ts';
 import Database from 'better-sqlite3';
 import { BotError } from '../errors.ts';
 import type { Audience } from '../notices/channel.ts';
@@ -138,7 +137,6 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 /** How long a statement waits for another connection's write lock, in ms. */
-const BUSY_TIMEOUT_MS = 5000;
 
 interface BroadcastRow {
   id: string;
@@ -203,8 +201,7 @@ interface VersionRow {
 }
 
 function unavailable(path: string, err: unknown): BotError {
-  const reason = err instanceof Error ? err.message : String(err);
-  return new BotError('STORE_UNAVAILABLE', `SQLite notice store ${path} cannot be used: ${reason}`, { status: 503, cause: err });
+  return sqliteUnavailable('notice store', path, err);
 }
 
 function versionRecord(r: VersionRow): NoticeVersionRecord {
@@ -262,45 +259,8 @@ function displayState(r: Pick<RecipientRow, 'state' | 'read_at' | 'ack_at'>): st
  *   notice schema than this program knows.
  */
 export function openSqliteNoticeStore(file: string): NoticeStore {
-  const path = resolve(file);
-  let db: Database.Database;
-  try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    db = new Database(path);
-  } catch (err) {
-    throw unavailable(path, err);
-  }
-  try {
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    migrate(db, path);
-  } catch (err) {
-    db.close();
-    throw err instanceof BotError ? err : unavailable(path, err);
-  }
+  const { db, path } = openSqliteDatabase(file, { what: 'notice store', versionTable: 'notice_schema_version', migrations: MIGRATIONS });
   return new SqliteNoticeStore(db, path);
-}
-
-function migrate(db: Database.Database, path: string): void {
-  db.exec('CREATE TABLE IF NOT EXISTS notice_schema_version (version INTEGER NOT NULL)');
-  const run = db.transaction(() => {
-    const row = db.prepare('SELECT version FROM notice_schema_version').get() as { version: number } | undefined;
-    let version = row?.version ?? 0;
-    if (!row) db.prepare('INSERT INTO notice_schema_version (version) VALUES (0)').run();
-    if (version > MIGRATIONS.length) {
-      throw new BotError(
-        'STORE_UNAVAILABLE',
-        `SQLite store ${path} has notice schema version ${version}, newer than this program knows (${MIGRATIONS.length}); upgrade the bot`,
-        { status: 503 },
-      );
-    }
-    for (; version < MIGRATIONS.length; version++) {
-      db.exec(MIGRATIONS[version]!);
-      db.prepare('UPDATE notice_schema_version SET version = ?').run(version + 1);
-    }
-  });
-  run.immediate();
 }
 
 class SqliteNoticeStore implements NoticeStore {

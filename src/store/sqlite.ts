@@ -1,5 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { openSqliteDatabase, sqliteUnavailable } from './sqlite-open.ts';
 import Database from 'better-sqlite3';
 import { BotError } from '../errors.ts';
 import { checkKey, checkStatus, checkTtlMs } from './args.ts';
@@ -33,7 +32,6 @@ const MIGRATIONS: readonly string[] = [
 const PURGE_EVERY_WRITES = 1000;
 
 /** How long a statement waits for another process's write lock before failing, in ms. */
-const BUSY_TIMEOUT_MS = 5000;
 
 interface StatusRow {
   platform: string;
@@ -60,50 +58,12 @@ interface StatusRow {
  *   'STORE_BAD_ARGUMENT'.
  */
 export function openSqliteStore(file: string): Store {
-  const path = resolve(file);
-  let db: Database.Database;
-  try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    db = new Database(path);
-  } catch (err) {
-    throw unavailable(path, err);
-  }
-  try {
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    migrate(db, path);
-  } catch (err) {
-    db.close();
-    throw err instanceof BotError ? err : unavailable(path, err);
-  }
+  const { db, path } = openSqliteDatabase(file, { what: 'store', versionTable: 'schema_version', migrations: MIGRATIONS });
   return new SqliteStore(db, path);
 }
 
 function unavailable(path: string, err: unknown): BotError {
-  const reason = err instanceof Error ? err.message : String(err);
-  return new BotError('STORE_UNAVAILABLE', `SQLite store ${path} cannot be used: ${reason}`, { status: 503, cause: err });
-}
-
-function migrate(db: Database.Database, path: string): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-  const run = db.transaction(() => {
-    const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
-    let version = row?.version ?? 0;
-    if (!row) db.prepare('INSERT INTO schema_version (version) VALUES (0)').run();
-    if (version > MIGRATIONS.length) {
-      throw new BotError(
-        'STORE_UNAVAILABLE',
-        `SQLite store ${path} has schema version ${version}, newer than this program knows (${MIGRATIONS.length}); upgrade the bot`,
-        { status: 503 },
-      );
-    }
-    for (; version < MIGRATIONS.length; version++) {
-      db.exec(MIGRATIONS[version]!);
-      db.prepare('UPDATE schema_version SET version = ?').run(version + 1);
-    }
-  });
-  run.immediate();
+  return sqliteUnavailable('store', path, err);
 }
 
 class SqliteStore implements Store {

@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { BotError } from '../errors.ts';
+
+/** How long a write waits for another process's lock on the same file, in ms. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/** One part of the embedded store file: its own schema-version table and ordered migrations. */
+export interface SqliteSchema {
+  /** Name used in messages: 'store', 'notice store', 'policy store'. */
+  what: string;
+  /** Table holding this part's schema version, e.g. 'schema_version'. */
+  versionTable: string;
+  /** SQL scripts; migration i brings the version from i to i + 1. */
+  migrations: readonly string[];
+}
+
+/** STORE_UNAVAILABLE (503) naming the file and the reason. */
+export function sqliteUnavailable(what: string, path: string, err: unknown): BotError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new BotError('STORE_UNAVAILABLE', `SQLite ${what} ${path} cannot be used: ${reason}`, { status: 503, cause: err });
+}
+
+/**
+ * Opens (creating its folder and the file when absent) one better-sqlite3 connection to `file`
+ * with WAL, a busy timeout of {@link SQLITE_BUSY_TIMEOUT_MS} and synchronous=NORMAL, and brings
+ * `schema` up to date in one IMMEDIATE transaction (several processes on one file agree).
+ * @returns the connection and the absolute path
+ * @throws BotError 'STORE_UNAVAILABLE' naming the file when it cannot be opened, is not a SQLite
+ *   database, or carries a newer schema version than this program knows
+ */
+export function openSqliteDatabase(file: string, schema: SqliteSchema): { db: Database.Database; path: string } {
+  const path = resolve(file);
+  let db: Database.Database;
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    db = new Database(path);
+  } catch (err) {
+    throw sqliteUnavailable(schema.what, path, err);
+  }
+  try {
+    db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    migrate(db, path, schema);
+  } catch (err) {
+    db.close();
+    throw err instanceof BotError ? err : sqliteUnavailable(schema.what, path, err);
+  }
+  return { db, path };
+}
+
+function migrate(db: Database.Database, path: string, schema: SqliteSchema): void {
+  const { versionTable: t, migrations } = schema;
+  db.exec(`CREATE TABLE IF NOT EXISTS ${t} (version INTEGER NOT NULL)`);
+  const run = db.transaction(() => {
+    const row = db.prepare(`SELECT version FROM ${t}`).get() as { version: number } | undefined;
+    let version = row?.version ?? 0;
+    if (!row) db.prepare(`INSERT INTO ${t} (version) VALUES (0)`).run();
+    if (version > migrations.length) {
+      throw new BotError(
+        'STORE_UNAVAILABLE',
+        `SQLite ${schema.what} ${path} has schema version ${version}, newer than this program knows (${migrations.length}); upgrade the bot`,
+        { status: 503 },
+      );
+    }
+    for (; version < migrations.length; version++) {
+      db.exec(migrations[version]!);
+      db.prepare(`UPDATE ${t} SET version = ?`).run(version + 1);
+    }
+  });
+  run.immediate();
+}
