@@ -1,10 +1,9 @@
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { openRedisPolicyStore } from '../../../src/store/policies-redis.ts';
-import { maskRedisUrl } from '../../../src/store/redis.ts';
 import type { PolicyRecord } from '../../../src/store/policies-port.ts';
+import { redisTestEnv } from './redis-test-env.ts';
 import { runPolicyStoreContract } from './policies-contract.ts';
 
 /**
@@ -13,51 +12,7 @@ import { runPolicyStoreContract } from './policies-contract.ts';
  * suite is skipped with a message saying how to start Redis. Keys live under a unique prefix per
  * run, deleted at the end.
  */
-const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
-const RUN_PREFIX = `privacy-bot-test:policies-${process.pid}-${randomBytes(4).toString('hex')}:`;
-const mustHaveRedis = Boolean(process.env.CI || process.env.REQUIRE_REDIS);
-
-async function probe(): Promise<string | null> {
-  try {
-    const s = await openRedisPolicyStore(REDIS_URL, { keyPrefix: `${RUN_PREFIX}probe:`, connectTimeoutMs: 1000 });
-    await s.close();
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-const unreachable = await probe();
-const skip = unreachable && !mustHaveRedis
-  ? `Redis not reachable at ${maskRedisUrl(REDIS_URL)} (${unreachable}); start it with ` +
-    `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no, or set REQUIRE_REDIS=1 to make this a failure`
-  : false;
-if (skip) console.log(`# SKIP redis policy store tests: ${skip}`);
-
-if (unreachable && mustHaveRedis) {
-  it('Redis is reachable (required because CI or REQUIRE_REDIS is set)', () => {
-    assert.fail(`Redis not reachable at ${maskRedisUrl(REDIS_URL)}: ${unreachable}`);
-  });
-}
-
-after(async () => {
-  if (unreachable) return;
-  const c = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await c.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await c.scan(cursor, 'MATCH', `${RUN_PREFIX}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await c.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    c.disconnect();
-  }
-});
-
-let n = 0;
-const prefixFor = (label: string): string => `${RUN_PREFIX}${label}${++n}:`;
+const { url: REDIS_URL, unreachable, mustHaveRedis, skip, prefixFor } = await redisTestEnv('policies', openRedisPolicyStore);
 
 const POLICY: PolicyRecord = {
   id: 'p-1', platform: 'dingtalk', audience: { departmentIds: ['1', '2'] }, since: '2026-03-01', scope: 's', retention: '三年 "quoted" \\ /',

@@ -1,13 +1,13 @@
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { openRedisStore, maskRedisUrl } from '../../../src/store/redis.ts';
 import { openStore } from '../../../src/store/index.ts';
 import type { Store } from '../../../src/store/port.ts';
+import { redisTestEnv } from './redis-test-env.ts';
 import { runStoreContract } from './contract.ts';
 
 /**
@@ -16,52 +16,7 @@ import { runStoreContract } from './contract.ts';
  * the suites are skipped with a message saying how to start Redis. Every store made here
  * writes under a unique prefix `privacy-bot-test:<pid>-<random>:…`, deleted at the end.
  */
-const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
-const RUN_PREFIX = `privacy-bot-test:${process.pid}-${randomBytes(4).toString('hex')}:`;
-const mustHaveRedis = Boolean(process.env.CI || process.env.REQUIRE_REDIS);
-
-async function probe(): Promise<string | null> {
-  try {
-    const s = await openRedisStore(REDIS_URL, { keyPrefix: `${RUN_PREFIX}probe:`, connectTimeoutMs: 1000 });
-    await s.close();
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-const unreachable = await probe();
-const skip = unreachable && !mustHaveRedis
-  ? `Redis not reachable at ${maskRedisUrl(REDIS_URL)} (${unreachable}); start it with ` +
-    `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no, ` +
-    `or set REQUIRE_REDIS=1 to make this a failure`
-  : false;
-if (skip) console.log(`# SKIP redis store tests: ${skip}`);
-
-if (unreachable && mustHaveRedis) {
-  it('Redis is reachable (required because CI or REQUIRE_REDIS is set)', () => {
-    assert.fail(`Redis not reachable at ${maskRedisUrl(REDIS_URL)}: ${unreachable}`);
-  });
-}
-
-after(async () => {
-  if (unreachable) return;
-  const c = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await c.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await c.scan(cursor, 'MATCH', `${RUN_PREFIX}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await c.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    c.disconnect();
-  }
-});
-
-let n = 0;
-const prefixFor = (label: string): string => `${RUN_PREFIX}${label}${++n}:`;
+const { url: REDIS_URL, unreachable, mustHaveRedis, skip, prefixFor } = await redisTestEnv('store', openRedisStore);
 
 if (!unreachable || !mustHaveRedis) {
   describe('redis', { skip }, () => {
