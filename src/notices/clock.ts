@@ -24,10 +24,21 @@ export const systemClock: Clock = {
   },
 };
 
-/** 'YYYY-MM-DD' of `ms` in `timeZone` (IANA name, e.g. 'Asia/Shanghai'). */
+/** One formatter per time zone: building an Intl.DateTimeFormat costs ~100 µs, formatting ~1 µs. */
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * 'YYYY-MM-DD' of `ms` (ms since the Unix epoch) in `timeZone` (IANA name, e.g. 'Asia/Shanghai').
+ * @throws RangeError for an unknown time zone name
+ */
 export function formatDate(ms: number, timeZone: string): string {
-  // en-CA formats dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
+  let format = dateFormats.get(timeZone);
+  if (!format) {
+    // en-CA formats dates as YYYY-MM-DD.
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dateFormats.set(timeZone, format);
+  }
+  return format.format(ms);
 }
 
 /** ISO 8601 UTC of `ms`, or '' for null. */
