@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import { loadKnowledge } from './knowledge/load.ts';
 import type { KnowledgeBase } from './knowledge/types.ts';
 import { createMatcher } from './matching/matcher.ts';
+import { cachedMatcher } from './matching/cache.ts';
 import type { Matcher } from './matching/types.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/port.ts';
@@ -52,7 +53,8 @@ export async function createCore(
   stores: { store?: Store; noticeStore?: NoticeStore; policyStore?: PolicyStore } = {},
 ): Promise<Core> {
   const kb = await loadKnowledge(config.knowledgeDir);
-  const matcher = await createMatcher(kb);
+  // Results cached by the question's hash: repeated questions skip normalisation and Fuse.js.
+  const matcher = cachedMatcher(await createMatcher(kb));
   const mainStore = stores.store ?? (await openStore({ redisUrl: config.redisUrl, dataDir: config.dataDir }));
   let noticeStore: NoticeStore;
   try {
