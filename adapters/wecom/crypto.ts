@@ -1,4 +1,4 @@
-import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { randomFillSync, randomInt, timingSafeEqual } from 'node:crypto';
 import { decrypt, encrypt, getSignature } from '@wecom/crypto';
 import { RequestError } from '../../src/errors.ts';
 import { WECOM_TIMESTAMP_WINDOW_MS } from './limits.ts';
@@ -158,6 +158,26 @@ export interface SealedReply {
   nonce: string;
 }
 
+/** Bytes of CSPRNG output fetched at once for {@link randomBlock} (one syscall per 256 replies). */
+const RANDOM_POOL_BYTES = 4096;
+let randomPool = Buffer.alloc(0);
+let randomPoolAt = 0;
+
+/**
+ * 16 fresh CSPRNG bytes (the random prefix of a WeCom ciphertext), served from a pool refilled
+ * with `randomFillSync` every {@link RANDOM_POOL_BYTES} bytes: `randomBytes(16)` costs ~7 µs per
+ * call here, a pooled block ~0.1 µs. Every byte is handed out once; the caller gets its own copy.
+ */
+function randomBlock(): Buffer {
+  if (randomPoolAt + 16 > randomPool.length) {
+    randomPool = randomFillSync(Buffer.allocUnsafe(RANDOM_POOL_BYTES));
+    randomPoolAt = 0;
+  }
+  const block = Buffer.from(randomPool.subarray(randomPoolAt, randomPoolAt + 16));
+  randomPoolAt += 16;
+  return block;
+}
+
 /**
  * Encrypts a plaintext reply XML with receiveid = CorpID and signs it.
  * @param options.timestamp unix seconds (string or number); options.nonce default: 10 random digits;
@@ -170,7 +190,7 @@ export function sealReply(
 ): SealedReply {
   const timeStamp = String(options.timestamp);
   const nonce = options.nonce ?? String(randomInt(1_000_000_000, 10_000_000_000));
-  const sealed = encrypt(keys.encodingAESKey, plaintextXml, keys.corpId, options.random ?? randomBytes(16));
+  const sealed = encrypt(keys.encodingAESKey, plaintextXml, keys.corpId, options.random ?? randomBlock());
   return { encrypt: sealed, msgSignature: signWecom(keys.token, timeStamp, nonce, sealed), timeStamp, nonce };
 }
 

@@ -104,6 +104,21 @@ test('S2: a plaintext already a multiple of 32 bytes gets a full pad block (96-b
   assert.equal(decryptWecom(SET_A, sealed.encrypt), 'a'.repeat(26));
 });
 
+test('without a given random, every sealed reply gets its own 16 random bytes (pooled CSPRNG), and opens again', () => {
+  const prefixes = new Set<string>();
+  // 600 replies cross the 4096-byte pool boundary twice.
+  for (let i = 0; i < 600; i++) {
+    const sealed = sealReply(SET_A, 'same text', { timestamp: 1, nonce: '1' });
+    const key = Buffer.from(`${SET_A.encodingAESKey}=`, 'base64');
+    const decipher = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16));
+    decipher.setAutoPadding(false);
+    const plain = Buffer.concat([decipher.update(Buffer.from(sealed.encrypt, 'base64')), decipher.final()]);
+    prefixes.add(plain.subarray(0, 16).toString('hex'));
+    assert.equal(decryptWecom(SET_A, sealed.encrypt), 'same text');
+  }
+  assert.equal(prefixes.size, 600, 'no random prefix was used twice');
+});
+
 test('a wrong EncodingAESKey gives an error (receiveid mismatch), not garbage', () => {
   assert.throws(() => decryptWecom({ ...SET_A, encodingAESKey: SET_B.encodingAESKey }, V1B_ENCRYPT), {
     code: 'WECOM_RECEIVEID_MISMATCH',
