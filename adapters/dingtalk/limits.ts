@@ -73,6 +73,13 @@ export const ACCESS_TOKEN_REFRESH_MARGIN_MS = 5 * 60_000;
 export const SESSION_WEBHOOK_TIMEOUT_MS = 5_000;
 
 /**
+ * Largest sessionWebhook answer read, in bytes (64 KiB); the real one is a few dozen bytes
+ * (`{"errcode":0,"errmsg":"ok"}`, protocols.md §3.2). A larger one counts as an answer without
+ * errcode (the reply then goes through the OpenAPI). Own choice.
+ */
+export const SESSION_WEBHOOK_MAX_RESPONSE_BYTES = 64 * 1024;
+
+/**
  * Retries of one reply send (oToMessages/batchSend, groupMessages/send) after a transient failure:
  * no readable answer (network, reset, timeout, a gateway's error page) or HTTP 5xx. Own choice.
  * A send that timed out may have been delivered: DingTalk has no duplicate check, so such a retry

@@ -8,11 +8,13 @@ import {
   SENDER_NICK_PREFIX_MAX_CHARS,
   SESSION_WEBHOOK_EXPIRED_ERRCODE,
   SESSION_WEBHOOK_HOSTS,
+  SESSION_WEBHOOK_MAX_RESPONSE_BYTES,
   SESSION_WEBHOOK_SAFETY_MARGIN_MS,
   SESSION_WEBHOOK_TIMEOUT_MS,
   TEXT_PART_MAX_BYTES,
 } from './limits.ts';
 import { sanitizeReplyText, splitTextByBytes } from './split.ts';
+import { HttpClientError, postJson, type JsonAnswer } from '../http-client.ts';
 
 /**
  * Which sessionWebhook URLs may be posted to: https on {@link SESSION_WEBHOOK_HOSTS}, plus the
@@ -64,9 +66,15 @@ export interface SessionWebhookText {
 export type WebhookOutcome = { ok: true } | { ok: false; reason: string };
 
 /**
- * POSTs one message to a sessionWebhook (JSON, no token: the URL is the credential; redirects are
- * refused). Success means HTTP 2xx with `errcode` 0. Never throws.
- * @param timeoutMs whole-request timeout in ms
+ * POSTs one message to a sessionWebhook (JSON, no token: the URL is the credential; a redirect is
+ * not followed, so it fails as `HTTP 3xx`) through the shared keep-alive client
+ * (../http-client.ts postJson: one Agent per scheme, connections reused). Success means HTTP 2xx
+ * with `errcode` 0. Never throws.
+ * Failure reasons: 'network: TimeoutError' (no answer within `timeoutMs`), 'network: <socket error
+ * code>' (e.g. ECONNREFUSED, ECONNRESET), 'HTTP <status>', 'session expired (300001)',
+ * 'errcode <n>', 'answer without errcode' (2xx whose body is not JSON, is over
+ * {@link SESSION_WEBHOOK_MAX_RESPONSE_BYTES}, was cut, or has no numeric errcode).
+ * @param timeoutMs whole-request timeout in ms (connection, request and the whole answer)
  * Source: https://open.dingtalk.com/document/orgapp/receive-message (sessionWebhook).
  */
 export async function postSessionWebhook(
@@ -74,26 +82,14 @@ export async function postSessionWebhook(
   payload: SessionWebhookText,
   timeoutMs = SESSION_WEBHOOK_TIMEOUT_MS,
 ): Promise<WebhookOutcome> {
-  let res: Response;
+  let res: JsonAnswer;
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify(payload),
-      redirect: 'error',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    res = await postJson(url, payload, { timeoutMs, maxResponseBytes: SESSION_WEBHOOK_MAX_RESPONSE_BYTES });
   } catch (err) {
-    return { ok: false, reason: `network: ${(err as Error).name}` };
+    return { ok: false, reason: `network: ${err instanceof HttpClientError ? err.reason : (err as Error).name}` };
   }
-  let body: unknown;
-  try {
-    body = await res.json();
-  } catch {
-    body = null;
-  }
-  if (!res.ok) return { ok: false, reason: `HTTP ${res.status}` };
-  const errcode = (body as { errcode?: unknown } | null)?.errcode;
+  if (res.status < 200 || res.status > 299) return { ok: false, reason: `HTTP ${res.status}` };
+  const errcode = (res.json as { errcode?: unknown } | null)?.errcode;
   if (errcode === 0) return { ok: true };
   if (errcode === SESSION_WEBHOOK_EXPIRED_ERRCODE) return { ok: false, reason: 'session expired (300001)' };
   return { ok: false, reason: typeof errcode === 'number' ? `errcode ${errcode}` : 'answer without errcode' };

@@ -134,6 +134,8 @@ export interface FakeRequest {
   body: string;
   /** HTTP status the fake answered. */
   status: number;
+  /** The client's TCP port: the same for two requests means the connection was kept alive and reused. */
+  remotePort: number;
 }
 
 /** One POST /v1.0/oauth2/accessToken. */
@@ -765,6 +767,7 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
       headers: { ...req.headers },
       body,
       status: 200,
+      remotePort: req.socket.remotePort ?? 0,
     };
     fake.requests.push(record);
     if (record.method === 'POST' && url.pathname === '/v1.0/gateway/connections/open' && streamGateway) {

@@ -1,8 +1,11 @@
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isSessionWebhookUsable, sessionWebhookPolicy } from '../../../adapters/dingtalk/outbound.ts';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isSessionWebhookUsable, postSessionWebhook, sessionWebhookPolicy } from '../../../adapters/dingtalk/outbound.ts';
 import type { DingtalkReplyTarget } from '../../../adapters/dingtalk/inbound.ts';
-import { SESSION_WEBHOOK_SAFETY_MARGIN_MS } from '../../../adapters/dingtalk/limits.ts';
+import { SESSION_WEBHOOK_MAX_RESPONSE_BYTES, SESSION_WEBHOOK_SAFETY_MARGIN_MS } from '../../../adapters/dingtalk/limits.ts';
+import { startFakeDingtalk, type FakeDingtalk } from '../../fakes/dingtalk-api.ts';
 
 describe('sessionWebhookPolicy', () => {
   it('production: only https on DingTalk hosts', () => {
@@ -42,5 +45,90 @@ describe('isSessionWebhookUsable', () => {
     assert.equal(isSessionWebhookUsable(target({ sessionWebhookExpiresAt: null }), now, allowAll), false);
     assert.equal(isSessionWebhookUsable(target({ sessionWebhook: null }), now, allowAll), false);
     assert.equal(isSessionWebhookUsable(target({}), now, () => false), false);
+  });
+});
+
+describe('postSessionWebhook', () => {
+  let fake: FakeDingtalk;
+  /** A server whose answer each test sets (oddAnswer). */
+  let odd: Server;
+  let oddUrl: string;
+  let oddAnswer: (res: ServerResponse) => void = (res) => res.end();
+  before(async () => {
+    fake = await startFakeDingtalk();
+    odd = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => oddAnswer(res));
+    });
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+    oddUrl = `http://127.0.0.1:${(odd.address() as AddressInfo).port}/robot/sendBySession?session=x`;
+  });
+  after(async () => {
+    await fake.close();
+    await new Promise<void>((resolve) => {
+      odd.close(() => resolve());
+      odd.closeAllConnections();
+    });
+  });
+  const text = (content: string) => ({ msgtype: 'text' as const, text: { content } });
+
+  it('two consecutive replies go over one kept-alive connection', async () => {
+    fake.reset();
+    assert.deepEqual(await postSessionWebhook(fake.sessionWebhookUrl('ka'), text('first')), { ok: true });
+    assert.deepEqual(await postSessionWebhook(fake.sessionWebhookUrl('ka'), text('second')), { ok: true });
+    const posts = fake.requests.filter((r) => r.path === '/robot/sendBySession');
+    assert.equal(posts.length, 2);
+    assert.equal(posts[1]!.remotePort, posts[0]!.remotePort, 'the fake saw a new connection for the second reply');
+    assert.deepEqual(fake.webhookMessages.map((m) => m.content), ['first', 'second']);
+    assert.equal(posts[0]!.headers['content-type'], 'application/json; charset=utf-8');
+  });
+
+  it('outcomes as before: 300001, other errcode, HTTP status', async () => {
+    fake.reset();
+    fake.expireSession('gone');
+    fake.expireSession('odd', 40035);
+    fake.failSessionHttp('s500', 500);
+    assert.deepEqual(await postSessionWebhook(fake.sessionWebhookUrl('gone'), text('a')), { ok: false, reason: 'session expired (300001)' });
+    assert.deepEqual(await postSessionWebhook(fake.sessionWebhookUrl('odd'), text('a')), { ok: false, reason: 'errcode 40035' });
+    assert.deepEqual(await postSessionWebhook(fake.sessionWebhookUrl('s500'), text('a')), { ok: false, reason: 'HTTP 500' });
+  });
+
+  it('no answer within the timeout: network: TimeoutError, after about timeoutMs', async () => {
+    oddAnswer = () => {
+      /* never answers */
+    };
+    const started = Date.now();
+    assert.deepEqual(await postSessionWebhook(oddUrl, text('a'), 200), { ok: false, reason: 'network: TimeoutError' });
+    const took = Date.now() - started;
+    assert.ok(took >= 190 && took < 2000, `took ${took} ms`);
+  });
+
+  it('an answer over SESSION_WEBHOOK_MAX_RESPONSE_BYTES is not trusted, even with errcode 0', async () => {
+    const big = JSON.stringify({ errcode: 0, errmsg: 'ok', pad: 'x'.repeat(SESSION_WEBHOOK_MAX_RESPONSE_BYTES) });
+    oddAnswer = (res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(big);
+    };
+    assert.deepEqual(await postSessionWebhook(oddUrl, text('a')), { ok: false, reason: 'answer without errcode' });
+    const small = JSON.stringify({ errcode: 0, errmsg: 'ok' });
+    oddAnswer = (res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(small);
+    };
+    assert.deepEqual(await postSessionWebhook(oddUrl, text('a')), { ok: true });
+  });
+
+  it('a redirect is not followed; a refused connection is a network failure', async () => {
+    oddAnswer = (res) => {
+      res.writeHead(302, { location: fake.sessionWebhookUrl('elsewhere') });
+      res.end();
+    };
+    fake.reset();
+    assert.deepEqual(await postSessionWebhook(oddUrl, text('a')), { ok: false, reason: 'HTTP 302' });
+    assert.equal(fake.webhookMessages.length, 0);
+    assert.deepEqual(await postSessionWebhook('http://127.0.0.1:9/robot/sendBySession?session=x', text('a')), {
+      ok: false,
+      reason: 'network: ECONNREFUSED',
+    });
   });
 });
