@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { BotError } from '../errors.ts';
+import { MAIN_WAL_AUTOCHECKPOINT_PAGES, retainCheckpointer } from './sqlite-checkpoint.ts';
 
 /** How long a write waits for another process's lock on the same file, in ms. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -26,6 +27,8 @@ export function sqliteUnavailable(what: string, path: string, err: unknown): Bot
  * Opens (creating its folder and the file when absent) one better-sqlite3 connection to `file`
  * with WAL, a busy timeout of {@link SQLITE_BUSY_TIMEOUT_MS} and synchronous=NORMAL, and brings
  * `schema` up to date in one IMMEDIATE transaction (several processes on one file agree).
+ * WAL checkpoints run on a background worker thread (./sqlite-checkpoint.ts); the connection's
+ * `close()` also releases that worker (the last connection to the file stops it).
  * @returns the connection and the absolute path
  * @throws BotError 'STORE_UNAVAILABLE' naming the file when it cannot be opened, is not a SQLite
  *   database, or carries a newer schema version than this program knows
@@ -43,11 +46,19 @@ export function openSqliteDatabase(file: string, schema: SqliteSchema): { db: Da
     db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    db.pragma(`wal_autocheckpoint = ${MAIN_WAL_AUTOCHECKPOINT_PAGES}`);
     migrate(db, path, schema);
   } catch (err) {
     db.close();
     throw err instanceof BotError ? err : sqliteUnavailable(schema.what, path, err);
   }
+  // Checkpoints (and their fsync) run on a worker thread, not in a commit on the event loop.
+  const release = retainCheckpointer(path);
+  const close = db.close.bind(db);
+  db.close = () => {
+    release();
+    return close();
+  };
   return { db, path };
 }
 
