@@ -353,7 +353,8 @@ const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
 /** Figures of one phase. */
 interface PhaseResult {
   name: string;
-  target: 'baseline' | 'wecom' | 'dingtalk';
+  /** 'floor-wecom' / 'floor-dingtalk': the protocol floor routes of bench/bare-koa.ts. */
+  target: 'baseline' | 'wecom' | 'dingtalk' | 'floor-wecom' | 'floor-dingtalk';
   /** Requests/s asked for; null = as fast as the server answers. */
   rate: number | null;
   durationS: number;
@@ -504,7 +505,7 @@ async function runPhase(args: {
   const startedAt = Date.now();
   const builtBefore = args.stock.builtLive;
   const isReply =
-    args.target === 'dingtalk' ? (body: string) => body === '{}' : (body: string) => body.startsWith('<xml>') && body.includes('<Encrypt>');
+    args.target === 'dingtalk' || args.target === 'floor-dingtalk' ? (body: string) => body === '{}' : (body: string) => body.startsWith('<xml>') && body.includes('<Encrypt>');
   let d: DriverResult;
   if (args.rate === null) {
     d = await runAutocannon(args.url, args.stock, args.durationS, isReply);
@@ -582,7 +583,7 @@ function printNon2xx(r: PhaseResult): void {
 }
 
 function printProbe(r: PhaseResult): void {
-  if (r.target === 'baseline') return;
+  if (r.target !== 'wecom' && r.target !== 'dingtalk') return;
   const p = probeSummary(r.startedAt, r.endedAt);
   if (p) process.stdout.write(`  ${''.padEnd(22)} probe: ${p}\n`);
 }
@@ -590,7 +591,11 @@ function printProbe(r: PhaseResult): void {
 function formatPhase(r: PhaseResult): string {
   const rate = r.rate === null ? 'max' : `${r.rate}/s`;
   const extra =
-    r.target === 'wecom' ? `, passive replies ${r.replyBodies}` : r.target === 'dingtalk' ? `, '{}' answers ${r.replyBodies}` : '';
+    r.target === 'wecom' || r.target === 'floor-wecom'
+      ? `, passive replies ${r.replyBodies}`
+      : r.target === 'dingtalk' || r.target === 'floor-dingtalk'
+        ? `, '{}' answers ${r.replyBodies}`
+        : '';
   return (
     `${r.name.padEnd(22)} ${rate.padStart(6)}  ${r.requestsPerS.toFixed(0).padStart(6)} req/s  ` +
     `p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  max ${r.maxMs.toFixed(1)} ms  ` +
@@ -719,6 +724,12 @@ async function main(): Promise<void> {
   bareStock.fill(2000);
 
   const platforms = (['wecom', 'dingtalk'] as const).filter((t) => ONLY === null || ONLY === t);
+  // Floor requests: the same callbacks sent to the floor routes, handed out round and round (no dedup there).
+  const toFloor = (p: Prepared): Prepared => ({ ...p, path: p.path.replace('/callback', '/floor') });
+  const floorStocks = {
+    wecom: new RequestStock(() => toFloor(buildWecom()), true),
+    dingtalk: new RequestStock(() => toFloor(buildDingtalk()), true, stampDingtalk),
+  };
   const stocks = { wecom, dingtalk: ding };
   process.stdout.write(`warm-up (${WARMUP_S} s each at max rate, not counted)\n`);
   const wBare = await runPhase({ name: 'warm-up baseline', target: 'baseline', url: bareUrl, pid: bare.pid!, stock: bareStock, rate: null, durationS: WARMUP_S, quiet: true });
@@ -739,6 +750,14 @@ async function main(): Promise<void> {
   const deliveries: Record<string, Omit<FakesCounts, 'type'>> = {};
   process.stdout.write(`\nphases (${DURATION_S} s each)\n`);
   phases.push(await runPhase({ name: 'baseline (bare Koa)', target: 'baseline', url: bareUrl, pid: bare.pid!, stock: bareStock, rate: null, durationS: DURATION_S }));
+  // The protocol floors (bench/bare-koa.ts): the bare route plus only the platform's compulsory work.
+  for (const t of platforms) {
+    const floorStock = floorStocks[t];
+    floorStock.fill(2000);
+    await runPhase({ name: `warm-up floor ${t}`, target: `floor-${t}`, url: bareUrl, pid: bare.pid!, stock: floorStock, rate: null, durationS: WARMUP_S, quiet: true });
+    phases.push(await runPhase({ name: `${t} protocol floor`, target: `floor-${t}`, url: bareUrl, pid: bare.pid!, stock: floorStock, rate: null, durationS: DURATION_S }));
+    await drain(fakes);
+  }
 
   for (const target of platforms) {
     const stock = stocks[target];
@@ -774,8 +793,11 @@ async function main(): Promise<void> {
   const summary = platforms.map((t) => {
     const max = get(t, false);
     const fixed = get(t, true);
+    const floor = phases.find((p) => p.target === `floor-${t}`)!;
     return {
       platform: t,
+      floorRatio: floor.requestsPerS / base.requestsPerS,
+      ofFloor: max.requestsPerS / floor.requestsPerS,
       ratio: max.requestsPerS / base.requestsPerS,
       ratioOk: max.requestsPerS / base.requestsPerS >= TARGET_RATIO,
       p99AtRateMs: fixed.p99Ms,
@@ -787,6 +809,12 @@ async function main(): Promise<void> {
     process.stdout.write(
       `  ${s.platform.padEnd(9)} ratio ${(s.ratio * 100).toFixed(1)} % of ${base.requestsPerS.toFixed(0)} req/s  ${s.ratioOk ? 'OK' : 'MISSED'};  ` +
         `p99 at ${RATE}/s ${s.p99AtRateMs.toFixed(2)} ms  ${s.p99Ok ? 'OK' : 'MISSED'}\n`,
+    );
+  }
+  process.stdout.write(`  protocol floor (the bare route + only the platform's compulsory work; no bot can beat it here):\n`);
+  for (const s of summary) {
+    process.stdout.write(
+      `  ${s.platform.padEnd(9)} floor ${(s.floorRatio * 100).toFixed(1)} % of the bare route; the bot reaches ${(s.ofFloor * 100).toFixed(1)} % of its floor\n`,
     );
   }
 
