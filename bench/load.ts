@@ -23,7 +23,11 @@
  *   at the fakes, LOG_LEVEL=info written to a file in a temp dir, embedded store in that temp dir;
  * - the fakes (bench/load-fakes.ts): the fake WeCom API and fake DingTalk of test/fakes/, which
  *   receive the bot's message/send, sessionWebhook and oToMessages calls;
- * - the baseline (bench/bare-koa.ts): Koa + @koa/router, raw body read, empty 200.
+ * - the baseline (bench/bare-koa.ts): Koa + @koa/router, raw body read, empty 200; in the same
+ *   process, the protocol floors: that route plus only the platform's compulsory work for one text
+ *   message, with the adapters' own functions (WeCom: envelope XML, SHA-1 signature, AES decrypt,
+ *   message XML, encrypted passive reply; DingTalk: HMAC sign check, JSON, '{}', then the reply POSTed
+ *   to the sessionWebhook on a keep-alive agent). No bot can be faster than its floor here.
  *
  * Requests: each WeCom request is an encrypted, signed text callback with its own MsgId and sender;
  * each DingTalk request a signed robot callback with its own msgId, sender and timestamp/sign pair
@@ -33,7 +37,8 @@
  * builds more on the fly and says how many. The baseline gets the same WeCom requests.
  *
  * Phases (after a 3 s unmeasured warm-up of each server at max rate): the baseline at max rate;
- * WeCom at the fixed rate, then at max rate; DingTalk likewise. Max rate is autocannon with
+ * each platform's protocol floor at max rate; WeCom at the fixed rate, then at max rate; DingTalk
+ * likewise. Max rate is autocannon with
  * `--connections` connections, each sending its next request when the answer is in. The fixed rate
  * is sent evenly paced and open loop by bench/paced.ts (autocannon's `overallRate` sends each
  * second's quota as one burst, which measures a burst, not a steady 200/s). Latency is each
@@ -43,7 +48,8 @@
  * request includes them. The bot's RSS is VmRSS from /proc/<pid>/status.
  *
  * Targets (issue 6): max-rate throughput >= 50 % of the baseline's; p99 < 50 ms at 200 requests/s;
- * RSS flat over a 10-minute soak.
+ * RSS flat over a 10-minute soak. The summary also prints each floor's ratio to the baseline and
+ * the bot's ratio to its floor.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
