@@ -37,7 +37,7 @@
  * builds more on the fly and says how many. The baseline gets the same WeCom requests.
  *
  * Phases (after a 3 s unmeasured warm-up of each server at max rate): the baseline at max rate;
- * each platform's protocol floor at max rate; WeCom at the fixed rate, then at max rate; DingTalk
+ * each platform's protocol floor at the fixed rate, then at max rate; WeCom at the fixed rate, then at max rate; DingTalk
  * likewise. Max rate is autocannon with
  * `--connections` connections, each sending its next request when the answer is in. The fixed rate
  * is sent evenly paced and open loop by bench/paced.ts (autocannon's `overallRate` sends each
@@ -761,7 +761,10 @@ async function main(): Promise<void> {
     const floorStock = floorStocks[t];
     floorStock.fill(2000);
     await runPhase({ name: `warm-up floor ${t}`, target: `floor-${t}`, url: bareUrl, pid: bare.pid!, stock: floorStock, rate: null, durationS: WARMUP_S, quiet: true });
-    phases.push(await runPhase({ name: `${t} protocol floor`, target: `floor-${t}`, url: bareUrl, pid: bare.pid!, stock: floorStock, rate: null, durationS: DURATION_S }));
+    for (const rate of [RATE, null]) {
+      const name = `${t} floor ${rate === null ? 'max' : 'fixed'}`;
+      phases.push(await runPhase({ name, target: `floor-${t}`, url: bareUrl, pid: bare.pid!, stock: floorStock, rate, durationS: DURATION_S }));
+    }
     await drain(fakes);
   }
 
@@ -799,7 +802,7 @@ async function main(): Promise<void> {
   const summary = platforms.map((t) => {
     const max = get(t, false);
     const fixed = get(t, true);
-    const floor = phases.find((p) => p.target === `floor-${t}`)!;
+    const floor = phases.find((p) => p.target === `floor-${t}` && p.rate === null)!;
     return {
       platform: t,
       floorRatio: floor.requestsPerS / base.requestsPerS,
