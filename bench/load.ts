@@ -14,6 +14,9 @@
  *   --cpu-prof <dir>   run the bot with `node --cpu-prof --cpu-prof-dir=<dir>` (profile written when it stops)
  *   --unique-timestamps  give every DingTalk callback its own `timestamp` header (default: the send
  *                      time in ms, so callbacks sent in the same ms share a timestamp/sign pair)
+ *   --unique-questions append each request's number to its question, so every text differs and
+ *                      the bot's match cache (src/matching/cache.ts) never hits (default: the dev
+ *                      set's 89 questions in turn, as colleagues repeat the same questions)
  *   --probe            preload bench/probe.mjs into the bot and print, per phase, event-loop delay,
  *                      GC pauses, the longest stall (and the CPU the bot used during it) and V8 heap
  *                      (diagnostics: the probe's 10 ms timer slightly changes what is measured)
@@ -86,6 +89,7 @@ const { values: opts } = parseArgs({
     'cpu-prof': { type: 'string' },
     probe: { type: 'boolean', default: false },
     'unique-timestamps': { type: 'boolean', default: false },
+    'unique-questions': { type: 'boolean', default: false },
   },
 });
 const DURATION_S = positive(opts.duration, '--duration');
@@ -100,6 +104,7 @@ if (ONLY !== null && ONLY !== 'wecom' && ONLY !== 'dingtalk') {
 const CPU_PROF_DIR = opts['cpu-prof'] ?? null;
 const PROBE = opts.probe;
 const UNIQUE_TS = opts['unique-timestamps'];
+const UNIQUE_QUESTIONS = opts['unique-questions'];
 const REDIS_URL = opts.redis ? (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') : null;
 
 function positive(v: string | undefined, name: string): number {
@@ -121,6 +126,15 @@ const QUESTIONS: string[] = readFileSync(join(ROOT, 'test/fixtures/dev.jsonl'), 
   .filter((l) => l.trim() !== '')
   .map((l) => (JSON.parse(l) as { q: string }).q);
 
+/**
+ * The i-th question: the dev set's questions in turn; with --unique-questions each gets its number
+ * appended ("…吗（1234）"), so no two texts are equal and the bot's match cache never hits.
+ */
+function question(i: number): string {
+  const q = QUESTIONS[i % QUESTIONS.length]!;
+  return UNIQUE_QUESTIONS ? `${q}（${i}）` : q;
+}
+
 /** Run tag: keeps MsgIds, msgIds and senders of this run apart from earlier runs (Redis keeps dedup keys for hours). */
 const RUN_TAG = randomUUID().slice(0, 8);
 /** WeCom MsgIds are 64-bit decimal numbers; this run's start at ms * 1000. */
@@ -134,7 +148,7 @@ function buildWecom(): Prepared {
   const xml = wecomTextXml({
     corpId: BENCH_WECOM.corpId,
     from: `bench${RUN_TAG}w${i}`,
-    content: QUESTIONS[i % QUESTIONS.length]!,
+    content: question(i),
     msgId: (WECOM_MSGID_BASE + BigInt(i)).toString(),
   });
   const cb = buildWecomCallback({ token: BENCH_WECOM.token, encodingAESKey: BENCH_WECOM.encodingAESKey, corpId: BENCH_WECOM.corpId, xml });
@@ -147,7 +161,7 @@ function buildDingtalk(): Prepared {
   const user = `bench${RUN_TAG}d${i}`;
   const body = buildRobotMessage({
     msgId: `msgbench${RUN_TAG}${i}`,
-    text: { content: ` ${QUESTIONS[i % QUESTIONS.length]!}` },
+    text: { content: ` ${question(i)}` },
     createAt: now,
     conversationId: `cidbench${RUN_TAG}${i}`,
     senderId: `$:LWCP_v1:$${user}`,
@@ -713,7 +727,7 @@ async function main(): Promise<void> {
     `privacy-bot load bench — node ${process.version}, ${cpus().length} CPU(s) ${cpus()[0]?.model ?? ''}\n` +
       `load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (other work on the machine skews every figure)\n` +
       `store: ${store}; ${CONNECTIONS} connections; ${DURATION_S} s per phase; fixed rate ${RATE}/s; ` +
-      `${QUESTIONS.length} questions rotated; LOG_LEVEL=info to a file\n` +
+      `${QUESTIONS.length} questions rotated${UNIQUE_QUESTIONS ? ', each made unique (match cache never hits)' : ''}; LOG_LEVEL=info to a file\n` +
       `DingTalk timestamp header: ${UNIQUE_TS ? 'unique per callback (--unique-timestamps)' : 'send time in ms (callbacks sent in the same ms share a timestamp/sign pair)'}\n` +
       `processes on this machine: bot (pid ${botPid}), bare Koa (pid ${bare.pid}), fake platforms (pid ${fakes.pid}), ` +
       `load generator (this, pid ${process.pid}) — nothing pinned, they share the CPUs\n\n`,
