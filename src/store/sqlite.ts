@@ -28,8 +28,16 @@ const MIGRATIONS: readonly string[] = [
    ) WITHOUT ROWID;`,
 ];
 
-/** Expired kv rows are deleted after this many writes (they are already invisible to reads). */
-const PURGE_EVERY_WRITES = 1000;
+/** Expired kv rows are deleted after every this many writes (they are already invisible to reads). */
+export const PURGE_EVERY_WRITES = 100;
+
+/**
+ * At most this many expired rows are deleted per purge, so one purge costs ~1–2 ms however many
+ * keys expired at once: after a burst of 20,000 new askers, their rate-limit counters all expire
+ * 60 s later, and deleting them in one statement stalled the event loop for tens of ms. Purging up
+ * to 2.5 rows per write outpaces the ≤ 1 expiring key a write creates, so no backlog builds up.
+ */
+export const PURGE_MAX_ROWS = 250;
 
 interface StatusRow {
   platform: string;
@@ -53,7 +61,8 @@ interface Pending {
  * Opens (creating if needed) the embedded single-file store at `file` on better-sqlite3 v12:
  * WAL journal, parent directory created (mode 0700 for new directories), schema created or
  * migrated at open (table `schema_version`). Implements the whole {@link Store} port; expired
- * keys are invisible at once and deleted every {@link PURGE_EVERY_WRITES} writes and at open.
+ * keys are invisible at once and deleted, at most {@link PURGE_MAX_ROWS} at a time, every
+ * {@link PURGE_EVERY_WRITES} writes; all of them at open.
  *
  * Group commit: the writes `claim`, `set`, `increment` and `delete` are queued and run together
  * in one `BEGIN IMMEDIATE` transaction from a `setImmediate` callback — i.e. in the check phase of
@@ -128,6 +137,10 @@ class SqliteStore implements Store {
         )
         .pluck(),
       purge: db.prepare('DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?'),
+      purgeSome: db.prepare(
+        `DELETE FROM kv WHERE key IN (
+           SELECT key FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ${PURGE_MAX_ROWS})`,
+      ),
       getStatus: db.prepare('SELECT * FROM archiving_status WHERE platform = ? AND user_id = ?'),
       putStatus: db.prepare(
         `INSERT OR REPLACE INTO archiving_status (platform, user_id, archived, since, scope, source, updated_at)
@@ -234,7 +247,7 @@ class SqliteStore implements Store {
   };
 
   private wrote(): void {
-    if (++this.writes % PURGE_EVERY_WRITES === 0) this.stmts.purge.run(Date.now());
+    if (++this.writes % PURGE_EVERY_WRITES === 0) this.stmts.purgeSome.run(Date.now());
   }
 
   claim(key: string, ttlMs: number, value = '1'): Promise<boolean> {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
+import { openSqliteStore, PURGE_EVERY_WRITES, PURGE_MAX_ROWS } from '../../../src/store/sqlite.ts';
 import { openStore } from '../../../src/store/index.ts';
 import { runStoreContract } from './contract.ts';
 
@@ -315,5 +315,28 @@ describe('openStore without REDIS_URL', () => {
       await s.close();
     }
     assert.ok(existsSync(join(dataDir, 'privacy-bot.db')));
+  });
+});
+
+describe('SQLite store: purging expired keys', () => {
+  it('deletes at most PURGE_MAX_ROWS expired rows per purge, and catches up over later writes', async () => {
+    const file = freshFile();
+    const s = openSqliteStore(file);
+    const reader = new Database(file, { readonly: true });
+    const expiredLeft = () => reader.prepare('SELECT count(*) FROM kv WHERE expires_at <= ?').pluck().get(Date.now()) as number;
+    try {
+      for (let i = 0; i < 1000; i++) await s.increment(`rate:test:${i}`, 20);
+      await new Promise((r) => setTimeout(r, 60));
+      const before = expiredLeft();
+      // Writes one at a time, so each is its own commit and the purge count is exact.
+      for (let i = 0; i < PURGE_EVERY_WRITES; i++) await s.set(`k${i}`, 'v');
+      assert.equal(before - expiredLeft(), Math.min(before, PURGE_MAX_ROWS), 'one purge deleted at most PURGE_MAX_ROWS rows');
+      assert.equal(await s.get('rate:test:999'), null, 'expired keys are invisible before they are purged');
+      for (let i = 0; i < PURGE_EVERY_WRITES * Math.ceil(1000 / PURGE_MAX_ROWS); i++) await s.set(`k${i}`, 'v');
+      assert.equal(expiredLeft(), 0, 'later purges deleted the rest');
+    } finally {
+      reader.close();
+      await s.close();
+    }
   });
 });
