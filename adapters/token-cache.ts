@@ -112,7 +112,8 @@ export function createSharedToken(options: SharedTokenOptions): SharedToken {
 
   async function releaseLock(): Promise<void> {
     try {
-      if ((await kv.get(lockKey)) === owner) await kv.delete(lockKey);
+      // Only our own lock: after it expired another instance may hold the key.
+      await kv.deleteIf(lockKey, owner);
     } catch {
       // expires by itself
     }
@@ -127,7 +128,9 @@ export function createSharedToken(options: SharedTokenOptions): SharedToken {
     },
     async invalidate(token) {
       try {
-        if ((await kv.get(cacheKey)) === token) await kv.delete(cacheKey);
+        // Atomic: a read-then-delete could delete the new token another instance stored in between,
+        // and the next caller would fetch yet another one.
+        await kv.deleteIf(cacheKey, token);
       } catch (err) {
         log.warn({ platform, code: (err as BotError).code }, 'token cache delete failed');
       }

@@ -70,6 +70,7 @@ export function instrumentKv(kv: KeyValueStore, metrics: Metrics): KeyValueStore
     get: (key) => kv.get(key),
     set: (key, value, ttlMs) => kv.set(key, value, ttlMs),
     delete: (key) => kv.delete(key),
+    deleteIf: (key, value) => kv.deleteIf(key, value),
     increment: (key, ttlMs) => kv.increment(key, ttlMs),
   };
 }

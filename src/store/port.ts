@@ -40,6 +40,12 @@ export interface KeyValueStore {
   /** Remove a key (no error when absent). */
   delete(key: string): Promise<void>;
   /**
+   * Remove `key` only while it still holds `value`, atomically (compare-and-delete). Returns true
+   * when it was removed. For "forget the token I was refused, unless another instance has already
+   * replaced it" and "release my lock, not the one someone took over after mine expired".
+   */
+  deleteIf(key: string, value: string): Promise<boolean>;
+  /**
    * Add 1 to a counter and return the new value; the TTL (ms) is set when the counter is created
    * (fixed window). Used for per-user rate limits.
    */

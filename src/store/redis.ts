@@ -25,7 +25,14 @@ const INCREMENT_LUA = `local v = redis.call('INCR', KEYS[1])
 if v == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return v`;
 
-type ClientWithIncrement = Redis & { privacyBotIncrement(key: string, ttlMs: number): Promise<number> };
+/** Compare-and-delete: DEL only while the key still holds ARGV[1]; 1 when deleted. */
+const DELETE_IF_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+type ClientWithIncrement = Redis & {
+  privacyBotIncrement(key: string, ttlMs: number): Promise<number>;
+  privacyBotDeleteIf(key: string, value: string): Promise<number>;
+};
 
 /**
  * Opens the shared store on Redis through ioredis 5. `url` is any `REDIS_URL` form of
@@ -62,6 +69,7 @@ export async function openRedisStore(url: string, options: RedisStoreOptions = {
     commandTimeoutMs: options.commandTimeoutMs ?? 2000,
   });
   (client as ClientWithIncrement).defineCommand('privacyBotIncrement', { numberOfKeys: 1, lua: INCREMENT_LUA });
+  (client as ClientWithIncrement).defineCommand('privacyBotDeleteIf', { numberOfKeys: 1, lua: DELETE_IF_LUA });
   await connectRedisClient(client, 'Redis store', shown);
   return new RedisStore(client as ClientWithIncrement, keyPrefix, shown);
 }
@@ -124,6 +132,10 @@ class RedisStore implements Store {
     return this.use(async () => {
       await this.client.del(this.kvKey(key, 'delete'));
     });
+  }
+
+  deleteIf(key: string, value: string): Promise<boolean> {
+    return this.use(async () => (await this.client.privacyBotDeleteIf(this.kvKey(key, 'deleteIf'), value)) === 1);
   }
 
   increment(key: string, ttlMs: number): Promise<number> {

@@ -123,6 +123,7 @@ class SqliteStore implements Store {
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
       ),
       delete: db.prepare('DELETE FROM kv WHERE key = ?'),
+      deleteIf: db.prepare('DELETE FROM kv WHERE key = ? AND value = ? AND (expires_at IS NULL OR expires_at > ?)'),
       // Fixed window: a missing or expired counter restarts at 1 with a new expiry; a live one
       // keeps its expiry (like INCR + PEXPIRE-on-create in Redis).
       increment: db
@@ -291,6 +292,13 @@ class SqliteStore implements Store {
       () => {
         this.stmts.delete.run(key);
       },
+    );
+  }
+
+  deleteIf(key: string, value: string): Promise<boolean> {
+    return this.enqueue(
+      () => checkKey(key, 'deleteIf'),
+      () => this.stmts.deleteIf.run(key, value, Date.now()).changes === 1,
     );
   }
 

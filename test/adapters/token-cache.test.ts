@@ -50,3 +50,39 @@ test('a failed fetch releases the lock, so a waiting instance fetches next', asy
   assert.deepEqual(b, { status: 'fulfilled', value: 'OK' });
   assert.equal(calls, 2);
 });
+
+test('a late refusal of the old token never throws away the new one another instance just stored', async () => {
+  let fetches = 0;
+  const fetch = async () => {
+    fetches++;
+    return { token: `N${fetches}`, ttlMs: 60_000 };
+  };
+  const log = createLogger('silent');
+  const key = 'token:test:race';
+  // The real store, with one interleaving forced: right after instance A's first look at the cache
+  // while it forgets the refused token, instance B stores the token it has just fetched.
+  let armed = false;
+  const raced: Store = new Proxy(store, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      const fn = (v as (...a: unknown[]) => Promise<unknown>).bind(target);
+      if (prop !== 'get' && prop !== 'deleteIf') return fn;
+      return async (...args: unknown[]) => {
+        const r = await fn(...args);
+        if (armed && args[0] === key) {
+          armed = false;
+          await store.set(key, 'FROM-B', 60_000);
+        }
+        return r;
+      };
+    },
+  });
+  const a = createSharedToken({ kv: raced, cacheKey: key, fetch, log, platform: 'test', pollMs: 10 });
+  assert.equal(await a.get(), 'N1');
+  armed = true;
+  await a.invalidate('N1');
+  assert.equal(await store.get(key), 'FROM-B', "B's token survived A's invalidate");
+  assert.equal(await a.get(), 'FROM-B');
+  assert.equal(fetches, 1, 'no extra fetch');
+});

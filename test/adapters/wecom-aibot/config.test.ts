@@ -44,7 +44,7 @@ test('ws mode needs the bot id and secret; the URL defaults to WeCom and is over
 
 function fakeCtx() {
   const kv: KeyValueStore = {
-    claim: async () => true, get: async () => null, set: async () => undefined, delete: async () => undefined, increment: async () => 1,
+    claim: async () => true, get: async () => null, set: async () => undefined, delete: async () => undefined, deleteIf: async () => false, increment: async () => 1,
   };
   return { handle: async () => { throw new Error('not called'); }, kv, log: createLogger('silent'), now: () => 0, background: () => undefined };
 }

@@ -113,6 +113,33 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store> |
           assert.equal(await s.get('never-there'), null);
         }));
 
+      it('deleteIf removes the key only while it holds the given value', () =>
+        withStore(async (s) => {
+          await s.set('token:dingtalk:app', 'old', LONG);
+          assert.equal(await s.deleteIf('token:dingtalk:app', 'other'), false);
+          assert.equal(await s.get('token:dingtalk:app'), 'old', 'a different value is left alone');
+          assert.equal(await s.deleteIf('token:dingtalk:app', 'old'), true);
+          assert.equal(await s.get('token:dingtalk:app'), null);
+          assert.equal(await s.deleteIf('token:dingtalk:app', 'old'), false, 'absent: nothing to delete');
+        }));
+
+      it('deleteIf never deletes the newer value of a compare-and-delete race', () =>
+        withStore(async (s) => {
+          // Instance A was refused token "t1" and forgets it while instance B stores "t2": whatever
+          // the interleaving, "t2" must survive A's compare-and-delete of "t1".
+          await s.set('token:race', 't1', LONG);
+          await Promise.all([s.set('token:race', 't2', LONG), s.deleteIf('token:race', 't1')]);
+          await s.deleteIf('token:race', 't1');
+          assert.equal(await s.get('token:race'), 't2');
+        }));
+
+      it('deleteIf does not treat an expired value as present', () =>
+        withStore(async (s) => {
+          await s.set('lock', 'me', 50);
+          await sleep(120);
+          assert.equal(await s.deleteIf('lock', 'me'), false);
+        }));
+
       it('keeps an empty string value (not the same as absent)', () =>
         withStore(async (s) => {
           await s.set('empty', '');
