@@ -69,9 +69,11 @@ export function retainCheckpointer(path: string): () => void {
       created.startTimer = null;
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: path, driver: driverPath, intervalMs: CHECKPOINT_INTERVAL_MS } });
       worker.unref();
-      // A failing checkpointer only means the main connections' own autocheckpoint takes over.
-      worker.on('error', () => {
+      // A failing checkpointer only means the main connections' own autocheckpoint takes over;
+      // say so once on stderr (a process warning: this module has no logger, and it names no user data).
+      worker.on('error', (err) => {
         if (created.worker === worker) created.worker = null;
+        process.emitWarning(`SQLite checkpointer for ${path} stopped (${err.message}); commits checkpoint on the main thread instead`, { code: 'PRIVACY_BOT_CHECKPOINTER' });
       });
       created.worker = worker;
     }, CHECKPOINT_START_DELAY_MS);
