@@ -44,6 +44,13 @@ export interface PlatformAdapter {
   start?(): Promise<void>;
   /** Optional: stop connections; idempotent. */
   stop?(): Promise<void>;
+  /**
+   * Optional: get the app's access token once (through the shared token cache), so that a wrong
+   * secret is reported to `ctx.health` — and shown by GET /readyz — right after start instead of
+   * at the first reply that needs a token. The server runs it in the background after listening.
+   * @throws whatever the token call throws (the server logs it; the health report is the signal)
+   */
+  checkCredentials?(): Promise<void>;
   /** Optional: archiving-notice delivery (issue 4); absent = notices cannot be sent on this platform. */
   readonly noticeChannel?: NoticeChannel;
   /** Optional: the platform's own archive configuration (issue 5); absent = statuses come from imports/policies. */

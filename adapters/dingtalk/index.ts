@@ -163,6 +163,9 @@ export function createDingtalkAdapter(
   return {
     platform: DINGTALK_PLATFORM,
     noticeChannel,
+    async checkCredentials(): Promise<void> {
+      await api.accessToken();
+    },
     async start(): Promise<void> {
       await stream?.start();
     },

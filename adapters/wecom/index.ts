@@ -218,6 +218,9 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
       router.get(WECOM_CALLBACK_PATH, verifyUrl);
       router.post(WECOM_CALLBACK_PATH, receive);
     },
+    async checkCredentials(): Promise<void> {
+      await client.getAccessToken();
+    },
   };
 }
 

@@ -197,6 +197,10 @@ export async function startServer(options: {
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   noticeWorker?.start();
+  // A wrong secret shows on /readyz within a second of start, not at the first reply needing a token.
+  for (const a of adapters) {
+    if (a.checkCredentials) background.run(`${a.platform}.credentials`, () => a.checkCredentials!());
+  }
   const port = (server.address() as AddressInfo).port;
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
   let closing: Promise<void> | null = null;

@@ -36,7 +36,9 @@ describe('observability: /metrics, request ids, /readyz naming a platform fault'
   });
 
   it('a wrong app secret makes /readyz fail naming wecom and the errcode, until a token is fetched again', async () => {
-    assert.equal((await fetch(`${bot.url}/readyz`)).status, 200);
+    // The server checks the credentials right after start (one token call in the background).
+    await bot.server.idle();
+    assert.equal((await fetch(`${bot.url}/readyz`)).status, 503, 'reported by the start-up check, before any message');
     // Any send needs a token; the adapter's real client asks the fake, which refuses the wrong secret (40001).
     const wecom = bot.server.adapters.find((a) => a.platform === 'wecom') as unknown as { client: { getAccessToken(): Promise<string> } };
     await assert.rejects(wecom.client.getAccessToken(), /40001/);
