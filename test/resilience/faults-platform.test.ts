@@ -144,6 +144,24 @@ describe('a wrong secret', () => {
     await ding.close();
   });
 
+  // First, before this describe's bot has seen any message.
+  it('/readyz names both platforms within seconds of start (the bot checks its credentials at start)', async (t) => {
+    const started = Date.now();
+    let res: Response;
+    let body: { status: string; reason: string; platforms?: Record<string, { code: string; message: string }> };
+    for (;;) {
+      res = await fetch(`${bot.url}/readyz`);
+      body = (await res.json()) as typeof body;
+      if ((res.status === 503 && body.platforms?.['wecom'] && body.platforms['dingtalk']) || Date.now() - started > 5000) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    t.diagnostic(`/readyz ${res.status} after ${Date.now() - started} ms without any message: ${body.reason}`);
+    assert.equal(res.status, 503);
+    assert.match(body.platforms!['wecom']!.message, /40001/);
+    assert.match(body.platforms!['dingtalk']!.message, /InvalidAuthentication/);
+    assert.equal(fake.sent.length + ding.otoMessages.length, 0, 'nothing sent');
+  });
+
   it('/readyz answers 503 naming each platform and its error code (WeCom 40001, DingTalk InvalidAuthentication)', async (t) => {
     // Whatever made the bot call the platforms (here: a reply that needs a token on each).
     await postWecom(bot.url, wecomEventXml({ corpId: WECOM.corpId, from: 'u1', event: 'template_card_event', eventKey: 'ack:none:1' }));
@@ -160,39 +178,5 @@ describe('a wrong secret', () => {
     assert.ok(body.platforms['dingtalk'], 'dingtalk named');
     assert.match(body.platforms['dingtalk']!.message, /InvalidAuthentication/);
     assert.equal(fake.sent.length + ding.otoMessages.length, 0);
-  });
-});
-
-describe('a wrong secret, before any message', () => {
-  let fake: FakeWecom;
-  let ding: FakeDingtalk;
-  let bot: Bot;
-
-  before(async () => {
-    fake = await startFakeWecom({ corpId: WECOM.corpId, secret: WECOM.secret, agentId: Number(WECOM.agentId) });
-    ding = await startFakeDingtalk({ appKey: DING.appKey, appSecret: DING.appSecret, robotCode: DING.robotCode });
-    bot = await startBot({ env: { ...wecomEnv(fake.url), WECOM_SECRET: 'not-the-secret', ...dingEnv(ding.apiBase), DINGTALK_APP_SECRET: 'not-the-secret' } });
-  });
-  after(async () => {
-    await bot.close();
-    await fake.close();
-    await ding.close();
-  });
-
-  it('/readyz names both platforms within seconds of start (the bot checks its credentials at start)', async (t) => {
-    const started = Date.now();
-    let res: Response;
-    let body: { status: string; reason: string; platforms?: Record<string, { code: string; message: string }> };
-    for (;;) {
-      res = await fetch(`${bot.url}/readyz`);
-      body = (await res.json()) as typeof body;
-      if ((res.status === 503 && body.platforms?.['wecom'] && body.platforms['dingtalk']) || Date.now() - started > 5000) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    t.diagnostic(`/readyz ${res.status} after ${Date.now() - started} ms without any message: ${body.reason}`);
-    assert.equal(res.status, 503);
-    assert.match(body.platforms!['wecom']!.message, /40001/);
-    assert.match(body.platforms!['dingtalk']!.message, /InvalidAuthentication/);
-    assert.equal(fake.sent.length + ding.otoMessages.length, 0, 'nothing sent');
   });
 });
