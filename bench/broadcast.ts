@@ -35,6 +35,7 @@ import { NoticeService } from '../src/notices/service.ts';
 import { BroadcastWorker, type WorkerMetrics } from '../src/notices/worker.ts';
 import { openStore } from '../src/store/index.ts';
 import { openRedisStore } from '../src/store/redis.ts';
+import { deleteRedisPrefix } from '../test/helpers/redis-prefix.ts';
 import { openRedisNoticeStore } from '../src/store/notices-redis.ts';
 import { closingAlso, openNoticeStore } from '../src/store/notices-open.ts';
 import type { NoticeStore } from '../src/store/notices-port.ts';
@@ -221,20 +222,6 @@ async function redisAnswers(): Promise<boolean> {
   }
 }
 
-async function deletePrefix(prefix: string): Promise<void> {
-  const c = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await c.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await c.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    c.disconnect();
-  }
-}
-
 async function phase2(): Promise<boolean> {
   console.log(`\nPhase 2: two worker processes sharing Redis (${REDIS_URL}); worker A is killed (SIGKILL) a third of the way through DingTalk; lease ${LEASE_MS / 1000} s`);
   if (!(await redisAnswers())) {
@@ -288,7 +275,7 @@ async function phase2(): Promise<boolean> {
     for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM');
     await store.close();
     await notices.close();
-    await deletePrefix(prefix);
+    await deleteRedisPrefix(REDIS_URL, prefix);
     await fakes.wecom.close();
     await fakes.dingtalk.close();
     rmSync(dataDir, { recursive: true, force: true });

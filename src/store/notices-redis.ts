@@ -36,7 +36,7 @@ import type {
   UserNoticeRecord,
 } from './notices-port.ts';
 import { DEFAULT_KEY_PREFIX } from './redis.ts';
-import { connectRedisClient, createRedisClient, maskRedisUrl } from './redis-connect.ts';
+import { connectRedisClient, createStoreClient } from './redis-connect.ts';
 
 /** Options of {@link openRedisNoticeStore}. */
 export interface RedisNoticeStoreOptions {
@@ -122,12 +122,8 @@ interface UserJson {
  *   open; 'STORE_BAD_ARGUMENT' for a key prefix with braces.
  */
 export async function openRedisNoticeStore(url: string, options: RedisNoticeStoreOptions = {}): Promise<NoticeStore> {
-  const shown = maskRedisUrl(url);
   const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
-  if (/[{}]/.test(prefix)) {
-    throw new BotError('STORE_BAD_ARGUMENT', `Redis key prefix must not contain '{' or '}' (they are cluster hash tags): ${prefix}`);
-  }
-  const { client } = createRedisClient(url, {
+  const { client, shown } = createStoreClient(url, prefix, {
     connectTimeoutMs: options.connectTimeoutMs ?? 3000,
     commandTimeoutMs: options.commandTimeoutMs ?? 5000,
   });

@@ -14,7 +14,7 @@ import {
   type PolicyStore,
 } from './policies-port.ts';
 import { DEFAULT_KEY_PREFIX } from './redis.ts';
-import { connectRedisClient, createRedisClient, maskRedisUrl } from './redis-connect.ts';
+import { connectRedisClient, createStoreClient } from './redis-connect.ts';
 
 /** Options of {@link openRedisPolicyStore}. */
 export interface RedisPolicyStoreOptions {
@@ -81,12 +81,8 @@ type Scripted = Redis & {
  *   open; 'STORE_BAD_ARGUMENT' for a key prefix with braces.
  */
 export async function openRedisPolicyStore(url: string, options: RedisPolicyStoreOptions = {}): Promise<PolicyStore> {
-  const shown = maskRedisUrl(url);
   const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
-  if (/[{}]/.test(prefix)) {
-    throw new BotError('STORE_BAD_ARGUMENT', `Redis key prefix must not contain '{' or '}' (they are cluster hash tags): ${prefix}`);
-  }
-  const { client } = createRedisClient(url, {
+  const { client, shown } = createStoreClient(url, prefix, {
     connectTimeoutMs: options.connectTimeoutMs ?? 3000,
     commandTimeoutMs: options.commandTimeoutMs ?? 5000,
   });

@@ -205,6 +205,23 @@ export function nodeLabel(node: { host: string; port: number }): string {
 }
 
 /**
+ * The start of every Redis-backed store's open: checks its key prefix and creates its (not yet
+ * connected) client with {@link createRedisClient}. The caller defines its scripts, then calls
+ * {@link connectRedisClient}.
+ * @param keyPrefix prefix of every key of the store, e.g. 'privacy-bot:'
+ * @returns the client and the URL with its password masked (for messages)
+ * @throws BotError 'STORE_BAD_ARGUMENT' for a prefix with braces (they are cluster hash tags);
+ *   'STORE_UNAVAILABLE' for a URL {@link parseRedisUrl} refuses
+ */
+export function createStoreClient(url: string, keyPrefix: string, timeouts: RedisClientTimeouts): { client: Redis; shown: string } {
+  const shown = maskRedisUrl(url);
+  if (/[{}]/.test(keyPrefix)) {
+    throw new BotError('STORE_BAD_ARGUMENT', `Redis key prefix must not contain '{' or '}' (they are cluster hash tags): ${keyPrefix}`);
+  }
+  return { client: createRedisClient(url, timeouts).client, shown };
+}
+
+/**
  * A new, not yet connected ioredis client for `url` that fails fast instead of queueing when
  * Redis is away: no offline queue, one retry per command, commands time out after
  * `commandTimeoutMs`; it reconnects in the background (backoff up to 2000 ms).

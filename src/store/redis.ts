@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { BotError } from '../errors.ts';
 import { checkKey, checkStatus, checkTtlMs } from './args.ts';
 import type { ArchivingStatus, Store } from './port.ts';
-import { connectRedisClient, createRedisClient, maskRedisUrl } from './redis-connect.ts';
+import { connectRedisClient, createStoreClient, maskRedisUrl } from './redis-connect.ts';
 
 /** Options of {@link openRedisStore}. */
 export interface RedisStoreOptions {
@@ -59,12 +59,8 @@ type ClientWithIncrement = Redis & {
  *   'STORE_BAD_ARGUMENT' for a key prefix with braces.
  */
 export async function openRedisStore(url: string, options: RedisStoreOptions = {}): Promise<Store> {
-  const shown = maskRedisUrl(url);
   const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
-  if (/[{}]/.test(keyPrefix)) {
-    throw new BotError('STORE_BAD_ARGUMENT', `Redis key prefix must not contain '{' or '}' (they are cluster hash tags): ${keyPrefix}`);
-  }
-  const { client } = createRedisClient(url, {
+  const { client, shown } = createStoreClient(url, keyPrefix, {
     connectTimeoutMs: options.connectTimeoutMs ?? 3000,
     commandTimeoutMs: options.commandTimeoutMs ?? 2000,
   });

@@ -18,6 +18,7 @@ import type { BroadcastWorkerOptions } from '../../src/notices/worker.ts';
 import { openRedisStore } from '../../src/store/redis.ts';
 import { openRedisNoticeStore } from '../../src/store/notices-redis.ts';
 import { REPO_ROOT } from '../helpers/app.ts';
+import { deleteRedisPrefix } from '../helpers/redis-prefix.ts';
 import { createLoopbackChannel, startFakeNoticePlatform, type FakeNoticePlatform, type FakeNoticePlatformOptions } from '../fakes/notice-platform.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -95,22 +96,6 @@ export async function startNoticeBot(options: {
       }
     },
   };
-}
-
-/** Deletes every key under `prefix`. */
-export async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
-  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await c.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await c.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await c.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    c.disconnect();
-  }
 }
 
 /** Whether Redis answers at `url` (null) or why not. */

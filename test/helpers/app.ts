@@ -11,6 +11,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { createCore, type Core } from '../../src/core.ts';
 import { createLogger } from '../../src/log.ts';
 import { startServer, type RunningServer } from '../../src/http/server.ts';
+import type { BroadcastWorkerOptions } from '../../src/notices/worker.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -24,11 +25,25 @@ export interface TestBot {
   close(): Promise<void>;
 }
 
+/** What else a test may choose when starting the bot (see {@link startTestBot}). */
+export interface TestBotOptions {
+  /** Clock handed to the server (official vectors verify at their own time). */
+  now?: () => number;
+  /** pino level of the captured log (default 'debug': every line is checked for privacy). */
+  logLevel?: string;
+  /** Stores to use instead of the embedded SQLite of the temp dir (e.g. Redis under a key prefix). */
+  stores?: Parameters<typeof createCore>[2];
+  /** Broadcast worker tuning (ms), passed to startServer. */
+  noticeWorker?: Partial<Omit<BroadcastWorkerOptions, 'service' | 'log'>>;
+}
+
 /**
  * Starts the bot with `env` (merged over an empty environment: no platform unless given).
- * The embedded store lives in a fresh temp dir unless REDIS_URL is given.
+ * The embedded store lives in a fresh temp dir unless REDIS_URL or `options.stores` is given.
+ * @param nowOrOptions a clock (the older form) or {@link TestBotOptions}
  */
-export async function startTestBot(env: Record<string, string> = {}, now?: () => number): Promise<TestBot> {
+export async function startTestBot(env: Record<string, string> = {}, nowOrOptions?: (() => number) | TestBotOptions): Promise<TestBot> {
+  const options: TestBotOptions = typeof nowOrOptions === 'function' ? { now: nowOrOptions } : (nowOrOptions ?? {});
   const dataDir = mkdtempSync(join(tmpdir(), 'privacy-bot-test-'));
   const config = loadConfig({ KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), DATA_DIR: dataDir, PORT: '0', ...env });
   const logLines: string[] = [];
@@ -38,9 +53,16 @@ export async function startTestBot(env: Record<string, string> = {}, now?: () =>
       cb();
     },
   });
-  const log = createLogger('debug', sink);
-  const core = await createCore(config, log);
-  const server = await startServer({ config, core, log, host: '127.0.0.1', ...(now ? { now } : {}) });
+  const log = createLogger(options.logLevel ?? 'debug', sink);
+  const core = await createCore(config, log, options.stores ?? {});
+  const server = await startServer({
+    config,
+    core,
+    log,
+    host: '127.0.0.1',
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.noticeWorker ? { noticeWorker: options.noticeWorker } : {}),
+  });
   return {
     config,
     core,

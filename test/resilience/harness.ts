@@ -12,16 +12,11 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { loadConfig, type Config } from '../../src/config.ts';
-import { createCore, type Core } from '../../src/core.ts';
-import { createLogger } from '../../src/log.ts';
-import { startServer, type RunningServer } from '../../src/http/server.ts';
 import { openRedisStore } from '../../src/store/redis.ts';
 import { openRedisNoticeStore } from '../../src/store/notices-redis.ts';
-import { REPO_ROOT } from '../helpers/app.ts';
+import { REPO_ROOT, startTestBot, type TestBot } from '../helpers/app.ts';
 import { buildWecomCallback } from '../fakes/wecom-api.ts';
 import { decryptWecom } from '../../adapters/wecom/crypto.ts';
 import { parseWecomXml } from '../../adapters/wecom/xml.ts';
@@ -71,72 +66,27 @@ export function uniquePrefix(name: string): string {
 }
 
 /** One running bot of a test. */
-export interface Bot {
-  config: Config;
-  core: Core;
-  server: RunningServer;
-  url: string;
-  /** Every log line written so far (JSON strings). */
-  logLines: string[];
-  close(): Promise<void>;
-}
+export type Bot = TestBot;
 
 /**
- * Starts the real bot (knowledge base, matcher, router, store, HTTP server) on 127.0.0.1:0.
+ * Starts the real bot (knowledge base, matcher, router, store, HTTP server) on 127.0.0.1:0, with
+ * a quick broadcast worker (idle 50 ms, lease 3 s, backoff 50 ms).
  * @param options.env merged over an empty environment (no platform unless given)
  * @param options.redis Redis URL and key prefix (two bots with the same pair share one store);
  *   default: SQLite in a fresh temp dir
  */
 export async function startBot(options: { env?: Record<string, string>; redis?: { url: string; prefix: string }; logLevel?: string } = {}): Promise<Bot> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'privacy-bot-resilience-'));
-  const config = loadConfig({ KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), DATA_DIR: dataDir, PORT: '0', ...(options.env ?? {}) });
-  const logLines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      cb();
-    },
-  });
-  const log = createLogger(options.logLevel ?? 'debug', sink);
   const stores = options.redis
     ? {
         store: await openRedisStore(options.redis.url, { keyPrefix: options.redis.prefix }),
         noticeStore: await openRedisNoticeStore(options.redis.url, { keyPrefix: options.redis.prefix }),
       }
     : {};
-  const core = await createCore(config, log, stores);
-  const server = await startServer({ config, core, log, host: '127.0.0.1', noticeWorker: { idleMs: 50, leaseMs: 3000, backoffBaseMs: 50 } });
-  return {
-    config,
-    core,
-    server,
-    url: server.url,
-    logLines,
-    async close() {
-      await server.close();
-      await core.store.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Deletes every key under `prefix` (best effort). */
-export async function deletePrefix(url: string, prefix: string): Promise<void> {
-  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await c.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await c.del(...keys);
-    } while (cursor !== '0');
-  } catch {
-    // nothing to clean when Redis is gone
-  } finally {
-    c.disconnect();
-  }
+  return startTestBot(options.env, {
+    stores,
+    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    noticeWorker: { idleMs: 50, leaseMs: 3000, backoffBaseMs: 50 },
+  });
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */

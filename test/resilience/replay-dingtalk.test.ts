@@ -10,7 +10,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { signDingtalkRequest, startFakeDingtalk, type FakeDingtalk, type RobotMessageBody } from '../fakes/dingtalk-api.ts';
-import { DING, SHARED_REDIS_URL, deletePrefix, dingEnv, startBot, uniquePrefix, waitUntil, type Bot } from './harness.ts';
+import { DING, SHARED_REDIS_URL, dingEnv, startBot, uniquePrefix, waitUntil, type Bot } from './harness.ts';
+import { deleteRedisPrefix } from '../helpers/redis-prefix.ts';
 
 const VICTIM_STATUS = /2026-01-15/;
 
@@ -32,7 +33,7 @@ describe('DingTalk replay of a captured timestamp/sign pair', () => {
     await a.close();
     await b.close();
     await fake.close();
-    await deletePrefix(SHARED_REDIS_URL, prefix);
+    await deleteRedisPrefix(SHARED_REDIS_URL, prefix);
   });
 
   function send(base: string, body: RobotMessageBody, pair: { timestamp: string; sign: string }): Promise<Response> {

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sendRobotCallback, startFakeDingtalk, type FakeDingtalk } from '../fakes/dingtalk-api.ts';
-import { DING, SHARED_REDIS_URL, deletePrefix, dingEnv, startBot, uniquePrefix, type Bot } from './harness.ts';
+import { DING, SHARED_REDIS_URL, dingEnv, startBot, uniquePrefix, type Bot } from './harness.ts';
+import { deleteRedisPrefix } from '../helpers/redis-prefix.ts';
 
 describe('DingTalk platform retries', () => {
   let fake: FakeDingtalk;
@@ -25,7 +26,7 @@ describe('DingTalk platform retries', () => {
     await a.close();
     await b.close();
     await fake.close();
-    await deletePrefix(SHARED_REDIS_URL, prefix);
+    await deleteRedisPrefix(SHARED_REDIS_URL, prefix);
   });
 
   /** Messages DingTalk delivered for the staffId (webhook + OpenAPI), after both instances are idle. */

@@ -9,20 +9,8 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFakeWecom, wecomEventXml, wecomTextXml, type FakeWecom } from '../fakes/wecom-api.ts';
 import { aibotText, buildAibotCallback } from '../fakes/wecom-aibot-ws.ts';
-import {
-  AIBOT,
-  SHARED_REDIS_URL,
-  WECOM,
-  deletePrefix,
-  nextMsgId,
-  passiveReply,
-  postWecom,
-  startBot,
-  uniquePrefix,
-  waitUntil,
-  wecomEnv,
-  type Bot,
-} from './harness.ts';
+import { AIBOT, SHARED_REDIS_URL, WECOM, nextMsgId, passiveReply, postWecom, startBot, uniquePrefix, waitUntil, wecomEnv, type Bot,  } from './harness.ts';
+import { deleteRedisPrefix } from '../helpers/redis-prefix.ts';
 
 describe('WeCom platform retries', () => {
   let fake: FakeWecom;
@@ -40,7 +28,7 @@ describe('WeCom platform retries', () => {
     await a.close();
     await b.close();
     await fake.close();
-    await deletePrefix(SHARED_REDIS_URL, prefix);
+    await deleteRedisPrefix(SHARED_REDIS_URL, prefix);
   });
 
   /** Replies `user` got: passive replies in `answers` plus message/send texts to them. */
