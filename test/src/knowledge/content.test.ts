@@ -32,16 +32,16 @@ test('fixture copies match the shared originals when those are present', (t) => 
   }
 });
 
-test('knowledge/ loads and holds exactly the 29 topics with their appendStatus', async () => {
+test('knowledge/ loads and holds exactly the 35 topics with their appendStatus', async () => {
   const kb = await loadKnowledge(kbDir);
   const { topics, problems } = parseTopics(readFileSync(topicsFile, 'utf8'), topicsFile);
   assert.deepEqual(problems, []);
-  assert.equal(topics.length, 29);
+  assert.equal(topics.length, 35);
   assert.deepEqual(kb.entries.map((e) => e.id).sort(), topics.map((t) => t.id).sort());
   for (const topic of topics) {
     assert.equal(kb.byId.get(topic.id)?.appendStatus, topic.appendStatus, `${topic.id}: appendStatus`);
   }
-  assert.deepEqual(await lintKnowledge(kbDir, { topicsFile }), { ok: true, problems: [], entries: 29 });
+  assert.deepEqual(await lintKnowledge(kbDir, { topicsFile }), { ok: true, problems: [], entries: 35 });
 });
 
 test('every entry meets the content floor: 8 zh / 3 en phrasings, answers in both languages, reviewed date', async () => {
