@@ -24,7 +24,9 @@ const USAGE = `usage: privacy-bot <command>
   status import <file.csv>                import archiving statuses (header platform,userId,archived,since,scope)
   status get --platform <p> --user <id>   show one employee's archiving status
   kb lint [--topics <topics.tsv>]         validate the knowledge base (exit 1 with the problems)
-  eval <file.jsonl> [--json] [--baseline] accuracy and latency of the matcher on a labelled file
+  eval <file.jsonl> [--json] [--baseline] [--half tune|test]
+                                          accuracy and latency of the matcher on a labelled file
+                                          (--half: one fixed half, split by a hash of each question)
 ${NOTICE_USAGE}
 ${POLICY_USAGE}
 
@@ -197,14 +199,16 @@ async function evalCommand(config: Config, args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, baseline: { type: 'boolean', default: false } },
+    options: { json: { type: 'boolean', default: false }, baseline: { type: 'boolean', default: false }, half: { type: 'string' } },
   });
   const file = positionals[0];
   if (!file) throw new CliError('eval: give the .jsonl file');
+  const half = values.half;
+  if (half !== undefined && half !== 'tune' && half !== 'test') throw new CliError('eval: --half must be "tune" or "test"');
   const { runEval, formatEvalReport } = await import('../eval/run.ts');
   const { loadKnowledge } = await import('../knowledge/load.ts');
   const kb = await loadKnowledge(config.knowledgeDir);
-  const report = await runEval({ file, kb, baseline: values.baseline });
+  const report = await runEval({ file, kb, baseline: values.baseline, ...(half ? { half } : {}) });
   process.stdout.write(`${formatEvalReport(report, { json: values.json })}\n`);
 }
 

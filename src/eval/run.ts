@@ -4,6 +4,7 @@
  * side with plain Fuse.js defaults as a baseline. Used by `privacy-bot eval <file.jsonl> [--json] [--baseline]`.
  * Reports never include anything but the evaluation file's own questions.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import Fuse from 'fuse.js';
@@ -48,6 +49,8 @@ export interface EvalFigures {
 /** Result of {@link runEval}. */
 export interface EvalReport {
   file: string;
+  /** The half evaluated (see {@link halfOf}); absent = the whole file. */
+  half?: EvalHalf;
   questions: number;
   /** Topic ids named in the file that the knowledge base does not have (such questions cannot be right). */
   unknownTopics: string[];
@@ -92,6 +95,19 @@ export async function readEvalFile(file: string): Promise<EvalCase[]> {
   return cases;
 }
 
+/** The two fixed halves of an evaluation file: `tune` may be looked at while tuning, `test` never. */
+export type EvalHalf = 'tune' | 'test';
+
+/**
+ * The half a question belongs to, fixed for ever by its text: the first byte of SHA-256 over the question's
+ * UTF-8 bytes (NFC), below 128 = 'tune', else 'test'. Independent of line order, so adding or moving lines
+ * never moves a question to the other half.
+ */
+export function halfOf(question: string): EvalHalf {
+  const first = createHash('sha256').update(question.normalize('NFC'), 'utf8').digest()[0] as number;
+  return first < 128 ? 'tune' : 'test';
+}
+
 /** A stand-in matcher: plain Fuse.js with default options over every phrasing; any hit counts as an answer. */
 export function createBaselineMatcher(kb: KnowledgeBase): (question: string) => string | null {
   const items = kb.entries.map((e) => ({ id: e.id, phrasings: [...e.questions.zh, ...e.questions.en] }));
@@ -105,8 +121,9 @@ export function createBaselineMatcher(kb: KnowledgeBase): (question: string) => 
  * sentence so first-call costs are not charged to the first question), timed with `performance.now()`.
  * @throws BotError 'EVAL_BAD_FILE' (see {@link readEvalFile}).
  */
-export async function runEval(opts: { file: string; kb: KnowledgeBase; baseline?: boolean; matcher?: Matcher }): Promise<EvalReport> {
-  const cases = await readEvalFile(opts.file);
+export async function runEval(opts: { file: string; kb: KnowledgeBase; baseline?: boolean; matcher?: Matcher; half?: EvalHalf }): Promise<EvalReport> {
+  const all = await readEvalFile(opts.file);
+  const cases = opts.half ? all.filter((c) => halfOf(c.question) === opts.half) : all;
   const known = new Set(opts.kb.entries.map((e) => e.id));
   const unknownTopics = [...new Set(cases.flatMap((c) => c.expected).filter((t) => !known.has(t)))].sort();
 
@@ -115,6 +132,7 @@ export async function runEval(opts: { file: string; kb: KnowledgeBase; baseline?
   const matcherStartup = opts.matcher ? 0 : performance.now() - t0;
   const report: EvalReport = {
     file: opts.file,
+    ...(opts.half ? { half: opts.half } : {}),
     questions: cases.length,
     unknownTopics,
     matcher: score('matcher', cases, (q) => matcher.match(q).topic, matcherStartup),
@@ -180,7 +198,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 export function formatEvalReport(report: EvalReport, options: { json: boolean }): string {
   if (options.json) return JSON.stringify(report, null, 2);
   const methods = [report.matcher, ...(report.baseline ? [report.baseline] : [])];
-  const out: string[] = [`eval ${report.file}: ${report.questions} questions`];
+  const out: string[] = [`eval ${report.file}${report.half ? ` (${report.half} half)` : ''}: ${report.questions} questions`];
   if (report.unknownTopics.length) out.push(`warning: topics not in the knowledge base: ${report.unknownTopics.join(', ')}`);
   const pad = (s: string, n: number) => s + ' '.repeat(Math.max(0, n - [...s].length));
   out.push(pad('method', 18) + pad('in-scope correct', 22) + pad('out-of-scope declined', 24) + pad('overall', 10) + 'latency p50 / p99 ms');
