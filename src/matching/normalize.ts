@@ -19,119 +19,90 @@
  */
 import { pinyin } from 'pinyin-pro';
 import { toSimplified } from './language.ts';
+import { lexicon } from './lexicon.ts';
 
 /** Raw input beyond this many UTF-16 code units is ignored before any processing. */
 export const RAW_INPUT_CAP = 2000;
 /** The normalised question is cut to this many characters (code points). */
 export const NORMALIZED_CAP = 500;
 
-/**
- * English words and phrases -> Chinese domain words. Keys are lowercase; multi-word keys use single spaces
- * (hyphens are turned into spaces before lookup). Single words are also found through simple inflection
- * stripping (-s, -es, -ed, -ing, -d), so list base forms.
- */
-const EN_PHRASES: Record<string, string> = {
-  // platforms
-  'wecom': '企业微信', 'we com': '企业微信', 'wework': '企业微信', 'wechat work': '企业微信',
-  'work wechat': '企业微信', 'enterprise wechat': '企业微信', 'weixin work': '企业微信', 'qiwei': '企业微信',
-  'personal wechat': '个人微信', 'private wechat': '个人微信', 'own wechat': '个人微信', 'wechat': '微信', 'weixin': '微信',
-  'dingtalk': '钉钉', 'ding talk': '钉钉', 'dingding': '钉钉', 'lark': '飞书', 'feishu': '飞书', 'larksuite': '飞书',
-  'tencent': '腾讯', 'alibaba': '阿里巴巴', 'bytedance': '字节跳动',
-  // archiving and chats
-  'session archiving': '会话存档', 'session archive': '会话存档', 'conversation archiving': '会话存档',
-  'chat archiving': '聊天记录 存档', 'message archiving': '聊天记录 存档', 'archive': '存档', 'archiving': '存档',
-  'chat history': '聊天记录', 'chat log': '聊天记录', 'chat record': '聊天记录', 'message history': '聊天记录',
-  'group chat': '群聊', 'group': '群聊', 'private chat': '私聊', 'direct message': '私聊', 'dm': '私聊',
-  'chat': '聊天记录', 'message': '聊天记录', 'conversation': '会话', 'session': '会话', 'msg': '聊天记录',
-  'read receipt': '已读', 'read status': '已读', 'unread': '未读', 'seen': '已读',
-  'recall': '撤回', 'unsend': '撤回', 'retract': '撤回', 'withdraw': '撤回',
-  'delete': '删除', 'erase': '删除', 'remove': '删除',
-  'encrypt': '加密', 'encryption': '加密', 'end to end': '端到端 加密', 'e2ee': '端到端 加密',
-  'export': '导出', 'download': '下载', 'backup': '备份',
-  'file': '文件', 'document': '文件', 'image': '图片', 'photo': '图片', 'picture': '图片', 'screenshot': '截图',
-  'voice': '语音', 'audio': '语音', 'video': '视频', 'call': '通话', 'link': '链接',
-  'external contact': '外部联系人', 'customer': '客户', 'client': '客户',
-  // people
-  'admin': '管理员', 'administrator': '管理员', 'it department': '管理员', 'it admin': '管理员',
-  'manager': '领导', 'boss': '领导', 'supervisor': '领导', 'leader': '领导', 'leadership': '领导',
-  'employer': '公司', 'company': '公司', 'organization': '公司', 'organisation': '公司', 'firm': '公司',
-  'hr': '人事', 'human resource': '人事', 'employee': '员工', 'staff': '员工', 'worker': '员工',
-  'colleague': '同事', 'coworker': '同事', 'co worker': '同事', 'friend': '朋友', 'family': '家人',
-  'bot': '机器人', 'assistant': '机器人', 'chatbot': '机器人',
-  // actions and concepts
-  'consent': '同意', 'agree': '同意', 'approval': '同意', 'permission': '同意',
-  'opt out': '拒绝', 'refuse': '拒绝', 'decline': '拒绝', 'object': '拒绝', 'say no': '拒绝',
-  'notice': '通知', 'notify': '通知', 'notification': '通知', 'inform': '告知', 'tell': '告知',
-  'acknowledge': '确认', 'acknowledgement': '确认', 'acknowledgment': '确认', 'confirm': '确认',
-  'see': '看到', 'read': '看', 'view': '查看', 'look at': '查看', 'access': '查看', 'visible': '看到', 'check': '查看',
-  'spy': '偷看', 'snoop': '偷看',
-  'monitor': '监控', 'surveil': '监控', 'surveillance': '监控', 'watch': '监控', 'track': '追踪',
-  'record': '记录', 'log': '记录', 'store': '保存', 'save': '保存', 'keep': '保存', 'kept': '保存',
-  'retain': '保存', 'retention': '保存期限', 'how long': '多久',
-  'legal': '合法', 'lawful': '合法', 'illegal': '违法', 'unlawful': '违法', 'law': '法律', 'regulation': '法规',
-  'pipl': '个人信息保护法', 'personal information protection law': '个人信息保护法',
-  'personal information': '个人信息', 'personal data': '个人信息', 'my data': '我的 个人信息',
-  'privacy': '隐私', 'private': '私人', 'personal': '个人', 'right': '权利',
-  'complain': '投诉', 'complaint': '投诉', 'report': '举报', 'whistleblow': '举报',
-  'leak': '泄露', 'breach': '泄露', 'protect': '保护', 'tip': '技巧', 'advice': '建议',
-  'location': '位置', 'gps': '定位', 'clock in': '打卡', 'check in': '打卡', 'attendance': '考勤',
-  'screen': '屏幕', 'computer': '电脑', 'laptop': '电脑', 'pc': '电脑', 'browsing': '上网记录',
-  'browsing history': '上网记录', 'internet': '上网', 'web': '网页', 'phone': '手机', 'mobile': '手机',
-  'two factor': '双重验证', 'two step': '双重验证', '2fa': '双重验证', 'mfa': '双重验证',
-  'password': '密码', 'account': '账号', 'secure': '安全', 'safe': '安全', 'safer': '安全', 'security': '安全',
-  'alternative': '替代', 'app': '软件', 'tool': '工具', 'software': '软件',
-  'question': '问题', 'ask': '问',
-  'leave the company': '离职', 'leave': '离职', 'quit': '离职', 'resign': '离职', 'resignation': '离职',
-  'turn on': '开启', 'enable': '开启', 'switch on': '开启', 'turn off': '关闭', 'disable': '关闭',
-  'status': '状态', 'cost': '收费', 'fee': '收费', 'price': '收费', 'charge': '收费', 'pay': '收费',
-  'who': '谁', 'what is': '什么是', 'legally': '合法',
-};
+const LEXICON = lexicon();
+/** English words and phrases -> Chinese domain words (knowledge/lexicon/english.yaml). Keys lowercase. */
+const EN_PHRASES: ReadonlyMap<string, string> = LEXICON.english;
 
-/** Chinese aliases and Taiwan word forms (already converted to simplified characters) -> canonical words. */
-const ZH_ALIASES: ReadonlyArray<readonly [string, string]> = [
-  ['企业版微信', '企业微信'], ['微信企业版', '企业微信'], ['企微', '企业微信'], ['企业wx', '企业微信'],
-  ['个人wx', '个人微信'], ['私人微信', '个人微信'], ['自己的微信', '个人微信'], ['我的微信', '我的个人微信'],
-  ['it部门', '管理员'], ['it人员', '管理员'], ['it管理员', '管理员'], ['it同事', '管理员'],
-  ['丁丁', '钉钉'], ['叮叮', '钉钉'],
-  ['会话内容存档', '会话存档'], ['聊天存档', '聊天记录 存档'],
-  ['讯息', '消息'], ['资讯安全', '信息安全'], ['软体', '软件'], ['萤幕', '屏幕'], ['帐号', '账号'],
-  ['个资', '个人信息'], ['个人资料', '个人信息'], ['网路', '网络'], ['档案', '文件'], ['透过', '通过'],
-  ['脸书', 'facebook'],
-];
+/** Chinese aliases, Taiwan / Hong Kong and Cantonese forms, slang -> canonical words (aliases.yaml), longest first. */
+const ZH_ALIASES: ReadonlyArray<readonly [string, string]> = LEXICON.aliases;
 
-/**
- * Domain words that homophone typos are repaired to. 微信 alone is left out (威信 is an ordinary word); the
- * compounds containing it are in.
- */
-export const TYPO_VOCABULARY: readonly string[] = [
-  '企业微信', '个人微信', '会话存档', '存档', '会话', '钉钉', '飞书', '隐私', '管理员', '聊天记录', '聊天',
-  '监控', '撤回', '加密', '同意', '权限', '泄露', '投诉', '考勤', '打卡', '已读', '导出', '离职', '群聊',
-  '删除', '个人信息', '外部联系人', '私聊', '记录', '查看', '定位',
-];
+/** Domain words that homophone typos are repaired to (`typo_vocabulary` of knowledge/lexicon/terms.yaml). */
+export const TYPO_VOCABULARY: readonly string[] = LEXICON.typoVocabulary;
 
-/**
- * Ordinary words that sound like a domain word and share a character with it, so must not be "repaired"
- * (found by comparing the vocabulary's pinyin with jieba's dictionary): 同一 ~ 同意, 定为 ~ 定位, 回话 ~ 会话 …
- */
-const REAL_WORD_HOMOPHONES: ReadonlySet<string> = new Set([
-  '同一', '同义', '回话', '汇话', '威信', '定为', '订位', '投宿', '查勘', '大卡', '达卡', '易读', '异读', '因私',
-  '群僚', '辑录', '键控', '检控', '飞鼠', '加米',
-]);
+/** Ordinary words that sound like a domain word and share a character with it (`real_word_homophones`). */
+const REAL_WORD_HOMOPHONES: ReadonlySet<string> = LEXICON.realWordHomophones;
 
 const SPACE_LIKE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 /** @-mention ended by U+2005 (WeCom/WeChat): the name may contain spaces. Applied before NFKC. */
 const MENTION_2005 = /[@＠][^@＠\u2005\n]{1,40}\u2005/g;
 /**
- * @-mention ended by whitespace or the end of the text (DingTalk and typed mentions): up to 20 non-space
- * characters, plus up to 3 following capitalised Latin words ("@Privacy Bot"), which must be followed by more text.
- * Not preceded by a letter or digit (so e-mail addresses stay).
+ * Handles of assistants and roles that a typed mention may be glued to ("@隐私助手企业微信能看吗", "@HR小助手存档…"):
+ * up to 6 characters ending in one of these words.
  */
-const MENTION_PLAIN = /(^|[^\p{L}\p{N}])@[^\s@]{1,20}(?:\s+[A-Z][A-Za-z]*(?=\s+\S)){0,3}(?=\s|$)/gu;
+const GLUED_HANDLE = /^[^\s@＠]{0,6}?(?:助手|机器人|小秘书|小秘|客服|bot|robot|assistant)/iu;
+/** "@所有人" / "@all": a mention of everybody. */
+const MENTION_ALL = /^(?:所有人|全体成员|all|everyone)/iu;
+/** Longest run after "@" taken as a name when a space or the end of the text follows it (characters). */
+const MENTION_MAX = 20;
+/** A character before "@" that makes it part of an e-mail address or handle rather than a mention. */
+const ADDRESS_CHAR = /[A-Za-z0-9._%+-]/;
+
+/**
+ * Removes typed @-mentions (DingTalk and other clients end a mention with a plain space; users also type them
+ * anywhere, glued to the question on either side). A mention starts at "@"/"＠" not preceded by a Latin letter,
+ * digit or address character (so e-mail addresses stay), and is
+ * - the run of non-space characters after it when a space follows within {@link MENTION_MAX} characters, or
+ *   the end of the text does and some text stands before the mention, plus up to 3 following capitalised Latin words that are followed by more text ("@Privacy Bot …");
+ * - otherwise (glued to the text): a known assistant or role handle ({@link GLUED_HANDLE}) or "所有人", else only
+ *   the "@" itself — an unknown name glued to the question is left as text rather than eating the question.
+ * Linear in the length of `s`.
+ */
+export function stripMentions(s: string): string {
+  let out = '';
+  let i = 0;
+  while (i < s.length) {
+    const ch = s[i] as string;
+    if ((ch !== '@' && ch !== '＠') || (i > 0 && ADDRESS_CHAR.test(s[i - 1] as string))) {
+      out += ch;
+      i++;
+      continue;
+    }
+    let end = i + 1;
+    while (end < s.length && end - i - 1 <= MENTION_MAX && !/[\s@＠]/u.test(s[end] as string)) end++;
+    const run = s.slice(i + 1, end);
+    const spaceAfter = end < s.length && /\s/u.test(s[end] as string);
+    // At the end of the text, a run is a trailing mention only when a question stands before it.
+    const trailing = end === s.length && out.trim() !== '';
+    if (run.length > 0 && run.length <= MENTION_MAX && (spaceAfter || trailing)) {
+      // "@name " — and a display name of capitalised words, when more text follows it.
+      let j = end;
+      for (let k = 0; k < 3; k++) {
+        const m = /^\s+([A-Z][A-Za-z]*)(?=\s+\S)/u.exec(s.slice(j, j + 40));
+        if (!m) break;
+        j += m[0].length;
+      }
+      out += ' ';
+      i = j;
+      continue;
+    }
+    const handle = GLUED_HANDLE.exec(run) ?? MENTION_ALL.exec(run);
+    out += ' ';
+    i += 1 + (handle ? handle[0].length : 0);
+  }
+  return out;
+}
 const EMOJI_SYMBOL_PUNCT = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{P}\p{S}\u200d\ufe0e\ufe0f]+/gu;
 const HAN = /\p{Script=Han}/u;
 const LATIN_RUN = /[a-z][a-z0-9]*(?:[ '][a-z][a-z0-9]*)*/g;
 
-const PHRASE_KEYS = Object.keys(EN_PHRASES).filter((k) => k.includes(' '));
+const PHRASE_KEYS = [...EN_PHRASES.keys()].filter((k) => k.includes(' '));
 const MAX_PHRASE_WORDS = Math.max(...PHRASE_KEYS.map((k) => k.split(' ').length));
 
 /**
@@ -145,7 +116,7 @@ export function normalizeQuestion(raw: string): string {
   let s = raw.length > RAW_INPUT_CAP ? raw.slice(0, RAW_INPUT_CAP) : raw;
   s = s.replace(MENTION_2005, ' ');
   s = s.replace(SPACE_LIKE, ' ').normalize('NFKC');
-  s = s.replace(MENTION_PLAIN, '$1 ');
+  s = stripMentions(s);
   s = s.toLowerCase();
   if (HAN.test(s)) s = toSimplified(s);
   s = s.replace(/-/g, ' ').replace(EMOJI_SYMBOL_PUNCT, ' ').replace(/\s+/g, ' ').trim();
@@ -159,7 +130,7 @@ export function normalizeQuestion(raw: string): string {
 
 /** Looks up one lowercase English word, trying simple inflections. */
 function lookupWord(word: string): string | undefined {
-  const direct = EN_PHRASES[word];
+  const direct = EN_PHRASES.get(word);
   if (direct !== undefined) return direct;
   const candidates: string[] = [];
   if (word.endsWith('ies')) candidates.push(word.slice(0, -3) + 'y');
@@ -169,7 +140,7 @@ function lookupWord(word: string): string | undefined {
   if (word.endsWith('ing')) candidates.push(word.slice(0, -3), word.slice(0, -3) + 'e');
   if (word.endsWith('ly')) candidates.push(word.slice(0, -2));
   for (const c of candidates) {
-    const hit = EN_PHRASES[c];
+    const hit = EN_PHRASES.get(c);
     if (hit !== undefined) return hit;
   }
   return undefined;
@@ -185,7 +156,7 @@ function translateEnglish(s: string): string {
       let matched = false;
       for (let n = Math.min(MAX_PHRASE_WORDS, words.length - i); n >= 2; n--) {
         const phrase = words.slice(i, i + n).join(' ');
-        const hit = EN_PHRASES[phrase] ?? lookupPhraseInflected(words.slice(i, i + n));
+        const hit = EN_PHRASES.get(phrase) ?? lookupPhraseInflected(words.slice(i, i + n));
         if (hit !== undefined) {
           out.push(hit);
           i += n;
@@ -207,7 +178,7 @@ function lookupPhraseInflected(words: string[]): string | undefined {
   const last = words[words.length - 1] as string;
   for (const stem of [last.replace(/ies$/, 'y'), last.replace(/es$/, ''), last.replace(/s$/, ''), last.replace(/ing$/, '')]) {
     if (stem === last) continue;
-    const hit = EN_PHRASES[[...words.slice(0, -1), stem].join(' ')];
+    const hit = EN_PHRASES.get([...words.slice(0, -1), stem].join(' '));
     if (hit !== undefined) return hit;
   }
   return undefined;

@@ -1,29 +1,20 @@
 /**
  * Domain vocabulary for matching: words jieba must keep whole, words that carry no meaning for matching
- * (stop words), and synonyms folded onto one canonical word. General language of workplace chat privacy,
- * applied identically to knowledge-base phrasings and to questions; never copied from evaluation questions.
+ * (stop words), and synonyms folded onto one canonical word — data in knowledge/lexicon/ (see lexicon.ts) — plus
+ * the cue patterns that add synthetic tokens. General language of workplace chat privacy, applied identically to
+ * knowledge-base phrasings and to questions; never copied from evaluation questions.
  */
+
+import { lexicon } from './lexicon.ts';
+
+const LEXICON = lexicon();
 
 /**
  * Domain terms loaded into jieba's user dictionary so they stay one token (jieba alone splits 企业微信 or
- * 会话存档 inconsistently). Knowledge-base keywords are added to these at start-up.
+ * 会话存档 inconsistently): `domain_terms` of knowledge/lexicon/terms.yaml. Knowledge-base keywords are added
+ * to these at start-up.
  */
-export const DOMAIN_TERMS: readonly string[] = [
-  '企业微信', '个人微信', '微信', '钉钉', '飞书', '腾讯', '阿里',
-  '会话存档', '会话内容存档', '存档', '会话', '聊天记录', '聊天内容', '消息记录', '聊天', '私聊', '群聊', '单聊',
-  '外部联系人', '外部客户', '客户', '管理员', '管理后台', '后台', '超级管理员', '领导', '老板', '上司', '主管',
-  '个人信息保护法', '个保法', '劳动合同法', '网络安全法', '数据安全法', '职工代表大会', '职代会', '工会',
-  '撤回', '已读', '未读', '已读回执', '已读未读', '加密', '端到端加密', '解密', '监控', '监听', '监视', '审计',
-  '导出', '下载', '保存期限', '保存多久', '多长时间',
-  '同意', '不同意', '拒绝', '告知', '通知', '知悉', '确认知悉', '授权', '征得同意',
-  '双重验证', '二次验证', '两步验证', '双因素认证', '登录保护', '设备锁',
-  '打卡', '考勤', '定位', '位置信息', '行踪', '上网记录', '浏览记录', '截屏', '录屏', '工作手机',
-  '个人信息', '隐私', '隐私权', '泄露', '投诉', '举报', '维权', '劳动仲裁',
-  '离职', '辞职', '离职后', '入职', '机器人', '隐私助手', '助手', '提问',
-  '音视频', '红包', '小程序', '文件', '图片', '语音',
-  '是什么', '什么是', '是什么意思', '什么意思', '啥意思', '是啥', '怎么回事', '是怎么回事', '干什么的', '干嘛的',
-  '做什么的', '有什么用', '我的状态', '存档状态',
-];
+export const DOMAIN_TERMS: readonly string[] = LEXICON.domainTerms;
 
 /**
  * Synthetic cue tokens and the corpus weight they carry (they are not words of jieba's IDF table).
@@ -52,17 +43,11 @@ export const READ_RECEIPT_PATTERNS: readonly RegExp[] = [
 ];
 
 /**
- * Canonical tokens that make a question about privacy at all. The top entry is answered only when at least one
- * of its matched tokens is one of these: "企业微信怎么发红包" matches the archive-scope entry on 企业微信 and 红包
- * but asks nothing about privacy.
+ * Canonical tokens that make a question about privacy at all (`privacy_concepts` of knowledge/lexicon/terms.yaml,
+ * plus the self-status cue). The top entry is answered only when at least one of its matched tokens is one of
+ * these: "企业微信怎么发红包" matches the archive-scope entry on 企业微信 and 红包 but asks nothing about privacy.
  */
-export const PRIVACY_CONCEPTS: ReadonlySet<string> = new Set([
-  '看', '监控', '存档', '会话存档', '隐私', '同意', '拒绝', '告知', '确认', '加密', '明文', '解密', '撤回', '删除',
-  '导出', '保存', '多久', '合法', '法律', '个人信息保护法', '劳动合同法', '个人信息', '权利', '有权', '查阅', '更正',
-  '投诉', '泄露', '已读', '定位', '双重验证', '验证', '登录保护', '安全', '保护', '记录', '机器人', '离职',
-  CUE_SELF_STATUS, '权限', '截图', '截屏', '录屏', '审计', '私聊', '替代', '推荐', '更私密', '上网', '屏幕',
-  '平台方', '日志', '谁', '发现', '偷偷', '秘密', '私事', '私人', '匿名',
-]);
+export const PRIVACY_CONCEPTS: ReadonlySet<string> = new Set([...LEXICON.privacyConcepts, CUE_SELF_STATUS]);
 
 /** "How does X work" questions also add {@link CUE_DEFINITION}. */
 export const DEFINITION_PATTERNS: readonly RegExp[] = [
@@ -87,112 +72,12 @@ export const SELF_STATUS_PATTERNS: readonly RegExp[] = [
   /我的(账号|聊天记录|聊天|消息|对话|企业微信|钉钉|飞书)(现在|目前)?被[^，。,.!?？！被]{0,4}(存档|监控|监听|记录)(下来)?(了吗|了没|了没有|没有|吗)/,
 ];
 
-/** Words ignored when matching: particles, pronouns, question scaffolding, English function words. */
-export const STOP_WORDS: ReadonlySet<string> = new Set([
-  // Chinese particles, pronouns and scaffolding
-  '的', '了', '吗', '呢', '吧', '啊', '呀', '嘛', '么', '哦', '嗯', '哈', '呗', '啦', '喔', '噢', '诶', '哎',
-  '我', '我们', '咱', '咱们', '你', '你们', '您', '他', '她', '它', '他们', '她们', '它们', '自己', '本人', '人家',
-  '是', '在', '有', '和', '与', '跟', '及', '或', '或者', '也', '都', '就', '还', '又', '再', '才', '很', '太', '更',
-  '会', '能', '能够', '可以', '可', '要', '想', '想要', '需要', '应该', '得', '该', '去', '来', '让', '使',
-  '请', '请问', '问', '问问', '问一下', '一下', '下', '帮', '帮忙', '麻烦', '想问', '想知道', '知道', '告诉我',
-  '怎么', '怎样', '怎么样', '如何', '什么', '啥', '为什么', '为啥', '哪', '哪些', '哪个', '哪里', '多少',
-  '吗', '么', '那', '那么', '这', '这个', '那个', '这些', '那些', '这样', '那样', '这种', '一个', '个', '些', '点',
-  '不', '没', '没有', '有没有', '能不能', '会不会', '是不是', '可不可以', '要不要', '是否', '不会', '不能', '可能',
-  '被', '把', '给', '对', '从', '到', '上', '里', '中', '之', '等', '着', '过', '地', '所', '以', '为', '而',
-  '如果', '的话', '但是', '但', '因为', '所以', '然后', '还是', '就是', '只是', '比如', '其实', '到底', '究竟',
-  '吗吗', '一直', '现在', '最近', '已经', '以后', '之后', '以前', '之前', '时候', '的时候', '一些', '里面', '上面',
-  '东西', '事情', '事', '情况', '经过', '人', '有人', '部门', '之间', '当中', '方面', '用', '使用', '怎么办', '办', '弄', '搞', '平时', '一般', '通常', '意思', '问题吗', '这么', '那么', '真的', '真', '一定', '随便', '随时', '所有', '全部',
-  // English function words (content words are translated by the glossary in normalize.ts)
-  'a', 'an', 'the', 'is', 'are', 'am', 'was', 'were', 'be', 'being', 'been', 'do', 'does', 'did', 'done',
-  'can', 'could', 'will', 'would', 'shall', 'should', 'may', 'might', 'must', 'i', 'me', 'my', 'mine', 'we',
-  'our', 'us', 'you', 'your', 'he', 'she', 'it', 'its', 'they', 'them', 'their', 'this', 'that', 'these', 'those',
-  'to', 'of', 'in', 'on', 'at', 'by', 'for', 'from', 'with', 'about', 'into', 'as', 'and', 'or', 'but', 'if',
-  'so', 'not', 'no', 'yes', 'any', 'some', 'all', 'there', 'here', 'what', 'how', 'when', 'where', 'which',
-  'why', 'has', 'have', 'had', 'get', 'got', 'still', 'also', 'even', 'then', 'than', 'too', 'very', 'just',
-  'please', 'hi', 'hello', 'hey', 'way', 'ok', 'okay', 's', 't', 'really', 'now',
-  // fragments of contractions once the apostrophe is gone (don't, I've, we'll, they're, I'm, I'd) and object pronouns
-  'don', 'doesn', 'didn', 'isn', 'aren', 'wasn', 'weren', 'won', 'haven', 'hasn', 'wouldn', 'couldn', 'shouldn',
-  've', 'll', 're', 'm', 'd', 'his', 'her', 'him', 'hers', 'himself', 'herself', 'myself', 'ourselves',
-]);
+/** Words ignored when matching: particles, pronouns, question scaffolding, English function words (terms.yaml). */
+export const STOP_WORDS: ReadonlySet<string> = LEXICON.stopWords;
 
 /**
  * Synonyms folded onto one canonical word after segmentation (a word may stand for two canonical words,
- * e.g. 不同意 -> 拒绝 + 同意). Applied to knowledge-base phrasings and questions alike.
+ * e.g. 不同意 -> 拒绝 + 同意), from knowledge/lexicon/synonyms.yaml. Applied to knowledge-base phrasings and
+ * questions alike.
  */
-export const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
-  // people
-  '老板': ['领导'], '上司': ['领导'], '主管': ['领导'], '经理': ['领导'], '上级': ['领导'], '老总': ['领导'],
-  '高管': ['领导'], '领导层': ['领导'], '部门领导': ['领导'],
-  '后台': ['管理员'], '管理后台': ['管理员'], '超级管理员': ['管理员'], '超管': ['管理员'], '网管': ['管理员'],
-  '管理者': ['管理员'], '系统管理员': ['管理员'], '管理人员': ['管理员'],
-  '单位': ['公司'], '用人单位': ['公司'], '雇主': ['公司'], '企业': ['公司'], '公司方': ['公司'], '老东家': ['公司'],
-  '职员': ['员工'], '雇员': ['员工'], '职工': ['员工'], '打工人': ['员工'],
-  '外部客户': ['客户'], '顾客': ['客户'],
-  // seeing
-  '看到': ['看'], '看见': ['看'], '查看': ['看'], '偷看': ['看'], '翻看': ['看'], '浏览': ['看'], '看得到': ['看'],
-  '看不到': ['看'], '读取': ['看'], '调取': ['看'], '调阅': ['看'], '窥探': ['看'],
-  '翻': ['看'], '瞧': ['看'], '查': ['看'], '查到': ['看'], '看过': ['看'], '查得到': ['看'], '看得见': ['看'], '读': ['看'], '读到': ['看'], '看到了': ['看'],
-  '哪些人': ['谁'], '什么人': ['谁'], '哪个人': ['谁'],
-  '留痕': ['日志'], '访问日志': ['日志'], '访问记录': ['日志'], '查看记录': ['日志'], '留下记录': ['日志'], '操作日志': ['日志'],
-  // chats
-  '聊天内容': ['聊天记录'], '消息记录': ['聊天记录'], '对话记录': ['聊天记录'], '聊天信息': ['聊天记录'],
-  '聊天': ['聊天记录'], '消息': ['聊天记录'], '对话': ['聊天记录'],
-  '聊天消息': ['聊天记录'], '说的话': ['聊天记录'], '讲的话': ['聊天记录'], '发的消息': ['聊天记录'],
-  '单聊': ['私聊'], '私信': ['私聊'], '私下': ['私聊'],
-  '群': ['群聊'], '群里': ['群聊'], '群组': ['群聊'], '微信群': ['群聊'], '工作群': ['群聊'], '部门群': ['群聊'],
-  '群消息': ['群聊'], '群聊天': ['群聊'],
-  '会话存档': ['会话存档', '存档'], '会话内容存档': ['会话存档', '存档'], '归档': ['存档'], '存档功能': ['会话存档', '存档'],
-  '私人微信': ['个人微信'], '微信号': ['微信'],
-  '存': ['存档'], '存下来': ['存档'], '存起来': ['存档'], '记下来': ['记录'], '记住': ['记录'],
-  '腾讯': ['平台方'], '阿里': ['平台方'], '阿里巴巴': ['平台方'], '字节跳动': ['平台方'], '官方': ['平台方'],
-  '厂商': ['平台方'], '服务商': ['平台方'],
-  '除了': ['替代'], '其他': ['替代'], '其它': ['替代'], '别的': ['替代'],
-  // watching and legality
-  '监视': ['监控'], '监听': ['监控'], '偷窥': ['监控'], '监测': ['监控'], '监管': ['监控'],
-  '违法': ['合法'], '犯法': ['合法'], '合规': ['合法'], '违规': ['合法'], '合法性': ['合法'], '侵权': ['合法'],
-  '法律': ['法律'], '法规': ['法律'], '规定': ['法律'],
-  '个保法': ['个人信息保护法'],
-  // consent and notice
-  '不同意': ['拒绝', '同意'], '反对': ['拒绝'], '不想': ['拒绝'], '不让': ['拒绝'], '不愿意': ['拒绝'],
-  '关掉': ['关闭'], '关了': ['关闭'], '退出': ['拒绝'],
-  '授权': ['同意'], '征得': ['同意'], '征求': ['同意'], '允许': ['同意'], '答应': ['同意'], '批准': ['同意'], '认可': ['同意'],
-  '告诉': ['告知'], '通知': ['告知'], '知会': ['告知'], '提醒': ['告知'], '公示': ['告知'],
-  '知悉': ['确认'], '确认知悉': ['确认'], '已阅': ['确认'], '签字': ['确认'], '知晓': ['确认'], '已知晓': ['确认'],
-  '等于': ['意味着'], '意味': ['意味着'], '代表': ['意味着'], '视为': ['意味着'], '算作': ['意味着'],
-  // actions on messages
-  '删掉': ['删除'], '删了': ['删除'], '删': ['删除'], '清除': ['删除'], '清空': ['删除'], '删去': ['删除'],
-  '撤销': ['撤回'], '撤回来': ['撤回'],
-  '下载': ['导出'], '导出来': ['导出'], '拷贝': ['导出'], '备份': ['导出'],
-  '保留': ['保存'], '储存': ['保存'], '存储': ['保存'], '存放': ['保存'], '留存': ['保存'],
-  '多长时间': ['多久'], '几年': ['多久'], '多少年': ['多久'], '期限': ['多久'], '保存期限': ['多久'], '保存多久': ['保存', '多久'],
-  // work apps
-  '办公软件': ['办公', '软件'], '工作软件': ['办公', '软件'],
-  // devices and location
-  '计算机': ['电脑'], '笔记本': ['电脑'], '台式机': ['电脑'], '办公电脑': ['电脑'],
-  '工作手机': ['手机'], '公司手机': ['手机'],
-  '上网记录': ['上网'], '浏览记录': ['上网'], '网页': ['上网'],
-  '位置': ['定位'], '位置信息': ['定位'], '地理位置': ['定位'], '行踪': ['定位'], '轨迹': ['定位'], '追踪': ['定位'],
-  '跟踪': ['定位'],
-  '考勤': ['打卡'], '签到': ['打卡'],
-  // reading receipts
-  '未读': ['已读'], '已读回执': ['已读'], '已读未读': ['已读'], '读没读': ['已读'], '有没有读': ['已读'],
-  // leaving
-  '辞职': ['离职'], '离开公司': ['离职'], '跳槽': ['离职'], '辞退': ['离职'], '解雇': ['离职'], '离职后': ['离职'],
-  '开除': ['离职'],
-  // rights and complaints
-  '举报': ['投诉'], '反映': ['投诉'], '申诉': ['投诉'], '维权': ['投诉'],
-  '私隐': ['隐私'], '个人隐私': ['隐私'], '隐私权': ['隐私'],
-  '个人数据': ['个人信息'], '个人资料': ['个人信息'],
-  // security
-  '二次验证': ['双重验证'], '两步验证': ['双重验证'], '双因素认证': ['双重验证'], '二步验证': ['双重验证'],
-  '双重认证': ['双重验证'], '多因素认证': ['双重验证'], '两步认证': ['双重验证'],
-  '机器人': ['机器人'], '助手': ['机器人'], '隐私助手': ['机器人'], '提问': ['问题'],
-  '端到端加密': ['加密'],
-  '收费': ['收费'], '付费': ['收费'], '花钱': ['收费'], '费用': ['收费'], '要钱': ['收费'], '价格': ['收费'],
-  '开通': ['开启'], '打开': ['开启'], '启用': ['开启'], '开了': ['开启'],
-  // cues
-  '什么是': ['是什么'], '是什么意思': ['是什么'], '什么意思': ['是什么'], '啥意思': ['是什么'], '是啥': ['是什么'],
-  '怎么回事': ['是什么'], '是怎么回事': ['是什么'], '干什么的': ['是什么'], '干嘛的': ['是什么'], '做什么的': ['是什么'],
-  '有什么用': ['是什么'],
-  '运作': ['原理'], '运行机制': ['原理'], '机制': ['原理'], '工作原理': ['原理'], '实现': ['原理'], '存档状态': ['存档', '我的状态'],
-};
+export const SYNONYMS: Readonly<Record<string, readonly string[]>> = LEXICON.synonyms;
