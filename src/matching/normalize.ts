@@ -100,7 +100,7 @@ export function stripMentions(s: string): string {
 }
 const EMOJI_SYMBOL_PUNCT = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{P}\p{S}\u200d\ufe0e\ufe0f]+/gu;
 const HAN = /\p{Script=Han}/u;
-const LATIN_RUN = /[a-z][a-z0-9]*(?:[ '][a-z][a-z0-9]*)*/g;
+const LATIN_RUN = /[a-z0-9]+(?:[ '][a-z0-9]+)*/g;
 
 const PHRASE_KEYS = [...EN_PHRASES.keys()].filter((k) => k.includes(' '));
 const MAX_PHRASE_WORDS = Math.max(...PHRASE_KEYS.map((k) => k.split(' ').length));

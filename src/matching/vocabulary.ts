@@ -34,6 +34,8 @@ export const BOT_ADDRESS_PATTERNS: readonly RegExp[] = [
   /你们?(会|能|是不是|有没有|是否)?[^，。,.!?？！]{0,6}(记录|保存|存档|记下|告诉|上报|泄露|看|知道|收集)/,
   /\b(do|will|can|does) (you|this bot|the bot)\b/,
   /问(你|你们|机器人|助手)|跟你(说|聊)|和你(说|聊)/,
+  // the glossary has already turned question/ask/bot into Chinese words by the time these run
+  /\b(问题|问|tell|told|type|typed|say|said) (to )?(you|this 机器人|the 机器人)\b/,
 ];
 
 /** "Did they see that I read it": 看没看 / 读没读 / 看了没 / 有没有读 … add the token 已读. */
