@@ -36,6 +36,8 @@ import {
   READ_RECEIPT_PATTERNS,
   BOT_ADDRESS_PATTERNS,
   CUE_DEFINITION,
+  CUE_BEFORE_START,
+  BEFORE_START_PATTERNS,
   DEFINITION_PATTERNS,
   SELF_STATUS_PATTERNS,
   STOP_WORDS,
@@ -76,6 +78,16 @@ export interface MatcherOptions {
   shortMass: number;
   /** Weighted Jaccard similarity with the best phrasing that lets {@link shortMass} apply. */
   phraseAccept: number;
+  /** Ranking: 'legacy' = Σ KB-IDF per matched token; 'bm25' = BM25 over each entry's phrasings and keywords. */
+  ranker: 'legacy' | 'bm25';
+  /** A question whose corpus-IDF mass the top entry covers at least this share of (0..1) … */
+  coverAccept: number;
+  /** … is answered from this evidence mass up (short questions: "删除权?", "服务商呢") … */
+  coverMass: number;
+  /** … when its ranking score is at least this multiple of the runner-up's (a bare "存档" fits many topics). */
+  coverMargin: number;
+  bm25K1: number;
+  bm25B: number;
 }
 
 /** Defaults chosen on the dev set (see the report in bench/ and test/src/eval/). */
@@ -96,6 +108,12 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   conceptGate: true,
   shortMass: 12,
   phraseAccept: 0.5,
+  ranker: 'bm25',
+  coverAccept: 0.8,
+  coverMass: 8,
+  coverMargin: 1.15,
+  bm25K1: 1.2,
+  bm25B: 0.75,
 };
 
 /** Platform names: weighted with {@link MatcherOptions.platformWeight}. */
@@ -232,6 +250,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     if (READ_RECEIPT_PATTERNS.some((re) => re.test(normalized))) out.push('已读');
     if (BOT_ADDRESS_PATTERNS.some((re) => re.test(normalized))) out.push('机器人');
     if (DEFINITION_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_DEFINITION);
+    if (BEFORE_START_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_BEFORE_START);
     return out;
   };
   const tokenize = (question: string): string[] => [...new Set(tokensOf(normalizeQuestion(question)))];
@@ -269,6 +288,9 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     set.add(d.entry);
     exactDf.set(t, set);
   }
+  const entryDocs = new Array<number>(entries.length).fill(0);
+  for (const d of docs) entryDocs[d.entry] = (entryDocs[d.entry] ?? 0) + 1;
+  const avgDocs = docs.length / Math.max(1, entries.length);
   const docMass = docs.map((d) => d.tokens.reduce((sum, t) => sum + idfOfDf(exactDf.get(t)?.size ?? 1), 0));
 
   const fuse = new Fuse(docs, {
@@ -338,6 +360,8 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const tokens = [...new Set(tokensOf(normalized))];
     const named = tokens.flatMap((t) => PLATFORM_OF[t] ?? []);
     const perEntry = new Map<number, Map<string, TokenHit>>();
+    /** BM25 term frequency: Σ over an entry's documents hit by the token of (1 − Fuse score). */
+    const tfEntry = new Map<number, Map<string, number>>();
     const perDoc = new Map<number, number>();
     let questionMass = 0;
     let questionKbMass = 0;
@@ -355,6 +379,9 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
         if (!prev || fuseScore < prev.fuseScore) byToken.set(token, { token, fuseScore, kbIdf, corpusIdf: cw });
         perEntry.set(entry, byToken);
         perDoc.set(doc, (perDoc.get(doc) ?? 0) + kbIdf * (1 - fuseScore));
+        const tfs = tfEntry.get(entry) ?? new Map<string, number>();
+        tfs.set(token, (tfs.get(token) ?? 0) + (1 - fuseScore));
+        tfEntry.set(entry, tfs);
       }
     }
     // Best phrasing per entry: weighted Jaccard of question tokens and phrasing tokens (KB IDF weights).
@@ -376,6 +403,14 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
           rank += h.kbIdf * (1 - h.fuseScore);
           mass += h.corpusIdf * (1 - h.fuseScore);
         }
+        if (opt.ranker === 'bm25') {
+          rank = 0;
+          const norm = opt.bm25K1 * (1 - opt.bm25B + (opt.bm25B * (entryDocs[entry] as number)) / avgDocs);
+          for (const [token, tf] of tfEntry.get(entry) ?? []) {
+            const h = byToken.get(token) as TokenHit;
+            rank += (h.kbIdf * tf * (opt.bm25K1 + 1)) / (tf + norm);
+          }
+        }
         const phrase = bestPhrase.get(entry) ?? 0;
         rank += opt.phraseWeight * phrase;
         const ps = entryPlatforms[entry] as Set<string>;
@@ -393,7 +428,11 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       .sort((a, b) => b.rank - a.rank || b.mass - a.mass || a.entry - b.entry);
     const top = candidates[0];
     const aboutPrivacy = !!top && (!opt.conceptGate || top.hits.some((h) => PRIVACY_CONCEPTS.has(h.token)));
-    const enough = !!top && (top.mass >= opt.acceptMass || (top.mass >= opt.shortMass && top.phrase >= opt.phraseAccept));
+    const enough =
+      !!top &&
+      (top.mass >= opt.acceptMass ||
+        (top.mass >= opt.shortMass && top.phrase >= opt.phraseAccept) ||
+        (top.mass >= opt.coverMass && top.coverage >= opt.coverAccept && top.rank >= opt.coverMargin * (candidates[1]?.rank ?? 0)));
     const accepted = !!top && aboutPrivacy && enough && top.coverage >= opt.minCoverage;
     const score = top ? round3(top.mass / (top.mass + opt.acceptMass)) : 0;
     const others = accepted ? candidates.slice(1) : candidates;

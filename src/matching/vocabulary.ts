@@ -24,7 +24,23 @@ export const DOMAIN_TERMS: readonly string[] = LEXICON.domainTerms;
  */
 export const CUE_DEFINITION = '是什么';
 export const CUE_SELF_STATUS = '我的状态';
-export const CUE_WEIGHTS: Readonly<Record<string, number>> = { [CUE_DEFINITION]: 6, [CUE_SELF_STATUS]: 9 };
+/**
+ * - BEFORE_START: the question is about messages from before archiving started or before one was added to it
+ *   (开通之前的聊天, 以前的消息, 加进存档前…) — favours the entry on when the archive starts.
+ */
+export const CUE_BEFORE_START = '开启之前';
+export const CUE_WEIGHTS: Readonly<Record<string, number>> = { [CUE_DEFINITION]: 6, [CUE_SELF_STATUS]: 9, [CUE_BEFORE_START]: 8 };
+
+/**
+ * Patterns (on normalised text) that add {@link CUE_BEFORE_START}: "switched on / added … before", "earlier
+ * messages", "before archiving". A bare 之前 ("我们部门之前有人…") is narrative and adds nothing.
+ */
+export const BEFORE_START_PATTERNS: readonly RegExp[] = [
+  /(开启|开通|开|启用|生效|上线|加入|加进|进入|纳入|存档)[^，。,.!?？！]{0,8}(之前|以前|前)(的|发|聊|那)/,
+  /(之前|以前|过去|去年|早先|早期|从前|老)的?(聊天记录|聊天|消息|记录|对话)/,
+  /(追溯|往前|补存|回溯|开始算|起算|从哪天|从什么时候|哪天开始|什么时候开始)/,
+  /(^|\s)(之前|追溯)(\s|$)/,
+];
 
 /**
  * The asker addresses the bot itself ("你会记录…吗", "do you keep …"): adds the token 机器人, because in this
