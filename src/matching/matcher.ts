@@ -86,6 +86,10 @@ export interface MatcherOptions {
   coverMass: number;
   /** … when its ranking score is at least this multiple of the runner-up's (a bare "存档" fits many topics). */
   coverMargin: number;
+  /** Questions of at least this many characters are read as a story followed by the question … */
+  focusMinChars: number;
+  /** … and tokens found only outside the final question sentence rank with this factor (0..1). */
+  narrativeWeight: number;
   bm25K1: number;
   bm25B: number;
 }
@@ -112,6 +116,8 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   coverAccept: 0.8,
   coverMass: 8,
   coverMargin: 1.15,
+  focusMinChars: 40,
+  narrativeWeight: 0.5,
   bm25K1: 1.2,
   bm25B: 0.75,
 };
@@ -194,6 +200,8 @@ function corpusIdf(wanted: ReadonlySet<string>): Map<string, number> {
 const MAX_IDF_WORD = 8;
 
 const HAN_ONLY = /^\p{Script=Han}+$/u;
+/** Ends of sentences in raw user text (Chinese and Western punctuation, line breaks). */
+const SENTENCE_END = /[。！？!?\n]+|[.;；](?=\s|$)/u;
 const LATIN = /^[a-z][a-z0-9]*$/;
 const DIGITS = /^[0-9]+$/;
 
@@ -354,10 +362,26 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     return opt.unknownWeight;
   };
 
+  /**
+   * The tokens of a long question's final question sentence (the story before it only sets the scene), or null
+   * for a question shorter than {@link MatcherOptions.focusMinChars}. A final sentence of fewer than 6 characters
+   * ("可以匿名吗？") takes the one before it along.
+   */
+  const focusTokens = (question: string): Set<string> | null => {
+    if (typeof question !== 'string' || Array.from(question).length < opt.focusMinChars) return null;
+    const sentences = question.slice(0, 2000).split(SENTENCE_END).map((x) => x.trim()).filter((x) => x.length > 0);
+    if (sentences.length < 2) return null;
+    let focus = sentences[sentences.length - 1] as string;
+    if (Array.from(focus).length < 6) focus = `${sentences[sentences.length - 2] as string} ${focus}`;
+    return new Set(tokensOf(normalizeQuestion(focus)));
+  };
+
   const explain = (question: string): MatchExplanation => {
     const lang: Lang = detectLanguage(typeof question === 'string' ? question.slice(0, 2000) : '');
     const normalized = normalizeQuestion(question);
     const tokens = [...new Set(tokensOf(normalized))];
+    const focus = focusTokens(question);
+    const tokenWeight = (t: string): number => (focus && !focus.has(t) ? opt.narrativeWeight : 1);
     const named = tokens.flatMap((t) => PLATFORM_OF[t] ?? []);
     const perEntry = new Map<number, Map<string, TokenHit>>();
     /** BM25 term frequency: Σ over an entry's documents hit by the token of (1 − Fuse score). */
@@ -408,7 +432,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
           const norm = opt.bm25K1 * (1 - opt.bm25B + (opt.bm25B * (entryDocs[entry] as number)) / avgDocs);
           for (const [token, tf] of tfEntry.get(entry) ?? []) {
             const h = byToken.get(token) as TokenHit;
-            rank += (h.kbIdf * tf * (opt.bm25K1 + 1)) / (tf + norm);
+            rank += (tokenWeight(token) * h.kbIdf * tf * (opt.bm25K1 + 1)) / (tf + norm);
           }
         }
         const phrase = bestPhrase.get(entry) ?? 0;
