@@ -200,8 +200,10 @@ function corpusIdf(wanted: ReadonlySet<string>): Map<string, number> {
 const MAX_IDF_WORD = 8;
 
 const HAN_ONLY = /^\p{Script=Han}+$/u;
-/** Ends of sentences in raw user text (Chinese and Western punctuation, line breaks). */
-const SENTENCE_END = /[。！？!?\n]+|[.;；](?=\s|$)/u;
+/** Ends of clauses in raw user text (Chinese and Western sentence punctuation and commas, line breaks). */
+const CLAUSE_END = /[。！？!?\n，；]+|[.;,](?=\s|$)/u;
+/** Shortest focus of a long question, in characters (code points). */
+const FOCUS_MIN_CHARS = 16;
 const LATIN = /^[a-z][a-z0-9]*$/;
 const DIGITS = /^[0-9]+$/;
 
@@ -363,16 +365,17 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
   };
 
   /**
-   * The tokens of a long question's final question sentence (the story before it only sets the scene), or null
-   * for a question shorter than {@link MatcherOptions.focusMinChars}. A final sentence of fewer than 6 characters
-   * ("可以匿名吗？") takes the one before it along.
+   * The tokens of a long question's final question (the story before it only sets the scene), or null for a
+   * question shorter than {@link MatcherOptions.focusMinChars}: its last clauses, back to the first that makes
+   * them {@link FOCUS_MIN_CHARS} long together ("…，我还能往哪里反映？可以匿名吗？" takes both).
    */
   const focusTokens = (question: string): Set<string> | null => {
     if (typeof question !== 'string' || Array.from(question).length < opt.focusMinChars) return null;
-    const sentences = question.slice(0, 2000).split(SENTENCE_END).map((x) => x.trim()).filter((x) => x.length > 0);
-    if (sentences.length < 2) return null;
-    let focus = sentences[sentences.length - 1] as string;
-    if (Array.from(focus).length < 6) focus = `${sentences[sentences.length - 2] as string} ${focus}`;
+    const clauses = question.slice(0, 2000).split(CLAUSE_END).map((x) => x.trim()).filter((x) => x.length > 0);
+    if (clauses.length < 2) return null;
+    // The last clauses, back to the first one that is at least FOCUS_MIN_CHARS long together.
+    let focus = '';
+    for (let i = clauses.length - 1; i >= 0 && Array.from(focus).length < FOCUS_MIN_CHARS; i--) focus = `${clauses[i] as string} ${focus}`;
     return new Set(tokensOf(normalizeQuestion(focus)));
   };
 
@@ -381,8 +384,11 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const normalized = normalizeQuestion(question);
     const tokens = [...new Set(tokensOf(normalized))];
     const focus = focusTokens(question);
+    // Platforms the question is about: those of its final question sentence when it names one ("换到飞书…飞书的
+    // 管理后台能看吗" after a story about DingTalk), else all it names.
+    const focusNamed = focus ? [...focus].flatMap((t) => PLATFORM_OF[t] ?? []) : [];
+    const named = focusNamed.length > 0 ? focusNamed : tokens.flatMap((t) => PLATFORM_OF[t] ?? []);
     const tokenWeight = (t: string): number => (focus && !focus.has(t) ? opt.narrativeWeight : 1);
-    const named = tokens.flatMap((t) => PLATFORM_OF[t] ?? []);
     const perEntry = new Map<number, Map<string, TokenHit>>();
     /** BM25 term frequency: Σ over an entry's documents hit by the token of (1 − Fuse score). */
     const tfEntry = new Map<number, Map<string, number>>();

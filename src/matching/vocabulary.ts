@@ -88,6 +88,10 @@ export const SELF_STATUS_PATTERNS: readonly RegExp[] = [
   /\bam i (存档|会话存档|监控|记录)/,
   /\b(is|are) my (账号|企业微信|钉钉|飞书|聊天记录|会话)/,
   /我的(账号|聊天记录|聊天|消息|对话|企业微信|钉钉|飞书)(现在|目前)?被[^，。,.!?？！被]{0,4}(存档|监控|监听|记录)(下来)?(了吗|了没|了没有|没有|吗)/,
+  // "how can I tell / check whether … is being archived", "whether they archive me"
+  /(确认|查|知道|看出|判断|发现|分辨)[^，。,.!?？！]{0,8}(有没有|是不是|是否)[^，。,.!?？！]{0,6}(监控|存档|记录|保存)/,
+  /(有没有|是不是|是否)[^，。,.!?？！]{0,4}(监控|存档|记录)(我|自己)/,
+  /\b(my|i) [^ ]+ (is|are) (being )?(存档|保存|监控|记录)|\bis it (being )?(存档|保存|监控|记录)|\b(from|on) my (side|end)\b/,
 ];
 
 /** Words ignored when matching: particles, pronouns, question scaffolding, English function words (terms.yaml). */
