@@ -97,7 +97,7 @@ export interface MatcherOptions {
 /** Defaults chosen on the dev set (see the report in bench/ and test/src/eval/). */
 export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   fuseThreshold: 0.2,
-  acceptMass: 16,
+  acceptMass: 14,
   minCoverage: 0,
   domainWeight: 12,
   platformWeight: 6,
@@ -110,11 +110,11 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   platformMismatch: 0.7,
   kbKeywordsInDict: true,
   conceptGate: true,
-  shortMass: 12,
+  shortMass: 10,
   phraseAccept: 0.5,
   ranker: 'bm25',
   coverAccept: 0.8,
-  coverMass: 8,
+  coverMass: 6,
   coverMargin: 1.15,
   focusMinChars: 40,
   narrativeWeight: 0.5,
