@@ -38,6 +38,8 @@ import {
   CUE_DEFINITION,
   CUE_BEFORE_START,
   BEFORE_START_PATTERNS,
+  CUE_WHO_CAN_SEE,
+  WHO_CAN_SEE_PATTERNS,
   DEFINITION_PATTERNS,
   SELF_STATUS_PATTERNS,
   STOP_WORDS,
@@ -125,7 +127,7 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
 /** Platform names: weighted with {@link MatcherOptions.platformWeight}. */
 const PLATFORM_WORDS: ReadonlySet<string> = new Set(['企业微信', '钉钉', '飞书', '微信', '个人微信']);
 /** Question tokens naming a platform, as knowledge-entry `platforms` values. */
-const PLATFORM_OF: Readonly<Record<string, string>> = { 企业微信: 'wecom', 钉钉: 'dingtalk', 飞书: 'feishu' };
+const PLATFORM_OF: Readonly<Record<string, string>> = { 企业微信: 'wecom', 钉钉: 'dingtalk', 飞书: 'feishu', 会话存档: 'wecom' };
 
 /** One token's contribution to one entry, for explanations. */
 export interface TokenHit {
@@ -261,6 +263,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     if (BOT_ADDRESS_PATTERNS.some((re) => re.test(normalized))) out.push('机器人');
     if (DEFINITION_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_DEFINITION);
     if (BEFORE_START_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_BEFORE_START);
+    if (WHO_CAN_SEE_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_WHO_CAN_SEE);
     return out;
   };
   const tokenize = (question: string): string[] => [...new Set(tokensOf(normalizeQuestion(question)))];

@@ -29,7 +29,20 @@ export const CUE_SELF_STATUS = '我的状态';
  *   (开通之前的聊天, 以前的消息, 加进存档前…) — favours the entry on when the archive starts.
  */
 export const CUE_BEFORE_START = '开启之前';
-export const CUE_WEIGHTS: Readonly<Record<string, number>> = { [CUE_DEFINITION]: 6, [CUE_SELF_STATUS]: 9, [CUE_BEFORE_START]: 8 };
+/** - WHO_CAN_SEE: "who can see / open / read it" (谁能看, 哪些人有权限查, who can access) — favours the entry on who reads the archive. */
+export const CUE_WHO_CAN_SEE = '谁能看';
+export const CUE_WEIGHTS: Readonly<Record<string, number>> = {
+  [CUE_DEFINITION]: 6,
+  [CUE_SELF_STATUS]: 9,
+  [CUE_BEFORE_START]: 8,
+  [CUE_WHO_CAN_SEE]: 8,
+};
+
+/** Patterns (on normalised text) that add {@link CUE_WHO_CAN_SEE}. */
+export const WHO_CAN_SEE_PATTERNS: readonly RegExp[] = [
+  /(谁|哪些人|什么人|哪个部门)[^，。,.!?？！]{0,6}(看|查|调阅|打开|访问|权限)/,
+  /\b(谁|who) (can|could|gets? to|is able to|has|have) (看|查看|access|open|调阅|权限)/,
+];
 
 /**
  * Patterns (on normalised text) that add {@link CUE_BEFORE_START}: "switched on / added … before", "earlier
