@@ -40,7 +40,7 @@ export const CUE_WEIGHTS: Readonly<Record<string, number>> = {
 
 /** Patterns (on normalised text) that add {@link CUE_WHO_CAN_SEE}. */
 export const WHO_CAN_SEE_PATTERNS: readonly RegExp[] = [
-  /(谁|哪些人|什么人|哪个部门)[^，。,.!?？！]{0,6}(看|查|调阅|打开|访问|权限)/,
+  /(谁|哪些人|什么人|哪个部门)[^\s，。,.!?？！]{0,6}(看|查|调阅|打开|访问|权限)/,
   /\b(谁|who) (can|could|gets? to|is able to|has|have) (看|查看|access|open|调阅|权限)/,
 ];
 
@@ -49,7 +49,7 @@ export const WHO_CAN_SEE_PATTERNS: readonly RegExp[] = [
  * messages", "before archiving". A bare 之前 ("我们部门之前有人…") is narrative and adds nothing.
  */
 export const BEFORE_START_PATTERNS: readonly RegExp[] = [
-  /(开启|开通|开|启用|生效|上线|加入|加进|进入|纳入|存档)[^，。,.!?？！]{0,8}(之前|以前|前)(的|发|聊|那)/,
+  /(开启|开通|开|启用|生效|上线|加入|加进|进入|纳入|存档)[^\s，。,.!?？！]{0,8}(之前|以前|前)(的|发|聊|那)/,
   /(之前|以前|过去|去年|早先|早期|从前|老)的?(聊天记录|聊天|消息|记录|对话)/,
   /(追溯|往前|补存|回溯|开始算|起算|从哪天|从什么时候|哪天开始|什么时候开始)/,
   /(聊天记录|消息|记录|对话)\s?(from\s)?(之前|以前)|(^|\s)(追溯)(\s|$)/,
@@ -60,7 +60,7 @@ export const BEFORE_START_PATTERNS: readonly RegExp[] = [
  * product "you" is the assistant.
  */
 export const BOT_ADDRESS_PATTERNS: readonly RegExp[] = [
-  /你们?(会|能|是不是|有没有|是否)?[^，。,.!?？！]{0,6}(记录|保存|存档|记下|告诉|上报|泄露|看|知道|收集)/,
+  /你们?(会|能|是不是|有没有|是否)?[^\s，。,.!?？！]{0,6}(记录|保存|存档|记下|告诉|上报|泄露|看|知道|收集)/,
   /\b(do|will|can|does) (you|this bot|the bot)\b/,
   /问(你|你们|机器人|助手)|跟你(说|聊)|和你(说|聊)/,
   // the glossary has already turned question/ask/bot into Chinese words by the time these run
@@ -90,20 +90,20 @@ export const DEFINITION_PATTERNS: readonly RegExp[] = [
  * "我被…", "我的 … 开了/开没开", "am i being / am i archived", "is my account".
  */
 export const SELF_STATUS_PATTERNS: readonly RegExp[] = [
-  /(我|自己)[^，。,.!?？！]{0,8}(有没有|是不是|是否|有无)在?被/,
-  /(我|自己)(现在|目前)?(正在|在)?被[^，。,.!?？！]{0,6}(了吗|吗|了没)/,
-  /(我|自己)[^，。,.!?？！]{0,8}(有没有|是不是|是否)在[^，。,.!?？！]{0,10}(范围|名单)/,
-  /我的[^，。,.!?？！]{0,8}(开了|开没开|开通了|开启了|有没有开)/,
-  /查(一下|一查|查|询)?(一下)?(我|自己)的?[^，。,.!?？！]{0,6}(状态|有没有|是不是)/,
+  /(我|自己)[^\s，。,.!?？！]{0,8}(有没有|是不是|是否|有无)在?被/,
+  /(我|自己)(现在|目前)?(正在|在)?被[^\s，。,.!?？！]{0,6}(了吗|吗|了没)/,
+  /(我|自己)[^\s，。,.!?？！]{0,8}(有没有|是不是|是否)在[^\s，。,.!?？！]{0,10}(范围|名单)/,
+  /我的[^\s，。,.!?？！]{0,8}(开了|开没开|开通了|开启了|有没有开)/,
+  /查(一下|一查|查|询)?(一下)?(我|自己)的?[^\s，。,.!?？！]{0,6}(状态|有没有|是不是)/,
   /\bam i (being|archived|monitored|in|on)\b/,
   /\bis my (account|wecom|chat)s?\b/,
   // the glossary has already turned archived/monitored/account/chats into Chinese words by the time these run
   /\bam i (存档|会话存档|监控|记录)/,
   /\b(is|are) my (账号|企业微信|钉钉|飞书|聊天记录|会话)/,
-  /我的(账号|聊天记录|聊天|消息|对话|企业微信|钉钉|飞书)(现在|目前)?被[^，。,.!?？！被]{0,4}(存档|监控|监听|记录)(下来)?(了吗|了没|了没有|没有|吗)/,
+  /我的(账号|聊天记录|聊天|消息|对话|企业微信|钉钉|飞书)(现在|目前)?被[^\s，。,.!?？！被]{0,4}(存档|监控|监听|记录)(下来)?(了吗|了没|了没有|没有|吗)/,
   // "how can I tell / check whether … is being archived", "whether they archive me"
-  /(确认|查|知道|看出|判断|发现|分辨)[^，。,.!?？！]{0,8}(有没有|是不是|是否)[^，。,.!?？！]{0,6}(监控|存档|记录|保存)/,
-  /(有没有|是不是|是否)[^，。,.!?？！]{0,4}(监控|存档|记录)(我|自己)/,
+  /(确认|查|知道|看出|判断|发现|分辨)[^\s，。,.!?？！]{0,8}(有没有|是不是|是否)[^\s，。,.!?？！]{0,6}(监控|存档|记录|保存)/,
+  /(有没有|是不是|是否)[^\s，。,.!?？！]{0,4}(监控|存档|记录)(我|自己)/,
   /\b(my|i) [^ ]+ (is|are) (being )?(存档|保存|监控|记录)|\bis it (being )?(存档|保存|监控|记录)|\b(from|on) my (side|end)\b/,
 ];
 
