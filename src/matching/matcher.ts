@@ -86,7 +86,7 @@ export interface MatcherOptions {
   coverAccept: number;
   /** … is answered from this evidence mass up (short questions: "删除权?", "服务商呢") … */
   coverMass: number;
-  /** … when its ranking score is at least this multiple of the runner-up's (a bare "存档" fits many topics). */
+  /** Below acceptMass, the top entry's ranking score must be at least this multiple of the runner-up's. */
   coverMargin: number;
   /** Questions of at least this many characters are read as a story followed by the question … */
   focusMinChars: number;
@@ -461,11 +461,13 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       .sort((a, b) => b.rank - a.rank || b.mass - a.mass || a.entry - b.entry);
     const top = candidates[0];
     const aboutPrivacy = !!top && (!opt.conceptGate || top.hits.some((h) => PRIVACY_CONCEPTS.has(h.token)));
+    // Below acceptMass, a question is answered only with a clear lead over the runner-up (a bare "存档" fits many).
+    const leads = !!top && top.rank >= opt.coverMargin * (candidates[1]?.rank ?? 0);
     const enough =
       !!top &&
       (top.mass >= opt.acceptMass ||
-        (top.mass >= opt.shortMass && top.phrase >= opt.phraseAccept) ||
-        (top.mass >= opt.coverMass && top.coverage >= opt.coverAccept && top.rank >= opt.coverMargin * (candidates[1]?.rank ?? 0)));
+        (leads && top.mass >= opt.shortMass && top.phrase >= opt.phraseAccept) ||
+        (leads && top.mass >= opt.coverMass && top.coverage >= opt.coverAccept));
     const accepted = !!top && aboutPrivacy && enough && top.coverage >= opt.minCoverage;
     const score = top ? round3(top.mass / (top.mass + opt.acceptMass)) : 0;
     const others = accepted ? candidates.slice(1) : candidates;
