@@ -5,7 +5,8 @@
  * - `aliases.yaml`  — Chinese aliases, Taiwan / Hong Kong and Cantonese word forms, slang -> canonical words,
  *                     replaced in the (simplified) text before segmentation (groups of `surface: words`);
  * - `synonyms.yaml` — segmented words -> one or more canonical words (groups of `word: word | [words]`);
- * - `terms.yaml`    — `domain_terms`, `stop_words`, `privacy_concepts`, `typo_vocabulary`, `real_word_homophones`.
+ * - `terms.yaml`    — `domain_terms`, `stop_words`, `privacy_concepts`, `typo_vocabulary`, `real_word_homophones`;
+ * - `out-of-scope.yaml` — questions the bot must decline (`zh`, `en` lists), see {@link Lexicon.outOfScope}.
  *
  * Read once, synchronously, on first use (≈5 ms). A missing file or a bad value is a start-up error naming the
  * file and the key ({@link LexiconError}, code KB_LEXICON_INVALID): the matcher never runs on half a lexicon.
@@ -36,6 +37,12 @@ export interface Lexicon {
   privacyConcepts: ReadonlySet<string>;
   typoVocabulary: readonly string[];
   realWordHomophones: ReadonlySet<string>;
+  /**
+   * Questions employees send a workplace bot that this bot does not answer (IT helpdesk, how-to, HR admin,
+   * labour law outside privacy, chit-chat), many sharing the topics' words: `out-of-scope.yaml` (`zh`, `en`
+   * lists). The matcher declines a question that resembles them at least as much as any topic.
+   */
+  outOfScope: readonly string[];
 }
 
 const word = z.string().trim().min(1);
@@ -43,6 +50,7 @@ const groupsOf = <T extends z.ZodType>(value: T) => z.record(z.string(), z.recor
 const englishSchema = groupsOf(word);
 const aliasesSchema = groupsOf(word);
 const synonymsSchema = groupsOf(z.union([word, z.array(word).min(1)]));
+const outOfScopeSchema = z.strictObject({ zh: z.array(word), en: z.array(word) });
 const termsSchema = z.strictObject({
   domain_terms: z.array(word),
   stop_words: z.array(word),
@@ -105,6 +113,7 @@ export function loadLexicon(dir: string = lexiconDir()): Lexicon {
     }
   }
   const terms = read(dir, 'terms.yaml', termsSchema);
+  const oos = read(dir, 'out-of-scope.yaml', outOfScopeSchema);
   return {
     english,
     aliases,
@@ -114,6 +123,7 @@ export function loadLexicon(dir: string = lexiconDir()): Lexicon {
     privacyConcepts: new Set(terms.privacy_concepts),
     typoVocabulary: terms.typo_vocabulary,
     realWordHomophones: new Set(terms.real_word_homophones),
+    outOfScope: [...oos.zh, ...oos.en],
   };
 }
 

@@ -27,6 +27,7 @@ import type { KnowledgeBase } from '../knowledge/types.ts';
 import type { Lang } from '../types.ts';
 import { detectLanguage } from './language.ts';
 import { normalizeQuestion } from './normalize.ts';
+import { lexicon } from './lexicon.ts';
 import type { Matcher, MatcherFactory, MatchResult } from './types.ts';
 import {
   CUE_SELF_STATUS,
@@ -86,6 +87,11 @@ export interface MatcherOptions {
   coverAccept: number;
   /** … is answered from this evidence mass up (short questions: "删除权?", "服务商呢") … */
   coverMass: number;
+  /**
+   * Decline when the out-of-scope examples (knowledge/lexicon/out-of-scope.yaml) rank at least 1/this of the top
+   * entry: the top entry must beat them by this factor. 0 = do not use them.
+   */
+  outOfScopeMargin: number;
   /** Below acceptMass, the top entry's ranking score must be at least this multiple of the runner-up's. */
   coverMargin: number;
   /** Questions of at least this many characters are read as a story followed by the question … */
@@ -118,11 +124,15 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   coverAccept: 0.8,
   coverMass: 6,
   coverMargin: 1.15,
+  outOfScopeMargin: 1,
   focusMinChars: 40,
   narrativeWeight: 0.5,
   bm25K1: 1.2,
   bm25B: 0.75,
 };
+
+/** Id of the pseudo-entry made of out-of-scope examples (never answered). */
+const OUT_OF_SCOPE = '(out of scope)';
 
 /** Platform names: weighted with {@link MatcherOptions.platformWeight}. */
 const PLATFORM_WORDS: ReadonlySet<string> = new Set(['企业微信', '钉钉', '飞书', '微信', '个人微信']);
@@ -271,9 +281,19 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
   // One Fuse document per phrasing, keyword and title, as space-joined canonical tokens.
   // Keyword documents count as token evidence but not as phrasings for the phrasing similarity.
   const docs: { entry: number; text: string; tokens: string[]; phrasing: boolean }[] = [];
-  entries.forEach((e, i) => {
-    const texts = [e.title.zh, e.title.en, ...e.questions.zh, ...e.questions.en].map((t) => [t, true] as const);
-    const all = [...texts, ...e.keywords.map((k) => [k, false] as const)];
+  // The out-of-scope examples (lexicon) form one more, unanswerable pseudo-entry at index entries.length.
+  const outOfScope = opt.outOfScopeMargin > 0 ? lexicon().outOfScope : [];
+  const sources: { id: string; platforms: string[]; phrasings: string[]; keywords: string[] }[] = entries.map((e) => ({
+    id: e.id,
+    platforms: e.platforms,
+    phrasings: [e.title.zh, e.title.en, ...e.questions.zh, ...e.questions.en],
+    keywords: e.keywords,
+  }));
+  if (outOfScope.length > 0) sources.push({ id: OUT_OF_SCOPE, platforms: ['all'], phrasings: [...outOfScope], keywords: [] });
+  const ids = sources.map((x) => x.id);
+  const oosIndex = outOfScope.length > 0 ? entries.length : -1;
+  sources.forEach((e, i) => {
+    const all = [...e.phrasings.map((t) => [t, true] as const), ...e.keywords.map((k) => [k, false] as const)];
     const seen = new Set<string>();
     for (const [t, phrasing] of all) {
       const tokens = [...new Set(tokensOf(normalizeQuestion(t)))];
@@ -285,14 +305,14 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     }
   });
   // Platforms each entry is about; a question naming another platform ranks the entry lower.
-  const entryPlatforms = entries.map((e) => new Set(e.platforms));
+  const entryPlatforms = sources.map((e) => new Set(e.platforms));
   // Corpus IDF for every substring (up to MAX_IDF_WORD) of every phrasing token: all a matching token can be.
   const wanted = new Set<string>();
   for (const d of docs) for (const t of d.tokens) {
     for (let a = 0; a < t.length; a++) for (let b = a + 1; b <= Math.min(t.length, a + MAX_IDF_WORD); b++) wanted.add(t.slice(a, b));
   }
   const idf = corpusIdf(wanted);
-  const N = entries.length;
+  const N = sources.length;
   const idfOfDf = (df: number): number => Math.log(1 + (N - df + 0.5) / (df + 0.5));
   // Knowledge-base IDF of every phrasing token (exact), for the phrasing-level similarity.
   const exactDf = new Map<string, Set<number>>();
@@ -301,9 +321,10 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     set.add(d.entry);
     exactDf.set(t, set);
   }
-  const entryDocs = new Array<number>(entries.length).fill(0);
+  const entryDocs = new Array<number>(sources.length).fill(0);
   for (const d of docs) entryDocs[d.entry] = (entryDocs[d.entry] ?? 0) + 1;
-  const avgDocs = docs.length / Math.max(1, entries.length);
+  // Average length over the real entries (the out-of-scope pseudo-entry is much longer and is normalised against them).
+  const avgDocs = docs.filter((d) => d.entry !== oosIndex).length / Math.max(1, entries.length);
   const docMass = docs.map((d) => d.tokens.reduce((sum, t) => sum + idfOfDf(exactDf.get(t)?.size ?? 1), 0));
 
   const fuse = new Fuse(docs, {
@@ -450,7 +471,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
         if (named.length > 0 && !ps.has('all') && !named.some((p) => ps.has(p))) rank *= opt.platformMismatch;
         return {
           entry,
-          id: (entries[entry] as (typeof entries)[number]).id,
+          id: ids[entry] as string,
           rank,
           mass,
           phrase,
@@ -459,7 +480,12 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
         };
       })
       .sort((a, b) => b.rank - a.rank || b.mass - a.mass || a.entry - b.entry);
+    // The out-of-scope pseudo-entry never answers: it only declines a question it matches about as well as the best
+    // real entry (scaled by outOfScopeMargin).
+    const oos = candidates.find((c) => c.entry === oosIndex);
+    if (oos) candidates.splice(candidates.indexOf(oos), 1);
     const top = candidates[0];
+    const inScope = !oos || !top || top.rank > opt.outOfScopeMargin * oos.rank;
     const aboutPrivacy = !!top && (!opt.conceptGate || top.hits.some((h) => PRIVACY_CONCEPTS.has(h.token)));
     // Below acceptMass, a question is answered only with a clear lead over the runner-up (a bare "存档" fits many).
     const leads = !!top && top.rank >= opt.coverMargin * (candidates[1]?.rank ?? 0);
@@ -468,7 +494,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       (top.mass >= opt.acceptMass ||
         (leads && top.mass >= opt.shortMass && top.phrase >= opt.phraseAccept) ||
         (leads && top.mass >= opt.coverMass && top.coverage >= opt.coverAccept));
-    const accepted = !!top && aboutPrivacy && enough && top.coverage >= opt.minCoverage;
+    const accepted = !!top && inScope && aboutPrivacy && enough && top.coverage >= opt.minCoverage;
     const score = top ? round3(top.mass / (top.mass + opt.acceptMass)) : 0;
     const others = accepted ? candidates.slice(1) : candidates;
     const result: MatchResult = {
