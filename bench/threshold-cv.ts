@@ -24,7 +24,7 @@ const cases: EvalCase[] = [
 const fold = (q: string) => (createHash('sha256').update(`fold:${q}`).digest()[0] as number) % 5;
 
 const grid: Partial<MatcherOptions>[] = [];
-for (const acceptMass of [10, 12, 14, 16, 18]) for (const coverMass of [4, 6, 8]) for (const shortMass of [8, 10, 12]) grid.push({ acceptMass, coverMass, shortMass });
+for (const acceptMass of [12, 14, 16]) for (const coverMass of [4, 6, 8]) for (const shortMass of [10, 12]) for (const outOfScopeMargin of [0.6, 0.7, 0.8, 0.9, 1]) grid.push({ acceptMass, coverMass, shortMass, outOfScopeMargin });
 
 /** Per grid point, per case: correct or not. */
 const outcomes: boolean[][] = [];
