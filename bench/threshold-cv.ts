@@ -15,11 +15,12 @@ import { buildMatcher, type MatcherOptions } from '../src/matching/matcher.ts';
 import { halfOf, readEvalFile, type EvalCase } from '../src/eval/run.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const kb = await loadKnowledge(path.join(root, 'knowledge'));
+const kb = await loadKnowledge(process.env.KB ?? path.join(root, 'knowledge'));
 const cases: EvalCase[] = [
   ...(await readEvalFile(path.join(root, 'test/fixtures/blind/blind1.jsonl'))).filter((c) => halfOf(c.question) === 'tune'),
   ...(await readEvalFile(path.join(root, 'test/fixtures/holdout.jsonl'))),
   ...(await readEvalFile(path.join(root, 'test/fixtures/holdout2.jsonl'))),
+  ...(await readEvalFile(path.join(root, 'test/fixtures/blind/valid.jsonl'))),
 ];
 const fold = (q: string) => (createHash('sha256').update(`fold:${q}`).digest()[0] as number) % 5;
 

@@ -14,13 +14,14 @@ import { halfOf, readEvalFile } from '../src/eval/run.ts';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { misses: { type: 'boolean', default: false }, options: { type: 'string' } } });
 const options = (values.options ? JSON.parse(values.options) : {}) as Partial<MatcherOptions>;
-const kb = await loadKnowledge(path.join(root, 'knowledge'));
+const kb = await loadKnowledge(process.env.KB ?? path.join(root, 'knowledge'));
 const matcher = await buildMatcher(kb, options);
 
 const sets: [string, string, boolean][] = [
   ['blind1 tune', 'test/fixtures/blind/blind1.jsonl', true],
   ['holdout', 'test/fixtures/holdout.jsonl', false],
   ['holdout2', 'test/fixtures/holdout2.jsonl', false],
+  ['valid', 'test/fixtures/blind/valid.jsonl', false],
 ];
 for (const [name, file, half] of sets) {
   const cases = (await readEvalFile(path.join(root, file))).filter((c) => !half || halfOf(c.question) === 'tune');
