@@ -33,8 +33,8 @@ export interface TestBotOptions {
   logLevel?: string;
   /** Stores to use instead of the embedded SQLite of the temp dir (e.g. Redis under a key prefix). */
   stores?: Parameters<typeof createCore>[2];
-  /** Broadcast worker tuning (ms), passed to startServer. */
-  noticeWorker?: Partial<Omit<BroadcastWorkerOptions, 'service' | 'log'>>;
+  /** Broadcast worker tuning (ms), passed to startServer; false = no worker (the store changes only by requests). */
+  noticeWorker?: Partial<Omit<BroadcastWorkerOptions, 'service' | 'log'>> | false;
 }
 
 /**
@@ -61,7 +61,7 @@ export async function startTestBot(env: Record<string, string> = {}, nowOrOption
     log,
     host: '127.0.0.1',
     ...(options.now ? { now: options.now } : {}),
-    ...(options.noticeWorker ? { noticeWorker: options.noticeWorker } : {}),
+    ...(options.noticeWorker !== undefined ? { noticeWorker: options.noticeWorker } : {}),
   });
   return {
     config,
