@@ -201,7 +201,8 @@ export function mountAdminRoutes(router: Router, options: { service: NoticeServi
 
   if (options.policies) mountPolicyRoutes(admin, { service: options.policies, readJson });
 
-  router.use(routes.routes(), routes.allowedMethods());
+  // The routes are copied into `router` (405 / OPTIONS come from the server's own allowedMethods).
+  router.use(routes.routes());
 }
 
 /** A route handler of the admin API (runs after the route's guards). */

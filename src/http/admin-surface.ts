@@ -95,12 +95,31 @@ export function isProtectedTarget(target: string): boolean {
   return (PROTECTED_SEGMENTS as readonly string[]).includes(first);
 }
 
+/** A path segment: unreserved and sub-delimiter characters (no ';'), ':', '@' and %XX escapes. */
+const SEGMENT = /^(?:[A-Za-z0-9._~!$&'()*+,=:@-]|%[0-9A-Fa-f]{2})+$/;
+
+/** Bytes that must not be percent-encoded in a served path: controls, '%', '.', '/', '\\' (they would change its structure once decoded). */
+function forbiddenEscape(byte: number): boolean {
+  return byte < 0x20 || byte === 0x7f || byte === 0x25 || byte === 0x2e || byte === 0x2f || byte === 0x5c;
+}
+
 /**
- * The only spelling of an admin-surface path that is served: '/admin' or '/console', then
- * segments of letters, digits, '-', '_', '~' and '.', none empty, none starting with '.' — no
- * percent-encoding, no upper-case prefix, no trailing or doubled slash, no dot segment.
+ * Whether `path` (the path as sent, before any decoding) is the one spelling of an admin-surface
+ * path that is served: first segment exactly 'admin' or 'console' (lower case, not encoded), then
+ * non-empty segments that do not start with '.' (no dot segments, no trailing or doubled slash),
+ * made of URL path characters other than ';', whose %XX escapes (if any) encode no control
+ * character, '%', '.', '/' or '\\'. Escapes of other bytes stay allowed inside later segments: the
+ * router matches them literally and decodes route parameters itself (ids are then looked up, not found).
  */
-const CANONICAL_PROTECTED_PATH = /^\/(?:admin|console)(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*$/;
+export function isCanonicalProtectedPath(path: string): boolean {
+  const segments = path.split('/');
+  if (segments[0] !== '' || !(PROTECTED_SEGMENTS as readonly string[]).includes(segments[1] ?? '')) return false;
+  for (const segment of segments.slice(2)) {
+    if (segment.startsWith('.') || !SEGMENT.test(segment)) return false;
+    for (const m of segment.matchAll(/%([0-9A-Fa-f]{2})/g)) if (forbiddenEscape(parseInt(m[1]!, 16))) return false;
+  }
+  return true;
+}
 
 /** Options of {@link adminSurfaceGuard}. */
 export interface AdminSurfaceOptions {
@@ -129,8 +148,8 @@ function refuse(ctx: Context, status: number, code: string, message: string): vo
  * 2. ADMIN_TOKEN unset: 404 (ADMIN_OFF) — the surface does not exist;
  * 3. network: the client address (the socket's peer; X-Forwarded-For only from TRUSTED_PROXIES) not
  *    inside ADMIN_ALLOW_FROM (default loopback): 403 (ADMIN_NETWORK_FORBIDDEN);
- * 4. spelling: the path as sent is not the canonical one (exact lower-case prefix, no
- *    percent-encoding, no trailing / doubled slash, no dot segment): 404 (ADMIN_NOT_FOUND);
+ * 4. spelling: the path as sent is not the canonical one ({@link isCanonicalProtectedPath}: exact
+ *    lower-case prefix, no trailing / doubled slash, no dot segment, no encoded '/', '.', '%'): 404 (ADMIN_NOT_FOUND);
  * 5. `Authorization: Bearer <ADMIN_TOKEN>`: 401 (ADMIN_UNAUTHORIZED, WWW-Authenticate).
  * Answers are JSON `{"error": {"code", "message"}}` like the admin API's. Only then does the
  * request reach the router, whose routes are strict and case-sensitive and carry the Bearer
@@ -153,7 +172,7 @@ export function adminSurfaceGuard(options: AdminSurfaceOptions): Middleware {
       options.log?.warn({ route: ctx.path, code: 'ADMIN_NETWORK_FORBIDDEN', status: 403 }, 'admin request from outside ADMIN_ALLOW_FROM refused');
       return refuse(ctx, 403, 'ADMIN_NETWORK_FORBIDDEN', 'the admin API answers only clients inside ADMIN_ALLOW_FROM (default: loopback)');
     }
-    if (!CANONICAL_PROTECTED_PATH.test(ctx.path)) return refuse(ctx, 404, 'ADMIN_NOT_FOUND', 'not found');
+    if (!isCanonicalProtectedPath(ctx.path)) return refuse(ctx, 404, 'ADMIN_NOT_FOUND', 'not found');
     try {
       await bearer(ctx, async () => undefined);
     } catch (err) {
