@@ -257,7 +257,9 @@ export async function startServer(options: {
   }
   const port = (server.address() as AddressInfo).port;
   const adminPort = adminServer ? (adminServer.address() as AddressInfo).port : null;
-  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  // Any-address listeners are reached on loopback; an IPv6 literal goes in brackets.
+  const reachable = !options.host || options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  const host = reachable.includes(':') ? `[${reachable}]` : reachable;
   let closing: Promise<void> | null = null;
   return {
     url: `http://${host}:${port}`,
