@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { redisUrlProblem } from './store/redis-connect.ts';
+import { LOOPBACK_NETWORKS, parseNetworks, type IpNetwork } from './http/networks.ts';
 
 /** WeCom self-built app (企业微信 自建应用) credentials. developer.work.weixin.qq.com/document/path/90930 */
 export interface WecomConfig {
@@ -103,6 +104,22 @@ export interface Config {
    * (ADMIN_USERS, comma-separated, e.g. 'wecom:zhangsan,dingtalk:0123'); [] = nobody.
    */
   adminUsers: string[];
+  /**
+   * Networks whose clients may reach /admin and /console (ADMIN_ALLOW_FROM, comma-separated CIDRs,
+   * IPv4 and IPv6). Default: loopback only (127.0.0.0/8, ::1/128); a value replaces the default.
+   * Decided on the socket's peer address (see `trustedProxies`).
+   */
+  adminAllowFrom: IpNetwork[];
+  /**
+   * Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES, comma-separated CIDRs); [] = never:
+   * the client is the socket's peer. src/http/networks.ts `clientAddress`.
+   */
+  trustedProxies: IpNetwork[];
+  /**
+   * ADMIN_PORT: a listener of their own for /admin and /console (0 = any free port, tests); the
+   * main port then answers 404 there. null = served on PORT with everything else.
+   */
+  adminPort: number | null;
 }
 
 /** Every variable the bot reads, with its meaning; the README's table is written from this list. */
@@ -111,7 +128,7 @@ export const ENVIRONMENT_VARIABLES = [
   'WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY', 'WECOM_API_BASE',
   'DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE', 'DINGTALK_API_BASE', 'DINGTALK_MODE',
   'WECOM_ARCHIVE_SECRET', 'WECOM_ARCHIVE_SYNC_MINUTES',
-  'ADMIN_TOKEN', 'ADMIN_USERS',
+  'ADMIN_TOKEN', 'ADMIN_USERS', 'ADMIN_ALLOW_FROM', 'TRUSTED_PROXIES', 'ADMIN_PORT',
   'WECOM_AIBOT_MODE', 'WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY', 'WECOM_AIBOT_BOT_ID', 'WECOM_AIBOT_SECRET', 'WECOM_AIBOT_WS_URL',
 ] as const;
 
@@ -171,6 +188,9 @@ const schema = z.object({
       ),
     )
     .optional(),
+  ADMIN_ALLOW_FROM: z.string().optional(),
+  TRUSTED_PROXIES: z.string().optional(),
+  ADMIN_PORT: z.coerce.number().int().min(0, 'must be a port number 0–65535').max(65535, 'must be a port number 0–65535').optional(),
   WECOM_ARCHIVE_SECRET: z.string().min(1).optional(),
   WECOM_ARCHIVE_SYNC_MINUTES: z.coerce.number().int().min(1, 'must be 1–1440 minutes').max(1440, 'must be 1–1440 minutes').default(10),
   WECOM_AIBOT_MODE: z.enum(['http', 'ws']).optional(),
@@ -250,6 +270,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const wecomOn = platformGroup(raw, WECOM_VARS, 'WeCom');
   const dingOn = platformGroup(raw, DINGTALK_VARS, 'DingTalk');
   const wecomAibot = wecomAibotConfig(raw, e);
+  const adminAllowFrom = e.ADMIN_ALLOW_FROM !== undefined ? parseNetworks(e.ADMIN_ALLOW_FROM, 'ADMIN_ALLOW_FROM') : [...LOOPBACK_NETWORKS];
+  const trustedProxies = e.TRUSTED_PROXIES !== undefined ? parseNetworks(e.TRUSTED_PROXIES, 'TRUSTED_PROXIES') : [];
+  if (e.ADMIN_PORT !== undefined && e.ADMIN_PORT !== 0 && e.ADMIN_PORT === e.PORT) {
+    throw new ConfigError(`ADMIN_PORT is invalid: must differ from PORT (both ${e.PORT}), or unset ADMIN_PORT to serve /admin on PORT`);
+  }
   if (e.WECOM_ARCHIVE_SECRET !== undefined && !wecomOn) {
     throw new ConfigError(`WECOM_ARCHIVE_SECRET is set but WeCom is not: set ${WECOM_VARS.join(', ')} too, or unset WECOM_ARCHIVE_SECRET`);
   }
@@ -262,6 +287,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tryPage: e.TRY_PAGE === 'on',
     adminToken: e.ADMIN_TOKEN ?? null,
     adminUsers: [...new Set(e.ADMIN_USERS ?? [])],
+    adminAllowFrom,
+    trustedProxies,
+    adminPort: e.ADMIN_PORT ?? null,
     wecom: wecomOn
       ? {
           corpId: e.WECOM_CORP_ID!,

@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
@@ -10,6 +10,7 @@ import { requireBearer } from './auth.ts';
 import { refuseConnectionReuse } from '../../adapters/http.ts';
 import type { PolicyService } from '../policies/service.ts';
 import { mountPolicyRoutes } from '../policies/routes.ts';
+import { strictRouter } from '../http/routing.ts';
 
 /** Largest admin request body, in bytes (a userIds audience of 100 000 ids fits). */
 export const ADMIN_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -116,9 +117,12 @@ function csv(ctx: Context, name: string, body: string): void {
 }
 
 /**
- * Mounts the admin API under /admin (issue 4), every route behind `Authorization: Bearer <token>`
- * (constant-time compare; 401 otherwise). Mount it only when ADMIN_TOKEN is set: without it
- * the routes do not exist (404). JSON in and out; errors are `{"error": {"code", "message"}}`
+ * Mounts the admin API under /admin, every route behind `Authorization: Bearer <token>`
+ * (constant-time compare; 401 otherwise) in the route's own middleware stack, on a strict,
+ * case-sensitive router: only the exact spelling of a path matches, and whatever matches is
+ * checked. The server's admin-surface guard (src/http/admin-surface.ts) refuses every other
+ * spelling, other networks and other listeners before the router. Mount it only when ADMIN_TOKEN
+ * is set: without it the routes do not exist (404). JSON in and out; errors are `{"error": {"code", "message"}}`
  * with 400 (bad JSON or a field, named), 401, 404 (unknown id), 409, 413, 422, 502 or 503.
  *
  * - POST /admin/notices `{"title": {"zh","en"}, "body": {"zh","en"}}` -> 201 `{"id","version"}`
@@ -138,8 +142,10 @@ function csv(ctx: Context, name: string, body: string): void {
  */
 export function mountAdminRoutes(router: Router, options: { service: NoticeService; policies?: PolicyService; token: string; log: Logger }): void {
   const { service, token, log } = options;
-  const admin = new Router({ prefix: '/admin' });
-  admin.use(jsonErrors(log), requireBearer(token));
+  const routes = strictRouter('/admin');
+  // The checks belong to each route's own stack, not to `use`: they run exactly when, and on
+  // exactly the path on which, the route matches (src/http/routing.ts says why).
+  const admin = guardedRoutes(routes, [jsonErrors(log), requireBearer(token)]);
 
   admin.post('/notices', async (ctx) => {
     const v = await service.createNotice(await readJson(ctx));
@@ -195,5 +201,31 @@ export function mountAdminRoutes(router: Router, options: { service: NoticeServi
 
   if (options.policies) mountPolicyRoutes(admin, { service: options.policies, readJson });
 
-  router.use(admin.routes(), admin.allowedMethods());
+  // The routes are copied into `router` (405 / OPTIONS come from the server's own allowedMethods).
+  router.use(routes.routes());
+}
+
+/** A route handler of the admin API (runs after the route's guards). */
+export type AdminHandler = (ctx: Context) => Promise<void> | void;
+
+/**
+ * Where admin routes are declared: each one gets the guards in front of its handler, in its own
+ * middleware stack, so no route can be added without them. Paths are relative to the router's
+ * prefix ('/admin').
+ */
+export interface AdminRoutes {
+  get(path: string, handler: AdminHandler): void;
+  post(path: string, handler: AdminHandler): void;
+  put(path: string, handler: AdminHandler): void;
+  delete(path: string, handler: AdminHandler): void;
+}
+
+/** {@link AdminRoutes} on `router`, every route behind `guards` (run in order before the handler). */
+export function guardedRoutes(router: Router, guards: ((ctx: Context, next: Next) => Promise<void>)[]): AdminRoutes {
+  return {
+    get: (path, handler) => void router.get(path, ...guards, handler),
+    post: (path, handler) => void router.post(path, ...guards, handler),
+    put: (path, handler) => void router.put(path, ...guards, handler),
+    delete: (path, handler) => void router.delete(path, ...guards, handler),
+  };
 }

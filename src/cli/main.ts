@@ -95,6 +95,7 @@ async function serve(config: Config): Promise<void> {
   if (config.redisUrl) await checkRedisPersistence(config.redisUrl, log);
   const running = await startServer({ config, core, log });
   log.info({ port: running.port, store: core.store.kind, topics: core.kb.entries.length }, 'privacy-bot listening');
+  if (running.adminPort !== null) log.info({ adminPort: running.adminPort }, 'admin API and console listening on ADMIN_PORT only');
   if (config.tryPage) {
     process.stdout.write(`\nprivacy-bot is running. Try it in your browser: ${running.url}/try\n\n`);
   }

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import Koa from 'koa';
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Core } from '../core.ts';
@@ -15,6 +15,9 @@ import { BroadcastWorker, type BroadcastWorkerOptions } from '../notices/worker.
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { PlatformHealth } from './health.ts';
 import { instrumentHandler, instrumentKv, mountMetrics, requestObservability } from './observability.ts';
+import { strictRouter } from './routing.ts';
+import { adminSurfaceGuard, tagListener, type Listener } from './admin-surface.ts';
+import { clientAddress, NetworkSet } from './networks.ts';
 
 /** How long /readyz waits for the store to answer, in ms. */
 export const READINESS_TIMEOUT_MS = 1000;
@@ -25,6 +28,10 @@ export interface RunningServer {
   url: string;
   port: number;
   server: Server;
+  /** With ADMIN_PORT: the admin listener's base URL, port and server (only /admin and /console); else null. */
+  adminUrl: string | null;
+  adminPort: number | null;
+  adminServer: Server | null;
   adapters: PlatformAdapter[];
   /** The notice broadcast worker of this process; null when turned off (`noticeWorker: false`). */
   noticeWorker: BroadcastWorker | null;
@@ -32,6 +39,11 @@ export interface RunningServer {
   metrics: Metrics;
   /** Platform configuration faults reported by the adapters (shown by /readyz). */
   health: PlatformHealth;
+  /**
+   * The router every route is mounted on (admin routes included, as cloned layers): read its
+   * `stack` to list the routes actually served (the route-walk test does).
+   */
+  router: Router;
   /** Resolves when no reply is being delivered in the background. */
   idle(): Promise<void>;
   /**
@@ -70,9 +82,30 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   });
 }
 
+/** Listens on `port` at `host`, every request tagged with the listener it came in on. */
+function listen(app: Koa, listener: Listener, port: number, host: string): Promise<Server> {
+  const handle = app.callback();
+  const s = createServer((req, res) => {
+    tagListener(req, listener);
+    void handle(req, res);
+  });
+  return new Promise<Server>((resolve, reject) => {
+    s.once('error', reject);
+    s.listen(port, host, () => {
+      s.off('error', reject);
+      resolve(s);
+    });
+  });
+}
+
 /**
- * Builds the Koa app (routes: GET /healthz, GET /readyz, the platform callbacks, GET /try) and
- * listens on `config.port` (0 = any free port) at `host`.
+ * Builds the Koa app (routes: GET /healthz, GET /readyz, the platform callbacks, GET /try, the
+ * admin API) and listens on `config.port` (0 = any free port) at `host` — and, with ADMIN_PORT, on
+ * `config.adminPort` too, which then alone serves /admin and /console.
+ * The client address (ctx.ip) is the socket's peer, or with TRUSTED_PROXIES the client named by
+ * X-Forwarded-For behind them (src/http/networks.ts); forwarded headers of anyone else are ignored.
+ * The admin surface (/admin, /console, under any spelling) is guarded before the router
+ * (src/http/admin-surface.ts); every router is strict and case-sensitive (src/http/routing.ts).
  * Errors: a BotError with a 4xx status becomes that status with a short plain-text reason
  * "<CODE>: <message>"; anything else is a 500 "internal error" (logged, no details leaked).
  */
@@ -89,12 +122,20 @@ export async function startServer(options: {
   const now = options.now ?? Date.now;
   const background = new BackgroundTasks(log);
   const app = new Koa();
-  app.proxy = true;
-  const router = new Router();
+  // Forwarded headers are believed only from TRUSTED_PROXIES (below), never from anyone who sends them.
+  app.proxy = false;
+  const router = strictRouter();
+  const trustedProxies = new NetworkSet(config.trustedProxies);
   const metrics = createMetrics();
   const health = new PlatformHealth(now);
 
   app.use(requestObservability(metrics));
+  // ctx.ip for everything downstream (e.g. per-address limits): the socket's peer, or the client
+  // behind a trusted proxy. An unreadable hop passed on by a trusted proxy leaves the peer.
+  app.use(async (ctx, next) => {
+    ctx.request.ip = clientAddress(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for'), trustedProxies) ?? ctx.req.socket.remoteAddress ?? '';
+    await next();
+  });
   // Once shutting down, every answer closes its connection, so keep-alive clients reconnect
   // (to another instance behind the load balancer) instead of holding this one open.
   let shuttingDown = false;
@@ -127,6 +168,9 @@ export async function startServer(options: {
       ctx.body = 'internal error';
     }
   });
+
+  // Deny by default for /admin and /console under every spelling, before any route is matched.
+  app.use(adminSurfaceGuard({ adminToken: config.adminToken, allowFrom: new NetworkSet(config.adminAllowFrom), trustedProxies, log }));
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -189,29 +233,46 @@ export async function startServer(options: {
   app.use(router.allowedMethods());
   for (const a of adapters) await a.start?.();
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, options.host ?? '0.0.0.0', () => resolve(s));
-    s.once('error', reject);
-  });
+  const listenHost = options.host ?? '0.0.0.0';
+  const server = await listen(app, config.adminPort === null ? 'shared' : 'public', config.port, listenHost);
+  let adminServer: Server | null = null;
+  if (config.adminPort !== null) {
+    try {
+      adminServer = await listen(app, 'admin', config.adminPort, listenHost);
+    } catch (err) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw err;
+    }
+  }
+  const servers = adminServer ? [server, adminServer] : [server];
   // A platform callback must be answered in seconds; do not let one slow client hold a socket.
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
+  for (const s of servers) {
+    s.requestTimeout = 30_000;
+    s.headersTimeout = 10_000;
+  }
   noticeWorker?.start();
   // A wrong secret shows on /readyz within a second of start, not at the first reply needing a token.
   for (const a of adapters) {
     if (a.checkCredentials) background.run(`${a.platform}.credentials`, () => a.checkCredentials!());
   }
   const port = (server.address() as AddressInfo).port;
-  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  const adminPort = adminServer ? (adminServer.address() as AddressInfo).port : null;
+  // Any-address listeners are reached on loopback; an IPv6 literal goes in brackets.
+  const reachable = !options.host || options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  const host = reachable.includes(':') ? `[${reachable}]` : reachable;
   let closing: Promise<void> | null = null;
   return {
     url: `http://${host}:${port}`,
     port,
     server,
+    adminUrl: adminPort === null ? null : `http://${host}:${adminPort}`,
+    adminPort,
+    adminServer,
     adapters,
     noticeWorker,
     metrics,
     health,
+    router,
     idle: () => background.idle(),
     close(closeOptions: { graceMs?: number } = {}) {
       closing ??= (async () => {
@@ -221,11 +282,11 @@ export async function startServer(options: {
         shuttingDown = true;
         // The worker stops claiming now and finishes its batches while HTTP drains.
         const workerStopped = noticeWorker ? noticeWorker.stop({ graceMs }) : Promise.resolve(0);
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
+        const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+        for (const s of servers) s.closeIdleConnections();
         if (!(await settlesWithin(closed, left()))) {
           log.warn('shutdown: requests still running at the end of the grace period were cut');
-          server.closeAllConnections();
+          for (const s of servers) s.closeAllConnections();
           await closed;
         }
         if (!(await settlesWithin(background.idle(), left()))) {

@@ -1,9 +1,9 @@
-import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { BotError } from '../errors.ts';
 import type { PolicyRecord, PolicyState } from '../store/policies-port.ts';
 import { POLICY_PLATFORM_PATTERN } from '../store/policies-port.ts';
 import type { PolicyService } from './service.ts';
+import type { AdminRoutes } from '../admin/routes.ts';
 
 /** A policy as JSON: times ISO 8601 UTC, withdrawnAt null while active. */
 export function policyJson(p: PolicyRecord) {
@@ -56,7 +56,7 @@ function listFilter(ctx: Context): { platform?: string; state?: PolicyState } {
  *   but stays listed (history); again -> the same record; 404 POLICY_NOT_FOUND
  * @param readJson the admin API's body reader (size limit, ADMIN_BAD_JSON)
  */
-export function mountPolicyRoutes(admin: Router, options: { service: PolicyService; readJson: (ctx: Context) => Promise<unknown> }): void {
+export function mountPolicyRoutes(admin: AdminRoutes, options: { service: PolicyService; readJson: (ctx: Context) => Promise<unknown> }): void {
   const { service, readJson } = options;
   admin.post('/policies', async (ctx) => {
     const { policy, warnings } = await service.create(await readJson(ctx), 'api');

@@ -33,8 +33,10 @@ export interface TestBotOptions {
   logLevel?: string;
   /** Stores to use instead of the embedded SQLite of the temp dir (e.g. Redis under a key prefix). */
   stores?: Parameters<typeof createCore>[2];
-  /** Broadcast worker tuning (ms), passed to startServer. */
-  noticeWorker?: Partial<Omit<BroadcastWorkerOptions, 'service' | 'log'>>;
+  /** Address to listen on (default 127.0.0.1; '0.0.0.0' or '::' to accept other local addresses). */
+  host?: string;
+  /** Broadcast worker tuning (ms), passed to startServer; false = no worker (the store changes only by requests). */
+  noticeWorker?: Partial<Omit<BroadcastWorkerOptions, 'service' | 'log'>> | false;
 }
 
 /**
@@ -59,9 +61,9 @@ export async function startTestBot(env: Record<string, string> = {}, nowOrOption
     config,
     core,
     log,
-    host: '127.0.0.1',
+    host: options.host ?? '127.0.0.1',
     ...(options.now ? { now: options.now } : {}),
-    ...(options.noticeWorker ? { noticeWorker: options.noticeWorker } : {}),
+    ...(options.noticeWorker !== undefined ? { noticeWorker: options.noticeWorker } : {}),
   });
   return {
     config,

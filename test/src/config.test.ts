@@ -54,4 +54,24 @@ describe('loadConfig', () => {
     assert.equal(c.dingtalk?.apiBase, 'http://127.0.0.1:9000');
     assert.equal(loadConfig({ TRY_PAGE: 'off' }).tryPage, false);
   });
+  it('admin surface: loopback only by default, ADMIN_ALLOW_FROM replaces it, TRUSTED_PROXIES and ADMIN_PORT read', () => {
+    const d = loadConfig({});
+    assert.deepEqual(d.adminAllowFrom.map((n) => `${n.address}/${n.prefix}`), ['127.0.0.0/8', '::1/128']);
+    assert.deepEqual(d.trustedProxies, []);
+    assert.equal(d.adminPort, null);
+    const c = loadConfig({ ADMIN_ALLOW_FROM: '10.8.0.0/16, fd00::/8', TRUSTED_PROXIES: '172.30.0.10', ADMIN_PORT: '3001' });
+    assert.deepEqual(c.adminAllowFrom.map((n) => `${n.address}/${n.prefix}`), ['10.8.0.0/16', 'fd00::/8']);
+    assert.deepEqual(c.trustedProxies.map((n) => `${n.address}/${n.prefix}`), ['172.30.0.10/32']);
+    assert.equal(c.adminPort, 3001);
+    assert.equal(loadConfig({ ADMIN_PORT: '0', PORT: '0' }).adminPort, 0, 'any free port (tests)');
+  });
+  it('admin surface: a bad network or port names its variable', () => {
+    fails({ ADMIN_ALLOW_FROM: '10.0.0.0/33' }, /^ADMIN_ALLOW_FROM is invalid: "10\.0\.0\.0\/33" is not a network/);
+    fails({ ADMIN_ALLOW_FROM: 'intranet' }, /^ADMIN_ALLOW_FROM is invalid/);
+    fails({ ADMIN_ALLOW_FROM: ',' }, /^ADMIN_ALLOW_FROM is invalid: it lists no network/);
+    fails({ TRUSTED_PROXIES: '10.0.0.1/8,nginx' }, /^TRUSTED_PROXIES is invalid: "nginx"/);
+    fails({ ADMIN_PORT: '70000' }, /^ADMIN_PORT is invalid/);
+    fails({ ADMIN_PORT: 'admin' }, /^ADMIN_PORT is invalid/);
+    fails({ PORT: '3000', ADMIN_PORT: '3000' }, /^ADMIN_PORT is invalid: must differ from PORT/);
+  });
 });

@@ -90,6 +90,10 @@ describe('privacy-bot CLI', () => {
     const r = run(['ask', 'hi'], { ...env, PORT: 'eighty' });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /PORT is invalid/);
+    const n = run(['serve'], { ...env, PORT: '0', ADMIN_ALLOW_FROM: '10.0.0.0/33' });
+    assert.equal(n.code, 2);
+    assert.match(n.stderr, /ADMIN_ALLOW_FROM is invalid/);
+    assert.equal(n.stderr.trim().split('\n').length, 1, `one line, no stack trace: ${n.stderr}`);
     const u = run(['frobnicate'], env);
     assert.equal(u.code, 2);
     assert.match(u.stderr, /unknown command/);
