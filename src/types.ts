@@ -53,6 +53,22 @@ export interface InboundMessage {
 /** Language of a question and of its answer. */
 export type Lang = 'zh-CN' | 'zh-TW' | 'en';
 
+/** A link shown with a reply (a source of an answer). `url` is an absolute http(s) URL. */
+export interface ReplyLink {
+  title: string;
+  url: string;
+}
+
+/**
+ * The links at the end of a reply, for platforms that render links (src/reply-links.ts): `before` is the reply
+ * text before them, `heading` their heading ("来源：" / "Sources:"), `items` the links in order.
+ */
+export interface ReplyLinks {
+  before: string;
+  heading: string;
+  items: ReplyLink[];
+}
+
 /**
  * One reply to deliver.
  * - visibility 'chat': into the conversation the question came from (in a group: the group);
@@ -65,10 +81,21 @@ export interface Reply {
   visibility: 'chat' | 'private';
   /** In a group, @-mention the asker (DingTalk `at.atUserIds`). */
   mentionAsker?: boolean;
+  /**
+   * Set when the reply ends with links (an answer's sources). `text` is then exactly
+   * {@link ReplyLinks.before} + a blank line + the plain block of src/reply-links.ts `plainLinks()`
+   * ("来源：" and one "- title: url" line per link), so adapters that show plain text send `text` unchanged
+   * and adapters that render links (DingTalk markdown, the AI bot's markdown stream, WeCom `<a href>`, /try)
+   * build their own form from `links`.
+   */
+  links?: ReplyLinks;
 }
 
-/** Why the router answered the way it did ('other-person': a question about someone else's status, refused). */
-export type Intent = 'faq' | 'help' | 'fallback' | 'welcome' | 'non-text' | 'empty' | 'status' | 'rate-limited' | 'other-person';
+/**
+ * Why the router answered the way it did ('other-person': a question about someone else's status, refused;
+ * 'detail': the longer detail of the previous answer, after "详细" / "more").
+ */
+export type Intent = 'faq' | 'detail' | 'help' | 'fallback' | 'welcome' | 'non-text' | 'empty' | 'status' | 'rate-limited' | 'other-person';
 
 /** The core's answer to one {@link InboundMessage}. `replies` may be empty (nothing to send). */
 export interface BotResult {

@@ -58,6 +58,12 @@ export const DEDUP_TTL_MS = 2 * SIGN_WINDOW_MS;
  */
 export const TEXT_PART_MAX_BYTES = 6_000;
 
+/**
+ * Longest `title` of a markdown reply, in characters: DingTalk shows it in the chat list and the push
+ * notification, not in the message (protocols.md §3.2 `markdown.title`). Cut from the reply's first line.
+ */
+export const MARKDOWN_TITLE_MAX_CHARS = 64;
+
 /** Longest senderNick (characters) used in an "@nick " prefix on groupMessages/send; longer ones are cut. */
 export const SENDER_NICK_PREFIX_MAX_CHARS = 64;
 

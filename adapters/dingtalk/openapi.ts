@@ -159,6 +159,13 @@ export interface DingtalkOpenApi {
    */
   batchSendText(userIds: string[], content: string): Promise<BatchSendResult>;
   /**
+   * Sends one markdown message (msgKey sampleMarkdown, msgParam `{"title","text"}`) to up to 20 employees'
+   * 1:1 chats with the robot; retries and errors as {@link batchSendText}.
+   * @param title shown in the chat list and notification; text the markdown body (bytes limited by the caller)
+   * Source: https://open.dingtalk.com/document/orgapp/chatbots-send-one-on-one-chat-messages-in-batches
+   */
+  batchSendMarkdown(userIds: string[], title: string, text: string): Promise<BatchSendResult>;
+  /**
    * Sends one text (msgKey sampleText) into a group the robot is in. `POST /v1.0/robot/groupMessages/send`.
    * @param openConversationId the group's conversationId from the callback
    * @param content message text; the msgParam JSON must stay ≤ {@link GROUP_MSG_PARAM_MAX_BYTES} bytes
@@ -433,6 +440,12 @@ export function createDingtalkOpenApi(
 
     async batchSendText(userIds, content) {
       return withTransientRetries('robot/oToMessages/batchSend', () => batchSendRaw(userIds, 'sampleText', JSON.stringify({ content })));
+    },
+
+    async batchSendMarkdown(userIds, title, text) {
+      return withTransientRetries('robot/oToMessages/batchSend', () =>
+        batchSendRaw(userIds, 'sampleMarkdown', JSON.stringify({ title, text })),
+      );
     },
 
     async batchSend(userIds, msgKey, msgParam) {

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
-import type { Reply } from '../../src/types.ts';
+import type { Reply, ReplyLinks } from '../../src/types.ts';
+import { markdownLinks } from '../../src/reply-links.ts';
 import { hashUserId } from '../../src/log.ts';
 import { BotError } from '../../src/errors.ts';
 import type { DingtalkReplyTarget } from './inbound.ts';
 import type { DingtalkOpenApi } from './openapi.ts';
 import {
+  MARKDOWN_TITLE_MAX_CHARS,
   SENDER_NICK_PREFIX_MAX_CHARS,
   SESSION_WEBHOOK_EXPIRED_ERRCODE,
   SESSION_WEBHOOK_HOSTS,
@@ -62,6 +64,50 @@ export interface SessionWebhookText {
   at?: { atUserIds: string[]; isAtAll: false };
 }
 
+/** Body of a sessionWebhook markdown message (protocols.md §3.2). */
+export interface SessionWebhookMarkdown {
+  msgtype: 'markdown';
+  markdown: { title: string; text: string };
+}
+
+/** A sessionWebhook message: text or markdown. */
+export type SessionWebhookMessage = SessionWebhookText | SessionWebhookMarkdown;
+
+/** A reply in DingTalk markdown: `title` for the chat list and notification, `text` the message. */
+export interface DingtalkMarkdown {
+  title: string;
+  text: string;
+}
+
+/** Characters that start emphasis, code, links or HTML in markdown, shown as their full-width forms. */
+const MARKDOWN_INLINE: Record<string, string> = { '*': '＊', '_': '＿', '`': '｀', '[': '［', ']': '］', '<': '＜', '>': '＞', '#': '＃', '|': '｜' };
+
+/** One line of reply text as literal markdown: inline markup characters neutralised, a leading "- " list kept. */
+function markdownLine(line: string): string {
+  const bullet = /^- /.exec(line) ? '- ' : '';
+  return bullet + line.slice(bullet.length).replace(/[*_`[\]<>#|]/g, (c) => MARKDOWN_INLINE[c] ?? c);
+}
+
+/**
+ * A reply with links as a DingTalk markdown message. The text before the links is shown literally: markup
+ * characters become full-width (DingTalk's markdown has no documented escape), every line break stays a
+ * line break ("  \n", as in the notices' markdown) and blank lines separate paragraphs; the links follow as a
+ * "- [title](url)" list (src/reply-links.ts `markdownLinks`). `title` is the first line, cut to
+ * {@link MARKDOWN_TITLE_MAX_CHARS} characters.
+ * Source: https://open.dingtalk.com/document/orgapp/receive-message (sessionWebhook markdown), protocols.md §3.2.
+ */
+export function dingtalkMarkdown(links: ReplyLinks): DingtalkMarkdown {
+  const before = sanitizeReplyText(links.before).trim();
+  const paragraphs = before
+    .split(/\n{2,}/)
+    .map((p) => p.split('\n').map(markdownLine).join('  \n'));
+  const [heading, ...items] = markdownLinks({ ...links, heading: sanitizeReplyText(links.heading) }).split('\n');
+  const text = [...paragraphs, `${heading}\n\n${items.join('\n')}`].join('\n\n');
+  const firstLine = before.split('\n')[0] ?? '';
+  const title = [...firstLine].slice(0, MARKDOWN_TITLE_MAX_CHARS).join('') || [...sanitizeReplyText(links.heading)].slice(0, MARKDOWN_TITLE_MAX_CHARS).join('');
+  return { title, text };
+}
+
 /** Outcome of one sessionWebhook POST; `reason` is short and safe to log (no text). */
 export type WebhookOutcome = { ok: true } | { ok: false; reason: string };
 
@@ -79,7 +125,7 @@ export type WebhookOutcome = { ok: true } | { ok: false; reason: string };
  */
 export async function postSessionWebhook(
   url: string,
-  payload: SessionWebhookText,
+  payload: SessionWebhookMessage,
   timeoutMs = SESSION_WEBHOOK_TIMEOUT_MS,
 ): Promise<WebhookOutcome> {
   let res: JsonAnswer;
@@ -110,6 +156,8 @@ export interface DeliveryReport {
   webhook: number;
   oto: number;
   group: number;
+  /** Of the parts sent, how many went as markdown (a 1:1 reply with links). */
+  markdown: number;
   /** Parts not sent because no path could reach the person (no staffId) or a call failed. */
   failed: number;
 }
@@ -121,7 +169,9 @@ function nickPrefix(nick: string | null): string {
 
 /**
  * Delivers the core's replies for one message, in order, each split into ordered parts of at most
- * {@link TEXT_PART_MAX_BYTES} bytes.
+ * {@link TEXT_PART_MAX_BYTES} bytes — except a reply with links (an answer's sources) in a 1:1 chat, which
+ * goes as one markdown message ({@link dingtalkMarkdown}: the sources as clickable links) when it fits one
+ * part: sessionWebhook `markdown`, or batchSend `sampleMarkdown` on the fallback path.
  *
  * Paths:
  * - visibility 'private': always 1:1 through `oToMessages/batchSend` to the asker's staffId — never
@@ -143,12 +193,28 @@ export async function deliverReplies(
   target: DingtalkReplyTarget,
   deps: DeliveryDeps,
 ): Promise<DeliveryReport> {
-  const report: DeliveryReport = { webhook: 0, oto: 0, group: 0, failed: 0 };
+  const report: DeliveryReport = { webhook: 0, oto: 0, group: 0, markdown: 0, failed: 0 };
   const user = target.staffId ? hashUserId('dingtalk', target.staffId) : 'anonymous';
   const isGroup = target.conversationType === '2';
   let webhookUsable = isSessionWebhookUsable(target, deps.now(), deps.webhookAllowed);
 
   for (const reply of replies) {
+    // A 1:1 reply with links (an answer's sources) goes as one markdown message when it fits one part;
+    // in a group the reply @-mentions the asker, which DingTalk documents for text (at.atUserIds), so
+    // groups keep text with "title: url" lines.
+    const markdown = !isGroup && reply.links ? dingtalkMarkdown(reply.links) : null;
+    if (markdown && Buffer.byteLength(markdown.text, 'utf8') <= TEXT_PART_MAX_BYTES) {
+      try {
+        await deliverMarkdown(markdown, reply.visibility, target, deps, report, () => webhookUsable, () => {
+          webhookUsable = false;
+        });
+      } catch (err) {
+        report.failed++;
+        const e = err as { code?: string; message?: string };
+        deps.log.error({ platform: 'dingtalk', user, code: e.code, err: e.message }, 'reply not delivered');
+      }
+      continue;
+    }
     const parts = splitTextByBytes(sanitizeReplyText(reply.text), TEXT_PART_MAX_BYTES);
     if (parts.length === 0) continue;
     try {
@@ -196,6 +262,41 @@ export async function deliverReplies(
     }
   }
   return report;
+}
+
+/**
+ * One markdown reply in a 1:1 chat: through the sessionWebhook while usable (not for 'private' replies, as
+ * for text), else batchSend sampleMarkdown to the staffId. Throws when neither path can deliver it.
+ */
+async function deliverMarkdown(
+  md: DingtalkMarkdown,
+  visibility: Reply['visibility'],
+  target: DingtalkReplyTarget,
+  deps: DeliveryDeps,
+  report: DeliveryReport,
+  webhookUsable: () => boolean,
+  markWebhookFailed: () => void,
+): Promise<void> {
+  if (visibility === 'chat' && webhookUsable()) {
+    const outcome = await postSessionWebhook(target.sessionWebhook!, { msgtype: 'markdown', markdown: md });
+    if (outcome.ok) {
+      report.webhook++;
+      report.markdown++;
+      return;
+    }
+    markWebhookFailed();
+    deps.log.warn({ platform: 'dingtalk', user: target.staffId ? hashUserId('dingtalk', target.staffId) : 'anonymous', reason: outcome.reason }, 'sessionWebhook failed; using OpenAPI');
+  }
+  if (!target.staffId) {
+    throw new BotError('DINGTALK_NO_RECIPIENT', 'reply dropped: webhook unusable and sender has no staffId', { status: 502 });
+  }
+  const res = await deps.api.batchSendMarkdown([target.staffId], md.title, md.text);
+  if (res.invalidStaffIdList.length > 0 || res.flowControlledStaffIdList.length > 0) {
+    const reason = res.invalidStaffIdList.length > 0 ? 'invalid staffId (visibility range / robot not published)' : 'flow controlled';
+    throw new BotError('DINGTALK_RECIPIENT_REFUSED', `batchSend refused the recipient: ${reason}`, { status: 502 });
+  }
+  report.oto++;
+  report.markdown++;
 }
 
 /** batchSend of one part to one staffId; a refused recipient is an error (DINGTALK_RECIPIENT_REFUSED). */

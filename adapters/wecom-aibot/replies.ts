@@ -1,6 +1,7 @@
 import type { BotError } from '../../src/errors.ts';
 import type { KeyValueStore } from '../../src/store/port.ts';
-import type { BotResult, Chat } from '../../src/types.ts';
+import type { BotResult, Chat, Reply } from '../../src/types.ts';
+import { markdownLinks } from '../../src/reply-links.ts';
 import { AIBOT_STREAM_MAX_BYTES, AIBOT_STREAM_STATE_TTL_MS } from './limits.ts';
 
 /**
@@ -26,14 +27,24 @@ export interface RouteResult {
 const JOIN = '\n\n';
 
 /**
- * Splits a result by destination (see the module doc).
+ * A reply as the stream shows it: the stream `content` is rendered as markdown by the WeCom client
+ * (developer.work.weixin.qq.com/document/path/101031), so a reply's links (an answer's sources) become
+ * `[title](url)` links; the rest of the text is sent as it is.
+ */
+export function streamText(reply: Pick<Reply, 'text' | 'links'>): string {
+  return reply.links ? `${reply.links.before}\n\n${markdownLinks(reply.links)}` : reply.text;
+}
+
+/**
+ * Splits a result by destination (see the module doc); in-chat replies in their stream (markdown) form.
  * @param chat where the question was asked
  */
 export function routeReplies(result: BotResult, chat: Chat): RouteResult {
   const texts = result.replies.filter((r) => r.text.trim() !== '');
-  if (chat.kind === 'single') return { inChat: truncateUtf8(texts.map((r) => r.text).join(JOIN)), toAsker: [] };
+  if (chat.kind === 'single') return { inChat: truncateUtf8(texts.map(streamText).join(JOIN)), toAsker: [] };
   return {
-    inChat: truncateUtf8(texts.filter((r) => r.visibility === 'chat').map((r) => r.text).join(JOIN)),
+    inChat: truncateUtf8(texts.filter((r) => r.visibility === 'chat').map(streamText).join(JOIN)),
+    // 1:1 through the self-built app's text messages: plain text ("title: url" lines).
     toAsker: texts.filter((r) => r.visibility === 'private').map((r) => r.text),
   };
 }

@@ -12,7 +12,7 @@ import { wecomToInbound } from './inbound.ts';
 import { WECOM_DEDUP_TTL_MS, WECOM_PASSIVE_REPLY_BUDGET_MS, WECOM_PASSIVE_TEXT_MAX_BYTES } from './limits.ts';
 import { createWecomArchiveSource, type WecomArchiveSource } from './msgaudit.ts';
 import { createWecomNoticeChannel, type WecomNoticeChannel, type WecomNoticeChannelOptions } from './notices.ts';
-import { createWecomClient, type WecomClient, type WecomClientOptions } from './outbound.ts';
+import { createWecomClient, wecomTextMessages, type WecomClient, type WecomClientOptions } from './outbound.ts';
 import { buildEncryptedReplyXml, buildTextReplyXml, parseWecomXml } from './xml.ts';
 
 /**
@@ -186,7 +186,11 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
     }
     let sent = 0;
     try {
-      for (const text of deliverable(result)) sent += await client.sendText(message.userId, text);
+      // message/send text: an answer's sources as <a href> links (wecomTextMessages); the passive reply
+      // above stays plain text with "title: url" lines (the passive format documents no tags).
+      for (const reply of result.replies.filter((r) => r.text.trim() !== '')) {
+        for (const text of wecomTextMessages(reply)) sent += await client.sendText(message.userId, text);
+      }
     } catch (err) {
       log.error({ user, sent, err: errorSummary(err) }, 'wecom message/send failed');
       throw err;

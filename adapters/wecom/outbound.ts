@@ -5,6 +5,8 @@ import type { KeyValueStore } from '../../src/store/port.ts';
 import { createSharedToken, type FetchedToken } from '../token-cache.ts';
 import { backoffWithJitterMs } from '../backoff.ts';
 import type { HealthReporter } from '../../src/http/health.ts';
+import type { Reply } from '../../src/types.ts';
+import { isWebUrl } from '../../src/reply-links.ts';
 import {
   WECOM_API_TIMEOUT_MS,
   WECOM_BUSY_BACKOFF_MS,
@@ -378,4 +380,29 @@ export function splitForWecom(text: string, maxBytes: number = WECOM_TEXT_MAX_BY
     start = cut;
   }
   return parts;
+}
+
+/** `<` and `>` in a link title as full-width characters, so the text message never sees another tag. */
+function linkTitle(title: string): string {
+  return title.replace(/\s*\n\s*/g, ' ').replace(/</g, '＜').replace(/>/g, '＞');
+}
+
+/**
+ * The app text messages (message/send `text`) of one reply, in order, each at most `maxBytes` UTF-8 bytes.
+ * A text message renders `<a href="…">…</a>` as a link, in the WeCom client and in WeChat
+ * (developer.work.weixin.qq.com/document/path/90236: "支持换行、以及A标签"), so a reply's links (an answer's
+ * sources) are sent that way: the whole reply as one message when it fits; else the text before the links
+ * split by {@link splitForWecom} and the links block as its own message (a tag is never cut); when even the
+ * links block does not fit, the plain text with "title: url" lines, split. Replies without links: split text.
+ * Only http(s) URLs become tags; the URL is serialised by WHATWG URL, so it holds no `"`.
+ */
+export function wecomTextMessages(reply: Pick<Reply, 'text' | 'links'>, maxBytes: number = WECOM_TEXT_MAX_BYTES): string[] {
+  if (!reply.links) return splitForWecom(reply.text, maxBytes);
+  const { before, heading, items } = reply.links;
+  const lines = items.map((l) => (isWebUrl(l.url) ? `- <a href="${new URL(l.url).href}">${linkTitle(l.title)}</a>` : `- ${l.title}: ${l.url}`));
+  const block = [heading, ...lines].join('\n');
+  const whole = `${before}\n\n${block}`;
+  if (Buffer.byteLength(whole, 'utf8') <= maxBytes) return [whole];
+  if (Buffer.byteLength(block, 'utf8') <= maxBytes) return [...splitForWecom(before, maxBytes), block];
+  return splitForWecom(reply.text, maxBytes);
 }

@@ -1,6 +1,7 @@
 /**
- * Small fixed intents recognised before FAQ matching: help requests, greetings/thanks, and a
- * bare number picking one of the suggestions offered in the last "not sure" reply.
+ * Small fixed intents recognised before FAQ matching: help requests, greetings/thanks, a bare number
+ * picking one of the suggestions offered in the last "not sure" reply, and "详细" / "more" asking for the
+ * detail of the previous answer.
  */
 
 const HELP = new Set(['帮助', '幫助', 'help', '菜单', '菜單', 'menu', '?', '？', '/help', 'h']);
@@ -33,4 +34,15 @@ export function suggestionChoice(text: string): number | null {
   if (!m) return null;
   const d = m[1]!;
   return d === '一' ? 1 : d === '二' ? 2 : d === '三' ? 3 : Number(d);
+}
+
+/** Replies that ask for the detail of the previous answer (compared after {@link bare}, case-insensitive). */
+const DETAIL = new Set([
+  '详细', '詳細', '详情', '詳情', '更多', '详细点', '詳細點', '详细些', '詳細些', '详细说说', '詳細說說', '展开', '展開',
+  'more', 'details', 'detail', 'more details', 'more detail', 'tell me more', 'more info',
+]);
+
+/** True for "详细", "詳細", "更多", "more", "details" and a few variants, alone in the message. */
+export function isDetailRequest(text: string): boolean {
+  return DETAIL.has(bare(text.normalize('NFKC')).toLowerCase());
 }

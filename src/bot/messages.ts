@@ -17,6 +17,10 @@ export interface Messages {
   groupAskPrivately: string;
   statusUnavailable: string;
   anonymousStatus: string;
+  /** After an answer whose entry has detail: how to get it. */
+  detailHint: string;
+  /** "详细" / "more" when the previous message was not an answer with detail. */
+  detailNone: string;
 }
 
 const zhCN: Messages = {
@@ -35,6 +39,8 @@ const zhCN: Messages = {
   groupAskPrivately: '（个人存档状态不在群里显示；请单独私聊我查询。）',
   statusUnavailable: '你的会话存档状态暂时无法查询，请稍后再试。',
   anonymousStatus: '（匿名提问不显示个人存档状态。）',
+  detailHint: '回复“详细”查看更多。',
+  detailNone: '上一条回答没有更多细节。你可以换个说法提问，或发送“帮助”查看我能回答的问题。',
 };
 
 const zhTW: Messages = {
@@ -53,6 +59,8 @@ const zhTW: Messages = {
   groupAskPrivately: '（個人存檔狀態不在群裡顯示；請單獨私訊我查詢。）',
   statusUnavailable: '你的會話存檔狀態暫時無法查詢，請稍後再試。',
   anonymousStatus: '（匿名提問不顯示個人存檔狀態。）',
+  detailHint: '回覆「詳細」查看更多。',
+  detailNone: '上一則回答沒有更多細節。你可以換個說法提問，或傳送「幫助」查看我能回答的問題。',
 };
 
 const en: Messages = {
@@ -71,6 +79,8 @@ const en: Messages = {
   groupAskPrivately: '(Personal archiving status is never shown in a group; ask me in a 1:1 chat to see yours.)',
   statusUnavailable: 'Your archiving status cannot be looked up right now; please try again later.',
   anonymousStatus: '(Personal archiving status is not shown for anonymous questions.)',
+  detailHint: 'Reply "more" for details.',
+  detailNone: 'There is no more detail for the last answer. Try asking in other words, or send "help" to see what I can answer.',
 };
 
 /** The message set for a language. */

@@ -1,16 +1,25 @@
 import type { Logger } from 'pino';
 import type { KnowledgeBase, KnowledgeEntry } from '../knowledge/types.ts';
 import type { Matcher } from '../matching/types.ts';
-import { detectLanguage, toTraditional } from '../matching/language.ts';
+import { detectLanguage } from '../matching/language.ts';
 import type { ArchivingStatus, Store } from '../store/port.ts';
 import { formatStatus } from '../archiving/status.ts';
 import { hashUserId } from '../log.ts';
-import type { BotResult, InboundMessage, Lang, MessageHandler, Reply } from '../types.ts';
+import type { BotResult, InboundMessage, Lang, MessageHandler, Reply, ReplyLink } from '../types.ts';
+import { withLinks } from '../reply-links.ts';
 import { messagesFor } from './messages.ts';
-import { isGreeting, isHelpRequest, suggestionChoice } from './intents.ts';
+import { isDetailRequest, isGreeting, isHelpRequest, suggestionChoice } from './intents.ts';
+import { toTaiwanTraditional } from './traditional.ts';
 
 /** How long a "not sure" reply's numbered suggestions stay pickable by number, in ms (10 minutes). */
 export const SUGGESTION_TTL_MS = 10 * 60 * 1000;
+
+/**
+ * How long "详细" / "more" can still fetch the detail of the asker's last answer, in ms (10 minutes). The
+ * memory holds the topic id and the answer's language only (never a text), per platform and user, and any
+ * other message from that user ends it: "more" works only as the very next message.
+ */
+export const DETAIL_TTL_MS = 10 * 60 * 1000;
 
 /**
  * A command tried before FAQ matching (e.g. notice acknowledgement "确认", admin "/notice …").
@@ -47,20 +56,28 @@ function suggestionKey(m: InboundMessage): string {
   return `suggest:${m.platform}:${m.userId}`;
 }
 
-/** The answer text of an entry in the asker's language (zh-TW converted from the reviewed zh text). */
+/** Store key of the asker's pending detail: 'detail:<platform>:<userId>' -> {"id","lang"}. */
+function detailKey(m: InboundMessage): string {
+  return `detail:${m.platform}:${m.userId}`;
+}
+
+/** A reviewed zh/en pair in the asker's language (zh-TW converted from zh by src/bot/traditional.ts). */
+function inLanguage(zh: string, en: string, lang: Lang): string {
+  if (lang === 'en') return en.trim();
+  return lang === 'zh-TW' ? toTaiwanTraditional(zh.trim()) : zh.trim();
+}
+
 function answerText(entry: KnowledgeEntry, lang: Lang): string {
-  if (lang === 'en') return entry.answer.en.trim();
-  return lang === 'zh-TW' ? toTraditional(entry.answer.zh.trim()) : entry.answer.zh.trim();
+  return inLanguage(entry.answer.zh, entry.answer.en, lang);
 }
 
 function titleText(entry: KnowledgeEntry, lang: Lang): string {
-  if (lang === 'en') return entry.title.en;
-  return lang === 'zh-TW' ? toTraditional(entry.title.zh) : entry.title.zh;
+  return inLanguage(entry.title.zh, entry.title.en, lang);
 }
 
-function sourcesText(entry: KnowledgeEntry, lang: Lang): string {
-  const lines = entry.sources.map((s) => `- ${s.title} ${s.url}`);
-  return `${messagesFor(lang).sources}\n${lines.join('\n')}`;
+/** The entry's sources as links; titles converted for zh-TW (their English half is left as it is). */
+function sourceLinks(entry: KnowledgeEntry, lang: Lang): ReplyLink[] {
+  return entry.sources.map((s) => ({ title: lang === 'zh-TW' ? toTaiwanTraditional(s.title) : s.title, url: s.url }));
 }
 
 function result(partial: Partial<BotResult> & Pick<BotResult, 'intent' | 'lang' | 'replies'>): BotResult {
@@ -68,8 +85,10 @@ function result(partial: Partial<BotResult> & Pick<BotResult, 'intent' | 'lang' 
 }
 
 /**
- * Builds the core message handler: help, greeting, suggestion pick, FAQ match, or "not sure"
- * with up to 3 suggestions. Replies follow the question's language. Topics flagged
+ * Builds the core message handler: "详细" / "more" right after an answer with detail (its detail), help,
+ * greeting, suggestion pick, FAQ match, or "not sure" with up to 3 suggestions. Replies follow the question's
+ * language (zh-TW answers converted by src/bot/traditional.ts); an answer's sources end its reply as links
+ * (`Reply.links`, plain "title: url" lines in `text`). Topics flagged
  * `appendStatus` add the asker's own archiving status — in a 1:1 chat inside the answer, in a
  * group only as a separate private reply (never posted to the group); never for anonymous askers.
  * Never throws for user input; a store failure degrades to "status temporarily unavailable".
@@ -101,33 +120,85 @@ export function createRouter(deps: RouterDeps): MessageHandler {
     return lines;
   }
 
+  /** `before` followed by the entry's sources (plain "title: url" lines in `text`, the links in `links`). */
+  function withSources(before: string, entry: KnowledgeEntry, lang: Lang): Pick<Reply, 'text' | 'links'> {
+    return withLinks(before, messagesFor(lang).sources, sourceLinks(entry, lang));
+  }
+
+  /** Remembers that the asker's last answer has detail (topic id and language only); best effort. */
+  async function rememberDetail(m: InboundMessage, entry: KnowledgeEntry, lang: Lang): Promise<void> {
+    if (!entry.detail) return;
+    try {
+      await store.set(detailKey(m), JSON.stringify({ id: entry.id, lang }), DETAIL_TTL_MS);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not remember the pending detail');
+    }
+  }
+
+  /**
+   * Ends the asker's pending detail (every message does) and, when `wanted`, returns it first: the entry
+   * and the language of the answer it belongs to. A store failure means "nothing pending".
+   */
+  async function takePendingDetail(m: InboundMessage, wanted: boolean): Promise<{ entry: KnowledgeEntry; lang: Lang } | null> {
+    let raw: string | null = null;
+    try {
+      if (wanted) raw = await store.get(detailKey(m));
+      await store.delete(detailKey(m));
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not read or end the pending detail');
+      return null;
+    }
+    if (!raw) return null;
+    try {
+      const saved = JSON.parse(raw) as { id?: unknown; lang?: unknown };
+      const entry = typeof saved.id === 'string' ? kb.byId.get(saved.id) : undefined;
+      const lang = saved.lang === 'en' || saved.lang === 'zh-TW' || saved.lang === 'zh-CN' ? saved.lang : null;
+      return entry?.detail && lang ? { entry, lang } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The detail of `entry` with its sources, in the language of the answer it follows. */
+  function detailAnswer(m: InboundMessage, entry: KnowledgeEntry, lang: Lang): BotResult {
+    const text = inLanguage(entry.detail!.zh, entry.detail!.en, lang);
+    return result({
+      intent: 'detail',
+      topic: entry.id,
+      score: 1,
+      lang,
+      replies: [{ ...withSources(text, entry, lang), visibility: 'chat', mentionAsker: m.chat.kind === 'group' }],
+    });
+  }
+
   async function answer(m: InboundMessage, entry: KnowledgeEntry, lang: Lang, score: number, suggestions: string[]): Promise<BotResult> {
     const msgs = messagesFor(lang);
-    const sources = sourcesText(entry, lang);
-    const body = `${answerText(entry, lang)}\n\n${sources}`;
+    // The answer, and when the entry has detail, how to get it; notes and personal lines follow, sources last.
+    const main = entry.detail ? `${answerText(entry, lang)}\n\n${msgs.detailHint}` : answerText(entry, lang);
     const base = { intent: 'faq' as const, topic: entry.id, score, suggestions, lang };
+    await rememberDetail(m, entry, lang);
     if (m.anonymous) {
       const note = entry.appendStatus ? `\n\n${msgs.anonymousStatus}` : '';
-      return result({ ...base, replies: [{ text: `${body}${note}`, visibility: 'chat' }] });
+      return result({ ...base, replies: [{ ...withSources(`${main}${note}`, entry, lang), visibility: 'chat' }] });
     }
     if (m.chat.kind === 'group' && m.canReplyPrivately === false) {
       // No private channel to the asker from here: nothing personal is looked up or shown.
       const note = entry.appendStatus ? `\n\n${msgs.groupAskPrivately}` : '';
-      return result({ ...base, replies: [{ text: `${body}${note}`, visibility: 'chat', mentionAsker: true }] });
+      return result({ ...base, replies: [{ ...withSources(`${main}${note}`, entry, lang), visibility: 'chat', mentionAsker: true }] });
     }
     const personal = await personalLines(m, entry, lang);
     if (personal.length === 0) {
-      return result({ ...base, replies: [{ text: body, visibility: 'chat', mentionAsker: m.chat.kind === 'group' }] });
+      return result({ ...base, replies: [{ ...withSources(main, entry, lang), visibility: 'chat', mentionAsker: m.chat.kind === 'group' }] });
     }
     if (m.chat.kind === 'group') {
       const replies: Reply[] = [
-        { text: `${body}\n\n${msgs.groupPrivateNote}`, visibility: 'chat', mentionAsker: true },
+        { ...withSources(`${main}\n\n${msgs.groupPrivateNote}`, entry, lang), visibility: 'chat', mentionAsker: true },
         { text: `${titleText(entry, lang)}\n${personal.join('\n')}`, visibility: 'private' },
       ];
       return result({ ...base, replies });
     }
     // 1:1: the answer, then the asker's own lines, then the sources.
-    return result({ ...base, replies: [{ text: `${answerText(entry, lang)}\n\n${personal.join('\n')}\n\n${sources}`, visibility: 'chat' }] });
+    return result({ ...base, replies: [{ ...withSources(`${main}\n\n${personal.join('\n')}`, entry, lang), visibility: 'chat' }] });
   }
 
   async function fallback(m: InboundMessage, lang: Lang, score: number, suggestions: string[]): Promise<BotResult> {
@@ -172,11 +243,18 @@ export function createRouter(deps: RouterDeps): MessageHandler {
     if (m.kind === 'enter') {
       return result({ intent: 'welcome', lang: 'zh-CN', replies: [{ text: messagesFor('zh-CN').welcome, visibility: 'chat' }] });
     }
+    const text = m.kind === 'text' ? m.text.trim() : '';
+    // Any message ends the pending detail of the previous answer; "详细" / "more" fetches it first.
+    const wantsDetail = m.kind === 'text' && isDetailRequest(text);
+    const pending = await takePendingDetail(m, wantsDetail);
     if (m.kind === 'non-text') {
       return result({ intent: 'non-text', lang: 'zh-CN', replies: [{ text: messagesFor('zh-CN').nonText, visibility: 'chat', mentionAsker: mention }] });
     }
-    const text = m.text.trim();
-    const lang = detectLanguage(text);
+    const lang = detectLanguage(m.text.trim());
+    if (wantsDetail) {
+      if (pending) return detailAnswer(m, pending.entry, pending.lang);
+      return result({ intent: 'fallback', lang, replies: [{ text: messagesFor(lang).detailNone, visibility: 'chat', mentionAsker: mention }] });
+    }
     for (const command of commands) {
       const r = await command(m, lang);
       if (r) return r;

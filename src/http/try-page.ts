@@ -7,6 +7,7 @@ import type { Core } from '../core.ts';
 import { RequestError } from '../errors.ts';
 import { refuseConnectionReuse } from '../../adapters/http.ts';
 import type { InboundMessage } from '../types.ts';
+import { replyHtml } from '../reply-links.ts';
 
 /** Largest /try/ask body, in bytes. */
 export const TRY_MAX_BODY_BYTES = 16 * 1024;
@@ -27,8 +28,10 @@ const askSchema = z.object({
 
 /**
  * Mounts the local chat page: GET /try (HTML) and POST /try/ask
- * (`{"question": string, "session": string}` -> `{"replies": string[], "topic", "intent", "score",
- * "suggestions": [{"id","title"}]}`); 400 for a body that is not UTF-8 or JSON, a question over
+ * (`{"question": string, "session": string}` -> `{"replies": string[], "html": string[], "topic", "intent",
+ * "score", "suggestions": [{"id","title"}]}`; `html[i]` is `replies[i]` escaped for HTML with its sources as
+ * `<a target="_blank" rel="noopener noreferrer">` links, src/reply-links.ts `replyHtml`, and the only form
+ * the page inserts as HTML); 400 for a body that is not UTF-8 or JSON, a question over
  * {@link TRY_MAX_QUESTION_CHARS} characters or with control characters (tab and line breaks are
  * fine); 413 over {@link TRY_MAX_BODY_BYTES} bytes. The asker is anonymous (platform 'try'): the same router as
  * the platforms, FAQ answers only, never a personal status. Turned off with TRY_PAGE=off.
@@ -79,6 +82,7 @@ export function mountTryPage(router: Router, core: Core, log: Logger): void {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = {
       replies: r.replies.map((x) => x.text),
+      html: r.replies.map((x) => replyHtml(x)),
       topic: r.topic,
       intent: r.intent,
       score: Math.round(r.score * 1000) / 1000,
@@ -99,6 +103,7 @@ p.note{color:#646a73;font-size:13px;margin:4px 0 12px}
 .msg{margin:8px 0;padding:8px 12px;border-radius:8px;white-space:pre-wrap;word-break:break-word;max-width:85%}
 .me{background:#3370ff;color:#fff;margin-left:auto}
 .bot{background:#f0f1f5}
+.msg a{color:#245bdb;word-break:break-all}
 .meta{font-size:12px;color:#646a73;margin:-4px 0 8px}
 .meta button{font-size:12px;margin:2px 4px 0 0;border:1px solid #c9cdd4;background:#fff;border-radius:12px;padding:1px 8px;cursor:pointer}
 form{display:flex;gap:8px;margin-top:12px}
@@ -114,14 +119,14 @@ Local trial page: the same router as WeCom and DingTalk, as an anonymous user �
 </main><script>
 const session = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
 const log = document.getElementById('log'), q = document.getElementById('q');
-function add(cls, text){ const d=document.createElement('div'); d.className='msg '+cls; d.textContent=text; log.appendChild(d); d.scrollIntoView(); return d; }
+function add(cls, text, html){ const d=document.createElement('div'); d.className='msg '+cls; if (html === undefined) d.textContent=text; else d.innerHTML=html; log.appendChild(d); d.scrollIntoView(); return d; }
 async function ask(text){
   add('me', text);
   try {
     const r = await fetch('try/ask', {method:'POST', headers:{'content-type':'application/json'}, body: JSON.stringify({question:text, session})});
     if (!r.ok) { add('bot', 'Error ' + r.status + ': ' + await r.text()); return; }
     const j = await r.json();
-    for (const t of j.replies) add('bot', t);
+    j.replies.forEach((t, i) => add('bot', t, j.html ? j.html[i] : undefined));
     const meta = document.createElement('div'); meta.className='meta';
     meta.textContent = 'intent: ' + j.intent + ' · topic: ' + (j.topic ?? '—') + ' · score: ' + j.score + (j.suggestions.length ? ' · suggestions: ' : '');
     for (const s of j.suggestions) { const b=document.createElement('button'); b.type='button'; b.textContent=s.title.zh + ' / ' + s.title.en; b.onclick=()=>ask(s.title.zh); meta.appendChild(b); }

@@ -9,7 +9,14 @@ import { z } from 'zod';
  * - `title.zh`, `title.en`, `answer.zh`, `answer.en`, every phrasing and keyword: non-empty after trim;
  * - `questions.zh` ≥ {@link MIN_ZH_QUESTIONS}, `questions.en` ≥ {@link MIN_EN_QUESTIONS}; no phrasing repeated
  *   within the entry (compared with {@link phrasingKey});
- * - `answer.zh` at most {@link MAX_ZH_ANSWER_CHARS} characters (Unicode code points, whitespace not counted);
+ * - one phone screen per message: `answer.zh` (and `detail.zh`) at most {@link MAX_ZH_ANSWER_CHARS} characters
+ *   ({@link countAnswerChars}: code points, whitespace not counted), `answer.en` (and `detail.en`) at most
+ *   {@link MAX_EN_ANSWER_CHARS} characters ({@link countEnglishChars}: code points of the trimmed text); the bot
+ *   appends the sources after that, so they do not count;
+ * - the answer's first sentence ({@link firstSentence}) answers directly and is short: at most
+ *   {@link MAX_ZH_FIRST_SENTENCE_CHARS} characters in Chinese, {@link MAX_EN_FIRST_SENTENCE_CHARS} in English;
+ * - `detail` optional; when present both `detail.zh` and `detail.en` are non-empty (sent when the asker replies
+ *   "详细" / "more" right after the answer);
  * - `sources` ≥ 1, each `{ title, url }` with an absolute http(s) URL (https preferred; http is accepted
  *   because the official NPC text of the PIPL is only served over http);
  * - `reviewed` a real calendar date 'YYYY-MM-DD' (not in the future: checked by the loader, which knows "now");
@@ -25,10 +32,19 @@ export const PLATFORMS = ['wecom', 'dingtalk', 'feishu', 'all'] as const;
 export const MIN_ZH_QUESTIONS = 5;
 /** Minimum English phrasings per entry. */
 export const MIN_EN_QUESTIONS = 2;
-/** Longest Chinese answer, in characters (code points, whitespace excluded), not bytes. */
+/**
+ * Longest Chinese answer (and Chinese detail), in characters (code points, whitespace excluded), not bytes:
+ * about one phone screen in a chat window.
+ */
 export const MAX_ZH_ANSWER_CHARS = 600;
+/** Longest English answer (and English detail), in characters (code points of the trimmed text, spaces included). */
+export const MAX_EN_ANSWER_CHARS = 1000;
+/** Longest first sentence of a Chinese answer, counted like {@link countAnswerChars}. */
+export const MAX_ZH_FIRST_SENTENCE_CHARS = 80;
+/** Longest first sentence of an English answer, counted like {@link countEnglishChars}. */
+export const MAX_EN_FIRST_SENTENCE_CHARS = 160;
 /** The YAML keys of an entry, in their conventional order. */
-export const ENTRY_KEYS = ['id', 'title', 'questions', 'keywords', 'answer', 'sources', 'reviewed', 'appendStatus', 'platforms'] as const;
+export const ENTRY_KEYS = ['id', 'title', 'questions', 'keywords', 'answer', 'detail', 'sources', 'reviewed', 'appendStatus', 'platforms'] as const;
 
 /** Number of characters counted against {@link MAX_ZH_ANSWER_CHARS}: code points that are not whitespace. */
 export function countAnswerChars(text: string): number {
@@ -36,6 +52,54 @@ export function countAnswerChars(text: string): number {
   for (const ch of text) if (!/\s/u.test(ch)) n++;
   return n;
 }
+
+/** Number of characters counted against {@link MAX_EN_ANSWER_CHARS}: code points of the trimmed text. */
+export function countEnglishChars(text: string): number {
+  return [...text.trim()].length;
+}
+
+/**
+ * The first sentence of an answer: the trimmed text up to and including the first sentence end — for 'zh'
+ * 。！？!? or a line break; for 'en' . ! ? followed by white space or the end, or a line break. The whole
+ * first line when there is no such end. Abbreviations ("e.g. ") end an English sentence early, which only
+ * makes it shorter.
+ */
+export function firstSentence(text: string, lang: 'zh' | 'en'): string {
+  const t = text.trim();
+  const m = lang === 'zh' ? /^[^\n。！？!?]*[。！？!?]?/u.exec(t) : /^[^\n]*?[.!?](?=\s|$)|^[^\n]*/u.exec(t);
+  return (m?.[0] ?? t).trim();
+}
+
+/** Problems with one answer-sized text (the answer or the detail) in one language; [] when fine. */
+function lengthProblems(text: string, lang: 'zh' | 'en', what: 'answer' | 'detail'): string[] {
+  const out: string[] = [];
+  if (lang === 'zh') {
+    const n = countAnswerChars(text);
+    if (n > MAX_ZH_ANSWER_CHARS) {
+      out.push(`too long: ${n} characters, at most ${MAX_ZH_ANSWER_CHARS} (one phone screen, whitespace not counted)` +
+        (what === 'answer' ? '; move the rest to detail.zh' : ''));
+    }
+  } else {
+    const n = countEnglishChars(text);
+    if (n > MAX_EN_ANSWER_CHARS) {
+      out.push(`too long: ${n} characters, at most ${MAX_EN_ANSWER_CHARS} (one phone screen)` +
+        (what === 'answer' ? '; move the rest to detail.en' : ''));
+    }
+  }
+  if (what === 'answer') {
+    const first = firstSentence(text, lang);
+    const n = lang === 'zh' ? countAnswerChars(first) : countEnglishChars(first);
+    const max = lang === 'zh' ? MAX_ZH_FIRST_SENTENCE_CHARS : MAX_EN_FIRST_SENTENCE_CHARS;
+    if (n > max) out.push(`first sentence too long: ${n} characters, at most ${max}; open with a direct yes / no / it depends on X`);
+  }
+  return out;
+}
+
+/** A non-empty answer-sized text checked by {@link lengthProblems}. */
+const answerText = (lang: 'zh' | 'en', what: 'answer' | 'detail') =>
+  text(what).superRefine((s, ctx) => {
+    for (const message of lengthProblems(s, lang, what)) ctx.addIssue({ code: 'custom', message });
+  });
 
 /**
  * Comparison key for duplicate phrasings: NFKC, lower case, inner whitespace collapsed, trimmed, and
@@ -102,13 +166,8 @@ export const entrySchema = z.strictObject({
     en: phrasings('English', MIN_EN_QUESTIONS),
   }),
   keywords: z.array(text('a keyword')).min(1, { error: 'at least one keyword required' }),
-  answer: z.strictObject({
-    zh: text('answer').refine((s) => countAnswerChars(s) <= MAX_ZH_ANSWER_CHARS, {
-      error: (iss) =>
-        `too long: ${countAnswerChars(String(iss.input))} characters, at most ${MAX_ZH_ANSWER_CHARS}`,
-    }),
-    en: text('answer'),
-  }),
+  answer: z.strictObject({ zh: answerText('zh', 'answer'), en: answerText('en', 'answer') }),
+  detail: z.strictObject({ zh: answerText('zh', 'detail'), en: answerText('en', 'detail') }).optional(),
   sources: z.array(sourceSchema).min(1, { error: 'at least one source required' }),
   reviewed: z.string().refine(isCalendarDate, { error: "must be a real date written 'YYYY-MM-DD' (quote it if in doubt)" }),
   appendStatus: z.boolean(),
@@ -151,11 +210,13 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): { field: st
 function allowedKeysAt(path: readonly PropertyKey[]): string[] | null {
   let s: z.ZodType = entrySchema;
   for (const seg of path) {
+    if (s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
     if (s instanceof z.ZodObject) s = (s.shape as Record<string, z.ZodType>)[String(seg)]!;
     else if (s instanceof z.ZodArray) s = s.element as z.ZodType;
     else return null;
     if (!s) return null;
   }
+  if (s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
   return s instanceof z.ZodObject ? Object.keys(s.shape) : null;
 }
 

@@ -17,8 +17,18 @@ export interface KnowledgeEntry {
   questions: { zh: string[]; en: string[] };
   /** Domain words that signal the topic (Chinese and English). */
   keywords: string[];
-  /** The answer: first sentence answers directly, then details; the sources are appended by the bot. */
+  /**
+   * The answer, one phone screen (schema.ts: at most 600 Chinese characters, whitespace not counted, or 1,000
+   * English characters): the first sentence answers directly (yes / no / it depends on X, at most 80 Chinese or
+   * 160 English characters), then the key points; the sources are appended by the bot. zh-TW is converted from
+   * `zh` (src/bot/traditional.ts).
+   */
   answer: { zh: string; en: string };
+  /**
+   * Optional longer detail, same size limits as the answer, sent when the asker replies "详细" / "詳細" / "more"
+   * right after the answer (src/bot/router.ts). The answer says so only when the entry has detail.
+   */
+  detail?: { zh: string; en: string };
   /** At least one; every entry cites an official doc URL or a law article. */
   sources: KnowledgeSource[];
   /** Date the entry was last reviewed, 'YYYY-MM-DD'. */

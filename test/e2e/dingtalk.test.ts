@@ -80,7 +80,10 @@ describe('DingTalk end to end', () => {
     await bot.server.idle();
     assert.equal(fake.webhookMessages.length, 0);
     assert.equal(fake.otoMessages.length, 1);
-    assert.match(fake.otoMessages[0]!.content!, /Sources:/);
+    // A 1:1 answer goes as markdown: the sources are links.
+    assert.equal(fake.otoMessages[0]!.msgKey, 'sampleMarkdown');
+    assert.match(fake.otoMessages[0]!.content!, /Sources:\n\n- \[[^\]]+\]\(https?:\/\/[^)\s]+\)/);
+    assert.equal(typeof fake.otoMessages[0]!.param.title, 'string');
   });
 
   it('a bad signature is 401, a malformed body 400, and nothing is sent', async () => {

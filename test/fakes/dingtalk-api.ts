@@ -158,12 +158,18 @@ export interface FakeOtoMessage {
   msgParam: string;
   /** JSON.parse(msgParam). */
   param: Record<string, unknown>;
-  /** param.content when it is a string (sampleText), else null. */
+  /** param.content (sampleText) or param.text (sampleMarkdown) when it is a string, else null. */
   content: string | null;
   processQueryKey: string;
   /** Users answered in invalidStaffIdList / flowControlledStaffIdList (they got nothing). */
   invalidStaffIds: string[];
   flowControlledStaffIds: string[];
+}
+
+/** The readable text of a robot message template: sampleText `content`, sampleMarkdown `text` (protocols.md §3.4). */
+function templateContent(msgKey: string, param: Record<string, unknown>): string | null {
+  const v = msgKey === 'sampleMarkdown' ? param.text : param.content;
+  return typeof v === 'string' ? v : null;
 }
 
 /** One accepted groupMessages/send. */
@@ -613,7 +619,7 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
         msgKey,
         msgParam,
         param,
-        content: typeof param.content === 'string' ? param.content : null,
+        content: templateContent(msgKey, param),
         processQueryKey,
         invalidStaffIds: invalid,
         flowControlledStaffIds: flow,
@@ -641,7 +647,7 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
         msgKey,
         msgParam,
         param,
-        content: typeof param.content === 'string' ? param.content : null,
+        content: templateContent(msgKey, param),
         processQueryKey,
       });
       return { json: { processQueryKey } };

@@ -2,7 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isSessionWebhookUsable, postSessionWebhook, sessionWebhookPolicy } from '../../../adapters/dingtalk/outbound.ts';
+import { dingtalkMarkdown, isSessionWebhookUsable, postSessionWebhook, sessionWebhookPolicy } from '../../../adapters/dingtalk/outbound.ts';
+import { startHarness } from './harness.ts';
+import { withLinks } from '../../../src/reply-links.ts';
+import type { Reply } from '../../../src/types.ts';
 import type { DingtalkReplyTarget } from '../../../adapters/dingtalk/inbound.ts';
 import { SESSION_WEBHOOK_MAX_RESPONSE_BYTES, SESSION_WEBHOOK_SAFETY_MARGIN_MS } from '../../../adapters/dingtalk/limits.ts';
 import { startFakeDingtalk, type FakeDingtalk } from '../../fakes/dingtalk-api.ts';
@@ -130,5 +133,67 @@ describe('postSessionWebhook', () => {
       ok: false,
       reason: 'network: ECONNREFUSED',
     });
+  });
+});
+
+describe('replies with links (an answer\'s sources)', () => {
+  const sources = [
+    { title: '《劳动合同法》[statute]', url: 'https://github.com/LawRefBook/Laws/blob/master/社会法/劳动合同法(2012-12-28).md' },
+    { title: 'WeCom docs', url: 'https://developer.work.weixin.qq.com/document/path/91774' },
+  ];
+  const answer = (): Reply => ({ ...withLinks('可以，但有条件。\n\n- 第一点 *重要*\n- 第二点\n第二行 #1', '来源：', sources), visibility: 'chat', mentionAsker: true });
+
+  it('markdown form: literal text with line breaks kept, the sources as a list of links, a short title', () => {
+    const md = dingtalkMarkdown(answer().links!);
+    assert.equal(md.title, '可以，但有条件。');
+    assert.equal(
+      md.text,
+      '可以，但有条件。\n\n- 第一点 ＊重要＊  \n- 第二点  \n第二行 ＃1\n\n来源：\n\n' +
+        '- [《劳动合同法》［statute］](https://github.com/LawRefBook/Laws/blob/master/%E7%A4%BE%E4%BC%9A%E6%B3%95/%E5%8A%B3%E5%8A%A8%E5%90%88%E5%90%8C%E6%B3%95%282012-12-28%29.md)\n' +
+        '- [WeCom docs](https://developer.work.weixin.qq.com/document/path/91774)',
+    );
+  });
+
+  it('1:1: one markdown message through the sessionWebhook; replies without links stay text', async () => {
+    const h = await startHarness({ replies: () => [answer(), { text: '你的状态：已存档', visibility: 'chat' }] });
+    try {
+      await h.send(h.fake.robotMessage({ text: { content: '问题' } }));
+      await h.idle();
+      assert.deepEqual(h.fake.webhookMessages.map((m) => m.msgtype), ['markdown', 'text']);
+      const body = h.fake.webhookMessages[0]!.body as { markdown: { title: string; text: string } };
+      assert.equal(body.markdown.title, '可以，但有条件。');
+      assert.match(body.markdown.text, /\n- \[WeCom docs\]\(https:\/\/developer\.work\.weixin\.qq\.com\/document\/path\/91774\)$/);
+      assert.equal(h.fake.webhookMessages[1]!.content, '你的状态：已存档');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('group: text with "title: url" lines and the @-mention (markdown mentions are not documented)', async () => {
+    const h = await startHarness({ replies: () => [answer()] });
+    try {
+      await h.send(h.fake.robotMessage({ conversationType: '2', conversationId: 'cidG', isInAtList: true, text: { content: '问题' } }));
+      await h.idle();
+      assert.equal(h.fake.webhookMessages.length, 1);
+      assert.equal(h.fake.webhookMessages[0]!.msgtype, 'text');
+      assert.equal(h.fake.webhookMessages[0]!.content, answer().text);
+      assert.match(answer().text, /\n- WeCom docs: https:\/\/developer\.work\.weixin\.qq\.com\/document\/path\/91774$/);
+      assert.equal(h.fake.webhookMessages[0]!.atUserIds.length, 1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a reply too long for one markdown part goes as text parts', async () => {
+    const long = (): Reply => ({ ...withLinks('长'.repeat(2500), '来源：', sources), visibility: 'chat' });
+    const h = await startHarness({ replies: () => [long()] });
+    try {
+      await h.send(h.fake.robotMessage({ text: { content: '问题' } }));
+      await h.idle();
+      assert.ok(h.fake.webhookMessages.length >= 2);
+      assert.ok(h.fake.webhookMessages.every((m) => m.msgtype === 'text'));
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -51,3 +51,19 @@ test('reply payloads follow the documented shapes', () => {
   assert.deepEqual(JSON.parse(streamReplyJson('s1', true, '你好')), { msgtype: 'stream', stream: { id: 's1', finish: true, content: '你好' } });
   assert.deepEqual(JSON.parse(welcomeReplyJson('欢迎')), { msgtype: 'text', text: { content: '欢迎' } });
 });
+
+test('an answer\'s sources become markdown links in the stream; text without links is unchanged', () => {
+  const links = { before: '答案。', heading: '来源：', items: [{ title: 'WeCom (docs)', url: 'https://developer.work.weixin.qq.com/document/path/91774' }] };
+  const result = {
+    intent: 'faq' as const, topic: 't', score: 1, suggestions: [], lang: 'zh-CN' as const,
+    replies: [
+      { text: `答案。\n\n来源：\n- WeCom (docs): ${links.items[0]!.url}`, links, visibility: 'chat' as const },
+      { text: 'status', visibility: 'private' as const },
+    ],
+  };
+  const single = routeReplies(result, { kind: 'single' });
+  assert.equal(single.inChat, '答案。\n\n来源：\n- [WeCom (docs)](https://developer.work.weixin.qq.com/document/path/91774)\n\nstatus');
+  const group = routeReplies(result, { kind: 'group', chatId: 'g' });
+  assert.equal(group.inChat, '答案。\n\n来源：\n- [WeCom (docs)](https://developer.work.weixin.qq.com/document/path/91774)');
+  assert.deepEqual(group.toAsker, ['status']);
+});

@@ -4,6 +4,7 @@ import { openCallback } from '../../../adapters/wecom/crypto.ts';
 import { parseWecomXml } from '../../../adapters/wecom/xml.ts';
 import { hashUserId } from '../../../src/log.ts';
 import type { BotResult } from '../../../src/types.ts';
+import { withLinks } from '../../../src/reply-links.ts';
 import { buildWecomCallback, buildWecomVerification, wecomEventXml, wecomMediaXml, wecomTextXml } from '../../fakes/wecom-api.ts';
 import { SET_A, SET_B, result, startHarness, type Harness } from './harness.ts';
 
@@ -411,5 +412,29 @@ test('the fake rejects what WeCom would reject (content over 2048 bytes, wrong a
     const stale = await fetch(`${h.fake.url}/cgi-bin/message/send?access_token=nope`, { method: 'POST', body: '{}' }).then((r) => r.json() as Promise<{ errcode: number }>);
     assert.equal(stale.errcode, 40014);
     assert.equal(h.fake.sent.length, 1);
+  });
+});
+
+test('message/send path: an answer\'s sources go as <a href> links; the passive reply keeps "title: url" lines', async () => {
+  const links = [{ title: 'WeCom docs', url: 'https://developer.work.weixin.qq.com/document/path/91774' }];
+  const two: BotResult = {
+    ...result(),
+    replies: [{ ...withLinks('FAQ answer', 'Sources:', links), visibility: 'chat' }, { text: 'your status', visibility: 'private' }],
+  };
+  await withHarness({ answer: two }, async (h) => {
+    const cb = buildWecomCallback({ ...SET_A, xml: wecomTextXml({ corpId: SET_A.corpId, from: 'wwup/lisi', content: 'q', msgId: '9104' }) });
+    assert.equal(await (await h.post(cb.query, cb.body)).text(), '');
+    await h.idle();
+    assert.deepEqual(h.fake.sent.map((m) => m.text?.content), [
+      'FAQ answer\n\nSources:\n- <a href="https://developer.work.weixin.qq.com/document/path/91774">WeCom docs</a>',
+      'your status',
+    ]);
+  });
+  const one: BotResult = { ...result(), replies: [{ ...withLinks('FAQ answer', 'Sources:', links), visibility: 'chat' }] };
+  await withHarness({ answer: one }, async (h) => {
+    const cb = textCallback('a', 'q', '9105');
+    const passive = openPassive(await (await h.post(cb.query, cb.body)).text());
+    assert.equal(passive['Content'], 'FAQ answer\n\nSources:\n- WeCom docs: https://developer.work.weixin.qq.com/document/path/91774');
+    assert.equal(h.fake.sent.length, 0, 'answered passively');
   });
 });

@@ -1,10 +1,11 @@
-import { test, before, after, beforeEach } from 'node:test';
+import { test, before, after, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { createWecomClient, splitForWecom, tokenCacheKey, tokenCacheTtlMs, type WecomClient } from '../../../adapters/wecom/outbound.ts';
+import { createWecomClient, splitForWecom, tokenCacheKey, tokenCacheTtlMs, wecomTextMessages, type WecomClient } from '../../../adapters/wecom/outbound.ts';
+import { withLinks } from '../../../src/reply-links.ts';
 import { WECOM_TEXT_MAX_BYTES } from '../../../adapters/wecom/limits.ts';
 import { createLogger } from '../../../src/log.ts';
 import { openSqliteStore } from '../../../src/store/sqlite.ts';
@@ -240,4 +241,37 @@ test('the token cache is best-effort: with the store down, messages still go out
   } finally {
     rmSync(downDir, { recursive: true, force: true });
   }
+});
+
+describe('wecomTextMessages: sources as <a href> links in app text messages', () => {
+  const items = [
+    { title: 'WeCom <docs>', url: 'https://developer.work.weixin.qq.com/document/path/91774' },
+    { title: '《劳动合同法》', url: 'https://github.com/LawRefBook/Laws/blob/master/社会法/劳动合同法(2012-12-28).md' },
+  ];
+  const lawHref = new URL(items[1]!.url).href;
+
+  it('a reply that fits is one message with the links as tags', () => {
+    const parts = wecomTextMessages(withLinks('答案。', '来源：', items));
+    assert.deepEqual(parts, [
+      `答案。\n\n来源：\n- <a href="https://developer.work.weixin.qq.com/document/path/91774">WeCom ＜docs＞</a>\n- <a href="${lawHref}">《劳动合同法》</a>`,
+    ]);
+    assert.doesNotMatch(lawHref, /["\s]/);
+  });
+
+  it('a long reply: the text split, then the links block as its own message, never a cut tag', () => {
+    const long = withLinks('长'.repeat(1000), '来源：', items);
+    const parts = wecomTextMessages(long);
+    assert.ok(parts.length >= 3);
+    assert.ok(parts.every((p) => Buffer.byteLength(p, 'utf8') <= 2048));
+    assert.equal(parts.slice(0, -1).join(''), '长'.repeat(1000));
+    assert.match(parts.at(-1)!, /^来源：\n- <a href="[^"]+">WeCom ＜docs＞<\/a>\n- <a href="[^"]+">《劳动合同法》<\/a>$/);
+  });
+
+  it('without links, or when even the links block does not fit: plain text split as before', () => {
+    assert.deepEqual(wecomTextMessages({ text: 'plain' }), ['plain']);
+    const many = withLinks('x', 'Sources:', Array.from({ length: 40 }, (_, i) => ({ title: `title ${i}`, url: `https://example.org/${'p'.repeat(40)}/${i}` })));
+    const parts = wecomTextMessages(many);
+    assert.equal(parts.join(''), many.text);
+    assert.doesNotMatch(parts.join(''), /<a /);
+  });
 });

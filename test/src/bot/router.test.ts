@@ -150,3 +150,120 @@ describe('router with a store that fails', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('router: "详细" / "more" right after an answer with detail', () => {
+  let dir: string;
+  let store: Store;
+  let handle: MessageHandler;
+  let kb: Awaited<ReturnType<typeof loadKnowledge>>;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'router-detail-'));
+    store = openSqliteStore(join(dir, 'db.sqlite'));
+    kb = await loadKnowledge(join(REPO_ROOT, 'knowledge'));
+    handle = createRouter({ kb, matcher: await createMatcher(kb), store, log: createLogger('silent') });
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** One of the entry's own phrasings: any matcher answers it with that entry. */
+  const ask = (id: string, lang: 'zh' | 'en' = 'zh') => kb.byId.get(id)!.questions[lang][0]!;
+  const WITH_DETAIL = 'legality';
+  const WITHOUT_DETAIL = 'two-factor';
+
+  it('the KB has entries with and without detail to test with', () => {
+    assert.ok(kb.byId.get(WITH_DETAIL)!.detail);
+    assert.equal(kb.byId.get(WITHOUT_DETAIL)!.detail, undefined);
+  });
+
+  it('zh-CN: the answer says more is available; "详细" as the next message sends the detail with the sources', async () => {
+    const a = await handle(msg(ask(WITH_DETAIL), { userId: 'd-cn' }));
+    assert.equal(a.topic, WITH_DETAIL);
+    assert.match(a.replies[0]!.text, /回复“详细”查看更多。\n\n来源：/);
+    const d = await handle(msg('详细', { userId: 'd-cn' }));
+    assert.equal(d.intent, 'detail');
+    assert.equal(d.topic, WITH_DETAIL);
+    assert.equal(d.lang, 'zh-CN');
+    assert.ok(d.replies[0]!.text.startsWith(kb.byId.get(WITH_DETAIL)!.detail!.zh.trim()), 'detail text first');
+    assert.match(d.replies[0]!.text, /\n\n来源：\n- .+: https?:\/\//);
+    assert.equal(d.replies[0]!.links?.items.length, kb.byId.get(WITH_DETAIL)!.sources.length);
+    // Once: a second "详细" is no longer right after the answer.
+    const again = await handle(msg('详细', { userId: 'd-cn' }));
+    assert.equal(again.intent, 'fallback');
+    assert.match(again.replies[0]!.text, /没有更多细节/);
+  });
+
+  it('zh-TW: "詳細" gets the detail in Traditional Chinese', async () => {
+    const { toTaiwanTraditional } = await import('../../../src/bot/traditional.ts');
+    const a = await handle(msg(toTaiwanTraditional(ask(WITH_DETAIL)), { userId: 'd-tw' }));
+    assert.equal(a.lang, 'zh-TW');
+    assert.equal(a.topic, WITH_DETAIL);
+    assert.match(a.replies[0]!.text, /回覆「詳細」查看更多。/);
+    const d = await handle(msg('詳細', { userId: 'd-tw' }));
+    assert.equal(d.intent, 'detail');
+    assert.equal(d.lang, 'zh-TW');
+    assert.equal(d.replies[0]!.text.split('\n\n來源：')[0], toTaiwanTraditional(kb.byId.get(WITH_DETAIL)!.detail!.zh.trim()));
+  });
+
+  it('en: "more" (any case, with punctuation) gets the English detail', async () => {
+    const a = await handle(msg(ask(WITH_DETAIL, 'en'), { userId: 'd-en' }));
+    assert.equal(a.lang, 'en');
+    assert.match(a.replies[0]!.text, /Reply "more" for details\.\n\nSources:/);
+    const d = await handle(msg('More!', { userId: 'd-en' }));
+    assert.equal(d.intent, 'detail');
+    assert.equal(d.lang, 'en');
+    assert.ok(d.replies[0]!.text.startsWith(kb.byId.get(WITH_DETAIL)!.detail!.en.trim()));
+  });
+
+  it('not after an unrelated message, nor after an answer without detail', async () => {
+    await handle(msg(ask(WITH_DETAIL), { userId: 'd-gap' }));
+    await handle(msg('今天中午食堂吃什么', { userId: 'd-gap' }));
+    const late = await handle(msg('详细', { userId: 'd-gap' }));
+    assert.equal(late.intent, 'fallback');
+    assert.equal(late.topic, null);
+
+    const plain = await handle(msg(ask(WITHOUT_DETAIL), { userId: 'd-plain' }));
+    assert.equal(plain.topic, WITHOUT_DETAIL);
+    assert.doesNotMatch(plain.replies[0]!.text, /详细/);
+    const none = await handle(msg('详细', { userId: 'd-plain' }));
+    assert.equal(none.intent, 'fallback');
+    assert.match(none.replies[0]!.text, /没有更多细节/);
+  });
+
+  it('an answer without detail ends the previous answer\'s pending detail', async () => {
+    await handle(msg(ask(WITH_DETAIL), { userId: 'd-replaced' }));
+    await handle(msg(ask(WITHOUT_DETAIL), { userId: 'd-replaced' }));
+    assert.equal((await handle(msg('more', { userId: 'd-replaced' }))).intent, 'fallback');
+  });
+
+  it('per user: another user\'s "more" gets nothing and does not use up the first user\'s detail', async () => {
+    await handle(msg(ask(WITH_DETAIL), { userId: 'd-alice' }));
+    const bob = await handle(msg('more', { userId: 'd-bob' }));
+    assert.equal(bob.intent, 'fallback');
+    const other = await handle(msg('详细', { userId: 'd-alice', platform: 'dingtalk' }));
+    assert.equal(other.intent, 'fallback', 'same user id on another platform is another user');
+    const alice = await handle(msg('详细', { userId: 'd-alice' }));
+    assert.equal(alice.intent, 'detail');
+  });
+
+  it('in a group the detail goes to the group, mentioning the asker; non-text messages end it too', async () => {
+    const group = { chat: { kind: 'group' as const, chatId: 'g-detail' }, mentionedBot: true, userId: 'd-group' };
+    await handle(msg(ask(WITH_DETAIL), group));
+    const d = await handle(msg('详细', group));
+    assert.equal(d.intent, 'detail');
+    assert.equal(d.replies.length, 1);
+    assert.equal(d.replies[0]!.visibility, 'chat');
+    assert.equal(d.replies[0]!.mentionAsker, true);
+
+    await handle(msg(ask(WITH_DETAIL), { userId: 'd-image' }));
+    await handle(msg('', { userId: 'd-image', kind: 'non-text' }));
+    assert.equal((await handle(msg('详细', { userId: 'd-image' }))).intent, 'fallback');
+  });
+
+  it('stores the topic id and language only, never a text', async () => {
+    await handle(msg(ask(WITH_DETAIL), { userId: 'd-stored' }));
+    assert.deepEqual(JSON.parse((await store.get('detail:wecom:d-stored'))!), { id: WITH_DETAIL, lang: 'zh-CN' });
+  });
+});

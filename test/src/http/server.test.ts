@@ -53,6 +53,22 @@ describe('HTTP server without any platform configured', () => {
     assert.doesNotMatch(j.replies[0]!, /2026-03-01/);
   });
 
+  it('POST /try/ask also returns each reply as HTML with the sources as links opening in a new tab', async () => {
+    const r = await fetch(`${bot.url}/try/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question: '企业微信管理员可以翻看我的私聊记录吗', session: 'session-0003' }),
+    });
+    const j = (await r.json()) as { replies: string[]; html: string[]; topic: string };
+    assert.equal(j.html.length, j.replies.length);
+    const sources = bot.core.kb.byId.get(j.topic)!.sources;
+    const links = [...j.html[0]!.matchAll(/<a href="([^"]+)" target="_blank" rel="noopener noreferrer">([^<]+)<\/a>/g)];
+    assert.equal(links.length, sources.length);
+    assert.deepEqual(links.map((m) => m[1]), sources.map((s) => new URL(s.url).href));
+    // Everything else is text: no other tag than the links.
+    assert.doesNotMatch(j.html[0]!.replace(/<a [^>]+>[^<]*<\/a>/g, ''), /<[a-z/]/i);
+  });
+
   it('POST /try/ask declines an off-topic question with suggestions or a route to HR/IT', async () => {
     const r = await fetch(`${bot.url}/try/ask`, {
       method: 'POST',

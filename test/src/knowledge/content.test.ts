@@ -7,7 +7,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadKnowledge } from '../../../src/knowledge/load.ts';
 import { lintKnowledge, parseTopics } from '../../../src/knowledge/lint.ts';
-import { phrasingKey } from '../../../src/knowledge/schema.ts';
+import {
+  countAnswerChars,
+  countEnglishChars,
+  firstSentence,
+  MAX_EN_ANSWER_CHARS,
+  MAX_EN_FIRST_SENTENCE_CHARS,
+  MAX_ZH_ANSWER_CHARS,
+  MAX_ZH_FIRST_SENTENCE_CHARS,
+  phrasingKey,
+} from '../../../src/knowledge/schema.ts';
 
 const repoRoot = path.resolve(fileURLToPath(import.meta.url), '../../../..');
 const kbDir = path.join(repoRoot, 'knowledge');
@@ -91,4 +100,34 @@ test('no evaluation question appears verbatim among the titles, phrasings or key
   }
   const copies = questions.filter(({ q }) => owned.has(phrasingKey(q))).map(({ file, q }) => `${file}: "${q}" (in ${owned.get(phrasingKey(q))})`);
   assert.deepEqual(copies, []);
+});
+
+test('readable in a chat window: a short first sentence, one phone screen, no "see below", no own "more" hint', async () => {
+  const kb = await loadKnowledge(kbDir);
+  const problems: string[] = [];
+  for (const e of kb.entries) {
+    const zh1 = countAnswerChars(firstSentence(e.answer.zh, 'zh'));
+    const en1 = countEnglishChars(firstSentence(e.answer.en, 'en'));
+    if (zh1 > MAX_ZH_FIRST_SENTENCE_CHARS) problems.push(`${e.id}: zh first sentence ${zh1}`);
+    if (en1 > MAX_EN_FIRST_SENTENCE_CHARS) problems.push(`${e.id}: en first sentence ${en1}`);
+    for (const part of [e.answer, ...(e.detail ? [e.detail] : [])]) {
+      if (countAnswerChars(part.zh) > MAX_ZH_ANSWER_CHARS) problems.push(`${e.id}: zh over one screen`);
+      if (countEnglishChars(part.en) > MAX_EN_ANSWER_CHARS) problems.push(`${e.id}: en over one screen`);
+    }
+    // The personal status is added by the bot only where it can be shown; the answer never promises it.
+    if (/见下方|下方状态|附在下方|appended below|shown below|status below/i.test(e.answer.zh + e.answer.en)) problems.push(`${e.id}: says "see below"`);
+    // The bot adds "回复“详细”查看更多" itself when (and only when) there is detail.
+    if (/回复“详细”|Reply "more"/.test(e.answer.zh + e.answer.en)) problems.push(`${e.id}: writes its own "more" hint`);
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('first sentences answer directly: yes / no / it depends, or a direct statement (reviewed list)', async () => {
+  // Read and approved one by one (docs/KB-REVIEW.md); a changed opening must be re-read and this list updated.
+  const kb = await loadKnowledge(kbDir);
+  const openings = Object.fromEntries(kb.entries.map((e) => [e.id, [firstSentence(e.answer.zh, 'zh'), firstSentence(e.answer.en, 'en')]]));
+  const DIRECT_ZH = /^(可能|可以|不能|不会|不是|会|还在|一般|要看|取决于|由公司决定|有可能|对客户来说需要|没有|不一定|据网上转载的钉钉帮助说明，不能|目前没有可靠资料|通过会话存档看不到|离职不会|你有权|最实用的一条|看两样|几乎所有|会话内容存档是|企业微信上要看|我们没有找到官方资料|在与本助手的单聊中回复|先在公司内部)/u;
+  const DIRECT_EN = /^(Possibly|It can|It depends|Usually|Yes|No|Not|Generally|Your company decides|For customers, yes|Per DingTalk's help text as reproduced online, no|Leaving does not|You may|You can act|The most useful rule|Two things tell you|Almost every|Session content archiving|On WeCom it depends|We found no official source|Reply "I acknowledge"|Raise it in writing|They can be used|It does not record)/u;
+  const indirect = Object.entries(openings).filter(([, [zh, en]]) => !DIRECT_ZH.test(zh!) || !DIRECT_EN.test(en!));
+  assert.deepEqual(indirect, []);
 });

@@ -120,7 +120,7 @@ test('unknown keys are errors, at any depth, with the allowed keys', async (t) =
   const problems = await problemsOf(dir);
   const fields = problems.map((p) => p.field).sort();
   assert.deepEqual(fields, ['answer.fr', 'answers', 'sources.0.link']);
-  assert.match(problems.find((p) => p.field === 'answers')!.message, /^unknown key \(allowed: id, title, questions, keywords, answer, sources, reviewed, appendStatus, platforms\)$/);
+  assert.match(problems.find((p) => p.field === 'answers')!.message, /^unknown key \(allowed: id, title, questions, keywords, answer, detail, sources, reviewed, appendStatus, platforms\)$/);
   assert.match(problems.find((p) => p.field === 'answer.fr')!.message, /allowed: zh, en/);
 });
 
@@ -186,12 +186,54 @@ test('source URLs: https and http accepted, anything else rejected', async (t) =
 });
 
 test('Chinese answer is limited to 600 characters, counted as characters not bytes', async (t) => {
-  const exactly600 = '隐'.repeat(590) + '\n\n- ' + '私'.repeat(9); // 590 + '-' + 9 = 600 counted
+  const exactly600 = '短答。' + '隐'.repeat(587) + '\n\n- ' + '私'.repeat(9); // 3 + 587 + '-' + 9 = 600 counted
   const dir1 = await tempDir(t, { 'at-limit.yaml': entry('at-limit', { answer: { zh: exactly600, en: 'ok' } }) });
   assert.equal((await loadKnowledge(dir1, { now: NOW })).entries.length, 1);
-  const dir2 = await tempDir(t, { 'too-long.yaml': entry('too-long', { answer: { zh: '隐'.repeat(601), en: 'ok' } }) });
+  const dir2 = await tempDir(t, { 'too-long.yaml': entry('too-long', { answer: { zh: '短答。' + '隐'.repeat(598), en: 'ok' } }) });
   const problems = await problemsOf(dir2);
-  assert.deepEqual(problems.map((p) => `${p.field}: ${p.message}`), ['answer.zh: too long: 601 characters, at most 600']);
+  assert.deepEqual(problems.map((p) => `${p.field}: ${p.message}`), [
+    'answer.zh: too long: 601 characters, at most 600 (one phone screen, whitespace not counted); move the rest to detail.zh',
+  ]);
+});
+
+test('English answer is limited to 1,000 characters (spaces counted), detail to the same screen', async (t) => {
+  const first = 'Yes. ';
+  const at1000 = first + 'a'.repeat(995);
+  const dir1 = await tempDir(t, { 'at-limit.yaml': entry('at-limit', { answer: { zh: '是。', en: at1000 }, detail: { zh: '细节。', en: at1000 } }) });
+  assert.equal((await loadKnowledge(dir1, { now: NOW })).entries.length, 1);
+  const dir2 = await tempDir(t, {
+    'too-long.yaml': entry('too-long', { answer: { zh: '是。', en: at1000 + 'b' }, detail: { zh: '细'.repeat(601), en: at1000 + ' c' } }),
+  });
+  const lines = (await problemsOf(dir2)).map((p) => `${p.field}: ${p.message}`).sort();
+  assert.deepEqual(lines, [
+    'answer.en: too long: 1001 characters, at most 1000 (one phone screen); move the rest to detail.en',
+    'detail.en: too long: 1002 characters, at most 1000 (one phone screen)',
+    'detail.zh: too long: 601 characters, at most 600 (one phone screen, whitespace not counted)',
+  ]);
+});
+
+test('the first sentence must be short and direct: 80 Chinese / 160 English characters', async (t) => {
+  const zhOk = '隐'.repeat(79) + '。后面可以很长：' + '私'.repeat(100);
+  const enOk = 'It depends on ' + 'x'.repeat(145) + '. Then more text follows here.';
+  const dir1 = await tempDir(t, { 'ok.yaml': entry('ok', { answer: { zh: zhOk, en: enOk } }) });
+  assert.equal((await loadKnowledge(dir1, { now: NOW })).entries.length, 1);
+  const dir2 = await tempDir(t, {
+    'rambling.yaml': entry('rambling', { answer: { zh: '隐'.repeat(81) + '。短。', en: 'x'.repeat(161) + '. Short.' } }),
+  });
+  const lines = (await problemsOf(dir2)).map((p) => `${p.field}: ${p.message}`).sort();
+  assert.deepEqual(lines, [
+    'answer.en: first sentence too long: 162 characters, at most 160; open with a direct yes / no / it depends on X',
+    'answer.zh: first sentence too long: 82 characters, at most 80; open with a direct yes / no / it depends on X',
+  ]);
+});
+
+test('detail is optional but, when given, needs both languages and nothing else', async (t) => {
+  const dir = await tempDir(t, {
+    'half.yaml': entry('half', { detail: { zh: '只有中文。' } }),
+    'extra.yaml': entry('extra', { detail: { zh: '中文。', en: 'English.', fr: 'Non.' } }),
+  });
+  const lines = (await problemsOf(dir)).map((p) => `${path.basename(p.file)} ${p.field}: ${p.message}`).sort();
+  assert.deepEqual(lines, ['extra.yaml detail.fr: unknown key (allowed: zh, en)', 'half.yaml detail.en: required']);
 });
 
 test('too few phrasings, bad id, empty strings', async (t) => {
