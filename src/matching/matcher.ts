@@ -124,7 +124,7 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   coverAccept: 0.8,
   coverMass: 6,
   coverMargin: 1.15,
-  outOfScopeMargin: 0.6,
+  outOfScopeMargin: 0.9,
   focusMinChars: 40,
   narrativeWeight: 0.5,
   bm25K1: 1.2,
