@@ -270,7 +270,7 @@ export function createRouter(deps: RouterDeps): MessageHandler {
       const picked = await pickedSuggestion(m, choice);
       if (picked) return answer(m, picked.entry, picked.lang, 1, []);
     }
-    const match = matcher.match(text);
+    const match = matcher.match(text, { platform: m.platform });
     if (match.topic) {
       const entry = kb.byId.get(match.topic);
       if (entry) return answer(m, entry, match.lang, match.score, match.suggestions);

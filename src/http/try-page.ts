@@ -14,6 +14,9 @@ export const TRY_MAX_BODY_BYTES = 16 * 1024;
 /** Longest question the try page accepts, in characters. */
 export const TRY_MAX_QUESTION_CHARS = 2000;
 
+/** Example questions the /try page shows in its input box (each must land on the right topic: a test checks). */
+export const TRY_PLACEHOLDER_EXAMPLES = { zh: '管理员能看到我的聊天记录吗？', en: 'Can admins read my chats?' } as const;
+
 /** C0 control characters other than tab, line feed and carriage return, and DEL: never typed by a person. */
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
@@ -114,7 +117,7 @@ button[type=submit]{padding:10px 16px;border:0;border-radius:8px;background:#337
 <p class="note">本地试用页：与企业微信、钉钉使用同一个问答路由，但你是匿名的，只显示知识库答案，不显示个人存档状态。<br>
 Local trial page: the same router as WeCom and DingTalk, as an anonymous user — FAQ answers only, never a personal status.</p>
 <div id="log" aria-live="polite"></div>
-<form id="f"><input id="q" autocomplete="off" maxlength="${TRY_MAX_QUESTION_CHARS}" placeholder="例如：管理员能看到我的聊天记录吗？ / e.g. Can admins read my chats?" autofocus>
+<form id="f"><input id="q" autocomplete="off" maxlength="${TRY_MAX_QUESTION_CHARS}" placeholder="例如：${TRY_PLACEHOLDER_EXAMPLES.zh} / e.g. ${TRY_PLACEHOLDER_EXAMPLES.en}" autofocus>
 <button type="submit">发送 / Send</button></form>
 </main><script>
 const session = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());

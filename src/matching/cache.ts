@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { MatchResult, Matcher } from './types.ts';
+import type { MatchContext, MatchResult, Matcher } from './types.ts';
 
 /** Default number of distinct questions whose results are kept (≈ 150 bytes each: ~1.5 MB). */
 export const MATCH_CACHE_ENTRIES = 10_000;
@@ -14,7 +14,7 @@ export const MATCH_CACHE_MAX_QUESTION_CHARS = 500;
  * costs a SHA-256 of the text (~2 µs). `Matcher.match` is pure for a given knowledge base, which is
  * loaded once per process, so a cached result is always the result a fresh match would give.
  *
- * Privacy: the cache is keyed by the SHA-256 of the question, so no question text stays in memory
+ * Privacy: the cache is keyed by the SHA-256 of the platform id and the question, so no question text stays in memory
  * after its message is handled; the values are topic ids, scores and the detected language.
  * Returned results are frozen (shared between callers).
  *
@@ -27,9 +27,9 @@ export function cachedMatcher(matcher: Matcher, maxEntries = MATCH_CACHE_ENTRIES
     get size() {
       return cache.size;
     },
-    match(question: string): MatchResult {
-      if (maxEntries <= 0 || question.length > MATCH_CACHE_MAX_QUESTION_CHARS) return matcher.match(question);
-      const key = createHash('sha256').update(question).digest('base64');
+    match(question: string, context?: MatchContext): MatchResult {
+      if (maxEntries <= 0 || question.length > MATCH_CACHE_MAX_QUESTION_CHARS) return matcher.match(question, context);
+      const key = createHash('sha256').update(`${context?.platform ?? ''}\u0000${question}`).digest('base64');
       const hit = cache.get(key);
       if (hit) {
         // Most recently used goes last; the first key is the one to evict.
@@ -37,7 +37,7 @@ export function cachedMatcher(matcher: Matcher, maxEntries = MATCH_CACHE_ENTRIES
         cache.set(key, hit);
         return hit;
       }
-      const fresh = matcher.match(question);
+      const fresh = matcher.match(question, context);
       const frozen: MatchResult = Object.freeze({ ...fresh, suggestions: Object.freeze([...fresh.suggestions]) as string[] });
       cache.set(key, frozen);
       if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);

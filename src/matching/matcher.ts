@@ -28,7 +28,7 @@ import type { Lang } from '../types.ts';
 import { detectLanguage } from './language.ts';
 import { normalizeQuestion } from './normalize.ts';
 import { lexicon } from './lexicon.ts';
-import type { Matcher, MatcherFactory, MatchResult } from './types.ts';
+import type { MatchContext, Matcher, MatcherFactory, MatchResult } from './types.ts';
 import {
   CUE_SELF_STATUS,
   CUE_WEIGHTS,
@@ -41,6 +41,8 @@ import {
   BEFORE_START_PATTERNS,
   CUE_WHO_CAN_SEE,
   WHO_CAN_SEE_PATTERNS,
+  CUE_INSPECT,
+  INSPECT_PATTERNS,
   DEFINITION_PATTERNS,
   SELF_STATUS_PATTERNS,
   STOP_WORDS,
@@ -77,6 +79,11 @@ export interface MatcherOptions {
   kbKeywordsInDict: boolean;
   /** Answer only when the top entry matched at least one privacy concept token (vocabulary.ts PRIVACY_CONCEPTS). */
   conceptGate: boolean;
+  /**
+   * A token in at least this many knowledge-base phrasings and in no out-of-scope example is a privacy concept
+   * too (0 = only the listed concepts).
+   */
+  learnedConceptSupport: number;
   /** A question closely matching one phrasing (similarity >= phraseAccept) is answered from this mass up. */
   shortMass: number;
   /** Weighted Jaccard similarity with the best phrasing that lets {@link shortMass} apply. */
@@ -94,6 +101,8 @@ export interface MatcherOptions {
   outOfScopeMargin: number;
   /** Below acceptMass, the top entry's ranking score must be at least this multiple of the runner-up's. */
   coverMargin: number;
+  /** Ranking factor for an entry most of whose phrasings carry a cue the question lacks (1 = no effect). */
+  cueMissing: number;
   /** Questions of at least this many characters are read as a story followed by the question … */
   focusMinChars: number;
   /** … and tokens found only outside the final question sentence rank with this factor (0..1). */
@@ -118,6 +127,7 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   platformMismatch: 0.7,
   kbKeywordsInDict: true,
   conceptGate: true,
+  learnedConceptSupport: 3,
   shortMass: 10,
   phraseAccept: 0.5,
   ranker: 'bm25',
@@ -125,6 +135,7 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   coverMass: 6,
   coverMargin: 1.15,
   outOfScopeMargin: 0.9,
+  cueMissing: 0.8,
   focusMinChars: 40,
   narrativeWeight: 0.5,
   bm25K1: 1.2,
@@ -159,7 +170,7 @@ export interface MatchExplanation {
 
 /** A matcher that can also explain itself. */
 export interface ExplainingMatcher extends Matcher {
-  explain(question: string): MatchExplanation;
+  explain(question: string, context?: MatchContext): MatchExplanation;
   /** Empties the token memo (benchmarks measure cold and warm). */
   clearMemo(): void;
   /** The tokens of a question after normalisation, segmentation, stop words and synonyms. */
@@ -274,6 +285,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     if (DEFINITION_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_DEFINITION);
     if (BEFORE_START_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_BEFORE_START);
     if (WHO_CAN_SEE_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_WHO_CAN_SEE);
+    if (INSPECT_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_INSPECT);
     return out;
   };
   const tokenize = (question: string): string[] => [...new Set(tokensOf(normalizeQuestion(question)))];
@@ -306,6 +318,27 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
   });
   // Platforms each entry is about; a question naming another platform ranks the entry lower.
   const entryPlatforms = sources.map((e) => new Set(e.platforms));
+  // Words the knowledge base uses again and again and the out-of-scope examples never do count as privacy concepts
+  // too (存几年, 要注意 …): the listed concepts plus what the data shows.
+  const learnedConcepts = new Set<string>();
+  if (oosIndex >= 0 && opt.learnedConceptSupport > 0) {
+    const inKb = new Map<string, number>();
+    const inOos = new Set<string>();
+    for (const d of docs) {
+      if (d.entry === oosIndex) for (const t of d.tokens) inOos.add(t);
+      else if (d.phrasing) for (const t of d.tokens) inKb.set(t, (inKb.get(t) ?? 0) + 1);
+    }
+    for (const [t, n] of inKb) if (n >= opt.learnedConceptSupport && !inOos.has(t) && !PLATFORM_WORDS.has(t)) learnedConcepts.add(t);
+  }
+  // Cues an entry is about: at least half of its phrasings carry the cue token (am-i-archived and 我的状态,
+  // personal-device-inspection and 检查手机 …). A question without that cue ranks the entry lower.
+  const cueNames = Object.keys(CUE_WEIGHTS);
+  const entryCues = sources.map((_, i) => {
+    const phrasingDocs = docs.filter((d) => d.entry === i && d.phrasing);
+    return cueNames.filter((c) => phrasingDocs.length > 0 && phrasingDocs.filter((d) => d.tokens.includes(c)).length >= phrasingDocs.length / 2);
+  });
+  /** Platforms some entry is specifically about (not 'all'): the only asker platforms that change ranking. */
+  const knownPlatforms = new Set(sources.flatMap((e) => e.platforms.filter((p) => p !== 'all')));
   // Corpus IDF for every substring (up to MAX_IDF_WORD) of every phrasing token: all a matching token can be.
   const wanted = new Set<string>();
   for (const d of docs) for (const t of d.tokens) {
@@ -403,15 +436,19 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     return new Set(tokensOf(normalizeQuestion(focus)));
   };
 
-  const explain = (question: string): MatchExplanation => {
+  const explain = (question: string, context?: MatchContext): MatchExplanation => {
     const lang: Lang = detectLanguage(typeof question === 'string' ? question.slice(0, 2000) : '');
     const normalized = normalizeQuestion(question);
     const tokens = [...new Set(tokensOf(normalized))];
+    const tokenSet = new Set(tokens);
     const focus = focusTokens(question);
     // Platforms the question is about: those of its final question sentence when it names one ("换到飞书…飞书的
     // 管理后台能看吗" after a story about DingTalk), else all it names.
     const focusNamed = focus ? [...focus].flatMap((t) => PLATFORM_OF[t] ?? []) : [];
-    const named = focusNamed.length > 0 ? focusNamed : tokens.flatMap((t) => PLATFORM_OF[t] ?? []);
+    const asked = focusNamed.length > 0 ? focusNamed : tokens.flatMap((t) => PLATFORM_OF[t] ?? []);
+    // A question naming no platform is about the asker's own (an id like 'wecom-aibot' is a WeCom platform).
+    const own = context?.platform?.split('-')[0];
+    const named = asked.length > 0 ? asked : own && knownPlatforms.has(own) ? [own] : [];
     const tokenWeight = (t: string): number => (focus && !focus.has(t) ? opt.narrativeWeight : 1);
     const perEntry = new Map<number, Map<string, TokenHit>>();
     /** BM25 term frequency: Σ over an entry's documents hit by the token of (1 − Fuse score). */
@@ -467,6 +504,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
         }
         const phrase = bestPhrase.get(entry) ?? 0;
         rank += opt.phraseWeight * phrase;
+        if ((entryCues[entry] as string[]).some((c) => !tokenSet.has(c))) rank *= opt.cueMissing;
         const ps = entryPlatforms[entry] as Set<string>;
         if (named.length > 0 && !ps.has('all') && !named.some((p) => ps.has(p))) rank *= opt.platformMismatch;
         return {
@@ -486,7 +524,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     if (oos) candidates.splice(candidates.indexOf(oos), 1);
     const top = candidates[0];
     const inScope = !oos || !top || top.rank > opt.outOfScopeMargin * oos.rank;
-    const aboutPrivacy = !!top && (!opt.conceptGate || top.hits.some((h) => PRIVACY_CONCEPTS.has(h.token)));
+    const aboutPrivacy = !!top && (!opt.conceptGate || top.hits.some((h) => PRIVACY_CONCEPTS.has(h.token) || learnedConcepts.has(h.token)));
     // Below acceptMass, a question is answered only with a clear lead over the runner-up (a bare "存档" fits many).
     const leads = !!top && top.rank >= opt.coverMargin * (candidates[1]?.rank ?? 0);
     const enough =
@@ -507,9 +545,9 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
   };
 
   return {
-    match(question: string): MatchResult {
+    match(question: string, context?: MatchContext): MatchResult {
       try {
-        return explain(question).result;
+        return explain(question, context).result;
       } catch {
         // Defensive: matching must never take the bot down; an unexpected failure is a decline.
         return { topic: null, score: 0, suggestions: [], lang: safeLang(question) };

@@ -13,10 +13,21 @@ export interface MatchResult {
   lang: Lang;
 }
 
+/** What the matcher may know about the asker besides the question. */
+export interface MatchContext {
+  platform?: string;
+}
+
 /** A matcher built once at start-up over a knowledge base; `match` is synchronous and pure. */
 export interface Matcher {
-  /** Match one question (raw user text, mentions possibly still present). Never throws. */
-  match(question: string): MatchResult;
+  /**
+   * Match one question (raw user text, mentions possibly still present). Never throws.
+   * @param context.platform the asker's platform id (InboundMessage.platform, e.g. 'dingtalk' or 'wecom-aibot'):
+   *   when the question names no platform, entries about another platform rank lower ("管理员能看到我的聊天吗"
+   *   asked on DingTalk is about DingTalk). A platform id matches an entry's `platforms` value equal to it or to
+   *   the part before its first '-' ('wecom-aibot' -> 'wecom').
+   */
+  match(question: string, context?: MatchContext): MatchResult;
 }
 
 /** Builds a matcher; may take up to ~1.5 s (dictionary loading). */

@@ -31,12 +31,22 @@ export const CUE_SELF_STATUS = '我的状态';
 export const CUE_BEFORE_START = '开启之前';
 /** - WHO_CAN_SEE: "who can see / open / read it" (谁能看, 哪些人有权限查, who can access) — favours the entry on who reads the archive. */
 export const CUE_WHO_CAN_SEE = '谁能看';
+/** - INSPECT: someone demands to check a phone or have a chat opened in front of them (查手机, 交出手机, 打开给他看). */
+export const CUE_INSPECT = '检查手机';
 export const CUE_WEIGHTS: Readonly<Record<string, number>> = {
   [CUE_DEFINITION]: 6,
   [CUE_SELF_STATUS]: 9,
   [CUE_BEFORE_START]: 8,
   [CUE_WHO_CAN_SEE]: 8,
+  [CUE_INSPECT]: 8,
 };
+
+/** Patterns (on normalised text) that add {@link CUE_INSPECT}. */
+export const INSPECT_PATTERNS: readonly RegExp[] = [
+  /(检查|查看|看|查|翻|搜|交出|上交|交|解锁)[^\s，。,.!?？！]{0,4}(手机|电话)/,
+  /(要求|让|逼|强制|强迫|命令)[^\s，。,.!?？！]{0,8}(打开|给[^\s，。,.!?？！]{0,4}看|交出|上交|检查|解锁)/,
+  /\b(check|inspect|search|through|unlock|hand over|show|checks)\b[^.]{0,30}(手机|phone)/,
+];
 
 /** Patterns (on normalised text) that add {@link CUE_WHO_CAN_SEE}. */
 export const WHO_CAN_SEE_PATTERNS: readonly RegExp[] = [

@@ -1,0 +1,104 @@
+// Every example question the product itself shows — help and welcome texts in the three languages, the /try
+// placeholder, the README's commands, the knowledge base's titles (the "not sure" suggestions) — and the
+// questions of a newcomer's trial land on the right topic, on the real knowledge base.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadKnowledge } from '../../../src/knowledge/load.ts';
+import { createMatcher } from '../../../src/matching/matcher.ts';
+import { messagesFor } from '../../../src/bot/messages.ts';
+import { toTaiwanTraditional } from '../../../src/bot/traditional.ts';
+import { TRY_PLACEHOLDER_EXAMPLES } from '../../../src/http/try-page.ts';
+import type { Lang } from '../../../src/types.ts';
+
+const repoRoot = path.resolve(fileURLToPath(import.meta.url), '../../../..');
+const kb = await loadKnowledge(path.join(repoRoot, 'knowledge'));
+const matcher = await createMatcher(kb);
+
+const ADMIN_ACCESS = ['wecom-admin-access', 'dingtalk-admin-access', 'feishu-admin-access'];
+/** What each example asks, by its words (punctuation and case ignored). */
+const EXPECTED: Record<string, string[]> = {
+  管理员能看到我的聊天记录吗: ADMIN_ACCESS,
+  管理員能看到我的聊天記錄嗎: ADMIN_ACCESS,
+  管理员能看到我的聊天吗: ADMIN_ACCESS,
+  'can admins read my chats': ADMIN_ACCESS,
+  我的聊天有没有被存档: ['am-i-archived'],
+  我的聊天有沒有被存檔: ['am-i-archived'],
+  'are my chats archived': ['am-i-archived'],
+  我可以拒绝会话存档吗: ['refuse-archiving'],
+  我可以拒絕會話存檔嗎: ['refuse-archiving'],
+  'can i refuse session archiving': ['refuse-archiving'],
+  公司监控聊天合法吗: ['legality'],
+  公司監控聊天合法嗎: ['legality'],
+  'is it legal for my employer to monitor chats': ['legality'],
+};
+const key = (q: string) => q.toLowerCase().replace(/[?？!！。.,，"“”]/gu, '').trim();
+
+/** The asker's platform decides which admin-access entry answers a question naming none. */
+const OWN_PLATFORM: Record<string, string> = { wecom: 'wecom-admin-access', 'wecom-aibot': 'wecom-admin-access', dingtalk: 'dingtalk-admin-access' };
+
+function expectLands(q: string, expected: string[], where: string): void {
+  const topic = matcher.match(q).topic;
+  assert.ok(topic !== null && expected.includes(topic), `${where}: "${q}" -> ${topic ?? '(declined)'}, expected ${expected.join(' | ')}`);
+  if (expected === ADMIN_ACCESS) {
+    for (const [platform, entry] of Object.entries(OWN_PLATFORM)) {
+      assert.equal(matcher.match(q, { platform }).topic, entry, `${where}: "${q}" asked on ${platform}`);
+    }
+  }
+}
+
+function examplesOf(text: string): string[] {
+  const lines = text.split('\n').filter((l) => l.startsWith('- ')).map((l) => l.slice(2));
+  const quoted = [...text.matchAll(/[“"]([^”"]+)[”"]/gu)].map((m) => m[1] as string).filter((x) => !/^(帮助|幫助|help|详细|詳細|more)$/iu.test(x));
+  return [...lines, ...quoted];
+}
+
+test('help and welcome texts: every example lands on its topic (zh-CN, zh-TW, en)', () => {
+  let n = 0;
+  for (const lang of ['zh-CN', 'zh-TW', 'en'] as Lang[]) {
+    const m = messagesFor(lang);
+    for (const q of [...examplesOf(m.help), ...examplesOf(m.welcome)]) {
+      const expected = EXPECTED[key(q)];
+      assert.ok(expected, `${lang}: example "${q}" has no expected topic in this test: add it`);
+      expectLands(q, expected, `${lang} help`);
+      n++;
+    }
+  }
+  assert.ok(n >= 12, `read ${n} examples`);
+});
+
+test('the /try placeholder examples land on their topic', () => {
+  for (const q of Object.values(TRY_PLACEHOLDER_EXAMPLES)) expectLands(q, EXPECTED[key(q)] ?? [], '/try placeholder');
+});
+
+test("the README's ask examples land on their topic", () => {
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const asks = [...readme.matchAll(/privacy-bot ask (?:--\S+ )*"([^"]+)"|echo "([^"]+)" \| npx privacy-bot ask/gu)].map((m) => (m[1] ?? m[2]) as string);
+  assert.ok(asks.length >= 3, `found ${asks.length} README examples`);
+  for (const q of asks) {
+    const expected = EXPECTED[key(q)];
+    assert.ok(expected, `README example "${q}" has no expected topic in this test: add it`);
+    expectLands(q, expected, 'README');
+  }
+});
+
+test('every title (shown as a "not sure" suggestion) lands on its own entry in zh-CN, zh-TW and en', () => {
+  for (const e of kb.entries) {
+    for (const q of [e.title.zh, toTaiwanTraditional(e.title.zh), e.title.en]) expectLands(q, [e.id], `title of ${e.id}`);
+  }
+});
+
+test("a newcomer's trial: the questions that went wrong land on the right topic", () => {
+  const trial: [string, string[]][] = [
+    ['公司开了会话存档我能拒绝吗', ['refuse-archiving']],
+    ['飞书会被监控吗', ['feishu-admin-access']],
+    ['企业微信会被监控吗', ['wecom-admin-access']],
+    ['老板能看我微信聊天吗', ['personal-wechat']],
+    ['hr can see my wechat private msgs??', ['personal-wechat']],
+    ['存档状态@隐私助手', ['am-i-archived']],
+    ['我的存档状态', ['am-i-archived']],
+  ];
+  for (const [q, expected] of trial) expectLands(q, expected, 'trial');
+});
