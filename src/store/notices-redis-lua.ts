@@ -597,3 +597,41 @@ for i = 5, #ARGV do
   end
 end
 return released`;
+
+/**
+ * Audit chain, step 1 of sealing (src/store/notices-redis.ts `seal`): the chain head and the
+ * entries after it. KEYS: meta, audit. ARGV: most entries to return.
+ * Returns {sealedCount, headHash ('' when 0), broadcastId, noticeId, version, entry…} — the
+ * broadcast fields for the genesis hash; {} when the broadcast does not exist.
+ */
+export const CHAIN_PEEK = `
+local m = redis.call('HMGET', KEYS[1], 'chainN', 'chainHead', 'id', 'noticeId', 'version')
+if not m[3] then return {} end
+local n = tonumber(m[1] or '0')
+local out = {tostring(n), m[2] or '', m[3], m[4] or '', m[5] or '0'}
+local entries = redis.call('LRANGE', KEYS[2], n, n + tonumber(ARGV[1]) - 1)
+for _, e in ipairs(entries) do table.insert(out, e) end
+return out`;
+
+/**
+ * Audit chain, step 2 of sealing: a compare-and-set of the chain head. KEYS: meta, audit.
+ * ARGV: sealedCount and headHash as CHAIN_PEEK returned them, then per entry: the entry as read,
+ * the entry with its chain fields, its hash. Applies only when the head is still the one read
+ * and every entry is still the one read (else another writer sealed first: read again).
+ * Returns the new sealed count, or -1 on a conflict.
+ */
+export const CHAIN_SEAL = `
+local m = redis.call('HMGET', KEYS[1], 'chainN', 'chainHead')
+if (m[1] or '0') ~= ARGV[1] or (m[2] or '') ~= ARGV[2] then return -1 end
+local n = tonumber(ARGV[1])
+for j = 3, #ARGV, 3 do
+  if redis.call('LINDEX', KEYS[2], n + (j - 3) / 3) ~= ARGV[j] then return -1 end
+end
+local head = ARGV[2]
+for j = 3, #ARGV, 3 do
+  redis.call('LSET', KEYS[2], n, ARGV[j + 1])
+  head = ARGV[j + 2]
+  n = n + 1
+end
+redis.call('HSET', KEYS[1], 'chainN', n, 'chainHead', head)
+return n`;
