@@ -40,10 +40,10 @@ import { genesisHash, rowHash } from '../evidence/chain.ts';
 
 /**
  * Schema of the notice tables, applied in order at open (table `notice_schema_version`).
- * Append only — never edit a released entry. Lives in the same file as the main store
+ * Append only — never edit a released entry (exported for the migration tests). Lives in the same file as the main store
  * (`DATA_DIR/privacy-bot.db`) with its own version counter, so the two evolve independently.
  */
-const MIGRATIONS: readonly SqliteMigration[] = [
+export const NOTICE_MIGRATIONS: readonly SqliteMigration[] = [
   `CREATE TABLE notice (
      id             TEXT PRIMARY KEY,
      latest_version INTEGER NOT NULL,
@@ -159,7 +159,7 @@ function chainAuditRows(db: Database.Database): void {
     // A row without its broadcast cannot happen through the store; chain it under an empty header all the same.
     let prevHash = genesisHash({ broadcastId, noticeId: b?.notice_id ?? '', version: b?.version ?? 0 });
     let seq = 0;
-    for (const r of rows.iterate(broadcastId) as Iterable<{ seq: number; at: number; user_id: string | null; from_state: string; to_state: string; reason: string }>) {
+    for (const r of rows.all(broadcastId) as { seq: number; at: number; user_id: string | null; from_state: string; to_state: string; reason: string }[]) {
       seq++;
       const at = Math.round(r.at);
       const hash = rowHash({ seq, prevHash, broadcastId, at, userId: r.user_id, from: r.from_state, to: r.to_state, reason: r.reason });
@@ -302,7 +302,7 @@ function displayState(r: Pick<RecipientRow, 'state' | 'read_at' | 'ack_at'>): st
  *   notice schema than this program knows.
  */
 export function openSqliteNoticeStore(file: string): NoticeStore {
-  const { db, path } = openSqliteDatabase(file, { what: 'notice store', versionTable: 'notice_schema_version', migrations: MIGRATIONS });
+  const { db, path } = openSqliteDatabase(file, { what: 'notice store', versionTable: 'notice_schema_version', migrations: NOTICE_MIGRATIONS });
   return new SqliteNoticeStore(db, path);
 }
 
