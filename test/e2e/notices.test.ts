@@ -6,7 +6,7 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse } from 'csv-parse/sync';
+import { exportRows } from '../helpers/export-csv.ts';
 import type { InboundMessage } from '../../src/types.ts';
 import { READ_UNKNOWN } from '../../src/notices/csv.ts';
 import { startFakeNoticePlatform } from '../fakes/notice-platform.ts';
@@ -120,7 +120,7 @@ function suite(name: string, backend: () => Backend, skip: string | false): void
       // Exports.
       const csvRes = await bot.admin('GET', `/admin/broadcasts/${id}/recipients.csv`);
       const csvText = await csvRes.text();
-      const rows = parse(csvText, { bom: true, columns: true }) as Record<string, string>[];
+      const rows = exportRows(csvText);
       assert.equal(rows.length, 47);
       const byUser = new Map(rows.map((r) => [r.userId!, r]));
       assert.equal(byUser.get('u00')!.state, 'acknowledged');
@@ -130,7 +130,7 @@ function suite(name: string, backend: () => Backend, skip: string | false): void
       assert.match(byUser.get('u02')!.sentAt!, /^\d{4}-\d{2}-\d{2}T/);
       assert.equal(byUser.get('u02')!.readAt, READ_UNKNOWN);
       assert.deepEqual([byUser.get('gone1')!.state, byUser.get('gone1')!.failureReason], ['failed', 'invaliduser']);
-      const audit = parse(await (await bot.admin('GET', `/admin/broadcasts/${id}/audit.csv`)).text(), { bom: true, columns: true }) as Record<string, string>[];
+      const audit = exportRows(await (await bot.admin('GET', `/admin/broadcasts/${id}/audit.csv`)).text());
       const trail = (u: string) => audit.filter((e) => e.userId === u).map((e) => `${e.from}->${e.to}`);
       assert.deepEqual(trail('u00'), ['none->pending', 'pending->sent', 'sent->acknowledged']);
       assert.deepEqual(trail('gone1'), ['none->pending', 'pending->failed']);
@@ -186,7 +186,7 @@ function suite(name: string, backend: () => Backend, skip: string | false): void
       bot.fake.read('u03', readAt);
       const v = await until(bot, id, (x) => x.counts.read === 1);
       assert.equal(v.counts.sent, 5);
-      const rows = parse(await (await bot.admin('GET', `/admin/broadcasts/${id}/recipients.csv`)).text(), { bom: true, columns: true }) as Record<string, string>[];
+      const rows = exportRows(await (await bot.admin('GET', `/admin/broadcasts/${id}/recipients.csv`)).text());
       assert.equal(rows.find((r) => r.userId === 'u03')!.readAt, new Date(readAt).toISOString());
       assert.equal(rows.find((r) => r.userId === 'u03')!.state, 'read');
       assert.equal(rows.find((r) => r.userId === 'u04')!.readAt, '', 'not read yet (known, unlike WeCom)');
