@@ -313,9 +313,9 @@ function walkChain(
     if (missing <= 0) continue;
     const seqs = g.from === g.to ? `seq ${g.from}` : `seq ${g.from}–${g.to}`;
     if (g.after) {
-      problem('removed', `${plural(missing, 'row')} removed before ${where(g.after)} (${seqs}): it no longer links to the row above it`);
+      problem('removed', `${plural(missing, 'row')} removed before ${where(g.after)}: ${seqs} missing, the chain no longer links it to the row above`);
     } else {
-      problem('removed', `${plural(missing, 'row')} removed at the end (${seqs}): the signed chain head covers ${headRows} rows`);
+      problem('removed', `${plural(missing, 'row')} removed at the end: ${seqs} missing, the signed chain head covers ${headRows} rows`);
     }
   }
   for (const r of rows.filter((x) => x.intact && !used.has(x))) {
