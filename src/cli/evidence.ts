@@ -7,7 +7,7 @@ import { verifyExport, type VerifyReport } from '../evidence/verify.ts';
 
 /** Usage of `privacy-bot evidence …` (also part of the main usage). */
 export const EVIDENCE_USAGE = `  evidence pubkey                         the public key of EVIDENCE_SIGNING_KEY (PEM) and its fingerprint
-  evidence verify <export.csv> [--pubkey <file|key>]
+  evidence verify <export.csv> [--pubkey <file> | --pubkey=<key>]
                                           check a signed export offline: exit 0 intact, 1 tampered or
                                           unsigned, 2 usage (docs/EVIDENCE.md)`;
 
@@ -27,6 +27,7 @@ export function formatVerifyReport(file: string, r: VerifyReport): string {
     missing: 'missing',
   }[r.signature];
   out.push(`  signature: ${signature}`);
+  if (r.bomRestored) out.push('  note: the file had lost its byte order mark (the program that saved it dropped it); the signature matches with it put back');
   if (r.ok) {
     out.push(r.kind === 'audit'
       ? `INTACT: every row is in place and unchanged since the export (chain recomputed from the rows, signature checked)`

@@ -39,6 +39,11 @@ export interface VerifyReport {
   /** Data rows in the file (under the header). */
   rows: number;
   signature: 'valid' | 'invalid' | 'unsigned' | 'missing';
+  /**
+   * The file lacked the byte order mark every export starts with (some programs drop it when they
+   * decode the download as text) and the signature matched once it was put back.
+   */
+  bomRestored: boolean;
   /** Key the signature was checked with, and where it came from. */
   keyId: string | null;
   keySource: 'given' | 'file' | null;
@@ -52,6 +57,8 @@ export interface VerifyOptions {
 }
 
 const SIGNATURE_PREFIX = '# signature: ';
+/** UTF-8 byte order mark, the first bytes of every export (src/notices/csv.ts). */
+const BOM_BYTES = Buffer.from([0xef, 0xbb, 0xbf]);
 const TRAILER_START = Buffer.from(`\r\n\r\n# ${TRAILER_TITLE}: `, 'latin1');
 
 /** Trailer names in the order an export writes them (key-id and public-key only when signed). */
@@ -92,7 +99,7 @@ function integer(s: string, min: number): number | null {
 export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyReport {
   const report: VerifyReport = {
     ok: false, kind: null, broadcastId: null, noticeId: null, noticeVersion: null, exportedAt: null,
-    chainRows: null, chainHead: null, rows: 0, signature: 'missing', keyId: null, keySource: null, problems: [],
+    chainRows: null, chainHead: null, rows: 0, signature: 'missing', bomRestored: false, keyId: null, keySource: null, problems: [],
   };
   const problem = (kind: ProblemKind, message: string, r?: ParsedRow): void => {
     report.problems.push({ kind, message: r ? `${where(r)}: ${message}` : message, ...(r ? { row: r.row, line: r.line } : {}) });
@@ -166,6 +173,10 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
             : `the trailer's key-id ${keyId ?? '(none)'} is not the id of its public key (${key.keyId})`);
         }
         report.signature = verifyBytes(key, signed, signature) ? 'valid' : 'invalid';
+        if (report.signature === 'invalid' && !signed.subarray(0, 3).equals(BOM_BYTES) && verifyBytes(key, Buffer.concat([BOM_BYTES, signed]), signature)) {
+          report.signature = 'valid';
+          report.bomRestored = true;
+        }
       } else {
         report.signature = 'invalid';
       }

@@ -169,6 +169,13 @@ describe('verifyExport', () => {
     assert.deepEqual(r.problems.map((p) => p.kind), ['signature']);
   });
 
+  it('a download that lost its byte order mark still verifies, and says so', () => {
+    const text = auditExport();
+    const r = check(text.slice(1));
+    assert.deepEqual([r.ok, r.signature, r.bomRestored], [true, 'valid', true]);
+    assert.equal(check(text).bomRestored, false);
+  });
+
   it('a file that is not an export, or was re-saved with other line ends, is malformed', () => {
     let r = check('time,reason\r\n');
     assert.deepEqual(r.problems.map((p) => p.kind), ['malformed']);
