@@ -46,10 +46,12 @@ export interface ChainHeader {
   version: number;
 }
 
-/** A netstring of `value`'s UTF-8 bytes. */
-export function netstring(value: string): Buffer {
-  const bytes = Buffer.from(value, 'utf8');
-  return Buffer.concat([Buffer.from(`${bytes.length}:`, 'latin1'), bytes, Buffer.from(',', 'latin1')]);
+/**
+ * A netstring of `value`'s UTF-8 bytes, as text (its UTF-8 encoding is the netstring's bytes:
+ * the length counts bytes, not characters).
+ */
+export function netstring(value: string): string {
+  return `${Buffer.byteLength(value, 'utf8')}:${value},`;
 }
 
 /** A non-negative safe integer in decimal. @throws RangeError for anything else */
@@ -58,40 +60,39 @@ export function decimal(n: number): string {
   return String(n);
 }
 
-function sha256hex(parts: Buffer[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest('hex');
+function sha256hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+function genesisText(h: ChainHeader): string {
+  return netstring(GENESIS_LABEL) + netstring(h.broadcastId) + netstring(h.noticeId) + netstring(decimal(h.version));
+}
+
+function rowText(r: ChainRow): string {
+  return (
+    netstring(ROW_LABEL) + netstring(r.prevHash) + netstring(decimal(r.seq)) + netstring(r.broadcastId) + netstring(decimal(r.at)) +
+    netstring(r.userId ?? '') + netstring(r.from) + netstring(r.to) + netstring(r.reason)
+  );
 }
 
 /** The genesis preimage (bytes) of a broadcast's chain. */
 export function genesisPreimage(h: ChainHeader): Buffer {
-  return Buffer.concat([netstring(GENESIS_LABEL), netstring(h.broadcastId), netstring(h.noticeId), netstring(decimal(h.version))]);
+  return Buffer.from(genesisText(h), 'utf8');
 }
 
 /** The prevHash of row 1: SHA-256 of {@link genesisPreimage}, lower-case hex. */
 export function genesisHash(h: ChainHeader): string {
-  return sha256hex([genesisPreimage(h)]);
+  return sha256hex(genesisText(h));
 }
 
 /** The canonical bytes of one row (what its hash covers). @throws RangeError for a non-integer seq or time */
 export function rowPreimage(r: ChainRow): Buffer {
-  return Buffer.concat([
-    netstring(ROW_LABEL),
-    netstring(r.prevHash),
-    netstring(decimal(r.seq)),
-    netstring(r.broadcastId),
-    netstring(decimal(r.at)),
-    netstring(r.userId ?? ''),
-    netstring(r.from),
-    netstring(r.to),
-    netstring(r.reason),
-  ]);
+  return Buffer.from(rowText(r), 'utf8');
 }
 
-/** SHA-256 of {@link rowPreimage}, 64 lower-case hex digits. */
+/** SHA-256 of {@link rowPreimage}, 64 lower-case hex digits. @throws RangeError for a non-integer seq or time */
 export function rowHash(r: ChainRow): string {
-  return sha256hex([rowPreimage(r)]);
+  return sha256hex(rowText(r));
 }
 
 /** Is `s` a hash as the chain writes it (64 lower-case hex digits)? */

@@ -12,7 +12,9 @@
  * - employee record (hash `{u:P:U}:n`, field '<noticeId>:<version>'): b broadcast, s 'r' reserved |
  *   's' sent, u reserved until, t sentAt, ls leases that sent it, ra, aa, ac, also (other broadcasts that
  *   count this employee).
- * - audit entry (list `{b:X}:audit`): at, u (absent for broadcast events), f from, t to, r reason.
+ * - audit entry (list `{b:X}:audit`): at, u (absent for broadcast events), f from, t to, r reason;
+ *   once sealed (CHAIN_SEAL) also n (position in the broadcast's hash chain), p (previous hash) and
+ *   h (its hash) — docs/EVIDENCE.md.
  */
 
 /** Shared helpers, prepended to the broadcast scripts. */
@@ -615,22 +617,22 @@ return out`;
 
 /**
  * Audit chain, step 2 of sealing: a compare-and-set of the chain head. KEYS: meta, audit.
- * ARGV: sealedCount and headHash as CHAIN_PEEK returned them, then per entry: the entry as read,
- * the entry with its chain fields, its hash. Applies only when the head is still the one read
- * and every entry is still the one read (else another writer sealed first: read again).
- * Returns the new sealed count, or -1 on a conflict.
+ * ARGV: sealedCount and headHash as CHAIN_PEEK returned them, then per entry read: the entry with
+ * its chain fields, its hash. Applies only when the head is still the one read — entries after the
+ * head only change by being sealed, which moves the head, so an unchanged head means unchanged
+ * entries. Returns the new sealed count, or -1 on a conflict (another writer sealed first: read again).
  */
 export const CHAIN_SEAL = `
 local m = redis.call('HMGET', KEYS[1], 'chainN', 'chainHead')
 if (m[1] or '0') ~= ARGV[1] or (m[2] or '') ~= ARGV[2] then return -1 end
 local n = tonumber(ARGV[1])
-for j = 3, #ARGV, 3 do
-  if redis.call('LINDEX', KEYS[2], n + (j - 3) / 3) ~= ARGV[j] then return -1 end
-end
+-- Indexes counted from the end: the unsealed entries are the newest, so the walk to them is short.
+local len = redis.call('LLEN', KEYS[2])
+if n + (#ARGV - 2) / 2 > len then return -1 end
 local head = ARGV[2]
-for j = 3, #ARGV, 3 do
-  redis.call('LSET', KEYS[2], n, ARGV[j + 1])
-  head = ARGV[j + 2]
+for j = 3, #ARGV, 2 do
+  redis.call('LSET', KEYS[2], n - len, ARGV[j])
+  head = ARGV[j + 1]
   n = n + 1
 end
 redis.call('HSET', KEYS[1], 'chainN', n, 'chainHead', head)

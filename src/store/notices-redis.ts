@@ -147,7 +147,7 @@ interface UserJson {
  * seals them — computes each entry's chain fields (seq, previous hash, hash; SHA-256 in Node,
  * src/evidence/chain.ts, since Redis scripts have no SHA-256) and writes them with a
  * compare-and-set script (CHAIN_SEAL) that re-reads the head (`chainN`, `chainHead` in `:meta`)
- * and the entries and applies only when nothing moved. The head is thus read and written in
+ * and applies only when it has not moved (entries after the head change only by being sealed). The head is thus read and written in
  * one script; a writer that loses the race reads again, so several instances build one linear
  * chain. Entries are sealed before the call that appended them returns; an instance that dies in
  * between leaves them for the next seal (any later write, export or open of that broadcast).
@@ -259,7 +259,7 @@ class RedisNoticeStore implements NoticeStore {
   /**
    * Gives the unsealed audit entries of a broadcast their chain fields, oldest first (see the
    * class comment): CHAIN_PEEK reads the head and what follows, Node hashes, CHAIN_SEAL writes
-   * when the head and entries are unchanged, else the round starts again.
+   * when the head is unchanged, else the round starts again.
    */
   private async seal(id: string): Promise<void> {
     const keys = this.bkeys(id, 'meta', 'audit');
@@ -277,7 +277,7 @@ class RedisNoticeStore implements NoticeStore {
         const at = Math.round(e.at);
         const hash = rowHash({ seq, prevHash, broadcastId, at, userId: e.u ?? null, from: e.f, to: e.t, reason: e.r });
         const entry: AuditJson = { at, ...(e.u !== undefined ? { u: e.u } : {}), f: e.f, t: e.t, r: e.r, n: seq, p: prevHash, h: hash };
-        args.push(raw, JSON.stringify(entry), hash);
+        args.push(JSON.stringify(entry), hash);
         prevHash = hash;
       });
       if (Number(await this.c.nChainSeal(...keys, sealed, head, ...args)) < 0) {

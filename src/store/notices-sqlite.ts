@@ -143,7 +143,8 @@ export const NOTICE_MIGRATIONS: readonly SqliteMigration[] = [
  * Schema 2: the audit hash chain (docs/EVIDENCE.md). Adds chain_seq, prev_hash and hash to every
  * audit row, computes them for the rows already there (per broadcast in append order, times
  * rounded to integer ms), and from then on refuses an insert that does not extend its
- * broadcast's chain (next chain_seq, prev_hash = hash of the row before; one row per position).
+ * broadcast's chain: prev_hash must be the hash of the row at chain_seq − 1 (so no gap), and the
+ * unique index allows one row per position (so no fork).
  * The UPDATE trigger is dropped for the computation and created again.
  */
 function chainAuditRows(db: Database.Database): void {
@@ -170,8 +171,7 @@ function chainAuditRows(db: Database.Database): void {
   db.exec(`CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
            CREATE UNIQUE INDEX audit_chain ON audit (broadcast_id, chain_seq);
            CREATE TRIGGER audit_chained BEFORE INSERT ON audit
-           WHEN NEW.hash IS NULL OR NEW.prev_hash IS NULL
-             OR NEW.chain_seq IS NOT (SELECT coalesce(max(chain_seq), 0) + 1 FROM audit WHERE broadcast_id = NEW.broadcast_id)
+           WHEN NEW.hash IS NULL OR NEW.prev_hash IS NULL OR NEW.chain_seq IS NULL OR NEW.chain_seq < 1
              OR (NEW.chain_seq > 1 AND NEW.prev_hash IS NOT (SELECT hash FROM audit WHERE broadcast_id = NEW.broadcast_id AND chain_seq = NEW.chain_seq - 1))
            BEGIN SELECT RAISE(ABORT, 'an audit row must extend its broadcast''s hash chain'); END;`);
 }

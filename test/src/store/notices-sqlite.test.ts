@@ -97,7 +97,8 @@ describe('SQLite notice store specifics', () => {
       const h = 'f'.repeat(64);
       assert.throws(() => insert.run(null, first!.hash, h), /hash chain/, 'no position');
       assert.throws(() => insert.run(3, first!.hash, h), /hash chain/, 'a gap');
-      assert.throws(() => insert.run(1, first!.prevHash, h), /hash chain/, 'a fork at position 1');
+      assert.throws(() => insert.run(1, first!.prevHash, h), /UNIQUE constraint failed: audit.broadcast_id, audit.chain_seq/, 'a fork at position 1');
+      assert.throws(() => insert.run(0, first!.hash, h), /hash chain/, 'position 0');
       assert.throws(() => insert.run(2, 'e'.repeat(64), h), /hash chain/, 'not linked to the head');
       assert.throws(() => insert.run(2, first!.hash, null), /hash chain/, 'no hash');
       assert.equal(insert.run(2, first!.hash, h).changes, 1, 'the next link is accepted (its hash is checked by verify, not by SQL)');
