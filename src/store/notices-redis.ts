@@ -150,7 +150,7 @@ interface UserJson {
  * and applies only when it has not moved (entries after the head change only by being sealed). The head is thus read and written in
  * one script; a writer that loses the race reads again, so several instances build one linear
  * chain. Entries are sealed before the call that appended them returns; an instance that dies in
- * between leaves them for the next seal (any later write, export or open of that broadcast).
+ * between leaves them for the next seal (the next write to that broadcast, or its next export).
  *
  * Multi-key steps (claim = lease in the broadcast, then reserve per employee; settle = record the
  * send per employee, then in the broadcast) are ordered so that a crash between two steps leaves
