@@ -6,6 +6,7 @@ import { redisTestEnv } from './redis-test-env.ts';
 import { runNoticeStoreContract } from './notices-contract.ts';
 import { twoProcessesAppend } from './audit-concurrency.ts';
 import { assertLinearChain } from '../../helpers/audit-chain.ts';
+import { CHAIN_SEAL } from '../../../src/store/notices-redis-lua.ts';
 
 /**
  * The notice store contract against the real Redis at REDIS_TEST_URL (default
@@ -77,6 +78,30 @@ if (!unreachable || !mustHaveRedis) {
         try {
           await twoProcessesAppend(s, { kind: 'redis', where: REDIS_URL, keyPrefix }, 150);
         } finally {
+          await s.close();
+        }
+      });
+
+      it('the seal is a compare-and-set: a writer holding a stale chain head changes nothing', async () => {
+        const prefix = prefixFor('chaincas');
+        const c = new Redis(REDIS_URL);
+        const s = await openRedisNoticeStore(REDIS_URL, { keyPrefix: prefix });
+        try {
+          await s.createNotice('n1', { title: { zh: 'a', en: 'a' }, body: { zh: 'b', en: 'b' } }, 1);
+          await s.createBroadcast({ id: 'b1', noticeId: 'n1', version: 1, platform: 'wecom', audience: { all: true }, readSupported: false, createdBy: 't' }, 1);
+          await s.addRecipients('b1', ['u1', 'u2'], 2);
+          const before = await c.lrange(`${prefix}{b:b1}:audit`, 0, -1);
+          const head = await c.hmget(`${prefix}{b:b1}:meta`, 'chainN', 'chainHead');
+          assert.equal(head[0], '3');
+          // What a second writer that read the head before the last seal would send: the old head and its own view of entry 2.
+          const keys = [`${prefix}{b:b1}:meta`, `${prefix}{b:b1}:audit`];
+          const stale = await c.eval(CHAIN_SEAL, 2, ...keys, '1', before.map((e) => JSON.parse(e) as { h: string })[0]!.h, '{"forged":1}', 'f'.repeat(64));
+          assert.equal(stale, -1);
+          assert.deepEqual(await c.lrange(`${prefix}{b:b1}:audit`, 0, -1), before, 'nothing written');
+          assert.deepEqual(await c.hmget(`${prefix}{b:b1}:meta`, 'chainN', 'chainHead'), head);
+          assertLinearChain(await s.listAudit('b1'), { broadcastId: 'b1', noticeId: 'n1', version: 1 });
+        } finally {
+          c.disconnect();
           await s.close();
         }
       });
