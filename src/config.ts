@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { redisUrlProblem } from './store/redis-connect.ts';
 import { LOOPBACK_NETWORKS, parseNetworks, type IpNetwork } from './http/networks.ts';
+import { parseSigningKey, SIGNING_KEY_VARIABLE, type EvidenceSigningKey } from './evidence/key.ts';
 
 /** WeCom self-built app (企业微信 自建应用) credentials. developer.work.weixin.qq.com/document/path/90930 */
 export interface WecomConfig {
@@ -120,6 +121,11 @@ export interface Config {
    * main port then answers 404 there. null = served on PORT with everything else.
    */
   adminPort: number | null;
+  /**
+   * Ed25519 key that signs evidence exports (EVIDENCE_SIGNING_KEY: base64 of the 32-byte seed, or a
+   * PKCS#8 PEM; docs/EVIDENCE.md); null = exports are marked unsigned and a warning is logged.
+   */
+  evidenceKey: EvidenceSigningKey | null;
 }
 
 /** Every variable the bot reads, with its meaning; the README's table is written from this list. */
@@ -129,11 +135,12 @@ export const ENVIRONMENT_VARIABLES = [
   'DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE', 'DINGTALK_API_BASE', 'DINGTALK_MODE',
   'WECOM_ARCHIVE_SECRET', 'WECOM_ARCHIVE_SYNC_MINUTES',
   'ADMIN_TOKEN', 'ADMIN_USERS', 'ADMIN_ALLOW_FROM', 'TRUSTED_PROXIES', 'ADMIN_PORT',
+  'EVIDENCE_SIGNING_KEY',
   'WECOM_AIBOT_MODE', 'WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY', 'WECOM_AIBOT_BOT_ID', 'WECOM_AIBOT_SECRET', 'WECOM_AIBOT_WS_URL',
 ] as const;
 
 /** Variables whose values are never shown in error messages. */
-const SECRET_VARIABLES = new Set<string>(['ADMIN_TOKEN', 'REDIS_URL']);
+const SECRET_VARIABLES = new Set<string>(['ADMIN_TOKEN', 'REDIS_URL', 'EVIDENCE_SIGNING_KEY']);
 
 const WECOM_VARS = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'] as const;
 const DINGTALK_VARS = ['DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE'] as const;
@@ -278,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.WECOM_ARCHIVE_SECRET !== undefined && !wecomOn) {
     throw new ConfigError(`WECOM_ARCHIVE_SECRET is set but WeCom is not: set ${WECOM_VARS.join(', ')} too, or unset WECOM_ARCHIVE_SECRET`);
   }
+  const evidenceKey = raw[SIGNING_KEY_VARIABLE] !== undefined ? parseSigningKey(raw[SIGNING_KEY_VARIABLE]) : null;
   return {
     port: e.PORT,
     dataDir: e.DATA_DIR,
@@ -311,5 +319,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : null,
     wecomArchive: e.WECOM_ARCHIVE_SECRET !== undefined ? { secret: e.WECOM_ARCHIVE_SECRET, syncMinutes: e.WECOM_ARCHIVE_SYNC_MINUTES } : null,
     wecomAibot,
+    evidenceKey,
   };
 }

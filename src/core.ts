@@ -72,7 +72,7 @@ export async function createCore(
     throw err;
   }
   const store = closingAlso(closingAlso(mainStore, noticeStore), policyStore);
-  const notices = new NoticeService({ store: noticeStore, log });
+  const notices = new NoticeService({ store: noticeStore, log, evidenceKey: config.evidenceKey });
   const statuses = new StatusDirectory(store, log);
   // Declared policies: a status after a platform sync and the employee's own record, and the policy
   // lines of the retention / viewers / legality / consent answers. Departments are matched through

@@ -14,6 +14,7 @@ import type { BotResult, InboundMessage } from '../types.ts';
 import { checkRedisPersistence } from '../store/redis-persistence.ts';
 import { NOTICE_USAGE, runNoticeCommand } from './notice.ts';
 import { POLICY_USAGE, runPolicyCommand } from '../policies/cli.ts';
+import { EVIDENCE_USAGE, runEvidenceCommand } from './evidence.ts';
 
 const USAGE = `usage: privacy-bot <command>
 
@@ -29,6 +30,7 @@ const USAGE = `usage: privacy-bot <command>
                                           (--half: one fixed half, split by a hash of each question)
 ${NOTICE_USAGE}
 ${POLICY_USAGE}
+${EVIDENCE_USAGE}
 
 Configuration comes from the environment, as for the server (see README).`;
 
@@ -93,6 +95,9 @@ async function serve(config: Config): Promise<void> {
   const core = await createCore(config, log);
   // A Redis without AOF or snapshots loses acknowledgements on restart: say so at start (never fatal).
   if (config.redisUrl) await checkRedisPersistence(config.redisUrl, log);
+  if (!config.evidenceKey) {
+    log.warn('EVIDENCE_SIGNING_KEY is not set: broadcast exports (recipients.csv, audit.csv) will be marked UNSIGNED (docs/EVIDENCE.md)');
+  }
   const running = await startServer({ config, core, log });
   log.info({ port: running.port, store: core.store.kind, topics: core.kb.entries.length }, 'privacy-bot listening');
   if (running.adminPort !== null) log.info({ adminPort: running.adminPort }, 'admin API and console listening on ADMIN_PORT only');
@@ -220,6 +225,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
   }
+  // Offline: needs neither the configuration nor a store (an auditor runs it on a laptop).
+  if (command === 'evidence') return runEvidenceCommand(args);
   try {
     const config = loadConfig();
     switch (command) {

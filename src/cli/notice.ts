@@ -23,7 +23,8 @@ export const NOTICE_USAGE = `  notice create --file <notice.yaml|json> | --title
               [--version N] [--no-wait]   send it; waits for the delivery unless --no-wait
   notice show <broadcastId>               counts and failures of a broadcast (JSON)
   notice export <broadcastId> [--audit] [--out <file.csv>]
-                                          recipients (or audit trail) as CSV, UTF-8 with BOM
+                                          recipients (or audit trail) as CSV, UTF-8 with BOM,
+                                          signed (docs/EVIDENCE.md)
   notice resend <broadcastId> --only failed|unacknowledged [--no-wait]
   notice cancel <broadcastId>`;
 
@@ -134,7 +135,7 @@ async function openNoticeCore(config: Config, log: Logger): Promise<NoticeCore> 
   const main = await openStore({ redisUrl: config.redisUrl, dataDir: config.dataDir });
   try {
     const noticeStore = await openNoticeStore({ redisUrl: config.redisUrl, dataDir: config.dataDir });
-    return { store: closingAlso(main, noticeStore), notices: new NoticeService({ store: noticeStore, log }) };
+    return { store: closingAlso(main, noticeStore), notices: new NoticeService({ store: noticeStore, log, evidenceKey: config.evidenceKey }) };
   } catch (err) {
     await main.close();
     throw err;

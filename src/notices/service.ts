@@ -19,6 +19,8 @@ import type { Lang } from '../types.ts';
 import type { Audience, NoticeChannel, NoticeDelivery } from './channel.ts';
 import { formatDate, systemClock, type Clock } from './clock.ts';
 import { auditCsv, recipientsCsv } from './csv.ts';
+import { withEvidenceTrailer, type ExportKind } from '../evidence/export.ts';
+import type { EvidenceSigningKey } from '../evidence/key.ts';
 import { newBroadcastId, newNoticeId } from './ids.ts';
 import { ackTexts, titleIn } from './messages.ts';
 import { audienceSchema, firstIssue, noticeContentSchema, type NoticeContent } from './schema.ts';
@@ -75,6 +77,11 @@ export interface NoticeServiceOptions {
   clock?: Clock;
   /** IANA time zone of dates shown to employees; default 'Asia/Shanghai'. */
   timeZone?: string;
+  /**
+   * Key that signs CSV exports (EVIDENCE_SIGNING_KEY, docs/EVIDENCE.md); null or absent = exports
+   * say they are unsigned and each export logs a warning.
+   */
+  evidenceKey?: EvidenceSigningKey | null;
 }
 
 function notFound(what: 'notice' | 'broadcast', id: string, version?: number): BotError {
@@ -104,10 +111,12 @@ export class NoticeService {
   private readonly log: Logger;
   private readonly channels = new Map<string, NoticeChannel>();
   private readonly startedListeners = new Set<(broadcastId: string) => void>();
+  private readonly evidenceKey: EvidenceSigningKey | null;
 
   constructor(options: NoticeServiceOptions) {
     this.store = options.store;
     this.log = options.log;
+    this.evidenceKey = options.evidenceKey ?? null;
     this.clock = options.clock ?? systemClock;
     this.timeZone = options.timeZone ?? DEFAULT_NOTICE_TIME_ZONE;
   }
@@ -289,16 +298,30 @@ export class NoticeService {
     return this.getBroadcast(id);
   }
 
-  /** recipients.csv of a broadcast. @throws BROADCAST_NOT_FOUND */
+  /**
+   * recipients.csv of a broadcast with the evidence trailer: the head of the audit chain read after
+   * the recipients (so it covers every change they show) and the signature. @throws BROADCAST_NOT_FOUND
+   */
   async recipientsCsv(id: string): Promise<string> {
     const b = await this.getBroadcast(id);
-    return recipientsCsv(b, await this.store.listRecipients(id));
+    const csv = recipientsCsv(b, await this.store.listRecipients(id));
+    return this.sealExport('recipients', b, csv, await this.store.auditHead(id));
   }
 
-  /** audit.csv of a broadcast. @throws BROADCAST_NOT_FOUND */
+  /** audit.csv of a broadcast (every row with its chain link) with the evidence trailer. @throws BROADCAST_NOT_FOUND */
   async auditCsv(id: string): Promise<string> {
-    await this.getBroadcast(id);
-    return auditCsv(await this.store.listAudit(id));
+    const b = await this.getBroadcast(id);
+    const events = await this.store.listAudit(id);
+    const last = events.at(-1);
+    return this.sealExport('audit', b, auditCsv(events), last ? { rows: last.seq, hash: last.hash } : null);
+  }
+
+  private sealExport(kind: ExportKind, b: BroadcastView, csv: string, chain: { rows: number; hash: string } | null): string {
+    if (!this.evidenceKey) {
+      this.log.warn({ broadcast: b.id, export: kind }, 'evidence export is UNSIGNED: EVIDENCE_SIGNING_KEY is not set (docs/EVIDENCE.md)');
+    }
+    const facts = { kind, broadcastId: b.id, noticeId: b.noticeId, noticeVersion: b.version, exportedAt: this.clock.now(), chain };
+    return withEvidenceTrailer(csv, facts, this.evidenceKey);
   }
 
   /** What a channel gets for one batch: the notice version's text, the ack key and the dedup key. */

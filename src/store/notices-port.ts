@@ -139,14 +139,33 @@ export interface RecipientRecord {
   deliveredBy: string | null;
 }
 
-/** One audit entry. `userId` null = an event of the broadcast itself (from/to are broadcast states). */
+/**
+ * One audit entry. `userId` null = an event of the broadcast itself (from/to are broadcast states).
+ * Each entry is a link of the broadcast's hash chain (docs/EVIDENCE.md, "The chain";
+ * src/evidence/chain.ts): `hash` covers the entry's fields, its `seq` and `prevHash`.
+ */
 export interface AuditEvent {
+  /** Integer ms since the Unix epoch. */
   at: number;
   broadcastId: string;
   userId: string | null;
   from: string;
   to: string;
   reason: string;
+  /** Position in the broadcast's chain: 1, 2, 3… in append order. */
+  seq: number;
+  /** Hash of entry seq − 1 (for seq 1: the genesis hash of the broadcast), 64 lower-case hex digits. */
+  prevHash: string;
+  /** SHA-256 of this entry's canonical serialisation, 64 lower-case hex digits. */
+  hash: string;
+}
+
+/** The last link of a broadcast's audit chain: how many entries it has and the hash of the last one. */
+export interface AuditChainHead {
+  /** Entries in the chain (= seq of the last one). */
+  rows: number;
+  /** Hash of the last entry, 64 lower-case hex digits. */
+  hash: string;
 }
 
 /** A claimed recipient and how many attempts already failed for it. */
@@ -342,8 +361,15 @@ export interface NoticeStore {
   /** Stops polling a read handle (everyone read, or the poll window closed). */
   finishReadHandle(broadcastId: string, handle: string): Promise<void>;
 
-  /** The audit log of a broadcast in append order. */
+  /**
+   * The audit log of a broadcast in append order, every entry with its chain fields. Appending
+   * reads the chain head and writes the new one atomically (one transaction on SQLite; on Redis
+   * a compare-and-set script, see src/store/notices-redis.ts), so concurrent writers never fork
+   * the chain. [] for an unknown broadcast.
+   */
   listAudit(broadcastId: string): Promise<AuditEvent[]>;
+  /** The head of a broadcast's audit chain; null for an unknown broadcast (or one without entries). */
+  auditHead(broadcastId: string): Promise<AuditChainHead | null>;
 
   /** Resolves when the backend answers. */
   ping(): Promise<void>;

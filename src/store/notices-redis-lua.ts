@@ -12,7 +12,9 @@
  * - employee record (hash `{u:P:U}:n`, field '<noticeId>:<version>'): b broadcast, s 'r' reserved |
  *   's' sent, u reserved until, t sentAt, ls leases that sent it, ra, aa, ac, also (other broadcasts that
  *   count this employee).
- * - audit entry (list `{b:X}:audit`): at, u (absent for broadcast events), f from, t to, r reason.
+ * - audit entry (list `{b:X}:audit`): at, u (absent for broadcast events), f from, t to, r reason;
+ *   once sealed (CHAIN_SEAL) also n (position in the broadcast's hash chain), p (previous hash) and
+ *   h (its hash) — docs/EVIDENCE.md.
  */
 
 /** Shared helpers, prepended to the broadcast scripts. */
@@ -597,3 +599,41 @@ for i = 5, #ARGV do
   end
 end
 return released`;
+
+/**
+ * Audit chain, step 1 of sealing (src/store/notices-redis.ts `seal`): the chain head and the
+ * entries after it. KEYS: meta, audit. ARGV: most entries to return.
+ * Returns {sealedCount, headHash ('' when 0), broadcastId, noticeId, version, entry…} — the
+ * broadcast fields for the genesis hash; {} when the broadcast does not exist.
+ */
+export const CHAIN_PEEK = `
+local m = redis.call('HMGET', KEYS[1], 'chainN', 'chainHead', 'id', 'noticeId', 'version')
+if not m[3] then return {} end
+local n = tonumber(m[1] or '0')
+local out = {tostring(n), m[2] or '', m[3], m[4] or '', m[5] or '0'}
+local entries = redis.call('LRANGE', KEYS[2], n, n + tonumber(ARGV[1]) - 1)
+for _, e in ipairs(entries) do table.insert(out, e) end
+return out`;
+
+/**
+ * Audit chain, step 2 of sealing: a compare-and-set of the chain head. KEYS: meta, audit.
+ * ARGV: sealedCount and headHash as CHAIN_PEEK returned them, then per entry read: the entry with
+ * its chain fields, its hash. Applies only when the head is still the one read — entries after the
+ * head only change by being sealed, which moves the head, so an unchanged head means unchanged
+ * entries. Returns the new sealed count, or -1 on a conflict (another writer sealed first: read again).
+ */
+export const CHAIN_SEAL = `
+local m = redis.call('HMGET', KEYS[1], 'chainN', 'chainHead')
+if (m[1] or '0') ~= ARGV[1] or (m[2] or '') ~= ARGV[2] then return -1 end
+local n = tonumber(ARGV[1])
+-- Indexes counted from the end: the unsealed entries are the newest, so the walk to them is short.
+local len = redis.call('LLEN', KEYS[2])
+if n + (#ARGV - 2) / 2 > len then return -1 end
+local head = ARGV[2]
+for j = 3, #ARGV, 2 do
+  redis.call('LSET', KEYS[2], n - len, ARGV[j])
+  head = ARGV[j + 1]
+  n = n + 1
+end
+redis.call('HSET', KEYS[1], 'chainN', n, 'chainHead', head)
+return n`;

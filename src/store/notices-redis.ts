@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { BotError } from '../errors.ts';
+import { genesisHash, rowHash } from '../evidence/chain.ts';
 import type { Audience, Bilingual } from '../notices/channel.ts';
 import {
   checkClaimOptions,
@@ -19,6 +20,7 @@ import type {
   AckChannel,
   AckOutcome,
   AckTarget,
+  AuditChainHead,
   AuditEvent,
   BatchSettlement,
   BroadcastRecord,
@@ -51,6 +53,30 @@ export interface RedisNoticeStoreOptions {
 /** Users per ADD_RECIPIENTS script call (keeps one script run short). */
 const ADD_CHUNK = 500;
 
+/** Audit entries hashed per CHAIN_SEAL script call (keeps one script run and its arguments short). */
+const SEAL_CHUNK = 500;
+
+/**
+ * Compare-and-set conflicts one seal tolerates. Each conflict means another writer sealed first
+ * (the chain moved on), so this is reached only if the entries keep changing under us.
+ */
+const MAX_SEAL_CONFLICTS = 100;
+
+/** Value of `{idx}:audit-chain` once every broadcast's audit list has its chain (written at open). */
+const CHAIN_MARKER = 'v1';
+
+/** An audit list entry as stored: the chain fields n, p, h are absent until it is sealed. */
+interface AuditJson {
+  at: number;
+  u?: string;
+  f: string;
+  t: string;
+  r: string;
+  n?: number;
+  p?: string;
+  h?: string;
+}
+
 type Scripted = Redis & {
   nCreateBroadcast(...args: (string | number)[]): Promise<number>;
   nAddRecipients(...args: (string | number)[]): Promise<number>;
@@ -67,6 +93,8 @@ type Scripted = Redis & {
   nNoticeVersion(...args: (string | number)[]): Promise<number>;
   nRenew(...args: (string | number)[]): Promise<string[]>;
   nGiveBack(...args: (string | number)[]): Promise<string[]>;
+  nChainPeek(...args: (string | number)[]): Promise<string[]>;
+  nChainSeal(...args: (string | number)[]): Promise<number>;
 };
 
 interface RecipientJson {
@@ -111,7 +139,18 @@ interface UserJson {
  *   hash tag, so each broadcast script is atomic on a Redis Cluster too;
  * - `{u:<platform>:<userId>}:n` — one employee's delivered notice versions (hash
  *   '<noticeId>:<version>' -> JSON), platform and user id URI-encoded;
- * - `{idx}:notices`, `{idx}:broadcasts` (sorted by creation) and `{idx}:active` (set of sending broadcasts).
+ * - `{idx}:notices`, `{idx}:broadcasts` (sorted by creation) and `{idx}:active` (set of sending broadcasts);
+ *   `{idx}:audit-chain` = 'v1' once the audit lists of data written before the hash chain got theirs.
+ *
+ * The audit hash chain (docs/EVIDENCE.md): the scripts append audit entries to `{b:X}:audit` in
+ * the same script as the state change they record, which fixes their order; then the store call
+ * seals them — computes each entry's chain fields (seq, previous hash, hash; SHA-256 in Node,
+ * src/evidence/chain.ts, since Redis scripts have no SHA-256) and writes them with a
+ * compare-and-set script (CHAIN_SEAL) that re-reads the head (`chainN`, `chainHead` in `:meta`)
+ * and applies only when it has not moved (entries after the head change only by being sealed). The head is thus read and written in
+ * one script; a writer that loses the race reads again, so several instances build one linear
+ * chain. Entries are sealed before the call that appended them returns; an instance that dies in
+ * between leaves them for the next seal (the next write to that broadcast, or its next export).
  *
  * Multi-key steps (claim = lease in the broadcast, then reserve per employee; settle = record the
  * send per employee, then in the broadcast) are ordered so that a crash between two steps leaves
@@ -144,8 +183,17 @@ export async function openRedisNoticeStore(url: string, options: RedisNoticeStor
   define('nNoticeVersion', 2, lua.NOTICE_VERSION);
   define('nRenew', 4, lua.RENEW);
   define('nGiveBack', 5, lua.GIVE_BACK);
+  define('nChainPeek', 2, lua.CHAIN_PEEK);
+  define('nChainSeal', 2, lua.CHAIN_SEAL);
   await connectRedisClient(c, 'Redis notice store', shown);
-  return new RedisNoticeStore(c, prefix, shown);
+  const store = new RedisNoticeStore(c, prefix, shown);
+  try {
+    await store.chainExistingAudit();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
 }
 
 const num = (v: string | undefined): number => (v === undefined ? 0 : Number(v));
@@ -190,7 +238,7 @@ class RedisNoticeStore implements NoticeStore {
   private uk(platform: string, userId: string): string {
     return `${this.prefix}{u:${encodeURIComponent(platform)}:${encodeURIComponent(userId)}}:n`;
   }
-  private ik(part: 'notices' | 'broadcasts' | 'active'): string {
+  private ik(part: 'notices' | 'broadcasts' | 'active' | 'audit-chain'): string {
     return `${this.prefix}{idx}:${part}`;
   }
   private bkeys(id: string, ...parts: ('meta' | 'r' | 'q' | 'rq' | 'audit' | 'fail' | 'rh')[]): string[] {
@@ -206,6 +254,57 @@ class RedisNoticeStore implements NoticeStore {
       const reason = err instanceof Error ? err.message : String(err);
       throw new BotError('STORE_UNAVAILABLE', `Redis notice store ${this.shownUrl}: ${reason}`, { status: 503, cause: err });
     }
+  }
+
+  /**
+   * Gives the unsealed audit entries of a broadcast their chain fields, oldest first (see the
+   * class comment): CHAIN_PEEK reads the head and what follows, Node hashes, CHAIN_SEAL writes
+   * when the head is unchanged, else the round starts again.
+   */
+  private async seal(id: string): Promise<void> {
+    const keys = this.bkeys(id, 'meta', 'audit');
+    let conflicts = 0;
+    for (;;) {
+      const out = (await this.c.nChainPeek(...keys, SEAL_CHUNK)).map(String);
+      if (out.length <= 5) return;
+      const [sealed, head, broadcastId, noticeId, version] = out as [string, string, string, string, string];
+      const n = Number(sealed);
+      let prevHash = head !== '' ? head : genesisHash({ broadcastId, noticeId, version: Number(version) });
+      const args: string[] = [];
+      out.slice(5).forEach((raw, i) => {
+        const e = JSON.parse(raw) as AuditJson;
+        const seq = n + i + 1;
+        const at = Math.round(e.at);
+        const hash = rowHash({ seq, prevHash, broadcastId, at, userId: e.u ?? null, from: e.f, to: e.t, reason: e.r });
+        const entry: AuditJson = { at, ...(e.u !== undefined ? { u: e.u } : {}), f: e.f, t: e.t, r: e.r, n: seq, p: prevHash, h: hash };
+        args.push(JSON.stringify(entry), hash);
+        prevHash = hash;
+      });
+      if (Number(await this.c.nChainSeal(...keys, sealed, head, ...args)) < 0) {
+        if (++conflicts > MAX_SEAL_CONFLICTS) throw new Error(`audit chain of broadcast ${id}: ${conflicts} compare-and-set conflicts in a row`);
+        continue;
+      }
+      if (out.length - 5 < SEAL_CHUNK) return;
+    }
+  }
+
+  /** Seals every broadcast in `ids` (the broadcasts a call appended audit entries to). */
+  private async sealAll(ids: Iterable<string>): Promise<void> {
+    for (const id of new Set(ids)) await this.seal(id);
+  }
+
+  /**
+   * At open: computes the chain of audit entries written before it existed (every broadcast),
+   * once per Redis — `{idx}:audit-chain` records that it was done. Safe with several instances
+   * opening at once (sealing is a compare-and-set).
+   * @throws BotError 'STORE_UNAVAILABLE' when Redis fails meanwhile
+   */
+  async chainExistingAudit(): Promise<void> {
+    return this.use(async () => {
+      if ((await this.c.get(this.ik('audit-chain'))) === CHAIN_MARKER) return;
+      await this.sealAll(await this.c.zrange(this.ik('broadcasts'), 0, -1));
+      await this.c.set(this.ik('audit-chain'), CHAIN_MARKER);
+    });
   }
 
   private async broadcastMeta(id: string): Promise<Record<string, string> | null> {
@@ -336,6 +435,7 @@ class RedisNoticeStore implements NoticeStore {
       );
       if (Number(ok) !== 1) throw new BotError('STORE_BAD_ARGUMENT', 'createBroadcast: the broadcast id exists');
       await this.c.zadd(this.ik('broadcasts'), now, b.id);
+      await this.seal(b.id);
       return this.record((await this.broadcastMeta(b.id))!);
     });
   }
@@ -352,6 +452,7 @@ class RedisNoticeStore implements NoticeStore {
         if (n < 0) throw new BotError('STORE_BAD_ARGUMENT', 'addRecipients: the broadcast is not resolving');
         added += n;
       }
+      await this.seal(broadcastId);
       return added;
     });
   }
@@ -361,6 +462,7 @@ class RedisNoticeStore implements NoticeStore {
     const state = await this.c.nTransition(...this.bkeys(id, 'meta', 'q', 'rq', 'audit'), op, now, error);
     await this.syncActive(id, state);
     if (state === '') return null;
+    await this.seal(id);
     return this.record((await this.broadcastMeta(id))!);
   }
 
@@ -411,7 +513,7 @@ class RedisNoticeStore implements NoticeStore {
     checkId(broadcastId, 'broadcast id');
     checkClaimOptions(o);
     checkTime(now, 'now');
-    return this.use(async () => {
+    const claimed = await this.use(async (): Promise<ClaimedBatch | null> => {
       const meta = await this.c.hmget(this.bk(broadcastId, 'meta'), 'platform', 'noticeId', 'version');
       const [platform, noticeId, version] = meta;
       if (!platform || !noticeId || !version) return null;
@@ -473,6 +575,9 @@ class RedisNoticeStore implements NoticeStore {
         if (batch.users.length > 0) return batch;
       }
     });
+    // Takeovers, recipients recorded as sent without sending and 'done' were audited above.
+    await this.use(() => this.seal(broadcastId));
+    return claimed;
   }
 
   async settleBatch(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind' | 'round'>, s: BatchSettlement, now: number): Promise<SettleResult> {
@@ -510,6 +615,7 @@ class RedisNoticeStore implements NoticeStore {
         const staleSet = new Set(stale);
         await Promise.all(s.failed.filter((f) => !staleSet.has(f.userId)).map((f) => this.c.nRelease(this.uk(platform, f.userId), field, id)));
       }
+      await this.seal(id);
       return { applied: Number(out[1]), stale, duplicates: Object.keys(dups), state };
     });
   }
@@ -541,6 +647,7 @@ class RedisNoticeStore implements NoticeStore {
     return this.use(async () => {
       if (userIds.length === 0) return 0;
       const released = await this.c.nGiveBack(...this.bkeys(batch.broadcastId, 'meta', 'r', 'q', 'rq', 'audit'), batch.leaseId, batch.kind, now, batch.owner, ...userIds);
+      if (released.length > 0) await this.seal(batch.broadcastId);
       return released.length;
     });
   }
@@ -583,6 +690,7 @@ class RedisNoticeStore implements NoticeStore {
         throw new BotError('STORE_BAD_ARGUMENT', `resend: the broadcast is ${String(out[1])}`);
       }
       await this.syncActive(broadcastId, String(out[2]));
+      await this.seal(broadcastId);
       return { queued: code, round: Number(out[1]) };
     });
   }
@@ -600,6 +708,7 @@ class RedisNoticeStore implements NoticeStore {
       if (!platform || !noticeId || !version) return 0;
       const field = `${noticeId}:${version}`;
       let fresh = 0;
+      const touched = new Set<string>();
       for (const { userId, readAt } of reads) {
         const raw = await this.c.nReadUser(this.uk(platform, userId), field, Math.round(readAt));
         const targets = [broadcastId];
@@ -609,9 +718,11 @@ class RedisNoticeStore implements NoticeStore {
         }
         for (const b of targets) {
           const changed = Number(await this.c.nSync(...this.bkeys(b, 'meta', 'r', 'audit'), now, userId, Math.round(readAt), '', ''));
+          if (changed === 1) touched.add(b);
           if (b === broadcastId && changed === 1) fresh++;
         }
       }
+      await this.sealAll(touched);
       return fresh;
     });
   }
@@ -632,9 +743,11 @@ class RedisNoticeStore implements NoticeStore {
       const j = JSON.parse(out[2]!) as UserJson;
       // Every broadcast counting this employee for this version; repeated on 'already' so a
       // crash between the two steps of an earlier acknowledgement is repaired.
+      const touched: string[] = [];
       for (const b of [j.b, ...alsoOf(j)]) {
-        await this.c.nSync(...this.bkeys(b, 'meta', 'r', 'audit'), now, userId, '', j.aa ?? now, j.ac ?? channel);
+        if (Number(await this.c.nSync(...this.bkeys(b, 'meta', 'r', 'audit'), now, userId, '', j.aa ?? now, j.ac ?? channel)) === 1) touched.push(b);
       }
+      await this.sealAll(touched);
       const record = this.userRecord(platform, userId, out[1]!, j);
       return { kind: out[0] === 'ok' ? 'acknowledged' : 'already', record };
     });
@@ -693,14 +806,28 @@ class RedisNoticeStore implements NoticeStore {
     });
   }
 
+  /** Seals first, then returns the sealed entries (entries appended meanwhile wait for the next call). */
   async listAudit(broadcastId: string): Promise<AuditEvent[]> {
     checkId(broadcastId, 'broadcast id');
     return this.use(async () => {
+      await this.seal(broadcastId);
       const raw = await this.c.lrange(this.bk(broadcastId, 'audit'), 0, -1);
-      return raw.map((line) => {
-        const e = JSON.parse(line) as { at: number; u?: string; f: string; t: string; r: string };
-        return { at: e.at, broadcastId, userId: e.u ?? null, from: e.f, to: e.t, reason: e.r };
-      });
+      const out: AuditEvent[] = [];
+      for (const line of raw) {
+        const e = JSON.parse(line) as AuditJson;
+        if (e.h === undefined || e.p === undefined || e.n === undefined) break;
+        out.push({ at: e.at, broadcastId, userId: e.u ?? null, from: e.f, to: e.t, reason: e.r, seq: e.n, prevHash: e.p, hash: e.h });
+      }
+      return out;
+    });
+  }
+
+  async auditHead(broadcastId: string): Promise<AuditChainHead | null> {
+    checkId(broadcastId, 'broadcast id');
+    return this.use(async () => {
+      await this.seal(broadcastId);
+      const [rows, hash] = await this.c.hmget(this.bk(broadcastId, 'meta'), 'chainN', 'chainHead');
+      return rows && hash ? { rows: Number(rows), hash } : null;
     });
   }
 

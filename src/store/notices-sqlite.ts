@@ -1,4 +1,4 @@
-import { openSqliteDatabase, sqliteUnavailable } from './sqlite-open.ts';
+import { openSqliteDatabase, sqliteUnavailable, type SqliteMigration } from './sqlite-open.ts';
 import Database from 'better-sqlite3';
 import { BotError } from '../errors.ts';
 import type { Audience } from '../notices/channel.ts';
@@ -19,6 +19,7 @@ import {
   type AckChannel,
   type AckOutcome,
   type AckTarget,
+  type AuditChainHead,
   type AuditEvent,
   type BatchSettlement,
   type BroadcastRecord,
@@ -35,13 +36,14 @@ import {
   type UserNoticeRecord,
 } from './notices-port.ts';
 import { randomBytes } from 'node:crypto';
+import { genesisHash, rowHash } from '../evidence/chain.ts';
 
 /**
  * Schema of the notice tables, applied in order at open (table `notice_schema_version`).
- * Append only — never edit a released entry. Lives in the same file as the main store
+ * Append only — never edit a released entry (exported for the migration tests). Lives in the same file as the main store
  * (`DATA_DIR/privacy-bot.db`) with its own version counter, so the two evolve independently.
  */
-const MIGRATIONS: readonly string[] = [
+export const NOTICE_MIGRATIONS: readonly SqliteMigration[] = [
   `CREATE TABLE notice (
      id             TEXT PRIMARY KEY,
      latest_version INTEGER NOT NULL,
@@ -134,7 +136,45 @@ const MIGRATIONS: readonly string[] = [
      finished     INTEGER NOT NULL DEFAULT 0,
      PRIMARY KEY (broadcast_id, handle)
    ) WITHOUT ROWID;`,
+  chainAuditRows,
 ];
+
+/**
+ * Schema 2: the audit hash chain (docs/EVIDENCE.md). Adds chain_seq, prev_hash and hash to every
+ * audit row, computes them for the rows already there (per broadcast in append order, times
+ * rounded to integer ms), and from then on refuses an insert that does not extend its
+ * broadcast's chain: prev_hash must be the hash of the row at chain_seq − 1 (so no gap), and the
+ * unique index allows one row per position (so no fork).
+ * The UPDATE trigger is dropped for the computation and created again.
+ */
+function chainAuditRows(db: Database.Database): void {
+  db.exec(`ALTER TABLE audit ADD COLUMN chain_seq INTEGER;
+           ALTER TABLE audit ADD COLUMN prev_hash TEXT;
+           ALTER TABLE audit ADD COLUMN hash TEXT;
+           DROP TRIGGER audit_append_only_update;`);
+  const header = db.prepare('SELECT notice_id, version FROM broadcast WHERE id = ?');
+  const rows = db.prepare('SELECT seq, at, user_id, from_state, to_state, reason FROM audit WHERE broadcast_id = ? ORDER BY seq');
+  const set = db.prepare('UPDATE audit SET at = ?, chain_seq = ?, prev_hash = ?, hash = ? WHERE seq = ?');
+  for (const broadcastId of db.prepare('SELECT DISTINCT broadcast_id FROM audit').pluck().all() as string[]) {
+    const b = header.get(broadcastId) as { notice_id: string; version: number } | undefined;
+    // A row without its broadcast cannot happen through the store; chain it under an empty header all the same.
+    let prevHash = genesisHash({ broadcastId, noticeId: b?.notice_id ?? '', version: b?.version ?? 0 });
+    let seq = 0;
+    for (const r of rows.all(broadcastId) as { seq: number; at: number; user_id: string | null; from_state: string; to_state: string; reason: string }[]) {
+      seq++;
+      const at = Math.round(r.at);
+      const hash = rowHash({ seq, prevHash, broadcastId, at, userId: r.user_id, from: r.from_state, to: r.to_state, reason: r.reason });
+      set.run(at, seq, prevHash, hash, r.seq);
+      prevHash = hash;
+    }
+  }
+  db.exec(`CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+           CREATE UNIQUE INDEX audit_chain ON audit (broadcast_id, chain_seq);
+           CREATE TRIGGER audit_chained BEFORE INSERT ON audit
+           WHEN NEW.hash IS NULL OR NEW.prev_hash IS NULL OR NEW.chain_seq IS NULL OR NEW.chain_seq < 1
+             OR (NEW.chain_seq > 1 AND NEW.prev_hash IS NOT (SELECT hash FROM audit WHERE broadcast_id = NEW.broadcast_id AND chain_seq = NEW.chain_seq - 1))
+           BEGIN SELECT RAISE(ABORT, 'an audit row must extend its broadcast''s hash chain'); END;`);
+}
 
 /** How long a statement waits for another connection's write lock, in ms. */
 
@@ -253,13 +293,16 @@ function displayState(r: Pick<RecipientRow, 'state' | 'read_at' | 'ack_at'>): st
  * as the main store, through its own better-sqlite3 connection; WAL, busy timeout 5000 ms).
  * Every operation is one IMMEDIATE transaction, so claims, settlements and counts stay exact
  * with several processes on one file. Counts are computed from the recipient rows, so they
- * cannot drift. The audit table rejects UPDATE and DELETE (triggers).
+ * cannot drift. The audit table rejects UPDATE and DELETE, and an INSERT that does not extend its
+ * broadcast's hash chain (triggers); each audit row's chain fields are computed in the transaction
+ * that appends it (docs/EVIDENCE.md). Opening a file of notice schema 1 computes the chain for the
+ * rows already there.
  *
  * @throws BotError 'STORE_UNAVAILABLE' naming the file when it cannot be opened or has a newer
  *   notice schema than this program knows.
  */
 export function openSqliteNoticeStore(file: string): NoticeStore {
-  const { db, path } = openSqliteDatabase(file, { what: 'notice store', versionTable: 'notice_schema_version', migrations: MIGRATIONS });
+  const { db, path } = openSqliteDatabase(file, { what: 'notice store', versionTable: 'notice_schema_version', migrations: NOTICE_MIGRATIONS });
   return new SqliteNoticeStore(db, path);
 }
 
@@ -411,8 +454,12 @@ class SqliteNoticeStore implements NoticeStore {
       ),
       ackRecipient: p('UPDATE recipient SET ack_at = ?, ack_channel = ? WHERE broadcast_id = ? AND user_id = ? AND ack_at IS NULL'),
       readRecipient: p('UPDATE recipient SET read_at = ? WHERE broadcast_id = ? AND user_id = ? AND read_at IS NULL'),
-      audit: p('INSERT INTO audit (broadcast_id, at, user_id, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?, ?)'),
-      listAudit: p('SELECT * FROM audit WHERE broadcast_id = ? ORDER BY seq'),
+      audit: p(
+        `INSERT INTO audit (broadcast_id, at, user_id, from_state, to_state, reason, chain_seq, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      chainHead: p('SELECT chain_seq, hash FROM audit WHERE broadcast_id = ? ORDER BY chain_seq DESC LIMIT 1'),
+      listAudit: p('SELECT * FROM audit WHERE broadcast_id = ? ORDER BY chain_seq'),
       insertHandle: p(
         `INSERT INTO read_handle (broadcast_id, handle, user_ids, sent_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (broadcast_id, handle) DO NOTHING`,
@@ -427,15 +474,42 @@ class SqliteNoticeStore implements NoticeStore {
   private async tx<T>(fn: () => T): Promise<T> {
     if (this.closed) throw new BotError('STORE_UNAVAILABLE', `SQLite notice store ${this.path} is closed`, { status: 503 });
     try {
-      return this.db.transaction(fn).immediate();
+      return this.db.transaction(() => {
+        // Chain heads are read afresh in every transaction: another process may have appended.
+        this.heads.clear();
+        return fn();
+      }).immediate();
     } catch (err) {
       if (err instanceof BotError) throw err;
       throw unavailable(this.path, err);
     }
   }
 
+  /** Chain heads read or written in the current transaction, by broadcast id. */
+  private readonly heads = new Map<string, { seq: number; hash: string }>();
+
+  /**
+   * Appends one audit row as the next link of its broadcast's chain: the head is read (once per
+   * transaction) and the new row written inside the same IMMEDIATE transaction, so two writers
+   * (other processes on the file) cannot both extend the same head.
+   */
   private audit(broadcastId: string, at: number, userId: string | null, from: string, to: string, reason: string): void {
-    this.s.audit.run(broadcastId, at, userId, from, to, reason);
+    let head = this.heads.get(broadcastId);
+    if (!head) {
+      const last = this.s.chainHead.get(broadcastId) as { chain_seq: number; hash: string } | undefined;
+      if (last) {
+        head = { seq: last.chain_seq, hash: last.hash };
+      } else {
+        const b = this.broadcastRow(broadcastId)!;
+        head = { seq: 0, hash: genesisHash({ broadcastId, noticeId: b.notice_id, version: b.version }) };
+      }
+      this.heads.set(broadcastId, head);
+    }
+    const row = { seq: head.seq + 1, prevHash: head.hash, broadcastId, at: Math.round(at), userId, from, to, reason };
+    const hash = rowHash(row);
+    this.s.audit.run(broadcastId, row.at, userId, from, to, reason, row.seq, row.prevHash, hash);
+    head.seq = row.seq;
+    head.hash = hash;
   }
 
   private broadcastRow(id: string): BroadcastRow | undefined {
@@ -967,16 +1041,28 @@ class SqliteNoticeStore implements NoticeStore {
 
   async listAudit(broadcastId: string): Promise<AuditEvent[]> {
     checkId(broadcastId, 'broadcast id');
+    type Row = { at: number; user_id: string | null; from_state: string; to_state: string; reason: string; chain_seq: number; prev_hash: string; hash: string };
     return this.tx(() =>
-      (this.s.listAudit.all(broadcastId) as { at: number; user_id: string | null; from_state: string; to_state: string; reason: string }[]).map((r) => ({
+      (this.s.listAudit.all(broadcastId) as Row[]).map((r) => ({
         at: r.at,
         broadcastId,
         userId: r.user_id,
         from: r.from_state,
         to: r.to_state,
         reason: r.reason,
+        seq: r.chain_seq,
+        prevHash: r.prev_hash,
+        hash: r.hash,
       })),
     );
+  }
+
+  async auditHead(broadcastId: string): Promise<AuditChainHead | null> {
+    checkId(broadcastId, 'broadcast id');
+    return this.tx(() => {
+      const last = this.s.chainHead.get(broadcastId) as { chain_seq: number; hash: string } | undefined;
+      return last ? { rows: last.chain_seq, hash: last.hash } : null;
+    });
   }
 
   async ping(): Promise<void> {

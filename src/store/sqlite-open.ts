@@ -7,14 +7,21 @@ import { MAIN_WAL_AUTOCHECKPOINT_PAGES, retainCheckpointer } from './sqlite-chec
 /** How long a write waits for another process's lock on the same file, in ms. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
+/** One schema step: SQL to execute, or a function given the connection (inside the migration transaction). */
+export type SqliteMigration = string | ((db: Database.Database) => void);
+
 /** One part of the embedded store file: its own schema-version table and ordered migrations. */
 export interface SqliteSchema {
   /** Name used in messages: 'store', 'notice store', 'policy store'. */
   what: string;
   /** Table holding this part's schema version, e.g. 'schema_version'. */
   versionTable: string;
-  /** SQL scripts; migration i brings the version from i to i + 1. */
-  migrations: readonly string[];
+  /**
+   * Migration i brings the version from i to i + 1: an SQL script, or a function for a step SQL
+   * alone cannot do (e.g. hashing existing rows). Each runs inside the one IMMEDIATE transaction
+   * of the open, so a failing step leaves the file as it was.
+   */
+  migrations: readonly SqliteMigration[];
 }
 
 /** STORE_UNAVAILABLE (503) naming the file and the reason. */
@@ -77,7 +84,9 @@ function migrate(db: Database.Database, path: string, schema: SqliteSchema): voi
       );
     }
     for (; version < migrations.length; version++) {
-      db.exec(migrations[version]!);
+      const step = migrations[version]!;
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.prepare(`UPDATE ${t} SET version = ?`).run(version + 1);
     }
   });

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { exportRows } from '../helpers/export-csv.ts';
 import { REPO_ROOT } from '../helpers/app.ts';
 import { startFakeWecom, type FakeWecom } from '../fakes/wecom-api.ts';
 
@@ -84,7 +84,7 @@ describe('notice campaign from the CLI', () => {
     r = await run(['notice', 'export', sent.id], env);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.stdout.startsWith('\uFEFF'));
-    const rows = parse(r.stdout, { bom: true, columns: true }) as Record<string, string>[];
+    const rows = exportRows(r.stdout);
     assert.deepEqual(rows.map((x) => [x.userId, x.state, x.readAt]), [
       ['ghost', 'failed', 'unknown (platform has no read receipts)'],
       ['lisi', 'sent', 'unknown (platform has no read receipts)'],
@@ -93,7 +93,7 @@ describe('notice campaign from the CLI', () => {
     const auditFile = join(dir, 'audit.csv');
     r = await run(['notice', 'export', sent.id, '--audit', '--out', auditFile], env);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(readFileSync(auditFile, 'utf8'), /^\uFEFFtime,broadcastId,userId,from,to,reason\r\n/);
+    assert.match(readFileSync(auditFile, 'utf8'), /^\uFEFFtime,broadcastId,userId,from,to,reason,seq,timeMs,prevHash,hash\r\n/);
 
     r = await run(['notice', 'resend', sent.id, '--only', 'unacknowledged'], env);
     assert.equal(r.code, 0, r.stderr);

@@ -6,7 +6,13 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse } from 'csv-parse/sync';
+import { exportRows } from '../helpers/export-csv.ts';
+import { readFileSync } from 'node:fs';
+import { parsePublicKey } from '../../src/evidence/key.ts';
+import { verifyExport } from '../../src/evidence/verify.ts';
+
+const EVIDENCE_SEED = readFileSync(new URL('../fixtures/evidence/seed.b64', import.meta.url), 'utf8').trim();
+const EVIDENCE_PUBLIC_KEY = parsePublicKey(readFileSync(new URL('../fixtures/evidence/pub.pem', import.meta.url), 'utf8'));
 import type { InboundMessage } from '../../src/types.ts';
 import { READ_UNKNOWN } from '../../src/notices/csv.ts';
 import { startFakeNoticePlatform } from '../fakes/notice-platform.ts';
@@ -89,7 +95,7 @@ function suite(name: string, backend: () => Backend, skip: string | false): void
     };
 
     it('whole lifecycle: create, send to all, invalid users, ack by text and card, exports, reminder, resend failed', async () => {
-      const bot = await start({ backend: backend(), fake: { users: USERS, departments: { '1': USERS.slice(0, 10) }, batchLimit: 20, invalidUsers: INVALID } });
+      const bot = await start({ backend: backend(), fake: { users: USERS, departments: { '1': USERS.slice(0, 10) }, batchLimit: 20, invalidUsers: INVALID }, env: { EVIDENCE_SIGNING_KEY: EVIDENCE_SEED } });
       // The directory lists two people the platform then refuses.
       bot.fake.reset();
       const noticeId = await createNotice(bot);
@@ -119,8 +125,9 @@ function suite(name: string, backend: () => Backend, skip: string | false): void
 
       // Exports.
       const csvRes = await bot.admin('GET', `/admin/broadcasts/${id}/recipients.csv`);
-      const csvText = await csvRes.text();
-      const rows = parse(csvText, { bom: true, columns: true }) as Record<string, string>[];
+      const csvBytes = Buffer.from(await csvRes.arrayBuffer()); // the bytes as downloaded (text() would drop the BOM)
+      const csvText = csvBytes.toString('utf8');
+      const rows = exportRows(csvText);
       assert.equal(rows.length, 47);
       const byUser = new Map(rows.map((r) => [r.userId!, r]));
       assert.equal(byUser.get('u00')!.state, 'acknowledged');
@@ -130,7 +137,14 @@ function suite(name: string, backend: () => Backend, skip: string | false): void
       assert.match(byUser.get('u02')!.sentAt!, /^\d{4}-\d{2}-\d{2}T/);
       assert.equal(byUser.get('u02')!.readAt, READ_UNKNOWN);
       assert.deepEqual([byUser.get('gone1')!.state, byUser.get('gone1')!.failureReason], ['failed', 'invaliduser']);
-      const audit = parse(await (await bot.admin('GET', `/admin/broadcasts/${id}/audit.csv`)).text(), { bom: true, columns: true }) as Record<string, string>[];
+      const auditBytes = Buffer.from(await (await bot.admin('GET', `/admin/broadcasts/${id}/audit.csv`)).arrayBuffer());
+      const audit = exportRows(auditBytes.toString('utf8'));
+      // Both exports are signed evidence: offline verification with the published key says intact.
+      for (const [kind, bytes] of [['audit', auditBytes], ['recipients', csvBytes]] as const) {
+        const report = verifyExport(bytes, { publicKey: EVIDENCE_PUBLIC_KEY });
+        assert.deepEqual([report.ok, report.kind, report.signature, report.problems], [true, kind, 'valid', []], kind);
+      }
+      assert.deepEqual(audit.map((e) => Number(e.seq)), audit.map((_e, i) => i + 1), 'the audit rows are the whole chain');
       const trail = (u: string) => audit.filter((e) => e.userId === u).map((e) => `${e.from}->${e.to}`);
       assert.deepEqual(trail('u00'), ['none->pending', 'pending->sent', 'sent->acknowledged']);
       assert.deepEqual(trail('gone1'), ['none->pending', 'pending->failed']);
@@ -186,7 +200,7 @@ function suite(name: string, backend: () => Backend, skip: string | false): void
       bot.fake.read('u03', readAt);
       const v = await until(bot, id, (x) => x.counts.read === 1);
       assert.equal(v.counts.sent, 5);
-      const rows = parse(await (await bot.admin('GET', `/admin/broadcasts/${id}/recipients.csv`)).text(), { bom: true, columns: true }) as Record<string, string>[];
+      const rows = exportRows(await (await bot.admin('GET', `/admin/broadcasts/${id}/recipients.csv`)).text());
       assert.equal(rows.find((r) => r.userId === 'u03')!.readAt, new Date(readAt).toISOString());
       assert.equal(rows.find((r) => r.userId === 'u03')!.state, 'read');
       assert.equal(rows.find((r) => r.userId === 'u04')!.readAt, '', 'not read yet (known, unlike WeCom)');

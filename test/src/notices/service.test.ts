@@ -142,8 +142,8 @@ describe('NoticeService', () => {
       ]);
       assert.equal(lines[4], '', 'ends with CRLF');
       const audit = await service.auditCsv(b.id);
-      assert.ok(audit.startsWith(`${BOM}time,broadcastId,userId,from,to,reason\r\n`));
-      assert.match(audit, new RegExp(`,${b.id},zhangsan,sent,acknowledged,acknowledged by text\\r\\n`));
+      assert.ok(audit.startsWith(`${BOM}time,broadcastId,userId,from,to,reason,seq,timeMs,prevHash,hash\r\n`));
+      assert.match(audit, new RegExp(`,${b.id},zhangsan,sent,acknowledged,acknowledged by text,`));
       assert.match(audit, new RegExp(`,${b.id},,none,resolving,notice ${v.noticeId} v1 on wecom\\, by api|,${b.id},,none,resolving,"notice ${v.noticeId} v1 on wecom, by api"`));
     });
 

@@ -2,6 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BroadcastRecord, ClaimedBatch, NoticeStore } from '../../../src/store/notices-port.ts';
 import { recipientState } from '../../../src/store/notices-port.ts';
+import { genesisHash } from '../../../src/evidence/chain.ts';
+import { assertLinearChain } from '../../helpers/audit-chain.ts';
 
 /**
  * The behaviour contract of the NoticeStore port (src/store/notices-port.ts), run against every
@@ -603,6 +605,60 @@ export function runNoticeStoreContract(name: string, makeStore: () => Promise<No
           assert.equal(await s.claimBatch('b3', claimOpts('w'), T0 + 80), null);
           const b3 = await assertConsistent(s, 'b3');
           assert.deepEqual([b3.state, b3.counts.sent, b3.counts.acknowledged], ['done', 1, 1]);
+        }));
+    });
+
+    describe('audit hash chain (docs/EVIDENCE.md)', () => {
+      it('every event of a broadcast’s life is one link of one linear chain, also for events written from another broadcast', () =>
+        withStore(async (s) => {
+          await sending(s, 'b1', ['u1', 'u2', 'u3', 'u4']);
+          const a = await s.claimBatch('b1', claimOpts('worker-a', 2), T0 + 1);
+          const taken = await s.claimBatch('b1', claimOpts('worker-b', 2), T0 + 2);
+          await s.settleBatch(a!, { sent: [a!.users[0]!.userId], failed: [{ userId: a!.users[1]!.userId, reason: '=HYPERLINK("x") 失败' }], retry: [] }, T0 + 3);
+          await s.releaseLease(taken!, taken!.users.map((u) => u.userId), T0 + 4);
+          const again = await s.claimBatch('b1', claimOpts('worker-c'), T0 + 5_000);
+          await s.settleBatch(again!, { sent: again!.users.map((u) => u.userId), failed: [], retry: [] }, T0 + 5_001);
+          await s.resend('b1', 'failed', T0 + 5_002);
+          const retry = await s.claimBatch('b1', claimOpts('worker-c'), T0 + 5_003);
+          await s.settleBatch(retry!, { sent: retry!.users.map((u) => u.userId), failed: [], retry: [] }, T0 + 5_004);
+          await s.markRead('b1', [{ userId: 'u1', readAt: T0 + 5_005 }], T0 + 5_006);
+          // A second broadcast of the same version: an acknowledgement there is written into b1's chain too.
+          await sending(s, 'b2', ['u2', 'u9']);
+          const b2 = await s.claimBatch('b2', claimOpts('worker-c'), T0 + 5_007);
+          await s.settleBatch(b2!, { sent: ['u9'], failed: [], retry: [] }, T0 + 5_008);
+          await s.acknowledge('wecom', 'u2', 'latest', 'card', T0 + 5_009);
+          await s.resend('b1', 'unacknowledged', T0 + 5_010);
+          const remind = await s.claimBatch('b1', claimOpts('worker-c'), T0 + 5_011);
+          await s.settleBatch(remind!, { sent: remind!.users.map((u) => u.userId), failed: [], retry: [] }, T0 + 5_012);
+          await sending(s, 'b3', ['u1']);
+          await s.cancel('b3', T0 + 5_013);
+
+          for (const id of ['b1', 'b2', 'b3']) {
+            const events = await s.listAudit(id);
+            assertLinearChain(events, { broadcastId: id, noticeId: 'n1', version: 1 });
+            assert.deepEqual(await s.auditHead(id), { rows: events.length, hash: events.at(-1)!.hash }, `${id}: head`);
+          }
+          const b1 = await s.listAudit('b1');
+          assert.ok(b1.length >= 20, `b1 has its whole history (${b1.length} entries)`);
+          assert.ok(b1.some((e) => e.userId === 'u2' && e.to === 'acknowledged'), 'the acknowledgement made through b2 is in b1’s chain');
+          assert.ok(b1.some((e) => /taken over|released early/.test(e.reason)));
+          assert.equal((await s.listAudit('b1')).length, b1.length, 'listing changes nothing');
+          assert.deepEqual(await s.listAudit('nope'), []);
+          assert.equal(await s.auditHead('nope'), null);
+        }));
+
+      it('the first link hangs on the genesis hash of broadcast, notice and version; a later write extends the head', () =>
+        withStore(async (s) => {
+          await s.createNotice('n7', content(1), T0);
+          await s.addNoticeVersion('n7', content(2), T0);
+          await s.createBroadcast({ id: 'bg', noticeId: 'n7', version: 2, platform: 'dingtalk', audience: { all: true }, readSupported: true, createdBy: 'test' }, T0);
+          const [first] = await s.listAudit('bg');
+          assert.equal(first!.prevHash, genesisHash({ broadcastId: 'bg', noticeId: 'n7', version: 2 }));
+          const head = await s.auditHead('bg');
+          assert.deepEqual(head, { rows: 1, hash: first!.hash });
+          await s.addRecipients('bg', ['x'], T0 + 1);
+          const events = await s.listAudit('bg');
+          assert.deepEqual([events.length, events[1]!.prevHash], [2, head!.hash]);
         }));
     });
   });

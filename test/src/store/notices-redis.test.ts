@@ -4,6 +4,9 @@ import { Redis } from 'ioredis';
 import { openRedisNoticeStore } from '../../../src/store/notices-redis.ts';
 import { redisTestEnv } from './redis-test-env.ts';
 import { runNoticeStoreContract } from './notices-contract.ts';
+import { twoProcessesAppend } from './audit-concurrency.ts';
+import { assertLinearChain } from '../../helpers/audit-chain.ts';
+import { CHAIN_SEAL } from '../../../src/store/notices-redis-lua.ts';
 
 /**
  * The notice store contract against the real Redis at REDIS_TEST_URL (default
@@ -66,6 +69,86 @@ if (!unreachable || !mustHaveRedis) {
         } finally {
           await a.close();
           await b.close();
+        }
+      });
+
+      it('two processes appending to one broadcast’s audit at once build one linear hash chain', { timeout: 60_000 }, async () => {
+        const keyPrefix = prefixFor('chain2p');
+        const s = await openRedisNoticeStore(REDIS_URL, { keyPrefix });
+        try {
+          await twoProcessesAppend(s, { kind: 'redis', where: REDIS_URL, keyPrefix }, 150);
+        } finally {
+          await s.close();
+        }
+      });
+
+      it('the seal is a compare-and-set: a writer holding a stale chain head changes nothing', async () => {
+        const prefix = prefixFor('chaincas');
+        const c = new Redis(REDIS_URL);
+        const s = await openRedisNoticeStore(REDIS_URL, { keyPrefix: prefix });
+        try {
+          await s.createNotice('n1', { title: { zh: 'a', en: 'a' }, body: { zh: 'b', en: 'b' } }, 1);
+          await s.createBroadcast({ id: 'b1', noticeId: 'n1', version: 1, platform: 'wecom', audience: { all: true }, readSupported: false, createdBy: 't' }, 1);
+          await s.addRecipients('b1', ['u1', 'u2'], 2);
+          const before = await c.lrange(`${prefix}{b:b1}:audit`, 0, -1);
+          const head = await c.hmget(`${prefix}{b:b1}:meta`, 'chainN', 'chainHead');
+          assert.equal(head[0], '3');
+          // What a second writer that read the head before the last seal would send: the old head and its own view of entry 2.
+          const keys = [`${prefix}{b:b1}:meta`, `${prefix}{b:b1}:audit`];
+          const stale = await c.eval(CHAIN_SEAL, 2, ...keys, '1', before.map((e) => JSON.parse(e) as { h: string })[0]!.h, '{"forged":1}', 'f'.repeat(64));
+          assert.equal(stale, -1);
+          assert.deepEqual(await c.lrange(`${prefix}{b:b1}:audit`, 0, -1), before, 'nothing written');
+          assert.deepEqual(await c.hmget(`${prefix}{b:b1}:meta`, 'chainN', 'chainHead'), head);
+          assertLinearChain(await s.listAudit('b1'), { broadcastId: 'b1', noticeId: 'n1', version: 1 });
+        } finally {
+          c.disconnect();
+          await s.close();
+        }
+      });
+
+      it('chains audit entries written before the chain existed when a store opens, and entries an older instance appends later', async () => {
+        const prefix = prefixFor('chainmig');
+        const c = new Redis(REDIS_URL);
+        const s = await openRedisNoticeStore(REDIS_URL, { keyPrefix: prefix });
+        try {
+          await s.createNotice('n1', { title: { zh: 'a', en: 'a' }, body: { zh: 'b', en: 'b' } }, 1);
+          for (const id of ['b1', 'b2']) {
+            await s.createBroadcast({ id, noticeId: 'n1', version: 1, platform: 'wecom', audience: { all: true }, readSupported: false, createdBy: 't' }, 1);
+            await s.addRecipients(id, ['u1', 'u2', 'u3'], 2);
+            await s.startSending(id, 3);
+          }
+          const expected = await s.listAudit('b1');
+          await s.close();
+          // Turn the data into what a version without the chain wrote: no chain fields, no head, no marker.
+          for (const id of ['b1', 'b2']) {
+            const key = `${prefix}{b:${id}}:audit`;
+            const entries = await c.lrange(key, 0, -1);
+            for (let i = 0; i < entries.length; i++) {
+              const { n: _n, p: _p, h: _h, ...old } = JSON.parse(entries[i]!) as Record<string, unknown>;
+              await c.lset(key, i, JSON.stringify(old));
+            }
+            await c.hdel(`${prefix}{b:${id}}:meta`, 'chainN', 'chainHead');
+          }
+          await c.del(`${prefix}{idx}:audit-chain`);
+          assert.ok(!(await c.lindex(`${prefix}{b:b1}:audit`, 0))!.includes('"h"'));
+
+          const reopened = await openRedisNoticeStore(REDIS_URL, { keyPrefix: prefix });
+          try {
+            assert.equal(await c.get(`${prefix}{idx}:audit-chain`), 'v1', 'marked as done');
+            for (const raw of await c.lrange(`${prefix}{b:b2}:audit`, 0, -1)) assert.match(raw, /"h":"[0-9a-f]{64}"/, 'chained at open, before any read');
+            assert.deepEqual(await reopened.listAudit('b1'), expected, 'the same chain as written with it');
+            // An instance of the older version appends an entry without chain fields: the next write seals it first.
+            await c.rpush(`${prefix}{b:b1}:audit`, JSON.stringify({ at: 4, f: 'sending', t: 'sending', r: 'from an older instance' }));
+            await reopened.cancel('b1', 5);
+            const events = await reopened.listAudit('b1');
+            assertLinearChain(events, { broadcastId: 'b1', noticeId: 'n1', version: 1 });
+            assert.deepEqual(events.slice(-2).map((e) => e.reason), ['from an older instance', 'cancelled by an admin']);
+          } finally {
+            await reopened.close();
+          }
+        } finally {
+          c.disconnect();
+          await s.close();
         }
       });
 

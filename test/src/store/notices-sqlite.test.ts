@@ -4,7 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openSqliteNoticeStore } from '../../../src/store/notices-sqlite.ts';
+import { NOTICE_MIGRATIONS, openSqliteNoticeStore } from '../../../src/store/notices-sqlite.ts';
+import { openSqliteDatabase } from '../../../src/store/sqlite-open.ts';
+import { genesisHash, rowHash } from '../../../src/evidence/chain.ts';
+import { assertLinearChain } from '../../helpers/audit-chain.ts';
+import { twoProcessesAppend } from './audit-concurrency.ts';
 import { openSqliteStore } from '../../../src/store/sqlite.ts';
 import { runNoticeStoreContract } from './notices-contract.ts';
 
@@ -47,6 +51,69 @@ describe('SQLite notice store specifics', () => {
       assert.equal((db.prepare('SELECT count(*) FROM audit').pluck().get() as number), 1);
     } finally {
       db.close();
+    }
+  });
+
+  it('opening a file of notice schema 1 computes the hash chain of the audit rows already there', async () => {
+    const f = file();
+    const { db } = openSqliteDatabase(f, { what: 'notice store', versionTable: 'notice_schema_version', migrations: NOTICE_MIGRATIONS.slice(0, 1) });
+    db.exec(`INSERT INTO broadcast (id, notice_id, version, platform, audience, read_supported, state, created_by, created_at, updated_at)
+             VALUES ('b1', 'n1', 3, 'wecom', '{"all":true}', 0, 'resolving', 'cli', 1, 1);
+             INSERT INTO audit (broadcast_id, at, user_id, from_state, to_state, reason) VALUES
+               ('b1', 1, NULL, 'none', 'resolving', 'notice n1 v3 on wecom, by cli'),
+               ('b9', 5, 'x', 'none', 'pending', 'a row of a broadcast that is gone'),
+               ('b1', 2.6, 'u1', 'none', 'pending', 'in the audience');`);
+    db.close();
+
+    const s = openSqliteNoticeStore(f);
+    try {
+      const events = await s.listAudit('b1');
+      assertLinearChain(events, { broadcastId: 'b1', noticeId: 'n1', version: 3 });
+      assert.deepEqual(events.map((e) => [e.seq, e.at, e.userId]), [[1, 1, null], [2, 3, 'u1']], 'times rounded to integer ms');
+      const g = genesisHash({ broadcastId: 'b1', noticeId: 'n1', version: 3 });
+      const h1 = rowHash({ seq: 1, prevHash: g, broadcastId: 'b1', at: 1, userId: null, from: 'none', to: 'resolving', reason: 'notice n1 v3 on wecom, by cli' });
+      assert.equal(events[0]!.hash, h1);
+      assertLinearChain(await s.listAudit('b9'), { broadcastId: 'b9', noticeId: '', version: 0 });
+      await s.addRecipients('b1', ['u2'], 7);
+      assertLinearChain(await s.listAudit('b1'), { broadcastId: 'b1', noticeId: 'n1', version: 3 });
+      assert.equal((await s.auditHead('b1'))?.rows, 3);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('the audit table refuses a row that does not extend its broadcast’s chain', async () => {
+    const f = file();
+    const s = openSqliteNoticeStore(f);
+    await s.createNotice('n1', { title: { zh: 'a', en: 'a' }, body: { zh: 'b', en: 'b' } }, 1);
+    await s.createBroadcast({ id: 'b1', noticeId: 'n1', version: 1, platform: 'wecom', audience: { all: true }, readSupported: false, createdBy: 'test' }, 1);
+    const [first] = await s.listAudit('b1');
+    await s.close();
+    const db = new Database(f);
+    try {
+      const insert = db.prepare(
+        `INSERT INTO audit (broadcast_id, at, user_id, from_state, to_state, reason, chain_seq, prev_hash, hash) VALUES ('b1', 2, NULL, 'a', 'b', 'c', ?, ?, ?)`,
+      );
+      const h = 'f'.repeat(64);
+      assert.throws(() => insert.run(null, first!.hash, h), /hash chain/, 'no position');
+      assert.throws(() => insert.run(3, first!.hash, h), /hash chain/, 'a gap');
+      assert.throws(() => insert.run(1, first!.prevHash, h), /UNIQUE constraint failed: audit.broadcast_id, audit.chain_seq/, 'a fork at position 1');
+      assert.throws(() => insert.run(0, first!.hash, h), /hash chain/, 'position 0');
+      assert.throws(() => insert.run(2, 'e'.repeat(64), h), /hash chain/, 'not linked to the head');
+      assert.throws(() => insert.run(2, first!.hash, null), /hash chain/, 'no hash');
+      assert.equal(insert.run(2, first!.hash, h).changes, 1, 'the next link is accepted (its hash is checked by verify, not by SQL)');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('two processes appending to one broadcast’s audit at once build one linear hash chain', { timeout: 60_000 }, async () => {
+    const f = file();
+    const s = openSqliteNoticeStore(f);
+    try {
+      await twoProcessesAppend(s, { kind: 'sqlite', where: f }, 150);
+    } finally {
+      await s.close();
     }
   });
 

@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { BotError } from '../errors.ts';
+import { parsePublicKey, parseSigningKey, SIGNING_KEY_VARIABLE, type EvidencePublicKey } from '../evidence/key.ts';
+import { verifyExport, type VerifyReport } from '../evidence/verify.ts';
+
+/** Usage of `privacy-bot evidence …` (also part of the main usage). */
+export const EVIDENCE_USAGE = `  evidence pubkey                         the public key of EVIDENCE_SIGNING_KEY (PEM) and its fingerprint
+  evidence verify <export.csv> [--pubkey <file> | --pubkey=<key>]
+                                          check a signed export offline: exit 0 intact, 1 tampered or
+                                          unsigned, 2 usage (docs/EVIDENCE.md)`;
+
+class UsageError extends Error {}
+
+/** The report in words: what the file is, then INTACT or the problems. */
+export function formatVerifyReport(file: string, r: VerifyReport): string {
+  const out: string[] = [`${file}:`];
+  if (r.kind) {
+    out.push(`  ${r.kind} export of broadcast ${r.broadcastId} (notice ${r.noticeId} version ${r.noticeVersion}), exported ${r.exportedAt}`);
+    out.push(`  ${r.rows} row(s) in the file; signed chain head: ${r.chainRows} audit row(s), ${r.chainHead}`);
+  }
+  const signature = {
+    valid: `valid, key id ${r.keyId}${r.keySource === 'file' ? ' — the key was taken from the file itself: compare this id with the one the company published, or pass --pubkey' : ' (the key given with --pubkey)'}`,
+    invalid: `INVALID${r.keyId ? ` for key id ${r.keyId}` : ''}`,
+    unsigned: 'none: the file is UNSIGNED',
+    missing: 'missing',
+  }[r.signature];
+  out.push(`  signature: ${signature}`);
+  if (r.bomRestored) out.push('  note: the file had lost its byte order mark (the program that saved it dropped it); the signature matches with it put back');
+  if (r.ok) {
+    out.push(r.kind === 'audit'
+      ? `INTACT: every row is in place and unchanged since the export (chain recomputed from the rows, signature checked)`
+      : `INTACT: the file is unchanged since the export (signature checked)`);
+  } else {
+    const tampered = r.problems.some((p) => p.kind !== 'unsigned');
+    out.push(`${tampered ? 'TAMPERED' : 'NOT VERIFIABLE'}: ${r.problems.length} problem(s)`);
+    for (const p of r.problems) out.push(`  - ${p.message}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** `--pubkey` is a file holding the key, or the key itself. */
+async function readPublicKey(arg: string): Promise<EvidencePublicKey> {
+  let text = arg;
+  if (existsSync(arg)) {
+    try {
+      text = await readFile(arg, 'utf8');
+    } catch (err) {
+      throw new UsageError(`--pubkey: cannot read ${arg}: ${(err as Error).message}`);
+    }
+  }
+  try {
+    return parsePublicKey(text);
+  } catch (err) {
+    throw new UsageError(`--pubkey: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Runs `privacy-bot evidence <pubkey|verify> …` (see {@link EVIDENCE_USAGE}). Reads neither the
+ * configuration nor any store: `pubkey` needs only EVIDENCE_SIGNING_KEY, `verify` only the file
+ * (and the key given). Resolves to the exit code: 0 ok / intact, 1 tampered or unsigned,
+ * 2 usage (including EVIDENCE_SIGNING_KEY unset or invalid for `pubkey`).
+ */
+export async function runEvidenceCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [sub, ...args] = argv;
+  try {
+    switch (sub) {
+      case 'pubkey': {
+        parseArgs({ args, options: {} });
+        const value = env[SIGNING_KEY_VARIABLE]?.trim();
+        if (!value) throw new UsageError(`${SIGNING_KEY_VARIABLE} is not set: there is no key whose public half to print (docs/EVIDENCE.md)`);
+        const { publicKey } = parseSigningKey(value);
+        process.stdout.write(`${publicKey.pem.trimEnd()}\nkey id:      ${publicKey.keyId}\nfingerprint: SHA256:${publicKey.fingerprint}\n`);
+        return 0;
+      }
+      case 'verify': {
+        const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { pubkey: { type: 'string' } } });
+        if (positionals.length !== 1) throw new UsageError('give one export file');
+        const file = positionals[0]!;
+        const publicKey = values.pubkey !== undefined ? await readPublicKey(values.pubkey) : undefined;
+        let bytes: Buffer;
+        try {
+          bytes = await readFile(file);
+        } catch (err) {
+          throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+        }
+        const report = verifyExport(bytes, publicKey ? { publicKey } : {});
+        process.stdout.write(formatVerifyReport(file, report));
+        return report.ok ? 0 : 1;
+      }
+      default:
+        throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'give a subcommand');
+    }
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`privacy-bot: evidence ${sub ?? ''}: ${(err as Error).message}\n${EVIDENCE_USAGE}\n`);
+      return 2;
+    }
+    if (err instanceof BotError) {
+      process.stderr.write(`privacy-bot: ${err.code}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,61 @@
+import type { AuditChainHead } from '../store/notices-port.ts';
+import { genesisHash } from './chain.ts';
+import { signBytes, type EvidenceSigningKey } from './key.ts';
+
+/**
+ * The evidence trailer of a CSV export (docs/EVIDENCE.md, "The export"): after the CSV rows, one
+ * empty line, then `# name: value` lines — what the export is, the broadcast, the head of its
+ * audit chain, the key — and last `# signature: <base64>`, an Ed25519 signature over every byte
+ * of the file before that line (byte order mark included). CRLF line ends like the rows. In a
+ * spreadsheet the trailer is a few text cells in column A below the table, separated from it by
+ * the empty row, so sorting or filtering the table leaves it alone.
+ */
+
+/** First trailer line, before the kind: `# privacy-bot evidence: audit v1`. */
+export const TRAILER_TITLE = 'privacy-bot evidence';
+/** Format version written after the kind. */
+export const TRAILER_VERSION = 'v1';
+/** Value of `# signature:` in an export made without a key. */
+export const UNSIGNED_MARK = 'UNSIGNED (EVIDENCE_SIGNING_KEY was not set where this file was exported)';
+
+/** Which export: the audit log (chained rows) or the recipients' states (a snapshot). */
+export type ExportKind = 'audit' | 'recipients';
+
+/** What the trailer of one export states. */
+export interface ExportFacts {
+  kind: ExportKind;
+  broadcastId: string;
+  noticeId: string;
+  noticeVersion: number;
+  /** When the file was made, ms since the Unix epoch. */
+  exportedAt: number;
+  /** Head of the broadcast's audit chain read for the export (audit: its last row); null = no row yet. */
+  chain: AuditChainHead | null;
+}
+
+/** The trailer's name → value lines in file order, without the signature (the order `verify` expects). */
+export function trailerFields(f: ExportFacts, key: EvidenceSigningKey | null): [string, string][] {
+  const head = f.chain ?? { rows: 0, hash: genesisHash({ broadcastId: f.broadcastId, noticeId: f.noticeId, version: f.noticeVersion }) };
+  const fields: [string, string][] = [
+    [TRAILER_TITLE, `${f.kind} ${TRAILER_VERSION}`],
+    ['broadcast', f.broadcastId],
+    ['notice', f.noticeId],
+    ['notice-version', String(f.noticeVersion)],
+    ['exported-at', new Date(f.exportedAt).toISOString()],
+    ['chain-rows', String(head.rows)],
+    ['chain-head', head.hash],
+  ];
+  if (key) fields.push(['key-id', key.publicKey.keyId], ['public-key', key.publicKey.spkiBase64]);
+  return fields;
+}
+
+/**
+ * Appends the evidence trailer to `csv` (an export as src/notices/csv.ts writes it: BOM, CRLF
+ * after every row) and signs the result with `key`; without a key the signature line says
+ * {@link UNSIGNED_MARK}. Returns the whole file as text (its UTF-8 bytes are what was signed).
+ */
+export function withEvidenceTrailer(csv: string, facts: ExportFacts, key: EvidenceSigningKey | null): string {
+  const body = `${csv}\r\n${trailerFields(facts, key).map(([name, value]) => `# ${name}: ${value}\r\n`).join('')}`;
+  const signature = key ? signBytes(key, Buffer.from(body, 'utf8')) : UNSIGNED_MARK;
+  return `${body}# signature: ${signature}\r\n`;
+}

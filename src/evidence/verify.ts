@@ -1,0 +1,342 @@
+import { parse } from 'csv-parse/sync';
+import { AUDIT_HEADER, csvCellValue, RECIPIENTS_HEADER } from '../notices/csv.ts';
+import { genesisHash, isHash, rowHash } from './chain.ts';
+import { TRAILER_TITLE, TRAILER_VERSION, UNSIGNED_MARK, type ExportKind } from './export.ts';
+import { parsePublicKey, verifyBytes, type EvidencePublicKey } from './key.ts';
+
+/**
+ * Offline check of an evidence export (docs/EVIDENCE.md, "Verifying"): no store, no network, only
+ * the file's bytes and optionally the public key the auditor was given. It checks the Ed25519
+ * signature over the bytes before the `# signature:` line, then — for an audit export —
+ * recomputes every row's hash from its cells and walks the chain back from the signed head, so
+ * it can say which row was altered, removed, inserted or moved.
+ */
+
+/** What kind of defect a problem is. */
+export type ProblemKind = 'malformed' | 'unsigned' | 'signature' | 'key' | 'altered' | 'removed' | 'inserted' | 'reordered' | 'head';
+
+/** One finding, in words an auditor can act on. */
+export interface VerifyProblem {
+  kind: ProblemKind;
+  message: string;
+  /** Data row (1 = the first row under the header), when the problem is one row's. */
+  row?: number;
+  /** Line of the file where that row starts (1-based). */
+  line?: number;
+}
+
+/** Result of {@link verifyExport}. `ok` = signed, signature valid, and no problem found. */
+export interface VerifyReport {
+  ok: boolean;
+  kind: ExportKind | null;
+  broadcastId: string | null;
+  noticeId: string | null;
+  noticeVersion: number | null;
+  exportedAt: string | null;
+  /** The signed chain head: how many audit rows it covers and the last one's hash. */
+  chainRows: number | null;
+  chainHead: string | null;
+  /** Data rows in the file (under the header). */
+  rows: number;
+  signature: 'valid' | 'invalid' | 'unsigned' | 'missing';
+  /**
+   * The file lacked the byte order mark every export starts with (some programs drop it when they
+   * decode the download as text) and the signature matched once it was put back.
+   */
+  bomRestored: boolean;
+  /** Key the signature was checked with, and where it came from. */
+  keyId: string | null;
+  keySource: 'given' | 'file' | null;
+  problems: VerifyProblem[];
+}
+
+/** Options of {@link verifyExport}. */
+export interface VerifyOptions {
+  /** The public key the company published; without it the key in the file's trailer is used (and said so). */
+  publicKey?: EvidencePublicKey;
+}
+
+const SIGNATURE_PREFIX = '# signature: ';
+/** UTF-8 byte order mark, the first bytes of every export (src/notices/csv.ts). */
+const BOM_BYTES = Buffer.from([0xef, 0xbb, 0xbf]);
+const TRAILER_START = Buffer.from(`\r\n\r\n# ${TRAILER_TITLE}: `, 'latin1');
+
+/** Trailer names in the order an export writes them (key-id and public-key only when signed). */
+const TRAILER_NAMES = [TRAILER_TITLE, 'broadcast', 'notice', 'notice-version', 'exported-at', 'chain-rows', 'chain-head', 'key-id', 'public-key'] as const;
+
+interface ParsedRow {
+  /** 1-based data row. */
+  row: number;
+  line: number;
+  seq: number | null;
+  prevHash: string | null;
+  hash: string | null;
+  /** The row's cells give the hash it carries (and its time cells agree). */
+  intact: boolean;
+  /** Why not intact (reported once the chain walk knows whether the row was altered or added). */
+  defect: string | null;
+}
+
+function where(r: ParsedRow): string {
+  return `row ${r.row} (line ${r.line}${r.seq !== null ? `, seq ${r.seq}` : ''})`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Decimal integer ≥ 0 without sign or leading zeros, or null. */
+function integer(s: string, min: number): number | null {
+  if (!/^(0|[1-9][0-9]*)$/.test(s)) return null;
+  const n = Number(s);
+  return Number.isSafeInteger(n) && n >= min ? n : null;
+}
+
+/**
+ * Verifies one export file (the bytes as downloaded). Never throws for bad input: everything
+ * wrong with the file is a problem in the report.
+ */
+export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyReport {
+  const report: VerifyReport = {
+    ok: false, kind: null, broadcastId: null, noticeId: null, noticeVersion: null, exportedAt: null,
+    chainRows: null, chainHead: null, rows: 0, signature: 'missing', bomRestored: false, keyId: null, keySource: null, problems: [],
+  };
+  const problem = (kind: ProblemKind, message: string, r?: ParsedRow): void => {
+    report.problems.push({ kind, message: r ? `${where(r)}: ${message}` : message, ...(r ? { row: r.row, line: r.line } : {}) });
+  };
+
+  // ---- trailer ----
+  const start = file.lastIndexOf(TRAILER_START);
+  if (start < 0) {
+    problem('malformed', `no evidence trailer: the file does not end with the "# ${TRAILER_TITLE}: …" lines of a privacy-bot export (cut off, or not an export)`);
+    return report;
+  }
+  const trailerText = file.subarray(start + 4).toString('utf8');
+  if (!trailerText.endsWith('\r\n')) problem('malformed', 'the last line of the file does not end with CRLF (the file was cut off or re-saved)');
+  const lines = trailerText.replace(/\r\n$/, '').split('\r\n');
+  const signatureLine = lines.at(-1)!;
+  const fields = new Map<string, string>();
+  for (const l of lines.slice(0, -1)) {
+    const m = /^# ([a-z -]+): (.*)$/.exec(l);
+    if (!m || fields.has(m[1]!)) {
+      problem('malformed', `unexpected trailer line "${l.slice(0, 80)}"`);
+      continue;
+    }
+    fields.set(m[1]!, m[2]!);
+  }
+  const names = [...fields.keys()];
+  if (names.some((n, i) => n !== TRAILER_NAMES[i])) {
+    problem('malformed', `trailer lines are not those of an export (${names.join(', ')})`);
+  }
+  const title = /^(audit|recipients) (v\d+)$/.exec(fields.get(TRAILER_TITLE) ?? '');
+  if (!title || title[2] !== TRAILER_VERSION) {
+    problem('malformed', `unknown export kind or format "${fields.get(TRAILER_TITLE) ?? ''}" (this verifier reads audit ${TRAILER_VERSION} and recipients ${TRAILER_VERSION})`);
+    return report;
+  }
+  report.kind = title[1] as ExportKind;
+  report.broadcastId = fields.get('broadcast') ?? null;
+  report.noticeId = fields.get('notice') ?? null;
+  report.noticeVersion = integer(fields.get('notice-version') ?? '', 0);
+  report.exportedAt = fields.get('exported-at') ?? null;
+  report.chainRows = integer(fields.get('chain-rows') ?? '', 0);
+  report.chainHead = fields.get('chain-head') ?? null;
+  if (report.broadcastId === null || report.noticeId === null || report.noticeVersion === null || report.chainRows === null || !isHash(report.chainHead ?? '')) {
+    problem('malformed', 'the trailer lacks a readable broadcast, notice, notice-version, chain-rows or chain-head');
+    return report;
+  }
+
+  // ---- signature ----
+  if (!signatureLine.startsWith(SIGNATURE_PREFIX)) {
+    problem('malformed', 'the last line is not "# signature: …"');
+  } else {
+    const signature = signatureLine.slice(SIGNATURE_PREFIX.length);
+    const signed = file.subarray(0, file.length - Buffer.byteLength(`${signatureLine}\r\n`, 'utf8'));
+    if (signature === UNSIGNED_MARK) {
+      report.signature = 'unsigned';
+      problem('unsigned', 'the file is not signed (EVIDENCE_SIGNING_KEY was not set where it was exported): the rows can be checked against each other, but nothing shows the file was not rebuilt');
+    } else {
+      let key = options.publicKey;
+      report.keySource = key ? 'given' : 'file';
+      if (!key) {
+        try {
+          key = parsePublicKey(fields.get('public-key') ?? '');
+        } catch {
+          problem('malformed', 'the trailer has no readable public key; give the key with --pubkey');
+        }
+      }
+      const keyId = fields.get('key-id');
+      if (key) {
+        report.keyId = key.keyId;
+        if (keyId !== key.keyId) {
+          problem('key', report.keySource === 'given'
+            ? `the file says it was signed with key ${keyId ?? '(none)'}, not with the key given (${key.keyId})`
+            : `the trailer's key-id ${keyId ?? '(none)'} is not the id of its public key (${key.keyId})`);
+        }
+        report.signature = verifyBytes(key, signed, signature) ? 'valid' : 'invalid';
+        if (report.signature === 'invalid' && !signed.subarray(0, 3).equals(BOM_BYTES) && verifyBytes(key, Buffer.concat([BOM_BYTES, signed]), signature)) {
+          report.signature = 'valid';
+          report.bomRestored = true;
+        }
+      } else {
+        report.signature = 'invalid';
+      }
+    }
+  }
+
+  // ---- rows ----
+  const body = file.subarray(0, start + 2);
+  let records: { record: string[]; info: { bytes: number } }[];
+  try {
+    records = parse(body, { bom: true, info: true, relax_column_count: true }) as unknown as typeof records;
+  } catch (err) {
+    problem('malformed', `the CSV rows cannot be read: ${(err as Error).message}`);
+    records = [];
+  }
+  const newlines: number[] = [];
+  for (let i = body.indexOf(10); i >= 0; i = body.indexOf(10, i + 1)) newlines.push(i);
+  /** 1-based line of the byte at `offset`: 1 + the newlines before it (binary search). */
+  const lineAt = (offset: number): number => {
+    let lo = 0;
+    let hi = newlines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (newlines[mid]! < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  };
+  const expectedHeader: readonly string[] = report.kind === 'audit' ? AUDIT_HEADER : RECIPIENTS_HEADER;
+  if (records.length === 0 || records[0]!.record.join(',') !== expectedHeader.join(',')) {
+    problem('malformed', `the first row is not the ${report.kind} header (${expectedHeader.join(',')})`);
+  }
+  const data = records.slice(1);
+  report.rows = data.length;
+  if (report.kind === 'audit' && records.length > 0) {
+    const rows = data.map((r, i) => checkAuditRow(r.record, i + 1, lineAt(records[i]!.info.bytes), report.broadcastId!));
+    walkChain(rows, genesisHash({ broadcastId: report.broadcastId, noticeId: report.noticeId, version: report.noticeVersion }), report.chainHead!, report.chainRows, problem);
+  }
+  if (report.signature === 'invalid') {
+    const located = report.problems.some((p) => p.row !== undefined || p.kind === 'removed' || p.kind === 'head');
+    problem('signature', located
+      ? 'the signature does not match the file: it was changed after it was signed (the rows above show where)'
+      : report.kind === 'audit'
+        ? 'the signature does not match the file: every row still fits its chain, so what changed is outside the hashed cells (header, trailer, a time display cell, quoting or line ends), or the file was signed with another key'
+        : 'the signature does not match the file: it was changed after it was signed, or signed with another key');
+  }
+  report.ok = report.signature === 'valid' && report.problems.length === 0;
+  return report;
+}
+
+/** Parses and self-checks one audit row: its cells must give the hash it carries. */
+function checkAuditRow(cells: string[], row: number, line: number, broadcastId: string): ParsedRow {
+  const r: ParsedRow = { row, line, seq: null, prevHash: null, hash: null, intact: false, defect: null };
+  if (cells.length !== AUDIT_HEADER.length) {
+    r.defect = `has ${cells.length} cells instead of ${AUDIT_HEADER.length}`;
+    return r;
+  }
+  const [time, bid, userId, from, to, reason, seqCell, msCell, prevHash, hash] = cells.map(csvCellValue) as [string, string, string, string, string, string, string, string, string, string];
+  r.seq = integer(seqCell, 1);
+  r.prevHash = isHash(prevHash) ? prevHash : null;
+  r.hash = isHash(hash) ? hash : null;
+  const at = integer(msCell, 0);
+  if (r.seq === null || at === null || r.prevHash === null || r.hash === null) {
+    r.defect = 'its seq, timeMs, prevHash or hash cell is not in the form an export writes';
+    return r;
+  }
+  const computed = rowHash({ seq: r.seq, prevHash: r.prevHash, broadcastId: bid, at, userId: userId === '' ? null : userId, from, to, reason });
+  if (computed !== r.hash) {
+    r.defect = `its cells no longer give the hash it carries${bid !== broadcastId ? ` (its broadcast id ${bid} is not ${broadcastId})` : ''}`;
+    return r;
+  }
+  if (time !== new Date(at).toISOString()) {
+    r.defect = `its time ${time} is not its timeMs ${at} (${new Date(at).toISOString()})`;
+    return r;
+  }
+  r.intact = true;
+  return r;
+}
+
+/**
+ * Walks the chain back from the signed head to the genesis hash through the rows' hashes, then
+ * names what does not fit: rows missing from the walk (removed), rows off the walk (inserted, or
+ * re-hashed after an edit), and walk steps that go backwards in the file (reordered).
+ */
+function walkChain(
+  rows: ParsedRow[],
+  genesis: string,
+  head: string,
+  headRows: number,
+  problem: (kind: ProblemKind, message: string, r?: ParsedRow) => void,
+): void {
+  const byHash = new Map<string, ParsedRow[]>();
+  for (const r of rows) if (r.hash) byHash.set(r.hash, [...(byHash.get(r.hash) ?? []), r]);
+  const used = new Set<ParsedRow>();
+  const chain: ParsedRow[] = []; // newest first
+  const gaps: { from: number; to: number; after: ParsedRow | null; accounted?: Set<number> }[] = []; // seq from..to missing, just before `after` (null = at the end)
+  let cur = head;
+  let expected = headRows; // seq of the row whose hash is `cur`
+  for (let guard = rows.length + headRows + 2; guard > 0 && cur !== genesis && expected > 0; guard--) {
+    const candidates = (byHash.get(cur) ?? []).filter((r) => !used.has(r));
+    const found = candidates.find((r) => r.intact) ?? candidates[0];
+    if (found) {
+      chain.push(found);
+      used.add(found);
+      if (found.intact && found.seq !== expected) {
+        problem('head', `carries seq ${found.seq} where the chain has seq ${expected}`, found);
+      }
+      if (!found.prevHash) break;
+      cur = found.prevHash;
+      expected--;
+      continue;
+    }
+    // The row with hash `cur` (seq `expected`) is not in the file: resume from the nearest earlier intact row.
+    const below = rows.filter((r) => r.intact && !used.has(r) && r.seq !== null && r.seq < expected).sort((a, b) => b.seq! - a.seq!)[0];
+    gaps.push({ from: (below?.seq ?? 0) + 1, to: expected, after: chain.at(-1) ?? null });
+    if (!below) break;
+    cur = below.hash!;
+    expected = below.seq!;
+  }
+  chain.reverse();
+
+  // Rows whose seq falls in a gap explain it: an edited row (its hash cell changed, or re-hashed
+  // so the next row no longer links to it) is "altered", not "removed".
+  for (const g of gaps) {
+    g.accounted = new Set<number>();
+    for (const r of rows) {
+      if (used.has(r) || r.seq === null || r.seq < g.from || r.seq > g.to) continue;
+      used.add(r);
+      g.accounted.add(r.seq);
+      problem('altered', r.intact ? 'altered and re-hashed: the row after it no longer links to it' : `altered: ${r.defect}`, r);
+    }
+  }
+  for (const r of rows) {
+    if (r.intact) continue;
+    if (used.has(r) && r.defect !== null && !gaps.some((g) => g.accounted?.has(r.seq ?? -1))) {
+      problem('altered', `altered: ${r.defect}`, r);
+    } else if (!used.has(r)) {
+      problem(r.seq !== null && r.seq > headRows ? 'inserted' : 'altered', r.seq !== null && r.seq > headRows
+        ? `not covered by the signed chain head (${headRows} rows): added after export (and ${r.defect})`
+        : `altered: ${r.defect}`, r);
+    }
+  }
+  for (const g of gaps) {
+    const missing = g.to - g.from + 1 - g.accounted!.size;
+    if (missing <= 0) continue;
+    const seqs = g.from === g.to ? `seq ${g.from}` : `seq ${g.from}–${g.to}`;
+    if (g.after) {
+      problem('removed', `${plural(missing, 'row')} removed before ${where(g.after)}: ${seqs} missing, the chain no longer links it to the row above`);
+    } else {
+      problem('removed', `${plural(missing, 'row')} removed at the end: ${seqs} missing, the signed chain head covers ${headRows} rows`);
+    }
+  }
+  for (const r of rows.filter((x) => x.intact && !used.has(x))) {
+    problem('inserted', r.seq !== null && r.seq > headRows
+      ? `not covered by the signed chain head (${headRows} rows): added after export`
+      : 'not part of the chain that ends at the signed head: inserted (or a copy of another row)', r);
+  }
+  for (let i = 1; i < chain.length; i++) {
+    if (chain[i]!.row < chain[i - 1]!.row) {
+      problem('reordered', `out of order: it comes before ${where(chain[i - 1]!)} in the file but after it in the chain`, chain[i]!);
+    }
+  }
+}
