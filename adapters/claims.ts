@@ -35,6 +35,12 @@ export interface ClaimGuard {
   value(key: string): Promise<string | null>;
   /** Gives a claim back (memory and store, best effort), e.g. when the message could not be handled. */
   release(key: string): Promise<void>;
+  /**
+   * Makes a claim taken as a short lease (a message being committed) last `ttlMs` from now, with
+   * `value` (default '1'): called once the platform was told the message arrived. Best effort:
+   * never throws (a store failure keeps it in this process's memory).
+   */
+  extend(key: string, ttlMs: number, value?: string): Promise<void>;
   /** How many claims are held in memory because the store was down (tests, metrics). */
   readonly localCount: number;
 }
@@ -101,6 +107,17 @@ export function createClaimGuard(kv: KeyValueStore, log: Logger, options: { now?
     async release(key) {
       local.delete(key);
       await kv.delete(key).catch(() => undefined);
+    },
+    async extend(key, ttlMs, value = '1') {
+      if (localGet(key)) {
+        localPut(key, value, ttlMs);
+        return;
+      }
+      try {
+        await kv.set(key, value, ttlMs);
+      } catch {
+        localPut(key, value, ttlMs);
+      }
     },
     get localCount() {
       return local.size;
