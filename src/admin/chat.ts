@@ -120,8 +120,10 @@ function ids(words: string[]): string[] {
  * cancels a send): the "yes" records the broadcast (state resolving, under the id drawn at
  * `/notice send`) before it returns; resolving the audience through the platform's directory
  * and the "Sending started" reply come after the platform was told the message arrived (a
- * {@link DeferredReply}). A "yes" delivered again after a crash finds the broadcast recorded and
- * resumes it if nobody started it; a second "yes" says it was already confirmed.
+ * {@link DeferredReply}). The same "yes" delivered again after a crash finds the broadcast recorded
+ * and resumes it; a second "yes" (another message) says it was already confirmed. A crash after
+ * the platform was told but before the audience was resolved leaves the broadcast 'resolving'
+ * (shown by /notice status and the admin API; cancel it and send again).
  */
 export function createAdminCommand(options: {
   service: NoticeService;
@@ -204,6 +206,12 @@ export function createAdminCommand(options: {
     return t === en ? 'en' : 'zh-CN';
   }
 
+  /** True when the message `messageId` may resolve broadcast `id`: the first to ask, or the same message again. */
+  async function startsIt(id: string, messageId: string): Promise<boolean> {
+    if (await kv.claim(startKey(id), CONFIRM_TTL_MS, messageId)) return true;
+    return (await kv.get(startKey(id))) === messageId;
+  }
+
   /**
    * The admin's "yes": records the pending broadcast (durable when this resolves) and defers
    * resolving its audience and the reply. Null when nothing waits for a yes.
@@ -250,8 +258,10 @@ export function createAdminCommand(options: {
         try {
           const b = await service.findBroadcast(id);
           if (b === null) return failed(new Error('broadcast missing'));
-          // One reply resolves the audience; a second "yes" (or one on another instance) only reports.
-          if (b.state !== 'resolving' || !(await kv.claim(startKey(id), CONFIRM_TTL_MS))) {
+          // One message resolves the audience; a second "yes" (or one on another instance) only
+          // reports. The same message delivered again takes over: the platform redelivers only
+          // what was not acknowledged, so the instance that held it died before answering.
+          if (b.state !== 'resolving' || !(await startsIt(id, m.messageId))) {
             await kv.deleteIf(confirmKey(m), raw).catch(() => false);
             return result(m, replyLang, t.already(id, b.state));
           }
