@@ -17,8 +17,8 @@ export const LOCAL_CLAIMS_MAX = 20_000;
  *
  * The decision and its risk (docs/RELIABILITY.md, "Shared store down"): refusing with 503 would
  * make WeCom retry (three times within ~20 s) — but an outage longer than that loses the
- * message, and DingTalk's Stream mode has already acknowledged the frame, so a refusal there is
- * a silent drop. With the local fallback one instance never answers a message twice (its memory
+ * message, and leaving a DingTalk Stream frame unacknowledged only delays it by ~60 s per
+ * re-push while the outage lasts (the long connection of the AI bot has no redelivery at all). With the local fallback one instance never answers a message twice (its memory
  * is also asked first after the store is back), but while the store is down a platform retry that
  * lands on *another* instance is answered again. Platforms retry only what was not answered in
  * time (WeCom: no answer within 5 s), so this takes a slow or failed first answer during the
