@@ -22,9 +22,10 @@ export interface AdapterContext {
    */
   committer?: MessageCommitter;
   /**
-   * Test seam: called synchronously right before an adapter tells the platform a message arrived
-   * (sets the callback's HTTP answer, sends the Stream ack frame, sends the AI bot's first reply
-   * frame). The durability tests SIGKILL the process here. Unset in production.
+   * Test seam: called synchronously right before an adapter tells the platform that a message it
+   * admitted arrived (sets the callback's HTTP answer, sends the Stream ack frame, sends the AI
+   * bot's first reply frame); not for duplicates or ignored events. The durability tests SIGKILL
+   * the process here (test/resilience/kill-child.ts). Unset in production.
    */
   beforePlatformAck?: (point: PlatformAckPoint) => void;
   /** Shared key-value store for dedup keys and access-token caches (all instances share it). */

@@ -17,7 +17,7 @@ import { aibotText, buildAibotCallback } from '../fakes/wecom-aibot-ws.ts';
 import type { NoticeStore } from '../../src/store/notices-port.ts';
 import { dingtalkDedupKey } from '../../adapters/dingtalk/index.ts';
 import { aibotDedupKey } from '../../adapters/wecom-aibot/inbound.ts';
-import { AIBOT, DING, WECOM, WECOM_KEYS, dingEnv, nextMsgId, passiveReply, waitUntil, wecomEnv } from './harness.ts';
+import { AIBOT, DING, WECOM, WECOM_KEYS, deliveredNotice, dingEnv, nextMsgId, passiveReply, waitUntil, wecomEnv } from './harness.ts';
 
 /** The commit deadline of these bots, ms: short, since the gate decides, not the clock. */
 const COMMIT = { commitDeadlineMs: 100, leaseMs: 150 };
@@ -43,19 +43,6 @@ function gateAcknowledgements(store: NoticeStore): { open(): void; waiting(): nu
   };
 }
 
-/** A notice delivered (state sent) to `users` on `platform`. */
-async function deliveredNotice(store: NoticeStore, platform: string, users: string[]): Promise<string> {
-  const tag = randomBytes(4).toString('hex');
-  const now = Date.now();
-  await store.createNotice(`n-dl${tag}`, { title: { zh: '会话存档告知', en: 'Archiving notice' }, body: { zh: '正文', en: 'Body' } }, now);
-  await store.createBroadcast({ id: `b-dl${tag}`, noticeId: `n-dl${tag}`, version: 1, platform, audience: { userIds: users }, readSupported: false, createdBy: 'test' }, now);
-  await store.addRecipients(`b-dl${tag}`, users, now);
-  await store.startSending(`b-dl${tag}`, now);
-  const batch = await store.claimBatch(`b-dl${tag}`, { owner: 'seed', max: 100, leaseMs: 60_000, deferMs: 1000 }, now);
-  await store.settleBatch(batch!, { sent: users, failed: [], retry: [] }, now);
-  return `b-dl${tag}`;
-}
-
 async function acknowledged(store: NoticeStore, broadcastId: string, userId: string): Promise<boolean> {
   return (await store.listRecipients(broadcastId)).find((r) => r.userId === userId)?.acknowledgedAt != null;
 }
@@ -74,8 +61,8 @@ describe('a state change the store cannot record in time is not acknowledged; th
       { ...wecomEnv(wecom.url), ...dingEnv(ding.url), WECOM_AIBOT_TOKEN: AIBOT.token, WECOM_AIBOT_ENCODING_AES_KEY: AIBOT.encodingAESKey },
       { adapterOptions: { wecom: { commit: COMMIT }, dingtalk: { commit: COMMIT }, wecomAibot: { commit: COMMIT } } },
     );
-    wecomB = await deliveredNotice(bot.core.notices.store, 'wecom', ['zhangsan', 'lisi']);
-    dingB = await deliveredNotice(bot.core.notices.store, 'dingtalk', ['user001']);
+    wecomB = (await deliveredNotice(bot.core.notices.store, 'wecom', ['zhangsan', 'lisi'])).broadcastId;
+    dingB = (await deliveredNotice(bot.core.notices.store, 'dingtalk', ['user001'])).broadcastId;
   });
   after(async () => {
     await bot?.close();
@@ -150,7 +137,7 @@ describe('DingTalk Stream: a state change not recorded in time is left unacknowl
     gateway = await startFakeStreamGateway({ clientId: DING.appKey, clientSecret: DING.appSecret, repushAfterMs: 1000, maxRepushes: 5 });
     ding.setStreamGateway(gateway.gatewayUrl);
     bot = await startTestBot({ ...dingEnv(ding.url), DINGTALK_MODE: 'stream' }, { adapterOptions: { dingtalk: { commit: COMMIT } } });
-    dingB = await deliveredNotice(bot.core.notices.store, 'dingtalk', ['user002']);
+    dingB = (await deliveredNotice(bot.core.notices.store, 'dingtalk', ['user002'])).broadcastId;
     await gateway.waitFor(() => gateway.openConnections().length > 0, 10_000);
   });
   after(async () => {

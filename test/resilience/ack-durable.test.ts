@@ -21,7 +21,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { startTestBot, type TestBot } from '../helpers/app.ts';
 import { deleteRedisPrefix } from '../helpers/redis-prefix.ts';
 import { buildWecomCallback, startFakeWecom, wecomEventXml, wecomTextXml, type FakeWecom } from '../fakes/wecom-api.ts';
@@ -37,7 +36,21 @@ import { openRedisNoticeStore } from '../../src/store/notices-redis.ts';
 import { openRedisPolicyStore } from '../../src/store/policies-redis.ts';
 import type { NoticeStore, RecipientRecord } from '../../src/store/notices-port.ts';
 import type { AdapterOptions } from '../../adapters/index.ts';
-import { AIBOT, DING, REPO_ROOT, SHARED_REDIS_URL, WECOM, WECOM_KEYS, dingEnv, nextMsgId, passiveReply, uniquePrefix, wecomEnv } from './harness.ts';
+import {
+  AIBOT,
+  DING,
+  REPO_ROOT,
+  SHARED_REDIS_URL,
+  WECOM,
+  WECOM_KEYS,
+  deliveredNotice,
+  dingEnv,
+  nextMsgId,
+  passiveReply,
+  sharedRedisReachable,
+  uniquePrefix,
+  wecomEnv,
+} from './harness.ts';
 
 /** How long the child's store waits before writing an acknowledgement or a broadcast, ms. */
 const SLOW_STORE_MS = 1500;
@@ -47,22 +60,9 @@ const CHILD_COMMIT = { commitDeadlineMs: 20_000, leaseMs: 50 };
 const CHILD_ADAPTER_OPTIONS: AdapterOptions = { wecom: { commit: CHILD_COMMIT }, dingtalk: { commit: CHILD_COMMIT }, wecomAibot: { commit: CHILD_COMMIT } };
 const AIBOT_WS = { botId: 'bot-durable', secret: 'bot-durable-secret' };
 const ADMIN = 'boss';
-const NOTICE_TITLE = '会话存档告知';
 const ACKED = /确认知悉《会话存档告知》第 1 版/;
 
-async function redisReachable(): Promise<boolean> {
-  const c = new Redis(SHARED_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 500, retryStrategy: () => null });
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    return (await c.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    c.disconnect();
-  }
-}
-const redisUp = await redisReachable();
+const redisUp = await sharedRedisReachable();
 
 /** One deployment's store: where the child, the restarted bot and the test's own view point. */
 interface Deployment {
@@ -107,21 +107,6 @@ async function redisDeployment(): Promise<Deployment> {
       await deleteRedisPrefix(SHARED_REDIS_URL, prefix);
     },
   };
-}
-
-/** A notice version 1 delivered (state sent) to `users` on `platform`; returns the broadcast id. */
-async function deliveredNotice(store: NoticeStore, platform: string, users: string[]): Promise<{ noticeId: string; broadcastId: string }> {
-  const tag = randomBytes(4).toString('hex');
-  const noticeId = `n-durable${tag}`;
-  const broadcastId = `b-durable${tag}`;
-  const now = Date.now();
-  await store.createNotice(noticeId, { title: { zh: NOTICE_TITLE, en: 'Archiving notice' }, body: { zh: '工作聊天会存档。', en: 'Work chats are archived.' } }, now);
-  await store.createBroadcast({ id: broadcastId, noticeId, version: 1, platform, audience: { userIds: users }, readSupported: false, createdBy: 'test' }, now);
-  await store.addRecipients(broadcastId, users, now);
-  await store.startSending(broadcastId, now);
-  const batch = await store.claimBatch(broadcastId, { owner: 'seed', max: 100, leaseMs: 60_000, deferMs: 1000 }, now);
-  await store.settleBatch(batch!, { sent: users, failed: [], retry: [] }, now);
-  return { noticeId, broadcastId };
 }
 
 async function recipient(store: NoticeStore, broadcastId: string, userId: string): Promise<RecipientRecord> {

@@ -31,27 +31,28 @@ import { openRedisStore } from '../../src/store/redis.ts';
 import { openRedisNoticeStore } from '../../src/store/notices-redis.ts';
 import { openRedisPolicyStore } from '../../src/store/policies-redis.ts';
 import type { AdapterOptions } from '../../adapters/index.ts';
-import type { NoticeStore } from '../../src/store/notices-port.ts';
-import { AIBOT, DING, SHARED_REDIS_URL, WECOM, WECOM_KEYS, dingEnv, nextMsgId, passiveReply, uniquePrefix, waitUntil, wecomEnv } from './harness.ts';
+import {
+  AIBOT,
+  DING,
+  SHARED_REDIS_URL,
+  WECOM,
+  WECOM_KEYS,
+  deliveredNotice,
+  dingEnv,
+  nextMsgId,
+  passiveReply,
+  sharedRedisReachable,
+  uniquePrefix,
+  waitUntil,
+  wecomEnv,
+} from './harness.ts';
 
 const AIBOT_WS = { botId: 'bot-privacy-store', secret: 'bot-privacy-store-secret' };
 const STATUS_QUESTION = '我的聊天记录有没有被存档';
 const GENERAL_QUESTION = '公司能看到我的聊天记录吗';
 const EN_QUESTION = 'Are my chats archived?';
 
-async function redisReachable(): Promise<boolean> {
-  const c = new Redis(SHARED_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 500, retryStrategy: () => null });
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    return (await c.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    c.disconnect();
-  }
-}
-const redisUp = await redisReachable();
+const redisUp = await sharedRedisReachable();
 
 /** A marker to put in one question: ASCII, unique, ignored by the matcher. */
 function marker(): string {
@@ -94,9 +95,20 @@ function found(blobs: { where: string; bytes: Buffer }[], needles: Needles): { k
   return hits;
 }
 
-/** Every file of the SQLite store directory, raw. */
+/**
+ * Every file of the SQLite store directory, raw. A file gone between listing and reading (SQLite
+ * removes -wal and -shm when the last connection closes) holds nothing any more and is skipped.
+ */
 function sqliteBlobs(dir: string): { where: string; bytes: Buffer }[] {
-  return readdirSync(dir).map((name) => ({ where: name, bytes: readFileSync(join(dir, name)) }));
+  const out: { where: string; bytes: Buffer }[] = [];
+  for (const name of readdirSync(dir)) {
+    try {
+      out.push({ where: name, bytes: readFileSync(join(dir, name)) });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return out;
 }
 
 /** Every key under `prefix` and its value(s), raw, whatever the type. */
@@ -126,18 +138,6 @@ async function redisBlobs(url: string, prefix: string): Promise<{ where: string;
   } finally {
     c.disconnect();
   }
-}
-
-/** A notice version 1 delivered (state sent) to `users` on `platform`. */
-async function deliveredNotice(store: NoticeStore, platform: string, users: string[]): Promise<void> {
-  const tag = randomBytes(4).toString('hex');
-  const now = Date.now();
-  await store.createNotice(`n-ps${tag}`, { title: { zh: '会话存档告知', en: 'Archiving notice' }, body: { zh: '正文', en: 'Body' } }, now);
-  await store.createBroadcast({ id: `b-ps${tag}`, noticeId: `n-ps${tag}`, version: 1, platform, audience: { userIds: users }, readSupported: false, createdBy: 'test' }, now);
-  await store.addRecipients(`b-ps${tag}`, users, now);
-  await store.startSending(`b-ps${tag}`, now);
-  const batch = await store.claimBatch(`b-ps${tag}`, { owner: 'seed', max: 100, leaseMs: 60_000, deferMs: 1000 }, now);
-  await store.settleBatch(batch!, { sent: users, failed: [], retry: [] }, now);
 }
 
 function openAibot(text: string): { stream?: { id: string; finish: boolean; content: string } } {
