@@ -17,8 +17,8 @@ export const LOCAL_CLAIMS_MAX = 20_000;
  *
  * The decision and its risk (docs/RELIABILITY.md, "Shared store down"): refusing with 503 would
  * make WeCom retry (three times within ~20 s) — but an outage longer than that loses the
- * message, and DingTalk's Stream mode has already acknowledged the frame, so a refusal there is
- * a silent drop. With the local fallback one instance never answers a message twice (its memory
+ * message, and leaving a DingTalk Stream frame unacknowledged only delays it by ~60 s per
+ * re-push while the outage lasts (the long connection of the AI bot has no redelivery at all). With the local fallback one instance never answers a message twice (its memory
  * is also asked first after the store is back), but while the store is down a platform retry that
  * lands on *another* instance is answered again. Platforms retry only what was not answered in
  * time (WeCom: no answer within 5 s), so this takes a slow or failed first answer during the
@@ -35,6 +35,12 @@ export interface ClaimGuard {
   value(key: string): Promise<string | null>;
   /** Gives a claim back (memory and store, best effort), e.g. when the message could not be handled. */
   release(key: string): Promise<void>;
+  /**
+   * Makes a claim taken as a short lease (a message being committed) last `ttlMs` from now, with
+   * `value` (default '1'): called once the platform was told the message arrived. Best effort:
+   * never throws (a store failure keeps it in this process's memory).
+   */
+  extend(key: string, ttlMs: number, value?: string): Promise<void>;
   /** How many claims are held in memory because the store was down (tests, metrics). */
   readonly localCount: number;
 }
@@ -101,6 +107,17 @@ export function createClaimGuard(kv: KeyValueStore, log: Logger, options: { now?
     async release(key) {
       local.delete(key);
       await kv.delete(key).catch(() => undefined);
+    },
+    async extend(key, ttlMs, value = '1') {
+      if (localGet(key)) {
+        localPut(key, value, ttlMs);
+        return;
+      }
+      try {
+        await kv.set(key, value, ttlMs);
+      } catch {
+        localPut(key, value, ttlMs);
+      }
     },
     get localCount() {
       return local.size;

@@ -1,8 +1,8 @@
 import type { Config } from '../src/config.ts';
 import type { AdapterContext, PlatformAdapter } from './types.ts';
-import { createWecomAdapter } from './wecom/index.ts';
-import { createDingtalkAdapter } from './dingtalk/index.ts';
-import { createWecomAibotAdapter } from './wecom-aibot/index.ts';
+import { createWecomAdapter, type WecomAdapterOptions } from './wecom/index.ts';
+import { createDingtalkAdapter, type DingtalkAdapterOptions } from './dingtalk/index.ts';
+import { createWecomAibotAdapter, type WecomAibotAdapterOptions } from './wecom-aibot/index.ts';
 
 /** Result of looking at the configuration: the adapters to mount and the platforms left off. */
 export interface AdapterSet {
@@ -11,21 +11,29 @@ export interface AdapterSet {
   disabled: { platform: string; variables: string[] }[];
 }
 
+/** Per-adapter options that are not configuration (tests and benchmarks: timings, fake endpoints). */
+export interface AdapterOptions {
+  wecom?: Omit<WecomAdapterOptions, 'archive'>;
+  dingtalk?: DingtalkAdapterOptions;
+  wecomAibot?: WecomAibotAdapterOptions;
+}
+
 /**
  * The platform registry: one adapter per platform whose credentials are configured.
  * Adding a platform means adding it here and in its own folder; src/ stays as it is.
+ * @param options per-adapter tuning (tests); production passes none
  */
-export function createAdapters(config: Config, ctx: AdapterContext): AdapterSet {
+export function createAdapters(config: Config, ctx: AdapterContext, options: AdapterOptions = {}): AdapterSet {
   const adapters: PlatformAdapter[] = [];
   const disabled: AdapterSet['disabled'] = [];
-  const wecom = config.wecom ? createWecomAdapter(config.wecom, ctx, { archive: config.wecomArchive }) : null;
+  const wecom = config.wecom ? createWecomAdapter(config.wecom, ctx, { ...options.wecom, archive: config.wecomArchive }) : null;
   if (wecom) adapters.push(wecom);
   else disabled.push({ platform: 'wecom', variables: ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'] });
-  if (config.dingtalk) adapters.push(createDingtalkAdapter(config.dingtalk, ctx));
+  if (config.dingtalk) adapters.push(createDingtalkAdapter(config.dingtalk, ctx, options.dingtalk));
   else disabled.push({ platform: 'dingtalk', variables: ['DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE'] });
   // The AI bot answers in group chats; personal replies go 1:1 through the self-built app's client.
   if (config.wecomAibot) {
-    adapters.push(createWecomAibotAdapter(config.wecomAibot, ctx, { privateClient: wecom?.client ?? null, tenant: config.wecom?.corpId }));
+    adapters.push(createWecomAibotAdapter(config.wecomAibot, ctx, { privateClient: wecom?.client ?? null, tenant: config.wecom?.corpId }, options.wecomAibot));
   } else {
     disabled.push({ platform: 'wecom-aibot', variables: ['WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY', '(or WECOM_AIBOT_MODE=ws with WECOM_AIBOT_BOT_ID, WECOM_AIBOT_SECRET)'] });
   }

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Logger } from 'pino';
 import type { KeyValueStore } from '../src/store/port.ts';
-import type { MessageHandler } from '../src/types.ts';
+import type { MessageCommitter, MessageHandler, PlatformAckPoint } from '../src/types.ts';
 import type { NoticeChannel } from '../src/notices/channel.ts';
 import type { HealthReporter } from '../src/http/health.ts';
 import type { ArchiveSource } from '../src/archiving/source.ts';
@@ -14,6 +14,20 @@ import type { ArchiveSource } from '../src/archiving/source.ts';
 export interface AdapterContext {
   /** The core (router). */
   handle: MessageHandler;
+  /**
+   * The core in two steps (commit, then answer): messages that may change state are committed
+   * before the platform is told they arrived (src/types.ts MessageCommitter; adapters/admission.ts).
+   * Optional for tests of one adapter: without it nothing counts as a state change and every
+   * message is acknowledged first and handled with `handle`, as before.
+   */
+  committer?: MessageCommitter;
+  /**
+   * Test seam: called synchronously right before an adapter tells the platform that a message it
+   * admitted arrived (sets the callback's HTTP answer, sends the Stream ack frame, sends the AI
+   * bot's first reply frame); not for duplicates or ignored events. The durability tests SIGKILL
+   * the process here (test/resilience/kill-child.ts). Unset in production.
+   */
+  beforePlatformAck?: (point: PlatformAckPoint) => void;
   /** Shared key-value store for dedup keys and access-token caches (all instances share it). */
   kv: KeyValueStore;
   /** Structured logger; never log message text, answers or statuses; hash user ids (src/log.ts). */

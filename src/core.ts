@@ -8,7 +8,7 @@ import { cachedMatcher } from './matching/cache.ts';
 import type { Matcher } from './matching/types.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/port.ts';
-import type { MessageHandler } from './types.ts';
+import type { MessageCommitter, MessageHandler } from './types.ts';
 import { createRouter } from './bot/router.ts';
 import { createThirdPartyRefusal } from './bot/third-party.ts';
 import { NoticeService } from './notices/service.ts';
@@ -38,6 +38,8 @@ export interface Core {
   /** Company policies declared by admins (issue 5 point 3): a status provider and the policy lines of answers. */
   policies: PolicyService;
   handle: MessageHandler;
+  /** The same pipeline in two steps, for adapters: commit state changes before the platform is told (src/types.ts). */
+  committer: MessageCommitter;
 }
 
 /**
@@ -104,7 +106,7 @@ export async function createCore(
       createPolicySection({ service: policies, statusOf: (platform, userId) => statuses.lookup(platform, userId) }),
     ],
   });
-  return { kb, matcher, store, notices, statuses, policies, handle };
+  return { kb, matcher, store, notices, statuses, policies, handle, committer: handle };
 }
 
 /** Where the embedded store lives for a given DATA_DIR. */

@@ -112,3 +112,59 @@ export interface BotResult {
 
 /** The core as adapters see it: one function. Never throws for bad user input; throws only on bugs. */
 export type MessageHandler = (message: InboundMessage) => Promise<BotResult>;
+
+/**
+ * A message whose state change (if it has one) is already recorded durably; what is left is the
+ * answer. See {@link MessageCommitter}.
+ */
+export interface CommittedMessage {
+  /**
+   * Makes the replies. Call it once, after the platform was told the message arrived (the HTTP
+   * answer, the Stream acknowledgement frame). May take long (FAQ matching, personal lines, an
+   * admin's broadcast resolving its audience through the platform's directory).
+   * Never throws for user input; throws only on bugs.
+   */
+  answer(): Promise<BotResult>;
+}
+
+/**
+ * The core's two-step view of a message, for adapters that must not tell a platform "received"
+ * before a state change (a notice acknowledgement, an admin's confirmation) is recorded — a
+ * platform never sends a message again once it was acknowledged, so a crash in between would lose
+ * it (docs/RELIABILITY.md, "Acknowledgements recorded before the platform is told").
+ *
+ * The adapter's order for a message `mayChangeState` says yes to:
+ *   dedup claim (a short lease) → `await commit(m)` within the platform's deadline → acknowledge the
+ *   platform → `answer()` → deliver.
+ * If commit does not finish in time the adapter does not acknowledge (HTTP 503, no Stream ack
+ * frame) and gives its dedup claim back, so the platform's redelivery is handled, not swallowed.
+ * Every state change is idempotent per message, so a redelivery after a crash changes nothing twice.
+ * Any other message: acknowledge first, then `handle(m)` in the background, as before.
+ */
+export interface MessageCommitter {
+  /**
+   * True when the message may change durable state (then the adapter awaits {@link commit} before
+   * acknowledging). Synchronous and without I/O: looks at the message only.
+   */
+  mayChangeState(message: InboundMessage): boolean;
+  /**
+   * Applies the message's state change durably and returns how to answer it. A store failure
+   * inside a command is answered ("please try again"), not thrown.
+   */
+  commit(message: InboundMessage): Promise<CommittedMessage>;
+}
+
+/**
+ * Where an adapter is about to tell the platform a message arrived (test seam, see
+ * AdapterContext.beforePlatformAck).
+ */
+export interface PlatformAckPoint {
+  /** 'wecom', 'wecom-aibot', 'dingtalk'. */
+  platform: string;
+  /** How the platform is told: 'http' (the callback's answer), 'stream' (DingTalk ack frame), 'ws' (the AI bot's first reply frame). */
+  channel: 'http' | 'stream' | 'ws';
+  /** The platform message id. */
+  messageId: string;
+  /** True when {@link MessageCommitter.commit} ran (the message may have changed state). */
+  committed: boolean;
+}

@@ -7,8 +7,10 @@ import { readRawBody } from '../http.ts';
 import { createClaimGuard } from '../claims.ts';
 import { bindSignPair } from './replay.ts';
 import type { AdapterContext, PlatformAdapter } from '../types.ts';
-import { DINGTALK_PLATFORM, toInboundMessage } from './inbound.ts';
-import { DEDUP_TTL_MS } from './limits.ts';
+import { DINGTALK_PLATFORM, toInboundMessage, type DingtalkReplyTarget } from './inbound.ts';
+import { DEDUP_TTL_MS, HTTP_COMMIT_DEADLINE_MS, HTTP_COMMIT_LEASE_MS, STREAM_COMMIT_DEADLINE_MS, STREAM_COMMIT_LEASE_MS } from './limits.ts';
+import { createAdmitter, type Admission, type AdmissionTimings } from '../admission.ts';
+import type { InboundMessage } from '../../src/types.ts';
 import { createDingtalkNoticeChannel } from './notices.ts';
 import { createDingtalkOpenApi } from './openapi.ts';
 import { deliverReplies, sessionWebhookPolicy } from './outbound.ts';
@@ -35,7 +37,14 @@ export interface DingtalkAdapterOptions {
   streamReconnectIntervalMs?: number;
   /** Notice channel: calls per second per DingTalk API (default 20 × 0.9; see limits.ts). */
   noticeQps?: number;
+  /** Commit deadline and dedup lease of messages that change state (default limits.ts HTTP_/STREAM_COMMIT_*). */
+  commit?: Partial<AdmissionTimings>;
 }
+
+/** What became of one robot message before the platform is answered. */
+type Accepted =
+  | { kind: 'ignored' | 'duplicate' | 'not-recorded' }
+  | { kind: 'admitted'; admission: Extract<Admission, { kind: 'admitted' }>; message: InboundMessage; target: DingtalkReplyTarget };
 
 /**
  * The DingTalk enterprise internal app robot adapter.
@@ -51,14 +60,20 @@ export interface DingtalkAdapterOptions {
  *   3. group messages that do not @-mention the robot: 200 `{}`, nothing sent;
  *   4. dedups on `dedup:dingtalk:<msgId>` (2 h): a repeat gets 200 `{}` and nothing is sent (store
  *      down: the claim is held in this process, ../claims.ts, and the message answered);
- *   5. answers 200 `{}` at once and runs `ctx.handle` + delivery (sessionWebhook, else OpenAPI) in
+ *   5. a message that changes state (an acknowledgement "确认", an admin's "yes"; ../admission.ts) is
+ *      recorded first, within {@link HTTP_COMMIT_DEADLINE_MS}; not recorded in time → 503
+ *      DINGTALK_NOT_RECORDED and the dedup claim is given back (DingTalk never sends a message again
+ *      after a 200, so a 200 before the record could lose it);
+ *   6. answers 200 `{}` and runs the answer + delivery (sessionWebhook, else OpenAPI) in
  *      `ctx.background('dingtalk:reply', …)`.
  *   Rejections are answered with the status and a plain-text "<CODE>: <reason>".
  * - 'stream': mounts no route; `start()` opens the Stream connection (./stream.ts) and `stop()`
- *   closes it for good. Every robot CALLBACK frame is acknowledged at once, then its `data` (the
- *   HTTP-mode body) goes through steps 2–5 above in `ctx.background('dingtalk:stream', …)` — the same
- *   converter, the same msgId dedup key (so DingTalk's re-push after ~60 s gets no second answer),
- *   the same reply path. A frame that fails step 2 is logged by code and dropped.
+ *   closes it for good. Each robot CALLBACK frame's `data` (the HTTP-mode body) goes through steps
+ *   2–6 above in `ctx.background('dingtalk:stream', …)` — the same converter, the same msgId dedup key
+ *   (so DingTalk's re-push after ~60 s gets no second answer), the same reply path — and the frame is
+ *   acknowledged where the HTTP mode answers 200: at once for questions, after the record for state
+ *   changes ({@link STREAM_COMMIT_DEADLINE_MS}; not recorded in time → no ack, DingTalk re-pushes).
+ *   A frame that fails step 2 is acknowledged, logged by code and dropped.
  *
  * `noticeChannel`: archiving-notice delivery (./notices.ts), paced across instances through `ctx.kv`.
  * @throws ConfigError when `config.apiBase` is not scheme://host[:port]
@@ -83,16 +98,22 @@ export function createDingtalkAdapter(
     qps: options.noticeQps,
   });
 
+  const admitter = createAdmitter(ctx, claims, log, DINGTALK_PLATFORM, {
+    commitDeadlineMs: options.commit?.commitDeadlineMs ?? (mode === 'stream' ? STREAM_COMMIT_DEADLINE_MS : HTTP_COMMIT_DEADLINE_MS),
+    leaseMs: options.commit?.leaseMs ?? (mode === 'stream' ? STREAM_COMMIT_LEASE_MS : HTTP_COMMIT_LEASE_MS),
+  });
+
   /**
-   * Steps 2–5 for a parsed body; the caller answers the platform.
+   * Steps 2–5 for a parsed body; the caller answers the platform, then calls {@link afterAck}.
+   * @param startedAt performance.now() when the request arrived
    * @throws RequestError for a body that is not a valid robot message
    */
-  async function accept(body: unknown, signPair?: { timestamp: string; sign: string }): Promise<'accepted' | 'duplicate' | 'ignored'> {
+  async function accept(body: unknown, channel: 'http' | 'stream', startedAt: number, signPair?: { timestamp: string; sign: string }): Promise<Accepted> {
     const inbound = toInboundMessage(body, { robotCode: config.robotCode, receivedAt: ctx.now() });
     const pairUse = signPair ? await bindSignPair(claims, signPair, inbound.action === 'ignore' ? inbound.messageId : inbound.message.messageId, ctx.now()) : 'first';
     if (inbound.action === 'ignore') {
       log.debug({ msgId: inbound.messageId, reason: inbound.reason }, 'message ignored');
-      return 'ignored';
+      return { kind: 'ignored' };
     }
     const { message, target } = inbound;
     const user = hashUserId(DINGTALK_PLATFORM, message.userId);
@@ -101,21 +122,29 @@ export function createDingtalkAdapter(
       message.anonymous = true;
       log.warn({ msgId: message.messageId, user }, 'timestamp/sign pair already used by another message: answered as anonymous');
     }
-    const first = await claims.claim(dingtalkDedupKey(message.messageId), DEDUP_TTL_MS);
-    if (!first) {
+    const admission = await admitter.admit(message, { dedupKey: dingtalkDedupKey(message.messageId), dedupTtlMs: DEDUP_TTL_MS, channel, startedAt });
+    if (admission.kind === 'duplicate') {
       log.info({ msgId: message.messageId, user }, 'duplicate message ignored');
-      return 'duplicate';
+      return { kind: 'duplicate' };
     }
-    log.info({ msgId: message.messageId, user, chat: message.chat.kind, kind: message.kind, mode }, 'message accepted');
+    if (admission.kind === 'not-recorded') return { kind: 'not-recorded' };
+    log.info({ msgId: message.messageId, user, chat: message.chat.kind, kind: message.kind, mode, committed: admission.committed }, 'message accepted');
+    return { kind: 'admitted', admission, message, target };
+  }
+
+  /** After the platform was answered: the claim's full TTL, then the answer and its delivery in the background. */
+  function afterAck(accepted: Extract<Accepted, { kind: 'admitted' }>): void {
+    const { admission, message, target } = accepted;
+    admission.acknowledged();
     ctx.background('dingtalk:reply', async () => {
-      const result = await ctx.handle(message);
+      const result = await admission.answer();
       const report = await deliverReplies(result.replies, target, { api, log, now: ctx.now, webhookAllowed });
-      log.info({ msgId: message.messageId, user, intent: result.intent, ...report }, 'replies delivered');
+      log.info({ msgId: message.messageId, user: hashUserId(DINGTALK_PLATFORM, message.userId), intent: result.intent, ...report }, 'replies delivered');
     });
-    return 'accepted';
   }
 
   async function callback(koa: Context): Promise<void> {
+    const startedAt = performance.now();
     const timestamp = koa.get('timestamp');
     const sign = koa.get('sign');
     verifyDingtalkSign(timestamp || undefined, sign || undefined, config.appSecret, ctx.now());
@@ -126,9 +155,18 @@ export function createDingtalkAdapter(
     } catch {
       throw new RequestError('DINGTALK_BAD_REQUEST', 'body is not JSON', 400);
     }
-    await accept(body, { timestamp, sign });
+    const accepted = await accept(body, 'http', startedAt, { timestamp, sign });
+    if (accepted.kind === 'not-recorded') {
+      // Not acknowledged: DingTalk may deliver it again; the claim was given back for that.
+      koa.status = 503;
+      koa.type = 'text/plain; charset=utf-8';
+      koa.body = 'DINGTALK_NOT_RECORDED: the message could not be recorded in time; deliver it again';
+      return;
+    }
+    if (accepted.kind === 'admitted') accepted.admission.acknowledging();
     koa.status = 200;
     koa.body = {};
+    if (accepted.kind === 'admitted') afterAck(accepted);
   }
 
   const stream: DingtalkStream | null =
@@ -137,24 +175,33 @@ export function createDingtalkAdapter(
           log,
           gatewayUrl: options.streamGatewayUrl,
           reconnectIntervalMs: options.streamReconnectIntervalMs,
-          onRobotMessage(data, frame) {
+          onRobotMessage(data, frame, ack) {
+            const startedAt = performance.now();
             ctx.background('dingtalk:stream', async () => {
               let body: unknown;
               try {
                 body = JSON.parse(data);
               } catch {
+                ack();
                 log.warn({ messageId: frame.messageId, code: 'DINGTALK_BAD_REQUEST' }, 'stream frame dropped: data is not JSON');
                 return;
               }
+              let accepted: Accepted;
               try {
-                await accept(body);
+                accepted = await accept(body, 'stream', startedAt);
               } catch (err) {
+                ack();
                 if (err instanceof BotError && err.status < 500) {
                   log.warn({ messageId: frame.messageId, code: err.code, reason: err.message }, 'stream frame dropped');
                   return;
                 }
                 throw err;
               }
+              // Not recorded in time: no ack, DingTalk pushes the frame again (~60 s) and the claim was given back.
+              if (accepted.kind === 'not-recorded') return;
+              if (accepted.kind === 'admitted') accepted.admission.acknowledging();
+              ack();
+              if (accepted.kind === 'admitted') afterAck(accepted);
             });
           },
         })

@@ -214,3 +214,29 @@ export const STREAM_RECONNECT_INTERVAL_MS = 1_000;
  * Source: npm dingtalk-stream@2.1.5 dist/client.mjs (protocols.md §3.3, pitfall #7).
  */
 export const STREAM_REPUSH_AFTER_MS = 60_000;
+
+/**
+ * HTTP mode: how long a message that changes state (a "确认", an admin's "yes") may take to be
+ * recorded before the callback must be answered, in ms. Past it the callback is answered 503 and
+ * not acknowledged (DingTalk never sends a message again after a 200). DingTalk does not publish
+ * its robot HTTP timeout (protocols.md §9 items 5 and 7; 1.5 s is the figure usually quoted for
+ * its callbacks), so the commonly quoted 1.5 s is used as the bound. Own choice.
+ */
+export const HTTP_COMMIT_DEADLINE_MS = 1_500;
+/**
+ * HTTP mode: the dedup claim's lifetime while a message is being recorded, in ms (then it gets
+ * {@link DEDUP_TTL_MS}). Longer than {@link HTTP_COMMIT_DEADLINE_MS}, so a second copy arriving while
+ * the first is recorded is a duplicate; short, so a copy sent after a crash is handled. Own choice.
+ */
+export const HTTP_COMMIT_LEASE_MS = 2_500;
+/**
+ * Stream mode: how long a message that changes state may take to be recorded before it is left
+ * unacknowledged (DingTalk then pushes it again after about {@link STREAM_REPUSH_AFTER_MS}), in ms.
+ * Own choice, well inside the re-push delay.
+ */
+export const STREAM_COMMIT_DEADLINE_MS = 10_000;
+/**
+ * Stream mode: the dedup claim's lifetime while a message is being recorded, in ms. Shorter than
+ * {@link STREAM_REPUSH_AFTER_MS}, so the re-push of a frame whose instance died is handled. Own choice.
+ */
+export const STREAM_COMMIT_LEASE_MS = 30_000;

@@ -14,8 +14,10 @@ import { STREAM_RECONNECT_INTERVAL_MS } from './limits.ts';
  * `/v1.0/im/bot/messages/get` whose `data` is the HTTP-mode body as a JSON string.
  *
  * What this wrapper adds to the SDK:
- * - every CALLBACK frame is acknowledged at once (`socketCallBackResponse(messageId)`), before the
- *   message is parsed or handled: DingTalk re-pushes an unacknowledged one after about 60 s;
+ * - every CALLBACK frame is handed to the adapter with an `ack` function that sends its
+ *   acknowledgement (`socketCallBackResponse(messageId)`) once: the adapter acknowledges questions
+ *   at once and state changes after they are recorded (DingTalk re-pushes an unacknowledged frame
+ *   after about 60 s, and never one that was acknowledged);
  * - one connection at a time: the SDK may schedule two reconnects for one failure (its `error` and
  *   `close` handlers both do), so a connect while one is running or a socket is open is skipped;
  * - `stop()` is final: no reconnect after it, even one already scheduled (the SDK's own
@@ -26,8 +28,12 @@ import { STREAM_RECONNECT_INTERVAL_MS } from './limits.ts';
  * Source: npm dingtalk-stream@2.1.5 dist/client.mjs; https://open.dingtalk.com/document/orgapp/receive-message
  */
 
-/** Receives the `data` of one robot CALLBACK frame (already acknowledged). Must not throw. */
-export type RobotFrameHandler = (data: string, frame: { messageId: string }) => void;
+/**
+ * Receives the `data` of one robot CALLBACK frame and `ack`, which sends the frame's
+ * acknowledgement (once; later calls do nothing). A frame never acked is pushed again by DingTalk
+ * after about 60 s. Must not throw.
+ */
+export type RobotFrameHandler = (data: string, frame: { messageId: string }, ack: () => void) => void;
 
 /** Options of {@link createDingtalkStream}. */
 export interface DingtalkStreamOptions {
@@ -177,14 +183,20 @@ export function createDingtalkStream(config: DingtalkConfig, options: DingtalkSt
       log.warn({ platform: DINGTALK_PLATFORM }, 'DingTalk stream: CALLBACK frame without messageId dropped');
       return;
     }
+    let acked = false;
+    const ack = (): void => {
+      if (acked) return;
+      acked = true;
+      try {
+        client.socketCallBackResponse(messageId, {});
+      } catch (err) {
+        log.warn({ platform: DINGTALK_PLATFORM, messageId, err: (err as Error).message }, 'DingTalk stream: ack failed');
+      }
+    };
     try {
-      client.socketCallBackResponse(messageId, {});
+      options.onRobotMessage(typeof frame.data === 'string' ? frame.data : '', { messageId }, ack);
     } catch (err) {
-      log.warn({ platform: DINGTALK_PLATFORM, messageId, err: (err as Error).message }, 'DingTalk stream: ack failed');
-    }
-    try {
-      options.onRobotMessage(typeof frame.data === 'string' ? frame.data : '', { messageId });
-    } catch (err) {
+      ack();
       log.error({ platform: DINGTALK_PLATFORM, messageId, err: (err as Error).message }, 'DingTalk stream: handler threw');
     }
   });

@@ -10,18 +10,21 @@ import type { AdapterContext } from '../types.ts';
 import { assertFreshTimestamp, requireParams } from '../wecom/crypto.ts';
 import { openAibotCiphertext, openAibotEchostr, sealAibotReply, type AibotCallbackSecrets } from './crypto.ts';
 import { aibotToInbound, parseAibotCallback } from './inbound.ts';
-import { AIBOT_DEDUP_TTL_MS, AIBOT_FAILURE_TEXT, AIBOT_FIRST_ANSWER_BUDGET_MS, AIBOT_PENDING_CONTENT } from './limits.ts';
-import type { PrivateDelivery } from './private.ts';
 import {
-  errorSummary,
-  loadStreamState,
-  routeReplies,
-  saveStreamState,
-  streamReplyJson,
-  welcomeReplyJson,
-  type StreamState,
-} from './replies.ts';
-import { settleWithin } from './settle.ts';
+  AIBOT_CALLBACK_RETRY_WINDOW_MS,
+  AIBOT_COMMIT_DEADLINE_MS,
+  AIBOT_COMMIT_LEASE_MS,
+  AIBOT_DEDUP_TTL_MS,
+  AIBOT_FAILURE_TEXT,
+  AIBOT_FIRST_ANSWER_BUDGET_MS,
+  AIBOT_PENDING_CONTENT,
+  AIBOT_STREAM_STATE_TTL_MS,
+} from './limits.ts';
+import type { PrivateDelivery } from './private.ts';
+import { errorSummary, routeReplies, streamReplyJson, welcomeReplyJson } from './replies.ts';
+import { createStreamStates, deriveStreamStateKey, type StreamState } from './stream-state.ts';
+import { settleWithin } from '../settle.ts';
+import { createAdmitter, type AdmissionTimings } from '../admission.ts';
 
 /**
  * The AI bot's HTTP ("URL") mode (shared/protocols.md §2.5(a); developer.work.weixin.qq.com/document/path/100719,
@@ -32,13 +35,20 @@ import { settleWithin } from './settle.ts';
  *   (413 over 1 MB) -> JSON envelope -> signature over `encrypt` (constant time) -> decrypt, receiveid ""
  *   -> signed timestamp within 1 h of our clock (else 401 WECOM_STALE_TIMESTAMP, as on GET)
  *   -> JSON-parse + zod-validate the plaintext -> convert -> dedup (store claim on msgid) -> core.
+ *   A message that changes state (a card click, a "确认", an admin's "yes"; ../admission.ts) is
+ *   recorded before anything is answered, within {@link AIBOT_COMMIT_DEADLINE_MS}; not recorded in
+ *   time -> 503 AIBOT_NOT_RECORDED and the claim is given back, so WeCom's retry is handled.
  * Answers (encrypted JSON {"encrypt","msgsignature","timestamp","nonce"}, application/json):
  * - a message: the core's 'chat' text as a stream. Ready within ~1 s -> a finished stream; otherwise an
- *   unfinished stream ("…") is answered, the result is kept in the store under the stream id, and
- *   the stream refresh callbacks that follow get the current state until it is finished.
+ *   unfinished stream ("…") is answered, the result is kept in the store under the stream id —
+ *   encrypted, for the stream's lifetime at most (stream-state.ts) — and the stream refresh
+ *   callbacks that follow get the current state until it is finished; the state is deleted once
+ *   the finished stream was fetched. An answer given at once is kept (encrypted) only for the
+ *   callback's retry window.
  * - enter_chat: the welcome as `text` (only if ready within the budget; a welcome is only allowed
  *   within 5 s). template_card_event: empty 200, the replies go 1:1.
  * - a stream refresh: the stored state of that stream (empty 200 when unknown or expired).
+ *   Answering a finished state deletes it.
  * - a duplicate msgid (WeCom retry): the same stream's current state, the core is not called again.
  * - private replies in a group: 1:1 through message/send (see private.ts), never in the answer.
  * Failures: 4xx text/plain "<CODE>: <reason>" (nothing handled or sent); store down -> the dedup
@@ -56,6 +66,8 @@ export interface AibotHttpDeps {
   tenant: string;
   /** How long the first answer waits for the core, in ms. */
   firstAnswerBudgetMs?: number;
+  /** Commit deadline and dedup lease of messages that change state (default limits.ts AIBOT_COMMIT_*). */
+  commit?: Partial<AdmissionTimings>;
 }
 
 /** New random stream id (the platform only needs it unique per bot). */
@@ -68,6 +80,17 @@ export function createAibotHttpHandlers(deps: AibotHttpDeps): { verifyUrl: (k: C
   const { secrets, ctx, log, deliverPrivately } = deps;
   const budgetMs = deps.firstAnswerBudgetMs ?? AIBOT_FIRST_ANSWER_BUDGET_MS;
   const claims = createClaimGuard(ctx.kv, log);
+  const states = createStreamStates(ctx.kv, deriveStreamStateKey(secrets));
+  const admitter = createAdmitter(ctx, claims, log, 'wecom-aibot', {
+    commitDeadlineMs: deps.commit?.commitDeadlineMs ?? AIBOT_COMMIT_DEADLINE_MS,
+    leaseMs: deps.commit?.leaseMs ?? AIBOT_COMMIT_LEASE_MS,
+  });
+
+  /** A finished stream was fetched: its state is not needed any more (best effort, in the background). */
+  function forgetIfFinished(streamId: string, state: StreamState): void {
+    if (!state.finish) return;
+    ctx.background('wecom-aibot.forget', () => states.delete(streamId));
+  }
 
   async function verifyUrl(k: Context): Promise<void> {
     try {
@@ -126,28 +149,39 @@ export function createAibotHttpHandlers(deps: AibotHttpDeps): { verifyUrl: (k: C
         return answerEmpty(k);
       }
       if (inbound.action === 'refresh') {
-        const state = await storeOr503('stream state', () => loadStreamState(ctx.kv, inbound.streamId));
+        const state = await storeOr503('stream state', () => states.load(inbound.streamId));
         if (state === null) {
           log.info({ finish: null }, 'wecom-aibot stream refresh for an unknown or expired stream');
           return answerEmpty(k);
         }
         log.debug({ finish: state.finish }, 'wecom-aibot stream refresh answered');
-        return answerStream(k, inbound.streamId, state);
+        answerStream(k, inbound.streamId, state);
+        forgetIfFinished(inbound.streamId, state);
+        return;
       }
 
       const { message, dedupKey, mode } = inbound;
       const user = hashUserId('wecom', message.userId);
       const streamId = newStreamId();
-      const fresh = await claims.claim(dedupKey, AIBOT_DEDUP_TTL_MS, streamId);
-      if (!fresh) {
+      const admission = await admitter.admit(message, { dedupKey, claimValue: streamId, dedupTtlMs: AIBOT_DEDUP_TTL_MS, channel: 'http', startedAt });
+      if (admission.kind === 'duplicate') {
         // A retry of a callback we already took: show the same stream (one answer), never call the core again.
         const earlier = await claims.value(dedupKey);
-        const state = earlier && mode === 'stream' ? await storeOr503('stream state', () => loadStreamState(ctx.kv, earlier)) : null;
+        const state = earlier && mode === 'stream' ? await storeOr503('stream state', () => states.load(earlier)) : null;
         log.info({ user, kind: message.kind, dedup: 'duplicate' }, 'wecom-aibot callback duplicate');
+        // Not forgotten here: a retry means our answer may not have arrived, and WeCom retries up
+        // to three times; the state of an answer given at once lives for that retry window only.
         return state && earlier ? answerStream(k, earlier, state) : answerEmpty(k);
       }
+      if (admission.kind === 'not-recorded') {
+        // Not acknowledged: WeCom retries, and the claim was given back so the retry is handled.
+        k.status = 503;
+        k.type = 'text/plain';
+        k.body = 'AIBOT_NOT_RECORDED: the message could not be recorded in time; retry';
+        return;
+      }
 
-      const pending = Promise.resolve().then(() => ctx.handle(message));
+      const pending = Promise.resolve().then(() => admission.answer());
       const outcome = await settleWithin(pending, budgetMs - (performance.now() - startedAt));
       if (outcome.state === 'failed') {
         await claims.release(dedupKey);
@@ -160,21 +194,31 @@ export function createAibotHttpHandlers(deps: AibotHttpDeps): { verifyUrl: (k: C
 
       if (mode === 'private-only') {
         log.info({ user, kind: message.kind, delivery: 'private' }, 'wecom-aibot message handled');
+        admission.acknowledging();
         ctx.background('wecom-aibot.private', async () => {
           const result = await pending;
           await deliverPrivately(message.userId, result.replies.map((r) => r.text));
         });
-        return answerEmpty(k);
+        answerEmpty(k);
+        admission.acknowledged();
+        return;
       }
 
       if (mode === 'welcome') {
         if (outcome.state === 'late') {
           log.warn({ user, kind: message.kind }, 'wecom-aibot welcome not ready within the budget, not sent');
-          return answerEmpty(k);
+          admission.acknowledging();
+          answerEmpty(k);
+          admission.acknowledged();
+          return;
         }
         const { inChat } = routeReplies(outcome.value, message.chat);
         log.info({ user, kind: message.kind, delivery: inChat ? 'welcome' : 'none' }, 'wecom-aibot message handled');
-        return inChat ? answerSealed(k, welcomeReplyJson(inChat)) : answerEmpty(k);
+        admission.acknowledging();
+        if (inChat) answerSealed(k, welcomeReplyJson(inChat));
+        else answerEmpty(k);
+        admission.acknowledged();
+        return;
       }
 
       if (outcome.state === 'done') {
@@ -185,32 +229,43 @@ export function createAibotHttpHandlers(deps: AibotHttpDeps): { verifyUrl: (k: C
           });
         }
         log.info({ user, kind: message.kind, delivery: inChat ? 'stream' : 'none', private: toAsker.length }, 'wecom-aibot message handled');
-        if (!inChat) return answerEmpty(k);
+        if (!inChat) {
+          admission.acknowledging();
+          answerEmpty(k);
+          admission.acknowledged();
+          return;
+        }
         const state: StreamState = { finish: true, content: inChat };
-        // Kept so a retry of this callback gets the same answer; best effort (the answer is complete anyway).
-        await saveStreamState(ctx.kv, streamId, state).catch((err: unknown) => {
+        // Kept (encrypted) for the callback's retry window only, so a retry of this callback gets
+        // the same answer; best effort (the answer is complete anyway).
+        await states.save(streamId, state, AIBOT_CALLBACK_RETRY_WINDOW_MS).catch((err: unknown) => {
           log.warn({ user, code: (err as BotError).code }, 'wecom-aibot stream state not saved');
         });
-        return answerStream(k, streamId, state);
+        admission.acknowledging();
+        answerStream(k, streamId, state);
+        admission.acknowledged();
+        return;
       }
 
       // Late: an unfinished stream now; the refresh callbacks get the result once it is there.
       const state: StreamState = { finish: false, content: AIBOT_PENDING_CONTENT };
       // Without the stored state the refresh callbacks cannot show the answer: give the claim back
-      // and answer 503, so WeCom's retry runs the message again.
-      await storeOr503('stream state', () => saveStreamState(ctx.kv, streamId, state)).catch(async (err: unknown) => {
+      // and answer 503, so WeCom's retry runs the message again (a state change in it is idempotent).
+      await storeOr503('stream state', () => states.save(streamId, state, AIBOT_STREAM_STATE_TTL_MS)).catch(async (err: unknown) => {
         await claims.release(dedupKey);
         throw err;
       });
       log.info({ user, kind: message.kind, delivery: 'stream', late: true }, 'wecom-aibot message accepted, answer follows');
+      admission.acknowledging();
       ctx.background('wecom-aibot.finish', () => finishLater(pending, message, streamId));
-      return answerStream(k, streamId, state);
+      answerStream(k, streamId, state);
+      admission.acknowledged();
     } catch (err) {
       answerError(k, err);
     }
   }
 
-  /** Waits for the core, stores the finished stream for the refresh callbacks, sends private replies. */
+  /** Waits for the core, stores the finished stream (encrypted) for the refresh callbacks, sends private replies. */
   async function finishLater(pending: Promise<BotResult>, message: InboundMessage, streamId: string): Promise<void> {
     const user = hashUserId('wecom', message.userId);
     let result: BotResult;
@@ -218,11 +273,11 @@ export function createAibotHttpHandlers(deps: AibotHttpDeps): { verifyUrl: (k: C
       result = await pending;
     } catch (err) {
       log.error({ user, kind: message.kind, err: errorSummary(err) }, 'wecom-aibot handler failed after the stream started');
-      await saveStreamState(ctx.kv, streamId, { finish: true, content: AIBOT_FAILURE_TEXT });
+      await states.save(streamId, { finish: true, content: AIBOT_FAILURE_TEXT }, AIBOT_STREAM_STATE_TTL_MS);
       return;
     }
     const { inChat, toAsker } = routeReplies(result, message.chat);
-    await saveStreamState(ctx.kv, streamId, { finish: true, content: inChat });
+    await states.save(streamId, { finish: true, content: inChat }, AIBOT_STREAM_STATE_TTL_MS);
     log.info({ user, kind: message.kind, private: toAsker.length }, 'wecom-aibot stream finished');
     await deliverPrivately(message.userId, toAsker);
   }

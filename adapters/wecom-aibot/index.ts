@@ -1,6 +1,8 @@
 import type Router from '@koa/router';
 import type { WecomAibotConfig } from '../../src/config.ts';
 import type { AdapterContext, PlatformAdapter } from '../types.ts';
+import type { AdmissionTimings } from '../admission.ts';
+import type { InboundMessage } from '../../src/types.ts';
 import type { WecomClient } from '../wecom/outbound.ts';
 import { createAibotHttpHandlers } from './http.ts';
 import { AIBOT_CALLBACK_PATH } from './limits.ts';
@@ -34,6 +36,8 @@ export interface WecomAibotAdapterOptions {
   wsStartTimeoutMs?: number;
   /** ws mode: SDK timings (reconnect interval, heartbeat, …). */
   wsClient?: AibotWsClientTuning;
+  /** http mode: commit deadline and dedup lease of messages that change state (default limits.ts AIBOT_COMMIT_*). */
+  commit?: Partial<AdmissionTimings>;
 }
 
 export interface WecomAibotAdapter extends PlatformAdapter {
@@ -61,7 +65,13 @@ export function createWecomAibotAdapter(
     log.warn('wecom-aibot: WECOM_* (self-built app) is not configured, so personal statuses cannot be sent 1:1 from groups; group answers say to ask 1:1');
     // Tell the core there is no private channel from here, so a group answer carries nothing personal.
     const handle = ctx.handle;
-    ctx = { ...ctx, handle: (m) => handle({ ...m, canReplyPrivately: m.chat.kind !== 'group' }) };
+    const committer = ctx.committer;
+    const mark = (m: InboundMessage): InboundMessage => ({ ...m, canReplyPrivately: m.chat.kind !== 'group' });
+    ctx = {
+      ...ctx,
+      handle: (m) => handle(mark(m)),
+      ...(committer ? { committer: { mayChangeState: (m) => committer.mayChangeState(mark(m)), commit: (m) => committer.commit(mark(m)) } } : {}),
+    };
   }
 
   if (config.mode === 'http') {
@@ -72,6 +82,7 @@ export function createWecomAibotAdapter(
       deliverPrivately,
       tenant,
       firstAnswerBudgetMs: options.firstAnswerBudgetMs,
+      commit: options.commit,
     });
     return {
       platform: 'wecom-aibot',

@@ -29,9 +29,35 @@ export const AIBOT_FIRST_ANSWER_BUDGET_MS = 1000;
 /** The platform stops refreshing a stream this long after it started. developer.work.weixin.qq.com/document/path/101031 */
 export const AIBOT_STREAM_LIFETIME_MS = 6 * 60 * 1000;
 
-/** How long a stream's state is kept in the store, in ms: longer than {@link AIBOT_STREAM_LIFETIME_MS}
- * so every refresh callback finds it. Own choice. */
-export const AIBOT_STREAM_STATE_TTL_MS = 10 * 60 * 1000;
+/**
+ * How long an unfinished stream's state (encrypted, stream-state.ts) is kept in the store, in ms:
+ * the platform's stream lifetime and not longer — no refresh comes after it. Once the finished
+ * stream was fetched the state is deleted at once.
+ */
+export const AIBOT_STREAM_STATE_TTL_MS = AIBOT_STREAM_LIFETIME_MS;
+
+/**
+ * How long the state of an answer given at once (a finished stream in the callback's own HTTP
+ * answer) is kept, in ms, so that WeCom's retry of that callback — sent only when our answer did
+ * not reach it — gets the same answer without asking the core again. WeCom retries an unanswered
+ * callback about three times within ~20 s (developer.work.weixin.qq.com/document/path/96467,
+ * protocols.md §1.4; assumed the same for the AI bot). Own choice: 30 s.
+ */
+export const AIBOT_CALLBACK_RETRY_WINDOW_MS = 30_000;
+
+/**
+ * How long a message that changes state (a card click, a "确认", an admin's "yes") may take to be
+ * recorded before the HTTP callback must be answered, in ms; past it the callback is answered 503
+ * (not acknowledged) and WeCom retries it. Own choice: 3 s of {@link AIBOT_CALLBACK_DEADLINE_MS}.
+ */
+export const AIBOT_COMMIT_DEADLINE_MS = 3000;
+
+/**
+ * The dedup claim's lifetime while a message is being recorded, in ms (then {@link AIBOT_DEDUP_TTL_MS}):
+ * longer than {@link AIBOT_COMMIT_DEADLINE_MS}, shorter than WeCom's first retry (after
+ * {@link AIBOT_CALLBACK_DEADLINE_MS}), so the retry of a message whose instance died is handled. Own choice.
+ */
+export const AIBOT_COMMIT_LEASE_MS = 4000;
 
 /** Content of an unfinished stream while the core is still working (shown as a typing hint). Own choice. */
 export const AIBOT_PENDING_CONTENT = '…';

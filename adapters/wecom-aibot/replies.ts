@@ -1,8 +1,7 @@
 import type { BotError } from '../../src/errors.ts';
-import type { KeyValueStore } from '../../src/store/port.ts';
 import type { BotResult, Chat, Reply } from '../../src/types.ts';
 import { markdownLinks } from '../../src/reply-links.ts';
-import { AIBOT_STREAM_MAX_BYTES, AIBOT_STREAM_STATE_TTL_MS } from './limits.ts';
+import { AIBOT_STREAM_MAX_BYTES } from './limits.ts';
 
 /**
  * Where the core's replies go on the AI bot, and the reply payloads (shared/protocols.md §2.5;
@@ -77,38 +76,6 @@ export function streamReplyJson(streamId: string, finish: boolean, content: stri
 /** Plaintext JSON of the `enter_chat` welcome: {"msgtype":"text","text":{"content"}}. */
 export function welcomeReplyJson(content: string): string {
   return JSON.stringify({ msgtype: 'text', text: { content } });
-}
-
-/** What a stream shows now; refresh callbacks are answered with it. */
-export interface StreamState {
-  finish: boolean;
-  /** Full content so far (not a delta). */
-  content: string;
-}
-
-/** Store key of a stream's state: 'aibot:stream:<id>'. */
-export function streamStateKey(streamId: string): string {
-  return `aibot:stream:${streamId}`;
-}
-
-/**
- * Saves a stream's state for {@link AIBOT_STREAM_STATE_TTL_MS} (longer than the platform's 6-minute
- * stream lifetime). @throws whatever the store throws
- */
-export async function saveStreamState(kv: KeyValueStore, streamId: string, state: StreamState): Promise<void> {
-  await kv.set(streamStateKey(streamId), JSON.stringify(state), AIBOT_STREAM_STATE_TTL_MS);
-}
-
-/** A stream's state, or null when unknown or expired. @throws whatever the store throws */
-export async function loadStreamState(kv: KeyValueStore, streamId: string): Promise<StreamState | null> {
-  const raw = await kv.get(streamStateKey(streamId));
-  if (raw === null) return null;
-  try {
-    const v = JSON.parse(raw) as Partial<StreamState>;
-    return typeof v.content === 'string' && typeof v.finish === 'boolean' ? { finish: v.finish, content: v.content } : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Code and message of an error for logs (our messages never contain user text). */

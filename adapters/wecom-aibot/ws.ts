@@ -16,7 +16,8 @@ import {
 } from './limits.ts';
 import type { PrivateDelivery } from './private.ts';
 import { errorSummary, routeReplies } from './replies.ts';
-import { settleWithin } from './settle.ts';
+import { settleWithin } from '../settle.ts';
+import { createAdmitter } from '../admission.ts';
 
 /**
  * The AI bot's long-connection mode (shared/protocols.md §2.5(b); developer.work.weixin.qq.com/document/path/101463)
@@ -27,6 +28,11 @@ import { settleWithin } from './settle.ts';
  * unfinished "…" first when the core takes longer than ~1 s); enter_chat -> `replyWelcome`;
  * private replies in groups -> 1:1 through message/send, never into the group.
  * Dedup on msgid as in HTTP mode. `stop()` disconnects without reconnecting.
+ * This channel has no acknowledgement of its own: the first reply frame is what tells WeCom (and
+ * the employee) the message arrived. A message that changes state (a card click, a "确认", an
+ * admin's "yes"; ../admission.ts) is therefore recorded before any frame for it is sent — no
+ * "…" placeholder goes out while it is recorded — and with no redelivery on this channel, there
+ * is no deadline: the reply waits for the record.
  */
 
 /** SDK tuning (tests shorten the timings). */
@@ -82,6 +88,8 @@ export function createAibotLongConnection(deps: AibotWsDeps): AibotLongConnectio
   const { ctx, log, deliverPrivately } = deps;
   const budgetMs = deps.firstAnswerBudgetMs ?? AIBOT_FIRST_ANSWER_BUDGET_MS;
   const claims = createClaimGuard(ctx.kv, log);
+  // No redelivery is documented on the long connection: no deadline, and the claim is kept whole.
+  const admitter = createAdmitter(ctx, claims, log, 'wecom-aibot', { commitDeadlineMs: Number.POSITIVE_INFINITY, leaseMs: AIBOT_DEDUP_TTL_MS });
   const client = new WSClient({
     botId: deps.botId,
     secret: deps.secret,
@@ -119,20 +127,32 @@ export function createAibotLongConnection(deps: AibotWsDeps): AibotLongConnectio
     const user = hashUserId('wecom', message.userId);
     // Store down: the claim is held in this process (../claims.ts). No retry exists on this
     // channel, so answering is better than dropping the frame.
-    const fresh = await claims.claim(dedupKey, AIBOT_DEDUP_TTL_MS);
-    if (!fresh) {
+    const admission = await admitter.admit(message, { dedupKey, dedupTtlMs: AIBOT_DEDUP_TTL_MS, channel: 'ws' });
+    if (admission.kind === 'duplicate') {
       log.info({ user, kind: message.kind, dedup: 'duplicate' }, 'wecom-aibot frame duplicate');
       return;
     }
-    const pending = Promise.resolve().then(() => ctx.handle(message));
+    if (admission.kind === 'not-recorded') return; // logged by the admitter; nothing was said
+    let told = false;
+    /** Right before the first thing that tells WeCom (and the employee) the message arrived. */
+    const telling = (): void => {
+      if (told) return;
+      told = true;
+      admission.acknowledging();
+    };
+    const pending = Promise.resolve().then(() => admission.answer());
 
     if (mode === 'private-only') {
       const result = await pending;
+      telling();
+      admission.acknowledged();
       await deliverPrivately(message.userId, result.replies.map((r) => r.text));
       return;
     }
     if (mode === 'welcome') {
       const { inChat } = routeReplies(await pending, message.chat);
+      telling();
+      admission.acknowledged();
       if (inChat) await client.replyWelcome(frame, { msgtype: 'text', text: { content: inChat } });
       log.info({ user, kind: message.kind, delivery: inChat ? 'welcome' : 'none' }, 'wecom-aibot message handled');
       return;
@@ -142,6 +162,8 @@ export function createAibotLongConnection(deps: AibotWsDeps): AibotLongConnectio
     let started = false;
     if ((await settleWithin(pending, budgetMs)).state === 'late') {
       started = true;
+      telling();
+      admission.acknowledged();
       await client.replyStream(frame, streamId, AIBOT_PENDING_CONTENT, false).catch((err: unknown) => {
         log.warn({ user, err: errorSummary(err) }, 'wecom-aibot unfinished stream reply failed');
       });
@@ -151,11 +173,14 @@ export function createAibotLongConnection(deps: AibotWsDeps): AibotLongConnectio
       result = await pending;
     } catch (err) {
       log.error({ user, kind: message.kind, err: errorSummary(err) }, 'wecom-aibot handler failed');
+      telling();
       await client.replyStream(frame, streamId, AIBOT_FAILURE_TEXT, true);
       return;
     }
     const { inChat, toAsker } = routeReplies(result, message.chat);
     let chatError: unknown = null;
+    telling();
+    if (!started) admission.acknowledged();
     if (inChat || started) {
       try {
         await client.replyStream(frame, streamId, inChat, true);

@@ -9,7 +9,14 @@ import { createClaimGuard } from '../claims.ts';
 import type { AdapterContext, PlatformAdapter } from '../types.ts';
 import { assertFreshTimestamp, openCallback, openEchostr, requireParams, sealReply, type WecomCallbackKeys } from './crypto.ts';
 import { wecomToInbound } from './inbound.ts';
-import { WECOM_DEDUP_TTL_MS, WECOM_PASSIVE_REPLY_BUDGET_MS, WECOM_PASSIVE_TEXT_MAX_BYTES } from './limits.ts';
+import {
+  WECOM_COMMIT_DEADLINE_MS,
+  WECOM_COMMIT_LEASE_MS,
+  WECOM_DEDUP_TTL_MS,
+  WECOM_PASSIVE_REPLY_BUDGET_MS,
+  WECOM_PASSIVE_TEXT_MAX_BYTES,
+} from './limits.ts';
+import { createAdmitter, type AdmissionTimings } from '../admission.ts';
 import { createWecomArchiveSource, type WecomArchiveSource } from './msgaudit.ts';
 import { createWecomNoticeChannel, type WecomNoticeChannel, type WecomNoticeChannelOptions } from './notices.ts';
 import { createWecomClient, wecomTextMessages, type WecomClient, type WecomClientOptions } from './outbound.ts';
@@ -24,7 +31,10 @@ import { buildEncryptedReplyXml, buildTextReplyXml, parseWecomXml } from './xml.
  * - POST: message/event callback. Order: query params -> raw body (413 over 1 MB) -> outer XML (only
  *   its Encrypt element is used) -> signature -> decrypt + receiveid -> signed timestamp within 1 h
  *   of our clock (else 401 WECOM_STALE_TIMESTAMP; also on GET) -> inner XML -> convert -> dedup
- *   (store claim) -> core. The HTTP answer waits at most ~700 ms for the core: a ready result with a
+ *   (store claim) -> core. A message that changes state (a card click, a "确认", an admin's "yes";
+ *   ../admission.ts) is recorded before anything is answered, within {@link WECOM_COMMIT_DEADLINE_MS};
+ *   not recorded in time -> 503 WECOM_NOT_RECORDED, the claim is given back and WeCom's retry is
+ *   handled. The HTTP answer waits at most ~700 ms (from arrival) for the core: a ready result with a
  *   single reply of ≤ 2048 bytes is answered as an encrypted passive reply (/path/96469); otherwise an
  *   empty 200 is answered and every reply is sent through message/send in `ctx.background`.
  *   Self-built apps are 1:1, so 'chat' and 'private' replies both go to the sender.
@@ -48,6 +58,8 @@ export interface WecomAdapterOptions {
   archive?: WecomArchiveConfig | null;
   /** Notice channel tuning (throttle retry delays, pacing) for tests and the bench. */
   notices?: Pick<WecomNoticeChannelOptions, 'throttleRetryMs' | 'callsPerMinute'>;
+  /** Commit deadline and dedup lease of messages that change state (default limits.ts WECOM_COMMIT_*). */
+  commit?: Partial<AdmissionTimings>;
 }
 
 /** The adapter, plus its API client, its notice channel and (with the archive secret) its archive source. */
@@ -71,6 +83,10 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
   const budgetMs = options.passiveReplyBudgetMs ?? WECOM_PASSIVE_REPLY_BUDGET_MS;
   const log = ctx.log.child({ platform: 'wecom' });
   const claims = createClaimGuard(ctx.kv, log);
+  const admitter = createAdmitter(ctx, claims, log, 'wecom', {
+    commitDeadlineMs: options.commit?.commitDeadlineMs ?? WECOM_COMMIT_DEADLINE_MS,
+    leaseMs: options.commit?.leaseMs ?? WECOM_COMMIT_LEASE_MS,
+  });
   const client = createWecomClient({
     corpId: config.corpId,
     agentId: config.agentId,
@@ -132,13 +148,20 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
       }
       const { message, dedupKey } = inbound;
       const user = hashUserId('wecom', message.userId);
-      const fresh = await claims.claim(dedupKey, WECOM_DEDUP_TTL_MS);
-      if (!fresh) {
+      const admission = await admitter.admit(message, { dedupKey, dedupTtlMs: WECOM_DEDUP_TTL_MS, channel: 'http', startedAt });
+      if (admission.kind === 'duplicate') {
         log.info({ user, kind: message.kind, dedup: 'duplicate' }, 'wecom callback duplicate');
         return answerEmpty(k);
       }
+      if (admission.kind === 'not-recorded') {
+        // Not acknowledged: WeCom retries, and the claim was given back so the retry is handled.
+        k.status = 503;
+        k.type = 'text/plain';
+        k.body = 'WECOM_NOT_RECORDED: the message could not be recorded in time; retry';
+        return;
+      }
 
-      const pending = Promise.resolve().then(() => ctx.handle(message));
+      const pending = Promise.resolve().then(() => admission.answer());
       const outcome = await settleWithin(pending, Math.max(0, budgetMs - (performance.now() - startedAt)));
       if (outcome.state === 'failed') {
         await claims.release(dedupKey);
@@ -153,21 +176,29 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
         const only = replies[0];
         if (replies.length === 0) {
           log.info({ user, kind: message.kind, delivery: 'none' }, 'wecom message handled');
-          return answerEmpty(k);
+          admission.acknowledging();
+          answerEmpty(k);
+          admission.acknowledged();
+          return;
         }
         if (inbound.passiveReplyAllowed && replies.length === 1 && only !== undefined && fitsPassive(only)) {
           const now = ctx.now();
           const plainXml = buildTextReplyXml({ toUser: inbound.replyTo, corpId: config.corpId, createTime: now / 1000, content: only });
+          const sealed = buildEncryptedReplyXml(sealReply(keys, plainXml, { timestamp: Math.floor(now / 1000) }));
+          admission.acknowledging();
           k.status = 200;
           k.type = 'text/xml';
-          k.body = buildEncryptedReplyXml(sealReply(keys, plainXml, { timestamp: Math.floor(now / 1000) }));
+          k.body = sealed;
+          admission.acknowledged();
           log.info({ user, kind: message.kind, delivery: 'passive' }, 'wecom message handled');
           return;
         }
       }
       log.info({ user, kind: message.kind, delivery: 'api', late: outcome.state === 'late' }, 'wecom message handled');
+      admission.acknowledging();
       ctx.background('wecom.deliver', () => deliverLater(pending, message, dedupKey));
       answerEmpty(k);
+      admission.acknowledged();
     } catch (err) {
       answerError(k, err);
     }

@@ -39,6 +39,22 @@ export const WECOM_PASSIVE_REPLY_BUDGET_MS = 700;
 export const WECOM_DEDUP_TTL_MS = 60 * 60 * 1000;
 
 /**
+ * How long a message that changes state (a card click, a "确认", an admin's "yes") may take to be
+ * recorded before the callback must be answered, in ms. Past it the callback is answered 503 — not
+ * acknowledged — and WeCom retries it (about 5 s later). Own choice: 3 s of WeCom's
+ * {@link WECOM_CALLBACK_DEADLINE_MS}, leaving time for the answer itself.
+ */
+export const WECOM_COMMIT_DEADLINE_MS = 3000;
+
+/**
+ * The dedup claim's lifetime while a message is being recorded, in ms (it then gets
+ * {@link WECOM_DEDUP_TTL_MS}). Longer than {@link WECOM_COMMIT_DEADLINE_MS} and shorter than
+ * WeCom's first retry (after {@link WECOM_CALLBACK_DEADLINE_MS}), so the retry of a message whose
+ * instance died before answering is handled, not dropped as a duplicate. Own choice.
+ */
+export const WECOM_COMMIT_LEASE_MS = 4000;
+
+/**
  * Largest accepted |now − timestamp| of a callback's signed `timestamp` query parameter, in ms
  * (own choice; WeCom documents no window). Equal to {@link WECOM_DEDUP_TTL_MS} on purpose: a replay
  * of a captured callback within the window is a duplicate of a remembered MsgId, and one after it

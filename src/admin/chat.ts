@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CommandHandler } from '../bot/router.ts';
+import type { CommandHandler, DeferredReply } from '../bot/router.ts';
 import { messagesFor } from '../bot/messages.ts';
 import { hashUserId } from '../log.ts';
 import { toTraditional } from '../matching/language.ts';
 import type { Audience } from '../notices/channel.ts';
 import type { NoticeService } from '../notices/service.ts';
+import { newBroadcastId } from '../notices/ids.ts';
 import type { KeyValueStore } from '../store/port.ts';
 import type { BotResult, InboundMessage, Lang } from '../types.ts';
 
@@ -17,7 +17,10 @@ const LIST_LIMIT = 10;
 
 /** A pending "/notice send", kept in the store until confirmed or expired. */
 interface PendingSend {
-  nonce: string;
+  /** The id the broadcast gets when confirmed: recording it twice is impossible, so a "yes" the
+   * platform delivers again (or a second "yes") starts nothing new. Absent in records written
+   * before it existed (then a new id is drawn at the "yes"). */
+  broadcastId?: string;
   noticeId: string;
   version: number;
   platform: string;
@@ -25,6 +28,8 @@ interface PendingSend {
 }
 
 const confirmKey = (m: InboundMessage) => `notice-confirm:${m.platform}:${m.userId}`;
+/** Held (for {@link CONFIRM_TTL_MS}) by the one reply that resolves a confirmed broadcast's audience. */
+const startKey = (broadcastId: string) => `notice-confirm-start:${broadcastId}`;
 
 /** Answers 'yes' to a pending send ("yes", "y", "是", "是的"; trimmed, any case, trailing punctuation ok). */
 export function isYes(text: string): boolean {
@@ -38,6 +43,7 @@ interface AdminTexts {
   broadcasts: string;
   confirm(title: string, version: number, audience: string, platform: string): string;
   started(id: string, targeted: number): string;
+  already(id: string, state: string): string;
   failed(reason: string): string;
   refused(reason: string): string;
   expired: string;
@@ -53,6 +59,7 @@ const zh: AdminTexts = {
   broadcasts: '最近的发送：',
   confirm: (t, v, a, p) => `将在${p}向${a}发送《${t}》第 ${v} 版。\n5 分钟内回复 yes 确认发送；回复其他内容则不发送。`,
   started: (id, n) => `已开始发送：${id}，共 ${n} 人。用 /notice status ${id} 查看进度。`,
+  already: (id, s) => `这次发送已经确认过：${id}（${s}）。用 /notice status ${id} 查看进度。`,
   failed: (r) => `没有发送：${r}`,
   refused: (r) => `无法完成：${r}`,
   expired: '没有待确认的发送（可能已超过 5 分钟），请重新发送 /notice send。',
@@ -69,6 +76,7 @@ const en: AdminTexts = {
   broadcasts: 'Recent broadcasts:',
   confirm: (t, v, a, p) => `About to send "${t}" v${v} to ${a} on ${p}.\nReply yes within 5 minutes to send it; anything else cancels.`,
   started: (id, n) => `Sending started: ${id}, ${n} recipient(s). Follow it with /notice status ${id}.`,
+  already: (id, s) => `This send was already confirmed: ${id} (${s}). Follow it with /notice status ${id}.`,
   failed: (r) => `Not sent: ${r}`,
   refused: (r) => `Could not do that: ${r}`,
   expired: 'Nothing is waiting for a yes (5 minutes may have passed); send /notice send again.',
@@ -107,16 +115,31 @@ function ids(words: string[]): string[] {
  * the admin's own platform), `/notice status <broadcastId>`. Anyone else — and an admin in a
  * group — who types `/notice…` gets exactly the ordinary help reply. Other text returns null
  * (next command / FAQ), except an admin's "yes" while a send waits for it.
+ *
+ * Durability (`changesState`: every 1:1 text of an admin, since each one prepares, confirms or
+ * cancels a send): the "yes" records the broadcast (state resolving, under the id drawn at
+ * `/notice send`) before it returns; resolving the audience through the platform's directory
+ * and the "Sending started" reply come after the platform was told the message arrived (a
+ * {@link DeferredReply}). The same "yes" delivered again after a crash finds the broadcast recorded
+ * and resumes it; a second "yes" (another message) says it was already confirmed. A crash after
+ * the platform was told but before the audience was resolved leaves the broadcast 'resolving'
+ * (shown by /notice status and the admin API; cancel it and send again).
  */
-export function createAdminCommand(options: { service: NoticeService; kv: KeyValueStore; admins: readonly string[]; log: Logger }): CommandHandler {
+export function createAdminCommand(options: {
+  service: NoticeService;
+  kv: KeyValueStore;
+  admins: readonly string[];
+  log: Logger;
+}): CommandHandler<BotResult | DeferredReply> {
   const { service, kv, log } = options;
   const admins = new Set(options.admins);
+  const isAdminChat = (m: InboundMessage): boolean => !m.anonymous && admins.has(`${m.platform}:${m.userId}`) && m.chat.kind === 'single';
 
-  return async (m, lang) => {
+  const command: CommandHandler<BotResult | DeferredReply> = async (m, lang) => {
     if (m.kind !== 'text') return null;
     const text = m.text.trim();
     const isCommand = /^\/notice(\s|$)/i.test(text);
-    const isAdmin = !m.anonymous && admins.has(`${m.platform}:${m.userId}`) && m.chat.kind === 'single';
+    const isAdmin = isAdminChat(m);
     if (!isCommand) {
       if (!isAdmin) return null;
       if (isYes(text)) return confirm(m, lang);
@@ -148,6 +171,7 @@ export function createAdminCommand(options: { service: NoticeService; kv: KeyVal
       return result(m, lang, sub.toLowerCase() === 'send' ? t.failed(reason) : t.refused(reason));
     }
   };
+  command.changesState = (m) => m.kind === 'text' && isAdminChat(m);
 
   async function list(t: AdminTexts): Promise<string> {
     const notices = (await service.listNotices()).slice(0, LIST_LIMIT);
@@ -167,7 +191,13 @@ export function createAdminCommand(options: { service: NoticeService; kv: KeyVal
     else return t.usage;
     if (!service.channelFor(m.platform)) return t.failed(`${m.platform} cannot send notices here`);
     const notice = await service.getNoticeVersion(noticeId!);
-    const pending: PendingSend = { nonce: randomBytes(8).toString('hex'), noticeId: notice.noticeId, version: notice.version, platform: m.platform, audience };
+    const pending: PendingSend = {
+      broadcastId: newBroadcastId(),
+      noticeId: notice.noticeId,
+      version: notice.version,
+      platform: m.platform,
+      audience,
+    };
     await kv.set(confirmKey(m), JSON.stringify(pending), CONFIRM_TTL_MS);
     return t.confirm(lang(t) === 'en' ? notice.title.en : notice.title.zh, notice.version, t.audience(audience), m.platform);
   }
@@ -176,7 +206,17 @@ export function createAdminCommand(options: { service: NoticeService; kv: KeyVal
     return t === en ? 'en' : 'zh-CN';
   }
 
-  async function confirm(m: InboundMessage, replyLang: Lang): Promise<BotResult | null> {
+  /** True when the message `messageId` may resolve broadcast `id`: the first to ask, or the same message again. */
+  async function startsIt(id: string, messageId: string): Promise<boolean> {
+    if (await kv.claim(startKey(id), CONFIRM_TTL_MS, messageId)) return true;
+    return (await kv.get(startKey(id))) === messageId;
+  }
+
+  /**
+   * The admin's "yes": records the pending broadcast (durable when this resolves) and defers
+   * resolving its audience and the reply. Null when nothing waits for a yes.
+   */
+  async function confirm(m: InboundMessage, replyLang: Lang): Promise<BotResult | DeferredReply | null> {
     let raw: string | null;
     try {
       raw = await kv.get(confirmKey(m));
@@ -186,23 +226,55 @@ export function createAdminCommand(options: { service: NoticeService; kv: KeyVal
     if (!raw) return null; // a plain "yes" with nothing pending: not ours
     const pending = JSON.parse(raw) as PendingSend;
     const t = textsFor(replyLang);
-    try {
-      // Exactly once, even if the platform delivers the "yes" twice or two instances see it.
-      if (!(await kv.claim(`notice-confirm-used:${pending.nonce}`, CONFIRM_TTL_MS))) return result(m, replyLang, t.expired);
-      await kv.delete(confirmKey(m));
-      const b = await service.createBroadcast({
-        noticeId: pending.noticeId,
-        version: pending.version,
-        platform: pending.platform,
-        audience: pending.audience,
-        createdBy: `chat:${m.platform}:${m.userId}`,
-      });
-      log.info({ admin: hashUserId(m.platform, m.userId), broadcast: b.id }, 'broadcast started from chat');
-      return result(m, replyLang, t.started(b.id, b.counts.targeted));
-    } catch (err) {
+    const id = pending.broadcastId ?? newBroadcastId();
+    const admin = hashUserId(m.platform, m.userId);
+    const failed = (err: unknown): BotResult => {
       const e = err as { code?: string; message?: string; status?: number };
-      log.warn({ admin: hashUserId(m.platform, m.userId), code: e.code }, 'broadcast from chat failed');
+      log.warn({ admin, code: e.code }, 'broadcast from chat failed');
       return result(m, replyLang, t.failed(e.status !== undefined && e.status < 500 ? (e.message ?? '') : 'the store or the platform is not answering; try again later'));
+    };
+    try {
+      // Exactly once, even if the platform delivers the "yes" twice or two instances see it: the id is fixed.
+      if ((await service.findBroadcast(id)) === null) {
+        await service
+          .recordBroadcast({
+            id,
+            noticeId: pending.noticeId,
+            version: pending.version,
+            platform: pending.platform,
+            audience: pending.audience,
+            createdBy: `chat:${m.platform}:${m.userId}`,
+          })
+          .catch(async (err: unknown) => {
+            // Recorded meanwhile by another instance: fine. Anything else is a real failure.
+            if ((await service.findBroadcast(id).catch(() => null)) === null) throw err;
+          });
+      }
+    } catch (err) {
+      return failed(err);
     }
+    return {
+      deferred: async () => {
+        try {
+          const b = await service.findBroadcast(id);
+          if (b === null) return failed(new Error('broadcast missing'));
+          // One message resolves the audience; a second "yes" (or one on another instance) only
+          // reports. The same message delivered again takes over: the platform redelivers only
+          // what was not acknowledged, so the instance that held it died before answering.
+          if (b.state !== 'resolving' || !(await startsIt(id, m.messageId))) {
+            await kv.deleteIf(confirmKey(m), raw).catch(() => false);
+            return result(m, replyLang, t.already(id, b.state));
+          }
+          const started = await service.startBroadcast(id);
+          await kv.deleteIf(confirmKey(m), raw).catch(() => false);
+          log.info({ admin, broadcast: started.id }, 'broadcast started from chat');
+          return result(m, replyLang, t.started(started.id, started.counts.targeted));
+        } catch (err) {
+          await kv.deleteIf(confirmKey(m), raw).catch(() => false);
+          return failed(err);
+        }
+      },
+    };
   }
+  return command;
 }

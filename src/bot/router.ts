@@ -5,7 +5,7 @@ import { detectLanguage } from '../matching/language.ts';
 import type { ArchivingStatus, Store } from '../store/port.ts';
 import { formatStatus } from '../archiving/status.ts';
 import { hashUserId } from '../log.ts';
-import type { BotResult, InboundMessage, Lang, MessageHandler, Reply, ReplyLink } from '../types.ts';
+import type { BotResult, CommittedMessage, InboundMessage, Lang, MessageCommitter, MessageHandler, Reply, ReplyLink } from '../types.ts';
 import { withLinks } from '../reply-links.ts';
 import { messagesFor } from './messages.ts';
 import { isDetailRequest, isGreeting, isHelpRequest, suggestionChoice } from './intents.ts';
@@ -22,11 +22,30 @@ export const SUGGESTION_TTL_MS = 10 * 60 * 1000;
 export const DETAIL_TTL_MS = 10 * 60 * 1000;
 
 /**
- * A command tried before FAQ matching (e.g. notice acknowledgement "确认", admin "/notice …").
- * Returns a result to answer with, or null to let the next command / the FAQ matcher handle it.
- * Called for kinds 'text' and 'ack-action' only. Must not throw for user input.
+ * A command's answer that takes longer than its state change: the state change is recorded when
+ * the command returns; `deferred` makes the reply afterwards (after the platform was told the
+ * message arrived), e.g. an admin's confirmed broadcast resolving its audience. Must not throw.
  */
-export type CommandHandler = (message: InboundMessage, lang: Lang) => Promise<BotResult | null>;
+export interface DeferredReply {
+  deferred: () => Promise<BotResult>;
+}
+
+/**
+ * A command tried before FAQ matching (e.g. notice acknowledgement "确认", admin "/notice …").
+ * Returns a result to answer with (or a {@link DeferredReply}), or null to let the next command /
+ * the FAQ matcher handle it. Whatever it writes is written when its promise resolves.
+ * Called for kinds 'text' and 'ack-action' only. Must not throw for user input.
+ *
+ * `changesState` (optional): synchronous, no I/O — true when the command may write durable state
+ * for this message that the employee relies on (an acknowledgement, an admin's confirmation).
+ * Such messages are committed before the platform is told they arrived (MessageCommitter).
+ */
+export type CommandHandler<R extends BotResult | DeferredReply = BotResult> = ((message: InboundMessage, lang: Lang) => Promise<R | null>) & {
+  changesState?: (message: InboundMessage) => boolean;
+};
+
+/** The core handler, and the same pipeline in two steps (commit, then answer) for adapters. */
+export type CoreHandler = MessageHandler & MessageCommitter;
 
 /**
  * A personal line added to an FAQ answer for the asking employee (their archiving status, the
@@ -47,7 +66,7 @@ export interface RouterDeps {
   statusLookup?: (platform: string, userId: string) => Promise<ArchivingStatus | null>;
   log: Logger;
   /** Commands tried in order before anything else (help, greeting, FAQ matching). */
-  commands?: CommandHandler[];
+  commands?: CommandHandler<BotResult | DeferredReply>[];
   /** Personal sections added, in order, after the archiving status of topics flagged appendStatus. */
   personalSections?: PersonalSection[];
 }
@@ -85,15 +104,20 @@ function result(partial: Partial<BotResult> & Pick<BotResult, 'intent' | 'lang' 
 }
 
 /**
- * Builds the core message handler: "详细" / "more" right after an answer with detail (its detail), help,
- * greeting, suggestion pick, FAQ match, or "not sure" with up to 3 suggestions. Replies follow the question's
- * language (zh-TW answers converted by src/bot/traditional.ts); an answer's sources end its reply as links
- * (`Reply.links`, plain "title: url" lines in `text`). Topics flagged
- * `appendStatus` add the asker's own archiving status — in a 1:1 chat inside the answer, in a
- * group only as a separate private reply (never posted to the group); never for anonymous askers.
+ * Builds the core message handler: "详细" / "more" right after an answer with detail (its detail), commands
+ * (rate limit, admin, acknowledgement, …), then help, greeting, suggestion pick, FAQ match, or "not sure" with up
+ * to 3 suggestions. Replies follow the question's language (zh-TW answers converted by src/bot/traditional.ts);
+ * an answer's sources end its reply as links (`Reply.links`, plain "title: url" lines in `text`). Topics flagged
+ * `appendStatus` add the asker's own archiving status — in a 1:1 chat inside the answer, in a group only as a
+ * separate private reply (never posted to the group); never for anonymous askers.
+ *
+ * The result is callable as `handle(m)` and also offers the same pipeline in two steps
+ * ({@link MessageCommitter}): `mayChangeState(m)` asks the commands' `changesState`; `commit(m)`
+ * runs the commands (whose writes are then done) and returns `answer()`, which makes the reply —
+ * a command's result, its deferred reply, or the FAQ path. `handle(m)` is `commit(m)` then `answer()`.
  * Never throws for user input; a store failure degrades to "status temporarily unavailable".
  */
-export function createRouter(deps: RouterDeps): MessageHandler {
+export function createRouter(deps: RouterDeps): CoreHandler {
   const { kb, matcher, store, log } = deps;
 
   const commands = deps.commands ?? [];
@@ -238,27 +262,9 @@ export function createRouter(deps: RouterDeps): MessageHandler {
     return entry ? { entry, lang: saved.lang } : null;
   }
 
-  return async function handle(m: InboundMessage): Promise<BotResult> {
+  /** Everything after the commands: help, greeting, a picked suggestion, FAQ match or fallback. */
+  async function afterCommands(m: InboundMessage, text: string, lang: Lang): Promise<BotResult> {
     const mention = m.chat.kind === 'group';
-    if (m.kind === 'enter') {
-      return result({ intent: 'welcome', lang: 'zh-CN', replies: [{ text: messagesFor('zh-CN').welcome, visibility: 'chat' }] });
-    }
-    const text = m.kind === 'text' ? m.text.trim() : '';
-    // Any message ends the pending detail of the previous answer; "详细" / "more" fetches it first.
-    const wantsDetail = m.kind === 'text' && isDetailRequest(text);
-    const pending = await takePendingDetail(m, wantsDetail);
-    if (m.kind === 'non-text') {
-      return result({ intent: 'non-text', lang: 'zh-CN', replies: [{ text: messagesFor('zh-CN').nonText, visibility: 'chat', mentionAsker: mention }] });
-    }
-    const lang = detectLanguage(m.text.trim());
-    if (wantsDetail) {
-      if (pending) return detailAnswer(m, pending.entry, pending.lang);
-      return result({ intent: 'fallback', lang, replies: [{ text: messagesFor(lang).detailNone, visibility: 'chat', mentionAsker: mention }] });
-    }
-    for (const command of commands) {
-      const r = await command(m, lang);
-      if (r) return r;
-    }
     if (m.kind === 'ack-action' || text === '' || isHelpRequest(text)) {
       return result({ intent: 'help', lang, replies: [{ text: messagesFor(lang).help, visibility: 'chat', mentionAsker: mention }] });
     }
@@ -276,5 +282,45 @@ export function createRouter(deps: RouterDeps): MessageHandler {
       if (entry) return answer(m, entry, match.lang, match.score, match.suggestions);
     }
     return fallback(m, match.lang, match.score, match.suggestions);
-  };
+  }
+
+  function mayChangeState(m: InboundMessage): boolean {
+    if (m.kind !== 'text' && m.kind !== 'ack-action') return false;
+    return commands.some((c) => c.changesState?.(m) === true);
+  }
+
+  async function commit(m: InboundMessage): Promise<CommittedMessage> {
+    const mention = m.chat.kind === 'group';
+    if (m.kind === 'enter') {
+      const r = result({ intent: 'welcome', lang: 'zh-CN', replies: [{ text: messagesFor('zh-CN').welcome, visibility: 'chat' }] });
+      return { answer: async () => r };
+    }
+    // Any message ends the pending detail of the previous answer; "详细" / "more" fetches it first.
+    const wantsDetail = m.kind === 'text' && isDetailRequest(m.text.trim());
+    const pending = await takePendingDetail(m, wantsDetail);
+    if (m.kind === 'non-text') {
+      const r = result({ intent: 'non-text', lang: 'zh-CN', replies: [{ text: messagesFor('zh-CN').nonText, visibility: 'chat', mentionAsker: mention }] });
+      return { answer: async () => r };
+    }
+    const text = m.text.trim();
+    const lang = detectLanguage(text);
+    if (wantsDetail) {
+      if (pending) return { answer: async () => detailAnswer(m, pending.entry, pending.lang) };
+      const r = result({ intent: 'fallback', lang, replies: [{ text: messagesFor(lang).detailNone, visibility: 'chat', mentionAsker: mention }] });
+      return { answer: async () => r };
+    }
+    for (const command of commands) {
+      const r = await command(m, lang);
+      if (r === null) continue;
+      if ('deferred' in r) return { answer: r.deferred };
+      return { answer: async () => r };
+    }
+    return { answer: () => afterCommands(m, text, lang) };
+  }
+
+  async function handle(m: InboundMessage): Promise<BotResult> {
+    return (await commit(m)).answer();
+  }
+
+  return Object.assign(handle, { mayChangeState, commit });
 }

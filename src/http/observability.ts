@@ -4,7 +4,7 @@ import type { Middleware } from 'koa';
 import type { Metrics } from '../metrics.ts';
 import { requestContext } from '../log.ts';
 import type { KeyValueStore } from '../store/port.ts';
-import type { MessageHandler } from '../types.ts';
+import type { BotResult, InboundMessage, MessageCommitter, MessageHandler } from '../types.ts';
 import type { BroadcastWorker } from '../notices/worker.ts';
 
 /** Platform of a callback route, or null for other routes. */
@@ -50,10 +50,33 @@ export function instrumentHandler(handle: MessageHandler, metrics: Metrics): Mes
     const end = metrics.replyLatency.startTimer({ platform: message.platform });
     const r = await handle(message);
     end();
-    metrics.answers.inc({ intent: r.intent, topic: r.topic ?? 'none' });
-    if (r.intent === 'rate-limited') metrics.rateLimited.inc({ platform: message.platform });
+    count(metrics, message, r);
     return r;
   };
+}
+
+/** The core's commit step, counted and timed like {@link instrumentHandler} (commit to answer). */
+export function instrumentCommitter(committer: MessageCommitter, metrics: Metrics): MessageCommitter {
+  return {
+    mayChangeState: (message) => committer.mayChangeState(message),
+    commit: async (message) => {
+      const end = metrics.replyLatency.startTimer({ platform: message.platform });
+      const committed = await committer.commit(message);
+      return {
+        answer: async () => {
+          const r = await committed.answer();
+          end();
+          count(metrics, message, r);
+          return r;
+        },
+      };
+    },
+  };
+}
+
+function count(metrics: Metrics, message: InboundMessage, r: BotResult): void {
+  metrics.answers.inc({ intent: r.intent, topic: r.topic ?? 'none' });
+  if (r.intent === 'rate-limited') metrics.rateLimited.inc({ platform: message.platform });
 }
 
 /**

@@ -8,13 +8,14 @@ import type { Core } from '../core.ts';
 import { BotError } from '../errors.ts';
 import { BackgroundTasks } from './background.ts';
 import { mountTryPage } from './try-page.ts';
-import { createAdapters } from '../../adapters/index.ts';
+import { createAdapters, type AdapterOptions } from '../../adapters/index.ts';
+import type { PlatformAckPoint } from '../types.ts';
 import type { PlatformAdapter } from '../../adapters/types.ts';
 import { mountAdminRoutes } from '../admin/routes.ts';
 import { BroadcastWorker, type BroadcastWorkerOptions } from '../notices/worker.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { PlatformHealth } from './health.ts';
-import { instrumentHandler, instrumentKv, mountMetrics, requestObservability } from './observability.ts';
+import { instrumentCommitter, instrumentHandler, instrumentKv, mountMetrics, requestObservability } from './observability.ts';
 import { strictRouter } from './routing.ts';
 import { adminSurfaceGuard, tagListener, type Listener } from './admin-surface.ts';
 import { clientAddress, NetworkSet } from './networks.ts';
@@ -117,6 +118,10 @@ export async function startServer(options: {
   host?: string;
   /** Options of the notice broadcast worker (tests shorten leases and pauses); false = no worker. */
   noticeWorker?: Partial<Omit<BroadcastWorkerOptions, 'service' | 'log'>> | false;
+  /** Per-adapter tuning (tests: commit deadlines and leases, AI bot answer budget, fake endpoints). */
+  adapterOptions?: AdapterOptions;
+  /** Test seam: called right before an adapter tells a platform a message arrived (adapters/types.ts). */
+  beforePlatformAck?: (point: PlatformAckPoint) => void;
 }): Promise<RunningServer> {
   const { config, core, log } = options;
   const now = options.now ?? Date.now;
@@ -194,15 +199,21 @@ export async function startServer(options: {
     ctx.body = { status: 'ready', store: core.store.kind };
   });
 
-  const { adapters, disabled } = createAdapters(config, {
-    handle: instrumentHandler(core.handle, metrics),
-    kv: instrumentKv(core.store, metrics),
-    log,
-    now,
-    background: (name, work) => background.run(name, work),
-    health: health.report,
-    observeApiCall: (platform, api, code) => metrics.platformCalls.inc({ platform, api, code }),
-  });
+  const { adapters, disabled } = createAdapters(
+    config,
+    {
+      handle: instrumentHandler(core.handle, metrics),
+      committer: instrumentCommitter(core.committer, metrics),
+      ...(options.beforePlatformAck ? { beforePlatformAck: options.beforePlatformAck } : {}),
+      kv: instrumentKv(core.store, metrics),
+      log,
+      now,
+      background: (name, work) => background.run(name, work),
+      health: health.report,
+      observeApiCall: (platform, api, code) => metrics.platformCalls.inc({ platform, api, code }),
+    },
+    options.adapterOptions,
+  );
   for (const a of adapters) {
     a.mount(router);
     log.info({ platform: a.platform }, `${a.platform} enabled`);

@@ -44,9 +44,12 @@ function reply(m: InboundMessage, lang: Lang, text: string): BotResult {
  * says when the first was. With nothing to acknowledge it returns null, so "知道了" as a plain
  * remark is answered by the FAQ/help as usual. When the store cannot record it, the employee is
  * asked to try again — never confirmed and dropped. Anonymous askers are never handled.
+ * `changesState`: card clicks and acknowledgement phrases (so they are recorded before the
+ * platform is told the message arrived); acknowledging is idempotent, so a platform's redelivery
+ * of the same message only says when it was acknowledged.
  */
 export function createAckCommand(service: NoticeService, log: Logger): CommandHandler {
-  return async (m, lang) => {
+  const command: CommandHandler = async (m, lang) => {
     if (m.anonymous) return null;
     let result: AckResult;
     if (m.kind === 'ack-action') {
@@ -75,6 +78,10 @@ export function createAckCommand(service: NoticeService, log: Logger): CommandHa
     const say = result.kind === 'acknowledged' ? texts.confirmed : texts.already;
     return reply(m, lang, say(titleIn(result.notice.title, lang), result.notice.version, service.date(result.record.acknowledgedAt!)));
   };
+  // A card click or an acknowledgement phrase records an acknowledgement: committed before the
+  // platform is told the message arrived.
+  command.changesState = (m) => !m.anonymous && (m.kind === 'ack-action' || (m.kind === 'text' && m.chat.kind === 'single' && isAckPhrase(m.text)));
+  return command;
 }
 
 /** The Chinese text, then the English one. */

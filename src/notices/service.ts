@@ -199,12 +199,27 @@ export class NoticeService {
    * records it (state resolving), resolves the audience through the platform's channel,
    * records every recipient as pending, and hands it to the workers (state sending). Resolves
    * once the recipients are recorded; delivery runs in the background.
+   * Equals {@link recordBroadcast} then {@link startBroadcast}.
    * @param createdBy 'api', 'cli' or 'chat:<platform>:<userId>' (kept in the audit log)
    * @throws NOTICE_BAD_REQUEST (bad audience), NOTICE_PLATFORM_UNAVAILABLE, NOTICE_NOT_FOUND,
    *   NOTICE_AUDIENCE_FAILED (the directory API failed; the broadcast is cancelled with the reason),
    *   NOTICE_AUDIENCE_EMPTY (nobody in the audience; cancelled too)
    */
   async createBroadcast(input: { noticeId: string; version?: number; platform: string; audience: unknown; createdBy: string }): Promise<BroadcastView> {
+    const id = await this.recordBroadcast(input);
+    return this.startBroadcast(id);
+  }
+
+  /**
+   * The first, fast half of {@link createBroadcast}: checks the audience, the platform and the
+   * notice version and records the broadcast (state resolving, no recipients) — store calls
+   * only, no platform call. The decision to send is durable when this resolves.
+   * @param input.id the broadcast id to use (default a new one); recording an id that exists throws
+   *   STORE_BAD_ARGUMENT, so a caller that chose the id beforehand records it at most once
+   * @returns the broadcast id
+   * @throws NOTICE_BAD_REQUEST, NOTICE_PLATFORM_UNAVAILABLE, NOTICE_NOT_FOUND; STORE_BAD_ARGUMENT when `id` exists
+   */
+  async recordBroadcast(input: { id?: string; noticeId: string; version?: number; platform: string; audience: unknown; createdBy: string }): Promise<string> {
     const parsed = audienceOnly.safeParse({ audience: input.audience });
     if (!parsed.success) throw badRequest(firstIssue(parsed.error));
     const audience = parsed.data.audience;
@@ -218,14 +233,33 @@ export class NoticeService {
       );
     }
     const notice = await this.getNoticeVersion(input.noticeId, input.version);
-    const id = newBroadcastId();
+    const id = input.id ?? newBroadcastId();
     await this.store.createBroadcast(
       { id, noticeId: notice.noticeId, version: notice.version, platform: channel.platform, audience, readSupported: channel.readSupported, createdBy: input.createdBy },
       this.clock.now(),
     );
+    return id;
+  }
+
+  /**
+   * The second half of {@link createBroadcast}: resolves the audience of a recorded broadcast
+   * (state resolving) through its platform's channel, records every recipient as pending and
+   * starts sending. A broadcast no longer resolving is returned as it is. Run it once per
+   * broadcast (two runs at once would both resolve it).
+   * @throws BROADCAST_NOT_FOUND, NOTICE_PLATFORM_UNAVAILABLE, NOTICE_AUDIENCE_FAILED, NOTICE_AUDIENCE_EMPTY
+   */
+  async startBroadcast(id: string): Promise<BroadcastView> {
+    const b = await this.store.getBroadcast(id);
+    if (!b) throw notFound('broadcast', id);
+    if (b.state !== 'resolving') return this.getBroadcast(id);
+    const channel = this.channels.get(b.platform);
+    if (!channel) {
+      await this.store.failResolution(id, `platform ${b.platform} cannot send notices here`, this.clock.now());
+      throw new BotError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${b.platform} cannot send notices here; broadcast ${id} was cancelled`, { status: 400 });
+    }
     let users: string[];
     try {
-      users = await channel.resolveAudience(audience);
+      users = await channel.resolveAudience(b.audience);
     } catch (err) {
       const e = err as { code?: string; message?: string };
       const reason = `${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`;
@@ -247,9 +281,15 @@ export class NoticeService {
       await this.store.addRecipients(id, valid.slice(i, i + RECIPIENT_CHUNK), this.clock.now());
     }
     await this.store.startSending(id, this.clock.now());
-    this.log.info({ broadcast: id, notice: notice.noticeId, version: notice.version, platform: channel.platform, recipients: valid.length }, 'broadcast started');
+    this.log.info({ broadcast: id, notice: b.noticeId, version: b.version, platform: channel.platform, recipients: valid.length }, 'broadcast started');
     this.workAvailable(id);
     return this.getBroadcast(id);
+  }
+
+  /** A broadcast record, or null when there is none (no failure list). */
+  async findBroadcast(id: string): Promise<BroadcastRecord | null> {
+    if (!ID_PATTERN.test(id)) return null;
+    return this.store.getBroadcast(id);
   }
 
   /** A broadcast with counts and failures. @throws BROADCAST_NOT_FOUND */

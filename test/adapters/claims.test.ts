@@ -63,3 +63,26 @@ test('memory claims expire with their TTL and are bounded in number', async () =
   assert.equal(g.localCount, 100);
   assert.equal(await g.claim('k499', 60_000), false, 'the newest are kept');
 });
+
+test('extend: a claim taken as a short lease gets its full lifetime and value; with the store down it stays in memory', async () => {
+  const kv = switchable(openSqliteStore(join(dir, 'd.db')));
+  const sets: [string, string, number | undefined][] = [];
+  const set = kv.set;
+  kv.set = (key, value, ttlMs) => {
+    sets.push([key, value, ttlMs]);
+    return set(key, value, ttlMs);
+  };
+  const g = createClaimGuard(kv, createLogger('silent'));
+  assert.equal(await g.claim('lease', 50, 'stream_1'), true);
+  await g.extend('lease', 3_600_000, 'stream_1');
+  assert.deepEqual(sets, [['lease', 'stream_1', 3_600_000]]);
+  assert.equal(await g.claim('lease', 50), false);
+  assert.equal(await g.value('lease'), 'stream_1');
+
+  assert.equal(await g.claim('lease2', 50), true);
+  kv.down = true;
+  await g.extend('lease2', 3_600_000);
+  assert.equal(g.localCount, 1, 'held here while the store is down');
+  assert.equal(await g.claim('lease2', 50), false);
+  kv.down = false;
+});

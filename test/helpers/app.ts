@@ -37,6 +37,12 @@ export interface TestBotOptions {
   host?: string;
   /** Broadcast worker tuning (ms), passed to startServer; false = no worker (the store changes only by requests). */
   noticeWorker?: Partial<Omit<BroadcastWorkerOptions, 'service' | 'log'>> | false;
+  /** Per-adapter tuning, passed to startServer. */
+  adapterOptions?: Parameters<typeof startServer>[0]['adapterOptions'];
+  /** Test seam passed to startServer (called right before a platform is told a message arrived). */
+  beforePlatformAck?: Parameters<typeof startServer>[0]['beforePlatformAck'];
+  /** DATA_DIR to use (kept on close) instead of a fresh temp dir (removed on close). */
+  dataDir?: string;
 }
 
 /**
@@ -46,7 +52,8 @@ export interface TestBotOptions {
  */
 export async function startTestBot(env: Record<string, string> = {}, nowOrOptions?: (() => number) | TestBotOptions): Promise<TestBot> {
   const options: TestBotOptions = typeof nowOrOptions === 'function' ? { now: nowOrOptions } : (nowOrOptions ?? {});
-  const dataDir = mkdtempSync(join(tmpdir(), 'privacy-bot-test-'));
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'privacy-bot-test-'));
   const config = loadConfig({ KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), DATA_DIR: dataDir, PORT: '0', ...env });
   const logLines: string[] = [];
   const sink = new Writable({
@@ -64,6 +71,8 @@ export async function startTestBot(env: Record<string, string> = {}, nowOrOption
     host: options.host ?? '127.0.0.1',
     ...(options.now ? { now: options.now } : {}),
     ...(options.noticeWorker !== undefined ? { noticeWorker: options.noticeWorker } : {}),
+    ...(options.adapterOptions ? { adapterOptions: options.adapterOptions } : {}),
+    ...(options.beforePlatformAck ? { beforePlatformAck: options.beforePlatformAck } : {}),
   });
   return {
     config,
@@ -74,7 +83,7 @@ export async function startTestBot(env: Record<string, string> = {}, nowOrOption
     async close() {
       await server.close();
       await core.store.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

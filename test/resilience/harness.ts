@@ -18,6 +18,7 @@ import { openRedisStore } from '../../src/store/redis.ts';
 import { openRedisNoticeStore } from '../../src/store/notices-redis.ts';
 import { REPO_ROOT, startTestBot, type TestBot } from '../helpers/app.ts';
 import { buildWecomCallback } from '../fakes/wecom-api.ts';
+import type { NoticeStore } from '../../src/store/notices-port.ts';
 import { decryptWecom } from '../../adapters/wecom/crypto.ts';
 import { parseWecomXml } from '../../adapters/wecom/xml.ts';
 
@@ -391,4 +392,31 @@ export async function waitUntil(predicate: () => boolean | Promise<boolean>, tim
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
     await sleep(20);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stores.
+
+/** Whether the shared Redis answers PING (tests on Redis skip with a reason when it does not). */
+export async function sharedRedisReachable(): Promise<boolean> {
+  return pingRedis(SHARED_REDIS_URL);
+}
+
+/**
+ * Records a notice (version 1, title 会话存档告知) delivered — recipients in state sent — to
+ * `users` on `platform`, straight through the notice store, as a finished broadcast would leave it.
+ * @returns the notice and broadcast ids
+ */
+export async function deliveredNotice(store: NoticeStore, platform: string, users: string[]): Promise<{ noticeId: string; broadcastId: string }> {
+  const tag = randomBytes(4).toString('hex');
+  const noticeId = `n-seed${tag}`;
+  const broadcastId = `b-seed${tag}`;
+  const now = Date.now();
+  await store.createNotice(noticeId, { title: { zh: '会话存档告知', en: 'Archiving notice' }, body: { zh: '工作聊天会存档。', en: 'Work chats are archived.' } }, now);
+  await store.createBroadcast({ id: broadcastId, noticeId, version: 1, platform, audience: { userIds: users }, readSupported: false, createdBy: 'test' }, now);
+  await store.addRecipients(broadcastId, users, now);
+  await store.startSending(broadcastId, now);
+  const batch = await store.claimBatch(broadcastId, { owner: 'seed', max: 1000, leaseMs: 60_000, deferMs: 1000 }, now);
+  await store.settleBatch(batch!, { sent: users, failed: [], retry: [] }, now);
+  return { noticeId, broadcastId };
 }

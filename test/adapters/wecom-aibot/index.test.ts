@@ -302,3 +302,33 @@ test('logs hold no question, answer, status or raw user id', async () => {
     }
   });
 });
+
+test('slow core in a 1:1 chat: the stored answer (with the asker’s status) is unreadable, and deleted once the finished stream was fetched', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const held: MessageHandler = async () => {
+    await gate;
+    return chatAndPrivate();
+  };
+  await withHarness({ handler: held, options: { firstAnswerBudgetMs: 50 } }, async (h) => {
+    const first = openPassive(await (await h.postJson(aibotText({ msgid: 'held-1', userid: 'zhaoliu', content: '我的聊天会被存档吗' }))).text());
+    assert.equal(first['stream'].finish, false);
+    const id = first['stream'].id as string;
+    const key = `aibot:stream:${id}`;
+    assert.ok(await h.store.get(key), 'the unfinished stream is kept for the refresh callbacks');
+    release();
+    await h.idle();
+    const stored = (await h.store.get(key))!;
+    for (const secret of [GENERAL_ANSWER, PRIVATE_STATUS, '2026-03-01', '存档']) assert.equal(stored.includes(secret), false, `stored value shows ${secret}`);
+
+    const refresh = () => h.postJson(aibotStreamRefresh({ msgid: `r-${Math.random()}`, userid: 'zhaoliu', streamId: id }));
+    const done = openPassive(await (await refresh()).text());
+    assert.equal(done['stream'].finish, true);
+    assert.match(done['stream'].content as string, new RegExp(PRIVATE_STATUS), '1:1: the status is part of the answer');
+    await h.idle();
+    assert.equal(await h.store.get(key), null, 'deleted once the finished stream was fetched');
+    const after = await refresh();
+    assert.equal(after.status, 200);
+    assert.equal(await after.text(), '', 'nothing left to show');
+  });
+});
