@@ -104,7 +104,10 @@ describe('privacy of the bot’s own logs', () => {
       await sendRobotCallback(`${bot.url}/dingtalk/callback`, body, DING.appSecret);
     }
     await bot.server.idle();
+    const afterAibot = answers.length;
     answers.push(...ding.webhookMessages.map((m) => m.content ?? ''), ...ding.otoMessages.map((m) => m.content ?? ''), ...ding.groupMessages.map((m) => m.content ?? ''));
+    // Every DingTalk question got at least one message (a 1:1 answer and its status go out as one markdown message).
+    assert.ok(answers.length - afterAibot >= QUESTIONS.ding.length, `${answers.length - afterAibot} DingTalk answers`);
     // /try.
     for (const q of QUESTIONS.try) {
       const r = (await (await fetch(`${bot.url}/try/ask`, { method: 'POST', body: JSON.stringify({ question: q, session: 'pv-session-01' }) })).json()) as { replies: string[] };
@@ -120,7 +123,9 @@ describe('privacy of the bot’s own logs', () => {
     await postWecom(bot.url, wecomEventXml({ corpId: WECOM.corpId, from: USERS.ack, event: 'template_card_event', eventKey: `ack:${n.id}:1` }));
     await bot.server.idle();
     answers.push(...fake.sent.slice(before).filter((m) => m.msgtype === 'text').map((m) => m.text?.content ?? ''));
-    assert.ok(answers.length >= 12, `${answers.length} answers`);
+    // One answer per question at least, on every channel (WeCom app, AI bot, DingTalk, /try, the acknowledgement).
+    const questionCount = QUESTIONS.wecom.length + QUESTIONS.other.length + QUESTIONS.aibot.length + QUESTIONS.ding.length + QUESTIONS.try.length;
+    assert.ok(answers.length >= questionCount + 1, `${answers.length} answers for ${questionCount} questions and 1 acknowledgement`);
 
     // The CLI: status import, ask as an employee, notice create and send (delivering to the fake).
     const cliEnv = { DATA_DIR: join(dir, 'data'), KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), ...wecomEnv(fake.url) };
