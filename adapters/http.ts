@@ -1,6 +1,9 @@
 import getRawBody from 'raw-body';
 import type { Context } from 'koa';
 import { RequestError } from '../src/errors.ts';
+import { refuseConnectionReuse } from '../src/http/connection.ts';
+
+export { refuseConnectionReuse };
 
 /** Largest callback body any platform sends us, in bytes; larger bodies get 413. */
 export const MAX_CALLBACK_BODY_BYTES = 1024 * 1024;
@@ -28,13 +31,4 @@ export async function readRawBody(ctx: Context, limitBytes = MAX_CALLBACK_BODY_B
   } catch {
     throw new RequestError('BODY_INVALID_UTF8', 'body is not valid UTF-8', 400);
   }
-}
-
-/**
- * Marks the answer `Connection: close`. Needed when a body is refused before it was read to the
- * end (413): the unread rest would otherwise stay in the kept-alive socket, and the client's next
- * request on it would hang until the keep-alive timeout and then fail with ECONNRESET.
- */
-export function refuseConnectionReuse(ctx: Context): void {
-  ctx.set('Connection', 'close');
 }

@@ -48,7 +48,7 @@ export interface AdapterContext {
   observeApiCall?: (platform: string, api: string, code: string) => void;
 }
 
-/** One platform. Mounted by src/http/server.ts when its credentials are configured. */
+/** One platform. Mounted by src/app/server.ts when its credentials are configured. */
 export interface PlatformAdapter {
   /** 'wecom', 'dingtalk', … */
   readonly platform: string;

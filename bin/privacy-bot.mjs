@@ -6,11 +6,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const source = `${root}src/cli/main.ts`;
+const source = `${root}src/app/cli/main.ts`;
 if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
   await import(pathToFileURL(source).href);
 } else {
-  await import(pathToFileURL(`${root}dist/src/cli/main.js`).href);
+  await import(pathToFileURL(`${root}dist/src/app/cli/main.js`).href);
 }

@@ -7,7 +7,7 @@ import type { NoticeService, BroadcastView } from '../notices/service.ts';
 import type { BroadcastRecord, NoticeSummary, NoticeVersionRecord } from '../store/notices-port.ts';
 import { broadcastRequestSchema, firstIssue, resendRequestSchema } from '../notices/schema.ts';
 import { requireBearer } from './auth.ts';
-import { refuseConnectionReuse } from '../../adapters/http.ts';
+import { refuseConnectionReuse } from '../http/connection.ts';
 import type { PolicyService } from '../policies/service.ts';
 import { mountPolicyRoutes } from '../policies/routes.ts';
 import { strictRouter } from '../http/routing.ts';

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Core } from '../core.ts';
 import { RequestError } from '../errors.ts';
-import { refuseConnectionReuse } from '../../adapters/http.ts';
+import { refuseConnectionReuse } from './connection.ts';
 import type { InboundMessage } from '../types.ts';
 import { replyHtml } from '../reply-links.ts';
 

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config.ts';
 import { createCore, type Core } from '../../src/core.ts';
-import { startServer, type RunningServer } from '../../src/http/server.ts';
+import { startServer, type RunningServer } from '../../src/app/server.ts';
 import { createLogger } from '../../src/log.ts';
 import type { BroadcastWorkerOptions } from '../../src/notices/worker.ts';
 import { openRedisStore } from '../../src/store/redis.ts';

@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createCore, type Core } from '../../src/core.ts';
 import { createLogger } from '../../src/log.ts';
-import { startServer, type RunningServer } from '../../src/http/server.ts';
+import { startServer, type RunningServer } from '../../src/app/server.ts';
 import type { BroadcastWorkerOptions } from '../../src/notices/worker.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));

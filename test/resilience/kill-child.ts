@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/config.ts';
 import { createCore } from '../../src/core.ts';
 import { createLogger } from '../../src/log.ts';
-import { startServer } from '../../src/http/server.ts';
+import { startServer } from '../../src/app/server.ts';
 import { openRedisStore } from '../../src/store/redis.ts';
 import { openRedisNoticeStore } from '../../src/store/notices-redis.ts';
 import { openRedisPolicyStore } from '../../src/store/policies-redis.ts';

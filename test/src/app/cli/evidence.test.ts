@@ -9,9 +9,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../helpers/app.ts';
-import { openSqliteNoticeStore } from '../../../src/store/notices-sqlite.ts';
-import { appendRow, changeSignature, dataLines, deleteRow, flipByte, swapRows } from '../../helpers/tamper.ts';
+import { REPO_ROOT } from '../../../helpers/app.ts';
+import { openSqliteNoticeStore } from '../../../../src/store/notices-sqlite.ts';
+import { appendRow, changeSignature, dataLines, deleteRow, flipByte, swapRows } from '../../../helpers/tamper.ts';
 
 const BIN = join(REPO_ROOT, 'bin', 'privacy-bot.mjs');
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'evidence');

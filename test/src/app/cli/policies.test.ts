@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../helpers/app.ts';
+import { REPO_ROOT } from '../../../helpers/app.ts';
 
 const BIN = join(REPO_ROOT, 'bin', 'privacy-bot.mjs');
 

@@ -2,16 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { Logger } from 'pino';
-import type { Config } from '../config.ts';
-import { createLogger } from '../log.ts';
-import { openStore } from '../store/index.ts';
-import { openPolicyStore } from '../store/policies-open.ts';
-import type { PolicyState } from '../store/policies-port.ts';
-import type { NoticeChannel } from '../notices/channel.ts';
-import type { MessageHandler } from '../types.ts';
-import { createAdapters } from '../../adapters/index.ts';
-import { PolicyService } from './service.ts';
-import { policyJson } from './routes.ts';
+import type { Config } from '../../config.ts';
+import { createLogger } from '../../log.ts';
+import { openStore } from '../../store/index.ts';
+import { openPolicyStore } from '../../store/policies-open.ts';
+import type { PolicyState } from '../../store/policies-port.ts';
+import type { NoticeChannel } from '../../notices/channel.ts';
+import type { MessageHandler } from '../../types.ts';
+import { createAdapters } from '../../../adapters/index.ts';
+import { PolicyService } from '../../policies/service.ts';
+import { policyJson } from '../../policies/routes.ts';
 
 /** Usage of `privacy-bot policy …` (also part of the main usage). */
 export const POLICY_USAGE = `  policy create <policy.json|yaml>        declare a company archiving policy (prints {"id","state","warnings"})

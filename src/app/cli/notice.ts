@@ -2,17 +2,17 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { Logger } from 'pino';
-import type { Config } from '../config.ts';
-import { NoticeService } from '../notices/service.ts';
-import { openStore } from '../store/index.ts';
-import { closingAlso, openNoticeStore } from '../store/notices-open.ts';
-import type { Store } from '../store/port.ts';
-import type { MessageHandler } from '../types.ts';
-import { createLogger } from '../log.ts';
-import { broadcastJson, versionJson } from '../admin/routes.ts';
-import { BroadcastWorker } from '../notices/worker.ts';
-import type { Audience } from '../notices/channel.ts';
-import { createAdapters } from '../../adapters/index.ts';
+import type { Config } from '../../config.ts';
+import { NoticeService } from '../../notices/service.ts';
+import { openStore } from '../../store/index.ts';
+import { closingAlso, openNoticeStore } from '../../store/notices-open.ts';
+import type { Store } from '../../store/port.ts';
+import type { MessageHandler } from '../../types.ts';
+import { createLogger } from '../../log.ts';
+import { broadcastJson, versionJson } from '../../admin/routes.ts';
+import { BroadcastWorker } from '../../notices/worker.ts';
+import type { Audience } from '../../notices/channel.ts';
+import { createAdapters } from '../../../adapters/index.ts';
 
 /** Usage of `privacy-bot notice …` (also part of the main usage). */
 export const NOTICE_USAGE = `  notice create --file <notice.yaml|json> | --title-zh T --title-en T --body-zh B --body-en B

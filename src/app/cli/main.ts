@@ -3,17 +3,17 @@ import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
-import { loadConfig, type Config } from '../config.ts';
-import { createCore, type Core } from '../core.ts';
-import { BotError } from '../errors.ts';
-import { createLogger } from '../log.ts';
-import { startServer } from '../http/server.ts';
-import { importStatuses } from '../archiving/status.ts';
-import { lintKnowledge } from '../knowledge/lint.ts';
-import type { BotResult, InboundMessage } from '../types.ts';
-import { checkRedisPersistence } from '../store/redis-persistence.ts';
+import { loadConfig, type Config } from '../../config.ts';
+import { createCore, type Core } from '../../core.ts';
+import { BotError } from '../../errors.ts';
+import { createLogger } from '../../log.ts';
+import { startServer } from '../server.ts';
+import { importStatuses } from '../../archiving/status.ts';
+import { lintKnowledge } from '../../knowledge/lint.ts';
+import type { BotResult, InboundMessage } from '../../types.ts';
+import { checkRedisPersistence } from '../../store/redis-persistence.ts';
 import { NOTICE_USAGE, runNoticeCommand } from './notice.ts';
-import { POLICY_USAGE, runPolicyCommand } from '../policies/cli.ts';
+import { POLICY_USAGE, runPolicyCommand } from './policies.ts';
 import { EVIDENCE_USAGE, runEvidenceCommand } from './evidence.ts';
 
 const USAGE = `usage: privacy-bot <command>
@@ -211,8 +211,8 @@ async function evalCommand(config: Config, args: string[]): Promise<void> {
   if (!file) throw new CliError('eval: give the .jsonl file');
   const half = values.half;
   if (half !== undefined && half !== 'tune' && half !== 'test') throw new CliError('eval: --half must be "tune" or "test"');
-  const { runEval, formatEvalReport } = await import('../eval/run.ts');
-  const { loadKnowledge } = await import('../knowledge/load.ts');
+  const { runEval, formatEvalReport } = await import('../../eval/run.ts');
+  const { loadKnowledge } = await import('../../knowledge/load.ts');
   const kb = await loadKnowledge(config.knowledgeDir);
   const report = await runEval({ file, kb, baseline: values.baseline, ...(half ? { half } : {}) });
   process.stdout.write(`${formatEvalReport(report, { json: values.json })}\n`);

@@ -6,19 +6,19 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Core } from '../core.ts';
 import { BotError } from '../errors.ts';
-import { BackgroundTasks } from './background.ts';
-import { mountTryPage } from './try-page.ts';
+import { BackgroundTasks } from '../http/background.ts';
+import { mountTryPage } from '../http/try-page.ts';
 import { createAdapters, type AdapterOptions } from '../../adapters/index.ts';
 import type { PlatformAckPoint } from '../types.ts';
 import type { PlatformAdapter } from '../../adapters/types.ts';
 import { mountAdminRoutes } from '../admin/routes.ts';
 import { BroadcastWorker, type BroadcastWorkerOptions } from '../notices/worker.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
-import { PlatformHealth } from './health.ts';
-import { instrumentCommitter, instrumentHandler, instrumentKv, mountMetrics, requestObservability } from './observability.ts';
-import { strictRouter } from './routing.ts';
-import { adminSurfaceGuard, tagListener, type Listener } from './admin-surface.ts';
-import { clientAddress, NetworkSet } from './networks.ts';
+import { PlatformHealth } from '../http/health.ts';
+import { instrumentCommitter, instrumentHandler, instrumentKv, mountMetrics, requestObservability } from '../http/observability.ts';
+import { strictRouter } from '../http/routing.ts';
+import { adminSurfaceGuard, tagListener, type Listener } from '../http/admin-surface.ts';
+import { clientAddress, NetworkSet } from '../http/networks.ts';
 
 /** How long /readyz waits for the store to answer, in ms. */
 export const READINESS_TIMEOUT_MS = 1000;

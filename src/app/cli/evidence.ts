@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { BotError } from '../errors.ts';
-import { parsePublicKey, parseSigningKey, SIGNING_KEY_VARIABLE, type EvidencePublicKey } from '../evidence/key.ts';
-import { verifyExport, type VerifyReport } from '../evidence/verify.ts';
+import { BotError } from '../../errors.ts';
+import { parsePublicKey, parseSigningKey, SIGNING_KEY_VARIABLE, type EvidencePublicKey } from '../../evidence/key.ts';
+import { verifyExport, type VerifyReport } from '../../evidence/verify.ts';
 
 /** Usage of `privacy-bot evidence …` (also part of the main usage). */
 export const EVIDENCE_USAGE = `  evidence pubkey                         the public key of EVIDENCE_SIGNING_KEY (PEM) and its fingerprint
