@@ -1,5 +1,5 @@
 import type { Config } from '../src/config.ts';
-import type { AdapterContext, PlatformAdapter } from './types.ts';
+import type { AdapterContext, PlatformAdapter } from '../src/platform/adapter.ts';
 import { createWecomAdapter, type WecomAdapterOptions } from './wecom/index.ts';
 import { createDingtalkAdapter, type DingtalkAdapterOptions } from './dingtalk/index.ts';
 import { createWecomAibotAdapter, type WecomAibotAdapterOptions } from './wecom-aibot/index.ts';

@@ -40,7 +40,7 @@ import { openRedisNoticeStore } from '../src/store/notices-redis.ts';
 import { closingAlso, openNoticeStore } from '../src/store/notices-open.ts';
 import type { NoticeStore } from '../src/store/notices-port.ts';
 import type { Store } from '../src/store/port.ts';
-import type { MessageHandler } from '../src/types.ts';
+import type { MessageHandler } from '../src/platform/message.ts';
 import { startFakeWecom, type FakeWecom } from '../test/fakes/wecom-api.ts';
 import { generateDirectory, startFakeDingtalk, type FakeDingtalk } from '../test/fakes/dingtalk-api.ts';
 

@@ -8,7 +8,7 @@ import { cachedMatcher } from './matching/cache.ts';
 import type { Matcher } from './matching/types.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/port.ts';
-import type { MessageCommitter, MessageHandler } from './types.ts';
+import type { MessageCommitter, MessageHandler } from './platform/message.ts';
 import { createRouter } from './bot/router.ts';
 import { createThirdPartyRefusal } from './bot/third-party.ts';
 import { NoticeService } from './notices/service.ts';
@@ -38,7 +38,7 @@ export interface Core {
   /** Company policies declared by admins (issue 5 point 3): a status provider and the policy lines of answers. */
   policies: PolicyService;
   handle: MessageHandler;
-  /** The same pipeline in two steps, for adapters: commit state changes before the platform is told (src/types.ts). */
+  /** The same pipeline in two steps, for adapters: commit state changes before the platform is told (src/platform/message.ts). */
   committer: MessageCommitter;
 }
 

@@ -3,7 +3,7 @@
  * every platform can show ("title: url" lines), markdown links, and HTML links for the /try page.
  * Platform-neutral; adapters pick the form their message type renders.
  */
-import type { Reply, ReplyLink, ReplyLinks } from './types.ts';
+import type { Reply, ReplyLink, ReplyLinks } from './platform/message.ts';
 
 /** The plain block: the heading, then one "- title: url" line per link. */
 export function plainLinks(heading: string, items: readonly ReplyLink[]): string {

@@ -1,5 +1,5 @@
 import { BotError } from '../../src/errors.ts';
-import { ThrottledError, type Audience } from '../../src/notices/channel.ts';
+import { ThrottledError, type Audience } from '../../src/platform/notices.ts';
 import { DingtalkApiError, throttleDelayMs, type DingtalkOpenApi } from './openapi.ts';
 import { DIRECTORY_CONCURRENCY, DIRECTORY_THROTTLE_ATTEMPTS, ROOT_DEPT_ID, USER_LIST_PAGE_SIZE } from './limits.ts';
 import type { RateGate } from './pace.ts';

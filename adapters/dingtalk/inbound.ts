@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RequestError } from '../../src/errors.ts';
-import type { InboundMessage } from '../../src/types.ts';
+import type { InboundMessage } from '../../src/platform/message.ts';
 
 /** Platform id used in InboundMessage.platform, logs and store keys. */
 export const DINGTALK_PLATFORM = 'dingtalk';

@@ -5,7 +5,7 @@ import {
   type NoticeBatchResult,
   type NoticeChannel,
   type NoticeDelivery,
-} from '../../src/notices/channel.ts';
+} from '../../src/platform/notices.ts';
 import type { KeyValueStore } from '../../src/store/port.ts';
 import { resolveDingtalkAudience } from './directory.ts';
 import { DINGTALK_PLATFORM } from './inbound.ts';

@@ -3,7 +3,7 @@ import * as $Oauth2 from '@alicloud/dingtalk/dist/oauth2_1_0/client.js';
 import * as $OpenApi from '@alicloud/openapi-client';
 import * as $Util from '@alicloud/tea-util';
 import type { Logger } from 'pino';
-import type { HealthReporter } from '../../src/http/health.ts';
+import type { HealthReporter } from '../../src/platform/health.ts';
 import { BotError, ConfigError } from '../../src/errors.ts';
 import type { KeyValueStore } from '../../src/store/port.ts';
 import { createSharedToken, type FetchedToken } from '../token-cache.ts';

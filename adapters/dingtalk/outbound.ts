@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Reply, ReplyLinks } from '../../src/types.ts';
+import type { Reply, ReplyLinks } from '../../src/platform/message.ts';
 import { markdownLinks } from '../../src/reply-links.ts';
 import { hashUserId } from '../../src/log.ts';
 import { BotError } from '../../src/errors.ts';

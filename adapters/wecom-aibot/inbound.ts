@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RequestError } from '../../src/errors.ts';
-import type { Chat, InboundKind, InboundMessage } from '../../src/types.ts';
+import type { Chat, InboundKind, InboundMessage } from '../../src/platform/message.ts';
 
 /**
  * Converter: a decrypted AI-bot callback (HTTP mode) or the body of an `aibot_msg_callback` /

@@ -1,8 +1,8 @@
 import type Router from '@koa/router';
 import type { WecomAibotConfig } from '../../src/config.ts';
-import type { AdapterContext, PlatformAdapter } from '../types.ts';
+import type { AdapterContext, PlatformAdapter } from '../../src/platform/adapter.ts';
 import type { AdmissionTimings } from '../admission.ts';
-import type { InboundMessage } from '../../src/types.ts';
+import type { InboundMessage } from '../../src/platform/message.ts';
 import type { WecomClient } from '../wecom/outbound.ts';
 import { createAibotHttpHandlers } from './http.ts';
 import { AIBOT_CALLBACK_PATH } from './limits.ts';

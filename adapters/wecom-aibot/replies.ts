@@ -1,5 +1,5 @@
 import type { BotError } from '../../src/errors.ts';
-import type { BotResult, Chat, Reply } from '../../src/types.ts';
+import type { BotResult, Chat, Reply } from '../../src/platform/message.ts';
 import { markdownLinks } from '../../src/reply-links.ts';
 import { AIBOT_STREAM_MAX_BYTES } from './limits.ts';
 

@@ -2,8 +2,8 @@ import { WSClient, type Logger as SdkLogger, type WSClientOptions, type WsFrame 
 import type { Logger } from 'pino';
 import { BotError } from '../../src/errors.ts';
 import { hashUserId } from '../../src/log.ts';
-import type { BotResult } from '../../src/types.ts';
-import type { AdapterContext } from '../types.ts';
+import type { BotResult } from '../../src/platform/message.ts';
+import type { AdapterContext } from '../../src/platform/adapter.ts';
 import { createClaimGuard } from '../claims.ts';
 import { newStreamId } from './http.ts';
 import { aibotToInbound, validateAibotCallback } from './inbound.ts';

@@ -1,5 +1,5 @@
 import { RequestError } from '../../src/errors.ts';
-import type { InboundKind, InboundMessage } from '../../src/types.ts';
+import type { InboundKind, InboundMessage } from '../../src/platform/message.ts';
 import type { WecomXmlFields } from './xml.ts';
 
 /**

@@ -3,10 +3,10 @@ import type { Context } from 'koa';
 import { BotError, RequestError } from '../../src/errors.ts';
 import { hashUserId } from '../../src/log.ts';
 import type { WecomArchiveConfig, WecomConfig } from '../../src/config.ts';
-import type { BotResult, InboundMessage } from '../../src/types.ts';
+import type { BotResult, InboundMessage } from '../../src/platform/message.ts';
 import { readRawBody } from '../http.ts';
 import { createClaimGuard } from '../claims.ts';
-import type { AdapterContext, PlatformAdapter } from '../types.ts';
+import type { AdapterContext, PlatformAdapter } from '../../src/platform/adapter.ts';
 import { assertFreshTimestamp, openCallback, openEchostr, requireParams, sealReply, type WecomCallbackKeys } from './crypto.ts';
 import { wecomToInbound } from './inbound.ts';
 import {

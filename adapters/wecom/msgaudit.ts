@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { WecomConfig } from '../../src/config.ts';
 import { BotError } from '../../src/errors.ts';
-import { WECOM_EDITION_SCOPES, type ArchiveSource, type ExternalConsentCounts } from '../../src/archiving/source.ts';
+import { WECOM_EDITION_SCOPES, type ArchiveSource, type ExternalConsentCounts } from '../../src/platform/archive.ts';
 import type { KeyValueStore } from '../../src/store/port.ts';
 import {
   WECOM_API_CALLS_PER_MINUTE,

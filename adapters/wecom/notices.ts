@@ -8,7 +8,7 @@ import {
   type NoticeBatchResult,
   type NoticeChannel,
   type NoticeDelivery,
-} from '../../src/notices/channel.ts';
+} from '../../src/platform/notices.ts';
 import type { KeyValueStore } from '../../src/store/port.ts';
 import { createWecomDirectory, dedupUserIds, type WecomDirectory } from './directory.ts';
 import {

@@ -4,8 +4,8 @@ import { BotError } from '../../src/errors.ts';
 import type { KeyValueStore } from '../../src/store/port.ts';
 import { createSharedToken, type FetchedToken } from '../token-cache.ts';
 import { backoffWithJitterMs } from '../backoff.ts';
-import type { HealthReporter } from '../../src/http/health.ts';
-import type { Reply } from '../../src/types.ts';
+import type { HealthReporter } from '../../src/platform/health.ts';
+import type { Reply } from '../../src/platform/message.ts';
 import { isWebUrl } from '../../src/reply-links.ts';
 import {
   WECOM_API_TIMEOUT_MS,

@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
-import type { CommandHandler, DeferredReply } from '../bot/router.ts';
+import type { CommandHandler, DeferredReply } from '../platform/plugins.ts';
 import { messagesFor } from '../bot/messages.ts';
 import { hashUserId } from '../log.ts';
 import { toTraditional } from '../matching/language.ts';
-import type { Audience } from '../notices/channel.ts';
+import type { Audience } from '../platform/notices.ts';
 import type { NoticeService } from '../notices/service.ts';
 import { newBroadcastId } from '../notices/ids.ts';
 import type { KeyValueStore } from '../store/port.ts';
-import type { BotResult, InboundMessage, Lang } from '../types.ts';
+import type { BotResult, InboundMessage, Lang } from '../platform/message.ts';
 
 /** How long a "/notice send" waits for the admin's "yes", in ms (5 minutes). */
 export const CONFIRM_TTL_MS = 5 * 60 * 1000;

@@ -9,7 +9,7 @@ import { broadcastRequestSchema, firstIssue, resendRequestSchema } from '../noti
 import { requireBearer } from './auth.ts';
 import { refuseConnectionReuse } from '../http/connection.ts';
 import type { PolicyService } from '../policies/service.ts';
-import { mountPolicyRoutes } from '../policies/routes.ts';
+import { mountPolicyRoutes } from './policies.ts';
 import { strictRouter } from '../http/routing.ts';
 
 /** Largest admin request body, in bytes (a userIds audience of 100 000 ids fits). */
@@ -120,7 +120,7 @@ function csv(ctx: Context, name: string, body: string): void {
  * Mounts the admin API under /admin, every route behind `Authorization: Bearer <token>`
  * (constant-time compare; 401 otherwise) in the route's own middleware stack, on a strict,
  * case-sensitive router: only the exact spelling of a path matches, and whatever matches is
- * checked. The server's admin-surface guard (src/http/admin-surface.ts) refuses every other
+ * checked. The server's admin-surface guard (src/admin/surface.ts) refuses every other
  * spelling, other networks and other listeners before the router. Mount it only when ADMIN_TOKEN
  * is set: without it the routes do not exist (404). JSON in and out; errors are `{"error": {"code", "message"}}`
  * with 400 (bad JSON or a field, named), 401, 404 (unknown id), 409, 413, 422, 502 or 503.
@@ -138,7 +138,7 @@ function csv(ctx: Context, name: string, body: string): void {
  * - POST /admin/broadcasts/:id/resend `{"only": "failed"|"unacknowledged"}` -> `{"id","only","queued","round"}`
  * - POST /admin/broadcasts/:id/cancel -> the broadcast
  * - /admin/policies (issue 5 point 3, when `policies` is given): POST, GET, GET /:id, DELETE /:id —
- *   see src/policies/routes.ts
+ *   see src/admin/policies.ts
  */
 export function mountAdminRoutes(router: Router, options: { service: NoticeService; policies?: PolicyService; token: string; log: Logger }): void {
   const { service, token, log } = options;

@@ -9,15 +9,15 @@ import { BotError } from '../errors.ts';
 import { BackgroundTasks } from '../http/background.ts';
 import { mountTryPage } from '../http/try-page.ts';
 import { createAdapters, type AdapterOptions } from '../../adapters/index.ts';
-import type { PlatformAckPoint } from '../types.ts';
-import type { PlatformAdapter } from '../../adapters/types.ts';
+import type { PlatformAckPoint } from '../platform/message.ts';
+import type { PlatformAdapter } from '../platform/adapter.ts';
 import { mountAdminRoutes } from '../admin/routes.ts';
 import { BroadcastWorker, type BroadcastWorkerOptions } from '../notices/worker.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
-import { PlatformHealth } from '../http/health.ts';
+import { PlatformHealth } from '../platform/health.ts';
 import { instrumentCommitter, instrumentHandler, instrumentKv, mountMetrics, requestObservability } from '../http/observability.ts';
 import { strictRouter } from '../http/routing.ts';
-import { adminSurfaceGuard, tagListener, type Listener } from '../http/admin-surface.ts';
+import { adminSurfaceGuard, tagListener, type Listener } from '../admin/surface.ts';
 import { clientAddress, NetworkSet } from '../http/networks.ts';
 
 /** How long /readyz waits for the store to answer, in ms. */
@@ -106,7 +106,7 @@ function listen(app: Koa, listener: Listener, port: number, host: string): Promi
  * The client address (ctx.ip) is the socket's peer, or with TRUSTED_PROXIES the client named by
  * X-Forwarded-For behind them (src/http/networks.ts); forwarded headers of anyone else are ignored.
  * The admin surface (/admin, /console, under any spelling) is guarded before the router
- * (src/http/admin-surface.ts); every router is strict and case-sensitive (src/http/routing.ts).
+ * (src/admin/surface.ts); every router is strict and case-sensitive (src/http/routing.ts).
  * Errors: a BotError with a 4xx status becomes that status with a short plain-text reason
  * "<CODE>: <message>"; anything else is a 500 "internal error" (logged, no details leaked).
  */
@@ -120,7 +120,7 @@ export async function startServer(options: {
   noticeWorker?: Partial<Omit<BroadcastWorkerOptions, 'service' | 'log'>> | false;
   /** Per-adapter tuning (tests: commit deadlines and leases, AI bot answer budget, fake endpoints). */
   adapterOptions?: AdapterOptions;
-  /** Test seam: called right before an adapter tells a platform a message arrived (adapters/types.ts). */
+  /** Test seam: called right before an adapter tells a platform a message arrived (src/platform/adapter.ts). */
   beforePlatformAck?: (point: PlatformAckPoint) => void;
 }): Promise<RunningServer> {
   const { config, core, log } = options;

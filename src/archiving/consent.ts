@@ -1,7 +1,7 @@
-import type { PersonalSection } from '../bot/router.ts';
+import type { PersonalSection } from '../platform/plugins.ts';
 import { toTraditional } from '../matching/language.ts';
-import type { Lang } from '../types.ts';
-import type { ArchiveSource, ExternalConsentCounts } from './source.ts';
+import type { Lang } from '../platform/message.ts';
+import type { ArchiveSource, ExternalConsentCounts } from '../platform/archive.ts';
 
 /**
  * The personal section of the external-contact-consent topic (issue 5 point 2): for the asking

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ArchivingStatus, Store } from '../store/port.ts';
-import type { ArchiveSource } from './source.ts';
+import type { ArchiveSource } from '../platform/archive.ts';
 import { createArchiveSync, type ArchiveSync } from './sync.ts';
 
 /** A further place a status can come from (e.g. an admin-declared policy), asked in order. */

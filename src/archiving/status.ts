@@ -1,7 +1,7 @@
 import { parse, CsvError } from 'csv-parse/sync';
 import type { ArchivingStatus, Store } from '../store/port.ts';
-import type { Lang } from '../types.ts';
-import { localizeScope } from './source.ts';
+import type { Lang } from '../platform/message.ts';
+import { localizeScope } from '../platform/archive.ts';
 
 /**
  * Session-archiving (会话存档) statuses: the administrator's CSV import, and the line that tells

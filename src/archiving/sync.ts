@@ -3,7 +3,7 @@ import { setTimeout as sleepMs } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { BotError } from '../errors.ts';
 import type { ArchivingStatus, Store } from '../store/port.ts';
-import type { ArchiveSource } from './source.ts';
+import type { ArchiveSource } from '../platform/archive.ts';
 
 /**
  * Archiving statuses from the platform's own configuration (issue 5 point 1): reads

@@ -1,4 +1,4 @@
-import type { Lang } from '../types.ts';
+import type { Lang } from '../platform/message.ts';
 
 /**
  * Fixed texts of the bot (help, welcome, fallback…) in the three reply languages.

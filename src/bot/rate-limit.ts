@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { KeyValueStore } from '../store/port.ts';
 import { hashUserId } from '../log.ts';
-import type { BotResult, Lang } from '../types.ts';
+import type { BotResult, Lang } from '../platform/message.ts';
 import type { CommandHandler } from './router.ts';
 
 /** Questions one employee may ask per window before getting a slow-down reply. */

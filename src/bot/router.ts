@@ -5,7 +5,10 @@ import { detectLanguage } from '../matching/language.ts';
 import type { ArchivingStatus, Store } from '../store/port.ts';
 import { formatStatus } from '../archiving/status.ts';
 import { hashUserId } from '../log.ts';
-import type { BotResult, CommittedMessage, InboundMessage, Lang, MessageCommitter, MessageHandler, Reply, ReplyLink } from '../types.ts';
+import type { BotResult, CommittedMessage, InboundMessage, Lang, MessageCommitter, MessageHandler, Reply, ReplyLink } from '../platform/message.ts';
+import type { CommandHandler, DeferredReply, PersonalSection } from '../platform/plugins.ts';
+
+export type { CommandHandler, DeferredReply, PersonalSection };
 import { withLinks } from '../reply-links.ts';
 import { messagesFor } from './messages.ts';
 import { isDetailRequest, isGreeting, isHelpRequest, suggestionChoice } from './intents.ts';
@@ -21,40 +24,8 @@ export const SUGGESTION_TTL_MS = 10 * 60 * 1000;
  */
 export const DETAIL_TTL_MS = 10 * 60 * 1000;
 
-/**
- * A command's answer that takes longer than its state change: the state change is recorded when
- * the command returns; `deferred` makes the reply afterwards (after the platform was told the
- * message arrived), e.g. an admin's confirmed broadcast resolving its audience. Must not throw.
- */
-export interface DeferredReply {
-  deferred: () => Promise<BotResult>;
-}
-
-/**
- * A command tried before FAQ matching (e.g. notice acknowledgement "确认", admin "/notice …").
- * Returns a result to answer with (or a {@link DeferredReply}), or null to let the next command /
- * the FAQ matcher handle it. Whatever it writes is written when its promise resolves.
- * Called for kinds 'text' and 'ack-action' only. Must not throw for user input.
- *
- * `changesState` (optional): synchronous, no I/O — true when the command may write durable state
- * for this message that the employee relies on (an acknowledgement, an admin's confirmation).
- * Such messages are committed before the platform is told they arrived (MessageCommitter).
- */
-export type CommandHandler<R extends BotResult | DeferredReply = BotResult> = ((message: InboundMessage, lang: Lang) => Promise<R | null>) & {
-  changesState?: (message: InboundMessage) => boolean;
-};
-
 /** The core handler, and the same pipeline in two steps (commit, then answer) for adapters. */
 export type CoreHandler = MessageHandler & MessageCommitter;
-
-/**
- * A personal line added to an FAQ answer for the asking employee (their archiving status, the
- * notices they acknowledged, their external contacts' consent, their company's policy…).
- * Returns null when it has nothing to add for this topic. Never called for anonymous askers.
- * Its text is private: in a group it goes only to the asker 1:1, never to the group.
- * A throw is reported to the asker as "temporarily unavailable" (the FAQ answer still goes out).
- */
-export type PersonalSection = (message: InboundMessage, entry: KnowledgeEntry, lang: Lang) => Promise<string | null>;
 
 /** Everything the router needs; all of it platform-neutral. */
 export interface RouterDeps {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { hashUserId } from '../log.ts';
 import { toSimplified } from '../matching/language.ts';
-import type { BotResult, Lang } from '../types.ts';
+import type { BotResult, Lang } from '../platform/message.ts';
 import type { CommandHandler } from './router.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { AuditChainHead } from '../store/notices-port.ts';
-import { genesisHash } from './chain.ts';
+import { genesisHash } from '../store/audit-chain.ts';
 import { signBytes, type EvidenceSigningKey } from './key.ts';
 
 /**
@@ -50,7 +50,7 @@ export function trailerFields(f: ExportFacts, key: EvidenceSigningKey | null): [
 }
 
 /**
- * Appends the evidence trailer to `csv` (an export as src/notices/csv.ts writes it: BOM, CRLF
+ * Appends the evidence trailer to `csv` (an export as src/evidence/csv.ts writes it: BOM, CRLF
  * after every row) and signs the result with `key`; without a key the signature line says
  * {@link UNSIGNED_MARK}. Returns the whole file as text (its UTF-8 bytes are what was signed).
  */

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
-import { AUDIT_HEADER, csvCellValue, RECIPIENTS_HEADER } from '../notices/csv.ts';
-import { genesisHash, isHash, rowHash } from './chain.ts';
+import { AUDIT_HEADER, csvCellValue, RECIPIENTS_HEADER } from './csv.ts';
+import { genesisHash, isHash, rowHash } from '../store/audit-chain.ts';
 import { TRAILER_TITLE, TRAILER_VERSION, UNSIGNED_MARK, type ExportKind } from './export.ts';
 import { parsePublicKey, verifyBytes, type EvidencePublicKey } from './key.ts';
 
@@ -57,7 +57,7 @@ export interface VerifyOptions {
 }
 
 const SIGNATURE_PREFIX = '# signature: ';
-/** UTF-8 byte order mark, the first bytes of every export (src/notices/csv.ts). */
+/** UTF-8 byte order mark, the first bytes of every export (src/evidence/csv.ts). */
 const BOM_BYTES = Buffer.from([0xef, 0xbb, 0xbf]);
 const TRAILER_START = Buffer.from(`\r\n\r\n# ${TRAILER_TITLE}: `, 'latin1');
 

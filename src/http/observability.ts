@@ -4,7 +4,7 @@ import type { Middleware } from 'koa';
 import type { Metrics } from '../metrics.ts';
 import { requestContext } from '../log.ts';
 import type { KeyValueStore } from '../store/port.ts';
-import type { BotResult, InboundMessage, MessageCommitter, MessageHandler } from '../types.ts';
+import type { BotResult, InboundMessage, MessageCommitter, MessageHandler } from '../platform/message.ts';
 import type { BroadcastWorker } from '../notices/worker.ts';
 
 /** Platform of a callback route, or null for other routes. */

@@ -3,10 +3,10 @@ import type Router from '@koa/router';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Core } from '../core.ts';
+import type { KnowledgeBase } from '../knowledge/types.ts';
 import { RequestError } from '../errors.ts';
 import { refuseConnectionReuse } from './connection.ts';
-import type { InboundMessage } from '../types.ts';
+import type { InboundMessage, MessageHandler } from '../platform/message.ts';
 import { replyHtml } from '../reply-links.ts';
 
 /** Largest /try/ask body, in bytes. */
@@ -39,7 +39,7 @@ const askSchema = z.object({
  * fine); 413 over {@link TRY_MAX_BODY_BYTES} bytes. The asker is anonymous (platform 'try'): the same router as
  * the platforms, FAQ answers only, never a personal status. Turned off with TRY_PAGE=off.
  */
-export function mountTryPage(router: Router, core: Core, log: Logger): void {
+export function mountTryPage(router: Router, core: { handle: MessageHandler; kb: KnowledgeBase }, log: Logger): void {
   router.get('/try', (ctx) => {
     ctx.type = 'text/html; charset=utf-8';
     ctx.set('Content-Security-Policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");

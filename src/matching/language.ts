@@ -4,7 +4,7 @@
  * traditional one on the first {@link toTraditional} call (each ~15 MB, tens of ms).
  */
 import * as OpenCC from 'opencc-js';
-import type { Lang } from '../types.ts';
+import type { Lang } from '../platform/message.ts';
 
 const traditionalToSimplified = OpenCC.Converter({ from: 't', to: 'cn' });
 /** Built on first use (only zh-TW answers need it), to keep start-up short. */

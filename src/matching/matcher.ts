@@ -24,7 +24,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import Fuse from 'fuse.js';
 import type { KnowledgeBase } from '../knowledge/types.ts';
-import type { Lang } from '../types.ts';
+import type { Lang } from '../platform/message.ts';
 import { detectLanguage } from './language.ts';
 import { normalizeQuestion } from './normalize.ts';
 import { lexicon } from './lexicon.ts';

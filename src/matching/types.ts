@@ -1,5 +1,5 @@
 import type { KnowledgeBase } from '../knowledge/types.ts';
-import type { Lang } from '../types.ts';
+import type { Lang } from '../platform/message.ts';
 
 /** The result of matching one question against the knowledge base. */
 export interface MatchResult {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { CommandHandler, PersonalSection } from '../bot/router.ts';
+import type { CommandHandler, PersonalSection } from '../platform/plugins.ts';
 import { hashUserId } from '../log.ts';
-import type { BotResult, InboundMessage, Lang } from '../types.ts';
+import type { BotResult, InboundMessage, Lang } from '../platform/message.ts';
 import { ackTexts, titleIn } from './messages.ts';
 import { parseAckKey, type AckResult, type NoticeService } from './service.ts';
 

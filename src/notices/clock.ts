@@ -40,8 +40,3 @@ export function formatDate(ms: number, timeZone: string): string {
   }
   return format.format(ms);
 }
-
-/** ISO 8601 UTC of `ms`, or '' for null. */
-export function isoOrEmpty(ms: number | null): string {
-  return ms === null ? '' : new Date(ms).toISOString();
-}

@@ -1,5 +1,5 @@
-import type { Bilingual } from './channel.ts';
-import type { Lang } from '../types.ts';
+import type { Bilingual } from '../platform/notices.ts';
+import type { Lang } from '../platform/message.ts';
 import { toTraditional } from '../matching/language.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Audience } from './channel.ts';
+import type { Audience } from '../platform/notices.ts';
 import { ID_PATTERN, MAX_USER_ID_CHARS, PLATFORM_PATTERN } from '../store/notices-args.ts';
 
 /**

@@ -15,10 +15,10 @@ import type {
   UserNoticeRecord,
 } from '../store/notices-port.ts';
 import { ID_PATTERN, MAX_USER_ID_CHARS } from '../store/notices-args.ts';
-import type { Lang } from '../types.ts';
-import type { Audience, NoticeChannel, NoticeDelivery } from './channel.ts';
+import type { Lang } from '../platform/message.ts';
+import type { Audience, NoticeChannel, NoticeDelivery } from '../platform/notices.ts';
 import { formatDate, systemClock, type Clock } from './clock.ts';
-import { auditCsv, recipientsCsv } from './csv.ts';
+import { auditCsv, recipientsCsv } from '../evidence/csv.ts';
 import { withEvidenceTrailer, type ExportKind } from '../evidence/export.ts';
 import type { EvidenceSigningKey } from '../evidence/key.ts';
 import { newBroadcastId, newNoticeId } from './ids.ts';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { KeyValueStore } from '../store/port.ts';
 import type { BatchSettlement, BroadcastRecord, ClaimedBatch } from '../store/notices-port.ts';
-import { ThrottledError, type NoticeBatchResult, type NoticeChannel, type NoticeDelivery } from './channel.ts';
+import { ThrottledError, type NoticeBatchResult, type NoticeChannel, type NoticeDelivery } from '../platform/notices.ts';
 import type { NoticeService } from './service.ts';
 
 /** Defaults of {@link BroadcastWorkerOptions}, in ms unless said otherwise. */

@@ -1,7 +1,7 @@
-import type { PersonalSection } from '../bot/router.ts';
+import type { PersonalSection } from '../platform/plugins.ts';
 import type { ArchivingStatus } from '../store/port.ts';
 import type { PolicyRecord } from '../store/policies-port.ts';
-import type { Lang } from '../types.ts';
+import type { Lang } from '../platform/message.ts';
 import type { PolicyService } from './service.ts';
 
 /** Topics whose answer gets the asker's company policy (knowledge/<id>.yaml). */

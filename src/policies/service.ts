@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BotError } from '../errors.ts';
-import type { NoticeChannel } from '../notices/channel.ts';
+import type { NoticeChannel } from '../platform/notices.ts';
 import { formatDate } from '../notices/clock.ts';
 import { firstIssue } from '../notices/schema.ts';
 import type { ArchivingStatus } from '../store/port.ts';

@@ -1,6 +1,5 @@
 import { BotError } from '../errors.ts';
-import type { Audience, Bilingual } from '../notices/channel.ts';
-import type { BatchSettlement, ClaimOptions, NewBroadcast } from './notices-port.ts';
+import type { Audience, Bilingual, BatchSettlement, ClaimOptions, NewBroadcast } from './notices-port.ts';
 
 /**
  * Argument checks shared by both notice store implementations, so both reject the same bad

@@ -1,4 +1,11 @@
-import type { Audience, Bilingual } from '../notices/channel.ts';
+/** Who a broadcast goes to. Ids are the platform's own (WeCom department id / UserID, DingTalk dept_id / staffId). */
+export type Audience = { all: true } | { departmentIds: string[] } | { userIds: string[] };
+
+/** Bilingual text. */
+export interface Bilingual {
+  zh: string;
+  en: string;
+}
 
 /**
  * The notice store port (issue 4): archiving notices with versions, broadcasts, one record per
@@ -142,7 +149,7 @@ export interface RecipientRecord {
 /**
  * One audit entry. `userId` null = an event of the broadcast itself (from/to are broadcast states).
  * Each entry is a link of the broadcast's hash chain (docs/EVIDENCE.md, "The chain";
- * src/evidence/chain.ts): `hash` covers the entry's fields, its `seq` and `prevHash`.
+ * src/store/audit-chain.ts): `hash` covers the entry's fields, its `seq` and `prevHash`.
  */
 export interface AuditEvent {
   /** Integer ms since the Unix epoch. */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { BotError } from '../errors.ts';
-import { genesisHash, rowHash } from '../evidence/chain.ts';
-import type { Audience, Bilingual } from '../notices/channel.ts';
+import { genesisHash, rowHash } from './audit-chain.ts';
+import type { Audience, Bilingual } from './notices-port.ts';
 import {
   checkClaimOptions,
   checkContent,
@@ -145,7 +145,7 @@ interface UserJson {
  * The audit hash chain (docs/EVIDENCE.md): the scripts append audit entries to `{b:X}:audit` in
  * the same script as the state change they record, which fixes their order; then the store call
  * seals them — computes each entry's chain fields (seq, previous hash, hash; SHA-256 in Node,
- * src/evidence/chain.ts, since Redis scripts have no SHA-256) and writes them with a
+ * src/store/audit-chain.ts, since Redis scripts have no SHA-256) and writes them with a
  * compare-and-set script (CHAIN_SEAL) that re-reads the head (`chainN`, `chainHead` in `:meta`)
  * and applies only when it has not moved (entries after the head change only by being sealed). The head is thus read and written in
  * one script; a writer that loses the race reads again, so several instances build one linear

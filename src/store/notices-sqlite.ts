@@ -1,7 +1,7 @@
 import { openSqliteDatabase, sqliteUnavailable, type SqliteMigration } from './sqlite-open.ts';
 import Database from 'better-sqlite3';
 import { BotError } from '../errors.ts';
-import type { Audience } from '../notices/channel.ts';
+import type { Audience } from './notices-port.ts';
 import {
   checkClaimOptions,
   checkContent,
@@ -36,7 +36,7 @@ import {
   type UserNoticeRecord,
 } from './notices-port.ts';
 import { randomBytes } from 'node:crypto';
-import { genesisHash, rowHash } from '../evidence/chain.ts';
+import { genesisHash, rowHash } from './audit-chain.ts';
 
 /**
  * Schema of the notice tables, applied in order at open (table `notice_schema_version`).

@@ -1,5 +1,5 @@
 import { BotError } from '../errors.ts';
-import type { Audience } from '../notices/channel.ts';
+import type { Audience } from './notices-port.ts';
 
 /**
  * The policy store port (issue 5 point 3): company archiving policies declared by an admin for

@@ -1,7 +1,7 @@
 import { openSqliteDatabase, sqliteUnavailable } from './sqlite-open.ts';
 import Database from 'better-sqlite3';
 import { BotError } from '../errors.ts';
-import type { Audience } from '../notices/channel.ts';
+import type { Audience } from './notices-port.ts';
 import {
   checkMemberId,
   checkNewPolicy,

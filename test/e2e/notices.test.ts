@@ -13,8 +13,8 @@ import { verifyExport } from '../../src/evidence/verify.ts';
 
 const EVIDENCE_SEED = readFileSync(new URL('../fixtures/evidence/seed.b64', import.meta.url), 'utf8').trim();
 const EVIDENCE_PUBLIC_KEY = parsePublicKey(readFileSync(new URL('../fixtures/evidence/pub.pem', import.meta.url), 'utf8'));
-import type { InboundMessage } from '../../src/types.ts';
-import { READ_UNKNOWN } from '../../src/notices/csv.ts';
+import type { InboundMessage } from '../../src/platform/message.ts';
+import { READ_UNKNOWN } from '../../src/evidence/csv.ts';
 import { startFakeNoticePlatform } from '../fakes/notice-platform.ts';
 import { REDIS_TEST_URL, redisUnreachable, startNoticeBot, type Backend, type NoticeBot } from './notices-harness.ts';
 

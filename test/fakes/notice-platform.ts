@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { BotError } from '../../src/errors.ts';
-import { ThrottledError, type Audience, type NoticeBatchResult, type NoticeChannel, type NoticeDelivery } from '../../src/notices/channel.ts';
+import { ThrottledError, type Audience, type NoticeBatchResult, type NoticeChannel, type NoticeDelivery } from '../../src/platform/notices.ts';
 
 export interface FakeNoticePlatformOptions {
   /** Every user the directory lists (in this order). */

@@ -29,7 +29,7 @@ export interface Answer {
   code: string | undefined;
 }
 
-/** The codes of the guard in front of the router (src/http/admin-surface.ts): an answer with one of them never reached a route. */
+/** The codes of the guard in front of the router (src/admin/surface.ts): an answer with one of them never reached a route. */
 export const GUARD_CODES = new Set(['ADMIN_UNAUTHORIZED', 'ADMIN_NOT_FOUND', 'ADMIN_NETWORK_FORBIDDEN', 'ADMIN_NOT_HERE', 'ADMIN_OFF']);
 
 /** One request with the request target exactly as given (fetch would normalise it first). */

@@ -28,7 +28,7 @@ import { parseAckKey } from '../../src/notices/service.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createCore, type Core } from '../../src/core.ts';
 import { createLogger } from '../../src/log.ts';
-import type { InboundMessage } from '../../src/types.ts';
+import type { InboundMessage } from '../../src/platform/message.ts';
 import { REPO_ROOT, WECOM_KEYS } from './harness.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 500);

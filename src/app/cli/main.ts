@@ -10,7 +10,7 @@ import { createLogger } from '../../log.ts';
 import { startServer } from '../server.ts';
 import { importStatuses } from '../../archiving/status.ts';
 import { lintKnowledge } from '../../knowledge/lint.ts';
-import type { BotResult, InboundMessage } from '../../types.ts';
+import type { BotResult, InboundMessage } from '../../platform/message.ts';
 import { checkRedisPersistence } from '../../store/redis-persistence.ts';
 import { NOTICE_USAGE, runNoticeCommand } from './notice.ts';
 import { POLICY_USAGE, runPolicyCommand } from './policies.ts';

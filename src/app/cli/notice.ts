@@ -7,11 +7,11 @@ import { NoticeService } from '../../notices/service.ts';
 import { openStore } from '../../store/index.ts';
 import { closingAlso, openNoticeStore } from '../../store/notices-open.ts';
 import type { Store } from '../../store/port.ts';
-import type { MessageHandler } from '../../types.ts';
+import type { MessageHandler } from '../../platform/message.ts';
 import { createLogger } from '../../log.ts';
 import { broadcastJson, versionJson } from '../../admin/routes.ts';
 import { BroadcastWorker } from '../../notices/worker.ts';
-import type { Audience } from '../../notices/channel.ts';
+import type { Audience } from '../../platform/notices.ts';
 import { createAdapters } from '../../../adapters/index.ts';
 
 /** Usage of `privacy-bot notice …` (also part of the main usage). */

@@ -7,11 +7,11 @@ import { createLogger } from '../../log.ts';
 import { openStore } from '../../store/index.ts';
 import { openPolicyStore } from '../../store/policies-open.ts';
 import type { PolicyState } from '../../store/policies-port.ts';
-import type { NoticeChannel } from '../../notices/channel.ts';
-import type { MessageHandler } from '../../types.ts';
+import type { NoticeChannel } from '../../platform/notices.ts';
+import type { MessageHandler } from '../../platform/message.ts';
 import { createAdapters } from '../../../adapters/index.ts';
 import { PolicyService } from '../../policies/service.ts';
-import { policyJson } from '../../policies/routes.ts';
+import { policyJson } from '../../admin/policies.ts';
 
 /** Usage of `privacy-bot policy …` (also part of the main usage). */
 export const POLICY_USAGE = `  policy create <policy.json|yaml>        declare a company archiving policy (prints {"id","state","warnings"})

@@ -18,7 +18,7 @@ import {
 import { createDingtalkOpenApi, DingtalkApiError, legacyApiBase, throttleDelayMs } from '../../../adapters/dingtalk/openapi.ts';
 import { createDingtalkAdapter } from '../../../adapters/dingtalk/index.ts';
 import { IP_BAN_RETRY_MS, NOTICE_TITLE_MAX_CHARS, THROTTLE_RETRY_MS } from '../../../adapters/dingtalk/limits.ts';
-import { ThrottledError, type NoticeChannel, type NoticeDelivery } from '../../../src/notices/channel.ts';
+import { ThrottledError, type NoticeChannel, type NoticeDelivery } from '../../../src/platform/notices.ts';
 import { BotError } from '../../../src/errors.ts';
 import { createLogger } from '../../../src/log.ts';
 import { openSqliteStore } from '../../../src/store/sqlite.ts';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { dingtalkMarkdown, isSessionWebhookUsable, postSessionWebhook, sessionWebhookPolicy } from '../../../adapters/dingtalk/outbound.ts';
 import { startHarness } from './harness.ts';
 import { withLinks } from '../../../src/reply-links.ts';
-import type { Reply } from '../../../src/types.ts';
+import type { Reply } from '../../../src/platform/message.ts';
 import type { DingtalkReplyTarget } from '../../../adapters/dingtalk/inbound.ts';
 import { SESSION_WEBHOOK_MAX_RESPONSE_BYTES, SESSION_WEBHOOK_SAFETY_MARGIN_MS } from '../../../adapters/dingtalk/limits.ts';
 import { startFakeDingtalk, type FakeDingtalk } from '../../fakes/dingtalk-api.ts';

@@ -18,7 +18,7 @@ import { openAibotCiphertext } from '../../../adapters/wecom-aibot/crypto.ts';
 import { createLogger } from '../../../src/log.ts';
 import { openSqliteStore } from '../../../src/store/sqlite.ts';
 import type { Store } from '../../../src/store/port.ts';
-import type { BotResult, InboundMessage, MessageHandler } from '../../../src/types.ts';
+import type { BotResult, InboundMessage, MessageHandler } from '../../../src/platform/message.ts';
 import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
 import { buildAibotCallback, startFakeAibotWs, type FakeAibotWs } from '../../fakes/wecom-aibot-ws.ts';
 

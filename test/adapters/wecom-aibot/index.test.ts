@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signWecom } from '../../../adapters/wecom/crypto.ts';
 import { hashUserId } from '../../../src/log.ts';
-import type { BotResult, MessageHandler } from '../../../src/types.ts';
+import type { BotResult, MessageHandler } from '../../../src/platform/message.ts';
 import { aibotEvent, aibotMessage, aibotStreamRefresh, aibotText, buildAibotCallback, buildAibotVerification } from '../../fakes/wecom-aibot-ws.ts';
 import { AIBOT_KEYS, chatAndPrivate, GENERAL_ANSWER, openPassive, PRIVATE_STATUS, S3, S3_NOW, startHarness, type Harness } from './harness.ts';
 

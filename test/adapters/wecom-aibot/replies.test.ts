@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { AIBOT_STREAM_MAX_BYTES } from '../../../adapters/wecom-aibot/limits.ts';
 import { routeReplies, streamReplyJson, truncateUtf8, welcomeReplyJson } from '../../../adapters/wecom-aibot/replies.ts';
-import type { BotResult } from '../../../src/types.ts';
+import type { BotResult } from '../../../src/platform/message.ts';
 import { chatAndPrivate, GENERAL_ANSWER, PRIVATE_STATUS } from './harness.ts';
 
 test('group: only chat replies in the chat; private ones to the asker', () => {

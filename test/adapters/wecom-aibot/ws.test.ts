@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createWecomAibotAdapter } from '../../../adapters/wecom-aibot/index.ts';
 import { BotError } from '../../../src/errors.ts';
 import { createLogger } from '../../../src/log.ts';
-import type { BotResult, MessageHandler } from '../../../src/types.ts';
+import type { BotResult, MessageHandler } from '../../../src/platform/message.ts';
 import { aibotEvent, aibotText, type AibotFrame } from '../../fakes/wecom-aibot-ws.ts';
 import { chatAndPrivate, GENERAL_ANSWER, PRIVATE_STATUS, startHarness, type Harness } from './harness.ts';
 

@@ -16,7 +16,7 @@ import { createLogger } from '../../../src/log.ts';
 import { openSqliteStore } from '../../../src/store/sqlite.ts';
 import type { Store } from '../../../src/store/port.ts';
 import type { WecomConfig } from '../../../src/config.ts';
-import type { BotResult, InboundMessage, MessageHandler } from '../../../src/types.ts';
+import type { BotResult, InboundMessage, MessageHandler } from '../../../src/platform/message.ts';
 import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
 
 /** Official sample set A (protocols.md §6.1 V1). */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { openCallback } from '../../../adapters/wecom/crypto.ts';
 import { parseWecomXml } from '../../../adapters/wecom/xml.ts';
 import { hashUserId } from '../../../src/log.ts';
-import type { BotResult } from '../../../src/types.ts';
+import type { BotResult } from '../../../src/platform/message.ts';
 import { withLinks } from '../../../src/reply-links.ts';
 import { buildWecomCallback, buildWecomVerification, wecomEventXml, wecomMediaXml, wecomTextXml } from '../../fakes/wecom-api.ts';
 import { SET_A, SET_B, result, startHarness, type Harness } from './harness.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { archiveTokenCacheKey, createWecomArchiveSource, WECOM_MSGAUDIT_SOURCE, type WecomArchiveSource } from '../../../adapters/wecom/msgaudit.ts';
 import { createWecomClient, tokenCacheKey } from '../../../adapters/wecom/outbound.ts';
 import { createWecomAdapter } from '../../../adapters/wecom/index.ts';
-import { WECOM_EDITION_SCOPES } from '../../../src/archiving/source.ts';
+import { WECOM_EDITION_SCOPES } from '../../../src/platform/archive.ts';
 import type { WecomConfig } from '../../../src/config.ts';
 import { createLogger } from '../../../src/log.ts';
 import { openSqliteStore } from '../../../src/store/sqlite.ts';

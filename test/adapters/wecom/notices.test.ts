@@ -8,7 +8,7 @@ import { createWecomNoticeChannel, noticePayloads, noticeTaskId, WECOM_ACK_BUTTO
 import { createWecomClient, tokenCacheKey } from '../../../adapters/wecom/outbound.ts';
 import { WECOM_TASK_ID_RE } from '../../../adapters/wecom/limits.ts';
 import { createLogger } from '../../../src/log.ts';
-import { ThrottledError, type NoticeDelivery } from '../../../src/notices/channel.ts';
+import { ThrottledError, type NoticeDelivery } from '../../../src/platform/notices.ts';
 import { openSqliteStore } from '../../../src/store/sqlite.ts';
 import type { Store } from '../../../src/store/port.ts';
 import { startFakeWecom, type FakeMember, type FakeWecom } from '../../fakes/wecom-api.ts';

@@ -7,7 +7,7 @@ import { loadConfig } from '../../../src/config.ts';
 import { createCore, type Core } from '../../../src/core.ts';
 import { messagesFor } from '../../../src/bot/messages.ts';
 import { isYes } from '../../../src/admin/chat.ts';
-import type { InboundMessage } from '../../../src/types.ts';
+import type { InboundMessage } from '../../../src/platform/message.ts';
 import { REPO_ROOT } from '../../helpers/app.ts';
 import { createLoopbackChannel, startFakeNoticePlatform, type FakeNoticePlatform } from '../../fakes/notice-platform.ts';
 import { silent } from '../notices/helpers.ts';

@@ -1,5 +1,5 @@
 /**
- * The admin router on its own holds, without the guard in front of it (src/http/admin-surface.ts):
+ * The admin router on its own holds, without the guard in front of it (src/admin/surface.ts):
  * mounted on a bare Koa app, its routes are strict and case-sensitive and each carries the Bearer
  * check in its own stack, so every spelling of every admin route (read from the router) is refused
  * without a token — the exact one with 401, the others with 401, 404 or 405 — and nothing is stored.

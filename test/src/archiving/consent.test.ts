@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWecomArchiveSource } from '../../../adapters/wecom/msgaudit.ts';
 import { createConsentSection, formatConsent } from '../../../src/archiving/consent.ts';
-import type { PersonalSection } from '../../../src/bot/router.ts';
+import type { PersonalSection } from '../../../src/platform/plugins.ts';
 import type { KnowledgeEntry } from '../../../src/knowledge/types.ts';
 import { createLogger } from '../../../src/log.ts';
 import { openSqliteStore } from '../../../src/store/sqlite.ts';
 import type { Store } from '../../../src/store/port.ts';
-import type { InboundMessage } from '../../../src/types.ts';
+import type { InboundMessage } from '../../../src/platform/message.ts';
 import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
 
 const CORP = 'wwconsenttest';

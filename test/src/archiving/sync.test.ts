@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createWecomArchiveSource } from '../../../adapters/wecom/msgaudit.ts';
 import { createArchiveSync, type ArchiveSync } from '../../../src/archiving/sync.ts';
-import { WECOM_EDITION_SCOPES } from '../../../src/archiving/source.ts';
+import { WECOM_EDITION_SCOPES } from '../../../src/platform/archive.ts';
 import { formatStatus, importStatuses } from '../../../src/archiving/status.ts';
 import { loadConfig } from '../../../src/config.ts';
 import type { WecomConfig } from '../../../src/config.ts';

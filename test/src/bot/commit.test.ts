@@ -1,5 +1,5 @@
 /**
- * The core's two steps (src/types.ts MessageCommitter): which messages may change state, and that
+ * The core's two steps (src/platform/message.ts MessageCommitter): which messages may change state, and that
  * commit() has recorded the state change before answer() is called — the order adapters rely on
  * to acknowledge a platform only after the record (docs/RELIABILITY.md, "Acknowledgements
  * recorded before the platform is told"). Real core, real SQLite store, the loopback notice platform.
@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../src/config.ts';
 import { createCore, type Core } from '../../../src/core.ts';
 import { BroadcastWorker } from '../../../src/notices/worker.ts';
-import type { Audience } from '../../../src/notices/channel.ts';
-import type { InboundMessage } from '../../../src/types.ts';
+import type { Audience } from '../../../src/platform/notices.ts';
+import type { InboundMessage } from '../../../src/platform/message.ts';
 import { REPO_ROOT } from '../../helpers/app.ts';
 import { createLoopbackChannel, startFakeNoticePlatform, type FakeNoticePlatform } from '../../fakes/notice-platform.ts';
 import { silent } from '../notices/helpers.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { openSqliteStore } from '../../../src/store/sqlite.ts';
 import { createRateLimit } from '../../../src/bot/rate-limit.ts';
 import { createLogger } from '../../../src/log.ts';
-import type { InboundMessage } from '../../../src/types.ts';
+import type { InboundMessage } from '../../../src/platform/message.ts';
 
 const msg = (userId: string): InboundMessage => ({
   platform: 'wecom', tenant: 't', userId, chat: { kind: 'single' }, kind: 'text', text: 'q', mentionedBot: false, messageId: 'm', receivedAt: 0,

@@ -9,7 +9,7 @@ import { openSqliteStore } from '../../../src/store/sqlite.ts';
 import { createRouter } from '../../../src/bot/router.ts';
 import { createLogger } from '../../../src/log.ts';
 import type { Store } from '../../../src/store/port.ts';
-import type { InboundMessage, MessageHandler } from '../../../src/types.ts';
+import type { InboundMessage, MessageHandler } from '../../../src/platform/message.ts';
 import { REPO_ROOT } from '../../helpers/app.ts';
 
 let seq = 0;

@@ -11,7 +11,7 @@ import { createMatcher } from '../../../src/matching/matcher.ts';
 import { messagesFor } from '../../../src/bot/messages.ts';
 import { toTaiwanTraditional } from '../../../src/bot/traditional.ts';
 import { TRY_PLACEHOLDER_EXAMPLES } from '../../../src/http/try-page.ts';
-import type { Lang } from '../../../src/types.ts';
+import type { Lang } from '../../../src/platform/message.ts';
 
 const repoRoot = path.resolve(fileURLToPath(import.meta.url), '../../../..');
 const kb = await loadKnowledge(path.join(repoRoot, 'knowledge'));

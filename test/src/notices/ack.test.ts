@@ -11,7 +11,7 @@ import { NoticeService } from '../../../src/notices/service.ts';
 import { BroadcastWorker } from '../../../src/notices/worker.ts';
 import { BotError } from '../../../src/errors.ts';
 import type { NoticeStore } from '../../../src/store/notices-port.ts';
-import type { InboundMessage } from '../../../src/types.ts';
+import type { InboundMessage } from '../../../src/platform/message.ts';
 import { REPO_ROOT } from '../../helpers/app.ts';
 import { createLoopbackChannel, startFakeNoticePlatform, type FakeNoticePlatform } from '../../fakes/notice-platform.ts';
 import { assertCountsAddUp, silent } from './helpers.ts';

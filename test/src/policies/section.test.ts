@@ -21,7 +21,7 @@ import { openSqlitePolicyStore } from '../../../src/store/policies-sqlite.ts';
 import { openSqliteStore } from '../../../src/store/sqlite.ts';
 import type { PolicyRecord, PolicyStore } from '../../../src/store/policies-port.ts';
 import type { Store } from '../../../src/store/port.ts';
-import type { InboundMessage } from '../../../src/types.ts';
+import type { InboundMessage } from '../../../src/platform/message.ts';
 import { REPO_ROOT } from '../../helpers/app.ts';
 
 const POLICY: PolicyRecord = {

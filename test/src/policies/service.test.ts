@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import { createDingtalkNoticeChannel } from '../../../adapters/dingtalk/notices.ts';
 import { createDingtalkOpenApi } from '../../../adapters/dingtalk/openapi.ts';
 import { createLogger } from '../../../src/log.ts';
-import type { NoticeChannel } from '../../../src/notices/channel.ts';
+import type { NoticeChannel } from '../../../src/platform/notices.ts';
 import { DEFAULT_MEMBERSHIP_TTL_MS, PolicyService, type PolicyServiceOptions } from '../../../src/policies/service.ts';
 import { openSqlitePolicyStore } from '../../../src/store/policies-sqlite.ts';
 import type { PolicyStore } from '../../../src/store/policies-port.ts';

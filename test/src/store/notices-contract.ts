@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BroadcastRecord, ClaimedBatch, NoticeStore } from '../../../src/store/notices-port.ts';
 import { recipientState } from '../../../src/store/notices-port.ts';
-import { genesisHash } from '../../../src/evidence/chain.ts';
+import { genesisHash } from '../../../src/store/audit-chain.ts';
 import { assertLinearChain } from '../../helpers/audit-chain.ts';
 
 /**

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { NOTICE_MIGRATIONS, openSqliteNoticeStore } from '../../../src/store/notices-sqlite.ts';
 import { openSqliteDatabase } from '../../../src/store/sqlite-open.ts';
-import { genesisHash, rowHash } from '../../../src/evidence/chain.ts';
+import { genesisHash, rowHash } from '../../../src/store/audit-chain.ts';
 import { assertLinearChain } from '../../helpers/audit-chain.ts';
 import { twoProcessesAppend } from './audit-concurrency.ts';
 import { openSqliteStore } from '../../../src/store/sqlite.ts';

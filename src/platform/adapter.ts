@@ -1,10 +1,10 @@
 import type Router from '@koa/router';
 import type { Logger } from 'pino';
-import type { KeyValueStore } from '../src/store/port.ts';
-import type { MessageCommitter, MessageHandler, PlatformAckPoint } from '../src/types.ts';
-import type { NoticeChannel } from '../src/notices/channel.ts';
-import type { HealthReporter } from '../src/http/health.ts';
-import type { ArchiveSource } from '../src/archiving/source.ts';
+import type { KeyValueStore } from '../store/port.ts';
+import type { MessageCommitter, MessageHandler, PlatformAckPoint } from './message.ts';
+import type { NoticeChannel } from './notices.ts';
+import type { HealthReporter } from './health.ts';
+import type { ArchiveSource } from './archive.ts';
 
 /**
  * What every platform adapter gets from the server. Adapters know platforms, never FAQs:
@@ -16,7 +16,7 @@ export interface AdapterContext {
   handle: MessageHandler;
   /**
    * The core in two steps (commit, then answer): messages that may change state are committed
-   * before the platform is told they arrived (src/types.ts MessageCommitter; adapters/admission.ts).
+   * before the platform is told they arrived (src/platform/message.ts MessageCommitter; adapters/admission.ts).
    * Optional for tests of one adapter: without it nothing counts as a state change and every
    * message is acknowledged first and handled with `handle`, as before.
    */

@@ -1,6 +1,5 @@
 import type { AuditEvent, BroadcastRecord, RecipientRecord } from '../store/notices-port.ts';
 import { recipientState } from '../store/notices-port.ts';
-import { isoOrEmpty } from './clock.ts';
 
 /**
  * CSV exports of a broadcast, as evidence an admin can open in Excel: UTF-8 with a byte order
@@ -76,4 +75,9 @@ export function auditRow(e: AuditEvent): (string | number)[] {
 /** audit.csv without the evidence trailer: every audit entry in chain order. */
 export function auditCsv(events: readonly AuditEvent[]): string {
   return toCsv([AUDIT_HEADER, ...events.map(auditRow)]);
+}
+
+/** ISO 8601 UTC of `ms`, or '' for null. */
+export function isoOrEmpty(ms: number | null): string {
+  return ms === null ? '' : new Date(ms).toISOString();
 }

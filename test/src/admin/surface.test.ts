@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MAX_DECODE_ROUNDS, isCanonicalProtectedPath, isProtectedTarget, lenientPath } from '../../../src/http/admin-surface.ts';
+import { MAX_DECODE_ROUNDS, isCanonicalProtectedPath, isProtectedTarget, lenientPath } from '../../../src/admin/surface.ts';
 
 describe('lenientPath', () => {
   it('lower-cases, decodes (also twice), collapses slashes, resolves dot segments, drops trailing slashes and ;parameters', () => {

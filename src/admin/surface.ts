@@ -2,8 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { RequestError } from '../errors.ts';
-import { requireBearer } from '../admin/auth.ts';
-import { clientAddress, type NetworkSet } from './networks.ts';
+import { requireBearer } from './auth.ts';
+import { clientAddress, type NetworkSet } from '../http/networks.ts';
 
 /**
  * The admin surface: the first path segments only an administrator may reach — the admin API

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
-import { BOM, csvField, toCsv } from '../../../src/notices/csv.ts';
+import { BOM, csvField, toCsv } from '../../../src/evidence/csv.ts';
 
 describe('notice CSV', () => {
   it('quotes commas, quotes and line breaks (RFC 4180) and keeps Chinese as is', () => {

@@ -1,4 +1,4 @@
-import type { Lang } from '../types.ts';
+import type { Lang } from './message.ts';
 
 /**
  * The archive-source port: where the core reads employees' archiving status from the platform

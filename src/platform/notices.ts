@@ -1,4 +1,5 @@
 import { BotError } from '../errors.ts';
+import type { Audience, Bilingual } from '../store/notices-port.ts';
 
 /**
  * The notice port: what the core's broadcast engine (src/notices/) needs from a platform adapter
@@ -6,14 +7,7 @@ import { BotError } from '../errors.ts';
  * it as `PlatformAdapter.noticeChannel`; the core never sees tokens, HTTP or platform payloads.
  */
 
-/** Who a broadcast goes to. Ids are the platform's own (WeCom department id / UserID, DingTalk dept_id / staffId). */
-export type Audience = { all: true } | { departmentIds: string[] } | { userIds: string[] };
-
-/** Bilingual text. */
-export interface Bilingual {
-  zh: string;
-  en: string;
-}
+export type { Audience, Bilingual };
 
 /** One notice version as handed to a channel for delivery. */
 export interface NoticeDelivery {

@@ -2,8 +2,8 @@ import type { Context } from 'koa';
 import { BotError } from '../errors.ts';
 import type { PolicyRecord, PolicyState } from '../store/policies-port.ts';
 import { POLICY_PLATFORM_PATTERN } from '../store/policies-port.ts';
-import type { PolicyService } from './service.ts';
-import type { AdminRoutes } from '../admin/routes.ts';
+import type { PolicyService } from '../policies/service.ts';
+import type { AdminRoutes } from './routes.ts';
 
 /** A policy as JSON: times ISO 8601 UTC, withdrawnAt null while active. */
 export function policyJson(p: PolicyRecord) {
