@@ -1,8 +1,34 @@
-import type { Config } from '../src/config.ts';
 import type { AdapterContext, PlatformAdapter } from '../src/platform/adapter.ts';
+import { loadWecomConfig, WECOM_REQUIRED, WECOM_VARIABLES, type WecomArchiveConfig, type WecomConfig } from './wecom/config.ts';
+import { DINGTALK_REQUIRED, DINGTALK_VARIABLES, loadDingtalkConfig, type DingtalkConfig } from './dingtalk/config.ts';
+import { loadWecomAibotConfig, WECOM_AIBOT_VARIABLES, type WecomAibotConfig } from './wecom-aibot/config.ts';
 import { createWecomAdapter, type WecomAdapterOptions } from './wecom/index.ts';
 import { createDingtalkAdapter, type DingtalkAdapterOptions } from './dingtalk/index.ts';
 import { createWecomAibotAdapter, type WecomAibotAdapterOptions } from './wecom-aibot/index.ts';
+
+/** Every platform's configuration; each block null when that platform is off. */
+export interface PlatformConfigs {
+  /** null = WeCom disabled (credentials absent). */
+  wecom: WecomConfig | null;
+  /** null = DingTalk disabled (credentials absent). */
+  dingtalk: DingtalkConfig | null;
+  /** null = archive sync off (WECOM_ARCHIVE_SECRET unset): statuses come from imports only. */
+  wecomArchive: WecomArchiveConfig | null;
+  /** null = WeCom AI bot disabled (no WECOM_AIBOT_* variable set). Private replies need `wecom` too. */
+  wecomAibot: WecomAibotConfig | null;
+}
+
+/** Every variable the platform adapters read (each adapter's config.ts lists its own). */
+export const PLATFORM_VARIABLES: readonly string[] = [...WECOM_VARIABLES, ...DINGTALK_VARIABLES, ...WECOM_AIBOT_VARIABLES];
+
+/**
+ * Reads every platform's variables.
+ * @throws ConfigError (code CONFIG_INVALID) naming the first bad or missing variable
+ */
+export function loadPlatformConfigs(env: NodeJS.ProcessEnv): PlatformConfigs {
+  const { wecom, wecomArchive } = loadWecomConfig(env);
+  return { wecom, wecomArchive, dingtalk: loadDingtalkConfig(env), wecomAibot: loadWecomAibotConfig(env) };
+}
 
 /** Result of looking at the configuration: the adapters to mount and the platforms left off. */
 export interface AdapterSet {
@@ -23,14 +49,14 @@ export interface AdapterOptions {
  * Adding a platform means adding it here and in its own folder; src/ stays as it is.
  * @param options per-adapter tuning (tests); production passes none
  */
-export function createAdapters(config: Config, ctx: AdapterContext, options: AdapterOptions = {}): AdapterSet {
+export function createAdapters(config: PlatformConfigs, ctx: AdapterContext, options: AdapterOptions = {}): AdapterSet {
   const adapters: PlatformAdapter[] = [];
   const disabled: AdapterSet['disabled'] = [];
   const wecom = config.wecom ? createWecomAdapter(config.wecom, ctx, { ...options.wecom, archive: config.wecomArchive }) : null;
   if (wecom) adapters.push(wecom);
-  else disabled.push({ platform: 'wecom', variables: ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'] });
+  else disabled.push({ platform: 'wecom', variables: [...WECOM_REQUIRED] });
   if (config.dingtalk) adapters.push(createDingtalkAdapter(config.dingtalk, ctx, options.dingtalk));
-  else disabled.push({ platform: 'dingtalk', variables: ['DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE'] });
+  else disabled.push({ platform: 'dingtalk', variables: [...DINGTALK_REQUIRED] });
   // The AI bot answers in group chats; personal replies go 1:1 through the self-built app's client.
   if (config.wecomAibot) {
     adapters.push(createWecomAibotAdapter(config.wecomAibot, ctx, { privateClient: wecom?.client ?? null, tenant: config.wecom?.corpId }, options.wecomAibot));

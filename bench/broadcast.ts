@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createAdapters } from '../adapters/index.ts';
-import { loadConfig, type Config } from '../src/config.ts';
+import { loadConfig, type Config } from '../src/app/config.ts';
 import { createLogger } from '../src/log.ts';
 import { NoticeService } from '../src/notices/service.ts';
 import { BroadcastWorker, type WorkerMetrics } from '../src/notices/worker.ts';

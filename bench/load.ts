@@ -65,7 +65,7 @@ import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { buildWecomCallback, wecomTextXml } from '../test/fakes/wecom-api.ts';
 import { buildRobotMessage, signDingtalkRequest } from '../test/fakes/dingtalk-api.ts';
-import { ENVIRONMENT_VARIABLES } from '../src/config.ts';
+import { ENVIRONMENT_VARIABLES } from '../src/app/config.ts';
 import { BENCH_DINGTALK, BENCH_WECOM, type FakesCounts, type FakesReady } from './load-shared.ts';
 import { runPaced, type PreparedRequest } from './paced.ts';
 

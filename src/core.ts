@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from './config.ts';
+import type { CoreConfig } from './config.ts';
 import { loadKnowledge } from './knowledge/load.ts';
 import type { KnowledgeBase } from './knowledge/types.ts';
 import { createMatcher } from './matching/matcher.ts';
@@ -50,7 +50,7 @@ export interface Core {
  * @throws BotError KB_INVALID naming file and field; STORE_UNAVAILABLE naming the store
  */
 export async function createCore(
-  config: Config,
+  config: CoreConfig,
   log: Logger,
   stores: { store?: Store; noticeStore?: NoticeStore; policyStore?: PolicyStore } = {},
 ): Promise<Core> {

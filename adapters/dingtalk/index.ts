@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type { DingtalkConfig } from '../../src/config.ts';
+import type { DingtalkConfig } from './config.ts';
 import { BotError, RequestError } from '../../src/errors.ts';
 import { hashUserId } from '../../src/log.ts';
 import { readRawBody } from '../http.ts';

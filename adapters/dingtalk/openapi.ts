@@ -9,7 +9,7 @@ import type { KeyValueStore } from '../../src/store/port.ts';
 import { createSharedToken, type FetchedToken } from '../token-cache.ts';
 import { backoffWithJitterMs } from '../backoff.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DingtalkConfig } from '../../src/config.ts';
+import type { DingtalkConfig } from './config.ts';
 import {
   ACCESS_TOKEN_REFRESH_MARGIN_MS,
   BATCH_SEND_MAX_USER_IDS,

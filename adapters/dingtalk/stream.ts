@@ -1,7 +1,7 @@
 import { DWClient, TOPIC_ROBOT, type DWClientDownStream } from 'dingtalk-stream';
 import type WebSocket from 'ws';
 import type { Logger } from 'pino';
-import type { DingtalkConfig } from '../../src/config.ts';
+import type { DingtalkConfig } from './config.ts';
 import { DINGTALK_PLATFORM } from './inbound.ts';
 import { STREAM_RECONNECT_INTERVAL_MS } from './limits.ts';
 

@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import type { WecomAibotConfig } from '../../src/config.ts';
+import type { WecomAibotConfig } from './config.ts';
 import type { AdapterContext, PlatformAdapter } from '../../src/platform/adapter.ts';
 import type { AdmissionTimings } from '../admission.ts';
 import type { InboundMessage } from '../../src/platform/message.ts';

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { BotError, RequestError } from '../../src/errors.ts';
 import { hashUserId } from '../../src/log.ts';
-import type { WecomArchiveConfig, WecomConfig } from '../../src/config.ts';
+import type { WecomArchiveConfig, WecomConfig } from './config.ts';
 import type { BotResult, InboundMessage } from '../../src/platform/message.ts';
 import { readRawBody } from '../http.ts';
 import { createClaimGuard } from '../claims.ts';

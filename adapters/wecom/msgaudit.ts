@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { WecomConfig } from '../../src/config.ts';
+import type { WecomConfig } from './config.ts';
 import { BotError } from '../../src/errors.ts';
 import { WECOM_EDITION_SCOPES, type ArchiveSource, type ExternalConsentCounts } from '../../src/platform/archive.ts';
 import type { KeyValueStore } from '../../src/store/port.ts';

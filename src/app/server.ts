@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import Koa from 'koa';
 import type Router from '@koa/router';
 import type { Logger } from 'pino';
-import type { Config } from '../config.ts';
+import type { Config } from './config.ts';
 import type { Core } from '../core.ts';
 import { BotError } from '../errors.ts';
 import { BackgroundTasks } from '../http/background.ts';

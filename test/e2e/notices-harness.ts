@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/app/config.ts';
 import { createCore, type Core } from '../../src/core.ts';
 import { startServer, type RunningServer } from '../../src/app/server.ts';
 import { createLogger } from '../../src/log.ts';

@@ -25,7 +25,7 @@ import { parseStatusCsv } from '../../src/archiving/status.ts';
 import { audienceSchema, broadcastRequestSchema, noticeContentSchema, resendRequestSchema } from '../../src/notices/schema.ts';
 import { policyRequestSchema } from '../../src/policies/schema.ts';
 import { parseAckKey } from '../../src/notices/service.ts';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/app/config.ts';
 import { createCore, type Core } from '../../src/core.ts';
 import { createLogger } from '../../src/log.ts';
 import type { InboundMessage } from '../../src/platform/message.ts';

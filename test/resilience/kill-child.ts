@@ -14,7 +14,7 @@
  */
 import { writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/app/config.ts';
 import { createCore } from '../../src/core.ts';
 import { createLogger } from '../../src/log.ts';
 import { startServer } from '../../src/app/server.ts';

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
-import { loadConfig, type Config } from '../../config.ts';
+import { loadConfig, type Config } from '../config.ts';
 import { createCore, type Core } from '../../core.ts';
 import { BotError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { Logger } from 'pino';
-import type { Config } from '../../config.ts';
+import type { Config } from '../config.ts';
 import { NoticeService } from '../../notices/service.ts';
 import { openStore } from '../../store/index.ts';
 import { closingAlso, openNoticeStore } from '../../store/notices-open.ts';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { Logger } from 'pino';
-import type { Config } from '../../config.ts';
+import type { Config } from '../config.ts';
 import { createLogger } from '../../log.ts';
 import { openStore } from '../../store/index.ts';
 import { openPolicyStore } from '../../store/policies-open.ts';

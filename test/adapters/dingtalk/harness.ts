@@ -16,7 +16,7 @@ import { openSqliteStore } from '../../../src/store/sqlite.ts';
 import type { Store } from '../../../src/store/port.ts';
 import { BackgroundTasks } from '../../../src/http/background.ts';
 import type { BotResult, InboundMessage, Reply } from '../../../src/platform/message.ts';
-import type { DingtalkConfig } from '../../../src/config.ts';
+import type { DingtalkConfig } from '../../../adapters/dingtalk/config.ts';
 import { createDingtalkAdapter } from '../../../adapters/dingtalk/index.ts';
 import { sendRobotCallback, startFakeDingtalk, type FakeDingtalk, type FakeDingtalkOptions } from '../../fakes/dingtalk-api.ts';
 

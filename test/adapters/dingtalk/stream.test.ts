@@ -18,7 +18,7 @@ import { BackgroundTasks } from '../../../src/http/background.ts';
 import { createLogger } from '../../../src/log.ts';
 import { openSqliteStore } from '../../../src/store/sqlite.ts';
 import type { Store } from '../../../src/store/port.ts';
-import type { DingtalkConfig } from '../../../src/config.ts';
+import type { DingtalkConfig } from '../../../adapters/dingtalk/config.ts';
 import type { InboundMessage } from '../../../src/platform/message.ts';
 import { sendRobotCallback, startFakeDingtalk, type FakeDingtalk } from '../../fakes/dingtalk-api.ts';
 import { FAKE_TOPIC_ROBOT, startFakeStreamGateway, type FakeStreamGateway } from '../../fakes/dingtalk-stream.ts';

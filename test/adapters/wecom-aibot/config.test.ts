@@ -1,9 +1,9 @@
-/** The WECOM_AIBOT_* configuration block (src/config.ts) and the registry entry (adapters/index.ts). */
+/** The WECOM_AIBOT_* configuration block (adapters/wecom-aibot/config.ts) and the registry entry (adapters/index.ts). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Router from '@koa/router';
 import { createAdapters } from '../../../adapters/index.ts';
-import { ENVIRONMENT_VARIABLES, loadConfig } from '../../../src/config.ts';
+import { ENVIRONMENT_VARIABLES, loadConfig } from '../../../src/app/config.ts';
 import { ConfigError } from '../../../src/errors.ts';
 import { createLogger } from '../../../src/log.ts';
 import type { KeyValueStore } from '../../../src/store/port.ts';

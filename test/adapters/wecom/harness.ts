@@ -15,7 +15,7 @@ import { createWecomAdapter, type WecomAdapter, type WecomAdapterOptions } from 
 import { createLogger } from '../../../src/log.ts';
 import { openSqliteStore } from '../../../src/store/sqlite.ts';
 import type { Store } from '../../../src/store/port.ts';
-import type { WecomConfig } from '../../../src/config.ts';
+import type { WecomConfig } from '../../../adapters/wecom/config.ts';
 import type { BotResult, InboundMessage, MessageHandler } from '../../../src/platform/message.ts';
 import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
 

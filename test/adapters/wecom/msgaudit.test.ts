@@ -7,7 +7,7 @@ import { archiveTokenCacheKey, createWecomArchiveSource, WECOM_MSGAUDIT_SOURCE, 
 import { createWecomClient, tokenCacheKey } from '../../../adapters/wecom/outbound.ts';
 import { createWecomAdapter } from '../../../adapters/wecom/index.ts';
 import { WECOM_EDITION_SCOPES } from '../../../src/platform/archive.ts';
-import type { WecomConfig } from '../../../src/config.ts';
+import type { WecomConfig } from '../../../adapters/wecom/config.ts';
 import { createLogger } from '../../../src/log.ts';
 import { openSqliteStore } from '../../../src/store/sqlite.ts';
 import type { Store } from '../../../src/store/port.ts';

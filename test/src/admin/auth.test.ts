@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { tokensEqual } from '../../../src/admin/auth.ts';
-import { loadConfig } from '../../../src/config.ts';
+import { loadConfig } from '../../../src/app/config.ts';
 
 describe('admin token comparison', () => {
   it('is true only for the same token', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../../src/config.ts';
+import { loadConfig } from '../../../src/app/config.ts';
 import { createCore, type Core } from '../../../src/core.ts';
 import { messagesFor } from '../../../src/bot/messages.ts';
 import { isYes } from '../../../src/admin/chat.ts';

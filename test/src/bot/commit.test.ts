@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../../src/config.ts';
+import { loadConfig } from '../../../src/app/config.ts';
 import { createCore, type Core } from '../../../src/core.ts';
 import { BroadcastWorker } from '../../../src/notices/worker.ts';
 import type { Audience } from '../../../src/platform/notices.ts';

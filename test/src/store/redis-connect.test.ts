@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster, Redis } from 'ioredis';
 import { createRedisClient, isCluster, maskRedisUrl, parseRedisUrl, redisUrlProblem } from '../../../src/store/redis-connect.ts';
-import { loadConfig } from '../../../src/config.ts';
+import { loadConfig } from '../../../src/app/config.ts';
 
 describe('parseRedisUrl', () => {
   it('one server: host, port, user, password, db', () => {

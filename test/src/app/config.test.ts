@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../../src/config.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { loadConfig } from '../../../src/app/config.ts';
+import { ConfigError } from '../../../src/errors.ts';
 
 const wecom = {
   WECOM_CORP_ID: 'wx5823bf96d3bd56c7',
@@ -36,10 +36,10 @@ describe('loadConfig', () => {
   });
   it('EVIDENCE_SIGNING_KEY: unset = unsigned exports; a seed or PEM is read; anything else is named, never shown', () => {
     assert.equal(loadConfig({}).evidenceKey, null);
-    const seed = readFileSync(new URL('../fixtures/evidence/seed.b64', import.meta.url), 'utf8').trim();
-    const fingerprint = readFileSync(new URL('../fixtures/evidence/fingerprint.txt', import.meta.url), 'utf8').trim();
+    const seed = readFileSync(new URL('../../fixtures/evidence/seed.b64', import.meta.url), 'utf8').trim();
+    const fingerprint = readFileSync(new URL('../../fixtures/evidence/fingerprint.txt', import.meta.url), 'utf8').trim();
     assert.equal(loadConfig({ EVIDENCE_SIGNING_KEY: seed }).evidenceKey?.publicKey.fingerprint, fingerprint);
-    const pem = readFileSync(new URL('../fixtures/evidence/key.pem', import.meta.url), 'utf8');
+    const pem = readFileSync(new URL('../../fixtures/evidence/key.pem', import.meta.url), 'utf8');
     assert.equal(loadConfig({ EVIDENCE_SIGNING_KEY: pem }).evidenceKey?.publicKey.fingerprint, fingerprint);
     fails({ EVIDENCE_SIGNING_KEY: 'hunter2-secret' }, /^EVIDENCE_SIGNING_KEY is invalid: .*\(got a value of 14 characters\)$/);
     assert.throws(() => loadConfig({ EVIDENCE_SIGNING_KEY: 'hunter2-secret' }), (e: Error) => !e.message.includes('hunter2'));
