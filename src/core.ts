@@ -92,6 +92,7 @@ export async function createCore(
     store,
     log,
     statusLookup: (platform, userId) => statuses.lookup(platform, userId),
+    describeSource: (sourceName) => statuses.describe(sourceName),
     // The per-user rate limit first; then admin commands: an admin's "yes" confirms a pending send before "确认"-style acknowledgements are tried.
     // Last: a question about someone else's status is refused before FAQ matching would show the asker's own.
     commands: [
@@ -102,7 +103,7 @@ export async function createCore(
     ],
     personalSections: [
       createNoticeSection(notices),
-      createConsentSection({ source: () => statuses.source('wecom') }),
+      createConsentSection({ source: (platform) => statuses.source(platform) }),
       createPolicySection({ service: policies, statusOf: (platform, userId) => statuses.lookup(platform, userId) }),
     ],
   });

@@ -209,6 +209,7 @@ export function createDingtalkAdapter(
 
   return {
     platform: DINGTALK_PLATFORM,
+    callbackRoutes: [DINGTALK_CALLBACK_PATH],
     noticeChannel,
     async checkCredentials(): Promise<void> {
       await api.accessToken();

@@ -86,6 +86,7 @@ export function createWecomAibotAdapter(
     });
     return {
       platform: 'wecom-aibot',
+      callbackRoutes: [AIBOT_CALLBACK_PATH],
       mode: 'http',
       mount(router: Router): void {
         router.get(AIBOT_CALLBACK_PATH, verifyUrl);
@@ -108,6 +109,7 @@ export function createWecomAibotAdapter(
   });
   return {
     platform: 'wecom-aibot',
+    callbackRoutes: [AIBOT_CALLBACK_PATH],
     mode: 'ws',
     mount(): void {
       // No routes: WeCom pushes over the long connection.

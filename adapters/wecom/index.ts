@@ -54,7 +54,7 @@ export interface WecomAdapterOptions {
   passiveReplyBudgetMs?: number;
   /** Passed to the API client (timeouts, backoff). */
   client?: Pick<WecomClientOptions, 'timeoutMs' | 'backoffMs' | 'maxBusyRetries'>;
-  /** The archive block (src/config.ts `wecomArchive`); set = the adapter exposes `archiveSource`. */
+  /** The archive block (adapters/wecom/config.ts `wecomArchive`); set = the adapter exposes `archiveSource`. */
   archive?: WecomArchiveConfig | null;
   /** Notice channel tuning (throttle retry delays, pacing) for tests and the bench. */
   notices?: Pick<WecomNoticeChannelOptions, 'throttleRetryMs' | 'callsPerMinute'>;
@@ -107,7 +107,7 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
     ...options.notices,
   });
   const archiveSource = options.archive
-    ? createWecomArchiveSource({ wecom: config, archiveSecret: options.archive.secret, kv: ctx.kv, log, appClient: client, client: options.client })
+    ? createWecomArchiveSource({ wecom: config, archiveSecret: options.archive.secret, kv: ctx.kv, log, appClient: client, client: options.client, syncIntervalMs: options.archive.syncMinutes * 60_000 })
     : undefined;
 
   async function verifyUrl(k: Context): Promise<void> {
@@ -246,6 +246,7 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
 
   return {
     platform: 'wecom',
+    callbackRoutes: [WECOM_CALLBACK_PATH],
     client,
     noticeChannel,
     ...(archiveSource ? { archiveSource } : {}),

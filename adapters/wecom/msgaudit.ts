@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { WecomConfig } from './config.ts';
 import { BotError } from '../../src/errors.ts';
-import { WECOM_EDITION_SCOPES, type ArchiveSource, type ExternalConsentCounts } from '../../src/platform/archive.ts';
+import type { ArchiveSource, ExternalConsentCounts } from '../../src/platform/archive.ts';
+import type { Lang } from '../../src/platform/message.ts';
 import type { KeyValueStore } from '../../src/store/port.ts';
 import {
   WECOM_API_CALLS_PER_MINUTE,
@@ -52,6 +53,39 @@ export const WECOM_MSGAUDIT_SOURCE = 'wecom-msgaudit';
 /** An archive edition: 1 办公版, 2 服务版, 3 企业版. */
 export type WecomEdition = (typeof WECOM_MSGAUDIT_EDITIONS)[number];
 
+/**
+ * Scope texts of the WeCom archive editions (facts.md §2.1 fact 1; developer.work.weixin.qq.com/document/path/91614):
+ * 办公版 internal chats; 服务版 + chats with external contacts; 企业版 + voice/video calls.
+ * Stored bilingual in ArchivingStatus.scope; {@link WECOM_SCOPE_TEXTS} gives each language.
+ */
+export const WECOM_EDITION_SCOPES = {
+  1: '内部聊天（办公版）/ internal chats (Office edition)',
+  2: '内部聊天及与外部联系人的聊天（服务版）/ internal chats and chats with external contacts (Service edition)',
+  3: '内部及外部聊天和音视频通话（企业版）/ internal and external chats plus voice and video calls (Enterprise edition)',
+} as const;
+
+/** The edition scopes per language (ArchiveSource.scopeTexts). */
+export const WECOM_SCOPE_TEXTS: Readonly<Record<string, Readonly<Record<Lang, string>>>> = {
+  [WECOM_EDITION_SCOPES[1]]: {
+    'zh-CN': '内部聊天（办公版）',
+    'zh-TW': '內部聊天（辦公版）',
+    en: 'internal chats (Office edition)',
+  },
+  [WECOM_EDITION_SCOPES[2]]: {
+    'zh-CN': '内部聊天及与外部联系人的聊天（服务版）',
+    'zh-TW': '內部聊天及與外部聯絡人的聊天（服務版）',
+    en: 'internal chats and chats with external contacts (Service edition)',
+  },
+  [WECOM_EDITION_SCOPES[3]]: {
+    'zh-CN': '内部及外部聊天和音视频通话（企业版）',
+    'zh-TW': '內部及外部聊天和音視訊通話（企業版）',
+    en: 'internal and external chats plus voice and video calls (Enterprise edition)',
+  },
+};
+
+/** How statuses read from WeCom's archive member list are named in an answer (ArchiveSource.label). */
+export const WECOM_ARCHIVE_LABEL: Readonly<Record<Lang, string>> = { en: 'WeCom archive settings', 'zh-CN': '企业微信存档设置', 'zh-TW': '企業微信存檔設定' };
+
 /** One external contact's answer. */
 export interface AgreeInfo {
   externalId: string;
@@ -89,6 +123,8 @@ export interface WecomArchiveSourceOptions {
   client?: Pick<WecomClientOptions, 'timeoutMs' | 'backoffMs' | 'maxBusyRetries'>;
   /** Clock for pacing (default Date.now). */
   now?: () => number;
+  /** Time between two syncs of the member list, in ms (WECOM_ARCHIVE_SYNC_MINUTES; default 10 minutes). */
+  syncIntervalMs?: number;
 }
 
 /** Store key of the archive secret's token: 'token:wecom:<corpid>:archive:<12 hex of SHA-256(secret)>'. */
@@ -196,6 +232,9 @@ export function createWecomArchiveSource(options: WecomArchiveSourceOptions): We
   return {
     platform: 'wecom',
     sourceName: WECOM_MSGAUDIT_SOURCE,
+    label: WECOM_ARCHIVE_LABEL,
+    scopeTexts: WECOM_SCOPE_TEXTS,
+    ...(options.syncIntervalMs !== undefined ? { syncIntervalMs: options.syncIntervalMs } : {}),
     archiveClient,
     permitUsers,
     listArchived,

@@ -15,6 +15,7 @@ import { mountAdminRoutes } from '../admin/routes.ts';
 import { BroadcastWorker, type BroadcastWorkerOptions } from '../notices/worker.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { PlatformHealth } from '../platform/health.ts';
+import { DEFAULT_ARCHIVE_SYNC_MS } from '../platform/archive.ts';
 import { instrumentCommitter, instrumentHandler, instrumentKv, mountMetrics, requestObservability } from '../http/observability.ts';
 import { strictRouter } from '../http/routing.ts';
 import { adminSurfaceGuard, tagListener, type Listener } from '../admin/surface.ts';
@@ -134,7 +135,9 @@ export async function startServer(options: {
   const metrics = createMetrics();
   const health = new PlatformHealth(now);
 
-  app.use(requestObservability(metrics));
+  // Callback paths of the adapters (filled once they exist, below), for the callback metrics.
+  const callbackRoutes = new Map<string, string>();
+  app.use(requestObservability(metrics, callbackRoutes));
   // ctx.ip for everything downstream (e.g. per-address limits): the socket's peer, or the client
   // behind a trusted proxy. An unreadable hop passed on by a trusted proxy leaves the peer.
   app.use(async (ctx, next) => {
@@ -215,6 +218,7 @@ export async function startServer(options: {
     options.adapterOptions,
   );
   for (const a of adapters) {
+    for (const path of a.callbackRoutes ?? []) callbackRoutes.set(path, a.platform);
     a.mount(router);
     log.info({ platform: a.platform }, `${a.platform} enabled`);
   }
@@ -228,9 +232,9 @@ export async function startServer(options: {
   // Statuses from the platform itself where it has an archive API (WeCom msgaudit, issue 5).
   for (const a of adapters) {
     if (a.archiveSource) {
-      const minutes = config.wecomArchive?.syncMinutes ?? 10;
-      core.statuses.addSource(a.archiveSource, minutes * 60_000);
-      log.info({ platform: a.archiveSource.platform, minutes }, 'archive status sync enabled');
+      const intervalMs = a.archiveSource.syncIntervalMs ?? DEFAULT_ARCHIVE_SYNC_MS;
+      core.statuses.addSource(a.archiveSource, intervalMs);
+      log.info({ platform: a.archiveSource.platform, minutes: intervalMs / 60_000 }, 'archive status sync enabled');
     }
   }
   if (config.adminToken) mountAdminRoutes(router, { service: core.notices, policies: core.policies, token: config.adminToken, log });

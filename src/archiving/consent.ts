@@ -20,8 +20,11 @@ import type { ArchiveSource, ExternalConsentCounts } from '../platform/archive.t
 export const EXTERNAL_CONSENT_TOPICS: readonly string[] = ['external-contact-consent'];
 
 export interface ConsentSectionOptions {
-  /** The source, or a getter read at each question (for wiring before the adapters exist; undefined = no section). */
-  source: ArchiveSource | (() => ArchiveSource | undefined);
+  /**
+   * The source, or a getter of the asker's platform's source read at each question (for wiring
+   * before the adapters exist; undefined = no section).
+   */
+  source: ArchiveSource | ((platform: string) => ArchiveSource | undefined);
   /** Default {@link EXTERNAL_CONSENT_TOPICS}. */
   topics?: readonly string[];
   /** Clock in ms (default Date.now) for "checked at". */
@@ -33,7 +36,7 @@ export function createConsentSection(options: ConsentSectionOptions): PersonalSe
   const topics = new Set(options.topics ?? EXTERNAL_CONSENT_TOPICS);
   const now = options.now ?? Date.now;
   return async (message, entry, lang) => {
-    const source = typeof options.source === 'function' ? options.source() : options.source;
+    const source = typeof options.source === 'function' ? options.source(message.platform) : options.source;
     if (!source || message.anonymous || message.platform !== source.platform || !topics.has(entry.id)) return null;
     const consent = source.externalConsent;
     if (!consent) return null;

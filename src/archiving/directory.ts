@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ArchivingStatus, Store } from '../store/port.ts';
 import type { ArchiveSource } from '../platform/archive.ts';
 import { createArchiveSync, type ArchiveSync } from './sync.ts';
+import type { SourceDescription } from './status.ts';
 
 /** A further place a status can come from (e.g. an admin-declared policy), asked in order. */
 export type StatusProvider = (platform: string, userId: string) => Promise<ArchivingStatus | null>;
@@ -46,6 +47,17 @@ export class StatusDirectory {
   /** The archive source of a platform, if configured (used by the external-consent section). */
   source(platform: string): ArchiveSource | undefined {
     return this.sources.get(platform);
+  }
+
+  /**
+   * How the statuses of the source named `sourceName` (ArchivingStatus.source) read in an answer;
+   * undefined unless a platform's archive source of that name was added.
+   */
+  describe(sourceName: string): SourceDescription | undefined {
+    for (const source of this.sources.values()) {
+      if (source.sourceName === sourceName) return { ...(source.label ? { label: source.label } : {}), ...(source.scopeTexts ? { scopeTexts: source.scopeTexts } : {}) };
+    }
+    return undefined;
   }
 
   /** The status to show `userId` on `platform`, or null. May throw when the store is down. */

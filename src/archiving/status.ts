@@ -1,7 +1,6 @@
 import { parse, CsvError } from 'csv-parse/sync';
 import type { ArchivingStatus, Store } from '../store/port.ts';
 import type { Lang } from '../platform/message.ts';
-import { localizeScope } from '../platform/archive.ts';
 
 /**
  * Session-archiving (会话存档) statuses: the administrator's CSV import, and the line that tells
@@ -156,12 +155,24 @@ export async function importStatuses(
   return { imported, errors: [] };
 }
 
-/** Words for the known sources, per language; an unknown source is shown as stored. */
+/** Words for the core's own sources, per language; a platform's source describes itself ({@link SourceDescription}). */
 const SOURCE_WORDS: Record<string, Record<Lang, string>> = {
   import: { en: 'imported by your administrator', 'zh-CN': '管理员导入', 'zh-TW': '管理員匯入' },
-  'wecom-msgaudit': { en: 'WeCom archive settings', 'zh-CN': '企业微信存档设置', 'zh-TW': '企業微信存檔設定' },
   'company policy': { en: 'company policy', 'zh-CN': '公司政策', 'zh-TW': '公司政策' },
 };
+
+/**
+ * How a platform's archive source reads in a status line (from ArchiveSource, src/platform/archive.ts):
+ * its name per language and the translations of the scopes it writes. Its statuses are synced on a
+ * schedule, so the line says when the platform was last asked.
+ */
+export interface SourceDescription {
+  label?: Readonly<Record<Lang, string>>;
+  scopeTexts?: Readonly<Record<string, Readonly<Record<Lang, string>>>>;
+}
+
+/** The description of a status source by its name (ArchivingStatus.source), or undefined for the core's own sources. */
+export type DescribeSource = (sourceName: string) => SourceDescription | undefined;
 
 /**
  * The status line appended to an answer for the asking employee (only them, never in a group),
@@ -174,21 +185,22 @@ const SOURCE_WORDS: Record<string, Record<Lang, string>> = {
  *   "你的会话存档状态：暂无记录——请咨询你的管理员" / "你的會話存檔狀態：暫無記錄——請諮詢你的管理員".
  * Parts that are unknown (since, scope, a bad updatedAt) are left out. Dates are YYYY-MM-DD;
  * updatedAt is shown as its UTC date. Line breaks in the scope become spaces. Never throws.
+ * @param describe the platform archive sources by name (src/archiving/directory.ts `describe`); a
+ *   status of a described source says when it was last checked instead of when it was updated
  */
-export function formatStatus(status: ArchivingStatus | null, lang: Lang): string {
+export function formatStatus(status: ArchivingStatus | null, lang: Lang, describe: DescribeSource = () => undefined): string {
   const t = TEXTS[lang] ?? TEXTS.en;
   if (status === null) return t.noRecord;
   const since = status.since === null || status.since.trim() === '' ? null : status.since.trim();
-  const scope = status.scope === null ? '' : localizeScope(status.scope.replace(/\s+/g, ' ').trim(), lang);
-  const source = SOURCE_WORDS[status.source]?.[lang] ?? status.source;
+  const described = describe(status.source);
+  const plainScope = status.scope === null ? '' : status.scope.replace(/\s+/g, ' ').trim();
+  const scope = described?.scopeTexts?.[plainScope]?.[lang] ?? plainScope;
+  const source = SOURCE_WORDS[status.source]?.[lang] ?? described?.label?.[lang] ?? status.source;
   const state = status.archived ? t.archived(since, scope === '' ? null : scope) : t.notArchived(since);
   // A synced status says when the platform was last asked; an imported or declared one, when it was written.
-  if (SYNCED_SOURCES.has(status.source)) return t.checked(state, source, isoMinute(status.updatedAt));
+  if (described) return t.checked(state, source, isoMinute(status.updatedAt));
   return t.line(state, source, isoDate(status.updatedAt));
 }
-
-/** Sources the bot reads from the platform itself on a schedule (src/archiving/sync.ts). */
-const SYNCED_SOURCES = new Set(['wecom-msgaudit']);
 
 interface StatusTexts {
   noRecord: string;

@@ -3,7 +3,7 @@ import type { KnowledgeBase, KnowledgeEntry } from '../knowledge/types.ts';
 import type { Matcher } from '../matching/types.ts';
 import { detectLanguage } from '../matching/language.ts';
 import type { ArchivingStatus, Store } from '../store/port.ts';
-import { formatStatus } from '../archiving/status.ts';
+import { formatStatus, type DescribeSource } from '../archiving/status.ts';
 import { hashUserId } from '../log.ts';
 import type { BotResult, CommittedMessage, InboundMessage, Lang, MessageCommitter, MessageHandler, Reply, ReplyLink } from '../platform/message.ts';
 import type { CommandHandler, DeferredReply, PersonalSection } from '../platform/plugins.ts';
@@ -35,6 +35,8 @@ export interface RouterDeps {
   store: Store;
   /** Where the asker's archiving status comes from (default: the store's own record). */
   statusLookup?: (platform: string, userId: string) => Promise<ArchivingStatus | null>;
+  /** How platform archive sources read in the status line (src/archiving/directory.ts `describe`); default none. */
+  describeSource?: DescribeSource;
   log: Logger;
   /** Commands tried in order before anything else (help, greeting, FAQ matching). */
   commands?: CommandHandler<BotResult | DeferredReply>[];
@@ -97,7 +99,7 @@ export function createRouter(deps: RouterDeps): CoreHandler {
   /** The built-in section: the asker's archiving status, for topics flagged appendStatus. */
   const statusLookup = deps.statusLookup ?? ((platform: string, userId: string) => store.getStatus(platform, userId));
   const archivingStatus: PersonalSection = async (m, entry, lang) =>
-    entry.appendStatus ? formatStatus(await statusLookup(m.platform, m.userId), lang) : null;
+    entry.appendStatus ? formatStatus(await statusLookup(m.platform, m.userId), lang, deps.describeSource) : null;
 
   /** Every personal line for this asker and topic; a failing section becomes "temporarily unavailable". */
   async function personalLines(m: InboundMessage, entry: KnowledgeEntry, lang: Lang): Promise<string[]> {

@@ -7,13 +7,6 @@ import type { KeyValueStore } from '../store/port.ts';
 import type { BotResult, InboundMessage, MessageCommitter, MessageHandler } from '../platform/message.ts';
 import type { BroadcastWorker } from '../notices/worker.ts';
 
-/** Platform of a callback route, or null for other routes. */
-function callbackPlatform(path: string): string | null {
-  if (path === '/wecom/callback') return 'wecom';
-  if (path === '/wecom/aibot/callback') return 'wecom-aibot';
-  if (path === '/dingtalk/callback') return 'dingtalk';
-  return null;
-}
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -23,8 +16,10 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
  * handling it, including the background work it starts. Also counts platform callbacks by outcome
  * ('accepted' 2xx, 'rejected' 4xx, 'error' 5xx) and signature failures (401 on a callback route).
  * Mount first.
+ * @param callbackRoutes path -> platform of every platform callback (PlatformAdapter.callbackRoutes);
+ *   read at each request, so the app may fill it after mounting
  */
-export function requestObservability(metrics: Metrics): Middleware {
+export function requestObservability(metrics: Metrics, callbackRoutes: ReadonlyMap<string, string> = new Map()): Middleware {
   return async (ctx, next) => {
     const given = ctx.get('x-request-id');
     const reqId = REQUEST_ID.test(given) ? given : randomUUID();
@@ -33,7 +28,7 @@ export function requestObservability(metrics: Metrics): Middleware {
       try {
         await next();
       } finally {
-        const platform = callbackPlatform(ctx.path);
+        const platform = callbackRoutes.get(ctx.path);
         if (platform && ctx.method === 'POST') {
           const outcome = ctx.status < 300 ? 'accepted' : ctx.status < 500 ? 'rejected' : 'error';
           metrics.callbacks.inc({ platform, outcome });

@@ -52,6 +52,11 @@ export interface AdapterContext {
 export interface PlatformAdapter {
   /** 'wecom', 'dingtalk', … */
   readonly platform: string;
+  /**
+   * Paths of the platform's callbacks (also in stream / long-connection mode, where they are not
+   * mounted): POSTs to them are counted per platform in the callback metrics (src/http/observability.ts).
+   */
+  readonly callbackRoutes?: readonly string[];
   /** Add the adapter's callback routes. */
   mount(router: Router): void;
   /** Optional: start stream connections etc. */

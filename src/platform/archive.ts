@@ -26,8 +26,20 @@ export interface ArchiveSource {
   /** Value of ArchivingStatus.source for statuses from this source, e.g. 'wecom-msgaudit'. */
   readonly sourceName: string;
   /**
+   * How statuses from this source are named in an answer, per language (en "WeCom archive
+   * settings"); absent = the sourceName as is.
+   */
+  readonly label?: Readonly<Record<Lang, string>>;
+  /**
+   * Translations of the scope texts {@link listArchived} writes: stored scope -> text per language.
+   * Other scopes are shown as stored.
+   */
+  readonly scopeTexts?: Readonly<Record<string, Readonly<Record<Lang, string>>>>;
+  /** Time between two syncs of {@link listArchived}, in ms; absent = {@link DEFAULT_ARCHIVE_SYNC_MS}. */
+  readonly syncIntervalMs?: number;
+  /**
    * Every member whose chats are archived now, user id -> what is archived (a scope text, see
-   * {@link localizeScope}). Members beyond the purchased seats are not included (WeCom).
+   * {@link scopeTexts}). Members beyond the purchased seats are not included (WeCom).
    * @throws BotError naming the platform error; callers keep their previous data then
    */
   listArchived(): Promise<Map<string, { scope: string }>>;
@@ -39,36 +51,5 @@ export interface ArchiveSource {
   externalConsent?(userId: string): Promise<ExternalConsentCounts>;
 }
 
-/**
- * Scope texts of the WeCom archive editions (facts.md §2.1 fact 1; developer.work.weixin.qq.com/document/path/91614):
- * 办公版 internal chats; 服务版 + chats with external contacts; 企业版 + voice/video calls.
- * Stored bilingual in ArchivingStatus.scope; {@link localizeScope} picks one language.
- */
-export const WECOM_EDITION_SCOPES = {
-  1: '内部聊天（办公版）/ internal chats (Office edition)',
-  2: '内部聊天及与外部联系人的聊天（服务版）/ internal chats and chats with external contacts (Service edition)',
-  3: '内部及外部聊天和音视频通话（企业版）/ internal and external chats plus voice and video calls (Enterprise edition)',
-} as const;
-
-const LOCALIZED: Record<string, Record<Lang, string>> = {
-  [WECOM_EDITION_SCOPES[1]]: {
-    'zh-CN': '内部聊天（办公版）',
-    'zh-TW': '內部聊天（辦公版）',
-    en: 'internal chats (Office edition)',
-  },
-  [WECOM_EDITION_SCOPES[2]]: {
-    'zh-CN': '内部聊天及与外部联系人的聊天（服务版）',
-    'zh-TW': '內部聊天及與外部聯絡人的聊天（服務版）',
-    en: 'internal chats and chats with external contacts (Service edition)',
-  },
-  [WECOM_EDITION_SCOPES[3]]: {
-    'zh-CN': '内部及外部聊天和音视频通话（企业版）',
-    'zh-TW': '內部及外部聊天和音視訊通話（企業版）',
-    en: 'internal and external chats plus voice and video calls (Enterprise edition)',
-  },
-};
-
-/** A known (bilingual) scope text in `lang`; any other scope is returned unchanged. */
-export function localizeScope(scope: string, lang: Lang): string {
-  return LOCALIZED[scope]?.[lang] ?? scope;
-}
+/** Default time between two syncs of an archive source, in ms (10 minutes). */
+export const DEFAULT_ARCHIVE_SYNC_MS = 10 * 60_000;

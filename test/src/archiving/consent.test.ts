@@ -99,7 +99,7 @@ test('an employee without customers is told so; a WeCom failure throws (the rout
 
 test('a getter source is read at each question; undefined means no section', async () => {
   let current: Parameters<typeof createConsentSection>[0]['source'] | undefined;
-  const late = createConsentSection({ source: () => (typeof current === 'function' ? current() : current), now: () => CHECKED });
+  const late = createConsentSection({ source: (platform) => (typeof current === 'function' ? current(platform) : current), now: () => CHECKED });
   assert.equal(await late(msg(), entry('external-contact-consent'), 'en'), null);
   current = createWecomArchiveSource({
     wecom: { corpId: CORP, agentId: fake.agentId, secret: 'app', token: 't', encodingAESKey: 'k'.repeat(43), apiBase: fake.url },

@@ -3,9 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatStatus, importStatuses, parseStatusCsv } from '../../../src/archiving/status.ts';
+import { WECOM_ARCHIVE_LABEL, WECOM_EDITION_SCOPES, WECOM_MSGAUDIT_SOURCE, WECOM_SCOPE_TEXTS } from '../../../adapters/wecom/msgaudit.ts';
+import { formatStatus, importStatuses, parseStatusCsv, type DescribeSource } from '../../../src/archiving/status.ts';
 import { openSqliteStore } from '../../../src/store/sqlite.ts';
 import type { ArchivingStatus } from '../../../src/store/port.ts';
+
+/** WeCom's archive source as it describes itself (adapters/wecom/msgaudit.ts). */
+const wecomSource: DescribeSource = (name) => (name === WECOM_MSGAUDIT_SOURCE ? { label: WECOM_ARCHIVE_LABEL, scopeTexts: WECOM_SCOPE_TEXTS } : undefined);
 
 const NOW = new Date('2026-05-02T08:30:00.000Z');
 const HEADER = 'platform,userId,archived,since,scope';
@@ -260,9 +264,9 @@ describe('formatStatus', () => {
   });
 
   it('not archived, in all three languages', () => {
-    assert.equal(formatStatus(notArchived, 'en'), 'Your archiving status: not archived (source: WeCom archive settings, last checked 2026-05-02 08:30 UTC).');
-    assert.equal(formatStatus(notArchived, 'zh-CN'), '你的会话存档状态：未存档（来源：企业微信存档设置，最近查询于 2026-05-02 08:30 UTC）');
-    assert.equal(formatStatus(notArchived, 'zh-TW'), '你的會話存檔狀態：未存檔（來源：企業微信存檔設定，最近查詢於 2026-05-02 08:30 UTC）');
+    assert.equal(formatStatus(notArchived, 'en', wecomSource), 'Your archiving status: not archived (source: WeCom archive settings, last checked 2026-05-02 08:30 UTC).');
+    assert.equal(formatStatus(notArchived, 'zh-CN', wecomSource), '你的会话存档状态：未存档（来源：企业微信存档设置，最近查询于 2026-05-02 08:30 UTC）');
+    assert.equal(formatStatus(notArchived, 'zh-TW', wecomSource), '你的會話存檔狀態：未存檔（來源：企業微信存檔設定，最近查詢於 2026-05-02 08:30 UTC）');
   });
 
   it('not archived since a date', () => {

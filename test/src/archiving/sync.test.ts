@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createWecomArchiveSource } from '../../../adapters/wecom/msgaudit.ts';
 import { createArchiveSync, type ArchiveSync } from '../../../src/archiving/sync.ts';
-import { WECOM_EDITION_SCOPES } from '../../../src/platform/archive.ts';
-import { formatStatus, importStatuses } from '../../../src/archiving/status.ts';
+import { WECOM_ARCHIVE_LABEL, WECOM_EDITION_SCOPES, WECOM_MSGAUDIT_SOURCE, WECOM_SCOPE_TEXTS } from '../../../adapters/wecom/msgaudit.ts';
+import { formatStatus, importStatuses, type DescribeSource } from '../../../src/archiving/status.ts';
 import { loadConfig } from '../../../src/app/config.ts';
 import type { WecomConfig } from '../../../adapters/wecom/config.ts';
 import { ConfigError } from '../../../src/errors.ts';
@@ -16,6 +16,9 @@ import { openSqliteStore } from '../../../src/store/sqlite.ts';
 import { openRedisStore } from '../../../src/store/redis.ts';
 import type { Store } from '../../../src/store/port.ts';
 import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
+
+/** WeCom's archive source as it describes itself (adapters/wecom/msgaudit.ts). */
+const wecomSource: DescribeSource = (name) => (name === WECOM_MSGAUDIT_SOURCE ? { label: WECOM_ARCHIVE_LABEL, scopeTexts: WECOM_SCOPE_TEXTS } : undefined);
 
 const CORP = 'wwsynctest';
 const log = createLogger('silent');
@@ -102,8 +105,8 @@ test('a list that changes between syncs: leavers become not archived since the s
   assert.equal(alice.updatedAt, new Date(clock.t).toISOString(), 'checked at the last sync');
   assert.equal((await store.getStatus('wecom', 'erin'))!.since, '2026-05-02');
   // What the employee reads: where it comes from and when it was checked.
-  assert.equal(formatStatus(alice, 'en'), 'Your archiving status: not archived since 2026-05-02 (source: WeCom archive settings, last checked 2026-05-03 02:00 UTC).');
-  assert.match(formatStatus((await sync.statusOf('erin'))!, 'zh-CN'), /自 2026-05-02 起已存档，范围：内部及外部聊天和音视频通话（企业版）（来源：企业微信存档设置，最近查询于 2026-05-03 02:00 UTC）/);
+  assert.equal(formatStatus(alice, 'en', wecomSource), 'Your archiving status: not archived since 2026-05-02 (source: WeCom archive settings, last checked 2026-05-03 02:00 UTC).');
+  assert.match(formatStatus((await sync.statusOf('erin'))!, 'zh-CN', wecomSource), /自 2026-05-02 起已存档，范围：内部及外部聊天和音视频通话（企业版）（来源：企业微信存档设置，最近查询于 2026-05-03 02:00 UTC）/);
 
   fake.setPermitList(1, ['alice']);
   clock.t += DAY;
