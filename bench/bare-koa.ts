@@ -3,7 +3,7 @@
  *
  * - the bare route (POST /wecom/callback, /dingtalk/callback): a bare Koa 3 app with @koa/router
  *   whose only work is the minimum any callback route does — route the POST, read the raw body
- *   (raw-body, 1 MB limit, like adapters/http.ts), answer 200 with an empty body. The issue's
+ *   (raw-body, 1 MB limit, like adapters/kit/http.ts), answer 200 with an empty body. The issue's
  *   target is a ratio to this route's throughput.
  * - the protocol floor (POST /wecom/floor, /dingtalk/floor): the same route plus only the work each
  *   platform's protocol makes compulsory for one text message, done with the adapters' own

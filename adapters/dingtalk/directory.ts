@@ -2,7 +2,7 @@ import { BotError } from '../../src/errors.ts';
 import { ThrottledError, type Audience } from '../../src/platform/notices.ts';
 import { DingtalkApiError, throttleDelayMs, type DingtalkOpenApi } from './openapi.ts';
 import { DIRECTORY_CONCURRENCY, DIRECTORY_THROTTLE_ATTEMPTS, ROOT_DEPT_ID, USER_LIST_PAGE_SIZE } from './limits.ts';
-import type { RateGate } from './pace.ts';
+import type { RateGate } from '../kit/rate-gate.ts';
 
 /**
  * DingTalk's address book (通讯录) as the notice channel reads it, through the legacy server API on

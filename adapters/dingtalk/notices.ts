@@ -17,7 +17,7 @@ import {
   PACE_HEADROOM,
 } from './limits.ts';
 import { throttleDelayMs, type DingtalkOpenApi } from './openapi.ts';
-import { createRateGate, type RateGate } from './pace.ts';
+import { createRateGate, type RateGate } from '../kit/rate-gate.ts';
 
 /**
  * DingTalk side of archiving notices (issue 4): the {@link NoticeChannel} the notice engine uses.

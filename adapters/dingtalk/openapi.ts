@@ -6,8 +6,8 @@ import type { Logger } from 'pino';
 import type { HealthReporter } from '../../src/platform/health.ts';
 import { BotError, ConfigError } from '../../src/errors.ts';
 import type { KeyValueStore } from '../../src/store/port.ts';
-import { createSharedToken, type FetchedToken } from '../token-cache.ts';
-import { backoffWithJitterMs } from '../backoff.ts';
+import { createSharedToken, type FetchedToken } from '../kit/token-cache.ts';
+import { backoffWithJitterMs } from '../kit/backoff.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DingtalkConfig } from './config.ts';
 import {

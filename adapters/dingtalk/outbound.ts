@@ -15,8 +15,8 @@ import {
   SESSION_WEBHOOK_TIMEOUT_MS,
   TEXT_PART_MAX_BYTES,
 } from './limits.ts';
-import { sanitizeReplyText, splitTextByBytes } from './split.ts';
-import { HttpClientError, postJson, type JsonAnswer } from '../http-client.ts';
+import { sanitizeReplyText, splitTextByBytes } from '../kit/split.ts';
+import { HttpClientError, postJson, type JsonAnswer } from '../kit/http-client.ts';
 
 /**
  * Which sessionWebhook URLs may be posted to: https on {@link SESSION_WEBHOOK_HOSTS}, plus the

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ClaimGuard } from '../claims.ts';
+import type { ClaimGuard } from '../kit/claims.ts';
 import { SIGN_WINDOW_MS } from './limits.ts';
 
 /**

@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 import { BotError, RequestError } from '../../src/errors.ts';
 import { hashUserId } from '../../src/log.ts';
 import type { BotResult, InboundMessage } from '../../src/platform/message.ts';
-import { readRawBody } from '../http.ts';
-import { createClaimGuard } from '../claims.ts';
+import { readRawBody } from '../kit/http.ts';
+import { createClaimGuard } from '../kit/claims.ts';
 import type { AdapterContext } from '../../src/platform/adapter.ts';
 import { assertFreshTimestamp, requireParams } from '../wecom/crypto.ts';
 import { openAibotCiphertext, openAibotEchostr, sealAibotReply, type AibotCallbackSecrets } from './crypto.ts';
@@ -23,8 +23,8 @@ import {
 import type { PrivateDelivery } from './private.ts';
 import { errorSummary, routeReplies, streamReplyJson, welcomeReplyJson } from './replies.ts';
 import { createStreamStates, deriveStreamStateKey, type StreamState } from './stream-state.ts';
-import { settleWithin } from '../settle.ts';
-import { createAdmitter, type AdmissionTimings } from '../admission.ts';
+import { settleWithin } from '../kit/settle.ts';
+import { createAdmitter, type AdmissionTimings } from '../kit/admission.ts';
 
 /**
  * The AI bot's HTTP ("URL") mode (shared/protocols.md §2.5(a); developer.work.weixin.qq.com/document/path/100719,

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { WecomAibotConfig } from './config.ts';
 import type { AdapterContext, PlatformAdapter } from '../../src/platform/adapter.ts';
-import type { AdmissionTimings } from '../admission.ts';
+import type { AdmissionTimings } from '../kit/admission.ts';
 import type { InboundMessage } from '../../src/platform/message.ts';
 import type { WecomClient } from '../wecom/outbound.ts';
 import { createAibotHttpHandlers } from './http.ts';

@@ -2,6 +2,7 @@ import type { BotError } from '../../src/errors.ts';
 import type { BotResult, Chat, Reply } from '../../src/platform/message.ts';
 import { markdownLinks } from '../../src/reply-links.ts';
 import { AIBOT_STREAM_MAX_BYTES } from './limits.ts';
+import { truncateToBytes } from '../kit/split.ts';
 
 /**
  * Where the core's replies go on the AI bot, and the reply payloads (shared/protocols.md §2.5;
@@ -50,22 +51,11 @@ export function routeReplies(result: BotResult, chat: Chat): RouteResult {
 
 /**
  * The longest prefix of `text` of at most `maxBytes` UTF-8 bytes that ends on a code-point boundary;
- * when it had to cut, the prefix ends with '…' (counted in the limit).
+ * when it had to cut, the prefix ends with '…' (counted in the limit). adapters/kit/split.ts `truncateToBytes`.
  * @param maxBytes default {@link AIBOT_STREAM_MAX_BYTES}; ≥ 3
  */
 export function truncateUtf8(text: string, maxBytes: number = AIBOT_STREAM_MAX_BYTES): string {
-  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
-  const ellipsis = '…';
-  const budget = maxBytes - Buffer.byteLength(ellipsis, 'utf8');
-  let bytes = 0;
-  let end = 0;
-  for (const ch of text) {
-    const size = Buffer.byteLength(ch, 'utf8');
-    if (bytes + size > budget) break;
-    bytes += size;
-    end += ch.length;
-  }
-  return text.slice(0, end) + ellipsis;
+  return truncateToBytes(text, maxBytes);
 }
 
 /** Plaintext JSON of a stream reply: {"msgtype":"stream","stream":{"id","finish","content"}}. */

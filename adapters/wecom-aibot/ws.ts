@@ -4,7 +4,7 @@ import { BotError } from '../../src/errors.ts';
 import { hashUserId } from '../../src/log.ts';
 import type { BotResult } from '../../src/platform/message.ts';
 import type { AdapterContext } from '../../src/platform/adapter.ts';
-import { createClaimGuard } from '../claims.ts';
+import { createClaimGuard } from '../kit/claims.ts';
 import { newStreamId } from './http.ts';
 import { aibotToInbound, validateAibotCallback } from './inbound.ts';
 import {
@@ -16,8 +16,8 @@ import {
 } from './limits.ts';
 import type { PrivateDelivery } from './private.ts';
 import { errorSummary, routeReplies } from './replies.ts';
-import { settleWithin } from '../settle.ts';
-import { createAdmitter } from '../admission.ts';
+import { settleWithin } from '../kit/settle.ts';
+import { createAdmitter } from '../kit/admission.ts';
 
 /**
  * The AI bot's long-connection mode (shared/protocols.md §2.5(b); developer.work.weixin.qq.com/document/path/101463)

@@ -4,8 +4,8 @@ import { BotError, RequestError } from '../../src/errors.ts';
 import { hashUserId } from '../../src/log.ts';
 import type { WecomArchiveConfig, WecomConfig } from './config.ts';
 import type { BotResult, InboundMessage } from '../../src/platform/message.ts';
-import { readRawBody } from '../http.ts';
-import { createClaimGuard } from '../claims.ts';
+import { readRawBody } from '../kit/http.ts';
+import { createClaimGuard } from '../kit/claims.ts';
 import type { AdapterContext, PlatformAdapter } from '../../src/platform/adapter.ts';
 import { assertFreshTimestamp, openCallback, openEchostr, requireParams, sealReply, type WecomCallbackKeys } from './crypto.ts';
 import { wecomToInbound } from './inbound.ts';
@@ -16,7 +16,7 @@ import {
   WECOM_PASSIVE_REPLY_BUDGET_MS,
   WECOM_PASSIVE_TEXT_MAX_BYTES,
 } from './limits.ts';
-import { createAdmitter, type AdmissionTimings } from '../admission.ts';
+import { createAdmitter, type AdmissionTimings } from '../kit/admission.ts';
 import { createWecomArchiveSource, type WecomArchiveSource } from './msgaudit.ts';
 import { createWecomNoticeChannel, type WecomNoticeChannel, type WecomNoticeChannelOptions } from './notices.ts';
 import { createWecomClient, wecomTextMessages, type WecomClient, type WecomClientOptions } from './outbound.ts';

@@ -2,8 +2,8 @@ import { setTimeout as sleepMs } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { BotError } from '../../src/errors.ts';
 import type { KeyValueStore } from '../../src/store/port.ts';
-import { createSharedToken, type FetchedToken } from '../token-cache.ts';
-import { backoffWithJitterMs } from '../backoff.ts';
+import { createSharedToken, type FetchedToken } from '../kit/token-cache.ts';
+import { backoffWithJitterMs } from '../kit/backoff.ts';
 import type { HealthReporter } from '../../src/platform/health.ts';
 import type { Reply } from '../../src/platform/message.ts';
 import { isWebUrl } from '../../src/reply-links.ts';
@@ -18,6 +18,7 @@ import {
   WECOM_TOKEN_ERRCODES,
   WECOM_TOKEN_REFRESH_MARGIN_S,
 } from './limits.ts';
+import { splitByBytes } from '../kit/split.ts';
 
 /**
  * A small WeCom server-API client for one self-built app (corpid + agentid + secret):
@@ -335,51 +336,16 @@ function short(errmsg: string): string {
   return errmsg.length > 200 ? `${errmsg.slice(0, 200)}…` : errmsg;
 }
 
-const SENTENCE_END = new Set(['。', '！', '？', '；', '!', '?', ';', '…']);
-const SOFT_BREAK = new Set([' ', '，', ',', '、', '\t']);
-
 /**
- * Splits `text` into ordered parts of at most `maxBytes` UTF-8 bytes each, cutting only between code
- * points, so that `parts.join('') === text`. A cut prefers, within the last half of a full part: after
- * the last line break, else after the last sentence end (。！？；!?;…), else after the last space or
- * comma; otherwise it fills the part to the byte limit. Empty text gives [].
+ * Splits `text` into ordered parts of at most `maxBytes` UTF-8 bytes each, so that
+ * `parts.join('') === text` (adapters/kit/split.ts `splitByBytes`: cuts after a line break, a
+ * sentence end or a space within the last half of a part). Empty text gives [].
  * @param maxBytes default {@link WECOM_TEXT_MAX_BYTES} (2048); must be ≥ 4 (one code point)
+ * @throws BotError WECOM_BAD_ARGUMENT when maxBytes < 4
  */
 export function splitForWecom(text: string, maxBytes: number = WECOM_TEXT_MAX_BYTES): string[] {
   if (!(maxBytes >= 4)) throw new BotError('WECOM_BAD_ARGUMENT', 'maxBytes must be at least 4', { status: 500 });
-  const parts: string[] = [];
-  let start = 0;
-  while (start < text.length) {
-    // Walk code points to find the longest prefix within maxBytes, remembering preferred cut points.
-    let bytes = 0;
-    let end = start;
-    let lastLine = -1;
-    let lastSentence = -1;
-    let lastSoft = -1;
-    const minBytes = maxBytes / 2;
-    while (end < text.length) {
-      const cp = text.codePointAt(end)!;
-      const size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-      if (bytes + size > maxBytes) break;
-      bytes += size;
-      const ch = String.fromCodePoint(cp);
-      end += ch.length;
-      if (bytes >= minBytes) {
-        if (ch === '\n') lastLine = end;
-        else if (SENTENCE_END.has(ch)) lastSentence = end;
-        else if (SOFT_BREAK.has(ch)) lastSoft = end;
-      }
-    }
-    let cut = end;
-    if (end < text.length) {
-      if (lastLine > 0) cut = lastLine;
-      else if (lastSentence > 0) cut = lastSentence;
-      else if (lastSoft > 0) cut = lastSoft;
-    }
-    parts.push(text.slice(start, cut));
-    start = cut;
-  }
-  return parts;
+  return splitByBytes(text, maxBytes);
 }
 
 /** `<` and `>` in a link title as full-width characters, so the text message never sees another tag. */

@@ -16,7 +16,7 @@ export interface AdapterContext {
   handle: MessageHandler;
   /**
    * The core in two steps (commit, then answer): messages that may change state are committed
-   * before the platform is told they arrived (src/platform/message.ts MessageCommitter; adapters/admission.ts).
+   * before the platform is told they arrived (src/platform/message.ts MessageCommitter; adapters/kit/admission.ts).
    * Optional for tests of one adapter: without it nothing counts as a state change and every
    * message is acknowledged first and handled with `handle`, as before.
    */

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { sanitizeReplyText, splitTextByBytes } from '../../../adapters/dingtalk/split.ts';
+import { sanitizeReplyText, splitTextByBytes } from '../../../adapters/kit/split.ts';
 import { TEXT_PART_MAX_BYTES } from '../../../adapters/dingtalk/limits.ts';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');

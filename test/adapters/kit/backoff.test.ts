@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffWithJitterMs } from '../../adapters/backoff.ts';
+import { backoffWithJitterMs } from '../../../adapters/kit/backoff.ts';
 
 test('backoff doubles per retry and keeps between half and all of it', () => {
   assert.equal(backoffWithJitterMs(200, 0, () => 0), 100);

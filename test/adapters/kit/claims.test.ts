@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClaimGuard } from '../../adapters/claims.ts';
-import { createLogger } from '../../src/log.ts';
-import { openSqliteStore } from '../../src/store/sqlite.ts';
-import type { KeyValueStore } from '../../src/store/port.ts';
-import { BotError } from '../../src/errors.ts';
+import { createClaimGuard } from '../../../adapters/kit/claims.ts';
+import { createLogger } from '../../../src/log.ts';
+import { openSqliteStore } from '../../../src/store/sqlite.ts';
+import type { KeyValueStore } from '../../../src/store/port.ts';
+import { BotError } from '../../../src/errors.ts';
 
 let dir: string;
 before(() => {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { BotError } from '../src/errors.ts';
+import { BotError } from '../../src/errors.ts';
 
 /**
  * A small JSON-over-HTTP(S) client on `node:http` / `node:https` with one keep-alive Agent per

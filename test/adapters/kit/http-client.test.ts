@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { HttpClientError, httpAgent, httpsAgent, HTTP_CLIENT_MAX_SOCKETS, postJson } from '../../adapters/http-client.ts';
+import { HttpClientError, httpAgent, httpsAgent, HTTP_CLIENT_MAX_SOCKETS, postJson } from '../../../adapters/kit/http-client.ts';
 
 // A self-signed certificate for 127.0.0.1 (EC P-256, valid 2020-01-01 … 2120-01-01), made for this test only.
 const TEST_KEY = `-----BEGIN PRIVATE KEY-----

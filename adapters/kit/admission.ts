@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { hashUserId } from '../src/log.ts';
-import type { BotResult, InboundMessage, MessageCommitter, PlatformAckPoint } from '../src/platform/message.ts';
+import { hashUserId } from '../../src/log.ts';
+import type { BotResult, InboundMessage, MessageCommitter, PlatformAckPoint } from '../../src/platform/message.ts';
 import type { ClaimGuard } from './claims.ts';
-import type { AdapterContext } from '../src/platform/adapter.ts';
+import type { AdapterContext } from '../../src/platform/adapter.ts';
 import { settleWithin } from './settle.ts';
 
 /**

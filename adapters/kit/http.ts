@@ -1,7 +1,7 @@
 import getRawBody from 'raw-body';
 import type { Context } from 'koa';
-import { RequestError } from '../src/errors.ts';
-import { refuseConnectionReuse } from '../src/http/connection.ts';
+import { RequestError } from '../../src/errors.ts';
+import { refuseConnectionReuse } from '../../src/http/connection.ts';
 
 export { refuseConnectionReuse };
 

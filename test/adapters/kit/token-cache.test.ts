@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSharedToken } from '../../adapters/token-cache.ts';
-import { createLogger } from '../../src/log.ts';
-import { openSqliteStore } from '../../src/store/sqlite.ts';
-import type { Store } from '../../src/store/port.ts';
+import { createSharedToken } from '../../../adapters/kit/token-cache.ts';
+import { createLogger } from '../../../src/log.ts';
+import { openSqliteStore } from '../../../src/store/sqlite.ts';
+import type { Store } from '../../../src/store/port.ts';
 
 let dir: string;
 let store: Store;
