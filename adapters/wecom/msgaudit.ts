@@ -14,7 +14,7 @@ import {
   WECOM_PERMIT_LIST_CALLS_PER_MINUTE,
 } from './limits.ts';
 import { createWecomClient, WecomApiError, type WecomApiResponse, type WecomClient, type WecomClientOptions } from './outbound.ts';
-import { createRateGate, type RateGate } from './pacing.ts';
+import { createWindowGate, type WindowGate } from '../kit/window-gate.ts';
 
 /**
  * WeCom session-content archive (会话内容存档) as an {@link ArchiveSource} (issue 5, points 1–2;
@@ -150,8 +150,8 @@ export function createWecomArchiveSource(options: WecomArchiveSourceOptions): We
   const appClient =
     options.appClient ??
     createWecomClient({ corpId: wecom.corpId, agentId: wecom.agentId, secret: wecom.secret, apiBase: wecom.apiBase, kv, log, ...options.client });
-  const gate = (path: string, perMinute: number): RateGate =>
-    createRateGate({ kv, key: `pace:wecom:${wecom.corpId}:${path}`, perMinute, log, now: options.now });
+  const gate = (path: string, perMinute: number): WindowGate =>
+    createWindowGate({ kv, key: `pace:wecom:${wecom.corpId}:${path}`, perMinute, log, now: options.now });
   const permitGate = gate('/cgi-bin/msgaudit/get_permit_user_list', WECOM_PERMIT_LIST_CALLS_PER_MINUTE);
   const agreeGate = gate('/cgi-bin/msgaudit/check_single_agree', WECOM_CHECK_AGREE_CALLS_PER_MINUTE);
   const contactGate = gate('/cgi-bin/externalcontact/list', WECOM_API_CALLS_PER_MINUTE);

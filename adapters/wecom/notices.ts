@@ -24,7 +24,7 @@ import {
   WECOM_THROTTLE_RETRY_MS,
 } from './limits.ts';
 import { splitForWecom, WecomApiError, type WecomClient, type WecomSendResponse } from './outbound.ts';
-import { createRateGate, type RateGate } from './pacing.ts';
+import { createWindowGate, type WindowGate } from '../kit/window-gate.ts';
 
 /**
  * WeCom side of archiving notices (issue 4): the {@link NoticeChannel} the core's broadcast engine
@@ -137,11 +137,11 @@ export function createWecomNoticeChannel(options: WecomNoticeChannelOptions): We
   const log = options.log.child({ platform: 'wecom', part: 'notices' });
   const retryMs: Record<number, number> = { ...WECOM_THROTTLE_RETRY_MS };
   for (const [k, v] of Object.entries(options.throttleRetryMs ?? {})) if (v !== undefined) retryMs[Number(k)] = v;
-  const gates = new Map<string, RateGate>();
+  const gates = new Map<string, WindowGate>();
   const pace = (path: string): Promise<void> => {
     let gate = gates.get(path);
     if (!gate) {
-      gate = createRateGate({ kv, key: `pace:wecom:${corpId}:${path}`, perMinute: options.callsPerMinute ?? WECOM_API_CALLS_PER_MINUTE, log, now: options.now });
+      gate = createWindowGate({ kv, key: `pace:wecom:${corpId}:${path}`, perMinute: options.callsPerMinute ?? WECOM_API_CALLS_PER_MINUTE, log, now: options.now });
       gates.set(path, gate);
     }
     return gate.acquire();

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createRateGate } from '../../../adapters/wecom/pacing.ts';
+import { createWindowGate } from '../../../adapters/kit/window-gate.ts';
 import { createLogger } from '../../../src/log.ts';
 import { openSqliteStore } from '../../../src/store/sqlite.ts';
 import { openRedisStore } from '../../../src/store/redis.ts';
@@ -38,7 +38,7 @@ async function windowsOf(gates: { acquire(): Promise<void> }[], n: number, windo
 
 test('a gate lets at most floor(perMinute × window / 61 s) calls through per window, and the rest wait', async () => {
   const windowMs = 100;
-  const gate = createRateGate({ kv: store, key: `pace-test:${randomUUID()}`, perMinute: 1830, log, windowMs }); // 3 per 100 ms
+  const gate = createWindowGate({ kv: store, key: `pace-test:${randomUUID()}`, perMinute: 1830, log, windowMs }); // 3 per 100 ms
   const started = Date.now();
   const per = await windowsOf([gate], 10, windowMs);
   assert.ok([...per.values()].every((c) => c <= 3), JSON.stringify([...per]));
@@ -49,8 +49,8 @@ test('a gate lets at most floor(perMinute × window / 61 s) calls through per wi
 test('two gates on the same key (two instances) share the budget through the store', async () => {
   const windowMs = 100;
   const key = `pace-test:${randomUUID()}`;
-  const a = createRateGate({ kv: store, key, perMinute: 1220, log, windowMs }); // 2 per window
-  const b = createRateGate({ kv: store, key, perMinute: 1220, log, windowMs });
+  const a = createWindowGate({ kv: store, key, perMinute: 1220, log, windowMs }); // 2 per window
+  const b = createWindowGate({ kv: store, key, perMinute: 1220, log, windowMs });
   const per = await windowsOf([a, b], 8, windowMs);
   assert.ok([...per.values()].every((c) => c <= 2), JSON.stringify([...per]));
 });
@@ -68,8 +68,8 @@ test('with Redis, gates in two connections share the budget too', async (t) => {
   }
   try {
     const windowMs = 100;
-    const a = createRateGate({ kv: r1, key: 'pace', perMinute: 1220, log, windowMs });
-    const b = createRateGate({ kv: r2, key: 'pace', perMinute: 1220, log, windowMs });
+    const a = createWindowGate({ kv: r1, key: 'pace', perMinute: 1220, log, windowMs });
+    const b = createWindowGate({ kv: r2, key: 'pace', perMinute: 1220, log, windowMs });
     const per = await windowsOf([a, b], 8, windowMs);
     assert.ok([...per.values()].every((c) => c <= 2), JSON.stringify([...per]));
   } finally {
@@ -83,7 +83,7 @@ test('with the store down the gate still paces, per process', async () => {
   const down = openSqliteStore(join(downDir, 'kv.db'));
   await down.close();
   try {
-    const gate = createRateGate({ kv: down, key: 'pace', perMinute: 1220, log, windowMs: 100 });
+    const gate = createWindowGate({ kv: down, key: 'pace', perMinute: 1220, log, windowMs: 100 });
     const per = await windowsOf([gate], 6, 100);
     assert.ok([...per.values()].every((c) => c <= 2), JSON.stringify([...per]));
   } finally {

@@ -16,12 +16,12 @@ import type { KeyValueStore } from '../../src/store/port.ts';
  * When the store fails, the gate falls back to a counter in this process (logged once per failure
  * streak) — pacing then holds per process only.
  */
-export interface RateGate {
+export interface WindowGate {
   /** Resolves when one call may be made now. Never rejects. */
   acquire(): Promise<void>;
 }
 
-export interface RateGateOptions {
+export interface WindowGateOptions {
   kv: KeyValueStore;
   /** Store key prefix, e.g. 'pace:wecom:<corpid>:/cgi-bin/message/send'. */
   key: string;
@@ -34,8 +34,8 @@ export interface RateGateOptions {
   windowMs?: number;
 }
 
-/** Creates a gate; see {@link RateGate}. */
-export function createRateGate(options: RateGateOptions): RateGate {
+/** Creates a gate; see {@link WindowGate}. */
+export function createWindowGate(options: WindowGateOptions): WindowGate {
   const now = options.now ?? Date.now;
   const windowMs = options.windowMs ?? 1000;
   const budget = Math.max(1, Math.floor((options.perMinute * windowMs) / 61_000));
