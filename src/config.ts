@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
-import { redisUrlProblem } from './store/redis-connect.ts';
+import { redisUrlProblem } from './store/redis/connect.ts';
 import { LOOPBACK_NETWORKS, parseNetworks, type IpNetwork } from './http/networks.ts';
 import { parseSigningKey, SIGNING_KEY_VARIABLE, type EvidenceSigningKey } from './evidence/key.ts';
 
@@ -75,7 +75,7 @@ export const httpUrl = z
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATA_DIR: z.string().min(1).default('./data'),
-  // One server, Sentinel or Cluster; formats in src/store/redis-connect.ts and README "Deployment".
+  // One server, Sentinel or Cluster; formats in src/store/redis/connect.ts and README "Deployment".
   // May hold a password: the error says what is wrong, never the value.
   REDIS_URL: z
     .string()

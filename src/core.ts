@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CoreConfig } from './config.ts';
 import { loadKnowledge } from './knowledge/load.ts';
@@ -6,20 +5,18 @@ import type { KnowledgeBase } from './knowledge/types.ts';
 import { createMatcher } from './matching/matcher.ts';
 import { cachedMatcher } from './matching/cache.ts';
 import type { Matcher } from './matching/types.ts';
-import { openStore } from './store/index.ts';
-import type { Store } from './store/port.ts';
+import { openStores } from './store/index.ts';
+import type { Store } from './store/ports/store.ts';
 import type { MessageCommitter, MessageHandler } from './platform/message.ts';
 import { createRouter } from './bot/router.ts';
 import { createThirdPartyRefusal } from './bot/third-party.ts';
 import { NoticeService } from './notices/service.ts';
 import { createAckCommand, createNoticeSection } from './notices/ack.ts';
 import { createAdminCommand } from './admin/chat.ts';
-import { closingAlso, openNoticeStore } from './store/notices-open.ts';
-import type { NoticeStore } from './store/notices-port.ts';
+import type { NoticeStore } from './store/ports/notices.ts';
 import { StatusDirectory } from './archiving/directory.ts';
 import { createConsentSection } from './archiving/consent.ts';
-import { openPolicyStore } from './store/policies-open.ts';
-import type { PolicyStore } from './store/policies-port.ts';
+import type { PolicyStore } from './store/ports/policies.ts';
 import { PolicyService } from './policies/service.ts';
 import { createPolicyStatusProvider } from './policies/status.ts';
 import { createPolicySection } from './policies/section.ts';
@@ -57,23 +54,7 @@ export async function createCore(
   const kb = await loadKnowledge(config.knowledgeDir);
   // Results cached by the question's hash: repeated questions skip normalisation and Fuse.js.
   const matcher = cachedMatcher(await createMatcher(kb));
-  const mainStore = stores.store ?? (await openStore({ redisUrl: config.redisUrl, dataDir: config.dataDir }));
-  let noticeStore: NoticeStore;
-  try {
-    noticeStore = stores.noticeStore ?? (await openNoticeStore({ redisUrl: config.redisUrl, dataDir: config.dataDir }));
-  } catch (err) {
-    await mainStore.close();
-    throw err;
-  }
-  let policyStore: PolicyStore;
-  try {
-    policyStore = stores.policyStore ?? (await openPolicyStore({ redisUrl: config.redisUrl, dataDir: config.dataDir }));
-  } catch (err) {
-    await Promise.allSettled([noticeStore.close()]);
-    await mainStore.close();
-    throw err;
-  }
-  const store = closingAlso(closingAlso(mainStore, noticeStore), policyStore);
+  const { kv: store, notices: noticeStore, policies: policyStore } = await openStores({ redisUrl: config.redisUrl, dataDir: config.dataDir }, stores);
   const notices = new NoticeService({ store: noticeStore, log, evidenceKey: config.evidenceKey });
   const statuses = new StatusDirectory(store, log);
   // Declared policies: a status after a platform sync and the employee's own record, and the policy
@@ -108,9 +89,4 @@ export async function createCore(
     ],
   });
   return { kb, matcher, store, notices, statuses, policies, handle, committer: handle };
-}
-
-/** Where the embedded store lives for a given DATA_DIR. */
-export function embeddedStorePath(dataDir: string): string {
-  return join(dataDir, 'privacy-bot.db');
 }

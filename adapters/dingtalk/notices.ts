@@ -6,7 +6,7 @@ import {
   type NoticeChannel,
   type NoticeDelivery,
 } from '../../src/platform/notices.ts';
-import type { KeyValueStore } from '../../src/store/port.ts';
+import type { KeyValueStore } from '../../src/store/ports/store.ts';
 import { resolveDingtalkAudience } from './directory.ts';
 import { DINGTALK_PLATFORM } from './inbound.ts';
 import {

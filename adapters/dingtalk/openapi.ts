@@ -5,7 +5,7 @@ import * as $Util from '@alicloud/tea-util';
 import type { Logger } from 'pino';
 import type { HealthReporter } from '../../src/platform/health.ts';
 import { BotError, ConfigError } from '../../src/errors.ts';
-import type { KeyValueStore } from '../../src/store/port.ts';
+import type { KeyValueStore } from '../../src/store/ports/store.ts';
 import { createSharedToken, type FetchedToken } from '../kit/token-cache.ts';
 import { backoffWithJitterMs } from '../kit/backoff.ts';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { BotError } from '../../src/errors.ts';
-import type { KeyValueStore } from '../../src/store/port.ts';
+import type { KeyValueStore } from '../../src/store/ports/store.ts';
 
 /**
  * Most claims kept in a process's own memory while the shared store is unreachable; the oldest

@@ -1,4 +1,4 @@
-import type { KeyValueStore } from '../../src/store/port.ts';
+import type { KeyValueStore } from '../../src/store/ports/store.ts';
 
 /**
  * Paces calls of one platform API to a fixed rate, evenly spaced (a token bucket of size 1), e.g.

@@ -1,7 +1,7 @@
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { BotError } from '../../src/errors.ts';
-import type { KeyValueStore } from '../../src/store/port.ts';
+import type { KeyValueStore } from '../../src/store/ports/store.ts';
 
 /**
  * Pacing of WeCom API calls below a documented "N calls per minute" limit (e.g. the base API

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import type { KeyValueStore } from '../../src/store/port.ts';
+import type { KeyValueStore } from '../../src/store/ports/store.ts';
 
 /**
  * The AI bot's transient reply state (HTTP mode): what a stream shows while WeCom fetches it with

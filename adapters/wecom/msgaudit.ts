@@ -4,7 +4,7 @@ import type { WecomConfig } from './config.ts';
 import { BotError } from '../../src/errors.ts';
 import type { ArchiveSource, ExternalConsentCounts } from '../../src/platform/archive.ts';
 import type { Lang } from '../../src/platform/message.ts';
-import type { KeyValueStore } from '../../src/store/port.ts';
+import type { KeyValueStore } from '../../src/store/ports/store.ts';
 import {
   WECOM_API_CALLS_PER_MINUTE,
   WECOM_CHECK_AGREE_CALLS_PER_MINUTE,

@@ -9,7 +9,7 @@ import {
   type NoticeChannel,
   type NoticeDelivery,
 } from '../../src/platform/notices.ts';
-import type { KeyValueStore } from '../../src/store/port.ts';
+import type { KeyValueStore } from '../../src/store/ports/store.ts';
 import { createWecomDirectory, dedupUserIds, type WecomDirectory } from './directory.ts';
 import {
   WECOM_API_CALLS_PER_MINUTE,

@@ -1,7 +1,7 @@
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { BotError } from '../../src/errors.ts';
-import type { KeyValueStore } from '../../src/store/port.ts';
+import type { KeyValueStore } from '../../src/store/ports/store.ts';
 import { createSharedToken, type FetchedToken } from '../kit/token-cache.ts';
 import { backoffWithJitterMs } from '../kit/backoff.ts';
 import type { HealthReporter } from '../../src/platform/health.ts';

@@ -6,7 +6,7 @@ import { toTraditional } from '../matching/language.ts';
 import type { Audience } from '../platform/notices.ts';
 import type { NoticeService } from '../notices/service.ts';
 import { newBroadcastId } from '../notices/ids.ts';
-import type { KeyValueStore } from '../store/port.ts';
+import type { KeyValueStore } from '../store/ports/store.ts';
 import type { BotResult, InboundMessage, Lang } from '../platform/message.ts';
 
 /** How long a "/notice send" waits for the admin's "yes", in ms (5 minutes). */

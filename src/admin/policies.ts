@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { BotError } from '../errors.ts';
-import type { PolicyRecord, PolicyState } from '../store/policies-port.ts';
-import { POLICY_PLATFORM_PATTERN } from '../store/policies-port.ts';
+import type { PolicyRecord, PolicyState } from '../store/ports/policies.ts';
+import { POLICY_PLATFORM_PATTERN } from '../store/ports/policies.ts';
 import type { PolicyService } from '../policies/service.ts';
 import type { AdminRoutes } from './routes.ts';
 

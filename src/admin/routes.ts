@@ -4,7 +4,7 @@ import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
 import { BotError, RequestError } from '../errors.ts';
 import type { NoticeService, BroadcastView } from '../notices/service.ts';
-import type { BroadcastRecord, NoticeSummary, NoticeVersionRecord } from '../store/notices-port.ts';
+import type { BroadcastRecord, NoticeSummary, NoticeVersionRecord } from '../store/ports/notices.ts';
 import { broadcastRequestSchema, firstIssue, resendRequestSchema } from '../notices/schema.ts';
 import { requireBearer } from './auth.ts';
 import { refuseConnectionReuse } from '../http/connection.ts';

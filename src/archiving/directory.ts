@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ArchivingStatus, Store } from '../store/port.ts';
+import type { ArchivingStatus, Store } from '../store/ports/store.ts';
 import type { ArchiveSource } from '../platform/archive.ts';
 import { createArchiveSync, type ArchiveSync } from './sync.ts';
 import type { SourceDescription } from './status.ts';

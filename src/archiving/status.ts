@@ -1,5 +1,5 @@
 import { parse, CsvError } from 'csv-parse/sync';
-import type { ArchivingStatus, Store } from '../store/port.ts';
+import type { ArchivingStatus, Store } from '../store/ports/store.ts';
 import type { Lang } from '../platform/message.ts';
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { BotError } from '../errors.ts';
-import type { ArchivingStatus, Store } from '../store/port.ts';
+import type { ArchivingStatus, Store } from '../store/ports/store.ts';
 import type { ArchiveSource } from '../platform/archive.ts';
 
 /**

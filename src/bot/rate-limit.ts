@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { KeyValueStore } from '../store/port.ts';
+import type { KeyValueStore } from '../store/ports/store.ts';
 import { hashUserId } from '../log.ts';
 import type { BotResult, Lang } from '../platform/message.ts';
 import type { CommandHandler } from './router.ts';

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { KnowledgeBase, KnowledgeEntry } from '../knowledge/types.ts';
 import type { Matcher } from '../matching/types.ts';
 import { detectLanguage } from '../matching/language.ts';
-import type { ArchivingStatus, Store } from '../store/port.ts';
+import type { ArchivingStatus, Store } from '../store/ports/store.ts';
 import { formatStatus, type DescribeSource } from '../archiving/status.ts';
 import { hashUserId } from '../log.ts';
 import type { BotResult, CommittedMessage, InboundMessage, Lang, MessageCommitter, MessageHandler, Reply, ReplyLink } from '../platform/message.ts';

@@ -1,5 +1,5 @@
-import type { AuditEvent, BroadcastRecord, RecipientRecord } from '../store/notices-port.ts';
-import { recipientState } from '../store/notices-port.ts';
+import type { AuditEvent, BroadcastRecord, RecipientRecord } from '../store/ports/notices.ts';
+import { recipientState } from '../store/ports/notices.ts';
 
 /**
  * CSV exports of a broadcast, as evidence an admin can open in Excel: UTF-8 with a byte order

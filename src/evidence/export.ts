@@ -1,5 +1,5 @@
-import type { AuditChainHead } from '../store/notices-port.ts';
-import { genesisHash } from '../store/audit-chain.ts';
+import type { AuditChainHead } from '../store/ports/notices.ts';
+import { genesisHash } from '../store/ports/audit-chain.ts';
 import { signBytes, type EvidenceSigningKey } from './key.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { AUDIT_HEADER, csvCellValue, RECIPIENTS_HEADER } from './csv.ts';
-import { genesisHash, isHash, rowHash } from '../store/audit-chain.ts';
+import { genesisHash, isHash, rowHash } from '../store/ports/audit-chain.ts';
 import { TRAILER_TITLE, TRAILER_VERSION, UNSIGNED_MARK, type ExportKind } from './export.ts';
 import { parsePublicKey, verifyBytes, type EvidencePublicKey } from './key.ts';
 

@@ -3,7 +3,7 @@ import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Metrics } from '../metrics.ts';
 import { requestContext } from '../log.ts';
-import type { KeyValueStore } from '../store/port.ts';
+import type { KeyValueStore } from '../store/ports/store.ts';
 import type { BotResult, InboundMessage, MessageCommitter, MessageHandler } from '../platform/message.ts';
 import type { BroadcastWorker } from '../notices/worker.ts';
 

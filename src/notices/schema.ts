@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Audience } from '../platform/notices.ts';
-import { ID_PATTERN, MAX_USER_ID_CHARS, PLATFORM_PATTERN } from '../store/notices-args.ts';
+import { ID_PATTERN, MAX_USER_ID_CHARS, PLATFORM_PATTERN } from '../store/ports/notices-args.ts';
 
 /**
  * Validation of what admins send (HTTP API, CLI, chat), with zod. Errors name the field

@@ -13,8 +13,8 @@ import type {
   ReminderCounts,
   ResendTarget,
   UserNoticeRecord,
-} from '../store/notices-port.ts';
-import { ID_PATTERN, MAX_USER_ID_CHARS } from '../store/notices-args.ts';
+} from '../store/ports/notices.ts';
+import { ID_PATTERN, MAX_USER_ID_CHARS } from '../store/ports/notices-args.ts';
 import type { Lang } from '../platform/message.ts';
 import type { Audience, NoticeChannel, NoticeDelivery } from '../platform/notices.ts';
 import { formatDate, systemClock, type Clock } from './clock.ts';

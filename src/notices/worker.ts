@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { KeyValueStore } from '../store/port.ts';
-import type { BatchSettlement, BroadcastRecord, ClaimedBatch } from '../store/notices-port.ts';
+import type { KeyValueStore } from '../store/ports/store.ts';
+import type { BatchSettlement, BroadcastRecord, ClaimedBatch } from '../store/ports/notices.ts';
 import { ThrottledError, type NoticeBatchResult, type NoticeChannel, type NoticeDelivery } from '../platform/notices.ts';
 import type { NoticeService } from './service.ts';
 

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Logger } from 'pino';
-import type { KeyValueStore } from '../store/port.ts';
+import type { KeyValueStore } from '../store/ports/store.ts';
 import type { MessageCommitter, MessageHandler, PlatformAckPoint } from './message.ts';
 import type { NoticeChannel } from './notices.ts';
 import type { HealthReporter } from './health.ts';

@@ -1,5 +1,5 @@
 import { BotError } from '../errors.ts';
-import type { Audience, Bilingual } from '../store/notices-port.ts';
+import type { Audience, Bilingual } from '../store/ports/notices.ts';
 
 /**
  * The notice port: what the core's broadcast engine (src/notices/) needs from a platform adapter

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { audienceSchema } from '../notices/schema.ts';
-import { POLICY_PLATFORM_PATTERN } from '../store/policies-port.ts';
+import { POLICY_PLATFORM_PATTERN } from '../store/ports/policies.ts';
 
 /**
  * Validation of a company policy as an admin declares it (HTTP API and CLI), with zod. Errors

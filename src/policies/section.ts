@@ -1,6 +1,6 @@
 import type { PersonalSection } from '../platform/plugins.ts';
-import type { ArchivingStatus } from '../store/port.ts';
-import type { PolicyRecord } from '../store/policies-port.ts';
+import type { ArchivingStatus } from '../store/ports/store.ts';
+import type { PolicyRecord } from '../store/ports/policies.ts';
 import type { Lang } from '../platform/message.ts';
 import type { PolicyService } from './service.ts';
 

@@ -4,8 +4,8 @@ import { BotError } from '../errors.ts';
 import type { NoticeChannel } from '../platform/notices.ts';
 import { formatDate } from '../notices/clock.ts';
 import { firstIssue } from '../notices/schema.ts';
-import type { ArchivingStatus } from '../store/port.ts';
-import { POLICY_ID_PATTERN, type PolicyFilter, type PolicyRecord, type PolicyStore } from '../store/policies-port.ts';
+import type { ArchivingStatus } from '../store/ports/store.ts';
+import { POLICY_ID_PATTERN, type PolicyFilter, type PolicyRecord, type PolicyStore } from '../store/ports/policies.ts';
 import { policyRequestSchema } from './schema.ts';
 
 /** ArchivingStatus.source of a status that comes from a declared policy (src/archiving/status.ts has its words). */

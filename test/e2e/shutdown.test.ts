@@ -20,10 +20,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { REPO_ROOT, startTestBot } from '../helpers/app.ts';
 import { buildWecomCallback, startFakeWecom, wecomEventXml, type FakeWecom } from '../fakes/wecom-api.ts';
-import { openRedisNoticeStore } from '../../src/store/notices-redis.ts';
-import { openSqliteNoticeStore } from '../../src/store/notices-sqlite.ts';
-import type { NoticeStore } from '../../src/store/notices-port.ts';
-import { NO_PERSISTENCE_WARNING } from '../../src/store/redis-persistence.ts';
+import { openRedisNoticeStore } from '../../src/store/redis/notices.ts';
+import { openSqliteNoticeStore } from '../../src/store/sqlite/notices.ts';
+import type { NoticeStore } from '../../src/store/ports/notices.ts';
+import { NO_PERSISTENCE_WARNING } from '../../src/store/redis/persistence.ts';
 import { redisTooling, startRedisServer, type ThrowawayRedis } from '../src/store/redis-servers.ts';
 
 const BIN = join(REPO_ROOT, 'bin', 'privacy-bot.mjs');

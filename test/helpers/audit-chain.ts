@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { genesisHash, rowHash, type ChainHeader } from '../../src/store/audit-chain.ts';
-import type { AuditEvent } from '../../src/store/notices-port.ts';
+import { genesisHash, rowHash, type ChainHeader } from '../../src/store/ports/audit-chain.ts';
+import type { AuditEvent } from '../../src/store/ports/notices.ts';
 
 /**
  * Asserts that `events` (a broadcast's audit log as the store lists it) is one linear hash chain
  * (docs/EVIDENCE.md): seq 1, 2, 3… with no gap or repeat, each prevHash the hash of the entry
- * before (the first: the genesis hash of `header`), and each hash what src/store/audit-chain.ts
+ * before (the first: the genesis hash of `header`), and each hash what src/store/ports/audit-chain.ts
  * computes from the entry's fields.
  */
 export function assertLinearChain(events: readonly AuditEvent[], header: ChainHeader): void {

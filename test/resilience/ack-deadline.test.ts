@@ -14,7 +14,7 @@ import { buildWecomCallback, startFakeWecom, wecomTextXml, type FakeWecom } from
 import { sendRobotCallback, startFakeDingtalk, type FakeDingtalk } from '../fakes/dingtalk-api.ts';
 import { startFakeStreamGateway, type FakeStreamGateway } from '../fakes/dingtalk-stream.ts';
 import { aibotText, buildAibotCallback } from '../fakes/wecom-aibot-ws.ts';
-import type { NoticeStore } from '../../src/store/notices-port.ts';
+import type { NoticeStore } from '../../src/store/ports/notices.ts';
 import { dingtalkDedupKey } from '../../adapters/dingtalk/index.ts';
 import { aibotDedupKey } from '../../adapters/wecom-aibot/inbound.ts';
 import { AIBOT, DING, WECOM, WECOM_KEYS, deliveredNotice, dingEnv, nextMsgId, passiveReply, waitUntil, wecomEnv } from './harness.ts';

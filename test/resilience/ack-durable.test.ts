@@ -30,11 +30,11 @@ import { aibotText, buildAibotCallback, startFakeAibotWs, type FakeAibotWs } fro
 import { openAibotCiphertext } from '../../adapters/wecom-aibot/crypto.ts';
 import { wecomToInbound } from '../../adapters/wecom/inbound.ts';
 import { parseWecomXml } from '../../adapters/wecom/xml.ts';
-import { openSqliteNoticeStore } from '../../src/store/notices-sqlite.ts';
-import { openRedisStore } from '../../src/store/redis.ts';
-import { openRedisNoticeStore } from '../../src/store/notices-redis.ts';
-import { openRedisPolicyStore } from '../../src/store/policies-redis.ts';
-import type { NoticeStore, RecipientRecord } from '../../src/store/notices-port.ts';
+import { openSqliteNoticeStore } from '../../src/store/sqlite/notices.ts';
+import { openRedisStore } from '../../src/store/redis/store.ts';
+import { openRedisNoticeStore } from '../../src/store/redis/notices.ts';
+import { openRedisPolicyStore } from '../../src/store/redis/policies.ts';
+import type { NoticeStore, RecipientRecord } from '../../src/store/ports/notices.ts';
 import type { AdapterOptions } from '../../adapters/index.ts';
 import {
   AIBOT,

@@ -14,11 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { openRedisStore } from '../../src/store/redis.ts';
-import { openRedisNoticeStore } from '../../src/store/notices-redis.ts';
+import { openRedisStore } from '../../src/store/redis/store.ts';
+import { openRedisNoticeStore } from '../../src/store/redis/notices.ts';
 import { REPO_ROOT, startTestBot, type TestBot } from '../helpers/app.ts';
 import { buildWecomCallback } from '../fakes/wecom-api.ts';
-import type { NoticeStore } from '../../src/store/notices-port.ts';
+import type { NoticeStore } from '../../src/store/ports/notices.ts';
 import { decryptWecom } from '../../adapters/wecom/crypto.ts';
 import { parseWecomXml } from '../../adapters/wecom/xml.ts';
 

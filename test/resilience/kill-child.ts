@@ -18,9 +18,9 @@ import { loadConfig } from '../../src/app/config.ts';
 import { createCore } from '../../src/core.ts';
 import { createLogger } from '../../src/log.ts';
 import { startServer } from '../../src/app/server.ts';
-import { openRedisStore } from '../../src/store/redis.ts';
-import { openRedisNoticeStore } from '../../src/store/notices-redis.ts';
-import { openRedisPolicyStore } from '../../src/store/policies-redis.ts';
+import { openRedisStore } from '../../src/store/redis/store.ts';
+import { openRedisNoticeStore } from '../../src/store/redis/notices.ts';
+import { openRedisPolicyStore } from '../../src/store/redis/policies.ts';
 import type { AdapterOptions } from '../../adapters/index.ts';
 
 const env = process.env;

@@ -27,9 +27,9 @@ import { sendRobotCallback, startFakeDingtalk, type FakeDingtalk } from '../fake
 import { startFakeStreamGateway, type FakeStreamGateway } from '../fakes/dingtalk-stream.ts';
 import { aibotStreamRefresh, aibotText, buildAibotCallback, startFakeAibotWs, type FakeAibotWs } from '../fakes/wecom-aibot-ws.ts';
 import { openAibotCiphertext } from '../../adapters/wecom-aibot/crypto.ts';
-import { openRedisStore } from '../../src/store/redis.ts';
-import { openRedisNoticeStore } from '../../src/store/notices-redis.ts';
-import { openRedisPolicyStore } from '../../src/store/policies-redis.ts';
+import { openRedisStore } from '../../src/store/redis/store.ts';
+import { openRedisNoticeStore } from '../../src/store/redis/notices.ts';
+import { openRedisPolicyStore } from '../../src/store/redis/policies.ts';
 import type { AdapterOptions } from '../../adapters/index.ts';
 import {
   AIBOT,

@@ -11,7 +11,7 @@ import { startServer } from '../server.ts';
 import { importStatuses } from '../../archiving/status.ts';
 import { lintKnowledge } from '../../knowledge/lint.ts';
 import type { BotResult, InboundMessage } from '../../platform/message.ts';
-import { checkRedisPersistence } from '../../store/redis-persistence.ts';
+import { checkRedisPersistence } from '../../store/redis/persistence.ts';
 import { NOTICE_USAGE, runNoticeCommand } from './notice.ts';
 import { POLICY_USAGE, runPolicyCommand } from './policies.ts';
 import { EVIDENCE_USAGE, runEvidenceCommand } from './evidence.ts';

@@ -21,8 +21,8 @@ import { IP_BAN_RETRY_MS, NOTICE_TITLE_MAX_CHARS, THROTTLE_RETRY_MS } from '../.
 import { ThrottledError, type NoticeChannel, type NoticeDelivery } from '../../../src/platform/notices.ts';
 import { BotError } from '../../../src/errors.ts';
 import { createLogger } from '../../../src/log.ts';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
-import type { Store } from '../../../src/store/port.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
+import type { Store } from '../../../src/store/ports/store.ts';
 import { generateDirectory, startFakeDingtalk, type FakeDingtalk } from '../../fakes/dingtalk-api.ts';
 import { result } from './harness.ts';
 

@@ -10,8 +10,8 @@ import {
   tokenCacheTtlMs,
 } from '../../../adapters/dingtalk/openapi.ts';
 import { ACCESS_TOKEN_REFRESH_MARGIN_MS, GROUP_MSG_PARAM_MAX_BYTES } from '../../../adapters/dingtalk/limits.ts';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
-import type { Store } from '../../../src/store/port.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
+import type { Store } from '../../../src/store/ports/store.ts';
 import { createLogger } from '../../../src/log.ts';
 import { BotError, ConfigError } from '../../../src/errors.ts';
 import { startFakeDingtalk, type FakeDingtalk } from '../../fakes/dingtalk-api.ts';

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClaimGuard } from '../../../adapters/kit/claims.ts';
 import { createLogger } from '../../../src/log.ts';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
-import type { KeyValueStore } from '../../../src/store/port.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
+import type { KeyValueStore } from '../../../src/store/ports/store.ts';
 import { BotError } from '../../../src/errors.ts';
 
 let dir: string;

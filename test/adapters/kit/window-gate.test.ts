@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createWindowGate } from '../../../adapters/kit/window-gate.ts';
 import { createLogger } from '../../../src/log.ts';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
-import { openRedisStore } from '../../../src/store/redis.ts';
-import type { Store } from '../../../src/store/port.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
+import { openRedisStore } from '../../../src/store/redis/store.ts';
+import type { Store } from '../../../src/store/ports/store.ts';
 
 const log = createLogger('silent');
 let dir: string;

@@ -6,7 +6,7 @@ import { createAdapters } from '../../../adapters/index.ts';
 import { ENVIRONMENT_VARIABLES, loadConfig } from '../../../src/app/config.ts';
 import { ConfigError } from '../../../src/errors.ts';
 import { createLogger } from '../../../src/log.ts';
-import type { KeyValueStore } from '../../../src/store/port.ts';
+import type { KeyValueStore } from '../../../src/store/ports/store.ts';
 
 const HTTP_ENV = { WECOM_AIBOT_TOKEN: 'QDG6eK', WECOM_AIBOT_ENCODING_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
 const APP_ENV = {

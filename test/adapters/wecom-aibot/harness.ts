@@ -16,8 +16,8 @@ import { createWecomAibotAdapter, type WecomAibotAdapter, type WecomAibotAdapter
 import { createWecomClient } from '../../../adapters/wecom/outbound.ts';
 import { openAibotCiphertext } from '../../../adapters/wecom-aibot/crypto.ts';
 import { createLogger } from '../../../src/log.ts';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
-import type { Store } from '../../../src/store/port.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
+import type { Store } from '../../../src/store/ports/store.ts';
 import type { BotResult, InboundMessage, MessageHandler } from '../../../src/platform/message.ts';
 import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
 import { buildAibotCallback, startFakeAibotWs, type FakeAibotWs } from '../../fakes/wecom-aibot-ws.ts';

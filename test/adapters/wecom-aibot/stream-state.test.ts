@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
-import type { Store } from '../../../src/store/port.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
+import type { Store } from '../../../src/store/ports/store.ts';
 import { createStreamStates, deriveStreamStateKey, streamStateKey } from '../../../adapters/wecom-aibot/stream-state.ts';
 import { AIBOT_KEYS } from './harness.ts';
 

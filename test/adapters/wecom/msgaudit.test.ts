@@ -8,8 +8,8 @@ import { createWecomClient, tokenCacheKey } from '../../../adapters/wecom/outbou
 import { createWecomAdapter } from '../../../adapters/wecom/index.ts';
 import type { WecomConfig } from '../../../adapters/wecom/config.ts';
 import { createLogger } from '../../../src/log.ts';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
-import type { Store } from '../../../src/store/port.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
+import type { Store } from '../../../src/store/ports/store.ts';
 import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
 
 const CORP = 'wwmsgaudittest';

@@ -9,8 +9,8 @@ import { createWecomClient, tokenCacheKey } from '../../../adapters/wecom/outbou
 import { WECOM_TASK_ID_RE } from '../../../adapters/wecom/limits.ts';
 import { createLogger } from '../../../src/log.ts';
 import { ThrottledError, type NoticeDelivery } from '../../../src/platform/notices.ts';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
-import type { Store } from '../../../src/store/port.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
+import type { Store } from '../../../src/store/ports/store.ts';
 import { startFakeWecom, type FakeMember, type FakeWecom } from '../../fakes/wecom-api.ts';
 
 const CORP = 'wwnoticetest';

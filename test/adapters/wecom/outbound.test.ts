@@ -8,8 +8,8 @@ import { createWecomClient, splitForWecom, tokenCacheKey, tokenCacheTtlMs, wecom
 import { withLinks } from '../../../src/reply-links.ts';
 import { WECOM_TEXT_MAX_BYTES } from '../../../adapters/wecom/limits.ts';
 import { createLogger } from '../../../src/log.ts';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
-import type { Store } from '../../../src/store/port.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
+import type { Store } from '../../../src/store/ports/store.ts';
 import { FAKE_WECOM_CALLER_IP, startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');

@@ -8,8 +8,8 @@ import { createConsentSection, formatConsent } from '../../../src/archiving/cons
 import type { PersonalSection } from '../../../src/platform/plugins.ts';
 import type { KnowledgeEntry } from '../../../src/knowledge/types.ts';
 import { createLogger } from '../../../src/log.ts';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
-import type { Store } from '../../../src/store/port.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
+import type { Store } from '../../../src/store/ports/store.ts';
 import type { InboundMessage } from '../../../src/platform/message.ts';
 import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WECOM_ARCHIVE_LABEL, WECOM_EDITION_SCOPES, WECOM_MSGAUDIT_SOURCE, WECOM_SCOPE_TEXTS } from '../../../adapters/wecom/msgaudit.ts';
 import { formatStatus, importStatuses, parseStatusCsv, type DescribeSource } from '../../../src/archiving/status.ts';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
-import type { ArchivingStatus } from '../../../src/store/port.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
+import type { ArchivingStatus } from '../../../src/store/ports/store.ts';
 
 /** WeCom's archive source as it describes itself (adapters/wecom/msgaudit.ts). */
 const wecomSource: DescribeSource = (name) => (name === WECOM_MSGAUDIT_SOURCE ? { label: WECOM_ARCHIVE_LABEL, scopeTexts: WECOM_SCOPE_TEXTS } : undefined);

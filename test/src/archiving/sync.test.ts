@@ -12,9 +12,9 @@ import { loadConfig } from '../../../src/app/config.ts';
 import type { WecomConfig } from '../../../adapters/wecom/config.ts';
 import { ConfigError } from '../../../src/errors.ts';
 import { createLogger } from '../../../src/log.ts';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
-import { openRedisStore } from '../../../src/store/redis.ts';
-import type { Store } from '../../../src/store/port.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
+import { openRedisStore } from '../../../src/store/redis/store.ts';
+import type { Store } from '../../../src/store/ports/store.ts';
 import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
 
 /** WeCom's archive source as it describes itself (adapters/wecom/msgaudit.ts). */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import { createRateLimit } from '../../../src/bot/rate-limit.ts';
 import { createLogger } from '../../../src/log.ts';
 import type { InboundMessage } from '../../../src/platform/message.ts';

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKnowledge } from '../../../src/knowledge/load.ts';
 import { createMatcher } from '../../../src/matching/matcher.ts';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import { createRouter } from '../../../src/bot/router.ts';
 import { createLogger } from '../../../src/log.ts';
-import type { Store } from '../../../src/store/port.ts';
+import type { Store } from '../../../src/store/ports/store.ts';
 import type { InboundMessage, MessageHandler } from '../../../src/platform/message.ts';
 import { REPO_ROOT } from '../../helpers/app.ts';
 

@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { genesisHash, genesisPreimage, rowHash, rowPreimage } from '../../../src/store/audit-chain.ts';
+import { genesisHash, genesisPreimage, rowHash, rowPreimage } from '../../../src/store/ports/audit-chain.ts';
 import { parsePublicKey, parseSigningKey, signBytes, verifyBytes } from '../../../src/evidence/key.ts';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../../fixtures/evidence/${name}`, import.meta.url));

@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { genesisHash, rowHash, type ChainHeader } from '../../../src/store/audit-chain.ts';
+import { genesisHash, rowHash, type ChainHeader } from '../../../src/store/ports/audit-chain.ts';
 import { withEvidenceTrailer, type ExportFacts } from '../../../src/evidence/export.ts';
 import { parsePublicKey, parseSigningKey } from '../../../src/evidence/key.ts';
 import { verifyExport, type VerifyReport } from '../../../src/evidence/verify.ts';
 import { auditCsv, auditRow, csvField, recipientsCsv } from '../../../src/evidence/csv.ts';
-import type { AuditEvent } from '../../../src/store/notices-port.ts';
+import type { AuditEvent } from '../../../src/store/ports/notices.ts';
 import { appendRow, changeSignature, dataLines, deleteRow, editRow, flipByte, swapRows } from '../../helpers/tamper.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/evidence/${name}`, import.meta.url), 'utf8');

@@ -23,9 +23,9 @@ import { deleteRedisPrefix } from '../../helpers/redis-prefix.ts';
 import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
 import { startFakeDingtalk, type FakeDingtalk } from '../../fakes/dingtalk-api.ts';
 import { AIBOT, DING, SHARED_REDIS_URL, WECOM, dingEnv, uniquePrefix, wecomEnv } from '../../resilience/harness.ts';
-import { openRedisStore } from '../../../src/store/redis.ts';
-import { openRedisNoticeStore } from '../../../src/store/notices-redis.ts';
-import { openRedisPolicyStore } from '../../../src/store/policies-redis.ts';
+import { openRedisStore } from '../../../src/store/redis/store.ts';
+import { openRedisNoticeStore } from '../../../src/store/redis/notices.ts';
+import { openRedisPolicyStore } from '../../../src/store/redis/policies.ts';
 import { GUARD_CODES, NOTICE, POLICY, bodyFor, concrete, publicSpellings, rawRequest, redisSnapshot, refusedByParser, spellings, sqliteSnapshot } from '../../helpers/admin-walk.ts';
 
 const TOKEN = 'route-walk-admin-token-0123456789abcdef';

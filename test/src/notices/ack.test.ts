@@ -10,7 +10,7 @@ import { createAckCommand, isAckPhrase } from '../../../src/notices/ack.ts';
 import { NoticeService } from '../../../src/notices/service.ts';
 import { BroadcastWorker } from '../../../src/notices/worker.ts';
 import { BotError } from '../../../src/errors.ts';
-import type { NoticeStore } from '../../../src/store/notices-port.ts';
+import type { NoticeStore } from '../../../src/store/ports/notices.ts';
 import type { InboundMessage } from '../../../src/platform/message.ts';
 import { REPO_ROOT } from '../../helpers/app.ts';
 import { createLoopbackChannel, startFakeNoticePlatform, type FakeNoticePlatform } from '../../fakes/notice-platform.ts';

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { createLogger } from '../../../src/log.ts';
 import type { Clock } from '../../../src/notices/clock.ts';
 import { NoticeService } from '../../../src/notices/service.ts';
-import { openSqliteNoticeStore } from '../../../src/store/notices-sqlite.ts';
-import type { BroadcastRecord, NoticeStore } from '../../../src/store/notices-port.ts';
+import { openSqliteNoticeStore } from '../../../src/store/sqlite/notices.ts';
+import type { BroadcastRecord, NoticeStore } from '../../../src/store/ports/notices.ts';
 
 export const silent = createLogger('silent');
 

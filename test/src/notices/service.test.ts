@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ackKey, parseAckKey, type NoticeService } from '../../../src/notices/service.ts';
-import type { NoticeStore } from '../../../src/store/notices-port.ts';
+import type { NoticeStore } from '../../../src/store/ports/notices.ts';
 import { BOM, READ_UNKNOWN } from '../../../src/evidence/csv.ts';
 import { BroadcastWorker } from '../../../src/notices/worker.ts';
 import { createLoopbackChannel, startFakeNoticePlatform, type FakeNoticePlatform } from '../../fakes/notice-platform.ts';

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BroadcastWorker } from '../../../src/notices/worker.ts';
 import type { NoticeService } from '../../../src/notices/service.ts';
-import type { NoticeStore } from '../../../src/store/notices-port.ts';
+import type { NoticeStore } from '../../../src/store/ports/notices.ts';
 import { createLoopbackChannel, startFakeNoticePlatform, type FakeNoticePlatform } from '../../fakes/notice-platform.ts';
 import { assertCountsAddUp, CONTENT, ManualClock, newService, silent, tempSqliteNoticeStore } from './helpers.ts';
 

@@ -17,10 +17,10 @@ import { createPolicySection, formatPolicy, POLICY_TOPICS } from '../../../src/p
 import { PolicyService } from '../../../src/policies/service.ts';
 import { createPolicyStatusProvider } from '../../../src/policies/status.ts';
 import { StatusDirectory } from '../../../src/archiving/directory.ts';
-import { openSqlitePolicyStore } from '../../../src/store/policies-sqlite.ts';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
-import type { PolicyRecord, PolicyStore } from '../../../src/store/policies-port.ts';
-import type { Store } from '../../../src/store/port.ts';
+import { openSqlitePolicyStore } from '../../../src/store/sqlite/policies.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
+import type { PolicyRecord, PolicyStore } from '../../../src/store/ports/policies.ts';
+import type { Store } from '../../../src/store/ports/store.ts';
 import type { InboundMessage } from '../../../src/platform/message.ts';
 import { REPO_ROOT } from '../../helpers/app.ts';
 

@@ -14,10 +14,10 @@ import { createDingtalkOpenApi } from '../../../adapters/dingtalk/openapi.ts';
 import { createLogger } from '../../../src/log.ts';
 import type { NoticeChannel } from '../../../src/platform/notices.ts';
 import { DEFAULT_MEMBERSHIP_TTL_MS, PolicyService, type PolicyServiceOptions } from '../../../src/policies/service.ts';
-import { openSqlitePolicyStore } from '../../../src/store/policies-sqlite.ts';
-import type { PolicyStore } from '../../../src/store/policies-port.ts';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
-import type { Store } from '../../../src/store/port.ts';
+import { openSqlitePolicyStore } from '../../../src/store/sqlite/policies.ts';
+import type { PolicyStore } from '../../../src/store/ports/policies.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
+import type { Store } from '../../../src/store/ports/store.ts';
 import { startFakeDingtalk, type FakeDingtalk, type FakeDirectory } from '../../fakes/dingtalk-api.ts';
 
 /** 2026-05-02 10:00 in Shanghai. */

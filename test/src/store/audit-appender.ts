@@ -6,8 +6,8 @@
  * audit entry to the broadcast's chain), 8 users in flight at a time, and sends back
  * `{ done: number }` before exiting.
  */
-import { openRedisNoticeStore } from '../../../src/store/notices-redis.ts';
-import { openSqliteNoticeStore } from '../../../src/store/notices-sqlite.ts';
+import { openRedisNoticeStore } from '../../../src/store/redis/notices.ts';
+import { openSqliteNoticeStore } from '../../../src/store/sqlite/notices.ts';
 
 const job = JSON.parse(process.argv[2]!) as { kind: 'redis' | 'sqlite'; where: string; keyPrefix?: string; broadcastId: string; users: string[]; at: number };
 const store = job.kind === 'redis' ? await openRedisNoticeStore(job.where, { keyPrefix: job.keyPrefix! }) : openSqliteNoticeStore(job.where);

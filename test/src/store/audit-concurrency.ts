@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import type { NoticeStore } from '../../../src/store/notices-port.ts';
+import type { NoticeStore } from '../../../src/store/ports/notices.ts';
 import { assertLinearChain } from '../../helpers/audit-chain.ts';
 
 /** Where the children open the store: the same Redis prefix or the same SQLite file as the parent. */

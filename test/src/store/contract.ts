@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ArchivingStatus, Store } from '../../../src/store/port.ts';
+import type { ArchivingStatus, Store } from '../../../src/store/ports/store.ts';
 
 /**
- * The one behaviour contract of the Store port (src/store/port.ts), run against every
+ * The one behaviour contract of the Store port (src/store/ports/store.ts), run against every
  * implementation. `makeStore` must give a fresh, empty, independent store on every call (own
  * temp file / own key prefix); the contract closes each store it made. Times: short TTLs are
  * 50–300 ms with generous margins, long ones 60 s.

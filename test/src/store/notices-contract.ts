@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BroadcastRecord, ClaimedBatch, NoticeStore } from '../../../src/store/notices-port.ts';
-import { recipientState } from '../../../src/store/notices-port.ts';
-import { genesisHash } from '../../../src/store/audit-chain.ts';
+import type { BroadcastRecord, ClaimedBatch, NoticeStore } from '../../../src/store/ports/notices.ts';
+import { recipientState } from '../../../src/store/ports/notices.ts';
+import { genesisHash } from '../../../src/store/ports/audit-chain.ts';
 import { assertLinearChain } from '../../helpers/audit-chain.ts';
 
 /**
- * The behaviour contract of the NoticeStore port (src/store/notices-port.ts), run against every
+ * The behaviour contract of the NoticeStore port (src/store/ports/notices.ts), run against every
  * implementation. `makeStore` gives a fresh, empty, independent store per call; the contract
  * closes what it made. Time is explicit (`now` arguments), so leases and retries are exact.
  */

@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { openRedisNoticeStore } from '../../../src/store/notices-redis.ts';
+import { openRedisNoticeStore } from '../../../src/store/redis/notices.ts';
 import { redisTestEnv } from './redis-test-env.ts';
 import { runNoticeStoreContract } from './notices-contract.ts';
 import { twoProcessesAppend } from './audit-concurrency.ts';
 import { assertLinearChain } from '../../helpers/audit-chain.ts';
-import { CHAIN_SEAL } from '../../../src/store/notices-redis-lua.ts';
+import { CHAIN_SEAL } from '../../../src/store/redis/notices-lua.ts';
 
 /**
  * The notice store contract against the real Redis at REDIS_TEST_URL (default

@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { NOTICE_MIGRATIONS, openSqliteNoticeStore } from '../../../src/store/notices-sqlite.ts';
-import { openSqliteDatabase } from '../../../src/store/sqlite-open.ts';
-import { genesisHash, rowHash } from '../../../src/store/audit-chain.ts';
+import { NOTICE_MIGRATIONS, openSqliteNoticeStore } from '../../../src/store/sqlite/notices.ts';
+import { openSqliteDatabase } from '../../../src/store/sqlite/open.ts';
+import { genesisHash, rowHash } from '../../../src/store/ports/audit-chain.ts';
 import { assertLinearChain } from '../../helpers/audit-chain.ts';
 import { twoProcessesAppend } from './audit-concurrency.ts';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import { runNoticeStoreContract } from './notices-contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'notices-sqlite-test-'));

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PolicyRecord, PolicyStore } from '../../../src/store/policies-port.ts';
+import type { PolicyRecord, PolicyStore } from '../../../src/store/ports/policies.ts';
 
 /**
- * The behaviour contract of the PolicyStore port (src/store/policies-port.ts), run against every
+ * The behaviour contract of the PolicyStore port (src/store/ports/policies.ts), run against every
  * implementation. `makeStore` gives a fresh, empty, independent store per call; the contract
  * closes what it made. Time is explicit (`now` arguments), so cache expiry is exact.
  */

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { openRedisPolicyStore } from '../../../src/store/policies-redis.ts';
-import type { PolicyRecord } from '../../../src/store/policies-port.ts';
+import { openRedisPolicyStore } from '../../../src/store/redis/policies.ts';
+import type { PolicyRecord } from '../../../src/store/ports/policies.ts';
 import { redisTestEnv } from './redis-test-env.ts';
 import { runPolicyStoreContract } from './policies-contract.ts';
 

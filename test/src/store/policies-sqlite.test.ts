@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openSqlitePolicyStore } from '../../../src/store/policies-sqlite.ts';
-import { openSqliteNoticeStore } from '../../../src/store/notices-sqlite.ts';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
-import type { PolicyRecord } from '../../../src/store/policies-port.ts';
+import { openSqlitePolicyStore } from '../../../src/store/sqlite/policies.ts';
+import { openSqliteNoticeStore } from '../../../src/store/sqlite/notices.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
+import type { PolicyRecord } from '../../../src/store/ports/policies.ts';
 import { runPolicyStoreContract } from './policies-contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'policies-sqlite-test-'));

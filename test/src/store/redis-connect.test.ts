@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster, Redis } from 'ioredis';
-import { createRedisClient, isCluster, maskRedisUrl, parseRedisUrl, redisUrlProblem } from '../../../src/store/redis-connect.ts';
+import { createRedisClient, isCluster, maskRedisUrl, parseRedisUrl, redisUrlProblem } from '../../../src/store/redis/connect.ts';
 import { loadConfig } from '../../../src/app/config.ts';
 
 describe('parseRedisUrl', () => {

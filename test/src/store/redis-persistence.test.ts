@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../../src/log.ts';
-import { checkRedisPersistence, inspectRedisPersistence, NO_PERSISTENCE_WARNING } from '../../../src/store/redis-persistence.ts';
+import { checkRedisPersistence, inspectRedisPersistence, NO_PERSISTENCE_WARNING } from '../../../src/store/redis/persistence.ts';
 import { freePort, redisTooling, startRedisServer, type ThrowawayRedis } from './redis-servers.ts';
 
 const skip = redisTooling.server ? false : 'redis-server binary not installed';

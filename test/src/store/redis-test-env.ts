@@ -8,7 +8,7 @@ import { after, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { maskRedisUrl } from '../../../src/store/redis.ts';
+import { maskRedisUrl } from '../../../src/store/redis/store.ts';
 
 export interface RedisTestEnv {
   url: string;

@@ -4,9 +4,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { openRedisStore, maskRedisUrl } from '../../../src/store/redis.ts';
+import { openRedisStore, maskRedisUrl } from '../../../src/store/redis/store.ts';
 import { openStore } from '../../../src/store/index.ts';
-import type { Store } from '../../../src/store/port.ts';
+import type { Store } from '../../../src/store/ports/store.ts';
 import { redisTestEnv } from './redis-test-env.ts';
 import { runStoreContract } from './contract.ts';
 

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
-import { openSqliteNoticeStore } from '../../../src/store/notices-sqlite.ts';
-import { CHECKPOINT_INTERVAL_MS, CHECKPOINT_START_DELAY_MS, checkpointerRunning } from '../../../src/store/sqlite-checkpoint.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
+import { openSqliteNoticeStore } from '../../../src/store/sqlite/notices.ts';
+import { CHECKPOINT_INTERVAL_MS, CHECKPOINT_START_DELAY_MS, checkpointerRunning } from '../../../src/store/sqlite/checkpoint.ts';
 
 const size = (f: string) => {
   try {

@@ -6,7 +6,7 @@
  * the other), 20 per event-loop turn like concurrent messages, and sends back `{ won: number[] }`
  * (the key numbers it claimed) before exiting.
  */
-import { openSqliteStore } from '../../../src/store/sqlite.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 
 const [file, name, countArg] = process.argv.slice(2) as [string, string, string];
 const count = Number(countArg);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { openSqliteStore, PURGE_EVERY_WRITES, PURGE_MAX_ROWS } from '../../../src/store/sqlite.ts';
+import { openSqliteStore, PURGE_EVERY_WRITES, PURGE_MAX_ROWS } from '../../../src/store/sqlite/store.ts';
 import { openStore } from '../../../src/store/index.ts';
 import { runStoreContract } from './contract.ts';
 

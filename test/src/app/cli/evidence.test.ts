@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../../helpers/app.ts';
-import { openSqliteNoticeStore } from '../../../../src/store/notices-sqlite.ts';
+import { openSqliteNoticeStore } from '../../../../src/store/sqlite/notices.ts';
 import { appendRow, changeSignature, dataLines, deleteRow, flipByte, swapRows } from '../../../helpers/tamper.ts';
 
 const BIN = join(REPO_ROOT, 'bin', 'privacy-bot.mjs');

@@ -11,7 +11,7 @@ export interface Bilingual {
  * The notice store port (issue 4): archiving notices with versions, broadcasts, one record per
  * recipient, an append-only audit log, batch claiming with leases, and the per-employee record of
  * which notice versions were delivered to them and acknowledged. Two implementations —
- * src/store/notices-sqlite.ts (embedded) and src/store/notices-redis.ts (shared, several
+ * src/store/sqlite/notices.ts (embedded) and src/store/redis/notices.ts (shared, several
  * instances) — pass one contract suite (test/src/store/notices-contract.ts).
  *
  * Times are ms since the Unix epoch and are always passed in by the caller (`now`), so one
@@ -149,7 +149,7 @@ export interface RecipientRecord {
 /**
  * One audit entry. `userId` null = an event of the broadcast itself (from/to are broadcast states).
  * Each entry is a link of the broadcast's hash chain (docs/EVIDENCE.md, "The chain";
- * src/store/audit-chain.ts): `hash` covers the entry's fields, its `seq` and `prevHash`.
+ * src/store/ports/audit-chain.ts): `hash` covers the entry's fields, its `seq` and `prevHash`.
  */
 export interface AuditEvent {
   /** Integer ms since the Unix epoch. */
@@ -371,7 +371,7 @@ export interface NoticeStore {
   /**
    * The audit log of a broadcast in append order, every entry with its chain fields. Appending
    * reads the chain head and writes the new one atomically (one transaction on SQLite; on Redis
-   * a compare-and-set script, see src/store/notices-redis.ts), so concurrent writers never fork
+   * a compare-and-set script, see src/store/redis/notices.ts), so concurrent writers never fork
    * the chain. [] for an unknown broadcast.
    */
   listAudit(broadcastId: string): Promise<AuditEvent[]>;

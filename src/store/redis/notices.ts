@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { BotError } from '../errors.ts';
-import { genesisHash, rowHash } from './audit-chain.ts';
-import type { Audience, Bilingual } from './notices-port.ts';
+import { BotError } from '../../errors.ts';
+import { genesisHash, rowHash } from '../ports/audit-chain.ts';
+import type { Audience, Bilingual } from '../ports/notices.ts';
 import {
   checkClaimOptions,
   checkContent,
@@ -14,8 +14,8 @@ import {
   checkUserId,
   checkVersion,
   clipReason,
-} from './notices-args.ts';
-import * as lua from './notices-redis-lua.ts';
+} from '../ports/notices-args.ts';
+import * as lua from './notices-lua.ts';
 import type {
   AckChannel,
   AckOutcome,
@@ -36,9 +36,9 @@ import type {
   ResendTarget,
   SettleResult,
   UserNoticeRecord,
-} from './notices-port.ts';
-import { DEFAULT_KEY_PREFIX } from './redis.ts';
-import { connectRedisClient, createStoreClient } from './redis-connect.ts';
+} from '../ports/notices.ts';
+import { DEFAULT_KEY_PREFIX } from './store.ts';
+import { connectRedisClient, createStoreClient } from './connect.ts';
 
 /** Options of {@link openRedisNoticeStore}. */
 export interface RedisNoticeStoreOptions {
@@ -128,7 +128,7 @@ interface UserJson {
 
 /**
  * Opens the notice store on Redis (ioredis 5, its own connection to `url`; any `REDIS_URL` form of
- * src/store/redis-connect.ts: one server, Sentinel or Cluster).
+ * src/store/redis/connect.ts: one server, Sentinel or Cluster).
  *
  * Key layout under `keyPrefix` (the same namespace as the main store; distinct key names):
  * - `{n:<noticeId>}:meta` (hash latest, createdAt, updatedAt) and `{n:<noticeId>}:v` (hash
@@ -145,7 +145,7 @@ interface UserJson {
  * The audit hash chain (docs/EVIDENCE.md): the scripts append audit entries to `{b:X}:audit` in
  * the same script as the state change they record, which fixes their order; then the store call
  * seals them — computes each entry's chain fields (seq, previous hash, hash; SHA-256 in Node,
- * src/store/audit-chain.ts, since Redis scripts have no SHA-256) and writes them with a
+ * src/store/ports/audit-chain.ts, since Redis scripts have no SHA-256) and writes them with a
  * compare-and-set script (CHAIN_SEAL) that re-reads the head (`chainN`, `chainHead` in `:meta`)
  * and applies only when it has not moved (entries after the head change only by being sealed). The head is thus read and written in
  * one script; a writer that loses the race reads again, so several instances build one linear

@@ -1,8 +1,8 @@
-import { openSqliteDatabase, sqliteUnavailable } from './sqlite-open.ts';
+import { openSqliteDatabase, sqliteUnavailable } from './open.ts';
 import Database from 'better-sqlite3';
-import { BotError } from '../errors.ts';
-import { checkKey, checkStatus, checkTtlMs } from './args.ts';
-import type { ArchivingStatus, Store } from './port.ts';
+import { BotError } from '../../errors.ts';
+import { checkKey, checkStatus, checkTtlMs } from '../ports/args.ts';
+import type { ArchivingStatus, Store } from '../ports/store.ts';
 
 /**
  * Schema migrations, applied in order at open. Entry i brings the schema from version i to i + 1;

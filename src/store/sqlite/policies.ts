@@ -1,7 +1,7 @@
-import { openSqliteDatabase, sqliteUnavailable } from './sqlite-open.ts';
+import { openSqliteDatabase, sqliteUnavailable } from './open.ts';
 import Database from 'better-sqlite3';
-import { BotError } from '../errors.ts';
-import type { Audience } from './notices-port.ts';
+import { BotError } from '../../errors.ts';
+import type { Audience } from '../ports/notices.ts';
 import {
   checkMemberId,
   checkNewPolicy,
@@ -13,7 +13,7 @@ import {
   type PolicyFilter,
   type PolicyRecord,
   type PolicyStore,
-} from './policies-port.ts';
+} from '../ports/policies.ts';
 
 /**
  * Schema of the policy tables, applied in order at open (table `policy_schema_version`). Append

@@ -1,12 +1,12 @@
-import { BotError } from '../errors.ts';
-import type { Audience } from './notices-port.ts';
+import { BotError } from '../../errors.ts';
+import type { Audience } from './notices.ts';
 
 /**
  * The policy store port (issue 5 point 3): company archiving policies declared by an admin for
  * platforms with no archive API (DingTalk, later Feishu), and a short-lived cache of department
  * membership read from the platform's directory. Two implementations —
- * src/store/policies-sqlite.ts (embedded, the same file as the main store) and
- * src/store/policies-redis.ts (shared by several instances) — pass one contract suite
+ * src/store/sqlite/policies.ts (embedded, the same file as the main store) and
+ * src/store/redis/policies.ts (shared by several instances) — pass one contract suite
  * (test/src/store/policies-contract.ts).
  *
  * Policies are never deleted: withdrawing one keeps the record (state 'withdrawn', withdrawnAt),

@@ -1,5 +1,5 @@
-import { BotError } from '../errors.ts';
-import type { ArchivingStatus } from './port.ts';
+import { BotError } from '../../errors.ts';
+import type { ArchivingStatus } from './store.ts';
 
 /**
  * Argument checks shared by both store implementations, so that both reject the same bad input

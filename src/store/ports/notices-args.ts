@@ -1,5 +1,5 @@
-import { BotError } from '../errors.ts';
-import type { Audience, Bilingual, BatchSettlement, ClaimOptions, NewBroadcast } from './notices-port.ts';
+import { BotError } from '../../errors.ts';
+import type { Audience, Bilingual, BatchSettlement, ClaimOptions, NewBroadcast } from './notices.ts';
 
 /**
  * Argument checks shared by both notice store implementations, so both reject the same bad

@@ -1,5 +1,5 @@
 /**
- * Lua scripts of the Redis notice store (src/store/notices-redis.ts). Each script touches keys
+ * Lua scripts of the Redis notice store (src/store/redis/notices.ts). Each script touches keys
  * of ONE hash tag only — a broadcast's `{b:<id>}` keys, a notice's `{n:<id>}` keys, or one
  * employee's `{u:<platform>:<userId>}` record — so every script is atomic on a single Redis and
  * on a Redis Cluster alike.
@@ -601,7 +601,7 @@ end
 return released`;
 
 /**
- * Audit chain, step 1 of sealing (src/store/notices-redis.ts `seal`): the chain head and the
+ * Audit chain, step 1 of sealing (src/store/redis/notices.ts `seal`): the chain head and the
  * entries after it. KEYS: meta, audit. ARGV: most entries to return.
  * Returns {sealedCount, headHash ('' when 0), broadcastId, noticeId, version, entry…} — the
  * broadcast fields for the genesis hash; {} when the broadcast does not exist.

@@ -1,10 +1,10 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { BotError } from '../errors.ts';
+import { BotError } from '../../errors.ts';
 
 /**
  * One place that turns a `REDIS_URL` into an ioredis 5 client, for both Redis stores
- * (src/store/redis.ts, src/store/notices-redis.ts) and the start-up persistence check
- * (src/store/redis-persistence.ts).
+ * (src/store/redis/store.ts, src/store/redis/notices.ts) and the start-up persistence check
+ * (src/store/redis/persistence.ts).
  *
  * Accepted URLs (user and password are percent-decoded; the password is never shown in messages):
  *

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { BotError } from '../errors.ts';
-import { MAIN_WAL_AUTOCHECKPOINT_PAGES, retainCheckpointer } from './sqlite-checkpoint.ts';
+import { BotError } from '../../errors.ts';
+import { MAIN_WAL_AUTOCHECKPOINT_PAGES, retainCheckpointer } from './checkpoint.ts';
 
 /** How long a write waits for another process's lock on the same file, in ms. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { connectRedisClient, createRedisClient, isCluster, maskRedisUrl, nodeLabel } from './redis-connect.ts';
+import { connectRedisClient, createRedisClient, isCluster, maskRedisUrl, nodeLabel } from './connect.ts';
 
 /**
  * The start-up check of whether Redis keeps its data over a restart. Acknowledgements of

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import { BotError } from '../errors.ts';
-import { checkKey, checkStatus, checkTtlMs } from './args.ts';
-import type { ArchivingStatus, Store } from './port.ts';
-import { connectRedisClient, createStoreClient, maskRedisUrl } from './redis-connect.ts';
+import { BotError } from '../../errors.ts';
+import { checkKey, checkStatus, checkTtlMs } from '../ports/args.ts';
+import type { ArchivingStatus, Store } from '../ports/store.ts';
+import { connectRedisClient, createStoreClient, maskRedisUrl } from './connect.ts';
 
 /** Options of {@link openRedisStore}. */
 export interface RedisStoreOptions {
@@ -36,7 +36,7 @@ type ClientWithIncrement = Redis & {
 
 /**
  * Opens the shared store on Redis through ioredis 5. `url` is any `REDIS_URL` form of
- * src/store/redis-connect.ts: redis:// or rediss:// (one server, optional user, password, /db),
+ * src/store/redis/connect.ts: redis:// or rediss:// (one server, optional user, password, /db),
  * redis+sentinel://…/<masterName> (Redis Sentinel) or redis+cluster://… (Redis Cluster).
  * Implements the whole {@link Store} port.
  *

@@ -1,7 +1,7 @@
-import { openSqliteDatabase, sqliteUnavailable, type SqliteMigration } from './sqlite-open.ts';
+import { openSqliteDatabase, sqliteUnavailable, type SqliteMigration } from './open.ts';
 import Database from 'better-sqlite3';
-import { BotError } from '../errors.ts';
-import type { Audience } from './notices-port.ts';
+import { BotError } from '../../errors.ts';
+import type { Audience } from '../ports/notices.ts';
 import {
   checkClaimOptions,
   checkContent,
@@ -13,7 +13,7 @@ import {
   checkUserId,
   checkVersion,
   clipReason,
-} from './notices-args.ts';
+} from '../ports/notices-args.ts';
 import {
   recipientState,
   type AckChannel,
@@ -34,9 +34,9 @@ import {
   type ResendTarget,
   type SettleResult,
   type UserNoticeRecord,
-} from './notices-port.ts';
+} from '../ports/notices.ts';
 import { randomBytes } from 'node:crypto';
-import { genesisHash, rowHash } from './audit-chain.ts';
+import { genesisHash, rowHash } from '../ports/audit-chain.ts';
 
 /**
  * Schema of the notice tables, applied in order at open (table `notice_schema_version`).

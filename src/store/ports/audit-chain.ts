@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * The hash chain of a broadcast's audit log, as specified in docs/EVIDENCE.md ("The chain").
- * Both stores compute it when they append an audit row (SQLite in src/store/notices-sqlite.ts,
+ * Both stores compute it when they append an audit row (SQLite in src/store/sqlite/notices.ts,
  * Redis in Lua: src/store/audit-chain-lua.ts) and `privacy-bot evidence verify` recomputes it from
  * an export; the three must agree byte for byte, which test/src/evidence/chain.test.ts checks
  * against a fixture computed with `openssl dgst -sha256`.

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { BotError } from '../errors.ts';
+import { BotError } from '../../errors.ts';
 import {
   checkMemberId,
   checkNewPolicy,
@@ -12,9 +12,9 @@ import {
   type PolicyFilter,
   type PolicyRecord,
   type PolicyStore,
-} from './policies-port.ts';
-import { DEFAULT_KEY_PREFIX } from './redis.ts';
-import { connectRedisClient, createStoreClient } from './redis-connect.ts';
+} from '../ports/policies.ts';
+import { DEFAULT_KEY_PREFIX } from './store.ts';
+import { connectRedisClient, createStoreClient } from './connect.ts';
 
 /** Options of {@link openRedisPolicyStore}. */
 export interface RedisPolicyStoreOptions {
@@ -64,7 +64,7 @@ type Scripted = Redis & {
 
 /**
  * Opens the policy store on Redis (ioredis 5, its own connection to `url`; any `REDIS_URL` form of
- * src/store/redis-connect.ts: one server, Sentinel or Cluster).
+ * src/store/redis/connect.ts: one server, Sentinel or Cluster).
  *
  * Key layout under `keyPrefix` (the main store's namespace, distinct key names):
  * - `{pol}:rec` — hash policy id -> policy JSON (withdrawn policies stay);
