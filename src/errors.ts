@@ -1,7 +1,72 @@
 /**
  * Errors with stable codes. Every error the product raises on purpose is a {@link BotError};
  * `code` is stable (tests, logs and HTTP answers use it), `message` is for humans.
+ *
+ * Every code of the core is listed in {@link ERRORS} with its HTTP status and meaning (the model is
+ * Slack bolt-js's src/errors.ts: one place names every code); the platform adapters' codes are
+ * listed in adapters/errors.ts, so that adding a platform does not touch src/. A throw site may
+ * pass another status only where the catalogue says so. test/src/errors.test.ts checks that every
+ * code thrown anywhere is catalogued.
  */
+
+/** One catalogued error code. */
+export interface ErrorSpec {
+  /** HTTP status answered when this error ends a request (4xx: the caller's fault). */
+  readonly status: number;
+  /** What went wrong and what to do, for the README and operators. */
+  readonly meaning: string;
+}
+
+/** A catalogue: code -> spec. Codes are UPPER_SNAKE_CASE, prefixed by their area. */
+export type ErrorCatalogue = Readonly<Record<string, ErrorSpec>>;
+
+/** Every error code of the core (src/), with its HTTP status and meaning. */
+export const ERRORS = {
+  // Configuration and start-up
+  CONFIG_INVALID: { status: 500, meaning: 'A variable or file of the configuration is invalid; the message names it. Start-up stops (exit code 2).' },
+  KB_INVALID: { status: 500, meaning: 'A knowledge-base file is invalid; the message names file and field. Start-up stops, nothing is half-loaded.' },
+  KB_LEXICON_INVALID: { status: 500, meaning: 'The matching lexicon (knowledge/lexicon) is invalid; the message names file and line.' },
+  // Command line
+  CLI_USAGE: { status: 400, meaning: 'A command was called wrongly (unknown subcommand, missing or bad argument, unreadable file); the usage is printed. Exit code 2.' },
+  CLI_FAILED: { status: 400, meaning: 'A command ran and found problems (bad CSV lines, knowledge lint problems); nothing was changed. Exit code 1.' },
+  EVAL_BAD_FILE: { status: 400, meaning: 'An evaluation file (.jsonl) has a bad line; the message names the line.' },
+  // Store
+  STORE_UNAVAILABLE: { status: 503, meaning: 'The store (Redis or the embedded SQLite file) cannot be reached or written; the message names it, never a password. Some start-up paths report 500.' },
+  STORE_BAD_ARGUMENT: { status: 500, meaning: 'A caller passed the store an argument neither backend can hold (a bug, not user input).' },
+  // HTTP surface of the core
+  ADMIN_UNAUTHORIZED: { status: 401, meaning: 'The admin API needs "Authorization: Bearer <ADMIN_TOKEN>".' },
+  ADMIN_NETWORK_FORBIDDEN: { status: 403, meaning: 'An admin request came from outside ADMIN_ALLOW_FROM (default: loopback only).' },
+  NOT_FOUND: { status: 404, meaning: 'No such route on this listener (e.g. anything but /admin and /console on ADMIN_PORT).' },
+  ADMIN_NOT_HERE: { status: 404, meaning: 'With ADMIN_PORT set, the public port does not serve /admin or /console (answered "not found").' },
+  ADMIN_OFF: { status: 404, meaning: 'ADMIN_TOKEN is unset: the admin surface does not exist (answered "not found").' },
+  ADMIN_NOT_FOUND: { status: 404, meaning: 'An admin path in a non-canonical spelling (case, slashes, dot segments, encodings) (answered "not found").' },
+  ADMIN_BAD_JSON: { status: 400, meaning: 'An admin request body is not JSON.' },
+  ADMIN_BAD_BODY: { status: 400, meaning: 'An admin request body is not an object of the expected shape.' },
+  ADMIN_BODY_TOO_LARGE: { status: 413, meaning: 'An admin request body is over its byte limit.' },
+  TRY_BAD_REQUEST: { status: 400, meaning: 'A /try question is empty, too long or holds control characters.' },
+  TRY_BAD_JSON: { status: 400, meaning: 'A /try request body is not JSON.' },
+  TRY_BAD_BODY: { status: 400, meaning: 'A /try request body is unreadable or not UTF-8 (413 when over its byte limit).' },
+  // Notices
+  NOTICE_BAD_REQUEST: { status: 400, meaning: 'A notice or broadcast request has a bad field; the message names it.' },
+  NOTICE_NOT_FOUND: { status: 404, meaning: 'No notice (or notice version) with that id.' },
+  BROADCAST_NOT_FOUND: { status: 404, meaning: 'No broadcast with that id.' },
+  BROADCAST_NOT_RESENDABLE: { status: 409, meaning: 'The broadcast cannot be sent again in its state (still running, or cancelled).' },
+  NOTICE_PLATFORM_UNAVAILABLE: { status: 400, meaning: 'The platform of a broadcast is not configured, or cannot deliver notices.' },
+  NOTICE_BAD_AUDIENCE: { status: 400, meaning: 'The audience is malformed for the platform (unknown department, bad user id).' },
+  NOTICE_AUDIENCE_EMPTY: { status: 422, meaning: 'The audience has no user the app can see; the broadcast was cancelled.' },
+  NOTICE_AUDIENCE_FAILED: { status: 500, meaning: "The platform's directory failed while the audience was resolved; the broadcast can be started again." },
+  NOTICE_CHANNEL_INVALID: { status: 500, meaning: 'A notice channel broke its contract (a bug in an adapter).' },
+  PLATFORM_THROTTLED: { status: 503, meaning: 'The platform asked us to slow down; the batch is retried later.' },
+  // Policies and statuses
+  POLICY_BAD_REQUEST: { status: 400, meaning: 'A policy has a bad field; the message names it (500 when a caller inside the bot passed it).' },
+  POLICY_NOT_FOUND: { status: 404, meaning: 'No policy with that id.' },
+  POLICY_EXISTS: { status: 409, meaning: 'A policy with that id exists already.' },
+  POLICY_DIRECTORY_UNAVAILABLE: { status: 503, meaning: "A department policy needs the platform's directory, which did not answer." },
+  ARCHIVE_SYNC_FAILED: { status: 502, meaning: "A platform's archive source failed during a sync; the previous statuses are kept." },
+} as const satisfies ErrorCatalogue;
+
+/** A code of the core's catalogue. */
+export type ErrorCode = keyof typeof ERRORS;
 export class BotError extends Error {
   /** Stable machine-readable code, e.g. 'CONFIG_INVALID', 'KB_INVALID', 'WECOM_BAD_SIGNATURE'. */
   readonly code: string;
@@ -28,5 +93,29 @@ export class RequestError extends BotError {
   constructor(code: string, message: string, status = 400) {
     super(code, message, { status });
     this.name = 'RequestError';
+  }
+}
+
+/**
+ * A command was called wrongly: the CLI prints the message and the command's usage and exits with 2.
+ * Code CLI_USAGE.
+ */
+export class UsageError extends BotError {
+  readonly exitCode: number = 2;
+  constructor(message: string) {
+    super('CLI_USAGE', message, { status: ERRORS.CLI_USAGE.status });
+    this.name = 'UsageError';
+  }
+}
+
+/**
+ * A command the CLI reports as one line and an exit code: 2 = usage or configuration (code
+ * CLI_USAGE), 1 = it ran and found problems (code CLI_FAILED).
+ */
+export class CliError extends BotError {
+  constructor(message: string, readonly exitCode = 2) {
+    const code = exitCode === 2 ? 'CLI_USAGE' : 'CLI_FAILED';
+    super(code, message, { status: ERRORS[code].status });
+    this.name = 'CliError';
   }
 }

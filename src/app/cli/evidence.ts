@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { BotError } from '../../errors.ts';
+import { BotError, UsageError } from '../../errors.ts';
 import { parsePublicKey, parseSigningKey, SIGNING_KEY_VARIABLE, type EvidencePublicKey } from '../../evidence/key.ts';
 import { verifyExport, type VerifyReport } from '../../evidence/verify.ts';
 
@@ -11,7 +11,6 @@ export const EVIDENCE_USAGE = `  evidence pubkey                         the pub
                                           check a signed export offline: exit 0 intact, 1 tampered or
                                           unsigned, 2 usage (docs/EVIDENCE.md)`;
 
-class UsageError extends Error {}
 
 /** The report in words: what the file is, then INTACT or the problems. */
 export function formatVerifyReport(file: string, r: VerifyReport): string {

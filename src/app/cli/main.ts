@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../config.ts';
 import { createCore, type Core } from '../../core.ts';
-import { BotError } from '../../errors.ts';
+import { BotError, CliError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';
 import { startServer } from '../server.ts';
 import { importStatuses } from '../../archiving/status.ts';
@@ -34,12 +34,6 @@ ${EVIDENCE_USAGE}
 
 Configuration comes from the environment, as for the server (see README).`;
 
-/** An error the CLI reports as one line and an exit code (2 = usage or configuration). */
-class CliError extends Error {
-  constructor(message: string, readonly exitCode = 2) {
-    super(message);
-  }
-}
 
 function cliLogger(config: Config): Logger {
   // Commands other than serve print results on stdout; logs go to stderr and stay quiet by default.

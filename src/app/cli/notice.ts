@@ -12,6 +12,7 @@ import { broadcastJson, versionJson } from '../../admin/routes.ts';
 import { BroadcastWorker } from '../../notices/worker.ts';
 import type { Audience } from '../../platform/notices.ts';
 import { createAdapters } from '../../../adapters/index.ts';
+import { UsageError } from '../../errors.ts';
 
 /** Usage of `privacy-bot notice …` (also part of the main usage). */
 export const NOTICE_USAGE = `  notice create --file <notice.yaml|json> | --title-zh T --title-en T --body-zh B --body-en B
@@ -30,7 +31,6 @@ export const NOTICE_USAGE = `  notice create --file <notice.yaml|json> | --title
 /** How often `--wait` prints progress, in ms. */
 const PROGRESS_EVERY_MS = 2000;
 
-class UsageError extends Error {}
 
 function logger(config: Config): Logger {
   return createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn', { write: (s: string) => process.stderr.write(s) } as never);

@@ -11,6 +11,7 @@ import type { MessageHandler } from '../../platform/message.ts';
 import { createAdapters } from '../../../adapters/index.ts';
 import { PolicyService } from '../../policies/service.ts';
 import { policyJson } from '../../admin/policies.ts';
+import { UsageError } from '../../errors.ts';
 
 /** Usage of `privacy-bot policy …` (also part of the main usage). */
 export const POLICY_USAGE = `  policy create <policy.json|yaml>        declare a company archiving policy (prints {"id","state","warnings"})
@@ -19,7 +20,6 @@ export const POLICY_USAGE = `  policy create <policy.json|yaml>        declare a
   policy show <policyId>                  one policy with its current warnings (JSON)
   policy withdraw <policyId>              withdraw it: it covers nobody from now on, the record stays`;
 
-class UsageError extends Error {}
 
 function out(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -1,0 +1,49 @@
+import type { ErrorCatalogue } from '../src/errors.ts';
+
+/**
+ * Every error code the platform adapters raise, with its HTTP status and meaning — the adapters'
+ * half of the catalogue (the core's half is src/errors.ts ERRORS; both are checked by
+ * test/src/errors.test.ts). A new platform adds its own block here.
+ */
+export const ADAPTER_ERRORS = {
+  // adapters/kit: callback bodies and outbound HTTP
+  BODY_TOO_LARGE: { status: 413, meaning: 'A callback body is over MAX_CALLBACK_BODY_BYTES (1 MiB); the connection is closed.' },
+  BODY_INVALID_UTF8: { status: 400, meaning: 'A callback body is not valid UTF-8.' },
+  BODY_UNREADABLE: { status: 400, meaning: 'A callback body could not be read (the client went away).' },
+  HTTP_TIMEOUT: { status: 502, meaning: 'An outbound platform call got no answer in time.' },
+  HTTP_NETWORK: { status: 502, meaning: 'An outbound platform call failed on the network (refused, reset, DNS); `reason` holds the socket code.' },
+  HTTP_BAD_URL: { status: 502, meaning: 'An outbound URL (e.g. a DingTalk sessionWebhook) is not an http(s) URL.' },
+  // WeCom self-built app (adapters/wecom)
+  WECOM_BAD_REQUEST: { status: 400, meaning: 'A WeCom callback lacks a query parameter or the encrypted field.' },
+  WECOM_BAD_SIGNATURE: { status: 401, meaning: 'A WeCom callback signature (msg_signature) does not match: wrong WECOM_TOKEN, or not from WeCom.' },
+  WECOM_STALE_TIMESTAMP: { status: 401, meaning: 'A WeCom callback timestamp is outside the accepted window (a replay).' },
+  WECOM_DECRYPT_FAILED: { status: 400, meaning: 'A WeCom callback does not decrypt with WECOM_ENCODING_AES_KEY.' },
+  WECOM_RECEIVEID_MISMATCH: { status: 400, meaning: 'A decrypted WeCom callback names another corp than WECOM_CORP_ID.' },
+  WECOM_XML_INVALID: { status: 400, meaning: 'A WeCom callback body is not the expected XML.' },
+  WECOM_XML_REJECTED: { status: 400, meaning: 'A WeCom callback XML holds a DOCTYPE or entity (refused before parsing).' },
+  WECOM_TOKEN_FAILED: { status: 502, meaning: 'gettoken refused the credentials (wrong WECOM_CORP_ID or secret); shown by /readyz.' },
+  WECOM_IP_NOT_ALLOWED: { status: 502, meaning: "The server's IP is not in the app's trusted IP list (errcode 60020); shown by /readyz." },
+  WECOM_API_ERROR: { status: 502, meaning: 'A WeCom API answered an errcode (after retries); `errcode` holds it.' },
+  WECOM_API_UNREACHABLE: { status: 502, meaning: 'No usable answer from the WeCom API (network, timeout, HTTP status, not JSON).' },
+  WECOM_RECIPIENT_INVALID: { status: 502, meaning: 'message/send listed the user as invalid or unlicensed.' },
+  WECOM_DIRECTORY_BAD_ANSWER: { status: 502, meaning: "WeCom's directory answered something other than the documented shape." },
+  WECOM_MSGAUDIT_BAD_ANSWER: { status: 502, meaning: "WeCom's archive API answered something other than the documented shape." },
+  WECOM_BAD_ARGUMENT: { status: 500, meaning: 'A caller inside the bot passed the WeCom client a bad argument (a bug).' },
+  // WeCom AI bot (adapters/wecom-aibot)
+  AIBOT_BAD_REQUEST: { status: 400, meaning: 'An AI bot callback lacks a query parameter or the encrypted field.' },
+  AIBOT_BAD_MESSAGE: { status: 400, meaning: 'A decrypted AI bot message is not the documented JSON.' },
+  AIBOT_RECEIVEID_MISMATCH: { status: 400, meaning: 'A decrypted AI bot callback carries a receiveid (the AI bot has none).' },
+  AIBOT_STORE_UNAVAILABLE: { status: 503, meaning: 'The stream state could not be read or written; WeCom retries.' },
+  AIBOT_WS_AUTH_FAILED: { status: 500, meaning: 'The long connection refused WECOM_AIBOT_BOT_ID / WECOM_AIBOT_SECRET.' },
+  // DingTalk (adapters/dingtalk)
+  DINGTALK_BAD_REQUEST: { status: 400, meaning: 'A DingTalk callback (or Stream frame) lacks headers or is not the documented JSON.' },
+  DINGTALK_BAD_SIGNATURE: { status: 401, meaning: 'A DingTalk callback sign header does not match DINGTALK_APP_SECRET.' },
+  DINGTALK_STALE_TIMESTAMP: { status: 401, meaning: 'A DingTalk callback timestamp is outside the accepted window (a replay).' },
+  DINGTALK_WRONG_ROBOT: { status: 403, meaning: 'A DingTalk callback is addressed to another robot than DINGTALK_ROBOT_CODE.' },
+  DINGTALK_API_ERROR: { status: 502, meaning: 'A DingTalk API call failed; `apiCode` holds what DingTalk said.' },
+  DINGTALK_NO_RECIPIENT: { status: 502, meaning: 'DingTalk accepted a 1:1 send but delivered it to nobody.' },
+  DINGTALK_RECIPIENT_REFUSED: { status: 502, meaning: 'DingTalk refused the recipient of a 1:1 send (left, not visible to the app).' },
+  DINGTALK_MSG_TOO_LARGE: { status: 500, meaning: 'A message was built over DingTalk\'s size limit (a bug: replies are split first).' },
+  DINGTALK_BAD_AUDIENCE: { status: 400, meaning: 'A DingTalk audience is malformed (department or user ids).' },
+  DINGTALK_UNKNOWN_DEPARTMENT: { status: 400, meaning: 'A DingTalk department of an audience does not exist or is not visible to the app.' },
+} as const satisfies ErrorCatalogue;
