@@ -23,7 +23,7 @@ export interface CoreConfig {
   /** The local /try chat page is served unless TRY_PAGE=off. */
   tryPage: boolean;
   /**
-   * Bearer token of the admin API (/admin/…, issue 4); null = the admin API is off (its routes
+   * Bearer token of the admin API (/admin/…); null = the admin API is off (its routes
    * answer 404). At least 16 printable ASCII characters without spaces.
    */
   adminToken: string | null;

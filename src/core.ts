@@ -28,11 +28,11 @@ export interface Core {
   matcher: Matcher;
   /** The store; its close() also closes the notice and policy stores. */
   store: Store;
-  /** Archiving notices (issue 4): notices, broadcasts, acknowledgements. Channels are registered by the server / CLI. */
+  /** Archiving notices: notices, broadcasts, acknowledgements. Channels are registered by the server / CLI. */
   notices: NoticeService;
   /** Where statuses come from; the server adds the platforms' archive sources (WeCom msgaudit). */
   statuses: StatusDirectory;
-  /** Company policies declared by admins (issue 5 point 3): a status provider and the policy lines of answers. */
+  /** Company policies declared by admins: a status provider and the policy lines of answers. */
   policies: PolicyService;
   handle: MessageHandler;
   /** The same pipeline in two steps, for adapters: commit state changes before the platform is told (src/platform/message.ts). */

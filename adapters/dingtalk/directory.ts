@@ -22,7 +22,7 @@ import type { RateGate } from '../kit/rate-gate.ts';
 /** errcode of "部门不存在" on the topapi department/user calls (UNVERIFIED; common SDK tables). */
 export const UNKNOWN_DEPARTMENT_ERRCODE = 60003;
 
-/** Paced calls per API: the rate limit is per app and per API (protocols.md §3.4). */
+/** Paced calls per API: the rate limit is per app and per API (docs/PROTOCOLS.md §3.4). */
 export interface DirectoryGates {
   listsub: RateGate;
   listsimple: RateGate;

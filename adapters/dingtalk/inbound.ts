@@ -7,7 +7,7 @@ export const DINGTALK_PLATFORM = 'dingtalk';
 
 /**
  * The fields of an HTTP-mode robot callback body the adapter reads (other fields are kept but
- * ignored). Source: https://open.dingtalk.com/document/orgapp/receive-message (protocols.md §3.1).
+ * ignored). Source: https://open.dingtalk.com/document/orgapp/receive-message (docs/PROTOCOLS.md §3.1).
  */
 export const robotMessageSchema = z.looseObject({
   msgId: z.string().min(1).max(256),

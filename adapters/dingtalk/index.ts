@@ -77,7 +77,7 @@ type Accepted =
  *
  * `noticeChannel`: archiving-notice delivery (./notices.ts), paced across instances through `ctx.kv`.
  * @throws ConfigError when `config.apiBase` is not scheme://host[:port]
- * Source: https://open.dingtalk.com/document/orgapp/receive-message (protocols.md §3)
+ * Source: https://open.dingtalk.com/document/orgapp/receive-message (docs/PROTOCOLS.md §3)
  */
 export function createDingtalkAdapter(
   config: DingtalkConfig,

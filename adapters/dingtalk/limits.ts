@@ -1,6 +1,6 @@
 /**
  * DingTalk (钉钉) enterprise internal app robot: every platform number the adapter relies on, with
- * the page it comes from (see ../shared/protocols.md §3). Units are in the names: _MS milliseconds,
+ * the page it comes from (see docs/PROTOCOLS.md §3). Units are in the names: _MS milliseconds,
  * _BYTES UTF-8 bytes (measure with Buffer.byteLength, never String.length).
  */
 
@@ -25,7 +25,7 @@ export const GROUP_MSG_PARAM_MAX_BYTES = 15_000;
 /**
  * A `sessionWebhook` is used only while `sessionWebhookExpiredTime` is more than this many ms in the
  * future. DingTalk's clock and ours may differ by some seconds, and the webhook is sometimes gone
- * earlier than announced (protocols.md §3.2 and pitfall #6), so one minute is kept in hand; past it
+ * earlier than announced (docs/PROTOCOLS.md §3.2 and pitfall #6), so one minute is kept in hand; past it
  * the reply goes through the OpenAPI instead.
  * Source: https://open.dingtalk.com/document/orgapp/receive-message (sessionWebhookExpiredTime, ms).
  */
@@ -42,7 +42,7 @@ export const SESSION_WEBHOOK_SAFETY_MARGIN_MS = 60_000;
 export const SESSION_WEBHOOK_HOSTS: readonly string[] = ['oapi.dingtalk.com', 'api.dingtalk.com'];
 
 /**
- * How long a callback `msgId` is remembered (ms): 2 hours. protocols.md §7.5 asks for ≥ 10 minutes;
+ * How long a callback `msgId` is remembered (ms): 2 hours. docs/PROTOCOLS.md §7.5 asks for ≥ 10 minutes;
  * a signed request stays acceptable while its timestamp is within ±1 h of our clock, so a replay of
  * the same message can arrive up to 2 × {@link SIGN_WINDOW_MS} after the first copy.
  */
@@ -60,7 +60,7 @@ export const TEXT_PART_MAX_BYTES = 6_000;
 
 /**
  * Longest `title` of a markdown reply, in characters: DingTalk shows it in the chat list and the push
- * notification, not in the message (protocols.md §3.2 `markdown.title`). Cut from the reply's first line.
+ * notification, not in the message (docs/PROTOCOLS.md §3.2 `markdown.title`). Cut from the reply's first line.
  */
 export const MARKDOWN_TITLE_MAX_CHARS = 64;
 
@@ -80,7 +80,7 @@ export const SESSION_WEBHOOK_TIMEOUT_MS = 5_000;
 
 /**
  * Largest sessionWebhook answer read, in bytes (64 KiB); the real one is a few dozen bytes
- * (`{"errcode":0,"errmsg":"ok"}`, protocols.md §3.2). A larger one counts as an answer without
+ * (`{"errcode":0,"errmsg":"ok"}`, docs/PROTOCOLS.md §3.2). A larger one counts as an answer without
  * errcode (the reply then goes through the OpenAPI). Own choice.
  */
 export const SESSION_WEBHOOK_MAX_RESPONSE_BYTES = 64 * 1024;
@@ -111,15 +111,15 @@ export const OPENAPI_READ_TIMEOUT_MS = 10_000;
 
 /**
  * The sessionWebhook's "session does not exist" (expired) errcode; the reply then goes through the OpenAPI.
- * Source: protocols.md §3.2 (`{"errcode":300001,"errmsg":"session 不存在"}`).
+ * Source: docs/PROTOCOLS.md §3.2 (`{"errcode":300001,"errmsg":"session 不存在"}`).
  */
 export const SESSION_WEBHOOK_EXPIRED_ERRCODE = 300001;
 
 /**
  * Per-app, per-API call rate of an enterprise internal app, in calls per second. UNVERIFIED: the
  * call-frequency page gives 20 for internal apps (errcode 90018 when exceeded); the robot APIs may
- * have their own numbers (protocols.md §9 item 6).
- * Source: https://help.dingtalk.io/open/development/call-frequency-limit (protocols.md §3.4).
+ * have their own numbers (docs/PROTOCOLS.md §9 item 6).
+ * Source: https://help.dingtalk.io/open/development/call-frequency-limit (docs/PROTOCOLS.md §3.4).
  */
 export const API_QPS_PER_APP = 20;
 
@@ -133,14 +133,14 @@ export const PACE_HEADROOM = 0.9;
 /**
  * How long a whole batch waits after DingTalk throttled it (HTTP 429, `Forbidden.AccessDenied.QpsLimitForApi`,
  * errcode 90002 / 90018 / 90019 / 130101, …), in ms: the limits are per second, so one second.
- * Source: https://help.dingtalk.io/open/development/call-frequency-limit (protocols.md §3.4).
+ * Source: https://help.dingtalk.io/open/development/call-frequency-limit (docs/PROTOCOLS.md §3.4).
  */
 export const THROTTLE_RETRY_MS = 1_000;
 
 /**
  * How long to wait after the per-IP ban answer `{"status":1111,"wait":5,"punish":"deny"}` (more than
  * 10 000 requests in 20 s from one IP), in ms: the ban lasts 5 minutes.
- * Source: https://help.dingtalk.io/open/development/call-frequency-limit (protocols.md §3.4).
+ * Source: https://help.dingtalk.io/open/development/call-frequency-limit (docs/PROTOCOLS.md §3.4).
  */
 export const IP_BAN_RETRY_MS = 5 * 60_000;
 
@@ -148,11 +148,11 @@ export const IP_BAN_RETRY_MS = 5 * 60_000;
  * Legacy (oapi.dingtalk.com) errcodes and new-API codes that mean "too many calls, try again later".
  * 90002 global API limit, 90018 per-app QPS (internal apps), 90019 per-app per-org QPS (ISV),
  * 130101 and 88 / -1 / 410100 seen as transient in production code (UNVERIFIED meanings).
- * Source: https://help.dingtalk.io/open/development/call-frequency-limit (protocols.md §3.4).
+ * Source: https://help.dingtalk.io/open/development/call-frequency-limit (docs/PROTOCOLS.md §3.4).
  */
 export const THROTTLE_ERRCODES: readonly number[] = [90002, 90018, 90019, 130101];
 
-/** New-API (api.dingtalk.com) error codes that mean throttling (exact spelling UNVERIFIED, protocols.md §3.4). */
+/** New-API (api.dingtalk.com) error codes that mean throttling (exact spelling UNVERIFIED, docs/PROTOCOLS.md §3.4). */
 export const THROTTLE_API_CODES: readonly string[] = [
   'Forbidden.AccessDenied.QpsLimitForApi',
   'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi',
@@ -203,7 +203,7 @@ export const DIRECTORY_THROTTLE_ATTEMPTS = 5;
 /**
  * Stream mode: delay before the SDK reconnects after a dropped connection or a failed attempt, in ms
  * (dingtalk-stream's own `reconnectInterval`, 1 s).
- * Source: npm dingtalk-stream@2.1.5 dist/client.mjs (protocols.md §3.3).
+ * Source: npm dingtalk-stream@2.1.5 dist/client.mjs (docs/PROTOCOLS.md §3.3).
  */
 export const STREAM_RECONNECT_INTERVAL_MS = 1_000;
 
@@ -211,7 +211,7 @@ export const STREAM_RECONNECT_INTERVAL_MS = 1_000;
  * Stream mode: DingTalk re-pushes a CALLBACK frame that was not acknowledged after about this many
  * ms (documented in the SDK's JSDoc of `socketCallBackResponse`). {@link DEDUP_TTL_MS} is far longer,
  * so a re-push is always recognised.
- * Source: npm dingtalk-stream@2.1.5 dist/client.mjs (protocols.md §3.3, pitfall #7).
+ * Source: npm dingtalk-stream@2.1.5 dist/client.mjs (docs/PROTOCOLS.md §3.3, pitfall #7).
  */
 export const STREAM_REPUSH_AFTER_MS = 60_000;
 
@@ -219,7 +219,7 @@ export const STREAM_REPUSH_AFTER_MS = 60_000;
  * HTTP mode: how long a message that changes state (a "确认", an admin's "yes") may take to be
  * recorded before the callback must be answered, in ms. Past it the callback is answered 503 and
  * not acknowledged (DingTalk never sends a message again after a 200). DingTalk does not publish
- * its robot HTTP timeout (protocols.md §9 items 5 and 7; 1.5 s is the figure usually quoted for
+ * its robot HTTP timeout (docs/PROTOCOLS.md §9 items 5 and 7; 1.5 s is the figure usually quoted for
  * its callbacks), so the commonly quoted 1.5 s is used as the bound. Own choice.
  */
 export const HTTP_COMMIT_DEADLINE_MS = 1_500;

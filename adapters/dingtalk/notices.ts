@@ -20,7 +20,7 @@ import { throttleDelayMs, type DingtalkOpenApi } from './openapi.ts';
 import { createRateGate, type RateGate } from '../kit/rate-gate.ts';
 
 /**
- * DingTalk side of archiving notices (issue 4): the {@link NoticeChannel} the notice engine uses.
+ * DingTalk side of archiving notices: the {@link NoticeChannel} the notice engine uses.
  *
  * - Audience: the address book through the legacy topapi (see ./directory.ts).
  * - Delivery: `POST /v1.0/robot/oToMessages/batchSend` (≤ {@link BATCH_SEND_MAX_USER_IDS} staffIds per
@@ -32,7 +32,7 @@ import { createRateGate, type RateGate } from '../kit/rate-gate.ts';
  * - Pacing: one {@link RateGate} per API at {@link API_QPS_PER_APP} × {@link PACE_HEADROOM} calls/s,
  *   shared by all instances through the store when `kv` is given.
  * Source: https://open.dingtalk.com/document/orgapp/chatbots-send-one-on-one-chat-messages-in-batches,
- * https://help.dingtalk.io/open/development/call-frequency-limit (protocols.md §3.4).
+ * https://help.dingtalk.io/open/development/call-frequency-limit (docs/PROTOCOLS.md §3.4).
  */
 
 /** The failure reason recorded for a staffId DingTalk returned in `invalidStaffIdList`. */
@@ -60,7 +60,7 @@ export interface DingtalkNoticeOptions {
 /** The batchSend message of one notice version. */
 export interface DingtalkNoticeMessage {
   msgKey: 'sampleMarkdown';
-  /** JSON string `{"title","text"}` (protocols.md §3.4: msgParam is a string). */
+  /** JSON string `{"title","text"}` (docs/PROTOCOLS.md §3.4: msgParam is a string). */
   msgParam: string;
 }
 

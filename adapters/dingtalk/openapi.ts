@@ -31,7 +31,7 @@ const RobotClient = $Robot.default.default;
 const Oauth2Client = $Oauth2.default.default;
 
 /**
- * The SDK connection settings for an API base URL (protocols.md §3.4: the protocol is always set,
+ * The SDK connection settings for an API base URL (docs/PROTOCOLS.md §3.4: the protocol is always set,
  * because an unset one means plain HTTP).
  * @param apiBase 'https://api.dingtalk.com' → { protocol: 'https', endpoint: 'api.dingtalk.com' };
  *   'http://127.0.0.1:8080' → { protocol: 'http', endpoint: '127.0.0.1:8080' }
@@ -96,7 +96,7 @@ export class DingtalkApiError extends BotError {
  * How long to wait before retrying a call DingTalk refused for rate reasons, in ms; null when the
  * error is not throttling. IP ban → {@link IP_BAN_RETRY_MS}; HTTP 429, a code in
  * {@link THROTTLE_API_CODES} or an errcode in {@link THROTTLE_ERRCODES} → {@link THROTTLE_RETRY_MS}.
- * Source: https://help.dingtalk.io/open/development/call-frequency-limit (protocols.md §3.4).
+ * Source: https://help.dingtalk.io/open/development/call-frequency-limit (docs/PROTOCOLS.md §3.4).
  */
 export function throttleDelayMs(err: unknown): number | null {
   if (!(err instanceof DingtalkApiError)) return null;
@@ -187,7 +187,7 @@ export interface DingtalkOpenApi {
    * `GET /v1.0/robot/oToMessages/readStatus` (SDK BatchOTOQuery): who read a batchSend.
    * @returns sendStatus as DingTalk spells it (e.g. 'SUCCESS', or 'SUCESS' in the SDK's own example), and the entries
    * @throws {@link DingtalkApiError}
-   * Source: https://open.dingtalk.com/document/orgapp/chatbot-batch-query-the-read-status-of-messages (protocols.md §3.4)
+   * Source: https://open.dingtalk.com/document/orgapp/chatbot-batch-query-the-read-status-of-messages (docs/PROTOCOLS.md §3.4)
    */
   readStatus(processQueryKey: string): Promise<{ sendStatus: string | null; entries: ReadInfo[] }>;
   /**
@@ -213,7 +213,7 @@ export function tokenCacheTtlMs(expireInSeconds: number): number {
   return Math.max(Math.floor(lifetime * 0.9), lifetime - ACCESS_TOKEN_REFRESH_MARGIN_MS, 1);
 }
 
-/** SDK error shape (protocols.md §3.4): `code`, `statusCode`, `data` = the JSON error body. */
+/** SDK error shape (docs/PROTOCOLS.md §3.4): `code`, `statusCode`, `data` = the JSON error body. */
 interface SdkError {
   code?: unknown;
   statusCode?: unknown;
@@ -239,7 +239,7 @@ class LegacyFailure extends Error {
   }
 }
 
-/** The per-IP ban answer `{"status":1111,"wait":5,"punish":"deny"}` (protocols.md §3.4). */
+/** The per-IP ban answer `{"status":1111,"wait":5,"punish":"deny"}` (docs/PROTOCOLS.md §3.4). */
 function isIpBanBody(body: unknown): boolean {
   const b = body as { punish?: unknown; status?: unknown } | null;
   return b?.punish === 'deny' || b?.status === 1111;

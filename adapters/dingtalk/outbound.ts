@@ -57,14 +57,14 @@ export function isSessionWebhookUsable(
   );
 }
 
-/** Body of a sessionWebhook text message (protocols.md §3.2). */
+/** Body of a sessionWebhook text message (docs/PROTOCOLS.md §3.2). */
 export interface SessionWebhookText {
   msgtype: 'text';
   text: { content: string };
   at?: { atUserIds: string[]; isAtAll: false };
 }
 
-/** Body of a sessionWebhook markdown message (protocols.md §3.2). */
+/** Body of a sessionWebhook markdown message (docs/PROTOCOLS.md §3.2). */
 export interface SessionWebhookMarkdown {
   msgtype: 'markdown';
   markdown: { title: string; text: string };
@@ -94,7 +94,7 @@ function markdownLine(line: string): string {
  * line break ("  \n", as in the notices' markdown) and blank lines separate paragraphs; the links follow as a
  * "- [title](url)" list (src/reply-links.ts `markdownLinks`). `title` is the first line, cut to
  * {@link MARKDOWN_TITLE_MAX_CHARS} characters.
- * Source: https://open.dingtalk.com/document/orgapp/receive-message (sessionWebhook markdown), protocols.md §3.2.
+ * Source: https://open.dingtalk.com/document/orgapp/receive-message (sessionWebhook markdown), docs/PROTOCOLS.md §3.2.
  */
 export function dingtalkMarkdown(links: ReplyLinks): DingtalkMarkdown {
   const before = sanitizeReplyText(links.before).trim();

@@ -8,7 +8,7 @@ import { SIGN_WINDOW_MS } from './limits.ts';
  * @param timestamp the `timestamp` header exactly as sent (ms since the epoch, decimal digits)
  * @param appSecret the app's AppSecret
  * @returns plain base64 (44 characters)
- * Source: https://open.dingtalk.com/document/orgapp/receive-message (protocols.md §3.1, vector S5).
+ * Source: https://open.dingtalk.com/document/orgapp/receive-message (docs/PROTOCOLS.md §3.1, vector S5).
  */
 export function computeDingtalkSign(timestamp: string, appSecret: string): string {
   return createHmac('sha256', appSecret).update(`${timestamp}\n${appSecret}`, 'utf8').digest('base64');

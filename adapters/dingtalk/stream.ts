@@ -6,7 +6,7 @@ import { DINGTALK_PLATFORM } from './inbound.ts';
 import { STREAM_RECONNECT_INTERVAL_MS } from './limits.ts';
 
 /**
- * DingTalk Stream mode (protocols.md §3.3): the bot opens an outbound WebSocket to DingTalk with the
+ * DingTalk Stream mode (docs/PROTOCOLS.md §3.3): the bot opens an outbound WebSocket to DingTalk with the
  * app's credentials instead of exposing `POST /dingtalk/callback`, so no public URL is needed.
  * Built on the official `dingtalk-stream` SDK (2.1.5): `connect()` POSTs
  * `https://api.dingtalk.com/v1.0/gateway/connections/open` {clientId, clientSecret, ua, subscriptions}

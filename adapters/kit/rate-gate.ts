@@ -2,7 +2,7 @@ import type { KeyValueStore } from '../../src/store/ports/store.ts';
 
 /**
  * Paces calls of one platform API to a fixed rate, evenly spaced (a token bucket of size 1), e.g.
- * DingTalk limits calls per app and API per second (protocols.md §3.4), and evenly spaced calls
+ * DingTalk limits calls per app and API per second (docs/PROTOCOLS.md §3.4), and evenly spaced calls
  * never put more than `ratePerSecond` calls into any one-second window.
  */
 export interface RateGate {

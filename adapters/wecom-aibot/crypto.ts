@@ -3,8 +3,8 @@ import { openCallback, openEchostr, sealReply, type WecomCallbackKeys } from '..
 import { AIBOT_RECEIVE_ID } from './limits.ts';
 
 /**
- * AI-bot callback crypto: the WeCom "WXBizMsgCrypt" scheme (shared/protocols.md §0) with receiveid = ""
- * (developer.work.weixin.qq.com/document/path/101033; protocols.md §2.5(a), §8 #5), on top of the
+ * AI-bot callback crypto: the WeCom "WXBizMsgCrypt" scheme (docs/PROTOCOLS.md §0) with receiveid = ""
+ * (developer.work.weixin.qq.com/document/path/101033; docs/PROTOCOLS.md §2.5(a), §8 #5), on top of the
  * self-built app's helpers in adapters/wecom/crypto.ts (constant-time signature compare, strict
  * base64, receiveid check).
  *

@@ -27,7 +27,7 @@ import { settleWithin } from '../kit/settle.ts';
 import { createAdmitter, type AdmissionTimings } from '../kit/admission.ts';
 
 /**
- * The AI bot's HTTP ("URL") mode (shared/protocols.md §2.5(a); developer.work.weixin.qq.com/document/path/100719,
+ * The AI bot's HTTP ("URL") mode (docs/PROTOCOLS.md §2.5(a); developer.work.weixin.qq.com/document/path/100719,
  * /path/101031, /path/101033).
  *
  * GET  ?msg_signature&timestamp&nonce&echostr -> 200 text/plain, the bare decrypted echostr.

@@ -6,7 +6,7 @@ import type { Chat, InboundKind, InboundMessage } from '../../src/platform/messa
  * Converter: a decrypted AI-bot callback (HTTP mode) or the body of an `aibot_msg_callback` /
  * `aibot_event_callback` frame (long connection) -> what the adapter does with it.
  * Formats: developer.work.weixin.qq.com/document/path/100719 (接收消息), /path/101031 (stream refresh);
- * shared/protocols.md §2.5.
+ * docs/PROTOCOLS.md §2.5.
  *
  * - msgtype text -> kind 'text' (mentions stripped, see {@link stripMentions});
  * - voice with a transcription (`voice.content`) -> 'text'; without one -> 'non-text';
@@ -103,7 +103,7 @@ export function stripMentions(text: string): string {
   return text.replace(MENTION, '').replaceAll('\u2005', ' ').trim();
 }
 
-/** Dedup key of a message or event: 'dedup:wecom-aibot:<msgid>' (protocols.md §2.5, §7.5). */
+/** Dedup key of a message or event: 'dedup:wecom-aibot:<msgid>' (docs/PROTOCOLS.md §2.5, §7.5). */
 export function aibotDedupKey(msgId: string): string {
   return `dedup:wecom-aibot:${msgId}`;
 }

@@ -10,7 +10,7 @@ import { createPrivateDelivery } from './private.ts';
 import { createAibotLongConnection, type AibotLongConnection, type AibotWsClientTuning } from './ws.ts';
 
 /**
- * The WeCom AI bot (企业微信 智能机器人) adapter, for group chats and 1:1 (shared/protocols.md §2.5):
+ * The WeCom AI bot (企业微信 智能机器人) adapter, for group chats and 1:1 (docs/PROTOCOLS.md §2.5):
  * - mode 'http': GET/POST {@link AIBOT_CALLBACK_PATH} (see http.ts);
  * - mode 'ws': a long connection through @wecom/aibot-node-sdk, started by start() (see ws.ts).
  * Both use the same converter (inbound.ts) and the same privacy rule (replies.ts): in a group only

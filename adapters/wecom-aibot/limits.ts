@@ -1,6 +1,6 @@
 /**
  * WeCom AI bot (企业微信 智能机器人) limits and timings, each with the platform doc it comes from
- * (facts collected in shared/protocols.md §2.5). Bytes are UTF-8 bytes (a CJK character is 3 bytes);
+ * (facts collected in docs/PROTOCOLS.md §2.5). Bytes are UTF-8 bytes (a CJK character is 3 bytes);
  * times are in the unit their name says.
  */
 
@@ -41,7 +41,7 @@ export const AIBOT_STREAM_STATE_TTL_MS = AIBOT_STREAM_LIFETIME_MS;
  * answer) is kept, in ms, so that WeCom's retry of that callback — sent only when our answer did
  * not reach it — gets the same answer without asking the core again. WeCom retries an unanswered
  * callback about three times within ~20 s (developer.work.weixin.qq.com/document/path/96467,
- * protocols.md §1.4; assumed the same for the AI bot). Own choice: 30 s.
+ * docs/PROTOCOLS.md §1.4; assumed the same for the AI bot). Own choice: 30 s.
  */
 export const AIBOT_CALLBACK_RETRY_WINDOW_MS = 30_000;
 
@@ -62,7 +62,7 @@ export const AIBOT_COMMIT_LEASE_MS = 4000;
 /** Content of an unfinished stream while the core is still working (shown as a typing hint). Own choice. */
 export const AIBOT_PENDING_CONTENT = '…';
 
-/** How long a claimed dedup key (msgid) lives, in ms (protocols.md §7.5 asks for ≥ 10 minutes). */
+/** How long a claimed dedup key (msgid) lives, in ms (docs/PROTOCOLS.md §7.5 asks for ≥ 10 minutes). */
 export const AIBOT_DEDUP_TTL_MS = 60 * 60 * 1000;
 
 /** Long-connection endpoint. developer.work.weixin.qq.com/document/path/101463 */

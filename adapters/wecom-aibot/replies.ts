@@ -5,7 +5,7 @@ import { AIBOT_STREAM_MAX_BYTES } from './limits.ts';
 import { truncateToBytes } from '../kit/split.ts';
 
 /**
- * Where the core's replies go on the AI bot, and the reply payloads (shared/protocols.md §2.5;
+ * Where the core's replies go on the AI bot, and the reply payloads (docs/PROTOCOLS.md §2.5;
  * developer.work.weixin.qq.com/document/path/101031).
  *
  * The product's privacy rule: in a group, only replies with visibility 'chat' enter the bot's answer

@@ -20,7 +20,7 @@ import { settleWithin } from '../kit/settle.ts';
 import { createAdmitter } from '../kit/admission.ts';
 
 /**
- * The AI bot's long-connection mode (shared/protocols.md §2.5(b); developer.work.weixin.qq.com/document/path/101463)
+ * The AI bot's long-connection mode (docs/PROTOCOLS.md §2.5(b); developer.work.weixin.qq.com/document/path/101463)
  * through `@wecom/aibot-node-sdk` (WSClient): no public URL needed. The SDK authenticates with
  * `aibot_subscribe` {bot_id, secret}, sends heartbeats and reconnects; we handle its
  * `aibot_msg_callback` / `aibot_event_callback` frames with the same converter as HTTP mode:

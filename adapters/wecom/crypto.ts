@@ -5,7 +5,7 @@ import { WECOM_TIMESTAMP_WINDOW_MS } from './limits.ts';
 
 /**
  * WeCom callback crypto (the "WXBizMsgCrypt" scheme, developer.work.weixin.qq.com/document/path/91144;
- * shared/protocols.md §0, §5.1) on top of @wecom/crypto, adding the three checks that library
+ * docs/PROTOCOLS.md §0, §5.1) on top of @wecom/crypto, adding the three checks that library
  * leaves out: constant-time signature comparison, strict ciphertext shape, and receiveid == CorpID
  * (a wrong EncodingAESKey decrypts to garbage without throwing, so the id check is what catches it).
  *
@@ -125,7 +125,7 @@ export function openCallback(keys: WecomCallbackKeys, signed: SignedCiphertext):
 }
 
 /**
- * The GET URL verification (protocols.md §1.2): verify the signature over `echostr`, decrypt it,
+ * The GET URL verification (docs/PROTOCOLS.md §1.2): verify the signature over `echostr`, decrypt it,
  * check the receiveid, return the plaintext to answer with. Hardening: a query decoder may have
  * turned a raw '+' of the base64 into a space; when the signature fails and `echostr` has spaces,
  * it is tried once more with the spaces turned back into '+'.
@@ -149,7 +149,7 @@ export function openEchostr(
   return decryptWecom(keys, echostr);
 }
 
-/** A sealed passive reply: the four values of the outer reply XML (protocols.md §1.5). */
+/** A sealed passive reply: the four values of the outer reply XML (docs/PROTOCOLS.md §1.5). */
 export interface SealedReply {
   encrypt: string;
   msgSignature: string;

@@ -5,7 +5,7 @@ import type { WecomXmlFields } from './xml.ts';
 /**
  * Converter WeCom platform message -> {@link InboundMessage} (platform 'wecom').
  * Message formats: developer.work.weixin.qq.com/document/path/96467 (消息格式), events:
- * /path/90376 (事件格式); shared/protocols.md §1.3.
+ * /path/90376 (事件格式); docs/PROTOCOLS.md §1.3.
  *
  * - MsgType text -> kind 'text' (text = Content);
  * - MsgType image, voice, video, location, link, file (and any other non-event type) -> 'non-text';
@@ -30,14 +30,14 @@ export type WecomInbound =
 
 /**
  * The UserID of a FromUserName. Members of interconnected corps have been seen as 'CorpID/UserID'
- * (UNVERIFIED, protocols.md §1.3): the part after the last '/' is kept.
+ * (UNVERIFIED, docs/PROTOCOLS.md §1.3): the part after the last '/' is kept.
  */
 export function userIdOf(fromUserName: string): string {
   const slash = fromUserName.lastIndexOf('/');
   return slash >= 0 ? fromUserName.slice(slash + 1) : fromUserName;
 }
 
-/** Dedup key of a message: 'dedup:wecom:<MsgId>' (protocols.md §1.4). */
+/** Dedup key of a message: 'dedup:wecom:<MsgId>' (docs/PROTOCOLS.md §1.4). */
 export function messageDedupKey(msgId: string): string {
   return `dedup:wecom:${msgId}`;
 }

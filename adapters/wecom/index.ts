@@ -23,7 +23,7 @@ import { createWecomClient, wecomTextMessages, type WecomClient, type WecomClien
 import { buildEncryptedReplyXml, buildTextReplyXml, parseWecomXml } from './xml.ts';
 
 /**
- * The WeCom self-built app (企业微信 自建应用) adapter (shared/protocols.md §1).
+ * The WeCom self-built app (企业微信 自建应用) adapter (docs/PROTOCOLS.md §1).
  *
  * Routes (path {@link WECOM_CALLBACK_PATH}):
  * - GET: URL verification (developer.work.weixin.qq.com/document/path/91144): 200 text/plain with the

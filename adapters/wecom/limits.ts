@@ -1,6 +1,6 @@
 /**
  * WeCom (企业微信) self-built app limits and timings, each with the platform doc it comes from
- * (facts collected in shared/protocols.md §1). Bytes are UTF-8 bytes (a CJK character is 3 bytes),
+ * (facts collected in docs/PROTOCOLS.md §1). Bytes are UTF-8 bytes (a CJK character is 3 bytes),
  * times are in the unit their name says.
  */
 
@@ -19,7 +19,7 @@ export const WECOM_PASSIVE_TEXT_MAX_BYTES = 2048;
 export const WECOM_SEND_MAX_USERS = 1000;
 
 /** WeCom waits this long for the answer to a POST callback, then drops the connection and retries
- * (about three times). developer.work.weixin.qq.com/document/path/96467 (protocols.md §1.4) */
+ * (about three times). developer.work.weixin.qq.com/document/path/96467 (docs/PROTOCOLS.md §1.4) */
 export const WECOM_CALLBACK_DEADLINE_MS = 5000;
 
 /** The GET URL verification must be answered within this time. developer.work.weixin.qq.com/document/path/91144 */
@@ -34,7 +34,7 @@ export const WECOM_PASSIVE_REPLY_BUDGET_MS = 700;
 
 /**
  * How long a claimed dedup key (MsgId, or FromUserName+CreateTime+Event) lives, in ms. WeCom retries
- * within about 20 s; protocols.md §7.5 asks for at least 10 minutes. developer.work.weixin.qq.com/document/path/96467
+ * within about 20 s; docs/PROTOCOLS.md §7.5 asks for at least 10 minutes. developer.work.weixin.qq.com/document/path/96467
  */
 export const WECOM_DEDUP_TTL_MS = 60 * 60 * 1000;
 
@@ -107,7 +107,7 @@ export const WECOM_TOKEN_ERRCODES: ReadonlySet<number> = new Set([40014, 42001])
 export const WECOM_ERRCODE_IP_NOT_ALLOWED = 60020;
 
 // ---------------------------------------------------------------------------------------------
-// Directory, notices (message/send template cards) and pacing (issue 4).
+// Directory, notices (message/send template cards) and pacing.
 
 /** Largest `limit` of one user/list_id page. developer.work.weixin.qq.com/document/path/96067 */
 export const WECOM_LIST_ID_MAX_LIMIT = 10_000;
@@ -154,7 +154,7 @@ export const WECOM_ERRCODE_ALL_INVALID = 81013;
 export const WECOM_THROTTLE_RETRY_MS: Readonly<Record<number, number>> = { 45009: 15_000, 45033: 2_000, [-1]: 2_000 };
 
 // ---------------------------------------------------------------------------------------------
-// Session-content archive (msgaudit) and external contacts (issue 5).
+// Session-content archive (msgaudit) and external contacts.
 
 /** Archive editions as get_permit_user_list `type`: 1 办公版, 2 服务版, 3 企业版. developer.work.weixin.qq.com/document/path/91614 */
 export const WECOM_MSGAUDIT_EDITIONS = [1, 2, 3] as const;

@@ -17,8 +17,7 @@ import { createWecomClient, WecomApiError, type WecomApiResponse, type WecomClie
 import { createWindowGate, type WindowGate } from '../kit/window-gate.ts';
 
 /**
- * WeCom session-content archive (会话内容存档) as an {@link ArchiveSource} (issue 5, points 1–2;
- * shared/protocols.md §2.1–2.3).
+ * WeCom session-content archive (会话内容存档) as an {@link ArchiveSource} (docs/PROTOCOLS.md §2.1–2.3).
  *
  * Token: every msgaudit/* call uses an access token fetched with the archive's own Secret
  * (`WECOM_ARCHIVE_SECRET`); the app Secret's token gets 48002. It is cached in the shared store
@@ -54,7 +53,7 @@ export const WECOM_MSGAUDIT_SOURCE = 'wecom-msgaudit';
 export type WecomEdition = (typeof WECOM_MSGAUDIT_EDITIONS)[number];
 
 /**
- * Scope texts of the WeCom archive editions (facts.md §2.1 fact 1; developer.work.weixin.qq.com/document/path/91614):
+ * Scope texts of the WeCom archive editions (docs/PROTOCOLS.md §2.2; developer.work.weixin.qq.com/document/path/91614):
  * 办公版 internal chats; 服务版 + chats with external contacts; 企业版 + voice/video calls.
  * Stored bilingual in ArchivingStatus.scope; {@link WECOM_SCOPE_TEXTS} gives each language.
  */

@@ -27,10 +27,10 @@ import { splitForWecom, WecomApiError, type WecomClient, type WecomSendResponse 
 import { createWindowGate, type WindowGate } from '../kit/window-gate.ts';
 
 /**
- * WeCom side of archiving notices (issue 4): the {@link NoticeChannel} the core's broadcast engine
+ * WeCom side of archiving notices: the {@link NoticeChannel} the core's broadcast engine
  * drives. Docs: message/send developer.work.weixin.qq.com/document/path/90236 (template_card,
  * enable_duplicate_check, invaliduser/unlicenseduser, rate limits), error codes /path/90313,
- * frequency limits /path/90454; shared/protocols.md §1.6.
+ * frequency limits /path/90454; docs/PROTOCOLS.md §1.6.
  *
  * Audience ({@link WecomDirectory}): {all:true} -> user/list_id (or the department walk when the
  * app secret may not call it); {departmentIds} -> those departments with their sub-departments;

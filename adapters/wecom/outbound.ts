@@ -24,7 +24,7 @@ import { splitByBytes } from '../kit/split.ts';
  * A small WeCom server-API client for one self-built app (corpid + agentid + secret):
  * access-token caching in the shared store, `message/send` text, reply splitting.
  * Docs: gettoken developer.work.weixin.qq.com/document/path/91039, message/send /path/90236,
- * error codes /path/90313; shared/protocols.md §1.6, §8.3, §8.4.
+ * error codes /path/90313; docs/PROTOCOLS.md §1.6, §8.3, §8.4.
  *
  * Errors (BotError, status 502 — the platform, not our caller, failed):
  * - WECOM_IP_NOT_ALLOWED: errcode 60020, the server IP is not in the app's 企业可信IP list; the message
@@ -97,7 +97,7 @@ export interface WecomClientOptions {
   maxBusyRetries?: number;
   /**
    * Store key of the token cache (default {@link tokenCacheKey}(corpId, agentId)). Each secret needs
-   * its own token (protocols.md §1.6): give another secret (the archive's) its own key.
+   * its own token (docs/PROTOCOLS.md §1.6): give another secret (the archive's) its own key.
    */
   tokenCacheKey?: string;
   /** Environment variable of the secret, named in gettoken errors (default 'WECOM_SECRET'). */

@@ -4,7 +4,7 @@ import type { SealedReply } from './crypto.ts';
 
 /**
  * WeCom callback XML (developer.work.weixin.qq.com/document/path/96467, /path/90376) and passive
- * reply XML (/path/96469), shared/protocols.md §1.3, §1.5.
+ * reply XML (/path/96469), docs/PROTOCOLS.md §1.3, §1.5.
  *
  * Parsing is hardened: fast-xml-parser with entity processing off (no DTD entity is ever expanded)
  * and every value kept as a string (MsgId exceeds Number.MAX_SAFE_INTEGER). A document that declares
@@ -119,7 +119,7 @@ export function cdata(text: string): string {
 }
 
 /**
- * The plaintext passive text reply (protocols.md §1.5; developer.work.weixin.qq.com/document/path/96469).
+ * The plaintext passive text reply (docs/PROTOCOLS.md §1.5; developer.work.weixin.qq.com/document/path/96469).
  * @param reply.toUser the member's UserID as received in FromUserName
  * @param reply.corpId our CorpID (FromUserName of the reply)
  * @param reply.createTime unix seconds

@@ -137,7 +137,7 @@ function csv(ctx: Context, name: string, body: string): void {
  * - GET  /admin/broadcasts/:id/recipients.csv and /audit.csv (UTF-8 with BOM)
  * - POST /admin/broadcasts/:id/resend `{"only": "failed"|"unacknowledged"}` -> `{"id","only","queued","round"}`
  * - POST /admin/broadcasts/:id/cancel -> the broadcast
- * - /admin/policies (issue 5 point 3, when `policies` is given): POST, GET, GET /:id, DELETE /:id —
+ * - /admin/policies (when `policies` is given): POST, GET, GET /:id, DELETE /:id —
  *   see src/admin/policies.ts
  */
 export function mountAdminRoutes(router: Router, options: { service: NoticeService; policies?: PolicyService; token: string; log: Logger }): void {

@@ -226,10 +226,10 @@ export async function startServer(options: {
     log.info({ platform: d.platform }, `${d.platform} disabled: set ${d.variables.join(', ')} to enable it`);
   }
   if (config.tryPage) mountTryPage(router, core, log);
-  // Archiving notices (issue 4): each adapter's delivery channel, the admin API (only with
+  // Archiving notices: each adapter's delivery channel, the admin API (only with
   // ADMIN_TOKEN set; otherwise its routes do not exist), and this process's broadcast worker.
   for (const a of adapters) if (a.noticeChannel) core.notices.registerChannel(a.noticeChannel);
-  // Statuses from the platform itself where it has an archive API (WeCom msgaudit, issue 5).
+  // Statuses from the platform itself where it has an archive API (e.g. WeCom msgaudit).
   for (const a of adapters) {
     if (a.archiveSource) {
       const intervalMs = a.archiveSource.syncIntervalMs ?? DEFAULT_ARCHIVE_SYNC_MS;

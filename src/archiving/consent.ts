@@ -4,11 +4,11 @@ import type { Lang } from '../platform/message.ts';
 import type { ArchiveSource, ExternalConsentCounts } from '../platform/archive.ts';
 
 /**
- * The personal section of the external-contact-consent topic (issue 5 point 2): for the asking
+ * The personal section of the external-contact-consent topic: for the asking
  * employee only — `message.userId`, the verified sender, never an id taken from the question —
  * the counts of their own external contacts' answers to archiving (Agree / Disagree /
  * Default_Agree) and what each means, in zh-CN, zh-TW or en, with where the figures come from and
- * when they were read. Facts used (shared/facts.md §2.1 fact 5): the platform records each
+ * when they were read. Facts used (docs/PROTOCOLS.md §2.3, §2.4): the platform records each
  * contact's answer [official]; that a contact who never chose counts as agreeing, that a refusing
  * contact's chats are not archived and that the admin may block serving them are integrators'
  * reports [vendor-blog], and the wording says so.

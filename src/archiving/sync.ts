@@ -6,7 +6,7 @@ import type { ArchivingStatus, Store } from '../store/ports/store.ts';
 import type { ArchiveSource } from '../platform/archive.ts';
 
 /**
- * Archiving statuses from the platform's own configuration (issue 5 point 1): reads
+ * Archiving statuses from the platform's own configuration: reads
  * {@link ArchiveSource.listArchived} at start, every `intervalMs`, and on demand when an employee
  * asks and the last read is older than `staleAfterMs` (60 s), and writes the statuses to the store
  * with `source = source.sourceName` (e.g. 'wecom-msgaudit').

@@ -1,6 +1,6 @@
 /**
  * Knowledge-base entry: one FAQ topic, loaded from YAML under `knowledge/` (one file per topic,
- * file name `<id>.yaml`). Ids are exactly those of ../shared/eval/topics.tsv.
+ * file name `<id>.yaml`). Ids are exactly those of test/fixtures/topics.tsv.
  */
 export interface KnowledgeSource {
   /** Human title, e.g. '《个人信息保护法》第十七条' or 'WeCom API: 获取会话内容存档开启成员列表'. */

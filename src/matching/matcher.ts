@@ -1,7 +1,7 @@
 /**
  * FAQ matcher: finds the knowledge-base entry a question is about, or declines.
  *
- * Recipe (the "hybrid" of ../shared/matching.md, extended and measured on the dev set and two held-out sets):
+ * Recipe (a hybrid of token lookup, fuzzy search and scoring, measured on the dev set and two held-out sets in test/fixtures):
  * 1. normalise ({@link normalizeQuestion}: mentions, NFKC, traditional -> simplified, English glossary, typos);
  * 2. segment with jieba plus a domain user dictionary (vocabulary.ts DOMAIN_TERMS + the knowledge base's Chinese
  *    keywords); drop stop words; fold synonyms onto canonical words; split general 4+ character compounds into

@@ -70,8 +70,8 @@ export interface PlatformAdapter {
    * @throws whatever the token call throws (the server logs it; the health report is the signal)
    */
   checkCredentials?(): Promise<void>;
-  /** Optional: archiving-notice delivery (issue 4); absent = notices cannot be sent on this platform. */
+  /** Optional: archiving-notice delivery; absent = notices cannot be sent on this platform. */
   readonly noticeChannel?: NoticeChannel;
-  /** Optional: the platform's own archive configuration (issue 5); absent = statuses come from imports/policies. */
+  /** Optional: the platform's own archive configuration (WeCom msgaudit); absent = statuses come from imports/policies. */
   readonly archiveSource?: ArchiveSource;
 }

@@ -1,5 +1,5 @@
 /**
- * The seam between platform adapters and the core (see ../shared/DESIGN.md "Shape").
+ * The seam between platform adapters and the core (docs/ARCHITECTURE.md).
  * Adapters turn a verified, decrypted platform callback into an {@link InboundMessage};
  * the core answers with a {@link BotResult}; adapters deliver its {@link Reply} list.
  * Nothing here knows XML, signatures or access tokens.

@@ -21,7 +21,7 @@ export interface PolicySectionOptions {
 }
 
 /**
- * The personal section of declared policies (issue 5 point 3): for the asking employee only —
+ * The personal section of declared policies: for the asking employee only —
  * `message.userId`, the verified sender — when a policy covers them, what their company declared:
  * retention, purpose, legal basis and who may read the archive, in the asker's language. Null for
  * other topics and for employees no policy covers. Like every personal section, the router sends

@@ -60,7 +60,7 @@ function notFound(id: string): BotError {
 }
 
 /**
- * Company archiving policies declared by an admin (issue 5 point 3), for platforms with no
+ * Company archiving policies declared by an admin, for platforms with no
  * archive API: create / list / show / withdraw, and which policy covers an employee.
  *
  * Membership: an employee is in a policy's audience when it is `{all: true}`, lists their user id,

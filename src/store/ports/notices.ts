@@ -8,7 +8,7 @@ export interface Bilingual {
 }
 
 /**
- * The notice store port (issue 4): archiving notices with versions, broadcasts, one record per
+ * The notice store port: archiving notices with versions, broadcasts, one record per
  * recipient, an append-only audit log, batch claiming with leases, and the per-employee record of
  * which notice versions were delivered to them and acknowledged. Two implementations —
  * src/store/sqlite/notices.ts (embedded) and src/store/redis/notices.ts (shared, several

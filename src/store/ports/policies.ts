@@ -2,7 +2,7 @@ import { BotError } from '../../errors.ts';
 import type { Audience } from './notices.ts';
 
 /**
- * The policy store port (issue 5 point 3): company archiving policies declared by an admin for
+ * The policy store port: company archiving policies declared by an admin for
  * platforms with no archive API (DingTalk, later Feishu), and a short-lived cache of department
  * membership read from the platform's directory. Two implementations —
  * src/store/sqlite/policies.ts (embedded, the same file as the main store) and
