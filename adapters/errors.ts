@@ -13,6 +13,11 @@ export const ADAPTER_ERRORS = {
   HTTP_TIMEOUT: { status: 502, meaning: 'An outbound platform call got no answer in time.' },
   HTTP_NETWORK: { status: 502, meaning: 'An outbound platform call failed on the network (refused, reset, DNS); `reason` holds the socket code.' },
   HTTP_BAD_URL: { status: 502, meaning: 'An outbound URL (e.g. a DingTalk sessionWebhook) is not an http(s) URL.' },
+  // Answered by adapters/kit/callback.ts answerNotRecorded: not acknowledged, the platform delivers the message again.
+  WECOM_NOT_RECORDED: { status: 503, meaning: 'A state-changing WeCom message could not be recorded within the deadline; WeCom retries.' },
+  AIBOT_NOT_RECORDED: { status: 503, meaning: 'A state-changing AI bot message could not be recorded within the deadline; WeCom retries.' },
+  DINGTALK_NOT_RECORDED: { status: 503, meaning: 'A state-changing DingTalk message could not be recorded within the deadline; DingTalk delivers it again.' },
+  WECOM_HANDLER_FAILED: { status: 500, meaning: 'The core failed on a WeCom message before the answer was sent (logged); WeCom retries.' },
   // WeCom self-built app (adapters/wecom)
   WECOM_BAD_REQUEST: { status: 400, meaning: 'A WeCom callback lacks a query parameter or the encrypted field.' },
   WECOM_BAD_SIGNATURE: { status: 401, meaning: 'A WeCom callback signature (msg_signature) does not match: wrong WECOM_TOKEN, or not from WeCom.' },

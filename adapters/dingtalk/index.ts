@@ -16,6 +16,7 @@ import { createDingtalkOpenApi } from './openapi.ts';
 import { deliverReplies, sessionWebhookPolicy } from './outbound.ts';
 import { verifyDingtalkSign } from './sign.ts';
 import { createDingtalkStream, type DingtalkStream } from './stream.ts';
+import { answerNotRecorded } from '../kit/callback.ts';
 
 /** Path DingTalk POSTs robot messages to (the console's 消息接收地址 is `<public base URL>` + this). */
 export const DINGTALK_CALLBACK_PATH = '/dingtalk/callback';
@@ -158,9 +159,7 @@ export function createDingtalkAdapter(
     const accepted = await accept(body, 'http', startedAt, { timestamp, sign });
     if (accepted.kind === 'not-recorded') {
       // Not acknowledged: DingTalk may deliver it again; the claim was given back for that.
-      koa.status = 503;
-      koa.type = 'text/plain; charset=utf-8';
-      koa.body = 'DINGTALK_NOT_RECORDED: the message could not be recorded in time; deliver it again';
+      answerNotRecorded(koa, 'DINGTALK', 'deliver it again');
       return;
     }
     if (accepted.kind === 'admitted') accepted.admission.acknowledging();

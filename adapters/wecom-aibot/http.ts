@@ -25,6 +25,7 @@ import { errorSummary, routeReplies, streamReplyJson, welcomeReplyJson } from '.
 import { createStreamStates, deriveStreamStateKey, type StreamState } from './stream-state.ts';
 import { settleWithin } from '../kit/settle.ts';
 import { createAdmitter, type AdmissionTimings } from '../kit/admission.ts';
+import { answerCallbackError, answerNotRecorded } from '../kit/callback.ts';
 
 /**
  * The AI bot's HTTP ("URL") mode (docs/PROTOCOLS.md §2.5(a); developer.work.weixin.qq.com/document/path/100719,
@@ -175,9 +176,7 @@ export function createAibotHttpHandlers(deps: AibotHttpDeps): { verifyUrl: (k: C
       }
       if (admission.kind === 'not-recorded') {
         // Not acknowledged: WeCom retries, and the claim was given back so the retry is handled.
-        k.status = 503;
-        k.type = 'text/plain';
-        k.body = 'AIBOT_NOT_RECORDED: the message could not be recorded in time; retry';
+        answerNotRecorded(k, 'AIBOT');
         return;
       }
 
@@ -283,18 +282,7 @@ export function createAibotHttpHandlers(deps: AibotHttpDeps): { verifyUrl: (k: C
   }
 
   function answerError(k: Context, err: unknown): void {
-    const status = err instanceof BotError ? err.status : 500;
-    if (err instanceof BotError && status >= 400 && status < 600 && status !== 500) {
-      log.warn({ code: err.code, status }, 'wecom-aibot callback refused');
-      k.status = status;
-      k.type = 'text/plain';
-      k.body = `${err.code}: ${err.message}`;
-      return;
-    }
-    log.error({ err: errorSummary(err) }, 'wecom-aibot callback failed');
-    k.status = 500;
-    k.type = 'text/plain';
-    k.body = 'internal error';
+    answerCallbackError(k, err, log, 'wecom-aibot', errorSummary);
   }
 
   return { verifyUrl, receive };

@@ -21,6 +21,7 @@ import { createWecomArchiveSource, type WecomArchiveSource } from './msgaudit.ts
 import { createWecomNoticeChannel, type WecomNoticeChannel, type WecomNoticeChannelOptions } from './notices.ts';
 import { createWecomClient, wecomTextMessages, type WecomClient, type WecomClientOptions } from './outbound.ts';
 import { buildEncryptedReplyXml, buildTextReplyXml, parseWecomXml } from './xml.ts';
+import { answerCallbackError, answerNotRecorded } from '../kit/callback.ts';
 
 /**
  * The WeCom self-built app (企业微信 自建应用) adapter (docs/PROTOCOLS.md §1).
@@ -155,9 +156,7 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
       }
       if (admission.kind === 'not-recorded') {
         // Not acknowledged: WeCom retries, and the claim was given back so the retry is handled.
-        k.status = 503;
-        k.type = 'text/plain';
-        k.body = 'WECOM_NOT_RECORDED: the message could not be recorded in time; retry';
+        answerNotRecorded(k, 'WECOM');
         return;
       }
 
@@ -230,18 +229,7 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
   }
 
   function answerError(k: Context, err: unknown): void {
-    const status = err instanceof BotError ? err.status : 500;
-    if (err instanceof BotError && status >= 400 && status < 600 && status !== 500) {
-      log.warn({ code: err.code, status }, 'wecom callback refused');
-      k.status = status;
-      k.type = 'text/plain';
-      k.body = `${err.code}: ${err.message}`;
-      return;
-    }
-    log.error({ err: errorSummary(err) }, 'wecom callback failed');
-    k.status = 500;
-    k.type = 'text/plain';
-    k.body = 'internal error';
+    answerCallbackError(k, err, log, 'wecom', errorSummary);
   }
 
   return {
