@@ -3,6 +3,7 @@
  * of src/ (static imports, `export … from`, dynamic `import()`), read with TypeScript's own
  * pre-processor:
  * - only the composition root, src/app/, imports adapters/;
+ * - adapters/ imports only the ports and small utilities of src/ (ADAPTER_MAY_IMPORT), never a feature;
  * - the top-level parts of src/ (its folders, and each file at its root) form no import cycle.
  */
 import { test } from 'node:test';
@@ -50,6 +51,24 @@ test('architecture: only src/app/ imports adapters/', () => {
     }
   }
   assert.deepEqual(offenders, [], 'move the wiring into src/app/ (the composition root) or the type into src/platform/');
+});
+
+/** What adapters/ may import from src/: the ports and small platform-neutral utilities. */
+const ADAPTER_MAY_IMPORT = ['src/platform/', 'src/store/ports/', 'src/errors.ts', 'src/log.ts', 'src/config.ts', 'src/reply-links.ts', 'src/http/connection.ts'];
+
+test('architecture: adapters/ imports only ports and utilities of src/', () => {
+  const adapterFiles = tsFiles(join(root, 'adapters'));
+  assert.ok(adapterFiles.length > 30, 'adapters/ was read');
+  const offenders: string[] = [];
+  for (const f of adapterFiles) {
+    for (const target of importsOf(f)) {
+      const rel = relative(root, target).split(sep).join('/');
+      if (rel.startsWith('src/') && !ADAPTER_MAY_IMPORT.some((p) => rel === p || (p.endsWith('/') && rel.startsWith(p)))) {
+        offenders.push(`${relative(root, f)} imports ${rel}`);
+      }
+    }
+  }
+  assert.deepEqual(offenders, [], 'an adapter needs a port (src/platform/), not a feature of the core');
 });
 
 test('architecture: no import cycle between the top-level parts of src/', () => {
