@@ -89,6 +89,8 @@ test('the /try placeholder examples, read from the served page, land on their to
     const expected = EXPECTED[key(q)];
     assert.ok(expected, `/try example "${q}" has no expected topic in this test: add it`);
     expectLands(q, expected, '/try placeholder');
+    const onTry = matcher.match(q, { platform: 'try' }).topic;
+    assert.ok(onTry !== null && expected.includes(onTry), `/try placeholder "${q}" asked on the page -> ${onTry ?? '(declined)'}`);
   }
 });
 
