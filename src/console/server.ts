@@ -24,6 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import type Router from '@koa/router';
@@ -55,14 +56,19 @@ const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
 
 /** The files the page loads: URL name -> file. Only these are served. */
 function assetFiles(): Record<string, string> {
+  // Package folders through their package.json (the UMD files are not in the packages' "exports").
+  const file = (pkg: string, rel: string) => {
+    const main = require.resolve(pkg);
+    return join(main.slice(0, main.lastIndexOf(`/node_modules/${pkg}/`) + `/node_modules/${pkg}/`.length), rel);
+  };
   return {
-    'react.js': require.resolve('react/umd/react.production.min.js'),
-    'react-dom.js': require.resolve('react-dom/umd/react-dom.production.min.js'),
-    'dayjs.js': require.resolve('dayjs/dayjs.min.js'),
-    'dayjs-zh-cn.js': require.resolve('dayjs/locale/zh-cn.js'),
+    'react.js': file('react', 'umd/react.production.min.js'),
+    'react-dom.js': file('react-dom', 'umd/react-dom.production.min.js'),
+    'dayjs.js': file('dayjs', 'dayjs.min.js'),
+    'dayjs-zh-cn.js': file('dayjs', 'locale/zh-cn.js'),
     // antd's UMD build with its locales (antd.locales.zh_CN / en_US) — the plain antd.min.js has none.
-    'antd.js': require.resolve('antd/dist/antd-with-locales.min.js'),
-    'htm.js': require.resolve('htm/dist/htm.umd.js'),
+    'antd.js': file('antd', 'dist/antd-with-locales.min.js'),
+    'htm.js': file('htm', 'dist/htm.umd.js'),
     'app.js': `${UI_DIR}app.js`,
   };
 }
@@ -195,13 +201,18 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
   };
   // Recorded whatever the outcome (refusals included), after the answer is decided.
   const audited = async (ctx: Context, next: Next) => {
+    let failed: { status?: number } | null = null;
     try {
       await next();
+    } catch (err) {
+      failed = err as { status?: number };
+      throw err;
     } finally {
       const s = ctx.state.session as Session | undefined;
+      const status = failed ? (typeof failed.status === 'number' ? failed.status : 500) : ctx.status;
       const target = ctx.params?.id ?? ctx.params?.name;
       await audit
-        .record({ actor: s?.name ?? '?', action: `${ctx.method} ${ctx._matchedRoute ?? ctx.path}`, status: ctx.status, ...(target ? { target: String(target) } : {}) })
+        .record({ actor: s?.name ?? '?', action: `${ctx.method} ${ctx._matchedRoute ?? ctx.path}`, status, ...(target ? { target: String(target) } : {}) })
         .catch((err: unknown) => log.error({ err: (err as Error).message }, 'console audit entry could not be written'));
     }
   };
