@@ -190,6 +190,8 @@ export function adminSurfaceGuard(options: AdminSurfaceOptions): Middleware {
       return refuse(ctx, 403, 'ADMIN_NETWORK_FORBIDDEN', 'the admin API answers only clients inside ADMIN_ALLOW_FROM (default: loopback)');
     }
     if (!isCanonicalProtectedPath(ctx.path)) return refuse(ctx, 404, 'ADMIN_NOT_FOUND', 'not found');
+    // Same-origin only: no preflight is ever needed, and OPTIONS would list the methods without a session.
+    if (isConsole && ctx.method === 'OPTIONS') return refuse(ctx, 405, 'CONSOLE_NO_OPTIONS', 'OPTIONS is not served under /console');
     if (isConsole) return next();
     try {
       await bearer!(ctx, async () => undefined);
