@@ -7,7 +7,7 @@
   const { useState, useEffect, useCallback, useRef } = React;
   const {
     ConfigProvider, Layout, Menu, Button, Form, Input, Select, Table, Modal, Tag, Space, Card, Statistic, Row, Col, Progress,
-    Alert, Typography, Tabs, Radio, Popconfirm, Descriptions, Empty, Result, Spin, message, Segmented, DatePicker, Upload, Divider, List,
+    Alert, Typography, Tabs, Radio, Popconfirm, Descriptions, Empty, Result, Spin, message, DatePicker, Upload, List,
   } = antd;
   const { Header, Content, Sider } = Layout;
   const { Title, Text, Paragraph, Link } = Typography;
@@ -124,8 +124,8 @@
         <${Title} level=${1} style=${{ fontSize: 22 }}>${t('appTitle')}<//>
         ${err && html`<${Alert} type="error" showIcon message=${err} style=${{ marginBottom: 16 }} role="alert" />`}
         <${Form} layout="vertical" onFinish=${submit} requiredMark=${false}>
-          <${Form.Item} label=${t('name')} name="name" rules=${[{ required: true, message: t('required') }]}><${Input} id="signin-name" autoComplete="username" /><//>
-          <${Form.Item} label=${t('password')} name="password" rules=${[{ required: true, message: t('required') }]}><${Input.Password} id="signin-password" autoComplete="current-password" /><//>
+          <${Form.Item} htmlFor="signin-name" label=${t('name')} name="name" rules=${[{ required: true, message: t('required') }]}><${Input} id="signin-name" autoComplete="username" /><//>
+          <${Form.Item} htmlFor="signin-password" label=${t('password')} name="password" rules=${[{ required: true, message: t('required') }]}><${Input.Password} id="signin-password" autoComplete="current-password" /><//>
           <${Button} type="primary" htmlType="submit" loading=${busy} block id="signin-submit">${t('signIn')}<//>
         <//>
       <//>
@@ -149,8 +149,8 @@
         ${session.mustChange && html`<${Alert} type="info" showIcon message=${t('changeFirst')} style=${{ marginBottom: 16 }} />`}
         ${err && html`<${Alert} type="error" showIcon message=${err} style=${{ marginBottom: 16 }} role="alert" />`}
         <${Form} layout="vertical" onFinish=${submit}>
-          <${Form.Item} label=${t('current')} name="current" rules=${[{ required: true, message: t('required') }]}><${Input.Password} id="pw-current" autoComplete="current-password" /><//>
-          <${Form.Item} label=${t('next')} name="next" rules=${[{ required: true, min: 12, message: t('changeFirst') }]}><${Input.Password} id="pw-next" autoComplete="new-password" /><//>
+          <${Form.Item} htmlFor="pw-current" label=${t('current')} name="current" rules=${[{ required: true, message: t('required') }]}><${Input.Password} id="pw-current" autoComplete="current-password" /><//>
+          <${Form.Item} htmlFor="pw-next" label=${t('next')} name="next" rules=${[{ required: true, min: 12, message: t('changeFirst') }]}><${Input.Password} id="pw-next" autoComplete="new-password" /><//>
           <${Form.Item} label=${t('repeat')} name="repeat" dependencies=${['next']}
             rules=${[{ required: true, message: t('required') }, ({ getFieldValue }) => ({ validator: (_r, v) => (v === getFieldValue('next') ? Promise.resolve() : Promise.reject(new Error(t('mismatch')))) })]}>
             <${Input.Password} id="pw-repeat" autoComplete="new-password" />
@@ -186,10 +186,10 @@
     };
     return html`<${Modal} open=${open} title=${noticeId ? `${t('newVersion')} · ${noticeId}` : t('newNotice')} onCancel=${onClose} onOk=${save} okText=${t('save')} cancelText=${t('cancel')} confirmLoading=${busy} width=${720} destroyOnClose okButtonProps=${{ id: 'notice-save' }}>
       <${Form} form=${form} layout="vertical">
-        <${Form.Item} label=${t('titleZh')} name="titleZh" rules=${[{ required: true, whitespace: true, message: t('required') }, { max: 200 }]}><${Input} id="notice-title-zh" /><//>
-        <${Form.Item} label=${t('bodyZh')} name="bodyZh" rules=${[{ required: true, whitespace: true, message: t('required') }, { max: 5000 }]}><${Input.TextArea} id="notice-body-zh" rows=${5} /><//>
-        <${Form.Item} label=${t('titleEn')} name="titleEn" rules=${[{ max: 200 }]}><${Input} id="notice-title-en" /><//>
-        <${Form.Item} label=${t('bodyEn')} name="bodyEn" rules=${[{ max: 5000 }]}><${Input.TextArea} id="notice-body-en" rows=${4} /><//>
+        <${Form.Item} htmlFor="notice-title-zh" label=${t('titleZh')} name="titleZh" rules=${[{ required: true, whitespace: true, message: t('required') }, { max: 200 }]}><${Input} id="notice-title-zh" /><//>
+        <${Form.Item} htmlFor="notice-body-zh" label=${t('bodyZh')} name="bodyZh" rules=${[{ required: true, whitespace: true, message: t('required') }, { max: 5000 }]}><${Input.TextArea} id="notice-body-zh" rows=${5} /><//>
+        <${Form.Item} htmlFor="notice-title-en" label=${t('titleEn')} name="titleEn" rules=${[{ max: 200 }]}><${Input} id="notice-title-en" /><//>
+        <${Form.Item} htmlFor="notice-body-en" label=${t('bodyEn')} name="bodyEn" rules=${[{ max: 5000 }]}><${Input.TextArea} id="notice-body-en" rows=${4} /><//>
       <//>
     <//>`;
   }
@@ -303,7 +303,7 @@
     const badCsv = kind === 'csv' && csvResult && csvResult.errors.length > 0;
     return html`<${Modal} open title=${`${t('send')} · ${version.title.zh} · v${version.version}`} onCancel=${onClose} footer=${null} width=${680}>
       <${Form} layout="vertical">
-        <${Form.Item} label=${t('platform')}><${Select} id="send-platform" value=${platform} onChange=${setPlatform} options=${platforms.map((p) => ({ value: p, label: p }))} /><//>
+        <${Form.Item} htmlFor="send-platform" label=${t('platform')}><${Select} id="send-platform" value=${platform} onChange=${setPlatform} options=${platforms.map((p) => ({ value: p, label: p }))} /><//>
         <${Form.Item} label=${t('audience')}>
           <${Radio.Group} value=${kind} onChange=${(e) => { setKind(e.target.value); setCsvResult(null); }} optionType="button" options=${[
             { value: 'all', label: t('all') }, { value: 'departments', label: t('departments') }, { value: 'userIds', label: t('userIds') }, { value: 'csv', label: t('csvUpload') },
@@ -467,7 +467,7 @@
       <${Space} style=${{ marginBottom: 16 }} wrap>
         <${Title} level=${2} style=${{ margin: 0 }}>${t('policies')}<//>
         ${canWrite && html`<${Button} type="primary" id="declare-policy" onClick=${() => setOpen(true)}>${t('declare')}<//>`}
-        <${Segmented} value=${all ? 'all' : 'active'} onChange=${(v) => setAll(v === 'all')} options=${[{ value: 'active', label: t('active') }, { value: 'all', label: t('history') }]} />
+        <${Radio.Group} optionType="button" value=${all ? 'all' : 'active'} onChange=${(e) => setAll(e.target.value === 'all')} options=${[{ value: 'active', label: t('active') }, { value: 'all', label: t('history') }]} />
       <//>
       <${Table} rowKey="id" loading=${list === null} dataSource=${list || []} columns=${columns} scroll=${{ x: true }} />
       <${Modal} open=${open} title=${t('declare')} onCancel=${() => setOpen(false)} onOk=${declare} okText=${t('save')} cancelText=${t('cancel')} width=${640} okButtonProps=${{ id: 'policy-save' }}>
@@ -477,12 +477,12 @@
           <//>
           <${Form.Item} label=${t('audience')} name="kind"><${Radio.Group} optionType="button" options=${[{ value: 'all', label: t('all') }, { value: 'departments', label: t('departments') }, { value: 'userIds', label: t('userIds') }]} /><//>
           <${Form.Item} noStyle shouldUpdate>${({ getFieldValue }) => getFieldValue('kind') !== 'all' && html`<${Form.Item} label=${t('userIdList')} name="ids" rules=${[{ required: true, message: t('required') }]}><${Input.TextArea} rows=${2} /><//>`}<//>
-          <${Form.Item} label=${t('since')} name="since" rules=${[{ required: true, message: t('required') }]}><${DatePicker} id="policy-since" /><//>
-          <${Form.Item} label=${t('scope')} name="scope" rules=${[{ required: true, message: t('required') }]}><${Input} id="policy-scope" /><//>
-          <${Form.Item} label=${t('retention')} name="retention" rules=${[{ required: true, message: t('required') }]}><${Input} id="policy-retention" /><//>
-          <${Form.Item} label=${t('purpose')} name="purpose" rules=${[{ required: true, message: t('required') }]}><${Input} id="policy-purpose" /><//>
-          <${Form.Item} label=${t('legalBasis')} name="legalBasis" rules=${[{ required: true, message: t('required') }]}><${Input} id="policy-legal" /><//>
-          <${Form.Item} label=${t('viewers')} name="viewers" rules=${[{ required: true, message: t('required') }]}><${Input} id="policy-viewers" /><//>
+          <${Form.Item} htmlFor="policy-since" label=${t('since')} name="since" rules=${[{ required: true, message: t('required') }]}><${DatePicker} id="policy-since" /><//>
+          <${Form.Item} htmlFor="policy-scope" label=${t('scope')} name="scope" rules=${[{ required: true, message: t('required') }]}><${Input} id="policy-scope" /><//>
+          <${Form.Item} htmlFor="policy-retention" label=${t('retention')} name="retention" rules=${[{ required: true, message: t('required') }]}><${Input} id="policy-retention" /><//>
+          <${Form.Item} htmlFor="policy-purpose" label=${t('purpose')} name="purpose" rules=${[{ required: true, message: t('required') }]}><${Input} id="policy-purpose" /><//>
+          <${Form.Item} htmlFor="policy-legal" label=${t('legalBasis')} name="legalBasis" rules=${[{ required: true, message: t('required') }]}><${Input} id="policy-legal" /><//>
+          <${Form.Item} htmlFor="policy-viewers" label=${t('viewers')} name="viewers" rules=${[{ required: true, message: t('required') }]}><${Input} id="policy-viewers" /><//>
         <//>
       <//>
     </div>`;
@@ -534,7 +534,7 @@
       <${Card} title=${t('lookup')}>
         <${Form} form=${lookupForm} layout="inline" onFinish=${lookup} initialValues=${{ platform: 'wecom' }}>
           <${Form.Item} label=${t('platform')} name="platform"><${Select} style=${{ width: 140 }} options=${[...new Set([...platforms, 'wecom', 'dingtalk'])].map((p) => ({ value: p, label: p }))} /><//>
-          <${Form.Item} label=${t('userId')} name="userId" rules=${[{ required: true, message: t('required') }]}><${Input} id="lookup-user" /><//>
+          <${Form.Item} htmlFor="lookup-user" label=${t('userId')} name="userId" rules=${[{ required: true, message: t('required') }]}><${Input} id="lookup-user" /><//>
           <${Button} htmlType="submit" id="lookup-submit">${t('lookupBtn')}<//>
         <//>
         ${found !== undefined && html`<div style=${{ marginTop: 16 }} id="lookup-result">${found === null ? html`<${Empty} description=${t('noRecord')} />` : html`<${Descriptions} bordered size="small" column=${1} items=${[
@@ -603,6 +603,9 @@
     return html`<div><${Title} level=${2}>${t('audit')}<//><${Table} rowKey="seq" size="small" loading=${entries === null} dataSource=${entries || []} columns=${columns} scroll=${{ x: true }} /></div>`;
   }
 
+  /** Ant Design tokens darkened for WCAG AA contrast (4.5:1) on white and on #f5f5f5. */
+  const THEME = { token: { colorPrimary: '#0958d9', colorError: '#cf1322', colorLink: '#0958d9', colorTextSecondary: 'rgba(0,0,0,0.68)', colorTextTertiary: 'rgba(0,0,0,0.62)', colorTextDescription: 'rgba(0,0,0,0.62)', colorTextPlaceholder: 'rgba(0,0,0,0.55)' } };
+
   // ---------- shell ----------
   function App() {
     const [session, setSession] = useState(undefined);
@@ -665,7 +668,7 @@
         <//>
       <//>`;
     }
-    return html`<${ConfigProvider} locale=${lang === 'zh' ? locales.zh_CN : locales.en_US}>${body}<//>`;
+    return html`<${ConfigProvider} locale=${lang === 'zh' ? locales.zh_CN : locales.en_US} theme=${THEME}>${body}<//>`;
   }
 
   ReactDOM.createRoot(document.getElementById('root')).render(html`<${App} />`);
