@@ -392,8 +392,8 @@
       { title: t('userId'), dataIndex: 'userId', key: 'userId', ...sorter('userId') },
       { title: t('state'), dataIndex: 'state', key: 'state', ...sorter('state'), render: (s) => html`<${Tag}>${s}<//>`,
         filters: ['pending', 'sent', 'failed', 'read', 'acknowledged'].map((s) => ({ text: s, value: s })), filterMultiple: false, filteredValue: query.state ? [query.state] : null },
-      { title: t('sent'), dataIndex: 'sentAt', key: 'sentAt', ...sorter('sentAt') },
-      { title: t('acknowledged'), dataIndex: 'acknowledgedAt', key: 'acknowledgedAt', ...sorter('acknowledgedAt') },
+      { title: t('sent'), dataIndex: 'sentAt', key: 'sentAt', ...sorter('sentAt'), render: fmt },
+      { title: t('acknowledged'), dataIndex: 'acknowledgedAt', key: 'acknowledgedAt', ...sorter('acknowledgedAt'), render: fmt },
       { title: t('problem'), dataIndex: 'failureReason', key: 'failureReason' },
     ];
     const finished = b.state === 'cancelled';
@@ -610,7 +610,13 @@
   function App() {
     const [session, setSession] = useState(undefined);
     const [, setLangState] = useState(lang);
-    const [collapsed, setCollapsed] = useState(window.innerWidth < 768);
+    const [narrow, setNarrow] = useState(window.innerWidth < 768);
+    const [collapsed, setCollapsed] = useState(true);
+    useEffect(() => {
+      const r = () => setNarrow(window.innerWidth < 768);
+      addEventListener('resize', r);
+      return () => removeEventListener('resize', r);
+    }, []);
     const hash = useHash();
     onUnauthenticated = () => setSession(null);
     useEffect(() => {
@@ -650,14 +656,15 @@
       const signOut = () => api('DELETE', '/session').finally(() => { csrf = ''; setSession(null); });
       body = html`<${Layout} style=${{ minHeight: '100vh' }}>
         <${Header} style=${{ display: 'flex', alignItems: 'center', gap: 12, padding: '0 16px', background: '#001529', flexWrap: 'nowrap', overflow: 'hidden' }}>
+          ${narrow && html`<${Button} size="small" id="menu-toggle" aria-label="menu" aria-expanded=${!collapsed} onClick=${() => setCollapsed(!collapsed)}>☰<//>`}
           <span style=${{ color: '#fff', fontWeight: 600, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', flex: 1 }}>${t('appTitle')}</span>
           <span style=${{ color: '#fff', whiteSpace: 'nowrap' }} id="whoami">${session.name} · ${session.role}</span>
           ${langButton}
           <${Button} size="small" id="sign-out" onClick=${signOut}>${t('signOut')}<//>
         <//>
         <${Layout}>
-          <${Sider} breakpoint="md" collapsedWidth=${0} collapsible collapsed=${collapsed} onCollapse=${setCollapsed} theme="light" width=${180}>
-            <nav aria-label="menu"><${Menu} mode="inline" selectedKeys=${[section]} items=${items} onClick=${() => window.innerWidth < 768 && setCollapsed(true)} /></nav>
+          <${Sider} collapsedWidth=${0} trigger=${null} collapsed=${narrow && collapsed} theme="light" width=${180}>
+            <nav aria-label="menu"><${Menu} mode="inline" selectedKeys=${[section]} items=${items} onClick=${() => setCollapsed(true)} /></nav>
           <//>
           <${Content} style=${{ padding: 16, minWidth: 0 }}>
             <main>
