@@ -243,7 +243,7 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     if (!name || !password) throw new RequestError('CONSOLE_BAD_REQUEST', 'name and password are required', 400);
     const limited = await throttle.attempt(name, ctx.ip);
     if (limited) {
-      await audit.record({ actor: name.slice(0, 64), action: 'sign-in throttled', status: 429 });
+      // Not recorded: a flood of refused attempts must not grow the store (the attempts under the limit are).
       ctx.set('Retry-After', '900');
       throw new RequestError('CONSOLE_THROTTLED', `too many sign-in attempts for this ${limited}; try again in 15 minutes`, 429);
     }
