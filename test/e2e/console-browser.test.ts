@@ -218,8 +218,19 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
         await p.screenshot({ path: join(ARTIFACTS, `signin-${size}.png`), fullPage: true });
         found.push(...(await axe(p, `signin ${size}`)));
         shots++;
-        await signIn(p, 'hr.zhang', PASSWORD);
+        // A fresh owner per size, so the password-change screen is captured (and scanned) at both sizes.
+        const name = `shots.${viewport.width}`;
+        const oneTime = await addAccount(bot.core.store, name, 'owner');
+        await signIn(p, name, oneTime);
+        await p.waitForSelector('#pw-current');
+        await p.screenshot({ path: join(ARTIFACTS, `password-change-${size}.png`), fullPage: true });
+        found.push(...(await axe(p, `password-change ${size}`)));
+        await p.fill('#pw-current', oneTime);
+        await p.fill('#pw-next', PASSWORD);
+        await p.fill('#pw-repeat', PASSWORD);
+        await p.click('#pw-submit');
         await p.waitForSelector('#whoami');
+        shots++;
         for (const screen of screens) {
           await p.goto(`${bot.url}/console#/${screen}`);
           await p.locator('main h2').first().waitFor();
@@ -228,6 +239,25 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
           await p.screenshot({ path: join(ARTIFACTS, `${screen.replace(/\/.*/, '-detail')}-${size}.png`), fullPage: true });
           shots++;
           found.push(...(await axe(p, `${screen} ${size}`)));
+        }
+        // The dialogs: compose, send (with a CSV whose bad rows are listed and block the send).
+        for (const [screen, open] of [['notices', '#new-notice'], [`notices/${noticeId}`, '#send-notice']] as const) {
+          await p.goto(`${bot.url}/console#/${screen}`);
+          await p.click(open);
+          await p.locator('.ant-modal-content').waitFor();
+          if (open === '#send-notice') {
+            await p.getByText('上传 CSV').click();
+            await p.locator('.ant-modal input[type=file]').setInputFiles({ name: 'audience.csv', mimeType: 'text/csv', buffer: Buffer.from('userId\nu1\n\nu2\n') });
+            await p.getByText('以下行有问题，未发送任何消息：').waitFor();
+            assert.equal(await p.locator('.ant-modal .ant-alert-error td').first().textContent(), '3');
+            assert.equal(await p.locator('#send-review').isDisabled(), true, 'nothing can be sent while a row is bad');
+          }
+          // The modal's opening animation has ended (no running animation left), so the capture shows it in place.
+          await p.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+          await p.screenshot({ path: join(ARTIFACTS, `${open === '#new-notice' ? 'compose' : 'send'}-dialog-${size}.png`) });
+          found.push(...(await axe(p, `${open} dialog ${size}`)));
+          shots++;
+          await p.keyboard.press('Escape');
         }
         assert.equal(await p.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
         // The English switch.

@@ -151,7 +151,7 @@
         <${Form} layout="vertical" onFinish=${submit}>
           <${Form.Item} htmlFor="pw-current" label=${t('current')} name="current" rules=${[{ required: true, message: t('required') }]}><${Input.Password} id="pw-current" autoComplete="current-password" /><//>
           <${Form.Item} htmlFor="pw-next" label=${t('next')} name="next" rules=${[{ required: true, min: 12, message: t('changeFirst') }]}><${Input.Password} id="pw-next" autoComplete="new-password" /><//>
-          <${Form.Item} label=${t('repeat')} name="repeat" dependencies=${['next']}
+          <${Form.Item} htmlFor="pw-repeat" label=${t('repeat')} name="repeat" dependencies=${['next']}
             rules=${[{ required: true, message: t('required') }, ({ getFieldValue }) => ({ validator: (_r, v) => (v === getFieldValue('next') ? Promise.resolve() : Promise.reject(new Error(t('mismatch')))) })]}>
             <${Input.Password} id="pw-repeat" autoComplete="new-password" />
           <//>
