@@ -89,6 +89,9 @@
     return json;
   }
   const fail = (e) => message.error(`${t('error')}: ${e.code ? `${e.code} — ` : ''}${e.message}`);
+  /** The server's CSV row problems, in the page's language (unknown ones as sent). */
+  const ROW_PROBLEMS_ZH = { 'empty user id': '用户 ID 为空', 'user id longer than 256 characters': '用户 ID 超过 256 个字符', 'user id with a control character': '用户 ID 含控制字符' };
+  const rowProblem = (m) => (lang === 'zh' && ROW_PROBLEMS_ZH[m]) || m;
   const fmt = (iso) => (iso ? dayjs(iso).format('YYYY-MM-DD HH:mm:ss') : '—');
   const splitIds = (s) => [...new Set(String(s || '').split(/[\s,，;]+/).map((x) => x.trim()).filter(Boolean))];
 
@@ -316,7 +319,7 @@
           ${csvResult && !badCsv && html`<div style=${{ marginTop: 8 }}><${Text}>${t('userIds')}: ${csvResult.userIds.length}<//></div>`}
         <//>`}
         ${badCsv && html`<${Alert} type="error" showIcon message=${t('badRows')} style=${{ marginBottom: 12 }} description=${html`<${Table} size="small" rowKey="line" pagination=${false}
-            dataSource=${csvResult.errors} columns=${[{ title: t('line'), dataIndex: 'line' }, { title: t('problem'), dataIndex: 'message' }]} />`} />`}
+            dataSource=${csvResult.errors} columns=${[{ title: t('line'), dataIndex: 'line' }, { title: t('problem'), dataIndex: 'message', render: rowProblem }]} />`} />`}
         <${Space} wrap>
           <${Button} id="send-review" onClick=${review} loading=${busy && count === null} disabled=${!audience() || !platform}>${t('review')}<//>
         <//>
