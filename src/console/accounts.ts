@@ -12,6 +12,7 @@ import type { KeyValueStore } from '../store/port.ts';
 
 /** What an account may do: owner and admin change things; auditor only reads. */
 export type Role = 'owner' | 'admin' | 'auditor';
+/** Every role, most powerful first. */
 export const ROLES: readonly Role[] = ['owner', 'admin', 'auditor'];
 
 /** An account as stored (the hash never leaves this module's callers unless asked for). */

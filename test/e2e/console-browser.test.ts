@@ -160,6 +160,25 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     assert.equal(p!.createdBy, 'console:hr.zhang');
   });
 
+  it('statuses: the preview shows every bad line and nothing can be imported; a good file imports; one employee looked up with its source', async () => {
+    await page.goto(`${bot.url}/console#/statuses`);
+    await page.fill('#status-csv', 'platform,userId,archived,since,scope\nwecom,zs,true,2026-03-01,all\nwecom,,true,,\nwecom,ls,maybe,,\n');
+    await page.click('#status-preview');
+    await page.locator('#status-errors').waitFor();
+    const lines = await page.locator('#status-errors tbody tr td:first-child').allTextContents();
+    assert.deepEqual(lines, ['3', '4']);
+    assert.equal(await page.locator('#status-import').isDisabled(), true);
+    assert.equal(await bot.core.store.getStatus('wecom', 'zs'), null, 'nothing imported');
+    await page.fill('#status-csv', 'platform,userId,archived,since,scope\nwecom,zs,true,2026-03-01,all chats\n');
+    await page.click('#status-preview');
+    await page.locator('#status-import:not([disabled])').click();
+    await page.locator('#status-result').filter({ hasText: '已导入 1 条' }).waitFor();
+    await page.fill('#lookup-user', 'zs');
+    await page.click('#lookup-submit');
+    await page.locator('#lookup-result').filter({ hasText: 'import' }).waitFor();
+    assert.match((await page.locator('#lookup-result').textContent()) ?? '', /已存档.*2026-03-01.*all chats/);
+  });
+
   it('a change without the CSRF token is refused, with the session cookie', async () => {
     const r = await page.evaluate(async () => {
       const res = await fetch('/console/api/notices', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: { zh: 'x', en: 'x' }, body: { zh: 'x', en: 'x' } }) });
