@@ -126,6 +126,10 @@ export interface Config {
    * PKCS#8 PEM; docs/EVIDENCE.md); null = exports are marked unsigned and a warning is logged.
    */
   evidenceKey: EvidenceSigningKey | null;
+  /** The admin console at /console is served unless CONSOLE=off (src/console/server.ts). */
+  console: boolean;
+  /** Minutes a console session lives without use (CONSOLE_IDLE_MINUTES, 1–1440, default 30). */
+  consoleIdleMinutes: number;
 }
 
 /** Every variable the bot reads, with its meaning; the README's table is written from this list. */
@@ -135,7 +139,7 @@ export const ENVIRONMENT_VARIABLES = [
   'DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE', 'DINGTALK_API_BASE', 'DINGTALK_MODE',
   'WECOM_ARCHIVE_SECRET', 'WECOM_ARCHIVE_SYNC_MINUTES',
   'ADMIN_TOKEN', 'ADMIN_USERS', 'ADMIN_ALLOW_FROM', 'TRUSTED_PROXIES', 'ADMIN_PORT',
-  'EVIDENCE_SIGNING_KEY',
+  'EVIDENCE_SIGNING_KEY', 'CONSOLE', 'CONSOLE_IDLE_MINUTES',
   'WECOM_AIBOT_MODE', 'WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY', 'WECOM_AIBOT_BOT_ID', 'WECOM_AIBOT_SECRET', 'WECOM_AIBOT_WS_URL',
 ] as const;
 
@@ -171,6 +175,8 @@ const schema = z.object({
   KNOWLEDGE_DIR: z.string().min(1).default('./knowledge'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRY_PAGE: z.enum(['on', 'off']).default('on'),
+  CONSOLE: z.enum(['on', 'off']).default('on'),
+  CONSOLE_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
   WECOM_CORP_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be the CorpID from 我的企业 → 企业ID').optional(),
   WECOM_AGENT_ID: z.coerce.number().int().positive('must be the app AgentId, a positive integer').optional(),
   WECOM_SECRET: z.string().min(1).optional(),
@@ -293,6 +299,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     knowledgeDir: e.KNOWLEDGE_DIR,
     logLevel: e.LOG_LEVEL,
     tryPage: e.TRY_PAGE === 'on',
+    console: e.CONSOLE === 'on',
+    consoleIdleMinutes: e.CONSOLE_IDLE_MINUTES,
     adminToken: e.ADMIN_TOKEN ?? null,
     adminUsers: [...new Set(e.ADMIN_USERS ?? [])],
     adminAllowFrom,

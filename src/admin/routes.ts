@@ -88,7 +88,7 @@ export async function readJson(ctx: Context): Promise<unknown> {
 }
 
 /** Errors of the admin API as JSON `{"error": {"code", "message"}}` with the error's status. */
-function jsonErrors(log: Logger) {
+export function jsonErrors(log: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
       await next();
@@ -141,12 +141,30 @@ function csv(ctx: Context, name: string, body: string): void {
  *   see src/policies/routes.ts
  */
 export function mountAdminRoutes(router: Router, options: { service: NoticeService; policies?: PolicyService; token: string; log: Logger }): void {
-  const { service, token, log } = options;
   const routes = strictRouter('/admin');
   // The checks belong to each route's own stack, not to `use`: they run exactly when, and on
   // exactly the path on which, the route matches (src/http/routing.ts says why).
-  const admin = guardedRoutes(routes, [jsonErrors(log), requireBearer(token)]);
+  declareAdminRoutes(guardedRoutes(routes, [jsonErrors(options.log), requireBearer(options.token)]), options);
+  // The routes are copied into `router` (405 / OPTIONS come from the server's own allowedMethods).
+  router.use(routes.routes());
+}
 
+/**
+ * Who made a request, as recorded in `createdBy` and the audit trail: `ctx.state.actor` when a
+ * guard set it (the console: 'console:<account>'), else 'api' (the Bearer token).
+ */
+export function actorOf(ctx: Context): string {
+  const actor = (ctx.state as { actor?: unknown }).actor;
+  return typeof actor === 'string' ? actor : 'api';
+}
+
+/**
+ * Declares every admin route (paths relative to the prefix) on `admin`, whose guards decide who may
+ * call them: mounted once under /admin behind the Bearer token ({@link mountAdminRoutes}) and once
+ * under /console/api behind a console session (src/console/server.ts).
+ */
+export function declareAdminRoutes(admin: AdminRoutes, options: { service: NoticeService; policies?: PolicyService; log: Logger }): void {
+  const { service, log } = options;
   admin.post('/notices', async (ctx) => {
     const v = await service.createNotice(await readJson(ctx));
     log.info({ notice: v.noticeId, version: v.version }, 'notice created');
@@ -174,7 +192,7 @@ export function mountAdminRoutes(router: Router, options: { service: NoticeServi
   admin.post('/broadcasts', async (ctx) => {
     const parsed = broadcastRequestSchema.safeParse(await readJson(ctx));
     if (!parsed.success) throw new RequestError('NOTICE_BAD_REQUEST', firstIssue(parsed.error), 400);
-    const b = await service.createBroadcast({ ...parsed.data, createdBy: 'api' });
+    const b = await service.createBroadcast({ ...parsed.data, createdBy: actorOf(ctx) });
     ctx.status = 201;
     ctx.body = { id: b.id, state: b.state, counts: b.counts };
   });
@@ -200,9 +218,6 @@ export function mountAdminRoutes(router: Router, options: { service: NoticeServi
   });
 
   if (options.policies) mountPolicyRoutes(admin, { service: options.policies, readJson });
-
-  // The routes are copied into `router` (405 / OPTIONS come from the server's own allowedMethods).
-  router.use(routes.routes());
 }
 
 /** A route handler of the admin API (runs after the route's guards). */

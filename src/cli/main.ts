@@ -15,6 +15,7 @@ import { checkRedisPersistence } from '../store/redis-persistence.ts';
 import { NOTICE_USAGE, runNoticeCommand } from './notice.ts';
 import { POLICY_USAGE, runPolicyCommand } from '../policies/cli.ts';
 import { EVIDENCE_USAGE, runEvidenceCommand } from './evidence.ts';
+import { ADMIN_USAGE, runAdminCommand } from '../console/cli.ts';
 
 const USAGE = `usage: privacy-bot <command>
 
@@ -31,6 +32,7 @@ const USAGE = `usage: privacy-bot <command>
 ${NOTICE_USAGE}
 ${POLICY_USAGE}
 ${EVIDENCE_USAGE}
+${ADMIN_USAGE}
 
 Configuration comes from the environment, as for the server (see README).`;
 
@@ -240,6 +242,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'eval': await evalCommand(config, args); return 0;
       case 'notice': return await runNoticeCommand(config, args);
       case 'policy': return await runPolicyCommand(config, args);
+      case 'admin': return await runAdminCommand(config, args);
       default: throw new CliError(`unknown command "${command}"\n${USAGE}`);
     }
   } catch (err) {

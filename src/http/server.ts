@@ -12,6 +12,7 @@ import { createAdapters, type AdapterOptions } from '../../adapters/index.ts';
 import type { PlatformAckPoint } from '../types.ts';
 import type { PlatformAdapter } from '../../adapters/types.ts';
 import { mountAdminRoutes } from '../admin/routes.ts';
+import { mountConsole } from '../console/server.ts';
 import { BroadcastWorker, type BroadcastWorkerOptions } from '../notices/worker.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { PlatformHealth } from './health.ts';
@@ -175,7 +176,7 @@ export async function startServer(options: {
   });
 
   // Deny by default for /admin and /console under every spelling, before any route is matched.
-  app.use(adminSurfaceGuard({ adminToken: config.adminToken, allowFrom: new NetworkSet(config.adminAllowFrom), trustedProxies, log }));
+  app.use(adminSurfaceGuard({ adminToken: config.adminToken, console: config.console, allowFrom: new NetworkSet(config.adminAllowFrom), trustedProxies, log }));
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -234,6 +235,8 @@ export async function startServer(options: {
     }
   }
   if (config.adminToken) mountAdminRoutes(router, { service: core.notices, policies: core.policies, token: config.adminToken, log });
+  // The admin console (/console): the same admin routes behind console sessions; CONSOLE=off removes it.
+  if (config.console) mountConsole(router, { config, core, log, health, trustedProxies, now, readinessTimeoutMs: READINESS_TIMEOUT_MS });
   // Always on (cheap when idle: one look at the active broadcasts per idleMs), so a channel
   // registered later — or a broadcast started by the CLI or another instance — gets delivered.
   const noticeWorker =

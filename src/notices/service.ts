@@ -139,6 +139,19 @@ export class NoticeService {
     return [...this.channels.keys()].sort();
   }
 
+  /**
+   * How many distinct users an audience covers on a platform right now (the console shows it
+   * before the admin confirms a send). Records nothing.
+   * @throws NOTICE_BAD_REQUEST, NOTICE_PLATFORM_UNAVAILABLE (400); the channel's directory errors
+   */
+  async audienceSize(platform: string, audience: unknown): Promise<number> {
+    const parsed = audienceOnly.safeParse({ audience });
+    if (!parsed.success) throw badRequest(firstIssue(parsed.error));
+    const channel = this.channels.get(platform);
+    if (!channel) throw new BotError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${platform} cannot send notices here`, { status: 400 });
+    return new Set(await channel.resolveAudience(parsed.data.audience)).size;
+  }
+
   /** Calls `listener(broadcastId)` whenever a broadcast gets something to send (so a local worker wakes at once). */
   onWork(listener: (broadcastId: string) => void): () => void {
     this.startedListeners.add(listener);
