@@ -211,6 +211,8 @@ export async function startServer(options: {
       background: (name, work) => background.run(name, work),
       health: health.report,
       observeApiCall: (platform, api, code) => metrics.platformCalls.inc({ platform, api, code }),
+      notices: core.notices,
+      statusStore: core.store,
     },
     options.adapterOptions,
   );
@@ -221,7 +223,7 @@ export async function startServer(options: {
   for (const d of disabled) {
     log.info({ platform: d.platform }, `${d.platform} disabled: set ${d.variables.join(', ')} to enable it`);
   }
-  if (config.tryPage) mountTryPage(router, core, log);
+  if (config.tryPage) mountTryPage(router, core, log, adapters.flatMap((a) => a.tryPageScripts ?? []));
   // Archiving notices (issue 4): each adapter's delivery channel, the admin API (only with
   // ADMIN_TOKEN set; otherwise its routes do not exist), and this process's broadcast worker.
   for (const a of adapters) if (a.noticeChannel) core.notices.registerChannel(a.noticeChannel);

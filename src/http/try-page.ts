@@ -38,13 +38,17 @@ const askSchema = z.object({
  * {@link TRY_MAX_QUESTION_CHARS} characters or with control characters (tab and line breaks are
  * fine); 413 over {@link TRY_MAX_BODY_BYTES} bytes. The asker is anonymous (platform 'try'): the same router as
  * the platforms, FAQ answers only, never a personal status. Turned off with TRY_PAGE=off.
+ * @param scripts same-origin script paths the page loads before its own (adapters' `tryPageScripts`,
+ *   e.g. the sandbox's employee picker); a script may set `window.privacyBotTry.ask(text)` to a
+ *   fetch Response promise to ask elsewhere, or return null to leave the question to /try/ask
  */
-export function mountTryPage(router: Router, core: Core, log: Logger): void {
+export function mountTryPage(router: Router, core: Core, log: Logger, scripts: readonly string[] = []): void {
+  const html = TRY_PAGE_HTML.replace('<!--scripts-->', scripts.map((s) => `<script src="${s.replace(/^\//, '')}"></script>`).join(''));
   router.get('/try', (ctx) => {
     ctx.type = 'text/html; charset=utf-8';
-    ctx.set('Content-Security-Policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");
+    ctx.set('Content-Security-Policy', `default-src 'none'; script-src 'unsafe-inline'${scripts.length > 0 ? " 'self'" : ''}; style-src 'unsafe-inline'; connect-src 'self'`);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = TRY_PAGE_HTML;
+    ctx.body = html;
   });
   router.post('/try/ask', async (ctx) => {
     let bytes: Buffer;
@@ -119,14 +123,14 @@ Local trial page: the same router as WeCom and DingTalk, as an anonymous user �
 <div id="log" aria-live="polite"></div>
 <form id="f"><input id="q" autocomplete="off" maxlength="${TRY_MAX_QUESTION_CHARS}" placeholder="例如：${TRY_PLACEHOLDER_EXAMPLES.zh} / e.g. ${TRY_PLACEHOLDER_EXAMPLES.en}" autofocus>
 <button type="submit">发送 / Send</button></form>
-</main><script>
+</main><!--scripts--><script>
 const session = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
 const log = document.getElementById('log'), q = document.getElementById('q');
 function add(cls, text, html){ const d=document.createElement('div'); d.className='msg '+cls; if (html === undefined) d.textContent=text; else d.innerHTML=html; log.appendChild(d); d.scrollIntoView(); return d; }
 async function ask(text){
   add('me', text);
   try {
-    const r = await fetch('try/ask', {method:'POST', headers:{'content-type':'application/json'}, body: JSON.stringify({question:text, session})});
+    const r = await ((window.privacyBotTry && window.privacyBotTry.ask && window.privacyBotTry.ask(text)) || fetch('try/ask', {method:'POST', headers:{'content-type':'application/json'}, body: JSON.stringify({question:text, session})}));
     if (!r.ok) { add('bot', 'Error ' + r.status + ': ' + await r.text()); return; }
     const j = await r.json();
     j.replies.forEach((t, i) => add('bot', t, j.html ? j.html[i] : undefined));
