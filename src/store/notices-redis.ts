@@ -14,9 +14,17 @@ import {
   checkUserId,
   checkVersion,
   clipReason,
+  checkRecipientQuery,
+  decodeCursor,
+  encodeCursor,
+  PREFIX_END,
 } from './notices-args.ts';
 import * as lua from './notices-redis-lua.ts';
+import { recipientState, RECIPIENT_STATE_RANK } from './notices-port.ts';
 import type {
+  RecipientPage,
+  RecipientQuery,
+  RecipientView,
   AckChannel,
   AckOutcome,
   AckTarget,
@@ -95,6 +103,8 @@ type Scripted = Redis & {
   nGiveBack(...args: (string | number)[]): Promise<string[]>;
   nChainPeek(...args: (string | number)[]): Promise<string[]>;
   nChainSeal(...args: (string | number)[]): Promise<number>;
+  nIndexBuild(...args: (string | number)[]): Promise<string>;
+  nRecipientPage(...args: (string | number)[]): Promise<(string | number)[]>;
 };
 
 interface RecipientJson {
@@ -185,6 +195,8 @@ export async function openRedisNoticeStore(url: string, options: RedisNoticeStor
   define('nGiveBack', 5, lua.GIVE_BACK);
   define('nChainPeek', 2, lua.CHAIN_PEEK);
   define('nChainSeal', 2, lua.CHAIN_SEAL);
+  define('nIndexBuild', 1, lua.INDEX_BUILD);
+  define('nRecipientPage', 1, lua.RECIPIENT_PAGE);
   await connectRedisClient(c, 'Redis notice store', shown);
   const store = new RedisNoticeStore(c, prefix, shown);
   try {
@@ -212,6 +224,34 @@ function recipientFromJson(userId: string, j: RecipientJson): RecipientRecord {
     remindedAt: j.rda ?? null,
     deliveredBy: j.db ?? null,
   };
+}
+
+/** A recipient as a page shows it (with its most advanced state and when it was reached). */
+function recipientView(rec: RecipientRecord): RecipientView {
+  const view = recipientState(rec);
+  return { ...rec, view, viewAt: view === 'pending' || view === 'failed' ? null : (rec.acknowledgedAt ?? rec.readAt ?? rec.sentAt) };
+}
+
+/** UTF-8 byte order of two strings (the order of Redis lex ranges). */
+function byteCompare(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
+ * The ZRANGEBYLEX bounds of one index segment [min, max] after the cursor member `after` in
+ * `order`: ['', ''] when the cursor is past the whole segment.
+ */
+function pageBounds(min: string, max: string, after: string | null, order: 'asc' | 'desc'): [string, string] {
+  if (after === null) return [min, max];
+  const value = (b: string) => b.slice(1);
+  if (order === 'asc') {
+    if (max !== '+' && byteCompare(after, value(max)) >= 0) return ['', ''];
+    if (min === '-' || byteCompare(after, value(min)) >= 0) return [`(${after}`, max];
+    return [min, max];
+  }
+  if (min !== '-' && byteCompare(after, value(min)) <= 0) return ['', ''];
+  if (max === '+' || byteCompare(after, value(max)) <= 0) return [min, `(${after}`];
+  return [min, max];
 }
 
 function alsoOf(j: UserJson): string[] {
@@ -434,6 +474,8 @@ class RedisNoticeStore implements NoticeStore {
         `notice ${b.noticeId} v${b.version} on ${b.platform}, by ${b.createdBy}`,
       );
       if (Number(ok) !== 1) throw new BotError('STORE_BAD_ARGUMENT', 'createBroadcast: the broadcast id exists');
+      // No recipient yet: its recipients index is complete from birth (every write keeps it).
+      await this.c.set(`${this.bk(b.id, 'r')}:ix:v`, '1');
       await this.c.zadd(this.ik('broadcasts'), now, b.id);
       await this.seal(b.id);
       return this.record((await this.broadcastMeta(b.id))!);
@@ -659,6 +701,51 @@ class RedisNoticeStore implements NoticeStore {
       return Object.keys(all)
         .sort()
         .map((u) => recipientFromJson(u, JSON.parse(all[u]!) as RecipientJson));
+    });
+  }
+
+  async queryRecipients(broadcastId: string, query: RecipientQuery): Promise<RecipientPage | null> {
+    checkId(broadcastId, 'broadcast id');
+    const q = checkRecipientQuery(query);
+    const after = q.after ? decodeCursor('r1', q.after) : null;
+    if (after !== null && typeof after !== 'string') throw new BotError('STORE_BAD_ARGUMENT', 'cursor: not a cursor of this query', { status: 400 });
+    return this.use(async () => {
+      if ((await this.c.exists(this.bk(broadcastId, 'meta'))) === 0) return null;
+      const r = this.bk(broadcastId, 'r');
+      // A broadcast from before the index: build it once, a chunk per script run.
+      if ((await this.c.get(`${r}:ix:v`)) === null) {
+        let cursor = '0';
+        do cursor = String(await this.c.nIndexBuild(r, cursor, 1000));
+        while (cursor !== '0');
+      }
+      const prefixBounds = (head: string): [string, string] => [`[${head}${q.prefix}`, `[${head}${q.prefix}${PREFIX_END}`];
+      let segs: [string, string, string][];
+      let keyed = true;
+      let filter = '';
+      if (q.sort === 'user' || (q.sort === 'state' && q.state !== undefined)) {
+        keyed = false;
+        segs = [[`u:${q.state ?? 'all'}`, ...(q.prefix === '' ? (['-', '+'] as [string, string]) : prefixBounds(''))]];
+      } else if (q.sort === 'state') {
+        segs = Object.values(RECIPIENT_STATE_RANK)
+          .sort((a, b) => a - b)
+          .map((rank) => ['k:all', ...prefixBounds(`${rank}:`)] as [string, string, string]);
+      } else {
+        segs = [[`t:${q.state ?? 'all'}`, '-', '+']];
+        filter = q.prefix;
+      }
+      if (q.order === 'desc') segs.reverse();
+      const withPage = segs.map(([z, min, max]) => [z, min, max, ...pageBounds(min, max, after, q.order)]);
+      const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: withPage, keyed, order: q.order, offset: q.offset, limit: q.limit + 1, filter }));
+      const total = Number(out[0]);
+      const rows: { member: string; view: RecipientView }[] = [];
+      for (let i = 1; i + 1 < out.length; i += 2) {
+        const member = String(out[i]);
+        const userId = keyed ? member.slice(member.indexOf(':') + 1) : member;
+        rows.push({ member, view: recipientView(recipientFromJson(userId, JSON.parse(String(out[i + 1])) as RecipientJson)) });
+      }
+      const more = rows.length > q.limit;
+      const page = rows.slice(0, q.limit);
+      return { recipients: page.map((x) => x.view), total, next: more ? encodeCursor('r1', page[page.length - 1]!.member) : null };
     });
   }
 
