@@ -14,6 +14,7 @@ import {
   recipientState,
   RECIPIENT_STATE_RANK,
   type NoticeStore,
+  type RecipientPage,
   type RecipientQuery,
   type RecipientRecord,
   type RecipientSort,
@@ -91,7 +92,7 @@ function runSuite(kind: string, open: () => Promise<{ store: NoticeStore; close(
                 const got: string[] = [];
                 let after: string | null = null;
                 for (let guard = 0; guard < 100; guard++) {
-                  const page = (await store.queryRecipients('b1', { ...base, after }))!;
+                  const page: RecipientPage = (await store.queryRecipients('b1', { ...base, after }))!;
                   assert.equal(page.total, want.length, `${label} total`);
                   got.push(...page.recipients.map((r) => r.userId));
                   for (const r of page.recipients) {
