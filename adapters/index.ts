@@ -20,6 +20,14 @@ export interface AdapterOptions {
 }
 
 /**
+ * Whether the sandbox organisation (adapters/sandbox/) is mounted for this configuration: SANDBOX
+ * is not 'off' and no real platform (WeCom, WeCom AI bot, DingTalk) is configured.
+ */
+export function sandboxActive(config: Config): boolean {
+  return config.sandbox && !config.wecom && !config.dingtalk && !config.wecomAibot;
+}
+
+/**
  * The platform registry: one adapter per platform whose credentials are configured; with none
  * configured (and SANDBOX not 'off'), the built-in sandbox organisation (adapters/sandbox/).
  * Adding a platform means adding it here and in its own folder; src/ stays as it is.
@@ -40,6 +48,6 @@ export function createAdapters(config: Config, ctx: AdapterContext, options: Ada
     disabled.push({ platform: 'wecom-aibot', variables: ['WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY', '(or WECOM_AIBOT_MODE=ws with WECOM_AIBOT_BOT_ID, WECOM_AIBOT_SECRET)'] });
   }
   // The demo organisation (adapters/sandbox/) stands in while no real platform is configured.
-  if (config.sandbox && adapters.length === 0) adapters.push(createSandboxAdapter(ctx));
+  if (sandboxActive(config) && adapters.length === 0) adapters.push(createSandboxAdapter(ctx));
   return { adapters, disabled };
 }

@@ -8,7 +8,8 @@ import type { Core } from '../core.ts';
 import { BotError } from '../errors.ts';
 import { BackgroundTasks } from './background.ts';
 import { mountTryPage } from './try-page.ts';
-import { createAdapters, type AdapterOptions } from '../../adapters/index.ts';
+import { randomBytes } from 'node:crypto';
+import { createAdapters, sandboxActive, type AdapterOptions } from '../../adapters/index.ts';
 import type { PlatformAckPoint } from '../types.ts';
 import type { PlatformAdapter } from '../../adapters/types.ts';
 import { mountAdminRoutes } from '../admin/routes.ts';
@@ -36,6 +37,11 @@ export interface RunningServer {
   adapters: PlatformAdapter[];
   /** The notice broadcast worker of this process; null when turned off (`noticeWorker: false`). */
   noticeWorker: BroadcastWorker | null;
+  /**
+   * In the sandbox (no platform configured) without ADMIN_TOKEN: the admin token made up for this
+   * run, so the admin journey can be tried with no configuration; else null.
+   */
+  sandboxAdminToken: string | null;
   /** This process's Prometheus metrics (served at GET /metrics). */
   metrics: Metrics;
   /** Platform configuration faults reported by the adapters (shown by /readyz). */
@@ -174,8 +180,11 @@ export async function startServer(options: {
     }
   });
 
+  // The sandbox with no ADMIN_TOKEN gets a random one for this run (printed at start by `serve`).
+  const sandboxAdminToken = config.adminToken === null && sandboxActive(config) ? randomBytes(24).toString('base64url') : null;
+  const adminToken = config.adminToken ?? sandboxAdminToken;
   // Deny by default for /admin and /console under every spelling, before any route is matched.
-  app.use(adminSurfaceGuard({ adminToken: config.adminToken, allowFrom: new NetworkSet(config.adminAllowFrom), trustedProxies, log }));
+  app.use(adminSurfaceGuard({ adminToken, allowFrom: new NetworkSet(config.adminAllowFrom), trustedProxies, log }));
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -235,7 +244,7 @@ export async function startServer(options: {
       log.info({ platform: a.archiveSource.platform, minutes }, 'archive status sync enabled');
     }
   }
-  if (config.adminToken) mountAdminRoutes(router, { service: core.notices, policies: core.policies, token: config.adminToken, log });
+  if (adminToken) mountAdminRoutes(router, { service: core.notices, policies: core.policies, token: adminToken, log });
   // Always on (cheap when idle: one look at the active broadcasts per idleMs), so a channel
   // registered later — or a broadcast started by the CLI or another instance — gets delivered.
   const noticeWorker =
@@ -282,6 +291,7 @@ export async function startServer(options: {
     adminPort,
     adminServer,
     adapters,
+    sandboxAdminToken,
     noticeWorker,
     metrics,
     health,

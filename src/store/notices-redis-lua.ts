@@ -691,10 +691,11 @@ return res[1]`;
  * '[x', '(x'; min/max = the whole match, for the total; pageMin/pageMax = after the cursor, ''
  * when the cursor is past this segment), keyed (members are '<key>:<userId>'), order 'asc'|'desc',
  * offset, limit (rows; the caller asks one more to know whether there is a next page), filter (a
- * user-id prefix checked while walking; '' = none)}. Bounds are computed by the caller, so no
+ * user-id prefix checked while walking; '' = none), chunk (members read per step of that walk)}. Bounds are computed by the caller, so no
  * string is compared here (Lua compares with the server's locale).
  * Without a filter a page costs O(log N + offset + limit) per segment (ZRANGEBYLEX with LIMIT);
- * with one the segments are walked whole. Returns {total, member1, record1, member2, record2, …}.
+ * with one the walk stops once the page is full, and the total is 0 (the caller counts it).
+ * Returns {total, member1, record1, member2, record2, …}.
  */
 export const RECIPIENT_PAGE = `
 local a = cjson.decode(ARGV[1])
@@ -712,11 +713,13 @@ end
 for _, s in ipairs(a.segs) do
   local z = r .. ':ix:' .. s[1]
   if filter ~= '' then
-    for _, m in ipairs(range(z, s[2], s[3])) do
-      if ok(m) then total = total + 1 end
-    end
-    if s[4] ~= '' and want > 0 then
-      for _, m in ipairs(range(z, s[4], s[5])) do
+    -- Walk the index after the cursor in chunks, each continuing after the last member seen, until
+    -- the page is full (the total comes from the caller).
+    local min, max = s[4], s[5]
+    while min ~= '' and want > 0 do
+      local chunk = range(z, min, max, 'LIMIT', 0, a.chunk or 1000)
+      if #chunk == 0 then break end
+      for _, m in ipairs(chunk) do
         if want == 0 then break end
         if ok(m) then
           if skip > 0 then skip = skip - 1 else
@@ -726,6 +729,7 @@ for _, s in ipairs(a.segs) do
           end
         end
       end
+      if asc then min = '(' .. chunk[#chunk] else max = '(' .. chunk[#chunk] end
     end
   else
     total = total + redis.call('ZLEXCOUNT', z, s[2], s[3])

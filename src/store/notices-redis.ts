@@ -56,7 +56,21 @@ export interface RedisNoticeStoreOptions {
   connectTimeoutMs?: number;
   /** A command that gets no answer fails after this many ms; default 5000. */
   commandTimeoutMs?: number;
+  /**
+   * A prefix search sorted by time gathers and sorts up to this many matching recipients in the
+   * process, and walks the time index for more; default {@link GATHER_MAX} (tests lower it to
+   * cover the walk).
+   */
+  recipientGatherMax?: number;
+  /** Index members one step of that walk reads; default 1000 (tests lower it to cover several steps). */
+  recipientWalkChunk?: number;
 }
+
+/**
+ * Most recipients a prefix search sorted by time gathers and sorts in the process (see
+ * queryRecipients); more are found by walking the time index instead.
+ */
+const GATHER_MAX = 20_000;
 
 /** Users per ADD_RECIPIENTS script call (keeps one script run short). */
 const ADD_CHUNK = 500;
@@ -198,7 +212,7 @@ export async function openRedisNoticeStore(url: string, options: RedisNoticeStor
   define('nIndexBuild', 1, lua.INDEX_BUILD);
   define('nRecipientPage', 1, lua.RECIPIENT_PAGE);
   await connectRedisClient(c, 'Redis notice store', shown);
-  const store = new RedisNoticeStore(c, prefix, shown);
+  const store = new RedisNoticeStore(c, prefix, shown, options.recipientGatherMax ?? GATHER_MAX, options.recipientWalkChunk ?? 1000);
   try {
     await store.chainExistingAudit();
   } catch (err) {
@@ -266,6 +280,8 @@ class RedisNoticeStore implements NoticeStore {
     private readonly c: Scripted,
     private readonly prefix: string,
     private readonly shownUrl: string,
+    private readonly gatherMax: number = GATHER_MAX,
+    private readonly walkChunk: number = 1000,
   ) {}
 
   // ---- keys ----
@@ -733,20 +749,48 @@ class RedisNoticeStore implements NoticeStore {
         segs = [[`t:${q.state ?? 'all'}`, '-', '+']];
         filter = q.prefix;
       }
+      if (filter !== '') {
+        // A prefix sorted by time: few matches are gathered through the user index and sorted
+        // here; many are found by walking the time index, which then fills a page quickly.
+        const users = `${r}:ix:u:${q.state ?? 'all'}`;
+        const [lo, hi] = prefixBounds('');
+        const total = await this.c.zlexcount(users, lo, hi);
+        if (total <= this.gatherMax) return this.gatheredPage(r, users, lo, hi, total, q, after);
+        const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: [[segs[0]![0], '-', '+', ...pageBounds('-', '+', after, q.order)]], keyed, order: q.order, offset: q.offset, limit: q.limit + 1, filter, chunk: this.walkChunk }));
+        return this.pageOf(out.slice(1), keyed, q.limit, total);
+      }
       if (q.order === 'desc') segs.reverse();
       const withPage = segs.map(([z, min, max]) => [z, min, max, ...pageBounds(min, max, after, q.order)]);
       const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: withPage, keyed, order: q.order, offset: q.offset, limit: q.limit + 1, filter }));
-      const total = Number(out[0]);
-      const rows: { member: string; view: RecipientView }[] = [];
-      for (let i = 1; i + 1 < out.length; i += 2) {
-        const member = String(out[i]);
-        const userId = keyed ? member.slice(member.indexOf(':') + 1) : member;
-        rows.push({ member, view: recipientView(recipientFromJson(userId, JSON.parse(String(out[i + 1])) as RecipientJson)) });
-      }
-      const more = rows.length > q.limit;
-      const page = rows.slice(0, q.limit);
-      return { recipients: page.map((x) => x.view), total, next: more ? encodeCursor('r1', page[page.length - 1]!.member) : null };
+      return this.pageOf(out.slice(1), keyed, q.limit, Number(out[0]));
     });
+  }
+
+  /** A page from [member, record JSON, member, record JSON, …] (up to limit + 1 rows: one more = a next page). */
+  private pageOf(flat: (string | number | null)[], keyed: boolean, limit: number, total: number): RecipientPage {
+    const rows: { member: string; view: RecipientView }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const member = String(flat[i]);
+      const userId = keyed ? member.slice(member.indexOf(':') + 1) : member;
+      rows.push({ member, view: recipientView(recipientFromJson(userId, JSON.parse(String(flat[i + 1] ?? '{"s":"pending"}')) as RecipientJson)) });
+    }
+    const page = rows.slice(0, limit);
+    return { recipients: page.map((x) => x.view), total, next: rows.length > limit ? encodeCursor('r1', page[page.length - 1]!.member) : null };
+  }
+
+  /**
+   * A time-sorted page of the (at most {@link GATHER_MAX}) users of `users` in [lo, hi]: their
+   * '<time>:<userId>' keys read from the index hash, sorted by bytes, paged here.
+   */
+  private async gatheredPage(r: string, users: string, lo: string, hi: string, total: number, q: { order: 'asc' | 'desc'; offset: number; limit: number }, after: string | null): Promise<RecipientPage> {
+    const ids = total > 0 ? await this.c.zrangebylex(users, lo, hi) : [];
+    const states = ids.length > 0 ? await this.c.hmget(`${r}:ix`, ...ids) : [];
+    let members = ids.map((u, i) => `${(states[i] ?? 'pending|000000000000000').split('|')[1]}:${u}`).sort(byteCompare);
+    if (q.order === 'desc') members.reverse();
+    if (after !== null) members = members.filter((m) => (q.order === 'asc' ? byteCompare(m, after) > 0 : byteCompare(m, after) < 0));
+    const page = members.slice(q.offset, q.offset + q.limit + 1);
+    const records = page.length > 0 ? await this.c.hmget(r, ...page.map((m) => m.slice(m.indexOf(':') + 1))) : [];
+    return this.pageOf(page.flatMap((m, i) => [m, records[i] ?? null]), true, q.limit, total);
   }
 
   async listFailures(broadcastId: string, limit = 1000): Promise<{ userId: string; reason: string }[]> {

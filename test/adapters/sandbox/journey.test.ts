@@ -3,7 +3,8 @@
  * platform (so the sandbox organisation is on), a notice broadcast to a sandbox department through
  * /admin, an employee's inbox on /try, opening (read) and the card's button (acknowledgement)
  * moving the broadcast's tally, the recipients page, and questions asked as that employee getting
- * their seeded status. Then: SANDBOX=off, and a real platform configured, turn the sandbox off.
+ * their seeded status. Without ADMIN_TOKEN the sandbox makes one up for the run. Then: SANDBOX=off,
+ * and a real platform configured, turn the sandbox off.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -158,6 +159,31 @@ describe('sandbox admin journey over HTTP', () => {
   });
 });
 
+describe('sandbox without ADMIN_TOKEN', () => {
+  it('makes up an admin token for the run: the admin API works with it and only with it', async () => {
+    const bot = await startTestBot({ SANDBOX: 'on' }, { noticeWorker: false });
+    try {
+      const token = bot.server.sandboxAdminToken;
+      assert.ok(token && token.length >= 32, 'a long random token');
+      const withIt = await fetch(`${bot.url}/admin/notices`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(withIt.status, 200);
+      assert.equal((await fetch(`${bot.url}/admin/notices`)).status, 401);
+      assert.equal((await fetch(`${bot.url}/admin/notices`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status, 401);
+    } finally {
+      await bot.close();
+    }
+  });
+
+  it('uses ADMIN_TOKEN when it is set (no token made up)', async () => {
+    const bot = await startTestBot({ SANDBOX: 'on', ADMIN_TOKEN }, { noticeWorker: false });
+    try {
+      assert.equal(bot.server.sandboxAdminToken, null);
+    } finally {
+      await bot.close();
+    }
+  });
+});
+
 describe('sandbox turned off', () => {
   let fake: FakeWecom;
   before(async () => {
@@ -168,9 +194,11 @@ describe('sandbox turned off', () => {
   });
 
   it('SANDBOX=off: no sandbox platform, routes or script', async () => {
-    const bot = await startTestBot({ ADMIN_TOKEN, SANDBOX: 'off' }, { noticeWorker: false });
+    const bot = await startTestBot({ SANDBOX: 'off' }, { noticeWorker: false });
     try {
       assert.deepEqual(bot.server.adapters, []);
+      assert.equal(bot.server.sandboxAdminToken, null);
+      assert.equal((await fetch(`${bot.url}/admin/notices`)).status, 404, 'no ADMIN_TOKEN and no sandbox: no admin API');
       assert.equal((await fetch(`${bot.url}/try/sandbox/directory`)).status, 404);
       assert.doesNotMatch(await (await fetch(`${bot.url}/try`)).text(), /sandbox\.js/);
       assert.equal(bot.core.notices.channelFor('sandbox'), undefined);

@@ -173,6 +173,15 @@ runSuite(
   { skip: env.skip },
 );
 
+runSuite(
+  'redis, prefix searches by time walking the index in steps of 3 (no gathering)',
+  async () => {
+    const store = await openRedisNoticeStore(env.url, { keyPrefix: env.prefixFor(`w${++n}`), recipientGatherMax: 0, recipientWalkChunk: 3 });
+    return { store, close: () => store.close() };
+  },
+  { skip: env.skip },
+);
+
 describe('Redis recipients index of a broadcast from before it', { skip: env.skip }, () => {
   const clients: Redis[] = [];
   after(() => clients.forEach((c) => c.disconnect()));
