@@ -154,6 +154,12 @@ describe('sandbox admin journey over HTTP', () => {
     assert.match(await r5.text(), /state/);
     const r6 = await admin(bot, 'GET', '/admin/broadcasts/nope/recipients?page=2&cursor=x');
     assert.equal(r6.status, 400);
+    const r8 = await admin(bot, 'GET', '/admin/broadcasts/nope/recipients?state=read&state=sent');
+    assert.equal(r8.status, 400);
+    assert.match(await r8.text(), /state: give it once/);
+    const r9 = await admin(bot, 'GET', '/admin/broadcasts/nope/recipients?limit=1001');
+    assert.equal(r9.status, 400);
+    assert.match(await r9.text(), /limit/);
     const r7 = await fetch(`${bot.url}/admin/broadcasts/nope/recipients`);
     assert.equal(r7.status, 401, 'the recipients page is behind the admin token');
   });
