@@ -955,7 +955,9 @@ class SqliteNoticeStore implements NoticeStore {
     const key = q.sort === 'user' ? null : q.sort === 'state' ? 'view_rank' : 'view_at';
     const dir = q.order === 'asc' ? 'ASC' : 'DESC';
     const cmp = q.order === 'asc' ? '>' : '<';
-    const countSql = `SELECT count(*) FROM recipient WHERE ${where.join(' AND ')}`;
+    // With a state, count through (broadcast_id, view_rank, user_id): SQLite's planner would walk the
+    // primary key and compute the virtual column for every row of the broadcast.
+    const countSql = `SELECT count(*) FROM recipient${q.state !== undefined ? ' INDEXED BY recipient_view_rank' : ''} WHERE ${where.join(' AND ')}`;
     if (q.after) {
       const c = decodeSqliteCursor(q.after, key !== null);
       if (key === null) where.push(`user_id ${cmp} @cu`);
