@@ -54,6 +54,11 @@ export interface AdapterContext {
    * worker's read poll makes). Optional: the real platforms do not use it.
    */
   notices?: NoticeService;
+  /**
+   * A knowledge-base topic's title, or undefined for an unknown id: the sandbox's /try answers label
+   * their suggestions with it, as POST /try/ask does. Optional.
+   */
+  topicTitle?: (topicId: string) => { zh: string; en: string } | undefined;
   /** The status store, for the sandbox's demo statuses (source 'sandbox demo data'). Optional. */
   statusStore?: Pick<Store, 'getStatus' | 'putStatuses'>;
 }

@@ -48,6 +48,11 @@ export interface InboundMessage {
    * and tells the asker to ask in a 1:1 chat instead. Default true.
    */
   canReplyPrivately?: boolean;
+  /**
+   * A topic picked directly (a suggestion button on the /try page), answered in `lang` without matching `text`.
+   * `topic` is a knowledge-base entry id; an unknown id is ignored (the message is then handled by its text).
+   */
+  pick?: { topic: string; lang: Lang };
 }
 
 /** Language of a question and of its answer. */

@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import getRawBody from 'raw-body';
 import { z } from 'zod';
 import { RequestError } from '../../src/errors.ts';
-import { TRY_MAX_BODY_BYTES, TRY_MAX_QUESTION_CHARS } from '../../src/http/try-page.ts';
+import { titleIn, TRY_MAX_BODY_BYTES, TRY_MAX_QUESTION_CHARS } from '../../src/http/try-page.ts';
 import { hashUserId } from '../../src/log.ts';
 import { parseAckKey } from '../../src/notices/service.ts';
 import { replyHtml } from '../../src/reply-links.ts';
@@ -42,6 +42,12 @@ const askSchema = z.object({
     .string()
     .max(TRY_MAX_QUESTION_CHARS, `question over ${TRY_MAX_QUESTION_CHARS} characters`)
     .refine((q) => !CONTROL_CHARACTERS.test(q), 'question contains control characters'),
+  pick: z
+    .object({
+      topic: z.string().regex(/^[a-z0-9-]{1,64}$/, 'pick.topic must be a topic id'),
+      lang: z.enum(['zh-CN', 'zh-TW', 'en'], 'pick.lang must be zh-CN, zh-TW or en'),
+    })
+    .optional(),
 });
 const openSchema = z.object({ user: userField, noticeId: z.string().min(1).max(64), version: z.number().int().positive() });
 const ackSchema = z.object({ user: userField, ackKey: z.string().min(1).max(200) });
@@ -82,16 +88,22 @@ function employee(user: string) {
   return e;
 }
 
-/** The bot's answer as the /try page shows it (as POST /try/ask answers). */
-function answerJson(r: BotResult) {
+/**
+ * The bot's answer as the /try page shows it (the shape POST /try/ask answers with); suggestion
+ * labels are the topics' titles in the reply's language (`topicTitle`, else the id).
+ */
+function answerJson(r: BotResult, topicTitle: AdapterContext['topicTitle']) {
   return {
     replies: r.replies.map((x) => x.text),
     html: r.replies.map((x) => replyHtml(x)),
     topic: r.topic,
     intent: r.intent,
     score: Math.round(r.score * 1000) / 1000,
-    // Suggestion titles live in the knowledge base, which adapters do not see: ids only.
-    suggestions: r.suggestions.map((id) => ({ id, title: { zh: id, en: id } })),
+    lang: r.lang,
+    suggestions: r.suggestions.map((id) => {
+      const title = topicTitle?.(id) ?? { zh: id, en: id };
+      return { id, title, label: titleIn(title, r.lang) };
+    }),
   };
 }
 
@@ -109,8 +121,9 @@ function answerJson(r: BotResult) {
  *   reported by the channel's readStatus too
  * - POST /try/sandbox/ack `{"user","ackKey"}` -> `{"replies","html",…,"card"}`: the card's button, as
  *   an InboundMessage of kind 'ack-action' through the core, exactly like a WeCom card click
- * - POST /try/sandbox/ask `{"user","question"}` -> as POST /try/ask, asked by that employee in a
- *   1:1 chat (so the answer has their archiving status and notice lines)
+ * - POST /try/sandbox/ask `{"user","question","pick"?}` -> as POST /try/ask, asked by that employee
+ *   in a 1:1 chat (so the answer has their archiving status and notice lines); `pick` is a
+ *   suggestion button `{"topic","lang"}`, as on /try/ask
  * - GET  /try/sandbox.js -> the script the /try page loads (banner, employee picker, inbox)
  * Errors: 400 bad body or field (named), 404 unknown employee, 413 body too large.
  * `start()` writes the demo statuses (./org.ts sandboxStatuses) for employees that have none yet.
@@ -211,14 +224,15 @@ export function createSandboxAdapter(ctx: AdapterContext): PlatformAdapter & { i
         ctx.log.info({ platform: SANDBOX_PLATFORM, user: hashUserId(SANDBOX_PLATFORM, e.userId) }, 'sandbox card button pressed');
         const card = (await cardsOf(e.userId)).find((x) => x.noticeId === key.noticeId && x.version === key.version) ?? null;
         c.set('Cache-Control', 'no-store');
-        c.body = { ...answerJson(r), card };
+        c.body = { ...answerJson(r, ctx.topicTitle), card };
       });
       router.post('/try/sandbox/ask', async (c) => {
         const b = await body(c, askSchema);
         const e = employee(b.user);
-        const r = await ctx.handle(message(e.userId, 'text', b.question));
+        if (b.pick && ctx.topicTitle && !ctx.topicTitle(b.pick.topic)) throw new RequestError('SANDBOX_BAD_REQUEST', 'pick.topic is not a known topic', 400);
+        const r = await ctx.handle({ ...message(e.userId, 'text', b.question), ...(b.pick ? { pick: b.pick } : {}) });
         c.set('Cache-Control', 'no-store');
-        c.body = answerJson(r);
+        c.body = answerJson(r, ctx.topicTitle);
       });
     },
 

@@ -78,6 +78,10 @@ fetch('try/sandbox/directory').then(function(r){ return r.json(); }).then(functi
 pick.onchange = function(){ current = pick.value || null; inbox.hidden = !current; refresh.hidden = !current; if (current) load(); };
 refresh.onclick = load;
 setInterval(load, 5000);
-window.privacyBotTry = { ask: function(text){ return current ? post('try/sandbox/ask', {user: current, question: text}) : null; } };
+window.privacyBotTry = { ask: function(text, pick){
+  if (!current) return null;
+  var b = {user: current, question: text}; if (pick) b.pick = pick;
+  return post('try/sandbox/ask', b);
+} };
 })();
 `;

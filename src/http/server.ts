@@ -222,6 +222,7 @@ export async function startServer(options: {
       observeApiCall: (platform, api, code) => metrics.platformCalls.inc({ platform, api, code }),
       notices: core.notices,
       statusStore: core.store,
+      topicTitle: (id) => core.kb.byId.get(id)?.title,
     },
     options.adapterOptions,
   );

@@ -134,6 +134,16 @@ describe('sandbox admin journey over HTTP', () => {
     assert.match(text, /沙盒示例数据/);
     assert.match(text, /sandbox demo data/);
     assert.match(text, /确认知悉/, 'the notice line of the acknowledged notice');
+    const shaped = as as unknown as { lang: string; suggestions: { id: string; label: string }[] };
+    assert.equal(shaped.lang, 'zh-CN');
+    for (const s of shaped.suggestions) assert.notEqual(s.label, s.id, 'suggestions are labelled with their titles');
+    // A suggestion button (pick), in English, as on /try/ask.
+    const picked = (await (await post(bot, '/try/sandbox/ask', { user: 'wuhao', question: 'Am I archived?', pick: { topic: 'am-i-archived', lang: 'en' } })).json()) as { replies: string[]; topic: string; lang: string };
+    assert.equal(picked.topic, 'am-i-archived');
+    assert.equal(picked.lang, 'en');
+    assert.match(picked.replies.join('\n'), /2025-01-02/);
+    const badPick = await post(bot, '/try/sandbox/ask', { user: 'wuhao', question: 'x', pick: { topic: 'no-such-topic', lang: 'en' } });
+    assert.equal(badPick.status, 400);
     const anon = (await (await post(bot, '/try/ask', { question: q, session: 'sandbox-anon-1' })).json()) as { replies: string[] };
     assert.doesNotMatch(anon.replies.join('\n'), /2025-01-02/);
   });
