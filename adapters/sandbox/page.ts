@@ -75,7 +75,14 @@ fetch('try/sandbox/directory').then(function(r){ return r.json(); }).then(functi
     pick.appendChild(g);
   });
 });
-pick.onchange = function(){ current = pick.value || null; inbox.hidden = !current; refresh.hidden = !current; if (current) load(); };
+var note = document.querySelector('p.note'), noteText = note ? note.textContent : '';
+pick.onchange = function(){
+  current = pick.value || null; inbox.hidden = !current; refresh.hidden = !current;
+  if (note) note.textContent = current
+    ? '以沙盒员工 ' + pick.options[pick.selectedIndex].textContent + ' 的身份提问：回答会像单聊一样附上他的（演示）存档状态。 / Asking as this sandbox employee: answers carry their (demo) archiving status, as in a 1:1 chat.'
+    : noteText;
+  if (current) load();
+};
 refresh.onclick = load;
 setInterval(load, 5000);
 window.privacyBotTry = { ask: function(text, pick){
