@@ -3,6 +3,7 @@ import type { AdapterContext, PlatformAdapter } from './types.ts';
 import { createWecomAdapter, type WecomAdapterOptions } from './wecom/index.ts';
 import { createDingtalkAdapter, type DingtalkAdapterOptions } from './dingtalk/index.ts';
 import { createWecomAibotAdapter, type WecomAibotAdapterOptions } from './wecom-aibot/index.ts';
+import { createSandboxAdapter } from './sandbox/index.ts';
 
 /** Result of looking at the configuration: the adapters to mount and the platforms left off. */
 export interface AdapterSet {
@@ -19,7 +20,16 @@ export interface AdapterOptions {
 }
 
 /**
- * The platform registry: one adapter per platform whose credentials are configured.
+ * Whether the sandbox organisation (adapters/sandbox/) is mounted for this configuration: SANDBOX
+ * is not 'off' and no real platform (WeCom, WeCom AI bot, DingTalk) is configured.
+ */
+export function sandboxActive(config: Config): boolean {
+  return config.sandbox && !config.wecom && !config.dingtalk && !config.wecomAibot;
+}
+
+/**
+ * The platform registry: one adapter per platform whose credentials are configured; with none
+ * configured (and SANDBOX not 'off'), the built-in sandbox organisation (adapters/sandbox/).
  * Adding a platform means adding it here and in its own folder; src/ stays as it is.
  * @param options per-adapter tuning (tests); production passes none
  */
@@ -37,5 +47,7 @@ export function createAdapters(config: Config, ctx: AdapterContext, options: Ada
   } else {
     disabled.push({ platform: 'wecom-aibot', variables: ['WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY', '(or WECOM_AIBOT_MODE=ws with WECOM_AIBOT_BOT_ID, WECOM_AIBOT_SECRET)'] });
   }
+  // The demo organisation (adapters/sandbox/) stands in while no real platform is configured.
+  if (sandboxActive(config) && adapters.length === 0) adapters.push(createSandboxAdapter(ctx));
   return { adapters, disabled };
 }

@@ -5,6 +5,8 @@ import type { MessageCommitter, MessageHandler, PlatformAckPoint } from '../src/
 import type { NoticeChannel } from '../src/notices/channel.ts';
 import type { HealthReporter } from '../src/http/health.ts';
 import type { ArchiveSource } from '../src/archiving/source.ts';
+import type { NoticeService } from '../src/notices/service.ts';
+import type { Store } from '../src/store/port.ts';
 
 /**
  * What every platform adapter gets from the server. Adapters know platforms, never FAQs:
@@ -46,6 +48,19 @@ export interface AdapterContext {
   health?: HealthReporter;
   /** Count one outbound platform API call by its result code ('0'/'ok' = success). Optional (metrics). */
   observeApiCall?: (platform: string, api: string, code: string) => void;
+  /**
+   * The notice engine, for an adapter that sees reads itself rather than polling a platform (the
+   * sandbox records a read when the employee opens the card: `notices.store.markRead`, the call the
+   * worker's read poll makes). Optional: the real platforms do not use it.
+   */
+  notices?: NoticeService;
+  /**
+   * A knowledge-base topic's title, or undefined for an unknown id: the sandbox's /try answers label
+   * their suggestions with it, as POST /try/ask does. Optional.
+   */
+  topicTitle?: (topicId: string) => { zh: string; en: string } | undefined;
+  /** The status store, for the sandbox's demo statuses (source 'sandbox demo data'). Optional. */
+  statusStore?: Pick<Store, 'getStatus' | 'putStatuses'>;
 }
 
 /** One platform. Mounted by src/http/server.ts when its credentials are configured. */
@@ -69,4 +84,6 @@ export interface PlatformAdapter {
   readonly noticeChannel?: NoticeChannel;
   /** Optional: the platform's own archive configuration (issue 5); absent = statuses come from imports/policies. */
   readonly archiveSource?: ArchiveSource;
+  /** Optional: same-origin script paths the /try page loads before its own script (the sandbox's employee picker). */
+  readonly tryPageScripts?: readonly string[];
 }

@@ -96,6 +96,11 @@ export interface Config {
   /** The local /try chat page is served unless TRY_PAGE=off. */
   tryPage: boolean;
   /**
+   * The built-in demo organisation (adapters/sandbox/): on unless SANDBOX=off; it is only mounted
+   * while no real platform (WeCom, WeCom AI bot, DingTalk) is configured.
+   */
+  sandbox: boolean;
+  /**
    * Bearer token of the admin API (/admin/…, issue 4); null = the admin API is off (its routes
    * answer 404). At least 16 printable ASCII characters without spaces.
    */
@@ -134,7 +139,7 @@ export interface Config {
 
 /** Every variable the bot reads, with its meaning; the README's table is written from this list. */
 export const ENVIRONMENT_VARIABLES = [
-  'PORT', 'DATA_DIR', 'REDIS_URL', 'KNOWLEDGE_DIR', 'LOG_LEVEL', 'TRY_PAGE',
+  'PORT', 'DATA_DIR', 'REDIS_URL', 'KNOWLEDGE_DIR', 'LOG_LEVEL', 'TRY_PAGE', 'SANDBOX',
   'WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY', 'WECOM_API_BASE',
   'DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE', 'DINGTALK_API_BASE', 'DINGTALK_MODE',
   'WECOM_ARCHIVE_SECRET', 'WECOM_ARCHIVE_SYNC_MINUTES',
@@ -177,6 +182,7 @@ const schema = z.object({
   TRY_PAGE: z.enum(['on', 'off']).default('on'),
   CONSOLE: z.enum(['on', 'off']).default('on'),
   CONSOLE_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+  SANDBOX: z.enum(['on', 'off']).default('on'),
   WECOM_CORP_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be the CorpID from 我的企业 → 企业ID').optional(),
   WECOM_AGENT_ID: z.coerce.number().int().positive('must be the app AgentId, a positive integer').optional(),
   WECOM_SECRET: z.string().min(1).optional(),
@@ -301,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tryPage: e.TRY_PAGE === 'on',
     console: e.CONSOLE === 'on',
     consoleIdleMinutes: e.CONSOLE_IDLE_MINUTES,
+    sandbox: e.SANDBOX === 'on',
     adminToken: e.ADMIN_TOKEN ?? null,
     adminUsers: [...new Set(e.ADMIN_USERS ?? [])],
     adminAllowFrom,

@@ -11,6 +11,7 @@ import { refuseConnectionReuse } from '../../adapters/http.ts';
 import type { PolicyService } from '../policies/service.ts';
 import { mountPolicyRoutes } from '../policies/routes.ts';
 import { strictRouter } from '../http/routing.ts';
+import { recipientsPage } from './recipients.ts';
 
 /** Largest admin request body, in bytes (a userIds audience of 100 000 ids fits). */
 export const ADMIN_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -134,6 +135,8 @@ function csv(ctx: Context, name: string, body: string): void {
  * - GET  /admin/broadcasts -> `{"broadcasts": [...]}` (newest first)
  * - GET  /admin/broadcasts/:id -> `{"id","state","counts": {targeted, pending, sent, failed, read,
  *   acknowledged}, "failures": [{userId, reason}], …}`
+ * - GET  /admin/broadcasts/:id/recipients?state=&q=&sort=&order=&cursor=|page=&limit= -> one page of
+ *   recipients, filtered and sorted by the store (src/admin/recipients.ts)
  * - GET  /admin/broadcasts/:id/recipients.csv and /audit.csv (UTF-8 with BOM)
  * - POST /admin/broadcasts/:id/resend `{"only": "failed"|"unacknowledged"}` -> `{"id","only","queued","round"}`
  * - POST /admin/broadcasts/:id/cancel -> the broadcast
@@ -202,6 +205,7 @@ export function declareAdminRoutes(admin: AdminRoutes, options: { service: Notic
   admin.get('/broadcasts/:id', async (ctx) => {
     ctx.body = broadcastJson(await service.getBroadcast(ctx.params.id!));
   });
+  admin.get('/broadcasts/:id/recipients', (ctx) => recipientsPage(ctx, service));
   admin.get('/broadcasts/:id/recipients.csv', async (ctx) => {
     csv(ctx, `broadcast-${ctx.params.id}-recipients.csv`, await service.recipientsCsv(ctx.params.id!));
   });

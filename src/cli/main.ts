@@ -106,6 +106,12 @@ async function serve(config: Config): Promise<void> {
   if (config.tryPage) {
     process.stdout.write(`\nprivacy-bot is running. Try it in your browser: ${running.url}/try\n\n`);
   }
+  if (running.adapters.some((a) => a.platform === 'sandbox')) {
+    process.stdout.write(
+      'Sandbox: no WeCom or DingTalk is configured, so a made-up company (platform "sandbox", 30 employees in hr, rd, sales) stands in; SANDBOX=off turns it off.\n' +
+        (running.sandboxAdminToken ? `Sandbox admin token for this run (set ADMIN_TOKEN to choose your own): ${running.sandboxAdminToken}\n\n` : '\n'),
+    );
+  }
   // Graceful stop: new connections are refused at once; requests, replies being delivered and
   // broadcast batches in flight get SHUTDOWN_GRACE_MS to finish; leases of batches still sending
   // then are released so another instance takes them over at once; exit 0.

@@ -8,7 +8,8 @@ import type { Core } from '../core.ts';
 import { BotError } from '../errors.ts';
 import { BackgroundTasks } from './background.ts';
 import { mountTryPage } from './try-page.ts';
-import { createAdapters, type AdapterOptions } from '../../adapters/index.ts';
+import { randomBytes } from 'node:crypto';
+import { createAdapters, sandboxActive, type AdapterOptions } from '../../adapters/index.ts';
 import type { PlatformAckPoint } from '../types.ts';
 import type { PlatformAdapter } from '../../adapters/types.ts';
 import { mountAdminRoutes } from '../admin/routes.ts';
@@ -37,6 +38,11 @@ export interface RunningServer {
   adapters: PlatformAdapter[];
   /** The notice broadcast worker of this process; null when turned off (`noticeWorker: false`). */
   noticeWorker: BroadcastWorker | null;
+  /**
+   * In the sandbox (no platform configured) without ADMIN_TOKEN: the admin token made up for this
+   * run, so the admin journey can be tried with no configuration; else null.
+   */
+  sandboxAdminToken: string | null;
   /** This process's Prometheus metrics (served at GET /metrics). */
   metrics: Metrics;
   /** Platform configuration faults reported by the adapters (shown by /readyz). */
@@ -175,8 +181,11 @@ export async function startServer(options: {
     }
   });
 
+  // The sandbox with no ADMIN_TOKEN gets a random one for this run (printed at start by `serve`).
+  const sandboxAdminToken = config.adminToken === null && sandboxActive(config) ? randomBytes(24).toString('base64url') : null;
+  const adminToken = config.adminToken ?? sandboxAdminToken;
   // Deny by default for /admin and /console under every spelling, before any route is matched.
-  app.use(adminSurfaceGuard({ adminToken: config.adminToken, console: config.console, allowFrom: new NetworkSet(config.adminAllowFrom), trustedProxies, log }));
+  app.use(adminSurfaceGuard({ adminToken, console: config.console, allowFrom: new NetworkSet(config.adminAllowFrom), trustedProxies, log }));
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -212,6 +221,9 @@ export async function startServer(options: {
       background: (name, work) => background.run(name, work),
       health: health.report,
       observeApiCall: (platform, api, code) => metrics.platformCalls.inc({ platform, api, code }),
+      notices: core.notices,
+      statusStore: core.store,
+      topicTitle: (id) => core.kb.byId.get(id)?.title,
     },
     options.adapterOptions,
   );
@@ -222,7 +234,7 @@ export async function startServer(options: {
   for (const d of disabled) {
     log.info({ platform: d.platform }, `${d.platform} disabled: set ${d.variables.join(', ')} to enable it`);
   }
-  if (config.tryPage) mountTryPage(router, core, log);
+  if (config.tryPage) mountTryPage(router, core, log, adapters.flatMap((a) => a.tryPageScripts ?? []));
   // Archiving notices (issue 4): each adapter's delivery channel, the admin API (only with
   // ADMIN_TOKEN set; otherwise its routes do not exist), and this process's broadcast worker.
   for (const a of adapters) if (a.noticeChannel) core.notices.registerChannel(a.noticeChannel);
@@ -234,7 +246,7 @@ export async function startServer(options: {
       log.info({ platform: a.archiveSource.platform, minutes }, 'archive status sync enabled');
     }
   }
-  if (config.adminToken) mountAdminRoutes(router, { service: core.notices, policies: core.policies, token: config.adminToken, log });
+  if (adminToken) mountAdminRoutes(router, { service: core.notices, policies: core.policies, token: adminToken, log });
   // The admin console (/console): the same admin routes behind console sessions; CONSOLE=off removes it.
   if (config.console) mountConsole(router, { config, core, log, health, trustedProxies, now, readinessTimeoutMs: READINESS_TIMEOUT_MS });
   // Always on (cheap when idle: one look at the active broadcasts per idleMs), so a channel
@@ -283,6 +295,7 @@ export async function startServer(options: {
     adminPort,
     adminServer,
     adapters,
+    sandboxAdminToken,
     noticeWorker,
     metrics,
     health,

@@ -56,13 +56,18 @@ const askSchema = z.object({
  * control characters (tab and line breaks are fine), a pick of an unknown topic; 413 over
  * {@link TRY_MAX_BODY_BYTES} bytes. The asker is anonymous (platform 'try'): the same router as
  * the platforms, FAQ answers only, never a personal status. Turned off with TRY_PAGE=off.
+ * @param scripts same-origin script paths the page loads before its own (adapters' `tryPageScripts`,
+ *   e.g. the sandbox's employee picker); a script may set `window.privacyBotTry.ask(text, pick)` to a
+ *   fetch Response promise (an answer shaped as POST /try/ask's) to ask elsewhere, or return null to
+ *   leave the question to /try/ask
  */
-export function mountTryPage(router: Router, core: Core, log: Logger): void {
+export function mountTryPage(router: Router, core: Core, log: Logger, scripts: readonly string[] = []): void {
+  const html = TRY_PAGE_HTML.replace('<!--scripts-->', scripts.map((s) => `<script src="${s.replace(/^\//, '')}"></script>`).join(''));
   router.get('/try', (ctx) => {
     ctx.type = 'text/html; charset=utf-8';
-    ctx.set('Content-Security-Policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");
+    ctx.set('Content-Security-Policy', `default-src 'none'; script-src 'unsafe-inline'${scripts.length > 0 ? " 'self'" : ''}; style-src 'unsafe-inline'; connect-src 'self'`);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = TRY_PAGE_HTML;
+    ctx.body = html;
   });
   router.post('/try/ask', async (ctx) => {
     let bytes: Buffer;
@@ -120,7 +125,7 @@ export function mountTryPage(router: Router, core: Core, log: Logger): void {
 }
 
 /** A zh/en title in `lang` (zh-TW converted from zh). */
-function titleIn(title: { zh: string; en: string }, lang: Lang): string {
+export function titleIn(title: { zh: string; en: string }, lang: Lang): string {
   if (lang === 'en') return title.en;
   return lang === 'zh-TW' ? toTaiwanTraditional(title.zh) : title.zh;
 }
@@ -156,7 +161,7 @@ Local trial page: the same router as WeCom and DingTalk, as an anonymous user �
 <div id="log" aria-live="polite"></div>
 <form id="f"><input id="q" autocomplete="off" maxlength="${TRY_MAX_QUESTION_CHARS}" placeholder="例如：${escapeHtml(TRY_PLACEHOLDER_EXAMPLES['zh-CN'])} / e.g. ${escapeHtml(TRY_PLACEHOLDER_EXAMPLES.en)}" data-examples="${escapeHtml(JSON.stringify(TRY_PLACEHOLDER_EXAMPLES))}" aria-label="问题 / question" autofocus>
 <button type="submit">发送 / Send</button></form>
-</main><script>
+</main><!--scripts--><script>
 const session = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
 const log = document.getElementById('log'), q = document.getElementById('q');
 const examples = JSON.parse(q.dataset.examples);
@@ -171,7 +176,7 @@ async function ask(text, pick){
   try {
     const body = {question:text, session};
     if (pick) body.pick = pick;
-    const r = await fetch('try/ask', {method:'POST', headers:{'content-type':'application/json'}, body: JSON.stringify(body)});
+    const r = await ((window.privacyBotTry && window.privacyBotTry.ask && window.privacyBotTry.ask(text, pick)) || fetch('try/ask', {method:'POST', headers:{'content-type':'application/json'}, body: JSON.stringify(body)}));
     if (!r.ok) { add('bot', 'Error ' + r.status + ': ' + await r.text()).scrollIntoView(); return; }
     const j = await r.json();
     if (j.lang) setLang(j.lang);

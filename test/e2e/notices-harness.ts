@@ -53,7 +53,7 @@ export async function startNoticeBot(options: {
       ? { kind: 'sqlite', dataDir: given.dataDir ?? mkdtempSync(join(tmpdir(), 'notices-e2e-')) }
       : { kind: 'redis', url: given.url, prefix: given.prefix ?? `privacy-bot-test:e2e-${process.pid}-${randomBytes(4).toString('hex')}:` };
   const dataDir = backend.kind === 'sqlite' ? backend.dataDir! : mkdtempSync(join(tmpdir(), 'notices-e2e-'));
-  const config = loadConfig({ KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), DATA_DIR: dataDir, PORT: '0', ADMIN_TOKEN, ...(options.env ?? {}) });
+  const config = loadConfig({ KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), DATA_DIR: dataDir, PORT: '0', ADMIN_TOKEN, SANDBOX: 'off', ...(options.env ?? {}) });
   const log = createLogger('silent');
   const ownFake = !('url' in options.fake);
   const fake = 'url' in options.fake ? options.fake : await startFakeNoticePlatform(options.fake);
