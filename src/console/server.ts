@@ -12,7 +12,7 @@
  *   GET -> the same for the current session (401 CONSOLE_UNAUTHENTICATED); DELETE -> signed out.
  * - POST /console/api/password `{"current","next"}` — required first when the password is one-time.
  * - Every admin API route (src/admin/routes.ts, declared once) under /console/api instead of /admin,
- *   plus the console's own (platforms, audience preview and CSV upload, paged recipients, statuses,
+ *   plus the console's own (platforms, audience preview and CSV upload, statuses,
  *   knowledge, health, audit trail).
  * Every /console/api route needs the session cookie (401); every method other than GET needs the
  * session's CSRF token in `X-CSRF-Token` (403 CONSOLE_CSRF); changes need the role owner or admin
@@ -293,9 +293,6 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     if (typeof body.csv !== 'string') throw new RequestError('CONSOLE_BAD_REQUEST', 'csv: the file text is required', 400);
     ctx.body = parseUserIdCsv(body.csv);
   });
-  consoleRoutes.get('/broadcasts/:id/recipients', async (ctx) => {
-    ctx.body = pageRecipients(await core.notices.recipientsCsv(ctx.params.id!), ctx.query);
-  });
   postRead('/statuses/preview', async (ctx) => {
     const body = (await readJson(ctx)) as { csv?: unknown };
     if (typeof body.csv !== 'string') throw new RequestError('CONSOLE_BAD_REQUEST', 'csv: the file text is required', 400);
@@ -397,25 +394,3 @@ export function parseUserIdCsv(text: string): { userIds: string[]; errors: { lin
   return { userIds: [...new Set(ids)], errors };
 }
 
-/**
- * One page of a broadcast's recipients, read from its recipients.csv export: `page` (1-based),
- * `pageSize` (1–{@link MAX_PAGE_SIZE}, default 20), `state` (filter), `q` (user id contains),
- * `sort` (a column, `-column` for descending; default userId).
- */
-export function pageRecipients(csvText: string, query: Record<string, unknown>): { total: number; page: number; pageSize: number; rows: Record<string, string>[] } {
-  const end = csvText.lastIndexOf('\r\n\r\n# ');
-  const rows = parse(end >= 0 ? csvText.slice(0, end + 2) : csvText, { bom: true, columns: true }) as Record<string, string>[];
-  const one = (v: unknown) => (Array.isArray(v) ? v[0] : v) as string | undefined;
-  const state = one(query.state);
-  const q = one(query.q)?.toLowerCase();
-  const sortRaw = one(query.sort) ?? 'userId';
-  const desc = sortRaw.startsWith('-');
-  const sortKey = sortRaw.replace(/^-/, '');
-  if (rows.length > 0 && !(sortKey in rows[0]!)) throw new RequestError('CONSOLE_BAD_REQUEST', `sort: one of ${Object.keys(rows[0]!).join(', ')}`, 400);
-  const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Number(one(query.pageSize) ?? 20) || 20));
-  let list = rows.filter((r) => (!state || r.state === state) && (!q || (r.userId ?? '').toLowerCase().includes(q)));
-  list = list.sort((a, b) => (a[sortKey] ?? '').localeCompare(b[sortKey] ?? '') * (desc ? -1 : 1));
-  const pages = Math.max(1, Math.ceil(list.length / pageSize));
-  const page = Math.min(pages, Math.max(1, Number(one(query.page) ?? 1) || 1));
-  return { total: list.length, page, pageSize, rows: list.slice((page - 1) * pageSize, page * pageSize) };
-}

@@ -25,7 +25,7 @@
       csvHint: 'CSV：每行一个用户 ID（第一列），可带表头 userId。', badRows: '以下行有问题，未发送任何消息：', line: '行', problem: '问题', review: '核对人数', confirmSend: '确认发送',
       confirmText: (t, v, n, p) => `将告知书「${t}」第 ${v} 版发送给 ${p} 上的 ${n} 人。确认发送？`, headCount: '人数', sendDone: '已开始发送',
       state: '状态', targeted: '目标', pending: '待发送', sent: '已发送', failed: '失败', read: '已读', acknowledged: '已确认', progress: '进度',
-      remind: '提醒未确认的人', retryFailed: '重发失败的', cancelBroadcast: '取消发送', exportRecipients: '导出收件人 CSV', exportAudit: '导出审计 CSV', recipients: '收件人', searchUser: '按用户 ID 搜索',
+      remind: '提醒未确认的人', retryFailed: '重发失败的', cancelBroadcast: '取消发送', exportRecipients: '导出收件人 CSV', exportAudit: '导出审计 CSV', recipients: '收件人', searchUser: '按用户 ID 开头搜索', stateAt: '状态时间',
       queued: (n) => `已排队 ${n} 人`, createdBy: '发起人', readUnsupported: '该平台不回报已读',
       declare: '声明政策', withdraw: '撤回', withdrawn: '已撤回', active: '生效中', since: '起始日期', scope: '范围', retention: '保存期限', purpose: '目的', legalBasis: '法律依据', viewers: '可查看人员（逗号分隔）', history: '全部（含已撤回）', confirmWithdraw: '撤回后该政策不再适用于任何人，但保留在历史中。确认撤回？',
       importCsv: '导入状态 CSV', preview: '校验预览', doImport: '导入', validRows: '有效行', imported: (n) => `已导入 ${n} 条`, nothingImported: '有错误，未导入任何数据', lookup: '查询员工状态', userId: '用户 ID', lookupBtn: '查询', noRecord: '无记录', archived: '已存档', notArchived: '未存档', source: '来源',
@@ -43,7 +43,7 @@
       csvHint: 'CSV: one user id per line (first column), optional header userId.', badRows: 'These rows are bad; nothing was sent:', line: 'Line', problem: 'Problem', review: 'Count recipients', confirmSend: 'Confirm send',
       confirmText: (t, v, n, p) => `Send notice "${t}" version ${v} to ${n} people on ${p}?`, headCount: 'Head count', sendDone: 'Sending started',
       state: 'State', targeted: 'Targeted', pending: 'Pending', sent: 'Sent', failed: 'Failed', read: 'Read', acknowledged: 'Acknowledged', progress: 'Progress',
-      remind: 'Remind unacknowledged', retryFailed: 'Retry failed', cancelBroadcast: 'Cancel', exportRecipients: 'Export recipients CSV', exportAudit: 'Export audit CSV', recipients: 'Recipients', searchUser: 'Search user id',
+      remind: 'Remind unacknowledged', retryFailed: 'Retry failed', cancelBroadcast: 'Cancel', exportRecipients: 'Export recipients CSV', exportAudit: 'Export audit CSV', recipients: 'Recipients', searchUser: 'User id starts with', stateAt: 'State since',
       queued: (n) => `${n} queued`, createdBy: 'Created by', readUnsupported: 'This platform reports no reads',
       declare: 'Declare policy', withdraw: 'Withdraw', withdrawn: 'Withdrawn', active: 'Active', since: 'Since', scope: 'Scope', retention: 'Retention', purpose: 'Purpose', legalBasis: 'Legal basis', viewers: 'Who may read (comma separated)', history: 'All (withdrawn too)', confirmWithdraw: 'Once withdrawn the policy applies to nobody but stays in the history. Withdraw?',
       importCsv: 'Import status CSV', preview: 'Validate', doImport: 'Import', validRows: 'Valid rows', imported: (n) => `${n} imported`, nothingImported: 'Errors found; nothing imported', lookup: 'Look up one employee', userId: 'User id', lookupBtn: 'Look up', noRecord: 'No record', archived: 'Archived', notArchived: 'Not archived', source: 'Source',
@@ -352,15 +352,18 @@
 
   function BroadcastPage({ id, canWrite, go }) {
     const [b, setB] = useState(null);
-    const [rows, setRows] = useState({ rows: [], total: 0, page: 1, pageSize: 10 });
-    const [query, setQuery] = useState({ page: 1, pageSize: 10, sort: 'userId', state: undefined, q: '' });
+    const [rows, setRows] = useState({ rows: [], total: 0, page: 1 });
+    // Paged, filtered and sorted by the store (GET …/recipients: state, q = user id prefix, sort = user|state|time,
+    // order, page, limit), so a page stays fast at 100,000 recipients.
+    const [query, setQuery] = useState({ page: 1, pageSize: 10, sort: 'user', order: 'asc', state: undefined, q: '' });
     const [busy, setBusy] = useState(false);
     const loadB = useCallback(() => api('GET', `/broadcasts/${encodeURIComponent(id)}`).then(setB, () => undefined), [id]);
     const loadRows = useCallback(() => {
-      const p = new URLSearchParams({ page: String(query.page), pageSize: String(query.pageSize), sort: query.sort });
+      const p = new URLSearchParams({ page: String(query.page), limit: String(query.pageSize), sort: query.sort, order: query.order });
       if (query.state) p.set('state', query.state);
       if (query.q) p.set('q', query.q);
-      return api('GET', `/broadcasts/${encodeURIComponent(id)}/recipients?${p}`).then(setRows, () => undefined);
+      return api('GET', `/broadcasts/${encodeURIComponent(id)}/recipients?${p}`)
+        .then((r) => setRows({ rows: r.recipients, total: r.total, page: r.page || 1 }), () => undefined);
     }, [id, query]);
     useEffect(() => {
       void loadB();
@@ -390,13 +393,15 @@
       }
     };
     const stat = (k, color) => html`<${Col} xs=${12} sm=${8} md=${4} key=${k}><${Card} size="small"><${Statistic} title=${t(k)} value=${k === 'read' && !b.readSupported ? '—' : c[k]} valueStyle=${color ? { color } : undefined} /><div className=${`tally-${k}`} data-value=${c[k]} hidden /><//><//>`;
-    const sorter = (key) => ({ sorter: true, sortOrder: query.sort === key ? 'ascend' : query.sort === `-${key}` ? 'descend' : null });
+    const sorter = (key) => ({ sorter: true, sortOrder: query.sort === key ? (query.order === 'desc' ? 'descend' : 'ascend') : null });
     const columns = [
-      { title: t('userId'), dataIndex: 'userId', key: 'userId', ...sorter('userId') },
+      { title: t('userId'), dataIndex: 'userId', key: 'user', ...sorter('user') },
       { title: t('state'), dataIndex: 'state', key: 'state', ...sorter('state'), render: (s) => html`<${Tag}>${s}<//>`,
         filters: ['pending', 'sent', 'failed', 'read', 'acknowledged'].map((s) => ({ text: s, value: s })), filterMultiple: false, filteredValue: query.state ? [query.state] : null },
-      { title: t('sent'), dataIndex: 'sentAt', key: 'sentAt', ...sorter('sentAt'), render: fmt },
-      { title: t('acknowledged'), dataIndex: 'acknowledgedAt', key: 'acknowledgedAt', ...sorter('acknowledgedAt'), render: fmt },
+      { title: t('stateAt'), dataIndex: 'stateAt', key: 'time', ...sorter('time'), render: fmt },
+      { title: t('sent'), dataIndex: 'sentAt', key: 'sentAt', render: fmt },
+      { title: t('read'), dataIndex: 'readAt', key: 'readAt', render: fmt },
+      { title: t('acknowledged'), dataIndex: 'acknowledgedAt', key: 'acknowledgedAt', render: fmt },
       { title: t('problem'), dataIndex: 'failureReason', key: 'failureReason' },
     ];
     const finished = b.state === 'cancelled';
@@ -424,7 +429,8 @@
         onChange=${(pg, filters, sorter) => setQuery({
           ...query, page: pg.current, pageSize: pg.pageSize,
           state: filters.state && filters.state[0] ? filters.state[0] : undefined,
-          sort: sorter && sorter.order ? `${sorter.order === 'descend' ? '-' : ''}${sorter.columnKey}` : 'userId',
+          sort: sorter && sorter.order ? sorter.columnKey : 'user',
+          order: sorter && sorter.order === 'descend' ? 'desc' : 'asc',
         })} />
     </div>`;
   }

@@ -95,10 +95,10 @@ describe('console API', () => {
     assert.ok(trail.some((e) => e.actor === 'legal.wang' && e.action === 'POST /console/api/broadcasts' && e.status === 403), 'refusals are recorded too');
     // Paged, filtered, sorted recipients (server side).
     await waitFor(async () => (await admin.call('GET', `/console/api/broadcasts/${b.body.id}`)).body.counts.sent === 3);
-    const page = await auditor.call('GET', `/console/api/broadcasts/${b.body.id}/recipients?page=2&pageSize=2&sort=-userId`);
-    assert.deepEqual({ total: page.body.total, page: page.body.page, ids: page.body.rows.map((r: { userId: string }) => r.userId) }, { total: 3, page: 2, ids: ['u1'] });
+    const page = await auditor.call('GET', `/console/api/broadcasts/${b.body.id}/recipients?page=2&limit=2&sort=user&order=desc`);
+    assert.deepEqual({ total: page.body.total, page: page.body.page, ids: page.body.recipients.map((r: { userId: string }) => r.userId) }, { total: 3, page: 2, ids: ['u1'] });
     const filtered = await auditor.call('GET', `/console/api/broadcasts/${b.body.id}/recipients?q=u2`);
-    assert.deepEqual(filtered.body.rows.map((r: { userId: string }) => r.userId), ['u2']);
+    assert.deepEqual(filtered.body.recipients.map((r: { userId: string }) => r.userId), ['u2']);
     const csv = await auditor.call('GET', `/console/api/broadcasts/${b.body.id}/recipients.csv`);
     assert.equal(csv.status, 200);
     assert.match(String(csv.body), /u1,sent/);
