@@ -111,7 +111,8 @@ export function phrasingKey(text: string): string {
     .toLowerCase()
     .replace(/\s+/gu, ' ')
     .trim()
-    .replace(/[?？!！。.,，、~～…\s]+$/u, '');
+    // the trailing run, found among all runs (each read once; /[…]+$/ would take quadratic time)
+    .replace(/[?？!！。.,，、~～…\s]+/gu, (run: string, at: number, all: string) => (at + run.length === all.length ? '' : run));
 }
 
 const text = (what: string) => z.string().trim().min(1, { error: `${what} must not be empty` });
