@@ -10,6 +10,7 @@ import { createLogger } from '../log.ts';
 import { startServer } from '../http/server.ts';
 import { importStatuses } from '../archiving/status.ts';
 import { lintKnowledge } from '../knowledge/lint.ts';
+import { formatProblem } from '../knowledge/load.ts';
 import type { BotResult, InboundMessage } from '../types.ts';
 import { checkRedisPersistence } from '../store/redis-persistence.ts';
 import { NOTICE_USAGE, runNoticeCommand } from './notice.ts';
@@ -232,7 +233,7 @@ async function status(config: Config, args: string[]): Promise<void> {
 async function kbLint(config: Config, args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { topics: { type: 'string' } } });
   const r = await lintKnowledge(config.knowledgeDir, values.topics ? { topicsFile: values.topics } : {});
-  for (const p of r.problems) process.stdout.write(`${p.file}: ${p.field}: ${p.message}\n`);
+  for (const p of r.problems) process.stdout.write(`${formatProblem(p)}\n`);
   if (!r.ok) throw new CliError(`kb lint: ${r.problems.length} problem(s)`, 1);
   process.stdout.write(`kb lint: ${r.entries} entries OK (${config.knowledgeDir})\n`);
 }
@@ -288,9 +289,8 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     if (err instanceof BotError) {
+      // The message holds every problem (KnowledgeError: one line each), so they are printed once, here.
       process.stderr.write(`privacy-bot: ${err.code}: ${err.message}\n`);
-      const problems = (err as BotError & { problems?: { file: string; field: string; message: string }[] }).problems;
-      for (const p of problems ?? []) process.stderr.write(`  ${p.file}: ${p.field}: ${p.message}\n`);
       return err.code === 'CONFIG_INVALID' ? 2 : 1;
     }
     if (isArgsError(err)) {
