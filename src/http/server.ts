@@ -238,7 +238,7 @@ export async function startServer(options: {
   for (const d of disabled) {
     log.info({ platform: d.platform }, `${d.platform} disabled: set ${d.variables.join(', ')} to enable it`);
   }
-  if (config.tryPage) mountTryPage(router, core, log);
+  if (config.tryPage) mountTryPage(router, core, log, { now });
   // Archiving notices (issue 4): each adapter's delivery channel, the admin API (only with
   // ADMIN_TOKEN set; otherwise its routes do not exist), and this process's broadcast worker.
   for (const a of adapters) if (a.noticeChannel) core.notices.registerChannel(a.noticeChannel);

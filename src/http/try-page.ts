@@ -3,8 +3,10 @@ import type Router from '@koa/router';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { Context } from 'koa';
 import type { Core } from '../core.ts';
-import { RequestError } from '../errors.ts';
+import { BotError, RequestError } from '../errors.ts';
+import { hashUserId } from '../log.ts';
 import { refuseConnectionReuse } from '../../adapters/http.ts';
 import type { InboundMessage } from '../types.ts';
 import { replyHtml } from '../reply-links.ts';
@@ -14,6 +16,27 @@ export const TRY_MAX_BODY_BYTES = 16 * 1024;
 /** Longest question the try page accepts, in characters. */
 export const TRY_MAX_QUESTION_CHARS = 2000;
 
+/**
+ * Questions one client address may ask /try/ask per {@link TRY_ADDRESS_WINDOW_MS}; beyond it the answer is
+ * 429 TRY_RATE_LIMITED with Retry-After. Each session is also limited to 20 a minute by the core's per-user
+ * limit (src/bot/rate-limit.ts), which a client escapes by drawing a new session id for every question; the
+ * address limit is the one it cannot escape. Counted in the shared store, so all instances count together.
+ * Own choice: three sessions' worth, for a few people behind one NAT.
+ */
+export const TRY_ADDRESS_RATE_LIMIT = 60;
+/** The address limit's window, in ms (one minute, fixed window). */
+export const TRY_ADDRESS_WINDOW_MS = 60_000;
+
+/** Tuning of {@link mountTryPage} (tests). */
+export interface TryPageOptions {
+  /** Clock, ms since the epoch (default Date.now): which window a question counts in. */
+  now?: () => number;
+  /** Default {@link TRY_ADDRESS_RATE_LIMIT}. */
+  addressLimit?: number;
+  /** Default {@link TRY_ADDRESS_WINDOW_MS}. */
+  addressWindowMs?: number;
+}
+
 /** Example questions the /try page shows in its input box (each must land on the right topic: a test checks). */
 export const TRY_PLACEHOLDER_EXAMPLES = { zh: '管理员能看到我的聊天记录吗？', en: 'Can admins read my chats?' } as const;
 
@@ -21,25 +44,80 @@ export const TRY_PLACEHOLDER_EXAMPLES = { zh: '管理员能看到我的聊天记
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
-const askSchema = z.object({
-  question: z
-    .string()
-    .max(TRY_MAX_QUESTION_CHARS, `question over ${TRY_MAX_QUESTION_CHARS} characters`)
-    .refine((q) => !CONTROL_CHARACTERS.test(q), 'question contains control characters'),
-  session: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'session must be 8–64 letters, digits or dashes'),
-});
+/** What each field must be, in words: validation messages are `<field>: <this>`. */
+const QUESTION_RULE = `must be 1–${TRY_MAX_QUESTION_CHARS} characters of text`;
+const SESSION_RULE = 'must be 8–64 letters, digits or dashes';
+
+const askSchema = z.object(
+  {
+    question: z
+      .string({ error: QUESTION_RULE })
+      .refine((q) => q.trim().length > 0 && q.length <= TRY_MAX_QUESTION_CHARS, QUESTION_RULE)
+      .refine((q) => !CONTROL_CHARACTERS.test(q), 'must not contain control characters (tab and line breaks are fine)'),
+    session: z.string({ error: SESSION_RULE }).regex(/^[A-Za-z0-9-]{8,64}$/, SESSION_RULE),
+  },
+  { error: 'must be a JSON object {"question": "…", "session": "…"}' },
+);
+
+/**
+ * Counts one question of the client at `ip` in the shared store and refuses it past the limit.
+ * The address is kept only as a hash (src/log.ts hashUserId). A store that does not answer lets the
+ * question through (the limiter never blocks answers), as the per-user limit does.
+ * @throws RequestError TRY_RATE_LIMITED (429), with `retryAfterS`
+ */
+async function countAddress(core: Core, log: Logger, ip: string, options: Required<TryPageOptions>): Promise<void> {
+  const now = options.now();
+  const window = Math.floor(now / options.addressWindowMs);
+  let count: number;
+  try {
+    count = await core.store.increment(`rate:try-address:${hashUserId('try-address', ip)}:${window}`, options.addressWindowMs * 2);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'try page: address rate limiter unavailable; letting the question through');
+    return;
+  }
+  if (count <= options.addressLimit) return;
+  const retryAfterS = Math.max(1, Math.ceil(((window + 1) * options.addressWindowMs - now) / 1000));
+  throw Object.assign(
+    new RequestError(
+      'TRY_RATE_LIMITED',
+      `too many questions from your address: at most ${options.addressLimit} every ${Math.round(options.addressWindowMs / 1000)} s; try again in ${retryAfterS} s`,
+      429,
+    ),
+    { retryAfterS },
+  );
+}
+
+/** Answers a refused /try/ask as JSON `{"error": {"code", "message"}}` (as the admin API does), 429 with Retry-After. */
+function answerRefusal(ctx: Context, err: BotError): void {
+  ctx.status = err.status;
+  const retryAfterS = (err as BotError & { retryAfterS?: number }).retryAfterS;
+  if (retryAfterS !== undefined) {
+    ctx.set('Retry-After', String(retryAfterS));
+    refuseConnectionReuse(ctx); // refused before the body was read
+  }
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { error: { code: err.code, message: err.message } };
+}
 
 /**
  * Mounts the local chat page: GET /try (HTML) and POST /try/ask
  * (`{"question": string, "session": string}` -> `{"replies": string[], "html": string[], "topic", "intent",
  * "score", "suggestions": [{"id","title"}]}`; `html[i]` is `replies[i]` escaped for HTML with its sources as
  * `<a target="_blank" rel="noopener noreferrer">` links, src/reply-links.ts `replyHtml`, and the only form
- * the page inserts as HTML); 400 for a body that is not UTF-8 or JSON, a question over
- * {@link TRY_MAX_QUESTION_CHARS} characters or with control characters (tab and line breaks are
- * fine); 413 over {@link TRY_MAX_BODY_BYTES} bytes. The asker is anonymous (platform 'try'): the same router as
- * the platforms, FAQ answers only, never a personal status. Turned off with TRY_PAGE=off.
+ * the page inserts as HTML). Refusals are JSON `{"error": {"code", "message"}}`, the message naming the field and
+ * what it must be (e.g. `question: must be 1–2000 characters of text`): 400 TRY_BAD_BODY / TRY_BAD_JSON for a body
+ * that is not UTF-8 or JSON, 400 TRY_BAD_REQUEST for an empty question, one over {@link TRY_MAX_QUESTION_CHARS}
+ * characters or with control characters (tab and line breaks are fine), or a bad session; 413 TRY_BAD_BODY over
+ * {@link TRY_MAX_BODY_BYTES} bytes; 429 TRY_RATE_LIMITED (with Retry-After, seconds) past
+ * {@link TRY_ADDRESS_RATE_LIMIT} questions a minute from one client address. The asker is anonymous (platform
+ * 'try'): the same router as the platforms, FAQ answers only, never a personal status. Turned off with TRY_PAGE=off.
  */
-export function mountTryPage(router: Router, core: Core, log: Logger): void {
+export function mountTryPage(router: Router, core: Core, log: Logger, options: TryPageOptions = {}): void {
+  const limits: Required<TryPageOptions> = {
+    now: options.now ?? Date.now,
+    addressLimit: options.addressLimit ?? TRY_ADDRESS_RATE_LIMIT,
+    addressWindowMs: options.addressWindowMs ?? TRY_ADDRESS_WINDOW_MS,
+  };
   router.get('/try', (ctx) => {
     ctx.type = 'text/html; charset=utf-8';
     ctx.set('Content-Security-Policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");
@@ -47,6 +125,20 @@ export function mountTryPage(router: Router, core: Core, log: Logger): void {
     ctx.body = TRY_PAGE_HTML;
   });
   router.post('/try/ask', async (ctx) => {
+    try {
+      await ask(ctx);
+    } catch (err) {
+      if (err instanceof BotError && err.status < 500) {
+        log.info({ route: '/try/ask', code: err.code, status: err.status }, 'request rejected');
+        answerRefusal(ctx, err);
+        return;
+      }
+      throw err;
+    }
+  });
+
+  async function ask(ctx: Context): Promise<void> {
+    await countAddress(core, log, ctx.ip, limits);
     let bytes: Buffer;
     try {
       bytes = await getRawBody(ctx.req, { limit: TRY_MAX_BODY_BYTES, length: ctx.request.length });
@@ -67,7 +159,10 @@ export function mountTryPage(router: Router, core: Core, log: Logger): void {
       throw new RequestError('TRY_BAD_JSON', 'body is not JSON', 400);
     }
     const parsed = askSchema.safeParse(json);
-    if (!parsed.success) throw new RequestError('TRY_BAD_REQUEST', parsed.error.issues[0]!.message, 400);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new RequestError('TRY_BAD_REQUEST', `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`, 400);
+    }
     const message: InboundMessage = {
       platform: 'try',
       tenant: 'local',
@@ -91,7 +186,7 @@ export function mountTryPage(router: Router, core: Core, log: Logger): void {
       score: Math.round(r.score * 1000) / 1000,
       suggestions: r.suggestions.map((id) => ({ id, title: core.kb.byId.get(id)?.title ?? { zh: id, en: id } })),
     };
-  });
+  }
 }
 
 const TRY_PAGE_HTML = `<!doctype html>
@@ -127,7 +222,7 @@ async function ask(text){
   add('me', text);
   try {
     const r = await fetch('try/ask', {method:'POST', headers:{'content-type':'application/json'}, body: JSON.stringify({question:text, session})});
-    if (!r.ok) { add('bot', 'Error ' + r.status + ': ' + await r.text()); return; }
+    if (!r.ok) { const t = await r.text(); let m = t; try { m = JSON.parse(t).error.message; } catch (e) {} add('bot', 'Error ' + r.status + ': ' + m); return; }
     const j = await r.json();
     j.replies.forEach((t, i) => add('bot', t, j.html ? j.html[i] : undefined));
     const meta = document.createElement('div'); meta.className='meta';
