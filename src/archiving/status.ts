@@ -2,6 +2,7 @@ import { parse, CsvError } from 'csv-parse/sync';
 import type { ArchivingStatus, Store } from '../store/port.ts';
 import type { Lang } from '../types.ts';
 import { localizeScope } from './source.ts';
+import { PLATFORM_IDS } from '../../adapters/platforms.ts';
 
 /**
  * Session-archiving (会话存档) statuses: the administrator's CSV import, and the line that tells
@@ -12,11 +13,11 @@ import { localizeScope } from './source.ts';
 export const STATUS_CSV_HEADER = ['platform', 'userId', 'archived', 'since', 'scope'] as const;
 
 /**
- * Platforms a status can be imported for: those whose messages look statuses up (the WeCom app and the
- * WeCom AI bot both ask as 'wecom'; adapters/*). A status for any other name would never be shown to anyone,
- * so such a row is refused rather than imported silently.
+ * Platforms a status can be imported for: those whose messages look statuses up (adapters/platforms.ts; the
+ * WeCom app and the WeCom AI bot both ask as 'wecom'). A status for any other name would never be shown to
+ * anyone, so such a row is refused rather than imported silently.
  */
-export const STATUS_PLATFORMS: readonly string[] = ['wecom', 'dingtalk'];
+export const STATUS_PLATFORMS: readonly string[] = PLATFORM_IDS;
 
 /**
  * A date as a spreadsheet writes it: year, month, day separated by '-' or '/' (1 or 2 digit month and day),
