@@ -154,11 +154,18 @@ const SECRET_VARIABLES = new Set<string>(['ADMIN_TOKEN', 'REDIS_URL', 'EVIDENCE_
 const WECOM_VARS = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'] as const;
 const DINGTALK_VARS = ['DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_ROBOT_CODE'] as const;
 
+/** `url` without trailing slashes (a loop: /\/+$/ takes quadratic time on long runs of slashes). */
+function withoutTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url[end - 1] === '/') end--;
+  return url.slice(0, end);
+}
+
 const httpUrl = z
   .string()
   .url()
   .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
-  .transform((u) => u.replace(/\/+$/, ''));
+  .transform(withoutTrailingSlashes);
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -243,7 +250,7 @@ function wecomAibotConfig(raw: Record<string, string>, e: z.infer<typeof schema>
   }
   return mode === 'http'
     ? { mode, token: e.WECOM_AIBOT_TOKEN!, encodingAESKey: e.WECOM_AIBOT_ENCODING_AES_KEY! }
-    : { mode, botId: e.WECOM_AIBOT_BOT_ID!, secret: e.WECOM_AIBOT_SECRET!, wsUrl: e.WECOM_AIBOT_WS_URL.replace(/\/+$/, '') };
+    : { mode, botId: e.WECOM_AIBOT_BOT_ID!, secret: e.WECOM_AIBOT_SECRET!, wsUrl: withoutTrailingSlashes(e.WECOM_AIBOT_WS_URL) };
 }
 
 /** Treat empty strings as unset, so `FOO=` in a compose file means "not configured". */

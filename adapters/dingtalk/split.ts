@@ -14,6 +14,14 @@ export function sanitizeReplyText(text: string): string {
 }
 
 /** Sentence ends and spaces: the second-best places to cut when a part holds no line break. */
+/**
+ * A `replace` callback that drops the match when it ends the text and keeps it otherwise: `.replace(/\n+/g,
+ * trailingRunOnly)` removes trailing line breaks in linear time, where /\n+$/ takes quadratic time.
+ */
+function trailingRunOnly(run: string, at: number, all: string): string {
+  return at + run.length === all.length ? '' : run;
+}
+
 const SOFT_BREAK = /[。！？；.!?;，,、\s]/u;
 
 /**
@@ -54,11 +62,11 @@ export function splitTextByBytes(text: string, maxBytes: number): string[] {
     } else {
       cut = end;
     }
-    const part = rest.slice(0, cut).replace(/^\n+|\n+$/g, '');
+    const part = rest.slice(0, cut).replace(/^\n+/, '').replace(/\n+/g, trailingRunOnly);
     if (part !== '') parts.push(part);
     rest = rest.slice(cut + skip);
   }
-  const last = rest.replace(/^\n+|\n+$/g, '');
+  const last = rest.replace(/^\n+/, '').replace(/\n+/g, trailingRunOnly);
   if (last !== '') parts.push(last);
   return parts;
 }

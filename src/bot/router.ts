@@ -10,6 +10,7 @@ import { withLinks } from '../reply-links.ts';
 import { messagesFor } from './messages.ts';
 import { isDetailRequest, isGreeting, isHelpRequest, suggestionChoice } from './intents.ts';
 import { toTaiwanTraditional } from './traditional.ts';
+import { capMessage } from '../text-cap.ts';
 
 /**
  * How long a "not sure" reply's numbered suggestions stay pickable by number, in ms (10 minutes). The memory
@@ -147,7 +148,8 @@ function result(partial: Partial<BotResult> & Pick<BotResult, 'intent' | 'lang' 
  * ({@link MessageCommitter}): `mayChangeState(m)` asks the commands' `changesState`; `commit(m)`
  * runs the commands (whose writes are then done) and returns `answer()`, which makes the reply —
  * a command's result, its deferred reply, or the FAQ path. `handle(m)` is `commit(m)` then `answer()`.
- * Never throws for user input; a store failure degrades to "status temporarily unavailable".
+ * Never throws for user input; a store failure degrades to "status temporarily unavailable". A message's text is
+ * first cut to MAX_MESSAGE_CHARS (src/text-cap.ts), before any command or the matcher reads it.
  */
 export function createRouter(deps: RouterDeps): CoreHandler {
   const { kb, matcher, store, log } = deps;
@@ -327,12 +329,15 @@ export function createRouter(deps: RouterDeps): CoreHandler {
     return fallback(m, match.lang, match.score, match.suggestions);
   }
 
-  function mayChangeState(m: InboundMessage): boolean {
+  function mayChangeState(message: InboundMessage): boolean {
+    const m = capMessage(message);
     if (m.kind !== 'text' && m.kind !== 'ack-action') return false;
     return commands.some((c) => c.changesState?.(m) === true);
   }
 
-  async function commit(m: InboundMessage): Promise<CommittedMessage> {
+  async function commit(message: InboundMessage): Promise<CommittedMessage> {
+    // The last line against very long messages: nothing below reads more than MAX_MESSAGE_CHARS.
+    const m = capMessage(message);
     const mention = m.chat.kind === 'group';
     if (m.kind === 'enter') {
       const r = result({ intent: 'welcome', lang: 'zh-CN', replies: [{ text: messagesFor('zh-CN').welcome, visibility: 'chat' }] });

@@ -98,12 +98,29 @@ function listen(app: Koa, listener: Listener, port: number, host: string): Promi
     void handle(req, res);
   });
   return new Promise<Server>((resolve, reject) => {
-    s.once('error', reject);
+    const fail = (err: Error) => reject(listenError(err, listener === 'admin' ? 'ADMIN_PORT' : 'PORT', port, host));
+    s.once('error', fail);
     s.listen(port, host, () => {
-      s.off('error', reject);
+      s.off('error', fail);
       resolve(s);
     });
   });
+}
+
+/**
+ * A listen failure a newcomer can act on, naming the variable: PORT_IN_USE (EADDRINUSE), PORT_NOT_ALLOWED
+ * (EACCES: a port under 1024 without the right to bind it), HOST_UNAVAILABLE (EADDRNOTAVAIL); other errors as they are.
+ */
+function listenError(err: Error, variable: 'PORT' | 'ADMIN_PORT', port: number, host: string): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new BotError('PORT_IN_USE', `port ${port} (${variable}) is already in use on ${host}: stop the program using it or set ${variable} to a free port`, { cause: err });
+  }
+  if (code === 'EACCES') {
+    return new BotError('PORT_NOT_ALLOWED', `port ${port} (${variable}) may not be used by this user: set ${variable} to a port of 1024 or above`, { cause: err });
+  }
+  if (code === 'EADDRNOTAVAIL') return new BotError('HOST_UNAVAILABLE', `cannot listen on ${host}:${port} (${variable}): no such local address`, { cause: err });
+  return err;
 }
 
 /**
@@ -234,7 +251,7 @@ export async function startServer(options: {
   for (const d of disabled) {
     log.info({ platform: d.platform }, `${d.platform} disabled: set ${d.variables.join(', ')} to enable it`);
   }
-  if (config.tryPage) mountTryPage(router, core, log, adapters.flatMap((a) => a.tryPageScripts ?? []));
+  if (config.tryPage) mountTryPage(router, core, log, { now, scripts: adapters.flatMap((a) => a.tryPageScripts ?? []) });
   // Archiving notices (issue 4): each adapter's delivery channel, the admin API (only with
   // ADMIN_TOKEN set; otherwise its routes do not exist), and this process's broadcast worker.
   for (const a of adapters) if (a.noticeChannel) core.notices.registerChannel(a.noticeChannel);
@@ -260,15 +277,17 @@ export async function startServer(options: {
   for (const a of adapters) await a.start?.();
 
   const listenHost = options.host ?? '0.0.0.0';
-  const server = await listen(app, config.adminPort === null ? 'shared' : 'public', config.port, listenHost);
+  let server: Server | null = null;
   let adminServer: Server | null = null;
-  if (config.adminPort !== null) {
-    try {
-      adminServer = await listen(app, 'admin', config.adminPort, listenHost);
-    } catch (err) {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      throw err;
-    }
+  try {
+    server = await listen(app, config.adminPort === null ? 'shared' : 'public', config.port, listenHost);
+    if (config.adminPort !== null) adminServer = await listen(app, 'admin', config.adminPort, listenHost);
+  } catch (err) {
+    // Nothing may stay running (a busy port must end the start with its one-line error, not hang).
+    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    core.statuses.stop();
+    for (const a of adapters) await a.stop?.().catch(() => {});
+    throw err;
   }
   const servers = adminServer ? [server, adminServer] : [server];
   // A platform callback must be answered in seconds; do not let one slow client hold a socket.

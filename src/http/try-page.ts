@@ -3,8 +3,10 @@ import type Router from '@koa/router';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { Context } from 'koa';
 import type { Core } from '../core.ts';
-import { RequestError } from '../errors.ts';
+import { BotError, RequestError } from '../errors.ts';
+import { hashUserId } from '../log.ts';
 import { refuseConnectionReuse } from '../../adapters/http.ts';
 import type { InboundMessage, Lang } from '../types.ts';
 import { escapeHtml, replyHtml } from '../reply-links.ts';
@@ -26,23 +28,98 @@ export const TRY_PLACEHOLDER_EXAMPLES: Readonly<Record<Lang, string>> = {
   en: 'Can admins read my chats?',
 };
 
+/**
+ * Questions one client address may ask /try/ask per {@link TRY_ADDRESS_WINDOW_MS}; beyond it the answer is
+ * 429 TRY_RATE_LIMITED with Retry-After. Each session is also limited to 20 a minute by the core's per-user
+ * limit (src/bot/rate-limit.ts), which a client escapes by drawing a new session id for every question; the
+ * address limit is the one it cannot escape. Counted in the shared store, so all instances count together.
+ * Own choice: three sessions' worth, for a few people behind one NAT.
+ */
+export const TRY_ADDRESS_RATE_LIMIT = 60;
+/** The address limit's window, in ms (one minute, fixed window). */
+export const TRY_ADDRESS_WINDOW_MS = 60_000;
+
+/** Tuning of {@link mountTryPage} (tests). */
+export interface TryPageOptions {
+  /** Clock, ms since the epoch (default Date.now): which window a question counts in. */
+  now?: () => number;
+  /** Default {@link TRY_ADDRESS_RATE_LIMIT}. */
+  addressLimit?: number;
+  /** Default {@link TRY_ADDRESS_WINDOW_MS}. */
+  addressWindowMs?: number;
+  /**
+   * Same-origin script paths the page loads before its own (adapters' `tryPageScripts`, e.g. the sandbox's
+   * employee picker); a script may set `window.privacyBotTry.ask(text, pick)` to a fetch Response promise (an
+   * answer shaped as POST /try/ask's) to ask elsewhere, or return null to leave the question to /try/ask.
+   */
+  scripts?: readonly string[];
+}
+
+
 /** C0 control characters other than tab, line feed and carriage return, and DEL: never typed by a person. */
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
-const askSchema = z.object({
-  question: z
-    .string()
-    .max(TRY_MAX_QUESTION_CHARS, `question over ${TRY_MAX_QUESTION_CHARS} characters`)
-    .refine((q) => !CONTROL_CHARACTERS.test(q), 'question contains control characters'),
-  session: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'session must be 8–64 letters, digits or dashes'),
-  pick: z
-    .object({
-      topic: z.string().regex(/^[a-z0-9-]{1,64}$/, 'pick.topic must be a topic id'),
-      lang: z.enum(['zh-CN', 'zh-TW', 'en'], 'pick.lang must be zh-CN, zh-TW or en'),
-    })
-    .optional(),
-});
+/** What each field must be, in words: validation messages are `<field>: <this>`. */
+const QUESTION_RULE = `must be 1–${TRY_MAX_QUESTION_CHARS} characters of text`;
+const SESSION_RULE = 'must be 8–64 letters, digits or dashes';
+
+const askSchema = z.object(
+  {
+    question: z
+      .string({ error: QUESTION_RULE })
+      .refine((q) => q.trim().length > 0 && q.length <= TRY_MAX_QUESTION_CHARS, QUESTION_RULE)
+      .refine((q) => !CONTROL_CHARACTERS.test(q), 'must not contain control characters (tab and line breaks are fine)'),
+    session: z.string({ error: SESSION_RULE }).regex(/^[A-Za-z0-9-]{8,64}$/, SESSION_RULE),
+    pick: z
+      .object({
+        topic: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be a topic id'),
+        lang: z.enum(['zh-CN', 'zh-TW', 'en'], 'must be zh-CN, zh-TW or en'),
+      })
+      .optional(),
+  },
+  { error: 'must be a JSON object {"question": "…", "session": "…"}' },
+);
+
+/**
+ * Counts one question of the client at `ip` in the shared store and refuses it past the limit.
+ * The address is kept only as a hash (src/log.ts hashUserId). A store that does not answer lets the
+ * question through (the limiter never blocks answers), as the per-user limit does.
+ * @throws RequestError TRY_RATE_LIMITED (429), with `retryAfterS`
+ */
+async function countAddress(core: Core, log: Logger, ip: string, options: Required<Omit<TryPageOptions, 'scripts'>>): Promise<void> {
+  const now = options.now();
+  const window = Math.floor(now / options.addressWindowMs);
+  let count: number;
+  try {
+    count = await core.store.increment(`rate:try-address:${hashUserId('try-address', ip)}:${window}`, options.addressWindowMs * 2);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'try page: address rate limiter unavailable; letting the question through');
+    return;
+  }
+  if (count <= options.addressLimit) return;
+  const retryAfterS = Math.max(1, Math.ceil(((window + 1) * options.addressWindowMs - now) / 1000));
+  throw Object.assign(
+    new RequestError(
+      'TRY_RATE_LIMITED',
+      `too many questions from your address: at most ${options.addressLimit} every ${Math.round(options.addressWindowMs / 1000)} s; try again in ${retryAfterS} s`,
+      429,
+    ),
+    { retryAfterS },
+  );
+}
+
+/** Answers a refused /try/ask as JSON `{"error": {"code", "message"}}` (as the admin API does), 429 with Retry-After. */
+function answerRefusal(ctx: Context, err: BotError): void {
+  ctx.status = err.status;
+  const retryAfterS = (err as BotError & { retryAfterS?: number }).retryAfterS;
+  if (retryAfterS !== undefined) {
+    ctx.set('Retry-After', String(retryAfterS));
+    refuseConnectionReuse(ctx); // refused before the body was read
+  }
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { error: { code: err.code, message: err.message } };
+}
 
 /**
  * Mounts the local chat page: GET /try (HTML) and POST /try/ask
@@ -52,17 +129,23 @@ const askSchema = z.object({
  * sources as `<a target="_blank" rel="noopener noreferrer">` links, src/reply-links.ts `replyHtml`, and the only
  * form the page inserts as HTML; `label` is a suggestion's title in the reply's language `lang`). `pick` is a
  * suggestion button: that topic answered in that language (the question is then only what the page shows).
- * 400 for a body that is not UTF-8 or JSON, a question over {@link TRY_MAX_QUESTION_CHARS} characters or with
- * control characters (tab and line breaks are fine), a pick of an unknown topic; 413 over
- * {@link TRY_MAX_BODY_BYTES} bytes. The asker is anonymous (platform 'try'): the same router as
- * the platforms, FAQ answers only, never a personal status. Turned off with TRY_PAGE=off.
- * @param scripts same-origin script paths the page loads before its own (adapters' `tryPageScripts`,
- *   e.g. the sandbox's employee picker); a script may set `window.privacyBotTry.ask(text, pick)` to a
- *   fetch Response promise (an answer shaped as POST /try/ask's) to ask elsewhere, or return null to
- *   leave the question to /try/ask
+ * Refusals are JSON `{"error": {"code", "message"}}`, the message naming the field and what it must be (e.g.
+ * `question: must be 1–2000 characters of text`): 400 TRY_BAD_BODY / TRY_BAD_JSON for a body that is not UTF-8 or
+ * JSON, 400 TRY_BAD_REQUEST for an empty question, one over {@link TRY_MAX_QUESTION_CHARS} characters or with
+ * control characters (tab and line breaks are fine), a bad session, or a pick of an unknown topic; 413
+ * TRY_BAD_BODY over {@link TRY_MAX_BODY_BYTES} bytes; 429 TRY_RATE_LIMITED (with Retry-After, seconds) past
+ * {@link TRY_ADDRESS_RATE_LIMIT} questions a minute from one client address. The asker is anonymous (platform
+ * 'try'): the same router as the platforms, FAQ answers only, never a personal status. Turned off with
+ * TRY_PAGE=off.
  */
-export function mountTryPage(router: Router, core: Core, log: Logger, scripts: readonly string[] = []): void {
+export function mountTryPage(router: Router, core: Core, log: Logger, options: TryPageOptions = {}): void {
+  const scripts = options.scripts ?? [];
   const html = TRY_PAGE_HTML.replace('<!--scripts-->', scripts.map((s) => `<script src="${s.replace(/^\//, '')}"></script>`).join(''));
+  const limits: Required<Omit<TryPageOptions, 'scripts'>> = {
+    now: options.now ?? Date.now,
+    addressLimit: options.addressLimit ?? TRY_ADDRESS_RATE_LIMIT,
+    addressWindowMs: options.addressWindowMs ?? TRY_ADDRESS_WINDOW_MS,
+  };
   router.get('/try', (ctx) => {
     ctx.type = 'text/html; charset=utf-8';
     ctx.set('Content-Security-Policy', `default-src 'none'; script-src 'unsafe-inline'${scripts.length > 0 ? " 'self'" : ''}; style-src 'unsafe-inline'; connect-src 'self'`);
@@ -70,6 +153,20 @@ export function mountTryPage(router: Router, core: Core, log: Logger, scripts: r
     ctx.body = html;
   });
   router.post('/try/ask', async (ctx) => {
+    try {
+      await ask(ctx);
+    } catch (err) {
+      if (err instanceof BotError && err.status < 500) {
+        log.info({ route: '/try/ask', code: err.code, status: err.status }, 'request rejected');
+        answerRefusal(ctx, err);
+        return;
+      }
+      throw err;
+    }
+  });
+
+  async function ask(ctx: Context): Promise<void> {
+    await countAddress(core, log, ctx.ip, limits);
     let bytes: Buffer;
     try {
       bytes = await getRawBody(ctx.req, { limit: TRY_MAX_BODY_BYTES, length: ctx.request.length });
@@ -90,9 +187,12 @@ export function mountTryPage(router: Router, core: Core, log: Logger, scripts: r
       throw new RequestError('TRY_BAD_JSON', 'body is not JSON', 400);
     }
     const parsed = askSchema.safeParse(json);
-    if (!parsed.success) throw new RequestError('TRY_BAD_REQUEST', parsed.error.issues[0]!.message, 400);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new RequestError('TRY_BAD_REQUEST', `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`, 400);
+    }
     const pick = parsed.data.pick;
-    if (pick && !core.kb.byId.has(pick.topic)) throw new RequestError('TRY_BAD_REQUEST', 'pick.topic is not a known topic', 400);
+    if (pick && !core.kb.byId.has(pick.topic)) throw new RequestError('TRY_BAD_REQUEST', 'pick.topic: is not a known topic', 400);
     const message: InboundMessage = {
       platform: 'try',
       tenant: 'local',
@@ -121,7 +221,7 @@ export function mountTryPage(router: Router, core: Core, log: Logger, scripts: r
         return { id, title, label: titleIn(title, r.lang) };
       }),
     };
-  });
+  }
 }
 
 /** A zh/en title in `lang` (zh-TW converted from zh). */
@@ -177,7 +277,7 @@ async function ask(text, pick){
     const body = {question:text, session};
     if (pick) body.pick = pick;
     const r = await ((window.privacyBotTry && window.privacyBotTry.ask && window.privacyBotTry.ask(text, pick)) || fetch('try/ask', {method:'POST', headers:{'content-type':'application/json'}, body: JSON.stringify(body)}));
-    if (!r.ok) { add('bot', 'Error ' + r.status + ': ' + await r.text()).scrollIntoView(); return; }
+    if (!r.ok) { const t = await r.text(); let m = t; try { m = JSON.parse(t).error.message; } catch (e) {} add('bot', 'Error ' + r.status + ': ' + m).scrollIntoView(); return; }
     const j = await r.json();
     if (j.lang) setLang(j.lang);
     // The answer's first line at the top of the screen; the input stays below it (sticky).

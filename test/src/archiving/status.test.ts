@@ -109,14 +109,28 @@ describe('parseStatusCsv: bad input', () => {
       ['2026-04-31', /not a calendar date/],
       ['2027-02-29', /not a calendar date/],
       ['2026-00-10', /not a calendar date/],
-      ['2026/03/01', /YYYY-MM-DD/],
-      ['2026-3-1', /YYYY-MM-DD/],
-      ['01-03-2026', /YYYY-MM-DD/],
+      ['2026/02/30', /not a calendar date/],
+      ['01-03-2026', /must be a date: year-month-day such as 2026-03-01/],
+      ['2026.03.01', /must be a date/],
+      ['2026/03-01', /must be a date/],
+      ['2026-03-01 25', /must be a date/],
     ] as const) {
       const e = onlyError(csvOf(`wecom,u1,true,${since},x`));
       assert.equal(e.line, 2);
       assert.match(e.message, pattern, since);
     }
+  });
+
+  it('accepts dates as Excel writes them (2026/3/1, 2026/03/01 9:05) and stores them as YYYY-MM-DD', () => {
+    const { statuses, errors } = parseStatusCsv(
+      csvOf('wecom,u1,true,2026/3/1,x', 'wecom,u2,true,2026/03/01 9:05,x', 'wecom,u3,true,2026-3-1,x', 'dingtalk,u4,false,2026/12/31 23:59:59,'),
+      NOW,
+    );
+    assert.deepEqual(errors, []);
+    assert.deepEqual(
+      statuses.map((s) => s.since),
+      ['2026-03-01', '2026-03-01', '2026-03-01', '2026-12-31'],
+    );
   });
 
   it('requires since when archived is true', () => {
@@ -130,7 +144,9 @@ describe('parseStatusCsv: bad input', () => {
   });
 
   it('reports a bad platform and a bad user id', () => {
-    assert.match(onlyError(csvOf('WeCom,u1,true,2026-03-01,x')).message, /platform must match/);
+    assert.match(onlyError(csvOf('WeCom,u1,true,2026-03-01,x')).message, /platform must be one of wecom, dingtalk \(lower case\), got "WeCom"/);
+    // A name no platform of the bot asks with would be imported for nobody: refused, the known ones listed.
+    assert.match(onlyError(csvOf('wechat,u1,true,2026-03-01,x')).message, /platform must be one of wecom, dingtalk .*got "wechat"/);
     assert.match(onlyError(csvOf('we com,u1,true,2026-03-01,x')).message, /platform/);
     assert.match(onlyError(csvOf(',u1,true,2026-03-01,x')).message, /platform/);
     assert.match(onlyError(csvOf('wecom,,true,2026-03-01,x')).message, /userId is empty/);
