@@ -99,14 +99,11 @@ async function serve(config: Config): Promise<void> {
     log.warn('EVIDENCE_SIGNING_KEY is not set: broadcast exports (recipients.csv, audit.csv) will be marked UNSIGNED (docs/EVIDENCE.md)');
   }
   const running = await startServer({ config, core, log });
-  log.info({ port: running.port, store: core.store.kind, topics: core.kb.entries.length }, 'privacy-bot listening');
-  if (running.adminPort !== null) log.info({ adminPort: running.adminPort }, 'admin API and console listening on ADMIN_PORT only');
-  if (config.tryPage) {
-    process.stdout.write(`\nprivacy-bot is running. Try it in your browser: ${running.url}/try\n\n`);
-  }
   // Graceful stop: new connections are refused at once; requests, replies being delivered and
   // broadcast batches in flight get SHUTDOWN_GRACE_MS to finish; leases of batches still sending
-  // then are released so another instance takes them over at once; exit 0.
+  // then are released so another instance takes them over at once; exit 0. The handlers are in
+  // place before 'privacy-bot listening' is logged, so a SIGTERM right after that line is graceful.
+  // Logging never delays the exit: the stdout destination drops lines it cannot write (src/log.ts).
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -129,6 +126,11 @@ async function serve(config: Config): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  log.info({ port: running.port, store: core.store.kind, topics: core.kb.entries.length }, 'privacy-bot listening');
+  if (running.adminPort !== null) log.info({ adminPort: running.adminPort }, 'admin API and console listening on ADMIN_PORT only');
+  if (config.tryPage) {
+    process.stdout.write(`\nprivacy-bot is running. Try it in your browser: ${running.url}/try\n\n`);
+  }
 }
 
 async function ask(config: Config, args: string[]): Promise<void> {
