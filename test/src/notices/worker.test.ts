@@ -261,7 +261,8 @@ describe('BroadcastWorker', () => {
     w.start();
     const n = await real.createNotice(CONTENT);
     const b = await real.createBroadcast({ noticeId: n.noticeId, platform: 'fake', audience: { userIds: users(30) }, createdBy: 'test' });
-    const deadline = Date.now() + 5000;
+    // Failure guard only: 30 s is still half the 60 s idle pause a worker that did not wake would take.
+    const deadline = Date.now() + 30_000;
     while ((await store.getBroadcast(b.id))!.state !== 'done' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     await w.stop();
     assert.equal((await assertCountsAddUp(store, b.id)).counts.sent, 30, 'delivered without waiting for the 60 s idle pause');
