@@ -63,9 +63,10 @@ describe('platform API faults', () => {
     const g = gaps(wecomProxy, 'message/send', from);
     t.diagnostic(`message/send attempts ${g.length + 1}; gaps ${g.join(', ')} ms (backoff 200 ms doubled, jitter: between half and all)`);
     assert.equal(g.length, 2);
-    // Backoff 200 ms then 400 ms, each between half and all of it (plus the request's own time).
-    assert.ok(g[0]! >= 100 && g[0]! < 1000, `first gap ${g[0]}`);
-    assert.ok(g[1]! >= 200 && g[1]! < 1500, `second gap ${g[1]}`);
+    // Backoff 200 ms then 400 ms, each at least half of it; the upper bounds are failure guards
+    // only (a loaded machine stretches every gap), the diagnostic above shows the real ones.
+    assert.ok(g[0]! >= 100 && g[0]! < 10_000, `first gap ${g[0]}`);
+    assert.ok(g[1]! >= 200 && g[1]! < 10_000, `second gap ${g[1]}`);
   });
 
   it('WeCom message/send timing out once: retried; WeCom’s duplicate check shows the text once although both sends got through', async (t) => {

