@@ -76,7 +76,7 @@ describe('platform API faults', () => {
     wecomProxy.inject({ kind: 'late-answer', ms: WECOM_API_TIMEOUT_MS + 500 }, 1, 'message/send');
     await clickCard('wecom-timeout', 'ack:none:2');
     const elapsed = Date.now() - started;
-    await waitUntil(() => fake.duplicatesSuppressed > suppressedBefore, 2000, 'the retry suppressed as a duplicate');
+    await waitUntil(() => fake.duplicatesSuppressed > suppressedBefore, 30_000, 'the retry suppressed as a duplicate');
     t.diagnostic(`first send processed but its answer held ${WECOM_API_TIMEOUT_MS + 500} ms: retried after the ${WECOM_API_TIMEOUT_MS} ms timeout, done after ${elapsed} ms; the retry was suppressed as a duplicate`);
     assert.equal(fake.sent.length - sentBefore, 1);
     assert.equal(delivered('wecom-timeout'), 1);

@@ -390,8 +390,11 @@ export async function spawnBot(env: Record<string, string>): Promise<BotProcess>
   };
 }
 
-/** Polls `predicate` every 20 ms until it is true; throws after `timeoutMs`. */
-export async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+/**
+ * Polls `predicate` every 20 ms until it is true; throws after `timeoutMs` (default 30 s: a failure
+ * guard for a loaded machine, never a measure — tests do not depend on how fast it comes true).
+ */
+export async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
