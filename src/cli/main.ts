@@ -138,20 +138,11 @@ async function serve(config: Config): Promise<void> {
     await core.store.close().catch(() => {});
     throw err;
   }
-  log.info({ port: running.port, store: core.store.kind, topics: core.kb.entries.length }, 'privacy-bot listening');
-  if (running.adminPort !== null) log.info({ adminPort: running.adminPort }, 'admin API and console listening on ADMIN_PORT only');
-  if (config.tryPage) {
-    process.stdout.write(`\nprivacy-bot is running. Try it in your browser: ${running.url}/try\n\n`);
-  }
-  if (running.adapters.some((a) => a.platform === 'sandbox')) {
-    process.stdout.write(
-      'Sandbox: no WeCom or DingTalk is configured, so a made-up company (platform "sandbox", 30 employees in hr, rd, sales) stands in; SANDBOX=off turns it off.\n' +
-        (running.sandboxAdminToken ? `Sandbox admin token for this run (set ADMIN_TOKEN to choose your own): ${running.sandboxAdminToken}\n\n` : '\n'),
-    );
-  }
   // Graceful stop: new connections are refused at once; requests, replies being delivered and
   // broadcast batches in flight get SHUTDOWN_GRACE_MS to finish; leases of batches still sending
-  // then are released so another instance takes them over at once; exit 0.
+  // then are released so another instance takes them over at once; exit 0. The handlers are in
+  // place before 'privacy-bot listening' is logged, so a SIGTERM right after that line is graceful.
+  // Logging never delays the exit: the stdout destination drops lines it cannot write (src/log.ts).
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -174,6 +165,17 @@ async function serve(config: Config): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  log.info({ port: running.port, store: core.store.kind, topics: core.kb.entries.length }, 'privacy-bot listening');
+  if (running.adminPort !== null) log.info({ adminPort: running.adminPort }, 'admin API and console listening on ADMIN_PORT only');
+  if (config.tryPage) {
+    process.stdout.write(`\nprivacy-bot is running. Try it in your browser: ${running.url}/try\n\n`);
+  }
+  if (running.adapters.some((a) => a.platform === 'sandbox')) {
+    process.stdout.write(
+      'Sandbox: no WeCom or DingTalk is configured, so a made-up company (platform "sandbox", 30 employees in hr, rd, sales) stands in; SANDBOX=off turns it off.\n' +
+        (running.sandboxAdminToken ? `Sandbox admin token for this run (set ADMIN_TOKEN to choose your own): ${running.sandboxAdminToken}\n\n` : '\n'),
+    );
+  }
 }
 
 async function ask(config: Config, args: string[]): Promise<void> {

@@ -15,6 +15,7 @@ import { createCore, type Core } from '../../src/core.ts';
 import { startServer, type RunningServer } from '../../src/http/server.ts';
 import { createLogger } from '../../src/log.ts';
 import type { BroadcastWorkerOptions } from '../../src/notices/worker.ts';
+import type { Clock } from '../../src/notices/clock.ts';
 import { openRedisStore } from '../../src/store/redis.ts';
 import { openRedisNoticeStore } from '../../src/store/notices-redis.ts';
 import { REPO_ROOT } from '../helpers/app.ts';
@@ -46,6 +47,8 @@ export async function startNoticeBot(options: {
   fake: FakeNoticePlatformOptions | FakeNoticePlatform;
   maxBatchSize?: number;
   worker?: Partial<Omit<BroadcastWorkerOptions, 'service' | 'log'>> | false;
+  /** The notice engine's clock (default the system clock): tests move it on to end a lease. */
+  clock?: Clock;
 }): Promise<NoticeBot> {
   const given = options.backend ?? { kind: 'sqlite' };
   const backend: Backend =
@@ -61,7 +64,7 @@ export async function startNoticeBot(options: {
     backend.kind === 'redis'
       ? { store: await openRedisStore(backend.url, { keyPrefix: backend.prefix! }), noticeStore: await openRedisNoticeStore(backend.url, { keyPrefix: backend.prefix! }) }
       : {};
-  const core = await createCore(config, log, stores);
+  const core = await createCore(config, log, { ...stores, ...(options.clock ? { noticeClock: options.clock } : {}) });
   const maxBatchSize = options.maxBatchSize ?? 20;
   core.notices.registerChannel(createLoopbackChannel({ url: fake.url, platform: 'wecom', readSupported: false, maxBatchSize }));
   core.notices.registerChannel(createLoopbackChannel({ url: fake.url, platform: 'dingtalk', readSupported: true, maxBatchSize }));
