@@ -18,6 +18,11 @@ export const ADAPTER_ERRORS = {
   AIBOT_NOT_RECORDED: { status: 503, meaning: 'A state-changing AI bot message could not be recorded within the deadline; WeCom retries.' },
   DINGTALK_NOT_RECORDED: { status: 503, meaning: 'A state-changing DingTalk message could not be recorded within the deadline; DingTalk delivers it again.' },
   WECOM_HANDLER_FAILED: { status: 500, meaning: 'The core failed on a WeCom message before the answer was sent (logged); WeCom retries.' },
+  // The sandbox organisation's page API (adapters/sandbox)
+  SANDBOX_BAD_BODY: { status: 400, meaning: 'A sandbox page request body is unreadable, not UTF-8 or not JSON (413 when over the /try byte limit).' },
+  SANDBOX_BAD_REQUEST: { status: 400, meaning: 'A sandbox page request has a bad field (question, ackKey, pick); the message names it.' },
+  SANDBOX_UNKNOWN_EMPLOYEE: { status: 404, meaning: 'No sandbox employee with that user id.' },
+  SANDBOX_NO_SUCH_CARD: { status: 404, meaning: "The sandbox employee's inbox holds no card of that notice version." },
   // WeCom self-built app (adapters/wecom)
   WECOM_BAD_REQUEST: { status: 400, meaning: 'A WeCom callback lacks a query parameter or the encrypted field.' },
   WECOM_BAD_SIGNATURE: { status: 401, meaning: 'A WeCom callback signature (msg_signature) does not match: wrong WECOM_TOKEN, or not from WeCom.' },

@@ -5,6 +5,8 @@ import { loadWecomAibotConfig, WECOM_AIBOT_VARIABLES, type WecomAibotConfig } fr
 import { createWecomAdapter, type WecomAdapterOptions } from './wecom/index.ts';
 import { createDingtalkAdapter, type DingtalkAdapterOptions } from './dingtalk/index.ts';
 import { createWecomAibotAdapter, type WecomAibotAdapterOptions } from './wecom-aibot/index.ts';
+import { createSandboxAdapter } from './sandbox/index.ts';
+import { loadSandboxConfig, SANDBOX_VARIABLES } from './sandbox/config.ts';
 
 /** Every platform's configuration; each block null when that platform is off. */
 export interface PlatformConfigs {
@@ -16,10 +18,15 @@ export interface PlatformConfigs {
   wecomArchive: WecomArchiveConfig | null;
   /** null = WeCom AI bot disabled (no WECOM_AIBOT_* variable set). Private replies need `wecom` too. */
   wecomAibot: WecomAibotConfig | null;
+  /**
+   * The built-in demo organisation (adapters/sandbox/): on unless SANDBOX=off; it is only mounted
+   * while no real platform (WeCom, WeCom AI bot, DingTalk) is configured.
+   */
+  sandbox: boolean;
 }
 
 /** Every variable the platform adapters read (each adapter's config.ts lists its own). */
-export const PLATFORM_VARIABLES: readonly string[] = [...WECOM_VARIABLES, ...DINGTALK_VARIABLES, ...WECOM_AIBOT_VARIABLES];
+export const PLATFORM_VARIABLES: readonly string[] = [...WECOM_VARIABLES, ...DINGTALK_VARIABLES, ...WECOM_AIBOT_VARIABLES, ...SANDBOX_VARIABLES];
 
 /**
  * Reads every platform's variables.
@@ -27,7 +34,7 @@ export const PLATFORM_VARIABLES: readonly string[] = [...WECOM_VARIABLES, ...DIN
  */
 export function loadPlatformConfigs(env: NodeJS.ProcessEnv): PlatformConfigs {
   const { wecom, wecomArchive } = loadWecomConfig(env);
-  return { wecom, wecomArchive, dingtalk: loadDingtalkConfig(env), wecomAibot: loadWecomAibotConfig(env) };
+  return { wecom, wecomArchive, dingtalk: loadDingtalkConfig(env), wecomAibot: loadWecomAibotConfig(env), sandbox: loadSandboxConfig(env) };
 }
 
 /** Result of looking at the configuration: the adapters to mount and the platforms left off. */
@@ -45,7 +52,16 @@ export interface AdapterOptions {
 }
 
 /**
- * The platform registry: one adapter per platform whose credentials are configured.
+ * Whether the sandbox organisation (adapters/sandbox/) is mounted for this configuration: SANDBOX
+ * is not 'off' and no real platform (WeCom, WeCom AI bot, DingTalk) is configured.
+ */
+export function sandboxActive(config: PlatformConfigs): boolean {
+  return config.sandbox && !config.wecom && !config.dingtalk && !config.wecomAibot;
+}
+
+/**
+ * The platform registry: one adapter per platform whose credentials are configured; with none
+ * configured (and SANDBOX not 'off'), the built-in sandbox organisation (adapters/sandbox/).
  * Adding a platform means adding it here and in its own folder; src/ stays as it is.
  * @param options per-adapter tuning (tests); production passes none
  */
@@ -63,5 +79,7 @@ export function createAdapters(config: PlatformConfigs, ctx: AdapterContext, opt
   } else {
     disabled.push({ platform: 'wecom-aibot', variables: ['WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY', '(or WECOM_AIBOT_MODE=ws with WECOM_AIBOT_BOT_ID, WECOM_AIBOT_SECRET)'] });
   }
+  // The demo organisation (adapters/sandbox/) stands in while no real platform is configured.
+  if (sandboxActive(config) && adapters.length === 0) adapters.push(createSandboxAdapter(ctx));
   return { adapters, disabled };
 }

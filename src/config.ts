@@ -53,24 +53,35 @@ export interface CoreConfig {
    * PKCS#8 PEM; docs/EVIDENCE.md); null = exports are marked unsigned and a warning is logged.
    */
   evidenceKey: EvidenceSigningKey | null;
+  /** The admin console at /console is served unless CONSOLE=off (src/console/server.ts). */
+  console: boolean;
+  /** Minutes a console session lives without use (CONSOLE_IDLE_MINUTES, 1–1440, default 30). */
+  consoleIdleMinutes: number;
 }
 
 /** The platform-neutral variables (README "Configuration"); each adapter lists its own in adapters/<platform>/config.ts. */
 export const CORE_VARIABLES = [
   'PORT', 'DATA_DIR', 'REDIS_URL', 'KNOWLEDGE_DIR', 'LOG_LEVEL', 'TRY_PAGE',
   'ADMIN_TOKEN', 'ADMIN_USERS', 'ADMIN_ALLOW_FROM', 'TRUSTED_PROXIES', 'ADMIN_PORT',
-  'EVIDENCE_SIGNING_KEY',
+  'EVIDENCE_SIGNING_KEY', 'CONSOLE', 'CONSOLE_IDLE_MINUTES',
 ] as const;
 
 /** Core variables whose values are never shown in error messages. */
 const SECRET_VARIABLES = ['ADMIN_TOKEN', 'REDIS_URL', 'EVIDENCE_SIGNING_KEY'];
+
+/** `url` without trailing slashes (a loop: /\/+$/ takes quadratic time on long runs of slashes). */
+export function withoutTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url[end - 1] === '/') end--;
+  return url.slice(0, end);
+}
 
 /** An http(s) URL variable; the trailing slashes are dropped. For adapters' API base URLs. */
 export const httpUrl = z
   .string()
   .url()
   .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
-  .transform((u) => u.replace(/\/+$/, ''));
+  .transform(withoutTrailingSlashes);
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -92,6 +103,8 @@ const schema = z.object({
   KNOWLEDGE_DIR: z.string().min(1).default('./knowledge'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRY_PAGE: z.enum(['on', 'off']).default('on'),
+  CONSOLE: z.enum(['on', 'off']).default('on'),
+  CONSOLE_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
   ADMIN_TOKEN: z
     .string()
     .regex(/^[\x21-\x7e]{16,256}$/, 'must be 16–256 printable ASCII characters without spaces (e.g. openssl rand -hex 32)')
@@ -177,6 +190,8 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
     knowledgeDir: e.KNOWLEDGE_DIR,
     logLevel: e.LOG_LEVEL,
     tryPage: e.TRY_PAGE === 'on',
+    console: e.CONSOLE === 'on',
+    consoleIdleMinutes: e.CONSOLE_IDLE_MINUTES,
     adminToken: e.ADMIN_TOKEN ?? null,
     adminUsers: [...new Set(e.ADMIN_USERS ?? [])],
     adminAllowFrom,

@@ -1,3 +1,4 @@
+import type { Clock } from './notices/clock.ts';
 import type { Logger } from 'pino';
 import type { CoreConfig } from './config.ts';
 import { loadKnowledge } from './knowledge/load.ts';
@@ -43,19 +44,21 @@ export interface Core {
  * Loads the knowledge base (KNOWLEDGE_DIR), builds the matcher and opens the store
  * (Redis when REDIS_URL is set, else DATA_DIR/privacy-bot.db).
  * @param stores already opened stores to use instead (tests: Redis under a private key prefix);
- *   the core then owns them (core.store.close() closes them all)
+ *   the core then owns them (core.store.close() closes them all). `noticeClock`: the notice
+ *   engine's time (leases, backoff, audit times; default the system clock) — tests move it on
+ *   instead of waiting for a lease to run out
  * @throws BotError KB_INVALID naming file and field; STORE_UNAVAILABLE naming the store
  */
 export async function createCore(
   config: CoreConfig,
   log: Logger,
-  stores: { store?: Store; noticeStore?: NoticeStore; policyStore?: PolicyStore } = {},
+  stores: { store?: Store; noticeStore?: NoticeStore; policyStore?: PolicyStore; noticeClock?: Clock } = {},
 ): Promise<Core> {
   const kb = await loadKnowledge(config.knowledgeDir);
   // Results cached by the question's hash: repeated questions skip normalisation and Fuse.js.
   const matcher = cachedMatcher(await createMatcher(kb));
   const { kv: store, notices: noticeStore, policies: policyStore } = await openStores({ redisUrl: config.redisUrl, dataDir: config.dataDir }, stores);
-  const notices = new NoticeService({ store: noticeStore, log, evidenceKey: config.evidenceKey });
+  const notices = new NoticeService({ store: noticeStore, log, evidenceKey: config.evidenceKey, ...(stores.noticeClock ? { clock: stores.noticeClock } : {}) });
   const statuses = new StatusDirectory(store, log);
   // Declared policies: a status after a platform sync and the employee's own record, and the policy
   // lines of the retention / viewers / legality / consent answers. Departments are matched through

@@ -25,6 +25,9 @@ export const ERRORS = {
   // Configuration and start-up
   CONFIG_INVALID: { status: 500, meaning: 'A variable or file of the configuration is invalid; the message names it. Start-up stops (exit code 2).' },
   KB_INVALID: { status: 500, meaning: 'A knowledge-base file is invalid; the message names file and field. Start-up stops, nothing is half-loaded.' },
+  PORT_IN_USE: { status: 500, meaning: 'PORT or ADMIN_PORT is already in use on that address; the message names the variable. Start-up stops.' },
+  PORT_NOT_ALLOWED: { status: 500, meaning: 'PORT or ADMIN_PORT is under 1024 and this user may not bind it; the message names the variable. Start-up stops.' },
+  HOST_UNAVAILABLE: { status: 500, meaning: 'The listen address is not an address of this machine. Start-up stops.' },
   KB_LEXICON_INVALID: { status: 500, meaning: 'The matching lexicon (knowledge/lexicon) is invalid; the message names file and line.' },
   // Command line
   CLI_USAGE: { status: 400, meaning: 'A command was called wrongly (unknown subcommand, missing or bad argument, unreadable file); the usage is printed. Exit code 2.' },
@@ -32,7 +35,7 @@ export const ERRORS = {
   EVAL_BAD_FILE: { status: 400, meaning: 'An evaluation file (.jsonl) has a bad line; the message names the line.' },
   // Store
   STORE_UNAVAILABLE: { status: 503, meaning: 'The store (Redis or the embedded SQLite file) cannot be reached or written; the message names it, never a password. Some start-up paths report 500.' },
-  STORE_BAD_ARGUMENT: { status: 500, meaning: 'A caller passed the store an argument neither backend can hold (a bug, not user input).' },
+  STORE_BAD_ARGUMENT: { status: 500, meaning: 'A caller passed the store an argument neither backend can hold (a bug, not user input); 400 for a recipients-page cursor that is not one of this store.' },
   // HTTP surface of the core
   ADMIN_UNAUTHORIZED: { status: 401, meaning: 'The admin API needs "Authorization: Bearer <ADMIN_TOKEN>".' },
   ADMIN_NETWORK_FORBIDDEN: { status: 403, meaning: 'An admin request came from outside ADMIN_ALLOW_FROM (default: loopback only).' },
@@ -46,6 +49,22 @@ export const ERRORS = {
   TRY_BAD_REQUEST: { status: 400, meaning: 'A /try question is empty, too long or holds control characters.' },
   TRY_BAD_JSON: { status: 400, meaning: 'A /try request body is not JSON.' },
   TRY_BAD_BODY: { status: 400, meaning: 'A /try request body is unreadable or not UTF-8 (413 when over its byte limit).' },
+  TRY_RATE_LIMITED: { status: 429, meaning: 'Too many /try questions from one client address in a minute; Retry-After says when to ask again.' },
+  // Admin console (/console)
+  CONSOLE_OFF: { status: 404, meaning: 'CONSOLE=off: the admin console does not exist (answered "not found").' },
+  CONSOLE_NO_OPTIONS: { status: 405, meaning: 'OPTIONS is not served under /console (no cross-origin use).' },
+  CONSOLE_UNAUTHENTICATED: { status: 401, meaning: 'A console request without a live session (never signed in, expired, or the account was removed).' },
+  CONSOLE_BAD_CREDENTIALS: { status: 401, meaning: 'A console sign-in with a wrong name or password.' },
+  CONSOLE_THROTTLED: { status: 429, meaning: 'Too many failed console sign-ins for this account or address; try again in 15 minutes.' },
+  CONSOLE_PASSWORD_CHANGE: { status: 403, meaning: 'The account signed in with a one-time password and must change it first.' },
+  CONSOLE_CSRF: { status: 403, meaning: "A changing console request without the session's CSRF token header." },
+  CONSOLE_FORBIDDEN: { status: 403, meaning: "The account's role may not do this (e.g. an auditor sending a notice)." },
+  CONSOLE_BAD_PASSWORD: { status: 403, meaning: 'A password change with a wrong current password.' },
+  CONSOLE_BAD_REQUEST: { status: 400, meaning: 'A console request lacks a field or has a bad one; the message names it.' },
+  CONSOLE_BAD_ACCOUNT: { status: 400, meaning: 'A console account name, role or new password is not acceptable; the message says why.' },
+  CONSOLE_ACCOUNT_NOT_FOUND: { status: 404, meaning: 'No console account with that name.' },
+  CONSOLE_ACCOUNT_EXISTS: { status: 409, meaning: 'A console account with that name exists already.' },
+  CONSOLE_LAST_OWNER: { status: 409, meaning: 'The last owner cannot be removed or lose the owner role; make another account owner first.' },
   // Notices
   NOTICE_BAD_REQUEST: { status: 400, meaning: 'A notice or broadcast request has a bad field; the message names it.' },
   NOTICE_NOT_FOUND: { status: 404, meaning: 'No notice (or notice version) with that id.' },

@@ -43,7 +43,8 @@ export function markdownUrl(url: string): string {
  * backslash escapes), and line breaks become spaces.
  */
 export function markdownLinkText(title: string): string {
-  return title.replace(/\s*\n\s*/g, ' ').replace(/[[\]*_`]/g, (c) => FULL_WIDTH[c] ?? c);
+  // Whitespace runs with a line break become one space (/\s*\n\s*/ would take quadratic time on long runs).
+  return title.replace(/\s+/g, (run: string) => (run.includes('\n') ? ' ' : run)).replace(/[[\]*_`]/g, (c) => FULL_WIDTH[c] ?? c);
 }
 
 const FULL_WIDTH: Record<string, string> = { '[': '［', ']': '］', '*': '＊', '_': '＿', '`': '｀' };

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { RequestError } from '../../src/errors.ts';
 import type { InboundMessage } from '../../src/platform/message.ts';
+import { cutToUtf8Bytes } from '../../src/text-cap.ts';
+import { INBOUND_TEXT_MAX_BYTES } from './limits.ts';
 
 /** Platform id used in InboundMessage.platform, logs and store keys. */
 export const DINGTALK_PLATFORM = 'dingtalk';
@@ -90,7 +92,7 @@ export function cleanDingtalkText(content: string): string {
  *   and useful to them too, but the core gives anonymous askers nothing personal, and the adapter
  *   never sends private replies without a staffId. A body with neither id is rejected.
  * - tenant = chatbotCorpId ?? senderCorpId ?? robotCode.
- * - msgtype 'text' → kind 'text' with {@link cleanDingtalkText}; any other msgtype → 'non-text', text ''.
+ * - msgtype 'text' → kind 'text': `text.content` cut to {@link INBOUND_TEXT_MAX_BYTES}, then {@link cleanDingtalkText}; any other msgtype → 'non-text', text ''.
  *
  * @param body the JSON-parsed request body
  * @throws RequestError DINGTALK_BAD_REQUEST (400) when the body does not have the documented shape
@@ -124,18 +126,21 @@ export function toInboundMessage(body: unknown, options: InboundOptions): Dingta
     throw new RequestError('DINGTALK_BAD_REQUEST', 'text: required for msgtype text', 400);
   }
   const isText = m.msgtype === 'text';
+  // Cut to the platform's limit before anything (a regular expression, normalisation) reads it.
+  const content = isText ? cutToUtf8Bytes(m.text!.content, INBOUND_TEXT_MAX_BYTES) : '';
   const message: InboundMessage = {
     platform: DINGTALK_PLATFORM,
     tenant: m.chatbotCorpId ?? m.senderCorpId ?? m.robotCode,
     userId,
     chat: isGroup ? { kind: 'group', chatId: m.conversationId! } : { kind: 'single' },
     kind: isText ? 'text' : 'non-text',
-    text: isText ? cleanDingtalkText(m.text!.content) : '',
+    text: isText ? cleanDingtalkText(content) : '',
     mentionedBot: m.isInAtList === true,
     messageId: m.msgId,
     receivedAt: options.receivedAt,
   };
   if (m.senderStaffId === undefined) message.anonymous = true;
+  if (isText && content.length < m.text!.content.length) message.truncated = true;
   return {
     action: 'handle',
     message,

@@ -49,6 +49,16 @@ export const SESSION_WEBHOOK_HOSTS: readonly string[] = ['oapi.dingtalk.com', 'a
 export const DEDUP_TTL_MS = 2 * SIGN_WINDOW_MS;
 
 /**
+ * Longest `text.content` of a message an employee sends the robot, in UTF-8 bytes; longer text is cut
+ * to it (at a character boundary) before anything reads it, and the message is marked `truncated`.
+ * DingTalk documents no length for received messages (https://open.dingtalk.com/document/orgapp/receive-message
+ * gives none); this is the largest robot text it documents, {@link GROUP_MSG_PARAM_MAX_BYTES} for a whole
+ * msgParam (https://open.dingtalk.com/document/orgapp/the-robot-sends-a-group-message). At least 5 000
+ * Chinese characters, far more than a question.
+ */
+export const INBOUND_TEXT_MAX_BYTES = GROUP_MSG_PARAM_MAX_BYTES;
+
+/**
  * Largest text part we send, in UTF-8 bytes; longer replies are split into ordered parts.
  * DingTalk documents no text limit for `sessionWebhook`; the tightest documented limit on our paths
  * is {@link GROUP_MSG_PARAM_MAX_BYTES} for the whole msgParam `{"content":"…"}`. JSON escaping at

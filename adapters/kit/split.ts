@@ -14,6 +14,14 @@ export function sanitizeReplyText(text: string): string {
   return text.replace(/\r\n?/g, '\n').replace(CONTROL_CHARS, '');
 }
 
+/**
+ * A `replace` callback that drops the match when it ends the text and keeps it otherwise: `.replace(/\n+/g,
+ * trailingRunOnly)` removes trailing line breaks in linear time, where /\n+$/ takes quadratic time.
+ */
+function trailingRunOnly(run: string, at: number, all: string): string {
+  return at + run.length === all.length ? '' : run;
+}
+
 const SENTENCE_END = new Set(['。', '！', '？', '；', '.', '!', '?', ';', '…']);
 const SOFT_BREAK = new Set([' ', '，', ',', '、', '\t']);
 
@@ -73,7 +81,7 @@ export function splitByBytes(text: string, maxBytes: number): string[] {
  */
 export function splitTextByBytes(text: string, maxBytes: number): string[] {
   return splitByBytes(text, maxBytes)
-    .map((part) => part.replace(/^\n+|\n+$/g, ''))
+    .map((part) => part.replace(/^\n+/, '').replace(/\n+/g, trailingRunOnly))
     .filter((part) => part !== '');
 }
 

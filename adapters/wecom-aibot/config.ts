@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseVariables, readVariables } from '../../src/config.ts';
+import { parseVariables, readVariables, withoutTrailingSlashes } from '../../src/config.ts';
 import { ConfigError } from '../../src/errors.ts';
 
 /**
@@ -69,5 +69,5 @@ export function loadWecomAibotConfig(env: NodeJS.ProcessEnv): WecomAibotConfig |
   }
   return mode === 'http'
     ? { mode, token: e.WECOM_AIBOT_TOKEN!, encodingAESKey: e.WECOM_AIBOT_ENCODING_AES_KEY! }
-    : { mode, botId: e.WECOM_AIBOT_BOT_ID!, secret: e.WECOM_AIBOT_SECRET!, wsUrl: e.WECOM_AIBOT_WS_URL.replace(/\/+$/, '') };
+    : { mode, botId: e.WECOM_AIBOT_BOT_ID!, secret: e.WECOM_AIBOT_SECRET!, wsUrl: withoutTrailingSlashes(e.WECOM_AIBOT_WS_URL) };
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { RequestError } from '../../src/errors.ts';
 import type { Chat, InboundKind, InboundMessage } from '../../src/platform/message.ts';
+import { cutToUtf8Bytes } from '../../src/text-cap.ts';
+import { AIBOT_INBOUND_TEXT_MAX_BYTES } from './limits.ts';
 
 /**
  * Converter: a decrypted AI-bot callback (HTTP mode) or the body of an `aibot_msg_callback` /
@@ -127,7 +129,7 @@ export function aibotToInbound(cb: AibotCallback, context: { tenant: string; rec
   const chat: Chat = chattype === 'group' ? { kind: 'group', chatId: cb.chatid! } : { kind: 'single' };
   const tenant = context.tenant || cb.from?.corpid || cb.aibotid || '';
 
-  const build = (kind: InboundKind, text: string, messageId: string): InboundMessage => ({
+  const build = (kind: InboundKind, text: string, messageId: string, truncated = false): InboundMessage => ({
     platform: 'wecom',
     tenant,
     userId,
@@ -137,12 +139,13 @@ export function aibotToInbound(cb: AibotCallback, context: { tenant: string; rec
     mentionedBot: chat.kind === 'group',
     messageId,
     receivedAt: context.receivedAt,
+    ...(truncated ? { truncated: true } : {}),
   });
 
   if (cb.msgtype === 'event') {
     const event = cb.event;
     if (!event) throw bad('event has no event.eventtype');
-    const eventKey = event.event_key ?? '';
+    const eventKey = cutToUtf8Bytes(event.event_key ?? '', AIBOT_INBOUND_TEXT_MAX_BYTES);
     const messageId = cb.msgid ?? `evt:${userId}:${cb.create_time ?? ''}:${event.eventtype}:${eventKey}`;
     const dedupKey = aibotDedupKey(messageId);
     if (event.eventtype === 'enter_chat') return { action: 'handle', message: build('enter', '', messageId), dedupKey, mode: 'welcome' };
@@ -155,9 +158,11 @@ export function aibotToInbound(cb: AibotCallback, context: { tenant: string; rec
   const msgId = cb.msgid;
   if (!msgId) throw bad('message has no msgid');
   const dedupKey = aibotDedupKey(msgId);
-  const text = textOf(cb);
-  if (text === null) return { action: 'handle', message: build('non-text', '', msgId), dedupKey, mode: 'stream' };
-  return { action: 'handle', message: build('text', stripMentions(text), msgId), dedupKey, mode: 'stream' };
+  const fullText = textOf(cb);
+  if (fullText === null) return { action: 'handle', message: build('non-text', '', msgId), dedupKey, mode: 'stream' };
+  // Cut to the platform's limit before anything (a regular expression, normalisation) reads it.
+  const text = cutToUtf8Bytes(fullText, AIBOT_INBOUND_TEXT_MAX_BYTES);
+  return { action: 'handle', message: build('text', stripMentions(text), msgId, text.length < fullText.length), dedupKey, mode: 'stream' };
 }
 
 /** The text of a text, voice (transcribed) or mixed message; null for other types. */

@@ -15,6 +15,16 @@ export const AIBOT_RECEIVE_ID = '';
 /** Largest `stream.content` of one stream reply, in UTF-8 bytes. developer.work.weixin.qq.com/document/path/101031 */
 export const AIBOT_STREAM_MAX_BYTES = 20480;
 
+/**
+ * Longest text of a message an employee sends the bot (`text.content`, a voice transcription, the text
+ * items of a mixed message joined, a card click's event_key), in UTF-8 bytes; longer text is cut to it (at a
+ * character boundary) before anything reads it, and the message is marked `truncated`. The AI bot's
+ * message docs give no length (developer.work.weixin.qq.com/document/path/100719); own choice: the text
+ * limit WeCom documents for app text messages (developer.work.weixin.qq.com/document/path/90236), as
+ * for the self-built app (adapters/wecom/limits.ts WECOM_INBOUND_TEXT_MAX_BYTES) — same WeCom client.
+ */
+export const AIBOT_INBOUND_TEXT_MAX_BYTES = 2048;
+
 /** WeCom waits this long for the HTTP answer to a callback (and an `enter_chat` welcome must come
  * within it). developer.work.weixin.qq.com/document/path/101031 */
 export const AIBOT_CALLBACK_DEADLINE_MS = 5000;

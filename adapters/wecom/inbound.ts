@@ -1,5 +1,7 @@
 import { RequestError } from '../../src/errors.ts';
 import type { InboundKind, InboundMessage } from '../../src/platform/message.ts';
+import { cutToUtf8Bytes } from '../../src/text-cap.ts';
+import { WECOM_INBOUND_TEXT_MAX_BYTES } from './limits.ts';
 import type { WecomXmlFields } from './xml.ts';
 
 /**
@@ -7,7 +9,7 @@ import type { WecomXmlFields } from './xml.ts';
  * Message formats: developer.work.weixin.qq.com/document/path/96467 (消息格式), events:
  * /path/90376 (事件格式); docs/PROTOCOLS.md §1.3.
  *
- * - MsgType text -> kind 'text' (text = Content);
+ * - MsgType text -> kind 'text' (text = Content, cut to {@link WECOM_INBOUND_TEXT_MAX_BYTES});
  * - MsgType image, voice, video, location, link, file (and any other non-event type) -> 'non-text';
  * - Event enter_agent -> 'enter'; Event template_card_event -> 'ack-action' (text = EventKey);
  * - every other event (subscribe, unsubscribe, LOCATION, click, view, msgaudit_notify, …) is ignored.
@@ -57,17 +59,22 @@ export function eventDedupKey(fromUserName: string, createTime: string, event: s
 export function wecomToInbound(fields: WecomXmlFields, context: { corpId: string; receivedAt: number }): WecomInbound {
   const from = required(fields, 'FromUserName');
   const msgType = required(fields, 'MsgType');
-  const build = (kind: InboundKind, text: string, messageId: string): InboundMessage => ({
-    platform: 'wecom',
-    tenant: context.corpId,
-    userId: userIdOf(from),
-    chat: { kind: 'single' },
-    kind,
-    text,
-    mentionedBot: false,
-    messageId,
-    receivedAt: context.receivedAt,
-  });
+  const build = (kind: InboundKind, fullText: string, messageId: string): InboundMessage => {
+    // Cut to the platform's limit before anything (a regular expression, normalisation) reads it.
+    const text = cutToUtf8Bytes(fullText, WECOM_INBOUND_TEXT_MAX_BYTES);
+    return {
+      platform: 'wecom',
+      tenant: context.corpId,
+      userId: userIdOf(from),
+      chat: { kind: 'single' },
+      kind,
+      text,
+      mentionedBot: false,
+      messageId,
+      receivedAt: context.receivedAt,
+      ...(text.length < fullText.length ? { truncated: true } : {}),
+    };
+  };
 
   if (msgType === 'event') {
     const event = required(fields, 'Event');

@@ -11,6 +11,16 @@ export const WECOM_DEFAULT_API_BASE = 'https://qyapi.weixin.qq.com';
  * developer.work.weixin.qq.com/document/path/90236 */
 export const WECOM_TEXT_MAX_BYTES = 2048;
 
+/**
+ * Longest text of a message a member sends the app (`Content` of MsgType text, and a card click's
+ * EventKey), in UTF-8 bytes; longer text is cut to it (at a character boundary) before anything reads
+ * it, and the message is marked `truncated`. WeCom documents no length for received messages
+ * (developer.work.weixin.qq.com/document/path/96467 消息格式 gives none); 2048 bytes is the text
+ * limit it documents for app text messages (message/send `text.content`,
+ * developer.work.weixin.qq.com/document/path/90236) — about 680 Chinese characters, far more than a question.
+ */
+export const WECOM_INBOUND_TEXT_MAX_BYTES = 2048;
+
 /** Largest `Content` of a passive text reply, in UTF-8 bytes (longer is truncated by WeCom).
  * developer.work.weixin.qq.com/document/path/96469 */
 export const WECOM_PASSIVE_TEXT_MAX_BYTES = 2048;

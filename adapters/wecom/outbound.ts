@@ -350,7 +350,8 @@ export function splitForWecom(text: string, maxBytes: number = WECOM_TEXT_MAX_BY
 
 /** `<` and `>` in a link title as full-width characters, so the text message never sees another tag. */
 function linkTitle(title: string): string {
-  return title.replace(/\s*\n\s*/g, ' ').replace(/</g, '＜').replace(/>/g, '＞');
+  // Whitespace runs with a line break become one space (/\s*\n\s*/ would take quadratic time on long runs).
+  return title.replace(/\s+/g, (run: string) => (run.includes('\n') ? ' ' : run)).replace(/</g, '＜').replace(/>/g, '＞');
 }
 
 /**

@@ -184,6 +184,8 @@ export function createAdminCommand(options: {
 
   async function prepareSend(m: InboundMessage, t: AdminTexts, args: string[]): Promise<string> {
     const [noticeId, kind = '', ...rest] = args;
+    // A message cut to the platform's length limit may have lost users or departments at its end.
+    if (m.truncated) return t.failed('the message was too long and was cut; name fewer users or departments per send');
     let audience: Audience;
     if (kind.toLowerCase() === 'all' && rest.length === 0) audience = { all: true };
     else if (kind.toLowerCase() === 'dept' && ids(rest).length > 0) audience = { departmentIds: ids(rest) };

@@ -3,7 +3,7 @@ import { BotError } from '../errors.ts';
 import type { PolicyRecord, PolicyState } from '../store/ports/policies.ts';
 import { POLICY_PLATFORM_PATTERN } from '../store/ports/policies.ts';
 import type { PolicyService } from '../policies/service.ts';
-import type { AdminRoutes } from './routes.ts';
+import { actorOf, type AdminRoutes } from './routes.ts';
 
 /** A policy as JSON: times ISO 8601 UTC, withdrawnAt null while active. */
 export function policyJson(p: PolicyRecord) {
@@ -59,7 +59,7 @@ function listFilter(ctx: Context): { platform?: string; state?: PolicyState } {
 export function mountPolicyRoutes(admin: AdminRoutes, options: { service: PolicyService; readJson: (ctx: Context) => Promise<unknown> }): void {
   const { service, readJson } = options;
   admin.post('/policies', async (ctx) => {
-    const { policy, warnings } = await service.create(await readJson(ctx), 'api');
+    const { policy, warnings } = await service.create(await readJson(ctx), actorOf(ctx));
     ctx.status = 201;
     ctx.body = { id: policy.id, state: policy.state, warnings };
   });

@@ -11,6 +11,7 @@ import { refuseConnectionReuse } from '../http/connection.ts';
 import type { PolicyService } from '../policies/service.ts';
 import { mountPolicyRoutes } from './policies.ts';
 import { strictRouter } from '../http/routing.ts';
+import { recipientsPage } from './recipients.ts';
 
 /** Largest admin request body, in bytes (a userIds audience of 100 000 ids fits). */
 export const ADMIN_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -88,7 +89,7 @@ export async function readJson(ctx: Context): Promise<unknown> {
 }
 
 /** Errors of the admin API as JSON `{"error": {"code", "message"}}` with the error's status. */
-function jsonErrors(log: Logger) {
+export function jsonErrors(log: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
       await next();
@@ -134,6 +135,8 @@ function csv(ctx: Context, name: string, body: string): void {
  * - GET  /admin/broadcasts -> `{"broadcasts": [...]}` (newest first)
  * - GET  /admin/broadcasts/:id -> `{"id","state","counts": {targeted, pending, sent, failed, read,
  *   acknowledged}, "failures": [{userId, reason}], …}`
+ * - GET  /admin/broadcasts/:id/recipients?state=&q=&sort=&order=&cursor=|page=&limit= -> one page of
+ *   recipients, filtered and sorted by the store (src/admin/recipients.ts)
  * - GET  /admin/broadcasts/:id/recipients.csv and /audit.csv (UTF-8 with BOM)
  * - POST /admin/broadcasts/:id/resend `{"only": "failed"|"unacknowledged"}` -> `{"id","only","queued","round"}`
  * - POST /admin/broadcasts/:id/cancel -> the broadcast
@@ -141,12 +144,30 @@ function csv(ctx: Context, name: string, body: string): void {
  *   see src/admin/policies.ts
  */
 export function mountAdminRoutes(router: Router, options: { service: NoticeService; policies?: PolicyService; token: string; log: Logger }): void {
-  const { service, token, log } = options;
   const routes = strictRouter('/admin');
   // The checks belong to each route's own stack, not to `use`: they run exactly when, and on
   // exactly the path on which, the route matches (src/http/routing.ts says why).
-  const admin = guardedRoutes(routes, [jsonErrors(log), requireBearer(token)]);
+  declareAdminRoutes(guardedRoutes(routes, [jsonErrors(options.log), requireBearer(options.token)]), options);
+  // The routes are copied into `router` (405 / OPTIONS come from the server's own allowedMethods).
+  router.use(routes.routes());
+}
 
+/**
+ * Who made a request, as recorded in `createdBy` and the audit trail: `ctx.state.actor` when a
+ * guard set it (the console: 'console:<account>'), else 'api' (the Bearer token).
+ */
+export function actorOf(ctx: Context): string {
+  const actor = (ctx.state as { actor?: unknown }).actor;
+  return typeof actor === 'string' ? actor : 'api';
+}
+
+/**
+ * Declares every admin route (paths relative to the prefix) on `admin`, whose guards decide who may
+ * call them: mounted once under /admin behind the Bearer token ({@link mountAdminRoutes}) and once
+ * under /console/api behind a console session (src/console/server.ts).
+ */
+export function declareAdminRoutes(admin: AdminRoutes, options: { service: NoticeService; policies?: PolicyService; log: Logger }): void {
+  const { service, log } = options;
   admin.post('/notices', async (ctx) => {
     const v = await service.createNotice(await readJson(ctx));
     log.info({ notice: v.noticeId, version: v.version }, 'notice created');
@@ -174,7 +195,7 @@ export function mountAdminRoutes(router: Router, options: { service: NoticeServi
   admin.post('/broadcasts', async (ctx) => {
     const parsed = broadcastRequestSchema.safeParse(await readJson(ctx));
     if (!parsed.success) throw new RequestError('NOTICE_BAD_REQUEST', firstIssue(parsed.error), 400);
-    const b = await service.createBroadcast({ ...parsed.data, createdBy: 'api' });
+    const b = await service.createBroadcast({ ...parsed.data, createdBy: actorOf(ctx) });
     ctx.status = 201;
     ctx.body = { id: b.id, state: b.state, counts: b.counts };
   });
@@ -184,6 +205,7 @@ export function mountAdminRoutes(router: Router, options: { service: NoticeServi
   admin.get('/broadcasts/:id', async (ctx) => {
     ctx.body = broadcastJson(await service.getBroadcast(ctx.params.id!));
   });
+  admin.get('/broadcasts/:id/recipients', (ctx) => recipientsPage(ctx, service));
   admin.get('/broadcasts/:id/recipients.csv', async (ctx) => {
     csv(ctx, `broadcast-${ctx.params.id}-recipients.csv`, await service.recipientsCsv(ctx.params.id!));
   });
@@ -200,9 +222,6 @@ export function mountAdminRoutes(router: Router, options: { service: NoticeServi
   });
 
   if (options.policies) mountPolicyRoutes(admin, { service: options.policies, readJson });
-
-  // The routes are copied into `router` (405 / OPTIONS come from the server's own allowedMethods).
-  router.use(routes.routes());
 }
 
 /** A route handler of the admin API (runs after the route's guards). */

@@ -7,7 +7,7 @@ import { clientAddress, type NetworkSet } from '../http/networks.ts';
 
 /**
  * The admin surface: the first path segments only an administrator may reach — the admin API
- * (/admin/…) and the web console to come (/console/…, reserved: nothing is served there yet).
+ * (/admin/…) and the web console (/console/…, src/console/server.ts).
  */
 export const PROTECTED_SEGMENTS = ['admin', 'console'] as const;
 
@@ -121,10 +121,22 @@ export function isCanonicalProtectedPath(path: string): boolean {
   return true;
 }
 
+/** The first segment of a target read leniently ('' when decoding never settled). */
+function firstSegment(target: string): string {
+  const { path, undecided } = lenientPath(target);
+  return undecided ? '' : (path.split('/')[1] ?? '');
+}
+
 /** Options of {@link adminSurfaceGuard}. */
 export interface AdminSurfaceOptions {
-  /** ADMIN_TOKEN; null = the admin surface does not exist (404). */
+  /** ADMIN_TOKEN; null = the admin API does not exist (404). */
   adminToken: string | null;
+  /**
+   * Whether the console (/console) is served (CONSOLE, default on). Console paths need no Bearer
+   * token — their routes check a console session (src/console/server.ts) — but pass every other
+   * check here. false = 404 (CONSOLE_OFF).
+   */
+  console?: boolean;
   /** Networks whose clients may reach the surface (ADMIN_ALLOW_FROM; default loopback). */
   allowFrom: NetworkSet;
   /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES; empty = none). */
@@ -150,7 +162,9 @@ function refuse(ctx: Context, status: number, code: string, message: string): vo
  *    inside ADMIN_ALLOW_FROM (default loopback): 403 (ADMIN_NETWORK_FORBIDDEN);
  * 4. spelling: the path as sent is not the canonical one ({@link isCanonicalProtectedPath}: exact
  *    lower-case prefix, no trailing / doubled slash, no dot segment, no encoded '/', '.', '%'): 404 (ADMIN_NOT_FOUND);
- * 5. `Authorization: Bearer <ADMIN_TOKEN>`: 401 (ADMIN_UNAUTHORIZED, WWW-Authenticate).
+ * 5. `Authorization: Bearer <ADMIN_TOKEN>`: 401 (ADMIN_UNAUTHORIZED, WWW-Authenticate) — not for the
+ *    console (/console, served unless CONSOLE=off, else 404 CONSOLE_OFF at step 2), whose routes
+ *    check a console session and CSRF token themselves (src/console/server.ts).
  * Answers are JSON `{"error": {"code", "message"}}` like the admin API's. Only then does the
  * request reach the router, whose routes are strict and case-sensitive and carry the Bearer
  * check themselves (src/admin/routes.ts) — the same decision taken twice, on the router's own path.
@@ -166,15 +180,21 @@ export function adminSurfaceGuard(options: AdminSurfaceOptions): Middleware {
       return next();
     }
     if (listener === 'public') return refuse(ctx, 404, 'ADMIN_NOT_HERE', 'not found');
-    if (!bearer) return refuse(ctx, 404, 'ADMIN_OFF', 'not found');
+    // The console only when both readings of the path (as sent, as routed) say so; anything else stays the admin API's.
+    const isConsole = firstSegment(target) === 'console' && firstSegment(ctx.path) === 'console';
+    if (isConsole && !options.console) return refuse(ctx, 404, 'CONSOLE_OFF', 'not found');
+    if (!isConsole && !bearer) return refuse(ctx, 404, 'ADMIN_OFF', 'not found');
     const client = clientAddress(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for'), options.trustedProxies);
     if (client === null || !options.allowFrom.has(client)) {
       options.log?.warn({ route: ctx.path, code: 'ADMIN_NETWORK_FORBIDDEN', status: 403 }, 'admin request from outside ADMIN_ALLOW_FROM refused');
       return refuse(ctx, 403, 'ADMIN_NETWORK_FORBIDDEN', 'the admin API answers only clients inside ADMIN_ALLOW_FROM (default: loopback)');
     }
     if (!isCanonicalProtectedPath(ctx.path)) return refuse(ctx, 404, 'ADMIN_NOT_FOUND', 'not found');
+    // Same-origin only: no preflight is ever needed, and OPTIONS would list the methods without a session.
+    if (isConsole && ctx.method === 'OPTIONS') return refuse(ctx, 405, 'CONSOLE_NO_OPTIONS', 'OPTIONS is not served under /console');
+    if (isConsole) return next();
     try {
-      await bearer(ctx, async () => undefined);
+      await bearer!(ctx, async () => undefined);
     } catch (err) {
       if (err instanceof RequestError) return refuse(ctx, err.status, err.code, err.message);
       throw err;

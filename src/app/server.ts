@@ -7,11 +7,14 @@ import type { Config } from './config.ts';
 import type { Core } from '../core.ts';
 import { BotError } from '../errors.ts';
 import { BackgroundTasks } from '../http/background.ts';
-import { mountTryPage } from '../http/try-page.ts';
-import { createAdapters, type AdapterOptions } from '../../adapters/index.ts';
+import { mountTryPage, titleIn } from '../http/try-page.ts';
+import { randomBytes } from 'node:crypto';
+import { PLATFORM_IDS } from '../../adapters/platforms.ts';
+import { createAdapters, sandboxActive, type AdapterOptions } from '../../adapters/index.ts';
 import type { PlatformAckPoint } from '../platform/message.ts';
 import type { PlatformAdapter } from '../platform/adapter.ts';
 import { mountAdminRoutes } from '../admin/routes.ts';
+import { mountConsole } from '../console/server.ts';
 import { BroadcastWorker, type BroadcastWorkerOptions } from '../notices/worker.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { PlatformHealth } from '../platform/health.ts';
@@ -37,6 +40,11 @@ export interface RunningServer {
   adapters: PlatformAdapter[];
   /** The notice broadcast worker of this process; null when turned off (`noticeWorker: false`). */
   noticeWorker: BroadcastWorker | null;
+  /**
+   * In the sandbox (no platform configured) without ADMIN_TOKEN: the admin token made up for this
+   * run, so the admin journey can be tried with no configuration; else null.
+   */
+  sandboxAdminToken: string | null;
   /** This process's Prometheus metrics (served at GET /metrics). */
   metrics: Metrics;
   /** Platform configuration faults reported by the adapters (shown by /readyz). */
@@ -92,12 +100,29 @@ function listen(app: Koa, listener: Listener, port: number, host: string): Promi
     void handle(req, res);
   });
   return new Promise<Server>((resolve, reject) => {
-    s.once('error', reject);
+    const fail = (err: Error) => reject(listenError(err, listener === 'admin' ? 'ADMIN_PORT' : 'PORT', port, host));
+    s.once('error', fail);
     s.listen(port, host, () => {
-      s.off('error', reject);
+      s.off('error', fail);
       resolve(s);
     });
   });
+}
+
+/**
+ * A listen failure a newcomer can act on, naming the variable: PORT_IN_USE (EADDRINUSE), PORT_NOT_ALLOWED
+ * (EACCES: a port under 1024 without the right to bind it), HOST_UNAVAILABLE (EADDRNOTAVAIL); other errors as they are.
+ */
+function listenError(err: Error, variable: 'PORT' | 'ADMIN_PORT', port: number, host: string): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new BotError('PORT_IN_USE', `port ${port} (${variable}) is already in use on ${host}: stop the program using it or set ${variable} to a free port`, { cause: err });
+  }
+  if (code === 'EACCES') {
+    return new BotError('PORT_NOT_ALLOWED', `port ${port} (${variable}) may not be used by this user: set ${variable} to a port of 1024 or above`, { cause: err });
+  }
+  if (code === 'EADDRNOTAVAIL') return new BotError('HOST_UNAVAILABLE', `cannot listen on ${host}:${port} (${variable}): no such local address`, { cause: err });
+  return err;
 }
 
 /**
@@ -177,8 +202,11 @@ export async function startServer(options: {
     }
   });
 
+  // The sandbox with no ADMIN_TOKEN gets a random one for this run (printed at start by `serve`).
+  const sandboxAdminToken = config.adminToken === null && sandboxActive(config) ? randomBytes(24).toString('base64url') : null;
+  const adminToken = config.adminToken ?? sandboxAdminToken;
   // Deny by default for /admin and /console under every spelling, before any route is matched.
-  app.use(adminSurfaceGuard({ adminToken: config.adminToken, allowFrom: new NetworkSet(config.adminAllowFrom), trustedProxies, log }));
+  app.use(adminSurfaceGuard({ adminToken, console: config.console, allowFrom: new NetworkSet(config.adminAllowFrom), trustedProxies, log }));
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -214,6 +242,10 @@ export async function startServer(options: {
       background: (name, work) => background.run(name, work),
       health: health.report,
       observeApiCall: (platform, api, code) => metrics.platformCalls.inc({ platform, api, code }),
+      notices: core.notices,
+      statusStore: core.store,
+      topicTitle: (id) => core.kb.byId.get(id)?.title,
+      titleIn,
     },
     options.adapterOptions,
   );
@@ -225,7 +257,7 @@ export async function startServer(options: {
   for (const d of disabled) {
     log.info({ platform: d.platform }, `${d.platform} disabled: set ${d.variables.join(', ')} to enable it`);
   }
-  if (config.tryPage) mountTryPage(router, core, log);
+  if (config.tryPage) mountTryPage(router, core, log, { now, scripts: adapters.flatMap((a) => a.tryPageScripts ?? []) });
   // Archiving notices: each adapter's delivery channel, the admin API (only with
   // ADMIN_TOKEN set; otherwise its routes do not exist), and this process's broadcast worker.
   for (const a of adapters) if (a.noticeChannel) core.notices.registerChannel(a.noticeChannel);
@@ -237,7 +269,9 @@ export async function startServer(options: {
       log.info({ platform: a.archiveSource.platform, minutes: intervalMs / 60_000 }, 'archive status sync enabled');
     }
   }
-  if (config.adminToken) mountAdminRoutes(router, { service: core.notices, policies: core.policies, token: config.adminToken, log });
+  if (adminToken) mountAdminRoutes(router, { service: core.notices, policies: core.policies, token: adminToken, log });
+  // The admin console (/console): the same admin routes behind console sessions; CONSOLE=off removes it.
+  if (config.console) mountConsole(router, { config, core, log, health, trustedProxies, now, readinessTimeoutMs: READINESS_TIMEOUT_MS, statusPlatforms: PLATFORM_IDS });
   // Always on (cheap when idle: one look at the active broadcasts per idleMs), so a channel
   // registered later — or a broadcast started by the CLI or another instance — gets delivered.
   const noticeWorker =
@@ -249,15 +283,17 @@ export async function startServer(options: {
   for (const a of adapters) await a.start?.();
 
   const listenHost = options.host ?? '0.0.0.0';
-  const server = await listen(app, config.adminPort === null ? 'shared' : 'public', config.port, listenHost);
+  let server: Server | null = null;
   let adminServer: Server | null = null;
-  if (config.adminPort !== null) {
-    try {
-      adminServer = await listen(app, 'admin', config.adminPort, listenHost);
-    } catch (err) {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      throw err;
-    }
+  try {
+    server = await listen(app, config.adminPort === null ? 'shared' : 'public', config.port, listenHost);
+    if (config.adminPort !== null) adminServer = await listen(app, 'admin', config.adminPort, listenHost);
+  } catch (err) {
+    // Nothing may stay running (a busy port must end the start with its one-line error, not hang).
+    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    core.statuses.stop();
+    for (const a of adapters) await a.stop?.().catch(() => {});
+    throw err;
   }
   const servers = adminServer ? [server, adminServer] : [server];
   // A platform callback must be answered in seconds; do not let one slow client hold a socket.
@@ -284,6 +320,7 @@ export async function startServer(options: {
     adminPort,
     adminServer,
     adapters,
+    sandboxAdminToken,
     noticeWorker,
     metrics,
     health,

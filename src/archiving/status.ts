@@ -10,8 +10,17 @@ import type { Lang } from '../platform/message.ts';
 /** The one accepted CSV header (exact, case-sensitive). */
 export const STATUS_CSV_HEADER = ['platform', 'userId', 'archived', 'since', 'scope'] as const;
 
-/** Platform names a status can carry: lower-case letter first, then a-z 0-9 '-', at most 32. */
-const PLATFORM_RE = /^[a-z][a-z0-9-]{0,31}$/;
+/**
+ * A date as a spreadsheet writes it: year, month, day separated by '-' or '/' (1 or 2 digit month and day),
+ * optionally followed by a time of day (Excel's "2026/3/1 9:05"), which is dropped.
+ */
+const SINCE_DATE = /^(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$/;
+
+/** `text` as YYYY-MM-DD when it is a date {@link SINCE_DATE} accepts, else null (not yet checked against the calendar). */
+function sinceDate(text: string): string | null {
+  const m = SINCE_DATE.exec(text);
+  return m ? `${m[1]}-${m[3]!.padStart(2, '0')}-${m[4]!.padStart(2, '0')}` : null;
+}
 /** Longest accepted user id and scope, in characters (UTF-16 code units). */
 export const MAX_USER_ID_CHARS = 256;
 export const MAX_SCOPE_CHARS = 1000;
@@ -27,11 +36,12 @@ export interface CsvLineError {
  *
  * Format: UTF-8 with or without BOM, CRLF or LF, first line exactly
  * `platform,userId,archived,since,scope`, then one employee per record:
- * - platform: /^[a-z][a-z0-9-]{0,31}$/ (e.g. 'wecom', 'dingtalk');
+ * - platform: one of `platforms` (e.g. 'wecom', 'dingtalk'); any other name is an error listing them;
  * - userId: non-empty, at most 256 characters, no control characters;
  * - archived: `true` or `false` (any letter case, as spreadsheets write TRUE/FALSE);
- * - since: `YYYY-MM-DD`, a real calendar date; required when archived is true, may be empty
- *   when false (then the date archiving stopped, or unknown);
+ * - since: a real calendar date, `YYYY-MM-DD` or as a spreadsheet writes it (`2026/3/1`, `2026-3-1`, and with
+ *   a time of day, `2026/03/01 9:05`, the time dropped), stored as YYYY-MM-DD; required when archived is true,
+ *   may be empty when false (then the date archiving stopped, or unknown);
  * - scope: free text up to 1000 characters, may be quoted (commas, doubled quotes, line
  *   breaks); empty -> null.
  * Fields are trimmed of surrounding white space; blank (or all-blank) lines are ignored. A
@@ -41,8 +51,12 @@ export interface CsvLineError {
  * appear in `statuses`. A CSV syntax error (unbalanced quotes) ends parsing: it is reported at
  * its line and nothing after it is read, since its records cannot be told apart reliably.
  * Statuses get source 'import' and updatedAt = `now` as ISO 8601 UTC. Never throws for bad input.
+ * @param platforms the platforms a status can be imported for: those whose messages look statuses up (the
+ *   composition root passes adapters/platforms.ts `PLATFORM_IDS`; the WeCom app and the WeCom AI bot both ask
+ *   as 'wecom'). A status for any other name would never be shown to anyone, so such a row is refused rather
+ *   than imported silently.
  */
-export function parseStatusCsv(csv: string, now: Date): { statuses: ArchivingStatus[]; errors: CsvLineError[] } {
+export function parseStatusCsv(csv: string, now: Date, platforms: readonly string[]): { statuses: ArchivingStatus[]; errors: CsvLineError[] } {
   const statuses: ArchivingStatus[] = [];
   const errors: CsvLineError[] = [];
   const updatedAt = now.toISOString();
@@ -90,7 +104,7 @@ export function parseStatusCsv(csv: string, now: Date): { statuses: ArchivingSta
     }
     const [platform, userId, archivedText, sinceText, scopeText] = fields.map((f) => f.trim()) as [string, string, string, string, string];
 
-    if (!PLATFORM_RE.test(platform)) problems.push(`platform must match ${PLATFORM_RE.source}, got ${clip(platform)}`);
+    if (!platforms.includes(platform)) problems.push(`platform must be one of ${platforms.join(', ')} (lower case), got ${clip(platform)}`);
     if (userId === '') problems.push('userId is empty');
     else if (userId.length > MAX_USER_ID_CHARS) problems.push(`userId is longer than ${MAX_USER_ID_CHARS} characters`);
     // eslint-disable-next-line no-control-regex
@@ -101,14 +115,15 @@ export function parseStatusCsv(csv: string, now: Date): { statuses: ArchivingSta
     if (archived === null) problems.push(`archived must be true or false, got ${clip(archivedText)}`);
 
     let since: string | null = null;
+    const sinceYmd = sinceDate(sinceText);
     if (sinceText === '') {
       if (archived === true) problems.push('since is required when archived is true');
-    } else if (!/^\d{4}-\d{2}-\d{2}$/.test(sinceText)) {
-      problems.push(`since must be a date YYYY-MM-DD, got ${clip(sinceText)}`);
-    } else if (!isCalendarDate(sinceText)) {
+    } else if (sinceYmd === null) {
+      problems.push(`since must be a date: year-month-day such as 2026-03-01 or 2026/3/1, got ${clip(sinceText)}`);
+    } else if (!isCalendarDate(sinceYmd)) {
       problems.push(`since ${sinceText} is not a calendar date`);
     } else {
-      since = sinceText;
+      since = sinceYmd;
     }
 
     if (scopeText.length > MAX_SCOPE_CHARS) problems.push(`scope is longer than ${MAX_SCOPE_CHARS} characters`);
@@ -140,6 +155,7 @@ export function parseStatusCsv(csv: string, now: Date): { statuses: ArchivingSta
  * Parses `csv` (see {@link parseStatusCsv}) and, only when every line is good, writes all its
  * statuses in one store transaction (insert or replace by platform + userId). All or nothing:
  * with any error nothing is written and `imported` is 0.
+ * @param platforms the platforms a status can be imported for ({@link parseStatusCsv}).
  * @param now time stamped as updatedAt; default the current time.
  * @returns how many statuses were written, and the line errors.
  * @throws BotError 'STORE_UNAVAILABLE' when the store cannot be written (nothing is written then).
@@ -147,9 +163,10 @@ export function parseStatusCsv(csv: string, now: Date): { statuses: ArchivingSta
 export async function importStatuses(
   store: Store,
   csv: string,
+  platforms: readonly string[],
   now: Date = new Date(),
 ): Promise<{ imported: number; errors: CsvLineError[] }> {
-  const { statuses, errors } = parseStatusCsv(csv, now);
+  const { statuses, errors } = parseStatusCsv(csv, now, platforms);
   if (errors.length > 0) return { imported: 0, errors };
   const imported = await store.putStatuses(statuses);
   return { imported, errors: [] };

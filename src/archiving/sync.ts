@@ -52,6 +52,19 @@ export interface ArchiveSyncOptions {
   onDemandWaitMs?: number;
   /** Default {@link ARCHIVE_SYNC_LOCK_TTL_MS}. */
   lockTtlMs?: number;
+  /**
+   * Runs `tick` every `ms` milliseconds until the returned cancel function is called. Default: an
+   * unref'd `setInterval`. Tests inject one that hands them `tick`, so they run ticks themselves
+   * (and await them) instead of waiting for real intervals.
+   */
+  schedule?: (tick: () => Promise<void>, ms: number) => () => void;
+}
+
+/** The default {@link ArchiveSyncOptions.schedule}: an unref'd `setInterval`. */
+function intervalSchedule(tick: () => Promise<void>, ms: number): () => void {
+  const timer = setInterval(() => void tick(), ms);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Shared state of the sync (all instances), times in ms since the epoch. */
@@ -84,8 +97,10 @@ export interface ArchiveSync {
   readonly platform: string;
   /** First sync (errors logged, never thrown), then one every intervalMs (timer unref'd). Resolves after the first attempt. */
   start(): Promise<void>;
-  /** Stops the timer. Idempotent. */
+  /** Stops the timer (a sync already running finishes; see idle). Idempotent. */
   stop(): void;
+  /** Resolves once no sync of this process is running (at once when none is). Never rejects. */
+  idle(): Promise<void>;
   /** One sync now (single flight per process; skipped when another instance holds the lock).
    * @throws the source's or the store's error (nothing written then) */
   syncNow(): Promise<ArchiveSyncOutcome>;
@@ -115,7 +130,8 @@ export function createArchiveSync(options: ArchiveSyncOptions): ArchiveSync {
   const membersKey = `archive-sync:${platform}:members`;
   const instance = randomUUID();
   let running: Promise<ArchiveSyncOutcome> | null = null;
-  let timer: NodeJS.Timeout | null = null;
+  let cancel: (() => void) | null = null;
+  const schedule = options.schedule ?? intervalSchedule;
 
   async function state(): Promise<ArchiveSyncState> {
     const raw = await store.get(stateKey);
@@ -252,15 +268,15 @@ export function createArchiveSync(options: ArchiveSyncOptions): ArchiveSync {
   return {
     platform,
     async start(): Promise<void> {
-      if (timer === null) {
-        timer = setInterval(() => void tick(), options.intervalMs);
-        timer.unref();
-      }
+      cancel ??= schedule(tick, options.intervalMs);
       await syncNow().catch(() => undefined);
     },
     stop(): void {
-      if (timer !== null) clearInterval(timer);
-      timer = null;
+      cancel?.();
+      cancel = null;
+    },
+    async idle(): Promise<void> {
+      while (running) await running.catch(() => undefined);
     },
     syncNow,
     refreshIfStale,

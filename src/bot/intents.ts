@@ -8,9 +8,16 @@ const HELP = new Set(['帮助', '幫助', 'help', '菜单', '菜單', 'menu', '?
 const GREETING =
   /^(你好|您好|嗨|哈喽|哈囉|在吗|在嗎|早上好|早安|晚上好|hi|hello|hey|good (morning|afternoon|evening)|谢谢|謝謝|多谢|多謝|感谢|感謝|thanks|thank you|thx|好的|ok|okay|👍)[\s!！。.~～,，]*$/iu;
 
-/** Strip surrounding whitespace and trailing sentence punctuation. */
+/** Runs of whitespace and sentence punctuation. */
+const PUNCTUATION_RUN = /[\s!！。.~～?？]+/gu;
+
+/**
+ * Strip surrounding whitespace and trailing sentence punctuation. The trailing run is found among all runs
+ * (each read once) rather than with /[…]+$/, which reads every run to its end again: quadratic time.
+ */
 function bare(text: string): string {
-  return text.trim().replace(/[\s!！。.~～?？]+$/u, '').trim();
+  const t = text.trim();
+  return t.replace(PUNCTUATION_RUN, (run: string, at: number) => (at + run.length === t.length ? '' : run)).trim();
 }
 
 /** True for "帮助", "help", "菜单", "?" and a few variants (case-insensitive). */

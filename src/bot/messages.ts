@@ -5,7 +5,12 @@ import type { Lang } from '../platform/message.ts';
  * zh-TW texts are written by hand, not converted, so they read naturally.
  */
 export interface Messages {
+  /** Help in a 1:1 chat or a group that can reach the asker privately: promises the asker's own status. */
   help: string;
+  /** Help for an anonymous asker (/try, the CLI without --user): says no personal status is shown. */
+  helpAnonymous: string;
+  /** Help in a group with no private channel to the asker: the status only in a 1:1 chat. */
+  helpNoPrivate: string;
   greeting: string;
   welcome: string;
   nonText: string;
@@ -23,11 +28,23 @@ export interface Messages {
   detailNone: string;
 }
 
+const HELP_ZH_CN =
+  '我是隐私助手，可以回答关于工作聊天隐私的问题，例如：\n' +
+  '- 管理员能看到我的聊天记录吗？\n- 我的聊天有没有被存档？\n- 我可以拒绝会话存档吗？\n- 公司监控聊天合法吗？\n' +
+  '直接用一句话提问即可；';
+const HELP_ZH_TW =
+  '我是隱私助手，可以回答關於工作聊天隱私的問題，例如：\n' +
+  '- 管理員能看到我的聊天記錄嗎？\n- 我的聊天有沒有被存檔？\n- 我可以拒絕會話存檔嗎？\n- 公司監控聊天合法嗎？\n' +
+  '直接用一句話提問即可；';
+const HELP_EN =
+  'I am the privacy assistant. I answer questions about privacy in work chats, for example:\n' +
+  '- Can admins read my chats?\n- Are my chats archived?\n- Can I refuse session archiving?\n- Is it legal for my employer to monitor chats?\n' +
+  'Just ask in one sentence.';
+
 const zhCN: Messages = {
-  help:
-    '我是隐私助手，可以回答关于工作聊天隐私的问题，例如：\n' +
-    '- 管理员能看到我的聊天记录吗？\n- 我的聊天有没有被存档？\n- 我可以拒绝会话存档吗？\n- 公司监控聊天合法吗？\n' +
-    '直接用一句话提问即可；涉及你本人存档状态的问题，我会附上你自己的状态（在群里只私信发给你）。',
+  help: `${HELP_ZH_CN}涉及你本人存档状态的问题，我会附上你自己的状态（在群里只私信发给你）。`,
+  helpAnonymous: `${HELP_ZH_CN}这里是匿名提问，只有通用答案，不显示个人存档状态。`,
+  helpNoPrivate: `${HELP_ZH_CN}群里不显示个人存档状态；想查你自己的状态，请单独私聊我。`,
   greeting: '你好！我是隐私助手，可以回答工作聊天隐私和会话存档的问题。发送“帮助”查看示例。',
   welcome: '你好，我是隐私助手 / Hi, I am the privacy assistant. 问我“管理员能看到我的聊天吗？”或发送“帮助”。Ask me "Can admins read my chats?" or send "help".',
   nonText: '抱歉，我目前只能读文字消息，请用文字提问。/ Sorry, I can only read text messages — please type your question.',
@@ -44,10 +61,9 @@ const zhCN: Messages = {
 };
 
 const zhTW: Messages = {
-  help:
-    '我是隱私助手，可以回答關於工作聊天隱私的問題，例如：\n' +
-    '- 管理員能看到我的聊天記錄嗎？\n- 我的聊天有沒有被存檔？\n- 我可以拒絕會話存檔嗎？\n- 公司監控聊天合法嗎？\n' +
-    '直接用一句話提問即可；涉及你本人存檔狀態的問題，我會附上你自己的狀態（在群裡只私訊發給你）。',
+  help: `${HELP_ZH_TW}涉及你本人存檔狀態的問題，我會附上你自己的狀態（在群裡只私訊發給你）。`,
+  helpAnonymous: `${HELP_ZH_TW}這裡是匿名提問，只有通用答案，不顯示個人存檔狀態。`,
+  helpNoPrivate: `${HELP_ZH_TW}群裡不顯示個人存檔狀態；想查你自己的狀態，請單獨私訊我。`,
   greeting: '你好！我是隱私助手，可以回答工作聊天隱私和會話存檔的問題。傳送「幫助」查看範例。',
   welcome: zhCN.welcome,
   nonText: zhCN.nonText,
@@ -64,10 +80,9 @@ const zhTW: Messages = {
 };
 
 const en: Messages = {
-  help:
-    'I am the privacy assistant. I answer questions about privacy in work chats, for example:\n' +
-    '- Can admins read my chats?\n- Are my chats archived?\n- Can I refuse session archiving?\n- Is it legal for my employer to monitor chats?\n' +
-    'Just ask in one sentence. Where it matters I add your own archiving status (in a group I send it to you privately).',
+  help: `${HELP_EN} Where it matters I add your own archiving status (in a group I send it to you privately).`,
+  helpAnonymous: `${HELP_EN} Questions here are anonymous: general answers only, no personal archiving status.`,
+  helpNoPrivate: `${HELP_EN} Personal archiving status is never shown in a group; ask me in a 1:1 chat to see yours.`,
   greeting: 'Hi! I am the privacy assistant: ask me about privacy in work chats and session archiving. Send "help" for examples.',
   welcome: zhCN.welcome,
   nonText: zhCN.nonText,

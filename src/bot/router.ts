@@ -13,8 +13,13 @@ import { withLinks } from '../reply-links.ts';
 import { messagesFor } from './messages.ts';
 import { isDetailRequest, isGreeting, isHelpRequest, suggestionChoice } from './intents.ts';
 import { toTaiwanTraditional } from './traditional.ts';
+import { capMessage } from '../text-cap.ts';
 
-/** How long a "not sure" reply's numbered suggestions stay pickable by number, in ms (10 minutes). */
+/**
+ * How long a "not sure" reply's numbered suggestions stay pickable by number, in ms (10 minutes). The memory
+ * holds the topic ids and the reply's language only (never a text), per platform, user and conversation, and
+ * any other message from that user in that conversation ends it: a number picks only as the very next message.
+ */
 export const SUGGESTION_TTL_MS = 10 * 60 * 1000;
 
 /**
@@ -44,8 +49,14 @@ export interface RouterDeps {
   personalSections?: PersonalSection[];
 }
 
+/**
+ * Store key of the asker's pending "not sure" list in this conversation:
+ * 'suggest:<platform>:<userId>:<conversation>' -> {"ids": string[], "lang"}; the conversation is 'single' for a
+ * 1:1 chat, 'group:<chatId>' in a group (a list offered in one group is not picked by a number sent elsewhere).
+ */
 function suggestionKey(m: InboundMessage): string {
-  return `suggest:${m.platform}:${m.userId}`;
+  const conversation = m.chat.kind === 'group' ? `group:${m.chat.chatId}` : 'single';
+  return `suggest:${m.platform}:${m.userId}:${conversation}`;
 }
 
 /** Store key of the asker's pending detail: 'detail:<platform>:<userId>' -> {"id","lang"}. */
@@ -72,13 +83,35 @@ function sourceLinks(entry: KnowledgeEntry, lang: Lang): ReplyLink[] {
   return entry.sources.map((s) => ({ title: lang === 'zh-TW' ? toTaiwanTraditional(s.title) : s.title, url: s.url }));
 }
 
+function isLang(x: unknown): x is Lang {
+  return x === 'zh-CN' || x === 'zh-TW' || x === 'en';
+}
+
+/** The topic a suggestion button picked (`InboundMessage.pick`), when it names a known entry. */
+function pickedTopicIn(kb: KnowledgeBase, m: InboundMessage): { entry: KnowledgeEntry; lang: Lang } | null {
+  const entry = m.pick ? kb.byId.get(m.pick.topic) : undefined;
+  return entry && m.pick && isLang(m.pick.lang) ? { entry, lang: m.pick.lang } : null;
+}
+
+/**
+ * The help text for where the asker is: it promises the asker's own status only where one can be shown
+ * (a 1:1 chat, or privately from a group), never to an anonymous asker nor in a group with no private channel.
+ */
+function helpText(m: InboundMessage, lang: Lang): string {
+  const msgs = messagesFor(lang);
+  if (m.anonymous) return msgs.helpAnonymous;
+  if (m.chat.kind === 'group' && m.canReplyPrivately === false) return msgs.helpNoPrivate;
+  return msgs.help;
+}
+
 function result(partial: Partial<BotResult> & Pick<BotResult, 'intent' | 'lang' | 'replies'>): BotResult {
   return { topic: null, score: 0, suggestions: [], ...partial };
 }
 
 /**
  * Builds the core message handler: "详细" / "more" right after an answer with detail (its detail), commands
- * (rate limit, admin, acknowledgement, …), then help, greeting, suggestion pick, FAQ match, or "not sure" with up
+ * (rate limit, admin, acknowledgement, …), then a picked topic (`InboundMessage.pick`, or a bare number as the very
+ * next message after a "not sure" list in the same conversation), help, greeting, FAQ match, or "not sure" with up
  * to 3 suggestions. Replies follow the question's language (zh-TW answers converted by src/bot/traditional.ts);
  * an answer's sources end its reply as links (`Reply.links`, plain "title: url" lines in `text`). Topics flagged
  * `appendStatus` add the asker's own archiving status — in a 1:1 chat inside the answer, in a group only as a
@@ -88,10 +121,12 @@ function result(partial: Partial<BotResult> & Pick<BotResult, 'intent' | 'lang' 
  * ({@link MessageCommitter}): `mayChangeState(m)` asks the commands' `changesState`; `commit(m)`
  * runs the commands (whose writes are then done) and returns `answer()`, which makes the reply —
  * a command's result, its deferred reply, or the FAQ path. `handle(m)` is `commit(m)` then `answer()`.
- * Never throws for user input; a store failure degrades to "status temporarily unavailable".
+ * Never throws for user input; a store failure degrades to "status temporarily unavailable". A message's text is
+ * first cut to MAX_MESSAGE_CHARS (src/text-cap.ts), before any command or the matcher reads it.
  */
 export function createRouter(deps: RouterDeps): CoreHandler {
   const { kb, matcher, store, log } = deps;
+  const pickedTopic = (m: InboundMessage) => pickedTopicIn(kb, m);
 
   const commands = deps.commands ?? [];
   const sections = deps.personalSections ?? [];
@@ -149,7 +184,7 @@ export function createRouter(deps: RouterDeps): CoreHandler {
     try {
       const saved = JSON.parse(raw) as { id?: unknown; lang?: unknown };
       const entry = typeof saved.id === 'string' ? kb.byId.get(saved.id) : undefined;
-      const lang = saved.lang === 'en' || saved.lang === 'zh-TW' || saved.lang === 'zh-CN' ? saved.lang : null;
+      const lang = isLang(saved.lang) ? saved.lang : null;
       return entry?.detail && lang ? { entry, lang } : null;
     } catch {
       return null;
@@ -220,34 +255,44 @@ export function createRouter(deps: RouterDeps): CoreHandler {
     });
   }
 
-  /** The entry picked by number from the last "not sure" reply (within 10 minutes), with that reply's language. */
-  async function pickedSuggestion(m: InboundMessage, choice: number): Promise<{ entry: KnowledgeEntry; lang: Lang } | null> {
+  /**
+   * Ends the asker's pending "not sure" list in this conversation (every message does) and, when the message is
+   * a bare number (`choice`, 1-based), returns the entry it picks with that reply's language. A store failure, an
+   * unreadable record or a number beyond the list means "nothing picked" (the number is then a normal question).
+   */
+  async function takePendingSuggestion(m: InboundMessage, choice: number | null): Promise<{ entry: KnowledgeEntry; lang: Lang } | null> {
     let raw: string | null = null;
     try {
-      raw = await store.get(suggestionKey(m));
+      if (choice !== null) raw = await store.get(suggestionKey(m));
+      await store.delete(suggestionKey(m));
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not read or end the pending suggestions');
+      return null;
+    }
+    if (!raw || choice === null) return null;
+    try {
+      const saved = JSON.parse(raw) as { ids?: unknown; lang?: unknown };
+      const id = Array.isArray(saved.ids) ? saved.ids[choice - 1] : undefined;
+      const entry = typeof id === 'string' ? kb.byId.get(id) : undefined;
+      const lang = isLang(saved.lang) ? saved.lang : null;
+      return entry && lang ? { entry, lang } : null;
     } catch {
       return null;
     }
-    if (!raw) return null;
-    const saved = JSON.parse(raw) as { ids: string[]; lang: Lang };
-    const id = saved.ids[choice - 1];
-    const entry = id ? kb.byId.get(id) : undefined;
-    return entry ? { entry, lang: saved.lang } : null;
   }
 
-  /** Everything after the commands: help, greeting, a picked suggestion, FAQ match or fallback. */
-  async function afterCommands(m: InboundMessage, text: string, lang: Lang): Promise<BotResult> {
+  /**
+   * Everything after the commands: a topic picked (a suggestion button, or a number right after a "not sure"
+   * list: `picked`), help, greeting, FAQ match or fallback.
+   */
+  async function afterCommands(m: InboundMessage, text: string, lang: Lang, picked: { entry: KnowledgeEntry; lang: Lang } | null): Promise<BotResult> {
     const mention = m.chat.kind === 'group';
+    if (picked) return answer(m, picked.entry, picked.lang, 1, []);
     if (m.kind === 'ack-action' || text === '' || isHelpRequest(text)) {
-      return result({ intent: 'help', lang, replies: [{ text: messagesFor(lang).help, visibility: 'chat', mentionAsker: mention }] });
+      return result({ intent: 'help', lang, replies: [{ text: helpText(m, lang), visibility: 'chat', mentionAsker: mention }] });
     }
     if (isGreeting(text)) {
       return result({ intent: 'help', lang, replies: [{ text: messagesFor(lang).greeting, visibility: 'chat', mentionAsker: mention }] });
-    }
-    const choice = suggestionChoice(text);
-    if (choice !== null) {
-      const picked = await pickedSuggestion(m, choice);
-      if (picked) return answer(m, picked.entry, picked.lang, 1, []);
     }
     const match = matcher.match(text, { platform: m.platform });
     if (match.topic) {
@@ -257,26 +302,31 @@ export function createRouter(deps: RouterDeps): CoreHandler {
     return fallback(m, match.lang, match.score, match.suggestions);
   }
 
-  function mayChangeState(m: InboundMessage): boolean {
+  function mayChangeState(message: InboundMessage): boolean {
+    const m = capMessage(message);
     if (m.kind !== 'text' && m.kind !== 'ack-action') return false;
     return commands.some((c) => c.changesState?.(m) === true);
   }
 
-  async function commit(m: InboundMessage): Promise<CommittedMessage> {
+  async function commit(message: InboundMessage): Promise<CommittedMessage> {
+    // The last line against very long messages: nothing below reads more than MAX_MESSAGE_CHARS.
+    const m = capMessage(message);
     const mention = m.chat.kind === 'group';
     if (m.kind === 'enter') {
       const r = result({ intent: 'welcome', lang: 'zh-CN', replies: [{ text: messagesFor('zh-CN').welcome, visibility: 'chat' }] });
       return { answer: async () => r };
     }
-    // Any message ends the pending detail of the previous answer; "详细" / "more" fetches it first.
-    const wantsDetail = m.kind === 'text' && isDetailRequest(m.text.trim());
-    const pending = await takePendingDetail(m, wantsDetail);
+    // Any message ends the pending detail of the previous answer ("详细" / "more" fetches it first) and the
+    // pending "not sure" list of this conversation (a bare number picks from it first).
+    const wantsDetail = m.kind === 'text' && m.pick === undefined && isDetailRequest(m.text.trim());
+    const choice = m.kind === 'text' && m.pick === undefined ? suggestionChoice(m.text) : null;
+    const [pending, pickedByNumber] = await Promise.all([takePendingDetail(m, wantsDetail), takePendingSuggestion(m, choice)]);
     if (m.kind === 'non-text') {
       const r = result({ intent: 'non-text', lang: 'zh-CN', replies: [{ text: messagesFor('zh-CN').nonText, visibility: 'chat', mentionAsker: mention }] });
       return { answer: async () => r };
     }
     const text = m.text.trim();
-    const lang = detectLanguage(text);
+    const lang = m.pick?.lang ?? detectLanguage(text);
     if (wantsDetail) {
       if (pending) return { answer: async () => detailAnswer(m, pending.entry, pending.lang) };
       const r = result({ intent: 'fallback', lang, replies: [{ text: messagesFor(lang).detailNone, visibility: 'chat', mentionAsker: mention }] });
@@ -288,7 +338,8 @@ export function createRouter(deps: RouterDeps): CoreHandler {
       if ('deferred' in r) return { answer: r.deferred };
       return { answer: async () => r };
     }
-    return { answer: () => afterCommands(m, text, lang) };
+    const picked = m.kind === 'text' ? (pickedTopic(m) ?? pickedByNumber) : null;
+    return { answer: () => afterCommands(m, text, lang, picked) };
   }
 
   async function handle(m: InboundMessage): Promise<BotResult> {

@@ -59,6 +59,22 @@ const ZH_ASKING_PERSON = /(?:帮我查一下|帮我查查|帮我看看|帮我看
 const ZH_PERSON_CUE = /(?:有没有|有无|是否|是不是|在不在|开没开|也被|被)/gu;
 const PARTNER_MARK = /[和跟与同及]$/u;
 
+/** One character of a user id (ASCII letters, digits, `.`, `_`, `-`). */
+const ID_CHAR = /[A-Za-z0-9._-]/;
+const ASCII_LETTER = /[A-Za-z]/;
+
+/**
+ * The user id `b` ends with, as /[A-Za-z][A-Za-z0-9._-]{1,63}$/ would find it (the leftmost letter
+ * among the last 64 id characters, 2–64 characters long), found with a loop: that expression,
+ * tried at every position, takes time quadratic in the length of `b`.
+ */
+function idAtEnd(b: string): string | undefined {
+  let start = b.length;
+  while (start > 0 && b.length - start < 64 && ID_CHAR.test(b[start - 1]!)) start--;
+  for (let i = start; i <= b.length - 2; i++) if (ASCII_LETTER.test(b[i]!)) return b.slice(i);
+  return undefined;
+}
+
 /**
  * The owners `before` may end with: a user id, a pronoun, a name with a title, 小/老 + surname,
  * and the last three and two characters; each with what precedes it.
@@ -69,7 +85,7 @@ function ownersAtEnd(before: string): { owner: string; rest: string }[] {
   const take = (owner: string | undefined) => {
     if (owner) found.push({ owner, rest: b.slice(0, b.length - owner.length).trimEnd() });
   };
-  take(/[A-Za-z][A-Za-z0-9._-]{1,63}$/.exec(b)?.[0]);
+  take(idAtEnd(b));
   take(/(?:他们|她们|他|她|ta|TA)$/u.exec(b)?.[0]);
   take(/[\u4e00-\u9fff]{1,3}(?:总|经理|老师|主管|总监|部长|主任)$/u.exec(b)?.[0]);
   take(/(?:小|老)[\u4e00-\u9fff]$/u.exec(b)?.[0]);
@@ -108,15 +124,29 @@ const EN_NOT_PERSONS = new Set([
 const EN_ARCHIVE = '(?:archiv\\w*|monitor\\w*|record\\w*|logg\\w*|retain\\w*|retention)';
 /** An English owner: one token, or a token and a capitalised second one ("Zhang San"). */
 const EN_OWNER = '([A-Za-z][A-Za-z0-9._-]*(?:\\s[A-Z][a-z]+)?)';
+/**
+ * Where an owner before "'s" may start: at the start of a run of id characters (after leading dots or
+ * dashes). A plain \\b would also try every letter after a dot or dash inside the run ("a-b-c-…"),
+ * each time reading the run to its end: quadratic time.
+ */
+const EN_OWNER_START = '(?<![A-Za-z0-9._-])[._-]*\\b';
 const EN_PATTERNS: RegExp[] = [
   // lisi's archiving status / Zhang San's chats are archived (matched case-sensitively for the name)
-  new RegExp(`\\b${EN_OWNER}'s\\s+(?:(?:WeCom|wecom|DingTalk|dingtalk|Feishu|feishu|WeChat|wechat|work)\\s+)?(?:${EN_ARCHIVE}|chats?|messages?|account|status)`, 'gu'),
+  new RegExp(`${EN_OWNER_START}${EN_OWNER}'s\\s+(?:(?:WeCom|wecom|DingTalk|dingtalk|Feishu|feishu|WeChat|wechat|work)\\s+)?(?:${EN_ARCHIVE}|chats?|messages?|account|status)`, 'gu'),
   // Is lisi archived? / Is Wang Wu being monitored?
   new RegExp(`^\\s*(?:[Ii]s|[Aa]re|[Hh]as|[Hh]ave|[Ww]as)\\s+${EN_OWNER}\\s+(?:(?:being|been|also|still)\\s+)*(?:archived|monitored|recorded)\\b`, 'gu'),
   // archiving status of lisi / status for user zhangsan
   new RegExp(`\\b(?:[Ss]tatus|[Aa]rchiving|[Aa]rchive)\\s+(?:of|for)\\s+(?:user\\s+|employee\\s+|colleague\\s+)?${EN_OWNER}\\b`, 'gu'),
 ];
-const EN_PRONOUN_OWNER = new RegExp(`\\b(?:his|her|their)\\s+(?:(?:wecom|dingtalk|feishu|wechat|work)\\s+)?(?:chats?|messages?|account|${EN_ARCHIVE}\\s+status)\\b.*\\b${EN_ARCHIVE}`, 'iu');
+/**
+ * "his chats … archived": a pronoun owner ({@link EN_PRONOUN_HEAD}) followed later on the same line by an archiving
+ * word ({@link EN_ARCHIVE_WORD}); see {@link pronounOwnerAsked}. (One expression `head.*archive` would read the
+ * rest of the line again after every head: quadratic time.)
+ */
+const EN_PRONOUN_HEAD = new RegExp(`\\b(?:his|her|their)\\s+(?:(?:wecom|dingtalk|feishu|wechat|work)\\s+)?(?:chats?|messages?|account|${EN_ARCHIVE}\\s+status)\\b`, 'giu');
+const EN_ARCHIVE_WORD = new RegExp(`\\b${EN_ARCHIVE}`, 'giu');
+/** What `.` does not match: the line terminators. */
+const LINE_TERMINATOR = /[\n\r\u2028\u2029]/gu;
 const EN_STATUS_CUE = new RegExp(`${EN_ARCHIVE}|\\bstatus\\b`, 'iu');
 
 /**
@@ -143,7 +173,28 @@ export function asksAboutSomeoneElse(text: string): boolean {
     for (const re of EN_PATTERNS) {
       for (const m of t.matchAll(re)) if (isEnglishPerson(m[1]!)) return true;
     }
-    if (EN_PRONOUN_OWNER.test(t)) return true;
+    if (pronounOwnerAsked(t)) return true;
+  }
+  return false;
+}
+
+/**
+ * True when some {@link EN_PRONOUN_HEAD} is followed by an {@link EN_ARCHIVE_WORD} with no line terminator between
+ * them (what /head.*archive/iu matches), in time linear in the length of `t`: heads, archiving words and line
+ * terminators are each found once, in order, and walked with three pointers.
+ */
+function pronounOwnerAsked(t: string): boolean {
+  const heads = [...t.matchAll(EN_PRONOUN_HEAD)].map((m) => m.index + m[0].length);
+  if (heads.length === 0) return false;
+  const words = [...t.matchAll(EN_ARCHIVE_WORD)].map((m) => m.index);
+  const breaks = [...t.matchAll(LINE_TERMINATOR)].map((m) => m.index);
+  let w = 0;
+  let b = 0;
+  for (const end of heads) {
+    while (w < words.length && words[w]! < end) w++;
+    if (w === words.length) return false;
+    while (b < breaks.length && breaks[b]! < end) b++;
+    if (b === breaks.length || breaks[b]! > words[w]!) return true;
   }
   return false;
 }
@@ -158,8 +209,30 @@ function isEnglishPerson(owner: string): boolean {
   return words.length === 1 && looksLikePersonId(words[0]!);
 }
 
-/** One pinyin syllable (permissive on finals; a syllable without an initial starts with a, o or e). */
-const PINYIN = /^(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ue|ui|a|o|e|i|u|v)|(?:ang|eng|ai|an|ao|ei|en|er|ou|a|o|e))+$/;
+/** Pinyin syllables (permissive on finals; a syllable without an initial starts with a, o or e). */
+const PINYIN_INITIALS = ['zh', 'ch', 'sh', ...'bpmfdtnlgkhjqxrzcsyw'];
+const PINYIN_FINALS = ['iang', 'iong', 'uang', 'ang', 'eng', 'ing', 'ong', 'ian', 'iao', 'uai', 'uan', 'ai', 'ei', 'ao', 'ou', 'an', 'en', 'in', 'un', 'ia', 'ie', 'iu', 'ua', 'uo', 'ue', 'ui', 'a', 'o', 'e', 'i', 'u', 'v'];
+const PINYIN_SYLLABLES: ReadonlySet<string> = new Set([
+  ...PINYIN_INITIALS.flatMap((i) => PINYIN_FINALS.map((f) => i + f)),
+  ...['ang', 'eng', 'ai', 'an', 'ao', 'ei', 'en', 'er', 'ou', 'a', 'o', 'e'],
+]);
+const PINYIN_SYLLABLE_MAX = Math.max(...[...PINYIN_SYLLABLES].map((s) => s.length));
+
+/**
+ * True when `lower` is one or more pinyin syllables ("zhangsan", "lisi"). A left-to-right walk over the
+ * positions a syllable can end at, linear in the length: the same test written as one regular expression,
+ * /^(?:syllable)+$/, takes exponential time on strings that split into syllables in many ways.
+ */
+function isPinyin(lower: string): boolean {
+  if (lower.length === 0) return false;
+  const reachable = new Array<boolean>(lower.length + 1).fill(false);
+  reachable[0] = true;
+  for (let i = 0; i < lower.length; i++) {
+    if (!reachable[i]) continue;
+    for (let n = 1; n <= PINYIN_SYLLABLE_MAX && i + n <= lower.length; n++) if (PINYIN_SYLLABLES.has(lower.slice(i, i + n))) reachable[i + n] = true;
+  }
+  return reachable[lower.length]!;
+}
 
 /**
  * A token that names a person rather than a thing: a romanised Chinese name (only pinyin
@@ -170,7 +243,7 @@ function looksLikePersonId(token: string): boolean {
   const lower = token.toLowerCase();
   if (EN_NOT_PERSONS.has(lower.replace(/[^a-z]/g, ''))) return false;
   if (/[0-9._]/.test(token)) return /[a-z]/i.test(token);
-  return PINYIN.test(lower) || /^[A-Z][a-z]{1,20}$/.test(token);
+  return isPinyin(lower) || /^[A-Z][a-z]{1,20}$/.test(token);
 }
 
 const REFUSAL: Record<Lang, string> = {

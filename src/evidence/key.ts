@@ -89,13 +89,26 @@ export function parseSigningKey(value: string, variable = SIGNING_KEY_VARIABLE):
 }
 
 /**
+ * The first "-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----" block of `text`, found with indexOf (the lazy
+ * expression /BEGIN[\s\S]*?END/ takes quadratic time on many BEGIN lines without an END).
+ */
+function pemBlock(text: string): string | undefined {
+  const BEGIN = '-----BEGIN PUBLIC KEY-----';
+  const END = '-----END PUBLIC KEY-----';
+  const start = text.indexOf(BEGIN);
+  if (start === -1) return undefined;
+  const end = text.indexOf(END, start + BEGIN.length);
+  return end === -1 ? undefined : text.slice(start, end + END.length);
+}
+
+/**
  * Reads a public key an auditor was given: a SubjectPublicKeyInfo PEM ("-----BEGIN PUBLIC
  * KEY-----", e.g. the output of `privacy-bot evidence pubkey`, text around it ignored), or one
  * line of base64 of the SPKI DER (the `# public-key:` of an export) or of the raw 32-byte key.
  * @throws Error saying what was expected
  */
 export function parsePublicKey(text: string): EvidencePublicKey {
-  const pem = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/.exec(text)?.[0];
+  const pem = pemBlock(text);
   let key: KeyObject;
   try {
     if (pem) {

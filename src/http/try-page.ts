@@ -3,50 +3,172 @@ import type Router from '@koa/router';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { Context } from 'koa';
 import type { KnowledgeBase } from '../knowledge/types.ts';
-import { RequestError } from '../errors.ts';
+import { BotError, RequestError } from '../errors.ts';
+import { hashUserId } from '../log.ts';
 import { refuseConnectionReuse } from './connection.ts';
-import type { InboundMessage, MessageHandler } from '../platform/message.ts';
-import { replyHtml } from '../reply-links.ts';
+import type { InboundMessage, Lang, MessageHandler } from '../platform/message.ts';
+import type { KeyValueStore } from '../store/ports/store.ts';
+import { escapeHtml, replyHtml } from '../reply-links.ts';
+import { toTaiwanTraditional } from '../bot/traditional.ts';
+import { TRY_MAX_BODY_BYTES, TRY_MAX_QUESTION_CHARS } from '../platform/try.ts';
 
-/** Largest /try/ask body, in bytes. */
-export const TRY_MAX_BODY_BYTES = 16 * 1024;
-/** Longest question the try page accepts, in characters. */
-export const TRY_MAX_QUESTION_CHARS = 2000;
+export { TRY_MAX_BODY_BYTES, TRY_MAX_QUESTION_CHARS };
 
-/** Example questions the /try page shows in its input box (each must land on the right topic: a test checks). */
-export const TRY_PLACEHOLDER_EXAMPLES = { zh: '管理员能看到我的聊天记录吗？', en: 'Can admins read my chats?' } as const;
+/** What the /try page needs of the core: the router, the knowledge base (titles), the store (per-address counts). */
+export type TryCore = { handle: MessageHandler; kb: KnowledgeBase; store: Pick<KeyValueStore, 'increment'> };
+
+/**
+ * Example questions the /try page shows in its input box, by page language (the browser's language, then the
+ * language of the last question). Each must land on the right topic: test/src/matching/examples.test.ts reads them
+ * from the served HTML.
+ */
+export const TRY_PLACEHOLDER_EXAMPLES: Readonly<Record<Lang, string>> = {
+  'zh-CN': '管理员能看到我的聊天记录吗？',
+  'zh-TW': '管理員能看到我的聊天記錄嗎？',
+  en: 'Can admins read my chats?',
+};
+
+/**
+ * Questions one client address may ask /try/ask per {@link TRY_ADDRESS_WINDOW_MS}; beyond it the answer is
+ * 429 TRY_RATE_LIMITED with Retry-After. Each session is also limited to 20 a minute by the core's per-user
+ * limit (src/bot/rate-limit.ts), which a client escapes by drawing a new session id for every question; the
+ * address limit is the one it cannot escape. Counted in the shared store, so all instances count together.
+ * Own choice: three sessions' worth, for a few people behind one NAT.
+ */
+export const TRY_ADDRESS_RATE_LIMIT = 60;
+/** The address limit's window, in ms (one minute, fixed window). */
+export const TRY_ADDRESS_WINDOW_MS = 60_000;
+
+/** Tuning of {@link mountTryPage} (tests). */
+export interface TryPageOptions {
+  /** Clock, ms since the epoch (default Date.now): which window a question counts in. */
+  now?: () => number;
+  /** Default {@link TRY_ADDRESS_RATE_LIMIT}. */
+  addressLimit?: number;
+  /** Default {@link TRY_ADDRESS_WINDOW_MS}. */
+  addressWindowMs?: number;
+  /**
+   * Same-origin script paths the page loads before its own (adapters' `tryPageScripts`, e.g. the sandbox's
+   * employee picker); a script may set `window.privacyBotTry.ask(text, pick)` to a fetch Response promise (an
+   * answer shaped as POST /try/ask's) to ask elsewhere, or return null to leave the question to /try/ask.
+   */
+  scripts?: readonly string[];
+}
+
 
 /** C0 control characters other than tab, line feed and carriage return, and DEL: never typed by a person. */
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
-const askSchema = z.object({
-  question: z
-    .string()
-    .max(TRY_MAX_QUESTION_CHARS, `question over ${TRY_MAX_QUESTION_CHARS} characters`)
-    .refine((q) => !CONTROL_CHARACTERS.test(q), 'question contains control characters'),
-  session: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'session must be 8–64 letters, digits or dashes'),
-});
+/** What each field must be, in words: validation messages are `<field>: <this>`. */
+const QUESTION_RULE = `must be 1–${TRY_MAX_QUESTION_CHARS} characters of text`;
+const SESSION_RULE = 'must be 8–64 letters, digits or dashes';
+
+const askSchema = z.object(
+  {
+    question: z
+      .string({ error: QUESTION_RULE })
+      .refine((q) => q.trim().length > 0 && q.length <= TRY_MAX_QUESTION_CHARS, QUESTION_RULE)
+      .refine((q) => !CONTROL_CHARACTERS.test(q), 'must not contain control characters (tab and line breaks are fine)'),
+    session: z.string({ error: SESSION_RULE }).regex(/^[A-Za-z0-9-]{8,64}$/, SESSION_RULE),
+    pick: z
+      .object({
+        topic: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be a topic id'),
+        lang: z.enum(['zh-CN', 'zh-TW', 'en'], 'must be zh-CN, zh-TW or en'),
+      })
+      .optional(),
+  },
+  { error: 'must be a JSON object {"question": "…", "session": "…"}' },
+);
+
+/**
+ * Counts one question of the client at `ip` in the shared store and refuses it past the limit.
+ * The address is kept only as a hash (src/log.ts hashUserId). A store that does not answer lets the
+ * question through (the limiter never blocks answers), as the per-user limit does.
+ * @throws RequestError TRY_RATE_LIMITED (429), with `retryAfterS`
+ */
+async function countAddress(core: TryCore, log: Logger, ip: string, options: Required<Omit<TryPageOptions, 'scripts'>>): Promise<void> {
+  const now = options.now();
+  const window = Math.floor(now / options.addressWindowMs);
+  let count: number;
+  try {
+    count = await core.store.increment(`rate:try-address:${hashUserId('try-address', ip)}:${window}`, options.addressWindowMs * 2);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'try page: address rate limiter unavailable; letting the question through');
+    return;
+  }
+  if (count <= options.addressLimit) return;
+  const retryAfterS = Math.max(1, Math.ceil(((window + 1) * options.addressWindowMs - now) / 1000));
+  throw Object.assign(
+    new RequestError(
+      'TRY_RATE_LIMITED',
+      `too many questions from your address: at most ${options.addressLimit} every ${Math.round(options.addressWindowMs / 1000)} s; try again in ${retryAfterS} s`,
+      429,
+    ),
+    { retryAfterS },
+  );
+}
+
+/** Answers a refused /try/ask as JSON `{"error": {"code", "message"}}` (as the admin API does), 429 with Retry-After. */
+function answerRefusal(ctx: Context, err: BotError): void {
+  ctx.status = err.status;
+  const retryAfterS = (err as BotError & { retryAfterS?: number }).retryAfterS;
+  if (retryAfterS !== undefined) {
+    ctx.set('Retry-After', String(retryAfterS));
+    refuseConnectionReuse(ctx); // refused before the body was read
+  }
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { error: { code: err.code, message: err.message } };
+}
 
 /**
  * Mounts the local chat page: GET /try (HTML) and POST /try/ask
- * (`{"question": string, "session": string}` -> `{"replies": string[], "html": string[], "topic", "intent",
- * "score", "suggestions": [{"id","title"}]}`; `html[i]` is `replies[i]` escaped for HTML with its sources as
- * `<a target="_blank" rel="noopener noreferrer">` links, src/reply-links.ts `replyHtml`, and the only form
- * the page inserts as HTML); 400 for a body that is not UTF-8 or JSON, a question over
- * {@link TRY_MAX_QUESTION_CHARS} characters or with control characters (tab and line breaks are
- * fine); 413 over {@link TRY_MAX_BODY_BYTES} bytes. The asker is anonymous (platform 'try'): the same router as
- * the platforms, FAQ answers only, never a personal status. Turned off with TRY_PAGE=off.
+ * (`{"question": string, "session": string, "pick"?: {"topic": string, "lang": "zh-CN"|"zh-TW"|"en"}}` ->
+ * `{"replies": string[], "html": string[], "topic", "intent", "score", "lang",
+ * "suggestions": [{"id", "title": {"zh","en"}, "label"}]}`; `html[i]` is `replies[i]` escaped for HTML with its
+ * sources as `<a target="_blank" rel="noopener noreferrer">` links, src/reply-links.ts `replyHtml`, and the only
+ * form the page inserts as HTML; `label` is a suggestion's title in the reply's language `lang`). `pick` is a
+ * suggestion button: that topic answered in that language (the question is then only what the page shows).
+ * Refusals are JSON `{"error": {"code", "message"}}`, the message naming the field and what it must be (e.g.
+ * `question: must be 1–2000 characters of text`): 400 TRY_BAD_BODY / TRY_BAD_JSON for a body that is not UTF-8 or
+ * JSON, 400 TRY_BAD_REQUEST for an empty question, one over {@link TRY_MAX_QUESTION_CHARS} characters or with
+ * control characters (tab and line breaks are fine), a bad session, or a pick of an unknown topic; 413
+ * TRY_BAD_BODY over {@link TRY_MAX_BODY_BYTES} bytes; 429 TRY_RATE_LIMITED (with Retry-After, seconds) past
+ * {@link TRY_ADDRESS_RATE_LIMIT} questions a minute from one client address. The asker is anonymous (platform
+ * 'try'): the same router as the platforms, FAQ answers only, never a personal status. Turned off with
+ * TRY_PAGE=off.
  */
-export function mountTryPage(router: Router, core: { handle: MessageHandler; kb: KnowledgeBase }, log: Logger): void {
+export function mountTryPage(router: Router, core: TryCore, log: Logger, options: TryPageOptions = {}): void {
+  const scripts = options.scripts ?? [];
+  const html = TRY_PAGE_HTML.replace('<!--scripts-->', scripts.map((s) => `<script src="${s.replace(/^\//, '')}"></script>`).join(''));
+  const limits: Required<Omit<TryPageOptions, 'scripts'>> = {
+    now: options.now ?? Date.now,
+    addressLimit: options.addressLimit ?? TRY_ADDRESS_RATE_LIMIT,
+    addressWindowMs: options.addressWindowMs ?? TRY_ADDRESS_WINDOW_MS,
+  };
   router.get('/try', (ctx) => {
     ctx.type = 'text/html; charset=utf-8';
-    ctx.set('Content-Security-Policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");
+    ctx.set('Content-Security-Policy', `default-src 'none'; script-src 'unsafe-inline'${scripts.length > 0 ? " 'self'" : ''}; style-src 'unsafe-inline'; connect-src 'self'`);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = TRY_PAGE_HTML;
+    ctx.body = html;
   });
   router.post('/try/ask', async (ctx) => {
+    try {
+      await ask(ctx);
+    } catch (err) {
+      if (err instanceof BotError && err.status < 500) {
+        log.info({ route: '/try/ask', code: err.code, status: err.status }, 'request rejected');
+        answerRefusal(ctx, err);
+        return;
+      }
+      throw err;
+    }
+  });
+
+  async function ask(ctx: Context): Promise<void> {
+    await countAddress(core, log, ctx.ip, limits);
     let bytes: Buffer;
     try {
       bytes = await getRawBody(ctx.req, { limit: TRY_MAX_BODY_BYTES, length: ctx.request.length });
@@ -67,7 +189,12 @@ export function mountTryPage(router: Router, core: { handle: MessageHandler; kb:
       throw new RequestError('TRY_BAD_JSON', 'body is not JSON', 400);
     }
     const parsed = askSchema.safeParse(json);
-    if (!parsed.success) throw new RequestError('TRY_BAD_REQUEST', parsed.error.issues[0]!.message, 400);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new RequestError('TRY_BAD_REQUEST', `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`, 400);
+    }
+    const pick = parsed.data.pick;
+    if (pick && !core.kb.byId.has(pick.topic)) throw new RequestError('TRY_BAD_REQUEST', 'pick.topic: is not a known topic', 400);
     const message: InboundMessage = {
       platform: 'try',
       tenant: 'local',
@@ -79,6 +206,7 @@ export function mountTryPage(router: Router, core: { handle: MessageHandler; kb:
       messageId: randomUUID(),
       receivedAt: Date.now(),
       anonymous: true,
+      ...(pick ? { pick } : {}),
     };
     const r = await core.handle(message);
     log.debug({ route: '/try/ask', intent: r.intent, topic: r.topic }, 'try answered');
@@ -89,53 +217,92 @@ export function mountTryPage(router: Router, core: { handle: MessageHandler; kb:
       topic: r.topic,
       intent: r.intent,
       score: Math.round(r.score * 1000) / 1000,
-      suggestions: r.suggestions.map((id) => ({ id, title: core.kb.byId.get(id)?.title ?? { zh: id, en: id } })),
+      lang: r.lang,
+      suggestions: r.suggestions.map((id) => {
+        const title = core.kb.byId.get(id)?.title ?? { zh: id, en: id };
+        return { id, title, label: titleIn(title, r.lang) };
+      }),
     };
-  });
+  }
 }
 
-const TRY_PAGE_HTML = `<!doctype html>
+/** A zh/en title in `lang` (zh-TW converted from zh). */
+export function titleIn(title: { zh: string; en: string }, lang: Lang): string {
+  if (lang === 'en') return title.en;
+  return lang === 'zh-TW' ? toTaiwanTraditional(title.zh) : title.zh;
+}
+
+/**
+ * The page served at GET /try. Its input's `data-examples` attribute holds {@link TRY_PLACEHOLDER_EXAMPLES}
+ * (JSON, HTML-escaped); the script shows the one for the page language as the placeholder.
+ */
+export const TRY_PAGE_HTML = `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>privacy-bot · try it</title>
 <style>
 body{font:15px/1.5 system-ui,"PingFang SC","Microsoft YaHei",sans-serif;margin:0;background:#f4f5f7;color:#1f2329}
-main{max-width:760px;margin:0 auto;padding:16px}
+main{max-width:760px;margin:0 auto;padding:16px 16px 0}
 h1{font-size:18px;margin:8px 0}
 p.note{color:#646a73;font-size:13px;margin:4px 0 12px}
 #log{background:#fff;border-radius:8px;padding:12px;min-height:320px;box-shadow:0 1px 2px #0001}
-.msg{margin:8px 0;padding:8px 12px;border-radius:8px;white-space:pre-wrap;word-break:break-word;max-width:85%}
-.me{background:#3370ff;color:#fff;margin-left:auto}
+.msg{margin:8px 0;padding:8px 12px;border-radius:8px;white-space:pre-wrap;word-break:break-word;max-width:85%;scroll-margin-top:8px}
+.me{background:#3370ff;color:#fff;margin-left:auto;width:fit-content}
 .bot{background:#f0f1f5}
 .msg a{color:#245bdb;word-break:break-all}
 .meta{font-size:12px;color:#646a73;margin:-4px 0 8px}
-.meta button{font-size:12px;margin:2px 4px 0 0;border:1px solid #c9cdd4;background:#fff;border-radius:12px;padding:1px 8px;cursor:pointer}
-form{display:flex;gap:8px;margin-top:12px}
-input{flex:1;padding:10px;border:1px solid #c9cdd4;border-radius:8px;font:inherit}
+.meta .picks button{font-size:13px;margin:4px 6px 0 0;border:1px solid #c9cdd4;background:#fff;border-radius:12px;padding:2px 10px;cursor:pointer;text-align:left}
+.meta details{margin-top:4px}
+.meta summary{cursor:pointer;width:fit-content}
+form{position:sticky;bottom:0;display:flex;gap:8px;margin:0 -16px;padding:12px 16px calc(12px + env(safe-area-inset-bottom));background:#f4f5f7;box-shadow:0 -1px 0 #dee0e3}
+input{flex:1;min-width:0;padding:10px;border:1px solid #c9cdd4;border-radius:8px;font:inherit}
 button[type=submit]{padding:10px 16px;border:0;border-radius:8px;background:#3370ff;color:#fff;font:inherit;cursor:pointer}
 </style></head><body><main>
 <h1>privacy-bot · 试用 / try it</h1>
 <p class="note">本地试用页：与企业微信、钉钉使用同一个问答路由，但你是匿名的，只显示知识库答案，不显示个人存档状态。<br>
 Local trial page: the same router as WeCom and DingTalk, as an anonymous user — FAQ answers only, never a personal status.</p>
 <div id="log" aria-live="polite"></div>
-<form id="f"><input id="q" autocomplete="off" maxlength="${TRY_MAX_QUESTION_CHARS}" placeholder="例如：${TRY_PLACEHOLDER_EXAMPLES.zh} / e.g. ${TRY_PLACEHOLDER_EXAMPLES.en}" autofocus>
+<form id="f"><input id="q" autocomplete="off" maxlength="${TRY_MAX_QUESTION_CHARS}" placeholder="例如：${escapeHtml(TRY_PLACEHOLDER_EXAMPLES['zh-CN'])} / e.g. ${escapeHtml(TRY_PLACEHOLDER_EXAMPLES.en)}" data-examples="${escapeHtml(JSON.stringify(TRY_PLACEHOLDER_EXAMPLES))}" aria-label="问题 / question" autofocus>
 <button type="submit">发送 / Send</button></form>
-</main><script>
+</main><!--scripts--><script>
 const session = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
 const log = document.getElementById('log'), q = document.getElementById('q');
-function add(cls, text, html){ const d=document.createElement('div'); d.className='msg '+cls; if (html === undefined) d.textContent=text; else d.innerHTML=html; log.appendChild(d); d.scrollIntoView(); return d; }
-async function ask(text){
-  add('me', text);
+const examples = JSON.parse(q.dataset.examples);
+const PREFIX = {'zh-CN': '例如：', 'zh-TW': '例如：', en: 'e.g. '};
+/** The page language: the browser's at first, then the language of the last question. */
+function setLang(lang){ document.documentElement.lang = lang; q.placeholder = PREFIX[lang] + examples[lang]; }
+function browserLang(){ const l = (navigator.language || 'zh-CN').toLowerCase(); return l.startsWith('en') ? 'en' : /^zh-(tw|hk|mo|hant)/.test(l) ? 'zh-TW' : 'zh-CN'; }
+setLang(browserLang());
+function add(cls, text, html){ const d=document.createElement('div'); d.className='msg '+cls; if (html === undefined) d.textContent=text; else d.innerHTML=html; log.appendChild(d); return d; }
+async function ask(text, pick){
+  add('me', text).scrollIntoView({block:'nearest'});
   try {
-    const r = await fetch('try/ask', {method:'POST', headers:{'content-type':'application/json'}, body: JSON.stringify({question:text, session})});
-    if (!r.ok) { add('bot', 'Error ' + r.status + ': ' + await r.text()); return; }
+    const body = {question:text, session};
+    if (pick) body.pick = pick;
+    const r = await ((window.privacyBotTry && window.privacyBotTry.ask && window.privacyBotTry.ask(text, pick)) || fetch('try/ask', {method:'POST', headers:{'content-type':'application/json'}, body: JSON.stringify(body)}));
+    if (!r.ok) { const t = await r.text(); let m = t; try { m = JSON.parse(t).error.message; } catch (e) {} add('bot', 'Error ' + r.status + ': ' + m).scrollIntoView(); return; }
     const j = await r.json();
-    j.replies.forEach((t, i) => add('bot', t, j.html ? j.html[i] : undefined));
+    if (j.lang) setLang(j.lang);
+    // The answer's first line at the top of the screen; the input stays below it (sticky).
+    let first = null;
+    j.replies.forEach((t, i) => { const d = add('bot', t, j.html ? j.html[i] : undefined); first = first || d; });
     const meta = document.createElement('div'); meta.className='meta';
-    meta.textContent = 'intent: ' + j.intent + ' · topic: ' + (j.topic ?? '—') + ' · score: ' + j.score + (j.suggestions.length ? ' · suggestions: ' : '');
-    for (const s of j.suggestions) { const b=document.createElement('button'); b.type='button'; b.textContent=s.title.zh + ' / ' + s.title.en; b.onclick=()=>ask(s.title.zh); meta.appendChild(b); }
+    if (j.suggestions.length) {
+      const picks = document.createElement('div'); picks.className='picks';
+      for (const s of j.suggestions) {
+        const b=document.createElement('button'); b.type='button'; b.textContent=s.label; b.dataset.topic=s.id;
+        b.onclick=()=>ask(s.label, {topic: s.id, lang: j.lang});
+        picks.appendChild(b);
+      }
+      meta.appendChild(picks);
+    }
+    const details = document.createElement('details'); details.className='debug';
+    const summary = document.createElement('summary'); summary.textContent = '详情 / details';
+    const line = document.createElement('span');
+    line.textContent = 'intent: ' + j.intent + ' · topic: ' + (j.topic ?? '—') + ' · score: ' + j.score + ' · lang: ' + j.lang;
+    details.append(summary, line); meta.appendChild(details);
     log.appendChild(meta);
-  } catch (e) { add('bot', 'Network error: ' + e); }
+    if (first) first.scrollIntoView({block:'start'});
+  } catch (e) { add('bot', 'Network error: ' + e).scrollIntoView(); }
 }
 document.getElementById('f').onsubmit = (e) => { e.preventDefault(); const t=q.value.trim(); if (t) { q.value=''; ask(t); } };
 </script></body></html>`;
-

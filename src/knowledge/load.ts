@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { BotError } from '../errors.ts';
 import { parseEntry, phrasingKey } from './schema.ts';
 import type { KnowledgeBase, KnowledgeEntry } from './types.ts';
@@ -139,13 +139,15 @@ async function readEntry(
   } catch (err) {
     return { entry: null, problems: [{ file, field: '', message: `cannot read file (${(err as Error).message})` }] };
   }
-  const doc = parseDocument(source, { prettyErrors: false });
+  const lines = new LineCounter();
+  const doc = parseDocument(source, { prettyErrors: false, lineCounter: lines });
   if (doc.errors.length > 0) {
     return {
       entry: null,
+      // The place as the field ("line 3, column 8", 1-based, where the parser stopped), the parser's reason as the message.
       problems: doc.errors.map((e) => {
-        const line = e.linePos?.[0];
-        return { file, field: '', message: `YAML syntax${line ? ` (line ${line.line}, column ${line.col})` : ''}: ${e.message.split('\n')[0]}` };
+        const at = lines.linePos(e.pos[0]);
+        return { file, field: `line ${at.line}, column ${at.col}`, message: `YAML syntax: ${e.message.split('\n')[0]}` };
       }),
     };
   }

@@ -66,9 +66,18 @@ export function countEnglishChars(text: string): number {
  */
 export function firstSentence(text: string, lang: 'zh' | 'en'): string {
   const t = text.trim();
-  const m = lang === 'zh' ? /^[^\n。！？!?]*[。！？!?]?/u.exec(t) : /^[^\n]*?[.!?](?=\s|$)|^[^\n]*/u.exec(t);
-  return (m?.[0] ?? t).trim();
+  if (lang === 'zh') return (/^[^\n。！？!?]*[。！？!?]?/u.exec(t)?.[0] ?? t).trim();
+  // English, with a loop (the lazy /^[^\n]*?[.!?](?=\s|$)/ is flagged by recheck as quadratic on runs of "!").
+  const lineEnd = t.indexOf('\n');
+  const line = lineEnd === -1 ? t : t.slice(0, lineEnd);
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if ((c === '.' || c === '!' || c === '?') && (i + 1 === t.length || WHITE_SPACE.test(t[i + 1]!))) return line.slice(0, i + 1).trim();
+  }
+  return line.trim();
 }
+
+const WHITE_SPACE = /\s/;
 
 /** Problems with one answer-sized text (the answer or the detail) in one language; [] when fine. */
 function lengthProblems(text: string, lang: 'zh' | 'en', what: 'answer' | 'detail'): string[] {
@@ -111,7 +120,8 @@ export function phrasingKey(text: string): string {
     .toLowerCase()
     .replace(/\s+/gu, ' ')
     .trim()
-    .replace(/[?？!！。.,，、~～…\s]+$/u, '');
+    // the trailing run, found among all runs (each read once; /[…]+$/ would take quadratic time)
+    .replace(/[?？!！。.,，、~～…\s]+/gu, (run: string, at: number, all: string) => (at + run.length === all.length ? '' : run));
 }
 
 const text = (what: string) => z.string().trim().min(1, { error: `${what} must not be empty` });

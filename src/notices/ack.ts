@@ -17,7 +17,9 @@ export function isAckPhrase(text: string): boolean {
   const t = text
     .trim()
     .toLowerCase()
-    .replace(/[\s.!！。．,，;；~～…]+$/u, '')
+    // The trailing run of whitespace and punctuation, found among all runs (each read once): /[…]+$/ would read
+    // every run to its end again, in quadratic time.
+    .replace(/[\s.!！。．,，;；~～…]+/gu, (run: string, at: number, all: string) => (at + run.length === all.length ? '' : run))
     .replace(/\s+/g, ' ');
   return ACK_PHRASES.has(t);
 }

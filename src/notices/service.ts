@@ -23,6 +23,7 @@ import { withEvidenceTrailer, type ExportKind } from '../evidence/export.ts';
 import type { EvidenceSigningKey } from '../evidence/key.ts';
 import { newBroadcastId, newNoticeId } from './ids.ts';
 import { ackTexts, titleIn } from './messages.ts';
+import { ackKey } from '../platform/notices.ts';
 import { audienceSchema, firstIssue, noticeContentSchema, type NoticeContent } from './schema.ts';
 
 /** Time zone of the dates employees read ("acknowledged on YYYY-MM-DD"), unless configured. */
@@ -137,6 +138,19 @@ export class NoticeService {
   /** Platforms with a registered channel. */
   platforms(): string[] {
     return [...this.channels.keys()].sort();
+  }
+
+  /**
+   * How many distinct users an audience covers on a platform right now (the console shows it
+   * before the admin confirms a send). Records nothing.
+   * @throws NOTICE_BAD_REQUEST, NOTICE_PLATFORM_UNAVAILABLE (400); the channel's directory errors
+   */
+  async audienceSize(platform: string, audience: unknown): Promise<number> {
+    const parsed = audienceOnly.safeParse({ audience });
+    if (!parsed.success) throw badRequest(firstIssue(parsed.error));
+    const channel = this.channels.get(platform);
+    if (!channel) throw new BotError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${platform} cannot send notices here`, { status: 400 });
+    return new Set(await channel.resolveAudience(parsed.data.audience)).size;
   }
 
   /** Calls `listener(broadcastId)` whenever a broadcast gets something to send (so a local worker wakes at once). */
@@ -424,13 +438,5 @@ export class NoticeService {
   }
 }
 
-/** The acknowledge button's key of a notice version: `ack:<noticeId>:<version>`. */
-export function ackKey(noticeId: string, version: number): string {
-  return `ack:${noticeId}:${version}`;
-}
-
-/** Parses `ack:<noticeId>:<version>`; null when the text is not such a key. */
-export function parseAckKey(text: string): { noticeId: string; version: number } | null {
-  const m = /^ack:([A-Za-z0-9_-]{1,64}):([1-9][0-9]{0,8})$/.exec(text.trim());
-  return m ? { noticeId: m[1]!, version: Number(m[2]) } : null;
-}
+// The acknowledge key is a port shared with the adapters (the sandbox reads it from its cards).
+export { ackKey, parseAckKey } from '../platform/notices.ts';

@@ -1,10 +1,12 @@
 import type Router from '@koa/router';
 import type { Logger } from 'pino';
-import type { KeyValueStore } from '../store/ports/store.ts';
+import type { KeyValueStore, Store } from '../store/ports/store.ts';
+import type { NoticeStore } from '../store/ports/notices.ts';
 import type { MessageCommitter, MessageHandler, PlatformAckPoint } from './message.ts';
 import type { NoticeChannel } from './notices.ts';
 import type { HealthReporter } from './health.ts';
 import type { ArchiveSource } from './archive.ts';
+import type { Lang } from './message.ts';
 
 /**
  * What every platform adapter gets from the server. Adapters know platforms, never FAQs:
@@ -46,6 +48,26 @@ export interface AdapterContext {
   health?: HealthReporter;
   /** Count one outbound platform API call by its result code ('0'/'ok' = success). Optional (metrics). */
   observeApiCall?: (platform: string, api: string, code: string) => void;
+  /**
+   * The notice engine, for an adapter that sees reads itself rather than polling a platform (the
+   * sandbox records a read when the employee opens the card: `notices.store.markRead`, the call the
+   * worker's read poll makes; `notices.store.userNotices` for its inbox). Optional: the real platforms
+   * do not use it. The server passes the core's notice service, whose `store` is the notice store.
+   */
+  notices?: { readonly store: Pick<NoticeStore, 'markRead' | 'userNotices'> };
+  /**
+   * A knowledge-base topic's title, or undefined for an unknown id: the sandbox's /try answers label
+   * their suggestions with it, as POST /try/ask does. Optional.
+   */
+  topicTitle?: (topicId: string) => { zh: string; en: string } | undefined;
+  /**
+   * A title as the core shows it in a language: English, Simplified, or Simplified converted to Taiwan
+   * Traditional for 'zh-TW' (as POST /try/ask labels its suggestions). Optional: absent = English for
+   * 'en', else the Simplified title.
+   */
+  titleIn?: (title: { zh: string; en: string }, lang: Lang) => string;
+  /** The status store, for the sandbox's demo statuses (source 'sandbox demo data'). Optional. */
+  statusStore?: Pick<Store, 'getStatus' | 'putStatuses'>;
 }
 
 /** One platform. Mounted by src/app/server.ts when its credentials are configured. */
@@ -74,4 +96,6 @@ export interface PlatformAdapter {
   readonly noticeChannel?: NoticeChannel;
   /** Optional: the platform's own archive configuration (WeCom msgaudit); absent = statuses come from imports/policies. */
   readonly archiveSource?: ArchiveSource;
+  /** Optional: same-origin script paths the /try page loads before its own script (the sandbox's employee picker). */
+  readonly tryPageScripts?: readonly string[];
 }

@@ -34,6 +34,12 @@ export interface InboundMessage {
   kind: InboundKind;
   /** The text with @-mentions of the bot stripped; '' for kinds other than 'text'. Characters, not bytes. */
   text: string;
+  /**
+   * True when the employee's text was longer than the platform's limit (adapters/<platform>/limits.ts) or the
+   * core's (src/text-cap.ts) and `text` holds only its beginning. Commands whose meaning a cut would change
+   * (an admin's user list) refuse such a message.
+   */
+  truncated?: boolean;
   /** True when the bot was @-mentioned (always true for group messages the platforms deliver). */
   mentionedBot: boolean;
   /** The platform's message id (dedup already done by the adapter). */
@@ -48,6 +54,11 @@ export interface InboundMessage {
    * and tells the asker to ask in a 1:1 chat instead. Default true.
    */
   canReplyPrivately?: boolean;
+  /**
+   * A topic picked directly (a suggestion button on the /try page), answered in `lang` without matching `text`.
+   * `topic` is a knowledge-base entry id; an unknown id is ignored (the message is then handled by its text).
+   */
+  pick?: { topic: string; lang: Lang };
 }
 
 /** Language of a question and of its answer. */

@@ -75,3 +75,14 @@ export interface NoticeChannel {
   /** Users who have read the batch sent with `readHandle`, with the time read (ms epoch). Only when readSupported. */
   readStatus?(readHandle: string): Promise<{ userId: string; readAt: number }[]>;
 }
+
+/** The acknowledge button's key of a notice version: `ack:<noticeId>:<version>`. */
+export function ackKey(noticeId: string, version: number): string {
+  return `ack:${noticeId}:${version}`;
+}
+
+/** Parses `ack:<noticeId>:<version>`; null when the text is not such a key. */
+export function parseAckKey(text: string): { noticeId: string; version: number } | null {
+  const m = /^ack:([A-Za-z0-9_-]{1,64}):([1-9][0-9]{0,8})$/.exec(text.trim());
+  return m ? { noticeId: m[1]!, version: Number(m[2]) } : null;
+}

@@ -42,11 +42,15 @@ export function createPolicySection(options: PolicySectionOptions): PersonalSect
   };
 }
 
-/** Trailing sentence punctuation of an admin's text, dropped so the line does not end in "。。" or ".;". */
-const TRAILING = /[\s.。;；,，、]+$/u;
+/**
+ * Runs of whitespace and sentence punctuation; the one at the end of an admin's text is dropped so the line does
+ * not end in "。。" or ".;" (found among all runs, each read once: /[…]+$/ would take quadratic time).
+ */
+const PUNCTUATION_RUN = /[\s.。;；,，、]+/gu;
 
 function clean(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().replace(TRAILING, '');
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.replace(PUNCTUATION_RUN, (run: string, at: number) => (at + run.length === t.length ? '' : run));
 }
 
 /**

@@ -9,6 +9,7 @@ import { CORE_VARIABLES } from '../../src/config.ts';
 import { WECOM_VARIABLES } from '../../adapters/wecom/config.ts';
 import { WECOM_AIBOT_VARIABLES } from '../../adapters/wecom-aibot/config.ts';
 import { DINGTALK_VARIABLES } from '../../adapters/dingtalk/config.ts';
+import { SANDBOX_VARIABLES } from '../../adapters/sandbox/config.ts';
 
 const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -21,11 +22,12 @@ test('every adapter variable has a row in its adapter README', () => {
   assert.deepEqual(undocumented(read('adapters/wecom/README.md'), WECOM_VARIABLES), []);
   assert.deepEqual(undocumented(read('adapters/wecom-aibot/README.md'), WECOM_AIBOT_VARIABLES), []);
   assert.deepEqual(undocumented(read('adapters/dingtalk/README.md'), DINGTALK_VARIABLES), []);
+  assert.deepEqual(undocumented(read('adapters/sandbox/README.md'), SANDBOX_VARIABLES), []);
 });
 
 test('every core variable has a row in the README, and no platform variable does', () => {
   const readme = read('README.md');
   assert.deepEqual(undocumented(readme, CORE_VARIABLES), []);
-  const platformRows = [...WECOM_VARIABLES, ...WECOM_AIBOT_VARIABLES, ...DINGTALK_VARIABLES].filter((n) => readme.includes(`| \`${n}\` |`));
+  const platformRows = [...WECOM_VARIABLES, ...WECOM_AIBOT_VARIABLES, ...DINGTALK_VARIABLES, ...SANDBOX_VARIABLES].filter((n) => readme.includes(`| \`${n}\` |`));
   assert.deepEqual(platformRows, []);
 });

@@ -16,6 +16,7 @@ const EVIDENCE_PUBLIC_KEY = parsePublicKey(readFileSync(new URL('../fixtures/evi
 import type { InboundMessage } from '../../src/platform/message.ts';
 import { READ_UNKNOWN } from '../../src/evidence/csv.ts';
 import { startFakeNoticePlatform } from '../fakes/notice-platform.ts';
+import { systemClock, type Clock } from '../../src/notices/clock.ts';
 import { REDIS_TEST_URL, redisUnreachable, startNoticeBot, type Backend, type NoticeBot } from './notices-harness.ts';
 
 const mustHaveRedis = Boolean(process.env.CI || process.env.REQUIRE_REDIS);
@@ -26,6 +27,8 @@ if (unreachable && mustHaveRedis) {
 const redisSkip = unreachable && !mustHaveRedis ? `Redis not reachable at ${REDIS_TEST_URL} (${unreachable}); set REQUIRE_REDIS=1 to make this a failure` : false;
 if (redisSkip) console.log(`# SKIP redis notice end-to-end tests: ${redisSkip}`);
 
+/** Lease of the batch the crashed instance holds, in ms: far longer than any test step under load. */
+const LEASE_MS = 10 * 60_000;
 const USERS = Array.from({ length: 45 }, (_, i) => `u${String(i).padStart(2, '0')}`);
 const INVALID = ['gone1', 'gone2'];
 const CONTENT = { title: { zh: '会话存档告知', en: 'Chat archiving notice' }, body: { zh: '公司对工作聊天进行会话存档。', en: 'Work chats are archived.' } };
@@ -60,7 +63,7 @@ async function view(bot: NoticeBot, id: string): Promise<View> {
 }
 
 /** Polls the broadcast (checking counts each time) until `done(view)`. */
-async function until(bot: NoticeBot, id: string, done: (v: View) => boolean, timeoutMs = 20_000): Promise<View> {
+async function until(bot: NoticeBot, id: string, done: (v: View) => boolean, timeoutMs = 60_000): Promise<View> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await view(bot, id);
@@ -213,12 +216,16 @@ function suite(name: string, backend: () => Backend, skip: string | false): void
         const a = await start({ backend: backend(), fake, worker: false });
         const noticeId = await createNotice(a);
         const id = await broadcast(a, { noticeId, platform: 'wecom', audience: { all: true } });
-        const lost = await a.core.notices.store.claimBatch(id, { owner: 'instance-a', max: 20, leaseMs: 600, deferMs: 100 }, Date.now());
+        const lost = await a.core.notices.store.claimBatch(id, { owner: 'instance-a', max: 20, leaseMs: LEASE_MS, deferMs: 100 }, Date.now());
         assert.equal(lost?.users.length, 20);
-        // Instance B shares the store and runs a worker.
-        const b = await start({ backend: a.backend, fake, worker: { idleMs: 20 } });
+        // Instance B shares the store and runs a worker. Its clock is the real one until the test
+        // moves it past A's lease: however slow the machine, the lease holds until then.
+        const moved = { ms: 0 };
+        const clock: Clock = { now: () => Date.now() + moved.ms, sleep: (ms, signal) => systemClock.sleep(ms, signal) };
+        const b = await start({ backend: a.backend, fake, worker: { idleMs: 20 }, clock });
         let v = await until(b, id, (x) => x.counts.sent === 25);
         assert.equal(v.counts.pending, 20, 'A’s batch waits for its lease');
+        moved.ms = LEASE_MS + 1; // A's lease is over for B
         v = await until(b, id, (x) => x.state === 'done');
         assert.deepEqual(v.counts, { targeted: 45, pending: 0, sent: 45, failed: 0, read: 0, acknowledged: 0 });
         assert.deepEqual(fake.duplicates(), []);

@@ -163,8 +163,10 @@ export interface FakeWecom {
   readonly secret: string;
   readonly archiveSecret: string | undefined;
   readonly agentId: number;
-  /** Every request received, in order (including refused ones). */
+  /** Every request received, in order (including refused ones), recorded once answered. */
   readonly requests: RecordedRequest[];
+  /** Every request as it arrives, before any {@link FakeWecom.delayNext} hold: path and time (ms epoch). */
+  readonly arrivals: { path: string; at: number }[];
   /** Accepted message/send bodies, in order (duplicates suppressed by the duplicate check are not here). */
   readonly sent: SentMessage[];
   /** One row per (accepted message, recipient that got it), in order. */
@@ -187,6 +189,11 @@ export interface FakeWecom {
   failNext(errcode: number, times?: number, options?: { path?: string; errmsg?: string; after?: number }): void;
   /** The next `times` requests (any path) wait `ms` before being handled (timeouts). */
   delayNext(ms: number, times?: number): void;
+  /**
+   * The next `times` requests (any path) are held, unanswered, until the returned function is
+   * called — for tests that need work in flight for as long as they choose, not for a duration.
+   */
+  holdNext(times?: number): () => void;
   /** Every token issued so far is expired (calls with them get 42001). */
   expireTokens(): void;
   /** Standard access_token check for custom routes: an error answer, or null when the token is valid.
@@ -288,6 +295,8 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
   let duplicatesSuppressed = 0;
   let failures: { errcode: number; errmsg: string; path: string | undefined; left: number; skip: number }[] = [];
   let delays: { ms: number; left: number }[] = [];
+  const arrivals: { path: string; at: number }[] = [];
+  let holds: { left: number; released: Promise<void> }[] = [];
   const routes = new Map<string, FakeRouteHandler>();
 
   // Directory: members by lower-cased id, departments id -> parent.
@@ -582,6 +591,12 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
       rawBody,
       json,
     };
+    arrivals.push({ path: request.path, at: Date.now() });
+    const hold = holds.find((h) => h.left > 0);
+    if (hold) {
+      hold.left--;
+      await hold.released;
+    }
     const delay = delays.find((d) => d.left > 0);
     if (delay) {
       delay.left--;
@@ -642,6 +657,7 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
     archiveSecret,
     agentId,
     requests,
+    arrivals,
     sent,
     deliveries,
     dropped,
@@ -654,6 +670,12 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
     tokens,
     failNext(errcode, times = 1, opts = {}) {
       failures.push({ errcode, errmsg: opts.errmsg ?? DEFAULT_ERRMSG[errcode] ?? `error ${errcode}`, path: opts.path, left: times, skip: opts.after ?? 0 });
+    },
+    holdNext(times = 1) {
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      holds.push({ left: times, released });
+      return release;
     },
     delayNext(ms, times = 1) {
       delays.push({ ms, left: times });
@@ -691,6 +713,7 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
     },
     reset() {
       requests.length = 0;
+      arrivals.length = 0;
       sent.length = 0;
       deliveries.length = 0;
       dropped.length = 0;
@@ -698,6 +721,7 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
       duplicatesSuppressed = 0;
       failures = [];
       delays = [];
+      holds = [];
       apiCalls.clear();
       memberMessages.clear();
       duplicateMemory.clear();

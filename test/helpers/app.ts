@@ -46,7 +46,8 @@ export interface TestBotOptions {
 }
 
 /**
- * Starts the bot with `env` (merged over an empty environment: no platform unless given).
+ * Starts the bot with `env` (merged over an empty environment: no platform unless given; the
+ * sandbox organisation off unless `SANDBOX: 'on'` is given, so "no platform" stays no platform).
  * The embedded store lives in a fresh temp dir unless REDIS_URL or `options.stores` is given.
  * @param nowOrOptions a clock (the older form) or {@link TestBotOptions}
  */
@@ -54,7 +55,7 @@ export async function startTestBot(env: Record<string, string> = {}, nowOrOption
   const options: TestBotOptions = typeof nowOrOptions === 'function' ? { now: nowOrOptions } : (nowOrOptions ?? {});
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'privacy-bot-test-'));
-  const config = loadConfig({ KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), DATA_DIR: dataDir, PORT: '0', ...env });
+  const config = loadConfig({ KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), DATA_DIR: dataDir, PORT: '0', SANDBOX: 'off', ...env });
   const logLines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {

@@ -80,7 +80,7 @@ describe('a state change the store cannot record in time is not acknowledged; th
     assert.equal(await bot.core.store.get(`dedup:wecom:${msgId}`), null, 'the dedup claim was given back');
     assert.equal(gate.waiting(), 1);
     gate.open();
-    await waitUntil(() => acknowledged(bot.core.notices.store, wecomB, 'zhangsan'), 5000, 'the late write');
+    await waitUntil(() => acknowledged(bot.core.notices.store, wecomB, 'zhangsan'), 30_000, 'the late write');
     await bot.server.idle();
     const sentBefore = wecom.sent.length;
     const retry = await fetch(`${bot.url}/wecom/callback?${cb.query}`, post);
@@ -100,7 +100,7 @@ describe('a state change the store cannot record in time is not acknowledged; th
     assert.match(await res.text(), /^AIBOT_NOT_RECORDED/);
     assert.equal(await bot.core.store.get(aibotDedupKey(msgid)), null, 'the dedup claim was given back');
     gate.open();
-    await waitUntil(() => acknowledged(bot.core.notices.store, wecomB, 'lisi'), 5000, 'the late write');
+    await waitUntil(() => acknowledged(bot.core.notices.store, wecomB, 'lisi'), 30_000, 'the late write');
     const retry = await fetch(`${bot.url}/wecom/aibot/callback?${cb.query}`, post);
     assert.equal(retry.status, 200);
     assert.notEqual(await retry.text(), '', 'a stream answer');
@@ -115,7 +115,7 @@ describe('a state change the store cannot record in time is not acknowledged; th
     assert.match(await res.text(), /^DINGTALK_NOT_RECORDED/);
     assert.equal(await bot.core.store.get(dingtalkDedupKey(body.msgId)), null, 'the dedup claim was given back');
     gate.open();
-    await waitUntil(() => acknowledged(bot.core.notices.store, dingB, 'user001'), 5000, 'the late write');
+    await waitUntil(() => acknowledged(bot.core.notices.store, dingB, 'user001'), 30_000, 'the late write');
     const again = await sendRobotCallback(`${bot.url}/dingtalk/callback`, body, DING.appSecret);
     assert.equal(again.status, 200);
     await bot.server.idle();
@@ -150,7 +150,7 @@ describe('DingTalk Stream: a state change not recorded in time is left unacknowl
     const gate = gateAcknowledgements(bot.core.notices.store);
     const before = ding.webhookMessages.length;
     const frameId = gateway.pushCallback(body);
-    await waitUntil(() => bot.logLines.some((l) => NOT_RECORDED_LOG.test(l)), 5000, 'the refusal');
+    await waitUntil(() => bot.logLines.some((l) => NOT_RECORDED_LOG.test(l)), 30_000, 'the refusal');
     assert.equal(gateway.isAcked(frameId), false, 'not acknowledged');
     assert.equal(await bot.core.store.get(dingtalkDedupKey(body.msgId)), null, 'the dedup claim was given back');
     gate.open();

@@ -2,7 +2,9 @@
  * Resilience: authorisation. An employee asking about someone else's status is refused politely
  * and shown no status at all (neither the other person's nor, under their name, their own); the
  * admin API refuses a missing or wrong token on every route; chat admin commands work only for
- * the ADMIN_USERS (platform:userId) in a 1:1 chat — anyone else gets the ordinary help.
+ * the ADMIN_USERS (platform:userId) in a 1:1 chat — anyone else gets the ordinary help. The
+ * console API (every /console/api route read from the router) refuses a request without a session,
+ * a change without the session's CSRF token, a change by an auditor, and every other spelling.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +14,7 @@ import { aibotText, buildAibotCallback } from '../fakes/wecom-aibot-ws.ts';
 import { openAibotCiphertext } from '../../adapters/wecom-aibot/crypto.ts';
 import { messagesFor } from '../../src/bot/messages.ts';
 import { AIBOT, DING, WECOM, dingEnv, nextMsgId, passiveReply, postWecom, startBot, wecomEnv, type Bot } from './harness.ts';
+import { ConsoleClient, signedIn } from '../helpers/console-client.ts';
 
 const ADMIN_TOKEN = 'authz-admin-token-0123456789abcdef';
 const STATUS_DATES = /2026-03-01|2026-02-02|2026-04-15/;
@@ -103,6 +106,51 @@ describe('authorisation', () => {
       assert.notEqual(ok.status, 401, `${method} ${path} with the token`);
     }
     t.diagnostic(`${routes.length} admin routes × ${wrong.length} missing/wrong tokens: ${refusals} refusals (401), none let through`);
+  });
+
+  it('the console API, every mounted route: no session 401, no CSRF token 403, auditor changes 403, other spellings 404', async (t) => {
+    // POSTs that change nothing (previews, "try a question"): CSRF required, every role allowed.
+    const READ_POSTS = new Set(['/console/api/audience/preview', '/console/api/audience/csv', '/console/api/statuses/preview', '/console/api/knowledge/try']);
+    // Session routes: sign-in needs no session; sign-out and the password change are for every role.
+    const SESSION = new Set(['/console/api/session', '/console/api/password']);
+    const routes = bot.server.router.stack
+      .filter((l) => typeof l.path === 'string' && (l.path as string).startsWith('/console/api/'))
+      .flatMap((l) => l.methods.filter((m) => m !== 'HEAD').map((m) => ({ method: m, template: l.path as string })));
+    assert.ok(routes.length >= 25, `console routes mounted: ${routes.length}`);
+    const admin = await signedIn(bot.url, bot.core.store, 'authz.admin', 'admin');
+    const auditor = await signedIn(bot.url, bot.core.store, 'authz.auditor', 'auditor');
+    const anonymous = new ConsoleClient(bot.url);
+    let checks = 0;
+    for (const { method, template } of routes) {
+      const path = template.replace(/:(\w+)/g, 'x-1');
+      const body = method === 'GET' ? undefined : {};
+      if (!(method === 'POST' && template === '/console/api/session')) {
+        const a = await anonymous.call(method, path, body);
+        assert.equal(a.status, 401, `${method} ${path} without a session`);
+        checks++;
+      }
+      if (method !== 'GET' && !(method === 'POST' && template === '/console/api/session')) {
+        const a = await admin.call(method, path, body, { csrf: false });
+        assert.equal(a.status, 403, `${method} ${path} without the CSRF token`);
+        assert.equal(a.body.error.code, 'CONSOLE_CSRF');
+        checks++;
+      }
+      if (method !== 'GET' && !READ_POSTS.has(template) && !SESSION.has(template)) {
+        const a = await auditor.call(method, path, body);
+        assert.equal(a.status, 403, `${method} ${path} by an auditor`);
+        assert.equal(a.body.error.code, 'CONSOLE_FORBIDDEN');
+        checks++;
+      }
+      for (const spelled of [path.toUpperCase(), `${path}/`, path.replace('/console/', '/Console/'), path.replace('/api/', '/api//'), path.replace('/console/api', '/console/%61pi'), path.replace('/console/', '/%63onsole/')]) {
+        const a = await admin.call(method, spelled, body);
+        assert.equal(a.status, 404, `${method} ${spelled} with a session and the token`);
+        checks++;
+      }
+    }
+    // The same session does reach the routes on the exact path (the refusals above are not a broken console).
+    assert.equal((await auditor.call('GET', '/console/api/notices')).status, 200);
+    assert.equal((await admin.call('POST', '/console/api/notices', { title: { zh: '告知', en: 'Notice' }, body: { zh: '正文', en: 'Body' } })).status, 201);
+    t.diagnostic(`${routes.length} console routes; ${checks} refusals checked`);
   });
 
   it('chat admin commands work only for ADMIN_USERS, only in a 1:1 chat; anyone else gets the ordinary help', async () => {

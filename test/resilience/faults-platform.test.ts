@@ -63,9 +63,10 @@ describe('platform API faults', () => {
     const g = gaps(wecomProxy, 'message/send', from);
     t.diagnostic(`message/send attempts ${g.length + 1}; gaps ${g.join(', ')} ms (backoff 200 ms doubled, jitter: between half and all)`);
     assert.equal(g.length, 2);
-    // Backoff 200 ms then 400 ms, each between half and all of it (plus the request's own time).
-    assert.ok(g[0]! >= 100 && g[0]! < 1000, `first gap ${g[0]}`);
-    assert.ok(g[1]! >= 200 && g[1]! < 1500, `second gap ${g[1]}`);
+    // Backoff 200 ms then 400 ms, each at least half of it; the upper bounds are failure guards
+    // only (a loaded machine stretches every gap), the diagnostic above shows the real ones.
+    assert.ok(g[0]! >= 100 && g[0]! < 10_000, `first gap ${g[0]}`);
+    assert.ok(g[1]! >= 200 && g[1]! < 10_000, `second gap ${g[1]}`);
   });
 
   it('WeCom message/send timing out once: retried; WeCom’s duplicate check shows the text once although both sends got through', async (t) => {
@@ -75,7 +76,7 @@ describe('platform API faults', () => {
     wecomProxy.inject({ kind: 'late-answer', ms: WECOM_API_TIMEOUT_MS + 500 }, 1, 'message/send');
     await clickCard('wecom-timeout', 'ack:none:2');
     const elapsed = Date.now() - started;
-    await waitUntil(() => fake.duplicatesSuppressed > suppressedBefore, 2000, 'the retry suppressed as a duplicate');
+    await waitUntil(() => fake.duplicatesSuppressed > suppressedBefore, 30_000, 'the retry suppressed as a duplicate');
     t.diagnostic(`first send processed but its answer held ${WECOM_API_TIMEOUT_MS + 500} ms: retried after the ${WECOM_API_TIMEOUT_MS} ms timeout, done after ${elapsed} ms; the retry was suppressed as a duplicate`);
     assert.equal(fake.sent.length - sentBefore, 1);
     assert.equal(delivered('wecom-timeout'), 1);
@@ -152,7 +153,8 @@ describe('a wrong secret', () => {
     for (;;) {
       res = await fetch(`${bot.url}/readyz`);
       body = (await res.json()) as typeof body;
-      if ((res.status === 503 && body.platforms?.['wecom'] && body.platforms['dingtalk']) || Date.now() - started > 5000) break;
+      // 30 s is a failure guard only (a loaded machine); the diagnostic below says how long it took.
+      if ((res.status === 503 && body.platforms?.['wecom'] && body.platforms['dingtalk']) || Date.now() - started > 30_000) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     t.diagnostic(`/readyz ${res.status} after ${Date.now() - started} ms without any message: ${body.reason}`);

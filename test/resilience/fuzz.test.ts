@@ -22,6 +22,7 @@ import { cleanDingtalkText, toInboundMessage } from '../../adapters/dingtalk/inb
 import { computeDingtalkSign, verifyDingtalkSign } from '../../adapters/dingtalk/sign.ts';
 import { normalizeQuestion } from '../../src/matching/normalize.ts';
 import { parseStatusCsv } from '../../src/archiving/status.ts';
+import { PLATFORM_IDS } from '../../adapters/platforms.ts';
 import { audienceSchema, broadcastRequestSchema, noticeContentSchema, resendRequestSchema } from '../../src/notices/schema.ts';
 import { policyRequestSchema } from '../../src/policies/schema.ts';
 import { parseAckKey } from '../../src/notices/service.ts';
@@ -176,7 +177,7 @@ describe('fuzz: every parser of outside input', () => {
     );
     fc.assert(
       fc.property(csv, (text) => {
-        const r = parseStatusCsv(text, new Date(0));
+        const r = parseStatusCsv(text, new Date(0), PLATFORM_IDS);
         for (const e of r.errors) assert.ok(Number.isInteger(e.line) && e.line >= 1 && e.message.length > 0);
         for (const s of r.statuses) assert.ok(s.userId.length > 0 && s.platform.length > 0);
       }),

@@ -260,7 +260,8 @@ describe('hostile input on every route', () => {
     await bot.server.idle();
     const sent = fake.sent.filter((m) => m.touser === 'long-asker');
     assert.equal((text !== null ? 1 : 0) + sent.length, 1);
-    assert.ok(elapsed < 1000, `${elapsed} ms`);
+    // The bound that matters: WeCom retries a callback not answered within 5 s. (About 100 ms when idle.)
+    assert.ok(elapsed < 4500, `${elapsed} ms`);
     t.diagnostic(`signed WeCom callback with a 20,800-character question: answered once in ${elapsed.toFixed(0)} ms`);
     const ctl = buildWecomCallback({ ...WECOM_KEYS, xml: wecomTextXml({ corpId: WECOM.corpId, from: 'ctl-asker', content: '管理员\u0001能导出\u001b我的聊天记录吗\u007f', msgId: nextMsgId() }) });
     const res2 = await fetch(`${bot.url}/wecom/callback?${ctl.query}`, { method: 'POST', body: ctl.body });

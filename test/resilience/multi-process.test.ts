@@ -10,11 +10,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startFakeWecom, wecomEventXml, wecomTextXml, type FakeWecom } from '../fakes/wecom-api.ts';
 import { sendRobotCallback, startFakeDingtalk, type FakeDingtalk } from '../fakes/dingtalk-api.ts';
 import { loadKnowledge } from '../../src/knowledge/load.ts';
-import { USER_RATE_LIMIT } from '../../src/bot/rate-limit.ts';
+import { USER_RATE_LIMIT, USER_RATE_WINDOW_MS } from '../../src/bot/rate-limit.ts';
+import { hashUserId } from '../../src/log.ts';
 import {
   DING,
   REPO_ROOT,
@@ -74,7 +74,34 @@ describe('three bot processes on one Redis behind a load balancer', () => {
     await redis?.stop();
   });
 
-  /** WeCom replies `user` got: passive replies in `answers` plus message/send texts, once every process is quiet. */
+  /**
+   * What the processes logged about `user` (hashed as in the bot's logs) with one of `msgs`: one
+   * entry per line, in the order each process wrote them. The lines are how a test knows, across
+   * processes, that each one has decided what to do with a callback (there is no idle() across
+   * processes).
+   */
+  function decisions(platform: string, user: string, msgs: readonly string[]): { proc: number; msg: string; delivery?: string }[] {
+    const hashed = hashUserId(platform, user);
+    const out: { proc: number; msg: string; delivery?: string }[] = [];
+    bots.forEach((b, proc) => {
+      for (const l of b.lines) {
+        let j: { msg?: string; user?: string; delivery?: string };
+        try {
+          j = JSON.parse(l) as typeof j;
+        } catch {
+          continue;
+        }
+        if (j.user === hashed && j.msg !== undefined && msgs.includes(j.msg)) out.push({ proc, msg: j.msg, ...(j.delivery ? { delivery: j.delivery } : {}) });
+      }
+    });
+    return out;
+  }
+
+  /**
+   * WeCom replies `user` got once every process has finished with the callback: each of the N
+   * logged its decision (handled or duplicate), and a reply sent in the background was logged as
+   * sent. Waits for those events; 30 s is a failure guard only.
+   */
   async function wecomRepliesTo(user: string, answers: Response[]): Promise<string[]> {
     const out: string[] = [];
     for (const r of answers) {
@@ -82,7 +109,13 @@ describe('three bot processes on one Redis behind a load balancer', () => {
       const t = await passiveReply(r);
       if (t !== null) out.push(t);
     }
-    await sleep(300); // background sends of the children (no idle() across processes)
+    const decided = () => decisions('wecom', user, ['wecom message handled', 'wecom callback duplicate']);
+    await waitUntil(() => decided().length >= N, 30_000, `all ${N} processes decided about ${user}`);
+    const handled = decided().filter((d) => d.msg === 'wecom message handled');
+    assert.equal(handled.length, 1, `exactly one process handled the message: ${JSON.stringify(decided())}`);
+    if (handled[0]!.delivery === 'api') {
+      await waitUntil(() => decisions('wecom', user, ['wecom replies sent']).length >= 1, 30_000, `background reply to ${user} sent`);
+    }
     for (const m of fake.sent) if (m.touser === user && m.msgtype === 'text') out.push(m.text!.content);
     return out;
   }
@@ -107,8 +140,11 @@ describe('three bot processes on one Redis behind a load balancer', () => {
       const body = ding.robotMessage({ senderStaffId: staffId, sessionWebhookExpiredTime: Date.now() - 1000, text: { content: '钉钉管理员能看到我的私聊吗' } });
       const statuses = await Promise.all(bots.map((b) => sendRobotCallback(`${b.url}/dingtalk/callback`, body, DING.appSecret)));
       assert.deepEqual(statuses.map((r) => r.status), [200, 200, 200]);
-      await waitUntil(() => ding.otoMessages.some((m) => m.userIds.includes(staffId)), 5000, `reply to ${staffId}`);
-      await sleep(100);
+      // Every process logged its decision; the one that accepted it logged the delivery.
+      const decided = () => decisions('dingtalk', staffId, ['message accepted', 'duplicate message ignored']);
+      await waitUntil(() => decided().length >= N, 30_000, `all ${N} processes decided about ${staffId}`);
+      assert.equal(decided().filter((d) => d.msg === 'message accepted').length, 1, `exactly one process accepted it: ${JSON.stringify(decided())}`);
+      await waitUntil(() => decisions('dingtalk', staffId, ['replies delivered']).length >= 1, 30_000, `reply to ${staffId} delivered`);
       const n = ding.otoMessages.filter((m) => m.userIds.includes(staffId)).length;
       assert.equal(n, 1, `DingTalk message ${i}: ${n} replies`);
       dingReplies += n;
@@ -133,7 +169,7 @@ describe('three bot processes on one Redis behind a load balancer', () => {
     const sentBefore = fake.sent.length;
     const otoBefore = ding.otoMessages.length;
     await Promise.all([...clicks('cold'), ...dingAsks('cold')]);
-    await waitUntil(() => fake.sent.length - sentBefore >= 30 && ding.otoMessages.length - otoBefore >= 30, 15_000, 'replies after the cold start').catch((err: Error) => {
+    await waitUntil(() => fake.sent.length - sentBefore >= 30 && ding.otoMessages.length - otoBefore >= 30, 60_000, 'replies after the cold start').catch((err: Error) => {
       throw new Error(`${err.message}: WeCom ${fake.sent.length - sentBefore}/30, DingTalk ${ding.otoMessages.length - otoBefore}/30 (throttled ${ding.throttled.batchSend})`);
     });
     const wecomCold = fake.tokenRequests - wecomBefore;
@@ -146,7 +182,7 @@ describe('three bot processes on one Redis behind a load balancer', () => {
     const sent2 = fake.sent.length;
     const oto2 = ding.otoMessages.length;
     await Promise.all([...clicks('expired'), ...dingAsks('expired')]);
-    await waitUntil(() => fake.sent.length - sent2 >= 30 && ding.otoMessages.length - oto2 >= 30, 15_000, 'replies after the expiry').catch((err: Error) => {
+    await waitUntil(() => fake.sent.length - sent2 >= 30 && ding.otoMessages.length - oto2 >= 30, 60_000, 'replies after the expiry').catch((err: Error) => {
       throw new Error(`${err.message}: WeCom ${fake.sent.length - sent2}/30, DingTalk ${ding.otoMessages.length - oto2}/30 (throttled ${ding.throttled.batchSend})`);
     });
     const wecomExpired = fake.tokenRequests - wecomBefore - wecomCold;
@@ -163,34 +199,44 @@ describe('three bot processes on one Redis behind a load balancer', () => {
     const kb = await loadKnowledge(join(REPO_ROOT, 'knowledge'));
     const questions = kb.entries.slice(0, USER_RATE_LIMIT + 1).map((e) => e.questions.zh[0]!);
     assert.equal(questions.length, 21);
-    // Stay inside one fixed one-minute window.
-    const intoMinute = Date.now() % 60_000;
-    if (intoMinute > 50_000) await sleep(60_000 - intoMinute + 200);
-    const user = 'mp-rate-user';
-    const from = lb.counts.slice();
-    const answers = await Promise.all(
-      questions.map((q) => postCallback(lb.url, ...callbackParts(wecomTextXml({ corpId: WECOM.corpId, from: user, content: q, msgId: nextMsgId() })))),
-    );
-    const perProcess = lb.counts.map((c, i) => c - from[i]!);
-    // An answer longer than one WeCom text message (2048 bytes) arrives as several messages, so messages are
-    // counted per question: each passive reply belongs to one question; a message sent in the background
-    // either continues an answer or is a whole answer. What must hold: exactly one slow-down reply.
-    const passive: string[] = [];
-    for (const r of answers) {
-      assert.equal(r.status, 200);
-      const text = await passiveReply(r);
-      if (text !== null) passive.push(text);
-    }
+    // The limit counts in fixed one-minute windows of the wall clock (the processes' own clocks).
+    // However slow the machine, a round that straddled a window boundary is not evidence either
+    // way: it is run again with another employee (every round of a minute apart cannot straddle).
     const isSlowDown = (r: string) => /提问得有点快|asking a bit fast/.test(r);
-    const all = () => [...passive, ...fake.sent.filter((m) => m.touser === user && m.msgtype === 'text').map((m) => m.text!.content)];
-    await waitUntil(() => all().filter(isSlowDown).length >= 1 && all().filter((r) => !isSlowDown(r)).length >= USER_RATE_LIMIT, 15_000, 'answers and the slow-down reply');
-    const replies = all();
-    const slowDown = replies.filter(isSlowDown);
-    t.diagnostic(`21 questions from one employee, ${perProcess.join('/')} per process: ${replies.length - slowDown.length} answer messages, ${slowDown.length} slow-down reply`);
-    assert.ok(perProcess.every((n) => n >= 6), 'spread over all three');
-    assert.equal(slowDown.length, 1);
-    // Exactly one of the 21 was slowed down, so the other 20 were answered (each with one or more messages).
-    assert.ok(replies.length - slowDown.length >= USER_RATE_LIMIT);
+    for (let round = 0; ; round++) {
+      assert.ok(round < 3, 'three rounds in a row straddled a minute boundary');
+      const user = `mp-rate-user-${round}`;
+      const windowAtStart = Math.floor(Date.now() / USER_RATE_WINDOW_MS);
+      const from = lb.counts.slice();
+      const answers = await Promise.all(
+        questions.map((q) => postCallback(lb.url, ...callbackParts(wecomTextXml({ corpId: WECOM.corpId, from: user, content: q, msgId: nextMsgId() })))),
+      );
+      const perProcess = lb.counts.map((c, i) => c - from[i]!);
+      // An answer longer than one WeCom text message (2048 bytes) arrives as several messages, so messages are
+      // counted per question: each passive reply belongs to one question; a message sent in the background
+      // either continues an answer or is a whole answer. What must hold: exactly one slow-down reply.
+      const passive: string[] = [];
+      for (const r of answers) {
+        assert.equal(r.status, 200);
+        const text = await passiveReply(r);
+        if (text !== null) passive.push(text);
+      }
+      const all = () => [...passive, ...fake.sent.filter((m) => m.touser === user && m.msgtype === 'text').map((m) => m.text!.content)];
+      const answered = () => all().filter((r) => !isSlowDown(r)).length;
+      await waitUntil(() => (all().some(isSlowDown) && answered() >= USER_RATE_LIMIT) || answered() >= questions.length, 60_000, 'answers and the slow-down reply');
+      const replies = all();
+      const slowDown = replies.filter(isSlowDown);
+      if (slowDown.length === 0 && Math.floor(Date.now() / USER_RATE_WINDOW_MS) !== windowAtStart) {
+        t.diagnostic(`round ${round} straddled a minute boundary: run again`);
+        continue;
+      }
+      t.diagnostic(`21 questions from one employee, ${perProcess.join('/')} per process: ${replies.length - slowDown.length} answer messages, ${slowDown.length} slow-down reply`);
+      assert.ok(perProcess.every((n) => n >= 6), 'spread over all three');
+      assert.equal(slowDown.length, 1);
+      // Exactly one of the 21 was slowed down, so the other 20 were answered (each with one or more messages).
+      assert.ok(replies.length - slowDown.length >= USER_RATE_LIMIT);
+      break;
+    }
   });
 
   it('a broadcast is delivered by more than one process, to every recipient once', async (t) => {
@@ -206,7 +252,7 @@ describe('three bot processes on one Redis behind a load balancer', () => {
     await waitUntil(async () => {
       view = (await (await admin('GET', `/admin/broadcasts/${b.id}`)).json()) as typeof view;
       return view.counts.sent + view.counts.failed === users.length;
-    }, 60_000, 'broadcast finished');
+    }, 120_000, 'broadcast finished');
     const elapsed = Date.now() - started;
     const batchesPerProcess = dingProxies.map((p, i) => p.seen.filter((s) => s.path.endsWith('oToMessages/batchSend')).length - before[i]!);
     const reached = ding.reachedUsers();

@@ -54,7 +54,7 @@ test('architecture: only src/app/ imports adapters/', () => {
 });
 
 /** What adapters/ may import from src/: the ports and small platform-neutral utilities. */
-const ADAPTER_MAY_IMPORT = ['src/platform/', 'src/store/ports/', 'src/errors.ts', 'src/log.ts', 'src/config.ts', 'src/reply-links.ts', 'src/http/connection.ts'];
+const ADAPTER_MAY_IMPORT = ['src/platform/', 'src/store/ports/', 'src/errors.ts', 'src/log.ts', 'src/config.ts', 'src/reply-links.ts', 'src/text-cap.ts', 'src/http/connection.ts'];
 
 test('architecture: adapters/ imports only ports and utilities of src/', () => {
   const adapterFiles = tsFiles(join(root, 'adapters'));

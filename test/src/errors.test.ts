@@ -39,7 +39,7 @@ function throwSites(dir: string): { code: string; status: number | null; file: s
 }
 
 /** Codes whose catalogue entry names another status some throw sites use on purpose. */
-const SECOND_STATUS: Record<string, number> = { STORE_UNAVAILABLE: 500, POLICY_BAD_REQUEST: 500, TRY_BAD_BODY: 413 };
+const SECOND_STATUS: Record<string, number> = { STORE_UNAVAILABLE: 500, POLICY_BAD_REQUEST: 500, TRY_BAD_BODY: 413, STORE_BAD_ARGUMENT: 400, SANDBOX_BAD_BODY: 413 };
 
 function check(sites: ReturnType<typeof throwSites>, catalogue: ErrorCatalogue): string[] {
   const problems: string[] = [];

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { argsErrorMessage, isArgsError } from './args.ts';
 import { BotError, UsageError } from '../../errors.ts';
 import { parsePublicKey, parseSigningKey, SIGNING_KEY_VARIABLE, type EvidencePublicKey } from '../../evidence/key.ts';
 import { verifyExport, type VerifyReport } from '../../evidence/verify.ts';
@@ -93,8 +94,8 @@ export async function runEvidenceCommand(argv: string[], env: NodeJS.ProcessEnv 
         throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'give a subcommand');
     }
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`privacy-bot: evidence ${sub ?? ''}: ${(err as Error).message}\n${EVIDENCE_USAGE}\n`);
+    if (err instanceof UsageError || isArgsError(err)) {
+      process.stderr.write(`privacy-bot: evidence ${sub ?? ''}: ${argsErrorMessage(err)}\n${EVIDENCE_USAGE}\n`);
       return 2;
     }
     if (err instanceof BotError) {

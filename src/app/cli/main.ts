@@ -9,14 +9,18 @@ import { BotError, CliError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';
 import { startServer } from '../server.ts';
 import { importStatuses } from '../../archiving/status.ts';
+import { PLATFORM_IDS } from '../../../adapters/platforms.ts';
 import { lintKnowledge } from '../../knowledge/lint.ts';
+import { formatProblem } from '../../knowledge/load.ts';
 import type { BotResult, InboundMessage } from '../../platform/message.ts';
 import { checkRedisPersistence } from '../../store/redis/persistence.ts';
 import { NOTICE_USAGE, runNoticeCommand } from './notice.ts';
 import { POLICY_USAGE, runPolicyCommand } from './policies.ts';
 import { EVIDENCE_USAGE, runEvidenceCommand } from './evidence.ts';
+import { ADMIN_USAGE, runAdminCommand } from '../../console/cli.ts';
+import { argsErrorMessage, isArgsError } from './args.ts';
 
-const USAGE = `usage: privacy-bot <command>
+const USAGE = `usage: privacy-bot <command>   (privacy-bot --version prints the version)
 
   serve                                   run the bot (what npm start runs)
   ask "<question>" [--platform wecom|dingtalk --user <userId>] [--json]
@@ -31,8 +35,37 @@ const USAGE = `usage: privacy-bot <command>
 ${NOTICE_USAGE}
 ${POLICY_USAGE}
 ${EVIDENCE_USAGE}
+${ADMIN_USAGE}
 
 Configuration comes from the environment, as for the server (see README).`;
+
+/**
+ * The usage lines of one command (its line in {@link USAGE} and the indented lines continuing it), or the whole
+ * usage when the command has none.
+ */
+function usageOf(command: string): string {
+  const lines = USAGE.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]!.startsWith(`  ${command} `)) continue;
+    out.push(lines[i]!);
+    while (i + 1 < lines.length && /^ {4}/.test(lines[i + 1]!)) out.push(lines[++i]!);
+  }
+  return out.length > 0 ? `usage:\n${out.join('\n')}` : USAGE;
+}
+
+/** The version in package.json (three levels up from src/app/cli, four from dist/src/app/cli). */
+async function packageVersion(): Promise<string> {
+  for (const up of ['../../../package.json', '../../../../package.json']) {
+    try {
+      const pkg = JSON.parse(await readFile(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'privacy-bot' && pkg.version) return pkg.version;
+    } catch {
+      // not there: try the next level
+    }
+  }
+  return 'unknown';
+}
 
 
 function cliLogger(config: Config): Logger {
@@ -92,15 +125,19 @@ async function serve(config: Config): Promise<void> {
   if (!config.evidenceKey) {
     log.warn('EVIDENCE_SIGNING_KEY is not set: broadcast exports (recipients.csv, audit.csv) will be marked UNSIGNED (docs/EVIDENCE.md)');
   }
-  const running = await startServer({ config, core, log });
-  log.info({ port: running.port, store: core.store.kind, topics: core.kb.entries.length }, 'privacy-bot listening');
-  if (running.adminPort !== null) log.info({ adminPort: running.adminPort }, 'admin API and console listening on ADMIN_PORT only');
-  if (config.tryPage) {
-    process.stdout.write(`\nprivacy-bot is running. Try it in your browser: ${running.url}/try\n\n`);
+  let running: Awaited<ReturnType<typeof startServer>>;
+  try {
+    running = await startServer({ config, core, log });
+  } catch (err) {
+    // e.g. PORT_IN_USE: reported by main() as one line; the store must not keep the process alive.
+    await core.store.close().catch(() => {});
+    throw err;
   }
   // Graceful stop: new connections are refused at once; requests, replies being delivered and
   // broadcast batches in flight get SHUTDOWN_GRACE_MS to finish; leases of batches still sending
-  // then are released so another instance takes them over at once; exit 0.
+  // then are released so another instance takes them over at once; exit 0. The handlers are in
+  // place before 'privacy-bot listening' is logged, so a SIGTERM right after that line is graceful.
+  // Logging never delays the exit: the stdout destination drops lines it cannot write (src/log.ts).
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -123,6 +160,17 @@ async function serve(config: Config): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  log.info({ port: running.port, store: core.store.kind, topics: core.kb.entries.length }, 'privacy-bot listening');
+  if (running.adminPort !== null) log.info({ adminPort: running.adminPort }, 'admin API and console listening on ADMIN_PORT only');
+  if (config.tryPage) {
+    process.stdout.write(`\nprivacy-bot is running. Try it in your browser: ${running.url}/try\n\n`);
+  }
+  if (running.adapters.some((a) => a.platform === 'sandbox')) {
+    process.stdout.write(
+      'Sandbox: no WeCom or DingTalk is configured, so a made-up company (platform "sandbox", 30 employees in hr, rd, sales) stands in; SANDBOX=off turns it off.\n' +
+        (running.sandboxAdminToken ? `Sandbox admin token for this run (set ADMIN_TOKEN to choose your own): ${running.sandboxAdminToken}\n\n` : '\n'),
+    );
+  }
 }
 
 async function ask(config: Config, args: string[]): Promise<void> {
@@ -166,7 +214,7 @@ async function status(config: Config, args: string[]): Promise<void> {
       throw new CliError(`status import: cannot read ${file}: ${(err as Error).message}`);
     }
     await withCore(config, async (core) => {
-      const r = await importStatuses(core.store, csv);
+      const r = await importStatuses(core.store, csv, PLATFORM_IDS);
       if (r.errors.length > 0) {
         for (const e of r.errors) process.stderr.write(`${file}:${e.line}: ${e.message}\n`);
         throw new CliError(`status import: ${r.errors.length} bad line(s); nothing was imported`, 1);
@@ -190,7 +238,7 @@ async function status(config: Config, args: string[]): Promise<void> {
 async function kbLint(config: Config, args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { topics: { type: 'string' } } });
   const r = await lintKnowledge(config.knowledgeDir, values.topics ? { topicsFile: values.topics } : {});
-  for (const p of r.problems) process.stdout.write(`${p.file}: ${p.field}: ${p.message}\n`);
+  for (const p of r.problems) process.stdout.write(`${formatProblem(p)}\n`);
   if (!r.ok) throw new CliError(`kb lint: ${r.problems.length} problem(s)`, 1);
   process.stdout.write(`kb lint: ${r.entries} entries OK (${config.knowledgeDir})\n`);
 }
@@ -219,6 +267,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
   }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    process.stdout.write(`privacy-bot ${await packageVersion()}\n`);
+    return 0;
+  }
   // Offline: needs neither the configuration nor a store (an auditor runs it on a laptop).
   if (command === 'evidence') return runEvidenceCommand(args);
   try {
@@ -234,6 +286,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'eval': await evalCommand(config, args); return 0;
       case 'notice': return await runNoticeCommand(config, args);
       case 'policy': return await runPolicyCommand(config, args);
+      case 'admin': return await runAdminCommand(config, args);
       default: throw new CliError(`unknown command "${command}"\n${USAGE}`);
     }
   } catch (err) {
@@ -242,13 +295,12 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     if (err instanceof BotError) {
+      // The message holds every problem (KnowledgeError: one line each), so they are printed once, here.
       process.stderr.write(`privacy-bot: ${err.code}: ${err.message}\n`);
-      const problems = (err as BotError & { problems?: { file: string; field: string; message: string }[] }).problems;
-      for (const p of problems ?? []) process.stderr.write(`  ${p.file}: ${p.field}: ${p.message}\n`);
       return err.code === 'CONFIG_INVALID' ? 2 : 1;
     }
-    if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      process.stderr.write(`privacy-bot: ${(err as Error).message}\n`);
+    if (isArgsError(err)) {
+      process.stderr.write(`privacy-bot: ${command}: ${argsErrorMessage(err)}\n${usageOf(command)}\n`);
       return 2;
     }
     throw err;

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { argsErrorMessage, isArgsError } from './args.ts';
 import { parse as parseYaml } from 'yaml';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
@@ -116,8 +117,8 @@ export async function runNoticeCommand(config: Config, argv: string[]): Promise<
   try {
     return await run(config, sub, args);
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`privacy-bot: notice ${sub ?? ''}: ${(err as Error).message}\n${NOTICE_USAGE}\n`);
+    if (err instanceof UsageError || isArgsError(err)) {
+      process.stderr.write(`privacy-bot: notice ${sub ?? ''}: ${argsErrorMessage(err)}\n${NOTICE_USAGE}\n`);
       return 2;
     }
     throw err;

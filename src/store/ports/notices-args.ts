@@ -1,5 +1,5 @@
 import { BotError } from '../../errors.ts';
-import type { Audience, Bilingual, BatchSettlement, ClaimOptions, NewBroadcast } from './notices.ts';
+import type { Audience, Bilingual, BatchSettlement, ClaimOptions, NewBroadcast, RecipientQuery } from './notices.ts';
 
 /**
  * Argument checks shared by both notice store implementations, so both reject the same bad
@@ -103,4 +103,45 @@ export function checkSettlement(s: BatchSettlement): void {
 /** Truncates a failure reason to 500 characters (platform messages can be long). */
 export function clipReason(reason: string): string {
   return reason.length > 500 ? `${reason.slice(0, 497)}...` : reason;
+}
+
+/**
+ * Upper bound of a user-id prefix range: `prefix <= id < prefix + PREFIX_END` holds exactly for ids
+ * starting with `prefix` (U+10FFFF is the largest code point, its UTF-8 bytes F4 8F BF BF sort after
+ * every other character's, as SQLite's BINARY collation and Redis's lex ranges compare bytes).
+ */
+export const PREFIX_END = '\u{10FFFF}';
+
+/** Most recipients one page may hold. */
+export const MAX_RECIPIENT_PAGE = 1000;
+
+const RECIPIENT_STATES = new Set(['pending', 'sent', 'failed', 'read', 'acknowledged']);
+
+/** A checked recipients query with defaults filled in. @throws STORE_BAD_ARGUMENT */
+export function checkRecipientQuery(q: RecipientQuery): Required<Omit<RecipientQuery, 'state' | 'after'>> & Pick<RecipientQuery, 'state' | 'after'> {
+  if (q.state !== undefined && !RECIPIENT_STATES.has(q.state)) bad('state must be pending, sent, failed, read or acknowledged');
+  if (q.sort !== 'user' && q.sort !== 'state' && q.sort !== 'time') bad('sort must be user, state or time');
+  if (q.order !== 'asc' && q.order !== 'desc') bad('order must be asc or desc');
+  if (!Number.isSafeInteger(q.limit) || q.limit < 1 || q.limit > MAX_RECIPIENT_PAGE) bad(`limit must be 1..${MAX_RECIPIENT_PAGE}`);
+  const offset = q.offset ?? 0;
+  if (!Number.isSafeInteger(offset) || offset < 0) bad('offset must be a non-negative integer');
+  const prefix = q.prefix ?? '';
+  if (typeof prefix !== 'string' || prefix.length > MAX_USER_ID_CHARS || /[\u0000-\u001f\u007f]/.test(prefix)) bad('prefix must be a user id prefix');
+  return { state: q.state, prefix, sort: q.sort, order: q.order, limit: q.limit, after: q.after ?? null, offset };
+}
+
+/** An opaque page cursor: `<tag>.<base64url of JSON>`. */
+export function encodeCursor(tag: string, value: unknown): string {
+  return `${tag}.${Buffer.from(JSON.stringify(value), 'utf8').toString('base64url')}`;
+}
+
+/** The value of a cursor made by {@link encodeCursor} with `tag`. @throws STORE_BAD_ARGUMENT (status 400) otherwise */
+export function decodeCursor(tag: string, cursor: string): unknown {
+  const dot = cursor.indexOf('.');
+  if (dot < 0 || cursor.slice(0, dot) !== tag) throw new BotError('STORE_BAD_ARGUMENT', 'cursor: not a cursor of this store', { status: 400 });
+  try {
+    return JSON.parse(Buffer.from(cursor.slice(dot + 1), 'base64url').toString('utf8')) as unknown;
+  } catch {
+    throw new BotError('STORE_BAD_ARGUMENT', 'cursor: unreadable', { status: 400 });
+  }
 }

@@ -12,6 +12,11 @@
  * - employee record (hash `{u:P:U}:n`, field '<noticeId>:<version>'): b broadcast, s 'r' reserved |
  *   's' sent, u reserved until, t sentAt, ls leases that sent it, ra, aa, ac, also (other broadcasts that
  *   count this employee).
+ * - recipients index (queryRecipients), kept by every recipient write through `putrec` (COMMON), in
+ *   keys derived from the recipients hash's name (same hash tag): hash `{b:X}:r:ix` userId ->
+ *   '<state>|<time, 15 digits>'; lex-ordered sorted sets (all scores 0) `{b:X}:r:ix:u:<state|all>`
+ *   (userId), `{b:X}:r:ix:t:<state|all>` ('<time>:<userId>'), `{b:X}:r:ix:k:all` ('<rank>:<userId>').
+ *   `{b:X}:r:ix:v` marks a broadcast whose index is complete (new ones, or built by INDEX_BUILD).
  * - audit entry (list `{b:X}:audit`): at, u (absent for broadcast events), f from, t to, r reason;
  *   once sealed (CHAIN_SEAL) also n (position in the broadcast's hash chain), p (previous hash) and
  *   h (its hash) — docs/EVIDENCE.md.
@@ -28,6 +33,34 @@ local function audit(key, at, u, f, t, r)
   local e = {at = at, f = f, t = t, r = r}
   if u then e.u = u end
   redis.call('RPUSH', key, cjson.encode(e))
+end
+local RANK = {pending = '0', failed = '1', sent = '2', read = '3', acknowledged = '4'}
+local function pad(t) return string.format('%015d', math.floor(tonumber(t))) end
+local function ixput(rkey, u, rec)
+  local st = disp(rec)
+  local t = 0
+  if rec.s == 'sent' then t = rec.aa or rec.ra or rec.st or 0 end
+  local cur = st .. '|' .. pad(t)
+  local prev = redis.call('HGET', rkey .. ':ix', u)
+  if prev == cur then return end
+  if prev then
+    local ps, pt = string.match(prev, '^([^|]*)|(.*)$')
+    redis.call('ZREM', rkey .. ':ix:u:' .. ps, u)
+    redis.call('ZREM', rkey .. ':ix:t:' .. ps, pt .. ':' .. u)
+    redis.call('ZREM', rkey .. ':ix:t:all', pt .. ':' .. u)
+    redis.call('ZREM', rkey .. ':ix:k:all', RANK[ps] .. ':' .. u)
+  else
+    redis.call('ZADD', rkey .. ':ix:u:all', 0, u)
+  end
+  redis.call('HSET', rkey .. ':ix', u, cur)
+  redis.call('ZADD', rkey .. ':ix:u:' .. st, 0, u)
+  redis.call('ZADD', rkey .. ':ix:t:' .. st, 0, pad(t) .. ':' .. u)
+  redis.call('ZADD', rkey .. ':ix:t:all', 0, pad(t) .. ':' .. u)
+  redis.call('ZADD', rkey .. ':ix:k:all', 0, RANK[st] .. ':' .. u)
+end
+local function putrec(rkey, u, rec)
+  redis.call('HSET', rkey, u, cjson.encode(rec))
+  ixput(rkey, u, rec)
 end
 `;
 
@@ -56,6 +89,7 @@ local added = 0
 for i = 2, #ARGV do
   local u = ARGV[i]
   if redis.call('HSETNX', KEYS[2], u, '{"s":"pending"}') == 1 then
+    ixput(KEYS[2], u, {s = 'pending'})
     redis.call('ZADD', KEYS[3], now, u)
     audit(KEYS[4], now, u, 'none', 'pending', 'in the audience')
     added = added + 1
@@ -139,7 +173,7 @@ for _, u in ipairs(users) do
       end
       rec.l = nil
       rec.lo = nil
-      redis.call('HSET', KEYS[2], u, cjson.encode(rec))
+      putrec(KEYS[2], u, rec)
       redis.call('ZREM', queue, u)
     else
       local takeover = 0
@@ -151,7 +185,7 @@ for _, u in ipairs(users) do
       end
       rec.l = leaseId
       rec.lo = owner
-      redis.call('HSET', KEYS[2], u, cjson.encode(rec))
+      putrec(KEYS[2], u, rec)
       redis.call('ZADD', queue, untilMs, u)
       table.insert(out, u)
       table.insert(out, tostring(rec.at or 0))
@@ -194,7 +228,7 @@ end
 local function save(u, rec)
   rec.l = nil
   rec.lo = nil
-  redis.call('HSET', KEYS[2], u, cjson.encode(rec))
+  putrec(KEYS[2], u, rec)
 end
 local sentNow = {}
 for _, u in ipairs(p.sent) do
@@ -322,7 +356,7 @@ if ARGV[4] ~= '' and not rec.aa then
   why = 'acknowledged by ' .. ARGV[5]
 end
 if not why then return 0 end
-redis.call('HSET', KEYS[2], ARGV[2], cjson.encode(rec))
+putrec(KEYS[2], ARGV[2], rec)
 audit(KEYS[3], tonumber(ARGV[1]), ARGV[2], before, disp(rec), why)
 return 1`;
 
@@ -349,7 +383,7 @@ if only == 'failed' then
         rec.at = 0
         rec.l = nil
         rec.lo = nil
-        redis.call('HSET', KEYS[2], u, cjson.encode(rec))
+        putrec(KEYS[2], u, rec)
         redis.call('ZADD', KEYS[3], now, u)
         audit(KEYS[5], now, u, 'failed', 'pending', 'resend of failed recipients')
         queued = queued + 1
@@ -386,13 +420,13 @@ for i = 1, #all, 2 do
     rec.at = 0
     rec.l = nil
     rec.lo = nil
-    redis.call('HSET', KEYS[2], u, cjson.encode(rec))
+    putrec(KEYS[2], u, rec)
     redis.call('ZADD', KEYS[4], now, u)
   elseif rec.rs == 'pending' then
     rec.rs = nil
     rec.l = nil
     rec.lo = nil
-    redis.call('HSET', KEYS[2], u, cjson.encode(rec))
+    putrec(KEYS[2], u, rec)
   end
 end
 queued = #targets
@@ -591,7 +625,7 @@ for i = 5, #ARGV do
     if rec.l == leaseId and waiting then
       rec.l = nil
       rec.lo = nil
-      redis.call('HSET', KEYS[2], u, cjson.encode(rec))
+      putrec(KEYS[2], u, rec)
       if sending then redis.call('ZADD', queue, now, u) else redis.call('ZREM', queue, u) end
       audit(KEYS[5], now, u, disp(rec), disp(rec), what .. ' released early by ' .. owner .. '; claimable again')
       table.insert(released, u)
@@ -637,3 +671,82 @@ for j = 3, #ARGV, 2 do
 end
 redis.call('HSET', KEYS[1], 'chainN', n, 'chainHead', head)
 return n`;
+
+
+/**
+ * Builds the recipients index of a broadcast created before it existed, a chunk at a time (each
+ * record indexed from its current value, so writes in between stay right). KEYS: r. ARGV: HSCAN
+ * cursor, count. Returns the next cursor; '0' = done, and then sets `<r>:ix:v`.
+ */
+export const INDEX_BUILD = `${COMMON}
+local res = redis.call('HSCAN', KEYS[1], ARGV[1], 'COUNT', tonumber(ARGV[2]))
+local kv = res[2]
+for i = 1, #kv, 2 do ixput(KEYS[1], kv[i], cjson.decode(kv[i + 1])) end
+if res[1] == '0' then redis.call('SET', KEYS[1] .. ':ix:v', '1') end
+return res[1]`;
+
+/**
+ * One page of recipients from the index. KEYS: r. ARGV: json {segs: [[zset suffix, min, max,
+ * pageMin, pageMax]] in the order to walk (ZRANGEBYLEX bounds as Redis spells them: '-', '+',
+ * '[x', '(x'; min/max = the whole match, for the total; pageMin/pageMax = after the cursor, ''
+ * when the cursor is past this segment), keyed (members are '<key>:<userId>'), order 'asc'|'desc',
+ * offset, limit (rows; the caller asks one more to know whether there is a next page), filter (a
+ * user-id prefix checked while walking; '' = none), chunk (members read per step of that walk)}. Bounds are computed by the caller, so no
+ * string is compared here (Lua compares with the server's locale).
+ * Without a filter a page costs O(log N + offset + limit) per segment (ZRANGEBYLEX with LIMIT);
+ * with one the walk stops once the page is full, and the total is 0 (the caller counts it).
+ * Returns {total, member1, record1, member2, record2, …}.
+ */
+export const RECIPIENT_PAGE = `
+local a = cjson.decode(ARGV[1])
+local r = KEYS[1]
+local asc = a.order == 'asc'
+local want, skip, filter = a.limit, a.offset, a.filter
+local out = {0}
+local total = 0
+local function uid(m) if not a.keyed then return m end return string.sub(m, string.find(m, ':', 1, true) + 1) end
+local function ok(m) return filter == '' or string.sub(uid(m), 1, #filter) == filter end
+local function range(z, min, max, ...)
+  if asc then return redis.call('ZRANGEBYLEX', z, min, max, ...) end
+  return redis.call('ZREVRANGEBYLEX', z, max, min, ...)
+end
+for _, s in ipairs(a.segs) do
+  local z = r .. ':ix:' .. s[1]
+  if filter ~= '' then
+    -- Walk the index after the cursor in chunks, each continuing after the last member seen, until
+    -- the page is full (the total comes from the caller).
+    local min, max = s[4], s[5]
+    while min ~= '' and want > 0 do
+      local chunk = range(z, min, max, 'LIMIT', 0, a.chunk or 1000)
+      if #chunk == 0 then break end
+      for _, m in ipairs(chunk) do
+        if want == 0 then break end
+        if ok(m) then
+          if skip > 0 then skip = skip - 1 else
+            table.insert(out, m)
+            table.insert(out, redis.call('HGET', r, uid(m)) or '{"s":"pending"}')
+            want = want - 1
+          end
+        end
+      end
+      if asc then min = '(' .. chunk[#chunk] else max = '(' .. chunk[#chunk] end
+    end
+  else
+    total = total + redis.call('ZLEXCOUNT', z, s[2], s[3])
+    if s[4] ~= '' and want > 0 then
+      local got = range(z, s[4], s[5], 'LIMIT', skip, want)
+      if #got == 0 and skip > 0 then
+        skip = math.max(0, skip - redis.call('ZLEXCOUNT', z, s[4], s[5]))
+      else
+        skip = 0
+      end
+      for _, m in ipairs(got) do
+        table.insert(out, m)
+        table.insert(out, redis.call('HGET', r, uid(m)) or '{"s":"pending"}')
+        want = want - 1
+      end
+    end
+  end
+end
+out[1] = total
+return out`;

@@ -14,9 +14,17 @@ import {
   checkUserId,
   checkVersion,
   clipReason,
+  checkRecipientQuery,
+  decodeCursor,
+  encodeCursor,
+  PREFIX_END,
 } from '../ports/notices-args.ts';
 import * as lua from './notices-lua.ts';
+import { recipientState, RECIPIENT_STATE_RANK } from '../ports/notices.ts';
 import type {
+  RecipientPage,
+  RecipientQuery,
+  RecipientView,
   AckChannel,
   AckOutcome,
   AckTarget,
@@ -48,7 +56,21 @@ export interface RedisNoticeStoreOptions {
   connectTimeoutMs?: number;
   /** A command that gets no answer fails after this many ms; default 5000. */
   commandTimeoutMs?: number;
+  /**
+   * A prefix search sorted by time gathers and sorts up to this many matching recipients in the
+   * process, and walks the time index for more; default {@link GATHER_MAX} (tests lower it to
+   * cover the walk).
+   */
+  recipientGatherMax?: number;
+  /** Index members one step of that walk reads; default 1000 (tests lower it to cover several steps). */
+  recipientWalkChunk?: number;
 }
+
+/**
+ * Most recipients a prefix search sorted by time gathers and sorts in the process (see
+ * queryRecipients); more are found by walking the time index instead.
+ */
+const GATHER_MAX = 20_000;
 
 /** Users per ADD_RECIPIENTS script call (keeps one script run short). */
 const ADD_CHUNK = 500;
@@ -95,6 +117,8 @@ type Scripted = Redis & {
   nGiveBack(...args: (string | number)[]): Promise<string[]>;
   nChainPeek(...args: (string | number)[]): Promise<string[]>;
   nChainSeal(...args: (string | number)[]): Promise<number>;
+  nIndexBuild(...args: (string | number)[]): Promise<string>;
+  nRecipientPage(...args: (string | number)[]): Promise<(string | number)[]>;
 };
 
 interface RecipientJson {
@@ -185,8 +209,10 @@ export async function openRedisNoticeStore(url: string, options: RedisNoticeStor
   define('nGiveBack', 5, lua.GIVE_BACK);
   define('nChainPeek', 2, lua.CHAIN_PEEK);
   define('nChainSeal', 2, lua.CHAIN_SEAL);
+  define('nIndexBuild', 1, lua.INDEX_BUILD);
+  define('nRecipientPage', 1, lua.RECIPIENT_PAGE);
   await connectRedisClient(c, 'Redis notice store', shown);
-  const store = new RedisNoticeStore(c, prefix, shown);
+  const store = new RedisNoticeStore(c, prefix, shown, options.recipientGatherMax ?? GATHER_MAX, options.recipientWalkChunk ?? 1000);
   try {
     await store.chainExistingAudit();
   } catch (err) {
@@ -214,6 +240,34 @@ function recipientFromJson(userId: string, j: RecipientJson): RecipientRecord {
   };
 }
 
+/** A recipient as a page shows it (with its most advanced state and when it was reached). */
+function recipientView(rec: RecipientRecord): RecipientView {
+  const view = recipientState(rec);
+  return { ...rec, view, viewAt: view === 'pending' || view === 'failed' ? null : (rec.acknowledgedAt ?? rec.readAt ?? rec.sentAt) };
+}
+
+/** UTF-8 byte order of two strings (the order of Redis lex ranges). */
+function byteCompare(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
+ * The ZRANGEBYLEX bounds of one index segment [min, max] after the cursor member `after` in
+ * `order`: ['', ''] when the cursor is past the whole segment.
+ */
+function pageBounds(min: string, max: string, after: string | null, order: 'asc' | 'desc'): [string, string] {
+  if (after === null) return [min, max];
+  const value = (b: string) => b.slice(1);
+  if (order === 'asc') {
+    if (max !== '+' && byteCompare(after, value(max)) >= 0) return ['', ''];
+    if (min === '-' || byteCompare(after, value(min)) >= 0) return [`(${after}`, max];
+    return [min, max];
+  }
+  if (min !== '-' && byteCompare(after, value(min)) <= 0) return ['', ''];
+  if (max === '+' || byteCompare(after, value(max)) <= 0) return [min, `(${after}`];
+  return [min, max];
+}
+
 function alsoOf(j: UserJson): string[] {
   return Array.isArray(j.also) ? j.also : [];
 }
@@ -226,6 +280,8 @@ class RedisNoticeStore implements NoticeStore {
     private readonly c: Scripted,
     private readonly prefix: string,
     private readonly shownUrl: string,
+    private readonly gatherMax: number = GATHER_MAX,
+    private readonly walkChunk: number = 1000,
   ) {}
 
   // ---- keys ----
@@ -434,6 +490,8 @@ class RedisNoticeStore implements NoticeStore {
         `notice ${b.noticeId} v${b.version} on ${b.platform}, by ${b.createdBy}`,
       );
       if (Number(ok) !== 1) throw new BotError('STORE_BAD_ARGUMENT', 'createBroadcast: the broadcast id exists');
+      // No recipient yet: its recipients index is complete from birth (every write keeps it).
+      await this.c.set(`${this.bk(b.id, 'r')}:ix:v`, '1');
       await this.c.zadd(this.ik('broadcasts'), now, b.id);
       await this.seal(b.id);
       return this.record((await this.broadcastMeta(b.id))!);
@@ -660,6 +718,79 @@ class RedisNoticeStore implements NoticeStore {
         .sort()
         .map((u) => recipientFromJson(u, JSON.parse(all[u]!) as RecipientJson));
     });
+  }
+
+  async queryRecipients(broadcastId: string, query: RecipientQuery): Promise<RecipientPage | null> {
+    checkId(broadcastId, 'broadcast id');
+    const q = checkRecipientQuery(query);
+    const after = q.after ? decodeCursor('r1', q.after) : null;
+    if (after !== null && typeof after !== 'string') throw new BotError('STORE_BAD_ARGUMENT', 'cursor: not a cursor of this query', { status: 400 });
+    return this.use(async () => {
+      if ((await this.c.exists(this.bk(broadcastId, 'meta'))) === 0) return null;
+      const r = this.bk(broadcastId, 'r');
+      // A broadcast from before the index: build it once, a chunk per script run.
+      if ((await this.c.get(`${r}:ix:v`)) === null) {
+        let cursor = '0';
+        do cursor = String(await this.c.nIndexBuild(r, cursor, 1000));
+        while (cursor !== '0');
+      }
+      const prefixBounds = (head: string): [string, string] => [`[${head}${q.prefix}`, `[${head}${q.prefix}${PREFIX_END}`];
+      let segs: [string, string, string][];
+      let keyed = true;
+      let filter = '';
+      if (q.sort === 'user' || (q.sort === 'state' && q.state !== undefined)) {
+        keyed = false;
+        segs = [[`u:${q.state ?? 'all'}`, ...(q.prefix === '' ? (['-', '+'] as [string, string]) : prefixBounds(''))]];
+      } else if (q.sort === 'state') {
+        segs = Object.values(RECIPIENT_STATE_RANK)
+          .sort((a, b) => a - b)
+          .map((rank) => ['k:all', ...prefixBounds(`${rank}:`)] as [string, string, string]);
+      } else {
+        segs = [[`t:${q.state ?? 'all'}`, '-', '+']];
+        filter = q.prefix;
+      }
+      if (filter !== '') {
+        // A prefix sorted by time: few matches are gathered through the user index and sorted
+        // here; many are found by walking the time index, which then fills a page quickly.
+        const users = `${r}:ix:u:${q.state ?? 'all'}`;
+        const [lo, hi] = prefixBounds('');
+        const total = await this.c.zlexcount(users, lo, hi);
+        if (total <= this.gatherMax) return this.gatheredPage(r, users, lo, hi, total, q, after);
+        const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: [[segs[0]![0], '-', '+', ...pageBounds('-', '+', after, q.order)]], keyed, order: q.order, offset: q.offset, limit: q.limit + 1, filter, chunk: this.walkChunk }));
+        return this.pageOf(out.slice(1), keyed, q.limit, total);
+      }
+      if (q.order === 'desc') segs.reverse();
+      const withPage = segs.map(([z, min, max]) => [z, min, max, ...pageBounds(min, max, after, q.order)]);
+      const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: withPage, keyed, order: q.order, offset: q.offset, limit: q.limit + 1, filter }));
+      return this.pageOf(out.slice(1), keyed, q.limit, Number(out[0]));
+    });
+  }
+
+  /** A page from [member, record JSON, member, record JSON, …] (up to limit + 1 rows: one more = a next page). */
+  private pageOf(flat: (string | number | null)[], keyed: boolean, limit: number, total: number): RecipientPage {
+    const rows: { member: string; view: RecipientView }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const member = String(flat[i]);
+      const userId = keyed ? member.slice(member.indexOf(':') + 1) : member;
+      rows.push({ member, view: recipientView(recipientFromJson(userId, JSON.parse(String(flat[i + 1] ?? '{"s":"pending"}')) as RecipientJson)) });
+    }
+    const page = rows.slice(0, limit);
+    return { recipients: page.map((x) => x.view), total, next: rows.length > limit ? encodeCursor('r1', page[page.length - 1]!.member) : null };
+  }
+
+  /**
+   * A time-sorted page of the (at most {@link GATHER_MAX}) users of `users` in [lo, hi]: their
+   * '<time>:<userId>' keys read from the index hash, sorted by bytes, paged here.
+   */
+  private async gatheredPage(r: string, users: string, lo: string, hi: string, total: number, q: { order: 'asc' | 'desc'; offset: number; limit: number }, after: string | null): Promise<RecipientPage> {
+    const ids = total > 0 ? await this.c.zrangebylex(users, lo, hi) : [];
+    const states = ids.length > 0 ? await this.c.hmget(`${r}:ix`, ...ids) : [];
+    let members = ids.map((u, i) => `${(states[i] ?? 'pending|000000000000000').split('|')[1]}:${u}`).sort(byteCompare);
+    if (q.order === 'desc') members.reverse();
+    if (after !== null) members = members.filter((m) => (q.order === 'asc' ? byteCompare(m, after) > 0 : byteCompare(m, after) < 0));
+    const page = members.slice(q.offset, q.offset + q.limit + 1);
+    const records = page.length > 0 ? await this.c.hmget(r, ...page.map((m) => m.slice(m.indexOf(':') + 1))) : [];
+    return this.pageOf(page.flatMap((m, i) => [m, records[i] ?? null]), true, q.limit, total);
   }
 
   async listFailures(broadcastId: string, limit = 1000): Promise<{ userId: string; reason: string }[]> {

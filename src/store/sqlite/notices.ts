@@ -13,9 +13,17 @@ import {
   checkUserId,
   checkVersion,
   clipReason,
+  checkRecipientQuery,
+  decodeCursor,
+  encodeCursor,
+  PREFIX_END,
 } from '../ports/notices-args.ts';
 import {
   recipientState,
+  RECIPIENT_STATE_RANK,
+  type RecipientPage,
+  type RecipientQuery,
+  type RecipientView,
   type AckChannel,
   type AckOutcome,
   type AckTarget,
@@ -137,6 +145,16 @@ export const NOTICE_MIGRATIONS: readonly SqliteMigration[] = [
      PRIMARY KEY (broadcast_id, handle)
    ) WITHOUT ROWID;`,
   chainAuditRows,
+  // Schema 3: recipients pages (queryRecipients) — the most advanced state as a rank and the time
+  // it was reached, as virtual generated columns, with indexes for filtering and sorting on them.
+  `ALTER TABLE recipient ADD COLUMN view_rank INTEGER GENERATED ALWAYS AS (
+     CASE WHEN state = 'sent' AND ack_at IS NOT NULL THEN 4 WHEN state = 'sent' AND read_at IS NOT NULL THEN 3
+          WHEN state = 'sent' THEN 2 WHEN state = 'failed' THEN 1 ELSE 0 END) VIRTUAL;
+   ALTER TABLE recipient ADD COLUMN view_at INTEGER GENERATED ALWAYS AS (
+     CASE WHEN state = 'sent' THEN coalesce(ack_at, read_at, sent_at, 0) ELSE 0 END) VIRTUAL;
+   CREATE INDEX recipient_view_rank ON recipient (broadcast_id, view_rank, user_id);
+   CREATE INDEX recipient_view_at ON recipient (broadcast_id, view_at, user_id);
+   CREATE INDEX recipient_view_rank_at ON recipient (broadcast_id, view_rank, view_at, user_id);`,
 ];
 
 /**
@@ -270,6 +288,21 @@ function recipientRecord(r: RecipientRow): RecipientRecord {
   };
 }
 
+/** A recipient row as a page shows it (with its most advanced state and when it was reached). */
+function recipientView(r: RecipientRow): RecipientView {
+  const rec = recipientRecord(r);
+  const view = recipientState(rec);
+  return { ...rec, view, viewAt: view === 'pending' || view === 'failed' ? null : (rec.acknowledgedAt ?? rec.readAt ?? rec.sentAt) };
+}
+
+/** The cursor [key?, userId] of a SQLite recipients page. @throws STORE_BAD_ARGUMENT when it is not one (of this sort) */
+function decodeSqliteCursor(cursor: string, keyed: boolean): (string | number)[] {
+  const c = decodeCursor('s1', cursor);
+  const ok = Array.isArray(c) && c.length === (keyed ? 2 : 1) && typeof c[c.length - 1] === 'string' && (!keyed || Number.isSafeInteger(c[0]));
+  if (!ok) throw new BotError('STORE_BAD_ARGUMENT', 'cursor: not a cursor of this query', { status: 400 });
+  return c as (string | number)[];
+}
+
 function userNoticeRecord(r: UserNoticeRow): UserNoticeRecord {
   return {
     platform: r.platform,
@@ -365,6 +398,7 @@ class SqliteNoticeStore implements NoticeStore {
       ),
       getRecipient: p('SELECT * FROM recipient WHERE broadcast_id = ? AND user_id = ?'),
       listRecipients: p('SELECT * FROM recipient WHERE broadcast_id = ? ORDER BY user_id'),
+      broadcastExists: p('SELECT 1 FROM broadcast WHERE id = ?'),
       dueDeliver: p('SELECT * FROM recipient WHERE broadcast_id = ? AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, user_id LIMIT ?'),
       dueRemind: p(
         'SELECT * FROM recipient WHERE broadcast_id = ? AND remind_due_at IS NOT NULL AND remind_due_at <= ? ORDER BY remind_due_at, user_id LIMIT ?',
@@ -901,6 +935,55 @@ class SqliteNoticeStore implements NoticeStore {
   async listRecipients(broadcastId: string): Promise<RecipientRecord[]> {
     checkId(broadcastId, 'broadcast id');
     return this.tx(() => (this.s.listRecipients.all(broadcastId) as RecipientRow[]).map(recipientRecord));
+  }
+
+  async queryRecipients(broadcastId: string, query: RecipientQuery): Promise<RecipientPage | null> {
+    checkId(broadcastId, 'broadcast id');
+    const q = checkRecipientQuery(query);
+    if (this.closed) throw new BotError('STORE_UNAVAILABLE', `SQLite notice store ${this.path} is closed`, { status: 503 });
+    const where: string[] = ['broadcast_id = @b'];
+    const params: Record<string, unknown> = { b: broadcastId, limit: q.limit + 1, offset: q.offset };
+    if (q.state !== undefined) {
+      where.push('view_rank = @rank');
+      params.rank = RECIPIENT_STATE_RANK[q.state];
+    }
+    if (q.prefix !== '') {
+      where.push('user_id >= @lo AND user_id < @hi');
+      params.lo = q.prefix;
+      params.hi = q.prefix + PREFIX_END;
+    }
+    const key = q.sort === 'user' ? null : q.sort === 'state' ? 'view_rank' : 'view_at';
+    const dir = q.order === 'asc' ? 'ASC' : 'DESC';
+    const cmp = q.order === 'asc' ? '>' : '<';
+    // With a state, count through (broadcast_id, view_rank, user_id): SQLite's planner would walk the
+    // primary key and compute the virtual column for every row of the broadcast.
+    const countSql = `SELECT count(*) FROM recipient${q.state !== undefined ? ' INDEXED BY recipient_view_rank' : ''} WHERE ${where.join(' AND ')}`;
+    if (q.after) {
+      const c = decodeSqliteCursor(q.after, key !== null);
+      if (key === null) where.push(`user_id ${cmp} @cu`);
+      else {
+        where.push(`(${key}, user_id) ${cmp} (@ck, @cu)`);
+        params.ck = c[0];
+      }
+      params.cu = c[c.length - 1];
+    }
+    const order = key === null ? `user_id ${dir}` : `${key} ${dir}, user_id ${dir}`;
+    const pageSql = `SELECT * FROM recipient WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit OFFSET @offset`;
+    try {
+      return this.db.transaction(() => {
+        if (!this.s.broadcastExists.get(broadcastId)) return null;
+        const rows = this.db.prepare(pageSql).all(params) as (RecipientRow & { view_rank: number; view_at: number })[];
+        const total = this.db.prepare(countSql).pluck().get(params) as number;
+        const more = rows.length > q.limit;
+        const page = rows.slice(0, q.limit);
+        const last = page[page.length - 1];
+        const next = more && last ? encodeCursor('s1', key === null ? [last.user_id] : [key === 'view_rank' ? last.view_rank : last.view_at, last.user_id]) : null;
+        return { recipients: page.map(recipientView), total, next };
+      }).deferred();
+    } catch (err) {
+      if (err instanceof BotError) throw err;
+      throw unavailable(this.path, err);
+    }
   }
 
   async listFailures(broadcastId: string, limit = 1000): Promise<{ userId: string; reason: string }[]> {

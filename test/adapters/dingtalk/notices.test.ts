@@ -293,7 +293,8 @@ describe('DingTalk notice channel against the fake', () => {
       const r = await channel.sendBatch(['a1', 'a2'], delivery());
       const reads = await channel.readStatus!(r.readHandle!);
       assert.deepEqual(reads.map((x) => x.userId).sort(), ['a1', 'a2']);
-      assert.ok(reads.every((x) => Math.abs(x.readAt - Date.now()) < 5000));
+      // Stamped at the time of the read (a minute is a failure guard for a loaded machine).
+      assert.ok(reads.every((x) => Math.abs(x.readAt - Date.now()) < 60_000));
     });
 
     it('a throttled readStatus is a ThrottledError', async () => {

@@ -103,7 +103,7 @@ describe('postSessionWebhook', () => {
     const started = Date.now();
     assert.deepEqual(await postSessionWebhook(oddUrl, text('a'), 200), { ok: false, reason: 'network: TimeoutError' });
     const took = Date.now() - started;
-    assert.ok(took >= 190 && took < 2000, `took ${took} ms`);
+    assert.ok(took >= 190 && took < 10_000, `took ${took} ms (upper bound: a failure guard against hanging)`);
   });
 
   it('an answer over SESSION_WEBHOOK_MAX_RESPONSE_BYTES is not trusted, even with errcode 0', async () => {

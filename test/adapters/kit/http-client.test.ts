@@ -179,13 +179,13 @@ describe('postJson (keep-alive node:http/https client)', () => {
       return true;
     });
     const took = Date.now() - started;
-    assert.ok(took >= 190 && took < 2000, `took ${took} ms`);
+    assert.ok(took >= 190 && took < 10_000, `took ${took} ms (upper bound: a failure guard against hanging)`);
   });
 
   it('timeout during the body: the status with bodyProblem timeout', async () => {
     const started = Date.now();
     assert.deepEqual(await postJson(`${plain.url}/hang-body`, {}, { timeoutMs: 200 }), { status: 200, json: null, bodyProblem: 'timeout' });
-    assert.ok(Date.now() - started < 2000);
+    assert.ok(Date.now() - started < 10_000, 'does not hang (failure guard)');
   });
 
   it('connection refused and bad URLs reject with stable codes', async () => {

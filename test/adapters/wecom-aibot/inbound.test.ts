@@ -4,6 +4,7 @@ import { aibotDedupKey, aibotToInbound, parseAibotCallback, stripMentions, valid
 import { RequestError } from '../../../src/errors.ts';
 import { aibotEvent, aibotMessage, aibotStreamRefresh, aibotText } from '../../fakes/wecom-aibot-ws.ts';
 import { S3 } from './harness.ts';
+import { AIBOT_INBOUND_TEXT_MAX_BYTES } from '../../../adapters/wecom-aibot/limits.ts';
 
 const ctx = { tenant: 'wwcorp', receivedAt: 1_700_000_000_000 };
 const convert = (body: object) => aibotToInbound(validateAibotCallback(body), ctx);
@@ -131,4 +132,16 @@ test('dedup key and numeric msgid', () => {
   const r = convert({ msgid: 12345, msgtype: 'text', from: { userid: 'u' }, text: { content: 'x' } });
   assert.ok(r.action === 'handle');
   assert.equal(r.message.messageId, '12345');
+});
+
+test('text longer than AIBOT_INBOUND_TEXT_MAX_BYTES is cut to it before mentions are stripped, and marked truncated', () => {
+  const long = '@bot\u2005' + '存'.repeat(50_000);
+  const r = convert(aibotText({ msgid: 'long-1', userid: 'zhangsan', content: long }));
+  assert.equal(r.action, 'handle');
+  if (r.action !== 'handle') return;
+  assert.equal(r.message.truncated, true);
+  assert.ok(Buffer.byteLength(r.message.text) <= AIBOT_INBOUND_TEXT_MAX_BYTES);
+  assert.equal(r.message.text, '存'.repeat(Math.floor((AIBOT_INBOUND_TEXT_MAX_BYTES - Buffer.byteLength('@bot\u2005')) / 3)));
+  const short = convert(aibotText({ msgid: 'short-1', userid: 'zhangsan', content: '我的聊天会被存档吗' }));
+  assert.equal(short.action === 'handle' && short.message.truncated, undefined);
 });

@@ -175,11 +175,19 @@ test('a duplicate msgid (WeCom retry) gets the same stream and one answer; the c
 });
 
 test('slow core: an unfinished stream at once, refresh callbacks get "…" then the finished answer (never the status)', async () => {
-  await withHarness({ handler: slowHandler(600), options: { firstAnswerBudgetMs: 100 } }, async (h) => {
-    const started = Date.now();
+  // The core is held until the test releases it: "before the core finished" is an event, not a duration.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let finished = false;
+  const handler: MessageHandler = async () => {
+    await held;
+    finished = true;
+    return chatAndPrivate();
+  };
+  await withHarness({ handler, options: { firstAnswerBudgetMs: 100 } }, async (h) => {
     const res = await h.postJson(aibotText({ msgid: 'slow-1', userid: 'zhaoliu', content: '@bot 我的聊天会被存档吗', chatid: 'g2' }));
     const first = openPassive(await res.text());
-    assert.ok(Date.now() - started < 500, 'answered before the core finished');
+    assert.equal(finished, false, 'answered before the core finished');
     assert.equal(first['stream'].finish, false);
     assert.equal(first['stream'].content, '…');
     const id = first['stream'].id as string;
@@ -189,6 +197,7 @@ test('slow core: an unfinished stream at once, refresh callbacks get "…" then 
     assert.equal(early['stream'].id, id);
     assert.equal(early['stream'].finish, false);
 
+    release();
     await h.idle();
     const done = openPassive(await (await refresh()).text());
     assert.equal(done['stream'].id, id);

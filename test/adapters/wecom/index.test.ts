@@ -232,17 +232,23 @@ test('retries arriving while a slow answer is still being computed -> one handle
   );
 });
 
-test('the HTTP answer comes back in under 1 s even when the core takes 1.5 s (default budget)', async () => {
-  await withHarness({ handler: async () => (await sleep(1500), result('late but delivered')), adapterOptions: {} }, async (h) => {
+test('the HTTP answer comes back after the passive budget while the core is still running (default budget)', async () => {
+  // The core is held until the test releases it, so "answered before the core finished" is an
+  // event, whatever the machine's load.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let finished = false;
+  await withHarness({ handler: async () => (await held, (finished = true), result('late but delivered')), adapterOptions: {} }, async (h) => {
     const cb = textCallback('zhaoliu', 'q', '9002');
     const started = performance.now();
     const res = await h.post(cb.query, cb.body);
     const elapsed = performance.now() - started;
     assert.equal(res.status, 200);
     assert.equal(await res.text(), '');
-    assert.ok(elapsed < 1000, `answered after ${elapsed.toFixed(0)} ms`);
+    assert.equal(finished, false, 'answered while the core was still running');
     assert.ok(elapsed >= 600, 'waited for the core about the passive budget');
     assert.equal(h.fake.sent.length, 0);
+    release();
     await h.idle();
     assert.deepEqual(h.fake.sent.map((m) => m.text?.content), ['late but delivered']);
   });

@@ -8,6 +8,15 @@ import { createWecomClient, splitForWecom, tokenCacheKey, tokenCacheTtlMs, wecom
 import { withLinks } from '../../../src/reply-links.ts';
 import { WECOM_TEXT_MAX_BYTES } from '../../../adapters/wecom/limits.ts';
 import { createLogger } from '../../../src/log.ts';
+
+/** Waits until the fake has recorded what `done` expects (requests it held land late); 30 s is a failure guard only. */
+async function landed(done: () => boolean): Promise<void> {
+  const guard = Date.now() + 30_000;
+  while (!done()) {
+    assert.ok(Date.now() < guard, 'the held requests never landed at the fake');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import type { Store } from '../../../src/store/ports/store.ts';
 import { FAKE_WECOM_CALLER_IP, startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
@@ -208,7 +217,8 @@ test('a send that times out is retried; WeCom\'s duplicate check keeps it to one
   await slow.getAccessToken();
   fake.delayNext(400);
   assert.equal(await slow.sendText('zhangsan', 'hi'), 1);
-  await new Promise((r) => setTimeout(r, 500));
+  // The first, timed-out request is still held by the fake: wait until it has landed too.
+  await landed(() => sends().length >= 2);
   assert.equal(sends().length, 2);
   assert.equal(fake.sent.length, 1);
   assert.equal(fake.duplicatesSuppressed, 1);
@@ -219,7 +229,7 @@ test('a WeCom API that never answers in time gives WECOM_API_UNREACHABLE after 1
   await slow.getAccessToken();
   fake.delayNext(300, 10);
   await assert.rejects(slow.sendText('zhangsan', 'hi'), { code: 'WECOM_API_UNREACHABLE' });
-  await new Promise((r) => setTimeout(r, 400));
+  await landed(() => sends().length >= 4 && fake.sent.length >= 1);
   assert.equal(sends().length, 4);
   assert.equal(fake.sent.length, 1);
 });

@@ -64,6 +64,18 @@ describe('chat admin commands', () => {
     assert.match(await text('/notice send'), /\/notice send <noticeId> all \| dept/);
   });
 
+  it('/notice send of a message the platform limit cut is refused: its user list may have lost names', async () => {
+    const r = await text(`/notice send ${noticeId} users zhangsan lisi`, { truncated: true });
+    assert.match(r, /too long and was cut; name fewer users or departments per send/);
+    assert.match(await text('yes'), /./);
+    assert.deepEqual(await core.notices.listBroadcasts(), [], 'nothing pending, nothing sent');
+  });
+
+  it('a message longer than MAX_MESSAGE_CHARS reaches the commands cut and marked truncated (the last line in the router)', async () => {
+    const r = await text(`/notice send ${noticeId} users zhangsan ${'x'.repeat(20_000)}`);
+    assert.match(r, /too long and was cut/);
+  });
+
   it('/notice send asks for "yes", then sends on the admin’s platform; a second "yes" sends nothing', async () => {
     const ask = await text(`/notice send ${noticeId} dept 2`);
     assert.equal(ask, `About to send "Archiving notice" v1 to departments 2 on wecom.\nReply yes within 5 minutes to send it; anything else cancels.`);

@@ -81,11 +81,38 @@ describe('HTTP server without any platform configured', () => {
     assert.match(j.replies[0]!, /HR|IT/);
   });
 
+  it('POST /try/ask with a pick (a suggestion button) answers that topic in the pick\'s language; suggestions carry a label in the reply\'s language', async () => {
+    const post = (body: unknown) =>
+      fetch(`${bot.url}/try/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const vague = (await (await post({ question: 'archiving', session: 'session-0004' })).json()) as {
+      intent: string; lang: string; suggestions: { id: string; label: string; title: { zh: string; en: string } }[];
+    };
+    assert.equal(vague.intent, 'fallback');
+    assert.equal(vague.lang, 'en');
+    assert.ok(vague.suggestions.length > 0);
+    for (const s of vague.suggestions) assert.equal(s.label, s.title.en);
+    const first = vague.suggestions[0]!;
+    const r = await post({ question: first.label, session: 'session-0004', pick: { topic: first.id, lang: vague.lang } });
+    assert.equal(r.status, 200);
+    const j = (await r.json()) as { intent: string; topic: string; lang: string; replies: string[] };
+    assert.equal(j.intent, 'faq');
+    assert.equal(j.topic, first.id);
+    assert.equal(j.lang, 'en');
+    assert.ok(j.replies[0]!.startsWith(bot.core.kb.byId.get(first.id)!.answer.en.trim().slice(0, 40)));
+    // Whatever the question text says, the pick decides (a Chinese label, an English pick).
+    const zhLabel = (await (await post({ question: '存档', session: 'session-0005', pick: { topic: 'retention', lang: 'en' } })).json()) as { topic: string; lang: string };
+    assert.deepEqual([zhLabel.topic, zhLabel.lang], ['retention', 'en']);
+    const bad = await post({ question: 'x', session: 'session-0005', pick: { topic: 'no-such-topic', lang: 'en' } });
+    assert.equal(bad.status, 400);
+    assert.match(await bad.text(), /pick\.topic/);
+    assert.equal((await post({ question: 'x', session: 'session-0005', pick: { topic: 'retention', lang: 'fr' } })).status, 400);
+  });
+
   it('POST /try/ask rejects bad input with a 4xx and a short reason', async () => {
     const post = (body: string) => fetch(`${bot.url}/try/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     let r = await post('not json');
     assert.equal(r.status, 400);
-    assert.match(await r.text(), /^TRY_BAD_JSON/);
+    assert.deepEqual(await r.json(), { error: { code: 'TRY_BAD_JSON', message: 'body is not JSON' } });
     r = await post(JSON.stringify({ question: 'x' }));
     assert.equal(r.status, 400);
     r = await post(JSON.stringify({ question: 'x'.repeat(3000), session: 'session-0003' }));

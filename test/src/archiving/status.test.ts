@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WECOM_ARCHIVE_LABEL, WECOM_EDITION_SCOPES, WECOM_MSGAUDIT_SOURCE, WECOM_SCOPE_TEXTS } from '../../../adapters/wecom/msgaudit.ts';
 import { formatStatus, importStatuses, parseStatusCsv, type DescribeSource } from '../../../src/archiving/status.ts';
+import { PLATFORM_IDS } from '../../../adapters/platforms.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import type { ArchivingStatus } from '../../../src/store/ports/store.ts';
 
@@ -17,7 +18,7 @@ const csvOf = (...lines: string[]): string => [HEADER, ...lines].join('\n') + '\
 
 /** The single error of a one-bad-line file, asserting there is exactly one. */
 function onlyError(csv: string): { line: number; message: string } {
-  const { statuses, errors } = parseStatusCsv(csv, NOW);
+  const { statuses, errors } = parseStatusCsv(csv, NOW, PLATFORM_IDS);
   assert.equal(errors.length, 1, JSON.stringify(errors));
   assert.equal(statuses.length, 0);
   return errors[0]!;
@@ -28,6 +29,7 @@ describe('parseStatusCsv: good input', () => {
     const { statuses, errors } = parseStatusCsv(
       csvOf('wecom,zhangsan,true,2026-03-01,1:1 and group chats', 'dingtalk,0123,false,,', 'wecom,lisi,false,2026-04-15,'),
       NOW,
+      PLATFORM_IDS,
     );
     assert.deepEqual(errors, []);
     assert.deepEqual(statuses, [
@@ -41,6 +43,7 @@ describe('parseStatusCsv: good input', () => {
     const { statuses, errors } = parseStatusCsv(
       csvOf('wecom,u1,true,2026-03-01,"单聊, 群聊, ""外部联系人"""', 'wecom,u2,true,2026-03-01,"line one', 'line two"', 'wecom,u3,true,2026-03-01,plain'),
       NOW,
+      PLATFORM_IDS,
     );
     assert.deepEqual(errors, []);
     assert.deepEqual(
@@ -51,7 +54,7 @@ describe('parseStatusCsv: good input', () => {
 
   it('accepts a UTF-8 BOM and CRLF line ends', () => {
     const csv = `\ufeff${HEADER}\r\nwecom,张三,true,2026-03-01,"a,\r\nb"\r\nwecom,u2,false,,\r\n`;
-    const { statuses, errors } = parseStatusCsv(csv, NOW);
+    const { statuses, errors } = parseStatusCsv(csv, NOW, PLATFORM_IDS);
     assert.deepEqual(errors, []);
     assert.deepEqual(
       statuses.map((s) => [s.userId, s.scope]),
@@ -61,13 +64,13 @@ describe('parseStatusCsv: good input', () => {
 
   it('ignores blank and all-blank lines, also a file without a final line break', () => {
     const csv = `${HEADER}\n\n   \n,,,,\nwecom,u1,true,2026-03-01,x\n\r\n\nwecom,u2,false,,`;
-    const { statuses, errors } = parseStatusCsv(csv, NOW);
+    const { statuses, errors } = parseStatusCsv(csv, NOW, PLATFORM_IDS);
     assert.deepEqual(errors, []);
     assert.deepEqual(statuses.map((s) => s.userId), ['u1', 'u2']);
   });
 
   it('accepts TRUE/FALSE as spreadsheets write them, trims fields, and accepts 29 Feb of a leap year', () => {
-    const { statuses, errors } = parseStatusCsv(csvOf(' wecom , u1 , TRUE , 2028-02-29 ,  all chats  ', 'wecom,u2,False,,'), NOW);
+    const { statuses, errors } = parseStatusCsv(csvOf(' wecom , u1 , TRUE , 2028-02-29 ,  all chats  ', 'wecom,u2,False,,'), NOW, PLATFORM_IDS);
     assert.deepEqual(errors, []);
     assert.deepEqual(
       statuses.map((s) => [s.platform, s.userId, s.archived, s.since, s.scope]),
@@ -79,7 +82,7 @@ describe('parseStatusCsv: good input', () => {
   });
 
   it('gives no statuses and no errors for a header-only file', () => {
-    assert.deepEqual(parseStatusCsv(`${HEADER}\n`, NOW), { statuses: [], errors: [] });
+    assert.deepEqual(parseStatusCsv(`${HEADER}\n`, NOW, PLATFORM_IDS), { statuses: [], errors: [] });
   });
 });
 
@@ -113,14 +116,29 @@ describe('parseStatusCsv: bad input', () => {
       ['2026-04-31', /not a calendar date/],
       ['2027-02-29', /not a calendar date/],
       ['2026-00-10', /not a calendar date/],
-      ['2026/03/01', /YYYY-MM-DD/],
-      ['2026-3-1', /YYYY-MM-DD/],
-      ['01-03-2026', /YYYY-MM-DD/],
+      ['2026/02/30', /not a calendar date/],
+      ['01-03-2026', /must be a date: year-month-day such as 2026-03-01/],
+      ['2026.03.01', /must be a date/],
+      ['2026/03-01', /must be a date/],
+      ['2026-03-01 25', /must be a date/],
     ] as const) {
       const e = onlyError(csvOf(`wecom,u1,true,${since},x`));
       assert.equal(e.line, 2);
       assert.match(e.message, pattern, since);
     }
+  });
+
+  it('accepts dates as Excel writes them (2026/3/1, 2026/03/01 9:05) and stores them as YYYY-MM-DD', () => {
+    const { statuses, errors } = parseStatusCsv(
+      csvOf('wecom,u1,true,2026/3/1,x', 'wecom,u2,true,2026/03/01 9:05,x', 'wecom,u3,true,2026-3-1,x', 'dingtalk,u4,false,2026/12/31 23:59:59,'),
+      NOW,
+      PLATFORM_IDS,
+    );
+    assert.deepEqual(errors, []);
+    assert.deepEqual(
+      statuses.map((s) => s.since),
+      ['2026-03-01', '2026-03-01', '2026-03-01', '2026-12-31'],
+    );
   });
 
   it('requires since when archived is true', () => {
@@ -134,7 +152,9 @@ describe('parseStatusCsv: bad input', () => {
   });
 
   it('reports a bad platform and a bad user id', () => {
-    assert.match(onlyError(csvOf('WeCom,u1,true,2026-03-01,x')).message, /platform must match/);
+    assert.match(onlyError(csvOf('WeCom,u1,true,2026-03-01,x')).message, /platform must be one of wecom, dingtalk, sandbox \(lower case\), got "WeCom"/);
+    // A name no platform of the bot asks with would be imported for nobody: refused, the known ones listed.
+    assert.match(onlyError(csvOf('wechat,u1,true,2026-03-01,x')).message, /platform must be one of wecom, dingtalk, sandbox .*got "wechat"/);
     assert.match(onlyError(csvOf('we com,u1,true,2026-03-01,x')).message, /platform/);
     assert.match(onlyError(csvOf(',u1,true,2026-03-01,x')).message, /platform/);
     assert.match(onlyError(csvOf('wecom,,true,2026-03-01,x')).message, /userId is empty/);
@@ -150,7 +170,7 @@ describe('parseStatusCsv: bad input', () => {
   });
 
   it('reports a duplicate (platform, userId) on the later line', () => {
-    const { statuses, errors } = parseStatusCsv(csvOf('wecom,u1,true,2026-03-01,x', 'dingtalk,u1,true,2026-03-01,x', 'wecom,u1,false,,'), NOW);
+    const { statuses, errors } = parseStatusCsv(csvOf('wecom,u1,true,2026-03-01,x', 'dingtalk,u1,true,2026-03-01,x', 'wecom,u1,false,,'), NOW, PLATFORM_IDS);
     assert.equal(statuses.length, 2);
     assert.deepEqual(errors, [{ line: 4, message: 'duplicate of line 2 (same platform and userId)' }]);
   });
@@ -167,7 +187,7 @@ describe('parseStatusCsv: bad input', () => {
       'line"', // 8
       'wecom,bad3', // 9
     ].join('\r\n');
-    const { statuses, errors } = parseStatusCsv(csv, NOW);
+    const { statuses, errors } = parseStatusCsv(csv, NOW, PLATFORM_IDS);
     assert.deepEqual(statuses.map((s) => s.userId), ['ok1', 'ok2']);
     assert.deepEqual(errors.map((e) => e.line), [5, 7, 9]);
   });
@@ -197,7 +217,7 @@ describe('importStatuses against the real SQLite store', () => {
       await store.putStatuses([
         { platform: 'wecom', userId: 'u1', archived: false, since: null, scope: null, source: 'company policy', updatedAt: '2026-01-01T00:00:00.000Z' },
       ]);
-      const result = await importStatuses(store, csvOf('wecom,u1,true,2026-03-01,"a, b"', 'dingtalk,u2,false,,'), NOW);
+      const result = await importStatuses(store, csvOf('wecom,u1,true,2026-03-01,"a, b"', 'dingtalk,u2,false,,'), PLATFORM_IDS, NOW);
       assert.deepEqual(result, { imported: 2, errors: [] });
       assert.deepEqual(await store.getStatus('wecom', 'u1'), {
         platform: 'wecom', userId: 'u1', archived: true, since: '2026-03-01', scope: 'a, b', source: 'import', updatedAt: NOW.toISOString(),
@@ -213,7 +233,7 @@ describe('importStatuses against the real SQLite store', () => {
     try {
       const before: ArchivingStatus = { platform: 'wecom', userId: 'u1', archived: false, since: null, scope: null, source: 'company policy', updatedAt: '2026-01-01T00:00:00.000Z' };
       await store.putStatuses([before]);
-      const result = await importStatuses(store, csvOf('wecom,u1,true,2026-03-01,x', 'wecom,u2,true,2026-03-01,x', 'wecom,u3,true,2026-02-30,x'), NOW);
+      const result = await importStatuses(store, csvOf('wecom,u1,true,2026-03-01,x', 'wecom,u2,true,2026-03-01,x', 'wecom,u3,true,2026-02-30,x'), PLATFORM_IDS, NOW);
       assert.equal(result.imported, 0);
       assert.deepEqual(result.errors.map((e) => e.line), [4]);
       assert.deepEqual(await store.getStatus('wecom', 'u1'), before, 'existing record untouched');
@@ -227,7 +247,7 @@ describe('importStatuses against the real SQLite store', () => {
     const store = openSqliteStore(join(dir, `s${++n}.db`));
     try {
       const t0 = Date.now();
-      assert.equal((await importStatuses(store, csvOf('wecom,u1,false,,'))).imported, 1);
+      assert.equal((await importStatuses(store, csvOf('wecom,u1,false,,'), PLATFORM_IDS)).imported, 1);
       const at = Date.parse((await store.getStatus('wecom', 'u1'))!.updatedAt);
       assert.ok(at >= t0 - 1000 && at <= Date.now() + 1000);
     } finally {
@@ -238,7 +258,7 @@ describe('importStatuses against the real SQLite store', () => {
   it('rejects with STORE_UNAVAILABLE when the store is closed', async () => {
     const store = openSqliteStore(join(dir, `s${++n}.db`));
     await store.close();
-    await assert.rejects(importStatuses(store, csvOf('wecom,u1,false,,'), NOW), { code: 'STORE_UNAVAILABLE' });
+    await assert.rejects(importStatuses(store, csvOf('wecom,u1,false,,'), PLATFORM_IDS, NOW), { code: 'STORE_UNAVAILABLE' });
   });
 });
 

@@ -8,6 +8,7 @@ import { createWecomArchiveSource } from '../../../adapters/wecom/msgaudit.ts';
 import { createArchiveSync, type ArchiveSync } from '../../../src/archiving/sync.ts';
 import { WECOM_ARCHIVE_LABEL, WECOM_EDITION_SCOPES, WECOM_MSGAUDIT_SOURCE, WECOM_SCOPE_TEXTS } from '../../../adapters/wecom/msgaudit.ts';
 import { formatStatus, importStatuses, type DescribeSource } from '../../../src/archiving/status.ts';
+import { PLATFORM_IDS } from '../../../adapters/platforms.ts';
 import { loadConfig } from '../../../src/app/config.ts';
 import type { WecomConfig } from '../../../adapters/wecom/config.ts';
 import { ConfigError } from '../../../src/errors.ts';
@@ -58,7 +59,7 @@ const permitCalls = () => fake.requests.filter((r) => r.path === PERMIT).length;
 
 test('the first sync writes every listed member as archived from wecom-msgaudit, with the edition scope', async () => {
   const { store, clock, sync } = setup();
-  await importStatuses(store, 'platform,userId,archived,since,scope\nwecom,bob,true,2025-01-01,imported\nwecom,dave,true,2025-02-01,imported\n');
+  await importStatuses(store, 'platform,userId,archived,since,scope\nwecom,bob,true,2025-01-01,imported\nwecom,dave,true,2025-02-01,imported\n', PLATFORM_IDS);
   fake.setPermitList(1, ['alice']);
   fake.setPermitList(2, ['bob']);
   fake.setPermitList(3, ['carol']);
@@ -158,7 +159,7 @@ test('a failing source changes nothing, is not retried on every question, and is
 
 test('before any successful sync, statusOf returns the stored record (e.g. an import) unchanged', async () => {
   const { store, sync } = setup();
-  await importStatuses(store, 'platform,userId,archived,since,scope\nwecom,bob,true,2025-01-01,imported\n');
+  await importStatuses(store, 'platform,userId,archived,since,scope\nwecom,bob,true,2025-01-01,imported\n', PLATFORM_IDS);
   fake.failNext(48002, 10, { path: PERMIT });
   assert.equal((await sync.statusOf('bob'))!.source, 'import');
   assert.equal(await sync.statusOf('nobody'), null);
@@ -222,21 +223,57 @@ test('with Redis: two instances on two connections share the lock, the state and
   await r1.delete('archive-sync:wecom:members');
 });
 
-test('start syncs at once and then every interval; stop ends it', async () => {
+test('start syncs at once and then on every tick of its schedule; stop cancels the schedule', async () => {
   const store = openSqliteStore(join(dir, `${randomUUID()}.db`));
   opened.push(store);
   const source = createWecomArchiveSource({ wecom: config, archiveSecret: 'arch', kv: store, log });
-  const sync: ArchiveSync = createArchiveSync({ store, source, intervalMs: 100, log });
+  const clock = { t: Date.parse('2026-05-01T02:00:00.000Z') };
+  // The schedule is injected: the test runs each tick itself and awaits it (no real intervals).
+  const scheduled: { tick: () => Promise<void>; ms: number; cancelled: boolean }[] = [];
+  const schedule = (tick: () => Promise<void>, ms: number) => {
+    const entry = { tick, ms, cancelled: false };
+    scheduled.push(entry);
+    return () => void (entry.cancelled = true);
+  };
+  const sync: ArchiveSync = createArchiveSync({ store, source, intervalMs: 600_000, log, now: () => clock.t, schedule });
   fake.setPermitList(1, ['alice']);
   await sync.start();
   assert.equal(permitCalls(), 3, 'first sync done when start resolves');
-  await new Promise((r) => setTimeout(r, 450));
+  assert.equal(scheduled.length, 1);
+  assert.equal(scheduled[0]!.ms, 600_000);
+  await sync.start();
+  assert.equal(scheduled.length, 1, 'a second start does not schedule twice');
+  const { tick } = scheduled[0]!;
+  clock.t += 600_000;
+  await tick();
+  assert.equal(permitCalls(), 9, 'a tick one interval later syncs (the second start synced too)');
+  clock.t += 60_000;
+  await tick();
+  assert.equal(permitCalls(), 9, 'a tick within 90 % of the interval after the last attempt does not');
+  clock.t += 600_000;
+  await tick();
+  assert.equal(permitCalls(), 12);
   sync.stop();
-  const afterStop = permitCalls();
-  assert.ok(afterStop >= 9, `at least two more syncs, saw ${afterStop / 3}`);
-  await new Promise((r) => setTimeout(r, 300));
-  assert.equal(permitCalls(), afterStop);
+  assert.equal(scheduled[0]!.cancelled, true, 'stop cancels the schedule');
   sync.stop();
+  await sync.idle();
+});
+
+test('the default schedule is a real interval: syncs keep coming until stop', async () => {
+  const store = openSqliteStore(join(dir, `${randomUUID()}.db`));
+  opened.push(store);
+  const source = createWecomArchiveSource({ wecom: config, archiveSecret: 'arch', kv: store, log });
+  const sync: ArchiveSync = createArchiveSync({ store, source, intervalMs: 20, log });
+  fake.setPermitList(1, ['alice']);
+  await sync.start();
+  // Waits for the event (two more syncs), however slow the machine; 30 s is a failure guard only.
+  const guard = Date.now() + 30_000;
+  while (permitCalls() < 9) {
+    assert.ok(Date.now() < guard, `only ${permitCalls() / 3} syncs after 30 s`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  sync.stop();
+  await sync.idle();
 });
 
 test('config: WECOM_ARCHIVE_SECRET and WECOM_ARCHIVE_SYNC_MINUTES (default 10), only with WeCom', () => {

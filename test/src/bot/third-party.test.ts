@@ -30,6 +30,11 @@ const ABOUT_OTHERS = [
   'Are her messages archived by the company?',
   "Is John's chat archived?",
   'Is zhang.san archived?',
+  // the owner-at-the-end, pronoun and pinyin tests are loops now (linear time); the same questions still count
+  '查一下 user.name_01 的存档状态',
+  'Their chats, as far as I know, are archived?',
+  'Is wangxiaoming archived?',
+  "What is zhuangxiaoer's archiving status?",
 ];
 
 const NOT_ABOUT_OTHERS = [
@@ -70,6 +75,8 @@ const NOT_ABOUT_OTHERS = [
   'Is everything archived?',
   'Is my voice recorded?',
   'Are group chats archived too?',
+  // ".*" never crossed a line break: a pronoun on one line and "archived" on the next is not about a person
+  'his chats\nare archived',
 ];
 
 test('questions about another person’s status are recognised', () => {
@@ -95,6 +102,14 @@ test('no phrasing of the knowledge base and no question of the dev set is taken 
   const wrong = [...phrasings, ...dev].filter((q) => asksAboutSomeoneElse(q));
   assert.deepEqual(wrong, []);
   assert.ok(phrasings.length > 100);
+});
+
+test('a very long question is answered the same way, whatever it is made of', () => {
+  // Inputs that made the old expressions backtrack for seconds; now each is a quick no (or yes) — no timing here.
+  assert.equal(asksAboutSomeoneElse('his chats '.repeat(5000) + 'status'), false);
+  assert.equal(asksAboutSomeoneElse('a.'.repeat(25_000) + " status's archive"), false);
+  assert.equal(asksAboutSomeoneElse('我的聊天'.repeat(2000) + '存档状态'), false);
+  assert.equal(asksAboutSomeoneElse('x '.repeat(20_000) + "What is lisi's archiving status?"), true);
 });
 
 test('the command answers politely in the asker’s language and looks nothing up', async () => {

@@ -22,6 +22,18 @@ describe('notice CSV', () => {
     assert.equal(csvField('a=b'), 'a=b');
   });
 
+  it('defuses a leading tab or CR like = + - @ (spreadsheets strip them and run what follows)', () => {
+    assert.equal(csvField('\t=1+1'), "'\t=1+1");
+    assert.equal(csvField('\tplain'), "'\tplain");
+    assert.equal(csvField('\r=1+1'), `"'\r=1+1"`, 'a CR also makes the cell quoted');
+    assert.equal(csvField('a\tb'), 'a\tb', 'only a leading tab counts');
+    // Read back by a CSV parser, the cell starts with the apostrophe, not with the tab or CR.
+    for (const v of ['\t=cmd|" /C calc"!A0', '\r@SUM(1)']) {
+      const cell = (parse(toCsv([[v]]), { bom: true }) as string[][])[0]![0]!;
+      assert.equal(cell, `'${v}`);
+    }
+  });
+
   it('writes BOM + CRLF rows that a CSV parser reads back to the same values', () => {
     const rows = [['userId', 'reason'], ['李雷', 'invaliduser'], ['u,2', 'said "no"\r\nthen left'], ['', '']];
     const text = toCsv(rows);

@@ -3,7 +3,7 @@
  * `server.router.stack` at run time, not a hand list) — the admin and policy API, the platform
  * callbacks, /try, /healthz, /readyz, /metrics — with every platform and the admin API on.
  *
- * For each route under /admin (and the reserved /console) every spelling a router or a proxy might
+ * For each route under /admin and /console (the page, its scripts and /console/api) every spelling a router or a proxy might
  * take for the same path — letter case, trailing and doubled slashes, percent-encoded letters and
  * slashes (also double-encoded), dot segments (also reached from each public route), backslashes,
  * `;` parameters, the absolute form — is sent with every method the route accepts plus OPTIONS,
@@ -36,8 +36,13 @@ const PUBLIC_ROUTES = new Set([
   'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /try', 'POST /try/ask',
   'GET /wecom/callback', 'POST /wecom/callback', 'GET /wecom/aibot/callback', 'POST /wecom/aibot/callback', 'POST /dingtalk/callback',
 ]);
-/** First path segments that only the admin (and the console to come) may reach. */
+/** First path segments that only the admin (and the console) may reach. */
 const PROTECTED = /^\/(admin|console)(\/|$)/;
+/**
+ * The console's page and scripts: served to anyone inside ADMIN_ALLOW_FROM at their exact path
+ * (the sign-in page must load before a session exists); they read files and change nothing.
+ */
+const CONSOLE_PAGE = /^\/console(\/assets\/[\w.-]+)?$/;
 
 for (const kind of ['sqlite', 'redis'] as const) {
   describe(`admin surface, every mounted route walked (${kind} store)`, () => {
@@ -115,8 +120,13 @@ for (const kind of ['sqlite', 'redis'] as const) {
               const headers: Record<string, string> = { ...(auth ? { authorization: auth } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) };
               const a = await rawRequest(base, method, target, headers, body);
               sent++;
+              const isConsole = template.startsWith('/console');
+              if (isConsole && CONSOLE_PAGE.test(template) && target === path && ['GET', 'HEAD', 'OPTIONS'].includes(method)) continue;
+              // The console ignores Bearer tokens: its routes answer 401 without a session (or 4xx for a bad
+              // body / method), never 2xx — the guard refuses every other spelling, the router the rest.
               const fromGuard =
-                refusedByParser(target, a) || (method === 'HEAD' ? [401, 403, 404].includes(a.status) : a.code !== undefined && GUARD_CODES.has(a.code));
+                refusedByParser(target, a) ||
+                (method === 'HEAD' ? [401, 403, 404].includes(a.status) : isConsole ? a.status >= 400 : a.code !== undefined && GUARD_CODES.has(a.code));
               if ((a.status >= 200 && a.status < 400) || a.location !== undefined || !fromGuard) {
                 leaks.push(`${method} ${target} (${auth ? 'wrong token' : 'no token'}) -> ${a.status} ${a.code ?? ''}`.trimEnd());
               }

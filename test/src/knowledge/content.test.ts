@@ -1,6 +1,6 @@
 // The real knowledge base in knowledge/: it loads, covers exactly the topics of topics.tsv with the
 // right appendStatus, cites only URLs taken from the shared fact sheets, and copies no evaluation question.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +20,17 @@ import {
 
 const repoRoot = path.resolve(fileURLToPath(import.meta.url), '../../../..');
 const kbDir = path.join(repoRoot, 'knowledge');
-const shared = path.resolve(repoRoot, '../shared');
+/** The shared design folder next to this checkout (SHARED_DIR overrides it, e.g. to check the CI rule below). */
+const shared = path.resolve(repoRoot, process.env.SHARED_DIR ?? '../shared');
+
+/**
+ * A comparison with the shared originals that cannot run because they are absent: skipped on a
+ * developer's machine, but a FAILURE when CI is set — CI must compare, never pass silently.
+ */
+function sharedAbsent(t: TestContext, what: string): void {
+  if (process.env.CI) assert.fail(`${what} not present at ${shared} (CI is set: this comparison must run; check out ../shared or set SHARED_DIR)`);
+  t.skip(`${what} not present at ${shared}`);
+}
 
 /** The shared file when this checkout sits next to ../shared, else the copy kept in test/fixtures. */
 function sharedOrFixture(sharedRel: string, fixture: string): string {
@@ -35,10 +45,11 @@ test('fixture copies match the shared originals when those are present', (t) => 
     ['eval/dev.jsonl', 'dev.jsonl'],
   ] as const;
   const present = pairs.filter(([s]) => existsSync(path.join(shared, s)));
-  if (present.length === 0) return t.skip('../shared not present; fixtures are the reference');
   for (const [s, f] of present) {
     assert.equal(readFileSync(path.join(repoRoot, 'test/fixtures', f), 'utf8'), readFileSync(path.join(shared, s), 'utf8'), `test/fixtures/${f} differs from ../shared/${s}`);
   }
+  const absent = pairs.filter((p) => !present.includes(p));
+  if (absent.length > 0) sharedAbsent(t, absent.map(([s]) => `../shared/${s}`).join(', '));
 });
 
 test('knowledge/ loads and holds exactly the 35 topics with their appendStatus', async () => {
@@ -67,7 +78,7 @@ test('every entry meets the content floor: 8 zh / 3 en phrasings, answers in bot
 
 test('every source URL is one listed in the shared fact sheets (no invented URLs)', async (t) => {
   const sheets = ['facts.md', 'protocols.md'].map((f) => path.join(shared, f));
-  if (!sheets.every(existsSync)) return t.skip('../shared/facts.md or protocols.md not present');
+  if (!sheets.every(existsSync)) return sharedAbsent(t, '../shared/facts.md or protocols.md');
   const text = sheets.map((f) => readFileSync(f, 'utf8')).join('\n');
   const kb = await loadKnowledge(kbDir);
   for (const e of kb.entries) {

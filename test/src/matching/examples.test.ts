@@ -10,7 +10,7 @@ import { loadKnowledge } from '../../../src/knowledge/load.ts';
 import { createMatcher } from '../../../src/matching/matcher.ts';
 import { messagesFor } from '../../../src/bot/messages.ts';
 import { toTaiwanTraditional } from '../../../src/bot/traditional.ts';
-import { TRY_PLACEHOLDER_EXAMPLES } from '../../../src/http/try-page.ts';
+import { TRY_PAGE_HTML, TRY_PLACEHOLDER_EXAMPLES } from '../../../src/http/try-page.ts';
 import type { Lang } from '../../../src/platform/message.ts';
 
 const repoRoot = path.resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -30,6 +30,10 @@ const EXPECTED: Record<string, string[]> = {
   我可以拒绝会话存档吗: ['refuse-archiving'],
   我可以拒絕會話存檔嗎: ['refuse-archiving'],
   'can i refuse session archiving': ['refuse-archiving'],
+  管理员能看我的聊天吗: ADMIN_ACCESS,
+  'can my admin read my chats': ADMIN_ACCESS,
+  我的会话存档开了吗: ['am-i-archived'],
+  'is session archiving (会话存档) on for me': ['am-i-archived'],
   公司监控聊天合法吗: ['legality'],
   公司監控聊天合法嗎: ['legality'],
   'is it legal for my employer to monitor chats': ['legality'],
@@ -59,23 +63,42 @@ test('help and welcome texts: every example lands on its topic (zh-CN, zh-TW, en
   let n = 0;
   for (const lang of ['zh-CN', 'zh-TW', 'en'] as Lang[]) {
     const m = messagesFor(lang);
-    for (const q of [...examplesOf(m.help), ...examplesOf(m.welcome)]) {
+    for (const q of [m.help, m.helpAnonymous, m.helpNoPrivate, m.welcome].flatMap(examplesOf)) {
       const expected = EXPECTED[key(q)];
       assert.ok(expected, `${lang}: example "${q}" has no expected topic in this test: add it`);
       expectLands(q, expected, `${lang} help`);
       n++;
     }
   }
-  assert.ok(n >= 12, `read ${n} examples`);
+  assert.ok(n >= 3 * 3 * 4, `read ${n} examples`);
 });
 
-test('the /try placeholder examples land on their topic', () => {
-  for (const q of Object.values(TRY_PLACEHOLDER_EXAMPLES)) expectLands(q, EXPECTED[key(q)] ?? [], '/try placeholder');
+/** `&quot;` and friends back to text (the page escapes attribute values with src/reply-links.ts escapeHtml). */
+const unescapeHtml = (t: string) => t.replace(/&(quot|#39|lt|gt|amp);/g, (_, e: string) => ({ quot: '"', '#39': "'", lt: '<', gt: '>', amp: '&' })[e]!);
+
+test('the /try placeholder examples, read from the served page, land on their topic in zh-CN, zh-TW and en', () => {
+  const input = /<input id="q"[^>]*>/.exec(TRY_PAGE_HTML)?.[0] ?? '';
+  const data = /data-examples="([^"]*)"/.exec(input)?.[1];
+  assert.ok(data, 'the input carries its examples');
+  const byLang = JSON.parse(unescapeHtml(data)) as Record<string, string>;
+  assert.deepEqual(Object.keys(byLang).sort(), ['en', 'zh-CN', 'zh-TW']);
+  assert.deepEqual(byLang, TRY_PLACEHOLDER_EXAMPLES);
+  const shown = unescapeHtml(/placeholder="([^"]*)"/.exec(input)?.[1] ?? '').split(/\s*\/\s*/).map((x) => x.replace(/^(例如：|e\.g\. )/, ''));
+  assert.equal(shown.length, 2, 'the static placeholder shows a zh and an en example');
+  for (const q of [...Object.values(byLang), ...shown]) {
+    const expected = EXPECTED[key(q)];
+    assert.ok(expected, `/try example "${q}" has no expected topic in this test: add it`);
+    expectLands(q, expected, '/try placeholder');
+    const onTry = matcher.match(q, { platform: 'try' }).topic;
+    assert.ok(onTry !== null && expected.includes(onTry), `/try placeholder "${q}" asked on the page -> ${onTry ?? '(declined)'}`);
+  }
 });
 
-test("the README's ask examples land on their topic", () => {
+test("the README's example questions (ask commands, quoted questions) land on their topic", () => {
   const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
   const asks = [...readme.matchAll(/privacy-bot ask (?:--\S+ )*"([^"]+)"|echo "([^"]+)" \| npx privacy-bot ask/gu)].map((m) => (m[1] ?? m[2]) as string);
+  // Questions quoted in the text ("…?", “…？”, `…?`) are examples too.
+  asks.push(...[...readme.matchAll(/[“"`]([^”"`\n]{4,80}[?？])[”"`]/gu)].map((m) => m[1] as string));
   assert.ok(asks.length >= 3, `found ${asks.length} README examples`);
   for (const q of asks) {
     const expected = EXPECTED[key(q)];

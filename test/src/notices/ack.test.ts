@@ -15,6 +15,10 @@ import type { InboundMessage } from '../../../src/platform/message.ts';
 import { REPO_ROOT } from '../../helpers/app.ts';
 import { createLoopbackChannel, startFakeNoticePlatform, type FakeNoticePlatform } from '../../fakes/notice-platform.ts';
 import { assertCountsAddUp, silent } from './helpers.ts';
+import { openRedisStore } from '../../../src/store/redis/store.ts';
+import { openRedisNoticeStore } from '../../../src/store/redis/notices.ts';
+import { deleteRedisPrefix } from '../../helpers/redis-prefix.ts';
+import { redisUnreachable } from '../../e2e/notices-harness.ts';
 
 let seq = 0;
 function msg(text: string, over: Partial<InboundMessage> = {}): InboundMessage {
@@ -134,3 +138,60 @@ describe('acknowledging in the chat (router + store + worker)', () => {
     assert.match(c?.replies[0]!.text ?? '', /暂时没能记录[\s\S]*could not be recorded/);
   });
 });
+
+/**
+ * A notice still in flight to the employee — their batch is claimed (the version reserved for
+ * them) but not yet delivered — cannot be acknowledged: "确认" in the chat and the card button
+ * both get no confirmation and nothing is counted, on the embedded SQLite store and on Redis.
+ */
+const redisUrl = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
+const redisDown = await redisUnreachable(redisUrl);
+const mustHaveRedis = Boolean(process.env.CI || process.env.REQUIRE_REDIS);
+for (const backend of ['sqlite', 'redis'] as const) {
+  const skip = backend === 'redis' && redisDown && !mustHaveRedis ? `Redis not reachable at ${redisUrl}` : false;
+  describe(`acknowledging a notice still in flight (${backend})`, { skip }, () => {
+    let dir: string;
+    let core: Core;
+    let fake: FakeNoticePlatform;
+    const prefix = `privacy-bot-test:ack-inflight-${process.pid}-${Date.now()}:`;
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'ack-inflight-'));
+      const config = loadConfig({ KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), DATA_DIR: dir });
+      const stores = backend === 'redis'
+        ? { store: await openRedisStore(redisUrl, { keyPrefix: prefix }), noticeStore: await openRedisNoticeStore(redisUrl, { keyPrefix: prefix }) }
+        : {};
+      core = await createCore(config, silent, stores);
+      fake = await startFakeNoticePlatform({ users: ['inflight'] });
+      core.notices.registerChannel(createLoopbackChannel({ url: fake.url, platform: 'wecom', readSupported: false }));
+    });
+    after(async () => {
+      await core?.store.close();
+      await fake?.close();
+      rmSync(dir, { recursive: true, force: true });
+      if (backend === 'redis') await deleteRedisPrefix(redisUrl, prefix);
+    });
+
+    it('"确认" and the card button are refused and not counted while the batch is in flight; accepted once delivered', async () => {
+      const v = await core.notices.createNotice({ title: { zh: '会话存档告知', en: 'Chat archiving notice' }, body: { zh: '正文', en: 'Body' } });
+      const b = await core.notices.createBroadcast({ noticeId: v.noticeId, platform: 'wecom', audience: { userIds: ['inflight'] }, createdBy: 'test' });
+      // The worker of another instance has claimed the batch and is sending it right now.
+      const batch = await core.notices.store.claimBatch(b.id, { owner: 'sending-instance', max: 10, leaseMs: 600_000, deferMs: 1000 }, Date.now());
+      assert.deepEqual(batch?.users.map((u) => u.userId), ['inflight']);
+
+      const text = await core.handle(msg('确认', { userId: 'inflight' }));
+      assert.doesNotMatch(text.replies.map((x) => x.text).join('\n'), /确认知悉|已记录/, 'no confirmation by text');
+      const card = await core.handle(msg(`ack:${v.noticeId}:1`, { userId: 'inflight', kind: 'ack-action' }));
+      assert.match(card.replies[0]!.text, /没有找到发给你的这份通知/, 'no confirmation by card');
+      let counted = await assertCountsAddUp(core.notices.store, b.id);
+      assert.equal(counted.counts.acknowledged, 0);
+      assert.equal((await core.notices.store.listAudit(b.id)).filter((e) => e.to === 'acknowledged').length, 0);
+
+      await core.notices.store.settleBatch(batch!, { sent: ['inflight'], failed: [], retry: [] }, Date.now());
+      const after = await core.handle(msg(`ack:${v.noticeId}:1`, { userId: 'inflight', kind: 'ack-action' }));
+      assert.match(after.replies[0]!.text, /^已记录/);
+      counted = await assertCountsAddUp(core.notices.store, b.id);
+      assert.equal(counted.counts.acknowledged, 1);
+    });
+  });
+}

@@ -157,24 +157,41 @@ describe('BroadcastWorker', () => {
 
   it('renews the lease of a slow send, so no other worker takes it over and nobody gets it twice', async () => {
     await fresh();
-    const real = newService(store); // real clock: the heartbeat runs on timers
+    // Both workers share one manual clock; the heartbeat runs on real timers. The slow send is
+    // held until the test releases it, and the test moves the clock on only after a renewal was
+    // recorded — so the lease is proven renewed past its original end, however slow the machine.
+    const shared = new ManualClock();
+    const real = newService(store, shared);
     const fast = createLoopbackChannel({ url: fake.url, platform: 'fake', maxBatchSize: 25 });
-    const slow = { ...fast, sendBatch: async (...a: Parameters<typeof fast.sendBatch>) => { await new Promise((r) => setTimeout(r, 600)); return fast.sendBatch(...a); } };
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let sendStarted!: () => void;
+    const started = new Promise<void>((r) => (sendStarted = r));
+    const slow = { ...fast, sendBatch: async (...a: Parameters<typeof fast.sendBatch>) => { sendStarted(); await held; return fast.sendBatch(...a); } };
     real.registerChannel(slow);
-    const other = newService(store);
+    const other = newService(store, shared);
     other.registerChannel(fast);
     const n = await real.createNotice(CONTENT);
     const b = await real.createBroadcast({ noticeId: n.noticeId, platform: 'fake', audience: { userIds: users(25) }, createdBy: 'test' });
-    const a = new BroadcastWorker({ service: real, log: silent, owner: 'slow', leaseMs: 150 });
-    const c = new BroadcastWorker({ service: other, log: silent, owner: 'other', leaseMs: 150 });
+    const LEASE = 150;
+    const a = new BroadcastWorker({ service: real, log: silent, owner: 'slow', leaseMs: LEASE });
+    const c = new BroadcastWorker({ service: other, log: silent, owner: 'other', leaseMs: LEASE });
     const sending = a.tick();
-    const deadline = Date.now() + 550;
-    while (Date.now() < deadline) {
-      assert.equal(await c.tick(), 0, 'the slow batch is still leased');
-      await new Promise((r) => setTimeout(r, 40));
+    await started;
+    // Four steps of 100 ms of the shared clock: 400 ms in all, well past the 150 ms lease.
+    for (let step = 0; step < 4; step++) {
+      shared.advance(100);
+      const renewals = a.metrics.leaseRenewals;
+      const guard = Date.now() + 30_000; // failure guard only
+      while (a.metrics.leaseRenewals <= renewals) {
+        assert.ok(Date.now() < guard, 'no lease renewal within 30 s');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      assert.equal(await c.tick(), 0, `step ${step}: the slow batch is still leased`);
     }
+    release();
     await sending;
-    assert.ok(a.metrics.leaseRenewals >= 2, `renewed ${a.metrics.leaseRenewals} times`);
+    assert.ok(a.metrics.leaseRenewals >= 4, `renewed ${a.metrics.leaseRenewals} times`);
     assert.equal(c.metrics.leasesTakenOver, 0);
     const done = await assertCountsAddUp(store, b.id);
     assert.deepEqual([done.state, done.counts.sent, done.duplicates], ['done', 25, 0]);
@@ -244,7 +261,8 @@ describe('BroadcastWorker', () => {
     w.start();
     const n = await real.createNotice(CONTENT);
     const b = await real.createBroadcast({ noticeId: n.noticeId, platform: 'fake', audience: { userIds: users(30) }, createdBy: 'test' });
-    const deadline = Date.now() + 5000;
+    // Failure guard only: 30 s is still half the 60 s idle pause a worker that did not wake would take.
+    const deadline = Date.now() + 30_000;
     while ((await store.getBroadcast(b.id))!.state !== 'done' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     await w.stop();
     assert.equal((await assertCountsAddUp(store, b.id)).counts.sent, 30, 'delivered without waiting for the 60 s idle pause');

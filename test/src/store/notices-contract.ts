@@ -562,6 +562,43 @@ export function runNoticeStoreContract(name: string, makeStore: () => Promise<No
           assert.equal((await s.listAudit('b1')).filter((e) => e.userId === 'u1' && e.to === 'acknowledged').length, 1);
         }));
 
+      // The chat's "确认" acknowledges 'latest'; the card button acknowledges { noticeId, version }.
+      it('a notice still in flight to the employee (reserved by a claimed batch, not yet sent) is refused by text and by card, and not counted', () =>
+        withStore(async (s) => {
+          await sending(s, 'b1', ['u1', 'u2']);
+          const a = await s.claimBatch('b1', claimOpts('w'), T0);
+          assert.deepEqual(ids(a), ['u1', 'u2'], 'both reserved and in flight');
+          assert.deepEqual(await s.acknowledge('wecom', 'u1', 'latest', 'text', T0 + 1), { kind: 'not-found' }, 'text');
+          assert.deepEqual(await s.acknowledge('wecom', 'u2', { noticeId: 'n1', version: 1 }, 'card', T0 + 2), { kind: 'not-found' }, 'card');
+          let bc = await assertConsistent(s, 'b1');
+          assert.equal(bc.counts.acknowledged, 0);
+          assert.deepEqual(await s.userNotices('wecom', 'u1'), []);
+          assert.deepEqual(await s.userNotices('wecom', 'u2'), []);
+          assert.equal((await s.listAudit('b1')).filter((e) => e.to === 'acknowledged').length, 0);
+          // Once delivered, the same acknowledgements are taken (at their own time, not earlier).
+          await s.settleBatch(a!, { sent: ['u1', 'u2'], failed: [], retry: [] }, T0 + 10);
+          const text = await s.acknowledge('wecom', 'u1', 'latest', 'text', T0 + 11);
+          assert.equal(text.kind === 'acknowledged' && text.record.acknowledgedAt, T0 + 11);
+          const card = await s.acknowledge('wecom', 'u2', { noticeId: 'n1', version: 1 }, 'card', T0 + 12);
+          assert.equal(card.kind === 'acknowledged' && card.record.acknowledgedAt, T0 + 12);
+          bc = await assertConsistent(s, 'b1');
+          assert.equal(bc.counts.acknowledged, 2);
+        }));
+
+      it('with an older version delivered and a newer one in flight, text acknowledges the delivered one and the card for the newer is refused', () =>
+        withStore(async (s) => {
+          await delivered(s);
+          await s.addNoticeVersion('n1', content(2), T0 + 20);
+          await sending(s, 'b2', ['u1'], { version: 2 });
+          const inFlight = await s.claimBatch('b2', claimOpts('w'), T0 + 30);
+          assert.deepEqual(ids(inFlight), ['u1']);
+          assert.deepEqual(await s.acknowledge('wecom', 'u1', { noticeId: 'n1', version: 2 }, 'card', T0 + 31), { kind: 'not-found' });
+          const text = await s.acknowledge('wecom', 'u1', 'latest', 'text', T0 + 32);
+          assert.equal(text.kind === 'acknowledged' && text.record.version, 1);
+          assert.equal((await assertConsistent(s, 'b2')).counts.acknowledged, 0);
+          assert.equal((await assertConsistent(s, 'b1')).counts.acknowledged, 1);
+        }));
+
       it('has nothing to acknowledge for a failed recipient, an unknown employee or an unknown version', () =>
         withStore(async (s) => {
           await delivered(s);

@@ -106,7 +106,7 @@ describe('Redis store failures', () => {
       assert.doesNotMatch(err.message, /s3cret/);
       return true;
     });
-    assert.ok(Date.now() - started < 3000, 'does not hang');
+    assert.ok(Date.now() - started < 10_000, 'does not hang (failure guard; about the 500 ms connect timeout when idle)');
   });
 
   it('a server that accepts but never answers -> STORE_UNAVAILABLE within the timeouts', async () => {
@@ -123,7 +123,7 @@ describe('Redis store failures', () => {
         openRedisStore(`redis://127.0.0.1:${port}`, { connectTimeoutMs: 300, commandTimeoutMs: 300 }),
         { code: 'STORE_UNAVAILABLE' },
       );
-      assert.ok(Date.now() - started < 2000, `does not hang (${Date.now() - started} ms)`);
+      assert.ok(Date.now() - started < 10_000, `does not hang (${Date.now() - started} ms; failure guard)`);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((r) => srv.close(r));
@@ -150,7 +150,7 @@ describe('Redis store failures', () => {
         assert.doesNotMatch(err.message, /:pw@|spw/);
         return true;
       });
-      assert.ok(Date.now() - started < 3000, `${url.split(':')[0]} does not hang (${Date.now() - started} ms)`);
+      assert.ok(Date.now() - started < 10_000, `${url.split(':')[0]} does not hang (${Date.now() - started} ms; failure guard)`);
     }
   });
 
@@ -167,11 +167,12 @@ describe('Redis store failures', () => {
     const start = (): ChildProcess =>
       spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     const waitUp = async (): Promise<Store> => {
-      for (let i = 0; ; i++) {
+      const guard = Date.now() + 30_000; // failure guard: redis-server starting on a loaded machine
+      for (;;) {
         try {
           return await openRedisStore(url, { keyPrefix: 'down-test:', connectTimeoutMs: 300 });
         } catch (err) {
-          if (i > 50) throw err;
+          if (Date.now() > guard) throw err;
           await sleep(100);
         }
       }
@@ -187,11 +188,12 @@ describe('Redis store failures', () => {
       await assert.rejects(store.ping(), { code: 'STORE_UNAVAILABLE' });
       await assert.rejects(store.claim('x', 1000), { code: 'STORE_UNAVAILABLE' });
       await assert.rejects(store.getStatus('wecom', 'u'), { code: 'STORE_UNAVAILABLE' });
-      assert.ok(Date.now() - started < 3000, `calls failed in ${Date.now() - started} ms`);
+      assert.ok(Date.now() - started < 10_000, `calls failed in ${Date.now() - started} ms (failure guard: they must not wait for the reconnect)`);
 
       server = start();
       let recovered = false;
-      for (let i = 0; i < 60 && !recovered; i++) {
+      const recoverBy = Date.now() + 30_000; // failure guard only
+      while (!recovered && Date.now() < recoverBy) {
         await sleep(100);
         recovered = await store.ping().then(() => true, () => false);
       }

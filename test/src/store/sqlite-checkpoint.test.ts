@@ -24,13 +24,17 @@ test('a long-lived store gets a background checkpointer that copies the WAL into
   // A second connection to the same file (the notice store) shares the one checkpointer.
   const notices = openSqliteNoticeStore(file);
   try {
+    // The start timer (CHECKPOINT_START_DELAY_MS) fires before this longer sleep ends, however late.
     await sleep(CHECKPOINT_START_DELAY_MS + 300);
     assert.equal(checkpointerRunning(file), true);
     const dbBefore = size(file);
     // ~3,000 commits write fewer WAL pages than the main connections' autocheckpoint threshold
     // (10,000), so only the background checkpointer can move them into the database file.
     for (let i = 0; i < 3000; i++) await store.claim(`dedup:test:${i}:${'x'.repeat(40)}`, 60_000);
-    await sleep(CHECKPOINT_INTERVAL_MS * 4);
+    // Wait for the checkpoints (every CHECKPOINT_INTERVAL_MS in a worker thread) to show in the
+    // database file; 30 s is a failure guard only (a loaded machine delays the worker).
+    const guard = Date.now() + 30_000;
+    while (size(file) <= dbBefore + 100_000 && Date.now() < guard) await sleep(CHECKPOINT_INTERVAL_MS);
     assert.ok(size(file) > dbBefore + 100_000, `database file grew from ${dbBefore} to ${size(file)} bytes by checkpoints`);
     assert.equal(await store.claim('dedup:test:0:' + 'x'.repeat(40), 60_000), false, 'data intact');
     await notices.close();

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { BotError } from '../../src/errors.ts';
+import type { Audience, NoticeBatchResult, NoticeChannel, NoticeDelivery } from '../../src/platform/notices.ts';
+import type { KeyValueStore } from '../../src/store/ports/store.ts';
+import { INBOX_TTL_MS, type SandboxInbox } from './inbox.ts';
+import { SANDBOX_DEPARTMENTS, SANDBOX_EMPLOYEES, SANDBOX_PLATFORM, sandboxEmployee } from './org.ts';
+
+/** Most users one sandbox send takes (as a small platform batch). */
+export const SANDBOX_BATCH_SIZE = 10;
+
+/** The failure reason of a user id that is not a sandbox employee. */
+export const SANDBOX_UNKNOWN_USER = 'sandbox: no such employee';
+
+/** Options of {@link createSandboxNoticeChannel}. */
+export interface SandboxNoticeOptions {
+  inbox: SandboxInbox;
+  kv: KeyValueStore;
+  log: Logger;
+  now: () => number;
+}
+
+interface BatchJson {
+  noticeId: string;
+  version: number;
+  userIds: string[];
+}
+
+/**
+ * The sandbox's {@link NoticeChannel} (the same port the WeCom and DingTalk channels implement):
+ * - `resolveAudience`: everyone, the members of the given department ids ('hr', 'rd', 'sales';
+ *   an unknown id throws BotError SANDBOX_UNKNOWN_DEPARTMENT naming the known ones), or the user
+ *   ids as given (ids that are no sandbox employee fail at delivery);
+ * - `sendBatch`: puts the notice card into each employee's sandbox inbox in the shared store
+ *   (./inbox.ts); ids that are no sandbox employee fail with {@link SANDBOX_UNKNOWN_USER};
+ *   returns a read handle (the batch, kept in the store);
+ * - `readStatus`: the users of the batch who opened the card on /try, with when.
+ */
+export function createSandboxNoticeChannel(options: SandboxNoticeOptions): NoticeChannel {
+  const { inbox, kv, log, now } = options;
+  return {
+    platform: SANDBOX_PLATFORM,
+    maxBatchSize: SANDBOX_BATCH_SIZE,
+    readSupported: true,
+
+    async resolveAudience(audience: Audience): Promise<string[]> {
+      if ('all' in audience) return SANDBOX_EMPLOYEES.map((e) => e.userId);
+      if ('userIds' in audience) return [...new Set(audience.userIds)];
+      const known = new Set(SANDBOX_DEPARTMENTS.map((d) => d.id));
+      const unknown = audience.departmentIds.filter((d) => !known.has(d));
+      if (unknown.length > 0) {
+        throw new BotError('SANDBOX_UNKNOWN_DEPARTMENT', `no sandbox department ${unknown.join(', ')}; the sandbox has ${[...known].join(', ')}`, { status: 400 });
+      }
+      const wanted = new Set(audience.departmentIds);
+      return SANDBOX_EMPLOYEES.filter((e) => wanted.has(e.departmentId)).map((e) => e.userId);
+    },
+
+    async sendBatch(userIds: string[], delivery: NoticeDelivery): Promise<NoticeBatchResult> {
+      const ids = [...new Set(userIds)];
+      if (ids.length > SANDBOX_BATCH_SIZE) throw new RangeError(`a sandbox batch takes at most ${SANDBOX_BATCH_SIZE} users, got ${ids.length}`);
+      const result: NoticeBatchResult = { sent: [], failed: [], retryLater: [] };
+      const at = now();
+      for (const userId of ids) {
+        if (!sandboxEmployee(userId)) {
+          result.failed.push({ userId, reason: SANDBOX_UNKNOWN_USER });
+          continue;
+        }
+        await inbox.deliver(userId, {
+          broadcastId: delivery.broadcastId,
+          noticeId: delivery.noticeId,
+          version: delivery.version,
+          title: delivery.title,
+          body: delivery.body,
+          ackKey: delivery.ackKey,
+          deliveryKey: delivery.deliveryKey,
+          ...(delivery.reminder !== undefined ? { reminder: delivery.reminder } : {}),
+          deliveredAt: at,
+        });
+        result.sent.push(userId);
+      }
+      if (result.sent.length > 0) {
+        const handle = `sbx-${randomBytes(8).toString('hex')}`;
+        const batch: BatchJson = { noticeId: delivery.noticeId, version: delivery.version, userIds: result.sent };
+        await kv.set(`sandbox:batch:${handle}`, JSON.stringify(batch), INBOX_TTL_MS);
+        result.readHandle = handle;
+      }
+      log.info({ platform: SANDBOX_PLATFORM, broadcast: delivery.broadcastId, sent: result.sent.length, failed: result.failed.length }, 'sandbox notice batch delivered');
+      return result;
+    },
+
+    async readStatus(readHandle: string) {
+      const raw = await kv.get(`sandbox:batch:${readHandle}`);
+      if (!raw) return [];
+      const batch = JSON.parse(raw) as BatchJson;
+      const reads: { userId: string; readAt: number }[] = [];
+      for (const userId of batch.userIds) {
+        const at = await inbox.openedAt(userId, batch.noticeId, batch.version);
+        if (at !== null) reads.push({ userId, readAt: at });
+      }
+      return reads;
+    },
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * Recipients page benchmark (`npm run bench:recipients`): GET /admin/broadcasts/:id/recipients on a
+ * broadcast of 100,000 recipients, on each store — embedded SQLite, then Redis (skipped with a
+ * note when it does not answer) — through the real HTTP server on loopback.
+ *
+ * The broadcast is built through the store's own operations, as the worker and employees would:
+ * recipients added, claimed and settled in batches of 1,000 (90 % sent, 5 % failed, 5 % left
+ * pending), half of the sent ones read, every fifth acknowledged. Then each request is timed
+ * BENCH_RUNS times (default 21) and the median printed beside GET /healthz from the same run (the
+ * cost of an HTTP round trip with no work):
+ * - first page: `?limit=50`
+ * - filtered page: `?state=acknowledged&sort=time&order=desc&limit=50`
+ * - prefix search: `?q=u0421&limit=50` (a prefix of about 0.1 % of the ids), and the same sorted by
+ *   time (`sort=time`; on Redis few matches are gathered and sorted, many walk the time index)
+ * - deep page by number: `?sort=state&page=1990&limit=50` (offset 99,450)
+ * - deep page by cursor: the `next` of a page near the end, `sort=time`
+ * Target: every page under 200 ms (the exit code is 1 when a median is over it).
+ *
+ * Environment: REDIS_URL (default redis://127.0.0.1:6379), BENCH_RECIPIENTS (100000), BENCH_RUNS (21).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../src/app/config.ts';
+import { createCore, type Core } from '../src/core.ts';
+import { startServer } from '../src/app/server.ts';
+import { createLogger } from '../src/log.ts';
+import { openRedisStore } from '../src/store/redis/store.ts';
+import { openRedisNoticeStore } from '../src/store/redis/notices.ts';
+import type { NoticeStore } from '../src/store/ports/notices.ts';
+import { deleteRedisPrefix } from '../test/helpers/redis-prefix.ts';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 100_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 21);
+const TARGET_MS = 200;
+const TOKEN = 'bench-recipients-token-0123456789abcdef';
+const CONTENT = { title: { zh: '会话存档告知', en: 'Archiving notice' }, body: { zh: '正文', en: 'Body' } };
+
+const userId = (i: number) => `u${String(i).padStart(6, '0')}`;
+
+/** Builds broadcast 'bench' with RECIPIENTS recipients in a realistic mix of states; returns seconds taken. */
+async function seed(store: NoticeStore): Promise<number> {
+  const t0 = performance.now();
+  let now = 1_700_000_000_000;
+  await store.createNotice('bench-notice', CONTENT, now);
+  await store.createBroadcast({ id: 'bench', noticeId: 'bench-notice', version: 1, platform: 'wecom', audience: { all: true }, readSupported: true, createdBy: 'bench' }, now);
+  const ids = Array.from({ length: RECIPIENTS }, (_, i) => userId(i));
+  for (let i = 0; i < ids.length; i += 5000) await store.addRecipients('bench', ids.slice(i, i + 5000), now);
+  await store.startSending('bench', now);
+  const sent: string[] = [];
+  for (;;) {
+    now += 1000;
+    const batch = await store.claimBatch('bench', { owner: 'bench', max: 1000, leaseMs: 3_600_000, deferMs: 1000 }, now);
+    if (!batch) break;
+    const s: string[] = [];
+    const failed: { userId: string; reason: string }[] = [];
+    const retry: { userId: string; notBefore: number; countsAsAttempt: boolean }[] = [];
+    for (const { userId: u } of batch.users) {
+      const n = Number(u.slice(1));
+      if (n % 20 === 7) failed.push({ userId: u, reason: 'invaliduser' });
+      else if (n % 20 === 13) retry.push({ userId: u, notBefore: Number.MAX_SAFE_INTEGER / 2, countsAsAttempt: false });
+      else s.push(u);
+    }
+    await store.settleBatch(batch, { sent: s, failed, retry }, now);
+    sent.push(...s);
+  }
+  const reads = sent.filter((_, i) => i % 2 === 0).map((u, i) => ({ userId: u, readAt: now + i }));
+  for (let i = 0; i < reads.length; i += 5000) await store.markRead('bench', reads.slice(i, i + 5000), now);
+  for (let i = 0; i < sent.length; i += 5) await store.acknowledge('wecom', sent[i]!, { noticeId: 'bench-notice', version: 1 }, 'card', now + 100_000 + i);
+  return (performance.now() - t0) / 1000;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function time(url: string, headers: Record<string, string>): Promise<{ ms: number; body: unknown }> {
+  const samples: number[] = [];
+  let body: unknown = null;
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    const r = await fetch(url, { headers });
+    body = await r.json();
+    samples.push(performance.now() - t);
+    if (!r.ok) throw new Error(`${url}: ${r.status} ${JSON.stringify(body)}`);
+  }
+  return { ms: median(samples), body };
+}
+
+/** Times the pages on one store; returns false when a median is over the target. */
+async function run(label: string, core: Core, dataDir: string): Promise<boolean> {
+  console.log(`\n${label}: seeding ${RECIPIENTS.toLocaleString('en')} recipients through the store's operations…`);
+  const seconds = await seed(core.notices.store);
+  const b = (await core.notices.store.getBroadcast('bench'))!;
+  console.log(`  seeded in ${seconds.toFixed(1)} s: ${JSON.stringify(b.counts)}`);
+  const config = loadConfig({ KNOWLEDGE_DIR: 'knowledge', DATA_DIR: dataDir, PORT: '0', ADMIN_TOKEN: TOKEN, SANDBOX: 'off', LOG_LEVEL: 'silent' });
+  const server = await startServer({ config, core, log: createLogger('silent'), host: '127.0.0.1', noticeWorker: false });
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const base = `${server.url}/admin/broadcasts/bench/recipients`;
+  let ok = true;
+  try {
+    const healthz = await time(`${server.url}/healthz`, {});
+    // A page near the end by cursor: walk to it with large pages first (not timed).
+    let cursor: string | null = null;
+    for (let i = 0; i < Math.floor(RECIPIENTS / 1000) - 1; i++) {
+      const r = (await (await fetch(`${base}?sort=time&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: auth })).json()) as { next: string | null };
+      cursor = r.next;
+      if (!cursor) break;
+    }
+    const prefix = userId(Math.floor(RECIPIENTS * 0.421)).slice(0, 5);
+    const deepPage = Math.floor((RECIPIENTS - 550) / 50) + 1;
+    const rows: [string, string][] = [
+      ['first page', `${base}?limit=50`],
+      ['filtered page (acknowledged, by time desc)', `${base}?state=acknowledged&sort=time&order=desc&limit=50`],
+      [`prefix search (q=${prefix})`, `${base}?q=${prefix}&limit=50`],
+      [`prefix search by time (q=${prefix}, sort=time)`, `${base}?q=${prefix}&sort=time&limit=50`],
+      [`deep page by number (sort=state, page ${deepPage})`, `${base}?sort=state&page=${deepPage}&limit=50`],
+      ['deep page by cursor (sort=time)', `${base}?sort=time&limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`],
+    ];
+    console.log(`  median of ${RUNS}, ms (HTTP on loopback):`);
+    console.log(`    ${'GET /healthz (baseline)'.padEnd(64)} ${healthz.ms.toFixed(2).padStart(8)}`);
+    for (const [name, url] of rows) {
+      const { ms, body } = await time(url, auth);
+      const page = body as { total: number; recipients: unknown[] };
+      const over = ms > TARGET_MS;
+      if (over) ok = false;
+      console.log(`    ${name.padEnd(64)} ${ms.toFixed(2).padStart(8)}   (${page.recipients.length} rows of ${page.total})${over ? `  OVER ${TARGET_MS} ms` : ''}`);
+    }
+  } finally {
+    await server.close();
+  }
+  return ok;
+}
+
+async function redisAnswers(): Promise<boolean> {
+  const c = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 1000, retryStrategy: () => null });
+  c.on('error', () => {});
+  try {
+    await c.connect();
+    await c.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    c.disconnect();
+  }
+}
+
+let allOk = true;
+{
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-recipients-'));
+  const config = loadConfig({ KNOWLEDGE_DIR: 'knowledge', DATA_DIR: dataDir, PORT: '0', SANDBOX: 'off' });
+  const core = await createCore(config, createLogger('silent'));
+  try {
+    allOk = (await run('SQLite (embedded)', core, dataDir)) && allOk;
+  } finally {
+    await core.store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+if (await redisAnswers()) {
+  const prefix = `privacy-bot-bench:recipients-${process.pid}-${randomBytes(4).toString('hex')}:`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-recipients-'));
+  const config = loadConfig({ KNOWLEDGE_DIR: 'knowledge', DATA_DIR: dataDir, PORT: '0', SANDBOX: 'off' });
+  const core = await createCore(config, createLogger('silent'), {
+    store: await openRedisStore(REDIS_URL, { keyPrefix: prefix }),
+    noticeStore: await openRedisNoticeStore(REDIS_URL, { keyPrefix: prefix }),
+  });
+  try {
+    allOk = (await run(`Redis (${REDIS_URL})`, core, dataDir)) && allOk;
+  } finally {
+    await core.store.close();
+    await deleteRedisPrefix(REDIS_URL, prefix);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+} else {
+  console.log(`\nRedis: skipped, nothing answers at ${REDIS_URL} (start it: redis-server --daemonize yes --port 6379 --save "" --appendonly no)`);
+}
+console.log(allOk ? `\nAll pages under ${TARGET_MS} ms.` : `\nSome page took over ${TARGET_MS} ms.`);
+process.exit(allOk ? 0 : 1);

@@ -1,0 +1,218 @@
+/**
+ * Named accounts of the admin console, kept in the shared store (SQLite or Redis, through the
+ * key-value port of src/store/port.ts) so every instance sees the same accounts.
+ *
+ * Passwords are stored as scrypt hashes (Node's crypto.scrypt, N=2^15 r=8 p=1, 16-byte salt,
+ * 64-byte key; https://nodejs.org/api/crypto.html#cryptoscryptpassword-salt-keylen-options-callback).
+ * A new or reset account gets a one-time password that must be changed at the first sign-in.
+ */
+import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { RequestError } from '../errors.ts';
+import type { KeyValueStore } from '../store/ports/store.ts';
+
+/** What an account may do: owner and admin change things; auditor only reads. */
+export type Role = 'owner' | 'admin' | 'auditor';
+/** Every role, most powerful first. */
+export const ROLES: readonly Role[] = ['owner', 'admin', 'auditor'];
+
+/** An account as stored (the hash never leaves this module's callers unless asked for). */
+export interface Account {
+  name: string;
+  role: Role;
+  /** 'scrypt$N$r$p$<salt b64>$<key b64>' */
+  hash: string;
+  /** True until the one-time password has been replaced. */
+  mustChange: boolean;
+  /** ms epoch */
+  createdAt: number;
+  /** ms epoch of the last password or role change */
+  updatedAt: number;
+}
+
+/** An account without its hash (lists, the console's "me"). */
+export type AccountInfo = Omit<Account, 'hash'>;
+
+/** Account names: 1–64 letters, digits, '.', '_', '-' or '@' (e.g. an email address). */
+export const ACCOUNT_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+/** Shortest password an admin may choose, in characters. */
+export const MIN_PASSWORD_CHARS = 12;
+/** Longest password accepted, in characters (scrypt cost grows with it only slightly, but bodies stay small). */
+export const MAX_PASSWORD_CHARS = 256;
+
+const SCRYPT: ScryptOptions & { N: number; r: number; p: number } = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+const KEY_BYTES = 64;
+const INDEX_KEY = 'console:accounts';
+const accountKey = (name: string) => `console:account:${name}`;
+
+function scrypt(password: string, salt: Buffer, o: { N: number; r: number; p: number }): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scryptCb(password.normalize('NFC'), salt, KEY_BYTES, { ...SCRYPT, N: o.N, r: o.r, p: o.p }, (err, key) => (err ? reject(err) : resolve(key))),
+  );
+}
+
+/** A scrypt hash of `password` with a fresh salt, in the stored format. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scrypt(password, salt, SCRYPT);
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+/** Whether `password` matches a stored hash (constant-time compare; false for a malformed hash). */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [alg, n, r, p, salt, key] = stored.split('$');
+  if (alg !== 'scrypt' || !salt || !key) return false;
+  const expected = Buffer.from(key, 'base64');
+  const got = await scrypt(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) });
+  return got.length === expected.length && timingSafeEqual(got, expected);
+}
+
+/** A one-time password: 20 characters from an alphabet without look-alikes (about 100 bits). */
+export function oneTimePassword(): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';
+  const bytes = randomBytes(20);
+  return [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+/**
+ * Why a new password is refused, or null when it is acceptable: {@link MIN_PASSWORD_CHARS} to
+ * {@link MAX_PASSWORD_CHARS} characters, not the account name, not the old password.
+ */
+export function passwordProblem(name: string, password: string, old?: string): string | null {
+  if (typeof password !== 'string' || password.length < MIN_PASSWORD_CHARS) return `password: at least ${MIN_PASSWORD_CHARS} characters`;
+  if (password.length > MAX_PASSWORD_CHARS) return `password: at most ${MAX_PASSWORD_CHARS} characters`;
+  if (password.toLowerCase().includes(name.toLowerCase())) return 'password: must not contain the account name';
+  if (old !== undefined && password === old) return 'password: must differ from the current one';
+  return null;
+}
+
+const info = (a: Account): AccountInfo => ({ name: a.name, role: a.role, mustChange: a.mustChange, createdAt: a.createdAt, updatedAt: a.updatedAt });
+
+/**
+ * The console's accounts over a shared key-value store: one key per account plus an index of names.
+ * Errors are RequestErrors: CONSOLE_BAD_ACCOUNT (400: name, role or password), CONSOLE_ACCOUNT_EXISTS
+ * (409), CONSOLE_ACCOUNT_NOT_FOUND (404), CONSOLE_LAST_OWNER (409: the last owner cannot be
+ * removed or demoted).
+ */
+export class AccountStore {
+  constructor(
+    private readonly kv: KeyValueStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private async names(): Promise<string[]> {
+    const raw = await this.kv.get(INDEX_KEY);
+    return raw ? (JSON.parse(raw) as string[]) : [];
+  }
+
+  private async saveNames(names: string[]): Promise<void> {
+    await this.kv.set(INDEX_KEY, JSON.stringify([...new Set(names)].sort()));
+  }
+
+  /** The stored account, or null. */
+  async get(name: string): Promise<Account | null> {
+    if (!ACCOUNT_NAME.test(name)) return null;
+    const raw = await this.kv.get(accountKey(name));
+    return raw ? (JSON.parse(raw) as Account) : null;
+  }
+
+  private async must(name: string): Promise<Account> {
+    const a = await this.get(name);
+    if (!a) throw new RequestError('CONSOLE_ACCOUNT_NOT_FOUND', `no console account "${name}"`, 404);
+    return a;
+  }
+
+  private async put(a: Account): Promise<void> {
+    await this.kv.set(accountKey(a.name), JSON.stringify(a));
+  }
+
+  /** Every account, by name. */
+  async list(): Promise<AccountInfo[]> {
+    const out: AccountInfo[] = [];
+    for (const n of await this.names()) {
+      const a = await this.get(n);
+      if (a) out.push(info(a));
+    }
+    return out;
+  }
+
+  /**
+   * Creates an account with a one-time password (returned once, never stored in clear).
+   * @throws CONSOLE_BAD_ACCOUNT, CONSOLE_ACCOUNT_EXISTS
+   */
+  async add(name: string, role: string): Promise<{ account: AccountInfo; password: string }> {
+    if (!ACCOUNT_NAME.test(name)) throw new RequestError('CONSOLE_BAD_ACCOUNT', 'name: 1–64 letters, digits, ".", "_", "-" or "@"', 400);
+    const r = parseRole(role);
+    // The account key is claimed first: two instances adding the same name at once cannot both win.
+    const password = oneTimePassword();
+    const now = this.now();
+    const a: Account = { name, role: r, hash: await hashPassword(password), mustChange: true, createdAt: now, updatedAt: now };
+    if (!(await this.kv.claim(accountKey(name), 100 * 365 * 86_400_000, JSON.stringify(a)))) {
+      throw new RequestError('CONSOLE_ACCOUNT_EXISTS', `console account "${name}" exists`, 409);
+    }
+    await this.put(a); // without a TTL: accounts live until removed
+    await this.saveNames([...(await this.names()), name]);
+    return { account: info(a), password };
+  }
+
+  /** A new one-time password for an account (it must be changed at the next sign-in). @throws CONSOLE_ACCOUNT_NOT_FOUND */
+  async reset(name: string): Promise<{ account: AccountInfo; password: string }> {
+    const a = await this.must(name);
+    const password = oneTimePassword();
+    const next: Account = { ...a, hash: await hashPassword(password), mustChange: true, updatedAt: this.now() };
+    await this.put(next);
+    return { account: info(next), password };
+  }
+
+  /** Changes an account's role. @throws CONSOLE_ACCOUNT_NOT_FOUND, CONSOLE_BAD_ACCOUNT, CONSOLE_LAST_OWNER */
+  async setRole(name: string, role: string): Promise<AccountInfo> {
+    const r = parseRole(role);
+    const a = await this.must(name);
+    if (a.role === 'owner' && r !== 'owner') await this.keepAnOwner(name);
+    const next = { ...a, role: r, updatedAt: this.now() };
+    await this.put(next);
+    return info(next);
+  }
+
+  /** Removes an account. @throws CONSOLE_ACCOUNT_NOT_FOUND, CONSOLE_LAST_OWNER */
+  async remove(name: string): Promise<void> {
+    const a = await this.must(name);
+    if (a.role === 'owner') await this.keepAnOwner(name);
+    await this.kv.delete(accountKey(name));
+    await this.saveNames((await this.names()).filter((n) => n !== name));
+  }
+
+  private async keepAnOwner(leaving: string): Promise<void> {
+    const owners = (await this.list()).filter((a) => a.role === 'owner' && a.name !== leaving);
+    if (owners.length === 0) throw new RequestError('CONSOLE_LAST_OWNER', `"${leaving}" is the last owner; make another account owner first`, 409);
+  }
+
+  /** The account when `password` is right, else null (unknown names cost a hash too). */
+  async verify(name: string, password: string): Promise<Account | null> {
+    const a = await this.get(name);
+    if (!a) {
+      await hashPassword(password);
+      return null;
+    }
+    return (await verifyPassword(password, a.hash)) ? a : null;
+  }
+
+  /**
+   * Replaces the password after checking the current one; clears the must-change mark.
+   * @throws CONSOLE_BAD_PASSWORD (403, current password wrong), CONSOLE_BAD_ACCOUNT (400, new one refused)
+   */
+  async changePassword(name: string, current: string, next: string): Promise<AccountInfo> {
+    const a = await this.verify(name, current);
+    if (!a) throw new RequestError('CONSOLE_BAD_PASSWORD', 'the current password is wrong', 403);
+    const problem = passwordProblem(name, next, current);
+    if (problem) throw new RequestError('CONSOLE_BAD_ACCOUNT', problem, 400);
+    const updated: Account = { ...a, hash: await hashPassword(next), mustChange: false, updatedAt: this.now() };
+    await this.put(updated);
+    return info(updated);
+  }
+}
+
+/** `role` as a {@link Role}. @throws CONSOLE_BAD_ACCOUNT naming the roles */
+export function parseRole(role: string): Role {
+  if (!(ROLES as readonly string[]).includes(role)) throw new RequestError('CONSOLE_BAD_ACCOUNT', `role: one of ${ROLES.join(', ')}`, 400);
+  return role as Role;
+}

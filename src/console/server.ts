@@ -1,0 +1,398 @@
+/**
+ * The admin console at /console, served by the bot itself (no build step): a single page
+ * (src/console/ui/index.html + app.js) over React 18, Ant Design 5 and dayjs loaded as the UMD files
+ * their packages ship (https://ant.design/docs/react/introduce#umd), templates written with `htm`
+ * (https://github.com/developit/htm) instead of JSX.
+ *
+ * Routes (all behind the admin-surface guard of src/http/admin-surface.ts: ADMIN_ALLOW_FROM,
+ * exact spelling; no Bearer token — a console session instead):
+ * - GET /console — the page; GET /console/assets/<file> — the scripts (gzip when accepted, ETag).
+ * - POST /console/api/session `{"name","password"}` -> `{"name","role","mustChange","csrf"}` and
+ *   the session cookie; 401 CONSOLE_BAD_CREDENTIALS; 429 CONSOLE_THROTTLED (per account / address).
+ *   GET -> the same for the current session (401 CONSOLE_UNAUTHENTICATED); DELETE -> signed out.
+ * - POST /console/api/password `{"current","next"}` — required first when the password is one-time.
+ * - Every admin API route (src/admin/routes.ts, declared once) under /console/api instead of /admin,
+ *   plus the console's own (platforms, audience preview and CSV upload, statuses,
+ *   knowledge, health, audit trail).
+ * Every /console/api route needs the session cookie (401); every method other than GET needs the
+ * session's CSRF token in `X-CSRF-Token` (403 CONSOLE_CSRF); changes need the role owner or admin
+ * (403 CONSOLE_FORBIDDEN for auditors); a one-time password must be changed first (403
+ * CONSOLE_PASSWORD_CHANGE). Every change and export is recorded in the console audit trail with the
+ * account name; broadcasts and policies record `console:<name>` as their creator.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import type Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import type { Logger } from 'pino';
+import { parse } from 'csv-parse/sync';
+import type { CoreConfig as Config } from '../config.ts';
+import type { Core } from '../core.ts';
+import { RequestError } from '../errors.ts';
+import { declareAdminRoutes, jsonErrors, readJson, type AdminHandler, type AdminRoutes } from '../admin/routes.ts';
+import { strictRouter } from '../http/routing.ts';
+import type { NetworkSet } from '../http/networks.ts';
+import type { PlatformHealth } from '../platform/health.ts';
+import { parseStatusCsv } from '../archiving/status.ts';
+import { toTaiwanTraditional } from '../bot/traditional.ts';
+import type { InboundMessage } from '../platform/message.ts';
+import { AccountStore, type Role } from './accounts.ts';
+import { ConsoleAudit, SessionStore, SignInThrottle, csrfMatches, type Session } from './sessions.ts';
+
+/** Name of the session cookie (Path=/console, HttpOnly, SameSite=Strict, Secure over https). */
+export const SESSION_COOKIE = 'pb_console';
+/** Header carrying the CSRF token on every change. */
+export const CSRF_HEADER = 'x-csrf-token';
+/** Recipients per page at most (paged recipient table). */
+export const MAX_PAGE_SIZE = 200;
+
+const require = createRequire(import.meta.url);
+const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
+
+/** The files the page loads: URL name -> file. Only these are served. */
+function assetFiles(): Record<string, string> {
+  // Package folders through their package.json (the UMD files are not in the packages' "exports").
+  const file = (pkg: string, rel: string) => {
+    const main = require.resolve(pkg);
+    return join(main.slice(0, main.lastIndexOf(`/node_modules/${pkg}/`) + `/node_modules/${pkg}/`.length), rel);
+  };
+  return {
+    'react.js': file('react', 'umd/react.production.min.js'),
+    'react-dom.js': file('react-dom', 'umd/react-dom.production.min.js'),
+    'dayjs.js': file('dayjs', 'dayjs.min.js'),
+    'dayjs-zh-cn.js': file('dayjs', 'locale/zh-cn.js'),
+    // antd's UMD build with its locales (antd.locales.zh_CN / en_US) — the plain antd.min.js has none.
+    'antd.js': file('antd', 'dist/antd-with-locales.min.js'),
+    'htm.js': file('htm', 'dist/htm.umd.js'),
+    'app.js': `${UI_DIR}app.js`,
+  };
+}
+
+interface Asset {
+  type: string;
+  raw: Buffer;
+  gzip: Buffer;
+  etag: string;
+}
+
+function loadAsset(file: string, type: string): Asset {
+  const raw = readFileSync(file);
+  return { type, raw, gzip: gzipSync(raw, { level: 9 }), etag: `"${createHash('sha256').update(raw).digest('base64url').slice(0, 27)}"` };
+}
+
+/** Content-Security-Policy of the console: scripts only from /console/assets (no inline script, no eval); antd injects styles. */
+export const CONSOLE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+function serveAsset(ctx: Context, a: Asset): void {
+  ctx.set('Content-Security-Policy', CONSOLE_CSP);
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('Referrer-Policy', 'no-referrer');
+  ctx.set('Cache-Control', 'no-cache');
+  ctx.set('ETag', a.etag);
+  ctx.vary('Accept-Encoding');
+  if (ctx.get('if-none-match') === a.etag) {
+    ctx.status = 304;
+    return;
+  }
+  ctx.type = a.type;
+  if (/\bgzip\b/.test(ctx.get('accept-encoding'))) {
+    ctx.set('Content-Encoding', 'gzip');
+    ctx.body = a.gzip;
+  } else {
+    ctx.body = a.raw;
+  }
+}
+
+function cookieToken(ctx: Context): string | undefined {
+  for (const part of (ctx.get('cookie') || '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === SESSION_COOKIE) return v.join('=');
+  }
+  return undefined;
+}
+
+/** Whether the request came over https: TLS on the socket, or X-Forwarded-Proto: https from a trusted proxy. */
+function overHttps(ctx: Context, trustedProxies: NetworkSet): boolean {
+  if ((ctx.req.socket as { encrypted?: boolean }).encrypted) return true;
+  const peer = ctx.req.socket.remoteAddress ?? '';
+  const proto = ctx.get('x-forwarded-proto').split(',')[0]?.trim().toLowerCase();
+  return proto === 'https' && trustedProxies.has(peer.replace(/^::ffff:/, ''));
+}
+
+function setCookie(ctx: Context, value: string, maxAgeS: number, secure: boolean): void {
+  ctx.append('Set-Cookie', `${SESSION_COOKIE}=${value}; Path=/console; Max-Age=${maxAgeS}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`);
+}
+
+const sessionJson = (s: Session) => ({ name: s.name, role: s.role, mustChange: s.mustChange, csrf: s.csrf });
+
+/** Options of {@link mountConsole}. */
+export interface ConsoleOptions {
+  config: Config;
+  core: Core;
+  log: Logger;
+  health: PlatformHealth;
+  trustedProxies: NetworkSet;
+  /** Clock for sessions and the audit trail (tests). */
+  now?: () => number;
+  /** How long /console/api/health waits for the store, in ms. */
+  readinessTimeoutMs?: number;
+  /** Platforms a status can be imported for (the composition root passes adapters/platforms.ts `PLATFORM_IDS`). */
+  statusPlatforms: readonly string[];
+}
+
+/** Mounts the console (see the module comment) on `router`. */
+export function mountConsole(router: Router, options: ConsoleOptions): void {
+  const { config, core, log, trustedProxies } = options;
+  const now = options.now ?? Date.now;
+  const idleMs = config.consoleIdleMinutes * 60_000;
+  const accounts = new AccountStore(core.store, now);
+  const sessions = new SessionStore(core.store, idleMs, now);
+  const throttle = new SignInThrottle(core.store);
+  const audit = new ConsoleAudit(core.store, now);
+
+  // ---- the page and its scripts ----
+  const page = loadAsset(`${UI_DIR}index.html`, 'text/html; charset=utf-8');
+  const pages = strictRouter('/console');
+  pages.get('/', (ctx) => serveAsset(ctx, page));
+  for (const [name, file] of Object.entries(assetFiles())) {
+    const asset = loadAsset(file, 'application/javascript; charset=utf-8');
+    pages.get(`/assets/${name}`, (ctx) => serveAsset(ctx, asset));
+  }
+  // '/console' itself (the prefix router's '/' is '/console/' under strict routing).
+  router.get('/console', (ctx) => serveAsset(ctx, page));
+  router.use(pages.routes());
+
+  // ---- guards ----
+  const errors = jsonErrors(log);
+  const noStore = async (ctx: Context, next: Next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  };
+  const session = (allowMustChange: boolean) => async (ctx: Context, next: Next) => {
+    const token = cookieToken(ctx);
+    const s = await sessions.touch(token);
+    if (!s) throw new RequestError('CONSOLE_UNAUTHENTICATED', 'sign in first', 401);
+    // Role changes and removals take effect at once, not at the next sign-in.
+    const account = await accounts.get(s.name);
+    if (!account) {
+      await sessions.destroy(token);
+      throw new RequestError('CONSOLE_UNAUTHENTICATED', 'sign in first', 401);
+    }
+    if (account.role !== s.role) await sessions.update(token!, { ...s, role: account.role });
+    ctx.state.session = { ...s, role: account.role };
+    ctx.state.sessionToken = token;
+    ctx.state.actor = `console:${s.name}`;
+    if (s.mustChange && !allowMustChange) throw new RequestError('CONSOLE_PASSWORD_CHANGE', 'change the one-time password first', 403);
+    await next();
+  };
+  const csrf = async (ctx: Context, next: Next) => {
+    if (!csrfMatches(ctx.state.session as Session, ctx.get(CSRF_HEADER) || undefined)) {
+      throw new RequestError('CONSOLE_CSRF', `the ${CSRF_HEADER} header of this session is required`, 403);
+    }
+    await next();
+  };
+  const role = (allowed: Role[]) => async (ctx: Context, next: Next) => {
+    if (!allowed.includes((ctx.state.session as Session).role)) throw new RequestError('CONSOLE_FORBIDDEN', `this needs the role ${allowed.join(' or ')}`, 403);
+    await next();
+  };
+  // Recorded whatever the outcome (refusals included), after the answer is decided.
+  const audited = async (ctx: Context, next: Next) => {
+    let failed: { status?: number } | null = null;
+    try {
+      await next();
+    } catch (err) {
+      failed = err as { status?: number };
+      throw err;
+    } finally {
+      const s = ctx.state.session as Session | undefined;
+      const status = failed ? (typeof failed.status === 'number' ? failed.status : 500) : ctx.status;
+      const target = ctx.params?.id ?? ctx.params?.name;
+      await audit
+        .record({ actor: s?.name ?? '?', action: `${ctx.method} ${ctx._matchedRoute ?? ctx.path}`, status, ...(target ? { target: String(target) } : {}) })
+        .catch((err: unknown) => log.error({ err: (err as Error).message }, 'console audit entry could not be written'));
+    }
+  };
+
+  const api = strictRouter('/console/api');
+  const WRITE: Role[] = ['owner', 'admin'];
+  const ANY: Role[] = ['owner', 'admin', 'auditor'];
+  const readGuards = [errors, noStore, session(false)];
+  const writeGuards = (roles: Role[]) => [errors, noStore, session(false), audited, csrf, role(roles)];
+  /** The admin routes' declaration target: reads for every role, changes for owner/admin with CSRF. */
+  const consoleRoutes: AdminRoutes = {
+    get: (path, handler) => void api.get(path, ...readGuards, path.endsWith('.csv') ? auditedHandler(handler) : handler),
+    post: (path, handler) => void api.post(path, ...writeGuards(WRITE), handler),
+    put: (path, handler) => void api.put(path, ...writeGuards(WRITE), handler),
+    delete: (path, handler) => void api.delete(path, ...writeGuards(WRITE), handler),
+  };
+  function auditedHandler(handler: AdminHandler): AdminHandler {
+    return (ctx) => audited(ctx, async () => void (await handler(ctx)));
+  }
+  /** POSTs that change nothing (previews, "try a question"): CSRF, any role. */
+  const postRead = (path: string, handler: AdminHandler) => void api.post(path, errors, noStore, session(false), csrf, handler);
+
+  // ---- session ----
+  api.post('/session', errors, noStore, async (ctx) => {
+    const body = (await readJson(ctx)) as { name?: unknown; password?: unknown };
+    const name = typeof body.name === 'string' ? body.name.trim() : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    if (!name || !password) throw new RequestError('CONSOLE_BAD_REQUEST', 'name and password are required', 400);
+    const limited = await throttle.attempt(name, ctx.ip);
+    if (limited) {
+      // Not recorded: a flood of refused attempts must not grow the store (the attempts under the limit are).
+      ctx.set('Retry-After', '900');
+      throw new RequestError('CONSOLE_THROTTLED', `too many sign-in attempts for this ${limited}; try again in 15 minutes`, 429);
+    }
+    const account = await accounts.verify(name, password);
+    if (!account) {
+      await audit.record({ actor: name.slice(0, 64), action: 'sign-in failed', status: 401 });
+      throw new RequestError('CONSOLE_BAD_CREDENTIALS', 'wrong name or password', 401);
+    }
+    await throttle.succeeded(name);
+    await sessions.destroy(cookieToken(ctx));
+    const { token, session: s } = await sessions.create(account);
+    setCookie(ctx, token, Math.ceil(idleMs / 1000), overHttps(ctx, trustedProxies));
+    await audit.record({ actor: account.name, action: 'sign-in', status: 200 });
+    ctx.body = sessionJson(s);
+  });
+  api.get('/session', errors, noStore, session(true), (ctx) => {
+    ctx.body = sessionJson(ctx.state.session as Session);
+  });
+  api.delete('/session', errors, noStore, session(true), csrf, async (ctx) => {
+    await sessions.destroy(ctx.state.sessionToken as string);
+    setCookie(ctx, '', 0, overHttps(ctx, trustedProxies));
+    await audit.record({ actor: (ctx.state.session as Session).name, action: 'sign-out', status: 200 });
+    ctx.body = { signedOut: true };
+  });
+  api.post('/password', errors, noStore, session(true), audited, csrf, async (ctx) => {
+    const body = (await readJson(ctx)) as { current?: unknown; next?: unknown };
+    const s = ctx.state.session as Session;
+    const a = await accounts.changePassword(s.name, String(body.current ?? ''), String(body.next ?? ''));
+    const next = { ...s, mustChange: a.mustChange };
+    await sessions.update(ctx.state.sessionToken as string, next);
+    ctx.body = sessionJson(next);
+  });
+
+  // ---- the admin API, declared once (src/admin/routes.ts) ----
+  declareAdminRoutes(consoleRoutes, { service: core.notices, policies: core.policies, log });
+
+  // ---- the console's own routes ----
+  consoleRoutes.get('/platforms', (ctx) => {
+    ctx.body = { platforms: core.notices.platforms() };
+  });
+  postRead('/audience/preview', async (ctx) => {
+    const body = (await readJson(ctx)) as { platform?: unknown; audience?: unknown };
+    ctx.body = { count: await core.notices.audienceSize(String(body.platform ?? ''), body.audience) };
+  });
+  postRead('/audience/csv', async (ctx) => {
+    const body = (await readJson(ctx)) as { csv?: unknown };
+    if (typeof body.csv !== 'string') throw new RequestError('CONSOLE_BAD_REQUEST', 'csv: the file text is required', 400);
+    ctx.body = parseUserIdCsv(body.csv);
+  });
+  postRead('/statuses/preview', async (ctx) => {
+    const body = (await readJson(ctx)) as { csv?: unknown };
+    if (typeof body.csv !== 'string') throw new RequestError('CONSOLE_BAD_REQUEST', 'csv: the file text is required', 400);
+    const { statuses, errors: lineErrors } = parseStatusCsv(body.csv, new Date(now()), options.statusPlatforms);
+    ctx.body = { valid: statuses.length, errors: lineErrors, sample: statuses.slice(0, 20) };
+  });
+  consoleRoutes.post('/statuses/import', async (ctx) => {
+    const body = (await readJson(ctx)) as { csv?: unknown };
+    if (typeof body.csv !== 'string') throw new RequestError('CONSOLE_BAD_REQUEST', 'csv: the file text is required', 400);
+    const { statuses, errors: lineErrors } = parseStatusCsv(body.csv, new Date(now()), options.statusPlatforms);
+    if (lineErrors.length > 0) {
+      ctx.status = 422;
+      ctx.body = { imported: 0, errors: lineErrors };
+      return;
+    }
+    ctx.body = { imported: await core.store.putStatuses(statuses), errors: [] };
+  });
+  consoleRoutes.get('/statuses', async (ctx) => {
+    const one = (v: unknown) => (typeof v === 'string' ? v : '');
+    const platform = one(ctx.query.platform);
+    const userId = one(ctx.query.userId);
+    if (!platform || !userId) throw new RequestError('CONSOLE_BAD_REQUEST', 'platform and userId are required', 400);
+    const status = await core.statuses.lookup(platform, userId);
+    ctx.body = { status };
+  });
+  consoleRoutes.get('/knowledge', (ctx) => {
+    ctx.body = {
+      topics: core.kb.entries.map((e) => ({
+        id: e.id,
+        title: e.title,
+        answer: { zh: e.answer.zh, 'zh-TW': toTaiwanTraditional(e.answer.zh), en: e.answer.en },
+        sources: e.sources,
+        reviewed: e.reviewed,
+        platforms: e.platforms,
+      })),
+    };
+  });
+  postRead('/knowledge/try', async (ctx) => {
+    const body = (await readJson(ctx)) as { question?: unknown };
+    const question = typeof body.question === 'string' ? body.question.trim() : '';
+    if (!question || question.length > 500) throw new RequestError('CONSOLE_BAD_REQUEST', 'question: 1–500 characters', 400);
+    const message: InboundMessage = {
+      platform: 'try', tenant: 'local', userId: `console-${randomUUID()}`, chat: { kind: 'single' }, kind: 'text', text: question,
+      mentionedBot: false, messageId: randomUUID(), receivedAt: now(), anonymous: true,
+    };
+    const r = await core.handle(message);
+    ctx.body = { topic: r.topic, intent: r.intent, score: Math.round(r.score * 1000) / 1000, replies: r.replies.map((x) => x.text), suggestions: r.suggestions };
+  });
+  consoleRoutes.get('/health', async (ctx) => {
+    const platforms = options.health.current();
+    const faults = Object.entries(platforms).map(([p, f]) => `${p}: ${f.code} (${f.message})`);
+    let store: string | null = null;
+    try {
+      await Promise.race([
+        core.store.ping(),
+        new Promise((_r, reject) => setTimeout(() => reject(new Error(`${core.store.kind} store did not answer in time`)), options.readinessTimeoutMs ?? 1000).unref()),
+      ]);
+    } catch (err) {
+      store = (err as Error).message;
+    }
+    const ready = store === null && faults.length === 0;
+    ctx.body = { status: ready ? 'ready' : 'not ready', store: core.store.kind, ...(ready ? {} : { reason: [store, ...faults].filter(Boolean).join('; ') }), platforms };
+  });
+  consoleRoutes.get('/audit', async (ctx) => {
+    ctx.body = { entries: await audit.recent(200) };
+  });
+  consoleRoutes.get('/accounts', async (ctx) => {
+    ctx.body = { accounts: await accounts.list() };
+  });
+
+  router.use(api.routes());
+}
+
+/**
+ * User ids from an uploaded CSV: one per line, first column; a header line `userId` is skipped.
+ * A row is bad when its id is empty, longer than 256 characters or holds control characters.
+ * @returns ids (deduplicated, in order) and every bad line (1-based)
+ */
+export function parseUserIdCsv(text: string): { userIds: string[]; errors: { line: number; message: string }[] } {
+  let rows: string[][];
+  try {
+    rows = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: false }) as string[][];
+  } catch (err) {
+    return { userIds: [], errors: [{ line: Number((err as { lines?: number }).lines ?? 1), message: `not CSV: ${(err as Error).message}` }] };
+  }
+  const ids: string[] = [];
+  const errors: { line: number; message: string }[] = [];
+  rows.forEach((row, i) => {
+    const id = (row[0] ?? '').trim();
+    if (i === 0 && /^user_?id$/i.test(id)) return;
+    if (row.length === 1 && id === '' && i === rows.length - 1) return;
+    // eslint-disable-next-line no-control-regex
+    if (id === '') errors.push({ line: i + 1, message: 'empty user id' });
+    else if (id.length > 256) errors.push({ line: i + 1, message: 'user id longer than 256 characters' });
+    // eslint-disable-next-line no-control-regex
+    else if (/[\u0000-\u001f\u007f]/.test(id)) errors.push({ line: i + 1, message: 'user id with a control character' });
+    else ids.push(id);
+  });
+  return { userIds: [...new Set(ids)], errors };
+}
+

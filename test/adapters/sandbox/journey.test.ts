@@ -1,0 +1,250 @@
+/**
+ * The whole admin journey in the sandbox, over real HTTP on loopback: the bot started with no
+ * platform (so the sandbox organisation is on), a notice broadcast to a sandbox department through
+ * /admin, an employee's inbox on /try, opening (read) and the card's button (acknowledgement)
+ * moving the broadcast's tally, the recipients page, and questions asked as that employee getting
+ * their seeded status. Without ADMIN_TOKEN the sandbox makes one up for the run. Then: SANDBOX=off,
+ * and a real platform configured, turn the sandbox off.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestBot, type TestBot } from '../../helpers/app.ts';
+import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
+
+const ADMIN_TOKEN = 'sandbox-admin-token-0123456789abcdef';
+const WORKER = { idleMs: 20, leaseMs: 2000, backoffBaseMs: 50, readPollMs: 50 };
+
+interface Counts { targeted: number; pending: number; sent: number; failed: number; read: number; acknowledged: number }
+interface BroadcastView { id: string; state: string; platform: string; counts: Counts }
+
+async function admin(bot: TestBot, method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(`${bot.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+}
+
+async function post(bot: TestBot, path: string, body: unknown): Promise<Response> {
+  return fetch(`${bot.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+async function broadcast(bot: TestBot, id: string): Promise<BroadcastView> {
+  const r = await admin(bot, 'GET', `/admin/broadcasts/${id}`);
+  assert.equal(r.status, 200);
+  return (await r.json()) as BroadcastView;
+}
+
+/** Polls the broadcast until `done` holds (the worker delivers in the background). */
+async function until(bot: TestBot, id: string, done: (v: BroadcastView) => boolean, timeoutMs = 20_000): Promise<BroadcastView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await broadcast(bot, id);
+    if (done(v)) return v;
+    if (Date.now() > deadline) assert.fail(`timed out; last ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 15));
+  }
+}
+
+describe('sandbox admin journey over HTTP', () => {
+  let bot: TestBot;
+  before(async () => {
+    bot = await startTestBot({ ADMIN_TOKEN, SANDBOX: 'on' }, { noticeWorker: WORKER, logLevel: 'info' });
+  });
+  after(async () => {
+    await bot?.close();
+  });
+
+  it('is the only platform, and /try is labelled and loads the employee picker', async () => {
+    assert.deepEqual(bot.server.adapters.map((a) => a.platform), ['sandbox']);
+    const page = await fetch(`${bot.url}/try`);
+    const html = await page.text();
+    assert.match(html, /<script src="try\/sandbox\.js"><\/script>/);
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'unsafe-inline' 'self'/);
+    const js = await (await fetch(`${bot.url}/try/sandbox.js`)).text();
+    assert.match(js, /沙盒 SANDBOX/);
+    assert.match(js, /sandbox-employee/);
+    const dir = (await (await fetch(`${bot.url}/try/sandbox/directory`)).json()) as { platform: string; sandbox: boolean; departments: { id: string; headCount: number }[] };
+    assert.equal(dir.platform, 'sandbox');
+    assert.equal(dir.sandbox, true);
+    assert.deepEqual(dir.departments.map((d) => [d.id, d.headCount]), [['hr', 8], ['rd', 12], ['sales', 10]]);
+  });
+
+  it('broadcast to a department → inbox card → open (read) → acknowledge: the tally moves', async () => {
+    const n = await admin(bot, 'POST', '/admin/notices', { title: { zh: '研发部会话存档告知', en: 'R&D archiving notice' }, body: { zh: '研发部的工作聊天将被存档。', en: 'R&D work chats are archived.' } });
+    assert.equal(n.status, 201);
+    const { id: noticeId } = (await n.json()) as { id: string };
+    const b = await admin(bot, 'POST', '/admin/broadcasts', { noticeId, platform: 'sandbox', audience: { departmentIds: ['rd'] } });
+    assert.equal(b.status, 201);
+    const { id } = (await b.json()) as { id: string };
+    let v = await until(bot, id, (x) => x.state === 'done');
+    assert.deepEqual(v.counts, { targeted: 12, pending: 0, sent: 12, failed: 0, read: 0, acknowledged: 0 });
+
+    const inbox = (await (await fetch(`${bot.url}/try/sandbox/inbox?user=zhoutao`)).json()) as {
+      user: { name: string };
+      cards: { ackKey: string; noticeId: string; version: number; title: { zh: string }; body: { en: string }; openedAt: string | null; acknowledgedAt: string | null }[];
+    };
+    assert.equal(inbox.user.name, '周涛');
+    assert.equal(inbox.cards.length, 1);
+    const card = inbox.cards[0]!;
+    assert.equal(card.title.zh, '研发部会话存档告知');
+    assert.equal(card.body.en, 'R&D work chats are archived.');
+    assert.equal(card.ackKey, `ack:${noticeId}:1`);
+    assert.equal(card.openedAt, null);
+    const hr = (await (await fetch(`${bot.url}/try/sandbox/inbox?user=wangfang`)).json()) as { cards: unknown[] };
+    assert.deepEqual(hr.cards, [], 'HR was not in the audience');
+
+    const opened = await post(bot, '/try/sandbox/open', { user: 'zhoutao', noticeId, version: 1 });
+    assert.equal(opened.status, 200);
+    assert.ok(((await opened.json()) as { openedAt: string | null }).openedAt);
+    v = await broadcast(bot, id);
+    assert.equal(v.counts.read, 1);
+    assert.equal(v.counts.acknowledged, 0);
+
+    const ack = await post(bot, '/try/sandbox/ack', { user: 'wuhao', ackKey: card.ackKey });
+    assert.equal(ack.status, 200);
+    const ackBody = (await ack.json()) as { replies: string[]; card: { acknowledgedAt: string | null; openedAt: string | null } };
+    assert.match(ackBody.replies.join('\n'), /已记录/);
+    assert.ok(ackBody.card.acknowledgedAt && ackBody.card.openedAt, 'pressing the button also opens the card');
+    v = await broadcast(bot, id);
+    assert.equal(v.counts.read, 2);
+    assert.equal(v.counts.acknowledged, 1);
+    // A second press changes nothing and says so.
+    const again = (await (await post(bot, '/try/sandbox/ack', { user: 'wuhao', ackKey: card.ackKey })).json()) as { replies: string[] };
+    assert.match(again.replies.join('\n'), /无需再次确认/);
+    assert.equal((await broadcast(bot, id)).counts.acknowledged, 1);
+
+    // The recipients page sees the same states.
+    const acked = (await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients?state=acknowledged`)).json()) as { total: number; recipients: { userId: string; state: string; acknowledgedVia: string }[] };
+    assert.equal(acked.total, 1);
+    assert.deepEqual(acked.recipients.map((r) => [r.userId, r.state, r.acknowledgedVia]), [['wuhao', 'acknowledged', 'card']]);
+    const byState = (await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients?sort=state&order=desc&limit=3`)).json()) as { total: number; next: string | null; recipients: { userId: string; state: string }[] };
+    assert.equal(byState.total, 12);
+    assert.deepEqual(byState.recipients.map((r) => r.state), ['acknowledged', 'read', 'sent']);
+    assert.ok(byState.next);
+    const next = (await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients?sort=state&order=desc&limit=3&cursor=${encodeURIComponent(byState.next!)}`)).json()) as { recipients: { state: string }[] };
+    assert.deepEqual(next.recipients.map((r) => r.state), ['sent', 'sent', 'sent']);
+  });
+
+  it('questions asked as a sandbox employee get their status line; anonymous ones do not', async () => {
+    const q = '我的聊天被存档了吗？';
+    const as = (await (await post(bot, '/try/sandbox/ask', { user: 'wuhao', question: q })).json()) as { replies: string[]; topic: string };
+    const text = as.replies.join('\n');
+    assert.match(text, /2025-01-02/);
+    assert.match(text, /沙盒示例数据/);
+    assert.match(text, /sandbox demo data/);
+    assert.match(text, /确认知悉/, 'the notice line of the acknowledged notice');
+    const shaped = as as unknown as { lang: string; suggestions: { id: string; label: string }[] };
+    assert.equal(shaped.lang, 'zh-CN');
+    for (const s of shaped.suggestions) assert.notEqual(s.label, s.id, 'suggestions are labelled with their titles');
+    // A suggestion button (pick), in English, as on /try/ask.
+    const picked = (await (await post(bot, '/try/sandbox/ask', { user: 'wuhao', question: 'Am I archived?', pick: { topic: 'am-i-archived', lang: 'en' } })).json()) as { replies: string[]; topic: string; lang: string };
+    assert.equal(picked.topic, 'am-i-archived');
+    assert.equal(picked.lang, 'en');
+    assert.match(picked.replies.join('\n'), /2025-01-02/);
+    const badPick = await post(bot, '/try/sandbox/ask', { user: 'wuhao', question: 'x', pick: { topic: 'no-such-topic', lang: 'en' } });
+    assert.equal(badPick.status, 400);
+    const anon = (await (await post(bot, '/try/ask', { question: q, session: 'sandbox-anon-1' })).json()) as { replies: string[] };
+    assert.doesNotMatch(anon.replies.join('\n'), /2025-01-02/);
+  });
+
+  it('refuses unknown employees and bad bodies with clear 4xx', async () => {
+    const r1 = await fetch(`${bot.url}/try/sandbox/inbox?user=nobody`);
+    assert.equal(r1.status, 404);
+    assert.match(await r1.text(), /SANDBOX_UNKNOWN_EMPLOYEE/);
+    const r2 = await fetch(`${bot.url}/try/sandbox/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    assert.equal(r2.status, 400);
+    const r3 = await post(bot, '/try/sandbox/ack', { user: 'wuhao', ackKey: 'nonsense' });
+    assert.equal(r3.status, 400);
+    assert.match(await r3.text(), /ackKey/);
+    const r4 = await admin(bot, 'GET', '/admin/broadcasts/nope/recipients');
+    assert.equal(r4.status, 404);
+    const r5 = await admin(bot, 'GET', '/admin/broadcasts/nope/recipients?state=weird');
+    assert.equal(r5.status, 400);
+    assert.match(await r5.text(), /state/);
+    const r6 = await admin(bot, 'GET', '/admin/broadcasts/nope/recipients?page=2&cursor=x');
+    assert.equal(r6.status, 400);
+    const r8 = await admin(bot, 'GET', '/admin/broadcasts/nope/recipients?state=read&state=sent');
+    assert.equal(r8.status, 400);
+    assert.match(await r8.text(), /state: give it once/);
+    const r9 = await admin(bot, 'GET', '/admin/broadcasts/nope/recipients?limit=1001');
+    assert.equal(r9.status, 400);
+    assert.match(await r9.text(), /limit/);
+    const r7 = await fetch(`${bot.url}/admin/broadcasts/nope/recipients`);
+    assert.equal(r7.status, 401, 'the recipients page is behind the admin token');
+  });
+});
+
+describe('sandbox without ADMIN_TOKEN', () => {
+  it('makes up an admin token for the run: the admin API works with it and only with it', async () => {
+    const bot = await startTestBot({ SANDBOX: 'on' }, { noticeWorker: false });
+    try {
+      const token = bot.server.sandboxAdminToken;
+      assert.ok(token && token.length >= 32, 'a long random token');
+      const withIt = await fetch(`${bot.url}/admin/notices`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(withIt.status, 200);
+      assert.equal((await fetch(`${bot.url}/admin/notices`)).status, 401);
+      assert.equal((await fetch(`${bot.url}/admin/notices`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status, 401);
+    } finally {
+      await bot.close();
+    }
+  });
+
+  it('uses ADMIN_TOKEN when it is set (no token made up)', async () => {
+    const bot = await startTestBot({ SANDBOX: 'on', ADMIN_TOKEN }, { noticeWorker: false });
+    try {
+      assert.equal(bot.server.sandboxAdminToken, null);
+    } finally {
+      await bot.close();
+    }
+  });
+});
+
+describe('sandbox turned off', () => {
+  let fake: FakeWecom;
+  before(async () => {
+    fake = await startFakeWecom({ corpId: 'wx5823bf96d3bd56c7', secret: 'app-secret', agentId: 1000002 });
+  });
+  after(async () => {
+    await fake?.close();
+  });
+
+  it('SANDBOX=off: no sandbox platform, routes or script', async () => {
+    const bot = await startTestBot({ SANDBOX: 'off' }, { noticeWorker: false });
+    try {
+      assert.deepEqual(bot.server.adapters, []);
+      assert.equal(bot.server.sandboxAdminToken, null);
+      assert.equal((await fetch(`${bot.url}/admin/notices`)).status, 404, 'no ADMIN_TOKEN and no sandbox: no admin API');
+      assert.equal((await fetch(`${bot.url}/try/sandbox/directory`)).status, 404);
+      assert.doesNotMatch(await (await fetch(`${bot.url}/try`)).text(), /sandbox\.js/);
+      assert.equal(bot.core.notices.channelFor('sandbox'), undefined);
+    } finally {
+      await bot.close();
+    }
+  });
+
+  it('a real platform configured (WeCom): the sandbox is off even without SANDBOX=off', async () => {
+    const bot = await startTestBot(
+      {
+        ADMIN_TOKEN,
+        SANDBOX: 'on',
+        WECOM_CORP_ID: 'wx5823bf96d3bd56c7',
+        WECOM_AGENT_ID: '1000002',
+        WECOM_SECRET: 'app-secret',
+        WECOM_TOKEN: 'QDG6eK',
+        WECOM_ENCODING_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
+        WECOM_API_BASE: fake.url,
+      },
+      { noticeWorker: false },
+    );
+    try {
+      assert.deepEqual(bot.server.adapters.map((a) => a.platform), ['wecom']);
+      assert.equal((await fetch(`${bot.url}/try/sandbox/directory`)).status, 404);
+      assert.equal(bot.core.notices.channelFor('sandbox'), undefined);
+      const b = await admin(bot, 'POST', '/admin/broadcasts', { noticeId: 'n-x', platform: 'sandbox', audience: { all: true } });
+      assert.ok(b.status >= 400 && b.status < 500, `a sandbox broadcast is refused: ${b.status}`);
+    } finally {
+      await bot.close();
+    }
+  });
+});

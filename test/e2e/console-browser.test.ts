@@ -1,0 +1,312 @@
+/**
+ * The admin console in a real browser: playwright-core driving Debian's chromium (/usr/bin/chromium,
+ * CHROMIUM_PATH overrides; headless, --no-sandbox --disable-gpu --disable-background-networking),
+ * against the real bot on loopback with a fake notice platform (test/fakes/notice-platform.ts).
+ * Skipped when the browser is missing — except with CI=true, where that is a failure.
+ *
+ * First sign-in changes the one-time password; a notice whose text holds <script> and an onerror
+ * image is composed and shown inert; it is sent to three users after a confirm naming the version
+ * and the head count; the tally moves without a reload (sent, then read); reminders go out; the
+ * recipients CSV is downloaded and read; a policy is declared and withdrawn; an auditor sees no send
+ * button and the API answers 403; a change without the CSRF token is refused. Every screen is
+ * captured at 1366×768 and 390×844 into test-artifacts/console/, and scanned with axe-core: no
+ * serious or critical violation.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { parse } from 'csv-parse/sync';
+import { startNoticeBot, type NoticeBot } from './notices-harness.ts';
+import { addAccount } from '../helpers/console-client.ts';
+import { REPO_ROOT } from '../helpers/app.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'console');
+const AXE = join(createRequire(import.meta.url).resolve('axe-core'), '..', 'axe.min.js');
+const VIEWPORTS = [{ width: 1366, height: 768 }, { width: 390, height: 844 }] as const;
+const PASSWORD = 'hr-console-Passw0rd';
+const HOSTILE_TITLE = '存档告知 <script>window.__xss=1</script><img src=x onerror="window.__xss=2">';
+const HOSTILE_BODY = '正文 <b>bold?</b> <script>window.__xss=3</script>';
+
+const missing = !existsSync(CHROMIUM);
+if (missing && process.env.CI === 'true') throw new Error(`chromium not found at ${CHROMIUM} (set CHROMIUM_PATH); CI=true does not skip`);
+
+describe('admin console in a real browser', { skip: missing ? `no browser at ${CHROMIUM} (set CHROMIUM_PATH)` : false }, () => {
+  let bot: NoticeBot;
+  let browser: Browser;
+  let admin: BrowserContext;
+  let page: Page;
+  let noticeId = '';
+  let broadcastId = '';
+  const errors: string[] = [];
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    bot = await startNoticeBot({ fake: { users: ['u1', 'u2', 'u3', 'u4', 'u5'], departments: { '10': ['u1', 'u2'] } } });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    admin = await browser.newContext({ viewport: VIEWPORTS[0], acceptDownloads: true });
+    page = await admin.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+  });
+  after(async () => {
+    await browser?.close();
+    await bot?.close();
+  });
+
+  async function signIn(p: Page, name: string, password: string): Promise<void> {
+    await p.goto(`${bot.url}/console`);
+    await p.fill('#signin-name', name);
+    await p.fill('#signin-password', password);
+    await p.click('#signin-submit');
+  }
+
+  it('first sign-in: the one-time password must be changed', async () => {
+    const oneTime = await addAccount(bot.core.store, 'hr.zhang', 'owner');
+    await page.goto(`${bot.url}/console`);
+    await page.waitForSelector('#signin-name');
+    assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+    await page.screenshot({ path: join(ARTIFACTS, 'signin-1366x768.png') });
+    await signIn(page, 'hr.zhang', 'wrong-password-123');
+    await page.getByRole('alert').filter({ hasText: '账号或密码错误' }).waitFor();
+    await signIn(page, 'hr.zhang', oneTime);
+    await page.waitForSelector('#pw-current');
+    await page.screenshot({ path: join(ARTIFACTS, 'password-change-1366x768.png') });
+    await page.fill('#pw-current', oneTime);
+    await page.fill('#pw-next', PASSWORD);
+    await page.fill('#pw-repeat', PASSWORD);
+    await page.click('#pw-submit');
+    await page.waitForSelector('#new-notice');
+    assert.match((await page.textContent('#whoami')) ?? '', /hr\.zhang · owner/);
+  });
+
+  it('compose a notice (zh required, en optional); <script> in its text is shown as text and never runs', async () => {
+    await page.click('#new-notice');
+    await page.fill('#notice-title-zh', HOSTILE_TITLE);
+    await page.fill('#notice-body-zh', HOSTILE_BODY);
+    await page.click('#notice-save');
+    await page.waitForURL(/#\/notices\/n-/);
+    noticeId = decodeURIComponent(page.url().split('#/notices/')[1]!);
+    await page.locator('.notice-body').first().waitFor();
+    assert.equal(await page.locator('.notice-title').first().textContent(), HOSTILE_TITLE);
+    assert.equal(await page.locator('.notice-body').first().textContent(), HOSTILE_BODY);
+    assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined, 'no script ran');
+    assert.equal(await page.locator('main script, main img[src="x"], main b').count(), 0, 'no element was made from the text');
+    const stored = await bot.core.notices.getNotice(noticeId);
+    assert.equal(stored.versions[0]!.title.en, HOSTILE_TITLE, 'an empty English title takes the Chinese one');
+  });
+
+  it('send to three users after a confirm naming the version and the head count; the tally moves without a reload', async () => {
+    await page.click('#send-notice');
+    await page.locator('.ant-select', { has: page.locator('#send-platform') }).click();
+    await page.locator('.ant-select-item-option[title="dingtalk"]').click();
+    await page.fill('#send-ids', 'u1, u2\nu3');
+    await page.click('#send-review');
+    const confirm = await page.locator('#send-confirm-text').textContent();
+    assert.match(confirm ?? '', /第 1 版/);
+    assert.match(confirm ?? '', /3 人/);
+    assert.match(confirm ?? '', /dingtalk/);
+    await page.screenshot({ path: join(ARTIFACTS, 'send-confirm-1366x768.png') });
+    await page.evaluate(() => ((window as unknown as { __sameDocument?: boolean }).__sameDocument = true));
+    await page.click('#send-confirm');
+    await page.waitForURL(/#\/broadcasts\/b-/);
+    broadcastId = page.url().split('#/broadcasts/')[1]!;
+    await page.locator('.tally-sent[data-value="3"]').waitFor({ state: 'attached' });
+    bot.fake.read('u2', Date.now());
+    await page.locator('.tally-read[data-value="1"]').waitFor({ state: 'attached' });
+    assert.equal(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument), true, 'the page was not reloaded');
+    await page.getByRole('row').filter({ hasText: 'u3' }).waitFor();
+    const view = await bot.core.notices.getBroadcast(broadcastId);
+    assert.equal(view.createdBy, 'console:hr.zhang');
+  });
+
+  it('remind the unacknowledged, and export the recipients CSV', async () => {
+    const before = bot.fake.delivered.length;
+    await page.click('#remind');
+    await page.locator('.ant-message').filter({ hasText: '已排队 3 人' }).waitFor();
+    await waitUntil(() => bot.fake.delivered.length >= before + 3);
+    assert.ok(bot.fake.delivered.slice(before).every((d) => d.reminder !== null), 'reminders, not first deliveries');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-recipients')]);
+    const text = readFileSync((await download.path())!, 'utf8');
+    const table = text.slice(0, text.lastIndexOf('\r\n\r\n# privacy-bot evidence: ') + 2);
+    const rows = parse(table, { bom: true, columns: true }) as { userId: string; state: string }[];
+    assert.deepEqual(rows.map((r) => r.userId).sort(), ['u1', 'u2', 'u3']);
+    assert.equal(rows.find((r) => r.userId === 'u2')?.state, 'read');
+  });
+
+  it('declare a policy and withdraw it; it stays in the history', async () => {
+    await page.goto(`${bot.url}/console#/policies`);
+    await page.click('#declare-policy');
+    await page.locator('.ant-select', { has: page.locator('#policy-platform') }).click();
+    await page.locator('.ant-select-item-option[title="dingtalk"]').click();
+    await page.click('#policy-since');
+    await page.keyboard.type('2026-03-01');
+    await page.keyboard.press('Enter');
+    await page.fill('#policy-scope', '单聊和群聊');
+    await page.fill('#policy-retention', '3 年');
+    await page.fill('#policy-purpose', '合规审计');
+    await page.fill('#policy-legal', '《个人信息保护法》第十三条');
+    await page.fill('#policy-viewers', '合规部');
+    await page.click('#policy-save');
+    const row = page.getByRole('row').filter({ hasText: '单聊和群聊' });
+    await row.getByText('生效中').waitFor();
+    await row.locator('.withdraw').click();
+    await page.locator('.ant-popconfirm button.ant-btn-primary').click();
+    await row.getByText('已撤回').first().waitFor();
+    const [p] = await bot.core.policies.list({});
+    assert.equal(p!.state, 'withdrawn');
+    assert.equal(p!.createdBy, 'console:hr.zhang');
+  });
+
+  it('statuses: the preview shows every bad line and nothing can be imported; a good file imports; one employee looked up with its source', async () => {
+    await page.goto(`${bot.url}/console#/statuses`);
+    await page.fill('#status-csv', 'platform,userId,archived,since,scope\nwecom,zs,true,2026-03-01,all\nwecom,,true,,\nwecom,ls,maybe,,\n');
+    await page.click('#status-preview');
+    await page.locator('#status-errors').waitFor();
+    const lines = await page.locator('#status-errors tbody tr td:first-child').allTextContents();
+    assert.deepEqual(lines, ['3', '4']);
+    assert.equal(await page.locator('#status-import').isDisabled(), true);
+    assert.equal(await bot.core.store.getStatus('wecom', 'zs'), null, 'nothing imported');
+    await page.fill('#status-csv', 'platform,userId,archived,since,scope\nwecom,zs,true,2026-03-01,all chats\n');
+    await page.click('#status-preview');
+    await page.locator('#status-import:not([disabled])').click();
+    await page.locator('#status-result').filter({ hasText: '已导入 1 条' }).waitFor();
+    await page.fill('#lookup-user', 'zs');
+    await page.click('#lookup-submit');
+    await page.locator('#lookup-result').filter({ hasText: 'import' }).waitFor();
+    assert.match((await page.locator('#lookup-result').textContent()) ?? '', /已存档.*2026-03-01.*all chats/);
+  });
+
+  it('a change without the CSRF token is refused, with the session cookie', async () => {
+    const r = await page.evaluate(async () => {
+      const res = await fetch('/console/api/notices', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: { zh: 'x', en: 'x' }, body: { zh: 'x', en: 'x' } }) });
+      return { status: res.status, body: await res.json() };
+    });
+    assert.equal(r.status, 403);
+    assert.equal(r.body.error.code, 'CONSOLE_CSRF');
+  });
+
+  it('an auditor sees no send button and the API refuses the send (403)', async () => {
+    const oneTime = await addAccount(bot.core.store, 'legal.li', 'auditor');
+    const ctx = await browser.newContext({ viewport: VIEWPORTS[0] });
+    try {
+      const p = await ctx.newPage();
+      await signIn(p, 'legal.li', oneTime);
+      await p.fill('#pw-current', oneTime);
+      await p.fill('#pw-next', 'legal-console-Passw0rd');
+      await p.fill('#pw-repeat', 'legal-console-Passw0rd');
+      await p.click('#pw-submit');
+      await p.goto(`${bot.url}/console#/notices/${noticeId}`);
+      await p.locator('.notice-body').first().waitFor();
+      assert.equal(await p.locator('#send-notice').count(), 0);
+      assert.equal(await p.locator('#new-notice, #edit-notice').count(), 0);
+      await p.goto(`${bot.url}/console#/broadcasts/${broadcastId}`);
+      await p.locator('#tally').waitFor();
+      assert.equal(await p.locator('#remind, #retry, #cancel-broadcast').count(), 0);
+      const r = await p.evaluate(async (id) => {
+        const s = await (await fetch('/console/api/session')).json();
+        const res = await fetch('/console/api/broadcasts', {
+          method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': s.csrf }, body: JSON.stringify({ noticeId: id, platform: 'dingtalk', audience: { all: true } }),
+        });
+        return { status: res.status, body: await res.json() };
+      }, noticeId);
+      assert.equal(r.status, 403);
+      assert.equal(r.body.error.code, 'CONSOLE_FORBIDDEN');
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('every screen at 1366×768 and 390×844: screenshots, and axe-core finds no serious or critical violation', async (t) => {
+    // CSP bypassed only so that axe can be injected; the inert-text check runs here again without the CSP's help.
+    const ctx = await browser.newContext({ bypassCSP: true });
+    const screens = ['notices', `notices/${noticeId}`, 'broadcasts', `broadcasts/${broadcastId}`, 'policies', 'statuses', 'knowledge', 'health', 'audit'];
+    const found: string[] = [];
+    let shots = 0;
+    try {
+      const p = await ctx.newPage();
+      p.on('pageerror', (e) => errors.push(e.message));
+      for (const viewport of VIEWPORTS) {
+        await p.setViewportSize(viewport);
+        const size = `${viewport.width}x${viewport.height}`;
+        await p.context().clearCookies();
+        await p.goto(`${bot.url}/console`);
+        await p.waitForSelector('#signin-name');
+        await p.screenshot({ path: join(ARTIFACTS, `signin-${size}.png`), fullPage: true });
+        found.push(...(await axe(p, `signin ${size}`)));
+        shots++;
+        // A fresh owner per size, so the password-change screen is captured (and scanned) at both sizes.
+        const name = `shots.${viewport.width}`;
+        const oneTime = await addAccount(bot.core.store, name, 'owner');
+        await signIn(p, name, oneTime);
+        await p.waitForSelector('#pw-current');
+        await p.screenshot({ path: join(ARTIFACTS, `password-change-${size}.png`), fullPage: true });
+        found.push(...(await axe(p, `password-change ${size}`)));
+        await p.fill('#pw-current', oneTime);
+        await p.fill('#pw-next', PASSWORD);
+        await p.fill('#pw-repeat', PASSWORD);
+        await p.click('#pw-submit');
+        await p.waitForSelector('#whoami');
+        shots++;
+        for (const screen of screens) {
+          await p.goto(`${bot.url}/console#/${screen}`);
+          await p.locator('main h2').first().waitFor();
+          await p.waitForLoadState('networkidle');
+          await p.locator('.ant-spin-spinning').first().waitFor({ state: 'detached' }).catch(() => undefined);
+          await p.screenshot({ path: join(ARTIFACTS, `${screen.replace(/\/.*/, '-detail')}-${size}.png`), fullPage: true });
+          shots++;
+          found.push(...(await axe(p, `${screen} ${size}`)));
+        }
+        // The dialogs: compose, send (with a CSV whose bad rows are listed and block the send).
+        for (const [screen, open] of [['notices', '#new-notice'], [`notices/${noticeId}`, '#send-notice']] as const) {
+          await p.goto(`${bot.url}/console#/${screen}`);
+          await p.click(open);
+          await p.locator('.ant-modal-content').waitFor();
+          if (open === '#send-notice') {
+            await p.getByText('上传 CSV').click();
+            await p.locator('.ant-modal input[type=file]').setInputFiles({ name: 'audience.csv', mimeType: 'text/csv', buffer: Buffer.from('userId\nu1\n\nu2\n') });
+            await p.getByText('以下行有问题，未发送任何消息：').waitFor();
+            assert.equal(await p.locator('.ant-modal .ant-alert-error td').first().textContent(), '3');
+            assert.equal(await p.locator('#send-review').isDisabled(), true, 'nothing can be sent while a row is bad');
+          }
+          // The modal's opening animation has ended (no running animation left), so the capture shows it in place.
+          await p.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+          await p.screenshot({ path: join(ARTIFACTS, `${open === '#new-notice' ? 'compose' : 'send'}-dialog-${size}.png`) });
+          found.push(...(await axe(p, `${open} dialog ${size}`)));
+          shots++;
+          await p.keyboard.press('Escape');
+        }
+        assert.equal(await p.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+        // The English switch.
+        await p.goto(`${bot.url}/console#/notices`);
+        await p.click('#lang-switch');
+        await p.getByRole('heading', { name: 'Notices' }).waitFor();
+        await p.screenshot({ path: join(ARTIFACTS, `notices-en-${size}.png`), fullPage: true });
+        await p.click('#lang-switch');
+        shots++;
+      }
+    } finally {
+      await ctx.close();
+    }
+    t.diagnostic(`${shots} screenshots in test-artifacts/console/; axe serious/critical: ${found.length}`);
+    assert.deepEqual(found, []);
+    assert.deepEqual(errors, [], 'no script error on any page');
+  });
+});
+
+/** axe-core's serious and critical violations on the page, as "screen: rule (n nodes)". */
+async function axe(p: Page, screen: string): Promise<string[]> {
+  if (!(await p.evaluate(() => 'axe' in window))) await p.addScriptTag({ path: AXE });
+  const violations = await p.evaluate(async () => {
+    const r = await (window as unknown as { axe: { run: (c: Document, o: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${screen}: ${v.id} (${v.impact}) ${v.nodes.join(' | ')}`);
+}
+
+async function waitUntil(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(cond(), 'condition not met in time');
+}

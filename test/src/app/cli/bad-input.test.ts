@@ -1,0 +1,154 @@
+/**
+ * A newcomer's mistakes, answered as the README promises, by the real `privacy-bot` process: a clear message
+ * naming the problem (port and variable, file line and column, the option), never a Node stack trace.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../../helpers/app.ts';
+
+const BIN = join(REPO_ROOT, 'bin', 'privacy-bot.mjs');
+
+/** Runs the CLI to its end (asynchronously, so this process can keep a port busy meanwhile). */
+function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** No line of a Node stack trace ("    at fn (file:1:2)") and none of Node's own error dump. */
+function assertNoStack(text: string): void {
+  assert.doesNotMatch(text, /^\s+at /m, `stack trace printed:\n${text}`);
+  assert.doesNotMatch(text, /node:internal|Node\.js v\d+|ERR_[A-Z_]+/, `Node's own error printed:\n${text}`);
+}
+
+function lines(text: string): string[] {
+  return text.trimEnd().split('\n');
+}
+
+describe('privacy-bot: bad input gets a clear message, never a stack trace', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cli-bad-input-'));
+    env = { DATA_DIR: join(dir, 'data'), KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge') };
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a busy PORT: one line naming the port and PORT, exit code 1', async () => {
+    const busy: Server = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '0.0.0.0', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const r = await run(['serve'], { ...env, PORT: String(port), LOG_LEVEL: 'silent' });
+      assert.equal(r.code, 1);
+      assertNoStack(r.stderr);
+      assert.equal(lines(r.stderr).length, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`^privacy-bot: PORT_IN_USE: port ${port} \\(PORT\\) is already in use .*set PORT to a free port\\n$`));
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
+  });
+
+  it('a busy ADMIN_PORT names ADMIN_PORT', async () => {
+    const busy: Server = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '0.0.0.0', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const r = await run(['serve'], { ...env, PORT: '0', ADMIN_PORT: String(port), LOG_LEVEL: 'silent' });
+      assert.equal(r.code, 1);
+      assertNoStack(r.stderr);
+      assert.equal(lines(r.stderr).length, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`port ${port} \\(ADMIN_PORT\\) is already in use.*set ADMIN_PORT`));
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
+  });
+
+  it('status import: an unknown platform is refused with the known ones listed, and nothing is imported', async () => {
+    const csv = join(dir, 'wechat.csv');
+    writeFileSync(csv, 'platform,userId,archived,since,scope\nwecom,zhangsan,true,2026-03-01,x\nwechat,lisi,true,2026-03-01,x\n');
+    const r = await run(['status', 'import', csv], env);
+    assert.equal(r.code, 1);
+    assertNoStack(r.stderr);
+    assert.deepEqual(lines(r.stderr), [
+      `${csv}:3: platform must be one of wecom, dingtalk, sandbox (lower case), got "wechat"`,
+      'privacy-bot: status import: 1 bad line(s); nothing was imported',
+    ]);
+    const g = await run(['status', 'get', '--platform', 'wecom', '--user', 'zhangsan'], env);
+    assert.match(g.stdout, /"record":null/);
+  });
+
+  it('status import: dates as Excel writes them are accepted', async () => {
+    const csv = join(dir, 'excel.csv');
+    writeFileSync(csv, 'platform,userId,archived,since,scope\r\nwecom,wangwu,TRUE,2026/3/1,\r\ndingtalk,zhaoliu,TRUE,2026/03/01 9:05,\r\n');
+    const r = await run(['status', 'import', csv], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /imported 2/);
+    for (const [platform, user] of [['wecom', 'wangwu'], ['dingtalk', 'zhaoliu']]) {
+      const g = await run(['status', 'get', '--platform', platform!, '--user', user!], env);
+      assert.equal((JSON.parse(g.stdout) as { since: string }).since, '2026-03-01');
+    }
+  });
+
+  it('a knowledge file with a YAML error: file, line and column, printed once', async () => {
+    const kb = join(dir, 'kb');
+    mkdirSync(kb);
+    copyFileSync(join(REPO_ROOT, 'knowledge', 'retention.yaml'), join(kb, 'retention.yaml'));
+    const broken = join(kb, 'broken.yaml');
+    writeFileSync(broken, 'id: broken\ntitle:\n  zh: 坏\n  zh: 又坏\n');
+    for (const args of [['ask', 'hi'], ['serve']]) {
+      const r = await run(args, { ...env, KNOWLEDGE_DIR: kb, PORT: '0' });
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assertNoStack(r.stderr);
+      assert.deepEqual(lines(r.stderr), [`privacy-bot: KB_INVALID: ${broken}: line 4, column 3: YAML syntax: Map keys must be unique`]);
+    }
+    const lint = await run(['kb', 'lint'], { ...env, KNOWLEDGE_DIR: kb });
+    assert.equal(lint.code, 1);
+    assert.equal(lint.stdout.split(`${broken}: line 4, column 3:`).length - 1, 1, `once: ${lint.stdout}`);
+  });
+
+  it('an unknown option: our own message and the command usage, exit code 2', async () => {
+    for (const [args, first] of [
+      [['ask', '--bogus', 'hi'], 'privacy-bot: ask: unknown option --bogus'],
+      [['ask', '--platform'], 'privacy-bot: ask: option --platform needs a value'],
+      [['status', 'get', 'extra', '--platform', 'wecom', '--user', 'u'], 'privacy-bot: status: unexpected argument "extra"'],
+      [['kb', 'lint', '--strict'], 'privacy-bot: kb: unknown option --strict'],
+      [['notice', 'list', '--all'], 'privacy-bot: notice list: unknown option --all'],
+      [['policy', 'list', '--json'], 'privacy-bot: policy list: unknown option --json'],
+      [['evidence', 'pubkey', '--out'], 'privacy-bot: evidence pubkey: unknown option --out'],
+    ] as const) {
+      const r = await run([...args], env);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assertNoStack(r.stderr);
+      assert.equal(lines(r.stderr)[0], first);
+      assert.doesNotMatch(r.stderr, /To specify a positional argument/);
+      assert.ok(lines(r.stderr).length > 1, 'the usage follows');
+      assert.match(r.stderr, new RegExp(`\\n  ${args[0]} `), 'the usage of that command');
+    }
+  });
+
+  it('--version and -v print the version from package.json', async () => {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      const r = await run([flag], {});
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `privacy-bot ${version}\n`);
+      assert.equal(r.stderr, '');
+    }
+  });
+});

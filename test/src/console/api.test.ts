@@ -1,0 +1,200 @@
+/**
+ * The console API over real HTTP (the bot on loopback, a fake notice platform from test/fakes):
+ * sign-in with the one-time password and its forced change, the cookie's attributes (Secure only
+ * over https as told by a trusted proxy), CSRF on every change, roles (an auditor reads but cannot
+ * change), the sign-in throttle, the idle timeout on the server's clock, the admin routes reached
+ * under /console/api with the account name recorded, paged recipients, CSV audiences and status
+ * imports that list every bad line and change nothing, CONSOLE=off, and sessions shared by two
+ * instances on one Redis store.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startNoticeBot, type NoticeBot } from '../../e2e/notices-harness.ts';
+import { ConsoleClient, addAccount, signedIn } from '../../helpers/console-client.ts';
+import { startTestBot } from '../../helpers/app.ts';
+import { SHARED_REDIS_URL, uniquePrefix } from '../../resilience/harness.ts';
+import { NOTICE } from '../../helpers/admin-walk.ts';
+
+describe('console API', () => {
+  let bot: NoticeBot;
+  let admin: ConsoleClient;
+  before(async () => {
+    bot = await startNoticeBot({ fake: { users: ['u1', 'u2', 'u3', 'u4', 'u5'], departments: { '7': ['u1', 'u2'] } }, env: { TRUSTED_PROXIES: '127.0.0.1/32' } });
+    admin = await signedIn(bot.url, bot.core.store, 'hr.admin', 'admin');
+  });
+  after(async () => {
+    await bot.close();
+  });
+
+  it('first sign-in: only the password change is allowed until the one-time password is replaced', async () => {
+    const oneTime = await addAccount(bot.core.store, 'newbie', 'admin');
+    const c = new ConsoleClient(bot.url);
+    assert.equal((await c.call('GET', '/console/api/notices')).status, 401);
+    assert.equal((await c.signIn('newbie', 'wrong-password')).status, 401);
+    const a = await c.signIn('newbie', oneTime);
+    assert.equal(a.status, 200);
+    assert.equal(a.body.mustChange, true);
+    const cookie = a.headers.get('set-cookie')!;
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    assert.match(cookie, /Path=\/console/);
+    assert.doesNotMatch(cookie, /Secure/, 'plain http from a client: no Secure');
+    assert.equal((await c.call('GET', '/console/api/notices')).body.error.code, 'CONSOLE_PASSWORD_CHANGE');
+    assert.equal((await c.call('POST', '/console/api/password', { current: oneTime, next: 'short' })).status, 400);
+    assert.equal((await c.call('POST', '/console/api/password', { current: oneTime, next: 'a-much-longer-password' })).status, 200);
+    assert.equal((await c.call('GET', '/console/api/notices')).status, 200);
+    // Signed out: the cookie no longer works.
+    assert.equal((await c.call('DELETE', '/console/api/session')).status, 200);
+    assert.equal((await c.call('GET', '/console/api/notices')).status, 401);
+  });
+
+  it('Secure cookie when a trusted proxy says the request came over https', async () => {
+    const oneTime = await addAccount(bot.core.store, 'proxied', 'auditor');
+    const c = new ConsoleClient(bot.url, { 'x-forwarded-proto': 'https' });
+    const a = await c.signIn('proxied', oneTime);
+    assert.match(a.headers.get('set-cookie')!, /; Secure/);
+  });
+
+  it('every change needs the session’s CSRF token; a request without it changes nothing', async () => {
+    const before = (await admin.call('GET', '/console/api/notices')).body.notices.length;
+    for (const csrf of [false, 'wrong-token', ''] as const) {
+      const r = await admin.call('POST', '/console/api/notices', NOTICE, { csrf });
+      assert.equal(r.status, 403, String(csrf));
+      assert.equal(r.body.error.code, 'CONSOLE_CSRF');
+    }
+    assert.equal((await admin.call('GET', '/console/api/notices')).body.notices.length, before);
+    const ok = await admin.call('POST', '/console/api/notices', NOTICE);
+    assert.equal(ok.status, 201);
+    // Another session's token is not this session's.
+    const other = await signedIn(bot.url, bot.core.store, 'other.admin', 'admin');
+    assert.equal((await admin.call('POST', '/console/api/notices', NOTICE, { csrf: other.csrf })).status, 403);
+  });
+
+  it('an auditor reads everything but every change is 403; an admin sends and the audit trail names them', async () => {
+    const auditor = await signedIn(bot.url, bot.core.store, 'legal.wang', 'auditor');
+    const n = (await admin.call('POST', '/console/api/notices', NOTICE)).body as { id: string };
+    assert.equal((await auditor.call('GET', `/console/api/notices/${n.id}`)).status, 200);
+    for (const [method, path, body] of [
+      ['POST', '/console/api/notices', NOTICE],
+      ['PUT', `/console/api/notices/${n.id}`, NOTICE],
+      ['POST', '/console/api/broadcasts', { noticeId: n.id, platform: 'dingtalk', audience: { userIds: ['u1'] } }],
+      ['POST', '/console/api/policies', {}],
+      ['POST', '/console/api/statuses/import', { csv: 'platform,userId,archived,since,scope\n' }],
+    ] as const) {
+      const r = await auditor.call(method, path, body);
+      assert.equal(r.status, 403, `${method} ${path}`);
+      assert.equal(r.body.error.code, 'CONSOLE_FORBIDDEN');
+    }
+    const b = await admin.call('POST', '/console/api/broadcasts', { noticeId: n.id, platform: 'dingtalk', audience: { userIds: ['u1', 'u2', 'u3'] } });
+    assert.equal(b.status, 201);
+    const view = await auditor.call('GET', `/console/api/broadcasts/${b.body.id}`);
+    assert.equal(view.body.createdBy, 'console:hr.admin');
+    assert.equal(view.body.counts.targeted, 3);
+    const trail = (await auditor.call('GET', '/console/api/audit')).body.entries as { actor: string; action: string; status: number }[];
+    assert.ok(trail.some((e) => e.actor === 'hr.admin' && e.action === 'POST /console/api/broadcasts' && e.status === 201));
+    assert.ok(trail.some((e) => e.actor === 'legal.wang' && e.action === 'POST /console/api/broadcasts' && e.status === 403), 'refusals are recorded too');
+    // Paged, filtered, sorted recipients (server side).
+    await waitFor(async () => (await admin.call('GET', `/console/api/broadcasts/${b.body.id}`)).body.counts.sent === 3);
+    const page = await auditor.call('GET', `/console/api/broadcasts/${b.body.id}/recipients?page=2&limit=2&sort=user&order=desc`);
+    assert.deepEqual({ total: page.body.total, page: page.body.page, ids: page.body.recipients.map((r: { userId: string }) => r.userId) }, { total: 3, page: 2, ids: ['u1'] });
+    const filtered = await auditor.call('GET', `/console/api/broadcasts/${b.body.id}/recipients?q=u2`);
+    assert.deepEqual(filtered.body.recipients.map((r: { userId: string }) => r.userId), ['u2']);
+    const csv = await auditor.call('GET', `/console/api/broadcasts/${b.body.id}/recipients.csv`);
+    assert.equal(csv.status, 200);
+    assert.match(String(csv.body), /u1,sent/);
+  });
+
+  it('audience: preview counts the resolved head count; a CSV upload lists every bad line', async () => {
+    assert.equal((await admin.call('POST', '/console/api/audience/preview', { platform: 'dingtalk', audience: { all: true } })).body.count, 5);
+    assert.equal((await admin.call('POST', '/console/api/audience/preview', { platform: 'dingtalk', audience: { departmentIds: ['7'] } })).body.count, 2);
+    const up = await admin.call('POST', '/console/api/audience/csv', { csv: 'userId\nu1\n\nu2\nu1\n' + 'x'.repeat(300) + '\n' });
+    assert.deepEqual(up.body, { userIds: ['u1', 'u2'], errors: [{ line: 3, message: 'empty user id' }, { line: 6, message: 'user id longer than 256 characters' }] });
+  });
+
+  it('status import: a preview lists every bad line and an import with errors writes nothing; one employee looked up with its source', async () => {
+    const bad = 'platform,userId,archived,since,scope\nwecom,zs,true,2026-03-01,all\nwecom,,true,,\nwecom,ls,maybe,,\n';
+    const preview = await admin.call('POST', '/console/api/statuses/preview', { csv: bad });
+    assert.equal(preview.body.errors.length, 2);
+    assert.deepEqual(preview.body.errors.map((e: { line: number }) => e.line), [3, 4]);
+    const refused = await admin.call('POST', '/console/api/statuses/import', { csv: bad });
+    assert.equal(refused.status, 422);
+    assert.equal((await admin.call('GET', '/console/api/statuses?platform=wecom&userId=zs')).body.status, null, 'nothing imported');
+    const good = 'platform,userId,archived,since,scope\nwecom,zs,true,2026-03-01,all chats\n';
+    assert.equal((await admin.call('POST', '/console/api/statuses/import', { csv: good })).body.imported, 1);
+    const s = (await admin.call('GET', '/console/api/statuses?platform=wecom&userId=zs')).body.status;
+    assert.equal(s.source, 'import');
+    assert.equal(s.since, '2026-03-01');
+  });
+
+  it('knowledge topics in three languages with sources and review date; a question tried; health', async () => {
+    const k = (await admin.call('GET', '/console/api/knowledge')).body.topics as { id: string; answer: Record<string, string>; sources: unknown[]; reviewed: string }[];
+    assert.ok(k.length > 10);
+    assert.ok(k.every((t) => t.answer.zh && t.answer.en && t.answer['zh-TW'] && t.sources.length > 0 && /^\d{4}-\d{2}-\d{2}$/.test(t.reviewed)));
+    const tried = await admin.call('POST', '/console/api/knowledge/try', { question: '老板能看我的聊天记录吗' });
+    assert.equal(tried.status, 200);
+    assert.ok(tried.body.replies.length > 0);
+    const h = await admin.call('GET', '/console/api/health');
+    assert.equal(h.body.status, 'ready');
+  });
+});
+
+describe('console sign-in throttle and idle timeout (server clock)', () => {
+  it('the sixth attempt for an account is refused even with the right password; idle sessions end', async () => {
+    let t = Date.UTC(2026, 11, 5, 8);
+    const bot = await startTestBot({ CONSOLE_IDLE_MINUTES: '10' }, { now: () => t, noticeWorker: false, logLevel: 'warn' });
+    try {
+      const oneTime = await addAccount(bot.core.store, 'target', 'admin');
+      const c = new ConsoleClient(bot.url);
+      for (let i = 0; i < 5; i++) assert.equal((await c.signIn('target', `guess-${i}`)).status, 401);
+      const sixth = await c.signIn('target', oneTime);
+      assert.equal(sixth.status, 429);
+      assert.equal(sixth.body.error.code, 'CONSOLE_THROTTLED');
+
+      const ok = await addAccount(bot.core.store, 'idler', 'admin');
+      const d = new ConsoleClient(bot.url);
+      await d.firstSignIn('idler', ok, 'a-much-longer-password');
+      t += 9 * 60_000;
+      assert.equal((await d.call('GET', '/console/api/notices')).status, 200);
+      t += 11 * 60_000;
+      assert.equal((await d.call('GET', '/console/api/notices')).status, 401);
+    } finally {
+      await bot.close();
+    }
+  });
+
+  it('CONSOLE=off: /console and /console/api do not exist', async () => {
+    const bot = await startTestBot({ CONSOLE: 'off' }, { noticeWorker: false, logLevel: 'warn' });
+    try {
+      for (const p of ['/console', '/console/api/session', '/console/assets/app.js']) {
+        const r = await fetch(`${bot.url}${p}`);
+        assert.equal(r.status, 404, p);
+      }
+    } finally {
+      await bot.close();
+    }
+  });
+
+  it('two instances on one Redis store share accounts and sessions', async () => {
+    const prefix = uniquePrefix('console-shared');
+    const one = await startNoticeBot({ backend: { kind: 'redis', url: SHARED_REDIS_URL, prefix }, fake: { users: ['u1'] }, worker: false });
+    const two = await startNoticeBot({ backend: { kind: 'redis', url: SHARED_REDIS_URL, prefix }, fake: { users: ['u1'] }, worker: false });
+    try {
+      const c = await signedIn(one.url, one.core.store, 'shared', 'admin');
+      const onTwo = new ConsoleClient(two.url);
+      onTwo.cookie = c.cookie;
+      onTwo.csrf = c.csrf;
+      assert.equal((await onTwo.call('POST', '/console/api/notices', NOTICE)).status, 201);
+    } finally {
+      await two.close({ keepData: true });
+      await one.close();
+    }
+  });
+});
+
+async function waitFor(cond: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await cond()) return;
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error('condition not met');
+}

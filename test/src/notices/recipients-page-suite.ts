@@ -1,0 +1,153 @@
+/**
+ * The queryRecipients suite shared by the store test files (recipients-page.test.ts: SQLite and
+ * Redis; recipients-page-cluster.test.ts: a Redis Cluster): a broadcast with recipients in every
+ * state built through the store's own operations, and every query checked against a model
+ * computed from listRecipients.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  recipientState,
+  RECIPIENT_STATE_RANK,
+  type NoticeStore,
+  type RecipientPage,
+  type RecipientQuery,
+  type RecipientRecord,
+  type RecipientSort,
+  type RecipientState,
+} from '../../../src/store/ports/notices.ts';
+import { CONTENT } from './helpers.ts';
+
+const USERS = [
+  'al', 'alice', 'alina', 'bo', 'bob', 'bobby', '张三', '张三丰', '李四',
+  ...Array.from({ length: 40 }, (_, i) => `u${String(i).padStart(3, '0')}`),
+];
+
+/** Builds broadcast 'b1' on platform 'wecom' with recipients in every state; returns nothing. */
+export async function seed(store: NoticeStore): Promise<void> {
+  await store.createNotice('n1', CONTENT, 1);
+  await store.createBroadcast({ id: 'b1', noticeId: 'n1', version: 1, platform: 'wecom', audience: { all: true }, readSupported: true, createdBy: 't' }, 1);
+  await store.addRecipients('b1', USERS, 2);
+  await store.startSending('b1', 3);
+  const batch = (await store.claimBatch('b1', { owner: 'w', max: 1000, leaseMs: 60_000, deferMs: 100 }, 10))!;
+  assert.equal(batch.users.length, USERS.length);
+  const sent: string[] = [];
+  const failed: { userId: string; reason: string }[] = [];
+  const retry: { userId: string; notBefore: number; countsAsAttempt: boolean }[] = [];
+  USERS.forEach((u, i) => {
+    if (i % 7 === 0) failed.push({ userId: u, reason: 'invaliduser' });
+    else if (i % 5 === 0) retry.push({ userId: u, notBefore: 10_000_000, countsAsAttempt: true }); // stays pending
+    else sent.push(u);
+  });
+  await store.settleBatch(batch, { sent, failed, retry }, 100);
+  // Reads at a few distinct times (ties included), acknowledgements on top of some.
+  const reads = sent.filter((_, i) => i % 3 !== 2).map((userId, i) => ({ userId, readAt: 1000 + (i % 4) }));
+  await store.markRead('b1', reads, 1500);
+  for (const [i, u] of sent.entries()) {
+    if (i % 4 === 0) await store.acknowledge('wecom', u, { noticeId: 'n1', version: 1 }, 'card', 2000 + (i % 2));
+  }
+}
+
+const bytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+function viewAt(r: RecipientRecord): number {
+  const s = recipientState(r);
+  return s === 'pending' || s === 'failed' ? 0 : (r.acknowledgedAt ?? r.readAt ?? r.sentAt ?? 0);
+}
+
+/** What a query must return, from the whole list. */
+export function model(all: RecipientRecord[], q: { state?: RecipientState; prefix: string; sort: RecipientSort; order: 'asc' | 'desc' }): string[] {
+  const key = (r: RecipientRecord): number => (q.sort === 'state' ? RECIPIENT_STATE_RANK[recipientState(r)] : q.sort === 'time' ? viewAt(r) : 0);
+  const rows = all
+    .filter((r) => (q.state === undefined || recipientState(r) === q.state) && r.userId.startsWith(q.prefix))
+    .sort((a, b) => key(a) - key(b) || bytes(a.userId, b.userId));
+  if (q.order === 'desc') rows.reverse();
+  return rows.map((r) => r.userId);
+}
+
+export function runSuite(kind: string, open: () => Promise<{ store: NoticeStore; close(): Promise<void> }>, options: { skip?: string | false } = {}) {
+  describe(`queryRecipients on ${kind}`, { skip: options.skip ?? false }, () => {
+    it('matches the model for every state, prefix, sort and order, paged by cursor and by offset', async () => {
+      const { store, close } = await open();
+      try {
+        await seed(store);
+        const all = await store.listRecipients('b1');
+        const states = new Set(all.map(recipientState));
+        assert.deepEqual([...states].sort(), ['acknowledged', 'failed', 'pending', 'read', 'sent'], 'the seed covers every state');
+        for (const state of [undefined, 'pending', 'sent', 'failed', 'read', 'acknowledged'] as const) {
+          for (const prefix of ['', 'al', 'bob', '张三', 'u01', 'zz']) {
+            for (const sort of ['user', 'state', 'time'] as const) {
+              for (const order of ['asc', 'desc'] as const) {
+                const want = model(all, { state, prefix, sort, order });
+                const label = JSON.stringify({ state, prefix, sort, order });
+                const base: RecipientQuery = { ...(state ? { state } : {}), prefix, sort, order, limit: 4 };
+                // Cursor pages.
+                const got: string[] = [];
+                let after: string | null = null;
+                for (let guard = 0; guard < 100; guard++) {
+                  const page: RecipientPage = (await store.queryRecipients('b1', { ...base, after }))!;
+                  assert.equal(page.total, want.length, `${label} total`);
+                  got.push(...page.recipients.map((r) => r.userId));
+                  for (const r of page.recipients) {
+                    assert.equal(r.view, recipientState(r), `${label} view`);
+                    if (state) assert.equal(r.view, state);
+                  }
+                  if (!page.next) break;
+                  after = page.next;
+                }
+                assert.deepEqual(got, want, `${label} by cursor`);
+                // Offset pages (page 2 and a page past the end).
+                const p2 = (await store.queryRecipients('b1', { ...base, offset: 4 }))!;
+                assert.deepEqual(p2.recipients.map((r) => r.userId), want.slice(4, 8), `${label} offset 4`);
+                const past = (await store.queryRecipients('b1', { ...base, offset: want.length + 3 }))!;
+                assert.deepEqual(past.recipients, [], `${label} past the end`);
+                assert.equal(past.next, null);
+              }
+            }
+          }
+        }
+      } finally {
+        await close();
+      }
+    });
+
+    it('a cursor combined with an offset skips after the cursor; null for an unknown broadcast; bad cursors refused', async () => {
+      const { store, close } = await open();
+      try {
+        await seed(store);
+        const all = await store.listRecipients('b1');
+        const want = model(all, { prefix: '', sort: 'time', order: 'desc' });
+        const first = (await store.queryRecipients('b1', { sort: 'time', order: 'desc', limit: 3 }))!;
+        const skipped = (await store.queryRecipients('b1', { sort: 'time', order: 'desc', limit: 3, after: first.next, offset: 2 }))!;
+        assert.deepEqual(skipped.recipients.map((r) => r.userId), want.slice(5, 8));
+        assert.equal(await store.queryRecipients('nope', { sort: 'user', order: 'asc', limit: 3 }), null);
+        await assert.rejects(store.queryRecipients('b1', { sort: 'user', order: 'asc', limit: 3, after: 'garbage' }), { code: 'STORE_BAD_ARGUMENT' });
+        await assert.rejects(store.queryRecipients('b1', { sort: 'user', order: 'asc', limit: 0 }), { code: 'STORE_BAD_ARGUMENT' });
+        await assert.rejects(store.queryRecipients('b1', { sort: 'user', order: 'asc', limit: 1001 }), { code: 'STORE_BAD_ARGUMENT' });
+      } finally {
+        await close();
+      }
+    });
+
+    it('follows state changes: a recipient acknowledged after the first page moves between filters', async () => {
+      const { store, close } = await open();
+      try {
+        await seed(store);
+        const all = await store.listRecipients('b1');
+        const read = all.filter((r) => recipientState(r) === 'read');
+        const before = (await store.queryRecipients('b1', { state: 'acknowledged', sort: 'user', order: 'asc', limit: 1000 }))!;
+        await store.acknowledge('wecom', read[0]!.userId, { noticeId: 'n1', version: 1 }, 'text', 5000);
+        const ack = (await store.queryRecipients('b1', { state: 'acknowledged', sort: 'time', order: 'desc', limit: 1 }))!;
+        assert.equal(ack.total, before.total + 1);
+        assert.equal(ack.recipients[0]!.userId, read[0]!.userId, 'the newest acknowledgement first');
+        assert.equal(ack.recipients[0]!.viewAt, 5000);
+        const stillRead = (await store.queryRecipients('b1', { state: 'read', sort: 'user', order: 'asc', limit: 1000 }))!;
+        assert.ok(!stillRead.recipients.some((r) => r.userId === read[0]!.userId));
+        assert.equal(stillRead.total, read.length - 1);
+      } finally {
+        await close();
+      }
+    });
+  });
+}
+
