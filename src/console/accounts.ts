@@ -1,6 +1,6 @@
 /**
  * Named accounts of the admin console, kept in the shared store (SQLite or Redis, through the
- * key-value port of src/store/port.ts) so every instance sees the same accounts.
+ * key-value port of src/store/ports/store.ts) so every instance sees the same accounts.
  *
  * Passwords are stored as scrypt hashes (Node's crypto.scrypt, N=2^15 r=8 p=1, 16-byte salt,
  * 64-byte key; https://nodejs.org/api/crypto.html#cryptoscryptpassword-salt-keylen-options-callback).

@@ -4,7 +4,7 @@
  * their packages ship (https://ant.design/docs/react/introduce#umd), templates written with `htm`
  * (https://github.com/developit/htm) instead of JSX.
  *
- * Routes (all behind the admin-surface guard of src/http/admin-surface.ts: ADMIN_ALLOW_FROM,
+ * Routes (all behind the admin-surface guard of src/admin/surface.ts: ADMIN_ALLOW_FROM,
  * exact spelling; no Bearer token — a console session instead):
  * - GET /console — the page; GET /console/assets/<file> — the scripts (gzip when accepted, ETag).
  * - POST /console/api/session `{"name","password"}` -> `{"name","role","mustChange","csrf"}` and

@@ -1,6 +1,6 @@
 /**
  * Console sessions, sign-in throttling and the console's audit trail, all in the shared store
- * (src/store/port.ts key-value operations), so every instance behind a load balancer shares them.
+ * (src/store/ports/store.ts key-value operations), so every instance behind a load balancer shares them.
  *
  * - A session is a random 32-byte token (the cookie); the store keeps it under its SHA-256 only,
  *   with the account name, a CSRF token, the sign-in time and the last use. It ends after

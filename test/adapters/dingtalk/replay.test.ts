@@ -68,7 +68,7 @@ describe('DingTalk replay memory', () => {
       const pair = pairAt(signedAt);
       assert.equal(await bindSignPair(claims, pair, 'msg-genuine', Date.now()), 'first');
       assert.equal(claims.localCount, 0, 'in the store, not in memory');
-      const ttl = await raw.pttl(`${prefix}kv:${signPairKey(pair.timestamp, pair.sign)}`); // the store's key layout (src/store/redis.ts)
+      const ttl = await raw.pttl(`${prefix}kv:${signPairKey(pair.timestamp, pair.sign)}`); // the store's key layout (src/store/redis/store.ts)
       // Whatever time has passed since (a slow machine), the key outlives the pair's validity.
       const validFor = signedAt + SIGN_WINDOW_MS - Date.now();
       assert.ok(ttl >= validFor, `TTL ${ttl} ms, pair still valid for ${validFor} ms`);
