@@ -19,7 +19,13 @@
  * - GET /open-apis/contact/v3/users/find_by_department?department_id=&page_size=&page_token= →
  *   {data:{items:[{open_id}], has_more, page_token}}; a department outside the scope → {code:40004}.
  * - GET /open-apis/contact/v3/departments/:id/children?fetch_child=true → all descendants, paged.
- * - POST /callback/ws/endpoint {AppID, AppSecret} → `wsEndpointAnswer` (default {code:1000040345}).
+ * - POST /callback/ws/endpoint {AppID, AppSecret} → `wsEndpointAnswer` (default {code:1000040345}, long
+ *   connection not enabled); `enableLongConnection()` makes it answer the URL of the fake's own
+ *   WebSocket endpoint (`/ws?device_id=…&service_id=…`), which speaks the SDK's frames
+ *   (protobuf `pbbp2.Frame`, field numbers from @larksuiteoapi/node-sdk 1.74.0 lib/index.js):
+ *   `longConnection.push(event)` sends an event as a data frame (method 1, headers type=event,
+ *   message_id, sum=1, seq=0) and resolves with the client's answer frame payload `{code, data}`
+ *   (`data` base64 JSON decoded); `dropAll()` cuts every socket (the SDK reconnects).
  * Throttling: `throttleNext(n, resetSeconds)` makes the next n message calls answer HTTP 429
  * {code:99991400} with `x-ogw-ratelimit-reset`. Per-chat pacing: every send/reply is timed, and
  * `chatBursts()` lists targets that got more than 5 messages in any 1000 ms window.
@@ -27,7 +33,57 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
+import protobuf from 'protobufjs';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { encryptFeishu, feishuSignature } from '../../adapters/feishu/crypto.ts';
+
+/** The SDK's frame (pbbp2.Frame / pbbp2.Header), same field numbers. */
+const pb = protobuf.Root.fromJSON({
+  nested: {
+    pbbp2: {
+      nested: {
+        Header: { fields: { key: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
+        Frame: {
+          fields: {
+            SeqID: { type: 'uint64', id: 1 },
+            LogID: { type: 'uint64', id: 2 },
+            service: { type: 'int32', id: 3 },
+            method: { type: 'int32', id: 4 },
+            headers: { rule: 'repeated', type: 'Header', id: 5 },
+            payloadEncoding: { type: 'string', id: 6 },
+            payloadType: { type: 'string', id: 7 },
+            payload: { type: 'bytes', id: 8 },
+            LogIDNew: { type: 'string', id: 9 },
+          },
+        },
+      },
+    },
+  },
+});
+const Frame = pb.lookupType('pbbp2.Frame');
+
+interface FrameObject {
+  service: number;
+  method: number;
+  headers: { key: string; value: string }[];
+  payload?: Uint8Array;
+}
+
+/** The fake's long-connection side. */
+export interface FakeLongConnection {
+  /** Sockets opened so far. */
+  readonly opened: number;
+  /** Sockets open now. */
+  readonly open: number;
+  /** Resolves once `n` sockets were opened in total. */
+  waitOpened(n: number): Promise<void>;
+  /** Resolves once no socket is open. */
+  waitAllClosed(): Promise<void>;
+  /** Sends one event (a v2 body) to the newest open socket; resolves with the answer payload. */
+  push(event: unknown): Promise<{ code: number; data?: unknown }>;
+  /** Cuts every open socket. */
+  dropAll(): void;
+}
 
 /** One message the bot sent. */
 export interface SentRecord {
@@ -84,6 +140,9 @@ export interface FakeFeishu {
   wsEndpointAnswer: unknown;
   /** Bodies POSTed to /callback/ws/endpoint. */
   wsEndpointRequests: unknown[];
+  /** Makes /callback/ws/endpoint hand out the fake's WebSocket URL (reconnect interval `reconnectMs`). */
+  enableLongConnection(reconnectMs?: number): void;
+  longConnection: FakeLongConnection;
   close(): Promise<void>;
 }
 
@@ -114,6 +173,81 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
   let directory: FakeFeishuDepartment[] = [{ id: '0', parentId: '', members: [] }];
   let seq = 0;
 
+  const wss = new WebSocketServer({ noServer: true });
+  const sockets: WebSocket[] = [];
+  let opened = 0;
+  const waiters: (() => void)[] = [];
+  const answers = new Map<string, (a: { code: number; data?: unknown }) => void>();
+  let frameSeq = 0;
+  const notify = (): void => {
+    for (const w of waiters.splice(0)) w();
+  };
+  wss.on('connection', (socket) => {
+    opened++;
+    sockets.push(socket);
+    socket.on('message', (buf: Buffer) => {
+      const f = Frame.toObject(Frame.decode(buf), { longs: Number, bytes: Buffer }) as FrameObject;
+      const h = Object.fromEntries((f.headers ?? []).map((x) => [x.key, x.value]));
+      if (f.method !== 1 || !h.message_id) return; // pings
+      const done = answers.get(h.message_id);
+      if (!done) return;
+      answers.delete(h.message_id);
+      const a = JSON.parse(Buffer.from(f.payload ?? []).toString('utf8')) as { code: number; data?: string };
+      done({ code: a.code, ...(a.data ? { data: JSON.parse(Buffer.from(a.data, 'base64').toString('utf8')) } : {}) });
+    });
+    socket.on('close', () => {
+      sockets.splice(sockets.indexOf(socket), 1);
+      notify();
+    });
+    notify();
+  });
+  const until = (ok: () => boolean): Promise<void> =>
+    new Promise((resolve) => {
+      const check = (): void => {
+        if (ok()) resolve();
+        else waiters.push(check);
+      };
+      check();
+    });
+  const longConnection: FakeLongConnection = {
+    get opened() {
+      return opened;
+    },
+    get open() {
+      return sockets.length;
+    },
+    waitOpened: (n) => until(() => opened >= n),
+    waitAllClosed: () => until(() => sockets.length === 0),
+    push(event) {
+      const socket = sockets.at(-1);
+      if (!socket) return Promise.reject(new Error('no open long connection'));
+      const id = `ws_msg_${++frameSeq}`;
+      const frame = Frame.encode(
+        Frame.fromObject({
+          SeqID: frameSeq,
+          LogID: 0,
+          service: 7,
+          method: 1,
+          headers: [
+            { key: 'type', value: 'event' },
+            { key: 'message_id', value: id },
+            { key: 'sum', value: '1' },
+            { key: 'seq', value: '0' },
+            { key: 'trace_id', value: `trace_${frameSeq}` },
+          ],
+          payload: Buffer.from(JSON.stringify(event), 'utf8'),
+        }),
+      ).finish();
+      return new Promise((resolve) => {
+        answers.set(id, resolve);
+        socket.send(frame);
+      });
+    },
+    dropAll() {
+      for (const s of [...sockets]) s.terminate();
+    },
+  };
+
   const fake: FakeFeishu = {
     apiBase: '',
     appId,
@@ -133,7 +267,20 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     chatBursts: () => [...bursts],
     wsEndpointAnswer: { code: 1000040345, msg: 'app has not enabled long connection (fake)', data: {} },
     wsEndpointRequests: [],
+    longConnection,
+    enableLongConnection(reconnectMs = 50) {
+      fake.wsEndpointAnswer = {
+        code: 0,
+        msg: 'ok',
+        data: {
+          URL: `${fake.apiBase.replace(/^http/, 'ws')}/ws?device_id=dev1&service_id=7`,
+          ClientConfig: { PingInterval: 120, ReconnectCount: -1, ReconnectInterval: reconnectMs / 1000, ReconnectNonce: 0 },
+        },
+      };
+    },
     close: async () => {
+      for (const s of [...sockets]) s.terminate();
+      wss.close();
       await new Promise<void>((r) => {
         server.close(() => r());
         server.closeAllConnections();
@@ -248,6 +395,13 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
       }
       return json(res, 404, { code: 404, msg: 'not found (fake)' });
     })().catch((err: unknown) => json(res, 500, { code: 500, msg: String(err) }));
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (!(req.url ?? '').startsWith('/ws?')) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   fake.apiBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

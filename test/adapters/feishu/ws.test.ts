@@ -88,3 +88,89 @@ describe('Feishu long connection (FEISHU_MODE=ws) through the SDK EventDispatche
     await ws.stop!(); // idempotent
   });
 });
+
+describe('Feishu long connection: the SDK WSClient against the fake (frames, reconnect, stop)', () => {
+  let h: FeishuHarness;
+  let ws: FeishuAdapter;
+  let background: BackgroundTasks;
+  /** Times the adapter reported the connection ready (the SDK's onReady / onReconnected, after its frame handler is attached). */
+  let ready = 0;
+  let readyWaiters: (() => void)[] = [];
+  const waitReady = (n: number): Promise<void> =>
+    new Promise((resolve) => {
+      const check = (): void => (ready >= n ? resolve() : void readyWaiters.push(check));
+      check();
+    });
+  before(async () => {
+    h = await startFeishuHarness();
+    h.fake.enableLongConnection(50);
+    const log = createLogger('silent');
+    background = new BackgroundTasks(log);
+    ws = createFeishuAdapter(
+      { ...h.config, mode: 'ws', verificationToken: null, encryptKey: null },
+      {
+        handle: (m) => h.core.handle(m),
+        committer: h.core.committer,
+        kv: h.core.store,
+        log,
+        now: Date.now,
+        background: (name, work) => background.run(name, work),
+        health: (_platform, problem) => {
+          if (problem !== null) return;
+          ready++;
+          for (const w of readyWaiters.splice(0)) w();
+        },
+      },
+    );
+  });
+  after(async () => {
+    await ws.stop?.();
+    await background.idle();
+    await h.close();
+  });
+
+  const msg = (messageId: string, eventId: string) =>
+    messageEvent({ appId: h.fake.appId, token: VERIFICATION_TOKEN, openId: ASKER, messageId, eventId, text: '撤回的消息公司还能看到吗' });
+
+  it('receives an event frame, answers it with code 200, replies once, and dedups the redelivery', async () => {
+    await ws.start!();
+    await waitReady(1);
+    assert.equal(h.fake.longConnection.opened, 1);
+    h.fake.sent.length = 0;
+    assert.deepEqual(await h.fake.longConnection.push(msg('om_lc_1', 'ev_lc_1')), { code: 200 });
+    await background.idle();
+    assert.equal(h.fake.sent.length, 1);
+    assert.equal(h.fake.sent[0]!.parentId, 'om_lc_1');
+    assert.deepEqual(await h.fake.longConnection.push(msg('om_lc_1', 'ev_lc_2')), { code: 200 });
+    await background.idle();
+    assert.equal(h.fake.sent.length, 1);
+  });
+
+  it('sends the card answer back in the frame', async () => {
+    const a = await h.fake.longConnection.push(cardActionEvent({ appId: h.fake.appId, token: VERIFICATION_TOKEN, openId: ASKER, openMessageId: 'om_card_x', value: { ack: 'ack:nothing:1' } }));
+    assert.equal(a.code, 200);
+    assert.equal((a.data as { toast: { type: string } }).toast.type, 'success');
+    await background.idle();
+  });
+
+  it('reconnects after the connection is cut and keeps answering', async () => {
+    const before = h.fake.longConnection.opened;
+    const readyBefore = ready;
+    h.fake.longConnection.dropAll();
+    await waitReady(readyBefore + 1);
+    assert.equal(h.fake.longConnection.opened, before + 1);
+    h.fake.sent.length = 0;
+    assert.deepEqual(await h.fake.longConnection.push(msg('om_lc_2', 'ev_lc_3')), { code: 200 });
+    await background.idle();
+    assert.equal(h.fake.sent.length, 1);
+    assert.ok(h.fake.wsEndpointRequests.length >= 2);
+  });
+
+  it('stop() closes the connection for good', async () => {
+    const opened = h.fake.longConnection.opened;
+    await ws.stop!();
+    await h.fake.longConnection.waitAllClosed();
+    assert.equal(h.fake.longConnection.open, 0);
+    assert.equal(h.fake.longConnection.opened, opened);
+  });
+});
