@@ -278,3 +278,48 @@ describe('Feishu adapter: sending rules', () => {
     assert.ok(h.fake.sent.length >= 1);
   });
 });
+
+describe('Feishu adapter: state changes not recorded in time', () => {
+  let h: FeishuHarness;
+  let release: () => void = () => undefined;
+  before(async () => {
+    // Commits are held until the end: none can finish within the (shortened) deadline.
+    const hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    h = await startFeishuHarness({ adapter: { commit: { commitDeadlineMs: 50 } }, holdCommits: hold });
+  });
+  after(async () => {
+    release();
+    await h.close();
+  });
+
+  it('answers 503 to an acknowledgement it could not record (Feishu delivers it again), and a retry toast to a card click', async () => {
+    h.fake.sent.length = 0;
+    const ack = messageEvent({ appId: h.fake.appId, token: VERIFICATION_TOKEN, openId: ASKER, messageId: 'om_ack_1', text: '确认' });
+    const res = await postCallback(h.callbackUrl, ack, { encryptKey: ENCRYPT_KEY });
+    assert.equal(res.status, 503);
+    assert.match(await res.text(), /^FEISHU_NOT_RECORDED/);
+    // The claim was given back: the redelivery is handled (and again not recorded here), not swallowed as a duplicate.
+    assert.equal((await postCallback(h.callbackUrl, ack, { encryptKey: ENCRYPT_KEY })).status, 503);
+    const click = await postCallback(
+      h.callbackUrl,
+      cardActionEvent({ appId: h.fake.appId, token: VERIFICATION_TOKEN, openId: ASKER, openMessageId: 'om_card_1', value: { ack: 'ack:n1:1' } }),
+      { encryptKey: ENCRYPT_KEY },
+    );
+    assert.equal(click.status, 200);
+    const answer = (await click.json()) as { toast: { type: string }; card?: unknown };
+    assert.equal(answer.toast.type, 'error');
+    assert.equal(answer.card, undefined);
+    // A plain question needs no commit and is answered as usual.
+    assert.equal((await postCallback(h.callbackUrl, messageEvent({ appId: h.fake.appId, token: VERIFICATION_TOKEN, openId: ASKER, messageId: 'om_q_1', text: FAQ_QUESTION }), { encryptKey: ENCRYPT_KEY })).status, 200);
+    await h.idle();
+    assert.equal(h.fake.sent.length, 1);
+    assert.equal(h.fake.sent[0]!.parentId, 'om_q_1');
+  });
+
+  it('offers no archive source: Feishu statuses come from policies and imports', () => {
+    assert.equal(h.adapter.archiveSource, undefined);
+    assert.equal(h.adapter.noticeChannel?.platform, 'feishu');
+  });
+});

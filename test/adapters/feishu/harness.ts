@@ -44,6 +44,8 @@ export interface FeishuHarnessOptions {
   adapter?: FeishuAdapterOptions;
   /** Clock handed to the adapter (default Date.now). */
   now?: () => number;
+  /** Commits wait for this promise first (a store too slow for the platform's deadline). */
+  holdCommits?: Promise<void>;
 }
 
 export async function startFeishuHarness(options: FeishuHarnessOptions = {}): Promise<FeishuHarness> {
@@ -73,8 +75,9 @@ export async function startFeishuHarness(options: FeishuHarnessOptions = {}): Pr
       },
       committer: {
         mayChangeState: (m) => core.committer.mayChangeState(m),
-        commit: (m) => {
+        commit: async (m) => {
           handled.push(m);
+          if (options.holdCommits) await options.holdCommits;
           return core.committer.commit(m);
         },
       },
