@@ -75,7 +75,9 @@ export async function deliverFeishuReplies(replies: Reply[], target: FeishuReply
           report.private++;
         } else {
           const mention = i === 0 && target.chatType === 'group' && reply.mentionAsker === true && target.openId ? `${atMention(target.openId)} ` : '';
-          await deps.api.reply(target.messageId!, target.chatId, 'text', textContent(mention + parts[i]!), uuid);
+          // 1:1 replies are paced with the person's 1:1 sends (one 5 QPS budget per person), group replies per chat.
+          const paceKey = target.chatType === 'p2p' && target.openId ? target.openId : target.chatId;
+          await deps.api.reply(target.messageId!, paceKey, 'text', textContent(mention + parts[i]!), uuid);
           report.chat++;
         }
       } catch (err) {
