@@ -211,11 +211,13 @@ export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
    * One authenticated call with the token-refresh and throttle rules; returns `data`.
    * @param name API name for metrics and errors (no ids)
    */
-  async function call(name: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Record<string, unknown>> {
+  async function call(name: string, method: 'GET' | 'POST', path: string, body: unknown, gates: RateGate[]): Promise<Record<string, unknown>> {
     let refreshed = false;
     let throttled = 0;
     for (;;) {
       const t = await token.get();
+      // Paced right before the request leaves (after the token, which may take a while to fetch).
+      for (const g of gates) await g.take();
       const a = await raw(method, path, body, t);
       const code = typeof a.body?.code === 'number' ? a.body.code : null;
       options.observe?.(name, code === null ? `http_${a.status}` : String(code));
@@ -262,25 +264,24 @@ export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
   return {
     tenantToken: () => token.get(),
     async send(receiveIdType, receiveId, msgType, content, uuid) {
-      await appGate.take();
-      await chatGate(receiveId).take();
-      const data = await call('im/v1/messages', 'POST', `/open-apis/im/v1/messages?receive_id_type=${receiveIdType}`, {
-        receive_id: receiveId,
-        msg_type: msgType,
-        content,
-        uuid: uuid.slice(0, UUID_MAX_CHARS),
-      });
+      // The chat's gate first, the app's last: the app gate then spaces the calls as they leave.
+      const data = await call(
+        'im/v1/messages',
+        'POST',
+        `/open-apis/im/v1/messages?receive_id_type=${receiveIdType}`,
+        { receive_id: receiveId, msg_type: msgType, content, uuid: uuid.slice(0, UUID_MAX_CHARS) },
+        [chatGate(receiveId), appGate],
+      );
       return messageIdOf(data, 'im/v1/messages');
     },
     async reply(messageId, paceKey, msgType, content, uuid) {
-      await appGate.take();
-      await chatGate(paceKey).take();
-      const data = await call('im/v1/messages/reply', 'POST', `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}/reply`, {
-        msg_type: msgType,
-        content,
-        reply_in_thread: false,
-        uuid: uuid.slice(0, UUID_MAX_CHARS),
-      });
+      const data = await call(
+        'im/v1/messages/reply',
+        'POST',
+        `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}/reply`,
+        { msg_type: msgType, content, reply_in_thread: false, uuid: uuid.slice(0, UUID_MAX_CHARS) },
+        [chatGate(paceKey), appGate],
+      );
       return messageIdOf(data, 'im/v1/messages/reply');
     },
     async botOpenId() {
@@ -306,17 +307,15 @@ export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
       }
     },
     async usersOfDepartment(departmentId, pageToken, pageSize) {
-      await contactGate.take();
       const q = new URLSearchParams({ department_id: departmentId, department_id_type: departmentIdType(departmentId), user_id_type: 'open_id', page_size: String(pageSize) });
       if (pageToken) q.set('page_token', pageToken);
-      const data = await call('contact/v3/users/find_by_department', 'GET', `/open-apis/contact/v3/users/find_by_department?${q}`);
+      const data = await call('contact/v3/users/find_by_department', 'GET', `/open-apis/contact/v3/users/find_by_department?${q}`, undefined, [contactGate]);
       return page(data, (u) => u.open_id);
     },
     async childDepartments(departmentId, pageToken, pageSize) {
-      await contactGate.take();
       const q = new URLSearchParams({ department_id_type: departmentIdType(departmentId), fetch_child: 'true', page_size: String(pageSize) });
       if (pageToken) q.set('page_token', pageToken);
-      const data = await call('contact/v3/departments/children', 'GET', `/open-apis/contact/v3/departments/${encodeURIComponent(departmentId)}/children?${q}`);
+      const data = await call('contact/v3/departments/children', 'GET', `/open-apis/contact/v3/departments/${encodeURIComponent(departmentId)}/children?${q}`, undefined, [contactGate]);
       return page(data, (d) => d.open_department_id);
     },
   };

@@ -129,3 +129,27 @@ describe('Feishu outbound (against the fake Feishu)', () => {
     }
   });
 });
+
+describe('Feishu API pacing (against the fake Feishu)', () => {
+  it('keeps one person under 5 messages per second and the app under its per-second budget', async () => {
+    const fake = await startFakeFeishu();
+    const dir = mkdtempSync(join(tmpdir(), 'feishu-pace-'));
+    const store = openSqliteStore(join(dir, 'bot.db'));
+    try {
+      const log = createLogger('silent');
+      const api = createFeishuApi({ appId: fake.appId, appSecret: fake.appSecret, apiBase: fake.apiBase, kv: store, log, appQps: 10 });
+      await Promise.all(Array.from({ length: 12 }, (_, i) => api.send('open_id', 'ou_same', 'text', JSON.stringify({ text: `p${i}` }), `same-${i}`)));
+      assert.equal(fake.sent.length, 12);
+      assert.deepEqual(fake.chatBursts(), []);
+      fake.sent.length = 0;
+      await Promise.all(Array.from({ length: 25 }, (_, i) => api.send('open_id', `ou_u${i}`, 'text', JSON.stringify({ text: 'x' }), `many-${i}`)));
+      const times = fake.sent.map((s) => s.at).sort((a, b) => a - b);
+      const maxInSecond = Math.max(...times.map((t, i) => times.slice(i).filter((u) => u - t < 1000).length));
+      assert.ok(maxInSecond <= 11, `app sent ${maxInSecond} messages within one second`);
+    } finally {
+      await store.close();
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
