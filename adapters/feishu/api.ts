@@ -8,6 +8,7 @@ import { createRateGate, type RateGate } from '../dingtalk/pace.ts';
 import {
   API_TIMEOUT_MS,
   BOT_INFO_TTL_MS,
+  MAX_CHAT_GATES,
   OTHER_THROTTLE_CODES,
   PACE_HEADROOM,
   RATE_LIMIT_ATTEMPTS,
@@ -103,9 +104,6 @@ export interface FeishuApiOptions {
   /** Sends per second per chat or user (default 5 × headroom). */
   chatQps?: number;
 }
-
-/** Most per-chat gates kept in memory (the oldest is dropped first). Own choice. */
-const MAX_CHAT_GATES = 2_000;
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -23,7 +23,7 @@ import {
   type FeishuHeader,
   type FeishuReplyTarget,
 } from './inbound.ts';
-import { COMMIT_DEADLINE_MS, COMMIT_LEASE_MS, DEDUP_TTL_MS, MAX_CALLBACK_BODY_BYTES } from './limits.ts';
+import { BOT_INFO_WAIT_MS, CARD_LOOKUP_WAIT_MS, COMMIT_DEADLINE_MS, COMMIT_LEASE_MS, DEDUP_TTL_MS, MAX_CALLBACK_BODY_BYTES } from './limits.ts';
 import { createFeishuNoticeChannel, noticeCardOfMessage, recordFeishuReads } from './notices.ts';
 import { deliverFeishuReplies } from './outbound.ts';
 import { createFeishuDispatcher, createFeishuLongConnection, type FeishuLongConnection } from './ws.ts';
@@ -37,9 +37,6 @@ export const FEISHU_CALLBACK_PATH = '/feishu/callback';
 export function feishuDedupKey(messageId: string): string {
   return `dedup:feishu:${messageId}`;
 }
-
-/** Longest wait for the bot's own open_id while a group message is being answered, ms. Own choice. */
-const BOT_INFO_WAIT_MS = 1_000;
 
 /** Options of {@link createFeishuAdapter} that are not configuration (tests, benchmarks). */
 export interface FeishuAdapterOptions {
@@ -190,7 +187,7 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
     const user = hashUserId(FEISHU_PLATFORM, message.userId);
     const admission = await admitter.admit(message, { dedupKey: feishuDedupKey(message.messageId), dedupTtlMs: DEDUP_TTL_MS, channel, startedAt });
     if (admission.kind === 'not-recorded') return { kind: 'not-recorded', body: retryAnswer() as unknown as Record<string, unknown> };
-    const card = await settleWithin(noticeCardOfMessage(ctx.kv, click.cardMessageId), 500);
+    const card = await settleWithin(noticeCardOfMessage(ctx.kv, click.cardMessageId), CARD_LOOKUP_WAIT_MS);
     const answer: CardCallbackAnswer = ackAnswer(card.state === 'done' ? card.value : null);
     if (admission.kind === 'duplicate') {
       log.info({ msgId: message.messageId, user }, 'repeated card click: nothing recorded again');

@@ -140,3 +140,12 @@ export const NOTICE_TRACK_TTL_MS = 30 * 24 * 3_600_000;
 
 /** How long the bot's own open_id (from bot/v3/info) is cached, ms. Own choice. */
 export const BOT_INFO_TTL_MS = 24 * 3_600_000;
+
+/** Longest wait for the bot's own open_id while a group message is being answered, ms (then a mention typed 'bot' counts). Own choice. */
+export const BOT_INFO_WAIT_MS = 1_000;
+
+/** Longest wait for a notice card's stored JSON while a card click is being answered, ms. Own choice. */
+export const CARD_LOOKUP_WAIT_MS = 500;
+
+/** Most per-chat pacing gates kept in one process's memory (the least recently used is dropped). Own choice. */
+export const MAX_CHAT_GATES = 2_000;
