@@ -8,7 +8,7 @@ import { RequestError } from '../../src/errors.ts';
  * - `X-Lark-Signature` = hex(SHA-256(timestamp ‖ nonce ‖ Encrypt Key ‖ raw body bytes)), sent only
  *   when an Encrypt Key is set, never for url_verification.
  * The SDK's own check hashes `JSON.stringify(parsed body)` instead of the received bytes, which
- * fails whenever Feishu's serialisation differs (larksuite/node-sdk#46), so the adapter verifies here.
+ * fails whenever Feishu's serialisation differs (https://github.com/larksuite/node-sdk/issues/46), so the adapter verifies here.
  * Source: https://open.feishu.cn/document/server-docs/event-subscription-guide/event-subscription-configure-/encrypt-key-encryption-configuration-case
  */
 
