@@ -56,4 +56,17 @@ export const ADAPTER_ERRORS = {
   DINGTALK_MSG_TOO_LARGE: { status: 500, meaning: 'A message was built over DingTalk\'s size limit (a bug: replies are split first).' },
   DINGTALK_BAD_AUDIENCE: { status: 400, meaning: 'A DingTalk audience is malformed (department or user ids).' },
   DINGTALK_UNKNOWN_DEPARTMENT: { status: 400, meaning: 'A DingTalk department of an audience does not exist or is not visible to the app.' },
+  // Feishu / Lark self-built app (adapters/feishu)
+  FEISHU_BAD_REQUEST: { status: 400, meaning: 'A Feishu callback body (or a decrypted one) is not JSON or lacks a documented field; the message names it.' },
+  FEISHU_BAD_ENCRYPT: { status: 400, meaning: 'A Feishu callback `encrypt` field does not decrypt with FEISHU_ENCRYPT_KEY.' },
+  FEISHU_ENCRYPT_KEY_MISSING: { status: 400, meaning: 'A Feishu callback is encrypted but FEISHU_ENCRYPT_KEY is not set.' },
+  FEISHU_BAD_SIGNATURE: { status: 401, meaning: 'X-Lark-Signature is missing or does not match the body (wrong FEISHU_ENCRYPT_KEY, or not from Feishu).' },
+  FEISHU_BAD_TOKEN: { status: 401, meaning: 'A Feishu callback (or url_verification) token is not FEISHU_VERIFICATION_TOKEN.' },
+  FEISHU_WRONG_APP: { status: 403, meaning: 'A Feishu event names another app than FEISHU_APP_ID.' },
+  FEISHU_NOT_RECORDED: { status: 503, meaning: 'A state-changing Feishu event could not be recorded within the deadline; Feishu delivers it again.' },
+  FEISHU_API_ERROR: { status: 502, meaning: 'A Feishu OpenAPI call answered a non-zero code or HTTP error (after retries); the message holds the code.' },
+  FEISHU_TOKEN_REFUSED: { status: 502, meaning: 'tenant_access_token refused the credentials (wrong FEISHU_APP_ID / FEISHU_APP_SECRET); shown by /readyz.' },
+  FEISHU_LONG_CONNECTION_FAILED: { status: 502, meaning: 'The Feishu long connection (FEISHU_MODE=ws) failed; shown by /readyz until it is up again.' },
+  FEISHU_BAD_AUDIENCE: { status: 400, meaning: 'A Feishu notice audience names no department.' },
+  FEISHU_DEPARTMENT_OUT_OF_SCOPE: { status: 400, meaning: "A Feishu notice audience names departments outside the app's contact scope (权限管理 → 通讯录权限范围)." },
 } as const satisfies ErrorCatalogue;

@@ -5,6 +5,8 @@ import { loadWecomAibotConfig, WECOM_AIBOT_VARIABLES, type WecomAibotConfig } fr
 import { createWecomAdapter, type WecomAdapterOptions } from './wecom/index.ts';
 import { createDingtalkAdapter, type DingtalkAdapterOptions } from './dingtalk/index.ts';
 import { createWecomAibotAdapter, type WecomAibotAdapterOptions } from './wecom-aibot/index.ts';
+import { createFeishuAdapter, type FeishuAdapterOptions } from './feishu/index.ts';
+import { FEISHU_REQUIRED, FEISHU_VARIABLES, loadFeishuConfig, type FeishuConfig } from './feishu/config.ts';
 import { createSandboxAdapter } from './sandbox/index.ts';
 import { loadSandboxConfig, SANDBOX_VARIABLES } from './sandbox/config.ts';
 
@@ -18,15 +20,17 @@ export interface PlatformConfigs {
   wecomArchive: WecomArchiveConfig | null;
   /** null = WeCom AI bot disabled (no WECOM_AIBOT_* variable set). Private replies need `wecom` too. */
   wecomAibot: WecomAibotConfig | null;
+  /** null = Feishu / Lark disabled (FEISHU_APP_ID and FEISHU_APP_SECRET absent). */
+  feishu: FeishuConfig | null;
   /**
    * The built-in demo organisation (adapters/sandbox/): on unless SANDBOX=off; it is only mounted
-   * while no real platform (WeCom, WeCom AI bot, DingTalk) is configured.
+   * while no real platform (WeCom, WeCom AI bot, DingTalk, Feishu) is configured.
    */
   sandbox: boolean;
 }
 
 /** Every variable the platform adapters read (each adapter's config.ts lists its own). */
-export const PLATFORM_VARIABLES: readonly string[] = [...WECOM_VARIABLES, ...DINGTALK_VARIABLES, ...WECOM_AIBOT_VARIABLES, ...SANDBOX_VARIABLES];
+export const PLATFORM_VARIABLES: readonly string[] = [...WECOM_VARIABLES, ...DINGTALK_VARIABLES, ...WECOM_AIBOT_VARIABLES, ...FEISHU_VARIABLES, ...SANDBOX_VARIABLES];
 
 /**
  * Reads every platform's variables.
@@ -34,7 +38,7 @@ export const PLATFORM_VARIABLES: readonly string[] = [...WECOM_VARIABLES, ...DIN
  */
 export function loadPlatformConfigs(env: NodeJS.ProcessEnv): PlatformConfigs {
   const { wecom, wecomArchive } = loadWecomConfig(env);
-  return { wecom, wecomArchive, dingtalk: loadDingtalkConfig(env), wecomAibot: loadWecomAibotConfig(env), sandbox: loadSandboxConfig(env) };
+  return { wecom, wecomArchive, dingtalk: loadDingtalkConfig(env), wecomAibot: loadWecomAibotConfig(env), feishu: loadFeishuConfig(env), sandbox: loadSandboxConfig(env) };
 }
 
 /** Result of looking at the configuration: the adapters to mount and the platforms left off. */
@@ -49,14 +53,15 @@ export interface AdapterOptions {
   wecom?: Omit<WecomAdapterOptions, 'archive'>;
   dingtalk?: DingtalkAdapterOptions;
   wecomAibot?: WecomAibotAdapterOptions;
+  feishu?: FeishuAdapterOptions;
 }
 
 /**
  * Whether the sandbox organisation (adapters/sandbox/) is mounted for this configuration: SANDBOX
- * is not 'off' and no real platform (WeCom, WeCom AI bot, DingTalk) is configured.
+ * is not 'off' and no real platform (WeCom, WeCom AI bot, DingTalk, Feishu) is configured.
  */
 export function sandboxActive(config: PlatformConfigs): boolean {
-  return config.sandbox && !config.wecom && !config.dingtalk && !config.wecomAibot;
+  return config.sandbox && !config.wecom && !config.dingtalk && !config.wecomAibot && !config.feishu;
 }
 
 /**
@@ -79,6 +84,8 @@ export function createAdapters(config: PlatformConfigs, ctx: AdapterContext, opt
   } else {
     disabled.push({ platform: 'wecom-aibot', variables: ['WECOM_AIBOT_TOKEN', 'WECOM_AIBOT_ENCODING_AES_KEY', '(or WECOM_AIBOT_MODE=ws with WECOM_AIBOT_BOT_ID, WECOM_AIBOT_SECRET)'] });
   }
+  if (config.feishu) adapters.push(createFeishuAdapter(config.feishu, ctx, options.feishu));
+  else disabled.push({ platform: 'feishu', variables: [...FEISHU_REQUIRED] });
   // The demo organisation (adapters/sandbox/) stands in while no real platform is configured.
   if (sandboxActive(config) && adapters.length === 0) adapters.push(createSandboxAdapter(ctx));
   return { adapters, disabled };

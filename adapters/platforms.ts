@@ -4,4 +4,4 @@
  * UserID). A new platform adds its id here, in the same change that adds its folder and its line in
  * adapters/index.ts. Nothing is imported here, so src/ may read it without loading any adapter.
  */
-export const PLATFORM_IDS: readonly string[] = ['wecom', 'dingtalk', 'sandbox'];
+export const PLATFORM_IDS: readonly string[] = ['wecom', 'dingtalk', 'feishu', 'sandbox'];

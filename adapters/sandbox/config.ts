@@ -10,7 +10,7 @@ const schema = z.object({
 
 /**
  * Reads SANDBOX: whether the built-in demo organisation (adapters/sandbox/) may be mounted; it is only
- * mounted while no real platform (WeCom, WeCom AI bot, DingTalk) is configured (adapters/index.ts).
+ * mounted while no real platform (WeCom, WeCom AI bot, DingTalk, Feishu) is configured (adapters/index.ts).
  * @returns true unless SANDBOX=off
  * @throws ConfigError (code CONFIG_INVALID) when SANDBOX is neither on nor off
  */

@@ -10,6 +10,7 @@ import { WECOM_VARIABLES } from '../../adapters/wecom/config.ts';
 import { WECOM_AIBOT_VARIABLES } from '../../adapters/wecom-aibot/config.ts';
 import { DINGTALK_VARIABLES } from '../../adapters/dingtalk/config.ts';
 import { SANDBOX_VARIABLES } from '../../adapters/sandbox/config.ts';
+import { FEISHU_VARIABLES } from '../../adapters/feishu/config.ts';
 
 const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -23,11 +24,12 @@ test('every adapter variable has a row in its adapter README', () => {
   assert.deepEqual(undocumented(read('adapters/wecom-aibot/README.md'), WECOM_AIBOT_VARIABLES), []);
   assert.deepEqual(undocumented(read('adapters/dingtalk/README.md'), DINGTALK_VARIABLES), []);
   assert.deepEqual(undocumented(read('adapters/sandbox/README.md'), SANDBOX_VARIABLES), []);
+  assert.deepEqual(undocumented(read('adapters/feishu/README.md'), FEISHU_VARIABLES), []);
 });
 
 test('every core variable has a row in the README, and no platform variable does', () => {
   const readme = read('README.md');
   assert.deepEqual(undocumented(readme, CORE_VARIABLES), []);
-  const platformRows = [...WECOM_VARIABLES, ...WECOM_AIBOT_VARIABLES, ...DINGTALK_VARIABLES, ...SANDBOX_VARIABLES].filter((n) => readme.includes(`| \`${n}\` |`));
+  const platformRows = [...WECOM_VARIABLES, ...WECOM_AIBOT_VARIABLES, ...DINGTALK_VARIABLES, ...FEISHU_VARIABLES, ...SANDBOX_VARIABLES].filter((n) => readme.includes(`| \`${n}\` |`));
   assert.deepEqual(platformRows, []);
 });

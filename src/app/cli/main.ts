@@ -23,7 +23,7 @@ import { argsErrorMessage, isArgsError } from './args.ts';
 const USAGE = `usage: privacy-bot <command>   (privacy-bot --version prints the version)
 
   serve                                   run the bot (what npm start runs)
-  ask "<question>" [--platform wecom|dingtalk --user <userId>] [--json]
+  ask "<question>" [--platform wecom|dingtalk|feishu --user <userId>] [--json]
                                           answer one question; with no question, read one per
                                           line from stdin and write one JSON object per line
   status import <file.csv>                import archiving statuses (header platform,userId,archived,since,scope)
@@ -182,8 +182,8 @@ async function ask(config: Config, args: string[]): Promise<void> {
   if ((values.platform === undefined) !== (values.user === undefined)) {
     throw new CliError('ask: --platform and --user go together');
   }
-  if (values.platform !== undefined && !['wecom', 'dingtalk'].includes(values.platform)) {
-    throw new CliError(`ask: --platform must be wecom or dingtalk (got ${values.platform})`);
+  if (values.platform !== undefined && !['wecom', 'dingtalk', 'feishu'].includes(values.platform)) {
+    throw new CliError(`ask: --platform must be wecom, dingtalk or feishu (got ${values.platform})`);
   }
   await withCore(config, async (core) => {
     if (positionals.length > 0) {

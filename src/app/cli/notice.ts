@@ -20,7 +20,7 @@ export const NOTICE_USAGE = `  notice create --file <notice.yaml|json> | --title
                                           create an archiving notice (prints {"id","version"})
   notice edit <noticeId> (same options)   a new version of a notice (old versions stay readable)
   notice list                             notices and recent broadcasts (JSON)
-  notice send <noticeId> --platform wecom|dingtalk --all | --dept <ids> | --users <ids>
+  notice send <noticeId> --platform wecom|dingtalk|feishu --all | --dept <ids> | --users <ids>
               [--version N] [--no-wait]   send it; waits for the delivery unless --no-wait
   notice show <broadcastId>               counts and failures of a broadcast (JSON)
   notice export <broadcastId> [--audit] [--out <file.csv>]
@@ -199,7 +199,7 @@ async function run(config: Config, sub: string | undefined, args: string[]): Pro
         },
       });
       if (positionals.length !== 1) throw new UsageError('give the notice id');
-      if (!values.platform) throw new UsageError('--platform is required (wecom or dingtalk)');
+      if (!values.platform) throw new UsageError('--platform is required (wecom, dingtalk or feishu)');
       const chosen = [values.all, values.dept !== undefined, values.users !== undefined].filter(Boolean).length;
       if (chosen !== 1) throw new UsageError('give exactly one of --all, --dept <ids>, --users <ids>');
       const audience: Audience = values.all ? { all: true } : values.dept !== undefined ? { departmentIds: ids(values.dept) } : { userIds: ids(values.users!) };

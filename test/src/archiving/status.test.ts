@@ -152,9 +152,9 @@ describe('parseStatusCsv: bad input', () => {
   });
 
   it('reports a bad platform and a bad user id', () => {
-    assert.match(onlyError(csvOf('WeCom,u1,true,2026-03-01,x')).message, /platform must be one of wecom, dingtalk, sandbox \(lower case\), got "WeCom"/);
+    assert.match(onlyError(csvOf('WeCom,u1,true,2026-03-01,x')).message, /platform must be one of wecom, dingtalk, feishu, sandbox \(lower case\), got "WeCom"/);
     // A name no platform of the bot asks with would be imported for nobody: refused, the known ones listed.
-    assert.match(onlyError(csvOf('wechat,u1,true,2026-03-01,x')).message, /platform must be one of wecom, dingtalk, sandbox .*got "wechat"/);
+    assert.match(onlyError(csvOf('wechat,u1,true,2026-03-01,x')).message, /platform must be one of wecom, dingtalk, feishu, sandbox .*got "wechat"/);
     assert.match(onlyError(csvOf('we com,u1,true,2026-03-01,x')).message, /platform/);
     assert.match(onlyError(csvOf(',u1,true,2026-03-01,x')).message, /platform/);
     assert.match(onlyError(csvOf('wecom,,true,2026-03-01,x')).message, /userId is empty/);

@@ -86,7 +86,7 @@ describe('privacy-bot: bad input gets a clear message, never a stack trace', () 
     assert.equal(r.code, 1);
     assertNoStack(r.stderr);
     assert.deepEqual(lines(r.stderr), [
-      `${csv}:3: platform must be one of wecom, dingtalk, sandbox (lower case), got "wechat"`,
+      `${csv}:3: platform must be one of wecom, dingtalk, feishu, sandbox (lower case), got "wechat"`,
       'privacy-bot: status import: 1 bad line(s); nothing was imported',
     ]);
     const g = await run(['status', 'get', '--platform', 'wecom', '--user', 'zhangsan'], env);
