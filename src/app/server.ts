@@ -15,6 +15,8 @@ import type { PlatformAckPoint } from '../platform/message.ts';
 import type { PlatformAdapter } from '../platform/adapter.ts';
 import { mountAdminRoutes } from '../admin/routes.ts';
 import { mountConsole } from '../console/server.ts';
+import { AccountStore } from '../console/accounts.ts';
+import type { KeyValueStore } from '../store/ports/store.ts';
 import { BroadcastWorker, type BroadcastWorkerOptions } from '../notices/worker.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { PlatformHealth } from '../platform/health.ts';
@@ -45,6 +47,12 @@ export interface RunningServer {
    * run, so the admin journey can be tried with no configuration; else null.
    */
   sandboxAdminToken: string | null;
+  /**
+   * In the sandbox with the console on and no console account yet: the owner account `sandbox.admin` created at
+   * start with its one-time password (printed by `serve`; it must be changed at the first sign-in), so the console
+   * can be tried with no configuration and no CLI step; else null (existing accounts are never touched).
+   */
+  sandboxConsoleAccount: { name: string; password: string } | null;
   /** This process's Prometheus metrics (served at GET /metrics). */
   metrics: Metrics;
   /** Platform configuration faults reported by the adapters (shown by /readyz). */
@@ -205,6 +213,7 @@ export async function startServer(options: {
   // The sandbox with no ADMIN_TOKEN gets a random one for this run (printed at start by `serve`).
   const sandboxAdminToken = config.adminToken === null && sandboxActive(config) ? randomBytes(24).toString('base64url') : null;
   const adminToken = config.adminToken ?? sandboxAdminToken;
+  const sandboxConsoleAccount = config.console && sandboxActive(config) ? await createSandboxConsoleAccount(core.store, log) : null;
   // Deny by default for /admin and /console under every spelling, before any route is matched.
   app.use(adminSurfaceGuard({ adminToken, console: config.console, allowFrom: new NetworkSet(config.adminAllowFrom), trustedProxies, log }));
 
@@ -321,6 +330,7 @@ export async function startServer(options: {
     adminServer,
     adapters,
     sandboxAdminToken,
+    sandboxConsoleAccount,
     noticeWorker,
     metrics,
     health,
@@ -352,4 +362,24 @@ export async function startServer(options: {
       return closing;
     },
   };
+}
+
+/** Name of the console account the sandbox creates when there is none. */
+export const SANDBOX_CONSOLE_ACCOUNT = 'sandbox.admin';
+
+/**
+ * Creates the owner account {@link SANDBOX_CONSOLE_ACCOUNT} when the store holds no console account (first start
+ * of a sandbox); null when accounts exist or another instance created it first (the store's claim decides).
+ */
+async function createSandboxConsoleAccount(kv: KeyValueStore, log: Logger): Promise<{ name: string; password: string } | null> {
+  const accounts = new AccountStore(kv);
+  if ((await accounts.list()).length > 0) return null;
+  try {
+    const { password } = await accounts.add(SANDBOX_CONSOLE_ACCOUNT, 'owner');
+    log.info({ account: SANDBOX_CONSOLE_ACCOUNT }, 'sandbox: console owner account created (one-time password printed at start)');
+    return { name: SANDBOX_CONSOLE_ACCOUNT, password };
+  } catch (err) {
+    if (err instanceof BotError && err.code === 'CONSOLE_ACCOUNT_EXISTS') return null;
+    throw err;
+  }
 }

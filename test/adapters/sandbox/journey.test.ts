@@ -8,7 +8,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestBot, type TestBot } from '../../helpers/app.ts';
+import { ConsoleClient } from '../../helpers/console-client.ts';
 import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
 
 const ADMIN_TOKEN = 'sandbox-admin-token-0123456789abcdef';
@@ -187,6 +191,48 @@ describe('sandbox without ADMIN_TOKEN', () => {
       assert.equal((await fetch(`${bot.url}/admin/notices`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status, 401);
     } finally {
       await bot.close();
+    }
+  });
+
+  it('creates a console owner account on first start, printed once: sign in, change the password, send to a department', async () => {
+    const bot = await startTestBot({ SANDBOX: 'on' }, { noticeWorker: false });
+    try {
+      const account = bot.server.sandboxConsoleAccount;
+      assert.ok(account, 'an account when none exists');
+      assert.equal(account.name, 'sandbox.admin');
+      const c = new ConsoleClient(bot.url);
+      await c.firstSignIn(account.name, account.password, 'sandbox-owner-chosen-pass');
+      const n = await c.call('POST', '/console/api/notices', { title: { zh: '会话存档告知', en: 'Archiving notice' }, body: { zh: '工作聊天会存档。', en: 'Work chats are archived.' } });
+      assert.equal(n.status, 201);
+      const b = await c.call('POST', '/console/api/broadcasts', { noticeId: n.body.id, platform: 'sandbox', audience: { departmentIds: ['rd'] } });
+      assert.equal(b.status, 201);
+      assert.equal((await c.call('GET', `/console/api/broadcasts/${b.body.id}`)).body.counts.targeted, 12);
+    } finally {
+      await bot.close();
+    }
+  });
+
+  it('creates no console account when one exists (a restart) or the console is off', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'privacy-bot-sandbox-account-'));
+    try {
+      const first = await startTestBot({ SANDBOX: 'on' }, { noticeWorker: false, dataDir });
+      const created = first.server.sandboxConsoleAccount;
+      await first.close();
+      assert.ok(created);
+      const again = await startTestBot({ SANDBOX: 'on' }, { noticeWorker: false, dataDir });
+      try {
+        assert.equal(again.server.sandboxConsoleAccount, null, 'the existing account is kept, no second one');
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    const off = await startTestBot({ SANDBOX: 'on', CONSOLE: 'off' }, { noticeWorker: false });
+    try {
+      assert.equal(off.server.sandboxConsoleAccount, null);
+    } finally {
+      await off.close();
     }
   });
 
