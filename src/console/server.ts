@@ -1,6 +1,6 @@
 /**
  * The admin console at /console, served by the bot itself (no build step): a single page
- * (src/console/ui/index.html + app.js) over React 18, Ant Design 5 and dayjs loaded as the UMD files
+ * (src/console/ui/index.html + kit.js, one script per section, app.js) over React 18, Ant Design 5 and dayjs loaded as the UMD files
  * their packages ship (https://ant.design/docs/react/introduce#umd), templates written with `htm`
  * (https://github.com/developit/htm) instead of JSX.
  *
@@ -55,6 +55,12 @@ const require = createRequire(import.meta.url);
 const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
 
 /** The files the page loads: URL name -> file. Only these are served. */
+/**
+ * The console's scripts under src/console/ui/, in the order index.html loads them: kit.js (texts, API client,
+ * helpers) first, one script per section, app.js (the shell that routes to the sections) last.
+ */
+export const CONSOLE_SCRIPTS = ['kit.js', 'signin.js', 'notices.js', 'broadcasts.js', 'policies.js', 'statuses.js', 'knowledge.js', 'health.js', 'app.js'] as const;
+
 function assetFiles(): Record<string, string> {
   // Package folders through their package.json (the UMD files are not in the packages' "exports").
   const file = (pkg: string, rel: string) => {
@@ -69,7 +75,8 @@ function assetFiles(): Record<string, string> {
     // antd's UMD build with its locales (antd.locales.zh_CN / en_US) — the plain antd.min.js has none.
     'antd.js': file('antd', 'dist/antd-with-locales.min.js'),
     'htm.js': file('htm', 'dist/htm.umd.js'),
-    'app.js': `${UI_DIR}app.js`,
+    // The console's own scripts, in load order (kit first, the shell last): CONSOLE_SCRIPTS.
+    ...Object.fromEntries(CONSOLE_SCRIPTS.map((name) => [name, `${UI_DIR}${name}`])),
   };
 }
 

@@ -1,0 +1,116 @@
+/* privacy-bot admin console — broadcasts: the list and a broadcast's page with its live tally. Shared helpers come from kit.js (PB.kit). */
+/* global PB */
+(function () {
+  'use strict';
+  const {
+    html, useState, useEffect, useCallback, useRef, ConfigProvider, Layout, Menu, Button, Form, Input, Select, Table, Modal, Tag, Space, Card, Statistic, Row, Col, Progress, Alert, Typography, Tabs, Radio, Popconfirm, Descriptions, Empty, Result, Spin, message, DatePicker, Upload, List,
+    Title, Text, Paragraph, Link, t, api, fail, rowProblem, fmt, splitIds,
+  } = PB.kit;
+  const S = PB.state;
+  // ---------- broadcasts ----------
+  function Broadcasts() {
+    const [list, setList] = useState(null);
+    useEffect(() => void api('GET', '/broadcasts').then((r) => setList(r.broadcasts), fail), []);
+    const columns = [
+      { title: t('id'), dataIndex: 'id', render: (id) => html`<a href=${`#/broadcasts/${id}`}>${id}</a>` },
+      { title: t('notices'), render: (b) => `${b.noticeId} v${b.version}` },
+      { title: t('platform'), dataIndex: 'platform' },
+      { title: t('state'), dataIndex: 'state', render: (s) => html`<${Tag}>${s}<//>` },
+      { title: t('targeted'), render: (b) => b.counts.targeted },
+      { title: t('acknowledged'), render: (b) => b.counts.acknowledged },
+      { title: t('createdBy'), dataIndex: 'createdBy' },
+      { title: t('created'), dataIndex: 'createdAt', render: fmt },
+    ];
+    return html`<div><${Title} level=${2}>${t('broadcasts')}<//><${Table} rowKey="id" loading=${list === null} dataSource=${list || []} columns=${columns} scroll=${{ x: true }} /></div>`;
+  }
+
+  /** How often the broadcast page asks for the tally, in ms (no reload: the numbers update in place). */
+  const POLL_MS = 1000;
+
+  function BroadcastPage({ id, canWrite, go }) {
+    const [b, setB] = useState(null);
+    const [rows, setRows] = useState({ rows: [], total: 0, page: 1 });
+    // Paged, filtered and sorted by the store (GET …/recipients: state, q = user id prefix, sort = user|state|time,
+    // order, page, limit), so a page stays fast at 100,000 recipients.
+    const [query, setQuery] = useState({ page: 1, pageSize: 10, sort: 'user', order: 'asc', state: undefined, q: '' });
+    const [busy, setBusy] = useState(false);
+    const loadB = useCallback(() => api('GET', `/broadcasts/${encodeURIComponent(id)}`).then(setB, () => undefined), [id]);
+    const loadRows = useCallback(() => {
+      const p = new URLSearchParams({ page: String(query.page), limit: String(query.pageSize), sort: query.sort, order: query.order });
+      if (query.state) p.set('state', query.state);
+      if (query.q) p.set('q', query.q);
+      return api('GET', `/broadcasts/${encodeURIComponent(id)}/recipients?${p}`)
+        .then((r) => setRows({ rows: r.recipients, total: r.total, page: r.page || 1 }), () => undefined);
+    }, [id, query]);
+    useEffect(() => {
+      void loadB();
+      const timer = setInterval(() => void loadB(), POLL_MS);
+      return () => clearInterval(timer);
+    }, [id]);
+    useEffect(() => {
+      void loadRows();
+      const timer = setInterval(() => void loadRows(), POLL_MS * 3);
+      return () => clearInterval(timer);
+    }, [loadRows]);
+    if (!b) return html`<${Spin} />`;
+    const c = b.counts;
+    const done = c.sent + c.failed;
+    const pct = c.targeted ? Math.round((done / c.targeted) * 100) : 0;
+    const act = async (fn) => {
+      setBusy(true);
+      try {
+        const r = await fn();
+        if (r && typeof r.queued === 'number') message.success(t('queued', r.queued));
+        await loadB();
+        await loadRows();
+      } catch (e) {
+        fail(e);
+      } finally {
+        setBusy(false);
+      }
+    };
+    const stat = (k, color) => html`<${Col} xs=${12} sm=${8} md=${4} key=${k}><${Card} size="small"><${Statistic} title=${t(k)} value=${k === 'read' && !b.readSupported ? '—' : c[k]} valueStyle=${color ? { color } : undefined} /><div className=${`tally-${k}`} data-value=${c[k]} hidden /><//><//>`;
+    const sorter = (key) => ({ sorter: true, sortOrder: query.sort === key ? (query.order === 'desc' ? 'descend' : 'ascend') : null });
+    const columns = [
+      { title: t('userId'), dataIndex: 'userId', key: 'user', ...sorter('user') },
+      { title: t('state'), dataIndex: 'state', key: 'state', ...sorter('state'), render: (s) => html`<${Tag}>${s}<//>`,
+        filters: ['pending', 'sent', 'failed', 'read', 'acknowledged'].map((s) => ({ text: s, value: s })), filterMultiple: false, filteredValue: query.state ? [query.state] : null },
+      { title: t('stateAt'), dataIndex: 'stateAt', key: 'time', ...sorter('time'), render: fmt },
+      { title: t('sent'), dataIndex: 'sentAt', key: 'sentAt', render: fmt },
+      { title: t('read'), dataIndex: 'readAt', key: 'readAt', render: fmt },
+      { title: t('acknowledged'), dataIndex: 'acknowledgedAt', key: 'acknowledgedAt', render: fmt },
+      { title: t('problem'), dataIndex: 'failureReason', key: 'failureReason' },
+    ];
+    const finished = b.state === 'cancelled';
+    return html`<div>
+      <${Space} style=${{ marginBottom: 16 }} wrap>
+        <${Button} onClick=${() => go('#/broadcasts')}>${t('back')}<//>
+        <${Title} level=${2} style=${{ margin: 0 }}>${b.id}<//>
+        <${Tag} color="blue" id="broadcast-state">${b.state}<//>
+        <${Text} type="secondary">${b.noticeId} v${b.version} · ${b.platform} · ${t('createdBy')} ${b.createdBy}<//>
+      <//>
+      <${Row} gutter=${[12, 12]} id="tally">${['targeted', 'pending', 'sent', 'failed', 'read', 'acknowledged'].map((k) => stat(k, k === 'failed' && c.failed ? '#cf1322' : undefined))}<//>
+      ${!b.readSupported && html`<${Text} type="secondary">${t('readUnsupported')}<//>`}
+      <div style=${{ margin: '16px 0' }}><${Text}>${t('progress')}<//><${Progress} percent=${pct} status=${c.failed ? 'exception' : pct === 100 ? 'success' : 'active'} aria-label=${t('progress')} /></div>
+      <${Space} wrap style=${{ marginBottom: 16 }}>
+        ${canWrite && html`<${Button} id="remind" disabled=${busy || finished} onClick=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'unacknowledged' }))}>${t('remind')}<//>`}
+        ${canWrite && html`<${Button} id="retry" disabled=${busy || finished || !c.failed} onClick=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'failed' }))}>${t('retryFailed')}<//>`}
+        ${canWrite && html`<${Popconfirm} title=${t('cancelBroadcast')} onConfirm=${() => act(() => api('POST', `/broadcasts/${id}/cancel`))}><${Button} danger id="cancel-broadcast" disabled=${busy || finished}>${t('cancelBroadcast')}<//><//>`}
+        <${Button} id="export-recipients" href=${`/console/api/broadcasts/${encodeURIComponent(id)}/recipients.csv`} download>${t('exportRecipients')}<//>
+        <${Button} id="export-audit" href=${`/console/api/broadcasts/${encodeURIComponent(id)}/audit.csv`} download>${t('exportAudit')}<//>
+      <//>
+      <${Title} level=${3}>${t('recipients')}<//>
+      <${Input.Search} placeholder=${t('searchUser')} aria-label=${t('searchUser')} allowClear style=${{ maxWidth: 320, marginBottom: 12 }} onSearch=${(q) => setQuery({ ...query, q, page: 1 })} />
+      <${Table} rowKey="userId" size="small" dataSource=${rows.rows} columns=${columns} scroll=${{ x: true }}
+        pagination=${{ current: rows.page, pageSize: query.pageSize, total: rows.total, showSizeChanger: true }}
+        onChange=${(pg, filters, sorter) => setQuery({
+          ...query, page: pg.current, pageSize: pg.pageSize,
+          state: filters.state && filters.state[0] ? filters.state[0] : undefined,
+          sort: sorter && sorter.order ? sorter.columnKey : 'user',
+          order: sorter && sorter.order === 'descend' ? 'desc' : 'asc',
+        })} />
+    </div>`;
+  }
+
+  Object.assign(PB.c, { Broadcasts, BroadcastPage });
+})();

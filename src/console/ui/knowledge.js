@@ -1,0 +1,40 @@
+/* privacy-bot admin console — knowledge base and the try box. Shared helpers come from kit.js (PB.kit). */
+/* global PB */
+(function () {
+  'use strict';
+  const {
+    html, useState, useEffect, useCallback, useRef, ConfigProvider, Layout, Menu, Button, Form, Input, Select, Table, Modal, Tag, Space, Card, Statistic, Row, Col, Progress, Alert, Typography, Tabs, Radio, Popconfirm, Descriptions, Empty, Result, Spin, message, DatePicker, Upload, List,
+    Title, Text, Paragraph, Link, t, api, fail, rowProblem, fmt, splitIds,
+  } = PB.kit;
+  const S = PB.state;
+  // ---------- knowledge ----------
+  function Knowledge() {
+    const [topics, setTopics] = useState(null);
+    const [answer, setAnswer] = useState(null);
+    useEffect(() => void api('GET', '/knowledge').then((r) => setTopics(r.topics), fail), []);
+    const ask = (q) => q.trim() && api('POST', '/knowledge/try', { question: q }).then(setAnswer, fail);
+    const columns = [
+      { title: t('id'), dataIndex: 'id' },
+      { title: t('title'), dataIndex: 'title', render: (x) => x[S.lang] || x.zh },
+      { title: t('reviewed'), dataIndex: 'reviewed' },
+    ];
+    return html`<div>
+      <${Title} level=${2}>${t('knowledge')}<//>
+      <${Card} title=${t('tryQuestion')} style=${{ marginBottom: 16 }}>
+        <${Input.Search} id="try-question" aria-label=${t('tryQuestion')} enterButton=${t('ask')} onSearch=${ask} />
+        ${answer && html`<div style=${{ marginTop: 12 }} id="try-answer">
+          <${Space} wrap><${Tag}>${answer.intent}<//>${answer.topic ? html`<${Tag} color="blue">${answer.topic}<//>` : html`<${Text}>${t('noMatch')}<//>`}<${Text} type="secondary">score ${answer.score}<//><//>
+          ${answer.replies.map((r, i) => html`<${Paragraph} key=${i} style=${{ whiteSpace: 'pre-wrap', marginTop: 8 }}>${r}<//>`)}
+        </div>`}
+      <//>
+      <${Table} rowKey="id" loading=${topics === null} dataSource=${topics || []} columns=${columns} scroll=${{ x: true }}
+        expandable=${{ expandedRowRender: (e) => html`<div>
+          <${Tabs} size="small" items=${[['zh', '简体中文'], ['zh-TW', '繁體中文'], ['en', 'English']].map(([k, label]) => ({ key: k, label, children: html`<${Paragraph} style=${{ whiteSpace: 'pre-wrap' }}>${e.answer[k]}<//>` }))} />
+          <${Text} strong>${t('sources')}<//>
+          <ul>${e.sources.map((s, i) => html`<li key=${i}><${Link} href=${s.url} target="_blank" rel="noreferrer noopener">${s.title}<//></li>`)}</ul>
+        </div>` }} />
+    </div>`;
+  }
+
+  Object.assign(PB.c, { Knowledge });
+})();

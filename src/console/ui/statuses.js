@@ -1,0 +1,71 @@
+/* privacy-bot admin console — archiving statuses: import and look-up. Shared helpers come from kit.js (PB.kit). */
+/* global PB */
+(function () {
+  'use strict';
+  const {
+    html, useState, useEffect, useCallback, useRef, ConfigProvider, Layout, Menu, Button, Form, Input, Select, Table, Modal, Tag, Space, Card, Statistic, Row, Col, Progress, Alert, Typography, Tabs, Radio, Popconfirm, Descriptions, Empty, Result, Spin, message, DatePicker, Upload, List,
+    Title, Text, Paragraph, Link, t, api, fail, rowProblem, fmt, splitIds,
+  } = PB.kit;
+  const S = PB.state;
+  // ---------- statuses ----------
+  function Statuses({ canWrite }) {
+    const [csv, setCsv] = useState('');
+    const [preview, setPreview] = useState(null);
+    const [result, setResult] = useState(null);
+    const [found, setFound] = useState(undefined);
+    const [platforms, setPlatforms] = useState([]);
+    const [lookupForm] = Form.useForm();
+    useEffect(() => void api('GET', '/platforms').then((r) => setPlatforms(r.platforms), () => undefined), []);
+    useEffect(() => { setPreview(null); setResult(null); }, [csv]);
+    const doPreview = () => api('POST', '/statuses/preview', { csv }).then(setPreview, fail);
+    const doImport = async () => {
+      try {
+        setResult(await api('POST', '/statuses/import', { csv }));
+      } catch (e) {
+        if (e.status === 422) setResult(e.body);
+        else fail(e);
+      }
+    };
+    const lookup = async (v) => {
+      try {
+        setFound((await api('GET', `/statuses?platform=${encodeURIComponent(v.platform)}&userId=${encodeURIComponent(v.userId)}`)).status);
+      } catch (e) {
+        fail(e);
+      }
+    };
+    const errCols = [{ title: t('line'), dataIndex: 'line' }, { title: t('problem'), dataIndex: 'message' }];
+    return html`<div>
+      <${Title} level=${2}>${t('statuses')}<//>
+      ${canWrite && html`<${Card} title=${t('importCsv')} style=${{ marginBottom: 16 }}>
+        <${Paragraph} type="secondary">${t('statusCsvHint')}<//>
+        <${Space} direction="vertical" style=${{ width: '100%' }}>
+          <${Upload} accept=".csv,text/csv,text/plain" showUploadList=${false} beforeUpload=${async (f) => { setCsv(await f.text()); return false; }}><${Button}>${t('chooseFile')}<//><//>
+          <${Input.TextArea} id="status-csv" aria-label=${t('importCsv')} rows=${6} value=${csv} onChange=${(e) => setCsv(e.target.value)} style=${{ fontFamily: 'monospace' }} />
+          <${Space}>
+            <${Button} id="status-preview" onClick=${doPreview} disabled=${!csv.trim()}>${t('preview')}<//>
+            <${Button} id="status-import" type="primary" onClick=${doImport} disabled=${!preview || preview.errors.length > 0}>${t('doImport')}<//>
+          <//>
+          ${preview && html`<${Alert} type=${preview.errors.length ? 'error' : 'success'} showIcon message=${`${t('validRows')}: ${preview.valid}${preview.errors.length ? ` · ${t('nothingImported')}` : ''}`}
+            description=${preview.errors.length > 0 && html`<${Table} id="status-errors" size="small" rowKey="line" pagination=${false} dataSource=${preview.errors} columns=${errCols} />`} />`}
+          ${result && html`<${Alert} id="status-result" type=${result.errors && result.errors.length ? 'error' : 'success'} showIcon message=${result.errors && result.errors.length ? t('nothingImported') : t('imported', result.imported)} />`}
+        <//>
+      <//>`}
+      <${Card} title=${t('lookup')}>
+        <${Form} form=${lookupForm} layout="inline" onFinish=${lookup} initialValues=${{ platform: 'wecom' }}>
+          <${Form.Item} label=${t('platform')} name="platform"><${Select} style=${{ width: 140 }} options=${[...new Set([...platforms, 'wecom', 'dingtalk'])].map((p) => ({ value: p, label: p }))} /><//>
+          <${Form.Item} htmlFor="lookup-user" label=${t('userId')} name="userId" rules=${[{ required: true, message: t('required') }]}><${Input} id="lookup-user" /><//>
+          <${Button} htmlType="submit" id="lookup-submit">${t('lookupBtn')}<//>
+        <//>
+        ${found !== undefined && html`<div style=${{ marginTop: 16 }} id="lookup-result">${found === null ? html`<${Empty} description=${t('noRecord')} />` : html`<${Descriptions} bordered size="small" column=${1} items=${[
+          { key: 'a', label: t('state'), children: found.archived ? t('archived') : t('notArchived') },
+          { key: 's', label: t('since'), children: found.since || '—' },
+          { key: 'c', label: t('scope'), children: found.scope || '—' },
+          { key: 'o', label: t('source'), children: found.source },
+          { key: 'u', label: t('updated'), children: fmt(found.updatedAt) },
+        ]} />`}</div>`}
+      <//>
+    </div>`;
+  }
+
+  Object.assign(PB.c, { Statuses });
+})();
