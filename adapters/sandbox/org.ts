@@ -3,7 +3,7 @@ import type { ArchivingStatus } from '../../src/store/ports/store.ts';
 /**
  * The sandbox organisation: a fixed, made-up company of 30 employees in 3 departments, so the
  * whole admin journey (send a notice, watch delivery, read and acknowledgement) can be tried
- * without a WeCom or DingTalk tenant. Every name is invented; ids are English, as a WeCom UserID
+ * without a WeCom, DingTalk or Feishu tenant. Every name is invented; ids are English, as a WeCom UserID
  * or DingTalk staffId would be. Nothing here is real personal data.
  */
 

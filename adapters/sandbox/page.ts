@@ -22,7 +22,7 @@ var current = null;
 function el(tag, cls, text){ var e=document.createElement(tag); if (cls) e.className=cls; if (text !== undefined) e.textContent=text; return e; }
 var banner = el('div', 'sbx-banner');
 banner.id = 'sandbox-banner';
-banner.textContent = '沙盒 SANDBOX：未配置企业微信或钉钉，以下是一家虚构公司（30 名员工、3 个部门）的演示数据，并非真实员工。选择一名员工即可以他的身份收通知、确认知悉、提问。 / No WeCom or DingTalk is configured: this is a made-up company (30 employees, 3 departments) — demo data, not real people. Pick an employee to receive notices, acknowledge them and ask as them.';
+banner.textContent = '沙盒 SANDBOX：未配置企业微信、钉钉或飞书，以下是一家虚构公司（30 名员工、3 个部门）的演示数据，并非真实员工。选择一名员工即可以他的身份收通知、确认知悉、提问。 / No WeCom, DingTalk or Feishu is configured: this is a made-up company (30 employees, 3 departments) — demo data, not real people. Pick an employee to receive notices, acknowledge them and ask as them.';
 var bar = el('div', 'sbx-bar');
 var label = el('label', null, '身份 / Ask as: ');
 var pick = el('select'); pick.id = 'sandbox-employee';
