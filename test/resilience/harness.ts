@@ -345,10 +345,16 @@ const SPAWN_GUARD_MS = 120_000;
 /**
  * Runs `node bin/privacy-bot.mjs serve` with `env` (PORT is chosen here) and waits for its
  * 'privacy-bot listening' log line.
+ * @param options.redisPrefix run prefixed-bot.ts instead: the same server on REDIS_URL (from `env`)
+ *   under this key prefix (instances of one deployment on the shared Redis), quick broadcast worker
  */
-export async function spawnBot(env: Record<string, string>): Promise<BotProcess> {
+export async function spawnBot(env: Record<string, string>, options: { redisPrefix?: string } = {}): Promise<BotProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'privacy-bot.mjs'), 'serve'], {
+  const args = options.redisPrefix
+    ? ['--import', 'tsx', join(REPO_ROOT, 'test', 'resilience', 'prefixed-bot.ts')]
+    : [join(REPO_ROOT, 'bin', 'privacy-bot.mjs'), 'serve'];
+  if (options.redisPrefix) env = { ...env, PREFIXED_BOT_REDIS_PREFIX: options.redisPrefix };
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', TRY_PAGE: 'off', KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
