@@ -61,6 +61,20 @@ export function dingEnv(apiBase: string): Record<string, string> {
   return { DINGTALK_APP_KEY: DING.appKey, DINGTALK_APP_SECRET: DING.appSecret, DINGTALK_ROBOT_CODE: DING.robotCode, DINGTALK_API_BASE: apiBase };
 }
 
+/** Feishu app secrets of the resilience tests (the fake's app id and secret are its own defaults). */
+export const FEISHU = { verificationToken: 'resilience-feishu-verification-token', encryptKey: 'resilience-feishu-encrypt-key' } as const;
+
+/** Environment of the Feishu app (HTTP mode, encrypted and signed) pointing at `fake` (or `apiBase` in front of it). */
+export function feishuEnv(fake: { appId: string; appSecret: string; apiBase: string }, apiBase = fake.apiBase): Record<string, string> {
+  return {
+    FEISHU_APP_ID: fake.appId,
+    FEISHU_APP_SECRET: fake.appSecret,
+    FEISHU_VERIFICATION_TOKEN: FEISHU.verificationToken,
+    FEISHU_ENCRYPT_KEY: FEISHU.encryptKey,
+    FEISHU_API_BASE: apiBase,
+  };
+}
+
 /** A unique Redis key prefix for one test file (or one deployment inside it). */
 export function uniquePrefix(name: string): string {
   return `privacy-bot-test:resilience-${name}-${process.pid}-${randomBytes(4).toString('hex')}:`;

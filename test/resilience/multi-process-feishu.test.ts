@@ -22,11 +22,13 @@ import { cardActionEvent, messageEvent, postCallback, startFakeFeishu, type Fake
 import { deleteRedisPrefix } from '../helpers/redis-prefix.ts';
 import { hashUserId } from '../../src/log.ts';
 import {
+  FEISHU,
   REPO_ROOT,
   SHARED_REDIS_URL,
   sharedRedisReachable,
   spawnBot,
   startFaultProxy,
+  feishuEnv,
   uniquePrefix,
   waitUntil,
   type BotProcess,
@@ -34,8 +36,8 @@ import {
 } from './harness.ts';
 
 const ADMIN_TOKEN = 'multi-process-feishu-admin-token-0123';
-const VERIFICATION_TOKEN = 'mp-feishu-verification-token';
-const ENCRYPT_KEY = 'mp-feishu-encrypt-key';
+const VERIFICATION_TOKEN = FEISHU.verificationToken;
+const ENCRYPT_KEY = FEISHU.encryptKey;
 const N = 3;
 const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
 const SEND_PATH = '/open-apis/im/v1/messages';
@@ -55,16 +57,7 @@ describe('three Feishu bot processes on one Redis (one key prefix)', { skip: red
       ...(await Promise.all(
         proxies.map((p) =>
           spawnBot(
-            {
-              FEISHU_APP_ID: fake.appId,
-              FEISHU_APP_SECRET: fake.appSecret,
-              FEISHU_VERIFICATION_TOKEN: VERIFICATION_TOKEN,
-              FEISHU_ENCRYPT_KEY: ENCRYPT_KEY,
-              FEISHU_API_BASE: p.url,
-              REDIS_URL: SHARED_REDIS_URL,
-              ADMIN_TOKEN,
-              DATA_DIR: join(REPO_ROOT, '.unused-data'),
-            },
+            { ...feishuEnv(fake, p.url), REDIS_URL: SHARED_REDIS_URL, ADMIN_TOKEN, DATA_DIR: join(REPO_ROOT, '.unused-data') },
             { redisPrefix: prefix },
           ),
         ),
