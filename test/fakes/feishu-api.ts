@@ -12,7 +12,8 @@
  *   (`revokeTokens()`) → HTTP 400 {code:99991663, msg:"Invalid access token for authorization"}.
  * - POST /open-apis/im/v1/messages?receive_id_type=open_id|chat_id {receive_id, msg_type, content
  *   (a JSON *string*), uuid (≤ 50)} → {data:{message_id}}; a uuid seen within 1 h returns the first
- *   message again and is not recorded twice (Feishu's idempotency).
+ *   message again and is not recorded twice (Feishu's idempotency) — the repeat is listed in
+ *   `repeatedUuids`.
  * - POST /open-apis/im/v1/messages/:message_id/reply {msg_type, content, uuid, reply_in_thread} →
  *   {data:{message_id}}; unknown parent → {code:230001}.
  * - GET /open-apis/bot/v3/info → {code:0, bot:{open_id, app_name}}.
@@ -122,6 +123,8 @@ export interface FakeFeishu {
   botOpenId: string;
   /** Everything the bot sent, in order. */
   sent: SentRecord[];
+  /** uuids of sends and replies that came again within 1 h (Feishu answers them without sending twice). */
+  repeatedUuids: string[];
   /** Requests per path (method + path without query). */
   calls: string[];
   /** Tokens issued. */
@@ -254,6 +257,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     appSecret,
     botOpenId,
     sent: [],
+    repeatedUuids: [],
     calls: [],
     tokensIssued: 0,
     throttled: 0,
@@ -356,6 +360,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
         const uuid = typeof body.uuid === 'string' ? body.uuid : null;
         if (uuid !== null && uuid.length > 50) return json(res, 400, { code: 99992402, msg: 'uuid too long' });
         const seen = uuid ? uuids.get(uuid) : undefined;
+        if (seen && Date.now() - seen.at < 3_600_000) fake.repeatedUuids.push(uuid!);
         if (seen && Date.now() - seen.at < 3_600_000) return json(res, 200, { code: 0, msg: 'success', data: { message_id: seen.messageId } });
         let target: string;
         let receiveIdType: string | null = null;

@@ -5,6 +5,9 @@
  * the ADMIN_USERS (platform:userId) in a 1:1 chat — anyone else gets the ordinary help. The
  * console API (every /console/api route read from the router) refuses a request without a session,
  * a change without the session's CSRF token, a change by an auditor, and every other spelling.
+ * Every platform callback route read from the router (WeCom, AI bot, DingTalk, Feishu) refuses a
+ * request without the platform's signature or with a forged one: 4xx with a code, nothing
+ * answered, nothing stored.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,8 +15,11 @@ import { startFakeWecom, wecomTextXml, type FakeWecom } from '../fakes/wecom-api
 import { sendRobotCallback, startFakeDingtalk, type FakeDingtalk } from '../fakes/dingtalk-api.ts';
 import { aibotText, buildAibotCallback } from '../fakes/wecom-aibot-ws.ts';
 import { openAibotCiphertext } from '../../adapters/wecom-aibot/crypto.ts';
+import { messageEvent, postCallback as postFeishu, startFakeFeishu, type FakeFeishu } from '../fakes/feishu-api.ts';
+import { feishuSignature } from '../../adapters/feishu/crypto.ts';
+import { sqliteSnapshot } from '../helpers/admin-walk.ts';
 import { messagesFor } from '../../src/bot/messages.ts';
-import { AIBOT, DING, WECOM, dingEnv, nextMsgId, passiveReply, postWecom, startBot, wecomEnv, type Bot } from './harness.ts';
+import { AIBOT, DING, FEISHU, WECOM, dingEnv, feishuEnv, nextMsgId, passiveReply, postWecom, startBot, wecomEnv, type Bot } from './harness.ts';
 import { ConsoleClient, signedIn } from '../helpers/console-client.ts';
 
 const ADMIN_TOKEN = 'authz-admin-token-0123456789abcdef';
@@ -22,27 +28,31 @@ const STATUS_DATES = /2026-03-01|2026-02-02|2026-04-15/;
 describe('authorisation', () => {
   let fake: FakeWecom;
   let ding: FakeDingtalk;
+  let feishu: FakeFeishu;
   let bot: Bot;
 
   before(async () => {
     fake = await startFakeWecom({ corpId: WECOM.corpId, secret: WECOM.secret, agentId: Number(WECOM.agentId) });
     ding = await startFakeDingtalk({ appKey: DING.appKey, appSecret: DING.appSecret, robotCode: DING.robotCode });
+    feishu = await startFakeFeishu();
     bot = await startBot({
       env: {
         ...wecomEnv(fake.url), ...dingEnv(ding.apiBase), WECOM_AIBOT_TOKEN: AIBOT.token, WECOM_AIBOT_ENCODING_AES_KEY: AIBOT.encodingAESKey,
-        ADMIN_TOKEN, ADMIN_USERS: 'wecom:boss',
+        ...feishuEnv(feishu), ADMIN_TOKEN, ADMIN_USERS: 'wecom:boss',
       },
     });
     await bot.core.store.putStatuses([
       { platform: 'wecom', userId: 'zhangsan', archived: true, since: '2026-03-01', scope: 'internal chats', source: 'import', updatedAt: '2026-05-02T08:00:00.000Z' },
       { platform: 'wecom', userId: 'lisi', archived: true, since: '2026-02-02', scope: 'all chats', source: 'import', updatedAt: '2026-05-02T08:00:00.000Z' },
       { platform: 'dingtalk', userId: 'ding-lisi', archived: true, since: '2026-04-15', scope: 'group chats', source: 'import', updatedAt: '2026-05-02T08:00:00.000Z' },
+      { platform: 'feishu', userId: 'ou_feishu_lisi', archived: true, since: '2026-04-15', scope: 'group chats', source: 'import', updatedAt: '2026-05-02T08:00:00.000Z' },
     ]);
   });
   after(async () => {
     await bot.close();
     await fake.close();
     await ding.close();
+    await feishu.close();
   });
 
   async function askWecom(user: string, content: string): Promise<string> {
@@ -54,7 +64,18 @@ describe('authorisation', () => {
     return out.join('\n');
   }
 
-  it('asking about someone else’s status is refused politely, with no status of anyone (WeCom, DingTalk, AI bot group)', async (t) => {
+  let feishuSeq = 0;
+  /** What a Feishu employee got (replies in the chat and 1:1) for one 1:1 message. */
+  async function askFeishu(openId: string, text: string): Promise<string> {
+    const before = feishu.sent.length;
+    const messageId = `om_authz_${++feishuSeq}_${nextMsgId()}`;
+    const res = await postFeishu(`${bot.url}/feishu/callback`, messageEvent({ appId: feishu.appId, token: FEISHU.verificationToken, messageId, openId, text }), { encryptKey: FEISHU.encryptKey });
+    assert.equal(res.status, 200);
+    await bot.server.idle();
+    return feishu.sent.slice(before).map((m) => String(m.content.text ?? '')).join('\n');
+  }
+
+  it('asking about someone else’s status is refused politely, with no status of anyone (WeCom, DingTalk, AI bot group, Feishu)', async (t) => {
     const cases: string[] = [];
     for (const q of ['查一下张三的存档状态', '张三的聊天记录有没有被存档', '帮我看看zhangsan有没有被存档', "What is zhangsan's archiving status?", 'Is Zhang San archived?']) {
       const reply = await askWecom('lisi', q);
@@ -80,7 +101,10 @@ describe('authorisation', () => {
     await bot.server.idle();
     assert.match(stream.stream.content, /只能告诉你你本人/);
     assert.doesNotMatch(stream.stream.content + fake.sent.map((m) => m.text?.content ?? '').join(''), STATUS_DATES);
-    t.diagnostic(`${cases.length + 2} questions about another person refused (WeCom ×${cases.length}, DingTalk, AI bot group); no status date in any reply`);
+    const feishuText = await askFeishu('ou_feishu_lisi', "What's wangwu's archiving status?");
+    assert.match(feishuText, /only tell you your own/);
+    assert.doesNotMatch(feishuText, STATUS_DATES);
+    t.diagnostic(`${cases.length + 3} questions about another person refused (WeCom ×${cases.length}, DingTalk, AI bot group, Feishu); no status date in any reply`);
   });
 
   it('the admin API refuses a missing or wrong token on every route, and answers with the right one', async (t) => {
@@ -153,6 +177,60 @@ describe('authorisation', () => {
     t.diagnostic(`${routes.length} console routes; ${checks} refusals checked`);
   });
 
+  it('every platform callback route refuses a request without the platform signature or with a forged one: 4xx with a code, nothing answered or stored', async (t) => {
+    const routes = bot.server.router.stack
+      .filter((l) => typeof l.path === 'string' && /\/callback$/.test(l.path as string))
+      .flatMap((l) => l.methods.filter((m) => m !== 'HEAD').map((m) => ({ method: m, path: l.path as string })));
+    assert.deepEqual(
+      new Set(routes.map((r) => `${r.method} ${r.path}`)),
+      new Set(['GET /wecom/callback', 'POST /wecom/callback', 'GET /wecom/aibot/callback', 'POST /wecom/aibot/callback', 'POST /dingtalk/callback', 'POST /feishu/callback']),
+      'every platform callback is mounted',
+    );
+    await bot.server.idle();
+    const before = sqliteSnapshot(bot.config.dataDir);
+    const sentBefore = { wecom: fake.sent.length, ding: ding.webhookMessages.length + ding.otoMessages.length, feishu: feishu.sent.length };
+    const event = (token: string) => JSON.stringify(messageEvent({ appId: feishu.appId, token, messageId: `om_forged_${nextMsgId()}`, openId: 'ou_feishu_lisi', text: '查一下我的存档状态' }));
+    const now = String(Math.floor(Date.now() / 1000));
+    /** Each forgery: query, headers, body. */
+    const forgeries: { name: string; query: string; headers: Record<string, string>; body: (token: string) => string }[] = [
+      { name: 'nothing signed', query: '', headers: {}, body: event },
+      {
+        name: 'forged signatures',
+        query: `?msg_signature=${'0'.repeat(40)}&timestamp=${now}&nonce=n0nce&echostr=abc`,
+        headers: { 'x-lark-request-timestamp': now, 'x-lark-request-nonce': 'n0nce', 'x-lark-signature': '0'.repeat(64), timestamp: `${Date.now()}`, sign: 'Zm9yZ2Vk' },
+        body: event,
+      },
+    ];
+    let checks = 0;
+    const answers: string[] = [];
+    for (const r of routes) {
+      for (const f of forgeries) {
+        const body = r.method === 'GET' ? undefined : f.body(FEISHU.verificationToken);
+        const res = await fetch(`${bot.url}${r.path}${f.query}`, { method: r.method, headers: { 'content-type': 'application/json', ...f.headers }, ...(body !== undefined ? { body } : {}) });
+        const text = await res.text();
+        assert.ok(res.status >= 400 && res.status < 500, `${r.method} ${r.path} (${f.name}) -> ${res.status} ${text.slice(0, 80)}`);
+        assert.match(text, /^[A-Z][A-Z0-9_]+: /, `${r.method} ${r.path} (${f.name}): a code in the answer`);
+        answers.push(`${r.method} ${r.path} ${f.name} ${res.status} ${text.slice(0, text.indexOf(':'))}`);
+        checks++;
+      }
+    }
+    // Feishu: signed over the exact bytes with the right Encrypt Key, but a wrong Verification Token in the header.
+    const bytes = Buffer.from(event('not-the-verification-token'), 'utf8');
+    const sig = feishuSignature(now, 'n0nce', FEISHU.encryptKey, bytes);
+    const wrongToken = await fetch(`${bot.url}/feishu/callback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-lark-request-timestamp': now, 'x-lark-request-nonce': 'n0nce', 'x-lark-signature': sig },
+      body: new Uint8Array(bytes),
+    });
+    assert.equal(wrongToken.status, 401);
+    assert.match(await wrongToken.text(), /^FEISHU_BAD_TOKEN: /);
+    checks++;
+    await bot.server.idle();
+    assert.deepEqual({ wecom: fake.sent.length, ding: ding.webhookMessages.length + ding.otoMessages.length, feishu: feishu.sent.length }, sentBefore, 'nothing was answered');
+    assert.deepEqual(sqliteSnapshot(bot.config.dataDir), before, 'nothing was stored');
+    t.diagnostic(`${routes.length} callback routes read from the router, ${checks} forged requests refused: ${answers.join('; ')}`);
+  });
+
   it('chat admin commands work only for ADMIN_USERS, only in a 1:1 chat; anyone else gets the ordinary help', async () => {
     // "/notice list" reads as English, so the answers are in English.
     const help = messagesFor('en').help;
@@ -165,6 +243,7 @@ describe('authorisation', () => {
     await sendRobotCallback(`${bot.url}/dingtalk/callback`, ding.robotMessage({ senderStaffId: 'boss', text: { content: '/notice list' } }), DING.appSecret);
     await bot.server.idle();
     assert.equal(ding.webhookMessages[0]?.content, help);
+    assert.equal(await askFeishu('boss', '/notice list'), help, 'wecom:boss is not an admin on Feishu');
     // The admin in a group chat: the ordinary help too.
     const cb = buildAibotCallback({ ...AIBOT, json: aibotText({ msgid: `authz-g-${nextMsgId()}`, userid: 'boss', chatid: 'wrGroup', content: '@隐私助手\u2005/notice list' }) });
     const res = await fetch(`${bot.url}/wecom/aibot/callback?${cb.query}`, { method: 'POST', body: cb.body });

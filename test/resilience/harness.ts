@@ -61,6 +61,20 @@ export function dingEnv(apiBase: string): Record<string, string> {
   return { DINGTALK_APP_KEY: DING.appKey, DINGTALK_APP_SECRET: DING.appSecret, DINGTALK_ROBOT_CODE: DING.robotCode, DINGTALK_API_BASE: apiBase };
 }
 
+/** Feishu app secrets of the resilience tests (the fake's app id and secret are its own defaults). */
+export const FEISHU = { verificationToken: 'resilience-feishu-verification-token', encryptKey: 'resilience-feishu-encrypt-key' } as const;
+
+/** Environment of the Feishu app (HTTP mode, encrypted and signed) pointing at `fake` (or `apiBase` in front of it). */
+export function feishuEnv(fake: { appId: string; appSecret: string; apiBase: string }, apiBase = fake.apiBase): Record<string, string> {
+  return {
+    FEISHU_APP_ID: fake.appId,
+    FEISHU_APP_SECRET: fake.appSecret,
+    FEISHU_VERIFICATION_TOKEN: FEISHU.verificationToken,
+    FEISHU_ENCRYPT_KEY: FEISHU.encryptKey,
+    FEISHU_API_BASE: apiBase,
+  };
+}
+
 /** A unique Redis key prefix for one test file (or one deployment inside it). */
 export function uniquePrefix(name: string): string {
   return `privacy-bot-test:resilience-${name}-${process.pid}-${randomBytes(4).toString('hex')}:`;
@@ -345,10 +359,16 @@ const SPAWN_GUARD_MS = 120_000;
 /**
  * Runs `node bin/privacy-bot.mjs serve` with `env` (PORT is chosen here) and waits for its
  * 'privacy-bot listening' log line.
+ * @param options.redisPrefix run prefixed-bot.ts instead: the same server on REDIS_URL (from `env`)
+ *   under this key prefix (instances of one deployment on the shared Redis), quick broadcast worker
  */
-export async function spawnBot(env: Record<string, string>): Promise<BotProcess> {
+export async function spawnBot(env: Record<string, string>, options: { redisPrefix?: string } = {}): Promise<BotProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'privacy-bot.mjs'), 'serve'], {
+  const args = options.redisPrefix
+    ? ['--import', 'tsx', join(REPO_ROOT, 'test', 'resilience', 'prefixed-bot.ts')]
+    : [join(REPO_ROOT, 'bin', 'privacy-bot.mjs'), 'serve'];
+  if (options.redisPrefix) env = { ...env, PREFIXED_BOT_REDIS_PREFIX: options.redisPrefix };
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', TRY_PAGE: 'off', KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,7 +4,8 @@
  *
  * An end-to-end run on every platform — WeCom app, WeCom AI bot over HTTP (an answer given at once
  * and a slow one fetched through stream refresh callbacks) and over the long connection, DingTalk
- * HTTP and Stream, and /try — asks questions that each carry a unique marker, in 1:1 chats and
+ * HTTP and Stream, Feishu (1:1, a group @-mention, a notice card acknowledged by a click, its read
+ * receipt), and /try — asks questions that each carry a unique marker, in 1:1 chats and
  * groups, with the askers' statuses imported so that status sentences are sent; it also
  * acknowledges a notice. Then every store file (the SQLite db, -wal and -shm, as raw bytes, while
  * the bots run and after they stopped) and every Redis key and value under the deployment's
@@ -27,6 +28,7 @@ import { sendRobotCallback, startFakeDingtalk, type FakeDingtalk } from '../fake
 import { startFakeStreamGateway, type FakeStreamGateway } from '../fakes/dingtalk-stream.ts';
 import { aibotStreamRefresh, aibotText, buildAibotCallback, startFakeAibotWs, type FakeAibotWs } from '../fakes/wecom-aibot-ws.ts';
 import { openAibotCiphertext } from '../../adapters/wecom-aibot/crypto.ts';
+import { cardActionEvent, messageEvent, postCallback as postFeishu, readEvent, startFakeFeishu, type FakeFeishu } from '../fakes/feishu-api.ts';
 import { openRedisStore } from '../../src/store/redis/store.ts';
 import { openRedisNoticeStore } from '../../src/store/redis/notices.ts';
 import { openRedisPolicyStore } from '../../src/store/redis/policies.ts';
@@ -34,11 +36,13 @@ import type { AdapterOptions } from '../../adapters/index.ts';
 import {
   AIBOT,
   DING,
+  FEISHU,
   SHARED_REDIS_URL,
   WECOM,
   WECOM_KEYS,
   deliveredNotice,
   dingEnv,
+  feishuEnv,
   nextMsgId,
   passiveReply,
   sharedRedisReachable,
@@ -51,6 +55,7 @@ const AIBOT_WS = { botId: 'bot-privacy-store', secret: 'bot-privacy-store-secret
 const STATUS_QUESTION = '我的聊天记录有没有被存档';
 const GENERAL_QUESTION = '公司能看到我的聊天记录吗';
 const EN_QUESTION = 'Are my chats archived?';
+const FEISHU_USER = 'ou_privacy_store_feishu_0000000001';
 
 const redisUp = await sharedRedisReachable();
 
@@ -153,6 +158,7 @@ for (const kind of ['sqlite', 'redis'] as const) {
     let ding: FakeDingtalk;
     let gateway: FakeStreamGateway;
     let aibotWs: FakeAibotWs;
+    let feishu: FakeFeishu;
     const bots: TestBot[] = [];
     const questions: string[] = [];
     /** Every reply text that reached a fake platform or an HTTP answer. */
@@ -196,18 +202,19 @@ for (const kind of ['sqlite', 'redis'] as const) {
       gateway = await startFakeStreamGateway({ clientId: DING.appKey, clientSecret: DING.appSecret });
       ding.setStreamGateway(gateway.gatewayUrl);
       aibotWs = await startFakeAibotWs(AIBOT_WS);
+      feishu = await startFakeFeishu();
     });
     after(async () => {
       for (const b of bots) await b.close().catch(() => undefined);
-      await Promise.allSettled([wecom?.close(), ding?.close(), gateway?.close(), aibotWs?.close()]);
+      await Promise.allSettled([wecom?.close(), ding?.close(), gateway?.close(), aibotWs?.close(), feishu?.close()]);
       rmSync(dir, { recursive: true, force: true });
       await deleteRedisPrefix(SHARED_REDIS_URL, prefix);
     });
 
     it('runs every platform, then finds no marker, answer line or status sentence in the store', async () => {
       const aibotEnv = { WECOM_AIBOT_TOKEN: AIBOT.token, WECOM_AIBOT_ENCODING_AES_KEY: AIBOT.encodingAESKey };
-      // A: WeCom app, AI bot over HTTP (answers at once), DingTalk HTTP, /try.
-      const a = await startBot({ ...wecomEnv(wecom.url), ...dingEnv(ding.url), ...aibotEnv });
+      // A: WeCom app, AI bot over HTTP (answers at once), DingTalk HTTP, Feishu over HTTP, /try.
+      const a = await startBot({ ...wecomEnv(wecom.url), ...dingEnv(ding.url), ...aibotEnv, ...feishuEnv(feishu) });
       // B: the AI bot over HTTP with a core slower than its first answer: refresh callbacks.
       const b = await startBot({ ...wecomEnv(wecom.url), ...aibotEnv }, { wecomAibot: { firstAnswerBudgetMs: 20 } });
       // C: the AI bot over the long connection, DingTalk Stream.
@@ -225,6 +232,7 @@ for (const kind of ['sqlite', 'redis'] as const) {
         { platform: 'wecom', userId: 'zhangsan', archived: true, since: '2026-03-01', scope: '单聊和群聊', source: 'import', updatedAt },
         { platform: 'wecom', userId: 'lisi', archived: false, since: '2026-04-01', scope: null, source: 'import', updatedAt },
         { platform: 'dingtalk', userId: 'user001', archived: true, since: '2026-05-01', scope: 'internal chats', source: 'import', updatedAt },
+        { platform: 'feishu', userId: FEISHU_USER, archived: true, since: '2026-06-01', scope: '群聊', source: 'import', updatedAt },
       ]);
       await deliveredNotice(a.core.notices.store, 'wecom', ['zhangsan']);
 
@@ -295,6 +303,27 @@ for (const kind of ['sqlite', 'redis'] as const) {
       await gateway.waitFor(() => gateway.openConnections().length > 0, 10_000);
       const frameId = gateway.pushCallback(ding.robotMessage({ text: { content: ` ${ask(STATUS_QUESTION)}` }, senderStaffId: 'user001' }));
       await gateway.waitFor(() => gateway.isAcked(frameId), 10_000);
+      // Feishu over HTTP (encrypted, signed): a 1:1 status question, a group @-mention (the status
+      // goes 1:1), a notice card sent by the broadcast worker, acknowledged by a click, and read.
+      {
+        const post = (body: unknown) => postFeishu(`${a.url}/feishu/callback`, body, { encryptKey: FEISHU.encryptKey });
+        const event = (o: Partial<Parameters<typeof messageEvent>[0]> & { text: string }) =>
+          messageEvent({ appId: feishu.appId, token: FEISHU.verificationToken, messageId: `om_ps_${marker()}`, openId: FEISHU_USER, ...o });
+        assert.equal((await post(event({ text: ask(STATUS_QUESTION) }))).status, 200);
+        const mention = [{ key: '@_user_1', openId: feishu.botOpenId, name: '隐私助手' }];
+        assert.equal((await post(event({ text: `@_user_1 ${ask(STATUS_QUESTION)}`, chatType: 'group', chatId: 'oc_group_ps', mentions: mention }))).status, 200);
+        const notice = await a.core.notices.createNotice({ title: { zh: '飞书存档告知', en: 'Feishu archiving notice' }, body: { zh: '工作群聊会存档。', en: 'Work group chats are archived.' } });
+        await a.core.notices.createBroadcast({ noticeId: notice.noticeId, platform: 'feishu', audience: { userIds: [FEISHU_USER] }, createdBy: 'api' });
+        await waitUntil(() => feishu.sent.some((m) => m.msgType === 'interactive' && m.receiveId === FEISHU_USER), 30_000, 'the Feishu notice card');
+        const card = feishu.sent.find((m) => m.msgType === 'interactive' && m.receiveId === FEISHU_USER)!;
+        const button = (card.content.body as { elements: Record<string, unknown>[] }).elements.find((e) => e.tag === 'button')!;
+        const value = (button.behaviors as { value: Record<string, unknown> }[])[0]!.value;
+        const click = await post(cardActionEvent({ appId: feishu.appId, token: FEISHU.verificationToken, openId: FEISHU_USER, openMessageId: card.messageId, value }));
+        assert.equal(click.status, 200);
+        assert.equal(((await click.json()) as { toast?: { type: string } }).toast?.type, 'success');
+        assert.equal((await post(readEvent({ appId: feishu.appId, token: FEISHU.verificationToken, openId: FEISHU_USER, messageIds: [card.messageId], readTime: Date.now() }))).status, 200);
+        await a.server.idle();
+      }
       // /try.
       for (const q of [STATUS_QUESTION, '这个问题和隐私无关，今天午饭吃什么']) {
         const res = await fetch(`${a.url}/try/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: ask(q), session: 'privacy-store-session' }) });
@@ -307,6 +336,10 @@ for (const kind of ['sqlite', 'redis'] as const) {
       for (const m of ding.webhookMessages) if (m.content) replies.push(m.content);
       for (const m of ding.otoMessages) if (m.content) replies.push(m.content);
       for (const m of ding.groupMessages) if (m.content) replies.push(m.content);
+      const feishuTexts = feishu.sent.filter((m) => m.msgType === 'text').map((m) => String(m.content.text ?? ''));
+      assert.ok(feishuTexts.length >= 4, `Feishu replies: ${feishuTexts.length}`);
+      assert.ok(feishuTexts.some((t) => t.includes('2026-06-01')), 'a Feishu status sentence was sent');
+      replies.push(...feishuTexts);
 
       const lines = answerLines(replies);
       const needles: Needles = { questions, answers: lines, statuses: statusLines(lines) };

@@ -1,7 +1,7 @@
 /**
  * The admin surface walked route by route: every route the server's router has mounted (read from
  * `server.router.stack` at run time, not a hand list) — the admin and policy API, the platform
- * callbacks, /try, /healthz, /readyz, /metrics — with every platform and the admin API on.
+ * callbacks (WeCom, AI bot, DingTalk, Feishu), /try, /healthz, /readyz, /metrics — with every platform and the admin API on.
  *
  * For each route under /admin and /console (the page, its scripts and /console/api) every spelling a router or a proxy might
  * take for the same path — letter case, trailing and doubled slashes, percent-encoded letters and
@@ -22,7 +22,8 @@ import { startTestBot, type TestBot } from '../../helpers/app.ts';
 import { deleteRedisPrefix } from '../../helpers/redis-prefix.ts';
 import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
 import { startFakeDingtalk, type FakeDingtalk } from '../../fakes/dingtalk-api.ts';
-import { AIBOT, DING, SHARED_REDIS_URL, WECOM, dingEnv, uniquePrefix, wecomEnv } from '../../resilience/harness.ts';
+import { startFakeFeishu, type FakeFeishu } from '../../fakes/feishu-api.ts';
+import { AIBOT, DING, SHARED_REDIS_URL, WECOM, dingEnv, feishuEnv, uniquePrefix, wecomEnv } from '../../resilience/harness.ts';
 import { openRedisStore } from '../../../src/store/redis/store.ts';
 import { openRedisNoticeStore } from '../../../src/store/redis/notices.ts';
 import { openRedisPolicyStore } from '../../../src/store/redis/policies.ts';
@@ -35,6 +36,7 @@ const WRONG = [undefined, `Bearer ${TOKEN.slice(0, -1)}x`] as const;
 const PUBLIC_ROUTES = new Set([
   'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /try', 'POST /try/ask',
   'GET /wecom/callback', 'POST /wecom/callback', 'GET /wecom/aibot/callback', 'POST /wecom/aibot/callback', 'POST /dingtalk/callback',
+  'POST /feishu/callback',
 ]);
 /** First path segments that only the admin (and the console) may reach. */
 const PROTECTED = /^\/(admin|console)(\/|$)/;
@@ -48,6 +50,7 @@ for (const kind of ['sqlite', 'redis'] as const) {
   describe(`admin surface, every mounted route walked (${kind} store)`, () => {
     let fake: FakeWecom;
     let ding: FakeDingtalk;
+    let feishu: FakeFeishu;
     let bot: TestBot;
     const prefix = uniquePrefix('route-walk');
     const ids = { notice: '', broadcast: '', policy: '' };
@@ -59,6 +62,7 @@ for (const kind of ['sqlite', 'redis'] as const) {
     before(async () => {
       fake = await startFakeWecom({ corpId: WECOM.corpId, secret: WECOM.secret, agentId: Number(WECOM.agentId) });
       ding = await startFakeDingtalk({ appKey: DING.appKey, appSecret: DING.appSecret, robotCode: DING.robotCode });
+      feishu = await startFakeFeishu();
       const stores =
         kind === 'redis'
           ? {
@@ -68,7 +72,7 @@ for (const kind of ['sqlite', 'redis'] as const) {
             }
           : {};
       bot = await startTestBot(
-        { ...wecomEnv(fake.url), ...dingEnv(ding.apiBase), WECOM_AIBOT_TOKEN: AIBOT.token, WECOM_AIBOT_ENCODING_AES_KEY: AIBOT.encodingAESKey, ADMIN_TOKEN: TOKEN },
+        { ...wecomEnv(fake.url), ...dingEnv(ding.apiBase), WECOM_AIBOT_TOKEN: AIBOT.token, WECOM_AIBOT_ENCODING_AES_KEY: AIBOT.encodingAESKey, ...feishuEnv(feishu), ADMIN_TOKEN: TOKEN },
         { stores, noticeWorker: false, logLevel: 'warn' },
       );
       // Something for every :id to point at, made the proper way.
@@ -86,6 +90,7 @@ for (const kind of ['sqlite', 'redis'] as const) {
       await bot?.close();
       await fake?.close();
       await ding?.close();
+      await feishu?.close();
       if (kind === 'redis') await deleteRedisPrefix(SHARED_REDIS_URL, prefix);
     });
 
