@@ -71,6 +71,8 @@ export interface MatcherOptions {
   memoSize: number;
   /** Split general (non-domain) compounds of 4+ characters into their parts. */
   splitCompounds: boolean;
+  /** Drop a 4+ character stop word (可不可以, 是不是啊) whole instead of splitting it into parts (可不, 不可). */
+  keepStopCompounds: boolean;
   /** Weight of the best single phrasing's weighted Jaccard similarity in the ranking score. */
   phraseWeight: number;
   /** Ranking factor for an entry about other platforms than the one the question names (1 = no effect). */
@@ -123,6 +125,7 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   hmm: false,
   memoSize: 20_000,
   splitCompounds: true,
+  keepStopCompounds: true,
   phraseWeight: 1,
   platformMismatch: 0.7,
   kbKeywordsInDict: true,
@@ -269,7 +272,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const out: string[] = [];
     for (const raw of jieba.cut(normalized, opt.hmm)) {
       const t = raw.trim();
-      if (opt.splitCompounds && t.length >= 4 && HAN_ONLY.test(t) && !protectedTerms.has(t) && !SYNONYMS[t]) {
+      if (opt.splitCompounds && t.length >= 4 && HAN_ONLY.test(t) && !protectedTerms.has(t) && !SYNONYMS[t] && !(opt.keepStopCompounds && STOP_WORDS.has(t))) {
         // A general compound jieba keeps whole (侵犯隐私, 上班时间): match on its parts.
         const parts = jieba.cutForSearch(t, false).filter((p) => p !== t && p.length >= 2);
         if (parts.length > 0) {
