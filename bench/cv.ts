@@ -12,6 +12,7 @@
  * Run: `node --import tsx bench/cv.ts [--options '<json>'] [--misses A|B] [--grid '<json array>']`
  */
 import path from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -21,7 +22,7 @@ import { halfOf, readEvalFile, type EvalCase } from '../src/eval/run.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
-  options: { options: { type: 'string' }, misses: { type: 'string' }, grid: { type: 'string' }, folds: { type: 'string', default: '5' } },
+  options: { options: { type: 'string' }, misses: { type: 'string' }, grid: { type: 'string' }, save: { type: 'string' }, diff: { type: 'string' }, folds: { type: 'string', default: '5' } },
 });
 const base = (values.options ? JSON.parse(values.options) : {}) as Partial<MatcherOptions>;
 const kb = await loadKnowledge(process.env.KB ?? path.join(root, 'knowledge'));
@@ -97,6 +98,16 @@ if (values.grid) {
   for (const g of ['A', 'B'] as const) {
     const s = tally(ok, (c) => c.group === g);
     console.log(`group ${g}      in-scope ${pct(s.inOk, s.inN).padEnd(16)} declined ${pct(s.outOk, s.outN)}`);
+  }
+  // --save FILE keeps this run's per-question outcome; --diff FILE counts questions that changed since (B by set only).
+  if (values.save) writeFileSync(values.save, JSON.stringify(ok));
+  if (values.diff) {
+    const before = JSON.parse(readFileSync(values.diff, 'utf8')) as boolean[];
+    for (const g of ['A', 'B'] as const) {
+      let won = 0, lost = 0;
+      cases.forEach((c, i) => { if (c.group !== g || before[i] === ok[i]) return; if (ok[i]) won++; else lost++; });
+      console.log(`group ${g} changed: +${won} -${lost}`);
+    }
   }
   if (values.misses) {
     cases.forEach((c, i) => {
