@@ -73,6 +73,8 @@ export interface MatcherOptions {
   splitCompounds: boolean;
   /** Drop a 4+ character stop word (可不可以, 是不是啊) whole instead of splitting it into parts (可不, 不可). */
   keepStopCompounds: boolean;
+  /** Cue patterns see Chinese written with spaces between words as unspaced text. */
+  joinHanSpaces: boolean;
   /** Weight of the best single phrasing's weighted Jaccard similarity in the ranking score. */
   phraseWeight: number;
   /** Ranking factor for an entry about other platforms than the one the question names (1 = no effect). */
@@ -126,6 +128,7 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   memoSize: 20_000,
   splitCompounds: true,
   keepStopCompounds: true,
+  joinHanSpaces: true,
   phraseWeight: 1,
   platformMismatch: 0.7,
   kbKeywordsInDict: true,
@@ -226,6 +229,8 @@ function corpusIdf(wanted: ReadonlySet<string>): Map<string, number> {
 const MAX_IDF_WORD = 8;
 
 const HAN_ONLY = /^\p{Script=Han}+$/u;
+/** One space between two Chinese characters (removed before the cue patterns run). */
+const HAN_SPACE_HAN = /(\p{Script=Han}) (?=\p{Script=Han})/gu;
 /** Ends of clauses in raw user text (Chinese and Western sentence punctuation and commas, line breaks). */
 const CLAUSE_END = /[。！？!?\n，；]+|[.;,](?=\s|$)/u;
 /** Shortest focus of a long question, in characters (code points). */
@@ -282,13 +287,15 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       }
       pushCanonical(t, out);
     }
-    if (SELF_STATUS_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_SELF_STATUS);
-    if (READ_RECEIPT_PATTERNS.some((re) => re.test(normalized))) out.push('已读');
-    if (BOT_ADDRESS_PATTERNS.some((re) => re.test(normalized))) out.push('机器人');
-    if (DEFINITION_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_DEFINITION);
-    if (BEFORE_START_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_BEFORE_START);
-    if (WHO_CAN_SEE_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_WHO_CAN_SEE);
-    if (INSPECT_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_INSPECT);
+    // Cue patterns read Chinese written word by word ("我 的 账号 有没有 被 存档") as if it were unspaced.
+    const cueText = opt.joinHanSpaces ? normalized.replace(HAN_SPACE_HAN, '$1') : normalized;
+    if (SELF_STATUS_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_SELF_STATUS);
+    if (READ_RECEIPT_PATTERNS.some((re) => re.test(cueText))) out.push('已读');
+    if (BOT_ADDRESS_PATTERNS.some((re) => re.test(cueText))) out.push('机器人');
+    if (DEFINITION_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_DEFINITION);
+    if (BEFORE_START_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_BEFORE_START);
+    if (WHO_CAN_SEE_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_WHO_CAN_SEE);
+    if (INSPECT_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_INSPECT);
     return out;
   };
   const tokenize = (question: string): string[] => [...new Set(tokensOf(normalizeQuestion(question)))];
