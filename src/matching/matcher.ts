@@ -43,6 +43,8 @@ import {
   WHO_CAN_SEE_PATTERNS,
   CUE_INSPECT,
   INSPECT_PATTERNS,
+  CUE_HOW_TO,
+  HOW_TO_PATTERNS,
   DEFINITION_PATTERNS,
   SELF_STATUS_PATTERNS,
   STOP_WORDS,
@@ -75,6 +77,8 @@ export interface MatcherOptions {
   keepStopCompounds: boolean;
   /** Cue patterns see Chinese written with spaces between words as unspaced text. */
   joinHanSpaces: boolean;
+  /** Add the how-to cue token (vocabulary.ts HOW_TO_PATTERNS). */
+  howToCue: boolean;
   /** Weight of the best single phrasing's weighted Jaccard similarity in the ranking score. */
   phraseWeight: number;
   /** Ranking factor for an entry about other platforms than the one the question names (1 = no effect). */
@@ -129,6 +133,7 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   splitCompounds: true,
   keepStopCompounds: true,
   joinHanSpaces: true,
+  howToCue: true,
   phraseWeight: 1,
   platformMismatch: 0.7,
   kbKeywordsInDict: true,
@@ -296,6 +301,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     if (BEFORE_START_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_BEFORE_START);
     if (WHO_CAN_SEE_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_WHO_CAN_SEE);
     if (INSPECT_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_INSPECT);
+    if (opt.howToCue && HOW_TO_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_HOW_TO);
     return out;
   };
   const tokenize = (question: string): string[] => [...new Set(tokensOf(normalizeQuestion(question)))];

@@ -33,13 +33,25 @@ export const CUE_BEFORE_START = '开启之前';
 export const CUE_WHO_CAN_SEE = '谁能看';
 /** - INSPECT: someone demands to check a phone or have a chat opened in front of them (查手机, 交出手机, 打开给他看). */
 export const CUE_INSPECT = '检查手机';
+/**
+ * - HOW_TO: "how do I operate the app" (怎么撤回, 在哪开, how do i recall …) — the kind of question the out-of-scope
+ *   examples (app how-to) ask; a topic whose phrasings ask it too (在哪开启登录保护) keeps it.
+ */
+export const CUE_HOW_TO = '怎么操作';
 export const CUE_WEIGHTS: Readonly<Record<string, number>> = {
+  [CUE_HOW_TO]: 4,
   [CUE_DEFINITION]: 6,
   [CUE_SELF_STATUS]: 9,
   [CUE_BEFORE_START]: 8,
   [CUE_WHO_CAN_SEE]: 8,
   [CUE_INSPECT]: 8,
 };
+
+/** Patterns (on normalised text) that add {@link CUE_HOW_TO}: how / where to do something in the app. */
+export const HOW_TO_PATTERNS: readonly RegExp[] = [
+  /(怎么|如何|怎样|咋|在哪|在哪里|哪里)(才能|才可以|可以|能|去)?(撤回|删除|删|搜索|搜|找回|恢复|设置|开启|开|关闭|关|修改|改|迁移|迁|备份|置顶|建|拉|退出|登录|转)/,
+  /\bhow (do|can|to|should) (i |we |you )?(撤回|删除|search|find|恢复|set|开启|关闭|change|备份|pin|create|make|add|登录|migrate|move)\b/,
+];
 
 /** Patterns (on normalised text) that add {@link CUE_INSPECT}. */
 export const INSPECT_PATTERNS: readonly RegExp[] = [
