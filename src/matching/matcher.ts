@@ -79,6 +79,8 @@ export interface MatcherOptions {
   joinHanSpaces: boolean;
   /** Add the how-to cue token (vocabulary.ts HOW_TO_PATTERNS). */
   howToCue: boolean;
+  /** Decline a message whose only token is the bot's name (机器人): an address, not a question. */
+  addresseeNotConcept: boolean;
   /** Weight of the best single phrasing's weighted Jaccard similarity in the ranking score. */
   phraseWeight: number;
   /** Ranking factor for an entry about other platforms than the one the question names (1 = no effect). */
@@ -134,6 +136,7 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   keepStopCompounds: true,
   joinHanSpaces: true,
   howToCue: true,
+  addresseeNotConcept: true,
   phraseWeight: 1,
   platformMismatch: 0.7,
   kbKeywordsInDict: true,
@@ -540,7 +543,9 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     if (oos) candidates.splice(candidates.indexOf(oos), 1);
     const top = candidates[0];
     const inScope = !oos || !top || top.rank > opt.outOfScopeMargin * oos.rank;
-    const aboutPrivacy = !!top && (!opt.conceptGate || top.hits.some((h) => PRIVACY_CONCEPTS.has(h.token) || learnedConcepts.has(h.token)));
+    // A message that only names the bot ("hi bot", "谢谢机器人") addresses it and asks nothing.
+    const onlyAddress = opt.addresseeNotConcept && tokens.length > 0 && tokens.every((t) => t === '机器人');
+    const aboutPrivacy = !!top && !onlyAddress && (!opt.conceptGate || top.hits.some((h) => PRIVACY_CONCEPTS.has(h.token) || learnedConcepts.has(h.token)));
     // Below acceptMass, a question is answered only with a clear lead over the runner-up (a bare "存档" fits many).
     const leads = !!top && top.rank >= opt.coverMargin * (candidates[1]?.rank ?? 0);
     const enough =
