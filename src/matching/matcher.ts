@@ -81,6 +81,8 @@ export interface MatcherOptions {
   howToCue: boolean;
   /** Decline a message whose only token is the bot's name (机器人): an address, not a question. */
   addresseeNotConcept: boolean;
+  /** Latin words of up to 3 letters match whole tokens only ("ma" must not hit "manager", "log" not "blog"). */
+  latinWholeWord: boolean;
   /** Weight of the best single phrasing's weighted Jaccard similarity in the ranking score. */
   phraseWeight: number;
   /** Ranking factor for an entry about other platforms than the one the question names (1 = no effect). */
@@ -137,6 +139,7 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   joinHanSpaces: true,
   howToCue: true,
   addresseeNotConcept: true,
+  latinWholeWord: true,
   phraseWeight: 1,
   platformMismatch: 0.7,
   kbKeywordsInDict: true,
@@ -409,7 +412,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     if (cached) return cached;
     const length = Array.from(token).length;
     let hitDocs: Array<[number, number]>;
-    if (length === 1) hitDocs = (exactDocs.get(token) ?? []).map((d) => [d, 0]);
+    if (length === 1 || (opt.latinWholeWord && length <= 3 && LATIN.test(token))) hitDocs = (exactDocs.get(token) ?? []).map((d) => [d, 0]);
     else if (Math.floor(opt.fuseThreshold * length) === 0) {
       // Fuse would allow no error at this length: a plain substring scan gives the same hits, faster.
       hitDocs = [];
