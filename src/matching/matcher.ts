@@ -43,6 +43,8 @@ import {
   WHO_CAN_SEE_PATTERNS,
   CUE_INSPECT,
   INSPECT_PATTERNS,
+  CUE_HOW_TO,
+  HOW_TO_PATTERNS,
   DEFINITION_PATTERNS,
   SELF_STATUS_PATTERNS,
   STOP_WORDS,
@@ -71,6 +73,16 @@ export interface MatcherOptions {
   memoSize: number;
   /** Split general (non-domain) compounds of 4+ characters into their parts. */
   splitCompounds: boolean;
+  /** Drop a 4+ character stop word (可不可以, 是不是啊) whole instead of splitting it into parts (可不, 不可). */
+  keepStopCompounds: boolean;
+  /** Cue patterns see Chinese written with spaces between words as unspaced text. */
+  joinHanSpaces: boolean;
+  /** Add the how-to cue token (vocabulary.ts HOW_TO_PATTERNS). */
+  howToCue: boolean;
+  /** Decline a message whose only token is the bot's name (机器人): an address, not a question. */
+  addresseeNotConcept: boolean;
+  /** Latin words of up to 3 letters match whole tokens only ("ma" must not hit "manager", "log" not "blog"). */
+  latinWholeWord: boolean;
   /** Weight of the best single phrasing's weighted Jaccard similarity in the ranking score. */
   phraseWeight: number;
   /** Ranking factor for an entry about other platforms than the one the question names (1 = no effect). */
@@ -123,6 +135,11 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   hmm: false,
   memoSize: 20_000,
   splitCompounds: true,
+  keepStopCompounds: true,
+  joinHanSpaces: true,
+  howToCue: true,
+  addresseeNotConcept: true,
+  latinWholeWord: true,
   phraseWeight: 1,
   platformMismatch: 0.7,
   kbKeywordsInDict: true,
@@ -223,6 +240,8 @@ function corpusIdf(wanted: ReadonlySet<string>): Map<string, number> {
 const MAX_IDF_WORD = 8;
 
 const HAN_ONLY = /^\p{Script=Han}+$/u;
+/** One space between two Chinese characters (removed before the cue patterns run). */
+const HAN_SPACE_HAN = /(\p{Script=Han}) (?=\p{Script=Han})/gu;
 /** Ends of clauses in raw user text (Chinese and Western sentence punctuation and commas, line breaks). */
 const CLAUSE_END = /[。！？!?\n，；]+|[.;,](?=\s|$)/u;
 /** Shortest focus of a long question, in characters (code points). */
@@ -269,7 +288,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const out: string[] = [];
     for (const raw of jieba.cut(normalized, opt.hmm)) {
       const t = raw.trim();
-      if (opt.splitCompounds && t.length >= 4 && HAN_ONLY.test(t) && !protectedTerms.has(t) && !SYNONYMS[t]) {
+      if (opt.splitCompounds && t.length >= 4 && HAN_ONLY.test(t) && !protectedTerms.has(t) && !SYNONYMS[t] && !(opt.keepStopCompounds && STOP_WORDS.has(t))) {
         // A general compound jieba keeps whole (侵犯隐私, 上班时间): match on its parts.
         const parts = jieba.cutForSearch(t, false).filter((p) => p !== t && p.length >= 2);
         if (parts.length > 0) {
@@ -279,13 +298,16 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       }
       pushCanonical(t, out);
     }
-    if (SELF_STATUS_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_SELF_STATUS);
-    if (READ_RECEIPT_PATTERNS.some((re) => re.test(normalized))) out.push('已读');
-    if (BOT_ADDRESS_PATTERNS.some((re) => re.test(normalized))) out.push('机器人');
-    if (DEFINITION_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_DEFINITION);
-    if (BEFORE_START_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_BEFORE_START);
-    if (WHO_CAN_SEE_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_WHO_CAN_SEE);
-    if (INSPECT_PATTERNS.some((re) => re.test(normalized))) out.push(CUE_INSPECT);
+    // Cue patterns read Chinese written word by word ("我 的 账号 有没有 被 存档") as if it were unspaced.
+    const cueText = opt.joinHanSpaces ? normalized.replace(HAN_SPACE_HAN, '$1') : normalized;
+    if (SELF_STATUS_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_SELF_STATUS);
+    if (READ_RECEIPT_PATTERNS.some((re) => re.test(cueText))) out.push('已读');
+    if (BOT_ADDRESS_PATTERNS.some((re) => re.test(cueText))) out.push('机器人');
+    if (DEFINITION_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_DEFINITION);
+    if (BEFORE_START_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_BEFORE_START);
+    if (WHO_CAN_SEE_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_WHO_CAN_SEE);
+    if (INSPECT_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_INSPECT);
+    if (opt.howToCue && HOW_TO_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_HOW_TO);
     return out;
   };
   const tokenize = (question: string): string[] => [...new Set(tokensOf(normalizeQuestion(question)))];
@@ -390,7 +412,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     if (cached) return cached;
     const length = Array.from(token).length;
     let hitDocs: Array<[number, number]>;
-    if (length === 1) hitDocs = (exactDocs.get(token) ?? []).map((d) => [d, 0]);
+    if (length === 1 || (opt.latinWholeWord && length <= 3 && LATIN.test(token))) hitDocs = (exactDocs.get(token) ?? []).map((d) => [d, 0]);
     else if (Math.floor(opt.fuseThreshold * length) === 0) {
       // Fuse would allow no error at this length: a plain substring scan gives the same hits, faster.
       hitDocs = [];
@@ -524,7 +546,9 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     if (oos) candidates.splice(candidates.indexOf(oos), 1);
     const top = candidates[0];
     const inScope = !oos || !top || top.rank > opt.outOfScopeMargin * oos.rank;
-    const aboutPrivacy = !!top && (!opt.conceptGate || top.hits.some((h) => PRIVACY_CONCEPTS.has(h.token) || learnedConcepts.has(h.token)));
+    // A message that only names the bot ("hi bot", "谢谢机器人") addresses it and asks nothing.
+    const onlyAddress = opt.addresseeNotConcept && tokens.length > 0 && tokens.every((t) => t === '机器人');
+    const aboutPrivacy = !!top && !onlyAddress && (!opt.conceptGate || top.hits.some((h) => PRIVACY_CONCEPTS.has(h.token) || learnedConcepts.has(h.token)));
     // Below acceptMass, a question is answered only with a clear lead over the runner-up (a bare "存档" fits many).
     const leads = !!top && top.rank >= opt.coverMargin * (candidates[1]?.rank ?? 0);
     const enough =

@@ -33,13 +33,25 @@ export const CUE_BEFORE_START = '开启之前';
 export const CUE_WHO_CAN_SEE = '谁能看';
 /** - INSPECT: someone demands to check a phone or have a chat opened in front of them (查手机, 交出手机, 打开给他看). */
 export const CUE_INSPECT = '检查手机';
+/**
+ * - HOW_TO: "how do I operate the app" (怎么撤回, 在哪开, how do i recall …) — the kind of question the out-of-scope
+ *   examples (app how-to) ask; a topic whose phrasings ask it too (在哪开启登录保护) keeps it.
+ */
+export const CUE_HOW_TO = '怎么操作';
 export const CUE_WEIGHTS: Readonly<Record<string, number>> = {
+  [CUE_HOW_TO]: 4,
   [CUE_DEFINITION]: 6,
   [CUE_SELF_STATUS]: 9,
   [CUE_BEFORE_START]: 8,
   [CUE_WHO_CAN_SEE]: 8,
   [CUE_INSPECT]: 8,
 };
+
+/** Patterns (on normalised text) that add {@link CUE_HOW_TO}: how / where to do something in the app. */
+export const HOW_TO_PATTERNS: readonly RegExp[] = [
+  /(怎么|如何|怎样|咋|在哪|在哪里|哪里)(才能|才可以|可以|能|去)?(撤回|删除|删|搜索|搜|找回|恢复|设置|开启|开|关闭|关|修改|改|迁移|迁|备份|置顶|建|拉|退出|登录|转)/,
+  /\bhow (do|can|to|should) (i |we |you )?(撤回|删除|search|find|恢复|set|开启|关闭|change|备份|pin|create|make|add|登录|migrate|move)\b/,
+];
 
 /** Patterns (on normalised text) that add {@link CUE_INSPECT}. */
 export const INSPECT_PATTERNS: readonly RegExp[] = [
@@ -59,7 +71,8 @@ export const WHO_CAN_SEE_PATTERNS: readonly RegExp[] = [
  * messages", "before archiving". A bare 之前 ("我们部门之前有人…") is narrative and adds nothing.
  */
 export const BEFORE_START_PATTERNS: readonly RegExp[] = [
-  /(开启|开通|开|启用|生效|上线|加入|加进|进入|纳入|存档)[^\s，。,.!?？！]{0,8}(之前|以前|前)(的|发|聊|那)/,
+  /(开启|开通|开|启用|生效|上线|加入|加进|进入|纳入|存档)[^\s，。,.!?？！]{0,8}(之前|以前|前)(的|发|聊|那|说|讲|写|传)/,
+  /(之前|以前|过去|早先|早期|从前)的?(也|都|还)?(会)?(被)?(存|保存|记录|存档)/,
   /(之前|以前|过去|去年|早先|早期|从前|老)的?(聊天记录|聊天|消息|记录|对话)/,
   /(追溯|往前|补存|回溯|开始算|起算|从哪天|从什么时候|哪天开始|什么时候开始)/,
   /(聊天记录|消息|记录|对话)\s?(from\s)?(之前|以前)|(^|\s)(追溯)(\s|$)/,
@@ -72,14 +85,14 @@ export const BEFORE_START_PATTERNS: readonly RegExp[] = [
 export const BOT_ADDRESS_PATTERNS: readonly RegExp[] = [
   /你们?(会|能|是不是|有没有|是否)?[^\s，。,.!?？！]{0,6}(记录|保存|存档|记下|告诉|上报|泄露|看|知道|收集)/,
   /\b(do|will|can|does) (you|this bot|the bot)\b/,
-  /问(你|你们|机器人|助手)|跟你(说|聊)|和你(说|聊)/,
+  /问(你|你们|机器人|助手)|(跟|和|同)你(说|聊|讲)|在这(里|儿)?问|你这(里|儿)?的?(对话|聊天|记录)/,
   // the glossary has already turned question/ask/bot into Chinese words by the time these run
   /\b(问题|问|tell|told|type|typed|say|said) (to )?(you|this 机器人|the 机器人)\b/,
 ];
 
 /** "Did they see that I read it": 看没看 / 读没读 / 看了没 / 有没有读 … add the token 已读. */
 export const READ_RECEIPT_PATTERNS: readonly RegExp[] = [
-  /(看|读)没(看|读)|(看|读)了没|有没有(读|看过)|是否已?读/,
+  /(看|读)没(看|读)|(看|读)了没|有没有(读|看过)|是否已?读|读了[^\s，。,.!?？！]{0,6}(没|未)/,
   /\b(if|whether|that) (i|someone|they|he|she) (ve |have |has |had |already )?看(?=\s|$)|\bopen(ed)? (his|her|their|the|a) 聊天记录/,
 ];
 
@@ -101,7 +114,7 @@ export const DEFINITION_PATTERNS: readonly RegExp[] = [
  */
 export const SELF_STATUS_PATTERNS: readonly RegExp[] = [
   /(我|自己)[^\s，。,.!?？！]{0,8}(有没有|是不是|是否|有无)在?被/,
-  /(我|自己)(现在|目前)?(正在|在)?被[^\s，。,.!?？！]{0,6}(了吗|吗|了没)/,
+  /(我|自己)(现在|目前)?(正在|在)?被[^\s，。,.!?？！]{0,6}(了吗|吗|了没|没有|没|未)/,
   /(我|自己)[^\s，。,.!?？！]{0,8}(有没有|是不是|是否)在[^\s，。,.!?？！]{0,10}(范围|名单)/,
   /我的[^\s，。,.!?？！]{0,8}(开了|开没开|开通了|开启了|有没有开)/,
   /查(一下|一查|查|询)?(一下)?(我|自己)的?[^\s，。,.!?？！]{0,6}(状态|有没有|是不是)/,
