@@ -19,7 +19,8 @@ const SLOW_DOWN: Record<Lang, string> = {
  * A command that answers a polite slow-down reply once an employee has sent more than
  * `limit` messages in the current window. Counters live in the shared store, so all instances
  * count together. When the store is unreachable the question goes through (never block answers
- * on the limiter). Anonymous /try askers are limited per session id; the local CLI is not limited.
+ * on the limiter). Anonymous /try askers are limited per session id and hear the slow-down reply on every refused
+ * question (a chat hears it once per window); the local CLI is not limited.
  * @param onLimited called for each refused message (metrics)
  */
 export function createRateLimit(options: {
@@ -46,8 +47,9 @@ export function createRateLimit(options: {
     if (count <= limit) return null;
     options.onLimited?.(m.platform);
     options.log.info({ platform: m.platform, user: hashUserId(m.platform, m.userId) }, 'rate limited');
-    // Say it once per window, then stay quiet so a flood does not become a flood of replies.
-    const replies = count === limit + 1 ? [{ text: SLOW_DOWN[lang], visibility: 'chat' as const, mentionAsker: m.chat.kind === 'group' }] : [];
+    // In a chat, say it once per window, then stay quiet so a flood does not become a flood of replies. The /try
+    // page is request and response: a request without a reply looks like a hang there, so it hears it every time.
+    const replies = count === limit + 1 || m.platform === 'try' ? [{ text: SLOW_DOWN[lang], visibility: 'chat' as const, mentionAsker: m.chat.kind === 'group' }] : [];
     return { intent: 'rate-limited', topic: null, score: 0, suggestions: [], lang, replies };
   };
 }

@@ -34,6 +34,23 @@ describe('per-user rate limit', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('on /try (request and response) every refused question gets the slow-down reply, never an empty answer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rl-'));
+    const store = openSqliteStore(join(dir, 'db'));
+    const rl = createRateLimit({ kv: store, log: createLogger('silent'), limit: 2, now: () => 1_800_000_000_000 });
+    const tryMsg: InboundMessage = { ...msg('try-s1'), platform: 'try', anonymous: true };
+    assert.equal(await rl(tryMsg, 'en'), null);
+    assert.equal(await rl(tryMsg, 'en'), null);
+    for (let i = 0; i < 3; i++) {
+      const r = await rl(tryMsg, 'en');
+      assert.equal(r?.intent, 'rate-limited');
+      assert.equal(r?.replies.length, 1, `refused question ${i + 1} has a reply`);
+      assert.match(r!.replies[0]!.text, /wait a minute/);
+    }
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('lets questions through when the store is down', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rl-'));
     const store = openSqliteStore(join(dir, 'db'));
