@@ -149,13 +149,15 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     await page.fill('#policy-purpose', '合规审计');
     await page.fill('#policy-legal', '《个人信息保护法》第十三条');
     await page.fill('#policy-viewers', '合规部');
-    await page.click('#policy-save');
+    await page.dblclick('#policy-save'); // a double click declares once
     const row = page.getByRole('row').filter({ hasText: '单聊和群聊' });
     await row.getByText('生效中').waitFor();
     await row.locator('.withdraw').click();
     await page.locator('.ant-popconfirm button.ant-btn-primary').click();
     await row.getByText('已撤回').first().waitFor();
-    const [p] = await bot.core.policies.list({});
+    const policies = await bot.core.policies.list({});
+    assert.equal(policies.length, 1, 'one policy for a double click');
+    const [p] = policies;
     assert.equal(p!.state, 'withdrawn');
     assert.equal(p!.createdBy, 'console:hr.zhang');
   });
@@ -173,9 +175,11 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     await page.click('#status-preview');
     await page.locator('#status-import:not([disabled])').click();
     await page.locator('#status-result').filter({ hasText: '已导入 1 条' }).waitFor();
+    await page.locator('.ant-select', { has: page.locator('#lookup-platform') }).click();
+    await page.locator('.ant-select-item-option[title="wecom"]').click();
     await page.fill('#lookup-user', 'zs');
     await page.click('#lookup-submit');
-    await page.locator('#lookup-result').filter({ hasText: 'import' }).waitFor();
+    await page.locator('#lookup-result').filter({ hasText: '导入' }).waitFor();
     assert.match((await page.locator('#lookup-result').textContent()) ?? '', /已存档.*2026-03-01.*all chats/);
   });
 

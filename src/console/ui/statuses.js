@@ -7,6 +7,16 @@
     Title, Text, Paragraph, Link, t, api, fail, rowProblem, fmt, splitIds,
   } = PB.kit;
   const S = PB.state;
+  /** Where a status came from, in the page's language (an unknown source is shown as the server names it). */
+  PB.addTexts({
+    zh: { 'source:import': '导入', 'source:company policy': '公司政策', 'source:wecom-msgaudit': '企业微信存档成员名单' },
+    en: { 'source:import': 'import', 'source:company policy': 'company policy', 'source:wecom-msgaudit': "WeCom's archive member list" },
+  });
+  const sourceLabel = (source) => {
+    const key = `source:${source}`;
+    const text = t(key);
+    return text === key ? source : text;
+  };
   // ---------- statuses ----------
   function Statuses({ canWrite }) {
     const [csv, setCsv] = useState('');
@@ -15,7 +25,12 @@
     const [found, setFound] = useState(undefined);
     const [platforms, setPlatforms] = useState([]);
     const [lookupForm] = Form.useForm();
-    useEffect(() => void api('GET', '/platforms').then((r) => setPlatforms(r.platforms), () => undefined), []);
+    // The first configured platform is preselected (in the sandbox: sandbox): a look-up on an unconfigured
+    // platform finds nothing and would read as "no record".
+    useEffect(() => void api('GET', '/platforms').then((r) => {
+      setPlatforms(r.platforms);
+      if (r.platforms[0]) lookupForm.setFieldsValue({ platform: r.platforms[0] });
+    }, () => undefined), []);
     useEffect(() => { setPreview(null); setResult(null); }, [csv]);
     const doPreview = () => api('POST', '/statuses/preview', { csv }).then(setPreview, fail);
     const doImport = async () => {
@@ -52,7 +67,7 @@
       <//>`}
       <${Card} title=${t('lookup')}>
         <${Form} form=${lookupForm} layout="inline" onFinish=${lookup} initialValues=${{ platform: 'wecom' }}>
-          <${Form.Item} label=${t('platform')} name="platform"><${Select} style=${{ width: 140 }} options=${[...new Set([...platforms, 'wecom', 'dingtalk'])].map((p) => ({ value: p, label: p }))} /><//>
+          <${Form.Item} htmlFor="lookup-platform" label=${t('platform')} name="platform"><${Select} style=${{ width: 140 }} id="lookup-platform" options=${[...new Set([...platforms, 'wecom', 'dingtalk', 'feishu'])].map((p) => ({ value: p, label: p }))} /><//>
           <${Form.Item} htmlFor="lookup-user" label=${t('userId')} name="userId" rules=${[{ required: true, message: t('required') }]}><${Input} id="lookup-user" /><//>
           <${Button} htmlType="submit" id="lookup-submit">${t('lookupBtn')}<//>
         <//>
@@ -60,7 +75,7 @@
           { key: 'a', label: t('state'), children: found.archived ? t('archived') : t('notArchived') },
           { key: 's', label: t('since'), children: found.since || '—' },
           { key: 'c', label: t('scope'), children: found.scope || '—' },
-          { key: 'o', label: t('source'), children: found.source },
+          { key: 'o', label: t('source'), children: sourceLabel(found.source) },
           { key: 'u', label: t('updated'), children: fmt(found.updatedAt) },
         ]} />`}</div>`}
       <//>
