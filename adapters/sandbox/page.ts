@@ -33,8 +33,12 @@ var inbox = el('div', 'sbx-inbox'); inbox.id='sandbox-inbox'; inbox.hidden = tru
 main.insertBefore(banner, logEl); main.insertBefore(bar, logEl); main.insertBefore(inbox, logEl);
 function say(cls, text){ var d=el('div', 'msg '+cls, text); logEl.appendChild(d); d.scrollIntoView(); }
 function post(path, body){ return fetch(path, {method:'POST', headers:{'content-type':'application/json'}, body: JSON.stringify(body)}); }
+/** zh and en joined, or zh alone when the notice has no English of its own (the same text twice reads as a bug). */
+function both(t, sep){ return t.en && t.en !== t.zh ? t.zh + sep + t.en : t.zh; }
+/** An ISO time as the browser's local date and time (YYYY-MM-DD HH:mm:ss), like the console shows it. */
+function local(iso){ var d = new Date(iso), p = function(n){ return String(n).padStart(2, '0'); }; return isNaN(d) ? iso : d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + ' ' + p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds()); }
 function stateText(c){
-  if (c.acknowledgedAt) return '已确认 / acknowledged ' + c.acknowledgedAt;
+  if (c.acknowledgedAt) return '已确认 / acknowledged ' + local(c.acknowledgedAt);
   if (c.openedAt) return '已读，未确认 / read, not acknowledged';
   return '未读 / unread';
 }
@@ -44,9 +48,9 @@ function render(j){
   if (j.cards.length === 0) { inbox.appendChild(el('p', 'sbx-state', '还没有通知 / no notices yet')); return; }
   j.cards.forEach(function(c){
     var card = el('div', 'sbx-card');
-    card.appendChild(el('h3', null, (c.reminder ? '【提醒 / Reminder】' : '') + c.title.zh + ' / ' + c.title.en + ' (v' + c.version + ')'));
+    card.appendChild(el('h3', null, (c.reminder ? '【提醒 / Reminder】' : '') + both(c.title, ' / ') + ' (v' + c.version + ')'));
     card.appendChild(el('div', 'sbx-state', stateText(c)));
-    var bodyEl = el('div', 'sbx-body', c.body.zh + '\\n\\n' + c.body.en); bodyEl.hidden = !c.openedAt; card.appendChild(bodyEl);
+    var bodyEl = el('div', 'sbx-body', both(c.body, '\\n\\n')); bodyEl.hidden = !c.openedAt; card.appendChild(bodyEl);
     if (!c.openedAt) {
       var o = el('button', null, '打开 / Open'); o.type='button';
       o.onclick = function(){ post('try/sandbox/open', {user: current, noticeId: c.noticeId, version: c.version}).then(load); };
