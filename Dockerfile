@@ -18,6 +18,7 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-old-space-size=256 \
     PORT=3000 \
+    HOST=0.0.0.0 \
     DATA_DIR=/data \
     KNOWLEDGE_DIR=/app/knowledge
 WORKDIR /app

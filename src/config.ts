@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { redisUrlProblem } from './store/redis/connect.ts';
@@ -44,6 +45,11 @@ export interface CoreConfig {
    */
   trustedProxies: IpNetwork[];
   /**
+   * HOST: the address the HTTP listeners bind to; null = the default (every address, or loopback only while
+   * the sandbox organisation stands in for a real platform — src/app/server.ts).
+   */
+  host: string | null;
+  /**
    * ADMIN_PORT: a listener of their own for /admin and /console (0 = any free port, tests); the
    * main port then answers 404 there. null = served on PORT with everything else.
    */
@@ -61,7 +67,7 @@ export interface CoreConfig {
 
 /** The platform-neutral variables (README "Configuration"); each adapter lists its own in adapters/<platform>/config.ts. */
 export const CORE_VARIABLES = [
-  'PORT', 'DATA_DIR', 'REDIS_URL', 'KNOWLEDGE_DIR', 'LOG_LEVEL', 'TRY_PAGE',
+  'PORT', 'HOST', 'DATA_DIR', 'REDIS_URL', 'KNOWLEDGE_DIR', 'LOG_LEVEL', 'TRY_PAGE',
   'ADMIN_TOKEN', 'ADMIN_USERS', 'ADMIN_ALLOW_FROM', 'TRUSTED_PROXIES', 'ADMIN_PORT',
   'EVIDENCE_SIGNING_KEY', 'CONSOLE', 'CONSOLE_IDLE_MINUTES',
 ] as const;
@@ -85,6 +91,10 @@ export const httpUrl = z
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z
+    .string()
+    .refine((h) => isIP(h) !== 0, 'must be an IP address to listen on (0.0.0.0 = every IPv4 address, :: = every address, 127.0.0.1 = this machine only)')
+    .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   // One server, Sentinel or Cluster; formats in src/store/redis/connect.ts and README "Deployment".
   // May hold a password: the error says what is wrong, never the value.
@@ -185,6 +195,7 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
   const evidenceKey = raw[SIGNING_KEY_VARIABLE] !== undefined ? parseSigningKey(raw[SIGNING_KEY_VARIABLE]) : null;
   return {
     port: e.PORT,
+    host: e.HOST ?? null,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL ?? null,
     knowledgeDir: e.KNOWLEDGE_DIR,

@@ -291,7 +291,9 @@ export async function startServer(options: {
   app.use(router.allowedMethods());
   for (const a of adapters) await a.start?.();
 
-  const listenHost = options.host ?? '0.0.0.0';
+  // The sandbox is a demo of made-up people whose inboxes and acknowledgements are public like /try: it stays on
+  // this machine unless HOST says otherwise. A real deployment listens on every address (the platforms call in).
+  const listenHost = options.host ?? config.host ?? (sandboxActive(config) ? '127.0.0.1' : '0.0.0.0');
   let server: Server | null = null;
   let adminServer: Server | null = null;
   try {
@@ -318,7 +320,7 @@ export async function startServer(options: {
   const port = (server.address() as AddressInfo).port;
   const adminPort = adminServer ? (adminServer.address() as AddressInfo).port : null;
   // Any-address listeners are reached on loopback; an IPv6 literal goes in brackets.
-  const reachable = !options.host || options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  const reachable = listenHost === '0.0.0.0' || listenHost === '::' ? '127.0.0.1' : listenHost;
   const host = reachable.includes(':') ? `[${reachable}]` : reachable;
   let closing: Promise<void> | null = null;
   return {

@@ -33,8 +33,8 @@ export interface TestBotOptions {
   logLevel?: string;
   /** Stores to use instead of the embedded SQLite of the temp dir (e.g. Redis under a key prefix). */
   stores?: Parameters<typeof createCore>[2];
-  /** Address to listen on (default 127.0.0.1; '0.0.0.0' or '::' to accept other local addresses). */
-  host?: string;
+  /** Address to listen on (default 127.0.0.1; '0.0.0.0' or '::' to accept other local addresses; null = the server's own default from HOST and the sandbox). */
+  host?: string | null;
   /** Broadcast worker tuning (ms), passed to startServer; false = no worker (the store changes only by requests). */
   noticeWorker?: Partial<Omit<BroadcastWorkerOptions, 'service' | 'log'>> | false;
   /** Per-adapter tuning, passed to startServer. */
@@ -69,7 +69,7 @@ export async function startTestBot(env: Record<string, string> = {}, nowOrOption
     config,
     core,
     log,
-    host: options.host ?? '127.0.0.1',
+    ...(options.host === null ? {} : { host: options.host ?? '127.0.0.1' }),
     ...(options.now ? { now: options.now } : {}),
     ...(options.noticeWorker !== undefined ? { noticeWorker: options.noticeWorker } : {}),
     ...(options.adapterOptions ? { adapterOptions: options.adapterOptions } : {}),

@@ -167,7 +167,7 @@ async function serve(config: Config): Promise<void> {
   }
   if (running.adapters.some((a) => a.platform === 'sandbox')) {
     process.stdout.write(
-      'Sandbox: no WeCom, DingTalk or Feishu is configured, so a made-up company (platform "sandbox", 30 employees in hr, rd, sales) stands in; SANDBOX=off turns it off.\n' +
+      'Sandbox: no WeCom, DingTalk or Feishu is configured, so a made-up company (platform "sandbox", 30 employees in hr, rd, sales) stands in; SANDBOX=off turns it off. It listens on this machine only (HOST=0.0.0.0 opens it to the network).\n' +
         (running.sandboxAdminToken ? `Sandbox admin token for this run (set ADMIN_TOKEN to choose your own): ${running.sandboxAdminToken}\n` : '') +
         (running.sandboxConsoleAccount
           ? `Console: ${running.url}/console — sign in as ${running.sandboxConsoleAccount.name} with the one-time password ${running.sandboxConsoleAccount.password} (you choose your own at the first sign-in)\n\n`

@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { startTestBot, type TestBot } from '../../helpers/app.ts';
+import { loadConfig } from '../../../src/app/config.ts';
 
 describe('HTTP server without any platform configured', () => {
   let bot: TestBot;
@@ -135,5 +137,27 @@ describe('HTTP server with TRY_PAGE=off', () => {
     } finally {
       await bot.close();
     }
+  });
+});
+
+describe('the address the server listens on', () => {
+  const boundTo = async (env: Record<string, string>) => {
+    const bot = await startTestBot(env, { host: null });
+    try {
+      return (bot.server.server.address() as AddressInfo).address;
+    } finally {
+      await bot.close();
+    }
+  };
+  it('the sandbox (made-up people, public inboxes) stays on this machine unless HOST says otherwise', async () => {
+    assert.equal(await boundTo({ SANDBOX: 'on' }), '127.0.0.1');
+    assert.equal(await boundTo({ SANDBOX: 'on', HOST: '0.0.0.0' }), '0.0.0.0');
+  });
+  it('otherwise every address (platforms call in), or HOST', async () => {
+    assert.equal(await boundTo({ SANDBOX: 'off' }), '0.0.0.0');
+    assert.equal(await boundTo({ SANDBOX: 'off', HOST: '127.0.0.1' }), '127.0.0.1');
+  });
+  it('a HOST that is not an IP address stops the start with an error naming HOST', () => {
+    assert.throws(() => loadConfig({ HOST: 'localhost:3000' }), /HOST.*must be an IP address/);
   });
 });
