@@ -2,7 +2,7 @@ import { BotError } from '../../src/errors.ts';
 import { ThrottledError, type Audience } from '../../src/platform/notices.ts';
 import { DingtalkApiError, throttleDelayMs, type DingtalkOpenApi } from './openapi.ts';
 import { DIRECTORY_CONCURRENCY, DIRECTORY_THROTTLE_ATTEMPTS, ROOT_DEPT_ID, USER_LIST_PAGE_SIZE } from './limits.ts';
-import type { RateGate } from '../kit/rate-gate.ts';
+import type { PaceGate } from '../kit/pace.ts';
 
 /**
  * DingTalk's address book (通讯录) as the notice channel reads it, through the legacy server API on
@@ -24,8 +24,8 @@ export const UNKNOWN_DEPARTMENT_ERRCODE = 60003;
 
 /** Paced calls per API: the rate limit is per app and per API (docs/PROTOCOLS.md §3.4). */
 export interface DirectoryGates {
-  listsub: RateGate;
-  listsimple: RateGate;
+  listsub: PaceGate;
+  listsimple: PaceGate;
 }
 
 /** What the directory walk needs. */
@@ -103,7 +103,7 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 
 /** One paced legacy call, retried while DingTalk throttles it. */
 async function pacedCall(
-  gate: RateGate,
+  gate: PaceGate,
   path: string,
   body: Record<string, unknown>,
   deps: DirectoryDeps,

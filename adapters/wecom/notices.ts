@@ -24,7 +24,7 @@ import {
   WECOM_THROTTLE_RETRY_MS,
 } from './limits.ts';
 import { splitForWecom, WecomApiError, type WecomClient, type WecomSendResponse } from './outbound.ts';
-import { createWindowGate, type WindowGate } from '../kit/window-gate.ts';
+import { createPaceGate, type PaceGate } from '../kit/pace.ts';
 
 /**
  * WeCom side of archiving notices: the {@link NoticeChannel} the core's broadcast engine
@@ -137,14 +137,14 @@ export function createWecomNoticeChannel(options: WecomNoticeChannelOptions): We
   const log = options.log.child({ platform: 'wecom', part: 'notices' });
   const retryMs: Record<number, number> = { ...WECOM_THROTTLE_RETRY_MS };
   for (const [k, v] of Object.entries(options.throttleRetryMs ?? {})) if (v !== undefined) retryMs[Number(k)] = v;
-  const gates = new Map<string, WindowGate>();
+  const gates = new Map<string, PaceGate>();
   const pace = (path: string): Promise<void> => {
     let gate = gates.get(path);
     if (!gate) {
-      gate = createWindowGate({ kv, key: `pace:wecom:${corpId}:${path}`, perMinute: options.callsPerMinute ?? WECOM_API_CALLS_PER_MINUTE, log, now: options.now });
+      gate = createPaceGate({ limit: { perMinute: options.callsPerMinute ?? WECOM_API_CALLS_PER_MINUTE }, kv, key: `pace:wecom:${corpId}:${path}`, log, now: options.now });
       gates.set(path, gate);
     }
-    return gate.acquire();
+    return gate.take();
   };
   const directory = createWecomDirectory({ client, pace, log });
 

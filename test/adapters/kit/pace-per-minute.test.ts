@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createWindowGate } from '../../../adapters/kit/window-gate.ts';
+import { createPaceGate } from '../../../adapters/kit/pace.ts';
 import { createLogger } from '../../../src/log.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import { openRedisStore } from '../../../src/store/redis/store.ts';
@@ -24,11 +24,11 @@ after(async () => {
 });
 
 /** Window numbers of `n` acquisitions spread over `gates`, round robin, all started at once. */
-async function windowsOf(gates: { acquire(): Promise<void> }[], n: number, windowMs: number): Promise<Map<number, number>> {
+async function windowsOf(gates: { take(): Promise<void> }[], n: number, windowMs: number): Promise<Map<number, number>> {
   const per = new Map<number, number>();
   await Promise.all(
     Array.from({ length: n }, async (_, i) => {
-      await gates[i % gates.length]!.acquire();
+      await gates[i % gates.length]!.take();
       const w = Math.floor(Date.now() / windowMs);
       per.set(w, (per.get(w) ?? 0) + 1);
     }),
@@ -38,7 +38,7 @@ async function windowsOf(gates: { acquire(): Promise<void> }[], n: number, windo
 
 test('a gate lets at most floor(perMinute × window / 61 s) calls through per window, and the rest wait', async () => {
   const windowMs = 100;
-  const gate = createWindowGate({ kv: store, key: `pace-test:${randomUUID()}`, perMinute: 1830, log, windowMs }); // 3 per 100 ms
+  const gate = createPaceGate({ limit: { perMinute: 1830, windowMs }, kv: store, key: `pace-test:${randomUUID()}`, log }); // 3 per 100 ms
   const started = Date.now();
   const per = await windowsOf([gate], 10, windowMs);
   assert.ok([...per.values()].every((c) => c <= 3), JSON.stringify([...per]));
@@ -49,8 +49,8 @@ test('a gate lets at most floor(perMinute × window / 61 s) calls through per wi
 test('two gates on the same key (two instances) share the budget through the store', async () => {
   const windowMs = 100;
   const key = `pace-test:${randomUUID()}`;
-  const a = createWindowGate({ kv: store, key, perMinute: 1220, log, windowMs }); // 2 per window
-  const b = createWindowGate({ kv: store, key, perMinute: 1220, log, windowMs });
+  const a = createPaceGate({ limit: { perMinute: 1220, windowMs }, kv: store, key, log }); // 2 per window
+  const b = createPaceGate({ limit: { perMinute: 1220, windowMs }, kv: store, key, log });
   const per = await windowsOf([a, b], 8, windowMs);
   assert.ok([...per.values()].every((c) => c <= 2), JSON.stringify([...per]));
 });
@@ -68,8 +68,8 @@ test('with Redis, gates in two connections share the budget too', async (t) => {
   }
   try {
     const windowMs = 100;
-    const a = createWindowGate({ kv: r1, key: 'pace', perMinute: 1220, log, windowMs });
-    const b = createWindowGate({ kv: r2, key: 'pace', perMinute: 1220, log, windowMs });
+    const a = createPaceGate({ limit: { perMinute: 1220, windowMs }, kv: r1, key: 'pace', log });
+    const b = createPaceGate({ limit: { perMinute: 1220, windowMs }, kv: r2, key: 'pace', log });
     const per = await windowsOf([a, b], 8, windowMs);
     assert.ok([...per.values()].every((c) => c <= 2), JSON.stringify([...per]));
   } finally {
@@ -83,7 +83,7 @@ test('with the store down the gate still paces, per process', async () => {
   const down = openSqliteStore(join(downDir, 'kv.db'));
   await down.close();
   try {
-    const gate = createWindowGate({ kv: down, key: 'pace', perMinute: 1220, log, windowMs: 100 });
+    const gate = createPaceGate({ limit: { perMinute: 1220, windowMs: 100 }, kv: down, key: 'pace', log });
     const per = await windowsOf([gate], 6, 100);
     assert.ok([...per.values()].every((c) => c <= 2), JSON.stringify([...per]));
   } finally {
@@ -95,4 +95,29 @@ test('the default budget keeps any sliding minute under 10,000 calls: 163 per se
   // 61 one-second windows overlap a 60 s span at most; 61 × 163 = 9943 ≤ 10,000 < 61 × 164.
   assert.equal(Math.floor((10_000 * 1000) / 61_000), 163);
   assert.ok(61 * 163 <= 10_000 && 61 * 164 > 10_000);
+});
+
+test('pause() holds every call of a per-minute gate until the wait the platform asked for is over', async () => {
+  let t = 1_000_000;
+  const sleeps: number[] = [];
+  const gate = createPaceGate({
+    limit: { perMinute: 1220, windowMs: 100 },
+    log,
+    now: () => t,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      t += ms;
+    },
+  });
+  await gate.take();
+  gate.pause(5_000);
+  await gate.take();
+  assert.ok(t >= 1_005_000, `the second call started ${t - 1_000_000} ms later`);
+  assert.deepEqual(sleeps, [5_000]);
+});
+
+test('a limit that is not a positive number, or a shared gate without a key, is refused', () => {
+  assert.throws(() => createPaceGate({ limit: { perMinute: 0 } }), RangeError);
+  assert.throws(() => createPaceGate({ limit: { perMinute: Number.POSITIVE_INFINITY } }), RangeError);
+  assert.throws(() => createPaceGate({ limit: { perMinute: 10 }, kv: store }), RangeError);
 });
