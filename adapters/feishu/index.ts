@@ -1,4 +1,3 @@
-import getRawBody from 'raw-body';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { EventDispatcher } from '@larksuiteoapi/node-sdk';
@@ -8,6 +7,8 @@ import type { InboundMessage } from '../../src/platform/message.ts';
 import { createClaimGuard } from '../kit/claims.ts';
 import { createAdmitter, type Admission, type AdmissionTimings } from '../kit/admission.ts';
 import { settleWithin } from '../kit/settle.ts';
+import { readRawBytes } from '../kit/http.ts';
+import { answerNotRecorded, callbackRoute } from '../kit/callback.ts';
 import type { AdapterContext, PlatformAdapter } from '../../src/platform/adapter.ts';
 import { createFeishuApi, type FeishuApi } from './api.ts';
 import { ackAnswer, retryAnswer, type CardCallbackAnswer } from './cards.ts';
@@ -63,23 +64,6 @@ type Outcome =
   | { kind: 'answer'; body: Record<string, unknown>; after?: () => void }
   /** A state change not recorded in time: do not acknowledge (HTTP 503 / WS error), or answer a card with a retry toast. */
   | { kind: 'not-recorded'; body?: Record<string, unknown> };
-
-/**
- * Reads the request body as exact bytes (the signature covers them), at most `limit` bytes.
- * @throws RequestError BODY_TOO_LARGE (413), BODY_UNREADABLE (400)
- */
-async function readBytes(koa: Context, limit: number): Promise<Buffer> {
-  try {
-    return await getRawBody(koa.req, { limit, length: koa.request.length });
-  } catch (err) {
-    const e = err as { type?: string; status?: number };
-    if (e.type === 'entity.too.large' || e.status === 413) {
-      koa.set('Connection', 'close');
-      throw new RequestError('BODY_TOO_LARGE', `body over ${limit} bytes`, 413);
-    }
-    throw new RequestError('BODY_UNREADABLE', 'request body could not be read', 400);
-  }
-}
 
 function parseJson(text: string, what: string): unknown {
   try {
@@ -234,7 +218,7 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
 
   async function callback(koa: Context): Promise<void> {
     const startedAt = performance.now();
-    const bytes = await readBytes(koa, MAX_CALLBACK_BODY_BYTES);
+    const bytes = await readRawBytes(koa, MAX_CALLBACK_BODY_BYTES);
     const timestamp = koa.get('x-lark-request-timestamp') || undefined;
     const nonce = koa.get('x-lark-request-nonce') || undefined;
     const signature = koa.get('x-lark-signature') || undefined;
@@ -282,9 +266,7 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
         koa.body = outcome.body;
         return;
       }
-      koa.status = 503;
-      koa.type = 'text/plain; charset=utf-8';
-      koa.body = 'FEISHU_NOT_RECORDED: the message could not be recorded in time; deliver it again';
+      answerNotRecorded(koa, 'FEISHU', 'deliver it again');
       return;
     }
     koa.status = 200;
@@ -365,20 +347,7 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
         log.info('long-connection mode: events arrive over the SDK connection; /feishu/callback is not mounted');
         return;
       }
-      router.post(FEISHU_CALLBACK_PATH, async (koa) => {
-        try {
-          await callback(koa);
-        } catch (err) {
-          if (err instanceof BotError && err.status < 500) {
-            koa.status = err.status;
-            koa.type = 'text/plain; charset=utf-8';
-            koa.body = `${err.code}: ${err.message}`;
-            log.info({ code: err.code, httpStatus: err.status }, 'callback rejected');
-            return;
-          }
-          throw err;
-        }
-      });
+      router.post(FEISHU_CALLBACK_PATH, callbackRoute(FEISHU_PLATFORM, log, callback));
     },
   };
 }
