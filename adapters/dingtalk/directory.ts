@@ -3,6 +3,7 @@ import { ThrottledError, type Audience } from '../../src/platform/notices.ts';
 import { DingtalkApiError, throttleDelayMs, type DingtalkOpenApi } from './openapi.ts';
 import { DIRECTORY_CONCURRENCY, DIRECTORY_THROTTLE_ATTEMPTS, ROOT_DEPT_ID, USER_LIST_PAGE_SIZE } from './limits.ts';
 import type { PaceGate } from '../kit/pace.ts';
+import { adapterError } from '../errors.ts';
 
 /**
  * DingTalk's address book (通讯录) as the notice channel reads it, through the legacy server API on
@@ -59,7 +60,7 @@ export async function resolveDingtalkAudience(audience: Audience, deps: Director
     roots = audience.departmentIds.map((raw) => {
       const id = String(raw).trim();
       if (!/^[1-9]\d{0,17}$/.test(id)) {
-        throw new BotError('DINGTALK_BAD_AUDIENCE', `department id ${JSON.stringify(raw)} is not a DingTalk dept_id (a positive integer)`, { status: 400 });
+        throw adapterError('DINGTALK_BAD_AUDIENCE', `department id ${JSON.stringify(raw)} is not a DingTalk dept_id (a positive integer)`);
       }
       return Number(id);
     });
@@ -115,10 +116,7 @@ async function pacedCall(
       return await deps.api.legacyPost(path, body);
     } catch (err) {
       if (err instanceof DingtalkApiError && err.errcode === UNKNOWN_DEPARTMENT_ERRCODE) {
-        throw new BotError('DINGTALK_UNKNOWN_DEPARTMENT', `department ${dept} does not exist or is outside the app's contact range`, {
-          status: 400,
-          cause: err,
-        });
+        throw adapterError('DINGTALK_UNKNOWN_DEPARTMENT', `department ${dept} does not exist or is outside the app's contact range`, { cause: err });
       }
       const delay = throttleDelayMs(err);
       if (delay === null) throw err;

@@ -17,6 +17,7 @@ import { deliverReplies, sessionWebhookPolicy } from './outbound.ts';
 import { verifyDingtalkSign } from './sign.ts';
 import { createDingtalkStream, type DingtalkStream } from './stream.ts';
 import { answerNotRecorded, callbackRoute } from '../kit/callback.ts';
+import { adapterRequestError } from '../errors.ts';
 
 /** Path DingTalk POSTs robot messages to (the console's 消息接收地址 is `<public base URL>` + this). */
 export const DINGTALK_CALLBACK_PATH = '/dingtalk/callback';
@@ -154,7 +155,7 @@ export function createDingtalkAdapter(
     try {
       body = JSON.parse(raw);
     } catch {
-      throw new RequestError('DINGTALK_BAD_REQUEST', 'body is not JSON', 400);
+      throw adapterRequestError('DINGTALK_BAD_REQUEST', 'body is not JSON');
     }
     const accepted = await accept(body, 'http', startedAt, { timestamp, sign });
     if (accepted.kind === 'not-recorded') {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { BotError } from '../../src/errors.ts';
 import type { KeyValueStore } from '../../src/store/ports/store.ts';
 import type { HealthReporter } from '../../src/platform/health.ts';
+import { ADAPTER_ERRORS } from '../errors.ts';
 import { createSharedToken, type SharedToken } from '../kit/token-cache.ts';
 import { createPaceGate, type PaceGate } from '../kit/pace.ts';
 import {
@@ -51,7 +52,7 @@ export class FeishuApiError extends BotError {
     /** Set when the call was throttled: how long Feishu asked to wait, ms. */
     readonly retryAfterMs: number | null = null,
   ) {
-    super('FEISHU_API_ERROR', message, { status: 502 });
+    super('FEISHU_API_ERROR', message, { status: ADAPTER_ERRORS.FEISHU_API_ERROR.status });
     this.name = 'FeishuApiError';
   }
 }

@@ -28,6 +28,7 @@ import { BOT_INFO_WAIT_MS, CARD_LOOKUP_WAIT_MS, COMMIT_DEADLINE_MS, COMMIT_LEASE
 import { createFeishuNoticeChannel, noticeCardOfMessage, recordFeishuReads } from './notices.ts';
 import { deliverFeishuReplies } from './outbound.ts';
 import { createFeishuDispatcher, createFeishuLongConnection, type FeishuLongConnection } from './ws.ts';
+import { adapterError, adapterRequestError } from '../errors.ts';
 
 export { loadFeishuConfig, parseFeishuConfig, FEISHU_ENVIRONMENT_VARIABLES, FEISHU_REQUIRED, FEISHU_VARIABLES, type FeishuConfig } from './config.ts';
 
@@ -69,7 +70,7 @@ function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new RequestError('FEISHU_BAD_REQUEST', `${what} is not JSON`, 400);
+    throw adapterRequestError('FEISHU_BAD_REQUEST', `${what} is not JSON`);
   }
 }
 
@@ -209,10 +210,10 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
 
   function checkHeader(header: FeishuHeader, channel: 'http' | 'ws'): void {
     if (channel === 'http' && config.verificationToken !== null && !tokenMatches(header.token, config.verificationToken)) {
-      throw new RequestError('FEISHU_BAD_TOKEN', 'header.token is not the Verification Token', 401);
+      throw adapterRequestError('FEISHU_BAD_TOKEN', 'header.token is not the Verification Token');
     }
     if (header.app_id !== undefined && header.app_id !== config.appId) {
-      throw new RequestError('FEISHU_WRONG_APP', 'header.app_id is not the configured app', 403);
+      throw adapterRequestError('FEISHU_WRONG_APP', 'header.app_id is not the configured app');
     }
   }
 
@@ -231,18 +232,18 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
     try {
       text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch {
-      throw new RequestError('BODY_INVALID_UTF8', 'body is not valid UTF-8', 400);
+      throw adapterRequestError('BODY_INVALID_UTF8', 'body is not valid UTF-8');
     }
     let body = parseJson(text, 'body');
     const encrypt = (body as { encrypt?: unknown } | null)?.encrypt;
     if (typeof encrypt === 'string') {
-      if (config.encryptKey === null) throw new RequestError('FEISHU_ENCRYPT_KEY_MISSING', 'body is encrypted but FEISHU_ENCRYPT_KEY is not set', 400);
+      if (config.encryptKey === null) throw adapterRequestError('FEISHU_ENCRYPT_KEY_MISSING', 'body is encrypted but FEISHU_ENCRYPT_KEY is not set');
       body = parseJson(decryptFeishu(config.encryptKey, encrypt), 'decrypted body');
     }
     const cb = classifyCallback(body);
     if (cb.kind === 'challenge') {
       if (config.verificationToken === null || !tokenMatches(cb.token, config.verificationToken)) {
-        throw new RequestError('FEISHU_BAD_TOKEN', 'url_verification token is not the Verification Token', 401);
+        throw adapterRequestError('FEISHU_BAD_TOKEN', 'url_verification token is not the Verification Token');
       }
       log.info('url_verification answered');
       koa.status = 200;
@@ -250,7 +251,7 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
       return;
     }
     if (config.encryptKey !== null && !signed) {
-      throw new RequestError('FEISHU_BAD_SIGNATURE', 'X-Lark-Signature is required when an Encrypt Key is set', 401);
+      throw adapterRequestError('FEISHU_BAD_SIGNATURE', 'X-Lark-Signature is required when an Encrypt Key is set');
     }
     if (cb.kind === 'legacy') {
       log.info('v1 (legacy) callback ignored: subscribe to v2 events (docs/FEISHU.md)');
@@ -300,7 +301,7 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
       if (outcome.kind === 'not-recorded') {
         if (outcome.body) return outcome.body;
         // A failed answer: Feishu delivers the event again; the claim was given back for that.
-        throw new BotError('FEISHU_NOT_RECORDED', 'the message could not be recorded in time', { status: 503 });
+        throw adapterError('FEISHU_NOT_RECORDED', 'the message could not be recorded in time');
       }
       outcome.after?.();
       return Object.keys(outcome.body).length > 0 ? outcome.body : undefined;

@@ -2,6 +2,7 @@ import getRawBody from 'raw-body';
 import type { Context } from 'koa';
 import { RequestError } from '../../src/errors.ts';
 import { refuseConnectionReuse } from '../../src/http/connection.ts';
+import { adapterRequestError } from '../errors.ts';
 
 export { refuseConnectionReuse };
 
@@ -21,9 +22,9 @@ export async function readRawBytes(ctx: Context, limitBytes = MAX_CALLBACK_BODY_
     const e = err as { type?: string; status?: number };
     if (e.type === 'entity.too.large' || e.status === 413) {
       refuseConnectionReuse(ctx);
-      throw new RequestError('BODY_TOO_LARGE', `body over ${limitBytes} bytes`, 413);
+      throw adapterRequestError('BODY_TOO_LARGE', `body over ${limitBytes} bytes`);
     }
-    throw new RequestError('BODY_UNREADABLE', 'request body could not be read', 400);
+    throw adapterRequestError('BODY_UNREADABLE', 'request body could not be read');
   }
 }
 
@@ -38,6 +39,6 @@ export async function readRawBody(ctx: Context, limitBytes = MAX_CALLBACK_BODY_B
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {
-    throw new RequestError('BODY_INVALID_UTF8', 'body is not valid UTF-8', 400);
+    throw adapterRequestError('BODY_INVALID_UTF8', 'body is not valid UTF-8');
   }
 }

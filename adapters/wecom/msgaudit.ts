@@ -15,6 +15,7 @@ import {
 } from './limits.ts';
 import { createWecomClient, WecomApiError, type WecomApiResponse, type WecomClient, type WecomClientOptions } from './outbound.ts';
 import { createPaceGate, type PaceGate } from '../kit/pace.ts';
+import { adapterError } from '../errors.ts';
 
 /**
  * WeCom session-content archive (会话内容存档) as an {@link ArchiveSource} (docs/PROTOCOLS.md §2.1–2.3).
@@ -245,10 +246,10 @@ export function createWecomArchiveSource(options: WecomArchiveSourceOptions): We
 
 function requireUser(userId: string): void {
   if (typeof userId !== 'string' || userId.trim() === '' || userId.includes('|')) {
-    throw new BotError('WECOM_BAD_ARGUMENT', 'one WeCom UserID is needed', { status: 500 });
+    throw adapterError('WECOM_BAD_ARGUMENT', 'one WeCom UserID is needed');
   }
 }
 
 function badAnswer(api: string, what: string): BotError {
-  return new BotError('WECOM_MSGAUDIT_BAD_ANSWER', `WeCom ${api}: ${what}`, { status: 502 });
+  return adapterError('WECOM_MSGAUDIT_BAD_ANSWER', `WeCom ${api}: ${what}`);
 }
