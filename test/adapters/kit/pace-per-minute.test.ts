@@ -23,35 +23,79 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * A clock that moves only when every caller is asleep in the gate (a discrete-event clock): then
+ * it jumps to the earliest wake-up and wakes that one caller. Store calls (real I/O) happen while
+ * the clock stands still, so the window a call is recorded in is the one the gate let it through
+ * in, however loaded the machine is.
+ */
+function virtualTime(start = 1_000_000) {
+  let t = start;
+  let running = 0;
+  const timers: { at: number; resolve: () => void }[] = [];
+  const advance = (): void => {
+    if (running > 0 || timers.length === 0) return;
+    timers.sort((x, y) => x.at - y.at);
+    const next = timers.shift()!;
+    t = Math.max(t, next.at);
+    running++;
+    next.resolve();
+  };
+  return {
+    now: () => t,
+    sleep: (ms: number) =>
+      new Promise<void>((resolve) => {
+        timers.push({ at: t + ms, resolve });
+        running--;
+        advance();
+      }),
+    /** Runs `n` callers at once; resolves when all are done. */
+    async all(n: number, fn: (i: number) => Promise<void>): Promise<void> {
+      running += n;
+      await Promise.all(
+        Array.from({ length: n }, async (_, i) => {
+          await fn(i);
+          running--;
+          advance();
+        }),
+      );
+    },
+  };
+}
+
+type Clock = ReturnType<typeof virtualTime>;
+
 /** Window numbers of `n` acquisitions spread over `gates`, round robin, all started at once. */
-async function windowsOf(gates: { take(): Promise<void> }[], n: number, windowMs: number): Promise<Map<number, number>> {
+async function windowsOf(gates: { take(): Promise<void> }[], n: number, windowMs: number, clock: Clock): Promise<Map<number, number>> {
   const per = new Map<number, number>();
-  await Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      await gates[i % gates.length]!.take();
-      const w = Math.floor(Date.now() / windowMs);
-      per.set(w, (per.get(w) ?? 0) + 1);
-    }),
-  );
+  await clock.all(n, async (i) => {
+    await gates[i % gates.length]!.take();
+    const w = Math.floor(clock.now() / windowMs);
+    per.set(w, (per.get(w) ?? 0) + 1);
+  });
   return per;
 }
 
+// Windows of 61 s on the virtual clock: the store's counters live 2 windows of real time, so a
+// loaded machine never sees one expire during a test (windows of 100 ms real could).
 test('a gate lets at most floor(perMinute × window / 61 s) calls through per window, and the rest wait', async () => {
-  const windowMs = 100;
-  const gate = createPaceGate({ limit: { perMinute: 1830, windowMs }, kv: store, key: `pace-test:${randomUUID()}`, log }); // 3 per 100 ms
-  const started = Date.now();
-  const per = await windowsOf([gate], 10, windowMs);
+  const windowMs = 61_000;
+  const clock = virtualTime();
+  const gate = createPaceGate({ limit: { perMinute: 3, windowMs }, kv: store, key: `pace-test:${randomUUID()}`, log, now: clock.now, sleep: clock.sleep }); // 3 per window
+  const started = clock.now();
+  const per = await windowsOf([gate], 10, windowMs, clock);
   assert.ok([...per.values()].every((c) => c <= 3), JSON.stringify([...per]));
-  assert.ok(per.size >= 4, '10 calls at 3 per window need at least 4 windows');
-  assert.ok(Date.now() - started >= 200);
+  assert.equal(per.size, 4, '10 calls at 3 per window take 4 windows');
+  assert.ok(clock.now() - started >= 3 * windowMs - windowMs);
 });
 
 test('two gates on the same key (two instances) share the budget through the store', async () => {
-  const windowMs = 100;
+  const windowMs = 61_000;
   const key = `pace-test:${randomUUID()}`;
-  const a = createPaceGate({ limit: { perMinute: 1220, windowMs }, kv: store, key, log }); // 2 per window
-  const b = createPaceGate({ limit: { perMinute: 1220, windowMs }, kv: store, key, log });
-  const per = await windowsOf([a, b], 8, windowMs);
+  const clock = virtualTime();
+  const a = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: store, key, log, now: clock.now, sleep: clock.sleep }); // 2 per window
+  const b = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: store, key, log, now: clock.now, sleep: clock.sleep });
+  const per = await windowsOf([a, b], 8, windowMs, clock);
   assert.ok([...per.values()].every((c) => c <= 2), JSON.stringify([...per]));
 });
 
@@ -67,10 +111,11 @@ test('with Redis, gates in two connections share the budget too', async (t) => {
     return;
   }
   try {
-    const windowMs = 100;
-    const a = createPaceGate({ limit: { perMinute: 1220, windowMs }, kv: r1, key: 'pace', log });
-    const b = createPaceGate({ limit: { perMinute: 1220, windowMs }, kv: r2, key: 'pace', log });
-    const per = await windowsOf([a, b], 8, windowMs);
+    const windowMs = 61_000;
+    const clock = virtualTime();
+    const a = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: r1, key: 'pace', log, now: clock.now, sleep: clock.sleep });
+    const b = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: r2, key: 'pace', log, now: clock.now, sleep: clock.sleep });
+    const per = await windowsOf([a, b], 8, windowMs, clock);
     assert.ok([...per.values()].every((c) => c <= 2), JSON.stringify([...per]));
   } finally {
     await r1.close();
@@ -83,9 +128,26 @@ test('with the store down the gate still paces, per process', async () => {
   const down = openSqliteStore(join(downDir, 'kv.db'));
   await down.close();
   try {
-    const gate = createPaceGate({ limit: { perMinute: 1220, windowMs: 100 }, kv: down, key: 'pace', log });
-    const per = await windowsOf([gate], 6, 100);
-    assert.ok([...per.values()].every((c) => c <= 2), JSON.stringify([...per]));
+    // An injected clock that moves only when the gate sleeps: the window of each call is the one
+    // the gate let it through in, whatever the machine's load.
+    let t = 1_000_000;
+    const gate = createPaceGate({
+      limit: { perMinute: 1220, windowMs: 100 },
+      kv: down,
+      key: 'pace',
+      log,
+      now: () => t,
+      sleep: async (ms) => {
+        t += ms;
+      },
+    });
+    const per = new Map<number, number>();
+    for (let i = 0; i < 6; i++) {
+      await gate.take();
+      const w = Math.floor(t / 100);
+      per.set(w, (per.get(w) ?? 0) + 1);
+    }
+    assert.deepEqual([...per.values()], [2, 2, 2], JSON.stringify([...per]));
   } finally {
     rmSync(downDir, { recursive: true, force: true });
   }
