@@ -1,4 +1,4 @@
-import type { ErrorCatalogue } from '../src/errors.ts';
+import { BotError, ERRORS, RequestError, type ErrorCatalogue } from '../src/errors.ts';
 
 /**
  * Every error code the platform adapters raise, with its HTTP status and meaning — the adapters'
@@ -70,3 +70,21 @@ export const ADAPTER_ERRORS = {
   FEISHU_BAD_AUDIENCE: { status: 400, meaning: 'A Feishu notice audience names no department.' },
   FEISHU_DEPARTMENT_OUT_OF_SCOPE: { status: 400, meaning: "A Feishu notice audience names departments outside the app's contact scope (权限管理 → 通讯录权限范围)." },
 } as const satisfies ErrorCatalogue;
+
+/** A code an adapter may raise: its own ({@link ADAPTER_ERRORS}) or the core's. */
+export type AdapterErrorCode = keyof typeof ADAPTER_ERRORS | keyof typeof ERRORS;
+
+const CATALOGUE: Readonly<Record<AdapterErrorCode, { status: number }>> = { ...ERRORS, ...ADAPTER_ERRORS };
+
+/**
+ * A {@link RequestError} (a callback or request refused) whose status is the catalogue's: the throw
+ * site names the code and the message, the status comes from {@link ADAPTER_ERRORS} (or the core's).
+ */
+export function adapterRequestError(code: AdapterErrorCode, message: string): RequestError {
+  return new RequestError(code, message, CATALOGUE[code].status);
+}
+
+/** A {@link BotError} of an adapter whose status is the catalogue's. */
+export function adapterError(code: AdapterErrorCode, message: string, options: { cause?: unknown } = {}): BotError {
+  return new BotError(code, message, { status: CATALOGUE[code].status, ...options });
+}

@@ -4,9 +4,12 @@
  *
  * Every code of the core is listed in {@link ERRORS} with its HTTP status and meaning (the model is
  * Slack bolt-js's src/errors.ts: one place names every code); the platform adapters' codes are
- * listed in adapters/errors.ts, so that adding a platform does not touch src/. A throw site may
- * pass another status only where the catalogue says so. test/src/errors.test.ts checks that every
- * code thrown anywhere is catalogued.
+ * listed in adapters/errors.ts, so that adding a platform does not touch src/. Throw sites take
+ * the status from the catalogue ({@link requestError} / {@link botError} here, adapterRequestError /
+ * adapterError in adapters/errors.ts, or `ERRORS.<CODE>.status` in a subclass); a throw site names a
+ * status itself only where the catalogue's meaning says another one is used. test/src/errors.test.ts
+ * checks that every code thrown anywhere is catalogued and that no throw site repeats the
+ * catalogue's own status.
  */
 
 /** One catalogued error code. */
@@ -137,4 +140,17 @@ export class CliError extends BotError {
     super(code, message, { status: ERRORS[code].status });
     this.name = 'CliError';
   }
+}
+
+/**
+ * A {@link RequestError} whose status is the catalogue's ({@link ERRORS}): the throw site names the
+ * code and the message; the status comes from the one place that lists it.
+ */
+export function requestError(code: ErrorCode, message: string): RequestError {
+  return new RequestError(code, message, ERRORS[code].status);
+}
+
+/** A {@link BotError} whose status is the catalogue's ({@link ERRORS}). */
+export function botError(code: ErrorCode, message: string, options: { cause?: unknown } = {}): BotError {
+  return new BotError(code, message, { status: ERRORS[code].status, ...options });
 }

@@ -2,7 +2,8 @@ import { BotError } from '../../src/errors.ts';
 import { ThrottledError, type Audience } from '../../src/platform/notices.ts';
 import { DingtalkApiError, throttleDelayMs, type DingtalkOpenApi } from './openapi.ts';
 import { DIRECTORY_CONCURRENCY, DIRECTORY_THROTTLE_ATTEMPTS, ROOT_DEPT_ID, USER_LIST_PAGE_SIZE } from './limits.ts';
-import type { RateGate } from '../kit/rate-gate.ts';
+import type { PaceGate } from '../kit/pace.ts';
+import { adapterError } from '../errors.ts';
 
 /**
  * DingTalk's address book (通讯录) as the notice channel reads it, through the legacy server API on
@@ -24,8 +25,8 @@ export const UNKNOWN_DEPARTMENT_ERRCODE = 60003;
 
 /** Paced calls per API: the rate limit is per app and per API (docs/PROTOCOLS.md §3.4). */
 export interface DirectoryGates {
-  listsub: RateGate;
-  listsimple: RateGate;
+  listsub: PaceGate;
+  listsimple: PaceGate;
 }
 
 /** What the directory walk needs. */
@@ -59,7 +60,7 @@ export async function resolveDingtalkAudience(audience: Audience, deps: Director
     roots = audience.departmentIds.map((raw) => {
       const id = String(raw).trim();
       if (!/^[1-9]\d{0,17}$/.test(id)) {
-        throw new BotError('DINGTALK_BAD_AUDIENCE', `department id ${JSON.stringify(raw)} is not a DingTalk dept_id (a positive integer)`, { status: 400 });
+        throw adapterError('DINGTALK_BAD_AUDIENCE', `department id ${JSON.stringify(raw)} is not a DingTalk dept_id (a positive integer)`);
       }
       return Number(id);
     });
@@ -103,7 +104,7 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 
 /** One paced legacy call, retried while DingTalk throttles it. */
 async function pacedCall(
-  gate: RateGate,
+  gate: PaceGate,
   path: string,
   body: Record<string, unknown>,
   deps: DirectoryDeps,
@@ -115,10 +116,7 @@ async function pacedCall(
       return await deps.api.legacyPost(path, body);
     } catch (err) {
       if (err instanceof DingtalkApiError && err.errcode === UNKNOWN_DEPARTMENT_ERRCODE) {
-        throw new BotError('DINGTALK_UNKNOWN_DEPARTMENT', `department ${dept} does not exist or is outside the app's contact range`, {
-          status: 400,
-          cause: err,
-        });
+        throw adapterError('DINGTALK_UNKNOWN_DEPARTMENT', `department ${dept} does not exist or is outside the app's contact range`, { cause: err });
       }
       const delay = throttleDelayMs(err);
       if (delay === null) throw err;

@@ -3,6 +3,7 @@ import { RequestError } from '../../src/errors.ts';
 import type { InboundMessage } from '../../src/platform/message.ts';
 import { cutToUtf8Bytes } from '../../src/text-cap.ts';
 import { INBOUND_TEXT_MAX_BYTES } from './limits.ts';
+import { adapterRequestError } from '../errors.ts';
 
 /** Platform id used in InboundMessage.platform, logs and store keys. */
 export const DINGTALK_PLATFORM = 'dingtalk';
@@ -105,25 +106,25 @@ export function toInboundMessage(body: unknown, options: InboundOptions): Dingta
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.length > 0 ? issue.path.join('.') : 'body';
-    throw new RequestError('DINGTALK_BAD_REQUEST', `${field}: ${issue.message}`, 400);
+    throw adapterRequestError('DINGTALK_BAD_REQUEST', `${field}: ${issue.message}`);
   }
   const m = parsed.data;
   if (m.robotCode !== options.robotCode) {
-    throw new RequestError('DINGTALK_WRONG_ROBOT', 'robotCode is not the configured robot', 403);
+    throw adapterRequestError('DINGTALK_WRONG_ROBOT', 'robotCode is not the configured robot');
   }
   const isGroup = m.conversationType === '2';
   if (isGroup && !m.conversationId) {
-    throw new RequestError('DINGTALK_BAD_REQUEST', 'conversationId: required for group messages', 400);
+    throw adapterRequestError('DINGTALK_BAD_REQUEST', 'conversationId: required for group messages');
   }
   if (isGroup && m.isInAtList !== true) {
     return { action: 'ignore', reason: 'group-without-mention', messageId: m.msgId };
   }
   const userId = m.senderStaffId ?? m.senderId;
   if (!userId) {
-    throw new RequestError('DINGTALK_BAD_REQUEST', 'senderStaffId or senderId: one is required', 400);
+    throw adapterRequestError('DINGTALK_BAD_REQUEST', 'senderStaffId or senderId: one is required');
   }
   if (m.msgtype === 'text' && m.text === undefined) {
-    throw new RequestError('DINGTALK_BAD_REQUEST', 'text: required for msgtype text', 400);
+    throw adapterRequestError('DINGTALK_BAD_REQUEST', 'text: required for msgtype text');
   }
   const isText = m.msgtype === 'text';
   // Cut to the platform's limit before anything (a regular expression, normalisation) reads it.

@@ -16,7 +16,8 @@ import { createDingtalkOpenApi } from './openapi.ts';
 import { deliverReplies, sessionWebhookPolicy } from './outbound.ts';
 import { verifyDingtalkSign } from './sign.ts';
 import { createDingtalkStream, type DingtalkStream } from './stream.ts';
-import { answerNotRecorded } from '../kit/callback.ts';
+import { answerNotRecorded, callbackRoute } from '../kit/callback.ts';
+import { adapterRequestError } from '../errors.ts';
 
 /** Path DingTalk POSTs robot messages to (the console's 消息接收地址 is `<public base URL>` + this). */
 export const DINGTALK_CALLBACK_PATH = '/dingtalk/callback';
@@ -154,7 +155,7 @@ export function createDingtalkAdapter(
     try {
       body = JSON.parse(raw);
     } catch {
-      throw new RequestError('DINGTALK_BAD_REQUEST', 'body is not JSON', 400);
+      throw adapterRequestError('DINGTALK_BAD_REQUEST', 'body is not JSON');
     }
     const accepted = await accept(body, 'http', startedAt, { timestamp, sign });
     if (accepted.kind === 'not-recorded') {
@@ -224,20 +225,7 @@ export function createDingtalkAdapter(
         log.info('stream mode: robot messages arrive over the Stream connection; /dingtalk/callback is not mounted');
         return;
       }
-      router.post(DINGTALK_CALLBACK_PATH, async (koa) => {
-        try {
-          await callback(koa);
-        } catch (err) {
-          if (err instanceof BotError && err.status < 500) {
-            koa.status = err.status;
-            koa.type = 'text/plain; charset=utf-8';
-            koa.body = `${err.code}: ${err.message}`;
-            log.info({ code: err.code, httpStatus: err.status }, 'callback rejected');
-            return;
-          }
-          throw err;
-        }
-      });
+      router.post(DINGTALK_CALLBACK_PATH, callbackRoute(DINGTALK_PLATFORM, log, callback));
     },
   };
 }

@@ -17,7 +17,7 @@ import {
   PACE_HEADROOM,
 } from './limits.ts';
 import { throttleDelayMs, type DingtalkOpenApi } from './openapi.ts';
-import { createRateGate, type RateGate } from '../kit/rate-gate.ts';
+import { createPaceGate, type PaceGate } from '../kit/pace.ts';
 
 /**
  * DingTalk side of archiving notices: the {@link NoticeChannel} the notice engine uses.
@@ -29,7 +29,7 @@ import { createRateGate, type RateGate } from '../kit/rate-gate.ts';
  *   tells the employee to reply "确认" / "I acknowledge" in that chat; the reply arrives as an
  *   ordinary message and the core marks the acknowledgement.
  * - Read receipts: `GET /v1.0/robot/oToMessages/readStatus` (BatchOTOQuery) with the processQueryKey.
- * - Pacing: one {@link RateGate} per API at {@link API_QPS_PER_APP} × {@link PACE_HEADROOM} calls/s,
+ * - Pacing: one {@link PaceGate} per API at {@link API_QPS_PER_APP} × {@link PACE_HEADROOM} calls/s,
  *   shared by all instances through the store when `kv` is given.
  * Source: https://open.dingtalk.com/document/orgapp/chatbots-send-one-on-one-chat-messages-in-batches,
  * https://help.dingtalk.io/open/development/call-frequency-limit (docs/PROTOCOLS.md §3.4).
@@ -136,9 +136,9 @@ function readTimeMs(ts: number | null, fallback: number): number {
 export function createDingtalkNoticeChannel(options: DingtalkNoticeOptions): NoticeChannel {
   const { api, log, now } = options;
   const qps = options.qps ?? API_QPS_PER_APP * PACE_HEADROOM;
-  const gate = (apiName: string): RateGate =>
-    createRateGate({
-      ratePerSecond: qps,
+  const gate = (apiName: string): PaceGate =>
+    createPaceGate({
+      limit: { perSecond: qps },
       kv: options.kv,
       key: `pace:dingtalk:${options.appKey}:${apiName}`,
       now,
@@ -151,7 +151,7 @@ export function createDingtalkNoticeChannel(options: DingtalkNoticeOptions): Not
     listsimple: gate('listsimple'),
   };
 
-  function throttled(err: unknown, g: RateGate, call: string): never {
+  function throttled(err: unknown, g: PaceGate, call: string): never {
     const delay = throttleDelayMs(err);
     if (delay === null) throw err;
     g.pause(delay);

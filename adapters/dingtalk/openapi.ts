@@ -25,6 +25,7 @@ import {
   THROTTLE_ERRCODES,
   THROTTLE_RETRY_MS,
 } from './limits.ts';
+import { ADAPTER_ERRORS, adapterError } from '../errors.ts';
 
 // The SDK is CommonJS compiled from TypeScript: under Node ESM the class is `module.exports.default`.
 const RobotClient = $Robot.default.default;
@@ -86,7 +87,7 @@ export class DingtalkApiError extends BotError {
     super(
       'DINGTALK_API_ERROR',
       `${call} failed: ${apiCode}${httpStatus !== null && httpStatus !== 200 ? ` (HTTP ${httpStatus})` : ''}`,
-      { status: 502, cause: options.cause },
+      { status: ADAPTER_ERRORS.DINGTALK_API_ERROR.status, cause: options.cause },
     );
     this.name = 'DingtalkApiError';
   }
@@ -314,7 +315,7 @@ export function createDingtalkOpenApi(
     const token = body?.accessToken;
     const expireIn = body?.expireIn;
     if (typeof token !== 'string' || token === '' || typeof expireIn !== 'number' || !(expireIn > 0)) {
-      throw new BotError('DINGTALK_API_ERROR', 'oauth2/accessToken answered without accessToken/expireIn', { status: 502 });
+      throw adapterError('DINGTALK_API_ERROR', 'oauth2/accessToken answered without accessToken/expireIn');
     }
     health?.('dingtalk', null);
     log.info({ platform: 'dingtalk', expireIn }, 'access token refreshed');
@@ -480,7 +481,7 @@ export function createDingtalkOpenApi(
     async groupSendText(openConversationId, content) {
       const msgParam = JSON.stringify({ content });
       if (Buffer.byteLength(msgParam, 'utf8') > GROUP_MSG_PARAM_MAX_BYTES) {
-        throw new BotError('DINGTALK_MSG_TOO_LARGE', `msgParam over ${GROUP_MSG_PARAM_MAX_BYTES} bytes`, { status: 500 });
+        throw adapterError('DINGTALK_MSG_TOO_LARGE', `msgParam over ${GROUP_MSG_PARAM_MAX_BYTES} bytes`);
       }
       const res = await withTransientRetries('robot/groupMessages/send', () =>
         withToken('robot/groupMessages/send', (token) =>

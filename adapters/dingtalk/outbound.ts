@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { Reply, ReplyLinks } from '../../src/platform/message.ts';
 import { markdownLinks } from '../../src/reply-links.ts';
 import { hashUserId } from '../../src/log.ts';
-import { BotError } from '../../src/errors.ts';
 import type { DingtalkReplyTarget } from './inbound.ts';
 import type { DingtalkOpenApi } from './openapi.ts';
 import {
@@ -17,6 +16,7 @@ import {
 } from './limits.ts';
 import { sanitizeReplyText, splitTextByBytes } from '../kit/split.ts';
 import { HttpClientError, postJson, type JsonAnswer } from '../kit/http-client.ts';
+import { adapterError } from '../errors.ts';
 
 /**
  * Which sessionWebhook URLs may be posted to: https on {@link SESSION_WEBHOOK_HOSTS}, plus the
@@ -288,12 +288,12 @@ async function deliverMarkdown(
     deps.log.warn({ platform: 'dingtalk', user: target.staffId ? hashUserId('dingtalk', target.staffId) : 'anonymous', reason: outcome.reason }, 'sessionWebhook failed; using OpenAPI');
   }
   if (!target.staffId) {
-    throw new BotError('DINGTALK_NO_RECIPIENT', 'reply dropped: webhook unusable and sender has no staffId', { status: 502 });
+    throw adapterError('DINGTALK_NO_RECIPIENT', 'reply dropped: webhook unusable and sender has no staffId');
   }
   const res = await deps.api.batchSendMarkdown([target.staffId], md.title, md.text);
   if (res.invalidStaffIdList.length > 0 || res.flowControlledStaffIdList.length > 0) {
     const reason = res.invalidStaffIdList.length > 0 ? 'invalid staffId (visibility range / robot not published)' : 'flow controlled';
-    throw new BotError('DINGTALK_RECIPIENT_REFUSED', `batchSend refused the recipient: ${reason}`, { status: 502 });
+    throw adapterError('DINGTALK_RECIPIENT_REFUSED', `batchSend refused the recipient: ${reason}`);
   }
   report.oto++;
   report.markdown++;
@@ -304,7 +304,7 @@ async function sendOto(staffId: string, content: string, deps: DeliveryDeps, rep
   const res = await deps.api.batchSendText([staffId], content);
   if (res.invalidStaffIdList.length > 0 || res.flowControlledStaffIdList.length > 0) {
     const reason = res.invalidStaffIdList.length > 0 ? 'invalid staffId (visibility range / robot not published)' : 'flow controlled';
-    throw new BotError('DINGTALK_RECIPIENT_REFUSED', `batchSend refused the recipient: ${reason}`, { status: 502 });
+    throw adapterError('DINGTALK_RECIPIENT_REFUSED', `batchSend refused the recipient: ${reason}`);
   }
   report.oto++;
 }

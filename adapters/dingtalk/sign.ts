@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { RequestError } from '../../src/errors.ts';
 import { SIGN_WINDOW_MS } from './limits.ts';
+import { adapterRequestError } from '../errors.ts';
 
 /**
  * The callback `sign` header DingTalk computes for an HTTP-mode robot message:
@@ -33,17 +34,17 @@ export function verifyDingtalkSign(
   nowMs: number,
 ): void {
   if (!timestamp || !sign) {
-    throw new RequestError('DINGTALK_BAD_SIGNATURE', 'timestamp and sign headers are required', 401);
+    throw adapterRequestError('DINGTALK_BAD_SIGNATURE', 'timestamp and sign headers are required');
   }
   if (!/^\d{1,16}$/.test(timestamp)) {
-    throw new RequestError('DINGTALK_BAD_SIGNATURE', 'timestamp header must be ms since the epoch (digits)', 401);
+    throw adapterRequestError('DINGTALK_BAD_SIGNATURE', 'timestamp header must be ms since the epoch (digits)');
   }
   if (Math.abs(nowMs - Number(timestamp)) > SIGN_WINDOW_MS) {
-    throw new RequestError('DINGTALK_STALE_TIMESTAMP', 'timestamp header is more than 1 hour away from server time', 401);
+    throw adapterRequestError('DINGTALK_STALE_TIMESTAMP', 'timestamp header is more than 1 hour away from server time');
   }
   const expected = Buffer.from(computeDingtalkSign(timestamp, appSecret), 'utf8');
   const given = Buffer.from(sign, 'utf8');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new RequestError('DINGTALK_BAD_SIGNATURE', 'sign header does not match', 401);
+    throw adapterRequestError('DINGTALK_BAD_SIGNATURE', 'sign header does not match');
   }
 }

@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import { BotError } from '../../src/errors.ts';
 import type { KeyValueStore } from '../../src/store/ports/store.ts';
 import type { HealthReporter } from '../../src/platform/health.ts';
+import { ADAPTER_ERRORS } from '../errors.ts';
 import { createSharedToken, type SharedToken } from '../kit/token-cache.ts';
-import { createRateGate, type RateGate } from '../kit/rate-gate.ts';
+import { createPaceGate, type PaceGate } from '../kit/pace.ts';
 import {
   API_TIMEOUT_MS,
   BOT_INFO_TTL_MS,
@@ -51,7 +52,7 @@ export class FeishuApiError extends BotError {
     /** Set when the call was throttled: how long Feishu asked to wait, ms. */
     readonly retryAfterMs: number | null = null,
   ) {
-    super('FEISHU_API_ERROR', message, { status: 502 });
+    super('FEISHU_API_ERROR', message, { status: ADAPTER_ERRORS.FEISHU_API_ERROR.status });
     this.name = 'FeishuApiError';
   }
 }
@@ -141,18 +142,18 @@ export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
   const sleep = options.sleep ?? defaultSleep;
   const appQps = options.appQps ?? (SEND_PER_MINUTE_PER_APP / 60) * PACE_HEADROOM;
   const chatQps = options.chatQps ?? SEND_QPS_PER_CHAT * PACE_HEADROOM;
-  const appGate = createRateGate({ ratePerSecond: appQps, kv, key: `pace:feishu:${appId}:send` });
-  const contactGate = createRateGate({ ratePerSecond: appQps, kv, key: `pace:feishu:${appId}:contact` });
-  const chatGates = new Map<string, RateGate>();
+  const appGate = createPaceGate({ limit: { perSecond: appQps }, kv, key: `pace:feishu:${appId}:send` });
+  const contactGate = createPaceGate({ limit: { perSecond: appQps }, kv, key: `pace:feishu:${appId}:contact` });
+  const chatGates = new Map<string, PaceGate>();
 
-  function chatGate(id: string): RateGate {
+  function chatGate(id: string): PaceGate {
     let g = chatGates.get(id);
     if (g) {
       chatGates.delete(id);
       chatGates.set(id, g);
       return g;
     }
-    g = createRateGate({ ratePerSecond: chatQps, kv, key: `pace:feishu:${appId}:chat:${id}` });
+    g = createPaceGate({ limit: { perSecond: chatQps }, kv, key: `pace:feishu:${appId}:chat:${id}` });
     chatGates.set(id, g);
     while (chatGates.size > MAX_CHAT_GATES) chatGates.delete(chatGates.keys().next().value as string);
     return g;
@@ -209,7 +210,7 @@ export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
    * One authenticated call with the token-refresh and throttle rules; returns `data`.
    * @param name API name for metrics and errors (no ids)
    */
-  async function call(name: string, method: 'GET' | 'POST', path: string, body: unknown, gates: RateGate[]): Promise<Record<string, unknown>> {
+  async function call(name: string, method: 'GET' | 'POST', path: string, body: unknown, gates: PaceGate[]): Promise<Record<string, unknown>> {
     let refreshed = false;
     let throttled = 0;
     for (;;) {

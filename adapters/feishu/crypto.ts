@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { RequestError } from '../../src/errors.ts';
+import { adapterRequestError } from '../errors.ts';
 
 /**
  * Feishu event encryption and request signature (事件与回调 → 加密策略).
@@ -25,14 +26,14 @@ export function feishuAesKey(encryptKey: string): Buffer {
 export function decryptFeishu(encryptKey: string, encrypt: string): string {
   const buf = Buffer.from(encrypt, 'base64');
   if (buf.length < 32 || (buf.length - 16) % 16 !== 0) {
-    throw new RequestError('FEISHU_BAD_ENCRYPT', 'encrypt is not IV plus whole AES blocks', 400);
+    throw adapterRequestError('FEISHU_BAD_ENCRYPT', 'encrypt is not IV plus whole AES blocks');
   }
   try {
     const decipher = createDecipheriv('aes-256-cbc', feishuAesKey(encryptKey), buf.subarray(0, 16));
     const plain = Buffer.concat([decipher.update(buf.subarray(16)), decipher.final()]);
     return new TextDecoder('utf-8', { fatal: true }).decode(plain);
   } catch {
-    throw new RequestError('FEISHU_BAD_ENCRYPT', 'encrypt could not be decrypted with the Encrypt Key', 400);
+    throw adapterRequestError('FEISHU_BAD_ENCRYPT', 'encrypt could not be decrypted with the Encrypt Key');
   }
 }
 
@@ -61,12 +62,12 @@ export function verifyFeishuSignature(
 ): void {
   const { timestamp, nonce, signature } = headers;
   if (!timestamp || !nonce || !signature) {
-    throw new RequestError('FEISHU_BAD_SIGNATURE', 'X-Lark-Request-Timestamp, X-Lark-Request-Nonce and X-Lark-Signature are required', 401);
+    throw adapterRequestError('FEISHU_BAD_SIGNATURE', 'X-Lark-Request-Timestamp, X-Lark-Request-Nonce and X-Lark-Signature are required');
   }
   const expected = Buffer.from(feishuSignature(timestamp, nonce, encryptKey, body), 'utf8');
   const got = Buffer.from(signature.trim().toLowerCase(), 'utf8');
   if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
-    throw new RequestError('FEISHU_BAD_SIGNATURE', 'X-Lark-Signature does not match the body', 401);
+    throw adapterRequestError('FEISHU_BAD_SIGNATURE', 'X-Lark-Signature does not match the body');
   }
 }
 

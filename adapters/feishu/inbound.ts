@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { RequestError } from '../../src/errors.ts';
 import type { InboundMessage } from '../../src/platform/message.ts';
+import { adapterRequestError } from '../errors.ts';
 
 /** Platform id used in InboundMessage.platform, logs and store keys. */
 export const FEISHU_PLATFORM = 'feishu';
@@ -72,7 +73,7 @@ export type FeishuCallback =
   | { kind: 'legacy' };
 
 function bad(field: string, reason: string): RequestError {
-  return new RequestError('FEISHU_BAD_REQUEST', `${field}: ${reason}`, 400);
+  return adapterRequestError('FEISHU_BAD_REQUEST', `${field}: ${reason}`);
 }
 
 /**

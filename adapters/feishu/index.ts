@@ -1,4 +1,3 @@
-import getRawBody from 'raw-body';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { EventDispatcher } from '@larksuiteoapi/node-sdk';
@@ -8,6 +7,8 @@ import type { InboundMessage } from '../../src/platform/message.ts';
 import { createClaimGuard } from '../kit/claims.ts';
 import { createAdmitter, type Admission, type AdmissionTimings } from '../kit/admission.ts';
 import { settleWithin } from '../kit/settle.ts';
+import { readRawBytes } from '../kit/http.ts';
+import { answerNotRecorded, callbackRoute } from '../kit/callback.ts';
 import type { AdapterContext, PlatformAdapter } from '../../src/platform/adapter.ts';
 import { createFeishuApi, type FeishuApi } from './api.ts';
 import { ackAnswer, retryAnswer, type CardCallbackAnswer } from './cards.ts';
@@ -27,6 +28,7 @@ import { BOT_INFO_WAIT_MS, CARD_LOOKUP_WAIT_MS, COMMIT_DEADLINE_MS, COMMIT_LEASE
 import { createFeishuNoticeChannel, noticeCardOfMessage, recordFeishuReads } from './notices.ts';
 import { deliverFeishuReplies } from './outbound.ts';
 import { createFeishuDispatcher, createFeishuLongConnection, type FeishuLongConnection } from './ws.ts';
+import { adapterError, adapterRequestError } from '../errors.ts';
 
 export { loadFeishuConfig, parseFeishuConfig, FEISHU_ENVIRONMENT_VARIABLES, FEISHU_REQUIRED, FEISHU_VARIABLES, type FeishuConfig } from './config.ts';
 
@@ -64,28 +66,11 @@ type Outcome =
   /** A state change not recorded in time: do not acknowledge (HTTP 503 / WS error), or answer a card with a retry toast. */
   | { kind: 'not-recorded'; body?: Record<string, unknown> };
 
-/**
- * Reads the request body as exact bytes (the signature covers them), at most `limit` bytes.
- * @throws RequestError BODY_TOO_LARGE (413), BODY_UNREADABLE (400)
- */
-async function readBytes(koa: Context, limit: number): Promise<Buffer> {
-  try {
-    return await getRawBody(koa.req, { limit, length: koa.request.length });
-  } catch (err) {
-    const e = err as { type?: string; status?: number };
-    if (e.type === 'entity.too.large' || e.status === 413) {
-      koa.set('Connection', 'close');
-      throw new RequestError('BODY_TOO_LARGE', `body over ${limit} bytes`, 413);
-    }
-    throw new RequestError('BODY_UNREADABLE', 'request body could not be read', 400);
-  }
-}
-
 function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new RequestError('FEISHU_BAD_REQUEST', `${what} is not JSON`, 400);
+    throw adapterRequestError('FEISHU_BAD_REQUEST', `${what} is not JSON`);
   }
 }
 
@@ -225,16 +210,16 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
 
   function checkHeader(header: FeishuHeader, channel: 'http' | 'ws'): void {
     if (channel === 'http' && config.verificationToken !== null && !tokenMatches(header.token, config.verificationToken)) {
-      throw new RequestError('FEISHU_BAD_TOKEN', 'header.token is not the Verification Token', 401);
+      throw adapterRequestError('FEISHU_BAD_TOKEN', 'header.token is not the Verification Token');
     }
     if (header.app_id !== undefined && header.app_id !== config.appId) {
-      throw new RequestError('FEISHU_WRONG_APP', 'header.app_id is not the configured app', 403);
+      throw adapterRequestError('FEISHU_WRONG_APP', 'header.app_id is not the configured app');
     }
   }
 
   async function callback(koa: Context): Promise<void> {
     const startedAt = performance.now();
-    const bytes = await readBytes(koa, MAX_CALLBACK_BODY_BYTES);
+    const bytes = await readRawBytes(koa, MAX_CALLBACK_BODY_BYTES);
     const timestamp = koa.get('x-lark-request-timestamp') || undefined;
     const nonce = koa.get('x-lark-request-nonce') || undefined;
     const signature = koa.get('x-lark-signature') || undefined;
@@ -247,18 +232,18 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
     try {
       text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch {
-      throw new RequestError('BODY_INVALID_UTF8', 'body is not valid UTF-8', 400);
+      throw adapterRequestError('BODY_INVALID_UTF8', 'body is not valid UTF-8');
     }
     let body = parseJson(text, 'body');
     const encrypt = (body as { encrypt?: unknown } | null)?.encrypt;
     if (typeof encrypt === 'string') {
-      if (config.encryptKey === null) throw new RequestError('FEISHU_ENCRYPT_KEY_MISSING', 'body is encrypted but FEISHU_ENCRYPT_KEY is not set', 400);
+      if (config.encryptKey === null) throw adapterRequestError('FEISHU_ENCRYPT_KEY_MISSING', 'body is encrypted but FEISHU_ENCRYPT_KEY is not set');
       body = parseJson(decryptFeishu(config.encryptKey, encrypt), 'decrypted body');
     }
     const cb = classifyCallback(body);
     if (cb.kind === 'challenge') {
       if (config.verificationToken === null || !tokenMatches(cb.token, config.verificationToken)) {
-        throw new RequestError('FEISHU_BAD_TOKEN', 'url_verification token is not the Verification Token', 401);
+        throw adapterRequestError('FEISHU_BAD_TOKEN', 'url_verification token is not the Verification Token');
       }
       log.info('url_verification answered');
       koa.status = 200;
@@ -266,7 +251,7 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
       return;
     }
     if (config.encryptKey !== null && !signed) {
-      throw new RequestError('FEISHU_BAD_SIGNATURE', 'X-Lark-Signature is required when an Encrypt Key is set', 401);
+      throw adapterRequestError('FEISHU_BAD_SIGNATURE', 'X-Lark-Signature is required when an Encrypt Key is set');
     }
     if (cb.kind === 'legacy') {
       log.info('v1 (legacy) callback ignored: subscribe to v2 events (docs/FEISHU.md)');
@@ -282,9 +267,7 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
         koa.body = outcome.body;
         return;
       }
-      koa.status = 503;
-      koa.type = 'text/plain; charset=utf-8';
-      koa.body = 'FEISHU_NOT_RECORDED: the message could not be recorded in time; deliver it again';
+      answerNotRecorded(koa, 'FEISHU', 'deliver it again');
       return;
     }
     koa.status = 200;
@@ -318,7 +301,7 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
       if (outcome.kind === 'not-recorded') {
         if (outcome.body) return outcome.body;
         // A failed answer: Feishu delivers the event again; the claim was given back for that.
-        throw new BotError('FEISHU_NOT_RECORDED', 'the message could not be recorded in time', { status: 503 });
+        throw adapterError('FEISHU_NOT_RECORDED', 'the message could not be recorded in time');
       }
       outcome.after?.();
       return Object.keys(outcome.body).length > 0 ? outcome.body : undefined;
@@ -365,20 +348,7 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
         log.info('long-connection mode: events arrive over the SDK connection; /feishu/callback is not mounted');
         return;
       }
-      router.post(FEISHU_CALLBACK_PATH, async (koa) => {
-        try {
-          await callback(koa);
-        } catch (err) {
-          if (err instanceof BotError && err.status < 500) {
-            koa.status = err.status;
-            koa.type = 'text/plain; charset=utf-8';
-            koa.body = `${err.code}: ${err.message}`;
-            log.info({ code: err.code, httpStatus: err.status }, 'callback rejected');
-            return;
-          }
-          throw err;
-        }
-      });
+      router.post(FEISHU_CALLBACK_PATH, callbackRoute(FEISHU_PLATFORM, log, callback));
     },
   };
 }

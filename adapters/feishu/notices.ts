@@ -7,6 +7,7 @@ import { FeishuApiError, idempotencyKey, type FeishuApi } from './api.ts';
 import { noticeCard, type FeishuCard } from './cards.ts';
 import { FEISHU_PLATFORM, type FeishuReads } from './inbound.ts';
 import { CARD_CONTENT_MAX_BYTES, DEPARTMENTS_PAGE_SIZE, NOTICE_BATCH_SIZE, NOTICE_TRACK_TTL_MS, OUT_OF_SCOPE_CODES, ROOT_DEPARTMENT_ID, USERS_PAGE_SIZE } from './limits.ts';
+import { adapterError } from '../errors.ts';
 
 /**
  * Feishu side of archiving notices: the {@link NoticeChannel} the notice engine uses.
@@ -109,7 +110,7 @@ export function createFeishuNoticeChannel(options: FeishuNoticeOptions): NoticeC
     async resolveAudience(audience: Audience): Promise<string[]> {
       if ('userIds' in audience) return [...new Set(audience.userIds.map((u) => u.trim()).filter((u) => u !== ''))];
       const roots = 'all' in audience ? [ROOT_DEPARTMENT_ID] : [...new Set(audience.departmentIds.map((d) => String(d).trim()).filter((d) => d !== ''))];
-      if (roots.length === 0) throw new BotError('FEISHU_BAD_AUDIENCE', 'no department ids given', { status: 400 });
+      if (roots.length === 0) throw adapterError('FEISHU_BAD_AUDIENCE', 'no department ids given');
       const users = new Set<string>();
       const outOfScope: string[] = [];
       const seen = new Set<string>();
@@ -140,11 +141,8 @@ export function createFeishuNoticeChannel(options: FeishuNoticeOptions): NoticeC
       }
       if (outOfScope.length > 0) {
         log.warn({ platform: FEISHU_PLATFORM, departments: outOfScope.length }, 'departments outside the contact scope');
-        throw new BotError(
-          'FEISHU_DEPARTMENT_OUT_OF_SCOPE',
-          `outside the app's contact scope (开发者后台 → 权限管理 → 通讯录权限范围): ${outOfScope.join(', ')}`,
-          { status: 400 },
-        );
+        throw adapterError('FEISHU_DEPARTMENT_OUT_OF_SCOPE',
+          `outside the app's contact scope (开发者后台 → 权限管理 → 通讯录权限范围): ${outOfScope.join(', ')}`);
       }
       return [...users];
     },

@@ -22,6 +22,13 @@ export function answerNotRecorded(k: Context, prefix: string, retry = 'retry'): 
   k.body = `${prefix}_NOT_RECORDED: the message could not be recorded in time; ${retry}`;
 }
 
+/** Code and message of an error for logs (the bot's own messages never contain user text); `code` when it has a string one. */
+export function errorSummary(err: unknown): { code?: string; message: string } {
+  const e = err as Partial<BotError> | null;
+  if (e && typeof e === 'object' && typeof e.code === 'string') return { code: e.code, message: String(e.message) };
+  return { message: err instanceof Error ? err.message : String(err) };
+}
+
 /**
  * Answers a refused callback: a {@link BotError} with a status other than 500 (a 4xx from
  * verification or parsing, a 503 to be retried) becomes that status with "<CODE>: <message>",
@@ -29,7 +36,7 @@ export function answerNotRecorded(k: Context, prefix: string, retry = 'retry'): 
  * without details in the answer.
  * @param summary what to log of an unexpected error (never message text)
  */
-export function answerCallbackError(k: Context, err: unknown, log: Logger, platform: string, summary: (err: unknown) => unknown): void {
+export function answerCallbackError(k: Context, err: unknown, log: Logger, platform: string, summary: (err: unknown) => unknown = errorSummary): void {
   const status = err instanceof BotError ? err.status : 500;
   if (err instanceof BotError && status >= 400 && status < 600 && status !== 500) {
     log.warn({ code: err.code, status }, `${platform} callback refused`);
@@ -42,4 +49,19 @@ export function answerCallbackError(k: Context, err: unknown, log: Logger, platf
   k.status = 500;
   k.type = 'text/plain';
   k.body = 'internal error';
+}
+
+/**
+ * A platform callback route: runs `handle` (raw body, verify first, parse, claim, answer within the
+ * deadline) and turns whatever it throws into the answer of {@link answerCallbackError} — a 4xx (or
+ * 503) "<CODE>: <message>", or a 500 "internal error" — so no callback has its own error path.
+ */
+export function callbackRoute(platform: string, log: Logger, handle: (k: Context) => Promise<void>): (k: Context) => Promise<void> {
+  return async (k) => {
+    try {
+      await handle(k);
+    } catch (err) {
+      answerCallbackError(k, err, log, platform);
+    }
+  };
 }

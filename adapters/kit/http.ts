@@ -2,11 +2,31 @@ import getRawBody from 'raw-body';
 import type { Context } from 'koa';
 import { RequestError } from '../../src/errors.ts';
 import { refuseConnectionReuse } from '../../src/http/connection.ts';
+import { adapterRequestError } from '../errors.ts';
 
 export { refuseConnectionReuse };
 
 /** Largest callback body any platform sends us, in bytes; larger bodies get 413. */
 export const MAX_CALLBACK_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Reads the request body as the exact bytes received (a signature over the raw body — Feishu's
+ * X-Lark-Signature — is checked on them before anything else). Handles chunked transfer encoding.
+ * @throws RequestError BODY_TOO_LARGE (413, connection not reused) over `limitBytes`;
+ *   BODY_UNREADABLE (400) when the stream fails.
+ */
+export async function readRawBytes(ctx: Context, limitBytes = MAX_CALLBACK_BODY_BYTES): Promise<Buffer> {
+  try {
+    return await getRawBody(ctx.req, { limit: limitBytes, length: ctx.request.length });
+  } catch (err) {
+    const e = err as { type?: string; status?: number };
+    if (e.type === 'entity.too.large' || e.status === 413) {
+      refuseConnectionReuse(ctx);
+      throw adapterRequestError('BODY_TOO_LARGE', `body over ${limitBytes} bytes`);
+    }
+    throw adapterRequestError('BODY_UNREADABLE', 'request body could not be read');
+  }
+}
 
 /**
  * Reads the request body as exact bytes decoded as UTF-8 (signatures that cover the raw body need
@@ -15,20 +35,10 @@ export const MAX_CALLBACK_BODY_BYTES = 1024 * 1024;
  *   bytes are not valid UTF-8; BODY_UNREADABLE (400) when the stream fails.
  */
 export async function readRawBody(ctx: Context, limitBytes = MAX_CALLBACK_BODY_BYTES): Promise<string> {
-  let buf: Buffer;
-  try {
-    buf = await getRawBody(ctx.req, { limit: limitBytes, length: ctx.request.length });
-  } catch (err) {
-    const e = err as { type?: string; status?: number };
-    if (e.type === 'entity.too.large' || e.status === 413) {
-      refuseConnectionReuse(ctx);
-      throw new RequestError('BODY_TOO_LARGE', `body over ${limitBytes} bytes`, 413);
-    }
-    throw new RequestError('BODY_UNREADABLE', 'request body could not be read', 400);
-  }
+  const buf = await readRawBytes(ctx, limitBytes);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {
-    throw new RequestError('BODY_INVALID_UTF8', 'body is not valid UTF-8', 400);
+    throw adapterRequestError('BODY_INVALID_UTF8', 'body is not valid UTF-8');
   }
 }

@@ -15,6 +15,7 @@ import { SandboxInbox, type InboxCard } from './inbox.ts';
 import { createSandboxNoticeChannel } from './notices.ts';
 import { SANDBOX_PLATFORM, SANDBOX_TENANT, SANDBOX_STATUS_SOURCE, sandboxDirectory, sandboxEmployee, sandboxStatuses } from './org.ts';
 import { SANDBOX_SCRIPT } from './page.ts';
+import { adapterRequestError } from '../errors.ts';
 
 /** Where the /try page loads the sandbox's part of the page from. */
 export const SANDBOX_SCRIPT_PATH = '/try/sandbox.js';
@@ -65,18 +66,18 @@ async function body<T>(ctx: Context, schema: z.ZodType<T>): Promise<T> {
       refuseConnectionReuse(ctx);
       throw new RequestError('SANDBOX_BAD_BODY', `body over ${TRY_MAX_BODY_BYTES} bytes`, 413);
     }
-    throw new RequestError('SANDBOX_BAD_BODY', 'body unreadable or not UTF-8', 400);
+    throw adapterRequestError('SANDBOX_BAD_BODY', 'body unreadable or not UTF-8');
   }
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch {
-    throw new RequestError('SANDBOX_BAD_BODY', 'body is not JSON', 400);
+    throw adapterRequestError('SANDBOX_BAD_BODY', 'body is not JSON');
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new RequestError('SANDBOX_BAD_REQUEST', `${issue.path.join('.') || 'body'}: ${issue.message}`, 400);
+    throw adapterRequestError('SANDBOX_BAD_REQUEST', `${issue.path.join('.') || 'body'}: ${issue.message}`);
   }
   return parsed.data;
 }
@@ -84,7 +85,7 @@ async function body<T>(ctx: Context, schema: z.ZodType<T>): Promise<T> {
 /** The sandbox employee named by `user`. @throws RequestError SANDBOX_UNKNOWN_EMPLOYEE (404) */
 function employee(user: string) {
   const e = sandboxEmployee(user);
-  if (!e) throw new RequestError('SANDBOX_UNKNOWN_EMPLOYEE', `no sandbox employee "${user.slice(0, 64)}"; GET /try/sandbox/directory lists them`, 404);
+  if (!e) throw adapterRequestError('SANDBOX_UNKNOWN_EMPLOYEE', `no sandbox employee "${user.slice(0, 64)}"; GET /try/sandbox/directory lists them`);
   return e;
 }
 
@@ -213,7 +214,7 @@ export function createSandboxAdapter(ctx: AdapterContext): PlatformAdapter & { i
         const e = employee(b.user);
         await open(e.userId, b.noticeId, b.version);
         const card = (await cardsOf(e.userId)).find((x) => x.noticeId === b.noticeId && x.version === b.version);
-        if (!card) throw new RequestError('SANDBOX_NO_SUCH_CARD', `${e.userId} has no card of notice ${b.noticeId} v${b.version}`, 404);
+        if (!card) throw adapterRequestError('SANDBOX_NO_SUCH_CARD', `${e.userId} has no card of notice ${b.noticeId} v${b.version}`);
         c.set('Cache-Control', 'no-store');
         c.body = card;
       });
@@ -221,7 +222,7 @@ export function createSandboxAdapter(ctx: AdapterContext): PlatformAdapter & { i
         const b = await body(c, ackSchema);
         const e = employee(b.user);
         const key = parseAckKey(b.ackKey);
-        if (!key) throw new RequestError('SANDBOX_BAD_REQUEST', 'ackKey: must be ack:<noticeId>:<version>', 400);
+        if (!key) throw adapterRequestError('SANDBOX_BAD_REQUEST', 'ackKey: must be ack:<noticeId>:<version>');
         // Pressing the button means the card was seen: read first, as a platform reports it.
         if ((await inbox.list(e.userId)).some((x) => x.noticeId === key.noticeId && x.version === key.version)) {
           await open(e.userId, key.noticeId, key.version);
@@ -235,7 +236,7 @@ export function createSandboxAdapter(ctx: AdapterContext): PlatformAdapter & { i
       router.post('/try/sandbox/ask', async (c) => {
         const b = await body(c, askSchema);
         const e = employee(b.user);
-        if (b.pick && ctx.topicTitle && !ctx.topicTitle(b.pick.topic)) throw new RequestError('SANDBOX_BAD_REQUEST', 'pick.topic is not a known topic', 400);
+        if (b.pick && ctx.topicTitle && !ctx.topicTitle(b.pick.topic)) throw adapterRequestError('SANDBOX_BAD_REQUEST', 'pick.topic is not a known topic');
         const r = await ctx.handle({ ...message(e.userId, 'text', b.question), ...(b.pick ? { pick: b.pick } : {}) });
         c.set('Cache-Control', 'no-store');
         c.body = answerJson(r, ctx.topicTitle, ctx.titleIn);

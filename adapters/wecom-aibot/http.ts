@@ -26,6 +26,7 @@ import { createStreamStates, deriveStreamStateKey, type StreamState } from './st
 import { settleWithin } from '../kit/settle.ts';
 import { createAdmitter, type AdmissionTimings } from '../kit/admission.ts';
 import { answerCallbackError, answerNotRecorded } from '../kit/callback.ts';
+import { adapterRequestError } from '../errors.ts';
 
 /**
  * The AI bot's HTTP ("URL") mode (docs/PROTOCOLS.md §2.5(a); developer.work.weixin.qq.com/document/path/100719,
@@ -128,7 +129,7 @@ export function createAibotHttpHandlers(deps: AibotHttpDeps): { verifyUrl: (k: C
       return await op();
     } catch (err) {
       log.error({ code: (err as BotError).code, what }, 'wecom-aibot store unavailable');
-      throw new RequestError('AIBOT_STORE_UNAVAILABLE', 'store unavailable, retry later', 503);
+      throw adapterRequestError('AIBOT_STORE_UNAVAILABLE', 'store unavailable, retry later');
     }
   }
 
@@ -297,11 +298,11 @@ export function envelopeEncrypt(body: string): string {
   try {
     parsed = JSON.parse(body);
   } catch {
-    throw new RequestError('AIBOT_BAD_REQUEST', 'body is not JSON', 400);
+    throw adapterRequestError('AIBOT_BAD_REQUEST', 'body is not JSON');
   }
   const encrypt = parsed !== null && typeof parsed === 'object' ? (parsed as { encrypt?: unknown }).encrypt : undefined;
   if (typeof encrypt !== 'string' || encrypt === '') {
-    throw new RequestError('AIBOT_BAD_REQUEST', 'body has no "encrypt" string', 400);
+    throw adapterRequestError('AIBOT_BAD_REQUEST', 'body has no "encrypt" string');
   }
   return encrypt;
 }

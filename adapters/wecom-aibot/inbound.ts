@@ -3,6 +3,7 @@ import { RequestError } from '../../src/errors.ts';
 import type { Chat, InboundKind, InboundMessage } from '../../src/platform/message.ts';
 import { cutToUtf8Bytes } from '../../src/text-cap.ts';
 import { AIBOT_INBOUND_TEXT_MAX_BYTES } from './limits.ts';
+import { adapterRequestError } from '../errors.ts';
 
 /**
  * Converter: a decrypted AI-bot callback (HTTP mode) or the body of an `aibot_msg_callback` /
@@ -70,7 +71,7 @@ export function parseAibotCallback(json: string): AibotCallback {
   try {
     raw = JSON.parse(json);
   } catch {
-    throw new RequestError('AIBOT_BAD_MESSAGE', 'decrypted message is not JSON', 400);
+    throw adapterRequestError('AIBOT_BAD_MESSAGE', 'decrypted message is not JSON');
   }
   return validateAibotCallback(raw);
 }
@@ -84,7 +85,7 @@ export function validateAibotCallback(raw: unknown): AibotCallback {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length > 0 ? issue.path.join('.') : 'message';
-    throw new RequestError('AIBOT_BAD_MESSAGE', `${where}: ${issue.message}`, 400);
+    throw adapterRequestError('AIBOT_BAD_MESSAGE', `${where}: ${issue.message}`);
   }
   return parsed.data;
 }
@@ -183,5 +184,5 @@ function textOf(cb: AibotCallback): string | null {
 }
 
 function bad(reason: string): RequestError {
-  return new RequestError('AIBOT_BAD_MESSAGE', reason, 400);
+  return adapterRequestError('AIBOT_BAD_MESSAGE', reason);
 }

@@ -1,4 +1,3 @@
-import type { BotError } from '../../src/errors.ts';
 import type { BotResult, Chat, Reply } from '../../src/platform/message.ts';
 import { markdownLinks } from '../../src/reply-links.ts';
 import { AIBOT_STREAM_MAX_BYTES } from './limits.ts';
@@ -68,9 +67,4 @@ export function welcomeReplyJson(content: string): string {
   return JSON.stringify({ msgtype: 'text', text: { content } });
 }
 
-/** Code and message of an error for logs (our messages never contain user text). */
-export function errorSummary(err: unknown): { code?: string; message: string } {
-  const e = err as Partial<BotError> | null;
-  if (e && typeof e === 'object' && typeof e.code === 'string') return { code: e.code, message: String(e.message) };
-  return { message: err instanceof Error ? err.message : String(err) };
-}
+export { errorSummary } from '../kit/callback.ts';

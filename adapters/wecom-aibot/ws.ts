@@ -16,6 +16,7 @@ import {
 } from './limits.ts';
 import type { PrivateDelivery } from './private.ts';
 import { errorSummary, routeReplies } from './replies.ts';
+import { adapterError } from '../errors.ts';
 import { settleWithin } from '../kit/settle.ts';
 import { createAdmitter } from '../kit/admission.ts';
 
@@ -216,9 +217,7 @@ export function createAibotLongConnection(deps: AibotWsDeps): AibotLongConnectio
           running = false;
           client.disconnect();
           reject(
-            new BotError('AIBOT_WS_AUTH_FAILED', `WeCom refused the AI bot's credentials (check WECOM_AIBOT_BOT_ID and WECOM_AIBOT_SECRET): ${err.message}`, {
-              status: 500,
-            }),
+            adapterError('AIBOT_WS_AUTH_FAILED', `WeCom refused the AI bot's credentials (check WECOM_AIBOT_BOT_ID and WECOM_AIBOT_SECRET): ${err.message}`),
           );
         };
         const timer = setTimeout(() => {

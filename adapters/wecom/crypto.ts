@@ -2,6 +2,7 @@ import { randomFillSync, randomInt, timingSafeEqual } from 'node:crypto';
 import { decrypt, encrypt, getSignature } from '@wecom/crypto';
 import { RequestError } from '../../src/errors.ts';
 import { WECOM_TIMESTAMP_WINDOW_MS } from './limits.ts';
+import { adapterRequestError } from '../errors.ts';
 
 /**
  * WeCom callback crypto (the "WXBizMsgCrypt" scheme, developer.work.weixin.qq.com/document/path/91144;
@@ -69,7 +70,7 @@ export function signaturesEqual(expected: string, received: string): boolean {
 export function assertFreshTimestamp(timestamp: string, nowMs: number, windowMs: number = WECOM_TIMESTAMP_WINDOW_MS): void {
   const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : NaN;
   if (!Number.isFinite(seconds) || Math.abs(nowMs - seconds * 1000) > windowMs) {
-    throw new RequestError('WECOM_STALE_TIMESTAMP', `timestamp is not unix seconds within ${windowMs / 60_000} minutes of server time`, 401);
+    throw adapterRequestError('WECOM_STALE_TIMESTAMP', `timestamp is not unix seconds within ${windowMs / 60_000} minutes of server time`);
   }
 }
 
@@ -80,7 +81,7 @@ export function assertFreshTimestamp(timestamp: string, nowMs: number, windowMs:
 export function verifySignature(token: string, signed: SignedCiphertext): void {
   const expected = signWecom(token, signed.timestamp, signed.nonce, signed.encrypt);
   if (!signaturesEqual(expected, signed.msgSignature)) {
-    throw new RequestError('WECOM_BAD_SIGNATURE', 'msg_signature does not match', 401);
+    throw adapterRequestError('WECOM_BAD_SIGNATURE', 'msg_signature does not match');
   }
 }
 
@@ -92,18 +93,18 @@ export function verifySignature(token: string, signed: SignedCiphertext): void {
  */
 export function decryptWecom(keys: WecomCallbackKeys, ciphertext: string): string {
   if (ciphertext.length % 4 !== 0 || !STRICT_BASE64.test(ciphertext)) {
-    throw new RequestError('WECOM_DECRYPT_FAILED', 'ciphertext is not base64', 400);
+    throw adapterRequestError('WECOM_DECRYPT_FAILED', 'ciphertext is not base64');
   }
   const bytes = Buffer.from(ciphertext, 'base64');
   if (bytes.length < 2 * AES_BLOCK_BYTES || bytes.length % AES_BLOCK_BYTES !== 0) {
-    throw new RequestError('WECOM_DECRYPT_FAILED', 'ciphertext is not a whole number of AES blocks', 400);
+    throw adapterRequestError('WECOM_DECRYPT_FAILED', 'ciphertext is not a whole number of AES blocks');
   }
   let result: { message: string; id: string };
   try {
     result = decrypt(keys.encodingAESKey, ciphertext);
   } catch {
     // RangeError from a plaintext shorter than its 20-byte header, or an invalid key.
-    throw new RequestError('WECOM_DECRYPT_FAILED', 'ciphertext could not be decrypted', 400);
+    throw adapterRequestError('WECOM_DECRYPT_FAILED', 'ciphertext could not be decrypted');
   }
   if (result.id !== keys.corpId) {
     throw new RequestError(
@@ -206,7 +207,7 @@ export function requireParams<K extends string>(
   for (const name of names) {
     const v = values[name];
     if (typeof v !== 'string' || v.length === 0) {
-      throw new RequestError('WECOM_BAD_REQUEST', `missing parameter ${snake(name)}`, 400);
+      throw adapterRequestError('WECOM_BAD_REQUEST', `missing parameter ${snake(name)}`);
     }
     out[name] = v;
   }

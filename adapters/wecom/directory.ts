@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { BotError } from '../../src/errors.ts';
 import { WECOM_LIST_ID_DENIED_ERRCODES, WECOM_LIST_ID_MAX_LIMIT } from './limits.ts';
 import { WecomApiError, type WecomApiResponse, type WecomClient } from './outbound.ts';
+import { adapterError } from '../errors.ts';
 
 /**
  * The WeCom member directory as a self-built app sees it (通讯录), for notice audiences.
@@ -129,5 +130,5 @@ export function createWecomDirectory(options: WecomDirectoryOptions): WecomDirec
 }
 
 function badAnswer(path: string, what: string): BotError {
-  return new BotError('WECOM_DIRECTORY_BAD_ANSWER', `WeCom ${path}: ${what}`, { status: 502 });
+  return adapterError('WECOM_DIRECTORY_BAD_ANSWER', `WeCom ${path}: ${what}`);
 }

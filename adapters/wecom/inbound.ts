@@ -3,6 +3,7 @@ import type { InboundKind, InboundMessage } from '../../src/platform/message.ts'
 import { cutToUtf8Bytes } from '../../src/text-cap.ts';
 import { WECOM_INBOUND_TEXT_MAX_BYTES } from './limits.ts';
 import type { WecomXmlFields } from './xml.ts';
+import { adapterRequestError } from '../errors.ts';
 
 /**
  * Converter WeCom platform message -> {@link InboundMessage} (platform 'wecom').
@@ -104,7 +105,7 @@ export function wecomToInbound(fields: WecomXmlFields, context: { corpId: string
 function required(fields: WecomXmlFields, name: string): string {
   const v = fields[name];
   if (v === undefined || v.trim() === '') {
-    throw new RequestError('WECOM_BAD_REQUEST', `message has no ${name}`, 400);
+    throw adapterRequestError('WECOM_BAD_REQUEST', `message has no ${name}`);
   }
   return v.trim();
 }

@@ -1,6 +1,5 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { BotError, RequestError } from '../../src/errors.ts';
 import { hashUserId } from '../../src/log.ts';
 import type { WecomArchiveConfig, WecomConfig } from './config.ts';
 import type { BotResult, InboundMessage } from '../../src/platform/message.ts';
@@ -21,7 +20,8 @@ import { createWecomArchiveSource, type WecomArchiveSource } from './msgaudit.ts
 import { createWecomNoticeChannel, type WecomNoticeChannel, type WecomNoticeChannelOptions } from './notices.ts';
 import { createWecomClient, wecomTextMessages, type WecomClient, type WecomClientOptions } from './outbound.ts';
 import { buildEncryptedReplyXml, buildTextReplyXml, parseWecomXml } from './xml.ts';
-import { answerCallbackError, answerNotRecorded } from '../kit/callback.ts';
+import { answerCallbackError, answerNotRecorded, errorSummary } from '../kit/callback.ts';
+import { adapterRequestError } from '../errors.ts';
 
 /**
  * The WeCom self-built app (企业微信 自建应用) adapter (docs/PROTOCOLS.md §1).
@@ -138,7 +138,7 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
       );
       const body = await readRawBody(k);
       const encrypt = parseWecomXml(body)['Encrypt']?.trim();
-      if (!encrypt) throw new RequestError('WECOM_BAD_REQUEST', 'body has no Encrypt element', 400);
+      if (!encrypt) throw adapterRequestError('WECOM_BAD_REQUEST', 'body has no Encrypt element');
       const plain = openCallback(keys, { ...params, encrypt });
       assertFreshTimestamp(params.timestamp, ctx.now());
       const fields = parseWecomXml(plain);
@@ -287,8 +287,4 @@ async function settleWithin(p: Promise<BotResult>, ms: number): Promise<Outcome>
   }
 }
 
-/** Code and message of an error for logs (our messages never contain user text). */
-function errorSummary(err: unknown): { code?: string; message: string } {
-  if (err instanceof BotError) return { code: err.code, message: err.message };
-  return { message: err instanceof Error ? err.message : String(err) };
-}
+

@@ -14,7 +14,8 @@ import {
   WECOM_PERMIT_LIST_CALLS_PER_MINUTE,
 } from './limits.ts';
 import { createWecomClient, WecomApiError, type WecomApiResponse, type WecomClient, type WecomClientOptions } from './outbound.ts';
-import { createWindowGate, type WindowGate } from '../kit/window-gate.ts';
+import { createPaceGate, type PaceGate } from '../kit/pace.ts';
+import { adapterError } from '../errors.ts';
 
 /**
  * WeCom session-content archive (会话内容存档) as an {@link ArchiveSource} (docs/PROTOCOLS.md §2.1–2.3).
@@ -149,8 +150,8 @@ export function createWecomArchiveSource(options: WecomArchiveSourceOptions): We
   const appClient =
     options.appClient ??
     createWecomClient({ corpId: wecom.corpId, agentId: wecom.agentId, secret: wecom.secret, apiBase: wecom.apiBase, kv, log, ...options.client });
-  const gate = (path: string, perMinute: number): WindowGate =>
-    createWindowGate({ kv, key: `pace:wecom:${wecom.corpId}:${path}`, perMinute, log, now: options.now });
+  const gate = (path: string, perMinute: number): PaceGate =>
+    createPaceGate({ limit: { perMinute }, kv, key: `pace:wecom:${wecom.corpId}:${path}`, log, now: options.now });
   const permitGate = gate('/cgi-bin/msgaudit/get_permit_user_list', WECOM_PERMIT_LIST_CALLS_PER_MINUTE);
   const agreeGate = gate('/cgi-bin/msgaudit/check_single_agree', WECOM_CHECK_AGREE_CALLS_PER_MINUTE);
   const contactGate = gate('/cgi-bin/externalcontact/list', WECOM_API_CALLS_PER_MINUTE);
@@ -158,7 +159,7 @@ export function createWecomArchiveSource(options: WecomArchiveSourceOptions): We
   async function permitUsers(): Promise<Map<string, WecomEdition>> {
     const editions = new Map<string, WecomEdition>();
     for (const type of WECOM_MSGAUDIT_EDITIONS) {
-      await permitGate.acquire();
+      await permitGate.take();
       const answer = await archiveClient.call<WecomApiResponse & { ids?: unknown }>('POST', '/cgi-bin/msgaudit/get_permit_user_list', { body: { type } });
       if (answer.ids !== undefined && !Array.isArray(answer.ids)) throw badAnswer('get_permit_user_list', 'ids is not a list');
       for (const id of (answer.ids ?? []) as unknown[]) {
@@ -178,7 +179,7 @@ export function createWecomArchiveSource(options: WecomArchiveSourceOptions): We
 
   async function externalContacts(userId: string): Promise<string[]> {
     requireUser(userId);
-    await contactGate.acquire();
+    await contactGate.take();
     try {
       const answer = await appClient.call<WecomApiResponse & { external_userid?: unknown }>('GET', '/cgi-bin/externalcontact/list', { query: { userid: userId } });
       if (answer.external_userid === undefined) return [];
@@ -197,7 +198,7 @@ export function createWecomArchiveSource(options: WecomArchiveSourceOptions): We
     for (let i = 0; i < ids.length; i += WECOM_CHECK_AGREE_MAX_ITEMS) {
       const batch = ids.slice(i, i + WECOM_CHECK_AGREE_MAX_ITEMS);
       const wanted = new Set(batch);
-      await agreeGate.acquire();
+      await agreeGate.take();
       const answer = await archiveClient.call<WecomApiResponse & { agreeinfo?: unknown }>('POST', '/cgi-bin/msgaudit/check_single_agree', {
         body: { info: batch.map((id) => ({ userid: userId, exteranalopenid: id })) },
       });
@@ -245,10 +246,10 @@ export function createWecomArchiveSource(options: WecomArchiveSourceOptions): We
 
 function requireUser(userId: string): void {
   if (typeof userId !== 'string' || userId.trim() === '' || userId.includes('|')) {
-    throw new BotError('WECOM_BAD_ARGUMENT', 'one WeCom UserID is needed', { status: 500 });
+    throw adapterError('WECOM_BAD_ARGUMENT', 'one WeCom UserID is needed');
   }
 }
 
 function badAnswer(api: string, what: string): BotError {
-  return new BotError('WECOM_MSGAUDIT_BAD_ANSWER', `WeCom ${api}: ${what}`, { status: 502 });
+  return adapterError('WECOM_MSGAUDIT_BAD_ANSWER', `WeCom ${api}: ${what}`);
 }

@@ -24,7 +24,8 @@ import {
   WECOM_THROTTLE_RETRY_MS,
 } from './limits.ts';
 import { splitForWecom, WecomApiError, type WecomClient, type WecomSendResponse } from './outbound.ts';
-import { createWindowGate, type WindowGate } from '../kit/window-gate.ts';
+import { createPaceGate, type PaceGate } from '../kit/pace.ts';
+import { adapterError } from '../errors.ts';
 
 /**
  * WeCom side of archiving notices: the {@link NoticeChannel} the core's broadcast engine
@@ -137,14 +138,14 @@ export function createWecomNoticeChannel(options: WecomNoticeChannelOptions): We
   const log = options.log.child({ platform: 'wecom', part: 'notices' });
   const retryMs: Record<number, number> = { ...WECOM_THROTTLE_RETRY_MS };
   for (const [k, v] of Object.entries(options.throttleRetryMs ?? {})) if (v !== undefined) retryMs[Number(k)] = v;
-  const gates = new Map<string, WindowGate>();
+  const gates = new Map<string, PaceGate>();
   const pace = (path: string): Promise<void> => {
     let gate = gates.get(path);
     if (!gate) {
-      gate = createWindowGate({ kv, key: `pace:wecom:${corpId}:${path}`, perMinute: options.callsPerMinute ?? WECOM_API_CALLS_PER_MINUTE, log, now: options.now });
+      gate = createPaceGate({ limit: { perMinute: options.callsPerMinute ?? WECOM_API_CALLS_PER_MINUTE }, kv, key: `pace:wecom:${corpId}:${path}`, log, now: options.now });
       gates.set(path, gate);
     }
-    return gate.acquire();
+    return gate.take();
   };
   const directory = createWecomDirectory({ client, pace, log });
 
@@ -160,10 +161,10 @@ export function createWecomNoticeChannel(options: WecomNoticeChannelOptions): We
   async function sendBatch(userIdsIn: string[], delivery: NoticeDelivery): Promise<NoticeBatchResult> {
     const ids = dedupUserIds(userIds(userIdsIn)).sort();
     if (ids.length > WECOM_SEND_MAX_USERS) {
-      throw new BotError('WECOM_BAD_ARGUMENT', `a WeCom notice batch takes at most ${WECOM_SEND_MAX_USERS} users, got ${ids.length}`, { status: 500 });
+      throw adapterError('WECOM_BAD_ARGUMENT', `a WeCom notice batch takes at most ${WECOM_SEND_MAX_USERS} users, got ${ids.length}`);
     }
     if (Buffer.byteLength(delivery.ackKey, 'utf8') > WECOM_CARD_BUTTON_KEY_MAX_BYTES || delivery.ackKey === '') {
-      throw new BotError('WECOM_BAD_ARGUMENT', `ackKey must be 1–${WECOM_CARD_BUTTON_KEY_MAX_BYTES} bytes`, { status: 500 });
+      throw adapterError('WECOM_BAD_ARGUMENT', `ackKey must be 1–${WECOM_CARD_BUTTON_KEY_MAX_BYTES} bytes`);
     }
     const taskId = noticeTaskId(delivery.deliveryKey, ids);
     const byLower = new Map(ids.map((id) => [id.toLowerCase(), id]));
@@ -239,7 +240,7 @@ function userIds(value: unknown): string[] {
 }
 
 function badAudience(message: string): BotError {
-  return new BotError('NOTICE_BAD_AUDIENCE', message, { status: 400 });
+  return adapterError('NOTICE_BAD_AUDIENCE', message);
 }
 
 /** Length in code points. */

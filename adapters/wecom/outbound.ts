@@ -19,6 +19,7 @@ import {
   WECOM_TOKEN_REFRESH_MARGIN_S,
 } from './limits.ts';
 import { splitByBytes } from '../kit/split.ts';
+import { ADAPTER_ERRORS, adapterError } from '../errors.ts';
 
 /**
  * A small WeCom server-API client for one self-built app (corpid + agentid + secret):
@@ -59,7 +60,7 @@ export class WecomApiError extends BotError {
  */
 export class WecomUnreachableError extends BotError {
   constructor(message: string, readonly retryable: boolean, cause?: unknown) {
-    super('WECOM_API_UNREACHABLE', message, { status: 502, cause });
+    super('WECOM_API_UNREACHABLE', message, { status: ADAPTER_ERRORS.WECOM_API_UNREACHABLE.status, cause });
     this.name = 'WecomUnreachableError';
   }
 }
@@ -195,7 +196,7 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
     }
     const answer = parsed as Partial<WecomApiResponse> | null;
     if (answer === null || typeof answer !== 'object') {
-      throw new BotError('WECOM_API_UNREACHABLE', `WeCom ${path}: answer is not a JSON object`, { status: 502 });
+      throw adapterError('WECOM_API_UNREACHABLE', `WeCom ${path}: answer is not a JSON object`);
     }
     const errcode = Number(answer.errcode ?? 0);
     options.observe?.(path, String(errcode));
@@ -290,7 +291,7 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
 
   async function sendText(userId: string, text: string): Promise<number> {
     if (userId === '' || userId.includes('|')) {
-      throw new BotError('WECOM_BAD_ARGUMENT', 'sendText needs exactly one UserID', { status: 500 });
+      throw adapterError('WECOM_BAD_ARGUMENT', 'sendText needs exactly one UserID');
     }
     const parts = splitForWecom(text);
     for (const content of parts) {
@@ -344,7 +345,7 @@ function short(errmsg: string): string {
  * @throws BotError WECOM_BAD_ARGUMENT when maxBytes < 4
  */
 export function splitForWecom(text: string, maxBytes: number = WECOM_TEXT_MAX_BYTES): string[] {
-  if (!(maxBytes >= 4)) throw new BotError('WECOM_BAD_ARGUMENT', 'maxBytes must be at least 4', { status: 500 });
+  if (!(maxBytes >= 4)) throw adapterError('WECOM_BAD_ARGUMENT', 'maxBytes must be at least 4');
   return splitByBytes(text, maxBytes);
 }
 

@@ -1,6 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { RequestError } from '../../src/errors.ts';
 import type { SealedReply } from './crypto.ts';
+import { adapterRequestError } from '../errors.ts';
 
 /**
  * WeCom callback XML (developer.work.weixin.qq.com/document/path/96467, /path/90376) and passive
@@ -61,7 +62,7 @@ const DTD_DECLARATION = /<!\s*(DOCTYPE|ENTITY)/i;
  */
 export function assertNoDtd(xml: string): void {
   if (DTD_DECLARATION.test(withoutCdata(xml))) {
-    throw new RequestError('WECOM_XML_REJECTED', 'XML with DOCTYPE or ENTITY declarations is not accepted', 400);
+    throw adapterRequestError('WECOM_XML_REJECTED', 'XML with DOCTYPE or ENTITY declarations is not accepted');
   }
 }
 
@@ -78,12 +79,12 @@ export function parseWecomXml(xml: string): WecomXmlFields {
   try {
     doc = parser.parse(xml, true) as Node[];
   } catch {
-    throw new RequestError('WECOM_XML_INVALID', 'body is not well-formed XML', 400);
+    throw adapterRequestError('WECOM_XML_INVALID', 'body is not well-formed XML');
   }
   const roots = doc.filter((n) => !('#text' in n));
   const root = roots[0];
   if (roots.length !== 1 || root === undefined || !Array.isArray(root['xml'])) {
-    throw new RequestError('WECOM_XML_INVALID', 'root element must be <xml>', 400);
+    throw adapterRequestError('WECOM_XML_INVALID', 'root element must be <xml>');
   }
   const fields: WecomXmlFields = {};
   for (const child of root['xml'] as Node[]) {

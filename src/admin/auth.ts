@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Next } from 'koa';
-import { RequestError } from '../errors.ts';
+import { RequestError, requestError } from '../errors.ts';
 
 /** Realm named in the WWW-Authenticate header of a 401. */
 export const ADMIN_REALM = 'privacy-bot admin';
@@ -26,7 +26,7 @@ export function requireBearer(token: string) {
     const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
     if (!m || !tokensEqual(m[1]!, token)) {
       ctx.set('WWW-Authenticate', `Bearer realm="${ADMIN_REALM}"`);
-      throw new RequestError('ADMIN_UNAUTHORIZED', 'a valid "Authorization: Bearer <ADMIN_TOKEN>" header is required', 401);
+      throw requestError('ADMIN_UNAUTHORIZED', 'a valid "Authorization: Bearer <ADMIN_TOKEN>" header is required');
     }
     await next();
   };

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { BotError } from '../errors.ts';
+import { botError, BotError } from '../errors.ts';
 import type { PolicyRecord, PolicyState } from '../store/ports/policies.ts';
 import { POLICY_PLATFORM_PATTERN } from '../store/ports/policies.ts';
 import type { PolicyService } from '../policies/service.ts';
@@ -26,7 +26,7 @@ export function policyJson(p: PolicyRecord) {
 }
 
 function bad(message: string): BotError {
-  return new BotError('POLICY_BAD_REQUEST', message, { status: 400 });
+  return botError('POLICY_BAD_REQUEST', message);
 }
 
 /** `?platform=` and `?state=active|withdrawn` of GET /admin/policies. */

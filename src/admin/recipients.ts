@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { BotError, RequestError } from '../errors.ts';
+import { BotError, RequestError, requestError } from '../errors.ts';
 import type { NoticeService } from '../notices/service.ts';
 import { MAX_RECIPIENT_PAGE } from '../store/ports/notices-args.ts';
 import type { RecipientQuery, RecipientView } from '../store/ports/notices.ts';
@@ -75,10 +75,10 @@ export async function recipientsPage(ctx: Context, service: NoticeService): Prom
   const parsed = querySchema.safeParse(ctx.query);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new RequestError('NOTICE_BAD_REQUEST', issue.message.includes(':') ? issue.message : `${issue.path.join('.')}: ${issue.message}`, 400);
+    throw requestError('NOTICE_BAD_REQUEST', issue.message.includes(':') ? issue.message : `${issue.path.join('.')}: ${issue.message}`);
   }
   const p = parsed.data;
-  if (p.cursor !== undefined && p.page !== undefined) throw new RequestError('NOTICE_BAD_REQUEST', 'cursor, page: give one of them, not both', 400);
+  if (p.cursor !== undefined && p.page !== undefined) throw requestError('NOTICE_BAD_REQUEST', 'cursor, page: give one of them, not both');
   const limit = p.limit ?? DEFAULT_RECIPIENT_PAGE;
   const query: RecipientQuery = {
     ...(p.state ? { state: p.state } : {}),
@@ -95,10 +95,10 @@ export async function recipientsPage(ctx: Context, service: NoticeService): Prom
     page = await service.store.queryRecipients(id, query);
   } catch (err) {
     // A cursor that is not one of this store's is the client's mistake.
-    if (err instanceof BotError && err.code === 'STORE_BAD_ARGUMENT') throw new RequestError('NOTICE_BAD_REQUEST', err.message, 400);
+    if (err instanceof BotError && err.code === 'STORE_BAD_ARGUMENT') throw requestError('NOTICE_BAD_REQUEST', err.message);
     throw err;
   }
-  if (!page) throw new RequestError('BROADCAST_NOT_FOUND', `no broadcast ${id}`, 404);
+  if (!page) throw requestError('BROADCAST_NOT_FOUND', `no broadcast ${id}`);
   ctx.set('Cache-Control', 'no-store');
   ctx.body = { broadcastId: id, total: page.total, limit, page: p.page ?? null, next: page.next, recipients: page.recipients.map(recipientJson) };
 }

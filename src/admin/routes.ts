@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
-import { BotError, RequestError } from '../errors.ts';
+import { BotError, RequestError, requestError } from '../errors.ts';
 import type { NoticeService, BroadcastView } from '../notices/service.ts';
 import type { BroadcastRecord, NoticeSummary, NoticeVersionRecord } from '../store/ports/notices.ts';
 import { broadcastRequestSchema, firstIssue, resendRequestSchema } from '../notices/schema.ts';
@@ -57,7 +57,7 @@ function decodeUtf8(bytes: Buffer): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new RequestError('ADMIN_BAD_BODY', 'body is not valid UTF-8', 400);
+    throw requestError('ADMIN_BAD_BODY', 'body is not valid UTF-8');
   }
 }
 
@@ -76,15 +76,15 @@ export async function readJson(ctx: Context): Promise<unknown> {
     const e = err as { type?: string; status?: number };
     if (e.type === 'entity.too.large' || e.status === 413) {
       refuseConnectionReuse(ctx);
-      throw new RequestError('ADMIN_BODY_TOO_LARGE', `body over ${ADMIN_MAX_BODY_BYTES} bytes`, 413);
+      throw requestError('ADMIN_BODY_TOO_LARGE', `body over ${ADMIN_MAX_BODY_BYTES} bytes`);
     }
-    throw new RequestError('ADMIN_BAD_BODY', 'request body could not be read', 400);
+    throw requestError('ADMIN_BAD_BODY', 'request body could not be read');
   }
   if (raw.trim() === '') return {};
   try {
     return JSON.parse(raw) as unknown;
   } catch {
-    throw new RequestError('ADMIN_BAD_JSON', 'body is not valid JSON', 400);
+    throw requestError('ADMIN_BAD_JSON', 'body is not valid JSON');
   }
 }
 
@@ -194,7 +194,7 @@ export function declareAdminRoutes(admin: AdminRoutes, options: { service: Notic
 
   admin.post('/broadcasts', async (ctx) => {
     const parsed = broadcastRequestSchema.safeParse(await readJson(ctx));
-    if (!parsed.success) throw new RequestError('NOTICE_BAD_REQUEST', firstIssue(parsed.error), 400);
+    if (!parsed.success) throw requestError('NOTICE_BAD_REQUEST', firstIssue(parsed.error));
     const b = await service.createBroadcast({ ...parsed.data, createdBy: actorOf(ctx) });
     ctx.status = 201;
     ctx.body = { id: b.id, state: b.state, counts: b.counts };
@@ -214,7 +214,7 @@ export function declareAdminRoutes(admin: AdminRoutes, options: { service: Notic
   });
   admin.post('/broadcasts/:id/resend', async (ctx) => {
     const parsed = resendRequestSchema.safeParse(await readJson(ctx));
-    if (!parsed.success) throw new RequestError('NOTICE_BAD_REQUEST', firstIssue(parsed.error), 400);
+    if (!parsed.success) throw requestError('NOTICE_BAD_REQUEST', firstIssue(parsed.error));
     ctx.body = await service.resend(ctx.params.id!, parsed.data.only);
   });
   admin.post('/broadcasts/:id/cancel', async (ctx) => {

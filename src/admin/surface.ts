@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { RequestError } from '../errors.ts';
+import { ERRORS, RequestError } from '../errors.ts';
 import { requireBearer } from './auth.ts';
 import { clientAddress, type NetworkSet } from '../http/networks.ts';
 
@@ -176,22 +176,22 @@ export function adminSurfaceGuard(options: AdminSurfaceOptions): Middleware {
     const target = ctx.req.url ?? '';
     const isProtected = isProtectedTarget(target) || isProtectedTarget(ctx.path);
     if (!isProtected) {
-      if (listener === 'admin') return refuse(ctx, 404, 'NOT_FOUND', 'only /admin and /console are served on ADMIN_PORT');
+      if (listener === 'admin') return refuse(ctx, ERRORS.NOT_FOUND.status, 'NOT_FOUND', 'only /admin and /console are served on ADMIN_PORT');
       return next();
     }
-    if (listener === 'public') return refuse(ctx, 404, 'ADMIN_NOT_HERE', 'not found');
+    if (listener === 'public') return refuse(ctx, ERRORS.ADMIN_NOT_HERE.status, 'ADMIN_NOT_HERE', 'not found');
     // The console only when both readings of the path (as sent, as routed) say so; anything else stays the admin API's.
     const isConsole = firstSegment(target) === 'console' && firstSegment(ctx.path) === 'console';
-    if (isConsole && !options.console) return refuse(ctx, 404, 'CONSOLE_OFF', 'not found');
-    if (!isConsole && !bearer) return refuse(ctx, 404, 'ADMIN_OFF', 'not found');
+    if (isConsole && !options.console) return refuse(ctx, ERRORS.CONSOLE_OFF.status, 'CONSOLE_OFF', 'not found');
+    if (!isConsole && !bearer) return refuse(ctx, ERRORS.ADMIN_OFF.status, 'ADMIN_OFF', 'not found');
     const client = clientAddress(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for'), options.trustedProxies);
     if (client === null || !options.allowFrom.has(client)) {
       options.log?.warn({ route: ctx.path, code: 'ADMIN_NETWORK_FORBIDDEN', status: 403 }, 'admin request from outside ADMIN_ALLOW_FROM refused');
-      return refuse(ctx, 403, 'ADMIN_NETWORK_FORBIDDEN', 'the admin API answers only clients inside ADMIN_ALLOW_FROM (default: loopback)');
+      return refuse(ctx, ERRORS.ADMIN_NETWORK_FORBIDDEN.status, 'ADMIN_NETWORK_FORBIDDEN', 'the admin API answers only clients inside ADMIN_ALLOW_FROM (default: loopback)');
     }
-    if (!isCanonicalProtectedPath(ctx.path)) return refuse(ctx, 404, 'ADMIN_NOT_FOUND', 'not found');
+    if (!isCanonicalProtectedPath(ctx.path)) return refuse(ctx, ERRORS.ADMIN_NOT_FOUND.status, 'ADMIN_NOT_FOUND', 'not found');
     // Same-origin only: no preflight is ever needed, and OPTIONS would list the methods without a session.
-    if (isConsole && ctx.method === 'OPTIONS') return refuse(ctx, 405, 'CONSOLE_NO_OPTIONS', 'OPTIONS is not served under /console');
+    if (isConsole && ctx.method === 'OPTIONS') return refuse(ctx, ERRORS.CONSOLE_NO_OPTIONS.status, 'CONSOLE_NO_OPTIONS', 'OPTIONS is not served under /console');
     if (isConsole) return next();
     try {
       await bearer!(ctx, async () => undefined);

@@ -7,7 +7,7 @@
  * A new or reset account gets a one-time password that must be changed at the first sign-in.
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { RequestError } from '../errors.ts';
+import { requestError } from '../errors.ts';
 import type { KeyValueStore } from '../store/ports/store.ts';
 
 /** What an account may do: owner and admin change things; auditor only reads. */
@@ -117,7 +117,7 @@ export class AccountStore {
 
   private async must(name: string): Promise<Account> {
     const a = await this.get(name);
-    if (!a) throw new RequestError('CONSOLE_ACCOUNT_NOT_FOUND', `no console account "${name}"`, 404);
+    if (!a) throw requestError('CONSOLE_ACCOUNT_NOT_FOUND', `no console account "${name}"`);
     return a;
   }
 
@@ -140,14 +140,14 @@ export class AccountStore {
    * @throws CONSOLE_BAD_ACCOUNT, CONSOLE_ACCOUNT_EXISTS
    */
   async add(name: string, role: string): Promise<{ account: AccountInfo; password: string }> {
-    if (!ACCOUNT_NAME.test(name)) throw new RequestError('CONSOLE_BAD_ACCOUNT', 'name: 1–64 letters, digits, ".", "_", "-" or "@"', 400);
+    if (!ACCOUNT_NAME.test(name)) throw requestError('CONSOLE_BAD_ACCOUNT', 'name: 1–64 letters, digits, ".", "_", "-" or "@"');
     const r = parseRole(role);
     // The account key is claimed first: two instances adding the same name at once cannot both win.
     const password = oneTimePassword();
     const now = this.now();
     const a: Account = { name, role: r, hash: await hashPassword(password), mustChange: true, createdAt: now, updatedAt: now };
     if (!(await this.kv.claim(accountKey(name), 100 * 365 * 86_400_000, JSON.stringify(a)))) {
-      throw new RequestError('CONSOLE_ACCOUNT_EXISTS', `console account "${name}" exists`, 409);
+      throw requestError('CONSOLE_ACCOUNT_EXISTS', `console account "${name}" exists`);
     }
     await this.put(a); // without a TTL: accounts live until removed
     await this.saveNames([...(await this.names()), name]);
@@ -183,7 +183,7 @@ export class AccountStore {
 
   private async keepAnOwner(leaving: string): Promise<void> {
     const owners = (await this.list()).filter((a) => a.role === 'owner' && a.name !== leaving);
-    if (owners.length === 0) throw new RequestError('CONSOLE_LAST_OWNER', `"${leaving}" is the last owner; make another account owner first`, 409);
+    if (owners.length === 0) throw requestError('CONSOLE_LAST_OWNER', `"${leaving}" is the last owner; make another account owner first`);
   }
 
   /** The account when `password` is right, else null (unknown names cost a hash too). */
@@ -202,9 +202,9 @@ export class AccountStore {
    */
   async changePassword(name: string, current: string, next: string): Promise<AccountInfo> {
     const a = await this.verify(name, current);
-    if (!a) throw new RequestError('CONSOLE_BAD_PASSWORD', 'the current password is wrong', 403);
+    if (!a) throw requestError('CONSOLE_BAD_PASSWORD', 'the current password is wrong');
     const problem = passwordProblem(name, next, current);
-    if (problem) throw new RequestError('CONSOLE_BAD_ACCOUNT', problem, 400);
+    if (problem) throw requestError('CONSOLE_BAD_ACCOUNT', problem);
     const updated: Account = { ...a, hash: await hashPassword(next), mustChange: false, updatedAt: this.now() };
     await this.put(updated);
     return info(updated);
@@ -213,6 +213,6 @@ export class AccountStore {
 
 /** `role` as a {@link Role}. @throws CONSOLE_BAD_ACCOUNT naming the roles */
 export function parseRole(role: string): Role {
-  if (!(ROLES as readonly string[]).includes(role)) throw new RequestError('CONSOLE_BAD_ACCOUNT', `role: one of ${ROLES.join(', ')}`, 400);
+  if (!(ROLES as readonly string[]).includes(role)) throw requestError('CONSOLE_BAD_ACCOUNT', `role: one of ${ROLES.join(', ')}`);
   return role as Role;
 }

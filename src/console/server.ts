@@ -33,7 +33,7 @@ import type { Logger } from 'pino';
 import { parse } from 'csv-parse/sync';
 import type { CoreConfig as Config } from '../config.ts';
 import type { Core } from '../core.ts';
-import { RequestError } from '../errors.ts';
+import { requestError } from '../errors.ts';
 import { declareAdminRoutes, jsonErrors, readJson, type AdminHandler, type AdminRoutes } from '../admin/routes.ts';
 import { strictRouter } from '../http/routing.ts';
 import type { NetworkSet } from '../http/networks.ts';
@@ -184,28 +184,28 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
   const session = (allowMustChange: boolean) => async (ctx: Context, next: Next) => {
     const token = cookieToken(ctx);
     const s = await sessions.touch(token);
-    if (!s) throw new RequestError('CONSOLE_UNAUTHENTICATED', 'sign in first', 401);
+    if (!s) throw requestError('CONSOLE_UNAUTHENTICATED', 'sign in first');
     // Role changes and removals take effect at once, not at the next sign-in.
     const account = await accounts.get(s.name);
     if (!account) {
       await sessions.destroy(token);
-      throw new RequestError('CONSOLE_UNAUTHENTICATED', 'sign in first', 401);
+      throw requestError('CONSOLE_UNAUTHENTICATED', 'sign in first');
     }
     if (account.role !== s.role) await sessions.update(token!, { ...s, role: account.role });
     ctx.state.session = { ...s, role: account.role };
     ctx.state.sessionToken = token;
     ctx.state.actor = `console:${s.name}`;
-    if (s.mustChange && !allowMustChange) throw new RequestError('CONSOLE_PASSWORD_CHANGE', 'change the one-time password first', 403);
+    if (s.mustChange && !allowMustChange) throw requestError('CONSOLE_PASSWORD_CHANGE', 'change the one-time password first');
     await next();
   };
   const csrf = async (ctx: Context, next: Next) => {
     if (!csrfMatches(ctx.state.session as Session, ctx.get(CSRF_HEADER) || undefined)) {
-      throw new RequestError('CONSOLE_CSRF', `the ${CSRF_HEADER} header of this session is required`, 403);
+      throw requestError('CONSOLE_CSRF', `the ${CSRF_HEADER} header of this session is required`);
     }
     await next();
   };
   const role = (allowed: Role[]) => async (ctx: Context, next: Next) => {
-    if (!allowed.includes((ctx.state.session as Session).role)) throw new RequestError('CONSOLE_FORBIDDEN', `this needs the role ${allowed.join(' or ')}`, 403);
+    if (!allowed.includes((ctx.state.session as Session).role)) throw requestError('CONSOLE_FORBIDDEN', `this needs the role ${allowed.join(' or ')}`);
     await next();
   };
   // Recorded whatever the outcome (refusals included), after the answer is decided.
@@ -249,17 +249,17 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     const body = (await readJson(ctx)) as { name?: unknown; password?: unknown };
     const name = typeof body.name === 'string' ? body.name.trim() : '';
     const password = typeof body.password === 'string' ? body.password : '';
-    if (!name || !password) throw new RequestError('CONSOLE_BAD_REQUEST', 'name and password are required', 400);
+    if (!name || !password) throw requestError('CONSOLE_BAD_REQUEST', 'name and password are required');
     const limited = await throttle.attempt(name, ctx.ip);
     if (limited) {
       // Not recorded: a flood of refused attempts must not grow the store (the attempts under the limit are).
       ctx.set('Retry-After', '900');
-      throw new RequestError('CONSOLE_THROTTLED', `too many sign-in attempts for this ${limited}; try again in 15 minutes`, 429);
+      throw requestError('CONSOLE_THROTTLED', `too many sign-in attempts for this ${limited}; try again in 15 minutes`);
     }
     const account = await accounts.verify(name, password);
     if (!account) {
       await audit.record({ actor: name.slice(0, 64), action: 'sign-in failed', status: 401 });
-      throw new RequestError('CONSOLE_BAD_CREDENTIALS', 'wrong name or password', 401);
+      throw requestError('CONSOLE_BAD_CREDENTIALS', 'wrong name or password');
     }
     await throttle.succeeded(name);
     await sessions.destroy(cookieToken(ctx));
@@ -299,18 +299,18 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
   });
   postRead('/audience/csv', async (ctx) => {
     const body = (await readJson(ctx)) as { csv?: unknown };
-    if (typeof body.csv !== 'string') throw new RequestError('CONSOLE_BAD_REQUEST', 'csv: the file text is required', 400);
+    if (typeof body.csv !== 'string') throw requestError('CONSOLE_BAD_REQUEST', 'csv: the file text is required');
     ctx.body = parseUserIdCsv(body.csv);
   });
   postRead('/statuses/preview', async (ctx) => {
     const body = (await readJson(ctx)) as { csv?: unknown };
-    if (typeof body.csv !== 'string') throw new RequestError('CONSOLE_BAD_REQUEST', 'csv: the file text is required', 400);
+    if (typeof body.csv !== 'string') throw requestError('CONSOLE_BAD_REQUEST', 'csv: the file text is required');
     const { statuses, errors: lineErrors } = parseStatusCsv(body.csv, new Date(now()), options.statusPlatforms);
     ctx.body = { valid: statuses.length, errors: lineErrors, sample: statuses.slice(0, 20) };
   });
   consoleRoutes.post('/statuses/import', async (ctx) => {
     const body = (await readJson(ctx)) as { csv?: unknown };
-    if (typeof body.csv !== 'string') throw new RequestError('CONSOLE_BAD_REQUEST', 'csv: the file text is required', 400);
+    if (typeof body.csv !== 'string') throw requestError('CONSOLE_BAD_REQUEST', 'csv: the file text is required');
     const { statuses, errors: lineErrors } = parseStatusCsv(body.csv, new Date(now()), options.statusPlatforms);
     if (lineErrors.length > 0) {
       ctx.status = 422;
@@ -323,7 +323,7 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     const one = (v: unknown) => (typeof v === 'string' ? v : '');
     const platform = one(ctx.query.platform);
     const userId = one(ctx.query.userId);
-    if (!platform || !userId) throw new RequestError('CONSOLE_BAD_REQUEST', 'platform and userId are required', 400);
+    if (!platform || !userId) throw requestError('CONSOLE_BAD_REQUEST', 'platform and userId are required');
     const status = await core.statuses.lookup(platform, userId);
     ctx.body = { status };
   });
@@ -342,7 +342,7 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
   postRead('/knowledge/try', async (ctx) => {
     const body = (await readJson(ctx)) as { question?: unknown };
     const question = typeof body.question === 'string' ? body.question.trim() : '';
-    if (!question || question.length > 500) throw new RequestError('CONSOLE_BAD_REQUEST', 'question: 1–500 characters', 400);
+    if (!question || question.length > 500) throw requestError('CONSOLE_BAD_REQUEST', 'question: 1–500 characters');
     const message: InboundMessage = {
       platform: 'try', tenant: 'local', userId: `console-${randomUUID()}`, chat: { kind: 'single' }, kind: 'text', text: question,
       mentionedBot: false, messageId: randomUUID(), receivedAt: now(), anonymous: true,

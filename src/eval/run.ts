@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import Fuse from 'fuse.js';
-import { BotError } from '../errors.ts';
+import { botError, BotError } from '../errors.ts';
 import type { KnowledgeBase } from '../knowledge/types.ts';
 import { createMatcher } from '../matching/matcher.ts';
 import type { Matcher } from '../matching/types.ts';
@@ -69,7 +69,7 @@ export async function readEvalFile(file: string): Promise<EvalCase[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new BotError('EVAL_BAD_FILE', `${file}: cannot read (${(err as Error).message})`, { status: 400, cause: err });
+    throw botError('EVAL_BAD_FILE', `${file}: cannot read (${(err as Error).message})`, { cause: err });
   }
   const cases: EvalCase[] = [];
   const lines = text.split(/\r?\n/);
@@ -77,7 +77,7 @@ export async function readEvalFile(file: string): Promise<EvalCase[]> {
     const line = i + 1;
     if (raw.trim() === '') return;
     const bad = (why: string): never => {
-      throw new BotError('EVAL_BAD_FILE', `${file}: line ${line}: ${why}`, { status: 400 });
+      throw botError('EVAL_BAD_FILE', `${file}: line ${line}: ${why}`);
     };
     let data: unknown;
     try {
@@ -91,7 +91,7 @@ export async function readEvalFile(file: string): Promise<EvalCase[]> {
     if (!Array.isArray(topics) || !topics.every((t) => typeof t === 'string')) bad('"topics" must be an array of topic ids (strings)');
     cases.push({ line, question: q as string, expected: [...(topics as string[])] });
   });
-  if (cases.length === 0) throw new BotError('EVAL_BAD_FILE', `${file}: no questions`, { status: 400 });
+  if (cases.length === 0) throw botError('EVAL_BAD_FILE', `${file}: no questions`);
   return cases;
 }
 

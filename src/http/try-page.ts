@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Context } from 'koa';
 import type { KnowledgeBase } from '../knowledge/types.ts';
-import { BotError, RequestError } from '../errors.ts';
+import { BotError, RequestError, requestError } from '../errors.ts';
 import { hashUserId } from '../log.ts';
 import { refuseConnectionReuse } from './connection.ts';
 import type { InboundMessage, Lang, MessageHandler } from '../platform/message.ts';
@@ -102,11 +102,8 @@ async function countAddress(core: TryCore, log: Logger, ip: string, options: Req
   if (count <= options.addressLimit) return;
   const retryAfterS = Math.max(1, Math.ceil(((window + 1) * options.addressWindowMs - now) / 1000));
   throw Object.assign(
-    new RequestError(
-      'TRY_RATE_LIMITED',
-      `too many questions from your address: at most ${options.addressLimit} every ${Math.round(options.addressWindowMs / 1000)} s; try again in ${retryAfterS} s`,
-      429,
-    ),
+    requestError('TRY_RATE_LIMITED',
+      `too many questions from your address: at most ${options.addressLimit} every ${Math.round(options.addressWindowMs / 1000)} s; try again in ${retryAfterS} s`),
     { retryAfterS },
   );
 }
@@ -180,21 +177,21 @@ export function mountTryPage(router: Router, core: TryCore, log: Logger, options
     try {
       raw = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     } catch {
-      throw new RequestError('TRY_BAD_BODY', 'body is not valid UTF-8', 400);
+      throw requestError('TRY_BAD_BODY', 'body is not valid UTF-8');
     }
     let json: unknown;
     try {
       json = JSON.parse(raw);
     } catch {
-      throw new RequestError('TRY_BAD_JSON', 'body is not JSON', 400);
+      throw requestError('TRY_BAD_JSON', 'body is not JSON');
     }
     const parsed = askSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new RequestError('TRY_BAD_REQUEST', `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`, 400);
+      throw requestError('TRY_BAD_REQUEST', `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`);
     }
     const pick = parsed.data.pick;
-    if (pick && !core.kb.byId.has(pick.topic)) throw new RequestError('TRY_BAD_REQUEST', 'pick.topic: is not a known topic', 400);
+    if (pick && !core.kb.byId.has(pick.topic)) throw requestError('TRY_BAD_REQUEST', 'pick.topic: is not a known topic');
     const message: InboundMessage = {
       platform: 'try',
       tenant: 'local',

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { BotError } from '../errors.ts';
+import { botError, BotError } from '../errors.ts';
 import type {
   AckChannel,
   AckTarget,
@@ -91,7 +91,7 @@ function notFound(what: 'notice' | 'broadcast', id: string, version?: number): B
 }
 
 function badRequest(message: string): BotError {
-  return new BotError('NOTICE_BAD_REQUEST', message, { status: 400 });
+  return botError('NOTICE_BAD_REQUEST', message);
 }
 
 /**
@@ -149,7 +149,7 @@ export class NoticeService {
     const parsed = audienceOnly.safeParse({ audience });
     if (!parsed.success) throw badRequest(firstIssue(parsed.error));
     const channel = this.channels.get(platform);
-    if (!channel) throw new BotError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${platform} cannot send notices here`, { status: 400 });
+    if (!channel) throw botError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${platform} cannot send notices here`);
     return new Set(await channel.resolveAudience(parsed.data.audience)).size;
   }
 
@@ -240,11 +240,8 @@ export class NoticeService {
     const channel = this.channels.get(input.platform);
     if (!channel) {
       const known = this.platforms();
-      throw new BotError(
-        'NOTICE_PLATFORM_UNAVAILABLE',
-        `platform ${input.platform} cannot send notices here (${known.length ? `configured: ${known.join(', ')}` : 'no platform is configured'})`,
-        { status: 400 },
-      );
+      throw botError('NOTICE_PLATFORM_UNAVAILABLE',
+        `platform ${input.platform} cannot send notices here (${known.length ? `configured: ${known.join(', ')}` : 'no platform is configured'})`);
     }
     const notice = await this.getNoticeVersion(input.noticeId, input.version);
     const id = input.id ?? newBroadcastId();
@@ -269,7 +266,7 @@ export class NoticeService {
     const channel = this.channels.get(b.platform);
     if (!channel) {
       await this.store.failResolution(id, `platform ${b.platform} cannot send notices here`, this.clock.now());
-      throw new BotError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${b.platform} cannot send notices here; broadcast ${id} was cancelled`, { status: 400 });
+      throw botError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${b.platform} cannot send notices here; broadcast ${id} was cancelled`);
     }
     let users: string[];
     try {
@@ -289,7 +286,7 @@ export class NoticeService {
     if (valid.length < users.length) this.log.warn({ broadcast: id, dropped: users.length - valid.length }, 'audience: duplicate or unusable user ids dropped');
     if (valid.length === 0) {
       await this.store.failResolution(id, 'the audience has no users the app can see', this.clock.now());
-      throw new BotError('NOTICE_AUDIENCE_EMPTY', `the audience has no users the app can see on ${channel.platform}; broadcast ${id} was cancelled`, { status: 422 });
+      throw botError('NOTICE_AUDIENCE_EMPTY', `the audience has no users the app can see on ${channel.platform}; broadcast ${id} was cancelled`);
     }
     for (let i = 0; i < valid.length; i += RECIPIENT_CHUNK) {
       await this.store.addRecipients(id, valid.slice(i, i + RECIPIENT_CHUNK), this.clock.now());
@@ -333,7 +330,7 @@ export class NoticeService {
       r = await this.store.resend(id, only, this.clock.now());
     } catch (err) {
       if ((err as BotError).code === 'STORE_BAD_ARGUMENT') {
-        throw new BotError('BROADCAST_NOT_RESENDABLE', `broadcast ${id} cannot be resent: ${(err as Error).message.replace(/^resend: /, '')}`, { status: 409 });
+        throw botError('BROADCAST_NOT_RESENDABLE', `broadcast ${id} cannot be resent: ${(err as Error).message.replace(/^resend: /, '')}`);
       }
       throw err;
     }

@@ -1,4 +1,4 @@
-import { BotError } from '../errors.ts';
+import { BotError, ERRORS } from '../errors.ts';
 import type { Audience, Bilingual } from '../store/ports/notices.ts';
 
 /**
@@ -48,7 +48,7 @@ export interface NoticeBatchResult {
 /** The whole batch was throttled (WeCom 45009/45033, DingTalk 429/QpsLimit/130101…): retry it after `retryAfterMs`. */
 export class ThrottledError extends BotError {
   constructor(readonly retryAfterMs: number, message = 'throttled by the platform') {
-    super('PLATFORM_THROTTLED', message, { status: 503 });
+    super('PLATFORM_THROTTLED', message, { status: ERRORS.PLATFORM_THROTTLED.status });
     this.name = 'ThrottledError';
   }
 }

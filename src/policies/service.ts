@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { BotError } from '../errors.ts';
+import { botError, BotError } from '../errors.ts';
 import type { NoticeChannel } from '../platform/notices.ts';
 import { formatDate } from '../notices/clock.ts';
 import { firstIssue } from '../notices/schema.ts';
@@ -56,7 +56,7 @@ export function newPolicyId(): string {
 }
 
 function notFound(id: string): BotError {
-  return new BotError('POLICY_NOT_FOUND', `no policy ${id}`, { status: 404 });
+  return botError('POLICY_NOT_FOUND', `no policy ${id}`);
 }
 
 /**
@@ -109,7 +109,7 @@ export class PolicyService {
    */
   async create(input: unknown, createdBy: string): Promise<{ policy: PolicyRecord; warnings: string[] }> {
     const parsed = policyRequestSchema.safeParse(input);
-    if (!parsed.success) throw new BotError('POLICY_BAD_REQUEST', firstIssue(parsed.error), { status: 400 });
+    if (!parsed.success) throw botError('POLICY_BAD_REQUEST', firstIssue(parsed.error));
     const now = this.now();
     const policy: PolicyRecord = {
       id: newPolicyId(),
@@ -280,7 +280,7 @@ export class PolicyService {
           const e = err as { code?: string; status?: number; message?: string };
           if (!(err instanceof BotError && err.status === 400)) {
             this.log.error({ policy: policy.id, platform: policy.platform, department: dept, code: e.code, err: e.message }, 'policy directory read failed');
-            throw new BotError('POLICY_DIRECTORY_UNAVAILABLE', `the ${policy.platform} directory could not be read: ${e.message ?? String(err)}`, { status: 503, cause: err });
+            throw botError('POLICY_DIRECTORY_UNAVAILABLE', `the ${policy.platform} directory could not be read: ${e.message ?? String(err)}`, { cause: err });
           }
           // The platform says this department does not exist (or its id is not one of its ids):
           // nobody is in it. Cached like any answer, so it is not asked again at every question.

@@ -22,13 +22,17 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-/** (code, literal status or null, file) of every `new XError('CODE', …)`, `super('CODE', …)` and `refuse(ctx, N, 'CODE'`. */
+/**
+ * (code, literal status or null, file) of every `new XError('CODE', …)`, `super('CODE', …)`,
+ * catalogue factory call (`requestError('CODE', …)`, `botError`, `adapterRequestError`, `adapterError`:
+ * status from the catalogue, so null) and `refuse(ctx, N, 'CODE'`.
+ */
 function throwSites(dir: string): { code: string; status: number | null; file: string }[] {
   const sites: { code: string; status: number | null; file: string }[] = [];
   for (const file of tsFiles(join(root, dir))) {
     const text = readFileSync(file, 'utf8');
     const rel = relative(root, file);
-    for (const m of text.matchAll(/(?:new [A-Z][A-Za-z]*Error|super)\(\s*'([A-Z][A-Z0-9_]+)'([^;]*?)\)\s*[;,)]/gs)) {
+    for (const m of text.matchAll(/(?:new [A-Z][A-Za-z]*Error|super|\b(?:requestError|botError|adapterRequestError|adapterError))\(\s*'([A-Z][A-Z0-9_]+)'([^;]*?)\)\s*[;,)]/gs)) {
       const rest = m[2]!;
       const status = /^\s*,[^,]*,\s*(\d{3})\s*$/.exec(rest)?.[1] ?? /status:\s*(\d{3})/.exec(rest)?.[1] ?? null;
       sites.push({ code: m[1]!, status: status === null ? null : Number(status), file: rel });
@@ -63,6 +67,14 @@ test('errors: every code thrown in adapters/ is in adapters/errors.ts or src/err
   const sites = throwSites('adapters');
   assert.ok(sites.length > 30, 'throw sites were found');
   assert.deepEqual(check(sites, { ...ERRORS, ...ADAPTER_ERRORS }), []);
+});
+
+test('errors: a throw site names a status only when it is not the catalogue\'s (the factories take it from there)', () => {
+  const catalogue: ErrorCatalogue = { ...ERRORS, ...ADAPTER_ERRORS };
+  const own = [...throwSites('src'), ...throwSites('adapters')]
+    .filter((s) => s.status !== null && catalogue[s.code]?.status === s.status && !s.file.endsWith('errors.ts'))
+    .map((s) => `${s.file}: ${s.code} passes ${s.status}, the catalogue's own status`);
+  assert.deepEqual(own, []);
 });
 
 test('errors: the two catalogues do not overlap, and every catalogued code is used', () => {

@@ -1,4 +1,4 @@
-import { BotError } from '../../errors.ts';
+import { botError, BotError } from '../../errors.ts';
 import type { Audience } from './notices.ts';
 
 /**
@@ -177,5 +177,5 @@ export function newestFirst(a: PolicyRecord, b: PolicyRecord): number {
 
 /** The error of createPolicy for a taken id. */
 export function policyExists(id: string): BotError {
-  return new BotError('POLICY_EXISTS', `policy ${id} already exists`, { status: 409 });
+  return botError('POLICY_EXISTS', `policy ${id} already exists`);
 }

@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { BotError } from '../../errors.ts';
+import { botError, BotError } from '../../errors.ts';
 
 /**
  * One place that turns a `REDIS_URL` into an ioredis 5 client, for both Redis stores
@@ -113,7 +113,7 @@ export function parseRedisUrl(url: string): RedisTarget {
     return parseTarget(url);
   } catch (err) {
     if (err instanceof UrlProblem) {
-      throw new BotError('STORE_UNAVAILABLE', `Redis URL ${maskRedisUrl(url)} is not usable: ${err.message}`, { status: 503 });
+      throw botError('STORE_UNAVAILABLE', `Redis URL ${maskRedisUrl(url)} is not usable: ${err.message}`);
     }
     throw err;
   }
@@ -315,6 +315,6 @@ export async function connectRedisClient(client: Redis, what: string, shownUrl: 
     client.off('error', onError);
     client.disconnect();
     const reason = (lastError as Error | null)?.message ?? (err instanceof Error ? err.message : String(err));
-    throw new BotError('STORE_UNAVAILABLE', `${what} ${shownUrl} is unreachable: ${reason}`, { status: 503, cause: err });
+    throw botError('STORE_UNAVAILABLE', `${what} ${shownUrl} is unreachable: ${reason}`, { cause: err });
   }
 }

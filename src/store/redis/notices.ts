@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { BotError } from '../../errors.ts';
+import { botError, BotError } from '../../errors.ts';
 import { genesisHash, rowHash } from '../ports/audit-chain.ts';
 import type { Audience, Bilingual } from '../ports/notices.ts';
 import {
@@ -302,13 +302,13 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   private async use<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closing) throw new BotError('STORE_UNAVAILABLE', `Redis notice store ${this.shownUrl} is closed`, { status: 503 });
+    if (this.closing) throw botError('STORE_UNAVAILABLE', `Redis notice store ${this.shownUrl} is closed`);
     try {
       return await fn();
     } catch (err) {
       if (err instanceof BotError) throw err;
       const reason = err instanceof Error ? err.message : String(err);
-      throw new BotError('STORE_UNAVAILABLE', `Redis notice store ${this.shownUrl}: ${reason}`, { status: 503, cause: err });
+      throw botError('STORE_UNAVAILABLE', `Redis notice store ${this.shownUrl}: ${reason}`, { cause: err });
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { BotError } from '../../errors.ts';
+import { botError, BotError } from '../../errors.ts';
 import {
   checkMemberId,
   checkNewPolicy,
@@ -120,13 +120,13 @@ class RedisPolicyStore implements PolicyStore {
   }
 
   private async use<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closing) throw new BotError('STORE_UNAVAILABLE', `Redis policy store ${this.shownUrl} is closed`, { status: 503 });
+    if (this.closing) throw botError('STORE_UNAVAILABLE', `Redis policy store ${this.shownUrl} is closed`);
     try {
       return await fn();
     } catch (err) {
       if (err instanceof BotError) throw err;
       const reason = err instanceof Error ? err.message : String(err);
-      throw new BotError('STORE_UNAVAILABLE', `Redis policy store ${this.shownUrl}: ${reason}`, { status: 503, cause: err });
+      throw botError('STORE_UNAVAILABLE', `Redis policy store ${this.shownUrl}: ${reason}`, { cause: err });
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { BotError } from '../../errors.ts';
+import { botError, BotError } from '../../errors.ts';
 import { checkKey, checkStatus, checkTtlMs } from '../ports/args.ts';
 import type { ArchivingStatus, Store } from '../ports/store.ts';
 import { connectRedisClient, createStoreClient, maskRedisUrl } from './connect.ts';
@@ -93,14 +93,14 @@ class RedisStore implements Store {
   /** Runs `fn` unless closed; turns Redis and connection failures into BotError 'STORE_UNAVAILABLE'. */
   private async use<T>(fn: () => Promise<T>): Promise<T> {
     if (this.closing) {
-      throw new BotError('STORE_UNAVAILABLE', `Redis store ${this.shownUrl} is closed`, { status: 503 });
+      throw botError('STORE_UNAVAILABLE', `Redis store ${this.shownUrl} is closed`);
     }
     try {
       return await fn();
     } catch (err) {
       if (err instanceof BotError) throw err;
       const reason = err instanceof Error ? err.message : String(err);
-      throw new BotError('STORE_UNAVAILABLE', `Redis store ${this.shownUrl}: ${reason}`, { status: 503, cause: err });
+      throw botError('STORE_UNAVAILABLE', `Redis store ${this.shownUrl}: ${reason}`, { cause: err });
     }
   }
 

@@ -1,6 +1,6 @@
 import { openSqliteDatabase, sqliteUnavailable, type SqliteMigration } from './open.ts';
 import Database from 'better-sqlite3';
-import { BotError } from '../../errors.ts';
+import { botError, BotError } from '../../errors.ts';
 import type { Audience } from '../ports/notices.ts';
 import {
   checkClaimOptions,
@@ -506,7 +506,7 @@ class SqliteNoticeStore implements NoticeStore {
 
   /** Runs `fn` in an IMMEDIATE transaction unless closed; database failures become STORE_UNAVAILABLE. */
   private async tx<T>(fn: () => T): Promise<T> {
-    if (this.closed) throw new BotError('STORE_UNAVAILABLE', `SQLite notice store ${this.path} is closed`, { status: 503 });
+    if (this.closed) throw botError('STORE_UNAVAILABLE', `SQLite notice store ${this.path} is closed`);
     try {
       return this.db.transaction(() => {
         // Chain heads are read afresh in every transaction: another process may have appended.
@@ -940,7 +940,7 @@ class SqliteNoticeStore implements NoticeStore {
   async queryRecipients(broadcastId: string, query: RecipientQuery): Promise<RecipientPage | null> {
     checkId(broadcastId, 'broadcast id');
     const q = checkRecipientQuery(query);
-    if (this.closed) throw new BotError('STORE_UNAVAILABLE', `SQLite notice store ${this.path} is closed`, { status: 503 });
+    if (this.closed) throw botError('STORE_UNAVAILABLE', `SQLite notice store ${this.path} is closed`);
     const where: string[] = ['broadcast_id = @b'];
     const params: Record<string, unknown> = { b: broadcastId, limit: q.limit + 1, offset: q.offset };
     if (q.state !== undefined) {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { BotError } from '../../errors.ts';
+import { botError, BotError } from '../../errors.ts';
 import { MAIN_WAL_AUTOCHECKPOINT_PAGES, retainCheckpointer } from './checkpoint.ts';
 
 /** How long a write waits for another process's lock on the same file, in ms. */
@@ -27,7 +27,7 @@ export interface SqliteSchema {
 /** STORE_UNAVAILABLE (503) naming the file and the reason. */
 export function sqliteUnavailable(what: string, path: string, err: unknown): BotError {
   const reason = err instanceof Error ? err.message : String(err);
-  return new BotError('STORE_UNAVAILABLE', `SQLite ${what} ${path} cannot be used: ${reason}`, { status: 503, cause: err });
+  return botError('STORE_UNAVAILABLE', `SQLite ${what} ${path} cannot be used: ${reason}`, { cause: err });
 }
 
 /**
@@ -77,11 +77,8 @@ function migrate(db: Database.Database, path: string, schema: SqliteSchema): voi
     let version = row?.version ?? 0;
     if (!row) db.prepare(`INSERT INTO ${t} (version) VALUES (0)`).run();
     if (version > migrations.length) {
-      throw new BotError(
-        'STORE_UNAVAILABLE',
-        `SQLite ${schema.what} ${path} has schema version ${version}, newer than this program knows (${migrations.length}); upgrade the bot`,
-        { status: 503 },
-      );
+      throw botError('STORE_UNAVAILABLE',
+        `SQLite ${schema.what} ${path} has schema version ${version}, newer than this program knows (${migrations.length}); upgrade the bot`);
     }
     for (; version < migrations.length; version++) {
       const step = migrations[version]!;

@@ -1,6 +1,6 @@
 import { openSqliteDatabase, sqliteUnavailable } from './open.ts';
 import Database from 'better-sqlite3';
-import { BotError } from '../../errors.ts';
+import { botError, BotError } from '../../errors.ts';
 import type { Audience } from '../ports/notices.ts';
 import {
   checkMemberId,
@@ -145,7 +145,7 @@ class SqlitePolicyStore implements PolicyStore {
   }
 
   private use<T>(fn: () => T): Promise<T> {
-    if (this.closed) return Promise.reject(new BotError('STORE_UNAVAILABLE', `SQLite policy store ${this.path} is closed`, { status: 503 }));
+    if (this.closed) return Promise.reject(botError('STORE_UNAVAILABLE', `SQLite policy store ${this.path} is closed`));
     try {
       return Promise.resolve(fn());
     } catch (err) {

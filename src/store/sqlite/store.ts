@@ -1,6 +1,6 @@
 import { openSqliteDatabase, sqliteUnavailable } from './open.ts';
 import Database from 'better-sqlite3';
-import { BotError } from '../../errors.ts';
+import { botError, BotError } from '../../errors.ts';
 import { checkKey, checkStatus, checkTtlMs } from '../ports/args.ts';
 import type { ArchivingStatus, Store } from '../ports/store.ts';
 
@@ -160,7 +160,7 @@ class SqliteStore implements Store {
   }
 
   private closedError(): BotError {
-    return new BotError('STORE_UNAVAILABLE', `SQLite store ${this.path} is closed`, { status: 503 });
+    return botError('STORE_UNAVAILABLE', `SQLite store ${this.path} is closed`);
   }
 
   /** A database failure as BotError 'STORE_UNAVAILABLE'; BotErrors pass through. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRateGate } from '../../../adapters/kit/rate-gate.ts';
+import { createPaceGate } from '../../../adapters/kit/pace.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import type { Store } from '../../../src/store/ports/store.ts';
 
@@ -30,10 +30,10 @@ function maxInWindow(times: number[], windowMs: number): number {
   return best;
 }
 
-describe('createRateGate (local)', () => {
+describe('createPaceGate { perSecond } (local)', () => {
   it('spaces calls evenly at the rate: 20/s means one every 50 ms, never 21 in a second', async () => {
     const clock = virtualClock();
-    const gate = createRateGate({ ratePerSecond: 20, ...clock });
+    const gate = createPaceGate({ limit: { perSecond: 20 }, ...clock });
     const starts: number[] = [];
     for (let i = 0; i < 100; i++) {
       await gate.take();
@@ -46,7 +46,7 @@ describe('createRateGate (local)', () => {
   it('concurrent callers get distinct turns in the order they asked', async () => {
     const t = 0;
     const order: number[] = [];
-    const gate = createRateGate({ ratePerSecond: 10, now: () => t, sleep: async () => undefined });
+    const gate = createPaceGate({ limit: { perSecond: 10 }, now: () => t, sleep: async () => undefined });
     await Promise.all(
       Array.from({ length: 5 }, async (_, i) => {
         await gate.take();
@@ -61,8 +61,8 @@ describe('createRateGate (local)', () => {
     // then fires at 1000 together.
     let t = 0;
     const timers: { at: number; resolve: () => void }[] = [];
-    const gate = createRateGate({
-      ratePerSecond: 10,
+    const gate = createPaceGate({
+      limit: { perSecond: 10 },
       now: () => t,
       sleep: (ms) => new Promise<void>((resolve) => timers.push({ at: Math.max(t + ms, 1000), resolve })),
     });
@@ -89,7 +89,7 @@ describe('createRateGate (local)', () => {
 
   it('pause(ms) holds every call until the pause is over', async () => {
     const clock = virtualClock();
-    const gate = createRateGate({ ratePerSecond: 20, ...clock });
+    const gate = createPaceGate({ limit: { perSecond: 20 }, ...clock });
     await gate.take();
     const t0 = clock.now();
     gate.pause(1000);
@@ -98,12 +98,12 @@ describe('createRateGate (local)', () => {
   });
 
   it('rejects a rate that is not positive', () => {
-    assert.throws(() => createRateGate({ ratePerSecond: 0 }), RangeError);
-    assert.throws(() => createRateGate({ ratePerSecond: Number.NaN }), RangeError);
+    assert.throws(() => createPaceGate({ limit: { perSecond: 0 } }), RangeError);
+    assert.throws(() => createPaceGate({ limit: { perSecond: Number.NaN } }), RangeError);
   });
 });
 
-describe('createRateGate (shared through the store)', () => {
+describe('createPaceGate { perSecond } (shared through the store)', () => {
   let dir: string;
   let store: Store;
   before(() => {
@@ -117,8 +117,8 @@ describe('createRateGate (shared through the store)', () => {
 
   it('two gates (two instances) on one store keep the rate together: 60 calls at 40/s take 1.5 s, not 0.75 s', async () => {
     const key = `pace:test:${Date.now()}`;
-    const a = createRateGate({ ratePerSecond: 40, kv: store, key });
-    const b = createRateGate({ ratePerSecond: 40, kv: store, key });
+    const a = createPaceGate({ limit: { perSecond: 40 }, kv: store, key });
+    const b = createPaceGate({ limit: { perSecond: 40 }, kv: store, key });
     const starts: number[] = [];
     const t0 = Date.now();
     await Promise.all(
@@ -139,13 +139,13 @@ describe('createRateGate (shared through the store)', () => {
   it('a store failure falls back to local pacing instead of failing the call', async () => {
     const broken = { ...store, claim: async () => { throw new Error('store down'); } } as unknown as Store;
     const clock = virtualClock();
-    const gate = createRateGate({ ratePerSecond: 20, kv: broken, key: 'k', ...clock });
+    const gate = createPaceGate({ limit: { perSecond: 20 }, kv: broken, key: 'k', ...clock });
     await gate.take();
     await gate.take();
     assert.equal(clock.now() - 1_000_000, 50);
   });
 
   it('a shared gate needs a key', () => {
-    assert.throws(() => createRateGate({ ratePerSecond: 1, kv: store }), RangeError);
+    assert.throws(() => createPaceGate({ limit: { perSecond: 1 }, kv: store }), RangeError);
   });
 });
