@@ -75,8 +75,10 @@ export interface MatcherOptions {
   splitCompounds: boolean;
   /** Drop a 4+ character stop word (可不可以, 是不是啊) whole instead of splitting it into parts (可不, 不可). */
   keepStopCompounds: boolean;
-  /** Cue patterns see Chinese written with spaces between words as unspaced text. */
+  /** Cue patterns see a question's Chinese written with spaces between words as unspaced text. */
   joinHanSpaces: boolean;
+  /** … and so do they for knowledge-base phrasings and out-of-scope examples. */
+  joinHanSpacesKb: boolean;
   /** Add the how-to cue token (vocabulary.ts HOW_TO_PATTERNS). */
   howToCue: boolean;
   /** Decline a message whose only token is the bot's name (机器人): an address, not a question. */
@@ -137,6 +139,7 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   splitCompounds: true,
   keepStopCompounds: true,
   joinHanSpaces: true,
+  joinHanSpacesKb: false,
   howToCue: true,
   addresseeNotConcept: true,
   latinWholeWord: true,
@@ -283,7 +286,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       for (const x of syn) if (!STOP_WORDS.has(x)) out.push(x);
     } else out.push(t);
   };
-  const tokensOf = (normalized: string): string[] => {
+  const tokensOf = (normalized: string, fromUser = true): string[] => {
     if (!normalized) return [];
     const out: string[] = [];
     for (const raw of jieba.cut(normalized, opt.hmm)) {
@@ -298,8 +301,9 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       }
       pushCanonical(t, out);
     }
-    // Cue patterns read Chinese written word by word ("我 的 账号 有没有 被 存档") as if it were unspaced.
-    const cueText = opt.joinHanSpaces ? normalized.replace(HAN_SPACE_HAN, '$1') : normalized;
+    // Cue patterns read a user's Chinese written word by word ("我 的 账号 有没有 被 存档") as if it were unspaced
+    // (knowledge-base phrasings are written unspaced; their translated English keeps its word breaks).
+    const cueText = opt.joinHanSpaces && (fromUser || opt.joinHanSpacesKb) ? normalized.replace(HAN_SPACE_HAN, '$1') : normalized;
     if (SELF_STATUS_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_SELF_STATUS);
     if (READ_RECEIPT_PATTERNS.some((re) => re.test(cueText))) out.push('已读');
     if (BOT_ADDRESS_PATTERNS.some((re) => re.test(cueText))) out.push('机器人');
@@ -330,7 +334,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const all = [...e.phrasings.map((t) => [t, true] as const), ...e.keywords.map((k) => [k, false] as const)];
     const seen = new Set<string>();
     for (const [t, phrasing] of all) {
-      const tokens = [...new Set(tokensOf(normalizeQuestion(t)))];
+      const tokens = [...new Set(tokensOf(normalizeQuestion(t), false))];
       const text = tokens.join(' ');
       if (text && !seen.has(text)) {
         seen.add(text);

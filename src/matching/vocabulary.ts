@@ -50,7 +50,7 @@ export const CUE_WEIGHTS: Readonly<Record<string, number>> = {
 /** Patterns (on normalised text) that add {@link CUE_HOW_TO}: how / where to do something in the app. */
 export const HOW_TO_PATTERNS: readonly RegExp[] = [
   /(怎么|如何|怎样|咋|在哪|在哪里|哪里)(才能|才可以|可以|能|去)?(撤回|删除|删|搜索|搜|找回|恢复|设置|开启|开|关闭|关|修改|改|迁移|迁|备份|置顶|建|拉|退出|登录|转)/,
-  /\bhow (do|can|to|should) (i |we |you )?(撤回|删除|search|find|恢复|set|开启|关闭|change|备份|pin|create|make|add|登录|migrate|move)\b/,
+  /\bhow (do|can|to|should) (i |we |you )?(撤回|删除|search|find|恢复|set|开启|关闭|change|备份|pin|create|make|add|登录|migrate|move)(?![a-z])/,
 ];
 
 /** Patterns (on normalised text) that add {@link CUE_INSPECT}. */
