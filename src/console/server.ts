@@ -62,7 +62,7 @@ const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
  * The console's scripts under src/console/ui/, in the order index.html loads them: kit.js (texts, API client,
  * helpers) first, one script per section, app.js (the shell that routes to the sections) last.
  */
-export const CONSOLE_SCRIPTS = ['kit.js', 'signin.js', 'notices.js', 'broadcasts.js', 'policies.js', 'statuses.js', 'knowledge.js', 'health.js', 'accounts.js', 'app.js'] as const;
+export const CONSOLE_SCRIPTS = ['kit.js', 'signin.js', 'notices.js', 'broadcasts.js', 'policies.js', 'statuses.js', 'knowledge.js', 'health.js', 'platform-signin.js', 'accounts.js', 'app.js'] as const;
 
 function assetFiles(): Record<string, string> {
   // Package folders through their package.json (the UMD files are not in the packages' "exports").
