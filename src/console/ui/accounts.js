@@ -87,7 +87,7 @@
         <//>`,
       },
       { title: t('lastSignIn'), dataIndex: 'lastSignInAt', key: 'last', render: (v) => (v ? fmt(v) : t('never')) },
-      { title: t('state'), dataIndex: 'mustChange', key: 'mc', render: (v) => (v ? html`<${Tag} color="orange">${t('mustChangeTag')}<//>` : '') },
+      { title: t('state'), dataIndex: 'mustChange', key: 'mc', render: (v) => (v ? html`<${Tag}>⚠ ${t('mustChangeTag')}<//>` : '') },
       {
         title: '', key: 'actions',
         render: (_v, a) => html`<${Space} wrap>

@@ -9,7 +9,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { freePort } from '../../helpers/free-port.ts';
 import { startTestBot, type TestBot } from '../../helpers/app.ts';
 import { ConsoleClient } from '../../helpers/console-client.ts';
 import { AccountStore } from '../../../src/console/accounts.ts';
@@ -17,15 +17,6 @@ import { ConsoleAudit } from '../../../src/console/sessions.ts';
 import { LoginRefused } from '../../../src/platform/login.ts';
 import { createFeishuLogin } from '../../../adapters/feishu/login.ts';
 import { FakeDingtalkLogin, FakeFeishuLogin, FakeWecomLogin, approveUrl } from '../../fakes/login-servers.ts';
-
-/** A free loopback port (CONSOLE_PUBLIC_URL must name the bot's port before it starts). */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 const WECOM = { corpId: 'ww0123456789abcdef', agentId: 1000002, secret: 'wecom-secret' };
 const DING = { appKey: 'dingappkey123', appSecret: 'ding-secret', corpId: 'dingcorp0001' };
