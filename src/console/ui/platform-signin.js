@@ -5,7 +5,7 @@
 /* global PB */
 (function () {
   'use strict';
-  const { html, useState, useEffect, Button, Alert, Space, Typography, t, api } = PB.kit;
+  const { html, useState, useEffect, Button, Alert, Space, Typography, t, api, TEXTS } = PB.kit;
   const S = PB.state;
   PB.addTexts({
     zh: {
@@ -33,7 +33,7 @@
       api('GET', '/login/platforms').then((r) => setPlatforms(r.platforms || []), () => setPlatforms([]));
       if (error) history.replaceState(null, '', location.pathname + location.hash);
     }, []);
-    const reason = error && (/^[a-z_]{1,20}$/.test(error) ? t(`loginError_${error}`) : t('loginError_state'));
+    const reason = error && (Object.prototype.hasOwnProperty.call(TEXTS[S.lang], `loginError_${error}`) ? t(`loginError_${error}`) : t('loginError_unreachable'));
     return html`<div>
       ${reason && html`<${Alert} type="error" showIcon message=${reason} style=${{ marginTop: 16 }} role="alert" id="login-error" />`}
       ${platforms.length > 0 && html`<div style=${{ marginTop: 16 }}>
