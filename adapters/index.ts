@@ -9,6 +9,7 @@ import { createFeishuAdapter, type FeishuAdapterOptions } from './feishu/index.t
 import { FEISHU_REQUIRED, FEISHU_VARIABLES, loadFeishuConfig, type FeishuConfig } from './feishu/config.ts';
 import { createSandboxAdapter } from './sandbox/index.ts';
 import { loadSandboxConfig, SANDBOX_VARIABLES } from './sandbox/config.ts';
+import { LOGIN_VARIABLES } from './login.ts';
 
 /** Every platform's configuration; each block null when that platform is off. */
 export interface PlatformConfigs {
@@ -30,7 +31,7 @@ export interface PlatformConfigs {
 }
 
 /** Every variable the platform adapters read (each adapter's config.ts lists its own). */
-export const PLATFORM_VARIABLES: readonly string[] = [...WECOM_VARIABLES, ...DINGTALK_VARIABLES, ...WECOM_AIBOT_VARIABLES, ...FEISHU_VARIABLES, ...SANDBOX_VARIABLES];
+export const PLATFORM_VARIABLES: readonly string[] = [...WECOM_VARIABLES, ...DINGTALK_VARIABLES, ...WECOM_AIBOT_VARIABLES, ...FEISHU_VARIABLES, ...SANDBOX_VARIABLES, ...LOGIN_VARIABLES];
 
 /**
  * Reads every platform's variables.

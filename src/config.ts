@@ -63,13 +63,18 @@ export interface CoreConfig {
   console: boolean;
   /** Minutes a console session lives without use (CONSOLE_IDLE_MINUTES, 1–1440, default 30). */
   consoleIdleMinutes: number;
+  /**
+   * Public origin of the console as the browser reaches it (CONSOLE_PUBLIC_URL, e.g. https://bot.example.com;
+   * no trailing slash): platform sign-in redirects back to `<it>/console/login/<platform>/callback`. null = no platform sign-in.
+   */
+  consolePublicUrl: string | null;
 }
 
 /** The platform-neutral variables (README "Configuration"); each adapter lists its own in adapters/<platform>/config.ts. */
 export const CORE_VARIABLES = [
   'PORT', 'HOST', 'DATA_DIR', 'REDIS_URL', 'KNOWLEDGE_DIR', 'LOG_LEVEL', 'TRY_PAGE',
   'ADMIN_TOKEN', 'ADMIN_USERS', 'ADMIN_ALLOW_FROM', 'TRUSTED_PROXIES', 'ADMIN_PORT',
-  'EVIDENCE_SIGNING_KEY', 'CONSOLE', 'CONSOLE_IDLE_MINUTES',
+  'EVIDENCE_SIGNING_KEY', 'CONSOLE', 'CONSOLE_IDLE_MINUTES', 'CONSOLE_PUBLIC_URL',
 ] as const;
 
 /** Core variables whose values are never shown in error messages. */
@@ -115,6 +120,7 @@ const schema = z.object({
   TRY_PAGE: z.enum(['on', 'off']).default('on'),
   CONSOLE: z.enum(['on', 'off']).default('on'),
   CONSOLE_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+  CONSOLE_PUBLIC_URL: httpUrl.refine((u) => new URL(u).pathname === '/' || new URL(u).pathname === '', 'must be an origin such as https://bot.example.com (no path)').optional(),
   ADMIN_TOKEN: z
     .string()
     .regex(/^[\x21-\x7e]{16,256}$/, 'must be 16–256 printable ASCII characters without spaces (e.g. openssl rand -hex 32)')
@@ -203,6 +209,7 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
     tryPage: e.TRY_PAGE === 'on',
     console: e.CONSOLE === 'on',
     consoleIdleMinutes: e.CONSOLE_IDLE_MINUTES,
+    consolePublicUrl: e.CONSOLE_PUBLIC_URL ?? null,
     adminToken: e.ADMIN_TOKEN ?? null,
     adminUsers: [...new Set(e.ADMIN_USERS ?? [])],
     adminAllowFrom,

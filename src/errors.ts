@@ -68,6 +68,9 @@ export const ERRORS = {
   CONSOLE_ACCOUNT_NOT_FOUND: { status: 404, meaning: 'No console account with that name.' },
   CONSOLE_ACCOUNT_EXISTS: { status: 409, meaning: 'A console account with that name exists already.' },
   CONSOLE_LAST_OWNER: { status: 409, meaning: 'The last owner cannot be removed or lose the owner role; make another account owner first.' },
+  CONSOLE_LINK_TAKEN: { status: 409, meaning: 'That platform identity is linked to another console account; unlink it there first.' },
+  CONSOLE_LINK_NOT_FOUND: { status: 404, meaning: 'The console account has no such platform link.' },
+  CONSOLE_LOGIN_UNAVAILABLE: { status: 404, meaning: 'Sign-in with that platform is not offered (platform not configured, or CONSOLE_PUBLIC_URL unset).' },
   // Notices
   NOTICE_BAD_REQUEST: { status: 400, meaning: 'A notice or broadcast request has a bad field; the message names it.' },
   NOTICE_NOT_FOUND: { status: 404, meaning: 'No notice (or notice version) with that id.' },

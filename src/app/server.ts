@@ -11,6 +11,7 @@ import { mountTryPage, titleIn } from '../http/try-page.ts';
 import { randomBytes } from 'node:crypto';
 import { PLATFORM_IDS } from '../../adapters/platforms.ts';
 import { createAdapters, sandboxActive, type AdapterOptions } from '../../adapters/index.ts';
+import { createAdminLogins } from '../../adapters/login.ts';
 import type { PlatformAckPoint } from '../platform/message.ts';
 import type { PlatformAdapter } from '../platform/adapter.ts';
 import { mountAdminRoutes } from '../admin/routes.ts';
@@ -280,7 +281,11 @@ export async function startServer(options: {
   }
   if (adminToken) mountAdminRoutes(router, { service: core.notices, policies: core.policies, token: adminToken, log });
   // The admin console (/console): the same admin routes behind console sessions; CONSOLE=off removes it.
-  if (config.console) mountConsole(router, { config, core, log, health, trustedProxies, now, readinessTimeoutMs: READINESS_TIMEOUT_MS, statusPlatforms: PLATFORM_IDS });
+  if (config.console) {
+    const { logins, notes } = createAdminLogins(config, config.login);
+    for (const note of notes) log.info(note);
+    mountConsole(router, { config, core, log, health, trustedProxies, now, readinessTimeoutMs: READINESS_TIMEOUT_MS, statusPlatforms: PLATFORM_IDS, logins });
+  }
   // Always on (cheap when idle: one look at the active broadcasts per idleMs), so a channel
   // registered later — or a broadcast started by the CLI or another instance — gets delivered.
   const noticeWorker =

@@ -9,6 +9,7 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { requestError } from '../errors.ts';
 import type { KeyValueStore } from '../store/ports/store.ts';
+import { LOGIN_PLATFORMS, type LoginPlatform } from '../platform/login.ts';
 
 /** What an account may do: owner and admin change things; auditor only reads. */
 export type Role = 'owner' | 'admin' | 'auditor';
@@ -27,7 +28,23 @@ export interface Account {
   createdAt: number;
   /** ms epoch of the last password or role change */
   updatedAt: number;
+  /** Platform identities that may sign in as this account (absent = none). */
+  links?: PlatformLink[];
+  /** ms epoch of the last successful sign-in (password or platform); absent = never. */
+  lastSignInAt?: number;
 }
+
+/**
+ * A platform identity linked to an account: `userId` is the WeCom userid (stored lower case, as
+ * WeCom's login returns it), the DingTalk userid or the Feishu open_id.
+ */
+export interface PlatformLink {
+  platform: LoginPlatform;
+  userId: string;
+}
+
+/** A platform user id: 1–128 characters without control characters or spaces. */
+export const PLATFORM_USER_ID = /^[^\s\u0000-\u001f\u007f]{1,128}$/;
 
 /** An account without its hash (lists, the console's "me"). */
 export type AccountInfo = Omit<Account, 'hash'>;
@@ -85,7 +102,25 @@ export function passwordProblem(name: string, password: string, old?: string): s
   return null;
 }
 
-const info = (a: Account): AccountInfo => ({ name: a.name, role: a.role, mustChange: a.mustChange, createdAt: a.createdAt, updatedAt: a.updatedAt });
+const info = (a: Account): AccountInfo => ({
+  name: a.name, role: a.role, mustChange: a.mustChange, createdAt: a.createdAt, updatedAt: a.updatedAt, links: a.links ?? [],
+  ...(a.lastSignInAt !== undefined ? { lastSignInAt: a.lastSignInAt } : {}),
+});
+
+/**
+ * A platform link checked and normalised (WeCom ids lower case).
+ * @throws CONSOLE_BAD_ACCOUNT naming the platforms or the id rule
+ */
+export function parseLink(platform: unknown, userId: unknown): PlatformLink {
+  if (typeof platform !== 'string' || !(LOGIN_PLATFORMS as readonly string[]).includes(platform)) {
+    throw new RequestError('CONSOLE_BAD_ACCOUNT', `platform: one of ${LOGIN_PLATFORMS.join(', ')}`, 400);
+  }
+  const id = typeof userId === 'string' ? userId.trim() : '';
+  if (!PLATFORM_USER_ID.test(id)) throw new RequestError('CONSOLE_BAD_ACCOUNT', 'userId: 1–128 characters, no spaces or control characters', 400);
+  return { platform: platform as LoginPlatform, userId: platform === 'wecom' ? id.toLowerCase() : id };
+}
+
+const sameLink = (a: PlatformLink, b: PlatformLink) => a.platform === b.platform && a.userId === b.userId;
 
 /**
  * The console's accounts over a shared key-value store: one key per account plus an index of names.
@@ -179,6 +214,48 @@ export class AccountStore {
     if (a.role === 'owner') await this.keepAnOwner(name);
     await this.kv.delete(accountKey(name));
     await this.saveNames((await this.names()).filter((n) => n !== name));
+  }
+
+  /**
+   * Links a platform identity to an account; an identity links to one account at most.
+   * @returns the account; unchanged when the link exists already
+   * @throws CONSOLE_BAD_ACCOUNT, CONSOLE_ACCOUNT_NOT_FOUND, CONSOLE_LINK_TAKEN (409, linked to another account)
+   */
+  async link(name: string, platform: unknown, userId: unknown): Promise<AccountInfo> {
+    const l = parseLink(platform, userId);
+    const a = await this.must(name);
+    const holder = await this.byLink(l.platform, l.userId);
+    if (holder && holder.name !== name) throw new RequestError('CONSOLE_LINK_TAKEN', `${l.platform} user ${l.userId} is linked to the account "${holder.name}"; unlink it there first`, 409);
+    if ((a.links ?? []).some((x) => sameLink(x, l))) return info(a);
+    const next: Account = { ...a, links: [...(a.links ?? []), l], updatedAt: this.now() };
+    await this.put(next);
+    return info(next);
+  }
+
+  /** Removes a platform link. @throws CONSOLE_BAD_ACCOUNT, CONSOLE_ACCOUNT_NOT_FOUND, CONSOLE_LINK_NOT_FOUND (404) */
+  async unlink(name: string, platform: unknown, userId: unknown): Promise<AccountInfo> {
+    const l = parseLink(platform, userId);
+    const a = await this.must(name);
+    if (!(a.links ?? []).some((x) => sameLink(x, l))) throw new RequestError('CONSOLE_LINK_NOT_FOUND', `"${name}" has no ${l.platform} link ${l.userId}`, 404);
+    const next: Account = { ...a, links: (a.links ?? []).filter((x) => !sameLink(x, l)), updatedAt: this.now() };
+    await this.put(next);
+    return info(next);
+  }
+
+  /** The account a platform identity is linked to, or null (WeCom ids compared lower case). */
+  async byLink(platform: LoginPlatform, userId: string): Promise<Account | null> {
+    const id = platform === 'wecom' ? userId.toLowerCase() : userId;
+    for (const n of await this.names()) {
+      const a = await this.get(n);
+      if (a && (a.links ?? []).some((x) => x.platform === platform && x.userId === id)) return a;
+    }
+    return null;
+  }
+
+  /** Notes a successful sign-in (shown on the accounts page). Unknown names are ignored. */
+  async signedIn(name: string): Promise<void> {
+    const a = await this.get(name);
+    if (a) await this.put({ ...a, lastSignInAt: this.now() });
   }
 
   private async keepAnOwner(leaving: string): Promise<void> {

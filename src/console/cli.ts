@@ -7,6 +7,8 @@
  *   admin reset <name>                            prints a new one-time password
  *   admin role <name> owner|admin|auditor
  *   admin remove <name>
+ *   admin link <name> --platform wecom|dingtalk|feishu --user-id <id>     may sign in with that platform identity
+ *   admin unlink <name> --platform wecom|dingtalk|feishu --user-id <id>
  * Each change is recorded in the console audit trail with actor 'cli'. Bad input: a one-line
  * error and exit code 2; an unknown account or a refused change: exit code 1.
  */
@@ -21,7 +23,10 @@ import { ConsoleAudit } from './sessions.ts';
 export const ADMIN_USAGE = `  admin add <name> --role owner|admin|auditor
                                           create a console account; prints its one-time password
   admin list [--json] | admin reset <name> | admin role <name> <role> | admin remove <name>
-                                          console accounts (reset prints a new one-time password)`;
+                                          console accounts (reset prints a new one-time password)
+  admin link|unlink <name> --platform wecom|dingtalk|feishu --user-id <id>
+                                          who may sign in with the work platform as this account
+                                          (WeCom userid, DingTalk userid, Feishu open_id)`;
 
 /**
  * Runs `admin <sub> …` with `args` (after "admin"); writes results to `out` (stdout by default).
@@ -32,7 +37,7 @@ export async function runAdminCommand(config: Config, args: string[], out: (s: s
   const [sub, ...rest] = args;
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, options: { role: { type: 'string' }, json: { type: 'boolean', default: false } } });
+    parsed = parseArgs({ args: rest, allowPositionals: true, options: { role: { type: 'string' }, json: { type: 'boolean', default: false }, platform: { type: 'string' }, 'user-id': { type: 'string' } } });
   } catch (e) {
     err(`admin: ${(e as Error).message}`);
     return 2;
@@ -58,7 +63,7 @@ export async function runAdminCommand(config: Config, args: string[], out: (s: s
         const list = await accounts.list();
         if (values.json) out(`${JSON.stringify(list)}\n`);
         else if (list.length === 0) out('no console accounts (create one: privacy-bot admin add <name> --role owner)\n');
-        else for (const a of list) out(`${a.name}\t${a.role}${a.mustChange ? '\t(one-time password not changed yet)' : ''}\n`);
+        else for (const a of list) out(`${a.name}\t${a.role}${a.links?.length ? `\t${a.links.map((l) => `${l.platform}:${l.userId}`).join(',')}` : ''}${a.mustChange ? '\t(one-time password not changed yet)' : ''}\n`);
         return 0;
       }
       case 'reset': {
@@ -81,6 +86,15 @@ export async function runAdminCommand(config: Config, args: string[], out: (s: s
         await accounts.remove(name!);
         await audit.record({ actor: 'cli', action: 'admin remove', status: 0, target: name! });
         out(`account ${name} removed\n`);
+        return 0;
+      }
+      case 'link':
+      case 'unlink': {
+        need(!!name && !!values.platform && !!values['user-id'], `admin ${sub} <name> --platform wecom|dingtalk|feishu --user-id <id>`);
+        const a = sub === 'link' ? await accounts.link(name!, values.platform, values['user-id']) : await accounts.unlink(name!, values.platform, values['user-id']);
+        const id = `${values.platform}:${values['user-id']!.trim()}`;
+        await audit.record({ actor: 'cli', action: `admin ${sub}`, status: 0, target: `${a.name} ${id}` });
+        out(sub === 'link' ? `account ${a.name}: ${id} may sign in with the platform\n` : `account ${a.name}: ${id} unlinked\n`);
         return 0;
       }
       default:

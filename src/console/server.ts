@@ -43,6 +43,9 @@ import { toTaiwanTraditional } from '../bot/traditional.ts';
 import type { InboundMessage } from '../platform/message.ts';
 import { AccountStore, type Role } from './accounts.ts';
 import { ConsoleAudit, SessionStore, SignInThrottle, csrfMatches, type Session } from './sessions.ts';
+import type { AdminLogin } from '../platform/login.ts';
+import { mountAccountRoutes } from './account-routes.ts';
+import { mountPlatformLogin } from './platform-login.ts';
 
 /** Name of the session cookie (Path=/console, HttpOnly, SameSite=Strict, Secure over https). */
 export const SESSION_COOKIE = 'pb_console';
@@ -59,7 +62,7 @@ const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
  * The console's scripts under src/console/ui/, in the order index.html loads them: kit.js (texts, API client,
  * helpers) first, one script per section, app.js (the shell that routes to the sections) last.
  */
-export const CONSOLE_SCRIPTS = ['kit.js', 'signin.js', 'notices.js', 'broadcasts.js', 'policies.js', 'statuses.js', 'knowledge.js', 'health.js', 'app.js'] as const;
+export const CONSOLE_SCRIPTS = ['kit.js', 'signin.js', 'notices.js', 'broadcasts.js', 'policies.js', 'statuses.js', 'knowledge.js', 'health.js', 'platform-signin.js', 'accounts.js', 'app.js'] as const;
 
 function assetFiles(): Record<string, string> {
   // Package folders through their package.json (the UMD files are not in the packages' "exports").
@@ -151,6 +154,8 @@ export interface ConsoleOptions {
   readinessTimeoutMs?: number;
   /** Platforms a status can be imported for (the composition root passes adapters/platforms.ts `PLATFORM_IDS`). */
   statusPlatforms: readonly string[];
+  /** Sign-in with the work platform (adapters/login.ts via the composition root); none when absent. */
+  logins?: readonly AdminLogin[];
 }
 
 /** Mounts the console (see the module comment) on `router`. */
@@ -262,6 +267,7 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
       throw requestError('CONSOLE_BAD_CREDENTIALS', 'wrong name or password');
     }
     await throttle.succeeded(name);
+    await accounts.signedIn(account.name);
     await sessions.destroy(cookieToken(ctx));
     const { token, session: s } = await sessions.create(account);
     setCookie(ctx, token, Math.ceil(idleMs / 1000), overHttps(ctx, trustedProxies));
@@ -371,6 +377,9 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
   consoleRoutes.get('/accounts', async (ctx) => {
     ctx.body = { accounts: await accounts.list() };
   });
+  mountAccountRoutes(api, { accounts, ownerGuards: writeGuards(['owner']) });
+  mountPlatformLogin(router, api, { logins: options.logins ?? [], publicUrl: config.consolePublicUrl, accounts, sessions, audit, kv: core.store, log,
+    secure: (ctx) => overHttps(ctx, trustedProxies), sessionCookie: (ctx, token) => setCookie(ctx, token, Math.ceil(idleMs / 1000), overHttps(ctx, trustedProxies)) });
 
   router.use(api.routes());
 }

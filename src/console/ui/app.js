@@ -52,8 +52,9 @@
         : section === 'knowledge' ? html`<${Knowledge} />`
         : section === 'health' ? html`<${Health} />`
         : section === 'audit' ? html`<${Audit} />`
+        : section === 'accounts' && session.role === 'owner' ? html`<${PB.c.Accounts} me=${session.name} />`
         : html`<${Notices} canWrite=${canWrite} go=${go} />`;
-      const items = ['notices', 'broadcasts', 'policies', 'statuses', 'knowledge', 'health', 'audit'].map((k) => ({ key: k, label: html`<a href=${`#/${k}`}>${t(k)}</a>` }));
+      const items = ['notices', 'broadcasts', 'policies', 'statuses', 'knowledge', 'health', 'audit', ...(session.role === 'owner' ? ['accounts'] : [])].map((k) => ({ key: k, label: html`<a href=${`#/${k}`}>${t(k)}</a>` }));
       const signOut = () => api('DELETE', '/session').finally(() => { S.csrf = ''; setSession(null); });
       body = html`<${Layout} style=${{ minHeight: '100vh' }}>
         <${Header} style=${{ display: 'flex', alignItems: 'center', gap: 12, padding: '0 16px', background: '#001529', flexWrap: 'nowrap', overflow: 'hidden' }}>

@@ -33,6 +33,7 @@
           <${Form.Item} htmlFor="signin-password" label=${t('password')} name="password" rules=${[{ required: true, message: t('required') }]}><${Input.Password} id="signin-password" autoComplete="current-password" /><//>
           <${Button} type="primary" htmlType="submit" loading=${busy} block id="signin-submit">${t('signIn')}<//>
         <//>
+        ${PB.c.PlatformSignIn && html`<${PB.c.PlatformSignIn} />`}
       <//>
     </div>`;
   }

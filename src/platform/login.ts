@@ -1,0 +1,77 @@
+/**
+ * Signing console admins in with their work platform (WeCom web login, DingTalk OAuth2, Feishu/Lark
+ * OAuth with PKCE): the platform-neutral port. An adapter builds the platform's authorize URL and,
+ * when the browser comes back, turns the callback's query into the platform user id — nothing more:
+ * the console maps that id to one of its own accounts (an allow-list) and makes its own session.
+ *
+ * Sources: WeCom https://developer.work.weixin.qq.com/document/path/98171 (and 98152, 98177);
+ * DingTalk https://github.com/open-dingtalk/developerpedia docs/develop/permission/token/browser/get_user_app_token_browser.md;
+ * Feishu https://open.feishu.cn/document/common-capabilities/sso/api/obtain-oauth-code.
+ */
+
+/** Platforms an admin may sign in with. */
+export type LoginPlatform = 'wecom' | 'dingtalk' | 'feishu';
+/** Every login platform, in the order the sign-in page shows them. */
+export const LOGIN_PLATFORMS: readonly LoginPlatform[] = ['wecom', 'dingtalk', 'feishu'];
+
+/**
+ * Why a platform sign-in was refused, as the sign-in page explains it:
+ * - denied: the person declined on the platform's page (or the platform sent no code);
+ * - bad_code: the code is unknown, malformed or was already used (WeCom 40029, Feishu 20003/20065);
+ * - expired: the code is too old (Feishu 20004);
+ * - other_org: the identity belongs to another organisation (DingTalk corpId, Feishu tenant_key,
+ *   DingTalk 60121, a WeCom non-member);
+ * - no_access: the person may not use the app (Feishu 20010);
+ * - misconfigured: redirect URL or trusted domain not set as the platform requires, wrong secret,
+ *   PKCE mismatch (WeCom 50001, Feishu 20029/20071/20049, 40001/40013);
+ * - unreachable: the platform did not answer usably (network, timeout, HTTP error, not JSON).
+ */
+export type LoginRefusalReason = 'denied' | 'bad_code' | 'expired' | 'other_org' | 'no_access' | 'misconfigured' | 'unreachable';
+
+/** A refused platform sign-in: `reason` for the page, `detail` (the platform's own code, no secret) for the log. */
+export class LoginRefused extends Error {
+  constructor(
+    readonly reason: LoginRefusalReason,
+    readonly detail: string,
+  ) {
+    super(`${reason}: ${detail}`);
+    this.name = 'LoginRefused';
+  }
+}
+
+/** What the console hands the adapter to build the authorize URL. */
+export interface AuthorizeRequest {
+  /** Random, single use, bound to the browser by a cookie; sent back by the platform. */
+  state: string;
+  /** Absolute callback URL, e.g. 'https://bot.example.com/console/login/feishu/callback'. */
+  redirectUri: string;
+  /** PKCE S256 challenge (base64url SHA-256 of the verifier), for adapters with `pkce` true. */
+  codeChallenge?: string;
+  /** Page language of the platform's sign-in page. */
+  lang: 'zh' | 'en';
+}
+
+/** What the console hands the adapter when the browser comes back. */
+export interface IdentifyRequest {
+  /** The callback's query parameters (first value of each). */
+  query: Record<string, string>;
+  /** The same redirect URI the authorize URL named (Feishu checks it). */
+  redirectUri: string;
+  /** The PKCE verifier whose challenge was sent (adapters with `pkce` true). */
+  codeVerifier?: string;
+}
+
+/** One platform's admin sign-in (adapters/<platform>/login.ts). */
+export interface AdminLogin {
+  platform: LoginPlatform;
+  /** Whether the console must send a PKCE S256 challenge and keep its verifier. */
+  pkce: boolean;
+  /** The platform's authorize (QR code) page to send the browser to. */
+  authorizeUrl(request: AuthorizeRequest): string;
+  /**
+   * The platform user id of the person who signed in: WeCom userid (lower case), DingTalk userid,
+   * Feishu open_id. Checks that the person belongs to the configured organisation.
+   * @throws LoginRefused (every platform error, mapped); never resolves without an id
+   */
+  identify(request: IdentifyRequest): Promise<string>;
+}
