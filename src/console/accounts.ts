@@ -113,10 +113,10 @@ const info = (a: Account): AccountInfo => ({
  */
 export function parseLink(platform: unknown, userId: unknown): PlatformLink {
   if (typeof platform !== 'string' || !(LOGIN_PLATFORMS as readonly string[]).includes(platform)) {
-    throw new RequestError('CONSOLE_BAD_ACCOUNT', `platform: one of ${LOGIN_PLATFORMS.join(', ')}`, 400);
+    throw requestError('CONSOLE_BAD_ACCOUNT', `platform: one of ${LOGIN_PLATFORMS.join(', ')}`);
   }
   const id = typeof userId === 'string' ? userId.trim() : '';
-  if (!PLATFORM_USER_ID.test(id)) throw new RequestError('CONSOLE_BAD_ACCOUNT', 'userId: 1–128 characters, no spaces or control characters', 400);
+  if (!PLATFORM_USER_ID.test(id)) throw requestError('CONSOLE_BAD_ACCOUNT', 'userId: 1–128 characters, no spaces or control characters');
   return { platform: platform as LoginPlatform, userId: platform === 'wecom' ? id.toLowerCase() : id };
 }
 
@@ -225,7 +225,7 @@ export class AccountStore {
     const l = parseLink(platform, userId);
     const a = await this.must(name);
     const holder = await this.byLink(l.platform, l.userId);
-    if (holder && holder.name !== name) throw new RequestError('CONSOLE_LINK_TAKEN', `${l.platform} user ${l.userId} is linked to the account "${holder.name}"; unlink it there first`, 409);
+    if (holder && holder.name !== name) throw requestError('CONSOLE_LINK_TAKEN', `${l.platform} user ${l.userId} is linked to the account "${holder.name}"; unlink it there first`);
     if ((a.links ?? []).some((x) => sameLink(x, l))) return info(a);
     const next: Account = { ...a, links: [...(a.links ?? []), l], updatedAt: this.now() };
     await this.put(next);
@@ -236,7 +236,7 @@ export class AccountStore {
   async unlink(name: string, platform: unknown, userId: unknown): Promise<AccountInfo> {
     const l = parseLink(platform, userId);
     const a = await this.must(name);
-    if (!(a.links ?? []).some((x) => sameLink(x, l))) throw new RequestError('CONSOLE_LINK_NOT_FOUND', `"${name}" has no ${l.platform} link ${l.userId}`, 404);
+    if (!(a.links ?? []).some((x) => sameLink(x, l))) throw requestError('CONSOLE_LINK_NOT_FOUND', `"${name}" has no ${l.platform} link ${l.userId}`);
     const next: Account = { ...a, links: (a.links ?? []).filter((x) => !sameLink(x, l)), updatedAt: this.now() };
     await this.put(next);
     return info(next);

@@ -148,7 +148,13 @@ describe('authorisation', () => {
     for (const { method, template } of routes) {
       const path = template.replace(/:(\w+)/g, 'x-1');
       const body = method === 'GET' ? undefined : {};
-      if (!(method === 'POST' && template === '/console/api/session')) {
+      if (method === 'GET' && template === '/console/api/login/platforms') {
+        // The sign-in page asks which platform sign-ins exist before anyone is signed in: public, and only that.
+        const a = await anonymous.call(method, path, body);
+        assert.equal(a.status, 200, `${method} ${path} is public`);
+        assert.deepEqual(Object.keys(a.body as object), ['platforms']);
+        checks++;
+      } else if (!(method === 'POST' && template === '/console/api/session')) {
         const a = await anonymous.call(method, path, body);
         assert.equal(a.status, 401, `${method} ${path} without a session`);
         checks++;
