@@ -45,6 +45,7 @@
     const max = Math.max(1, ...cum);
     const bw = (W - pad.l - pad.r) / Math.max(1, n);
     const y = (v) => pad.t + (H - pad.t - pad.b) * (1 - v / max);
+    const barW = Math.max(1, Math.min(48, bw * 0.7));
     const every = Math.max(1, Math.ceil(n / 8));
     const line = cum.map((v, i) => `${i ? 'L' : 'M'}${(pad.l + bw * (i + 0.5)).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
     return html`<svg viewBox=${`0 0 ${W} ${H}`} width="100%" style=${{ maxWidth: W, display: 'block' }} aria-hidden="true" focusable="false">
@@ -52,7 +53,7 @@
       <line x1=${pad.l} y1=${pad.t} x2=${pad.l} y2=${H - pad.b} stroke="#595959" />
       <text x=${pad.l - 6} y=${pad.t + 4} textAnchor="end" fontSize="11" fill="#262626">${max}</text>
       <text x=${pad.l - 6} y=${H - pad.b} textAnchor="end" fontSize="11" fill="#262626">0</text>
-      ${data.buckets.map((b, i) => html`<rect key=${`b${i}`} x=${pad.l + bw * i + bw * 0.15} width=${Math.max(1, bw * 0.7)} y=${y(b.acknowledged)} height=${H - pad.b - y(b.acknowledged)} fill="#0958d9" />`)}
+      ${data.buckets.map((b, i) => html`<rect key=${`b${i}`} x=${pad.l + bw * (i + 0.5) - barW / 2} width=${barW} y=${y(b.acknowledged)} height=${H - pad.b - y(b.acknowledged)} fill="#0958d9" />`)}
       ${n > 0 && html`<path d=${line} fill="none" stroke="#389e0d" strokeWidth="2" />`}
       ${data.buckets.map((b, i) => (i % every === 0 ? html`<text key=${`l${i}`} x=${pad.l + bw * (i + 0.5)} y=${H - 10} textAnchor="middle" fontSize="10" fill="#262626">${label(b.start, data.bucket)}</text>` : null))}
     </svg>`;
