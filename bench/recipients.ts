@@ -122,7 +122,7 @@ async function run(label: string, core: Core, dataDir: string): Promise<boolean>
       ['deep page by cursor (sort=time)', `${base}?sort=time&limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`],
       // Reads / acknowledgements over time since the broadcast was made (years ago here: the longest series there can be).
       ['timeline by day (default bucket)', `${server.url}/admin/broadcasts/bench/timeline`],
-      ['timeline by hour (capped at 9,999 hours)', `${server.url}/admin/broadcasts/bench/timeline?bucket=hour`],
+      ['timeline by hour (31 days of hours, older ones folded)', `${server.url}/admin/broadcasts/bench/timeline?bucket=hour`],
     ];
     console.log(`  median of ${RUNS}, ms (HTTP on loopback):`);
     console.log(`    ${'GET /healthz (baseline)'.padEnd(64)} ${healthz.ms.toFixed(2).padStart(8)}`);

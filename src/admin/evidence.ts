@@ -49,12 +49,24 @@ export function bucketStart(ms: number, bucket: 'hour' | 'day', timeZone: string
   return t;
 }
 
-/** Edges of the buckets from the one holding `from` to the one after `to`, at most MAX_TIMELINE_EDGES (the latest kept). */
-export function bucketEdges(from: number, to: number, bucket: 'hour' | 'day', timeZone: string): number[] {
+/** Most buckets a timeline answer has: 31 days of hours, 400 days (older times fold into the first bucket). */
+export const MAX_BUCKETS: Readonly<Record<'hour' | 'day', number>> = { hour: 31 * 24, day: 400 };
+
+/**
+ * Edges of the buckets from the one holding `from` to the one after `to`. Over `max` buckets (default
+ * {@link MAX_BUCKETS}), the first bucket is widened back to the first edge, so every time since `from`
+ * is still counted (totals stay exact) and the latest `max - 1` buckets keep their size.
+ */
+export function bucketEdges(from: number, to: number, bucket: 'hour' | 'day', timeZone: string, max = MAX_BUCKETS[bucket]): number[] {
   const step = bucket === 'hour' ? 3_600_000 : 86_400_000;
-  const edges = [bucketStart(from, bucket, timeZone)];
+  const first = bucketStart(from, bucket, timeZone);
+  // Walk from the later of the start and (max + 1) buckets before `to`: a years-old broadcast costs no more than a new one.
+  const from2 = Math.max(first, bucketStart(to - (max + 1) * step, bucket, timeZone));
+  const edges = [from2];
   while (edges.at(-1)! <= to) edges.push(bucket === 'hour' ? edges.at(-1)! + step : bucketStart(edges.at(-1)! + step + 3 * 3_600_000, 'day', timeZone));
-  return edges.slice(-MAX_TIMELINE_EDGES);
+  const limit = Math.min(max, MAX_TIMELINE_EDGES - 1);
+  if (edges.length - 1 <= limit && edges[0] === first) return edges;
+  return [first, ...edges.slice(-limit)];
 }
 
 /**
@@ -62,7 +74,9 @@ export function bucketEdges(from: number, to: number, bucket: 'hour' | 'day', ti
  * from the hour/day it was created to now: `{"broadcastId", "bucket", "timeZone", "offset"
  * ("UTC+08:00"), "from", "to", "buckets": [{"start" (ISO 8601 with offset), "read",
  * "acknowledged"}], "total": {"read", "acknowledged"}, "cumulative": {"read": [...],
- * "acknowledged": [...]}}`. Without `bucket`: hours for the first 48 hours, then days.
+ * "acknowledged": [...]}}`. Without `bucket`: hours for the first 48 hours, then days. At most
+ * {@link MAX_BUCKETS} buckets: earlier times are counted in the first one, which then starts at the
+ * broadcast's first hour/day.
  * Read counts stay 0 on a platform without read receipts (`readSupported` false).
  * @throws BotError BROADCAST_NOT_FOUND (404)
  */

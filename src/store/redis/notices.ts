@@ -807,6 +807,8 @@ class RedisNoticeStore implements NoticeStore {
       }
       const pad = (t: number) => String(t).padStart(15, '0');
       // Members are '<15-digit time>:<userId>' with score 0: one ZLEXCOUNT per interval, O(log N) each, in one pipeline.
+      // `:ix:ra` is written by every recipient write from this version on (ixput): a read recorded earlier on a
+      // broadcast whose index was already complete is counted once the record is written again (e.g. acknowledged).
       const pipe = this.c.pipeline();
       for (const z of [`${r}:ix:ra`, `${r}:ix:t:acknowledged`]) {
         for (let i = 0; i + 1 < edges.length; i++) pipe.zlexcount(z, `[${pad(edges[i]!)}`, `(${pad(edges[i + 1]!)}`);

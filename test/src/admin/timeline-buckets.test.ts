@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bucketEdges, bucketStart } from '../../../src/admin/evidence.ts';
+import { MAX_BUCKETS, bucketEdges, bucketStart } from '../../../src/admin/evidence.ts';
 import { zonedIso } from '../../../src/evidence/time.ts';
 import { MAX_TIMELINE_EDGES } from '../../../src/store/ports/notices.ts';
 
@@ -30,11 +30,22 @@ describe('timeline buckets', () => {
     assert.equal(autumn[1]! - autumn[0]!, 25 * 3_600_000);
   });
 
-  it('hours from the first to the one after now; capped to the latest MAX_TIMELINE_EDGES', () => {
+  it('hours from the first to the one after now; over the cap, the first bucket reaches back to the start', () => {
     const e = bucketEdges(at('2026-12-05T01:10:00Z'), at('2026-12-05T03:59:59Z'), 'hour', 'Asia/Shanghai');
     assert.deepEqual(e.map((x) => new Date(x).toISOString()), ['2026-12-05T01:00:00.000Z', '2026-12-05T02:00:00.000Z', '2026-12-05T03:00:00.000Z', '2026-12-05T04:00:00.000Z']);
-    const long = bucketEdges(at('2020-01-01T00:00:00Z'), at('2026-12-05T00:00:00Z'), 'hour', 'UTC');
-    assert.equal(long.length, MAX_TIMELINE_EDGES);
+    const long = bucketEdges(at('2020-01-01T00:10:00Z'), at('2026-12-05T00:30:00Z'), 'hour', 'UTC');
+    assert.equal(long.length, MAX_BUCKETS.hour + 1);
+    assert.equal(long[0], at('2020-01-01T00:00:00Z'), 'the first bucket starts at the first hour');
+    assert.equal(long[1], at('2026-12-05T01:00:00Z') - (MAX_BUCKETS.hour - 1) * 3_600_000);
     assert.equal(long.at(-1), at('2026-12-05T01:00:00Z'));
+    const days = bucketEdges(at('2020-01-01T00:00:00Z'), at('2026-12-05T00:00:00Z'), 'day', 'Asia/Shanghai');
+    assert.equal(days.length, MAX_BUCKETS.day + 1);
+    assert.equal(zonedIso(days.at(-1)!, 'Asia/Shanghai'), '2026-12-06T00:00:00.000+08:00');
+    assert.ok(MAX_BUCKETS.hour < MAX_TIMELINE_EDGES && MAX_BUCKETS.day < MAX_TIMELINE_EDGES);
+    // Exactly at the cap: nothing folded.
+    const exact = bucketEdges(at('2026-12-01T00:00:00Z'), at('2026-12-01T02:30:00Z'), 'hour', 'UTC', 3);
+    assert.deepEqual(exact, [0, 1, 2, 3].map((h) => at('2026-12-01T00:00:00Z') + h * 3_600_000));
+    const folded = bucketEdges(at('2026-12-01T00:00:00Z'), at('2026-12-01T03:30:00Z'), 'hour', 'UTC', 3);
+    assert.deepEqual(folded, [0, 2, 3, 4].map((h) => at('2026-12-01T00:00:00Z') + h * 3_600_000));
   });
 });
