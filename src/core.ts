@@ -22,6 +22,7 @@ import { PolicyService } from './policies/service.ts';
 import { createPolicyStatusProvider } from './policies/status.ts';
 import { createPolicySection } from './policies/section.ts';
 import { createRateLimit } from './bot/rate-limit.ts';
+import { AnswerStats } from './bot/answer-stats.ts';
 
 /** The platform-neutral core: knowledge base, matcher, store and the router over them. */
 export interface Core {
@@ -35,6 +36,8 @@ export interface Core {
   statuses: StatusDirectory;
   /** Company policies declared by admins: a status provider and the policy lines of answers. */
   policies: PolicyService;
+  /** Answers per topic and "not sure" per day (counts only; src/bot/answer-stats.ts). */
+  answerStats: AnswerStats;
   handle: MessageHandler;
   /** The same pipeline in two steps, for adapters: commit state changes before the platform is told (src/platform/message.ts). */
   committer: MessageCommitter;
@@ -70,6 +73,8 @@ export async function createCore(
     hasArchiveSync: (platform) => statuses.sync(platform) !== undefined,
   });
   statuses.addProvider(createPolicyStatusProvider(policies));
+  // Daily counters on the notice engine's clock and time zone (the company's).
+  const answerStats = new AnswerStats({ kv: store, topics: () => kb.entries.map((e) => e.id), timeZone: notices.timeZone, log, now: () => notices.clock.now() });
   const handle = createRouter({
     kb,
     matcher,
@@ -85,11 +90,12 @@ export async function createCore(
       createAckCommand(notices, log),
       createThirdPartyRefusal({ log }),
     ],
+    onAnswer: (outcome) => answerStats.record(outcome),
     personalSections: [
       createNoticeSection(notices),
       createConsentSection({ source: (platform) => statuses.source(platform) }),
       createPolicySection({ service: policies, statusOf: (platform, userId) => statuses.lookup(platform, userId) }),
     ],
   });
-  return { kb, matcher, store, notices, statuses, policies, handle, committer: handle };
+  return { kb, matcher, store, notices, statuses, policies, answerStats, handle, committer: handle };
 }

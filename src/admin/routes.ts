@@ -12,6 +12,7 @@ import type { PolicyService } from '../policies/service.ts';
 import { mountPolicyRoutes } from './policies.ts';
 import { strictRouter } from '../http/routing.ts';
 import { recipientsPage } from './recipients.ts';
+import { mountEvidenceRoutes } from './evidence.ts';
 
 /** Largest admin request body, in bytes (a userIds audience of 100 000 ids fits). */
 export const ADMIN_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -138,6 +139,8 @@ function csv(ctx: Context, name: string, body: string): void {
  * - GET  /admin/broadcasts/:id/recipients?state=&q=&sort=&order=&cursor=|page=&limit= -> one page of
  *   recipients, filtered and sorted by the store (src/admin/recipients.ts)
  * - GET  /admin/broadcasts/:id/recipients.csv and /audit.csv (UTF-8 with BOM)
+ * - GET  /admin/broadcasts/:id/recipients.xlsx and /audit.xlsx, GET /admin/broadcasts/:id/timeline
+ *   (src/admin/evidence.ts)
  * - POST /admin/broadcasts/:id/resend `{"only": "failed"|"unacknowledged"}` -> `{"id","only","queued","round"}`
  * - POST /admin/broadcasts/:id/cancel -> the broadcast
  * - /admin/policies (when `policies` is given): POST, GET, GET /:id, DELETE /:id —
@@ -212,6 +215,7 @@ export function declareAdminRoutes(admin: AdminRoutes, options: { service: Notic
   admin.get('/broadcasts/:id/audit.csv', async (ctx) => {
     csv(ctx, `broadcast-${ctx.params.id}-audit.csv`, await service.auditCsv(ctx.params.id!));
   });
+  mountEvidenceRoutes(admin, { service, actorOf });
   admin.post('/broadcasts/:id/resend', async (ctx) => {
     const parsed = resendRequestSchema.safeParse(await readJson(ctx));
     if (!parsed.success) throw requestError('NOTICE_BAD_REQUEST', firstIssue(parsed.error));

@@ -14,6 +14,7 @@ import { messagesFor } from './messages.ts';
 import { isDetailRequest, isGreeting, isHelpRequest, suggestionChoice } from './intents.ts';
 import { toTaiwanTraditional } from './traditional.ts';
 import { capMessage } from '../text-cap.ts';
+import type { AnswerOutcome } from './answer-stats.ts';
 
 /**
  * How long a "not sure" reply's numbered suggestions stay pickable by number, in ms (10 minutes). The memory
@@ -47,6 +48,12 @@ export interface RouterDeps {
   commands?: CommandHandler<BotResult | DeferredReply>[];
   /** Personal sections added, in order, after the archiving status of topics flagged appendStatus. */
   personalSections?: PersonalSection[];
+  /**
+   * Told what was decided for a question (a topic's answer, or "not sure") before the reply is
+   * returned — the answer statistics (src/bot/answer-stats.ts); never told the text. Not called for
+   * commands, help, greetings, detail requests or messages marked `uncounted`. Must not throw.
+   */
+  onAnswer?: (outcome: AnswerOutcome) => Promise<void>;
 }
 
 /**
@@ -287,7 +294,11 @@ export function createRouter(deps: RouterDeps): CoreHandler {
    */
   async function afterCommands(m: InboundMessage, text: string, lang: Lang, picked: { entry: KnowledgeEntry; lang: Lang } | null): Promise<BotResult> {
     const mention = m.chat.kind === 'group';
-    if (picked) return answer(m, picked.entry, picked.lang, 1, []);
+    const count = (outcome: AnswerOutcome) => (deps.onAnswer && !m.uncounted ? deps.onAnswer(outcome) : undefined);
+    if (picked) {
+      await count({ topic: picked.entry.id });
+      return answer(m, picked.entry, picked.lang, 1, []);
+    }
     if (m.kind === 'ack-action' || text === '' || isHelpRequest(text)) {
       return result({ intent: 'help', lang, replies: [{ text: helpText(m, lang), visibility: 'chat', mentionAsker: mention }] });
     }
@@ -297,8 +308,12 @@ export function createRouter(deps: RouterDeps): CoreHandler {
     const match = matcher.match(text, { platform: m.platform });
     if (match.topic) {
       const entry = kb.byId.get(match.topic);
-      if (entry) return answer(m, entry, match.lang, match.score, match.suggestions);
+      if (entry) {
+        await count({ topic: entry.id });
+        return answer(m, entry, match.lang, match.score, match.suggestions);
+      }
     }
+    await count({ notSure: true });
     return fallback(m, match.lang, match.score, match.suggestions);
   }
 

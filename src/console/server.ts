@@ -62,7 +62,7 @@ const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
  * The console's scripts under src/console/ui/, in the order index.html loads them: kit.js (texts, API client,
  * helpers) first, one script per section, app.js (the shell that routes to the sections) last.
  */
-export const CONSOLE_SCRIPTS = ['kit.js', 'signin.js', 'notices.js', 'broadcasts.js', 'policies.js', 'statuses.js', 'knowledge.js', 'health.js', 'platform-signin.js', 'accounts.js', 'app.js'] as const;
+export const CONSOLE_SCRIPTS = ['kit.js', 'signin.js', 'notices.js', 'broadcasts.js', 'evidence.js', 'policies.js', 'statuses.js', 'knowledge.js', 'health.js', 'platform-signin.js', 'accounts.js', 'app.js'] as const;
 
 function assetFiles(): Record<string, string> {
   // Package folders through their package.json (the UMD files are not in the packages' "exports").
@@ -238,7 +238,7 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
   const writeGuards = (roles: Role[]) => [errors, noStore, session(false), audited, csrf, role(roles)];
   /** The admin routes' declaration target: reads for every role, changes for owner/admin with CSRF. */
   const consoleRoutes: AdminRoutes = {
-    get: (path, handler) => void api.get(path, ...readGuards, path.endsWith('.csv') ? auditedHandler(handler) : handler),
+    get: (path, handler) => void api.get(path, ...readGuards, /\.(csv|xlsx)$/.test(path) ? auditedHandler(handler) : handler),
     post: (path, handler) => void api.post(path, ...writeGuards(WRITE), handler),
     put: (path, handler) => void api.put(path, ...writeGuards(WRITE), handler),
     delete: (path, handler) => void api.delete(path, ...writeGuards(WRITE), handler),
@@ -351,10 +351,14 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     if (!question || question.length > 500) throw requestError('CONSOLE_BAD_REQUEST', 'question: 1–500 characters');
     const message: InboundMessage = {
       platform: 'try', tenant: 'local', userId: `console-${randomUUID()}`, chat: { kind: 'single' }, kind: 'text', text: question,
-      mentionedBot: false, messageId: randomUUID(), receivedAt: now(), anonymous: true,
+      mentionedBot: false, messageId: randomUUID(), receivedAt: now(), anonymous: true, uncounted: true,
     };
     const r = await core.handle(message);
     ctx.body = { topic: r.topic, intent: r.intent, score: Math.round(r.score * 1000) / 1000, replies: r.replies.map((x) => x.text), suggestions: r.suggestions };
+  });
+  // Answers per topic and the "not sure" rate over 7 and 30 days — counts only (src/bot/answer-stats.ts).
+  consoleRoutes.get('/knowledge/stats', async (ctx) => {
+    ctx.body = await core.answerStats.summary();
   });
   consoleRoutes.get('/health', async (ctx) => {
     const platforms = options.health.current();

@@ -33,10 +33,19 @@ export const RECIPIENTS_HEADER = [
  */
 export const AUDIT_HEADER = ['time', 'broadcastId', 'userId', 'from', 'to', 'reason', 'seq', 'timeMs', 'prevHash', 'hash'] as const;
 
+/**
+ * A cell's text defused: one apostrophe before text that starts with = + - @ tab, CR or an apostrophe
+ * (so a spreadsheet never reads it as a formula, and the prefix stays reversible). Shared by the CSV
+ * and the XLSX exports (src/evidence/xlsx.ts).
+ */
+export function neutralise(value: string | number | null): string {
+  const s = value === null ? '' : String(value);
+  return /^[=+\-@\t\r']/.test(s) ? `'${s}` : s;
+}
+
 /** One field, quoted when needed and defused when it looks like a formula (or starts with an apostrophe). */
 export function csvField(value: string | number | null): string {
-  let s = value === null ? '' : String(value);
-  if (/^[=+\-@\t\r']/.test(s)) s = `'${s}`;
+  const s = neutralise(value);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -50,31 +59,41 @@ export function toCsv(rows: readonly (readonly (string | number | null)[])[]): s
   return BOM + rows.map((r) => `${r.map(csvField).join(',')}\r\n`).join('');
 }
 
-/** recipients.csv without the evidence trailer: a row per recipient, by user id. */
-export function recipientsCsv(broadcast: Pick<BroadcastRecord, 'readSupported'>, recipients: readonly RecipientRecord[]): string {
-  const rows = recipients.map((r) => [
+/** How an export writes a time (ms since the Unix epoch); null = no time. */
+export type TimeFormat = (ms: number | null) => string;
+
+/**
+ * One recipient as a row of recipients.csv (the order of {@link RECIPIENTS_HEADER}); `time` writes
+ * the times (CSV: {@link isoOrEmpty}; XLSX: the company's time zone with its offset).
+ */
+export function recipientRow(broadcast: Pick<BroadcastRecord, 'readSupported'>, r: RecipientRecord, time: TimeFormat = isoOrEmpty): (string | number)[] {
+  return [
     r.userId,
     recipientState(r),
-    isoOrEmpty(r.sentAt),
-    broadcast.readSupported ? isoOrEmpty(r.readAt) : READ_UNKNOWN,
-    isoOrEmpty(r.acknowledgedAt),
+    time(r.sentAt),
+    broadcast.readSupported ? time(r.readAt) : READ_UNKNOWN,
+    time(r.acknowledgedAt),
     r.reason ?? '',
     r.ackChannel ?? '',
     r.remindedRound,
-    isoOrEmpty(r.remindedAt),
+    time(r.remindedAt),
     r.deliveredBy ?? '',
-  ]);
-  return toCsv([RECIPIENTS_HEADER, ...rows]);
+  ];
 }
 
-/** One audit entry as a row of audit.csv (the order of {@link AUDIT_HEADER}). */
-export function auditRow(e: AuditEvent): (string | number)[] {
-  return [new Date(e.at).toISOString(), e.broadcastId, e.userId ?? '', e.from, e.to, e.reason, e.seq, e.at, e.prevHash, e.hash];
+/** recipients.csv without the evidence trailer: a row per recipient, by user id. */
+export function recipientsCsv(broadcast: Pick<BroadcastRecord, 'readSupported'>, recipients: readonly RecipientRecord[]): string {
+  return toCsv([RECIPIENTS_HEADER, ...recipients.map((r) => recipientRow(broadcast, r))]);
+}
+
+/** One audit entry as a row of audit.csv (the order of {@link AUDIT_HEADER}); `time` writes the first cell. */
+export function auditRow(e: AuditEvent, time: TimeFormat = isoOrEmpty): (string | number)[] {
+  return [time(e.at), e.broadcastId, e.userId ?? '', e.from, e.to, e.reason, e.seq, e.at, e.prevHash, e.hash];
 }
 
 /** audit.csv without the evidence trailer: every audit entry in chain order. */
 export function auditCsv(events: readonly AuditEvent[]): string {
-  return toCsv([AUDIT_HEADER, ...events.map(auditRow)]);
+  return toCsv([AUDIT_HEADER, ...events.map((e) => auditRow(e))]);
 }
 
 /** ISO 8601 UTC of `ms`, or '' for null. */

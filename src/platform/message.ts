@@ -48,6 +48,8 @@ export interface InboundMessage {
   receivedAt: number;
   /** True for the anonymous /try page and the CLI without --user: FAQ answers only, never a personal status. */
   anonymous?: boolean;
+  /** True for an admin's "try a question" in the console: not counted in the answer statistics. */
+  uncounted?: boolean;
   /**
    * False when the adapter cannot reach the asker 1:1 from this chat (e.g. a WeCom AI bot group
    * without the self-built app configured). Then a group answer carries no personal part at all

@@ -98,7 +98,9 @@
         ${canWrite && html`<${Popconfirm} title=${t('cancelBroadcast')} onConfirm=${() => act(() => api('POST', `/broadcasts/${id}/cancel`))}><${Button} danger id="cancel-broadcast" disabled=${busy || finished}>${t('cancelBroadcast')}<//><//>`}
         <${Button} id="export-recipients" href=${`/console/api/broadcasts/${encodeURIComponent(id)}/recipients.csv`} download>${t('exportRecipients')}<//>
         <${Button} id="export-audit" href=${`/console/api/broadcasts/${encodeURIComponent(id)}/audit.csv`} download>${t('exportAudit')}<//>
+        <${PB.c.XlsxExports} id=${id} />
       <//>
+      <${PB.c.AckChart} id=${id} version=${`${c.read}:${c.acknowledged}`} targeted=${c.targeted} />
       <${Title} level=${3}>${t('recipients')}<//>
       <${Input.Search} placeholder=${t('searchUser')} aria-label=${t('searchUser')} allowClear style=${{ maxWidth: 320, marginBottom: 12 }} onSearch=${(q) => setQuery({ ...query, q, page: 1 })} />
       <${Table} rowKey="userId" size="small" dataSource=${rows.rows} columns=${columns} scroll=${{ x: true }}

@@ -11,15 +11,18 @@
   function Knowledge() {
     const [topics, setTopics] = useState(null);
     const [answer, setAnswer] = useState(null);
+    const stats = PB.kit.useAnswerStats();
     useEffect(() => void api('GET', '/knowledge').then((r) => setTopics(r.topics), fail), []);
     const ask = (q) => q.trim() && api('POST', '/knowledge/try', { question: q }).then(setAnswer, fail);
     const columns = [
       { title: t('id'), dataIndex: 'id' },
       { title: t('title'), dataIndex: 'title', render: (x) => x[S.lang] || x.zh },
       { title: t('reviewed'), dataIndex: 'reviewed' },
+      ...PB.kit.answerColumns(stats),
     ];
     return html`<div>
       <${Title} level=${2}>${t('knowledge')}<//>
+      <${PB.c.AnswerStats} stats=${stats} />
       <${Card} title=${t('tryQuestion')} style=${{ marginBottom: 16 }}>
         <${Input.Search} id="try-question" aria-label=${t('tryQuestion')} enterButton=${t('ask')} onSearch=${ask} />
         ${answer && html`<div style=${{ marginTop: 12 }} id="try-answer">

@@ -1,3 +1,4 @@
+import { BotError } from '../../errors.ts';
 /** Who a broadcast goes to. Ids are the platform's own (WeCom department id / UserID, DingTalk dept_id / staffId). */
 export type Audience = { all: true } | { departmentIds: string[] } | { userIds: string[] };
 
@@ -390,6 +391,15 @@ export interface NoticeStore {
    * @throws STORE_BAD_ARGUMENT for a bad limit/offset, a cursor of another store or query
    */
   queryRecipients(broadcastId: string, query: RecipientQuery): Promise<RecipientPage | null>;
+  /**
+   * How many recipients of a broadcast were first read, and acknowledged, in each interval
+   * [edges[i], edges[i + 1]) (ms; edges ascending, 2..{@link MAX_TIMELINE_EDGES}): `read[i]` and
+   * `acknowledged[i]`, one fewer than the edges. Counted from indexes on the stored times (SQLite:
+   * partial indexes on read_at / ack_at; Redis: lex-ordered sorted sets of '<time>:<userId>', one
+   * ZLEXCOUNT per interval), so the cost grows with the intervals, not with the recipients.
+   * Null for an unknown broadcast. @throws STORE_BAD_ARGUMENT for bad edges
+   */
+  timeline(broadcastId: string, edges: readonly number[]): Promise<{ read: number[]; acknowledged: number[] } | null>;
   /** Failed recipients with reasons, by user id, at most `limit` (default 1000). */
   listFailures(broadcastId: string, limit?: number): Promise<{ userId: string; reason: string }[]>;
   /**
@@ -436,6 +446,15 @@ export interface NoticeStore {
   ping(): Promise<void>;
   /** Closes connections / the database. Idempotent. */
   close(): Promise<void>;
+}
+
+/** Most edges {@link NoticeStore.timeline} takes (a year of hours fits). */
+export const MAX_TIMELINE_EDGES = 10_000;
+
+/** @throws BotError STORE_BAD_ARGUMENT unless `edges` are 2..MAX_TIMELINE_EDGES ascending integers ≥ 0. */
+export function checkTimelineEdges(edges: readonly number[]): void {
+  const ok = edges.length >= 2 && edges.length <= MAX_TIMELINE_EDGES && edges.every((e, i) => Number.isSafeInteger(e) && e >= 0 && (i === 0 || e > edges[i - 1]!));
+  if (!ok) throw new BotError('STORE_BAD_ARGUMENT', `timeline: edges must be 2..${MAX_TIMELINE_EDGES} ascending whole ms`);
 }
 
 /** The most advanced state of a recipient: acknowledged > read > sent/failed/pending. */

@@ -15,7 +15,8 @@
  * - recipients index (queryRecipients), kept by every recipient write through `putrec` (COMMON), in
  *   keys derived from the recipients hash's name (same hash tag): hash `{b:X}:r:ix` userId ->
  *   '<state>|<time, 15 digits>'; lex-ordered sorted sets (all scores 0) `{b:X}:r:ix:u:<state|all>`
- *   (userId), `{b:X}:r:ix:t:<state|all>` ('<time>:<userId>'), `{b:X}:r:ix:k:all` ('<rank>:<userId>').
+ *   (userId), `{b:X}:r:ix:t:<state|all>` ('<time>:<userId>'), `{b:X}:r:ix:k:all` ('<rank>:<userId>'),
+ *   `{b:X}:r:ix:ra` ('<readAt>:<userId>' of every recipient that read; the timeline's reads).
  *   `{b:X}:r:ix:v` marks a broadcast whose index is complete (new ones, or built by INDEX_BUILD).
  * - audit entry (list `{b:X}:audit`): at, u (absent for broadcast events), f from, t to, r reason;
  *   once sealed (CHAIN_SEAL) also n (position in the broadcast's hash chain), p (previous hash) and
@@ -41,6 +42,8 @@ local function ixput(rkey, u, rec)
   local t = 0
   if rec.s == 'sent' then t = rec.aa or rec.ra or rec.st or 0 end
   local cur = st .. '|' .. pad(t)
+  -- reads over time (timeline): the first read time of every recipient that read, acknowledged or not
+  if rec.ra then redis.call('ZADD', rkey .. ':ix:ra', 0, pad(rec.ra) .. ':' .. u) end
   local prev = redis.call('HGET', rkey .. ':ix', u)
   if prev == cur then return end
   if prev then

@@ -20,7 +20,7 @@ import {
   PREFIX_END,
 } from '../ports/notices-args.ts';
 import * as lua from './notices-lua.ts';
-import { recipientState, RECIPIENT_STATE_RANK } from '../ports/notices.ts';
+import { checkTimelineEdges, recipientState, RECIPIENT_STATE_RANK } from '../ports/notices.ts';
 import type {
   RecipientPage,
   RecipientQuery,
@@ -791,6 +791,35 @@ class RedisNoticeStore implements NoticeStore {
     const page = members.slice(q.offset, q.offset + q.limit + 1);
     const records = page.length > 0 ? await this.c.hmget(r, ...page.map((m) => m.slice(m.indexOf(':') + 1))) : [];
     return this.pageOf(page.flatMap((m, i) => [m, records[i] ?? null]), true, q.limit, total);
+  }
+
+  async timeline(broadcastId: string, edges: readonly number[]): Promise<{ read: number[]; acknowledged: number[] } | null> {
+    checkId(broadcastId, 'broadcast id');
+    checkTimelineEdges(edges);
+    return this.use(async () => {
+      if ((await this.c.exists(this.bk(broadcastId, 'meta'))) === 0) return null;
+      const r = this.bk(broadcastId, 'r');
+      // A broadcast from before the index: build it once (as queryRecipients does).
+      if ((await this.c.get(`${r}:ix:v`)) === null) {
+        let cursor = '0';
+        do cursor = String(await this.c.nIndexBuild(r, cursor, 1000));
+        while (cursor !== '0');
+      }
+      const pad = (t: number) => String(t).padStart(15, '0');
+      // Members are '<15-digit time>:<userId>' with score 0: one ZLEXCOUNT per interval, O(log N) each, in one pipeline.
+      // `:ix:ra` is written by every recipient write from this version on (ixput): a read recorded earlier on a
+      // broadcast whose index was already complete is counted once the record is written again (e.g. acknowledged).
+      const pipe = this.c.pipeline();
+      for (const z of [`${r}:ix:ra`, `${r}:ix:t:acknowledged`]) {
+        for (let i = 0; i + 1 < edges.length; i++) pipe.zlexcount(z, `[${pad(edges[i]!)}`, `(${pad(edges[i + 1]!)}`);
+      }
+      const out = ((await pipe.exec()) ?? []).map(([err, n]) => {
+        if (err) throw err;
+        return Number(n);
+      });
+      const k = edges.length - 1;
+      return { read: out.slice(0, k), acknowledged: out.slice(k) };
+    });
   }
 
   async listFailures(broadcastId: string, limit = 1000): Promise<{ userId: string; reason: string }[]> {

@@ -19,6 +19,7 @@ import {
   PREFIX_END,
 } from '../ports/notices-args.ts';
 import {
+  checkTimelineEdges,
   recipientState,
   RECIPIENT_STATE_RANK,
   type RecipientPage,
@@ -155,6 +156,9 @@ export const NOTICE_MIGRATIONS: readonly SqliteMigration[] = [
    CREATE INDEX recipient_view_rank ON recipient (broadcast_id, view_rank, user_id);
    CREATE INDEX recipient_view_at ON recipient (broadcast_id, view_at, user_id);
    CREATE INDEX recipient_view_rank_at ON recipient (broadcast_id, view_rank, view_at, user_id);`,
+  // Schema 4: reads and acknowledgements over time (timeline) — partial indexes on the two times.
+  `CREATE INDEX recipient_read_at ON recipient (broadcast_id, read_at) WHERE read_at IS NOT NULL;
+   CREATE INDEX recipient_ack_at ON recipient (broadcast_id, ack_at) WHERE ack_at IS NOT NULL;`,
 ];
 
 /**
@@ -984,6 +988,20 @@ class SqliteNoticeStore implements NoticeStore {
       if (err instanceof BotError) throw err;
       throw unavailable(this.path, err);
     }
+  }
+
+  async timeline(broadcastId: string, edges: readonly number[]): Promise<{ read: number[]; acknowledged: number[] } | null> {
+    checkId(broadcastId, 'broadcast id');
+    checkTimelineEdges(edges);
+    return this.tx(() => {
+      if (!this.db.prepare('SELECT 1 FROM broadcast WHERE id = ?').get(broadcastId)) return null;
+      // One COUNT per interval on each partial index: together they walk each index once over the span.
+      const count = (column: 'read_at' | 'ack_at') => {
+        const q = this.db.prepare(`SELECT count(*) FROM recipient INDEXED BY recipient_${column} WHERE broadcast_id = ? AND ${column} IS NOT NULL AND ${column} >= ? AND ${column} < ?`).pluck();
+        return edges.slice(1).map((end, i) => q.get(broadcastId, edges[i], end) as number);
+      };
+      return { read: count('read_at'), acknowledged: count('ack_at') };
+    });
   }
 
   async listFailures(broadcastId: string, limit = 1000): Promise<{ userId: string; reason: string }[]> {

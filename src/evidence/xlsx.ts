@@ -1,0 +1,96 @@
+import ExcelJS from 'exceljs';
+import type { AuditEvent, BroadcastRecord, RecipientRecord } from '../store/ports/notices.ts';
+import { AUDIT_HEADER, RECIPIENTS_HEADER, auditRow, neutralise, recipientRow, type TimeFormat } from './csv.ts';
+import { trailerFields, type ExportKind } from './export.ts';
+import { offsetLabel, zonedIso } from './time.ts';
+
+/**
+ * XLSX exports of a broadcast (the recipients and the audit trail), beside the CSV ones
+ * (src/evidence/csv.ts), written with exceljs (https://github.com/exceljs/exceljs):
+ * - the CSV's columns in the CSV's order (recipients: `name` and `department` after `userId`, from
+ *   the recipient records when they carry them, else empty), built by the same row functions;
+ * - times in the company's time zone with its offset (`2026-12-05T20:10:09.123+08:00`,
+ *   src/evidence/time.ts) as text, so the offset stays visible and nothing is converted on opening;
+ *   the audit sheet keeps `timeMs` (the integer the hash covers);
+ * - every text cell defused exactly as in the CSV ({@link neutralise}: an apostrophe before = + - @
+ *   tab, CR or an apostrophe) and stored as a string cell, never as a formula (a CR inside a cell
+ *   reads back as LF: XML normalises line ends, and exceljs writes the CR as it is);
+ * - a bold header row, frozen, an auto filter, fixed column widths;
+ * - a second sheet `evidence` with the facts of the CSV trailer (broadcast, notice, version, when
+ *   exported, head of the audit chain, time zone). The XLSX is not signed: the signed evidence is the
+ *   CSV export (docs/EVIDENCE.md); the chain head lets the two be matched.
+ */
+
+/** MIME type of an .xlsx file. */
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** Header of the recipients sheet: the CSV's with name and department after userId. */
+export const RECIPIENTS_XLSX_HEADER = [RECIPIENTS_HEADER[0], 'name', 'department', ...RECIPIENTS_HEADER.slice(1)] as const;
+
+/** Column widths in characters, by header name (others 14). */
+const WIDTHS: Record<string, number> = {
+  userId: 24, name: 16, department: 24, state: 14, sentAt: 30, readAt: 30, acknowledgedAt: 30, failureReason: 24, acknowledgedVia: 16,
+  remindedRound: 15, remindedAt: 30, deliveredByBroadcast: 24, time: 30, broadcastId: 24, from: 14, to: 14, reason: 36, seq: 8,
+  timeMs: 16, prevHash: 66, hash: 66,
+};
+
+/** Name and department of a recipient record that carries them (either may be a list of names); '' otherwise. */
+function nameAndDepartment(r: RecipientRecord): [string, string] {
+  const x = r as RecipientRecord & { name?: unknown; department?: unknown; departments?: unknown };
+  const text = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) ? v.filter((d) => typeof d === 'string').join(' / ') : '');
+  return [text(x.name), text(x.department ?? x.departments)];
+}
+
+/** The recipients rows of the XLSX (header first), times in `timeZone`. */
+export function recipientsXlsxRows(broadcast: Pick<BroadcastRecord, 'readSupported'>, recipients: readonly RecipientRecord[], timeZone: string): (string | number)[][] {
+  const time: TimeFormat = (ms) => zonedIso(ms, timeZone);
+  return [
+    [...RECIPIENTS_XLSX_HEADER],
+    ...recipients.map((r) => {
+      const row = recipientRow(broadcast, r, time);
+      return [row[0]!, ...nameAndDepartment(r), ...row.slice(1)];
+    }),
+  ];
+}
+
+/** The audit rows of the XLSX (header first), the time column in `timeZone`. */
+export function auditXlsxRows(events: readonly AuditEvent[], timeZone: string): (string | number)[][] {
+  return [[...AUDIT_HEADER], ...events.map((e) => auditRow(e, (ms) => zonedIso(ms, timeZone)))];
+}
+
+/** What the `evidence` sheet states. */
+export interface XlsxFacts {
+  kind: ExportKind;
+  broadcastId: string;
+  noticeId: string;
+  noticeVersion: number;
+  exportedAt: number;
+  chain: { rows: number; hash: string } | null;
+  timeZone: string;
+  /** Who exported it (the console account or 'api'). */
+  exportedBy: string;
+}
+
+/** A workbook of `rows` (header first) on a sheet named `sheet`, plus the evidence sheet, as .xlsx bytes. */
+export async function toXlsx(sheet: string, rows: readonly (readonly (string | number)[])[], facts: XlsxFacts): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'privacy-bot';
+  wb.created = new Date(facts.exportedAt);
+  wb.modified = new Date(facts.exportedAt);
+  const ws = wb.addWorksheet(sheet, { views: [{ state: 'frozen', xSplit: 0, ySplit: 1 }] });
+  const header = rows[0] ?? [];
+  ws.columns = header.map((h) => ({ key: String(h), width: WIDTHS[String(h)] ?? 14 }));
+  for (const row of rows) ws.addRow(row.map((v) => (typeof v === 'number' ? v : neutralise(v))));
+  const head = ws.getRow(1);
+  head.font = { bold: true };
+  head.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFEFEFEF' } };
+  if (header.length > 0) ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: header.length } };
+
+  const ev = wb.addWorksheet('evidence');
+  ev.columns = [{ width: 18 }, { width: 80 }];
+  const fields = trailerFields({ ...facts, chain: facts.chain }, null).map(([k, v]): [string, string] => (k === 'exported-at' ? [k, zonedIso(facts.exportedAt, facts.timeZone)] : [k, v]));
+  for (const [k, v] of [...fields, ['exported-by', facts.exportedBy], ['time-zone', `${facts.timeZone} (${offsetLabel(facts.exportedAt, facts.timeZone)})`], ['signed-copy', 'the CSV export of the same broadcast carries the Ed25519 signature']]) {
+    ev.addRow([neutralise(k!), neutralise(v!)]);
+  }
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}

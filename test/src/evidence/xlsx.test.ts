@@ -1,0 +1,102 @@
+/**
+ * XLSX exports (src/evidence/xlsx.ts) read back with exceljs: the CSV's columns (with name and
+ * department), times in the company's time zone with its offset, formula-like cells defused exactly
+ * as in the CSV and stored as text (never a formula), the frozen header, column widths, the
+ * evidence sheet. Also the zoned time format (src/evidence/time.ts).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import ExcelJS from 'exceljs';
+import { parse } from 'csv-parse/sync';
+import { AUDIT_HEADER, RECIPIENTS_HEADER, csvField, recipientsCsv } from '../../../src/evidence/csv.ts';
+import { RECIPIENTS_XLSX_HEADER, auditXlsxRows, recipientsXlsxRows, toXlsx } from '../../../src/evidence/xlsx.ts';
+import { offsetLabel, zonedIso } from '../../../src/evidence/time.ts';
+import type { AuditEvent, RecipientRecord } from '../../../src/store/ports/notices.ts';
+
+const SENT = Date.parse('2026-12-05T16:30:00.250Z'); // 2026-12-06 00:30:00.250 in Shanghai: the next calendar day
+const base: RecipientRecord = { userId: 'u1', state: 'sent', reason: null, sentAt: SENT, readAt: null, acknowledgedAt: null, ackChannel: null, attempts: 0, remindedRound: 0, remindedAt: null, deliveredBy: null };
+const HOSTILE = ['=HYPERLINK("http://x","y")', '+1', '-2', '@SUM(A1)', '\tTAB', '\rCR', "'quoted"];
+
+async function read(buf: Buffer): Promise<ExcelJS.Workbook> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(buf as unknown as ArrayBuffer);
+  return wb;
+}
+const values = (ws: ExcelJS.Worksheet, row: number) => (ws.getRow(row).values as unknown[]).slice(1);
+const facts = { kind: 'recipients' as const, broadcastId: 'b1', noticeId: 'n1', noticeVersion: 2, exportedAt: SENT, chain: { rows: 3, hash: 'a'.repeat(64) }, timeZone: 'Asia/Shanghai', exportedBy: 'console:hr.li' };
+
+describe('XLSX exports', () => {
+  it('zoned times carry the offset and stand for the same instant', () => {
+    assert.equal(zonedIso(SENT, 'Asia/Shanghai'), '2026-12-06T00:30:00.250+08:00');
+    assert.equal(zonedIso(SENT, 'America/New_York'), '2026-12-05T11:30:00.250-05:00');
+    assert.equal(zonedIso(Date.parse('2026-07-01T12:00:00Z'), 'America/New_York'), '2026-07-01T08:00:00.000-04:00', 'summer time');
+    assert.equal(zonedIso(SENT, 'Asia/Kolkata'), '2026-12-05T22:00:00.250+05:30');
+    assert.equal(zonedIso(null, 'Asia/Shanghai'), '');
+    for (const tz of ['Asia/Shanghai', 'America/New_York', 'Asia/Kolkata', 'UTC']) assert.equal(Date.parse(zonedIso(SENT, tz)), SENT, tz);
+    assert.equal(offsetLabel(SENT, 'Asia/Shanghai'), 'UTC+08:00');
+  });
+
+  it('recipients: the CSV columns with name and department, zoned times, defused cells stored as text', async () => {
+    const recipients: RecipientRecord[] = [
+      { ...base, readAt: SENT + 60_000, acknowledgedAt: SENT + 120_000, ackChannel: 'card', ...({ name: '张三', department: '研发部' } as object) },
+      ...HOSTILE.map((h, i) => ({ ...base, userId: `h${i}`, state: 'failed' as const, sentAt: null, reason: h, ...({ name: h, department: [h, '法务部'] } as object) })),
+      { ...base, userId: 'plain' }, // a record without name and department
+    ];
+    const rows = recipientsXlsxRows({ readSupported: true }, recipients, 'Asia/Shanghai');
+    const wb = await read(await toXlsx('recipients', rows, facts));
+    const ws = wb.getWorksheet('recipients')!;
+    assert.deepEqual(values(ws, 1), [...RECIPIENTS_XLSX_HEADER]);
+    assert.deepEqual(RECIPIENTS_XLSX_HEADER.filter((h) => h !== 'name' && h !== 'department'), [...RECIPIENTS_HEADER], 'the CSV columns, in order');
+    const first = Object.fromEntries(RECIPIENTS_XLSX_HEADER.map((h, i) => [h, ws.getRow(2).getCell(i + 1).value]));
+    assert.equal(first.name, '张三');
+    assert.equal(first.department, '研发部');
+    assert.equal(first.state, 'acknowledged');
+    assert.equal(first.sentAt, '2026-12-06T00:30:00.250+08:00');
+    assert.equal(first.acknowledgedAt, '2026-12-06T00:32:00.250+08:00');
+    assert.equal(first.remindedRound, 0);
+    // Every formula-like text is defused exactly as in the CSV (one apostrophe) and is a string cell.
+    HOSTILE.forEach((h, i) => {
+      const row = ws.getRow(3 + i);
+      for (const col of ['userId', 'name', 'failureReason'] as const) {
+        const cell = row.getCell(RECIPIENTS_XLSX_HEADER.indexOf(col) + 1);
+        assert.equal(cell.type, ExcelJS.ValueType.String, `${JSON.stringify(h)} in ${col} is text`);
+      }
+      const reason = row.getCell(RECIPIENTS_XLSX_HEADER.indexOf('failureReason') + 1).value;
+      // XML normalises a CR inside a cell to LF on reading (exceljs writes it raw): the text after the defusing apostrophe.
+      assert.equal(reason, `'${h}`.replace(/\r/g, '\n'));
+      assert.equal((parse(csvField(h)) as string[][])[0]![0], `'${h}`, 'the CSV writes the same text');
+      assert.equal(row.getCell(RECIPIENTS_XLSX_HEADER.indexOf('department') + 1).value, `'${h} / 法务部`.replace(/\r/g, '\n'));
+    });
+    assert.deepEqual(values(ws, 3 + HOSTILE.length).slice(1, 3), ['', ''], 'no name or department: empty cells');
+    ws.eachRow((row) => row.eachCell((cell) => assert.notEqual(cell.type, ExcelJS.ValueType.Formula)));
+    // Frozen header, widths, bold header, filter.
+    assert.equal(ws.views[0]!.state, 'frozen');
+    assert.equal((ws.views[0] as { ySplit?: number }).ySplit, 1);
+    assert.equal(ws.getColumn(1).width, 24);
+    assert.equal(ws.getColumn(RECIPIENTS_XLSX_HEADER.indexOf('sentAt') + 1).width, 30);
+    assert.equal(ws.getRow(1).font?.bold, true);
+    // The evidence sheet.
+    const ev = Object.fromEntries((wb.getWorksheet('evidence')!.getSheetValues() as unknown[][]).filter(Boolean).map((r) => [r[1], r[2]]));
+    assert.equal(ev['privacy-bot evidence'], 'recipients v1');
+    assert.equal(ev['chain-head'], 'a'.repeat(64));
+    assert.equal(ev['exported-at'], '2026-12-06T00:30:00.250+08:00');
+    assert.equal(ev['exported-by'], 'console:hr.li');
+    assert.equal(ev['time-zone'], 'Asia/Shanghai (UTC+08:00)');
+    // The CSV of the same records still has its own columns and UTC times.
+    assert.match(recipientsCsv({ readSupported: true }, recipients.slice(0, 1)), /u1,acknowledged,2026-12-05T16:30:00\.250Z/);
+  });
+
+  it('read receipts unknown on the platform: the same marker as the CSV', async () => {
+    const rows = recipientsXlsxRows({ readSupported: false }, [base], 'Asia/Shanghai');
+    assert.equal(rows[1]![RECIPIENTS_XLSX_HEADER.indexOf('readAt')], 'unknown (platform has no read receipts)');
+  });
+
+  it('audit: the CSV columns, the time zoned, timeMs the integer the chain hashes', async () => {
+    const e: AuditEvent = { at: SENT, broadcastId: 'b1', userId: '=cmd', from: 'pending', to: 'sent', reason: '@x', seq: 1, prevHash: 'p'.repeat(64), hash: 'h'.repeat(64) };
+    const wb = await read(await toXlsx('audit', auditXlsxRows([e], 'Asia/Shanghai'), { ...facts, kind: 'audit' }));
+    const ws = wb.getWorksheet('audit')!;
+    assert.deepEqual(values(ws, 1), [...AUDIT_HEADER]);
+    assert.deepEqual(values(ws, 2), ['2026-12-06T00:30:00.250+08:00', 'b1', "'=cmd", 'pending', 'sent', "'@x", 1, SENT, 'p'.repeat(64), 'h'.repeat(64)]);
+    assert.equal(ws.getRow(2).getCell(8).type, ExcelJS.ValueType.Number);
+  });
+});
