@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { RequestError } from '../errors.ts';
+import { requestError } from '../errors.ts';
 import type { NoticeService } from '../notices/service.ts';
 import { XLSX_TYPE, auditXlsxRows, recipientsXlsxRows, toXlsx } from '../evidence/xlsx.ts';
 import type { ExportKind } from '../evidence/export.ts';
@@ -28,7 +28,7 @@ export function mountEvidenceRoutes(admin: AdminRoutes, options: { service: Noti
   admin.get('/broadcasts/:id/audit.xlsx', xlsx('audit'));
   admin.get('/broadcasts/:id/timeline', async (ctx) => {
     const bucket = ctx.query.bucket;
-    if (bucket !== undefined && bucket !== 'hour' && bucket !== 'day') throw new RequestError('NOTICE_BAD_REQUEST', 'bucket: must be hour or day', 400);
+    if (bucket !== undefined && bucket !== 'hour' && bucket !== 'day') throw requestError('NOTICE_BAD_REQUEST', 'bucket: must be hour or day');
     ctx.set('Cache-Control', 'no-store');
     ctx.body = await timelineJson(service, ctx.params.id!, bucket);
   });

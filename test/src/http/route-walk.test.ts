@@ -41,10 +41,11 @@ const PUBLIC_ROUTES = new Set([
 /** First path segments that only the admin (and the console) may reach. */
 const PROTECTED = /^\/(admin|console)(\/|$)/;
 /**
- * The console's page and scripts: served to anyone inside ADMIN_ALLOW_FROM at their exact path
- * (the sign-in page must load before a session exists); they read files and change nothing.
+ * The console's page and scripts, and the list of platform sign-ins the sign-in page offers: served to anyone
+ * inside ADMIN_ALLOW_FROM at their exact path (the sign-in page must load before a session exists); they read
+ * files or platform ids and change nothing.
  */
-const CONSOLE_PAGE = /^\/console(\/assets\/[\w.-]+)?$/;
+const CONSOLE_PAGE = /^\/console(\/assets\/[\w.-]+|\/api\/login\/platforms)?$/;
 
 for (const kind of ['sqlite', 'redis'] as const) {
   describe(`admin surface, every mounted route walked (${kind} store)`, () => {
