@@ -90,15 +90,55 @@ export function oneTimePassword(): string {
   return [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
+/** Fewest different characters a password must hold. */
+const MIN_DISTINCT_CHARS = 6;
+/** Words that make a password guessable when it is mostly made of them (lower case; checked after removing digits and symbols). */
+const COMMON_WORDS = ['password', 'passw0rd', 'admin', 'administrator', 'qwerty', 'qwertyuiop', 'asdfgh', 'zxcvbn', 'letmein', 'welcome', 'iloveyou', 'abc', 'abcdef', 'changeme', 'privacybot', 'privacy', 'wecom', 'dingtalk', 'feishu', 'woaini', 'wangwang'];
+/** Keyboard rows and the alphabet/digits, for runs such as 123456789012 or qwertyuiop. */
+const RUNS = ['0123456789', 'abcdefghijklmnopqrstuvwxyz', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm', '1qaz2wsx3edc', '!@#$%^&*()'];
+
+/**
+ * True for passwords long enough but easy to guess — NIST SP 800-63B §3.1.1.2 asks verifiers to refuse
+ * "commonly-used, expected, or compromised" values (https://pages.nist.gov/800-63-4/sp800-63b.html):
+ * fewer than {@link MIN_DISTINCT_CHARS} different characters, mostly one keyboard/alphabet/digit run
+ * (forwards or backwards), or mostly a common word plus digits/symbols ("Password2024!").
+ */
+function predictable(password: string): boolean {
+  const p = password.toLowerCase();
+  if (new Set(p).size < MIN_DISTINCT_CHARS) return true;
+  // Characters covered by runs of ≥ 4 taken from a keyboard row or sequence.
+  let covered = 0;
+  for (let i = 0; i < p.length; ) {
+    let best = 1;
+    for (const run of RUNS) {
+      for (const r of [run, [...run].reverse().join('')]) {
+        const at = r.indexOf(p[i]!);
+        if (at < 0) continue;
+        let n = 1;
+        while (i + n < p.length && r[at + n] === p[i + n]) n++;
+        best = Math.max(best, n);
+      }
+    }
+    if (best >= 4) covered += best;
+    i += best >= 4 ? best : 1;
+  }
+  if (covered >= p.length * 0.6) return true;
+  const letters = p.replace(/[^a-z]/g, '');
+  let rest = letters;
+  for (const w of [...COMMON_WORDS].sort((a, b) => b.length - a.length)) rest = rest.split(w).join('');
+  return letters.length > 0 && rest.length <= 2 && letters.length - rest.length >= 4;
+}
+
 /**
  * Why a new password is refused, or null when it is acceptable: {@link MIN_PASSWORD_CHARS} to
- * {@link MAX_PASSWORD_CHARS} characters, not the account name, not the old password.
+ * {@link MAX_PASSWORD_CHARS} characters, not the account name, not the old password, not predictable.
  */
 export function passwordProblem(name: string, password: string, old?: string): string | null {
   if (typeof password !== 'string' || password.length < MIN_PASSWORD_CHARS) return `password: at least ${MIN_PASSWORD_CHARS} characters`;
   if (password.length > MAX_PASSWORD_CHARS) return `password: at most ${MAX_PASSWORD_CHARS} characters`;
   if (password.toLowerCase().includes(name.toLowerCase())) return 'password: must not contain the account name';
   if (old !== undefined && password === old) return 'password: must differ from the current one';
+  if (predictable(password)) return 'password: too easy to guess (a common word, a keyboard or number run, or few different characters); a phrase of several words works well';
   return null;
 }
 

@@ -171,7 +171,9 @@ async function serve(config: Config): Promise<void> {
         (running.sandboxAdminToken ? `Sandbox admin token for this run (set ADMIN_TOKEN to choose your own): ${running.sandboxAdminToken}\n` : '') +
         (running.sandboxConsoleAccount
           ? `Console: ${running.url}/console — sign in as ${running.sandboxConsoleAccount.name} with the one-time password ${running.sandboxConsoleAccount.password} (you choose your own at the first sign-in)\n\n`
-          : '\n'),
+          : config.console
+            ? `Console: ${running.url}/console — sign in with the console account made at the first start (\`npx privacy-bot admin list\` names it; \`npx privacy-bot admin reset <name>\` prints a new one-time password)\n\n`
+            : '\n'),
     );
   }
 }

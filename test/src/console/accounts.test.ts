@@ -58,6 +58,10 @@ for (const kind of ['sqlite', 'redis'] as const) {
       await assert.rejects(accounts.changePassword('hr.li', 'wrong', 'a-long-new-password'), { code: 'CONSOLE_BAD_PASSWORD' });
       await assert.rejects(accounts.changePassword('hr.li', password, 'short'), { code: 'CONSOLE_BAD_ACCOUNT' });
       await assert.rejects(accounts.changePassword('hr.li', password, 'HR.LI-is-my-password'), { code: 'CONSOLE_BAD_ACCOUNT' });
+      // Long enough but guessable: a common word with digits, a number or keyboard run, few different characters.
+      for (const weak of ['Password2024!', '123456789012', 'qwertyuiop12', 'aaaaaaaaaaaaaa', 'abcabcabcabc', 'Welcome123456!', '1qaz2wsx3edc4rfv']) {
+        await assert.rejects(accounts.changePassword('hr.li', password, weak), { code: 'CONSOLE_BAD_ACCOUNT', message: /too easy to guess/ }, weak);
+      }
       assert.equal((await accounts.changePassword('hr.li', password, 'a-long-new-password')).mustChange, false);
       assert.equal(await accounts.verify('hr.li', password), null, 'the one-time password no longer works');
       const reset = await accounts.reset('hr.li');
