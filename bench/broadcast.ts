@@ -1,5 +1,5 @@
 /**
- * Broadcast benchmark (issue 4, `npm run bench:broadcast`): archiving notices to 10,000 WeCom and
+ * Broadcast benchmark (`npm run bench:broadcast`): archiving notices to 10,000 WeCom and
  * 2,000 DingTalk employees through the real adapters' notice channels, against the fake platform
  * servers of test/fakes/ with their documented rate limits on and random throttling.
  *

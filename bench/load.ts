@@ -1,5 +1,5 @@
 /**
- * Load benchmark of the bot's two platform callbacks (issue 6, point 2), with a bare Koa route as
+ * Load benchmark of the bot's two platform callbacks, with a bare Koa route as
  * the baseline, all on loopback in one run.
  *
  * Run: `npm run bench:load [-- options]` (= `node --import tsx bench/load.ts`). Options:
@@ -50,7 +50,7 @@
  * background replies are allowed to drain after each phase; its CPU time (/proc/<pid>/stat) per
  * request includes them. The bot's RSS is VmRSS from /proc/<pid>/status.
  *
- * Targets (issue 6): max-rate throughput >= 50 % of the baseline's; p99 < 50 ms at 200 requests/s;
+ * Targets (docs/RELIABILITY.md): max-rate throughput >= 50 % of the baseline's; p99 < 50 ms at 200 requests/s;
  * RSS flat over a 10-minute soak. The summary also prints each floor's ratio to the baseline and
  * the bot's ratio to its floor.
  */

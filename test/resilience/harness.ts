@@ -1,5 +1,5 @@
 /**
- * Shared parts of the resilience suite (issue 6): the real bot on loopback with its log lines
+ * Shared parts of the resilience suite: the real bot on loopback with its log lines
  * captured, on SQLite or on Redis under a private key prefix (two bots with the same prefix are two
  * instances of one deployment); a throwaway redis-server that a test may stop and start again
  * (never the shared one on 6379); a fault-injecting HTTP proxy in front of a fake platform; a

@@ -1,5 +1,5 @@
 /**
- * Several instances (issue 6, point 3): three `privacy-bot serve` processes on one Redis (a
+ * Several instances: three `privacy-bot serve` processes on one Redis (a
  * throwaway redis-server of this test) behind a round-robin load balancer written here, talking to
  * one fake WeCom and one fake DingTalk — each process through its own recording proxy, so the test
  * knows which process made which platform call. Shown: one reply per message when the same

@@ -1,5 +1,5 @@
 /**
- * The knowledge base must not contain near-copies of evaluation questions (issue 3: gains must come from better
+ * The knowledge base must not contain near-copies of evaluation questions (gains must come from better
  * matching and knowledge, never from copying the dev set). content.test.ts already rejects verbatim copies; this
  * file rejects phrasings that are the same question with a word or two changed. Evaluation questions: the dev set
  * (../shared/eval/dev.jsonl, else its copy in test/fixtures) and our two held-out sets, whose figures would be
