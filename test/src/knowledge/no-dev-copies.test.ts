@@ -50,7 +50,7 @@ const sharedDev = path.resolve(repoRoot, '../shared/eval/dev.jsonl');
 /**
  * Evaluation sets kept out of the knowledge base: the team's dev set, our two held-out sets, both halves of
  * blind set 1 (test/fixtures/blind: the tuning half is looked at while tuning, so it is where copying could
- * creep in; the test half must never be copied either), the validation set and blind sets 2 and 3.
+ * creep in; the test half must never be copied either), the validation set and blind sets 2, 3 and 4.
  */
 const EVAL_FILES = [
   existsSync(sharedDev) ? sharedDev : path.join(repoRoot, 'test/fixtures/dev.jsonl'),
@@ -60,22 +60,32 @@ const EVAL_FILES = [
   path.join(repoRoot, 'test/fixtures/blind/valid.jsonl'),
   path.join(repoRoot, 'test/fixtures/blind/blind2.jsonl'),
   path.join(repoRoot, 'test/fixtures/blind/blind3.jsonl'),
+  path.join(repoRoot, 'test/fixtures/blind/blind4.jsonl'),
 ];
 
 /**
- * Blind sets 2 and 3 were written by authors who never saw the knowledge base, after its phrasings up to the
- * freeze of blind set 3 existed (2026-12-05); where one of those phrasings resembles one of their questions, both
- * sides wrote the obvious question independently. Those pairs are not copies; every phrasing added since (when
- * blind set 2 became tuning data) is checked against them like against every other set.
- * test/fixtures/blind/kb-texts-before-blind3.txt: the first 16 hex digits of each such text's SHA-256.
+ * Blind sets 2, 3 and 4 were written by authors who never saw the knowledge base, after some of its phrasings
+ * existed; where one of those phrasings resembles one of their questions, both sides wrote the obvious question
+ * independently. Those pairs are not copies; every phrasing added after a set was frozen and first run is checked
+ * against it like against every other set. Per set, the list of texts that existed before (the first 16 hex digits
+ * of each text's SHA-256, made with `node --import tsx bench/kb-text-hashes.ts`):
+ * - blind sets 2 and 3: test/fixtures/blind/kb-texts-before-blind3.txt (frozen 2026-12-05 with blind set 3);
+ * - blind set 4: test/fixtures/blind/kb-texts-before-blind4.txt (the texts of the third tuning round included: it
+ *   ran in a checkout without blind set 4, before that set's first run).
  */
-const WRITTEN_AFTER_KB = new Set(['blind2.jsonl', 'blind3.jsonl']);
-const KB_BEFORE_BLIND3 = new Set(
-  readFileSync(path.join(repoRoot, 'test/fixtures/blind/kb-texts-before-blind3.txt'), 'utf8')
-    .split('\n')
-    .filter((l) => l && !l.startsWith('#')),
-);
-const existedBeforeBlind3 = (text: string): boolean => KB_BEFORE_BLIND3.has(createHash('sha256').update(text).digest('hex').slice(0, 16));
+const hashList = (name: string): Set<string> =>
+  new Set(
+    readFileSync(path.join(repoRoot, 'test/fixtures/blind', name), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#')),
+  );
+const BEFORE_BLIND3 = hashList('kb-texts-before-blind3.txt');
+const WRITTEN_AFTER_KB = new Map<string, Set<string>>([
+  ['blind2.jsonl', BEFORE_BLIND3],
+  ['blind3.jsonl', BEFORE_BLIND3],
+  ['blind4.jsonl', hashList('kb-texts-before-blind4.txt')],
+]);
+const shortHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const HAN = /\p{Script=Han}/u;
 
@@ -160,8 +170,8 @@ interface Text {
   id: string;
   text: string;
   sh: Shingles;
-  /** True for a text that existed before blind set 3 was frozen (see WRITTEN_AFTER_KB). */
-  old?: boolean;
+  /** The text's short SHA-256 (see WRITTEN_AFTER_KB), computed once. */
+  hash?: string;
 }
 
 /** Near-copies among `texts`: same-topic pairs at `sameTopic` and above, any pair at ANY_TOPIC_THRESHOLD. */
@@ -169,9 +179,9 @@ function nearCopies(texts: Text[], sameTopic: number): string[] {
   const offenders: string[] = [];
   for (const { file, q, topics } of evalQuestions()) {
     const qs = shingles(q);
-    const late = WRITTEN_AFTER_KB.has(file);
+    const before = WRITTEN_AFTER_KB.get(file);
     for (const p of texts) {
-      if (late && (p.old ??= existedBeforeBlind3(p.text))) continue;
+      if (before?.has((p.hash ??= shortHash(p.text)))) continue;
       const s = similarity(qs, p.sh);
       // An out-of-scope example (id '') is of the same "topic" as the questions labelled out of scope.
       const same = p.id === '' ? topics.length === 0 : topics.includes(p.id);
@@ -187,7 +197,7 @@ const report = (offenders: string[]) =>
 
 test('the evaluation sets are all read', () => {
   const questions = evalQuestions();
-  assert.ok(questions.length >= 2600, `expected dev + holdout + holdout2 + blind1 + valid + blind2 + blind3 (2,600+ distinct questions), read ${questions.length}`);
+  assert.ok(questions.length >= 3300, `expected dev + holdout + holdout2 + blind1 + valid + blind2 + blind3 + blind4 (3,300+ questions), read ${questions.length}`);
 });
 
 test('no phrasing of the knowledge base is a near-copy of an evaluation question', async () => {
