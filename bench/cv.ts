@@ -1,7 +1,8 @@
 /**
  * Generalisation check for matcher changes, on the data that may be tuned on only (never the `test` half of blind
  * set 1, never the dev set):
- * - group A = blind set 2 + the validation set, group B = the `tune` half of blind set 1 + the team's held-out sets.
+ * - group A = blind set 2 + the validation set, group B = the `tune` half of blind set 1 + the team's held-out sets,
+ *   group C = blind set 3 (tuning data since its first run).
  *   A vocabulary change written while reading the misses of one group is kept only when the other group (whose
  *   misses were not read for it) moves the same way.
  * - `--grid '<json>'`: a list of option variants (e.g. `[{}, {"cueMissing": 1}]`); each is scored per fold
@@ -10,7 +11,7 @@
  * Score = in-scope top-1 accuracy + out-of-scope declined rate (`--criterion targets`: the smaller margin above the
  * targets, 92 % in scope and 95 % declined).
  *
- * Run: `node --import tsx bench/cv.ts [--options '<json>'] [--misses A|B] [--grid '<json array>']`
+ * Run: `node --import tsx bench/cv.ts [--options '<json>'] [--misses A|B|C] [--grid '<json array>']`
  */
 import path from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -28,16 +29,19 @@ const { values } = parseArgs({
 const base = (values.options ? JSON.parse(values.options) : {}) as Partial<MatcherOptions>;
 const kb = await loadKnowledge(process.env.KB ?? path.join(root, 'knowledge'));
 
+type Group = 'A' | 'B' | 'C';
 interface Case extends EvalCase {
   set: string;
-  group: 'A' | 'B';
+  group: Group;
 }
-const sets: [string, string, 'A' | 'B', boolean][] = [
+const sets: [string, string, Group, boolean][] = [
   ['blind2', 'test/fixtures/blind/blind2.jsonl', 'A', false],
   ['valid', 'test/fixtures/blind/valid.jsonl', 'A', false],
   ['blind1 tune', 'test/fixtures/blind/blind1.jsonl', 'B', true],
   ['holdout', 'test/fixtures/holdout.jsonl', 'B', false],
   ['holdout2', 'test/fixtures/holdout2.jsonl', 'B', false],
+  // Blind set 3 after its first run (group C): tuning data since the third round.
+  ['blind3', 'test/fixtures/blind/blind3.jsonl', 'C', false],
 ];
 const cases: Case[] = [];
 for (const [name, file, group, half] of sets) {
@@ -74,7 +78,8 @@ if (values.grid) {
   grid.forEach((g, gi) => {
     const a = tally(outcomes[gi]!, (c) => c.group === 'A');
     const b = tally(outcomes[gi]!, (c) => c.group === 'B');
-    console.log(`${JSON.stringify(g).padEnd(50)} A ${pct(a.inOk, a.inN)} / ${pct(a.outOk, a.outN)}   B ${pct(b.inOk, b.inN)} / ${pct(b.outOk, b.outN)}`);
+    const c3 = tally(outcomes[gi]!, (c) => c.group === 'C');
+    console.log(`${JSON.stringify(g).padEnd(50)} A ${pct(a.inOk, a.inN)} / ${pct(a.outOk, a.outN)}   B ${pct(b.inOk, b.inN)} / ${pct(b.outOk, b.outN)}   C ${pct(c3.inOk, c3.inN)} / ${pct(c3.outOk, c3.outN)}`);
   });
   let inOk = 0, inN = 0, outOk = 0, outN = 0;
   for (let f = 0; f < k; f++) {
@@ -99,7 +104,7 @@ if (values.grid) {
     const s = tally(ok, (c) => c.set === name);
     console.log(`${name.padEnd(12)} in-scope ${pct(s.inOk, s.inN).padEnd(16)} declined ${pct(s.outOk, s.outN)}`);
   }
-  for (const g of ['A', 'B'] as const) {
+  for (const g of ['A', 'B', 'C'] as const) {
     const s = tally(ok, (c) => c.group === g);
     console.log(`group ${g}      in-scope ${pct(s.inOk, s.inN).padEnd(16)} declined ${pct(s.outOk, s.outN)}`);
   }
@@ -107,7 +112,7 @@ if (values.grid) {
   if (values.save) writeFileSync(values.save, JSON.stringify(ok));
   if (values.diff) {
     const before = JSON.parse(readFileSync(values.diff, 'utf8')) as boolean[];
-    for (const g of ['A', 'B'] as const) {
+    for (const g of ['A', 'B', 'C'] as const) {
       let won = 0, lost = 0;
       cases.forEach((c, i) => { if (c.group !== g || before[i] === ok[i]) return; if (ok[i]) won++; else lost++; });
       console.log(`group ${g} changed: +${won} -${lost}`);

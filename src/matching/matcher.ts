@@ -123,6 +123,11 @@ export interface MatcherOptions {
   narrativeWeight: number;
   bm25K1: number;
   bm25B: number;
+  /**
+   * Ranking factor, when neither the question nor the asker's platform names a platform, for an entry about one
+   * platform other than WeCom (the feishu / dingtalk admin-access entries): they answer about that platform only.
+   */
+  unnamedPlatform: number;
 }
 
 /** Defaults chosen on the dev set (see the report in bench/ and test/src/eval/). */
@@ -160,6 +165,7 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   narrativeWeight: 0.5,
   bm25K1: 1.2,
   bm25B: 0.75,
+  unnamedPlatform: 0.5,
 };
 
 /** Id of the pseudo-entry made of out-of-scope examples (never answered). */
@@ -533,6 +539,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
         if ((entryCues[entry] as string[]).some((c) => !tokenSet.has(c))) rank *= opt.cueMissing;
         const ps = entryPlatforms[entry] as Set<string>;
         if (named.length > 0 && !ps.has('all') && !named.some((p) => ps.has(p))) rank *= opt.platformMismatch;
+        if (named.length === 0 && !ps.has('all') && !ps.has('wecom')) rank *= opt.unnamedPlatform;
         return {
           entry,
           id: ids[entry] as string,

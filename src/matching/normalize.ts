@@ -165,6 +165,17 @@ function translateEnglish(s: string): string {
         }
       }
       if (matched) continue;
+      // Typed pinyin of a domain word, joined or syllable by syllable (chehui, hui hua cun dang).
+      for (let n = Math.min(MAX_PINYIN_SYLLABLES, words.length - i); n >= 1; n--) {
+        const hit = PINYIN_WORDS.get(words.slice(i, i + n).join(''));
+        if (hit !== undefined) {
+          out.push(hit);
+          i += n;
+          matched = true;
+          break;
+        }
+      }
+      if (matched) continue;
       const w = words[i] as string;
       out.push(lookupWord(w) ?? w);
       i++;
@@ -203,6 +214,16 @@ for (const v of VOCAB) {
   list.push(v);
   VOCAB_BY_FIRST.set(first, list);
 }
+
+/**
+ * Toneless pinyin written without spaces (chehui, huihuacundang) -> the domain word, for the typo vocabulary's
+ * words of two or more syllables whose pinyin is at least 5 letters and is not an English word of the glossary.
+ */
+const PINYIN_WORDS: ReadonlyMap<string, string> = new Map(
+  VOCAB.filter((v) => v.syllables.length >= 2 && v.syllables.join('').length >= 5 && /^[a-z]+$/.test(v.syllables.join('')) && !EN_PHRASES.has(v.syllables.join('')))
+    .map((v) => [v.syllables.join(''), v.word] as const),
+);
+const MAX_PINYIN_SYLLABLES = Math.max(1, ...VOCAB.map((v) => v.syllables.length));
 
 /**
  * Replaces character windows whose toneless pinyin equals a domain word's, that share at least one character

@@ -56,4 +56,18 @@ describe('generalising matcher changes', () => {
     assert.equal(hitsOf(on), 0, '"ma" is no word of any phrasing');
     assert.ok(hitsOf(off) > 0, 'as a substring it hits words such as manager');
   });
+
+  it('a question naming no platform ranks the Feishu / DingTalk-only entries lower, unless asked from that platform', async () => {
+    const off = await buildMatcher(kb, { unnamedPlatform: 1 });
+    const q = '管理员能看我的私聊吗';
+    const rankOf = (m: ExplainingMatcher, id: string, platform?: string) =>
+      m.explain(q, platform ? { platform } : undefined).candidates.find((c) => c.id === id)?.rank ?? 0;
+    for (const id of ['feishu-admin-access', 'dingtalk-admin-access']) {
+      assert.ok(rankOf(off, id) > 0, id);
+      assert.ok(Math.abs(rankOf(on, id) - 0.5 * rankOf(off, id)) < 1e-9, `${id}: halved when no platform is named`);
+    }
+    assert.equal(rankOf(on, 'wecom-admin-access'), rankOf(off, 'wecom-admin-access'), 'WeCom entries are not touched');
+    assert.equal(rankOf(on, 'feishu-admin-access', 'feishu'), rankOf(off, 'feishu-admin-access', 'feishu'), 'asked from Feishu');
+    assert.equal(on.match('飞书管理员能看我的私聊吗').topic, 'feishu-admin-access');
+  });
 });

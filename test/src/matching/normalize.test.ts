@@ -73,3 +73,10 @@ test('normalizeQuestion: non-string input gives empty string', () => {
   assert.equal(normalizeQuestion(undefined as unknown as string), '');
   assert.equal(normalizeQuestion(42 as unknown as string), '');
 });
+
+test('normalizeQuestion: typed pinyin of a domain word, joined or by syllable, becomes the word', () => {
+  assert.equal(normalizeQuestion('chehui 了还能看到吗'), '撤回 了还能看到吗');
+  assert.equal(normalizeQuestion('qiye weixin 的 liaotian jilu'), '企业微信 的 聊天记录');
+  // A single syllable is never taken for a word.
+  assert.equal(normalizeQuestion('change a dang'), 'change a dang');
+});
