@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { botError, BotError } from '../../errors.ts';
@@ -44,7 +44,7 @@ export function openSqliteDatabase(file: string, schema: SqliteSchema): { db: Da
   const path = resolve(file);
   let db: Database.Database;
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    makeDirectory(dirname(path));
     db = new Database(path);
   } catch (err) {
     throw sqliteUnavailable(schema.what, path, err);
@@ -67,6 +67,32 @@ export function openSqliteDatabase(file: string, schema: SqliteSchema): { db: Da
     return close();
   };
   return { db, path };
+}
+
+/**
+ * Creates `dir` and its missing parents (mode 0700 for each new one), like `mkdirSync(dir,
+ * { recursive: true })` but finite: Node 20's recursive mkdir loops for ever when mkdir answers
+ * ENOENT although the parent exists (e.g. under /proc: `DATA_DIR=/proc/nope` hung the start).
+ * @throws the file system's error (ENOENT, ENOTDIR, EACCES, EROFS, …) naming the path
+ */
+function makeDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && statSync(dir).isDirectory()) return;
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw err;
+    makeDirectory(parent);
+  }
+  // The parent exists now: a second failure (ENOENT included) is final.
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST' && statSync(dir).isDirectory()) return;
+    throw err;
+  }
 }
 
 function migrate(db: Database.Database, path: string, schema: SqliteSchema): void {
