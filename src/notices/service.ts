@@ -23,8 +23,9 @@ import { withEvidenceTrailer, type ExportKind } from '../evidence/export.ts';
 import type { EvidenceSigningKey } from '../evidence/key.ts';
 import { newBroadcastId, newNoticeId } from './ids.ts';
 import { ackTexts, titleIn } from './messages.ts';
+import { convertToTaiwan, withFallbacks } from './languages.ts';
 import { ackKey } from '../platform/notices.ts';
-import { audienceSchema, firstIssue, noticeContentSchema, type NoticeContent } from './schema.ts';
+import { audienceSchema, convertRequestSchema, firstIssue, noticeContentSchema, type NoticeContent } from './schema.ts';
 
 /** Time zone of the dates employees read ("acknowledged on YYYY-MM-DD"), unless configured. */
 export const DEFAULT_NOTICE_TIME_ZONE = 'Asia/Shanghai';
@@ -171,7 +172,21 @@ export class NoticeService {
 
   // ---- notices ----
 
-  /** Creates a notice (version 1) from `{title: {zh, en}, body: {zh, en}}` (validated). */
+  /**
+   * Simplified Chinese title and/or body converted to Taiwan Traditional (OpenCC twp, as employees
+   * get when no zh-TW text is written); records nothing. Input `{"title"?, "body"?}`.
+   * @throws NOTICE_BAD_REQUEST (400) naming the field
+   */
+  convertToTaiwan(input: unknown): { title?: string; body?: string } {
+    const r = convertRequestSchema.safeParse(input);
+    if (!r.success) throw badRequest(firstIssue(r.error));
+    return {
+      ...(r.data.title !== undefined ? { title: convertToTaiwan(r.data.title) } : {}),
+      ...(r.data.body !== undefined ? { body: convertToTaiwan(r.data.body) } : {}),
+    };
+  }
+
+  /** Creates a notice (version 1) from `{title: {zh, en?, zh-TW?}, body: {zh, en?, zh-TW?}}` (validated). */
   async createNotice(input: unknown): Promise<NoticeVersionRecord> {
     const content = this.parseContent(input);
     return this.store.createNotice(newNoticeId(), content, this.clock.now());
@@ -383,8 +398,9 @@ export class NoticeService {
       broadcastId: b.id,
       noticeId: b.noticeId,
       version: b.version,
-      title: v.title,
-      body: v.body,
+      // Channels render every language; the ones not written fall back (src/notices/languages.ts).
+      title: withFallbacks(v.title),
+      body: withFallbacks(v.body),
       ackKey: ackKey(b.noticeId, b.version),
       deliveryKey: kind === 'remind' ? `${base}-r${round}` : base,
       ...(kind === 'remind' ? { reminder: round } : {}),
