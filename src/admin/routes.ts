@@ -134,6 +134,8 @@ function csv(ctx: Context, name: string, body: string): void {
  * - PUT  /admin/notices/:id (same body) -> 201 `{"id","version"}`: a new version; old ones stay readable
  * - GET  /admin/notices -> `{"notices": [{id, latestVersion, title, createdAt, updatedAt}]}`
  * - GET  /admin/notices/:id -> `{"id","latestVersion","versions": [...]}`; /versions/:version -> one version
+ * - GET  /admin/notices/:id/versions/:version/preview -> `{"noticeId","version","previews": [NoticePreview]}`:
+ *   how it will look on each configured platform (src/platform/notices.ts NoticePreview)
  * - POST /admin/broadcasts `{"noticeId", "version"?, "platform", "audience": {"all": true} |
  *   {"departmentIds": [...]} | {"userIds": [...]}}` -> 201 `{"id", "state", "counts"}`
  * - GET  /admin/broadcasts -> `{"broadcasts": [...]}` (newest first)
@@ -199,6 +201,12 @@ export function declareAdminRoutes(admin: AdminRoutes, options: { service: Notic
   admin.get('/notices/:id/versions/:version', async (ctx) => {
     const version = Number(ctx.params.version);
     ctx.body = versionJson(await service.getNoticeVersion(ctx.params.id!, Number.isSafeInteger(version) ? version : -1));
+  });
+
+  admin.get('/notices/:id/versions/:version/preview', async (ctx) => {
+    const version = Number(ctx.params.version);
+    const v = await service.getNoticeVersion(ctx.params.id!, Number.isSafeInteger(version) ? version : -1);
+    ctx.body = { noticeId: v.noticeId, version: v.version, previews: await service.previewNotice(v.noticeId, v.version) };
   });
 
   admin.post('/broadcasts', async (ctx) => {

@@ -16,7 +16,7 @@ import type {
 } from '../store/ports/notices.ts';
 import { ID_PATTERN, MAX_USER_ID_CHARS } from '../store/ports/notices-args.ts';
 import type { Lang } from '../platform/message.ts';
-import type { Audience, NoticeChannel, NoticeDelivery } from '../platform/notices.ts';
+import { ThrottledError, type Audience, type NoticeBatchResult, type NoticeChannel, type NoticeDelivery, type NoticePreview } from '../platform/notices.ts';
 import { formatDate, systemClock, type Clock } from './clock.ts';
 import { auditCsv, recipientsCsv } from '../evidence/csv.ts';
 import { withEvidenceTrailer, type ExportKind } from '../evidence/export.ts';
@@ -405,6 +405,48 @@ export class NoticeService {
       deliveryKey: kind === 'remind' ? `${base}-r${round}` : base,
       ...(kind === 'remind' ? { reminder: round } : {}),
     };
+  }
+
+  /**
+   * How a notice version will look on every configured platform that offers a preview, from each
+   * channel's own rendering (NoticeChannel.preview); sends and records nothing.
+   * @throws NOTICE_NOT_FOUND (404)
+   */
+  async previewNotice(noticeId: string, version: number): Promise<NoticePreview[]> {
+    const delivery = await this.deliveryFor({ id: 'preview', noticeId, version }, 'deliver', 0);
+    const out: NoticePreview[] = [];
+    for (const platform of this.platforms()) {
+      const channel = this.channels.get(platform)!;
+      if (channel.preview) out.push(channel.preview(delivery));
+    }
+    return out;
+  }
+
+  /**
+   * Sends one notice version to one user as a test: straight through the platform's channel, outside
+   * every broadcast (no recipient record, no tally, no acknowledgement record; a click on its button
+   * finds no notice for that employee). The caller decides who may receive it (the console: the
+   * admin's own linked account; any employee of a made-up platform such as the sandbox) and records
+   * the test send in its audit trail. Logs neither the user nor the outcome.
+   * @throws NOTICE_NOT_FOUND (404), NOTICE_PLATFORM_UNAVAILABLE (400), NOTICE_TEST_REFUSED (422, the
+   *   platform's reason), NOTICE_TEST_FAILED (502), PLATFORM_THROTTLED (503)
+   */
+  async testSend(noticeId: string, version: number, platform: string, userId: string): Promise<{ noticeId: string; version: number; platform: string; userId: string }> {
+    const channel = this.channels.get(platform);
+    if (!channel) throw botError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${platform} cannot send notices here`);
+    const id = `test-${newBroadcastId()}`;
+    const delivery = await this.deliveryFor({ id, noticeId, version }, 'deliver', 0);
+    this.log.info({ notice: noticeId, version, platform }, 'notice test send');
+    let result: NoticeBatchResult;
+    try {
+      result = await channel.sendBatch([userId], delivery);
+    } catch (err) {
+      if (err instanceof ThrottledError) throw err;
+      throw botError('NOTICE_TEST_FAILED', `${platform} did not take the test send: ${(err as Error).message}`.slice(0, 300), { cause: err });
+    }
+    if (result.sent.includes(userId)) return { noticeId, version, platform, userId };
+    const reason = result.failed.find((f) => f.userId === userId)?.reason ?? 'the platform asked to try again later';
+    throw botError('NOTICE_TEST_REFUSED', `${platform} refused the test send: ${reason}`);
   }
 
   // ---- employees ----

@@ -76,7 +76,7 @@ describe('console API', () => {
     assert.equal(created.status, 201);
     const v1 = (await admin.call('GET', `/console/api/notices/${created.body.id}/versions/1`)).body;
     assert.deepEqual(v1.title, { zh: '隐私告知：会话存档', en: '' }, 'English not written = empty, no zh-TW key');
-    const delivery = await bot.core.notices.deliveryFor({ id: 'b-test', noticeId: created.body.id, version: 1 }, 'first', 0);
+    const delivery = await bot.core.notices.deliveryFor({ id: 'b-test', noticeId: created.body.id, version: 1 }, 'deliver', 0);
     assert.equal(delivery.title.en, '隐私告知：会话存档', 'English falls back to zh-CN');
     assert.equal(delivery.body['zh-TW'], '公司透過會話存檔保存聊天記錄。', 'zh-TW falls back to the OpenCC twp conversion');
 
