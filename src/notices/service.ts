@@ -33,6 +33,9 @@ export const DEFAULT_NOTICE_TIME_ZONE = 'Asia/Shanghai';
 /** Recipients added to the store per call while a broadcast resolves. */
 const RECIPIENT_CHUNK = 1000;
 
+/** Longest platform error text quoted in a failed test send's message, in characters. */
+const MAX_REASON_CHARS = 300;
+
 /** Most failures listed in a broadcast view (the CSV export has all of them). */
 export const MAX_FAILURES_SHOWN = 1000;
 
@@ -442,7 +445,8 @@ export class NoticeService {
       result = await channel.sendBatch([userId], delivery);
     } catch (err) {
       if (err instanceof ThrottledError) throw err;
-      throw botError('NOTICE_TEST_FAILED', `${platform} did not take the test send: ${(err as Error).message}`.slice(0, 300), { cause: err });
+      const why = String((err as Error).message).slice(0, MAX_REASON_CHARS);
+      throw botError('NOTICE_TEST_FAILED', `${platform} did not take the test send: ${why}`, { cause: err });
     }
     if (result.sent.includes(userId)) return { noticeId, version, platform, userId };
     const reason = result.failed.find((f) => f.userId === userId)?.reason ?? 'the platform asked to try again later';

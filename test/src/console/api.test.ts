@@ -14,6 +14,7 @@ import { ConsoleClient, addAccount, signedIn } from '../../helpers/console-clien
 import { startTestBot } from '../../helpers/app.ts';
 import { SHARED_REDIS_URL, uniquePrefix } from '../../resilience/harness.ts';
 import { NOTICE } from '../../helpers/admin-walk.ts';
+import { AccountStore } from '../../../src/console/accounts.ts';
 
 describe('console API', () => {
   let bot: NoticeBot;
@@ -99,6 +100,31 @@ describe('console API', () => {
     assert.equal(bad.status, 400);
     assert.match(bad.body.error.message, /^title\.zh: is required/);
     assert.equal((await admin.call('POST', '/console/api/notices', { title: { zh: 'a', 'zh-tw': 'b' }, body: { zh: 'c' } })).status, 400, 'unknown language key');
+  });
+
+  it('test send to myself: goes to the account\'s own linked account, outside every broadcast; audited; no link → 409', async () => {
+    const n = await admin.call('POST', '/console/api/notices', NOTICE);
+    const path = `/console/api/notices/${n.body.id}/versions/1/test-send`;
+    assert.equal((await admin.call('POST', path, { platform: 'wecom' })).status, 409, 'no link yet');
+    assert.equal((await admin.call('POST', path, { platform: 'wecom' })).body.error.code, 'NOTICE_TEST_NO_ACCOUNT');
+    await new AccountStore(bot.core.store).link('hr.admin', 'wecom', 'u4');
+    const broadcastsBefore = (await admin.call('GET', '/console/api/broadcasts')).body.broadcasts.length;
+    const deliveredBefore = bot.fake.delivered.length;
+    assert.equal((await admin.call('POST', path, { platform: 'wecom' }, { csrf: false })).status, 403, 'CSRF like every change');
+    const r = await admin.call('POST', path, { platform: 'wecom' });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body, { noticeId: n.body.id, version: 1, platform: 'wecom', userId: 'u4' });
+    const sent = bot.fake.delivered.slice(deliveredBefore);
+    assert.deepEqual(sent.map((d) => [d.userId, d.noticeId, d.version]), [['u4', n.body.id, 1]]);
+    assert.match(sent[0]!.broadcastId, /^test-/);
+    assert.equal((await admin.call('GET', '/console/api/broadcasts')).body.broadcasts.length, broadcastsBefore, 'no broadcast, nothing in any tally');
+    const entries = (await admin.call('GET', '/console/api/audit')).body.entries as { actor: string; action: string; status: number; target?: string }[];
+    assert.ok(entries.some((e) => e.actor === 'hr.admin' && e.action === 'POST /console/api/notices/:id/versions/:version/test-send' && e.status === 200 && e.target === n.body.id), 'in the audit trail');
+    for (const [body, status] of [[{ platform: 'wecom', userId: 'u1' }, 400], [{}, 400], [{ platform: 'nope' }, 400], [{ platform: 'dingtalk' }, 409]] as const) {
+      assert.equal((await admin.call('POST', path, body)).status, status, JSON.stringify(body));
+    }
+    assert.equal((await admin.call('POST', `/console/api/notices/${n.body.id}/versions/9/test-send`, { platform: 'wecom' })).status, 404);
+    assert.equal(bot.fake.delivered.length, deliveredBefore + 1, 'nothing else was sent');
   });
 
   it('an auditor reads everything but every change is 403; an admin sends and the audit trail names them', async () => {
