@@ -1,6 +1,6 @@
 import type { Lang } from '../platform/message.ts';
 import type { Bilingual } from '../store/ports/notices.ts';
-import { toTaiwanTraditional } from '../bot/traditional.ts';
+import { toTaiwanTraditional } from '../matching/traditional.ts';
 
 /**
  * A notice's text in each reply language, with the fallbacks of issue 13: Simplified Chinese is
