@@ -81,6 +81,9 @@ export const ERRORS = {
   NOTICE_AUDIENCE_EMPTY: { status: 422, meaning: 'The audience has no user the app can see; the broadcast was cancelled.' },
   NOTICE_AUDIENCE_FAILED: { status: 500, meaning: "The platform's directory failed while the audience was resolved; the broadcast can be started again." },
   NOTICE_CHANNEL_INVALID: { status: 500, meaning: 'A notice channel broke its contract (a bug in an adapter).' },
+  NOTICE_TEST_NO_ACCOUNT: { status: 409, meaning: "A test send to myself, but the console account has no linked account on that platform: link one on the accounts page (`admin link`)." },
+  NOTICE_TEST_REFUSED: { status: 422, meaning: 'The platform refused the test send (the reason is given, e.g. invaliduser); nothing was recorded in any broadcast.' },
+  NOTICE_TEST_FAILED: { status: 502, meaning: 'The platform could not be reached for a test send; try again.' },
   PLATFORM_THROTTLED: { status: 503, meaning: 'The platform asked us to slow down; the batch is retried later.' },
   // Policies and statuses
   POLICY_BAD_REQUEST: { status: 400, meaning: 'A policy has a bad field; the message names it (500 when a caller inside the bot passed it).' },

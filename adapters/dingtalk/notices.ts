@@ -5,6 +5,7 @@ import {
   type NoticeBatchResult,
   type NoticeChannel,
   type NoticeDelivery,
+  type NoticePreview,
 } from '../../src/platform/notices.ts';
 import type { KeyValueStore } from '../../src/store/ports/store.ts';
 import { resolveDingtalkAudience } from './directory.ts';
@@ -104,6 +105,33 @@ export function noticeMessage(delivery: NoticeDelivery): DingtalkNoticeMessage {
   return { msgKey: 'sampleMarkdown', msgParam: JSON.stringify({ title, text }) };
 }
 
+/**
+ * How a notice looks on DingTalk, from {@link noticeMessage} (what `sendBatch` sends): one
+ * sampleMarkdown message without a button (the employee replies 确认 / I acknowledge). Limits: the
+ * title ({@link NOTICE_TITLE_MAX_CHARS} chars, cut over it) and msgParam
+ * ({@link NOTICE_MSG_PARAM_MAX_BYTES} bytes; over it every recipient fails with
+ * {@link MSG_TOO_LARGE_REASON}). Source: docs/PROTOCOLS.md §3.4.
+ */
+export function dingtalkNoticePreview(delivery: NoticeDelivery): NoticePreview {
+  const m = noticeMessage(delivery);
+  const { title, text } = JSON.parse(m.msgParam) as { title: string; text: string };
+  const reminder = typeof delivery.reminder === 'number';
+  const heading = [(reminder ? '【提醒】' : '') + clean(delivery.title.zh), (reminder ? 'Reminder: ' : '') + clean(delivery.title.en)].filter((t) => t !== '').join(' | ');
+  const titleChars = [...heading.replace(/\n/g, ' ')].length;
+  const bytes = Buffer.byteLength(m.msgParam, 'utf8');
+  const limits = [
+    { field: 'title', unit: 'chars' as const, used: titleChars, max: NOTICE_TITLE_MAX_CHARS, cut: titleChars > NOTICE_TITLE_MAX_CHARS },
+    { field: 'msgParam', unit: 'bytes' as const, used: bytes, max: NOTICE_MSG_PARAM_MAX_BYTES, cut: bytes > NOTICE_MSG_PARAM_MAX_BYTES },
+  ];
+  return {
+    platform: DINGTALK_PLATFORM,
+    messages: [{ kind: m.msgKey, title, text, format: 'markdown', button: null }],
+    limits,
+    cut: limits.some((l) => l.cut),
+    ...(bytes > NOTICE_MSG_PARAM_MAX_BYTES ? { refused: MSG_TOO_LARGE_REASON } : {}),
+  };
+}
+
 /** True for DingTalk's success spelling of readStatus `sendStatus`: 'SUCCESS' or the SDK example's 'SUCESS', any case. */
 export function isSendStatusSuccess(status: string | null): boolean {
   const s = (status ?? '').toUpperCase();
@@ -163,6 +191,7 @@ export function createDingtalkNoticeChannel(options: DingtalkNoticeOptions): Not
     platform: DINGTALK_PLATFORM,
     maxBatchSize: BATCH_SEND_MAX_USER_IDS,
     readSupported: true,
+    preview: dingtalkNoticePreview,
 
     resolveAudience(audience: Audience) {
       return resolveDingtalkAudience(audience, { api, gates });

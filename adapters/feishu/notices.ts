@@ -1,13 +1,39 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BotError } from '../../src/errors.ts';
-import { ThrottledError, type Audience, type NoticeBatchResult, type NoticeChannel, type NoticeDelivery } from '../../src/platform/notices.ts';
+import { ThrottledError, type Audience, type NoticeBatchResult, type NoticeChannel, type NoticeDelivery, type NoticePreview } from '../../src/platform/notices.ts';
 import type { KeyValueStore } from '../../src/store/ports/store.ts';
 import { FeishuApiError, idempotencyKey, type FeishuApi } from './api.ts';
 import { noticeCard, type FeishuCard } from './cards.ts';
 import { FEISHU_PLATFORM, type FeishuReads } from './inbound.ts';
 import { CARD_CONTENT_MAX_BYTES, DEPARTMENTS_PAGE_SIZE, NOTICE_BATCH_SIZE, NOTICE_TRACK_TTL_MS, OUT_OF_SCOPE_CODES, ROOT_DEPARTMENT_ID, USERS_PAGE_SIZE } from './limits.ts';
 import { adapterError } from '../errors.ts';
+
+/**
+ * How a notice looks on Feishu, from {@link noticeCard} (the card `sendBatch` sends): one interactive
+ * card, header title, the markdown bodies separated by a rule, the acknowledge button. Limit: the
+ * card's JSON ({@link CARD_CONTENT_MAX_BYTES} bytes; over it every recipient fails with
+ * {@link CARD_TOO_LARGE_REASON}). Source: adapters/feishu/README.md, docs/FEISHU.md.
+ */
+export function feishuNoticePreview(delivery: NoticeDelivery): NoticePreview {
+  const card = noticeCard(delivery) as FeishuCard & { header: { title: { content: string }; subtitle: { content: string } } };
+  const parts: string[] = [card.header.subtitle.content];
+  let button: string | null = null;
+  for (const el of card.body.elements) {
+    if (el.tag === 'markdown') parts.push(String(el.content));
+    else if (el.tag === 'hr') parts.push('---');
+    else if (el.tag === 'button') button = (el.text as { content: string }).content;
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(card), 'utf8');
+  const tooLarge = bytes > CARD_CONTENT_MAX_BYTES;
+  return {
+    platform: FEISHU_PLATFORM,
+    messages: [{ kind: 'interactive card', title: card.header.title.content, text: parts.join('\n\n'), format: 'markdown', button }],
+    limits: [{ field: 'content', unit: 'bytes', used: bytes, max: CARD_CONTENT_MAX_BYTES, cut: tooLarge }],
+    cut: tooLarge,
+    ...(tooLarge ? { refused: CARD_TOO_LARGE_REASON } : {}),
+  };
+}
 
 /**
  * Feishu side of archiving notices: the {@link NoticeChannel} the notice engine uses.
@@ -99,6 +125,7 @@ export function createFeishuNoticeChannel(options: FeishuNoticeOptions): NoticeC
     platform: FEISHU_PLATFORM,
     maxBatchSize: NOTICE_BATCH_SIZE,
     readSupported: true,
+    preview: feishuNoticePreview,
 
     /**
      * open_ids of the audience. `{all}` = department "0" (the whole organisation, needs the

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BotError } from '../../src/errors.ts';
-import type { Audience, NoticeBatchResult, NoticeChannel, NoticeDelivery } from '../../src/platform/notices.ts';
+import type { Audience, NoticeBatchResult, NoticeChannel, NoticeDelivery, NoticePreview } from '../../src/platform/notices.ts';
 import type { KeyValueStore } from '../../src/store/ports/store.ts';
 import { INBOX_TTL_MS, type SandboxInbox } from './inbox.ts';
 import { SANDBOX_DEPARTMENTS, SANDBOX_EMPLOYEES, SANDBOX_PLATFORM, sandboxEmployee } from './org.ts';
@@ -26,6 +26,25 @@ interface BatchJson {
   userIds: string[];
 }
 
+/** The sandbox inbox's acknowledge button (adapters/sandbox/page.ts). */
+export const SANDBOX_ACK_BUTTON = '确认知悉 / Acknowledge';
+
+/**
+ * How a notice looks in the sandbox inbox on /try (adapters/sandbox/page.ts): the title and body in
+ * Chinese, then English when it differs, and the acknowledge button. The sandbox has no length
+ * limits beyond the notice's own (title 200, body 5000 characters): nothing is cut.
+ */
+export function sandboxNoticePreview(delivery: NoticeDelivery): NoticePreview {
+  const both = (t: { zh: string; en: string }, sep: string) => (t.en && t.en !== t.zh ? t.zh + sep + t.en : t.zh);
+  const title = (delivery.reminder ? '【提醒 / Reminder】' : '') + both(delivery.title, ' / ') + ` (v${delivery.version})`;
+  return {
+    platform: SANDBOX_PLATFORM,
+    messages: [{ kind: 'sandbox card', title, text: both(delivery.body, '\n\n'), format: 'text', button: SANDBOX_ACK_BUTTON }],
+    limits: [],
+    cut: false,
+  };
+}
+
 /**
  * The sandbox's {@link NoticeChannel} (the same port the WeCom and DingTalk channels implement):
  * - `resolveAudience`: everyone, the members of the given department ids ('hr', 'rd', 'sales';
@@ -42,6 +61,8 @@ export function createSandboxNoticeChannel(options: SandboxNoticeOptions): Notic
     platform: SANDBOX_PLATFORM,
     maxBatchSize: SANDBOX_BATCH_SIZE,
     readSupported: true,
+    testAnyRecipient: true,
+    preview: sandboxNoticePreview,
 
     async resolveAudience(audience: Audience): Promise<string[]> {
       if ('all' in audience) return SANDBOX_EMPLOYEES.map((e) => e.userId);

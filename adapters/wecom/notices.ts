@@ -8,6 +8,9 @@ import {
   type NoticeBatchResult,
   type NoticeChannel,
   type NoticeDelivery,
+  type NoticePreview,
+  type NoticePreviewLimit,
+  type NoticePreviewMessage,
 } from '../../src/platform/notices.ts';
 import type { KeyValueStore } from '../../src/store/ports/store.ts';
 import { createWecomDirectory, dedupUserIds, type WecomDirectory } from './directory.ts';
@@ -21,6 +24,7 @@ import {
   WECOM_ERRCODE_ALL_INVALID,
   WECOM_SEND_MAX_USERS,
   WECOM_TASK_ID_MAX_BYTES,
+  WECOM_TEXT_MAX_BYTES,
   WECOM_THROTTLE_RETRY_MS,
 } from './limits.ts';
 import { splitForWecom, WecomApiError, type WecomClient, type WecomSendResponse } from './outbound.ts';
@@ -126,6 +130,33 @@ export function noticePayloads(delivery: NoticeDelivery, taskId: string): Record
   return payloads;
 }
 
+/**
+ * How a notice looks on WeCom, from {@link noticePayloads} (the same payloads `sendBatch` sends):
+ * the long-text messages (when the body does not fit the card) and the card. Limits: the card's
+ * main_title.title ({@link WECOM_CARD_TITLE_MAX_CHARS} chars), main_title.desc
+ * ({@link WECOM_CARD_TITLE_DESC_MAX_CHARS}) and sub_title_text ({@link WECOM_CARD_SUBTITLE_MAX_CHARS};
+ * over it the card shows the start and the full text goes before it as text messages of at most
+ * {@link WECOM_TEXT_MAX_BYTES} bytes each). Docs: developer.work.weixin.qq.com/document/path/90236.
+ */
+export function wecomNoticePreview(delivery: NoticeDelivery): NoticePreview {
+  const payloads = noticePayloads(delivery, 'preview');
+  const messages: NoticePreviewMessage[] = payloads.map((p) => {
+    if (p.msgtype === 'text') return { kind: 'text', title: '', text: (p.text as { content: string }).content, format: 'text', button: null };
+    const card = p.template_card as { source: { desc: string }; main_title: { title: string; desc: string }; sub_title_text: string; button_list: { text: string }[] };
+    return { kind: 'template_card', title: card.main_title.title, text: `${card.main_title.desc}\n${card.sub_title_text}`, format: 'text', button: card.button_list[0]?.text ?? null };
+  });
+  const { title, body, version } = delivery;
+  const limit = (field: string, used: number, max: number): NoticePreviewLimit => ({ field, unit: 'chars', used, max, cut: used > max });
+  const limits = [
+    limit('main_title.title', chars(title.zh.trim()), WECOM_CARD_TITLE_MAX_CHARS),
+    limit('main_title.desc', chars(`${title.en.trim()} · v${version}`), WECOM_CARD_TITLE_DESC_MAX_CHARS),
+    limit('sub_title_text', chars(`${body.zh.trim()}\n\n${body.en.trim()}`), WECOM_CARD_SUBTITLE_MAX_CHARS),
+  ];
+  const longest = Math.max(0, ...payloads.filter((p) => p.msgtype === 'text').map((p) => Buffer.byteLength((p.text as { content: string }).content, 'utf8')));
+  if (longest > 0) limits.push({ field: 'text.content', unit: 'bytes', used: longest, max: WECOM_TEXT_MAX_BYTES, cut: false });
+  return { platform: 'wecom', messages, limits, cut: limits.some((l) => l.cut) };
+}
+
 /** The WeCom notice channel plus its directory (exposed for tests and the CLI). */
 export interface WecomNoticeChannel extends NoticeChannel {
   readonly platform: 'wecom';
@@ -213,7 +244,7 @@ export function createWecomNoticeChannel(options: WecomNoticeChannelOptions): We
     return { sent, failed: [...failed.values()], retryLater: [] };
   }
 
-  return { platform: 'wecom', maxBatchSize: WECOM_SEND_MAX_USERS, readSupported: false, directory, resolveAudience, sendBatch };
+  return { platform: 'wecom', maxBatchSize: WECOM_SEND_MAX_USERS, readSupported: false, directory, resolveAudience, sendBatch, preview: wecomNoticePreview };
 }
 
 /** Validated department ids: a non-empty array of positive 32-bit integers (numbers or digit strings). */

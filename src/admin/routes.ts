@@ -127,10 +127,15 @@ function csv(ctx: Context, name: string, body: string): void {
  * is set: without it the routes do not exist (404). JSON in and out; errors are `{"error": {"code", "message"}}`
  * with 400 (bad JSON or a field, named), 401, 404 (unknown id), 409, 413, 422, 502 or 503.
  *
- * - POST /admin/notices `{"title": {"zh","en"}, "body": {"zh","en"}}` -> 201 `{"id","version"}`
+ * - POST /admin/notices `{"title": {"zh","en"?,"zh-TW"?}, "body": {"zh","en"?,"zh-TW"?}}` -> 201 `{"id","version"}`
+ *   (zh required; en / zh-TW optional: not written = the Chinese / its OpenCC twp conversion is shown)
+ * - POST /admin/notices/convert `{"title"?, "body"?}` (Simplified) -> `{"title"?, "body"?}` in Taiwan
+ *   Traditional (OpenCC twp); records nothing
  * - PUT  /admin/notices/:id (same body) -> 201 `{"id","version"}`: a new version; old ones stay readable
  * - GET  /admin/notices -> `{"notices": [{id, latestVersion, title, createdAt, updatedAt}]}`
  * - GET  /admin/notices/:id -> `{"id","latestVersion","versions": [...]}`; /versions/:version -> one version
+ * - GET  /admin/notices/:id/versions/:version/preview -> `{"noticeId","version","previews": [NoticePreview]}`:
+ *   how it will look on each configured platform (src/platform/notices.ts NoticePreview)
  * - POST /admin/broadcasts `{"noticeId", "version"?, "platform", "audience": {"all": true} |
  *   {"departmentIds": [...]} | {"userIds": [...]}}` -> 201 `{"id", "state", "counts"}`
  * - GET  /admin/broadcasts -> `{"broadcasts": [...]}` (newest first)
@@ -183,6 +188,9 @@ export function declareAdminRoutes(admin: AdminRoutes, options: { service: Notic
     ctx.status = 201;
     ctx.body = { id: v.noticeId, version: v.version };
   });
+  admin.post('/notices/convert', async (ctx) => {
+    ctx.body = service.convertToTaiwan(await readJson(ctx));
+  });
   admin.get('/notices', async (ctx) => {
     ctx.body = { notices: (await service.listNotices()).map(noticeSummaryJson) };
   });
@@ -193,6 +201,12 @@ export function declareAdminRoutes(admin: AdminRoutes, options: { service: Notic
   admin.get('/notices/:id/versions/:version', async (ctx) => {
     const version = Number(ctx.params.version);
     ctx.body = versionJson(await service.getNoticeVersion(ctx.params.id!, Number.isSafeInteger(version) ? version : -1));
+  });
+
+  admin.get('/notices/:id/versions/:version/preview', async (ctx) => {
+    const version = Number(ctx.params.version);
+    const v = await service.getNoticeVersion(ctx.params.id!, Number.isSafeInteger(version) ? version : -1);
+    ctx.body = { noticeId: v.noticeId, version: v.version, previews: await service.previewNotice(v.noticeId, v.version) };
   });
 
   admin.post('/broadcasts', async (ctx) => {

@@ -41,7 +41,7 @@ import type { PlatformHealth } from '../platform/health.ts';
 import { parseStatusCsv } from '../archiving/status.ts';
 import { toTaiwanTraditional } from '../bot/traditional.ts';
 import type { InboundMessage } from '../platform/message.ts';
-import { AccountStore, type Role } from './accounts.ts';
+import { AccountStore, PLATFORM_USER_ID, type Role } from './accounts.ts';
 import { ConsoleAudit, SessionStore, SignInThrottle, csrfMatches, type Session } from './sessions.ts';
 import type { AdminLogin } from '../platform/login.ts';
 import { mountAccountRoutes } from './account-routes.ts';
@@ -297,7 +297,26 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
 
   // ---- the console's own routes ----
   consoleRoutes.get('/platforms', (ctx) => {
-    ctx.body = { platforms: core.notices.platforms() };
+    ctx.body = { platforms: core.notices.platforms(), testAnyRecipient: core.notices.platforms().filter((p) => core.notices.channelFor(p)?.testAnyRecipient) };
+  });
+  // Test send to myself: the signed-in account's own linked platform account (or, on a platform of
+  // made-up people such as the sandbox, the employee chosen). Recorded in the console audit trail
+  // (the `audited` guard: "POST /notices/:id/versions/:version/test-send"), never in a broadcast.
+  consoleRoutes.post('/notices/:id/versions/:version/test-send', async (ctx) => {
+    const body = (await readJson(ctx)) as { platform?: unknown; userId?: unknown };
+    if (body === null || typeof body !== 'object' || typeof body.platform !== 'string' || body.platform === '') throw requestError('NOTICE_BAD_REQUEST', 'platform: is required');
+    if (body.userId !== undefined && (typeof body.userId !== 'string' || !PLATFORM_USER_ID.test(body.userId.trim()))) throw requestError('NOTICE_BAD_REQUEST', 'userId: must be a platform user id');
+    const platform = body.platform;
+    const channel = core.notices.channelFor(platform);
+    if (!channel) throw requestError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${platform} cannot send notices here`);
+    const chosen = typeof body.userId === 'string' ? body.userId.trim() : '';
+    if (chosen && !channel.testAnyRecipient) throw requestError('NOTICE_BAD_REQUEST', `userId: a test send on ${platform} goes only to your own linked account`);
+    const account = await accounts.get((ctx.state.session as Session).name);
+    const linked = account?.links?.find((l) => l.platform === platform)?.userId;
+    const userId = chosen || linked;
+    if (!userId) throw requestError('NOTICE_TEST_NO_ACCOUNT', `your console account has no linked ${platform} account: link one on the accounts page${channel.testAnyRecipient ? ', or choose an employee' : ''}`);
+    const version = Number(ctx.params.version);
+    ctx.body = await core.notices.testSend(ctx.params.id!, Number.isSafeInteger(version) && version >= 1 ? version : -1, platform, userId);
   });
   postRead('/audience/preview', async (ctx) => {
     const body = (await readJson(ctx)) as { platform?: unknown; audience?: unknown };

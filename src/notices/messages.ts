@@ -1,11 +1,11 @@
 import type { Bilingual } from '../platform/notices.ts';
 import type { Lang } from '../platform/message.ts';
-import { toTraditional } from '../matching/language.ts';
+import { noticeTextIn } from './languages.ts';
 
 /**
  * What employees read about their notice acknowledgements, in the three reply languages.
- * zh-TW is written by hand (not converted) so it reads naturally; notice titles are converted
- * from the reviewed zh text with OpenCC.
+ * zh-TW is written by hand (not converted) so it reads naturally; notice titles use the admin's
+ * zh-TW title, else an OpenCC (twp) conversion of the reviewed zh text.
  */
 interface AckTexts {
   /** The acknowledgement was recorded just now. */
@@ -54,8 +54,7 @@ export function ackTexts(lang: Lang): AckTexts {
   return lang === 'en' ? en : lang === 'zh-TW' ? zhTW : zhCN;
 }
 
-/** A notice title in a reply language (zh-TW converted from the zh title). */
+/** A notice title in a reply language (the written one, else the fallback of src/notices/languages.ts). */
 export function titleIn(title: Bilingual, lang: Lang): string {
-  if (lang === 'en') return title.en;
-  return lang === 'zh-TW' ? toTraditional(title.zh) : title.zh;
+  return noticeTextIn(title, lang);
 }

@@ -30,11 +30,33 @@ const text = (max: number) =>
         .refine((s) => !TEXT_CONTROL.test(s), 'must not contain control characters (line breaks and tabs are fine)'),
     );
 
-const bilingual = (max: number) => z.object({ zh: text(max), en: text(max) }, { error: 'must be an object {"zh": "…", "en": "…"}' }).strict();
+/** An optional language: absent, null or blank (after trim) all mean "not written". */
+const optionalText = (max: number) =>
+  z
+    .union([z.string(), z.null()])
+    .optional()
+    .transform((s) => (s ?? '').trim())
+    .pipe(z.union([z.literal(''), text(max)]));
 
-/** `{"title": {"zh","en"}, "body": {"zh","en"}}` — a notice's content. */
+const bilingual = (max: number) =>
+  z
+    .object({ zh: text(max), en: optionalText(max), 'zh-TW': optionalText(max) }, { error: 'must be an object {"zh": "…", "en"?: "…", "zh-TW"?: "…"}' })
+    .strict()
+    .transform((b) => ({ zh: b.zh, en: b.en, ...(b['zh-TW'] ? { 'zh-TW': b['zh-TW'] } : {}) }));
+
+/**
+ * `{"title": {"zh", "en"?, "zh-TW"?}, "body": {"zh", "en"?, "zh-TW"?}}` — a notice's content.
+ * zh (Simplified Chinese) is required; English and Taiwan Traditional are optional (absent, null or
+ * blank = not written: `en` becomes '', `zh-TW` is left out). Old bodies with both zh and en stay valid.
+ */
 export const noticeContentSchema = z.object({ title: bilingual(MAX_TITLE_CHARS), body: bilingual(MAX_BODY_CHARS) }).strict();
 export type NoticeContent = z.infer<typeof noticeContentSchema>;
+
+/** Body of POST /admin/notices/convert: Simplified Chinese texts to convert to Taiwan Traditional. */
+export const convertRequestSchema = z
+  .object({ title: z.string().max(MAX_TITLE_CHARS, `must be at most ${MAX_TITLE_CHARS} characters`).optional(), body: z.string().max(MAX_BODY_CHARS, `must be at most ${MAX_BODY_CHARS} characters`).optional() })
+  .strict()
+  .refine((r) => r.title !== undefined || r.body !== undefined, 'give "title" or "body" (Simplified Chinese)');
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;

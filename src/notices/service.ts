@@ -16,21 +16,25 @@ import type {
 } from '../store/ports/notices.ts';
 import { ID_PATTERN, MAX_USER_ID_CHARS } from '../store/ports/notices-args.ts';
 import type { Lang } from '../platform/message.ts';
-import type { Audience, NoticeChannel, NoticeDelivery } from '../platform/notices.ts';
+import { ThrottledError, type Audience, type NoticeBatchResult, type NoticeChannel, type NoticeDelivery, type NoticePreview } from '../platform/notices.ts';
 import { formatDate, systemClock, type Clock } from './clock.ts';
 import { auditCsv, recipientsCsv } from '../evidence/csv.ts';
 import { withEvidenceTrailer, type ExportKind } from '../evidence/export.ts';
 import type { EvidenceSigningKey } from '../evidence/key.ts';
 import { newBroadcastId, newNoticeId } from './ids.ts';
 import { ackTexts, titleIn } from './messages.ts';
+import { convertToTaiwan, withFallbacks } from './languages.ts';
 import { ackKey } from '../platform/notices.ts';
-import { audienceSchema, firstIssue, noticeContentSchema, type NoticeContent } from './schema.ts';
+import { audienceSchema, convertRequestSchema, firstIssue, noticeContentSchema, type NoticeContent } from './schema.ts';
 
 /** Time zone of the dates employees read ("acknowledged on YYYY-MM-DD"), unless configured. */
 export const DEFAULT_NOTICE_TIME_ZONE = 'Asia/Shanghai';
 
 /** Recipients added to the store per call while a broadcast resolves. */
 const RECIPIENT_CHUNK = 1000;
+
+/** Longest platform error text quoted in a failed test send's message, in characters. */
+const MAX_REASON_CHARS = 300;
 
 /** Most failures listed in a broadcast view (the CSV export has all of them). */
 export const MAX_FAILURES_SHOWN = 1000;
@@ -171,7 +175,21 @@ export class NoticeService {
 
   // ---- notices ----
 
-  /** Creates a notice (version 1) from `{title: {zh, en}, body: {zh, en}}` (validated). */
+  /**
+   * Simplified Chinese title and/or body converted to Taiwan Traditional (OpenCC twp, as employees
+   * get when no zh-TW text is written); records nothing. Input `{"title"?, "body"?}`.
+   * @throws NOTICE_BAD_REQUEST (400) naming the field
+   */
+  convertToTaiwan(input: unknown): { title?: string; body?: string } {
+    const r = convertRequestSchema.safeParse(input);
+    if (!r.success) throw badRequest(firstIssue(r.error));
+    return {
+      ...(r.data.title !== undefined ? { title: convertToTaiwan(r.data.title) } : {}),
+      ...(r.data.body !== undefined ? { body: convertToTaiwan(r.data.body) } : {}),
+    };
+  }
+
+  /** Creates a notice (version 1) from `{title: {zh, en?, zh-TW?}, body: {zh, en?, zh-TW?}}` (validated). */
   async createNotice(input: unknown): Promise<NoticeVersionRecord> {
     const content = this.parseContent(input);
     return this.store.createNotice(newNoticeId(), content, this.clock.now());
@@ -383,12 +401,56 @@ export class NoticeService {
       broadcastId: b.id,
       noticeId: b.noticeId,
       version: b.version,
-      title: v.title,
-      body: v.body,
+      // Channels render every language; the ones not written fall back (src/notices/languages.ts).
+      title: withFallbacks(v.title),
+      body: withFallbacks(v.body),
       ackKey: ackKey(b.noticeId, b.version),
       deliveryKey: kind === 'remind' ? `${base}-r${round}` : base,
       ...(kind === 'remind' ? { reminder: round } : {}),
     };
+  }
+
+  /**
+   * How a notice version will look on every configured platform that offers a preview, from each
+   * channel's own rendering (NoticeChannel.preview); sends and records nothing.
+   * @throws NOTICE_NOT_FOUND (404)
+   */
+  async previewNotice(noticeId: string, version: number): Promise<NoticePreview[]> {
+    const delivery = await this.deliveryFor({ id: 'preview', noticeId, version }, 'deliver', 0);
+    const out: NoticePreview[] = [];
+    for (const platform of this.platforms()) {
+      const channel = this.channels.get(platform)!;
+      if (channel.preview) out.push(channel.preview(delivery));
+    }
+    return out;
+  }
+
+  /**
+   * Sends one notice version to one user as a test: straight through the platform's channel, outside
+   * every broadcast (no recipient record, no tally, no acknowledgement record; a click on its button
+   * finds no notice for that employee). The caller decides who may receive it (the console: the
+   * admin's own linked account; any employee of a made-up platform such as the sandbox) and records
+   * the test send in its audit trail. Logs neither the user nor the outcome.
+   * @throws NOTICE_NOT_FOUND (404), NOTICE_PLATFORM_UNAVAILABLE (400), NOTICE_TEST_REFUSED (422, the
+   *   platform's reason), NOTICE_TEST_FAILED (502), PLATFORM_THROTTLED (503)
+   */
+  async testSend(noticeId: string, version: number, platform: string, userId: string): Promise<{ noticeId: string; version: number; platform: string; userId: string }> {
+    const channel = this.channels.get(platform);
+    if (!channel) throw botError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${platform} cannot send notices here`);
+    const id = `test-${newBroadcastId()}`;
+    const delivery = await this.deliveryFor({ id, noticeId, version }, 'deliver', 0);
+    this.log.info({ notice: noticeId, version, platform }, 'notice test send');
+    let result: NoticeBatchResult;
+    try {
+      result = await channel.sendBatch([userId], delivery);
+    } catch (err) {
+      if (err instanceof ThrottledError) throw err;
+      const why = String((err as Error).message).slice(0, MAX_REASON_CHARS);
+      throw botError('NOTICE_TEST_FAILED', `${platform} did not take the test send: ${why}`, { cause: err });
+    }
+    if (result.sent.includes(userId)) return { noticeId, version, platform, userId };
+    const reason = result.failed.find((f) => f.userId === userId)?.reason ?? 'the platform asked to try again later';
+    throw botError('NOTICE_TEST_REFUSED', `${platform} refused the test send: ${reason}`);
   }
 
   // ---- employees ----

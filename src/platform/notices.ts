@@ -53,6 +53,47 @@ export class ThrottledError extends BotError {
   }
 }
 
+/**
+ * One message of a notice as the employee will see it, described without any platform format
+ * (the console shows it; the core never sees the platform's payload).
+ */
+export interface NoticePreviewMessage {
+  /** The platform's name for the message kind, e.g. 'template_card', 'text', 'sampleMarkdown', 'interactive card'. */
+  kind: string;
+  /** The title line shown ('' when the message has none), after the platform's cuts. */
+  title: string;
+  /** The text shown (after the platform's cuts); markdown when `format` is 'markdown'. */
+  text: string;
+  format: 'text' | 'markdown';
+  /** The button's label; null when the message has no button (the employee replies instead). */
+  button: string | null;
+}
+
+/** One length limit of the platform a notice meets, with how much of it this notice uses. */
+export interface NoticePreviewLimit {
+  /** Which part of the message, in the platform's terms (e.g. 'main_title.title', 'msgParam'). */
+  field: string;
+  unit: 'chars' | 'bytes';
+  /** What this notice needs, in `unit`. */
+  used: number;
+  /** The platform's (documented) limit, in `unit`. */
+  max: number;
+  /** True when this part is cut (or the notice refused, see {@link NoticePreview.refused}) because `used > max`. */
+  cut: boolean;
+}
+
+/** How one notice version will look on one platform (from the adapter's own rendering). */
+export interface NoticePreview {
+  platform: string;
+  /** The messages an employee receives, in order. */
+  messages: NoticePreviewMessage[];
+  limits: NoticePreviewLimit[];
+  /** True when any limit cuts the text. */
+  cut: boolean;
+  /** Set when the platform would refuse the notice as it is (every recipient fails): the reason. */
+  refused?: string;
+}
+
 /** A platform's notice delivery capability. */
 export interface NoticeChannel {
   /** 'wecom', 'dingtalk', … */
@@ -74,6 +115,16 @@ export interface NoticeChannel {
   sendBatch(userIds: string[], delivery: NoticeDelivery): Promise<NoticeBatchResult>;
   /** Users who have read the batch sent with `readHandle`, with the time read (ms epoch). Only when readSupported. */
   readStatus?(readHandle: string): Promise<{ userId: string; readAt: number }[]>;
+  /**
+   * How `delivery` will look to an employee, from the same rendering `sendBatch` uses; sends
+   * nothing. Absent = this platform offers no preview.
+   */
+  preview?(delivery: NoticeDelivery): NoticePreview;
+  /**
+   * True when the platform's recipients are made up (the sandbox): an admin's test send may go to any
+   * of its user ids. Otherwise a test send goes only to the admin's own linked account.
+   */
+  readonly testAnyRecipient?: boolean;
 }
 
 /** The acknowledge button's key of a notice version: `ack:<noticeId>:<version>`. */

@@ -121,9 +121,9 @@ describe('notice campaign from the CLI', () => {
     r = await run(['notice', 'frobnicate'], env);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /unknown subcommand "frobnicate"/);
-    r = await run(['notice', 'create', '--title-zh', 'x', '--title-en', 'x', '--body-zh', 'x'], env);
+    r = await run(['notice', 'create', '--title-zh', 'x', '--title-en', 'x', '--body-en', 'x'], env);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /NOTICE_BAD_REQUEST: body\.en: is required/);
+    assert.match(r.stderr, /NOTICE_BAD_REQUEST: body\.zh: is required/);
     r = await run(['notice', 'show', 'b-nope'], env);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /BROADCAST_NOT_FOUND: no broadcast b-nope/);

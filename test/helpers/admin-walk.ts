@@ -154,6 +154,7 @@ export function concrete(template: string, ids: { notice: string; broadcast: str
 export function bodyFor(method: string, template: string, ids: { notice: string }): string | undefined {
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return undefined;
   if (/\/notices(\/:id)?$/.test(template)) return JSON.stringify(NOTICE);
+  if (template.endsWith('/notices/convert')) return JSON.stringify({ title: '隐私告知', body: '公司会存档聊天' });
   if (template.endsWith('/broadcasts')) return JSON.stringify({ noticeId: ids.notice, platform: 'wecom', audience: { userIds: ['zhangsan'] } });
   if (template.endsWith('/policies')) return JSON.stringify(POLICY);
   if (template.endsWith('/resend')) return JSON.stringify({ only: 'unacknowledged' });

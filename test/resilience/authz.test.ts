@@ -109,8 +109,8 @@ describe('authorisation', () => {
 
   it('the admin API refuses a missing or wrong token on every route, and answers with the right one', async (t) => {
     const routes: [string, string][] = [
-      ['GET', '/admin/notices'], ['POST', '/admin/notices'], ['PUT', '/admin/notices/n-x'], ['GET', '/admin/notices/n-x'],
-      ['GET', '/admin/notices/n-x/versions/1'], ['GET', '/admin/broadcasts'], ['POST', '/admin/broadcasts'], ['GET', '/admin/broadcasts/b-x'],
+      ['GET', '/admin/notices'], ['POST', '/admin/notices'], ['POST', '/admin/notices/convert'], ['PUT', '/admin/notices/n-x'], ['GET', '/admin/notices/n-x'],
+       ['GET', '/admin/notices/n-x/versions/1'], ['GET', '/admin/notices/n-x/versions/1/preview'], ['GET', '/admin/broadcasts'], ['POST', '/admin/broadcasts'], ['GET', '/admin/broadcasts/b-x'],
       ['GET', '/admin/broadcasts/b-x/recipients.csv'], ['GET', '/admin/broadcasts/b-x/audit.csv'], ['POST', '/admin/broadcasts/b-x/resend'],
       ['POST', '/admin/broadcasts/b-x/cancel'], ['GET', '/admin/policies'], ['POST', '/admin/policies'],
     ];

@@ -16,8 +16,10 @@ import { createAdapters } from '../../../adapters/index.ts';
 import { UsageError } from '../../errors.ts';
 
 /** Usage of `privacy-bot notice …` (also part of the main usage). */
-export const NOTICE_USAGE = `  notice create --file <notice.yaml|json> | --title-zh T --title-en T --body-zh B --body-en B
-                                          create an archiving notice (prints {"id","version"})
+export const NOTICE_USAGE = `  notice create --file <notice.yaml|json> | --title-zh T --body-zh B [--title-en T --body-en B]
+                [--title-tw T --body-tw B]  create an archiving notice (prints {"id","version"}); English
+                                          and Traditional Chinese are optional (not given: the Chinese
+                                          text / its OpenCC conversion is shown)
   notice edit <noticeId> (same options)   a new version of a notice (old versions stay readable)
   notice list                             notices and recent broadcasts (JSON)
   notice send <noticeId> --platform wecom|dingtalk|feishu --all | --dept <ids> | --users <ids>
@@ -61,10 +63,14 @@ async function content(values: Record<string, string | boolean | undefined>): Pr
     }
   }
   const pick = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-  if (![pick('title-zh'), pick('title-en'), pick('body-zh'), pick('body-en')].some((v) => v !== undefined)) {
-    throw new UsageError('give --file or --title-zh, --title-en, --body-zh and --body-en');
+  const keys = ['title-zh', 'title-en', 'title-tw', 'body-zh', 'body-en', 'body-tw'];
+  if (!keys.some((k) => pick(k) !== undefined)) {
+    throw new UsageError('give --file or --title-zh and --body-zh (--title-en, --body-en, --title-tw, --body-tw optional)');
   }
-  return { title: { zh: pick('title-zh'), en: pick('title-en') }, body: { zh: pick('body-zh'), en: pick('body-en') } };
+  return {
+    title: { zh: pick('title-zh'), en: pick('title-en'), 'zh-TW': pick('title-tw') },
+    body: { zh: pick('body-zh'), en: pick('body-en'), 'zh-TW': pick('body-tw') },
+  };
 }
 
 const CONTENT_OPTIONS = {
@@ -73,6 +79,8 @@ const CONTENT_OPTIONS = {
   'title-en': { type: 'string' },
   'body-zh': { type: 'string' },
   'body-en': { type: 'string' },
+  'title-tw': { type: 'string' },
+  'body-tw': { type: 'string' },
 } as const;
 
 /** The CLI receives no chat messages; an adapter that gets one anyway answers nothing. */

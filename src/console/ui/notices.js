@@ -8,17 +8,53 @@
   } = PB.kit;
   const S = PB.state;
   // ---------- notices ----------
+  PB.addTexts({
+    zh: {
+      titleTw: '标题（繁体中文，可选）', bodyTw: '正文（繁体中文，可选；留空时由简体自动转换）', convertTw: '从简体中文转换', convertDone: '已从简体中文转换，请检查后保存',
+      twTab: '繁體中文', notWritten: '未填写：员工看到的是', converted: '由简体自动转换', enFallback: '与中文相同',
+      compare: '版本对比', compareFrom: '旧版本', compareTo: '新版本', noDiff: '两个版本的这一部分相同', diffTitle: '标题', diffBody: '正文',
+      noticePreview: '员工看到的样子', previewNone: '没有可预览的平台', previewCut: '会被截断', previewRefused: (r) => `平台会拒收：${r}`, previewFits: '完整显示', limitField: '部分', limitUsed: '已用', limitMax: '上限',
+      button: '按钮', noButton: '无按钮（员工回复“确认”）',
+      testSend: '发送给我自己', testSendTitle: (v) => `测试发送 v${v}（只发给自己，不计入任何群发统计）`, testSendUser: '沙盒员工（用户 ID）', testSendOwn: '发送到你的账号所关联的平台账号',
+      testSendDone: (p, u) => `已测试发送到 ${p}：${u}`,
+    },
+    en: {
+      titleTw: 'Title (Traditional Chinese, optional)', bodyTw: 'Body (Traditional Chinese, optional; converted from Simplified when empty)', convertTw: 'Convert from zh-CN', convertDone: 'Converted from Simplified Chinese: check it, then save',
+      twTab: 'Traditional', notWritten: 'Not written: employees see', converted: 'converted from Simplified', enFallback: 'same as Chinese',
+      compare: 'Compare versions', compareFrom: 'Older', compareTo: 'Newer', noDiff: 'This part is the same in both versions', diffTitle: 'Title', diffBody: 'Body',
+      noticePreview: 'As employees will see it', previewNone: 'No platform offers a preview', previewCut: 'will be cut', previewRefused: (r) => `the platform will refuse it: ${r}`, previewFits: 'shown in full', limitField: 'Part', limitUsed: 'Used', limitMax: 'Limit',
+      button: 'Button', noButton: 'No button (employees reply "ack")',
+      testSend: 'Send to myself', testSendTitle: (v) => `Test send v${v} (to yourself only, never counted in a broadcast)`, testSendUser: 'Sandbox employee (user id)', testSendOwn: 'Goes to the platform account linked to your console account',
+      testSendDone: (p, u) => `Test sent on ${p} to ${u}`,
+    },
+  });
+
   function NoticeForm({ open, initial, onClose, onSaved, noticeId }) {
     const [form] = Form.useForm();
     const [busy, setBusy] = useState(false);
+    const [converting, setConverting] = useState(false);
     useEffect(() => {
-      if (open) form.setFieldsValue(initial || { titleZh: '', bodyZh: '', titleEn: '', bodyEn: '' });
+      if (open) form.setFieldsValue(initial || { titleZh: '', bodyZh: '', titleEn: '', bodyEn: '', titleTw: '', bodyTw: '' });
     }, [open]);
+    const convert = async () => {
+      const v = form.getFieldsValue();
+      setConverting(true);
+      try {
+        const r = await api('POST', '/notices/convert', { title: v.titleZh || '', body: v.bodyZh || '' });
+        form.setFieldsValue({ titleTw: r.title, bodyTw: r.body });
+        message.success(t('convertDone'));
+      } catch (e) {
+        fail(e);
+      } finally {
+        setConverting(false);
+      }
+    };
     const save = async () => {
       const v = await form.validateFields();
+      const opt = (x) => (x || '').trim();
       const content = {
-        title: { zh: v.titleZh, en: (v.titleEn || '').trim() || v.titleZh },
-        body: { zh: v.bodyZh, en: (v.bodyEn || '').trim() || v.bodyZh },
+        title: { zh: v.titleZh, en: opt(v.titleEn), 'zh-TW': opt(v.titleTw) },
+        body: { zh: v.bodyZh, en: opt(v.bodyEn), 'zh-TW': opt(v.bodyTw) },
       };
       setBusy(true);
       try {
@@ -36,6 +72,133 @@
         <${Form.Item} htmlFor="notice-body-zh" label=${t('bodyZh')} name="bodyZh" rules=${[{ required: true, whitespace: true, message: t('required') }, { max: 5000 }]}><${Input.TextArea} id="notice-body-zh" rows=${5} /><//>
         <${Form.Item} htmlFor="notice-title-en" label=${t('titleEn')} name="titleEn" rules=${[{ max: 200 }]}><${Input} id="notice-title-en" /><//>
         <${Form.Item} htmlFor="notice-body-en" label=${t('bodyEn')} name="bodyEn" rules=${[{ max: 5000 }]}><${Input.TextArea} id="notice-body-en" rows=${4} /><//>
+        <${Button} id="notice-convert" style=${{ marginBottom: 12 }} loading=${converting} onClick=${convert}>${t('convertTw')}<//>
+        <${Form.Item} htmlFor="notice-title-tw" label=${t('titleTw')} name="titleTw" rules=${[{ max: 200 }]}><${Input} id="notice-title-tw" /><//>
+        <${Form.Item} htmlFor="notice-body-tw" label=${t('bodyTw')} name="bodyTw" rules=${[{ max: 5000 }]}><${Input.TextArea} id="notice-body-tw" rows=${4} /><//>
+      <//>
+    <//>`;
+  }
+
+  /** Line diff (longest common subsequence) of two texts: rows of [kind, left, right], kind 'same' | 'del' | 'add'. */
+  function lineDiff(a, b) {
+    const x = String(a || '').split('\n');
+    const y = String(b || '').split('\n');
+    const n = x.length;
+    const m = y.length;
+    const L = Array.from({ length: n + 1 }, () => new Array(m + 1).fill(0));
+    for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) L[i][j] = x[i] === y[j] ? L[i + 1][j + 1] + 1 : Math.max(L[i + 1][j], L[i][j + 1]);
+    const rows = [];
+    let i = 0;
+    let j = 0;
+    while (i < n || j < m) {
+      if (i < n && j < m && x[i] === y[j]) rows.push(['same', x[i++], y[j++]]);
+      else if (j < m && (i >= n || L[i][j + 1] >= L[i + 1][j])) rows.push(['add', null, y[j++]]);
+      else rows.push(['del', x[i++], null]);
+    }
+    return rows;
+  }
+
+  const LANGS = [['zh', '简体中文'], ['en', 'English'], ['zh-TW', '繁體中文']];
+
+  function DiffBlock({ label, a, b, id }) {
+    const rows = lineDiff(a, b);
+    const same = rows.every((r) => r[0] === 'same');
+    const cell = (kind, text) => html`<td className=${`diff-${kind}`} style=${{ verticalAlign: 'top', whiteSpace: 'pre-wrap', padding: '2px 6px', width: '50%', background: kind === 'del' ? '#fff1f0' : kind === 'add' ? '#f6ffed' : undefined }}>${text === null ? '' : (kind === 'del' ? '− ' : kind === 'add' ? '+ ' : '  ') + text}</td>`;
+    return html`<div style=${{ marginBottom: 8 }} id=${id}>
+      <${Text} strong>${label}<//>
+      ${same ? html`<div><${Text} type="secondary">${t('noDiff')}<//></div>` : html`<table style=${{ width: '100%', borderCollapse: 'collapse', fontFamily: 'monospace', fontSize: 13 }}><tbody>
+        ${rows.map((r, k) => html`<tr key=${k}>${cell(r[1] === null ? 'none' : r[0] === 'same' ? 'same' : 'del', r[1])}${cell(r[2] === null ? 'none' : r[0] === 'same' ? 'same' : 'add', r[2])}</tr>`)}
+      </tbody></table>`}
+    </div>`;
+  }
+
+  function VersionCompare({ versions }) {
+    const [from, setFrom] = useState(versions.length > 1 ? versions[versions.length - 2].version : versions[0].version);
+    const [to, setTo] = useState(versions[versions.length - 1].version);
+    const a = versions.find((v) => v.version === from) || versions[0];
+    const b = versions.find((v) => v.version === to) || versions[versions.length - 1];
+    const opts = versions.map((v) => ({ value: v.version, label: `v${v.version} · ${fmt(v.createdAt)}` }));
+    const text = (v, part, lang) => (v[part][lang] === undefined ? '' : v[part][lang]);
+    return html`<${Card} title=${t('compare')} size="small" style=${{ marginBottom: 16 }} id="version-compare">
+      <${Space} wrap style=${{ marginBottom: 12 }}>
+        <span>${t('compareFrom')}</span><${Select} id="diff-from" style=${{ minWidth: 200 }} value=${from} onChange=${setFrom} options=${opts} />
+        <span>${t('compareTo')}</span><${Select} id="diff-to" style=${{ minWidth: 200 }} value=${to} onChange=${setTo} options=${opts} />
+      <//>
+      <${Tabs} size="small" items=${LANGS.map(([lang, label]) => ({
+        key: lang, label,
+        children: html`<div>
+          <${DiffBlock} id=${`diff-title-${lang}`} label=${t('diffTitle')} a=${text(a, 'title', lang)} b=${text(b, 'title', lang)} />
+          <${DiffBlock} id=${`diff-body-${lang}`} label=${t('diffBody')} a=${text(a, 'body', lang)} b=${text(b, 'body', lang)} />
+        </div>`,
+      }))} />
+    <//>`;
+  }
+
+  function NoticePreview({ version }) {
+    const [previews, setPreviews] = useState(null);
+    const [platform, setPlatform] = useState(undefined);
+    useEffect(() => {
+      setPreviews(null);
+      api('GET', `/notices/${encodeURIComponent(version.noticeId)}/versions/${version.version}/preview`).then((r) => {
+        setPreviews(r.previews);
+        setPlatform((p) => (r.previews.some((x) => x.platform === p) ? p : r.previews[0] && r.previews[0].platform));
+      }, fail);
+    }, [version.noticeId, version.version]);
+    if (previews === null) return html`<${Spin} />`;
+    if (previews.length === 0) return html`<${Empty} description=${t('previewNone')} />`;
+    const p = previews.find((x) => x.platform === platform) || previews[0];
+    return html`<${Card} title=${`${t('noticePreview')} · v${version.version}`} size="small" style=${{ marginBottom: 16 }} id="notice-preview">
+      <${Radio.Group} id="preview-platforms" value=${p.platform} onChange=${(e) => setPlatform(e.target.value)} optionType="button" style=${{ marginBottom: 12 }}
+        options=${previews.map((x) => ({ value: x.platform, label: html`<span id=${`preview-platform-${x.platform}`}>${x.platform}</span>` }))} />
+      <div id="preview-status" style=${{ marginBottom: 8 }}>
+        ${p.refused ? html`<${Tag} color="red">${t('previewRefused', p.refused)}<//>` : p.cut ? html`<${Tag} color="orange">${t('previewCut')}<//>` : html`<${Tag} color="green">${t('previewFits')}<//>`}
+      </div>
+      ${p.messages.map((m, k) => html`<${Card} key=${k} size="small" type="inner" className="preview-message" title=${html`<span><${Tag}>${m.kind}<//><span className="preview-title">${m.title}</span></span>`} style=${{ marginBottom: 8 }}>
+        <div className="preview-text" style=${{ whiteSpace: 'pre-wrap' }}>${m.text}</div>
+        <div style=${{ marginTop: 8 }}>${m.button ? html`<${Button} size="small" type="primary" className="preview-button" tabIndex=${-1}>${m.button}<//>` : html`<${Text} type="secondary">${t('noButton')}<//>`}</div>
+      <//>`)}
+      ${p.limits.length > 0 && html`<${Table} size="small" rowKey="field" pagination=${false} dataSource=${p.limits} columns=${[
+        { title: t('limitField'), dataIndex: 'field' },
+        { title: t('limitUsed'), dataIndex: 'used', render: (u, l) => `${u} ${l.unit}` },
+        { title: t('limitMax'), dataIndex: 'max', render: (m, l) => `${m} ${l.unit}` },
+        { title: '', dataIndex: 'cut', render: (c) => (c ? html`<${Tag} color="orange">${t('previewCut')}<//>` : '') },
+      ]} />`}
+    <//>`;
+  }
+
+  function TestSendDialog({ version, onClose }) {
+    const [platforms, setPlatforms] = useState([]);
+    const [anyRecipient, setAnyRecipient] = useState([]);
+    const [platform, setPlatform] = useState(undefined);
+    const [userId, setUserId] = useState('');
+    const [busy, setBusy] = useState(false);
+    useEffect(() => {
+      api('GET', '/platforms').then((r) => {
+        setPlatforms(r.platforms);
+        setAnyRecipient(r.testAnyRecipient || []);
+        setPlatform(r.platforms[0]);
+      }, fail);
+    }, []);
+    const chooses = anyRecipient.includes(platform);
+    const send = async () => {
+      setBusy(true);
+      try {
+        const body = { platform };
+        if (chooses && userId.trim()) body.userId = userId.trim();
+        const r = await api('POST', `/notices/${encodeURIComponent(version.noticeId)}/versions/${version.version}/test-send`, body);
+        message.success(t('testSendDone', r.platform, r.userId));
+        onClose();
+      } catch (e) {
+        fail(e);
+      } finally {
+        setBusy(false);
+      }
+    };
+    return html`<${Modal} open title=${t('testSendTitle', version.version)} onCancel=${onClose} onOk=${send} okText=${t('send')} cancelText=${t('cancel')} confirmLoading=${busy} okButtonProps=${{ id: 'test-send-go', disabled: !platform }}>
+      <${Form} layout="vertical">
+        <${Form.Item} htmlFor="test-send-platform" label=${t('platform')}><${Select} id="test-send-platform" value=${platform} onChange=${setPlatform} options=${platforms.map((p) => ({ value: p, label: p }))} /><//>
+        ${chooses ? html`<${Form.Item} htmlFor="test-send-user" label=${t('testSendUser')}><${Input} id="test-send-user" value=${userId} onChange=${(e) => setUserId(e.target.value)} /><//>`
+          : html`<${Text} type="secondary">${t('testSendOwn')}<//>`}
       <//>
     <//>`;
   }
@@ -65,6 +228,8 @@
     const [n, setN] = useState(null);
     const [edit, setEdit] = useState(false);
     const [send, setSend] = useState(null);
+    const [testSend, setTestSend] = useState(null);
+    const [previewOf, setPreviewOf] = useState(null);
     const load = useCallback(() => api('GET', `/notices/${encodeURIComponent(id)}`).then(setN, fail), [id]);
     useEffect(() => void load(), [id]);
     if (!n) return html`<${Spin} />`;
@@ -75,19 +240,28 @@
         <${Title} level=${2} style=${{ margin: 0 }}>${latest.title.zh}<//>
         ${canWrite && html`<${Button} id="edit-notice" onClick=${() => setEdit(true)}>${t('newVersion')}<//>`}
         ${canWrite && html`<${Button} type="primary" id="send-notice" onClick=${() => setSend(latest)}>${t('send')}<//>`}
+        ${canWrite && html`<${Button} id="test-send" onClick=${() => setTestSend(latest)}>${t('testSend')}<//>`}
       <//>
+      <${NoticePreview} version=${previewOf ? n.versions.find((v) => v.version === previewOf) || latest : latest} />
+      ${n.versions.length > 1 && html`<${VersionCompare} versions=${n.versions} />`}
       <${Title} level=${3}>${t('versions')}<//>
-      <${List} dataSource=${[...n.versions].reverse()} renderItem=${(v) => html`<${List.Item} key=${v.version} actions=${canWrite ? [html`<${Button} size="small" onClick=${() => setSend(v)}>${t('send')} v${v.version}<//>`] : []}>
+      <${List} dataSource=${[...n.versions].reverse()} renderItem=${(v) => html`<${List.Item} key=${v.version} actions=${[html`<${Button} size="small" onClick=${() => setPreviewOf(v.version)}>${t('noticePreview')} v${v.version}<//>`, ...(canWrite ? [html`<${Button} size="small" onClick=${() => setSend(v)}>${t('send')} v${v.version}<//>`] : [])]}>
         <div style=${{ width: '100%' }}>
           <${Space} wrap><${Tag} color="blue">v${v.version}<//><${Text} type="secondary">${fmt(v.createdAt)}<//><//>
           <${Tabs} size="small" items=${[
             { key: 'zh', label: '中文', children: html`<div><${Text} strong className="notice-title">${v.title.zh}<//><${Paragraph} className="notice-body" style=${{ whiteSpace: 'pre-wrap' }}>${v.body.zh}<//></div>` },
-            { key: 'en', label: 'English', children: html`<div><${Text} strong>${v.title.en}<//><${Paragraph} style=${{ whiteSpace: 'pre-wrap' }}>${v.body.en}<//></div>` },
+            { key: 'en', label: 'English', children: v.title.en || v.body.en
+              ? html`<div><${Text} strong>${v.title.en || v.title.zh}<//><${Paragraph} style=${{ whiteSpace: 'pre-wrap' }}>${v.body.en || v.body.zh}<//></div>`
+              : html`<${Text} type="secondary">${t('notWritten')} ${t('enFallback')}<//>` },
+            { key: 'zh-TW', label: t('twTab'), children: v.title['zh-TW'] || v.body['zh-TW']
+              ? html`<div><${Text} strong className="notice-title-tw">${v.title['zh-TW'] || ''}<//><${Paragraph} className="notice-body-tw" style=${{ whiteSpace: 'pre-wrap' }}>${v.body['zh-TW'] || ''}<//></div>`
+              : html`<${Text} type="secondary">${t('notWritten')} ${t('converted')}<//>` },
           ]} />
         </div>
       <//>`} />
-      <${NoticeForm} open=${edit} noticeId=${id} initial=${{ titleZh: latest.title.zh, bodyZh: latest.body.zh, titleEn: latest.title.en, bodyEn: latest.body.en }}
+      <${NoticeForm} open=${edit} noticeId=${id} initial=${{ titleZh: latest.title.zh, bodyZh: latest.body.zh, titleEn: latest.title.en, bodyEn: latest.body.en, titleTw: latest.title['zh-TW'] || '', bodyTw: latest.body['zh-TW'] || '' }}
         onClose=${() => setEdit(false)} onSaved=${() => { setEdit(false); load(); }} />
+      ${testSend && html`<${TestSendDialog} version=${testSend} onClose=${() => setTestSend(null)} />`}
       ${send && html`<${SendDialog} version=${send} onClose=${() => setSend(null)} onSent=${(b) => { setSend(null); go(`#/broadcasts/${b.id}`); }} />`}
     </div>`;
   }
@@ -173,5 +347,5 @@
     <//>`;
   }
 
-  Object.assign(PB.c, { NoticeForm, Notices, NoticeDetail, SendDialog });
+  Object.assign(PB.c, { NoticeForm, Notices, NoticeDetail, SendDialog, VersionCompare, NoticePreview, TestSendDialog });
 })();

@@ -48,6 +48,7 @@ export function checkVersion(v: number): number {
 
 function checkBilingual(b: Bilingual, what: string): void {
   if (b === null || typeof b !== 'object' || typeof b.zh !== 'string' || typeof b.en !== 'string') bad(`${what} must be {zh, en} strings`);
+  if (b['zh-TW'] !== undefined && (typeof b['zh-TW'] !== 'string' || b['zh-TW'] === '')) bad(`${what}.zh-TW must be a non-empty string when given`);
 }
 
 export function checkContent(c: { title: Bilingual; body: Bilingual }): void {

@@ -2,10 +2,16 @@ import { BotError } from '../../errors.ts';
 /** Who a broadcast goes to. Ids are the platform's own (WeCom department id / UserID, DingTalk dept_id / staffId). */
 export type Audience = { all: true } | { departmentIds: string[] } | { userIds: string[] };
 
-/** Bilingual text. */
+/**
+ * A notice text in its languages, as written by the admin: `zh` (Simplified Chinese) is always
+ * written; `en` is '' when no English was written (the Chinese is then shown, see
+ * src/notices/languages.ts); `zh-TW` is absent when no Traditional text was written (an OpenCC
+ * conversion of `zh` is then shown).
+ */
 export interface Bilingual {
   zh: string;
   en: string;
+  'zh-TW'?: string;
 }
 
 /**

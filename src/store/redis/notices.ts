@@ -417,11 +417,11 @@ class RedisNoticeStore implements NoticeStore {
     checkContent(content);
     checkTime(now, 'now');
     return this.use(async () => {
-      const json = JSON.stringify({ title: content.title, body: content.body, createdAt: now });
+      const json = JSON.stringify({ title: copyTexts(content.title), body: copyTexts(content.body), createdAt: now });
       const v = Number(await this.c.nNoticeVersion(this.nk(id, 'meta'), this.nk(id, 'v'), 'create', now, json));
       if (v === 0) throw new BotError('STORE_BAD_ARGUMENT', 'createNotice: the notice id exists');
       await this.c.zadd(this.ik('notices'), now, id);
-      return { noticeId: id, version: 1, title: { ...content.title }, body: { ...content.body }, createdAt: now };
+      return { noticeId: id, version: 1, title: copyTexts(content.title), body: copyTexts(content.body), createdAt: now };
     });
   }
 
@@ -430,16 +430,16 @@ class RedisNoticeStore implements NoticeStore {
     checkContent(content);
     checkTime(now, 'now');
     return this.use(async () => {
-      const json = JSON.stringify({ title: content.title, body: content.body, createdAt: now });
+      const json = JSON.stringify({ title: copyTexts(content.title), body: copyTexts(content.body), createdAt: now });
       const v = Number(await this.c.nNoticeVersion(this.nk(id, 'meta'), this.nk(id, 'v'), 'add', now, json));
       if (v < 0) return null;
-      return { noticeId: id, version: v, title: { ...content.title }, body: { ...content.body }, createdAt: now };
+      return { noticeId: id, version: v, title: copyTexts(content.title), body: copyTexts(content.body), createdAt: now };
     });
   }
 
   private parseVersion(id: string, version: number, raw: string): NoticeVersionRecord {
     const j = JSON.parse(raw) as { title: Bilingual; body: Bilingual; createdAt: number };
-    return { noticeId: id, version, title: j.title, body: j.body, createdAt: j.createdAt };
+    return { noticeId: id, version, title: copyTexts(j.title), body: copyTexts(j.body), createdAt: j.createdAt };
   }
 
   async getNoticeVersion(id: string, version?: number): Promise<NoticeVersionRecord | null> {
@@ -1005,4 +1005,9 @@ class RedisNoticeStore implements NoticeStore {
     );
     return this.closing;
   }
+}
+
+/** `{zh, en, zh-TW?}` with only the known languages (zh-TW left out when not written; old versions have none). */
+function copyTexts(b: Bilingual): Bilingual {
+  return b['zh-TW'] ? { zh: b.zh, en: b.en, 'zh-TW': b['zh-TW'] } : { zh: b.zh, en: b.en };
 }

@@ -26,6 +26,7 @@ import {
   type RecipientQuery,
   type RecipientView,
   type AckChannel,
+  type Bilingual,
   type AckOutcome,
   type AckTarget,
   type AuditChainHead,
@@ -159,6 +160,10 @@ export const NOTICE_MIGRATIONS: readonly SqliteMigration[] = [
   // Schema 4: reads and acknowledgements over time (timeline) — partial indexes on the two times.
   `CREATE INDEX recipient_read_at ON recipient (broadcast_id, read_at) WHERE read_at IS NOT NULL;
    CREATE INDEX recipient_ack_at ON recipient (broadcast_id, ack_at) WHERE ack_at IS NOT NULL;`,
+  // Schema 5: optional Taiwan Traditional texts (NULL = not written: an OpenCC conversion is shown).
+  // English was always NOT NULL; '' now means "not written".
+  `ALTER TABLE notice_version ADD COLUMN title_zh_tw TEXT;
+   ALTER TABLE notice_version ADD COLUMN body_zh_tw TEXT;`,
 ];
 
 /**
@@ -259,7 +264,14 @@ interface VersionRow {
   title_en: string;
   body_zh: string;
   body_en: string;
+  title_zh_tw: string | null;
+  body_zh_tw: string | null;
   created_at: number;
+}
+
+/** `{zh, en, zh-TW?}` from columns; a NULL zh-TW is left out. */
+function texts(zh: string, en: string, zhTW: string | null | undefined): Bilingual {
+  return zhTW ? { zh, en, 'zh-TW': zhTW } : { zh, en };
 }
 
 function unavailable(path: string, err: unknown): BotError {
@@ -270,9 +282,22 @@ function versionRecord(r: VersionRow): NoticeVersionRecord {
   return {
     noticeId: r.notice_id,
     version: r.version,
-    title: { zh: r.title_zh, en: r.title_en },
-    body: { zh: r.body_zh, en: r.body_en },
+    title: texts(r.title_zh, r.title_en, r.title_zh_tw),
+    body: texts(r.body_zh, r.body_en, r.body_zh_tw),
     createdAt: r.created_at,
+  };
+}
+
+/** A copy of a text with only the known languages (zh-TW left out when not written). */
+function copyTexts(b: Bilingual): Bilingual {
+  return texts(b.zh, b.en, b['zh-TW']);
+}
+
+/** Named parameters of insertVersion. */
+function versionParams(noticeId: string, version: number, c: { title: Bilingual; body: Bilingual }, now: number) {
+  return {
+    noticeId, version, titleZh: c.title.zh, titleEn: c.title.en, bodyZh: c.body.zh, bodyEn: c.body.en,
+    titleZhTw: c.title['zh-TW'] || null, bodyZhTw: c.body['zh-TW'] || null, createdAt: now,
   };
 }
 
@@ -358,13 +383,13 @@ class SqliteNoticeStore implements NoticeStore {
       getNotice: p('SELECT * FROM notice WHERE id = ?'),
       bumpNotice: p('UPDATE notice SET latest_version = latest_version + 1, updated_at = ? WHERE id = ? RETURNING latest_version').pluck(),
       insertVersion: p(
-        `INSERT INTO notice_version (notice_id, version, title_zh, title_en, body_zh, body_en, created_at)
-         VALUES (@noticeId, @version, @titleZh, @titleEn, @bodyZh, @bodyEn, @createdAt)`,
+        `INSERT INTO notice_version (notice_id, version, title_zh, title_en, body_zh, body_en, title_zh_tw, body_zh_tw, created_at)
+         VALUES (@noticeId, @version, @titleZh, @titleEn, @bodyZh, @bodyEn, @titleZhTw, @bodyZhTw, @createdAt)`,
       ),
       getVersion: p('SELECT * FROM notice_version WHERE notice_id = ? AND version = ?'),
       listVersions: p('SELECT * FROM notice_version WHERE notice_id = ? ORDER BY version'),
       listNotices: p(
-        `SELECT n.id, n.latest_version, n.created_at, n.updated_at, v.title_zh, v.title_en
+        `SELECT n.id, n.latest_version, n.created_at, n.updated_at, v.title_zh, v.title_en, v.title_zh_tw
          FROM notice n JOIN notice_version v ON v.notice_id = n.id AND v.version = n.latest_version
          ORDER BY n.created_at DESC, n.id DESC`,
       ),
@@ -597,30 +622,28 @@ class SqliteNoticeStore implements NoticeStore {
     return 'done';
   }
 
-  async createNotice(id: string, content: { title: { zh: string; en: string }; body: { zh: string; en: string } }, now: number): Promise<NoticeVersionRecord> {
+  async createNotice(id: string, content: { title: Bilingual; body: Bilingual }, now: number): Promise<NoticeVersionRecord> {
     checkId(id, 'notice id');
     checkContent(content);
     checkTime(now, 'now');
     return this.tx(() => {
       if (this.s.getNotice.get(id)) throw new BotError('STORE_BAD_ARGUMENT', 'createNotice: the notice id exists');
       this.s.insertNotice.run(id, now, now);
-      const v = { noticeId: id, version: 1, title: { ...content.title }, body: { ...content.body }, createdAt: now };
-      this.s.insertVersion.run({ noticeId: id, version: 1, titleZh: v.title.zh, titleEn: v.title.en, bodyZh: v.body.zh, bodyEn: v.body.en, createdAt: now });
+      const v = { noticeId: id, version: 1, title: copyTexts(content.title), body: copyTexts(content.body), createdAt: now };
+      this.s.insertVersion.run(versionParams(id, 1, content, now));
       return v;
     });
   }
 
-  async addNoticeVersion(id: string, content: { title: { zh: string; en: string }; body: { zh: string; en: string } }, now: number): Promise<NoticeVersionRecord | null> {
+  async addNoticeVersion(id: string, content: { title: Bilingual; body: Bilingual }, now: number): Promise<NoticeVersionRecord | null> {
     checkId(id, 'notice id');
     checkContent(content);
     checkTime(now, 'now');
     return this.tx(() => {
       const version = this.s.bumpNotice.get(now, id) as number | undefined;
       if (version === undefined) return null;
-      this.s.insertVersion.run({
-        noticeId: id, version, titleZh: content.title.zh, titleEn: content.title.en, bodyZh: content.body.zh, bodyEn: content.body.en, createdAt: now,
-      });
-      return { noticeId: id, version, title: { ...content.title }, body: { ...content.body }, createdAt: now };
+      this.s.insertVersion.run(versionParams(id, version, content, now));
+      return { noticeId: id, version, title: copyTexts(content.title), body: copyTexts(content.body), createdAt: now };
     });
   }
 
@@ -642,10 +665,10 @@ class SqliteNoticeStore implements NoticeStore {
 
   async listNotices(): Promise<NoticeSummary[]> {
     return this.tx(() =>
-      (this.s.listNotices.all() as { id: string; latest_version: number; created_at: number; updated_at: number; title_zh: string; title_en: string }[]).map((r) => ({
+      (this.s.listNotices.all() as { id: string; latest_version: number; created_at: number; updated_at: number; title_zh: string; title_en: string; title_zh_tw: string | null }[]).map((r) => ({
         id: r.id,
         latestVersion: r.latest_version,
-        title: { zh: r.title_zh, en: r.title_en },
+        title: texts(r.title_zh, r.title_en, r.title_zh_tw),
         createdAt: r.created_at,
         updatedAt: r.updated_at,
       })),

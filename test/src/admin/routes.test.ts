@@ -74,7 +74,7 @@ describe('admin API', () => {
       if (message) assert.match(j.error.message, message);
     };
     await check(await bot.admin('POST', '/admin/notices', '{not json'), 400, 'ADMIN_BAD_JSON');
-    await check(await bot.admin('POST', '/admin/notices', { title: { zh: 'x' }, body: CONTENT.body }), 400, 'NOTICE_BAD_REQUEST', /^title\.en: is required$/);
+    await check(await bot.admin('POST', '/admin/notices', { title: { en: 'x' }, body: CONTENT.body }), 400, 'NOTICE_BAD_REQUEST', /^title\.zh: is required$/);
     await check(await bot.admin('POST', '/admin/notices', { title: CONTENT.title, body: { zh: '', en: 'x' } }), 400, 'NOTICE_BAD_REQUEST', /^body\.zh: must not be empty$/);
     await check(await bot.admin('PUT', '/admin/notices/n-unknown', CONTENT), 404, 'NOTICE_NOT_FOUND');
     await check(await bot.admin('GET', '/admin/notices/n-unknown'), 404, 'NOTICE_NOT_FOUND');

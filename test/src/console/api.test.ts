@@ -14,6 +14,7 @@ import { ConsoleClient, addAccount, signedIn } from '../../helpers/console-clien
 import { startTestBot } from '../../helpers/app.ts';
 import { SHARED_REDIS_URL, uniquePrefix } from '../../resilience/harness.ts';
 import { NOTICE } from '../../helpers/admin-walk.ts';
+import { AccountStore } from '../../../src/console/accounts.ts';
 
 describe('console API', () => {
   let bot: NoticeBot;
@@ -68,6 +69,62 @@ describe('console API', () => {
     // Another session's token is not this session's.
     const other = await signedIn(bot.url, bot.core.store, 'other.admin', 'admin');
     assert.equal((await admin.call('POST', '/console/api/notices', NOTICE, { csrf: other.csrf })).status, 403);
+  });
+
+  it('notices: zh-CN required, English and zh-TW optional (old bodies valid); convert from zh-CN is a CSRF-checked POST; channels get the fallbacks', async () => {
+    const zhOnly = { title: { zh: '隐私告知：会话存档' }, body: { zh: '公司通过会话存档保存聊天记录。' } };
+    const created = await admin.call('POST', '/console/api/notices', zhOnly);
+    assert.equal(created.status, 201);
+    const v1 = (await admin.call('GET', `/console/api/notices/${created.body.id}/versions/1`)).body;
+    assert.deepEqual(v1.title, { zh: '隐私告知：会话存档', en: '' }, 'English not written = empty, no zh-TW key');
+    const delivery = await bot.core.notices.deliveryFor({ id: 'b-test', noticeId: created.body.id, version: 1 }, 'deliver', 0);
+    assert.equal(delivery.title.en, '隐私告知：会话存档', 'English falls back to zh-CN');
+    assert.equal(delivery.body['zh-TW'], '公司透過會話存檔保存聊天記錄。', 'zh-TW falls back to the OpenCC twp conversion');
+
+    for (const csrf of [false, 'wrong-token'] as const) assert.equal((await admin.call('POST', '/console/api/notices/convert', { title: '信息' }, { csrf })).status, 403);
+    const conv = await admin.call('POST', '/console/api/notices/convert', { title: '隐私告知', body: '公司通过会话存档保存聊天记录。' });
+    assert.equal(conv.status, 200);
+    assert.deepEqual(conv.body, { title: '隱私告知', body: '公司透過會話存檔保存聊天記錄。' });
+    for (const bad of [{}, { title: 5 }, { text: 'x' }, { body: 'x'.repeat(5001) }]) {
+      const r = await admin.call('POST', '/console/api/notices/convert', bad);
+      assert.equal(r.status, 400, JSON.stringify(bad).slice(0, 40));
+      assert.equal(r.body.error.code, 'NOTICE_BAD_REQUEST');
+    }
+
+    const tw = { title: { zh: '告知', en: 'Notice', 'zh-TW': '告知（繁）' }, body: { zh: '正文', en: null, 'zh-TW': '  ' } };
+    const v2 = await admin.call('PUT', `/console/api/notices/${created.body.id}`, tw);
+    assert.equal(v2.status, 201);
+    const read = (await admin.call('GET', `/console/api/notices/${created.body.id}/versions/2`)).body;
+    assert.deepEqual([read.title, read.body], [{ zh: '告知', en: 'Notice', 'zh-TW': '告知（繁）' }, { zh: '正文', en: '' }], 'blank zh-TW = not written');
+    const bad = await admin.call('POST', '/console/api/notices', { title: { en: 'Only English' }, body: { zh: '正文' } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /^title\.zh: is required/);
+    assert.equal((await admin.call('POST', '/console/api/notices', { title: { zh: 'a', 'zh-tw': 'b' }, body: { zh: 'c' } })).status, 400, 'unknown language key');
+  });
+
+  it('test send to myself: goes to the account\'s own linked account, outside every broadcast; audited; no link → 409', async () => {
+    const n = await admin.call('POST', '/console/api/notices', NOTICE);
+    const path = `/console/api/notices/${n.body.id}/versions/1/test-send`;
+    assert.equal((await admin.call('POST', path, { platform: 'wecom' })).status, 409, 'no link yet');
+    assert.equal((await admin.call('POST', path, { platform: 'wecom' })).body.error.code, 'NOTICE_TEST_NO_ACCOUNT');
+    await new AccountStore(bot.core.store).link('hr.admin', 'wecom', 'u4');
+    const broadcastsBefore = (await admin.call('GET', '/console/api/broadcasts')).body.broadcasts.length;
+    const deliveredBefore = bot.fake.delivered.length;
+    assert.equal((await admin.call('POST', path, { platform: 'wecom' }, { csrf: false })).status, 403, 'CSRF like every change');
+    const r = await admin.call('POST', path, { platform: 'wecom' });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body, { noticeId: n.body.id, version: 1, platform: 'wecom', userId: 'u4' });
+    const sent = bot.fake.delivered.slice(deliveredBefore);
+    assert.deepEqual(sent.map((d) => [d.userId, d.noticeId, d.version]), [['u4', n.body.id, 1]]);
+    assert.match(sent[0]!.broadcastId, /^test-/);
+    assert.equal((await admin.call('GET', '/console/api/broadcasts')).body.broadcasts.length, broadcastsBefore, 'no broadcast, nothing in any tally');
+    const entries = (await admin.call('GET', '/console/api/audit')).body.entries as { actor: string; action: string; status: number; target?: string }[];
+    assert.ok(entries.some((e) => e.actor === 'hr.admin' && e.action === 'POST /console/api/notices/:id/versions/:version/test-send' && e.status === 200 && e.target === n.body.id), 'in the audit trail');
+    for (const [body, status] of [[{ platform: 'wecom', userId: 'u1' }, 400], [{}, 400], [{ platform: 'nope' }, 400], [{ platform: 'dingtalk' }, 409]] as const) {
+      assert.equal((await admin.call('POST', path, body)).status, status, JSON.stringify(body));
+    }
+    assert.equal((await admin.call('POST', `/console/api/notices/${n.body.id}/versions/9/test-send`, { platform: 'wecom' })).status, 404);
+    assert.equal(bot.fake.delivered.length, deliveredBefore + 1, 'nothing else was sent');
   });
 
   it('an auditor reads everything but every change is 403; an admin sends and the audit trail names them', async () => {

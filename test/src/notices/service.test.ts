@@ -43,8 +43,11 @@ describe('NoticeService', () => {
     it('trims text and rejects bad content naming the field', async () => {
       const v = await service.createNotice({ title: { zh: '  标题 ', en: ' Title ' }, body: { zh: '正文', en: 'Body' } });
       assert.deepEqual(v.title, { zh: '标题', en: 'Title' });
+      const zhOnly = await service.createNotice({ title: { zh: '标题' }, body: { zh: '正文', 'zh-TW': ' 正文（繁） ' } });
+      assert.deepEqual([zhOnly.title, zhOnly.body], [{ zh: '标题', en: '' }, { zh: '正文', en: '', 'zh-TW': '正文（繁）' }], 'English and zh-TW optional, trimmed');
       const bad: [unknown, RegExp][] = [
-        [{ title: { zh: 'a' }, body: CONTENT.body }, /^title\.en: is required$/],
+        [{ title: { en: 'a' }, body: CONTENT.body }, /^title\.zh: is required$/],
+        [{ title: { zh: 'a', 'zh-TW': 'x'.repeat(201) }, body: CONTENT.body }, /^title\.zh-TW: must be at most 200 characters$/],
         [{ title: { zh: '', en: 'x' }, body: CONTENT.body }, /^title\.zh: must not be empty$/],
         [{ title: CONTENT.title, body: { zh: 'x'.repeat(5001), en: 'x' } }, /^body\.zh: must be at most 5000 characters$/],
         [{ title: CONTENT.title, body: CONTENT.body, extra: 1 }, /^extra: is not a known field$/],

@@ -93,6 +93,20 @@ export function runNoticeStoreContract(name: string, makeStore: () => Promise<No
           assert.deepEqual({ title: v!.title, body: v!.body }, c);
         }));
 
+      it('keeps an optional zh-TW text and an unwritten English (\'\') per version; old-shape versions have no zh-TW', () =>
+        withStore(async (s) => {
+          const withTw = { title: { zh: '隐私告知', en: '', 'zh-TW': '隱私告知' }, body: { zh: '公司存档聊天', en: '', 'zh-TW': '公司存檔聊天' } };
+          await s.createNotice('tw', content(1), T0);
+          const v2 = await s.addNoticeVersion('tw', withTw, T0 + 1);
+          assert.deepEqual({ title: v2!.title, body: v2!.body }, withTw);
+          const [v1, again] = await s.listNoticeVersions('tw');
+          assert.deepEqual({ title: v1!.title, body: v1!.body }, content(1), 'no zh-TW key when none was written');
+          assert.equal(Object.hasOwn(v1!.title, 'zh-TW'), false);
+          assert.deepEqual({ title: again!.title, body: again!.body }, withTw);
+          assert.deepEqual((await s.listNotices())[0]!.title, withTw.title, 'the list shows the latest title with its zh-TW');
+          await assert.rejects(s.addNoticeVersion('tw', { title: { zh: 'a', en: '', 'zh-TW': 7 as unknown as string }, body: { zh: 'b', en: '' } }, T0 + 2), { code: 'STORE_BAD_ARGUMENT' });
+        }));
+
       it('rejects bad ids', () =>
         withStore(async (s) => {
           await assert.rejects(s.createNotice('a:b', content(1), T0), { code: 'STORE_BAD_ARGUMENT' });

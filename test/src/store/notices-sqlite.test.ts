@@ -54,6 +54,23 @@ describe('SQLite notice store specifics', () => {
     }
   });
 
+  it('schema 5 adds optional zh-TW columns: versions written before read back without zh-TW', async () => {
+    const f = file();
+    const { db } = openSqliteDatabase(f, { what: 'notice store', versionTable: 'notice_schema_version', migrations: NOTICE_MIGRATIONS.slice(0, 4) });
+    db.exec(`INSERT INTO notice (id, latest_version, created_at, updated_at) VALUES ('n1', 1, 1, 1);
+             INSERT INTO notice_version (notice_id, version, title_zh, title_en, body_zh, body_en, created_at) VALUES ('n1', 1, '告知', 'Notice', '正文', 'Body', 1);`);
+    db.close();
+    const s = openSqliteNoticeStore(f);
+    try {
+      const v1 = await s.getNoticeVersion('n1', 1);
+      assert.deepEqual({ title: v1!.title, body: v1!.body }, { title: { zh: '告知', en: 'Notice' }, body: { zh: '正文', en: 'Body' } });
+      const v2 = await s.addNoticeVersion('n1', { title: { zh: '告知', en: '', 'zh-TW': '告知' }, body: { zh: '正文', en: '', 'zh-TW': '正文' } }, 2);
+      assert.deepEqual((await s.getNoticeVersion('n1', 2))!.title, v2!.title);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('opening a file of notice schema 1 computes the hash chain of the audit rows already there', async () => {
     const f = file();
     const { db } = openSqliteDatabase(f, { what: 'notice store', versionTable: 'notice_schema_version', migrations: NOTICE_MIGRATIONS.slice(0, 1) });
