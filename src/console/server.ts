@@ -297,7 +297,8 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
 
   // ---- the console's own routes ----
   consoleRoutes.get('/platforms', (ctx) => {
-    ctx.body = { platforms: core.notices.platforms() };
+    // The company time zone: the send dialog's schedule is picked in it (src/evidence/time.ts).
+    ctx.body = { platforms: core.notices.platforms(), timeZone: core.notices.timeZone };
   });
   postRead('/audience/preview', async (ctx) => {
     const body = (await readJson(ctx)) as { platform?: unknown; audience?: unknown };
