@@ -165,7 +165,7 @@ describe('verifyExport', () => {
     const text = withEvidenceTrailer(rec, facts('recipients', chain(8)), KEY);
     let r = check(text);
     assert.deepEqual([r.ok, r.kind, r.rows, r.chainRows], [true, 'recipients', 1, 8]);
-    r = check(text.replace('zhangsan,acknowledged', 'zhangsan,sent'));
+    r = check(text.replace('研发部,acknowledged', '研发部,sent'));
     assert.deepEqual(r.problems.map((p) => p.kind), ['signature']);
   });
 

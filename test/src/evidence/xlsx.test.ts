@@ -83,7 +83,7 @@ describe('XLSX exports', () => {
     assert.equal(ev['exported-by'], 'console:hr.li');
     assert.equal(ev['time-zone'], 'Asia/Shanghai (UTC+08:00)');
     // The CSV of the same records still has its own columns and UTC times.
-    assert.match(recipientsCsv({ readSupported: true }, recipients.slice(0, 1)), /u1,acknowledged,2026-12-05T16:30:00\.250Z/);
+    assert.match(recipientsCsv({ readSupported: true }, recipients.slice(0, 1)), /u1,张三,研发部,acknowledged,2026-12-05T16:30:00\.250Z/);
   });
 
   it('read receipts unknown on the platform: the same marker as the CSV', async () => {
