@@ -61,7 +61,7 @@ export async function createCore(
   // Results cached by the question's hash: repeated questions skip normalisation and Fuse.js.
   const matcher = cachedMatcher(await createMatcher(kb));
   const { kv: store, notices: noticeStore, policies: policyStore } = await openStores({ redisUrl: config.redisUrl, dataDir: config.dataDir }, stores);
-  const notices = new NoticeService({ store: noticeStore, log, evidenceKey: config.evidenceKey, ...(stores.noticeClock ? { clock: stores.noticeClock } : {}) });
+  const notices = new NoticeService({ store: noticeStore, kv: store, log, evidenceKey: config.evidenceKey, ...(stores.noticeClock ? { clock: stores.noticeClock } : {}) });
   const statuses = new StatusDirectory(store, log);
   // Declared policies: a status after a platform sync and the employee's own record, and the policy
   // lines of the retention / viewers / legality / consent answers. Departments are matched through

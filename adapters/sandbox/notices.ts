@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BotError } from '../../src/errors.ts';
-import type { Audience, NoticeBatchResult, NoticeChannel, NoticeDelivery, NoticePreview } from '../../src/platform/notices.ts';
+import type { Audience, DirectoryPerson, NoticeBatchResult, NoticeChannel, NoticeDelivery, NoticePreview, OrgDirectory } from '../../src/platform/notices.ts';
 import type { KeyValueStore } from '../../src/store/ports/store.ts';
 import { INBOX_TTL_MS, type SandboxInbox } from './inbox.ts';
 import { SANDBOX_DEPARTMENTS, SANDBOX_EMPLOYEES, SANDBOX_PLATFORM, sandboxEmployee } from './org.ts';
@@ -63,6 +63,7 @@ export function createSandboxNoticeChannel(options: SandboxNoticeOptions): Notic
     readSupported: true,
     testAnyRecipient: true,
     preview: sandboxNoticePreview,
+    org: sandboxOrgDirectory,
 
     async resolveAudience(audience: Audience): Promise<string[]> {
       if ('all' in audience) return SANDBOX_EMPLOYEES.map((e) => e.userId);
@@ -122,3 +123,30 @@ export function createSandboxNoticeChannel(options: SandboxNoticeOptions): Notic
     },
   };
 }
+
+function sandboxPerson(e: { userId: string; name: string; departmentId: string }): DirectoryPerson {
+  return { userId: e.userId, name: e.name, department: SANDBOX_DEPARTMENTS.find((d) => d.id === e.departmentId)?.name.zh ?? null };
+}
+
+/**
+ * The sandbox organisation (./org.ts) as an {@link OrgDirectory}: its three top-level departments
+ * with their head counts, people found by Chinese name or user id (case-insensitive substring).
+ */
+export const sandboxOrgDirectory: OrgDirectory = {
+  async departments() {
+    return SANDBOX_DEPARTMENTS.map((d) => ({ id: d.id, name: d.name.zh, parentId: null, headCount: SANDBOX_EMPLOYEES.filter((e) => e.departmentId === d.id).length }));
+  },
+  async searchPeople(query: string, limit: number) {
+    const q = query.trim().toLowerCase();
+    if (q === '') return [];
+    return SANDBOX_EMPLOYEES.filter((e) => e.name.toLowerCase().includes(q) || e.userId.includes(q)).slice(0, limit).map(sandboxPerson);
+  },
+  async describe(userIds: string[]) {
+    const out = new Map<string, DirectoryPerson>();
+    for (const id of userIds) {
+      const e = sandboxEmployee(id);
+      if (e) out.set(id, sandboxPerson(e));
+    }
+    return out;
+  },
+};

@@ -44,6 +44,8 @@ const querySchema = z.object({
 export function recipientJson(r: RecipientView) {
   return {
     userId: r.userId,
+    name: r.name,
+    department: r.department,
     state: r.view,
     stateAt: iso(r.viewAt),
     sentAt: iso(r.sentAt),
@@ -67,7 +69,7 @@ export function recipientJson(r: RecipientView) {
  *   recipient reached its state; pending and failed count as 0); `order` = asc (default) | desc;
  * - `cursor` (the previous page's `next`) or `page` (1-based; not both); `limit` 1..1000, default 50.
  * Answer: `{"broadcastId","total","limit","page"|null,"next"|null,"recipients":[{userId, state,
- * stateAt, sentAt, readAt, acknowledgedAt, acknowledgedVia, failureReason, attempts, remindedRound,
+ * name, department, stateAt, sentAt, readAt, acknowledgedAt, acknowledgedVia, failureReason, attempts, remindedRound,
  * remindedAt, deliveredBy}]}`; `total` counts every recipient matching state and q.
  * @throws RequestError NOTICE_BAD_REQUEST (400) naming the parameter; BROADCAST_NOT_FOUND (404)
  */

@@ -6,6 +6,7 @@ import { BotError, RequestError, requestError } from '../errors.ts';
 import type { NoticeService, BroadcastView } from '../notices/service.ts';
 import type { BroadcastRecord, NoticeSummary, NoticeVersionRecord } from '../store/ports/notices.ts';
 import { broadcastRequestSchema, firstIssue, resendRequestSchema } from '../notices/schema.ts';
+import { MAX_PEOPLE_RESULTS } from '../platform/notices.ts';
 import { requireBearer } from './auth.ts';
 import { refuseConnectionReuse } from '../http/connection.ts';
 import type { PolicyService } from '../policies/service.ts';
@@ -37,6 +38,7 @@ export function broadcastJson(b: BroadcastRecord | BroadcastView) {
     platform: b.platform,
     audience: b.audience,
     state: b.state,
+    notBefore: b.notBefore === null ? null : iso(b.notBefore),
     readSupported: b.readSupported,
     createdBy: b.createdBy,
     createdAt: iso(b.createdAt),
@@ -137,7 +139,15 @@ function csv(ctx: Context, name: string, body: string): void {
  * - GET  /admin/notices/:id/versions/:version/preview -> `{"noticeId","version","previews": [NoticePreview]}`:
  *   how it will look on each configured platform (src/platform/notices.ts NoticePreview)
  * - POST /admin/broadcasts `{"noticeId", "version"?, "platform", "audience": {"all": true} |
- *   {"departmentIds": [...]} | {"userIds": [...]}}` -> 201 `{"id", "state", "counts"}`
+ *   {"departmentIds"?: [...], "userIds"?: [...]}, each with "exclude"?: {"departmentIds"?, "userIds"?}}`
+ *   -> 201 `{"id", "state", "counts"}` (resolves the audience before answering; the console prepares instead)
+ * - POST /admin/broadcasts/prepare (same body, plus "notBefore"?: ISO 8601 or ms) -> 202 `{"id", "state": "preparing"}`:
+ *   recorded at once, the audience resolved in the background (exclusions applied, deduplicated);
+ *   GET /admin/broadcasts/:id/preparation -> `{"state": "preparing"|"ready"|"failed", "count"?, "error"?}`;
+ *   POST /admin/broadcasts/:id/confirm -> the broadcast, sending (409 BROADCAST_NOT_PREPARED before ready)
+ * - GET  /admin/directory/:platform/departments -> `{"departments": [{id, name, parentId, headCount}]}`;
+ *   GET /admin/directory/:platform/people?q=&limit= (≤ 50) -> `{"people": [{userId, name, department}]}`
+ *   (400 NOTICE_DIRECTORY_UNSUPPORTED where the adapter has no directory)
  * - GET  /admin/broadcasts -> `{"broadcasts": [...]}` (newest first)
  * - GET  /admin/broadcasts/:id -> `{"id","state","counts": {targeted, pending, sent, failed, read,
  *   acknowledged}, "failures": [{userId, reason}], …}`
@@ -213,8 +223,35 @@ export function declareAdminRoutes(admin: AdminRoutes, options: { service: Notic
     const parsed = broadcastRequestSchema.safeParse(await readJson(ctx));
     if (!parsed.success) throw requestError('NOTICE_BAD_REQUEST', firstIssue(parsed.error));
     const b = await service.createBroadcast({ ...parsed.data, createdBy: actorOf(ctx) });
+    if (b.notBefore !== null) log.info({ broadcast: b.id, notBefore: b.notBefore }, 'broadcast scheduled');
     ctx.status = 201;
     ctx.body = { id: b.id, state: b.state, counts: b.counts };
+  });
+  // Prepare, then confirm (Company Communicator's flow; the console's send): the audience is
+  // resolved in the background, the admin sees the head count, and only the confirm sends.
+  admin.post('/broadcasts/prepare', async (ctx) => {
+    const parsed = broadcastRequestSchema.safeParse(await readJson(ctx));
+    if (!parsed.success) throw requestError('NOTICE_BAD_REQUEST', firstIssue(parsed.error));
+    const id = await service.prepareBroadcast({ ...parsed.data, createdBy: actorOf(ctx) });
+    ctx.status = 202;
+    ctx.body = { id, state: 'preparing' };
+  });
+  admin.get('/broadcasts/:id/preparation', async (ctx) => {
+    const p = await service.preparation(ctx.params.id!);
+    if (!p) throw requestError('BROADCAST_NOT_PREPARED', `broadcast ${ctx.params.id} was not prepared (or its preparation expired)`);
+    ctx.body = { id: ctx.params.id, ...p };
+  });
+  admin.post('/broadcasts/:id/confirm', async (ctx) => {
+    ctx.body = broadcastJson(await service.confirm(ctx.params.id!));
+  });
+  admin.get('/directory/:platform/departments', async (ctx) => {
+    ctx.body = { platform: ctx.params.platform, departments: await service.departments(ctx.params.platform!) };
+  });
+  admin.get('/directory/:platform/people', async (ctx) => {
+    const q = typeof ctx.query.q === 'string' ? ctx.query.q : '';
+    const limit = typeof ctx.query.limit === 'string' && /^[0-9]{1,3}$/.test(ctx.query.limit) ? Number(ctx.query.limit) : 20;
+    if (limit < 1 || limit > MAX_PEOPLE_RESULTS) throw requestError('NOTICE_BAD_REQUEST', `limit: must be 1–${MAX_PEOPLE_RESULTS}`);
+    ctx.body = { platform: ctx.params.platform, people: await service.searchPeople(ctx.params.platform!, q, limit) };
   });
   admin.get('/broadcasts', async (ctx) => {
     ctx.body = { broadcasts: (await service.listBroadcasts()).map(broadcastJson) };

@@ -21,10 +21,16 @@ export const BOM = '\uFEFF';
 /** What the read column says on a platform without read receipts (WeCom). */
 export const READ_UNKNOWN = 'unknown (platform has no read receipts)';
 
-/** Header of recipients.csv. */
+/**
+ * Header of recipients.csv: name and department (from the platform's directory when the audience
+ * was resolved; empty when it gave none) after the user id.
+ */
 export const RECIPIENTS_HEADER = [
-  'userId', 'state', 'sentAt', 'readAt', 'acknowledgedAt', 'failureReason', 'acknowledgedVia', 'remindedRound', 'remindedAt', 'deliveredByBroadcast',
+  'userId', 'name', 'department', 'state', 'sentAt', 'readAt', 'acknowledgedAt', 'failureReason', 'acknowledgedVia', 'remindedRound', 'remindedAt', 'deliveredByBroadcast',
 ] as const;
+
+/** Header of recipients.csv before names and departments were exported (such files still verify). */
+export const RECIPIENTS_HEADER_V1 = RECIPIENTS_HEADER.filter((h) => h !== 'name' && h !== 'department');
 
 /**
  * Header of audit.csv: the event in readable form, then its link of the hash chain (docs/EVIDENCE.md):
@@ -69,6 +75,8 @@ export type TimeFormat = (ms: number | null) => string;
 export function recipientRow(broadcast: Pick<BroadcastRecord, 'readSupported'>, r: RecipientRecord, time: TimeFormat = isoOrEmpty): (string | number)[] {
   return [
     r.userId,
+    r.name ?? '',
+    r.department ?? '',
     recipientState(r),
     time(r.sentAt),
     broadcast.readSupported ? time(r.readAt) : READ_UNKNOWN,

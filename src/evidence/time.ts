@@ -48,3 +48,26 @@ export function zonedIso(ms: number | null, timeZone: string): string {
 export function offsetLabel(ms: number, timeZone: string): string {
   return `UTC${zonedIso(ms, timeZone).slice(23)}`;
 }
+
+/** A wall-clock time without offset, as a company-time picker gives it: `YYYY-MM-DDTHH:mm` (seconds optional). */
+export const LOCAL_DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+/**
+ * The instant (ms since the Unix epoch) of a wall-clock time in `timeZone` (IANA name), e.g.
+ * '2026-12-06T09:00' in Asia/Shanghai -> Date.parse('2026-12-06T01:00:00Z'). A time skipped by a
+ * daylight-saving change is taken with the offset before it. Null when `local` is not
+ * {@link LOCAL_DATETIME} or names no real date.
+ * @throws RangeError for an unknown time zone name
+ */
+export function zonedLocalToEpoch(local: string, timeZone: string): number | null {
+  const m = LOCAL_DATETIME.exec(local);
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = m.slice(1).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
+  const asUtc = Date.UTC(y, mo - 1, d, h, mi, s);
+  const back = new Date(asUtc);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null;
+  let ms = asUtc - zonedParts(asUtc, timeZone).offsetMinutes * 60_000;
+  // The offset at the guess may differ from the offset at the answer (near a DST change): once more.
+  ms = asUtc - zonedParts(ms, timeZone).offsetMinutes * 60_000;
+  return ms;
+}

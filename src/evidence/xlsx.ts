@@ -8,7 +8,7 @@ import { offsetLabel, zonedIso } from './time.ts';
  * XLSX exports of a broadcast (the recipients and the audit trail), beside the CSV ones
  * (src/evidence/csv.ts), written with exceljs (https://github.com/exceljs/exceljs):
  * - the CSV's columns in the CSV's order (recipients: `name` and `department` after `userId`, from
- *   the recipient records when they carry them, else empty), built by the same row functions;
+ *   the recipient records, empty when the directory gave none), built by the same row functions;
  * - times in the company's time zone with its offset (`2026-12-05T20:10:09.123+08:00`,
  *   src/evidence/time.ts) as text, so the offset stays visible and nothing is converted on opening;
  *   the audit sheet keeps `timeMs` (the integer the hash covers);
@@ -24,8 +24,8 @@ import { offsetLabel, zonedIso } from './time.ts';
 /** MIME type of an .xlsx file. */
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-/** Header of the recipients sheet: the CSV's with name and department after userId. */
-export const RECIPIENTS_XLSX_HEADER = [RECIPIENTS_HEADER[0], 'name', 'department', ...RECIPIENTS_HEADER.slice(1)] as const;
+/** Header of the recipients sheet: the CSV's (name and department after userId). */
+export const RECIPIENTS_XLSX_HEADER = RECIPIENTS_HEADER;
 
 /** Column widths in characters, by header name (others 14). */
 const WIDTHS: Record<string, number> = {
@@ -34,22 +34,12 @@ const WIDTHS: Record<string, number> = {
   timeMs: 16, prevHash: 66, hash: 66,
 };
 
-/** Name and department of a recipient record that carries them (either may be a list of names); '' otherwise. */
-function nameAndDepartment(r: RecipientRecord): [string, string] {
-  const x = r as RecipientRecord & { name?: unknown; department?: unknown; departments?: unknown };
-  const text = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) ? v.filter((d) => typeof d === 'string').join(' / ') : '');
-  return [text(x.name), text(x.department ?? x.departments)];
-}
-
 /** The recipients rows of the XLSX (header first), times in `timeZone`. */
 export function recipientsXlsxRows(broadcast: Pick<BroadcastRecord, 'readSupported'>, recipients: readonly RecipientRecord[], timeZone: string): (string | number)[][] {
   const time: TimeFormat = (ms) => zonedIso(ms, timeZone);
   return [
     [...RECIPIENTS_XLSX_HEADER],
-    ...recipients.map((r) => {
-      const row = recipientRow(broadcast, r, time);
-      return [row[0]!, ...nameAndDepartment(r), ...row.slice(1)];
-    }),
+    ...recipients.map((r) => recipientRow(broadcast, r, time)),
   ];
 }
 

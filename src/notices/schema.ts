@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { Audience } from '../platform/notices.ts';
+import type { AudienceSpec } from '../store/ports/notices.ts';
+import { LOCAL_DATETIME } from '../evidence/time.ts';
 import { ID_PATTERN, MAX_USER_ID_CHARS, PLATFORM_PATTERN } from '../store/ports/notices-args.ts';
 
 /**
@@ -97,6 +99,38 @@ export const audienceSchema = z.record(z.string(), z.unknown(), AUDIENCE_SHAPES)
   return r.data as Audience;
 });
 
+const BROADCAST_AUDIENCE_SHAPES =
+  'must be {"all": true} or list "departmentIds" and/or "userIds" (each optionally with "exclude": {"departmentIds", "userIds"})';
+const departmentIds = z.array(departmentId).min(1, 'must list at least one id').max(MAX_DEPARTMENT_IDS).transform(unique);
+const userIds = z.array(userId).min(1, 'must list at least one id').max(MAX_AUDIENCE_USER_IDS).transform(unique);
+const exclusionSchema = z
+  .object({ departmentIds: departmentIds.optional(), userIds: userIds.optional() }, { error: 'must be an object {"departmentIds"?: [...], "userIds"?: [...]}' })
+  .strict();
+
+/**
+ * The audience of a broadcast ({@link AudienceSpec}): `{"all": true}`, or `"departmentIds"` and/or
+ * `"userIds"` (picked in the console's directory tree and people search, or uploaded as a CSV),
+ * each optionally with `"exclude": {"departmentIds"?, "userIds"?}` (people left out even when in
+ * an included department). Ids are trimmed and deduplicated, order kept. Errors name the field,
+ * e.g. 'audience.exclude.userIds.0: must not be empty'.
+ */
+export const broadcastAudienceSchema = z
+  .object(
+    { all: z.literal(true, 'must be true').optional(), departmentIds: departmentIds.optional(), userIds: userIds.optional(), exclude: exclusionSchema.optional() },
+    { error: BROADCAST_AUDIENCE_SHAPES },
+  )
+  .strict()
+  .transform((v, ctx): AudienceSpec => {
+    const included = v.departmentIds !== undefined || v.userIds !== undefined;
+    if (v.all === true ? included : !included) {
+      ctx.addIssue({ code: 'custom', message: BROADCAST_AUDIENCE_SHAPES });
+      return z.NEVER;
+    }
+    const exclude = v.exclude && (v.exclude.departmentIds || v.exclude.userIds) ? { exclude: v.exclude } : {};
+    if (v.all) return { all: true, ...exclude };
+    return { ...(v.departmentIds ? { departmentIds: v.departmentIds } : {}), ...(v.userIds ? { userIds: v.userIds } : {}), ...exclude } as AudienceSpec;
+  });
+
 function unique(ids: string[]): string[] {
   return [...new Set(ids)];
 }
@@ -107,7 +141,16 @@ export const broadcastRequestSchema = z
     noticeId: z.string().regex(ID_PATTERN, 'must be a notice id such as "n-k3v9q2x7ma"'),
     version: z.number().int().min(1).optional(),
     platform: platformId,
-    audience: audienceSchema,
+    audience: broadcastAudienceSchema,
+    /**
+     * Send no earlier than this: 'YYYY-MM-DDTHH:mm' in the company time zone (the console's picker;
+     * src/evidence/time.ts), ISO 8601 with an offset, or ms since the epoch; absent = now.
+     */
+    notBefore: z
+      .union([z.number().int().nonnegative(), z.string().regex(LOCAL_DATETIME), z.iso.datetime({ offset: true })], {
+        error: 'must be "YYYY-MM-DDTHH:mm" in the company time zone, an ISO 8601 time with an offset, or ms since the epoch',
+      })
+      .optional(),
   })
   .strict();
 export type BroadcastRequest = z.infer<typeof broadcastRequestSchema>;

@@ -4,6 +4,7 @@ import { botError, BotError } from '../errors.ts';
 import type {
   AckChannel,
   AckTarget,
+  AudienceSpec,
   BatchKind,
   BroadcastCounts,
   BroadcastRecord,
@@ -16,7 +17,8 @@ import type {
 } from '../store/ports/notices.ts';
 import { ID_PATTERN, MAX_USER_ID_CHARS } from '../store/ports/notices-args.ts';
 import type { Lang } from '../platform/message.ts';
-import { ThrottledError, type Audience, type NoticeBatchResult, type NoticeChannel, type NoticeDelivery, type NoticePreview } from '../platform/notices.ts';
+import { ThrottledError, MAX_PEOPLE_RESULTS, type Audience, type DirectoryDepartment, type DirectoryPerson, type NoticeBatchResult, type NoticeChannel, type NoticeDelivery, type NoticePreview } from '../platform/notices.ts';
+import type { KeyValueStore } from '../store/ports/store.ts';
 import { formatDate, systemClock, type Clock } from './clock.ts';
 import { auditCsv, recipientsCsv } from '../evidence/csv.ts';
 import { withEvidenceTrailer, type ExportKind } from '../evidence/export.ts';
@@ -25,10 +27,26 @@ import { newBroadcastId, newNoticeId } from './ids.ts';
 import { ackTexts, titleIn } from './messages.ts';
 import { convertToTaiwan, withFallbacks } from './languages.ts';
 import { ackKey } from '../platform/notices.ts';
-import { audienceSchema, convertRequestSchema, firstIssue, noticeContentSchema, type NoticeContent } from './schema.ts';
+import { audienceSchema, broadcastAudienceSchema, convertRequestSchema, firstIssue, noticeContentSchema, type NoticeContent } from './schema.ts';
+import { resolveAudienceSpec } from './audience.ts';
+import { LOCAL_DATETIME, zonedLocalToEpoch } from '../evidence/time.ts';
 
 /** Time zone of the dates employees read ("acknowledged on YYYY-MM-DD"), unless configured. */
 export const DEFAULT_NOTICE_TIME_ZONE = 'Asia/Shanghai';
+
+/** How long the state of a prepared broadcast is kept, in ms (a day: confirm it before then). */
+export const PREPARE_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** The state of a prepared broadcast ({@link NoticeService.prepareBroadcast}). */
+export type Preparation = { state: 'preparing' } | { state: 'ready'; count: number } | { state: 'failed'; error: string };
+
+const prepareKey = (id: string) => `notice:prepare:${id}`;
+
+/** Usable user ids, deduplicated in order. */
+function validUserIds(users: string[]): string[] {
+  // eslint-disable-next-line no-control-regex
+  return [...new Set(users.filter((u) => typeof u === 'string' && u.length > 0 && u.length <= MAX_USER_ID_CHARS && !/[\u0000-\u001f\u007f]/.test(u)))];
+}
 
 /** Recipients added to the store per call while a broadcast resolves. */
 const RECIPIENT_CHUNK = 1000;
@@ -39,7 +57,7 @@ const MAX_REASON_CHARS = 300;
 /** Most failures listed in a broadcast view (the CSV export has all of them). */
 export const MAX_FAILURES_SHOWN = 1000;
 
-const audienceOnly = z.object({ audience: audienceSchema });
+const audienceOnly = z.object({ audience: broadcastAudienceSchema });
 
 /** A broadcast as the admin API, CLI and chat show it. */
 export interface BroadcastView {
@@ -47,7 +65,9 @@ export interface BroadcastView {
   noticeId: string;
   version: number;
   platform: string;
-  audience: Audience;
+  audience: AudienceSpec;
+  /** Sending starts no earlier than this (ms), or null. */
+  notBefore: number | null;
   state: BroadcastRecord['state'];
   /** false = the platform has no read receipts (WeCom): `counts.read` stays 0 and exports say "unknown". */
   readSupported: boolean;
@@ -77,6 +97,8 @@ export type AckResult =
 /** Options of {@link NoticeService}. */
 export interface NoticeServiceOptions {
   store: NoticeStore;
+  /** Shared key-value store for the state of prepared broadcasts (several instances see one answer). */
+  kv?: KeyValueStore;
   log: Logger;
   /** Default {@link systemClock}. */
   clock?: Clock;
@@ -117,9 +139,12 @@ export class NoticeService {
   private readonly channels = new Map<string, NoticeChannel>();
   private readonly startedListeners = new Set<(broadcastId: string) => void>();
   private readonly evidenceKey: EvidenceSigningKey | null;
+  private readonly kv: KeyValueStore | null;
+  private readonly preparing = new Set<Promise<unknown>>();
 
   constructor(options: NoticeServiceOptions) {
     this.store = options.store;
+    this.kv = options.kv ?? null;
     this.log = options.log;
     this.evidenceKey = options.evidenceKey ?? null;
     this.clock = options.clock ?? systemClock;
@@ -154,7 +179,7 @@ export class NoticeService {
     if (!parsed.success) throw badRequest(firstIssue(parsed.error));
     const channel = this.channels.get(platform);
     if (!channel) throw botError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${platform} cannot send notices here`);
-    return new Set(await channel.resolveAudience(parsed.data.audience)).size;
+    return new Set(await resolveAudienceSpec(channel, parsed.data.audience)).size;
   }
 
   /** Calls `listener(broadcastId)` whenever a broadcast gets something to send (so a local worker wakes at once). */
@@ -237,7 +262,7 @@ export class NoticeService {
    *   NOTICE_AUDIENCE_FAILED (the directory API failed; the broadcast is cancelled with the reason),
    *   NOTICE_AUDIENCE_EMPTY (nobody in the audience; cancelled too)
    */
-  async createBroadcast(input: { noticeId: string; version?: number; platform: string; audience: unknown; createdBy: string }): Promise<BroadcastView> {
+  async createBroadcast(input: { noticeId: string; version?: number; platform: string; audience: unknown; createdBy: string; notBefore?: number | string }): Promise<BroadcastView> {
     const id = await this.recordBroadcast(input);
     return this.startBroadcast(id);
   }
@@ -251,7 +276,7 @@ export class NoticeService {
    * @returns the broadcast id
    * @throws NOTICE_BAD_REQUEST, NOTICE_PLATFORM_UNAVAILABLE, NOTICE_NOT_FOUND; STORE_BAD_ARGUMENT when `id` exists
    */
-  async recordBroadcast(input: { id?: string; noticeId: string; version?: number; platform: string; audience: unknown; createdBy: string }): Promise<string> {
+  async recordBroadcast(input: { id?: string; noticeId: string; version?: number; platform: string; audience: unknown; createdBy: string; notBefore?: number | string }): Promise<string> {
     const parsed = audienceOnly.safeParse({ audience: input.audience });
     if (!parsed.success) throw badRequest(firstIssue(parsed.error));
     const audience = parsed.data.audience;
@@ -263,8 +288,17 @@ export class NoticeService {
     }
     const notice = await this.getNoticeVersion(input.noticeId, input.version);
     const id = input.id ?? newBroadcastId();
+    const notBefore = input.notBefore === undefined ? null : typeof input.notBefore === 'number' ? input.notBefore
+      : LOCAL_DATETIME.test(input.notBefore) ? zonedLocalToEpoch(input.notBefore, this.timeZone) : Date.parse(input.notBefore);
+    if (notBefore !== null && (!Number.isSafeInteger(notBefore) || notBefore < 0)) {
+      throw badRequest('notBefore: must be "YYYY-MM-DDTHH:mm" in the company time zone, an ISO 8601 time with an offset, or ms since the epoch');
+    }
     await this.store.createBroadcast(
-      { id, noticeId: notice.noticeId, version: notice.version, platform: channel.platform, audience, readSupported: channel.readSupported, createdBy: input.createdBy },
+      {
+        id, noticeId: notice.noticeId, version: notice.version, platform: channel.platform, audience, readSupported: channel.readSupported, createdBy: input.createdBy,
+        // A time already past is "now": nothing to wait for.
+        notBefore: notBefore !== null && notBefore > this.clock.now() ? notBefore : null,
+      },
       this.clock.now(),
     );
     return id;
@@ -288,7 +322,7 @@ export class NoticeService {
     }
     let users: string[];
     try {
-      users = await channel.resolveAudience(b.audience);
+      users = await resolveAudienceSpec(channel, b.audience);
     } catch (err) {
       const e = err as { code?: string; message?: string };
       const reason = `${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`;
@@ -306,13 +340,136 @@ export class NoticeService {
       await this.store.failResolution(id, 'the audience has no users the app can see', this.clock.now());
       throw botError('NOTICE_AUDIENCE_EMPTY', `the audience has no users the app can see on ${channel.platform}; broadcast ${id} was cancelled`);
     }
-    for (let i = 0; i < valid.length; i += RECIPIENT_CHUNK) {
-      await this.store.addRecipients(id, valid.slice(i, i + RECIPIENT_CHUNK), this.clock.now());
-    }
+    await this.addNamedRecipients(id, channel, valid);
     await this.store.startSending(id, this.clock.now());
     this.log.info({ broadcast: id, notice: b.noticeId, version: b.version, platform: channel.platform, recipients: valid.length }, 'broadcast started');
     this.workAvailable(id);
     return this.getBroadcast(id);
+  }
+
+  // ---- prepare, then confirm (the console's send) ----
+
+  /**
+   * Company Communicator's "prepare, then send": records the broadcast (state resolving, checks as
+   * {@link recordBroadcast}, so bad input is a 4xx at once) and resolves its audience in the
+   * background — after the HTTP request has been answered — adding every recipient (with display
+   * name and department when the directory gives them) without starting to send. The console
+   * polls {@link preparation} for the head count, then {@link confirm} starts sending (or
+   * {@link cancel} drops it). Preparation state is kept in the shared key-value store for
+   * {@link PREPARE_TTL_MS}; a process that dies while preparing leaves it 'preparing' until then
+   * (cancel it and prepare again).
+   * @returns the broadcast id
+   * @throws as {@link recordBroadcast}; BotError 'NOTICE_BAD_REQUEST' without a key-value store
+   */
+  async prepareBroadcast(input: { noticeId: string; version?: number; platform: string; audience: unknown; createdBy: string; notBefore?: number | string }): Promise<string> {
+    if (!this.kv) throw badRequest('prepare: this server keeps no preparation state');
+    const id = await this.recordBroadcast(input);
+    await this.kv.set(prepareKey(id), JSON.stringify({ state: 'preparing' }), PREPARE_TTL_MS);
+    const job = this.resolvePrepared(id).finally(() => this.preparing.delete(job));
+    this.preparing.add(job);
+    return id;
+  }
+
+  /**
+   * Records `users` as pending recipients of a resolving broadcast, with display name and
+   * department from the channel's directory when it has one (a directory that fails here only
+   * costs the names: they are labels, the user ids are what is sent to).
+   */
+  private async addNamedRecipients(id: string, channel: NoticeChannel, users: string[]): Promise<void> {
+    let people = new Map<string, DirectoryPerson>();
+    if (channel.org) {
+      try {
+        people = await channel.org.describe(users);
+      } catch (err) {
+        this.log.warn({ broadcast: id, platform: channel.platform, code: (err as { code?: string }).code }, 'recipient names unavailable: the directory failed');
+      }
+    }
+    for (let i = 0; i < users.length; i += RECIPIENT_CHUNK) {
+      const chunk = users.slice(i, i + RECIPIENT_CHUNK).map((u) => {
+        const p = people.get(u);
+        return p ? { userId: u, name: p.name, department: p.department } : u;
+      });
+      await this.store.addRecipients(id, chunk, this.clock.now());
+    }
+  }
+
+  /** Resolves when every preparation started by this process has finished (tests, shutdown). */
+  async preparationsSettled(): Promise<void> {
+    while (this.preparing.size > 0) await Promise.allSettled([...this.preparing]);
+  }
+
+  private async resolvePrepared(id: string): Promise<void> {
+    const kv = this.kv!;
+    try {
+      const b = await this.store.getBroadcast(id);
+      const channel = b ? this.channels.get(b.platform) : undefined;
+      if (!b || !channel) throw botError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${b?.platform ?? '?'} cannot send notices here`);
+      const users = validUserIds(await resolveAudienceSpec(channel, b.audience));
+      if (users.length === 0) throw botError('NOTICE_AUDIENCE_EMPTY', `the audience has no users the app can see on ${channel.platform}`);
+      await this.addNamedRecipients(id, channel, users);
+      await kv.set(prepareKey(id), JSON.stringify({ state: 'ready', count: users.length }), PREPARE_TTL_MS);
+      this.log.info({ broadcast: id, platform: channel.platform, recipients: users.length }, 'broadcast prepared');
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      const reason = `${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`;
+      this.log.warn({ broadcast: id, code: e.code }, 'broadcast preparation failed');
+      await this.store.failResolution(id, reason, this.clock.now()).catch(() => null);
+      await kv.set(prepareKey(id), JSON.stringify({ state: 'failed', error: reason }), PREPARE_TTL_MS).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Where the preparation of a broadcast stands: 'preparing', 'ready' with the head count
+   * (resolved, after exclusions, deduplicated), or 'failed' with the reason; null when the
+   * broadcast was not prepared here (or the state expired). @throws BROADCAST_NOT_FOUND
+   */
+  async preparation(id: string): Promise<Preparation | null> {
+    await this.getBroadcast(id);
+    const raw = this.kv ? await this.kv.get(prepareKey(id)) : null;
+    return raw ? (JSON.parse(raw) as Preparation) : null;
+  }
+
+  /**
+   * Starts sending a prepared broadcast (the admin's explicit confirm). Confirming twice returns
+   * the broadcast as it is. @throws BROADCAST_NOT_FOUND; BROADCAST_NOT_PREPARED (409) while
+   * preparing, after a failed preparation, or for a broadcast cancelled meanwhile
+   */
+  async confirm(id: string): Promise<BroadcastView> {
+    const b = await this.getBroadcast(id);
+    if (b.state === 'sending' || b.state === 'done') return b;
+    const p = await this.preparation(id);
+    if (b.state !== 'resolving' || p?.state !== 'ready') {
+      throw botError('BROADCAST_NOT_PREPARED', `broadcast ${id} cannot start: ${b.state === 'cancelled' ? 'it was cancelled' : p?.state === 'preparing' ? 'its audience is still being resolved' : 'it was not prepared'}`);
+    }
+    await this.store.startSending(id, this.clock.now());
+    this.log.info({ broadcast: id, recipients: p.count }, 'prepared broadcast confirmed');
+    this.workAvailable(id);
+    return this.getBroadcast(id);
+  }
+
+  // ---- directory (the console's audience picker) ----
+
+  private org(platform: string) {
+    const channel = this.channels.get(platform);
+    if (!channel) throw botError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${platform} cannot send notices here`);
+    if (!channel.org) throw botError('NOTICE_DIRECTORY_UNSUPPORTED', `the ${platform} directory cannot be browsed here; give department or user ids`);
+    return channel.org;
+  }
+
+  /** The department tree of a platform with head counts. @throws NOTICE_PLATFORM_UNAVAILABLE, NOTICE_DIRECTORY_UNSUPPORTED (400); directory errors */
+  async departments(platform: string): Promise<DirectoryDepartment[]> {
+    return this.org(platform).departments();
+  }
+
+  /**
+   * People of a platform found by name, at most `limit` (clamped to 1..{@link MAX_PEOPLE_RESULTS}).
+   * @throws NOTICE_BAD_REQUEST (query empty or over 64 characters), NOTICE_PLATFORM_UNAVAILABLE, NOTICE_DIRECTORY_UNSUPPORTED
+   */
+  async searchPeople(platform: string, query: string, limit = 20): Promise<DirectoryPerson[]> {
+    const q = query.trim();
+    if (q === '' || q.length > 64) throw badRequest('q: 1–64 characters');
+    const n = Math.min(MAX_PEOPLE_RESULTS, Math.max(1, Math.floor(Number.isFinite(limit) ? limit : 20)));
+    return (await this.org(platform).searchPeople(q, n)).slice(0, n);
   }
 
   /** A broadcast record, or null when there is none (no failure list). */

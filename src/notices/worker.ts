@@ -133,7 +133,7 @@ export class BroadcastWorker {
   private readonly log: Logger;
   private readonly kv: KeyValueStore | undefined;
   private readonly deliveries = new Map<string, Promise<NoticeDelivery>>();
-  private readonly broadcasts = new Map<string, Pick<BroadcastRecord, 'id' | 'noticeId' | 'version' | 'platform'>>();
+  private readonly broadcasts = new Map<string, Pick<BroadcastRecord, 'id' | 'noticeId' | 'version' | 'platform' | 'notBefore'>>();
   private running: Promise<void> | null = null;
   private stopping = false;
   private wakeUp = new AbortController();
@@ -288,6 +288,8 @@ export class BroadcastWorker {
       const b = await this.broadcast(id);
       const channel = b ? this.service.channelFor(b.platform) : undefined;
       if (!b || !channel) continue;
+      // Scheduled for later: nothing is claimed before its time (the idle loop looks again).
+      if (b.notBefore !== null && this.now < b.notBefore) continue;
       const batch = await this.service.store.claimBatch(
         id,
         { owner: this.owner, max: channel.maxBatchSize, leaseMs: this.o.leaseMs, deferMs: this.o.deferMs },
@@ -326,12 +328,12 @@ export class BroadcastWorker {
     }
   }
 
-  private async broadcast(id: string): Promise<Pick<BroadcastRecord, 'id' | 'noticeId' | 'version' | 'platform'> | null> {
+  private async broadcast(id: string): Promise<Pick<BroadcastRecord, 'id' | 'noticeId' | 'version' | 'platform' | 'notBefore'> | null> {
     const cached = this.broadcasts.get(id);
     if (cached) return cached;
     const b = await this.service.store.getBroadcast(id);
     if (!b) return null;
-    const slim = { id: b.id, noticeId: b.noticeId, version: b.version, platform: b.platform };
+    const slim = { id: b.id, noticeId: b.noticeId, version: b.version, platform: b.platform, notBefore: b.notBefore };
     this.broadcasts.set(id, slim);
     return slim;
   }

@@ -94,6 +94,49 @@ export interface NoticePreview {
   refused?: string;
 }
 
+/** One department of a platform's directory as the console's tree shows it. */
+export interface DirectoryDepartment {
+  /** The platform's department id (what an audience's `departmentIds` takes). */
+  id: string;
+  /** Display name as the platform gives it. */
+  name: string;
+  /** The parent department's id; null for a top-level one (of what the app can see). */
+  parentId: string | null;
+  /** Members of this department and every department below it, deduplicated (people, not rows). */
+  headCount: number;
+}
+
+/** One person as the directory shows them (names are the platform's display names). */
+export interface DirectoryPerson {
+  userId: string;
+  name: string;
+  /** Name of the person's (first) department, when the directory gives it. */
+  department: string | null;
+}
+
+/** Most people one {@link OrgDirectory.searchPeople} call returns. */
+export const MAX_PEOPLE_RESULTS = 50;
+
+/**
+ * A platform's directory as the console browses it: the department tree with head counts and
+ * people found by name. Optional on a channel: a platform without it takes ids only (typed or
+ * uploaded). Implementations stay in adapters/<platform>/ and answer with these plain types only.
+ */
+export interface OrgDirectory {
+  /** Every department the app can see, parents before children. @throws BotError naming the platform error */
+  departments(): Promise<DirectoryDepartment[]>;
+  /**
+   * People whose name (or user id) contains `query` (case-insensitive), at most `limit`
+   * (1..{@link MAX_PEOPLE_RESULTS}), in directory order. @throws BotError naming the platform error
+   */
+  searchPeople(query: string, limit: number): Promise<DirectoryPerson[]>;
+  /**
+   * Display name and department of these users, for the recipients' table and exports; users the
+   * directory does not know are left out of the map.
+   */
+  describe(userIds: string[]): Promise<Map<string, DirectoryPerson>>;
+}
+
 /** A platform's notice delivery capability. */
 export interface NoticeChannel {
   /** 'wecom', 'dingtalk', … */
@@ -113,6 +156,8 @@ export interface NoticeChannel {
    * @throws ThrottledError when the whole batch must be retried later; other errors = batch failed transiently
    */
   sendBatch(userIds: string[], delivery: NoticeDelivery): Promise<NoticeBatchResult>;
+  /** The directory for the console's audience picker; absent = ids only. */
+  readonly org?: OrgDirectory;
   /** Users who have read the batch sent with `readHandle`, with the time read (ms epoch). Only when readSupported. */
   readStatus?(readHandle: string): Promise<{ userId: string; readAt: number }[]>;
   /**

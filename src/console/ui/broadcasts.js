@@ -7,6 +7,10 @@
     Title, Text, Paragraph, Link, t, api, fail, rowProblem, fmt, splitIds,
   } = PB.kit;
   const S = PB.state;
+  PB.addTexts({
+    zh: { recipientName: '姓名', recipientDepartment: '部门', scheduledFor: (when) => `计划发送时间：${when}`, notConfirmed: '尚未确认发送' },
+    en: { recipientName: 'Name', recipientDepartment: 'Department', scheduledFor: (when) => `Scheduled for ${when}`, notConfirmed: 'Not confirmed yet' },
+  });
   // ---------- broadcasts ----------
   function Broadcasts() {
     const [list, setList] = useState(null);
@@ -73,6 +77,8 @@
     const sorter = (key) => ({ sorter: true, sortOrder: query.sort === key ? (query.order === 'desc' ? 'descend' : 'ascend') : null });
     const columns = [
       { title: t('userId'), dataIndex: 'userId', key: 'user', ...sorter('user') },
+      { title: t('recipientName'), dataIndex: 'name', key: 'name', render: (x) => x || '—' },
+      { title: t('recipientDepartment'), dataIndex: 'department', key: 'department', render: (x) => x || '—' },
       { title: t('state'), dataIndex: 'state', key: 'state', ...sorter('state'), render: (s) => html`<${Tag}>${s}<//>`,
         filters: ['pending', 'sent', 'failed', 'read', 'acknowledged'].map((s) => ({ text: s, value: s })), filterMultiple: false, filteredValue: query.state ? [query.state] : null },
       { title: t('stateAt'), dataIndex: 'stateAt', key: 'time', ...sorter('time'), render: fmt },
@@ -88,6 +94,8 @@
         <${Title} level=${2} style=${{ margin: 0 }}>${b.id}<//>
         <${Tag} color="blue" id="broadcast-state">${b.state}<//>
         <${Text} type="secondary">${b.noticeId} v${b.version} · ${b.platform} · ${t('createdBy')} ${b.createdBy}<//>
+        ${b.notBefore && html`<${Tag} color="gold" id="broadcast-scheduled">${t('scheduledFor', fmt(b.notBefore))}<//>`}
+        ${b.state === 'resolving' && html`<${Tag}>${t('notConfirmed')}<//>`}
       <//>
       <${Row} gutter=${[12, 12]} id="tally">${['targeted', 'pending', 'sent', 'failed', 'read', 'acknowledged'].map((k) => stat(k, k === 'failed' && c.failed ? '#cf1322' : undefined))}<//>
       ${!b.readSupported && html`<${Text} type="secondary">${t('readUnsupported')}<//>`}

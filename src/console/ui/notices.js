@@ -266,27 +266,118 @@
     </div>`;
   }
 
+  PB.addTexts({
+    zh: {
+      pickFromDirectory: '从通讯录选择', departmentTree: '部门（含下级部门，括号内为人数）', pickPeople: '人员（按姓名搜索）', searchByName: '输入姓名搜索',
+      exclusions: '排除', excludeDepartments: '排除部门', excludePeople: '排除人员', excludeIds: '排除的用户 ID（逗号或换行分隔）',
+      noDirectory: '此平台的通讯录无法浏览，请填写部门 ID 或用户 ID。', scheduleLater: '定时发送', scheduleAt: (tz) => `发送时间（公司时区 ${tz}）`,
+      preparing: '正在解析发送对象…', prepareFailed: '无法解析发送对象：', confirmAt: (when) => `将于 ${when}（公司时区）开始发送。`, personCount: (n) => `${n} 人`,
+    },
+    en: {
+      pickFromDirectory: 'From the directory', departmentTree: 'Departments (with sub-departments; head count in brackets)', pickPeople: 'People (search by name)', searchByName: 'Type a name',
+      exclusions: 'Exclusions', excludeDepartments: 'Exclude departments', excludePeople: 'Exclude people', excludeIds: 'User ids to exclude (comma or line separated)',
+      noDirectory: "This platform's directory cannot be browsed here; give department or user ids.", scheduleLater: 'Send later', scheduleAt: (tz) => `Send at (company time zone ${tz})`,
+      preparing: 'Resolving the audience…', prepareFailed: 'The audience could not be resolved: ', confirmAt: (when) => `Sending starts at ${when} (company time).`, personCount: (n) => `${n} people`,
+    },
+  });
+
+  /** How often the send dialog asks whether the audience is resolved, in ms. */
+  const PREPARE_POLL_MS = 300;
+
+  /** Departments [{id, name, parentId, headCount}] as antd Tree data (children under their parent). */
+  function departmentTree(list) {
+    const nodes = new Map(list.map((d) => [d.id, { key: d.id, title: `${d.name}（${t('personCount', d.headCount)}）`, children: [] }]));
+    const roots = [];
+    for (const d of list) (d.parentId !== null && nodes.has(d.parentId) ? nodes.get(d.parentId).children : roots).push(nodes.get(d.id));
+    return roots;
+  }
+
+  /** A multiple select of people found by name on the server (GET /directory/:platform/people, at most 20). */
+  function PeoplePicker({ id, platform, value, onChange, label }) {
+    const [options, setOptions] = useState([]);
+    const known = useRef(new Map());
+    const search = async (q) => {
+      if (!q.trim()) return setOptions([]);
+      try {
+        const r = await api('GET', `/directory/${encodeURIComponent(platform)}/people?q=${encodeURIComponent(q.trim())}&limit=20`);
+        for (const p of r.people) known.current.set(p.userId, p);
+        setOptions(r.people.map((p) => ({ value: p.userId, label: `${p.name}（${p.userId}${p.department ? ` · ${p.department}` : ''}）` })));
+      } catch (e) {
+        fail(e);
+      }
+    };
+    const selected = value.map((u) => ({ value: u, label: known.current.get(u) ? known.current.get(u).name : u }));
+    return html`<${Select} id=${id} aria-label=${label} mode="multiple" showSearch filterOption=${false} labelInValue value=${selected} placeholder=${t('searchByName')}
+      onSearch=${search} onChange=${(v) => onChange(v.map((x) => x.value))} options=${options} notFoundContent=${null} style=${{ width: '100%' }} />`;
+  }
+
   function SendDialog({ version, onClose, onSent }) {
+    const { Tree, Checkbox } = PB.kit.antd;
     const [platforms, setPlatforms] = useState([]);
+    const [timeZone, setTimeZone] = useState('');
     const [platform, setPlatform] = useState(undefined);
     const [kind, setKind] = useState('userIds');
     const [text, setText] = useState('');
     const [csvResult, setCsvResult] = useState(null);
-    const [count, setCount] = useState(null);
+    const [tree, setTree] = useState(null); // null = loading, false = no directory, else departments
+    const [depts, setDepts] = useState([]);
+    const [people, setPeople] = useState([]);
+    const [exDepts, setExDepts] = useState([]);
+    const [exPeople, setExPeople] = useState([]);
+    const [exText, setExText] = useState('');
+    const [later, setLater] = useState(false);
+    const [when, setWhen] = useState(null);
+    // The prepared broadcast: {id, state: 'preparing'|'ready'|'failed', count?, error?}
+    const [prep, setPrep] = useState(null);
     const [busy, setBusy] = useState(false);
+    const prepRef = useRef(null);
+    const confirmed = useRef(false);
     useEffect(() => {
       api('GET', '/platforms').then((r) => {
         setPlatforms(r.platforms);
+        setTimeZone(r.timeZone || '');
         setPlatform(r.platforms[0]);
       }, fail);
     }, []);
-    useEffect(() => setCount(null), [platform, kind, text, csvResult]);
+    useEffect(() => {
+      if (!platform) return;
+      setTree(null);
+      setDepts([]); setPeople([]); setExDepts([]); setExPeople([]);
+      api('GET', `/directory/${encodeURIComponent(platform)}/departments`).then((r) => setTree(r.departments), () => setTree(false));
+    }, [platform]);
+    /** Drops a prepared, unconfirmed broadcast (it was never sent: cancelling it records that). */
+    const dropPrepared = () => {
+      const p = prepRef.current;
+      prepRef.current = null;
+      setPrep(null);
+      if (p && !confirmed.current) api('POST', `/broadcasts/${encodeURIComponent(p.id)}/cancel`).catch(() => undefined);
+    };
+    useEffect(() => dropPrepared, []);
+    useEffect(() => dropPrepared(), [platform, kind, text, csvResult, depts, people, exDepts, exPeople, exText, later, when]);
+    const exclusion = () => {
+      const ex = {};
+      const exUsers = [...new Set([...exPeople, ...splitIds(exText)])];
+      if (exDepts.length) ex.departmentIds = exDepts;
+      if (exUsers.length) ex.userIds = exUsers;
+      return Object.keys(ex).length ? { exclude: ex } : {};
+    };
     const audience = () => {
-      if (kind === 'all') return { all: true };
-      if (kind === 'departments') return { departmentIds: splitIds(text) };
-      if (kind === 'csv') return csvResult && csvResult.errors.length === 0 && csvResult.userIds.length > 0 ? { userIds: csvResult.userIds } : null;
-      const ids = splitIds(text);
-      return ids.length ? { userIds: ids } : null;
+      let a = null;
+      if (kind === 'all') a = { all: true };
+      else if (kind === 'pick') {
+        a = {};
+        if (depts.length) a.departmentIds = depts;
+        if (people.length) a.userIds = people;
+        if (!depts.length && !people.length) a = null;
+      } else if (kind === 'departments') {
+        const ids = splitIds(text);
+        a = ids.length ? { departmentIds: ids } : null;
+      } else if (kind === 'csv') a = csvResult && csvResult.errors.length === 0 && csvResult.userIds.length > 0 ? { userIds: csvResult.userIds } : null;
+      else {
+        const ids = splitIds(text);
+        a = ids.length ? { userIds: ids } : null;
+      }
+      return a && { ...a, ...exclusion() };
     };
     const onFile = async (file) => {
       const textContent = await file.text();
@@ -297,12 +388,27 @@
       }
       return false;
     };
+    const notBefore = () => (later && when ? when.format('YYYY-MM-DDTHH:mm') : undefined);
+    // Prepare: the server records the broadcast and resolves its audience in the background; poll for the head count.
     const review = async () => {
       const a = audience();
       if (!a || !platform) return;
+      dropPrepared();
       setBusy(true);
       try {
-        setCount((await api('POST', '/audience/preview', { platform, audience: a })).count);
+        const nb = notBefore();
+        const r = await api('POST', '/broadcasts/prepare', { noticeId: version.noticeId, version: version.version, platform, audience: a, ...(nb ? { notBefore: nb } : {}) });
+        let p = { id: r.id, state: 'preparing' };
+        prepRef.current = p;
+        setPrep(p);
+        while (p.state === 'preparing' && prepRef.current && prepRef.current.id === r.id) {
+          await new Promise((res) => setTimeout(res, PREPARE_POLL_MS));
+          p = await api('GET', `/broadcasts/${encodeURIComponent(r.id)}/preparation`);
+        }
+        if (prepRef.current && prepRef.current.id === r.id) {
+          prepRef.current = p;
+          setPrep(p);
+        }
       } catch (e) {
         fail(e);
       } finally {
@@ -310,9 +416,12 @@
       }
     };
     const confirm = async () => {
+      if (!prep || prep.state !== 'ready') return;
       setBusy(true);
       try {
-        onSent(await api('POST', '/broadcasts', { noticeId: version.noticeId, version: version.version, platform, audience: audience() }));
+        const b = await api('POST', `/broadcasts/${encodeURIComponent(prep.id)}/confirm`);
+        confirmed.current = true;
+        onSent(b);
         message.success(t('sendDone'));
       } catch (e) {
         fail(e);
@@ -321,14 +430,26 @@
       }
     };
     const badCsv = kind === 'csv' && csvResult && csvResult.errors.length > 0;
-    return html`<${Modal} open title=${`${t('send')} · ${version.title.zh} · v${version.version}`} onCancel=${onClose} footer=${null} width=${680}>
+    const hasDirectory = Array.isArray(tree);
+    const deptOptions = hasDirectory ? tree.map((d) => ({ value: d.id, label: `${d.name}（${t('personCount', d.headCount)}）` })) : [];
+    const nb = notBefore();
+    return html`<${Modal} open title=${`${t('send')} · ${version.title.zh} · v${version.version}`} onCancel=${onClose} footer=${null} width=${720}>
       <${Form} layout="vertical">
         <${Form.Item} htmlFor="send-platform" label=${t('platform')}><${Select} id="send-platform" value=${platform} onChange=${setPlatform} options=${platforms.map((p) => ({ value: p, label: p }))} /><//>
         <${Form.Item} label=${t('audience')}>
           <${Radio.Group} value=${kind} onChange=${(e) => { setKind(e.target.value); setCsvResult(null); }} optionType="button" options=${[
-            { value: 'all', label: t('all') }, { value: 'departments', label: t('departments') }, { value: 'userIds', label: t('userIds') }, { value: 'csv', label: t('csvUpload') },
+            { value: 'all', label: t('all') }, { value: 'pick', label: t('pickFromDirectory') }, { value: 'departments', label: t('departments') }, { value: 'userIds', label: t('userIds') }, { value: 'csv', label: t('csvUpload') },
           ]} />
         <//>
+        ${kind === 'pick' && !hasDirectory && tree === false && html`<${Alert} type="info" showIcon message=${t('noDirectory')} style=${{ marginBottom: 12 }} />`}
+        ${kind === 'pick' && tree === null && html`<${Spin} />`}
+        ${kind === 'pick' && hasDirectory && html`<div>
+          <${Form.Item} label=${t('departmentTree')}>
+            <div id="send-tree"><${Tree} checkable checkStrictly selectable=${false} treeData=${departmentTree(tree)} checkedKeys=${depts}
+              onCheck=${(k) => setDepts(Array.isArray(k) ? k : k.checked)} /></div>
+          <//>
+          <${Form.Item} label=${t('pickPeople')}><${PeoplePicker} id="send-people" label=${t('pickPeople')} platform=${platform} value=${people} onChange=${setPeople} /><//>
+        </div>`}
         ${(kind === 'departments' || kind === 'userIds') && html`<${Form.Item} label=${kind === 'departments' ? t('departmentIds') : t('userIdList')}>
           <${Input.TextArea} id="send-ids" rows=${3} value=${text} onChange=${(e) => setText(e.target.value)} /><//>`}
         ${kind === 'csv' && html`<${Form.Item} label=${t('csvHint')}>
@@ -337,12 +458,26 @@
         <//>`}
         ${badCsv && html`<${Alert} type="error" showIcon message=${t('badRows')} style=${{ marginBottom: 12 }} description=${html`<${Table} size="small" rowKey="line" pagination=${false}
             dataSource=${csvResult.errors} columns=${[{ title: t('line'), dataIndex: 'line' }, { title: t('problem'), dataIndex: 'message', render: rowProblem }]} />`} />`}
-        <${Space} wrap>
-          <${Button} id="send-review" onClick=${review} loading=${busy && count === null} disabled=${!audience() || !platform}>${t('review')}<//>
+        <${Form.Item} label=${t('exclusions')}>
+          ${hasDirectory
+            ? html`<${Space} direction="vertical" style=${{ width: '100%' }}>
+                <${Select} id="send-exclude-departments" aria-label=${t('excludeDepartments')} mode="multiple" placeholder=${t('excludeDepartments')} value=${exDepts} onChange=${setExDepts} options=${deptOptions} style=${{ width: '100%' }} />
+                <${PeoplePicker} id="send-exclude-people" label=${t('excludePeople')} platform=${platform} value=${exPeople} onChange=${setExPeople} />
+              <//>`
+            : html`<${Input.TextArea} id="send-exclude-ids" aria-label=${t('excludeIds')} placeholder=${t('excludeIds')} rows=${2} value=${exText} onChange=${(e) => setExText(e.target.value)} />`}
         <//>
-        ${count !== null && html`<${Alert} style=${{ marginTop: 16 }} type="warning" showIcon
-          message=${html`<span id="send-confirm-text">${t('confirmText', version.title.zh, version.version, count, platform)}</span>`}
-          action=${html`<${Button} type="primary" danger id="send-confirm" loading=${busy} disabled=${count === 0} onClick=${confirm}>${t('confirmSend')}<//>`} />`}
+        <${Form.Item}>
+          <${Checkbox} id="send-later" checked=${later} onChange=${(e) => setLater(e.target.checked)}>${t('scheduleLater')}<//>
+          ${later && html`<div style=${{ marginTop: 8 }}><${Text}>${t('scheduleAt', timeZone)}<//><br /><${DatePicker} id="send-at" aria-label=${t('scheduleAt', timeZone)} showTime=${{ format: 'HH:mm' }} format="YYYY-MM-DD HH:mm" value=${when} onChange=${setWhen} /></div>`}
+        <//>
+        <${Space} wrap>
+          <${Button} id="send-review" onClick=${review} loading=${busy && (!prep || prep.state === 'preparing')} disabled=${!audience() || !platform || (later && !when)}>${t('review')}<//>
+        <//>
+        ${prep && prep.state === 'preparing' && html`<div style=${{ marginTop: 16 }}><${Spin} size="small" /> <${Text}>${t('preparing')}<//></div>`}
+        ${prep && prep.state === 'failed' && html`<${Alert} style=${{ marginTop: 16 }} type="error" showIcon message=${`${t('prepareFailed')}${prep.error}`} />`}
+        ${prep && prep.state === 'ready' && html`<${Alert} style=${{ marginTop: 16 }} type="warning" showIcon
+          message=${html`<span id="send-confirm-text">${t('confirmText', version.title.zh, version.version, prep.count, platform)}${nb ? ` ${t('confirmAt', nb.replace('T', ' '))}` : ''}</span>`}
+          action=${html`<${Button} type="primary" danger id="send-confirm" loading=${busy} disabled=${prep.count === 0} onClick=${confirm}>${t('confirmSend')}<//>`} />`}
       <//>
     <//>`;
   }

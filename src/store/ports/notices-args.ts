@@ -1,5 +1,6 @@
 import { BotError } from '../../errors.ts';
-import type { Audience, Bilingual, BatchSettlement, ClaimOptions, NewBroadcast, RecipientQuery } from './notices.ts';
+import { MAX_RECIPIENT_LABEL_CHARS } from './notices.ts';
+import type { NewRecipient, AudienceSpec, Bilingual, BatchSettlement, ClaimOptions, NewBroadcast, RecipientQuery } from './notices.ts';
 
 /**
  * Argument checks shared by both notice store implementations, so both reject the same bad
@@ -57,15 +58,24 @@ export function checkContent(c: { title: Bilingual; body: Bilingual }): void {
   checkBilingual(c.body, 'body');
 }
 
-export function checkAudience(a: Audience): void {
+export function checkAudience(a: AudienceSpec): void {
   if (a === null || typeof a !== 'object') bad('audience must be an object');
-  if ('all' in a) {
-    if (a.all !== true) bad('audience.all must be true');
-  } else if ('departmentIds' in a) {
-    if (!Array.isArray(a.departmentIds) || !a.departmentIds.every((d) => typeof d === 'string' && d.length > 0)) bad('audience.departmentIds must be non-empty strings');
-  } else if ('userIds' in a) {
-    if (!Array.isArray(a.userIds) || !a.userIds.every((d) => typeof d === 'string' && d.length > 0)) bad('audience.userIds must be non-empty strings');
+  const ids = (v: unknown, what: string) => {
+    if (!Array.isArray(v) || !v.every((d) => typeof d === 'string' && d.length > 0)) bad(`${what} must be non-empty strings`);
+  };
+  const r = a as { all?: unknown; departmentIds?: unknown; userIds?: unknown; exclude?: { departmentIds?: unknown; userIds?: unknown } };
+  if ('all' in r) {
+    if (r.all !== true) bad('audience.all must be true');
+    if ('departmentIds' in r || 'userIds' in r) bad('audience.all cannot be combined with departmentIds or userIds');
+  } else if ('departmentIds' in r || 'userIds' in r) {
+    if ('departmentIds' in r) ids(r.departmentIds, 'audience.departmentIds');
+    if ('userIds' in r) ids(r.userIds, 'audience.userIds');
   } else bad('audience must have all, departmentIds or userIds');
+  if ('exclude' in r) {
+    if (r.exclude === null || typeof r.exclude !== 'object') bad('audience.exclude must be an object');
+    if ('departmentIds' in r.exclude) ids(r.exclude.departmentIds, 'audience.exclude.departmentIds');
+    if ('userIds' in r.exclude) ids(r.exclude.userIds, 'audience.exclude.userIds');
+  }
 }
 
 export function checkNewBroadcast(b: NewBroadcast): void {
@@ -74,6 +84,7 @@ export function checkNewBroadcast(b: NewBroadcast): void {
   checkVersion(b.version);
   checkPlatform(b.platform);
   checkAudience(b.audience);
+  if (b.notBefore !== undefined && b.notBefore !== null && (!Number.isSafeInteger(b.notBefore) || b.notBefore < 0)) bad('notBefore must be whole ms since the epoch or null');
   if (typeof b.readSupported !== 'boolean') bad('readSupported must be a boolean');
   if (typeof b.createdBy !== 'string' || b.createdBy.length === 0 || b.createdBy.length > 300) bad('createdBy must be 1–300 characters');
 }
@@ -145,4 +156,19 @@ export function decodeCursor(tag: string, cursor: string): unknown {
   } catch {
     throw new BotError('STORE_BAD_ARGUMENT', 'cursor: unreadable', { status: 400 });
   }
+}
+
+/**
+ * Recipients of addRecipients as {userId, name, department} (labels null when absent, cut to
+ * MAX_RECIPIENT_LABEL_CHARS, control characters dropped). @throws STORE_BAD_ARGUMENT for a bad user id or label type
+ */
+export function normalRecipients(recipients: (string | NewRecipient)[], what: string): { userId: string; name: string | null; department: string | null }[] {
+  if (!Array.isArray(recipients)) bad(`${what}: recipients must be an array`);
+  // eslint-disable-next-line no-control-regex
+  const label = (v: unknown) => (v === undefined || v === null || v === '' ? null : typeof v === 'string' ? v.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, MAX_RECIPIENT_LABEL_CHARS) || null : bad(`${what}: name and department must be strings`));
+  return recipients.map((r) => {
+    const o = typeof r === 'string' ? { userId: r } : r;
+    checkUserId(o?.userId, what);
+    return { userId: o.userId, name: label(o.name), department: label(o.department) };
+  });
 }

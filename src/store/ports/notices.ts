@@ -1,6 +1,25 @@
 import { BotError } from '../../errors.ts';
-/** Who a broadcast goes to. Ids are the platform's own (WeCom department id / UserID, DingTalk dept_id / staffId). */
+/**
+ * One basic audience as a platform's directory resolves it (NoticeChannel.resolveAudience). Ids
+ * are the platform's own (WeCom department id / UserID, DingTalk dept_id / staffId).
+ */
 export type Audience = { all: true } | { departmentIds: string[] } | { userIds: string[] };
+
+/** Who is left out of an audience: members of these departments and these people. */
+export interface AudienceExclusion {
+  departmentIds?: string[];
+  userIds?: string[];
+}
+
+/**
+ * Who a broadcast goes to, as an admin chose it: everyone, or departments and/or people (picked
+ * or uploaded as a CSV), less the exclusions. The core resolves it part by part through the
+ * platform's {@link Audience} resolution (src/notices/audience.ts); a basic {@link Audience} is one too.
+ */
+export type AudienceSpec =
+  | ({ all: true } & { exclude?: AudienceExclusion })
+  | ({ departmentIds: string[]; userIds?: string[] } & { exclude?: AudienceExclusion })
+  | ({ userIds: string[]; departmentIds?: string[] } & { exclude?: AudienceExclusion });
 
 /**
  * A notice text in its languages, as written by the admin: `zh` (Simplified Chinese) is always
@@ -104,7 +123,12 @@ export interface BroadcastRecord {
   noticeId: string;
   version: number;
   platform: string;
-  audience: Audience;
+  audience: AudienceSpec;
+  /**
+   * Sending starts no earlier than this (ms since the epoch; a schedule chosen in the company time
+   * zone), or null = as soon as the audience is resolved. Workers claim nothing before it.
+   */
+  notBefore: number | null;
   /** Whether the platform reports reads (from the channel at creation); false = read is unknown. */
   readSupported: boolean;
   state: BroadcastState;
@@ -129,9 +153,11 @@ export interface NewBroadcast {
   noticeId: string;
   version: number;
   platform: string;
-  audience: Audience;
+  audience: AudienceSpec;
   readSupported: boolean;
   createdBy: string;
+  /** See {@link BroadcastRecord.notBefore}; absent = null. */
+  notBefore?: number | null;
 }
 
 /** One recipient of one broadcast. */
@@ -151,7 +177,21 @@ export interface RecipientRecord {
   remindedAt: number | null;
   /** Set when the version had already reached this employee through another broadcast: that broadcast's id. */
   deliveredBy: string | null;
+  /** Display name from the platform's directory when the audience was resolved; null when it gave none. */
+  name: string | null;
+  /** Department name from the directory, likewise; null when it gave none. */
+  department: string | null;
 }
+
+/** A recipient as added to a resolving broadcast: its user id, with display name and department when the directory gave them. */
+export interface NewRecipient {
+  userId: string;
+  name?: string | null;
+  department?: string | null;
+}
+
+/** Longest recipient name or department kept, in characters (longer ones are cut). */
+export const MAX_RECIPIENT_LABEL_CHARS = 200;
 
 /**
  * One audit entry. `userId` null = an event of the broadcast itself (from/to are broadcast states).
@@ -342,10 +382,11 @@ export interface NoticeStore {
   /** Records a broadcast in state 'resolving' with no recipients. @throws STORE_BAD_ARGUMENT when the id exists. */
   createBroadcast(b: NewBroadcast, now: number): Promise<BroadcastRecord>;
   /**
-   * Adds recipients (state pending; ids already present are ignored) to a broadcast that is
+   * Adds recipients (state pending; ids already present are ignored; a bare string is a user id
+   * without name or department; names and departments are cut to {@link MAX_RECIPIENT_LABEL_CHARS}) to a broadcast that is
    * still resolving. Returns how many were added. @throws STORE_BAD_ARGUMENT for another state.
    */
-  addRecipients(broadcastId: string, userIds: string[], now: number): Promise<number>;
+  addRecipients(broadcastId: string, recipients: (string | NewRecipient)[], now: number): Promise<number>;
   /** resolving -> sending (-> done at once when there are no recipients). Null when unknown. */
   startSending(broadcastId: string, now: number): Promise<BroadcastRecord | null>;
   /** resolving -> cancelled with `error` (audience resolution failed). Null when unknown. */

@@ -69,7 +69,7 @@ end
 
 /**
  * Create a broadcast. KEYS: meta, audit. ARGV: id, noticeId, version, platform, audience(json),
- * readSupported('1'|'0'), createdBy, now, reason. Returns 0 when the id exists, else 1.
+ * readSupported('1'|'0'), createdBy, now, reason, notBefore (ms, '' = none). Returns 0 when the id exists, else 1.
  */
 export const CREATE_BROADCAST = `${COMMON}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -78,20 +78,22 @@ redis.call('HSET', KEYS[1], 'id', ARGV[1], 'noticeId', ARGV[2], 'version', ARGV[
   'audience', ARGV[5], 'readSupported', ARGV[6], 'createdBy', ARGV[7], 'createdAt', ARGV[8], 'updatedAt', ARGV[8],
   'state', 'resolving', 'round', 0, 'duplicates', 0, 'targeted', 0, 'pending', 0, 'sent', 0, 'failed', 0,
   'read', 0, 'acknowledged', 0, 'r_targeted', 0, 'r_pending', 0, 'r_sent', 0, 'r_failed', 0)
+if ARGV[10] ~= nil and ARGV[10] ~= '' then redis.call('HSET', KEYS[1], 'notBefore', ARGV[10]) end
 audit(KEYS[2], now, nil, 'none', 'resolving', ARGV[9])
 return 1`;
 
 /**
- * Add pending recipients to a resolving broadcast. KEYS: meta, r, q, audit. ARGV: now, user ids…
- * Returns the number added, or -1 when the broadcast is missing or not resolving.
+ * Add pending recipients to a resolving broadcast. KEYS: meta, r, q, audit. ARGV: now, then
+ * pairs of user id and its record as JSON ('{"s":"pending"}', with "n" name and "d" department
+ * when known). Returns the number added, or -1 when the broadcast is missing or not resolving.
  */
 export const ADD_RECIPIENTS = `${COMMON}
 if redis.call('HGET', KEYS[1], 'state') ~= 'resolving' then return -1 end
 local now = tonumber(ARGV[1])
 local added = 0
-for i = 2, #ARGV do
+for i = 2, #ARGV, 2 do
   local u = ARGV[i]
-  if redis.call('HSETNX', KEYS[2], u, '{"s":"pending"}') == 1 then
+  if redis.call('HSETNX', KEYS[2], u, ARGV[i + 1]) == 1 then
     ixput(KEYS[2], u, {s = 'pending'})
     redis.call('ZADD', KEYS[3], now, u)
     audit(KEYS[4], now, u, 'none', 'pending', 'in the audience')

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { botError, BotError } from '../../errors.ts';
 import { genesisHash, rowHash } from '../ports/audit-chain.ts';
-import type { Audience, Bilingual } from '../ports/notices.ts';
+import type { AudienceSpec, Bilingual, NewRecipient } from '../ports/notices.ts';
 import {
   checkClaimOptions,
   checkContent,
@@ -12,6 +12,7 @@ import {
   checkSettlement,
   checkTime,
   checkUserId,
+  normalRecipients,
   checkVersion,
   clipReason,
   checkRecipientQuery,
@@ -123,6 +124,9 @@ type Scripted = Redis & {
 
 interface RecipientJson {
   s: 'pending' | 'sent' | 'failed';
+  /** Display name and department from the directory (absent when unknown). */
+  n?: string;
+  d?: string;
   re?: string;
   st?: number;
   ra?: number;
@@ -237,6 +241,8 @@ function recipientFromJson(userId: string, j: RecipientJson): RecipientRecord {
     remindedRound: j.rdr ?? 0,
     remindedAt: j.rda ?? null,
     deliveredBy: j.db ?? null,
+    name: j.n ?? null,
+    department: j.d ?? null,
   };
 }
 
@@ -374,7 +380,8 @@ class RedisNoticeStore implements NoticeStore {
       noticeId: h.noticeId!,
       version: num(h.version),
       platform: h.platform!,
-      audience: JSON.parse(h.audience!) as Audience,
+      audience: JSON.parse(h.audience!) as AudienceSpec,
+      notBefore: h.notBefore === undefined || h.notBefore === '' ? null : num(h.notBefore),
       readSupported: h.readSupported === '1',
       state: h.state as BroadcastState,
       createdBy: h.createdBy!,
@@ -488,6 +495,7 @@ class RedisNoticeStore implements NoticeStore {
         ...this.bkeys(b.id, 'meta', 'audit'),
         b.id, b.noticeId, b.version, b.platform, JSON.stringify(b.audience), b.readSupported ? '1' : '0', b.createdBy, now,
         `notice ${b.noticeId} v${b.version} on ${b.platform}, by ${b.createdBy}`,
+        b.notBefore ?? '',
       );
       if (Number(ok) !== 1) throw new BotError('STORE_BAD_ARGUMENT', 'createBroadcast: the broadcast id exists');
       // No recipient yet: its recipients index is complete from birth (every write keeps it).
@@ -498,15 +506,16 @@ class RedisNoticeStore implements NoticeStore {
     });
   }
 
-  async addRecipients(broadcastId: string, userIds: string[], now: number): Promise<number> {
+  async addRecipients(broadcastId: string, recipients: (string | NewRecipient)[], now: number): Promise<number> {
     checkId(broadcastId, 'broadcast id');
-    userIds.forEach((u) => checkUserId(u, 'addRecipients'));
+    const list = normalRecipients(recipients, 'addRecipients');
+    const args = list.flatMap((r) => [r.userId, JSON.stringify({ s: 'pending', ...(r.name !== null ? { n: r.name } : {}), ...(r.department !== null ? { d: r.department } : {}) })]);
     checkTime(now, 'now');
     return this.use(async () => {
       let added = 0;
       const keys = this.bkeys(broadcastId, 'meta', 'r', 'q', 'audit');
-      for (let i = 0; i < userIds.length || i === 0; i += ADD_CHUNK) {
-        const n = Number(await this.c.nAddRecipients(...keys, now, ...userIds.slice(i, i + ADD_CHUNK)));
+      for (let i = 0; i < args.length || i === 0; i += 2 * ADD_CHUNK) {
+        const n = Number(await this.c.nAddRecipients(...keys, now, ...args.slice(i, i + 2 * ADD_CHUNK)));
         if (n < 0) throw new BotError('STORE_BAD_ARGUMENT', 'addRecipients: the broadcast is not resolving');
         added += n;
       }

@@ -1,7 +1,7 @@
 import { openSqliteDatabase, sqliteUnavailable, type SqliteMigration } from './open.ts';
 import Database from 'better-sqlite3';
 import { botError, BotError } from '../../errors.ts';
-import type { Audience } from '../ports/notices.ts';
+import type { AudienceSpec, NewRecipient } from '../ports/notices.ts';
 import {
   checkClaimOptions,
   checkContent,
@@ -11,6 +11,7 @@ import {
   checkSettlement,
   checkTime,
   checkUserId,
+  normalRecipients,
   checkVersion,
   clipReason,
   checkRecipientQuery,
@@ -164,6 +165,11 @@ export const NOTICE_MIGRATIONS: readonly SqliteMigration[] = [
   // English was always NOT NULL; '' now means "not written".
   `ALTER TABLE notice_version ADD COLUMN title_zh_tw TEXT;
    ALTER TABLE notice_version ADD COLUMN body_zh_tw TEXT;`,
+  // Schema 6: scheduled sends (a broadcast's not_before, ms) and the recipient's display name and
+  // department as the directory gave them when the audience was resolved.
+  `ALTER TABLE broadcast ADD COLUMN not_before INTEGER;
+   ALTER TABLE recipient ADD COLUMN name TEXT;
+   ALTER TABLE recipient ADD COLUMN department TEXT;`,
 ];
 
 /**
@@ -218,12 +224,15 @@ interface BroadcastRow {
   updated_at: number;
   error: string | null;
   round: number;
+  not_before: number | null;
   duplicates: number;
 }
 
 interface RecipientRow {
   broadcast_id: string;
   user_id: string;
+  name?: string | null;
+  department?: string | null;
   state: 'pending' | 'sent' | 'failed';
   reason: string | null;
   sent_at: number | null;
@@ -314,6 +323,8 @@ function recipientRecord(r: RecipientRow): RecipientRecord {
     remindedRound: r.reminded_round,
     remindedAt: r.reminded_at,
     deliveredBy: r.delivered_by,
+    name: r.name ?? null,
+    department: r.department ?? null,
   };
 }
 
@@ -394,8 +405,8 @@ class SqliteNoticeStore implements NoticeStore {
          ORDER BY n.created_at DESC, n.id DESC`,
       ),
       insertBroadcast: p(
-        `INSERT INTO broadcast (id, notice_id, version, platform, audience, read_supported, state, created_by, created_at, updated_at)
-         VALUES (@id, @noticeId, @version, @platform, @audience, @readSupported, 'resolving', @createdBy, @now, @now)`,
+        `INSERT INTO broadcast (id, notice_id, version, platform, audience, read_supported, state, created_by, created_at, updated_at, not_before)
+         VALUES (@id, @noticeId, @version, @platform, @audience, @readSupported, 'resolving', @createdBy, @now, @now, @notBefore)`,
       ),
       getBroadcast: p('SELECT * FROM broadcast WHERE id = ?'),
       listBroadcasts: p('SELECT * FROM broadcast ORDER BY created_at DESC, id DESC LIMIT ?'),
@@ -422,7 +433,7 @@ class SqliteNoticeStore implements NoticeStore {
         `SELECT count(*) FROM recipient WHERE broadcast_id = ? AND (state = 'pending' OR remind_state = 'pending')`,
       ).pluck(),
       insertRecipient: p(
-        `INSERT INTO recipient (broadcast_id, user_id, state, due_at) VALUES (?, ?, 'pending', ?)
+        `INSERT INTO recipient (broadcast_id, user_id, state, due_at, name, department) VALUES (?, ?, 'pending', ?, ?, ?)
          ON CONFLICT (broadcast_id, user_id) DO NOTHING`,
       ),
       getRecipient: p('SELECT * FROM recipient WHERE broadcast_id = ? AND user_id = ?'),
@@ -586,7 +597,8 @@ class SqliteNoticeStore implements NoticeStore {
       noticeId: row.notice_id,
       version: row.version,
       platform: row.platform,
-      audience: JSON.parse(row.audience) as Audience,
+      audience: JSON.parse(row.audience) as AudienceSpec,
+      notBefore: row.not_before ?? null,
       readSupported: row.read_supported === 1,
       state: row.state,
       createdBy: row.created_by,
@@ -682,23 +694,23 @@ class SqliteNoticeStore implements NoticeStore {
       if (this.broadcastRow(b.id)) throw new BotError('STORE_BAD_ARGUMENT', 'createBroadcast: the broadcast id exists');
       this.s.insertBroadcast.run({
         id: b.id, noticeId: b.noticeId, version: b.version, platform: b.platform, audience: JSON.stringify(b.audience),
-        readSupported: b.readSupported ? 1 : 0, createdBy: b.createdBy, now,
+        readSupported: b.readSupported ? 1 : 0, createdBy: b.createdBy, now, notBefore: b.notBefore ?? null,
       });
       this.audit(b.id, now, null, 'none', 'resolving', `notice ${b.noticeId} v${b.version} on ${b.platform}, by ${b.createdBy}`);
       return this.record(this.broadcastRow(b.id)!);
     });
   }
 
-  async addRecipients(broadcastId: string, userIds: string[], now: number): Promise<number> {
+  async addRecipients(broadcastId: string, recipients: (string | NewRecipient)[], now: number): Promise<number> {
     checkId(broadcastId, 'broadcast id');
-    userIds.forEach((u) => checkUserId(u, 'addRecipients'));
+    const list = normalRecipients(recipients, 'addRecipients');
     checkTime(now, 'now');
     return this.tx(() => {
       const row = this.broadcastRow(broadcastId);
       if (!row || row.state !== 'resolving') throw new BotError('STORE_BAD_ARGUMENT', 'addRecipients: the broadcast is not resolving');
       let added = 0;
-      for (const u of userIds) {
-        if (this.s.insertRecipient.run(broadcastId, u, now).changes === 1) {
+      for (const { userId: u, name, department } of list) {
+        if (this.s.insertRecipient.run(broadcastId, u, now, name, department).changes === 1) {
           added++;
           this.audit(broadcastId, now, u, 'none', 'pending', 'in the audience');
         }

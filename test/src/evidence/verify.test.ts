@@ -160,12 +160,12 @@ describe('verifyExport', () => {
 
   it('recipients exports: the signature covers the rows', () => {
     const rec = recipientsCsv({ readSupported: true }, [
-      { userId: 'zhangsan', state: 'sent', reason: null, sentAt: T, readAt: null, acknowledgedAt: T + 5, ackChannel: 'text', attempts: 0, remindedRound: 0, remindedAt: null, deliveredBy: null },
+      { userId: 'zhangsan', state: 'sent', reason: null, sentAt: T, readAt: null, acknowledgedAt: T + 5, ackChannel: 'text', attempts: 0, remindedRound: 0, remindedAt: null, deliveredBy: null, name: '张三', department: '研发部' },
     ]);
     const text = withEvidenceTrailer(rec, facts('recipients', chain(8)), KEY);
     let r = check(text);
     assert.deepEqual([r.ok, r.kind, r.rows, r.chainRows], [true, 'recipients', 1, 8]);
-    r = check(text.replace('zhangsan,acknowledged', 'zhangsan,sent'));
+    r = check(text.replace('研发部,acknowledged', '研发部,sent'));
     assert.deepEqual(r.problems.map((p) => p.kind), ['signature']);
   });
 

@@ -14,7 +14,7 @@ import { offsetLabel, zonedIso } from '../../../src/evidence/time.ts';
 import type { AuditEvent, RecipientRecord } from '../../../src/store/ports/notices.ts';
 
 const SENT = Date.parse('2026-12-05T16:30:00.250Z'); // 2026-12-06 00:30:00.250 in Shanghai: the next calendar day
-const base: RecipientRecord = { userId: 'u1', state: 'sent', reason: null, sentAt: SENT, readAt: null, acknowledgedAt: null, ackChannel: null, attempts: 0, remindedRound: 0, remindedAt: null, deliveredBy: null };
+const base: RecipientRecord = { userId: 'u1', state: 'sent', reason: null, sentAt: SENT, readAt: null, acknowledgedAt: null, ackChannel: null, attempts: 0, remindedRound: 0, remindedAt: null, deliveredBy: null, name: null, department: null };
 const HOSTILE = ['=HYPERLINK("http://x","y")', '+1', '-2', '@SUM(A1)', '\tTAB', '\rCR', "'quoted"];
 
 async function read(buf: Buffer): Promise<ExcelJS.Workbook> {
@@ -38,15 +38,15 @@ describe('XLSX exports', () => {
 
   it('recipients: the CSV columns with name and department, zoned times, defused cells stored as text', async () => {
     const recipients: RecipientRecord[] = [
-      { ...base, readAt: SENT + 60_000, acknowledgedAt: SENT + 120_000, ackChannel: 'card', ...({ name: '张三', department: '研发部' } as object) },
-      ...HOSTILE.map((h, i) => ({ ...base, userId: `h${i}`, state: 'failed' as const, sentAt: null, reason: h, ...({ name: h, department: [h, '法务部'] } as object) })),
+      { ...base, readAt: SENT + 60_000, acknowledgedAt: SENT + 120_000, ackChannel: 'card', name: '张三', department: '研发部' },
+      ...HOSTILE.map((h, i) => ({ ...base, userId: `h${i}`, state: 'failed' as const, sentAt: null, reason: h, name: h, department: `${h} / 法务部` })),
       { ...base, userId: 'plain' }, // a record without name and department
     ];
     const rows = recipientsXlsxRows({ readSupported: true }, recipients, 'Asia/Shanghai');
     const wb = await read(await toXlsx('recipients', rows, facts));
     const ws = wb.getWorksheet('recipients')!;
     assert.deepEqual(values(ws, 1), [...RECIPIENTS_XLSX_HEADER]);
-    assert.deepEqual(RECIPIENTS_XLSX_HEADER.filter((h) => h !== 'name' && h !== 'department'), [...RECIPIENTS_HEADER], 'the CSV columns, in order');
+    assert.deepEqual([...RECIPIENTS_XLSX_HEADER], [...RECIPIENTS_HEADER], 'the CSV columns, in order');
     const first = Object.fromEntries(RECIPIENTS_XLSX_HEADER.map((h, i) => [h, ws.getRow(2).getCell(i + 1).value]));
     assert.equal(first.name, '张三');
     assert.equal(first.department, '研发部');
@@ -83,7 +83,7 @@ describe('XLSX exports', () => {
     assert.equal(ev['exported-by'], 'console:hr.li');
     assert.equal(ev['time-zone'], 'Asia/Shanghai (UTC+08:00)');
     // The CSV of the same records still has its own columns and UTC times.
-    assert.match(recipientsCsv({ readSupported: true }, recipients.slice(0, 1)), /u1,acknowledged,2026-12-05T16:30:00\.250Z/);
+    assert.match(recipientsCsv({ readSupported: true }, recipients.slice(0, 1)), /u1,张三,研发部,acknowledged,2026-12-05T16:30:00\.250Z/);
   });
 
   it('read receipts unknown on the platform: the same marker as the CSV', async () => {

@@ -205,6 +205,43 @@ export function runNoticeStoreContract(name: string, makeStore: () => Promise<No
         }));
     });
 
+    describe('audience of a broadcast, schedule, recipient names (issue 13)', () => {
+      it('keeps a composite audience with exclusions and the schedule; a broadcast without one has notBefore null', () =>
+        withStore(async (s) => {
+          await s.createNotice('n1', content(1), T0);
+          const audience = { departmentIds: ['hr'], userIds: ['zhoutao'], exclude: { departmentIds: ['sales'], userIds: ['lijing'] } };
+          const b = await s.createBroadcast({ id: 'b1', noticeId: 'n1', version: 1, platform: 'sandbox', audience, readSupported: true, createdBy: 'test', notBefore: T0 + 3_600_000 }, T0);
+          assert.deepEqual(b.audience, audience);
+          assert.equal(b.notBefore, T0 + 3_600_000);
+          assert.equal((await s.getBroadcast('b1'))!.notBefore, T0 + 3_600_000);
+          const plain = await s.createBroadcast({ id: 'b2', noticeId: 'n1', version: 1, platform: 'sandbox', audience: { all: true }, readSupported: true, createdBy: 'test' }, T0);
+          assert.equal(plain.notBefore, null);
+          await assert.rejects(
+            s.createBroadcast({ id: 'b3', noticeId: 'n1', version: 1, platform: 'sandbox', audience: { all: true, userIds: ['x'] } as never, readSupported: true, createdBy: 'test' }, T0),
+            { code: 'STORE_BAD_ARGUMENT' },
+          );
+        }));
+
+      it('recipients keep display name and department through sending, reading and acknowledging; bare ids have none', () =>
+        withStore(async (s) => {
+          await s.createNotice('n1', content(1), T0);
+          await s.createBroadcast({ id: 'b1', noticeId: 'n1', version: 1, platform: 'sandbox', audience: { userIds: ['a', 'b', 'c'] }, readSupported: true, createdBy: 'test' }, T0);
+          const long = '长'.repeat(300);
+          assert.equal(await s.addRecipients('b1', [{ userId: 'a', name: '王芳', department: '人力资源部' }, 'b', { userId: 'c', name: long, department: null }], T0), 3);
+          await s.startSending('b1', T0);
+          const batch = (await s.claimBatch('b1', claimOpts('w1'), T0))!;
+          await s.settleBatch(batch, { sent: ['a', 'b', 'c'], failed: [], retry: [] }, T0 + 1);
+          await s.markRead('b1', [{ userId: 'a', readAt: T0 + 2 }], T0 + 2);
+          await s.acknowledge('sandbox', 'a', 'latest', 'card', T0 + 3);
+          const rs = await s.listRecipients('b1');
+          assert.deepEqual(rs.map((r) => [r.userId, r.name, r.department]), [['a', '王芳', '人力资源部'], ['b', null, null], ['c', '长'.repeat(200), null]]);
+          assert.equal(rs[0]!.acknowledgedAt, T0 + 3);
+          const page = (await s.queryRecipients('b1', { sort: 'user', order: 'asc', limit: 10 }))!;
+          assert.equal(page.recipients[0]!.name, '王芳');
+          await assertConsistent(s, 'b1');
+        }));
+    });
+
     describe('claims, retries and leases', () => {
       it('a retried recipient is claimable again only from notBefore; attempts count when asked', () =>
         withStore(async (s) => {

@@ -1,0 +1,82 @@
+/**
+ * Issue 13's send in the notice engine, without HTTP: a composite audience (departments and people
+ * less exclusions) resolved part by part through the platform's own resolution; the schedule
+ * (notBefore) kept by the worker on an injected clock — nothing is claimed before it, everything
+ * after; a schedule as wall-clock time in the company time zone.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { BroadcastWorker } from '../../../src/notices/worker.ts';
+import { resolveAudienceSpec } from '../../../src/notices/audience.ts';
+import { zonedLocalToEpoch } from '../../../src/evidence/time.ts';
+import type { Audience } from '../../../src/platform/notices.ts';
+import { createLoopbackChannel, startFakeNoticePlatform, type FakeNoticePlatform } from '../../fakes/notice-platform.ts';
+import { CONTENT, ManualClock, newService, silent, tempSqliteNoticeStore } from './helpers.ts';
+
+describe('composite audiences', () => {
+  const directory: Record<string, string[]> = { '1': ['a', 'b', 'c'], '2': ['c', 'd'], '3': ['E'] };
+  const calls: Audience[] = [];
+  const channel = {
+    async resolveAudience(a: Audience): Promise<string[]> {
+      calls.push(a);
+      if ('all' in a) return ['a', 'b', 'c', 'd', 'E', 'f'];
+      if ('userIds' in a) return a.userIds;
+      return a.departmentIds.flatMap((d) => directory[d] ?? []);
+    },
+  };
+
+  it('union of departments and people, less excluded departments and people, deduplicated in order', async () => {
+    calls.length = 0;
+    const users = await resolveAudienceSpec(channel, { departmentIds: ['1', '2'], userIds: ['x', 'a'], exclude: { departmentIds: ['3'], userIds: ['b'] } });
+    assert.deepEqual(users, ['a', 'c', 'd', 'x']);
+    assert.deepEqual(calls, [{ departmentIds: ['1', '2'] }, { userIds: ['x', 'a'] }, { departmentIds: ['3'] }], 'each part through the platform once');
+  });
+
+  it('everyone less exclusions; an exclusion also removes a spelling that differs only in case (WeCom UserIDs)', async () => {
+    assert.deepEqual(await resolveAudienceSpec(channel, { all: true, exclude: { userIds: ['e', 'F'] } }), ['a', 'b', 'c', 'd']);
+    assert.deepEqual(await resolveAudienceSpec(channel, { userIds: ['a'] }), ['a'], 'a basic audience is resolved as before');
+  });
+
+  it('a wall-clock time in the company time zone', () => {
+    assert.equal(zonedLocalToEpoch('2026-12-06T09:00', 'Asia/Shanghai'), Date.parse('2026-12-06T01:00:00Z'));
+    assert.equal(zonedLocalToEpoch('2026-03-29T12:30:15', 'Europe/Berlin'), Date.parse('2026-03-29T10:30:15Z'), 'summer time');
+    assert.equal(zonedLocalToEpoch('2026-02-30T09:00', 'Asia/Shanghai'), null, 'no such date');
+    assert.equal(zonedLocalToEpoch('tomorrow', 'Asia/Shanghai'), null);
+  });
+});
+
+describe('scheduled broadcasts', () => {
+  let fake: FakeNoticePlatform;
+  let cleanup: () => Promise<void>;
+  before(async () => {
+    fake = await startFakeNoticePlatform({ users: ['u1', 'u2', 'u3'] });
+  });
+  after(async () => {
+    await cleanup?.();
+    await fake.close();
+  });
+
+  it('the worker claims nothing before notBefore and sends everything once it has passed (injected clock)', async () => {
+    const t = tempSqliteNoticeStore();
+    cleanup = t.cleanup;
+    const clock = new ManualClock();
+    const service = newService(t.store, clock);
+    service.registerChannel(createLoopbackChannel({ url: fake.url, platform: 'fake', maxBatchSize: 10 }));
+    const n = await service.createNotice(CONTENT);
+    const at = clock.now() + 60 * 60_000;
+    const b = await service.createBroadcast({ noticeId: n.noticeId, platform: 'fake', audience: { userIds: ['u1', 'u2', 'u3'] }, createdBy: 'test', notBefore: at });
+    assert.equal(b.notBefore, at);
+    assert.equal(b.state, 'sending');
+    const w = new BroadcastWorker({ service, log: silent, idleMs: 10, jitter: 0 });
+    assert.equal(await w.tick(), 0, 'nothing before its time');
+    clock.advance(60 * 60_000 - 1);
+    assert.equal(await w.tick(), 0, 'nor 1 ms before');
+    assert.equal((await t.store.getBroadcast(b.id))!.counts.sent, 0);
+    clock.advance(1);
+    assert.equal(await w.tick(), 1);
+    assert.equal((await t.store.getBroadcast(b.id))!.counts.sent, 3);
+    // A time already past is "now".
+    const past = await service.createBroadcast({ noticeId: n.noticeId, platform: 'fake', audience: { userIds: ['u1'] }, createdBy: 'test', notBefore: clock.now() - 1 });
+    assert.equal(past.notBefore, null);
+  });
+});
