@@ -126,6 +126,10 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
   it('remind the unacknowledged, and export the recipients CSV', async () => {
     const before = bot.fake.delivered.length;
     await page.click('#remind');
+    // A confirm names how many will be reminded before anything is sent.
+    await page.locator('.ant-popconfirm', { hasText: '向 3 位尚未确认的员工再发送一次提醒' }).waitFor();
+    assert.equal(bot.fake.delivered.length, before, 'nothing is sent before the confirm');
+    await page.locator('.ant-popconfirm button.ant-btn-primary').click();
     await page.locator('.ant-message').filter({ hasText: '已排队 3 人' }).waitFor();
     await waitUntil(() => bot.fake.delivered.length >= before + 3);
     assert.ok(bot.fake.delivered.slice(before).every((d) => d.reminder !== null), 'reminders, not first deliveries');

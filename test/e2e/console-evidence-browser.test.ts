@@ -60,7 +60,7 @@ describe('console evidence in a real browser (sandbox)', { skip: missing ? `no b
     const b = await admin('POST', '/admin/broadcasts', { noticeId, platform: 'sandbox', audience: { departmentIds: ['rd'] } });
     id = ((await b.json()) as { id: string }).id;
     await console_.goto(`${bot.url}/console#/broadcasts/${id}`);
-    await console_.locator('#broadcast-state', { hasText: 'done' }).waitFor();
+    await console_.locator('#broadcast-state[data-state="done"]').waitFor();
     await console_.locator('#ack-chart-summary[data-acknowledged="0"]').waitFor();
     await console_.evaluate(() => ((window as unknown as { __same?: boolean }).__same = true));
 

@@ -8,8 +8,10 @@
   } = PB.kit;
   const S = PB.state;
   PB.addTexts({
-    zh: { recipientName: '姓名', recipientDepartment: '部门', scheduledFor: (when) => `计划发送时间：${when}`, notConfirmed: '尚未确认发送' },
-    en: { recipientName: 'Name', recipientDepartment: 'Department', scheduledFor: (when) => `Scheduled for ${when}`, notConfirmed: 'Not confirmed yet' },
+    zh: { st_resolving: '准备中', st_sending: '发送中', st_done: '已完成', st_cancelled: '已取消', st_pending: '待发送', st_sent: '已送达', st_failed: '发送失败', st_read: '已读', st_acknowledged: '已确认',
+      remindConfirm: (n) => `向 ${n} 位尚未确认的员工再发送一次提醒？`, recipientName: '姓名', recipientDepartment: '部门', scheduledFor: (when) => `计划发送时间：${when}`, notConfirmed: '尚未确认发送' },
+    en: { st_resolving: 'Preparing', st_sending: 'Sending', st_done: 'Done', st_cancelled: 'Cancelled', st_pending: 'Pending', st_sent: 'Delivered', st_failed: 'Failed', st_read: 'Read', st_acknowledged: 'Acknowledged',
+      remindConfirm: (n) => `Send a reminder to the ${n} employees who have not acknowledged?`, recipientName: 'Name', recipientDepartment: 'Department', scheduledFor: (when) => `Scheduled for ${when}`, notConfirmed: 'Not confirmed yet' },
   });
   // ---------- broadcasts ----------
   function Broadcasts() {
@@ -19,7 +21,7 @@
       { title: t('id'), dataIndex: 'id', render: (id) => html`<a href=${`#/broadcasts/${id}`}>${id}</a>` },
       { title: t('notices'), render: (b) => `${b.noticeId} v${b.version}` },
       { title: t('platform'), dataIndex: 'platform' },
-      { title: t('state'), dataIndex: 'state', render: (s) => html`<${Tag}>${s}<//>` },
+      { title: t('state'), dataIndex: 'state', render: (s) => html`<${Tag} data-state=${s}>${t(`st_${s}`)}<//>` },
       { title: t('targeted'), render: (b) => b.counts.targeted },
       { title: t('acknowledged'), render: (b) => b.counts.acknowledged },
       { title: t('createdBy'), dataIndex: 'createdBy' },
@@ -79,8 +81,8 @@
       { title: t('userId'), dataIndex: 'userId', key: 'user', ...sorter('user') },
       { title: t('recipientName'), dataIndex: 'name', key: 'name', render: (x) => x || '—' },
       { title: t('recipientDepartment'), dataIndex: 'department', key: 'department', render: (x) => x || '—' },
-      { title: t('state'), dataIndex: 'state', key: 'state', ...sorter('state'), render: (s) => html`<${Tag}>${s}<//>`,
-        filters: ['pending', 'sent', 'failed', 'read', 'acknowledged'].map((s) => ({ text: s, value: s })), filterMultiple: false, filteredValue: query.state ? [query.state] : null },
+      { title: t('state'), dataIndex: 'state', key: 'state', ...sorter('state'), render: (s) => html`<${Tag} data-state=${s}>${t(`st_${s}`)}<//>`,
+        filters: ['pending', 'sent', 'failed', 'read', 'acknowledged'].map((s) => ({ text: t(`st_${s}`), value: s })), filterMultiple: false, filteredValue: query.state ? [query.state] : null },
       { title: t('stateAt'), dataIndex: 'stateAt', key: 'time', ...sorter('time'), render: fmt },
       { title: t('sent'), dataIndex: 'sentAt', key: 'sentAt', render: fmt },
       { title: t('read'), dataIndex: 'readAt', key: 'readAt', render: fmt },
@@ -92,7 +94,7 @@
       <${Space} style=${{ marginBottom: 16 }} wrap>
         <${Button} onClick=${() => go('#/broadcasts')}>${t('back')}<//>
         <${Title} level=${2} style=${{ margin: 0 }}>${b.id}<//>
-        <${Tag} color="blue" id="broadcast-state">${b.state}<//>
+        <${Tag} color="blue" id="broadcast-state" data-state=${b.state}>${t(`st_${b.state}`)}<//>
         <${Text} type="secondary">${b.noticeId} v${b.version} · ${b.platform} · ${t('createdBy')} ${b.createdBy}<//>
         ${b.notBefore && html`<${Tag} color="gold" id="broadcast-scheduled">${t('scheduledFor', fmt(b.notBefore))}<//>`}
         ${b.state === 'resolving' && html`<${Tag}>${t('notConfirmed')}<//>`}
@@ -101,9 +103,9 @@
       ${!b.readSupported && html`<${Text} type="secondary">${t('readUnsupported')}<//>`}
       <div style=${{ margin: '16px 0' }}><${Text}>${t('progress')}<//><${Progress} percent=${pct} status=${c.failed ? 'exception' : pct === 100 ? 'success' : 'active'} aria-label=${t('progress')} /></div>
       <${Space} wrap style=${{ marginBottom: 16 }}>
-        ${canWrite && html`<${Button} id="remind" disabled=${busy || finished} onClick=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'unacknowledged' }))}>${t('remind')}<//>`}
+        ${canWrite && html`<${Popconfirm} title=${t('remindConfirm', Math.max(0, c.targeted - c.acknowledged - c.failed))} onConfirm=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'unacknowledged' }))}><${Button} id="remind" disabled=${busy || finished || c.targeted - c.acknowledged - c.failed <= 0}>${t('remind')}<//><//>`}
         ${canWrite && html`<${Button} id="retry" disabled=${busy || finished || !c.failed} onClick=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'failed' }))}>${t('retryFailed')}<//>`}
-        ${canWrite && html`<${Popconfirm} title=${t('cancelBroadcast')} onConfirm=${() => act(() => api('POST', `/broadcasts/${id}/cancel`))}><${Button} danger id="cancel-broadcast" disabled=${busy || finished}>${t('cancelBroadcast')}<//><//>`}
+        ${canWrite && html`<${Popconfirm} title=${t('cancelBroadcast')} onConfirm=${() => act(() => api('POST', `/broadcasts/${id}/cancel`))}><${Button} danger id="cancel-broadcast" disabled=${busy || finished || b.state === 'done'}>${t('cancelBroadcast')}<//><//>`}
         <${Button} id="export-recipients" href=${`/console/api/broadcasts/${encodeURIComponent(id)}/recipients.csv`} download>${t('exportRecipients')}<//>
         <${Button} id="export-audit" href=${`/console/api/broadcasts/${encodeURIComponent(id)}/audit.csv`} download>${t('exportAudit')}<//>
         <${PB.c.XlsxExports} id=${id} />
