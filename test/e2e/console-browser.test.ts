@@ -125,6 +125,8 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
 
   it('remind the unacknowledged, and export the recipients CSV', async () => {
     const before = bot.fake.delivered.length;
+    // Times in the company's zone with its offset, whatever the browser's zone (the test browser runs in UTC).
+    await page.getByRole('cell').filter({ hasText: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+08:00$/ }).first().waitFor();
     await page.click('#remind');
     // A confirm names how many will be reminded before anything is sent.
     await page.locator('.ant-popconfirm', { hasText: '向 3 位尚未确认的员工再发送一次提醒' }).waitFor();

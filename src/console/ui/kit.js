@@ -94,7 +94,21 @@
   /** The server's CSV row problems, in the page's language (unknown ones as sent). */
   const ROW_PROBLEMS_ZH = { 'empty user id': '用户 ID 为空', 'user id longer than 256 characters': '用户 ID 超过 256 个字符', 'user id with a control character': '用户 ID 含控制字符' };
   const rowProblem = (m) => (S.lang === 'zh' && ROW_PROBLEMS_ZH[m]) || m;
-  const fmt = (iso) => (iso ? dayjs(iso).format('YYYY-MM-DD HH:mm:ss') : '—');
+  // Times are shown in the company's time zone with its offset (as in the XLSX exports), whatever the
+  // browser's zone: "2026-12-05 20:10:09 +08:00". The zone is the server's notice time zone (GET /platforms).
+  let zoneFormat = null;
+  const setTimeZone = (zone) => {
+    zoneFormat = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset' });
+  };
+  setTimeZone('Asia/Shanghai');
+  const fmt = (iso) => {
+    if (!iso) return '—';
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return String(iso);
+    const p = Object.fromEntries(zoneFormat.formatToParts(d).map((x) => [x.type, x.value]));
+    const offset = (p.timeZoneName || '').replace('GMT', '') || '+00:00';
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${offset}`;
+  };
   const splitIds = (s) => [...new Set(String(s || '').split(/[\s,，;]+/).map((x) => x.trim()).filter(Boolean))];
 
   function useHash() {
@@ -127,7 +141,7 @@
     addTexts,
     kit: {
       html, React, useState, useEffect, useCallback, useRef, antd, dayjs, ConfigProvider, Layout, Menu, Button, Form, Input, Select, Table, Modal, Tag, Space, Card, Statistic, Row, Col, Progress, Alert, Typography, Tabs, Radio, Popconfirm, Descriptions, Empty, Result, Spin, message, DatePicker, Upload, List,
-      Header, Content, Sider, Title, Text, Paragraph, Link, locales, TEXTS, t, ApiError, api, fail, rowProblem, fmt, splitIds, useHash, THEME,
+      Header, Content, Sider, Title, Text, Paragraph, Link, locales, TEXTS, t, ApiError, api, fail, rowProblem, fmt, setTimeZone, splitIds, useHash, THEME,
     },
   };
 })();

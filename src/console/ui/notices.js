@@ -336,6 +336,7 @@
       api('GET', '/platforms').then((r) => {
         setPlatforms(r.platforms);
         setTimeZone(r.timeZone || '');
+        if (r.timeZone) PB.kit.setTimeZone(r.timeZone);
         setPlatform(r.platforms[0]);
       }, fail);
     }, []);
