@@ -85,6 +85,25 @@ export interface FakeDepartment {
   denied?: boolean;
 }
 
+/** A small company for directory tests (names made up): 1 root; 5 销售部 (order 200) and 2 研发中心 (order 100) and 6 法务部 (refused); 3 后端组 and 4 前端组 under 2. */
+export const WECOM_ORG_DEPARTMENTS: FakeDepartment[] = [
+  { id: 1, parentid: 0, name: '示例科技有限公司' },
+  { id: 2, parentid: 1, name: '研发中心', order: 100 },
+  { id: 3, parentid: 2, name: '后端组', order: 20 },
+  { id: 4, parentid: 2, name: '前端组', order: 10 },
+  { id: 5, parentid: 1, name: '销售部', order: 200 },
+  { id: 6, parentid: 1, name: '法务部', order: 50, denied: true },
+];
+export const WECOM_ORG_MEMBERS: FakeMember[] = [
+  { userid: 'boss', name: '老板', department: [1] },
+  { userid: 'zhaoliu', name: '赵六', department: [5] },
+  { userid: 'Alice', name: 'Alice Chen', department: [5] },
+  { userid: 'ZhangSan', name: '张三', department: [3] },
+  { userid: 'lisi', name: '李四', department: [3, 4] },
+  { userid: 'wangwu', name: '王五', department: [4] },
+  { userid: 'qianqi', name: '钱七', department: [6] },
+];
+
 /** Documented limits the fake enforces when rate limits are on (defaults from protocols.md §1.6). */
 export interface FakeRateLimits {
   /** Calls per API path in any 60 s, per corp (10,000). */

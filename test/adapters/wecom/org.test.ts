@@ -15,7 +15,7 @@ import { ORG_DIRECTORY_TTL_MS } from '../../../adapters/kit/org-directory.ts';
 import { createLogger } from '../../../src/log.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import type { Store } from '../../../src/store/ports/store.ts';
-import { startFakeWecom, type FakeDepartment, type FakeMember, type FakeWecom } from '../../fakes/wecom-api.ts';
+import { startFakeWecom, WECOM_ORG_DEPARTMENTS, WECOM_ORG_MEMBERS, type FakeWecom } from '../../fakes/wecom-api.ts';
 
 const CORP = 'wworgtest';
 const AGENT = 1000011;
@@ -26,25 +26,6 @@ let store: Store;
 let dir: string;
 let clock: number;
 let channel: WecomNoticeChannel;
-
-/** The fake company: 1 root; 5 销售部 (order 200) and 2 研发中心 (order 100) and 6 法务部 (refused); 3 后端组 and 4 前端组 under 2. */
-export const WECOM_ORG_DEPARTMENTS: FakeDepartment[] = [
-  { id: 1, parentid: 0, name: '示例科技有限公司' },
-  { id: 2, parentid: 1, name: '研发中心', order: 100 },
-  { id: 3, parentid: 2, name: '后端组', order: 20 },
-  { id: 4, parentid: 2, name: '前端组', order: 10 },
-  { id: 5, parentid: 1, name: '销售部', order: 200 },
-  { id: 6, parentid: 1, name: '法务部', order: 50, denied: true },
-];
-export const WECOM_ORG_MEMBERS: FakeMember[] = [
-  { userid: 'boss', name: '老板', department: [1] },
-  { userid: 'zhaoliu', name: '赵六', department: [5] },
-  { userid: 'Alice', name: 'Alice Chen', department: [5] },
-  { userid: 'ZhangSan', name: '张三', department: [3] },
-  { userid: 'lisi', name: '李四', department: [3, 4] },
-  { userid: 'wangwu', name: '王五', department: [4] },
-  { userid: 'qianqi', name: '钱七', department: [6] },
-];
 
 function newChannel(org: { ttlMs?: number; maxPeople?: number } = {}): WecomNoticeChannel {
   const client = createWecomClient({ corpId: CORP, agentId: AGENT, secret: 'sec', apiBase: fake.url, kv: store, log, backoffMs: 5 });
