@@ -14,6 +14,8 @@ export const ADAPTER_ERRORS = {
   HTTP_NETWORK: { status: 502, meaning: 'An outbound platform call failed on the network (refused, reset, DNS); `reason` holds the socket code.' },
   HTTP_BAD_URL: { status: 502, meaning: 'An outbound URL (e.g. a DingTalk sessionWebhook) is not an http(s) URL.' },
   // Answered by adapters/kit/callback.ts answerNotRecorded: not acknowledged, the platform delivers the message again.
+  // adapters/kit/org-directory.ts: the console's directory browser
+  ORG_DIRECTORY_FAILED: { status: 502, meaning: "A platform's directory (department tree, people) could not be read for an unexpected reason; the message says which. Platform API errors keep their own codes." },
   WECOM_NOT_RECORDED: { status: 503, meaning: 'A state-changing WeCom message could not be recorded within the deadline; WeCom retries.' },
   AIBOT_NOT_RECORDED: { status: 503, meaning: 'A state-changing AI bot message could not be recorded within the deadline; WeCom retries.' },
   DINGTALK_NOT_RECORDED: { status: 503, meaning: 'A state-changing DingTalk message could not be recorded within the deadline; DingTalk delivers it again.' },

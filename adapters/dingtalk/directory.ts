@@ -1,9 +1,19 @@
 import { BotError } from '../../src/errors.ts';
 import { ThrottledError, type Audience } from '../../src/platform/notices.ts';
 import { DingtalkApiError, throttleDelayMs, type DingtalkOpenApi } from './openapi.ts';
-import { DIRECTORY_CONCURRENCY, DIRECTORY_THROTTLE_ATTEMPTS, ROOT_DEPT_ID, USER_LIST_PAGE_SIZE } from './limits.ts';
+import { DIRECTORY_CONCURRENCY, DIRECTORY_SCOPE_ERRCODES, DIRECTORY_THROTTLE_ATTEMPTS, ROOT_DEPT_ID, USER_LIST_PAGE_SIZE } from './limits.ts';
 import type { PaceGate } from '../kit/pace.ts';
+import type { Logger } from 'pino';
 import { adapterError } from '../errors.ts';
+import {
+  createCachedOrgDirectory,
+  ORG_DIRECTORY_MAX_PEOPLE,
+  ORG_DIRECTORY_TTL_MS,
+  walkInOrder,
+  type CachedOrgDirectory,
+  type OrgPeopleCollector,
+  type OrgSnapshotDepartment,
+} from '../kit/org-directory.ts';
 
 /**
  * DingTalk's address book (通讯录) as the notice channel reads it, through the legacy server API on
@@ -27,6 +37,8 @@ export const UNKNOWN_DEPARTMENT_ERRCODE = 60003;
 export interface DirectoryGates {
   listsub: PaceGate;
   listsimple: PaceGate;
+  /** topapi/v2/department/get (the console's tree: the root's name); absent = paced with listsub. */
+  deptget?: PaceGate;
 }
 
 /** What the directory walk needs. */
@@ -127,21 +139,31 @@ async function pacedCall(
 }
 
 async function listSubDepartments(dept: number, deps: DirectoryDeps): Promise<number[]> {
+  return (await subDepartments(dept, deps)).map((d) => d.id);
+}
+
+/** The direct sub-departments of `dept` with names, in DingTalk's order. */
+async function subDepartments(dept: number, deps: DirectoryDeps): Promise<{ id: number; name: string }[]> {
   const path = '/topapi/v2/department/listsub';
   const res = await pacedCall(deps.gates.listsub, path, { dept_id: dept }, deps, dept);
   const list = res.result;
   if (!Array.isArray(list)) throw new DingtalkApiError(path.slice(1), 'BAD_ANSWER (result is not a list)', 200, 0, false);
-  const out: number[] = [];
+  const out: { id: number; name: string }[] = [];
   for (const d of list) {
-    const id = (d as { dept_id?: unknown } | null)?.dept_id;
-    if (typeof id === 'number' && Number.isSafeInteger(id) && id > 0) out.push(id);
+    const { dept_id: id, name } = (d ?? {}) as { dept_id?: unknown; name?: unknown };
+    if (typeof id === 'number' && Number.isSafeInteger(id) && id > 0) out.push({ id, name: typeof name === 'string' ? name.trim() : '' });
   }
   return out;
 }
 
 async function listMembers(dept: number, deps: DirectoryDeps): Promise<string[]> {
+  return (await members(dept, deps)).map((u) => u.userid);
+}
+
+/** The direct members of `dept` with names, every page (cursor paging), in DingTalk's order. */
+async function members(dept: number, deps: DirectoryDeps): Promise<{ userid: string; name: string }[]> {
   const path = '/topapi/user/listsimple';
-  const out: string[] = [];
+  const out: { userid: string; name: string }[] = [];
   let cursor = 0;
   for (;;) {
     const res = await pacedCall(deps.gates.listsimple, path, { dept_id: dept, cursor, size: USER_LIST_PAGE_SIZE }, deps, dept);
@@ -150,8 +172,8 @@ async function listMembers(dept: number, deps: DirectoryDeps): Promise<string[]>
       throw new DingtalkApiError(path.slice(1), 'BAD_ANSWER (result.list is missing)', 200, 0, false);
     }
     for (const u of result.list) {
-      const id = (u as { userid?: unknown } | null)?.userid;
-      if (typeof id === 'string' && id !== '') out.push(id);
+      const { userid, name } = (u ?? {}) as { userid?: unknown; name?: unknown };
+      if (typeof userid === 'string' && userid !== '') out.push({ userid, name: typeof name === 'string' ? name.trim() : '' });
     }
     if (result.has_more !== true) return out;
     const next = result.next_cursor;
@@ -160,4 +182,109 @@ async function listMembers(dept: number, deps: DirectoryDeps): Promise<string[]>
     }
     cursor = next;
   }
+}
+
+/** Options of {@link createDingtalkOrgDirectory}. */
+export interface DingtalkOrgDirectoryOptions extends DirectoryDeps {
+  log: Logger;
+  /** Clock in ms (cache TTL). */
+  now: () => number;
+  /** Snapshot lifetime, ms (default {@link ORG_DIRECTORY_TTL_MS}). */
+  ttlMs?: number;
+  /** People cap of one snapshot (default {@link ORG_DIRECTORY_MAX_PEOPLE}). */
+  maxPeople?: number;
+}
+
+/** True when DingTalk refused one department (unknown, or outside the app's contact range). */
+function departmentRefused(err: unknown): string | null {
+  if (err instanceof BotError && err.code === 'DINGTALK_UNKNOWN_DEPARTMENT') return 'DingTalk says it does not exist or is outside the app\'s contact range (errcode 60003)';
+  if (err instanceof DingtalkApiError && err.errcode !== null && DIRECTORY_SCOPE_ERRCODES.includes(err.errcode)) {
+    return `DingTalk refused it (errcode ${err.errcode}): outside the app's contact range (通讯录权限范围)?`;
+  }
+  return null;
+}
+
+/**
+ * The DingTalk address book as the console browses it (an OrgDirectory, cached:
+ * ../kit/org-directory.ts), walked breadth-first from the root department {@link ROOT_DEPT_ID}:
+ * - the root's name from `POST /topapi/v2/department/get {dept_id: 1}` (`result.name`,
+ *   https://open.dingtalk.com/document/orgapp/query-department-details0-v2; UNVERIFIED that it is the
+ *   organisation's name); refused → the root shows as "1" with a `problem`;
+ * - per department, `topapi/v2/department/listsub` (direct sub-departments with `name`) and
+ *   `topapi/user/listsimple` (direct members with `name`, every page of {@link USER_LIST_PAGE_SIZE}
+ *   by cursor), {@link DIRECTORY_CONCURRENCY} departments at a time, each call through its pace gate
+ *   and retried while throttled (as for audiences, above);
+ * - a department DingTalk refuses (60003, or {@link DIRECTORY_SCOPE_ERRCODES}) gets a `problem` and
+ *   its sub-tree is not walked; the rest is. The walk stops at the people cap.
+ * Search and describe() answer from the snapshot (the legacy API has no name search for this).
+ * @throws ThrottledError when still throttled after the retries; DingtalkApiError for other failures
+ */
+export function createDingtalkOrgDirectory(options: DingtalkOrgDirectoryOptions): CachedOrgDirectory {
+  const deps: DirectoryDeps = { api: options.api, gates: options.gates };
+  const refusedProblem = (err: unknown): string => {
+    const why = departmentRefused(err);
+    if (why === null) throw err;
+    return why;
+  };
+
+  async function rootName(): Promise<{ name: string; problem?: string }> {
+    const path = '/topapi/v2/department/get';
+    try {
+      const res = await pacedCall(options.gates.deptget ?? options.gates.listsub, path, { dept_id: ROOT_DEPT_ID }, deps, ROOT_DEPT_ID);
+      const name = (res.result as { name?: unknown } | undefined)?.name;
+      return { name: typeof name === 'string' && name.trim() !== '' ? name.trim() : String(ROOT_DEPT_ID) };
+    } catch (err) {
+      return { name: String(ROOT_DEPT_ID), problem: `its name: ${refusedProblem(err)}` };
+    }
+  }
+
+  async function load(people: OrgPeopleCollector): Promise<OrgSnapshotDepartment[]> {
+    const root = await rootName();
+    const all: OrgSnapshotDepartment[] = [{ id: String(ROOT_DEPT_ID), name: root.name, parentId: null, ...(root.problem ? { problem: root.problem } : {}) }];
+    const byId = new Map(all.map((d) => [d.id, d]));
+    let level: number[] = [ROOT_DEPT_ID];
+    while (level.length > 0 && !people.capped) {
+      const next: number[] = [];
+      await walkInOrder(
+        level,
+        DIRECTORY_CONCURRENCY,
+        async (dept) => {
+          const [subs, users] = await Promise.all([
+            subDepartments(dept, deps).catch((err: unknown) => refusedProblem(err)),
+            members(dept, deps).catch((err: unknown) => refusedProblem(err)),
+          ]);
+          return { subs, users };
+        },
+        (dept, { subs, users }) => {
+          const d = byId.get(String(dept))!;
+          const problems = [d.problem, typeof subs === 'string' ? `sub-departments: ${subs}` : undefined, typeof users === 'string' ? `members: ${users}` : undefined];
+          const problem = problems.filter((p): p is string => p !== undefined).join('; ');
+          if (problem !== '') d.problem = problem;
+          if (typeof subs !== 'string') {
+            for (const s of subs) {
+              const id = String(s.id);
+              if (byId.has(id)) continue;
+              const child: OrgSnapshotDepartment = { id, name: s.name === '' ? id : s.name, parentId: String(dept) };
+              all.push(child);
+              byId.set(id, child);
+              next.push(s.id);
+            }
+          }
+          if (typeof users !== 'string') for (const u of users) if (!people.add(u.userid, u.name, String(dept))) break;
+        },
+        () => people.capped,
+      );
+      level = next;
+    }
+    return all;
+  }
+
+  return createCachedOrgDirectory({
+    platform: 'dingtalk',
+    load,
+    ttlMs: options.ttlMs ?? ORG_DIRECTORY_TTL_MS,
+    maxPeople: options.maxPeople ?? ORG_DIRECTORY_MAX_PEOPLE,
+    now: options.now,
+    log: options.log,
+  });
 }

@@ -250,3 +250,14 @@ export const STREAM_COMMIT_DEADLINE_MS = 10_000;
  * {@link STREAM_REPUSH_AFTER_MS}, so the re-push of a frame whose instance died is handled. Own choice.
  */
 export const STREAM_COMMIT_LEASE_MS = 30_000;
+
+/**
+ * Legacy errcodes with which DingTalk refuses one department (its sub-departments, members or
+ * details) while the rest of the address book can be read: 50004 department outside the app's
+ * contact range (请确认访问的部门id是否在权限范围内), 60011 no permission. UNVERIFIED: taken from
+ * common SDK error tables, not from the listsub / listsimple pages (which list 60003 only). The
+ * console's directory browser reports such a department instead of failing the whole tree.
+ * Source: https://open.dingtalk.com/document/orgapp/server-api-error-codes-1
+ */
+export const DIRECTORY_SCOPE_ERRCODES: readonly number[] = [50004, 60011];
+

@@ -8,7 +8,7 @@ import {
   type NoticePreview,
 } from '../../src/platform/notices.ts';
 import type { KeyValueStore } from '../../src/store/ports/store.ts';
-import { resolveDingtalkAudience } from './directory.ts';
+import { createDingtalkOrgDirectory, resolveDingtalkAudience, type DingtalkOrgDirectoryOptions } from './directory.ts';
 import { DINGTALK_PLATFORM } from './inbound.ts';
 import {
   API_QPS_PER_APP,
@@ -19,11 +19,14 @@ import {
 } from './limits.ts';
 import { throttleDelayMs, type DingtalkOpenApi } from './openapi.ts';
 import { createPaceGate, type PaceGate } from '../kit/pace.ts';
+import type { CachedOrgDirectory } from '../kit/org-directory.ts';
 
 /**
  * DingTalk side of archiving notices: the {@link NoticeChannel} the notice engine uses.
  *
  * - Audience: the address book through the legacy topapi (see ./directory.ts).
+ * - `org`: the same address book with names for the console's audience picker (department tree
+ *   with head counts, people by name), cached ({@link createDingtalkOrgDirectory}).
  * - Delivery: `POST /v1.0/robot/oToMessages/batchSend` (≤ {@link BATCH_SEND_MAX_USER_IDS} staffIds per
  *   call) with msgKey `sampleMarkdown` into each employee's 1:1 chat with the robot. A robot message
  *   sent this way has no callback button (sampleActionCard buttons only open URLs), so the notice
@@ -56,6 +59,8 @@ export interface DingtalkNoticeOptions {
   kv?: KeyValueStore;
   /** Sleep in ms (tests). */
   sleep?: (ms: number) => Promise<void>;
+  /** Directory browser: its own clock (default `now`), snapshot TTL and people cap (tests). */
+  org?: Partial<Pick<DingtalkOrgDirectoryOptions, 'now' | 'ttlMs' | 'maxPeople'>>;
 }
 
 /** The batchSend message of one notice version. */
@@ -161,7 +166,7 @@ function readTimeMs(ts: number | null, fallback: number): number {
  *
  * `readStatus(processQueryKey)`: the READ entries as `{userId, readAt}` (ms); UNREAD ones are left out.
  */
-export function createDingtalkNoticeChannel(options: DingtalkNoticeOptions): NoticeChannel {
+export function createDingtalkNoticeChannel(options: DingtalkNoticeOptions): NoticeChannel & { readonly org: CachedOrgDirectory } {
   const { api, log, now } = options;
   const qps = options.qps ?? API_QPS_PER_APP * PACE_HEADROOM;
   const gate = (apiName: string): PaceGate =>
@@ -177,7 +182,9 @@ export function createDingtalkNoticeChannel(options: DingtalkNoticeOptions): Not
     readStatus: gate('readStatus'),
     listsub: gate('listsub'),
     listsimple: gate('listsimple'),
+    deptget: gate('deptget'),
   };
+  const org = createDingtalkOrgDirectory({ api, gates, log, now, ...options.org });
 
   function throttled(err: unknown, g: PaceGate, call: string): never {
     const delay = throttleDelayMs(err);
@@ -192,6 +199,7 @@ export function createDingtalkNoticeChannel(options: DingtalkNoticeOptions): Not
     maxBatchSize: BATCH_SEND_MAX_USER_IDS,
     readSupported: true,
     preview: dingtalkNoticePreview,
+    org,
 
     resolveAudience(audience: Audience) {
       return resolveDingtalkAudience(audience, { api, gates });

@@ -69,6 +69,21 @@ export interface Page<T> {
   pageToken: string | null;
 }
 
+/** One department as the contact API describes it (ids are open_department_ids). */
+export interface FeishuDepartmentInfo {
+  id: string;
+  name: string;
+  /** The parent's open_department_id, '0' for a top-level one, null when not given. */
+  parentId: string | null;
+}
+
+/** One user of a department listing. */
+export interface FeishuPerson {
+  openId: string;
+  /** Display name ('' without the contact:user.base:readonly field permission). */
+  name: string;
+}
+
 /** The Feishu calls of the adapter. */
 export interface FeishuApi {
   /** A valid tenant_access_token (shared cache). */
@@ -86,6 +101,30 @@ export interface FeishuApi {
   usersOfDepartment(departmentId: string, pageToken: string | null, pageSize: number): Promise<Page<string>>;
   /** `GET /open-apis/contact/v3/departments/:id/children?fetch_child=true` (open_department_ids). */
   childDepartments(departmentId: string, pageToken: string | null, pageSize: number): Promise<Page<string>>;
+  /**
+   * `GET /open-apis/contact/v3/departments/:id/children?department_id_type=open_department_id&fetch_child=true`:
+   * every department below `departmentId` ('0' = the root, UNVERIFIED that the root's "0" is taken
+   * with open_department_id too) with `name` and `parent_department_id`, one page.
+   * Source: https://open.feishu.cn/document/server-docs/contact-v3/department/children
+   */
+  departmentsBelow(departmentId: string, pageToken: string | null, pageSize: number): Promise<Page<FeishuDepartmentInfo>>;
+  /**
+   * `GET /open-apis/contact/v3/departments/:id?department_id_type=open_department_id`: one department.
+   * Source: https://open.feishu.cn/document/server-docs/contact-v3/department/get
+   */
+  department(departmentId: string): Promise<FeishuDepartmentInfo>;
+  /**
+   * `GET /open-apis/contact/v3/users/find_by_department?user_id_type=open_id` with the department's
+   * id type: its direct members with `name`, one page.
+   * Source: https://open.feishu.cn/document/server-docs/contact-v3/user/find_by_department
+   */
+  peopleOfDepartment(departmentId: string, pageToken: string | null, pageSize: number): Promise<Page<FeishuPerson>>;
+  /**
+   * `GET /open-apis/contact/v3/scopes?department_id_type=open_department_id`: the departments of the
+   * app's contact scope (`department_ids`), one page.
+   * Source: https://open.feishu.cn/document/server-docs/contact-v3/scope/list
+   */
+  scopeDepartments(pageToken: string | null, pageSize: number): Promise<Page<string>>;
 }
 
 /** Options of {@link createFeishuApi}. */
@@ -260,6 +299,24 @@ export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
     };
   }
 
+  function pageOf<T>(data: Record<string, unknown>, list: string, pick: (item: Record<string, unknown>) => T | null): Page<T> {
+    const items = Array.isArray(data[list]) ? (data[list] as unknown[]) : [];
+    return {
+      items: items.map((x) => (x && typeof x === 'object' ? pick(x as Record<string, unknown>) : null)).filter((x): x is T => x !== null),
+      hasMore: data.has_more === true,
+      pageToken: typeof data.page_token === 'string' && data.page_token !== '' ? data.page_token : null,
+    };
+  }
+
+  function departmentInfo(d: Record<string, unknown>): FeishuDepartmentInfo | null {
+    const id = d.open_department_id;
+    if (typeof id !== 'string' || id === '') return null;
+    const parent = d.parent_department_id;
+    return { id, name: typeof d.name === 'string' ? d.name.trim() : '', parentId: typeof parent === 'string' && parent !== '' ? parent : null };
+  }
+
+  const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
+
   return {
     tenantToken: () => token.get(),
     async send(receiveIdType, receiveId, msgType, content, uuid) {
@@ -316,6 +373,31 @@ export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
       if (pageToken) q.set('page_token', pageToken);
       const data = await call('contact/v3/departments/children', 'GET', `/open-apis/contact/v3/departments/${encodeURIComponent(departmentId)}/children?${q}`, undefined, [contactGate]);
       return page(data, (d) => d.open_department_id);
+    },
+    async departmentsBelow(departmentId, pageToken, pageSize) {
+      const q = new URLSearchParams({ department_id_type: 'open_department_id', fetch_child: 'true', page_size: String(pageSize) });
+      if (pageToken) q.set('page_token', pageToken);
+      const data = await call('contact/v3/departments/children', 'GET', `/open-apis/contact/v3/departments/${encodeURIComponent(departmentId)}/children?${q}`, undefined, [contactGate]);
+      return pageOf(data, 'items', departmentInfo);
+    },
+    async department(departmentId) {
+      const q = new URLSearchParams({ department_id_type: 'open_department_id' });
+      const data = await call('contact/v3/departments/get', 'GET', `/open-apis/contact/v3/departments/${encodeURIComponent(departmentId)}?${q}`, undefined, [contactGate]);
+      const d = data.department && typeof data.department === 'object' ? departmentInfo(data.department as Record<string, unknown>) : null;
+      return d ?? { id: departmentId, name: '', parentId: null };
+    },
+    async peopleOfDepartment(departmentId, pageToken, pageSize) {
+      const q = new URLSearchParams({ department_id: departmentId, department_id_type: departmentIdType(departmentId), user_id_type: 'open_id', page_size: String(pageSize) });
+      if (pageToken) q.set('page_token', pageToken);
+      const data = await call('contact/v3/users/find_by_department', 'GET', `/open-apis/contact/v3/users/find_by_department?${q}`, undefined, [contactGate]);
+      return pageOf(data, 'items', (u) => (str(u.open_id) === '' ? null : { openId: str(u.open_id), name: str(u.name) }));
+    },
+    async scopeDepartments(pageToken, pageSize) {
+      const q = new URLSearchParams({ department_id_type: 'open_department_id', user_id_type: 'open_id', page_size: String(pageSize) });
+      if (pageToken) q.set('page_token', pageToken);
+      const data = await call('contact/v3/scopes', 'GET', `/open-apis/contact/v3/scopes?${q}`, undefined, [contactGate]);
+      const ids = Array.isArray(data.department_ids) ? data.department_ids.filter((x): x is string => typeof x === 'string' && x !== '') : [];
+      return { items: ids, hasMore: data.has_more === true, pageToken: typeof data.page_token === 'string' && data.page_token !== '' ? data.page_token : null };
     },
   };
 }

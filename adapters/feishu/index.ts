@@ -51,6 +51,8 @@ export interface FeishuAdapterOptions {
   /** Send pacing per app and per chat, calls/s (default limits.ts). */
   appQps?: number;
   chatQps?: number;
+  /** Directory browser tuning (snapshot TTL, people cap) for tests. */
+  org?: { ttlMs?: number; maxPeople?: number };
 }
 
 /** The Feishu adapter; `eventDispatcher` is the SDK dispatcher both modes feed (tests invoke it). */
@@ -122,7 +124,7 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
     appQps: options.appQps,
     chatQps: options.chatQps,
   });
-  const noticeChannel = createFeishuNoticeChannel({ api, kv: ctx.kv, log });
+  const noticeChannel = createFeishuNoticeChannel({ api, kv: ctx.kv, log, org: { now: ctx.now, ...options.org } });
   const admitter = createAdmitter(ctx, claims, log, FEISHU_PLATFORM, {
     commitDeadlineMs: options.commit?.commitDeadlineMs ?? COMMIT_DEADLINE_MS,
     leaseMs: options.commit?.leaseMs ?? COMMIT_LEASE_MS,

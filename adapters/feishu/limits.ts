@@ -149,3 +149,16 @@ export const CARD_LOOKUP_WAIT_MS = 500;
 
 /** Most per-chat pacing gates kept in one process's memory (the least recently used is dropped). Own choice. */
 export const MAX_CHAT_GATES = 2_000;
+
+/**
+ * `contact/v3/scopes` page size (the doc's default is 50; its maximum is 100, UNVERIFIED). Used when
+ * the app cannot read the root department: the console's tree starts at the scope's departments.
+ * Source: https://open.feishu.cn/document/server-docs/contact-v3/scope/list
+ */
+export const SCOPES_PAGE_SIZE = 50;
+
+/**
+ * How many departments' member lists the console's directory walk reads at a time (each call still
+ * takes the contact pace gate of ./api.ts). Own choice.
+ */
+export const ORG_WALK_CONCURRENCY = 4;

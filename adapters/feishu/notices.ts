@@ -8,6 +8,8 @@ import { noticeCard, type FeishuCard } from './cards.ts';
 import { FEISHU_PLATFORM, type FeishuReads } from './inbound.ts';
 import { CARD_CONTENT_MAX_BYTES, DEPARTMENTS_PAGE_SIZE, NOTICE_BATCH_SIZE, NOTICE_TRACK_TTL_MS, OUT_OF_SCOPE_CODES, ROOT_DEPARTMENT_ID, USERS_PAGE_SIZE } from './limits.ts';
 import { adapterError } from '../errors.ts';
+import { createFeishuOrgDirectory, type FeishuOrgDirectoryOptions } from './directory.ts';
+import type { CachedOrgDirectory } from '../kit/org-directory.ts';
 
 /**
  * How a notice looks on Feishu, from {@link noticeCard} (the card `sendBatch` sends): one interactive
@@ -47,6 +49,7 @@ export function feishuNoticePreview(delivery: NoticeDelivery): NoticePreview {
  *   for notice messages only; `readStatus(handle)` reads them back from the store.
  * - Audience: the contact API (find_by_department with every child department), as far as the
  *   app's contact scope reaches; departments outside it are reported each by id and code.
+ * - `org`: the same contact API with names for the console's audience picker (./directory.ts).
  * Store keys (all with {@link NOTICE_TRACK_TTL_MS}): `feishu:notice-card:<deliveryKey>` the card;
  * `feishu:notice-msg:<message_id>` → {u: open_id, d: deliveryKey}; `feishu:notice-batch:<handle>` →
  * {open_id: message_id}; `feishu:read:<message_id>` → read time (ms, the first read kept).
@@ -66,9 +69,11 @@ const readKey = (messageId: string): string => `feishu:read:${messageId}`;
 
 /** Options of {@link createFeishuNoticeChannel}. */
 export interface FeishuNoticeOptions {
-  api: Pick<FeishuApi, 'send' | 'usersOfDepartment' | 'childDepartments'>;
+  api: Pick<FeishuApi, 'send' | 'usersOfDepartment' | 'childDepartments'> & FeishuOrgDirectoryOptions['api'];
   kv: KeyValueStore;
   log: Logger;
+  /** Directory browser: clock (default Date.now), snapshot TTL and people cap. */
+  org?: Partial<Pick<FeishuOrgDirectoryOptions, 'now' | 'ttlMs' | 'maxPeople'>>;
 }
 
 /** The card a notice message was sent with (for the acknowledged update); null when unknown. */
@@ -107,8 +112,9 @@ function throttled(err: unknown, call: string): never {
 }
 
 /** Creates the Feishu notice channel (expose it as `PlatformAdapter.noticeChannel`). */
-export function createFeishuNoticeChannel(options: FeishuNoticeOptions): NoticeChannel {
+export function createFeishuNoticeChannel(options: FeishuNoticeOptions): NoticeChannel & { readonly org: CachedOrgDirectory } {
   const { api, kv, log } = options;
+  const org = createFeishuOrgDirectory({ api, log, ...options.org, now: options.org?.now ?? Date.now });
 
   async function allPages(fetch: (token: string | null) => Promise<{ items: string[]; hasMore: boolean; pageToken: string | null }>): Promise<string[]> {
     const out: string[] = [];
@@ -126,6 +132,7 @@ export function createFeishuNoticeChannel(options: FeishuNoticeOptions): NoticeC
     maxBatchSize: NOTICE_BATCH_SIZE,
     readSupported: true,
     preview: feishuNoticePreview,
+    org,
 
     /**
      * open_ids of the audience. `{all}` = department "0" (the whole organisation, needs the

@@ -1,6 +1,21 @@
 import type { Logger } from 'pino';
 import { BotError } from '../../src/errors.ts';
-import { WECOM_LIST_ID_DENIED_ERRCODES, WECOM_LIST_ID_MAX_LIMIT } from './limits.ts';
+import {
+  WECOM_DEPARTMENT_DENIED_ERRCODES,
+  WECOM_DEPARTMENT_LIST_DENIED_ERRCODES,
+  WECOM_LIST_ID_DENIED_ERRCODES,
+  WECOM_LIST_ID_MAX_LIMIT,
+  WECOM_ORG_WALK_CONCURRENCY,
+} from './limits.ts';
+import {
+  createCachedOrgDirectory,
+  ORG_DIRECTORY_MAX_PEOPLE,
+  ORG_DIRECTORY_TTL_MS,
+  walkInOrder,
+  type CachedOrgDirectory,
+  type OrgPeopleCollector,
+  type OrgSnapshotDepartment,
+} from '../kit/org-directory.ts';
 import { WecomApiError, type WecomApiResponse, type WecomClient } from './outbound.ts';
 import { adapterError } from '../errors.ts';
 
@@ -131,4 +146,122 @@ export function createWecomDirectory(options: WecomDirectoryOptions): WecomDirec
 
 function badAnswer(path: string, what: string): BotError {
   return adapterError('WECOM_DIRECTORY_BAD_ANSWER', `WeCom ${path}: ${what}`);
+}
+
+/** Options of {@link createWecomOrgDirectory}: the notice channel's client and pace gates. */
+export interface WecomOrgDirectoryOptions extends WecomDirectoryOptions {
+  /** Clock in ms (cache TTL). */
+  now: () => number;
+  /** Snapshot lifetime, ms (default {@link ORG_DIRECTORY_TTL_MS}). */
+  ttlMs?: number;
+  /** People cap of one snapshot (default {@link ORG_DIRECTORY_MAX_PEOPLE}). */
+  maxPeople?: number;
+}
+
+const DEPT_NAMES = '/cgi-bin/department/list';
+
+/**
+ * The WeCom directory as the console browses it (an OrgDirectory, cached: ../kit/org-directory.ts).
+ * One snapshot walk with the app's own secret:
+ * 1. `GET /cgi-bin/department/list` without id: every department of the app's visible range with
+ *    `{id, name, name_en, parentid, order}` (developer.work.weixin.qq.com/document/path/90208);
+ *    siblings are shown by `order`, larger first, as the doc says. A department without `name`
+ *    (代开发 apps without the grant) shows its id. When WeCom refuses department/list
+ *    ({@link WECOM_DEPARTMENT_LIST_DENIED_ERRCODES}), `department/simplelist` (ids and parents, no
+ *    names, /document/path/95350) is used and each department shows its id, with a `problem` saying so.
+ * 2. `GET /cgi-bin/user/simplelist?department_id=` for each department (direct members with
+ *    `userid` and `name`, /document/path/90200), {@link WECOM_ORG_WALK_CONCURRENCY} in flight, each
+ *    through the per-API pace gate. A department WeCom refuses ({@link WECOM_DEPARTMENT_DENIED_ERRCODES})
+ *    is reported in its `problem`; the others are read. The walk stops at the people cap.
+ * WeCom has no server-side name search for self-built apps, so search and describe() answer from
+ * the snapshot; UserIDs compare case-insensitively (/document/path/90196). Members made visible one
+ * by one rather than through a department are not found (as for audiences, see above).
+ * @throws WecomApiError (department/list and simplelist both failing, token, throttling after the
+ *   client's retries), WECOM_DIRECTORY_BAD_ANSWER for an answer without its list
+ */
+export function createWecomOrgDirectory(options: WecomOrgDirectoryOptions): CachedOrgDirectory {
+  const { client, pace, log } = options;
+
+  async function call<T extends WecomApiResponse>(path: string, query: Record<string, string>): Promise<T> {
+    await pace(path);
+    return client.call<T>('GET', path, { query });
+  }
+
+  async function departments(): Promise<OrgSnapshotDepartment[]> {
+    type Row = { id?: unknown; name?: unknown; parentid?: unknown; order?: unknown };
+    let rows: Row[];
+    let problem: string | undefined;
+    try {
+      const answer = await call<WecomApiResponse & { department?: unknown }>(DEPT_NAMES, {});
+      if (!Array.isArray(answer.department)) throw badAnswer(DEPT_NAMES, 'no department list');
+      rows = answer.department as Row[];
+    } catch (err) {
+      if (!(err instanceof WecomApiError && WECOM_DEPARTMENT_LIST_DENIED_ERRCODES.has(err.errcode))) throw err;
+      log.warn({ platform: 'wecom', errcode: err.errcode }, 'department/list refused: departments are shown by id');
+      problem = `WeCom refused department names (department/list errcode ${err.errcode}): shown by id`;
+      const answer = await call<WecomApiResponse & { department_id?: unknown }>(DEPT_LIST, {});
+      if (!Array.isArray(answer.department_id)) throw badAnswer(DEPT_LIST, 'no department_id list');
+      rows = answer.department_id as Row[];
+    }
+    const valid = rows
+      .map((r, i) => ({ id: Number(r?.id), name: typeof r?.name === 'string' ? r.name.trim() : '', parent: Number(r?.parentid), order: Number(r?.order), i }))
+      .filter((d) => Number.isInteger(d.id) && d.id > 0);
+    // Larger order first among siblings (the doc); ties keep WeCom's order.
+    valid.sort((a, b) => (Number.isFinite(b.order) ? b.order : 0) - (Number.isFinite(a.order) ? a.order : 0) || a.i - b.i);
+    return valid.map((d) => ({
+      id: String(d.id),
+      name: d.name === '' ? String(d.id) : d.name,
+      parentId: Number.isInteger(d.parent) && d.parent > 0 ? String(d.parent) : null,
+      ...(problem ? { problem } : {}),
+    }));
+  }
+
+  type Members = { users: { userid: string; name: string }[] } | { problem: string };
+
+  async function members(dept: OrgSnapshotDepartment): Promise<Members> {
+    try {
+      const answer = await call<WecomApiResponse & { userlist?: unknown }>(USER_LIST, { department_id: dept.id });
+      if (!Array.isArray(answer.userlist)) throw badAnswer(USER_LIST, 'no userlist');
+      const users: { userid: string; name: string }[] = [];
+      for (const u of answer.userlist as { userid?: unknown; name?: unknown }[]) {
+        if (typeof u?.userid === 'string' && u.userid !== '') users.push({ userid: u.userid, name: typeof u.name === 'string' ? u.name.trim() : '' });
+      }
+      return { users };
+    } catch (err) {
+      if (err instanceof WecomApiError && WECOM_DEPARTMENT_DENIED_ERRCODES.has(err.errcode)) {
+        return { problem: `WeCom refused its members (user/simplelist errcode ${err.errcode}): outside the app's visible range?` };
+      }
+      throw err;
+    }
+  }
+
+  async function load(people: OrgPeopleCollector): Promise<OrgSnapshotDepartment[]> {
+    const list = await departments();
+    const byId = new Map(list.map((d) => [d.id, d]));
+    await walkInOrder(
+      list,
+      WECOM_ORG_WALK_CONCURRENCY,
+      members,
+      (dept, found) => {
+        if ('problem' in found) {
+          const d = byId.get(dept.id)!;
+          d.problem = d.problem ? `${d.problem}; ${found.problem}` : found.problem;
+          return;
+        }
+        for (const u of found.users) if (!people.add(u.userid, u.name, dept.id)) break;
+      },
+      () => people.capped,
+    );
+    return list;
+  }
+
+  return createCachedOrgDirectory({
+    platform: 'wecom',
+    load,
+    ttlMs: options.ttlMs ?? ORG_DIRECTORY_TTL_MS,
+    maxPeople: options.maxPeople ?? ORG_DIRECTORY_MAX_PEOPLE,
+    now: options.now,
+    log,
+    caseInsensitiveIds: true,
+  });
 }

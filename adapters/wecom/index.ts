@@ -58,7 +58,7 @@ export interface WecomAdapterOptions {
   /** The archive block (adapters/wecom/config.ts `wecomArchive`); set = the adapter exposes `archiveSource`. */
   archive?: WecomArchiveConfig | null;
   /** Notice channel tuning (throttle retry delays, pacing) for tests and the bench. */
-  notices?: Pick<WecomNoticeChannelOptions, 'throttleRetryMs' | 'callsPerMinute'>;
+  notices?: Pick<WecomNoticeChannelOptions, 'throttleRetryMs' | 'callsPerMinute' | 'org'>;
   /** Commit deadline and dedup lease of messages that change state (default limits.ts WECOM_COMMIT_*). */
   commit?: Partial<AdmissionTimings>;
 }
@@ -106,6 +106,7 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
     kv: ctx.kv,
     log,
     ...options.notices,
+    org: { now: ctx.now, ...options.notices?.org },
   });
   const archiveSource = options.archive
     ? createWecomArchiveSource({ wecom: config, archiveSecret: options.archive.secret, kv: ctx.kv, log, appClient: client, client: options.client, syncIntervalMs: options.archive.syncMinutes * 60_000 })

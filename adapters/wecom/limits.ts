@@ -180,3 +180,28 @@ export const WECOM_CHECK_AGREE_CALLS_PER_MINUTE = 2500;
 /** externalcontact/list errcode when the member has no customers (84061 不存在外部联系人的关系; UNVERIFIED,
  * seen in SDK error tables): treated as an empty list. developer.work.weixin.qq.com/document/path/92113 */
 export const WECOM_ERRCODE_NO_EXTERNAL_CONTACT = 84061;
+
+// ---------------------------------------------------------------------------------------------
+// The console's directory browser (adapters/wecom/directory.ts createWecomOrgDirectory).
+
+/**
+ * errcodes with which WeCom refuses one department's members while the rest of the directory can
+ * be read: 60011 no privilege for the department (outside the app's visible range), 60123 invalid
+ * department id (e.g. deleted during the walk). The department is then reported, not the whole tree.
+ * developer.work.weixin.qq.com/document/path/90313
+ */
+export const WECOM_DEPARTMENT_DENIED_ERRCODES: ReadonlySet<number> = new Set([60011, 60123]);
+
+/**
+ * errcodes with which `department/list` (names) may be refused while `department/simplelist` (ids
+ * only) still answers: 48002 API forbidden (the doc says IPs added to the 通讯录同步 tool after
+ * 2022-08-15 may no longer call department/list), 60011 no privilege. UNVERIFIED which one WeCom
+ * answers to an app secret; both fall back to ids as names. developer.work.weixin.qq.com/document/path/90208
+ */
+export const WECOM_DEPARTMENT_LIST_DENIED_ERRCODES: ReadonlySet<number> = new Set([48002, 60011]);
+
+/**
+ * How many `user/simplelist` calls the directory walk keeps in flight (each still goes through the
+ * per-API pace gate below {@link WECOM_API_CALLS_PER_MINUTE}). Own choice.
+ */
+export const WECOM_ORG_WALK_CONCURRENCY = 4;

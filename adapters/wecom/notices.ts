@@ -13,7 +13,8 @@ import {
   type NoticePreviewMessage,
 } from '../../src/platform/notices.ts';
 import type { KeyValueStore } from '../../src/store/ports/store.ts';
-import { createWecomDirectory, dedupUserIds, type WecomDirectory } from './directory.ts';
+import { createWecomDirectory, createWecomOrgDirectory, dedupUserIds, type WecomDirectory, type WecomOrgDirectoryOptions } from './directory.ts';
+import type { CachedOrgDirectory } from '../kit/org-directory.ts';
 import {
   WECOM_API_CALLS_PER_MINUTE,
   WECOM_CARD_BUTTON_KEY_MAX_BYTES,
@@ -82,6 +83,8 @@ export interface WecomNoticeChannelOptions {
   throttleRetryMs?: Partial<Record<number, number>>;
   /** Calls per minute per API the gates allow (default {@link WECOM_API_CALLS_PER_MINUTE}). */
   callsPerMinute?: number;
+  /** Directory browser: its clock (default `now`, then Date.now), snapshot TTL and people cap. */
+  org?: Partial<Pick<WecomOrgDirectoryOptions, 'now' | 'ttlMs' | 'maxPeople'>>;
 }
 
 /**
@@ -161,6 +164,8 @@ export function wecomNoticePreview(delivery: NoticeDelivery): NoticePreview {
 export interface WecomNoticeChannel extends NoticeChannel {
   readonly platform: 'wecom';
   readonly directory: WecomDirectory;
+  /** The console's directory browser (department tree with names and head counts, people by name). */
+  readonly org: CachedOrgDirectory;
 }
 
 /** Creates the channel; it holds no connection. */
@@ -179,6 +184,7 @@ export function createWecomNoticeChannel(options: WecomNoticeChannelOptions): We
     return gate.take();
   };
   const directory = createWecomDirectory({ client, pace, log });
+  const org = createWecomOrgDirectory({ client, pace, log, ...options.org, now: options.org?.now ?? options.now ?? Date.now });
 
   async function resolveAudience(audience: Audience): Promise<string[]> {
     const a = audience as Partial<{ all: unknown; departmentIds: unknown; userIds: unknown }> | null;
@@ -244,7 +250,7 @@ export function createWecomNoticeChannel(options: WecomNoticeChannelOptions): We
     return { sent, failed: [...failed.values()], retryLater: [] };
   }
 
-  return { platform: 'wecom', maxBatchSize: WECOM_SEND_MAX_USERS, readSupported: false, directory, resolveAudience, sendBatch, preview: wecomNoticePreview };
+  return { platform: 'wecom', maxBatchSize: WECOM_SEND_MAX_USERS, readSupported: false, directory, org, resolveAudience, sendBatch, preview: wecomNoticePreview };
 }
 
 /** Validated department ids: a non-empty array of positive 32-bit integers (numbers or digit strings). */

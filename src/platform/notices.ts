@@ -104,6 +104,12 @@ export interface DirectoryDepartment {
   parentId: string | null;
   /** Members of this department and every department below it, deduplicated (people, not rows). */
   headCount: number;
+  /**
+   * Set when the platform did not let the app read all of this department (e.g. outside the app's
+   * contact scope) or the directory was cut at its size cap: why, in words. The head count then
+   * counts only what could be read. Absent = read completely.
+   */
+  problem?: string;
 }
 
 /** One person as the directory shows them (names are the platform's display names). */

@@ -25,7 +25,11 @@
  *     result:[{dept_id, name, parent_id}]}; unknown dept → {"errcode":60003,"errmsg":"部门不存在"}.
  *   - POST /topapi/user/listsimple {dept_id, cursor (≥ 0), size (1..100)} → {errcode:0, result:
  *     {has_more, next_cursor, list:[{userid, name}]}} (direct members, `cursor` = offset).
- *   The directory is set with `setDirectory()` (root dept_id 1 always exists).
+ *   - POST /topapi/v2/department/get {dept_id} → {errcode:0, result:{dept_id, name, parent_id}}
+ *     (the root's name is the directory's `rootName`, default '示例集团').
+ *   The directory is set with `setDirectory()` (root dept_id 1 always exists). A department marked
+ *   `outOfScope` answers these three calls with {"errcode":50004} (outside the app's contact range;
+ *   the real errcode is UNVERIFIED).
  * - POST /v1.0/gateway/connections/open (Stream mode) is relayed to the gateway set with
  *   `setStreamGateway(url)` (a FakeStreamGateway's `gatewayUrl`), so an adapter configured with only
  *   `apiBase = fake.apiBase` and mode 'stream' reaches the fake Stream gateway; unset → 404.
@@ -69,6 +73,8 @@ export interface FakeDepartment {
   /** Parent dept_id; 1 for top-level departments. */
   parentId: number;
   name?: string;
+  /** listsub / listsimple / department/get of this department answer errcode 50004. */
+  outOfScope?: boolean;
 }
 
 /** One employee of the fake directory. */
@@ -83,6 +89,8 @@ export interface FakeUser {
 export interface FakeDirectory {
   departments: FakeDepartment[];
   users: FakeUser[];
+  /** Name of the root department (dept_id 1) in department/get; default '示例集团'. */
+  rootName?: string;
 }
 
 /**
@@ -211,7 +219,7 @@ export interface FakeApiError {
 }
 
 /** The OpenAPI endpoints errors can be injected into. */
-export type FakeApiName = 'accessToken' | 'batchSend' | 'groupSend' | 'readStatus' | 'listsub' | 'listsimple';
+export type FakeApiName = 'accessToken' | 'batchSend' | 'groupSend' | 'readStatus' | 'listsub' | 'listsimple' | 'deptget';
 
 /** The rate-limited APIs (file comment). */
 export type FakeLimitedApi = 'batchSend' | 'groupSend' | 'readStatus' | 'listsub' | 'listsimple';
@@ -235,7 +243,7 @@ export interface FakeDingtalk {
   webhookMessages: FakeWebhookMessage[];
   readStatusRequests: { processQueryKey: string; robotCode: string }[];
   /** Every listsub / listsimple call that passed the token check. */
-  directoryRequests: { api: 'listsub' | 'listsimple'; deptId: number; cursor?: number; size?: number }[];
+  directoryRequests: { api: 'listsub' | 'listsimple' | 'deptget'; deptId: number; cursor?: number; size?: number }[];
   /** Every user reached by an accepted batchSend, in order. */
   deliveries: FakeDelivery[];
   /** Calls refused for rate reasons, per API (limit exceeded or random throttling). */
@@ -501,7 +509,7 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
     if (!next) return;
     next.times--;
     if (next.times <= 0) list!.shift();
-    const legacy = api === 'listsub' || api === 'listsimple';
+    const legacy = api === 'listsub' || api === 'listsimple' || api === 'deptget';
     if (legacy && next.error.status === 200 && /^-?\d+$/.test(next.error.code)) {
       throw new LegacyError(Number(next.error.code), next.error.message ?? next.error.code);
     }
@@ -547,6 +555,7 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
     const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) throw new LegacyError(40035, '不合法的参数: dept_id');
     if (!deptExists(n)) throw new LegacyError(60003, '部门不存在');
+    if (directory.departments.some((d) => d.id === n && d.outOfScope)) throw new LegacyError(50004, '请确认访问的部门id是否在权限范围内');
     return n;
   }
 
@@ -691,6 +700,17 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
       const result = directory.departments
         .filter((d) => d.parentId === deptId)
         .map((d) => ({ dept_id: d.id, name: d.name ?? `dept${d.id}`, parent_id: d.parentId, create_dept_group: false, auto_add_user: false }));
+      return { json: { errcode: 0, errmsg: 'ok', result, request_id: randomUUID() } };
+    },
+
+    'POST /topapi/v2/department/get': (_req, body, query) => {
+      injected('deptget');
+      checkLegacyToken(query);
+      const o = parseLegacyBody(body);
+      const deptId = legacyDeptId(o);
+      fake.directoryRequests.push({ api: 'deptget', deptId });
+      const d = directory.departments.find((x) => x.id === deptId);
+      const result = deptId === 1 ? { dept_id: 1, name: directory.rootName ?? '示例集团' } : { dept_id: deptId, name: d?.name ?? `dept${deptId}`, parent_id: d?.parentId };
       return { json: { errcode: 0, errmsg: 'ok', result, request_id: randomUUID() } };
     },
 
@@ -874,7 +894,7 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
       readSendStatus = status;
     },
     setDirectory(d) {
-      directory = { departments: [...d.departments], users: [...d.users] };
+      directory = { departments: [...d.departments], users: [...d.users], ...(d.rootName !== undefined ? { rootName: d.rootName } : {}) };
     },
     throttleRandomly(p) {
       throttleP = p;

@@ -18,8 +18,14 @@
  *   {data:{message_id}}; unknown parent → {code:230001}.
  * - GET /open-apis/bot/v3/info → {code:0, bot:{open_id, app_name}}.
  * - GET /open-apis/contact/v3/users/find_by_department?department_id=&page_size=&page_token= →
- *   {data:{items:[{open_id}], has_more, page_token}}; a department outside the scope → {code:40004}.
- * - GET /open-apis/contact/v3/departments/:id/children?fetch_child=true → all descendants, paged.
+ *   {data:{items:[{open_id, name}], has_more, page_token}}; a department outside the scope → {code:40004}.
+ * - GET /open-apis/contact/v3/departments/:id/children?fetch_child=true → all descendants, paged,
+ *   each {name, parent_department_id, department_id, open_department_id, order}.
+ * - GET /open-apis/contact/v3/departments/:id → {data:{department:{…as above}}}; outside the scope → 40004.
+ * - GET /open-apis/contact/v3/scopes → {data:{department_ids, user_ids:[], group_ids:[], has_more,
+ *   page_token}} (`setScope(ids)`, default ['0']), paged.
+ *   Page sizes above 50 are cut to 50; page tokens are offsets. Every contact call is recorded with
+ *   its query in `contactRequests`.
  * - POST /callback/ws/endpoint {AppID, AppSecret} → `wsEndpointAnswer` (default {code:1000040345}, long
  *   connection not enabled); `enableLongConnection()` makes it answer the URL of the fake's own
  *   WebSocket endpoint (`/ws?device_id=…&service_id=…`), which speaks the SDK's frames
@@ -105,7 +111,10 @@ export interface SentRecord {
 export interface FakeFeishuDepartment {
   id: string;
   parentId: string;
-  members: string[];
+  /** Display name (default 'dept <id>'). */
+  name?: string;
+  /** Direct members: open_ids, or open_id with a display name (default name: the open_id). */
+  members: (string | { openId: string; name: string })[];
   /** Answer code 40004 for this department (outside the app's contact scope). */
   outOfScope?: boolean;
 }
@@ -135,6 +144,12 @@ export interface FakeFeishu {
   throttleNext(n: number, resetSeconds: number): void;
   /** Sets the directory (replaces it). */
   setDirectory(departments: FakeFeishuDepartment[]): void;
+  /** What contact/v3/scopes lists as the app's departments (default ['0']). */
+  setScope(departmentIds: string[]): void;
+  /** Contact API calls (path without query, and the query), in order. */
+  contactRequests: { path: string; query: Record<string, string> }[];
+  /** The next `n` contact API calls answer HTTP 400 {code} (e.g. 40014 missing permission). */
+  failContactNext(n: number, code: number): void;
   /** Message calls that answered 429. */
   throttled: number;
   /** Targets (receive id or chat of the parent) that got > 5 messages within 1000 ms. */
@@ -174,6 +189,18 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
   const bursts = new Set<string>();
   let throttle = { n: 0, reset: 0 };
   let directory: FakeFeishuDepartment[] = [{ id: '0', parentId: '', members: [] }];
+  let scope: string[] = ['0'];
+  let contactFailure = { n: 0, code: 0 };
+  const member = (m: string | { openId: string; name: string }): { open_id: string; name: string } =>
+    typeof m === 'string' ? { open_id: m, name: m } : { open_id: m.openId, name: m.name };
+  const departmentJson = (x: FakeFeishuDepartment) => ({
+    name: x.name ?? `dept ${x.id}`,
+    parent_department_id: x.parentId,
+    department_id: x.id,
+    open_department_id: x.id,
+    order: '0',
+    status: { is_deleted: false },
+  });
   let seq = 0;
 
   const wss = new WebSocketServer({ noServer: true });
@@ -268,6 +295,13 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     setDirectory(d) {
       directory = d.some((x) => x.id === '0') ? d : [{ id: '0', parentId: '', members: [] }, ...d];
     },
+    setScope(ids) {
+      scope = [...ids];
+    },
+    failContactNext(n, code) {
+      contactFailure = { n, code };
+    },
+    contactRequests: [],
     chatBursts: () => [...bursts],
     wsEndpointAnswer: { code: 1000040345, msg: 'app has not enabled long connection (fake)', data: {} },
     wsEndpointRequests: [],
@@ -325,6 +359,8 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://x');
       fake.calls.push(`${req.method} ${url.pathname}`);
+      const isContact = url.pathname.startsWith('/open-apis/contact/');
+      if (isContact) fake.contactRequests.push({ path: url.pathname, query: Object.fromEntries(url.searchParams) });
       const body = (await readBody(req)) as Record<string, unknown>;
       if (req.method === 'POST' && url.pathname === '/open-apis/auth/v3/tenant_access_token/internal') {
         if (body.app_id !== appId || body.app_secret !== appSecret) return json(res, 200, { code: 10014, msg: 'app secret invalid' });
@@ -382,12 +418,27 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
         fake.sent.push({ kind: isSend ? 'send' : 'reply', receiveIdType, receiveId, parentId, msgType: body.msg_type, content, uuid, messageId, at: Date.now() });
         return json(res, 200, { code: 0, msg: 'success', data: { message_id: messageId } });
       }
+      if (isContact && contactFailure.n > 0) {
+        contactFailure.n--;
+        return json(res, 400, { code: contactFailure.code, msg: 'injected failure (fake)' });
+      }
       if (req.method === 'GET' && url.pathname === '/open-apis/contact/v3/users/find_by_department') {
         const id = url.searchParams.get('department_id') ?? '';
         const d = directory.find((x) => x.id === id);
         if (!d) return json(res, 400, { code: 40003, msg: 'department not found' });
         if (d.outOfScope) return json(res, 400, { code: 40004, msg: 'no dept authority error' });
-        return json(res, 200, { code: 0, msg: 'success', data: paged(d.members.map((open_id) => ({ open_id })), url) });
+        return json(res, 200, { code: 0, msg: 'success', data: paged(d.members.map(member), url) });
+      }
+      if (req.method === 'GET' && url.pathname === '/open-apis/contact/v3/scopes') {
+        const p = paged(scope, url);
+        return json(res, 200, { code: 0, msg: 'success', data: { department_ids: p.items, user_ids: [], group_ids: [], has_more: p.has_more, ...(p.page_token ? { page_token: p.page_token } : {}) } });
+      }
+      const one = req.method === 'GET' ? /^\/open-apis\/contact\/v3\/departments\/([^/]+)$/.exec(url.pathname) : null;
+      if (one) {
+        const d = directory.find((x) => x.id === decodeURIComponent(one[1]!));
+        if (!d) return json(res, 400, { code: 40003, msg: 'department not found' });
+        if (d.outOfScope) return json(res, 400, { code: 40004, msg: 'no dept authority error' });
+        return json(res, 200, { code: 0, msg: 'success', data: { department: departmentJson(d) } });
       }
       const children = req.method === 'GET' ? /^\/open-apis\/contact\/v3\/departments\/([^/]+)\/children$/.exec(url.pathname) : null;
       if (children) {
@@ -396,7 +447,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
         if (!d) return json(res, 400, { code: 40003, msg: 'department not found' });
         if (d.outOfScope) return json(res, 400, { code: 40004, msg: 'no dept authority error' });
         const all = url.searchParams.get('fetch_child') === 'true' ? descendants(id) : directory.filter((x) => x.parentId === id);
-        return json(res, 200, { code: 0, msg: 'success', data: paged(all.map((x) => ({ open_department_id: x.id, department_id: x.id })), url) });
+        return json(res, 200, { code: 0, msg: 'success', data: paged(all.map(departmentJson), url) });
       }
       return json(res, 404, { code: 404, msg: 'not found (fake)' });
     })().catch((err: unknown) => json(res, 500, { code: 500, msg: String(err) }));

@@ -35,8 +35,12 @@
  *   answer 48002 as for an app secret (the doc allows only the contacts-sync secret).
  * - GET  /cgi-bin/department/simplelist[?id] -> {department_id:[{id, parentid, order}]}: the department
  *   and all below it, or every department; unknown id 60123.
+ * - GET  /cgi-bin/department/list[?id] -> {department:[{id, name, name_en, department_leader, parentid,
+ *   order}]} (developer.work.weixin.qq.com/document/path/90208): as simplelist, with names;
+ *   `denyDepartmentList(errcode)` makes it answer that errcode.
  * - GET  /cgi-bin/user/simplelist?department_id[&fetch_child=1] -> {userlist:[{userid, name, department}]}
- *   (direct members; with fetch_child also those below); unknown department 60123.
+ *   (direct members; with fetch_child also those below); unknown department 60123, a department
+ *   marked `denied` 60011.
  * - POST /cgi-bin/msgaudit/get_permit_user_list {type?} (archive token only, else 48002) -> {ids};
  *   type 1/2/3 or absent (all editions); anything else 40058.
  * - POST /cgi-bin/msgaudit/check_single_agree {info:[{userid, exteranalopenid}]} (archive token only)
@@ -63,6 +67,8 @@ import { encrypt as wecomEncrypt, getSignature } from '@wecom/crypto';
 /** A member of the fake directory. */
 export interface FakeMember {
   userid: string;
+  /** Display name (default: the userid). */
+  name?: string;
   /** Department ids (default [1]). */
   department?: number[];
 }
@@ -71,7 +77,32 @@ export interface FakeMember {
 export interface FakeDepartment {
   id: number;
   parentid: number;
+  /** Display name for department/list (default '部门<id>'; the root is '<corp>总部' unless set). */
+  name?: string;
+  /** `order` among siblings (larger first in WeCom; default 100000000 - id). */
+  order?: number;
+  /** user/simplelist of this department answers 60011 (no privilege). */
+  denied?: boolean;
 }
+
+/** A small company for directory tests (names made up): 1 root; 5 销售部 (order 200) and 2 研发中心 (order 100) and 6 法务部 (refused); 3 后端组 and 4 前端组 under 2. */
+export const WECOM_ORG_DEPARTMENTS: FakeDepartment[] = [
+  { id: 1, parentid: 0, name: '示例科技有限公司' },
+  { id: 2, parentid: 1, name: '研发中心', order: 100 },
+  { id: 3, parentid: 2, name: '后端组', order: 20 },
+  { id: 4, parentid: 2, name: '前端组', order: 10 },
+  { id: 5, parentid: 1, name: '销售部', order: 200 },
+  { id: 6, parentid: 1, name: '法务部', order: 50, denied: true },
+];
+export const WECOM_ORG_MEMBERS: FakeMember[] = [
+  { userid: 'boss', name: '老板', department: [1] },
+  { userid: 'zhaoliu', name: '赵六', department: [5] },
+  { userid: 'Alice', name: 'Alice Chen', department: [5] },
+  { userid: 'ZhangSan', name: '张三', department: [3] },
+  { userid: 'lisi', name: '李四', department: [3, 4] },
+  { userid: 'wangwu', name: '王五', department: [4] },
+  { userid: 'qianqi', name: '钱七', department: [6] },
+];
 
 /** Documented limits the fake enforces when rate limits are on (defaults from protocols.md §1.6). */
 export interface FakeRateLimits {
@@ -207,6 +238,8 @@ export interface FakeWecom {
   clearDirectory(): void;
   /** user/list_id answers `errcode` (default 48002) from now on; null = allowed again. */
   denyListId(errcode?: number | null): void;
+  /** department/list answers `errcode` (default 48002) from now on; null = allowed again. */
+  denyDepartmentList(errcode?: number | null): void;
   /** These members are in the directory but unlicensed (message/send lists them in unlicenseduser). */
   setUnlicensed(userIds: string[]): void;
   /** Turns the documented limits on (or own numbers); `false` turns them off. */
@@ -240,6 +273,7 @@ const DEFAULT_ERRMSG: Record<number, string> = {
   45009: 'api freq out of limit',
   45033: 'api concurrent out of limit',
   48002: 'api forbidden',
+  60011: 'no privilege to access/modify contact/party/agent',
   60020: `not allow to access from your ip, hint: [1700000000_1_abc], from ip: ${FAKE_WECOM_CALLER_IP}, more info at https://open.work.weixin.qq.com/devtool/query?e=60020`,
   60123: 'invalid party id',
   84061: 'not exist external contact',
@@ -300,8 +334,10 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
   const routes = new Map<string, FakeRouteHandler>();
 
   // Directory: members by lower-cased id, departments id -> parent.
-  let members = new Map<string, { userid: string; department: number[] }>();
+  let members = new Map<string, { userid: string; name: string; department: number[] }>();
   let departments = new Map<number, number>([[1, 0]]);
+  let departmentInfo = new Map<number, FakeDepartment>();
+  let departmentListErrcode: number | null = null;
   let directorySet = false;
   let listIdErrcode: number | null = null;
   let unlicensed = new Set<string>();
@@ -323,11 +359,15 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
   function setDirectory(list: FakeMember[], depts: FakeDepartment[] = []): void {
     members = new Map();
     departments = new Map([[1, 0]]);
-    for (const d of depts) departments.set(d.id, d.parentid);
+    departmentInfo = new Map();
+    for (const d of depts) {
+      departments.set(d.id, d.parentid);
+      departmentInfo.set(d.id, d);
+    }
     for (const m of list) {
       const department = m.department && m.department.length > 0 ? [...m.department] : [1];
       for (const d of department) if (!departments.has(d)) departments.set(d, 1);
-      members.set(m.userid.toLowerCase(), { userid: m.userid, department });
+      members.set(m.userid.toLowerCase(), { userid: m.userid, name: m.name ?? m.userid, department });
     }
     directorySet = true;
   }
@@ -522,7 +562,33 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
       if (!departments.has(id)) return err(60123);
       ids = subtree(id);
     }
-    return { errcode: 0, errmsg: 'ok', department_id: ids.map((id) => ({ id, parentid: departments.get(id) ?? 0, order: 100_000_000 - id })) };
+    return { errcode: 0, errmsg: 'ok', department_id: ids.map((id) => ({ id, parentid: departments.get(id) ?? 0, order: departmentInfo.get(id)?.order ?? 100_000_000 - id })) };
+  });
+
+  routes.set('GET /cgi-bin/department/list', (req) => {
+    const denied = checkToken(req);
+    if (denied) return denied;
+    if (departmentListErrcode !== null) return err(departmentListErrcode);
+    const idText = req.query['id'];
+    let ids: number[];
+    if (idText === undefined || idText === '') ids = [...departments.keys()];
+    else {
+      const id = Number(idText);
+      if (!departments.has(id)) return err(60123);
+      ids = subtree(id);
+    }
+    const department = ids.map((id) => {
+      const info = departmentInfo.get(id);
+      return {
+        id,
+        name: info?.name ?? (id === 1 ? `${corpId}总部` : `部门${id}`),
+        name_en: '',
+        department_leader: [],
+        parentid: departments.get(id) ?? 0,
+        order: info?.order ?? 100_000_000 - id,
+      };
+    });
+    return { errcode: 0, errmsg: 'ok', department };
   });
 
   routes.set('GET /cgi-bin/user/simplelist', (req) => {
@@ -530,8 +596,9 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
     if (denied) return denied;
     const id = Number(req.query['department_id']);
     if (!departments.has(id)) return err(60123);
+    if (departmentInfo.get(id)?.denied) return err(60011);
     const scope = new Set(req.query['fetch_child'] === '1' ? subtree(id) : [id]);
-    const userlist = [...members.values()].filter((m) => m.department.some((d) => scope.has(d))).map((m) => ({ userid: m.userid, name: m.userid, department: m.department }));
+    const userlist = [...members.values()].filter((m) => m.department.some((d) => scope.has(d))).map((m) => ({ userid: m.userid, name: m.name, department: m.department }));
     return { errcode: 0, errmsg: 'ok', userlist };
   });
 
@@ -694,6 +761,9 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
     },
     denyListId(errcode = 48002) {
       listIdErrcode = errcode;
+    },
+    denyDepartmentList(errcode = 48002) {
+      departmentListErrcode = errcode;
     },
     setUnlicensed(ids) {
       unlicensed = new Set(ids.map((u) => u.toLowerCase()));
