@@ -81,7 +81,7 @@ for (const kind of ['sqlite', 'redis'] as const) {
       const id = r.body.id as string;
       const p = await preparation(id);
       // hr (8) − lijing + zhoutao (wangfang is in hr already); sales excluded although included.
-      assert.deepEqual(p, { id, state: 'ready', count: 8 });
+      assert.deepEqual(p, { id, state: 'ready', count: 8, unknown: [], checked: true });
       const waiting = await admin.call('GET', `/console/api/broadcasts/${id}`);
       assert.equal(waiting.body.state, 'resolving', 'prepared, not sending');
       assert.equal(waiting.body.counts.sent, 0);
