@@ -4,6 +4,7 @@ import { ConfigError } from './errors.ts';
 import { redisUrlProblem } from './store/redis/connect.ts';
 import { LOOPBACK_NETWORKS, parseNetworks, type IpNetwork } from './http/networks.ts';
 import { parseSigningKey, SIGNING_KEY_VARIABLE, type EvidenceSigningKey } from './evidence/key.ts';
+import { NOTICE_LANGUAGES, type NoticeLanguage } from './store/ports/notices.ts';
 
 /**
  * The platform-neutral part of the configuration, read from the environment once at start. Each
@@ -68,13 +69,20 @@ export interface CoreConfig {
    * no trailing slash): platform sign-in redirects back to `<it>/console/login/<platform>/callback`. null = no platform sign-in.
    */
   consolePublicUrl: string | null;
+  /**
+   * The language archiving notices are sent in (NOTICE_LANGUAGE): 'zh-CN', 'zh-TW', 'en' or
+   * 'bilingual' (default: Simplified Chinese and English together). An employee who asked the bot
+   * something in the last 180 days gets their notices in that language instead; a language a notice
+   * was not written in falls back to zh-CN (src/notices/languages.ts).
+   */
+  noticeLanguage: NoticeLanguage;
 }
 
 /** The platform-neutral variables (README "Configuration"); each adapter lists its own in adapters/<platform>/config.ts. */
 export const CORE_VARIABLES = [
   'PORT', 'HOST', 'DATA_DIR', 'REDIS_URL', 'KNOWLEDGE_DIR', 'LOG_LEVEL', 'TRY_PAGE',
   'ADMIN_TOKEN', 'ADMIN_USERS', 'ADMIN_ALLOW_FROM', 'TRUSTED_PROXIES', 'ADMIN_PORT',
-  'EVIDENCE_SIGNING_KEY', 'CONSOLE', 'CONSOLE_IDLE_MINUTES', 'CONSOLE_PUBLIC_URL',
+  'EVIDENCE_SIGNING_KEY', 'CONSOLE', 'CONSOLE_IDLE_MINUTES', 'CONSOLE_PUBLIC_URL', 'NOTICE_LANGUAGE',
 ] as const;
 
 /** Core variables whose values are never shown in error messages. */
@@ -136,6 +144,7 @@ const schema = z.object({
     .optional(),
   ADMIN_ALLOW_FROM: z.string().optional(),
   TRUSTED_PROXIES: z.string().optional(),
+  NOTICE_LANGUAGE: z.enum(NOTICE_LANGUAGES as [NoticeLanguage, ...NoticeLanguage[]]).default('bilingual'),
   ADMIN_PORT: z.coerce.number().int().min(0, 'must be a port number 0–65535').max(65535, 'must be a port number 0–65535').optional(),
 });
 
@@ -216,5 +225,6 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
     trustedProxies,
     adminPort: e.ADMIN_PORT ?? null,
     evidenceKey,
+    noticeLanguage: e.NOTICE_LANGUAGE,
   };
 }

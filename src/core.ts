@@ -61,7 +61,10 @@ export async function createCore(
   // Results cached by the question's hash: repeated questions skip normalisation and Fuse.js.
   const matcher = cachedMatcher(await createMatcher(kb));
   const { kv: store, notices: noticeStore, policies: policyStore } = await openStores({ redisUrl: config.redisUrl, dataDir: config.dataDir }, stores);
-  const notices = new NoticeService({ store: noticeStore, kv: store, log, evidenceKey: config.evidenceKey, ...(stores.noticeClock ? { clock: stores.noticeClock } : {}) });
+  const notices = new NoticeService({
+    store: noticeStore, kv: store, log, evidenceKey: config.evidenceKey, noticeLanguage: config.noticeLanguage ?? 'bilingual',
+    ...(stores.noticeClock ? { clock: stores.noticeClock } : {}),
+  });
   const statuses = new StatusDirectory(store, log);
   // Declared policies: a status after a platform sync and the employee's own record, and the policy
   // lines of the retention / viewers / legality / consent answers. Departments are matched through
@@ -91,6 +94,8 @@ export async function createCore(
       createThirdPartyRefusal({ log }),
     ],
     onAnswer: (outcome) => answerStats.record(outcome),
+    // The language of each question: the employee's notices come in it (hash(user) -> language only, 180 days).
+    onQuestionLanguage: (m, lang) => notices.rememberLanguage(m.platform, m.userId, lang),
     personalSections: [
       createNoticeSection(notices),
       createConsentSection({ source: (platform) => statuses.source(platform) }),

@@ -143,7 +143,9 @@ function csv(ctx: Context, name: string, body: string): void {
  *   -> 201 `{"id", "state", "counts"}` (resolves the audience before answering; the console prepares instead)
  * - POST /admin/broadcasts/prepare (same body, plus "notBefore"?: ISO 8601 or ms) -> 202 `{"id", "state": "preparing"}`:
  *   recorded at once, the audience resolved in the background (exclusions applied, deduplicated);
- *   GET /admin/broadcasts/:id/preparation -> `{"state": "preparing"|"ready"|"failed", "count"?, "error"?}`;
+ *   GET /admin/broadcasts/:id/preparation -> `{"state": "preparing"|"ready"|"failed", "count"?, "unknown"?, "checked"?,
+ *   "error"?, "interrupted"?}` (ready: `unknown` = typed ids the directory does not know, not counted nor sent;
+ *   `checked` false = no directory to check them; failed with `interrupted` = the instance preparing it died);
  *   POST /admin/broadcasts/:id/confirm -> the broadcast, sending (409 BROADCAST_NOT_PREPARED before ready)
  * - GET  /admin/directory/:platform/departments -> `{"departments": [{id, name, parentId, headCount}]}`;
  *   GET /admin/directory/:platform/people?q=&limit= (≤ 50) -> `{"people": [{userId, name, department}]}`

@@ -54,6 +54,12 @@ export interface RouterDeps {
    * commands, help, greetings, detail requests or messages marked `uncounted`. Must not throw.
    */
   onAnswer?: (outcome: AnswerOutcome) => Promise<void>;
+  /**
+   * Told the language of every question an employee asks (a topic answered or picked, or "not
+   * sure") — never the text, never for anonymous askers: the notice engine remembers it to send
+   * that employee's notices in it (src/notices/languages.ts). Must not throw.
+   */
+  onQuestionLanguage?: (m: InboundMessage, lang: Lang) => Promise<void>;
 }
 
 /**
@@ -294,9 +300,13 @@ export function createRouter(deps: RouterDeps): CoreHandler {
    */
   async function afterCommands(m: InboundMessage, text: string, lang: Lang, picked: { entry: KnowledgeEntry; lang: Lang } | null): Promise<BotResult> {
     const mention = m.chat.kind === 'group';
-    const count = (outcome: AnswerOutcome) => (deps.onAnswer && !m.uncounted ? deps.onAnswer(outcome) : undefined);
+    const counted = (outcome: AnswerOutcome) => (deps.onAnswer && !m.uncounted ? deps.onAnswer(outcome) : undefined);
+    const asked = (lang: Lang) => (deps.onQuestionLanguage && !m.anonymous ? deps.onQuestionLanguage(m, lang) : undefined);
+    const count = async (outcome: AnswerOutcome, lang: Lang) => {
+      await Promise.all([counted(outcome), asked(lang)]);
+    };
     if (picked) {
-      await count({ topic: picked.entry.id });
+      await count({ topic: picked.entry.id }, picked.lang);
       return answer(m, picked.entry, picked.lang, 1, []);
     }
     if (m.kind === 'ack-action' || text === '' || isHelpRequest(text)) {
@@ -309,11 +319,11 @@ export function createRouter(deps: RouterDeps): CoreHandler {
     if (match.topic) {
       const entry = kb.byId.get(match.topic);
       if (entry) {
-        await count({ topic: entry.id });
+        await count({ topic: entry.id }, match.lang);
         return answer(m, entry, match.lang, match.score, match.suggestions);
       }
     }
-    await count({ notSure: true });
+    await count({ notSure: true }, match.lang);
     return fallback(m, match.lang, match.score, match.suggestions);
   }
 

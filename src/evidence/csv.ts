@@ -23,14 +23,18 @@ export const READ_UNKNOWN = 'unknown (platform has no read receipts)';
 
 /**
  * Header of recipients.csv: name and department (from the platform's directory when the audience
- * was resolved; empty when it gave none) after the user id.
+ * was resolved; empty when it gave none) after the user id; last, the language the notice was sent
+ * in (zh-CN, zh-TW, en or bilingual; empty when not sent, or recorded before languages were).
  */
 export const RECIPIENTS_HEADER = [
-  'userId', 'name', 'department', 'state', 'sentAt', 'readAt', 'acknowledgedAt', 'failureReason', 'acknowledgedVia', 'remindedRound', 'remindedAt', 'deliveredByBroadcast',
+  'userId', 'name', 'department', 'state', 'sentAt', 'readAt', 'acknowledgedAt', 'failureReason', 'acknowledgedVia', 'remindedRound', 'remindedAt', 'deliveredByBroadcast', 'language',
 ] as const;
 
+/** Header of recipients.csv before the language was exported (such files still verify). */
+export const RECIPIENTS_HEADER_V2 = RECIPIENTS_HEADER.filter((h) => h !== 'language');
+
 /** Header of recipients.csv before names and departments were exported (such files still verify). */
-export const RECIPIENTS_HEADER_V1 = RECIPIENTS_HEADER.filter((h) => h !== 'name' && h !== 'department');
+export const RECIPIENTS_HEADER_V1 = RECIPIENTS_HEADER_V2.filter((h) => h !== 'name' && h !== 'department');
 
 /**
  * Header of audit.csv: the event in readable form, then its link of the hash chain (docs/EVIDENCE.md):
@@ -86,6 +90,7 @@ export function recipientRow(broadcast: Pick<BroadcastRecord, 'readSupported'>, 
     r.remindedRound,
     time(r.remindedAt),
     r.deliveredBy ?? '',
+    r.language ?? '',
   ];
 }
 

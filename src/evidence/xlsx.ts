@@ -24,13 +24,13 @@ import { offsetLabel, zonedIso } from './time.ts';
 /** MIME type of an .xlsx file. */
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-/** Header of the recipients sheet: the CSV's (name and department after userId). */
+/** Header of the recipients sheet: the CSV's (name and department after userId, language last). */
 export const RECIPIENTS_XLSX_HEADER = RECIPIENTS_HEADER;
 
 /** Column widths in characters, by header name (others 14). */
 const WIDTHS: Record<string, number> = {
   userId: 24, name: 16, department: 24, state: 14, sentAt: 30, readAt: 30, acknowledgedAt: 30, failureReason: 24, acknowledgedVia: 16,
-  remindedRound: 15, remindedAt: 30, deliveredByBroadcast: 24, time: 30, broadcastId: 24, from: 14, to: 14, reason: 36, seq: 8,
+  remindedRound: 15, remindedAt: 30, deliveredByBroadcast: 24, language: 12, time: 30, broadcastId: 24, from: 14, to: 14, reason: 36, seq: 8,
   timeMs: 16, prevHash: 66, hash: 66,
 };
 

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { Lang } from '../platform/message.ts';
-import type { Bilingual } from '../store/ports/notices.ts';
+import type { Bilingual, NoticeLanguage } from '../store/ports/notices.ts';
+import type { KeyValueStore } from '../store/ports/store.ts';
 import { toTaiwanTraditional } from '../matching/traditional.ts';
 
 /**
@@ -27,4 +29,75 @@ export function withFallbacks(text: Bilingual): Required<Bilingual> {
 /** Simplified Chinese converted to Taiwan Traditional (OpenCC twp with the phrase fixes); '' stays ''. */
 export function convertToTaiwan(text: string): string {
   return text === '' ? '' : toTaiwanTraditional(text);
+}
+
+// ---- the language each employee is sent a notice in (NOTICE_LANGUAGE and the employee's own) ----
+
+/** NOTICE_LANGUAGE when not set: Simplified Chinese and English together (the cards of before the setting). */
+export const DEFAULT_NOTICE_LANGUAGE: NoticeLanguage = 'bilingual';
+
+/** How long an employee's language is remembered after their last question, in ms (180 days). */
+export const EMPLOYEE_LANGUAGE_TTL_MS = 180 * 24 * 60 * 60 * 1000;
+
+/**
+ * Key-value key of an employee's remembered language: 'notice-lang:' + SHA-256 (hex) of
+ * 'notice-language', NUL, '<platform>:<userId>'. Only this hash is stored, never the user id itself
+ * nor anything they asked (README "Privacy").
+ */
+export function employeeLanguageKey(platform: string, userId: string): string {
+  return `notice-lang:${createHash('sha256').update(`notice-language\u0000${platform}:${userId}`).digest('hex')}`;
+}
+
+const LANGS: readonly Lang[] = ['zh-CN', 'zh-TW', 'en'];
+
+/**
+ * The languages employees last asked the bot in (the language the bot detected for its answer):
+ * `hash(platform, userId) -> 'zh-CN' | 'zh-TW' | 'en'` in the shared key-value store, each with a
+ * TTL of {@link EMPLOYEE_LANGUAGE_TTL_MS} renewed by every question. Nothing else is kept.
+ */
+export class EmployeeLanguages {
+  constructor(
+    private readonly kv: KeyValueStore,
+    private readonly ttlMs = EMPLOYEE_LANGUAGE_TTL_MS,
+  ) {}
+
+  /** Remembers the language of an employee's question. @throws what the store throws */
+  async remember(platform: string, userId: string, lang: Lang): Promise<void> {
+    if (!LANGS.includes(lang)) return;
+    await this.kv.set(employeeLanguageKey(platform, userId), lang, this.ttlMs);
+  }
+
+  /** The employee's remembered language, or null. @throws what the store throws */
+  async get(platform: string, userId: string): Promise<Lang | null> {
+    const v = await this.kv.get(employeeLanguageKey(platform, userId));
+    return v !== null && (LANGS as readonly string[]).includes(v) ? (v as Lang) : null;
+  }
+}
+
+/** Whether a notice version was written in `lang` (zh-CN always; en and zh-TW when their body was written). */
+export function versionHas(v: { title: Bilingual; body: Bilingual }, lang: Lang): boolean {
+  if (lang === 'en') return v.body.en.trim() !== '';
+  if (lang === 'zh-TW') return (v.body['zh-TW'] ?? '').trim() !== '';
+  return true;
+}
+
+/**
+ * The language a recipient is sent a notice version in: their own (the language they last asked
+ * the bot in), else the company's NOTICE_LANGUAGE, else zh-CN; a single language the version was not
+ * written in falls back to zh-CN ('bilingual' is always possible: its English falls back as before).
+ */
+export function recipientLanguage(v: { title: Bilingual; body: Bilingual }, own: Lang | null, company: NoticeLanguage | null): NoticeLanguage {
+  const wanted: NoticeLanguage = own ?? company ?? 'zh-CN';
+  if (wanted === 'bilingual') return 'bilingual';
+  return versionHas(v, wanted) ? wanted : 'zh-CN';
+}
+
+/**
+ * A notice text as a channel gets it for `language`: 'bilingual' = every language filled in
+ * ({@link withFallbacks}: channels render zh and en together); one language = that text in `zh` and
+ * '' in `en` (nothing else to render; see NoticeDelivery.language).
+ */
+export function deliveryText(text: Bilingual, language: NoticeLanguage): Bilingual {
+  if (language === 'bilingual') return withFallbacks(text);
+  return { zh: noticeTextIn(text, language), en: '' };
 }

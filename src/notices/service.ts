@@ -25,7 +25,10 @@ import { withEvidenceTrailer, type ExportKind } from '../evidence/export.ts';
 import type { EvidenceSigningKey } from '../evidence/key.ts';
 import { newBroadcastId, newNoticeId } from './ids.ts';
 import { ackTexts, titleIn } from './messages.ts';
-import { convertToTaiwan, withFallbacks } from './languages.ts';
+import { convertToTaiwan, deliveryText, DEFAULT_NOTICE_LANGUAGE, EmployeeLanguages, recipientLanguage } from './languages.ts';
+import type { NoticeLanguage } from '../store/ports/notices.ts';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { ackKey } from '../platform/notices.ts';
 import { audienceSchema, broadcastAudienceSchema, convertRequestSchema, firstIssue, noticeContentSchema, type NoticeContent } from './schema.ts';
 import { resolveAudienceSpec } from './audience.ts';
@@ -37,8 +40,32 @@ export const DEFAULT_NOTICE_TIME_ZONE = 'Asia/Shanghai';
 /** How long the state of a prepared broadcast is kept, in ms (a day: confirm it before then). */
 export const PREPARE_TTL_MS = 24 * 60 * 60 * 1000;
 
-/** The state of a prepared broadcast ({@link NoticeService.prepareBroadcast}). */
-export type Preparation = { state: 'preparing' } | { state: 'ready'; count: number } | { state: 'failed'; error: string };
+/**
+ * How long the preparation lease of a broadcast being prepared lasts without a renewal, in ms: the
+ * instance preparing it renews it every third of that; when it is not renewed (the instance died),
+ * any instance's worker marks the preparation failed ({@link NoticeService.recoverPreparations}).
+ */
+export const PREPARATION_LEASE_MS = 30_000;
+
+/** What a preparation interrupted by the death of the instance preparing it says (the console shows it). */
+export const PREPARATION_INTERRUPTED = '准备中断，请重试 / preparation interrupted — retry';
+
+/**
+ * The state of a prepared broadcast ({@link NoticeService.prepareBroadcast}):
+ * - 'ready': `count` recipients recorded (resolved, after exclusions, deduplicated, less the
+ *   unknown ids); `unknown` = typed or uploaded user ids the platform's directory does not know
+ *   (not recorded, not counted, never sent); `checked` = whether the ids could be checked at all
+ *   (false: the channel has no directory, or it failed — every id is counted, as before);
+ * - 'failed': `error` says why; `interrupted` = the instance preparing it died (prepare again);
+ *   `unknown` when every typed id was unknown.
+ */
+export type Preparation =
+  | { state: 'preparing' }
+  | { state: 'ready'; count: number; unknown: string[]; checked: boolean }
+  | { state: 'failed'; error: string; interrupted?: boolean; unknown?: string[] };
+
+/** Most unknown ids named in an error message (the preparation's `unknown` lists them all). */
+const MAX_UNKNOWN_NAMED = 10;
 
 const prepareKey = (id: string) => `notice:prepare:${id}`;
 
@@ -109,6 +136,15 @@ export interface NoticeServiceOptions {
    * say they are unsigned and each export logs a warning.
    */
   evidenceKey?: EvidenceSigningKey | null;
+  /**
+   * The company's notice language (NOTICE_LANGUAGE, src/config.ts): the language of employees who
+   * have not asked the bot anything recently; default 'bilingual'.
+   */
+  noticeLanguage?: NoticeLanguage;
+  /** See {@link PREPARATION_LEASE_MS} (tests shorten it). */
+  preparationLeaseMs?: number;
+  /** This instance's id on preparation leases; default '<host>:<pid>:<random>'. */
+  instanceId?: string;
 }
 
 function notFound(what: 'notice' | 'broadcast', id: string, version?: number): BotError {
@@ -141,10 +177,20 @@ export class NoticeService {
   private readonly evidenceKey: EvidenceSigningKey | null;
   private readonly kv: KeyValueStore | null;
   private readonly preparing = new Set<Promise<unknown>>();
+  /** NOTICE_LANGUAGE. */
+  readonly noticeLanguage: NoticeLanguage;
+  /** This instance's id on preparation leases. */
+  readonly instanceId: string;
+  private readonly preparationLeaseMs: number;
+  private readonly languages: EmployeeLanguages | null;
 
   constructor(options: NoticeServiceOptions) {
     this.store = options.store;
     this.kv = options.kv ?? null;
+    this.languages = this.kv ? new EmployeeLanguages(this.kv) : null;
+    this.noticeLanguage = options.noticeLanguage ?? DEFAULT_NOTICE_LANGUAGE;
+    this.preparationLeaseMs = options.preparationLeaseMs ?? PREPARATION_LEASE_MS;
+    this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.log = options.log;
     this.evidenceKey = options.evidenceKey ?? null;
     this.clock = options.clock ?? systemClock;
@@ -277,6 +323,14 @@ export class NoticeService {
    * @throws NOTICE_BAD_REQUEST, NOTICE_PLATFORM_UNAVAILABLE, NOTICE_NOT_FOUND; STORE_BAD_ARGUMENT when `id` exists
    */
   async recordBroadcast(input: { id?: string; noticeId: string; version?: number; platform: string; audience: unknown; createdBy: string; notBefore?: number | string }): Promise<string> {
+    return this.record(input);
+  }
+
+  /** {@link recordBroadcast}, with a preparation lease taken with the record when `preparation` is given. */
+  private async record(
+    input: { id?: string; noticeId: string; version?: number; platform: string; audience: unknown; createdBy: string; notBefore?: number | string },
+    preparation?: { owner: string; leaseMs: number },
+  ): Promise<string> {
     const parsed = audienceOnly.safeParse({ audience: input.audience });
     if (!parsed.success) throw badRequest(firstIssue(parsed.error));
     const audience = parsed.data.audience;
@@ -298,6 +352,7 @@ export class NoticeService {
         id, noticeId: notice.noticeId, version: notice.version, platform: channel.platform, audience, readSupported: channel.readSupported, createdBy: input.createdBy,
         // A time already past is "now": nothing to wait for.
         notBefore: notBefore !== null && notBefore > this.clock.now() ? notBefore : null,
+        ...(preparation ? { preparation: { owner: preparation.owner, leaseUntil: this.clock.now() + preparation.leaseMs } } : {}),
       },
       this.clock.now(),
     );
@@ -353,17 +408,22 @@ export class NoticeService {
    * Company Communicator's "prepare, then send": records the broadcast (state resolving, checks as
    * {@link recordBroadcast}, so bad input is a 4xx at once) and resolves its audience in the
    * background — after the HTTP request has been answered — adding every recipient (with display
-   * name and department when the directory gives them) without starting to send. The console
-   * polls {@link preparation} for the head count, then {@link confirm} starts sending (or
-   * {@link cancel} drops it). Preparation state is kept in the shared key-value store for
-   * {@link PREPARE_TTL_MS}; a process that dies while preparing leaves it 'preparing' until then
-   * (cancel it and prepare again).
+   * name and department when the directory gives them) without starting to send. Typed or uploaded
+   * user ids the channel's directory does not know are left out and reported ({@link Preparation}).
+   * The console polls {@link preparation} for the head count, then {@link confirm} starts sending
+   * (or {@link cancel} drops it). Preparation state is kept in the shared key-value store for
+   * {@link PREPARE_TTL_MS}.
+   *
+   * The preparation is a lease ({@link PREPARATION_LEASE_MS}) taken with the broadcast record and
+   * renewed by this instance while it resolves; if this instance dies, any instance's worker finds
+   * the expired lease and marks the preparation failed ({@link PREPARATION_INTERRUPTED}) rather
+   * than resuming it — see {@link recoverPreparations} for why.
    * @returns the broadcast id
    * @throws as {@link recordBroadcast}; BotError 'NOTICE_BAD_REQUEST' without a key-value store
    */
   async prepareBroadcast(input: { noticeId: string; version?: number; platform: string; audience: unknown; createdBy: string; notBefore?: number | string }): Promise<string> {
     if (!this.kv) throw badRequest('prepare: this server keeps no preparation state');
-    const id = await this.recordBroadcast(input);
+    const id = await this.record(input, { owner: this.instanceId, leaseMs: this.preparationLeaseMs });
     await this.kv.set(prepareKey(id), JSON.stringify({ state: 'preparing' }), PREPARE_TTL_MS);
     const job = this.resolvePrepared(id).finally(() => this.preparing.delete(job));
     this.preparing.add(job);
@@ -371,22 +431,28 @@ export class NoticeService {
   }
 
   /**
-   * Records `users` as pending recipients of a resolving broadcast, with display name and
-   * department from the channel's directory when it has one (a directory that fails here only
-   * costs the names: they are labels, the user ids are what is sent to).
+   * Display name and department of `users` from the channel's directory; null when the channel has
+   * none or it failed (names are labels only: the user ids are what is sent to).
    */
-  private async addNamedRecipients(id: string, channel: NoticeChannel, users: string[]): Promise<void> {
-    let people = new Map<string, DirectoryPerson>();
-    if (channel.org) {
-      try {
-        people = await channel.org.describe(users);
-      } catch (err) {
-        this.log.warn({ broadcast: id, platform: channel.platform, code: (err as { code?: string }).code }, 'recipient names unavailable: the directory failed');
-      }
+  private async describeUsers(id: string, channel: NoticeChannel, users: string[]): Promise<Map<string, DirectoryPerson> | null> {
+    if (!channel.org) return null;
+    try {
+      return await channel.org.describe(users);
+    } catch (err) {
+      this.log.warn({ broadcast: id, platform: channel.platform, code: (err as { code?: string }).code }, 'recipient names unavailable: the directory failed');
+      return null;
     }
+  }
+
+  /**
+   * Records `users` as pending recipients of a resolving broadcast, with display name and
+   * department from `people` (or from the channel's directory when not given).
+   */
+  private async addNamedRecipients(id: string, channel: NoticeChannel, users: string[], people?: Map<string, DirectoryPerson> | null): Promise<void> {
+    const named = people !== undefined ? people : await this.describeUsers(id, channel, users);
     for (let i = 0; i < users.length; i += RECIPIENT_CHUNK) {
       const chunk = users.slice(i, i + RECIPIENT_CHUNK).map((u) => {
-        const p = people.get(u);
+        const p = named?.get(u);
         return p ? { userId: u, name: p.name, department: p.department } : u;
       });
       await this.store.addRecipients(id, chunk, this.clock.now());
@@ -400,33 +466,112 @@ export class NoticeService {
 
   private async resolvePrepared(id: string): Promise<void> {
     const kv = this.kv!;
+    const owner = this.instanceId;
+    const leaseMs = this.preparationLeaseMs;
+    // Heartbeat: keep the preparation lease while the directory is being walked (it can take
+    // minutes on a large company); a dead instance stops renewing and another one's worker takes note.
+    const heartbeat = setInterval(() => {
+      const now = this.clock.now();
+      this.store.renewPreparation(id, owner, now + leaseMs, now).then(
+        (held) => {
+          if (!held) this.log.warn({ broadcast: id, owner }, 'preparation lease lost (interrupted, cancelled or confirmed meanwhile)');
+        },
+        (err: unknown) => this.log.warn({ broadcast: id, code: (err as { code?: string }).code }, 'could not renew a preparation lease'),
+      );
+    }, Math.max(20, Math.floor(leaseMs / 3)));
+    heartbeat.unref();
+    let unknown: string[] = [];
     try {
       const b = await this.store.getBroadcast(id);
       const channel = b ? this.channels.get(b.platform) : undefined;
       if (!b || !channel) throw botError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${b?.platform ?? '?'} cannot send notices here`);
       const users = validUserIds(await resolveAudienceSpec(channel, b.audience));
-      if (users.length === 0) throw botError('NOTICE_AUDIENCE_EMPTY', `the audience has no users the app can see on ${channel.platform}`);
-      await this.addNamedRecipients(id, channel, users);
-      await kv.set(prepareKey(id), JSON.stringify({ state: 'ready', count: users.length }), PREPARE_TTL_MS);
-      this.log.info({ broadcast: id, platform: channel.platform, recipients: users.length }, 'broadcast prepared');
+      // Typed or uploaded ids are checked against the directory (when there is one): ids it does
+      // not know are reported, not counted and never sent. Members of departments came from the
+      // directory itself; a name missing for one of them costs only the label.
+      const people = users.length > 0 ? await this.describeUsers(id, channel, users) : null;
+      const typed = new Set((b.audience as { userIds?: string[] }).userIds ?? []);
+      unknown = people ? users.filter((u) => typed.has(u) && !people.has(u)) : [];
+      const gone = new Set(unknown);
+      const recipients = unknown.length > 0 ? users.filter((u) => !gone.has(u)) : users;
+      if (recipients.length === 0) {
+        if (unknown.length > 0) {
+          const named = unknown.slice(0, MAX_UNKNOWN_NAMED).join(', ') + (unknown.length > MAX_UNKNOWN_NAMED ? ', …' : '');
+          throw botError('NOTICE_AUDIENCE_EMPTY', `none of the user ids is in the ${channel.platform} directory (${unknown.length} unknown: ${named})`);
+        }
+        throw botError('NOTICE_AUDIENCE_EMPTY', `the audience has no users the app can see on ${channel.platform}`);
+      }
+      await this.addNamedRecipients(id, channel, recipients, people);
+      await kv.set(prepareKey(id), JSON.stringify({ state: 'ready', count: recipients.length, unknown, checked: people !== null }), PREPARE_TTL_MS);
+      clearInterval(heartbeat);
+      await this.store.endPreparation(id, owner, this.clock.now());
+      this.log.info({ broadcast: id, platform: channel.platform, recipients: recipients.length, unknown: unknown.length, checked: people !== null }, 'broadcast prepared');
     } catch (err) {
+      clearInterval(heartbeat);
       const e = err as { code?: string; message?: string };
       const reason = `${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`;
       this.log.warn({ broadcast: id, code: e.code }, 'broadcast preparation failed');
-      await this.store.failResolution(id, reason, this.clock.now()).catch(() => null);
-      await kv.set(prepareKey(id), JSON.stringify({ state: 'failed', error: reason }), PREPARE_TTL_MS).catch(() => undefined);
+      // Already cancelled (by an admin, or interrupted by another instance that took this one for
+      // dead): the broadcast's own reason stands.
+      const b = await this.store.failResolution(id, reason, this.clock.now()).catch(() => null);
+      const error = b?.error ?? reason;
+      const interrupted = error.startsWith(PREPARATION_INTERRUPTED);
+      const state: Preparation = { state: 'failed', error, ...(interrupted ? { interrupted } : {}), ...(unknown.length > 0 ? { unknown } : {}) };
+      await kv.set(prepareKey(id), JSON.stringify(state), PREPARE_TTL_MS).catch(() => undefined);
     }
   }
 
   /**
-   * Where the preparation of a broadcast stands: 'preparing', 'ready' with the head count
-   * (resolved, after exclusions, deduplicated), or 'failed' with the reason; null when the
-   * broadcast was not prepared here (or the state expired). @throws BROADCAST_NOT_FOUND
+   * Marks failed every preparation whose lease expired — the instance preparing it died (or
+   * stalled past the lease) — with {@link PREPARATION_INTERRUPTED}: the broadcast is cancelled with
+   * that reason (audit "audience resolution failed: …", naming the instance), and the console,
+   * polling its preparation, shows it. Called by every instance's worker on each round. Returns how
+   * many it marked. Never throws for one broadcast: a failure is logged and retried next round.
+   *
+   * Why fail rather than resume (re-run the resolution, which is idempotent): nothing is sent
+   * before an admin confirms, and the admin who prepared it is waiting at the send dialog — one
+   * click prepares again, with a fresh head count from one complete resolution. Resuming would
+   * instead (1) add to the recipients the dead run had already recorded, which are never removed,
+   * so a directory that changed in between (someone left, moved to an excluded department) would
+   * leave them counted and sent; and (2) hand a preparation that killed its instance (memory,
+   * a crashing directory reply) to the next instance, and the next, taking every instance down one
+   * after another.
+   */
+  async recoverPreparations(limit = 50): Promise<number> {
+    const now = this.clock.now();
+    let marked = 0;
+    for (const lease of await this.store.expiredPreparations(now, limit)) {
+      try {
+        const error = `${PREPARATION_INTERRUPTED} (the instance preparing it stopped: lease of ${lease.owner} ended ${new Date(lease.leaseUntil).toISOString()})`;
+        const b = await this.store.interruptPreparation(lease.broadcastId, error, now);
+        if (!b) continue; // renewed meanwhile (its instance was only slow), or already settled
+        marked++;
+        if (this.kv) await this.kv.set(prepareKey(b.id), JSON.stringify({ state: 'failed', error: b.error ?? error, interrupted: true }), PREPARE_TTL_MS);
+        this.log.warn({ broadcast: b.id, owner: lease.owner, leaseUntil: lease.leaseUntil }, 'broadcast preparation interrupted: the instance preparing it stopped');
+      } catch (err) {
+        const e = err as { code?: string; message?: string };
+        this.log.warn({ broadcast: lease.broadcastId, code: e.code, err: e.message }, 'could not mark an interrupted preparation; next round');
+      }
+    }
+    return marked;
+  }
+
+  /**
+   * Where the preparation of a broadcast stands (see {@link Preparation}); null when the broadcast
+   * was not prepared here (or the state expired). A broadcast cancelled meanwhile (interrupted, or
+   * by an admin) reads 'failed' with its reason. @throws BROADCAST_NOT_FOUND
    */
   async preparation(id: string): Promise<Preparation | null> {
-    await this.getBroadcast(id);
+    const b = await this.getBroadcast(id);
     const raw = this.kv ? await this.kv.get(prepareKey(id)) : null;
-    return raw ? (JSON.parse(raw) as Preparation) : null;
+    if (!raw) return null;
+    const p = JSON.parse(raw) as Preparation;
+    if (p.state !== 'failed' && b.state === 'cancelled') {
+      const error = b.error ?? 'cancelled';
+      return { state: 'failed', error, ...(error.startsWith(PREPARATION_INTERRUPTED) ? { interrupted: true } : {}) };
+    }
+    if (p.state === 'ready') return { state: 'ready', count: p.count, unknown: p.unknown ?? [], checked: p.checked ?? false };
+    return p;
   }
 
   /**
@@ -550,17 +695,21 @@ export class NoticeService {
     return withEvidenceTrailer(csv, facts, this.evidenceKey);
   }
 
-  /** What a channel gets for one batch: the notice version's text, the ack key and the dedup key. */
-  async deliveryFor(b: Pick<BroadcastRecord, 'id' | 'noticeId' | 'version'>, kind: BatchKind, round: number): Promise<NoticeDelivery> {
+  /**
+   * What a channel gets for one batch: the notice version's text in `language` (default
+   * 'bilingual', see {@link deliveryText}), the ack key and the dedup key.
+   */
+  async deliveryFor(b: Pick<BroadcastRecord, 'id' | 'noticeId' | 'version'>, kind: BatchKind, round: number, language: NoticeLanguage = 'bilingual'): Promise<NoticeDelivery> {
     const v = await this.getNoticeVersion(b.noticeId, b.version);
     const base = `${b.id}-v${b.version}`;
     return {
       broadcastId: b.id,
       noticeId: b.noticeId,
       version: b.version,
-      // Channels render every language; the ones not written fall back (src/notices/languages.ts).
-      title: withFallbacks(v.title),
-      body: withFallbacks(v.body),
+      language,
+      // Bilingual: channels render every language; the ones not written fall back (src/notices/languages.ts).
+      title: deliveryText(v.title, language),
+      body: deliveryText(v.body, language),
       ackKey: ackKey(b.noticeId, b.version),
       deliveryKey: kind === 'remind' ? `${base}-r${round}` : base,
       ...(kind === 'remind' ? { reminder: round } : {}),
@@ -568,12 +717,48 @@ export class NoticeService {
   }
 
   /**
+   * The language each of `userIds` is sent a notice version in ({@link recipientLanguage}): the
+   * language they last asked the bot in, else NOTICE_LANGUAGE; a language the version was not
+   * written in falls back to zh-CN. When the remembered languages cannot be read, everyone gets
+   * NOTICE_LANGUAGE (logged). @throws NOTICE_NOT_FOUND
+   */
+  async languagesFor(b: Pick<BroadcastRecord, 'id' | 'noticeId' | 'version' | 'platform'>, userIds: string[]): Promise<Map<string, NoticeLanguage>> {
+    const v = await this.getNoticeVersion(b.noticeId, b.version);
+    let own: (Lang | null)[] = userIds.map(() => null);
+    if (this.languages) {
+      const languages = this.languages;
+      try {
+        own = await Promise.all(userIds.map((u) => languages.get(b.platform, u)));
+      } catch (err) {
+        this.log.warn({ broadcast: b.id, code: (err as { code?: string }).code }, "employees' languages unavailable: sending in NOTICE_LANGUAGE");
+      }
+    }
+    return new Map(userIds.map((u, i) => [u, recipientLanguage(v, own[i] ?? null, this.noticeLanguage)]));
+  }
+
+  /**
+   * Remembers the language an employee asked the bot in (their notices then come in it): only
+   * hash(platform, userId) -> language, for 180 days (src/notices/languages.ts). No-op without a
+   * key-value store; never throws (a failed write is logged).
+   */
+  async rememberLanguage(platform: string, userId: string, lang: Lang): Promise<void> {
+    if (!this.languages) return;
+    try {
+      await this.languages.remember(platform, userId, lang);
+    } catch (err) {
+      this.log.warn({ platform, code: (err as { code?: string }).code }, "could not remember an employee's language");
+    }
+  }
+
+  /**
    * How a notice version will look on every configured platform that offers a preview, from each
-   * channel's own rendering (NoticeChannel.preview); sends and records nothing.
+   * channel's own rendering (NoticeChannel.preview), in NOTICE_LANGUAGE (what employees who have not
+   * asked the bot anything get); sends and records nothing.
    * @throws NOTICE_NOT_FOUND (404)
    */
   async previewNotice(noticeId: string, version: number): Promise<NoticePreview[]> {
-    const delivery = await this.deliveryFor({ id: 'preview', noticeId, version }, 'deliver', 0);
+    const v = await this.getNoticeVersion(noticeId, version);
+    const delivery = await this.deliveryFor({ id: 'preview', noticeId, version }, 'deliver', 0, recipientLanguage(v, null, this.noticeLanguage));
     const out: NoticePreview[] = [];
     for (const platform of this.platforms()) {
       const channel = this.channels.get(platform)!;
@@ -595,7 +780,9 @@ export class NoticeService {
     const channel = this.channels.get(platform);
     if (!channel) throw botError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${platform} cannot send notices here`);
     const id = `test-${newBroadcastId()}`;
-    const delivery = await this.deliveryFor({ id, noticeId, version }, 'deliver', 0);
+    // In the language that employee would get it in.
+    const language = (await this.languagesFor({ id, noticeId, version, platform }, [userId])).get(userId) ?? this.noticeLanguage;
+    const delivery = await this.deliveryFor({ id, noticeId, version }, 'deliver', 0, language);
     this.log.info({ notice: noticeId, version, platform }, 'notice test send');
     let result: NoticeBatchResult;
     try {

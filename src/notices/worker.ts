@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { KeyValueStore } from '../store/ports/store.ts';
-import type { BatchSettlement, BroadcastRecord, ClaimedBatch } from '../store/ports/notices.ts';
+import type { BatchSettlement, BroadcastRecord, ClaimedBatch, ClaimedUser, NoticeLanguage } from '../store/ports/notices.ts';
 import { ThrottledError, type NoticeBatchResult, type NoticeChannel, type NoticeDelivery } from '../platform/notices.ts';
 import type { NoticeService } from './service.ts';
 
@@ -85,13 +85,15 @@ export interface WorkerMetrics {
   settleErrors: number;
   readsRecorded: number;
   readPollErrors: number;
+  /** Preparations this worker marked failed because the instance preparing them died (expired lease). */
+  preparationsInterrupted: number;
 }
 
 function emptyMetrics(): WorkerMetrics {
   return {
     batchesClaimed: 0, batchesSent: 0, recipientsSent: 0, recipientsFailed: 0, recipientsRetried: 0, remindersSent: 0,
     throttledBatches: 0, erroredBatches: 0, leasesTakenOver: 0, leaseRenewals: 0, leasesReleased: 0, alreadyDelivered: 0, deferred: 0, duplicates: 0,
-    staleResults: 0, settleErrors: 0, readsRecorded: 0, readPollErrors: 0,
+    staleResults: 0, settleErrors: 0, readsRecorded: 0, readPollErrors: 0, preparationsInterrupted: 0,
   };
 }
 
@@ -118,7 +120,11 @@ interface HeldBatch {
  * While a batch is being sent its lease is renewed every `leaseMs / 3`; a worker that dies
  * mid-batch stops renewing, and after `leaseMs` another worker takes the batch over (the store
  * skips recipients already recorded as sent). It also polls read receipts
- * (channels with readSupported) every `readPollMs`.
+ * (channels with readSupported) every `readPollMs`, and on every round marks failed the
+ * preparations whose instance died ({@link NoticeService.recoverPreparations}).
+ *
+ * Each recipient gets the notice in their language ({@link NoticeService.languagesFor}): a claimed
+ * batch is sent as one platform call per language, and each part is recorded with its language.
  *
  * Stopping ({@link BroadcastWorker.stop}, e.g. on SIGTERM) claims nothing more, lets batches in
  * flight finish and record their results, and — past the grace period — gives the leases of
@@ -277,6 +283,12 @@ export class BroadcastWorker {
    * them to be recorded. Returns the number of batches sent (0 = idle).
    */
   async tick(): Promise<number> {
+    try {
+      this.metrics.preparationsInterrupted += await this.service.recoverPreparations();
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      this.log.warn({ code: e.code, err: e.message }, 'broadcast worker: could not look for interrupted preparations');
+    }
     const ids = await this.service.store.activeBroadcastIds();
     const queue = [...ids];
     const inflight = new Set<Promise<void>>();
@@ -338,11 +350,11 @@ export class BroadcastWorker {
     return slim;
   }
 
-  private delivery(b: Pick<BroadcastRecord, 'id' | 'noticeId' | 'version'>, batch: ClaimedBatch): Promise<NoticeDelivery> {
-    const key = `${b.id}:${batch.kind}:${batch.round}`;
+  private delivery(b: Pick<BroadcastRecord, 'id' | 'noticeId' | 'version'>, batch: ClaimedBatch, language: NoticeLanguage): Promise<NoticeDelivery> {
+    const key = `${b.id}:${batch.kind}:${batch.round}:${language}`;
     let d = this.deliveries.get(key);
     if (!d) {
-      d = this.service.deliveryFor(b, batch.kind, batch.round);
+      d = this.service.deliveryFor(b, batch.kind, batch.round, language);
       d.catch(() => this.deliveries.delete(key));
       this.deliveries.set(key, d);
     }
@@ -389,14 +401,38 @@ export class BroadcastWorker {
     userIds: string[],
     heartbeat: NodeJS.Timeout,
   ): Promise<void> {
-    let settlement: BatchSettlement;
+    const settlements: BatchSettlement[] = [];
     try {
-      const delivery = await this.delivery(b, batch);
-      const result = await channel.sendBatch(userIds, delivery);
-      settlement = this.fromResult(batch, result);
-      this.metrics.batchesSent++;
+      // One send per language, in the order the languages first appear in the batch.
+      const groups = new Map<NoticeLanguage, ClaimedUser[]>();
+      const languages = await this.service.languagesFor(b, userIds);
+      for (const u of batch.users) {
+        const lang = languages.get(u.userId) ?? this.service.noticeLanguage;
+        const list = groups.get(lang);
+        if (list) list.push(u);
+        else groups.set(lang, [u]);
+      }
+      let throttled: unknown = null;
+      for (const [language, users] of groups) {
+        const part: ClaimedBatch = { ...batch, users };
+        // Throttled: the parts not sent yet back off with it rather than hit the platform now.
+        if (throttled !== null) {
+          settlements.push(this.fromError(part, throttled, false));
+          continue;
+        }
+        try {
+          const delivery = await this.delivery(b, batch, language);
+          const result = await channel.sendBatch(users.map((u) => u.userId), delivery);
+          settlements.push({ ...this.fromResult(part, result), language });
+          this.metrics.batchesSent++;
+        } catch (err) {
+          if (err instanceof ThrottledError) throttled = err;
+          settlements.push(this.fromError(part, err));
+        }
+      }
     } catch (err) {
-      settlement = this.fromError(batch, err);
+      // The languages (the notice version) could not be read: the whole batch retries.
+      settlements.push(this.fromError(batch, err));
     } finally {
       clearInterval(heartbeat);
     }
@@ -404,23 +440,25 @@ export class BroadcastWorker {
     // was released meanwhile settles as stale, but its sends are still recorded per employee.
     const h = this.held.get(batch.leaseId);
     if (h) h.settling = true;
-    try {
-      const r = await this.service.store.settleBatch(batch, settlement, this.now);
-      const stale = new Set(r.stale);
-      const applied = (ids: string[]) => ids.filter((u) => !stale.has(u)).length;
-      if (batch.kind === 'remind') this.metrics.remindersSent += applied(settlement.sent);
-      else this.metrics.recipientsSent += applied(settlement.sent);
-      this.metrics.recipientsFailed += applied(settlement.failed.map((f) => f.userId));
-      this.metrics.recipientsRetried += applied(settlement.retry.map((t) => t.userId));
-      this.metrics.staleResults += r.stale.length;
-      this.metrics.duplicates += r.duplicates.length;
-      if (r.stale.length > 0) this.log.warn({ broadcast: b.id, stale: r.stale.length, owner: this.owner }, 'batch results arrived after the lease was lost');
-    } catch (err) {
-      // The lease expires and another round (any worker) takes the batch over; users the store
-      // had recorded as sent per employee are not sent again.
-      this.metrics.settleErrors++;
-      const e = err as { code?: string; message?: string };
-      this.log.error({ broadcast: b.id, code: e.code, err: e.message }, 'could not record batch results');
+    for (const settlement of settlements) {
+      try {
+        const r = await this.service.store.settleBatch(batch, settlement, this.now);
+        const stale = new Set(r.stale);
+        const applied = (ids: string[]) => ids.filter((u) => !stale.has(u)).length;
+        if (batch.kind === 'remind') this.metrics.remindersSent += applied(settlement.sent);
+        else this.metrics.recipientsSent += applied(settlement.sent);
+        this.metrics.recipientsFailed += applied(settlement.failed.map((f) => f.userId));
+        this.metrics.recipientsRetried += applied(settlement.retry.map((t) => t.userId));
+        this.metrics.staleResults += r.stale.length;
+        this.metrics.duplicates += r.duplicates.length;
+        if (r.stale.length > 0) this.log.warn({ broadcast: b.id, stale: r.stale.length, owner: this.owner }, 'batch results arrived after the lease was lost');
+      } catch (err) {
+        // The lease expires and another round (any worker) takes the batch over; users the store
+        // had recorded as sent per employee are not sent again.
+        this.metrics.settleErrors++;
+        const e = err as { code?: string; message?: string };
+        this.log.error({ broadcast: b.id, code: e.code, err: e.message }, 'could not record batch results');
+      }
     }
   }
 
@@ -452,11 +490,12 @@ export class BroadcastWorker {
     return s;
   }
 
-  private fromError(batch: ClaimedBatch, err: unknown): BatchSettlement {
+  /** Settlement of a batch (or part) whose send threw `err`; `count` = count it in the metrics (false for parts backing off with a throttled one). */
+  private fromError(batch: ClaimedBatch, err: unknown, count = true): BatchSettlement {
     const now = this.now;
     const s: BatchSettlement = { sent: [], failed: [], retry: [] };
     if (err instanceof ThrottledError) {
-      this.metrics.throttledBatches++;
+      if (count) this.metrics.throttledBatches++;
       const wait = Math.max(0, err.retryAfterMs) * (1 + this.o.jitter * this.o.random());
       for (const u of batch.users) s.retry.push({ userId: u.userId, notBefore: now + Math.round(Math.max(wait, 1)), countsAsAttempt: false });
       this.log.info({ broadcast: batch.broadcastId, users: batch.users.length, retryAfterMs: err.retryAfterMs }, 'batch throttled; backing off');

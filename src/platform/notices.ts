@@ -1,5 +1,5 @@
 import { BotError, ERRORS } from '../errors.ts';
-import type { Audience, Bilingual } from '../store/ports/notices.ts';
+import type { Audience, Bilingual, NoticeLanguage } from '../store/ports/notices.ts';
 
 /**
  * The notice port: what the core's broadcast engine (src/notices/) needs from a platform adapter
@@ -7,7 +7,7 @@ import type { Audience, Bilingual } from '../store/ports/notices.ts';
  * it as `PlatformAdapter.noticeChannel`; the core never sees tokens, HTTP or platform payloads.
  */
 
-export type { Audience, Bilingual };
+export type { Audience, Bilingual, NoticeLanguage };
 
 /** One notice version as handed to a channel for delivery. */
 export interface NoticeDelivery {
@@ -15,6 +15,14 @@ export interface NoticeDelivery {
   noticeId: string;
   /** Version number, 1-based. */
   version: number;
+  /**
+   * The language the recipients of this delivery read (the core groups a batch by recipient,
+   * src/notices/languages.ts): 'bilingual' (or absent) = `title` and `body` carry zh and en, rendered
+   * together as before; 'zh-CN' | 'zh-TW' | 'en' = one language: its text is in `zh` and `en` is ''
+   * (a channel renders the `zh` text, and may drop its English half and its fixed Chinese/English
+   * labels to match).
+   */
+  language?: NoticeLanguage;
   title: Bilingual;
   body: Bilingual;
   /**
@@ -138,7 +146,8 @@ export interface OrgDirectory {
   searchPeople(query: string, limit: number): Promise<DirectoryPerson[]>;
   /**
    * Display name and department of these users, for the recipients' table and exports; users the
-   * directory does not know are left out of the map.
+   * directory does not know are left out of the map (the core reports typed or uploaded ids it
+   * leaves out as unknown when a broadcast is prepared, and does not send to them).
    */
   describe(userIds: string[]): Promise<Map<string, DirectoryPerson>>;
 }

@@ -158,4 +158,31 @@ describe('console notices in a real browser (sandbox)', { skip: missing ? `no br
     await page.getByText(/no linked wecom account/).first().waitFor();
     assert.deepEqual(errors, []);
   });
+
+  it("a broadcast's page tells what its preparation found: unknown typed ids (not counted), or an interrupted preparation", async () => {
+    const notices = bot.core.notices;
+    const id = await notices.prepareBroadcast({ noticeId, platform: 'sandbox', audience: { userIds: ['wangfang', 'ghost-9', 'zhoutao'] }, createdBy: 'console:hr.li' });
+    await notices.preparationsSettled();
+    await page.goto(`${bot.url}/console#/broadcasts/${id}`);
+    const unknown = page.locator('#prep-unknown');
+    await unknown.waitFor();
+    assert.equal(await unknown.getAttribute('data-count'), '1');
+    assert.equal(await page.locator('#prep-unknown-ids').textContent(), 'ghost-9');
+    assert.equal(await page.locator('.tally-targeted').getAttribute('data-value'), '2', 'the unknown id is not counted');
+    assert.equal(await page.locator('#prep-interrupted').count(), 0);
+
+    // A preparation whose instance died (its lease ended long ago): another instance's worker marks it.
+    const dead = 'prep-dead-1';
+    await notices.store.createBroadcast(
+      { id: dead, noticeId, version: 2, platform: 'sandbox', audience: { userIds: ['wangfang'] }, readSupported: true, createdBy: 'console:hr.li', preparation: { owner: 'gone-instance', leaseUntil: 1 } },
+      Date.now(),
+    );
+    await bot.core.store.set(`notice:prepare:${dead}`, JSON.stringify({ state: 'preparing' }), 60_000);
+    assert.equal(await notices.recoverPreparations(), 1);
+    await page.goto(`${bot.url}/console#/broadcasts/${dead}`);
+    await page.locator('#prep-interrupted').waitFor();
+    assert.match((await page.locator('#prep-interrupted').textContent()) ?? '', /准备中断，请重试|Preparation interrupted — retry/);
+    assert.equal(await page.locator('#broadcast-state').getAttribute('data-state'), 'cancelled');
+    assert.deepEqual(errors, []);
+  });
 });

@@ -143,7 +143,7 @@ async function openNoticeCore(config: Config, log: Logger): Promise<NoticeCore> 
   const main = await openStore({ redisUrl: config.redisUrl, dataDir: config.dataDir });
   try {
     const noticeStore = await openNoticeStore({ redisUrl: config.redisUrl, dataDir: config.dataDir });
-    return { store: closingAlso(main, noticeStore), notices: new NoticeService({ store: noticeStore, log, evidenceKey: config.evidenceKey }) };
+    return { store: closingAlso(main, noticeStore), notices: new NoticeService({ store: noticeStore, kv: main, log, evidenceKey: config.evidenceKey, noticeLanguage: config.noticeLanguage ?? 'bilingual' }) };
   } catch (err) {
     await main.close();
     throw err;

@@ -9,10 +9,40 @@
   const S = PB.state;
   PB.addTexts({
     zh: { st_resolving: '准备中', st_sending: '发送中', st_done: '已完成', st_cancelled: '已取消', st_pending: '待发送', st_sent: '已送达', st_failed: '发送失败', st_read: '已读', st_acknowledged: '已确认',
-      remindConfirm: (n) => `向 ${n} 位尚未确认的员工再发送一次提醒？`, recipientName: '姓名', recipientDepartment: '部门', scheduledFor: (when) => `计划发送时间：${when}`, notConfirmed: '尚未确认发送' },
+      remindConfirm: (n) => `向 ${n} 位尚未确认的员工再发送一次提醒？`, recipientName: '姓名', recipientDepartment: '部门', scheduledFor: (when) => `计划发送时间：${when}`, notConfirmed: '尚未确认发送',
+      prepInterrupted: '准备中断，请重试', prepInterruptedWhy: '准备发送对象的服务实例已停止，这次准备作废，不会发送。请重新选择发送对象并确认。',
+      prepUnknown: (n) => `${n} 个用户 ID 不在通讯录中，不会发送，也不计入人数：`, prepUnchecked: '此平台没有可用的通讯录，无法核对填写的用户 ID；人数按填写的 ID 计算，不存在的 ID 会在发送时失败。',
+      prepPreparing: '正在解析发送对象…', broadcastError: '原因：', noticeLanguage: '语言', lang_bilingual: '中英双语' },
     en: { st_resolving: 'Preparing', st_sending: 'Sending', st_done: 'Done', st_cancelled: 'Cancelled', st_pending: 'Pending', st_sent: 'Delivered', st_failed: 'Failed', st_read: 'Read', st_acknowledged: 'Acknowledged',
-      remindConfirm: (n) => `Send a reminder to the ${n} employees who have not acknowledged?`, recipientName: 'Name', recipientDepartment: 'Department', scheduledFor: (when) => `Scheduled for ${when}`, notConfirmed: 'Not confirmed yet' },
+      remindConfirm: (n) => `Send a reminder to the ${n} employees who have not acknowledged?`, recipientName: 'Name', recipientDepartment: 'Department', scheduledFor: (when) => `Scheduled for ${when}`, notConfirmed: 'Not confirmed yet',
+      prepInterrupted: 'Preparation interrupted — retry', prepInterruptedWhy: 'The instance preparing the audience stopped; this preparation is void and nothing will be sent. Choose the audience again and confirm.',
+      prepUnknown: (n) => `${n} user ids are not in the directory: they will not be sent to and are not counted: `, prepUnchecked: "This platform has no directory to check the user ids against: the count is of the ids as given, and ids that do not exist fail when sent.",
+      prepPreparing: 'Resolving the audience…', broadcastError: 'Reason: ', noticeLanguage: 'Language', lang_bilingual: 'Bilingual' },
   });
+  /**
+   * What a broadcast's preparation (GET /broadcasts/:id/preparation: {state, count?, unknown?, checked?,
+   * error?, interrupted?}) has to tell the admin before the confirm: the typed ids the directory does not
+   * know (not sent, not counted), that the ids could not be checked (no directory), or that the
+   * preparation was interrupted (its instance died: prepare again). Nothing when there is nothing to say.
+   * The send dialog's confirm step and the broadcast page show it.
+   */
+  function PreparationNotes({ prep }) {
+    if (!prep) return null;
+    const unknown = Array.isArray(prep.unknown) ? prep.unknown : [];
+    const notes = [];
+    if (prep.state === 'failed' && prep.interrupted) {
+      notes.push(html`<${Alert} key="interrupted" id="prep-interrupted" type="error" showIcon message=${t('prepInterrupted')} description=${t('prepInterruptedWhy')} />`);
+    }
+    if (unknown.length > 0) {
+      notes.push(html`<${Alert} key="unknown" id="prep-unknown" type="warning" showIcon data-count=${unknown.length}
+        message=${html`<span>${t('prepUnknown', unknown.length)}<span id="prep-unknown-ids">${unknown.join(', ')}</span></span>`} />`);
+    }
+    if (prep.state === 'ready' && prep.checked === false) {
+      notes.push(html`<${Alert} key="unchecked" id="prep-unchecked" type="info" showIcon message=${t('prepUnchecked')} />`);
+    }
+    return notes.length ? html`<${Space} direction="vertical" style=${{ width: '100%', margin: '12px 0' }}>${notes}<//>` : null;
+  }
+
   // ---------- broadcasts ----------
   function Broadcasts() {
     const [list, setList] = useState(null);
@@ -40,7 +70,16 @@
     // order, page, limit), so a page stays fast at 100,000 recipients.
     const [query, setQuery] = useState({ page: 1, pageSize: 10, sort: 'user', order: 'asc', state: undefined, q: '' });
     const [busy, setBusy] = useState(false);
-    const loadB = useCallback(() => api('GET', `/broadcasts/${encodeURIComponent(id)}`).then(setB, () => undefined), [id]);
+    // The preparation of a broadcast prepared from the console (null: none, or not prepared here).
+    const [prep, setPrep] = useState(null);
+    const loadB = useCallback(() => api('GET', `/broadcasts/${encodeURIComponent(id)}`).then((x) => {
+      setB(x);
+      if (x.state === 'resolving' || (x.state === 'cancelled' && x.error)) {
+        return api('GET', `/broadcasts/${encodeURIComponent(id)}/preparation`).then(setPrep, () => setPrep(null));
+      }
+      setPrep(null);
+      return undefined;
+    }, () => undefined), [id]);
     const loadRows = useCallback(() => {
       const p = new URLSearchParams({ page: String(query.page), limit: String(query.pageSize), sort: query.sort, order: query.order });
       if (query.state) p.set('state', query.state);
@@ -88,6 +127,7 @@
       { title: t('read'), dataIndex: 'readAt', key: 'readAt', render: fmt },
       { title: t('acknowledged'), dataIndex: 'acknowledgedAt', key: 'acknowledgedAt', render: fmt },
       { title: t('problem'), dataIndex: 'failureReason', key: 'failureReason' },
+      { title: t('noticeLanguage'), dataIndex: 'language', key: 'language', render: (x) => (x === 'bilingual' ? t('lang_bilingual') : x || '—') },
     ];
     const finished = b.state === 'cancelled';
     return html`<div>
@@ -97,8 +137,10 @@
         <${Tag} color="blue" id="broadcast-state" data-state=${b.state}>${t(`st_${b.state}`)}<//>
         <${Text} type="secondary">${b.noticeId} v${b.version} · ${b.platform} · ${t('createdBy')} ${b.createdBy}<//>
         ${b.notBefore && html`<${Tag} color="gold" id="broadcast-scheduled">${t('scheduledFor', fmt(b.notBefore))}<//>`}
-        ${b.state === 'resolving' && html`<${Tag}>${t('notConfirmed')}<//>`}
+        ${b.state === 'resolving' && html`<${Tag}>${prep && prep.state === 'preparing' ? t('prepPreparing') : t('notConfirmed')}<//>`}
       <//>
+      <${PreparationNotes} prep=${prep} />
+      ${b.state === 'cancelled' && b.error && !(prep && prep.interrupted) && html`<${Alert} id="broadcast-error" type="error" showIcon style=${{ marginBottom: 12 }} message=${`${t('broadcastError')}${b.error}`} />`}
       <${Row} gutter=${[12, 12]} id="tally">${['targeted', 'pending', 'sent', 'failed', 'read', 'acknowledged'].map((k) => stat(k, k === 'failed' && c.failed ? '#cf1322' : undefined))}<//>
       ${!b.readSupported && html`<${Text} type="secondary">${t('readUnsupported')}<//>`}
       <div style=${{ margin: '16px 0' }}><${Text}>${t('progress')}<//><${Progress} percent=${pct} status=${c.failed ? 'exception' : pct === 100 ? 'success' : 'active'} aria-label=${t('progress')} /></div>
@@ -124,5 +166,5 @@
     </div>`;
   }
 
-  Object.assign(PB.c, { Broadcasts, BroadcastPage });
+  Object.assign(PB.c, { Broadcasts, BroadcastPage, PreparationNotes });
 })();

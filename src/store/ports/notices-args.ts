@@ -1,5 +1,5 @@
 import { BotError } from '../../errors.ts';
-import { MAX_RECIPIENT_LABEL_CHARS } from './notices.ts';
+import { MAX_RECIPIENT_LABEL_CHARS, NOTICE_LANGUAGES } from './notices.ts';
 import type { NewRecipient, AudienceSpec, Bilingual, BatchSettlement, ClaimOptions, NewBroadcast, RecipientQuery } from './notices.ts';
 
 /**
@@ -87,6 +87,15 @@ export function checkNewBroadcast(b: NewBroadcast): void {
   if (b.notBefore !== undefined && b.notBefore !== null && (!Number.isSafeInteger(b.notBefore) || b.notBefore < 0)) bad('notBefore must be whole ms since the epoch or null');
   if (typeof b.readSupported !== 'boolean') bad('readSupported must be a boolean');
   if (typeof b.createdBy !== 'string' || b.createdBy.length === 0 || b.createdBy.length > 300) bad('createdBy must be 1–300 characters');
+  if (b.preparation !== undefined) {
+    checkOwner(b.preparation.owner, 'createBroadcast: preparation owner');
+    checkTime(b.preparation.leaseUntil, 'createBroadcast: preparation leaseUntil');
+  }
+}
+
+/** A lease owner (worker or instance id): 1–200 characters. */
+export function checkOwner(owner: string, what: string): void {
+  if (typeof owner !== 'string' || owner.length === 0 || owner.length > 200) bad(`${what} must be 1–200 characters`);
 }
 
 export function checkClaimOptions(o: ClaimOptions): void {
@@ -110,6 +119,7 @@ export function checkSettlement(s: BatchSettlement): void {
     checkTime(r.notBefore, 'settle: notBefore');
   }
   if (s.readHandle !== undefined && (typeof s.readHandle !== 'string' || s.readHandle.length === 0)) bad('settle: readHandle must be a non-empty string');
+  if (s.language !== undefined && !NOTICE_LANGUAGES.includes(s.language)) bad(`settle: language must be one of ${NOTICE_LANGUAGES.join(', ')}`);
 }
 
 /** Truncates a failure reason to 500 characters (platform messages can be long). */

@@ -74,6 +74,15 @@ export type RecipientState = DeliveryState | 'read' | 'acknowledged';
 /** How an acknowledgement arrived: a reply in the 1:1 chat, or the card's button. */
 export type AckChannel = 'text' | 'card';
 
+/**
+ * The language(s) a notice is delivered in: one language, or 'bilingual' (Simplified Chinese and
+ * English together, the cards of before NOTICE_LANGUAGE). src/notices/languages.ts picks it per recipient.
+ */
+export type NoticeLanguage = 'zh-CN' | 'zh-TW' | 'en' | 'bilingual';
+
+/** Every {@link NoticeLanguage}, in the order the README lists them. */
+export const NOTICE_LANGUAGES: readonly NoticeLanguage[] = ['zh-CN', 'zh-TW', 'en', 'bilingual'];
+
 /** Which recipients a resend targets. */
 export type ResendTarget = 'failed' | 'unacknowledged';
 
@@ -158,6 +167,20 @@ export interface NewBroadcast {
   createdBy: string;
   /** See {@link BroadcastRecord.notBefore}; absent = null. */
   notBefore?: number | null;
+  /**
+   * A preparation lease taken with the broadcast, atomically (the console's prepare): see
+   * {@link NoticeStore.renewPreparation}. Absent = none (the broadcast is resolved in the foreground).
+   */
+  preparation?: { owner: string; leaseUntil: number };
+}
+
+/** A preparation lease as {@link NoticeStore.expiredPreparations} lists it. */
+export interface PreparationLease {
+  broadcastId: string;
+  /** The instance that was preparing it (the service's instance id). */
+  owner: string;
+  /** When the lease ended (ms): its holder stopped renewing it before then. */
+  leaseUntil: number;
 }
 
 /** One recipient of one broadcast. */
@@ -181,6 +204,12 @@ export interface RecipientRecord {
   name: string | null;
   /** Department name from the directory, likewise; null when it gave none. */
   department: string | null;
+  /**
+   * The language the notice was delivered to this recipient in (first delivery; a fallback to
+   * zh-CN is recorded as zh-CN); null until sent, for a recipient recorded as sent because another
+   * broadcast had delivered the version, and for sends recorded before languages were recorded.
+   */
+  language: NoticeLanguage | null;
 }
 
 /** A recipient as added to a resolving broadcast: its user id, with display name and department when the directory gave them. */
@@ -258,6 +287,11 @@ export interface BatchSettlement {
   retry: { userId: string; notBefore: number; countsAsAttempt: boolean }[];
   /** Platform handle to poll read status of the sent users (DingTalk processQueryKey). */
   readHandle?: string;
+  /**
+   * The language the `sent` users got (kind 'deliver': recorded on each recipient, {@link
+   * RecipientRecord.language}, and named in its audit entry). Absent = not recorded.
+   */
+  language?: NoticeLanguage;
 }
 
 /** Result of settling a batch. */
@@ -394,6 +428,31 @@ export interface NoticeStore {
   getBroadcast(id: string): Promise<BroadcastRecord | null>;
   /** Broadcasts, newest first, at most `limit` (default 100). */
   listBroadcasts(limit?: number): Promise<BroadcastRecord[]>;
+
+  /**
+   * The preparation lease of a resolving broadcast (the console's prepare, resolved in the
+   * background by one instance): taken with the broadcast ({@link NewBroadcast.preparation}),
+   * renewed by the instance preparing it (heartbeat) while the audience is being resolved, ended
+   * when the preparation is ready or failed. A lease not renewed in time means that instance died;
+   * any instance's worker then interrupts the preparation ({@link expiredPreparations},
+   * {@link interruptPreparation}).
+   *
+   * Extends `owner`'s lease to `leaseUntil` (even an expired one: its holder was only slow, nobody
+   * interrupted it yet). Returns false when `owner` does not hold it — ended, interrupted, another
+   * owner's, or the broadcast is no longer resolving (confirmed, cancelled) or unknown.
+   */
+  renewPreparation(broadcastId: string, owner: string, leaseUntil: number, now: number): Promise<boolean>;
+  /** Ends `owner`'s preparation lease (the preparation finished, ready or failed). No-op when `owner` does not hold it. */
+  endPreparation(broadcastId: string, owner: string, now: number): Promise<void>;
+  /** Resolving broadcasts whose preparation lease ended at or before `now`, earliest first, at most `limit`. */
+  expiredPreparations(now: number, limit: number): Promise<PreparationLease[]>;
+  /**
+   * resolving -> cancelled with `error` (as {@link failResolution}, audit entry "audience
+   * resolution failed: <error>"), only while the broadcast's preparation lease is still expired at
+   * `now` — checked in the same atomic step, so a holder that renewed meanwhile keeps its
+   * preparation. Returns the broadcast when it was interrupted, null otherwise.
+   */
+  interruptPreparation(broadcastId: string, error: string, now: number): Promise<BroadcastRecord | null>;
   /** Ids of broadcasts in state 'sending' (the workers' to-do list). */
   activeBroadcastIds(): Promise<string[]>;
 

@@ -79,6 +79,7 @@ redis.call('HSET', KEYS[1], 'id', ARGV[1], 'noticeId', ARGV[2], 'version', ARGV[
   'state', 'resolving', 'round', 0, 'duplicates', 0, 'targeted', 0, 'pending', 0, 'sent', 0, 'failed', 0,
   'read', 0, 'acknowledged', 0, 'r_targeted', 0, 'r_pending', 0, 'r_sent', 0, 'r_failed', 0)
 if ARGV[10] ~= nil and ARGV[10] ~= '' then redis.call('HSET', KEYS[1], 'notBefore', ARGV[10]) end
+if ARGV[11] ~= nil and ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'prepOwner', ARGV[11], 'prepUntil', ARGV[12]) end
 audit(KEYS[2], now, nil, 'none', 'resolving', ARGV[9])
 return 1`;
 
@@ -138,6 +139,38 @@ elseif op == 'cancel' and (state == 'resolving' or state == 'sending') then
   state = 'cancelled'
 end
 return state`;
+
+/**
+ * The preparation lease of a resolving broadcast (fields prepOwner, prepUntil of its meta hash).
+ * KEYS: meta, q, rq, audit. ARGV: op, now, then
+ * - 'renew', owner, until: extends owner's lease;
+ * - 'end', owner: removes owner's lease;
+ * - 'interrupt', error: resolving -> cancelled with the error (as TRANSITION 'fail') when the
+ *   lease ended at or before now.
+ * Returns 1 when done, 0 when not (not resolving, not owner's lease, lease still running).
+ */
+export const PREPARATION = `${COMMON}
+if redis.call('HGET', KEYS[1], 'state') ~= 'resolving' then return 0 end
+local op, now = ARGV[1], tonumber(ARGV[2])
+local owner = redis.call('HGET', KEYS[1], 'prepOwner')
+if op == 'renew' then
+  if owner ~= ARGV[3] then return 0 end
+  redis.call('HSET', KEYS[1], 'prepUntil', ARGV[4])
+  return 1
+elseif op == 'end' then
+  if owner ~= ARGV[3] then return 0 end
+  redis.call('HDEL', KEYS[1], 'prepOwner', 'prepUntil')
+  return 1
+elseif op == 'interrupt' then
+  local untilMs = tonumber(redis.call('HGET', KEYS[1], 'prepUntil'))
+  if not untilMs or untilMs > now then return 0 end
+  redis.call('HDEL', KEYS[1], 'prepOwner', 'prepUntil')
+  redis.call('HSET', KEYS[1], 'state', 'cancelled', 'error', ARGV[3], 'updatedAt', now)
+  redis.call('DEL', KEYS[2], KEYS[3])
+  audit(KEYS[4], now, nil, 'resolving', 'cancelled', 'audience resolution failed: ' .. ARGV[3])
+  return 1
+end
+return 0`;
 
 /**
  * Lease due recipients. KEYS: meta, r, q, rq, audit. ARGV: now, max, leaseMs, leaseId, owner.
@@ -248,8 +281,13 @@ for _, u in ipairs(p.sent) do
       redis.call('ZREM', queue, u)
       redis.call('HINCRBY', KEYS[1], 'pending', -1)
       redis.call('HINCRBY', KEYS[1], 'sent', 1)
-      local why = 'accepted by the platform'
-      if p.dups[u] then why = 'sent, but the employee had already received this version (' .. p.dups[u] .. ')' end
+      local lang = ''
+      if p.lang and p.lang ~= '' then
+        rec.lg = p.lang
+        lang = ' (language ' .. p.lang .. ')'
+      end
+      local why = 'accepted by the platform' .. lang
+      if p.dups[u] then why = 'sent' .. lang .. ', but the employee had already received this version (' .. p.dups[u] .. ')' end
       save(u, rec)
       audit(KEYS[5], now, u, 'pending', 'sent', why)
     else

@@ -8,6 +8,7 @@ import {
   checkContent,
   checkId,
   checkNewBroadcast,
+  checkOwner,
   checkPlatform,
   checkSettlement,
   checkTime,
@@ -37,7 +38,9 @@ import type {
   ClaimedBatch,
   ClaimOptions,
   NewBroadcast,
+  NoticeLanguage,
   NoticeStore,
+  PreparationLease,
   NoticeSummary,
   NoticeVersionRecord,
   ReadHandleRecord,
@@ -120,6 +123,7 @@ type Scripted = Redis & {
   nChainSeal(...args: (string | number)[]): Promise<number>;
   nIndexBuild(...args: (string | number)[]): Promise<string>;
   nRecipientPage(...args: (string | number)[]): Promise<(string | number)[]>;
+  nPreparation(...args: (string | number)[]): Promise<number>;
 };
 
 interface RecipientJson {
@@ -140,6 +144,8 @@ interface RecipientJson {
   rs?: string;
   rdr?: number;
   rda?: number;
+  /** Language of the first delivery (NoticeLanguage). */
+  lg?: NoticeLanguage;
 }
 
 interface UserJson {
@@ -215,6 +221,7 @@ export async function openRedisNoticeStore(url: string, options: RedisNoticeStor
   define('nChainSeal', 2, lua.CHAIN_SEAL);
   define('nIndexBuild', 1, lua.INDEX_BUILD);
   define('nRecipientPage', 1, lua.RECIPIENT_PAGE);
+  define('nPreparation', 4, lua.PREPARATION);
   await connectRedisClient(c, 'Redis notice store', shown);
   const store = new RedisNoticeStore(c, prefix, shown, options.recipientGatherMax ?? GATHER_MAX, options.recipientWalkChunk ?? 1000);
   try {
@@ -243,6 +250,7 @@ function recipientFromJson(userId: string, j: RecipientJson): RecipientRecord {
     deliveredBy: j.db ?? null,
     name: j.n ?? null,
     department: j.d ?? null,
+    language: j.lg ?? null,
   };
 }
 
@@ -300,7 +308,7 @@ class RedisNoticeStore implements NoticeStore {
   private uk(platform: string, userId: string): string {
     return `${this.prefix}{u:${encodeURIComponent(platform)}:${encodeURIComponent(userId)}}:n`;
   }
-  private ik(part: 'notices' | 'broadcasts' | 'active' | 'audit-chain'): string {
+  private ik(part: 'notices' | 'broadcasts' | 'active' | 'audit-chain' | 'preparing'): string {
     return `${this.prefix}{idx}:${part}`;
   }
   private bkeys(id: string, ...parts: ('meta' | 'r' | 'q' | 'rq' | 'audit' | 'fail' | 'rh')[]): string[] {
@@ -491,11 +499,16 @@ class RedisNoticeStore implements NoticeStore {
     checkNewBroadcast(b);
     checkTime(now, 'now');
     return this.use(async () => {
+      // The preparation index first: a crash before the broadcast exists leaves an entry that
+      // expiredPreparations drops; never a leased broadcast that no index finds.
+      if (b.preparation) await this.c.zadd(this.ik('preparing'), Math.round(b.preparation.leaseUntil), b.id);
       const ok = await this.c.nCreateBroadcast(
         ...this.bkeys(b.id, 'meta', 'audit'),
         b.id, b.noticeId, b.version, b.platform, JSON.stringify(b.audience), b.readSupported ? '1' : '0', b.createdBy, now,
         `notice ${b.noticeId} v${b.version} on ${b.platform}, by ${b.createdBy}`,
         b.notBefore ?? '',
+        b.preparation?.owner ?? '',
+        b.preparation ? Math.round(b.preparation.leaseUntil) : '',
       );
       if (Number(ok) !== 1) throw new BotError('STORE_BAD_ARGUMENT', 'createBroadcast: the broadcast id exists');
       // No recipient yet: its recipients index is complete from birth (every write keeps it).
@@ -549,6 +562,69 @@ class RedisNoticeStore implements NoticeStore {
     checkId(broadcastId, 'broadcast id');
     checkTime(now, 'now');
     return this.use(() => this.transition(broadcastId, 'cancel', now));
+  }
+
+  // ---- preparation leases: fields prepOwner / prepUntil of the meta hash (the truth), and
+  // `{idx}:preparing` (sorted set, score = lease end) to find expired ones (a hint, checked against the meta) ----
+
+  async renewPreparation(broadcastId: string, owner: string, leaseUntil: number, now: number): Promise<boolean> {
+    checkId(broadcastId, 'broadcast id');
+    checkOwner(owner, 'renewPreparation: owner');
+    checkTime(leaseUntil, 'leaseUntil');
+    checkTime(now, 'now');
+    return this.use(async () => {
+      const until = Math.round(leaseUntil);
+      const ok = Number(await this.c.nPreparation(...this.bkeys(broadcastId, 'meta', 'q', 'rq', 'audit'), 'renew', now, owner, until)) === 1;
+      if (ok) await this.c.zadd(this.ik('preparing'), until, broadcastId);
+      return ok;
+    });
+  }
+
+  async endPreparation(broadcastId: string, owner: string, now: number): Promise<void> {
+    checkId(broadcastId, 'broadcast id');
+    checkOwner(owner, 'endPreparation: owner');
+    checkTime(now, 'now');
+    return this.use(async () => {
+      if (Number(await this.c.nPreparation(...this.bkeys(broadcastId, 'meta', 'q', 'rq', 'audit'), 'end', now, owner)) === 1) {
+        await this.c.zrem(this.ik('preparing'), broadcastId);
+      }
+    });
+  }
+
+  async expiredPreparations(now: number, limit: number): Promise<PreparationLease[]> {
+    checkTime(now, 'now');
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new BotError('STORE_BAD_ARGUMENT', 'expiredPreparations: limit must be a positive integer');
+    return this.use(async () => {
+      const out: PreparationLease[] = [];
+      const ids = await this.c.zrangebyscore(this.ik('preparing'), '-inf', Math.floor(now), 'LIMIT', 0, limit);
+      for (const id of ids) {
+        const [state, owner, until] = await this.c.hmget(this.bk(id, 'meta'), 'state', 'prepOwner', 'prepUntil');
+        // No lease any more (ended, interrupted, broadcast gone or past resolving): drop the hint.
+        if (state !== 'resolving' || !until) {
+          await this.c.zrem(this.ik('preparing'), id);
+          continue;
+        }
+        // Renewed after its hint was written: move the hint.
+        if (Number(until) > now) {
+          await this.c.zadd(this.ik('preparing'), Number(until), id);
+          continue;
+        }
+        out.push({ broadcastId: id, owner: owner ?? '', leaseUntil: Number(until) });
+      }
+      return out.sort((a, b) => a.leaseUntil - b.leaseUntil || (a.broadcastId < b.broadcastId ? -1 : 1));
+    });
+  }
+
+  async interruptPreparation(broadcastId: string, error: string, now: number): Promise<BroadcastRecord | null> {
+    checkId(broadcastId, 'broadcast id');
+    checkTime(now, 'now');
+    return this.use(async () => {
+      const done = Number(await this.c.nPreparation(...this.bkeys(broadcastId, 'meta', 'q', 'rq', 'audit'), 'interrupt', now, clipReason(error))) === 1;
+      if (!done) return null;
+      await this.c.zrem(this.ik('preparing'), broadcastId);
+      await this.seal(broadcastId);
+      return this.record((await this.broadcastMeta(broadcastId))!);
+    });
   }
 
   async getBroadcast(id: string): Promise<BroadcastRecord | null> {
@@ -672,6 +748,7 @@ class RedisNoticeStore implements NoticeStore {
         failed: s.failed.map((f) => [f.userId, clipReason(f.reason)]),
         retry: s.retry.map((r) => [r.userId, Math.round(r.notBefore), r.countsAsAttempt ? 1 : 0]),
         rh: s.readHandle ?? '',
+        lang: s.language ?? '',
       });
       const out = await this.c.nSettle(...this.bkeys(id, 'meta', 'r', 'q', 'rq', 'audit', 'fail', 'rh'), now, batch.leaseId, batch.kind, payload);
       const state = String(out[0]) as BroadcastState;

@@ -7,6 +7,7 @@ import {
   checkContent,
   checkId,
   checkNewBroadcast,
+  checkOwner,
   checkPlatform,
   checkSettlement,
   checkTime,
@@ -37,7 +38,9 @@ import {
   type ClaimedBatch,
   type ClaimOptions,
   type NewBroadcast,
+  type NoticeLanguage,
   type NoticeStore,
+  type PreparationLease,
   type NoticeSummary,
   type NoticeVersionRecord,
   type ReadHandleRecord,
@@ -170,6 +173,12 @@ export const NOTICE_MIGRATIONS: readonly SqliteMigration[] = [
   `ALTER TABLE broadcast ADD COLUMN not_before INTEGER;
    ALTER TABLE recipient ADD COLUMN name TEXT;
    ALTER TABLE recipient ADD COLUMN department TEXT;`,
+  // Schema 7: preparation leases (the instance resolving a prepared broadcast's audience, and until
+  // when; NULL = none) and the language each recipient was sent the notice in.
+  `ALTER TABLE broadcast ADD COLUMN prep_owner TEXT;
+   ALTER TABLE broadcast ADD COLUMN prep_until INTEGER;
+   CREATE INDEX broadcast_prep_until ON broadcast (prep_until) WHERE prep_until IS NOT NULL;
+   ALTER TABLE recipient ADD COLUMN language TEXT;`,
 ];
 
 /**
@@ -226,6 +235,8 @@ interface BroadcastRow {
   round: number;
   not_before: number | null;
   duplicates: number;
+  prep_owner?: string | null;
+  prep_until?: number | null;
 }
 
 interface RecipientRow {
@@ -233,6 +244,7 @@ interface RecipientRow {
   user_id: string;
   name?: string | null;
   department?: string | null;
+  language?: NoticeLanguage | null;
   state: 'pending' | 'sent' | 'failed';
   reason: string | null;
   sent_at: number | null;
@@ -325,6 +337,7 @@ function recipientRecord(r: RecipientRow): RecipientRecord {
     deliveredBy: r.delivered_by,
     name: r.name ?? null,
     department: r.department ?? null,
+    language: r.language ?? null,
   };
 }
 
@@ -405,8 +418,15 @@ class SqliteNoticeStore implements NoticeStore {
          ORDER BY n.created_at DESC, n.id DESC`,
       ),
       insertBroadcast: p(
-        `INSERT INTO broadcast (id, notice_id, version, platform, audience, read_supported, state, created_by, created_at, updated_at, not_before)
-         VALUES (@id, @noticeId, @version, @platform, @audience, @readSupported, 'resolving', @createdBy, @now, @now, @notBefore)`,
+        `INSERT INTO broadcast (id, notice_id, version, platform, audience, read_supported, state, created_by, created_at, updated_at, not_before, prep_owner, prep_until)
+         VALUES (@id, @noticeId, @version, @platform, @audience, @readSupported, 'resolving', @createdBy, @now, @now, @notBefore, @prepOwner, @prepUntil)`,
+      ),
+      renewPrep: p("UPDATE broadcast SET prep_until = @until WHERE id = @id AND state = 'resolving' AND prep_owner = @owner"),
+      endPrep: p('UPDATE broadcast SET prep_owner = NULL, prep_until = NULL WHERE id = ? AND prep_owner = ?'),
+      clearPrep: p('UPDATE broadcast SET prep_owner = NULL, prep_until = NULL WHERE id = ? AND prep_owner IS NOT NULL'),
+      expiredPrep: p(
+        `SELECT id, prep_owner, prep_until FROM broadcast WHERE prep_until IS NOT NULL AND prep_until <= ? AND state = 'resolving'
+         ORDER BY prep_until, id LIMIT ?`,
       ),
       getBroadcast: p('SELECT * FROM broadcast WHERE id = ?'),
       listBroadcasts: p('SELECT * FROM broadcast ORDER BY created_at DESC, id DESC LIMIT ?'),
@@ -437,6 +457,7 @@ class SqliteNoticeStore implements NoticeStore {
          ON CONFLICT (broadcast_id, user_id) DO NOTHING`,
       ),
       getRecipient: p('SELECT * FROM recipient WHERE broadcast_id = ? AND user_id = ?'),
+      setLanguage: p('UPDATE recipient SET language = ? WHERE broadcast_id = ? AND user_id = ?'),
       listRecipients: p('SELECT * FROM recipient WHERE broadcast_id = ? ORDER BY user_id'),
       broadcastExists: p('SELECT 1 FROM broadcast WHERE id = ?'),
       dueDeliver: p('SELECT * FROM recipient WHERE broadcast_id = ? AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, user_id LIMIT ?'),
@@ -695,6 +716,7 @@ class SqliteNoticeStore implements NoticeStore {
       this.s.insertBroadcast.run({
         id: b.id, noticeId: b.noticeId, version: b.version, platform: b.platform, audience: JSON.stringify(b.audience),
         readSupported: b.readSupported ? 1 : 0, createdBy: b.createdBy, now, notBefore: b.notBefore ?? null,
+        prepOwner: b.preparation?.owner ?? null, prepUntil: b.preparation ? Math.round(b.preparation.leaseUntil) : null,
       });
       this.audit(b.id, now, null, 'none', 'resolving', `notice ${b.noticeId} v${b.version} on ${b.platform}, by ${b.createdBy}`);
       return this.record(this.broadcastRow(b.id)!);
@@ -726,6 +748,7 @@ class SqliteNoticeStore implements NoticeStore {
       const row = this.broadcastRow(broadcastId);
       if (!row) return null;
       if (row.state === 'resolving') {
+        this.s.clearPrep.run(broadcastId);
         this.s.setState.run('sending', now, broadcastId);
         this.audit(broadcastId, now, null, 'resolving', 'sending', 'audience resolved');
         this.finishIfDrained(row, now);
@@ -741,10 +764,52 @@ class SqliteNoticeStore implements NoticeStore {
       const row = this.broadcastRow(broadcastId);
       if (!row) return null;
       if (row.state === 'resolving') {
+        this.s.clearPrep.run(broadcastId);
         this.s.setError.run(clipReason(error), now, broadcastId);
         this.s.unqueueAll.run(broadcastId);
         this.audit(broadcastId, now, null, 'resolving', 'cancelled', `audience resolution failed: ${clipReason(error)}`);
       }
+      return this.record(this.broadcastRow(broadcastId)!);
+    });
+  }
+
+  async renewPreparation(broadcastId: string, owner: string, leaseUntil: number, now: number): Promise<boolean> {
+    checkId(broadcastId, 'broadcast id');
+    checkOwner(owner, 'renewPreparation: owner');
+    checkTime(leaseUntil, 'leaseUntil');
+    checkTime(now, 'now');
+    return this.tx(() => this.s.renewPrep.run({ id: broadcastId, owner, until: Math.round(leaseUntil) }).changes === 1);
+  }
+
+  async endPreparation(broadcastId: string, owner: string, now: number): Promise<void> {
+    checkId(broadcastId, 'broadcast id');
+    checkOwner(owner, 'endPreparation: owner');
+    checkTime(now, 'now');
+    await this.tx(() => this.s.endPrep.run(broadcastId, owner));
+  }
+
+  async expiredPreparations(now: number, limit: number): Promise<PreparationLease[]> {
+    checkTime(now, 'now');
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new BotError('STORE_BAD_ARGUMENT', 'expiredPreparations: limit must be a positive integer');
+    return this.tx(() =>
+      (this.s.expiredPrep.all(Math.floor(now), limit) as { id: string; prep_owner: string | null; prep_until: number }[]).map((r) => ({
+        broadcastId: r.id,
+        owner: r.prep_owner ?? '',
+        leaseUntil: r.prep_until,
+      })),
+    );
+  }
+
+  async interruptPreparation(broadcastId: string, error: string, now: number): Promise<BroadcastRecord | null> {
+    checkId(broadcastId, 'broadcast id');
+    checkTime(now, 'now');
+    return this.tx(() => {
+      const row = this.broadcastRow(broadcastId);
+      if (!row || row.state !== 'resolving' || row.prep_until === null || row.prep_until === undefined || row.prep_until > now) return null;
+      this.s.clearPrep.run(broadcastId);
+      this.s.setError.run(clipReason(error), now, broadcastId);
+      this.s.unqueueAll.run(broadcastId);
+      this.audit(broadcastId, now, null, 'resolving', 'cancelled', `audience resolution failed: ${clipReason(error)}`);
       return this.record(this.broadcastRow(broadcastId)!);
     });
   }
@@ -880,7 +945,9 @@ class SqliteNoticeStore implements NoticeStore {
             continue;
           }
           this.s.markSent.run({ broadcastId, userId: u, sentAt: now, readAt: null, ackAt: null, ackChannel: null, deliveredBy: null });
-          this.audit(broadcastId, now, u, 'pending', 'sent', dup ? `sent, but the employee had already received this version (${dup})` : 'accepted by the platform');
+          if (settlement.language) this.s.setLanguage.run(settlement.language, broadcastId, u);
+          const lang = settlement.language ? ` (language ${settlement.language})` : '';
+          this.audit(broadcastId, now, u, 'pending', 'sent', dup ? `sent${lang}, but the employee had already received this version (${dup})` : `accepted by the platform${lang}`);
           appliedSent.push(u);
         } else {
           const r = leased(u);
@@ -1086,6 +1153,7 @@ class SqliteNoticeStore implements NoticeStore {
       const b = this.broadcastRow(broadcastId);
       if (!b) return null;
       if (b.state === 'resolving' || b.state === 'sending') {
+        this.s.clearPrep.run(broadcastId);
         this.s.setState.run('cancelled', now, broadcastId);
         this.s.unqueueAll.run(broadcastId);
         this.audit(broadcastId, now, null, b.state, 'cancelled', 'cancelled by an admin');

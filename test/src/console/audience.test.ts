@@ -81,7 +81,7 @@ for (const kind of ['sqlite', 'redis'] as const) {
       const id = r.body.id as string;
       const p = await preparation(id);
       // hr (8) − lijing + zhoutao (wangfang is in hr already); sales excluded although included.
-      assert.deepEqual(p, { id, state: 'ready', count: 8 });
+      assert.deepEqual(p, { id, state: 'ready', count: 8, unknown: [], checked: true });
       const waiting = await admin.call('GET', `/console/api/broadcasts/${id}`);
       assert.equal(waiting.body.state, 'resolving', 'prepared, not sending');
       assert.equal(waiting.body.counts.sent, 0);
@@ -109,6 +109,33 @@ for (const kind of ['sqlite', 'redis'] as const) {
       assert.ok(names.includes('周涛'));
       // Confirming again changes nothing.
       assert.equal((await admin.call('POST', `/console/api/broadcasts/${id}/confirm`)).body.state, 'done');
+    });
+
+    it('typed ids the directory does not know: listed as unknown, not counted, never sent; without a directory they could not be checked', async () => {
+      const r = await admin.call('POST', '/console/api/broadcasts/prepare', { noticeId, platform: 'sandbox', audience: { userIds: ['wangfang', 'ghost-1', 'zhoutao', 'ghost-2'] } });
+      assert.equal(r.status, 202);
+      const id = r.body.id as string;
+      assert.deepEqual(await preparation(id), { id, state: 'ready', count: 2, unknown: ['ghost-1', 'ghost-2'], checked: true });
+      const waiting = (await admin.call('GET', `/console/api/broadcasts/${id}`)).body;
+      assert.equal(waiting.counts.targeted, 2, 'the unknown ids are no recipients');
+      assert.equal((await admin.call('POST', `/console/api/broadcasts/${id}/confirm`)).status, 200);
+      await until(async () => ((await admin.call('GET', `/console/api/broadcasts/${id}`)).body.state === 'done' ? true : undefined), 'the broadcast done');
+      const done = (await admin.call('GET', `/console/api/broadcasts/${id}`)).body;
+      assert.deepEqual([done.counts.targeted, done.counts.sent, done.counts.failed], [2, 2, 0], 'nobody failed: the unknown ids were never sent');
+      const page = await admin.call('GET', `/console/api/broadcasts/${id}/recipients?limit=50`);
+      assert.deepEqual(page.body.recipients.map((x: { userId: string }) => x.userId).sort(), ['wangfang', 'zhoutao']);
+
+      // Only unknown ids: nothing to send, and the preparation says which.
+      const none = await admin.call('POST', '/console/api/broadcasts/prepare', { noticeId, platform: 'sandbox', audience: { userIds: ['ghost-3'] } });
+      const failed = await preparation(none.body.id);
+      assert.equal(failed.state, 'failed');
+      assert.deepEqual(failed.unknown, ['ghost-3']);
+      assert.match(failed.error, /NOTICE_AUDIENCE_EMPTY: none of the user ids is in the sandbox directory \(1 unknown: ghost-3\)/);
+
+      // A platform without a directory: every id counts, as before, and the preparation says they were not checked.
+      const unchecked = await admin.call('POST', '/console/api/broadcasts/prepare', { noticeId, platform: 'wecom', audience: { userIds: ['u1', 'nobody-knows'] } });
+      assert.deepEqual(await preparation(unchecked.body.id), { id: unchecked.body.id, state: 'ready', count: 2, unknown: [], checked: false });
+      await admin.call('POST', `/console/api/broadcasts/${unchecked.body.id}/cancel`);
     });
 
     it('a failed preparation is reported and cannot be confirmed; cancelling a prepared broadcast sends nothing', async () => {

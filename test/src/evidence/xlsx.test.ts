@@ -14,7 +14,7 @@ import { offsetLabel, zonedIso } from '../../../src/evidence/time.ts';
 import type { AuditEvent, RecipientRecord } from '../../../src/store/ports/notices.ts';
 
 const SENT = Date.parse('2026-12-05T16:30:00.250Z'); // 2026-12-06 00:30:00.250 in Shanghai: the next calendar day
-const base: RecipientRecord = { userId: 'u1', state: 'sent', reason: null, sentAt: SENT, readAt: null, acknowledgedAt: null, ackChannel: null, attempts: 0, remindedRound: 0, remindedAt: null, deliveredBy: null, name: null, department: null };
+const base: RecipientRecord = { userId: 'u1', state: 'sent', reason: null, sentAt: SENT, readAt: null, acknowledgedAt: null, ackChannel: null, attempts: 0, remindedRound: 0, remindedAt: null, deliveredBy: null, name: null, department: null, language: null };
 const HOSTILE = ['=HYPERLINK("http://x","y")', '+1', '-2', '@SUM(A1)', '\tTAB', '\rCR', "'quoted"];
 
 async function read(buf: Buffer): Promise<ExcelJS.Workbook> {
@@ -38,7 +38,7 @@ describe('XLSX exports', () => {
 
   it('recipients: the CSV columns with name and department, zoned times, defused cells stored as text', async () => {
     const recipients: RecipientRecord[] = [
-      { ...base, readAt: SENT + 60_000, acknowledgedAt: SENT + 120_000, ackChannel: 'card', name: '张三', department: '研发部' },
+      { ...base, readAt: SENT + 60_000, acknowledgedAt: SENT + 120_000, ackChannel: 'card', name: '张三', department: '研发部', language: 'zh-CN' },
       ...HOSTILE.map((h, i) => ({ ...base, userId: `h${i}`, state: 'failed' as const, sentAt: null, reason: h, name: h, department: `${h} / 法务部` })),
       { ...base, userId: 'plain' }, // a record without name and department
     ];

@@ -136,12 +136,12 @@ describe('NoticeService', () => {
       const csv = await service.recipientsCsv(b.id);
       assert.ok(csv.startsWith(BOM));
       const lines = csv.slice(1).split('\r\n');
-      assert.equal(lines[0], 'userId,name,department,state,sentAt,readAt,acknowledgedAt,failureReason,acknowledgedVia,remindedRound,remindedAt,deliveredByBroadcast');
+      assert.equal(lines[0], 'userId,name,department,state,sentAt,readAt,acknowledgedAt,failureReason,acknowledgedVia,remindedRound,remindedAt,deliveredByBroadcast,language');
       const sentAt = new Date(clock.now()).toISOString();
       assert.deepEqual(lines.slice(1, 4), [
-        `lisi,,,sent,${sentAt},${READ_UNKNOWN},,,,0,,`,
-        `nobody,,,failed,,${READ_UNKNOWN},,invaliduser,,0,,`,
-        `zhangsan,,,acknowledged,${sentAt},${READ_UNKNOWN},${sentAt},,text,0,,`,
+        `lisi,,,sent,${sentAt},${READ_UNKNOWN},,,,0,,,bilingual`,
+        `nobody,,,failed,,${READ_UNKNOWN},,invaliduser,,0,,,`,
+        `zhangsan,,,acknowledged,${sentAt},${READ_UNKNOWN},${sentAt},,text,0,,,bilingual`,
       ]);
       assert.equal(lines[4], '', 'ends with CRLF');
       const audit = await service.auditCsv(b.id);

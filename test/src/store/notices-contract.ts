@@ -749,5 +749,87 @@ export function runNoticeStoreContract(name: string, makeStore: () => Promise<No
           assert.deepEqual([events.length, events[1]!.prevHash], [2, head!.hash]);
         }));
     });
+
+    describe('preparation leases and recipient languages', () => {
+      const prepared = async (s: NoticeStore, id: string, owner: string | null, leaseUntil = T0 + 1000) => {
+        if (!(await s.getNoticeVersion('n1'))) await s.createNotice('n1', content(1), T0);
+        await s.createBroadcast(
+          { id, noticeId: 'n1', version: 1, platform: 'sandbox', audience: { userIds: ['u1'] }, readSupported: true, createdBy: 'test', ...(owner ? { preparation: { owner, leaseUntil } } : {}) },
+          T0,
+        );
+      };
+
+      it('a lease is renewed only by its owner; once it ends unrenewed it is listed and can be interrupted, once', () =>
+        withStore(async (s) => {
+          await prepared(s, 'b1', 'inst-a');
+          await prepared(s, 'b2', null); // resolved in the foreground: no lease, never listed
+          assert.deepEqual(await s.expiredPreparations(T0 + 999, 10), []);
+          assert.equal(await s.renewPreparation('b1', 'inst-b', T0 + 5000, T0 + 500), false, "another instance cannot renew it");
+          assert.equal(await s.renewPreparation('b2', 'inst-a', T0 + 5000, T0 + 500), false, 'no lease to renew');
+          assert.equal(await s.renewPreparation('b1', 'inst-a', T0 + 2000, T0 + 500), true);
+          assert.deepEqual(await s.expiredPreparations(T0 + 1500, 10), [], 'renewed past its first end');
+          assert.equal(await s.interruptPreparation('b1', 'x', T0 + 1500), null, 'a running lease is not interrupted');
+          assert.equal((await s.getBroadcast('b1'))!.state, 'resolving');
+          assert.deepEqual(await s.expiredPreparations(T0 + 2000, 10), [{ broadcastId: 'b1', owner: 'inst-a', leaseUntil: T0 + 2000 }]);
+          const b = await s.interruptPreparation('b1', 'interrupted: lease of inst-a ended', T0 + 2001);
+          assert.deepEqual([b?.state, b?.error], ['cancelled', 'interrupted: lease of inst-a ended']);
+          assert.equal(await s.interruptPreparation('b1', 'again', T0 + 2002), null, 'once');
+          assert.deepEqual(await s.expiredPreparations(T0 + 10_000, 10), []);
+          assert.equal(await s.renewPreparation('b1', 'inst-a', T0 + 9000, T0 + 3000), false, 'a late heartbeat of the dead instance changes nothing');
+          assert.equal((await s.getBroadcast('b1'))!.state, 'cancelled');
+          const audit = await s.listAudit('b1');
+          assert.deepEqual([audit.at(-1)!.from, audit.at(-1)!.to, audit.at(-1)!.reason], ['resolving', 'cancelled', 'audience resolution failed: interrupted: lease of inst-a ended']);
+          assert.equal((await s.getBroadcast('b2'))!.state, 'resolving');
+        }));
+
+      it('an ended lease (ready), a confirmed or a cancelled broadcast is never interrupted; a late renewal does not revive a lease', () =>
+        withStore(async (s) => {
+          await prepared(s, 'r1', 'inst-a');
+          await s.addRecipients('r1', ['u1'], T0);
+          await s.endPreparation('r1', 'inst-b', T0); // not its lease: no-op
+          assert.equal((await s.expiredPreparations(T0 + 1000, 10)).length, 1);
+          await s.endPreparation('r1', 'inst-a', T0 + 10);
+          assert.equal(await s.renewPreparation('r1', 'inst-a', T0 + 5000, T0 + 20), false, 'a heartbeat in flight after the end');
+          await prepared(s, 'c1', 'inst-a');
+          await s.startSending('c1', T0 + 10);
+          await prepared(s, 'x1', 'inst-a');
+          await s.cancel('x1', T0 + 10);
+          assert.deepEqual(await s.expiredPreparations(T0 + 100_000, 10), []);
+          for (const id of ['r1', 'c1', 'x1']) assert.equal(await s.interruptPreparation(id, 'x', T0 + 100_000), null, id);
+          assert.equal((await s.getBroadcast('r1'))!.state, 'resolving', 'ready and waiting for the confirm');
+        }));
+
+      it('lists the earliest expired first, at most `limit`', () =>
+        withStore(async (s) => {
+          await prepared(s, 'p3', 'i', T0 + 300);
+          await prepared(s, 'p1', 'i', T0 + 100);
+          await prepared(s, 'p2', 'i', T0 + 200);
+          assert.deepEqual((await s.expiredPreparations(T0 + 1000, 2)).map((l) => l.broadcastId), ['p1', 'p2']);
+          await assert.rejects(s.expiredPreparations(T0, 0), (e: { code?: string }) => e.code === 'STORE_BAD_ARGUMENT');
+          await assert.rejects(
+            s.createBroadcast({ id: 'bad', noticeId: 'n1', version: 1, platform: 'x', audience: { all: true }, readSupported: true, createdBy: 't', preparation: { owner: '', leaseUntil: T0 } }, T0),
+            (e: { code?: string }) => e.code === 'STORE_BAD_ARGUMENT',
+          );
+        }));
+
+      it('records the language each recipient was sent, and names it in the audit entry', () =>
+        withStore(async (s) => {
+          await sending(s, 'l1', ['u1', 'u2', 'u3']);
+          const batch = (await s.claimBatch('l1', claimOpts('w'), T0 + 1))!;
+          await s.settleBatch(batch, { sent: ['u1'], failed: [], retry: [], language: 'en' }, T0 + 2);
+          await s.settleBatch(batch, { sent: ['u2'], failed: [{ userId: 'u3', reason: 'invaliduser' }], retry: [], language: 'zh-TW' }, T0 + 3);
+          const rs = new Map((await s.listRecipients('l1')).map((r) => [r.userId, r.language]));
+          assert.deepEqual([...rs], [['u1', 'en'], ['u2', 'zh-TW'], ['u3', null]]);
+          const page = await s.queryRecipients('l1', { sort: 'user', order: 'asc', limit: 10 });
+          assert.deepEqual(page!.recipients.map((r) => r.language), ['en', 'zh-TW', null]);
+          const reasons = (await s.listAudit('l1')).filter((e) => e.to === 'sent').map((e) => [e.userId, e.reason]);
+          assert.deepEqual(reasons, [['u1', 'accepted by the platform (language en)'], ['u2', 'accepted by the platform (language zh-TW)']]);
+          await assertConsistent(s, 'l1');
+          await assert.rejects(
+            s.settleBatch(batch, { sent: [], failed: [], retry: [], language: 'fr' as never }, T0 + 4),
+            (e: { code?: string }) => e.code === 'STORE_BAD_ARGUMENT',
+          );
+        }));
+    });
   });
 }
