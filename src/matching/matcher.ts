@@ -30,6 +30,7 @@ import { normalizeQuestion } from './normalize.ts';
 import { lexicon } from './lexicon.ts';
 import type { MatchContext, Matcher, MatcherFactory, MatchResult } from './types.ts';
 import {
+  CUE_BOT,
   CUE_SELF_STATUS,
   CUE_WEIGHTS,
   DOMAIN_TERMS,
@@ -128,6 +129,11 @@ export interface MatcherOptions {
    * platform other than WeCom (the feishu / dingtalk admin-access entries): they answer about that platform only.
    */
   unnamedPlatform: number;
+  /**
+   * The bot token (机器人: the question names or addresses the assistant) is a cue too: an entry most of whose
+   * phrasings address the bot (bot-privacy) ranks with {@link cueMissing} for a question that does not.
+   */
+  addressCue: boolean;
 }
 
 /** Defaults chosen on the dev set (see the report in bench/ and test/src/eval/). */
@@ -166,6 +172,7 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   bm25K1: 1.2,
   bm25B: 0.75,
   unnamedPlatform: 0.5,
+  addressCue: true,
 };
 
 /** Id of the pseudo-entry made of out-of-scope examples (never answered). */
@@ -312,7 +319,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const cueText = opt.joinHanSpaces && (fromUser || opt.joinHanSpacesKb) ? normalized.replace(HAN_SPACE_HAN, '$1') : normalized;
     if (SELF_STATUS_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_SELF_STATUS);
     if (READ_RECEIPT_PATTERNS.some((re) => re.test(cueText))) out.push('已读');
-    if (BOT_ADDRESS_PATTERNS.some((re) => re.test(cueText))) out.push('机器人');
+    if (BOT_ADDRESS_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_BOT);
     if (DEFINITION_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_DEFINITION);
     if (BEFORE_START_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_BEFORE_START);
     if (WHO_CAN_SEE_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_WHO_CAN_SEE);
@@ -363,8 +370,8 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     for (const [t, n] of inKb) if (n >= opt.learnedConceptSupport && !inOos.has(t) && !PLATFORM_WORDS.has(t)) learnedConcepts.add(t);
   }
   // Cues an entry is about: at least half of its phrasings carry the cue token (am-i-archived and 我的状态,
-  // personal-device-inspection and 检查手机 …). A question without that cue ranks the entry lower.
-  const cueNames = Object.keys(CUE_WEIGHTS);
+  // personal-device-inspection and 检查手机, bot-privacy and 机器人 …). A question without that cue ranks the entry lower.
+  const cueNames = opt.addressCue ? [...Object.keys(CUE_WEIGHTS), CUE_BOT] : Object.keys(CUE_WEIGHTS);
   const entryCues = sources.map((_, i) => {
     const phrasingDocs = docs.filter((d) => d.entry === i && d.phrasing);
     return cueNames.filter((c) => phrasingDocs.length > 0 && phrasingDocs.filter((d) => d.tokens.includes(c)).length >= phrasingDocs.length / 2);
@@ -558,7 +565,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const top = candidates[0];
     const inScope = !oos || !top || top.rank > opt.outOfScopeMargin * oos.rank;
     // A message that only names the bot ("hi bot", "谢谢机器人") addresses it and asks nothing.
-    const onlyAddress = opt.addresseeNotConcept && tokens.length > 0 && tokens.every((t) => t === '机器人');
+    const onlyAddress = opt.addresseeNotConcept && tokens.length > 0 && tokens.every((t) => t === CUE_BOT);
     const aboutPrivacy = !!top && !onlyAddress && (!opt.conceptGate || top.hits.some((h) => PRIVACY_CONCEPTS.has(h.token) || learnedConcepts.has(h.token)));
     // Below acceptMass, a question is answered only with a clear lead over the runner-up (a bare "存档" fits many).
     const leads = !!top && top.rank >= opt.coverMargin * (candidates[1]?.rank ?? 0);
