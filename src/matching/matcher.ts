@@ -134,6 +134,13 @@ export interface MatcherOptions {
    * phrasings address the bot (bot-privacy) ranks with {@link cueMissing} for a question that does not.
    */
   addressCue: boolean;
+  /** A how-to question (the how-to cue) ranks an entry fewer than this share (0..1) of whose phrasings ask how-to … */
+  howToShare: number;
+  /**
+   * … with this factor (1 = no effect), so that the out-of-scope examples (app how-to: recalling, searching,
+   * backing up one's own chats) outrank it.
+   */
+  howToMissing: number;
 }
 
 /** Defaults chosen on the dev set (see the report in bench/ and test/src/eval/). */
@@ -173,6 +180,8 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   bm25B: 0.75,
   unnamedPlatform: 0.5,
   addressCue: true,
+  howToShare: 0.1,
+  howToMissing: 0.8,
 };
 
 /** Id of the pseudo-entry made of out-of-scope examples (never answered). */
@@ -376,6 +385,12 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const phrasingDocs = docs.filter((d) => d.entry === i && d.phrasing);
     return cueNames.filter((c) => phrasingDocs.length > 0 && phrasingDocs.filter((d) => d.tokens.includes(c)).length >= phrasingDocs.length / 2);
   });
+  // Share of each entry's phrasings that ask how to operate the app (the how-to cue): "企微消息怎么撤回" is an app
+  // how-to question, and an entry that answers whether recalled messages stay visible hardly ever asks one.
+  const howToShare = sources.map((_, i) => {
+    const phrasingDocs = docs.filter((d) => d.entry === i && d.phrasing);
+    return phrasingDocs.length === 0 ? 0 : phrasingDocs.filter((d) => d.tokens.includes(CUE_HOW_TO)).length / phrasingDocs.length;
+  });
   /** Platforms some entry is specifically about (not 'all'): the only asker platforms that change ranking. */
   const knownPlatforms = new Set(sources.flatMap((e) => e.platforms.filter((p) => p !== 'all')));
   // Corpus IDF for every substring (up to MAX_IDF_WORD) of every phrasing token: all a matching token can be.
@@ -544,6 +559,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
         const phrase = bestPhrase.get(entry) ?? 0;
         rank += opt.phraseWeight * phrase;
         if ((entryCues[entry] as string[]).some((c) => !tokenSet.has(c))) rank *= opt.cueMissing;
+        if (tokenSet.has(CUE_HOW_TO) && entry !== oosIndex && (howToShare[entry] as number) < opt.howToShare) rank *= opt.howToMissing;
         const ps = entryPlatforms[entry] as Set<string>;
         if (named.length > 0 && !ps.has('all') && !named.some((p) => ps.has(p))) rank *= opt.platformMismatch;
         if (named.length === 0 && !ps.has('all') && !ps.has('wecom')) rank *= opt.unnamedPlatform;

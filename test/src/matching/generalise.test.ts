@@ -85,4 +85,12 @@ describe('generalising matcher changes', () => {
     assert.ok(on.tokenize('is this chat with you logged').includes(CUE_BOT));
     assert.ok(!on.tokenize('who can see the archive').includes(CUE_BOT));
   });
+
+  it('an app how-to question ranks entries that never ask how-to lower, so the how-to examples decline it', async () => {
+    const off = await buildMatcher(kb, { howToMissing: 1 });
+    const q = 'how do i recall a msg in wecom';
+    assert.equal(off.match(q).topic, 'recalled-deleted', 'without the factor the recall entry answers an app how-to');
+    assert.equal(on.match(q).topic, null);
+    assert.equal(on.match('撤回的消息公司还能看到吗').topic, 'recalled-deleted', 'the privacy question is still answered');
+  });
 });
