@@ -15,7 +15,8 @@
  * 5. answer the top entry only when (a) one of its matched tokens is a privacy concept ("企业微信怎么发红包" names
  *    the platform and a message type but asks nothing about privacy) and (b) its evidence mass — Σ general-corpus
  *    IDF (jieba's idf.txt) × (1 − Fuse score) over matched tokens — reaches {@link MatcherOptions.acceptMass}, or
- *    reaches {@link MatcherOptions.shortMass} while one phrasing is closely similar.
+ *    reaches {@link MatcherOptions.shortMass} while one phrasing is closely similar, and (c) the final question
+ *    carries no out-of-scope marker (加班费, 试用期, 报销 …: knowledge/lexicon/out-of-scope.yaml) the entry does not match.
  * `score` = mass / (mass + acceptMass), clamped so that it is >= 0.5 exactly when the question is answered.
  */
 import { Jieba } from '@node-rs/jieba';
@@ -141,6 +142,12 @@ export interface MatcherOptions {
    * backing up one's own chats) outrank it.
    */
   howToMissing: number;
+  /**
+   * Ranking factor for an entry that does not match an out-of-scope marker the question carries
+   * (knowledge/lexicon/out-of-scope.yaml `markers`: 加班费, 试用期, 报销 …); 0 = decline such a question unless
+   * the top entry itself mentions the marker; 1 = no effect.
+   */
+  markerMissing: number;
 }
 
 /** Defaults chosen on the dev set (see the report in bench/ and test/src/eval/). */
@@ -182,6 +189,7 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   addressCue: true,
   howToShare: 0.1,
   howToMissing: 0.8,
+  markerMissing: 0,
 };
 
 /** Id of the pseudo-entry made of out-of-scope examples (never answered). */
@@ -296,6 +304,8 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     if (jieba.cut(w, false).every((p) => STOP_WORDS.has(p))) continue;
     userWords.add(w);
   }
+  // Out-of-scope markers stay whole words (年假, 抖音) so that they can be recognised.
+  if (opt.markerMissing !== 1) for (const w of lexicon().outOfScopeMarkers) if (HAN_ONLY.test(w) && w.length >= 2) userWords.add(w);
   jieba.loadDict(Buffer.from([...userWords].map((w) => `${w} 50000`).join('\n'), 'utf8'));
   /** Compounds kept whole (curated domain terms); other compounds of 4+ characters are matched by their parts. */
   const protectedTerms = new Set<string>(DOMAIN_TERMS);
@@ -391,6 +401,12 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const phrasingDocs = docs.filter((d) => d.entry === i && d.phrasing);
     return phrasingDocs.length === 0 ? 0 : phrasingDocs.filter((d) => d.tokens.includes(CUE_HOW_TO)).length / phrasingDocs.length;
   });
+  // Out-of-scope markers as canonical tokens (a marker that segments into several tokens is left out).
+  const markerTokens = new Set<string>();
+  for (const w of lexicon().outOfScopeMarkers) {
+    const t = [...new Set(tokensOf(normalizeQuestion(w), false))];
+    if (t.length === 1) markerTokens.add(t[0] as string);
+  }
   /** Platforms some entry is specifically about (not 'all'): the only asker platforms that change ranking. */
   const knownPlatforms = new Set(sources.flatMap((e) => e.platforms.filter((p) => p !== 'all')));
   // Corpus IDF for every substring (up to MAX_IDF_WORD) of every phrasing token: all a matching token can be.
@@ -496,6 +512,8 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const tokens = [...new Set(tokensOf(normalized))];
     const tokenSet = new Set(tokens);
     const focus = focusTokens(question);
+    // Markers of the final question only: a story may mention pay or a meeting room on the way.
+    const questionMarkers = tokens.filter((t) => markerTokens.has(t) && (!focus || focus.has(t)));
     // Platforms the question is about: those of its final question sentence when it names one ("换到飞书…飞书的
     // 管理后台能看吗" after a story about DingTalk), else all it names.
     const focusNamed = focus ? [...focus].flatMap((t) => PLATFORM_OF[t] ?? []) : [];
@@ -560,6 +578,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
         rank += opt.phraseWeight * phrase;
         if ((entryCues[entry] as string[]).some((c) => !tokenSet.has(c))) rank *= opt.cueMissing;
         if (tokenSet.has(CUE_HOW_TO) && entry !== oosIndex && (howToShare[entry] as number) < opt.howToShare) rank *= opt.howToMissing;
+        if (questionMarkers.length > 0 && entry !== oosIndex && !questionMarkers.some((t) => byToken.has(t))) rank *= opt.markerMissing;
         const ps = entryPlatforms[entry] as Set<string>;
         if (named.length > 0 && !ps.has('all') && !named.some((p) => ps.has(p))) rank *= opt.platformMismatch;
         if (named.length === 0 && !ps.has('all') && !ps.has('wecom')) rank *= opt.unnamedPlatform;
@@ -590,7 +609,8 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       (top.mass >= opt.acceptMass ||
         (leads && top.mass >= opt.shortMass && top.phrase >= opt.phraseAccept) ||
         (leads && top.mass >= opt.coverMass && top.coverage >= opt.coverAccept));
-    const accepted = !!top && inScope && aboutPrivacy && enough && top.coverage >= opt.minCoverage;
+    const markerOk = opt.markerMissing > 0 || !top || questionMarkers.length === 0 || questionMarkers.some((t) => top.hits.some((h) => h.token === t));
+    const accepted = !!top && inScope && aboutPrivacy && enough && markerOk && top.coverage >= opt.minCoverage;
     const score = top ? round3(top.mass / (top.mass + opt.acceptMass)) : 0;
     const others = accepted ? candidates.slice(1) : candidates;
     const result: MatchResult = {

@@ -93,4 +93,15 @@ describe('generalising matcher changes', () => {
     assert.equal(on.match(q).topic, null);
     assert.equal(on.match('撤回的消息公司还能看到吗').topic, 'recalled-deleted', 'the privacy question is still answered');
   });
+
+  it('a question about pay, leave or probation is declined unless the best topic itself mentions the word', async () => {
+    const off = await buildMatcher(kb, { markerMissing: 1 });
+    const q = '试用期公司随便辞退我合法吗';
+    assert.notEqual(off.match(q).topic, null, 'without the markers the dismissal words answer it');
+    assert.equal(on.match(q).topic, null);
+    assert.equal(on.match('公司能拿我的聊天记录当辞退的证据吗').topic, 'evidence-in-disputes', 'no marker: answered');
+    // A story may mention pay on the way: only the final question's markers count.
+    const story = '上周工资条发错了群，大家都看到了彼此的工资，我很生气，后来想到另一件事，公司管理员能看到我们的私聊内容吗';
+    assert.notEqual(on.match(story).topic, null, on.match(story).topic ?? 'declined');
+  });
 });
