@@ -180,7 +180,7 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   coverMass: 6,
   coverMargin: 1.15,
   outOfScopeMargin: 0.9,
-  cueMissing: 0.8,
+  cueMissing: 0.75,
   focusMinChars: 40,
   narrativeWeight: 0.5,
   bm25K1: 1.2,
