@@ -2,16 +2,16 @@
  * Generalisation check for matcher changes, on the data that may be tuned on only (never the `test` half of blind
  * set 1, never the dev set):
  * - group A = blind set 2 + the validation set, group B = the `tune` half of blind set 1 + the team's held-out sets,
- *   group C = blind set 3 (tuning data since its first run).
- *   A vocabulary change written while reading the misses of one group is kept only when the other group (whose
- *   misses were not read for it) moves the same way.
+ *   group C = blind set 3, group D = blind set 4 (each tuning data since its first run).
+ *   A change written while reading the misses of one group is kept only when the other groups (whose misses were
+ *   not read for it) move the same way.
  * - `--grid '<json>'`: a list of option variants (e.g. `[{}, {"cueMissing": 1}]`); each is scored per fold
- *   (k = 5 folds by a hash of the question over A ∪ B), and for each fold the variant best on the other four folds
- *   is evaluated on the fold itself — the cross-validated figure of choosing among the variants.
+ *   (k = 5 folds by a hash of the question over all groups), and for each fold the variant best on the other four
+ *   folds is evaluated on the fold itself — the cross-validated figure of choosing among the variants.
  * Score = in-scope top-1 accuracy + out-of-scope declined rate (`--criterion targets`: the smaller margin above the
  * targets, 92 % in scope and 95 % declined).
  *
- * Run: `node --import tsx bench/cv.ts [--options '<json>'] [--misses A|B|C] [--grid '<json array>']`
+ * Run: `node --import tsx bench/cv.ts [--options '<json>'] [--misses A|B|C|D] [--grid '<json array>'] [--save F] [--diff F [--changes A|B|C|D]]`
  */
 import path from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -24,12 +24,13 @@ import { halfOf, readEvalFile, type EvalCase } from '../src/eval/run.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
-  options: { options: { type: 'string' }, misses: { type: 'string' }, grid: { type: 'string' }, save: { type: 'string' }, diff: { type: 'string' }, folds: { type: 'string', default: '5' }, criterion: { type: 'string', default: 'sum' } },
+  options: { options: { type: 'string' }, misses: { type: 'string' }, grid: { type: 'string' }, save: { type: 'string' }, diff: { type: 'string' }, changes: { type: 'string' }, folds: { type: 'string', default: '5' }, criterion: { type: 'string', default: 'sum' } },
 });
 const base = (values.options ? JSON.parse(values.options) : {}) as Partial<MatcherOptions>;
 const kb = await loadKnowledge(process.env.KB ?? path.join(root, 'knowledge'));
 
-type Group = 'A' | 'B' | 'C';
+type Group = 'A' | 'B' | 'C' | 'D';
+const GROUPS: readonly Group[] = ['A', 'B', 'C', 'D'];
 interface Case extends EvalCase {
   set: string;
   group: Group;
@@ -42,6 +43,8 @@ const sets: [string, string, Group, boolean][] = [
   ['holdout2', 'test/fixtures/holdout2.jsonl', 'B', false],
   // Blind set 3 after its first run (group C): tuning data since the third round.
   ['blind3', 'test/fixtures/blind/blind3.jsonl', 'C', false],
+  // Blind set 4 after its first run (group D): tuning data since the fourth round.
+  ['blind4', 'test/fixtures/blind/blind4.jsonl', 'D', false],
 ];
 const cases: Case[] = [];
 for (const [name, file, group, half] of sets) {
@@ -76,10 +79,11 @@ if (values.grid) {
   const outcomes: boolean[][] = [];
   for (const g of grid) outcomes.push((await run(g)).ok);
   grid.forEach((g, gi) => {
-    const a = tally(outcomes[gi]!, (c) => c.group === 'A');
-    const b = tally(outcomes[gi]!, (c) => c.group === 'B');
-    const c3 = tally(outcomes[gi]!, (c) => c.group === 'C');
-    console.log(`${JSON.stringify(g).padEnd(50)} A ${pct(a.inOk, a.inN)} / ${pct(a.outOk, a.outN)}   B ${pct(b.inOk, b.inN)} / ${pct(b.outOk, b.outN)}   C ${pct(c3.inOk, c3.inN)} / ${pct(c3.outOk, c3.outN)}`);
+    const parts = GROUPS.map((name) => {
+      const t = tally(outcomes[gi]!, (c) => c.group === name);
+      return `${name} ${pct(t.inOk, t.inN)} / ${pct(t.outOk, t.outN)}`;
+    });
+    console.log(`${JSON.stringify(g).padEnd(50)} ${parts.join('   ')}`);
   });
   let inOk = 0, inN = 0, outOk = 0, outN = 0;
   for (let f = 0; f < k; f++) {
@@ -104,7 +108,7 @@ if (values.grid) {
     const s = tally(ok, (c) => c.set === name);
     console.log(`${name.padEnd(12)} in-scope ${pct(s.inOk, s.inN).padEnd(16)} declined ${pct(s.outOk, s.outN)}`);
   }
-  for (const g of ['A', 'B', 'C'] as const) {
+  for (const g of GROUPS) {
     const s = tally(ok, (c) => c.group === g);
     console.log(`group ${g}      in-scope ${pct(s.inOk, s.inN).padEnd(16)} declined ${pct(s.outOk, s.outN)}`);
   }
@@ -112,11 +116,16 @@ if (values.grid) {
   if (values.save) writeFileSync(values.save, JSON.stringify(ok));
   if (values.diff) {
     const before = JSON.parse(readFileSync(values.diff, 'utf8')) as boolean[];
-    for (const g of ['A', 'B', 'C'] as const) {
+    for (const g of GROUPS) {
       let won = 0, lost = 0;
       cases.forEach((c, i) => { if (c.group !== g || before[i] === ok[i]) return; if (ok[i]) won++; else lost++; });
       console.log(`group ${g} changed: +${won} -${lost}`);
     }
+    // --changes G: the questions of group G whose outcome changed (only for a group whose misses may be read).
+    if (values.changes) cases.forEach((c, i) => {
+      if (c.group !== values.changes || before[i] === ok[i]) return;
+      console.log(`  ${ok[i] ? '+' : '-'} [${c.set}:${c.line}] ${c.question} — want ${c.expected.join('|') || '(decline)'}, got ${got[i] ?? '(declined)'}`);
+    });
   }
   if (values.misses) {
     cases.forEach((c, i) => {

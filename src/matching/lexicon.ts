@@ -6,7 +6,8 @@
  *                     replaced in the (simplified) text before segmentation (groups of `surface: words`);
  * - `synonyms.yaml` — segmented words -> one or more canonical words (groups of `word: word | [words]`);
  * - `terms.yaml`    — `domain_terms`, `stop_words`, `privacy_concepts`, `typo_vocabulary`, `real_word_homophones`;
- * - `out-of-scope.yaml` — questions the bot must decline (`zh`, `en` lists), see {@link Lexicon.outOfScope}.
+ * - `out-of-scope.yaml` — questions the bot must decline (`zh`, `en` lists), see {@link Lexicon.outOfScope}, and
+ *                     words of such questions (`markers`), see {@link Lexicon.outOfScopeMarkers}.
  *
  * Read once, synchronously, on first use (≈5 ms). A missing file or a bad value is a start-up error naming the
  * file and the key ({@link LexiconError}, code KB_LEXICON_INVALID): the matcher never runs on half a lexicon.
@@ -43,6 +44,11 @@ export interface Lexicon {
    * lists). The matcher declines a question that resembles them at least as much as any topic.
    */
   outOfScope: readonly string[];
+  /**
+   * Words of the near-domain traps (payroll, leave, severance, probation, IT helpdesk, shopping apps …):
+   * `out-of-scope.yaml` `markers`. A question carrying one that the best topic never mentions is declined.
+   */
+  outOfScopeMarkers: readonly string[];
 }
 
 const word = z.string().trim().min(1);
@@ -50,7 +56,7 @@ const groupsOf = <T extends z.ZodType>(value: T) => z.record(z.string(), z.recor
 const englishSchema = groupsOf(word);
 const aliasesSchema = groupsOf(word);
 const synonymsSchema = groupsOf(z.union([word, z.array(word).min(1)]));
-const outOfScopeSchema = z.strictObject({ zh: z.array(word), en: z.array(word) });
+const outOfScopeSchema = z.strictObject({ zh: z.array(word), en: z.array(word), markers: z.array(word).default([]) });
 const termsSchema = z.strictObject({
   domain_terms: z.array(word),
   stop_words: z.array(word),
@@ -124,6 +130,7 @@ export function loadLexicon(dir: string = lexiconDir()): Lexicon {
     typoVocabulary: terms.typo_vocabulary,
     realWordHomophones: new Set(terms.real_word_homophones),
     outOfScope: [...oos.zh, ...oos.en],
+    outOfScopeMarkers: oos.markers,
   };
 }
 

@@ -15,7 +15,8 @@
  * 5. answer the top entry only when (a) one of its matched tokens is a privacy concept ("企业微信怎么发红包" names
  *    the platform and a message type but asks nothing about privacy) and (b) its evidence mass — Σ general-corpus
  *    IDF (jieba's idf.txt) × (1 − Fuse score) over matched tokens — reaches {@link MatcherOptions.acceptMass}, or
- *    reaches {@link MatcherOptions.shortMass} while one phrasing is closely similar.
+ *    reaches {@link MatcherOptions.shortMass} while one phrasing is closely similar, and (c) the final question
+ *    carries no out-of-scope marker (加班费, 试用期, 报销 …: knowledge/lexicon/out-of-scope.yaml) the entry does not match.
  * `score` = mass / (mass + acceptMass), clamped so that it is >= 0.5 exactly when the question is answered.
  */
 import { Jieba } from '@node-rs/jieba';
@@ -30,6 +31,7 @@ import { normalizeQuestion } from './normalize.ts';
 import { lexicon } from './lexicon.ts';
 import type { MatchContext, Matcher, MatcherFactory, MatchResult } from './types.ts';
 import {
+  CUE_BOT,
   CUE_SELF_STATUS,
   CUE_WEIGHTS,
   DOMAIN_TERMS,
@@ -128,6 +130,24 @@ export interface MatcherOptions {
    * platform other than WeCom (the feishu / dingtalk admin-access entries): they answer about that platform only.
    */
   unnamedPlatform: number;
+  /**
+   * The bot token (机器人: the question names or addresses the assistant) is a cue too: an entry most of whose
+   * phrasings address the bot (bot-privacy) ranks with {@link cueMissing} for a question that does not.
+   */
+  addressCue: boolean;
+  /** A how-to question (the how-to cue) ranks an entry fewer than this share (0..1) of whose phrasings ask how-to … */
+  howToShare: number;
+  /**
+   * … with this factor (1 = no effect), so that the out-of-scope examples (app how-to: recalling, searching,
+   * backing up one's own chats) outrank it.
+   */
+  howToMissing: number;
+  /**
+   * Ranking factor for an entry that does not match an out-of-scope marker the question carries
+   * (knowledge/lexicon/out-of-scope.yaml `markers`: 加班费, 试用期, 报销 …); 0 = decline such a question unless
+   * the top entry itself mentions the marker; 1 = no effect.
+   */
+  markerMissing: number;
 }
 
 /** Defaults chosen on the dev set (see the report in bench/ and test/src/eval/). */
@@ -160,12 +180,16 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   coverMass: 6,
   coverMargin: 1.15,
   outOfScopeMargin: 0.9,
-  cueMissing: 0.8,
+  cueMissing: 0.75,
   focusMinChars: 40,
   narrativeWeight: 0.5,
   bm25K1: 1.2,
   bm25B: 0.75,
   unnamedPlatform: 0.5,
+  addressCue: true,
+  howToShare: 0.1,
+  howToMissing: 0.8,
+  markerMissing: 0,
 };
 
 /** Id of the pseudo-entry made of out-of-scope examples (never answered). */
@@ -280,6 +304,8 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     if (jieba.cut(w, false).every((p) => STOP_WORDS.has(p))) continue;
     userWords.add(w);
   }
+  // Out-of-scope markers stay whole words (年假, 抖音) so that they can be recognised.
+  if (opt.markerMissing !== 1) for (const w of lexicon().outOfScopeMarkers) if (HAN_ONLY.test(w) && w.length >= 2) userWords.add(w);
   jieba.loadDict(Buffer.from([...userWords].map((w) => `${w} 50000`).join('\n'), 'utf8'));
   /** Compounds kept whole (curated domain terms); other compounds of 4+ characters are matched by their parts. */
   const protectedTerms = new Set<string>(DOMAIN_TERMS);
@@ -312,7 +338,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const cueText = opt.joinHanSpaces && (fromUser || opt.joinHanSpacesKb) ? normalized.replace(HAN_SPACE_HAN, '$1') : normalized;
     if (SELF_STATUS_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_SELF_STATUS);
     if (READ_RECEIPT_PATTERNS.some((re) => re.test(cueText))) out.push('已读');
-    if (BOT_ADDRESS_PATTERNS.some((re) => re.test(cueText))) out.push('机器人');
+    if (BOT_ADDRESS_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_BOT);
     if (DEFINITION_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_DEFINITION);
     if (BEFORE_START_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_BEFORE_START);
     if (WHO_CAN_SEE_PATTERNS.some((re) => re.test(cueText))) out.push(CUE_WHO_CAN_SEE);
@@ -363,12 +389,24 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     for (const [t, n] of inKb) if (n >= opt.learnedConceptSupport && !inOos.has(t) && !PLATFORM_WORDS.has(t)) learnedConcepts.add(t);
   }
   // Cues an entry is about: at least half of its phrasings carry the cue token (am-i-archived and 我的状态,
-  // personal-device-inspection and 检查手机 …). A question without that cue ranks the entry lower.
-  const cueNames = Object.keys(CUE_WEIGHTS);
+  // personal-device-inspection and 检查手机, bot-privacy and 机器人 …). A question without that cue ranks the entry lower.
+  const cueNames = opt.addressCue ? [...Object.keys(CUE_WEIGHTS), CUE_BOT] : Object.keys(CUE_WEIGHTS);
   const entryCues = sources.map((_, i) => {
     const phrasingDocs = docs.filter((d) => d.entry === i && d.phrasing);
     return cueNames.filter((c) => phrasingDocs.length > 0 && phrasingDocs.filter((d) => d.tokens.includes(c)).length >= phrasingDocs.length / 2);
   });
+  // Share of each entry's phrasings that ask how to operate the app (the how-to cue): "企微消息怎么撤回" is an app
+  // how-to question, and an entry that answers whether recalled messages stay visible hardly ever asks one.
+  const howToShare = sources.map((_, i) => {
+    const phrasingDocs = docs.filter((d) => d.entry === i && d.phrasing);
+    return phrasingDocs.length === 0 ? 0 : phrasingDocs.filter((d) => d.tokens.includes(CUE_HOW_TO)).length / phrasingDocs.length;
+  });
+  // Out-of-scope markers as canonical tokens (a marker that segments into several tokens is left out).
+  const markerTokens = new Set<string>();
+  for (const w of lexicon().outOfScopeMarkers) {
+    const t = [...new Set(tokensOf(normalizeQuestion(w), false))];
+    if (t.length === 1) markerTokens.add(t[0] as string);
+  }
   /** Platforms some entry is specifically about (not 'all'): the only asker platforms that change ranking. */
   const knownPlatforms = new Set(sources.flatMap((e) => e.platforms.filter((p) => p !== 'all')));
   // Corpus IDF for every substring (up to MAX_IDF_WORD) of every phrasing token: all a matching token can be.
@@ -474,6 +512,8 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const tokens = [...new Set(tokensOf(normalized))];
     const tokenSet = new Set(tokens);
     const focus = focusTokens(question);
+    // Markers of the final question only: a story may mention pay or a meeting room on the way.
+    const questionMarkers = tokens.filter((t) => markerTokens.has(t) && (!focus || focus.has(t)));
     // Platforms the question is about: those of its final question sentence when it names one ("换到飞书…飞书的
     // 管理后台能看吗" after a story about DingTalk), else all it names.
     const focusNamed = focus ? [...focus].flatMap((t) => PLATFORM_OF[t] ?? []) : [];
@@ -537,6 +577,8 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
         const phrase = bestPhrase.get(entry) ?? 0;
         rank += opt.phraseWeight * phrase;
         if ((entryCues[entry] as string[]).some((c) => !tokenSet.has(c))) rank *= opt.cueMissing;
+        if (tokenSet.has(CUE_HOW_TO) && entry !== oosIndex && (howToShare[entry] as number) < opt.howToShare) rank *= opt.howToMissing;
+        if (questionMarkers.length > 0 && entry !== oosIndex && !questionMarkers.some((t) => byToken.has(t))) rank *= opt.markerMissing;
         const ps = entryPlatforms[entry] as Set<string>;
         if (named.length > 0 && !ps.has('all') && !named.some((p) => ps.has(p))) rank *= opt.platformMismatch;
         if (named.length === 0 && !ps.has('all') && !ps.has('wecom')) rank *= opt.unnamedPlatform;
@@ -558,7 +600,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const top = candidates[0];
     const inScope = !oos || !top || top.rank > opt.outOfScopeMargin * oos.rank;
     // A message that only names the bot ("hi bot", "谢谢机器人") addresses it and asks nothing.
-    const onlyAddress = opt.addresseeNotConcept && tokens.length > 0 && tokens.every((t) => t === '机器人');
+    const onlyAddress = opt.addresseeNotConcept && tokens.length > 0 && tokens.every((t) => t === CUE_BOT);
     const aboutPrivacy = !!top && !onlyAddress && (!opt.conceptGate || top.hits.some((h) => PRIVACY_CONCEPTS.has(h.token) || learnedConcepts.has(h.token)));
     // Below acceptMass, a question is answered only with a clear lead over the runner-up (a bare "存档" fits many).
     const leads = !!top && top.rank >= opt.coverMargin * (candidates[1]?.rank ?? 0);
@@ -567,7 +609,8 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       (top.mass >= opt.acceptMass ||
         (leads && top.mass >= opt.shortMass && top.phrase >= opt.phraseAccept) ||
         (leads && top.mass >= opt.coverMass && top.coverage >= opt.coverAccept));
-    const accepted = !!top && inScope && aboutPrivacy && enough && top.coverage >= opt.minCoverage;
+    const markerOk = opt.markerMissing > 0 || !top || questionMarkers.length === 0 || questionMarkers.some((t) => top.hits.some((h) => h.token === t));
+    const accepted = !!top && inScope && aboutPrivacy && enough && markerOk && top.coverage >= opt.minCoverage;
     const score = top ? round3(top.mass / (top.mass + opt.acceptMass)) : 0;
     const others = accepted ? candidates.slice(1) : candidates;
     const result: MatchResult = {

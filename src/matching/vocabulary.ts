@@ -63,7 +63,7 @@ export const INSPECT_PATTERNS: readonly RegExp[] = [
 /** Patterns (on normalised text) that add {@link CUE_WHO_CAN_SEE}. */
 export const WHO_CAN_SEE_PATTERNS: readonly RegExp[] = [
   /(谁|哪些人|什么人|哪个部门)[^\s，。,.!?？！]{0,6}(看|查|调阅|打开|访问|权限)/,
-  /\b(谁|who) (can|could|gets? to|is able to|has|have) (看|查看|access|open|调阅|权限)/,
+  /(?<![a-z0-9])(谁|who) (can|could|gets? to|is able to|has|have) (看|查看|access|open|调阅|权限)/,
 ];
 
 /**
@@ -79,15 +79,21 @@ export const BEFORE_START_PATTERNS: readonly RegExp[] = [
 ];
 
 /**
+ * The bot's canonical word (机器人 / 助手 / bot …), also added by {@link BOT_ADDRESS_PATTERNS}: a question naming or
+ * addressing the assistant. An ordinary word (its weight is its corpus IDF) that the matcher also treats as a cue.
+ */
+export const CUE_BOT = '机器人';
+
+/**
  * The asker addresses the bot itself ("你会记录…吗", "do you keep …"): adds the token 机器人, because in this
  * product "you" is the assistant.
  */
 export const BOT_ADDRESS_PATTERNS: readonly RegExp[] = [
-  /你们?(会|能|是不是|有没有|是否)?[^\s，。,.!?？！]{0,6}(记录|保存|存档|记下|告诉|上报|泄露|看|知道|收集)/,
+  /你们?(自己)?(会不会|会|能|是不是|有没有|是否)?[^\s，。,.!?？！]{0,8}(记录|保存|存档|存|记下|告诉|上报|泄露|看|知道|收集)/,
   /\b(do|will|can|does) (you|this bot|the bot)\b/,
   /问(你|你们|机器人|助手)|(跟|和|同)你(说|聊|讲)|在这(里|儿)?问|你这(里|儿)?的?(对话|聊天|记录)/,
   // the glossary has already turned question/ask/bot into Chinese words by the time these run
-  /\b(问题|问|tell|told|type|typed|say|said) (to )?(you|this 机器人|the 机器人)\b/,
+  /(?<![a-z0-9])(问题|问|tell|told|type|typed|say|said|聊天记录|talk|talking|speak|speaking) (to |with )?(you|this 机器人|the 机器人)\b/,
 ];
 
 /** "Did they see that I read it": 看没看 / 读没读 / 看了没 / 有没有读 … add the token 已读. */

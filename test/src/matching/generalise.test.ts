@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadKnowledge } from '../../../src/knowledge/load.ts';
 import { buildMatcher, type ExplainingMatcher } from '../../../src/matching/matcher.ts';
 import type { KnowledgeBase } from '../../../src/knowledge/types.ts';
-import { CUE_HOW_TO, CUE_SELF_STATUS } from '../../../src/matching/vocabulary.ts';
+import { CUE_BOT, CUE_HOW_TO, CUE_SELF_STATUS } from '../../../src/matching/vocabulary.ts';
 
 const kbDir = fileURLToPath(new URL('../../../knowledge', import.meta.url));
 let kb: KnowledgeBase;
@@ -69,5 +69,39 @@ describe('generalising matcher changes', () => {
     assert.equal(rankOf(on, 'wecom-admin-access'), rankOf(off, 'wecom-admin-access'), 'WeCom entries are not touched');
     assert.equal(rankOf(on, 'feishu-admin-access', 'feishu'), rankOf(off, 'feishu-admin-access', 'feishu'), 'asked from Feishu');
     assert.equal(on.match('飞书管理员能看我的私聊吗').topic, 'feishu-admin-access');
+  });
+
+  it('a question about the company archive that does not address the bot does not land on bot-privacy', async () => {
+    const off = await buildMatcher(kb, { addressCue: false });
+    const q = '我的聊天记录会保存多久？谁能看？';
+    assert.ok(!on.tokenize(q).includes(CUE_BOT));
+    assert.equal(off.match(q).topic, 'bot-privacy', 'without the cue the bot entry wins on 保存 and 谁能看');
+    assert.ok(['retention', 'archive-viewers'].includes(on.match(q).topic ?? ''), String(on.match(q).topic));
+    assert.equal(on.match('你自己是不是也会把我问的东西记下来').topic, 'bot-privacy');
+  });
+
+  it('an English question to the bot carries the bot token: "who can see my questions to you", "this chat with you"', () => {
+    assert.ok(on.tokenize('who can see my questions to you').includes(CUE_BOT));
+    assert.ok(on.tokenize('is this chat with you logged').includes(CUE_BOT));
+    assert.ok(!on.tokenize('who can see the archive').includes(CUE_BOT));
+  });
+
+  it('an app how-to question ranks entries that never ask how-to lower, so the how-to examples decline it', async () => {
+    const off = await buildMatcher(kb, { howToMissing: 1 });
+    const q = 'how do i recall a msg in wecom';
+    assert.equal(off.match(q).topic, 'recalled-deleted', 'without the factor the recall entry answers an app how-to');
+    assert.equal(on.match(q).topic, null);
+    assert.equal(on.match('撤回的消息公司还能看到吗').topic, 'recalled-deleted', 'the privacy question is still answered');
+  });
+
+  it('a question about pay, leave or probation is declined unless the best topic itself mentions the word', async () => {
+    const off = await buildMatcher(kb, { markerMissing: 1 });
+    const q = '试用期公司随便辞退我合法吗';
+    assert.notEqual(off.match(q).topic, null, 'without the markers the dismissal words answer it');
+    assert.equal(on.match(q).topic, null);
+    assert.equal(on.match('公司能拿我的聊天记录当辞退的证据吗').topic, 'evidence-in-disputes', 'no marker: answered');
+    // A story may mention pay on the way: only the final question's markers count.
+    const story = '上周工资条发错了群，大家都看到了彼此的工资，我很生气，后来想到另一件事，公司管理员能看到我们的私聊内容吗';
+    assert.notEqual(on.match(story).topic, null, on.match(story).topic ?? 'declined');
   });
 });
