@@ -84,6 +84,7 @@ const WRITTEN_AFTER_KB = new Map<string, Set<string>>([
   ['blind2.jsonl', BEFORE_BLIND3],
   ['blind3.jsonl', BEFORE_BLIND3],
   ['blind4.jsonl', hashList('kb-texts-before-blind4.txt')],
+  ['blind5.jsonl', hashList('kb-texts-before-blind5.txt')],
 ]);
 const shortHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
