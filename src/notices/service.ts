@@ -530,7 +530,7 @@ export class NoticeService {
    */
   async recipientsCsv(id: string): Promise<string> {
     const b = await this.getBroadcast(id);
-    const csv = recipientsCsv(b, await this.store.listRecipients(id));
+    const csv = recipientsCsv(b, await this.store.listRecipients(id), this.timeZone);
     return this.sealExport('recipients', b, csv, await this.store.auditHead(id));
   }
 
@@ -539,7 +539,7 @@ export class NoticeService {
     const b = await this.getBroadcast(id);
     const events = await this.store.listAudit(id);
     const last = events.at(-1);
-    return this.sealExport('audit', b, auditCsv(events), last ? { rows: last.seq, hash: last.hash } : null);
+    return this.sealExport('audit', b, auditCsv(events, this.timeZone), last ? { rows: last.seq, hash: last.hash } : null);
   }
 
   private sealExport(kind: ExportKind, b: BroadcastView, csv: string, chain: { rows: number; hash: string } | null): string {
