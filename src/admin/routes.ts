@@ -91,7 +91,10 @@ export async function readJson(ctx: Context): Promise<unknown> {
   }
 }
 
-/** Errors of the admin API as JSON `{"error": {"code", "message"}}` with the error's status. */
+/**
+ * Errors of the admin API as JSON `{"error": {"code", "message", "detail"?: {"kind", "params"?}}}` with the
+ * error's status (`detail` when the error names which case of its code it is: src/errors.ts ErrorDetail).
+ */
 export function jsonErrors(log: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
@@ -107,7 +110,9 @@ export function jsonErrors(log: Logger) {
       }
       const expose = err instanceof BotError && (status < 500 || err.code === 'STORE_UNAVAILABLE' || err.code === 'NOTICE_AUDIENCE_FAILED');
       ctx.body = {
-        error: expose ? { code: (err as BotError).code, message: (err as BotError).message } : { code: 'INTERNAL', message: 'internal error' },
+        error: expose
+          ? { code: (err as BotError).code, message: (err as BotError).message, ...((err as BotError).detail ? { detail: (err as BotError).detail } : {}) }
+          : { code: 'INTERNAL', message: 'internal error' },
       };
     }
   };
@@ -143,7 +148,7 @@ function csv(ctx: Context, name: string, body: string): void {
  *   -> 201 `{"id", "state", "counts"}` (resolves the audience before answering; the console prepares instead)
  * - POST /admin/broadcasts/prepare (same body, plus "notBefore"?: ISO 8601 or ms) -> 202 `{"id", "state": "preparing"}`:
  *   recorded at once, the audience resolved in the background (exclusions applied, deduplicated);
- *   GET /admin/broadcasts/:id/preparation -> `{"state": "preparing"|"ready"|"failed", "count"?, "error"?}`;
+ *   GET /admin/broadcasts/:id/preparation -> `{"state": "preparing"|"ready"|"failed", "count"?, "error"?, "code"?, "message"?}`;
  *   POST /admin/broadcasts/:id/confirm -> the broadcast, sending (409 BROADCAST_NOT_PREPARED before ready)
  * - GET  /admin/directory/:platform/departments -> `{"departments": [{id, name, parentId, headCount}]}`;
  *   GET /admin/directory/:platform/people?q=&limit= (≤ 50) -> `{"people": [{userId, name, department}]}`

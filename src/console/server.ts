@@ -38,7 +38,7 @@ import { declareAdminRoutes, jsonErrors, readJson, type AdminHandler, type Admin
 import { strictRouter } from '../http/routing.ts';
 import type { NetworkSet } from '../http/networks.ts';
 import type { PlatformHealth } from '../platform/health.ts';
-import { parseStatusCsv } from '../archiving/status.ts';
+import { parseStatusCsv, type CsvLineError } from '../archiving/status.ts';
 import { toTaiwanTraditional } from '../bot/traditional.ts';
 import type { InboundMessage } from '../platform/message.ts';
 import { AccountStore, PLATFORM_USER_ID, type Role } from './accounts.ts';
@@ -65,10 +65,10 @@ const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
 
 /** The files the page loads: URL name -> file. Only these are served. */
 /**
- * The console's scripts under src/console/ui/, in the order index.html loads them: kit.js (texts, API client,
- * helpers) first, one script per section, app.js (the shell that routes to the sections) last.
+ * The console's scripts under src/console/ui/, in the order index.html loads them: errors.js (the server's
+ * errors in the console's languages), kit.js (texts, API client, helpers), one script per section, app.js (the shell that routes to the sections) last.
  */
-export const CONSOLE_SCRIPTS = ['kit.js', 'signin.js', 'notices.js', 'broadcasts.js', 'evidence.js', 'policies.js', 'statuses.js', 'knowledge.js', 'health.js', 'platform-signin.js', 'accounts.js', 'app.js'] as const;
+export const CONSOLE_SCRIPTS = ['errors.js', 'kit.js', 'signin.js', 'notices.js', 'broadcasts.js', 'evidence.js', 'policies.js', 'statuses.js', 'knowledge.js', 'health.js', 'platform-signin.js', 'accounts.js', 'app.js'] as const;
 
 function assetFiles(): Record<string, string> {
   // Package folders through their package.json (the UMD files are not in the packages' "exports").
@@ -478,28 +478,28 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
 /**
  * User ids from an uploaded CSV: one per line, first column; a header line `userId` is skipped.
  * A row is bad when its id is empty, longer than 256 characters or holds control characters.
- * @returns ids (deduplicated, in order) and every bad line (1-based)
+ * @returns ids (deduplicated, in order) and every bad line (1-based) with its problem in English and by
+ *   kind (src/archiving/status.ts RowProblem: csv_syntax, user_id_empty, user_id_long, user_id_control)
  */
-export function parseUserIdCsv(text: string): { userIds: string[]; errors: { line: number; message: string }[] } {
+export function parseUserIdCsv(text: string): { userIds: string[]; errors: CsvLineError[] } {
   let rows: string[][];
   try {
     rows = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: false }) as string[][];
   } catch (err) {
-    return { userIds: [], errors: [{ line: Number((err as { lines?: number }).lines ?? 1), message: `not CSV: ${(err as Error).message}` }] };
+    const detail = (err as Error).message;
+    return { userIds: [], errors: [{ line: Number((err as { lines?: number }).lines ?? 1), message: `not CSV: ${detail}`, problems: [{ kind: 'csv_syntax', detail }] }] };
   }
   const ids: string[] = [];
-  const errors: { line: number; message: string }[] = [];
+  const errors: CsvLineError[] = [];
   rows.forEach((row, i) => {
     const id = (row[0] ?? '').trim();
     if (i === 0 && /^user_?id$/i.test(id)) return;
     if (row.length === 1 && id === '' && i === rows.length - 1) return;
+    if (id === '') errors.push({ line: i + 1, message: 'empty user id', problems: [{ kind: 'user_id_empty' }] });
+    else if (id.length > 256) errors.push({ line: i + 1, message: 'user id longer than 256 characters', problems: [{ kind: 'user_id_long', max: 256 }] });
     // eslint-disable-next-line no-control-regex
-    if (id === '') errors.push({ line: i + 1, message: 'empty user id' });
-    else if (id.length > 256) errors.push({ line: i + 1, message: 'user id longer than 256 characters' });
-    // eslint-disable-next-line no-control-regex
-    else if (/[\u0000-\u001f\u007f]/.test(id)) errors.push({ line: i + 1, message: 'user id with a control character' });
+    else if (/[\u0000-\u001f\u007f]/.test(id)) errors.push({ line: i + 1, message: 'user id with a control character', problems: [{ kind: 'user_id_control' }] });
     else ids.push(id);
   });
   return { userIds: [...new Set(ids)], errors };
 }
-

@@ -38,7 +38,7 @@ export const DEFAULT_NOTICE_TIME_ZONE = 'Asia/Shanghai';
 export const PREPARE_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** The state of a prepared broadcast ({@link NoticeService.prepareBroadcast}). */
-export type Preparation = { state: 'preparing' } | { state: 'ready'; count: number } | { state: 'failed'; error: string };
+export type Preparation = { state: 'preparing' } | { state: 'ready'; count: number } | { state: 'failed'; error: string; code?: string; message?: string };
 
 const prepareKey = (id: string) => `notice:prepare:${id}`;
 
@@ -414,7 +414,9 @@ export class NoticeService {
       const reason = `${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`;
       this.log.warn({ broadcast: id, code: e.code }, 'broadcast preparation failed');
       await this.store.failResolution(id, reason, this.clock.now()).catch(() => null);
-      await kv.set(prepareKey(id), JSON.stringify({ state: 'failed', error: reason }), PREPARE_TTL_MS).catch(() => undefined);
+      // `error` as before ("CODE: message"); code and message apart, for a client to word the code in its language.
+      const failed: Preparation = { state: 'failed', error: reason, ...(e.code ? { code: e.code } : {}), message: e.message ?? String(err) };
+      await kv.set(prepareKey(id), JSON.stringify(failed), PREPARE_TTL_MS).catch(() => undefined);
     }
   }
 

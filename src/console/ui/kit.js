@@ -69,6 +69,8 @@
       this.status = status;
       this.code = code;
       this.body = body;
+      /** Which case of the code (src/errors.ts ErrorDetail: {kind, params}), when the server named one. */
+      this.detail = (body && body.error && body.error.detail) || null;
     }
   }
   async function api(method, path, body) {
@@ -90,10 +92,29 @@
     }
     return json;
   }
-  const fail = (e) => message.error(`${t('error')}: ${e.code ? `${e.code} — ` : ''}${e.message}`);
-  /** The server's CSV row problems, in the page's language (unknown ones as sent). */
-  const ROW_PROBLEMS_ZH = { 'empty user id': '用户 ID 为空', 'user id longer than 256 characters': '用户 ID 超过 256 个字符', 'user id with a control character': '用户 ID 含控制字符' };
-  const rowProblem = (m) => (S.lang === 'zh' && ROW_PROBLEMS_ZH[m]) || m;
+  // The server's errors in the page's language (errors.js, PB_ERRORS): by code and case, else by code, else the
+  // server's own message (a code this console does not know yet).
+  const ERR = window.PB_ERRORS || { codes: { zh: {}, en: {} }, cases: { zh: {}, en: {} }, rows: { zh: {}, en: {} } };
+  const word = (v, params, serverMessage) => (typeof v === 'function' ? v(params || {}, serverMessage) : v);
+  /** An error (ApiError, or any Error) as the console says it. */
+  const errorText = (e) => {
+    const d = e && e.detail;
+    const byCase = d && d.kind ? ERR.cases[S.lang][`${e.code}.${d.kind}`] : undefined;
+    if (byCase !== undefined) return word(byCase, d.params);
+    const byCode = e && e.code ? ERR.codes[S.lang][e.code] : undefined;
+    if (byCode !== undefined) return word(byCode, d && d.params, e.message);
+    return (e && e.message) || String(e);
+  };
+  const fail = (e) => message.error(`${t('error')}: ${errorText(e)}${e && e.code ? ` (${e.code})` : ''}`);
+  /**
+   * A CSV row's problems (user-id uploads, status imports) in the page's language: each of `row.problems` by kind
+   * (PB_ERRORS.rows), a kind not known as the server wrote the line's message.
+   */
+  const rowProblem = (m, row) => {
+    const problems = row && Array.isArray(row.problems) ? row.problems : [];
+    if (problems.length === 0 || problems.some((p) => ERR.rows[S.lang][p.kind] === undefined)) return m;
+    return problems.map((p) => word(ERR.rows[S.lang][p.kind], p)).join(S.lang === 'zh' ? '；' : '; ');
+  };
   // Times are shown in the company's time zone with its offset (as in the XLSX exports), whatever the
   // browser's zone: "2026-12-05 20:10:09 +08:00". The zone is the server's notice time zone (GET /platforms).
   let zoneFormat = null;
@@ -141,7 +162,7 @@
     addTexts,
     kit: {
       html, React, useState, useEffect, useCallback, useRef, antd, dayjs, ConfigProvider, Layout, Menu, Button, Form, Input, Select, Table, Modal, Tag, Space, Card, Statistic, Row, Col, Progress, Alert, Typography, Tabs, Radio, Popconfirm, Descriptions, Empty, Result, Spin, message, DatePicker, Upload, List,
-      Header, Content, Sider, Title, Text, Paragraph, Link, locales, TEXTS, t, ApiError, api, fail, rowProblem, fmt, setTimeZone, splitIds, useHash, THEME,
+      Header, Content, Sider, Title, Text, Paragraph, Link, locales, TEXTS, t, ApiError, api, fail, errorText, rowProblem, fmt, setTimeZone, splitIds, useHash, THEME,
     },
   };
 })();

@@ -185,7 +185,7 @@ describe('console API', () => {
     assert.equal((await admin.call('POST', '/console/api/audience/preview', { platform: 'dingtalk', audience: { all: true } })).body.count, 5);
     assert.equal((await admin.call('POST', '/console/api/audience/preview', { platform: 'dingtalk', audience: { departmentIds: ['7'] } })).body.count, 2);
     const up = await admin.call('POST', '/console/api/audience/csv', { csv: 'userId\nu1\n\nu2\nu1\n' + 'x'.repeat(300) + '\n' });
-    assert.deepEqual(up.body, { userIds: ['u1', 'u2'], errors: [{ line: 3, message: 'empty user id' }, { line: 6, message: 'user id longer than 256 characters' }] });
+    assert.deepEqual(up.body, { userIds: ['u1', 'u2'], errors: [{ line: 3, message: 'empty user id', problems: [{ kind: 'user_id_empty' }] }, { line: 6, message: 'user id longer than 256 characters', problems: [{ kind: 'user_id_long', max: 256 }] }] });
   });
 
   it('status import: a preview lists every bad line and an import with errors writes nothing; one employee looked up with its source', async () => {
