@@ -13,7 +13,8 @@
  * - POST /console/api/password `{"current","next"}` — required first when the password is one-time.
  * - Every admin API route (src/admin/routes.ts, declared once) under /console/api instead of /admin,
  *   plus the console's own (platforms, audience preview and CSV upload, statuses,
- *   knowledge, health, audit trail).
+ *   knowledge, health, audit trail: GET /console/api/audit with each action in words, GET
+ *   /console/api/audit.csv?lang=zh|en its export with an action column — src/console/audit-actions.ts).
  * Every /console/api route needs the session cookie (401); every method other than GET needs the
  * session's CSRF token in `X-CSRF-Token` (403 CONSOLE_CSRF); changes need the role owner or admin
  * (403 CONSOLE_FORBIDDEN for auditors); a one-time password must be changed first (403

@@ -159,13 +159,15 @@ describe('console API', () => {
     assert.match(refused.summary.zh, /（未成功，403）$/);
     const created = described.find((e) => e.action === 'POST /console/api/notices' && e.target === n.id)!;
     assert.equal(created.summary.zh, '新建告知书《会话存档告知》v1');
-    // Exported with an action column, times in the company's zone; the export itself is logged.
+    // Exported with an action column, times in the company's zone, formula-like cells defused; the export itself is logged.
+    await new ConsoleClient(bot.url).call('POST', '/console/api/session', { name: '=HYPERLINK("x")', password: 'wrong-password-1' });
     const exported = await auditor.call('GET', '/console/api/audit.csv?lang=en');
     assert.equal(exported.status, 200);
     const lines = String(exported.body).replace(/^\uFEFF/, '').split('\r\n');
     assert.equal(lines[0], 'time,actor,action,route,target,status');
     const row = lines.find((l) => l.includes(`Sent notice ""Archiving notice"" v1 to 3 people`))!;
     assert.match(row, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+08:00,hr\.admin,"Sent notice ""Archiving notice"" v1 to 3 people",POST \/console\/api\/broadcasts,/);
+    assert.ok(lines.some((l) => l.includes(`"'=HYPERLINK(""x"")",Sign-in failed (wrong name or password),sign-in failed,,401`)), 'neutralised');
     const zh = String((await auditor.call('GET', '/console/api/audit.csv')).body);
     assert.match(zh, /,hr\.admin,发送通知《会话存档告知》v1 给 3 人,POST \/console\/api\/broadcasts,/);
     const again = (await auditor.call('GET', '/console/api/audit')).body.entries as Described[];
