@@ -138,7 +138,7 @@ export function describeAudit(entry: ConsoleAuditEntry & { details?: AuditDetail
       }
     }
   }
-  s ??= both(entry.action, entry.action);
+  s = s ? both(s.zh.trim(), s.en.replace(/ {2,}/g, ' ').trim()) : both(entry.action, entry.action);
   const refused = entry.status >= 400 && !entry.action.startsWith('sign-in');
   return refused ? both(`${s.zh}（未成功，${entry.status}）`, `${s.en} (refused, ${entry.status})`) : s;
 }
