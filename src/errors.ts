@@ -102,12 +102,25 @@ export class BotError extends Error {
   readonly code: string;
   /** HTTP status to answer with when this error ends a request (4xx for bad input). */
   readonly status: number;
-  constructor(code: string, message: string, options: { status?: number; cause?: unknown } = {}) {
+  /**
+   * Which of the code's cases this is, when a code covers several a client may word differently
+   * (e.g. CONSOLE_BAD_ACCOUNT: 'password_short', 'password_guessable'), with its parameters; sent
+   * beside code and message in an HTTP error answer ({@link ErrorDetail}).
+   */
+  readonly detail?: ErrorDetail;
+  constructor(code: string, message: string, options: { status?: number; cause?: unknown; detail?: ErrorDetail } = {}) {
     super(message, { cause: options.cause });
     this.name = 'BotError';
     this.code = code;
     this.status = options.status ?? 500;
+    if (options.detail) this.detail = options.detail;
   }
+}
+
+/** A case of an error code and its parameters (numbers and short names, never user content). */
+export interface ErrorDetail {
+  kind: string;
+  params?: Readonly<Record<string, string | number>>;
 }
 
 /** Bad configuration: the message names the environment variable or file. Start-up stops. */
@@ -152,10 +165,13 @@ export class CliError extends BotError {
 
 /**
  * A {@link RequestError} whose status is the catalogue's ({@link ERRORS}): the throw site names the
- * code and the message; the status comes from the one place that lists it.
+ * code and the message (and, optionally, which case of the code it is: {@link ErrorDetail}); the
+ * status comes from the one place that lists it.
  */
-export function requestError(code: ErrorCode, message: string): RequestError {
-  return new RequestError(code, message, ERRORS[code].status);
+export function requestError(code: ErrorCode, message: string, detail?: ErrorDetail): RequestError {
+  const e = new RequestError(code, message, ERRORS[code].status);
+  if (detail) (e as { detail?: ErrorDetail }).detail = detail;
+  return e;
 }
 
 /** A {@link BotError} whose status is the catalogue's ({@link ERRORS}). */

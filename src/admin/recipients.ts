@@ -65,7 +65,8 @@ export function recipientJson(r: RecipientView) {
  * GET /admin/broadcasts/:id/recipients — one page of a broadcast's recipients, filtered, sorted and
  * paged by the store (NoticeStore.queryRecipients):
  * - `state` = pending | sent | failed | read | acknowledged (the most advanced state; absent = all);
- * - `q` = user id prefix (case-sensitive);
+ * - `q` = a search: user id prefix (case-sensitive), or a name or department containing it (A–Z
+ *   case-insensitive; recipients carry name and department from the directory);
  * - `sort` = user (default) | state (pending, failed, sent, read, acknowledged) | time (when the
  *   recipient reached its state; pending and failed count as 0); `order` = asc (default) | desc;
  * - `cursor` (the previous page's `next`) or `page` (1-based; not both); `limit` 1..1000, default 50.
@@ -86,6 +87,7 @@ export async function recipientsPage(ctx: Context, service: NoticeService): Prom
   const query: RecipientQuery = {
     ...(p.state ? { state: p.state } : {}),
     prefix: p.q ?? '',
+    text: p.q ?? '',
     sort: p.sort ?? 'user',
     order: p.order ?? 'asc',
     limit,

@@ -91,7 +91,10 @@ export async function readJson(ctx: Context): Promise<unknown> {
   }
 }
 
-/** Errors of the admin API as JSON `{"error": {"code", "message"}}` with the error's status. */
+/**
+ * Errors of the admin API as JSON `{"error": {"code", "message", "detail"?: {"kind", "params"?}}}` with the
+ * error's status (`detail` when the error names which case of its code it is: src/errors.ts ErrorDetail).
+ */
 export function jsonErrors(log: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
@@ -107,7 +110,9 @@ export function jsonErrors(log: Logger) {
       }
       const expose = err instanceof BotError && (status < 500 || err.code === 'STORE_UNAVAILABLE' || err.code === 'NOTICE_AUDIENCE_FAILED');
       ctx.body = {
-        error: expose ? { code: (err as BotError).code, message: (err as BotError).message } : { code: 'INTERNAL', message: 'internal error' },
+        error: expose
+          ? { code: (err as BotError).code, message: (err as BotError).message, ...((err as BotError).detail ? { detail: (err as BotError).detail } : {}) }
+          : { code: 'INTERNAL', message: 'internal error' },
       };
     }
   };
@@ -144,8 +149,9 @@ function csv(ctx: Context, name: string, body: string): void {
  * - POST /admin/broadcasts/prepare (same body, plus "notBefore"?: ISO 8601 or ms) -> 202 `{"id", "state": "preparing"}`:
  *   recorded at once, the audience resolved in the background (exclusions applied, deduplicated);
  *   GET /admin/broadcasts/:id/preparation -> `{"state": "preparing"|"ready"|"failed", "count"?, "unknown"?, "checked"?,
- *   "error"?, "interrupted"?}` (ready: `unknown` = typed ids the directory does not know, not counted nor sent;
- *   `checked` false = no directory to check them; failed with `interrupted` = the instance preparing it died);
+ *   "error"?, "code"?, "message"?, "interrupted"?}` (ready: `unknown` = typed ids the directory does not know, not counted nor sent;
+ *   `checked` false = no directory to check them; failed: `code` and `message` apart for the console to word the code,
+ *   `interrupted` = the instance preparing it died);
  *   POST /admin/broadcasts/:id/confirm -> the broadcast, sending (409 BROADCAST_NOT_PREPARED before ready)
  * - GET  /admin/directory/:platform/departments -> `{"departments": [{id, name, parentId, headCount}]}`;
  *   GET /admin/directory/:platform/people?q=&limit= (≤ 50) -> `{"people": [{userId, name, department}]}`

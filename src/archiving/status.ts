@@ -25,10 +25,28 @@ function sinceDate(text: string): string | null {
 export const MAX_USER_ID_CHARS = 256;
 export const MAX_SCOPE_CHARS = 1000;
 
-/** One rejected CSV line: 1-based line number in the file (header = line 1) and a reason. */
+/**
+ * What is wrong with a CSV line, as a stable kind and its parameters, so that a client can say it in
+ * its own language (the console does; `message` is the English of all of a line's problems):
+ * csv_syntax {detail}, empty_file, bad_header {got}, columns {expected, got}, platform {allowed, got},
+ * user_id_empty, user_id_long {max}, user_id_control, archived {got}, since_required,
+ * since_format {got}, since_not_date {got}, scope_long {max}, duplicate {first} (the line it repeats).
+ */
+export interface RowProblem {
+  kind: string;
+  detail?: string;
+  got?: string | number;
+  expected?: number;
+  allowed?: string;
+  max?: number;
+  first?: number;
+}
+
+/** One rejected CSV line: 1-based line number in the file (header = line 1), a reason, and its problems by kind. */
 export interface CsvLineError {
   line: number;
   message: string;
+  problems: RowProblem[];
 }
 
 /**
@@ -71,7 +89,7 @@ export function parseStatusCsv(csv: string, now: Date, platforms: readonly strin
   } catch (err) {
     if (err instanceof CsvError) {
       const line = (err as CsvError & { lines?: number }).lines ?? 1;
-      return { statuses: [], errors: [{ line, message: `CSV syntax error: ${err.message}` }] };
+      return { statuses: [], errors: [{ line, message: `CSV syntax error: ${err.message}`, problems: [{ kind: 'csv_syntax', detail: err.message }] }] };
     }
     throw err;
   }
@@ -86,56 +104,61 @@ export function parseStatusCsv(csv: string, now: Date, platforms: readonly strin
 
   const header = rows.shift();
   if (!header) {
-    return { statuses, errors: [{ line: 1, message: `empty file: expected the header ${STATUS_CSV_HEADER.join(',')}` }] };
+    return { statuses, errors: [{ line: 1, message: `empty file: expected the header ${STATUS_CSV_HEADER.join(',')}`, problems: [{ kind: 'empty_file' }] }] };
   }
   if (header.fields.join(',') !== STATUS_CSV_HEADER.join(',')) {
     return {
       statuses,
-      errors: [{ line: header.line, message: `bad header: expected exactly ${STATUS_CSV_HEADER.join(',')}, got ${clip(header.fields.join(','))}` }],
+      errors: [{ line: header.line, message: `bad header: expected exactly ${STATUS_CSV_HEADER.join(',')}, got ${clip(header.fields.join(','))}`, problems: [{ kind: 'bad_header', got: clip(header.fields.join(',')) }] }],
     };
   }
 
   const seen = new Map<string, number>();
   for (const { fields, line } of rows) {
-    const problems: string[] = [];
+    const texts: string[] = [];
+    const kinds: RowProblem[] = [];
+    const problem = (text: string, p: RowProblem) => {
+      texts.push(text);
+      kinds.push(p);
+    };
     if (fields.length !== STATUS_CSV_HEADER.length) {
-      errors.push({ line, message: `expected ${STATUS_CSV_HEADER.length} columns (${STATUS_CSV_HEADER.join(',')}), got ${fields.length}` });
+      errors.push({ line, message: `expected ${STATUS_CSV_HEADER.length} columns (${STATUS_CSV_HEADER.join(',')}), got ${fields.length}`, problems: [{ kind: 'columns', expected: STATUS_CSV_HEADER.length, got: fields.length }] });
       continue;
     }
     const [platform, userId, archivedText, sinceText, scopeText] = fields.map((f) => f.trim()) as [string, string, string, string, string];
 
-    if (!platforms.includes(platform)) problems.push(`platform must be one of ${platforms.join(', ')} (lower case), got ${clip(platform)}`);
-    if (userId === '') problems.push('userId is empty');
-    else if (userId.length > MAX_USER_ID_CHARS) problems.push(`userId is longer than ${MAX_USER_ID_CHARS} characters`);
+    if (!platforms.includes(platform)) problem(`platform must be one of ${platforms.join(', ')} (lower case), got ${clip(platform)}`, { kind: 'platform', allowed: platforms.join(', '), got: clip(platform) });
+    if (userId === '') problem('userId is empty', { kind: 'user_id_empty' });
+    else if (userId.length > MAX_USER_ID_CHARS) problem(`userId is longer than ${MAX_USER_ID_CHARS} characters`, { kind: 'user_id_long', max: MAX_USER_ID_CHARS });
     // eslint-disable-next-line no-control-regex
-    else if (/[\u0000-\u001f\u007f]/.test(userId)) problems.push('userId contains control characters');
+    else if (/[\u0000-\u001f\u007f]/.test(userId)) problem('userId contains control characters', { kind: 'user_id_control' });
 
     const lower = archivedText.toLowerCase();
     const archived = lower === 'true' ? true : lower === 'false' ? false : null;
-    if (archived === null) problems.push(`archived must be true or false, got ${clip(archivedText)}`);
+    if (archived === null) problem(`archived must be true or false, got ${clip(archivedText)}`, { kind: 'archived', got: clip(archivedText) });
 
     let since: string | null = null;
     const sinceYmd = sinceDate(sinceText);
     if (sinceText === '') {
-      if (archived === true) problems.push('since is required when archived is true');
+      if (archived === true) problem('since is required when archived is true', { kind: 'since_required' });
     } else if (sinceYmd === null) {
-      problems.push(`since must be a date: year-month-day such as 2026-03-01 or 2026/3/1, got ${clip(sinceText)}`);
+      problem(`since must be a date: year-month-day such as 2026-03-01 or 2026/3/1, got ${clip(sinceText)}`, { kind: 'since_format', got: clip(sinceText) });
     } else if (!isCalendarDate(sinceYmd)) {
-      problems.push(`since ${sinceText} is not a calendar date`);
+      problem(`since ${sinceText} is not a calendar date`, { kind: 'since_not_date', got: clip(sinceText) });
     } else {
       since = sinceYmd;
     }
 
-    if (scopeText.length > MAX_SCOPE_CHARS) problems.push(`scope is longer than ${MAX_SCOPE_CHARS} characters`);
+    if (scopeText.length > MAX_SCOPE_CHARS) problem(`scope is longer than ${MAX_SCOPE_CHARS} characters`, { kind: 'scope_long', max: MAX_SCOPE_CHARS });
 
-    if (problems.length === 0) {
+    if (texts.length === 0) {
       const id = `${platform}\u0000${userId}`;
       const first = seen.get(id);
-      if (first !== undefined) problems.push(`duplicate of line ${first} (same platform and userId)`);
+      if (first !== undefined) problem(`duplicate of line ${first} (same platform and userId)`, { kind: 'duplicate', first });
       else seen.set(id, line);
     }
-    if (problems.length > 0) {
-      errors.push({ line, message: problems.join('; ') });
+    if (texts.length > 0) {
+      errors.push({ line, message: texts.join('; '), problems: kinds });
       continue;
     }
     statuses.push({

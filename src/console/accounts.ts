@@ -7,7 +7,7 @@
  * A new or reset account gets a one-time password that must be changed at the first sign-in.
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { requestError } from '../errors.ts';
+import { requestError, type ErrorDetail } from '../errors.ts';
 import type { KeyValueStore } from '../store/ports/store.ts';
 import { LOGIN_PLATFORMS, type LoginPlatform } from '../platform/login.ts';
 
@@ -132,13 +132,16 @@ function predictable(password: string): boolean {
 /**
  * Why a new password is refused, or null when it is acceptable: {@link MIN_PASSWORD_CHARS} to
  * {@link MAX_PASSWORD_CHARS} characters, not the account name, not the old password, not predictable.
+ * `kind` names the case (password_short {min}, password_long {max}, password_name, password_same,
+ * password_guessable) for a client to word in its language; `message` is the English.
  */
-export function passwordProblem(name: string, password: string, old?: string): string | null {
-  if (typeof password !== 'string' || password.length < MIN_PASSWORD_CHARS) return `password: at least ${MIN_PASSWORD_CHARS} characters`;
-  if (password.length > MAX_PASSWORD_CHARS) return `password: at most ${MAX_PASSWORD_CHARS} characters`;
-  if (password.toLowerCase().includes(name.toLowerCase())) return 'password: must not contain the account name';
-  if (old !== undefined && password === old) return 'password: must differ from the current one';
-  if (predictable(password)) return 'password: too easy to guess (a common word, a keyboard or number run, or few different characters); a phrase of several words works well';
+export function passwordProblem(name: string, password: string, old?: string): { message: string; detail: ErrorDetail } | null {
+  const p = (message: string, kind: string, params?: Record<string, number>) => ({ message, detail: { kind, ...(params ? { params } : {}) } });
+  if (typeof password !== 'string' || password.length < MIN_PASSWORD_CHARS) return p(`password: at least ${MIN_PASSWORD_CHARS} characters`, 'password_short', { min: MIN_PASSWORD_CHARS });
+  if (password.length > MAX_PASSWORD_CHARS) return p(`password: at most ${MAX_PASSWORD_CHARS} characters`, 'password_long', { max: MAX_PASSWORD_CHARS });
+  if (password.toLowerCase().includes(name.toLowerCase())) return p('password: must not contain the account name', 'password_name');
+  if (old !== undefined && password === old) return p('password: must differ from the current one', 'password_same');
+  if (predictable(password)) return p('password: too easy to guess (a common word, a keyboard or number run, or few different characters); a phrase of several words works well', 'password_guessable');
   return null;
 }
 
@@ -153,10 +156,10 @@ const info = (a: Account): AccountInfo => ({
  */
 export function parseLink(platform: unknown, userId: unknown): PlatformLink {
   if (typeof platform !== 'string' || !(LOGIN_PLATFORMS as readonly string[]).includes(platform)) {
-    throw requestError('CONSOLE_BAD_ACCOUNT', `platform: one of ${LOGIN_PLATFORMS.join(', ')}`);
+    throw requestError('CONSOLE_BAD_ACCOUNT', `platform: one of ${LOGIN_PLATFORMS.join(', ')}`, { kind: 'platform', params: { allowed: LOGIN_PLATFORMS.join(', ') } });
   }
   const id = typeof userId === 'string' ? userId.trim() : '';
-  if (!PLATFORM_USER_ID.test(id)) throw requestError('CONSOLE_BAD_ACCOUNT', 'userId: 1–128 characters, no spaces or control characters');
+  if (!PLATFORM_USER_ID.test(id)) throw requestError('CONSOLE_BAD_ACCOUNT', 'userId: 1–128 characters, no spaces or control characters', { kind: 'user_id' });
   return { platform: platform as LoginPlatform, userId: platform === 'wecom' ? id.toLowerCase() : id };
 }
 
@@ -215,7 +218,7 @@ export class AccountStore {
    * @throws CONSOLE_BAD_ACCOUNT, CONSOLE_ACCOUNT_EXISTS
    */
   async add(name: string, role: string): Promise<{ account: AccountInfo; password: string }> {
-    if (!ACCOUNT_NAME.test(name)) throw requestError('CONSOLE_BAD_ACCOUNT', 'name: 1–64 letters, digits, ".", "_", "-" or "@"');
+    if (!ACCOUNT_NAME.test(name)) throw requestError('CONSOLE_BAD_ACCOUNT', 'name: 1–64 letters, digits, ".", "_", "-" or "@"', { kind: 'name' });
     const r = parseRole(role);
     // The account key is claimed first: two instances adding the same name at once cannot both win.
     const password = oneTimePassword();
@@ -321,7 +324,7 @@ export class AccountStore {
     const a = await this.verify(name, current);
     if (!a) throw requestError('CONSOLE_BAD_PASSWORD', 'the current password is wrong');
     const problem = passwordProblem(name, next, current);
-    if (problem) throw requestError('CONSOLE_BAD_ACCOUNT', problem);
+    if (problem) throw requestError('CONSOLE_BAD_ACCOUNT', problem.message, problem.detail);
     const updated: Account = { ...a, hash: await hashPassword(next), mustChange: false, updatedAt: this.now() };
     await this.put(updated);
     return info(updated);
@@ -330,6 +333,6 @@ export class AccountStore {
 
 /** `role` as a {@link Role}. @throws CONSOLE_BAD_ACCOUNT naming the roles */
 export function parseRole(role: string): Role {
-  if (!(ROLES as readonly string[]).includes(role)) throw requestError('CONSOLE_BAD_ACCOUNT', `role: one of ${ROLES.join(', ')}`);
+  if (!(ROLES as readonly string[]).includes(role)) throw requestError('CONSOLE_BAD_ACCOUNT', `role: one of ${ROLES.join(', ')}`, { kind: 'role', params: { allowed: ROLES.join(', ') } });
   return role as Role;
 }

@@ -13,7 +13,8 @@
  * - POST /console/api/password `{"current","next"}` — required first when the password is one-time.
  * - Every admin API route (src/admin/routes.ts, declared once) under /console/api instead of /admin,
  *   plus the console's own (platforms, audience preview and CSV upload, statuses,
- *   knowledge, health, audit trail).
+ *   knowledge, health, audit trail: GET /console/api/audit with each action in words, GET
+ *   /console/api/audit.csv?lang=zh|en its export with an action column — src/console/audit-actions.ts).
  * Every /console/api route needs the session cookie (401); every method other than GET needs the
  * session's CSRF token in `X-CSRF-Token` (403 CONSOLE_CSRF); changes need the role owner or admin
  * (403 CONSOLE_FORBIDDEN for auditors); a one-time password must be changed first (403
@@ -38,11 +39,13 @@ import { declareAdminRoutes, jsonErrors, readJson, type AdminHandler, type Admin
 import { strictRouter } from '../http/routing.ts';
 import type { NetworkSet } from '../http/networks.ts';
 import type { PlatformHealth } from '../platform/health.ts';
-import { parseStatusCsv } from '../archiving/status.ts';
+import { parseStatusCsv, type CsvLineError } from '../archiving/status.ts';
 import { toTaiwanTraditional } from '../bot/traditional.ts';
 import type { InboundMessage } from '../platform/message.ts';
 import { AccountStore, PLATFORM_USER_ID, type Role } from './accounts.ts';
-import { ConsoleAudit, SessionStore, SignInThrottle, csrfMatches, type Session } from './sessions.ts';
+import { ConsoleAudit, SessionStore, SignInThrottle, csrfMatches, type ConsoleAuditEntry, type Session } from './sessions.ts';
+import { describeAudit, type AuditDetails, type AuditSummary } from './audit-actions.ts';
+import { toCsv, zonedTime } from '../evidence/csv.ts';
 import type { AdminLogin } from '../platform/login.ts';
 import { mountAccountRoutes } from './account-routes.ts';
 import { mountPlatformLogin } from './platform-login.ts';
@@ -51,6 +54,10 @@ import { mountPlatformLogin } from './platform-login.ts';
 export const SESSION_COOKIE = 'pb_console';
 /** Header carrying the CSRF token on every change. */
 export const CSRF_HEADER = 'x-csrf-token';
+/** Header of the operation-log export (GET /console/api/audit.csv). */
+export const CONSOLE_AUDIT_HEADER = ['time', 'actor', 'action', 'route', 'target', 'status'] as const;
+/** Entries in the operation-log export at most (the newest). */
+export const AUDIT_EXPORT_MAX = 10_000;
 /** Recipients per page at most (paged recipient table). */
 export const MAX_PAGE_SIZE = 200;
 
@@ -59,10 +66,10 @@ const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
 
 /** The files the page loads: URL name -> file. Only these are served. */
 /**
- * The console's scripts under src/console/ui/, in the order index.html loads them: kit.js (texts, API client,
- * helpers) first, one script per section, app.js (the shell that routes to the sections) last.
+ * The console's scripts under src/console/ui/, in the order index.html loads them: errors.js (the server's
+ * errors in the console's languages), kit.js (texts, API client, helpers), one script per section, app.js (the shell that routes to the sections) last.
  */
-export const CONSOLE_SCRIPTS = ['kit.js', 'signin.js', 'notices.js', 'broadcasts.js', 'evidence.js', 'policies.js', 'statuses.js', 'knowledge.js', 'health.js', 'platform-signin.js', 'accounts.js', 'app.js'] as const;
+export const CONSOLE_SCRIPTS = ['errors.js', 'kit.js', 'signin.js', 'notices.js', 'broadcasts.js', 'evidence.js', 'policies.js', 'statuses.js', 'knowledge.js', 'health.js', 'platform-signin.js', 'accounts.js', 'app.js'] as const;
 
 function assetFiles(): Record<string, string> {
   // Package folders through their package.json (the UMD files are not in the packages' "exports").
@@ -224,12 +231,61 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     } finally {
       const s = ctx.state.session as Session | undefined;
       const status = failed ? (typeof failed.status === 'number' ? failed.status : 500) : ctx.status;
-      const target = ctx.params?.id ?? ctx.params?.name;
+      const route = `${ctx.method} ${ctx._matchedRoute ?? ctx.path}`;
+      const answer = (failed ? null : ctx.body) as AnswerBody | null;
+      const target = ctx.params?.id ?? ctx.params?.name ?? (typeof answer?.id === 'string' ? answer.id : undefined);
+      const details = await auditDetails(route, ctx.params ?? {}, answer, status).catch(() => undefined);
       await audit
-        .record({ actor: s?.name ?? '?', action: `${ctx.method} ${ctx._matchedRoute ?? ctx.path}`, status, ...(target ? { target: String(target) } : {}) })
+        .record({ actor: s?.name ?? '?', action: route, status, ...(target ? { target: String(target) } : {}), ...(details && Object.keys(details).length > 0 ? { details } : {}) })
         .catch((err: unknown) => log.error({ err: (err as Error).message }, 'console audit entry could not be written'));
     }
   };
+
+  /** What an audited route answered (the fields the operation log takes its parameters from). */
+  type AnswerBody = { id?: unknown; version?: unknown; only?: unknown; queued?: unknown; imported?: unknown; errors?: unknown; account?: { role?: unknown } };
+  /** An audited action's parameters (ids and counts, never content): src/console/audit-actions.ts. */
+  async function auditDetails(route: string, params: Record<string, string>, answer: AnswerBody | null, status: number): Promise<AuditDetails> {
+    const d: AuditDetails = {};
+    const path = route.slice(route.indexOf(' ') + 1);
+    if (path.startsWith('/console/api/broadcasts')) {
+      const id = params.id ?? (typeof answer?.id === 'string' ? answer.id : undefined);
+      const b = id ? await core.notices.store.getBroadcast(id) : null;
+      if (b) Object.assign(d, { notice: b.noticeId, version: b.version, platform: b.platform });
+      if (b && (route.endsWith('/confirm') || route === 'POST /console/api/broadcasts') && status < 400) d.count = b.counts.targeted;
+      if (route.endsWith('/resend') && typeof answer?.queued === 'number') Object.assign(d, { count: answer.queued, only: String(answer.only) });
+    } else if (path.startsWith('/console/api/notices/')) {
+      const version = Number(params.version ?? answer?.version);
+      Object.assign(d, { notice: params.id ?? String(answer?.id ?? ''), ...(Number.isSafeInteger(version) ? { version } : {}) });
+    } else if (route === 'POST /console/api/notices' && typeof answer?.id === 'string') {
+      Object.assign(d, { notice: answer.id, version: Number(answer.version) });
+    } else if (route === 'POST /console/api/statuses/import') {
+      if (typeof answer?.imported === 'number') d.rows = answer.imported;
+      if (Array.isArray(answer?.errors) && answer.errors.length > 0) d.errors = answer.errors.length;
+    } else if (path.startsWith('/console/api/accounts') && typeof answer?.account?.role === 'string') {
+      d.role = answer.account.role;
+    }
+    if (d.notice === '') delete d.notice;
+    return d;
+  }
+  /** The notice titles an operation log names, per language (undefined when the notice is gone). */
+  async function auditTitles(entries: ConsoleAuditEntry[]): Promise<(noticeId: string, version?: number) => AuditSummary | undefined> {
+    const titles = new Map<string, AuditSummary>();
+    for (const e of entries) {
+      const n = e.details?.notice;
+      if (!n) continue;
+      const key = `${n}@${e.details?.version ?? ''}`;
+      if (titles.has(key)) continue;
+      const v = await core.notices.getNoticeVersion(n, e.details?.version).catch(() => null);
+      if (v) titles.set(key, { zh: v.title.zh, en: v.title.en ?? v.title.zh });
+    }
+    return (n, version) => titles.get(`${n}@${version ?? ''}`);
+  }
+  /** The newest `limit` operation-log entries, each with its action in words (`summary`: zh and en). */
+  async function describedAudit(limit: number) {
+    const entries = await audit.recent(limit);
+    const title = await auditTitles(entries);
+    return entries.map((e) => ({ ...e, summary: describeAudit(e, title) }));
+  }
 
   const api = strictRouter('/console/api');
   const WRITE: Role[] = ['owner', 'admin'];
@@ -395,8 +451,20 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     const ready = store === null && faults.length === 0;
     ctx.body = { status: ready ? 'ready' : 'not ready', store: core.store.kind, ...(ready ? {} : { reason: [store, ...faults].filter(Boolean).join('; ') }), platforms };
   });
+  // The operation log, newest first: each entry with its action in words (`summary`, zh and en;
+  // src/console/audit-actions.ts) beside the raw route (`action`).
   consoleRoutes.get('/audit', async (ctx) => {
-    ctx.body = { entries: await audit.recent(200) };
+    ctx.body = { entries: await describedAudit(200) };
+  });
+  // The operation log as CSV (the exports' format: BOM, CRLF, cells defused, times in the company's time
+  // zone with its offset): time, actor, action in words in `lang` (zh default, en), route, target, status.
+  consoleRoutes.get('/audit.csv', async (ctx) => {
+    const lang = ctx.query.lang === 'en' ? 'en' : 'zh';
+    const time = zonedTime(core.notices.timeZone);
+    const rows = (await describedAudit(AUDIT_EXPORT_MAX)).map((e) => [time(Date.parse(e.at)), e.actor, e.summary[lang], e.action, e.target ?? '', e.status]);
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.set('Content-Disposition', 'attachment; filename="console-audit.csv"');
+    ctx.body = toCsv([CONSOLE_AUDIT_HEADER, ...rows]);
   });
   consoleRoutes.get('/accounts', async (ctx) => {
     ctx.body = { accounts: await accounts.list() };
@@ -411,28 +479,28 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
 /**
  * User ids from an uploaded CSV: one per line, first column; a header line `userId` is skipped.
  * A row is bad when its id is empty, longer than 256 characters or holds control characters.
- * @returns ids (deduplicated, in order) and every bad line (1-based)
+ * @returns ids (deduplicated, in order) and every bad line (1-based) with its problem in English and by
+ *   kind (src/archiving/status.ts RowProblem: csv_syntax, user_id_empty, user_id_long, user_id_control)
  */
-export function parseUserIdCsv(text: string): { userIds: string[]; errors: { line: number; message: string }[] } {
+export function parseUserIdCsv(text: string): { userIds: string[]; errors: CsvLineError[] } {
   let rows: string[][];
   try {
     rows = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: false }) as string[][];
   } catch (err) {
-    return { userIds: [], errors: [{ line: Number((err as { lines?: number }).lines ?? 1), message: `not CSV: ${(err as Error).message}` }] };
+    const detail = (err as Error).message;
+    return { userIds: [], errors: [{ line: Number((err as { lines?: number }).lines ?? 1), message: `not CSV: ${detail}`, problems: [{ kind: 'csv_syntax', detail }] }] };
   }
   const ids: string[] = [];
-  const errors: { line: number; message: string }[] = [];
+  const errors: CsvLineError[] = [];
   rows.forEach((row, i) => {
     const id = (row[0] ?? '').trim();
     if (i === 0 && /^user_?id$/i.test(id)) return;
     if (row.length === 1 && id === '' && i === rows.length - 1) return;
+    if (id === '') errors.push({ line: i + 1, message: 'empty user id', problems: [{ kind: 'user_id_empty' }] });
+    else if (id.length > 256) errors.push({ line: i + 1, message: 'user id longer than 256 characters', problems: [{ kind: 'user_id_long', max: 256 }] });
     // eslint-disable-next-line no-control-regex
-    if (id === '') errors.push({ line: i + 1, message: 'empty user id' });
-    else if (id.length > 256) errors.push({ line: i + 1, message: 'user id longer than 256 characters' });
-    // eslint-disable-next-line no-control-regex
-    else if (/[\u0000-\u001f\u007f]/.test(id)) errors.push({ line: i + 1, message: 'user id with a control character' });
+    else if (/[\u0000-\u001f\u007f]/.test(id)) errors.push({ line: i + 1, message: 'user id with a control character', problems: [{ kind: 'user_id_control' }] });
     else ids.push(id);
   });
   return { userIds: [...new Set(ids)], errors };
 }
-

@@ -11,6 +11,7 @@
  * - Every console change is appended to the audit trail with the account name (never a question,
  *   an answer or a status).
  */
+import type { AuditDetails } from './audit-actions.ts';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { KeyValueStore } from '../store/ports/store.ts';
 import type { Role } from './accounts.ts';
@@ -129,6 +130,8 @@ export interface ConsoleAuditEntry {
   status: number;
   /** Ids the action was about (notice, broadcast, policy, account name), never content. */
   target?: string;
+  /** The action's parameters (ids and counts: notice, version, head count…; src/console/audit-actions.ts). */
+  details?: AuditDetails;
 }
 
 const AUDIT_SEQ = 'console:audit:seq';

@@ -1,5 +1,6 @@
 import type { AuditEvent, BroadcastRecord, RecipientRecord } from '../store/ports/notices.ts';
 import { recipientState } from '../store/ports/notices.ts';
+import { zonedIso } from './time.ts';
 
 /**
  * CSV exports of a broadcast, as evidence an admin can open in Excel: UTF-8 with a byte order
@@ -73,10 +74,19 @@ export function toCsv(rows: readonly (readonly (string | number | null)[])[]): s
 export type TimeFormat = (ms: number | null) => string;
 
 /**
- * One recipient as a row of recipients.csv (the order of {@link RECIPIENTS_HEADER}); `time` writes
- * the times (CSV: {@link isoOrEmpty}; XLSX: the company's time zone with its offset).
+ * The one time format of the exports (CSV and XLSX): ISO 8601 in `timeZone` (IANA name) with the
+ * zone's offset at that instant, e.g. `2026-12-05T20:10:09.123+08:00`; '' for null
+ * (src/evidence/time.ts {@link zonedIso}). @throws RangeError for an unknown time zone name
  */
-export function recipientRow(broadcast: Pick<BroadcastRecord, 'readSupported'>, r: RecipientRecord, time: TimeFormat = isoOrEmpty): (string | number)[] {
+export function zonedTime(timeZone: string): TimeFormat {
+  return (ms) => zonedIso(ms, timeZone);
+}
+
+/**
+ * One recipient as a row of recipients.csv (the order of {@link RECIPIENTS_HEADER}); `time` writes
+ * the times (CSV and XLSX: {@link zonedTime}, the company's time zone with its offset).
+ */
+export function recipientRow(broadcast: Pick<BroadcastRecord, 'readSupported'>, r: RecipientRecord, time: TimeFormat): (string | number)[] {
   return [
     r.userId,
     r.name ?? '',
@@ -94,22 +104,25 @@ export function recipientRow(broadcast: Pick<BroadcastRecord, 'readSupported'>, 
   ];
 }
 
-/** recipients.csv without the evidence trailer: a row per recipient, by user id. */
-export function recipientsCsv(broadcast: Pick<BroadcastRecord, 'readSupported'>, recipients: readonly RecipientRecord[]): string {
-  return toCsv([RECIPIENTS_HEADER, ...recipients.map((r) => recipientRow(broadcast, r))]);
+/**
+ * recipients.csv without the evidence trailer: a row per recipient, by user id, times in `timeZone`
+ * with its offset ({@link zonedTime}). @throws RangeError for an unknown time zone name
+ */
+export function recipientsCsv(broadcast: Pick<BroadcastRecord, 'readSupported'>, recipients: readonly RecipientRecord[], timeZone: string): string {
+  const time = zonedTime(timeZone);
+  return toCsv([RECIPIENTS_HEADER, ...recipients.map((r) => recipientRow(broadcast, r, time))]);
 }
 
 /** One audit entry as a row of audit.csv (the order of {@link AUDIT_HEADER}); `time` writes the first cell. */
-export function auditRow(e: AuditEvent, time: TimeFormat = isoOrEmpty): (string | number)[] {
+export function auditRow(e: AuditEvent, time: TimeFormat): (string | number)[] {
   return [time(e.at), e.broadcastId, e.userId ?? '', e.from, e.to, e.reason, e.seq, e.at, e.prevHash, e.hash];
 }
 
-/** audit.csv without the evidence trailer: every audit entry in chain order. */
-export function auditCsv(events: readonly AuditEvent[]): string {
-  return toCsv([AUDIT_HEADER, ...events.map((e) => auditRow(e))]);
-}
-
-/** ISO 8601 UTC of `ms`, or '' for null. */
-export function isoOrEmpty(ms: number | null): string {
-  return ms === null ? '' : new Date(ms).toISOString();
+/**
+ * audit.csv without the evidence trailer: every audit entry in chain order, the time column in
+ * `timeZone` with its offset (`timeMs` stays the integer the hash covers). @throws RangeError for an unknown time zone name
+ */
+export function auditCsv(events: readonly AuditEvent[], timeZone: string): string {
+  const time = zonedTime(timeZone);
+  return toCsv([AUDIT_HEADER, ...events.map((e) => auditRow(e, time))]);
 }

@@ -1,8 +1,8 @@
 /**
- * Times in the company's time zone with its UTC offset, as the XLSX exports and the console's
+ * Times in the company's time zone with its UTC offset, as the CSV and XLSX exports and the console's
  * charts show them: ISO 8601 with the zone's offset at that instant, e.g.
  * `2026-12-05T20:10:09.123+08:00` for 2026-12-05T12:10:09.123Z in Asia/Shanghai. The same instant
- * as the UTC form the CSV exports keep (`Date.parse` of either gives the same ms).
+ * as the UTC form older CSV exports wrote (`Date.parse` of either gives the same ms).
  */
 
 /** One formatter per time zone (building one costs ~100 µs, formatting ~1 µs). */

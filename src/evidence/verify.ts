@@ -57,6 +57,8 @@ export interface VerifyOptions {
 }
 
 const SIGNATURE_PREFIX = '# signature: ';
+/** A time cell as an export writes it: ISO 8601 with milliseconds and `Z` or an offset. */
+const EXPORT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(?:Z|[+-]\d{2}:\d{2})$/;
 /** UTF-8 byte order mark, the first bytes of every export (src/evidence/csv.ts). */
 const BOM_BYTES = Buffer.from([0xef, 0xbb, 0xbf]);
 const TRAILER_START = Buffer.from(`\r\n\r\n# ${TRAILER_TITLE}: `, 'latin1');
@@ -250,7 +252,8 @@ function checkAuditRow(cells: string[], row: number, line: number, broadcastId: 
     r.defect = `its cells no longer give the hash it carries${bid !== broadcastId ? ` (its broadcast id ${bid} is not ${broadcastId})` : ''}`;
     return r;
   }
-  if (time !== new Date(at).toISOString()) {
+  // The company's zone with its offset (…+08:00), or UTC (…Z) as exports before it wrote.
+  if (!EXPORT_TIME.test(time) || Date.parse(time) !== at) {
     r.defect = `its time ${time} is not its timeMs ${at} (${new Date(at).toISOString()})`;
     return r;
   }

@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import type { AuditEvent, BroadcastRecord, RecipientRecord } from '../store/ports/notices.ts';
-import { AUDIT_HEADER, RECIPIENTS_HEADER, auditRow, neutralise, recipientRow, type TimeFormat } from './csv.ts';
+import { AUDIT_HEADER, RECIPIENTS_HEADER, auditRow, neutralise, recipientRow, zonedTime } from './csv.ts';
 import { trailerFields, type ExportKind } from './export.ts';
 import { offsetLabel, zonedIso } from './time.ts';
 
@@ -9,7 +9,7 @@ import { offsetLabel, zonedIso } from './time.ts';
  * (src/evidence/csv.ts), written with exceljs (https://github.com/exceljs/exceljs):
  * - the CSV's columns in the CSV's order (recipients: `name` and `department` after `userId`, from
  *   the recipient records, empty when the directory gave none), built by the same row functions;
- * - times in the company's time zone with its offset (`2026-12-05T20:10:09.123+08:00`,
+ * - times in the company's time zone with its offset, as in the CSV (the one formatter `zonedTime`) (`2026-12-05T20:10:09.123+08:00`,
  *   src/evidence/time.ts) as text, so the offset stays visible and nothing is converted on opening;
  *   the audit sheet keeps `timeMs` (the integer the hash covers);
  * - every text cell defused exactly as in the CSV ({@link neutralise}: an apostrophe before = + - @
@@ -36,7 +36,7 @@ const WIDTHS: Record<string, number> = {
 
 /** The recipients rows of the XLSX (header first), times in `timeZone`. */
 export function recipientsXlsxRows(broadcast: Pick<BroadcastRecord, 'readSupported'>, recipients: readonly RecipientRecord[], timeZone: string): (string | number)[][] {
-  const time: TimeFormat = (ms) => zonedIso(ms, timeZone);
+  const time = zonedTime(timeZone);
   return [
     [...RECIPIENTS_XLSX_HEADER],
     ...recipients.map((r) => recipientRow(broadcast, r, time)),
@@ -45,7 +45,7 @@ export function recipientsXlsxRows(broadcast: Pick<BroadcastRecord, 'readSupport
 
 /** The audit rows of the XLSX (header first), the time column in `timeZone`. */
 export function auditXlsxRows(events: readonly AuditEvent[], timeZone: string): (string | number)[][] {
-  return [[...AUDIT_HEADER], ...events.map((e) => auditRow(e, (ms) => zonedIso(ms, timeZone)))];
+  return [[...AUDIT_HEADER], ...events.map((e) => auditRow(e, zonedTime(timeZone)))];
 }
 
 /** What the `evidence` sheet states. */

@@ -56,13 +56,14 @@ export const PREPARATION_INTERRUPTED = '准备中断，请重试 / preparation i
  *   unknown ids); `unknown` = typed or uploaded user ids the platform's directory does not know
  *   (not recorded, not counted, never sent); `checked` = whether the ids could be checked at all
  *   (false: the channel has no directory, or it failed — every id is counted, as before);
- * - 'failed': `error` says why; `interrupted` = the instance preparing it died (prepare again);
+ * - 'failed': `error` says why ("CODE: message"; `code` and `message` apart, for a client to word the
+ *   code in its language); `interrupted` = the instance preparing it died (prepare again);
  *   `unknown` when every typed id was unknown.
  */
 export type Preparation =
   | { state: 'preparing' }
   | { state: 'ready'; count: number; unknown: string[]; checked: boolean }
-  | { state: 'failed'; error: string; interrupted?: boolean; unknown?: string[] };
+  | { state: 'failed'; error: string; code?: string; message?: string; interrupted?: boolean; unknown?: string[] };
 
 /** Most unknown ids named in an error message (the preparation's `unknown` lists them all). */
 const MAX_UNKNOWN_NAMED = 10;
@@ -516,7 +517,7 @@ export class NoticeService {
       const b = await this.store.failResolution(id, reason, this.clock.now()).catch(() => null);
       const error = b?.error ?? reason;
       const interrupted = error.startsWith(PREPARATION_INTERRUPTED);
-      const state: Preparation = { state: 'failed', error, ...(interrupted ? { interrupted } : {}), ...(unknown.length > 0 ? { unknown } : {}) };
+      const state: Preparation = { state: 'failed', error, ...(e.code ? { code: e.code } : {}), message: e.message ?? String(err), ...(interrupted ? { interrupted } : {}), ...(unknown.length > 0 ? { unknown } : {}) };
       await kv.set(prepareKey(id), JSON.stringify(state), PREPARE_TTL_MS).catch(() => undefined);
     }
   }
@@ -675,7 +676,7 @@ export class NoticeService {
    */
   async recipientsCsv(id: string): Promise<string> {
     const b = await this.getBroadcast(id);
-    const csv = recipientsCsv(b, await this.store.listRecipients(id));
+    const csv = recipientsCsv(b, await this.store.listRecipients(id), this.timeZone);
     return this.sealExport('recipients', b, csv, await this.store.auditHead(id));
   }
 
@@ -684,7 +685,7 @@ export class NoticeService {
     const b = await this.getBroadcast(id);
     const events = await this.store.listAudit(id);
     const last = events.at(-1);
-    return this.sealExport('audit', b, auditCsv(events), last ? { rows: last.seq, hash: last.hash } : null);
+    return this.sealExport('audit', b, auditCsv(events, this.timeZone), last ? { rows: last.seq, hash: last.hash } : null);
   }
 
   private sealExport(kind: ExportKind, b: BroadcastView, csv: string, chain: { rows: number; hash: string } | null): string {

@@ -74,7 +74,17 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     await signIn(page, 'hr.zhang', oneTime);
     await page.waitForSelector('#pw-current');
     await page.screenshot({ path: join(ARTIFACTS, 'password-change-1366x768.png') });
+    // The server refuses a too-short and a guessable password; the console says why in Chinese (by the error's
+    // code and case), not the server's English.
     await page.fill('#pw-current', oneTime);
+    for (const [bad, said] of [['short-pw1', '新密码太短：至少 12 个字符'], ['passwordpassword', '新密码太容易猜到']] as const) {
+      await page.fill('#pw-next', bad);
+      await page.fill('#pw-repeat', bad);
+      await page.click('#pw-submit');
+      const alert = page.getByRole('alert').filter({ hasText: said });
+      await alert.waitFor();
+      assert.doesNotMatch((await alert.textContent()) ?? '', /password:|characters|guess/, 'no English from the server');
+    }
     await page.fill('#pw-next', PASSWORD);
     await page.fill('#pw-repeat', PASSWORD);
     await page.click('#pw-submit');
@@ -176,6 +186,8 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     await page.locator('#status-errors').waitFor();
     const lines = await page.locator('#status-errors tbody tr td:first-child').allTextContents();
     assert.deepEqual(lines, ['3', '4']);
+    // Each row's problems by kind, in Chinese.
+    assert.deepEqual(await page.locator('#status-errors tbody tr td:nth-child(2)').allTextContents(), ['用户 ID 为空；archived 为 true 时必须填写 since（起始日期）', 'archived 只能是 true 或 false，实际为 "maybe"']);
     assert.equal(await page.locator('#status-import').isDisabled(), true);
     assert.equal(await bot.core.store.getStatus('wecom', 'zs'), null, 'nothing imported');
     await page.fill('#status-csv', 'platform,userId,archived,since,scope\nwecom,zs,true,2026-03-01,all chats\n');

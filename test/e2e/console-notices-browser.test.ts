@@ -149,13 +149,14 @@ describe('console notices in a real browser (sandbox)', { skip: missing ? `no br
     assert.ok(entry, 'recorded in the console audit trail');
     assert.deepEqual([entry.actor, entry.status, entry.target], ['hr.li', 200, noticeId]);
 
-    // On a real platform a test send goes only to the account's own link: none here → a short reason.
+    // On a real platform a test send goes only to the account's own link: none here → a short reason, in the
+    // console's language (by the error's code), with the code.
     await page.click('#test-send');
     await page.locator('.ant-select', { has: page.locator('#test-send-platform') }).click();
     await page.locator('.ant-select-item-option[title="wecom"]').click();
     assert.equal(await page.locator('#test-send-user').count(), 0, 'no recipient to choose on a real platform');
     await page.click('#test-send-go');
-    await page.getByText(/no linked wecom account/).first().waitFor();
+    await page.getByText(/没有关联该平台的账号.*\(NOTICE_TEST_NO_ACCOUNT\)/).first().waitFor();
     assert.deepEqual(errors, []);
   });
 

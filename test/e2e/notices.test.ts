@@ -7,6 +7,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { exportRows } from '../helpers/export-csv.ts';
+import { zonedIso } from '../../src/evidence/time.ts';
 import { readFileSync } from 'node:fs';
 import { parsePublicKey } from '../../src/evidence/key.ts';
 import { verifyExport } from '../../src/evidence/verify.ts';
@@ -137,7 +138,7 @@ function suite(name: string, backend: () => Backend, skip: string | false): void
       assert.equal(byUser.get('u00')!.acknowledgedVia, 'text');
       assert.equal(byUser.get('u01')!.acknowledgedVia, 'card');
       assert.equal(byUser.get('u02')!.state, 'sent');
-      assert.match(byUser.get('u02')!.sentAt!, /^\d{4}-\d{2}-\d{2}T/);
+      assert.match(byUser.get('u02')!.sentAt!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+08:00$/, 'the company time zone with its offset');
       assert.equal(byUser.get('u02')!.readAt, READ_UNKNOWN);
       assert.deepEqual([byUser.get('gone1')!.state, byUser.get('gone1')!.failureReason], ['failed', 'invaliduser']);
       const auditBytes = Buffer.from(await (await bot.admin('GET', `/admin/broadcasts/${id}/audit.csv`)).arrayBuffer());
@@ -148,6 +149,7 @@ function suite(name: string, backend: () => Backend, skip: string | false): void
         assert.deepEqual([report.ok, report.kind, report.signature, report.problems], [true, kind, 'valid', []], kind);
       }
       assert.deepEqual(audit.map((e) => Number(e.seq)), audit.map((_e, i) => i + 1), 'the audit rows are the whole chain');
+      assert.deepEqual(audit.filter((e) => Date.parse(e.time!) !== Number(e.timeMs) || !e.time!.endsWith('+08:00')), [], 'time = timeMs, in the company zone');
       const trail = (u: string) => audit.filter((e) => e.userId === u).map((e) => `${e.from}->${e.to}`);
       assert.deepEqual(trail('u00'), ['none->pending', 'pending->sent', 'sent->acknowledged']);
       assert.deepEqual(trail('gone1'), ['none->pending', 'pending->failed']);
@@ -204,7 +206,7 @@ function suite(name: string, backend: () => Backend, skip: string | false): void
       const v = await until(bot, id, (x) => x.counts.read === 1);
       assert.equal(v.counts.sent, 5);
       const rows = exportRows(await (await bot.admin('GET', `/admin/broadcasts/${id}/recipients.csv`)).text());
-      assert.equal(rows.find((r) => r.userId === 'u03')!.readAt, new Date(readAt).toISOString());
+      assert.equal(rows.find((r) => r.userId === 'u03')!.readAt, zonedIso(readAt, 'Asia/Shanghai'));
       assert.equal(rows.find((r) => r.userId === 'u03')!.state, 'read');
       assert.equal(rows.find((r) => r.userId === 'u04')!.readAt, '', 'not read yet (known, unlike WeCom)');
     });

@@ -28,7 +28,7 @@
       csvHint: 'CSV：每行一个用户 ID（第一列），可带表头 userId。', badRows: '以下行有问题，未发送任何消息：', line: '行', problem: '问题', review: '核对人数', confirmSend: '确认发送',
       confirmText: (t, v, n, p) => `将告知书「${t}」第 ${v} 版发送给 ${p} 上的 ${n} 人。确认发送？`, headCount: '人数', sendDone: '已开始发送',
       state: '状态', targeted: '目标', pending: '待发送', sent: '已发送', failed: '失败', read: '已读', acknowledged: '已确认', progress: '进度',
-      remind: '提醒未确认的人', retryFailed: '重发失败的', cancelBroadcast: '取消发送', exportRecipients: '导出收件人 CSV', exportAudit: '导出审计 CSV', recipients: '收件人', searchUser: '按用户 ID 开头搜索', stateAt: '状态时间',
+      remind: '提醒未确认的人', retryFailed: '重发失败的', cancelBroadcast: '取消发送', exportRecipients: '导出收件人 CSV', exportAudit: '导出审计 CSV', recipients: '收件人', searchUser: '按用户 ID 开头、姓名或部门搜索', stateAt: '状态时间',
       queued: (n) => `已排队 ${n} 人`, createdBy: '发起人', readUnsupported: '该平台不回报已读',
       declare: '声明政策', withdraw: '撤回', withdrawn: '已撤回', active: '生效中', since: '起始日期', scope: '范围', retention: '保存期限', purpose: '目的', legalBasis: '法律依据', viewers: '可查看人员（逗号分隔）', history: '全部（含已撤回）', confirmWithdraw: '撤回后该政策不再适用于任何人，但保留在历史中。确认撤回？',
       importCsv: '导入状态 CSV', preview: '校验预览', doImport: '导入', validRows: '有效行', imported: (n) => `已导入 ${n} 条`, nothingImported: '有错误，未导入任何数据', lookup: '查询员工状态', userId: '用户 ID', lookupBtn: '查询', noRecord: '无记录', archived: '已存档', notArchived: '未存档', source: '来源',
@@ -46,7 +46,7 @@
       csvHint: 'CSV: one user id per line (first column), optional header userId.', badRows: 'These rows are bad; nothing was sent:', line: 'Line', problem: 'Problem', review: 'Count recipients', confirmSend: 'Confirm send',
       confirmText: (t, v, n, p) => `Send notice "${t}" version ${v} to ${n} people on ${p}?`, headCount: 'Head count', sendDone: 'Sending started',
       state: 'State', targeted: 'Targeted', pending: 'Pending', sent: 'Sent', failed: 'Failed', read: 'Read', acknowledged: 'Acknowledged', progress: 'Progress',
-      remind: 'Remind unacknowledged', retryFailed: 'Retry failed', cancelBroadcast: 'Cancel', exportRecipients: 'Export recipients CSV', exportAudit: 'Export audit CSV', recipients: 'Recipients', searchUser: 'User id starts with', stateAt: 'State since',
+      remind: 'Remind unacknowledged', retryFailed: 'Retry failed', cancelBroadcast: 'Cancel', exportRecipients: 'Export recipients CSV', exportAudit: 'Export audit CSV', recipients: 'Recipients', searchUser: 'User id start, name or department', stateAt: 'State since',
       queued: (n) => `${n} queued`, createdBy: 'Created by', readUnsupported: 'This platform reports no reads',
       declare: 'Declare policy', withdraw: 'Withdraw', withdrawn: 'Withdrawn', active: 'Active', since: 'Since', scope: 'Scope', retention: 'Retention', purpose: 'Purpose', legalBasis: 'Legal basis', viewers: 'Who may read (comma separated)', history: 'All (withdrawn too)', confirmWithdraw: 'Once withdrawn the policy applies to nobody but stays in the history. Withdraw?',
       importCsv: 'Import status CSV', preview: 'Validate', doImport: 'Import', validRows: 'Valid rows', imported: (n) => `${n} imported`, nothingImported: 'Errors found; nothing imported', lookup: 'Look up one employee', userId: 'User id', lookupBtn: 'Look up', noRecord: 'No record', archived: 'Archived', notArchived: 'Not archived', source: 'Source',
@@ -69,6 +69,8 @@
       this.status = status;
       this.code = code;
       this.body = body;
+      /** Which case of the code (src/errors.ts ErrorDetail: {kind, params}), when the server named one. */
+      this.detail = (body && body.error && body.error.detail) || null;
     }
   }
   async function api(method, path, body) {
@@ -90,10 +92,29 @@
     }
     return json;
   }
-  const fail = (e) => message.error(`${t('error')}: ${e.code ? `${e.code} — ` : ''}${e.message}`);
-  /** The server's CSV row problems, in the page's language (unknown ones as sent). */
-  const ROW_PROBLEMS_ZH = { 'empty user id': '用户 ID 为空', 'user id longer than 256 characters': '用户 ID 超过 256 个字符', 'user id with a control character': '用户 ID 含控制字符' };
-  const rowProblem = (m) => (S.lang === 'zh' && ROW_PROBLEMS_ZH[m]) || m;
+  // The server's errors in the page's language (errors.js, PB_ERRORS): by code and case, else by code, else the
+  // server's own message (a code this console does not know yet).
+  const ERR = window.PB_ERRORS || { codes: { zh: {}, en: {} }, cases: { zh: {}, en: {} }, rows: { zh: {}, en: {} } };
+  const word = (v, params, serverMessage) => (typeof v === 'function' ? v(params || {}, serverMessage) : v);
+  /** An error (ApiError, or any Error) as the console says it. */
+  const errorText = (e) => {
+    const d = e && e.detail;
+    const byCase = d && d.kind ? ERR.cases[S.lang][`${e.code}.${d.kind}`] : undefined;
+    if (byCase !== undefined) return word(byCase, d.params);
+    const byCode = e && e.code ? ERR.codes[S.lang][e.code] : undefined;
+    if (byCode !== undefined) return word(byCode, d && d.params, e.message);
+    return (e && e.message) || String(e);
+  };
+  const fail = (e) => message.error(`${t('error')}: ${errorText(e)}${e && e.code ? ` (${e.code})` : ''}`);
+  /**
+   * A CSV row's problems (user-id uploads, status imports) in the page's language: each of `row.problems` by kind
+   * (PB_ERRORS.rows), a kind not known as the server wrote the line's message.
+   */
+  const rowProblem = (m, row) => {
+    const problems = row && Array.isArray(row.problems) ? row.problems : [];
+    if (problems.length === 0 || problems.some((p) => ERR.rows[S.lang][p.kind] === undefined)) return m;
+    return problems.map((p) => word(ERR.rows[S.lang][p.kind], p)).join(S.lang === 'zh' ? '；' : '; ');
+  };
   // Times are shown in the company's time zone with its offset (as in the XLSX exports), whatever the
   // browser's zone: "2026-12-05 20:10:09 +08:00". The zone is the server's notice time zone (GET /platforms).
   let zoneFormat = null;
@@ -141,7 +162,7 @@
     addTexts,
     kit: {
       html, React, useState, useEffect, useCallback, useRef, antd, dayjs, ConfigProvider, Layout, Menu, Button, Form, Input, Select, Table, Modal, Tag, Space, Card, Statistic, Row, Col, Progress, Alert, Typography, Tabs, Radio, Popconfirm, Descriptions, Empty, Result, Spin, message, DatePicker, Upload, List,
-      Header, Content, Sider, Title, Text, Paragraph, Link, locales, TEXTS, t, ApiError, api, fail, rowProblem, fmt, setTimeZone, splitIds, useHash, THEME,
+      Header, Content, Sider, Title, Text, Paragraph, Link, locales, TEXTS, t, ApiError, api, fail, errorText, rowProblem, fmt, setTimeZone, splitIds, useHash, THEME,
     },
   };
 })();

@@ -4,7 +4,7 @@
   'use strict';
   const {
     html, useState, useEffect, useCallback, useRef, ConfigProvider, Layout, Menu, Button, Form, Input, Select, Table, Modal, Tag, Space, Card, Statistic, Row, Col, Progress, Alert, Typography, Tabs, Radio, Popconfirm, Descriptions, Empty, Result, Spin, message, DatePicker, Upload, List,
-    Title, Text, Paragraph, Link, t, api, fail, rowProblem, fmt, splitIds,
+    Title, Text, Paragraph, Link, t, api, fail, errorText, rowProblem, fmt, splitIds,
   } = PB.kit;
   const S = PB.state;
   // ---------- notices ----------
@@ -475,7 +475,8 @@
           <${Button} id="send-review" onClick=${review} loading=${busy && (!prep || prep.state === 'preparing')} disabled=${!audience() || !platform || (later && !when)}>${t('review')}<//>
         <//>
         ${prep && prep.state === 'preparing' && html`<div style=${{ marginTop: 16 }}><${Spin} size="small" /> <${Text}>${t('preparing')}<//></div>`}
-        ${prep && prep.state === 'failed' && html`<${Alert} style=${{ marginTop: 16 }} type="error" showIcon message=${`${t('prepareFailed')}${prep.error}`} />`}
+        ${prep && prep.state === 'failed' && html`<${Alert} style=${{ marginTop: 16 }} type="error" showIcon message=${`${t('prepareFailed')}${prep.code ? errorText({ code: prep.code, message: prep.message || prep.error }) : prep.error}`} />`}
+        ${prep && html`<${PB.c.PreparationNotes} prep=${prep} />`}
         ${prep && prep.state === 'ready' && html`<${Alert} style=${{ marginTop: 16 }} type="warning" showIcon
           message=${html`<span id="send-confirm-text">${t('confirmText', version.title.zh, version.version, prep.count, platform)}${nb ? ` ${t('confirmAt', nb.replace('T', ' '))}` : ''}</span>`}
           action=${html`<${Button} type="primary" danger id="send-confirm" loading=${busy} disabled=${prep.count === 0} onClick=${confirm}>${t('confirmSend')}<//>`} />`}

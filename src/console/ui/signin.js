@@ -4,7 +4,7 @@
   'use strict';
   const {
     html, useState, useEffect, useCallback, useRef, ConfigProvider, Layout, Menu, Button, Form, Input, Select, Table, Modal, Tag, Space, Card, Statistic, Row, Col, Progress, Alert, Typography, Tabs, Radio, Popconfirm, Descriptions, Empty, Result, Spin, message, DatePicker, Upload, List,
-    Title, Text, Paragraph, Link, t, api, fail, rowProblem, fmt, splitIds,
+    Title, Text, Paragraph, Link, t, api, fail, errorText, rowProblem, fmt, splitIds,
   } = PB.kit;
   const S = PB.state;
   // ---------- sign-in ----------
@@ -19,7 +19,7 @@
         S.csrf = s.csrf;
         onDone(s);
       } catch (e) {
-        setErr(e.status === 429 ? t('throttled') : e.status === 401 ? t('signInFailed') : e.message);
+        setErr(e.status === 429 ? t('throttled') : e.status === 401 ? t('signInFailed') : errorText(e));
       } finally {
         setBusy(false);
       }
@@ -38,6 +38,8 @@
     </div>`;
   }
 
+  // The new password's rules (length, not the name, not guessable) are the server's alone; its refusal is shown in
+  // the console's language (errors.js, by the answer's detail.kind).
   function ChangePassword({ session, onDone }) {
     const [err, setErr] = useState(null);
     const submit = async (v) => {
@@ -46,7 +48,7 @@
         const s = await api('POST', '/password', { current: v.current, next: v.next });
         onDone(s);
       } catch (e) {
-        setErr(e.message);
+        setErr(errorText(e));
       }
     };
     return html`<div style=${{ maxWidth: 420, margin: '8vh auto', padding: 16 }}>
@@ -56,7 +58,7 @@
         ${err && html`<${Alert} type="error" showIcon message=${err} style=${{ marginBottom: 16 }} role="alert" />`}
         <${Form} layout="vertical" onFinish=${submit}>
           <${Form.Item} htmlFor="pw-current" label=${t('current')} name="current" rules=${[{ required: true, message: t('required') }]}><${Input.Password} id="pw-current" autoComplete="current-password" /><//>
-          <${Form.Item} htmlFor="pw-next" label=${t('next')} name="next" rules=${[{ required: true, min: 12, message: t('changeFirst') }]}><${Input.Password} id="pw-next" autoComplete="new-password" /><//>
+          <${Form.Item} htmlFor="pw-next" label=${t('next')} name="next" rules=${[{ required: true, message: t('required') }]}><${Input.Password} id="pw-next" autoComplete="new-password" /><//>
           <${Form.Item} htmlFor="pw-repeat" label=${t('repeat')} name="repeat" dependencies=${['next']}
             rules=${[{ required: true, message: t('required') }, ({ getFieldValue }) => ({ validator: (_r, v) => (v === getFieldValue('next') ? Promise.resolve() : Promise.reject(new Error(t('mismatch')))) })]}>
             <${Input.Password} id="pw-repeat" autoComplete="new-password" />

@@ -48,7 +48,7 @@
         fail(e);
       }
     };
-    const errCols = [{ title: t('line'), dataIndex: 'line' }, { title: t('problem'), dataIndex: 'message' }];
+    const errCols = [{ title: t('line'), dataIndex: 'line' }, { title: t('problem'), dataIndex: 'message', render: rowProblem }];
     return html`<div>
       <${Title} level=${2}>${t('statuses')}<//>
       ${canWrite && html`<${Card} title=${t('importCsv')} style=${{ marginBottom: 16 }}>

@@ -149,7 +149,17 @@ export function checkRecipientQuery(q: RecipientQuery): Required<Omit<RecipientQ
   if (!Number.isSafeInteger(offset) || offset < 0) bad('offset must be a non-negative integer');
   const prefix = q.prefix ?? '';
   if (typeof prefix !== 'string' || prefix.length > MAX_USER_ID_CHARS || /[\u0000-\u001f\u007f]/.test(prefix)) bad('prefix must be a user id prefix');
-  return { state: q.state, prefix, sort: q.sort, order: q.order, limit: q.limit, after: q.after ?? null, offset };
+  const text = q.text ?? '';
+  if (typeof text !== 'string' || text.length > MAX_USER_ID_CHARS || /[\u0000-\u001f\u007f]/.test(text)) bad('text must be a search text');
+  return { state: q.state, prefix, text: asciiLower(text), sort: q.sort, order: q.order, limit: q.limit, after: q.after ?? null, offset };
+}
+
+/**
+ * `s` with A–Z lowered and every other character kept: the case folding both stores apply to a name
+ * search (SQLite's built-in lower() and Lua's string.lower fold ASCII only).
+ */
+export function asciiLower(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
 
 /** An opaque page cursor: `<tag>.<base64url of JSON>`. */

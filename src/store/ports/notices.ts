@@ -357,6 +357,13 @@ export interface RecipientQuery {
   state?: RecipientState;
   /** Only user ids starting with this (case-sensitive); '' or absent = all. */
   prefix?: string;
+  /**
+   * A search: with it, a recipient matches when its user id starts with `prefix` (when not '') OR its name or
+   * department (from the directory, recipients since SQLite notice schema 6) contains this text,
+   * A–Z folded to lower case (other letters as written). '' or absent = no search (`prefix` alone).
+   * A search walks the broadcast's recipients (O(N)): it is meant for the console's search box.
+   */
+  text?: string;
   sort: RecipientSort;
   order: 'asc' | 'desc';
   /** 1..1000. */
@@ -377,7 +384,7 @@ export interface RecipientView extends RecipientRecord {
 /** A page of recipients. */
 export interface RecipientPage {
   recipients: RecipientView[];
-  /** How many recipients match state and prefix (the whole result, not this page). */
+  /** How many recipients match state, prefix and text (the whole result, not this page). */
   total: number;
   /** Opaque cursor of the next page of the same query; null when this is the last page. */
   next: string | null;

@@ -734,7 +734,10 @@ return res[1]`;
  * '[x', '(x'; min/max = the whole match, for the total; pageMin/pageMax = after the cursor, ''
  * when the cursor is past this segment), keyed (members are '<key>:<userId>'), order 'asc'|'desc',
  * offset, limit (rows; the caller asks one more to know whether there is a next page), filter (a
- * user-id prefix checked while walking; '' = none), chunk (members read per step of that walk)}. Bounds are computed by the caller, so no
+ * user-id prefix checked while walking; '' = none), text (a search, A–Z lowered: a member also
+ * matches when its record's name `n` or department `d`, A–Z lowered, contains it; the prefix then
+ * only when not ''), count (true: return {total} of the matches, walking every segment whole),
+ * chunk (members read per step of that walk)}. Bounds are computed by the caller, so no
  * string is compared here (Lua compares with the server's locale).
  * Without a filter a page costs O(log N + offset + limit) per segment (ZRANGEBYLEX with LIMIT);
  * with one the walk stops once the page is full, and the total is 0 (the caller counts it).
@@ -745,17 +748,41 @@ local a = cjson.decode(ARGV[1])
 local r = KEYS[1]
 local asc = a.order == 'asc'
 local want, skip, filter = a.limit, a.offset, a.filter
+local text = a.text or ''
 local out = {0}
 local total = 0
 local function uid(m) if not a.keyed then return m end return string.sub(m, string.find(m, ':', 1, true) + 1) end
-local function ok(m) return filter == '' or string.sub(uid(m), 1, #filter) == filter end
+local function has(v) return type(v) == 'string' and string.find(string.lower(v), text, 1, true) ~= nil end
+local function ok(m)
+  local u = uid(m)
+  if text == '' then return filter == '' or string.sub(u, 1, #filter) == filter end
+  if filter ~= '' and string.sub(u, 1, #filter) == filter then return true end
+  local raw = redis.call('HGET', r, u)
+  if not raw then return false end
+  local rec = cjson.decode(raw)
+  return has(rec.n) or has(rec.d)
+end
+if a.count then
+  -- Count the matches of a search: walk every segment whole.
+  for _, s in ipairs(a.segs) do
+    local z = r .. ':ix:' .. s[1]
+    local min = s[2]
+    while true do
+      local chunk = redis.call('ZRANGEBYLEX', z, min, s[3], 'LIMIT', 0, a.chunk or 1000)
+      if #chunk == 0 then break end
+      for _, m in ipairs(chunk) do if ok(m) then total = total + 1 end end
+      min = '(' .. chunk[#chunk]
+    end
+  end
+  return {total}
+end
 local function range(z, min, max, ...)
   if asc then return redis.call('ZRANGEBYLEX', z, min, max, ...) end
   return redis.call('ZREVRANGEBYLEX', z, max, min, ...)
 end
 for _, s in ipairs(a.segs) do
   local z = r .. ':ix:' .. s[1]
-  if filter ~= '' then
+  if filter ~= '' or text ~= '' then
     -- Walk the index after the cursor in chunks, each continuing after the last member seen, until
     -- the page is full (the total comes from the caller).
     local min, max = s[4], s[5]

@@ -824,6 +824,16 @@ class RedisNoticeStore implements NoticeStore {
       let segs: [string, string, string][];
       let keyed = true;
       let filter = '';
+      if (q.text !== '') {
+        // A search (user id prefix, or name / department containing the text): walk the whole index
+        // of the sort, checking each record; the total is one more walk.
+        keyed = !(q.sort === 'user' || (q.sort === 'state' && q.state !== undefined));
+        segs = [[keyed ? (q.sort === 'state' ? 'k:all' : `t:${q.state ?? 'all'}`) : `u:${q.state ?? 'all'}`, '-', '+']];
+        const base = { keyed, order: q.order, filter: q.prefix, text: q.text, chunk: this.walkChunk };
+        const counted = await this.c.nRecipientPage(r, JSON.stringify({ ...base, segs, count: true, offset: 0, limit: 0 }));
+        const out = await this.c.nRecipientPage(r, JSON.stringify({ ...base, segs: segs.map(([z, min, max]) => [z, min, max, ...pageBounds(min, max, after, q.order)]), offset: q.offset, limit: q.limit + 1 }));
+        return this.pageOf(out.slice(1), keyed, q.limit, Number(counted[0]));
+      }
       if (q.sort === 'user' || (q.sort === 'state' && q.state !== undefined)) {
         keyed = false;
         segs = [[`u:${q.state ?? 'all'}`, ...(q.prefix === '' ? (['-', '+'] as [string, string]) : prefixBounds(''))]];

@@ -1053,7 +1053,16 @@ class SqliteNoticeStore implements NoticeStore {
       where.push('view_rank = @rank');
       params.rank = RECIPIENT_STATE_RANK[q.state];
     }
-    if (q.prefix !== '') {
+    if (q.text !== '') {
+      // A search: the user id prefix, or the name or department containing the text (lower() folds A–Z only).
+      const byId = q.prefix !== '' ? '(user_id >= @lo AND user_id < @hi) OR ' : '';
+      where.push(`(${byId}instr(lower(coalesce(name, '')), @text) > 0 OR instr(lower(coalesce(department, '')), @text) > 0)`);
+      if (byId) {
+        params.lo = q.prefix;
+        params.hi = q.prefix + PREFIX_END;
+      }
+      params.text = q.text;
+    } else if (q.prefix !== '') {
       where.push('user_id >= @lo AND user_id < @hi');
       params.lo = q.prefix;
       params.hi = q.prefix + PREFIX_END;

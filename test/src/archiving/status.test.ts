@@ -172,7 +172,7 @@ describe('parseStatusCsv: bad input', () => {
   it('reports a duplicate (platform, userId) on the later line', () => {
     const { statuses, errors } = parseStatusCsv(csvOf('wecom,u1,true,2026-03-01,x', 'dingtalk,u1,true,2026-03-01,x', 'wecom,u1,false,,'), NOW, PLATFORM_IDS);
     assert.equal(statuses.length, 2);
-    assert.deepEqual(errors, [{ line: 4, message: 'duplicate of line 2 (same platform and userId)' }]);
+    assert.deepEqual(errors, [{ line: 4, message: 'duplicate of line 2 (same platform and userId)', problems: [{ kind: 'duplicate', first: 2 }] }]);
   });
 
   it('reports every bad line with the right number, counting blank lines and multi-line scopes', () => {

@@ -150,6 +150,28 @@ describe('console API', () => {
     const trail = (await auditor.call('GET', '/console/api/audit')).body.entries as { actor: string; action: string; status: number }[];
     assert.ok(trail.some((e) => e.actor === 'hr.admin' && e.action === 'POST /console/api/broadcasts' && e.status === 201));
     assert.ok(trail.some((e) => e.actor === 'legal.wang' && e.action === 'POST /console/api/broadcasts' && e.status === 403), 'refusals are recorded too');
+    // The operation log in words (zh and en), the raw route kept beside it.
+    type Described = { actor: string; action: string; status: number; target?: string; summary: { zh: string; en: string } };
+    const described = (await auditor.call('GET', '/console/api/audit')).body.entries as Described[];
+    const sent = described.find((e) => e.actor === 'hr.admin' && e.action === 'POST /console/api/broadcasts' && e.status === 201)!;
+    assert.deepEqual([sent.target, sent.summary], [b.body.id, { zh: '发送通知《会话存档告知》v1 给 3 人', en: 'Sent notice "Archiving notice" v1 to 3 people' }]);
+    const refused = described.find((e) => e.actor === 'legal.wang' && e.action === 'POST /console/api/broadcasts')!;
+    assert.match(refused.summary.zh, /（未成功，403）$/);
+    const created = described.find((e) => e.action === 'POST /console/api/notices' && e.target === n.id)!;
+    assert.equal(created.summary.zh, '新建告知书《会话存档告知》v1');
+    // Exported with an action column, times in the company's zone, formula-like cells defused; the export itself is logged.
+    await new ConsoleClient(bot.url).call('POST', '/console/api/session', { name: '=HYPERLINK("x")', password: 'wrong-password-1' });
+    const exported = await auditor.call('GET', '/console/api/audit.csv?lang=en');
+    assert.equal(exported.status, 200);
+    const lines = String(exported.body).replace(/^\uFEFF/, '').split('\r\n');
+    assert.equal(lines[0], 'time,actor,action,route,target,status');
+    const row = lines.find((l) => l.includes(`Sent notice ""Archiving notice"" v1 to 3 people`))!;
+    assert.match(row, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+08:00,hr\.admin,"Sent notice ""Archiving notice"" v1 to 3 people",POST \/console\/api\/broadcasts,/);
+    assert.ok(lines.some((l) => l.includes(`"'=HYPERLINK(""x"")",Sign-in failed (wrong name or password),sign-in failed,,401`)), 'neutralised');
+    const zh = String((await auditor.call('GET', '/console/api/audit.csv')).body);
+    assert.match(zh, /,hr\.admin,发送通知《会话存档告知》v1 给 3 人,POST \/console\/api\/broadcasts,/);
+    const again = (await auditor.call('GET', '/console/api/audit')).body.entries as Described[];
+    assert.equal(again[0]!.summary.en, 'Exported the audit trail');
     // Paged, filtered, sorted recipients (server side).
     await waitFor(async () => (await admin.call('GET', `/console/api/broadcasts/${b.body.id}`)).body.counts.sent === 3);
     const page = await auditor.call('GET', `/console/api/broadcasts/${b.body.id}/recipients?page=2&limit=2&sort=user&order=desc`);
@@ -165,7 +187,7 @@ describe('console API', () => {
     assert.equal((await admin.call('POST', '/console/api/audience/preview', { platform: 'dingtalk', audience: { all: true } })).body.count, 5);
     assert.equal((await admin.call('POST', '/console/api/audience/preview', { platform: 'dingtalk', audience: { departmentIds: ['7'] } })).body.count, 2);
     const up = await admin.call('POST', '/console/api/audience/csv', { csv: 'userId\nu1\n\nu2\nu1\n' + 'x'.repeat(300) + '\n' });
-    assert.deepEqual(up.body, { userIds: ['u1', 'u2'], errors: [{ line: 3, message: 'empty user id' }, { line: 6, message: 'user id longer than 256 characters' }] });
+    assert.deepEqual(up.body, { userIds: ['u1', 'u2'], errors: [{ line: 3, message: 'empty user id', problems: [{ kind: 'user_id_empty' }] }, { line: 6, message: 'user id longer than 256 characters', problems: [{ kind: 'user_id_long', max: 256 }] }] });
   });
 
   it('status import: a preview lists every bad line and an import with errors writes nothing; one employee looked up with its source', async () => {

@@ -86,7 +86,7 @@ describe('console directory endpoints with WeCom configured against its fake', (
       const r = await admin.call('GET', `/console/api/broadcasts/${id}/preparation`);
       return r.body.state === 'preparing' ? undefined : r.body;
     }, 'the preparation');
-    assert.deepEqual(ready, { id, state: 'ready', count: 3 });
+    assert.deepEqual(ready, { id, state: 'ready', count: 3, unknown: [], checked: true });
     const page = await admin.call('GET', `/console/api/broadcasts/${id}/recipients?limit=50`);
     const rows = page.body.recipients.map((x: { userId: string; name: string; department: string }) => [x.userId, x.name, x.department]);
     assert.deepEqual(rows.sort(), [['ZhangSan', '张三', '后端组'], ['lisi', '李四', '后端组'], ['wangwu', '王五', '前端组']]);

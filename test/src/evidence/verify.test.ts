@@ -5,7 +5,7 @@ import { genesisHash, rowHash, type ChainHeader } from '../../../src/store/ports
 import { withEvidenceTrailer, type ExportFacts } from '../../../src/evidence/export.ts';
 import { parsePublicKey, parseSigningKey } from '../../../src/evidence/key.ts';
 import { verifyExport, type VerifyReport } from '../../../src/evidence/verify.ts';
-import { auditCsv, auditRow, csvField, recipientsCsv } from '../../../src/evidence/csv.ts';
+import { auditCsv, auditRow, csvField, recipientsCsv, toCsv, AUDIT_HEADER, zonedTime } from '../../../src/evidence/csv.ts';
 import type { AuditEvent } from '../../../src/store/ports/notices.ts';
 import { appendRow, changeSignature, dataLines, deleteRow, editRow, flipByte, swapRows } from '../../helpers/tamper.ts';
 
@@ -14,6 +14,8 @@ const KEY = parseSigningKey(fixture('seed.b64'));
 const OTHER_KEY = parseSigningKey(Buffer.alloc(32, 7).toString('base64'));
 const HEADER: ChainHeader = { broadcastId: 'b-v1', noticeId: 'n-v1', version: 3 };
 const T = 1_780_000_000_000;
+/** The company's time zone the exports write their times in. */
+const ZONE = 'Asia/Shanghai';
 
 /**
  * A chained audit log of `n` entries; with `multiline`, entry 3's reason has a comma, quotes and a
@@ -42,7 +44,7 @@ function facts(kind: 'audit' | 'recipients', events: AuditEvent[]): ExportFacts 
 }
 
 function auditExport(events = chain(8), key: typeof KEY | null = KEY): string {
-  return withEvidenceTrailer(auditCsv(events), facts('audit', events), key);
+  return withEvidenceTrailer(auditCsv(events, ZONE), facts('audit', events), key);
 }
 
 function check(text: string, options: Parameters<typeof verifyExport>[1] = {}): VerifyReport {
@@ -66,6 +68,18 @@ describe('verifyExport', () => {
     assert.deepEqual([r.kind, r.broadcastId, r.noticeId, r.noticeVersion, r.rows, r.chainRows, r.signature, r.keySource, r.keyId], ['audit', 'b-v1', 'n-v1', 3, 8, 8, 'valid', 'file', KEY.publicKey.keyId]);
     const given = check(text, { publicKey: parsePublicKey(fixture('pub.pem')) });
     assert.deepEqual([given.ok, given.keySource], [true, 'given']);
+  });
+
+  it('time cells: the company zone with its offset; an export of before (UTC) still verifies; a shifted time is an alteration', () => {
+    const events = chain(3);
+    const text = auditExport(events);
+    assert.match(dataLines(text)[0]!, /^2026-05-29T04:26:41\.\d{3}\+08:00,/);
+    const utc = withEvidenceTrailer(toCsv([AUDIT_HEADER, ...events.map((e) => auditRow(e, (ms) => (ms === null ? '' : new Date(ms).toISOString())))]), facts('audit', events), KEY);
+    assert.match(dataLines(utc)[0]!, /^2026-05-28T20:26:41\.\d{3}Z,/);
+    assert.equal(check(utc).ok, true);
+    // The wall clock kept but the offset dropped: another instant.
+    const r = check(editRow(text, 1, (line) => line.replace('+08:00', 'Z')));
+    assert.deepEqual(r.problems.map((p) => [p.kind, p.row]), [['altered', 1], ['signature', undefined]]);
   });
 
   it('an export of a broadcast without audit rows hangs its head on the genesis hash', () => {
@@ -97,7 +111,7 @@ describe('verifyExport', () => {
     const events = chain(8);
     const forged = { ...events[4]!, reason: 'something else' };
     forged.hash = rowHash(forged);
-    const text = editRow(auditExport(events), 5, () => auditRow(forged).map(csvField).join(','));
+    const text = editRow(auditExport(events), 5, () => auditRow(forged, zonedTime(ZONE)).map(csvField).join(','));
     const r = check(text);
     assert.deepEqual(messages(r).slice(0, -1), ['altered: row 5 (line 6, seq 5): altered and re-hashed: the row after it no longer links to it']);
   });
@@ -124,7 +138,7 @@ describe('verifyExport', () => {
     let r = check(appendRow(text, dataLines(text)[1]!));
     assert.deepEqual(messages(r).slice(0, -1), ['inserted: row 9 (line 10, seq 2): not part of the chain that ends at the signed head: inserted (or a copy of another row)']);
     const next = { seq: 9, prevHash: events[7]!.hash, broadcastId: 'b-v1', at: T + 9_000, userId: 'u9', from: 'sent', to: 'acknowledged', reason: 'acknowledged by text' };
-    r = check(appendRow(text, auditRow({ ...next, hash: rowHash(next) }).map(csvField).join(',')));
+    r = check(appendRow(text, auditRow({ ...next, hash: rowHash(next) }, zonedTime(ZONE)).map(csvField).join(',')));
     assert.deepEqual(messages(r).slice(0, -1), ['inserted: row 9 (line 10, seq 9): not covered by the signed chain head (8 rows): added after export']);
   });
 
@@ -161,7 +175,7 @@ describe('verifyExport', () => {
   it('recipients exports: the signature covers the rows', () => {
     const rec = recipientsCsv({ readSupported: true }, [
       { userId: 'zhangsan', state: 'sent', reason: null, sentAt: T, readAt: null, acknowledgedAt: T + 5, ackChannel: 'text', attempts: 0, remindedRound: 0, remindedAt: null, deliveredBy: null, name: '张三', department: '研发部', language: 'zh-CN' },
-    ]);
+    ], ZONE);
     const text = withEvidenceTrailer(rec, facts('recipients', chain(8)), KEY);
     let r = check(text);
     assert.deepEqual([r.ok, r.kind, r.rows, r.chainRows], [true, 'recipients', 1, 8]);

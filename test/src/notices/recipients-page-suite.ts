@@ -23,11 +23,16 @@ const USERS = [
   ...Array.from({ length: 40 }, (_, i) => `u${String(i).padStart(3, '0')}`),
 ];
 
+const DEPARTMENTS = ['研发部', 'Sales Asia', '财务部', null] as const;
+const NAMES = ['Bob Wang', '王小明', 'ALINA Li', null, '张伟'] as const;
+/** Name and department of the i-th user (the directory's; some unknown). */
+const LABELS = (i: number) => ({ name: NAMES[i % NAMES.length]!, department: DEPARTMENTS[i % DEPARTMENTS.length]! });
+
 /** Builds broadcast 'b1' on platform 'wecom' with recipients in every state; returns nothing. */
 export async function seed(store: NoticeStore): Promise<void> {
   await store.createNotice('n1', CONTENT, 1);
   await store.createBroadcast({ id: 'b1', noticeId: 'n1', version: 1, platform: 'wecom', audience: { all: true }, readSupported: true, createdBy: 't' }, 1);
-  await store.addRecipients('b1', USERS, 2);
+  await store.addRecipients('b1', USERS.map((userId, i) => ({ userId, ...LABELS(i) })), 2);
   await store.startSending('b1', 3);
   const batch = (await store.claimBatch('b1', { owner: 'w', max: 1000, leaseMs: 60_000, deferMs: 100 }, 10))!;
   assert.equal(batch.users.length, USERS.length);
@@ -56,10 +61,14 @@ function viewAt(r: RecipientRecord): number {
 }
 
 /** What a query must return, from the whole list. */
-export function model(all: RecipientRecord[], q: { state?: RecipientState; prefix: string; sort: RecipientSort; order: 'asc' | 'desc' }): string[] {
+export function model(all: RecipientRecord[], q: { state?: RecipientState; prefix: string; text?: string; sort: RecipientSort; order: 'asc' | 'desc' }): string[] {
   const key = (r: RecipientRecord): number => (q.sort === 'state' ? RECIPIENT_STATE_RANK[recipientState(r)] : q.sort === 'time' ? viewAt(r) : 0);
+  const fold = (s: string | null) => (s ?? '').replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const text = fold(q.text ?? '');
+  const matches = (r: RecipientRecord) =>
+    text === '' ? r.userId.startsWith(q.prefix) : (q.prefix !== '' && r.userId.startsWith(q.prefix)) || fold(r.name).includes(text) || fold(r.department).includes(text);
   const rows = all
-    .filter((r) => (q.state === undefined || recipientState(r) === q.state) && r.userId.startsWith(q.prefix))
+    .filter((r) => (q.state === undefined || recipientState(r) === q.state) && matches(r))
     .sort((a, b) => key(a) - key(b) || bytes(a.userId, b.userId));
   if (q.order === 'desc') rows.reverse();
   return rows.map((r) => r.userId);
@@ -106,6 +115,51 @@ export function runSuite(kind: string, open: () => Promise<{ store: NoticeStore;
             }
           }
         }
+      } finally {
+        await close();
+      }
+    });
+
+    it('a search matches the user id prefix, or the name or department containing the text (A–Z folded), paged by cursor and offset', async () => {
+      const { store, close } = await open();
+      try {
+        await seed(store);
+        const all = await store.listRecipients('b1');
+        assert.equal(all.find((r) => r.userId === 'al')!.name, 'Bob Wang', 'names kept');
+        let checked = 0;
+        for (const state of [undefined, 'sent', 'acknowledged'] as const) {
+          for (const search of ['bob', 'wang', 'ALINA', '研发', '张', 'sales asia', 'u01', 'zz']) {
+            for (const sort of ['user', 'state', 'time'] as const) {
+              for (const order of ['asc', 'desc'] as const) {
+                const want = model(all, { state, prefix: search, text: search, sort, order });
+                const label = JSON.stringify({ state, search, sort, order });
+                const base: RecipientQuery = { ...(state ? { state } : {}), prefix: search, text: search, sort, order, limit: 4 };
+                const got: string[] = [];
+                let after: string | null = null;
+                for (let guard = 0; guard < 100; guard++) {
+                  const page: RecipientPage = (await store.queryRecipients('b1', { ...base, after }))!;
+                  assert.equal(page.total, want.length, `${label} total`);
+                  got.push(...page.recipients.map((r) => r.userId));
+                  if (!page.next) break;
+                  after = page.next;
+                }
+                assert.deepEqual(got, want, `${label} by cursor`);
+                const p2 = (await store.queryRecipients('b1', { ...base, offset: 4 }))!;
+                assert.deepEqual(p2.recipients.map((r) => r.userId), want.slice(4, 8), `${label} offset 4`);
+                if (want.length > 0) checked++;
+              }
+            }
+          }
+        }
+        assert.ok(checked > 60, 'most searches find someone');
+        // By name alone (no id starts with it), by department alone, and a name fragment in another case.
+        const byName = (await store.queryRecipients('b1', { text: '王小明', sort: 'user', order: 'asc', limit: 1000 }))!;
+        assert.deepEqual(byName.recipients.map((r) => r.name), Array(byName.total).fill('王小明'));
+        assert.ok(byName.total >= 9);
+        const byDept = (await store.queryRecipients('b1', { prefix: 'Sales', text: 'Sales', sort: 'user', order: 'asc', limit: 1000 }))!;
+        assert.ok(byDept.total > 0 && byDept.recipients.every((r) => r.department === 'Sales Asia'));
+        const upper = (await store.queryRecipients('b1', { text: 'BOB WANG', sort: 'user', order: 'asc', limit: 1000 }))!;
+        assert.deepEqual(upper.recipients.map((r) => r.userId), model(all, { prefix: '', text: 'bob wang', sort: 'user', order: 'asc' }));
       } finally {
         await close();
       }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ackKey, parseAckKey, type NoticeService } from '../../../src/notices/service.ts';
 import type { NoticeStore } from '../../../src/store/ports/notices.ts';
 import { BOM, READ_UNKNOWN } from '../../../src/evidence/csv.ts';
+import { zonedIso } from '../../../src/evidence/time.ts';
 import { BroadcastWorker } from '../../../src/notices/worker.ts';
 import { createLoopbackChannel, startFakeNoticePlatform, type FakeNoticePlatform } from '../../fakes/notice-platform.ts';
 import { assertCountsAddUp, CONTENT, ManualClock, newService, silent, tempSqliteNoticeStore } from './helpers.ts';
@@ -137,7 +138,9 @@ describe('NoticeService', () => {
       assert.ok(csv.startsWith(BOM));
       const lines = csv.slice(1).split('\r\n');
       assert.equal(lines[0], 'userId,name,department,state,sentAt,readAt,acknowledgedAt,failureReason,acknowledgedVia,remindedRound,remindedAt,deliveredByBroadcast,language');
-      const sentAt = new Date(clock.now()).toISOString();
+      // In the company's time zone with its offset, as in the XLSX export.
+      const sentAt = zonedIso(clock.now(), 'Asia/Shanghai');
+      assert.match(sentAt, /\+08:00$/);
       assert.deepEqual(lines.slice(1, 4), [
         `lisi,,,sent,${sentAt},${READ_UNKNOWN},,,,0,,,bilingual`,
         `nobody,,,failed,,${READ_UNKNOWN},,invaliduser,,0,,,`,
@@ -146,6 +149,7 @@ describe('NoticeService', () => {
       assert.equal(lines[4], '', 'ends with CRLF');
       const audit = await service.auditCsv(b.id);
       assert.ok(audit.startsWith(`${BOM}time,broadcastId,userId,from,to,reason,seq,timeMs,prevHash,hash\r\n`));
+      assert.match(audit.split('\r\n')[1]!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+08:00,/, 'audit times zoned too');
       assert.match(audit, new RegExp(`,${b.id},zhangsan,sent,acknowledged,acknowledged by text,`));
       assert.match(audit, new RegExp(`,${b.id},,none,resolving,notice ${v.noticeId} v1 on wecom\\, by api|,${b.id},,none,resolving,"notice ${v.noticeId} v1 on wecom, by api"`));
     });

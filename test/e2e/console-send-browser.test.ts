@@ -1,0 +1,129 @@
+/**
+ * The send dialog's department tree in a real browser (playwright-core + Debian chromium, as
+ * console-browser.test.ts; skipped without the browser unless CI=true), against the real bot on
+ * loopback in the sandbox (30 made-up employees in 3 departments, adapters/sandbox/org.ts; SQLite):
+ * sign in, open send on a notice, pick a department from the tree, exclude one of its people found
+ * by name, count — the confirm names the department's head count minus the excluded — send, and
+ * watch the broadcast's tally go from 0 % to 100 % on the open page without a reload. Once at
+ * 1366×768 and once at 390×844, with screenshots of the dialog and the tally.
+ *
+ * The bot runs without its own broadcast worker; the test runs one (src/notices/worker.ts) once the
+ * broadcast page shows the sent-to-nobody-yet tally, so "live" is observed, not raced. No
+ * wall-clock waits: every step waits on a DOM state or a store condition.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { REPO_ROOT, startTestBot, type TestBot } from '../helpers/app.ts';
+import { addAccount } from '../helpers/console-client.ts';
+import { BroadcastWorker } from '../../src/notices/worker.ts';
+import { createLogger } from '../../src/log.ts';
+import { SANDBOX_EMPLOYEES } from '../../adapters/sandbox/org.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'console');
+const ADMIN_TOKEN = 'send-browser-token-0123456789abcdef';
+const PASSWORD = 'hr-console-Passw0rd';
+const TITLE = '会话存档告知';
+
+const missing = !existsSync(CHROMIUM);
+if (missing && process.env.CI === 'true') throw new Error(`chromium not found at ${CHROMIUM} (set CHROMIUM_PATH); CI=true does not skip`);
+
+/** Each run: the viewport, the department picked (its tree label), the person excluded. */
+const RUNS = [
+  { size: '1366x768', viewport: { width: 1366, height: 768 }, department: 'rd', label: '研发部', exclude: { userId: 'wuhao', name: '吴昊' } },
+  { size: '390x844', viewport: { width: 390, height: 844 }, department: 'sales', label: '销售部', exclude: { userId: 'xiebin', name: '谢斌' } },
+] as const;
+
+describe('console send dialog in a real browser (sandbox)', { skip: missing ? `no browser at ${CHROMIUM} (set CHROMIUM_PATH)` : false }, () => {
+  let bot: TestBot;
+  let browser: Browser;
+  let noticeId = '';
+  const errors: string[] = [];
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    bot = await startTestBot({ ADMIN_TOKEN, SANDBOX: 'on' }, { logLevel: 'warn', noticeWorker: false });
+    noticeId = (await bot.core.notices.createNotice({ title: { zh: TITLE, en: 'Archiving notice' }, body: { zh: '公司通过会话存档保存工作聊天记录。', en: 'Work chats are archived.' } })).noticeId;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+  after(async () => {
+    await browser?.close();
+    await bot?.close();
+  });
+
+  async function signedInPage(viewport: { width: number; height: number }, name: string): Promise<Page> {
+    const page = await (await browser.newContext({ viewport })).newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    const oneTime = await addAccount(bot.core.store, name, 'admin');
+    await page.goto(`${bot.url}/console`);
+    await page.fill('#signin-name', name);
+    await page.fill('#signin-password', oneTime);
+    await page.click('#signin-submit');
+    await page.fill('#pw-current', oneTime);
+    await page.fill('#pw-next', PASSWORD);
+    await page.fill('#pw-repeat', PASSWORD);
+    await page.click('#pw-submit');
+    await page.waitForSelector('#new-notice');
+    return page;
+  }
+
+  for (const run of RUNS) {
+    it(`${run.size}: pick ${run.department} from the tree, exclude ${run.exclude.userId}; the confirm names the head count minus one; the tally reaches 100 % live`, async () => {
+      const members = SANDBOX_EMPLOYEES.filter((e) => e.departmentId === run.department).map((e) => e.userId);
+      assert.ok(members.includes(run.exclude.userId) && members.length >= 10);
+      const page = await signedInPage(run.viewport, `hr.${run.department}`);
+      await page.goto(`${bot.url}/console#/notices/${encodeURIComponent(noticeId)}`);
+      await page.click('#send-notice');
+      const dialog = page.locator('.ant-modal-content');
+      await dialog.locator('.ant-radio-button-wrapper', { hasText: '从通讯录选择' }).click();
+      // The tree shows each department with its head count; check one.
+      const node = page.locator('#send-tree .ant-tree-treenode', { hasText: run.label });
+      await node.filter({ hasText: `${members.length} 人` }).waitFor();
+      await node.locator('.ant-tree-checkbox').click();
+      await page.locator('#send-tree .ant-tree-checkbox-checked').waitFor();
+      // Exclude one person found by name (the server's people search).
+      await page.locator('.ant-select', { has: page.locator('#send-exclude-people') }).click();
+      await page.fill('#send-exclude-people', run.exclude.name);
+      await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: run.exclude.userId }).click();
+      await page.keyboard.press('Escape');
+      await dialog.locator('.ant-select-selection-item', { hasText: run.exclude.name }).waitFor();
+      // Count, then the confirm names the department's head count minus the excluded.
+      await page.click('#send-review');
+      const confirmText = page.locator('#send-confirm-text');
+      await confirmText.waitFor();
+      const want = members.length - 1;
+      assert.equal(await confirmText.textContent(), `将告知书「${TITLE}」第 1 版发送给 sandbox 上的 ${want} 人。确认发送？`);
+      await page.screenshot({ path: join(ARTIFACTS, `send-tree-confirm-${run.size}.png`) });
+
+      await page.click('#send-confirm');
+      await page.waitForURL(/#\/broadcasts\//);
+      const broadcastId = decodeURIComponent(page.url().split('#/broadcasts/')[1]!);
+      // Nobody sent yet (no worker): the page shows 0 % of the targeted head count.
+      await page.locator(`.tally-targeted[data-value="${want}"]`).waitFor({ state: 'attached' });
+      await page.locator(`.tally-pending[data-value="${want}"]`).waitFor({ state: 'attached' });
+      await page.locator('.ant-progress[aria-valuenow="0"]', { hasText: /^0%$/ }).waitFor();
+      await page.evaluate(() => { (window as unknown as { notReloaded: boolean }).notReloaded = true; });
+      const b = await bot.core.notices.getBroadcast(broadcastId);
+      const recipients = (await bot.core.notices.store.listRecipients(broadcastId)).map((r) => r.userId).sort();
+      assert.deepEqual(recipients, members.filter((u) => u !== run.exclude.userId).sort(), 'the department without the excluded person');
+      assert.equal(b.counts.targeted, want);
+
+      // Now the worker sends; the open page follows to 100 %.
+      const worker = new BroadcastWorker({ service: bot.core.notices, log: createLogger('silent') });
+      await worker.runUntil(async () => (await bot.core.notices.getBroadcast(broadcastId)).state === 'done');
+      await page.locator(`.tally-sent[data-value="${want}"]`).waitFor({ state: 'attached' });
+      await page.locator('.ant-progress.ant-progress-status-success[aria-valuenow="100"]').waitFor();
+      await page.locator('#broadcast-state[data-state="done"]').waitFor();
+      assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true, 'no reload');
+      await page.screenshot({ path: join(ARTIFACTS, `send-tree-tally-${run.size}.png`), fullPage: true });
+      await page.context().close();
+    });
+  }
+
+  it('no script error on any page', () => {
+    assert.deepEqual(errors, []);
+  });
+});
