@@ -20,6 +20,8 @@ import {
 import { throttleDelayMs, type DingtalkOpenApi } from './openapi.ts';
 import { createPaceGate, type PaceGate } from '../kit/pace.ts';
 import type { CachedOrgDirectory } from '../kit/org-directory.ts';
+import { singleNoticeLanguage } from '../kit/notice-language.ts';
+import type { Lang } from '../../src/platform/message.ts';
 
 /**
  * DingTalk side of archiving notices: the {@link NoticeChannel} the notice engine uses.
@@ -84,20 +86,60 @@ function markdownLines(text: string): string {
     .join('\n\n');
 }
 
+/** The fixed texts of a single-language DingTalk notice (see {@link DINGTALK_NOTICE_LABELS}). */
+export interface DingtalkNoticeLabels {
+  /** Prefix of a reminder's title and heading. */
+  reminder: string;
+  /** The heading line: title and version. */
+  heading(title: string, v: number): string;
+  /** The title when the notice has none. */
+  untitled(v: number): string;
+  /** How to acknowledge (a reply the core takes as an acknowledgement, src/notices/ack.ts). */
+  howToAck: string;
+}
+
 /**
- * The sampleMarkdown message of a notice version: Chinese first, then English, each with its title,
- * body (markdown as the admin wrote it) and how to acknowledge. The `title` (chat list and push
- * notification) is "<zh title> | <en title>", cut to {@link NOTICE_TITLE_MAX_CHARS} characters.
- * A reminder (`delivery.reminder` set, when the port has that field) is marked "提醒 / Reminder" in
- * the title and both headings.
+ * The fixed texts of a notice delivered in one language (NoticeDelivery.language 'zh-CN' | 'zh-TW' |
+ * 'en'); a bilingual delivery keeps its two halves. zh-TW is written as Taiwan readers write it.
  */
-export function noticeMessage(delivery: NoticeDelivery): DingtalkNoticeMessage {
+export const DINGTALK_NOTICE_LABELS: Readonly<Record<Lang, DingtalkNoticeLabels>> = {
+  'zh-CN': {
+    reminder: '【提醒】',
+    heading: (t, v) => `${t}（第 ${v} 版）`,
+    untitled: (v) => `通知（第 ${v} 版）`,
+    howToAck: '请在与本机器人的单聊中回复「确认」，表示您已阅读并知悉本通知。',
+  },
+  'zh-TW': {
+    reminder: '【提醒】',
+    heading: (t, v) => `${t}（第 ${v} 版）`,
+    untitled: (v) => `通知（第 ${v} 版）`,
+    howToAck: '請在與本機器人的一對一聊天中回覆「確認」，表示您已閱讀並知悉本通知。',
+  },
+  en: {
+    reminder: 'Reminder: ',
+    heading: (t, v) => `${t} (version ${v})`,
+    untitled: (v) => `Notice v${v}`,
+    howToAck: 'To confirm that you have read this notice, reply "I acknowledge" in this chat.',
+  },
+};
+
+/** The message's title before the cut (chat list and push notification) and its markdown text. */
+function renderNotice(delivery: NoticeDelivery): { heading: string; text: string } {
   const v = delivery.version;
   const reminder = typeof (delivery as { reminder?: unknown }).reminder === 'number';
+  const lang = singleNoticeLanguage(delivery);
+  if (lang !== null) {
+    const l = DINGTALK_NOTICE_LABELS[lang];
+    const plain = clean(delivery.title.zh).replace(/\n/g, ' ');
+    const title = plain === '' ? '' : (reminder ? l.reminder : '') + plain;
+    const heading = title || (reminder ? l.reminder : '') + l.untitled(v);
+    const body = markdownLines(delivery.body.zh);
+    const text = [`### ${title === '' ? heading : l.heading(title, v)}`, ...(body === '' ? [] : [body]), `> ${l.howToAck}`].join('\n\n');
+    return { heading, text };
+  }
   const zhTitle = (reminder ? '【提醒】' : '') + clean(delivery.title.zh);
   const enTitle = (reminder ? 'Reminder: ' : '') + clean(delivery.title.en);
   const heading = [zhTitle, enTitle].filter((t) => t !== '').join(' | ') || `Notice v${v}`;
-  const title = [...heading.replace(/\n/g, ' ')].slice(0, NOTICE_TITLE_MAX_CHARS).join('');
   const text = [
     `### ${zhTitle.replace(/\n/g, ' ')}（第 ${v} 版）`,
     markdownLines(delivery.body.zh),
@@ -107,12 +149,28 @@ export function noticeMessage(delivery: NoticeDelivery): DingtalkNoticeMessage {
     markdownLines(delivery.body.en),
     '> To confirm that you have read this notice, reply "I acknowledge" in this chat.',
   ].join('\n\n');
+  return { heading: heading.replace(/\n/g, ' '), text };
+}
+
+/**
+ * The sampleMarkdown message of a notice version. Bilingual (`delivery.language` absent or
+ * 'bilingual'): Chinese first, then English, each with its title, body (markdown as the admin wrote
+ * it) and how to acknowledge; the `title` (chat list and push notification) is
+ * "<zh title> | <en title>". One language ('zh-CN' | 'zh-TW' | 'en'): the `zh` text alone with that
+ * language's heading and acknowledgement line ({@link DINGTALK_NOTICE_LABELS}), title = that title.
+ * The title is cut to {@link NOTICE_TITLE_MAX_CHARS} characters. A reminder (`delivery.reminder`
+ * set) is marked 提醒 / Reminder in the title and the heading(s).
+ */
+export function noticeMessage(delivery: NoticeDelivery): DingtalkNoticeMessage {
+  const { heading, text } = renderNotice(delivery);
+  const title = [...heading].slice(0, NOTICE_TITLE_MAX_CHARS).join('');
   return { msgKey: 'sampleMarkdown', msgParam: JSON.stringify({ title, text }) };
 }
 
 /**
- * How a notice looks on DingTalk, from {@link noticeMessage} (what `sendBatch` sends): one
- * sampleMarkdown message without a button (the employee replies 确认 / I acknowledge). Limits: the
+ * How a notice looks on DingTalk, from {@link noticeMessage} (what `sendBatch` sends, in the
+ * delivery's language): one sampleMarkdown message without a button (the employee replies 确认 /
+ * I acknowledge). Limits: the
  * title ({@link NOTICE_TITLE_MAX_CHARS} chars, cut over it) and msgParam
  * ({@link NOTICE_MSG_PARAM_MAX_BYTES} bytes; over it every recipient fails with
  * {@link MSG_TOO_LARGE_REASON}). Source: docs/PROTOCOLS.md §3.4.
@@ -120,9 +178,7 @@ export function noticeMessage(delivery: NoticeDelivery): DingtalkNoticeMessage {
 export function dingtalkNoticePreview(delivery: NoticeDelivery): NoticePreview {
   const m = noticeMessage(delivery);
   const { title, text } = JSON.parse(m.msgParam) as { title: string; text: string };
-  const reminder = typeof delivery.reminder === 'number';
-  const heading = [(reminder ? '【提醒】' : '') + clean(delivery.title.zh), (reminder ? 'Reminder: ' : '') + clean(delivery.title.en)].filter((t) => t !== '').join(' | ');
-  const titleChars = [...heading.replace(/\n/g, ' ')].length;
+  const titleChars = [...renderNotice(delivery).heading].length;
   const bytes = Buffer.byteLength(m.msgParam, 'utf8');
   const limits = [
     { field: 'title', unit: 'chars' as const, used: titleChars, max: NOTICE_TITLE_MAX_CHARS, cut: titleChars > NOTICE_TITLE_MAX_CHARS },

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { RequestError } from '../../src/errors.ts';
-import type { InboundMessage } from '../../src/platform/message.ts';
+import type { InboundMessage, Lang } from '../../src/platform/message.ts';
 import { adapterRequestError } from '../errors.ts';
+import { isSingleNoticeLanguage } from '../kit/notice-language.ts';
 
 /** Platform id used in InboundMessage.platform, logs and store keys. */
 export const FEISHU_PLATFORM = 'feishu';
@@ -243,13 +244,25 @@ export function toInboundMessage(header: FeishuHeader, rawEvent: unknown, option
 /** The acknowledge key a notice card's button carries in `behaviors[].value` (see ./cards.ts). */
 export const CARD_ACK_FIELD = 'ack';
 
+/** The language a single-language notice card's button carries beside the key ('zh-CN' | 'zh-TW' | 'en'; absent on a bilingual card). */
+export const CARD_LANG_FIELD = 'lang';
+
 /** A card click converted: the ack message and its dedup id, or not an acknowledge button. */
 export type FeishuCardClick =
-  | { action: 'handle'; message: InboundMessage; target: FeishuReplyTarget; cardMessageId: string; ackKey: string }
+  | {
+      action: 'handle';
+      message: InboundMessage;
+      target: FeishuReplyTarget;
+      cardMessageId: string;
+      ackKey: string;
+      /** The card's single language (its button's `lang`), null for a bilingual card. */
+      language: Lang | null;
+    }
   | { action: 'ignore'; reason: 'not-an-ack-button' };
 
 /**
  * Converts a card.action.trigger event: a button whose value is `{"ack":"ack:<notice>:<version>"}`
+ * (and, on a single-language card, `"lang"`: its language, returned as `language`)
  * becomes an 'ack-action' message from the operator in the 1:1 chat, with messageId
  * `card:<sha256(open_message_id, operator, key) 32 hex>` — the same for every click of the same
  * person on the same card, so a second click is a duplicate.
@@ -266,6 +279,7 @@ export function toCardClick(header: FeishuHeader, rawEvent: unknown, receivedAt:
   const ackKey = value && typeof value === 'object' ? (value as Record<string, unknown>)[CARD_ACK_FIELD] : undefined;
   if (typeof ackKey !== 'string' || ackKey === '' || !e.context) return { action: 'ignore', reason: 'not-an-ack-button' };
   const cardMessageId = e.context.open_message_id;
+  const lang = (value as Record<string, unknown>)[CARD_LANG_FIELD];
   const id = createHash('sha256').update(`${cardMessageId}\u0000${e.operator.open_id}\u0000${ackKey}`).digest('hex').slice(0, 32);
   const member = e.operator.tenant_key === undefined || header.tenant_key === undefined || e.operator.tenant_key === header.tenant_key;
   const message: InboundMessage = {
@@ -286,6 +300,7 @@ export function toCardClick(header: FeishuHeader, rawEvent: unknown, receivedAt:
     target: { chatType: 'p2p', chatId: e.context.open_chat_id ?? '', messageId: null, openId: e.operator.open_id, member },
     cardMessageId,
     ackKey,
+    language: isSingleNoticeLanguage(lang) ? lang : null,
   };
 }
 

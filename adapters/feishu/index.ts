@@ -173,9 +173,9 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
     const { message, target } = click;
     const user = hashUserId(FEISHU_PLATFORM, message.userId);
     const admission = await admitter.admit(message, { dedupKey: feishuDedupKey(message.messageId), dedupTtlMs: DEDUP_TTL_MS, channel, startedAt });
-    if (admission.kind === 'not-recorded') return { kind: 'not-recorded', body: retryAnswer() as unknown as Record<string, unknown> };
+    if (admission.kind === 'not-recorded') return { kind: 'not-recorded', body: retryAnswer(click.language) as unknown as Record<string, unknown> };
     const card = await settleWithin(noticeCardOfMessage(ctx.kv, click.cardMessageId), CARD_LOOKUP_WAIT_MS);
-    const answer: CardCallbackAnswer = ackAnswer(card.state === 'done' ? card.value : null);
+    const answer: CardCallbackAnswer = ackAnswer(card.state === 'done' ? card.value : null, click.language);
     if (admission.kind === 'duplicate') {
       log.info({ msgId: message.messageId, user }, 'repeated card click: nothing recorded again');
       return { kind: 'answer', body: answer as unknown as Record<string, unknown> };

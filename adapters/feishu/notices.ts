@@ -12,8 +12,9 @@ import { createFeishuOrgDirectory, type FeishuOrgDirectoryOptions } from './dire
 import type { CachedOrgDirectory } from '../kit/org-directory.ts';
 
 /**
- * How a notice looks on Feishu, from {@link noticeCard} (the card `sendBatch` sends): one interactive
- * card, header title, the markdown bodies separated by a rule, the acknowledge button. Limit: the
+ * How a notice looks on Feishu, from {@link noticeCard} (the card `sendBatch` sends, in the
+ * delivery's language): one interactive card, header title, the markdown bodies separated by a rule
+ * (one body without a rule for a single-language delivery), the acknowledge button. Limit: the
  * card's JSON ({@link CARD_CONTENT_MAX_BYTES} bytes; over it every recipient fails with
  * {@link CARD_TOO_LARGE_REASON}). Source: adapters/feishu/README.md, docs/FEISHU.md.
  */

@@ -153,6 +153,8 @@ export const WECOM_CARD_BUTTON_KEY_MAX_BYTES = 1024;
 export const WECOM_CARD_TITLE_MAX_CHARS = 36;
 export const WECOM_CARD_TITLE_DESC_MAX_CHARS = 44;
 export const WECOM_CARD_SUBTITLE_MAX_CHARS = 160;
+/** Suggested longest button text of a template_card, in characters (the client may shorten a longer one). /document/path/90236 */
+export const WECOM_CARD_BUTTON_TEXT_MAX_CHARS = 10;
 
 /** errcode 81013: every recipient (user/party/tag) is invalid. developer.work.weixin.qq.com/document/path/90313 */
 export const WECOM_ERRCODE_ALL_INVALID = 81013;

@@ -18,6 +18,7 @@ import type { CachedOrgDirectory } from '../kit/org-directory.ts';
 import {
   WECOM_API_CALLS_PER_MINUTE,
   WECOM_CARD_BUTTON_KEY_MAX_BYTES,
+  WECOM_CARD_BUTTON_TEXT_MAX_CHARS,
   WECOM_CARD_SUBTITLE_MAX_CHARS,
   WECOM_CARD_TITLE_DESC_MAX_CHARS,
   WECOM_CARD_TITLE_MAX_CHARS,
@@ -31,6 +32,8 @@ import {
 import { splitForWecom, WecomApiError, type WecomClient, type WecomSendResponse } from './outbound.ts';
 import { createPaceGate, type PaceGate } from '../kit/pace.ts';
 import { adapterError } from '../errors.ts';
+import { singleNoticeLanguage } from '../kit/notice-language.ts';
+import type { Lang } from '../../src/platform/message.ts';
 
 /**
  * WeCom side of archiving notices: the {@link NoticeChannel} the core's broadcast engine
@@ -49,6 +52,9 @@ import { adapterError } from '../errors.ts';
  *    version), sub_title_text = the body (or its start and a pointer to the text above), one button
  *    "确认知悉 / Acknowledge" whose key is `delivery.ackKey` (a click comes back as
  *    template_card_event -> InboundMessage kind 'ack-action'), and `task_id` = {@link noticeTaskId}.
+ * A delivery in one language (`delivery.language` 'zh-CN' | 'zh-TW' | 'en') gets the same messages
+ * with only its text and that language's labels ({@link WECOM_NOTICE_LABELS}); the card is not
+ * updated after a click (the core answers the click with a message).
  * Every call carries `enable_duplicate_check: 1` with the maximum `duplicate_check_interval` (4 h),
  * so a batch re-sent after a lost answer or a crashed instance is not delivered twice by WeCom
  * (the same JSON within the interval is dropped). Consequence: a reminder to the same users within
@@ -100,41 +106,138 @@ export function noticeTaskId(deliveryKey: string, userIds: string[]): string {
   return `${prefix === '' ? 'notice' : prefix}-${hash}`;
 }
 
-/** The message/send payloads (without touser/agentid/dedup flags) of one notice batch, in sending order. */
-export function noticePayloads(delivery: NoticeDelivery, taskId: string): Record<string, unknown>[] {
+/** The fixed texts of a single-language WeCom notice (see {@link WECOM_NOTICE_LABELS}). */
+export interface WecomNoticeLabels {
+  /** The card's `source.desc`. */
+  source: string;
+  /** The acknowledge button (≤ {@link WECOM_CARD_BUTTON_TEXT_MAX_CHARS} characters). */
+  button: string;
+  /** The card's `main_title.desc`: the version. */
+  version(v: number): string;
+  /** Heading of the long-text message: title and version. */
+  heading(title: string, v: number): string;
+  /** End of the long-text message: how to acknowledge. */
+  howToAck: string;
+  /** Appended to a cut card body: the full text is in the message above. */
+  pointer: string;
+}
+
+/**
+ * The fixed texts of a notice delivered in one language (NoticeDelivery.language 'zh-CN' | 'zh-TW' |
+ * 'en'); a bilingual delivery keeps the bilingual texts ({@link WECOM_ACK_BUTTON_TEXT} …).
+ * zh-TW is written as Taiwan readers write it (點選, 回覆, 訊息).
+ */
+export const WECOM_NOTICE_LABELS: Readonly<Record<Lang, WecomNoticeLabels>> = {
+  'zh-CN': {
+    source: '隐私通知',
+    button: '确认知悉',
+    version: (v) => `第 ${v} 版`,
+    heading: (t, v) => `【${t}】第 ${v} 版`,
+    howToAck: '请点击下方卡片中的“确认知悉”，或回复“确认”，表示你已阅读并知悉。',
+    pointer: '……（全文见上一条消息）',
+  },
+  'zh-TW': {
+    source: '隱私通知',
+    button: '確認知悉',
+    version: (v) => `第 ${v} 版`,
+    heading: (t, v) => `【${t}】第 ${v} 版`,
+    howToAck: '請點選下方卡片中的「確認知悉」，或回覆「確認」，表示你已閱讀並知悉。',
+    pointer: '……（全文見上一則訊息）',
+  },
+  en: {
+    source: 'Privacy notice',
+    button: 'Confirm',
+    version: (v) => `Version ${v}`,
+    heading: (t, v) => `[${t}] Version ${v}`,
+    howToAck: 'Press "Confirm" on the card below, or reply "ack", to confirm you have read this notice.',
+    pointer: '… (full text in the message above)',
+  },
+};
+
+/** What the card and the long text carry, before the platform's cuts (shared by the payloads and the preview). */
+interface WecomNoticeTexts {
+  /** main_title.title before the cut. */
+  title: string;
+  /** main_title.desc before the cut. */
+  desc: string;
+  /** The body the card shows when it fits (sub_title_text). */
+  cardBody: string;
+  /** The body start of a cut card (zh only for bilingual) and the pointer after it. */
+  cutBody: string;
+  pointer: string;
+  /** The full notice as text, sent before the card when the body does not fit. */
+  full: string;
+  source: string;
+  button: string;
+}
+
+function noticeTexts(delivery: NoticeDelivery): WecomNoticeTexts {
   const { title, body, version } = delivery;
-  const bothBodies = `${body.zh.trim()}\n\n${body.en.trim()}`;
-  const fits = chars(bothBodies) <= WECOM_CARD_SUBTITLE_MAX_CHARS;
-  const pointer = '……（全文见上一条消息 / full text above）';
-  const subtitle = fits ? bothBodies : `${clip(body.zh.trim(), WECOM_CARD_SUBTITLE_MAX_CHARS - chars(pointer), '')}${pointer}`;
-  const payloads: Record<string, unknown>[] = [];
-  if (!fits) {
-    const full =
+  const lang = singleNoticeLanguage(delivery);
+  if (lang !== null) {
+    const l = WECOM_NOTICE_LABELS[lang];
+    const text = body.zh.trim();
+    return {
+      title: title.zh.trim(),
+      desc: l.version(version),
+      cardBody: text,
+      cutBody: text,
+      pointer: l.pointer,
+      full: `${l.heading(title.zh.trim(), version)}\n${text}\n\n${l.howToAck}`,
+      source: l.source,
+      button: l.button,
+    };
+  }
+  return {
+    title: title.zh.trim(),
+    desc: `${title.en.trim()} · v${version}`,
+    cardBody: `${body.zh.trim()}\n\n${body.en.trim()}`,
+    cutBody: body.zh.trim(),
+    pointer: '……（全文见上一条消息 / full text above）',
+    full:
       `【${title.zh.trim()}】v${version}\n${body.zh.trim()}\n\n` +
       `[${title.en.trim()}] v${version}\n${body.en.trim()}\n\n` +
       '请点击下方卡片中的“确认知悉”，或回复“确认”，表示你已阅读并知悉。\n' +
-      'Press "Acknowledge" on the card below, or reply "ack", to confirm you have read this notice.';
-    for (const content of splitForWecom(full)) payloads.push({ msgtype: 'text', text: { content } });
+      'Press "Acknowledge" on the card below, or reply "ack", to confirm you have read this notice.',
+    source: '隐私通知 / Privacy notice',
+    button: WECOM_ACK_BUTTON_TEXT,
+  };
+}
+
+/**
+ * The message/send payloads (without touser/agentid/dedup flags) of one notice batch, in sending
+ * order. Bilingual (`delivery.language` absent or 'bilingual'): zh and en with bilingual labels as
+ * described above. One language: the same messages with only that text and that language's labels
+ * ({@link WECOM_NOTICE_LABELS}), the same limits applied.
+ */
+export function noticePayloads(delivery: NoticeDelivery, taskId: string): Record<string, unknown>[] {
+  const t = noticeTexts(delivery);
+  const fits = chars(t.cardBody) <= WECOM_CARD_SUBTITLE_MAX_CHARS;
+  const subtitle = fits ? t.cardBody : `${clip(t.cutBody, WECOM_CARD_SUBTITLE_MAX_CHARS - chars(t.pointer), '')}${t.pointer}`;
+  const payloads: Record<string, unknown>[] = [];
+  if (!fits) {
+    for (const content of splitForWecom(t.full)) payloads.push({ msgtype: 'text', text: { content } });
   }
   payloads.push({
     msgtype: 'template_card',
     template_card: {
       card_type: 'button_interaction',
-      source: { desc: '隐私通知 / Privacy notice', desc_color: 0 },
+      source: { desc: t.source, desc_color: 0 },
       main_title: {
-        title: clip(title.zh.trim(), WECOM_CARD_TITLE_MAX_CHARS),
-        desc: clip(`${title.en.trim()} · v${version}`, WECOM_CARD_TITLE_DESC_MAX_CHARS),
+        title: clip(t.title, WECOM_CARD_TITLE_MAX_CHARS),
+        desc: clip(t.desc, WECOM_CARD_TITLE_DESC_MAX_CHARS),
       },
       sub_title_text: subtitle,
       task_id: taskId,
-      button_list: [{ type: 0, text: WECOM_ACK_BUTTON_TEXT, style: 1, key: delivery.ackKey }],
+      button_list: [{ type: 0, text: t.button, style: 1, key: delivery.ackKey }],
     },
   });
   return payloads;
 }
 
 /**
- * How a notice looks on WeCom, from {@link noticePayloads} (the same payloads `sendBatch` sends):
+ * How a notice looks on WeCom, from {@link noticePayloads} (the same payloads `sendBatch` sends),
+ * in the delivery's language (`delivery.language`, as sent):
  * the long-text messages (when the body does not fit the card) and the card. Limits: the card's
  * main_title.title ({@link WECOM_CARD_TITLE_MAX_CHARS} chars), main_title.desc
  * ({@link WECOM_CARD_TITLE_DESC_MAX_CHARS}) and sub_title_text ({@link WECOM_CARD_SUBTITLE_MAX_CHARS};
@@ -148,12 +251,12 @@ export function wecomNoticePreview(delivery: NoticeDelivery): NoticePreview {
     const card = p.template_card as { source: { desc: string }; main_title: { title: string; desc: string }; sub_title_text: string; button_list: { text: string }[] };
     return { kind: 'template_card', title: card.main_title.title, text: `${card.main_title.desc}\n${card.sub_title_text}`, format: 'text', button: card.button_list[0]?.text ?? null };
   });
-  const { title, body, version } = delivery;
+  const t = noticeTexts(delivery);
   const limit = (field: string, used: number, max: number): NoticePreviewLimit => ({ field, unit: 'chars', used, max, cut: used > max });
   const limits = [
-    limit('main_title.title', chars(title.zh.trim()), WECOM_CARD_TITLE_MAX_CHARS),
-    limit('main_title.desc', chars(`${title.en.trim()} · v${version}`), WECOM_CARD_TITLE_DESC_MAX_CHARS),
-    limit('sub_title_text', chars(`${body.zh.trim()}\n\n${body.en.trim()}`), WECOM_CARD_SUBTITLE_MAX_CHARS),
+    limit('main_title.title', chars(t.title), WECOM_CARD_TITLE_MAX_CHARS),
+    limit('main_title.desc', chars(t.desc), WECOM_CARD_TITLE_DESC_MAX_CHARS),
+    limit('sub_title_text', chars(t.cardBody), WECOM_CARD_SUBTITLE_MAX_CHARS),
   ];
   const longest = Math.max(0, ...payloads.filter((p) => p.msgtype === 'text').map((p) => Buffer.byteLength((p.text as { content: string }).content, 'utf8')));
   if (longest > 0) limits.push({ field: 'text.content', unit: 'bytes', used: longest, max: WECOM_TEXT_MAX_BYTES, cut: false });

@@ -4,7 +4,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { NoticeDelivery } from '../../src/platform/notices.ts';
+import type { NoticeDelivery, NoticePreview } from '../../src/platform/notices.ts';
+import { assertOnly, SAMPLE, single, SINGLE_LANGS } from './notice-language-check.ts';
 import { noticePayloads, wecomNoticePreview } from '../../adapters/wecom/notices.ts';
 import { dingtalkNoticePreview, noticeMessage } from '../../adapters/dingtalk/notices.ts';
 import { feishuNoticePreview } from '../../adapters/feishu/notices.ts';
@@ -59,5 +60,28 @@ describe('notice previews of the adapters', () => {
     const p = sandboxNoticePreview(delivery('工作聊天将被存档。'));
     assert.deepEqual(p.messages, [{ kind: 'sandbox card', title: '会话存档告知 / Archiving notice (v2)', text: '工作聊天将被存档。\n\nWork chats are archived.', format: 'text', button: '确认知悉 / Acknowledge' }]);
     assert.deepEqual([p.limits, p.cut], [[], false]);
+  });
+});
+
+describe('notice previews in one language (NoticeDelivery.language)', () => {
+  const previews = { wecom: wecomNoticePreview, dingtalk: dingtalkNoticePreview, feishu: feishuNoticePreview };
+  const shown = (p: NoticePreview) => p.messages.flatMap((m) => [m.text, ...(m.title ? [m.title] : []), ...(m.button ? [m.button] : [])]);
+
+  it('each platform previews en, zh-CN and zh-TW in that language only, nothing cut for a short notice', () => {
+    for (const [platform, preview] of Object.entries(previews)) {
+      for (const lang of SINGLE_LANGS) {
+        const p = preview(single(delivery('x'), lang));
+        assertOnly(lang, shown(p), `${platform} ${lang}`);
+        assert.ok(shown(p).some((t) => t.includes(SAMPLE[lang].body)), `${platform} ${lang}: the body`);
+        assert.equal(p.cut, false, `${platform} ${lang}`);
+      }
+    }
+  });
+
+  it('the check is not vacuous: a bilingual preview fails it in every language', () => {
+    for (const [platform, preview] of Object.entries(previews)) {
+      const p = preview(delivery('工作聊天将被存档。'));
+      for (const lang of SINGLE_LANGS) assert.throws(() => assertOnly(lang, shown(p), platform), assert.AssertionError, `${platform} ${lang}`);
+    }
   });
 });

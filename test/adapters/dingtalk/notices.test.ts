@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createDingtalkNoticeChannel,
+  DINGTALK_NOTICE_LABELS,
+  dingtalkNoticePreview,
   INVALID_STAFF_REASON,
   isSendStatusSuccess,
   MSG_TOO_LARGE_REASON,
@@ -25,6 +27,7 @@ import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import type { Store } from '../../../src/store/ports/store.ts';
 import { generateDirectory, startFakeDingtalk, type FakeDingtalk } from '../../fakes/dingtalk-api.ts';
 import { result } from './harness.ts';
+import { assertOnly, SAMPLE, single, SINGLE_LANGS } from '../notice-language-check.ts';
 
 const log = createLogger('silent');
 
@@ -346,5 +349,58 @@ describe('DingTalk notice channel against the fake', () => {
     assert.equal(adapter.noticeChannel?.platform, 'dingtalk');
     assert.equal(adapter.noticeChannel?.maxBatchSize, 20);
     assert.equal(adapter.noticeChannel?.readSupported, true);
+  });
+});
+
+describe('DingTalk notices in one language', () => {
+  let fake: FakeDingtalk;
+  let store: Store;
+  let dir: string;
+  before(async () => {
+    fake = await startFakeDingtalk();
+    dir = mkdtempSync(join(tmpdir(), 'dingtalk-notice-lang-'));
+    store = openSqliteStore(join(dir, 'kv.db'));
+  });
+  after(async () => {
+    await fake.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('en, zh-CN, zh-TW: the markdown sent has one heading, the body and the acknowledgement line, all in that language', async () => {
+    const config = { appKey: fake.appKey, appSecret: fake.appSecret, robotCode: fake.robotCode, apiBase: fake.apiBase };
+    const channel = createDingtalkNoticeChannel({ api: createDingtalkOpenApi(config, store, log), log, now: Date.now, appKey: 'lang-app', kv: store });
+    for (const lang of SINGLE_LANGS) {
+      for (const reminder of [undefined, 1]) {
+        fake.reset();
+        const d = single(delivery({ ...(reminder ? { reminder } : {}) }), lang);
+        const r = await channel.sendBatch(['u1'], d);
+        assert.deepEqual(r.sent, ['u1']);
+        assert.equal(fake.otoMessages.length, 1);
+        const { title, text } = fake.otoMessages[0]!.param as { title: string; text: string };
+        const l = DINGTALK_NOTICE_LABELS[lang];
+        assert.equal(title, (reminder ? l.reminder : '') + SAMPLE[lang].title, `${lang}: the title alone`);
+        assert.equal(text, [`### ${l.heading((reminder ? l.reminder : '') + SAMPLE[lang].title, 2)}`, SAMPLE[lang].body, `> ${l.howToAck}`].join('\n\n'));
+        assert.doesNotMatch(text, /---|\|/, `${lang}: no second half`);
+        assertOnly(lang, [title, ...text.split('\n\n')], `${lang}${reminder ? ' reminder' : ''}`);
+        const p = dingtalkNoticePreview(d);
+        assert.deepEqual([p.messages[0]!.title, p.messages[0]!.text], [title, text], `${lang}: preview = what was sent`);
+      }
+    }
+  });
+
+  it('one language keeps the limits: the title cut to 64 characters, an oversized msgParam refused', async () => {
+    const long = single(delivery(), 'en', { title: 'Archiving-'.repeat(10), body: 'x' });
+    const p = JSON.parse(noticeMessage(long).msgParam) as { title: string };
+    assert.equal([...p.title].length, NOTICE_TITLE_MAX_CHARS);
+    const preview = dingtalkNoticePreview(long);
+    assert.deepEqual(preview.limits.find((l) => l.field === 'title'), { field: 'title', unit: 'chars', used: 100, max: NOTICE_TITLE_MAX_CHARS, cut: true });
+    const big = dingtalkNoticePreview(single(delivery(), 'zh-TW', { title: '通知', body: '存'.repeat(5000) }));
+    assert.equal(big.refused, MSG_TOO_LARGE_REASON);
+  });
+
+  it('language "bilingual" renders exactly as a delivery without the field', () => {
+    assert.equal(noticeMessage({ ...delivery(), language: 'bilingual' }).msgParam, noticeMessage(delivery()).msgParam);
+    assert.equal(noticeMessage({ ...delivery(), reminder: 2, language: 'bilingual' }).msgParam, noticeMessage({ ...delivery(), reminder: 2 }).msgParam);
   });
 });

@@ -4,6 +4,21 @@ import { BroadcastWorker } from '../../../src/notices/worker.ts';
 import { createLogger } from '../../../src/log.ts';
 import { cardActionEvent, postCallback, readEvent } from '../../fakes/feishu-api.ts';
 import { ENCRYPT_KEY, VERIFICATION_TOKEN, startFeishuHarness, type FeishuHarness } from './harness.ts';
+import { ackAnswer, acknowledgedCard, FEISHU_NOTICE_LABELS, noticeCard, retryAnswer } from '../../../adapters/feishu/cards.ts';
+import type { NoticeDelivery } from '../../../src/platform/notices.ts';
+import { assertOnly, SAMPLE, single, SINGLE_LANGS } from '../notice-language-check.ts';
+
+/** Every text a card shows: the `content` of its plain_text and markdown parts, in order. */
+function visibleTexts(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(visibleTexts);
+  if (node === null || typeof node !== 'object') return [];
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'content' && typeof v === 'string') out.push(v);
+    else out.push(...visibleTexts(v));
+  }
+  return out;
+}
 
 const A = 'ou_employee_a00000000000000000001';
 const B = 'ou_employee_b00000000000000000002';
@@ -97,6 +112,55 @@ describe('Feishu notices end to end (cards, acknowledgement, read receipts, audi
     assert.equal(h.fake.sent.length, 1);
     assert.equal(h.fake.sent[0]!.receiveId, A);
     assert.match(String(h.fake.sent[0]!.content.text), /会话存档通知/);
+  });
+
+  it('en, zh-CN, zh-TW: the card, the acknowledged card and the toasts are in that language only; bilingual unchanged', async () => {
+    const notice = await h.core.notices.createNotice(CONTENT);
+    const base: NoticeDelivery = { broadcastId: 'b-lang', noticeId: notice.noticeId, version: 1, ackKey: `ack:${notice.noticeId}:1`, deliveryKey: 'x', title: CONTENT.title, body: CONTENT.body };
+    for (const lang of SINGLE_LANGS) {
+      h.fake.sent.length = 0;
+      const d = single({ ...base, deliveryKey: `lang-${lang}` }, lang);
+      const r = await h.adapter.noticeChannel!.sendBatch([C], d);
+      assert.deepEqual(r.sent, [C]);
+      const sent = h.fake.sent.find((s) => s.msgType === 'interactive')!;
+      const card = sent.content as { header: unknown; body: { elements: Record<string, unknown>[] } };
+      const l = FEISHU_NOTICE_LABELS[lang];
+      assert.deepEqual(card.body.elements.map((e) => e.tag), ['markdown', 'button'], `${lang}: one body, no rule, no empty English part`);
+      assert.equal(card.body.elements[0]!.content, SAMPLE[lang].body);
+      assert.deepEqual(visibleTexts(card), [SAMPLE[lang].title, l.version(1), SAMPLE[lang].body, l.button]);
+      assertOnly(lang, visibleTexts(card), `card ${lang}`);
+      const preview = h.adapter.noticeChannel!.preview!(d).messages[0]!;
+      assertOnly(lang, [preview.title, preview.text, preview.button!], `preview ${lang}`);
+      assert.equal(preview.text, `${l.version(1)}\n\n${SAMPLE[lang].body}`);
+
+      const button = card.body.elements[1]!;
+      const value = (button.behaviors as { value: Record<string, unknown> }[])[0]!.value;
+      assert.deepEqual(value, { ack: base.ackKey, lang });
+      const res = await postCallback(h.callbackUrl, cardActionEvent({ appId: h.fake.appId, token: VERIFICATION_TOKEN, openId: C, openMessageId: sent.messageId, value }), { encryptKey: ENCRYPT_KEY });
+      assert.equal(res.status, 200);
+      const answer = (await res.json()) as { toast: { type: string; content: string; i18n?: unknown }; card?: { data: Record<string, unknown> } };
+      assert.deepEqual(answer.toast, { type: 'success', content: l.received }, `${lang}: toast`);
+      const updated = (answer.card!.data as { body: { elements: Record<string, unknown>[] } }).body.elements.find((e) => e.tag === 'button')!;
+      assert.equal(updated.disabled, true);
+      assert.deepEqual(updated.text, { tag: 'plain_text', content: l.acknowledged });
+      assertOnly(lang, [answer.toast.content, ...visibleTexts(answer.card!.data)], `acknowledged ${lang}`);
+
+      // A card the adapter no longer knows (lookup failed): the toast still answers in the click's language.
+      const unknown = await postCallback(h.callbackUrl, cardActionEvent({ appId: h.fake.appId, token: VERIFICATION_TOKEN, openId: C, openMessageId: `om_gone_${lang}`, value }), { encryptKey: ENCRYPT_KEY });
+      assert.deepEqual(await unknown.json(), { toast: { type: 'success', content: l.received } });
+      assert.deepEqual(retryAnswer(lang), { toast: { type: 'error', content: l.retry } });
+      assertOnly(lang, [l.retry], `retry ${lang}`);
+    }
+    await h.idle();
+
+    // Bilingual (absent or 'bilingual'): the card of before, bilingual labels and toast.
+    assert.deepEqual(noticeCard({ ...base, language: 'bilingual' }), noticeCard(base));
+    const bi = noticeCard(base);
+    assert.deepEqual(bi.body.elements.map((e) => e.tag), ['markdown', 'hr', 'markdown', 'button']);
+    assert.deepEqual((bi.body.elements[3]!.behaviors as { value: unknown }[])[0]!.value, { ack: base.ackKey });
+    assert.deepEqual(acknowledgedCard(bi).body.elements.find((e) => e.tag === 'button')!.text, { tag: 'plain_text', content: '已确认 / Acknowledged' });
+    assert.equal(ackAnswer(bi).toast.content, '已收到您的确认 / Acknowledgement received');
+    assert.equal(retryAnswer().toast.content, '暂时无法记录，请稍后再点一次 / Could not record it, please try again');
   });
 
   it('records read receipts from im.message.message_read_v1 for notice cards only', async () => {

@@ -4,9 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createWecomNoticeChannel, noticePayloads, noticeTaskId, WECOM_ACK_BUTTON_TEXT, type WecomNoticeChannel } from '../../../adapters/wecom/notices.ts';
+import { createWecomNoticeChannel, noticePayloads, noticeTaskId, WECOM_ACK_BUTTON_TEXT, WECOM_NOTICE_LABELS, wecomNoticePreview, type WecomNoticeChannel } from '../../../adapters/wecom/notices.ts';
 import { createWecomClient, tokenCacheKey } from '../../../adapters/wecom/outbound.ts';
-import { WECOM_TASK_ID_RE } from '../../../adapters/wecom/limits.ts';
+import { WECOM_CARD_BUTTON_TEXT_MAX_CHARS, WECOM_CARD_SUBTITLE_MAX_CHARS, WECOM_TASK_ID_RE } from '../../../adapters/wecom/limits.ts';
+import { assertOnly, SAMPLE, single, SINGLE_LANGS } from '../notice-language-check.ts';
 import { createLogger } from '../../../src/log.ts';
 import { ThrottledError, type NoticeDelivery } from '../../../src/platform/notices.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
@@ -300,4 +301,45 @@ test('logs carry no user ids, titles or bodies', async () => {
   const all = logs.join('\n');
   assert.ok(all.length > 0);
   for (const s of ['secretuser1', 'ghostuser2', '会话存档告知', 'Work chats']) assert.ok(!all.includes(s), s);
+});
+
+test('one language (en, zh-CN, zh-TW): the card and the long text carry only that language, no empty English part', async () => {
+  for (const lang of SINGLE_LANGS) {
+    fake.reset();
+    const short = single(delivery({ deliveryKey: `short-${lang}` }), lang);
+    await channel.sendBatch(['zhangsan'], short);
+    assert.deepEqual(fake.sent.map((m) => m.msgtype), ['template_card'], lang);
+    const card = fake.sent[0]!.template_card as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.equal(card['main_title'].title, SAMPLE[lang].title);
+    assert.equal(card['sub_title_text'], SAMPLE[lang].body, `${lang}: the body alone`);
+    assert.equal(card['main_title'].desc, WECOM_NOTICE_LABELS[lang].version(2));
+    assert.deepEqual(card['button_list'], [{ type: 0, text: WECOM_NOTICE_LABELS[lang].button, style: 1, key: 'ack:n1:2' }]);
+    assert.ok([...WECOM_NOTICE_LABELS[lang].button].length <= WECOM_CARD_BUTTON_TEXT_MAX_CHARS, `${lang}: button within WeCom's suggestion`);
+    assertOnly(lang, [card['source'].desc, card['main_title'].title, card['main_title'].desc, card['sub_title_text'], WECOM_NOTICE_LABELS[lang].button], `short ${lang}`);
+
+    fake.reset();
+    const body = lang === 'en' ? 'Work chats are archived for three years. '.repeat(60).trim() : SAMPLE[lang].body.repeat(60);
+    const long = single(delivery({ deliveryKey: `long-${lang}` }), lang, { title: SAMPLE[lang].title, body });
+    await channel.sendBatch(['zhangsan'], long);
+    const texts = fake.sent.filter((m) => m.msgtype === 'text').map((m) => m.text!.content);
+    assert.ok(texts.length >= 1 && texts.every((t) => bytes(t) <= 2048), `${lang}: text parts within 2048 bytes`);
+    assert.ok(texts.join('').includes(body), `${lang}: the full body before the card`);
+    const longCard = fake.sent.at(-1)!.template_card as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.ok([...longCard['sub_title_text']].length <= WECOM_CARD_SUBTITLE_MAX_CHARS, `${lang}: card body cut to the limit`);
+    assert.ok(longCard['sub_title_text'].endsWith(WECOM_NOTICE_LABELS[lang].pointer));
+    assertOnly(lang, [...texts, longCard['source'].desc, longCard['main_title'].desc, longCard['sub_title_text'], longCard['button_list'][0].text], `long ${lang}`);
+
+    const preview = wecomNoticePreview(long);
+    assertOnly(lang, preview.messages.flatMap((m) => [m.text, ...(m.title ? [m.title] : []), ...(m.button ? [m.button] : [])]), `preview ${lang}`);
+    assert.equal(preview.limits.find((l) => l.field === 'sub_title_text')!.used, [...body].length, `${lang}: the limit counts the one body`);
+    assert.equal(preview.cut, true);
+  }
+});
+
+test('language "bilingual" renders exactly as a delivery without the field', () => {
+  const without = delivery();
+  assert.deepEqual(noticePayloads({ ...without, language: 'bilingual' }, 't'), noticePayloads(without, 't'));
+  const long = delivery({ body: { zh: '存档说明。'.repeat(300), en: 'Archiving explained. '.repeat(100) } });
+  assert.deepEqual(noticePayloads({ ...long, language: 'bilingual' }, 't'), noticePayloads(long, 't'));
+  assert.equal((noticePayloads(without, 't')[0]!.template_card as { button_list: { text: string }[] }).button_list[0]!.text, '确认知悉 / Acknowledge');
 });
