@@ -37,6 +37,8 @@ export interface OpenStoresOptions {
    * they share the real Redis without touching the bot's keys. No '{' or '}'.
    */
   redisKeyPrefix?: string;
+  /** Name of the Redis connection (CLIENT SETNAME: shown by CLIENT LIST, e.g. to count the bot's connections); none by default. */
+  redisClientName?: string;
 }
 
 /** Path of the embedded store file for a DATA_DIR. */
@@ -74,7 +76,7 @@ export interface Stores {
  */
 export async function openStores(config: StoreLocation, options: OpenStoresOptions = {}): Promise<Stores> {
   const parts = config.redisUrl
-    ? await openRedisParts(config.redisUrl, options.redisKeyPrefix ?? DEFAULT_KEY_PREFIX)
+    ? await openRedisParts(config.redisUrl, options.redisKeyPrefix ?? DEFAULT_KEY_PREFIX, options.redisClientName)
     : openSqliteParts(embeddedStorePath(config.dataDir));
   const kv = checkedStore(parts.kv);
   return { kv, statuses: kv, notices: checkedNoticeStore(parts.notices), policies: checkedPolicyStore(parts.policies), close: parts.close };
@@ -103,8 +105,12 @@ function openSqliteParts(path: string): Parts {
   }
 }
 
-async function openRedisParts(url: string, keyPrefix: string): Promise<Parts> {
-  const conn = createStoreConnection(url, keyPrefix, { connectTimeoutMs: 3000, commandTimeoutMs: POLICY_COMMAND_TIMEOUT_MS });
+async function openRedisParts(url: string, keyPrefix: string, connectionName: string | undefined): Promise<Parts> {
+  const conn = createStoreConnection(url, keyPrefix, {
+    connectTimeoutMs: 3000,
+    commandTimeoutMs: POLICY_COMMAND_TIMEOUT_MS,
+    ...(connectionName !== undefined ? { connectionName } : {}),
+  });
   // Scripts are defined on the client before it connects; the store uses no pub/sub, so this
   // one client is the only connection.
   const kv = redisKvPart(conn, KV_COMMAND_TIMEOUT_MS);

@@ -51,6 +51,8 @@ export interface RedisClientTimeouts {
   connectTimeoutMs: number;
   /** A command that gets no answer fails after this many ms. */
   commandTimeoutMs: number;
+  /** Name given to the connection (CLIENT SETNAME, shown by CLIENT LIST); none by default. */
+  connectionName?: string;
 }
 
 const SCHEME = /^(rediss?)(?:\+(sentinel|cluster))?:\/\//i;
@@ -276,6 +278,7 @@ export function createRedisClient(url: string, timeouts: RedisClientTimeouts): {
     connectTimeout: timeouts.connectTimeoutMs,
     commandTimeout: timeouts.commandTimeoutMs,
     retryStrategy: (times) => Math.min(times * 200, 2000),
+    ...(timeouts.connectionName !== undefined ? { connectionName: timeouts.connectionName } : {}),
   };
   const auth: RedisOptions = {
     ...(target.username !== null ? { username: target.username } : {}),
