@@ -49,6 +49,7 @@ import {
   uniquePrefix,
   wecomEnv,
 } from './harness.ts';
+import { embeddedStorePath } from '../../src/store/index.ts';
 
 /** How long the child's store waits before writing an acknowledgement or a broadcast, ms. */
 const SLOW_STORE_MS = 1500;
@@ -74,7 +75,7 @@ interface Deployment {
 
 async function sqliteDeployment(): Promise<Deployment> {
   const dir = mkdtempSync(join(tmpdir(), 'ack-durable-'));
-  const notices = openSqliteNoticeStore(join(dir, 'privacy-bot.db'));
+  const notices = openSqliteNoticeStore(embeddedStorePath(dir));
   return {
     env: { DATA_DIR: dir },
     notices,

@@ -11,11 +11,12 @@ import { assertLinearChain } from '../../helpers/audit-chain.ts';
 import { twoProcessesAppend } from './audit-concurrency.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import { runNoticeStoreContract } from './notices-contract.ts';
+import { embeddedStorePath } from '../../../src/store/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'notices-sqlite-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
-const file = () => join(dir, `db${++n}`, 'privacy-bot.db');
+const file = () => embeddedStorePath(join(dir, `db${++n}`));
 
 runNoticeStoreContract('sqlite', () => openSqliteNoticeStore(file()));
 

@@ -20,7 +20,7 @@ runStoreContract('sqlite', () => openSqliteStore(freshFile()));
 
 describe('SQLite store specifics', () => {
   it('creates missing parent directories and the file', async () => {
-    const file = join(root, 'a', 'b', 'c', 'privacy-bot.db');
+    const file = embeddedStorePath(join(root, 'a', 'b', 'c'));
     const s = openSqliteStore(file);
     await s.ping();
     await s.close();

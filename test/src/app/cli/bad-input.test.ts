@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../../helpers/app.ts';
+import { embeddedStorePath } from '../../../../src/store/index.ts';
 
 const BIN = join(REPO_ROOT, 'bin', 'privacy-bot.mjs');
 
@@ -82,7 +83,7 @@ describe('privacy-bot: bad input gets a clear message, never a stack trace', () 
   it('a DATA_DIR that is a regular file: serve and admin list print one line naming DATA_DIR and the file, exit code 1', async () => {
     const plain = join(dir, 'data-is-a-file');
     writeFileSync(plain, 'not a directory\n');
-    const file = join(plain, 'privacy-bot.db');
+    const file = embeddedStorePath(plain);
     for (const args of [['serve'], ['admin', 'list']]) {
       const r = await run(args, { ...env, DATA_DIR: plain, PORT: '0', LOG_LEVEL: 'silent' });
       assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
