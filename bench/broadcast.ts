@@ -33,10 +33,8 @@ import { loadConfig, type Config } from '../src/app/config.ts';
 import { createLogger } from '../src/log.ts';
 import { NoticeService } from '../src/notices/service.ts';
 import { BroadcastWorker, type WorkerMetrics } from '../src/notices/worker.ts';
-import { closingAlso, openNoticeStore, openStore } from '../src/store/index.ts';
-import { openRedisStore } from '../src/store/redis/store.ts';
+import { openStores } from '../src/store/index.ts';
 import { deleteRedisPrefix } from '../test/helpers/redis-prefix.ts';
-import { openRedisNoticeStore } from '../src/store/redis/notices.ts';
 import type { NoticeStore } from '../src/store/ports/notices.ts';
 import type { Store } from '../src/store/ports/store.ts';
 import type { MessageHandler } from '../src/platform/message.ts';
@@ -175,9 +173,7 @@ async function phase1(): Promise<boolean> {
   const fakes = await startFakes(1);
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-broadcast-'));
   const config = loadConfig(platformEnv(fakes.wecom.url, fakes.dingtalk.apiBase, dataDir));
-  const main = await openStore({ redisUrl: null, dataDir });
-  const notices = await openNoticeStore({ redisUrl: null, dataDir });
-  const store = closingAlso(main, notices);
+  const { kv: store, notices } = await openStores({ redisUrl: null, dataDir });
   try {
     const service = serviceFor(config, store, notices);
     const worker = new BroadcastWorker({ service, log: silent, kv: store, idleMs: 100 });
@@ -232,8 +228,7 @@ async function phase2(): Promise<boolean> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-broadcast-'));
   const env = { ...platformEnv(fakes.wecom.url, fakes.dingtalk.apiBase, dataDir), REDIS_URL, BENCH_PREFIX: prefix, BENCH_LEASE_MS: String(LEASE_MS) };
   const config = loadConfig(env);
-  const store = await openRedisStore(REDIS_URL, { keyPrefix: prefix });
-  const notices = await openRedisNoticeStore(REDIS_URL, { keyPrefix: prefix });
+  const { kv: store, notices } = await openStores({ redisUrl: REDIS_URL, dataDir }, { redisKeyPrefix: prefix });
   const metrics = new Map<string, Partial<WorkerMetrics>>();
   const workers: ChildProcess[] = [];
   try {
@@ -273,7 +268,6 @@ async function phase2(): Promise<boolean> {
   } finally {
     for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM');
     await store.close();
-    await notices.close();
     await deleteRedisPrefix(REDIS_URL, prefix);
     await fakes.wecom.close();
     await fakes.dingtalk.close();
@@ -285,8 +279,7 @@ async function phase2(): Promise<boolean> {
 async function workerProcess(name: string): Promise<void> {
   const config = loadConfig(process.env);
   const prefix = process.env.BENCH_PREFIX!;
-  const store = await openRedisStore(REDIS_URL, { keyPrefix: prefix });
-  const notices = await openRedisNoticeStore(REDIS_URL, { keyPrefix: prefix });
+  const { kv: store, notices } = await openStores({ redisUrl: REDIS_URL, dataDir: config.dataDir }, { redisKeyPrefix: prefix });
   const service = serviceFor(config, store, notices);
   const worker = new BroadcastWorker({ service, log: silent, kv: store, owner: `bench-worker-${name}`, idleMs: 100, leaseMs: Number(process.env.BENCH_LEASE_MS) });
   worker.start();
@@ -300,7 +293,6 @@ async function workerProcess(name: string): Promise<void> {
     clearInterval(timer);
     void worker.stop().then(async () => {
       await store.close();
-      await notices.close();
       process.exit(0);
     });
   });

@@ -27,8 +27,6 @@ import { loadConfig } from '../src/app/config.ts';
 import { createCore, type Core } from '../src/core.ts';
 import { startServer } from '../src/app/server.ts';
 import { createLogger } from '../src/log.ts';
-import { openRedisStore } from '../src/store/redis/store.ts';
-import { openRedisNoticeStore } from '../src/store/redis/notices.ts';
 import type { NoticeStore } from '../src/store/ports/notices.ts';
 import { deleteRedisPrefix } from '../test/helpers/redis-prefix.ts';
 
@@ -169,11 +167,8 @@ let allOk = true;
 if (await redisAnswers()) {
   const prefix = `privacy-bot-bench:recipients-${process.pid}-${randomBytes(4).toString('hex')}:`;
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-recipients-'));
-  const config = loadConfig({ KNOWLEDGE_DIR: 'knowledge', DATA_DIR: dataDir, PORT: '0', SANDBOX: 'off' });
-  const core = await createCore(config, createLogger('silent'), {
-    store: await openRedisStore(REDIS_URL, { keyPrefix: prefix }),
-    noticeStore: await openRedisNoticeStore(REDIS_URL, { keyPrefix: prefix }),
-  });
+  const config = loadConfig({ KNOWLEDGE_DIR: 'knowledge', DATA_DIR: dataDir, PORT: '0', SANDBOX: 'off', REDIS_URL });
+  const core = await createCore(config, createLogger('silent'), { redisKeyPrefix: prefix });
   try {
     allOk = (await run(`Redis (${REDIS_URL})`, core, dataDir)) && allOk;
   } finally {

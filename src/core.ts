@@ -14,10 +14,8 @@ import { createThirdPartyRefusal } from './bot/third-party.ts';
 import { NoticeService } from './notices/service.ts';
 import { createAckCommand, createNoticeSection } from './notices/ack.ts';
 import { createAdminCommand } from './admin/chat.ts';
-import type { NoticeStore } from './store/ports/notices.ts';
 import { StatusDirectory } from './archiving/directory.ts';
 import { createConsentSection } from './archiving/consent.ts';
-import type { PolicyStore } from './store/ports/policies.ts';
 import { PolicyService } from './policies/service.ts';
 import { createPolicyStatusProvider } from './policies/status.ts';
 import { createPolicySection } from './policies/section.ts';
@@ -28,7 +26,7 @@ import { AnswerStats } from './bot/answer-stats.ts';
 export interface Core {
   kb: KnowledgeBase;
   matcher: Matcher;
-  /** The store; its close() also closes the notice and policy stores. */
+  /** The key-value and status store; its close() closes the one connection the notice and policy stores share with it. */
   store: Store;
   /** Archiving notices: notices, broadcasts, acknowledgements. Channels are registered by the server / CLI. */
   notices: NoticeService;
@@ -44,27 +42,27 @@ export interface Core {
 }
 
 /**
- * Loads the knowledge base (KNOWLEDGE_DIR), builds the matcher and opens the store
- * (Redis when REDIS_URL is set, else DATA_DIR/privacy-bot.db).
- * @param stores already opened stores to use instead (tests: Redis under a private key prefix);
- *   the core then owns them (core.store.close() closes them all). `noticeClock`: the notice
- *   engine's time (leases, backoff, audit times; default the system clock) — tests move it on
- *   instead of waiting for a lease to run out
+ * Loads the knowledge base (KNOWLEDGE_DIR), builds the matcher and opens the stores over one
+ * connection (src/store/index.ts: Redis when REDIS_URL is set, else the embedded file in DATA_DIR).
+ * @param options `redisKeyPrefix`: namespace of the Redis keys instead of 'privacy-bot:' (tests
+ *   share the real Redis under a private prefix). `noticeClock`: the notice engine's time
+ *   (leases, backoff, audit times; default the system clock) — tests move it on instead of
+ *   waiting for a lease to run out
  * @throws BotError KB_INVALID naming file and field; STORE_UNAVAILABLE naming the store
  */
 export async function createCore(
   config: CoreConfig,
   log: Logger,
-  stores: { store?: Store; noticeStore?: NoticeStore; policyStore?: PolicyStore; noticeClock?: Clock } = {},
+  options: { redisKeyPrefix?: string; noticeClock?: Clock } = {},
 ): Promise<Core> {
   const kb = await loadKnowledge(config.knowledgeDir);
   // Results cached by the question's hash: repeated questions skip normalisation and Fuse.js.
   const matcher = cachedMatcher(await createMatcher(kb));
-  const { kv: store, notices: noticeStore, policies: policyStore } = await openStores({ redisUrl: config.redisUrl, dataDir: config.dataDir }, stores);
-  const notices = new NoticeService({
-    store: noticeStore, kv: store, log, evidenceKey: config.evidenceKey, noticeLanguage: config.noticeLanguage ?? 'bilingual',
-    ...(stores.noticeClock ? { clock: stores.noticeClock } : {}),
-  });
+  const { kv: store, notices: noticeStore, policies: policyStore } = await openStores(
+    { redisUrl: config.redisUrl, dataDir: config.dataDir },
+    options.redisKeyPrefix !== undefined ? { redisKeyPrefix: options.redisKeyPrefix } : {},
+  );
+  const notices = new NoticeService({ store: noticeStore, kv: store, log, evidenceKey: config.evidenceKey, noticeLanguage: config.noticeLanguage ?? 'bilingual', ...(options.noticeClock ? { clock: options.noticeClock } : {}) });
   const statuses = new StatusDirectory(store, log);
   // Declared policies: a status after a platform sync and the employee's own record, and the policy
   // lines of the retention / viewers / legality / consent answers. Departments are matched through

@@ -15,7 +15,7 @@
 import { parseArgs } from 'node:util';
 import type { CoreConfig as Config } from '../config.ts';
 import { BotError, UsageError } from '../errors.ts';
-import { openStore } from '../store/index.ts';
+import { openStores } from '../store/index.ts';
 import { AccountStore } from './accounts.ts';
 import { ConsoleAudit } from './sessions.ts';
 
@@ -47,7 +47,7 @@ export async function runAdminCommand(config: Config, args: string[], out: (s: s
   const need = (what: boolean, usage: string) => {
     if (!what) throw new UsageError(usage);
   };
-  const store = await openStore({ redisUrl: config.redisUrl, dataDir: config.dataDir });
+  const { kv: store } = await openStores({ redisUrl: config.redisUrl, dataDir: config.dataDir });
   const accounts = new AccountStore(store);
   const audit = new ConsoleAudit(store);
   try {

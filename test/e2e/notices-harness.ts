@@ -16,8 +16,6 @@ import { startServer, type RunningServer } from '../../src/app/server.ts';
 import { createLogger } from '../../src/log.ts';
 import type { BroadcastWorkerOptions } from '../../src/notices/worker.ts';
 import type { Clock } from '../../src/notices/clock.ts';
-import { openRedisStore } from '../../src/store/redis/store.ts';
-import { openRedisNoticeStore } from '../../src/store/redis/notices.ts';
 import { REPO_ROOT } from '../helpers/app.ts';
 import { deleteRedisPrefix } from '../helpers/redis-prefix.ts';
 import { createLoopbackChannel, startFakeNoticePlatform, type FakeNoticePlatform, type FakeNoticePlatformOptions } from '../fakes/notice-platform.ts';
@@ -56,15 +54,14 @@ export async function startNoticeBot(options: {
       ? { kind: 'sqlite', dataDir: given.dataDir ?? mkdtempSync(join(tmpdir(), 'notices-e2e-')) }
       : { kind: 'redis', url: given.url, prefix: given.prefix ?? `privacy-bot-test:e2e-${process.pid}-${randomBytes(4).toString('hex')}:` };
   const dataDir = backend.kind === 'sqlite' ? backend.dataDir! : mkdtempSync(join(tmpdir(), 'notices-e2e-'));
-  const config = loadConfig({ KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), DATA_DIR: dataDir, PORT: '0', ADMIN_TOKEN, SANDBOX: 'off', ...(options.env ?? {}) });
+  const config = loadConfig({
+    KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), DATA_DIR: dataDir, PORT: '0', ADMIN_TOKEN, SANDBOX: 'off', ...(options.env ?? {}),
+    ...(backend.kind === 'redis' ? { REDIS_URL: backend.url } : {}),
+  });
   const log = createLogger('silent');
   const ownFake = !('url' in options.fake);
   const fake = 'url' in options.fake ? options.fake : await startFakeNoticePlatform(options.fake);
-  const stores =
-    backend.kind === 'redis'
-      ? { store: await openRedisStore(backend.url, { keyPrefix: backend.prefix! }), noticeStore: await openRedisNoticeStore(backend.url, { keyPrefix: backend.prefix! }) }
-      : {};
-  const core = await createCore(config, log, { ...stores, ...(options.clock ? { noticeClock: options.clock } : {}) });
+  const core = await createCore(config, log, { ...(backend.kind === 'redis' ? { redisKeyPrefix: backend.prefix! } : {}), ...(options.clock ? { noticeClock: options.clock } : {}) });
   const maxBatchSize = options.maxBatchSize ?? 20;
   core.notices.registerChannel(createLoopbackChannel({ url: fake.url, platform: 'wecom', readSupported: false, maxBatchSize }));
   core.notices.registerChannel(createLoopbackChannel({ url: fake.url, platform: 'dingtalk', readSupported: true, maxBatchSize }));

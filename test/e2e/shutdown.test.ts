@@ -25,6 +25,7 @@ import { openSqliteNoticeStore } from '../../src/store/sqlite/notices.ts';
 import type { NoticeStore } from '../../src/store/ports/notices.ts';
 import { NO_PERSISTENCE_WARNING } from '../../src/store/redis/persistence.ts';
 import { redisTooling, startRedisServer, type ThrowawayRedis } from '../src/store/redis-servers.ts';
+import { embeddedStorePath } from '../../src/store/index.ts';
 
 const BIN = join(REPO_ROOT, 'bin', 'privacy-bot.mjs');
 const KEYS = { token: 'QDG6eK', encodingAESKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', corpId: 'wwshutdown000001' };
@@ -278,7 +279,7 @@ describe('graceful stop past the grace period (in process)', () => {
       assert.ok(bot.logLines.some((l) => /lease released: still sending when the shutdown grace period ended/.test(l)));
 
       // Another instance on the same store file takes them at once (their 60 s leases were given back).
-      other = await openSqliteNoticeStore(join(bot.config.dataDir, 'privacy-bot.db'));
+      other = await openSqliteNoticeStore(embeddedStorePath(bot.config.dataDir));
       const t = Date.now();
       const first = await other.claimBatch('b-grace', { owner: 'other-instance', max: 1000, leaseMs: 60_000, deferMs: 1000 }, t);
       const second = await other.claimBatch('b-grace', { owner: 'other-instance', max: 1000, leaseMs: 60_000, deferMs: 1000 }, t);

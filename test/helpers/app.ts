@@ -31,8 +31,8 @@ export interface TestBotOptions {
   now?: () => number;
   /** pino level of the captured log (default 'debug': every line is checked for privacy). */
   logLevel?: string;
-  /** Stores to use instead of the embedded SQLite of the temp dir (e.g. Redis under a key prefix). */
-  stores?: Parameters<typeof createCore>[2];
+  /** Redis instead of the embedded SQLite of the temp dir: sets REDIS_URL to `url`, every key under the private `keyPrefix`. */
+  redis?: { url: string; keyPrefix: string };
   /** Address to listen on (default 127.0.0.1; '0.0.0.0' or '::' to accept other local addresses; null = the server's own default from HOST and the sandbox). */
   host?: string | null;
   /** Broadcast worker tuning (ms), passed to startServer; false = no worker (the store changes only by requests). */
@@ -48,14 +48,14 @@ export interface TestBotOptions {
 /**
  * Starts the bot with `env` (merged over an empty environment: no platform unless given; the
  * sandbox organisation off unless `SANDBOX: 'on'` is given, so "no platform" stays no platform).
- * The embedded store lives in a fresh temp dir unless REDIS_URL or `options.stores` is given.
+ * The embedded store lives in a fresh temp dir unless REDIS_URL or `options.redis` is given.
  * @param nowOrOptions a clock (the older form) or {@link TestBotOptions}
  */
 export async function startTestBot(env: Record<string, string> = {}, nowOrOptions?: (() => number) | TestBotOptions): Promise<TestBot> {
   const options: TestBotOptions = typeof nowOrOptions === 'function' ? { now: nowOrOptions } : (nowOrOptions ?? {});
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'privacy-bot-test-'));
-  const config = loadConfig({ KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), DATA_DIR: dataDir, PORT: '0', SANDBOX: 'off', ...env });
+  const config = loadConfig({ KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), DATA_DIR: dataDir, PORT: '0', SANDBOX: 'off', ...env, ...(options.redis ? { REDIS_URL: options.redis.url } : {}) });
   const logLines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -64,7 +64,7 @@ export async function startTestBot(env: Record<string, string> = {}, nowOrOption
     },
   });
   const log = createLogger(options.logLevel ?? 'debug', sink);
-  const core = await createCore(config, log, options.stores ?? {});
+  const core = await createCore(config, log, options.redis ? { redisKeyPrefix: options.redis.keyPrefix } : {});
   const server = await startServer({
     config,
     core,

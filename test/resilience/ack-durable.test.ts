@@ -31,9 +31,7 @@ import { openAibotCiphertext } from '../../adapters/wecom-aibot/crypto.ts';
 import { wecomToInbound } from '../../adapters/wecom/inbound.ts';
 import { parseWecomXml } from '../../adapters/wecom/xml.ts';
 import { openSqliteNoticeStore } from '../../src/store/sqlite/notices.ts';
-import { openRedisStore } from '../../src/store/redis/store.ts';
 import { openRedisNoticeStore } from '../../src/store/redis/notices.ts';
-import { openRedisPolicyStore } from '../../src/store/redis/policies.ts';
 import type { NoticeStore, RecipientRecord } from '../../src/store/ports/notices.ts';
 import type { AdapterOptions } from '../../adapters/index.ts';
 import {
@@ -51,6 +49,7 @@ import {
   uniquePrefix,
   wecomEnv,
 } from './harness.ts';
+import { embeddedStorePath } from '../../src/store/index.ts';
 
 /** How long the child's store waits before writing an acknowledgement or a broadcast, ms. */
 const SLOW_STORE_MS = 1500;
@@ -76,7 +75,7 @@ interface Deployment {
 
 async function sqliteDeployment(): Promise<Deployment> {
   const dir = mkdtempSync(join(tmpdir(), 'ack-durable-'));
-  const notices = openSqliteNoticeStore(join(dir, 'privacy-bot.db'));
+  const notices = openSqliteNoticeStore(embeddedStorePath(dir));
   return {
     env: { DATA_DIR: dir },
     notices,
@@ -95,12 +94,7 @@ async function redisDeployment(): Promise<Deployment> {
     env: { REDIS_URL: SHARED_REDIS_URL, KILL_TEST_REDIS_PREFIX: prefix },
     notices,
     async restart(env, adapterOptions) {
-      const stores = {
-        store: await openRedisStore(SHARED_REDIS_URL, { keyPrefix: prefix }),
-        noticeStore: await openRedisNoticeStore(SHARED_REDIS_URL, { keyPrefix: prefix }),
-        policyStore: await openRedisPolicyStore(SHARED_REDIS_URL, { keyPrefix: prefix }),
-      };
-      return startTestBot({ ...env, REDIS_URL: SHARED_REDIS_URL }, { stores, noticeWorker: { idleMs: 50 }, ...(adapterOptions ? { adapterOptions } : {}) });
+      return startTestBot(env, { redis: { url: SHARED_REDIS_URL, keyPrefix: prefix }, noticeWorker: { idleMs: 50 }, ...(adapterOptions ? { adapterOptions } : {}) });
     },
     async close() {
       await notices.close();

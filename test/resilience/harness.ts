@@ -14,8 +14,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { openRedisStore } from '../../src/store/redis/store.ts';
-import { openRedisNoticeStore } from '../../src/store/redis/notices.ts';
 import { REPO_ROOT, startTestBot, type TestBot } from '../helpers/app.ts';
 import { buildWecomCallback } from '../fakes/wecom-api.ts';
 import type { NoticeStore } from '../../src/store/ports/notices.ts';
@@ -91,14 +89,8 @@ export type Bot = TestBot;
  *   default: SQLite in a fresh temp dir
  */
 export async function startBot(options: { env?: Record<string, string>; redis?: { url: string; prefix: string }; logLevel?: string } = {}): Promise<Bot> {
-  const stores = options.redis
-    ? {
-        store: await openRedisStore(options.redis.url, { keyPrefix: options.redis.prefix }),
-        noticeStore: await openRedisNoticeStore(options.redis.url, { keyPrefix: options.redis.prefix }),
-      }
-    : {};
   return startTestBot(options.env, {
-    stores,
+    ...(options.redis ? { redis: { url: options.redis.url, keyPrefix: options.redis.prefix } } : {}),
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     noticeWorker: { idleMs: 50, leaseMs: 3000, backoffBaseMs: 50 },
   });

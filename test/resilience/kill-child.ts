@@ -18,24 +18,13 @@ import { loadConfig } from '../../src/app/config.ts';
 import { createCore } from '../../src/core.ts';
 import { createLogger } from '../../src/log.ts';
 import { startServer } from '../../src/app/server.ts';
-import { openRedisStore } from '../../src/store/redis/store.ts';
-import { openRedisNoticeStore } from '../../src/store/redis/notices.ts';
-import { openRedisPolicyStore } from '../../src/store/redis/policies.ts';
 import type { AdapterOptions } from '../../adapters/index.ts';
 
 const env = process.env;
 const config = loadConfig(env);
 const log = createLogger(env.LOG_LEVEL ?? 'warn', process.stderr);
 const prefix = env.KILL_TEST_REDIS_PREFIX;
-const stores =
-  prefix && config.redisUrl
-    ? {
-        store: await openRedisStore(config.redisUrl, { keyPrefix: prefix }),
-        noticeStore: await openRedisNoticeStore(config.redisUrl, { keyPrefix: prefix }),
-        policyStore: await openRedisPolicyStore(config.redisUrl, { keyPrefix: prefix }),
-      }
-    : {};
-const core = await createCore(config, log, stores);
+const core = await createCore(config, log, prefix && config.redisUrl ? { redisKeyPrefix: prefix } : {});
 
 const slowMs = Number(env.KILL_TEST_SLOW_STORE_MS ?? '0');
 if (slowMs > 0) {

@@ -10,20 +10,13 @@ import { loadConfig } from '../../src/app/config.ts';
 import { createCore } from '../../src/core.ts';
 import { createLogger } from '../../src/log.ts';
 import { startServer } from '../../src/app/server.ts';
-import { openRedisStore } from '../../src/store/redis/store.ts';
-import { openRedisNoticeStore } from '../../src/store/redis/notices.ts';
-import { openRedisPolicyStore } from '../../src/store/redis/policies.ts';
 
 const env = process.env;
 const prefix = env.PREFIXED_BOT_REDIS_PREFIX;
 const config = loadConfig(env);
 if (!prefix || !config.redisUrl) throw new Error('prefixed-bot needs REDIS_URL and PREFIXED_BOT_REDIS_PREFIX');
 const log = createLogger(config.logLevel);
-const core = await createCore(config, log, {
-  store: await openRedisStore(config.redisUrl, { keyPrefix: prefix }),
-  noticeStore: await openRedisNoticeStore(config.redisUrl, { keyPrefix: prefix }),
-  policyStore: await openRedisPolicyStore(config.redisUrl, { keyPrefix: prefix }),
-});
+const core = await createCore(config, log, { redisKeyPrefix: prefix });
 const running = await startServer({ config, core, log, host: '127.0.0.1', noticeWorker: { idleMs: 50 } });
 let stopping = false;
 process.on('SIGTERM', () => {

@@ -29,9 +29,6 @@ import { startFakeStreamGateway, type FakeStreamGateway } from '../fakes/dingtal
 import { aibotStreamRefresh, aibotText, buildAibotCallback, startFakeAibotWs, type FakeAibotWs } from '../fakes/wecom-aibot-ws.ts';
 import { openAibotCiphertext } from '../../adapters/wecom-aibot/crypto.ts';
 import { cardActionEvent, messageEvent, postCallback as postFeishu, readEvent, startFakeFeishu, type FakeFeishu } from '../fakes/feishu-api.ts';
-import { openRedisStore } from '../../src/store/redis/store.ts';
-import { openRedisNoticeStore } from '../../src/store/redis/notices.ts';
-import { openRedisPolicyStore } from '../../src/store/redis/policies.ts';
 import type { AdapterOptions } from '../../adapters/index.ts';
 import {
   AIBOT,
@@ -169,17 +166,7 @@ for (const kind of ['sqlite', 'redis'] as const) {
       const bot =
         kind === 'sqlite'
           ? await startTestBot(env, { dataDir: dir, ...options })
-          : await startTestBot(
-              { ...env, REDIS_URL: SHARED_REDIS_URL },
-              {
-                stores: {
-                  store: await openRedisStore(SHARED_REDIS_URL, { keyPrefix: prefix }),
-                  noticeStore: await openRedisNoticeStore(SHARED_REDIS_URL, { keyPrefix: prefix }),
-                  policyStore: await openRedisPolicyStore(SHARED_REDIS_URL, { keyPrefix: prefix }),
-                },
-                ...options,
-              },
-            );
+          : await startTestBot(env, { redis: { url: SHARED_REDIS_URL, keyPrefix: prefix }, ...options });
       bots.push(bot);
       return bot;
     }

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { NoticeService } from '../../notices/service.ts';
-import { closingAlso, openNoticeStore, openStore } from '../../store/index.ts';
+import { openStores } from '../../store/index.ts';
 import type { Store } from '../../store/ports/store.ts';
 import type { MessageHandler } from '../../platform/message.ts';
 import { createLogger } from '../../log.ts';
@@ -133,21 +133,15 @@ export async function runNoticeCommand(config: Config, argv: string[]): Promise<
   }
 }
 
-/** The notice part of the core: both stores and the service, without the knowledge base (faster start). */
+/** The notice part of the core: the stores (one connection; `store.close()` closes it) and the service, without the knowledge base (faster start). */
 interface NoticeCore {
   store: Store;
   notices: NoticeService;
 }
 
 async function openNoticeCore(config: Config, log: Logger): Promise<NoticeCore> {
-  const main = await openStore({ redisUrl: config.redisUrl, dataDir: config.dataDir });
-  try {
-    const noticeStore = await openNoticeStore({ redisUrl: config.redisUrl, dataDir: config.dataDir });
-    return { store: closingAlso(main, noticeStore), notices: new NoticeService({ store: noticeStore, kv: main, log, evidenceKey: config.evidenceKey, noticeLanguage: config.noticeLanguage ?? 'bilingual' }) };
-  } catch (err) {
-    await main.close();
-    throw err;
-  }
+  const { kv, notices } = await openStores({ redisUrl: config.redisUrl, dataDir: config.dataDir });
+  return { store: kv, notices: new NoticeService({ store: notices, log, evidenceKey: config.evidenceKey, noticeLanguage: config.noticeLanguage ?? 'bilingual' }) };
 }
 
 async function run(config: Config, sub: string | undefined, args: string[]): Promise<number> {

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { createLogger } from '../../log.ts';
-import { openPolicyStore, openStore } from '../../store/index.ts';
+import { openStores } from '../../store/index.ts';
 import type { PolicyState } from '../../store/ports/policies.ts';
 import type { NoticeChannel } from '../../platform/notices.ts';
 import type { MessageHandler } from '../../platform/message.ts';
@@ -70,14 +70,12 @@ async function run(config: Config, sub: string | undefined, args: string[]): Pro
 
   /** Runs `fn` with a service; with `platforms`, the configured platforms' directories and archive sources are known. */
   const withService = async (platforms: boolean, fn: (service: PolicyService) => Promise<number>): Promise<number> => {
-    const store = await openPolicyStore({ redisUrl: config.redisUrl, dataDir: config.dataDir });
-    const closers: (() => Promise<void>)[] = [() => store.close()];
+    const stores = await openStores({ redisUrl: config.redisUrl, dataDir: config.dataDir });
+    const { kv, policies: store } = stores;
     try {
       const channels = new Map<string, NoticeChannel>();
       const synced = new Set<string>();
       if (platforms) {
-        const kv = await openStore({ redisUrl: config.redisUrl, dataDir: config.dataDir });
-        closers.push(() => kv.close());
         const { adapters } = createAdapters(config, { handle: noReplies, kv, log, now: Date.now, background: (_name, work) => void work().catch(() => {}) });
         for (const a of adapters) {
           if (a.noticeChannel) channels.set(a.noticeChannel.platform, a.noticeChannel);
@@ -87,7 +85,7 @@ async function run(config: Config, sub: string | undefined, args: string[]): Pro
       const service = new PolicyService({ store, log, channelFor: (p) => channels.get(p), hasArchiveSync: (p) => synced.has(p) });
       return await fn(service);
     } finally {
-      for (const close of closers.reverse()) await close().catch(() => {});
+      await stores.close().catch(() => {});
     }
   };
 

@@ -2,8 +2,9 @@ import { BotError } from '../../errors.ts';
 import type { ArchivingStatus } from './store.ts';
 
 /**
- * Argument checks shared by both store implementations, so that both reject the same bad input
- * the same way: BotError code 'STORE_BAD_ARGUMENT' (status 500 — a caller bug, not user input).
+ * Argument checks of the key-value and status port, run once in front of either backend by the
+ * checked facade (./checked.ts), so both reject the same bad input the same way: BotError code
+ * 'STORE_BAD_ARGUMENT' (status 500 — a caller bug, not user input).
  */
 
 /**

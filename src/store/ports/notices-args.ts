@@ -3,9 +3,10 @@ import { MAX_RECIPIENT_LABEL_CHARS, NOTICE_LANGUAGES } from './notices.ts';
 import type { NewRecipient, AudienceSpec, Bilingual, BatchSettlement, ClaimOptions, NewBroadcast, RecipientQuery } from './notices.ts';
 
 /**
- * Argument checks shared by both notice store implementations, so both reject the same bad
- * input the same way: BotError 'STORE_BAD_ARGUMENT' (status 500 — a caller bug; user input is
- * validated earlier, in src/notices/ and src/admin/). Messages never contain notice text or user ids.
+ * Argument checks of the notice port, run once in front of either backend by the checked facade
+ * (./checked.ts), so both reject the same bad input the same way: BotError 'STORE_BAD_ARGUMENT'
+ * (status 500 — a caller bug; user input is validated earlier, in src/notices/ and src/admin/).
+ * Messages never contain notice text or user ids. The cursor helpers are the backends' own.
  */
 
 /** Notice and broadcast ids: letters, digits, '-' and '_', 1–64 characters (no ':' or braces: they are Redis key parts). */

@@ -111,7 +111,7 @@ function bad(message: string): never {
   throw new BotError('STORE_BAD_ARGUMENT', message);
 }
 
-/** Argument checks shared by both implementations (messages never contain user ids or policy text). */
+/** Argument checks, run once in front of either backend by the checked facade (./checked.ts); messages never contain user ids or policy text. */
 export function checkPolicyId(id: string): string {
   if (typeof id !== 'string' || !POLICY_ID_PATTERN.test(id)) bad(`policy id must match ${POLICY_ID_PATTERN}`);
   return id;

@@ -51,6 +51,8 @@ export interface RedisClientTimeouts {
   connectTimeoutMs: number;
   /** A command that gets no answer fails after this many ms. */
   commandTimeoutMs: number;
+  /** Name given to the connection (CLIENT SETNAME, shown by CLIENT LIST); none by default. */
+  connectionName?: string;
 }
 
 const SCHEME = /^(rediss?)(?:\+(sentinel|cluster))?:\/\//i;
@@ -205,20 +207,53 @@ export function nodeLabel(node: { host: string; port: number }): string {
 }
 
 /**
- * The start of every Redis-backed store's open: checks its key prefix and creates its (not yet
- * connected) client with {@link createRedisClient}. The caller defines its scripts, then calls
- * {@link connectRedisClient}.
+ * One ioredis client shared by every part of the Redis store (key-value and statuses, notices,
+ * policies): each part defines its scripts on `client` and builds its keys under `prefix`. The
+ * store needs no pub/sub, so no second (subscriber) connection exists.
+ */
+export interface RedisConnection {
+  /** The client; parts call commands and their scripts on it. */
+  readonly client: Redis;
+  /** Prefix of every key of the store, e.g. 'privacy-bot:'. */
+  readonly prefix: string;
+  /** The URL with its password masked (for messages). */
+  readonly shown: string;
+  /** True once {@link RedisConnection.close} has been called. */
+  readonly closed: boolean;
+  /** QUIT, or a disconnect when QUIT fails; once — later calls return the same promise. */
+  close(): Promise<void>;
+}
+
+/**
+ * The start of every Redis store's open: checks the key prefix and creates the (not yet
+ * connected) client with {@link createRedisClient}. The parts define their scripts on it, then
+ * the opener calls {@link connectRedisClient}.
  * @param keyPrefix prefix of every key of the store, e.g. 'privacy-bot:'
- * @returns the client and the URL with its password masked (for messages)
  * @throws BotError 'STORE_BAD_ARGUMENT' for a prefix with braces (they are cluster hash tags);
  *   'STORE_UNAVAILABLE' for a URL {@link parseRedisUrl} refuses
  */
-export function createStoreClient(url: string, keyPrefix: string, timeouts: RedisClientTimeouts): { client: Redis; shown: string } {
+export function createStoreConnection(url: string, keyPrefix: string, timeouts: RedisClientTimeouts): RedisConnection {
   const shown = maskRedisUrl(url);
   if (/[{}]/.test(keyPrefix)) {
     throw new BotError('STORE_BAD_ARGUMENT', `Redis key prefix must not contain '{' or '}' (they are cluster hash tags): ${keyPrefix}`);
   }
-  return { client: createRedisClient(url, timeouts).client, shown };
+  const { client } = createRedisClient(url, timeouts);
+  let closing: Promise<void> | null = null;
+  return {
+    client,
+    prefix: keyPrefix,
+    shown,
+    get closed() {
+      return closing !== null;
+    },
+    close() {
+      closing ??= client.quit().then(
+        () => undefined,
+        () => client.disconnect(),
+      );
+      return closing;
+    },
+  };
 }
 
 /**
@@ -243,6 +278,7 @@ export function createRedisClient(url: string, timeouts: RedisClientTimeouts): {
     connectTimeout: timeouts.connectTimeoutMs,
     commandTimeout: timeouts.commandTimeoutMs,
     retryStrategy: (times) => Math.min(times * 200, 2000),
+    ...(timeouts.connectionName !== undefined ? { connectionName: timeouts.connectionName } : {}),
   };
   const auth: RedisOptions = {
     ...(target.username !== null ? { username: target.username } : {}),

@@ -2,30 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { botError, BotError } from '../../errors.ts';
 import { genesisHash, rowHash } from '../ports/audit-chain.ts';
-import type { AudienceSpec, Bilingual, NewRecipient } from '../ports/notices.ts';
-import {
-  checkClaimOptions,
-  checkContent,
-  checkId,
-  checkNewBroadcast,
-  checkOwner,
-  checkPlatform,
-  checkSettlement,
-  checkTime,
-  checkUserId,
-  normalRecipients,
-  checkVersion,
-  clipReason,
-  checkRecipientQuery,
-  decodeCursor,
-  encodeCursor,
-  PREFIX_END,
-} from '../ports/notices-args.ts';
+import type { AudienceSpec, Bilingual } from '../ports/notices.ts';
+import { decodeCursor, encodeCursor, PREFIX_END } from '../ports/notices-args.ts';
+import { checkedNoticeStore, type CheckedRecipientQuery, type NoticeBackend, type NormalRecipient } from '../ports/checked.ts';
 import * as lua from './notices-lua.ts';
-import { checkTimelineEdges, recipientState, RECIPIENT_STATE_RANK } from '../ports/notices.ts';
+import { recipientState, RECIPIENT_STATE_RANK } from '../ports/notices.ts';
 import type {
   RecipientPage,
-  RecipientQuery,
   RecipientView,
   AckChannel,
   AckOutcome,
@@ -50,16 +33,11 @@ import type {
   UserNoticeRecord,
 } from '../ports/notices.ts';
 import { DEFAULT_KEY_PREFIX } from './store.ts';
-import { connectRedisClient, createStoreClient } from './connect.ts';
+import { POLICY_COMMAND_TIMEOUT_MS } from './policies.ts';
+import { connectRedisClient, createStoreConnection, type RedisConnection } from './connect.ts';
 
-/** Options of {@link openRedisNoticeStore}. */
-export interface RedisNoticeStoreOptions {
-  /** Namespace before every key; default 'privacy-bot:' (the main store's). Must not contain '{' or '}'. */
-  keyPrefix?: string;
-  /** Give up connecting at open after this many ms; default 3000. */
-  connectTimeoutMs?: number;
-  /** A command that gets no answer fails after this many ms; default 5000. */
-  commandTimeoutMs?: number;
+/** Tuning of the notice part (tests lower both to cover the index walk). */
+export interface RedisNoticePartOptions {
   /**
    * A prefix search sorted by time gathers and sorts up to this many matching recipients in the
    * process, and walks the time index for more; default {@link GATHER_MAX} (tests lower it to
@@ -68,6 +46,16 @@ export interface RedisNoticeStoreOptions {
   recipientGatherMax?: number;
   /** Index members one step of that walk reads; default 1000 (tests lower it to cover several steps). */
   recipientWalkChunk?: number;
+}
+
+/** Options of {@link openRedisNoticeStore}. */
+export interface RedisNoticeStoreOptions extends RedisNoticePartOptions {
+  /** Namespace before every key; default 'privacy-bot:' (the main store's). Must not contain '{' or '}'. */
+  keyPrefix?: string;
+  /** Give up connecting at open after this many ms; default 3000. */
+  connectTimeoutMs?: number;
+  /** A command that gets no answer fails after this many ms; default 5000. */
+  commandTimeoutMs?: number;
 }
 
 /**
@@ -161,10 +149,13 @@ interface UserJson {
 }
 
 /**
- * Opens the notice store on Redis (ioredis 5, its own connection to `url`; any `REDIS_URL` form of
- * src/store/redis/connect.ts: one server, Sentinel or Cluster).
+ * The notice part of the Redis store on `conn` (ioredis 5, the connection shared with the other
+ * parts; any `REDIS_URL` form of ./connect.ts: one server, Sentinel or Cluster): defines its
+ * scripts on the client (before it connects) and returns the notice port without argument checks
+ * (src/store/ports/checked.ts runs them). Once the client is connected, the opener calls
+ * `chainExistingAudit()`. Its `close()` closes `conn` (every part on it).
  *
- * Key layout under `keyPrefix` (the same namespace as the main store; distinct key names):
+ * Key layout under the connection's prefix (the same namespace as the main store; distinct key names):
  * - `{n:<noticeId>}:meta` (hash latest, createdAt, updatedAt) and `{n:<noticeId>}:v` (hash
  *   version -> JSON {title, body, createdAt});
  * - `{b:<broadcastId>}:meta` (hash: fields and counters), `:r` (hash userId -> recipient JSON),
@@ -191,16 +182,9 @@ interface UserJson {
  * a state the next claim repairs: a lease expires and is claimed again; an employee record that
  * says "sent by this broadcast" turns the re-claimed recipient into sent without sending.
  *
- * @throws BotError 'STORE_UNAVAILABLE' (URL with password masked) when Redis cannot be reached at
- *   open; 'STORE_BAD_ARGUMENT' for a key prefix with braces.
  */
-export async function openRedisNoticeStore(url: string, options: RedisNoticeStoreOptions = {}): Promise<NoticeStore> {
-  const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
-  const { client, shown } = createStoreClient(url, prefix, {
-    connectTimeoutMs: options.connectTimeoutMs ?? 3000,
-    commandTimeoutMs: options.commandTimeoutMs ?? 5000,
-  });
-  const c = client as Scripted;
+export function redisNoticePart(conn: RedisConnection, options: RedisNoticePartOptions = {}): NoticeBackend & { chainExistingAudit(): Promise<void> } {
+  const c = conn.client as Scripted;
   const define = (name: string, keys: number, script: string) => c.defineCommand(name, { numberOfKeys: keys, lua: script });
   define('nCreateBroadcast', 2, lua.CREATE_BROADCAST);
   define('nAddRecipients', 4, lua.ADD_RECIPIENTS);
@@ -222,15 +206,30 @@ export async function openRedisNoticeStore(url: string, options: RedisNoticeStor
   define('nIndexBuild', 1, lua.INDEX_BUILD);
   define('nRecipientPage', 1, lua.RECIPIENT_PAGE);
   define('nPreparation', 4, lua.PREPARATION);
-  await connectRedisClient(c, 'Redis notice store', shown);
-  const store = new RedisNoticeStore(c, prefix, shown, options.recipientGatherMax ?? GATHER_MAX, options.recipientWalkChunk ?? 1000);
+  return new RedisNoticeStore(conn, options.recipientGatherMax ?? GATHER_MAX, options.recipientWalkChunk ?? 1000);
+}
+
+/**
+ * Opens a Redis connection holding the notice part alone (its own client), with the argument
+ * checks in front, and chains audit entries written before the hash chain existed. The bot opens
+ * every part over one connection with `openStores` (src/store/index.ts); this is for tests and tools.
+ * @throws BotError 'STORE_UNAVAILABLE' (URL with password masked) when Redis cannot be reached at
+ *   open; 'STORE_BAD_ARGUMENT' for a key prefix with braces.
+ */
+export async function openRedisNoticeStore(url: string, options: RedisNoticeStoreOptions = {}): Promise<NoticeStore> {
+  const conn = createStoreConnection(url, options.keyPrefix ?? DEFAULT_KEY_PREFIX, {
+    connectTimeoutMs: options.connectTimeoutMs ?? 3000,
+    commandTimeoutMs: options.commandTimeoutMs ?? POLICY_COMMAND_TIMEOUT_MS,
+  });
+  const notices = redisNoticePart(conn, options);
+  await connectRedisClient(conn.client, 'Redis notice store', conn.shown);
   try {
-    await store.chainExistingAudit();
+    await notices.chainExistingAudit();
   } catch (err) {
-    await store.close();
+    await conn.close();
     throw err;
   }
-  return store;
+  return checkedNoticeStore(notices);
 }
 
 const num = (v: string | undefined): number => (v === undefined ? 0 : Number(v));
@@ -286,17 +285,21 @@ function alsoOf(j: UserJson): string[] {
   return Array.isArray(j.also) ? j.also : [];
 }
 
-class RedisNoticeStore implements NoticeStore {
+class RedisNoticeStore implements NoticeBackend {
   readonly kind = 'redis' as const;
-  private closing: Promise<void> | null = null;
+  private readonly c: Scripted;
+  private readonly prefix: string;
+  private readonly shownUrl: string;
 
   constructor(
-    private readonly c: Scripted,
-    private readonly prefix: string,
-    private readonly shownUrl: string,
+    private readonly conn: RedisConnection,
     private readonly gatherMax: number = GATHER_MAX,
     private readonly walkChunk: number = 1000,
-  ) {}
+  ) {
+    this.c = conn.client as Scripted;
+    this.prefix = conn.prefix;
+    this.shownUrl = conn.shown;
+  }
 
   // ---- keys ----
   private nk(id: string, part: 'meta' | 'v'): string {
@@ -316,7 +319,7 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   private async use<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closing) throw botError('STORE_UNAVAILABLE', `Redis notice store ${this.shownUrl} is closed`);
+    if (this.conn.closed) throw botError('STORE_UNAVAILABLE', `Redis notice store ${this.shownUrl} is closed`);
     try {
       return await fn();
     } catch (err) {
@@ -428,9 +431,6 @@ class RedisNoticeStore implements NoticeStore {
 
   // ---- notices ----
   async createNotice(id: string, content: { title: Bilingual; body: Bilingual }, now: number): Promise<NoticeVersionRecord> {
-    checkId(id, 'notice id');
-    checkContent(content);
-    checkTime(now, 'now');
     return this.use(async () => {
       const json = JSON.stringify({ title: copyTexts(content.title), body: copyTexts(content.body), createdAt: now });
       const v = Number(await this.c.nNoticeVersion(this.nk(id, 'meta'), this.nk(id, 'v'), 'create', now, json));
@@ -441,9 +441,6 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async addNoticeVersion(id: string, content: { title: Bilingual; body: Bilingual }, now: number): Promise<NoticeVersionRecord | null> {
-    checkId(id, 'notice id');
-    checkContent(content);
-    checkTime(now, 'now');
     return this.use(async () => {
       const json = JSON.stringify({ title: copyTexts(content.title), body: copyTexts(content.body), createdAt: now });
       const v = Number(await this.c.nNoticeVersion(this.nk(id, 'meta'), this.nk(id, 'v'), 'add', now, json));
@@ -458,8 +455,6 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async getNoticeVersion(id: string, version?: number): Promise<NoticeVersionRecord | null> {
-    checkId(id, 'notice id');
-    if (version !== undefined) checkVersion(version);
     return this.use(async () => {
       const v = version ?? num((await this.c.hget(this.nk(id, 'meta'), 'latest')) ?? undefined);
       if (!v) return null;
@@ -469,7 +464,6 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async listNoticeVersions(id: string): Promise<NoticeVersionRecord[]> {
-    checkId(id, 'notice id');
     return this.use(async () => {
       const all = await this.c.hgetall(this.nk(id, 'v'));
       return Object.entries(all)
@@ -496,8 +490,6 @@ class RedisNoticeStore implements NoticeStore {
 
   // ---- broadcasts ----
   async createBroadcast(b: NewBroadcast, now: number): Promise<BroadcastRecord> {
-    checkNewBroadcast(b);
-    checkTime(now, 'now');
     return this.use(async () => {
       // The preparation index first: a crash before the broadcast exists leaves an entry that
       // expiredPreparations drops; never a leased broadcast that no index finds.
@@ -519,11 +511,8 @@ class RedisNoticeStore implements NoticeStore {
     });
   }
 
-  async addRecipients(broadcastId: string, recipients: (string | NewRecipient)[], now: number): Promise<number> {
-    checkId(broadcastId, 'broadcast id');
-    const list = normalRecipients(recipients, 'addRecipients');
+  async addRecipients(broadcastId: string, list: NormalRecipient[], now: number): Promise<number> {
     const args = list.flatMap((r) => [r.userId, JSON.stringify({ s: 'pending', ...(r.name !== null ? { n: r.name } : {}), ...(r.department !== null ? { d: r.department } : {}) })]);
-    checkTime(now, 'now');
     return this.use(async () => {
       let added = 0;
       const keys = this.bkeys(broadcastId, 'meta', 'r', 'q', 'audit');
@@ -547,20 +536,14 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async startSending(broadcastId: string, now: number): Promise<BroadcastRecord | null> {
-    checkId(broadcastId, 'broadcast id');
-    checkTime(now, 'now');
     return this.use(() => this.transition(broadcastId, 'start', now));
   }
 
   async failResolution(broadcastId: string, error: string, now: number): Promise<BroadcastRecord | null> {
-    checkId(broadcastId, 'broadcast id');
-    checkTime(now, 'now');
-    return this.use(() => this.transition(broadcastId, 'fail', now, clipReason(error)));
+    return this.use(() => this.transition(broadcastId, 'fail', now, error));
   }
 
   async cancel(broadcastId: string, now: number): Promise<BroadcastRecord | null> {
-    checkId(broadcastId, 'broadcast id');
-    checkTime(now, 'now');
     return this.use(() => this.transition(broadcastId, 'cancel', now));
   }
 
@@ -568,10 +551,6 @@ class RedisNoticeStore implements NoticeStore {
   // `{idx}:preparing` (sorted set, score = lease end) to find expired ones (a hint, checked against the meta) ----
 
   async renewPreparation(broadcastId: string, owner: string, leaseUntil: number, now: number): Promise<boolean> {
-    checkId(broadcastId, 'broadcast id');
-    checkOwner(owner, 'renewPreparation: owner');
-    checkTime(leaseUntil, 'leaseUntil');
-    checkTime(now, 'now');
     return this.use(async () => {
       const until = Math.round(leaseUntil);
       const ok = Number(await this.c.nPreparation(...this.bkeys(broadcastId, 'meta', 'q', 'rq', 'audit'), 'renew', now, owner, until)) === 1;
@@ -581,9 +560,6 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async endPreparation(broadcastId: string, owner: string, now: number): Promise<void> {
-    checkId(broadcastId, 'broadcast id');
-    checkOwner(owner, 'endPreparation: owner');
-    checkTime(now, 'now');
     return this.use(async () => {
       if (Number(await this.c.nPreparation(...this.bkeys(broadcastId, 'meta', 'q', 'rq', 'audit'), 'end', now, owner)) === 1) {
         await this.c.zrem(this.ik('preparing'), broadcastId);
@@ -592,8 +568,6 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async expiredPreparations(now: number, limit: number): Promise<PreparationLease[]> {
-    checkTime(now, 'now');
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new BotError('STORE_BAD_ARGUMENT', 'expiredPreparations: limit must be a positive integer');
     return this.use(async () => {
       const out: PreparationLease[] = [];
       const ids = await this.c.zrangebyscore(this.ik('preparing'), '-inf', Math.floor(now), 'LIMIT', 0, limit);
@@ -616,10 +590,8 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async interruptPreparation(broadcastId: string, error: string, now: number): Promise<BroadcastRecord | null> {
-    checkId(broadcastId, 'broadcast id');
-    checkTime(now, 'now');
     return this.use(async () => {
-      const done = Number(await this.c.nPreparation(...this.bkeys(broadcastId, 'meta', 'q', 'rq', 'audit'), 'interrupt', now, clipReason(error))) === 1;
+      const done = Number(await this.c.nPreparation(...this.bkeys(broadcastId, 'meta', 'q', 'rq', 'audit'), 'interrupt', now, error)) === 1;
       if (!done) return null;
       await this.c.zrem(this.ik('preparing'), broadcastId);
       await this.seal(broadcastId);
@@ -628,7 +600,6 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async getBroadcast(id: string): Promise<BroadcastRecord | null> {
-    checkId(id, 'broadcast id');
     return this.use(async () => {
       const h = await this.broadcastMeta(id);
       return h ? this.record(h) : null;
@@ -653,9 +624,6 @@ class RedisNoticeStore implements NoticeStore {
 
   // ---- claim and settle ----
   async claimBatch(broadcastId: string, o: ClaimOptions, now: number): Promise<ClaimedBatch | null> {
-    checkId(broadcastId, 'broadcast id');
-    checkClaimOptions(o);
-    checkTime(now, 'now');
     const claimed = await this.use(async (): Promise<ClaimedBatch | null> => {
       const meta = await this.c.hmget(this.bk(broadcastId, 'meta'), 'platform', 'noticeId', 'version');
       const [platform, noticeId, version] = meta;
@@ -724,9 +692,6 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async settleBatch(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind' | 'round'>, s: BatchSettlement, now: number): Promise<SettleResult> {
-    checkId(batch.broadcastId, 'broadcast id');
-    checkSettlement(s);
-    checkTime(now, 'now');
     const id = batch.broadcastId;
     return this.use(async () => {
       const [platform, noticeId, version] = await this.c.hmget(this.bk(id, 'meta'), 'platform', 'noticeId', 'version');
@@ -745,7 +710,7 @@ class RedisNoticeStore implements NoticeStore {
         sent: s.sent,
         dups,
         known: [],
-        failed: s.failed.map((f) => [f.userId, clipReason(f.reason)]),
+        failed: s.failed.map((f) => [f.userId, f.reason]),
         retry: s.retry.map((r) => [r.userId, Math.round(r.notBefore), r.countsAsAttempt ? 1 : 0]),
         rh: s.readHandle ?? '',
         lang: s.language ?? '',
@@ -765,10 +730,6 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async renewLease(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind'>, userIds: string[], leaseUntil: number, now: number): Promise<number> {
-    checkId(batch.broadcastId, 'broadcast id');
-    userIds.forEach((u) => checkUserId(u, 'renewLease'));
-    checkTime(leaseUntil, 'leaseUntil');
-    checkTime(now, 'now');
     const id = batch.broadcastId;
     return this.use(async () => {
       if (userIds.length === 0) return 0;
@@ -785,9 +746,6 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async releaseLease(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind' | 'owner'>, userIds: string[], now: number): Promise<number> {
-    checkId(batch.broadcastId, 'broadcast id');
-    userIds.forEach((u) => checkUserId(u, 'releaseLease'));
-    checkTime(now, 'now');
     return this.use(async () => {
       if (userIds.length === 0) return 0;
       const released = await this.c.nGiveBack(...this.bkeys(batch.broadcastId, 'meta', 'r', 'q', 'rq', 'audit'), batch.leaseId, batch.kind, now, batch.owner, ...userIds);
@@ -797,7 +755,6 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async listRecipients(broadcastId: string): Promise<RecipientRecord[]> {
-    checkId(broadcastId, 'broadcast id');
     return this.use(async () => {
       const all = await this.c.hgetall(this.bk(broadcastId, 'r'));
       return Object.keys(all)
@@ -806,9 +763,7 @@ class RedisNoticeStore implements NoticeStore {
     });
   }
 
-  async queryRecipients(broadcastId: string, query: RecipientQuery): Promise<RecipientPage | null> {
-    checkId(broadcastId, 'broadcast id');
-    const q = checkRecipientQuery(query);
+  async queryRecipients(broadcastId: string, q: CheckedRecipientQuery): Promise<RecipientPage | null> {
     const after = q.after ? decodeCursor('r1', q.after) : null;
     if (after !== null && typeof after !== 'string') throw new BotError('STORE_BAD_ARGUMENT', 'cursor: not a cursor of this query', { status: 400 });
     return this.use(async () => {
@@ -890,8 +845,6 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async timeline(broadcastId: string, edges: readonly number[]): Promise<{ read: number[]; acknowledged: number[] } | null> {
-    checkId(broadcastId, 'broadcast id');
-    checkTimelineEdges(edges);
     return this.use(async () => {
       if ((await this.c.exists(this.bk(broadcastId, 'meta'))) === 0) return null;
       const r = this.bk(broadcastId, 'r');
@@ -919,7 +872,6 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async listFailures(broadcastId: string, limit = 1000): Promise<{ userId: string; reason: string }[]> {
-    checkId(broadcastId, 'broadcast id');
     return this.use(async () => {
       const all = await this.c.hgetall(this.bk(broadcastId, 'fail'));
       return Object.keys(all)
@@ -930,9 +882,6 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async resend(broadcastId: string, only: ResendTarget, now: number): Promise<{ queued: number; round: number } | null> {
-    checkId(broadcastId, 'broadcast id');
-    checkTime(now, 'now');
-    if (only !== 'failed' && only !== 'unacknowledged') throw new BotError('STORE_BAD_ARGUMENT', "resend: only must be 'failed' or 'unacknowledged'");
     return this.use(async () => {
       await this.c.sadd(this.ik('active'), broadcastId); // before: see transition()
       const out = await this.c.nResend(...this.bkeys(broadcastId, 'meta', 'r', 'q', 'rq', 'audit', 'fail'), now, only);
@@ -953,12 +902,6 @@ class RedisNoticeStore implements NoticeStore {
 
   // ---- read and acknowledgement ----
   async markRead(broadcastId: string, reads: { userId: string; readAt: number }[], now: number): Promise<number> {
-    checkId(broadcastId, 'broadcast id');
-    reads.forEach((r) => {
-      checkUserId(r.userId, 'markRead');
-      checkTime(r.readAt, 'readAt');
-    });
-    checkTime(now, 'now');
     return this.use(async () => {
       const [platform, noticeId, version] = await this.c.hmget(this.bk(broadcastId, 'meta'), 'platform', 'noticeId', 'version');
       if (!platform || !noticeId || !version) return 0;
@@ -984,14 +927,6 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async acknowledge(platform: string, userId: string, target: AckTarget, channel: AckChannel, now: number): Promise<AckOutcome> {
-    checkPlatform(platform);
-    checkUserId(userId, 'acknowledge');
-    if (target !== 'latest') {
-      checkId(target.noticeId, 'notice id');
-      checkVersion(target.version);
-    }
-    if (channel !== 'text' && channel !== 'card') throw new BotError('STORE_BAD_ARGUMENT', "acknowledge: channel must be 'text' or 'card'");
-    checkTime(now, 'now');
     return this.use(async (): Promise<AckOutcome> => {
       const field = target === 'latest' ? '' : `${target.noticeId}:${target.version}`;
       const out = (await this.c.nAckUser(this.uk(platform, userId), now, channel, field)).map(String);
@@ -1025,8 +960,6 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async userNotices(platform: string, userId: string): Promise<UserNoticeRecord[]> {
-    checkPlatform(platform);
-    checkUserId(userId, 'userNotices');
     return this.use(async () => {
       const all = await this.c.hgetall(this.uk(platform, userId));
       return Object.entries(all)
@@ -1039,7 +972,6 @@ class RedisNoticeStore implements NoticeStore {
 
   // ---- read handles, audit ----
   async listReadHandles(broadcastId: string): Promise<ReadHandleRecord[]> {
-    checkId(broadcastId, 'broadcast id');
     return this.use(async () => {
       const all = await this.c.hgetall(this.bk(broadcastId, 'rh'));
       return Object.entries(all)
@@ -1051,7 +983,6 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async finishReadHandle(broadcastId: string, handle: string): Promise<void> {
-    checkId(broadcastId, 'broadcast id');
     return this.use(async () => {
       const key = this.bk(broadcastId, 'rh');
       const raw = await this.c.hget(key, handle);
@@ -1064,7 +995,6 @@ class RedisNoticeStore implements NoticeStore {
 
   /** Seals first, then returns the sealed entries (entries appended meanwhile wait for the next call). */
   async listAudit(broadcastId: string): Promise<AuditEvent[]> {
-    checkId(broadcastId, 'broadcast id');
     return this.use(async () => {
       await this.seal(broadcastId);
       const raw = await this.c.lrange(this.bk(broadcastId, 'audit'), 0, -1);
@@ -1079,7 +1009,6 @@ class RedisNoticeStore implements NoticeStore {
   }
 
   async auditHead(broadcastId: string): Promise<AuditChainHead | null> {
-    checkId(broadcastId, 'broadcast id');
     return this.use(async () => {
       await this.seal(broadcastId);
       const [rows, hash] = await this.c.hmget(this.bk(broadcastId, 'meta'), 'chainN', 'chainHead');
@@ -1094,12 +1023,9 @@ class RedisNoticeStore implements NoticeStore {
     });
   }
 
-  async close(): Promise<void> {
-    this.closing ??= this.c.quit().then(
-      () => undefined,
-      () => this.c.disconnect(),
-    );
-    return this.closing;
+  /** Closes the connection (every part on it). */
+  close(): Promise<void> {
+    return this.conn.close();
   }
 }
 

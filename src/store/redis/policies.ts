@@ -1,20 +1,12 @@
 import type { Redis } from 'ioredis';
 import { botError, BotError } from '../../errors.ts';
-import {
-  checkMemberId,
-  checkNewPolicy,
-  checkPolicyId,
-  checkPolicyPlatform,
-  checkPolicyTime,
-  checkTtl,
-  newestFirst,
-  policyExists,
-  type PolicyFilter,
-  type PolicyRecord,
-  type PolicyStore,
-} from '../ports/policies.ts';
+import { newestFirst, policyExists, type PolicyFilter, type PolicyRecord, type PolicyStore } from '../ports/policies.ts';
+import { checkedPolicyStore } from '../ports/checked.ts';
 import { DEFAULT_KEY_PREFIX } from './store.ts';
-import { connectRedisClient, createStoreClient } from './connect.ts';
+import { connectRedisClient, createStoreConnection, type RedisConnection } from './connect.ts';
+
+/** Default command timeout of the policy and notice parts, in ms. */
+export const POLICY_COMMAND_TIMEOUT_MS = 5000;
 
 /** Options of {@link openRedisPolicyStore}. */
 export interface RedisPolicyStoreOptions {
@@ -63,10 +55,13 @@ type Scripted = Redis & {
 };
 
 /**
- * Opens the policy store on Redis (ioredis 5, its own connection to `url`; any `REDIS_URL` form of
- * src/store/redis/connect.ts: one server, Sentinel or Cluster).
+ * The policy part of the Redis store on `conn` (ioredis 5, the connection shared with the other
+ * parts; any `REDIS_URL` form of ./connect.ts: one server, Sentinel or Cluster): defines its
+ * scripts on the client and returns the policy port without argument checks
+ * (src/store/ports/checked.ts runs them; times arrive as whole ms). Its `close()` closes `conn`
+ * (every part on it).
  *
- * Key layout under `keyPrefix` (the main store's namespace, distinct key names):
+ * Key layout under the connection's prefix (the main store's namespace, distinct key names):
  * - `{pol}:rec` — hash policy id -> policy JSON (withdrawn policies stay);
  * - `{pol}:rev` — the revision counter, INCR on every create and withdraw (same hash tag, so the
  *   scripts that write a record and bump the revision are atomic on a Redis Cluster too);
@@ -77,20 +72,29 @@ type Scripted = Redis & {
  * Policies are few (tens), so listing reads the hash and sorts in the process. Empty JSON arrays
  * survive cjson in the withdraw script because every array in a record is non-empty.
  *
+ */
+export function redisPolicyPart(conn: RedisConnection): PolicyStore {
+  const c = conn.client as Scripted;
+  c.defineCommand('pCreate', { numberOfKeys: 2, lua: CREATE_LUA });
+  c.defineCommand('pWithdraw', { numberOfKeys: 2, lua: WITHDRAW_LUA });
+  return new RedisPolicyStore(conn);
+}
+
+/**
+ * Opens a Redis connection holding the policy part alone (its own client), with the argument
+ * checks in front. The bot opens every part over one connection with `openStores`
+ * (src/store/index.ts); this is for tests and tools.
  * @throws BotError 'STORE_UNAVAILABLE' (URL with password masked) when Redis cannot be reached at
  *   open; 'STORE_BAD_ARGUMENT' for a key prefix with braces.
  */
 export async function openRedisPolicyStore(url: string, options: RedisPolicyStoreOptions = {}): Promise<PolicyStore> {
-  const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
-  const { client, shown } = createStoreClient(url, prefix, {
+  const conn = createStoreConnection(url, options.keyPrefix ?? DEFAULT_KEY_PREFIX, {
     connectTimeoutMs: options.connectTimeoutMs ?? 3000,
-    commandTimeoutMs: options.commandTimeoutMs ?? 5000,
+    commandTimeoutMs: options.commandTimeoutMs ?? POLICY_COMMAND_TIMEOUT_MS,
   });
-  const c = client as Scripted;
-  c.defineCommand('pCreate', { numberOfKeys: 2, lua: CREATE_LUA });
-  c.defineCommand('pWithdraw', { numberOfKeys: 2, lua: WITHDRAW_LUA });
-  await connectRedisClient(c, 'Redis policy store', shown);
-  return new RedisPolicyStore(c, prefix, shown);
+  const policies = redisPolicyPart(conn);
+  await connectRedisClient(conn.client, 'Redis policy store', conn.shown);
+  return checkedPolicyStore(policies);
 }
 
 /** A record from its JSON; fields are named as in {@link PolicyRecord}. */
@@ -101,13 +105,15 @@ function fromJson(raw: string): PolicyRecord {
 
 class RedisPolicyStore implements PolicyStore {
   readonly kind = 'redis' as const;
-  private closing: Promise<void> | null = null;
+  private readonly c: Scripted;
+  private readonly prefix: string;
+  private readonly shownUrl: string;
 
-  constructor(
-    private readonly c: Scripted,
-    private readonly prefix: string,
-    private readonly shownUrl: string,
-  ) {}
+  constructor(private readonly conn: RedisConnection) {
+    this.c = conn.client as Scripted;
+    this.prefix = conn.prefix;
+    this.shownUrl = conn.shown;
+  }
 
   private get recordsKey(): string {
     return `${this.prefix}{pol}:rec`;
@@ -120,7 +126,7 @@ class RedisPolicyStore implements PolicyStore {
   }
 
   private async use<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closing) throw botError('STORE_UNAVAILABLE', `Redis policy store ${this.shownUrl} is closed`);
+    if (this.conn.closed) throw botError('STORE_UNAVAILABLE', `Redis policy store ${this.shownUrl} is closed`);
     try {
       return await fn();
     } catch (err) {
@@ -132,7 +138,6 @@ class RedisPolicyStore implements PolicyStore {
 
   createPolicy(policy: PolicyRecord): Promise<void> {
     return this.use(async () => {
-      checkNewPolicy(policy);
       const json = JSON.stringify({ ...policy, createdAt: Math.round(policy.createdAt), updatedAt: Math.round(policy.updatedAt), withdrawnAt: null });
       const created = await this.c.pCreate(this.recordsKey, this.revisionKey, policy.id, json);
       if (Number(created) !== 1) throw policyExists(policy.id);
@@ -141,7 +146,6 @@ class RedisPolicyStore implements PolicyStore {
 
   getPolicy(id: string): Promise<PolicyRecord | null> {
     return this.use(async () => {
-      checkPolicyId(id);
       const raw = await this.c.hget(this.recordsKey, id);
       return raw === null ? null : fromJson(raw);
     });
@@ -149,7 +153,6 @@ class RedisPolicyStore implements PolicyStore {
 
   listPolicies(filter: PolicyFilter = {}): Promise<PolicyRecord[]> {
     return this.use(async () => {
-      if (filter.platform !== undefined) checkPolicyPlatform(filter.platform);
       const all = Object.values(await this.c.hgetall(this.recordsKey)).map(fromJson);
       return all
         .filter((p) => (filter.platform === undefined || p.platform === filter.platform) && (filter.state === undefined || p.state === filter.state))
@@ -159,8 +162,7 @@ class RedisPolicyStore implements PolicyStore {
 
   withdrawPolicy(id: string, now: number): Promise<PolicyRecord | null> {
     return this.use(async () => {
-      checkPolicyId(id);
-      const raw = await this.c.pWithdraw(this.recordsKey, this.revisionKey, id, checkPolicyTime(now, 'now'));
+      const raw = await this.c.pWithdraw(this.recordsKey, this.revisionKey, id, now);
       return raw === null ? null : fromJson(raw);
     });
   }
@@ -171,11 +173,8 @@ class RedisPolicyStore implements PolicyStore {
 
   cacheDepartment(platform: string, departmentId: string, userIds: string[], now: number, ttlMs: number): Promise<void> {
     return this.use(async () => {
-      checkPolicyPlatform(platform);
-      checkMemberId(departmentId, 'department id');
-      for (const u of userIds) checkMemberId(u, 'user id');
-      const ttl = checkTtl(ttlMs);
-      const expires = checkPolicyTime(now, 'now') + ttl;
+      const ttl = ttlMs;
+      const expires = now + ttl;
       const key = this.departmentKey(platform, departmentId);
       const multi = this.c.multi().del(key).hset(key, EXPIRY_FIELD, String(expires));
       for (let i = 0; i < userIds.length; i += MEMBER_CHUNK) {
@@ -192,10 +191,7 @@ class RedisPolicyStore implements PolicyStore {
 
   isDepartmentMember(platform: string, departmentId: string, userId: string, now: number): Promise<boolean | null> {
     return this.use(async () => {
-      checkPolicyPlatform(platform);
-      checkMemberId(departmentId, 'department id');
-      checkMemberId(userId, 'user id');
-      const at = checkPolicyTime(now, 'now');
+      const at = now;
       const [expires, member] = await this.c.hmget(this.departmentKey(platform, departmentId), EXPIRY_FIELD, userId);
       if (expires === null || expires === undefined || Number(expires) <= at) return null;
       return member !== null && member !== undefined;
@@ -209,11 +205,8 @@ class RedisPolicyStore implements PolicyStore {
     });
   }
 
+  /** Closes the connection (every part on it). */
   close(): Promise<void> {
-    this.closing ??= this.c.quit().then(
-      () => undefined,
-      () => this.c.disconnect(),
-    );
-    return this.closing;
+    return this.conn.close();
   }
 }

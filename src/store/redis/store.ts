@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { botError, BotError } from '../../errors.ts';
-import { checkKey, checkStatus, checkTtlMs } from '../ports/args.ts';
+import { checkedStore } from '../ports/checked.ts';
 import type { ArchivingStatus, Store } from '../ports/store.ts';
-import { connectRedisClient, createStoreClient, maskRedisUrl } from './connect.ts';
+import { connectRedisClient, createStoreConnection, maskRedisUrl, type RedisConnection } from './connect.ts';
 
 /** Options of {@link openRedisStore}. */
 export interface RedisStoreOptions {
@@ -16,6 +16,9 @@ export interface RedisStoreOptions {
 
 /** Default namespace of every key this store writes. */
 export const DEFAULT_KEY_PREFIX = 'privacy-bot:';
+
+/** Default command timeout of the key-value and status part, in ms (it is on the message path: fail fast). */
+export const KV_COMMAND_TIMEOUT_MS = 2000;
 
 /**
  * Fixed-window counter in one atomic step: INCR, and PEXPIRE only when the counter was just
@@ -35,12 +38,13 @@ type ClientWithIncrement = Redis & {
 };
 
 /**
- * Opens the shared store on Redis through ioredis 5. `url` is any `REDIS_URL` form of
- * src/store/redis/connect.ts: redis:// or rediss:// (one server, optional user, password, /db),
- * redis+sentinel://…/<masterName> (Redis Sentinel) or redis+cluster://… (Redis Cluster).
- * Implements the whole {@link Store} port.
+ * The key-value and status part of the Redis store on `conn` (ioredis 5, the connection shared
+ * with the other parts; any `REDIS_URL` form of ./connect.ts: one server, Sentinel or Cluster):
+ * defines its scripts on the client (call before connecting it) and returns the {@link Store}
+ * port without argument checks (src/store/ports/checked.ts runs them; TTLs arrive as whole ms).
+ * Its `close()` closes `conn` (every part on it).
  *
- * Key layout under `keyPrefix` (default 'privacy-bot:'):
+ * Key layout under the connection's prefix (default 'privacy-bot:'):
  * - `<prefix>kv:<key>` — plain strings with PX expiry (claim = SET NX PX; increment = Lua INCR +
  *   PEXPIRE on create). Single-key operations, so they spread over a Redis Cluster freely.
  * - `<prefix>{status}:<platform>:<userId>` — one hash per employee (fields platform, userId,
@@ -49,54 +53,74 @@ type ClientWithIncrement = Redis & {
  *   The platform part is URI-encoded so a ':' in it cannot make two keys collide.
  *
  * A down Redis fails calls fast instead of hanging: no offline queue, one retry per request,
- * commands time out after `commandTimeoutMs`; the client keeps reconnecting in the background
- * (backoff up to 2000 ms; after a Sentinel failover it finds the new master). Every method
- * rejects with BotError 'STORE_UNAVAILABLE' (status 503, URL with password masked) when Redis
- * cannot answer, and with 'STORE_BAD_ARGUMENT' on bad arguments.
- *
+ * commands time out after the connection's command timeout; the client keeps reconnecting in the
+ * background (backoff up to 2000 ms; after a Sentinel failover it finds the new master). Every
+ * method rejects with BotError 'STORE_UNAVAILABLE' (status 503, URL with password masked) when
+ * Redis cannot answer or the connection is closed.
+ * @param deadlineMs when set, a call of this part that has no answer after this many ms rejects
+ *   (ioredis has one command timeout per connection: the shared connection's is the notice
+ *   scripts' longer one, and this keeps the key-value calls on the message path failing fast)
+ */
+export function redisKvPart(conn: RedisConnection, deadlineMs?: number): Store {
+  const client = conn.client as ClientWithIncrement;
+  client.defineCommand('privacyBotIncrement', { numberOfKeys: 1, lua: INCREMENT_LUA });
+  client.defineCommand('privacyBotDeleteIf', { numberOfKeys: 1, lua: DELETE_IF_LUA });
+  return new RedisStore(conn, deadlineMs ?? null);
+}
+
+/**
+ * Opens a Redis connection holding the key-value and status part alone (its own client), with
+ * the argument checks in front. The bot opens every part over one connection with `openStores`
+ * (src/store/index.ts); this is for tests and tools.
  * @throws BotError 'STORE_UNAVAILABLE' naming the URL (password masked) when the connection,
  *   authentication or database selection fails at open, or the URL is not usable;
  *   'STORE_BAD_ARGUMENT' for a key prefix with braces.
  */
 export async function openRedisStore(url: string, options: RedisStoreOptions = {}): Promise<Store> {
-  const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
-  const { client, shown } = createStoreClient(url, keyPrefix, {
+  const conn = createStoreConnection(url, options.keyPrefix ?? DEFAULT_KEY_PREFIX, {
     connectTimeoutMs: options.connectTimeoutMs ?? 3000,
-    commandTimeoutMs: options.commandTimeoutMs ?? 2000,
+    commandTimeoutMs: options.commandTimeoutMs ?? KV_COMMAND_TIMEOUT_MS,
   });
-  (client as ClientWithIncrement).defineCommand('privacyBotIncrement', { numberOfKeys: 1, lua: INCREMENT_LUA });
-  (client as ClientWithIncrement).defineCommand('privacyBotDeleteIf', { numberOfKeys: 1, lua: DELETE_IF_LUA });
-  await connectRedisClient(client, 'Redis store', shown);
-  return new RedisStore(client as ClientWithIncrement, keyPrefix, shown);
+  const kv = redisKvPart(conn);
+  await connectRedisClient(conn.client, 'Redis store', conn.shown);
+  return checkedStore(kv);
 }
 
 export { maskRedisUrl };
 
 class RedisStore implements Store {
   readonly kind = 'redis' as const;
-  private closing: Promise<void> | null = null;
+  private readonly client: ClientWithIncrement;
+  private readonly prefix: string;
+  private readonly shownUrl: string;
 
   constructor(
-    private readonly client: ClientWithIncrement,
-    private readonly prefix: string,
-    private readonly shownUrl: string,
-  ) {}
+    private readonly conn: RedisConnection,
+    private readonly deadlineMs: number | null,
+  ) {
+    this.client = conn.client as ClientWithIncrement;
+    this.prefix = conn.prefix;
+    this.shownUrl = conn.shown;
+  }
 
-  private kvKey(key: string, method: string): string {
-    return `${this.prefix}kv:${checkKey(key, method)}`;
+  private kvKey(key: string): string {
+    return `${this.prefix}kv:${key}`;
   }
 
   private statusKey(platform: string, userId: string): string {
     return `${this.prefix}{status}:${encodeURIComponent(platform)}:${userId}`;
   }
 
-  /** Runs `fn` unless closed; turns Redis and connection failures into BotError 'STORE_UNAVAILABLE'. */
+  /**
+   * Runs `fn` unless closed, within the part's deadline when it has one; turns Redis and
+   * connection failures into BotError 'STORE_UNAVAILABLE'.
+   */
   private async use<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closing) {
+    if (this.conn.closed) {
       throw botError('STORE_UNAVAILABLE', `Redis store ${this.shownUrl} is closed`);
     }
     try {
-      return await fn();
+      return await (this.deadlineMs === null ? fn() : withinDeadline(fn(), this.deadlineMs));
     } catch (err) {
       if (err instanceof BotError) throw err;
       const reason = err instanceof Error ? err.message : String(err);
@@ -105,41 +129,33 @@ class RedisStore implements Store {
   }
 
   claim(key: string, ttlMs: number, value = '1'): Promise<boolean> {
-    return this.use(async () => {
-      const k = this.kvKey(key, 'claim');
-      const ttl = checkTtlMs(ttlMs, 'claim');
-      return (await this.client.set(k, value, 'PX', ttl, 'NX')) === 'OK';
-    });
+    return this.use(async () => (await this.client.set(this.kvKey(key), value, 'PX', ttlMs, 'NX')) === 'OK');
   }
 
   get(key: string): Promise<string | null> {
-    return this.use(() => this.client.get(this.kvKey(key, 'get')));
+    return this.use(() => this.client.get(this.kvKey(key)));
   }
 
   set(key: string, value: string, ttlMs?: number): Promise<void> {
     return this.use(async () => {
-      const k = this.kvKey(key, 'set');
+      const k = this.kvKey(key);
       if (ttlMs === undefined) await this.client.set(k, value);
-      else await this.client.set(k, value, 'PX', checkTtlMs(ttlMs, 'set'));
+      else await this.client.set(k, value, 'PX', ttlMs);
     });
   }
 
   delete(key: string): Promise<void> {
     return this.use(async () => {
-      await this.client.del(this.kvKey(key, 'delete'));
+      await this.client.del(this.kvKey(key));
     });
   }
 
   deleteIf(key: string, value: string): Promise<boolean> {
-    return this.use(async () => (await this.client.privacyBotDeleteIf(this.kvKey(key, 'deleteIf'), value)) === 1);
+    return this.use(async () => (await this.client.privacyBotDeleteIf(this.kvKey(key), value)) === 1);
   }
 
   increment(key: string, ttlMs: number): Promise<number> {
-    return this.use(async () => {
-      const k = this.kvKey(key, 'increment');
-      const ttl = checkTtlMs(ttlMs, 'increment');
-      return Number(await this.client.privacyBotIncrement(k, ttl));
-    });
+    return this.use(async () => Number(await this.client.privacyBotIncrement(this.kvKey(key), ttlMs)));
   }
 
   getStatus(platform: string, userId: string): Promise<ArchivingStatus | null> {
@@ -160,7 +176,6 @@ class RedisStore implements Store {
 
   putStatuses(statuses: ArchivingStatus[]): Promise<number> {
     return this.use(async () => {
-      statuses.forEach(checkStatus);
       if (statuses.length === 0) return 0;
       const multi = this.client.multi();
       for (const s of statuses) {
@@ -191,11 +206,25 @@ class RedisStore implements Store {
     });
   }
 
+  /** Closes the connection (every part on it). */
   close(): Promise<void> {
-    this.closing ??= this.client.quit().then(
-      () => undefined,
-      () => this.client.disconnect(),
-    );
-    return this.closing;
+    return this.conn.close();
   }
+}
+
+/** `p`, or a rejection 'Command timed out' (as ioredis words its own) when it has not settled after `ms`. */
+function withinDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('Command timed out')), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
 }

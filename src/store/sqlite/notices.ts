@@ -1,31 +1,13 @@
-import { openSqliteDatabase, sqliteUnavailable, type SqliteMigration } from './open.ts';
+import { migrateSqlite, openSqliteDatabase, sqliteUnavailable, type SqliteFile, type SqliteMigration, type SqliteSchema } from './open.ts';
 import Database from 'better-sqlite3';
 import { botError, BotError } from '../../errors.ts';
-import type { AudienceSpec, NewRecipient } from '../ports/notices.ts';
+import type { AudienceSpec } from '../ports/notices.ts';
+import { decodeCursor, encodeCursor, PREFIX_END } from '../ports/notices-args.ts';
+import { checkedNoticeStore, type CheckedRecipientQuery, type NoticeBackend, type NormalRecipient } from '../ports/checked.ts';
 import {
-  checkClaimOptions,
-  checkContent,
-  checkId,
-  checkNewBroadcast,
-  checkOwner,
-  checkPlatform,
-  checkSettlement,
-  checkTime,
-  checkUserId,
-  normalRecipients,
-  checkVersion,
-  clipReason,
-  checkRecipientQuery,
-  decodeCursor,
-  encodeCursor,
-  PREFIX_END,
-} from '../ports/notices-args.ts';
-import {
-  checkTimelineEdges,
   recipientState,
   RECIPIENT_STATE_RANK,
   type RecipientPage,
-  type RecipientQuery,
   type RecipientView,
   type AckChannel,
   type Bilingual,
@@ -374,33 +356,49 @@ function displayState(r: Pick<RecipientRow, 'state' | 'read_at' | 'ack_at'>): st
   return recipientState({ state: r.state, readAt: r.read_at, acknowledgedAt: r.ack_at });
 }
 
+/** The notice part's schema (table `notice_schema_version`). */
+export const NOTICE_SCHEMA: SqliteSchema = { what: 'notice store', versionTable: 'notice_schema_version', migrations: NOTICE_MIGRATIONS };
+
 /**
- * Opens the notice tables in the embedded SQLite file `file` (the same `DATA_DIR/privacy-bot.db`
- * as the main store, through its own better-sqlite3 connection; WAL, busy timeout 5000 ms).
- * Every operation is one IMMEDIATE transaction, so claims, settlements and counts stay exact
- * with several processes on one file. Counts are computed from the recipient rows, so they
- * cannot drift. The audit table rejects UPDATE and DELETE, and an INSERT that does not extend its
- * broadcast's hash chain (triggers); each audit row's chain fields are computed in the transaction
- * that appends it (docs/EVIDENCE.md). Opening a file of notice schema 1 computes the chain for the
- * rows already there.
+ * The notice part of the embedded store on `file` (the connection shared with the other parts,
+ * ./open.ts): brings the notice tables up to date (table `notice_schema_version`) and returns the
+ * notice port without argument checks (src/store/ports/checked.ts runs them); its `close()` closes
+ * `file` (every part on it). Every operation is one IMMEDIATE transaction, so claims, settlements
+ * and counts stay exact with several processes on one file. Counts are computed from the
+ * recipient rows, so they cannot drift. The audit table rejects UPDATE and DELETE, and an INSERT
+ * that does not extend its broadcast's hash chain (triggers); each audit row's chain fields are
+ * computed in the transaction that appends it (docs/EVIDENCE.md). Opening a file of notice
+ * schema 1 computes the chain for the rows already there.
  *
+ * @throws BotError 'STORE_UNAVAILABLE' naming the file when it has a newer notice schema than this
+ *   program knows or the migration fails.
+ */
+export function sqliteNoticePart(file: SqliteFile): NoticeBackend {
+  migrateSqlite(file, NOTICE_SCHEMA);
+  return new SqliteNoticeStore(file);
+}
+
+/**
+ * Opens (creating if needed) an embedded store file and its notice part alone, with the argument
+ * checks in front; the bot opens every part over one connection with `openStores`
+ * (src/store/index.ts). For tests and tools.
  * @throws BotError 'STORE_UNAVAILABLE' naming the file when it cannot be opened or has a newer
  *   notice schema than this program knows.
  */
 export function openSqliteNoticeStore(file: string): NoticeStore {
-  const { db, path } = openSqliteDatabase(file, { what: 'notice store', versionTable: 'notice_schema_version', migrations: NOTICE_MIGRATIONS });
-  return new SqliteNoticeStore(db, path);
+  return checkedNoticeStore(new SqliteNoticeStore(openSqliteDatabase(file, NOTICE_SCHEMA)));
 }
 
-class SqliteNoticeStore implements NoticeStore {
+class SqliteNoticeStore implements NoticeBackend {
   readonly kind = 'sqlite' as const;
-  private closed = false;
   private readonly s;
+  private readonly db: Database.Database;
+  private readonly path: string;
 
-  constructor(
-    private readonly db: Database.Database,
-    private readonly path: string,
-  ) {
+  constructor(private readonly file: SqliteFile) {
+    const db = file.db;
+    this.db = db;
+    this.path = file.path;
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       insertNotice: p('INSERT INTO notice (id, latest_version, created_at, updated_at) VALUES (?, 1, ?, ?)'),
@@ -567,7 +565,7 @@ class SqliteNoticeStore implements NoticeStore {
 
   /** Runs `fn` in an IMMEDIATE transaction unless closed; database failures become STORE_UNAVAILABLE. */
   private async tx<T>(fn: () => T): Promise<T> {
-    if (this.closed) throw botError('STORE_UNAVAILABLE', `SQLite notice store ${this.path} is closed`);
+    if (this.file.closed) throw botError('STORE_UNAVAILABLE', `SQLite notice store ${this.path} is closed`);
     try {
       return this.db.transaction(() => {
         // Chain heads are read afresh in every transaction: another process may have appended.
@@ -656,9 +654,6 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async createNotice(id: string, content: { title: Bilingual; body: Bilingual }, now: number): Promise<NoticeVersionRecord> {
-    checkId(id, 'notice id');
-    checkContent(content);
-    checkTime(now, 'now');
     return this.tx(() => {
       if (this.s.getNotice.get(id)) throw new BotError('STORE_BAD_ARGUMENT', 'createNotice: the notice id exists');
       this.s.insertNotice.run(id, now, now);
@@ -669,9 +664,6 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async addNoticeVersion(id: string, content: { title: Bilingual; body: Bilingual }, now: number): Promise<NoticeVersionRecord | null> {
-    checkId(id, 'notice id');
-    checkContent(content);
-    checkTime(now, 'now');
     return this.tx(() => {
       const version = this.s.bumpNotice.get(now, id) as number | undefined;
       if (version === undefined) return null;
@@ -681,8 +673,6 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async getNoticeVersion(id: string, version?: number): Promise<NoticeVersionRecord | null> {
-    checkId(id, 'notice id');
-    if (version !== undefined) checkVersion(version);
     return this.tx(() => {
       const n = this.s.getNotice.get(id) as { latest_version: number } | undefined;
       if (!n) return null;
@@ -692,7 +682,6 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async listNoticeVersions(id: string): Promise<NoticeVersionRecord[]> {
-    checkId(id, 'notice id');
     return this.tx(() => (this.s.listVersions.all(id) as VersionRow[]).map(versionRecord));
   }
 
@@ -709,8 +698,6 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async createBroadcast(b: NewBroadcast, now: number): Promise<BroadcastRecord> {
-    checkNewBroadcast(b);
-    checkTime(now, 'now');
     return this.tx(() => {
       if (this.broadcastRow(b.id)) throw new BotError('STORE_BAD_ARGUMENT', 'createBroadcast: the broadcast id exists');
       this.s.insertBroadcast.run({
@@ -723,10 +710,7 @@ class SqliteNoticeStore implements NoticeStore {
     });
   }
 
-  async addRecipients(broadcastId: string, recipients: (string | NewRecipient)[], now: number): Promise<number> {
-    checkId(broadcastId, 'broadcast id');
-    const list = normalRecipients(recipients, 'addRecipients');
-    checkTime(now, 'now');
+  async addRecipients(broadcastId: string, list: NormalRecipient[], now: number): Promise<number> {
     return this.tx(() => {
       const row = this.broadcastRow(broadcastId);
       if (!row || row.state !== 'resolving') throw new BotError('STORE_BAD_ARGUMENT', 'addRecipients: the broadcast is not resolving');
@@ -742,8 +726,6 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async startSending(broadcastId: string, now: number): Promise<BroadcastRecord | null> {
-    checkId(broadcastId, 'broadcast id');
-    checkTime(now, 'now');
     return this.tx(() => {
       const row = this.broadcastRow(broadcastId);
       if (!row) return null;
@@ -758,39 +740,28 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async failResolution(broadcastId: string, error: string, now: number): Promise<BroadcastRecord | null> {
-    checkId(broadcastId, 'broadcast id');
-    checkTime(now, 'now');
     return this.tx(() => {
       const row = this.broadcastRow(broadcastId);
       if (!row) return null;
       if (row.state === 'resolving') {
         this.s.clearPrep.run(broadcastId);
-        this.s.setError.run(clipReason(error), now, broadcastId);
+        this.s.setError.run(error, now, broadcastId);
         this.s.unqueueAll.run(broadcastId);
-        this.audit(broadcastId, now, null, 'resolving', 'cancelled', `audience resolution failed: ${clipReason(error)}`);
+        this.audit(broadcastId, now, null, 'resolving', 'cancelled', `audience resolution failed: ${error}`);
       }
       return this.record(this.broadcastRow(broadcastId)!);
     });
   }
 
   async renewPreparation(broadcastId: string, owner: string, leaseUntil: number, now: number): Promise<boolean> {
-    checkId(broadcastId, 'broadcast id');
-    checkOwner(owner, 'renewPreparation: owner');
-    checkTime(leaseUntil, 'leaseUntil');
-    checkTime(now, 'now');
     return this.tx(() => this.s.renewPrep.run({ id: broadcastId, owner, until: Math.round(leaseUntil) }).changes === 1);
   }
 
   async endPreparation(broadcastId: string, owner: string, now: number): Promise<void> {
-    checkId(broadcastId, 'broadcast id');
-    checkOwner(owner, 'endPreparation: owner');
-    checkTime(now, 'now');
     await this.tx(() => this.s.endPrep.run(broadcastId, owner));
   }
 
   async expiredPreparations(now: number, limit: number): Promise<PreparationLease[]> {
-    checkTime(now, 'now');
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new BotError('STORE_BAD_ARGUMENT', 'expiredPreparations: limit must be a positive integer');
     return this.tx(() =>
       (this.s.expiredPrep.all(Math.floor(now), limit) as { id: string; prep_owner: string | null; prep_until: number }[]).map((r) => ({
         broadcastId: r.id,
@@ -801,21 +772,18 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async interruptPreparation(broadcastId: string, error: string, now: number): Promise<BroadcastRecord | null> {
-    checkId(broadcastId, 'broadcast id');
-    checkTime(now, 'now');
     return this.tx(() => {
       const row = this.broadcastRow(broadcastId);
       if (!row || row.state !== 'resolving' || row.prep_until === null || row.prep_until === undefined || row.prep_until > now) return null;
       this.s.clearPrep.run(broadcastId);
-      this.s.setError.run(clipReason(error), now, broadcastId);
+      this.s.setError.run(error, now, broadcastId);
       this.s.unqueueAll.run(broadcastId);
-      this.audit(broadcastId, now, null, 'resolving', 'cancelled', `audience resolution failed: ${clipReason(error)}`);
+      this.audit(broadcastId, now, null, 'resolving', 'cancelled', `audience resolution failed: ${error}`);
       return this.record(this.broadcastRow(broadcastId)!);
     });
   }
 
   async getBroadcast(id: string): Promise<BroadcastRecord | null> {
-    checkId(id, 'broadcast id');
     return this.tx(() => {
       const row = this.broadcastRow(id);
       return row ? this.record(row) : null;
@@ -831,9 +799,6 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async claimBatch(broadcastId: string, o: ClaimOptions, now: number): Promise<ClaimedBatch | null> {
-    checkId(broadcastId, 'broadcast id');
-    checkClaimOptions(o);
-    checkTime(now, 'now');
     return this.tx(() => {
       const b = this.broadcastRow(broadcastId);
       if (!b || b.state !== 'sending') return null;
@@ -908,9 +873,6 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async settleBatch(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind' | 'round'>, settlement: BatchSettlement, now: number): Promise<SettleResult> {
-    checkId(batch.broadcastId, 'broadcast id');
-    checkSettlement(settlement);
-    checkTime(now, 'now');
     const { broadcastId, leaseId } = batch;
     return this.tx(() => {
       const b = this.broadcastRow(broadcastId);
@@ -967,7 +929,7 @@ class SqliteNoticeStore implements NoticeStore {
           result.stale.push(f.userId);
           continue;
         }
-        const reason = clipReason(f.reason);
+        const reason = f.reason;
         if (batch.kind === 'deliver') {
           this.s.markFailed.run(reason, broadcastId, f.userId);
           this.s.release.run(b.platform, f.userId, b.notice_id, b.version, broadcastId);
@@ -997,10 +959,6 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async renewLease(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind'>, userIds: string[], leaseUntil: number, now: number): Promise<number> {
-    checkId(batch.broadcastId, 'broadcast id');
-    userIds.forEach((u) => checkUserId(u, 'renewLease'));
-    checkTime(leaseUntil, 'leaseUntil');
-    checkTime(now, 'now');
     return this.tx(() => {
       const b = this.broadcastRow(batch.broadcastId);
       if (!b) return 0;
@@ -1017,9 +975,6 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async releaseLease(batch: Pick<ClaimedBatch, 'broadcastId' | 'leaseId' | 'kind' | 'owner'>, userIds: string[], now: number): Promise<number> {
-    checkId(batch.broadcastId, 'broadcast id');
-    userIds.forEach((u) => checkUserId(u, 'releaseLease'));
-    checkTime(now, 'now');
     return this.tx(() => {
       const b = this.broadcastRow(batch.broadcastId);
       if (!b) return 0;
@@ -1039,14 +994,11 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async listRecipients(broadcastId: string): Promise<RecipientRecord[]> {
-    checkId(broadcastId, 'broadcast id');
     return this.tx(() => (this.s.listRecipients.all(broadcastId) as RecipientRow[]).map(recipientRecord));
   }
 
-  async queryRecipients(broadcastId: string, query: RecipientQuery): Promise<RecipientPage | null> {
-    checkId(broadcastId, 'broadcast id');
-    const q = checkRecipientQuery(query);
-    if (this.closed) throw botError('STORE_UNAVAILABLE', `SQLite notice store ${this.path} is closed`);
+  async queryRecipients(broadcastId: string, q: CheckedRecipientQuery): Promise<RecipientPage | null> {
+    if (this.file.closed) throw botError('STORE_UNAVAILABLE', `SQLite notice store ${this.path} is closed`);
     const where: string[] = ['broadcast_id = @b'];
     const params: Record<string, unknown> = { b: broadcastId, limit: q.limit + 1, offset: q.offset };
     if (q.state !== undefined) {
@@ -1102,8 +1054,6 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async timeline(broadcastId: string, edges: readonly number[]): Promise<{ read: number[]; acknowledged: number[] } | null> {
-    checkId(broadcastId, 'broadcast id');
-    checkTimelineEdges(edges);
     return this.tx(() => {
       if (!this.db.prepare('SELECT 1 FROM broadcast WHERE id = ?').get(broadcastId)) return null;
       // One COUNT per interval on each partial index: together they walk each index once over the span.
@@ -1116,7 +1066,6 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async listFailures(broadcastId: string, limit = 1000): Promise<{ userId: string; reason: string }[]> {
-    checkId(broadcastId, 'broadcast id');
     return this.tx(() =>
       (this.s.failures.all(broadcastId, Math.max(1, Math.floor(limit))) as { user_id: string; reason: string | null }[]).map((r) => ({
         userId: r.user_id,
@@ -1126,9 +1075,6 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async resend(broadcastId: string, only: ResendTarget, now: number): Promise<{ queued: number; round: number } | null> {
-    checkId(broadcastId, 'broadcast id');
-    checkTime(now, 'now');
-    if (only !== 'failed' && only !== 'unacknowledged') throw new BotError('STORE_BAD_ARGUMENT', "resend: only must be 'failed' or 'unacknowledged'");
     return this.tx(() => {
       const b = this.broadcastRow(broadcastId);
       if (!b) return null;
@@ -1156,8 +1102,6 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async cancel(broadcastId: string, now: number): Promise<BroadcastRecord | null> {
-    checkId(broadcastId, 'broadcast id');
-    checkTime(now, 'now');
     return this.tx(() => {
       const b = this.broadcastRow(broadcastId);
       if (!b) return null;
@@ -1172,12 +1116,6 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async markRead(broadcastId: string, reads: { userId: string; readAt: number }[], now: number): Promise<number> {
-    checkId(broadcastId, 'broadcast id');
-    reads.forEach((r) => {
-      checkUserId(r.userId, 'markRead');
-      checkTime(r.readAt, 'readAt');
-    });
-    checkTime(now, 'now');
     return this.tx(() => {
       const b = this.broadcastRow(broadcastId);
       if (!b) return 0;
@@ -1198,14 +1136,6 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async acknowledge(platform: string, userId: string, target: AckTarget, channel: AckChannel, now: number): Promise<AckOutcome> {
-    checkPlatform(platform);
-    checkUserId(userId, 'acknowledge');
-    if (target !== 'latest') {
-      checkId(target.noticeId, 'notice id');
-      checkVersion(target.version);
-    }
-    if (channel !== 'text' && channel !== 'card') throw new BotError('STORE_BAD_ARGUMENT', "acknowledge: channel must be 'text' or 'card'");
-    checkTime(now, 'now');
     return this.tx((): AckOutcome => {
       let un: UserNoticeRow | undefined;
       if (target === 'latest') {
@@ -1228,13 +1158,10 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async userNotices(platform: string, userId: string): Promise<UserNoticeRecord[]> {
-    checkPlatform(platform);
-    checkUserId(userId, 'userNotices');
     return this.tx(() => (this.s.userNotices.all(platform, userId) as UserNoticeRow[]).map(userNoticeRecord));
   }
 
   async listReadHandles(broadcastId: string): Promise<ReadHandleRecord[]> {
-    checkId(broadcastId, 'broadcast id');
     return this.tx(() =>
       (this.s.listHandles.all(broadcastId) as { handle: string; user_ids: string; sent_at: number }[]).map((r) => ({
         broadcastId,
@@ -1246,14 +1173,12 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async finishReadHandle(broadcastId: string, handle: string): Promise<void> {
-    checkId(broadcastId, 'broadcast id');
     return this.tx(() => {
       this.s.finishHandle.run(broadcastId, handle);
     });
   }
 
   async listAudit(broadcastId: string): Promise<AuditEvent[]> {
-    checkId(broadcastId, 'broadcast id');
     type Row = { at: number; user_id: string | null; from_state: string; to_state: string; reason: string; chain_seq: number; prev_hash: string; hash: string };
     return this.tx(() =>
       (this.s.listAudit.all(broadcastId) as Row[]).map((r) => ({
@@ -1271,7 +1196,6 @@ class SqliteNoticeStore implements NoticeStore {
   }
 
   async auditHead(broadcastId: string): Promise<AuditChainHead | null> {
-    checkId(broadcastId, 'broadcast id');
     return this.tx(() => {
       const last = this.s.chainHead.get(broadcastId) as { chain_seq: number; hash: string } | undefined;
       return last ? { rows: last.chain_seq, hash: last.hash } : null;
@@ -1284,9 +1208,8 @@ class SqliteNoticeStore implements NoticeStore {
     });
   }
 
+  /** Closes the file (every part on it). */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.db.close();
+    this.file.close();
   }
 }

@@ -31,42 +31,115 @@ export function sqliteUnavailable(what: string, path: string, err: unknown): Bot
 }
 
 /**
- * Opens (creating its folder and the file when absent) one better-sqlite3 connection to `file`
- * with WAL, a busy timeout of {@link SQLITE_BUSY_TIMEOUT_MS} and synchronous=NORMAL, and brings
- * `schema` up to date in one IMMEDIATE transaction (several processes on one file agree).
- * WAL checkpoints run on a background worker thread (./sqlite-checkpoint.ts); the connection's
- * `close()` also releases that worker (the last connection to the file stops it).
- * @returns the connection and the absolute path
- * @throws BotError 'STORE_UNAVAILABLE' naming the file when it cannot be opened, is not a SQLite
- *   database, or carries a newer schema version than this program knows
+ * One better-sqlite3 connection to the embedded store file, shared by every part of the store
+ * that lives in it (key-value and statuses, notices, policies): each part runs its own schema
+ * migrations on it ({@link migrateSqlite}) and prepares its statements on `db`.
  */
-export function openSqliteDatabase(file: string, schema: SqliteSchema): { db: Database.Database; path: string } {
+export interface SqliteFile {
+  /** The connection; parts prepare statements on it. Use it only while `closed` is false. */
+  readonly db: Database.Database;
+  /** Absolute path of the file (for messages). */
+  readonly path: string;
+  /** True once {@link SqliteFile.close} has been called. */
+  readonly closed: boolean;
+  /**
+   * Registers `fn` to run when the file is closed, before the connection goes (a part settles
+   * what it has queued). Hooks run in registration order; one that throws does not stop the others.
+   */
+  beforeClose(fn: () => void): void;
+  /**
+   * Runs the hooks, stops this connection's share of the background checkpointer and closes the
+   * connection. Idempotent: the first call closes, later ones do nothing.
+   */
+  close(): void;
+}
+
+/**
+ * Opens (creating its folder and the file when absent) one better-sqlite3 connection to `file`
+ * with WAL, a busy timeout of {@link SQLITE_BUSY_TIMEOUT_MS}, synchronous=NORMAL and a WAL
+ * autocheckpoint of {@link MAIN_WAL_AUTOCHECKPOINT_PAGES}. WAL checkpoints run on a background
+ * worker thread (./checkpoint.ts); closing the file releases that worker (the last connection to
+ * the file stops it). No schema yet: each part calls {@link migrateSqlite}.
+ * @param what names the store in the error, e.g. 'store'
+ * @throws BotError 'STORE_UNAVAILABLE' naming the file when it cannot be created or opened, or
+ *   is not a SQLite database
+ */
+export function openSqliteFile(file: string, what = 'store'): SqliteFile {
   const path = resolve(file);
   let db: Database.Database;
   try {
     makeDirectory(dirname(path));
     db = new Database(path);
   } catch (err) {
-    throw sqliteUnavailable(schema.what, path, err);
+    throw sqliteUnavailable(what, path, err);
   }
   try {
     db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma(`wal_autocheckpoint = ${MAIN_WAL_AUTOCHECKPOINT_PAGES}`);
-    migrate(db, path, schema);
   } catch (err) {
     db.close();
-    throw err instanceof BotError ? err : sqliteUnavailable(schema.what, path, err);
+    throw sqliteUnavailable(what, path, err);
   }
   // Checkpoints (and their fsync) run on a worker thread, not in a commit on the event loop.
   const release = retainCheckpointer(path);
-  const close = db.close.bind(db);
-  db.close = () => {
-    release();
-    return close();
+  const hooks: (() => void)[] = [];
+  let closed = false;
+  return {
+    db,
+    path,
+    get closed() {
+      return closed;
+    },
+    beforeClose(fn) {
+      hooks.push(fn);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      for (const fn of hooks) {
+        try {
+          fn();
+        } catch {
+          // a part's own failure to settle its queue must not keep the file open
+        }
+      }
+      release();
+      db.close();
+    },
   };
-  return { db, path };
+}
+
+/**
+ * Brings `schema` up to date on `file` in one IMMEDIATE transaction (several processes on one
+ * file agree): each part of the store calls it once at open.
+ * @throws BotError 'STORE_UNAVAILABLE' naming the file when a step fails or the file carries a
+ *   newer schema version than this program knows (the file is left as it was)
+ */
+export function migrateSqlite(file: SqliteFile, schema: SqliteSchema): void {
+  try {
+    migrate(file.db, file.path, schema);
+  } catch (err) {
+    throw err instanceof BotError ? err : sqliteUnavailable(schema.what, file.path, err);
+  }
+}
+
+/**
+ * Opens `file` with {@link openSqliteFile} and brings one part's `schema` up to date: the open of
+ * a store holding that part only (tests, tools). Closing the returned file closes the connection.
+ * @throws BotError 'STORE_UNAVAILABLE' as {@link openSqliteFile} and {@link migrateSqlite}; the
+ *   connection is closed again when the migration fails
+ */
+export function openSqliteDatabase(path: string, schema: SqliteSchema): SqliteFile {
+  const file = openSqliteFile(path, schema.what);
+  try {
+    migrateSqlite(file, schema);
+  } catch (err) {
+    file.close();
+    throw err;
+  }
+  return file;
 }
 
 /**
@@ -81,7 +154,7 @@ function makeDirectory(dir: string): void {
     return;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' && statSync(dir).isDirectory()) return;
+    if (code === 'EEXIST') return existingDirectory(dir);
     const parent = dirname(dir);
     if (code !== 'ENOENT' || parent === dir) throw err;
     makeDirectory(parent);
@@ -90,9 +163,14 @@ function makeDirectory(dir: string): void {
   try {
     mkdirSync(dir, { mode: 0o700 });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST' && statSync(dir).isDirectory()) return;
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return existingDirectory(dir);
     throw err;
   }
+}
+
+/** Returns when `dir` (which exists) is a directory. @throws an Error saying it is not one */
+function existingDirectory(dir: string): void {
+  if (!statSync(dir).isDirectory()) throw new Error(`${dir} exists and is not a directory`);
 }
 
 function migrate(db: Database.Database, path: string, schema: SqliteSchema): void {

@@ -1,19 +1,9 @@
-import { openSqliteDatabase, sqliteUnavailable } from './open.ts';
+import { migrateSqlite, openSqliteDatabase, sqliteUnavailable, type SqliteFile, type SqliteSchema } from './open.ts';
 import Database from 'better-sqlite3';
 import { botError, BotError } from '../../errors.ts';
 import type { Audience } from '../ports/notices.ts';
-import {
-  checkMemberId,
-  checkNewPolicy,
-  checkPolicyId,
-  checkPolicyPlatform,
-  checkPolicyTime,
-  checkTtl,
-  policyExists,
-  type PolicyFilter,
-  type PolicyRecord,
-  type PolicyStore,
-} from '../ports/policies.ts';
+import { policyExists, type PolicyFilter, type PolicyRecord, type PolicyStore } from '../ports/policies.ts';
+import { checkedPolicyStore } from '../ports/checked.ts';
 
 /**
  * Schema of the policy tables, applied in order at open (table `policy_schema_version`). Append
@@ -52,8 +42,6 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (platform, department_id, user_id)
    ) WITHOUT ROWID;`,
 ];
-
-/** How long a statement waits for another connection's write lock, in ms. */
 
 interface PolicyRow {
   id: string;
@@ -95,29 +83,45 @@ function unavailable(path: string, err: unknown): BotError {
   return sqliteUnavailable('policy store', path, err);
 }
 
+/** The policy part's schema (table `policy_schema_version`). */
+export const POLICY_SCHEMA: SqliteSchema = { what: 'policy store', versionTable: 'policy_schema_version', migrations: MIGRATIONS };
+
 /**
- * Opens the policy tables in the embedded SQLite file `file` (normally `DATA_DIR/privacy-bot.db`,
- * shared with the main and notice stores through its own better-sqlite3 connection; WAL, busy
- * timeout 5000 ms). Writes are IMMEDIATE transactions, so several processes on one file agree.
- * Department members are rows (platform, department, user), so a membership question is one
- * primary-key lookup whatever the department's size.
+ * The policy part of the embedded store on `file` (the connection shared with the other parts,
+ * ./open.ts): brings the policy tables up to date (table `policy_schema_version`) and returns the
+ * policy port without argument checks (src/store/ports/checked.ts runs them; times arrive as whole
+ * ms); its `close()` closes `file` (every part on it). Writes are IMMEDIATE transactions, so
+ * several processes on one file agree. Department members are rows (platform, department, user),
+ * so a membership question is one primary-key lookup whatever the department's size.
+ * @throws BotError 'STORE_UNAVAILABLE' naming the file when it has a newer policy schema than this
+ *   program knows or the migration fails.
+ */
+export function sqlitePolicyPart(file: SqliteFile): PolicyStore {
+  migrateSqlite(file, POLICY_SCHEMA);
+  return new SqlitePolicyStore(file);
+}
+
+/**
+ * Opens (creating if needed) an embedded store file and its policy part alone, with the argument
+ * checks in front; the bot opens every part over one connection with `openStores`
+ * (src/store/index.ts). For tests and tools.
  * @throws BotError 'STORE_UNAVAILABLE' naming the file when it cannot be opened or has a newer
  *   policy schema than this program knows.
  */
 export function openSqlitePolicyStore(file: string): PolicyStore {
-  const { db, path } = openSqliteDatabase(file, { what: 'policy store', versionTable: 'policy_schema_version', migrations: MIGRATIONS });
-  return new SqlitePolicyStore(db, path);
+  return checkedPolicyStore(new SqlitePolicyStore(openSqliteDatabase(file, POLICY_SCHEMA)));
 }
 
 class SqlitePolicyStore implements PolicyStore {
   readonly kind = 'sqlite' as const;
-  private closed = false;
   private readonly s;
+  private readonly db: Database.Database;
+  private readonly path: string;
 
-  constructor(
-    private readonly db: Database.Database,
-    private readonly path: string,
-  ) {
+  constructor(private readonly file: SqliteFile) {
+    const db = file.db;
+    this.db = db;
+    this.path = file.path;
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       insert: p(
@@ -145,7 +149,7 @@ class SqlitePolicyStore implements PolicyStore {
   }
 
   private use<T>(fn: () => T): Promise<T> {
-    if (this.closed) return Promise.reject(botError('STORE_UNAVAILABLE', `SQLite policy store ${this.path} is closed`));
+    if (this.file.closed) return Promise.reject(botError('STORE_UNAVAILABLE', `SQLite policy store ${this.path} is closed`));
     try {
       return Promise.resolve(fn());
     } catch (err) {
@@ -156,7 +160,6 @@ class SqlitePolicyStore implements PolicyStore {
 
   createPolicy(policy: PolicyRecord): Promise<void> {
     return this.use(() => {
-      checkNewPolicy(policy);
       this.db
         .transaction(() => {
           if (this.s.exists.get(policy.id)) throw policyExists(policy.id);
@@ -175,7 +178,6 @@ class SqlitePolicyStore implements PolicyStore {
 
   getPolicy(id: string): Promise<PolicyRecord | null> {
     return this.use(() => {
-      checkPolicyId(id);
       const row = this.s.get.get(id) as PolicyRow | undefined;
       return row ? record(row) : null;
     });
@@ -183,7 +185,6 @@ class SqlitePolicyStore implements PolicyStore {
 
   listPolicies(filter: PolicyFilter = {}): Promise<PolicyRecord[]> {
     return this.use(() => {
-      if (filter.platform !== undefined) checkPolicyPlatform(filter.platform);
       const rows = this.s.list.all({ platform: filter.platform ?? null, state: filter.state ?? null }) as PolicyRow[];
       return rows.map(record);
     });
@@ -191,11 +192,9 @@ class SqlitePolicyStore implements PolicyStore {
 
   withdrawPolicy(id: string, now: number): Promise<PolicyRecord | null> {
     return this.use(() => {
-      checkPolicyId(id);
-      const at = checkPolicyTime(now, 'now');
       return this.db
         .transaction(() => {
-          if (this.s.withdraw.run({ id, now: at }).changes > 0) this.s.bump.run();
+          if (this.s.withdraw.run({ id, now }).changes > 0) this.s.bump.run();
           const row = this.s.get.get(id) as PolicyRow | undefined;
           return row ? record(row) : null;
         })
@@ -209,10 +208,7 @@ class SqlitePolicyStore implements PolicyStore {
 
   cacheDepartment(platform: string, departmentId: string, userIds: string[], now: number, ttlMs: number): Promise<void> {
     return this.use(() => {
-      checkPolicyPlatform(platform);
-      checkMemberId(departmentId, 'department id');
-      for (const u of userIds) checkMemberId(u, 'user id');
-      const expires = checkPolicyTime(now, 'now') + checkTtl(ttlMs);
+      const expires = now + ttlMs;
       this.db
         .transaction(() => {
           this.s.deleteMembers.run(platform, departmentId);
@@ -225,13 +221,9 @@ class SqlitePolicyStore implements PolicyStore {
 
   isDepartmentMember(platform: string, departmentId: string, userId: string, now: number): Promise<boolean | null> {
     return this.use(() => {
-      checkPolicyPlatform(platform);
-      checkMemberId(departmentId, 'department id');
-      checkMemberId(userId, 'user id');
-      const at = checkPolicyTime(now, 'now');
       return this.db.transaction(() => {
         const expires = this.s.departmentExpiry.get(platform, departmentId) as number | undefined;
-        if (expires === undefined || expires <= at) return null;
+        if (expires === undefined || expires <= now) return null;
         return this.s.isMember.get(platform, departmentId, userId) !== undefined;
       })();
     });
@@ -243,11 +235,9 @@ class SqlitePolicyStore implements PolicyStore {
     });
   }
 
+  /** Closes the file (every part on it). */
   close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      this.db.close();
-    }
+    this.file.close();
     return Promise.resolve();
   }
 }

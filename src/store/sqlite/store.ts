@@ -1,7 +1,7 @@
-import { openSqliteDatabase, sqliteUnavailable } from './open.ts';
+import { migrateSqlite, openSqliteDatabase, sqliteUnavailable, type SqliteFile, type SqliteSchema } from './open.ts';
 import Database from 'better-sqlite3';
 import { botError, BotError } from '../../errors.ts';
-import { checkKey, checkStatus, checkTtlMs } from '../ports/args.ts';
+import { checkedStore } from '../ports/checked.ts';
 import type { ArchivingStatus, Store } from '../ports/store.ts';
 
 /**
@@ -51,16 +51,21 @@ interface StatusRow {
 
 /** One operation waiting for the next group commit, with the callbacks of its own promise. */
 interface Pending {
-  /** Runs the operation's statements (arguments already checked); returns its result. */
+  /** Runs the operation's statements; returns its result. */
   run: () => unknown;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
 }
 
+/** The key-value and status part's schema (table `schema_version`). */
+export const KV_SCHEMA: SqliteSchema = { what: 'store', versionTable: 'schema_version', migrations: MIGRATIONS };
+
 /**
- * Opens (creating if needed) the embedded single-file store at `file` on better-sqlite3 v12:
- * WAL journal, parent directory created (mode 0700 for new directories), schema created or
- * migrated at open (table `schema_version`). Implements the whole {@link Store} port; expired
+ * The key-value and status part of the embedded store on `file` (one better-sqlite3 v12
+ * connection shared with the other parts, ./open.ts): brings its schema up to date (table
+ * `schema_version`) and returns the {@link Store} port without argument checks (the facade of
+ * src/store/ports/checked.ts runs them). Its `close()` closes `file` (every part on it); queued
+ * writes are run first. Expired
  * keys are invisible at once and deleted, at most {@link PURGE_MAX_ROWS} at a time, every
  * {@link PURGE_EVERY_WRITES} writes; all of them at open.
  *
@@ -81,15 +86,27 @@ interface Pending {
  * write between two batches); claims stay exactly-once because each is one statement, inside
  * one transaction.
  *
- * @param file path of the database file, e.g. `<DATA_DIR>/privacy-bot.db`.
+ * @throws BotError 'STORE_UNAVAILABLE' (status 503) naming the file when it was written by a newer
+ *   schema version or the migration fails. Methods reject with the same code when the database
+ *   fails them and after close().
+ */
+export function sqliteKvPart(file: SqliteFile): Store {
+  migrateSqlite(file, KV_SCHEMA);
+  return new SqliteStore(file);
+}
+
+/**
+ * Opens (creating if needed) an embedded store file holding the key-value and status part only,
+ * with the argument checks in front (bad arguments reject with 'STORE_BAD_ARGUMENT' at once:
+ * nothing is queued or written). The bot opens every part over one connection with
+ * `openStores` (src/store/index.ts); this is for tests and tools that need this part alone.
+ * @param file path of the database file (its folder is created, mode 0700 for new directories)
  * @throws BotError 'STORE_UNAVAILABLE' (status 503) naming the file when it cannot be created or
- *   opened, is not a SQLite database, or was written by a newer schema version.
- *   Methods reject with the same code when the database fails them and after close(); bad
- *   arguments reject with 'STORE_BAD_ARGUMENT' at once (nothing is queued or written).
+ *   opened, is not a SQLite database, or was written by a newer schema version
  */
 export function openSqliteStore(file: string): Store {
-  const { db, path } = openSqliteDatabase(file, { what: 'store', versionTable: 'schema_version', migrations: MIGRATIONS });
-  return new SqliteStore(db, path);
+  const opened = openSqliteDatabase(file, KV_SCHEMA);
+  return checkedStore(new SqliteStore(opened));
 }
 
 function unavailable(path: string, err: unknown): BotError {
@@ -98,7 +115,6 @@ function unavailable(path: string, err: unknown): BotError {
 
 class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
-  private closed = false;
   private writes = 0;
   /** Operations waiting for the next group commit, in the order they were issued. */
   private queue: Pending[] = [];
@@ -106,10 +122,15 @@ class SqliteStore implements Store {
   private readonly putMany: (statuses: ArchivingStatus[]) => number;
   private readonly runBatch: Database.Transaction<(ops: Pending[]) => unknown[]>;
 
-  constructor(
-    private readonly db: Database.Database,
-    private readonly path: string,
-  ) {
+  private readonly db: Database.Database;
+  private readonly path: string;
+
+  constructor(private readonly file: SqliteFile) {
+    const db = file.db;
+    this.db = db;
+    this.path = file.path;
+    // Queued operations settle (with their results) before the shared connection closes.
+    file.beforeClose(this.flush);
     this.stmts = {
       // Inserts when absent; overwrites only an expired row. changes === 1 means "claimed".
       claim: db.prepare(
@@ -170,7 +191,7 @@ class SqliteStore implements Store {
 
   /** Runs `fn` now unless closed; turns database failures into BotError 'STORE_UNAVAILABLE'. */
   private async use<T>(fn: () => T): Promise<T> {
-    if (this.closed) throw this.closedError();
+    if (this.file.closed) throw this.closedError();
     try {
       return fn();
     } catch (err) {
@@ -178,29 +199,20 @@ class SqliteStore implements Store {
     }
   }
 
-  /**
-   * Checks the store is open and the arguments are valid (`check`, which throws BotError
-   * 'STORE_BAD_ARGUMENT'), then queues `run` for the next group commit.
-   */
-  private enqueue<A, T>(check: () => A, run: (args: A) => T): Promise<T> {
-    if (this.closed) return Promise.reject(this.closedError());
-    let args: A;
-    try {
-      args = check();
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  /** Checks the store is open, then queues `run` for the next group commit. */
+  private enqueue<T>(run: () => T): Promise<T> {
+    if (this.file.closed) return Promise.reject(this.closedError());
     return new Promise<T>((resolve, reject) => {
-      if (this.queue.push({ run: () => run(args), resolve: resolve as (value: unknown) => void, reject }) === 1) {
+      if (this.queue.push({ run, resolve: resolve as (value: unknown) => void, reject }) === 1) {
         setImmediate(this.flush);
       }
     });
   }
 
   /** A read: at once when nothing is queued, otherwise behind the queued writes (it must see them). */
-  private read<A, T>(check: () => A, run: (args: A) => T): Promise<T> {
-    if (this.queue.length > 0) return this.enqueue(check, run);
-    return this.use(() => run(check()));
+  private read<T>(run: () => T): Promise<T> {
+    if (this.queue.length > 0) return this.enqueue(run);
+    return this.use(run);
   }
 
   /**
@@ -252,93 +264,62 @@ class SqliteStore implements Store {
   }
 
   claim(key: string, ttlMs: number, value = '1'): Promise<boolean> {
-    return this.enqueue(
-      () => {
-        checkKey(key, 'claim');
-        return checkTtlMs(ttlMs, 'claim');
-      },
-      (ttl) => {
-        const now = Date.now();
-        const { changes } = this.stmts.claim.run({ key, value, expiresAt: now + ttl, now });
-        this.wrote();
-        return changes === 1;
-      },
-    );
+    return this.enqueue(() => {
+      const now = Date.now();
+      const { changes } = this.stmts.claim.run({ key, value, expiresAt: now + ttlMs, now });
+      this.wrote();
+      return changes === 1;
+    });
   }
 
   get(key: string): Promise<string | null> {
-    return this.read(
-      () => checkKey(key, 'get'),
-      () => (this.stmts.get.get(key, Date.now()) as string | undefined) ?? null,
-    );
+    return this.read(() => (this.stmts.get.get(key, Date.now()) as string | undefined) ?? null);
   }
 
   set(key: string, value: string, ttlMs?: number): Promise<void> {
-    return this.enqueue(
-      () => {
-        checkKey(key, 'set');
-        return ttlMs === undefined ? undefined : checkTtlMs(ttlMs, 'set');
-      },
-      (ttl) => {
-        this.stmts.set.run(key, value, ttl === undefined ? null : Date.now() + ttl);
-        this.wrote();
-      },
-    );
+    return this.enqueue(() => {
+      this.stmts.set.run(key, value, ttlMs === undefined ? null : Date.now() + ttlMs);
+      this.wrote();
+    });
   }
 
   delete(key: string): Promise<void> {
-    return this.enqueue(
-      () => checkKey(key, 'delete'),
-      () => {
-        this.stmts.delete.run(key);
-      },
-    );
+    return this.enqueue(() => {
+      this.stmts.delete.run(key);
+    });
   }
 
   deleteIf(key: string, value: string): Promise<boolean> {
-    return this.enqueue(
-      () => checkKey(key, 'deleteIf'),
-      () => this.stmts.deleteIf.run(key, value, Date.now()).changes === 1,
-    );
+    return this.enqueue(() => this.stmts.deleteIf.run(key, value, Date.now()).changes === 1);
   }
 
   increment(key: string, ttlMs: number): Promise<number> {
-    return this.enqueue(
-      () => {
-        checkKey(key, 'increment');
-        return checkTtlMs(ttlMs, 'increment');
-      },
-      (ttl) => {
-        const now = Date.now();
-        const value = this.stmts.increment.get({ key, expiresAt: now + ttl, now }) as string;
-        this.wrote();
-        return Number(value);
-      },
-    );
+    return this.enqueue(() => {
+      const now = Date.now();
+      const value = this.stmts.increment.get({ key, expiresAt: now + ttlMs, now }) as string;
+      this.wrote();
+      return Number(value);
+    });
   }
 
   getStatus(platform: string, userId: string): Promise<ArchivingStatus | null> {
-    return this.read(
-      () => undefined,
-      () => {
-        const row = this.stmts.getStatus.get(platform, userId) as StatusRow | undefined;
-        if (!row) return null;
-        return {
-          platform: row.platform,
-          userId: row.user_id,
-          archived: row.archived === 1,
-          since: row.since,
-          scope: row.scope,
-          source: row.source,
-          updatedAt: row.updated_at,
-        };
-      },
-    );
+    return this.read(() => {
+      const row = this.stmts.getStatus.get(platform, userId) as StatusRow | undefined;
+      if (!row) return null;
+      return {
+        platform: row.platform,
+        userId: row.user_id,
+        archived: row.archived === 1,
+        since: row.since,
+        scope: row.scope,
+        source: row.source,
+        updatedAt: row.updated_at,
+      };
+    });
   }
 
   putStatuses(statuses: ArchivingStatus[]): Promise<number> {
     return this.use(() => {
-      statuses.forEach(checkStatus);
       this.flush(); // writes issued before this one go first
       return this.putMany(statuses);
     });
@@ -350,11 +331,8 @@ class SqliteStore implements Store {
     });
   }
 
-  /** Runs the queued operations (each settles with its result or error), then closes the file. */
+  /** Runs the queued operations (each settles with its result or error), then closes the file (every part on it). */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.flush();
-    this.db.close();
+    this.file.close();
   }
 }

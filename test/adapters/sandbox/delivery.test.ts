@@ -13,6 +13,7 @@ import { createLogger } from '../../../src/log.ts';
 import type { NoticeDelivery } from '../../../src/platform/notices.ts';
 import { SandboxInbox } from '../../../adapters/sandbox/inbox.ts';
 import { createSandboxNoticeChannel, SANDBOX_BATCH_SIZE, SANDBOX_UNKNOWN_USER } from '../../../adapters/sandbox/notices.ts';
+import { embeddedStorePath } from '../../../src/store/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sandbox-delivery-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +30,7 @@ const DELIVERY: NoticeDelivery = {
 
 describe('sandbox delivery', () => {
   it('delivers into inboxes every instance sees, once per delivery key; reads after opening', async () => {
-    const file = join(dir, 'a', 'privacy-bot.db');
+    const file = embeddedStorePath(join(dir, 'a'));
     const kvA = openSqliteStore(file);
     const kvB = openSqliteStore(file); // a second instance on the same store
     let now = 1_000;
@@ -73,7 +74,7 @@ describe('sandbox delivery', () => {
   });
 
   it('refuses a batch larger than its batch size', async () => {
-    const kv = openSqliteStore(join(dir, 'b', 'privacy-bot.db'));
+    const kv = openSqliteStore(embeddedStorePath(join(dir, 'b')));
     try {
       const c = createSandboxNoticeChannel({ inbox: new SandboxInbox(kv), kv, log: createLogger('silent'), now: () => 1 });
       const ids = Array.from({ length: SANDBOX_BATCH_SIZE + 1 }, (_, i) => `u${i}`);

@@ -13,6 +13,7 @@ import { createLogger } from '../../../src/log.ts';
 import { SandboxInbox } from '../../../adapters/sandbox/inbox.ts';
 import { createSandboxNoticeChannel } from '../../../adapters/sandbox/notices.ts';
 import { SANDBOX_DEPARTMENTS, SANDBOX_EMPLOYEES, SANDBOX_PLATFORM, sandboxDirectory, sandboxStatuses } from '../../../adapters/sandbox/org.ts';
+import { embeddedStorePath } from '../../../src/store/index.ts';
 
 describe('sandbox organisation', () => {
   it('has 30 employees with unique English ids in 3 departments with Chinese names', () => {
@@ -40,7 +41,7 @@ describe('sandbox organisation', () => {
 
   it('resolves everyone, departments and user ids; refuses an unknown department', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sandbox-dir-'));
-    const kv = openSqliteStore(join(dir, 'privacy-bot.db'));
+    const kv = openSqliteStore(embeddedStorePath(dir));
     try {
       const channel = createSandboxNoticeChannel({ inbox: new SandboxInbox(kv), kv, log: createLogger('silent'), now: () => 1 });
       assert.equal(channel.platform, 'sandbox');

@@ -20,6 +20,7 @@ import { createLogger } from '../../../src/log.ts';
 import type { Store } from '../../../src/store/ports/store.ts';
 import type { InboundMessage } from '../../../src/platform/message.ts';
 import { REPO_ROOT } from '../../helpers/app.ts';
+import { embeddedStorePath } from '../../../src/store/index.ts';
 
 const log = createLogger('silent');
 const DAY = 86_400_000;
@@ -32,7 +33,7 @@ describe('answer statistics', () => {
   let now = BEFORE_MIDNIGHT;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'answer-stats-'));
-    store = openSqliteStore(join(dir, 'privacy-bot.db'));
+    store = openSqliteStore(embeddedStorePath(dir));
   });
   after(async () => {
     await store.close();
@@ -86,7 +87,7 @@ describe('answer statistics', () => {
 
   it('a counter expires after ANSWER_STATS_TTL_MS (the store drops it)', async () => {
     assert.ok(ANSWER_STATS_TTL_MS > 30 * DAY && ANSWER_STATS_TTL_MS <= 40 * DAY);
-    const db = new Database(join(dir, 'privacy-bot.db'), { readonly: true });
+    const db = new Database(embeddedStorePath(dir), { readonly: true });
     try {
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
       const kv = tables.find((t) => /kv/.test(t));
@@ -122,7 +123,7 @@ describe('answer statistics', () => {
     assert.equal(s.windows[0]!.topics[faq.topic!], 1);
     assert.equal(s.windows[0]!.notSure, 1);
     // Nothing of the questions is in the store.
-    const db = new Database(join(dir, 'privacy-bot.db'), { readonly: true });
+    const db = new Database(embeddedStorePath(dir), { readonly: true });
     try {
       const dump = JSON.stringify(db.prepare("SELECT * FROM sqlite_master WHERE type = 'table'").all().map((t) => db.prepare(`SELECT * FROM "${(t as { name: string }).name}"`).all()));
       for (const text of ['聊天记录', 'frobnicate']) assert.ok(!dump.includes(text), `${text} is not stored`);

@@ -18,6 +18,7 @@ import { ConsoleAudit, MAX_ATTEMPTS_PER_ACCOUNT, MAX_ATTEMPTS_PER_ADDRESS, Sessi
 import { SHARED_REDIS_URL, uniquePrefix } from '../../resilience/harness.ts';
 import { deleteRedisPrefix } from '../../helpers/redis-prefix.ts';
 import { REPO_ROOT } from '../../helpers/app.ts';
+import { embeddedStorePath } from '../../../src/store/index.ts';
 
 for (const kind of ['sqlite', 'redis'] as const) {
   describe(`console accounts and sessions (${kind} store)`, () => {
@@ -26,7 +27,7 @@ for (const kind of ['sqlite', 'redis'] as const) {
     const prefix = uniquePrefix('console-accounts');
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'console-accounts-'));
-      store = kind === 'sqlite' ? await openSqliteStore(join(dir, 'privacy-bot.db')) : await openRedisStore(SHARED_REDIS_URL, { keyPrefix: prefix });
+      store = kind === 'sqlite' ? await openSqliteStore(embeddedStorePath(dir)) : await openRedisStore(SHARED_REDIS_URL, { keyPrefix: prefix });
     });
     after(async () => {
       await store.close();
@@ -135,7 +136,7 @@ describe('privacy-bot admin (CLI)', () => {
     assert.equal(run('remove', 'owner1').status, 1, 'the last owner cannot be removed');
     assert.equal(run('reset', 'nobody').status, 1);
     assert.equal(run('frobnicate').status, 2);
-    const store = await openSqliteStore(join(dir, 'privacy-bot.db'));
+    const store = await openSqliteStore(embeddedStorePath(dir));
     try {
       assert.ok(await new AccountStore(store).verify('owner1', password));
       const audit = await new ConsoleAudit(store).recent();

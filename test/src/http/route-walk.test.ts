@@ -24,9 +24,6 @@ import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
 import { startFakeDingtalk, type FakeDingtalk } from '../../fakes/dingtalk-api.ts';
 import { startFakeFeishu, type FakeFeishu } from '../../fakes/feishu-api.ts';
 import { AIBOT, DING, SHARED_REDIS_URL, WECOM, dingEnv, feishuEnv, uniquePrefix, wecomEnv } from '../../resilience/harness.ts';
-import { openRedisStore } from '../../../src/store/redis/store.ts';
-import { openRedisNoticeStore } from '../../../src/store/redis/notices.ts';
-import { openRedisPolicyStore } from '../../../src/store/redis/policies.ts';
 import { GUARD_CODES, NOTICE, POLICY, bodyFor, concrete, publicSpellings, rawRequest, redisSnapshot, refusedByParser, spellings, sqliteSnapshot } from '../../helpers/admin-walk.ts';
 
 const TOKEN = 'route-walk-admin-token-0123456789abcdef';
@@ -73,17 +70,9 @@ for (const kind of ['sqlite', 'redis'] as const) {
       fake = await startFakeWecom({ corpId: WECOM.corpId, secret: WECOM.secret, agentId: Number(WECOM.agentId) });
       ding = await startFakeDingtalk({ appKey: DING.appKey, appSecret: DING.appSecret, robotCode: DING.robotCode });
       feishu = await startFakeFeishu();
-      const stores =
-        kind === 'redis'
-          ? {
-              store: await openRedisStore(SHARED_REDIS_URL, { keyPrefix: prefix }),
-              noticeStore: await openRedisNoticeStore(SHARED_REDIS_URL, { keyPrefix: prefix }),
-              policyStore: await openRedisPolicyStore(SHARED_REDIS_URL, { keyPrefix: prefix }),
-            }
-          : {};
       bot = await startTestBot(
         { ...wecomEnv(fake.url), ...dingEnv(ding.apiBase), WECOM_AIBOT_TOKEN: AIBOT.token, WECOM_AIBOT_ENCODING_AES_KEY: AIBOT.encodingAESKey, ...feishuEnv(feishu), ADMIN_TOKEN: TOKEN },
-        { stores, noticeWorker: false, logLevel: 'warn' },
+        { ...(kind === 'redis' ? { redis: { url: SHARED_REDIS_URL, keyPrefix: prefix } } : {}), noticeWorker: false, logLevel: 'warn' },
       );
       // Something for every :id to point at, made the proper way.
       const admin = async (method: string, path: string, body: unknown) => {

@@ -8,9 +8,6 @@ import assert from 'node:assert/strict';
 import { startTestBot, type TestBot } from '../../helpers/app.ts';
 import { deleteRedisPrefix } from '../../helpers/redis-prefix.ts';
 import { SHARED_REDIS_URL, sharedRedisReachable, uniquePrefix } from '../../resilience/harness.ts';
-import { openRedisStore } from '../../../src/store/redis/store.ts';
-import { openRedisNoticeStore } from '../../../src/store/redis/notices.ts';
-import { openRedisPolicyStore } from '../../../src/store/redis/policies.ts';
 import { TRY_ADDRESS_RATE_LIMIT, TRY_MAX_QUESTION_CHARS } from '../../../src/http/try-page.ts';
 
 /** Inside one rate window, whatever the wall clock does during the test. */
@@ -75,11 +72,7 @@ describe('/try/ask is limited per client address across instances', { skip: redi
           { TRUSTED_PROXIES: '127.0.0.1/32' },
           {
             now: () => FIXED_NOW,
-            stores: {
-              store: await openRedisStore(SHARED_REDIS_URL, { keyPrefix: prefix }),
-              noticeStore: await openRedisNoticeStore(SHARED_REDIS_URL, { keyPrefix: prefix }),
-              policyStore: await openRedisPolicyStore(SHARED_REDIS_URL, { keyPrefix: prefix }),
-            },
+            redis: { url: SHARED_REDIS_URL, keyPrefix: prefix },
           },
         ),
       );

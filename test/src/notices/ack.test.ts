@@ -15,8 +15,6 @@ import type { InboundMessage } from '../../../src/platform/message.ts';
 import { REPO_ROOT } from '../../helpers/app.ts';
 import { createLoopbackChannel, startFakeNoticePlatform, type FakeNoticePlatform } from '../../fakes/notice-platform.ts';
 import { assertCountsAddUp, silent } from './helpers.ts';
-import { openRedisStore } from '../../../src/store/redis/store.ts';
-import { openRedisNoticeStore } from '../../../src/store/redis/notices.ts';
 import { deleteRedisPrefix } from '../../helpers/redis-prefix.ts';
 import { redisUnreachable } from '../../e2e/notices-harness.ts';
 
@@ -157,11 +155,8 @@ for (const backend of ['sqlite', 'redis'] as const) {
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'ack-inflight-'));
-      const config = loadConfig({ KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), DATA_DIR: dir });
-      const stores = backend === 'redis'
-        ? { store: await openRedisStore(redisUrl, { keyPrefix: prefix }), noticeStore: await openRedisNoticeStore(redisUrl, { keyPrefix: prefix }) }
-        : {};
-      core = await createCore(config, silent, stores);
+      const config = loadConfig({ KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), DATA_DIR: dir, ...(backend === 'redis' ? { REDIS_URL: redisUrl } : {}) });
+      core = await createCore(config, silent, backend === 'redis' ? { redisKeyPrefix: prefix } : {});
       fake = await startFakeNoticePlatform({ users: ['inflight'] });
       core.notices.registerChannel(createLoopbackChannel({ url: fake.url, platform: 'wecom', readSupported: false }));
     });

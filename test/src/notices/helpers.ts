@@ -11,6 +11,7 @@ import type { Clock } from '../../../src/notices/clock.ts';
 import { NoticeService } from '../../../src/notices/service.ts';
 import { openSqliteNoticeStore } from '../../../src/store/sqlite/notices.ts';
 import type { BroadcastRecord, NoticeStore } from '../../../src/store/ports/notices.ts';
+import { embeddedStorePath } from '../../../src/store/index.ts';
 
 export const silent = createLogger('silent');
 
@@ -32,7 +33,7 @@ export class ManualClock implements Clock {
 /** A fresh SQLite notice store in its own temp dir; `cleanup()` closes and removes it. */
 export function tempSqliteNoticeStore(): { store: NoticeStore; file: string; cleanup(): Promise<void> } {
   const dir = mkdtempSync(join(tmpdir(), 'notices-test-'));
-  const file = join(dir, 'privacy-bot.db');
+  const file = embeddedStorePath(dir);
   const store = openSqliteNoticeStore(file);
   return {
     store,

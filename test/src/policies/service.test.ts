@@ -19,6 +19,7 @@ import type { PolicyStore } from '../../../src/store/ports/policies.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import type { Store } from '../../../src/store/ports/store.ts';
 import { startFakeDingtalk, type FakeDingtalk, type FakeDirectory } from '../../fakes/dingtalk-api.ts';
+import { embeddedStorePath } from '../../../src/store/index.ts';
 
 /** 2026-05-02 10:00 in Shanghai. */
 const NOW = Date.parse('2026-05-02T02:00:00Z');
@@ -92,7 +93,7 @@ describe('PolicyService', () => {
   });
   beforeEach(async () => {
     await store?.close();
-    store = openSqlitePolicyStore(join(dir, `p${++n}`, 'privacy-bot.db'));
+    store = openSqlitePolicyStore(embeddedStorePath(join(dir, `p${++n}`)));
     fake.reset();
     clock = NOW;
     logLines = [];

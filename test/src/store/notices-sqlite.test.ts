@@ -11,11 +11,12 @@ import { assertLinearChain } from '../../helpers/audit-chain.ts';
 import { twoProcessesAppend } from './audit-concurrency.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import { runNoticeStoreContract } from './notices-contract.ts';
+import { embeddedStorePath } from '../../../src/store/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'notices-sqlite-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
-const file = () => join(dir, `db${++n}`, 'privacy-bot.db');
+const file = () => embeddedStorePath(join(dir, `db${++n}`));
 
 runNoticeStoreContract('sqlite', () => openSqliteNoticeStore(file()));
 
@@ -56,10 +57,11 @@ describe('SQLite notice store specifics', () => {
 
   it('schema 5 adds optional zh-TW columns: versions written before read back without zh-TW', async () => {
     const f = file();
-    const { db } = openSqliteDatabase(f, { what: 'notice store', versionTable: 'notice_schema_version', migrations: NOTICE_MIGRATIONS.slice(0, 4) });
+    const old = openSqliteDatabase(f, { what: 'notice store', versionTable: 'notice_schema_version', migrations: NOTICE_MIGRATIONS.slice(0, 4) });
+    const db = old.db;
     db.exec(`INSERT INTO notice (id, latest_version, created_at, updated_at) VALUES ('n1', 1, 1, 1);
              INSERT INTO notice_version (notice_id, version, title_zh, title_en, body_zh, body_en, created_at) VALUES ('n1', 1, '告知', 'Notice', '正文', 'Body', 1);`);
-    db.close();
+    old.close();
     const s = openSqliteNoticeStore(f);
     try {
       const v1 = await s.getNoticeVersion('n1', 1);
@@ -73,14 +75,15 @@ describe('SQLite notice store specifics', () => {
 
   it('opening a file of notice schema 1 computes the hash chain of the audit rows already there', async () => {
     const f = file();
-    const { db } = openSqliteDatabase(f, { what: 'notice store', versionTable: 'notice_schema_version', migrations: NOTICE_MIGRATIONS.slice(0, 1) });
+    const old = openSqliteDatabase(f, { what: 'notice store', versionTable: 'notice_schema_version', migrations: NOTICE_MIGRATIONS.slice(0, 1) });
+    const db = old.db;
     db.exec(`INSERT INTO broadcast (id, notice_id, version, platform, audience, read_supported, state, created_by, created_at, updated_at)
              VALUES ('b1', 'n1', 3, 'wecom', '{"all":true}', 0, 'resolving', 'cli', 1, 1);
              INSERT INTO audit (broadcast_id, at, user_id, from_state, to_state, reason) VALUES
                ('b1', 1, NULL, 'none', 'resolving', 'notice n1 v3 on wecom, by cli'),
                ('b9', 5, 'x', 'none', 'pending', 'a row of a broadcast that is gone'),
                ('b1', 2.6, 'u1', 'none', 'pending', 'in the audience');`);
-    db.close();
+    old.close();
 
     const s = openSqliteNoticeStore(f);
     try {

@@ -9,11 +9,12 @@ import { openSqliteNoticeStore } from '../../../src/store/sqlite/notices.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import type { PolicyRecord } from '../../../src/store/ports/policies.ts';
 import { runPolicyStoreContract } from './policies-contract.ts';
+import { embeddedStorePath } from '../../../src/store/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'policies-sqlite-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
-const file = () => join(dir, `db${++n}`, 'privacy-bot.db');
+const file = () => embeddedStorePath(join(dir, `db${++n}`));
 
 const POLICY: PolicyRecord = {
   id: 'p-1', platform: 'dingtalk', audience: { all: true }, since: '2026-03-01', scope: 's', retention: 'r', purpose: 'p',
@@ -79,7 +80,7 @@ describe('SQLite policy store specifics', () => {
   it('a file that cannot be created is STORE_UNAVAILABLE naming it', () => {
     const blocker = join(dir, 'blocker');
     openSqliteStore(join(blocker, 'x.db')).close();
-    const f = join(blocker, 'x.db', 'sub', 'privacy-bot.db');
+    const f = embeddedStorePath(join(blocker, 'x.db', 'sub'));
     assert.throws(() => openSqlitePolicyStore(f), (e: Error & { code?: string }) => e.code === 'STORE_UNAVAILABLE' && e.message.includes('sub'));
   });
 });

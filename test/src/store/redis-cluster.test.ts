@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { openRedisStore } from '../../../src/store/redis/store.ts';
 import { openRedisNoticeStore } from '../../../src/store/redis/notices.ts';
 import { openRedisPolicyStore } from '../../../src/store/redis/policies.ts';
-import { openStore } from '../../../src/store/index.ts';
+import { openStores } from '../../../src/store/index.ts';
 import { createLogger } from '../../../src/log.ts';
 import { checkRedisPersistence } from '../../../src/store/redis/persistence.ts';
 import { runStoreContract } from './contract.ts';
@@ -57,11 +57,11 @@ if (!problem || !required) {
     runPolicyStoreContract('redis-cluster', () => openRedisPolicyStore(url(), { keyPrefix: prefixFor('p') }));
 
     describe('Redis Cluster specifics', () => {
-      it('openStore with a redis+cluster:// URL opens the Redis store', async () => {
-        const s = await openStore({ redisUrl: url(), dataDir: '/nonexistent-should-not-be-used' });
+      it('openStores with a redis+cluster:// URL opens every port on Redis', async () => {
+        const s = await openStores({ redisUrl: url(), dataDir: '/nonexistent-should-not-be-used' }, { redisKeyPrefix: prefixFor('o') });
         try {
-          assert.equal(s.kind, 'redis');
-          await s.ping();
+          assert.deepEqual([s.kv.kind, s.notices.kind, s.policies.kind], ['redis', 'redis', 'redis']);
+          await Promise.all([s.kv.ping(), s.notices.ping(), s.policies.ping()]);
         } finally {
           await s.close();
         }

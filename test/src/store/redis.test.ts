@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { openRedisStore, maskRedisUrl } from '../../../src/store/redis/store.ts';
-import { openStore } from '../../../src/store/index.ts';
+import { openStores } from '../../../src/store/index.ts';
 import type { Store } from '../../../src/store/ports/store.ts';
 import { redisTestEnv } from './redis-test-env.ts';
 import { runStoreContract } from './contract.ts';
@@ -73,11 +73,11 @@ if (!unreachable || !mustHaveRedis) {
         await assert.rejects(openRedisStore(REDIS_URL, { keyPrefix: 'a{b}:' }), { code: 'STORE_BAD_ARGUMENT' });
       });
 
-      it('openStore with a Redis URL opens Redis', async () => {
-        const s = await openStore({ redisUrl: REDIS_URL, dataDir: '/nonexistent-should-not-be-used' });
+      it('openStores with a Redis URL opens every port on Redis', async () => {
+        const s = await openStores({ redisUrl: REDIS_URL, dataDir: '/nonexistent-should-not-be-used' }, { redisKeyPrefix: prefixFor('o') });
         try {
-          assert.equal(s.kind, 'redis');
-          await s.ping();
+          assert.deepEqual([s.kv.kind, s.notices.kind, s.policies.kind], ['redis', 'redis', 'redis']);
+          await s.kv.ping();
         } finally {
           await s.close();
         }

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import { openSqliteNoticeStore } from '../../../src/store/sqlite/notices.ts';
 import { CHECKPOINT_INTERVAL_MS, CHECKPOINT_START_DELAY_MS, checkpointerRunning } from '../../../src/store/sqlite/checkpoint.ts';
+import { embeddedStorePath } from '../../../src/store/index.ts';
 
 const size = (f: string) => {
   try {
@@ -19,7 +20,7 @@ const size = (f: string) => {
 test('a long-lived store gets a background checkpointer that copies the WAL into the database file', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'pb-ckpt-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'privacy-bot.db');
+  const file = embeddedStorePath(dir);
   const store = openSqliteStore(file);
   // A second connection to the same file (the notice store) shares the one checkpointer.
   const notices = openSqliteNoticeStore(file);
@@ -55,7 +56,7 @@ test('a long-lived store gets a background checkpointer that copies the WAL into
 test('a store closed within the start delay never starts a checkpointer (CLI commands, tests)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'pb-ckpt-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'privacy-bot.db');
+  const file = embeddedStorePath(dir);
   const store = openSqliteStore(file);
   await store.set('k', 'v');
   await store.close();

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { openSqliteStore, PURGE_EVERY_WRITES, PURGE_MAX_ROWS } from '../../../src/store/sqlite/store.ts';
-import { openStore } from '../../../src/store/index.ts';
+import { embeddedStorePath, openStores } from '../../../src/store/index.ts';
 import { runStoreContract } from './contract.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'privacy-bot-sqlite-'));
@@ -20,7 +20,7 @@ runStoreContract('sqlite', () => openSqliteStore(freshFile()));
 
 describe('SQLite store specifics', () => {
   it('creates missing parent directories and the file', async () => {
-    const file = join(root, 'a', 'b', 'c', 'privacy-bot.db');
+    const file = embeddedStorePath(join(root, 'a', 'b', 'c'));
     const s = openSqliteStore(file);
     await s.ping();
     await s.close();
@@ -304,17 +304,18 @@ describe('SQLite store group commit (writes of one event-loop turn share one tra
   });
 });
 
-describe('openStore without REDIS_URL', () => {
-  it('opens SQLite at <dataDir>/privacy-bot.db', async () => {
+describe('openStores without REDIS_URL', () => {
+  it('opens every port on SQLite at embeddedStorePath(dataDir)', async () => {
     const dataDir = join(root, 'data-dir');
-    const s = await openStore({ redisUrl: null, dataDir });
+    const s = await openStores({ redisUrl: null, dataDir });
     try {
-      assert.equal(s.kind, 'sqlite');
-      await s.set('k', 'v');
+      assert.deepEqual([s.kv.kind, s.notices.kind, s.policies.kind], ['sqlite', 'sqlite', 'sqlite']);
+      await s.kv.set('k', 'v');
     } finally {
       await s.close();
     }
-    assert.ok(existsSync(join(dataDir, 'privacy-bot.db')));
+    assert.ok(existsSync(embeddedStorePath(dataDir)));
+    assert.equal(embeddedStorePath(dataDir), join(dataDir, 'privacy-bot.db'), 'the file name operators back up');
   });
 });
 

@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../../helpers/app.ts';
+import { embeddedStorePath } from '../../../../src/store/index.ts';
 
 const BIN = join(REPO_ROOT, 'bin', 'privacy-bot.mjs');
 
@@ -77,6 +78,43 @@ describe('privacy-bot: bad input gets a clear message, never a stack trace', () 
     } finally {
       await new Promise<void>((resolve) => busy.close(() => resolve()));
     }
+  });
+
+  it('a DATA_DIR that is a regular file: serve and admin list print one line naming DATA_DIR and the file, exit code 1', async () => {
+    const plain = join(dir, 'data-is-a-file');
+    writeFileSync(plain, 'not a directory\n');
+    const file = embeddedStorePath(plain);
+    for (const args of [['serve'], ['admin', 'list']]) {
+      const r = await run(args, { ...env, DATA_DIR: plain, PORT: '0', LOG_LEVEL: 'silent' });
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assertNoStack(r.stderr);
+      assert.equal(lines(r.stderr).length, 1, r.stderr);
+      assert.ok(r.stderr.startsWith('privacy-bot: STORE_UNAVAILABLE: SQLite store in DATA_DIR '), r.stderr);
+      assert.ok(r.stderr.includes(file), r.stderr);
+      assert.match(r.stderr, /exists and is not a directory/);
+    }
+  });
+
+  it('a REDIS_URL that is not a URL: one line naming REDIS_URL, exit code 2 (configuration)', async () => {
+    const r = await run(['serve'], { ...env, REDIS_URL: 'notaurl', PORT: '0', LOG_LEVEL: 'silent' });
+    assert.equal(r.code, 2, r.stderr);
+    assertNoStack(r.stderr);
+    assert.equal(lines(r.stderr).length, 1, r.stderr);
+    assert.match(r.stderr, /^privacy-bot: CONFIG_INVALID: REDIS_URL is invalid: /);
+    assert.doesNotMatch(r.stderr, /notaurl/, 'the value may hold a secret: only its length is shown');
+  });
+
+  it('a REDIS_URL nobody answers: one line naming REDIS_URL and the URL (password masked), exit code 1 — at the first refused connection', async () => {
+    const free: Server = createServer();
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+    const port = (free.address() as { port: number }).port;
+    await new Promise<void>((resolve) => free.close(() => resolve())); // nothing listens there now
+    const r = await run(['serve'], { ...env, REDIS_URL: `redis://:pw-secret@127.0.0.1:${port}`, PORT: '0', LOG_LEVEL: 'silent' });
+    assert.equal(r.code, 1, r.stderr);
+    assertNoStack(r.stderr);
+    assert.equal(lines(r.stderr).length, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^privacy-bot: STORE_UNAVAILABLE: Redis store redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port} \\(REDIS_URL\\) is unreachable: .*ECONNREFUSED`));
+    assert.doesNotMatch(r.stderr, /pw-secret/);
   });
 
   it('status import: an unknown platform is refused with the known ones listed, and nothing is imported', async () => {

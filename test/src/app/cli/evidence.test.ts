@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../../../helpers/app.ts';
 import { openSqliteNoticeStore } from '../../../../src/store/sqlite/notices.ts';
 import { appendRow, changeSignature, dataLines, deleteRow, flipByte, swapRows } from '../../../helpers/tamper.ts';
+import { embeddedStorePath } from '../../../../src/store/index.ts';
 
 const BIN = join(REPO_ROOT, 'bin', 'privacy-bot.mjs');
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'evidence');
@@ -44,7 +45,7 @@ describe('privacy-bot evidence (CLI)', () => {
     dir = mkdtempSync(join(tmpdir(), 'evidence-cli-'));
     env = { DATA_DIR: join(dir, 'data'), KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge') };
     // A broadcast's history written through the store: audience, sends, a failure with a formula-like reason, an acknowledgement.
-    const s = openSqliteNoticeStore(join(dir, 'data', 'privacy-bot.db'));
+    const s = openSqliteNoticeStore(embeddedStorePath(join(dir, 'data')));
     const T = 1_780_000_000_000;
     await s.createNotice('n-e1', { title: { zh: '告知', en: 'Notice' }, body: { zh: '正文', en: 'Body' } }, T);
     await s.createBroadcast({ id: 'b-e1', noticeId: 'n-e1', version: 1, platform: 'wecom', audience: { all: true }, readSupported: false, createdBy: 'cli' }, T);
