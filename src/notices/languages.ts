@@ -5,7 +5,7 @@ import type { KeyValueStore } from '../store/ports/store.ts';
 import { toTaiwanTraditional } from '../matching/traditional.ts';
 
 /**
- * A notice's text in each reply language, with the fallbacks of issue 13: Simplified Chinese is
+ * A notice's text in each reply language, with these fallbacks: Simplified Chinese is
  * always written; English falls back to the Simplified text when not written; Taiwan Traditional
  * falls back to an OpenCC conversion (cn → twp, plus the reviewed phrase fixes of
  * src/bot/traditional.ts) of the Simplified text. See README "Notices" and docs/NOTICES.md if present.

@@ -1,7 +1,7 @@
 /**
  * A fake DingTalk for tests: a real HTTP server on 127.0.0.1 (free port) that speaks the parts of
  * the new-version OpenAPI (api.dingtalk.com) and of the robot sessionWebhook the bot uses, as
- * described in ../shared/protocols.md §3.2, §3.4 and §5.2, and records everything it receives.
+ * described in docs/PROTOCOLS.md §3.2, §3.4 and §5.2, and records everything it receives.
  *
  * Point the adapter at it with `DingtalkConfig.apiBase = fake.apiBase` (the SDK then uses
  * `{ protocol: 'http', endpoint: '127.0.0.1:<port>' }`), and give inbound messages a

@@ -202,7 +202,7 @@ describe('the checked facades: every argument check once, in front of the backen
       method: 'addRecipients',
       args: ['b1', [{ userId: 'u1', name: null, department: null }, { userId: 'u2', name: 'Ann', department: null }], 5],
     });
-    assert.deepEqual(notices.calls[1], { method: 'queryRecipients', args: ['b1', { state: undefined, prefix: '', sort: 'user', order: 'asc', limit: 10, after: null, offset: 0 }] });
+    assert.deepEqual(notices.calls[1], { method: 'queryRecipients', args: ['b1', { state: undefined, prefix: '', text: '', sort: 'user', order: 'asc', limit: 10, after: null, offset: 0 }] });
     assert.equal((notices.calls[2]!.args[1] as string).length, 500);
     assert.deepEqual(policies.calls, [{ method: 'cacheDepartment', args: ['dingtalk', 'd1', [], 10, 1] }]);
   });
