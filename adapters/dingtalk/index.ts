@@ -103,6 +103,7 @@ export function createDingtalkAdapter(
   const admitter = createAdmitter(ctx, claims, log, DINGTALK_PLATFORM, {
     commitDeadlineMs: options.commit?.commitDeadlineMs ?? (mode === 'stream' ? STREAM_COMMIT_DEADLINE_MS : HTTP_COMMIT_DEADLINE_MS),
     leaseMs: options.commit?.leaseMs ?? (mode === 'stream' ? STREAM_COMMIT_LEASE_MS : HTTP_COMMIT_LEASE_MS),
+    ...(options.commit?.deadline ? { deadline: options.commit.deadline } : {}),
   });
 
   /**

@@ -128,6 +128,7 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
   const admitter = createAdmitter(ctx, claims, log, FEISHU_PLATFORM, {
     commitDeadlineMs: options.commit?.commitDeadlineMs ?? COMMIT_DEADLINE_MS,
     leaseMs: options.commit?.leaseMs ?? COMMIT_LEASE_MS,
+    ...(options.commit?.deadline ? { deadline: options.commit.deadline } : {}),
   });
 
   /** After Feishu was answered: the claim's full TTL, then the answer and its delivery in the background. */

@@ -3,7 +3,7 @@ import { hashUserId } from '../../src/log.ts';
 import type { BotResult, InboundMessage, MessageCommitter, PlatformAckPoint } from '../../src/platform/message.ts';
 import type { ClaimGuard } from './claims.ts';
 import type { AdapterContext } from '../../src/platform/adapter.ts';
-import { settleWithin } from './settle.ts';
+import { settleBefore, settleWithin } from './settle.ts';
 
 /**
  * Admission of one inbound message, shared by every adapter: the dedup claim, and — for a message
@@ -65,6 +65,11 @@ export interface AdmissionTimings {
   /** The dedup claim's lifetime while a message is being committed, ms: longer than the deadline,
    * shorter than the platform's first redelivery. */
   leaseMs: number;
+  /**
+   * The commit deadline as an event: resolves when the `ms` left have passed. Default: a real timer
+   * of that length. Tests pass one they fire themselves, so no outcome depends on the machine's speed.
+   */
+  deadline?: (ms: number) => Promise<void>;
 }
 
 /** Admits messages for one adapter. */
@@ -105,7 +110,7 @@ export function createAdmitter(ctx: AdapterContext, claims: ClaimGuard, log: Log
       }
       const left = timings.commitDeadlineMs - (performance.now() - startedAt);
       const commit = Promise.resolve().then(() => committer.commit(message));
-      const outcome = Number.isFinite(left) ? await settleWithin(commit, left) : await settle(commit);
+      const outcome = timings.deadline ? await settleBefore(commit, timings.deadline(left)) : Number.isFinite(left) ? await settleWithin(commit, left) : await settle(commit);
       if (outcome.state !== 'done') {
         await claims.release(options.dedupKey);
         const user = hashUserId(message.platform, message.userId);

@@ -22,3 +22,17 @@ export async function settleWithin<T>(p: Promise<T>, ms: number): Promise<Settle
     clearTimeout(timer);
   }
 }
+
+/**
+ * The promise's outcome if it settles before `deadline` resolves, else 'late' (the promise keeps
+ * running; the caller still owns it). The deadline as an event: tests pass one they fire themselves.
+ */
+export async function settleBefore<T>(p: Promise<T>, deadline: Promise<void>): Promise<Settled<T>> {
+  return Promise.race([
+    p.then(
+      (value): Settled<T> => ({ state: 'done', value }),
+      (error: unknown): Settled<T> => ({ state: 'failed', error }),
+    ),
+    deadline.then((): Settled<T> => ({ state: 'late' })),
+  ]);
+}

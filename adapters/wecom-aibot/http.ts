@@ -86,6 +86,7 @@ export function createAibotHttpHandlers(deps: AibotHttpDeps): { verifyUrl: (k: C
   const admitter = createAdmitter(ctx, claims, log, 'wecom-aibot', {
     commitDeadlineMs: deps.commit?.commitDeadlineMs ?? AIBOT_COMMIT_DEADLINE_MS,
     leaseMs: deps.commit?.leaseMs ?? AIBOT_COMMIT_LEASE_MS,
+    ...(deps.commit?.deadline ? { deadline: deps.commit.deadline } : {}),
   });
 
   /** A finished stream was fetched: its state is not needed any more (best effort, in the background). */

@@ -87,6 +87,7 @@ export function createWecomAdapter(config: WecomConfig, ctx: AdapterContext, opt
   const admitter = createAdmitter(ctx, claims, log, 'wecom', {
     commitDeadlineMs: options.commit?.commitDeadlineMs ?? WECOM_COMMIT_DEADLINE_MS,
     leaseMs: options.commit?.leaseMs ?? WECOM_COMMIT_LEASE_MS,
+    ...(options.commit?.deadline ? { deadline: options.commit.deadline } : {}),
   });
   const client = createWecomClient({
     corpId: config.corpId,

@@ -19,8 +19,22 @@ import { dingtalkDedupKey } from '../../adapters/dingtalk/index.ts';
 import { aibotDedupKey } from '../../adapters/wecom-aibot/inbound.ts';
 import { AIBOT, DING, WECOM, WECOM_KEYS, deliveredNotice, dingEnv, nextMsgId, passiveReply, waitUntil, wecomEnv } from './harness.ts';
 
-/** The commit deadline of these bots, ms: short, since the gate decides, not the clock. */
-const COMMIT = { commitDeadlineMs: 100, leaseMs: 150 };
+/**
+ * The commit deadline of these bots as an event the test fires (no clock decides): it passes when a
+ * held acknowledgement write reaches the gate, and never otherwise, so a write that is not held
+ * always makes it however slow the machine is. The lease outlives any step of the test.
+ */
+const pendingDeadlines = new Set<() => void>();
+const COMMIT = {
+  commitDeadlineMs: 100,
+  leaseMs: 120_000,
+  deadline: () => new Promise<void>((resolve) => pendingDeadlines.add(resolve)),
+};
+/** Fires every commit deadline now running. */
+function passDeadlines(): void {
+  for (const resolve of pendingDeadlines) resolve();
+  pendingDeadlines.clear();
+}
 const NOT_RECORDED_LOG = /state change not recorded within the platform deadline/;
 
 /** Holds every acknowledgement write of `store` until `open()`. */
@@ -31,6 +45,8 @@ function gateAcknowledgements(store: NoticeStore): { open(): void; waiting(): nu
   let waiting = 0;
   store.acknowledge = async (...args) => {
     waiting += 1;
+    // The write is held: its platform deadline passes now.
+    passDeadlines();
     await gate;
     return acknowledge(...args);
   };
