@@ -57,7 +57,8 @@ async function view(bot: NoticeBot, id: string): Promise<View> {
   const c = v.counts;
   assert.equal(c.targeted, c.pending + c.sent + c.failed, `targeted = pending + sent + failed: ${JSON.stringify(c)}`);
   assert.ok(c.read <= c.sent && c.acknowledged <= c.sent, JSON.stringify(c));
-  assert.equal(v.failures.length, c.failed);
+  // The failure list and the counts are two reads: equal once nothing moves (a worker may be between them).
+  if (v.state === 'done') assert.equal(v.failures.length, c.failed);
   const r2 = v.reminder;
   assert.equal(r2.targeted, r2.pending + r2.sent + r2.failed, `reminder counts: ${JSON.stringify(r2)}`);
   return v;

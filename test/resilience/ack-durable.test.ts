@@ -171,7 +171,9 @@ async function spawnKillChild(env: Record<string, string>, killAt: string): Prom
     }),
   );
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`kill-child did not start within 60 s: ${stderr.slice(0, 2000)}`)), 60_000);
+    // Waits for the child's "listening" line or its exit (events); the timer is only a guard against a
+    // hang, long enough for a child starting on a machine loaded by parallel runs.
+    const timer = setTimeout(() => reject(new Error(`kill-child did not start within 300 s: ${stderr.slice(0, 2000)}`)), 300_000);
     const check = (): void => {
       const l = lines.find((x) => typeof x.listening === 'string');
       if (l) {
@@ -180,7 +182,10 @@ async function spawnKillChild(env: Record<string, string>, killAt: string): Prom
       }
     };
     onLine = check;
-    void exited.then(() => reject(new Error(`kill-child exited before listening: ${stderr.slice(0, 2000)}`)));
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`kill-child exited before listening: ${stderr.slice(0, 2000)}`));
+    });
   }).catch((err: unknown) => {
     child.kill('SIGKILL');
     throw err;

@@ -346,7 +346,7 @@ export interface BotProcess {
 }
 
 /** How long {@link spawnBot} waits for 'privacy-bot listening' before failing, in ms. */
-const SPAWN_GUARD_MS = 120_000;
+const SPAWN_GUARD_MS = 300_000;
 
 /**
  * Runs `node bin/privacy-bot.mjs serve` with `env` (PORT is chosen here) and waits for its
