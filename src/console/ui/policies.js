@@ -119,7 +119,7 @@
           <${Form.Item} htmlFor="policy-viewers" label=${t('viewers')} name="viewers" rules=${[{ required: true, message: t('required') }]}><${Input} id="policy-viewers" /><//>
         <//>
       <//>
-      <${Modal} open=${preview !== null} title=${t('previewTitle')} onCancel=${() => setPreview(null)} width=${720}
+      <${Modal} open=${preview !== null} title=${t('previewTitle')} onCancel=${() => setPreview(null)} width=${720} destroyOnHidden
         footer=${html`<${Button} id="policy-preview-close" onClick=${() => setPreview(null)}>${t('close')}<//>`}>
         ${preview && html`<${PolicyPreview} preview=${preview} />`}
       <//>
