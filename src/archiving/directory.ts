@@ -1,8 +1,21 @@
 import type { Logger } from 'pino';
 import type { ArchivingStatus, Store } from '../store/ports/store.ts';
 import type { ArchiveSource } from '../platform/archive.ts';
-import { createArchiveSync, type ArchiveSync } from './sync.ts';
+import { createArchiveSync, type ArchiveSync, type ArchiveSyncState } from './sync.ts';
+import type { Lang } from '../platform/message.ts';
 import type { SourceDescription } from './status.ts';
+
+/** One configured archive sync as {@link StatusDirectory.archiveSyncs} lists it. */
+export interface ArchiveSyncSummary {
+  platform: string;
+  /** ArchivingStatus.source of its statuses, e.g. 'wecom-msgaudit'. */
+  sourceName: string;
+  /** How the source names itself per language (ArchiveSource.label); null when it does not. */
+  label: Readonly<Record<Lang, string>> | null;
+  /** Time between two scheduled syncs, in ms. */
+  intervalMs: number;
+  state: ArchiveSyncState;
+}
 
 /** A further place a status can come from (e.g. an admin-declared policy), asked in order. */
 export type StatusProvider = (platform: string, userId: string) => Promise<ArchivingStatus | null>;
@@ -18,6 +31,7 @@ export type StatusProvider = (platform: string, userId: string) => Promise<Archi
 export class StatusDirectory {
   private readonly syncs = new Map<string, ArchiveSync>();
   private readonly sources = new Map<string, ArchiveSource>();
+  private readonly intervals = new Map<string, number>();
   private readonly providers: StatusProvider[] = [];
 
   constructor(private readonly store: Store, private readonly log: Logger) {}
@@ -30,6 +44,7 @@ export class StatusDirectory {
     const sync = createArchiveSync({ store: this.store, source, intervalMs, log: this.log });
     this.syncs.set(source.platform, sync);
     this.sources.set(source.platform, source);
+    this.intervals.set(source.platform, intervalMs);
     void sync.start();
     return sync;
   }
@@ -47,6 +62,22 @@ export class StatusDirectory {
   /** The archive source of a platform, if configured (used by the external-consent section). */
   source(platform: string): ArchiveSource | undefined {
     return this.sources.get(platform);
+  }
+
+  /**
+   * Every configured archive sync with its shared state (src/archiving/sync.ts `state()`), in the
+   * order added; empty when no platform's archive source is configured. Read only: nothing is synced.
+   * @returns per sync: platform, the source's name and label (how it describes itself, per language;
+   *   null when it has none), the time between two syncs in ms, and the state (times in ms since the epoch)
+   * @throws the store's error when the state cannot be read
+   */
+  async archiveSyncs(): Promise<ArchiveSyncSummary[]> {
+    const out: ArchiveSyncSummary[] = [];
+    for (const [platform, sync] of this.syncs) {
+      const source = this.sources.get(platform)!;
+      out.push({ platform, sourceName: source.sourceName, label: source.label ?? null, intervalMs: this.intervals.get(platform)!, state: await sync.state() });
+    }
+    return out;
   }
 
   /**

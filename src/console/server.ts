@@ -12,7 +12,9 @@
  *   GET -> the same for the current session (401 CONSOLE_UNAUTHENTICATED); DELETE -> signed out.
  * - POST /console/api/password `{"current","next"}` — required first when the password is one-time.
  * - Every admin API route (src/admin/routes.ts, declared once) under /console/api instead of /admin,
- *   plus the console's own (platforms, audience preview and CSV upload, statuses,
+ *   plus the console's own (platforms, audience preview and CSV upload, statuses, policy preview
+ *   (POST /console/api/policies/preview, GET /console/api/policies/:id/preview), archive sync state
+ *   (GET /console/api/archive-sync),
  *   knowledge, health, audit trail: GET /console/api/audit with each action in words, GET
  *   /console/api/audit.csv?lang=zh|en its export with an action column — src/console/audit-actions.ts).
  * Every /console/api route needs the session cookie (401); every method other than GET needs the
@@ -408,6 +410,26 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     if (!platform || !userId) throw requestError('CONSOLE_BAD_REQUEST', 'platform and userId are required');
     const status = await core.statuses.lookup(platform, userId);
     ctx.body = { status };
+  });
+  // What an employee covered by a policy is told (the answer line and their status line, zh-CN/en/zh-TW):
+  // a policy about to be declared (the declare body) or an existing one. Nothing is stored or audited.
+  postRead('/policies/preview', async (ctx) => {
+    const policy = core.policies.draft(await readJson(ctx), ctx.state.actor as string);
+    ctx.body = core.policies.preview(policy);
+  });
+  consoleRoutes.get('/policies/:id/preview', async (ctx) => {
+    ctx.body = core.policies.preview(await core.policies.get(ctx.params.id!));
+  });
+  // The platforms' archive syncs (read only, every role): source, its label, the last attempt and success,
+  // the last error code, the members at the last success. `syncs` is empty when none is configured.
+  consoleRoutes.get('/archive-sync', async (ctx) => {
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    ctx.body = {
+      syncs: (await core.statuses.archiveSyncs()).map((s) => ({
+        platform: s.platform, sourceName: s.sourceName, label: s.label, intervalMinutes: s.intervalMs / 60_000,
+        lastAttemptAt: iso(s.state.lastAttemptAt), lastSuccessAt: iso(s.state.lastSuccessAt), lastError: s.state.lastError, members: s.state.members,
+      })),
+    };
   });
   consoleRoutes.get('/knowledge', (ctx) => {
     ctx.body = {

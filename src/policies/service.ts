@@ -7,6 +7,9 @@ import { firstIssue } from '../notices/schema.ts';
 import type { ArchivingStatus } from '../store/ports/store.ts';
 import { POLICY_ID_PATTERN, type PolicyFilter, type PolicyRecord, type PolicyStore } from '../store/ports/policies.ts';
 import { policyRequestSchema } from './schema.ts';
+import { formatPolicy } from './section.ts';
+import { formatStatus } from '../archiving/status.ts';
+import type { Lang } from '../platform/message.ts';
 
 /** ArchivingStatus.source of a status that comes from a declared policy (src/archiving/status.ts has its words). */
 export const POLICY_SOURCE = 'company policy';
@@ -38,6 +41,21 @@ export interface PolicyServiceOptions {
   timeZone?: string;
   /** Default {@link DEFAULT_MEMBERSHIP_TTL_MS}. */
   membershipTtlMs?: number;
+}
+
+/** The languages of a {@link PolicyPreview}. */
+export const PREVIEW_LANGS: readonly Lang[] = ['zh-CN', 'en', 'zh-TW'];
+
+/** What {@link PolicyService.preview} answers: texts per language (zh-CN, en, zh-TW). */
+export interface PolicyPreview {
+  /** The line added to an answer on retention, readers, legality or consent. */
+  answer: Record<Lang, string>;
+  /** The employee's own status line; null when the platform's archive sync gives the status instead. */
+  status: Record<Lang, string> | null;
+  /** True when the platform's statuses come from its own archive API (the policy adds lines only). */
+  statusFromPlatform: boolean;
+  /** What stops the policy from working as expected ({@link PolicyService.warningsFor}). */
+  warnings: string[];
 }
 
 /** Active policies of one platform, parsed once per store revision. */
@@ -98,6 +116,40 @@ export class PolicyService {
     this.now = options.now ?? Date.now;
     this.timeZone = options.timeZone ?? DEFAULT_POLICY_TIME_ZONE;
     this.ttlMs = options.membershipTtlMs ?? DEFAULT_MEMBERSHIP_TTL_MS;
+  }
+
+  /**
+   * A policy as it would be declared from `input`, validated but not stored (id 'p-preview',
+   * created and updated now, active).
+   * @throws BotError POLICY_BAD_REQUEST (400) naming the first bad field
+   */
+  draft(input: unknown, createdBy: string): PolicyRecord {
+    const parsed = policyRequestSchema.safeParse(input);
+    if (!parsed.success) throw botError('POLICY_BAD_REQUEST', firstIssue(parsed.error));
+    const now = this.now();
+    return { id: 'p-preview', ...parsed.data, state: 'active', createdBy, createdAt: now, updatedAt: now, withdrawnAt: null };
+  }
+
+  /**
+   * What an employee covered by `policy` is told, in every language the bot answers in: the line
+   * added to answers on the policy topics (src/policies/section.ts {@link formatPolicy}) and their
+   * own status line (src/archiving/status.ts `formatStatus` of {@link statusFor}'s record). On a
+   * platform whose statuses come from its own archive API the policy does not make the status:
+   * `status` is null and `statusFromPlatform` true. Nothing is read or written.
+   */
+  preview(policy: PolicyRecord): PolicyPreview {
+    const fromPlatform = this.hasArchiveSync(policy.platform);
+    const status: ArchivingStatus = {
+      platform: policy.platform, userId: '', archived: true, since: policy.since, scope: policy.scope, source: POLICY_SOURCE,
+      updatedAt: new Date(policy.updatedAt).toISOString(),
+    };
+    const each = (f: (lang: Lang) => string) => Object.fromEntries(PREVIEW_LANGS.map((l) => [l, f(l)])) as Record<Lang, string>;
+    return {
+      answer: each((lang) => formatPolicy(policy, lang)),
+      status: fromPlatform ? null : each((lang) => formatStatus(status, lang)),
+      statusFromPlatform: fromPlatform,
+      warnings: this.warningsFor(policy),
+    };
   }
 
   /**

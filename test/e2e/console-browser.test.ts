@@ -7,7 +7,8 @@
  * First sign-in changes the one-time password; a notice whose text holds <script> and an onerror
  * image is composed and shown inert; it is sent to three users after a confirm naming the version
  * and the head count; the tally moves without a reload (sent, then read); reminders go out; the
- * recipients CSV is downloaded and read; a policy is declared and withdrawn; an auditor sees no send
+ * recipients CSV is downloaded and read; a policy is previewed (what a covered employee is told), declared,
+ * previewed again and withdrawn; the statuses page says no archive sync is configured; an auditor sees no send
  * button and the API answers 403; a change without the CSRF token is refused. Every screen is
  * captured at 1366×768 and 390×844 into test-artifacts/console/, and scanned with axe-core: no
  * serious or critical violation.
@@ -166,9 +167,30 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     await page.fill('#policy-purpose', '合规审计');
     await page.fill('#policy-legal', '《个人信息保护法》第十三条');
     await page.fill('#policy-viewers', '合规部');
+    // Before declaring: what a covered employee would be told (the bot's own lines), nothing stored.
+    await page.click('#policy-preview');
+    const preview = page.locator('#policy-preview-result');
+    await preview.waitFor();
+    assert.match((await preview.locator('#preview-answer .preview-zh-CN').textContent()) ?? '', /聊天记录保存期限：3 年；.*可查看存档的人：合规部。$/);
+    assert.match((await preview.locator('#preview-answer .preview-en').textContent()) ?? '', /chats are kept for 3 年; .*who may read them: 合规部\.$/);
+    assert.match((await preview.locator('#preview-status .preview-zh-CN').textContent()) ?? '', /自 2026-03-01 起已存档，范围：单聊和群聊（来源：公司政策/);
+    for (const viewport of VIEWPORTS) {
+      await page.setViewportSize(viewport);
+      await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+      await page.screenshot({ path: join(ARTIFACTS, `policy-preview-${viewport.width}x${viewport.height}.png`) });
+    }
+    await page.setViewportSize(VIEWPORTS[0]);
+    assert.deepEqual(await bot.core.policies.list({}), [], 'a preview stores nothing');
+    await page.click('#policy-preview-close');
+    await preview.waitFor({ state: 'hidden' });
     await page.dblclick('#policy-save'); // a double click declares once
     const row = page.getByRole('row').filter({ hasText: '单聊和群聊' });
     await row.getByText('生效中').waitFor();
+    // A declared policy's preview: the same lines, from the stored policy.
+    await row.locator('.preview').click();
+    await page.locator('#policy-preview-result #preview-answer').filter({ hasText: '可查看存档的人：合规部。' }).waitFor();
+    await page.click('#policy-preview-close');
+    await page.locator('#policy-preview-result').waitFor({ state: 'hidden' });
     await row.locator('.withdraw').click();
     await page.locator('.ant-popconfirm button.ant-btn-primary').click();
     await row.getByText('已撤回').first().waitFor();
@@ -181,6 +203,8 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
 
   it('statuses: the preview shows every bad line and nothing can be imported; a good file imports; one employee looked up with its source', async () => {
     await page.goto(`${bot.url}/console#/statuses`);
+    // No platform here has an archive API configured: the page says so.
+    await page.locator('#archive-sync-none').filter({ hasText: '未配置存档同步' }).waitFor();
     await page.fill('#status-csv', 'platform,userId,archived,since,scope\nwecom,zs,true,2026-03-01,all\nwecom,,true,,\nwecom,ls,maybe,,\n');
     await page.click('#status-preview');
     await page.locator('#status-errors').waitFor();

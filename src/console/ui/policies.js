@@ -8,16 +8,42 @@
   } = PB.kit;
   const S = PB.state;
   PB.addTexts({
-    zh: { covered: '适用对象', declaring: '正在保存…' },
-    en: { covered: 'Covered employees', declaring: 'Saving…' },
+    zh: {
+      covered: '适用对象', declaring: '正在保存…', previewSees: '预览员工看到的内容', previewTitle: '适用此政策的员工看到的内容',
+      previewAnswer: '机器人在回答（保存期限、谁能查看、合法性、是否需要同意）中附加的说明', previewStatus: '员工查询本人存档状态时看到的内容',
+      previewFromPlatform: '此平台的存档状态来自平台自身的存档设置：本政策不改变员工的状态，只在回答中附加上面的说明。',
+      previewNothingStored: '仅预览：不会保存任何内容。', previewWarnings: '注意',
+      'lang:zh-CN': '简体中文', 'lang:en': 'English', 'lang:zh-TW': '繁體中文',
+    },
+    en: {
+      covered: 'Covered employees', declaring: 'Saving…', previewSees: 'Preview what a covered employee sees', previewTitle: 'What an employee covered by this policy sees',
+      previewAnswer: 'Line the bot adds to its answers (retention, who may read, legality, consent)', previewStatus: 'What the employee sees when asking for their own archiving status',
+      previewFromPlatform: "This platform's statuses come from its own archive settings: the policy does not change anyone's status, it only adds the line above to answers.",
+      previewNothingStored: 'Preview only: nothing is stored.', previewWarnings: 'Note',
+      'lang:zh-CN': '简体中文', 'lang:en': 'English', 'lang:zh-TW': '繁體中文',
+    },
   });
   // ---------- policies ----------
+  const PREVIEW_LANGS = ['zh-CN', 'en', 'zh-TW'];
+  /** The texts of POST /policies/preview (or GET /policies/:id/preview), one block per language. */
+  function PolicyPreview({ preview }) {
+    const texts = (byLang, id) => html`<${Descriptions} id=${id} bordered size="small" column=${1} items=${PREVIEW_LANGS.map((l) => ({ key: l, label: t(`lang:${l}`), children: html`<span lang=${l} className=${`preview-${l}`}>${byLang[l]}</span>` }))} />`;
+    return html`<div id="policy-preview-result">
+      <${Paragraph} type="secondary">${t('previewNothingStored')}<//>
+      <${Title} level=${5}>${t('previewAnswer')}<//>
+      ${texts(preview.answer, 'preview-answer')}
+      <${Title} level=${5} style=${{ marginTop: 16 }}>${t('previewStatus')}<//>
+      ${preview.status ? texts(preview.status, 'preview-status') : html`<${Alert} id="preview-status" type="info" showIcon message=${t('previewFromPlatform')} />`}
+      ${preview.warnings.length > 0 && html`<${Alert} style=${{ marginTop: 16 }} type="warning" showIcon message=${t('previewWarnings')} description=${preview.warnings.join(' ')} />`}
+    </div>`;
+  }
   function Policies({ canWrite }) {
     const [list, setList] = useState(null);
     const [all, setAll] = useState(true);
     const [open, setOpen] = useState(false);
     const [platforms, setPlatforms] = useState([]);
     const [busy, setBusy] = useState(false);
+    const [preview, setPreview] = useState(null);
     const [form] = Form.useForm();
     const load = useCallback(() => api('GET', `/policies${all ? '' : '?state=active'}`).then((r) => setList(r.policies), fail), [all]);
     useEffect(() => void load(), [all]);
@@ -26,16 +52,27 @@
       setPlatforms(r.platforms);
       if (r.platforms[0] && !form.getFieldValue('platform')) form.setFieldsValue({ platform: r.platforms[0] });
     }, () => undefined), []);
+    /** The declare body from the form (throws when a field is missing: the form shows which). */
+    const body = async () => {
+      const v = await form.validateFields();
+      const audience = v.kind === 'all' ? { all: true } : v.kind === 'departments' ? { departmentIds: splitIds(v.ids) } : { userIds: splitIds(v.ids) };
+      return {
+        platform: v.platform, audience, since: v.since.format('YYYY-MM-DD'), scope: v.scope, retention: v.retention, purpose: v.purpose, legalBasis: v.legalBasis,
+        viewers: splitIds(v.viewers),
+      };
+    };
+    // Nothing is stored: the server renders what a covered employee would be told.
+    const previewDraft = async () => {
+      const b = await body();
+      api('POST', '/policies/preview', b).then(setPreview, fail);
+    };
+    const previewExisting = (p) => api('GET', `/policies/${encodeURIComponent(p.id)}/preview`).then(setPreview, fail);
     const declare = async () => {
       if (busy) return; // a double click declares once
-      const v = await form.validateFields();
+      const b = await body();
       setBusy(true);
-      const audience = v.kind === 'all' ? { all: true } : v.kind === 'departments' ? { departmentIds: splitIds(v.ids) } : { userIds: splitIds(v.ids) };
       try {
-        await api('POST', '/policies', {
-          platform: v.platform, audience, since: v.since.format('YYYY-MM-DD'), scope: v.scope, retention: v.retention, purpose: v.purpose, legalBasis: v.legalBasis,
-          viewers: splitIds(v.viewers),
-        });
+        await api('POST', '/policies', b);
         setOpen(false);
         form.resetFields();
         if (platforms[0]) form.setFieldsValue({ platform: platforms[0] });
@@ -55,6 +92,7 @@
       { title: t('retention'), dataIndex: 'retention' },
       { title: t('createdBy'), dataIndex: 'createdBy' },
       { title: t('withdrawn'), dataIndex: 'withdrawnAt', render: fmt },
+      { title: '', render: (p) => p.state === 'active' && html`<${Button} size="small" className="preview" id=${`preview-${p.id}`} onClick=${() => previewExisting(p)}>${t('previewSees')}<//>` },
       ...(canWrite ? [{ title: '', render: (p) => p.state === 'active' && html`<${Popconfirm} title=${t('confirmWithdraw')} okButtonProps=${{ id: `withdraw-ok-${p.id}` }} onConfirm=${() => api('DELETE', `/policies/${p.id}`).then(load, fail)}>
         <${Button} size="small" danger className="withdraw" id=${`withdraw-${p.id}`}>${t('withdraw')}<//><//>` }] : []),
     ];
@@ -65,7 +103,8 @@
         <${Radio.Group} optionType="button" value=${all ? 'all' : 'active'} onChange=${(e) => setAll(e.target.value === 'all')} options=${[{ value: 'active', label: t('active') }, { value: 'all', label: t('history') }]} />
       <//>
       <${Table} rowKey="id" loading=${list === null} dataSource=${list || []} columns=${columns} scroll=${{ x: true }} />
-      <${Modal} open=${open} title=${t('declare')} onCancel=${() => setOpen(false)} onOk=${declare} confirmLoading=${busy} okText=${t('save')} cancelText=${t('cancel')} width=${640} okButtonProps=${{ id: 'policy-save' }}>
+      <${Modal} open=${open} title=${t('declare')} onCancel=${() => setOpen(false)} onOk=${declare} confirmLoading=${busy} okText=${t('save')} cancelText=${t('cancel')} width=${640} okButtonProps=${{ id: 'policy-save' }}
+        footer=${(_, { OkBtn, CancelBtn }) => html`<${Button} id="policy-preview" onClick=${previewDraft}>${t('previewSees')}<//><${CancelBtn} /><${OkBtn} />`}>
         <${Form} form=${form} layout="vertical" initialValues=${{ kind: 'all' }}>
           <${Form.Item} label=${t('platform')} name="platform" rules=${[{ required: true, message: t('required') }]}>
             <${Select} id="policy-platform" options=${[...new Set([...platforms, 'wecom', 'dingtalk', 'feishu'])].map((p) => ({ value: p, label: p }))} />
@@ -79,6 +118,10 @@
           <${Form.Item} htmlFor="policy-legal" label=${t('legalBasis')} name="legalBasis" rules=${[{ required: true, message: t('required') }]}><${Input} id="policy-legal" /><//>
           <${Form.Item} htmlFor="policy-viewers" label=${t('viewers')} name="viewers" rules=${[{ required: true, message: t('required') }]}><${Input} id="policy-viewers" /><//>
         <//>
+      <//>
+      <${Modal} open=${preview !== null} title=${t('previewTitle')} onCancel=${() => setPreview(null)} width=${720} destroyOnHidden
+        footer=${html`<${Button} id="policy-preview-close" onClick=${() => setPreview(null)}>${t('close')}<//>`}>
+        ${preview && html`<${PolicyPreview} preview=${preview} />`}
       <//>
     </div>`;
   }

@@ -12,6 +12,34 @@
     zh: { 'source:import': '导入', 'source:company policy': '公司政策', 'source:wecom-msgaudit': '企业微信存档成员名单' },
     en: { 'source:import': 'import', 'source:company policy': 'company policy', 'source:wecom-msgaudit': "WeCom's archive member list" },
   });
+  PB.addTexts({
+    zh: {
+      archiveSync: '存档同步', noArchiveSync: '未配置存档同步', syncSource: '来源', syncEvery: '同步间隔', syncMinutes: (n) => `${n} 分钟`,
+      syncLastAttempt: '最近一次同步', syncLastSuccess: '最近一次成功', syncMembers: '存档成员数', syncLastError: '最近一次错误', syncOk: '无', syncNever: '尚未同步',
+    },
+    en: {
+      archiveSync: 'Archive sync', noArchiveSync: 'no archive sync configured', syncSource: 'Source', syncEvery: 'Sync every', syncMinutes: (n) => `${n} min`,
+      syncLastAttempt: 'Last sync', syncLastSuccess: 'Last success', syncMembers: 'Archived members', syncLastError: 'Last error', syncOk: 'none', syncNever: 'not synced yet',
+    },
+  });
+  /** The platforms' archive syncs (GET /archive-sync), read only; says so when none is configured. */
+  function ArchiveSyncCard() {
+    const [syncs, setSyncs] = useState(null);
+    useEffect(() => void api('GET', '/archive-sync').then((r) => setSyncs(r.syncs), fail), []);
+    const label = (s) => (s.label ? s.label[S.lang === 'en' ? 'en' : 'zh-CN'] : sourceLabel(s.sourceName));
+    const when = (iso) => (iso ? fmt(iso) : t('syncNever'));
+    return html`<${Card} title=${t('archiveSync')} id="archive-sync" style=${{ marginBottom: 16 }} loading=${syncs === null}>
+      ${syncs && syncs.length === 0 && html`<${Empty} id="archive-sync-none" image=${Empty.PRESENTED_IMAGE_SIMPLE} description=${t('noArchiveSync')} />`}
+      ${syncs && syncs.map((s) => html`<${Descriptions} key=${s.platform} className="archive-sync-state" title=${s.platform} bordered size="small" column=${1} style=${{ marginBottom: 8 }} items=${[
+        { key: 'o', label: t('syncSource'), children: label(s) },
+        { key: 'i', label: t('syncEvery'), children: t('syncMinutes', s.intervalMinutes) },
+        { key: 'a', label: t('syncLastAttempt'), children: when(s.lastAttemptAt) },
+        { key: 's', label: t('syncLastSuccess'), children: when(s.lastSuccessAt) },
+        { key: 'm', label: t('syncMembers'), children: s.members === null ? '—' : String(s.members) },
+        { key: 'e', label: t('syncLastError'), children: s.lastError ? html`<${Text} type="danger">${s.lastError}<//>` : t('syncOk') },
+      ]} />`)}
+    <//>`;
+  }
   const sourceLabel = (source) => {
     const key = `source:${source}`;
     const text = t(key);
@@ -51,6 +79,7 @@
     const errCols = [{ title: t('line'), dataIndex: 'line' }, { title: t('problem'), dataIndex: 'message', render: rowProblem }];
     return html`<div>
       <${Title} level=${2}>${t('statuses')}<//>
+      <${ArchiveSyncCard} />
       ${canWrite && html`<${Card} title=${t('importCsv')} style=${{ marginBottom: 16 }}>
         <${Paragraph} type="secondary">${t('statusCsvHint')}<//>
         <${Space} direction="vertical" style=${{ width: '100%' }}>
