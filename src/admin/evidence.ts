@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { requestError } from '../errors.ts';
 import type { NoticeService } from '../notices/service.ts';
+import { auditPeople } from '../evidence/csv.ts';
 import { XLSX_TYPE, auditXlsxRows, recipientsXlsxRows, toXlsx } from '../evidence/xlsx.ts';
 import type { ExportKind } from '../evidence/export.ts';
 import { offsetLabel, zonedIso, zonedParts } from '../evidence/time.ts';
@@ -114,13 +115,14 @@ export async function timelineJson(service: NoticeService, id: string, bucket?: 
 export async function broadcastXlsx(service: NoticeService, id: string, kind: ExportKind, exportedBy: string): Promise<Buffer> {
   const b = await service.getBroadcast(id);
   const tz = service.timeZone;
-  const base = { kind, broadcastId: b.id, noticeId: b.noticeId, noticeVersion: b.version, timeZone: tz, exportedBy };
+  const base = { kind, ...(await service.exportFacts(b)), timeZone: tz, exportedBy };
   if (kind === 'recipients') {
     const recipients = await service.store.listRecipients(id);
     const chain = await service.store.auditHead(id);
     return toXlsx('recipients', recipientsXlsxRows(b, recipients, tz), { ...base, exportedAt: service.clock.now(), chain });
   }
   const events = await service.store.listAudit(id);
+  const people = auditPeople(await service.store.listRecipients(id));
   const last = events.at(-1);
-  return toXlsx('audit', auditXlsxRows(events, tz), { ...base, exportedAt: service.clock.now(), chain: last ? { rows: last.seq, hash: last.hash } : null });
+  return toXlsx('audit', auditXlsxRows(events, tz, people), { ...base, exportedAt: service.clock.now(), chain: last ? { rows: last.seq, hash: last.hash } : null });
 }

@@ -356,7 +356,9 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
   // ---- the console's own routes ----
   consoleRoutes.get('/platforms', (ctx) => {
     // The company time zone: the send dialog's schedule is picked in it (src/evidence/time.ts).
-    ctx.body = { platforms: core.notices.platforms(), testAnyRecipient: core.notices.platforms().filter((p) => core.notices.channelFor(p)?.testAnyRecipient), timeZone: core.notices.timeZone };
+    // `sandbox`: a platform of made-up employees (the sandbox) is on — the console's header says nothing reaches real people.
+    const madeUp = core.notices.platforms().filter((p) => core.notices.channelFor(p)?.testAnyRecipient);
+    ctx.body = { platforms: core.notices.platforms(), testAnyRecipient: madeUp, sandbox: madeUp.length > 0, timeZone: core.notices.timeZone };
   });
   // Test send to myself: the signed-in account's own linked platform account (or, on a platform of
   // made-up people such as the sandbox, the employee chosen). Recorded in the console audit trail

@@ -41,8 +41,27 @@ export const RECIPIENTS_HEADER_V1 = RECIPIENTS_HEADER_V2.filter((h) => h !== 'na
  * Header of audit.csv: the event in readable form, then its link of the hash chain (docs/EVIDENCE.md):
  * seq (position, 1-based), timeMs (the time as integer ms, what the hash covers; `time` is the
  * same instant in ISO 8601), prevHash and hash (64 lower-case hex digits).
+ *
+ * The chain covers the stored audit row: {@link AUDIT_HASHED} (broadcastId, userId, from, to, reason,
+ * seq, timeMs, prevHash — and hash is their digest). `name` and `department` (the recipient's, from
+ * the recipient records; empty for broadcast-level rows and when the directory gave none) and `time`
+ * are presentation columns outside the hash: the file's signature covers them, the chain does not.
  */
-export const AUDIT_HEADER = ['time', 'broadcastId', 'userId', 'from', 'to', 'reason', 'seq', 'timeMs', 'prevHash', 'hash'] as const;
+export const AUDIT_HEADER = ['time', 'broadcastId', 'userId', 'name', 'department', 'from', 'to', 'reason', 'seq', 'timeMs', 'prevHash', 'hash'] as const;
+
+/** Header of audit.csv before names and departments were exported (such files still verify). */
+export const AUDIT_HEADER_V1 = AUDIT_HEADER.filter((h) => h !== 'name' && h !== 'department');
+
+/** The audit.csv columns a row's hash is computed from (src/store/ports/audit-chain.ts `rowHash`). */
+export const AUDIT_HASHED = ['broadcastId', 'userId', 'from', 'to', 'reason', 'seq', 'timeMs', 'prevHash'] as const;
+
+/** A recipient's name and department as the audit export shows them, by user id. */
+export type AuditPeople = ReadonlyMap<string, { name: string | null; department: string | null }>;
+
+/** The name → department lookup of {@link auditRow} from a broadcast's recipient records. */
+export function auditPeople(recipients: readonly Pick<RecipientRecord, 'userId' | 'name' | 'department'>[]): AuditPeople {
+  return new Map(recipients.map((r) => [r.userId, { name: r.name ?? null, department: r.department ?? null }]));
+}
 
 /**
  * A cell's text defused: one apostrophe before text that starts with = + - @ tab, CR or an apostrophe
@@ -113,16 +132,21 @@ export function recipientsCsv(broadcast: Pick<BroadcastRecord, 'readSupported'>,
   return toCsv([RECIPIENTS_HEADER, ...recipients.map((r) => recipientRow(broadcast, r, time))]);
 }
 
-/** One audit entry as a row of audit.csv (the order of {@link AUDIT_HEADER}); `time` writes the first cell. */
-export function auditRow(e: AuditEvent, time: TimeFormat): (string | number)[] {
-  return [time(e.at), e.broadcastId, e.userId ?? '', e.from, e.to, e.reason, e.seq, e.at, e.prevHash, e.hash];
+/**
+ * One audit entry as a row of audit.csv (the order of {@link AUDIT_HEADER}); `time` writes the first
+ * cell, `people` gives the name and department of the row's user (empty when absent).
+ */
+export function auditRow(e: AuditEvent, time: TimeFormat, people: AuditPeople = new Map()): (string | number)[] {
+  const who = e.userId === null ? undefined : people.get(e.userId);
+  return [time(e.at), e.broadcastId, e.userId ?? '', who?.name ?? '', who?.department ?? '', e.from, e.to, e.reason, e.seq, e.at, e.prevHash, e.hash];
 }
 
 /**
  * audit.csv without the evidence trailer: every audit entry in chain order, the time column in
- * `timeZone` with its offset (`timeMs` stays the integer the hash covers). @throws RangeError for an unknown time zone name
+ * `timeZone` with its offset (`timeMs` stays the integer the hash covers), names and departments
+ * from `people` ({@link auditPeople}). @throws RangeError for an unknown time zone name
  */
-export function auditCsv(events: readonly AuditEvent[], timeZone: string): string {
+export function auditCsv(events: readonly AuditEvent[], timeZone: string, people: AuditPeople = new Map()): string {
   const time = zonedTime(timeZone);
-  return toCsv([AUDIT_HEADER, ...events.map((e) => auditRow(e, time))]);
+  return toCsv([AUDIT_HEADER, ...events.map((e) => auditRow(e, time, people))]);
 }

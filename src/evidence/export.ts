@@ -1,4 +1,4 @@
-import type { AuditChainHead } from '../store/ports/notices.ts';
+import type { AuditChainHead, Bilingual } from '../store/ports/notices.ts';
 import { genesisHash } from '../store/ports/audit-chain.ts';
 import { signBytes, type EvidenceSigningKey } from './key.ts';
 
@@ -27,13 +27,29 @@ export interface ExportFacts {
   broadcastId: string;
   noticeId: string;
   noticeVersion: number;
+  /** The notice version's title (trailer `notice-title`, as JSON); absent in exports made before it was written. */
+  noticeTitle?: Bilingual;
+  /** Who created (confirmed) the broadcast, e.g. `console:hr.zhang` (trailer `created-by`, as a JSON string). */
+  createdBy?: string;
   /** When the file was made, ms since the Unix epoch. */
   exportedAt: number;
   /** Head of the broadcast's audit chain read for the export (audit: its last row); null = no row yet. */
   chain: AuditChainHead | null;
 }
 
-/** The trailer's name → value lines in file order, without the signature (the order `verify` expects). */
+/**
+ * A value as one trailer line: JSON (so a title with a line break or a quote stays on its line and
+ * reads back exactly), with U+2028/U+2029 escaped too (JSON leaves them, a line reader may not).
+ */
+export function trailerJson(value: unknown): string {
+  return JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/**
+ * The trailer's name → value lines in file order, without the signature (the order `verify`
+ * expects): the kind, broadcast, notice, notice-version, notice-title and created-by (when known),
+ * exported-at, chain-rows, chain-head, and key-id and public-key when signed.
+ */
 export function trailerFields(f: ExportFacts, key: EvidenceSigningKey | null): [string, string][] {
   const head = f.chain ?? { rows: 0, hash: genesisHash({ broadcastId: f.broadcastId, noticeId: f.noticeId, version: f.noticeVersion }) };
   const fields: [string, string][] = [
@@ -41,6 +57,8 @@ export function trailerFields(f: ExportFacts, key: EvidenceSigningKey | null): [
     ['broadcast', f.broadcastId],
     ['notice', f.noticeId],
     ['notice-version', String(f.noticeVersion)],
+    ...(f.noticeTitle ? [['notice-title', trailerJson(f.noticeTitle)] as [string, string]] : []),
+    ...(f.createdBy !== undefined ? [['created-by', trailerJson(f.createdBy)] as [string, string]] : []),
     ['exported-at', new Date(f.exportedAt).toISOString()],
     ['chain-rows', String(head.rows)],
     ['chain-head', head.hash],

@@ -1,7 +1,8 @@
 import { parse } from 'csv-parse/sync';
-import { AUDIT_HEADER, csvCellValue, RECIPIENTS_HEADER, RECIPIENTS_HEADER_V1, RECIPIENTS_HEADER_V2 } from './csv.ts';
+import { AUDIT_HEADER, AUDIT_HEADER_V1, csvCellValue, RECIPIENTS_HEADER, RECIPIENTS_HEADER_V1, RECIPIENTS_HEADER_V2 } from './csv.ts';
 import { genesisHash, isHash, rowHash } from '../store/ports/audit-chain.ts';
 import { TRAILER_TITLE, TRAILER_VERSION, UNSIGNED_MARK, type ExportKind } from './export.ts';
+import type { Bilingual } from '../store/ports/notices.ts';
 import { parsePublicKey, verifyBytes, type EvidencePublicKey } from './key.ts';
 
 /**
@@ -32,6 +33,10 @@ export interface VerifyReport {
   broadcastId: string | null;
   noticeId: string | null;
   noticeVersion: number | null;
+  /** The notice version's title (signed trailer `notice-title`); null in exports made before it was written. */
+  noticeTitle: Bilingual | null;
+  /** Who created (confirmed) the broadcast (signed trailer `created-by`); null in exports made before it was written. */
+  createdBy: string | null;
   exportedAt: string | null;
   /** The signed chain head: how many audit rows it covers and the last one's hash. */
   chainRows: number | null;
@@ -64,7 +69,33 @@ const BOM_BYTES = Buffer.from([0xef, 0xbb, 0xbf]);
 const TRAILER_START = Buffer.from(`\r\n\r\n# ${TRAILER_TITLE}: `, 'latin1');
 
 /** Trailer names in the order an export writes them (key-id and public-key only when signed). */
-const TRAILER_NAMES = [TRAILER_TITLE, 'broadcast', 'notice', 'notice-version', 'exported-at', 'chain-rows', 'chain-head', 'key-id', 'public-key'] as const;
+const TRAILER_NAMES = [TRAILER_TITLE, 'broadcast', 'notice', 'notice-version', 'notice-title', 'created-by', 'exported-at', 'chain-rows', 'chain-head', 'key-id', 'public-key'] as const;
+
+/** Trailer lines an older export lacks (it still verifies without them). */
+const OPTIONAL_NAMES: ReadonlySet<string> = new Set(['notice-title', 'created-by']);
+
+/** A `notice-title` value (JSON with zh and en strings, zh-TW optional), or null. */
+function parseTitle(s: string): Bilingual | null {
+  try {
+    const v = JSON.parse(s) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+    const o = v as Record<string, unknown>;
+    if (typeof o.zh !== 'string' || typeof o.en !== 'string' || Object.keys(o).some((k) => !['zh', 'en', 'zh-TW'].includes(k) || typeof o[k] !== 'string')) return null;
+    return { zh: o.zh, en: o.en, ...(typeof o['zh-TW'] === 'string' ? { 'zh-TW': o['zh-TW'] } : {}) };
+  } catch {
+    return null;
+  }
+}
+
+/** A `created-by` value (a JSON string), or null. */
+function parseJsonString(s: string): string | null {
+  try {
+    const v = JSON.parse(s) as unknown;
+    return typeof v === 'string' ? v : null;
+  } catch {
+    return null;
+  }
+}
 
 interface ParsedRow {
   /** 1-based data row. */
@@ -100,7 +131,7 @@ function integer(s: string, min: number): number | null {
  */
 export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyReport {
   const report: VerifyReport = {
-    ok: false, kind: null, broadcastId: null, noticeId: null, noticeVersion: null, exportedAt: null,
+    ok: false, kind: null, broadcastId: null, noticeId: null, noticeVersion: null, noticeTitle: null, createdBy: null, exportedAt: null,
     chainRows: null, chainHead: null, rows: 0, signature: 'missing', bomRestored: false, keyId: null, keySource: null, problems: [],
   };
   const problem = (kind: ProblemKind, message: string, r?: ParsedRow): void => {
@@ -127,7 +158,8 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
     fields.set(m[1]!, m[2]!);
   }
   const names = [...fields.keys()];
-  if (names.some((n, i) => n !== TRAILER_NAMES[i])) {
+  const expectedNames = TRAILER_NAMES.filter((n) => !OPTIONAL_NAMES.has(n) || fields.has(n));
+  if (names.some((n, i) => n !== expectedNames[i])) {
     problem('malformed', `trailer lines are not those of an export (${names.join(', ')})`);
   }
   const title = /^(audit|recipients) (v\d+)$/.exec(fields.get(TRAILER_TITLE) ?? '');
@@ -140,6 +172,14 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
   report.noticeId = fields.get('notice') ?? null;
   report.noticeVersion = integer(fields.get('notice-version') ?? '', 0);
   report.exportedAt = fields.get('exported-at') ?? null;
+  if (fields.has('notice-title')) {
+    report.noticeTitle = parseTitle(fields.get('notice-title')!);
+    if (report.noticeTitle === null) problem('malformed', 'the trailer\'s notice-title is not the JSON title an export writes ({"zh":…,"en":…})');
+  }
+  if (fields.has('created-by')) {
+    report.createdBy = parseJsonString(fields.get('created-by')!);
+    if (report.createdBy === null) problem('malformed', 'the trailer\'s created-by is not the JSON string an export writes');
+  }
   report.chainRows = integer(fields.get('chain-rows') ?? '', 0);
   report.chainHead = fields.get('chain-head') ?? null;
   if (report.broadcastId === null || report.noticeId === null || report.noticeVersion === null || report.chainRows === null || !isHash(report.chainHead ?? '')) {
@@ -209,14 +249,16 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
   };
   const expectedHeader: readonly string[] = report.kind === 'audit' ? AUDIT_HEADER : RECIPIENTS_HEADER;
   const header = records[0]?.record.join(',');
-  const headerOk = header === expectedHeader.join(',') || (report.kind === 'recipients' && (header === RECIPIENTS_HEADER_V1.join(',') || header === RECIPIENTS_HEADER_V2.join(',')));
+  const auditV1 = report.kind === 'audit' && header === AUDIT_HEADER_V1.join(',');
+  const headerOk = header === expectedHeader.join(',') || auditV1 || (report.kind === 'recipients' && (header === RECIPIENTS_HEADER_V1.join(',') || header === RECIPIENTS_HEADER_V2.join(',')));
   if (records.length === 0 || !headerOk) {
     problem('malformed', `the first row is not the ${report.kind} header (${expectedHeader.join(',')})`);
   }
   const data = records.slice(1);
   report.rows = data.length;
   if (report.kind === 'audit' && records.length > 0) {
-    const rows = data.map((r, i) => checkAuditRow(r.record, i + 1, lineAt(records[i]!.info.bytes), report.broadcastId!));
+    const columns: readonly string[] = auditV1 ? AUDIT_HEADER_V1 : AUDIT_HEADER;
+    const rows = data.map((r, i) => checkAuditRow(r.record, columns, i + 1, lineAt(records[i]!.info.bytes), report.broadcastId!));
     walkChain(rows, genesisHash({ broadcastId: report.broadcastId, noticeId: report.noticeId, version: report.noticeVersion }), report.chainHead!, report.chainRows, problem);
   }
   if (report.signature === 'invalid') {
@@ -224,21 +266,28 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
     problem('signature', located
       ? 'the signature does not match the file: it was changed after it was signed (the rows above show where)'
       : report.kind === 'audit'
-        ? 'the signature does not match the file: every row still fits its chain, so what changed is outside the hashed cells (header, trailer, a time display cell, quoting or line ends), or the file was signed with another key'
+        ? 'the signature does not match the file: every row still fits its chain, so what changed is outside the hashed cells (header, trailer, a time, name or department display cell, quoting or line ends), or the file was signed with another key'
         : 'the signature does not match the file: it was changed after it was signed, or signed with another key');
   }
   report.ok = report.signature === 'valid' && report.problems.length === 0;
   return report;
 }
 
-/** Parses and self-checks one audit row: its cells must give the hash it carries. */
-function checkAuditRow(cells: string[], row: number, line: number, broadcastId: string): ParsedRow {
+/**
+ * Parses and self-checks one audit row laid out as `columns` ({@link AUDIT_HEADER}, or
+ * {@link AUDIT_HEADER_V1} in older exports): its hashed cells (src/evidence/csv.ts `AUDIT_HASHED`)
+ * must give the hash it carries and its time cell must be its timeMs. name and department are not
+ * checked here: they are outside the chain, covered by the file's signature only.
+ */
+function checkAuditRow(raw: string[], columns: readonly string[], row: number, line: number, broadcastId: string): ParsedRow {
   const r: ParsedRow = { row, line, seq: null, prevHash: null, hash: null, intact: false, defect: null };
-  if (cells.length !== AUDIT_HEADER.length) {
-    r.defect = `has ${cells.length} cells instead of ${AUDIT_HEADER.length}`;
+  if (raw.length !== columns.length) {
+    r.defect = `has ${raw.length} cells instead of ${columns.length}`;
     return r;
   }
-  const [time, bid, userId, from, to, reason, seqCell, msCell, prevHash, hash] = cells.map(csvCellValue) as [string, string, string, string, string, string, string, string, string, string];
+  const cells = raw.map(csvCellValue);
+  const cell = (name: string): string => cells[columns.indexOf(name)]!;
+  const [time, bid, userId, from, to, reason, seqCell, msCell, prevHash, hash] = ['time', 'broadcastId', 'userId', 'from', 'to', 'reason', 'seq', 'timeMs', 'prevHash', 'hash'].map(cell) as [string, string, string, string, string, string, string, string, string, string];
   r.seq = integer(seqCell, 1);
   r.prevHash = isHash(prevHash) ? prevHash : null;
   r.hash = isHash(hash) ? hash : null;

@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
-import type { AuditEvent, BroadcastRecord, RecipientRecord } from '../store/ports/notices.ts';
-import { AUDIT_HEADER, RECIPIENTS_HEADER, auditRow, neutralise, recipientRow, zonedTime } from './csv.ts';
+import type { AuditEvent, Bilingual, BroadcastRecord, RecipientRecord } from '../store/ports/notices.ts';
+import { AUDIT_HEADER, RECIPIENTS_HEADER, auditRow, neutralise, recipientRow, zonedTime, type AuditPeople } from './csv.ts';
 import { trailerFields, type ExportKind } from './export.ts';
 import { offsetLabel, zonedIso } from './time.ts';
 
@@ -16,8 +16,8 @@ import { offsetLabel, zonedIso } from './time.ts';
  *   tab, CR or an apostrophe) and stored as a string cell, never as a formula (a CR inside a cell
  *   reads back as LF: XML normalises line ends, and exceljs writes the CR as it is);
  * - a bold header row, frozen, an auto filter, fixed column widths;
- * - a second sheet `evidence` with the facts of the CSV trailer (broadcast, notice, version, when
- *   exported, head of the audit chain, time zone). The XLSX is not signed: the signed evidence is the
+ * - a second sheet `evidence` with the facts of the CSV trailer (broadcast, notice, version, its
+ *   title, who created the broadcast, when exported, head of the audit chain, time zone). The XLSX is not signed: the signed evidence is the
  *   CSV export (docs/EVIDENCE.md); the chain head lets the two be matched.
  */
 
@@ -43,9 +43,13 @@ export function recipientsXlsxRows(broadcast: Pick<BroadcastRecord, 'readSupport
   ];
 }
 
-/** The audit rows of the XLSX (header first), the time column in `timeZone`. */
-export function auditXlsxRows(events: readonly AuditEvent[], timeZone: string): (string | number)[][] {
-  return [[...AUDIT_HEADER], ...events.map((e) => auditRow(e, zonedTime(timeZone)))];
+/**
+ * The audit rows of the XLSX (header first), the time column in `timeZone`, names and departments
+ * from `people` (src/evidence/csv.ts `auditPeople`; outside the hash chain, as in the CSV).
+ */
+export function auditXlsxRows(events: readonly AuditEvent[], timeZone: string, people?: AuditPeople): (string | number)[][] {
+  const time = zonedTime(timeZone);
+  return [[...AUDIT_HEADER], ...events.map((e) => auditRow(e, time, people))];
 }
 
 /** What the `evidence` sheet states. */
@@ -59,6 +63,10 @@ export interface XlsxFacts {
   timeZone: string;
   /** Who exported it (the console account or 'api'). */
   exportedBy: string;
+  /** Who created (confirmed) the broadcast, e.g. `console:hr.zhang` (the broadcast's createdBy). */
+  createdBy?: string;
+  /** The broadcast's notice version's title. */
+  noticeTitle?: Bilingual;
 }
 
 /** A workbook of `rows` (header first) on a sheet named `sheet`, plus the evidence sheet, as .xlsx bytes. */
@@ -78,7 +86,13 @@ export async function toXlsx(sheet: string, rows: readonly (readonly (string | n
 
   const ev = wb.addWorksheet('evidence');
   ev.columns = [{ width: 18 }, { width: 80 }];
-  const fields = trailerFields({ ...facts, chain: facts.chain }, null).map(([k, v]): [string, string] => (k === 'exported-at' ? [k, zonedIso(facts.exportedAt, facts.timeZone)] : [k, v]));
+  // The trailer's facts, in words a reader of the sheet wants: the zoned export time, the title and the creator as text (not JSON).
+  const readable: Record<string, string | undefined> = {
+    'exported-at': zonedIso(facts.exportedAt, facts.timeZone),
+    'notice-title': facts.noticeTitle ? [facts.noticeTitle.zh, facts.noticeTitle['zh-TW'], facts.noticeTitle.en].filter((t) => t).join(' / ') : undefined,
+    'created-by': facts.createdBy,
+  };
+  const fields = trailerFields({ ...facts, chain: facts.chain }, null).map(([k, v]): [string, string] => [k, readable[k] ?? v]);
   for (const [k, v] of [...fields, ['exported-by', facts.exportedBy], ['time-zone', `${facts.timeZone} (${offsetLabel(facts.exportedAt, facts.timeZone)})`], ['signed-copy', 'the CSV export of the same broadcast carries the Ed25519 signature']]) {
     ev.addRow([neutralise(k!), neutralise(v!)]);
   }

@@ -20,13 +20,13 @@ import type { Lang } from '../platform/message.ts';
 import { ThrottledError, MAX_PEOPLE_RESULTS, type Audience, type DirectoryDepartment, type DirectoryPerson, type NoticeBatchResult, type NoticeChannel, type NoticeDelivery, type NoticePreview } from '../platform/notices.ts';
 import type { KeyValueStore } from '../store/ports/store.ts';
 import { formatDate, systemClock, type Clock } from './clock.ts';
-import { auditCsv, recipientsCsv } from '../evidence/csv.ts';
+import { auditCsv, auditPeople, recipientsCsv } from '../evidence/csv.ts';
 import { withEvidenceTrailer, type ExportKind } from '../evidence/export.ts';
 import type { EvidenceSigningKey } from '../evidence/key.ts';
 import { newBroadcastId, newNoticeId } from './ids.ts';
 import { ackTexts, titleIn } from './messages.ts';
 import { convertToTaiwan, deliveryText, DEFAULT_NOTICE_LANGUAGE, EmployeeLanguages, recipientLanguage } from './languages.ts';
-import type { NoticeLanguage } from '../store/ports/notices.ts';
+import type { Bilingual, NoticeLanguage } from '../store/ports/notices.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ackKey } from '../platform/notices.ts';
@@ -680,19 +680,33 @@ export class NoticeService {
     return this.sealExport('recipients', b, csv, await this.store.auditHead(id));
   }
 
-  /** audit.csv of a broadcast (every row with its chain link) with the evidence trailer. @throws BROADCAST_NOT_FOUND */
+  /**
+   * audit.csv of a broadcast (every row with its chain link, and the recipient's name and department
+   * from the recipient records — outside the chain) with the evidence trailer. @throws BROADCAST_NOT_FOUND
+   */
   async auditCsv(id: string): Promise<string> {
     const b = await this.getBroadcast(id);
     const events = await this.store.listAudit(id);
+    const people = auditPeople(await this.store.listRecipients(id));
     const last = events.at(-1);
-    return this.sealExport('audit', b, auditCsv(events, this.timeZone), last ? { rows: last.seq, hash: last.hash } : null);
+    return this.sealExport('audit', b, auditCsv(events, this.timeZone, people), last ? { rows: last.seq, hash: last.hash } : null);
   }
 
-  private sealExport(kind: ExportKind, b: BroadcastView, csv: string, chain: { rows: number; hash: string } | null): string {
+  /**
+   * The facts every export of broadcast `b` states (CSV trailer, XLSX evidence sheet): the broadcast,
+   * its notice, version and that version's title, and who created (confirmed) it.
+   * @throws NOTICE_NOT_FOUND when the notice version is gone (it never is: versions are kept)
+   */
+  async exportFacts(b: Pick<BroadcastView, 'id' | 'noticeId' | 'version' | 'createdBy'>): Promise<{ broadcastId: string; noticeId: string; noticeVersion: number; noticeTitle: Bilingual; createdBy: string }> {
+    const v = await this.getNoticeVersion(b.noticeId, b.version);
+    return { broadcastId: b.id, noticeId: b.noticeId, noticeVersion: b.version, noticeTitle: v.title, createdBy: b.createdBy };
+  }
+
+  private async sealExport(kind: ExportKind, b: BroadcastView, csv: string, chain: { rows: number; hash: string } | null): Promise<string> {
     if (!this.evidenceKey) {
       this.log.warn({ broadcast: b.id, export: kind }, 'evidence export is UNSIGNED: EVIDENCE_SIGNING_KEY is not set (docs/EVIDENCE.md)');
     }
-    const facts = { kind, broadcastId: b.id, noticeId: b.noticeId, noticeVersion: b.version, exportedAt: this.clock.now(), chain };
+    const facts = { kind, ...(await this.exportFacts(b)), exportedAt: this.clock.now(), chain };
     return withEvidenceTrailer(csv, facts, this.evidenceKey);
   }
 

@@ -91,6 +91,10 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     await page.click('#pw-submit');
     await page.waitForSelector('#new-notice');
     assert.match((await page.textContent('#whoami')) ?? '', /hr\.zhang · owner/);
+    // A configured platform (here the fake one), no sandbox: no sandbox label, and the API says so.
+    const platforms = await page.evaluate(async () => (await fetch('/console/api/platforms')).json());
+    assert.equal(platforms.sandbox, false);
+    assert.equal(await page.locator('#sandbox-label').count(), 0);
   });
 
   it('compose a notice (zh required, en optional); <script> in its text is shown as text and never runs', async () => {

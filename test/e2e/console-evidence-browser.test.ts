@@ -125,6 +125,21 @@ describe('console evidence in a real browser (sandbox)', { skip: missing ? `no b
     const text = await console_.locator('#root').innerText();
     assert.ok(!text.includes('frobnicate') && !text.includes('zzqx'), 'no question text on the page');
     await console_.screenshot({ path: join(ARTIFACTS, 'knowledge-stats-1366x768.png'), fullPage: true });
+    // The try box shows the answer's related topics (the API's suggestions) with their titles.
+    await console_.fill('#try-question', '公司能看到我的聊天记录吗？');
+    await console_.press('#try-question', 'Enter');
+    const tags = console_.locator('#try-suggestions [data-topic]');
+    await tags.first().waitFor();
+    const shown = await tags.evaluateAll((els) => els.map((e) => [e.getAttribute('data-topic'), e.textContent]));
+    assert.ok(shown.length >= 1 && shown.length <= 3, JSON.stringify(shown));
+    const topics = bot.core.kb.entries;
+    for (const [id, text] of shown) {
+      const topic = topics.find((e) => e.id === id);
+      assert.ok(topic, `suggested topic ${id} exists`);
+      assert.equal(text, `${id} · ${topic.title.zh}`);
+    }
+    const answered = await console_.locator('#try-answer .ant-tag-blue').first().textContent();
+    assert.ok(!shown.some(([id]) => id === answered), 'the answered topic is not among its suggestions');
     assert.deepEqual(errors, [], 'no script errors');
   });
 });

@@ -67,6 +67,11 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
     await page.fill('#pw-repeat', PASSWORD);
     await page.click('#pw-submit');
     await page.waitForSelector('#new-notice');
+    // The sandbox is on: the header says so, in the console's language.
+    const label = page.locator('#sandbox-label');
+    await label.waitFor();
+    assert.equal(await label.textContent(), '沙盒演示 · 消息不会发给真实员工');
+    assert.ok(await label.isVisible());
     return page;
   }
 

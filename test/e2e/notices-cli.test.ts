@@ -93,7 +93,7 @@ describe('notice campaign from the CLI', () => {
     const auditFile = join(dir, 'audit.csv');
     r = await run(['notice', 'export', sent.id, '--audit', '--out', auditFile], env);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(readFileSync(auditFile, 'utf8'), /^\uFEFFtime,broadcastId,userId,from,to,reason,seq,timeMs,prevHash,hash\r\n/);
+    assert.match(readFileSync(auditFile, 'utf8'), /^\uFEFFtime,broadcastId,userId,name,department,from,to,reason,seq,timeMs,prevHash,hash\r\n/);
 
     r = await run(['notice', 'resend', sent.id, '--only', 'unacknowledged'], env);
     assert.equal(r.code, 0, r.stderr);

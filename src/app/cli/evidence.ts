@@ -18,6 +18,8 @@ export function formatVerifyReport(file: string, r: VerifyReport): string {
   const out: string[] = [`${file}:`];
   if (r.kind) {
     out.push(`  ${r.kind} export of broadcast ${r.broadcastId} (notice ${r.noticeId} version ${r.noticeVersion}), exported ${r.exportedAt}`);
+    if (r.noticeTitle) out.push(`  notice title: ${r.noticeTitle.zh} / ${r.noticeTitle.en}`);
+    if (r.createdBy !== null) out.push(`  broadcast created by: ${r.createdBy}`);
     out.push(`  ${r.rows} row(s) in the file; signed chain head: ${r.chainRows} audit row(s), ${r.chainHead}`);
   }
   const signature = {

@@ -34,6 +34,12 @@
       document.documentElement.lang = S.lang === 'zh' ? 'zh-CN' : 'en';
       dayjs.locale(S.lang === 'zh' ? 'zh-cn' : 'en');
     }, []);
+    // Whether the sandbox (made-up employees) is on: a label in the header says nothing reaches real people.
+    const [sandbox, setSandbox] = useState(false);
+    const signedIn = Boolean(session && !session.mustChange);
+    useEffect(() => {
+      if (signedIn) api('GET', '/platforms').then((r) => setSandbox(Boolean(r.sandbox)), () => setSandbox(false));
+    }, [signedIn]);
     const go = (h) => { location.hash = h; };
     const langButton = html`<${Button} id="lang-switch" size="small" onClick=${switchLang}>${t('language')}<//>`;
     let body;
@@ -60,6 +66,7 @@
         <${Header} style=${{ display: 'flex', alignItems: 'center', gap: 12, padding: '0 16px', background: '#001529', flexWrap: 'nowrap', overflow: 'hidden' }}>
           ${narrow && html`<${Button} size="small" id="menu-toggle" aria-label="menu" aria-expanded=${!collapsed} onClick=${() => setCollapsed(!collapsed)}>☰<//>`}
           <span style=${{ color: '#fff', fontWeight: 600, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', flex: 1 }}>${t('appTitle')}</span>
+          ${sandbox && html`<span id="sandbox-label" role="status" style=${{ background: '#faad14', color: '#000', fontWeight: 600, padding: '2px 8px', borderRadius: 4, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', minWidth: 0, flexShrink: 1 }} title=${t('sandboxLabel')}>${t('sandboxLabel')}</span>`}
           <span style=${{ color: '#fff', whiteSpace: 'nowrap' }} id="whoami">${session.name} · ${session.role}</span>
           ${langButton}
           <${Button} size="small" id="sign-out" onClick=${signOut}>${t('signOut')}<//>

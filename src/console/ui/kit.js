@@ -33,7 +33,7 @@
       declare: '声明政策', withdraw: '撤回', withdrawn: '已撤回', active: '生效中', since: '起始日期', scope: '范围', retention: '保存期限', purpose: '目的', legalBasis: '法律依据', viewers: '可查看人员（逗号分隔）', history: '全部（含已撤回）', confirmWithdraw: '撤回后该政策不再适用于任何人，但保留在历史中。确认撤回？',
       importCsv: '导入状态 CSV', preview: '校验预览', doImport: '导入', validRows: '有效行', imported: (n) => `已导入 ${n} 条`, nothingImported: '有错误，未导入任何数据', lookup: '查询员工状态', userId: '用户 ID', lookupBtn: '查询', noRecord: '无记录', archived: '已存档', notArchived: '未存档', source: '来源',
       statusCsvHint: '表头：platform,userId,archived,since,scope', chooseFile: '选择文件', topics: '主题', answer: '回答', sources: '来源', reviewed: '审核日期', tryQuestion: '试问一个问题', ask: '提问', noMatch: '没有匹配的主题',
-      ready: '就绪', notReady: '未就绪', store: '存储', reason: '原因', refresh: '刷新', actor: '操作人', action: '操作', time: '时间', target: '对象', readOnly: '只读账号（审计员）：不能修改或发送。',
+      ready: '就绪', notReady: '未就绪', store: '存储', reason: '原因', refresh: '刷新', actor: '操作人', action: '操作', time: '时间', target: '对象', readOnly: '只读账号（审计员）：不能修改或发送。', sandboxLabel: '沙盒演示 · 消息不会发给真实员工', suggestions: '相关主题',
       language: 'English', error: '出错了', back: '返回', noNotices: '还没有告知书',
     },
     en: {
@@ -51,7 +51,7 @@
       declare: 'Declare policy', withdraw: 'Withdraw', withdrawn: 'Withdrawn', active: 'Active', since: 'Since', scope: 'Scope', retention: 'Retention', purpose: 'Purpose', legalBasis: 'Legal basis', viewers: 'Who may read (comma separated)', history: 'All (withdrawn too)', confirmWithdraw: 'Once withdrawn the policy applies to nobody but stays in the history. Withdraw?',
       importCsv: 'Import status CSV', preview: 'Validate', doImport: 'Import', validRows: 'Valid rows', imported: (n) => `${n} imported`, nothingImported: 'Errors found; nothing imported', lookup: 'Look up one employee', userId: 'User id', lookupBtn: 'Look up', noRecord: 'No record', archived: 'Archived', notArchived: 'Not archived', source: 'Source',
       statusCsvHint: 'Header: platform,userId,archived,since,scope', chooseFile: 'Choose file', topics: 'Topics', answer: 'Answer', sources: 'Sources', reviewed: 'Reviewed', tryQuestion: 'Try a question', ask: 'Ask', noMatch: 'No topic matched',
-      ready: 'Ready', notReady: 'Not ready', store: 'Store', reason: 'Reason', refresh: 'Refresh', actor: 'Who', action: 'Action', time: 'Time', target: 'Target', readOnly: 'Read-only account (auditor): nothing can be changed or sent.',
+      ready: 'Ready', notReady: 'Not ready', store: 'Store', reason: 'Reason', refresh: 'Refresh', actor: 'Who', action: 'Action', time: 'Time', target: 'Target', readOnly: 'Read-only account (auditor): nothing can be changed or sent.', sandboxLabel: 'Sandbox — nothing reaches real employees', suggestions: 'Related topics',
       language: '中文', error: 'Something went wrong', back: 'Back', noNotices: 'No notices yet',
     },
   };

@@ -27,6 +27,13 @@
         <${Input.Search} id="try-question" aria-label=${t('tryQuestion')} enterButton=${t('ask')} onSearch=${ask} />
         ${answer && html`<div style=${{ marginTop: 12 }} id="try-answer">
           <${Space} wrap><${Tag}>${answer.intent}<//>${answer.topic ? html`<${Tag} color="blue">${answer.topic}<//>` : html`<${Text}>${t('noMatch')}<//>`}<${Text} type="secondary">score ${answer.score}<//><//>
+          ${answer.suggestions && answer.suggestions.length > 0 && html`<div id="try-suggestions" style=${{ marginTop: 8 }}>
+            <${Text} type="secondary">${t('suggestions')}: <//>
+            <${Space} wrap size=${4}>${answer.suggestions.map((id) => {
+              const topic = (topics || []).find((x) => x.id === id);
+              return html`<${Tag} key=${id} data-topic=${id}>${id}${topic ? ` · ${topic.title[S.lang] || topic.title.zh}` : ''}<//>`;
+            })}<//>
+          </div>`}
           ${answer.replies.map((r, i) => html`<${Paragraph} key=${i} style=${{ whiteSpace: 'pre-wrap', marginTop: 8 }}>${r}<//>`)}
         </div>`}
       <//>

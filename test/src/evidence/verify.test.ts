@@ -5,7 +5,7 @@ import { genesisHash, rowHash, type ChainHeader } from '../../../src/store/ports
 import { withEvidenceTrailer, type ExportFacts } from '../../../src/evidence/export.ts';
 import { parsePublicKey, parseSigningKey } from '../../../src/evidence/key.ts';
 import { verifyExport, type VerifyReport } from '../../../src/evidence/verify.ts';
-import { auditCsv, auditRow, csvField, recipientsCsv, toCsv, AUDIT_HEADER, zonedTime } from '../../../src/evidence/csv.ts';
+import { auditCsv, auditPeople, auditRow, csvField, recipientsCsv, toCsv, AUDIT_HEADER, AUDIT_HEADER_V1, zonedTime } from '../../../src/evidence/csv.ts';
 import type { AuditEvent } from '../../../src/store/ports/notices.ts';
 import { appendRow, changeSignature, dataLines, deleteRow, editRow, flipByte, swapRows } from '../../helpers/tamper.ts';
 
@@ -188,6 +188,62 @@ describe('verifyExport', () => {
     const r = check(text.slice(1));
     assert.deepEqual([r.ok, r.signature, r.bomRestored], [true, 'valid', true]);
     assert.equal(check(text).bomRestored, false);
+  });
+
+  it('the trailer names the notice title and who created the broadcast, signed; an export without them still verifies', () => {
+    const events = chain(4);
+    const title = { zh: '聊天存档告知\n第二行 "引号"', en: 'Chat archiving notice', 'zh-TW': '聊天存檔告知\u2028' };
+    const text = withEvidenceTrailer(auditCsv(events, ZONE), { ...facts('audit', events), noticeTitle: title, createdBy: 'console:hr.zhang' }, KEY);
+    assert.match(text, /\r\n# notice-version: 3\r\n# notice-title: \{"zh":"聊天存档告知\\n第二行 \\"引号\\"","en":"Chat archiving notice","zh-TW":"聊天存檔告知\\u2028"\}\r\n# created-by: "console:hr\.zhang"\r\n# exported-at: /);
+    let r = check(text);
+    assert.deepEqual(messages(r), []);
+    assert.deepEqual([r.ok, r.noticeTitle, r.createdBy], [true, title, 'console:hr.zhang']);
+    // Who sent it is signed: another name breaks the signature (the rows still fit their chain).
+    r = check(text.replace('"console:hr.zhang"', '"console:hr.wang"'));
+    assert.deepEqual([r.ok, r.createdBy, r.problems.map((p) => p.kind)], [false, 'console:hr.wang', ['signature']]);
+    r = check(text.replace('Chat archiving notice', 'Another notice'));
+    assert.deepEqual(r.problems.map((p) => p.kind), ['signature']);
+    // Not JSON, or out of place: malformed.
+    r = check(text.replace('# created-by: "console:hr.zhang"', '# created-by: console:hr.zhang'));
+    assert.ok(messages(r).some((m) => /created-by is not the JSON string/.test(m)), messages(r).join('\n'));
+    const lines = text.split('\r\n');
+    const ti = lines.findIndex((l) => l.startsWith('# notice-title: '));
+    [lines[ti], lines[ti + 1]] = [lines[ti + 1]!, lines[ti]!];
+    r = check(lines.join('\r\n'));
+    assert.ok(messages(r).some((m) => /trailer lines are not those of an export/.test(m)), messages(r).join('\n'));
+    // An export made before these facts were written: still intact, the facts unknown.
+    const old = check(auditExport(events));
+    assert.deepEqual([old.ok, old.noticeTitle, old.createdBy], [true, null, null]);
+    // A recipients export carries them too.
+    const rec = withEvidenceTrailer(recipientsCsv({ readSupported: true }, [], ZONE), { ...facts('recipients', events), noticeTitle: title, createdBy: 'chat:wecom:li' }, KEY);
+    r = check(rec);
+    assert.deepEqual([r.ok, r.kind, r.createdBy], [true, 'recipients', 'chat:wecom:li']);
+  });
+
+  it('audit names and departments: outside the hash chain, covered by the signature; the older header without them still verifies', () => {
+    const events = chain(4);
+    const people = auditPeople([{ userId: 'u3', name: '张三', department: '研发部, 北京' }, { userId: '=cmd|zhang', name: '=李四', department: null }]);
+    const text = withEvidenceTrailer(auditCsv(events, ZONE, people), facts('audit', events), KEY);
+    const rows = dataLines(text);
+    assert.match(text, /^\uFEFFtime,broadcastId,userId,name,department,from,to,reason,seq,timeMs,prevHash,hash\r\n/);
+    assert.match(rows[0]!, /,b-v1,,,,none,resolving,/, 'a broadcast-level row has no user, name or department');
+    assert.match(rows[1]!, /,'=cmd\|zhang,'=李四,,pending,sent,/, 'names are defused like every cell');
+    assert.match(text, /,u3,张三,"研发部, 北京",pending,sent,/);
+    assert.deepEqual(messages(check(text)), []);
+    // A changed name: the chain still holds (names are not hashed), the signature does not.
+    let r = check(text.replace(',张三,', ',王五,'));
+    assert.deepEqual(r.problems.map((p) => p.kind), ['signature']);
+    assert.match(r.problems[0]!.message, /every row still fits its chain, so what changed is outside the hashed cells .*name or department/);
+    // A changed hashed cell next to the names is still located.
+    r = check(text.replace(',u3,张三,', ',u4,张三,'));
+    assert.deepEqual(r.problems.map((p) => [p.kind, p.row]), [['altered', 3], ['signature', undefined]]);
+    // The older audit header (no name, no department) still verifies.
+    const v1 = withEvidenceTrailer(toCsv([AUDIT_HEADER_V1, ...events.map((e) => auditRow(e, zonedTime(ZONE)).filter((_, i) => i !== 3 && i !== 4))]), facts('audit', events), KEY);
+    assert.match(v1, /^\uFEFFtime,broadcastId,userId,from,to,reason,seq,timeMs,prevHash,hash\r\n/);
+    r = check(v1);
+    assert.deepEqual([messages(r), r.ok, r.rows], [[], true, 4]);
+    r = check(flipByte(v1, 4, 'reason 4', 'R'));
+    assert.deepEqual(r.problems.map((p) => [p.kind, p.row]), [['altered', 4], ['signature', undefined]]);
   });
 
   it('a file that is not an export, or was re-saved with other line ends, is malformed', () => {

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
-import { AUDIT_HEADER, RECIPIENTS_HEADER, csvField, recipientsCsv } from '../../../src/evidence/csv.ts';
+import { AUDIT_HEADER, RECIPIENTS_HEADER, auditPeople, csvField, recipientsCsv } from '../../../src/evidence/csv.ts';
 import { RECIPIENTS_XLSX_HEADER, auditXlsxRows, recipientsXlsxRows, toXlsx } from '../../../src/evidence/xlsx.ts';
 import { offsetLabel, zonedIso } from '../../../src/evidence/time.ts';
 import type { AuditEvent, RecipientRecord } from '../../../src/store/ports/notices.ts';
@@ -23,7 +23,7 @@ async function read(buf: Buffer): Promise<ExcelJS.Workbook> {
   return wb;
 }
 const values = (ws: ExcelJS.Worksheet, row: number) => (ws.getRow(row).values as unknown[]).slice(1);
-const facts = { kind: 'recipients' as const, broadcastId: 'b1', noticeId: 'n1', noticeVersion: 2, exportedAt: SENT, chain: { rows: 3, hash: 'a'.repeat(64) }, timeZone: 'Asia/Shanghai', exportedBy: 'console:hr.li' };
+const facts = { kind: 'recipients' as const, broadcastId: 'b1', noticeId: 'n1', noticeVersion: 2, exportedAt: SENT, chain: { rows: 3, hash: 'a'.repeat(64) }, timeZone: 'Asia/Shanghai', exportedBy: 'console:hr.li', createdBy: 'console:hr.zhang', noticeTitle: { zh: '聊天存档告知', en: 'Chat archiving notice' } };
 
 describe('XLSX exports', () => {
   it('zoned times carry the offset and stand for the same instant', () => {
@@ -81,6 +81,10 @@ describe('XLSX exports', () => {
     assert.equal(ev['chain-head'], 'a'.repeat(64));
     assert.equal(ev['exported-at'], '2026-12-06T00:30:00.250+08:00');
     assert.equal(ev['exported-by'], 'console:hr.li');
+    assert.equal(ev['created-by'], 'console:hr.zhang', 'who created (confirmed) the broadcast');
+    assert.equal(ev['notice-title'], '聊天存档告知 / Chat archiving notice');
+    assert.equal(ev.notice, 'n1');
+    assert.equal(ev['notice-version'], '2');
     assert.equal(ev['time-zone'], 'Asia/Shanghai (UTC+08:00)');
     // The CSV of the same records: the same columns and the same zoned times (one formatter).
     assert.match(recipientsCsv({ readSupported: true }, recipients.slice(0, 1), 'Asia/Shanghai'), /u1,张三,研发部,acknowledged,2026-12-06T00:30:00\.250\+08:00/);
@@ -91,12 +95,20 @@ describe('XLSX exports', () => {
     assert.equal(rows[1]![RECIPIENTS_XLSX_HEADER.indexOf('readAt')], 'unknown (platform has no read receipts)');
   });
 
-  it('audit: the CSV columns, the time zoned, timeMs the integer the chain hashes', async () => {
+  it('audit: the CSV columns (name and department from the recipients), the time zoned, timeMs the integer the chain hashes', async () => {
     const e: AuditEvent = { at: SENT, broadcastId: 'b1', userId: '=cmd', from: 'pending', to: 'sent', reason: '@x', seq: 1, prevHash: 'p'.repeat(64), hash: 'h'.repeat(64) };
-    const wb = await read(await toXlsx('audit', auditXlsxRows([e], 'Asia/Shanghai'), { ...facts, kind: 'audit' }));
+    const other: AuditEvent = { ...e, userId: 'u-unknown', seq: 2 };
+    const broadcastRow: AuditEvent = { ...e, userId: null, seq: 3 };
+    const people = auditPeople([{ userId: '=cmd', name: '张三', department: '=研发部' }]);
+    const wb = await read(await toXlsx('audit', auditXlsxRows([e, other, broadcastRow], 'Asia/Shanghai', people), { ...facts, kind: 'audit' }));
     const ws = wb.getWorksheet('audit')!;
     assert.deepEqual(values(ws, 1), [...AUDIT_HEADER]);
-    assert.deepEqual(values(ws, 2), ['2026-12-06T00:30:00.250+08:00', 'b1', "'=cmd", 'pending', 'sent', "'@x", 1, SENT, 'p'.repeat(64), 'h'.repeat(64)]);
-    assert.equal(ws.getRow(2).getCell(8).type, ExcelJS.ValueType.Number);
+    assert.deepEqual(values(ws, 2), ['2026-12-06T00:30:00.250+08:00', 'b1', "'=cmd", '张三', "'=研发部", 'pending', 'sent', "'@x", 1, SENT, 'p'.repeat(64), 'h'.repeat(64)]);
+    assert.deepEqual(values(ws, 3).slice(2, 5), ['u-unknown', '', ''], 'a user without a recipient record: empty name and department');
+    assert.deepEqual(values(ws, 4).slice(2, 5), ['', '', ''], 'a broadcast-level row: no user, no name');
+    assert.equal(ws.getRow(2).getCell(AUDIT_HEADER.indexOf('timeMs') + 1).type, ExcelJS.ValueType.Number);
+    const ev = Object.fromEntries((wb.getWorksheet('evidence')!.getSheetValues() as unknown[][]).filter(Boolean).map((r) => [r[1], r[2]]));
+    assert.equal(ev['privacy-bot evidence'], 'audit v1');
+    assert.equal(ev['created-by'], 'console:hr.zhang');
   });
 });

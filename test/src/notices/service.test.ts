@@ -1,6 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ackKey, parseAckKey, type NoticeService } from '../../../src/notices/service.ts';
+import ExcelJS from 'exceljs';
+import { ackKey, parseAckKey, NoticeService } from '../../../src/notices/service.ts';
+import { broadcastXlsx } from '../../../src/admin/evidence.ts';
+import { parseSigningKey } from '../../../src/evidence/key.ts';
+import { verifyExport } from '../../../src/evidence/verify.ts';
 import type { NoticeStore } from '../../../src/store/ports/notices.ts';
 import { BOM, READ_UNKNOWN } from '../../../src/evidence/csv.ts';
 import { zonedIso } from '../../../src/evidence/time.ts';
@@ -148,10 +152,44 @@ describe('NoticeService', () => {
       ]);
       assert.equal(lines[4], '', 'ends with CRLF');
       const audit = await service.auditCsv(b.id);
-      assert.ok(audit.startsWith(`${BOM}time,broadcastId,userId,from,to,reason,seq,timeMs,prevHash,hash\r\n`));
+      assert.ok(audit.startsWith(`${BOM}time,broadcastId,userId,name,department,from,to,reason,seq,timeMs,prevHash,hash\r\n`));
       assert.match(audit.split('\r\n')[1]!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+08:00,/, 'audit times zoned too');
-      assert.match(audit, new RegExp(`,${b.id},zhangsan,sent,acknowledged,acknowledged by text,`));
-      assert.match(audit, new RegExp(`,${b.id},,none,resolving,notice ${v.noticeId} v1 on wecom\\, by api|,${b.id},,none,resolving,"notice ${v.noticeId} v1 on wecom, by api"`));
+      assert.match(audit, new RegExp(`,${b.id},zhangsan,,,sent,acknowledged,acknowledged by text,`), 'no directory: empty name and department');
+      assert.match(audit, new RegExp(`,${b.id},,,,none,resolving,"notice ${v.noticeId} v1 on wecom, by api"`));
+    });
+
+    it('exports name who created the broadcast and the notice (signed, verified); audit rows carry names and departments outside the chain', async () => {
+      const org = {
+        departments: async () => [],
+        searchPeople: async () => [],
+        describe: async (ids: string[]) => new Map(ids.filter((u) => u !== 'wangwu').map((u) => [u, { userId: u, name: u === 'zhangsan' ? '张三' : '李四', department: u === 'zhangsan' ? '研发部' : '=法务部' }])),
+      };
+      service.registerChannel({ ...createLoopbackChannel({ url: fake.url, platform: 'feishu', readSupported: true }), org });
+      const v = await service.createNotice({ title: { zh: '存档告知, "三"', en: 'Archiving notice' }, body: CONTENT.body });
+      const b = await service.createBroadcast({ noticeId: v.noticeId, platform: 'feishu', audience: { userIds: ['zhangsan', 'lisi', 'wangwu'] }, createdBy: 'console:hr.zhang' });
+      await new BroadcastWorker({ service, log: silent, idleMs: 1 }).runUntil(async () => (await store.getBroadcast(b.id))!.state === 'done');
+      await service.acknowledge('feishu', 'zhangsan', 'latest', 'card');
+      const key = parseSigningKey(Buffer.alloc(32, 3).toString('base64'));
+      const signed = new NoticeService({ store, log: silent, clock, evidenceKey: key });
+      for (const text of [await signed.auditCsv(b.id), await signed.recipientsCsv(b.id)]) {
+        assert.match(text, /\r\n# created-by: "console:hr\.zhang"\r\n/);
+        const r = verifyExport(Buffer.from(text, 'utf8'));
+        assert.deepEqual([r.ok, r.problems, r.createdBy, r.noticeTitle, r.noticeId, r.noticeVersion], [true, [], 'console:hr.zhang', { zh: '存档告知, "三"', en: 'Archiving notice' }, v.noticeId, 1]);
+      }
+      const audit = await signed.auditCsv(b.id);
+      assert.ok(audit.startsWith(`${BOM}time,broadcastId,userId,name,department,from,to,reason,seq,timeMs,prevHash,hash\r\n`));
+      assert.match(audit, new RegExp(`,${b.id},zhangsan,张三,研发部,sent,acknowledged,`));
+      assert.match(audit, new RegExp(`,${b.id},lisi,李四,'=法务部,pending,sent,`), 'a name is defused like any cell');
+      assert.match(audit, new RegExp(`,${b.id},,,,none,resolving,`), 'broadcast-level rows: no user, no name');
+      // The XLSX of the same broadcast states the same facts on its evidence sheet.
+      const xlsx = await broadcastXlsx(signed, b.id, 'audit', 'console:hr.li');
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(xlsx as unknown as ArrayBuffer);
+      const ev = Object.fromEntries((wb.getWorksheet('evidence')!.getSheetValues() as unknown[][]).filter(Boolean).map((row) => [row[1], row[2]]));
+      assert.deepEqual([ev['created-by'], ev['notice-title'], ev['exported-by']], ['console:hr.zhang', '存档告知, "三" / Archiving notice', 'console:hr.li']);
+      const sheet = wb.getWorksheet('audit')!;
+      const zhang = (sheet.getSheetValues() as unknown[][]).filter(Boolean).find((row) => row[3] === 'zhangsan' && row[7] === 'acknowledged');
+      assert.deepEqual(zhang?.slice(4, 6), ['张三', '研发部']);
     });
 
     it('acknowledges with the notice version, dates in Asia/Shanghai, and lists the employee’s notices', async () => {
