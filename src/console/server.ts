@@ -46,7 +46,7 @@ import { AccountStore, PLATFORM_USER_ID, type Role } from './accounts.ts';
 import { ConsoleAudit, SessionStore, SignInThrottle, csrfMatches, type ConsoleAuditEntry, type Session } from './sessions.ts';
 import { describeAudit, type AuditDetails, type AuditSummary } from './audit-actions.ts';
 import { toCsv, zonedTime } from '../evidence/csv.ts';
-import type { AdminLogin } from '../platform/login.ts';
+import type { AdminLogin, LoginPlatformInfo } from '../platform/login.ts';
 import { mountAccountRoutes } from './account-routes.ts';
 import { mountPlatformLogin } from './platform-login.ts';
 
@@ -163,6 +163,11 @@ export interface ConsoleOptions {
   statusPlatforms: readonly string[];
   /** Sign-in with the work platform (adapters/login.ts via the composition root); none when absent. */
   logins?: readonly AdminLogin[];
+  /**
+   * Every platform accounts may be linked to, as the adapters describe them (adapters/login.ts
+   * `LOGIN_PLATFORMS` via the composition root); none when absent (links refused).
+   */
+  loginPlatforms?: readonly LoginPlatformInfo[];
 }
 
 /** Mounts the console (see the module comment) on `router`. */
@@ -170,7 +175,7 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
   const { config, core, log, trustedProxies } = options;
   const now = options.now ?? Date.now;
   const idleMs = config.consoleIdleMinutes * 60_000;
-  const accounts = new AccountStore(core.store, now);
+  const accounts = new AccountStore(core.store, now, options.loginPlatforms ?? []);
   const sessions = new SessionStore(core.store, idleMs, now);
   const throttle = new SignInThrottle(core.store);
   const audit = new ConsoleAudit(core.store, now);

@@ -12,6 +12,7 @@ import { ConsoleClient, signedIn } from '../../helpers/console-client.ts';
 import { AccountStore } from '../../../src/console/accounts.ts';
 import { ConsoleAudit } from '../../../src/console/sessions.ts';
 import { runAdminCommand } from '../../../src/console/cli.ts';
+import { LOGIN_PLATFORMS } from '../../../adapters/login.ts';
 
 describe('console accounts page API (owner only)', () => {
   let bot: TestBot;
@@ -20,7 +21,7 @@ describe('console accounts page API (owner only)', () => {
   before(async () => {
     bot = await startTestBot({}, { noticeWorker: false });
     owner = await signedIn(bot.url, bot.core.store, 'boss', 'owner');
-    accounts = new AccountStore(bot.core.store);
+    accounts = new AccountStore(bot.core.store, Date.now, LOGIN_PLATFORMS);
   });
   after(async () => {
     await bot.close();
@@ -115,13 +116,13 @@ describe('console accounts page API (owner only)', () => {
   it('CLI: admin link / unlink on the same store; bad platform is a usage error (exit 2); a taken identity exit 1', async () => {
     const out: string[] = [];
     const w = (s: string) => void out.push(s);
-    assert.equal(await runAdminCommand(bot.config, ['link', 'ops', '--platform', 'dingtalk', '--user-id', 'manager7'], w), 0);
+    assert.equal(await runAdminCommand(bot.config, ['link', 'ops', '--platform', 'dingtalk', '--user-id', 'manager7'], LOGIN_PLATFORMS, w), 0);
     assert.match(out.join(''), /dingtalk:manager7/);
     assert.equal((await accounts.byLink('dingtalk', 'manager7'))!.name, 'ops');
-    assert.equal(await runAdminCommand(bot.config, ['link', 'audit', '--platform', 'dingtalk', '--user-id', 'manager7'], w), 1);
-    assert.equal(await runAdminCommand(bot.config, ['link', 'ops', '--platform', 'qq', '--user-id', 'x'], w), 2);
-    assert.equal(await runAdminCommand(bot.config, ['link', 'ops'], w), 2);
-    assert.equal(await runAdminCommand(bot.config, ['unlink', 'ops', '--platform', 'dingtalk', '--user-id', 'manager7'], w), 0);
+    assert.equal(await runAdminCommand(bot.config, ['link', 'audit', '--platform', 'dingtalk', '--user-id', 'manager7'], LOGIN_PLATFORMS, w), 1);
+    assert.equal(await runAdminCommand(bot.config, ['link', 'ops', '--platform', 'qq', '--user-id', 'x'], LOGIN_PLATFORMS, w), 2);
+    assert.equal(await runAdminCommand(bot.config, ['link', 'ops'], LOGIN_PLATFORMS, w), 2);
+    assert.equal(await runAdminCommand(bot.config, ['unlink', 'ops', '--platform', 'dingtalk', '--user-id', 'manager7'], LOGIN_PLATFORMS, w), 0);
     assert.equal(await accounts.byLink('dingtalk', 'manager7'), null);
     const entries = await new ConsoleAudit(bot.core.store).recent(5);
     assert.ok(entries.some((e) => e.actor === 'cli' && e.action === 'admin unlink' && e.target === 'ops dingtalk:manager7'));
