@@ -15,7 +15,9 @@
  *   plus the console's own (platforms, audience preview and CSV upload, statuses,
  *   knowledge, health, audit trail: GET /console/api/audit with each action in words, GET
  *   /console/api/audit.csv?lang=zh|en its export with an action column — src/console/audit-actions.ts).
- * Every /console/api route needs the session cookie (401); every method other than GET needs the
+ * - GET /console/api/error-texts -> `{"codes": {"zh": {CODE: text}, "en": {…}}}`: the adapters' error codes
+ *   in the console's languages (ConsoleOptions.errorTexts); like POST /session it needs no session.
+ * Every other /console/api route needs the session cookie (401); every method other than GET needs the
  * session's CSRF token in `X-CSRF-Token` (403 CONSOLE_CSRF); changes need the role owner or admin
  * (403 CONSOLE_FORBIDDEN for auditors); a one-time password must be changed first (403
  * CONSOLE_PASSWORD_CHANGE). Every change and export is recorded in the console audit trail with the
@@ -168,6 +170,11 @@ export interface ConsoleOptions {
    * `LOGIN_PLATFORMS` via the composition root); none when absent (links refused).
    */
   loginPlatforms?: readonly LoginPlatformInfo[];
+  /**
+   * The console texts of the adapters' error codes, code -> { zh, en } (adapters/errors.ts
+   * `ADAPTER_CONSOLE_TEXTS` via the composition root), served by GET /console/api/error-texts; none when absent.
+   */
+  errorTexts?: Readonly<Record<string, Readonly<{ zh: string; en: string }>>>;
 }
 
 /** Mounts the console (see the module comment) on `router`. */
@@ -358,8 +365,9 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
 
   // ---- the console's own routes ----
   consoleRoutes.get('/platforms', (ctx) => {
-    // The company time zone: the send dialog's schedule is picked in it (src/evidence/time.ts).
-    ctx.body = { platforms: core.notices.platforms(), testAnyRecipient: core.notices.platforms().filter((p) => core.notices.channelFor(p)?.testAnyRecipient), timeZone: core.notices.timeZone };
+    // The company time zone: the send dialog's schedule is picked in it (src/evidence/time.ts). `known`: every
+    // platform id the bot knows (configured here or not: a policy or a status may name it).
+    ctx.body = { platforms: core.notices.platforms(), known: options.statusPlatforms, testAnyRecipient: core.notices.platforms().filter((p) => core.notices.channelFor(p)?.testAnyRecipient), timeZone: core.notices.timeZone };
   });
   // Test send to myself: the signed-in account's own linked platform account (or, on a platform of
   // made-up people such as the sandbox, the employee chosen). Recorded in the console audit trail
@@ -471,10 +479,22 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     ctx.set('Content-Disposition', 'attachment; filename="console-audit.csv"');
     ctx.body = toCsv([CONSOLE_AUDIT_HEADER, ...rows]);
   });
+  // With the platforms accounts may be linked to, as the adapters describe them (id, label per language).
   consoleRoutes.get('/accounts', async (ctx) => {
-    ctx.body = { accounts: await accounts.list() };
+    ctx.body = { accounts: await accounts.list(), platforms: (options.loginPlatforms ?? []).map(({ id, label }) => ({ id, label })) };
   });
   mountAccountRoutes(api, { accounts, ownerGuards: writeGuards(['owner']) });
+  // The texts of codes the core does not know (the adapters'), worded beside the adapters; no session needed
+  // (the sign-in page words errors too), nothing secret: `{"codes": {"zh": {CODE: text}, "en": {…}}}`.
+  api.get('/error-texts', errors, (ctx) => {
+    const codes: { zh: Record<string, string>; en: Record<string, string> } = { zh: {}, en: {} };
+    for (const [code, text] of Object.entries(options.errorTexts ?? {})) {
+      codes.zh[code] = text.zh;
+      codes.en[code] = text.en;
+    }
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.body = { codes };
+  });
   mountPlatformLogin(router, api, { logins: options.logins ?? [], publicUrl: config.consolePublicUrl, accounts, sessions, audit, kv: core.store, log,
     secure: (ctx) => overHttps(ctx, trustedProxies), sessionCookie: (ctx, token) => setCookie(ctx, token, Math.ceil(idleMs / 1000), overHttps(ctx, trustedProxies)) });
 

@@ -17,6 +17,7 @@
     const [all, setAll] = useState(true);
     const [open, setOpen] = useState(false);
     const [platforms, setPlatforms] = useState([]);
+    const [known, setKnown] = useState([]);
     const [busy, setBusy] = useState(false);
     const [form] = Form.useForm();
     const load = useCallback(() => api('GET', `/policies${all ? '' : '?state=active'}`).then((r) => setList(r.policies), fail), [all]);
@@ -24,6 +25,7 @@
     // The first configured platform is preselected (in the sandbox: sandbox), so nobody declares for a platform by accident.
     useEffect(() => void api('GET', '/platforms').then((r) => {
       setPlatforms(r.platforms);
+      setKnown(r.known || []);
       if (r.platforms[0] && !form.getFieldValue('platform')) form.setFieldsValue({ platform: r.platforms[0] });
     }, () => undefined), []);
     const declare = async () => {
@@ -68,7 +70,7 @@
       <${Modal} open=${open} title=${t('declare')} onCancel=${() => setOpen(false)} onOk=${declare} confirmLoading=${busy} okText=${t('save')} cancelText=${t('cancel')} width=${640} okButtonProps=${{ id: 'policy-save' }}>
         <${Form} form=${form} layout="vertical" initialValues=${{ kind: 'all' }}>
           <${Form.Item} label=${t('platform')} name="platform" rules=${[{ required: true, message: t('required') }]}>
-            <${Select} id="policy-platform" options=${[...new Set([...platforms, 'wecom', 'dingtalk', 'feishu'])].map((p) => ({ value: p, label: p }))} />
+            <${Select} id="policy-platform" options=${[...new Set([...platforms, ...known])].map((p) => ({ value: p, label: p }))} />
           <//>
           <${Form.Item} label=${t('covered')} name="kind"><${Radio.Group} optionType="button" options=${[{ value: 'all', label: t('all') }, { value: 'departments', label: t('departments') }, { value: 'userIds', label: t('userIds') }]} /><//>
           <${Form.Item} noStyle shouldUpdate>${({ getFieldValue }) => getFieldValue('kind') !== 'all' && html`<${Form.Item} label=${getFieldValue('kind') === 'departments' ? t('departmentIds') : t('userIdList')} name="ids" rules=${[{ required: true, message: t('required') }]}><${Input.TextArea} rows=${2} /><//>`}<//>

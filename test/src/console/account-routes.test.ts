@@ -13,6 +13,7 @@ import { AccountStore } from '../../../src/console/accounts.ts';
 import { ConsoleAudit } from '../../../src/console/sessions.ts';
 import { runAdminCommand } from '../../../src/console/cli.ts';
 import { LOGIN_PLATFORMS } from '../../../adapters/login.ts';
+import { ADAPTER_CONSOLE_TEXTS } from '../../../adapters/errors.ts';
 
 describe('console accounts page API (owner only)', () => {
   let bot: TestBot;
@@ -44,6 +45,17 @@ describe('console accounts page API (owner only)', () => {
     assert.equal(chen.mustChange, true);
     assert.ok(chen.lastSignInAt, 'the sign-in is noted');
     assert.ok(!('hash' in chen));
+  });
+
+  it('the list names the platforms accounts may be linked to as the adapters describe them; the adapters\' error texts are served', async () => {
+    const r = await owner.call('GET', '/console/api/accounts');
+    assert.deepEqual(r.body.platforms, LOGIN_PLATFORMS.map(({ id, label }) => ({ id, label })));
+    assert.ok(r.body.platforms.some((p: { id: string; label: { zh: string } }) => p.id === 'wecom' && p.label.zh === '企业微信'));
+    const texts = await new ConsoleClient(bot.url).call('GET', '/console/api/error-texts');
+    assert.equal(texts.status, 200);
+    assert.equal(texts.body.codes.zh.DINGTALK_UNKNOWN_DEPARTMENT, ADAPTER_CONSOLE_TEXTS.DINGTALK_UNKNOWN_DEPARTMENT!.zh);
+    assert.equal(texts.body.codes.en.FEISHU_BAD_AUDIENCE, ADAPTER_CONSOLE_TEXTS.FEISHU_BAD_AUDIENCE!.en);
+    assert.deepEqual(Object.keys(texts.body.codes.en).sort(), Object.keys(ADAPTER_CONSOLE_TEXTS).sort());
   });
 
   it('role change, reset (a new one-time password that replaces the old) and removal, each audited with the owner’s name', async () => {
