@@ -73,6 +73,25 @@ export const ADAPTER_ERRORS = {
   FEISHU_DEPARTMENT_OUT_OF_SCOPE: { status: 400, meaning: "A Feishu notice audience names departments outside the app's contact scope (权限管理 → 通讯录权限范围)." },
 } as const satisfies ErrorCatalogue;
 
+/** A console text of an adapter error code, in the console's two languages (zh-CN, en). */
+export interface ConsoleErrorText {
+  zh: string;
+  en: string;
+}
+
+/**
+ * How the admin console words the adapter codes its endpoints can answer with (an audience the platform
+ * refuses, at preview or prepare), beside the codes themselves; the console appends the server's message.
+ * Served to the console by GET /console/api/error-texts (src/console/server.ts, wired in src/app) and
+ * checked by test/src/console/error-texts.test.ts. A new platform adds its texts here.
+ */
+export const ADAPTER_CONSOLE_TEXTS: Readonly<Partial<Record<keyof typeof ADAPTER_ERRORS, ConsoleErrorText>>> = {
+  DINGTALK_BAD_AUDIENCE: { zh: '发送对象不符合钉钉的要求', en: 'The audience does not suit DingTalk' },
+  DINGTALK_UNKNOWN_DEPARTMENT: { zh: '钉钉通讯录中没有这个部门', en: "No such department in DingTalk's directory" },
+  FEISHU_BAD_AUDIENCE: { zh: '发送对象不符合飞书的要求', en: 'The audience does not suit Feishu' },
+  FEISHU_DEPARTMENT_OUT_OF_SCOPE: { zh: '该部门不在飞书应用的通讯录权限范围内', en: "The department is outside the Feishu app's directory scope" },
+};
+
 /** A code an adapter may raise: its own ({@link ADAPTER_ERRORS}) or the core's. */
 export type AdapterErrorCode = keyof typeof ADAPTER_ERRORS | keyof typeof ERRORS;
 

@@ -10,11 +10,17 @@
  */
 import { z } from 'zod';
 import { httpUrl, parseVariables, readVariables } from '../src/config.ts';
-import type { AdminLogin } from '../src/platform/login.ts';
+import type { AdminLogin, LoginPlatformInfo } from '../src/platform/login.ts';
 import type { PlatformConfigs } from './index.ts';
-import { createWecomLogin, WECOM_LOGIN_BASE } from './wecom/login.ts';
-import { createDingtalkLogin, DINGTALK_LOGIN_BASE } from './dingtalk/login.ts';
-import { createFeishuLogin, FEISHU_ACCOUNTS_BASE, LARK_ACCOUNTS_BASE } from './feishu/login.ts';
+import { createWecomLogin, WECOM_LOGIN_BASE, WECOM_LOGIN_PLATFORM } from './wecom/login.ts';
+import { createDingtalkLogin, DINGTALK_LOGIN_BASE, DINGTALK_LOGIN_PLATFORM } from './dingtalk/login.ts';
+import { createFeishuLogin, FEISHU_ACCOUNTS_BASE, FEISHU_LOGIN_PLATFORM, LARK_ACCOUNTS_BASE } from './feishu/login.ts';
+
+/**
+ * Every platform an admin may sign in with, as each adapter describes itself, in the order the console
+ * shows them. Links to these platforms may be made whether or not the platform is configured here.
+ */
+export const LOGIN_PLATFORMS: readonly LoginPlatformInfo[] = [WECOM_LOGIN_PLATFORM, DINGTALK_LOGIN_PLATFORM, FEISHU_LOGIN_PLATFORM];
 
 /** The variables of platform sign-in (README "Platform sign-in"). */
 export const LOGIN_VARIABLES = ['WECOM_LOGIN_BASE', 'DINGTALK_CORP_ID', 'DINGTALK_LOGIN_BASE', 'FEISHU_TENANT_KEY', 'FEISHU_ACCOUNTS_BASE'] as const;

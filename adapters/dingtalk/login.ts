@@ -12,10 +12,13 @@
  * app token `POST /v1.0/oauth2/accessToken {appKey, appSecret}`; `POST <oapi>/topapi/user/getbyunionid
  * ?access_token {unionid}` → result.userid (60121 = not in this organisation).
  */
-import type { AdminLogin, AuthorizeRequest, IdentifyRequest } from '../../src/platform/login.ts';
+import type { AdminLogin, AuthorizeRequest, IdentifyRequest, LoginPlatformInfo } from '../../src/platform/login.ts';
 import { LoginRefused } from '../../src/platform/login.ts';
 import { loginJson, param } from '../kit/login-http.ts';
 import { legacyApiBase } from './openapi.ts';
+
+/** DingTalk's sign-in as the console knows it (userids compared as given). */
+export const DINGTALK_LOGIN_PLATFORM: LoginPlatformInfo = { id: 'dingtalk', label: { zh: '钉钉', en: 'DingTalk' }, caseInsensitiveIds: false };
 
 /** Default origin of the DingTalk login page. */
 export const DINGTALK_LOGIN_BASE = 'https://login.dingtalk.com';
@@ -45,7 +48,7 @@ function newApiRefusal(where: string, status: number, body: Record<string, unkno
 export function createDingtalkLogin(config: DingtalkLoginConfig): AdminLogin {
   const oapi = legacyApiBase(config.apiBase);
   return {
-    platform: 'dingtalk',
+    platform: DINGTALK_LOGIN_PLATFORM.id,
     pkce: false,
     authorizeUrl({ state, redirectUri }: AuthorizeRequest): string {
       const q = new URLSearchParams({ client_id: config.appKey, redirect_uri: redirectUri, response_type: 'code', scope: 'openid corpid', prompt: 'consent', state });

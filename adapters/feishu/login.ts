@@ -10,9 +10,12 @@
  * code, redirect_uri, code_verifier}` → access_token; `GET <api>/open-apis/authen/v1/user_info` (Bearer)
  * → open_id, tenant_key (checked against FEISHU_TENANT_KEY when set).
  */
-import type { AdminLogin, AuthorizeRequest, IdentifyRequest } from '../../src/platform/login.ts';
+import type { AdminLogin, AuthorizeRequest, IdentifyRequest, LoginPlatformInfo } from '../../src/platform/login.ts';
 import { LoginRefused } from '../../src/platform/login.ts';
 import { loginJson, param } from '../kit/login-http.ts';
+
+/** Feishu/Lark's sign-in as the console knows it (open_ids compared as given). */
+export const FEISHU_LOGIN_PLATFORM: LoginPlatformInfo = { id: 'feishu', label: { zh: '飞书', en: 'Feishu / Lark' }, caseInsensitiveIds: false };
 
 /** Default origin of the Feishu authorize page. */
 export const FEISHU_ACCOUNTS_BASE = 'https://accounts.feishu.cn';
@@ -48,7 +51,7 @@ export function feishuLoginRefusal(where: string, code: number, message: string)
 /** The Feishu {@link AdminLogin} (PKCE S256). */
 export function createFeishuLogin(config: FeishuLoginConfig): AdminLogin {
   return {
-    platform: 'feishu',
+    platform: FEISHU_LOGIN_PLATFORM.id,
     pkce: true,
     authorizeUrl({ state, redirectUri, codeChallenge }: AuthorizeRequest): string {
       const q = new URLSearchParams({ client_id: config.appId, response_type: 'code', redirect_uri: redirectUri, state });

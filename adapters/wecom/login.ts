@@ -9,9 +9,12 @@
  * `GET /cgi-bin/gettoken?corpid&corpsecret` (the same app) and `GET /cgi-bin/auth/getuserinfo?access_token&code`
  * → lower-case `userid` for members; `openid`/`external_userid` for non-members (refused as other_org).
  */
-import type { AdminLogin, AuthorizeRequest, IdentifyRequest } from '../../src/platform/login.ts';
+import type { AdminLogin, AuthorizeRequest, IdentifyRequest, LoginPlatformInfo } from '../../src/platform/login.ts';
 import { LoginRefused } from '../../src/platform/login.ts';
 import { loginJson, param } from '../kit/login-http.ts';
+
+/** WeCom's sign-in as the console knows it: UserIDs are case-insensitive (auth/getuserinfo returns them lower case, path/98176). */
+export const WECOM_LOGIN_PLATFORM: LoginPlatformInfo = { id: 'wecom', label: { zh: '企业微信', en: 'WeCom' }, caseInsensitiveIds: true };
 
 /** Default origin of the WeCom login page. */
 export const WECOM_LOGIN_BASE = 'https://login.work.weixin.qq.com';
@@ -44,7 +47,7 @@ export function wecomLoginRefusal(where: string, errcode: number, errmsg: string
 /** The WeCom {@link AdminLogin}. */
 export function createWecomLogin(config: WecomLoginConfig): AdminLogin {
   return {
-    platform: 'wecom',
+    platform: WECOM_LOGIN_PLATFORM.id,
     pkce: false,
     authorizeUrl({ state, redirectUri, lang }: AuthorizeRequest): string {
       const q = new URLSearchParams({ login_type: 'CorpApp', appid: config.corpId, agentid: String(config.agentId), redirect_uri: redirectUri, state, lang });

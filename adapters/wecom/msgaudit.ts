@@ -85,6 +85,8 @@ export const WECOM_SCOPE_TEXTS: Readonly<Record<string, Readonly<Record<Lang, st
 
 /** How statuses read from WeCom's archive member list are named in an answer (ArchiveSource.label). */
 export const WECOM_ARCHIVE_LABEL: Readonly<Record<Lang, string>> = { en: 'WeCom archive settings', 'zh-CN': '企业微信存档设置', 'zh-TW': '企業微信存檔設定' };
+/** WeCom's name as employees know it (ArchiveSource.platformName: "source: WeCom" in the consent answer). */
+export const WECOM_PLATFORM_NAME: Readonly<Record<Lang, string>> = { en: 'WeCom', 'zh-CN': '企业微信', 'zh-TW': '企業微信' };
 
 /** One external contact's answer. */
 export interface AgreeInfo {
@@ -233,6 +235,7 @@ export function createWecomArchiveSource(options: WecomArchiveSourceOptions): We
     platform: 'wecom',
     sourceName: WECOM_MSGAUDIT_SOURCE,
     label: WECOM_ARCHIVE_LABEL,
+    platformName: WECOM_PLATFORM_NAME,
     scopeTexts: WECOM_SCOPE_TEXTS,
     ...(options.syncIntervalMs !== undefined ? { syncIntervalMs: options.syncIntervalMs } : {}),
     archiveClient,

@@ -11,7 +11,8 @@ import { mountTryPage, titleIn } from '../http/try-page.ts';
 import { randomBytes } from 'node:crypto';
 import { PLATFORM_IDS } from '../../adapters/platforms.ts';
 import { createAdapters, sandboxActive, type AdapterOptions } from '../../adapters/index.ts';
-import { createAdminLogins } from '../../adapters/login.ts';
+import { createAdminLogins, LOGIN_PLATFORMS } from '../../adapters/login.ts';
+import { ADAPTER_CONSOLE_TEXTS } from '../../adapters/errors.ts';
 import type { PlatformAckPoint } from '../platform/message.ts';
 import type { PlatformAdapter } from '../platform/adapter.ts';
 import { mountAdminRoutes } from '../admin/routes.ts';
@@ -284,7 +285,7 @@ export async function startServer(options: {
   if (config.console) {
     const { logins, notes } = createAdminLogins(config, config.login);
     for (const note of notes) log.info(note);
-    mountConsole(router, { config, core, log, health, trustedProxies, now, readinessTimeoutMs: READINESS_TIMEOUT_MS, statusPlatforms: PLATFORM_IDS, logins });
+    mountConsole(router, { config, core, log, health, trustedProxies, now, readinessTimeoutMs: READINESS_TIMEOUT_MS, statusPlatforms: PLATFORM_IDS, logins, loginPlatforms: LOGIN_PLATFORMS, errorTexts: ADAPTER_CONSOLE_TEXTS });
   }
   // Always on (cheap when idle: one look at the active broadcasts per idleMs), so a channel
   // registered later — or a broadcast started by the CLI or another instance — gets delivered.

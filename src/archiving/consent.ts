@@ -41,7 +41,8 @@ export function createConsentSection(options: ConsentSectionOptions): PersonalSe
     const consent = source.externalConsent;
     if (!consent) return null;
     const counts = await consent.call(source, message.userId);
-    return formatConsent(counts, lang, new Date(now()));
+    const name = source.platformName ?? { en: source.platform, 'zh-CN': source.platform, 'zh-TW': source.platform };
+    return formatConsent(counts, lang, new Date(now()), name);
   };
 }
 
@@ -50,33 +51,34 @@ export function createConsentSection(options: ConsentSectionOptions): PersonalSe
  * WeCom, checked 2026-05-02 06:30 UTC): 150 in total — 40 agreed, 10 disagreed, 100 default
  * agreement." followed by one line per answer type saying what it means. With no contacts: one
  * sentence saying none were found. Contacts without any answer are counted as "no answer on record".
+ * @param platform the source platform's name per language (ArchiveSource.platformName), e.g. en "WeCom"
  */
-export function formatConsent(counts: ExternalConsentCounts, lang: Lang, checkedAt: Date): string {
+export function formatConsent(counts: ExternalConsentCounts, lang: Lang, checkedAt: Date, platform: Readonly<Record<Lang, string>>): string {
   const when = `${checkedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const unknown = Math.max(0, counts.total - counts.agree - counts.disagree - counts.defaultAgree);
   if (lang === 'en') {
-    const head = `Your external contacts' consent to archiving (source: WeCom, checked ${when})`;
-    if (counts.total === 0) return `${head}: WeCom lists no customers for you.`;
+    const head = `Your external contacts' consent to archiving (source: ${platform.en}, checked ${when})`;
+    if (counts.total === 0) return `${head}: ${platform.en} lists no customers for you.`;
     return [
       `${head}: ${counts.total} in total — ${counts.agree} agreed, ${counts.disagree} disagreed, ${counts.defaultAgree} default agreement` +
         `${unknown > 0 ? `, ${unknown} with no answer on record` : ''}.`,
       '- Agreed: the customer accepted archiving, so your chats with them can be archived.',
       '- Disagreed: the customer refused; integrators report that these chats are not archived and that, if your administrator turned on the restriction, you may be unable to message them.',
-      '- Default agreement: the customer has not chosen; WeCom reports this as agreement, and integrators say these chats are archived.',
+      `- Default agreement: the customer has not chosen; ${platform.en} reports this as agreement, and integrators say these chats are archived.`,
     ].join('\n');
   }
-  const zh = zhText(counts, unknown, when);
+  const zh = zhText(counts, unknown, when, platform[lang === 'zh-TW' ? 'zh-TW' : 'zh-CN']);
   return lang === 'zh-TW' ? toTraditional(zh) : zh;
 }
 
-function zhText(counts: ExternalConsentCounts, unknown: number, when: string): string {
-  const head = `你的外部联系人（客户）对会话存档的同意情况（来源：企业微信，查询于 ${when}）`;
-  if (counts.total === 0) return `${head}：企业微信中没有你名下的客户。`;
+function zhText(counts: ExternalConsentCounts, unknown: number, when: string, platform: string): string {
+  const head = `你的外部联系人（客户）对会话存档的同意情况（来源：${platform}，查询于 ${when}）`;
+  if (counts.total === 0) return `${head}：${platform}中没有你名下的客户。`;
   return [
     `${head}：共 ${counts.total} 位，同意 ${counts.agree} 位，不同意 ${counts.disagree} 位，默认同意 ${counts.defaultAgree} 位` +
       `${unknown > 0 ? `，暂无记录 ${unknown} 位` : ''}。`,
     '- 同意：客户已同意存档，你与其的聊天可以被存档。',
     '- 不同意：客户拒绝了存档；据集成商介绍，与其的聊天不会被存档，若管理员开启了相应限制，你可能无法与其互发消息。',
-    '- 默认同意：客户尚未作出选择，企业微信按同意记录；据集成商介绍，这类聊天会被存档。',
+    `- 默认同意：客户尚未作出选择，${platform}按同意记录；据集成商介绍，这类聊天会被存档。`,
   ].join('\n');
 }

@@ -9,7 +9,7 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { requestError, type ErrorDetail } from '../errors.ts';
 import type { KeyValueStore } from '../store/ports/store.ts';
-import { LOGIN_PLATFORMS, type LoginPlatform } from '../platform/login.ts';
+import { normaliseUserId, type LoginPlatform, type LoginPlatformInfo } from '../platform/login.ts';
 
 /** What an account may do: owner and admin change things; auditor only reads. */
 export type Role = 'owner' | 'admin' | 'auditor';
@@ -35,8 +35,9 @@ export interface Account {
 }
 
 /**
- * A platform identity linked to an account: `userId` is the WeCom userid (stored lower case, as
- * WeCom's login returns it), the DingTalk userid or the Feishu open_id.
+ * A platform identity linked to an account: `userId` is the platform's user id (e.g. a DingTalk userid,
+ * a Feishu open_id), stored lower case for platforms whose ids are case-insensitive
+ * (LoginPlatformInfo.caseInsensitiveIds, e.g. WeCom's UserID).
  */
 export interface PlatformLink {
   platform: LoginPlatform;
@@ -151,16 +152,18 @@ const info = (a: Account): AccountInfo => ({
 });
 
 /**
- * A platform link checked and normalised (WeCom ids lower case).
+ * A platform link checked and normalised (ids of case-insensitive platforms lower case).
+ * @param platforms the sign-in platforms registered at start-up (adapters/login.ts via src/app)
  * @throws CONSOLE_BAD_ACCOUNT naming the platforms or the id rule
  */
-export function parseLink(platform: unknown, userId: unknown): PlatformLink {
-  if (typeof platform !== 'string' || !(LOGIN_PLATFORMS as readonly string[]).includes(platform)) {
-    throw requestError('CONSOLE_BAD_ACCOUNT', `platform: one of ${LOGIN_PLATFORMS.join(', ')}`, { kind: 'platform', params: { allowed: LOGIN_PLATFORMS.join(', ') } });
+export function parseLink(platforms: readonly LoginPlatformInfo[], platform: unknown, userId: unknown): PlatformLink {
+  const ids = platforms.map((p) => p.id);
+  if (typeof platform !== 'string' || !ids.includes(platform)) {
+    throw requestError('CONSOLE_BAD_ACCOUNT', `platform: one of ${ids.join(', ')}`, { kind: 'platform', params: { allowed: ids.join(', ') } });
   }
   const id = typeof userId === 'string' ? userId.trim() : '';
   if (!PLATFORM_USER_ID.test(id)) throw requestError('CONSOLE_BAD_ACCOUNT', 'userId: 1–128 characters, no spaces or control characters', { kind: 'user_id' });
-  return { platform: platform as LoginPlatform, userId: platform === 'wecom' ? id.toLowerCase() : id };
+  return { platform, userId: normaliseUserId(platforms, platform, id) };
 }
 
 const sameLink = (a: PlatformLink, b: PlatformLink) => a.platform === b.platform && a.userId === b.userId;
@@ -172,9 +175,14 @@ const sameLink = (a: PlatformLink, b: PlatformLink) => a.platform === b.platform
  * removed or demoted).
  */
 export class AccountStore {
+  /**
+   * @param platforms the sign-in platforms links may name (adapters/login.ts `LOGIN_PLATFORMS` via src/app);
+   *   none = links refused
+   */
   constructor(
     private readonly kv: KeyValueStore,
     private readonly now: () => number = Date.now,
+    private readonly platforms: readonly LoginPlatformInfo[] = [],
   ) {}
 
   private async names(): Promise<string[]> {
@@ -265,7 +273,7 @@ export class AccountStore {
    * @throws CONSOLE_BAD_ACCOUNT, CONSOLE_ACCOUNT_NOT_FOUND, CONSOLE_LINK_TAKEN (409, linked to another account)
    */
   async link(name: string, platform: unknown, userId: unknown): Promise<AccountInfo> {
-    const l = parseLink(platform, userId);
+    const l = parseLink(this.platforms, platform, userId);
     const a = await this.must(name);
     const holder = await this.byLink(l.platform, l.userId);
     if (holder && holder.name !== name) throw requestError('CONSOLE_LINK_TAKEN', `${l.platform} user ${l.userId} is linked to the account "${holder.name}"; unlink it there first`);
@@ -277,7 +285,7 @@ export class AccountStore {
 
   /** Removes a platform link. @throws CONSOLE_BAD_ACCOUNT, CONSOLE_ACCOUNT_NOT_FOUND, CONSOLE_LINK_NOT_FOUND (404) */
   async unlink(name: string, platform: unknown, userId: unknown): Promise<AccountInfo> {
-    const l = parseLink(platform, userId);
+    const l = parseLink(this.platforms, platform, userId);
     const a = await this.must(name);
     if (!(a.links ?? []).some((x) => sameLink(x, l))) throw requestError('CONSOLE_LINK_NOT_FOUND', `"${name}" has no ${l.platform} link ${l.userId}`);
     const next: Account = { ...a, links: (a.links ?? []).filter((x) => !sameLink(x, l)), updatedAt: this.now() };
@@ -285,9 +293,9 @@ export class AccountStore {
     return info(next);
   }
 
-  /** The account a platform identity is linked to, or null (WeCom ids compared lower case). */
+  /** The account a platform identity is linked to, or null (ids of case-insensitive platforms compared lower case). */
   async byLink(platform: LoginPlatform, userId: string): Promise<Account | null> {
-    const id = platform === 'wecom' ? userId.toLowerCase() : userId;
+    const id = normaliseUserId(this.platforms, platform, userId);
     for (const n of await this.names()) {
       const a = await this.get(n);
       if (a && (a.links ?? []).some((x) => x.platform === platform && x.userId === id)) return a;

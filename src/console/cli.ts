@@ -7,8 +7,9 @@
  *   admin reset <name>                            prints a new one-time password
  *   admin role <name> owner|admin|auditor
  *   admin remove <name>
- *   admin link <name> --platform wecom|dingtalk|feishu --user-id <id>     may sign in with that platform identity
- *   admin unlink <name> --platform wecom|dingtalk|feishu --user-id <id>
+ *   admin link <name> --platform <platform> --user-id <id>     may sign in with that platform identity
+ *   admin unlink <name> --platform <platform> --user-id <id>
+ * (platforms: the sign-in platforms the composition root passes, adapters/login.ts `LOGIN_PLATFORMS`).
  * Each change is recorded in the console audit trail with actor 'cli'. Bad input: a one-line
  * error and exit code 2; an unknown account or a refused change: exit code 1.
  */
@@ -16,23 +17,31 @@ import { parseArgs } from 'node:util';
 import type { CoreConfig as Config } from '../config.ts';
 import { BotError, UsageError } from '../errors.ts';
 import { openStores } from '../store/index.ts';
+import type { LoginPlatformInfo } from '../platform/login.ts';
 import { AccountStore } from './accounts.ts';
 import { ConsoleAudit } from './sessions.ts';
 
-/** Usage lines of the `admin` command (part of the CLI's help). */
-export const ADMIN_USAGE = `  admin add <name> --role owner|admin|auditor
+/**
+ * Usage lines of the `admin` command (part of the CLI's help).
+ * @param platforms ids of the sign-in platforms accounts may be linked to, e.g. ['wecom', 'dingtalk']
+ */
+export function adminUsage(platforms: readonly string[]): string {
+  return `  admin add <name> --role owner|admin|auditor
                                           create a console account; prints its one-time password
   admin list [--json] | admin reset <name> | admin role <name> <role> | admin remove <name>
                                           console accounts (reset prints a new one-time password)
-  admin link|unlink <name> --platform wecom|dingtalk|feishu --user-id <id>
+  admin link|unlink <name> --platform ${platforms.join('|')} --user-id <id>
                                           who may sign in with the work platform as this account
-                                          (WeCom userid, DingTalk userid, Feishu open_id)`;
+                                          (the platform's user id)`;
+}
 
 /**
  * Runs `admin <sub> …` with `args` (after "admin"); writes results to `out` (stdout by default).
+ * @param platforms the sign-in platforms links may name (adapters/login.ts `LOGIN_PLATFORMS` via src/app)
  * @returns the exit code (0 ok, 1 refused, 2 usage)
  */
-export async function runAdminCommand(config: Config, args: string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+export async function runAdminCommand(config: Config, args: string[], platforms: readonly LoginPlatformInfo[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+  const ids = platforms.map((p) => p.id).join('|');
   const err = (s: string) => process.stderr.write(`privacy-bot: ${s}\n`);
   const [sub, ...rest] = args;
   let parsed;
@@ -48,7 +57,7 @@ export async function runAdminCommand(config: Config, args: string[], out: (s: s
     if (!what) throw new UsageError(usage);
   };
   const { kv: store } = await openStores({ redisUrl: config.redisUrl, dataDir: config.dataDir });
-  const accounts = new AccountStore(store);
+  const accounts = new AccountStore(store, Date.now, platforms);
   const audit = new ConsoleAudit(store);
   try {
     switch (sub) {
@@ -90,7 +99,7 @@ export async function runAdminCommand(config: Config, args: string[], out: (s: s
       }
       case 'link':
       case 'unlink': {
-        need(!!name && !!values.platform && !!values['user-id'], `admin ${sub} <name> --platform wecom|dingtalk|feishu --user-id <id>`);
+        need(!!name && !!values.platform && !!values['user-id'], `admin ${sub} <name> --platform ${ids} --user-id <id>`);
         const a = sub === 'link' ? await accounts.link(name!, values.platform, values['user-id']) : await accounts.unlink(name!, values.platform, values['user-id']);
         const id = `${values.platform}:${values['user-id']!.trim()}`;
         await audit.record({ actor: 'cli', action: `admin ${sub}`, status: 0, target: `${a.name} ${id}` });
@@ -98,7 +107,7 @@ export async function runAdminCommand(config: Config, args: string[], out: (s: s
         return 0;
       }
       default:
-        err(`admin: unknown subcommand "${sub ?? ''}"\n${ADMIN_USAGE}`);
+        err(`admin: unknown subcommand "${sub ?? ''}"\n${adminUsage(platforms.map((p) => p.id))}`);
         return 2;
     }
   } catch (e) {

@@ -17,7 +17,9 @@
  *   (GET /console/api/archive-sync),
  *   knowledge, health, audit trail: GET /console/api/audit with each action in words, GET
  *   /console/api/audit.csv?lang=zh|en its export with an action column — src/console/audit-actions.ts).
- * Every /console/api route needs the session cookie (401); every method other than GET needs the
+ * - GET /console/api/error-texts -> `{"codes": {"zh": {CODE: text}, "en": {…}}}`: the adapters' error codes
+ *   in the console's languages (ConsoleOptions.errorTexts); like POST /session it needs no session.
+ * Every other /console/api route needs the session cookie (401); every method other than GET needs the
  * session's CSRF token in `X-CSRF-Token` (403 CONSOLE_CSRF); changes need the role owner or admin
  * (403 CONSOLE_FORBIDDEN for auditors); a one-time password must be changed first (403
  * CONSOLE_PASSWORD_CHANGE). Every change and export is recorded in the console audit trail with the
@@ -48,7 +50,7 @@ import { AccountStore, PLATFORM_USER_ID, type Role } from './accounts.ts';
 import { ConsoleAudit, SessionStore, SignInThrottle, csrfMatches, type ConsoleAuditEntry, type Session } from './sessions.ts';
 import { describeAudit, type AuditDetails, type AuditSummary } from './audit-actions.ts';
 import { toCsv, zonedTime } from '../evidence/csv.ts';
-import type { AdminLogin } from '../platform/login.ts';
+import type { AdminLogin, LoginPlatformInfo } from '../platform/login.ts';
 import { mountAccountRoutes } from './account-routes.ts';
 import { mountPlatformLogin } from './platform-login.ts';
 
@@ -165,6 +167,16 @@ export interface ConsoleOptions {
   statusPlatforms: readonly string[];
   /** Sign-in with the work platform (adapters/login.ts via the composition root); none when absent. */
   logins?: readonly AdminLogin[];
+  /**
+   * Every platform accounts may be linked to, as the adapters describe them (adapters/login.ts
+   * `LOGIN_PLATFORMS` via the composition root); none when absent (links refused).
+   */
+  loginPlatforms?: readonly LoginPlatformInfo[];
+  /**
+   * The console texts of the adapters' error codes, code -> { zh, en } (adapters/errors.ts
+   * `ADAPTER_CONSOLE_TEXTS` via the composition root), served by GET /console/api/error-texts; none when absent.
+   */
+  errorTexts?: Readonly<Record<string, Readonly<{ zh: string; en: string }>>>;
 }
 
 /** Mounts the console (see the module comment) on `router`. */
@@ -172,7 +184,7 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
   const { config, core, log, trustedProxies } = options;
   const now = options.now ?? Date.now;
   const idleMs = config.consoleIdleMinutes * 60_000;
-  const accounts = new AccountStore(core.store, now);
+  const accounts = new AccountStore(core.store, now, options.loginPlatforms ?? []);
   const sessions = new SessionStore(core.store, idleMs, now);
   const throttle = new SignInThrottle(core.store);
   const audit = new ConsoleAudit(core.store, now);
@@ -355,10 +367,11 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
 
   // ---- the console's own routes ----
   consoleRoutes.get('/platforms', (ctx) => {
-    // The company time zone: the send dialog's schedule is picked in it (src/evidence/time.ts).
-    // `sandbox`: a platform of made-up employees (the sandbox) is on — the console's header says nothing reaches real people.
+    // The company time zone: the send dialog's schedule is picked in it (src/evidence/time.ts). `known`: every
+    // platform id the bot knows (configured here or not: a policy or a status may name it). `sandbox`: a
+    // platform of made-up employees (the sandbox) is on — the console's header says nothing reaches real people.
     const madeUp = core.notices.platforms().filter((p) => core.notices.channelFor(p)?.testAnyRecipient);
-    ctx.body = { platforms: core.notices.platforms(), testAnyRecipient: madeUp, sandbox: madeUp.length > 0, timeZone: core.notices.timeZone };
+    ctx.body = { platforms: core.notices.platforms(), known: options.statusPlatforms, testAnyRecipient: madeUp, sandbox: madeUp.length > 0, timeZone: core.notices.timeZone };
   });
   // Test send to myself: the signed-in account's own linked platform account (or, on a platform of
   // made-up people such as the sandbox, the employee chosen). Recorded in the console audit trail
@@ -490,10 +503,22 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     ctx.set('Content-Disposition', 'attachment; filename="console-audit.csv"');
     ctx.body = toCsv([CONSOLE_AUDIT_HEADER, ...rows]);
   });
+  // With the platforms accounts may be linked to, as the adapters describe them (id, label per language).
   consoleRoutes.get('/accounts', async (ctx) => {
-    ctx.body = { accounts: await accounts.list() };
+    ctx.body = { accounts: await accounts.list(), platforms: (options.loginPlatforms ?? []).map(({ id, label }) => ({ id, label })) };
   });
   mountAccountRoutes(api, { accounts, ownerGuards: writeGuards(['owner']) });
+  // The texts of codes the core does not know (the adapters'), worded beside the adapters; no session needed
+  // (the sign-in page words errors too), nothing secret: `{"codes": {"zh": {CODE: text}, "en": {…}}}`.
+  api.get('/error-texts', errors, (ctx) => {
+    const codes: { zh: Record<string, string>; en: Record<string, string> } = { zh: {}, en: {} };
+    for (const [code, text] of Object.entries(options.errorTexts ?? {})) {
+      codes.zh[code] = text.zh;
+      codes.en[code] = text.en;
+    }
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.body = { codes };
+  });
   mountPlatformLogin(router, api, { logins: options.logins ?? [], publicUrl: config.consolePublicUrl, accounts, sessions, audit, kv: core.store, log,
     secure: (ctx) => overHttps(ctx, trustedProxies), sessionCookie: (ctx, token) => setCookie(ctx, token, Math.ceil(idleMs / 1000), overHttps(ctx, trustedProxies)) });
 

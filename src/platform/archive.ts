@@ -31,6 +31,11 @@ export interface ArchiveSource {
    */
   readonly label?: Readonly<Record<Lang, string>>;
   /**
+   * The platform's name as employees know it, per language (en "WeCom"), for texts that cite the
+   * platform as where figures come from; absent = the platform id as is.
+   */
+  readonly platformName?: Readonly<Record<Lang, string>>;
+  /**
    * Translations of the scope texts {@link listArchived} writes: stored scope -> text per language.
    * Other scopes are shown as stored.
    */

@@ -9,10 +9,33 @@
  * Feishu https://open.feishu.cn/document/common-capabilities/sso/api/obtain-oauth-code.
  */
 
-/** Platforms an admin may sign in with. */
-export type LoginPlatform = 'wecom' | 'dingtalk' | 'feishu';
-/** Every login platform, in the order the sign-in page shows them. */
-export const LOGIN_PLATFORMS: readonly LoginPlatform[] = ['wecom', 'dingtalk', 'feishu'];
+/**
+ * A platform an admin may sign in with: the id of one of the {@link LoginPlatformInfo} descriptions the
+ * composition root registers at start-up (adapters/login.ts). A plain string, so a new platform's
+ * sign-in needs no change here.
+ */
+export type LoginPlatform = string;
+
+/** How an adapter describes its sign-in platform to the console (adapters/<platform>/login.ts). */
+export interface LoginPlatformInfo {
+  /** Platform id, as in InboundMessage.platform, e.g. 'dingtalk'. */
+  readonly id: string;
+  /** The platform's name for people, per console language, e.g. { zh: '钉钉', en: 'DingTalk' }. */
+  readonly label: Readonly<{ zh: string; en: string }>;
+  /**
+   * Whether the platform's user ids are case-insensitive: then links are stored and compared lower
+   * case (the platform's login returns them lower case). False = ids compared as given.
+   */
+  readonly caseInsensitiveIds: boolean;
+}
+
+/**
+ * A platform user id in the form links store and compare: lower case when the platform's ids are
+ * case-insensitive ({@link LoginPlatformInfo.caseInsensitiveIds}), else as given. Unknown platforms: as given.
+ */
+export function normaliseUserId(platforms: readonly LoginPlatformInfo[], platform: string, userId: string): string {
+  return platforms.find((p) => p.id === platform)?.caseInsensitiveIds ? userId.toLowerCase() : userId;
+}
 
 /**
  * Why a platform sign-in was refused, as the sign-in page explains it:

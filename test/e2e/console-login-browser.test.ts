@@ -23,6 +23,7 @@ import { AccountStore } from '../../src/console/accounts.ts';
 import { ConsoleAudit } from '../../src/console/sessions.ts';
 import { FakeFeishuLogin } from '../fakes/login-servers.ts';
 import { freePort } from '../helpers/free-port.ts';
+import { LOGIN_PLATFORMS } from '../../adapters/login.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'console');
@@ -48,7 +49,7 @@ describe('console sign-in with Feishu in a real browser', { skip: missing ? `no 
       FEISHU_APP_ID: FEISHU.appId, FEISHU_APP_SECRET: FEISHU.appSecret, FEISHU_VERIFICATION_TOKEN: 'verify-token',
       FEISHU_API_BASE: fake.url.replace('localhost', '127.0.0.1'), FEISHU_ACCOUNTS_BASE: fake.url, FEISHU_TENANT_KEY: FEISHU.tenantKey,
     }, { noticeWorker: false });
-    const accounts = new AccountStore(bot.core.store);
+    const accounts = new AccountStore(bot.core.store, Date.now, LOGIN_PLATFORMS);
     await accounts.add('hr.wang', 'owner');
     await accounts.link('hr.wang', 'feishu', 'ou_hr');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -104,7 +105,7 @@ describe('console sign-in with Feishu in a real browser', { skip: missing ? `no 
     await page.click('#link-ok');
     await row.filter({ hasText: 'ou_legal' }).waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'accounts-1366x768.png'), fullPage: true });
-    const stored = await new AccountStore(bot.core.store).get('legal.zhao');
+    const stored = await new AccountStore(bot.core.store, Date.now, LOGIN_PLATFORMS).get('legal.zhao');
     assert.equal(stored?.role, 'auditor');
     assert.deepEqual(stored?.links, [{ platform: 'feishu', userId: 'ou_legal' }]);
     const actions = (await new ConsoleAudit(bot.core.store).recent(5)).map((e) => `${e.actor} ${e.action}`);

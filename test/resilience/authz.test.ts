@@ -154,6 +154,12 @@ describe('authorisation', () => {
         assert.equal(a.status, 200, `${method} ${path} is public`);
         assert.deepEqual(Object.keys(a.body as object), ['platforms']);
         checks++;
+      } else if (method === 'GET' && template === '/console/api/error-texts') {
+        // The sign-in page words errors too: the adapters' error texts are public, and only those.
+        const a = await anonymous.call(method, path, body);
+        assert.equal(a.status, 200, `${method} ${path} is public`);
+        assert.deepEqual(Object.keys(a.body as object), ['codes']);
+        checks++;
       } else if (!(method === 'POST' && template === '/console/api/session')) {
         const a = await anonymous.call(method, path, body);
         assert.equal(a.status, 401, `${method} ${path} without a session`);

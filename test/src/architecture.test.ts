@@ -101,3 +101,81 @@ test('architecture: no import cycle between the top-level parts of src/', () => 
   for (const n of [...edges.keys()].sort()) if (!state.has(n)) visit(n);
   assert.deepEqual(cycles, []);
 });
+
+/** A file's code with its comments blanked out (layout and quotes kept): the comment ranges TypeScript's parser finds before each token. */
+function codeOf(file: string): string {
+  const text = readFileSync(file, 'utf8');
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('.js') ? ts.ScriptKind.JS : ts.ScriptKind.TS);
+  const out = text.split('');
+  const blank = (pos: number, end: number) => {
+    for (let i = pos; i < end; i++) if (out[i] !== '\n') out[i] = ' ';
+  };
+  const visit = (node: ts.Node): void => {
+    const children = node.getChildren(sf);
+    if (children.length === 0) ts.forEachLeadingCommentRange(text, node.getFullStart(), (pos, end) => blank(pos, end));
+    children.forEach(visit);
+  };
+  visit(sf);
+  return out.join('');
+}
+
+/** Every .ts and .js file under `dir`, absolute paths. */
+function codeFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return codeFiles(p);
+    return /\.(ts|js)$/.test(name) ? [p] : [];
+  });
+}
+
+const NAME = `(?:wecom|dingtalk|feishu)`;
+/** Platform knowledge in code: a comparison with a platform id, a list of platform ids, an environment variable or code of a platform. */
+const PLATFORM_KNOWLEDGE = [
+  new RegExp(`(?:[!=]==?|\\bcase)\\s*['"\`]${NAME}\\b`),
+  new RegExp(`['"\`]${NAME}['"\`]\\s*[!=]==?`),
+  new RegExp(`\\.(?:has|includes|startsWith|get)\\(\\s*['"\`]${NAME}['"\`]`),
+  new RegExp(`['"\`]${NAME}['"\`]\\s*,\\s*['"\`]${NAME}['"\`]`),
+  new RegExp(`:\\s*['"\`]${NAME}['"\`]`),
+  /\b(?:WECOM|DINGTALK|FEISHU)_[A-Z0-9_]+/,
+];
+
+/**
+ * Lines of src/ outside src/app/ allowed to name platforms, each as [file, a piece of the line, why]: domain data about
+ * platform names (what people call them), never a decision taken by platform.
+ */
+const PLATFORM_WORDS_ALLOWED: readonly [string, string, string][] = [
+  ['src/matching/matcher.ts', 'PLATFORM_OF', 'question words naming a platform, mapped to knowledge-entry platform values (vocabulary)'],
+  ['src/matching/matcher.ts', "ps.has('wecom')", 'an entry about WeCom, the knowledge base\'s default subject, fits a question naming no platform (knowledge data)'],
+  ['src/knowledge/schema.ts', 'PLATFORMS', 'the `platforms` values a knowledge entry may declare (knowledge data)'],
+  ['src/console/accounts.ts', 'COMMON_WORDS', 'words a password must not be made of (vocabulary)'],
+  ['src/bot/third-party.ts', "'lark'", 'words that are not a person named in a question (vocabulary)'],
+];
+
+test('architecture: src/ outside src/app/ takes no decision by platform and names no platform variable', () => {
+  const scanned = codeFiles(srcDir).filter((f) => part(f) !== 'app' && !relative(srcDir, f).startsWith(`knowledge${sep}data`));
+  assert.ok(scanned.length > 50, 'src/ was read');
+  const offenders: string[] = [];
+  const used = new Set<string>();
+  for (const f of scanned) {
+    const rel = relative(root, f).split(sep).join('/');
+    for (const line of codeOf(f).split('\n')) {
+      if (!PLATFORM_KNOWLEDGE.some((re) => re.test(line))) continue;
+      const allowed = PLATFORM_WORDS_ALLOWED.find(([file, piece]) => file === rel && line.includes(piece));
+      if (allowed) used.add(`${allowed[0]} ${allowed[1]}`);
+      else offenders.push(`${rel}: ${line.trim().slice(0, 160)}`);
+    }
+  }
+  assert.deepEqual(offenders, [], 'let the adapter describe itself (adapters/, wired in src/app/) and pass the description in');
+  // An allowance no line needs any more is removed, so the list cannot hide a new line.
+  assert.deepEqual(PLATFORM_WORDS_ALLOWED.map(([file, piece]) => `${file} ${piece}`).filter((k) => !used.has(k)), []);
+});
+
+test('architecture: the platform scan finds what it is for', () => {
+  const probe = (code: string) => PLATFORM_KNOWLEDGE.some((re) => re.test(code));
+  for (const bad of ["if (platform === 'wecom') x();", "const w = 'dingtalk' !== p;", "case 'feishu':", "ps.has('wecom')", "const L = ['wecom', 'dingtalk'];", 'const v = env.WECOM_CORP_ID;', "'FEISHU_BAD_AUDIENCE'", "const d = { platform: 'wecom' };"]) {
+    assert.ok(probe(bad), bad);
+  }
+  for (const fine of ["if (platform === source.platform) x();", "const id = 'wecom-msgaudit-x'.length;", 'const weCom = 1;']) assert.ok(!probe(fine), fine);
+  // Comments are not code.
+  assert.ok(!codeOf(join(root, 'src/errors.ts')).includes('WECOM_BAD_SIGNATURE'), 'comments stripped');
+});

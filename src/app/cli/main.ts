@@ -17,7 +17,8 @@ import { checkRedisPersistence } from '../../store/redis/persistence.ts';
 import { NOTICE_USAGE, runNoticeCommand } from './notice.ts';
 import { POLICY_USAGE, runPolicyCommand } from './policies.ts';
 import { EVIDENCE_USAGE, runEvidenceCommand } from './evidence.ts';
-import { ADMIN_USAGE, runAdminCommand } from '../../console/cli.ts';
+import { adminUsage, runAdminCommand } from '../../console/cli.ts';
+import { LOGIN_PLATFORMS } from '../../../adapters/login.ts';
 import { argsErrorMessage, isArgsError } from './args.ts';
 
 const USAGE = `usage: privacy-bot <command>   (privacy-bot --version prints the version)
@@ -35,7 +36,7 @@ const USAGE = `usage: privacy-bot <command>   (privacy-bot --version prints the 
 ${NOTICE_USAGE}
 ${POLICY_USAGE}
 ${EVIDENCE_USAGE}
-${ADMIN_USAGE}
+${adminUsage(LOGIN_PLATFORMS.map((p) => p.id))}
 
 Configuration comes from the environment, as for the server (see README).`;
 
@@ -291,7 +292,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'eval': await evalCommand(config, args); return 0;
       case 'notice': return await runNoticeCommand(config, args);
       case 'policy': return await runPolicyCommand(config, args);
-      case 'admin': return await runAdminCommand(config, args);
+      case 'admin': return await runAdminCommand(config, args, LOGIN_PLATFORMS);
       default: throw new CliError(`unknown command "${command}"\n${USAGE}`);
     }
   } catch (err) {

@@ -1,7 +1,8 @@
 /* privacy-bot admin console — the owner's accounts page (#/accounts, in the menu for owners only): every account
  * with its role, platform links, last sign-in and whether its one-time password is still unchanged; add an account
  * (its one-time password is shown once), change a role, reset a password (a new one-time password), remove, and
- * link / unlink platform identities (WeCom userid, DingTalk userid, Feishu open_id). Every change goes through the
+ * link / unlink platform identities (the platforms and their names come with the list: GET /console/api/accounts
+ * `platforms`, as the adapters describe them). Every change goes through the
  * owner-only console routes of src/console/account-routes.ts (CSRF, audit trail). Registers PB.c.Accounts. */
 /* global PB */
 (function () {
@@ -14,7 +15,6 @@
       oneTimeTitle: (n) => `${n} 的一次性密码`, oneTimeHint: '只显示这一次。请通过安全渠道交给本人；首次登录时必须修改。', close: '关闭',
       addLink: '关联', linkTitle: (n) => `为 ${n} 关联工作平台账号`, platformUserId: '平台用户 ID', linkHint: '企业微信填 userid，钉钉填 userid，飞书填 open_id（ou_ 开头）。关联后此人可用该平台登录本账号。',
       roleOwner: 'owner（所有者：管理账号）', roleAdmin: 'admin（发送告知、声明政策）', roleAuditor: 'auditor（只读：统计、导出、操作记录）', accountSaved: '已保存',
-      platform_wecom: '企业微信', platform_dingtalk: '钉钉', platform_feishu: '飞书',
     },
     en: {
       accounts: 'Accounts', addAccount: 'Add account', role: 'Role', links: 'Platform identities', lastSignIn: 'Last sign-in', mustChangeTag: 'one-time password unchanged', never: 'never',
@@ -22,20 +22,28 @@
       oneTimeTitle: (n) => `One-time password of ${n}`, oneTimeHint: 'Shown this once. Hand it over safely; it must be changed at the first sign-in.', close: 'Close',
       addLink: 'Link', linkTitle: (n) => `Link a platform identity to ${n}`, platformUserId: 'Platform user id', linkHint: 'WeCom: the userid; DingTalk: the userid; Feishu: the open_id (ou_…). The person may then sign in as this account with that platform.',
       roleOwner: 'owner (manages accounts)', roleAdmin: 'admin (sends notices, declares policies)', roleAuditor: 'auditor (reads tallies, exports, audit trail)', accountSaved: 'Saved',
-      platform_wecom: 'WeCom', platform_dingtalk: 'DingTalk', platform_feishu: 'Feishu / Lark',
     },
   });
   const ROLE_OPTIONS = () => [{ value: 'owner', label: t('roleOwner') }, { value: 'admin', label: t('roleAdmin') }, { value: 'auditor', label: t('roleAuditor') }];
-  const PLATFORMS = ['wecom', 'dingtalk', 'feishu'];
+  const S = PB.state;
 
   function Accounts({ me }) {
     const [rows, setRows] = useState(null);
+    const [platforms, setPlatforms] = useState([]);
     const [adding, setAdding] = useState(false);
     const [linking, setLinking] = useState(null);
     const [oneTime, setOneTime] = useState(null);
     const [addForm] = Form.useForm();
     const [linkForm] = Form.useForm();
-    const load = useCallback(() => api('GET', '/accounts').then((r) => setRows(r.accounts), fail), []);
+    const load = useCallback(() => api('GET', '/accounts').then((r) => {
+      setRows(r.accounts);
+      setPlatforms(r.platforms || []);
+    }, fail), []);
+    // A platform's name in the page's language, as its adapter describes it; an id no longer known as it is.
+    const platformName = (id) => {
+      const p = platforms.find((x) => x.id === id);
+      return (p && p.label[S.lang]) || id;
+    };
     useEffect(() => void load(), [load]);
     const enc = encodeURIComponent;
     const change = (p) => p.then(() => { message.success(t('accountSaved')); return load(); }, (e) => { fail(e); return load(); });
@@ -82,7 +90,7 @@
         title: t('links'), dataIndex: 'links', key: 'links',
         render: (links, a) => html`<${Space} wrap size=${4}>
           ${(links || []).map((l) => html`<${Tag} key=${`${l.platform}:${l.userId}`} closable closeIcon=${html`<span aria-label=${`unlink ${l.platform}:${l.userId}`}>×</span>`}
-            onClose=${(e) => { e.preventDefault(); change(api('DELETE', `/accounts/${enc(a.name)}/links?platform=${enc(l.platform)}&userId=${enc(l.userId)}`)); }}>${t(`platform_${l.platform}`)}: ${l.userId}<//>`)}
+            onClose=${(e) => { e.preventDefault(); change(api('DELETE', `/accounts/${enc(a.name)}/links?platform=${enc(l.platform)}&userId=${enc(l.userId)}`)); }}>${platformName(l.platform)}: ${l.userId}<//>`)}
           <${Button} size="small" type="dashed" className="account-link" onClick=${() => setLinking(a.name)}>+ ${t('addLink')}<//>
         <//>`,
       },
@@ -107,8 +115,8 @@
       <//>
       <${Modal} open=${linking !== null} title=${linking ? t('linkTitle', linking) : ''} onCancel=${() => setLinking(null)} onOk=${() => linkForm.submit()} okButtonProps=${{ id: 'link-ok' }} destroyOnClose>
         <${Alert} type="info" showIcon message=${t('linkHint')} style=${{ marginBottom: 16 }} />
-        <${Form} form=${linkForm} layout="vertical" onFinish=${link} initialValues=${{ platform: 'wecom' }}>
-          <${Form.Item} label=${t('platform')} name="platform"><${Select} id="link-platform" options=${PLATFORMS.map((p) => ({ value: p, label: t(`platform_${p}`) }))} /><//>
+        <${Form} form=${linkForm} layout="vertical" onFinish=${link} initialValues=${{ platform: platforms[0] && platforms[0].id }}>
+          <${Form.Item} label=${t('platform')} name="platform"><${Select} id="link-platform" options=${platforms.map((p) => ({ value: p.id, label: platformName(p.id) }))} /><//>
           <${Form.Item} htmlFor="link-user-id" label=${t('platformUserId')} name="userId" rules=${[{ required: true, message: t('required') }]}><${Input} id="link-user-id" autoComplete="off" /><//>
         <//>
       <//>

@@ -5,13 +5,26 @@
  * and each kind of CSV row problem (src/archiving/status.ts RowProblem) a text. A code not listed shows the server's
  * message. Texts are functions of (params, serverMessage) where they carry a parameter; a text ending in "：" + the
  * server's message is for codes whose message names a field (it stays as the server wrote it).
+ * The adapters' codes are worded beside the adapters (adapters/errors.ts ADAPTER_CONSOLE_TEXTS) and added at load
+ * from GET /console/api/error-texts by {@link window.PB_ERRORS.addCodes} (kit.js).
  * test/src/console/error-texts.test.ts lists every code the console's endpoints can answer with and fails when one has
- * no text here. */
+ * no text here or from the adapters. */
 (function () {
   'use strict';
   const also = (zh) => (_p, m) => (m ? `${zh}：${m}` : zh);
   const alsoEn = (en) => (_p, m) => (m ? `${en}: ${m}` : en);
   window.PB_ERRORS = {
+    /**
+     * Adds texts of codes the server words (GET /console/api/error-texts: `{codes: {zh: {CODE: text}, en: {…}}}`),
+     * each followed by the server's message; a code worded here already keeps its text.
+     */
+    addCodes(codes) {
+      for (const lang of ['zh', 'en']) {
+        for (const [code, text] of Object.entries((codes && codes[lang]) || {})) {
+          if (typeof text === 'string' && !(code in this.codes[lang])) this.codes[lang][code] = lang === 'zh' ? also(text) : alsoEn(text);
+        }
+      }
+    },
     /** By code. */
     codes: {
       zh: {
@@ -58,10 +71,6 @@
         POLICY_BAD_REQUEST: also('政策的字段有误'),
         POLICY_NOT_FOUND: '没有这项政策',
         POLICY_EXISTS: '已有相同编号的政策',
-        DINGTALK_BAD_AUDIENCE: also('发送对象不符合钉钉的要求'),
-        DINGTALK_UNKNOWN_DEPARTMENT: also('钉钉通讯录中没有这个部门'),
-        FEISHU_BAD_AUDIENCE: also('发送对象不符合飞书的要求'),
-        FEISHU_DEPARTMENT_OUT_OF_SCOPE: also('该部门不在飞书应用的通讯录权限范围内'),
       },
       en: {
         INTERNAL: 'Internal server error; try again later or ask the operator',
@@ -107,10 +116,6 @@
         POLICY_BAD_REQUEST: alsoEn('The policy has a bad field'),
         POLICY_NOT_FOUND: 'No such policy',
         POLICY_EXISTS: 'A policy with that id exists already',
-        DINGTALK_BAD_AUDIENCE: alsoEn('The audience does not suit DingTalk'),
-        DINGTALK_UNKNOWN_DEPARTMENT: alsoEn("No such department in DingTalk's directory"),
-        FEISHU_BAD_AUDIENCE: alsoEn('The audience does not suit Feishu'),
-        FEISHU_DEPARTMENT_OUT_OF_SCOPE: alsoEn("The department is outside the Feishu app's directory scope"),
       },
     },
     /** By code and case (`CODE.kind`, from the answer's detail). */
@@ -123,7 +128,7 @@
         'CONSOLE_BAD_ACCOUNT.password_guessable': '新密码太容易猜到（常见单词、键盘或数字序列、不同字符太少）；用几个词组成的短语更好',
         'CONSOLE_BAD_ACCOUNT.name': '账号名：1–64 个字母、数字或 . _ - @',
         'CONSOLE_BAD_ACCOUNT.role': (p) => `角色只能是：${p.allowed ?? 'owner, admin, auditor'}`,
-        'CONSOLE_BAD_ACCOUNT.platform': (p) => `平台只能是：${p.allowed ?? 'wecom, dingtalk, feishu'}`,
+        'CONSOLE_BAD_ACCOUNT.platform': (p) => `平台只能是：${p.allowed ?? ''}`,
         'CONSOLE_BAD_ACCOUNT.user_id': '平台用户 ID：1–128 个字符，不含空格或控制字符',
       },
       en: {
@@ -134,7 +139,7 @@
         'CONSOLE_BAD_ACCOUNT.password_guessable': 'The new password is too easy to guess (a common word, a keyboard or number run, or few different characters); a phrase of several words works well',
         'CONSOLE_BAD_ACCOUNT.name': 'Account name: 1–64 letters, digits, ".", "_", "-" or "@"',
         'CONSOLE_BAD_ACCOUNT.role': (p) => `Role: one of ${p.allowed ?? 'owner, admin, auditor'}`,
-        'CONSOLE_BAD_ACCOUNT.platform': (p) => `Platform: one of ${p.allowed ?? 'wecom, dingtalk, feishu'}`,
+        'CONSOLE_BAD_ACCOUNT.platform': (p) => `Platform: one of ${p.allowed ?? ''}`,
         'CONSOLE_BAD_ACCOUNT.user_id': 'Platform user id: 1–128 characters, no spaces or control characters',
       },
     },

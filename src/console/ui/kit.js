@@ -95,6 +95,8 @@
   // The server's errors in the page's language (errors.js, PB_ERRORS): by code and case, else by code, else the
   // server's own message (a code this console does not know yet).
   const ERR = window.PB_ERRORS || { codes: { zh: {}, en: {} }, cases: { zh: {}, en: {} }, rows: { zh: {}, en: {} } };
+  // The adapters' codes are worded beside the adapters and served by the server (adapters/errors.ts).
+  if (ERR.addCodes) api('GET', '/error-texts').then((r) => ERR.addCodes(r && r.codes), () => undefined);
   const word = (v, params, serverMessage) => (typeof v === 'function' ? v(params || {}, serverMessage) : v);
   /** An error (ApiError, or any Error) as the console says it. */
   const errorText = (e) => {

@@ -42,6 +42,7 @@
     const [all, setAll] = useState(true);
     const [open, setOpen] = useState(false);
     const [platforms, setPlatforms] = useState([]);
+    const [known, setKnown] = useState([]);
     const [busy, setBusy] = useState(false);
     const [preview, setPreview] = useState(null);
     const [form] = Form.useForm();
@@ -50,6 +51,7 @@
     // The first configured platform is preselected (in the sandbox: sandbox), so nobody declares for a platform by accident.
     useEffect(() => void api('GET', '/platforms').then((r) => {
       setPlatforms(r.platforms);
+      setKnown(r.known || []);
       if (r.platforms[0] && !form.getFieldValue('platform')) form.setFieldsValue({ platform: r.platforms[0] });
     }, () => undefined), []);
     /** The declare body from the form (throws when a field is missing: the form shows which). */
@@ -107,7 +109,7 @@
         footer=${(_, { OkBtn, CancelBtn }) => html`<${Button} id="policy-preview" onClick=${previewDraft}>${t('previewSees')}<//><${CancelBtn} /><${OkBtn} />`}>
         <${Form} form=${form} layout="vertical" initialValues=${{ kind: 'all' }}>
           <${Form.Item} label=${t('platform')} name="platform" rules=${[{ required: true, message: t('required') }]}>
-            <${Select} id="policy-platform" options=${[...new Set([...platforms, 'wecom', 'dingtalk', 'feishu'])].map((p) => ({ value: p, label: p }))} />
+            <${Select} id="policy-platform" options=${[...new Set([...platforms, ...known])].map((p) => ({ value: p, label: p }))} />
           <//>
           <${Form.Item} label=${t('covered')} name="kind"><${Radio.Group} optionType="button" options=${[{ value: 'all', label: t('all') }, { value: 'departments', label: t('departments') }, { value: 'userIds', label: t('userIds') }]} /><//>
           <${Form.Item} noStyle shouldUpdate>${({ getFieldValue }) => getFieldValue('kind') !== 'all' && html`<${Form.Item} label=${getFieldValue('kind') === 'departments' ? t('departmentIds') : t('userIdList')} name="ids" rules=${[{ required: true, message: t('required') }]}><${Input.TextArea} rows=${2} /><//>`}<//>

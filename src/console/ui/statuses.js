@@ -52,11 +52,13 @@
     const [result, setResult] = useState(null);
     const [found, setFound] = useState(undefined);
     const [platforms, setPlatforms] = useState([]);
+    const [known, setKnown] = useState([]);
     const [lookupForm] = Form.useForm();
     // The first configured platform is preselected (in the sandbox: sandbox): a look-up on an unconfigured
     // platform finds nothing and would read as "no record".
     useEffect(() => void api('GET', '/platforms').then((r) => {
       setPlatforms(r.platforms);
+      setKnown(r.known || []);
       if (r.platforms[0]) lookupForm.setFieldsValue({ platform: r.platforms[0] });
     }, () => undefined), []);
     useEffect(() => { setPreview(null); setResult(null); }, [csv]);
@@ -95,8 +97,8 @@
         <//>
       <//>`}
       <${Card} title=${t('lookup')}>
-        <${Form} form=${lookupForm} layout="inline" onFinish=${lookup} initialValues=${{ platform: 'wecom' }}>
-          <${Form.Item} htmlFor="lookup-platform" label=${t('platform')} name="platform"><${Select} style=${{ width: 140 }} id="lookup-platform" options=${[...new Set([...platforms, 'wecom', 'dingtalk', 'feishu'])].map((p) => ({ value: p, label: p }))} /><//>
+        <${Form} form=${lookupForm} layout="inline" onFinish=${lookup} initialValues=${{}}>
+          <${Form.Item} htmlFor="lookup-platform" label=${t('platform')} name="platform"><${Select} style=${{ width: 140 }} id="lookup-platform" options=${[...new Set([...platforms, ...known])].map((p) => ({ value: p, label: p }))} /><//>
           <${Form.Item} htmlFor="lookup-user" label=${t('userId')} name="userId" rules=${[{ required: true, message: t('required') }]}><${Input} id="lookup-user" /><//>
           <${Button} htmlType="submit" id="lookup-submit">${t('lookupBtn')}<//>
         <//>

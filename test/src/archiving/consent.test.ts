@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createWecomArchiveSource } from '../../../adapters/wecom/msgaudit.ts';
+import { createWecomArchiveSource, WECOM_PLATFORM_NAME } from '../../../adapters/wecom/msgaudit.ts';
 import { createConsentSection, formatConsent } from '../../../src/archiving/consent.ts';
 import type { PersonalSection } from '../../../src/platform/plugins.ts';
 import type { KnowledgeEntry } from '../../../src/knowledge/types.ts';
@@ -111,7 +111,11 @@ test('a getter source is read at each question; undefined means no section', asy
 });
 
 test('formatConsent counts contacts without any answer separately', () => {
-  const text = formatConsent({ agree: 1, disagree: 0, defaultAgree: 0, total: 3 }, 'en', new Date(CHECKED));
+  const text = formatConsent({ agree: 1, disagree: 0, defaultAgree: 0, total: 3 }, 'en', new Date(CHECKED), WECOM_PLATFORM_NAME);
   assert.match(text, /3 in total — 1 agreed, 0 disagreed, 0 default agreement, 2 with no answer on record\./);
-  assert.match(formatConsent({ agree: 0, disagree: 0, defaultAgree: 0, total: 0 }, 'en', new Date(CHECKED)), /WeCom lists no customers for you\.$/);
+  assert.match(formatConsent({ agree: 0, disagree: 0, defaultAgree: 0, total: 0 }, 'en', new Date(CHECKED), WECOM_PLATFORM_NAME), /WeCom lists no customers for you\.$/);
+  // The platform is named by the source's description, never by src/.
+  const other = { en: 'Acme Chat', 'zh-CN': '阿克米', 'zh-TW': '阿克米' };
+  assert.match(formatConsent({ agree: 0, disagree: 0, defaultAgree: 0, total: 0 }, 'en', new Date(CHECKED), other), /\(source: Acme Chat, .*Acme Chat lists no customers/);
+  assert.doesNotMatch(formatConsent({ agree: 1, disagree: 0, defaultAgree: 0, total: 1 }, 'zh-CN', new Date(CHECKED), other), /企业微信/);
 });

@@ -12,6 +12,8 @@ import { ConsoleClient, signedIn } from '../../helpers/console-client.ts';
 import { AccountStore } from '../../../src/console/accounts.ts';
 import { ConsoleAudit } from '../../../src/console/sessions.ts';
 import { runAdminCommand } from '../../../src/console/cli.ts';
+import { LOGIN_PLATFORMS } from '../../../adapters/login.ts';
+import { ADAPTER_CONSOLE_TEXTS } from '../../../adapters/errors.ts';
 
 describe('console accounts page API (owner only)', () => {
   let bot: TestBot;
@@ -20,7 +22,7 @@ describe('console accounts page API (owner only)', () => {
   before(async () => {
     bot = await startTestBot({}, { noticeWorker: false });
     owner = await signedIn(bot.url, bot.core.store, 'boss', 'owner');
-    accounts = new AccountStore(bot.core.store);
+    accounts = new AccountStore(bot.core.store, Date.now, LOGIN_PLATFORMS);
   });
   after(async () => {
     await bot.close();
@@ -43,6 +45,17 @@ describe('console accounts page API (owner only)', () => {
     assert.equal(chen.mustChange, true);
     assert.ok(chen.lastSignInAt, 'the sign-in is noted');
     assert.ok(!('hash' in chen));
+  });
+
+  it('the list names the platforms accounts may be linked to as the adapters describe them; the adapters\' error texts are served', async () => {
+    const r = await owner.call('GET', '/console/api/accounts');
+    assert.deepEqual(r.body.platforms, LOGIN_PLATFORMS.map(({ id, label }) => ({ id, label })));
+    assert.ok(r.body.platforms.some((p: { id: string; label: { zh: string } }) => p.id === 'wecom' && p.label.zh === '企业微信'));
+    const texts = await new ConsoleClient(bot.url).call('GET', '/console/api/error-texts');
+    assert.equal(texts.status, 200);
+    assert.equal(texts.body.codes.zh.DINGTALK_UNKNOWN_DEPARTMENT, ADAPTER_CONSOLE_TEXTS.DINGTALK_UNKNOWN_DEPARTMENT!.zh);
+    assert.equal(texts.body.codes.en.FEISHU_BAD_AUDIENCE, ADAPTER_CONSOLE_TEXTS.FEISHU_BAD_AUDIENCE!.en);
+    assert.deepEqual(Object.keys(texts.body.codes.en).sort(), Object.keys(ADAPTER_CONSOLE_TEXTS).sort());
   });
 
   it('role change, reset (a new one-time password that replaces the old) and removal, each audited with the owner’s name', async () => {
@@ -115,13 +128,13 @@ describe('console accounts page API (owner only)', () => {
   it('CLI: admin link / unlink on the same store; bad platform is a usage error (exit 2); a taken identity exit 1', async () => {
     const out: string[] = [];
     const w = (s: string) => void out.push(s);
-    assert.equal(await runAdminCommand(bot.config, ['link', 'ops', '--platform', 'dingtalk', '--user-id', 'manager7'], w), 0);
+    assert.equal(await runAdminCommand(bot.config, ['link', 'ops', '--platform', 'dingtalk', '--user-id', 'manager7'], LOGIN_PLATFORMS, w), 0);
     assert.match(out.join(''), /dingtalk:manager7/);
     assert.equal((await accounts.byLink('dingtalk', 'manager7'))!.name, 'ops');
-    assert.equal(await runAdminCommand(bot.config, ['link', 'audit', '--platform', 'dingtalk', '--user-id', 'manager7'], w), 1);
-    assert.equal(await runAdminCommand(bot.config, ['link', 'ops', '--platform', 'qq', '--user-id', 'x'], w), 2);
-    assert.equal(await runAdminCommand(bot.config, ['link', 'ops'], w), 2);
-    assert.equal(await runAdminCommand(bot.config, ['unlink', 'ops', '--platform', 'dingtalk', '--user-id', 'manager7'], w), 0);
+    assert.equal(await runAdminCommand(bot.config, ['link', 'audit', '--platform', 'dingtalk', '--user-id', 'manager7'], LOGIN_PLATFORMS, w), 1);
+    assert.equal(await runAdminCommand(bot.config, ['link', 'ops', '--platform', 'qq', '--user-id', 'x'], LOGIN_PLATFORMS, w), 2);
+    assert.equal(await runAdminCommand(bot.config, ['link', 'ops'], LOGIN_PLATFORMS, w), 2);
+    assert.equal(await runAdminCommand(bot.config, ['unlink', 'ops', '--platform', 'dingtalk', '--user-id', 'manager7'], LOGIN_PLATFORMS, w), 0);
     assert.equal(await accounts.byLink('dingtalk', 'manager7'), null);
     const entries = await new ConsoleAudit(bot.core.store).recent(5);
     assert.ok(entries.some((e) => e.actor === 'cli' && e.action === 'admin unlink' && e.target === 'ops dingtalk:manager7'));

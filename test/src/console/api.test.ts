@@ -15,6 +15,7 @@ import { startTestBot } from '../../helpers/app.ts';
 import { SHARED_REDIS_URL, uniquePrefix } from '../../resilience/harness.ts';
 import { NOTICE } from '../../helpers/admin-walk.ts';
 import { AccountStore } from '../../../src/console/accounts.ts';
+import { LOGIN_PLATFORMS } from '../../../adapters/login.ts';
 
 describe('console API', () => {
   let bot: NoticeBot;
@@ -107,7 +108,7 @@ describe('console API', () => {
     const path = `/console/api/notices/${n.body.id}/versions/1/test-send`;
     assert.equal((await admin.call('POST', path, { platform: 'wecom' })).status, 409, 'no link yet');
     assert.equal((await admin.call('POST', path, { platform: 'wecom' })).body.error.code, 'NOTICE_TEST_NO_ACCOUNT');
-    await new AccountStore(bot.core.store).link('hr.admin', 'wecom', 'u4');
+    await new AccountStore(bot.core.store, Date.now, LOGIN_PLATFORMS).link('hr.admin', 'wecom', 'u4');
     const broadcastsBefore = (await admin.call('GET', '/console/api/broadcasts')).body.broadcasts.length;
     const deliveredBefore = bot.fake.delivered.length;
     assert.equal((await admin.call('POST', path, { platform: 'wecom' }, { csrf: false })).status, 403, 'CSRF like every change');

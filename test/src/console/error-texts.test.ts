@@ -2,8 +2,10 @@
  * The console words the server's errors in its own languages (src/console/ui/errors.js, PB_ERRORS): every code a
  * console endpoint can answer with — each catalogued code as the console's error middleware (jsonErrors) would
  * answer it (5xx codes not exposed become INTERNAL), without the codes of start-up, the CLI, /try and the Bearer-only
- * admin API, plus the adapters' audience codes — has a Chinese and an English text; so does every case of a code the
- * server names (detail.kind) and every kind of CSV row problem.
+ * admin API, plus the adapters' audience codes — has a Chinese and an English text, either in errors.js or (the
+ * adapters' codes) beside the adapters (adapters/errors.ts ADAPTER_CONSOLE_TEXTS, served by GET /console/api/error-texts
+ * and added by PB_ERRORS.addCodes); so does every case of a code the server names (detail.kind) and every kind of CSV
+ * row problem.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,15 +15,27 @@ import { runInNewContext } from 'node:vm';
 import type { Context } from 'koa';
 import pino from 'pino';
 import { BotError, ERRORS } from '../../../src/errors.ts';
-import { ADAPTER_ERRORS } from '../../../adapters/errors.ts';
+import { ADAPTER_CONSOLE_TEXTS, ADAPTER_ERRORS } from '../../../adapters/errors.ts';
 import { jsonErrors } from '../../../src/admin/routes.ts';
 
 const root = new URL('../../../', import.meta.url).pathname;
 type Text = string | ((params: Record<string, unknown>, message?: string) => string);
 type Table = Record<'zh' | 'en', Record<string, Text>>;
-const sandbox: { window: { PB_ERRORS?: { codes: Table; cases: Table; rows: Table } } } = { window: {} };
-runInNewContext(readFileSync(join(root, 'src/console/ui/errors.js'), 'utf8'), sandbox);
-const T = sandbox.window.PB_ERRORS!;
+type Errors = { codes: Table; cases: Table; rows: Table; addCodes(codes: unknown): void };
+/** PB_ERRORS as errors.js defines it, before the server's texts are added. */
+function load(): Errors {
+  const sandbox: { window: { PB_ERRORS?: Errors } } = { window: {} };
+  runInNewContext(readFileSync(join(root, 'src/console/ui/errors.js'), 'utf8'), sandbox);
+  return sandbox.window.PB_ERRORS!;
+}
+/** The body of GET /console/api/error-texts as src/app wires it (src/console/server.ts). */
+const served = { codes: { zh: {} as Record<string, string>, en: {} as Record<string, string> } };
+for (const [code, text] of Object.entries(ADAPTER_CONSOLE_TEXTS)) {
+  served.codes.zh[code] = text!.zh;
+  served.codes.en[code] = text!.en;
+}
+const T = load();
+T.addCodes(served.codes);
 
 /** Codes no /console/api route can answer with: start-up, the CLI, evaluation files, /try, the Bearer token of /admin. */
 const NOT_CONSOLE = new Set(['CONFIG_INVALID', 'KB_INVALID', 'PORT_IN_USE', 'PORT_NOT_ALLOWED', 'HOST_UNAVAILABLE', 'KB_LEXICON_INVALID', 'CLI_USAGE', 'CLI_FAILED', 'EVAL_BAD_FILE', 'ADMIN_UNAUTHORIZED', 'TRY_BAD_REQUEST', 'TRY_BAD_JSON', 'TRY_BAD_BODY', 'TRY_RATE_LIMITED']);
@@ -62,6 +76,20 @@ describe('console error texts', () => {
     for (const c of ADAPTER_AUDIENCE) assert.ok(c in ADAPTER_ERRORS, `${c} is catalogued`);
     assert.ok(codes.size > 40, `${codes.size} codes`);
     assert.deepEqual(check(T.codes, codes), []);
+  });
+
+  it('the adapters\' codes are worded beside the adapters, not in the console page, and keep the server\'s message', () => {
+    const bare = load();
+    for (const c of ADAPTER_AUDIENCE) {
+      assert.ok(!(c in bare.codes.zh) && !(c in bare.codes.en), `${c} is not worded in errors.js`);
+      assert.ok(c in ADAPTER_CONSOLE_TEXTS, `${c} has texts in adapters/errors.ts`);
+    }
+    const zh = T.codes.zh.FEISHU_BAD_AUDIENCE!;
+    assert.equal(typeof zh === 'function' ? zh({}, 'departmentIds: empty') : zh, '发送对象不符合飞书的要求：departmentIds: empty');
+    // A code errors.js words already keeps its own text.
+    const before = T.codes.en.INTERNAL;
+    T.addCodes({ en: { INTERNAL: 'x' } });
+    assert.equal(T.codes.en.INTERNAL, before);
   });
 
   it('the codes left out are raised by none of the console\'s modules', () => {

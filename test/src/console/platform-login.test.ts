@@ -17,6 +17,7 @@ import { ConsoleAudit } from '../../../src/console/sessions.ts';
 import { LoginRefused } from '../../../src/platform/login.ts';
 import { createFeishuLogin } from '../../../adapters/feishu/login.ts';
 import { FakeDingtalkLogin, FakeFeishuLogin, FakeWecomLogin, approveUrl } from '../../fakes/login-servers.ts';
+import { LOGIN_PLATFORMS } from '../../../adapters/login.ts';
 
 const WECOM = { corpId: 'ww0123456789abcdef', agentId: 1000002, secret: 'wecom-secret' };
 const DING = { appKey: 'dingappkey123', appSecret: 'ding-secret', corpId: 'dingcorp0001' };
@@ -55,7 +56,7 @@ describe('console sign-in with the work platform (fakes of the three login serve
       FEISHU_APP_ID: FEISHU.appId, FEISHU_APP_SECRET: FEISHU.appSecret, FEISHU_VERIFICATION_TOKEN: 'verify-token', FEISHU_API_BASE: feishu.url,
       FEISHU_ACCOUNTS_BASE: feishu.url, FEISHU_TENANT_KEY: FEISHU.tenantKey,
     }, { noticeWorker: false });
-    accounts = new AccountStore(bot.core.store);
+    accounts = new AccountStore(bot.core.store, Date.now, LOGIN_PLATFORMS);
     audit = new ConsoleAudit(bot.core.store);
     await accounts.add('hr.wang', 'owner');
     await accounts.link('hr.wang', 'wecom', 'ZhangSan');
