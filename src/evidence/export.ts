@@ -39,10 +39,21 @@ export interface ExportFacts {
 
 /**
  * A value as one trailer line: JSON (so a title with a line break or a quote stays on its line and
- * reads back exactly), with U+2028/U+2029 escaped too (JSON leaves them, a line reader may not).
+ * reads back exactly), with U+2028/U+2029 escaped too (JSON leaves them, a line reader may not), then
+ * the characters CSV gives a meaning — `"` `,` and `%` itself — percent-encoded (%22 %2C %25), so the
+ * line stays one plain CSV cell that spreadsheet programs and strict CSV readers take as it is.
+ * {@link readTrailerJson} reverses it.
  */
 export function trailerJson(value: unknown): string {
-  return JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029')
+    .replace(/[%",]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** The JSON text of a {@link trailerJson} value (the three percent-encodings undone). */
+export function readTrailerJson(s: string): string {
+  return s.replace(/%(22|2C|25)/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
 /**

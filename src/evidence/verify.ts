@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { AUDIT_HEADER, AUDIT_HEADER_V1, csvCellValue, RECIPIENTS_HEADER, RECIPIENTS_HEADER_V1, RECIPIENTS_HEADER_V2 } from './csv.ts';
 import { genesisHash, isHash, rowHash } from '../store/ports/audit-chain.ts';
-import { TRAILER_TITLE, TRAILER_VERSION, UNSIGNED_MARK, type ExportKind } from './export.ts';
+import { readTrailerJson, TRAILER_TITLE, TRAILER_VERSION, UNSIGNED_MARK, type ExportKind } from './export.ts';
 import type { Bilingual } from '../store/ports/notices.ts';
 import { parsePublicKey, verifyBytes, type EvidencePublicKey } from './key.ts';
 
@@ -77,7 +77,7 @@ const OPTIONAL_NAMES: ReadonlySet<string> = new Set(['notice-title', 'created-by
 /** A `notice-title` value (JSON with zh and en strings, zh-TW optional), or null. */
 function parseTitle(s: string): Bilingual | null {
   try {
-    const v = JSON.parse(s) as unknown;
+    const v = JSON.parse(readTrailerJson(s)) as unknown;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
     const o = v as Record<string, unknown>;
     if (typeof o.zh !== 'string' || typeof o.en !== 'string' || Object.keys(o).some((k) => !['zh', 'en', 'zh-TW'].includes(k) || typeof o[k] !== 'string')) return null;
@@ -90,7 +90,7 @@ function parseTitle(s: string): Bilingual | null {
 /** A `created-by` value (a JSON string), or null. */
 function parseJsonString(s: string): string | null {
   try {
-    const v = JSON.parse(s) as unknown;
+    const v = JSON.parse(readTrailerJson(s)) as unknown;
     return typeof v === 'string' ? v : null;
   } catch {
     return null;
