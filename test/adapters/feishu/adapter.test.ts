@@ -234,6 +234,10 @@ describe('Feishu adapter: sending rules', () => {
     h = await startFeishuHarness({
       adapter: {
         partMaxBytes: 120,
+        // Half the documented 5 per second per chat: the fake times arrivals in this same (loaded) process,
+        // so a stall can bunch requests sent a full interval apart; at 2.5/s a burst of more than 5 in a
+        // second needs a stall of over a second, and without the gate every part still arrives at once.
+        chatQps: 2.5,
         sleep: async (ms) => {
           waits.push(ms);
         },
