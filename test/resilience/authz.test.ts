@@ -134,7 +134,7 @@ describe('authorisation', () => {
 
   it('the console API, every mounted route: no session 401, no CSRF token 403, auditor changes 403, other spellings 404', async (t) => {
     // POSTs that change nothing (previews, "try a question"): CSRF required, every role allowed.
-    const READ_POSTS = new Set(['/console/api/audience/preview', '/console/api/audience/csv', '/console/api/statuses/preview', '/console/api/knowledge/try']);
+    const READ_POSTS = new Set(['/console/api/audience/preview', '/console/api/audience/csv', '/console/api/statuses/preview', '/console/api/knowledge/try', '/console/api/policies/preview']);
     // Session routes: sign-in needs no session; sign-out and the password change are for every role.
     const SESSION = new Set(['/console/api/session', '/console/api/password']);
     const routes = bot.server.router.stack
