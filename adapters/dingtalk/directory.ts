@@ -282,8 +282,8 @@ export function createDingtalkOrgDirectory(options: DingtalkOrgDirectoryOptions)
   return createCachedOrgDirectory({
     platform: 'dingtalk',
     load,
-    ttlMs: options.ttlMs ?? ORG_DIRECTORY_TTL_MS,
-    maxPeople: options.maxPeople ?? ORG_DIRECTORY_MAX_PEOPLE,
+    ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}),
+    ...(options.maxPeople !== undefined ? { maxPeople: options.maxPeople } : {}),
     now: options.now,
     log: options.log,
   });

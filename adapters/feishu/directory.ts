@@ -128,8 +128,8 @@ export function createFeishuOrgDirectory(options: FeishuOrgDirectoryOptions): Ca
   return createCachedOrgDirectory({
     platform: FEISHU_PLATFORM,
     load,
-    ttlMs: options.ttlMs ?? ORG_DIRECTORY_TTL_MS,
-    maxPeople: options.maxPeople ?? ORG_DIRECTORY_MAX_PEOPLE,
+    ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}),
+    ...(options.maxPeople !== undefined ? { maxPeople: options.maxPeople } : {}),
     now: options.now,
     log: options.log,
   });

@@ -43,10 +43,10 @@ export interface CachedOrgDirectoryOptions {
   /** 'wecom', 'dingtalk', 'feishu' (logs, messages). */
   platform: string;
   load: OrgSnapshotLoader;
-  /** How long a snapshot is answered from memory, ms. */
-  ttlMs: number;
-  /** Most people one snapshot keeps. */
-  maxPeople: number;
+  /** How long a snapshot is answered from memory, ms (default {@link ORG_DIRECTORY_TTL_MS}). */
+  ttlMs?: number;
+  /** Most people one snapshot keeps (default {@link ORG_DIRECTORY_MAX_PEOPLE}). */
+  maxPeople?: number;
   /** Clock, ms. */
   now: () => number;
   log: Logger;
@@ -181,7 +181,9 @@ export const ORG_DIRECTORY_MAX_PEOPLE = 100_000;
 
 /** Creates the cached directory over an adapter's loader (see the file comment). */
 export function createCachedOrgDirectory(options: CachedOrgDirectoryOptions): CachedOrgDirectory {
-  const { platform, load, ttlMs, maxPeople, now } = options;
+  const { platform, load, now } = options;
+  const ttlMs = options.ttlMs ?? ORG_DIRECTORY_TTL_MS;
+  const maxPeople = options.maxPeople ?? ORG_DIRECTORY_MAX_PEOPLE;
   const log = options.log.child({ platform, part: 'org-directory' });
   const key = options.caseInsensitiveIds ? (u: string) => u.toLowerCase() : (u: string) => u;
   let snapshot: Index | null = null;

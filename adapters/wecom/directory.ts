@@ -258,8 +258,8 @@ export function createWecomOrgDirectory(options: WecomOrgDirectoryOptions): Cach
   return createCachedOrgDirectory({
     platform: 'wecom',
     load,
-    ttlMs: options.ttlMs ?? ORG_DIRECTORY_TTL_MS,
-    maxPeople: options.maxPeople ?? ORG_DIRECTORY_MAX_PEOPLE,
+    ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}),
+    ...(options.maxPeople !== undefined ? { maxPeople: options.maxPeople } : {}),
     now: options.now,
     log,
     caseInsensitiveIds: true,
