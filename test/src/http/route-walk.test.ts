@@ -38,11 +38,12 @@ const PUBLIC_ROUTES = new Set([
 /** First path segments that only the admin (and the console) may reach. */
 const PROTECTED = /^\/(admin|console)(\/|$)/;
 /**
- * The console's page and scripts, and the list of platform sign-ins the sign-in page offers: served to anyone
- * inside ADMIN_ALLOW_FROM at their exact path (the sign-in page must load before a session exists); they read
- * files or platform ids and change nothing.
+ * The console's page and scripts, the list of platform sign-ins the sign-in page offers and the texts of the
+ * adapters' error codes (the sign-in page words errors too): served to anyone inside ADMIN_ALLOW_FROM at their
+ * exact path (the sign-in page must load before a session exists); they read files, platform ids or fixed
+ * texts and change nothing.
  */
-const CONSOLE_PAGE = /^\/console(\/assets\/[\w.-]+|\/api\/login\/platforms)?$/;
+const CONSOLE_PAGE = /^\/console(\/assets\/[\w.-]+|\/api\/login\/platforms|\/api\/error-texts)?$/;
 
 /**
  * The snapshot without the platforms' pace counters (`…:kv:pace:…`): rate windows of a few seconds
