@@ -5,7 +5,7 @@ import type { KeyValueStore } from '../../src/store/ports/store.ts';
 import type { HealthReporter } from '../../src/platform/health.ts';
 import { ADAPTER_ERRORS } from '../errors.ts';
 import { createSharedToken, type SharedToken } from '../kit/token-cache.ts';
-import { createPaceGate, type PaceGate } from '../kit/pace.ts';
+import { createPaceGate, REAL_PACE_CLOCK, type PaceClock, type PaceGate } from '../kit/pace.ts';
 import {
   API_TIMEOUT_MS,
   BOT_INFO_TTL_MS,
@@ -137,15 +137,15 @@ export interface FeishuApiOptions {
   log: Logger;
   health?: HealthReporter;
   observe?: (api: string, code: string) => void;
-  /** Sleep in ms for throttled waits (tests). */
+  /** Sleep in ms for throttled waits (tests; default `clock.sleep`). */
   sleep?: (ms: number) => Promise<void>;
+  /** Clock of the send and contact pace gates, ms (default the real one; tests inject a virtual one). */
+  clock?: PaceClock;
   /** Sends per second for the whole app (default 1,000/min × headroom). */
   appQps?: number;
   /** Sends per second per chat or user (default 5 × headroom). */
   chatQps?: number;
 }
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Answer {
   status: number;
@@ -178,11 +178,12 @@ function resetWaitMs(headers: Headers): number {
  */
 export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
   const { appId, appSecret, apiBase, kv, log } = options;
-  const sleep = options.sleep ?? defaultSleep;
+  const clock = options.clock ?? REAL_PACE_CLOCK;
+  const sleep = options.sleep ?? ((ms: number) => clock.sleep(ms));
   const appQps = options.appQps ?? (SEND_PER_MINUTE_PER_APP / 60) * PACE_HEADROOM;
   const chatQps = options.chatQps ?? SEND_QPS_PER_CHAT * PACE_HEADROOM;
-  const appGate = createPaceGate({ limit: { perSecond: appQps }, kv, key: `pace:feishu:${appId}:send` });
-  const contactGate = createPaceGate({ limit: { perSecond: appQps }, kv, key: `pace:feishu:${appId}:contact` });
+  const appGate = createPaceGate({ limit: { perSecond: appQps }, kv, key: `pace:feishu:${appId}:send`, clock });
+  const contactGate = createPaceGate({ limit: { perSecond: appQps }, kv, key: `pace:feishu:${appId}:contact`, clock });
   const chatGates = new Map<string, PaceGate>();
 
   function chatGate(id: string): PaceGate {
@@ -192,7 +193,7 @@ export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
       chatGates.set(id, g);
       return g;
     }
-    g = createPaceGate({ limit: { perSecond: chatQps }, kv, key: `pace:feishu:${appId}:chat:${id}` });
+    g = createPaceGate({ limit: { perSecond: chatQps }, kv, key: `pace:feishu:${appId}:chat:${id}`, clock });
     chatGates.set(id, g);
     while (chatGates.size > MAX_CHAT_GATES) chatGates.delete(chatGates.keys().next().value as string);
     return g;

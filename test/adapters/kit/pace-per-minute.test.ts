@@ -81,7 +81,7 @@ async function windowsOf(gates: { take(): Promise<void> }[], n: number, windowMs
 test('a gate lets at most floor(perMinute × window / 61 s) calls through per window, and the rest wait', async () => {
   const windowMs = 61_000;
   const clock = virtualTime();
-  const gate = createPaceGate({ limit: { perMinute: 3, windowMs }, kv: store, key: `pace-test:${randomUUID()}`, log, now: clock.now, sleep: clock.sleep }); // 3 per window
+  const gate = createPaceGate({ limit: { perMinute: 3, windowMs }, kv: store, key: `pace-test:${randomUUID()}`, log, clock }); // 3 per window
   const started = clock.now();
   const per = await windowsOf([gate], 10, windowMs, clock);
   assert.ok([...per.values()].every((c) => c <= 3), JSON.stringify([...per]));
@@ -93,8 +93,8 @@ test('two gates on the same key (two instances) share the budget through the sto
   const windowMs = 61_000;
   const key = `pace-test:${randomUUID()}`;
   const clock = virtualTime();
-  const a = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: store, key, log, now: clock.now, sleep: clock.sleep }); // 2 per window
-  const b = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: store, key, log, now: clock.now, sleep: clock.sleep });
+  const a = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: store, key, log, clock }); // 2 per window
+  const b = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: store, key, log, clock });
   const per = await windowsOf([a, b], 8, windowMs, clock);
   assert.ok([...per.values()].every((c) => c <= 2), JSON.stringify([...per]));
 });
@@ -113,8 +113,8 @@ test('with Redis, gates in two connections share the budget too', async (t) => {
   try {
     const windowMs = 61_000;
     const clock = virtualTime();
-    const a = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: r1, key: 'pace', log, now: clock.now, sleep: clock.sleep });
-    const b = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: r2, key: 'pace', log, now: clock.now, sleep: clock.sleep });
+    const a = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: r1, key: 'pace', log, clock });
+    const b = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: r2, key: 'pace', log, clock });
     const per = await windowsOf([a, b], 8, windowMs, clock);
     assert.ok([...per.values()].every((c) => c <= 2), JSON.stringify([...per]));
   } finally {
@@ -136,9 +136,11 @@ test('with the store down the gate still paces, per process', async () => {
       kv: down,
       key: 'pace',
       log,
-      now: () => t,
-      sleep: async (ms) => {
-        t += ms;
+      clock: {
+        now: () => t,
+        sleep: async (ms) => {
+          t += ms;
+        },
       },
     });
     const per = new Map<number, number>();
@@ -165,10 +167,12 @@ test('pause() holds every call of a per-minute gate until the wait the platform 
   const gate = createPaceGate({
     limit: { perMinute: 1220, windowMs: 100 },
     log,
-    now: () => t,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      t += ms;
+    clock: {
+      now: () => t,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        t += ms;
+      },
     },
   });
   await gate.take();

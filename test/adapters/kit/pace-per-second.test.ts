@@ -33,7 +33,7 @@ function maxInWindow(times: number[], windowMs: number): number {
 describe('createPaceGate { perSecond } (local)', () => {
   it('spaces calls evenly at the rate: 20/s means one every 50 ms, never 21 in a second', async () => {
     const clock = virtualClock();
-    const gate = createPaceGate({ limit: { perSecond: 20 }, ...clock });
+    const gate = createPaceGate({ limit: { perSecond: 20 }, clock });
     const starts: number[] = [];
     for (let i = 0; i < 100; i++) {
       await gate.take();
@@ -46,7 +46,7 @@ describe('createPaceGate { perSecond } (local)', () => {
   it('concurrent callers get distinct turns in the order they asked', async () => {
     const t = 0;
     const order: number[] = [];
-    const gate = createPaceGate({ limit: { perSecond: 10 }, now: () => t, sleep: async () => undefined });
+    const gate = createPaceGate({ limit: { perSecond: 10 }, clock: { now: () => t, sleep: async () => undefined } });
     await Promise.all(
       Array.from({ length: 5 }, async (_, i) => {
         await gate.take();
@@ -63,8 +63,7 @@ describe('createPaceGate { perSecond } (local)', () => {
     const timers: { at: number; resolve: () => void }[] = [];
     const gate = createPaceGate({
       limit: { perSecond: 10 },
-      now: () => t,
-      sleep: (ms) => new Promise<void>((resolve) => timers.push({ at: Math.max(t + ms, 1000), resolve })),
+      clock: { now: () => t, sleep: (ms) => new Promise<void>((resolve) => timers.push({ at: Math.max(t + ms, 1000), resolve })) },
     });
     const starts: number[] = [];
     const done = Promise.all(
@@ -89,7 +88,7 @@ describe('createPaceGate { perSecond } (local)', () => {
 
   it('pause(ms) holds every call until the pause is over', async () => {
     const clock = virtualClock();
-    const gate = createPaceGate({ limit: { perSecond: 20 }, ...clock });
+    const gate = createPaceGate({ limit: { perSecond: 20 }, clock });
     await gate.take();
     const t0 = clock.now();
     gate.pause(1000);
@@ -139,7 +138,7 @@ describe('createPaceGate { perSecond } (shared through the store)', () => {
   it('a store failure falls back to local pacing instead of failing the call', async () => {
     const broken = { ...store, claim: async () => { throw new Error('store down'); } } as unknown as Store;
     const clock = virtualClock();
-    const gate = createPaceGate({ limit: { perSecond: 20 }, kv: broken, key: 'k', ...clock });
+    const gate = createPaceGate({ limit: { perSecond: 20 }, kv: broken, key: 'k', clock });
     await gate.take();
     await gate.take();
     assert.equal(clock.now() - 1_000_000, 50);
