@@ -9,6 +9,7 @@ import { createLogger } from '../../../src/log.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import { openRedisStore } from '../../../src/store/redis/store.ts';
 import type { Store } from '../../../src/store/ports/store.ts';
+import { virtualTime } from '../../helpers/virtual-clock.ts';
 
 const log = createLogger('silent');
 let dir: string;
@@ -22,46 +23,6 @@ after(async () => {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/**
- * A clock that moves only when every caller is asleep in the gate (a discrete-event clock): then
- * it jumps to the earliest wake-up and wakes that one caller. Store calls (real I/O) happen while
- * the clock stands still, so the window a call is recorded in is the one the gate let it through
- * in, however loaded the machine is.
- */
-function virtualTime(start = 1_000_000) {
-  let t = start;
-  let running = 0;
-  const timers: { at: number; resolve: () => void }[] = [];
-  const advance = (): void => {
-    if (running > 0 || timers.length === 0) return;
-    timers.sort((x, y) => x.at - y.at);
-    const next = timers.shift()!;
-    t = Math.max(t, next.at);
-    running++;
-    next.resolve();
-  };
-  return {
-    now: () => t,
-    sleep: (ms: number) =>
-      new Promise<void>((resolve) => {
-        timers.push({ at: t + ms, resolve });
-        running--;
-        advance();
-      }),
-    /** Runs `n` callers at once; resolves when all are done. */
-    async all(n: number, fn: (i: number) => Promise<void>): Promise<void> {
-      running += n;
-      await Promise.all(
-        Array.from({ length: n }, async (_, i) => {
-          await fn(i);
-          running--;
-          advance();
-        }),
-      );
-    },
-  };
-}
 
 type Clock = ReturnType<typeof virtualTime>;
 

@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { createPaceGate } from '../../../adapters/kit/pace.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import type { Store } from '../../../src/store/ports/store.ts';
+import { maxInWindow, minGap, virtualTime } from '../../helpers/virtual-clock.ts';
 
 /** A clock that only moves when somebody sleeps. */
 function virtualClock(start = 1_000_000) {
@@ -16,18 +18,6 @@ function virtualClock(start = 1_000_000) {
       t += ms;
     },
   };
-}
-
-/** Largest number of times within any window of `windowMs` (half-open, like the fake). */
-function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
 }
 
 describe('createPaceGate { perSecond } (local)', () => {
@@ -115,24 +105,26 @@ describe('createPaceGate { perSecond } (shared through the store)', () => {
   });
 
   it('two gates (two instances) on one store keep the rate together: 60 calls at 40/s take 1.5 s, not 0.75 s', async () => {
-    const key = `pace:test:${Date.now()}`;
-    const a = createPaceGate({ limit: { perSecond: 40 }, kv: store, key });
-    const b = createPaceGate({ limit: { perSecond: 40 }, kv: store, key });
+    // On a discrete-event clock (store calls happen while it stands still): the times read are the
+    // slots the gates released the calls at, so a stall of the machine can neither bunch nor spread them.
+    const key = `pace:test:${randomUUID()}`;
+    const clock = virtualTime();
+    const a = createPaceGate({ limit: { perSecond: 40 }, kv: store, key, clock });
+    const b = createPaceGate({ limit: { perSecond: 40 }, kv: store, key, clock });
     const starts: number[] = [];
-    const t0 = Date.now();
-    await Promise.all(
-      [a, b].map(async (g) => {
-        for (let i = 0; i < 30; i++) {
-          await g.take();
-          starts.push(Date.now());
-        }
-      }),
-    );
-    const elapsed = Date.now() - t0;
-    // 60 calls at 40/s need at least 59 × 25 ms.
-    assert.ok(elapsed >= 59 * 25 - 30, `elapsed ${elapsed} ms`);
-    // Slots are 25 ms apart; timers fire a few ms late, hence the small tolerance (and PACE_HEADROOM in production).
-    assert.ok(maxInWindow(starts, 1000) <= 44, `max ${maxInWindow(starts, 1000)} in a second`);
+    const t0 = clock.now();
+    await clock.all(2, async (i) => {
+      const g = i === 0 ? a : b;
+      for (let n = 0; n < 30; n++) {
+        await g.take();
+        starts.push(clock.now());
+      }
+    });
+    starts.sort((x, y) => x - y);
+    // Each call has a slot of its own, 25 ms apart: never two at once, never 41 in a second.
+    assert.ok(minGap(starts) >= 25, `starts ${starts.map((s) => s - t0).join(', ')}`);
+    assert.equal(maxInWindow(starts, 1000), 40);
+    assert.ok(starts[59]! - t0 >= 59 * 25, `the last call started ${starts[59]! - t0} ms after the first ask`);
   });
 
   it('a store failure falls back to local pacing instead of failing the call', async () => {
