@@ -29,6 +29,14 @@ export interface PaceGate {
   take(): Promise<void>;
   /** No call starts before `ms` from now (after the platform answered with a throttling code). */
   pause(ms: number): void;
+  /**
+   * The call this process let through last left only at `at` (ms on the gate's clock), later than
+   * `take()` released it — it waited for another gate too: the next call of this process through a
+   * `{ perSecond }` gate then starts one interval after `at`, not after the release. A call that
+   * passes several gates (Feishu: its chat's, then the app's) reports its departure to the first.
+   * No effect on a `{ perMinute }` gate (its windows count calls, not gaps).
+   */
+  departed(at: number): void;
 }
 
 /** A documented limit: evenly spaced calls per second, or calls per minute counted in windows. */
@@ -160,6 +168,10 @@ function spacedGate(
       pausedUntil = Math.max(pausedUntil, now() + ms);
       nextAt = Math.max(nextAt, pausedUntil);
     },
+    departed(at) {
+      // spaceActual() keeps the next start one interval after lastStart.
+      lastStart = Math.max(lastStart, at);
+    },
   };
 }
 
@@ -208,6 +220,9 @@ function windowGate(
     },
     pause(ms) {
       pausedUntil = Math.max(pausedUntil, now() + ms);
+    },
+    departed() {
+      // Windows count calls; a late departure changes no count.
     },
   };
 }

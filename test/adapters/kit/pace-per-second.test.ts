@@ -86,6 +86,16 @@ describe('createPaceGate { perSecond } (local)', () => {
     assert.ok(clock.now() >= t0 + 1000, `waited ${clock.now() - t0} ms`);
   });
 
+  it('departed(at): the next call starts one interval after the last one left, not after its release', async () => {
+    const clock = virtualClock();
+    const gate = createPaceGate({ limit: { perSecond: 10 }, clock });
+    await gate.take();
+    const released = clock.now();
+    gate.departed(released + 250); // held 250 ms by another gate
+    await gate.take();
+    assert.equal(clock.now() - released, 350);
+  });
+
   it('rejects a rate that is not positive', () => {
     assert.throws(() => createPaceGate({ limit: { perSecond: 0 } }), RangeError);
     assert.throws(() => createPaceGate({ limit: { perSecond: Number.NaN } }), RangeError);
