@@ -66,6 +66,46 @@ export function virtualTime(start = 1_000_000) {
   };
 }
 
+/**
+ * A discrete-event clock for code whose callers cannot be counted (an API client's concurrent
+ * sends): `sleep` only registers a wake-up; `run(work)` wakes the earliest sleeper (moving the clock
+ * to its time) each time the event loop has turned over with nothing `hold` was given pending, until
+ * `work` settles. Give `hold` every request that leaves (wrap `fetch`): the clock then stands still
+ * from the moment a request leaves until it is answered, so a fake that reads the clock when the
+ * request arrives reads the time the code under test sent it, however loaded the machine is.
+ */
+export function quietClock(start = VIRTUAL_CLOCK_START) {
+  let t = start;
+  let held = 0;
+  const timers: { at: number; resolve: () => void }[] = [];
+  return {
+    now: () => t,
+    sleep: (ms: number) => new Promise<void>((resolve) => timers.push({ at: t + Math.max(0, ms), resolve })),
+    /** Keeps the clock still until `pending` settles. */
+    hold<T>(pending: Promise<T>): Promise<T> {
+      held++;
+      return pending.finally(() => held--);
+    },
+    /** Drives the clock until `work` settles; returns (or throws) what it does. */
+    async run<T>(work: Promise<T>): Promise<T> {
+      let settled = false;
+      work.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      while (!settled) {
+        await new Promise((r) => setImmediate(r));
+        if (held > 0 || timers.length === 0) continue;
+        timers.sort((x, y) => x.at - y.at);
+        const next = timers.shift()!;
+        t = Math.max(t, next.at);
+        next.resolve();
+      }
+      return work;
+    },
+  };
+}
+
 /** Largest number of `times` (ms) within any half-open window of `windowMs`. */
 export function maxInWindow(times: number[], windowMs: number): number {
   const sorted = [...times].sort((a, b) => a - b);
