@@ -10,6 +10,7 @@ import type { AdapterContext, PlatformAdapter } from '../../src/platform/adapter
 import { DINGTALK_PLATFORM, toInboundMessage, type DingtalkReplyTarget } from './inbound.ts';
 import { DEDUP_TTL_MS, HTTP_COMMIT_DEADLINE_MS, HTTP_COMMIT_LEASE_MS, STREAM_COMMIT_DEADLINE_MS, STREAM_COMMIT_LEASE_MS } from './limits.ts';
 import { createAdmitter, type Admission, type AdmissionTimings } from '../kit/admission.ts';
+import type { PaceClock } from '../kit/pace.ts';
 import type { InboundMessage } from '../../src/platform/message.ts';
 import { createDingtalkNoticeChannel } from './notices.ts';
 import { createDingtalkOpenApi } from './openapi.ts';
@@ -39,6 +40,8 @@ export interface DingtalkAdapterOptions {
   streamReconnectIntervalMs?: number;
   /** Notice channel: calls per second per DingTalk API (default 20 × 0.9; see limits.ts). */
   noticeQps?: number;
+  /** Notice channel: clock of the pace gates, ms (default the real one; adapters/kit/pace.ts). */
+  paceClock?: PaceClock;
   /** Commit deadline and dedup lease of messages that change state (default limits.ts HTTP_/STREAM_COMMIT_*). */
   commit?: Partial<AdmissionTimings>;
 }
@@ -98,6 +101,7 @@ export function createDingtalkAdapter(
     appKey: config.appKey,
     kv: ctx.kv,
     qps: options.noticeQps,
+    paceClock: options.paceClock,
   });
 
   const admitter = createAdmitter(ctx, claims, log, DINGTALK_PLATFORM, {

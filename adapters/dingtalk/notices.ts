@@ -18,7 +18,7 @@ import {
   PACE_HEADROOM,
 } from './limits.ts';
 import { throttleDelayMs, type DingtalkOpenApi } from './openapi.ts';
-import { createPaceGate, type PaceGate } from '../kit/pace.ts';
+import { createPaceGate, type PaceClock, type PaceGate } from '../kit/pace.ts';
 import type { CachedOrgDirectory } from '../kit/org-directory.ts';
 import { singleNoticeLanguage } from '../kit/notice-language.ts';
 import type { Lang } from '../../src/platform/message.ts';
@@ -59,8 +59,8 @@ export interface DingtalkNoticeOptions {
   qps?: number;
   /** Shared store for pacing across instances; absent = pace this process only. */
   kv?: KeyValueStore;
-  /** Sleep in ms (tests). */
-  sleep?: (ms: number) => Promise<void>;
+  /** Clock of the pace gates, ms (default the real one; tests inject a virtual one). Not `now`: that one may be a test's frozen clock. */
+  paceClock?: PaceClock;
   /** Directory browser: its own clock (default `now`), snapshot TTL and people cap (tests). */
   org?: Partial<Pick<DingtalkOrgDirectoryOptions, 'now' | 'ttlMs' | 'maxPeople'>>;
 }
@@ -230,8 +230,7 @@ export function createDingtalkNoticeChannel(options: DingtalkNoticeOptions): Not
       limit: { perSecond: qps },
       kv: options.kv,
       key: `pace:dingtalk:${options.appKey}:${apiName}`,
-      now,
-      sleep: options.sleep,
+      clock: options.paceClock,
     });
   const gates = {
     batchSend: gate('batchSend'),

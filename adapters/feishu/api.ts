@@ -5,7 +5,7 @@ import type { KeyValueStore } from '../../src/store/ports/store.ts';
 import type { HealthReporter } from '../../src/platform/health.ts';
 import { ADAPTER_ERRORS } from '../errors.ts';
 import { createSharedToken, type SharedToken } from '../kit/token-cache.ts';
-import { createPaceGate, type PaceGate } from '../kit/pace.ts';
+import { createPaceGate, REAL_PACE_CLOCK, type PaceClock, type PaceGate } from '../kit/pace.ts';
 import {
   API_TIMEOUT_MS,
   BOT_INFO_TTL_MS,
@@ -34,7 +34,8 @@ import {
  *   retry, at most {@link RATE_LIMIT_ATTEMPTS} times; then {@link FeishuApiError} with `retryAfterMs`.
  * - pacing: every send/reply takes the app gate (1,000/min → 15/s after headroom, so also under
  *   50/s) and the gate of its chat or user ({@link SEND_QPS_PER_CHAT} × headroom), both shared by
- *   all instances through the store.
+ *   all instances through the store; within one process the calls to one chat leave one chat
+ *   interval apart, counted from when each left (after the app gate), not from its chat slot.
  * Source: https://open.feishu.cn/document/server-docs/im-v1/message/create,
  * https://open.feishu.cn/document/server-docs/im-v1/message/reply,
  * https://open.feishu.cn/document/server-docs/authentication-management/access-token/tenant_access_token_internal,
@@ -137,15 +138,15 @@ export interface FeishuApiOptions {
   log: Logger;
   health?: HealthReporter;
   observe?: (api: string, code: string) => void;
-  /** Sleep in ms for throttled waits (tests). */
+  /** Sleep in ms for throttled waits (tests; default `clock.sleep`). */
   sleep?: (ms: number) => Promise<void>;
+  /** Clock of the send and contact pace gates, ms (default the real one; tests inject a virtual one). */
+  clock?: PaceClock;
   /** Sends per second for the whole app (default 1,000/min × headroom). */
   appQps?: number;
   /** Sends per second per chat or user (default 5 × headroom). */
   chatQps?: number;
 }
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Answer {
   status: number;
@@ -166,6 +167,13 @@ export function departmentIdType(id: string): 'open_department_id' | 'department
   return id.startsWith('od-') ? 'open_department_id' : 'department_id';
 }
 
+/** A chat's (or user's) pace gate, and the last turn of its calls (see `pace` in createFeishuApi). */
+interface ChatPace {
+  gate: PaceGate;
+  /** Resolves when the last call to the chat has left (or given up). */
+  turn: Promise<void>;
+}
+
 /** Wait asked by a throttled answer, ms (header seconds; default {@link RATE_LIMIT_DEFAULT_WAIT_MS}). */
 function resetWaitMs(headers: Headers): number {
   const s = Number(headers.get(RATE_LIMIT_RESET_HEADER));
@@ -178,21 +186,22 @@ function resetWaitMs(headers: Headers): number {
  */
 export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
   const { appId, appSecret, apiBase, kv, log } = options;
-  const sleep = options.sleep ?? defaultSleep;
+  const clock = options.clock ?? REAL_PACE_CLOCK;
+  const sleep = options.sleep ?? ((ms: number) => clock.sleep(ms));
   const appQps = options.appQps ?? (SEND_PER_MINUTE_PER_APP / 60) * PACE_HEADROOM;
   const chatQps = options.chatQps ?? SEND_QPS_PER_CHAT * PACE_HEADROOM;
-  const appGate = createPaceGate({ limit: { perSecond: appQps }, kv, key: `pace:feishu:${appId}:send` });
-  const contactGate = createPaceGate({ limit: { perSecond: appQps }, kv, key: `pace:feishu:${appId}:contact` });
-  const chatGates = new Map<string, PaceGate>();
+  const appGate = createPaceGate({ limit: { perSecond: appQps }, kv, key: `pace:feishu:${appId}:send`, clock });
+  const contactGate = createPaceGate({ limit: { perSecond: appQps }, kv, key: `pace:feishu:${appId}:contact`, clock });
+  const chatGates = new Map<string, ChatPace>();
 
-  function chatGate(id: string): PaceGate {
+  function chatGate(id: string): ChatPace {
     let g = chatGates.get(id);
     if (g) {
       chatGates.delete(id);
       chatGates.set(id, g);
       return g;
     }
-    g = createPaceGate({ limit: { perSecond: chatQps }, kv, key: `pace:feishu:${appId}:chat:${id}` });
+    g = { gate: createPaceGate({ limit: { perSecond: chatQps }, kv, key: `pace:feishu:${appId}:chat:${id}`, clock }), turn: Promise.resolve() };
     chatGates.set(id, g);
     while (chatGates.size > MAX_CHAT_GATES) chatGates.delete(chatGates.keys().next().value as string);
     return g;
@@ -246,16 +255,40 @@ export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
   });
 
   /**
+   * Takes the chat's gate (if any), then `gates`. The calls to one chat take their turns one at a
+   * time, from the chat's gate until the request leaves, and the chat's gate learns when it left:
+   * the app's gate may hold a call past its chat's slot, and the next call to that chat must still
+   * leave one chat interval later (else the two could go out one app interval apart).
+   */
+  async function pace(gates: PaceGate[], chat: ChatPace | undefined): Promise<void> {
+    if (!chat) {
+      for (const g of gates) await g.take();
+      return;
+    }
+    const previous = chat.turn;
+    let done: () => void = () => undefined;
+    chat.turn = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await previous;
+      await chat.gate.take();
+      for (const g of gates) await g.take();
+      chat.gate.departed(clock.now());
+    } finally {
+      done();
+    }
+  }
+
+  /**
    * One authenticated call with the token-refresh and throttle rules; returns `data`.
    * @param name API name for metrics and errors (no ids)
    */
-  async function call(name: string, method: 'GET' | 'POST', path: string, body: unknown, gates: PaceGate[]): Promise<Record<string, unknown>> {
+  async function call(name: string, method: 'GET' | 'POST', path: string, body: unknown, gates: PaceGate[], chat?: ChatPace): Promise<Record<string, unknown>> {
     let refreshed = false;
     let throttled = 0;
     for (;;) {
       const t = await token.get();
       // Paced right before the request leaves (after the token, which may take a while to fetch).
-      for (const g of gates) await g.take();
+      await pace(gates, chat);
       const a = await raw(method, path, body, t);
       const code = typeof a.body?.code === 'number' ? a.body.code : null;
       options.observe?.(name, code === null ? `http_${a.status}` : String(code));
@@ -320,13 +353,14 @@ export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
   return {
     tenantToken: () => token.get(),
     async send(receiveIdType, receiveId, msgType, content, uuid) {
-      // The chat's gate first, the app's last: the app gate then spaces the calls as they leave.
+      // The chat's gate first, the app's last (see pace()): the app gate then spaces the calls as they leave.
       const data = await call(
         'im/v1/messages',
         'POST',
         `/open-apis/im/v1/messages?receive_id_type=${receiveIdType}`,
         { receive_id: receiveId, msg_type: msgType, content, uuid: uuid.slice(0, UUID_MAX_CHARS) },
-        [chatGate(receiveId), appGate],
+        [appGate],
+        chatGate(receiveId),
       );
       return messageIdOf(data, 'im/v1/messages');
     },
@@ -336,7 +370,8 @@ export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
         'POST',
         `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}/reply`,
         { msg_type: msgType, content, reply_in_thread: false, uuid: uuid.slice(0, UUID_MAX_CHARS) },
-        [chatGate(paceKey), appGate],
+        [appGate],
+        chatGate(paceKey),
       );
       return messageIdOf(data, 'im/v1/messages/reply');
     },

@@ -9,6 +9,7 @@ import { createAdmitter, type Admission, type AdmissionTimings } from '../kit/ad
 import { settleWithin } from '../kit/settle.ts';
 import { readRawBytes } from '../kit/http.ts';
 import { answerNotRecorded, callbackRoute } from '../kit/callback.ts';
+import type { PaceClock } from '../kit/pace.ts';
 import type { AdapterContext, PlatformAdapter } from '../../src/platform/adapter.ts';
 import { createFeishuApi, type FeishuApi } from './api.ts';
 import { ackAnswer, retryAnswer, type CardCallbackAnswer } from './cards.ts';
@@ -46,8 +47,10 @@ export interface FeishuAdapterOptions {
   commit?: Partial<AdmissionTimings>;
   /** Reply part size in bytes (default limits.ts TEXT_PART_MAX_BYTES). */
   partMaxBytes?: number;
-  /** Sleep for throttled waits, ms (tests). */
+  /** Sleep for throttled waits, ms (tests; default `paceClock.sleep`). */
   sleep?: (ms: number) => Promise<void>;
+  /** Clock of the send pacing, ms (default the real one; tests inject a virtual one, adapters/kit/pace.ts). */
+  paceClock?: PaceClock;
   /** Send pacing per app and per chat, calls/s (default limits.ts). */
   appQps?: number;
   chatQps?: number;
@@ -121,6 +124,7 @@ export function createFeishuAdapter(config: FeishuConfig, ctx: AdapterContext, o
     health: ctx.health,
     observe: ctx.observeApiCall && ((name, code) => ctx.observeApiCall!(FEISHU_PLATFORM, name, code)),
     sleep: options.sleep,
+    clock: options.paceClock,
     appQps: options.appQps,
     chatQps: options.chatQps,
   });

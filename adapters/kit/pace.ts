@@ -29,10 +29,36 @@ export interface PaceGate {
   take(): Promise<void>;
   /** No call starts before `ms` from now (after the platform answered with a throttling code). */
   pause(ms: number): void;
+  /**
+   * The call this process let through last left only at `at` (ms on the gate's clock), later than
+   * `take()` released it — it waited for another gate too: the next call of this process through a
+   * `{ perSecond }` gate then starts one interval after `at`, not after the release. A call that
+   * passes several gates (Feishu: its chat's, then the app's) reports its departure to the first.
+   * No effect on a `{ perMinute }` gate (its windows count calls, not gaps).
+   */
+  departed(at: number): void;
 }
 
 /** A documented limit: evenly spaced calls per second, or calls per minute counted in windows. */
 export type PaceLimit = { perSecond: number } | { perMinute: number; windowMs?: number };
+
+/**
+ * The time a gate paces by. Injected so tests drive pacing on a virtual clock and read the times the
+ * gate scheduled (a loaded machine then cannot bunch or spread them); production uses {@link REAL_PACE_CLOCK}.
+ * `now` and `sleep` must be of the same clock: a virtual `now` with a real `sleep` never sees time pass.
+ */
+export interface PaceClock {
+  /** Current time in ms since the Unix epoch (any fixed origin works, as long as `sleep` advances it). */
+  now(): number;
+  /** Resolves once `ms` milliseconds of this clock have passed (`ms` ≤ 0: at once). Never rejects. */
+  sleep(ms: number): Promise<void>;
+}
+
+/** The real clock: `Date.now()` and `setTimeout`. */
+export const REAL_PACE_CLOCK: PaceClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms))),
+};
 
 /** Options of {@link createPaceGate}. */
 export interface PaceGateOptions {
@@ -43,16 +69,12 @@ export interface PaceGateOptions {
   key?: string;
   /** Logs a store failure once per streak (optional). */
   log?: Logger;
-  /** Clock in ms (default Date.now). */
-  now?: () => number;
-  /** Sleep in ms (default setTimeout). */
-  sleep?: (ms: number) => Promise<void>;
+  /** The clock the gate reads and waits on, in ms (default {@link REAL_PACE_CLOCK}). */
+  clock?: PaceClock;
 }
 
 /** Extra lifetime of a claimed slot key after its slot has passed, in ms. */
 const SLOT_KEY_GRACE_MS = 5_000;
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Creates a {@link PaceGate}.
@@ -63,8 +85,9 @@ export function createPaceGate(options: PaceGateOptions): PaceGate {
   const rate = 'perSecond' in limit ? limit.perSecond : limit.perMinute;
   if (!(rate > 0) || !Number.isFinite(rate)) throw new RangeError(`a pace limit must be a positive number, got ${rate}`);
   if (kv && !key) throw new RangeError('a shared pace gate needs a key');
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
+  const clock = options.clock ?? REAL_PACE_CLOCK;
+  const now = (): number => clock.now();
+  const sleep = (ms: number): Promise<void> => clock.sleep(ms);
   let storeDown = false;
   const storeFailed = (err: unknown): void => {
     if (!storeDown) options.log?.warn({ key, code: (err as BotError).code }, 'pacing store unavailable, pacing per process');
@@ -145,6 +168,10 @@ function spacedGate(
       pausedUntil = Math.max(pausedUntil, now() + ms);
       nextAt = Math.max(nextAt, pausedUntil);
     },
+    departed(at) {
+      // spaceActual() keeps the next start one interval after lastStart.
+      lastStart = Math.max(lastStart, at);
+    },
   };
 }
 
@@ -193,6 +220,9 @@ function windowGate(
     },
     pause(ms) {
       pausedUntil = Math.max(pausedUntil, now() + ms);
+    },
+    departed() {
+      // Windows count calls; a late departure changes no count.
     },
   };
 }

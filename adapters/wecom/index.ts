@@ -58,7 +58,7 @@ export interface WecomAdapterOptions {
   /** The archive block (adapters/wecom/config.ts `wecomArchive`); set = the adapter exposes `archiveSource`. */
   archive?: WecomArchiveConfig | null;
   /** Notice channel tuning (throttle retry delays, pacing) for tests and the bench. */
-  notices?: Pick<WecomNoticeChannelOptions, 'throttleRetryMs' | 'callsPerMinute' | 'org'>;
+  notices?: Pick<WecomNoticeChannelOptions, 'throttleRetryMs' | 'callsPerMinute' | 'org' | 'paceClock'>;
   /** Commit deadline and dedup lease of messages that change state (default limits.ts WECOM_COMMIT_*). */
   commit?: Partial<AdmissionTimings>;
 }

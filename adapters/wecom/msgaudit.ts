@@ -14,7 +14,7 @@ import {
   WECOM_PERMIT_LIST_CALLS_PER_MINUTE,
 } from './limits.ts';
 import { createWecomClient, WecomApiError, type WecomApiResponse, type WecomClient, type WecomClientOptions } from './outbound.ts';
-import { createPaceGate, type PaceGate } from '../kit/pace.ts';
+import { createPaceGate, type PaceClock, type PaceGate } from '../kit/pace.ts';
 import { adapterError } from '../errors.ts';
 
 /**
@@ -123,8 +123,8 @@ export interface WecomArchiveSourceOptions {
   appClient?: WecomClient;
   /** Client tuning (tests). */
   client?: Pick<WecomClientOptions, 'timeoutMs' | 'backoffMs' | 'maxBusyRetries'>;
-  /** Clock for pacing (default Date.now). */
-  now?: () => number;
+  /** Clock of the pace gates, ms (default the real one; tests inject a virtual one, adapters/kit/pace.ts). */
+  paceClock?: PaceClock;
   /** Time between two syncs of the member list, in ms (WECOM_ARCHIVE_SYNC_MINUTES; default 10 minutes). */
   syncIntervalMs?: number;
 }
@@ -153,7 +153,7 @@ export function createWecomArchiveSource(options: WecomArchiveSourceOptions): We
     options.appClient ??
     createWecomClient({ corpId: wecom.corpId, agentId: wecom.agentId, secret: wecom.secret, apiBase: wecom.apiBase, kv, log, ...options.client });
   const gate = (path: string, perMinute: number): PaceGate =>
-    createPaceGate({ limit: { perMinute }, kv, key: `pace:wecom:${wecom.corpId}:${path}`, log, now: options.now });
+    createPaceGate({ limit: { perMinute }, kv, key: `pace:wecom:${wecom.corpId}:${path}`, log, clock: options.paceClock });
   const permitGate = gate('/cgi-bin/msgaudit/get_permit_user_list', WECOM_PERMIT_LIST_CALLS_PER_MINUTE);
   const agreeGate = gate('/cgi-bin/msgaudit/check_single_agree', WECOM_CHECK_AGREE_CALLS_PER_MINUTE);
   const contactGate = gate('/cgi-bin/externalcontact/list', WECOM_API_CALLS_PER_MINUTE);

@@ -30,7 +30,7 @@ import {
   WECOM_THROTTLE_RETRY_MS,
 } from './limits.ts';
 import { splitForWecom, WecomApiError, type WecomClient, type WecomSendResponse } from './outbound.ts';
-import { createPaceGate, type PaceGate } from '../kit/pace.ts';
+import { createPaceGate, type PaceClock, type PaceGate } from '../kit/pace.ts';
 import { adapterError } from '../errors.ts';
 import { singleNoticeLanguage } from '../kit/notice-language.ts';
 import type { Lang } from '../../src/platform/message.ts';
@@ -83,13 +83,13 @@ export interface WecomNoticeChannelOptions {
   /** Shared store for the pacing counters. */
   kv: KeyValueStore;
   log: Logger;
-  /** Clock in ms (default Date.now). */
-  now?: () => number;
+  /** Clock of the pace gates, ms (default the real one; tests inject a virtual one, adapters/kit/pace.ts). */
+  paceClock?: PaceClock;
   /** Per-errcode retry delays in ms, merged over {@link WECOM_THROTTLE_RETRY_MS} (tests, bench). */
   throttleRetryMs?: Partial<Record<number, number>>;
   /** Calls per minute per API the gates allow (default {@link WECOM_API_CALLS_PER_MINUTE}). */
   callsPerMinute?: number;
-  /** Directory browser: its clock (default `now`, then Date.now), snapshot TTL and people cap. */
+  /** Directory browser: its clock (default Date.now), snapshot TTL and people cap. */
   org?: Partial<Pick<WecomOrgDirectoryOptions, 'now' | 'ttlMs' | 'maxPeople'>>;
 }
 
@@ -281,13 +281,13 @@ export function createWecomNoticeChannel(options: WecomNoticeChannelOptions): We
   const pace = (path: string): Promise<void> => {
     let gate = gates.get(path);
     if (!gate) {
-      gate = createPaceGate({ limit: { perMinute: options.callsPerMinute ?? WECOM_API_CALLS_PER_MINUTE }, kv, key: `pace:wecom:${corpId}:${path}`, log, now: options.now });
+      gate = createPaceGate({ limit: { perMinute: options.callsPerMinute ?? WECOM_API_CALLS_PER_MINUTE }, kv, key: `pace:wecom:${corpId}:${path}`, log, clock: options.paceClock });
       gates.set(path, gate);
     }
     return gate.take();
   };
   const directory = createWecomDirectory({ client, pace, log });
-  const org = createWecomOrgDirectory({ client, pace, log, ...options.org, now: options.org?.now ?? options.now ?? Date.now });
+  const org = createWecomOrgDirectory({ client, pace, log, ...options.org, now: options.org?.now ?? Date.now });
 
   async function resolveAudience(audience: Audience): Promise<string[]> {
     const a = audience as Partial<{ all: unknown; departmentIds: unknown; userIds: unknown }> | null;

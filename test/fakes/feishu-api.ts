@@ -34,8 +34,11 @@
  *   message_id, sum=1, seq=0) and resolves with the client's answer frame payload `{code, data}`
  *   (`data` base64 JSON decoded); `dropAll()` cuts every socket (the SDK reconnects).
  * Throttling: `throttleNext(n, resetSeconds)` makes the next n message calls answer HTTP 429
- * {code:99991400} with `x-ogw-ratelimit-reset`. Per-chat pacing: every send/reply is timed, and
- * `chatBursts()` lists targets that got more than 5 messages in any 1000 ms window.
+ * {code:99991400} with `x-ogw-ratelimit-reset`. Per-chat pacing: every send/reply is recorded with
+ * its target chat and time `at` (the fake's clock, `FakeFeishuOptions.now`), and `chatBursts()` lists
+ * targets that got more than 5 messages in any 1000 ms window of that clock. A test of pacing gives
+ * the fake the virtual clock the adapter paces by: the times are then the ones the adapter's gates
+ * scheduled, not when a loaded machine delivered the requests.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -99,11 +102,14 @@ export interface SentRecord {
   receiveIdType: string | null;
   receiveId: string | null;
   parentId: string | null;
+  /** The chat it went to: the receive id of a send, the chat of the parent message of a reply. */
+  target: string;
   msgType: string;
   /** `content` parsed from its JSON string. */
   content: Record<string, unknown>;
   uuid: string | null;
   messageId: string;
+  /** When the fake received it, ms on the fake's clock (`FakeFeishuOptions.now`). */
   at: number;
 }
 
@@ -123,6 +129,8 @@ export interface FakeFeishuOptions {
   appId?: string;
   appSecret?: string;
   botOpenId?: string;
+  /** Clock of `SentRecord.at`, `chatBursts()` and the 1 h uuid window, ms (default Date.now). */
+  now?: () => number;
 }
 
 export interface FakeFeishu {
@@ -182,6 +190,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
   const appId = options.appId ?? 'cli_a1b2c3d4e5f60718';
   const appSecret = options.appSecret ?? 'fake-app-secret';
   const botOpenId = options.botOpenId ?? 'ou_bot0000000000000000000000000000';
+  const clock = options.now ?? (() => Date.now());
   const tokens = new Set<string>();
   const uuids = new Map<string, { messageId: string; at: number }>();
   const messageChats = new Map<string, string>();
@@ -326,8 +335,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     },
   };
 
-  function timeTarget(target: string): void {
-    const now = Date.now();
+  function timeTarget(target: string, now: number): void {
     const list = (times.get(target) ?? []).filter((t) => now - t < 1000);
     list.push(now);
     times.set(target, list);
@@ -396,8 +404,8 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
         const uuid = typeof body.uuid === 'string' ? body.uuid : null;
         if (uuid !== null && uuid.length > 50) return json(res, 400, { code: 99992402, msg: 'uuid too long' });
         const seen = uuid ? uuids.get(uuid) : undefined;
-        if (seen && Date.now() - seen.at < 3_600_000) fake.repeatedUuids.push(uuid!);
-        if (seen && Date.now() - seen.at < 3_600_000) return json(res, 200, { code: 0, msg: 'success', data: { message_id: seen.messageId } });
+        if (seen && clock() - seen.at < 3_600_000) fake.repeatedUuids.push(uuid!);
+        if (seen && clock() - seen.at < 3_600_000) return json(res, 200, { code: 0, msg: 'success', data: { message_id: seen.messageId } });
         let target: string;
         let receiveIdType: string | null = null;
         let receiveId: string | null = null;
@@ -411,11 +419,12 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
           parentId = decodeURIComponent(reply![1]!);
           target = messageChats.get(parentId) ?? parentId;
         }
-        timeTarget(target);
+        const at = clock();
+        timeTarget(target, at);
         const messageId = `om_fake${++seq}`;
-        if (uuid) uuids.set(uuid, { messageId, at: Date.now() });
+        if (uuid) uuids.set(uuid, { messageId, at });
         messageChats.set(messageId, target);
-        fake.sent.push({ kind: isSend ? 'send' : 'reply', receiveIdType, receiveId, parentId, msgType: body.msg_type, content, uuid, messageId, at: Date.now() });
+        fake.sent.push({ kind: isSend ? 'send' : 'reply', receiveIdType, receiveId, parentId, target, msgType: body.msg_type, content, uuid, messageId, at });
         return json(res, 200, { code: 0, msg: 'success', data: { message_id: messageId } });
       }
       if (isContact && contactFailure.n > 0) {

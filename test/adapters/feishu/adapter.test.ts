@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { encryptFeishu } from '../../../adapters/feishu/crypto.ts';
 import { cardActionEvent, messageEvent, postCallback, type SentRecord } from '../../fakes/feishu-api.ts';
 import { ENCRYPT_KEY, VERIFICATION_TOKEN, startFeishuHarness, type FeishuHarness } from './harness.ts';
+import { PACE_HEADROOM, SEND_QPS_PER_CHAT } from '../../../adapters/feishu/limits.ts';
+import { jumpClock, maxInWindow, minGap } from '../../helpers/virtual-clock.ts';
 
 const ASKER = 'ou_asker000000000000000000000001';
 const OTHER = 'ou_other000000000000000000000002';
@@ -230,14 +232,16 @@ describe('Feishu adapter: redelivery hours later', () => {
 describe('Feishu adapter: sending rules', () => {
   let h: FeishuHarness;
   const waits: number[] = [];
+  // The pace gates and the fake share a virtual clock that moves only when a gate sleeps, and the
+  // parts of a reply go one after another: each part's `at` is the time the gates released it, so
+  // a stall of the (loaded) machine can neither bunch nor spread what the test reads.
+  const clock = jumpClock();
   before(async () => {
     h = await startFeishuHarness({
+      paceClock: clock,
       adapter: {
         partMaxBytes: 120,
-        // Half the documented 5 per second per chat: the fake times arrivals in this same (loaded) process,
-        // so a stall can bunch requests sent a full interval apart; at 2.5/s a burst of more than 5 in a
-        // second needs a stall of over a second, and without the gate every part still arrives at once.
-        chatQps: 2.5,
+        // Throttled waits only (the gates sleep on `clock`).
         sleep: async (ms) => {
           waits.push(ms);
         },
@@ -253,9 +257,18 @@ describe('Feishu adapter: sending rules', () => {
     const res = await postCallback(h.callbackUrl, messageEvent({ appId: h.fake.appId, token: VERIFICATION_TOKEN, openId: ASKER, messageId: 'om_long', text: FAQ_QUESTION }), { encryptKey: ENCRYPT_KEY });
     assert.equal(res.status, 200);
     await h.idle();
-    assert.ok(h.fake.sent.length > 2, `expected several parts, got ${h.fake.sent.length}`);
-    assert.ok(h.fake.sent.every((s) => Buffer.byteLength(String(s.content.text), 'utf8') <= 120));
-    assert.equal(new Set(h.fake.sent.map((s) => s.uuid)).size, h.fake.sent.length);
+    const sent = h.fake.sent;
+    // More parts than the chat may get in one second: unpaced, they would break the rule.
+    assert.ok(sent.length > SEND_QPS_PER_CHAT, `expected more than ${SEND_QPS_PER_CHAT} parts, got ${sent.length}`);
+    assert.ok(sent.every((s) => Buffer.byteLength(String(s.content.text), 'utf8') <= 120));
+    assert.equal(new Set(sent.map((s) => s.uuid)).size, sent.length);
+    assert.equal(new Set(sent.map((s) => s.target)).size, 1, 'every part goes to the asker\'s chat');
+    // The rule at the configured pace (5/s × headroom): consecutive parts at least one interval
+    // apart on the gates' clock, hence never more than 5 in a second (Feishu's limit per chat).
+    const intervalMs = 1000 / (SEND_QPS_PER_CHAT * PACE_HEADROOM);
+    const at = sent.map((s) => s.at);
+    assert.ok(minGap(at) >= intervalMs - 1e-6, `parts at +${at.map((t) => (t - at[0]!).toFixed(1)).join(', +')} ms; interval ${intervalMs.toFixed(1)} ms`);
+    assert.ok(maxInWindow(at, 1000) <= SEND_QPS_PER_CHAT, `${maxInWindow(at, 1000)} parts within a second`);
     assert.deepEqual(h.fake.chatBursts(), []);
   });
 

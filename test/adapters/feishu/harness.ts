@@ -20,6 +20,7 @@ import { BackgroundTasks } from '../../../src/http/background.ts';
 import type { InboundMessage } from '../../../src/platform/message.ts';
 import { createFeishuAdapter, FEISHU_CALLBACK_PATH, type FeishuAdapter, type FeishuAdapterOptions } from '../../../adapters/feishu/index.ts';
 import type { FeishuConfig } from '../../../adapters/feishu/config.ts';
+import type { PaceClock } from '../../../adapters/kit/pace.ts';
 import { startFakeFeishu, type FakeFeishu } from '../../fakes/feishu-api.ts';
 import { REPO_ROOT } from '../../helpers/app.ts';
 
@@ -46,10 +47,15 @@ export interface FeishuHarnessOptions {
   now?: () => number;
   /** Commits wait for this promise first (a store too slow for the platform's deadline). */
   holdCommits?: Promise<void>;
+  /**
+   * One clock for the adapter's pace gates and the fake's record of when sends arrived (ms; default
+   * the real one): with a virtual clock, `fake.sent[i].at` is the time the gates released send i.
+   */
+  paceClock?: PaceClock;
 }
 
 export async function startFeishuHarness(options: FeishuHarnessOptions = {}): Promise<FeishuHarness> {
-  const fake = await startFakeFeishu();
+  const fake = await startFakeFeishu(options.paceClock ? { now: options.paceClock.now } : {});
   const dir = mkdtempSync(join(tmpdir(), 'feishu-adapter-'));
   const lines: string[] = [];
   const log = createLogger('debug', { write: (s: string) => void lines.push(s) });
@@ -86,7 +92,7 @@ export async function startFeishuHarness(options: FeishuHarnessOptions = {}): Pr
       now: options.now ?? Date.now,
       background: (name, work) => background.run(name, work),
     },
-    options.adapter,
+    options.paceClock ? { ...options.adapter, paceClock: options.paceClock } : options.adapter,
   );
   if (adapter.noticeChannel) core.notices.registerChannel(adapter.noticeChannel);
   const app = new Koa();

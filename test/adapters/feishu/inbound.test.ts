@@ -9,6 +9,8 @@ import { createLogger } from '../../../src/log.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import { createFeishuApi } from '../../../adapters/feishu/api.ts';
 import { startFakeFeishu } from '../../fakes/feishu-api.ts';
+import { PACE_HEADROOM, SEND_QPS_PER_CHAT } from '../../../adapters/feishu/limits.ts';
+import { maxInWindow, minGap, quietClock } from '../../helpers/virtual-clock.ts';
 
 const header: FeishuHeader = { event_id: 'ev1', event_type: 'im.message.receive_v1', token: 't', app_id: 'cli_a1b2c3d4e5f60718', tenant_key: 'tk' };
 const BOT = 'ou_bot';
@@ -132,21 +134,34 @@ describe('Feishu outbound (against the fake Feishu)', () => {
 
 describe('Feishu API pacing (against the fake Feishu)', () => {
   it('keeps one person under 5 messages per second and the app under its per-second budget', async () => {
-    const fake = await startFakeFeishu();
+    // The gates and the fake share a clock that stands still while a request is on its way: each
+    // send's `at` is the time the gates let it leave, not when a loaded machine delivered it.
+    const clock = quietClock();
+    const fake = await startFakeFeishu({ now: clock.now });
     const dir = mkdtempSync(join(tmpdir(), 'feishu-pace-'));
     const store = openSqliteStore(join(dir, 'bot.db'));
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = ((...args: Parameters<typeof fetch>) => clock.hold(realFetch(...args))) as typeof fetch;
     try {
       const log = createLogger('silent');
-      const api = createFeishuApi({ appId: fake.appId, appSecret: fake.appSecret, apiBase: fake.apiBase, kv: store, log, appQps: 10 });
-      await Promise.all(Array.from({ length: 12 }, (_, i) => api.send('open_id', 'ou_same', 'text', JSON.stringify({ text: `p${i}` }), `same-${i}`)));
+      const api = createFeishuApi({ appId: fake.appId, appSecret: fake.appSecret, apiBase: fake.apiBase, kv: store, log, appQps: 10, clock });
+      await clock.run(Promise.all(Array.from({ length: 12 }, (_, i) => api.send('open_id', 'ou_same', 'text', JSON.stringify({ text: `p${i}` }), `same-${i}`))));
       assert.equal(fake.sent.length, 12);
+      // One person: one chat interval (5/s × headroom) between any two, never more than 5 in a second.
+      const one = fake.sent.map((s) => s.at).sort((a, b) => a - b);
+      const chatIntervalMs = 1000 / (SEND_QPS_PER_CHAT * PACE_HEADROOM);
+      assert.ok(minGap(one) >= chatIntervalMs - 1e-6, `sends at +${one.map((t) => (t - one[0]!).toFixed(1)).join(', +')} ms`);
+      assert.ok(maxInWindow(one, 1000) <= SEND_QPS_PER_CHAT);
       assert.deepEqual(fake.chatBursts(), []);
       fake.sent.length = 0;
-      await Promise.all(Array.from({ length: 25 }, (_, i) => api.send('open_id', `ou_u${i}`, 'text', JSON.stringify({ text: 'x' }), `many-${i}`)));
+      // 25 people at once: the app's 10/s, one send every 100 ms, never 11 in a second.
+      await clock.run(Promise.all(Array.from({ length: 25 }, (_, i) => api.send('open_id', `ou_u${i}`, 'text', JSON.stringify({ text: 'x' }), `many-${i}`))));
+      assert.equal(fake.sent.length, 25);
       const times = fake.sent.map((s) => s.at).sort((a, b) => a - b);
-      const maxInSecond = Math.max(...times.map((t, i) => times.slice(i).filter((u) => u - t < 1000).length));
-      assert.ok(maxInSecond <= 11, `app sent ${maxInSecond} messages within one second`);
+      assert.ok(minGap(times) >= 100 - 1e-6, `sends at +${times.map((t) => (t - times[0]!).toFixed(1)).join(', +')} ms`);
+      assert.equal(maxInWindow(times, 1000), 10);
     } finally {
+      globalThis.fetch = realFetch;
       await store.close();
       await fake.close();
       rmSync(dir, { recursive: true, force: true });

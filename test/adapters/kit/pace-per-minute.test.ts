@@ -9,6 +9,7 @@ import { createLogger } from '../../../src/log.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import { openRedisStore } from '../../../src/store/redis/store.ts';
 import type { Store } from '../../../src/store/ports/store.ts';
+import { virtualTime } from '../../helpers/virtual-clock.ts';
 
 const log = createLogger('silent');
 let dir: string;
@@ -22,46 +23,6 @@ after(async () => {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/**
- * A clock that moves only when every caller is asleep in the gate (a discrete-event clock): then
- * it jumps to the earliest wake-up and wakes that one caller. Store calls (real I/O) happen while
- * the clock stands still, so the window a call is recorded in is the one the gate let it through
- * in, however loaded the machine is.
- */
-function virtualTime(start = 1_000_000) {
-  let t = start;
-  let running = 0;
-  const timers: { at: number; resolve: () => void }[] = [];
-  const advance = (): void => {
-    if (running > 0 || timers.length === 0) return;
-    timers.sort((x, y) => x.at - y.at);
-    const next = timers.shift()!;
-    t = Math.max(t, next.at);
-    running++;
-    next.resolve();
-  };
-  return {
-    now: () => t,
-    sleep: (ms: number) =>
-      new Promise<void>((resolve) => {
-        timers.push({ at: t + ms, resolve });
-        running--;
-        advance();
-      }),
-    /** Runs `n` callers at once; resolves when all are done. */
-    async all(n: number, fn: (i: number) => Promise<void>): Promise<void> {
-      running += n;
-      await Promise.all(
-        Array.from({ length: n }, async (_, i) => {
-          await fn(i);
-          running--;
-          advance();
-        }),
-      );
-    },
-  };
-}
 
 type Clock = ReturnType<typeof virtualTime>;
 
@@ -81,7 +42,7 @@ async function windowsOf(gates: { take(): Promise<void> }[], n: number, windowMs
 test('a gate lets at most floor(perMinute × window / 61 s) calls through per window, and the rest wait', async () => {
   const windowMs = 61_000;
   const clock = virtualTime();
-  const gate = createPaceGate({ limit: { perMinute: 3, windowMs }, kv: store, key: `pace-test:${randomUUID()}`, log, now: clock.now, sleep: clock.sleep }); // 3 per window
+  const gate = createPaceGate({ limit: { perMinute: 3, windowMs }, kv: store, key: `pace-test:${randomUUID()}`, log, clock }); // 3 per window
   const started = clock.now();
   const per = await windowsOf([gate], 10, windowMs, clock);
   assert.ok([...per.values()].every((c) => c <= 3), JSON.stringify([...per]));
@@ -93,8 +54,8 @@ test('two gates on the same key (two instances) share the budget through the sto
   const windowMs = 61_000;
   const key = `pace-test:${randomUUID()}`;
   const clock = virtualTime();
-  const a = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: store, key, log, now: clock.now, sleep: clock.sleep }); // 2 per window
-  const b = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: store, key, log, now: clock.now, sleep: clock.sleep });
+  const a = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: store, key, log, clock }); // 2 per window
+  const b = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: store, key, log, clock });
   const per = await windowsOf([a, b], 8, windowMs, clock);
   assert.ok([...per.values()].every((c) => c <= 2), JSON.stringify([...per]));
 });
@@ -113,8 +74,8 @@ test('with Redis, gates in two connections share the budget too', async (t) => {
   try {
     const windowMs = 61_000;
     const clock = virtualTime();
-    const a = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: r1, key: 'pace', log, now: clock.now, sleep: clock.sleep });
-    const b = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: r2, key: 'pace', log, now: clock.now, sleep: clock.sleep });
+    const a = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: r1, key: 'pace', log, clock });
+    const b = createPaceGate({ limit: { perMinute: 2, windowMs }, kv: r2, key: 'pace', log, clock });
     const per = await windowsOf([a, b], 8, windowMs, clock);
     assert.ok([...per.values()].every((c) => c <= 2), JSON.stringify([...per]));
   } finally {
@@ -136,9 +97,11 @@ test('with the store down the gate still paces, per process', async () => {
       kv: down,
       key: 'pace',
       log,
-      now: () => t,
-      sleep: async (ms) => {
-        t += ms;
+      clock: {
+        now: () => t,
+        sleep: async (ms) => {
+          t += ms;
+        },
       },
     });
     const per = new Map<number, number>();
@@ -165,10 +128,12 @@ test('pause() holds every call of a per-minute gate until the wait the platform 
   const gate = createPaceGate({
     limit: { perMinute: 1220, windowMs: 100 },
     log,
-    now: () => t,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      t += ms;
+    clock: {
+      now: () => t,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        t += ms;
+      },
     },
   });
   await gate.take();

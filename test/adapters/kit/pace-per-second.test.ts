@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { createPaceGate } from '../../../adapters/kit/pace.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import type { Store } from '../../../src/store/ports/store.ts';
+import { maxInWindow, minGap, virtualTime } from '../../helpers/virtual-clock.ts';
 
 /** A clock that only moves when somebody sleeps. */
 function virtualClock(start = 1_000_000) {
@@ -18,22 +20,10 @@ function virtualClock(start = 1_000_000) {
   };
 }
 
-/** Largest number of times within any window of `windowMs` (half-open, like the fake). */
-function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
-
 describe('createPaceGate { perSecond } (local)', () => {
   it('spaces calls evenly at the rate: 20/s means one every 50 ms, never 21 in a second', async () => {
     const clock = virtualClock();
-    const gate = createPaceGate({ limit: { perSecond: 20 }, ...clock });
+    const gate = createPaceGate({ limit: { perSecond: 20 }, clock });
     const starts: number[] = [];
     for (let i = 0; i < 100; i++) {
       await gate.take();
@@ -46,7 +36,7 @@ describe('createPaceGate { perSecond } (local)', () => {
   it('concurrent callers get distinct turns in the order they asked', async () => {
     const t = 0;
     const order: number[] = [];
-    const gate = createPaceGate({ limit: { perSecond: 10 }, now: () => t, sleep: async () => undefined });
+    const gate = createPaceGate({ limit: { perSecond: 10 }, clock: { now: () => t, sleep: async () => undefined } });
     await Promise.all(
       Array.from({ length: 5 }, async (_, i) => {
         await gate.take();
@@ -63,8 +53,7 @@ describe('createPaceGate { perSecond } (local)', () => {
     const timers: { at: number; resolve: () => void }[] = [];
     const gate = createPaceGate({
       limit: { perSecond: 10 },
-      now: () => t,
-      sleep: (ms) => new Promise<void>((resolve) => timers.push({ at: Math.max(t + ms, 1000), resolve })),
+      clock: { now: () => t, sleep: (ms) => new Promise<void>((resolve) => timers.push({ at: Math.max(t + ms, 1000), resolve })) },
     });
     const starts: number[] = [];
     const done = Promise.all(
@@ -89,12 +78,22 @@ describe('createPaceGate { perSecond } (local)', () => {
 
   it('pause(ms) holds every call until the pause is over', async () => {
     const clock = virtualClock();
-    const gate = createPaceGate({ limit: { perSecond: 20 }, ...clock });
+    const gate = createPaceGate({ limit: { perSecond: 20 }, clock });
     await gate.take();
     const t0 = clock.now();
     gate.pause(1000);
     await gate.take();
     assert.ok(clock.now() >= t0 + 1000, `waited ${clock.now() - t0} ms`);
+  });
+
+  it('departed(at): the next call starts one interval after the last one left, not after its release', async () => {
+    const clock = virtualClock();
+    const gate = createPaceGate({ limit: { perSecond: 10 }, clock });
+    await gate.take();
+    const released = clock.now();
+    gate.departed(released + 250); // held 250 ms by another gate
+    await gate.take();
+    assert.equal(clock.now() - released, 350);
   });
 
   it('rejects a rate that is not positive', () => {
@@ -116,30 +115,32 @@ describe('createPaceGate { perSecond } (shared through the store)', () => {
   });
 
   it('two gates (two instances) on one store keep the rate together: 60 calls at 40/s take 1.5 s, not 0.75 s', async () => {
-    const key = `pace:test:${Date.now()}`;
-    const a = createPaceGate({ limit: { perSecond: 40 }, kv: store, key });
-    const b = createPaceGate({ limit: { perSecond: 40 }, kv: store, key });
+    // On a discrete-event clock (store calls happen while it stands still): the times read are the
+    // slots the gates released the calls at, so a stall of the machine can neither bunch nor spread them.
+    const key = `pace:test:${randomUUID()}`;
+    const clock = virtualTime();
+    const a = createPaceGate({ limit: { perSecond: 40 }, kv: store, key, clock });
+    const b = createPaceGate({ limit: { perSecond: 40 }, kv: store, key, clock });
     const starts: number[] = [];
-    const t0 = Date.now();
-    await Promise.all(
-      [a, b].map(async (g) => {
-        for (let i = 0; i < 30; i++) {
-          await g.take();
-          starts.push(Date.now());
-        }
-      }),
-    );
-    const elapsed = Date.now() - t0;
-    // 60 calls at 40/s need at least 59 × 25 ms.
-    assert.ok(elapsed >= 59 * 25 - 30, `elapsed ${elapsed} ms`);
-    // Slots are 25 ms apart; timers fire a few ms late, hence the small tolerance (and PACE_HEADROOM in production).
-    assert.ok(maxInWindow(starts, 1000) <= 44, `max ${maxInWindow(starts, 1000)} in a second`);
+    const t0 = clock.now();
+    await clock.all(2, async (i) => {
+      const g = i === 0 ? a : b;
+      for (let n = 0; n < 30; n++) {
+        await g.take();
+        starts.push(clock.now());
+      }
+    });
+    starts.sort((x, y) => x - y);
+    // Each call has a slot of its own, 25 ms apart: never two at once, never 41 in a second.
+    assert.ok(minGap(starts) >= 25, `starts ${starts.map((s) => s - t0).join(', ')}`);
+    assert.equal(maxInWindow(starts, 1000), 40);
+    assert.ok(starts[59]! - t0 >= 59 * 25, `the last call started ${starts[59]! - t0} ms after the first ask`);
   });
 
   it('a store failure falls back to local pacing instead of failing the call', async () => {
     const broken = { ...store, claim: async () => { throw new Error('store down'); } } as unknown as Store;
     const clock = virtualClock();
-    const gate = createPaceGate({ limit: { perSecond: 20 }, kv: broken, key: 'k', ...clock });
+    const gate = createPaceGate({ limit: { perSecond: 20 }, kv: broken, key: 'k', clock });
     await gate.take();
     await gate.take();
     assert.equal(clock.now() - 1_000_000, 50);
