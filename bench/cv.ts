@@ -2,16 +2,16 @@
  * Generalisation check for matcher changes, on the data that may be tuned on only (never the `test` half of blind
  * set 1, never the dev set):
  * - group A = blind set 2 + the validation set, group B = the `tune` half of blind set 1 + the team's held-out sets,
- *   group C = blind set 3, group D = blind set 4 (each tuning data since its first run).
+ *   group C = blind set 3, group D = blind set 4, group E = blind set 5 (each tuning data since its first run).
  *   A change written while reading the misses of one group is kept only when the other groups (whose misses were
  *   not read for it) move the same way.
  * - `--grid '<json>'`: a list of option variants (e.g. `[{}, {"cueMissing": 1}]`); each is scored per fold
- *   (k = 5 folds by a hash of the question over all groups), and for each fold the variant best on the other four
+ *   (k = 5 folds by a hash of the question over all groups), and for each fold the variant best on the other
  *   folds is evaluated on the fold itself — the cross-validated figure of choosing among the variants.
  * Score = in-scope top-1 accuracy + out-of-scope declined rate (`--criterion targets`: the smaller margin above the
  * targets, 92 % in scope and 95 % declined).
  *
- * Run: `node --import tsx bench/cv.ts [--options '<json>'] [--misses A|B|C|D] [--grid '<json array>'] [--save F] [--diff F [--changes A|B|C|D]]`
+ * Run: `node --import tsx bench/cv.ts [--options '<json>'] [--misses A|B|C|D|E] [--grid '<json array>'] [--save F] [--diff F [--changes A|B|C|D|E]]`
  */
 import path from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -29,8 +29,8 @@ const { values } = parseArgs({
 const base = (values.options ? JSON.parse(values.options) : {}) as Partial<MatcherOptions>;
 const kb = await loadKnowledge(process.env.KB ?? path.join(root, 'knowledge'));
 
-type Group = 'A' | 'B' | 'C' | 'D';
-const GROUPS: readonly Group[] = ['A', 'B', 'C', 'D'];
+type Group = 'A' | 'B' | 'C' | 'D' | 'E';
+const GROUPS: readonly Group[] = ['A', 'B', 'C', 'D', 'E'];
 interface Case extends EvalCase {
   set: string;
   group: Group;
@@ -45,6 +45,8 @@ const sets: [string, string, Group, boolean][] = [
   ['blind3', 'test/fixtures/blind/blind3.jsonl', 'C', false],
   // Blind set 4 after its first run (group D): tuning data since the fourth round.
   ['blind4', 'test/fixtures/blind/blind4.jsonl', 'D', false],
+  // Blind set 5 after its first run (group E): tuning data since the fifth round.
+  ['blind5', 'test/fixtures/blind/blind5.jsonl', 'E', false],
 ];
 const cases: Case[] = [];
 for (const [name, file, group, half] of sets) {

@@ -121,6 +121,8 @@ export const DEFINITION_PATTERNS: readonly RegExp[] = [
 export const SELF_STATUS_PATTERNS: readonly RegExp[] = [
   /(我|自己)[^\s，。,.!?？！]{0,8}(有没有|是不是|是否|有无)在?被/,
   /(我|自己)(现在|目前)?(正在|在)?被[^\s，。,.!?？！]{0,6}(了吗|吗|了没|没有|没|未)/,
+  // a whole message that only says "I (am being) archived / monitored" asks about the asker's status ("我被存档了?")
+  /^(我|自己)(现在|目前)?(正在|在)?被(公司|领导)?(存档|存|监控|记录|保存)(了|着)?$/,
   /(我|自己)[^\s，。,.!?？！]{0,8}(有没有|是不是|是否)在[^\s，。,.!?？！]{0,10}(范围|名单)/,
   /我的[^\s，。,.!?？！]{0,8}(开了|开没开|开通了|开启了|有没有开)/,
   /查(一下|一查|查|询)?(一下)?(我|自己)的?[^\s，。,.!?？！]{0,6}(状态|有没有|是不是)/,
