@@ -29,6 +29,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
+import type { FakeWecom } from './wecom-api.ts';
 
 /** One request a fake received. */
 export interface Received {
@@ -163,14 +164,35 @@ export class FakeWecomLogin extends FakeLoginServer {
     }
     if (r.path === '/cgi-bin/auth/getuserinfo') {
       if (!this.tokens.has(q.access_token ?? '')) return this.json(res, 200, { errcode: 40014, errmsg: 'invalid access_token' });
-      const c = this.codes.get(q.code ?? '');
-      if (!c || c.used || this.now() - c.at > FAKE_CODE_MS) return this.json(res, 200, { errcode: 40029, errmsg: 'invalid code' });
-      c.used = true;
-      if (this.outsiders.includes(c.who)) return this.json(res, 200, { errcode: 0, errmsg: 'ok', openid: `o-${c.who}` });
-      return this.json(res, 200, { errcode: 0, errmsg: 'ok', userid: c.who.toLowerCase(), user_ticket: 'ticket' });
+      return this.json(res, 200, this.userInfo(q.code ?? ''));
     }
     return this.json(res, 404, { errcode: 404, errmsg: 'not faked' });
   }
+
+  /**
+   * The answer of auth/getuserinfo for `code` once the access_token has been accepted (path/98176):
+   * `{errcode:0, userid}` (lower case) for a member, `{errcode:0, openid}` for an outsider, 40029 for a
+   * code this fake did not issue, or used, or older than {@link FAKE_CODE_MS}. Marks the code used.
+   * Used by this fake's own route and by {@link serveWecomLoginExchange} (the API fake's origin).
+   */
+  userInfo(code: string): { errcode: number; errmsg: string; [field: string]: unknown } {
+    const c = this.codes.get(code);
+    if (!c || c.used || this.now() - c.at > FAKE_CODE_MS) return { errcode: 40029, errmsg: 'invalid code' };
+    c.used = true;
+    if (this.outsiders.includes(c.who)) return { errcode: 0, errmsg: 'ok', openid: `o-${c.who}` };
+    return { errcode: 0, errmsg: 'ok', userid: c.who.toLowerCase(), user_ticket: 'ticket' };
+  }
+}
+
+/**
+ * Serves the code exchange of `login` on the WeCom API fake (test/fakes/wecom-api.ts), as the real
+ * qyapi.weixin.qq.com does: one server API origin (WECOM_API_BASE) answers message/send, the
+ * directory and GET /cgi-bin/auth/getuserinfo with the same app access_token, while the login page
+ * lives on another origin (WECOM_LOGIN_BASE = `login.url`). The API fake checks the token (its own
+ * gettoken issued it, 40014/42001 otherwise); `login` checks the code it issued on its page.
+ */
+export function serveWecomLoginExchange(api: FakeWecom, login: FakeWecomLogin): void {
+  api.route('GET', '/cgi-bin/auth/getuserinfo', (req) => api.checkToken(req) ?? login.userInfo(req.query['code'] ?? ''));
 }
 
 /** Fake DingTalk login (new OAuth2) and the calls of the exchange on api.dingtalk.com and oapi.dingtalk.com (one origin). */

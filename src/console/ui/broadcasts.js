@@ -97,6 +97,18 @@
       const timer = setInterval(() => void loadRows(), POLL_MS * 3);
       return () => clearInterval(timer);
     }, [loadRows]);
+    // The table follows the tally: when a count changes (a send, a read, an acknowledgement) the
+    // rows are read again at once, so the page never shows "acknowledged 2" above rows still "delivered".
+    const tallyKey = b ? ['pending', 'sent', 'failed', 'read', 'acknowledged'].map((k) => b.counts[k]).join(':') : '';
+    const firstTally = useRef(true);
+    useEffect(() => {
+      if (!tallyKey) return;
+      if (firstTally.current) {
+        firstTally.current = false;
+        return;
+      }
+      void loadRows();
+    }, [tallyKey]);
     if (!b) return html`<${Spin} />`;
     const c = b.counts;
     const done = c.sent + c.failed;

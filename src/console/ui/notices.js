@@ -432,6 +432,9 @@
     };
     const badCsv = kind === 'csv' && csvResult && csvResult.errors.length > 0;
     const hasDirectory = Array.isArray(tree);
+    // A platform's tree has one root, the company (WeCom department 1, DingTalk 1, Feishu "0"): open
+    // the top level so its departments show without a click on the root's switcher.
+    const treeData = hasDirectory ? departmentTree(tree) : [];
     const deptOptions = hasDirectory ? tree.map((d) => ({ value: d.id, label: `${d.name}（${t('personCount', d.headCount)}）` })) : [];
     const nb = notBefore();
     return html`<${Modal} open title=${`${t('send')} · ${version.title.zh} · v${version.version}`} onCancel=${onClose} footer=${null} width=${720}>
@@ -446,7 +449,7 @@
         ${kind === 'pick' && tree === null && html`<${Spin} />`}
         ${kind === 'pick' && hasDirectory && html`<div>
           <${Form.Item} label=${t('departmentTree')}>
-            <div id="send-tree"><${Tree} checkable checkStrictly selectable=${false} treeData=${departmentTree(tree)} checkedKeys=${depts}
+            <div id="send-tree"><${Tree} checkable checkStrictly selectable=${false} treeData=${treeData} defaultExpandedKeys=${treeData.map((n) => n.key)} checkedKeys=${depts}
               onCheck=${(k) => setDepts(Array.isArray(k) ? k : k.checked)} /></div>
           <//>
           <${Form.Item} label=${t('pickPeople')}><${PeoplePicker} id="send-people" label=${t('pickPeople')} platform=${platform} value=${people} onChange=${setPeople} /><//>
