@@ -50,7 +50,7 @@ const sharedDev = path.resolve(repoRoot, '../shared/eval/dev.jsonl');
 /**
  * Evaluation sets kept out of the knowledge base: the team's dev set, our two held-out sets, both halves of
  * blind set 1 (test/fixtures/blind: the tuning half is looked at while tuning, so it is where copying could
- * creep in; the test half must never be copied either), the validation set and blind sets 2, 3 and 4.
+ * creep in; the test half must never be copied either), the validation set and blind sets 2 to 6.
  */
 const EVAL_FILES = [
   existsSync(sharedDev) ? sharedDev : path.join(repoRoot, 'test/fixtures/dev.jsonl'),
@@ -61,6 +61,8 @@ const EVAL_FILES = [
   path.join(repoRoot, 'test/fixtures/blind/blind2.jsonl'),
   path.join(repoRoot, 'test/fixtures/blind/blind3.jsonl'),
   path.join(repoRoot, 'test/fixtures/blind/blind4.jsonl'),
+  path.join(repoRoot, 'test/fixtures/blind/blind5.jsonl'),
+  path.join(repoRoot, 'test/fixtures/blind/blind6.jsonl'),
 ];
 
 /**
@@ -71,7 +73,9 @@ const EVAL_FILES = [
  * of each text's SHA-256, made with `node --import tsx bench/kb-text-hashes.ts`):
  * - blind sets 2 and 3: test/fixtures/blind/kb-texts-before-blind3.txt (frozen 2026-12-05 with blind set 3);
  * - blind set 4: test/fixtures/blind/kb-texts-before-blind4.txt (the texts of the third tuning round included: it
- *   ran in a checkout without blind set 4, before that set's first run).
+ *   ran in a checkout without blind set 4, before that set's first run);
+ * - blind sets 5 and 6: kb-texts-before-blind5.txt and kb-texts-before-blind6.txt, made the same way before each
+ *   set's first run.
  */
 const hashList = (name: string): Set<string> =>
   new Set(
@@ -85,6 +89,7 @@ const WRITTEN_AFTER_KB = new Map<string, Set<string>>([
   ['blind3.jsonl', BEFORE_BLIND3],
   ['blind4.jsonl', hashList('kb-texts-before-blind4.txt')],
   ['blind5.jsonl', hashList('kb-texts-before-blind5.txt')],
+  ['blind6.jsonl', hashList('kb-texts-before-blind6.txt')],
 ]);
 const shortHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
