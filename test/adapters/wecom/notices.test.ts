@@ -13,6 +13,8 @@ import { ThrottledError, type NoticeDelivery } from '../../../src/platform/notic
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import type { Store } from '../../../src/store/ports/store.ts';
 import { startFakeWecom, type FakeMember, type FakeWecom } from '../../fakes/wecom-api.ts';
+import { jumpClock, VIRTUAL_CLOCK_START } from '../../helpers/virtual-clock.ts';
+import type { PaceClock } from '../../../adapters/kit/pace.ts';
 
 const CORP = 'wwnoticetest';
 const AGENT = 1000009;
@@ -33,7 +35,7 @@ const log = createLogger(
   }),
 );
 
-function newChannel(extra: { throttleRetryMs?: Record<number, number>; callsPerMinute?: number } = {}): WecomNoticeChannel {
+function newChannel(extra: { throttleRetryMs?: Record<number, number>; callsPerMinute?: number; paceClock?: PaceClock } = {}): WecomNoticeChannel {
   const client = createWecomClient({ corpId: CORP, agentId: AGENT, secret: 'sec', apiBase: fake.url, kv: store, log, backoffMs: 5 });
   return createWecomNoticeChannel({ client, agentId: AGENT, corpId: CORP, kv: store, log, ...extra });
 }
@@ -285,14 +287,20 @@ test('with the fake enforcing the documented limits, a batch over the per-API li
 });
 
 test('pacing: a small calls-per-minute budget spreads calls over one-second windows', async () => {
-  const slow = newChannel({ callsPerMinute: 122 }); // 2 calls per second window
-  const started = Date.now();
-  for (let i = 0; i < 5; i++) await slow.sendBatch([`p${i}`], delivery({ deliveryKey: `pace${i}` }));
-  const times = sends().map((r) => r.at);
+  // The gate runs on a virtual clock that moves only when the gate sleeps (sends go one after another, so
+  // the clock read after each send is the time the gate let it through), not on when a loaded machine ran it.
+  const clock = jumpClock();
+  const slow = newChannel({ callsPerMinute: 122, paceClock: clock }); // 2 calls per second window
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await slow.sendBatch([`p${i}`], delivery({ deliveryKey: `pace${i}` }));
+    times.push(clock.now());
+  }
+  assert.equal(sends().length, 5);
   const perSecond = new Map<number, number>();
   for (const t of times) perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) ?? 0) + 1);
-  assert.ok([...perSecond.values()].every((n) => n <= 2), JSON.stringify([...perSecond]));
-  assert.ok(Date.now() - started >= 1000, 'had to wait for at least one new window');
+  assert.ok([...perSecond.values()].every((n) => n <= 2), JSON.stringify(times.map((t) => t - VIRTUAL_CLOCK_START)));
+  assert.ok(perSecond.size >= 3, 'five calls at two per one-second window take at least three windows');
 });
 
 test('logs carry no user ids, titles or bodies', async () => {
