@@ -160,6 +160,13 @@ export interface FakeFeishu {
   failContactNext(n: number, code: number): void;
   /** Message calls that answered 429. */
   throttled: number;
+  /**
+   * Holds every message call (send and reply) from now until the returned function is called: the calls
+   * arrive and wait unanswered, unrecorded. `heldCalls` counts the ones waiting.
+   */
+  holdMessages(): () => void;
+  /** Message calls waiting in a hold. */
+  heldCalls: number;
   /** Targets (receive id or chat of the parent) that got > 5 messages within 1000 ms. */
   chatBursts(): string[];
   /** Answer of POST /callback/ws/endpoint. */
@@ -197,6 +204,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
   const times = new Map<string, number[]>();
   const bursts = new Set<string>();
   let throttle = { n: 0, reset: 0 };
+  let hold: Promise<void> | null = null;
   let directory: FakeFeishuDepartment[] = [{ id: '0', parentId: '', members: [] }];
   let scope: string[] = ['0'];
   let contactFailure = { n: 0, code: 0 };
@@ -297,6 +305,15 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     calls: [],
     tokensIssued: 0,
     throttled: 0,
+    heldCalls: 0,
+    holdMessages() {
+      let release!: () => void;
+      hold = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        hold = null;
+        release();
+      };
+    },
     revokeTokens: () => tokens.clear(),
     throttleNext(n, resetSeconds) {
       throttle = { n, reset: resetSeconds };
@@ -389,6 +406,11 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
       const isSend = req.method === 'POST' && url.pathname === '/open-apis/im/v1/messages';
       const reply = req.method === 'POST' ? /^\/open-apis\/im\/v1\/messages\/([^/]+)\/reply$/.exec(url.pathname) : null;
       if (isSend || reply) {
+        if (hold) {
+          fake.heldCalls++;
+          await hold;
+          fake.heldCalls--;
+        }
         if (throttle.n > 0) {
           throttle.n--;
           fake.throttled++;
