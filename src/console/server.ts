@@ -15,7 +15,8 @@
  *   plus the console's own (platforms, audience preview and CSV upload, statuses, policy preview
  *   (POST /console/api/policies/preview, GET /console/api/policies/:id/preview), archive sync state
  *   (GET /console/api/archive-sync),
- *   knowledge, health, audit trail: GET /console/api/audit with each action in words, GET
+ *   knowledge (POST /console/api/knowledge/try `{"question"}` -> `{"topic","intent","score","replies",
+ *   "suggestions":[{"id","score"}]}`: each suggestion with its matcher score, for the console alone), health, audit trail: GET /console/api/audit with each action in words, GET
  *   /console/api/audit.csv?lang=zh|en its export with an action column — src/console/audit-actions.ts).
  * - GET /console/api/error-texts -> `{"codes": {"zh": {CODE: text}, "en": {…}}}`: the adapters' error codes
  *   in the console's languages (ConsoleOptions.errorTexts); like POST /session it needs no session.
@@ -467,7 +468,14 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
       mentionedBot: false, messageId: randomUUID(), receivedAt: now(), anonymous: true, uncounted: true,
     };
     const r = await core.handle(message);
-    ctx.body = { topic: r.topic, intent: r.intent, score: Math.round(r.score * 1000) / 1000, replies: r.replies.map((x) => x.text), suggestions: r.suggestions };
+    // Each suggestion with its score, for the console alone (the employee's answer lists the topics without scores):
+    // the same match the router made (Matcher.match is pure and cached), its suggestionScores by topic id.
+    const ranked = core.matcher.match(question, { platform: message.platform });
+    const scoreOf = new Map(ranked.suggestions.map((id, i) => [id, ranked.suggestionScores?.[i] ?? null] as const));
+    ctx.body = {
+      topic: r.topic, intent: r.intent, score: Math.round(r.score * 1000) / 1000, replies: r.replies.map((x) => x.text),
+      suggestions: r.suggestions.map((id) => ({ id, score: scoreOf.get(id) ?? null })),
+    };
   });
   // Answers per topic and the "not sure" rate over 7 and 30 days — counts only (src/bot/answer-stats.ts).
   consoleRoutes.get('/knowledge/stats', async (ctx) => {
