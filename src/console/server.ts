@@ -425,7 +425,9 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     const userId = one(ctx.query.userId);
     if (!platform || !userId) throw requestError('CONSOLE_BAD_REQUEST', 'platform and userId are required');
     const status = await core.statuses.lookup(platform, userId);
-    ctx.body = { status };
+    // How a platform's archive source names its statuses (ArchiveSource.label, per language), so the page words the
+    // source without knowing any platform; null for the core's own sources (import, company policy).
+    ctx.body = { status, sourceLabel: (status && core.statuses.describe(status.source)?.label) ?? null };
   });
   // What an employee covered by a policy is told (the answer line and their status line, zh-CN/en/zh-TW):
   // a policy about to be declared (the declare body) or an existing one. Nothing is stored or audited.
@@ -513,7 +515,7 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
   });
   // With the platforms accounts may be linked to, as the adapters describe them (id, label per language).
   consoleRoutes.get('/accounts', async (ctx) => {
-    ctx.body = { accounts: await accounts.list(), platforms: (options.loginPlatforms ?? []).map(({ id, label }) => ({ id, label })) };
+    ctx.body = { accounts: await accounts.list(), platforms: (options.loginPlatforms ?? []).map(({ id, label, userIdHint }) => ({ id, label, userIdHint })) };
   });
   mountAccountRoutes(api, { accounts, ownerGuards: writeGuards(['owner']) });
   // The texts of codes the core does not know (the adapters'), worded beside the adapters; no session needed
@@ -527,7 +529,7 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     ctx.set('Cache-Control', 'no-cache');
     ctx.body = { codes };
   });
-  mountPlatformLogin(router, api, { logins: options.logins ?? [], publicUrl: config.consolePublicUrl, accounts, sessions, audit, kv: core.store, log,
+  mountPlatformLogin(router, api, { logins: options.logins ?? [], platforms: options.loginPlatforms ?? [], publicUrl: config.consolePublicUrl, accounts, sessions, audit, kv: core.store, log,
     secure: (ctx) => overHttps(ctx, trustedProxies), sessionCookie: (ctx, token) => setCookie(ctx, token, Math.ceil(idleMs / 1000), overHttps(ctx, trustedProxies)) });
 
   router.use(api.routes());
