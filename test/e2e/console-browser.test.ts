@@ -148,8 +148,16 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     // A confirm names how many will be reminded before anything is sent.
     await page.locator('.ant-popconfirm', { hasText: '向 3 位尚未确认的员工再发送一次提醒' }).waitFor();
     assert.equal(bot.fake.delivered.length, before, 'nothing is sent before the confirm');
+    // The toast lasts 3 s; a loaded machine can let it come and go between two polls of the test, so the page records
+    // every toast's text as it appears and the test reads the record.
+    await page.evaluate(() => {
+      const seen: string[] = ((window as unknown as { __toasts: string[] }).__toasts = []);
+      new MutationObserver(() => {
+        for (const n of document.querySelectorAll('.ant-message-notice')) if (!seen.includes(n.textContent ?? '')) seen.push(n.textContent ?? '');
+      }).observe(document.body, { childList: true, subtree: true, characterData: true });
+    });
     await page.locator('.ant-popconfirm button.ant-btn-primary').click();
-    await page.locator('.ant-message').filter({ hasText: '已排队 3 人' }).waitFor();
+    await page.waitForFunction(() => (window as unknown as { __toasts: string[] }).__toasts.some((x) => x.includes('已排队 3 人')));
     await waitUntil(() => bot.fake.delivered.length >= before + 3);
     assert.ok(bot.fake.delivered.slice(before).every((d) => d.reminder !== null), 'reminders, not first deliveries');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-recipients')]);
