@@ -18,7 +18,11 @@ import { loginJson, param } from '../kit/login-http.ts';
 import { legacyApiBase } from './openapi.ts';
 
 /** DingTalk's sign-in as the console knows it (userids compared as given). */
-export const DINGTALK_LOGIN_PLATFORM: LoginPlatformInfo = { id: 'dingtalk', label: { zh: '钉钉', en: 'DingTalk' }, caseInsensitiveIds: false };
+export const DINGTALK_LOGIN_PLATFORM: LoginPlatformInfo = { id: 'dingtalk', label: { zh: '钉钉', en: 'DingTalk' },
+  signInHint: { zh: '在钉钉登录页扫码，或输入钉钉账号登录。', en: 'Scan the QR code on the DingTalk login page, or sign in with your DingTalk account there.' },
+  userIdHint: { zh: '钉钉填成员的 userid。', en: 'DingTalk: the member\'s userid.' },
+  caseInsensitiveIds: false,
+};
 
 /** Default origin of the DingTalk login page. */
 export const DINGTALK_LOGIN_BASE = 'https://login.dingtalk.com';

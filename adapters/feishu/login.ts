@@ -15,7 +15,11 @@ import { LoginRefused } from '../../src/platform/login.ts';
 import { loginJson, param } from '../kit/login-http.ts';
 
 /** Feishu/Lark's sign-in as the console knows it (open_ids compared as given). */
-export const FEISHU_LOGIN_PLATFORM: LoginPlatformInfo = { id: 'feishu', label: { zh: '飞书', en: 'Feishu / Lark' }, caseInsensitiveIds: false };
+export const FEISHU_LOGIN_PLATFORM: LoginPlatformInfo = { id: 'feishu', label: { zh: '飞书', en: 'Feishu / Lark' },
+  signInHint: { zh: '在飞书（Lark）登录页扫码，或输入飞书账号登录。', en: 'Scan the QR code on the Feishu / Lark login page, or sign in with your account there.' },
+  userIdHint: { zh: '飞书填成员的 open_id（ou_ 开头）。', en: 'Feishu / Lark: the member\'s open_id (ou_…).' },
+  caseInsensitiveIds: false,
+};
 
 /** Default origin of the Feishu authorize page. */
 export const FEISHU_ACCOUNTS_BASE = 'https://accounts.feishu.cn';

@@ -14,7 +14,11 @@ import { LoginRefused } from '../../src/platform/login.ts';
 import { loginJson, param } from '../kit/login-http.ts';
 
 /** WeCom's sign-in as the console knows it: UserIDs are case-insensitive (auth/getuserinfo returns them lower case, path/98176). */
-export const WECOM_LOGIN_PLATFORM: LoginPlatformInfo = { id: 'wecom', label: { zh: '企业微信', en: 'WeCom' }, caseInsensitiveIds: true };
+export const WECOM_LOGIN_PLATFORM: LoginPlatformInfo = { id: 'wecom', label: { zh: '企业微信', en: 'WeCom' },
+  signInHint: { zh: '在企业微信登录页用企业微信 App 扫码确认。', en: 'Scan the QR code on the WeCom login page with the WeCom app.' },
+  userIdHint: { zh: '企业微信填成员的 userid（账号，不区分大小写）。', en: 'WeCom: the member\'s userid (account; case does not matter).' },
+  caseInsensitiveIds: true,
+};
 
 /** Default origin of the WeCom login page. */
 export const WECOM_LOGIN_BASE = 'https://login.work.weixin.qq.com';

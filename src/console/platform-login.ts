@@ -3,8 +3,10 @@
  * PKCE), over the AdminLogin port (src/platform/login.ts) the composition root hands in.
  *
  * Routes (under the same admin-surface guard as the rest of /console):
- * - GET /console/api/login/platforms → `{"platforms":["wecom",…]}`: the sign-ins offered (platform
- *   configured and CONSOLE_PUBLIC_URL set); no session needed.
+ * - GET /console/api/login/platforms → `{"platforms":[{"id","label":{"zh","en"},"signInHint":{"zh","en"}},…]}`:
+ *   the sign-ins offered (platform configured and CONSOLE_PUBLIC_URL set), each as its adapter describes it
+ *   (LoginPlatformInfo; an id without a description is named by its id) — the sign-in page's every
+ *   platform-specific word comes from here; no session needed.
  * - GET /console/login/<platform>[?lang=en] → 302 to the platform's authorize page, with a random
  *   single-use `state` (32 bytes) kept in the store for {@link LOGIN_STATE_MS} and bound to this browser by the
  *   cookie {@link LOGIN_COOKIE} (HttpOnly, SameSite=Lax — the platform sends the browser back cross-site —,
@@ -24,7 +26,7 @@ import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import { strictRouter } from '../http/routing.ts';
 import { hashUserId } from '../log.ts';
-import { LoginRefused, type AdminLogin, type LoginPlatform } from '../platform/login.ts';
+import { LoginRefused, type AdminLogin, type LoginPlatform, type LoginPlatformInfo } from '../platform/login.ts';
 import type { KeyValueStore } from '../store/ports/store.ts';
 import type { AccountStore } from './accounts.ts';
 import type { ConsoleAudit, SessionStore } from './sessions.ts';
@@ -40,6 +42,8 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 export interface PlatformLoginOptions {
   /** The configured platforms' sign-ins (adapters/login.ts via src/app). */
   logins: readonly AdminLogin[];
+  /** How each sign-in platform describes itself (adapters/login.ts `LOGIN_PLATFORMS` via src/app). */
+  platforms: readonly LoginPlatformInfo[];
   /** CONSOLE_PUBLIC_URL (origin, no trailing slash); null = no platform sign-in offered. */
   publicUrl: string | null;
   accounts: AccountStore;
@@ -77,7 +81,13 @@ export function mountPlatformLogin(router: Router, api: Router, o: PlatformLogin
 
   api.get('/login/platforms', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { platforms: offered.map((l) => l.platform) };
+    ctx.body = {
+      platforms: offered.map((l) => {
+        const info = o.platforms.find((p) => p.id === l.platform);
+        const named = { zh: l.platform, en: l.platform };
+        return { id: l.platform, label: info?.label ?? named, signInHint: info?.signInHint ?? null };
+      }),
+    };
   });
 
   const pages = strictRouter('/console/login');

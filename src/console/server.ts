@@ -15,7 +15,8 @@
  *   plus the console's own (platforms, audience preview and CSV upload, statuses, policy preview
  *   (POST /console/api/policies/preview, GET /console/api/policies/:id/preview), archive sync state
  *   (GET /console/api/archive-sync),
- *   knowledge, health, audit trail: GET /console/api/audit with each action in words, GET
+ *   knowledge (POST /console/api/knowledge/try `{"question"}` -> `{"topic","intent","score","replies",
+ *   "suggestions":[{"id","score"}]}`: each suggestion with its matcher score, for the console alone), health, audit trail: GET /console/api/audit with each action in words, GET
  *   /console/api/audit.csv?lang=zh|en its export with an action column — src/console/audit-actions.ts).
  * - GET /console/api/error-texts -> `{"codes": {"zh": {CODE: text}, "en": {…}}}`: the adapters' error codes
  *   in the console's languages (ConsoleOptions.errorTexts); like POST /session it needs no session.
@@ -424,7 +425,9 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     const userId = one(ctx.query.userId);
     if (!platform || !userId) throw requestError('CONSOLE_BAD_REQUEST', 'platform and userId are required');
     const status = await core.statuses.lookup(platform, userId);
-    ctx.body = { status };
+    // How a platform's archive source names its statuses (ArchiveSource.label, per language), so the page words the
+    // source without knowing any platform; null for the core's own sources (import, company policy).
+    ctx.body = { status, sourceLabel: (status && core.statuses.describe(status.source)?.label) ?? null };
   });
   // What an employee covered by a policy is told (the answer line and their status line, zh-CN/en/zh-TW):
   // a policy about to be declared (the declare body) or an existing one. Nothing is stored or audited.
@@ -467,7 +470,14 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
       mentionedBot: false, messageId: randomUUID(), receivedAt: now(), anonymous: true, uncounted: true,
     };
     const r = await core.handle(message);
-    ctx.body = { topic: r.topic, intent: r.intent, score: Math.round(r.score * 1000) / 1000, replies: r.replies.map((x) => x.text), suggestions: r.suggestions };
+    // Each suggestion with its score, for the console alone (the employee's answer lists the topics without scores):
+    // the same match the router made (Matcher.match is pure and cached), its suggestionScores by topic id.
+    const ranked = core.matcher.match(question, { platform: message.platform });
+    const scoreOf = new Map(ranked.suggestions.map((id, i) => [id, ranked.suggestionScores?.[i] ?? null] as const));
+    ctx.body = {
+      topic: r.topic, intent: r.intent, score: Math.round(r.score * 1000) / 1000, replies: r.replies.map((x) => x.text),
+      suggestions: r.suggestions.map((id) => ({ id, score: scoreOf.get(id) ?? null })),
+    };
   });
   // Answers per topic and the "not sure" rate over 7 and 30 days — counts only (src/bot/answer-stats.ts).
   consoleRoutes.get('/knowledge/stats', async (ctx) => {
@@ -505,7 +515,7 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
   });
   // With the platforms accounts may be linked to, as the adapters describe them (id, label per language).
   consoleRoutes.get('/accounts', async (ctx) => {
-    ctx.body = { accounts: await accounts.list(), platforms: (options.loginPlatforms ?? []).map(({ id, label }) => ({ id, label })) };
+    ctx.body = { accounts: await accounts.list(), platforms: (options.loginPlatforms ?? []).map(({ id, label, userIdHint }) => ({ id, label, userIdHint })) };
   });
   mountAccountRoutes(api, { accounts, ownerGuards: writeGuards(['owner']) });
   // The texts of codes the core does not know (the adapters'), worded beside the adapters; no session needed
@@ -519,7 +529,7 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     ctx.set('Cache-Control', 'no-cache');
     ctx.body = { codes };
   });
-  mountPlatformLogin(router, api, { logins: options.logins ?? [], publicUrl: config.consolePublicUrl, accounts, sessions, audit, kv: core.store, log,
+  mountPlatformLogin(router, api, { logins: options.logins ?? [], platforms: options.loginPlatforms ?? [], publicUrl: config.consolePublicUrl, accounts, sessions, audit, kv: core.store, log,
     secure: (ctx) => overHttps(ctx, trustedProxies), sessionCookie: (ctx, token) => setCookie(ctx, token, Math.ceil(idleMs / 1000), overHttps(ctx, trustedProxies)) });
 
   router.use(api.routes());

@@ -38,7 +38,11 @@ export function cachedMatcher(matcher: Matcher, maxEntries = MATCH_CACHE_ENTRIES
         return hit;
       }
       const fresh = matcher.match(question, context);
-      const frozen: MatchResult = Object.freeze({ ...fresh, suggestions: Object.freeze([...fresh.suggestions]) as string[] });
+      const frozen: MatchResult = Object.freeze({
+        ...fresh,
+        suggestions: Object.freeze([...fresh.suggestions]) as string[],
+        ...(fresh.suggestionScores ? { suggestionScores: Object.freeze([...fresh.suggestionScores]) as number[] } : {}),
+      });
       cache.set(key, frozen);
       if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
       return frozen;

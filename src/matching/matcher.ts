@@ -617,6 +617,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       topic: accepted && top ? top.id : null,
       score: accepted ? Math.max(score, 0.5) : Math.min(score, 0.499),
       suggestions: others.slice(0, 3).map((c) => c.id),
+      suggestionScores: others.slice(0, 3).map((c) => Math.min(round3(c.mass / (c.mass + opt.acceptMass)), 0.499)),
       lang,
     };
     return { normalized, tokens, candidates: candidates.map(({ entry: _e, ...c }) => c), result };

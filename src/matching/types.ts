@@ -9,6 +9,12 @@ export interface MatchResult {
   score: number;
   /** Up to 3 likely topic ids, best first (excludes `topic`); used for "did you mean". */
   suggestions: string[];
+  /**
+   * The confidence of each of `suggestions`, same index, on the scale of `score` (all below 0.5: none is
+   * answered). For the console's "try a question" box only; never part of an employee's answer. Absent from
+   * matchers that do not rank suggestions.
+   */
+  suggestionScores?: number[];
   /** Detected language of the question. */
   lang: Lang;
 }

@@ -20,8 +20,15 @@ export type LoginPlatform = string;
 export interface LoginPlatformInfo {
   /** Platform id, as in InboundMessage.platform, e.g. 'dingtalk'. */
   readonly id: string;
-  /** The platform's name for people, per console language, e.g. { zh: '钉钉', en: 'DingTalk' }. */
+  /**
+   * The platform's name for people, per console language, e.g. { zh: '钉钉', en: 'DingTalk' }; the sign-in page's
+   * button reads "<label>登录" / "Sign in with <label>".
+   */
   readonly label: Readonly<{ zh: string; en: string }>;
+  /** One line under the sign-in button: what the person does on the platform's page, per console language. */
+  readonly signInHint: Readonly<{ zh: string; en: string }>;
+  /** Which of the platform's user ids an owner links to an account (the id {@link AdminLogin.identify} returns), per console language. */
+  readonly userIdHint: Readonly<{ zh: string; en: string }>;
   /**
    * Whether the platform's user ids are case-insensitive: then links are stored and compared lower
    * case (the platform's login returns them lower case). False = ids compared as given.

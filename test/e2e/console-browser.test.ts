@@ -11,7 +11,9 @@
  * previewed again and withdrawn; the statuses page says no archive sync is configured; an auditor sees no send
  * button and the API answers 403; a change without the CSRF token is refused. Every screen is
  * captured at 1366×768 and 390×844 into test-artifacts/console/, and scanned with axe-core: no
- * serious or critical violation.
+ * serious or critical violation — the pages (a notice's two versions compared side by side; the
+ * statuses page with an archive sync's last run, members and last error), and the dialogs (compose,
+ * send, declare a policy, test-send to oneself).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -146,8 +148,16 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     // A confirm names how many will be reminded before anything is sent.
     await page.locator('.ant-popconfirm', { hasText: '向 3 位尚未确认的员工再发送一次提醒' }).waitFor();
     assert.equal(bot.fake.delivered.length, before, 'nothing is sent before the confirm');
+    // The toast lasts 3 s; a loaded machine can let it come and go between two polls of the test, so the page records
+    // every toast's text as it appears and the test reads the record.
+    await page.evaluate(() => {
+      const seen: string[] = ((window as unknown as { __toasts: string[] }).__toasts = []);
+      new MutationObserver(() => {
+        for (const n of document.querySelectorAll('.ant-message-notice')) if (!seen.includes(n.textContent ?? '')) seen.push(n.textContent ?? '');
+      }).observe(document.body, { childList: true, subtree: true, characterData: true });
+    });
     await page.locator('.ant-popconfirm button.ant-btn-primary').click();
-    await page.locator('.ant-message').filter({ hasText: '已排队 3 人' }).waitFor();
+    await page.waitForFunction(() => (window as unknown as { __toasts: string[] }).__toasts.some((x) => x.includes('已排队 3 人')));
     await waitUntil(() => bot.fake.delivered.length >= before + 3);
     assert.ok(bot.fake.delivered.slice(before).every((d) => d.reminder !== null), 'reminders, not first deliveries');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-recipients')]);
@@ -273,7 +283,51 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
   it('every screen at 1366×768 and 390×844: screenshots, and axe-core finds no serious or critical violation', async (t) => {
     // CSP bypassed only so that axe can be injected; the inert-text check runs here again without the CSP's help.
     const ctx = await browser.newContext({ bypassCSP: true });
-    const screens = ['notices', `notices/${noticeId}`, 'broadcasts', `broadcasts/${broadcastId}`, 'policies', 'statuses', 'knowledge', 'health', 'audit'];
+    // A notice with a second version: its page compares the two side by side.
+    const versioned = await bot.core.notices.createNotice({ title: { zh: '存档说明', en: 'Archiving' }, body: { zh: '公司保存工作聊天记录。\n如有疑问请联系人力资源部。', en: 'Work chats are kept.\nAsk HR.' } });
+    await bot.core.notices.editNotice(versioned.noticeId, { title: { zh: '存档说明', en: 'Archiving' }, body: { zh: '公司保存工作聊天记录三年。\n如有疑问请联系人力资源部。', en: 'Work chats are kept for three years.\nAsk HR.' } });
+    // An archive sync source (the core's own StatusDirectory.addSource, as the composition root adds a platform's):
+    // one successful read of two members, then a failed one, so the statuses page shows the last success, the
+    // members kept and the last error.
+    let failing = false;
+    const sync = bot.core.statuses.addSource({
+      platform: 'wecom', sourceName: 'test-archive-list', label: { 'zh-CN': '测试存档名单', 'zh-TW': '測試存檔名單', en: 'test archive list' },
+      listArchived: async () => {
+        if (failing) throw new Error('archive list unreadable');
+        return new Map([['u1', { scope: 'all' }], ['u2', { scope: 'all' }]]);
+      },
+    }, 60 * 60_000);
+    await sync.syncNow();
+    failing = true;
+    await assert.rejects(sync.syncNow());
+    const screens: { name: string; path: string; ready?: (p: Page) => Promise<void> }[] = [
+      { name: 'notices', path: 'notices' },
+      { name: 'notices-detail', path: `notices/${noticeId}` },
+      {
+        name: 'version-compare', path: `notices/${versioned.noticeId}`,
+        ready: async (p) => {
+          await p.locator('#diff-body-zh td.diff-del').first().waitFor();
+          assert.equal((await p.locator('#diff-body-zh td.diff-add').allTextContents()).join('|'), '+ 公司保存工作聊天记录三年。');
+        },
+      },
+      { name: 'broadcasts', path: 'broadcasts' },
+      { name: 'broadcasts-detail', path: `broadcasts/${broadcastId}` },
+      { name: 'policies', path: 'policies' },
+      {
+        name: 'statuses', path: 'statuses',
+        ready: async (p) => {
+          const state = p.locator('.archive-sync-state');
+          await state.filter({ hasText: 'ARCHIVE_SYNC_FAILED' }).waitFor();
+          const text = (await state.innerText()).replace(/\s+/g, ' ');
+          assert.match(text, /来源 测试存档名单/);
+          assert.match(text, /存档成员数 2/);
+          assert.match(text, /最近一次成功 \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+08:00/);
+        },
+      },
+      { name: 'knowledge', path: 'knowledge' },
+      { name: 'health', path: 'health' },
+      { name: 'audit', path: 'audit' },
+    ];
     const found: string[] = [];
     let shots = 0;
     try {
@@ -302,30 +356,49 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
         await p.waitForSelector('#whoami');
         shots++;
         for (const screen of screens) {
-          await p.goto(`${bot.url}/console#/${screen}`);
+          await p.goto(`${bot.url}/console#/${screen.path}`);
           await p.locator('main h2').first().waitFor();
           await p.waitForLoadState('networkidle');
           await p.locator('.ant-spin-spinning').first().waitFor({ state: 'detached' }).catch(() => undefined);
-          await p.screenshot({ path: join(ARTIFACTS, `${screen.replace(/\/.*/, '-detail')}-${size}.png`), fullPage: true });
+          await screen.ready?.(p);
+          await p.screenshot({ path: join(ARTIFACTS, `${screen.name}-${size}.png`), fullPage: true });
           shots++;
-          found.push(...(await axe(p, `${screen} ${size}`)));
+          found.push(...(await axe(p, `${screen.name} ${size}`)));
         }
-        // The dialogs: compose, send (with a CSV whose bad rows are listed and block the send).
-        for (const [screen, open] of [['notices', '#new-notice'], [`notices/${noticeId}`, '#send-notice']] as const) {
-          await p.goto(`${bot.url}/console#/${screen}`);
-          await p.click(open);
+        // The dialogs: compose, send (with a CSV whose bad rows are listed and block the send), declare a policy,
+        // test-send a notice to oneself. Each on another page than the one before, so one dialog is open at a time.
+        const dialogs: { name: string; path: string; open: string; ready?: () => Promise<void> }[] = [
+          { name: 'compose', path: 'notices', open: '#new-notice' },
+          {
+            name: 'send', path: `notices/${noticeId}`, open: '#send-notice',
+            ready: async () => {
+              await p.getByText('上传 CSV').click();
+              await p.locator('.ant-modal input[type=file]').setInputFiles({ name: 'audience.csv', mimeType: 'text/csv', buffer: Buffer.from('userId\nu1\n\nu2\n') });
+              await p.getByText('以下行有问题，未发送任何消息：').waitFor();
+              assert.equal(await p.locator('.ant-modal .ant-alert-error td').first().textContent(), '3');
+              assert.equal(await p.locator('#send-review').isDisabled(), true, 'nothing can be sent while a row is bad');
+            },
+          },
+          {
+            name: 'policy', path: 'policies', open: '#declare-policy',
+            // Required stays announced on the platform combobox itself (not on its wrapper, which may not carry it).
+            ready: async () => assert.equal(await p.getAttribute('#policy-platform', 'aria-required'), 'true'),
+          },
+          {
+            name: 'test-send', path: `notices/${noticeId}`, open: '#test-send',
+            // A real platform: the test send goes to the account's own link, the dialog says so.
+            ready: () => p.locator('.ant-modal-content').filter({ hasText: '发送到你的账号所关联的' }).waitFor(),
+          },
+        ];
+        for (const dialog of dialogs) {
+          await p.goto(`${bot.url}/console#/${dialog.path}`);
+          await p.click(dialog.open);
           await p.locator('.ant-modal-content').waitFor();
-          if (open === '#send-notice') {
-            await p.getByText('上传 CSV').click();
-            await p.locator('.ant-modal input[type=file]').setInputFiles({ name: 'audience.csv', mimeType: 'text/csv', buffer: Buffer.from('userId\nu1\n\nu2\n') });
-            await p.getByText('以下行有问题，未发送任何消息：').waitFor();
-            assert.equal(await p.locator('.ant-modal .ant-alert-error td').first().textContent(), '3');
-            assert.equal(await p.locator('#send-review').isDisabled(), true, 'nothing can be sent while a row is bad');
-          }
+          await dialog.ready?.();
           // The modal's opening animation has ended (no running animation left), so the capture shows it in place.
           await p.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
-          await p.screenshot({ path: join(ARTIFACTS, `${open === '#new-notice' ? 'compose' : 'send'}-dialog-${size}.png`) });
-          found.push(...(await axe(p, `${open} dialog ${size}`)));
+          await p.screenshot({ path: join(ARTIFACTS, `${dialog.name}-dialog-${size}.png`) });
+          found.push(...(await axe(p, `${dialog.name} dialog ${size}`)));
           shots++;
           await p.keyboard.press('Escape');
         }

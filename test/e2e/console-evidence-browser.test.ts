@@ -5,7 +5,7 @@
  * alternative on the broadcast page says 2 without a reload; the recipients XLSX downloaded from the
  * page is read back with exceljs (the R&D employees, times with the +08:00 offset); questions asked
  * on /try show as counts on the Knowledge page (one answered, one "not sure"), and the page holds no
- * question text. Screenshots into test-artifacts/console/. Skipped when the browser is missing —
+ * question text; its "try a question" box shows the topic with its score and the suggestions with theirs. Screenshots into test-artifacts/console/. Skipped when the browser is missing —
  * except with CI=true, where that is a failure.
  */
 import { after, before, describe, it } from 'node:test';
@@ -125,21 +125,33 @@ describe('console evidence in a real browser (sandbox)', { skip: missing ? `no b
     const text = await console_.locator('#root').innerText();
     assert.ok(!text.includes('frobnicate') && !text.includes('zzqx'), 'no question text on the page');
     await console_.screenshot({ path: join(ARTIFACTS, 'knowledge-stats-1366x768.png'), fullPage: true });
-    // The try box shows the answer's related topics (the API's suggestions) with their titles.
-    await console_.fill('#try-question', '公司能看到我的聊天记录吗？');
+    // The try box shows the topic with its score and the related topics (the API's suggestions) with their titles
+    // and scores: the matcher's own figures for this question.
+    const question = '公司能看到我的聊天记录吗？';
+    const match = bot.core.matcher.match(question, { platform: 'try' });
+    assert.ok(match.topic && match.suggestions.length >= 1, 'the question is answered and has suggestions');
+    await console_.fill('#try-question', question);
     await console_.press('#try-question', 'Enter');
+    const topics = bot.core.kb.entries;
+    const titled = (id: string) => `${id} · ${topics.find((e) => e.id === id)!.title.zh}`;
+    const topic = console_.locator('#try-topic');
+    await topic.waitFor();
+    assert.equal(await topic.textContent(), titled(match.topic));
+    assert.equal(await console_.locator('#try-score').textContent(), `得分 ${match.score.toFixed(2)}`);
+    assert.ok(match.score >= 0.5, 'an answered question scores 0.5 or more');
     const tags = console_.locator('#try-suggestions [data-topic]');
     await tags.first().waitFor();
-    const shown = await tags.evaluateAll((els) => els.map((e) => [e.getAttribute('data-topic'), e.textContent]));
+    const shown = await tags.evaluateAll((els) => els.map((e) => [e.getAttribute('data-topic'), e.getAttribute('data-score'), e.textContent]));
     assert.ok(shown.length >= 1 && shown.length <= 3, JSON.stringify(shown));
-    const topics = bot.core.kb.entries;
-    for (const [id, text] of shown) {
-      const topic = topics.find((e) => e.id === id);
-      assert.ok(topic, `suggested topic ${id} exists`);
-      assert.equal(text, `${id} · ${topic.title.zh}`);
-    }
-    const answered = await console_.locator('#try-answer .ant-tag-blue').first().textContent();
-    assert.ok(!shown.some(([id]) => id === answered), 'the answered topic is not among its suggestions');
+    assert.deepEqual(shown.map(([id]) => id), match.suggestions);
+    shown.forEach(([id, score, text], i) => {
+      const want = match.suggestionScores![i]!;
+      assert.ok(want > 0 && want < 0.5, `suggestion ${id} scores ${want}: below the answer threshold`);
+      assert.equal(Number(score), want);
+      assert.equal(text, `${titled(id!)} · 得分 ${want.toFixed(2)}`);
+    });
+    assert.ok(!shown.some(([id]) => id === match.topic), 'the answered topic is not among its suggestions');
+    await console_.screenshot({ path: join(ARTIFACTS, 'knowledge-try-1366x768.png'), fullPage: true });
     assert.deepEqual(errors, [], 'no script errors');
   });
 });

@@ -6,7 +6,7 @@
  * back on a cross-site redirect: SameSite=Lax). Skipped when the browser is missing — except with
  * CI=true, where that is a failure.
  *
- * The owner clicks "飞书登录", approves on the fake's page and lands signed in; on the accounts page
+ * The owner clicks "飞书登录" (the button and the line under it in the Feishu adapter's own words), approves on the fake's page and lands signed in; on the accounts page
  * (owners only) adds an auditor (the one-time password is shown once) and links a Feishu open_id to
  * it; that person then signs in with Feishu as the auditor (no accounts page in the menu); an unlinked
  * person is sent back to the sign-in page with the reason. Screens are captured into
@@ -24,6 +24,7 @@ import { ConsoleAudit } from '../../src/console/sessions.ts';
 import { FakeFeishuLogin } from '../fakes/login-servers.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { LOGIN_PLATFORMS } from '../../adapters/login.ts';
+import { FEISHU_LOGIN_PLATFORM } from '../../adapters/feishu/login.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'console');
@@ -74,7 +75,11 @@ describe('console sign-in with Feishu in a real browser', { skip: missing ? `no 
     await page.goto(`${bot.url}/console`);
     await page.waitForSelector('#signin-feishu');
     assert.equal(await page.locator('#signin-wecom, #signin-dingtalk').count(), 0, 'only configured platforms');
+    // The button and the line under it are the adapter's words (FEISHU_LOGIN_PLATFORM), the button described by the line.
+    assert.equal(await page.textContent('#signin-feishu'), `${FEISHU_LOGIN_PLATFORM.label.zh}登录`);
     assert.match((await page.textContent('#signin-feishu')) ?? '', /飞书登录/);
+    assert.equal(await page.textContent('#signin-hint-feishu'), FEISHU_LOGIN_PLATFORM.signInHint.zh);
+    assert.equal(await page.getAttribute('#signin-feishu', 'aria-describedby'), 'signin-hint-feishu');
     await page.screenshot({ path: join(ARTIFACTS, 'signin-platforms-1366x768.png') });
     await signInWithFeishu('ou_hr');
     await page.waitForSelector('#whoami');
@@ -101,6 +106,8 @@ describe('console sign-in with Feishu in a real browser', { skip: missing ? `no 
     await row.locator('.account-link').click();
     await page.locator('.ant-select', { has: page.locator('#link-platform') }).click();
     await page.locator('.ant-select-item-option[title="飞书"]').click();
+    // Which id to enter: the adapter's words for the chosen platform.
+    await page.locator('#link-hint').filter({ hasText: FEISHU_LOGIN_PLATFORM.userIdHint.zh }).waitFor();
     await page.fill('#link-user-id', 'ou_legal');
     await page.click('#link-ok');
     await row.filter({ hasText: 'ou_legal' }).waitFor();
@@ -140,6 +147,16 @@ describe('console sign-in with Feishu in a real browser', { skip: missing ? `no 
       await p.waitForSelector('#login-error');
       await p.waitForSelector('#signin-feishu');
       found.push(...(await axe(p, 'signin')));
+      // In English: the adapter's English words.
+      await p.evaluate(() => localStorage.setItem('pb-console-lang', 'en'));
+      await p.reload();
+      await p.locator('#signin-feishu', { hasText: `Sign in with ${FEISHU_LOGIN_PLATFORM.label.en}` }).waitFor();
+      assert.equal(await p.textContent('#signin-hint-feishu'), FEISHU_LOGIN_PLATFORM.signInHint.en);
+      found.push(...(await axe(p, 'signin en')));
+      await p.screenshot({ path: join(ARTIFACTS, 'signin-platforms-en-390x844.png') });
+      await p.evaluate(() => localStorage.removeItem('pb-console-lang'));
+      await p.goto(`${bot.url}/console?login_error=other_org`);
+      await p.waitForSelector('#signin-feishu');
       await p.screenshot({ path: join(ARTIFACTS, 'signin-platforms-390x844.png') });
       await p.click('#signin-feishu');
       await p.click('#approve-ou_hr');

@@ -170,6 +170,25 @@ test('architecture: src/ outside src/app/ takes no decision by platform and name
   assert.deepEqual(PLATFORM_WORDS_ALLOWED.map(([file, piece]) => `${file} ${piece}`).filter((k) => !used.has(k)), []);
 });
 
+/** A platform named in the console's page scripts: an id, a name as people know it (zh-CN, zh-TW, en), a platform API's name. */
+const PLATFORM_NAME = /wecom|dingtalk|feishu|\blark\b|msgaudit|企业微信|企業微信|钉钉|釘釘|飞书|飛書/i;
+
+test('architecture: the console page scripts name no platform (every platform word comes from the adapters through the API)', () => {
+  const uiDir = join(srcDir, 'console', 'ui');
+  const scripts = readdirSync(uiDir).filter((n) => /\.(js|html)$/.test(n));
+  assert.ok(scripts.includes('platform-signin.js') && scripts.length > 10, 'the page scripts were read');
+  const offenders: string[] = [];
+  for (const name of scripts) {
+    const file = join(uiDir, name);
+    const code = name.endsWith('.js') ? codeOf(file) : readFileSync(file, 'utf8');
+    code.split('\n').forEach((line, i) => {
+      if (PLATFORM_NAME.test(line)) offenders.push(`src/console/ui/${name}:${i + 1}: ${line.trim().slice(0, 160)}`);
+    });
+  }
+  assert.deepEqual(offenders, [], 'take the words from the adapter\'s description (LoginPlatformInfo, ArchiveSource.label) served by the console API');
+  for (const bad of ["signInWith_wecom: '企业微信登录'", "'source:wecom-msgaudit'", "'飞书填 open_id'", 'Sign in with Lark']) assert.ok(PLATFORM_NAME.test(bad), bad);
+});
+
 test('architecture: the platform scan finds what it is for', () => {
   const probe = (code: string) => PLATFORM_KNOWLEDGE.some((re) => re.test(code));
   for (const bad of ["if (platform === 'wecom') x();", "const w = 'dingtalk' !== p;", "case 'feishu':", "ps.has('wecom')", "const L = ['wecom', 'dingtalk'];", 'const v = env.WECOM_CORP_ID;', "'FEISHU_BAD_AUDIENCE'", "const d = { platform: 'wecom' };"]) {

@@ -13,14 +13,14 @@
       accounts: '账号管理', addAccount: '添加账号', role: '角色', links: '工作平台账号', lastSignIn: '最近登录', mustChangeTag: '一次性密码未修改', never: '从未',
       resetPassword: '重置密码', remove: '删除', confirmRemove: (n) => `删除账号 ${n}？该账号将立即退出。`, confirmReset: (n) => `为 ${n} 生成新的一次性密码？旧密码立即失效。`,
       oneTimeTitle: (n) => `${n} 的一次性密码`, oneTimeHint: '只显示这一次。请通过安全渠道交给本人；首次登录时必须修改。', close: '关闭',
-      addLink: '关联', linkTitle: (n) => `为 ${n} 关联工作平台账号`, platformUserId: '平台用户 ID', linkHint: '企业微信填 userid，钉钉填 userid，飞书填 open_id（ou_ 开头）。关联后此人可用该平台登录本账号。',
+      addLink: '关联', linkTitle: (n) => `为 ${n} 关联工作平台账号`, platformUserId: '平台用户 ID', linkHint: '关联后此人可用该平台登录本账号。',
       roleOwner: 'owner（所有者：管理账号）', roleAdmin: 'admin（发送告知、声明政策）', roleAuditor: 'auditor（只读：统计、导出、操作记录）', accountSaved: '已保存',
     },
     en: {
       accounts: 'Accounts', addAccount: 'Add account', role: 'Role', links: 'Platform identities', lastSignIn: 'Last sign-in', mustChangeTag: 'one-time password unchanged', never: 'never',
       resetPassword: 'Reset password', remove: 'Remove', confirmRemove: (n) => `Remove the account ${n}? It is signed out at once.`, confirmReset: (n) => `Give ${n} a new one-time password? The old one stops working at once.`,
       oneTimeTitle: (n) => `One-time password of ${n}`, oneTimeHint: 'Shown this once. Hand it over safely; it must be changed at the first sign-in.', close: 'Close',
-      addLink: 'Link', linkTitle: (n) => `Link a platform identity to ${n}`, platformUserId: 'Platform user id', linkHint: 'WeCom: the userid; DingTalk: the userid; Feishu: the open_id (ou_…). The person may then sign in as this account with that platform.',
+      addLink: 'Link', linkTitle: (n) => `Link a platform identity to ${n}`, platformUserId: 'Platform user id', linkHint: 'The person may then sign in as this account with that platform.',
       roleOwner: 'owner (manages accounts)', roleAdmin: 'admin (sends notices, declares policies)', roleAuditor: 'auditor (reads tallies, exports, audit trail)', accountSaved: 'Saved',
     },
   });
@@ -44,6 +44,12 @@
       const p = platforms.find((x) => x.id === id);
       return (p && p.label[S.lang]) || id;
     };
+    // Which user id to enter for a platform, in the page's language, as its adapter words it.
+    const userIdHint = (id) => {
+      const p = platforms.find((x) => x.id === id);
+      return (p && p.userIdHint && p.userIdHint[S.lang]) || '';
+    };
+    const linkPlatform = Form.useWatch('platform', linkForm);
     useEffect(() => void load(), [load]);
     const enc = encodeURIComponent;
     const change = (p) => p.then(() => { message.success(t('accountSaved')); return load(); }, (e) => { fail(e); return load(); });
@@ -114,7 +120,7 @@
         <//>
       <//>
       <${Modal} open=${linking !== null} title=${linking ? t('linkTitle', linking) : ''} onCancel=${() => setLinking(null)} onOk=${() => linkForm.submit()} okButtonProps=${{ id: 'link-ok' }} destroyOnClose>
-        <${Alert} type="info" showIcon message=${t('linkHint')} style=${{ marginBottom: 16 }} />
+        <${Alert} type="info" showIcon id="link-hint" message=${html`${userIdHint(linkPlatform)} ${t('linkHint')}`} style=${{ marginBottom: 16 }} />
         <${Form} form=${linkForm} layout="vertical" onFinish=${link} initialValues=${{ platform: platforms[0] && platforms[0].id }}>
           <${Form.Item} label=${t('platform')} name="platform"><${Select} id="link-platform" options=${platforms.map((p) => ({ value: p.id, label: platformName(p.id) }))} /><//>
           <${Form.Item} htmlFor="link-user-id" label=${t('platformUserId')} name="userId" rules=${[{ required: true, message: t('required') }]}><${Input} id="link-user-id" autoComplete="off" /><//>

@@ -7,12 +7,20 @@
     Title, Text, Paragraph, Link, t, api, fail, rowProblem, fmt, splitIds,
   } = PB.kit;
   const S = PB.state;
+  PB.addTexts({ zh: { score: '得分' }, en: { score: 'score' } });
   // ---------- knowledge ----------
   function Knowledge() {
     const [topics, setTopics] = useState(null);
     const [answer, setAnswer] = useState(null);
     const stats = PB.kit.useAnswerStats();
     useEffect(() => void api('GET', '/knowledge').then((r) => setTopics(r.topics), fail), []);
+    /** A topic as "id · title" in the page's language (the id alone while the list loads or for an unknown id). */
+    const topicName = (id) => {
+      const topic = (topics || []).find((x) => x.id === id);
+      return `${id}${topic ? ` · ${topic.title[S.lang] || topic.title.zh}` : ''}`;
+    };
+    /** A matcher score in [0, 1] with two decimals ("—" when the server has none). */
+    const score = (x) => (typeof x === 'number' ? x.toFixed(2) : '—');
     const ask = (q) => q.trim() && api('POST', '/knowledge/try', { question: q }).then(setAnswer, fail);
     const columns = [
       { title: t('id'), dataIndex: 'id' },
@@ -26,13 +34,12 @@
       <${Card} title=${t('tryQuestion')} style=${{ marginBottom: 16 }}>
         <${Input.Search} id="try-question" aria-label=${t('tryQuestion')} enterButton=${t('ask')} onSearch=${ask} />
         ${answer && html`<div style=${{ marginTop: 12 }} id="try-answer">
-          <${Space} wrap><${Tag}>${answer.intent}<//>${answer.topic ? html`<${Tag} color="blue">${answer.topic}<//>` : html`<${Text}>${t('noMatch')}<//>`}<${Text} type="secondary">score ${answer.score}<//><//>
+          <${Space} wrap><${Tag}>${answer.intent}<//>${answer.topic ? html`<${Tag} color="blue" id="try-topic" data-topic=${answer.topic}>${topicName(answer.topic)}<//>` : html`<${Text}>${t('noMatch')}<//>`}
+            <${Text} type="secondary" id="try-score" data-score=${answer.score}>${t('score')} ${score(answer.score)}<//><//>
           ${answer.suggestions && answer.suggestions.length > 0 && html`<div id="try-suggestions" style=${{ marginTop: 8 }}>
             <${Text} type="secondary">${t('suggestions')}: <//>
-            <${Space} wrap size=${4}>${answer.suggestions.map((id) => {
-              const topic = (topics || []).find((x) => x.id === id);
-              return html`<${Tag} key=${id} data-topic=${id}>${id}${topic ? ` · ${topic.title[S.lang] || topic.title.zh}` : ''}<//>`;
-            })}<//>
+            <${Space} wrap size=${4}>${answer.suggestions.map((s) => html`<${Tag} key=${s.id} data-topic=${s.id} data-score=${s.score === null ? '' : s.score}>
+              ${topicName(s.id)}<span className="suggestion-score"> · ${t('score')} ${score(s.score)}</span><//>`)}<//>
           </div>`}
           ${answer.replies.map((r, i) => html`<${Paragraph} key=${i} style=${{ whiteSpace: 'pre-wrap', marginTop: 8 }}>${r}<//>`)}
         </div>`}

@@ -121,8 +121,8 @@
     const text = (v, part, lang) => (v[part][lang] === undefined ? '' : v[part][lang]);
     return html`<${Card} title=${t('compare')} size="small" style=${{ marginBottom: 16 }} id="version-compare">
       <${Space} wrap style=${{ marginBottom: 12 }}>
-        <span>${t('compareFrom')}</span><${Select} id="diff-from" style=${{ minWidth: 200 }} value=${from} onChange=${setFrom} options=${opts} />
-        <span>${t('compareTo')}</span><${Select} id="diff-to" style=${{ minWidth: 200 }} value=${to} onChange=${setTo} options=${opts} />
+        <label htmlFor="diff-from">${t('compareFrom')}</label><${Select} id="diff-from" style=${{ minWidth: 200 }} value=${from} onChange=${setFrom} options=${opts} />
+        <label htmlFor="diff-to">${t('compareTo')}</label><${Select} id="diff-to" style=${{ minWidth: 200 }} value=${to} onChange=${setTo} options=${opts} />
       <//>
       <${Tabs} size="small" items=${LANGS.map(([lang, label]) => ({
         key: lang, label,

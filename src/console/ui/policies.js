@@ -108,8 +108,8 @@
       <${Modal} open=${open} title=${t('declare')} onCancel=${() => setOpen(false)} onOk=${declare} confirmLoading=${busy} okText=${t('save')} cancelText=${t('cancel')} width=${640} okButtonProps=${{ id: 'policy-save' }}
         footer=${(_, { OkBtn, CancelBtn }) => html`<${Button} id="policy-preview" onClick=${previewDraft}>${t('previewSees')}<//><${CancelBtn} /><${OkBtn} />`}>
         <${Form} form=${form} layout="vertical" initialValues=${{ kind: 'all' }}>
-          <${Form.Item} label=${t('platform')} name="platform" rules=${[{ required: true, message: t('required') }]}>
-            <${Select} id="policy-platform" options=${[...new Set([...platforms, ...known])].map((p) => ({ value: p, label: p }))} />
+          <${Form.Item} htmlFor="policy-platform" label=${t('platform')} name="platform" rules=${[{ required: true, message: t('required') }]}>
+            <${PB.kit.FieldSelect} id="policy-platform" options=${[...new Set([...platforms, ...known])].map((p) => ({ value: p, label: p }))} />
           <//>
           <${Form.Item} label=${t('covered')} name="kind"><${Radio.Group} optionType="button" options=${[{ value: 'all', label: t('all') }, { value: 'departments', label: t('departments') }, { value: 'userIds', label: t('userIds') }]} /><//>
           <${Form.Item} noStyle shouldUpdate>${({ getFieldValue }) => getFieldValue('kind') !== 'all' && html`<${Form.Item} label=${getFieldValue('kind') === 'departments' ? t('departmentIds') : t('userIdList')} name="ids" rules=${[{ required: true, message: t('required') }]}><${Input.TextArea} rows=${2} /><//>`}<//>

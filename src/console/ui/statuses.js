@@ -9,8 +9,8 @@
   const S = PB.state;
   /** Where a status came from, in the page's language (an unknown source is shown as the server names it). */
   PB.addTexts({
-    zh: { 'source:import': '导入', 'source:company policy': '公司政策', 'source:wecom-msgaudit': '企业微信存档成员名单' },
-    en: { 'source:import': 'import', 'source:company policy': 'company policy', 'source:wecom-msgaudit': "WeCom's archive member list" },
+    zh: { 'source:import': '导入', 'source:company policy': '公司政策' },
+    en: { 'source:import': 'import', 'source:company policy': 'company policy' },
   });
   PB.addTexts({
     zh: {
@@ -40,6 +40,8 @@
       ]} />`)}
     <//>`;
   }
+  /** A core source (import, company policy) in the page's language; any other as the server names it. A platform's
+   * archive source is worded by its own label (the API's `label` / `sourceLabel`), never here. */
   const sourceLabel = (source) => {
     const key = `source:${source}`;
     const text = t(key);
@@ -73,7 +75,8 @@
     };
     const lookup = async (v) => {
       try {
-        setFound((await api('GET', `/statuses?platform=${encodeURIComponent(v.platform)}&userId=${encodeURIComponent(v.userId)}`)).status);
+        const r = await api('GET', `/statuses?platform=${encodeURIComponent(v.platform)}&userId=${encodeURIComponent(v.userId)}`);
+        setFound(r.status && { ...r.status, sourceLabel: r.sourceLabel });
       } catch (e) {
         fail(e);
       }
@@ -106,7 +109,7 @@
           { key: 'a', label: t('state'), children: found.archived ? t('archived') : t('notArchived') },
           { key: 's', label: t('since'), children: found.since || '—' },
           { key: 'c', label: t('scope'), children: found.scope || '—' },
-          { key: 'o', label: t('source'), children: sourceLabel(found.source) },
+          { key: 'o', label: t('source'), children: found.sourceLabel ? found.sourceLabel[S.lang === 'en' ? 'en' : 'zh-CN'] : sourceLabel(found.source) },
           { key: 'u', label: t('updated'), children: fmt(found.updatedAt) },
         ]} />`}</div>`}
       <//>

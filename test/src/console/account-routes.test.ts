@@ -47,9 +47,9 @@ describe('console accounts page API (owner only)', () => {
     assert.ok(!('hash' in chen));
   });
 
-  it('the list names the platforms accounts may be linked to as the adapters describe them; the adapters\' error texts are served', async () => {
+  it('the list names the platforms accounts may be linked to as the adapters describe them (name, which user id); the adapters\' error texts are served', async () => {
     const r = await owner.call('GET', '/console/api/accounts');
-    assert.deepEqual(r.body.platforms, LOGIN_PLATFORMS.map(({ id, label }) => ({ id, label })));
+    assert.deepEqual(r.body.platforms, LOGIN_PLATFORMS.map(({ id, label, userIdHint }) => ({ id, label, userIdHint })), 'with which id to enter, in the adapter\'s words');
     assert.ok(r.body.platforms.some((p: { id: string; label: { zh: string } }) => p.id === 'wecom' && p.label.zh === '企业微信'));
     const texts = await new ConsoleClient(bot.url).call('GET', '/console/api/error-texts');
     assert.equal(texts.status, 200);

@@ -213,6 +213,14 @@ describe('console API', () => {
     const tried = await admin.call('POST', '/console/api/knowledge/try', { question: '老板能看我的聊天记录吗' });
     assert.equal(tried.status, 200);
     assert.ok(tried.body.replies.length > 0);
+    // Each suggestion with the matcher's score (below the answer threshold); the employee's own answer has none.
+    const match = bot.core.matcher.match('老板能看我的聊天记录吗', { platform: 'try' });
+    assert.ok(match.suggestions.length > 0);
+    assert.deepEqual(tried.body.suggestions, match.suggestions.map((id, i) => ({ id, score: match.suggestionScores![i] })));
+    assert.ok(tried.body.suggestions.every((x: { score: number }) => x.score > 0 && x.score < 0.5), JSON.stringify(tried.body.suggestions));
+    const employee = await bot.core.handle({ platform: 'try', tenant: 'local', userId: 'u-api', chat: { kind: 'single' }, kind: 'text', text: '老板能看我的聊天记录吗', mentionedBot: false, messageId: 'm-api', receivedAt: 0, uncounted: true });
+    assert.deepEqual(employee.suggestions, match.suggestions, 'the answer names the topics only');
+    assert.ok(employee.replies.every((r) => !/0\.\d{2,3}/.test(r.text)), 'no score in what the employee reads');
     const h = await admin.call('GET', '/console/api/health');
     assert.equal(h.body.status, 'ready');
   });

@@ -74,6 +74,17 @@ describe('console archive sync state: WeCom msgaudit configured', () => {
     assert.equal(r.body.warnings.length, 1);
   });
 
+  it("one employee looked up: the status with its source's own label (the page words no platform itself)", async () => {
+    const r = await auditor.call('GET', '/console/api/statuses?platform=wecom&userId=zhangsan');
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.status.source, 'wecom-msgaudit');
+    assert.deepEqual(r.body.sourceLabel, bot.core.statuses.describe('wecom-msgaudit')!.label);
+    assert.equal(r.body.sourceLabel.en, 'WeCom archive settings');
+    await bot.core.store.putStatuses([{ platform: 'dingtalk', userId: 'u1', archived: true, since: '2026-03-01', scope: 'all', source: 'import', updatedAt: new Date(0).toISOString() }]);
+    const imported = await auditor.call('GET', '/console/api/statuses?platform=dingtalk&userId=u1');
+    assert.deepEqual([imported.body.status.source, imported.body.sourceLabel], ['import', null], 'a core source: worded by the page');
+  });
+
   it('the route is read only: no other method', async () => {
     const r = await auditor.call('POST', '/console/api/archive-sync', {});
     assert.ok(r.status === 404 || r.status === 405, String(r.status));

@@ -105,7 +105,10 @@ describe('console sign-in with the work platform (fakes of the three login serve
 
   it('offers the three configured platforms; the state cookie is HttpOnly, SameSite=Lax and scoped to /console/login', async () => {
     const r = await fetch(`${bot.url}/console/api/login/platforms`);
-    assert.deepEqual(await r.json(), { platforms: ['wecom', 'dingtalk', 'feishu'] });
+    // Each as its adapter describes it: the sign-in page takes every platform word from here.
+    assert.deepEqual(await r.json(), { platforms: LOGIN_PLATFORMS.map(({ id, label, signInHint }) => ({ id, label, signInHint })) });
+    assert.deepEqual(LOGIN_PLATFORMS.map((p) => p.id), ['wecom', 'dingtalk', 'feishu']);
+    assert.ok(LOGIN_PLATFORMS.every((p) => p.label.zh && p.label.en && p.signInHint.zh && p.signInHint.en && p.userIdHint.zh && p.userIdHint.en));
     const s = await start('feishu');
     assert.match(s.setCookie, /HttpOnly/);
     assert.match(s.setCookie, /SameSite=Lax/);
