@@ -371,8 +371,11 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     // The company time zone: the send dialog's schedule is picked in it (src/evidence/time.ts). `known`: every
     // platform id the bot knows (configured here or not: a policy or a status may name it). `sandbox`: a
     // platform of made-up employees (the sandbox) is on — the console's header says nothing reaches real people.
+    // `labels`: each platform's name for people per console language, as its adapter describes it (id -> {zh, en});
+    // a platform without a description (the sandbox) is shown by its id.
     const madeUp = core.notices.platforms().filter((p) => core.notices.channelFor(p)?.testAnyRecipient);
-    ctx.body = { platforms: core.notices.platforms(), known: options.statusPlatforms, testAnyRecipient: madeUp, sandbox: madeUp.length > 0, timeZone: core.notices.timeZone };
+    const labels = Object.fromEntries((options.loginPlatforms ?? []).map(({ id, label }) => [id, label]));
+    ctx.body = { platforms: core.notices.platforms(), labels, known: options.statusPlatforms, testAnyRecipient: madeUp, sandbox: madeUp.length > 0, timeZone: core.notices.timeZone };
   });
   // Test send to myself: the signed-in account's own linked platform account (or, on a platform of
   // made-up people such as the sandbox, the employee chosen). Recorded in the console audit trail

@@ -96,6 +96,9 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     // A configured platform (here the fake one), no sandbox: no sandbox label, and the API says so.
     const platforms = await page.evaluate(async () => (await fetch('/console/api/platforms')).json());
     assert.equal(platforms.sandbox, false);
+    // Platform names for people come from the adapters' descriptions (the console's scripts name no platform).
+    assert.deepEqual(platforms.labels.dingtalk, { zh: '钉钉', en: 'DingTalk' });
+    assert.deepEqual(platforms.labels.wecom, { zh: '企业微信', en: 'WeCom' });
     assert.equal(await page.locator('#sandbox-label').count(), 0);
   });
 
@@ -119,13 +122,13 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
   it('send to three users after a confirm naming the version and the head count; the tally moves without a reload', async () => {
     await page.click('#send-notice');
     await page.locator('.ant-select', { has: page.locator('#send-platform') }).click();
-    await page.locator('.ant-select-item-option[title="dingtalk"]').click();
+    await page.locator('.ant-select-item-option[title="钉钉"]').click();
     await page.fill('#send-ids', 'u1, u2\nu3');
     await page.click('#send-review');
     const confirm = await page.locator('#send-confirm-text').textContent();
     assert.match(confirm ?? '', /第 1 版/);
     assert.match(confirm ?? '', /3 人/);
-    assert.match(confirm ?? '', /dingtalk/);
+    assert.match(confirm ?? '', /钉钉/);
     await page.screenshot({ path: join(ARTIFACTS, 'send-confirm-1366x768.png') });
     await page.evaluate(() => ((window as unknown as { __sameDocument?: boolean }).__sameDocument = true));
     await page.click('#send-confirm');
@@ -172,7 +175,7 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     await page.goto(`${bot.url}/console#/policies`);
     await page.click('#declare-policy');
     await page.locator('.ant-select', { has: page.locator('#policy-platform') }).click();
-    await page.locator('.ant-select-item-option[title="dingtalk"]').click();
+    await page.locator('.ant-select-item-option[title="钉钉"]').click();
     await page.click('#policy-since');
     await page.keyboard.type('2026-03-01');
     await page.keyboard.press('Enter');
@@ -233,7 +236,7 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     await page.locator('#status-import:not([disabled])').click();
     await page.locator('#status-result').filter({ hasText: '已导入 1 条' }).waitFor();
     await page.locator('.ant-select', { has: page.locator('#lookup-platform') }).click();
-    await page.locator('.ant-select-item-option[title="wecom"]').click();
+    await page.locator('.ant-select-item-option[title="企业微信"]').click();
     await page.fill('#lookup-user', 'zs');
     await page.click('#lookup-submit');
     await page.locator('#lookup-result').filter({ hasText: '导入' }).waitFor();

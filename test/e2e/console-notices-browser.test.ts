@@ -153,7 +153,7 @@ describe('console notices in a real browser (sandbox)', { skip: missing ? `no br
     // console's language (by the error's code), with the code.
     await page.click('#test-send');
     await page.locator('.ant-select', { has: page.locator('#test-send-platform') }).click();
-    await page.locator('.ant-select-item-option[title="wecom"]').click();
+    await page.locator('.ant-select-item-option[title="企业微信"]').click();
     assert.equal(await page.locator('#test-send-user').count(), 0, 'no recipient to choose on a real platform');
     await page.click('#test-send-go');
     await page.getByText(/没有关联该平台的账号.*\(NOTICE_TEST_NO_ACCOUNT\)/).first().waitFor();

@@ -206,7 +206,7 @@ describe('the HR journey on WeCom (configured platform) in a real browser', { sk
     const confirmText = page.locator('#send-confirm-text');
     await confirmText.waitFor();
     const want = PICKED.headCount - 1;
-    assert.equal(await confirmText.textContent(), `将告知书「${TITLE}」第 1 版发送给 wecom 上的 ${want} 人。确认发送？`);
+    assert.equal(await confirmText.textContent(), `将告知书「${TITLE}」第 1 版发送给 企业微信 上的 ${want} 人。确认发送？`);
     await shot('send-confirm');
     await page.click('#send-confirm');
     await page.waitForURL(/#\/broadcasts\//);

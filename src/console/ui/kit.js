@@ -124,6 +124,11 @@
     zoneFormat = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset' });
   };
   setTimeZone('Asia/Shanghai');
+  // Platform names for people, per console language, as the adapters describe them (GET /platforms `labels`:
+  // id -> {zh, en}); an id without one (the sandbox) is shown as it is.
+  let platformLabels = {};
+  const setPlatformLabels = (labels) => { platformLabels = labels || {}; };
+  const platformName = (id) => (platformLabels[id] && platformLabels[id][S.lang === 'en' ? 'en' : 'zh']) || id;
   const fmt = (iso) => {
     if (!iso) return '—';
     const d = new Date(iso);
@@ -181,7 +186,7 @@
     addTexts,
     kit: {
       html, React, useState, useEffect, useCallback, useRef, antd, dayjs, ConfigProvider, Layout, Menu, Button, Form, Input, Select, Table, Modal, Tag, Space, Card, Statistic, Row, Col, Progress, Alert, Typography, Tabs, Radio, Popconfirm, Descriptions, Empty, Result, Spin, message, DatePicker, Upload, List,
-      Header, Content, Sider, Title, Text, Paragraph, Link, locales, TEXTS, t, ApiError, api, fail, errorText, rowProblem, fmt, setTimeZone, splitIds, useHash, THEME, FieldSelect,
+      Header, Content, Sider, Title, Text, Paragraph, Link, locales, TEXTS, t, ApiError, api, fail, errorText, rowProblem, fmt, setTimeZone, setPlatformLabels, platformName, splitIds, useHash, THEME, FieldSelect,
     },
   };
 })();

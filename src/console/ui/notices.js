@@ -7,6 +7,7 @@
     Title, Text, Paragraph, Link, t, api, fail, errorText, rowProblem, fmt, splitIds,
   } = PB.kit;
   const S = PB.state;
+  const platformName = (id) => PB.kit.platformName(id);
   // ---------- notices ----------
   PB.addTexts({
     zh: {
@@ -149,7 +150,7 @@
     const p = previews.find((x) => x.platform === platform) || previews[0];
     return html`<${Card} title=${`${t('noticePreview')} · v${version.version}`} size="small" style=${{ marginBottom: 16 }} id="notice-preview">
       <${Radio.Group} id="preview-platforms" value=${p.platform} onChange=${(e) => setPlatform(e.target.value)} optionType="button" style=${{ marginBottom: 12 }}
-        options=${previews.map((x) => ({ value: x.platform, label: html`<span id=${`preview-platform-${x.platform}`}>${x.platform}</span>` }))} />
+        options=${previews.map((x) => ({ value: x.platform, label: html`<span id=${`preview-platform-${x.platform}`}>${platformName(x.platform)}</span>` }))} />
       <div id="preview-status" style=${{ marginBottom: 8 }}>
         ${p.refused ? html`<${Tag} color="red">${t('previewRefused', p.refused)}<//>` : p.cut ? html`<${Tag} color="orange">${t('previewCut')}<//>` : html`<${Tag} color="green">${t('previewFits')}<//>`}
       </div>
@@ -174,6 +175,7 @@
     const [busy, setBusy] = useState(false);
     useEffect(() => {
       api('GET', '/platforms').then((r) => {
+        PB.kit.setPlatformLabels(r.labels);
         setPlatforms(r.platforms);
         setAnyRecipient(r.testAnyRecipient || []);
         setPlatform(r.platforms[0]);
@@ -196,7 +198,7 @@
     };
     return html`<${Modal} open title=${t('testSendTitle', version.version)} onCancel=${onClose} onOk=${send} okText=${t('send')} cancelText=${t('cancel')} confirmLoading=${busy} okButtonProps=${{ id: 'test-send-go', disabled: !platform }}>
       <${Form} layout="vertical">
-        <${Form.Item} htmlFor="test-send-platform" label=${t('platform')}><${Select} id="test-send-platform" value=${platform} onChange=${setPlatform} options=${platforms.map((p) => ({ value: p, label: p }))} /><//>
+        <${Form.Item} htmlFor="test-send-platform" label=${t('platform')}><${Select} id="test-send-platform" value=${platform} onChange=${setPlatform} options=${platforms.map((p) => ({ value: p, label: platformName(p) }))} /><//>
         ${chooses ? html`<${Form.Item} htmlFor="test-send-user" label=${t('testSendUser')}><${Input} id="test-send-user" value=${userId} onChange=${(e) => setUserId(e.target.value)} /><//>`
           : html`<${Text} type="secondary">${t('testSendOwn')}<//>`}
       <//>
@@ -334,6 +336,7 @@
     const confirmed = useRef(false);
     useEffect(() => {
       api('GET', '/platforms').then((r) => {
+        PB.kit.setPlatformLabels(r.labels);
         setPlatforms(r.platforms);
         setTimeZone(r.timeZone || '');
         if (r.timeZone) PB.kit.setTimeZone(r.timeZone);
@@ -439,7 +442,7 @@
     const nb = notBefore();
     return html`<${Modal} open title=${`${t('send')} · ${version.title.zh} · v${version.version}`} onCancel=${onClose} footer=${null} width=${720}>
       <${Form} layout="vertical">
-        <${Form.Item} htmlFor="send-platform" label=${t('platform')}><${Select} id="send-platform" value=${platform} onChange=${setPlatform} options=${platforms.map((p) => ({ value: p, label: p }))} /><//>
+        <${Form.Item} htmlFor="send-platform" label=${t('platform')}><${Select} id="send-platform" value=${platform} onChange=${setPlatform} options=${platforms.map((p) => ({ value: p, label: platformName(p) }))} /><//>
         <${Form.Item} label=${t('audience')}>
           <${Radio.Group} value=${kind} onChange=${(e) => { setKind(e.target.value); setCsvResult(null); }} optionType="button" options=${[
             { value: 'all', label: t('all') }, { value: 'pick', label: t('pickFromDirectory') }, { value: 'departments', label: t('departments') }, { value: 'userIds', label: t('userIds') }, { value: 'csv', label: t('csvUpload') },
@@ -481,7 +484,7 @@
         ${prep && prep.state === 'failed' && html`<${Alert} style=${{ marginTop: 16 }} type="error" showIcon message=${`${t('prepareFailed')}${prep.code ? errorText({ code: prep.code, message: prep.message || prep.error }) : prep.error}`} />`}
         ${prep && html`<${PB.c.PreparationNotes} prep=${prep} />`}
         ${prep && prep.state === 'ready' && html`<${Alert} style=${{ marginTop: 16 }} type="warning" showIcon
-          message=${html`<span id="send-confirm-text">${t('confirmText', version.title.zh, version.version, prep.count, platform)}${nb ? ` ${t('confirmAt', nb.replace('T', ' '))}` : ''}</span>`}
+          message=${html`<span id="send-confirm-text">${t('confirmText', version.title.zh, version.version, prep.count, platformName(platform))}${nb ? ` ${t('confirmAt', nb.replace('T', ' '))}` : ''}</span>`}
           action=${html`<${Button} type="primary" danger id="send-confirm" loading=${busy} disabled=${prep.count === 0} onClick=${confirm}>${t('confirmSend')}<//>`} />`}
       <//>
     <//>`;

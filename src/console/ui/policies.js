@@ -50,6 +50,7 @@
     useEffect(() => void load(), [all]);
     // The first configured platform is preselected (in the sandbox: sandbox), so nobody declares for a platform by accident.
     useEffect(() => void api('GET', '/platforms').then((r) => {
+      PB.kit.setPlatformLabels(r.labels);
       setPlatforms(r.platforms);
       setKnown(r.known || []);
       if (r.platforms[0] && !form.getFieldValue('platform')) form.setFieldsValue({ platform: r.platforms[0] });
@@ -109,7 +110,7 @@
         footer=${(_, { OkBtn, CancelBtn }) => html`<${Button} id="policy-preview" onClick=${previewDraft}>${t('previewSees')}<//><${CancelBtn} /><${OkBtn} />`}>
         <${Form} form=${form} layout="vertical" initialValues=${{ kind: 'all' }}>
           <${Form.Item} htmlFor="policy-platform" label=${t('platform')} name="platform" rules=${[{ required: true, message: t('required') }]}>
-            <${PB.kit.FieldSelect} id="policy-platform" options=${[...new Set([...platforms, ...known])].map((p) => ({ value: p, label: p }))} />
+            <${PB.kit.FieldSelect} id="policy-platform" options=${[...new Set([...platforms, ...known])].map((p) => ({ value: p, label: PB.kit.platformName(p) }))} />
           <//>
           <${Form.Item} label=${t('covered')} name="kind"><${Radio.Group} optionType="button" options=${[{ value: 'all', label: t('all') }, { value: 'departments', label: t('departments') }, { value: 'userIds', label: t('userIds') }]} /><//>
           <${Form.Item} noStyle shouldUpdate>${({ getFieldValue }) => getFieldValue('kind') !== 'all' && html`<${Form.Item} label=${getFieldValue('kind') === 'departments' ? t('departmentIds') : t('userIdList')} name="ids" rules=${[{ required: true, message: t('required') }]}><${Input.TextArea} rows=${2} /><//>`}<//>

@@ -59,6 +59,7 @@
     // The first configured platform is preselected (in the sandbox: sandbox): a look-up on an unconfigured
     // platform finds nothing and would read as "no record".
     useEffect(() => void api('GET', '/platforms').then((r) => {
+      PB.kit.setPlatformLabels(r.labels);
       setPlatforms(r.platforms);
       setKnown(r.known || []);
       if (r.platforms[0]) lookupForm.setFieldsValue({ platform: r.platforms[0] });
@@ -101,7 +102,7 @@
       <//>`}
       <${Card} title=${t('lookup')}>
         <${Form} form=${lookupForm} layout="inline" onFinish=${lookup} initialValues=${{}}>
-          <${Form.Item} htmlFor="lookup-platform" label=${t('platform')} name="platform"><${Select} style=${{ width: 140 }} id="lookup-platform" options=${[...new Set([...platforms, ...known])].map((p) => ({ value: p, label: p }))} /><//>
+          <${Form.Item} htmlFor="lookup-platform" label=${t('platform')} name="platform"><${Select} style=${{ width: 140 }} id="lookup-platform" options=${[...new Set([...platforms, ...known])].map((p) => ({ value: p, label: PB.kit.platformName(p) }))} /><//>
           <${Form.Item} htmlFor="lookup-user" label=${t('userId')} name="userId" rules=${[{ required: true, message: t('required') }]}><${Input} id="lookup-user" /><//>
           <${Button} htmlType="submit" id="lookup-submit">${t('lookupBtn')}<//>
         <//>
