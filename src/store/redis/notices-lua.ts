@@ -758,7 +758,8 @@ return res[1]`;
  * One page of recipients from the index. KEYS: r. ARGV: json {segs: [[zset suffix, min, max,
  * pageMin, pageMax]] in the order to walk (ZRANGEBYLEX bounds as Redis spells them: '-', '+',
  * '[x', '(x'; min/max = the whole match, for the total; pageMin/pageMax = after the cursor, ''
- * when the cursor is past this segment), keyed (members are '<key>:<userId>'), order 'asc'|'desc',
+ * when the cursor is past this segment), keyed (members are '<key>:<userId>', the key kl characters
+ * long), order 'asc'|'desc',
  * offset, limit (rows; the caller asks one more to know whether there is a next page), filter (a
  * user-id prefix checked while walking; '' = none), text (a search, A–Z lowered: a member also
  * matches when its search suffix — name NUL department, A–Z lowered — contains it; the prefix then
@@ -788,16 +789,17 @@ local function base(m)
   if z then return string.sub(m, 1, z - 1), z + 1 end
   return m, nil
 end
--- The member without its suffix when it matches the filter / search, else nil.
-local function match(m)
-  local b, z = base(m)
-  if filter ~= '' and string.sub(uid(b), 1, #filter) == filter then return b end
-  if text == '' then
-    if filter == '' then return b end
-    return nil
-  end
-  if z and string.find(m, text, z, true) then return b end
-  return nil
+local find, sub = string.find, string.sub
+local fl = #filter
+-- Where the user id starts in a member: after '<key>:' when keyed (the key's length is fixed per index).
+local ks = 1
+if a.keyed then ks = (a.kl or 0) + 2 end
+-- Whether member m matches the filter / search (no string made: this runs for every member walked).
+local function hit(m)
+  if fl > 0 and sub(m, ks, ks + fl - 1) == filter then return true end
+  if text == '' then return fl == 0 end
+  local z = find(m, NUL, ks, true)
+  return z ~= nil and find(m, text, z + 1, true) ~= nil
 end
 local function range(z, min, max, ...)
   if asc then return redis.call('ZRANGEBYLEX', z, min, max, ...) end
@@ -815,13 +817,13 @@ local function walk(z, min, max, page)
     local chunk
     if page then chunk = range(z, min, max, 'LIMIT', 0, step)
     else chunk = redis.call('ZRANGEBYLEX', z, min, max, 'LIMIT', 0, step) end
-    for _, m in ipairs(chunk) do
-      local b = match(m)
-      if b then
+    for i = 1, #chunk do
+      local m = chunk[i]
+      if hit(m) then
         total = total + 1
         if page and want > 0 then
           if skip > 0 then skip = skip - 1 else
-            emit(b)
+            emit((base(m)))
             want = want - 1
           end
         end

@@ -803,7 +803,7 @@ class RedisNoticeStore implements NoticeBackend {
         keyed = !(q.sort === 'user' || (q.sort === 'state' && q.state !== undefined));
         segs = [[keyed ? (q.sort === 'state' ? 'k:all' : `t:${q.state ?? 'all'}`) : `u:${q.state ?? 'all'}`, '-', '+']];
         const withPage = segs.map(([z, min, max]) => [z, min, max, ...pageBounds(min, max, after, q.order)]);
-        const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: withPage, keyed, order: q.order, filter: q.prefix, text: q.text, chunk: this.walkChunk, count: true, offset: q.offset, limit: q.limit + 1 }));
+        const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: withPage, keyed, kl: q.sort === 'state' ? 1 : 15, order: q.order, filter: q.prefix, text: q.text, chunk: this.walkChunk, count: true, offset: q.offset, limit: q.limit + 1 }));
         return this.pageOf(out.slice(1), keyed, q.limit, Number(out[0]));
       }
       if (q.sort === 'user' || (q.sort === 'state' && q.state !== undefined)) {
@@ -824,7 +824,7 @@ class RedisNoticeStore implements NoticeBackend {
         const [lo, hi] = prefixBounds('');
         const total = await this.c.zlexcount(users, lo, hi);
         if (total <= this.gatherMax) return this.gatheredPage(r, users, lo, hi, total, q, after);
-        const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: [[segs[0]![0], '-', '+', ...pageBounds('-', '+', after, q.order)]], keyed, order: q.order, offset: q.offset, limit: q.limit + 1, filter, chunk: this.walkChunk }));
+        const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: [[segs[0]![0], '-', '+', ...pageBounds('-', '+', after, q.order)]], keyed, kl: 15, order: q.order, offset: q.offset, limit: q.limit + 1, filter, chunk: this.walkChunk }));
         return this.pageOf(out.slice(1), keyed, q.limit, total);
       }
       if (q.order === 'desc') segs.reverse();
