@@ -14,10 +14,17 @@
  *   count this employee).
  * - recipients index (queryRecipients), kept by every recipient write through `putrec` (COMMON), in
  *   keys derived from the recipients hash's name (same hash tag): hash `{b:X}:r:ix` userId ->
- *   '<state>|<time, 15 digits>'; lex-ordered sorted sets (all scores 0) `{b:X}:r:ix:u:<state|all>`
+ *   '<state>|<time, 15 digits>|<search>'; lex-ordered sorted sets (all scores 0) `{b:X}:r:ix:u:<state|all>`
  *   (userId), `{b:X}:r:ix:t:<state|all>` ('<time>:<userId>'), `{b:X}:r:ix:k:all` ('<rank>:<userId>'),
+ *   each member followed by NUL and `<search>` when the recipient has a name or department; and
  *   `{b:X}:r:ix:ra` ('<readAt>:<userId>' of every recipient that read; the timeline's reads).
- *   `{b:X}:r:ix:v` marks a broadcast whose index is complete (new ones, or built by INDEX_BUILD).
+ *   `<search>` is the record's name `n` and department `d`, A–Z lowered, joined by NUL ('' when it
+ *   has neither): a search reads it from the member it walks, with no record read or decoded. User
+ *   ids, names and departments hold no control character (src/store/ports/notices-args.ts), so a
+ *   suffix sorts every member right after its key ('<key>' < '<key>\0…' < any longer key) and a
+ *   search text never matches across the NUL.
+ *   `{b:X}:r:ix:v` = '2' marks a broadcast whose index is complete in this form (new ones, or built
+ *   by INDEX_BUILD; '1' = the form before the search suffix, rebuilt at the next query).
  * - audit entry (list `{b:X}:audit`): at, u (absent for broadcast events), f from, t to, r reason;
  *   once sealed (CHAIN_SEAL) also n (position in the broadcast's hash chain), p (previous hash) and
  *   h (its hash) — docs/EVIDENCE.md.
@@ -36,30 +43,48 @@ local function audit(key, at, u, f, t, r)
   redis.call('RPUSH', key, cjson.encode(e))
 end
 local RANK = {pending = '0', failed = '1', sent = '2', read = '3', acknowledged = '4'}
+local NUL = string.char(0)
 local function pad(t) return string.format('%015d', math.floor(tonumber(t))) end
+-- A–Z lowered, other bytes kept, whatever the server's locale (string.lower follows LC_CTYPE).
+local function lowerAZ(v)
+  if type(v) ~= 'string' then return '' end
+  return (string.gsub(v, '[A-Z]', string.lower))
+end
+-- The search text of a record: name NUL department, A–Z lowered; '' without either.
+local function srch(rec)
+  local n, d = lowerAZ(rec.n), lowerAZ(rec.d)
+  if n == '' and d == '' then return '' end
+  return n .. NUL .. d
+end
 local function ixput(rkey, u, rec)
   local st = disp(rec)
   local t = 0
   if rec.s == 'sent' then t = rec.aa or rec.ra or rec.st or 0 end
-  local cur = st .. '|' .. pad(t)
+  local q = srch(rec)
+  local cur = st .. '|' .. pad(t) .. '|' .. q
   -- reads over time (timeline): the first read time of every recipient that read, acknowledged or not
   if rec.ra then redis.call('ZADD', rkey .. ':ix:ra', 0, pad(rec.ra) .. ':' .. u) end
   local prev = redis.call('HGET', rkey .. ':ix', u)
   if prev == cur then return end
   if prev then
-    local ps, pt = string.match(prev, '^([^|]*)|(.*)$')
-    redis.call('ZREM', rkey .. ':ix:u:' .. ps, u)
-    redis.call('ZREM', rkey .. ':ix:t:' .. ps, pt .. ':' .. u)
-    redis.call('ZREM', rkey .. ':ix:t:all', pt .. ':' .. u)
-    redis.call('ZREM', rkey .. ':ix:k:all', RANK[ps] .. ':' .. u)
-  else
-    redis.call('ZADD', rkey .. ':ix:u:all', 0, u)
+    -- '<state>|<time>|<search>', or '<state>|<time>' as written before the search suffix (members without it)
+    local ps, pt, pq = string.match(prev, '^([^|]*)|([^|]*)|?(.*)$')
+    local px = ''
+    if pq ~= '' then px = NUL .. pq end
+    redis.call('ZREM', rkey .. ':ix:u:' .. ps, u .. px)
+    redis.call('ZREM', rkey .. ':ix:u:all', u .. px)
+    redis.call('ZREM', rkey .. ':ix:t:' .. ps, pt .. ':' .. u .. px)
+    redis.call('ZREM', rkey .. ':ix:t:all', pt .. ':' .. u .. px)
+    redis.call('ZREM', rkey .. ':ix:k:all', RANK[ps] .. ':' .. u .. px)
   end
+  local x = ''
+  if q ~= '' then x = NUL .. q end
   redis.call('HSET', rkey .. ':ix', u, cur)
-  redis.call('ZADD', rkey .. ':ix:u:' .. st, 0, u)
-  redis.call('ZADD', rkey .. ':ix:t:' .. st, 0, pad(t) .. ':' .. u)
-  redis.call('ZADD', rkey .. ':ix:t:all', 0, pad(t) .. ':' .. u)
-  redis.call('ZADD', rkey .. ':ix:k:all', 0, RANK[st] .. ':' .. u)
+  redis.call('ZADD', rkey .. ':ix:u:all', 0, u .. x)
+  redis.call('ZADD', rkey .. ':ix:u:' .. st, 0, u .. x)
+  redis.call('ZADD', rkey .. ':ix:t:' .. st, 0, pad(t) .. ':' .. u .. x)
+  redis.call('ZADD', rkey .. ':ix:t:all', 0, pad(t) .. ':' .. u .. x)
+  redis.call('ZADD', rkey .. ':ix:k:all', 0, RANK[st] .. ':' .. u .. x)
 end
 local function putrec(rkey, u, rec)
   redis.call('HSET', rkey, u, cjson.encode(rec))
@@ -95,7 +120,7 @@ local added = 0
 for i = 2, #ARGV, 2 do
   local u = ARGV[i]
   if redis.call('HSETNX', KEYS[2], u, ARGV[i + 1]) == 1 then
-    ixput(KEYS[2], u, {s = 'pending'})
+    ixput(KEYS[2], u, cjson.decode(ARGV[i + 1]))
     redis.call('ZADD', KEYS[3], now, u)
     audit(KEYS[4], now, u, 'none', 'pending', 'in the audience')
     added = added + 1
@@ -719,28 +744,32 @@ return n`;
 /**
  * Builds the recipients index of a broadcast created before it existed, a chunk at a time (each
  * record indexed from its current value, so writes in between stay right). KEYS: r. ARGV: HSCAN
- * cursor, count. Returns the next cursor; '0' = done, and then sets `<r>:ix:v`.
+ * cursor, count. Returns the next cursor; '0' = done, and then sets `<r>:ix:v` to '2'. Also rebuilds an
+ * index of the form before the search suffix ('1'): ixput replaces each member written without it.
  */
 export const INDEX_BUILD = `${COMMON}
 local res = redis.call('HSCAN', KEYS[1], ARGV[1], 'COUNT', tonumber(ARGV[2]))
 local kv = res[2]
 for i = 1, #kv, 2 do ixput(KEYS[1], kv[i], cjson.decode(kv[i + 1])) end
-if res[1] == '0' then redis.call('SET', KEYS[1] .. ':ix:v', '1') end
+if res[1] == '0' then redis.call('SET', KEYS[1] .. ':ix:v', '2') end
 return res[1]`;
 
 /**
  * One page of recipients from the index. KEYS: r. ARGV: json {segs: [[zset suffix, min, max,
  * pageMin, pageMax]] in the order to walk (ZRANGEBYLEX bounds as Redis spells them: '-', '+',
  * '[x', '(x'; min/max = the whole match, for the total; pageMin/pageMax = after the cursor, ''
- * when the cursor is past this segment), keyed (members are '<key>:<userId>'), order 'asc'|'desc',
+ * when the cursor is past this segment), keyed (members are '<key>:<userId>', the key kl characters
+ * long), order 'asc'|'desc',
  * offset, limit (rows; the caller asks one more to know whether there is a next page), filter (a
  * user-id prefix checked while walking; '' = none), text (a search, A–Z lowered: a member also
- * matches when its record's name `n` or department `d`, A–Z lowered, contains it; the prefix then
- * only when not ''), count (true: return {total} of the matches, walking every segment whole),
- * chunk (members read per step of that walk)}. Bounds are computed by the caller, so no
- * string is compared here (Lua compares with the server's locale).
- * Without a filter a page costs O(log N + offset + limit) per segment (ZRANGEBYLEX with LIMIT);
- * with one the walk stops once the page is full, and the total is 0 (the caller counts it).
+ * matches when its search suffix — name NUL department, A–Z lowered — contains it; the prefix then
+ * only when not ''), count (true: the walk counts every match of each segment, the part before the
+ * cursor included, and returns it as the total — one walk for the total and the page; false: the
+ * walk stops once the page is full and the total is 0, the caller counts it), chunk (members read
+ * per step of a walk)}. Bounds are computed by the caller, so no string is compared here (Lua
+ * compares with the server's locale). Members are returned without their search suffix.
+ * Without a filter or text a page costs O(log N + offset + limit) per segment (ZRANGEBYLEX with LIMIT);
+ * with one it is a walk of the index, a string search per member and no record read but the page's.
  * Returns {total, member1, record1, member2, record2, …}.
  */
 export const RECIPIENT_PAGE = `
@@ -749,58 +778,76 @@ local r = KEYS[1]
 local asc = a.order == 'asc'
 local want, skip, filter = a.limit, a.offset, a.filter
 local text = a.text or ''
+local step = a.chunk or 1000
+local NUL = string.char(0)
 local out = {0}
 local total = 0
 local function uid(m) if not a.keyed then return m end return string.sub(m, string.find(m, ':', 1, true) + 1) end
-local function has(v) return type(v) == 'string' and string.find(string.lower(v), text, 1, true) ~= nil end
-local function ok(m)
-  local u = uid(m)
-  if text == '' then return filter == '' or string.sub(u, 1, #filter) == filter end
-  if filter ~= '' and string.sub(u, 1, #filter) == filter then return true end
-  local raw = redis.call('HGET', r, u)
-  if not raw then return false end
-  local rec = cjson.decode(raw)
-  return has(rec.n) or has(rec.d)
+-- The member without its search suffix, and where the suffix starts (nil without one).
+local function base(m)
+  local z = string.find(m, NUL, 1, true)
+  if z then return string.sub(m, 1, z - 1), z + 1 end
+  return m, nil
 end
-if a.count then
-  -- Count the matches of a search: walk every segment whole.
-  for _, s in ipairs(a.segs) do
-    local z = r .. ':ix:' .. s[1]
-    local min = s[2]
-    while true do
-      local chunk = redis.call('ZRANGEBYLEX', z, min, s[3], 'LIMIT', 0, a.chunk or 1000)
-      if #chunk == 0 then break end
-      for _, m in ipairs(chunk) do if ok(m) then total = total + 1 end end
-      min = '(' .. chunk[#chunk]
-    end
-  end
-  return {total}
+local find, sub = string.find, string.sub
+local fl = #filter
+-- Where the user id starts in a member: after '<key>:' when keyed (the key's length is fixed per index).
+local ks = 1
+if a.keyed then ks = (a.kl or 0) + 2 end
+-- Whether member m matches the filter / search (no string made: this runs for every member walked).
+local function hit(m)
+  if fl > 0 and sub(m, ks, ks + fl - 1) == filter then return true end
+  if text == '' then return fl == 0 end
+  local z = find(m, NUL, ks, true)
+  return z ~= nil and find(m, text, z + 1, true) ~= nil
 end
 local function range(z, min, max, ...)
   if asc then return redis.call('ZRANGEBYLEX', z, min, max, ...) end
   return redis.call('ZREVRANGEBYLEX', z, max, min, ...)
 end
-for _, s in ipairs(a.segs) do
-  local z = r .. ':ix:' .. s[1]
-  if filter ~= '' or text ~= '' then
-    -- Walk the index after the cursor in chunks, each continuing after the last member seen, until
-    -- the page is full (the total comes from the caller).
-    local min, max = s[4], s[5]
-    while min ~= '' and want > 0 do
-      local chunk = range(z, min, max, 'LIMIT', 0, a.chunk or 1000)
-      if #chunk == 0 then break end
-      for _, m in ipairs(chunk) do
-        if want == 0 then break end
-        if ok(m) then
+local function emit(b)
+  table.insert(out, b)
+  table.insert(out, redis.call('HGET', r, uid(b)) or '{"s":"pending"}')
+end
+-- Walks [min, max] of z in chunks, each continuing after the last member seen: counts the matches
+-- (when a.count) and, when page, takes the page's rows in the page's order.
+local function walk(z, min, max, page)
+  while true do
+    if page and want == 0 and not a.count then return end
+    local chunk
+    if page then chunk = range(z, min, max, 'LIMIT', 0, step)
+    else chunk = redis.call('ZRANGEBYLEX', z, min, max, 'LIMIT', 0, step) end
+    for i = 1, #chunk do
+      local m = chunk[i]
+      if hit(m) then
+        total = total + 1
+        if page and want > 0 then
           if skip > 0 then skip = skip - 1 else
-            table.insert(out, m)
-            table.insert(out, redis.call('HGET', r, uid(m)) or '{"s":"pending"}')
+            emit((base(m)))
             want = want - 1
           end
         end
       end
-      if asc then min = '(' .. chunk[#chunk] else max = '(' .. chunk[#chunk] end
     end
+    if #chunk < step then return end
+    if asc or not page then min = '(' .. chunk[#chunk] else max = '(' .. chunk[#chunk] end
+  end
+end
+-- The other side of a bound: '(x' <-> '[x'.
+local function flip(b)
+  if string.sub(b, 1, 1) == '(' then return '[' .. string.sub(b, 2) end
+  return '(' .. string.sub(b, 2)
+end
+for _, s in ipairs(a.segs) do
+  local z = r .. ':ix:' .. s[1]
+  if filter ~= '' or text ~= '' then
+    if a.count then
+      -- The matches before the cursor count too (the same walk, over the rest of the segment).
+      if s[4] == '' then walk(z, s[2], s[3], false)
+      elseif asc and s[4] ~= s[2] then walk(z, s[2], flip(s[4]), false)
+      elseif not asc and s[5] ~= s[3] then walk(z, flip(s[5]), s[3], false) end
+    end
+    if s[4] ~= '' then walk(z, s[4], s[5], true) end
   else
     total = total + redis.call('ZLEXCOUNT', z, s[2], s[3])
     if s[4] ~= '' and want > 0 then
@@ -811,12 +858,11 @@ for _, s in ipairs(a.segs) do
         skip = 0
       end
       for _, m in ipairs(got) do
-        table.insert(out, m)
-        table.insert(out, redis.call('HGET', r, uid(m)) or '{"s":"pending"}')
+        emit((base(m)))
         want = want - 1
       end
     end
   end
 end
-out[1] = total
+if a.count or (filter == '' and text == '') then out[1] = total else out[1] = 0 end
 return out`;

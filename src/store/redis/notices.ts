@@ -76,6 +76,12 @@ const SEAL_CHUNK = 500;
  */
 const MAX_SEAL_CONFLICTS = 100;
 
+/**
+ * Value of `{b:X}:r:ix:v` once a broadcast's recipients index is complete in the current form
+ * (src/store/redis/notices-lua.ts: '2' = members carry the search suffix; set by INDEX_BUILD too).
+ */
+const INDEX_VERSION = '2';
+
 /** Value of `{idx}:audit-chain` once every broadcast's audit list has its chain (written at open). */
 const CHAIN_MARKER = 'v1';
 
@@ -265,12 +271,16 @@ function byteCompare(a: string, b: string): number {
 }
 
 /**
- * The ZRANGEBYLEX bounds of one index segment [min, max] after the cursor member `after` in
+ * The ZRANGEBYLEX bounds of one index segment [min, max] after the cursor member `cursor` (a key without search suffix) in
  * `order`: ['', ''] when the cursor is past the whole segment.
  */
-function pageBounds(min: string, max: string, after: string | null, order: 'asc' | 'desc'): [string, string] {
-  if (after === null) return [min, max];
+function pageBounds(min: string, max: string, cursor: string | null, order: 'asc' | 'desc'): [string, string] {
+  if (cursor === null) return [min, max];
   const value = (b: string) => b.slice(1);
+  // Index members may carry a search suffix after NUL (notices-lua.ts), sorting right after the
+  // member's key; ascending, the page starts after every member of the cursor's key: after
+  // '<key>\x01' (no key holds a control character, so nothing else lies between).
+  const after = order === 'asc' ? `${cursor}\u0001` : cursor;
   if (order === 'asc') {
     if (max !== '+' && byteCompare(after, value(max)) >= 0) return ['', ''];
     if (min === '-' || byteCompare(after, value(min)) >= 0) return [`(${after}`, max];
@@ -504,7 +514,7 @@ class RedisNoticeStore implements NoticeBackend {
       );
       if (Number(ok) !== 1) throw new BotError('STORE_BAD_ARGUMENT', 'createBroadcast: the broadcast id exists');
       // No recipient yet: its recipients index is complete from birth (every write keeps it).
-      await this.c.set(`${this.bk(b.id, 'r')}:ix:v`, '1');
+      await this.c.set(`${this.bk(b.id, 'r')}:ix:v`, INDEX_VERSION);
       await this.c.zadd(this.ik('broadcasts'), now, b.id);
       await this.seal(b.id);
       return this.record((await this.broadcastMeta(b.id))!);
@@ -763,31 +773,38 @@ class RedisNoticeStore implements NoticeBackend {
     });
   }
 
+  /**
+   * Builds the recipients index of recipients hash `r` when it is missing or of an older form
+   * (`:ix:v` not {@link INDEX_VERSION}: a broadcast from before the index, or before its search
+   * suffix), a chunk per script run; several instances building at once write the same members.
+   */
+  private async ensureIndex(r: string): Promise<void> {
+    if ((await this.c.get(`${r}:ix:v`)) === INDEX_VERSION) return;
+    let cursor = '0';
+    do cursor = String(await this.c.nIndexBuild(r, cursor, 1000));
+    while (cursor !== '0');
+  }
+
   async queryRecipients(broadcastId: string, q: CheckedRecipientQuery): Promise<RecipientPage | null> {
     const after = q.after ? decodeCursor('r1', q.after) : null;
     if (after !== null && typeof after !== 'string') throw new BotError('STORE_BAD_ARGUMENT', 'cursor: not a cursor of this query', { status: 400 });
     return this.use(async () => {
       if ((await this.c.exists(this.bk(broadcastId, 'meta'))) === 0) return null;
       const r = this.bk(broadcastId, 'r');
-      // A broadcast from before the index: build it once, a chunk per script run.
-      if ((await this.c.get(`${r}:ix:v`)) === null) {
-        let cursor = '0';
-        do cursor = String(await this.c.nIndexBuild(r, cursor, 1000));
-        while (cursor !== '0');
-      }
+      await this.ensureIndex(r);
       const prefixBounds = (head: string): [string, string] => [`[${head}${q.prefix}`, `[${head}${q.prefix}${PREFIX_END}`];
       let segs: [string, string, string][];
       let keyed = true;
       let filter = '';
       if (q.text !== '') {
-        // A search (user id prefix, or name / department containing the text): walk the whole index
-        // of the sort, checking each record; the total is one more walk.
+        // A search (user id prefix, or name / department containing the text): one walk of the whole
+        // index of the sort, matching each member's search suffix (no record read but the page's),
+        // counting every match and taking the page after the cursor on the way.
         keyed = !(q.sort === 'user' || (q.sort === 'state' && q.state !== undefined));
         segs = [[keyed ? (q.sort === 'state' ? 'k:all' : `t:${q.state ?? 'all'}`) : `u:${q.state ?? 'all'}`, '-', '+']];
-        const base = { keyed, order: q.order, filter: q.prefix, text: q.text, chunk: this.walkChunk };
-        const counted = await this.c.nRecipientPage(r, JSON.stringify({ ...base, segs, count: true, offset: 0, limit: 0 }));
-        const out = await this.c.nRecipientPage(r, JSON.stringify({ ...base, segs: segs.map(([z, min, max]) => [z, min, max, ...pageBounds(min, max, after, q.order)]), offset: q.offset, limit: q.limit + 1 }));
-        return this.pageOf(out.slice(1), keyed, q.limit, Number(counted[0]));
+        const withPage = segs.map(([z, min, max]) => [z, min, max, ...pageBounds(min, max, after, q.order)]);
+        const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: withPage, keyed, kl: q.sort === 'state' ? 1 : 15, order: q.order, filter: q.prefix, text: q.text, chunk: this.walkChunk, count: true, offset: q.offset, limit: q.limit + 1 }));
+        return this.pageOf(out.slice(1), keyed, q.limit, Number(out[0]));
       }
       if (q.sort === 'user' || (q.sort === 'state' && q.state !== undefined)) {
         keyed = false;
@@ -807,7 +824,7 @@ class RedisNoticeStore implements NoticeBackend {
         const [lo, hi] = prefixBounds('');
         const total = await this.c.zlexcount(users, lo, hi);
         if (total <= this.gatherMax) return this.gatheredPage(r, users, lo, hi, total, q, after);
-        const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: [[segs[0]![0], '-', '+', ...pageBounds('-', '+', after, q.order)]], keyed, order: q.order, offset: q.offset, limit: q.limit + 1, filter, chunk: this.walkChunk }));
+        const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: [[segs[0]![0], '-', '+', ...pageBounds('-', '+', after, q.order)]], keyed, kl: 15, order: q.order, offset: q.offset, limit: q.limit + 1, filter, chunk: this.walkChunk }));
         return this.pageOf(out.slice(1), keyed, q.limit, total);
       }
       if (q.order === 'desc') segs.reverse();
@@ -834,7 +851,8 @@ class RedisNoticeStore implements NoticeBackend {
    * '<time>:<userId>' keys read from the index hash, sorted by bytes, paged here.
    */
   private async gatheredPage(r: string, users: string, lo: string, hi: string, total: number, q: { order: 'asc' | 'desc'; offset: number; limit: number }, after: string | null): Promise<RecipientPage> {
-    const ids = total > 0 ? await this.c.zrangebylex(users, lo, hi) : [];
+    // Members without their search suffix (after NUL) are the user ids.
+    const ids = total > 0 ? (await this.c.zrangebylex(users, lo, hi)).map((m) => m.split('\u0000', 1)[0]!) : [];
     const states = ids.length > 0 ? await this.c.hmget(`${r}:ix`, ...ids) : [];
     let members = ids.map((u, i) => `${(states[i] ?? 'pending|000000000000000').split('|')[1]}:${u}`).sort(byteCompare);
     if (q.order === 'desc') members.reverse();
@@ -848,12 +866,7 @@ class RedisNoticeStore implements NoticeBackend {
     return this.use(async () => {
       if ((await this.c.exists(this.bk(broadcastId, 'meta'))) === 0) return null;
       const r = this.bk(broadcastId, 'r');
-      // A broadcast from before the index: build it once (as queryRecipients does).
-      if ((await this.c.get(`${r}:ix:v`)) === null) {
-        let cursor = '0';
-        do cursor = String(await this.c.nIndexBuild(r, cursor, 1000));
-        while (cursor !== '0');
-      }
+      await this.ensureIndex(r);
       const pad = (t: number) => String(t).padStart(15, '0');
       // Members are '<15-digit time>:<userId>' with score 0: one ZLEXCOUNT per interval, O(log N) each, in one pipeline.
       // `:ix:ra` is written by every recipient write from this version on (ixput): a read recorded earlier on a

@@ -165,6 +165,111 @@ export function runSuite(kind: string, open: () => Promise<{ store: NoticeStore;
       }
     });
 
+    it('a search takes its text literally (Lua pattern and separator characters), folds A–Z only, and orders ids that prefix others right', async () => {
+      const { store, close } = await open();
+      try {
+        await store.createNotice('n2', CONTENT, 1);
+        await store.createBroadcast({ id: 'b2', noticeId: 'n2', version: 1, platform: 'wecom', audience: { all: true }, readSupported: true, createdBy: 't' }, 1);
+        // Ids that are prefixes of one another (a member's search suffix must not move it past a longer id).
+        const labelled: [string, string | null, string | null][] = [
+          ['p1', '100% Zhang', 'R&D [Core]'],
+          ['p10', 'x.y-z (lead)', '研发部'],
+          ['p1a', 'a|b^c$', null],
+          ['p2', null, 'Sales.Asia-Pacific'],
+          ['p20', 'ÄBC Ünïcode', 'ä dept'],
+          ['p3', 'UPPER Case', 'QA%'],
+          ['p30', '张伟', '研发部'],
+          ['p4', null, null],
+          ['p5', '[x]', '*+?'],
+          ['p50', 'plain', '|sep|'],
+        ];
+        await store.addRecipients('b2', labelled.map(([userId, name, department]) => ({ userId, name, department })), 2);
+        await store.startSending('b2', 3);
+        const batch = (await store.claimBatch('b2', { owner: 'w', max: 1000, leaseMs: 60_000, deferMs: 100 }, 10))!;
+        await store.settleBatch(batch, { sent: ['p1', 'p10', 'p1a', 'p20', 'p3', 'p30', 'p5'], failed: [{ userId: 'p2', reason: 'invaliduser' }], retry: [{ userId: 'p4', notBefore: 10_000_000, countsAsAttempt: true }, { userId: 'p50', notBefore: 10_000_000, countsAsAttempt: true }] }, 100);
+        await store.markRead('b2', [{ userId: 'p10', readAt: 500 }, { userId: 'p1', readAt: 500 }, { userId: 'p30', readAt: 400 }], 600);
+        await store.acknowledge('wecom', 'p3', { noticeId: 'n2', version: 1 }, 'card', 700);
+        const all = await store.listRecipients('b2');
+        const expectations: [string, number][] = [
+          ['%', 2], ['100%', 1], ['0%', 1], ['[core]', 1], ['[', 2], [']', 2], ['.', 2], ['x.y', 1], ['-', 2], ['(', 1], [')', 1],
+          ['|', 2], ['a|b', 1], ['^', 1], ['$', 1], ['*', 1], ['+?', 1], ['&', 1], ['ä', 1], ['Ä', 1], ['äbc', 0], ['ÄBC', 1],
+          ['upper', 1], ['UPPER CASE', 1], ['qa%', 1], ['研发', 2], ['伟', 1], ['张伟', 1], ['部', 2], ['p1', 3], ['z', 2], ['zhangr', 0],
+        ];
+        for (const [search, count] of expectations) {
+          for (const state of [undefined, 'sent', 'read', 'failed', 'acknowledged'] as const) {
+            for (const sort of ['user', 'state', 'time'] as const) {
+              for (const order of ['asc', 'desc'] as const) {
+                const want = model(all, { state, prefix: search, text: search, sort, order });
+                if (state === undefined && sort === 'user' && order === 'asc') assert.equal(want.length, count, `${search}: the model finds ${count}`);
+                const label = JSON.stringify({ state, search, sort, order });
+                const base: RecipientQuery = { ...(state ? { state } : {}), prefix: search, text: search, sort, order, limit: 1 };
+                const got: string[] = [];
+                let after: string | null = null;
+                for (let guard = 0; guard < 20; guard++) {
+                  const page: RecipientPage = (await store.queryRecipients('b2', { ...base, after }))!;
+                  assert.equal(page.total, want.length, `${label} total`);
+                  got.push(...page.recipients.map((r) => r.userId));
+                  if (!page.next) break;
+                  after = page.next;
+                }
+                assert.deepEqual(got, want, `${label} by cursor`);
+                const p2 = (await store.queryRecipients('b2', { ...base, offset: 1 }))!;
+                assert.deepEqual(p2.recipients.map((r) => r.userId), want.slice(1, 2), `${label} offset 1`);
+              }
+            }
+          }
+        }
+        // Without a search, ids that prefix others page right by cursor one at a time, both ways.
+        for (const sort of ['user', 'state', 'time'] as const) {
+          for (const order of ['asc', 'desc'] as const) {
+            const got: string[] = [];
+            let after: string | null = null;
+            for (let guard = 0; guard < 20; guard++) {
+              const page: RecipientPage = (await store.queryRecipients('b2', { prefix: 'p', sort, order, limit: 1, after }))!;
+              got.push(...page.recipients.map((r) => r.userId));
+              if (!page.next) break;
+              after = page.next;
+            }
+            assert.deepEqual(got, model(all, { prefix: 'p', sort, order }), `${sort} ${order} by cursor`);
+          }
+        }
+      } finally {
+        await close();
+      }
+    });
+
+    it('a search follows live changes: recipients added later with names, state changes, a name given again on a re-add ignored', async () => {
+      const { store, close } = await open();
+      try {
+        await store.createNotice('n3', CONTENT, 1);
+        await store.createBroadcast({ id: 'b3', noticeId: 'n3', version: 1, platform: 'wecom', audience: { all: true }, readSupported: true, createdBy: 't' }, 1);
+        await store.addRecipients('b3', [{ userId: 'a1', name: 'Ann Lee', department: 'Legal' }, 'a2'], 2);
+        const q: RecipientQuery = { prefix: 'lee', text: 'lee', sort: 'user', order: 'asc', limit: 10 };
+        assert.deepEqual((await store.queryRecipients('b3', q))!.recipients.map((r) => r.userId), ['a1']);
+        // Still resolving: more recipients arrive with names; a2 again with a name (ignored: first add wins).
+        await store.addRecipients('b3', [{ userId: 'a3', name: 'Bo LEE', department: null }, { userId: 'a2', name: 'Lee Again', department: 'Legal' }], 3);
+        const page = (await store.queryRecipients('b3', q))!;
+        assert.deepEqual(page.recipients.map((r) => r.userId), ['a1', 'a3']);
+        assert.equal(page.total, 2);
+        assert.equal((await store.listRecipients('b3')).find((r) => r.userId === 'a2')!.name, null);
+        assert.deepEqual((await store.queryRecipients('b3', { ...q, prefix: 'again', text: 'again' }))!.total, 0);
+        // State changes move a match between filters and in time order.
+        await store.startSending('b3', 4);
+        const batch = (await store.claimBatch('b3', { owner: 'w', max: 10, leaseMs: 60_000, deferMs: 100 }, 10))!;
+        await store.settleBatch(batch, { sent: ['a1', 'a2', 'a3'], failed: [], retry: [] }, 20);
+        const sentQ: RecipientQuery = { ...q, state: 'sent', sort: 'time', order: 'desc' };
+        assert.deepEqual((await store.queryRecipients('b3', sentQ))!.recipients.map((r) => r.userId), ['a3', 'a1']);
+        await store.acknowledge('wecom', 'a3', { noticeId: 'n3', version: 1 }, 'card', 30);
+        assert.deepEqual((await store.queryRecipients('b3', sentQ))!.recipients.map((r) => r.userId), ['a1']);
+        const acked = (await store.queryRecipients('b3', { ...sentQ, state: 'acknowledged' }))!;
+        assert.deepEqual([acked.total, acked.recipients[0]!.userId, acked.recipients[0]!.viewAt], [1, 'a3', 30]);
+        const byTime = (await store.queryRecipients('b3', { ...q, sort: 'time', order: 'desc' }))!;
+        assert.deepEqual(byTime.recipients.map((r) => r.userId), ['a3', 'a1']);
+      } finally {
+        await close();
+      }
+    });
+
     it('a cursor combined with an offset skips after the cursor; null for an unknown broadcast; bad cursors refused', async () => {
       const { store, close } = await open();
       try {
