@@ -58,7 +58,8 @@ const ADDRESS_CHAR = /[A-Za-z0-9._%+-]/;
  * Removes typed @-mentions (DingTalk and other clients end a mention with a plain space; users also type them
  * anywhere, glued to the question on either side). A mention starts at "@"/"＠" not preceded by a Latin letter,
  * digit or address character (so e-mail addresses stay), and is
- * - the run of non-space characters after it when a space follows within {@link MENTION_MAX} characters, or
+ * - the run of non-space characters after it when a space follows within {@link MENTION_MAX} characters (unless the
+ *   run is a known assistant handle with text glued after it: then only the handle, as below), or
  *   the end of the text does and some text stands before the mention, plus up to 3 following capitalised Latin words that are followed by more text ("@Privacy Bot …");
  * - otherwise (glued to the text): a known assistant or role handle ({@link GLUED_HANDLE}) or "所有人", else only
  *   the "@" itself — an unknown name glued to the question is left as text rather than eating the question.
@@ -80,7 +81,11 @@ export function stripMentions(s: string): string {
     const spaceAfter = end < s.length && /\s/u.test(s[end] as string);
     // At the end of the text, a run is a trailing mention only when a question stands before it.
     const trailing = end === s.length && out.trim() !== '';
-    if (run.length > 0 && run.length <= MENTION_MAX && (spaceAfter || trailing)) {
+    // A known assistant handle with more text glued to it ("@隐私助手关键字监控 飞书有没有") is a glued mention even
+    // when a space follows later: only the handle is the name.
+    const gluedHandle = GLUED_HANDLE.exec(run);
+    const handleThenText = gluedHandle !== null && gluedHandle[0].length < run.length;
+    if (!handleThenText && run.length > 0 && run.length <= MENTION_MAX && (spaceAfter || trailing)) {
       // "@name " — and a display name of capitalised words, when more text follows it.
       let j = end;
       for (let k = 0; k < 3; k++) {
@@ -92,7 +97,7 @@ export function stripMentions(s: string): string {
       i = j;
       continue;
     }
-    const handle = GLUED_HANDLE.exec(run) ?? MENTION_ALL.exec(run);
+    const handle = gluedHandle ?? MENTION_ALL.exec(run);
     out += ' ';
     i += 1 + (handle ? handle[0].length : 0);
   }

@@ -10,6 +10,7 @@ const table: Array<[string, string, string]> = [
   ['mention in the middle', '请问 @隐私助手 群聊会被存档吗', '请问 群聊会被存档吗'],
   ['display name with a space, then a space', '@Privacy Bot 会话存档是什么', '会话存档是什么'],
   ['display name with a space, then U+2005', '@Privacy Bot\u2005会话存档是什么', '会话存档是什么'],
+  ['assistant handle glued to text, then a space', '@隐私助手关键字监控 飞书有没有', '关键字监控 飞书有没有'],
   ['U+2005 after a Chinese name', '@隐私助手\u2005撤回的消息能看到吗', '撤回的消息能看到吗'],
   ['full-width ＠ and U+2005', '＠张经理\u2005@李四\u2005钉钉会监控吗', '钉钉会监控吗'],
   ['e-mail address is not a mention', 'a@b.com 企业微信', 'a b com 企业微信'],
