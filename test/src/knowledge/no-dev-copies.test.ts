@@ -50,7 +50,7 @@ const sharedDev = path.resolve(repoRoot, '../shared/eval/dev.jsonl');
 /**
  * Evaluation sets kept out of the knowledge base: the team's dev set, our two held-out sets, both halves of
  * blind set 1 (test/fixtures/blind: the tuning half is looked at while tuning, so it is where copying could
- * creep in; the test half must never be copied either), the validation set and blind sets 2 to 6.
+ * creep in; the test half must never be copied either), the validation set and blind sets 2 to 7.
  */
 const EVAL_FILES = [
   existsSync(sharedDev) ? sharedDev : path.join(repoRoot, 'test/fixtures/dev.jsonl'),
@@ -63,6 +63,7 @@ const EVAL_FILES = [
   path.join(repoRoot, 'test/fixtures/blind/blind4.jsonl'),
   path.join(repoRoot, 'test/fixtures/blind/blind5.jsonl'),
   path.join(repoRoot, 'test/fixtures/blind/blind6.jsonl'),
+  path.join(repoRoot, 'test/fixtures/blind/blind7.jsonl'),
 ];
 
 /**
@@ -74,8 +75,8 @@ const EVAL_FILES = [
  * - blind sets 2 and 3: test/fixtures/blind/kb-texts-before-blind3.txt (frozen 2026-12-05 with blind set 3);
  * - blind set 4: test/fixtures/blind/kb-texts-before-blind4.txt (the texts of the third tuning round included: it
  *   ran in a checkout without blind set 4, before that set's first run);
- * - blind sets 5 and 6: kb-texts-before-blind5.txt and kb-texts-before-blind6.txt, made the same way before each
- *   set's first run.
+ * - blind sets 5, 6 and 7: kb-texts-before-blind5.txt, …-blind6.txt and …-blind7.txt, made the same way before
+ *   each set's first run.
  */
 const hashList = (name: string): Set<string> =>
   new Set(
@@ -90,6 +91,7 @@ const WRITTEN_AFTER_KB = new Map<string, Set<string>>([
   ['blind4.jsonl', hashList('kb-texts-before-blind4.txt')],
   ['blind5.jsonl', hashList('kb-texts-before-blind5.txt')],
   ['blind6.jsonl', hashList('kb-texts-before-blind6.txt')],
+  ['blind7.jsonl', hashList('kb-texts-before-blind7.txt')],
 ]);
 const shortHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
