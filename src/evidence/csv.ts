@@ -5,7 +5,8 @@ import { zonedIso } from './time.ts';
 /**
  * CSV exports of a broadcast, as evidence an admin can open in Excel: UTF-8 with a byte order
  * mark (so Excel reads Chinese correctly), CRLF line ends, RFC 4180 quoting (a field with a
- * comma, double quote, CR or LF is quoted; quotes are doubled). Times are ISO 8601 UTC.
+ * comma, double quote, CR or LF is quoted; quotes are doubled). Times are ISO 8601 in the company's time zone with its
+ * offset ({@link zonedTime}).
  * A cell that would start with = + - @ tab or CR (a spreadsheet formula) is prefixed with an
  * apostrophe, so opening an export never runs a formula smuggled into a user id or a platform
  * message; so is a cell that starts with an apostrophe, which makes the prefix reversible
