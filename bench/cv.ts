@@ -3,7 +3,7 @@
  * set 1, never the dev set):
  * - group A = blind set 2 + the validation set, group B = the `tune` half of blind set 1 + the team's held-out sets,
  *   group C = blind set 3, group D = blind set 4, group E = blind set 5,
- *   group F = blind set 6 (each tuning data since its first run).
+ *   group F = blind set 6, group G = blind set 7 (each tuning data since its first run).
  *   A change written while reading the misses of one group is kept only when the other groups (whose misses were
  *   not read for it) move the same way.
  * - `--grid '<json>'`: a list of option variants (e.g. `[{}, {"cueMissing": 1}]`); each is scored per fold
@@ -12,7 +12,7 @@
  * Score = in-scope top-1 accuracy + out-of-scope declined rate (`--criterion targets`: the smaller margin above the
  * targets, 92 % in scope and 95 % declined).
  *
- * Run: `node --import tsx bench/cv.ts [--options '<json>'] [--misses A|B|C|D|E|F] [--grid '<json array>'] [--save F] [--diff F [--changes A|B|C|D|E|F]]`
+ * Run: `node --import tsx bench/cv.ts [--options '<json>'] [--misses A|B|C|D|E|F|G] [--grid '<json array>'] [--save F] [--diff F [--changes A|B|C|D|E|F|G]]`
  */
 import path from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -30,8 +30,8 @@ const { values } = parseArgs({
 const base = (values.options ? JSON.parse(values.options) : {}) as Partial<MatcherOptions>;
 const kb = await loadKnowledge(process.env.KB ?? path.join(root, 'knowledge'));
 
-type Group = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
-const GROUPS: readonly Group[] = ['A', 'B', 'C', 'D', 'E', 'F'];
+type Group = 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G';
+const GROUPS: readonly Group[] = ['A', 'B', 'C', 'D', 'E', 'F', 'G'];
 interface Case extends EvalCase {
   set: string;
   group: Group;
@@ -50,6 +50,8 @@ const sets: [string, string, Group, boolean][] = [
   ['blind5', 'test/fixtures/blind/blind5.jsonl', 'E', false],
   // Blind set 6 after its first run (group F): tuning data since the sixth round.
   ['blind6', 'test/fixtures/blind/blind6.jsonl', 'F', false],
+  // Blind set 7 after its first run (group G): tuning data since the seventh round.
+  ['blind7', 'test/fixtures/blind/blind7.jsonl', 'G', false],
 ];
 const cases: Case[] = [];
 for (const [name, file, group, half] of sets) {

@@ -36,6 +36,11 @@ export interface Lexicon {
   domainTerms: readonly string[];
   stopWords: ReadonlySet<string>;
   privacyConcepts: ReadonlySet<string>;
+  /**
+   * Pairs of word lists (`privacy_concept_pairs` of `terms.yaml`): a top entry matching a word of `who` (someone
+   * with power: 领导, 管理员) and a word of `what` (聊天记录) is about privacy too, though neither word alone is.
+   */
+  privacyConceptPairs: ReadonlyArray<{ who: readonly string[]; what: readonly string[] }>;
   typoVocabulary: readonly string[];
   realWordHomophones: ReadonlySet<string>;
   /**
@@ -61,6 +66,7 @@ const termsSchema = z.strictObject({
   domain_terms: z.array(word),
   stop_words: z.array(word),
   privacy_concepts: z.array(word),
+  privacy_concept_pairs: z.array(z.strictObject({ who: z.array(word).min(1), what: z.array(word).min(1) })).default([]),
   typo_vocabulary: z.array(word),
   real_word_homophones: z.array(word),
 });
@@ -127,6 +133,7 @@ export function loadLexicon(dir: string = lexiconDir()): Lexicon {
     domainTerms: terms.domain_terms,
     stopWords: new Set(terms.stop_words),
     privacyConcepts: new Set(terms.privacy_concepts),
+    privacyConceptPairs: terms.privacy_concept_pairs,
     typoVocabulary: terms.typo_vocabulary,
     realWordHomophones: new Set(terms.real_word_homophones),
     outOfScope: [...oos.zh, ...oos.en],

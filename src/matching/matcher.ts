@@ -36,6 +36,7 @@ import {
   CUE_WEIGHTS,
   DOMAIN_TERMS,
   PRIVACY_CONCEPTS,
+  PRIVACY_CONCEPT_PAIRS,
   READ_RECEIPT_PATTERNS,
   BOT_ADDRESS_PATTERNS,
   CUE_DEFINITION,
@@ -601,7 +602,10 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const inScope = !oos || !top || top.rank > opt.outOfScopeMargin * oos.rank;
     // A message that only names the bot ("hi bot", "谢谢机器人") addresses it and asks nothing.
     const onlyAddress = opt.addresseeNotConcept && tokens.length > 0 && tokens.every((t) => t === CUE_BOT);
-    const aboutPrivacy = !!top && !onlyAddress && (!opt.conceptGate || top.hits.some((h) => PRIVACY_CONCEPTS.has(h.token) || learnedConcepts.has(h.token)));
+    // … or one of the concept pairs (someone with power + chats: 领导 + 聊天记录).
+    const pairHit = (hits: TokenHit[]): boolean => PRIVACY_CONCEPT_PAIRS.some((p) => hits.some((h) => p.who.has(h.token)) && hits.some((h) => p.what.has(h.token)));
+    const aboutPrivacy =
+      !!top && !onlyAddress && (!opt.conceptGate || top.hits.some((h) => PRIVACY_CONCEPTS.has(h.token) || learnedConcepts.has(h.token)) || pairHit(top.hits));
     // Below acceptMass, a question is answered only with a clear lead over the runner-up (a bare "存档" fits many).
     const leads = !!top && top.rank >= opt.coverMargin * (candidates[1]?.rank ?? 0);
     const enough =

@@ -109,6 +109,16 @@ export const READ_RECEIPT_PATTERNS: readonly RegExp[] = [
  */
 export const PRIVACY_CONCEPTS: ReadonlySet<string> = new Set([...LEXICON.privacyConcepts, CUE_SELF_STATUS]);
 
+/**
+ * Pairs of canonical-token lists (`privacy_concept_pairs` of knowledge/lexicon/terms.yaml): a top entry matching one
+ * token of `who` and one of `what` passes the privacy-concept gate ("钉钉上的聊天记录老板能调出来吗": 领导 + 聊天记录),
+ * though neither alone does (领导 and 聊天记录 each appear in many out-of-scope questions).
+ */
+export const PRIVACY_CONCEPT_PAIRS: ReadonlyArray<{ who: ReadonlySet<string>; what: ReadonlySet<string> }> = LEXICON.privacyConceptPairs.map((p) => ({
+  who: new Set(p.who),
+  what: new Set(p.what),
+}));
+
 /** "How does X work" questions also add {@link CUE_DEFINITION}. */
 export const DEFINITION_PATTERNS: readonly RegExp[] = [
   /(怎么|如何|怎样)(实现|运作|运行|工作)|原理|是(个)?什么(功能|东西)|\bwhat (is|are|does)\b|\bhow does\b/,
