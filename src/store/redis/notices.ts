@@ -44,8 +44,21 @@ export interface RedisNoticePartOptions {
    * cover the walk).
    */
   recipientGatherMax?: number;
-  /** Index members one step of that walk reads; default 1000 (tests lower it to cover several steps). */
+  /**
+   * Index members one step of a walk reads: one script call of a search (default
+   * {@link SEARCH_STEP}), or one ZRANGEBYLEX of the one-script walk (default 1000). Tests lower it
+   * to cover several steps.
+   */
   recipientWalkChunk?: number;
+  /**
+   * How a search walks the index: 'steps' (default) — bounded script calls of
+   * {@link SEARCH_STEP} members each, only matches sent back, the total cached per index
+   * generation; 'one-script' — the whole walk in one script call (the form before; kept to compare
+   * the two in bench/recipients.ts).
+   */
+  recipientSearch?: 'steps' | 'one-script';
+  /** Whether 'steps' searches reuse the cached total of the same search (default true; the bench turns it off to time cold searches). */
+  recipientCountCache?: boolean;
 }
 
 /** Options of {@link openRedisNoticeStore}. */
@@ -63,6 +76,20 @@ export interface RedisNoticeStoreOptions extends RedisNoticePartOptions {
  * queryRecipients); more are found by walking the time index instead.
  */
 const GATHER_MAX = 20_000;
+
+/**
+ * Index members one RECIPIENT_SCAN call reads at most (a search walks the index in such steps).
+ * Bounded so that one call keeps Redis — shared with the other bot instances — short: one member
+ * costs about 0.7 µs of Redis time at load 2 on the 2-core bench machine (a one-script walk of
+ * 100,000 members took 75 ms; README, "Console and recipients pages"), and up to about 2.5 µs at
+ * load 8, so a call takes about 1.5 ms, at most about 5 ms, while the round trips of a walk of
+ * 100,000 members (50 calls) cost a few ms on a local network.
+ */
+const SEARCH_STEP = 2000;
+
+/** How long a search's cached total lives without a new search (ms), and most totals cached per broadcast. */
+const SEARCH_COUNT_TTL_MS = 600_000;
+const SEARCH_COUNT_MAX = 200;
 
 /** Users per ADD_RECIPIENTS script call (keeps one script run short). */
 const ADD_CHUNK = 500;
@@ -117,6 +144,8 @@ type Scripted = Redis & {
   nChainSeal(...args: (string | number)[]): Promise<number>;
   nIndexBuild(...args: (string | number)[]): Promise<string>;
   nRecipientPage(...args: (string | number)[]): Promise<(string | number)[]>;
+  nRecipientScan(...args: (string | number)[]): Promise<(string | number | null)[]>;
+  nSearchCountPut(...args: (string | number)[]): Promise<number>;
   nPreparation(...args: (string | number)[]): Promise<number>;
 };
 
@@ -211,8 +240,11 @@ export function redisNoticePart(conn: RedisConnection, options: RedisNoticePartO
   define('nChainSeal', 2, lua.CHAIN_SEAL);
   define('nIndexBuild', 1, lua.INDEX_BUILD);
   define('nRecipientPage', 1, lua.RECIPIENT_PAGE);
+  define('nRecipientScan', 3, lua.RECIPIENT_SCAN);
+  define('nSearchCountPut', 1, lua.SEARCH_COUNT_PUT);
   define('nPreparation', 4, lua.PREPARATION);
-  return new RedisNoticeStore(conn, options.recipientGatherMax ?? GATHER_MAX, options.recipientWalkChunk ?? 1000);
+  const steps = (options.recipientSearch ?? 'steps') === 'steps';
+  return new RedisNoticeStore(conn, options.recipientGatherMax ?? GATHER_MAX, options.recipientWalkChunk ?? (steps ? SEARCH_STEP : 1000), steps, options.recipientCountCache ?? true);
 }
 
 /**
@@ -304,7 +336,9 @@ class RedisNoticeStore implements NoticeBackend {
   constructor(
     private readonly conn: RedisConnection,
     private readonly gatherMax: number = GATHER_MAX,
-    private readonly walkChunk: number = 1000,
+    private readonly walkChunk: number = SEARCH_STEP,
+    private readonly steps: boolean = true,
+    private readonly countCache: boolean = true,
   ) {
     this.c = conn.client as Scripted;
     this.prefix = conn.prefix;
@@ -802,6 +836,7 @@ class RedisNoticeStore implements NoticeBackend {
         // counting every match and taking the page after the cursor on the way.
         keyed = !(q.sort === 'user' || (q.sort === 'state' && q.state !== undefined));
         segs = [[keyed ? (q.sort === 'state' ? 'k:all' : `t:${q.state ?? 'all'}`) : `u:${q.state ?? 'all'}`, '-', '+']];
+        if (this.steps) return this.searchPage(r, segs[0]![0], keyed, q.sort === 'state' ? 1 : 15, q, after, null);
         const withPage = segs.map(([z, min, max]) => [z, min, max, ...pageBounds(min, max, after, q.order)]);
         const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: withPage, keyed, kl: q.sort === 'state' ? 1 : 15, order: q.order, filter: q.prefix, text: q.text, chunk: this.walkChunk, count: true, offset: q.offset, limit: q.limit + 1 }));
         return this.pageOf(out.slice(1), keyed, q.limit, Number(out[0]));
@@ -824,6 +859,7 @@ class RedisNoticeStore implements NoticeBackend {
         const [lo, hi] = prefixBounds('');
         const total = await this.c.zlexcount(users, lo, hi);
         if (total <= this.gatherMax) return this.gatheredPage(r, users, lo, hi, total, q, after);
+        if (this.steps) return this.searchPage(r, segs[0]![0], keyed, 15, q, after, total);
         const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: [[segs[0]![0], '-', '+', ...pageBounds('-', '+', after, q.order)]], keyed, kl: 15, order: q.order, offset: q.offset, limit: q.limit + 1, filter, chunk: this.walkChunk }));
         return this.pageOf(out.slice(1), keyed, q.limit, total);
       }
@@ -832,6 +868,76 @@ class RedisNoticeStore implements NoticeBackend {
       const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: withPage, keyed, order: q.order, offset: q.offset, limit: q.limit + 1, filter }));
       return this.pageOf(out.slice(1), keyed, q.limit, Number(out[0]));
     });
+  }
+
+  /**
+   * A page of a search (q.text, user id prefix q.prefix) or of a prefix filter, by walking index
+   * `<r>:ix:<zname>` (members '<key>:<userId>' with a key kl characters long when keyed) in the
+   * page's order in bounded RECIPIENT_SCAN calls of `walkChunk` members, each sending back only the
+   * number of matches and the page's rows. `knownTotal` null: the total is every match — read from
+   * the search count cache when it holds this search for the index's current generation, else
+   * counted by the same walk (the matches before the cursor too) and cached when the generation did
+   * not move during the walk; with a known total (or a cached one) the walk stops once the page is full.
+   * Between two calls other clients may write: a recipient whose member moves meanwhile can be
+   * missed or met twice by that one walk, as in any paging that is not one transaction.
+   */
+  private async searchPage(r: string, zname: string, keyed: boolean, kl: number, q: CheckedRecipientQuery, after: string | null, knownTotal: number | null): Promise<RecipientPage> {
+    const z = `${r}:ix:${zname}`;
+    const g = `${r}:ix:g`;
+    const cacheKey = `${r}:ix:n`;
+    const field = JSON.stringify([q.state ?? 'all', q.prefix, q.text]);
+    let total = knownTotal;
+    let gen: string | null = null;
+    if (total === null && this.countCache) {
+      const res = (await this.c.pipeline().get(g).hget(cacheKey, field).exec()) ?? [];
+      for (const [err] of res) if (err) throw err;
+      gen = (res[0]?.[1] as string | null) ?? '0';
+      const cached = res[1]?.[1] as string | null;
+      const cut = cached ? cached.indexOf(':') : -1;
+      if (cached && cached.slice(0, cut) === gen) total = Number(cached.slice(cut + 1));
+    }
+    const counting = total === null;
+    const asc = q.order === 'asc';
+    const ks = keyed ? kl + 2 : 1;
+    let matches = 0;
+    let sameGen = true;
+    let skip = q.offset;
+    let want = q.limit + 1;
+    const rows: (string | number | null)[] = [];
+    const walk = async (min: string, max: string, page: boolean): Promise<void> => {
+      for (;;) {
+        const out = await this.c.nRecipientScan(r, z, g, min, max, q.order, ks, keyed ? '1' : '0', q.prefix, q.text, this.walkChunk, page ? skip : 0, page ? want : 0, counting ? '1' : '0');
+        const seen = String(out[0]);
+        if (gen === null) gen = seen;
+        else if (seen !== gen) sameGen = false;
+        matches += Number(out[1]);
+        const next = String(out[2] ?? '');
+        if (page) {
+          skip = Number(out[3]);
+          const got = out.slice(4);
+          rows.push(...got);
+          want -= got.length / 2;
+        }
+        if (next === '' || (page && want === 0 && !counting)) return;
+        if (asc) min = `(${next}`;
+        else max = `(${next}`;
+      }
+    };
+    // The other side of a bound: '(x' <-> '[x'.
+    const flip = (b: string) => (b.startsWith('(') ? `[${b.slice(1)}` : `(${b.slice(1)}`);
+    const [pmin, pmax] = pageBounds('-', '+', after, q.order);
+    if (counting && after !== null) {
+      // The matches before the cursor count too.
+      if (pmin === '') await walk('-', '+', false);
+      else if (asc && pmin !== '-') await walk('-', flip(pmin), false);
+      else if (!asc && pmax !== '+') await walk(flip(pmax), '+', false);
+    }
+    if (pmin !== '') await walk(pmin, pmax, true);
+    if (counting) {
+      total = matches;
+      if (this.countCache && sameGen && gen !== null) await this.c.nSearchCountPut(cacheKey, field, `${gen}:${total}`, SEARCH_COUNT_TTL_MS, SEARCH_COUNT_MAX);
+    }
+    return this.pageOf(rows, keyed, q.limit, total!);
   }
 
   /** A page from [member, record JSON, member, record JSON, …] (up to limit + 1 rows: one more = a next page). */
