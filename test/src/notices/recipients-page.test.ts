@@ -41,6 +41,24 @@ runSuite(
   { skip: env.skip },
 );
 
+runSuite(
+  'redis, searches in steps of 2 without the count cache',
+  async () => {
+    const store = await openRedisNoticeStore(env.url, { keyPrefix: env.prefixFor(`s${++n}`), recipientGatherMax: 0, recipientWalkChunk: 2, recipientCountCache: false });
+    return { store, close: () => store.close() };
+  },
+  { skip: env.skip },
+);
+
+runSuite(
+  'redis, searches in one script (the form before the steps; bench/recipients.ts compares the two)',
+  async () => {
+    const store = await openRedisNoticeStore(env.url, { keyPrefix: env.prefixFor(`o${++n}`), recipientSearch: 'one-script', recipientGatherMax: 0, recipientWalkChunk: 3 });
+    return { store, close: () => store.close() };
+  },
+  { skip: env.skip },
+);
+
 describe('Redis recipients index of a broadcast from before it', { skip: env.skip }, () => {
   const clients: Redis[] = [];
   after(() => clients.forEach((c) => c.disconnect()));
