@@ -27,8 +27,10 @@
  *   by INDEX_BUILD; '1' = the form before the search suffix, rebuilt at the next query).
  *   `{b:X}:r:ix:g` counts the changes of the index (INCR in ixput whenever a member moves or is
  *   added; absent = 0), and `{b:X}:r:ix:n` (hash, expiring) caches the totals of searches:
- *   field JSON [state|'all', prefix, text] -> '<generation>:<total>', valid while `:ix:g` still
- *   holds that generation (src/store/redis/notices.ts, searchPage).
+ *   field JSON [state|'all', prefix, text] -> '<generation>:<total>', and their checkpoints per
+ *   index walked: field JSON [state|'all', prefix, text, index] -> JSON {g: generation, o: order
+ *   walked, k: K, c: [every K-th match, whole member]}, valid while `:ix:g` still holds that
+ *   generation (src/store/redis/notices.ts, searchPage).
  * - audit entry (list `{b:X}:audit`): at, u (absent for broadcast events), f from, t to, r reason;
  *   once sealed (CHAIN_SEAL) also n (position in the broadcast's hash chain), p (previous hash) and
  *   h (its hash) — docs/EVIDENCE.md.
@@ -889,17 +891,22 @@ return out`;
  * none), text (A–Z lowered; a member matches when its search suffix contains it, or when the filter
  * is not '' and its user id starts with the filter), n (most members read), skip (matches still
  * to skip before the page), want (rows still wanted; 0 = count only), count ('1': read the n
- * members whatever the page needs; '0': stop at the row that fills the page).
+ * members whatever the page needs; '0': stop at the row that fills the page), mark (K: also return
+ * the whole member of every match whose number in the walk is a multiple of K — the search's
+ * checkpoints; 0 = none), seen (matches the walk met before this call, numbering them).
  * A match is checked with plain string.find (no pattern) on the member itself: no record read or
  * decoded but the page's rows, no string made per member.
- * Returns {generation, matches, next, skip left, member1, record1, member2, record2, …}: next = the
- * last member read when n were read (continue after it, '(' .. next), '' when the range ended or the
- * page is full without count; members without their search suffix.
+ * Returns {generation, matches, next, skip left, R, member1, record1, … (R values), marked members…}:
+ * next = the last member read when n were read (continue after it, '(' .. next), '' when the range
+ * ended or the page is full without count; page members without their search suffix, marked ones
+ * with it (a lex bound to start a later walk at).
  */
 export const RECIPIENT_SCAN = `
 local min, max, asc = ARGV[1], ARGV[2], ARGV[3] == 'asc'
 local ks, keyed, filter, text = tonumber(ARGV[4]), ARGV[5] == '1', ARGV[6], ARGV[7]
 local n, skip, want, count = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11] == '1'
+local mark, seen = tonumber(ARGV[12]) or 0, tonumber(ARGV[13]) or 0
+local marks = {}
 local chunk
 if asc then chunk = redis.call('ZRANGEBYLEX', KEYS[2], min, max, 'LIMIT', 0, n)
 else chunk = redis.call('ZREVRANGEBYLEX', KEYS[2], max, min, 'LIMIT', 0, n) end
@@ -917,6 +924,7 @@ for i = 1, #chunk do
     hit = z ~= nil and find(m, text, z + 1, true) ~= nil
   end
   if hit then
+    if mark > 0 and (seen + matches) % mark == 0 then marks[#marks + 1] = m end
     matches = matches + 1
     if skip > 0 then skip = skip - 1
     elseif want > 0 then
@@ -937,17 +945,18 @@ for i = 1, #chunk do
 end
 local nxt = ''
 if not full and #chunk == n then nxt = chunk[#chunk] end
-local out = {redis.call('GET', KEYS[3]) or '0', matches, nxt, skip}
+local out = {redis.call('GET', KEYS[3]) or '0', matches, nxt, skip, #rows}
 for i = 1, #rows do out[#out + 1] = rows[i] end
+for i = 1, #marks do out[#out + 1] = marks[i] end
 return out`;
 
 /**
- * Stores a search's total in the cache of its broadcast's index (see the recipients index above).
- * KEYS: `<r>:ix:n`. ARGV: field, '<generation>:<total>', ttl ms, most fields (the hash is emptied
- * first when it holds that many: totals of older generations are dead weight).
+ * Stores a search's total and checkpoints in the cache of its broadcast's index (see the
+ * recipients index above). KEYS: `<r>:ix:n`. ARGV: ttl ms, most fields (the hash is emptied first
+ * when it would hold more: entries of older generations are dead weight), then field, value pairs.
  */
 export const SEARCH_COUNT_PUT = `
-if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[4]) then redis.call('DEL', KEYS[1]) end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+if redis.call('HLEN', KEYS[1]) + (#ARGV - 2) / 2 > tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) end
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
 return 1`;

@@ -59,6 +59,8 @@ export interface RedisNoticePartOptions {
   recipientSearch?: 'steps' | 'one-script';
   /** Whether 'steps' searches reuse the cached total of the same search (default true; the bench turns it off to time cold searches). */
   recipientCountCache?: boolean;
+  /** Most checkpoints a cached search keeps per index; default {@link SEARCH_MARKS} (tests lower it to cover K > 1). */
+  recipientSearchMarks?: number;
 }
 
 /** Options of {@link openRedisNoticeStore}. */
@@ -87,9 +89,15 @@ const GATHER_MAX = 20_000;
  */
 const SEARCH_STEP = 2000;
 
-/** How long a search's cached total lives without a new search (ms), and most totals cached per broadcast. */
+/**
+ * How long a broadcast's search cache lives without a new search (ms), and most fields it holds
+ * (a total and a list of checkpoints per search): at most about 50 × 60 KB.
+ */
 const SEARCH_COUNT_TTL_MS = 600_000;
-const SEARCH_COUNT_MAX = 200;
+const SEARCH_COUNT_MAX = 100;
+
+/** Most checkpoints a search keeps per index walked (every K-th match; K doubles past this). */
+const SEARCH_MARKS = 1000;
 
 /** Users per ADD_RECIPIENTS script call (keeps one script run short). */
 const ADD_CHUNK = 500;
@@ -244,7 +252,7 @@ export function redisNoticePart(conn: RedisConnection, options: RedisNoticePartO
   define('nSearchCountPut', 1, lua.SEARCH_COUNT_PUT);
   define('nPreparation', 4, lua.PREPARATION);
   const steps = (options.recipientSearch ?? 'steps') === 'steps';
-  return new RedisNoticeStore(conn, options.recipientGatherMax ?? GATHER_MAX, options.recipientWalkChunk ?? (steps ? SEARCH_STEP : 1000), steps, options.recipientCountCache ?? true);
+  return new RedisNoticeStore(conn, options.recipientGatherMax ?? GATHER_MAX, options.recipientWalkChunk ?? (steps ? SEARCH_STEP : 1000), steps, options.recipientCountCache ?? true, options.recipientSearchMarks ?? SEARCH_MARKS);
 }
 
 /**
@@ -339,6 +347,7 @@ class RedisNoticeStore implements NoticeBackend {
     private readonly walkChunk: number = SEARCH_STEP,
     private readonly steps: boolean = true,
     private readonly countCache: boolean = true,
+    private readonly maxMarks: number = SEARCH_MARKS,
   ) {
     this.c = conn.client as Scripted;
     this.prefix = conn.prefix;
@@ -874,10 +883,16 @@ class RedisNoticeStore implements NoticeBackend {
    * A page of a search (q.text, user id prefix q.prefix) or of a prefix filter, by walking index
    * `<r>:ix:<zname>` (members '<key>:<userId>' with a key kl characters long when keyed) in the
    * page's order in bounded RECIPIENT_SCAN calls of `walkChunk` members, each sending back only the
-   * number of matches and the page's rows. `knownTotal` null: the total is every match — read from
-   * the search count cache when it holds this search for the index's current generation, else
-   * counted by the same walk (the matches before the cursor too) and cached when the generation did
-   * not move during the walk; with a known total (or a cached one) the walk stops once the page is full.
+   * number of matches and the page's rows.
+   *
+   * `knownTotal` null: the total is every match. The search cache (`<r>:ix:n`, see notices-lua.ts)
+   * may hold it for the index's current generation, with checkpoints of this index: every K-th
+   * match in the order walked, at most `maxMarks` ({@link SEARCH_MARKS}) of them (K = 1: every match). Without
+   * it, the same walk counts every match (the ones before the cursor too) and records the
+   * checkpoints, cached when the generation did not move during the walk. With a total known the
+   * walk stops once the page is full, and the checkpoints shorten it: with every match known a page
+   * is read from them with no walk; else a page by number starts at the checkpoint before its
+   * first row, so it reads about (limit + K) / (share of members matching) members, whatever the page number.
    * Between two calls other clients may write: a recipient whose member moves meanwhile can be
    * missed or met twice by that one walk, as in any paging that is not one transaction.
    */
@@ -886,37 +901,74 @@ class RedisNoticeStore implements NoticeBackend {
     const g = `${r}:ix:g`;
     const cacheKey = `${r}:ix:n`;
     const field = JSON.stringify([q.state ?? 'all', q.prefix, q.text]);
+    const marksField = JSON.stringify([q.state ?? 'all', q.prefix, q.text, zname]);
+    const asc = q.order === 'asc';
+    const ks = keyed ? kl + 2 : 1;
+    const base = (m: string) => m.split('\u0000', 1)[0]!;
     let total = knownTotal;
     let gen: string | null = null;
+    let marks: { k: number; o: 'asc' | 'desc'; c: string[] } | null = null;
     if (total === null && this.countCache) {
-      const res = (await this.c.pipeline().get(g).hget(cacheKey, field).exec()) ?? [];
+      const res = (await this.c.pipeline().get(g).hget(cacheKey, field).hget(cacheKey, marksField).exec()) ?? [];
       for (const [err] of res) if (err) throw err;
       gen = (res[0]?.[1] as string | null) ?? '0';
       const cached = res[1]?.[1] as string | null;
       const cut = cached ? cached.indexOf(':') : -1;
-      if (cached && cached.slice(0, cut) === gen) total = Number(cached.slice(cut + 1));
+      if (cached && cached.slice(0, cut) === gen) {
+        total = Number(cached.slice(cut + 1));
+        const m = res[2]?.[1] as string | null;
+        const j = m ? (JSON.parse(m) as { g: string; k: number; o: 'asc' | 'desc'; c: string[] }) : null;
+        if (j && j.g === gen) marks = j;
+      }
     }
     const counting = total === null;
-    const asc = q.order === 'asc';
-    const ks = keyed ? kl + 2 : 1;
+    if (!counting && marks !== null && marks.k === 1 && marks.c.length === total) {
+      // Every match known, in the order walked: the page is read from them.
+      const all = marks.o === q.order ? marks.c : [...marks.c].reverse();
+      let i0 = q.offset;
+      if (after !== null) {
+        let lo = 0;
+        let hi = all.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          const cmp = byteCompare(base(all[mid]!), after);
+          if (asc ? cmp > 0 : cmp < 0) hi = mid;
+          else lo = mid + 1;
+        }
+        i0 += lo;
+      }
+      const page = all.slice(i0, i0 + q.limit + 1).map(base);
+      const records = page.length > 0 ? await this.c.hmget(r, ...page.map((m) => (keyed ? m.slice(ks - 1) : m))) : [];
+      return this.pageOf(page.flatMap((m, i) => [m, records[i] ?? null]), keyed, q.limit, total!);
+    }
     let matches = 0;
     let sameGen = true;
     let skip = q.offset;
     let want = q.limit + 1;
+    let k = 1;
+    let marked: string[] = [];
     const rows: (string | number | null)[] = [];
     const walk = async (min: string, max: string, page: boolean): Promise<void> => {
       for (;;) {
-        const out = await this.c.nRecipientScan(r, z, g, min, max, q.order, ks, keyed ? '1' : '0', q.prefix, q.text, this.walkChunk, page ? skip : 0, page ? want : 0, counting ? '1' : '0');
+        const mark = counting && this.countCache ? k : 0;
+        const out = await this.c.nRecipientScan(r, z, g, min, max, q.order, ks, keyed ? '1' : '0', q.prefix, q.text, this.walkChunk, page ? skip : 0, page ? want : 0, counting ? '1' : '0', mark, matches);
         const seen = String(out[0]);
         if (gen === null) gen = seen;
         else if (seen !== gen) sameGen = false;
         matches += Number(out[1]);
         const next = String(out[2] ?? '');
+        const got = Number(out[4]);
         if (page) {
           skip = Number(out[3]);
-          const got = out.slice(4);
-          rows.push(...got);
-          want -= got.length / 2;
+          rows.push(...out.slice(5, 5 + got));
+          want -= got / 2;
+        }
+        if (mark > 0) {
+          for (const m of out.slice(5 + got)) marked.push(String(m));
+          while (marked.length > this.maxMarks) {
+            marked = marked.filter((_, i) => i % 2 === 0);
+            k *= 2;
+          }
         }
         if (next === '' || (page && want === 0 && !counting)) return;
         if (asc) min = `(${next}`;
@@ -925,7 +977,28 @@ class RedisNoticeStore implements NoticeBackend {
     };
     // The other side of a bound: '(x' <-> '[x'.
     const flip = (b: string) => (b.startsWith('(') ? `[${b.slice(1)}` : `(${b.slice(1)}`);
-    const [pmin, pmax] = pageBounds('-', '+', after, q.order);
+    let [pmin, pmax] = pageBounds('-', '+', after, q.order);
+    if (!counting && after === null && marks !== null && total! > 0) {
+      // A page by number: start at the checkpoint at or before its first row, in the page's order.
+      const m = marks;
+      if (q.offset >= total!) return this.pageOf([], keyed, q.limit, total!);
+      let j: number;
+      let at: number; // number of checkpoint j's match in the page's order
+      if (m.o === q.order) {
+        j = Math.floor(q.offset / m.k);
+        at = j * m.k;
+      } else {
+        // Checkpoints numbered in the other order: match a there is total - 1 - a here.
+        const a = total! - 1 - q.offset;
+        j = Math.ceil(a / m.k);
+        at = total! - 1 - j * m.k;
+      }
+      if (j < m.c.length && at >= 0 && at <= q.offset) {
+        skip = q.offset - at;
+        if (asc) pmin = `[${m.c[j]}`;
+        else pmax = `[${m.c[j]}`;
+      }
+    }
     if (counting && after !== null) {
       // The matches before the cursor count too.
       if (pmin === '') await walk('-', '+', false);
@@ -935,7 +1008,10 @@ class RedisNoticeStore implements NoticeBackend {
     if (pmin !== '') await walk(pmin, pmax, true);
     if (counting) {
       total = matches;
-      if (this.countCache && sameGen && gen !== null) await this.c.nSearchCountPut(cacheKey, field, `${gen}:${total}`, SEARCH_COUNT_TTL_MS, SEARCH_COUNT_MAX);
+      if (this.countCache && sameGen && gen !== null) {
+        const cp = JSON.stringify({ g: gen, k, o: q.order, c: marked });
+        await this.c.nSearchCountPut(cacheKey, SEARCH_COUNT_TTL_MS, SEARCH_COUNT_MAX, field, `${gen}:${total}`, marksField, cp);
+      }
     }
     return this.pageOf(rows, keyed, q.limit, total!);
   }

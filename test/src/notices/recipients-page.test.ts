@@ -33,9 +33,9 @@ runSuite(
 );
 
 runSuite(
-  'redis, prefix searches by time walking the index in steps of 3 (no gathering)',
+  'redis, prefix searches by time walking the index in steps of 3 (no gathering), searches caching at most 3 checkpoints (every K-th match, K > 1)',
   async () => {
-    const store = await openRedisNoticeStore(env.url, { keyPrefix: env.prefixFor(`w${++n}`), recipientGatherMax: 0, recipientWalkChunk: 3 });
+    const store = await openRedisNoticeStore(env.url, { keyPrefix: env.prefixFor(`w${++n}`), recipientGatherMax: 0, recipientWalkChunk: 3, recipientSearchMarks: 3 });
     return { store, close: () => store.close() };
   },
   { skip: env.skip },
