@@ -888,7 +888,7 @@ class RedisNoticeStore implements NoticeBackend {
    * `knownTotal` null: the total is every match. The search cache (`<r>:ix:n`, see notices-lua.ts)
    * may hold it for the index's current generation, with checkpoints of this index: every K-th
    * match in the order walked, at most `maxMarks` ({@link SEARCH_MARKS}) of them (K = 1: every match). Without
-   * it, the same walk counts every match (the ones before the cursor too) and records the
+   * both, the same walk counts every match (the ones before the cursor too) and records the
    * checkpoints, cached when the generation did not move during the walk. With a total known the
    * walk stops once the page is full, and the checkpoints shorten it: with every match known a page
    * is read from them with no walk; else a page by number starts at the checkpoint before its
@@ -919,6 +919,8 @@ class RedisNoticeStore implements NoticeBackend {
         const m = res[2]?.[1] as string | null;
         const j = m ? (JSON.parse(m) as { g: string; k: number; o: 'asc' | 'desc'; c: string[] }) : null;
         if (j && j.g === gen) marks = j;
+        // The total alone (cached by a search on another index): this walk counts again, to record this index's checkpoints.
+        else total = null;
       }
     }
     const counting = total === null;
