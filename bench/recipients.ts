@@ -20,7 +20,15 @@
  *   recipient matches (`q=部`, the longest count), its page 1000 by number and its second page by cursor
  * Target: every page under 200 ms (the exit code is 1 when a median is over it).
  *
- * Environment: REDIS_URL (default redis://127.0.0.1:6379), BENCH_RECIPIENTS (100000), BENCH_RUNS (21).
+ * On Redis it then compares the ways a search can walk the index, on the same data in the same run,
+ * timing the store call alone (no HTTP) for the search rows: the whole walk in one script call
+ * (`recipientSearch: 'one-script'`, the form before), the walk in bounded steps counting the total
+ * every time (`recipientCountCache: false`: a first search), and the default (steps, the total
+ * cached while the index does not change). And it times single RECIPIENT_SCAN calls of a whole
+ * walk (round trip on loopback, an upper bound of the Redis time one call holds the server).
+ *
+ * Environment: REDIS_URL (default redis://127.0.0.1:6379), BENCH_RECIPIENTS (100000), BENCH_RUNS (21),
+ * BENCH_STORES (default 'sqlite,redis'; 'redis' for Redis alone).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,13 +39,16 @@ import { loadConfig } from '../src/app/config.ts';
 import { createCore, type Core } from '../src/core.ts';
 import { startServer } from '../src/app/server.ts';
 import { createLogger } from '../src/log.ts';
-import type { NoticeStore } from '../src/store/ports/notices.ts';
+import type { NoticeStore, RecipientQuery, RecipientState, RecipientSort } from '../src/store/ports/notices.ts';
+import { openRedisNoticeStore, type RedisNoticeStoreOptions } from '../src/store/redis/notices.ts';
+import { RECIPIENT_SCAN } from '../src/store/redis/notices-lua.ts';
 import { deleteRedisPrefix } from '../test/helpers/redis-prefix.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const TARGET_MS = 200;
+const STORES = (process.env.BENCH_STORES ?? 'sqlite,redis').split(',');
 const TOKEN = 'bench-recipients-token-0123456789abcdef';
 const CONTENT = { title: { zh: '会话存档告知', en: 'Archiving notice' }, body: { zh: '正文', en: 'Body' } };
 
@@ -104,7 +115,7 @@ async function time(url: string, headers: Record<string, string>): Promise<{ ms:
 }
 
 /** Times the pages on one store; returns false when a median is over the target. */
-async function run(label: string, core: Core, dataDir: string): Promise<boolean> {
+async function run(label: string, core: Core, dataDir: string, redisPrefix?: string): Promise<boolean> {
   console.log(`\n${label}: seeding ${RECIPIENTS.toLocaleString('en')} recipients through the store's operations…`);
   const seconds = await seed(core.notices.store);
   const b = (await core.notices.store.getBroadcast('bench'))!;
@@ -153,10 +164,89 @@ async function run(label: string, core: Core, dataDir: string): Promise<boolean>
       const what = page.recipients ? `${page.recipients.length} rows of ${String(page.total)}` : `${page.buckets!.length} buckets, ${JSON.stringify(page.total)}`;
       console.log(`    ${name.padEnd(68)} ${ms.toFixed(2).padStart(8)}   (${what})${over ? `  OVER ${TARGET_MS} ms` : ''}`);
     }
+    if (redisPrefix !== undefined) await compareSearches(redisPrefix, rows.filter(([, url]) => url.includes('q=')));
   } finally {
     await server.close();
   }
   return ok;
+}
+
+/** The store query of a recipients URL, as src/admin/recipients.ts makes it. */
+function queryOf(url: string): RecipientQuery {
+  const p = new URL(url).searchParams;
+  const limit = Number(p.get('limit') ?? 50);
+  const q = p.get('q') ?? '';
+  return {
+    ...(p.get('state') ? { state: p.get('state') as RecipientState } : {}),
+    prefix: q,
+    text: q,
+    sort: (p.get('sort') ?? 'user') as RecipientSort,
+    order: (p.get('order') ?? 'asc') as 'asc' | 'desc',
+    limit,
+    after: p.get('cursor'),
+    offset: p.get('page') ? (Number(p.get('page')) - 1) * limit : 0,
+  };
+}
+
+async function timeCall(fn: () => Promise<unknown>): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    await fn();
+    samples.push(performance.now() - t);
+  }
+  return median(samples);
+}
+
+/**
+ * Redis only: the search rows as store calls on three stores over the same keys (one script, steps
+ * counting every time, steps with the cached total), medians side by side; then single
+ * RECIPIENT_SCAN calls of whole walks.
+ */
+async function compareSearches(prefix: string, rows: [string, string][]): Promise<void> {
+  const variants: [string, RedisNoticeStoreOptions][] = [
+    ['one script (before)', { recipientSearch: 'one-script' }],
+    ['steps, counted', { recipientCountCache: false }],
+    ['steps, cached total', {}],
+  ];
+  const stores = await Promise.all(variants.map(([, o]) => openRedisNoticeStore(REDIS_URL, { keyPrefix: prefix, ...o })));
+  try {
+    console.log(`  the search rows as store calls (no HTTP), median of ${RUNS}, ms:`);
+    console.log(`    ${''.padEnd(68)} ${variants.map(([v]) => v.padStart(22)).join('')}`);
+    for (const [name, url] of rows) {
+      const q = queryOf(url);
+      const ms: number[] = [];
+      let totals = '';
+      for (const store of stores) {
+        ms.push(await timeCall(() => store.queryRecipients('bench', q)));
+        totals += `${(await store.queryRecipients('bench', q))!.total} `;
+      }
+      const same = new Set(totals.trim().split(' ')).size === 1 ? '' : `  TOTALS DIFFER: ${totals}`;
+      console.log(`    ${name.padEnd(68)} ${ms.map((m) => m.toFixed(2).padStart(22)).join('')}${same}`);
+    }
+  } finally {
+    await Promise.all(stores.map((s) => s.close()));
+  }
+  // Single steps: a whole walk of the time index, counting (no page), 2000 members a call.
+  const c = new Redis(REDIS_URL);
+  try {
+    const r = `${prefix}{b:bench}:r`;
+    for (const text of ['部', '小明']) {
+      const calls: number[] = [];
+      let min = '-';
+      for (;;) {
+        const t = performance.now();
+        const out = (await c.eval(RECIPIENT_SCAN, 3, r, `${r}:ix:t:all`, `${r}:ix:g`, min, '+', 'asc', 17, '1', text, text, 2000, 0, 0, '1')) as string[];
+        calls.push(performance.now() - t);
+        if (out[2] === '') break;
+        min = `(${out[2]}`;
+      }
+      const sorted = [...calls].sort((a, b) => a - b);
+      console.log(`  RECIPIENT_SCAN steps of 2,000 members over the time index, q=${text}: ${calls.length} calls, median ${median(calls).toFixed(2)} ms, p90 ${sorted[Math.floor(sorted.length * 0.9)]!.toFixed(2)} ms, max ${sorted[sorted.length - 1]!.toFixed(2)} ms (round trip)`);
+    }
+  } finally {
+    c.disconnect();
+  }
 }
 
 async function redisAnswers(): Promise<boolean> {
@@ -174,7 +264,7 @@ async function redisAnswers(): Promise<boolean> {
 }
 
 let allOk = true;
-{
+if (STORES.includes('sqlite')) {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-recipients-'));
   const config = loadConfig({ KNOWLEDGE_DIR: 'knowledge', DATA_DIR: dataDir, PORT: '0', SANDBOX: 'off' });
   const core = await createCore(config, createLogger('silent'));
@@ -185,13 +275,15 @@ let allOk = true;
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
-if (await redisAnswers()) {
+if (!STORES.includes('redis')) {
+  // Redis left out (BENCH_STORES).
+} else if (await redisAnswers()) {
   const prefix = `privacy-bot-bench:recipients-${process.pid}-${randomBytes(4).toString('hex')}:`;
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-recipients-'));
   const config = loadConfig({ KNOWLEDGE_DIR: 'knowledge', DATA_DIR: dataDir, PORT: '0', SANDBOX: 'off', REDIS_URL });
   const core = await createCore(config, createLogger('silent'), { redisKeyPrefix: prefix });
   try {
-    allOk = (await run(`Redis (${REDIS_URL})`, core, dataDir)) && allOk;
+    allOk = (await run(`Redis (${REDIS_URL})`, core, dataDir, prefix)) && allOk;
   } finally {
     await core.store.close();
     await deleteRedisPrefix(REDIS_URL, prefix);

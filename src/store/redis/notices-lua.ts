@@ -25,6 +25,12 @@
  *   search text never matches across the NUL.
  *   `{b:X}:r:ix:v` = '2' marks a broadcast whose index is complete in this form (new ones, or built
  *   by INDEX_BUILD; '1' = the form before the search suffix, rebuilt at the next query).
+ *   `{b:X}:r:ix:g` counts the changes of the index (INCR in ixput whenever a member moves or is
+ *   added; absent = 0), and `{b:X}:r:ix:n` (hash, expiring) caches the totals of searches:
+ *   field JSON [state|'all', prefix, text] -> '<generation>:<total>', and their checkpoints per
+ *   index walked: field JSON [state|'all', prefix, text, index] -> JSON {g: generation, o: order
+ *   walked, k: K, c: [every K-th match, whole member]}, valid while `:ix:g` still holds that
+ *   generation (src/store/redis/notices.ts, searchPage).
  * - audit entry (list `{b:X}:audit`): at, u (absent for broadcast events), f from, t to, r reason;
  *   once sealed (CHAIN_SEAL) also n (position in the broadcast's hash chain), p (previous hash) and
  *   h (its hash) — docs/EVIDENCE.md.
@@ -79,6 +85,8 @@ local function ixput(rkey, u, rec)
   end
   local x = ''
   if q ~= '' then x = NUL .. q end
+  -- the index changed: counts of searches cached for an earlier generation no longer hold
+  redis.call('INCR', rkey .. ':ix:g')
   redis.call('HSET', rkey .. ':ix', u, cur)
   redis.call('ZADD', rkey .. ':ix:u:all', 0, u .. x)
   redis.call('ZADD', rkey .. ':ix:u:' .. st, 0, u .. x)
@@ -751,7 +759,10 @@ export const INDEX_BUILD = `${COMMON}
 local res = redis.call('HSCAN', KEYS[1], ARGV[1], 'COUNT', tonumber(ARGV[2]))
 local kv = res[2]
 for i = 1, #kv, 2 do ixput(KEYS[1], kv[i], cjson.decode(kv[i + 1])) end
-if res[1] == '0' then redis.call('SET', KEYS[1] .. ':ix:v', '2') end
+if res[1] == '0' then
+  redis.call('SET', KEYS[1] .. ':ix:v', '2')
+  redis.call('DEL', KEYS[1] .. ':ix:n')
+end
 return res[1]`;
 
 /**
@@ -866,3 +877,86 @@ for _, s in ipairs(a.segs) do
 end
 if a.count or (filter == '' and text == '') then out[1] = total else out[1] = 0 end
 return out`;
+
+
+/**
+ * One bounded step of a search walk (src/store/redis/notices.ts, searchPage): reads at most n
+ * members of an index sorted set in a lex range, in the page's order, and keeps only what has to
+ * leave Redis — how many matched, and the rows of the page. The caller loops, continuing after the
+ * last member read, so no call holds Redis for more than n members (see SEARCH_STEP there).
+ * KEYS: r (the recipients hash), z (the index sorted set), g (its generation, `<r>:ix:g`).
+ * ARGV: min, max (ZRANGEBYLEX bounds of what is left to walk, as Redis spells them: '-', '+',
+ * '[x', '(x'), order 'asc'|'desc', ks (where the user id starts in a member: 1, or the key's
+ * length + 2 for '<key>:<userId>' members), keyed ('1' for those), filter (user id prefix, '' =
+ * none), text (A–Z lowered; a member matches when its search suffix contains it, or when the filter
+ * is not '' and its user id starts with the filter), n (most members read), skip (matches still
+ * to skip before the page), want (rows still wanted; 0 = count only), count ('1': read the n
+ * members whatever the page needs; '0': stop at the row that fills the page), mark (K: also return
+ * the whole member of every match whose number in the walk is a multiple of K — the search's
+ * checkpoints; 0 = none), seen (matches the walk met before this call, numbering them).
+ * A match is checked with plain string.find (no pattern) on the member itself: no record read or
+ * decoded but the page's rows, no string made per member.
+ * Returns {generation, matches, next, skip left, R, member1, record1, … (R values), marked members…}:
+ * next = the last member read when n were read (continue after it, '(' .. next), '' when the range
+ * ended or the page is full without count; page members without their search suffix, marked ones
+ * with it (a lex bound to start a later walk at).
+ */
+export const RECIPIENT_SCAN = `
+local min, max, asc = ARGV[1], ARGV[2], ARGV[3] == 'asc'
+local ks, keyed, filter, text = tonumber(ARGV[4]), ARGV[5] == '1', ARGV[6], ARGV[7]
+local n, skip, want, count = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11] == '1'
+local mark, seen = tonumber(ARGV[12]) or 0, tonumber(ARGV[13]) or 0
+local marks = {}
+local chunk
+if asc then chunk = redis.call('ZRANGEBYLEX', KEYS[2], min, max, 'LIMIT', 0, n)
+else chunk = redis.call('ZREVRANGEBYLEX', KEYS[2], max, min, 'LIMIT', 0, n) end
+local find, sub = string.find, string.sub
+local NUL = string.char(0)
+local fl = #filter
+local matches = 0
+local rows = {}
+local full = false
+for i = 1, #chunk do
+  local m = chunk[i]
+  local hit = fl > 0 and sub(m, ks, ks + fl - 1) == filter
+  if not hit and text ~= '' then
+    local z = find(m, NUL, ks, true)
+    hit = z ~= nil and find(m, text, z + 1, true) ~= nil
+  end
+  if hit then
+    if mark > 0 and (seen + matches) % mark == 0 then marks[#marks + 1] = m end
+    matches = matches + 1
+    if skip > 0 then skip = skip - 1
+    elseif want > 0 then
+      local z = find(m, NUL, ks, true)
+      local b = m
+      if z then b = sub(m, 1, z - 1) end
+      local u = b
+      if keyed then u = sub(b, ks) end
+      rows[#rows + 1] = b
+      rows[#rows + 1] = redis.call('HGET', KEYS[1], u) or '{"s":"pending"}'
+      want = want - 1
+      if want == 0 and not count then
+        full = true
+        break
+      end
+    end
+  end
+end
+local nxt = ''
+if not full and #chunk == n then nxt = chunk[#chunk] end
+local out = {redis.call('GET', KEYS[3]) or '0', matches, nxt, skip, #rows}
+for i = 1, #rows do out[#out + 1] = rows[i] end
+for i = 1, #marks do out[#out + 1] = marks[i] end
+return out`;
+
+/**
+ * Stores a search's total and checkpoints in the cache of its broadcast's index (see the
+ * recipients index above). KEYS: `<r>:ix:n`. ARGV: ttl ms, most fields (the hash is emptied first
+ * when it would hold more: entries of older generations are dead weight), then field, value pairs.
+ */
+export const SEARCH_COUNT_PUT = `
+if redis.call('HLEN', KEYS[1]) + (#ARGV - 2) / 2 > tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) end
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+return 1`;

@@ -44,8 +44,23 @@ export interface RedisNoticePartOptions {
    * cover the walk).
    */
   recipientGatherMax?: number;
-  /** Index members one step of that walk reads; default 1000 (tests lower it to cover several steps). */
+  /**
+   * Index members one step of a walk reads: one script call of a search (default
+   * {@link SEARCH_STEP}), or one ZRANGEBYLEX of the one-script walk (default 1000). Tests lower it
+   * to cover several steps.
+   */
   recipientWalkChunk?: number;
+  /**
+   * How a search walks the index: 'steps' (default) — bounded script calls of
+   * {@link SEARCH_STEP} members each, only matches sent back, the total cached per index
+   * generation; 'one-script' — the whole walk in one script call (the form before; kept to compare
+   * the two in bench/recipients.ts).
+   */
+  recipientSearch?: 'steps' | 'one-script';
+  /** Whether 'steps' searches reuse the cached total of the same search (default true; the bench turns it off to time cold searches). */
+  recipientCountCache?: boolean;
+  /** Most checkpoints a cached search keeps per index; default {@link SEARCH_MARKS} (tests lower it to cover K > 1). */
+  recipientSearchMarks?: number;
 }
 
 /** Options of {@link openRedisNoticeStore}. */
@@ -63,6 +78,26 @@ export interface RedisNoticeStoreOptions extends RedisNoticePartOptions {
  * queryRecipients); more are found by walking the time index instead.
  */
 const GATHER_MAX = 20_000;
+
+/**
+ * Index members one RECIPIENT_SCAN call reads at most (a search walks the index in such steps).
+ * Bounded so that one call keeps Redis — shared with the other bot instances — short: one member
+ * costs about 0.7 µs of Redis time at load 2 on the 2-core bench machine (a one-script walk of
+ * 100,000 members took 75 ms; README, "Console and recipients pages"), and up to about 2.5 µs at
+ * load 8, so a call takes about 1.5 ms, at most about 5 ms, while the round trips of a walk of
+ * 100,000 members (50 calls) cost a few ms on a local network.
+ */
+const SEARCH_STEP = 2000;
+
+/**
+ * How long a broadcast's search cache lives without a new search (ms), and most fields it holds
+ * (a total and a list of checkpoints per search): at most about 50 × 60 KB.
+ */
+const SEARCH_COUNT_TTL_MS = 600_000;
+const SEARCH_COUNT_MAX = 100;
+
+/** Most checkpoints a search keeps per index walked (every K-th match; K doubles past this). */
+const SEARCH_MARKS = 1000;
 
 /** Users per ADD_RECIPIENTS script call (keeps one script run short). */
 const ADD_CHUNK = 500;
@@ -117,6 +152,8 @@ type Scripted = Redis & {
   nChainSeal(...args: (string | number)[]): Promise<number>;
   nIndexBuild(...args: (string | number)[]): Promise<string>;
   nRecipientPage(...args: (string | number)[]): Promise<(string | number)[]>;
+  nRecipientScan(...args: (string | number)[]): Promise<(string | number | null)[]>;
+  nSearchCountPut(...args: (string | number)[]): Promise<number>;
   nPreparation(...args: (string | number)[]): Promise<number>;
 };
 
@@ -211,8 +248,11 @@ export function redisNoticePart(conn: RedisConnection, options: RedisNoticePartO
   define('nChainSeal', 2, lua.CHAIN_SEAL);
   define('nIndexBuild', 1, lua.INDEX_BUILD);
   define('nRecipientPage', 1, lua.RECIPIENT_PAGE);
+  define('nRecipientScan', 3, lua.RECIPIENT_SCAN);
+  define('nSearchCountPut', 1, lua.SEARCH_COUNT_PUT);
   define('nPreparation', 4, lua.PREPARATION);
-  return new RedisNoticeStore(conn, options.recipientGatherMax ?? GATHER_MAX, options.recipientWalkChunk ?? 1000);
+  const steps = (options.recipientSearch ?? 'steps') === 'steps';
+  return new RedisNoticeStore(conn, options.recipientGatherMax ?? GATHER_MAX, options.recipientWalkChunk ?? (steps ? SEARCH_STEP : 1000), steps, options.recipientCountCache ?? true, options.recipientSearchMarks ?? SEARCH_MARKS);
 }
 
 /**
@@ -304,7 +344,10 @@ class RedisNoticeStore implements NoticeBackend {
   constructor(
     private readonly conn: RedisConnection,
     private readonly gatherMax: number = GATHER_MAX,
-    private readonly walkChunk: number = 1000,
+    private readonly walkChunk: number = SEARCH_STEP,
+    private readonly steps: boolean = true,
+    private readonly countCache: boolean = true,
+    private readonly maxMarks: number = SEARCH_MARKS,
   ) {
     this.c = conn.client as Scripted;
     this.prefix = conn.prefix;
@@ -802,6 +845,7 @@ class RedisNoticeStore implements NoticeBackend {
         // counting every match and taking the page after the cursor on the way.
         keyed = !(q.sort === 'user' || (q.sort === 'state' && q.state !== undefined));
         segs = [[keyed ? (q.sort === 'state' ? 'k:all' : `t:${q.state ?? 'all'}`) : `u:${q.state ?? 'all'}`, '-', '+']];
+        if (this.steps) return this.searchPage(r, segs[0]![0], keyed, q.sort === 'state' ? 1 : 15, q, after, null);
         const withPage = segs.map(([z, min, max]) => [z, min, max, ...pageBounds(min, max, after, q.order)]);
         const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: withPage, keyed, kl: q.sort === 'state' ? 1 : 15, order: q.order, filter: q.prefix, text: q.text, chunk: this.walkChunk, count: true, offset: q.offset, limit: q.limit + 1 }));
         return this.pageOf(out.slice(1), keyed, q.limit, Number(out[0]));
@@ -824,6 +868,7 @@ class RedisNoticeStore implements NoticeBackend {
         const [lo, hi] = prefixBounds('');
         const total = await this.c.zlexcount(users, lo, hi);
         if (total <= this.gatherMax) return this.gatheredPage(r, users, lo, hi, total, q, after);
+        if (this.steps) return this.searchPage(r, segs[0]![0], keyed, 15, q, after, total);
         const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: [[segs[0]![0], '-', '+', ...pageBounds('-', '+', after, q.order)]], keyed, kl: 15, order: q.order, offset: q.offset, limit: q.limit + 1, filter, chunk: this.walkChunk }));
         return this.pageOf(out.slice(1), keyed, q.limit, total);
       }
@@ -832,6 +877,145 @@ class RedisNoticeStore implements NoticeBackend {
       const out = await this.c.nRecipientPage(r, JSON.stringify({ segs: withPage, keyed, order: q.order, offset: q.offset, limit: q.limit + 1, filter }));
       return this.pageOf(out.slice(1), keyed, q.limit, Number(out[0]));
     });
+  }
+
+  /**
+   * A page of a search (q.text, user id prefix q.prefix) or of a prefix filter, by walking index
+   * `<r>:ix:<zname>` (members '<key>:<userId>' with a key kl characters long when keyed) in the
+   * page's order in bounded RECIPIENT_SCAN calls of `walkChunk` members, each sending back only the
+   * number of matches and the page's rows.
+   *
+   * `knownTotal` null: the total is every match. The search cache (`<r>:ix:n`, see notices-lua.ts)
+   * may hold it for the index's current generation, with checkpoints of this index: every K-th
+   * match in the order walked, at most `maxMarks` ({@link SEARCH_MARKS}) of them (K = 1: every match). Without
+   * both, the same walk counts every match (the ones before the cursor too) and records the
+   * checkpoints, cached when the generation did not move during the walk. With a total known the
+   * walk stops once the page is full, and the checkpoints shorten it: with every match known a page
+   * is read from them with no walk; else a page by number starts at the checkpoint before its
+   * first row, so it reads about (limit + K) / (share of members matching) members, whatever the page number.
+   * Between two calls other clients may write: a recipient whose member moves meanwhile can be
+   * missed or met twice by that one walk, as in any paging that is not one transaction.
+   */
+  private async searchPage(r: string, zname: string, keyed: boolean, kl: number, q: CheckedRecipientQuery, after: string | null, knownTotal: number | null): Promise<RecipientPage> {
+    const z = `${r}:ix:${zname}`;
+    const g = `${r}:ix:g`;
+    const cacheKey = `${r}:ix:n`;
+    const field = JSON.stringify([q.state ?? 'all', q.prefix, q.text]);
+    const marksField = JSON.stringify([q.state ?? 'all', q.prefix, q.text, zname]);
+    const asc = q.order === 'asc';
+    const ks = keyed ? kl + 2 : 1;
+    const base = (m: string) => m.split('\u0000', 1)[0]!;
+    let total = knownTotal;
+    let gen: string | null = null;
+    let marks: { k: number; o: 'asc' | 'desc'; c: string[] } | null = null;
+    if (total === null && this.countCache) {
+      const res = (await this.c.pipeline().get(g).hget(cacheKey, field).hget(cacheKey, marksField).exec()) ?? [];
+      for (const [err] of res) if (err) throw err;
+      gen = (res[0]?.[1] as string | null) ?? '0';
+      const cached = res[1]?.[1] as string | null;
+      const cut = cached ? cached.indexOf(':') : -1;
+      if (cached && cached.slice(0, cut) === gen) {
+        total = Number(cached.slice(cut + 1));
+        const m = res[2]?.[1] as string | null;
+        const j = m ? (JSON.parse(m) as { g: string; k: number; o: 'asc' | 'desc'; c: string[] }) : null;
+        if (j && j.g === gen) marks = j;
+        // The total alone (cached by a search on another index): this walk counts again, to record this index's checkpoints.
+        else total = null;
+      }
+    }
+    const counting = total === null;
+    if (!counting && marks !== null && marks.k === 1 && marks.c.length === total) {
+      // Every match known, in the order walked: the page is read from them.
+      const all = marks.o === q.order ? marks.c : [...marks.c].reverse();
+      let i0 = q.offset;
+      if (after !== null) {
+        let lo = 0;
+        let hi = all.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          const cmp = byteCompare(base(all[mid]!), after);
+          if (asc ? cmp > 0 : cmp < 0) hi = mid;
+          else lo = mid + 1;
+        }
+        i0 += lo;
+      }
+      const page = all.slice(i0, i0 + q.limit + 1).map(base);
+      const records = page.length > 0 ? await this.c.hmget(r, ...page.map((m) => (keyed ? m.slice(ks - 1) : m))) : [];
+      return this.pageOf(page.flatMap((m, i) => [m, records[i] ?? null]), keyed, q.limit, total!);
+    }
+    let matches = 0;
+    let sameGen = true;
+    let skip = q.offset;
+    let want = q.limit + 1;
+    let k = 1;
+    let marked: string[] = [];
+    const rows: (string | number | null)[] = [];
+    const walk = async (min: string, max: string, page: boolean): Promise<void> => {
+      for (;;) {
+        const mark = counting && this.countCache ? k : 0;
+        const out = await this.c.nRecipientScan(r, z, g, min, max, q.order, ks, keyed ? '1' : '0', q.prefix, q.text, this.walkChunk, page ? skip : 0, page ? want : 0, counting ? '1' : '0', mark, matches);
+        const seen = String(out[0]);
+        if (gen === null) gen = seen;
+        else if (seen !== gen) sameGen = false;
+        matches += Number(out[1]);
+        const next = String(out[2] ?? '');
+        const got = Number(out[4]);
+        if (page) {
+          skip = Number(out[3]);
+          rows.push(...out.slice(5, 5 + got));
+          want -= got / 2;
+        }
+        if (mark > 0) {
+          for (const m of out.slice(5 + got)) marked.push(String(m));
+          while (marked.length > this.maxMarks) {
+            marked = marked.filter((_, i) => i % 2 === 0);
+            k *= 2;
+          }
+        }
+        if (next === '' || (page && want === 0 && !counting)) return;
+        if (asc) min = `(${next}`;
+        else max = `(${next}`;
+      }
+    };
+    // The other side of a bound: '(x' <-> '[x'.
+    const flip = (b: string) => (b.startsWith('(') ? `[${b.slice(1)}` : `(${b.slice(1)}`);
+    let [pmin, pmax] = pageBounds('-', '+', after, q.order);
+    if (!counting && after === null && marks !== null && total! > 0) {
+      // A page by number: start at the checkpoint at or before its first row, in the page's order.
+      const m = marks;
+      if (q.offset >= total!) return this.pageOf([], keyed, q.limit, total!);
+      let j: number;
+      let at: number; // number of checkpoint j's match in the page's order
+      if (m.o === q.order) {
+        j = Math.floor(q.offset / m.k);
+        at = j * m.k;
+      } else {
+        // Checkpoints numbered in the other order: match a there is total - 1 - a here.
+        const a = total! - 1 - q.offset;
+        j = Math.ceil(a / m.k);
+        at = total! - 1 - j * m.k;
+      }
+      if (j < m.c.length && at >= 0 && at <= q.offset) {
+        skip = q.offset - at;
+        if (asc) pmin = `[${m.c[j]}`;
+        else pmax = `[${m.c[j]}`;
+      }
+    }
+    if (counting && after !== null) {
+      // The matches before the cursor count too.
+      if (pmin === '') await walk('-', '+', false);
+      else if (asc && pmin !== '-') await walk('-', flip(pmin), false);
+      else if (!asc && pmax !== '+') await walk(flip(pmax), '+', false);
+    }
+    if (pmin !== '') await walk(pmin, pmax, true);
+    if (counting) {
+      total = matches;
+      if (this.countCache && sameGen && gen !== null) {
+        const cp = JSON.stringify({ g: gen, k, o: q.order, c: marked });
+        await this.c.nSearchCountPut(cacheKey, SEARCH_COUNT_TTL_MS, SEARCH_COUNT_MAX, field, `${gen}:${total}`, marksField, cp);
+      }
+    }
+    return this.pageOf(rows, keyed, q.limit, total!);
   }
 
   /** A page from [member, record JSON, member, record JSON, …] (up to limit + 1 rows: one more = a next page). */

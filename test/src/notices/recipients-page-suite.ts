@@ -270,6 +270,67 @@ export function runSuite(kind: string, open: () => Promise<{ store: NoticeStore;
       }
     });
 
+    it('a search whose matches straddle the steps of a walk: every recipient, half of them, none; cursors and offsets across steps; totals after changes', async () => {
+      const { store, close } = await open();
+      try {
+        await store.createNotice('n4', CONTENT, 1);
+        await store.createBroadcast({ id: 'b4', noticeId: 'n4', version: 1, platform: 'wecom', audience: { all: true }, readSupported: true, createdBy: 't' }, 1);
+        const ids = Array.from({ length: 30 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+        // Every recipient in department Ops; names alternate, so 'kim' matches every other one and
+        // runs of matches cross every step border of a walk in steps of 2 or 3.
+        await store.addRecipients('b4', ids.map((userId, i) => ({ userId, name: i % 2 === 0 ? 'Kim Park' : 'Lee Chan', department: 'Ops' })), 2);
+        const check = async (label: string) => {
+          const all = await store.listRecipients('b4');
+          for (const state of [undefined, 'pending', 'sent'] as const) {
+            for (const search of ['ops', 'kim', 'm1', 'zzz']) {
+              for (const sort of ['user', 'state', 'time'] as const) {
+                for (const order of ['asc', 'desc'] as const) {
+                  const want = model(all, { state, prefix: search, text: search, sort, order });
+                  const what = `${label} ${JSON.stringify({ state, search, sort, order })}`;
+                  const base: RecipientQuery = { ...(state ? { state } : {}), prefix: search, text: search, sort, order, limit: 4 };
+                  const got: string[] = [];
+                  let after: string | null = null;
+                  for (let guard = 0; guard < 40; guard++) {
+                    const page: RecipientPage = (await store.queryRecipients('b4', { ...base, after }))!;
+                    assert.equal(page.total, want.length, `${what} total`);
+                    got.push(...page.recipients.map((r) => r.userId));
+                    if (!page.next) break;
+                    after = page.next;
+                  }
+                  assert.deepEqual(got, want, `${what} by cursor`);
+                  for (const offset of [0, 7, 13, want.length - 1, want.length, 40]) {
+                    const p = (await store.queryRecipients('b4', { ...base, offset: Math.max(0, offset) }))!;
+                    assert.deepEqual(p.recipients.map((r) => r.userId), want.slice(Math.max(0, offset), Math.max(0, offset) + 4), `${what} offset ${offset}`);
+                    assert.equal(p.total, want.length, `${what} offset ${offset} total`);
+                    assert.equal(p.next !== null, Math.max(0, offset) + 4 < want.length, `${what} offset ${offset} next`);
+                  }
+                  // A cursor of another search continues after its row in this one.
+                  const other = (await store.queryRecipients('b4', { ...(state ? { state } : {}), sort, order, limit: 5 }))!;
+                  if (other.next) {
+                    const cut = model(all, { state, prefix: '', sort, order }).slice(0, 5);
+                    const rest = want.filter((u) => !cut.includes(u));
+                    const p = (await store.queryRecipients('b4', { ...base, after: other.next, limit: 1000 }))!;
+                    assert.deepEqual(p.recipients.map((r) => r.userId), rest, `${what} after another cursor`);
+                    assert.equal(p.total, want.length, `${what} after another cursor total`);
+                  }
+                }
+              }
+            }
+          }
+        };
+        await check('all pending');
+        // The same searches again after changes: more matches added, then states and times moved.
+        await store.addRecipients('b4', [{ userId: 'm30', name: 'KIM Lee', department: 'Ops' }, { userId: 'm31', name: null, department: null }], 3);
+        assert.equal((await store.queryRecipients('b4', { prefix: 'kim', text: 'kim', sort: 'user', order: 'asc', limit: 1 }))!.total, 16);
+        await store.startSending('b4', 4);
+        const batch = (await store.claimBatch('b4', { owner: 'w', max: 100, leaseMs: 60_000, deferMs: 100 }, 10))!;
+        await store.settleBatch(batch, { sent: ids.filter((_, i) => i % 3 !== 0), failed: [], retry: ['m00', 'm03', 'm06', 'm09', 'm12', 'm15', 'm18', 'm21', 'm24', 'm27', 'm30', 'm31'].map((userId) => ({ userId, notBefore: 10_000_000, countsAsAttempt: false })) }, 20);
+        await check('after sending');
+      } finally {
+        await close();
+      }
+    });
+
     it('a cursor combined with an offset skips after the cursor; null for an unknown broadcast; bad cursors refused', async () => {
       const { store, close } = await open();
       try {

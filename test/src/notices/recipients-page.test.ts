@@ -33,9 +33,27 @@ runSuite(
 );
 
 runSuite(
-  'redis, prefix searches by time walking the index in steps of 3 (no gathering)',
+  'redis, prefix searches by time walking the index in steps of 3 (no gathering), searches caching at most 3 checkpoints (every K-th match, K > 1)',
   async () => {
-    const store = await openRedisNoticeStore(env.url, { keyPrefix: env.prefixFor(`w${++n}`), recipientGatherMax: 0, recipientWalkChunk: 3 });
+    const store = await openRedisNoticeStore(env.url, { keyPrefix: env.prefixFor(`w${++n}`), recipientGatherMax: 0, recipientWalkChunk: 3, recipientSearchMarks: 3 });
+    return { store, close: () => store.close() };
+  },
+  { skip: env.skip },
+);
+
+runSuite(
+  'redis, searches in steps of 2 without the count cache',
+  async () => {
+    const store = await openRedisNoticeStore(env.url, { keyPrefix: env.prefixFor(`s${++n}`), recipientGatherMax: 0, recipientWalkChunk: 2, recipientCountCache: false });
+    return { store, close: () => store.close() };
+  },
+  { skip: env.skip },
+);
+
+runSuite(
+  'redis, searches in one script (the form before the steps; bench/recipients.ts compares the two)',
+  async () => {
+    const store = await openRedisNoticeStore(env.url, { keyPrefix: env.prefixFor(`o${++n}`), recipientSearch: 'one-script', recipientGatherMax: 0, recipientWalkChunk: 3 });
     return { store, close: () => store.close() };
   },
   { skip: env.skip },
