@@ -50,7 +50,7 @@ const sharedDev = path.resolve(repoRoot, '../shared/eval/dev.jsonl');
 /**
  * Evaluation sets kept out of the knowledge base: the team's dev set, our two held-out sets, both halves of
  * blind set 1 (test/fixtures/blind: the tuning half is looked at while tuning, so it is where copying could
- * creep in; the test half must never be copied either), the validation set and blind sets 2 to 7.
+ * creep in; the test half must never be copied either), the validation set and blind sets 2 to 8.
  */
 const EVAL_FILES = [
   existsSync(sharedDev) ? sharedDev : path.join(repoRoot, 'test/fixtures/dev.jsonl'),
@@ -64,6 +64,7 @@ const EVAL_FILES = [
   path.join(repoRoot, 'test/fixtures/blind/blind5.jsonl'),
   path.join(repoRoot, 'test/fixtures/blind/blind6.jsonl'),
   path.join(repoRoot, 'test/fixtures/blind/blind7.jsonl'),
+  path.join(repoRoot, 'test/fixtures/blind/blind8.jsonl'),
 ];
 
 /**
@@ -75,7 +76,7 @@ const EVAL_FILES = [
  * - blind sets 2 and 3: test/fixtures/blind/kb-texts-before-blind3.txt (frozen 2026-12-05 with blind set 3);
  * - blind set 4: test/fixtures/blind/kb-texts-before-blind4.txt (the texts of the third tuning round included: it
  *   ran in a checkout without blind set 4, before that set's first run);
- * - blind sets 5, 6 and 7: kb-texts-before-blind5.txt, …-blind6.txt and …-blind7.txt, made the same way before
+ * - blind sets 5 to 8: kb-texts-before-blind5.txt … kb-texts-before-blind8.txt, made the same way before
  *   each set's first run.
  */
 const hashList = (name: string): Set<string> =>
@@ -92,6 +93,7 @@ const WRITTEN_AFTER_KB = new Map<string, Set<string>>([
   ['blind5.jsonl', hashList('kb-texts-before-blind5.txt')],
   ['blind6.jsonl', hashList('kb-texts-before-blind6.txt')],
   ['blind7.jsonl', hashList('kb-texts-before-blind7.txt')],
+  ['blind8.jsonl', hashList('kb-texts-before-blind8.txt')],
 ]);
 const shortHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
