@@ -134,9 +134,16 @@ describe('console notices in a real browser (sandbox)', { skip: missing ? `no br
   });
 
   it('test-send to a chosen sandbox employee: in the inbox, in the audit trail, in no broadcast', async () => {
+    // The platform picker opens once the dialog's platform list has arrived (disabled until then), and the
+    // next step waits for its list to close, as a person sees it close before clicking on.
+    const choosePlatform = async (label: string): Promise<void> => {
+      await page.locator('.ant-select:not(.ant-select-disabled)', { has: page.locator('#test-send-platform') }).click();
+      const option = page.locator(`.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option[title="${label}"]`);
+      await option.click();
+      await option.waitFor({ state: 'hidden' });
+    };
     await page.click('#test-send');
-    await page.locator('.ant-select', { has: page.locator('#test-send-platform') }).click();
-    await page.locator('.ant-select-item-option[title="sandbox"]').click();
+    await choosePlatform('sandbox');
     await page.fill('#test-send-user', 'wangfang');
     await page.click('#test-send-go');
     await page.locator('.ant-message').filter({ hasText: 'wangfang' }).waitFor();
@@ -152,8 +159,7 @@ describe('console notices in a real browser (sandbox)', { skip: missing ? `no br
     // On a real platform a test send goes only to the account's own link: none here → a short reason, in the
     // console's language (by the error's code), with the code.
     await page.click('#test-send');
-    await page.locator('.ant-select', { has: page.locator('#test-send-platform') }).click();
-    await page.locator('.ant-select-item-option[title="企业微信"]').click();
+    await choosePlatform('企业微信');
     assert.equal(await page.locator('#test-send-user').count(), 0, 'no recipient to choose on a real platform');
     await page.click('#test-send-go');
     await page.getByText(/没有关联该平台的账号.*\(NOTICE_TEST_NO_ACCOUNT\)/).first().waitFor();

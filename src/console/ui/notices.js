@@ -178,7 +178,8 @@
         PB.kit.setPlatformLabels(r.labels);
         setPlatforms(r.platforms);
         setAnyRecipient(r.testAnyRecipient || []);
-        setPlatform(r.platforms[0]);
+        // A choice made meanwhile is kept (the list arrives late on a slow connection).
+        setPlatform((chosen) => chosen ?? r.platforms[0]);
       }, fail);
     }, []);
     const chooses = anyRecipient.includes(platform);
@@ -198,7 +199,7 @@
     };
     return html`<${Modal} open title=${t('testSendTitle', version.version)} onCancel=${onClose} onOk=${send} okText=${t('send')} cancelText=${t('cancel')} confirmLoading=${busy} okButtonProps=${{ id: 'test-send-go', disabled: !platform }}>
       <${Form} layout="vertical">
-        <${Form.Item} htmlFor="test-send-platform" label=${t('platform')}><${Select} id="test-send-platform" value=${platform} onChange=${setPlatform} options=${platforms.map((p) => ({ value: p, label: platformName(p) }))} /><//>
+        <${Form.Item} htmlFor="test-send-platform" label=${t('platform')}><${Select} id="test-send-platform" value=${platform} onChange=${setPlatform} disabled=${platforms.length === 0} loading=${platforms.length === 0} options=${platforms.map((p) => ({ value: p, label: platformName(p) }))} /><//>
         ${chooses ? html`<${Form.Item} htmlFor="test-send-user" label=${t('testSendUser')}><${Input} id="test-send-user" value=${userId} onChange=${(e) => setUserId(e.target.value)} /><//>`
           : html`<${Text} type="secondary">${t('testSendOwn')}<//>`}
       <//>
