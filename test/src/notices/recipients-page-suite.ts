@@ -61,6 +61,24 @@ function viewAt(r: RecipientRecord): number {
 }
 
 /** What a query must return, from the whole list. */
+/**
+ * Every user id of `base` on broadcast `broadcastId`, page after page through `next` (at most
+ * `maxPages` pages): each page's total must be `wantTotal` (unless null), and `onPage` sees each page.
+ */
+async function byCursor(store: NoticeStore, broadcastId: string, base: RecipientQuery, label: string, wantTotal: number | null, maxPages: number, onPage?: (page: RecipientPage) => void): Promise<string[]> {
+  const got: string[] = [];
+  let after: string | null = null;
+  for (let guard = 0; guard < maxPages; guard++) {
+    const page: RecipientPage = (await store.queryRecipients(broadcastId, { ...base, after }))!;
+    if (wantTotal !== null) assert.equal(page.total, wantTotal, `${label} total`);
+    got.push(...page.recipients.map((r) => r.userId));
+    onPage?.(page);
+    if (!page.next) break;
+    after = page.next;
+  }
+  return got;
+}
+
 export function model(all: RecipientRecord[], q: { state?: RecipientState; prefix: string; text?: string; sort: RecipientSort; order: 'asc' | 'desc' }): string[] {
   const key = (r: RecipientRecord): number => (q.sort === 'state' ? RECIPIENT_STATE_RANK[recipientState(r)] : q.sort === 'time' ? viewAt(r) : 0);
   const fold = (s: string | null) => (s ?? '').replace(/[A-Z]/g, (c) => c.toLowerCase());
@@ -91,19 +109,12 @@ export function runSuite(kind: string, open: () => Promise<{ store: NoticeStore;
                 const label = JSON.stringify({ state, prefix, sort, order });
                 const base: RecipientQuery = { ...(state ? { state } : {}), prefix, sort, order, limit: 4 };
                 // Cursor pages.
-                const got: string[] = [];
-                let after: string | null = null;
-                for (let guard = 0; guard < 100; guard++) {
-                  const page: RecipientPage = (await store.queryRecipients('b1', { ...base, after }))!;
-                  assert.equal(page.total, want.length, `${label} total`);
-                  got.push(...page.recipients.map((r) => r.userId));
+                const got = await byCursor(store, 'b1', base, label, want.length, 100, (page) => {
                   for (const r of page.recipients) {
                     assert.equal(r.view, recipientState(r), `${label} view`);
                     if (state) assert.equal(r.view, state);
                   }
-                  if (!page.next) break;
-                  after = page.next;
-                }
+                });
                 assert.deepEqual(got, want, `${label} by cursor`);
                 // Offset pages (page 2 and a page past the end).
                 const p2 = (await store.queryRecipients('b1', { ...base, offset: 4 }))!;
@@ -134,15 +145,7 @@ export function runSuite(kind: string, open: () => Promise<{ store: NoticeStore;
                 const want = model(all, { state, prefix: search, text: search, sort, order });
                 const label = JSON.stringify({ state, search, sort, order });
                 const base: RecipientQuery = { ...(state ? { state } : {}), prefix: search, text: search, sort, order, limit: 4 };
-                const got: string[] = [];
-                let after: string | null = null;
-                for (let guard = 0; guard < 100; guard++) {
-                  const page: RecipientPage = (await store.queryRecipients('b1', { ...base, after }))!;
-                  assert.equal(page.total, want.length, `${label} total`);
-                  got.push(...page.recipients.map((r) => r.userId));
-                  if (!page.next) break;
-                  after = page.next;
-                }
+                const got = await byCursor(store, 'b1', base, label, want.length, 100);
                 assert.deepEqual(got, want, `${label} by cursor`);
                 const p2 = (await store.queryRecipients('b1', { ...base, offset: 4 }))!;
                 assert.deepEqual(p2.recipients.map((r) => r.userId), want.slice(4, 8), `${label} offset 4`);
@@ -203,15 +206,7 @@ export function runSuite(kind: string, open: () => Promise<{ store: NoticeStore;
                 if (state === undefined && sort === 'user' && order === 'asc') assert.equal(want.length, count, `${search}: the model finds ${count}`);
                 const label = JSON.stringify({ state, search, sort, order });
                 const base: RecipientQuery = { ...(state ? { state } : {}), prefix: search, text: search, sort, order, limit: 1 };
-                const got: string[] = [];
-                let after: string | null = null;
-                for (let guard = 0; guard < 20; guard++) {
-                  const page: RecipientPage = (await store.queryRecipients('b2', { ...base, after }))!;
-                  assert.equal(page.total, want.length, `${label} total`);
-                  got.push(...page.recipients.map((r) => r.userId));
-                  if (!page.next) break;
-                  after = page.next;
-                }
+                const got = await byCursor(store, 'b2', base, label, want.length, 20);
                 assert.deepEqual(got, want, `${label} by cursor`);
                 const p2 = (await store.queryRecipients('b2', { ...base, offset: 1 }))!;
                 assert.deepEqual(p2.recipients.map((r) => r.userId), want.slice(1, 2), `${label} offset 1`);
@@ -222,14 +217,7 @@ export function runSuite(kind: string, open: () => Promise<{ store: NoticeStore;
         // Without a search, ids that prefix others page right by cursor one at a time, both ways.
         for (const sort of ['user', 'state', 'time'] as const) {
           for (const order of ['asc', 'desc'] as const) {
-            const got: string[] = [];
-            let after: string | null = null;
-            for (let guard = 0; guard < 20; guard++) {
-              const page: RecipientPage = (await store.queryRecipients('b2', { prefix: 'p', sort, order, limit: 1, after }))!;
-              got.push(...page.recipients.map((r) => r.userId));
-              if (!page.next) break;
-              after = page.next;
-            }
+            const got = await byCursor(store, 'b2', { prefix: 'p', sort, order, limit: 1 }, `${sort} ${order}`, null, 20);
             assert.deepEqual(got, model(all, { prefix: 'p', sort, order }), `${sort} ${order} by cursor`);
           }
         }
@@ -288,15 +276,7 @@ export function runSuite(kind: string, open: () => Promise<{ store: NoticeStore;
                   const want = model(all, { state, prefix: search, text: search, sort, order });
                   const what = `${label} ${JSON.stringify({ state, search, sort, order })}`;
                   const base: RecipientQuery = { ...(state ? { state } : {}), prefix: search, text: search, sort, order, limit: 4 };
-                  const got: string[] = [];
-                  let after: string | null = null;
-                  for (let guard = 0; guard < 40; guard++) {
-                    const page: RecipientPage = (await store.queryRecipients('b4', { ...base, after }))!;
-                    assert.equal(page.total, want.length, `${what} total`);
-                    got.push(...page.recipients.map((r) => r.userId));
-                    if (!page.next) break;
-                    after = page.next;
-                  }
+                  const got = await byCursor(store, 'b4', base, what, want.length, 40);
                   assert.deepEqual(got, want, `${what} by cursor`);
                   for (const offset of [0, 7, 13, want.length - 1, want.length, 40]) {
                     const p = (await store.queryRecipients('b4', { ...base, offset: Math.max(0, offset) }))!;
