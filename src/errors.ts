@@ -31,6 +31,7 @@ export const ERRORS = {
   PORT_IN_USE: { status: 500, meaning: 'PORT or ADMIN_PORT is already in use on that address; the message names the variable. Start-up stops.' },
   PORT_NOT_ALLOWED: { status: 500, meaning: 'PORT or ADMIN_PORT is under 1024 and this user may not bind it; the message names the variable. Start-up stops.' },
   HOST_UNAVAILABLE: { status: 500, meaning: 'The listen address is not an address of this machine. Start-up stops.' },
+  KB_CLASSIFIER_INVALID: { status: 500, meaning: 'The topic classifier model (knowledge/model/topic-classifier.json) is unreadable or malformed; the message names the file and field.' },
   KB_LEXICON_INVALID: { status: 500, meaning: 'The matching lexicon (knowledge/lexicon) is invalid; the message names file and line.' },
   // Command line
   CLI_USAGE: { status: 400, meaning: 'A command was called wrongly (unknown subcommand, missing or bad argument, unreadable file); the usage is printed. Exit code 2.' },
