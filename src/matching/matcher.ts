@@ -17,7 +17,13 @@
  *    IDF (jieba's idf.txt) × (1 − Fuse score) over matched tokens — reaches {@link MatcherOptions.acceptMass}, or
  *    reaches {@link MatcherOptions.shortMass} while one phrasing is closely similar, and (c) the final question
  *    carries no out-of-scope marker (加班费, 试用期, 报销 …: knowledge/lexicon/out-of-scope.yaml) the entry does not match.
- * `score` = mass / (mass + acceptMass), clamped so that it is >= 0.5 exactly when the question is answered.
+ * 6. fuse with the topic classifier (classifier.ts, a logistic regression trained on labelled tuning questions): its
+ *    best topic is answered when it is confident ({@link MatcherOptions.classifierAccept}, and clearly more likely
+ *    than out of scope); else the ranking's answer from step 5 stands if the classifier gives it at least
+ *    {@link MatcherOptions.classifierAgree}; else the bot declines. A question naming no platform gives a platform
+ *    family's probability (wecom-/dingtalk-/feishu-admin-access) to the asker's platform's member.
+ * `score` = the answered topic's confidence (classifier probability, or mass / (mass + acceptMass) for the ranking),
+ * clamped so that it is >= 0.5 exactly when the question is answered.
  */
 import { Jieba } from '@node-rs/jieba';
 import { readFileSync } from 'node:fs';
@@ -28,6 +34,7 @@ import type { KnowledgeBase } from '../knowledge/types.ts';
 import type { Lang } from '../platform/message.ts';
 import { detectLanguage } from './language.ts';
 import { normalizeQuestion } from './normalize.ts';
+import { classifierFeatures, defaultModelPath, loadClassifierModel, OUT_OF_SCOPE_CLASS, TopicClassifier, type TopicClassifierModel } from './classifier.ts';
 import { lexicon } from './lexicon.ts';
 import type { MatchContext, Matcher, MatcherFactory, MatchResult } from './types.ts';
 import {
@@ -149,6 +156,24 @@ export interface MatcherOptions {
    * the top entry itself mentions the marker; 1 = no effect.
    */
   markerMissing: number;
+  /**
+   * Fuse the topic classifier's probabilities with the ranking (classifier.ts; README "How matching works"):
+   * the classifier's best topic is answered when its probability reaches {@link classifierAccept} and is at least
+   * {@link classifierOosRatio} times the out-of-scope probability; otherwise the ranking's answer stands only when
+   * the classifier gives that topic at least {@link classifierAgree}; otherwise the bot declines.
+   */
+  classifier: boolean;
+  /** Probability (0–1) the classifier's best topic needs to be answered on the classifier's word. */
+  classifierAccept: number;
+  /** … and how many times the out-of-scope probability it must be. */
+  classifierOosRatio: number;
+  /** Probability (0–1) the classifier must give the ranking's answer for it to stand. */
+  classifierAgree: number;
+  /**
+   * A model to use instead of knowledge/model/topic-classifier.json (cross-validation plugs in one trained
+   * without the held-out group); undefined = the shipped file.
+   */
+  classifierModel?: Pick<TopicClassifierModel, 'classes' | 'weights'>;
 }
 
 /** Defaults chosen on the dev set (see the report in bench/ and test/src/eval/). */
@@ -191,10 +216,17 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   howToShare: 0.1,
   howToMissing: 0.8,
   markerMissing: 0,
+  classifier: true,
+  classifierAccept: 0.5,
+  classifierOosRatio: 12,
+  classifierAgree: 0.1,
 };
 
 /** Id of the pseudo-entry made of out-of-scope examples (never answered). */
-const OUT_OF_SCOPE = '(out of scope)';
+const OUT_OF_SCOPE = OUT_OF_SCOPE_CLASS;
+
+/** Classifier probability (0–1) a topic needs to be offered as a "did you mean" suggestion before the ranking's. */
+const SUGGESTION_MIN_PROBABILITY = 0.05;
 
 /** Platform names: weighted with {@link MatcherOptions.platformWeight}. */
 const PLATFORM_WORDS: ReadonlySet<string> = new Set(['企业微信', '钉钉', '飞书', '微信', '个人微信']);
@@ -216,6 +248,8 @@ export interface MatchExplanation {
   tokens: string[];
   /** Candidates best first: entry id, ranking score, evidence mass, coverage, hits. */
   candidates: { id: string; rank: number; mass: number; phrase: number; coverage: number; hits: TokenHit[] }[];
+  /** The classifier's best topic, its probability and the out-of-scope probability (absent without a model). */
+  classifier?: { topic: string | null; probability: number; outOfScope: number };
   result: MatchResult;
 }
 
@@ -410,6 +444,28 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
   }
   /** Platforms some entry is specifically about (not 'all'): the only asker platforms that change ranking. */
   const knownPlatforms = new Set(sources.flatMap((e) => e.platforms.filter((p) => p !== 'all')));
+  // The topic classifier over this knowledge base's topics (a topic the model does not know is left to the ranking).
+  const classifier = (() => {
+    if (!opt.classifier) return null;
+    const file = opt.classifierModel ? null : defaultModelPath();
+    const model = opt.classifierModel ?? (file ? loadClassifierModel(file) : null);
+    return model ? new TopicClassifier(model, new Set(entries.map((e) => e.id))) : null;
+  })();
+  const classifierPlatforms = classifier ? classifier.classes.map((c) => entryPlatforms[ids.indexOf(c)] ?? new Set<string>(['all'])) : [];
+  // Platform families: entries that differ only by platform, named `<platform>-<rest>` (wecom-admin-access,
+  // dingtalk-admin-access, feishu-admin-access). Classifier slots per family with at least two members.
+  const families: number[][] = (() => {
+    if (!classifier) return [];
+    const byRest = new Map<string, number[]>();
+    classifier.classes.forEach((c, k) => {
+      const dash = c.indexOf('-');
+      const ps = classifierPlatforms[k] as Set<string>;
+      if (dash <= 0 || ps.size !== 1 || !ps.has(c.slice(0, dash)) || !knownPlatforms.has(c.slice(0, dash))) return;
+      const rest = c.slice(dash + 1);
+      byRest.set(rest, [...(byRest.get(rest) ?? []), k]);
+    });
+    return [...byRest.values()].filter((f) => f.length >= 2);
+  })();
   // Corpus IDF for every substring (up to MAX_IDF_WORD) of every phrasing token: all a matching token can be.
   const wanted = new Set<string>();
   for (const d of docs) for (const t of d.tokens) {
@@ -614,17 +670,79 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
         (leads && top.mass >= opt.shortMass && top.phrase >= opt.phraseAccept) ||
         (leads && top.mass >= opt.coverMass && top.coverage >= opt.coverAccept));
     const markerOk = opt.markerMissing > 0 || !top || questionMarkers.length === 0 || questionMarkers.some((t) => top.hits.some((h) => h.token === t));
-    const accepted = !!top && inScope && aboutPrivacy && enough && markerOk && top.coverage >= opt.minCoverage;
-    const score = top ? round3(top.mass / (top.mass + opt.acceptMass)) : 0;
-    const others = accepted ? candidates.slice(1) : candidates;
+    const ranked = !!top && inScope && aboutPrivacy && enough && markerOk && top.coverage >= opt.minCoverage;
+    const rankScore = (c: (typeof candidates)[number]): number => round3(c.mass / (c.mass + opt.acceptMass));
+    const explanation = { normalized, tokens, candidates: candidates.map(({ entry: _e, ...c }) => c) };
+    if (!classifier) {
+      const others = ranked ? candidates.slice(1) : candidates;
+      const score = top ? rankScore(top) : 0;
+      const result: MatchResult = {
+        topic: ranked && top ? top.id : null,
+        score: ranked ? Math.max(score, 0.5) : Math.min(score, 0.499),
+        suggestions: others.slice(0, 3).map((c) => c.id),
+        suggestionScores: others.slice(0, 3).map((c) => Math.min(rankScore(c), 0.499)),
+        lang,
+      };
+      return { ...explanation, result };
+    }
+    // Fusion with the topic classifier (see MatcherOptions.classifier).
+    const p = classifier.probabilities(classifierFeatures(normalized, tokens));
+    // A question naming no platform asks about a platform family as a whole (which admin can read my chats); the
+    // family's probability goes to the member for the asker's platform, else to the one the ranking puts first.
+    if (asked.length === 0) {
+      for (const family of families) {
+        const own = named.length > 0 ? family.find((k) => named.some((x) => (classifierPlatforms[k] as Set<string>).has(x))) : undefined;
+        const ranks = family.map((k) => candidates.findIndex((c) => c.id === classifier.classes[k]));
+        const firstRanked = family[ranks.indexOf(Math.min(...ranks.map((r) => (r < 0 ? Infinity : r))))];
+        const to = own ?? firstRanked ?? (family[0] as number);
+        let sum = 0;
+        for (const k of family) {
+          sum += p[k] as number;
+          p[k] = 0;
+        }
+        p[to] = sum;
+      }
+    }
+    const oosSlot = classifier.classes.length - 1;
+    let best = -1;
+    for (let k = 0; k < oosSlot; k++) if (best < 0 || (p[k] as number) > (p[best] as number)) best = k;
+    const probOf = (id: string): number | undefined => {
+      const k = classifier.classes.indexOf(id);
+      return k >= 0 ? (p[k] as number) : undefined;
+    };
+    const pBest = best >= 0 ? (p[best] as number) : 0;
+    let topic: string | null = null;
+    let score = 0;
+    if (best >= 0 && pBest >= opt.classifierAccept && pBest >= opt.classifierOosRatio * (p[oosSlot] as number)) {
+      topic = classifier.classes[best] as string;
+      score = pBest;
+    } else if (ranked && top && (probOf(top.id) ?? 1) >= opt.classifierAgree) {
+      topic = top.id;
+      score = Math.max(rankScore(top), probOf(top.id) ?? 0);
+    }
+    // Suggestions: the classifier's likely topics first, then the ranking's.
+    const suggestionIds: string[] = [];
+    const suggestionScores: number[] = [];
+    const likely = [...Array(oosSlot).keys()].filter((k) => (p[k] as number) >= SUGGESTION_MIN_PROBABILITY).sort((a, b) => (p[b] as number) - (p[a] as number));
+    for (const k of likely) {
+      const id = classifier.classes[k] as string;
+      if (id === topic || suggestionIds.length >= 3) continue;
+      suggestionIds.push(id);
+      suggestionScores.push(Math.min(round3(p[k] as number), 0.499));
+    }
+    for (const c of candidates) {
+      if (c.id === topic || suggestionIds.includes(c.id) || suggestionIds.length >= 3) continue;
+      suggestionIds.push(c.id);
+      suggestionScores.push(Math.min(rankScore(c), 0.499));
+    }
     const result: MatchResult = {
-      topic: accepted && top ? top.id : null,
-      score: accepted ? Math.max(score, 0.5) : Math.min(score, 0.499),
-      suggestions: others.slice(0, 3).map((c) => c.id),
-      suggestionScores: others.slice(0, 3).map((c) => Math.min(round3(c.mass / (c.mass + opt.acceptMass)), 0.499)),
+      topic,
+      score: topic ? Math.max(round3(score), 0.5) : Math.min(top ? rankScore(top) : 0, round3(pBest), 0.499),
+      suggestions: suggestionIds,
+      suggestionScores,
       lang,
     };
-    return { normalized, tokens, candidates: candidates.map(({ entry: _e, ...c }) => c), result };
+    return { ...explanation, classifier: { topic: best >= 0 ? (classifier.classes[best] as string) : null, probability: round3(pBest), outOfScope: round3(p[oosSlot] as number) }, result };
   };
 
   return {

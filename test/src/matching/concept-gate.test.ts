@@ -21,7 +21,7 @@ describe('privacy-word gate', () => {
     const kb = await loadKnowledge(join(REPO_ROOT, 'knowledge'));
     gated = await createMatcher(kb);
     explaining = await buildMatcher(kb);
-    ungated = await buildMatcher(kb, { conceptGate: false });
+    ungated = await buildMatcher(kb, { conceptGate: false, classifier: false });
   });
 
   it('is on by default', () => {

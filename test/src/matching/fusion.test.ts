@@ -1,0 +1,75 @@
+/**
+ * The matcher with the shipped topic classifier fused in (matcher.ts, MatcherOptions.classifier), on the real
+ * knowledge base. The questions are written for this test, not taken from an evaluation set.
+ */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { loadKnowledge } from '../../../src/knowledge/load.ts';
+import { buildMatcher, type ExplainingMatcher } from '../../../src/matching/matcher.ts';
+import type { KnowledgeBase } from '../../../src/knowledge/types.ts';
+
+const kbDir = fileURLToPath(new URL('../../../knowledge', import.meta.url));
+let kb: KnowledgeBase;
+let fused: ExplainingMatcher;
+let ranking: ExplainingMatcher;
+
+before(async () => {
+  kb = await loadKnowledge(kbDir);
+  fused = await buildMatcher(kb);
+  ranking = await buildMatcher(kb, { classifier: false });
+});
+
+test('the classifier settles questions the ranking alone gets wrong (each written for this test)', () => {
+  const cases: [string, string][] = [
+    ['领导会不会偷偷翻我跟同事吐槽的那些消息', 'wecom-admin-access'],
+    ['公司让我签字同意存档，不签行不行', 'refuse-archiving'],
+    ['存档这事儿合法不', 'legality'],
+    ['用个人微信聊工作会被看到吗', 'personal-wechat'],
+  ];
+  for (const [q, want] of cases) {
+    assert.equal(fused.match(q).topic, want, q);
+    assert.notEqual(ranking.match(q).topic, want, `${q}: the ranking alone answers it too, so this case shows nothing`);
+  }
+});
+
+test('the explanation carries the classifier\'s view; without a classifier it is absent', () => {
+  const e = fused.explain('离职以后公司还留着我的聊天记录吗');
+  assert.equal(e.result.topic, 'after-leaving');
+  assert.equal(e.classifier?.topic, 'after-leaving');
+  assert.ok((e.classifier?.probability ?? 0) >= 0.5 && (e.classifier?.outOfScope ?? 1) < 0.1, JSON.stringify(e.classifier));
+  assert.equal(ranking.explain('离职以后公司还留着我的聊天记录吗').classifier, undefined);
+});
+
+test('a question naming no platform is about the asker\'s platform (the admin-access family)', () => {
+  const q = '管理员能看到我的聊天记录吗？';
+  assert.equal(fused.match(q, { platform: 'dingtalk' }).topic, 'dingtalk-admin-access');
+  assert.equal(fused.match(q, { platform: 'feishu' }).topic, 'feishu-admin-access');
+  assert.equal(fused.match(q, { platform: 'wecom-aibot' }).topic, 'wecom-admin-access');
+  // No platform known: the ranking's choice among the family (WeCom, the default platform).
+  assert.equal(fused.match(q).topic, 'wecom-admin-access');
+  // A question that names its platform keeps it whatever the asker's platform.
+  assert.equal(fused.match('飞书管理员能看到我的聊天记录吗', { platform: 'dingtalk' }).topic, 'feishu-admin-access');
+});
+
+test('out of scope: app how-to, pay and small talk are declined', () => {
+  for (const q of ['企业微信怎么撤回消息', '这个月工资什么时候发', '今天中午吃什么', '钉钉怎么建群']) assert.equal(fused.match(q).topic, null, q);
+});
+
+test('a topic the model does not know (an operator\'s own entry) is still answered by the ranking', async () => {
+  const renamed = kb.entries.map((e) => (e.id === 'two-factor' ? { ...e, id: 'company-own-2fa' } : e));
+  const custom: KnowledgeBase = { ...kb, entries: renamed, byId: new Map(renamed.map((e) => [e.id, e])) };
+  const m = await buildMatcher(custom);
+  const q = '企业微信怎么开启二次验证保护账号';
+  assert.equal(ranking.match(q).topic, 'two-factor', 'the ranking answers the original entry');
+  assert.equal(m.match(q).topic, 'company-own-2fa');
+  for (const s of m.match('今天中午吃什么').suggestions) assert.ok(custom.byId.has(s), `suggestion ${s} exists in the knowledge base`);
+});
+
+test('declined: suggestions come from the classifier first, are known topics and never the answer', () => {
+  const r = fused.match('存档');
+  if (r.topic === null) assert.ok(r.suggestions.length > 0 && r.suggestions.length <= 3, JSON.stringify(r));
+  for (const s of r.suggestions) assert.ok(kb.byId.has(s));
+  assert.equal(r.suggestionScores?.length, r.suggestions.length);
+  for (const v of r.suggestionScores ?? []) assert.ok(v < 0.5);
+});
