@@ -449,6 +449,46 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
   /** Document texts as Fuse compares them (it lowercases both pattern and text; isCaseSensitive is off). */
   const fuseTexts = docs.map((d) => d.text.toLowerCase());
 
+  /** UTF-16 code unit -> indices (ascending) of the texts holding it: the only texts that can contain a string with it. */
+  const unitIndex = (texts: readonly string[]): Map<number, number[]> => {
+    const index = new Map<number, number[]>();
+    texts.forEach((text, i) => {
+      for (let k = 0; k < text.length; k++) {
+        const u = text.charCodeAt(k);
+        const list = index.get(u);
+        if (!list) index.set(u, [i]);
+        else if (list[list.length - 1] !== i) list.push(i);
+      }
+    });
+    return index;
+  };
+  const docUnits = unitIndex(docs.map((d) => d.text));
+  const fuseUnits = fuseTexts.every((t, i) => t === (docs[i] as (typeof docs)[number]).text) ? docUnits : unitIndex(fuseTexts);
+  const NO_DOCS: readonly number[] = [];
+  /** Ascending indices of the texts that may contain `s` (those holding its rarest code unit); all when `s` is empty. */
+  const mayContain = (index: Map<number, number[]>, s: string): readonly number[] | null => {
+    let best: readonly number[] | null = null;
+    for (let k = 0; k < s.length; k++) {
+      const list = index.get(s.charCodeAt(k)) ?? NO_DOCS;
+      if (!best || list.length < best.length) best = list;
+      if (best.length === 0) break;
+    }
+    return best;
+  };
+  /** Indices (ascending) of the documents whose text contains `token`: a substring scan of the candidates only. */
+  const substringDocs = (token: string): number[] => {
+    const hits: number[] = [];
+    const candidates = mayContain(docUnits, token);
+    if (!candidates) {
+      docs.forEach((d, i) => {
+        if (d.text.includes(token)) hits.push(i);
+      });
+      return hits;
+    }
+    for (const i of candidates) if ((docs[i] as (typeof docs)[number]).text.includes(token)) hits.push(i);
+    return hits;
+  };
+
   /**
    * Fuse hits of `token` — exactly the documents, order and scores of `fuse.search(token)` — with Fuse run only on
    * the documents that can match. Fuse's bitap accepts a document when some substring of its text is within
@@ -457,37 +497,39 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
    * contiguous pieces: each edit touches at most one piece, so every match holds at least one piece verbatim. Only
    * documents containing a piece are searched, by a Fuse instance over them alone; a document's score does not
    * depend on the other documents (ignoreFieldNorm, one key), so hits and scores are the same as over all documents.
-   * Cost: one substring scan of every document per piece plus bitap over the candidates (≈0.1–0.5 ms against
-   * ≈4–5 ms for the full search over the ≈1,500 documents).
+   * Cost ≈0.1–0.4 ms against ≈4–5 ms for the full search over the ≈1,500 documents.
    * Patterns over 32 UTF-16 units (Fuse splits them into chunks) take the full search.
+   * @returns document indices (ascending) and their Fuse scores
    */
-  const fuzzyHits = (token: string): Array<[number, number]> => {
+  const fuzzyHits = (token: string): [number[], number[]] => {
+    const unpack = (results: { refIndex: number; score?: number }[], ref: (i: number) => number): [number[], number[]] => [
+      results.map((r) => ref(r.refIndex)),
+      results.map((r) => r.score ?? 1),
+    ];
     const pattern = token.toLowerCase();
     const m = pattern.length;
-    if (!opt.fusePrefilter || m === 0 || m > 32) return fuse.search(token).map((r) => [r.refIndex, r.score ?? 1]);
+    if (!opt.fusePrefilter || m === 0 || m > 32) return unpack(fuse.search(token), (i) => i);
     // Fuse tries error levels 0, 1, … while level / m <= threshold (and below m).
     let errors = 0;
     while (errors + 1 < m && (errors + 1) / m <= opt.fuseThreshold) errors++;
-    const pieces: string[] = [];
-    for (let p = 0; p <= errors; p++) pieces.push(pattern.slice(Math.floor((p * m) / (errors + 1)), Math.floor(((p + 1) * m) / (errors + 1))));
-    const candidates: number[] = [];
-    for (let i = 0; i < fuseTexts.length; i++) {
-      const text = fuseTexts[i] as string;
-      for (const piece of pieces) {
-        if (text.includes(piece)) {
-          candidates.push(i);
-          break;
-        }
-      }
+    const seen = new Set<number>();
+    for (let p = 0; p <= errors; p++) {
+      const piece = pattern.slice(Math.floor((p * m) / (errors + 1)), Math.floor(((p + 1) * m) / (errors + 1)));
+      for (const i of mayContain(fuseUnits, piece) ?? fuseTexts.keys()) if (!seen.has(i) && (fuseTexts[i] as string).includes(piece)) seen.add(i);
     }
-    if (candidates.length === 0) return [];
+    if (seen.size === 0) return [[], []];
+    const candidates = [...seen].sort((a, b) => a - b);
     const sub = new Fuse(candidates.map((i) => docs[i] as (typeof docs)[number]), fuseOptions);
-    return sub.search(token).map((r) => [candidates[r.refIndex] as number, r.score ?? 1]);
+    return unpack(sub.search(token), (i) => candidates[i] as number);
   };
 
-  /** One token's Fuse hits: documents with scores, and the number of entries hit. */
+  /**
+   * One token's Fuse hits: document indices (ascending, as Fuse returns them), their Fuse scores (`null` = all 0,
+   * exact hits) and the number of distinct entries hit. Shared by the memo and read-only.
+   */
   interface TokenHits {
-    docs: Array<[number, number]>;
+    docs: readonly number[];
+    scores: readonly number[] | null;
     entries: number;
   }
   // Single characters match whole tokens only (看 must not hit 看病 … as a substring; 建 not 建议).
@@ -499,22 +541,58 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       exactDocs.set(t, list);
     }
   });
+  /** Entry of each document, by document index. */
+  const docEntry = Int32Array.from(docs, (d) => d.entry);
+  // Per-entry scratch of {@link lookup} and explain (both synchronous): a slot counts only when its stamp is current.
+  const entryMark = new Uint32Array(sources.length);
+  let entryMarkStamp = 0;
+  /** A fresh stamp for {@link entryMark} (cleared when the counter wraps). */
+  const nextEntryMark = (): number => {
+    if (++entryMarkStamp === 0xffffffff) {
+      entryMark.fill(0);
+      entryMarkStamp = 1;
+    }
+    return entryMarkStamp;
+  };
+  const entryBest = new Float64Array(sources.length);
+  const entryTf = new Float64Array(sources.length);
+  // Per-document scratch of explain, stamped like entryMark.
+  const docStamp = new Uint32Array(docs.length);
+  const docShared = new Float64Array(docs.length);
+  const docsHit = new Int32Array(docs.length);
+  /** Per entry: weighted Jaccard similarity of the question with its best phrasing (explain's scratch). */
+  const bestPhrase = new Float64Array(sources.length);
+  let docStampNow = 0;
+  const nextDocMark = (): number => {
+    if (++docStampNow === 0xffffffff) {
+      docStamp.fill(0);
+      docStampNow = 1;
+    }
+    return docStampNow;
+  };
   const memo = new Map<string, TokenHits>();
   /** Fuse hits of one token, memoised (bounded: the oldest half is dropped when full). */
   const lookup = (token: string): TokenHits => {
     const cached = memo.get(token);
     if (cached) return cached;
     const length = Array.from(token).length;
-    let hitDocs: Array<[number, number]>;
-    if (length === 1 || (opt.latinWholeWord && length <= 3 && LATIN.test(token))) hitDocs = (exactDocs.get(token) ?? []).map((d) => [d, 0]);
+    let hitDocs: number[];
+    let scores: number[] | null = null;
+    if (length === 1 || (opt.latinWholeWord && length <= 3 && LATIN.test(token))) hitDocs = exactDocs.get(token) ?? [];
     else if (Math.floor(opt.fuseThreshold * length) === 0) {
       // Fuse would allow no error at this length: a plain substring scan gives the same hits, faster.
-      hitDocs = [];
-      docs.forEach((d, i) => {
-        if (d.text.includes(token)) hitDocs.push([i, 0]);
-      });
-    } else hitDocs = fuzzyHits(token);
-    const value: TokenHits = { docs: hitDocs, entries: new Set(hitDocs.map(([d]) => (docs[d] as (typeof docs)[number]).entry)).size };
+      hitDocs = substringDocs(token);
+    } else [hitDocs, scores] = fuzzyHits(token);
+    const mark = nextEntryMark();
+    let entries = 0;
+    for (const d of hitDocs) {
+      const e = docEntry[d] as number;
+      if (entryMark[e] !== mark) {
+        entryMark[e] = mark;
+        entries++;
+      }
+    }
+    const value: TokenHits = { docs: hitDocs, scores, entries };
     if (memo.size >= opt.memoSize) {
       let drop = Math.floor(opt.memoSize / 2);
       for (const k of memo.keys()) {
@@ -552,7 +630,11 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     return new Set(tokensOf(normalizeQuestion(focus)));
   };
 
-  const explain = (question: string, context?: MatchContext): MatchExplanation => {
+  /**
+   * Matches one question; with `withCandidates` false the explanation's candidate list is left empty (match() needs
+   * only the result).
+   */
+  const run = (question: string, context: MatchContext | undefined, withCandidates: boolean): MatchExplanation => {
     const lang: Lang = detectLanguage(typeof question === 'string' ? question.slice(0, 2000) : '');
     const normalized = normalizeQuestion(question);
     const tokens = [...new Set(tokensOf(normalized))];
@@ -568,10 +650,14 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const own = context?.platform?.split('-')[0];
     const named = asked.length > 0 ? asked : own && knownPlatforms.has(own) ? [own] : [];
     const tokenWeight = (t: string): number => (focus && !focus.has(t) ? opt.narrativeWeight : 1);
-    const perEntry = new Map<number, Map<string, TokenHit>>();
-    /** BM25 term frequency: Σ over an entry's documents hit by the token of (1 − Fuse score). */
-    const tfEntry = new Map<number, Map<string, number>>();
-    const perDoc = new Map<number, number>();
+    /**
+     * Per entry hit (in first-hit order): each token's best hit (token order) and its BM25 term frequency, Σ over the
+     * entry's documents hit by the token of (1 − Fuse score).
+     */
+    const perEntry = new Map<number, { hits: TokenHit[]; tfs: number[] }>();
+    /** Documents hit (first-hit order, docsHit[0 … docsHitCount)) and Σ over their tokens of KB IDF × (1 − Fuse score), in docShared. */
+    let docsHitCount = 0;
+    const docMark = nextDocMark();
     let questionMass = 0;
     let questionKbMass = 0;
     for (const token of tokens) {
@@ -581,31 +667,48 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       if (hits.docs.length === 0) continue;
       const kbIdf = idfOfDf(hits.entries);
       questionKbMass += kbIdf;
-      for (const [doc, fuseScore] of hits.docs) {
-        const entry = (docs[doc] as (typeof docs)[number]).entry;
-        const byToken = perEntry.get(entry) ?? new Map<string, TokenHit>();
-        const prev = byToken.get(token);
-        if (!prev || fuseScore < prev.fuseScore) byToken.set(token, { token, fuseScore, kbIdf, corpusIdf: cw });
-        perEntry.set(entry, byToken);
-        perDoc.set(doc, (perDoc.get(doc) ?? 0) + kbIdf * (1 - fuseScore));
-        const tfs = tfEntry.get(entry) ?? new Map<string, number>();
-        tfs.set(token, (tfs.get(token) ?? 0) + (1 - fuseScore));
-        tfEntry.set(entry, tfs);
+      const mark = nextEntryMark();
+      const entriesHit: number[] = [];
+      const { docs: hitDocs, scores } = hits;
+      for (let k = 0; k < hitDocs.length; k++) {
+        const doc = hitDocs[k] as number;
+        const fuseScore = scores ? (scores[k] as number) : 0;
+        const entry = docEntry[doc] as number;
+        if (entryMark[entry] !== mark) {
+          entryMark[entry] = mark;
+          entryBest[entry] = fuseScore;
+          entryTf[entry] = 0;
+          entriesHit.push(entry);
+        } else if (fuseScore < (entryBest[entry] as number)) entryBest[entry] = fuseScore;
+        if (docStamp[doc] !== docMark) {
+          docStamp[doc] = docMark;
+          docShared[doc] = 0;
+          docsHit[docsHitCount++] = doc;
+        }
+        docShared[doc] = (docShared[doc] as number) + kbIdf * (1 - fuseScore);
+        entryTf[entry] = (entryTf[entry] as number) + (1 - fuseScore);
+      }
+      for (const entry of entriesHit) {
+        let rec = perEntry.get(entry);
+        if (!rec) perEntry.set(entry, (rec = { hits: [], tfs: [] }));
+        rec.hits.push({ token, fuseScore: entryBest[entry] as number, kbIdf, corpusIdf: cw });
+        rec.tfs.push(entryTf[entry] as number);
       }
     }
     // Best phrasing per entry: weighted Jaccard of question tokens and phrasing tokens (KB IDF weights).
-    const bestPhrase = new Map<number, number>();
-    for (const [doc, shared] of perDoc) {
+    bestPhrase.fill(0);
+    for (let k = 0; k < docsHitCount; k++) {
+      const doc = docsHit[k] as number;
+      const shared = docShared[doc] as number;
       const d = docs[doc] as (typeof docs)[number];
       if (!d.phrasing) continue;
       const entry = d.entry;
       const union = questionKbMass + (docMass[doc] as number) - shared;
       const sim = union > 0 ? Math.min(1, shared / union) : 0;
-      if (sim > (bestPhrase.get(entry) ?? 0)) bestPhrase.set(entry, sim);
+      if (sim > (bestPhrase[entry] as number)) bestPhrase[entry] = sim;
     }
     const candidates = [...perEntry.entries()]
-      .map(([entry, byToken]) => {
-        const hits = [...byToken.values()];
+      .map(([entry, { hits, tfs }]) => {
         let rank = 0;
         let mass = 0;
         for (const h of hits) {
@@ -615,16 +718,17 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
         if (opt.ranker === 'bm25') {
           rank = 0;
           const norm = opt.bm25K1 * (1 - opt.bm25B + (opt.bm25B * (entryDocs[entry] as number)) / avgDocs);
-          for (const [token, tf] of tfEntry.get(entry) ?? []) {
-            const h = byToken.get(token) as TokenHit;
-            rank += (tokenWeight(token) * h.kbIdf * tf * (opt.bm25K1 + 1)) / (tf + norm);
+          for (let k = 0; k < hits.length; k++) {
+            const h = hits[k] as TokenHit;
+            const tf = tfs[k] as number;
+            rank += (tokenWeight(h.token) * h.kbIdf * tf * (opt.bm25K1 + 1)) / (tf + norm);
           }
         }
-        const phrase = bestPhrase.get(entry) ?? 0;
+        const phrase = bestPhrase[entry] as number;
         rank += opt.phraseWeight * phrase;
         if ((entryCues[entry] as string[]).some((c) => !tokenSet.has(c))) rank *= opt.cueMissing;
         if (tokenSet.has(CUE_HOW_TO) && entry !== oosIndex && (howToShare[entry] as number) < opt.howToShare) rank *= opt.howToMissing;
-        if (questionMarkers.length > 0 && entry !== oosIndex && !questionMarkers.some((t) => byToken.has(t))) rank *= opt.markerMissing;
+        if (questionMarkers.length > 0 && entry !== oosIndex && !questionMarkers.some((t) => hits.some((h) => h.token === t))) rank *= opt.markerMissing;
         const ps = entryPlatforms[entry] as Set<string>;
         if (named.length > 0 && !ps.has('all') && !named.some((p) => ps.has(p))) rank *= opt.platformMismatch;
         if (named.length === 0 && !ps.has('all') && !ps.has('wecom')) rank *= opt.unnamedPlatform;
@@ -669,13 +773,14 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       suggestionScores: others.slice(0, 3).map((c) => Math.min(round3(c.mass / (c.mass + opt.acceptMass)), 0.499)),
       lang,
     };
-    return { normalized, tokens, candidates: candidates.map(({ entry: _e, ...c }) => c), result };
+    return { normalized, tokens, candidates: withCandidates ? candidates.map(({ entry: _e, ...c }) => c) : [], result };
   };
+  const explain = (question: string, context?: MatchContext): MatchExplanation => run(question, context, true);
 
   return {
     match(question: string, context?: MatchContext): MatchResult {
       try {
-        return explain(question, context).result;
+        return run(question, context, false).result;
       } catch {
         // Defensive: matching must never take the bot down; an unexpected failure is a decline.
         return { topic: null, score: 0, suggestions: [], lang: safeLang(question) };
