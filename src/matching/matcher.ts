@@ -23,9 +23,9 @@ import { Jieba } from '@node-rs/jieba';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import Fuse from 'fuse.js';
 import type { KnowledgeBase } from '../knowledge/types.ts';
 import type { Lang } from '../platform/message.ts';
+import { createTextSearch } from './fuzzy.ts';
 import { detectLanguage } from './language.ts';
 import { normalizeQuestion } from './normalize.ts';
 import { lexicon } from './lexicon.ts';
@@ -150,10 +150,11 @@ export interface MatcherOptions {
    */
   markerMissing: number;
   /**
-   * Run Fuse.js only on the documents that can hold a token's approximate match (same hits and scores, faster; see
-   * `fuzzyHits` in buildMatcher). false = search every document, as before (benchmarks compare the two).
+   * Search a token only in the documents that can hold it: Fuse.js on those with a piece of the token, substring scans
+   * on those with its rarest character (same hits and scores, faster; see fuzzy.ts). false = read every document,
+   * as before 2026-12-06 (benchmarks compare the two).
    */
-  fusePrefilter: boolean;
+  searchPrefilter: boolean;
 }
 
 /** Defaults chosen on the dev set (see the report in bench/ and test/src/eval/). */
@@ -196,7 +197,7 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   howToShare: 0.1,
   howToMissing: 0.8,
   markerMissing: 0,
-  fusePrefilter: true,
+  searchPrefilter: true,
 };
 
 /** Id of the pseudo-entry made of out-of-scope examples (never answered). */
@@ -437,91 +438,11 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
   const avgDocs = docs.filter((d) => d.entry !== oosIndex).length / Math.max(1, entries.length);
   const docMass = docs.map((d) => d.tokens.reduce((sum, t) => sum + idfOfDf(exactDf.get(t)?.size ?? 1), 0));
 
-  const fuseOptions = {
-    keys: ['text'],
-    includeScore: true,
-    ignoreLocation: true,
-    ignoreFieldNorm: true,
-    threshold: opt.fuseThreshold,
-    shouldSort: false,
-  };
-  const fuse = new Fuse(docs, fuseOptions);
-  /** Document texts as Fuse compares them (it lowercases both pattern and text; isCaseSensitive is off). */
-  const fuseTexts = docs.map((d) => d.text.toLowerCase());
-
-  /** UTF-16 code unit -> indices (ascending) of the texts holding it: the only texts that can contain a string with it. */
-  const unitIndex = (texts: readonly string[]): Map<number, number[]> => {
-    const index = new Map<number, number[]>();
-    texts.forEach((text, i) => {
-      for (let k = 0; k < text.length; k++) {
-        const u = text.charCodeAt(k);
-        const list = index.get(u);
-        if (!list) index.set(u, [i]);
-        else if (list[list.length - 1] !== i) list.push(i);
-      }
-    });
-    return index;
-  };
-  const docUnits = unitIndex(docs.map((d) => d.text));
-  const fuseUnits = fuseTexts.every((t, i) => t === (docs[i] as (typeof docs)[number]).text) ? docUnits : unitIndex(fuseTexts);
-  const NO_DOCS: readonly number[] = [];
-  /** Ascending indices of the texts that may contain `s` (those holding its rarest code unit); all when `s` is empty. */
-  const mayContain = (index: Map<number, number[]>, s: string): readonly number[] | null => {
-    let best: readonly number[] | null = null;
-    for (let k = 0; k < s.length; k++) {
-      const list = index.get(s.charCodeAt(k)) ?? NO_DOCS;
-      if (!best || list.length < best.length) best = list;
-      if (best.length === 0) break;
-    }
-    return best;
-  };
-  /** Indices (ascending) of the documents whose text contains `token`: a substring scan of the candidates only. */
-  const substringDocs = (token: string): number[] => {
-    const hits: number[] = [];
-    const candidates = mayContain(docUnits, token);
-    if (!candidates) {
-      docs.forEach((d, i) => {
-        if (d.text.includes(token)) hits.push(i);
-      });
-      return hits;
-    }
-    for (const i of candidates) if ((docs[i] as (typeof docs)[number]).text.includes(token)) hits.push(i);
-    return hits;
-  };
-
-  /**
-   * Fuse hits of `token` — exactly the documents, order and scores of `fuse.search(token)` — with Fuse run only on
-   * the documents that can match. Fuse's bitap accepts a document when some substring of its text is within
-   * `e` edits (Levenshtein: substitutions, insertions, deletions) of the pattern, where `e` is the most errors with
-   * `e / pattern length <= threshold` (ignoreLocation: the score is errors / length). Cut the pattern into `e + 1`
-   * contiguous pieces: each edit touches at most one piece, so every match holds at least one piece verbatim. Only
-   * documents containing a piece are searched, by a Fuse instance over them alone; a document's score does not
-   * depend on the other documents (ignoreFieldNorm, one key), so hits and scores are the same as over all documents.
-   * Cost ≈0.1–0.4 ms against ≈4–5 ms for the full search over the ≈1,500 documents.
-   * Patterns over 32 UTF-16 units (Fuse splits them into chunks) take the full search.
-   * @returns document indices (ascending) and their Fuse scores
-   */
-  const fuzzyHits = (token: string): [number[], number[]] => {
-    const unpack = (results: { refIndex: number; score?: number }[], ref: (i: number) => number): [number[], number[]] => [
-      results.map((r) => ref(r.refIndex)),
-      results.map((r) => r.score ?? 1),
-    ];
-    const pattern = token.toLowerCase();
-    const m = pattern.length;
-    if (!opt.fusePrefilter || m === 0 || m > 32) return unpack(fuse.search(token), (i) => i);
-    // Fuse tries error levels 0, 1, … while level / m <= threshold (and below m).
-    let errors = 0;
-    while (errors + 1 < m && (errors + 1) / m <= opt.fuseThreshold) errors++;
-    const seen = new Set<number>();
-    for (let p = 0; p <= errors; p++) {
-      const piece = pattern.slice(Math.floor((p * m) / (errors + 1)), Math.floor(((p + 1) * m) / (errors + 1)));
-      for (const i of mayContain(fuseUnits, piece) ?? fuseTexts.keys()) if (!seen.has(i) && (fuseTexts[i] as string).includes(piece)) seen.add(i);
-    }
-    if (seen.size === 0) return [[], []];
-    const candidates = [...seen].sort((a, b) => a - b);
-    const sub = new Fuse(candidates.map((i) => docs[i] as (typeof docs)[number]), fuseOptions);
-    return unpack(sub.search(token), (i) => candidates[i] as number);
-  };
+  const search = createTextSearch(
+    docs.map((d) => d.text),
+    opt.fuseThreshold,
+    opt.searchPrefilter,
+  );
 
   /**
    * One token's Fuse hits: document indices (ascending, as Fuse returns them), their Fuse scores (`null` = all 0,
@@ -581,8 +502,8 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     if (length === 1 || (opt.latinWholeWord && length <= 3 && LATIN.test(token))) hitDocs = exactDocs.get(token) ?? [];
     else if (Math.floor(opt.fuseThreshold * length) === 0) {
       // Fuse would allow no error at this length: a plain substring scan gives the same hits, faster.
-      hitDocs = substringDocs(token);
-    } else [hitDocs, scores] = fuzzyHits(token);
+      hitDocs = search.substring(token);
+    } else ({ docs: hitDocs, scores } = search.fuzzy(token));
     const mark = nextEntryMark();
     let entries = 0;
     for (const d of hitDocs) {
