@@ -9,7 +9,8 @@
  *    addressed to the bot (机器人);
  * 3. look every distinct token up in a Fuse.js index holding one document per title / phrasing / keyword (strict
  *    threshold 0.2: words up to 4 characters must occur exactly, found by a substring scan; single characters must
- *    be whole tokens); per entry keep each token's best hit;
+ *    be whole tokens; fuzzy.ts reads only the documents that can hold the token, with the hits and scores of reading
+ *    all); per entry keep each token's best hit;
  * 4. rank entries by Σ KB-IDF × (1 − Fuse score) plus the weighted Jaccard similarity of the best single phrasing;
  *    entries about another platform than the one the question names rank lower;
  * 5. answer the top entry only when (a) one of its matched tokens is a privacy concept ("企业微信怎么发红包" names
