@@ -439,11 +439,8 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
   const avgDocs = docs.filter((d) => d.entry !== oosIndex).length / Math.max(1, entries.length);
   const docMass = docs.map((d) => d.tokens.reduce((sum, t) => sum + idfOfDf(exactDf.get(t)?.size ?? 1), 0));
 
-  const search = createTextSearch(
-    docs.map((d) => d.text),
-    opt.fuseThreshold,
-    opt.searchPrefilter,
-  );
+  /** Token search over the documents' texts (Fuse.js with {@link MatcherOptions.fuseThreshold}, substring scans). */
+  const search = createTextSearch(docs.map((d) => d.text), opt.fuseThreshold, opt.searchPrefilter);
 
   /**
    * One token's Fuse hits: document indices (ascending, as Fuse returns them), their Fuse scores (`null` = all 0,
