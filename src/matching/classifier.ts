@@ -177,38 +177,46 @@ function softmaxInPlace(z: Float64Array): void {
 
 /** A loaded model, ready to score questions (~36 classes × the question's features; well under 0.1 ms). */
 export class TopicClassifier {
+  /** The classes scored: the model's, or those kept (see the constructor), out of scope last. */
   readonly classes: readonly string[];
   private readonly weights: Map<string, Float64Array>;
+  private readonly slots: readonly number[];
+  private readonly width: number;
 
   /**
    * @param model a model as trained (or read from its file)
    * @param keep when given, only these classes (topic ids present in the knowledge base) and the out-of-scope
-   *   class are scored; probabilities are renormalised over them
+   *   class are reported. The softmax still runs over every class of the model and is not renormalised: a class
+   *   the knowledge base dropped keeps its share, so its questions do not flow to a look-alike topic.
    */
   constructor(model: Pick<TopicClassifierModel, 'classes' | 'weights'>, keep?: ReadonlySet<string>) {
     const kept = model.classes.map((c, i) => [c, i] as const).filter(([c]) => c === OUT_OF_SCOPE_CLASS || !keep || keep.has(c));
     this.classes = kept.map(([c]) => c);
-    const slot = new Map(kept.map(([, i], j) => [i, j]));
+    this.slots = kept.map(([, i]) => i);
+    this.width = model.classes.length;
     this.weights = new Map();
     for (const [f, pairs] of Object.entries(model.weights)) {
-      const w = new Float64Array(this.classes.length);
+      const w = new Float64Array(this.width);
       for (let i = 0; i + 1 < pairs.length; i += 2) {
-        const j = slot.get(pairs[i] as number);
-        if (j !== undefined) w[j] = (pairs[i + 1] as number) / WEIGHT_SCALE;
+        const k = pairs[i] as number;
+        if (k >= 0 && k < this.width) w[k] = (pairs[i + 1] as number) / WEIGHT_SCALE;
       }
       this.weights.set(f, w);
     }
   }
 
-  /** Class probabilities (same order as {@link classes}, summing to 1) of a question's features. */
+  /**
+   * Probabilities of {@link classes} (same order) for a question's features; they sum to 1 when every class of
+   * the model is kept, else to 1 minus the share of the classes not kept.
+   */
   probabilities(features: readonly string[]): Float64Array {
-    const z = new Float64Array(this.classes.length);
+    const z = new Float64Array(this.width);
     for (const f of features) {
       const w = this.weights.get(f);
       if (w) for (let k = 0; k < z.length; k++) z[k] = (z[k] as number) + (w[k] as number);
     }
     softmaxInPlace(z);
-    return z;
+    return Float64Array.from(this.slots, (k) => z[k] as number);
   }
 }
 

@@ -9,7 +9,8 @@
  *    addressed to the bot (机器人);
  * 3. look every distinct token up in a Fuse.js index holding one document per title / phrasing / keyword (strict
  *    threshold 0.2: words up to 4 characters must occur exactly, found by a substring scan; single characters must
- *    be whole tokens); per entry keep each token's best hit;
+ *    be whole tokens; fuzzy.ts reads only the documents that can hold the token, with the hits and scores of reading
+ *    all); per entry keep each token's best hit;
  * 4. rank entries by Σ KB-IDF × (1 − Fuse score) plus the weighted Jaccard similarity of the best single phrasing;
  *    entries about another platform than the one the question names rank lower;
  * 5. answer the top entry only when (a) one of its matched tokens is a privacy concept ("企业微信怎么发红包" names
@@ -21,7 +22,8 @@
  *    best topic is answered when it is confident ({@link MatcherOptions.classifierAccept}, and clearly more likely
  *    than out of scope); else the ranking's answer from step 5 stands if the classifier gives it at least
  *    {@link MatcherOptions.classifierAgree}; else the bot declines. A question naming no platform gives a platform
- *    family's probability (wecom-/dingtalk-/feishu-admin-access) to the asker's platform's member.
+ *    family's probability (wecom-/dingtalk-/feishu-admin-access) to the asker's platform's member. A ranking answer
+ *    the model was not trained on (an operator's own entry) stands: the classifier only speaks for topics it knows.
  * `score` = the answered topic's confidence (classifier probability, or mass / (mass + acceptMass) for the ranking),
  * clamped so that it is >= 0.5 exactly when the question is answered.
  */
@@ -29,9 +31,9 @@ import { Jieba } from '@node-rs/jieba';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import Fuse from 'fuse.js';
 import type { KnowledgeBase } from '../knowledge/types.ts';
 import type { Lang } from '../platform/message.ts';
+import { createTextSearch } from './fuzzy.ts';
 import { detectLanguage } from './language.ts';
 import { normalizeQuestion } from './normalize.ts';
 import { classifierFeatures, defaultModelPath, loadClassifierModel, OUT_OF_SCOPE_CLASS, TopicClassifier, type TopicClassifierModel } from './classifier.ts';
@@ -174,6 +176,12 @@ export interface MatcherOptions {
    * without the held-out group); undefined = the shipped file.
    */
   classifierModel?: Pick<TopicClassifierModel, 'classes' | 'weights'>;
+  /**
+   * Search a token only in the documents that can hold it: Fuse.js on those with a piece of the token, substring scans
+   * on those with its rarest character (same hits and scores, faster; see fuzzy.ts). false = read every document,
+   * as before 2026-12-06 (benchmarks compare the two).
+   */
+  searchPrefilter: boolean;
 }
 
 /** Defaults chosen on the dev set (see the report in bench/ and test/src/eval/). */
@@ -220,6 +228,7 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   classifierAccept: 0.5,
   classifierOosRatio: 12,
   classifierAgree: 0.1,
+  searchPrefilter: true,
 };
 
 /** Id of the pseudo-entry made of out-of-scope examples (never answered). */
@@ -487,18 +496,16 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
   const avgDocs = docs.filter((d) => d.entry !== oosIndex).length / Math.max(1, entries.length);
   const docMass = docs.map((d) => d.tokens.reduce((sum, t) => sum + idfOfDf(exactDf.get(t)?.size ?? 1), 0));
 
-  const fuse = new Fuse(docs, {
-    keys: ['text'],
-    includeScore: true,
-    ignoreLocation: true,
-    ignoreFieldNorm: true,
-    threshold: opt.fuseThreshold,
-    shouldSort: false,
-  });
+  /** Token search over the documents' texts (Fuse.js with {@link MatcherOptions.fuseThreshold}, substring scans). */
+  const search = createTextSearch(docs.map((d) => d.text), opt.fuseThreshold, opt.searchPrefilter);
 
-  /** One token's Fuse hits: documents with scores, and the number of entries hit. */
+  /**
+   * One token's Fuse hits: document indices (ascending, as Fuse returns them), their Fuse scores (`null` = all 0,
+   * exact hits) and the number of distinct entries hit. Shared by the memo and read-only.
+   */
   interface TokenHits {
-    docs: Array<[number, number]>;
+    docs: readonly number[];
+    scores: readonly number[] | null;
     entries: number;
   }
   // Single characters match whole tokens only (看 must not hit 看病 … as a substring; 建 not 建议).
@@ -510,22 +517,58 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       exactDocs.set(t, list);
     }
   });
+  /** Entry of each document, by document index. */
+  const docEntry = Int32Array.from(docs, (d) => d.entry);
+  // Per-entry scratch of {@link lookup} and explain (both synchronous): a slot counts only when its stamp is current.
+  const entryMark = new Uint32Array(sources.length);
+  let entryMarkStamp = 0;
+  /** A fresh stamp for {@link entryMark} (cleared when the counter wraps). */
+  const nextEntryMark = (): number => {
+    if (++entryMarkStamp === 0xffffffff) {
+      entryMark.fill(0);
+      entryMarkStamp = 1;
+    }
+    return entryMarkStamp;
+  };
+  const entryBest = new Float64Array(sources.length);
+  const entryTf = new Float64Array(sources.length);
+  // Per-document scratch of explain, stamped like entryMark.
+  const docStamp = new Uint32Array(docs.length);
+  const docShared = new Float64Array(docs.length);
+  const docsHit = new Int32Array(docs.length);
+  /** Per entry: weighted Jaccard similarity of the question with its best phrasing (explain's scratch). */
+  const bestPhrase = new Float64Array(sources.length);
+  let docStampNow = 0;
+  const nextDocMark = (): number => {
+    if (++docStampNow === 0xffffffff) {
+      docStamp.fill(0);
+      docStampNow = 1;
+    }
+    return docStampNow;
+  };
   const memo = new Map<string, TokenHits>();
   /** Fuse hits of one token, memoised (bounded: the oldest half is dropped when full). */
   const lookup = (token: string): TokenHits => {
     const cached = memo.get(token);
     if (cached) return cached;
     const length = Array.from(token).length;
-    let hitDocs: Array<[number, number]>;
-    if (length === 1 || (opt.latinWholeWord && length <= 3 && LATIN.test(token))) hitDocs = (exactDocs.get(token) ?? []).map((d) => [d, 0]);
+    let hitDocs: number[];
+    let scores: number[] | null = null;
+    if (length === 1 || (opt.latinWholeWord && length <= 3 && LATIN.test(token))) hitDocs = exactDocs.get(token) ?? [];
     else if (Math.floor(opt.fuseThreshold * length) === 0) {
       // Fuse would allow no error at this length: a plain substring scan gives the same hits, faster.
-      hitDocs = [];
-      docs.forEach((d, i) => {
-        if (d.text.includes(token)) hitDocs.push([i, 0]);
-      });
-    } else hitDocs = fuse.search(token).map((r) => [r.refIndex, r.score ?? 1]);
-    const value: TokenHits = { docs: hitDocs, entries: new Set(hitDocs.map(([d]) => (docs[d] as (typeof docs)[number]).entry)).size };
+      hitDocs = search.substring(token);
+    } else ({ docs: hitDocs, scores } = search.fuzzy(token));
+    const mark = nextEntryMark();
+    let entries = 0;
+    for (const d of hitDocs) {
+      const e = docEntry[d] as number;
+      if (entryMark[e] !== mark) {
+        entryMark[e] = mark;
+        entries++;
+      }
+    }
+    const value: TokenHits = { docs: hitDocs, scores, entries };
     if (memo.size >= opt.memoSize) {
       let drop = Math.floor(opt.memoSize / 2);
       for (const k of memo.keys()) {
@@ -563,7 +606,11 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     return new Set(tokensOf(normalizeQuestion(focus)));
   };
 
-  const explain = (question: string, context?: MatchContext): MatchExplanation => {
+  /**
+   * Matches one question; with `withCandidates` false the explanation's candidate list is left empty (match() needs
+   * only the result).
+   */
+  const run = (question: string, context: MatchContext | undefined, withCandidates: boolean): MatchExplanation => {
     const lang: Lang = detectLanguage(typeof question === 'string' ? question.slice(0, 2000) : '');
     const normalized = normalizeQuestion(question);
     const tokens = [...new Set(tokensOf(normalized))];
@@ -579,10 +626,14 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const own = context?.platform?.split('-')[0];
     const named = asked.length > 0 ? asked : own && knownPlatforms.has(own) ? [own] : [];
     const tokenWeight = (t: string): number => (focus && !focus.has(t) ? opt.narrativeWeight : 1);
-    const perEntry = new Map<number, Map<string, TokenHit>>();
-    /** BM25 term frequency: Σ over an entry's documents hit by the token of (1 − Fuse score). */
-    const tfEntry = new Map<number, Map<string, number>>();
-    const perDoc = new Map<number, number>();
+    /**
+     * Per entry hit (in first-hit order): each token's best hit (token order) and its BM25 term frequency, Σ over the
+     * entry's documents hit by the token of (1 − Fuse score).
+     */
+    const perEntry = new Map<number, { hits: TokenHit[]; tfs: number[] }>();
+    /** Documents hit (first-hit order, docsHit[0 … docsHitCount)) and Σ over their tokens of KB IDF × (1 − Fuse score), in docShared. */
+    let docsHitCount = 0;
+    const docMark = nextDocMark();
     let questionMass = 0;
     let questionKbMass = 0;
     for (const token of tokens) {
@@ -592,31 +643,48 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       if (hits.docs.length === 0) continue;
       const kbIdf = idfOfDf(hits.entries);
       questionKbMass += kbIdf;
-      for (const [doc, fuseScore] of hits.docs) {
-        const entry = (docs[doc] as (typeof docs)[number]).entry;
-        const byToken = perEntry.get(entry) ?? new Map<string, TokenHit>();
-        const prev = byToken.get(token);
-        if (!prev || fuseScore < prev.fuseScore) byToken.set(token, { token, fuseScore, kbIdf, corpusIdf: cw });
-        perEntry.set(entry, byToken);
-        perDoc.set(doc, (perDoc.get(doc) ?? 0) + kbIdf * (1 - fuseScore));
-        const tfs = tfEntry.get(entry) ?? new Map<string, number>();
-        tfs.set(token, (tfs.get(token) ?? 0) + (1 - fuseScore));
-        tfEntry.set(entry, tfs);
+      const mark = nextEntryMark();
+      const entriesHit: number[] = [];
+      const { docs: hitDocs, scores } = hits;
+      for (let k = 0; k < hitDocs.length; k++) {
+        const doc = hitDocs[k] as number;
+        const fuseScore = scores ? (scores[k] as number) : 0;
+        const entry = docEntry[doc] as number;
+        if (entryMark[entry] !== mark) {
+          entryMark[entry] = mark;
+          entryBest[entry] = fuseScore;
+          entryTf[entry] = 0;
+          entriesHit.push(entry);
+        } else if (fuseScore < (entryBest[entry] as number)) entryBest[entry] = fuseScore;
+        if (docStamp[doc] !== docMark) {
+          docStamp[doc] = docMark;
+          docShared[doc] = 0;
+          docsHit[docsHitCount++] = doc;
+        }
+        docShared[doc] = (docShared[doc] as number) + kbIdf * (1 - fuseScore);
+        entryTf[entry] = (entryTf[entry] as number) + (1 - fuseScore);
+      }
+      for (const entry of entriesHit) {
+        let rec = perEntry.get(entry);
+        if (!rec) perEntry.set(entry, (rec = { hits: [], tfs: [] }));
+        rec.hits.push({ token, fuseScore: entryBest[entry] as number, kbIdf, corpusIdf: cw });
+        rec.tfs.push(entryTf[entry] as number);
       }
     }
     // Best phrasing per entry: weighted Jaccard of question tokens and phrasing tokens (KB IDF weights).
-    const bestPhrase = new Map<number, number>();
-    for (const [doc, shared] of perDoc) {
+    bestPhrase.fill(0);
+    for (let k = 0; k < docsHitCount; k++) {
+      const doc = docsHit[k] as number;
+      const shared = docShared[doc] as number;
       const d = docs[doc] as (typeof docs)[number];
       if (!d.phrasing) continue;
       const entry = d.entry;
       const union = questionKbMass + (docMass[doc] as number) - shared;
       const sim = union > 0 ? Math.min(1, shared / union) : 0;
-      if (sim > (bestPhrase.get(entry) ?? 0)) bestPhrase.set(entry, sim);
+      if (sim > (bestPhrase[entry] as number)) bestPhrase[entry] = sim;
     }
     const candidates = [...perEntry.entries()]
-      .map(([entry, byToken]) => {
-        const hits = [...byToken.values()];
+      .map(([entry, { hits, tfs }]) => {
         let rank = 0;
         let mass = 0;
         for (const h of hits) {
@@ -626,16 +694,17 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
         if (opt.ranker === 'bm25') {
           rank = 0;
           const norm = opt.bm25K1 * (1 - opt.bm25B + (opt.bm25B * (entryDocs[entry] as number)) / avgDocs);
-          for (const [token, tf] of tfEntry.get(entry) ?? []) {
-            const h = byToken.get(token) as TokenHit;
-            rank += (tokenWeight(token) * h.kbIdf * tf * (opt.bm25K1 + 1)) / (tf + norm);
+          for (let k = 0; k < hits.length; k++) {
+            const h = hits[k] as TokenHit;
+            const tf = tfs[k] as number;
+            rank += (tokenWeight(h.token) * h.kbIdf * tf * (opt.bm25K1 + 1)) / (tf + norm);
           }
         }
-        const phrase = bestPhrase.get(entry) ?? 0;
+        const phrase = bestPhrase[entry] as number;
         rank += opt.phraseWeight * phrase;
         if ((entryCues[entry] as string[]).some((c) => !tokenSet.has(c))) rank *= opt.cueMissing;
         if (tokenSet.has(CUE_HOW_TO) && entry !== oosIndex && (howToShare[entry] as number) < opt.howToShare) rank *= opt.howToMissing;
-        if (questionMarkers.length > 0 && entry !== oosIndex && !questionMarkers.some((t) => byToken.has(t))) rank *= opt.markerMissing;
+        if (questionMarkers.length > 0 && entry !== oosIndex && !questionMarkers.some((t) => hits.some((h) => h.token === t))) rank *= opt.markerMissing;
         const ps = entryPlatforms[entry] as Set<string>;
         if (named.length > 0 && !ps.has('all') && !named.some((p) => ps.has(p))) rank *= opt.platformMismatch;
         if (named.length === 0 && !ps.has('all') && !ps.has('wecom')) rank *= opt.unnamedPlatform;
@@ -672,7 +741,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const markerOk = opt.markerMissing > 0 || !top || questionMarkers.length === 0 || questionMarkers.some((t) => top.hits.some((h) => h.token === t));
     const ranked = !!top && inScope && aboutPrivacy && enough && markerOk && top.coverage >= opt.minCoverage;
     const rankScore = (c: (typeof candidates)[number]): number => round3(c.mass / (c.mass + opt.acceptMass));
-    const explanation = { normalized, tokens, candidates: candidates.map(({ entry: _e, ...c }) => c) };
+    const explanation = { normalized, tokens, candidates: withCandidates ? candidates.map(({ entry: _e, ...c }) => c) : [] };
     if (!classifier) {
       const others = ranked ? candidates.slice(1) : candidates;
       const score = top ? rankScore(top) : 0;
@@ -713,7 +782,11 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const pBest = best >= 0 ? (p[best] as number) : 0;
     let topic: string | null = null;
     let score = 0;
-    if (best >= 0 && pBest >= opt.classifierAccept && pBest >= opt.classifierOosRatio * (p[oosSlot] as number)) {
+    if (ranked && top && probOf(top.id) === undefined) {
+      // The ranking's answer is a topic the model was not trained on (an operator's own entry): it stands.
+      topic = top.id;
+      score = rankScore(top);
+    } else if (best >= 0 && pBest >= opt.classifierAccept && pBest >= opt.classifierOosRatio * (p[oosSlot] as number)) {
       topic = classifier.classes[best] as string;
       score = pBest;
     } else if (ranked && top && (probOf(top.id) ?? 1) >= opt.classifierAgree) {
@@ -744,11 +817,12 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     };
     return { ...explanation, classifier: { topic: best >= 0 ? (classifier.classes[best] as string) : null, probability: round3(pBest), outOfScope: round3(p[oosSlot] as number) }, result };
   };
+  const explain = (question: string, context?: MatchContext): MatchExplanation => run(question, context, true);
 
   return {
     match(question: string, context?: MatchContext): MatchResult {
       try {
-        return explain(question, context).result;
+        return run(question, context, false).result;
       } catch {
         // Defensive: matching must never take the bot down; an unexpected failure is a decline.
         return { topic: null, score: 0, suggestions: [], lang: safeLang(question) };

@@ -62,12 +62,17 @@ test('a label that is not a class is refused', () => {
   assert.throws(() => trainTopicClassifier([ex('gamma', 'w:x')], ['alpha']), (e: unknown) => e instanceof ClassifierModelError && /gamma/.test((e as Error).message));
 });
 
-test('kept classes: probabilities are renormalised over the knowledge base\'s topics and out of scope', () => {
+test('kept classes: a class the knowledge base dropped keeps its share instead of lending it to a look-alike', () => {
   const model = trainTopicClassifier(data, ['alpha', 'beta']);
+  const full = new TopicClassifier(model);
   const clf = new TopicClassifier(model, new Set(['beta']));
   assert.deepEqual(clf.classes, ['beta', OUT_OF_SCOPE_CLASS]);
-  const p = clf.probabilities(['bias', 'w:管理员']);
-  assert.ok(Math.abs(p[0]! + p[1]! - 1) < 1e-9);
+  const q = ['bias', 'w:管理员', 'w:看'];
+  const p = clf.probabilities(q);
+  const all = full.probabilities(q);
+  assert.equal(p[0], all[1], 'beta as in the full model');
+  assert.equal(p[1], all[2], 'out of scope as in the full model');
+  assert.ok(p[0]! + p[1]! < 0.5, 'alpha\'s share is not handed to beta');
 });
 
 test('model files: a malformed file names itself and the field', () => {

@@ -23,7 +23,7 @@ before(async () => {
 test('the classifier settles questions the ranking alone gets wrong (each written for this test)', () => {
   const cases: [string, string][] = [
     ['领导会不会偷偷翻我跟同事吐槽的那些消息', 'wecom-admin-access'],
-    ['公司让我签字同意存档，不签行不行', 'refuse-archiving'],
+    ['不签同意书会怎样，能拒绝存档吗', 'refuse-archiving'],
     ['存档这事儿合法不', 'legality'],
     ['用个人微信聊工作会被看到吗', 'personal-wechat'],
   ];
