@@ -38,12 +38,14 @@ export interface ClassifierTraining {
   learningRate: number;
   /** L2 penalty per step. */
   l2: number;
-  /** Seed of the shuffle. */
+  /** Seed of the shuffle (run r uses seed + r). */
   seed: number;
+  /** Independent runs (different shuffles) whose weights are averaged: steadier than one run. */
+  runs: number;
 }
 
-/** The settings measured in bench/cv-classifier.ts (leave-one-author-out). */
-export const DEFAULT_TRAINING: Readonly<ClassifierTraining> = { epochs: 15, learningRate: 0.5, l2: 1e-4, seed: 1 };
+/** The settings chosen with bench/cv-classifier.ts (leave-one-author-out; 5 averaged runs: 96.6 -> 97.0 % in scope, 97.4 -> 97.6 % declined over 1). */
+export const DEFAULT_TRAINING: Readonly<ClassifierTraining> = { epochs: 15, learningRate: 0.5, l2: 1e-4, seed: 1, runs: 5 };
 
 /** What a model file holds. */
 export interface TopicClassifierModel {
@@ -64,7 +66,7 @@ const modelSchema = z.object({
   classes: z.array(z.string().min(1)).min(2),
   inputsSha256: z.string().regex(/^[0-9a-f]{64}$/),
   trainedOn: z.array(z.object({ source: z.string(), questions: z.number().int().nonnegative() })),
-  training: z.object({ epochs: z.number(), learningRate: z.number(), l2: z.number(), seed: z.number() }),
+  training: z.object({ epochs: z.number(), learningRate: z.number(), l2: z.number(), seed: z.number(), runs: z.number().int().positive() }),
   weights: z.record(z.string(), z.array(z.number().int())),
 });
 
@@ -116,9 +118,37 @@ export function trainTopicClassifier(
     return { x: [...new Set(e.features)].sort(), y };
   });
   const W = new Map<string, Float64Array>();
+  for (const d of data) for (const f of d.x) if (!W.has(f)) W.set(f, new Float64Array(K));
+  const runs = Math.max(1, Math.floor(training.runs));
+  for (let r = 0; r < runs; r++) {
+    const run = trainOnce(data, K, training, training.seed + r);
+    for (const [f, w] of run) {
+      const sum = W.get(f) as Float64Array;
+      for (let k = 0; k < K; k++) sum[k] = (sum[k] as number) + (w[k] as number) / runs;
+    }
+  }
+  const weights: Record<string, number[]> = {};
+  for (const f of [...W.keys()].sort()) {
+    const w = W.get(f) as Float64Array;
+    const pairs: number[] = [];
+    for (let k = 0; k < K; k++) {
+      const q = Math.round((w[k] as number) * WEIGHT_SCALE);
+      if (Math.abs(q) >= MIN_STORED_WEIGHT) pairs.push(k, q);
+    }
+    if (pairs.length > 0 || f === 'bias') weights[f] = pairs;
+  }
+  return { format: MODEL_FORMAT, classes: all, training: { ...training }, weights };
+}
+
+/** One AdaGrad run over the examples (shuffled with `runSeed`); the raw weights per feature. */
+function trainOnce(data: readonly { x: string[]; y: number }[], K: number, training: ClassifierTraining, runSeed: number): Map<string, Float64Array> {
+  const W = new Map<string, Float64Array>();
   const G = new Map<string, Float64Array>();
-  for (const d of data) for (const f of d.x) if (!W.has(f)) { W.set(f, new Float64Array(K)); G.set(f, new Float64Array(K).fill(1e-8)); }
-  let seed = training.seed >>> 0 || 1;
+  for (const d of data) for (const f of d.x) if (!W.has(f)) {
+    W.set(f, new Float64Array(K));
+    G.set(f, new Float64Array(K).fill(1e-8));
+  }
+  let seed = runSeed >>> 0 || 1;
   const random = (): number => {
     seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
     return seed / 0x7fffffff;
@@ -150,17 +180,7 @@ export function trainTopicClassifier(
       }
     }
   }
-  const weights: Record<string, number[]> = {};
-  for (const f of [...W.keys()].sort()) {
-    const w = W.get(f) as Float64Array;
-    const pairs: number[] = [];
-    for (let k = 0; k < K; k++) {
-      const q = Math.round((w[k] as number) * WEIGHT_SCALE);
-      if (Math.abs(q) >= MIN_STORED_WEIGHT) pairs.push(k, q);
-    }
-    if (pairs.length > 0 || f === 'bias') weights[f] = pairs;
-  }
-  return { format: MODEL_FORMAT, classes: all, training: { ...training }, weights };
+  return W;
 }
 
 function softmaxInPlace(z: Float64Array): void {
