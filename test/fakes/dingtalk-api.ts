@@ -65,6 +65,11 @@ export interface FakeDingtalkOptions {
   qpsLimit?: number;
   /** Seed of the random throttling / flow control / auto-read decisions (default 1), for repeatable runs. */
   seed?: number;
+  /**
+   * Clock of the rate limits and of `FakeRequest.at`, ms (default Date.now). Pacing tests give the clock the code under
+   * test paces by (test/helpers/virtual-clock.ts), so a loaded machine cannot bunch or spread the calls the fake counts.
+   */
+  now?: () => number;
 }
 
 /** One department of the fake directory. The root (id 1) exists without being listed. */
@@ -144,6 +149,8 @@ export interface FakeRequest {
   status: number;
   /** The client's TCP port: the same for two requests means the connection was kept alive and reused. */
   remotePort: number;
+  /** Arrival time by the fake's clock (FakeDingtalkOptions.now / setClock), ms. */
+  at: number;
 }
 
 /** One POST /v1.0/oauth2/accessToken. */
@@ -284,6 +291,8 @@ export interface FakeDingtalk {
   setStreamGateway(url: string | null): void;
   /** Changes the per-API limit (calls per sliding second; Infinity = off). */
   setQpsLimit(limit: number): void;
+  /** Replaces the clock of the rate limits and of `FakeRequest.at` (undefined = Date.now again). */
+  setClock(now?: () => number): void;
   /** How many times each user was reached, counted per distinct msgParam ("<userId>\n<msgParam>" → n). */
   deliveryCounts(): Map<string, number>;
   /** Deliveries beyond the first of the same msgParam to the same user. */
@@ -483,6 +492,7 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
   const flowControlledStaff = new Set<string>();
   const reads = new Map<string, Map<string, number>>();
   let qpsLimit = options.qpsLimit ?? 20;
+  let clockNow: () => number = options.now ?? Date.now;
   const callTimes: Record<FakeLimitedApi, number[]> = { batchSend: [], groupSend: [], readStatus: [], listsub: [], listsimple: [] };
   let throttleP = 0;
   let flowP = 0;
@@ -529,7 +539,7 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
 
   /** Throws the throttling answer when `api` is over its limit (or randomly throttled); else counts the call. */
   function rateLimit(api: FakeLimitedApi, legacy: boolean): void {
-    const now = Date.now();
+    const now = clockNow();
     const times = callTimes[api];
     while (times.length > 0 && times[0]! <= now - 1000) times.shift();
     if (times.length >= qpsLimit || (throttleP > 0 && random() < throttleP)) {
@@ -794,6 +804,7 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
       body,
       status: 200,
       remotePort: req.socket.remotePort ?? 0,
+      at: clockNow(),
     };
     fake.requests.push(record);
     if (record.method === 'POST' && url.pathname === '/v1.0/gateway/connections/open' && streamGateway) {
@@ -904,6 +915,9 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
     },
     setQpsLimit(limit) {
       qpsLimit = limit;
+    },
+    setClock(now) {
+      clockNow = now ?? options.now ?? Date.now;
     },
     setStreamGateway(url) {
       streamGateway = url;

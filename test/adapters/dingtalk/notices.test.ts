@@ -26,6 +26,7 @@ import { createLogger } from '../../../src/log.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import type { Store } from '../../../src/store/ports/store.ts';
 import { generateDirectory, startFakeDingtalk, type FakeDingtalk } from '../../fakes/dingtalk-api.ts';
+import { maxInWindow, quietClock } from '../../helpers/virtual-clock.ts';
 import { result } from './harness.ts';
 import { assertOnly, SAMPLE, single, SINGLE_LANGS } from '../notice-language-check.ts';
 
@@ -127,11 +128,19 @@ describe('DingTalk notice channel against the fake', () => {
   });
   afterEach(() => fake.setQpsLimit(20));
 
-  /** A channel with its own pacing keys (each test starts with a clean rate schedule). */
-  function makeChannel(qps?: number, shared = `app${++n}`): NoticeChannel {
+  /**
+   * A channel with its own pacing keys (each test starts with a clean rate schedule). With `clock`, its gates pace by
+   * that virtual clock and the clock stands still while each API call is on its way (so the fake, reading the same
+   * clock, stamps a call with the time the gate let it leave, however loaded the machine is).
+   */
+  function makeChannel(qps?: number, shared = `app${++n}`, clock?: ReturnType<typeof quietClock>): NoticeChannel {
     const config = { appKey: fake.appKey, appSecret: fake.appSecret, robotCode: fake.robotCode, apiBase: fake.apiBase };
     const api = createDingtalkOpenApi(config, store, log);
-    return createDingtalkNoticeChannel({ api, log, now: Date.now, appKey: shared, kv: store, qps });
+    if (clock) {
+      const send = api.batchSend.bind(api);
+      api.batchSend = (...args) => clock.hold(send(...args));
+    }
+    return createDingtalkNoticeChannel({ api, log, now: Date.now, appKey: shared, kv: store, qps, paceClock: clock });
   }
 
   describe('resolveAudience', () => {
@@ -247,35 +256,54 @@ describe('DingTalk notice channel against the fake', () => {
       assert.equal(fake.requests.length, 0);
     });
 
+    // The gates and the fake share a virtual clock that stands still while a call is on its way: the times the
+    // fake counts are the ones the gates let the calls leave at, not when a loaded machine delivered them.
+    const batchSendTimes = () => fake.requests.filter((r) => r.path === '/v1.0/robot/oToMessages/batchSend' && r.status === 200).map((r) => r.at);
+
     it('unpaced calls beyond 20 in a second are refused by the fake; paced ones never are', async () => {
-      fake.setQpsLimit(20);
-      const unpaced = makeChannel(1000);
-      const burst = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => unpaced.sendBatch([`x${i}`], delivery())));
-      assert.ok(burst.some((s) => s.status === 'rejected' && s.reason instanceof ThrottledError), 'the fake enforces its limit');
-      assert.ok(fake.throttled.batchSend > 0);
-      fake.reset();
-      fake.setQpsLimit(40);
-      // 30/s against a limit of 40: more headroom than production's 0.9, because parallel test files
-      // stall the event loop.
-      const paced = makeChannel(30);
-      const t0 = Date.now();
-      const all = await Promise.all(Array.from({ length: 50 }, (_, i) => paced.sendBatch([`p${i}`], delivery())));
-      const elapsed = Date.now() - t0;
-      assert.equal(fake.throttled.batchSend, 0, 'paced sends were never throttled');
-      assert.equal(all.flatMap((r) => r.sent).length, 50);
-      assert.ok(elapsed >= (49 * 1000) / 30 - 50, `elapsed ${elapsed} ms`);
+      const clock = quietClock();
+      fake.setClock(clock.now);
+      try {
+        fake.setQpsLimit(20);
+        const unpaced = makeChannel(1000, undefined, clock);
+        const burst = await clock.run(Promise.allSettled(Array.from({ length: 30 }, (_, i) => unpaced.sendBatch([`x${i}`], delivery()))));
+        assert.ok(burst.some((s) => s.status === 'rejected' && s.reason instanceof ThrottledError), 'the fake enforces its limit');
+        assert.ok(fake.throttled.batchSend > 0);
+        fake.reset();
+        // Production's rate: the documented 20/s × headroom, against the fake's 20/s.
+        const paced = makeChannel(undefined, undefined, clock);
+        const t0 = clock.now();
+        const all = await clock.run(Promise.all(Array.from({ length: 50 }, (_, i) => paced.sendBatch([`p${i}`], delivery()))));
+        assert.equal(fake.throttled.batchSend, 0, 'paced sends were never throttled');
+        assert.equal(all.flatMap((r) => r.sent).length, 50);
+        const times = batchSendTimes();
+        assert.equal(times.length, 50);
+        assert.ok(maxInWindow(times, 1000) <= 20, `at most 20 in any second: ${maxInWindow(times, 1000)}`);
+        assert.ok(clock.now() - t0 >= (49 * 1000) / 20, `50 calls take at least 49 intervals: ${clock.now() - t0} ms`);
+      } finally {
+        fake.setClock();
+      }
     });
 
     it('two channels (two instances) sharing the store and app keep the rate together', async () => {
-      fake.setQpsLimit(40);
-      const a = makeChannel(30, 'shared-app');
-      const b = makeChannel(30, 'shared-app');
-      await Promise.all([
-        ...Array.from({ length: 25 }, (_, i) => a.sendBatch([`a${i}`], delivery())),
-        ...Array.from({ length: 25 }, (_, i) => b.sendBatch([`b${i}`], delivery())),
-      ]);
-      assert.equal(fake.throttled.batchSend, 0);
-      assert.equal(fake.reachedUsers().size, 50);
+      const clock = quietClock();
+      fake.setClock(clock.now);
+      try {
+        fake.setQpsLimit(20);
+        const a = makeChannel(undefined, 'shared-app', clock);
+        const b = makeChannel(undefined, 'shared-app', clock);
+        await clock.run(
+          Promise.all([
+            ...Array.from({ length: 25 }, (_, i) => a.sendBatch([`a${i}`], delivery())),
+            ...Array.from({ length: 25 }, (_, i) => b.sendBatch([`b${i}`], delivery())),
+          ]),
+        );
+        assert.equal(fake.throttled.batchSend, 0);
+        assert.equal(fake.reachedUsers().size, 50);
+        assert.ok(maxInWindow(batchSendTimes(), 1000) <= 20);
+      } finally {
+        fake.setClock();
+      }
     });
   });
 
