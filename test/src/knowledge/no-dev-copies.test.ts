@@ -66,6 +66,7 @@ const EVAL_FILES = [
   path.join(repoRoot, 'test/fixtures/blind/blind7.jsonl'),
   path.join(repoRoot, 'test/fixtures/blind/blind8.jsonl'),
   path.join(repoRoot, 'test/fixtures/blind/blind9.jsonl'),
+  path.join(repoRoot, 'test/fixtures/blind/blind10.jsonl'),
 ];
 
 /**
@@ -77,7 +78,7 @@ const EVAL_FILES = [
  * - blind sets 2 and 3: test/fixtures/blind/kb-texts-before-blind3.txt (frozen 2026-12-05 with blind set 3);
  * - blind set 4: test/fixtures/blind/kb-texts-before-blind4.txt (the texts of the third tuning round included: it
  *   ran in a checkout without blind set 4, before that set's first run);
- * - blind sets 5 to 9: kb-texts-before-blind5.txt … kb-texts-before-blind9.txt, made the same way before
+ * - blind sets 5 to 10: kb-texts-before-blind5.txt … kb-texts-before-blind10.txt, made the same way before
  *   each set's first run.
  */
 const hashList = (name: string): Set<string> =>
@@ -96,6 +97,7 @@ const WRITTEN_AFTER_KB = new Map<string, Set<string>>([
   ['blind7.jsonl', hashList('kb-texts-before-blind7.txt')],
   ['blind8.jsonl', hashList('kb-texts-before-blind8.txt')],
   ['blind9.jsonl', hashList('kb-texts-before-blind9.txt')],
+  ['blind10.jsonl', hashList('kb-texts-before-blind10.txt')],
 ]);
 const shortHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
