@@ -29,6 +29,7 @@ const GROUP_OF: Record<string, string> = {
   'test/fixtures/blind/blind3.jsonl': 'C', 'test/fixtures/blind/blind4.jsonl': 'D', 'test/fixtures/blind/blind5.jsonl': 'E',
   'test/fixtures/blind/blind6.jsonl': 'F', 'test/fixtures/blind/blind7.jsonl': 'G', 'test/fixtures/blind/blind8.jsonl': 'H',
   'test/fixtures/blind/blind9.jsonl': 'I',
+  'test/fixtures/blind/blind10.jsonl': 'J',
 };
 const kb = await loadKnowledge(path.join(root, 'knowledge'));
 const ranking = await buildMatcher(kb, { ...base, classifier: false });
