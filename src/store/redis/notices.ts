@@ -99,6 +99,35 @@ const SEARCH_COUNT_MAX = 100;
 /** Most checkpoints a search keeps per index walked (every K-th match; K doubles past this). */
 const SEARCH_MARKS = 1000;
 
+/**
+ * A search's cached checkpoints for one index: generation `g`, every `k`-th match (members as walked) in order `o`.
+ * See RedisNoticeStore.searchPage.
+ */
+interface SearchMarks {
+  g: string;
+  k: number;
+  o: 'asc' | 'desc';
+  c: string[];
+}
+
+/**
+ * The checkpoint at or before match number `offset` (0-based, in `order`) and that match's number, or null when the
+ * checkpoints do not reach it. Checkpoints recorded in the other order are numbered from the other end.
+ */
+function checkpointBefore(marks: SearchMarks, order: 'asc' | 'desc', offset: number, total: number): { member: string; at: number } | null {
+  let j: number;
+  let at: number;
+  if (marks.o === order) {
+    j = Math.floor(offset / marks.k);
+    at = j * marks.k;
+  } else {
+    // Match a there is total - 1 - a here.
+    j = Math.ceil((total - 1 - offset) / marks.k);
+    at = total - 1 - j * marks.k;
+  }
+  return j < marks.c.length && at >= 0 && at <= offset ? { member: marks.c[j]!, at } : null;
+}
+
 /** Users per ADD_RECIPIENTS script call (keeps one script run short). */
 const ADD_CHUNK = 500;
 
@@ -897,52 +926,12 @@ class RedisNoticeStore implements NoticeBackend {
    * missed or met twice by that one walk, as in any paging that is not one transaction.
    */
   private async searchPage(r: string, zname: string, keyed: boolean, kl: number, q: CheckedRecipientQuery, after: string | null, knownTotal: number | null): Promise<RecipientPage> {
-    const z = `${r}:ix:${zname}`;
-    const g = `${r}:ix:g`;
-    const cacheKey = `${r}:ix:n`;
-    const field = JSON.stringify([q.state ?? 'all', q.prefix, q.text]);
-    const marksField = JSON.stringify([q.state ?? 'all', q.prefix, q.text, zname]);
+    const cache = this.searchCacheKeys(r, zname, q);
     const asc = q.order === 'asc';
     const ks = keyed ? kl + 2 : 1;
-    const base = (m: string) => m.split('\u0000', 1)[0]!;
-    let total = knownTotal;
-    let gen: string | null = null;
-    let marks: { k: number; o: 'asc' | 'desc'; c: string[] } | null = null;
-    if (total === null && this.countCache) {
-      const res = (await this.c.pipeline().get(g).hget(cacheKey, field).hget(cacheKey, marksField).exec()) ?? [];
-      for (const [err] of res) if (err) throw err;
-      gen = (res[0]?.[1] as string | null) ?? '0';
-      const cached = res[1]?.[1] as string | null;
-      const cut = cached ? cached.indexOf(':') : -1;
-      if (cached && cached.slice(0, cut) === gen) {
-        total = Number(cached.slice(cut + 1));
-        const m = res[2]?.[1] as string | null;
-        const j = m ? (JSON.parse(m) as { g: string; k: number; o: 'asc' | 'desc'; c: string[] }) : null;
-        if (j && j.g === gen) marks = j;
-        // The total alone (cached by a search on another index): this walk counts again, to record this index's checkpoints.
-        else total = null;
-      }
-    }
+    let { total, gen, marks } = knownTotal === null && this.countCache ? await this.readSearchCache(r, cache) : { total: knownTotal, gen: null, marks: null };
     const counting = total === null;
-    if (!counting && marks !== null && marks.k === 1 && marks.c.length === total) {
-      // Every match known, in the order walked: the page is read from them.
-      const all = marks.o === q.order ? marks.c : [...marks.c].reverse();
-      let i0 = q.offset;
-      if (after !== null) {
-        let lo = 0;
-        let hi = all.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          const cmp = byteCompare(base(all[mid]!), after);
-          if (asc ? cmp > 0 : cmp < 0) hi = mid;
-          else lo = mid + 1;
-        }
-        i0 += lo;
-      }
-      const page = all.slice(i0, i0 + q.limit + 1).map(base);
-      const records = page.length > 0 ? await this.c.hmget(r, ...page.map((m) => (keyed ? m.slice(ks - 1) : m))) : [];
-      return this.pageOf(page.flatMap((m, i) => [m, records[i] ?? null]), keyed, q.limit, total!);
-    }
+    if (!counting && marks !== null && marks.k === 1 && marks.c.length === total) return this.pageFromMarks(r, marks, keyed, ks, q, after, total!);
     let matches = 0;
     let sameGen = true;
     let skip = q.offset;
@@ -950,10 +939,11 @@ class RedisNoticeStore implements NoticeBackend {
     let k = 1;
     let marked: string[] = [];
     const rows: (string | number | null)[] = [];
+    /** Walks members in [min, max] in bounded steps; `page`: collects the page's rows (after `skip` matches). */
     const walk = async (min: string, max: string, page: boolean): Promise<void> => {
       for (;;) {
         const mark = counting && this.countCache ? k : 0;
-        const out = await this.c.nRecipientScan(r, z, g, min, max, q.order, ks, keyed ? '1' : '0', q.prefix, q.text, this.walkChunk, page ? skip : 0, page ? want : 0, counting ? '1' : '0', mark, matches);
+        const out = await this.c.nRecipientScan(r, `${r}:ix:${zname}`, `${r}:ix:g`, min, max, q.order, ks, keyed ? '1' : '0', q.prefix, q.text, this.walkChunk, page ? skip : 0, page ? want : 0, counting ? '1' : '0', mark, matches);
         const seen = String(out[0]);
         if (gen === null) gen = seen;
         else if (seen !== gen) sameGen = false;
@@ -982,23 +972,12 @@ class RedisNoticeStore implements NoticeBackend {
     let [pmin, pmax] = pageBounds('-', '+', after, q.order);
     if (!counting && after === null && marks !== null && total! > 0) {
       // A page by number: start at the checkpoint at or before its first row, in the page's order.
-      const m = marks;
       if (q.offset >= total!) return this.pageOf([], keyed, q.limit, total!);
-      let j: number;
-      let at: number; // number of checkpoint j's match in the page's order
-      if (m.o === q.order) {
-        j = Math.floor(q.offset / m.k);
-        at = j * m.k;
-      } else {
-        // Checkpoints numbered in the other order: match a there is total - 1 - a here.
-        const a = total! - 1 - q.offset;
-        j = Math.ceil(a / m.k);
-        at = total! - 1 - j * m.k;
-      }
-      if (j < m.c.length && at >= 0 && at <= q.offset) {
-        skip = q.offset - at;
-        if (asc) pmin = `[${m.c[j]}`;
-        else pmax = `[${m.c[j]}`;
+      const start = checkpointBefore(marks, q.order, q.offset, total!);
+      if (start) {
+        skip = q.offset - start.at;
+        if (asc) pmin = `[${start.member}`;
+        else pmax = `[${start.member}`;
       }
     }
     if (counting && after !== null) {
@@ -1011,11 +990,58 @@ class RedisNoticeStore implements NoticeBackend {
     if (counting) {
       total = matches;
       if (this.countCache && sameGen && gen !== null) {
-        const cp = JSON.stringify({ g: gen, k, o: q.order, c: marked });
-        await this.c.nSearchCountPut(cacheKey, SEARCH_COUNT_TTL_MS, SEARCH_COUNT_MAX, field, `${gen}:${total}`, marksField, cp);
+        const cp: SearchMarks = { g: gen, k, o: q.order, c: marked };
+        await this.c.nSearchCountPut(cache.key, SEARCH_COUNT_TTL_MS, SEARCH_COUNT_MAX, cache.totalField, `${gen}:${total}`, cache.marksField, JSON.stringify(cp));
       }
     }
     return this.pageOf(rows, keyed, q.limit, total!);
+  }
+
+  /** Where a search's cached total and checkpoints live: hash `<r>:ix:n`, one field per search and one per search and index. */
+  private searchCacheKeys(r: string, zname: string, q: CheckedRecipientQuery): { key: string; totalField: string; marksField: string } {
+    return {
+      key: `${r}:ix:n`,
+      totalField: JSON.stringify([q.state ?? 'all', q.prefix, q.text]),
+      marksField: JSON.stringify([q.state ?? 'all', q.prefix, q.text, zname]),
+    };
+  }
+
+  /**
+   * The index generation and, when cached for it, the search's total and this index's checkpoints. A total cached by
+   * a search on another index without checkpoints here is not used (the walk counts again to record them).
+   */
+  private async readSearchCache(r: string, cache: { key: string; totalField: string; marksField: string }): Promise<{ total: number | null; gen: string; marks: SearchMarks | null }> {
+    const res = (await this.c.pipeline().get(`${r}:ix:g`).hget(cache.key, cache.totalField).hget(cache.key, cache.marksField).exec()) ?? [];
+    for (const [err] of res) if (err) throw err;
+    const gen = (res[0]?.[1] as string | null) ?? '0';
+    const cached = res[1]?.[1] as string | null;
+    const cut = cached ? cached.indexOf(':') : -1;
+    if (!cached || cached.slice(0, cut) !== gen) return { total: null, gen, marks: null };
+    const m = res[2]?.[1] as string | null;
+    const marks = m ? (JSON.parse(m) as SearchMarks) : null;
+    return marks && marks.g === gen ? { total: Number(cached.slice(cut + 1)), gen, marks } : { total: null, gen, marks: null };
+  }
+
+  /** A page read from checkpoints that hold every match (K = 1) in the order walked: no walk. */
+  private async pageFromMarks(r: string, marks: SearchMarks, keyed: boolean, ks: number, q: CheckedRecipientQuery, after: string | null, total: number): Promise<RecipientPage> {
+    const base = (m: string) => m.split('\u0000', 1)[0]!;
+    const asc = q.order === 'asc';
+    const all = marks.o === q.order ? marks.c : [...marks.c].reverse();
+    let i0 = q.offset;
+    if (after !== null) {
+      let lo = 0;
+      let hi = all.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const cmp = byteCompare(base(all[mid]!), after);
+        if (asc ? cmp > 0 : cmp < 0) hi = mid;
+        else lo = mid + 1;
+      }
+      i0 += lo;
+    }
+    const page = all.slice(i0, i0 + q.limit + 1).map(base);
+    const records = page.length > 0 ? await this.c.hmget(r, ...page.map((m) => (keyed ? m.slice(ks - 1) : m))) : [];
+    return this.pageOf(page.flatMap((m, i) => [m, records[i] ?? null]), keyed, q.limit, total);
   }
 
   /** A page from [member, record JSON, member, record JSON, …] (up to limit + 1 rows: one more = a next page). */
