@@ -67,6 +67,7 @@ const EVAL_FILES = [
   path.join(repoRoot, 'test/fixtures/blind/blind8.jsonl'),
   path.join(repoRoot, 'test/fixtures/blind/blind9.jsonl'),
   path.join(repoRoot, 'test/fixtures/blind/blind10.jsonl'),
+  path.join(repoRoot, 'test/fixtures/blind/blind11.jsonl'),
 ];
 
 /**
@@ -78,7 +79,7 @@ const EVAL_FILES = [
  * - blind sets 2 and 3: test/fixtures/blind/kb-texts-before-blind3.txt (frozen 2026-12-05 with blind set 3);
  * - blind set 4: test/fixtures/blind/kb-texts-before-blind4.txt (the texts of the third tuning round included: it
  *   ran in a checkout without blind set 4, before that set's first run);
- * - blind sets 5 to 10: kb-texts-before-blind5.txt … kb-texts-before-blind10.txt, made the same way before
+ * - blind sets 5 to 11: kb-texts-before-blind5.txt … kb-texts-before-blind11.txt, made the same way before
  *   each set's first run.
  */
 const hashList = (name: string): Set<string> =>
@@ -98,6 +99,7 @@ const WRITTEN_AFTER_KB = new Map<string, Set<string>>([
   ['blind8.jsonl', hashList('kb-texts-before-blind8.txt')],
   ['blind9.jsonl', hashList('kb-texts-before-blind9.txt')],
   ['blind10.jsonl', hashList('kb-texts-before-blind10.txt')],
+  ['blind11.jsonl', hashList('kb-texts-before-blind11.txt')],
 ]);
 const shortHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
