@@ -145,6 +145,8 @@ const EN_PATTERNS: RegExp[] = [
  */
 const EN_PRONOUN_HEAD = new RegExp(`\\b(?:his|her|their)\\s+(?:(?:wecom|dingtalk|feishu|wechat|work)\\s+)?(?:chats?|messages?|account|${EN_ARCHIVE}\\s+status)\\b`, 'giu');
 const EN_ARCHIVE_WORD = new RegExp(`\\b${EN_ARCHIVE}`, 'giu');
+/** Plural groups a following "their" refers to (customers, employees, …): not one other person. */
+const EN_GROUP_ANTECEDENT = /\b(?:customers|clients|(?:external\s+)?contacts|employees|colleagues|co-?workers|staff|people|users|members|everyone|everybody|teams?|partners|suppliers|vendors|companies|managers|admins)\b/iu;
 /** What `.` does not match: the line terminators. */
 const LINE_TERMINATOR = /[\n\r\u2028\u2029]/gu;
 const EN_STATUS_CUE = new RegExp(`${EN_ARCHIVE}|\\bstatus\\b`, 'iu');
@@ -184,7 +186,9 @@ export function asksAboutSomeoneElse(text: string): boolean {
  * terminators are each found once, in order, and walked with three pointers.
  */
 function pronounOwnerAsked(t: string): boolean {
-  const heads = [...t.matchAll(EN_PRONOUN_HEAD)].map((m) => m.index + m[0].length);
+  // "their" after a group ("Do customers have to agree before their chats … are archived?") is that group's, not a person's.
+  const groupAt = t.search(EN_GROUP_ANTECEDENT);
+  const heads = [...t.matchAll(EN_PRONOUN_HEAD)].filter((m) => !(groupAt >= 0 && groupAt < m.index && /^their/i.test(m[0]))).map((m) => m.index + m[0].length);
   if (heads.length === 0) return false;
   const words = [...t.matchAll(EN_ARCHIVE_WORD)].map((m) => m.index);
   const breaks = [...t.matchAll(LINE_TERMINATOR)].map((m) => m.index);

@@ -77,6 +77,9 @@ const NOT_ABOUT_OTHERS = [
   'Are group chats archived too?',
   // ".*" never crossed a line break: a pronoun on one line and "archived" on the next is not about a person
   'his chats\nare archived',
+  // "their" refers to a group named before it, not to one other person
+  'Do external customers have to agree before their chats with me are archived?',
+  'Do employees get told before their messages are archived?',
 ];
 
 test('questions about another person’s status are recognised', () => {
