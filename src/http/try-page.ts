@@ -245,7 +245,7 @@ p.note{color:#646a73;font-size:13px;margin:4px 0 12px}
 .msg{margin:8px 0;padding:8px 12px;border-radius:8px;white-space:pre-wrap;word-break:break-word;max-width:85%;scroll-margin-top:8px}
 .me{background:#3370ff;color:#fff;margin-left:auto;width:fit-content}
 .bot{background:#f0f1f5}
-.msg a{color:#245bdb;word-break:break-all}
+.msg a{color:#245bdb;overflow-wrap:anywhere}
 .meta{font-size:12px;color:#646a73;margin:-4px 0 8px}
 .meta .picks button{font-size:13px;margin:4px 6px 0 0;border:1px solid #c9cdd4;background:#fff;border-radius:12px;padding:2px 10px;cursor:pointer;text-align:left}
 .meta details{margin-top:4px}
@@ -255,8 +255,8 @@ input{flex:1;min-width:0;padding:10px;border:1px solid #c9cdd4;border-radius:8px
 button[type=submit]{padding:10px 16px;border:0;border-radius:8px;background:#3370ff;color:#fff;font:inherit;cursor:pointer}
 </style></head><body><main>
 <h1>privacy-bot · 试用 / try it</h1>
-<p class="note">本地试用页：与企业微信、钉钉使用同一个问答路由，但你是匿名的，只显示知识库答案，不显示个人存档状态。<br>
-Local trial page: the same router as WeCom and DingTalk, as an anonymous user — FAQ answers only, never a personal status.</p>
+<p class="note">本地试用页：与企业微信、钉钉、飞书使用同一个问答路由，但你是匿名的，只显示知识库答案，不显示个人存档状态。<br>
+Local trial page: the same router as WeCom, DingTalk and Feishu/Lark, as an anonymous user — FAQ answers only, never a personal status.</p>
 <div id="log" aria-live="polite"></div>
 <form id="f"><input id="q" autocomplete="off" maxlength="${TRY_MAX_QUESTION_CHARS}" placeholder="例如：${escapeHtml(TRY_PLACEHOLDER_EXAMPLES['zh-CN'])} / e.g. ${escapeHtml(TRY_PLACEHOLDER_EXAMPLES.en)}" data-examples="${escapeHtml(JSON.stringify(TRY_PLACEHOLDER_EXAMPLES))}" aria-label="问题 / question" autofocus>
 <button type="submit">发送 / Send</button></form>
