@@ -30,6 +30,7 @@ const GROUP_OF: Record<string, string> = {
   'test/fixtures/blind/blind6.jsonl': 'F', 'test/fixtures/blind/blind7.jsonl': 'G', 'test/fixtures/blind/blind8.jsonl': 'H',
   'test/fixtures/blind/blind9.jsonl': 'I',
   'test/fixtures/blind/blind10.jsonl': 'J',
+  'test/fixtures/blind/blind11.jsonl': 'K',
 };
 const kb = await loadKnowledge(path.join(root, 'knowledge'));
 const ranking = await buildMatcher(kb, { ...base, classifier: false });

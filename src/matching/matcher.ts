@@ -21,7 +21,8 @@
  * 6. fuse with the topic classifier (classifier.ts, a logistic regression trained on labelled tuning questions): its
  *    best topic is answered when it is confident ({@link MatcherOptions.classifierAccept}, and clearly more likely
  *    than out of scope); else the ranking's answer from step 5 stands if the classifier gives it at least
- *    {@link MatcherOptions.classifierAgree}; else the bot declines. A question naming no platform gives a platform
+ *    {@link MatcherOptions.classifierAgree} or the classifier is sure the question is in scope
+ *    ({@link MatcherOptions.classifierSureInScope}); else the bot declines. A question naming no platform gives a platform
  *    family's probability (wecom-/dingtalk-/feishu-admin-access) to the asker's platform's member. A ranking answer
  *    the model was not trained on (an operator's own entry) stands: the classifier only speaks for topics it knows.
  * `score` = the answered topic's confidence (classifier probability, or mass / (mass + acceptMass) for the ranking),
@@ -172,6 +173,11 @@ export interface MatcherOptions {
   /** Probability (0–1) the classifier must give the ranking's answer for it to stand. */
   classifierAgree: number;
   /**
+   * When the classifier's out-of-scope probability is at most this (0–1: it is sure the question is about privacy,
+   * only not which topic), the ranking's answer stands whatever probability the classifier gives it (0 = off).
+   */
+  classifierSureInScope: number;
+  /**
    * A model to use instead of knowledge/model/topic-classifier.json (cross-validation plugs in one trained
    * without the held-out group); undefined = the shipped file.
    */
@@ -226,8 +232,9 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   markerMissing: 0,
   classifier: true,
   classifierAccept: 0.5,
-  classifierOosRatio: 12,
-  classifierAgree: 0.1,
+  classifierOosRatio: 24,
+  classifierAgree: 0.2,
+  classifierSureInScope: 0.01,
   searchPrefilter: true,
 };
 
@@ -789,7 +796,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     } else if (best >= 0 && pBest >= opt.classifierAccept && pBest >= opt.classifierOosRatio * (p[oosSlot] as number)) {
       topic = classifier.classes[best] as string;
       score = pBest;
-    } else if (ranked && top && (probOf(top.id) ?? 1) >= opt.classifierAgree) {
+    } else if (ranked && top && ((probOf(top.id) ?? 1) >= opt.classifierAgree || (p[oosSlot] as number) <= opt.classifierSureInScope)) {
       topic = top.id;
       score = Math.max(rankScore(top), probOf(top.id) ?? 0);
     }

@@ -52,6 +52,14 @@ test('a question naming no platform is about the asker\'s platform (the admin-ac
   assert.equal(fused.match('飞书管理员能看到我的聊天记录吗', { platform: 'dingtalk' }).topic, 'feishu-admin-access');
 });
 
+test('a question the classifier is sure is about privacy, though not which topic, keeps the ranking\'s answer', () => {
+  const q = '公司能看到我的聊天记录吗？';
+  const e = fused.explain(q);
+  assert.ok((e.classifier?.probability ?? 1) < 0.5 && (e.classifier?.outOfScope ?? 1) <= 0.01, JSON.stringify(e.classifier));
+  assert.equal(e.result.topic, ranking.match(q).topic);
+  assert.equal(e.result.topic, 'wecom-admin-access');
+});
+
 test('out of scope: app how-to, pay and small talk are declined', () => {
   for (const q of ['企业微信怎么撤回消息', '这个月工资什么时候发', '今天中午吃什么', '钉钉怎么建群']) assert.equal(fused.match(q).topic, null, q);
 });
