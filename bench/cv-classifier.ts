@@ -31,6 +31,7 @@ const GROUP_OF: Record<string, string> = {
   'test/fixtures/blind/blind9.jsonl': 'I',
   'test/fixtures/blind/blind10.jsonl': 'J',
   'test/fixtures/blind/blind11.jsonl': 'K',
+  'test/fixtures/blind/blind12.jsonl': 'L',
 };
 const kb = await loadKnowledge(path.join(root, 'knowledge'));
 const ranking = await buildMatcher(kb, { ...base, classifier: false });

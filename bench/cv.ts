@@ -3,8 +3,8 @@
  * set 1, never the dev set):
  * - group A = blind set 2 + the validation set, group B = the `tune` half of blind set 1 + the team's held-out sets,
  *   group C = blind set 3, group D = blind set 4, group E = blind set 5,
- *   group F = blind set 6, group G = blind set 7, group H = blind set 8, group I = blind set 9, group J = blind set 10, group K = blind set 11
- *   (each tuning data since its first run).
+ *   group F = blind set 6, group G = blind set 7, group H = blind set 8, group I = blind set 9, group J = blind set 10, group K = blind set 11, group L = blind
+ *   set 12 (each tuning data since its first run).
  *   A change written while reading the misses of one group is kept only when the other groups (whose misses were
  *   not read for it) move the same way.
  * - `--grid '<json>'`: a list of option variants (e.g. `[{}, {"cueMissing": 1}]`); each is scored per fold
@@ -13,7 +13,7 @@
  * Score = in-scope top-1 accuracy + out-of-scope declined rate (`--criterion targets`: the smaller margin above the
  * targets, 92 % in scope and 95 % declined).
  *
- * Run: `node --import tsx bench/cv.ts [--options '<json>'] [--misses A|B|C|D|E|F|G|H|I|J|K] [--grid '<json array>'] [--save F] [--diff F [--changes A|B|C|D|E|F|G|H|I|J|K]]`
+ * Run: `node --import tsx bench/cv.ts [--options '<json>'] [--misses A|B|C|D|E|F|G|H|I|J|K|L] [--grid '<json array>'] [--save F] [--diff F [--changes A|B|C|D|E|F|G|H|I|J|K|L]]`
  */
 import path from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -31,8 +31,8 @@ const { values } = parseArgs({
 const base = (values.options ? JSON.parse(values.options) : {}) as Partial<MatcherOptions>;
 const kb = await loadKnowledge(process.env.KB ?? path.join(root, 'knowledge'));
 
-type Group = 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K';
-const GROUPS: readonly Group[] = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K'];
+type Group = 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L';
+const GROUPS: readonly Group[] = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L'];
 interface Case extends EvalCase {
   set: string;
   group: Group;
@@ -53,11 +53,12 @@ const sets: [string, string, Group, boolean][] = [
   ['blind6', 'test/fixtures/blind/blind6.jsonl', 'F', false],
   // Blind set 7 after its first run (group G): tuning data since the seventh round.
   ['blind7', 'test/fixtures/blind/blind7.jsonl', 'G', false],
-  // Blind sets 8 to 11 after their first runs (groups H to K).
+  // Blind sets 8 to 12 after their first runs (groups H to L).
   ['blind8', 'test/fixtures/blind/blind8.jsonl', 'H', false],
   ['blind9', 'test/fixtures/blind/blind9.jsonl', 'I', false],
   ['blind10', 'test/fixtures/blind/blind10.jsonl', 'J', false],
   ['blind11', 'test/fixtures/blind/blind11.jsonl', 'K', false],
+  ['blind12', 'test/fixtures/blind/blind12.jsonl', 'L', false],
 ];
 const cases: Case[] = [];
 for (const [name, file, group, half] of sets) {
