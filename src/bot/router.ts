@@ -64,17 +64,18 @@ export interface RouterDeps {
 
 /**
  * Store key of the asker's pending "not sure" list in this conversation:
- * 'suggest:<platform>:<userId>:<conversation>' -> {"ids": string[], "lang"}; the conversation is 'single' for a
+ * 'suggest:<platform>:<hashed user id>:<conversation>' -> {"ids": string[], "lang"}; the conversation is 'single' for a
  * 1:1 chat, 'group:<chatId>' in a group (a list offered in one group is not picked by a number sent elsewhere).
+ * The user id is stored only as {@link hashUserId} (README "Privacy").
  */
 function suggestionKey(m: InboundMessage): string {
   const conversation = m.chat.kind === 'group' ? `group:${m.chat.chatId}` : 'single';
-  return `suggest:${m.platform}:${m.userId}:${conversation}`;
+  return `suggest:${m.platform}:${hashUserId(m.platform, m.userId)}:${conversation}`;
 }
 
-/** Store key of the asker's pending detail: 'detail:<platform>:<userId>' -> {"id","lang"}. */
+/** Store key of the asker's pending detail: 'detail:<platform>:<hashed user id>' -> {"id","lang"}. */
 function detailKey(m: InboundMessage): string {
-  return `detail:${m.platform}:${m.userId}`;
+  return `detail:${m.platform}:${hashUserId(m.platform, m.userId)}`;
 }
 
 /** A reviewed zh/en pair in the asker's language (zh-TW converted from zh by src/bot/traditional.ts). */

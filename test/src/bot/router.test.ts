@@ -7,7 +7,7 @@ import { loadKnowledge } from '../../../src/knowledge/load.ts';
 import { createMatcher } from '../../../src/matching/matcher.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import { createRouter } from '../../../src/bot/router.ts';
-import { createLogger } from '../../../src/log.ts';
+import { createLogger, hashUserId } from '../../../src/log.ts';
 import type { Store } from '../../../src/store/ports/store.ts';
 import type { InboundMessage, MessageHandler } from '../../../src/platform/message.ts';
 import { REPO_ROOT } from '../../helpers/app.ts';
@@ -264,6 +264,6 @@ describe('router: "详细" / "more" right after an answer with detail', () => {
 
   it('stores the topic id and language only, never a text', async () => {
     await handle(msg(ask(WITH_DETAIL), { userId: 'd-stored' }));
-    assert.deepEqual(JSON.parse((await store.get('detail:wecom:d-stored'))!), { id: WITH_DETAIL, lang: 'zh-CN' });
+    assert.deepEqual(JSON.parse((await store.get(`detail:wecom:${hashUserId('wecom', 'd-stored')}`))!), { id: WITH_DETAIL, lang: 'zh-CN' });
   });
 });
