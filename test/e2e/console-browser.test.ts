@@ -147,6 +147,9 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     const before = bot.fake.delivered.length;
     // Times in the company's zone with its offset, whatever the browser's zone (the test browser runs in UTC).
     await page.getByRole('cell').filter({ hasText: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+08:00$/ }).first().waitFor();
+    // The send step's toast is gone (the page has settled after the send) before the reminder starts: when it was still
+    // up, the confirm's click was twice lost under load (no request left the page).
+    await page.locator('.ant-message-notice').first().waitFor({ state: 'detached' });
     await page.click('#remind');
     // A confirm names how many will be reminded before anything is sent.
     await page.locator('.ant-popconfirm', { hasText: '向 3 位尚未确认的员工再发送一次提醒' }).waitFor();
@@ -159,7 +162,12 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
         for (const n of document.querySelectorAll('.ant-message-notice')) if (!seen.includes(n.textContent ?? '')) seen.push(n.textContent ?? '');
       }).observe(document.body, { childList: true, subtree: true, characterData: true });
     });
-    await page.locator('.ant-popconfirm button.ant-btn-primary').click();
+    // The confirm sends one request; waiting for its answer names a lost click as such.
+    const [resent] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/broadcasts/${broadcastId}/resend`)),
+      page.locator('.ant-popconfirm button.ant-btn-primary').click(),
+    ]);
+    assert.equal(resent.status(), 200);
     await page.waitForFunction(() => (window as unknown as { __toasts: string[] }).__toasts.some((x) => x.includes('已排队 3 人')));
     await waitUntil(() => bot.fake.delivered.length >= before + 3);
     assert.ok(bot.fake.delivered.slice(before).every((d) => d.reminder !== null), 'reminders, not first deliveries');
