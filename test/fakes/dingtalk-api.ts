@@ -50,6 +50,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac, randomUUID } from 'node:crypto';
+import { mulberry32 } from '../helpers/random.ts';
 
 /** Options of {@link startFakeDingtalk}. */
 export interface FakeDingtalkOptions {
@@ -501,15 +502,8 @@ export async function startFakeDingtalk(options: FakeDingtalkOptions = {}): Prom
   let readSendStatus = 'SUCCESS';
   let directory: FakeDirectory = { departments: [], users: [] };
   let streamGateway: string | null = null;
-  // mulberry32: small seeded PRNG so random throttling is repeatable.
-  let seed = (options.seed ?? 1) >>> 0;
-  function random(): number {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+  // Seeded so random throttling is repeatable.
+  const random = mulberry32(options.seed ?? 1);
   let tokenCounter = 0;
   let keyCounter = 0;
 

@@ -63,6 +63,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomInt } from 'node:crypto';
 import { encrypt as wecomEncrypt, getSignature } from '@wecom/crypto';
+import { mulberry32 } from '../helpers/random.ts';
 
 /** A member of the fake directory. */
 export interface FakeMember {
@@ -296,17 +297,6 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** A small seeded PRNG (mulberry32) for repeatable random throttling. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Starts the fake on 127.0.0.1 (random port). */
 export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<FakeWecom> {
@@ -770,7 +760,7 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
     },
     enforceRateLimits,
     throttleRandomly(probability, seed) {
-      throttle = { probability, random: seed === undefined ? Math.random : seeded(seed) };
+      throttle = { probability, random: seed === undefined ? Math.random : mulberry32(seed) };
     },
     setPermitList(type, ids) {
       permit.set(type, [...ids]);

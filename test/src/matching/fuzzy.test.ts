@@ -8,18 +8,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTextSearch } from '../../../src/matching/fuzzy.ts';
+import { mulberry32 as rng } from '../../helpers/random.ts';
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = [...'隐私存档聊天记录企业微信钉钉飞书管理员能看吗abcdeXY ', '𠀀'];
 
