@@ -528,15 +528,8 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
   const docEntry = Int32Array.from(docs, (d) => d.entry);
   // Per-entry scratch of {@link lookup} and explain (both synchronous): a slot counts only when its stamp is current.
   const entryMark = new Uint32Array(sources.length);
-  let entryMarkStamp = 0;
-  /** A fresh stamp for {@link entryMark} (cleared when the counter wraps). */
-  const nextEntryMark = (): number => {
-    if (++entryMarkStamp === 0xffffffff) {
-      entryMark.fill(0);
-      entryMarkStamp = 1;
-    }
-    return entryMarkStamp;
-  };
+  /** A fresh stamp for {@link entryMark}. */
+  const nextEntryMark = stamper(entryMark);
   const entryBest = new Float64Array(sources.length);
   const entryTf = new Float64Array(sources.length);
   // Per-document scratch of explain, stamped like entryMark.
@@ -545,14 +538,8 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
   const docsHit = new Int32Array(docs.length);
   /** Per entry: weighted Jaccard similarity of the question with its best phrasing (explain's scratch). */
   const bestPhrase = new Float64Array(sources.length);
-  let docStampNow = 0;
-  const nextDocMark = (): number => {
-    if (++docStampNow === 0xffffffff) {
-      docStamp.fill(0);
-      docStampNow = 1;
-    }
-    return docStampNow;
-  };
+  /** A fresh stamp for {@link docStamp}. */
+  const nextDocMark = stamper(docStamp);
   const memo = new Map<string, TokenHits>();
   /** Fuse hits of one token, memoised (bounded: the oldest half is dropped when full). */
   const lookup = (token: string): TokenHits => {
@@ -838,6 +825,21 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     explain,
     clearMemo: () => memo.clear(),
     tokenize,
+  };
+}
+
+/**
+ * Stamps for a scratch array whose slots count only when they hold the current stamp: each call returns a new stamp
+ * (1, 2, …), clearing the array when the 32-bit counter would wrap, so no slot from an earlier use looks current.
+ */
+function stamper(marks: Uint32Array): () => number {
+  let now = 0;
+  return () => {
+    if (++now === 0xffffffff) {
+      marks.fill(0);
+      now = 1;
+    }
+    return now;
   };
 }
 
