@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { loadKnowledge } from '../src/knowledge/load.ts';
 import { buildMatcher, type MatcherOptions } from '../src/matching/matcher.ts';
 import { DEFAULT_TRAINING, trainTopicClassifier, type ClassifierTraining } from '../src/matching/classifier.ts';
+import { GROUPED_SETS } from './author-groups.ts';
 import { TRAINING_SETS, trainingExamples, trainingQuestions, type LabelledQuestion } from '../src/eval/training.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,17 +23,8 @@ const base = (values.options ? JSON.parse(values.options) : {}) as Partial<Match
 const training = { ...DEFAULT_TRAINING, ...(values.training ? JSON.parse(values.training) : {}) } as ClassifierTraining;
 const grid = (values.grid ? JSON.parse(values.grid) : [{}]) as Partial<MatcherOptions>[];
 
-/** The author group of each training file (one blind set's author each; the team's sets with blind set 1's tune half). */
-const GROUP_OF: Record<string, string> = {
-  'test/fixtures/blind/blind2.jsonl': 'A', 'test/fixtures/blind/valid.jsonl': 'A',
-  'test/fixtures/blind/blind1.jsonl': 'B', 'test/fixtures/holdout.jsonl': 'B', 'test/fixtures/holdout2.jsonl': 'B',
-  'test/fixtures/blind/blind3.jsonl': 'C', 'test/fixtures/blind/blind4.jsonl': 'D', 'test/fixtures/blind/blind5.jsonl': 'E',
-  'test/fixtures/blind/blind6.jsonl': 'F', 'test/fixtures/blind/blind7.jsonl': 'G', 'test/fixtures/blind/blind8.jsonl': 'H',
-  'test/fixtures/blind/blind9.jsonl': 'I',
-  'test/fixtures/blind/blind10.jsonl': 'J',
-  'test/fixtures/blind/blind11.jsonl': 'K',
-  'test/fixtures/blind/blind12.jsonl': 'L',
-};
+/** The author group of each training file (bench/author-groups.ts). */
+const GROUP_OF: Record<string, string> = Object.fromEntries(GROUPED_SETS.map((x) => [x.file, x.group]));
 const kb = await loadKnowledge(path.join(root, 'knowledge'));
 const ranking = await buildMatcher(kb, { ...base, classifier: false });
 const fixed = await trainingQuestions(kb, root, []);
