@@ -4,7 +4,7 @@
  * sets), so holding a group out measures how matching does on a new author's questions. A blind set joins here, as
  * in src/eval/training.ts, only after its first run is recorded in test/fixtures/blind/README.md.
  */
-export type AuthorGroup = 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L';
+export type AuthorGroup = 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M';
 
 /** One labelled file of a group: a short name, its path from the package root, and whether only its tune half counts. */
 export interface GroupedSet {
@@ -30,6 +30,7 @@ export const GROUPED_SETS: readonly GroupedSet[] = [
   { name: 'blind10', file: 'test/fixtures/blind/blind10.jsonl', group: 'J', tuneHalfOnly: false },
   { name: 'blind11', file: 'test/fixtures/blind/blind11.jsonl', group: 'K', tuneHalfOnly: false },
   { name: 'blind12', file: 'test/fixtures/blind/blind12.jsonl', group: 'L', tuneHalfOnly: false },
+  { name: 'blind13', file: 'test/fixtures/blind/blind13.jsonl', group: 'M', tuneHalfOnly: false },
 ];
 
 /** The groups, in order. */

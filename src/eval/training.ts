@@ -48,6 +48,7 @@ export const TRAINING_SETS: readonly TrainingSet[] = [
   { file: 'test/fixtures/blind/blind10.jsonl' },
   { file: 'test/fixtures/blind/blind11.jsonl' },
   { file: 'test/fixtures/blind/blind12.jsonl' },
+  { file: 'test/fixtures/blind/blind13.jsonl' },
 ];
 
 /** Sets only ever evaluated on: no training question may equal one of theirs (after normalisation). */
