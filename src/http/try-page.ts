@@ -44,6 +44,8 @@ export interface TryPageTexts {
   details: string;
   /** Before the example question in the placeholder. */
   examplePrefix: string;
+  /** The placeholder when even the example alone does not fit the input (a narrow phone). */
+  shortPlaceholder: string;
   /** Before an error's status and message. */
   error: string;
   /** Before a failed request's reason. */
@@ -66,6 +68,7 @@ export const TRY_PAGE_TEXTS: Readonly<Record<Lang, TryPageTexts>> = {
     send: '发送',
     details: '详情',
     examplePrefix: '例如：',
+    shortPlaceholder: '输入你的问题',
     error: '出错',
     networkError: '网络错误',
   },
@@ -77,6 +80,7 @@ export const TRY_PAGE_TEXTS: Readonly<Record<Lang, TryPageTexts>> = {
     send: '傳送',
     details: '詳情',
     examplePrefix: '例如：',
+    shortPlaceholder: '輸入你的問題',
     error: '出錯',
     networkError: '網路錯誤',
   },
@@ -88,6 +92,7 @@ export const TRY_PAGE_TEXTS: Readonly<Record<Lang, TryPageTexts>> = {
     send: 'Send',
     details: 'details',
     examplePrefix: 'e.g. ',
+    shortPlaceholder: 'Ask a question',
     error: 'Error',
     networkError: 'Network error',
   },
@@ -295,7 +300,9 @@ export function titleIn(title: { zh: string; en: string }, lang: Lang): string {
 /**
  * The page served at GET /try. Its input's `data-examples` attribute holds {@link TRY_PLACEHOLDER_EXAMPLES} and
  * `<main>`'s `data-texts` {@link TRY_PAGE_TEXTS} (JSON, HTML-escaped). The script sets the page's texts once, in the
- * browser's language; the placeholder follows the page language (the browser's, then the last answer's).
+ * browser's language; the placeholder follows the page language (the browser's, then the last answer's) and is
+ * the longest of "prefix + example", the example alone, or the short placeholder that fits the input's width
+ * (measured with the input's font, again when the window is resized), so a phone never shows it cut off.
  */
 export const TRY_PAGE_HTML = `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -329,8 +336,19 @@ const session = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random())
 const log = document.getElementById('log'), q = document.getElementById('q');
 const examples = JSON.parse(q.dataset.examples);
 const TEXTS = JSON.parse(document.querySelector('main').dataset.texts);
+let pageLang = 'zh-CN';
+/** The longest placeholder that fits the input: "e.g. " + the example, the example alone, or the short one. */
+function fitPlaceholder(){
+  const t = TEXTS[pageLang], cs = getComputedStyle(q);
+  const room = q.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  const ctx = (fitPlaceholder.canvas ||= document.createElement('canvas')).getContext('2d');
+  ctx.font = cs.fontStyle + ' ' + cs.fontWeight + ' ' + cs.fontSize + ' ' + cs.fontFamily;
+  const options = [t.examplePrefix + examples[pageLang], examples[pageLang], t.shortPlaceholder];
+  // Rounded up, with a pixel to spare: the canvas and the input may round a glyph's advance differently.
+  q.placeholder = options.find((p) => Math.ceil(ctx.measureText(p).width) + 1 <= room) || options[options.length - 1];
+}
 /** The page language: the browser's at first, then the language of the last question. */
-function setLang(lang){ document.documentElement.lang = lang; q.lang = lang; q.placeholder = TEXTS[lang].examplePrefix + examples[lang]; }
+function setLang(lang){ pageLang = lang; document.documentElement.lang = lang; q.lang = lang; fitPlaceholder(); }
 function browserLang(){ const l = (navigator.language || 'zh-CN').toLowerCase(); return l.startsWith('en') ? 'en' : /^zh-(tw|hk|mo|hant)/.test(l) ? 'zh-TW' : 'zh-CN'; }
 /** The page's own texts: in the browser's language, set once (answers follow the asker, the page does not). */
 const uiLang = browserLang(), UI = TEXTS[uiLang];
@@ -338,6 +356,7 @@ document.title = UI.title;
 for (const [sel, text] of [['h1', UI.heading], ['p.note', UI.note], ['button[type=submit]', UI.send]]) { const e = document.querySelector(sel); if (e) { e.textContent = text; e.lang = uiLang; } }
 q.setAttribute('aria-label', UI.question);
 setLang(uiLang);
+addEventListener('resize', fitPlaceholder);
 function add(cls, text, html){ const d=document.createElement('div'); d.className='msg '+cls; if (html === undefined) d.textContent=text; else d.innerHTML=html; log.appendChild(d); return d; }
 async function ask(text, pick){
   add('me', text).scrollIntoView({block:'nearest'});

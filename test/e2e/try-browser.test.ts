@@ -1,7 +1,8 @@
 // The /try page as a newcomer sees it, in a real browser (Chromium through playwright-core), at a laptop
 // (1366×768) and a phone (390×844) size: the input stays in view after a long answer, the debug line is behind a
 // closed "details" toggle, sources are real links opening in a new tab, and a suggestion click answers in the
-// asker's language. The page's own texts follow the browser's language: zh-CN, zh-TW (also zh-HK / zh-Hant) or en.
+// asker's language. The input's placeholder is never cut off (1366, 390 and 320 px wide, after a resize too), and
+// the page's own texts follow the browser's language: zh-CN, zh-TW (also zh-HK / zh-Hant) or en.
 // Screenshots go to test-artifacts/try/.
 //
 // Chromium: CHROMIUM_PATH, else /usr/bin/chromium (Debian's package). Without it the test is skipped with a
@@ -66,6 +67,20 @@ if (!existsSync(CHROMIUM)) {
         return { top: r.top, bottom: r.bottom, height: window.innerHeight, scrollHeight: document.documentElement.scrollHeight, scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth };
       });
 
+    /**
+     * The input's placeholder as the page shows it, and whether it fits: the same text typed into the input must
+     * not make it scroll sideways (Chromium renders a placeholder with the input's own font and padding).
+     */
+    const placeholderFit = (page: Page) =>
+      page.evaluate(() => {
+        const q = document.getElementById('q') as HTMLInputElement;
+        const placeholder = q.placeholder;
+        q.value = placeholder;
+        const fit = { placeholder, textWidth: q.scrollWidth, boxWidth: q.clientWidth };
+        q.value = '';
+        return fit;
+      });
+
     function assertInView(box: Awaited<ReturnType<typeof inputBox>>, where: string): void {
       assert.ok(box.top >= 0 && box.bottom <= box.height, `${where}: input at ${box.top}–${box.bottom}, viewport height ${box.height}`);
     }
@@ -84,7 +99,7 @@ if (!existsSync(CHROMIUM)) {
           assert.match((await page.locator('p.note').textContent())?.trim() ?? '', ZH_TW_CHROME.note);
           assert.equal((await page.locator('button[type=submit]').textContent())?.trim(), ZH_TW_CHROME.send);
           assert.equal(await page.getAttribute('#q', 'aria-label'), ZH_TW_CHROME.question);
-          assert.match(await page.getAttribute('#q', 'placeholder') ?? '', /管理員能看到我的聊天記錄嗎？$/u);
+          assert.match(await page.getAttribute('#q', 'placeholder') ?? '', /管理員能看到我的聊天記錄嗎？$|^輸入你的問題$/u);
           assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-TW');
           // No Simplified-only character anywhere in the page's own texts.
           const chrome = await page.evaluate(() => [document.title, document.querySelector('h1')!.textContent, document.querySelector('p.note')!.textContent,
@@ -111,6 +126,37 @@ if (!existsSync(CHROMIUM)) {
         } finally {
           await context.close();
         }
+      }
+    });
+
+    it('the placeholder is never cut off: 390 and 320 px wide, in each language, and after the window narrows', async () => {
+      for (const locale of ['en-US', 'zh-CN', 'zh-TW']) {
+        for (const width of [390, 320]) {
+          const context = await browser.newContext({ viewport: { width, height: 844 }, locale });
+          try {
+            const page = await context.newPage();
+            await page.goto(`${bot.url}/try`);
+            const fit = await placeholderFit(page);
+            assert.ok(fit.placeholder.length > 0, `${locale} ${width}px: a placeholder`);
+            assert.ok(fit.textWidth <= fit.boxWidth, `${locale} ${width}px: "${fit.placeholder}" needs ${fit.textWidth}px, the input has ${fit.boxWidth}px`);
+            if (width === 390) await page.screenshot({ path: join(ARTIFACTS, `${locale}-390-placeholder.png`) });
+          } finally {
+            await context.close();
+          }
+        }
+      }
+      // Wide, then narrowed: the example with its "e.g." first, then a placeholder that fits the narrow input.
+      const context = await browser.newContext({ viewport: VIEWPORTS[0], locale: 'zh-CN' });
+      try {
+        const page = await context.newPage();
+        await page.goto(`${bot.url}/try`);
+        assert.equal((await placeholderFit(page)).placeholder, '例如：管理员能看到我的聊天记录吗？', 'the whole example where it fits');
+        await page.setViewportSize({ width: 320, height: 844 });
+        await page.waitForFunction(() => { const q = document.getElementById('q') as HTMLInputElement; return q.clientWidth < 300; });
+        const fit = await placeholderFit(page);
+        assert.ok(fit.textWidth <= fit.boxWidth, `after narrowing: "${fit.placeholder}" needs ${fit.textWidth}px, the input has ${fit.boxWidth}px`);
+      } finally {
+        await context.close();
       }
     });
 
