@@ -94,6 +94,8 @@ export async function createCore(
     onAnswer: (outcome) => answerStats.record(outcome),
     // The language of each question: the employee's notices come in it (hash(user) -> language only, 180 days).
     onQuestionLanguage: (m, lang) => notices.rememberLanguage(m.platform, m.userId, lang),
+    // The same record answers "2", "?" or an emoji alone (no language of their own) in the employee's language.
+    lastQuestionLanguage: (m) => notices.employeeLanguage(m.platform, m.userId),
     personalSections: [
       createNoticeSection(notices),
       createConsentSection({ source: (platform) => statuses.source(platform) }),

@@ -79,8 +79,10 @@ fetch('try/sandbox/directory').then(function(r){ return r.json(); }).then(functi
     pick.appendChild(g);
   });
 });
-var note = document.querySelector('p.note'), noteText = note ? note.textContent : '';
+// The page's own note, read when first replaced (the page's script sets it in the browser's language after this one runs).
+var note = document.querySelector('p.note'), noteText = null;
 pick.onchange = function(){
+  if (note && noteText === null) noteText = note.textContent;
   current = pick.value || null; inbox.hidden = !current; refresh.hidden = !current;
   if (note) note.textContent = current
     ? '以沙盒员工 ' + pick.options[pick.selectedIndex].textContent + ' 的身份提问：回答会像单聊一样附上他的（演示）存档状态。 / Asking as this sandbox employee: answers carry their (demo) archiving status, as in a 1:1 chat.'

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { KnowledgeBase, KnowledgeEntry } from '../knowledge/types.ts';
 import type { Matcher } from '../matching/types.ts';
-import { detectLanguage } from '../matching/language.ts';
+import { detectLanguage, isLanguageNeutral } from '../matching/language.ts';
 import type { ArchivingStatus, Store } from '../store/ports/store.ts';
 import { formatStatus, type DescribeSource } from '../archiving/status.ts';
 import { hashUserId } from '../log.ts';
@@ -24,11 +24,23 @@ import type { AnswerOutcome } from './answer-stats.ts';
 export const SUGGESTION_TTL_MS = 10 * 60 * 1000;
 
 /**
- * How long "详细" / "more" can still fetch the detail of the asker's last answer, in ms (10 minutes). The
- * memory holds the topic id and the answer's language only (never a text), per platform and user, and any
- * other message from that user ends it: "more" works only as the very next message.
+ * How long the bot remembers its last reply to an asker, in ms (10 minutes): "详细" / "more" fetches the
+ * detail of that answer, or says in its language that there is none, and a language-neutral message ("2",
+ * "?", "👍") is answered in its language. The memory holds the reply's language, and the topic id when the reply
+ * was an answer with detail (never a text), per platform and hashed user id; the next message from that user
+ * ends it, so it counts only for the very next message.
  */
 export const DETAIL_TTL_MS = 10 * 60 * 1000;
+
+/**
+ * The reply language for a language-neutral message ("2", "?", "？？", an emoji alone) when nothing is known of
+ * the asker: no reply of the bot's in the last {@link DETAIL_TTL_MS} and no question remembered (a brand-new
+ * employee, or an anonymous asker). Simplified Chinese, because the product's users are employees of companies
+ * in mainland China (WeCom, DingTalk, Feishu): it is what a newcomer most likely reads, what the welcome and the
+ * "text only" replies lead with, and what notices fall back to (src/notices/languages.ts `recipientLanguage`).
+ * English was only an accident of {@link detectLanguage}, which answers 'en' for any text without Han characters.
+ */
+export const UNKNOWN_ASKER_LANG: Lang = 'zh-CN';
 
 /** The core handler, and the same pipeline in two steps (commit, then answer) for adapters. */
 export type CoreHandler = MessageHandler & MessageCommitter;
@@ -60,6 +72,14 @@ export interface RouterDeps {
    * that employee's notices in it (src/notices/languages.ts). Must not throw.
    */
   onQuestionLanguage?: (m: InboundMessage, lang: Lang) => Promise<void>;
+  /**
+   * The language this employee last asked a question in, or null when none is known: the record
+   * `onQuestionLanguage` keeps (src/notices/languages.ts, hash(platform, user id) -> language, 180 days). Read
+   * only for a language-neutral message that does not follow a reply within {@link DETAIL_TTL_MS}, never for
+   * anonymous askers; a language-neutral message is not a question in any language, so it never writes the
+   * record. Default: none known ({@link UNKNOWN_ASKER_LANG}). A failure counts as none known.
+   */
+  lastQuestionLanguage?: (m: InboundMessage) => Promise<Lang | null>;
 }
 
 /**
@@ -73,9 +93,19 @@ function suggestionKey(m: InboundMessage): string {
   return `suggest:${m.platform}:${hashUserId(m.platform, m.userId)}:${conversation}`;
 }
 
-/** Store key of the asker's pending detail: 'detail:<platform>:<hashed user id>' -> {"id","lang"}. */
-function detailKey(m: InboundMessage): string {
-  return `detail:${m.platform}:${hashUserId(m.platform, m.userId)}`;
+/**
+ * Store key of the bot's last reply to the asker: 'last-reply:<platform>:<hashed user id>' -> {"lang", "id"?}: the
+ * reply's language, and the topic id when it was an answer whose detail "详细" / "more" can still fetch.
+ * The user id is stored only as {@link hashUserId} (README "Privacy").
+ */
+function lastReplyKey(m: InboundMessage): string {
+  return `last-reply:${m.platform}:${hashUserId(m.platform, m.userId)}`;
+}
+
+/** What {@link lastReplyKey} holds, read back: the reply's language and the answer whose detail is pending, if any. */
+interface LastReply {
+  lang: Lang;
+  detailOf: KnowledgeEntry | null;
 }
 
 /** A reviewed zh/en pair in the asker's language (zh-TW converted from zh by src/bot/traditional.ts). */
@@ -127,6 +157,10 @@ function result(partial: Partial<BotResult> & Pick<BotResult, 'intent' | 'lang' 
  * (rate limit, admin, acknowledgement, …), then a picked topic (`InboundMessage.pick`, or a bare number as the very
  * next message after a "not sure" list in the same conversation), help, greeting, FAQ match, or "not sure" with up
  * to 3 suggestions. Replies follow the question's language (zh-TW answers converted by src/bot/traditional.ts);
+ * a message that says nothing of its language ("2", "?", "？？", an emoji alone: src/matching/language.ts
+ * `isLanguageNeutral`) is answered in the language of the bot's last reply to the asker (10 minutes), else the
+ * language the employee last asked in (`lastQuestionLanguage`), else {@link UNKNOWN_ASKER_LANG}; "详细" / "more"
+ * answers in the language of the reply it follows;
  * an answer's sources end its reply as links (`Reply.links`, plain "title: url" lines in `text`). Topics flagged
  * `appendStatus` add the asker's own archiving status — in a 1:1 chat inside the answer, in a group only as a
  * separate private reply (never posted to the group); never for anonymous askers.
@@ -171,38 +205,60 @@ export function createRouter(deps: RouterDeps): CoreHandler {
     return withLinks(before, messagesFor(lang).sources, sourceLinks(entry, lang));
   }
 
-  /** Remembers that the asker's last answer has detail (topic id and language only); best effort. */
-  async function rememberDetail(m: InboundMessage, entry: KnowledgeEntry, lang: Lang): Promise<void> {
-    if (!entry.detail) return;
+  /**
+   * Remembers the reply to a text message (its language; the topic id too when it is an answer whose entry has
+   * detail) for the asker's next message; best effort. `r` is what the router answers: an answer of the FAQ path
+   * (intent 'faq') can offer its detail, nothing else can.
+   */
+  async function rememberLastReply(m: InboundMessage, r: BotResult): Promise<void> {
+    const entry = r.intent === 'faq' && r.topic ? kb.byId.get(r.topic) : undefined;
+    const record = entry?.detail ? { id: entry.id, lang: r.lang } : { lang: r.lang };
     try {
-      await store.set(detailKey(m), JSON.stringify({ id: entry.id, lang }), DETAIL_TTL_MS);
+      await store.set(lastReplyKey(m), JSON.stringify(record), DETAIL_TTL_MS);
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'could not remember the pending detail');
+      log.warn({ err: (err as Error).message }, 'could not remember the last reply');
     }
   }
 
   /**
-   * Ends the asker's pending detail (every message does) and, when `wanted`, returns it first: the entry
-   * and the language of the answer it belongs to. A store failure means "nothing pending".
+   * Ends the memory of the bot's last reply to the asker (every message does) and, when `wanted`, returns it
+   * first. A store failure or an unreadable record means "nothing remembered".
    */
-  async function takePendingDetail(m: InboundMessage, wanted: boolean): Promise<{ entry: KnowledgeEntry; lang: Lang } | null> {
+  async function takeLastReply(m: InboundMessage, wanted: boolean): Promise<LastReply | null> {
     let raw: string | null = null;
     try {
-      if (wanted) raw = await store.get(detailKey(m));
-      await store.delete(detailKey(m));
+      if (wanted) raw = await store.get(lastReplyKey(m));
+      await store.delete(lastReplyKey(m));
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'could not read or end the pending detail');
+      log.warn({ err: (err as Error).message }, 'could not read or end the last reply');
       return null;
     }
     if (!raw) return null;
     try {
       const saved = JSON.parse(raw) as { id?: unknown; lang?: unknown };
+      if (!isLang(saved.lang)) return null;
       const entry = typeof saved.id === 'string' ? kb.byId.get(saved.id) : undefined;
-      const lang = isLang(saved.lang) ? saved.lang : null;
-      return entry?.detail && lang ? { entry, lang } : null;
+      return { lang: saved.lang, detailOf: entry?.detail ? entry : null };
     } catch {
       return null;
     }
+  }
+
+  /**
+   * The language to answer a language-neutral message in: that of the bot's last reply to the asker (within
+   * {@link DETAIL_TTL_MS}), else the language the employee last asked a question in, else {@link UNKNOWN_ASKER_LANG}.
+   */
+  async function neutralLanguage(m: InboundMessage, last: LastReply | null): Promise<Lang> {
+    if (last) return last.lang;
+    if (!m.anonymous && deps.lastQuestionLanguage) {
+      try {
+        const lang = await deps.lastQuestionLanguage(m);
+        if (lang && isLang(lang)) return lang;
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, "could not read the employee's language");
+      }
+    }
+    return UNKNOWN_ASKER_LANG;
   }
 
   /** The detail of `entry` with its sources, in the language of the answer it follows. */
@@ -222,7 +278,6 @@ export function createRouter(deps: RouterDeps): CoreHandler {
     // The answer, and when the entry has detail, how to get it; notes and personal lines follow, sources last.
     const main = entry.detail ? `${answerText(entry, lang)}\n\n${msgs.detailHint}` : answerText(entry, lang);
     const base = { intent: 'faq' as const, topic: entry.id, score, suggestions, lang };
-    await rememberDetail(m, entry, lang);
     if (m.anonymous) {
       const note = entry.appendStatus ? `\n\n${msgs.anonymousStatus}` : '';
       return result({ ...base, replies: [{ ...withSources(`${main}${note}`, entry, lang), visibility: 'chat' }] });
@@ -297,12 +352,13 @@ export function createRouter(deps: RouterDeps): CoreHandler {
 
   /**
    * Everything after the commands: a topic picked (a suggestion button, or a number right after a "not sure"
-   * list: `picked`), help, greeting, FAQ match or fallback.
+   * list: `picked`), help, greeting, FAQ match or fallback. `neutral`: the text says nothing of its language,
+   * `lang` was found otherwise — it is then the reply's language, and not remembered as the asker's.
    */
-  async function afterCommands(m: InboundMessage, text: string, lang: Lang, picked: { entry: KnowledgeEntry; lang: Lang } | null): Promise<BotResult> {
+  async function afterCommands(m: InboundMessage, text: string, lang: Lang, neutral: boolean, picked: { entry: KnowledgeEntry; lang: Lang } | null): Promise<BotResult> {
     const mention = m.chat.kind === 'group';
     const counted = (outcome: AnswerOutcome) => (deps.onAnswer && !m.uncounted ? deps.onAnswer(outcome) : undefined);
-    const asked = (lang: Lang) => (deps.onQuestionLanguage && !m.anonymous ? deps.onQuestionLanguage(m, lang) : undefined);
+    const asked = (lang: Lang) => (deps.onQuestionLanguage && !m.anonymous && !neutral ? deps.onQuestionLanguage(m, lang) : undefined);
     const count = async (outcome: AnswerOutcome, lang: Lang) => {
       await Promise.all([counted(outcome), asked(lang)]);
     };
@@ -317,15 +373,16 @@ export function createRouter(deps: RouterDeps): CoreHandler {
       return result({ intent: 'help', lang, replies: [{ text: messagesFor(lang).greeting, visibility: 'chat', mentionAsker: mention }] });
     }
     const match = matcher.match(text, { platform: m.platform });
+    const replyLang = neutral ? lang : match.lang;
     if (match.topic) {
       const entry = kb.byId.get(match.topic);
       if (entry) {
-        await count({ topic: entry.id }, match.lang);
-        return answer(m, entry, match.lang, match.score, match.suggestions);
+        await count({ topic: entry.id }, replyLang);
+        return answer(m, entry, replyLang, match.score, match.suggestions);
       }
     }
-    await count({ notSure: true }, match.lang);
-    return fallback(m, match.lang, match.score, match.suggestions);
+    await count({ notSure: true }, replyLang);
+    return fallback(m, replyLang, match.score, match.suggestions);
   }
 
   function mayChangeState(message: InboundMessage): boolean {
@@ -342,30 +399,47 @@ export function createRouter(deps: RouterDeps): CoreHandler {
       const r = result({ intent: 'welcome', lang: 'zh-CN', replies: [{ text: messagesFor('zh-CN').welcome, visibility: 'chat' }] });
       return { answer: async () => r };
     }
-    // Any message ends the pending detail of the previous answer ("详细" / "more" fetches it first) and the
-    // pending "not sure" list of this conversation (a bare number picks from it first).
-    const wantsDetail = m.kind === 'text' && m.pick === undefined && isDetailRequest(m.text.trim());
-    const choice = m.kind === 'text' && m.pick === undefined ? suggestionChoice(m.text) : null;
-    const [pending, pickedByNumber] = await Promise.all([takePendingDetail(m, wantsDetail), takePendingSuggestion(m, choice)]);
+    // Any message ends the memory of the last reply ("详细" / "more" fetches its detail first, a language-neutral
+    // message reads its language first) and the pending "not sure" list of this conversation (a bare number picks
+    // from it first).
+    const typed = m.kind === 'text' && m.pick === undefined;
+    const wantsDetail = typed && isDetailRequest(m.text.trim());
+    const neutral = typed && isLanguageNeutral(m.text);
+    const choice = typed ? suggestionChoice(m.text) : null;
+    const [last, pickedByNumber] = await Promise.all([takeLastReply(m, wantsDetail || neutral), takePendingSuggestion(m, choice)]);
     if (m.kind === 'non-text') {
       const r = result({ intent: 'non-text', lang: 'zh-CN', replies: [{ text: messagesFor('zh-CN').nonText, visibility: 'chat', mentionAsker: mention }] });
       return { answer: async () => r };
     }
     const text = m.text.trim();
-    const lang = m.pick?.lang ?? detectLanguage(text);
+    const lang = m.pick?.lang ?? (neutral ? await neutralLanguage(m, last) : detectLanguage(text));
+    // The reply to a text message is remembered for the next one (its language; its detail, if any).
+    const remembered = (make: () => Promise<BotResult>) =>
+      m.kind === 'text'
+        ? async () => {
+            const r = await make();
+            await rememberLastReply(m, r);
+            return r;
+          }
+        : make;
     if (wantsDetail) {
-      if (pending) return { answer: async () => detailAnswer(m, pending.entry, pending.lang) };
-      const r = result({ intent: 'fallback', lang, replies: [{ text: messagesFor(lang).detailNone, visibility: 'chat', mentionAsker: mention }] });
-      return { answer: async () => r };
+      // "详细" / "more" answers in the language of the reply it follows (an answer without detail included).
+      if (last?.detailOf) {
+        const r = detailAnswer(m, last.detailOf, last.lang);
+        return { answer: remembered(async () => r) };
+      }
+      const replyLang = last?.lang ?? lang;
+      const r = result({ intent: 'fallback', lang: replyLang, replies: [{ text: messagesFor(replyLang).detailNone, visibility: 'chat', mentionAsker: mention }] });
+      return { answer: remembered(async () => r) };
     }
     for (const command of commands) {
       const r = await command(m, lang);
       if (r === null) continue;
-      if ('deferred' in r) return { answer: r.deferred };
-      return { answer: async () => r };
+      if ('deferred' in r) return { answer: remembered(r.deferred) };
+      return { answer: remembered(async () => r) };
     }
     const picked = m.kind === 'text' ? (pickedTopic(m) ?? pickedByNumber) : null;
-    return { answer: () => afterCommands(m, text, lang, picked) };
+    return { answer: remembered(() => afterCommands(m, text, lang, neutral, picked)) };
   }
 
   async function handle(m: InboundMessage): Promise<BotResult> {

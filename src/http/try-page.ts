@@ -30,6 +30,74 @@ export const TRY_PLACEHOLDER_EXAMPLES: Readonly<Record<Lang, string>> = {
   en: 'Can admins read my chats?',
 };
 
+/** The /try page's own texts ("chrome": not the bot's answers) in one page language. */
+export interface TryPageTexts {
+  /** The document title (browser tab). */
+  title: string;
+  heading: string;
+  /** The line under the heading: what the page is and that the asker is anonymous. */
+  note: string;
+  /** The input's accessible name. */
+  question: string;
+  send: string;
+  /** The toggle over each answer's intent / topic / score line. */
+  details: string;
+  /** Before the example question in the placeholder. */
+  examplePrefix: string;
+  /** The placeholder when even the example alone does not fit the input (a narrow phone). */
+  shortPlaceholder: string;
+  /** Before an error's status and message. */
+  error: string;
+  /** Before a failed request's reason. */
+  networkError: string;
+}
+
+/**
+ * The page's texts by page language; the script picks one set from the browser's language (navigator.language:
+ * en* -> en; zh-TW, zh-HK, zh-MO, zh-Hant* -> zh-TW; anything else -> zh-CN, as for the placeholder) and keeps it.
+ * zh-TW is written out, not converted at run time: it is what src/matching/traditional.ts `toTaiwanTraditional`
+ * (OpenCC twp with the reviewed fixes) makes of the zh-CN texts, and test/src/http/try-page.test.ts checks that it
+ * still is. The served HTML shows zh-CN and en together until the script runs.
+ */
+export const TRY_PAGE_TEXTS: Readonly<Record<Lang, TryPageTexts>> = {
+  'zh-CN': {
+    title: 'privacy-bot · 试用',
+    heading: 'privacy-bot · 试用',
+    note: '本地试用页：与企业微信、钉钉、飞书使用同一个问答路由，但你是匿名的，只显示知识库答案，不显示个人存档状态。',
+    question: '问题',
+    send: '发送',
+    details: '详情',
+    examplePrefix: '例如：',
+    shortPlaceholder: '输入你的问题',
+    error: '出错',
+    networkError: '网络错误',
+  },
+  'zh-TW': {
+    title: 'privacy-bot · 試用',
+    heading: 'privacy-bot · 試用',
+    note: '本地試用頁：與企業微信、釘釘、飛書使用同一個問答路由，但你是匿名的，只顯示知識庫答案，不顯示個人存檔狀態。',
+    question: '問題',
+    send: '傳送',
+    details: '詳情',
+    examplePrefix: '例如：',
+    shortPlaceholder: '輸入你的問題',
+    error: '出錯',
+    networkError: '網路錯誤',
+  },
+  en: {
+    title: 'privacy-bot · try it',
+    heading: 'privacy-bot · try it',
+    note: 'Local trial page: the same router as WeCom, DingTalk and Feishu/Lark, as an anonymous user — FAQ answers only, never a personal status.',
+    question: 'Question',
+    send: 'Send',
+    details: 'details',
+    examplePrefix: 'e.g. ',
+    shortPlaceholder: 'Ask a question',
+    error: 'Error',
+    networkError: 'Network error',
+  },
+};
+
 /**
  * Questions one client address may ask /try/ask per {@link TRY_ADDRESS_WINDOW_MS}; beyond it the answer is
  * 429 TRY_RATE_LIMITED with Retry-After. Each session is also limited to 20 a minute by the core's per-user
@@ -230,8 +298,11 @@ export function titleIn(title: { zh: string; en: string }, lang: Lang): string {
 }
 
 /**
- * The page served at GET /try. Its input's `data-examples` attribute holds {@link TRY_PLACEHOLDER_EXAMPLES}
- * (JSON, HTML-escaped); the script shows the one for the page language as the placeholder.
+ * The page served at GET /try. Its input's `data-examples` attribute holds {@link TRY_PLACEHOLDER_EXAMPLES} and
+ * `<main>`'s `data-texts` {@link TRY_PAGE_TEXTS} (JSON, HTML-escaped). The script sets the page's texts once, in the
+ * browser's language; the placeholder follows the page language (the browser's, then the last answer's) and is
+ * the longest of "prefix + example", the example alone, or the short placeholder that fits the input's width
+ * (measured with the input's font, again when the window is resized), so a phone never shows it cut off.
  */
 export const TRY_PAGE_HTML = `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -253,7 +324,7 @@ p.note{color:#646a73;font-size:13px;margin:4px 0 12px}
 form{position:sticky;bottom:0;display:flex;gap:8px;margin:0 -16px;padding:12px 16px calc(12px + env(safe-area-inset-bottom));background:#f4f5f7;box-shadow:0 -1px 0 #dee0e3}
 input{flex:1;min-width:0;padding:10px;border:1px solid #c9cdd4;border-radius:8px;font:inherit}
 button[type=submit]{padding:10px 16px;border:0;border-radius:8px;background:#3370ff;color:#fff;font:inherit;cursor:pointer}
-</style></head><body><main>
+</style></head><body><main data-texts="${escapeHtml(JSON.stringify(TRY_PAGE_TEXTS))}">
 <h1>privacy-bot · 试用 / try it</h1>
 <p class="note">本地试用页：与企业微信、钉钉、飞书使用同一个问答路由，但你是匿名的，只显示知识库答案，不显示个人存档状态。<br>
 Local trial page: the same router as WeCom, DingTalk and Feishu/Lark, as an anonymous user — FAQ answers only, never a personal status.</p>
@@ -264,11 +335,28 @@ Local trial page: the same router as WeCom, DingTalk and Feishu/Lark, as an anon
 const session = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
 const log = document.getElementById('log'), q = document.getElementById('q');
 const examples = JSON.parse(q.dataset.examples);
-const PREFIX = {'zh-CN': '例如：', 'zh-TW': '例如：', en: 'e.g. '};
+const TEXTS = JSON.parse(document.querySelector('main').dataset.texts);
+let pageLang = 'zh-CN';
+/** The longest placeholder that fits the input: "e.g. " + the example, the example alone, or the short one. */
+function fitPlaceholder(){
+  const t = TEXTS[pageLang], cs = getComputedStyle(q);
+  const room = q.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  const ctx = (fitPlaceholder.canvas ||= document.createElement('canvas')).getContext('2d');
+  ctx.font = cs.fontStyle + ' ' + cs.fontWeight + ' ' + cs.fontSize + ' ' + cs.fontFamily;
+  const options = [t.examplePrefix + examples[pageLang], examples[pageLang], t.shortPlaceholder];
+  // Rounded up, with a pixel to spare: the canvas and the input may round a glyph's advance differently.
+  q.placeholder = options.find((p) => Math.ceil(ctx.measureText(p).width) + 1 <= room) || options[options.length - 1];
+}
 /** The page language: the browser's at first, then the language of the last question. */
-function setLang(lang){ document.documentElement.lang = lang; q.placeholder = PREFIX[lang] + examples[lang]; }
+function setLang(lang){ pageLang = lang; document.documentElement.lang = lang; q.lang = lang; fitPlaceholder(); }
 function browserLang(){ const l = (navigator.language || 'zh-CN').toLowerCase(); return l.startsWith('en') ? 'en' : /^zh-(tw|hk|mo|hant)/.test(l) ? 'zh-TW' : 'zh-CN'; }
-setLang(browserLang());
+/** The page's own texts: in the browser's language, set once (answers follow the asker, the page does not). */
+const uiLang = browserLang(), UI = TEXTS[uiLang];
+document.title = UI.title;
+for (const [sel, text] of [['h1', UI.heading], ['p.note', UI.note], ['button[type=submit]', UI.send]]) { const e = document.querySelector(sel); if (e) { e.textContent = text; e.lang = uiLang; } }
+q.setAttribute('aria-label', UI.question);
+setLang(uiLang);
+addEventListener('resize', fitPlaceholder);
 function add(cls, text, html){ const d=document.createElement('div'); d.className='msg '+cls; if (html === undefined) d.textContent=text; else d.innerHTML=html; log.appendChild(d); return d; }
 async function ask(text, pick){
   add('me', text).scrollIntoView({block:'nearest'});
@@ -276,7 +364,7 @@ async function ask(text, pick){
     const body = {question:text, session};
     if (pick) body.pick = pick;
     const r = await ((window.privacyBotTry && window.privacyBotTry.ask && window.privacyBotTry.ask(text, pick)) || fetch('try/ask', {method:'POST', headers:{'content-type':'application/json'}, body: JSON.stringify(body)}));
-    if (!r.ok) { const t = await r.text(); let m = t; try { m = JSON.parse(t).error.message; } catch (e) {} add('bot', 'Error ' + r.status + ': ' + m).scrollIntoView(); return; }
+    if (!r.ok) { const t = await r.text(); let m = t; try { m = JSON.parse(t).error.message; } catch (e) {} add('bot', UI.error + ' ' + r.status + ': ' + m).scrollIntoView(); return; }
     const j = await r.json();
     if (j.lang) setLang(j.lang);
     // The answer's first line at the top of the screen; the input stays below it (sticky).
@@ -293,13 +381,13 @@ async function ask(text, pick){
       meta.appendChild(picks);
     }
     const details = document.createElement('details'); details.className='debug';
-    const summary = document.createElement('summary'); summary.textContent = '详情 / details';
+    const summary = document.createElement('summary'); summary.textContent = UI.details; summary.lang = uiLang;
     const line = document.createElement('span');
     line.textContent = 'intent: ' + j.intent + ' · topic: ' + (j.topic ?? '—') + ' · score: ' + j.score + ' · lang: ' + j.lang;
     details.append(summary, line); meta.appendChild(details);
     log.appendChild(meta);
     if (first) first.scrollIntoView({block:'start'});
-  } catch (e) { add('bot', 'Network error: ' + e).scrollIntoView(); }
+  } catch (e) { add('bot', UI.networkError + ': ' + e).scrollIntoView(); }
 }
 document.getElementById('f').onsubmit = (e) => { e.preventDefault(); const t=q.value.trim(); if (t) { q.value=''; ask(t); } };
 </script></body></html>`;

@@ -26,6 +26,19 @@ export function detectLanguage(text: string): Lang {
   return toSimplified(text) !== text ? 'zh-TW' : 'zh-CN';
 }
 
+/** A letter of any script (Latin, Han, kana, Hangul, …): what a text's language can be read from. */
+const LETTER = /\p{L}/u;
+
+/**
+ * True when a text says nothing of its language: it holds no letter of any script — only digits ("2"),
+ * punctuation ("?", "？？"), symbols and emoji ("👍"), whitespace, or nothing. {@link detectLanguage} answers
+ * 'en' for such a text only because it holds no Han character; a caller that knows the writer's language
+ * should use that instead. "ok" and "1个" are not neutral (letters). Never throws.
+ */
+export function isLanguageNeutral(text: string): boolean {
+  return typeof text !== 'string' || !LETTER.test(text);
+}
+
 /** Converts traditional characters to simplified (OpenCC 't' -> 'cn', character level plus OpenCC's phrase table). */
 export function toSimplified(text: string): string {
   return traditionalToSimplified(text);

@@ -766,6 +766,21 @@ export class NoticeService {
   }
 
   /**
+   * The language an employee last asked the bot in (what {@link rememberLanguage} kept), or null when none is
+   * known (or without a key-value store). The router answers a language-neutral message ("2", "?", "👍") in it
+   * (src/bot/router.ts). Never throws (a failed read is logged and is null).
+   */
+  async employeeLanguage(platform: string, userId: string): Promise<Lang | null> {
+    if (!this.languages) return null;
+    try {
+      return await this.languages.get(platform, userId);
+    } catch (err) {
+      this.log.warn({ platform, code: (err as { code?: string }).code }, "could not read an employee's language");
+      return null;
+    }
+  }
+
+  /**
    * How a notice version will look on every configured platform that offers a preview, from each
    * channel's own rendering (NoticeChannel.preview), in NOTICE_LANGUAGE (what employees who have not
    * asked the bot anything get); sends and records nothing.

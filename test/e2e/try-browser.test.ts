@@ -1,7 +1,9 @@
 // The /try page as a newcomer sees it, in a real browser (Chromium through playwright-core), at a laptop
 // (1366×768) and a phone (390×844) size: the input stays in view after a long answer, the debug line is behind a
 // closed "details" toggle, sources are real links opening in a new tab, and a suggestion click answers in the
-// asker's language. Screenshots go to test-artifacts/try/.
+// asker's language. The input's placeholder is never cut off (1366, 390 and 320 px wide, after a resize too), and
+// the page's own texts follow the browser's language: zh-CN, zh-TW (also zh-HK / zh-Hant) or en.
+// Screenshots go to test-artifacts/try/.
 //
 // Chromium: CHROMIUM_PATH, else /usr/bin/chromium (Debian's package). Without it the test is skipped with a
 // message — except on CI (CI set) or with REQUIRE_BROWSER set, where a missing browser is a failure.
@@ -65,9 +67,98 @@ if (!existsSync(CHROMIUM)) {
         return { top: r.top, bottom: r.bottom, height: window.innerHeight, scrollHeight: document.documentElement.scrollHeight, scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth };
       });
 
+    /**
+     * The input's placeholder as the page shows it, and whether it fits: the same text typed into the input must
+     * not make it scroll sideways (Chromium renders a placeholder with the input's own font and padding).
+     */
+    const placeholderFit = (page: Page) =>
+      page.evaluate(() => {
+        const q = document.getElementById('q') as HTMLInputElement;
+        const placeholder = q.placeholder;
+        q.value = placeholder;
+        const fit = { placeholder, textWidth: q.scrollWidth, boxWidth: q.clientWidth };
+        q.value = '';
+        return fit;
+      });
+
     function assertInView(box: Awaited<ReturnType<typeof inputBox>>, where: string): void {
       assert.ok(box.top >= 0 && box.bottom <= box.height, `${where}: input at ${box.top}–${box.bottom}, viewport height ${box.height}`);
     }
+
+    /** The page's own texts (not the bot's answers) in Traditional Chinese as written in Taiwan. */
+    const ZH_TW_CHROME = { title: 'privacy-bot · 試用', heading: 'privacy-bot · 試用', send: '傳送', question: '問題', note: /^本地試用頁：.*不顯示個人存檔狀態。$/u, details: '詳情' };
+
+    for (const locale of ['zh-TW', 'zh-HK', 'zh-Hant-TW']) {
+      it(`a ${locale} browser gets the page's texts in Taiwan Traditional Chinese, and answers to its questions too`, async () => {
+        const context = await browser.newContext({ viewport: VIEWPORTS[1], locale });
+        try {
+          const page = await context.newPage();
+          await page.goto(`${bot.url}/try`);
+          assert.equal(await page.title(), ZH_TW_CHROME.title);
+          assert.equal((await page.locator('h1').textContent())?.trim(), ZH_TW_CHROME.heading);
+          assert.match((await page.locator('p.note').textContent())?.trim() ?? '', ZH_TW_CHROME.note);
+          assert.equal((await page.locator('button[type=submit]').textContent())?.trim(), ZH_TW_CHROME.send);
+          assert.equal(await page.getAttribute('#q', 'aria-label'), ZH_TW_CHROME.question);
+          assert.match(await page.getAttribute('#q', 'placeholder') ?? '', /管理員能看到我的聊天記錄嗎？$|^輸入你的問題$/u);
+          assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-TW');
+          // No Simplified-only character anywhere in the page's own texts.
+          const chrome = await page.evaluate(() => [document.title, document.querySelector('h1')!.textContent, document.querySelector('p.note')!.textContent,
+            document.querySelector('button[type=submit]')!.textContent, (document.getElementById('q') as HTMLInputElement).placeholder].join('\n'));
+          assert.doesNotMatch(chrome, /[试页与钉飞书个问显识档态发详]/u, chrome);
+          await ask(page, '管理員能看到我的聊天記錄嗎？');
+          assert.equal((await page.locator('.meta details summary').last().textContent())?.trim(), ZH_TW_CHROME.details);
+          assert.match(await page.locator('.msg.bot').last().innerText(), /來源：/u);
+          await page.screenshot({ path: join(ARTIFACTS, `${locale}-chrome.png`) });
+        } finally {
+          await context.close();
+        }
+      });
+    }
+
+    it('zh-CN and en browsers keep their own texts', async () => {
+      for (const [locale, send, heading] of [['zh-CN', '发送', 'privacy-bot · 试用'], ['en-US', 'Send', 'privacy-bot · try it']] as const) {
+        const context = await browser.newContext({ viewport: VIEWPORTS[1], locale });
+        try {
+          const page = await context.newPage();
+          await page.goto(`${bot.url}/try`);
+          assert.equal((await page.locator('button[type=submit]').textContent())?.trim(), send, locale);
+          assert.equal((await page.locator('h1').textContent())?.trim(), heading, locale);
+        } finally {
+          await context.close();
+        }
+      }
+    });
+
+    it('the placeholder is never cut off: 390 and 320 px wide, in each language, and after the window narrows', async () => {
+      for (const locale of ['en-US', 'zh-CN', 'zh-TW']) {
+        for (const width of [390, 320]) {
+          const context = await browser.newContext({ viewport: { width, height: 844 }, locale });
+          try {
+            const page = await context.newPage();
+            await page.goto(`${bot.url}/try`);
+            const fit = await placeholderFit(page);
+            assert.ok(fit.placeholder.length > 0, `${locale} ${width}px: a placeholder`);
+            assert.ok(fit.textWidth <= fit.boxWidth, `${locale} ${width}px: "${fit.placeholder}" needs ${fit.textWidth}px, the input has ${fit.boxWidth}px`);
+            if (width === 390) await page.screenshot({ path: join(ARTIFACTS, `${locale}-390-placeholder.png`) });
+          } finally {
+            await context.close();
+          }
+        }
+      }
+      // Wide, then narrowed: the example with its "e.g." first, then a placeholder that fits the narrow input.
+      const context = await browser.newContext({ viewport: VIEWPORTS[0], locale: 'zh-CN' });
+      try {
+        const page = await context.newPage();
+        await page.goto(`${bot.url}/try`);
+        assert.equal((await placeholderFit(page)).placeholder, '例如：管理员能看到我的聊天记录吗？', 'the whole example where it fits');
+        await page.setViewportSize({ width: 320, height: 844 });
+        await page.waitForFunction(() => { const q = document.getElementById('q') as HTMLInputElement; return q.clientWidth < 300; });
+        const fit = await placeholderFit(page);
+        assert.ok(fit.textWidth <= fit.boxWidth, `after narrowing: "${fit.placeholder}" needs ${fit.textWidth}px, the input has ${fit.boxWidth}px`);
+      } finally {
+        await context.close();
+      }
+    });
 
     for (const viewport of VIEWPORTS) {
       const size = `${viewport.width}x${viewport.height}`;

@@ -60,7 +60,8 @@ if (!existsSync(CHROMIUM)) {
         await new Promise((r) => setTimeout(r, 15));
       }
 
-      const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+      // A Simplified Chinese browser: the /try page's own texts (the note below) follow the browser's language.
+      const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${bot.url}/try`);

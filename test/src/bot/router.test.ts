@@ -10,6 +10,9 @@ import { createRouter } from '../../../src/bot/router.ts';
 import { createLogger, hashUserId } from '../../../src/log.ts';
 import type { Store } from '../../../src/store/ports/store.ts';
 import type { InboundMessage, MessageHandler } from '../../../src/platform/message.ts';
+import { EmployeeLanguages } from '../../../src/notices/languages.ts';
+import { toTaiwanTraditional } from '../../../src/bot/traditional.ts';
+import Database from 'better-sqlite3';
 import { REPO_ROOT } from '../../helpers/app.ts';
 
 let seq = 0;
@@ -196,7 +199,6 @@ describe('router: "详细" / "more" right after an answer with detail', () => {
   });
 
   it('zh-TW: "詳細" gets the detail in Traditional Chinese', async () => {
-    const { toTaiwanTraditional } = await import('../../../src/bot/traditional.ts');
     const a = await handle(msg(toTaiwanTraditional(ask(WITH_DETAIL)), { userId: 'd-tw' }));
     assert.equal(a.lang, 'zh-TW');
     assert.equal(a.topic, WITH_DETAIL);
@@ -264,6 +266,117 @@ describe('router: "详细" / "more" right after an answer with detail', () => {
 
   it('stores the topic id and language only, never a text', async () => {
     await handle(msg(ask(WITH_DETAIL), { userId: 'd-stored' }));
-    assert.deepEqual(JSON.parse((await store.get(`detail:wecom:${hashUserId('wecom', 'd-stored')}`))!), { id: WITH_DETAIL, lang: 'zh-CN' });
+    const key = `last-reply:wecom:${hashUserId('wecom', 'd-stored')}`;
+    assert.deepEqual(JSON.parse((await store.get(key))!), { id: WITH_DETAIL, lang: 'zh-CN' });
+    // An answer without detail: its language only (for "more" and language-neutral messages after it).
+    await handle(msg(ask(WITHOUT_DETAIL, 'en'), { userId: 'd-stored' }));
+    assert.deepEqual(JSON.parse((await store.get(key))!), { lang: 'en' });
+  });
+});
+
+describe('router: replies to language-neutral messages ("2", "?", "？？", an emoji) follow the asker', () => {
+  let dir: string;
+  let file: string;
+  let store: Store;
+  let handle: MessageHandler;
+  let kb: Awaited<ReturnType<typeof loadKnowledge>>;
+  let languages: EmployeeLanguages;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'router-neutral-'));
+    file = join(dir, 'db.sqlite');
+    store = openSqliteStore(file);
+    kb = await loadKnowledge(join(REPO_ROOT, 'knowledge'));
+    // The per-employee language record the notices use (src/notices/languages.ts), wired as src/core.ts wires it.
+    languages = new EmployeeLanguages(store);
+    handle = createRouter({
+      kb,
+      matcher: await createMatcher(kb),
+      store,
+      log: createLogger('silent'),
+      onQuestionLanguage: (m, lang) => languages.remember(m.platform, m.userId, lang),
+      lastQuestionLanguage: (m) => languages.get(m.platform, m.userId),
+    });
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const NEUTRAL = ['2', '?', '？？', '👍', '🙂'];
+  const ask = (id: string) => kb.byId.get(id)!.questions.zh[0]!;
+
+  it('a brand-new employee gets zh-CN (nothing known), and nothing is recorded for them', async () => {
+    for (const t of NEUTRAL) {
+      const r = await handle(msg(t, { userId: `n-new-${t}` }));
+      assert.equal(r.lang, 'zh-CN', `"${t}"`);
+      assert.match(r.replies[0]!.text, /[隐私问题你]/u, `"${t}": a Simplified Chinese reply`);
+      assert.equal(await languages.get('wecom', `n-new-${t}`), null, `"${t}" records no language`);
+    }
+    // "ok" is English: not neutral.
+    assert.equal((await handle(msg('ok', { userId: 'n-new-ok' }))).lang, 'en');
+  });
+
+  it('an employee who last asked in zh-TW (days ago: nothing pending) gets zh-TW; in en, en — and the record is not changed', async () => {
+    await languages.remember('wecom', 'n-tw', 'zh-TW');
+    await languages.remember('wecom', 'n-en', 'en');
+    for (const t of NEUTRAL) {
+      const tw = await handle(msg(t, { userId: 'n-tw' }));
+      assert.equal(tw.lang, 'zh-TW', `"${t}"`);
+      const en = await handle(msg(t, { userId: 'n-en' }));
+      assert.equal(en.lang, 'en', `"${t}"`);
+    }
+    // "2" with nothing pending is "not sure" in the asker's language.
+    const two = await handle(msg('2', { userId: 'n-tw' }));
+    assert.equal(two.intent, 'fallback');
+    assert.match(two.replies[0]!.text, /^我不太確定你問的是哪個問題。/);
+    assert.equal((await handle(msg('？？', { userId: 'n-en' }))).replies[0]!.text.startsWith("I'm not sure"), true);
+    assert.equal(await languages.get('wecom', 'n-tw'), 'zh-TW');
+    assert.equal(await languages.get('wecom', 'n-en'), 'en');
+  });
+
+  it('right after a reply, the language of that reply comes first (also for anonymous askers, who have no record)', async () => {
+    await languages.remember('wecom', 'n-switch', 'en');
+    const tw = await handle(msg(toTaiwanTraditional(ask('two-factor')), { userId: 'n-switch' }));
+    assert.equal(tw.lang, 'zh-TW');
+    assert.equal((await handle(msg('?', { userId: 'n-switch' }))).lang, 'zh-TW');
+    // Anonymous (/try): nothing is remembered for 180 days, but the last reply's language still counts.
+    const anon = { platform: 'try', userId: 'try-session-1', anonymous: true };
+    await handle(msg('Can admins read my chats?', anon));
+    const q = await handle(msg('👍', anon));
+    assert.equal(q.lang, 'en');
+    assert.equal(await languages.get('try', 'try-session-1'), null);
+  });
+
+  it('"更多" / "more" after a zh-TW answer with no further detail answers in zh-TW', async () => {
+    for (const t of ['更多', 'more', '详细']) {
+      const a = await handle(msg(toTaiwanTraditional(ask('two-factor')), { userId: `n-more-${t}` }));
+      assert.equal(a.lang, 'zh-TW');
+      assert.equal(kb.byId.get(a.topic!)!.detail, undefined, 'an answer without detail');
+      const more = await handle(msg(t, { userId: `n-more-${t}` }));
+      assert.equal(more.intent, 'fallback');
+      assert.equal(more.lang, 'zh-TW', `"${t}"`);
+      assert.match(more.replies[0]!.text, /^上一則回答沒有更多細節。/);
+    }
+    // A detail already sent: "更多" again says there is no more, still in zh-TW.
+    const withDetail = await handle(msg(toTaiwanTraditional(ask('legality')), { userId: 'n-more-twice' }));
+    assert.equal(withDetail.lang, 'zh-TW');
+    assert.equal((await handle(msg('詳細', { userId: 'n-more-twice' }))).intent, 'detail');
+    const again = await handle(msg('更多', { userId: 'n-more-twice' }));
+    assert.equal(again.lang, 'zh-TW');
+    // Nothing before it: "更多" is Chinese, "more" English.
+    assert.equal((await handle(msg('更多', { userId: 'n-more-none' }))).lang, 'zh-CN');
+    assert.equal((await handle(msg('more', { userId: 'n-more-none2' }))).lang, 'en');
+  });
+
+  it('the store holds hashed user ids only, and the language and topic id — never a user id or a text', async () => {
+    const db = new Database(file, { readonly: true });
+    try {
+      const dump = JSON.stringify(db.prepare('SELECT * FROM kv').all());
+      for (const id of ['n-tw', 'n-en', 'n-switch', 'try-session-1', 'n-more-']) assert.ok(!dump.includes(id), `${id} is not stored`);
+      for (const text of ['read my chats', '確定', toTaiwanTraditional(ask('two-factor'))]) assert.ok(!dump.includes(text), `${text} is not stored`);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectLanguage, toSimplified, toTraditional } from '../../../src/matching/language.ts';
+import { detectLanguage, isLanguageNeutral, toSimplified, toTraditional } from '../../../src/matching/language.ts';
 
 const cases: Array<[string, string]> = [
   ['企业微信管理员能看到我的聊天记录吗', 'zh-CN'],
@@ -26,4 +26,9 @@ test('toTraditional converts simplified to Taiwan traditional', () => {
 
 test('toSimplified converts traditional to simplified', () => {
   assert.equal(toSimplified('聊天記錄'), '聊天记录');
+});
+
+test('isLanguageNeutral: no letter of any script (digits, punctuation, emoji, space, nothing); "ok", "二" and "更多" are not', () => {
+  for (const t of ['2', '２', '?', '？？', '👍', '🙂🙂', '...', ' ', '', '2️⃣', '!!!']) assert.equal(isLanguageNeutral(t), true, JSON.stringify(t));
+  for (const t of ['ok', 'OK!', '二', '更多', 'more', '1个', 'はい']) assert.equal(isLanguageNeutral(t), false, JSON.stringify(t));
 });

@@ -23,6 +23,7 @@ import type { Store } from '../../../src/store/ports/store.ts';
 import type { NoticeChannel, NoticeDelivery } from '../../../src/platform/notices.ts';
 import type { InboundMessage } from '../../../src/platform/message.ts';
 import { createRouter } from '../../../src/bot/router.ts';
+import { createCore } from '../../../src/core.ts';
 import { loadKnowledge } from '../../../src/knowledge/load.ts';
 import { createMatcher } from '../../../src/matching/matcher.ts';
 import { REPO_ROOT } from '../../helpers/app.ts';
@@ -166,5 +167,27 @@ describe('notice languages: remembered from questions, sent and recorded per rec
     ]);
     const langs2 = Object.fromEntries((await store.listRecipients(b2.id)).map((r) => [r.userId, r.language]));
     assert.deepEqual(langs2, { alice: 'zh-CN', bob: 'zh-CN', grace: 'bilingual' });
+  });
+});
+
+describe('the core: a language-neutral message is answered in the language the employee last asked in', () => {
+  it('"?" and "2" after a non-text message: the remembered question language (the same record as notices); zh-CN when none; not recorded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'neutral-core-'));
+    const core = await createCore(loadCoreConfig({ KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), DATA_DIR: dir }), silent);
+    try {
+      let n = 0;
+      const msg = (userId: string, text: string, over: Partial<InboundMessage> = {}): InboundMessage => ({
+        platform: 'wecom', tenant: 'corp', userId, chat: { kind: 'single' }, kind: 'text', text, mentionedBot: false, messageId: `n${++n}`, receivedAt: 0, ...over,
+      });
+      assert.equal((await core.handle(msg('tw-user', '公司能看到我的聊天記錄嗎？'))).lang, 'zh-TW');
+      await core.handle(msg('tw-user', '', { kind: 'non-text' })); // ends the memory of the last reply
+      for (const t of ['?', '2', '👍']) assert.equal((await core.handle(msg('tw-user', t))).lang, 'zh-TW', `"${t}"`);
+      assert.equal(await core.notices.employeeLanguage('wecom', 'tw-user'), 'zh-TW');
+      assert.equal((await core.handle(msg('new-user', '？？'))).lang, 'zh-CN');
+      assert.equal(await core.notices.employeeLanguage('wecom', 'new-user'), null, 'a neutral message records no language');
+    } finally {
+      await core.store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
