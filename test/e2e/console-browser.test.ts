@@ -50,7 +50,9 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     mkdirSync(ARTIFACTS, { recursive: true });
     bot = await startNoticeBot({ fake: { users: ['u1', 'u2', 'u3', 'u4', 'u5'], departments: { '10': ['u1', 'u2'] } } });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    admin = await browser.newContext({ viewport: VIEWPORTS[0], acceptDownloads: true });
+    // The admin asks for reduced motion (the console then switches antd's animations off): a popup's zoom-in under a
+    // loaded machine once swallowed the confirm's click (no request left the page).
+    admin = await browser.newContext({ viewport: VIEWPORTS[0], acceptDownloads: true, reducedMotion: 'reduce' });
     page = await admin.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
   });
@@ -150,9 +152,19 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     // The send step's toast is gone (the page has settled after the send) before the reminder starts: when it was still
     // up, the confirm's click was twice lost under load (no request left the page).
     await page.locator('.ant-message-notice').first().waitFor({ state: 'detached' });
+    // Every running motion an element shows from here on (antd's zoom-in of the confirm takes "-appear-active" while it
+    // plays; with motion off rc-motion skips straight to the end).
+    await page.evaluate(`(() => {
+      const seen = (window.__animated = []);
+      new MutationObserver(() => {
+        for (const n of document.querySelectorAll('[class*="-appear-active"], [class*="-enter-active"]')) seen.push(String(n.className));
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
+    })()`);
     await page.click('#remind');
     // A confirm names how many will be reminded before anything is sent.
     await page.locator('.ant-popconfirm', { hasText: '向 3 位尚未确认的员工再发送一次提醒' }).waitFor();
+    const animated = (await page.evaluate('window.__animated')) as string[];
+    assert.deepEqual(animated, [], 'reduced motion: the confirm appears without its zoom animation');
     assert.equal(bot.fake.delivered.length, before, 'nothing is sent before the confirm');
     // The toast lasts 3 s; a loaded machine can let it come and go between two polls of the test, so the page records
     // every toast's text as it appears and the test reads the record.

@@ -3,7 +3,7 @@
 /* global PB, ReactDOM */
 (function () {
   'use strict';
-  const { html, useState, useEffect, useHash, Layout, Menu, Button, Alert, Spin, ConfigProvider, Header, Content, Sider, t, api, locales, THEME, dayjs } = PB.kit;
+  const { html, useState, useEffect, useHash, Layout, Menu, Button, Alert, Spin, ConfigProvider, Header, Content, Sider, t, api, locales, THEME, REDUCED_MOTION, dayjs } = PB.kit;
   const S = PB.state;
   const { SignIn, ChangePassword, Notices, NoticeDetail, Broadcasts, BroadcastPage, Policies, Statuses, Knowledge, Health, Audit } = PB.c;
 
@@ -84,7 +84,7 @@
         <//>
       <//>`;
     }
-    return html`<${ConfigProvider} locale=${S.lang === 'zh' ? locales.zh_CN : locales.en_US} theme=${THEME}>${body}<//>`;
+    return html`<${ConfigProvider} locale=${S.lang === 'zh' ? locales.zh_CN : locales.en_US} theme=${THEME} wave=${{ disabled: REDUCED_MOTION }}>${body}<//>`;
   }
 
   ReactDOM.createRoot(document.getElementById('root')).render(html`<${App} />`);

@@ -153,7 +153,11 @@
    * Ant Design tokens darkened for WCAG AA contrast (4.5:1) on white and on #f5f5f5; hover colours darker than the
    * base (Ant Design derives lighter ones: a hovered default button's blue text was 3.4:1 on white).
    */
-  const THEME = { token: { colorPrimary: '#0958d9', colorPrimaryHover: '#003eb3', colorError: '#cf1322', colorLink: '#0958d9', colorLinkHover: '#003eb3', colorTextSecondary: 'rgba(0,0,0,0.68)', colorTextTertiary: 'rgba(0,0,0,0.62)', colorTextDescription: 'rgba(0,0,0,0.62)', colorTextPlaceholder: 'rgba(0,0,0,0.55)' } };
+  // No animations for people whose system asks for less motion (prefers-reduced-motion: reduce; WCAG 2.3.3): antd's
+  // zoom, fade and slide of popups, dialogs and toasts are switched off (token.motion), and so is the click ripple
+  // (ConfigProvider wave, app.js).
+  const REDUCED_MOTION = typeof window.matchMedia === 'function' && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  const THEME = { token: { motion: !REDUCED_MOTION, colorPrimary: '#0958d9', colorPrimaryHover: '#003eb3', colorError: '#cf1322', colorLink: '#0958d9', colorLinkHover: '#003eb3', colorTextSecondary: 'rgba(0,0,0,0.68)', colorTextTertiary: 'rgba(0,0,0,0.62)', colorTextDescription: 'rgba(0,0,0,0.62)', colorTextPlaceholder: 'rgba(0,0,0,0.55)' } };
 
   /**
    * A Select for a Form.Item with a `required` rule. The Form.Item hands the Select aria-required, which rc-select puts
@@ -186,7 +190,7 @@
     addTexts,
     kit: {
       html, React, useState, useEffect, useCallback, useRef, antd, dayjs, ConfigProvider, Layout, Menu, Button, Form, Input, Select, Table, Modal, Tag, Space, Card, Statistic, Row, Col, Progress, Alert, Typography, Tabs, Radio, Popconfirm, Descriptions, Empty, Result, Spin, message, DatePicker, Upload, List,
-      Header, Content, Sider, Title, Text, Paragraph, Link, locales, TEXTS, t, ApiError, api, fail, errorText, rowProblem, fmt, setTimeZone, setPlatformLabels, platformName, splitIds, useHash, THEME, FieldSelect,
+      Header, Content, Sider, Title, Text, Paragraph, Link, locales, TEXTS, t, ApiError, api, fail, errorText, rowProblem, fmt, setTimeZone, setPlatformLabels, platformName, splitIds, useHash, THEME, REDUCED_MOTION, FieldSelect,
     },
   };
 })();
