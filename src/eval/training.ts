@@ -6,6 +6,8 @@
  *   ({@link CATALOGUE}: what each entry answers) and the lexicon's out-of-scope examples;
  * - the labelled TUNING sets of test/fixtures/ ({@link TRAINING_SETS}): every blind set after its first run, the
  *   validation set, the tune half of blind set 1 and the team's held-out sets;
+ * - training-only sets (test/fixtures/train/, README there): questions written to teach the border between the
+ *   topics and near-domain messages, never evaluated on;
  * - never the test half of blind set 1, the dev set (test/fixtures/dev.jsonl = ../shared/eval/dev.jsonl) or a blind
  *   set before its first run is recorded (test/fixtures/blind/README.md): those are the figures that count.
  *   A tuning question that another author happened to write word for word in one of the {@link EVALUATION_ONLY}
@@ -49,6 +51,7 @@ export const TRAINING_SETS: readonly TrainingSet[] = [
   { file: 'test/fixtures/blind/blind11.jsonl' },
   { file: 'test/fixtures/blind/blind12.jsonl' },
   { file: 'test/fixtures/blind/blind13.jsonl' },
+  { file: 'test/fixtures/train/traps1.jsonl' },
 ];
 
 /** Sets only ever evaluated on: no training question may equal one of theirs (after normalisation). */

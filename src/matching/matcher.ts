@@ -178,6 +178,12 @@ export interface MatcherOptions {
    */
   classifierSureInScope: number;
   /**
+   * The ranking's answer stands on {@link classifierAgree} only while the classifier's out-of-scope probability is
+   * below this (0–1; 1 = no cap): a topic the classifier gives 0.25 beside 0.7 out of scope is a near-domain
+   * question, not an answer.
+   */
+  classifierAgreeMaxOos: number;
+  /**
    * A model to use instead of knowledge/model/topic-classifier.json (cross-validation plugs in one trained
    * without the held-out group); undefined = the shipped file.
    */
@@ -234,7 +240,8 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   classifierAccept: 0.5,
   classifierOosRatio: 24,
   classifierAgree: 0.2,
-  classifierSureInScope: 0.01,
+  classifierSureInScope: 0.03,
+  classifierAgreeMaxOos: 0.1,
   searchPrefilter: true,
 };
 
@@ -783,7 +790,11 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     } else if (best >= 0 && pBest >= opt.classifierAccept && pBest >= opt.classifierOosRatio * (p[oosSlot] as number)) {
       topic = classifier.classes[best] as string;
       score = pBest;
-    } else if (ranked && top && ((probOf(top.id) ?? 1) >= opt.classifierAgree || (p[oosSlot] as number) <= opt.classifierSureInScope)) {
+    } else if (
+      ranked &&
+      top &&
+      (((probOf(top.id) ?? 1) >= opt.classifierAgree && (p[oosSlot] as number) < opt.classifierAgreeMaxOos) || (p[oosSlot] as number) <= opt.classifierSureInScope)
+    ) {
       topic = top.id;
       score = Math.max(rankScore(top), probOf(top.id) ?? 0);
     }

@@ -40,7 +40,7 @@ describe('privacy-word gate', () => {
   });
 
   it('lets through a question whose matched words include a privacy concept', () => {
-    for (const q of ['企业微信聊天记录怎么导出', '钉钉撤回的消息公司还看得到吗']) {
+    for (const q of ['公司能导出我的企业微信聊天记录吗', '钉钉撤回的消息公司还看得到吗']) {
       const e = explaining.explain(q);
       assert.notEqual(e.result.topic, null, q);
       assert.ok(e.candidates[0]!.hits.some((h) => PRIVACY_CONCEPTS.has(h.token)), `${q}: a privacy concept matched`);
