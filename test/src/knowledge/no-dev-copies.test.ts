@@ -141,6 +141,8 @@ const sim = (a: string, b: string): number => similarity(shingles(a), shingles(b
 
 interface EvalQuestion {
   file: string;
+  /** 1-based line in the file. */
+  line: number;
   q: string;
   topics: string[];
 }
@@ -148,11 +150,13 @@ interface EvalQuestion {
 function evalQuestions(): EvalQuestion[] {
   const out: EvalQuestion[] = [];
   for (const file of EVAL_FILES) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      const { q, topics } = JSON.parse(line) as { q: string; topics: string[] };
-      out.push({ file: path.basename(file), q, topics });
-    }
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((text, i) => {
+        if (!text.trim()) return;
+        const { q, topics } = JSON.parse(text) as { q: string; topics: string[] };
+        out.push({ file: path.basename(file), line: i + 1, q, topics });
+      });
   }
   return out;
 }
@@ -197,7 +201,7 @@ interface Text {
 /** Near-copies among `texts`: same-topic pairs at `sameTopic` and above, any pair at ANY_TOPIC_THRESHOLD. */
 function nearCopies(texts: Text[], sameTopic: number): string[] {
   const offenders: string[] = [];
-  for (const { file, q, topics } of evalQuestions()) {
+  for (const { file, line, q, topics } of evalQuestions()) {
     const qs = shingles(q);
     const before = WRITTEN_AFTER_KB.get(file);
     for (const p of texts) {
@@ -206,14 +210,16 @@ function nearCopies(texts: Text[], sameTopic: number): string[] {
       // An out-of-scope example (id '') is of the same "topic" as the questions labelled out of scope.
       const same = p.id === '' ? topics.length === 0 : topics.includes(p.id);
       const threshold = same ? sameTopic : ANY_TOPIC_THRESHOLD;
-      if (s >= threshold) offenders.push(`${s.toFixed(3)} ${p.id}: "${p.text}" ~ ${file}: "${q}"`);
+      // The evaluation question is named by file and line, never printed: the dev set and blind set 1's test half
+      // are not to be read by whoever fixes the knowledge base.
+      if (s >= threshold) offenders.push(`${s.toFixed(3)} ${p.id}: "${p.text}" ~ ${file} line ${line}`);
     }
   }
   return offenders.sort().reverse();
 }
 
 const report = (offenders: string[]) =>
-  `${offenders.length} near-copies (similarity, entry, KB text ~ file, question):\n${offenders.join('\n')}`;
+  `${offenders.length} near-copies (similarity, entry, KB text ~ file and line of the evaluation question):\n${offenders.join('\n')}`;
 
 test('the evaluation sets are all read', () => {
   const questions = evalQuestions();
