@@ -193,10 +193,16 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /**
  * Formats a report. `json: true` gives the whole report as pretty JSON (items included); otherwise a short
- * human summary: per method in-scope accuracy, out-of-scope declined rate, latency, and the misses.
+ * human summary: per method in-scope accuracy, out-of-scope declined rate, latency, and the misses — or, with
+ * `totals: true`, only their number (for a set whose questions nobody tuning may read: the dev set, blind set 1's
+ * test half, a blind set's first run). `totals` applies to the JSON too (its `misses` and `items` lists, which hold the questions, are emptied).
  */
-export function formatEvalReport(report: EvalReport, options: { json: boolean }): string {
-  if (options.json) return JSON.stringify(report, null, 2);
+export function formatEvalReport(report: EvalReport, options: { json: boolean; totals?: boolean }): string {
+  if (options.json) {
+    if (!options.totals) return JSON.stringify(report, null, 2);
+    const hide = (m: EvalFigures): EvalFigures => ({ ...m, misses: [], items: [] });
+    return JSON.stringify({ ...report, matcher: hide(report.matcher), ...(report.baseline ? { baseline: hide(report.baseline) } : {}) }, null, 2);
+  }
   const methods = [report.matcher, ...(report.baseline ? [report.baseline] : [])];
   const out: string[] = [`eval ${report.file}${report.half ? ` (${report.half} half)` : ''}: ${report.questions} questions`];
   if (report.unknownTopics.length) out.push(`warning: topics not in the knowledge base: ${report.unknownTopics.join(', ')}`);
@@ -213,6 +219,7 @@ export function formatEvalReport(report: EvalReport, options: { json: boolean })
   }
   for (const m of methods) {
     out.push('', `misses (${m.method}): ${m.misses.length}`);
+    if (options.totals) continue;
     for (const x of m.misses) {
       out.push(`  line ${x.line}: ${x.question} — expected ${x.expected.length ? x.expected.join(' | ') : '(decline)'}, got ${x.got ?? '(declined)'}`);
     }

@@ -30,9 +30,10 @@ const USAGE = `usage: privacy-bot <command>   (privacy-bot --version prints the 
   status import <file.csv>                import archiving statuses (header platform,userId,archived,since,scope)
   status get --platform <p> --user <id>   show one employee's archiving status
   kb lint [--topics <topics.tsv>]         validate the knowledge base (exit 1 with the problems)
-  eval <file.jsonl> [--json] [--baseline] [--half tune|test]
+  eval <file.jsonl> [--json] [--baseline] [--half tune|test] [--totals]
                                           accuracy and latency of the matcher on a labelled file
-                                          (--half: one fixed half, split by a hash of each question)
+                                          (--half: one fixed half, split by a hash of each question;
+                                          --totals: no question printed, only the figures)
 ${NOTICE_USAGE}
 ${POLICY_USAGE}
 ${EVIDENCE_USAGE}
@@ -253,7 +254,7 @@ async function evalCommand(config: Config, args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, baseline: { type: 'boolean', default: false }, half: { type: 'string' } },
+    options: { json: { type: 'boolean', default: false }, baseline: { type: 'boolean', default: false }, half: { type: 'string' }, totals: { type: 'boolean', default: false } },
   });
   const file = positionals[0];
   if (!file) throw new CliError('eval: give the .jsonl file');
@@ -263,7 +264,7 @@ async function evalCommand(config: Config, args: string[]): Promise<void> {
   const { loadKnowledge } = await import('../../knowledge/load.ts');
   const kb = await loadKnowledge(config.knowledgeDir);
   const report = await runEval({ file, kb, baseline: values.baseline, ...(half ? { half } : {}) });
-  process.stdout.write(`${formatEvalReport(report, { json: values.json })}\n`);
+  process.stdout.write(`${formatEvalReport(report, { json: values.json, totals: values.totals })}\n`);
 }
 
 /** Runs the CLI with `argv` (without node and script). Resolves to the exit code. */

@@ -119,3 +119,17 @@ test('percentile uses nearest rank', () => {
   assert.equal(percentile([1, 2, 3, 4], 0.99), 4);
   assert.equal(percentile([5], 0.01), 5);
 });
+
+test('formatEvalReport totals: the figures and the number of misses, never a question (text and JSON)', async () => {
+  const questions = ['撤回的消息公司还能看到吗', '今天中午吃什么', '企业微信怎么发红包存档', 'zzzz 完全无关 qqqq'];
+  const f = await file('totals.jsonl', questions.map((q) => JSON.stringify({ q, topics: ['two-factor'] })));
+  const r = await runEval({ file: f, kb, baseline: true });
+  assert.ok(r.matcher.misses.length > 0, 'the file has misses to hide');
+  const full = formatEvalReport(r, { json: false });
+  assert.ok(questions.some((q) => full.includes(q)), 'without totals the misses are listed');
+  for (const text of [formatEvalReport(r, { json: false, totals: true }), formatEvalReport(r, { json: true, totals: true })]) {
+    for (const q of questions) assert.ok(!text.includes(q), `${q} is not printed`);
+  }
+  assert.match(formatEvalReport(r, { json: false, totals: true }), new RegExp(`misses \\(matcher\\): ${r.matcher.misses.length}`));
+  assert.equal(JSON.parse(formatEvalReport(r, { json: true, totals: true })).matcher.inScope.total, 4);
+});
