@@ -21,6 +21,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ADMIN_CONTEXT } from '../helpers/browser.ts';
 import { parse } from 'csv-parse/sync';
 import { startNoticeBot, type NoticeBot } from './notices-harness.ts';
 import { addAccount } from '../helpers/console-client.ts';
@@ -50,9 +51,8 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     mkdirSync(ARTIFACTS, { recursive: true });
     bot = await startNoticeBot({ fake: { users: ['u1', 'u2', 'u3', 'u4', 'u5'], departments: { '10': ['u1', 'u2'] } } });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    // The admin asks for reduced motion (the console then switches antd's animations off): a popup's zoom-in under a
-    // loaded machine once swallowed the confirm's click (no request left the page).
-    admin = await browser.newContext({ viewport: VIEWPORTS[0], acceptDownloads: true, reducedMotion: 'reduce' });
+    // Reduced motion (test/helpers/browser.ts): no popup is clicked while it is still animating in.
+    admin = await browser.newContext({ ...ADMIN_CONTEXT, viewport: VIEWPORTS[0], acceptDownloads: true });
     page = await admin.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
   });
@@ -274,7 +274,7 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
 
   it('an auditor sees no send button and the API refuses the send (403)', async () => {
     const oneTime = await addAccount(bot.core.store, 'legal.li', 'auditor');
-    const ctx = await browser.newContext({ viewport: VIEWPORTS[0] });
+    const ctx = await browser.newContext({ ...ADMIN_CONTEXT, viewport: VIEWPORTS[0] });
     try {
       const p = await ctx.newPage();
       await signIn(p, 'legal.li', oneTime);
@@ -305,7 +305,7 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
 
   it('every screen at 1366×768 and 390×844: screenshots, and axe-core finds no serious or critical violation', async (t) => {
     // CSP bypassed only so that axe can be injected; the inert-text check runs here again without the CSP's help.
-    const ctx = await browser.newContext({ bypassCSP: true });
+    const ctx = await browser.newContext({ ...ADMIN_CONTEXT, bypassCSP: true });
     // A notice with a second version: its page compares the two side by side.
     const versioned = await bot.core.notices.createNotice({ title: { zh: '存档说明', en: 'Archiving' }, body: { zh: '公司保存工作聊天记录。\n如有疑问请联系人力资源部。', en: 'Work chats are kept.\nAsk HR.' } });
     await bot.core.notices.editNotice(versioned.noticeId, { title: { zh: '存档说明', en: 'Archiving' }, body: { zh: '公司保存工作聊天记录三年。\n如有疑问请联系人力资源部。', en: 'Work chats are kept for three years.\nAsk HR.' } });

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ADMIN_CONTEXT } from '../helpers/browser.ts';
 import { REPO_ROOT, startTestBot, type TestBot } from '../helpers/app.ts';
 import { signedIn } from '../helpers/console-client.ts';
 import { RECIPIENTS_XLSX_HEADER } from '../../src/evidence/xlsx.ts';
@@ -43,7 +44,7 @@ describe('console evidence in a real browser (sandbox)', { skip: missing ? `no b
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     // A signed-in console session (the sign-in screens are the other browser test's); its cookie goes into the browser.
     const hr = await signedIn(bot.url, bot.core.store, 'hr.evidence', 'admin');
-    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true });
+    const context = await browser.newContext({ ...ADMIN_CONTEXT, viewport: { width: 1366, height: 768 }, acceptDownloads: true });
     const [name, value] = hr.cookie.split('=') as [string, string];
     await context.addCookies([{ name, value, url: `${bot.url}/console` }]);
     console_ = await context.newPage();

@@ -18,6 +18,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ADMIN_CONTEXT } from '../helpers/browser.ts';
 import { REPO_ROOT, startTestBot, type TestBot } from '../helpers/app.ts';
 import { AccountStore } from '../../src/console/accounts.ts';
 import { ConsoleAudit } from '../../src/console/sessions.ts';
@@ -54,7 +55,7 @@ describe('console sign-in with Feishu in a real browser', { skip: missing ? `no 
     await accounts.add('hr.wang', 'owner');
     await accounts.link('hr.wang', 'feishu', 'ou_hr');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 768 } })).newPage();
+    page = await (await browser.newContext({ ...ADMIN_CONTEXT, viewport: { width: 1366, height: 768 } })).newPage();
     page.on('pageerror', (e) => errors.push(e.message));
   });
   after(async () => {
@@ -139,7 +140,7 @@ describe('console sign-in with Feishu in a real browser', { skip: missing ? `no 
   });
 
   it('axe-core: no serious or critical violation on the sign-in page (with its error) and on the accounts page', async () => {
-    const ctx = await browser.newContext({ bypassCSP: true, viewport: { width: 390, height: 844 } });
+    const ctx = await browser.newContext({ ...ADMIN_CONTEXT, bypassCSP: true, viewport: { width: 390, height: 844 } });
     try {
       const p = await ctx.newPage();
       const found: string[] = [];

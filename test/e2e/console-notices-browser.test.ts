@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ADMIN_CONTEXT } from '../helpers/browser.ts';
 import { startTestBot, type TestBot } from '../helpers/app.ts';
 import { addAccount } from '../helpers/console-client.ts';
 import type { NoticeChannel, NoticeDelivery, NoticePreview } from '../../src/platform/notices.ts';
@@ -57,7 +58,7 @@ describe('console notices in a real browser (sandbox)', { skip: missing ? `no br
     bot.core.notices.registerChannel(previewOnly('dingtalk', dingtalkNoticePreview));
     bot.core.notices.registerChannel(previewOnly('feishu', feishuNoticePreview));
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
+    page = await (await browser.newContext({ ...ADMIN_CONTEXT, viewport: { width: 1366, height: 900 } })).newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     const oneTime = await addAccount(bot.core.store, 'hr.li', 'admin');
     await page.goto(`${bot.url}/console`);

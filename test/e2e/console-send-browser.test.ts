@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ADMIN_CONTEXT } from '../helpers/browser.ts';
 import { REPO_ROOT, startTestBot, type TestBot } from '../helpers/app.ts';
 import { addAccount } from '../helpers/console-client.ts';
 import { BroadcastWorker } from '../../src/notices/worker.ts';
@@ -55,7 +56,7 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
   });
 
   async function signedInPage(viewport: { width: number; height: number }, name: string): Promise<Page> {
-    const page = await (await browser.newContext({ viewport })).newPage();
+    const page = await (await browser.newContext({ ...ADMIN_CONTEXT, viewport })).newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     const oneTime = await addAccount(bot.core.store, name, 'admin');
     await page.goto(`${bot.url}/console`);

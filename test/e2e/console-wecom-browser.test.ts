@@ -30,6 +30,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ADMIN_CONTEXT } from '../helpers/browser.ts';
 import { REPO_ROOT, startTestBot, type TestBot } from '../helpers/app.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { startFakeWecom, buildWecomCallback, type FakeDepartment, type FakeMember, type FakeWecom } from '../fakes/wecom-api.ts';
@@ -132,7 +133,7 @@ describe('the HR journey on WeCom (configured platform) in a real browser', { sk
       { logLevel: 'warn', noticeWorker: false },
     );
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    page = await (await browser.newContext({ viewport: VIEWPORT, acceptDownloads: true })).newPage();
+    page = await (await browser.newContext({ ...ADMIN_CONTEXT, viewport: VIEWPORT, acceptDownloads: true })).newPage();
     page.on('pageerror', (e) => errors.push(e.message));
   });
   after(async () => {
