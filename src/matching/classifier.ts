@@ -20,15 +20,6 @@ import { BotError } from '../errors.ts';
 
 /** Class name of "not about any topic" (the bot declines). */
 export const OUT_OF_SCOPE_CLASS = '(out of scope)';
-
-/**
- * Whether a model class is out of scope: {@link OUT_OF_SCOPE_CLASS} itself or one of its parts
- * (`(out of scope) 2`, `(out of scope) 3`, … when the training split the out-of-scope questions, see
- * {@link ClassifierTraining.outOfScopeParts}).
- */
-export function isOutOfScopeClass(c: string): boolean {
-  return c === OUT_OF_SCOPE_CLASS || c.startsWith(`${OUT_OF_SCOPE_CLASS} `);
-}
 /** Weights are stored as integers: weight × WEIGHT_SCALE, rounded. */
 export const WEIGHT_SCALE = 100;
 /** Stored weights smaller than this (absolute, after scaling) are dropped: they change no decision measurably. */
@@ -51,13 +42,6 @@ export interface ClassifierTraining {
   seed: number;
   /** Independent runs (different shuffles) whose weights are averaged: steadier than one run. */
   runs: number;
-  /**
-   * Into how many parts the out-of-scope questions are split before training (1 or absent = one class). They are
-   * many different things (app how-to, payroll, greetings, requests the bot cannot do …), which one linear class
-   * separates badly from the topics; each part is a cluster of them (spherical k-means over the same features,
-   * {@link clusterOutOfScope}), and the parts' probabilities are added up again when a question is scored.
-   */
-  outOfScopeParts?: number;
 }
 
 /** The settings chosen with bench/cv-classifier.ts (leave-one-author-out; 5 averaged runs: 96.6 -> 97.0 % in scope, 97.4 -> 97.6 % declined over 1). */
@@ -82,14 +66,7 @@ const modelSchema = z.object({
   classes: z.array(z.string().min(1)).min(2),
   inputsSha256: z.string().regex(/^[0-9a-f]{64}$/),
   trainedOn: z.array(z.object({ source: z.string(), questions: z.number().int().nonnegative() })),
-  training: z.object({
-    epochs: z.number(),
-    learningRate: z.number(),
-    l2: z.number(),
-    seed: z.number(),
-    runs: z.number().int().positive(),
-    outOfScopeParts: z.number().int().positive().optional(),
-  }),
+  training: z.object({ epochs: z.number(), learningRate: z.number(), l2: z.number(), seed: z.number(), runs: z.number().int().positive() }),
   weights: z.record(z.string(), z.array(z.number().int())),
 });
 
@@ -132,19 +109,11 @@ export function trainTopicClassifier(
   classes: readonly string[],
   training: ClassifierTraining = DEFAULT_TRAINING,
 ): Pick<TopicClassifierModel, 'format' | 'classes' | 'training' | 'weights'> {
-  const parts = Math.max(1, Math.floor(training.outOfScopeParts ?? 1));
-  const topics = classes.filter((c) => !isOutOfScopeClass(c));
-  // Part 1 keeps the plain name and stays last (the format's rule); parts 2… come just before it.
-  const oosNames = Array.from({ length: parts - 1 }, (_, i) => `${OUT_OF_SCOPE_CLASS} ${i + 2}`);
-  const all = [...topics, ...oosNames, OUT_OF_SCOPE_CLASS];
+  const all = classes.includes(OUT_OF_SCOPE_CLASS) ? [...classes] : [...classes, OUT_OF_SCOPE_CLASS];
   const K = all.length;
   const index = new Map(all.map((c, i) => [c, i]));
-  const oosExamples = examples.filter((e) => e.label === OUT_OF_SCOPE_CLASS);
-  const part = parts > 1 ? clusterOutOfScope(oosExamples.map((e) => e.features), parts, training.seed) : [];
-  const partOf = new Map(oosExamples.map((e, i) => [e, part[i] ?? 0]));
   const data = examples.map((e) => {
-    const p = partOf.get(e) ?? 0;
-    const y = e.label === OUT_OF_SCOPE_CLASS && p > 0 ? index.get(oosNames[p - 1] as string) : index.get(e.label);
+    const y = index.get(e.label);
     if (y === undefined) throw new ClassifierModelError(`training label "${e.label}" is not a class`);
     return { x: [...new Set(e.features)].sort(), y };
   });
@@ -169,88 +138,6 @@ export function trainTopicClassifier(
     if (pairs.length > 0 || f === 'bias') weights[f] = pairs;
   }
   return { format: MODEL_FORMAT, classes: all, training: { ...training }, weights };
-}
-
-/**
- * Splits questions into `parts` clusters of similar wording: spherical k-means (cosine similarity of their binary
- * feature sets, 'bias' left out) from a k-means++ start drawn with a fixed seed, at most 30 rounds. Deterministic.
- * @param features each question's features (classifierFeatures)
- * @returns the cluster (0 … parts − 1) of each question, in order; all 0 when parts ≤ 1 or too few questions
- */
-export function clusterOutOfScope(features: readonly (readonly string[])[], parts: number, seed: number): number[] {
-  const n = features.length;
-  const k = Math.min(Math.max(1, Math.floor(parts)), n);
-  const out = new Array<number>(n).fill(0);
-  if (k <= 1) return out;
-  const vecs = features.map((fs) => {
-    const set = [...new Set(fs)].filter((f) => f !== 'bias').sort();
-    return { set, w: set.length > 0 ? 1 / Math.sqrt(set.length) : 0 };
-  });
-  let state = seed >>> 0 || 1;
-  const random = (): number => {
-    state = (Math.imul(state, 1103515245) + 12345) & 0x7fffffff;
-    return state / 0x7fffffff;
-  };
-  type Centroid = Map<string, number>;
-  const unit = (c: Centroid): Centroid => {
-    let norm = 0;
-    for (const v of c.values()) norm += v * v;
-    norm = Math.sqrt(norm) || 1;
-    for (const [f, v] of c) c.set(f, v / norm);
-    return c;
-  };
-  const of = (i: number): Centroid => unit(new Map((vecs[i] as (typeof vecs)[number]).set.map((f) => [f, 1])));
-  const cos = (i: number, c: Centroid): number => {
-    const v = vecs[i] as (typeof vecs)[number];
-    let s = 0;
-    for (const f of v.set) s += c.get(f) ?? 0;
-    return s * v.w;
-  };
-  // k-means++: each next start is drawn with probability ∝ (1 − best cosine so far)².
-  const centroids: Centroid[] = [of(Math.floor(random() * n))];
-  const best = new Float64Array(n).fill(-1);
-  while (centroids.length < k) {
-    const last = centroids[centroids.length - 1] as Centroid;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      best[i] = Math.max(best[i] as number, cos(i, last));
-      total += (1 - (best[i] as number)) ** 2;
-    }
-    let r = random() * total;
-    let pick = n - 1;
-    for (let i = 0; i < n; i++) {
-      r -= (1 - (best[i] as number)) ** 2;
-      if (r <= 0) {
-        pick = i;
-        break;
-      }
-    }
-    centroids.push(of(pick));
-  }
-  for (let round = 0; round < 30; round++) {
-    let moved = 0;
-    for (let i = 0; i < n; i++) {
-      let top = 0;
-      let topCos = -Infinity;
-      centroids.forEach((c, j) => {
-        const s = cos(i, c);
-        if (s > topCos) [top, topCos] = [j, s];
-      });
-      if (out[i] !== top) moved++;
-      out[i] = top;
-    }
-    if (round > 0 && moved === 0) break;
-    for (let j = 0; j < k; j++) {
-      const sum: Centroid = new Map();
-      for (let i = 0; i < n; i++) {
-        if (out[i] !== j) continue;
-        const v = vecs[i] as (typeof vecs)[number];
-        for (const f of v.set) sum.set(f, (sum.get(f) ?? 0) + v.w);
-      }
-      if (sum.size > 0) centroids[j] = unit(sum);
-    }
-  }
-  return out;
 }
 
 /** One AdaGrad run over the examples (shuffled with `runSeed`); the raw weights per feature. */
@@ -314,8 +201,6 @@ export class TopicClassifier {
   readonly classes: readonly string[];
   private readonly weights: Map<string, Float64Array>;
   private readonly slots: readonly number[];
-  /** The model's out-of-scope classes (one, or the parts), added up into the last reported class. */
-  private readonly outOfScopeSlots: readonly number[];
   private readonly width: number;
 
   /**
@@ -325,10 +210,9 @@ export class TopicClassifier {
    *   the knowledge base dropped keeps its share, so its questions do not flow to a look-alike topic.
    */
   constructor(model: Pick<TopicClassifierModel, 'classes' | 'weights'>, keep?: ReadonlySet<string>) {
-    const kept = model.classes.map((c, i) => [c, i] as const).filter(([c]) => !isOutOfScopeClass(c) && (!keep || keep.has(c)));
-    this.classes = [...kept.map(([c]) => c), OUT_OF_SCOPE_CLASS];
+    const kept = model.classes.map((c, i) => [c, i] as const).filter(([c]) => c === OUT_OF_SCOPE_CLASS || !keep || keep.has(c));
+    this.classes = kept.map(([c]) => c);
     this.slots = kept.map(([, i]) => i);
-    this.outOfScopeSlots = model.classes.flatMap((c, i) => (isOutOfScopeClass(c) ? [i] : []));
     this.width = model.classes.length;
     this.weights = new Map();
     for (const [f, pairs] of Object.entries(model.weights)) {
@@ -342,9 +226,8 @@ export class TopicClassifier {
   }
 
   /**
-   * Probabilities of {@link classes} (same order) for a question's features; the last, out of scope, is the sum of
-   * the model's out-of-scope parts. They sum to 1 when every class of the model is kept, else to 1 minus the share
-   * of the classes not kept.
+   * Probabilities of {@link classes} (same order) for a question's features; they sum to 1 when every class of
+   * the model is kept, else to 1 minus the share of the classes not kept.
    */
   probabilities(features: readonly string[]): Float64Array {
     const z = new Float64Array(this.width);
@@ -353,10 +236,7 @@ export class TopicClassifier {
       if (w) for (let k = 0; k < z.length; k++) z[k] = (z[k] as number) + (w[k] as number);
     }
     softmaxInPlace(z);
-    const p = new Float64Array(this.slots.length + 1);
-    this.slots.forEach((k, i) => (p[i] = z[k] as number));
-    for (const k of this.outOfScopeSlots) p[this.slots.length] = (p[this.slots.length] as number) + (z[k] as number);
-    return p;
+    return Float64Array.from(this.slots, (k) => z[k] as number);
   }
 }
 

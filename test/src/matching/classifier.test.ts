@@ -11,8 +11,6 @@ import {
   classifierFeatures,
   DEFAULT_TRAINING,
   ClassifierModelError,
-  clusterOutOfScope,
-  isOutOfScopeClass,
   loadClassifierModel,
   OUT_OF_SCOPE_CLASS,
   TopicClassifier,
@@ -76,45 +74,6 @@ test('kept classes: a class the knowledge base dropped keeps its share instead o
   assert.equal(p[0], all[1], 'beta as in the full model');
   assert.equal(p[1], all[2], 'out of scope as in the full model');
   assert.ok(p[0]! + p[1]! < 0.5, 'alpha\'s share is not handed to beta');
-});
-
-test('out-of-scope clustering: questions sharing words fall together, deterministically', () => {
-  const qs = [
-    ['bias', 'w:工资', 'w:发'],
-    ['w:午饭', 'w:吃'],
-    ['w:工资', 'w:发', 'w:几号'],
-    ['w:午饭', 'w:吃', 'w:哪里'],
-    ['w:工资', 'w:几号'],
-    ['w:午饭', 'w:哪里'],
-  ];
-  const parts = clusterOutOfScope(qs, 2, 1);
-  assert.equal(new Set(parts).size, 2, 'two clusters used');
-  assert.deepEqual([parts[2], parts[4]], [parts[0], parts[0]], 'the pay questions together');
-  assert.deepEqual([parts[3], parts[5]], [parts[1], parts[1]], 'the lunch questions together');
-  assert.notEqual(parts[0], parts[1]);
-  assert.deepEqual(clusterOutOfScope(qs, 2, 1), parts, 'deterministic');
-  assert.deepEqual(clusterOutOfScope(qs, 1, 1), [0, 0, 0, 0, 0, 0], 'one part: all in it');
-  assert.deepEqual(clusterOutOfScope(qs.slice(0, 1), 4, 1), [0], 'no more parts than questions');
-});
-
-test('out-of-scope parts: trained as classes of their own, scored as one out-of-scope class', () => {
-  const more = [...data, ex(OUT_OF_SCOPE_CLASS, 'w:午饭', 'w:哪里'), ex(OUT_OF_SCOPE_CLASS, 'w:天气', 'w:下雨')];
-  const model = trainTopicClassifier(more, ['alpha', 'beta'], { ...DEFAULT_TRAINING, outOfScopeParts: 2 });
-  assert.deepEqual(model.classes, ['alpha', 'beta', `${OUT_OF_SCOPE_CLASS} 2`, OUT_OF_SCOPE_CLASS], 'part 1 keeps the plain name, last');
-  assert.ok(model.classes.every((c, i) => isOutOfScopeClass(c) === i >= 2));
-  const clf = new TopicClassifier(model);
-  assert.deepEqual(clf.classes, ['alpha', 'beta', OUT_OF_SCOPE_CLASS], 'the parts are reported as one class');
-  for (const q of [['bias', 'w:天气'], ['bias', 'w:午饭', 'w:吃']]) {
-    const p = clf.probabilities(q);
-    assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-9, 'probabilities sum to 1');
-    assert.ok(p[2]! > 0.5, `${q.join(' ')}: out of scope`);
-  }
-  assert.ok(clf.probabilities(['bias', 'w:管理员', 'w:看'])[0]! > 0.5);
-  // A file with parts loads (the last class is the plain out-of-scope class).
-  const dir = mkdtempSync(path.join(tmpdir(), 'clf-'));
-  const file = path.join(dir, 'parts.json');
-  writeFileSync(file, JSON.stringify({ ...model, inputsSha256: 'c'.repeat(64), trainedOn: [] }));
-  assert.deepEqual(new TopicClassifier(loadClassifierModel(file), new Set(['beta'])).classes, ['beta', OUT_OF_SCOPE_CLASS]);
 });
 
 test('model files: a malformed file names itself and the field', () => {
