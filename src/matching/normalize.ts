@@ -148,7 +148,40 @@ function lookupWord(word: string): string | undefined {
     const hit = EN_PHRASES.get(c);
     if (hit !== undefined) return hit;
   }
+  return repairPlatformName(word);
+}
+
+/**
+ * Platform names whose English typos are repaired (a glossary key each): six letters or more, and no common English
+ * word within one edit of them. Left out on purpose: "wecom" and "lark" (too short: "welcome"-like words and "dark",
+ * "park" are one or two edits away) and "wework" ("rework").
+ */
+export const TYPO_REPAIRED_PLATFORM_NAMES: readonly string[] = ['dingtalk', 'dingding', 'feishu', 'larksuite', 'wechat', 'weixin'];
+
+/**
+ * A word one edit from a platform name of {@link TYPO_REPAIRED_PLATFORM_NAMES} (one letter added, dropped or
+ * changed, or two neighbours swapped: "dingtlak", "fieshu", "wechta", "dingtalkk") -> that name's glossary words;
+ * words shorter than 6 letters are never repaired.
+ */
+function repairPlatformName(word: string): string | undefined {
+  if (word.length < 6) return undefined;
+  for (const name of TYPO_REPAIRED_PLATFORM_NAMES) {
+    if (withinOneEdit(word, name)) return EN_PHRASES.get(name);
+  }
   return undefined;
+}
+
+/** Whether `a` and `b` differ by at most one insertion, deletion, substitution or swap of adjacent letters. */
+export function withinOneEdit(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (a.length === b.length) {
+    if (a.slice(i + 1) === b.slice(i + 1)) return true; // one substitution
+    return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2); // one swap
+  }
+  return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
 }
 
 /** Replaces glossary words and phrases inside each run of Latin words; unknown words are kept. */

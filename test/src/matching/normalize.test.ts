@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeQuestion, NORMALIZED_CAP, RAW_INPUT_CAP } from '../../../src/matching/normalize.ts';
+import { normalizeQuestion, NORMALIZED_CAP, RAW_INPUT_CAP, withinOneEdit } from '../../../src/matching/normalize.ts';
 
 const table: Array<[string, string, string]> = [
   // @-mentions
@@ -80,4 +80,23 @@ test('normalizeQuestion: typed pinyin of a domain word, joined or by syllable, b
   assert.equal(normalizeQuestion('qiye weixin 的 liaotian jilu'), '企业微信 的 聊天记录');
   // A single syllable is never taken for a word.
   assert.equal(normalizeQuestion('change a dang'), 'change a dang');
+});
+
+test('normalizeQuestion: an English typo of a platform name (one edit) becomes the platform', () => {
+  assert.equal(normalizeQuestion('can my boss read dingtlak chats'), normalizeQuestion('can my boss read dingtalk chats'));
+  assert.match(normalizeQuestion('does fieshu monitor me'), /飞书/);
+  assert.match(normalizeQuestion('wechta private msgs'), /微信/);
+  assert.match(normalizeQuestion('dingtalkk admin'), /钉钉/);
+  assert.match(normalizeQuestion('weixn'), /^weixn$/, 'five letters: never repaired');
+  assert.doesNotMatch(normalizeQuestion('rework the report'), /企业微信/, 'rework is a word, not wework');
+  assert.doesNotMatch(normalizeQuestion('the ding tally'), /钉钉/);
+});
+
+test('withinOneEdit: insertion, deletion, substitution, adjacent swap; nothing more', () => {
+  for (const [a, b] of [['dingtlak', 'dingtalk'], ['feishuu', 'feishu'], ['fishu', 'feishu'], ['wechet', 'wechat'], ['wechat', 'wechat'], ['ewchat', 'wechat']]) {
+    assert.ok(withinOneEdit(a!, b!), `${a} ~ ${b}`);
+  }
+  for (const [a, b] of [['dingtlka', 'dingtalk'], ['feishuuu', 'feishu'], ['wachet', 'wechat'], ['hcatwe', 'wechat']]) {
+    assert.ok(!withinOneEdit(a!, b!), `${a} !~ ${b}`);
+  }
 });
