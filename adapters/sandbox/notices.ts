@@ -26,12 +26,17 @@ interface BatchJson {
   userIds: string[];
 }
 
-/** The sandbox inbox's acknowledge button (adapters/sandbox/page.ts). */
+/**
+ * The acknowledge button in the console's preview of a sandbox card: both languages, since whoever opens /try
+ * may read either; the /try overlay itself shows it in the page's language (adapters/sandbox/page.ts
+ * SANDBOX_PAGE_TEXTS).
+ */
 export const SANDBOX_ACK_BUTTON = '确认知悉 / Acknowledge';
 
 /**
  * How a notice looks in the sandbox inbox on /try (adapters/sandbox/page.ts): the title and body in
- * Chinese, then English when it differs, and the acknowledge button. The sandbox has no length
+ * Chinese, then English when it differs, and the acknowledge button (the overlay's chrome, here in both
+ * languages: on /try it follows the page's language). The sandbox has no length
  * limits beyond the notice's own (title 200, body 5000 characters): nothing is cut.
  */
 export function sandboxNoticePreview(delivery: NoticeDelivery): NoticePreview {

@@ -34,8 +34,8 @@ export const DETAIL_TTL_MS = 10 * 60 * 1000;
 
 /**
  * The reply language for a language-neutral message ("2", "?", "？？", an emoji alone) when nothing is known of
- * the asker: no reply of the bot's in the last {@link DETAIL_TTL_MS} and no question remembered (a brand-new
- * employee, or an anonymous asker). Simplified Chinese, because the product's users are employees of companies
+ * the asker: no reply of the bot's in the last {@link DETAIL_TTL_MS}, no question remembered (a brand-new
+ * employee, or an anonymous asker) and no language hint on the message (`InboundMessage.langHint`). Simplified Chinese, because the product's users are employees of companies
  * in mainland China (WeCom, DingTalk, Feishu): it is what a newcomer most likely reads, what the welcome and the
  * "text only" replies lead with, and what notices fall back to (src/notices/languages.ts `recipientLanguage`).
  * English was only an accident of {@link detectLanguage}, which answers 'en' for any text without Han characters.
@@ -77,7 +77,8 @@ export interface RouterDeps {
    * `onQuestionLanguage` keeps (src/notices/languages.ts, hash(platform, user id) -> language, 180 days). Read
    * only for a language-neutral message that does not follow a reply within {@link DETAIL_TTL_MS}, never for
    * anonymous askers; a language-neutral message is not a question in any language, so it never writes the
-   * record. Default: none known ({@link UNKNOWN_ASKER_LANG}). A failure counts as none known.
+   * record. Default: none known (then the message's `langHint`, else {@link UNKNOWN_ASKER_LANG}). A failure
+   * counts as none known.
    */
   lastQuestionLanguage?: (m: InboundMessage) => Promise<Lang | null>;
 }
@@ -159,7 +160,8 @@ function result(partial: Partial<BotResult> & Pick<BotResult, 'intent' | 'lang' 
  * to 3 suggestions. Replies follow the question's language (zh-TW answers converted by src/bot/traditional.ts);
  * a message that says nothing of its language ("2", "?", "？？", an emoji alone: src/matching/language.ts
  * `isLanguageNeutral`) is answered in the language of the bot's last reply to the asker (10 minutes), else the
- * language the employee last asked in (`lastQuestionLanguage`), else {@link UNKNOWN_ASKER_LANG}; "详细" / "more"
+ * language the employee last asked in (`lastQuestionLanguage`), else the message's language hint (`langHint`, the
+ * /try page's language), else {@link UNKNOWN_ASKER_LANG}; "详细" / "more"
  * answers in the language of the reply it follows;
  * an answer's sources end its reply as links (`Reply.links`, plain "title: url" lines in `text`). Topics flagged
  * `appendStatus` add the asker's own archiving status — in a 1:1 chat inside the answer, in a group only as a
@@ -246,7 +248,8 @@ export function createRouter(deps: RouterDeps): CoreHandler {
 
   /**
    * The language to answer a language-neutral message in: that of the bot's last reply to the asker (within
-   * {@link DETAIL_TTL_MS}), else the language the employee last asked a question in, else {@link UNKNOWN_ASKER_LANG}.
+   * {@link DETAIL_TTL_MS}), else the language the employee last asked a question in, else the message's
+   * `langHint` (a language known from outside the message, e.g. the /try page's), else {@link UNKNOWN_ASKER_LANG}.
    */
   async function neutralLanguage(m: InboundMessage, last: LastReply | null): Promise<Lang> {
     if (last) return last.lang;
@@ -258,6 +261,7 @@ export function createRouter(deps: RouterDeps): CoreHandler {
         log.warn({ err: (err as Error).message }, "could not read the employee's language");
       }
     }
+    if (isLang(m.langHint)) return m.langHint;
     return UNKNOWN_ASKER_LANG;
   }
 

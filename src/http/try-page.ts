@@ -55,6 +55,7 @@ export interface TryPageTexts {
 /**
  * The page's texts by page language; the script picks one set from the browser's language (navigator.language:
  * en* -> en; zh-TW, zh-HK, zh-MO, zh-Hant* -> zh-TW; anything else -> zh-CN, as for the placeholder) and keeps it.
+ * The same decision is what adapters' scripts get as `window.privacyBotTry.lang` ({@link TryPageOptions.scripts}).
  * zh-TW is written out, not converted at run time: it is what src/matching/traditional.ts `toTaiwanTraditional`
  * (OpenCC twp with the reviewed fixes) makes of the zh-CN texts, and test/src/http/try-page.test.ts checks that it
  * still is. The served HTML shows zh-CN and en together until the script runs.
@@ -119,8 +120,11 @@ export interface TryPageOptions {
   addressWindowMs?: number;
   /**
    * Same-origin script paths the page loads before its own (adapters' `tryPageScripts`, e.g. the sandbox's
-   * employee picker); a script may set `window.privacyBotTry.ask(text, pick)` to a fetch Response promise (an
-   * answer shaped as POST /try/ask's) to ask elsewhere, or return null to leave the question to /try/ask.
+   * employee picker). When they run, `window.privacyBotTry.lang` is already the page language of the page's own
+   * texts ('zh-CN' | 'zh-TW' | 'en', decided once from the browser's language, see {@link TRY_PAGE_TEXTS}), for
+   * their texts to follow. A script may set `window.privacyBotTry.ask(text, pick)` (a property of that object:
+   * replace nothing else) to a fetch Response promise (an answer shaped as POST /try/ask's) to ask elsewhere, or
+   * return null to leave the question to /try/ask.
    */
   scripts?: readonly string[];
 }
@@ -147,6 +151,7 @@ const askSchema = z.object(
         lang: z.enum(['zh-CN', 'zh-TW', 'en'], 'must be zh-CN, zh-TW or en'),
       })
       .optional(),
+    pageLang: z.enum(['zh-CN', 'zh-TW', 'en'], 'must be zh-CN, zh-TW or en').optional(),
   },
   { error: 'must be a JSON object {"question": "…", "session": "…"}' },
 );
@@ -190,12 +195,16 @@ function answerRefusal(ctx: Context, err: BotError): void {
 
 /**
  * Mounts the local chat page: GET /try (HTML) and POST /try/ask
- * (`{"question": string, "session": string, "pick"?: {"topic": string, "lang": "zh-CN"|"zh-TW"|"en"}}` ->
+ * (`{"question": string, "session": string, "pick"?: {"topic": string, "lang": "zh-CN"|"zh-TW"|"en"},
+ * "pageLang"?: "zh-CN"|"zh-TW"|"en"}` ->
  * `{"replies": string[], "html": string[], "topic", "intent", "score", "lang",
  * "suggestions": [{"id", "title": {"zh","en"}, "label"}]}`; `html[i]` is `replies[i]` escaped for HTML with its
  * sources as `<a target="_blank" rel="noopener noreferrer">` links, src/reply-links.ts `replyHtml`, and the only
  * form the page inserts as HTML; `label` is a suggestion's title in the reply's language `lang`). `pick` is a
  * suggestion button: that topic answered in that language (the question is then only what the page shows).
+ * `pageLang` is the page's language (the browser's, then the last answer's), passed to the core as the message's
+ * `langHint`: the reply language of a language-neutral question ("?", "2", an emoji) when nothing earlier in the
+ * session decides it (src/bot/router.ts); a question with a language of its own is answered in that language.
  * Refusals are JSON `{"error": {"code", "message"}}`, the message naming the field and what it must be (e.g.
  * `question: must be 1–2000 characters of text`): 400 TRY_BAD_BODY / TRY_BAD_JSON for a body that is not UTF-8 or
  * JSON, 400 TRY_BAD_REQUEST for an empty question, one over {@link TRY_MAX_QUESTION_CHARS} characters or with
@@ -272,6 +281,7 @@ export function mountTryPage(router: Router, core: TryCore, log: Logger, options
       receivedAt: Date.now(),
       anonymous: true,
       ...(pick ? { pick } : {}),
+      ...(parsed.data.pageLang ? { langHint: parsed.data.pageLang } : {}),
     };
     const r = await core.handle(message);
     log.debug({ route: '/try/ask', intent: r.intent, topic: r.topic }, 'try answered');
@@ -299,8 +309,10 @@ export function titleIn(title: { zh: string; en: string }, lang: Lang): string {
 
 /**
  * The page served at GET /try. Its input's `data-examples` attribute holds {@link TRY_PLACEHOLDER_EXAMPLES} and
- * `<main>`'s `data-texts` {@link TRY_PAGE_TEXTS} (JSON, HTML-escaped). The script sets the page's texts once, in the
- * browser's language; the placeholder follows the page language (the browser's, then the last answer's) and is
+ * `<main>`'s `data-texts` {@link TRY_PAGE_TEXTS} (JSON, HTML-escaped). A first script decides the language of the
+ * page's own texts once, from the browser's language, and exposes it as `window.privacyBotTry.lang` to the
+ * adapters' scripts loaded next (`<!--scripts-->`); the page's script sets its texts in it. Each question carries
+ * the page language as `pageLang`; the placeholder follows the page language (the browser's, then the last answer's) and is
  * the longest of "prefix + example", the example alone, or the short placeholder that fits the input's width
  * (measured with the input's font, again when the window is resized), so a phone never shows it cut off.
  */
@@ -331,7 +343,11 @@ Local trial page: the same router as WeCom, DingTalk and Feishu/Lark, as an anon
 <div id="log" aria-live="polite"></div>
 <form id="f"><input id="q" autocomplete="off" maxlength="${TRY_MAX_QUESTION_CHARS}" placeholder="例如：${escapeHtml(TRY_PLACEHOLDER_EXAMPLES['zh-CN'])} / e.g. ${escapeHtml(TRY_PLACEHOLDER_EXAMPLES.en)}" data-examples="${escapeHtml(JSON.stringify(TRY_PLACEHOLDER_EXAMPLES))}" aria-label="问题 / question" autofocus>
 <button type="submit">发送 / Send</button></form>
-</main><!--scripts--><script>
+</main><script>
+// The language of the page's own texts, decided once from the browser's language; adapters' scripts read it.
+const uiLang = (function(){ const l = (navigator.language || 'zh-CN').toLowerCase(); return l.startsWith('en') ? 'en' : /^zh-(tw|hk|mo|hant)/.test(l) ? 'zh-TW' : 'zh-CN'; })();
+window.privacyBotTry = { lang: uiLang };
+</script><!--scripts--><script>
 const session = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
 const log = document.getElementById('log'), q = document.getElementById('q');
 const examples = JSON.parse(q.dataset.examples);
@@ -349,9 +365,8 @@ function fitPlaceholder(){
 }
 /** The page language: the browser's at first, then the language of the last question. */
 function setLang(lang){ pageLang = lang; document.documentElement.lang = lang; q.lang = lang; fitPlaceholder(); }
-function browserLang(){ const l = (navigator.language || 'zh-CN').toLowerCase(); return l.startsWith('en') ? 'en' : /^zh-(tw|hk|mo|hant)/.test(l) ? 'zh-TW' : 'zh-CN'; }
-/** The page's own texts: in the browser's language, set once (answers follow the asker, the page does not). */
-const uiLang = browserLang(), UI = TEXTS[uiLang];
+/** The page's own texts: in the browser's language (uiLang, the first script's), set once (answers follow the asker, the page does not). */
+const UI = TEXTS[uiLang];
 document.title = UI.title;
 for (const [sel, text] of [['h1', UI.heading], ['p.note', UI.note], ['button[type=submit]', UI.send]]) { const e = document.querySelector(sel); if (e) { e.textContent = text; e.lang = uiLang; } }
 q.setAttribute('aria-label', UI.question);
@@ -361,7 +376,8 @@ function add(cls, text, html){ const d=document.createElement('div'); d.classNam
 async function ask(text, pick){
   add('me', text).scrollIntoView({block:'nearest'});
   try {
-    const body = {question:text, session};
+    // The page language: the reply language of a language-neutral question when nothing earlier decides it.
+    const body = {question:text, session, pageLang};
     if (pick) body.pick = pick;
     const r = await ((window.privacyBotTry && window.privacyBotTry.ask && window.privacyBotTry.ask(text, pick)) || fetch('try/ask', {method:'POST', headers:{'content-type':'application/json'}, body: JSON.stringify(body)}));
     if (!r.ok) { const t = await r.text(); let m = t; try { m = JSON.parse(t).error.message; } catch (e) {} add('bot', UI.error + ' ' + r.status + ': ' + m).scrollIntoView(); return; }

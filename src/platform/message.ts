@@ -61,6 +61,14 @@ export interface InboundMessage {
    * `topic` is a knowledge-base entry id; an unknown id is ignored (the message is then handled by its text).
    */
   pick?: { topic: string; lang: Lang };
+  /**
+   * A language the asker probably reads, known from outside the message (the /try page sends its page language,
+   * i.e. the browser's). Only a hint: used for a language-neutral message ("?", "2", an emoji) when neither the
+   * bot's last reply to the asker nor the employee's remembered question language decides it (src/bot/router.ts);
+   * never for a message with a language of its own, and never remembered as the asker's language. Platform
+   * adapters do not set it: a chat platform says nothing of the reader's language.
+   */
+  langHint?: Lang;
 }
 
 /** Language of a question and of its answer. */

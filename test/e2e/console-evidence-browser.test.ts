@@ -65,7 +65,8 @@ describe('console evidence in a real browser (sandbox)', { skip: missing ? `no b
     await console_.locator('#ack-chart-summary[data-acknowledged="0"]').waitFor();
     await console_.evaluate(() => ((window as unknown as { __same?: boolean }).__same = true));
 
-    const employee = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    // A Simplified Chinese browser: the sandbox overlay's states below are in the page's language.
+    const employee = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
     employee.on('pageerror', (e) => errors.push(e.message));
     await employee.goto(`${bot.url}/try`);
     await employee.waitForFunction(() => document.querySelectorAll('#sandbox-employee option').length > 30);

@@ -2,7 +2,8 @@
 // (1366×768) and a phone (390×844) size: the input stays in view after a long answer, the debug line is behind a
 // closed "details" toggle, sources are real links opening in a new tab, and a suggestion click answers in the
 // asker's language. The input's placeholder is never cut off (1366, 390 and 320 px wide, after a resize too), and
-// the page's own texts follow the browser's language: zh-CN, zh-TW (also zh-HK / zh-Hant) or en.
+// the page's own texts follow the browser's language: zh-CN, zh-TW (also zh-HK / zh-Hant) or en; so does the answer
+// to a first question that says nothing of its language ("?", "2", an emoji).
 // Screenshots go to test-artifacts/try/.
 //
 // Chromium: CHROMIUM_PATH, else /usr/bin/chromium (Debian's package). Without it the test is skipped with a
@@ -13,6 +14,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT, startTestBot, type TestBot } from '../helpers/app.ts';
+import { simplifiedOnly } from '../helpers/chinese.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const MUST_HAVE_BROWSER = Boolean(process.env.CI || process.env.REQUIRE_BROWSER);
@@ -126,6 +128,45 @@ if (!existsSync(CHROMIUM)) {
         } finally {
           await context.close();
         }
+      }
+    });
+
+    it('a first language-neutral question ("?", "2", an emoji) is answered in the page\'s language; one with a language, in its own', async () => {
+      for (const [locale, lang] of [['zh-TW', 'zh-TW'], ['zh-HK', 'zh-TW'], ['en-US', 'en'], ['zh-CN', 'zh-CN']] as const) {
+        for (const first of ['?', '2', '👍']) {
+          const context = await browser.newContext({ viewport: VIEWPORTS[1], locale });
+          try {
+            const page = await context.newPage();
+            await page.goto(`${bot.url}/try`);
+            const request = page.waitForRequest((r) => r.url().endsWith('/try/ask') && r.method() === 'POST');
+            const response = page.waitForResponse((r) => r.url().endsWith('/try/ask'));
+            await ask(page, first);
+            const sent = JSON.parse((await request).postData() ?? '{}') as { pageLang?: string };
+            assert.equal(sent.pageLang, lang, `${locale} "${first}": the question carries the page language`);
+            const answer = (await (await response).json()) as { lang: string; replies: string[] };
+            assert.equal(answer.lang, lang, `${locale} "${first}": answered in the page language`);
+            const text = answer.replies.join('\n');
+            if (lang === 'zh-TW') assert.deepEqual(simplifiedOnly(text), [], `${locale} "${first}": Traditional Chinese: ${text}`);
+            if (lang === 'en') assert.doesNotMatch(text, /\p{Script=Han}/u, `${locale} "${first}": English: ${text}`);
+            if (lang === 'zh-CN') assert.notDeepEqual(simplifiedOnly(text), [], `${locale} "${first}": Simplified Chinese: ${text}`);
+            assert.equal(await page.evaluate(() => document.documentElement.lang), lang);
+          } finally {
+            await context.close();
+          }
+        }
+      }
+      // The page language is only a hint: an English question on a zh-TW page is answered in English, and a "?"
+      // right after it too (the bot's last reply comes first).
+      const context = await browser.newContext({ viewport: VIEWPORTS[1], locale: 'zh-TW' });
+      try {
+        const page = await context.newPage();
+        await page.goto(`${bot.url}/try`);
+        await ask(page, 'Can admins read my chats?');
+        assert.match(await page.locator('.meta .debug span').last().textContent() ?? '', /lang: en$/);
+        await ask(page, '?');
+        assert.match(await page.locator('.meta .debug span').last().textContent() ?? '', /lang: en$/);
+      } finally {
+        await context.close();
       }
     });
 

@@ -1,7 +1,8 @@
 // The sandbox on the /try page in a real browser (Chromium through playwright-core): the banner says it is a
 // sandbox, an R&D employee is picked, the notice broadcast to R&D through /admin shows in their inbox, opening it
-// and pressing 确认知悉 / Acknowledge move the broadcast's tally, and a question asked as them gets their status.
-// Screenshot to test-artifacts/sandbox/.
+// and pressing 确认知悉 (Acknowledge) move the broadcast's tally, and a question asked as them gets their status.
+// The overlay's own texts follow the page's language: Simplified Chinese, Traditional Chinese as written in Taiwan
+// (zh-TW, zh-HK browsers), English. Screenshots to test-artifacts/sandbox/.
 //
 // Chromium: CHROMIUM_PATH, else /usr/bin/chromium. Without it the test is skipped with a message — except on CI
 // (CI set) or with REQUIRE_BROWSER set, where a missing browser is a failure.
@@ -9,8 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT, startTestBot, type TestBot } from '../../helpers/app.ts';
+import { simplifiedOnly } from '../../helpers/chinese.ts';
+import { SANDBOX_PAGE_TEXTS } from '../../../adapters/sandbox/page.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const MUST_HAVE_BROWSER = Boolean(process.env.CI || process.env.REQUIRE_BROWSER);
@@ -39,6 +42,36 @@ if (!existsSync(CHROMIUM)) {
       });
     const counts = async (id: string) => ((await (await admin('GET', `/admin/broadcasts/${id}`)).json()) as { state: string; counts: Counts });
 
+    /** Writes a notice, broadcasts it to `audience` on the sandbox and waits until the broadcast is done; its id. */
+    async function broadcast(audience: Record<string, string[]>, title = { zh: '研发部会话存档告知', en: 'R&D archiving notice' }): Promise<string> {
+      const n = await admin('POST', '/admin/notices', { title, body: { zh: '研发部的工作聊天将被存档。', en: 'R&D work chats are archived.' } });
+      const { id: noticeId } = (await n.json()) as { id: string };
+      const b = await admin('POST', '/admin/broadcasts', { noticeId, platform: 'sandbox', audience });
+      const { id } = (await b.json()) as { id: string };
+      const deadline = Date.now() + 20_000;
+      while ((await counts(id)).state !== 'done') {
+        assert.ok(Date.now() < deadline, 'the broadcast finished');
+        await new Promise((r) => setTimeout(r, 15));
+      }
+      return id;
+    }
+
+    /**
+     * The overlay's own texts as the page shows them (banner, picker label and its "anonymous" option, refresh
+     * button, inbox heading, cards' states and buttons, the note while an employee is chosen), without its data:
+     * the notices' text and the directory's names (class sbx-data) and the department groups of the picker.
+     */
+    const overlayChrome = (page: Page) =>
+      page.evaluate(() =>
+        ['#sandbox-banner', '#sandbox-bar', '#sandbox-inbox', 'p.note']
+          .map((sel) => {
+            const copy = document.querySelector(sel)!.cloneNode(true) as HTMLElement;
+            copy.querySelectorAll('.sbx-data, optgroup').forEach((d) => d.remove());
+            return copy.textContent ?? '';
+          })
+          .join('\n'),
+      );
+
     before(async () => {
       mkdirSync(ARTIFACTS, { recursive: true });
       bot = await startTestBot({ ADMIN_TOKEN, SANDBOX: 'on' }, { logLevel: 'warn', noticeWorker: { idleMs: 20, leaseMs: 2000, backoffBaseMs: 50, readPollMs: 50 } });
@@ -50,15 +83,7 @@ if (!existsSync(CHROMIUM)) {
     });
 
     it('pick an employee, see the card, open and acknowledge it, ask as them', async () => {
-      const n = await admin('POST', '/admin/notices', { title: { zh: '研发部会话存档告知', en: 'R&D archiving notice' }, body: { zh: '研发部的工作聊天将被存档。', en: 'R&D work chats are archived.' } });
-      const { id: noticeId } = (await n.json()) as { id: string };
-      const b = await admin('POST', '/admin/broadcasts', { noticeId, platform: 'sandbox', audience: { departmentIds: ['rd'] } });
-      const { id } = (await b.json()) as { id: string };
-      const deadline = Date.now() + 20_000;
-      while ((await counts(id)).state !== 'done') {
-        assert.ok(Date.now() < deadline, 'the broadcast finished');
-        await new Promise((r) => setTimeout(r, 15));
-      }
+      const id = await broadcast({ departmentIds: ['rd'] });
 
       // A Simplified Chinese browser: the /try page's own texts (the note below) follow the browser's language.
       const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
@@ -74,7 +99,7 @@ if (!existsSync(CHROMIUM)) {
       assert.match(await page.locator('.sbx-card h3').first().innerText(), /研发部会话存档告知/);
       assert.match(await page.locator('.sbx-card .sbx-state').first().innerText(), /未读/);
 
-      await page.getByRole('button', { name: '打开 / Open' }).click();
+      await page.getByRole('button', { name: '打开', exact: true }).click();
       await page.waitForFunction(() => /已读/.test(document.querySelector('.sbx-card .sbx-state')?.textContent ?? ''));
       assert.match(await page.locator('.sbx-card .sbx-body').first().innerText(), /R&D work chats are archived/);
       assert.equal((await counts(id)).counts.read, 1);
@@ -85,6 +110,10 @@ if (!existsSync(CHROMIUM)) {
       assert.equal(after.acknowledged, 1);
       assert.equal(after.read, 1);
       assert.match(await page.locator('.msg.bot').last().innerText(), /已记录/);
+      // Simplified Chinese only: no English line beside it any more.
+      const chrome = await overlayChrome(page);
+      assert.doesNotMatch(chrome, /Acknowledge|Refresh|Ask as|Sandbox inbox|acknowledged/, chrome);
+      assert.match(chrome, /身份：/);
 
       const answersBefore = await page.locator('.meta').count();
       await page.fill('#q', '我的聊天有没有被存档？');
@@ -97,6 +126,77 @@ if (!existsSync(CHROMIUM)) {
       assert.match(await page.locator('p.note').innerText(), /匿名/, 'back to anonymous');
       assert.deepEqual(errors, [], 'no script errors on the page');
       await page.close();
+    });
+
+    for (const [locale, lang, userId, noHan] of [
+      ['zh-TW', 'zh-TW', 'hanxue', false],
+      ['en-US', 'en', 'pengfei', true],
+    ] as const) {
+      it(`a ${locale} browser sees the overlay in ${lang === 'en' ? 'English' : 'Traditional Chinese as written in Taiwan'}, as the page's own texts`, async () => {
+        const T = SANDBOX_PAGE_TEXTS[lang];
+        const id = await broadcast({ userIds: [userId] }, { zh: '会话存档告知', en: 'Archiving notice' });
+        const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale });
+        try {
+          const page = await context.newPage();
+          const errors: string[] = [];
+          page.on('pageerror', (e) => errors.push(e.message));
+          await page.goto(`${bot.url}/try`);
+          await page.waitForFunction(() => document.querySelectorAll('#sandbox-employee option').length > 30);
+          assert.equal(await page.evaluate(() => document.documentElement.lang), lang, "the page's own language");
+          assert.equal(await page.locator('#sandbox-banner').innerText(), T.banner);
+          assert.equal(await page.locator('#sandbox-banner').getAttribute('lang'), lang);
+          assert.equal(await page.locator('#sandbox-employee option').first().textContent(), T.anonymous);
+          assert.equal(await page.locator('#sandbox-bar label').evaluate((l) => l.firstChild?.textContent ?? ''), T.askAs, 'the picker label');
+
+          await page.selectOption('#sandbox-employee', userId);
+          await page.locator('.sbx-card').first().waitFor();
+          assert.equal(await page.getByRole('button', { name: T.refresh, exact: true }).count(), 1, 'the refresh button');
+          assert.ok((await page.locator('#sandbox-inbox strong').innerText()).startsWith(`${T.inbox} — `), 'the inbox heading');
+          assert.equal(await page.locator('.sbx-card .sbx-state').first().innerText(), T.unread);
+          const [before, after] = T.askingAs.split('{employee}') as [string, string];
+          const note = (await page.locator('p.note').innerText()).trim();
+          assert.ok(note.startsWith(before.trim()) && note.endsWith(after.trim()), `the note: ${note}`);
+          // The notice itself is the admin's text, shown as the delivery chose (both languages here).
+          assert.match(await page.locator('.sbx-card h3').first().innerText(), /会话存档告知 \/ Archiving notice/);
+
+          await page.getByRole('button', { name: T.open, exact: true }).click();
+          await page.waitForFunction((t) => document.querySelector('.sbx-card .sbx-state')?.textContent === t, T.read);
+          assert.equal((await counts(id)).counts.read, 1);
+          await page.getByRole('button', { name: T.acknowledge, exact: true }).click();
+          const done = T.acknowledged.split('{time}')[0]!;
+          await page.waitForFunction((t) => (document.querySelector('.sbx-card .sbx-state')?.textContent ?? '').startsWith(t), done);
+          assert.match(await page.locator('.sbx-card .sbx-state').first().innerText(), /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+          assert.equal((await counts(id)).counts.acknowledged, 1);
+
+          const chrome = await overlayChrome(page);
+          if (noHan) {
+            assert.doesNotMatch(chrome, /\p{Script=Han}/u, `no Chinese in the English overlay: ${chrome}`);
+          } else {
+            assert.deepEqual(simplifiedOnly(chrome), [], `no Simplified-only character in the overlay: ${chrome}`);
+            assert.doesNotMatch(chrome, /Acknowledge|Refresh|Ask as|inbox|unread/, `no English line beside it: ${chrome}`);
+          }
+          await page.screenshot({ path: join(ARTIFACTS, `sandbox-${lang}-390.png`), fullPage: true });
+          await page.selectOption('#sandbox-employee', '');
+          assert.equal(await page.locator('p.note').getAttribute('lang'), lang);
+          assert.deepEqual(errors, [], 'no script errors on the page');
+        } finally {
+          await context.close();
+        }
+      });
+    }
+
+    it('a zh-HK browser gets the zh-TW overlay too: the page\'s decision, not one of its own', async () => {
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-HK' });
+      try {
+        const page = await context.newPage();
+        await page.goto(`${bot.url}/try`);
+        await page.locator('#sandbox-banner').waitFor();
+        assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-TW');
+        assert.equal(await page.locator('#sandbox-banner').innerText(), SANDBOX_PAGE_TEXTS['zh-TW'].banner);
+        assert.deepEqual(simplifiedOnly(await overlayChrome(page)), []);
+      } finally {
+        await context.close();
+      }
     });
   });
 }

@@ -348,6 +348,28 @@ describe('router: replies to language-neutral messages ("2", "?", "？？", an e
     assert.equal(await languages.get('try', 'try-session-1'), null);
   });
 
+  it('a language hint (the /try page\'s language) decides only when nothing earlier does, and only for a neutral message', async () => {
+    const anon = (userId: string, langHint: 'zh-CN' | 'zh-TW' | 'en') => ({ platform: 'try', userId, anonymous: true, langHint });
+    // Nothing before: the hint.
+    for (const t of NEUTRAL) {
+      const tw = await handle(msg(t, anon(`try-hint-tw-${t}`, 'zh-TW')));
+      assert.equal(tw.lang, 'zh-TW', `"${t}" with a zh-TW hint`);
+      assert.doesNotMatch(tw.replies[0]!.text, /[问题这个们吗]/u, `"${t}": no Simplified-only character in the zh-TW reply`);
+      assert.equal((await handle(msg(t, anon(`try-hint-en-${t}`, 'en')))).lang, 'en', `"${t}" with an en hint`);
+    }
+    // A message with a language of its own: its language, whatever the hint.
+    assert.equal((await handle(msg('Can admins read my chats?', anon('try-hint-q', 'zh-TW')))).lang, 'en');
+    assert.equal((await handle(msg(ask('two-factor'), anon('try-hint-q2', 'en')))).lang, 'zh-CN');
+    // The bot's last reply comes first: an English answer, then "?" with a zh-TW hint is answered in English.
+    await handle(msg('Can admins read my chats?', anon('try-hint-last', 'zh-TW')));
+    assert.equal((await handle(msg('?', anon('try-hint-last', 'zh-TW')))).lang, 'en');
+    // The employee's remembered language comes before it too, and the hint is never remembered as theirs.
+    await languages.remember('wecom', 'n-hint-record', 'en');
+    assert.equal((await handle(msg('?', { userId: 'n-hint-record', langHint: 'zh-TW' }))).lang, 'en');
+    assert.equal((await handle(msg('👍', { userId: 'n-hint-new', langHint: 'zh-TW' }))).lang, 'zh-TW');
+    assert.equal(await languages.get('wecom', 'n-hint-new'), null, 'a hint is not the employee\'s language');
+  });
+
   it('"更多" / "more" after a zh-TW answer with no further detail answers in zh-TW', async () => {
     for (const t of ['更多', 'more', '详细']) {
       const a = await handle(msg(toTaiwanTraditional(ask('two-factor')), { userId: `n-more-${t}` }));

@@ -44,6 +44,7 @@ describe('/try/ask validation errors name the field', () => {
     ['session missing', { question: 'hi' }, SESSION],
     ['session malformed', { question: 'hi', session: '../../etc' }, SESSION],
     ['not an object', ['hi'], 'body: must be a JSON object {"question": "…", "session": "…"}'],
+    ['page language unknown', { question: '?', session: 'session-0001', pageLang: 'fr' }, 'pageLang: must be zh-CN, zh-TW or en'],
   ] as const) {
     it(name, async () => {
       const r = await post(bot, JSON.stringify(body));
