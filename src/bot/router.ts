@@ -253,16 +253,22 @@ export function createRouter(deps: RouterDeps): CoreHandler {
    */
   async function neutralLanguage(m: InboundMessage, last: LastReply | null): Promise<Lang> {
     if (last) return last.lang;
-    if (!m.anonymous && deps.lastQuestionLanguage) {
-      try {
-        const lang = await deps.lastQuestionLanguage(m);
-        if (lang && isLang(lang)) return lang;
-      } catch (err) {
-        log.warn({ err: (err as Error).message }, "could not read the employee's language");
-      }
+    return (await rememberedLanguage(m)) ?? (isLang(m.langHint) ? m.langHint : UNKNOWN_ASKER_LANG);
+  }
+
+  /**
+   * The language the employee last asked a question in (`lastQuestionLanguage`), or null when none is remembered,
+   * the asker is anonymous or the record cannot be read (logged, message only).
+   */
+  async function rememberedLanguage(m: InboundMessage): Promise<Lang | null> {
+    if (m.anonymous || !deps.lastQuestionLanguage) return null;
+    try {
+      const lang = await deps.lastQuestionLanguage(m);
+      return lang && isLang(lang) ? lang : null;
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, "could not read the employee's language");
+      return null;
     }
-    if (isLang(m.langHint)) return m.langHint;
-    return UNKNOWN_ASKER_LANG;
   }
 
   /** The detail of `entry` with its sources, in the language of the answer it follows. */
@@ -416,7 +422,10 @@ export function createRouter(deps: RouterDeps): CoreHandler {
       return { answer: async () => r };
     }
     const text = m.text.trim();
-    const lang = m.pick?.lang ?? (neutral ? await neutralLanguage(m, last) : detectLanguage(text));
+    // A card button's text is a key, not words: its reply follows the employee's remembered language, if any.
+    const buttonLang = m.kind === 'ack-action' ? await rememberedLanguage(m) : null;
+    const lang = m.pick?.lang ?? buttonLang ?? (neutral ? await neutralLanguage(m, last) : m.kind === 'ack-action' ? UNKNOWN_ASKER_LANG : detectLanguage(text));
+    const context = { langKnown: m.kind !== 'ack-action' || buttonLang !== null };
     // The reply to a text message is remembered for the next one (its language; its detail, if any).
     const remembered = (make: () => Promise<BotResult>) =>
       m.kind === 'text'
@@ -437,7 +446,7 @@ export function createRouter(deps: RouterDeps): CoreHandler {
       return { answer: remembered(async () => r) };
     }
     for (const command of commands) {
-      const r = await command(m, lang);
+      const r = await command(m, lang, context);
       if (r === null) continue;
       if ('deferred' in r) return { answer: remembered(r.deferred) };
       return { answer: remembered(async () => r) };

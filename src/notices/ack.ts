@@ -39,7 +39,8 @@ function reply(m: InboundMessage, lang: Lang, text: string): BotResult {
 /**
  * The acknowledgement command (register it in the router's `commands`):
  * - kind 'ack-action' with text `ack:<noticeId>:<version>` (the card button) acknowledges that
- *   version, channel 'card'; the reply is bilingual (a button has no language);
+ *   version, channel 'card'; the reply is in the employee's remembered language (`context.langKnown`), else
+ *   bilingual (a button press has no language of its own);
  * - kind 'text' in a 1:1 chat that is an acknowledgement phrase acknowledges the employee's
  *   newest unacknowledged notice on that platform, channel 'text', replying in their language.
  * The reply names the notice title and version. A second acknowledgement changes nothing and
@@ -51,22 +52,25 @@ function reply(m: InboundMessage, lang: Lang, text: string): BotResult {
  * of the same message only says when it was acknowledged.
  */
 export function createAckCommand(service: NoticeService, log: Logger): CommandHandler {
-  const command: CommandHandler = async (m, lang) => {
+  const command: CommandHandler = async (m, lang, context) => {
     if (m.anonymous) return null;
     let result: AckResult;
     if (m.kind === 'ack-action') {
       const key = parseAckKey(m.text);
       if (!key) return null;
+      // The employee's language when the router knows it, else Chinese then English.
+      const known = context?.langKnown === true;
+      const say = (text: (l: Lang) => string) => reply(m, known ? lang : 'zh-CN', known ? text(lang) : both(text));
       try {
         result = await service.acknowledge(m.platform, m.userId, key, 'card');
       } catch (err) {
         logFailure(log, m, err);
-        return reply(m, 'zh-CN', both((l) => ackTexts(l).tryAgain));
+        return say((l) => ackTexts(l).tryAgain);
       }
-      if (result.kind === 'not-found') return reply(m, 'zh-CN', both((l) => ackTexts(l).notFound));
+      if (result.kind === 'not-found') return say((l) => ackTexts(l).notFound);
       const r = result;
       const date = service.date(r.record.acknowledgedAt!);
-      return reply(m, 'zh-CN', both((l) => (r.kind === 'acknowledged' ? ackTexts(l).confirmed : ackTexts(l).already)(titleIn(r.notice.title, l), r.notice.version, date)));
+      return say((l) => (r.kind === 'acknowledged' ? ackTexts(l).confirmed : ackTexts(l).already)(titleIn(r.notice.title, l), r.notice.version, date));
     }
     if (m.kind !== 'text' || m.chat.kind !== 'single' || !isAckPhrase(m.text)) return null;
     try {

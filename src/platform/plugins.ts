@@ -16,6 +16,16 @@ export interface DeferredReply {
 }
 
 /**
+ * What the router knows beside a command's message and language.
+ * `langKnown`: false when nothing tells the asker's language — a card button (kind 'ack-action': its text is a key,
+ * not words) from an employee whose question language is not remembered; `lang` is then only the default
+ * (zh-CN), and a command may reply in both Chinese and English. True for every text message (its own language).
+ */
+export interface CommandContext {
+  langKnown: boolean;
+}
+
+/**
  * A command tried before FAQ matching (e.g. notice acknowledgement "确认", admin "/notice …").
  * Returns a result to answer with (or a {@link DeferredReply}), or null to let the next command /
  * the FAQ matcher handle it. Whatever it writes is written when its promise resolves.
@@ -25,7 +35,7 @@ export interface DeferredReply {
  * for this message that the employee relies on (an acknowledgement, an admin's confirmation).
  * Such messages are committed before the platform is told they arrived (MessageCommitter).
  */
-export type CommandHandler<R extends BotResult | DeferredReply = BotResult> = ((message: InboundMessage, lang: Lang) => Promise<R | null>) & {
+export type CommandHandler<R extends BotResult | DeferredReply = BotResult> = ((message: InboundMessage, lang: Lang, context?: CommandContext) => Promise<R | null>) & {
   changesState?: (message: InboundMessage) => boolean;
 };
 

@@ -47,11 +47,11 @@ describe('acknowledging in the chat (router + store + worker)', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ack-test-'));
     core = await createCore(loadConfig({ KNOWLEDGE_DIR: join(REPO_ROOT, 'knowledge'), DATA_DIR: dir }), silent);
-    fake = await startFakeNoticePlatform({ users: ['zhangsan', 'lisi', 'wangwu', 'zhaoliu'] });
+    fake = await startFakeNoticePlatform({ users: ['zhangsan', 'lisi', 'wangwu', 'zhaoliu', 'sunqi', 'zhouba'] });
     core.notices.registerChannel(createLoopbackChannel({ url: fake.url, platform: 'wecom', readSupported: false }));
     const v = await core.notices.createNotice({ title: { zh: '会话存档告知', en: 'Chat archiving notice' }, body: { zh: '正文', en: 'Body' } });
     noticeId = v.noticeId;
-    const b = await core.notices.createBroadcast({ noticeId, platform: 'wecom', audience: { userIds: ['zhangsan', 'lisi', 'wangwu'] }, createdBy: 'test' });
+    const b = await core.notices.createBroadcast({ noticeId, platform: 'wecom', audience: { userIds: ['zhangsan', 'lisi', 'wangwu', 'sunqi', 'zhouba'] }, createdBy: 'test' });
     broadcastId = b.id;
     await new BroadcastWorker({ service: core.notices, log: silent }).runUntil(async () => (await core.notices.store.getBroadcast(b.id))!.state === 'done');
   });
@@ -97,6 +97,21 @@ describe('acknowledging in the chat (router + store + worker)', () => {
     const other = await core.handle(msg(`ack:${noticeId}:2`, { userId: 'wangwu', kind: 'ack-action' }));
     assert.match(other.replies[0]!.text, /没有找到发给你的这份通知/);
     assert.equal((await assertCountsAddUp(core.notices.store, broadcastId)).counts.acknowledged, 3);
+  });
+
+  it("the card button answers in the employee's remembered question language only", async () => {
+    const en = await core.handle(msg('Can my admin read my chats?', { userId: 'sunqi' }));
+    assert.equal(en.lang, 'en');
+    const r = await core.handle(msg(`ack:${noticeId}:1`, { userId: 'sunqi', kind: 'ack-action' }));
+    assert.equal(r.lang, 'en');
+    assert.equal(r.replies[0]!.text, `Recorded: you acknowledged notice "Chat archiving notice" v1 on ${today()}. Thank you!`);
+    const tw = await core.handle(msg('公司管理員看得到我的聊天紀錄嗎？', { userId: 'zhouba' }));
+    assert.equal(tw.lang, 'zh-TW');
+    const t = await core.handle(msg(`ack:${noticeId}:1`, { userId: 'zhouba', kind: 'ack-action' }));
+    assert.equal(t.lang, 'zh-TW');
+    assert.equal(t.replies[0]!.text, `已記錄：你已於 ${today()} 確認知悉《會話存檔告知》第 1 版。謝謝！`);
+    const missing = await core.handle(msg(`ack:${noticeId}:9`, { userId: 'zhouba', kind: 'ack-action' }));
+    assert.doesNotMatch(missing.replies[0]!.text, /[a-z]{4}/i, 'the not-found reply is in zh-TW only');
   });
 
   it('with nothing to acknowledge, "知道了" is left to the FAQ/help (no acknowledgement reply)', async () => {
