@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { KnowledgeBase, KnowledgeEntry } from '../knowledge/types.ts';
 import type { Matcher } from '../matching/types.ts';
-import { detectLanguage, isLanguageNeutral } from '../matching/language.ts';
+import { detectLanguage, isChineseScriptNeutral, isLanguageNeutral } from '../matching/language.ts';
 import type { ArchivingStatus, Store } from '../store/ports/store.ts';
 import { formatStatus, type DescribeSource } from '../archiving/status.ts';
 import { hashUserId } from '../log.ts';
@@ -426,6 +426,11 @@ export function createRouter(deps: RouterDeps): CoreHandler {
     const buttonLang = m.kind === 'ack-action' ? await rememberedLanguage(m) : null;
     const lang = m.pick?.lang ?? buttonLang ?? (neutral ? await neutralLanguage(m, last) : m.kind === 'ack-action' ? UNKNOWN_ASKER_LANG : detectLanguage(text));
     const context = { langKnown: m.kind !== 'ack-action' || buttonLang !== null };
+    // Chinese that could be either script ("更多", "可以看") follows the Traditional of the bot's last reply (read
+    // for "更多" and language-neutral messages) or of the message's hint instead of defaulting to Simplified; like a
+    // hint, this is not remembered as the asker's language.
+    const zhOpen = typed && !neutral && lang === 'zh-CN' && (last?.lang ?? m.langHint) === 'zh-TW' && isChineseScriptNeutral(text);
+    const replyLang: Lang = zhOpen ? 'zh-TW' : lang;
     // The reply to a text message is remembered for the next one (its language; its detail, if any).
     const remembered = (make: () => Promise<BotResult>) =>
       m.kind === 'text'
@@ -441,18 +446,18 @@ export function createRouter(deps: RouterDeps): CoreHandler {
         const r = detailAnswer(m, last.detailOf, last.lang);
         return { answer: remembered(async () => r) };
       }
-      const replyLang = last?.lang ?? lang;
-      const r = result({ intent: 'fallback', lang: replyLang, replies: [{ text: messagesFor(replyLang).detailNone, visibility: 'chat', mentionAsker: mention }] });
+      const detailLang = last?.lang ?? replyLang;
+      const r = result({ intent: 'fallback', lang: detailLang, replies: [{ text: messagesFor(detailLang).detailNone, visibility: 'chat', mentionAsker: mention }] });
       return { answer: remembered(async () => r) };
     }
     for (const command of commands) {
-      const r = await command(m, lang, context);
+      const r = await command(m, replyLang, context);
       if (r === null) continue;
       if ('deferred' in r) return { answer: remembered(r.deferred) };
       return { answer: remembered(async () => r) };
     }
     const picked = m.kind === 'text' ? (pickedTopic(m) ?? pickedByNumber) : null;
-    return { answer: remembered(() => afterCommands(m, text, lang, neutral, picked)) };
+    return { answer: remembered(() => afterCommands(m, text, replyLang, neutral || zhOpen, picked)) };
   }
 
   async function handle(m: InboundMessage): Promise<BotResult> {

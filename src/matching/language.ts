@@ -39,6 +39,17 @@ export function isLanguageNeutral(text: string): boolean {
   return typeof text !== 'string' || !LETTER.test(text);
 }
 
+/**
+ * True when a Chinese text could be either script: it holds Han characters, none of them Traditional-only (OpenCC
+ * traditional -> simplified leaves it as it is) and none Simplified-only (simplified -> Taiwan traditional leaves it
+ * as it is) — "更多", "可以看", "公司" — so {@link detectLanguage} reads it as 'zh-CN' only by default. Loads the
+ * simplified -> traditional table on first use (see {@link toTraditional}). Never throws.
+ */
+export function isChineseScriptNeutral(text: string): boolean {
+  if (typeof text !== 'string' || !HAN.test(text)) return false;
+  return toSimplified(text) === text && toTraditional(text) === text;
+}
+
 /** Converts traditional characters to simplified (OpenCC 't' -> 'cn', character level plus OpenCC's phrase table). */
 export function toSimplified(text: string): string {
   return traditionalToSimplified(text);

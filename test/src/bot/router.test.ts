@@ -370,6 +370,24 @@ describe('router: replies to language-neutral messages ("2", "?", "？？", an e
     assert.equal(await languages.get('wecom', 'n-hint-new'), null, 'a hint is not the employee\'s language');
   });
 
+  it('Chinese that could be either script follows a zh-TW hint; Simplified-only characters still mean zh-CN', async () => {
+    const anon = (userId: string, langHint: 'zh-CN' | 'zh-TW' | 'en') => ({ platform: 'try', userId, anonymous: true, langHint });
+    // "更多" as the very first message on a zh-TW page: no answer to expand, said in zh-TW.
+    const more = await handle(msg('更多', anon('try-zh-open-more', 'zh-TW')));
+    assert.equal(more.lang, 'zh-TW');
+    assert.doesNotMatch(more.replies[0]!.text, /[这个们问题没说]/u, 'no Simplified-only character');
+    // A script-neutral question: answered in zh-TW on a zh-TW page, in zh-CN on a zh-CN page or with no hint.
+    const q = '公司可以看我的私人聊天嗎'.replace('嗎', '吧');
+    assert.equal((await handle(msg(q, anon('try-zh-open-q', 'zh-TW')))).lang, 'zh-TW');
+    assert.equal((await handle(msg(q, anon('try-zh-open-q-cn', 'zh-CN')))).lang, 'zh-CN');
+    assert.equal((await handle(msg(q, { userId: 'n-zh-open' }))).lang, 'zh-CN');
+    // Simplified-only characters: zh-CN whatever the hint.
+    assert.equal((await handle(msg('公司能看我的聊天记录吗', anon('try-zh-open-cn', 'zh-TW')))).lang, 'zh-CN');
+    // An employee's script-neutral question with a zh-TW hint is not remembered as zh-TW.
+    await handle(msg(q, { userId: 'n-zh-open-hint', langHint: 'zh-TW' }));
+    assert.equal(await languages.get('wecom', 'n-zh-open-hint'), null);
+  });
+
   it('"更多" / "more" after a zh-TW answer with no further detail answers in zh-TW', async () => {
     for (const t of ['更多', 'more', '详细']) {
       const a = await handle(msg(toTaiwanTraditional(ask('two-factor')), { userId: `n-more-${t}` }));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectLanguage, isLanguageNeutral, toSimplified, toTraditional } from '../../../src/matching/language.ts';
+import { detectLanguage, isChineseScriptNeutral, isLanguageNeutral, toSimplified, toTraditional } from '../../../src/matching/language.ts';
 
 const cases: Array<[string, string]> = [
   ['企业微信管理员能看到我的聊天记录吗', 'zh-CN'],
@@ -31,4 +31,9 @@ test('toSimplified converts traditional to simplified', () => {
 test('isLanguageNeutral: no letter of any script (digits, punctuation, emoji, space, nothing); "ok", "二" and "更多" are not', () => {
   for (const t of ['2', '２', '?', '？？', '👍', '🙂🙂', '...', ' ', '', '2️⃣', '!!!']) assert.equal(isLanguageNeutral(t), true, JSON.stringify(t));
   for (const t of ['ok', 'OK!', '二', '更多', 'more', '1个', 'はい']) assert.equal(isLanguageNeutral(t), false, JSON.stringify(t));
+});
+
+test('isChineseScriptNeutral: Han text with no Simplified-only and no Traditional-only character', () => {
+  for (const t of ['更多', '可以看', '公司', '私人聊天', 'WeCom 可以看']) assert.equal(isChineseScriptNeutral(t), true, t);
+  for (const t of ['详细', '詳細', '管理员', '管理員', '聊天记录', 'more', '2', '', '👍']) assert.equal(isChineseScriptNeutral(t), false, t);
 });
