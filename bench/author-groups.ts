@@ -4,7 +4,7 @@
  * sets), so holding a group out measures how matching does on a new author's questions. A blind set joins here, as
  * in src/eval/training.ts, only after its first run is recorded in test/fixtures/blind/README.md.
  */
-export type AuthorGroup = 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M';
+export type AuthorGroup = 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M' | 'N' | 'O' | 'P' | 'Q';
 
 /** One labelled file of a group: a short name, its path from the package root, and whether only its tune half counts. */
 export interface GroupedSet {
@@ -31,6 +31,10 @@ export const GROUPED_SETS: readonly GroupedSet[] = [
   { name: 'blind11', file: 'test/fixtures/blind/blind11.jsonl', group: 'K', tuneHalfOnly: false },
   { name: 'blind12', file: 'test/fixtures/blind/blind12.jsonl', group: 'L', tuneHalfOnly: false },
   { name: 'blind13', file: 'test/fixtures/blind/blind13.jsonl', group: 'M', tuneHalfOnly: false },
+  { name: 'blind14', file: 'test/fixtures/blind/blind14.jsonl', group: 'N', tuneHalfOnly: false },
+  { name: 'blind15', file: 'test/fixtures/blind/blind15.jsonl', group: 'O', tuneHalfOnly: false },
+  { name: 'blind16', file: 'test/fixtures/blind/blind16.jsonl', group: 'P', tuneHalfOnly: false },
+  { name: 'blind17', file: 'test/fixtures/blind/blind17.jsonl', group: 'Q', tuneHalfOnly: false },
 ];
 
 /** The groups, in order. */

@@ -22,6 +22,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { grid: { type: 'string' }, files: { type: 'string' } } });
 const grid = (values.grid ? JSON.parse(values.grid) : [{}]) as Partial<MatcherOptions>[];
 const files = values.files ? values.files.split(',') : RUN_NOT_TRAINED.map((s) => s.file);
+if (files.length === 0) {
+  console.error('no blind set is run and not trained on (src/eval/training.ts RUN_NOT_TRAINED): pass --files a.jsonl,b.jsonl');
+  process.exit(2);
+}
 const kb = await loadKnowledge(path.join(root, 'knowledge'));
 const sets: { name: string; cases: EvalCase[] }[] = [];
 for (const f of files) sets.push({ name: path.basename(f, '.jsonl'), cases: await readEvalFile(path.join(root, f)) });

@@ -52,6 +52,11 @@ export const TRAINING_SETS: readonly TrainingSet[] = [
   { file: 'test/fixtures/blind/blind12.jsonl' },
   { file: 'test/fixtures/blind/blind13.jsonl' },
   { file: 'test/fixtures/train/traps1.jsonl' },
+  { file: 'test/fixtures/blind/blind14.jsonl' },
+  { file: 'test/fixtures/blind/blind15.jsonl' },
+  { file: 'test/fixtures/blind/blind16.jsonl' },
+  { file: 'test/fixtures/blind/blind17.jsonl' },
+  { file: 'test/fixtures/train/traps2.jsonl' },
 ];
 
 /**
@@ -60,20 +65,12 @@ export const TRAINING_SETS: readonly TrainingSet[] = [
  */
 export const RUN_NOT_TRAINED: readonly { file: string; why: string }[] = [
   {
-    file: 'test/fixtures/blind/blind14.jsonl',
-    why: 'the model trained with it fell under the dev-set regression floor (90/97 < 94 %) and blind set 1\'s untouched half lost 3 questions (288/312); kept for validation',
+    file: 'test/fixtures/blind/blind18.jsonl',
+    why: 'the eleventh round\'s fresh check, first run on the round\'s model; not retrained after it, so it stays validation data (bench/validate.ts) for a next round',
   },
   {
-    file: 'test/fixtures/blind/blind15.jsonl',
-    why: 'the model trained with it fell under the dev-set regression floor (91/97 < 94 %; untouched half 289/312); kept for validation',
-  },
-  {
-    file: 'test/fixtures/blind/blind16.jsonl',
-    why: 'the tenth round\'s fresh check, first run on the shipped model; no model was retrained after it (adding blind sets 14 and 15, or only their out-of-scope lines, cost dev-set and untouched-half answers: 88/97 and 90/97), so it stays validation data for a next round',
-  },
-  {
-    file: 'test/fixtures/blind/blind17.jsonl',
-    why: 'the tenth round\'s second fresh check, first run on the same shipped model as blind set 16; not retrained after it for the same reason, kept as validation data for a next round',
+    file: 'test/fixtures/blind/blind19.jsonl',
+    why: 'the eleventh round\'s second fresh check, first run on the same model; kept as validation data for a next round',
   },
 ];
 

@@ -238,9 +238,9 @@ export const DEFAULT_MATCHER_OPTIONS: Readonly<MatcherOptions> = {
   markerMissing: 0,
   classifier: true,
   classifierAccept: 0.5,
-  classifierOosRatio: 24,
+  classifierOosRatio: 6,
   classifierAgree: 0.2,
-  classifierSureInScope: 0.03,
+  classifierSureInScope: 0.08,
   classifierAgreeMaxOos: 0.1,
   searchPrefilter: true,
 };

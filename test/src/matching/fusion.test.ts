@@ -58,14 +58,20 @@ test('a question the classifier is sure is about privacy, though not which topic
   assert.ok((e.classifier?.probability ?? 1) < 0.5 && (e.classifier?.outOfScope ?? 1) <= DEFAULT_MATCHER_OPTIONS.classifierSureInScope, JSON.stringify(e.classifier));
   assert.equal(e.result.topic, ranking.match(q).topic);
   assert.equal(e.result.topic, 'wecom-admin-access');
+  // The same question in other words (written for this test): the classifier spreads it over several topics too.
+  for (const [other, asker] of [['我的聊天记录公司能看到吗', 'wecom'], ['领导能看到我的聊天记录吗', 'wecom'], ['Can my company see my chats?', 'wecom'], ['单位能查看我的聊天记录吗', 'dingtalk']] as const) {
+    assert.equal(fused.match(other, { platform: asker }).topic, `${asker}-admin-access`, other);
+  }
 });
 
 test('the ranking\'s answer does not stand when the classifier leans out of scope (classifierAgreeMaxOos)', async () => {
-  // A near-domain question written for this test: face-gate data at the entrance is not chat archiving.
-  const q = '公司大门的人脸识别数据会保存多久';
+  // A near-domain question written for this test: fingerprint clock-in data is not chat archiving.
+  const q = '指纹打卡的数据公司会存多久';
   const e = fused.explain(q);
   const c = e.classifier!;
-  assert.ok(c.probability >= 0.2 && c.probability < 0.5 && c.outOfScope >= 0.1, JSON.stringify(c));
+  const o = DEFAULT_MATCHER_OPTIONS;
+  const classifierAnswers = c.probability >= o.classifierAccept && c.probability >= o.classifierOosRatio * c.outOfScope;
+  assert.ok(c.probability >= o.classifierAgree && !classifierAnswers && c.outOfScope >= o.classifierAgreeMaxOos, JSON.stringify(c));
   assert.equal(e.candidates[0]?.id, c.topic, 'the ranking puts the same topic first');
   assert.equal(e.result.topic, null, 'declined');
   const uncapped = await buildMatcher(kb, { classifierAgreeMaxOos: 1 });
