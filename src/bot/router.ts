@@ -161,8 +161,10 @@ function result(partial: Partial<BotResult> & Pick<BotResult, 'intent' | 'lang' 
  * a message that says nothing of its language ("2", "?", "？？", an emoji alone: src/matching/language.ts
  * `isLanguageNeutral`) is answered in the language of the bot's last reply to the asker (10 minutes), else the
  * language the employee last asked in (`lastQuestionLanguage`), else the message's language hint (`langHint`, the
- * /try page's language), else {@link UNKNOWN_ASKER_LANG}; "详细" / "more"
- * answers in the language of the reply it follows;
+ * /try page's language), else {@link UNKNOWN_ASKER_LANG}; Chinese that could be either script ("更多", "可以看":
+ * `isChineseScriptNeutral`) is answered in zh-TW when that reply or the hint was zh-TW; a card button (kind
+ * 'ack-action') is answered in the employee's remembered language, else in both (`CommandContext.langKnown`);
+ * "详细" / "more" answers in the language of the reply it follows;
  * an answer's sources end its reply as links (`Reply.links`, plain "title: url" lines in `text`). Topics flagged
  * `appendStatus` add the asker's own archiving status — in a 1:1 chat inside the answer, in a group only as a
  * separate private reply (never posted to the group); never for anonymous askers.
