@@ -76,6 +76,8 @@ const EVAL_FILES = [
   path.join(repoRoot, 'test/fixtures/blind/blind17.jsonl'),
   path.join(repoRoot, 'test/fixtures/blind/blind18.jsonl'),
   path.join(repoRoot, 'test/fixtures/blind/blind19.jsonl'),
+  path.join(repoRoot, 'test/fixtures/blind/blind20.jsonl'),
+  path.join(repoRoot, 'test/fixtures/blind/blind21.jsonl'),
 ];
 
 /**
@@ -87,7 +89,7 @@ const EVAL_FILES = [
  * - blind sets 2 and 3: test/fixtures/blind/kb-texts-before-blind3.txt (frozen 2026-12-05 with blind set 3);
  * - blind set 4: test/fixtures/blind/kb-texts-before-blind4.txt (the texts of the third tuning round included: it
  *   ran in a checkout without blind set 4, before that set's first run);
- * - blind sets 5 to 19: kb-texts-before-blind5.txt … kb-texts-before-blind19.txt, made the same way before
+ * - blind sets 5 to 21: kb-texts-before-blind5.txt … kb-texts-before-blind21.txt, made the same way before
  *   each set's first run.
  */
 const hashList = (name: string): Set<string> =>
@@ -116,6 +118,8 @@ const WRITTEN_AFTER_KB = new Map<string, Set<string>>([
   ['blind17.jsonl', hashList('kb-texts-before-blind17.txt')],
   ['blind18.jsonl', hashList('kb-texts-before-blind18.txt')],
   ['blind19.jsonl', hashList('kb-texts-before-blind19.txt')],
+  ['blind20.jsonl', hashList('kb-texts-before-blind20.txt')],
+  ['blind21.jsonl', hashList('kb-texts-before-blind21.txt')],
 ]);
 const shortHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
