@@ -166,8 +166,9 @@ function result(partial: Partial<BotResult> & Pick<BotResult, 'intent' | 'lang' 
  * 'ack-action') is answered in the employee's remembered language, else in both (`CommandContext.langKnown`);
  * "详细" / "more" answers in the language of the reply it follows;
  * an answer's sources end its reply as links (`Reply.links`, plain "title: url" lines in `text`). Topics flagged
- * `appendStatus` add the asker's own archiving status — in a 1:1 chat inside the answer, in a group only as a
- * separate private reply (never posted to the group); never for anonymous askers.
+ * `appendStatus` add the asker's own archiving status — in a 1:1 chat inside the answer (after it, or leading it
+ * when the entry is `statusFirst`), in a group only as a separate private reply (never posted to the group); never
+ * for anonymous askers.
  *
  * The result is callable as `handle(m)` and also offers the same pipeline in two steps
  * ({@link MessageCommitter}): `mayChangeState(m)` asks the commands' `changesState`; `commit(m)`
@@ -310,8 +311,10 @@ export function createRouter(deps: RouterDeps): CoreHandler {
       ];
       return result({ ...base, replies });
     }
-    // 1:1: the answer, then the asker's own lines, then the sources.
-    return result({ ...base, replies: [{ ...withSources(`${main}\n\n${personal.join('\n')}`, entry, lang), visibility: 'chat' }] });
+    // 1:1: the answer, then the asker's own lines, then the sources — the own lines first when they are what the
+    // question asks (statusFirst: "am I archived?").
+    const body = entry.statusFirst ? `${personal.join('\n')}\n\n${main}` : `${main}\n\n${personal.join('\n')}`;
+    return result({ ...base, replies: [{ ...withSources(body, entry, lang), visibility: 'chat' }] });
   }
 
   async function fallback(m: InboundMessage, lang: Lang, score: number, suggestions: string[]): Promise<BotResult> {

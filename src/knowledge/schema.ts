@@ -20,7 +20,7 @@ import { z } from 'zod';
  * - `sources` ≥ 1, each `{ title, url }` with an absolute http(s) URL (https preferred; http is accepted
  *   because the official NPC text of the PIPL is only served over http);
  * - `reviewed` a real calendar date 'YYYY-MM-DD' (not in the future: checked by the loader, which knows "now");
- * - `appendStatus` a YAML boolean (true/false);
+ * - `appendStatus` a YAML boolean (true/false); `statusFirst` optional, true only together with `appendStatus`;
  * - `platforms` ≥ 1 of {@link PLATFORMS}, no repeats.
  *
  * @see ./types.ts for the meaning of each field.
@@ -44,7 +44,7 @@ export const MAX_ZH_FIRST_SENTENCE_CHARS = 80;
 /** Longest first sentence of an English answer, counted like {@link countEnglishChars}. */
 export const MAX_EN_FIRST_SENTENCE_CHARS = 160;
 /** The YAML keys of an entry, in their conventional order. */
-export const ENTRY_KEYS = ['id', 'title', 'questions', 'keywords', 'answer', 'detail', 'sources', 'reviewed', 'appendStatus', 'platforms'] as const;
+export const ENTRY_KEYS = ['id', 'title', 'questions', 'keywords', 'answer', 'detail', 'sources', 'reviewed', 'appendStatus', 'statusFirst', 'platforms'] as const;
 
 /** Number of characters counted against {@link MAX_ZH_ANSWER_CHARS}: code points that are not whitespace. */
 export function countAnswerChars(text: string): number {
@@ -181,10 +181,13 @@ export const entrySchema = z.strictObject({
   sources: z.array(sourceSchema).min(1, { error: 'at least one source required' }),
   reviewed: z.string().refine(isCalendarDate, { error: "must be a real date written 'YYYY-MM-DD' (quote it if in doubt)" }),
   appendStatus: z.boolean(),
+  statusFirst: z.boolean().optional(),
   platforms: z
     .array(z.enum(PLATFORMS, { error: `must be one of ${PLATFORMS.join(', ')}` }))
     .min(1, { error: 'at least one platform required' })
     .superRefine((list, ctx) => noRepeats(list, ctx, 'platform')),
+}).superRefine((e, ctx) => {
+  if (e.statusFirst && !e.appendStatus) ctx.addIssue({ code: 'custom', path: ['statusFirst'], message: 'true only together with appendStatus: true' });
 });
 
 /**

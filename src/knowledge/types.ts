@@ -35,6 +35,11 @@ export interface KnowledgeEntry {
   reviewed: string;
   /** Whether the asking employee's own archiving status is appended (topics.tsv third column). */
   appendStatus: boolean;
+  /**
+   * The asker's own status is what the question asks (am-i-archived): in a 1:1 chat the status lines lead the reply,
+   * before the general answer (src/bot/router.ts). Only with {@link appendStatus}; absent = false.
+   */
+  statusFirst?: boolean;
   /** Platforms the entry is about (informational): 'wecom', 'dingtalk', 'feishu', 'all'. */
   platforms: string[];
 }

@@ -45,16 +45,28 @@ describe('router', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers a FAQ, then the asker’s own status, then the sources', async () => {
+  it('"am I archived?": the asker’s own status leads, then the general answer, then the sources', async () => {
     const r = await handle(msg('我的聊天记录现在有没有被公司存档'));
     assert.equal(r.intent, 'faq');
     assert.equal(r.topic, 'am-i-archived');
     assert.equal(r.replies.length, 1);
     const [reply] = r.replies;
     assert.equal(reply!.visibility, 'chat');
-    assert.match(reply!.text, /2026-03-01/);
+    assert.match(reply!.text, /^你的会话存档状态：自 2026-03-01 起已存档/, 'the first line is the status');
     assert.match(reply!.text, /来源：\n- .+https?:\/\//);
+    assert.ok(reply!.text.indexOf('看两样') > reply!.text.indexOf('2026-03-01'), 'the general answer after the status');
     assert.ok(reply!.text.indexOf('2026-03-01') < reply!.text.indexOf('来源：'), 'status before sources');
+    const en = await handle(msg('is archiving on for me?'));
+    assert.equal(en.topic, 'am-i-archived');
+    assert.match(en.replies[0]!.text, /^Your archiving status: archived since 2026-03-01/);
+  });
+
+  it('another topic with the status: the answer first, then the asker’s own status, then the sources', async () => {
+    const r = await handle(msg('企业微信管理员能看到我的聊天记录吗'));
+    assert.equal(r.topic, 'wecom-admin-access');
+    const text = r.replies[0]!.text;
+    assert.doesNotMatch(text, /^你的会话存档状态/);
+    assert.ok(text.indexOf('你的会话存档状态') > 0 && text.indexOf('你的会话存档状态') < text.indexOf('来源：'), text);
   });
 
   it('says "not archived" and "no record" for the other two states', async () => {

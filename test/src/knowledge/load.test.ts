@@ -120,8 +120,19 @@ test('unknown keys are errors, at any depth, with the allowed keys', async (t) =
   const problems = await problemsOf(dir);
   const fields = problems.map((p) => p.field).sort();
   assert.deepEqual(fields, ['answer.fr', 'answers', 'sources.0.link']);
-  assert.match(problems.find((p) => p.field === 'answers')!.message, /^unknown key \(allowed: id, title, questions, keywords, answer, detail, sources, reviewed, appendStatus, platforms\)$/);
+  assert.match(problems.find((p) => p.field === 'answers')!.message, /^unknown key \(allowed: id, title, questions, keywords, answer, detail, sources, reviewed, appendStatus, statusFirst, platforms\)$/);
   assert.match(problems.find((p) => p.field === 'answer.fr')!.message, /allowed: zh, en/);
+});
+
+test('statusFirst: accepted with appendStatus, an error without it', async (t) => {
+  const dir = await tempDir(t, {
+    'leads.yaml': entry('leads', { appendStatus: true, statusFirst: true }),
+    'no-status.yaml': entry('no-status', { appendStatus: false, statusFirst: true }),
+  });
+  const problems = await problemsOf(dir);
+  const byFile = Object.fromEntries(problems.map((p) => [path.basename(p.file), `${p.field}: ${p.message}`]));
+  assert.equal(byFile['leads.yaml'], undefined);
+  assert.equal(byFile['no-status.yaml'], 'statusFirst: true only together with appendStatus: true');
 });
 
 test('duplicate id: an overlay directory replaces it, one directory may not hold it twice', async (t) => {
