@@ -207,6 +207,17 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   );
 }
 
+/**
+ * A child of `log` with `bindings`, leaving out those `log` already carries with the same value: a module given its
+ * adapter's logger (bound to `platform`) and binding `platform` again would write the key twice on every line (pino
+ * joins a child's bindings to its parent's as they are).
+ */
+export function childLogger(log: Logger, bindings: Record<string, unknown>): Logger {
+  const bound = log.bindings();
+  const fresh = Object.fromEntries(Object.entries(bindings).filter(([k, v]) => bound[k] !== v));
+  return Object.keys(fresh).length === 0 ? log : log.child(fresh);
+}
+
 const SALT = process.env.LOG_HASH_SALT ?? 'privacy-bot/v1';
 
 /**

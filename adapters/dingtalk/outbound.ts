@@ -211,7 +211,7 @@ export async function deliverReplies(
       } catch (err) {
         report.failed++;
         const e = err as { code?: string; message?: string };
-        deps.log.error({ platform: 'dingtalk', user, code: e.code, err: e.message }, 'reply not delivered');
+        deps.log.error({ user, code: e.code, err: e.message }, 'reply not delivered');
       }
       continue;
     }
@@ -221,7 +221,7 @@ export async function deliverReplies(
       if (reply.visibility === 'private') {
         if (!target.staffId) {
           report.failed += parts.length;
-          deps.log.warn({ platform: 'dingtalk', user }, 'private reply dropped: sender has no staffId');
+          deps.log.warn({ user }, 'private reply dropped: sender has no staffId');
           continue;
         }
         for (const part of parts) {
@@ -241,7 +241,7 @@ export async function deliverReplies(
             continue;
           }
           webhookUsable = false;
-          deps.log.warn({ platform: 'dingtalk', user, reason: outcome.reason }, 'sessionWebhook failed; using OpenAPI');
+          deps.log.warn({ user, reason: outcome.reason }, 'sessionWebhook failed; using OpenAPI');
         }
         if (isGroup) {
           const content = (i === 0 && mention ? nickPrefix(target.senderNick) : '') + part;
@@ -251,14 +251,14 @@ export async function deliverReplies(
           await sendOto(target.staffId, part, deps, report);
         } else {
           report.failed += parts.length - i;
-          deps.log.warn({ platform: 'dingtalk', user }, 'reply dropped: webhook unusable and sender has no staffId');
+          deps.log.warn({ user }, 'reply dropped: webhook unusable and sender has no staffId');
           break;
         }
       }
     } catch (err) {
       report.failed++;
       const e = err as { code?: string; message?: string };
-      deps.log.error({ platform: 'dingtalk', user, code: e.code, err: e.message }, 'reply not delivered');
+      deps.log.error({ user, code: e.code, err: e.message }, 'reply not delivered');
     }
   }
   return report;
@@ -285,7 +285,7 @@ async function deliverMarkdown(
       return;
     }
     markWebhookFailed();
-    deps.log.warn({ platform: 'dingtalk', user: target.staffId ? hashUserId('dingtalk', target.staffId) : 'anonymous', reason: outcome.reason }, 'sessionWebhook failed; using OpenAPI');
+    deps.log.warn({ user: target.staffId ? hashUserId('dingtalk', target.staffId) : 'anonymous', reason: outcome.reason }, 'sessionWebhook failed; using OpenAPI');
   }
   if (!target.staffId) {
     throw adapterError('DINGTALK_NO_RECIPIENT', 'reply dropped: webhook unusable and sender has no staffId');

@@ -121,7 +121,7 @@ class BotStreamClient extends DWClient {
     } catch (err) {
       this.failures++;
       const e = err as { message?: string; response?: { status?: number } };
-      const fields = { platform: DINGTALK_PLATFORM, attempt: this.failures, httpStatus: e.response?.status, err: e.message };
+      const fields = { attempt: this.failures, httpStatus: e.response?.status, err: e.message };
       // First failure loud, then quiet: the SDK retries every second.
       if (this.failures === 1 || this.failures % 60 === 0) this.opts.log.warn(fields, 'DingTalk stream: cannot open a connection; retrying');
       else this.opts.log.debug(fields, 'DingTalk stream: connection attempt failed');
@@ -137,7 +137,7 @@ class BotStreamClient extends DWClient {
       .connect()
       .then(() => {
         if (this.socketOpenOrOpening && !this.stopped) {
-          if (this.failures > 0 || this.wasConnected) this.opts.log.info({ platform: DINGTALK_PLATFORM }, 'DingTalk stream connected');
+          if (this.failures > 0 || this.wasConnected) this.opts.log.info({}, 'DingTalk stream connected');
           this.failures = 0;
           this.wasConnected = true;
         }
@@ -180,7 +180,7 @@ export function createDingtalkStream(config: DingtalkConfig, options: DingtalkSt
   client.registerCallbackListener(TOPIC_ROBOT, (frame: DWClientDownStream) => {
     const messageId = frame?.headers?.messageId;
     if (typeof messageId !== 'string' || messageId === '') {
-      log.warn({ platform: DINGTALK_PLATFORM }, 'DingTalk stream: CALLBACK frame without messageId dropped');
+      log.warn({}, 'DingTalk stream: CALLBACK frame without messageId dropped');
       return;
     }
     let acked = false;
@@ -190,14 +190,14 @@ export function createDingtalkStream(config: DingtalkConfig, options: DingtalkSt
       try {
         client.socketCallBackResponse(messageId, {});
       } catch (err) {
-        log.warn({ platform: DINGTALK_PLATFORM, messageId, err: (err as Error).message }, 'DingTalk stream: ack failed');
+        log.warn({ messageId, err: (err as Error).message }, 'DingTalk stream: ack failed');
       }
     };
     try {
       options.onRobotMessage(typeof frame.data === 'string' ? frame.data : '', { messageId }, ack);
     } catch (err) {
       ack();
-      log.error({ platform: DINGTALK_PLATFORM, messageId, err: (err as Error).message }, 'DingTalk stream: handler threw');
+      log.error({ messageId, err: (err as Error).message }, 'DingTalk stream: handler threw');
     }
   });
   let started: Promise<void> | null = null;
@@ -211,7 +211,7 @@ export function createDingtalkStream(config: DingtalkConfig, options: DingtalkSt
       if (client.stopped) return Promise.resolve();
       started ??= (async () => {
         await client.connect();
-        log.info({ platform: DINGTALK_PLATFORM, connected: client.internals.socket?.readyState === 1 }, 'DingTalk stream started');
+        log.info({ connected: client.internals.socket?.readyState === 1 }, 'DingTalk stream started');
       })();
       return started;
     },
@@ -234,7 +234,7 @@ export function createDingtalkStream(config: DingtalkConfig, options: DingtalkSt
             });
           });
         }
-        log.info({ platform: DINGTALK_PLATFORM }, 'DingTalk stream stopped');
+        log.info({}, 'DingTalk stream stopped');
       })();
       return stopping;
     },

@@ -295,7 +295,7 @@ export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
       if (code !== null && TOKEN_INVALID_CODES.includes(code) && !refreshed) {
         refreshed = true;
         await token.invalidate(t);
-        log.warn({ platform: 'feishu', api: name, code }, 'tenant_access_token rejected: fetching a new one');
+        log.warn({ api: name, code }, 'tenant_access_token rejected: fetching a new one');
         continue;
       }
       if (a.status === 429 || code === RATE_LIMIT_CODE || (code !== null && OTHER_THROTTLE_CODES.includes(code))) {
@@ -304,7 +304,7 @@ export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
         if (throttled > RATE_LIMIT_ATTEMPTS) {
           throw new FeishuApiError(code ?? 0, a.status, `${name} throttled`, wait);
         }
-        log.warn({ platform: 'feishu', api: name, code, waitMs: wait }, 'Feishu throttled a call: waiting');
+        log.warn({ api: name, code, waitMs: wait }, 'Feishu throttled a call: waiting');
         appGate.pause(wait);
         await sleep(wait);
         continue;
@@ -393,7 +393,7 @@ export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
         await kv.set(key, bot.open_id, BOT_INFO_TTL_MS).catch(() => undefined);
         return bot.open_id;
       } catch (err) {
-        log.warn({ platform: 'feishu', code: (err as BotError).code }, 'bot/v3/info failed');
+        log.warn({ code: (err as BotError).code }, 'bot/v3/info failed');
         return null;
       }
     },

@@ -78,7 +78,7 @@ export function createFeishuOrgDirectory(options: FeishuOrgDirectoryOptions): Ca
     } catch (err) {
       outOfScope(err, 'root');
     }
-    options.log.info({ platform: FEISHU_PLATFORM }, 'the root department is outside the contact scope: the tree starts at the scope departments');
+    options.log.info({}, 'the root department is outside the contact scope: the tree starts at the scope departments');
     const tops = await allPages((t) => api.scopeDepartments(t, SCOPES_PAGE_SIZE));
     const list: OrgSnapshotDepartment[] = [];
     for (const id of tops) {
@@ -114,7 +114,7 @@ export function createFeishuOrgDirectory(options: FeishuOrgDirectoryOptions): Ca
         if (typeof found === 'string') {
           const d = byId.get(id);
           if (d) d.problem = d.problem ? `${d.problem}; ${found}` : found;
-          else options.log.warn({ platform: FEISHU_PLATFORM }, 'the root department\'s members are outside the contact scope');
+          else options.log.warn({}, 'the root department\'s members are outside the contact scope');
           return;
         }
         const dept = id === ROOT_DEPARTMENT_ID ? null : id;

@@ -175,7 +175,7 @@ export function createFeishuNoticeChannel(options: FeishuNoticeOptions): NoticeC
         }
       }
       if (outOfScope.length > 0) {
-        log.warn({ platform: FEISHU_PLATFORM, departments: outOfScope.length }, 'departments outside the contact scope');
+        log.warn({ departments: outOfScope.length }, 'departments outside the contact scope');
         throw adapterError('FEISHU_DEPARTMENT_OUT_OF_SCOPE',
           `outside the app's contact scope (开发者后台 → 权限管理 → 通讯录权限范围): ${outOfScope.join(', ')}`);
       }
@@ -195,7 +195,7 @@ export function createFeishuNoticeChannel(options: FeishuNoticeOptions): NoticeC
       const card = noticeCard(delivery);
       const content = JSON.stringify(card);
       if (Buffer.byteLength(content, 'utf8') > CARD_CONTENT_MAX_BYTES) {
-        log.error({ platform: FEISHU_PLATFORM, broadcast: delivery.broadcastId }, 'notice too large for one Feishu card');
+        log.error({ broadcast: delivery.broadcastId }, 'notice too large for one Feishu card');
         return { sent: [], failed: ids.map((userId) => ({ userId, reason: CARD_TOO_LARGE_REASON })), retryLater: [] };
       }
       await kv.set(cardKey(delivery.deliveryKey), content, NOTICE_TRACK_TTL_MS);
@@ -228,7 +228,7 @@ export function createFeishuNoticeChannel(options: FeishuNoticeOptions): NoticeC
         result.readHandle = handle;
       }
       log.info(
-        { platform: FEISHU_PLATFORM, broadcast: delivery.broadcastId, sent: result.sent.length, failed: result.failed.length, retryLater: result.retryLater.length },
+        { broadcast: delivery.broadcastId, sent: result.sent.length, failed: result.failed.length, retryLater: result.retryLater.length },
         'notice batch sent',
       );
       return result;

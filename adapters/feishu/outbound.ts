@@ -64,7 +64,7 @@ export async function deliverFeishuReplies(replies: Reply[], target: FeishuReply
     const toPerson = reply.visibility === 'private' || target.messageId === null;
     if (toPerson && (!target.openId || (reply.visibility === 'private' && !target.member))) {
       report.failed += parts.length;
-      deps.log.warn({ platform: FEISHU_PLATFORM, user }, 'private reply dropped: the asker cannot be reached 1:1');
+      deps.log.warn({ user }, 'private reply dropped: the asker cannot be reached 1:1');
       continue;
     }
     for (let i = 0; i < parts.length; i++) {
@@ -83,7 +83,7 @@ export async function deliverFeishuReplies(replies: Reply[], target: FeishuReply
       } catch (err) {
         report.failed += parts.length - i;
         const e = err as { code?: string; feishuCode?: number; message?: string };
-        deps.log.error({ platform: FEISHU_PLATFORM, user, code: e.code, feishuCode: e.feishuCode }, 'reply not delivered');
+        deps.log.error({ user, code: e.code, feishuCode: e.feishuCode }, 'reply not delivered');
         break;
       }
     }

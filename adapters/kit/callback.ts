@@ -39,7 +39,7 @@ export function errorSummary(err: unknown): { code?: string; message: string } {
 export function answerCallbackError(k: Context, err: unknown, log: Logger, platform: string, summary: (err: unknown) => unknown = errorSummary): void {
   const status = err instanceof BotError ? err.status : 500;
   if (err instanceof BotError && status >= 400 && status < 600 && status !== 500) {
-    log.warn({ code: err.code, status }, `${platform} callback refused`);
+    log.warn({ code: err.code, httpStatus: status }, `${platform} callback refused`);
     k.status = status;
     k.type = 'text/plain';
     k.body = `${err.code}: ${err.message}`;

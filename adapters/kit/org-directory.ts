@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { childLogger } from '../../src/log.ts';
 import { BotError } from '../../src/errors.ts';
 import { MAX_PEOPLE_RESULTS, type DirectoryDepartment, type DirectoryPerson, type OrgDirectory } from '../../src/platform/notices.ts';
 import { adapterError } from '../errors.ts';
@@ -184,7 +185,7 @@ export function createCachedOrgDirectory(options: CachedOrgDirectoryOptions): Ca
   const { platform, load, now } = options;
   const ttlMs = options.ttlMs ?? ORG_DIRECTORY_TTL_MS;
   const maxPeople = options.maxPeople ?? ORG_DIRECTORY_MAX_PEOPLE;
-  const log = options.log.child({ platform, part: 'org-directory' });
+  const log = childLogger(options.log, { platform, part: 'org-directory' });
   const key = options.caseInsensitiveIds ? (u: string) => u.toLowerCase() : (u: string) => u;
   let snapshot: Index | null = null;
   let inflight: Promise<Index> | null = null;

@@ -131,7 +131,7 @@ export function createWecomDirectory(options: WecomDirectoryOptions): WecomDirec
         } catch (err) {
           if (!(err instanceof WecomApiError && WECOM_LIST_ID_DENIED_ERRCODES.has(err.errcode))) throw err;
           listIdDenied = true;
-          log.info({ platform: 'wecom', errcode: err.errcode }, 'user/list_id refused (needs the contacts-sync secret); walking departments instead');
+          log.info({ errcode: err.errcode }, 'user/list_id refused (needs the contacts-sync secret); walking departments instead');
         }
       }
       return membersOf(await departmentTree());
@@ -197,7 +197,7 @@ export function createWecomOrgDirectory(options: WecomOrgDirectoryOptions): Cach
       rows = answer.department as Row[];
     } catch (err) {
       if (!(err instanceof WecomApiError && WECOM_DEPARTMENT_LIST_DENIED_ERRCODES.has(err.errcode))) throw err;
-      log.warn({ platform: 'wecom', errcode: err.errcode }, 'department/list refused: departments are shown by id');
+      log.warn({ errcode: err.errcode }, 'department/list refused: departments are shown by id');
       problem = `WeCom refused department names (department/list errcode ${err.errcode}): shown by id`;
       const answer = await call<WecomApiResponse & { department_id?: unknown }>(DEPT_LIST, {});
       if (!Array.isArray(answer.department_id)) throw badAnswer(DEPT_LIST, 'no department_id list');

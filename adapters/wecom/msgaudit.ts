@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { childLogger } from '../../src/log.ts';
 import type { WecomConfig } from './config.ts';
 import { BotError } from '../../src/errors.ts';
 import type { ArchiveSource, ExternalConsentCounts } from '../../src/platform/archive.ts';
@@ -137,7 +138,7 @@ export function archiveTokenCacheKey(corpId: string, secret: string): string {
 /** Creates the source; it holds no connection. */
 export function createWecomArchiveSource(options: WecomArchiveSourceOptions): WecomArchiveSource {
   const { wecom, kv } = options;
-  const log = options.log.child({ platform: 'wecom', part: 'msgaudit' });
+  const log = childLogger(options.log, { platform: 'wecom', part: 'msgaudit' });
   const archiveClient = createWecomClient({
     corpId: wecom.corpId,
     agentId: wecom.agentId,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BotError } from '../../src/errors.ts';
-import { hashUserId } from '../../src/log.ts';
+import { childLogger, hashUserId } from '../../src/log.ts';
 import {
   ThrottledError,
   type Audience,
@@ -274,7 +274,7 @@ export interface WecomNoticeChannel extends NoticeChannel {
 /** Creates the channel; it holds no connection. */
 export function createWecomNoticeChannel(options: WecomNoticeChannelOptions): WecomNoticeChannel {
   const { client, agentId, kv, corpId } = options;
-  const log = options.log.child({ platform: 'wecom', part: 'notices' });
+  const log = childLogger(options.log, { platform: 'wecom', part: 'notices' });
   const retryMs: Record<number, number> = { ...WECOM_THROTTLE_RETRY_MS };
   for (const [k, v] of Object.entries(options.throttleRetryMs ?? {})) if (v !== undefined) retryMs[Number(k)] = v;
   const gates = new Map<string, PaceGate>();

@@ -220,7 +220,7 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
         answer = await exchange(method, path, query, body);
       } catch (err) {
         if (err instanceof WecomUnreachableError && err.retryable && retry < busyRetries) {
-          log.warn({ platform: 'wecom', path, retry: retry + 1, err: err.message }, 'wecom api unreachable, retrying');
+          log.warn({ path, retry: retry + 1, err: err.message }, 'wecom api unreachable, retrying');
           await sleepMs(backoffWithJitterMs(backoffMs, retry));
           continue;
         }
@@ -228,7 +228,7 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
       }
       if (answer.errcode === WECOM_ERRCODE_IP_NOT_ALLOWED) throw ipNotAllowed(path, answer.errmsg);
       if (WECOM_RETRYABLE_ERRCODES.has(answer.errcode) && retry < busyRetries) {
-        log.warn({ platform: 'wecom', path, errcode: answer.errcode, retry: retry + 1 }, 'wecom api busy, retrying');
+        log.warn({ path, errcode: answer.errcode, retry: retry + 1 }, 'wecom api busy, retrying');
         await sleepMs(backoffWithJitterMs(backoffMs, retry));
         continue;
       }
@@ -249,7 +249,7 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
       );
     }
     options.health?.(healthName, null);
-    log.info({ platform: 'wecom', expiresInS: Number(answer['expires_in']) }, 'wecom access token refreshed');
+    log.info({ expiresInS: Number(answer['expires_in']) }, 'wecom access token refreshed');
     return { token, ttlMs: tokenCacheTtlMs(Number(answer['expires_in'])) };
   }
 
@@ -275,7 +275,7 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
       );
       if (answer.errcode === 0) return answer as T;
       if (WECOM_TOKEN_ERRCODES.has(answer.errcode) && tokenRetry === 0) {
-        log.warn({ platform: 'wecom', path, errcode: answer.errcode }, 'wecom access token rejected, refreshing once');
+        log.warn({ path, errcode: answer.errcode }, 'wecom access token rejected, refreshing once');
         await invalidate(token);
         token = await getAccessToken();
         continue;

@@ -106,7 +106,7 @@ export function jsonErrors(log: Logger) {
         const e = err as { code?: string; message?: string };
         log.error({ route: ctx.path, code: e.code, err: e.message }, 'admin request failed');
       } else {
-        log.info({ route: ctx.path, code: (err as BotError).code, status }, 'admin request rejected');
+        log.info({ route: ctx.path, code: (err as BotError).code, httpStatus: status }, 'admin request rejected');
       }
       const expose = err instanceof BotError && (status < 500 || err.code === 'STORE_UNAVAILABLE' || err.code === 'NOTICE_AUDIENCE_FAILED');
       ctx.body = {

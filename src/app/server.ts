@@ -195,7 +195,7 @@ export async function startServer(options: {
         ctx.status = err.status;
         ctx.type = 'text/plain; charset=utf-8';
         ctx.body = `${err.code}: ${err.message}`;
-        log.info({ route: ctx.path, code: err.code, status: err.status }, 'request rejected');
+        log.info({ route: ctx.path, code: err.code, httpStatus: err.status }, 'request rejected');
         return;
       }
       const e = err as { status?: number; expose?: boolean; message?: string };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { childLogger } from '../log.ts';
 import type { BotError } from '../errors.ts';
 import type { ArchivingStatus, Store } from '../store/ports/store.ts';
 import type { ArchiveSource } from '../platform/archive.ts';
@@ -124,7 +125,7 @@ export function createArchiveSync(options: ArchiveSyncOptions): ArchiveSync {
   const staleAfterMs = options.staleAfterMs ?? ARCHIVE_SYNC_STALE_AFTER_MS;
   const onDemandWaitMs = options.onDemandWaitMs ?? ARCHIVE_SYNC_ON_DEMAND_WAIT_MS;
   const lockTtlMs = options.lockTtlMs ?? ARCHIVE_SYNC_LOCK_TTL_MS;
-  const log = options.log.child({ platform, part: 'archive-sync' });
+  const log = childLogger(options.log, { platform, part: 'archive-sync' });
   const lockKey = `archive-sync:${platform}:lock`;
   const stateKey = `archive-sync:${platform}:state`;
   const membersKey = `archive-sync:${platform}:members`;

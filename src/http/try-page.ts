@@ -233,7 +233,7 @@ export function mountTryPage(router: Router, core: TryCore, log: Logger, options
       await ask(ctx);
     } catch (err) {
       if (err instanceof BotError && err.status < 500) {
-        log.info({ route: '/try/ask', code: err.code, status: err.status }, 'request rejected');
+        log.info({ route: '/try/ask', code: err.code, httpStatus: err.status }, 'request rejected');
         answerRefusal(ctx, err);
         return;
       }
