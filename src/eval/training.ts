@@ -80,6 +80,14 @@ export const RUN_NOT_TRAINED: readonly { file: string; why: string }[] = [
     file: 'test/fixtures/blind/blind21.jsonl',
     why: 'the twelfth round\'s second fresh check, first run on the same model',
   },
+  {
+    file: 'test/fixtures/blind/blind22.jsonl',
+    why: 'a third fresh check of the same model, commissioned after blind sets 20 and 21 were run and before any later change',
+  },
+  {
+    file: 'test/fixtures/blind/blind23.jsonl',
+    why: 'a fourth fresh check of the same model, written beside blind set 22',
+  },
 ];
 
 /** Sets only ever evaluated on: no training question may equal one of theirs (after normalisation). */
