@@ -29,8 +29,18 @@ export interface ExportFacts {
   noticeVersion: number;
   /** The notice version's title (trailer `notice-title`, as JSON); absent in exports made before it was written. */
   noticeTitle?: Bilingual;
+  /**
+   * The notice version's text as written by the admin (trailer `notice-body`, as JSON): what the employees were sent
+   * and acknowledged, so the signed file shows it; absent in exports made before it was written.
+   */
+  noticeBody?: Bilingual;
   /** Who created (confirmed) the broadcast, e.g. `console:hr.zhang` (trailer `created-by`, as a JSON string). */
   createdBy?: string;
+  /**
+   * The audience the broadcast was created with (trailer `audience`, as JSON: `{"all":true}`, `{"departmentIds":[…]}`,
+   * `{"userIds":[…]}`, with `exclude`), absent in exports made before it was written.
+   */
+  audience?: unknown;
   /** When the file was made, ms since the Unix epoch. */
   exportedAt: number;
   /** Head of the broadcast's audit chain read for the export (audit: its last row); null = no row yet. */
@@ -58,7 +68,7 @@ export function readTrailerJson(s: string): string {
 
 /**
  * The trailer's name → value lines in file order, without the signature (the order `verify`
- * expects): the kind, broadcast, notice, notice-version, notice-title and created-by (when known),
+ * expects): the kind, broadcast, notice, notice-version, notice-title, notice-body, created-by and audience (when known),
  * exported-at, chain-rows, chain-head, and key-id and public-key when signed.
  */
 export function trailerFields(f: ExportFacts, key: EvidenceSigningKey | null): [string, string][] {
@@ -69,7 +79,9 @@ export function trailerFields(f: ExportFacts, key: EvidenceSigningKey | null): [
     ['notice', f.noticeId],
     ['notice-version', String(f.noticeVersion)],
     ...(f.noticeTitle ? [['notice-title', trailerJson(f.noticeTitle)] as [string, string]] : []),
+    ...(f.noticeBody ? [['notice-body', trailerJson(f.noticeBody)] as [string, string]] : []),
     ...(f.createdBy !== undefined ? [['created-by', trailerJson(f.createdBy)] as [string, string]] : []),
+    ...(f.audience !== undefined ? [['audience', trailerJson(f.audience)] as [string, string]] : []),
     ['exported-at', new Date(f.exportedAt).toISOString()],
     ['chain-rows', String(head.rows)],
     ['chain-head', head.hash],

@@ -35,8 +35,12 @@ export interface VerifyReport {
   noticeVersion: number | null;
   /** The notice version's title (signed trailer `notice-title`); null in exports made before it was written. */
   noticeTitle: Bilingual | null;
+  /** The notice version's text (signed trailer `notice-body`); null in exports made before it was written. */
+  noticeBody: Bilingual | null;
   /** Who created (confirmed) the broadcast (signed trailer `created-by`); null in exports made before it was written. */
   createdBy: string | null;
+  /** The audience the broadcast was created with (signed trailer `audience`, a JSON object); null in older exports. */
+  audience: Record<string, unknown> | null;
   exportedAt: string | null;
   /** The signed chain head: how many audit rows it covers and the last one's hash. */
   chainRows: number | null;
@@ -69,10 +73,10 @@ const BOM_BYTES = Buffer.from([0xef, 0xbb, 0xbf]);
 const TRAILER_START = Buffer.from(`\r\n\r\n# ${TRAILER_TITLE}: `, 'latin1');
 
 /** Trailer names in the order an export writes them (key-id and public-key only when signed). */
-const TRAILER_NAMES = [TRAILER_TITLE, 'broadcast', 'notice', 'notice-version', 'notice-title', 'created-by', 'exported-at', 'chain-rows', 'chain-head', 'key-id', 'public-key'] as const;
+const TRAILER_NAMES = [TRAILER_TITLE, 'broadcast', 'notice', 'notice-version', 'notice-title', 'notice-body', 'created-by', 'audience', 'exported-at', 'chain-rows', 'chain-head', 'key-id', 'public-key'] as const;
 
 /** Trailer lines an older export lacks (it still verifies without them). */
-const OPTIONAL_NAMES: ReadonlySet<string> = new Set(['notice-title', 'created-by']);
+const OPTIONAL_NAMES: ReadonlySet<string> = new Set(['notice-title', 'notice-body', 'created-by', 'audience']);
 
 /** A `notice-title` value (JSON with zh and en strings, zh-TW optional), or null. */
 function parseTitle(s: string): Bilingual | null {
@@ -82,6 +86,16 @@ function parseTitle(s: string): Bilingual | null {
     const o = v as Record<string, unknown>;
     if (typeof o.zh !== 'string' || typeof o.en !== 'string' || Object.keys(o).some((k) => !['zh', 'en', 'zh-TW'].includes(k) || typeof o[k] !== 'string')) return null;
     return { zh: o.zh, en: o.en, ...(typeof o['zh-TW'] === 'string' ? { 'zh-TW': o['zh-TW'] } : {}) };
+  } catch {
+    return null;
+  }
+}
+
+/** An `audience` value (a JSON object), or null. */
+function parseJsonObject(s: string): Record<string, unknown> | null {
+  try {
+    const v = JSON.parse(readTrailerJson(s)) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
     return null;
   }
@@ -131,7 +145,7 @@ function integer(s: string, min: number): number | null {
  */
 export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyReport {
   const report: VerifyReport = {
-    ok: false, kind: null, broadcastId: null, noticeId: null, noticeVersion: null, noticeTitle: null, createdBy: null, exportedAt: null,
+    ok: false, kind: null, broadcastId: null, noticeId: null, noticeVersion: null, noticeTitle: null, noticeBody: null, createdBy: null, audience: null, exportedAt: null,
     chainRows: null, chainHead: null, rows: 0, signature: 'missing', bomRestored: false, keyId: null, keySource: null, problems: [],
   };
   const problem = (kind: ProblemKind, message: string, r?: ParsedRow): void => {
@@ -176,9 +190,17 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
     report.noticeTitle = parseTitle(fields.get('notice-title')!);
     if (report.noticeTitle === null) problem('malformed', 'the trailer\'s notice-title is not the JSON title an export writes ({"zh":…,"en":…})');
   }
+  if (fields.has('notice-body')) {
+    report.noticeBody = parseTitle(fields.get('notice-body')!);
+    if (report.noticeBody === null) problem('malformed', 'the trailer\'s notice-body is not the JSON text an export writes ({"zh":…,"en":…})');
+  }
   if (fields.has('created-by')) {
     report.createdBy = parseJsonString(fields.get('created-by')!);
     if (report.createdBy === null) problem('malformed', 'the trailer\'s created-by is not the JSON string an export writes');
+  }
+  if (fields.has('audience')) {
+    report.audience = parseJsonObject(fields.get('audience')!);
+    if (report.audience === null) problem('malformed', 'the trailer\'s audience is not the JSON object an export writes');
   }
   report.chainRows = integer(fields.get('chain-rows') ?? '', 0);
   report.chainHead = fields.get('chain-head') ?? null;

@@ -17,7 +17,7 @@ import { offsetLabel, zonedIso } from './time.ts';
  *   reads back as LF: XML normalises line ends, and exceljs writes the CR as it is);
  * - a bold header row, frozen, an auto filter, fixed column widths;
  * - a second sheet `evidence` with the facts of the CSV trailer (broadcast, notice, version, its
- *   title, who created the broadcast, when exported, head of the audit chain, time zone). The XLSX is not signed: the signed evidence is the
+ *   title and text, who created the broadcast and for which audience, when exported, head of the audit chain, time zone). The XLSX is not signed: the signed evidence is the
  *   CSV export (docs/EVIDENCE.md); the chain head lets the two be matched.
  */
 
@@ -67,6 +67,10 @@ export interface XlsxFacts {
   createdBy?: string;
   /** The broadcast's notice version's title. */
   noticeTitle?: Bilingual;
+  /** The broadcast's notice version's text (what the employees were sent). */
+  noticeBody?: Bilingual;
+  /** The audience the broadcast was created with (its JSON). */
+  audience?: unknown;
 }
 
 /** A workbook of `rows` (header first) on a sheet named `sheet`, plus the evidence sheet, as .xlsx bytes. */
@@ -85,12 +89,14 @@ export async function toXlsx(sheet: string, rows: readonly (readonly (string | n
   if (header.length > 0) ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: header.length } };
 
   const ev = wb.addWorksheet('evidence');
-  ev.columns = [{ width: 18 }, { width: 80 }];
+  ev.columns = [{ width: 18 }, { width: 80, style: { alignment: { wrapText: true, vertical: 'top' } } }];
   // The trailer's facts, in words a reader of the sheet wants: the zoned export time, the title and the creator as text (not JSON).
   const readable: Record<string, string | undefined> = {
     'exported-at': zonedIso(facts.exportedAt, facts.timeZone),
     'notice-title': facts.noticeTitle ? [facts.noticeTitle.zh, facts.noticeTitle['zh-TW'], facts.noticeTitle.en].filter((t) => t).join(' / ') : undefined,
+    'notice-body': facts.noticeBody ? [facts.noticeBody.zh, facts.noticeBody['zh-TW'], facts.noticeBody.en].filter((t) => t).join('\n\n') : undefined,
     'created-by': facts.createdBy,
+    audience: facts.audience !== undefined ? JSON.stringify(facts.audience) : undefined,
   };
   const fields = trailerFields({ ...facts, chain: facts.chain }, null).map(([k, v]): [string, string] => [k, readable[k] ?? v]);
   for (const [k, v] of [...fields, ['exported-by', facts.exportedBy], ['time-zone', `${facts.timeZone} (${offsetLabel(facts.exportedAt, facts.timeZone)})`], ['signed-copy', 'the CSV export of the same broadcast carries the Ed25519 signature']]) {

@@ -694,12 +694,21 @@ export class NoticeService {
 
   /**
    * The facts every export of broadcast `b` states (CSV trailer, XLSX evidence sheet): the broadcast,
-   * its notice, version and that version's title, and who created (confirmed) it.
+   * its notice, version, that version's title and text (what the employees were sent), who created
+   * (confirmed) it and the audience it was created with.
    * @throws NOTICE_NOT_FOUND when the notice version is gone (it never is: versions are kept)
    */
-  async exportFacts(b: Pick<BroadcastView, 'id' | 'noticeId' | 'version' | 'createdBy'>): Promise<{ broadcastId: string; noticeId: string; noticeVersion: number; noticeTitle: Bilingual; createdBy: string }> {
+  async exportFacts(b: Pick<BroadcastView, 'id' | 'noticeId' | 'version' | 'createdBy' | 'audience'>): Promise<{
+    broadcastId: string;
+    noticeId: string;
+    noticeVersion: number;
+    noticeTitle: Bilingual;
+    noticeBody: Bilingual;
+    createdBy: string;
+    audience: AudienceSpec;
+  }> {
     const v = await this.getNoticeVersion(b.noticeId, b.version);
-    return { broadcastId: b.id, noticeId: b.noticeId, noticeVersion: b.version, noticeTitle: v.title, createdBy: b.createdBy };
+    return { broadcastId: b.id, noticeId: b.noticeId, noticeVersion: b.version, noticeTitle: v.title, noticeBody: v.body, createdBy: b.createdBy, audience: b.audience };
   }
 
   private async sealExport(kind: ExportKind, b: BroadcastView, csv: string, chain: { rows: number; hash: string } | null): Promise<string> {

@@ -19,7 +19,14 @@ export function formatVerifyReport(file: string, r: VerifyReport): string {
   if (r.kind) {
     out.push(`  ${r.kind} export of broadcast ${r.broadcastId} (notice ${r.noticeId} version ${r.noticeVersion}), exported ${r.exportedAt}`);
     if (r.noticeTitle) out.push(`  notice title: ${r.noticeTitle.zh} / ${r.noticeTitle.en}`);
+    if (r.noticeBody) {
+      out.push('  notice text (what the employees were sent):');
+      for (const [lang, text] of [['zh', r.noticeBody.zh], ['zh-TW', r.noticeBody['zh-TW']], ['en', r.noticeBody.en]] as const) {
+        if (text) out.push(`    [${lang}] ${text.replace(/\r?\n/g, '\n         ')}`);
+      }
+    }
     if (r.createdBy !== null) out.push(`  broadcast created by: ${r.createdBy}`);
+    if (r.audience !== null) out.push(`  audience: ${JSON.stringify(r.audience)}`);
     out.push(`  ${r.rows} row(s) in the file; signed chain head: ${r.chainRows} audit row(s), ${r.chainHead}`);
   }
   const signature = {

@@ -220,6 +220,30 @@ describe('verifyExport', () => {
     assert.deepEqual([r.ok, r.kind, r.createdBy], [true, 'recipients', 'chat:wecom:li']);
   });
 
+  it('the trailer states the notice text the employees were sent and the audience, signed; older exports verify without them', () => {
+    const events = chain(4);
+    const title = { zh: '聊天存档告知', en: 'Chat archiving notice' };
+    const body = { zh: '自 2027 年 1 月 1 日起，公司对企业微信单聊和群聊开启会话内容存档。\n保存 3 年，用途：合规审计。', en: 'From 1 January 2027 the company archives WeCom chats, "kept 3 years", for compliance audits.' };
+    const audience = { departmentIds: ['d-rd'], exclude: { userIds: ['luoxue'] } };
+    const text = withEvidenceTrailer(auditCsv(events, ZONE), { ...facts('audit', events), noticeTitle: title, noticeBody: body, createdBy: 'console:hr.zhang', audience }, KEY);
+    const trailer = text.split('\r\n').filter((l) => l.startsWith('# ')).map((l) => l.slice(2, l.indexOf(':')));
+    assert.deepEqual(trailer.slice(0, 8), ['privacy-bot evidence', 'broadcast', 'notice', 'notice-version', 'notice-title', 'notice-body', 'created-by', 'audience']);
+    let r = check(text);
+    assert.deepEqual(messages(r), []);
+    assert.deepEqual([r.ok, r.noticeBody, r.audience], [true, body, audience]);
+    // The text is signed: a changed word breaks the signature.
+    r = check(text.replace('%E4%BF%9D%E5%AD%98 3 %E5%B9%B4', 'x').replace('保存 3 年', '保存 1 年'));
+    assert.deepEqual(r.problems.map((p) => p.kind), ['signature']);
+    r = check(text.replace('for compliance audits', 'for nothing else'));
+    assert.deepEqual(r.problems.map((p) => p.kind), ['signature']);
+    // Not the JSON an export writes: malformed.
+    r = check(text.replace(/# audience: .*\r\n/, '# audience: d-rd\r\n'));
+    assert.ok(messages(r).some((m) => /audience is not the JSON object/.test(m)), messages(r).join('\n'));
+    // Older exports (title only, or nothing) still verify, the text and audience unknown.
+    const older = check(withEvidenceTrailer(auditCsv(events, ZONE), { ...facts('audit', events), noticeTitle: title, createdBy: 'console:hr.zhang' }, KEY));
+    assert.deepEqual([older.ok, older.noticeBody, older.audience], [true, null, null]);
+  });
+
   it('audit names and departments: outside the hash chain, covered by the signature; the older header without them still verifies', () => {
     const events = chain(4);
     const people = auditPeople([{ userId: 'u3', name: '张三', department: '研发部, 北京' }, { userId: '=cmd|zhang', name: '=李四', department: null }]);

@@ -175,6 +175,7 @@ describe('NoticeService', () => {
         assert.match(text, /\r\n# created-by: %22console:hr\.zhang%22\r\n/);
         const r = verifyExport(Buffer.from(text, 'utf8'));
         assert.deepEqual([r.ok, r.problems, r.createdBy, r.noticeTitle, r.noticeId, r.noticeVersion], [true, [], 'console:hr.zhang', { zh: '存档告知, "三"', en: 'Archiving notice' }, v.noticeId, 1]);
+        assert.deepEqual([r.noticeBody, r.audience], [CONTENT.body, { userIds: ['zhangsan', 'lisi', 'wangwu'] }], 'the text sent and the audience, signed');
       }
       const audit = await signed.auditCsv(b.id);
       assert.ok(audit.startsWith(`${BOM}time,broadcastId,userId,name,department,from,to,reason,seq,timeMs,prevHash,hash\r\n`));
@@ -187,6 +188,8 @@ describe('NoticeService', () => {
       await wb.xlsx.load(xlsx as unknown as ArrayBuffer);
       const ev = Object.fromEntries((wb.getWorksheet('evidence')!.getSheetValues() as unknown[][]).filter(Boolean).map((row) => [row[1], row[2]]));
       assert.deepEqual([ev['created-by'], ev['notice-title'], ev['exported-by']], ['console:hr.zhang', '存档告知, "三" / Archiving notice', 'console:hr.li']);
+      assert.equal(ev['notice-body'], `${CONTENT.body.zh}\n\n${CONTENT.body.en}`);
+      assert.equal(ev.audience, JSON.stringify({ userIds: ['zhangsan', 'lisi', 'wangwu'] }));
       const sheet = wb.getWorksheet('audit')!;
       const zhang = (sheet.getSheetValues() as unknown[][]).filter(Boolean).find((row) => row[3] === 'zhangsan' && row[7] === 'acknowledged');
       assert.deepEqual(zhang?.slice(4, 6), ['张三', '研发部']);
