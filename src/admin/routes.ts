@@ -4,7 +4,7 @@ import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
 import { BotError, RequestError, requestError } from '../errors.ts';
 import type { NoticeService, BroadcastView } from '../notices/service.ts';
-import type { BroadcastRecord, NoticeSummary, NoticeVersionRecord } from '../store/ports/notices.ts';
+import type { Bilingual, BroadcastRecord, NoticeSummary, NoticeVersionRecord } from '../store/ports/notices.ts';
 import { broadcastRequestSchema, firstIssue, resendRequestSchema } from '../notices/schema.ts';
 import { MAX_PEOPLE_RESULTS } from '../platform/notices.ts';
 import { requireBearer } from './auth.ts';
@@ -261,11 +261,21 @@ export function declareAdminRoutes(admin: AdminRoutes, options: { service: Notic
     if (limit < 1 || limit > MAX_PEOPLE_RESULTS) throw requestError('NOTICE_BAD_REQUEST', `limit: must be 1–${MAX_PEOPLE_RESULTS}`);
     ctx.body = { platform: ctx.params.platform, people: await service.searchPeople(ctx.params.platform!, q, limit) };
   });
+  /** A broadcast's JSON plus its notice version's title (`noticeTitle`), so a page can name the notice, not only its id. */
+  const titles = () => {
+    const seen = new Map<string, Promise<Bilingual | null>>();
+    return async (b: BroadcastRecord | BroadcastView) => {
+      const key = `${b.noticeId}\u0000${b.version}`;
+      if (!seen.has(key)) seen.set(key, service.getNoticeVersion(b.noticeId, b.version).then((v) => v.title, () => null));
+      return { ...broadcastJson(b), noticeTitle: await seen.get(key)! };
+    };
+  };
   admin.get('/broadcasts', async (ctx) => {
-    ctx.body = { broadcasts: (await service.listBroadcasts()).map(broadcastJson) };
+    const titled = titles();
+    ctx.body = { broadcasts: await Promise.all((await service.listBroadcasts()).map(titled)) };
   });
   admin.get('/broadcasts/:id', async (ctx) => {
-    ctx.body = broadcastJson(await service.getBroadcast(ctx.params.id!));
+    ctx.body = await titles()(await service.getBroadcast(ctx.params.id!));
   });
   admin.get('/broadcasts/:id/recipients', (ctx) => recipientsPage(ctx, service));
   admin.get('/broadcasts/:id/recipients.csv', async (ctx) => {

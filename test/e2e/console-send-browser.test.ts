@@ -123,6 +123,7 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
       await page.locator(`.tally-sent[data-value="${want}"]`).waitFor({ state: 'attached' });
       await page.locator('.ant-progress.ant-progress-status-success[aria-valuenow="100"]').waitFor();
       await page.locator('#broadcast-state[data-state="done"]').waitFor();
+      assert.equal(await page.locator('#broadcast-title').textContent(), TITLE, 'the page is headed by the notice title, not an id');
       assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true, 'no reload');
       await page.screenshot({ path: join(ARTIFACTS, `send-tree-tally-${run.size}.png`), fullPage: true });
       await page.context().close();

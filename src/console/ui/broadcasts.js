@@ -7,6 +7,8 @@
     Title, Text, Paragraph, Link, t, api, fail, rowProblem, fmt, splitIds,
   } = PB.kit;
   const S = PB.state;
+  /** A broadcast's notice title in the console's language (English falls back to the Chinese), or its id when unknown. */
+  const noticeName = (b) => (b.noticeTitle ? (S.lang === 'en' && b.noticeTitle.en) || b.noticeTitle.zh : b.noticeId);
   PB.addTexts({
     zh: { st_resolving: '准备中', st_sending: '发送中', st_done: '已完成', st_cancelled: '已取消', st_pending: '待发送', st_sent: '已送达', st_failed: '发送失败', st_read: '已读', st_acknowledged: '已确认',
       remindConfirm: (n) => `向 ${n} 位尚未确认的员工再发送一次提醒？`, recipientName: '姓名', recipientDepartment: '部门', scheduledFor: (when) => `计划发送时间：${when}`, notConfirmed: '尚未确认发送',
@@ -49,7 +51,7 @@
     useEffect(() => void api('GET', '/broadcasts').then((r) => setList(r.broadcasts), fail), []);
     const columns = [
       { title: t('id'), dataIndex: 'id', render: (id) => html`<a href=${`#/broadcasts/${id}`}>${id}</a>` },
-      { title: t('notices'), render: (b) => `${b.noticeId} v${b.version}` },
+      { title: t('notices'), render: (b) => html`<span className="broadcast-notice">${noticeName(b)} <${Text} type="secondary">v${b.version}<//></span>` },
       { title: t('platform'), dataIndex: 'platform' },
       { title: t('state'), dataIndex: 'state', render: (s) => html`<${Tag} data-state=${s}>${t(`st_${s}`)}<//>` },
       { title: t('targeted'), render: (b) => b.counts.targeted },
@@ -145,9 +147,9 @@
     return html`<div>
       <${Space} style=${{ marginBottom: 16 }} wrap>
         <${Button} onClick=${() => go('#/broadcasts')}>${t('back')}<//>
-        <${Title} level=${2} style=${{ margin: 0 }}>${b.id}<//>
+        <${Title} level=${2} style=${{ margin: 0 }} id="broadcast-title">${noticeName(b)}<//>
         <${Tag} color="blue" id="broadcast-state" data-state=${b.state}>${t(`st_${b.state}`)}<//>
-        <${Text} type="secondary">${b.noticeId} v${b.version} · ${b.platform} · ${t('createdBy')} ${b.createdBy}<//>
+        <${Text} type="secondary"><a href=${`#/notices/${b.noticeId}`}>${b.noticeId} v${b.version}</a> · ${b.id} · ${b.platform} · ${t('createdBy')} ${b.createdBy}<//>
         ${b.notBefore && html`<${Tag} color="gold" id="broadcast-scheduled">${t('scheduledFor', fmt(b.notBefore))}<//>`}
         ${b.state === 'resolving' && html`<${Tag}>${prep && prep.state === 'preparing' ? t('prepPreparing') : t('notConfirmed')}<//>`}
       <//>
