@@ -161,7 +161,7 @@ describe('router: a status is promised only where one is shown', () => {
   });
 
   /** Words that say the assistant shows/adds the asker's own status, and words that make it conditional on a 1:1 chat. */
-  const PROMISE = /below|下方|附上|adds? your|本助手附|this assistant adds/iu;
+  const PROMISE = /below|下方|附上|adds? your|本助手附|this assistant (adds|shows)|直接显示|直接顯示/iu;
   const ONLY_IN_1TO1 = /1:1|one-to-one|单聊|單聊|私聊|私訊|私信|privately/iu;
 
   it('every answer of a topic that appends a status promises it only for a 1:1 chat (zh-CN, zh-TW, en)', () => {
