@@ -243,6 +243,11 @@ export function mountTryPage(router: Router, core: TryCore, log: Logger, options
 
   async function ask(ctx: Context): Promise<void> {
     await countAddress(core, log, ctx.ip, limits);
+    // Only JSON: a form or text/plain post is what another site's page can send without asking (no CORS preflight).
+    if (!ctx.is('application/json')) {
+      refuseConnectionReuse(ctx); // refused before the body was read
+      throw new RequestError('TRY_BAD_JSON', 'Content-Type must be application/json', 415);
+    }
     let bytes: Buffer;
     try {
       bytes = await getRawBody(ctx.req, { limit: TRY_MAX_BODY_BYTES, length: ctx.request.length });

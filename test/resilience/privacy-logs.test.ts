@@ -110,7 +110,7 @@ describe('privacy of the bot’s own logs', () => {
     assert.ok(answers.length - afterAibot >= QUESTIONS.ding.length, `${answers.length - afterAibot} DingTalk answers`);
     // /try.
     for (const q of QUESTIONS.try) {
-      const r = (await (await fetch(`${bot.url}/try/ask`, { method: 'POST', body: JSON.stringify({ question: q, session: 'pv-session-01' }) })).json()) as { replies: string[] };
+      const r = (await (await fetch(`${bot.url}/try/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: q, session: 'pv-session-01' }) })).json()) as { replies: string[] };
       answers.push(...r.replies);
     }
     // A notice through the admin API, delivered, acknowledged in the chat.

@@ -158,6 +158,12 @@ describe('sandbox admin journey over HTTP', () => {
     assert.match(await r1.text(), /SANDBOX_UNKNOWN_EMPLOYEE/);
     const r2 = await fetch(`${bot.url}/try/sandbox/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
     assert.equal(r2.status, 400);
+    // JSON only: text/plain or a form is what another site's page can post unasked (415, body unread).
+    for (const path of ['/try/sandbox/ask', '/try/sandbox/ack', '/try/sandbox/open']) {
+      const r = await fetch(`${bot.url}${path}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ user: 'wuhao', question: 'Am I archived?' }) });
+      assert.equal(r.status, 415, path);
+      assert.match(await r.text(), /SANDBOX_BAD_BODY.*application\/json/);
+    }
     const r3 = await post(bot, '/try/sandbox/ack', { user: 'wuhao', ackKey: 'nonsense' });
     assert.equal(r3.status, 400);
     assert.match(await r3.text(), /ackKey/);

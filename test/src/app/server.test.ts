@@ -55,6 +55,18 @@ describe('HTTP server without any platform configured', () => {
     assert.doesNotMatch(j.replies[0]!, /2026-03-01/);
   });
 
+  it('POST /try/ask takes JSON only: text/plain, a form (what another site can post unasked) or no type is 415', async () => {
+    for (const [path, body] of [['/try/ask', { question: '企业微信管理员可以翻看我的私聊记录吗', session: 'session-0415' }]] as const) {
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', null]) {
+        const r = await fetch(`${bot.url}${path}`, { method: 'POST', ...(type ? { headers: { 'content-type': type } } : {}), body: type ? JSON.stringify(body) : new Blob([JSON.stringify(body)]) });
+        assert.equal(r.status, 415, `${path} ${type}`);
+        assert.match(await r.text(), /Content-Type must be application\/json/);
+      }
+      const ok = await fetch(`${bot.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) });
+      assert.equal(ok.status, 200, path);
+    }
+  });
+
   it('POST /try/ask also returns each reply as HTML with the sources as links opening in a new tab', async () => {
     const r = await fetch(`${bot.url}/try/ask`, {
       method: 'POST',
