@@ -86,7 +86,11 @@ export function classifyCallback(body: unknown): FeishuCallback {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw bad('body', 'not a JSON object');
   const b = body as Record<string, unknown>;
   if (b.type === 'url_verification') {
-    if (typeof b.challenge !== 'string' || b.challenge === '') throw bad('challenge', 'required');
+    if (b.challenge === undefined || b.challenge === '') throw bad('challenge', 'required');
+    if (typeof b.challenge !== 'string') {
+      const got = Array.isArray(b.challenge) ? 'an array' : b.challenge === null ? 'null' : typeof b.challenge === 'object' ? 'an object' : `a ${typeof b.challenge}`;
+      throw bad('challenge', `must be a string, got ${got}`);
+    }
     return { kind: 'challenge', challenge: b.challenge, token: b.token };
   }
   if (b.schema === undefined) return { kind: 'legacy' };

@@ -29,6 +29,10 @@ describe('Feishu inbound', () => {
     assert.equal(classifyCallback({ uuid: 'x', token: 't', ts: '1', type: 'event_callback', event: { type: 'message' } }).kind, 'legacy');
     assert.throws(() => classifyCallback([]), { code: 'FEISHU_BAD_REQUEST', status: 400 });
     assert.throws(() => classifyCallback({ schema: '2.0', header: { event_type: 'x' } }), /header\.event_id/);
+    // A url_verification says what is wrong with its challenge: missing, or not a string.
+    assert.throws(() => classifyCallback({ type: 'url_verification', token: 't' }), /challenge: required/);
+    assert.throws(() => classifyCallback({ type: 'url_verification', challenge: { a: 1 }, token: 't' }), /challenge: must be a string, got an object/);
+    assert.throws(() => classifyCallback({ type: 'url_verification', challenge: ['x'], token: 't' }), /challenge: must be a string, got an array/);
   });
 
   it('strips the bot placeholder, keeps other people by name, longest keys first', () => {
