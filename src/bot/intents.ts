@@ -7,6 +7,8 @@
 const HELP = new Set(['帮助', '幫助', 'help', '菜单', '菜單', 'menu', '?', '？', '/help', 'h']);
 const GREETING =
   /^(你好|您好|嗨|哈喽|哈囉|在吗|在嗎|早上好|早安|晚上好|hi|hello|hey|good (morning|afternoon|evening)|谢谢|謝謝|多谢|多謝|感谢|感謝|thanks|thank you|thx|好的|ok|okay|👍)[\s!！。.~～,，]*$/iu;
+/** The thank-you and okay part of {@link GREETING}: answered with "you're welcome", not with an introduction. */
+const THANKS = /^(谢谢|謝謝|多谢|多謝|感谢|感謝|thanks|thank you|thx|好的|ok|okay|👍)[\s!！。.~～,，]*$/iu;
 
 /** Runs of whitespace and sentence punctuation. */
 const PUNCTUATION_RUN = /[\s!！。.~～?？]+/gu;
@@ -29,6 +31,11 @@ export function isHelpRequest(text: string): boolean {
 /** True for a greeting or a thank-you with nothing else in it. */
 export function isGreeting(text: string): boolean {
   return GREETING.test(text.trim());
+}
+
+/** True for a thank-you or an okay with nothing else in it ("谢谢", "thanks!", "好的", "👍"): a {@link isGreeting} too. */
+export function isThanks(text: string): boolean {
+  return THANKS.test(text.trim());
 }
 
 /**

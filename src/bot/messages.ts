@@ -12,6 +12,8 @@ export interface Messages {
   /** Help in a group with no private channel to the asker: the status only in a 1:1 chat. */
   helpNoPrivate: string;
   greeting: string;
+  /** Answer to a thank-you or an okay alone ("谢谢", "thanks", "好的"). */
+  thanks: string;
   welcome: string;
   nonText: string;
   fallbackIntro: string;
@@ -46,6 +48,7 @@ const zhCN: Messages = {
   helpAnonymous: `${HELP_ZH_CN}这里是匿名提问，只有通用答案，不显示个人存档状态。`,
   helpNoPrivate: `${HELP_ZH_CN}群里不显示个人存档状态；想查你自己的状态，请单独私聊我。`,
   greeting: '你好！我是隐私助手，可以回答工作聊天隐私和会话存档的问题。发送“帮助”查看示例。',
+  thanks: '不客气！还有关于工作聊天隐私或会话存档的问题，直接问我就好。',
   welcome: '你好，我是隐私助手 / Hi, I am the privacy assistant. 问我“管理员能看到我的聊天吗？”或发送“帮助”。Ask me "Can admins read my chats?" or send "help".',
   nonText: '抱歉，我目前只能读文字消息，请用文字提问。/ Sorry, I can only read text messages — please type your question.',
   fallbackIntro: '我不太确定你问的是哪个问题。',
@@ -65,6 +68,7 @@ const zhTW: Messages = {
   helpAnonymous: `${HELP_ZH_TW}這裡是匿名提問，只有通用答案，不顯示個人存檔狀態。`,
   helpNoPrivate: `${HELP_ZH_TW}群裡不顯示個人存檔狀態；想查你自己的狀態，請單獨私訊我。`,
   greeting: '你好！我是隱私助手，可以回答工作聊天隱私和會話存檔的問題。傳送「幫助」查看範例。',
+  thanks: '不客氣！還有關於工作聊天隱私或會話存檔的問題，直接問我就好。',
   welcome: zhCN.welcome,
   nonText: zhCN.nonText,
   fallbackIntro: '我不太確定你問的是哪個問題。',
@@ -84,6 +88,7 @@ const en: Messages = {
   helpAnonymous: `${HELP_EN} Questions here are anonymous: general answers only, no personal archiving status.`,
   helpNoPrivate: `${HELP_EN} Personal archiving status is never shown in a group; ask me in a 1:1 chat to see yours.`,
   greeting: 'Hi! I am the privacy assistant: ask me about privacy in work chats and session archiving. Send "help" for examples.',
+  thanks: "You're welcome! Ask me anything else about privacy in work chats or session archiving.",
   welcome: zhCN.welcome,
   nonText: zhCN.nonText,
   fallbackIntro: "I'm not sure which question you mean.",

@@ -11,7 +11,7 @@ import type { CommandHandler, DeferredReply, PersonalSection } from '../platform
 export type { CommandHandler, DeferredReply, PersonalSection };
 import { withLinks } from '../reply-links.ts';
 import { messagesFor } from './messages.ts';
-import { isDetailRequest, isGreeting, isHelpRequest, suggestionChoice } from './intents.ts';
+import { isDetailRequest, isGreeting, isHelpRequest, isThanks, suggestionChoice } from './intents.ts';
 import { toTaiwanTraditional } from './traditional.ts';
 import { capMessage } from '../text-cap.ts';
 import type { AnswerOutcome } from './answer-stats.ts';
@@ -385,7 +385,8 @@ export function createRouter(deps: RouterDeps): CoreHandler {
       return result({ intent: 'help', lang, replies: [{ text: helpText(m, lang), visibility: 'chat', mentionAsker: mention }] });
     }
     if (isGreeting(text)) {
-      return result({ intent: 'help', lang, replies: [{ text: messagesFor(lang).greeting, visibility: 'chat', mentionAsker: mention }] });
+      const reply = isThanks(text) ? messagesFor(lang).thanks : messagesFor(lang).greeting;
+      return result({ intent: 'help', lang, replies: [{ text: reply, visibility: 'chat', mentionAsker: mention }] });
     }
     const match = matcher.match(text, { platform: m.platform });
     const replyLang = neutral ? lang : match.lang;

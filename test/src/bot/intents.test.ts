@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isGreeting, isHelpRequest, suggestionChoice } from '../../../src/bot/intents.ts';
+import { isGreeting, isHelpRequest, isThanks, suggestionChoice } from '../../../src/bot/intents.ts';
 
 describe('intents', () => {
   it('recognises help requests in both languages', () => {
@@ -10,6 +10,8 @@ describe('intents', () => {
   it('recognises bare greetings and thanks but not questions that start with one', () => {
     for (const t of ['你好', '您好！', 'hi', 'Hello!!', '谢谢', 'thanks', 'Thank you.']) assert.equal(isGreeting(t), true, t);
     for (const t of ['你好，管理员能看我聊天吗', 'hi can admins read my chats']) assert.equal(isGreeting(t), false, t);
+    for (const t of ['谢谢', '謝謝！', 'thanks', 'Thank you.', '好的', 'ok', '👍']) assert.equal(isThanks(t), true, t);
+    for (const t of ['你好', 'hi', '谢谢你告诉我，那离职以后呢']) assert.equal(isThanks(t), false, t);
   });
   it('reads a suggestion number in ASCII, full width or Chinese', () => {
     assert.equal(suggestionChoice('1'), 1);

@@ -125,6 +125,10 @@ describe('router', () => {
       assert.equal(r.topic, null, t);
       assert.equal(r.replies.length, 1, t);
     }
+    // A thank-you is answered "you're welcome", in its language, not with the introduction a greeting gets.
+    assert.match((await handle(msg('谢谢'))).replies[0]!.text, /^不客气/);
+    assert.match((await handle(msg('thanks!'))).replies[0]!.text, /^You're welcome/);
+    assert.match((await handle(msg('你好'))).replies[0]!.text, /我是隐私助手/);
   });
 
   it('declines off-topic questions; a number picks a suggestion, same user, within 10 minutes', async () => {
