@@ -13,7 +13,7 @@ import { refuseConnectionReuse } from '../kit/http.ts';
 import type { AdapterContext, PlatformAdapter } from '../../src/platform/adapter.ts';
 import { SandboxInbox, type InboxCard } from './inbox.ts';
 import { createSandboxNoticeChannel } from './notices.ts';
-import { SANDBOX_PLATFORM, SANDBOX_TENANT, SANDBOX_STATUS_SOURCE, sandboxDirectory, sandboxEmployee, sandboxStatuses } from './org.ts';
+import { SANDBOX_PLATFORM, SANDBOX_TENANT, SANDBOX_STATUS_DESCRIPTION, SANDBOX_STATUS_SOURCE, sandboxDirectory, sandboxEmployee, sandboxStatuses } from './org.ts';
 import { SANDBOX_SCRIPT } from './page.ts';
 import { adapterRequestError } from '../errors.ts';
 
@@ -196,6 +196,7 @@ export function createSandboxAdapter(ctx: AdapterContext): PlatformAdapter & { i
     platform: SANDBOX_PLATFORM,
     noticeChannel,
     inbox,
+    statusSource: SANDBOX_STATUS_DESCRIPTION,
     tryPageScripts: [SANDBOX_SCRIPT_PATH],
 
     mount(router: Router) {

@@ -96,6 +96,25 @@ export function sandboxDirectory(): SandboxDirectoryDepartment[] {
 /** Where a seeded status says it comes from: marked as sandbox data wherever it shows. */
 export const SANDBOX_STATUS_SOURCE = 'sandbox demo data';
 
+/** The seeded scopes as stored (they are the keys of {@link SANDBOX_STATUS_DESCRIPTION}'s scopeTexts). */
+const SCOPE_ALL = '单聊和群聊，内部与外部联系人（沙盒示例数据）';
+const SCOPE_INTERNAL = '单聊和群聊，仅内部（沙盒示例数据）';
+const SCOPE_CUSTOMERS = '与外部客户的单聊和群聊（沙盒示例数据）';
+
+/**
+ * How the seeded statuses read in an answer, per language (the server registers it, src/platform/adapter.ts
+ * `statusSource`): the source's name and each scope, so an English or Traditional asker reads their own language.
+ */
+export const SANDBOX_STATUS_DESCRIPTION = {
+  sourceName: SANDBOX_STATUS_SOURCE,
+  label: { en: 'sandbox demo data', 'zh-CN': '沙盒示例数据', 'zh-TW': '沙盒示例資料' },
+  scopeTexts: {
+    [SCOPE_ALL]: { en: '1:1 and group chats, internal and external contacts', 'zh-CN': '单聊和群聊，内部与外部联系人', 'zh-TW': '單聊和群聊，內部與外部聯絡人' },
+    [SCOPE_INTERNAL]: { en: '1:1 and group chats, internal only', 'zh-CN': '单聊和群聊，仅内部', 'zh-TW': '單聊和群聊，僅內部' },
+    [SCOPE_CUSTOMERS]: { en: '1:1 and group chats with external customers', 'zh-CN': '与外部客户的单聊和群聊', 'zh-TW': '與外部客戶的單聊和群聊' },
+  },
+} as const;
+
 /**
  * Made-up archiving statuses of a few sandbox employees (the rest have none, as in a real
  * company where not everyone is imported): archived since a date with a scope, one explicitly
@@ -112,11 +131,11 @@ export function sandboxStatuses(updatedAt: string): ArchivingStatus[] {
     updatedAt,
   });
   return [
-    s('wangfang', true, '2024-03-01', '单聊和群聊，内部与外部联系人（沙盒示例数据）'),
-    s('zhoutao', true, '2024-06-15', '单聊和群聊，仅内部（沙盒示例数据）'),
-    s('wuhao', true, '2025-01-02', '单聊和群聊，仅内部（沙盒示例数据）'),
-    s('zhengkai', true, '2023-11-20', '与外部客户的单聊和群聊（沙盒示例数据）'),
-    s('liangqian', true, '2023-11-20', '与外部客户的单聊和群聊（沙盒示例数据）'),
+    s('wangfang', true, '2024-03-01', SCOPE_ALL),
+    s('zhoutao', true, '2024-06-15', SCOPE_INTERNAL),
+    s('wuhao', true, '2025-01-02', SCOPE_INTERNAL),
+    s('zhengkai', true, '2023-11-20', SCOPE_CUSTOMERS),
+    s('liangqian', true, '2023-11-20', SCOPE_CUSTOMERS),
     s('yangli', false, null, null),
   ];
 }

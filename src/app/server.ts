@@ -272,6 +272,8 @@ export async function startServer(options: {
   // Archiving notices: each adapter's delivery channel, the admin API (only with
   // ADMIN_TOKEN set; otherwise its routes do not exist), and this process's broadcast worker.
   for (const a of adapters) if (a.noticeChannel) core.notices.registerChannel(a.noticeChannel);
+  // How statuses an adapter writes itself read in answers (the sandbox's demo statuses).
+  for (const a of adapters) if (a.statusSource) core.statuses.addDescription(a.statusSource.sourceName, a.statusSource);
   // Statuses from the platform itself where it has an archive API (e.g. WeCom msgaudit).
   for (const a of adapters) {
     if (a.archiveSource) {

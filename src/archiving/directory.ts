@@ -33,6 +33,7 @@ export class StatusDirectory {
   private readonly sources = new Map<string, ArchiveSource>();
   private readonly intervals = new Map<string, number>();
   private readonly providers: StatusProvider[] = [];
+  private readonly descriptions = new Map<string, SourceDescription>();
 
   constructor(private readonly store: Store, private readonly log: Logger) {}
 
@@ -86,9 +87,18 @@ export class StatusDirectory {
    */
   describe(sourceName: string): SourceDescription | undefined {
     for (const source of this.sources.values()) {
-      if (source.sourceName === sourceName) return { ...(source.label ? { label: source.label } : {}), ...(source.scopeTexts ? { scopeTexts: source.scopeTexts } : {}) };
+      if (source.sourceName === sourceName) return { ...(source.label ? { label: source.label } : {}), ...(source.scopeTexts ? { scopeTexts: source.scopeTexts } : {}), synced: true };
     }
-    return undefined;
+    return this.descriptions.get(sourceName);
+  }
+
+  /**
+   * How the statuses of `sourceName` read in an answer when a platform writes them itself rather than through an
+   * archive sync (the sandbox's demo statuses): its name and scope texts per language. An archive source of the same
+   * name takes precedence.
+   */
+  addDescription(sourceName: string, description: Omit<SourceDescription, 'synced'>): void {
+    this.descriptions.set(sourceName, { ...description, synced: false });
   }
 
   /** The status to show `userId` on `platform`, or null. May throw when the store is down. */

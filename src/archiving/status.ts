@@ -202,13 +202,15 @@ const SOURCE_WORDS: Record<string, Record<Lang, string>> = {
 };
 
 /**
- * How a platform's archive source reads in a status line (from ArchiveSource, src/platform/archive.ts):
- * its name per language and the translations of the scopes it writes. Its statuses are synced on a
- * schedule, so the line says when the platform was last asked.
+ * How a platform's status source reads in a status line (from ArchiveSource, src/platform/archive.ts, or an
+ * adapter's `statusSource`, src/platform/adapter.ts): its name per language and the translations of the scopes it
+ * writes. `synced`: its statuses are synced from the platform on a schedule, so the line says when the platform was
+ * last asked ("last checked …"); otherwise when the status was written ("updated …").
  */
 export interface SourceDescription {
   label?: Readonly<Record<Lang, string>>;
   scopeTexts?: Readonly<Record<string, Readonly<Record<Lang, string>>>>;
+  synced?: boolean;
 }
 
 /** The description of a status source by its name (ArchivingStatus.source), or undefined for the core's own sources. */
@@ -238,7 +240,7 @@ export function formatStatus(status: ArchivingStatus | null, lang: Lang, describ
   const source = SOURCE_WORDS[status.source]?.[lang] ?? described?.label?.[lang] ?? status.source;
   const state = status.archived ? t.archived(since, scope === '' ? null : scope) : t.notArchived(since);
   // A synced status says when the platform was last asked; an imported or declared one, when it was written.
-  if (described) return t.checked(state, source, isoMinute(status.updatedAt));
+  if (described?.synced) return t.checked(state, source, isoMinute(status.updatedAt));
   return t.line(state, source, isoDate(status.updatedAt));
 }
 

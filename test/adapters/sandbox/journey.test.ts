@@ -135,8 +135,11 @@ describe('sandbox admin journey over HTTP', () => {
     const as = (await (await post(bot, '/try/sandbox/ask', { user: 'wuhao', question: q })).json()) as { replies: string[]; topic: string };
     const text = as.replies.join('\n');
     assert.match(text, /2025-01-02/);
-    assert.match(text, /沙盒示例数据/);
-    assert.match(text, /sandbox demo data/);
+    assert.match(text, /范围：单聊和群聊，仅内部（来源：沙盒示例数据，/, 'scope and source in the asker\'s language');
+    assert.doesNotMatch(text, /sandbox demo data/);
+    const en = (await (await post(bot, '/try/sandbox/ask', { user: 'wuhao', question: 'Is archiving on for me?' })).json()) as { replies: string[] };
+    assert.match(en.replies.join('\n'), /^Your archiving status: archived since 2025-01-02, scope: 1:1 and group chats, internal only \(source: sandbox demo data, updated /m);
+    assert.doesNotMatch(en.replies.join('\n').split('\nSources:')[0]!, /[\u4e00-\u9fff]/, 'nothing Chinese in the English answer (source titles are bilingual)');
     assert.match(text, /确认知悉/, 'the notice line of the acknowledged notice');
     const shaped = as as unknown as { lang: string; suggestions: { id: string; label: string }[] };
     assert.equal(shaped.lang, 'zh-CN');

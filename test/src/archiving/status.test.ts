@@ -10,7 +10,7 @@ import { openSqliteStore } from '../../../src/store/sqlite/store.ts';
 import type { ArchivingStatus } from '../../../src/store/ports/store.ts';
 
 /** WeCom's archive source as it describes itself (adapters/wecom/msgaudit.ts). */
-const wecomSource: DescribeSource = (name) => (name === WECOM_MSGAUDIT_SOURCE ? { label: WECOM_ARCHIVE_LABEL, scopeTexts: WECOM_SCOPE_TEXTS } : undefined);
+const wecomSource: DescribeSource = (name) => (name === WECOM_MSGAUDIT_SOURCE ? { label: WECOM_ARCHIVE_LABEL, scopeTexts: WECOM_SCOPE_TEXTS, synced: true } : undefined);
 
 const NOW = new Date('2026-05-02T08:30:00.000Z');
 const HEADER = 'platform,userId,archived,since,scope';
@@ -287,6 +287,14 @@ describe('formatStatus', () => {
     assert.equal(formatStatus(notArchived, 'en', wecomSource), 'Your archiving status: not archived (source: WeCom archive settings, last checked 2026-05-02 08:30 UTC).');
     assert.equal(formatStatus(notArchived, 'zh-CN', wecomSource), '你的会话存档状态：未存档（来源：企业微信存档设置，最近查询于 2026-05-02 08:30 UTC）');
     assert.equal(formatStatus(notArchived, 'zh-TW', wecomSource), '你的會話存檔狀態：未存檔（來源：企業微信存檔設定，最近查詢於 2026-05-02 08:30 UTC）');
+  });
+
+  it('a source that describes itself but is not synced: its own words and scope per language, "updated" not "last checked"', () => {
+    const demo: DescribeSource = (name) =>
+      name === 'demo' ? { label: { en: 'demo data', 'zh-CN': '示例数据', 'zh-TW': '示例資料' }, scopeTexts: { 仅内部: { en: 'internal only', 'zh-CN': '仅内部', 'zh-TW': '僅內部' } }, synced: false } : undefined;
+    const s = { ...archived, scope: '仅内部', source: 'demo' };
+    assert.equal(formatStatus(s, 'en', demo), 'Your archiving status: archived since 2026-03-01, scope: internal only (source: demo data, updated 2026-05-02).');
+    assert.equal(formatStatus(s, 'zh-TW', demo), '你的會話存檔狀態：自 2026-03-01 起已存檔，範圍：僅內部（來源：示例資料，更新於 2026-05-02）');
   });
 
   it('not archived since a date', () => {

@@ -19,7 +19,7 @@ import type { Store } from '../../../src/store/ports/store.ts';
 import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
 
 /** WeCom's archive source as it describes itself (adapters/wecom/msgaudit.ts). */
-const wecomSource: DescribeSource = (name) => (name === WECOM_MSGAUDIT_SOURCE ? { label: WECOM_ARCHIVE_LABEL, scopeTexts: WECOM_SCOPE_TEXTS } : undefined);
+const wecomSource: DescribeSource = (name) => (name === WECOM_MSGAUDIT_SOURCE ? { label: WECOM_ARCHIVE_LABEL, scopeTexts: WECOM_SCOPE_TEXTS, synced: true } : undefined);
 
 const CORP = 'wwsynctest';
 const log = createLogger('silent');
