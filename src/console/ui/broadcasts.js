@@ -149,7 +149,7 @@
         <${Button} onClick=${() => go('#/broadcasts')}>${t('back')}<//>
         <${Title} level=${2} style=${{ margin: 0 }} id="broadcast-title">${noticeName(b)}<//>
         <${Tag} color="blue" id="broadcast-state" data-state=${b.state}>${t(`st_${b.state}`)}<//>
-        <${Text} type="secondary"><a href=${`#/notices/${b.noticeId}`}>${b.noticeId} v${b.version}</a> · ${b.id} · ${b.platform} · ${t('createdBy')} ${b.createdBy}<//>
+        <${Text} type="secondary"><a href=${`#/notices/${b.noticeId}`} style=${{ textDecoration: 'underline' }}>${b.noticeId} v${b.version}</a> · ${b.id} · ${b.platform} · ${t('createdBy')} ${b.createdBy}<//>
         ${b.notBefore && html`<${Tag} color="gold" id="broadcast-scheduled">${t('scheduledFor', fmt(b.notBefore))}<//>`}
         ${b.state === 'resolving' && html`<${Tag}>${prep && prep.state === 'preparing' ? t('prepPreparing') : t('notConfirmed')}<//>`}
       <//>
