@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { requestError } from '../errors.ts';
 import type { NoticeService } from '../notices/service.ts';
 import { auditPeople } from '../evidence/csv.ts';
-import { XLSX_TYPE, auditXlsxRows, recipientsXlsxRows, toXlsx } from '../evidence/xlsx.ts';
+import { XLSX_TYPE, auditXlsxRows, recipientsXlsxRows, toXlsx, type XlsxLang } from '../evidence/xlsx.ts';
 import type { ExportKind } from '../evidence/export.ts';
 import { offsetLabel, zonedIso, zonedParts } from '../evidence/time.ts';
 import { MAX_TIMELINE_EDGES } from '../store/ports/notices.ts';
@@ -11,7 +11,8 @@ import type { AdminRoutes } from './routes.ts';
 /**
  * Evidence routes of a broadcast beside the CSV exports, declared once for the admin API and the
  * console (src/admin/routes.ts `declareAdminRoutes`):
- * - GET /broadcasts/:id/recipients.xlsx and /audit.xlsx — the exports as XLSX (src/evidence/xlsx.ts);
+ * - GET /broadcasts/:id/recipients.xlsx and /audit.xlsx[?lang=zh] — the exports as XLSX (src/evidence/xlsx.ts; `lang=zh`:
+ *   Chinese column names and state words);
  * - GET /broadcasts/:id/timeline?bucket=hour|day — reads and acknowledgements over time
  *   ({@link timelineJson}).
  */
@@ -19,7 +20,8 @@ export function mountEvidenceRoutes(admin: AdminRoutes, options: { service: Noti
   const { service, actorOf } = options;
   const xlsx = (kind: 'recipients' | 'audit') => async (ctx: Context) => {
     const id = ctx.params.id!;
-    const body = await broadcastXlsx(service, id, kind, actorOf(ctx));
+    const lang = ctx.query.lang === 'zh' ? 'zh' : 'en';
+    const body = await broadcastXlsx(service, id, kind, actorOf(ctx), lang);
     ctx.type = XLSX_TYPE;
     ctx.set('Content-Disposition', `attachment; filename="broadcast-${id}-${kind}.xlsx"`);
     ctx.set('Cache-Control', 'no-store');
@@ -112,10 +114,10 @@ export async function timelineJson(service: NoticeService, id: string, bucket?: 
  * time zone (`service.timeZone`).
  * @throws BotError BROADCAST_NOT_FOUND (404, from the service)
  */
-export async function broadcastXlsx(service: NoticeService, id: string, kind: ExportKind, exportedBy: string): Promise<Buffer> {
+export async function broadcastXlsx(service: NoticeService, id: string, kind: ExportKind, exportedBy: string, lang: XlsxLang = 'en'): Promise<Buffer> {
   const b = await service.getBroadcast(id);
   const tz = service.timeZone;
-  const base = { kind, ...(await service.exportFacts(b)), timeZone: tz, exportedBy };
+  const base = { kind, ...(await service.exportFacts(b)), timeZone: tz, exportedBy, lang };
   if (kind === 'recipients') {
     const recipients = await service.store.listRecipients(id);
     const chain = await service.store.auditHead(id);

@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import type { AuditEvent, Bilingual, BroadcastRecord, RecipientRecord } from '../store/ports/notices.ts';
-import { AUDIT_HEADER, RECIPIENTS_HEADER, auditRow, neutralise, recipientRow, zonedTime, type AuditPeople } from './csv.ts';
+import { AUDIT_HEADER, READ_UNKNOWN, RECIPIENTS_HEADER, auditRow, neutralise, recipientRow, zonedTime, type AuditPeople } from './csv.ts';
 import { trailerFields, type ExportKind } from './export.ts';
 import { offsetLabel, zonedIso } from './time.ts';
 
@@ -52,6 +52,48 @@ export function auditXlsxRows(events: readonly AuditEvent[], timeZone: string, p
   return [[...AUDIT_HEADER], ...events.map((e) => auditRow(e, time, people))];
 }
 
+/** Languages an XLSX can be labelled in: `en` (the column names of the CSV, as they are) or `zh` (Chinese). */
+export type XlsxLang = 'en' | 'zh';
+
+/** Chinese column names, each followed by the CSV's own name so a reader can match the two files. */
+const ZH_HEADERS: Record<string, string> = {
+  userId: '员工ID', name: '姓名', department: '部门', state: '状态', sentAt: '送达时间', readAt: '已读时间', acknowledgedAt: '确认时间',
+  failureReason: '失败原因', acknowledgedVia: '确认方式', remindedRound: '提醒轮次', remindedAt: '提醒时间', deliveredByBroadcast: '送达所属发送',
+  language: '通知语言', time: '时间', broadcastId: '发送ID', from: '原状态', to: '新状态', reason: '原因', seq: '序号', timeMs: '时间（毫秒）',
+  prevHash: '上一行哈希', hash: '本行哈希',
+};
+
+/** Chinese words for the values of the columns that hold a state, an acknowledgement channel or a language. */
+const ZH_VALUES: Record<string, Record<string, string>> = {
+  state: { pending: '待发送', sent: '已送达', failed: '发送失败', read: '已读', acknowledged: '已确认' },
+  from: { none: '无', pending: '待发送', sent: '已送达', failed: '发送失败', read: '已读', acknowledged: '已确认', resolving: '准备中', sending: '发送中', done: '已完成', cancelled: '已取消' },
+  acknowledgedVia: { card: '卡片按钮', text: '回复文字' },
+  language: { bilingual: '中英双语', 'zh-CN': '简体中文', 'zh-TW': '繁体中文', en: '英文' },
+};
+ZH_VALUES.to = ZH_VALUES.from!;
+/** The Chinese of {@link READ_UNKNOWN}. */
+const ZH_READ_UNKNOWN = '未知（该平台不提供已读回执）';
+
+/**
+ * The rows as a reader of `lang` sees them: for `zh` the header becomes "中文名 (csvName)" and states, acknowledgement
+ * channels and languages become Chinese words; every other cell (ids, times with their offset, hashes, reasons) is
+ * left as it is, so the rows still match the signed CSV cell for cell where it matters. `en`: unchanged.
+ */
+export function labelXlsxRows(rows: readonly (readonly (string | number)[])[], lang: XlsxLang): (string | number)[][] {
+  if (lang === 'en' || rows.length === 0) return rows.map((r) => [...r]);
+  const header = rows[0]!.map(String);
+  return [
+    header.map((h) => (ZH_HEADERS[h] ? `${ZH_HEADERS[h]} (${h})` : h)),
+    ...rows.slice(1).map((row) =>
+      row.map((v, i) => {
+        if (typeof v !== 'string') return v;
+        if (v === READ_UNKNOWN) return ZH_READ_UNKNOWN;
+        return ZH_VALUES[header[i]!]?.[v] ?? v;
+      }),
+    ),
+  ];
+}
+
 /** What the `evidence` sheet states. */
 export interface XlsxFacts {
   kind: ExportKind;
@@ -71,6 +113,8 @@ export interface XlsxFacts {
   noticeBody?: Bilingual;
   /** The audience the broadcast was created with (its JSON). */
   audience?: unknown;
+  /** The language of the column names and state words (default 'en': the CSV's names). */
+  lang?: XlsxLang;
 }
 
 /** A workbook of `rows` (header first) on a sheet named `sheet`, plus the evidence sheet, as .xlsx bytes. */
@@ -82,7 +126,7 @@ export async function toXlsx(sheet: string, rows: readonly (readonly (string | n
   const ws = wb.addWorksheet(sheet, { views: [{ state: 'frozen', xSplit: 0, ySplit: 1 }] });
   const header = rows[0] ?? [];
   ws.columns = header.map((h) => ({ key: String(h), width: WIDTHS[String(h)] ?? 14 }));
-  for (const row of rows) ws.addRow(row.map((v) => (typeof v === 'number' ? v : neutralise(v))));
+  for (const row of labelXlsxRows(rows, facts.lang ?? 'en')) ws.addRow(row.map((v) => (typeof v === 'number' ? v : neutralise(v))));
   const head = ws.getRow(1);
   head.font = { bold: true };
   head.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFEFEFEF' } };

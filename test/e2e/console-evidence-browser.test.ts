@@ -17,7 +17,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { ADMIN_CONTEXT } from '../helpers/browser.ts';
 import { REPO_ROOT, startTestBot, type TestBot } from '../helpers/app.ts';
 import { signedIn } from '../helpers/console-client.ts';
-import { RECIPIENTS_XLSX_HEADER } from '../../src/evidence/xlsx.ts';
+import { RECIPIENTS_XLSX_HEADER, labelXlsxRows } from '../../src/evidence/xlsx.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'console');
@@ -89,19 +89,21 @@ describe('console evidence in a real browser (sandbox)', { skip: missing ? `no b
     await console_.screenshot({ path: join(ARTIFACTS, 'broadcast-chart-1366x768.png'), fullPage: true });
   });
 
-  it('the recipients XLSX downloaded from the page reads back with the R&D employees and +08:00 times', async () => {
+  it('the recipients XLSX downloaded from the page reads back with the R&D employees and +08:00 times, labelled in the console\'s language', async () => {
     const [download] = await Promise.all([console_.waitForEvent('download'), console_.click('#export-recipients-xlsx')]);
     assert.equal(download.suggestedFilename(), `broadcast-${id}-recipients.xlsx`);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(readFileSync((await download.path())!) as unknown as ArrayBuffer);
     const ws = wb.getWorksheet('recipients')!;
-    assert.deepEqual((ws.getRow(1).values as unknown[]).slice(1), [...RECIPIENTS_XLSX_HEADER]);
+    // The console is in Chinese here: the columns are named in Chinese beside the CSV's names, states in Chinese.
+    assert.deepEqual((ws.getRow(1).values as unknown[]).slice(1), labelXlsxRows([RECIPIENTS_XLSX_HEADER], 'zh')[0]);
+    assert.equal((ws.getRow(1).values as unknown[])[1], '员工ID (userId)');
     const col = (h: string) => RECIPIENTS_XLSX_HEADER.indexOf(h as (typeof RECIPIENTS_XLSX_HEADER)[number]);
     const rows = (ws.getSheetValues() as unknown[][]).slice(2).map((r) => r.slice(1));
     const byUser = new Map(rows.map((r) => [r[col('userId')], r]));
     for (const who of ['wuhao', 'xuqiang']) {
       const r = byUser.get(who)!;
-      assert.equal(r[col('state')], 'acknowledged', who);
+      assert.equal(r[col('state')], '已确认', who);
       assert.match(String(r[col('acknowledgedAt')]), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+08:00$/, who);
     }
     assert.ok(rows.length >= 3 && rows.every((r) => r[col('sentAt')] !== ''), 'every R&D employee was sent the notice');

@@ -6,6 +6,7 @@
 (function () {
   'use strict';
   const { html, useState, useEffect, Button, Card, Table, Tag, Space, Statistic, Row, Col, Radio, Text, t, api, fail } = PB.kit;
+  const S = PB.state;
 
   PB.addTexts({
     zh: {
@@ -27,8 +28,8 @@
   /** The two XLSX export buttons of a broadcast (beside the CSV ones). */
   function XlsxExports({ id }) {
     return html`<${Space} wrap>
-      <${Button} id="export-recipients-xlsx" href=${`/console/api/broadcasts/${enc(id)}/recipients.xlsx`} download>${t('exportRecipientsXlsx')}<//>
-      <${Button} id="export-audit-xlsx" href=${`/console/api/broadcasts/${enc(id)}/audit.xlsx`} download>${t('exportAuditXlsx')}<//>
+      <${Button} id="export-recipients-xlsx" href=${`/console/api/broadcasts/${enc(id)}/recipients.xlsx?lang=${S.lang === 'en' ? 'en' : 'zh'}`} download>${t('exportRecipientsXlsx')}<//>
+      <${Button} id="export-audit-xlsx" href=${`/console/api/broadcasts/${enc(id)}/audit.xlsx?lang=${S.lang === 'en' ? 'en' : 'zh'}`} download>${t('exportAuditXlsx')}<//>
     <//>`;
   }
 

@@ -65,6 +65,15 @@ describe('console evidence routes', () => {
     const ev = Object.fromEntries((wb.getWorksheet('evidence')!.getSheetValues() as unknown[][]).filter(Boolean).map((r) => [r[1], r[2]]));
     assert.equal(ev['exported-by'], 'console:legal.wang');
 
+    // ?lang=zh (the console in Chinese): Chinese column names with the CSV's names beside them, states in Chinese,
+    // ids and times as they are.
+    const zh = (await workbook(await raw(auditor, `/console/api/broadcasts/${id}/recipients.xlsx?lang=zh`))).getWorksheet('recipients')!;
+    const zhHeader = (zh.getRow(1).values as unknown[]).slice(1);
+    assert.deepEqual(zhHeader.slice(0, 5), ['员工ID (userId)', '姓名 (name)', '部门 (department)', '状态 (state)', '送达时间 (sentAt)']);
+    const zhRows = (zh.getSheetValues() as unknown[][]).slice(2).map((r) => r.slice(1));
+    assert.deepEqual(zhRows.filter((r) => r[3] === '已送达').map((r) => r[0]).sort(), ['u1', 'u2']);
+    for (const r of zhRows.filter((r) => r[3] === '已送达')) assert.match(String(r[4]), /\+08:00$/);
+
     const audit = await raw(admin, `/console/api/broadcasts/${id}/audit.xlsx`);
     assert.equal(audit.status, 200);
     const aws = (await workbook(audit)).getWorksheet('audit')!;

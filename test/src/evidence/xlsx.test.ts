@@ -8,8 +8,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
-import { AUDIT_HEADER, RECIPIENTS_HEADER, auditPeople, csvField, recipientsCsv } from '../../../src/evidence/csv.ts';
-import { RECIPIENTS_XLSX_HEADER, auditXlsxRows, recipientsXlsxRows, toXlsx } from '../../../src/evidence/xlsx.ts';
+import { AUDIT_HEADER, READ_UNKNOWN, RECIPIENTS_HEADER, auditPeople, csvField, recipientsCsv } from '../../../src/evidence/csv.ts';
+import { RECIPIENTS_XLSX_HEADER, auditXlsxRows, labelXlsxRows, recipientsXlsxRows, toXlsx } from '../../../src/evidence/xlsx.ts';
 import { offsetLabel, zonedIso } from '../../../src/evidence/time.ts';
 import type { AuditEvent, RecipientRecord } from '../../../src/store/ports/notices.ts';
 
@@ -110,5 +110,18 @@ describe('XLSX exports', () => {
     const ev = Object.fromEntries((wb.getWorksheet('evidence')!.getSheetValues() as unknown[][]).filter(Boolean).map((r) => [r[1], r[2]]));
     assert.equal(ev['privacy-bot evidence'], 'audit v1');
     assert.equal(ev['created-by'], 'console:hr.zhang');
+  });
+
+  it('labelXlsxRows: zh names the columns in Chinese beside the CSV names and words states, channels and languages; ids, times and reasons stay', () => {
+    const rows = [
+      ['userId', 'state', 'sentAt', 'readAt', 'acknowledgedVia', 'language', 'failureReason', 'remindedRound'],
+      ['sent', 'acknowledged', '2026-12-07T19:33:33.000+08:00', READ_UNKNOWN, 'card', 'bilingual', 'invaliduser', 1],
+    ];
+    assert.deepEqual(labelXlsxRows(rows, 'en'), rows);
+    const zh = labelXlsxRows(rows, 'zh');
+    assert.deepEqual(zh[0], ['员工ID (userId)', '状态 (state)', '送达时间 (sentAt)', '已读时间 (readAt)', '确认方式 (acknowledgedVia)', '通知语言 (language)', '失败原因 (failureReason)', '提醒轮次 (remindedRound)']);
+    assert.deepEqual(zh[1], ['sent', '已确认', '2026-12-07T19:33:33.000+08:00', '未知（该平台不提供已读回执）', '卡片按钮', '中英双语', 'invaliduser', 1], 'a user id that happens to be a state word is left alone');
+    const audit = labelXlsxRows([['from', 'to', 'reason'], ['none', 'resolving', 'created']], 'zh');
+    assert.deepEqual(audit[1], ['无', '准备中', 'created']);
   });
 });
