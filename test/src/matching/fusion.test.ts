@@ -99,3 +99,15 @@ test('declined: suggestions come from the classifier first, are known topics and
   assert.equal(r.suggestionScores?.length, r.suggestions.length);
   for (const v of r.suggestionScores ?? []) assert.ok(v < 0.5);
 });
+
+test('a message the classifier is sure is off topic gets no suggestions; a vague in-scope one still does', () => {
+  // Written for this test: expense claims and a joke are not privacy questions; "what is PIPL" is vague but in scope.
+  for (const q of ['报销怎么走流程', 'tell me a joke']) {
+    const e = fused.explain(q);
+    assert.ok((e.classifier?.outOfScope ?? 0) >= 0.9, JSON.stringify(e.classifier));
+    assert.deepEqual([e.result.topic, e.result.suggestions], [null, []], q);
+  }
+  const vague = fused.match('what is PIPL');
+  assert.equal(vague.topic, null);
+  assert.ok(vague.suggestions.includes('legality'), JSON.stringify(vague));
+});
