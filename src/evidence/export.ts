@@ -1,6 +1,7 @@
 import type { AuditChainHead, Bilingual } from '../store/ports/notices.ts';
 import { genesisHash } from '../store/ports/audit-chain.ts';
 import { signBytes, type EvidenceSigningKey } from './key.ts';
+import { zonedIso } from './time.ts';
 
 /**
  * The evidence trailer of a CSV export (docs/EVIDENCE.md, "The export"): after the CSV rows, one
@@ -43,6 +44,11 @@ export interface ExportFacts {
   audience?: unknown;
   /** When the file was made, ms since the Unix epoch. */
   exportedAt: number;
+  /**
+   * The company's time zone (IANA name): `exported-at` is written in it with its offset, like the rows' times;
+   * absent = UTC (`…Z`), as exports before it.
+   */
+  timeZone?: string;
   /** Head of the broadcast's audit chain read for the export (audit: its last row); null = no row yet. */
   chain: AuditChainHead | null;
 }
@@ -82,7 +88,7 @@ export function trailerFields(f: ExportFacts, key: EvidenceSigningKey | null): [
     ...(f.noticeBody ? [['notice-body', trailerJson(f.noticeBody)] as [string, string]] : []),
     ...(f.createdBy !== undefined ? [['created-by', trailerJson(f.createdBy)] as [string, string]] : []),
     ...(f.audience !== undefined ? [['audience', trailerJson(f.audience)] as [string, string]] : []),
-    ['exported-at', new Date(f.exportedAt).toISOString()],
+    ['exported-at', f.timeZone ? zonedIso(f.exportedAt, f.timeZone) : new Date(f.exportedAt).toISOString()],
     ['chain-rows', String(head.rows)],
     ['chain-head', head.hash],
   ];

@@ -715,7 +715,7 @@ export class NoticeService {
     if (!this.evidenceKey) {
       this.log.warn({ broadcast: b.id, export: kind }, 'evidence export is UNSIGNED: EVIDENCE_SIGNING_KEY is not set (docs/EVIDENCE.md)');
     }
-    const facts = { kind, ...(await this.exportFacts(b)), exportedAt: this.clock.now(), chain };
+    const facts = { kind, ...(await this.exportFacts(b)), exportedAt: this.clock.now(), timeZone: this.timeZone, chain };
     return withEvidenceTrailer(csv, facts, this.evidenceKey);
   }
 
