@@ -22,6 +22,7 @@ export const ADAPTER_ERRORS = {
   WECOM_HANDLER_FAILED: { status: 500, meaning: 'The core failed on a WeCom message before the answer was sent (logged); WeCom retries.' },
   // The sandbox organisation's page API (adapters/sandbox)
   SANDBOX_BAD_BODY: { status: 400, meaning: 'A sandbox page request body is unreadable, not UTF-8 or not JSON (413 when over the /try byte limit).' },
+  SANDBOX_NOT_JSON_TYPE: { status: 415, meaning: 'A sandbox page request whose Content-Type is not application/json (a form or text post another site could send unasked).' },
   SANDBOX_BAD_REQUEST: { status: 400, meaning: 'A sandbox page request has a bad field (question, ackKey, pick); the message names it.' },
   SANDBOX_UNKNOWN_EMPLOYEE: { status: 404, meaning: 'No sandbox employee with that user id.' },
   SANDBOX_NO_SUCH_CARD: { status: 404, meaning: "The sandbox employee's inbox holds no card of that notice version." },

@@ -51,7 +51,8 @@ export const ERRORS = {
   ADMIN_BAD_BODY: { status: 400, meaning: 'An admin request body is not an object of the expected shape.' },
   ADMIN_BODY_TOO_LARGE: { status: 413, meaning: 'An admin request body is over its byte limit.' },
   TRY_BAD_REQUEST: { status: 400, meaning: 'A /try question is empty, too long or holds control characters.' },
-  TRY_BAD_JSON: { status: 400, meaning: 'A /try request body is not JSON (415 when its Content-Type is not application/json).' },
+  TRY_BAD_JSON: { status: 400, meaning: 'A /try request body is not JSON.' },
+  TRY_NOT_JSON_TYPE: { status: 415, meaning: 'A /try request whose Content-Type is not application/json (a form or text post another site could send unasked).' },
   TRY_BAD_BODY: { status: 400, meaning: 'A /try request body is unreadable or not UTF-8 (413 when over its byte limit).' },
   TRY_RATE_LIMITED: { status: 429, meaning: 'Too many /try questions from one client address in a minute; Retry-After says when to ask again.' },
   // Admin console (/console)

@@ -55,12 +55,12 @@ const ackSchema = z.object({ user: userField, ackKey: z.string().min(1).max(200)
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** The JSON body of a sandbox request, validated. @throws RequestError SANDBOX_BAD_BODY / SANDBOX_BAD_REQUEST (400), 413 over TRY_MAX_BODY_BYTES, 415 when not application/json */
+/** The JSON body of a sandbox request, validated. @throws RequestError SANDBOX_BAD_BODY / SANDBOX_BAD_REQUEST (400), 413 over TRY_MAX_BODY_BYTES, SANDBOX_NOT_JSON_TYPE (415) when not application/json */
 async function body<T>(ctx: Context, schema: z.ZodType<T>): Promise<T> {
   // Only JSON: a form or text/plain post is what another site's page can send without asking (no CORS preflight).
   if (!ctx.is('application/json')) {
     refuseConnectionReuse(ctx);
-    throw new RequestError('SANDBOX_BAD_BODY', 'Content-Type must be application/json', 415);
+    throw adapterRequestError('SANDBOX_NOT_JSON_TYPE', 'Content-Type must be application/json');
   }
   let raw: string;
   try {

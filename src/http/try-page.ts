@@ -246,7 +246,7 @@ export function mountTryPage(router: Router, core: TryCore, log: Logger, options
     // Only JSON: a form or text/plain post is what another site's page can send without asking (no CORS preflight).
     if (!ctx.is('application/json')) {
       refuseConnectionReuse(ctx); // refused before the body was read
-      throw new RequestError('TRY_BAD_JSON', 'Content-Type must be application/json', 415);
+      throw requestError('TRY_NOT_JSON_TYPE', 'Content-Type must be application/json');
     }
     let bytes: Buffer;
     try {

@@ -165,7 +165,7 @@ describe('sandbox admin journey over HTTP', () => {
     for (const path of ['/try/sandbox/ask', '/try/sandbox/ack', '/try/sandbox/open']) {
       const r = await fetch(`${bot.url}${path}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ user: 'wuhao', question: 'Am I archived?' }) });
       assert.equal(r.status, 415, path);
-      assert.match(await r.text(), /SANDBOX_BAD_BODY.*application\/json/);
+      assert.match(await r.text(), /SANDBOX_NOT_JSON_TYPE.*application\/json/);
     }
     const r3 = await post(bot, '/try/sandbox/ack', { user: 'wuhao', ackKey: 'nonsense' });
     assert.equal(r3.status, 400);

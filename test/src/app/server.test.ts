@@ -60,7 +60,7 @@ describe('HTTP server without any platform configured', () => {
       for (const type of ['text/plain', 'application/x-www-form-urlencoded', null]) {
         const r = await fetch(`${bot.url}${path}`, { method: 'POST', ...(type ? { headers: { 'content-type': type } } : {}), body: type ? JSON.stringify(body) : new Blob([JSON.stringify(body)]) });
         assert.equal(r.status, 415, `${path} ${type}`);
-        assert.match(await r.text(), /Content-Type must be application\/json/);
+        assert.match(await r.text(), /TRY_NOT_JSON_TYPE.*Content-Type must be application\/json/);
       }
       const ok = await fetch(`${bot.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) });
       assert.equal(ok.status, 200, path);
