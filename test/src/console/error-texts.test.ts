@@ -38,7 +38,7 @@ const T = load();
 T.addCodes(served.codes);
 
 /** Codes no /console/api route can answer with: start-up, the CLI, evaluation files, /try, the Bearer token of /admin. */
-const NOT_CONSOLE = new Set(['CONFIG_INVALID', 'KB_INVALID', 'PORT_IN_USE', 'PORT_NOT_ALLOWED', 'HOST_UNAVAILABLE', 'KB_LEXICON_INVALID', 'CLI_USAGE', 'CLI_FAILED', 'EVAL_BAD_FILE', 'ADMIN_UNAUTHORIZED', 'TRY_BAD_REQUEST', 'TRY_BAD_JSON', 'TRY_BAD_BODY', 'TRY_RATE_LIMITED']);
+const NOT_CONSOLE = new Set(['CONFIG_INVALID', 'KB_INVALID', 'PORT_IN_USE', 'PORT_NOT_ALLOWED', 'HOST_UNAVAILABLE', 'KB_LEXICON_INVALID', 'CLI_USAGE', 'CLI_FAILED', 'EVAL_BAD_FILE', 'ADMIN_UNAUTHORIZED', 'TRY_BAD_REQUEST', 'TRY_BAD_JSON', 'TRY_BAD_BODY', 'TRY_NOT_JSON_TYPE', 'TRY_RATE_LIMITED']);
 /** The adapters' codes for an audience the platform refuses (preview, prepare). */
 const ADAPTER_AUDIENCE = ['DINGTALK_BAD_AUDIENCE', 'DINGTALK_UNKNOWN_DEPARTMENT', 'FEISHU_BAD_AUDIENCE', 'FEISHU_DEPARTMENT_OUT_OF_SCOPE'];
 
