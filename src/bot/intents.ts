@@ -5,10 +5,13 @@
  */
 
 const HELP = new Set(['帮助', '幫助', 'help', '菜单', '菜單', 'menu', '?', '？', '/help', 'h']);
-const GREETING =
-  /^(你好|您好|嗨|哈喽|哈囉|在吗|在嗎|早上好|早安|晚上好|hi|hello|hey|good (morning|afternoon|evening)|谢谢|謝謝|多谢|多謝|感谢|感謝|thanks|thank you|thx|好的|ok|okay|👍)[\s!！。.~～,，]*$/iu;
-/** The thank-you and okay part of {@link GREETING}: answered with "you're welcome", not with an introduction. */
-const THANKS = /^(谢谢|謝謝|多谢|多謝|感谢|感謝|thanks|thank you|thx|好的|ok|okay|👍)[\s!！。.~～,，]*$/iu;
+/** Thank-yous and okays: answered with "you're welcome", not with an introduction. */
+const THANKS_WORDS = '谢谢|謝謝|多谢|多謝|感谢|感謝|thanks|thank you|thx|好的|ok|okay|👍';
+const HELLO_WORDS = '你好|您好|嗨|哈喽|哈囉|在吗|在嗎|早上好|早安|晚上好|hi|hello|hey|good (morning|afternoon|evening)';
+/** What may follow the words: trailing punctuation or spaces only. */
+const ALONE_TAIL = '[\\s!！。.~～,，]*$';
+const GREETING = new RegExp(`^(${HELLO_WORDS}|${THANKS_WORDS})${ALONE_TAIL}`, 'iu');
+const THANKS = new RegExp(`^(${THANKS_WORDS})${ALONE_TAIL}`, 'iu');
 
 /** Runs of whitespace and sentence punctuation. */
 const PUNCTUATION_RUN = /[\s!！。.~～?？]+/gu;

@@ -63,14 +63,17 @@ const ZH_HEADERS: Record<string, string> = {
   prevHash: '上一行哈希', hash: '本行哈希',
 };
 
+/** Chinese words for a recipient's states, and (audit `from` / `to`) for the broadcast's own. */
+const ZH_RECIPIENT_STATES: Record<string, string> = { pending: '待发送', sent: '已送达', failed: '发送失败', read: '已读', acknowledged: '已确认' };
+const ZH_AUDIT_STATES: Record<string, string> = { ...ZH_RECIPIENT_STATES, none: '无', resolving: '准备中', sending: '发送中', done: '已完成', cancelled: '已取消' };
 /** Chinese words for the values of the columns that hold a state, an acknowledgement channel or a language. */
 const ZH_VALUES: Record<string, Record<string, string>> = {
-  state: { pending: '待发送', sent: '已送达', failed: '发送失败', read: '已读', acknowledged: '已确认' },
-  from: { none: '无', pending: '待发送', sent: '已送达', failed: '发送失败', read: '已读', acknowledged: '已确认', resolving: '准备中', sending: '发送中', done: '已完成', cancelled: '已取消' },
+  state: ZH_RECIPIENT_STATES,
+  from: ZH_AUDIT_STATES,
+  to: ZH_AUDIT_STATES,
   acknowledgedVia: { card: '卡片按钮', text: '回复文字' },
   language: { bilingual: '中英双语', 'zh-CN': '简体中文', 'zh-TW': '繁体中文', en: '英文' },
 };
-ZH_VALUES.to = ZH_VALUES.from!;
 /** The Chinese of {@link READ_UNKNOWN}. */
 const ZH_READ_UNKNOWN = '未知（该平台不提供已读回执）';
 

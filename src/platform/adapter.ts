@@ -100,7 +100,7 @@ export interface PlatformAdapter {
    * Optional: how statuses this adapter writes itself (source `sourceName`, not synced) read in an answer — its name
    * and scope texts per language (the sandbox's demo statuses). Registered by the server.
    */
-  readonly statusSource?: { sourceName: string; label: Readonly<Record<Lang, string>>; scopeTexts?: Readonly<Record<string, Readonly<Record<Lang, string>>>> };
+  readonly statusSource?: Pick<ArchiveSource, 'sourceName' | 'scopeTexts'> & Required<Pick<ArchiveSource, 'label'>>;
   /** Optional: same-origin script paths the /try page loads before its own script (the sandbox's employee picker). */
   readonly tryPageScripts?: readonly string[];
 }
