@@ -28,6 +28,12 @@ export interface Messages {
   detailHint: string;
   /** "详细" / "more" when the previous message was not an answer with detail. */
   detailNone: string;
+  /** Opens the reply to a platform-family question from an asker of unknown platform (MatchResult.platformVariants). */
+  platformChoiceIntro: string;
+  /** Ends it: how to get one platform's full answer. */
+  platformChoicePick: string;
+  /** Platform ids (an entry's `platforms` value) -> the name employees know; an unknown id shows the entry's title. */
+  platformNames: Readonly<Record<string, string>>;
 }
 
 const HELP_ZH_CN =
@@ -61,6 +67,9 @@ const zhCN: Messages = {
   anonymousStatus: '（匿名提问不显示个人存档状态。）',
   detailHint: '回复“详细”查看更多。',
   detailNone: '上一条回答没有更多细节。你可以换个说法提问，或发送“帮助”查看我能回答的问题。',
+  platformChoiceIntro: '要看你的公司用的是哪个平台：',
+  platformChoicePick: '回复数字查看该平台的完整答案和来源。',
+  platformNames: { wecom: '企业微信', dingtalk: '钉钉', feishu: '飞书' },
 };
 
 const zhTW: Messages = {
@@ -81,6 +90,9 @@ const zhTW: Messages = {
   anonymousStatus: '（匿名提問不顯示個人存檔狀態。）',
   detailHint: '回覆「詳細」查看更多。',
   detailNone: '上一則回答沒有更多細節。你可以換個說法提問，或傳送「幫助」查看我能回答的問題。',
+  platformChoiceIntro: '要看你的公司用的是哪個平台：',
+  platformChoicePick: '回覆數字查看該平台的完整答案和來源。',
+  platformNames: { wecom: '企業微信', dingtalk: '釘釘', feishu: '飛書' },
 };
 
 const en: Messages = {
@@ -101,6 +113,9 @@ const en: Messages = {
   anonymousStatus: '(Personal archiving status is not shown for anonymous questions.)',
   detailHint: 'Reply "more" for details.',
   detailNone: 'There is no more detail for the last answer. Try asking in other words, or send "help" to see what I can answer.',
+  platformChoiceIntro: 'It depends on which app your company uses:',
+  platformChoicePick: 'Reply with the number for that app\'s full answer and its sources.',
+  platformNames: { wecom: 'WeCom', dingtalk: 'DingTalk', feishu: 'Feishu / Lark' },
 };
 
 /** The message set for a language. */

@@ -317,17 +317,49 @@ export function createRouter(deps: RouterDeps): CoreHandler {
     return result({ ...base, replies: [{ ...withSources(body, entry, lang), visibility: 'chat' }] });
   }
 
+  /** Remembers a numbered list offered to the asker, so that a bare number as the next message picks from it. */
+  async function rememberSuggestions(m: InboundMessage, picks: KnowledgeEntry[], lang: Lang): Promise<void> {
+    try {
+      await store.set(suggestionKey(m), JSON.stringify({ ids: picks.map((e) => e.id), lang }), SUGGESTION_TTL_MS);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not remember suggestions');
+    }
+  }
+
+  /**
+   * A platform-family question ("can admins read my chats?") from an asker whose platform is unknown (/try, the
+   * CLI): each platform's opening sentence, numbered, instead of the answer for a guessed platform. A number (or a
+   * /try button) then gives that platform's full answer with its sources. `topic` stays the matcher's pick.
+   */
+  async function platformChoice(m: InboundMessage, topic: string, variants: string[], lang: Lang, score: number): Promise<BotResult> {
+    const msgs = messagesFor(lang);
+    // The matcher's pick first (the ranking's likeliest platform), then the others in knowledge-base order.
+    const ordered = [topic, ...variants.filter((id) => id !== topic)];
+    const members = ordered.map((id) => kb.byId.get(id)).filter((e): e is KnowledgeEntry => e !== undefined);
+    const lines = members.map((e, i) => {
+      const name = e.platforms.length === 1 ? msgs.platformNames[e.platforms[0] as string] : undefined;
+      const opening = answerText(e, lang).split(/\n\s*\n/)[0]?.trim() ?? '';
+      return `${i + 1}. ${name ?? titleText(e, lang)}${lang === 'en' ? ': ' : '：'}${opening}`;
+    });
+    await rememberSuggestions(m, members, lang);
+    const text = `${msgs.platformChoiceIntro}\n${lines.join('\n')}\n${msgs.platformChoicePick}`;
+    return result({
+      intent: 'platform-choice',
+      topic,
+      score,
+      suggestions: members.map((e) => e.id),
+      lang,
+      replies: [{ text, visibility: 'chat', mentionAsker: m.chat.kind === 'group' }],
+    });
+  }
+
   async function fallback(m: InboundMessage, lang: Lang, score: number, suggestions: string[]): Promise<BotResult> {
     const msgs = messagesFor(lang);
     const picks = suggestions.map((id) => kb.byId.get(id)).filter((e): e is KnowledgeEntry => e !== undefined).slice(0, 3);
     let text = msgs.fallbackIntro;
     if (picks.length > 0) {
       text += `\n${msgs.fallbackPick}\n${picks.map((e, i) => `${i + 1}. ${titleText(e, lang)}`).join('\n')}`;
-      try {
-        await store.set(suggestionKey(m), JSON.stringify({ ids: picks.map((e) => e.id), lang }), SUGGESTION_TTL_MS);
-      } catch (err) {
-        log.warn({ err: (err as Error).message }, 'could not remember suggestions');
-      }
+      await rememberSuggestions(m, picks, lang);
     }
     text += `\n${msgs.fallbackNone}`;
     return result({
@@ -394,6 +426,7 @@ export function createRouter(deps: RouterDeps): CoreHandler {
       const entry = kb.byId.get(match.topic);
       if (entry) {
         await count({ topic: entry.id }, replyLang);
+        if (match.platformVariants && match.platformVariants.length >= 2) return platformChoice(m, entry.id, match.platformVariants, replyLang, match.score);
         return answer(m, entry, replyLang, match.score, match.suggestions);
       }
     }

@@ -263,6 +263,19 @@ const PLATFORM_WORDS: ReadonlySet<string> = new Set(['企业微信', '钉钉', '
 /** Question tokens naming a platform, as knowledge-entry `platforms` values. */
 const PLATFORM_OF: Readonly<Record<string, string>> = { 企业微信: 'wecom', 钉钉: 'dingtalk', 飞书: 'feishu', 会话存档: 'wecom' };
 
+/**
+ * The platforms a normalised question names (normalizeQuestion has already mapped aliases, English names and typos
+ * onto 企业微信 / 钉钉 / 飞书), in order of first mention, each once.
+ */
+function platformsNamedIn(normalized: string): string[] {
+  const found: [number, string][] = [];
+  for (const [word, platform] of Object.entries(PLATFORM_OF)) {
+    const at = normalized.indexOf(word);
+    if (at >= 0) found.push([at, platform]);
+  }
+  return [...new Set(found.sort((a, b) => a[0] - b[0]).map(([, p]) => p))];
+}
+
 /** One token's contribution to one entry, for explanations. */
 export interface TokenHit {
   token: string;
@@ -482,6 +495,8 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     return model ? new TopicClassifier(model, new Set(entries.map((e) => e.id))) : null;
   })();
   const classifierPlatforms = classifier ? classifier.classes.map((c) => entryPlatforms[ids.indexOf(c)] ?? new Set<string>(['all'])) : [];
+  // Platform families of the knowledge base (see entryFamilies): the members of each answered topic's family.
+  const variantsOf = entryFamilies(entries);
   // Platform families: entries that differ only by platform, named `<platform>-<rest>` (wecom-admin-access,
   // dingtalk-admin-access, feishu-admin-access). Classifier slots per family with at least two members.
   const families: number[][] = (() => {
@@ -604,14 +619,15 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
    * question shorter than {@link MatcherOptions.focusMinChars}: its last clauses, back to the first that makes
    * them {@link FOCUS_MIN_CHARS} long together ("…，我还能往哪里反映？可以匿名吗？" takes both).
    */
-  const focusTokens = (question: string): Set<string> | null => {
+  const focusOf = (question: string): { tokens: Set<string>; normalized: string } | null => {
     if (typeof question !== 'string' || Array.from(question).length < opt.focusMinChars) return null;
     const clauses = question.slice(0, 2000).split(CLAUSE_END).map((x) => x.trim()).filter((x) => x.length > 0);
     if (clauses.length < 2) return null;
     // The last clauses, back to the first one that is at least FOCUS_MIN_CHARS long together.
     let focus = '';
     for (let i = clauses.length - 1; i >= 0 && Array.from(focus).length < FOCUS_MIN_CHARS; i--) focus = `${clauses[i] as string} ${focus}`;
-    return new Set(tokensOf(normalizeQuestion(focus)));
+    const normalized = normalizeQuestion(focus);
+    return { tokens: new Set(tokensOf(normalized)), normalized };
   };
 
   /**
@@ -623,17 +639,24 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     const normalized = normalizeQuestion(question);
     const tokens = [...new Set(tokensOf(normalized))];
     const tokenSet = new Set(tokens);
-    const focus = focusTokens(question);
+    const focused = focusOf(question);
+    const focus = focused?.tokens ?? null;
     // Markers of the final question only: a story may mention pay or a meeting room on the way.
     const questionMarkers = tokens.filter((t) => markerTokens.has(t) && (!focus || focus.has(t)));
     // Platforms the question is about: those of its final question sentence when it names one ("换到飞书…飞书的
     // 管理后台能看吗" after a story about DingTalk), else all it names.
-    const focusNamed = focus ? [...focus].flatMap((t) => PLATFORM_OF[t] ?? []) : [];
-    const asked = focusNamed.length > 0 ? focusNamed : tokens.flatMap((t) => PLATFORM_OF[t] ?? []);
+    // Read in the normalised text, not the tokens: jieba may cut a name apart (企业微信管理员 -> 企业 / 微信 / 信管 …).
+    const focusNamed = focused ? platformsNamedIn(focused.normalized) : [];
+    const asked = focusNamed.length > 0 ? focusNamed : platformsNamedIn(normalized);
     // A question naming no platform is about the asker's own (an id like 'wecom-aibot' is a WeCom platform).
     const own = context?.platform?.split('-')[0];
     const named = asked.length > 0 ? asked : own && knownPlatforms.has(own) ? [own] : [];
     const tokenWeight = (t: string): number => (focus && !focus.has(t) ? opt.narrativeWeight : 1);
+    // A family answer for nobody's platform in particular: the reply asks which one (MatchResult.platformVariants).
+    const withVariants = (r: MatchResult): MatchResult => {
+      const family = r.topic && named.length === 0 ? variantsOf.get(r.topic) : undefined;
+      return family ? { ...r, platformVariants: family } : r;
+    };
     /**
      * Per entry hit (in first-hit order): each token's best hit (token order) and its BM25 term frequency, Σ over the
      * entry's documents hit by the token of (1 − Fuse score).
@@ -760,7 +783,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
         suggestionScores: others.slice(0, 3).map((c) => Math.min(rankScore(c), 0.499)),
         lang,
       };
-      return { ...explanation, result };
+      return { ...explanation, result: withVariants(result) };
     }
     // Fusion with the topic classifier (see MatcherOptions.classifier).
     const p = classifier.probabilities(classifierFeatures(normalized, tokens));
@@ -828,7 +851,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       suggestionScores,
       lang,
     };
-    return { ...explanation, classifier: { topic: best >= 0 ? (classifier.classes[best] as string) : null, probability: round3(pBest), outOfScope: round3(p[oosSlot] as number) }, result };
+    return { ...explanation, result: withVariants(result), classifier: { topic: best >= 0 ? (classifier.classes[best] as string) : null, probability: round3(pBest), outOfScope: round3(p[oosSlot] as number) } };
   };
   const explain = (question: string, context?: MatchContext): MatchExplanation => run(question, context, true);
 
@@ -845,6 +868,24 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     clearMemo: () => memo.clear(),
     tokenize,
   };
+}
+
+/**
+ * Platform families of a knowledge base: entries that differ only by platform — id `<platform>-<rest>` and
+ * `platforms: [<platform>]` (wecom-admin-access, dingtalk-admin-access, feishu-admin-access) — with at least two
+ * members. Returns each member's id -> all members' ids in knowledge-base order.
+ */
+export function entryFamilies(entries: readonly { id: string; platforms: readonly string[] }[]): Map<string, string[]> {
+  const byRest = new Map<string, string[]>();
+  for (const e of entries) {
+    const dash = e.id.indexOf('-');
+    if (dash <= 0 || e.platforms.length !== 1 || e.platforms[0] !== e.id.slice(0, dash)) continue;
+    const rest = e.id.slice(dash + 1);
+    byRest.set(rest, [...(byRest.get(rest) ?? []), e.id]);
+  }
+  const out = new Map<string, string[]>();
+  for (const members of byRest.values()) if (members.length >= 2) for (const id of members) out.set(id, members);
+  return out;
 }
 
 /**

@@ -17,6 +17,14 @@ export interface MatchResult {
   suggestionScores?: number[];
   /** Detected language of the question. */
   lang: Lang;
+  /**
+   * Set when `topic` is one member of a platform family (entries that differ only by platform, ids
+   * `<platform>-<rest>`: wecom-admin-access, dingtalk-admin-access, feishu-admin-access), the question names no
+   * platform and the asker's platform is not one of the family's (the /try page, the CLI): every member's id, in
+   * knowledge-base order, `topic` among them. The reply should then ask which platform the asker's company uses
+   * instead of answering for one it guessed.
+   */
+  platformVariants?: string[];
 }
 
 /** What the matcher may know about the asker besides the question. */

@@ -114,9 +114,10 @@ export interface Reply {
 
 /**
  * Why the router answered the way it did ('other-person': a question about someone else's status, refused;
- * 'detail': the longer detail of the previous answer, after "详细" / "more").
+ * 'detail': the longer detail of the previous answer, after "详细" / "more"; 'platform-choice': a question about one
+ * platform family from an asker whose platform is unknown, answered with each platform's opening and a choice).
  */
-export type Intent = 'faq' | 'detail' | 'help' | 'fallback' | 'welcome' | 'non-text' | 'empty' | 'status' | 'rate-limited' | 'other-person';
+export type Intent = 'faq' | 'platform-choice' | 'detail' | 'help' | 'fallback' | 'welcome' | 'non-text' | 'empty' | 'status' | 'rate-limited' | 'other-person';
 
 /** The core's answer to one {@link InboundMessage}. `replies` may be empty (nothing to send). */
 export interface BotResult {

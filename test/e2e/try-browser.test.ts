@@ -107,9 +107,20 @@ if (!existsSync(CHROMIUM)) {
           const chrome = await page.evaluate(() => [document.title, document.querySelector('h1')!.textContent, document.querySelector('p.note')!.textContent,
             document.querySelector('button[type=submit]')!.textContent, (document.getElementById('q') as HTMLInputElement).placeholder].join('\n'));
           assert.doesNotMatch(chrome, /[试页与钉飞书个问显识档态发详]/u, chrome);
+          // The placeholder question names no platform and /try has none: each platform's opening, then a choice.
           await ask(page, '管理員能看到我的聊天記錄嗎？');
           assert.equal((await page.locator('.meta details summary').last().textContent())?.trim(), ZH_TW_CHROME.details);
-          assert.match(await page.locator('.msg.bot').last().innerText(), /來源：/u);
+          const choice = await page.locator('.msg.bot').last().innerText();
+          assert.match(choice, /^要看你的公司用的是哪個平台：/u);
+          for (const name of ['企業微信：', '釘釘：', '飛書：']) assert.match(choice, new RegExp(`^\\d\\. ${name}`, 'mu'), choice);
+          assert.doesNotMatch(choice, /來源：/u);
+          // A number picks one platform: its full answer with sources, in Traditional Chinese.
+          const n = /^(\d)\. 釘釘：/mu.exec(choice)?.[1] as string;
+          await ask(page, n);
+          const full = await page.locator('.msg.bot').last().innerText();
+          assert.match(full, /來源：/u);
+          assert.match(full, /釘釘/u);
+          assert.doesNotMatch(full, /要看你的公司/u);
           await page.screenshot({ path: join(ARTIFACTS, `${locale}-chrome.png`) });
         } finally {
           await context.close();

@@ -94,7 +94,7 @@ function askMessage(text: string, platform: string | undefined, user: string | u
 function askJson(question: string, r: BotResult): string {
   return JSON.stringify({
     question,
-    topic: r.intent === 'faq' ? r.topic : null,
+    topic: r.intent === 'faq' || r.intent === 'platform-choice' ? r.topic : null,
     intent: r.intent,
     score: Math.round(r.score * 1000) / 1000,
     suggestions: r.suggestions,

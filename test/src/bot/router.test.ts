@@ -148,6 +148,36 @@ describe('router', () => {
     assert.equal(lunch.topic, null);
   });
 
+  it('an admin-access question naming no platform, from an asker of unknown platform: each platform\'s opening, then a number picks one', async () => {
+    const tryMsg = (text: string) => msg(text, { platform: 'try', userId: 'try-visitor', anonymous: true });
+    const r = await handle(tryMsg('管理员能看到我的聊天记录吗'));
+    assert.equal(r.intent, 'platform-choice');
+    assert.ok(r.topic?.endsWith('-admin-access'), String(r.topic));
+    assert.deepEqual([...r.suggestions].sort(), ['dingtalk-admin-access', 'feishu-admin-access', 'wecom-admin-access']);
+    assert.equal(r.suggestions[0], r.topic, 'the matcher\'s pick comes first');
+    const text = r.replies[0]!.text;
+    assert.match(text, /^要看你的公司用的是哪个平台：\n1\. /);
+    for (const name of ['企业微信', '钉钉', '飞书']) assert.match(text, new RegExp(`^\\d\\. ${name}：\\S`, 'm'), text);
+    assert.doesNotMatch(text, /来源：/, 'no sources until one platform is chosen');
+    const n = r.suggestions.indexOf('feishu-admin-access') + 1;
+    const picked = await handle(tryMsg(String(n)));
+    assert.equal(picked.intent, 'faq');
+    assert.equal(picked.topic, 'feishu-admin-access');
+    assert.match(picked.replies[0]!.text, /来源：/);
+    // English, and the same question from an asker whose platform is known: that platform's full answer.
+    const en = await handle(tryMsg('Can admins read my chats?'));
+    assert.equal(en.intent, 'platform-choice');
+    assert.match(en.replies[0]!.text, /^It depends on which app your company uses:\n/);
+    assert.match(en.replies[0]!.text, /^\d\. DingTalk: /m);
+    const onDingTalk = await handle(msg('管理员能看到我的聊天记录吗', { platform: 'dingtalk', userId: 'lisi' }));
+    assert.equal(onDingTalk.intent, 'faq');
+    assert.equal(onDingTalk.topic, 'dingtalk-admin-access');
+    // A question that names its platform is answered for it, whoever asks.
+    const named = await handle(tryMsg('企业微信管理员可以翻看我的私聊记录吗'));
+    assert.equal(named.intent, 'faq');
+    assert.equal(named.topic, 'wecom-admin-access');
+  });
+
   it('welcomes on enter and asks for text on other kinds', async () => {
     assert.equal((await handle(msg('', { kind: 'enter' }))).intent, 'welcome');
     const nt = await handle(msg('', { kind: 'non-text' }));

@@ -111,3 +111,27 @@ test('a message the classifier is sure is off topic gets no suggestions; a vague
   assert.equal(vague.topic, null);
   assert.ok(vague.suggestions.includes('legality'), JSON.stringify(vague));
 });
+
+test('a platform named in the question wins over the asker\'s own, even where jieba cuts the name apart (企业微信管理员)', () => {
+  for (const q of ['企业微信管理员可以翻看我的私聊记录吗', '企微管理员能看我私聊吗', 'can wecom admins read my dms']) {
+    for (const platform of ['dingtalk', 'feishu', 'try']) {
+      const r = fused.match(q, { platform });
+      assert.equal(r.topic, 'wecom-admin-access', `${q} on ${platform}`);
+      assert.equal(r.platformVariants, undefined, `${q} on ${platform}: it names its platform`);
+    }
+  }
+  for (const q of ['钉钉管理员可以翻看我的私聊记录吗', '飞书管理员能看我私聊吗']) {
+    const want = q.startsWith('钉钉') ? 'dingtalk-admin-access' : 'feishu-admin-access';
+    assert.equal(fused.match(q, { platform: 'wecom' }).topic, want, q);
+  }
+});
+
+test('platformVariants: only for a family question from an asker whose platform is unknown', () => {
+  const q = '管理员能看到我的聊天记录吗';
+  const unknown = fused.match(q, { platform: 'try' });
+  assert.deepEqual(unknown.platformVariants, ['dingtalk-admin-access', 'feishu-admin-access', 'wecom-admin-access']);
+  assert.ok(unknown.platformVariants?.includes(unknown.topic as string));
+  assert.equal(fused.match(q).platformVariants?.length, 3, 'no context at all is unknown too');
+  for (const platform of ['wecom', 'wecom-aibot', 'dingtalk', 'feishu']) assert.equal(fused.match(q, { platform }).platformVariants, undefined, platform);
+  assert.equal(fused.match('存档的聊天记录保存多久', { platform: 'try' }).platformVariants, undefined, 'not a family topic');
+});
