@@ -88,6 +88,14 @@ export const RUN_NOT_TRAINED: readonly { file: string; why: string }[] = [
     file: 'test/fixtures/blind/blind23.jsonl',
     why: 'a fourth fresh check of the same model, written beside blind set 22',
   },
+  {
+    file: 'test/fixtures/blind/blind24.jsonl',
+    why: 'the thirteenth round\'s fresh check, first run on the same model after the platform-naming fix (matching code only)',
+  },
+  {
+    file: 'test/fixtures/blind/blind25.jsonl',
+    why: 'the thirteenth round\'s second fresh check, written beside blind set 24',
+  },
 ];
 
 /** Sets only ever evaluated on: no training question may equal one of theirs (after normalisation). */
