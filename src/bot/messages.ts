@@ -19,6 +19,10 @@ export interface Messages {
   fallbackIntro: string;
   fallbackPick: string;
   fallbackNone: string;
+  /** Opens the "not sure" reply to a question about privacy that fits several topics (MatchResult.ambiguous). */
+  clarifyIntro: string;
+  /** Ends it: none of those. */
+  clarifyNone: string;
   sources: string;
   groupPrivateNote: string;
   groupAskPrivately: string;
@@ -60,6 +64,8 @@ const zhCN: Messages = {
   fallbackIntro: '我不太确定你问的是哪个问题。',
   fallbackPick: '你可能想问（回复数字即可查看答案）：',
   fallbackNone: '你可以换个说法再问一次，或发送“帮助”查看我能回答的问题。与隐私无关的事务请联系 HR 或 IT。',
+  clarifyIntro: '这个问题可以有几种理解，你想问的是哪一个？（回复数字即可查看答案）',
+  clarifyNone: '都不是？请多说一句你想了解的具体情况，或发送“帮助”查看我能回答的问题。',
   sources: '来源：',
   groupPrivateNote: '（你本人的存档状态已私信发给你，不在群里公开。）',
   groupAskPrivately: '（个人存档状态不在群里显示；请单独私聊我查询。）',
@@ -83,6 +89,8 @@ const zhTW: Messages = {
   fallbackIntro: '我不太確定你問的是哪個問題。',
   fallbackPick: '你可能想問（回覆數字即可查看答案）：',
   fallbackNone: '你可以換個說法再問一次，或傳送「幫助」查看我能回答的問題。與隱私無關的事務請聯繫 HR 或 IT。',
+  clarifyIntro: '這個問題可以有幾種理解，你想問的是哪一個？（回覆數字即可查看答案）',
+  clarifyNone: '都不是？請多說一句你想了解的具體情況，或傳送「幫助」查看我能回答的問題。',
   sources: '來源：',
   groupPrivateNote: '（你本人的存檔狀態已私訊發給你，不在群裡公開。）',
   groupAskPrivately: '（個人存檔狀態不在群裡顯示；請單獨私訊我查詢。）',
@@ -106,6 +114,8 @@ const en: Messages = {
   fallbackIntro: "I'm not sure which question you mean.",
   fallbackPick: 'Did you mean (reply with the number):',
   fallbackNone: 'Try asking in other words, or send "help" to see what I can answer. For anything not about privacy, please contact HR or IT.',
+  clarifyIntro: 'That could mean a few things. Which one do you mean? (reply with the number)',
+  clarifyNone: 'None of these? Tell me a little more about your situation, or send "help" to see what I can answer.',
   sources: 'Sources:',
   groupPrivateNote: '(I have sent your personal archiving status to you privately, not to the group.)',
   groupAskPrivately: '(Personal archiving status is never shown in a group; ask me in a 1:1 chat to see yours.)',

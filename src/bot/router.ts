@@ -353,15 +353,21 @@ export function createRouter(deps: RouterDeps): CoreHandler {
     });
   }
 
-  async function fallback(m: InboundMessage, lang: Lang, score: number, suggestions: string[]): Promise<BotResult> {
+  /**
+   * "Not sure" with up to 3 numbered suggestions. `ambiguous` (MatchResult.ambiguous): the question is about privacy
+   * but fits several topics, so the reply asks which one is meant instead of saying it did not understand.
+   */
+  async function fallback(m: InboundMessage, lang: Lang, score: number, suggestions: string[], ambiguous = false): Promise<BotResult> {
     const msgs = messagesFor(lang);
     const picks = suggestions.map((id) => kb.byId.get(id)).filter((e): e is KnowledgeEntry => e !== undefined).slice(0, 3);
-    let text = msgs.fallbackIntro;
+    const clarify = ambiguous && picks.length >= 2;
+    let text = clarify ? msgs.clarifyIntro : msgs.fallbackIntro;
     if (picks.length > 0) {
-      text += `\n${msgs.fallbackPick}\n${picks.map((e, i) => `${i + 1}. ${titleText(e, lang)}`).join('\n')}`;
+      const list = picks.map((e, i) => `${i + 1}. ${titleText(e, lang)}`).join('\n');
+      text += clarify ? `\n${list}` : `\n${msgs.fallbackPick}\n${list}`;
       await rememberSuggestions(m, picks, lang);
     }
-    text += `\n${msgs.fallbackNone}`;
+    text += `\n${clarify ? msgs.clarifyNone : msgs.fallbackNone}`;
     return result({
       intent: 'fallback',
       score,
@@ -431,7 +437,7 @@ export function createRouter(deps: RouterDeps): CoreHandler {
       }
     }
     await count({ notSure: true }, replyLang);
-    return fallback(m, replyLang, match.score, match.suggestions);
+    return fallback(m, replyLang, match.score, match.suggestions, match.ambiguous === true);
   }
 
   function mayChangeState(message: InboundMessage): boolean {

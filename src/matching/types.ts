@@ -25,6 +25,12 @@ export interface MatchResult {
    * instead of answering for one it guessed.
    */
   platformVariants?: string[];
+  /**
+   * True when the question is declined (`topic` null) although the classifier is sure it is about privacy: it fits
+   * several of `suggestions` about equally ("公司可以监控我吗"). The reply should ask which one is meant, not say it
+   * did not understand. Absent otherwise, and from matchers without a classifier.
+   */
+  ambiguous?: boolean;
 }
 
 /** What the matcher may know about the asker besides the question. */

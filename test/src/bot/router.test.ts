@@ -148,6 +148,25 @@ describe('router', () => {
     assert.equal(lunch.topic, null);
   });
 
+  it('a privacy question that fits several topics asks which one is meant; an off-topic one says it is not sure', async () => {
+    for (const [q, intro, none] of [
+      ['公司可以监控我吗', /^这个问题可以有几种理解，你想问的是哪一个？/, /^都不是？/m],
+      ['can my employer monitor me', /^That could mean a few things\. Which one do you mean\?/, /^None of these\?/m],
+    ] as const) {
+      const r = await handle(msg(q, { userId: 'clarify' }));
+      assert.equal(r.intent, 'fallback', q);
+      assert.ok(r.suggestions.length >= 2, q);
+      assert.match(r.replies[0]!.text, intro, q);
+      assert.match(r.replies[0]!.text, /^1\. .+\n2\. /m, q);
+      assert.match(r.replies[0]!.text, none, q);
+      assert.doesNotMatch(r.replies[0]!.text, /不太确定|not sure/, q);
+      const picked = await handle(msg('2', { userId: 'clarify' }));
+      assert.equal(picked.topic, r.suggestions[1], `${q}: a number picks from the list`);
+    }
+    const lunch = await handle(msg('帮我写一首关于春天的诗'));
+    assert.match(lunch.replies[0]!.text, /^我不太确定你问的是哪个问题。/);
+  });
+
   it('an admin-access question naming no platform, from an asker of unknown platform: each platform\'s opening, then a number picks one', async () => {
     const tryMsg = (text: string) => msg(text, { platform: 'try', userId: 'try-visitor', anonymous: true });
     const r = await handle(tryMsg('管理员能看到我的聊天记录吗'));

@@ -135,3 +135,14 @@ test('platformVariants: only for a family question from an asker whose platform 
   for (const platform of ['wecom', 'wecom-aibot', 'dingtalk', 'feishu']) assert.equal(fused.match(q, { platform }).platformVariants, undefined, platform);
   assert.equal(fused.match('存档的聊天记录保存多久', { platform: 'try' }).platformVariants, undefined, 'not a family topic');
 });
+
+test('ambiguous: declined questions the classifier is sure are about privacy, never off-topic ones', () => {
+  for (const q of ['公司可以监控我吗', 'can my employer monitor me']) {
+    const r = fused.match(q);
+    assert.equal(r.topic, null, q);
+    assert.equal(r.ambiguous, true, q);
+  }
+  for (const q of ['帮我写一首关于春天的诗', '报销怎么走流程', '企业微信怎么发红包']) assert.equal(fused.match(q).ambiguous, undefined, q);
+  assert.equal(fused.match('企业微信管理员能看我的私聊吗').ambiguous, undefined, 'answered');
+  assert.equal(ranking.match('公司可以监控我吗').ambiguous, undefined, 'no classifier, no claim');
+});
