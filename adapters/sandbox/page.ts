@@ -20,7 +20,7 @@ export interface SandboxPageTexts {
   open: string;
   /** A card's acknowledge button. */
   acknowledge: string;
-  /** A card's state once acknowledged; `{time}` is the local date and time. */
+  /** A card's state once acknowledged; `{time}` is the browser's local date and time with its UTC offset ("2026-12-07 22:54:38 (UTC+08:00)"). */
   acknowledged: string;
   /** A card's state once opened, not acknowledged. */
   read: string;
@@ -145,7 +145,7 @@ function post(path, body){ return fetch(path, {method:'POST', headers:{'content-
 /** zh and en joined, or zh alone when the notice has no English of its own (the same text twice reads as a bug). */
 function both(t, sep){ return t.en && t.en !== t.zh ? t.zh + sep + t.en : t.zh; }
 /** An ISO time as the browser's local date and time (YYYY-MM-DD HH:mm:ss), like the console shows it. */
-function local(iso){ var d = new Date(iso), p = function(n){ return String(n).padStart(2, '0'); }; return isNaN(d) ? iso : d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + ' ' + p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds()); }
+function local(iso){ var d = new Date(iso), p = function(n){ return String(n).padStart(2, '0'); }; if (isNaN(d)) return iso; var o = -d.getTimezoneOffset(), z = 'UTC' + (o < 0 ? '-' : '+') + p(Math.floor(Math.abs(o) / 60)) + ':' + p(Math.abs(o) % 60); return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + ' ' + p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds()) + ' (' + z + ')'; }
 function stateText(c){
   if (c.acknowledgedAt) return T.acknowledged.replace('{time}', local(c.acknowledgedAt));
   if (c.openedAt) return T.read;

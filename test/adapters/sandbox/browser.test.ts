@@ -86,7 +86,7 @@ if (!existsSync(CHROMIUM)) {
       const id = await broadcast({ departmentIds: ['rd'] });
 
       // A Simplified Chinese browser: the /try page's own texts (the note below) follow the browser's language.
-      const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+      const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${bot.url}/try`);
@@ -106,6 +106,8 @@ if (!existsSync(CHROMIUM)) {
 
       await page.locator('.sbx-ack').first().click();
       await page.waitForFunction(() => /已确认/.test(document.querySelector('.sbx-card .sbx-state')?.textContent ?? ''));
+      // The time is the browser's local time with its zone, so nobody reads it as the server's or as UTC.
+      assert.match(await page.locator('.sbx-card .sbx-state').first().innerText(), /已确认 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC\+08:00\)/);
       const after = (await counts(id)).counts;
       assert.equal(after.acknowledged, 1);
       assert.equal(after.read, 1);
@@ -165,7 +167,7 @@ if (!existsSync(CHROMIUM)) {
           await page.getByRole('button', { name: T.acknowledge, exact: true }).click();
           const done = T.acknowledged.split('{time}')[0]!;
           await page.waitForFunction((t) => (document.querySelector('.sbx-card .sbx-state')?.textContent ?? '').startsWith(t), done);
-          assert.match(await page.locator('.sbx-card .sbx-state').first().innerText(), /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+          assert.match(await page.locator('.sbx-card .sbx-state').first().innerText(), /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \(UTC[+-]\d\d:\d\d\)$/);
           assert.equal((await counts(id)).counts.acknowledged, 1);
 
           const chrome = await overlayChrome(page);
