@@ -479,7 +479,8 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     const scoreOf = new Map(ranked.suggestions.map((id, i) => [id, ranked.suggestionScores?.[i] ?? null] as const));
     ctx.body = {
       topic: r.topic, intent: r.intent, score: Math.round(r.score * 1000) / 1000, replies: r.replies.map((x) => x.text),
-      suggestions: r.suggestions.map((id) => ({ id, score: scoreOf.get(id) ?? null })),
+      // A platform-choice reply lists the family's members as its choices; the box shows the matcher's own related topics.
+      suggestions: (r.intent === 'platform-choice' ? ranked.suggestions : r.suggestions).map((id) => ({ id, score: scoreOf.get(id) ?? null })),
     };
   });
   // Answers per topic and the "not sure" rate over 7 and 30 days — counts only (src/bot/answer-stats.ts).
