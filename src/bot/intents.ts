@@ -53,6 +53,22 @@ export function suggestionChoice(text: string): number | null {
   return d === '一' ? 1 : d === '二' ? 2 : d === '三' ? 3 : Number(d);
 }
 
+/** Names employees give their platform, alone in a message (compared after {@link bare}, lower case). */
+const PLATFORM_NAMES: ReadonlyMap<string, string> = new Map([
+  ...['企业微信', '企業微信', '企微', 'wecom', 'wework', 'we com', '企业微信的', '企业微信吧'].map((n) => [n, 'wecom'] as const),
+  ...['钉钉', '釘釘', 'dingtalk', 'ding talk', 'dingding', '钉钉的', '钉钉吧'].map((n) => [n, 'dingtalk'] as const),
+  ...['飞书', '飛書', 'feishu', 'lark', 'feishu lark', '飞书的', '飞书吧'].map((n) => [n, 'feishu'] as const),
+]);
+
+/**
+ * The platform a short message names and nothing else ("钉钉", "Lark", "用的是飞书", "we use dingtalk"), else null: an
+ * answer to a platform-choice reply. @returns an entry `platforms` id: 'wecom', 'dingtalk' or 'feishu'
+ */
+export function platformNamed(text: string): string | null {
+  const t = bare(text.normalize('NFKC')).toLowerCase();
+  return PLATFORM_NAMES.get(t) ?? PLATFORM_NAMES.get(t.replace(/^(?:我们用的是|我们用|用的是|用|是|we use|we're on|on)\s*/u, '')) ?? null;
+}
+
 /** Replies that ask for the detail of the previous answer (compared after {@link bare}, case-insensitive). */
 const DETAIL = new Set([
   '详细', '詳細', '详情', '詳情', '更多', '详细点', '詳細點', '详细些', '詳細些', '详细说说', '詳細說說', '展开', '展開',

@@ -11,7 +11,7 @@ import type { CommandHandler, DeferredReply, PersonalSection } from '../platform
 export type { CommandHandler, DeferredReply, PersonalSection };
 import { withLinks } from '../reply-links.ts';
 import { messagesFor } from './messages.ts';
-import { isDetailRequest, isGreeting, isHelpRequest, isThanks, suggestionChoice } from './intents.ts';
+import { isDetailRequest, isGreeting, isHelpRequest, isThanks, platformNamed, suggestionChoice } from './intents.ts';
 import { toTaiwanTraditional } from './traditional.ts';
 import { capMessage } from '../text-cap.ts';
 import type { AnswerOutcome } from './answer-stats.ts';
@@ -328,14 +328,22 @@ export function createRouter(deps: RouterDeps): CoreHandler {
 
   /**
    * A platform-family question ("can admins read my chats?") from an asker whose platform is unknown (/try, the
-   * CLI): each platform's opening sentence, numbered, instead of the answer for a guessed platform. A number (or a
-   * /try button) then gives that platform's full answer with its sources. `topic` stays the matcher's pick.
+   * CLI): each platform's opening sentence, numbered (WeCom, DingTalk, Feishu), instead of the answer for a guessed
+   * platform. A number, the platform's name or a /try button then gives that platform's full answer with its sources.
+   * `topic` stays the matcher's pick.
    */
   async function platformChoice(m: InboundMessage, topic: string, variants: string[], lang: Lang, score: number): Promise<BotResult> {
     const msgs = messagesFor(lang);
-    // The matcher's pick first (the ranking's likeliest platform), then the others in knowledge-base order.
-    const ordered = [topic, ...variants.filter((id) => id !== topic)];
-    const members = ordered.map((id) => kb.byId.get(id)).filter((e): e is KnowledgeEntry => e !== undefined);
+    // Always the same order (that of msgs.platformNames, then the rest), so that "1" means the same app every time.
+    const order = Object.keys(msgs.platformNames);
+    const rank = (e: KnowledgeEntry): number => {
+      const at = order.indexOf(e.platforms[0] ?? '');
+      return at < 0 ? order.length : at;
+    };
+    const members = variants
+      .map((id) => kb.byId.get(id))
+      .filter((e): e is KnowledgeEntry => e !== undefined)
+      .sort((a, b) => rank(a) - rank(b));
     const lines = members.map((e, i) => {
       const name = e.platforms.length === 1 ? msgs.platformNames[e.platforms[0] as string] : undefined;
       const opening = answerText(e, lang).split(/\n\s*\n/)[0]?.trim() ?? '';
@@ -382,19 +390,24 @@ export function createRouter(deps: RouterDeps): CoreHandler {
    * a bare number (`choice`, 1-based), returns the entry it picks with that reply's language. A store failure, an
    * unreadable record or a number beyond the list means "nothing picked" (the number is then a normal question).
    */
-  async function takePendingSuggestion(m: InboundMessage, choice: number | null): Promise<{ entry: KnowledgeEntry; lang: Lang } | null> {
+  async function takePendingSuggestion(m: InboundMessage, choice: number | null, platform: string | null): Promise<{ entry: KnowledgeEntry; lang: Lang } | null> {
     let raw: string | null = null;
     try {
-      if (choice !== null) raw = await store.get(suggestionKey(m));
+      if (choice !== null || platform !== null) raw = await store.get(suggestionKey(m));
       await store.delete(suggestionKey(m));
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'could not read or end the pending suggestions');
       return null;
     }
-    if (!raw || choice === null) return null;
+    if (!raw || (choice === null && platform === null)) return null;
     try {
       const saved = JSON.parse(raw) as { ids?: unknown; lang?: unknown };
-      const id = Array.isArray(saved.ids) ? saved.ids[choice - 1] : undefined;
+      const ids: unknown[] = Array.isArray(saved.ids) ? saved.ids : [];
+      // A platform's name picks the listed entry about that platform alone (the answer to a platform-choice reply).
+      const id =
+        choice !== null
+          ? ids[choice - 1]
+          : ids.find((x) => typeof x === 'string' && (kb.byId.get(x)?.platforms ?? []).length === 1 && kb.byId.get(x)?.platforms[0] === platform);
       const entry = typeof id === 'string' ? kb.byId.get(id) : undefined;
       const lang = isLang(saved.lang) ? saved.lang : null;
       return entry && lang ? { entry, lang } : null;
@@ -461,7 +474,8 @@ export function createRouter(deps: RouterDeps): CoreHandler {
     const wantsDetail = typed && isDetailRequest(m.text.trim());
     const neutral = typed && isLanguageNeutral(m.text);
     const choice = typed ? suggestionChoice(m.text) : null;
-    const [last, pickedByNumber] = await Promise.all([takeLastReply(m, wantsDetail || neutral), takePendingSuggestion(m, choice)]);
+    const platformPick = typed && choice === null ? platformNamed(m.text) : null;
+    const [last, pickedByNumber] = await Promise.all([takeLastReply(m, wantsDetail || neutral), takePendingSuggestion(m, choice, platformPick)]);
     if (m.kind === 'non-text') {
       const r = result({ intent: 'non-text', lang: 'zh-CN', replies: [{ text: messagesFor('zh-CN').nonText, visibility: 'chat', mentionAsker: mention }] });
       return { answer: async () => r };

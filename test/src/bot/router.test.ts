@@ -173,7 +173,7 @@ describe('router', () => {
     assert.equal(r.intent, 'platform-choice');
     assert.ok(r.topic?.endsWith('-admin-access'), String(r.topic));
     assert.deepEqual([...r.suggestions].sort(), ['dingtalk-admin-access', 'feishu-admin-access', 'wecom-admin-access']);
-    assert.equal(r.suggestions[0], r.topic, 'the matcher\'s pick comes first');
+    assert.deepEqual(r.suggestions, ['wecom-admin-access', 'dingtalk-admin-access', 'feishu-admin-access'], 'always the same order');
     const text = r.replies[0]!.text;
     assert.match(text, /^要看你的公司用的是哪个平台：\n1\. /);
     for (const name of ['企业微信', '钉钉', '飞书']) assert.match(text, new RegExp(`^\\d\\. ${name}：\\S`, 'm'), text);
@@ -183,6 +183,14 @@ describe('router', () => {
     assert.equal(picked.intent, 'faq');
     assert.equal(picked.topic, 'feishu-admin-access');
     assert.match(picked.replies[0]!.text, /来源：/);
+    // The platform's name picks too (the list is pending again after a new question); not without a list.
+    for (const [name, want] of [['钉钉', 'dingtalk-admin-access'], ['Lark', 'feishu-admin-access'], ['用的是企业微信', 'wecom-admin-access']] as const) {
+      assert.equal((await handle(tryMsg('管理员能看到我的聊天记录吗'))).intent, 'platform-choice');
+      const byName = await handle(tryMsg(name));
+      assert.equal(byName.intent, 'faq', name);
+      assert.equal(byName.topic, want, name);
+    }
+    assert.notEqual((await handle(tryMsg('钉钉'))).topic, 'dingtalk-admin-access', 'no pending list: a bare name is a question');
     // English, and the same question from an asker whose platform is known: that platform's full answer.
     const en = await handle(tryMsg('Can admins read my chats?'));
     assert.equal(en.intent, 'platform-choice');
