@@ -76,6 +76,34 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
     return page;
   }
 
+  it('counted but closed without confirming: the prepared broadcast is cancelled, and an unconfirmed one offers no reminder', async () => {
+    const page = await signedInPage({ width: 1366, height: 768 }, 'hr.closer');
+    const before = new Set((await bot.core.notices.listBroadcasts()).map((b) => b.id));
+    await page.goto(`${bot.url}/console#/notices/${encodeURIComponent(noticeId)}`);
+    await page.click('#send-notice');
+    const dialog = page.locator('.ant-modal-content');
+    await dialog.locator('.ant-radio-button-wrapper', { hasText: '从通讯录选择' }).click();
+    const node = page.locator('#send-tree .ant-tree-treenode', { hasText: RUNS[0]!.label });
+    await node.locator('.ant-tree-checkbox').click();
+    await page.click('#send-review');
+    await page.locator('#send-confirm-text').waitFor();
+    const prepared = (await bot.core.notices.listBroadcasts()).filter((b) => !before.has(b.id));
+    assert.equal(prepared.length, 1);
+    assert.equal(prepared[0]!.state, 'resolving');
+    await dialog.locator('.ant-modal-close').click();
+    await dialog.waitFor({ state: 'hidden' });
+    // The close cancels it (the console's request; nothing to wait for but its effect).
+    await page.waitForFunction(async (id) => (await (await fetch(`/console/api/broadcasts/${encodeURIComponent(id)}`)).json()).state === 'cancelled', prepared[0]!.id);
+    // A broadcast prepared elsewhere and never confirmed: its page allows cancelling, not reminding or retrying.
+    const other = await bot.core.notices.prepareBroadcast({ noticeId, platform: 'sandbox', audience: { userIds: [SANDBOX_EMPLOYEES[0]!.userId] }, createdBy: 'test' });
+    await page.goto(`${bot.url}/console#/broadcasts/${encodeURIComponent(other)}`);
+    await page.locator('#broadcast-state[data-state="resolving"]').waitFor();
+    assert.equal(await page.locator('#remind').isDisabled(), true);
+    assert.equal(await page.locator('#retry').isDisabled(), true);
+    assert.equal(await page.locator('#cancel-broadcast').isDisabled(), false);
+    await page.context().close();
+  });
+
   for (const run of RUNS) {
     it(`${run.size}: pick ${run.department} from the tree, exclude ${run.exclude.userId}; the confirm names the head count minus one; the tally reaches 100 % live`, async () => {
       const members = SANDBOX_EMPLOYEES.filter((e) => e.departmentId === run.department).map((e) => e.userId);

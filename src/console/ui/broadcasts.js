@@ -144,6 +144,8 @@
       { title: t('noticeLanguage'), dataIndex: 'language', key: 'language', render: (x) => (x === 'bilingual' ? t('lang_bilingual') : x || '—') },
     ];
     const finished = b.state === 'cancelled';
+    // Prepared but never confirmed: nothing was sent, so there is nobody to remind or retry (only cancelling it).
+    const unsent = b.state === 'resolving';
     return html`<div>
       <${Space} style=${{ marginBottom: 16 }} wrap>
         <${Button} onClick=${() => go('#/broadcasts')}>${t('back')}<//>
@@ -159,8 +161,8 @@
       ${!b.readSupported && html`<${Text} type="secondary">${t('readUnsupported')}<//>`}
       <div style=${{ margin: '16px 0' }}><${Text}>${t('progress')}<//><${Progress} percent=${pct} status=${c.failed ? 'exception' : pct === 100 ? 'success' : 'active'} aria-label=${t('progress')} /></div>
       <${Space} wrap style=${{ marginBottom: 16 }}>
-        ${canWrite && html`<${Popconfirm} title=${t('remindConfirm', Math.max(0, c.targeted - c.acknowledged - c.failed))} onConfirm=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'unacknowledged' }))}><${Button} id="remind" disabled=${busy || finished || c.targeted - c.acknowledged - c.failed <= 0}>${t('remind')}<//><//>`}
-        ${canWrite && html`<${Button} id="retry" disabled=${busy || finished || !c.failed} onClick=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'failed' }))}>${t('retryFailed')}<//>`}
+        ${canWrite && html`<${Popconfirm} title=${t('remindConfirm', Math.max(0, c.targeted - c.acknowledged - c.failed))} onConfirm=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'unacknowledged' }))}><${Button} id="remind" disabled=${busy || finished || unsent || c.targeted - c.acknowledged - c.failed <= 0}>${t('remind')}<//><//>`}
+        ${canWrite && html`<${Button} id="retry" disabled=${busy || finished || unsent || !c.failed} onClick=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'failed' }))}>${t('retryFailed')}<//>`}
         ${canWrite && html`<${Popconfirm} title=${t('cancelBroadcast')} onConfirm=${() => act(() => api('POST', `/broadcasts/${id}/cancel`))}><${Button} danger id="cancel-broadcast" disabled=${busy || finished || b.state === 'done'}>${t('cancelBroadcast')}<//><//>`}
         <${Button} id="export-recipients" href=${`/console/api/broadcasts/${encodeURIComponent(id)}/recipients.csv`} download>${t('exportRecipients')}<//>
         <${Button} id="export-audit" href=${`/console/api/broadcasts/${encodeURIComponent(id)}/audit.csv`} download>${t('exportAudit')}<//>

@@ -357,7 +357,9 @@
       setPrep(null);
       if (p && !confirmed.current) api('POST', `/broadcasts/${encodeURIComponent(p.id)}/cancel`).catch(() => undefined);
     };
-    useEffect(() => dropPrepared, []);
+    // Closed while a preparation was still being recorded: the late answer is cancelled too (see review).
+    const mounted = useRef(true);
+    useEffect(() => () => { mounted.current = false; dropPrepared(); }, []);
     useEffect(() => dropPrepared(), [platform, kind, text, csvResult, depts, people, exDepts, exPeople, exText, later, when]);
     const exclusion = () => {
       const ex = {};
@@ -404,6 +406,10 @@
         const nb = notBefore();
         const r = await api('POST', '/broadcasts/prepare', { noticeId: version.noticeId, version: version.version, platform, audience: a, ...(nb ? { notBefore: nb } : {}) });
         let p = { id: r.id, state: 'preparing' };
+        if (!mounted.current) {
+          api('POST', `/broadcasts/${encodeURIComponent(r.id)}/cancel`).catch(() => undefined);
+          return;
+        }
         prepRef.current = p;
         setPrep(p);
         while (p.state === 'preparing' && prepRef.current && prepRef.current.id === r.id) {
