@@ -14,7 +14,8 @@ import { parsePublicKey, verifyBytes, type EvidencePublicKey } from './key.ts';
  */
 
 /** What kind of defect a problem is. */
-export type ProblemKind = 'malformed' | 'unsigned' | 'signature' | 'key' | 'altered' | 'removed' | 'inserted' | 'reordered' | 'head';
+/** 'not-an-export': nothing of an evidence trailer anywhere in the file (another file, or an XLSX export, which is unsigned). */
+export type ProblemKind = 'not-an-export' | 'malformed' | 'unsigned' | 'signature' | 'key' | 'altered' | 'removed' | 'inserted' | 'reordered' | 'head';
 
 /** One finding, in words an auditor can act on. */
 export interface VerifyProblem {
@@ -70,6 +71,8 @@ const SIGNATURE_PREFIX = '# signature: ';
 const EXPORT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(?:Z|[+-]\d{2}:\d{2})$/;
 /** UTF-8 byte order mark, the first bytes of every export (src/evidence/csv.ts). */
 const BOM_BYTES = Buffer.from([0xef, 0xbb, 0xbf]);
+/** The first bytes of a zip file (XLSX is one). */
+const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const TRAILER_START = Buffer.from(`\r\n\r\n# ${TRAILER_TITLE}: `, 'latin1');
 
 /** Trailer names in the order an export writes them (key-id and public-key only when signed). */
@@ -155,7 +158,13 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
   // ---- trailer ----
   const start = file.lastIndexOf(TRAILER_START);
   if (start < 0) {
-    problem('malformed', `no evidence trailer: the file does not end with the "# ${TRAILER_TITLE}: …" lines of a privacy-bot export (cut off, or not an export)`);
+    if (file.subarray(0, 4).equals(ZIP_MAGIC)) {
+      problem('not-an-export', 'an XLSX (or other zip) file: XLSX exports are for reading and carry no signature; verify the CSV export of the same broadcast (recipients.csv or audit.csv)');
+    } else if (!file.includes(`# ${TRAILER_TITLE}: `, 0, 'utf8')) {
+      problem('not-an-export', `not a privacy-bot CSV export: the file has no "# ${TRAILER_TITLE}: …" lines at all`);
+    } else {
+      problem('malformed', `no evidence trailer at the end: the "# ${TRAILER_TITLE}: …" lines are not where an export puts them (the file was cut off, or re-saved with other line ends)`);
+    }
     return report;
   }
   const trailerText = file.subarray(start + 4).toString('utf8');

@@ -18,7 +18,7 @@ export function formatVerifyReport(file: string, r: VerifyReport): string {
   const out: string[] = [`${file}:`];
   if (r.kind) {
     out.push(`  ${r.kind} export of broadcast ${r.broadcastId} (notice ${r.noticeId} version ${r.noticeVersion}), exported ${r.exportedAt}`);
-    if (r.noticeTitle) out.push(`  notice title: ${r.noticeTitle.zh} / ${r.noticeTitle.en}`);
+    if (r.noticeTitle) out.push(`  notice title: ${[r.noticeTitle.zh, r.noticeTitle.en].filter((x) => x && x.trim()).join(' / ')}`);
     if (r.noticeBody) {
       out.push('  notice text (what the employees were sent):');
       for (const [lang, text] of [['zh', r.noticeBody.zh], ['zh-TW', r.noticeBody['zh-TW']], ['en', r.noticeBody.en]] as const) {
@@ -42,8 +42,9 @@ export function formatVerifyReport(file: string, r: VerifyReport): string {
       ? `INTACT: every row is in place and unchanged since the export (chain recomputed from the rows, signature checked)`
       : `INTACT: the file is unchanged since the export (signature checked)`);
   } else {
-    const tampered = r.problems.some((p) => p.kind !== 'unsigned');
-    out.push(`${tampered ? 'TAMPERED' : 'NOT VERIFIABLE'}: ${r.problems.length} problem(s)`);
+    const notExport = r.problems.length > 0 && r.problems.every((p) => p.kind === 'not-an-export');
+    const tampered = r.problems.some((p) => p.kind !== 'unsigned' && p.kind !== 'not-an-export');
+    out.push(`${notExport ? 'NOT AN EXPORT' : tampered ? 'TAMPERED' : 'NOT VERIFIABLE'}: ${r.problems.length} problem(s)`);
     for (const p of r.problems) out.push(`  - ${p.message}`);
   }
   return `${out.join('\n')}\n`;
@@ -52,6 +53,10 @@ export function formatVerifyReport(file: string, r: VerifyReport): string {
 /** `--pubkey` is a file holding the key, or the key itself. */
 async function readPublicKey(arg: string): Promise<EvidencePublicKey> {
   let text = arg;
+  // A path that is not there (not a key written out: no PEM header, and a path's shape) is named as a missing file.
+  if (!existsSync(arg) && !arg.includes('-----BEGIN') && ((/^(?:\.{0,2}\/|~\/|[a-z]:\\)/i.test(arg) && !arg.endsWith('=')) || /\.(?:pem|pub|key|txt)$/i.test(arg))) {
+    throw new UsageError(`--pubkey: cannot read ${arg}: no such file`);
+  }
   if (existsSync(arg)) {
     try {
       text = await readFile(arg, 'utf8');

@@ -270,9 +270,13 @@ describe('verifyExport', () => {
     assert.deepEqual(r.problems.map((p) => [p.kind, p.row]), [['altered', 4], ['signature', undefined]]);
   });
 
-  it('a file that is not an export, or was re-saved with other line ends, is malformed', () => {
+  it('a file that is not an export (a CSV of its own, an XLSX) is not-an-export; an export re-saved with other line ends is malformed', () => {
     let r = check('time,reason\r\n');
-    assert.deepEqual(r.problems.map((p) => p.kind), ['malformed']);
+    assert.deepEqual(r.problems.map((p) => p.kind), ['not-an-export']);
+    assert.match(r.problems[0]!.message, /not a privacy-bot CSV export/);
+    r = verifyExport(Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from('xl/workbook.xml')]));
+    assert.deepEqual(r.problems.map((p) => p.kind), ['not-an-export']);
+    assert.match(r.problems[0]!.message, /XLSX .*carry no signature; verify the CSV export/);
     r = check(auditExport().replace(/\r\n/g, '\n'));
     assert.deepEqual(r.problems.map((p) => p.kind), ['malformed']);
     r = check(auditExport().replace('# privacy-bot evidence: audit v1', '# privacy-bot evidence: audit v9'));

@@ -142,4 +142,21 @@ describe('privacy-bot evidence (CLI)', () => {
     assert.match(badKey.stderr, /--pubkey: expected an Ed25519 public key/);
     assert.match(missing.stderr, /cannot read .*nope\.csv/);
   });
+
+  it('verify says NOT AN EXPORT (exit 1) for an XLSX or any other file, and names a --pubkey file that is not there (exit 2)', async () => {
+    const xlsx = join(dir, 'recipients.xlsx');
+    writeFileSync(xlsx, Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(64, 1)]));
+    const [x, other, noPem] = await Promise.all([
+      run(['evidence', 'verify', xlsx], {}),
+      run(['evidence', 'verify', file('mine.csv', 'userId,state\r\nzhangsan,read\r\n')], {}),
+      run(['evidence', 'verify', file('a5.csv', audit), '--pubkey', join(dir, 'nope.pem')], {}),
+    ]);
+    assert.equal(x.code, 1);
+    assert.match(x.stdout, /NOT AN EXPORT: 1 problem[\s\S]*XLSX exports are for reading and carry no signature; verify the CSV export/);
+    assert.doesNotMatch(x.stdout, /TAMPERED/);
+    assert.equal(other.code, 1);
+    assert.match(other.stdout, /NOT AN EXPORT: 1 problem[\s\S]*not a privacy-bot CSV export/);
+    assert.equal(noPem.code, 2);
+    assert.match(noPem.stderr, /--pubkey: cannot read .*nope\.pem: no such file/);
+  });
 });
