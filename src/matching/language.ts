@@ -29,14 +29,19 @@ export function detectLanguage(text: string): Lang {
 /** A letter of any script (Latin, Han, kana, Hangul, …): what a text's language can be read from. */
 const LETTER = /\p{L}/u;
 
+/** Latin words Chinese chat uses as its own ("ok", "hi"): alone, they say nothing of the writer's language. */
+const SHARED_WORDS: ReadonlySet<string> = new Set(['ok', 'okay', 'okk', 'okok', 'k', 'hi', 'hello', 'hey']);
+
 /**
  * True when a text says nothing of its language: it holds no letter of any script — only digits ("2"),
- * punctuation ("?", "？？"), symbols and emoji ("👍"), whitespace, or nothing. {@link detectLanguage} answers
- * 'en' for such a text only because it holds no Han character; a caller that knows the writer's language
- * should use that instead. "ok" and "1个" are not neutral (letters). Never throws.
+ * punctuation ("?", "？？"), symbols and emoji ("👍"), whitespace, or nothing — or it is one of the Latin words
+ * Chinese chat uses too ("ok", "OK!", "hi"). {@link detectLanguage} answers 'en' for such a text only because it holds
+ * no Han character; a caller that knows the writer's language should use that instead. "more" and "1个" are not
+ * neutral. Never throws.
  */
 export function isLanguageNeutral(text: string): boolean {
-  return typeof text !== 'string' || !LETTER.test(text);
+  if (typeof text !== 'string' || !LETTER.test(text)) return true;
+  return SHARED_WORDS.has(text.normalize('NFKC').toLowerCase().replace(/[\p{P}\p{S}\s]+/gu, ''));
 }
 
 /**

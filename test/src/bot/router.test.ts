@@ -386,8 +386,11 @@ describe('router: replies to language-neutral messages ("2", "?", "？？", an e
       assert.match(r.replies[0]!.text, /[隐私问题你]/u, `"${t}": a Simplified Chinese reply`);
       assert.equal(await languages.get('wecom', `n-new-${t}`), null, `"${t}" records no language`);
     }
-    // "ok" is English: not neutral.
-    assert.equal((await handle(msg('ok', { userId: 'n-new-ok' }))).lang, 'en');
+    // "ok" alone is what Chinese chat types too: it follows the asker (nothing known: zh-CN); "ok thanks" is English.
+    assert.equal((await handle(msg('ok', { userId: 'n-new-ok' }))).lang, 'zh-CN');
+    await languages.remember('wecom', 'n-en-ok', 'en');
+    assert.equal((await handle(msg('OK!', { userId: 'n-en-ok' }))).lang, 'en');
+    assert.equal((await handle(msg('ok thanks', { userId: 'n-new-ok2' }))).lang, 'en');
   });
 
   it('an employee who last asked in zh-TW (days ago: nothing pending) gets zh-TW; in en, en — and the record is not changed', async () => {

@@ -28,9 +28,9 @@ test('toSimplified converts traditional to simplified', () => {
   assert.equal(toSimplified('聊天記錄'), '聊天记录');
 });
 
-test('isLanguageNeutral: no letter of any script (digits, punctuation, emoji, space, nothing); "ok", "二" and "更多" are not', () => {
-  for (const t of ['2', '２', '?', '？？', '👍', '🙂🙂', '...', ' ', '', '2️⃣', '!!!']) assert.equal(isLanguageNeutral(t), true, JSON.stringify(t));
-  for (const t of ['ok', 'OK!', '二', '更多', 'more', '1个', 'はい']) assert.equal(isLanguageNeutral(t), false, JSON.stringify(t));
+test('isLanguageNeutral: no letter of any script (digits, punctuation, emoji, space, nothing), or "ok" / "hi" alone; "二", "更多" and "more" are not', () => {
+  for (const t of ['2', '２', '?', '？？', '👍', '🙂🙂', '...', ' ', '', '2️⃣', '!!!', 'ok', 'OK!', 'Ｏｋ', 'okay~', 'hi', 'Hello!']) assert.equal(isLanguageNeutral(t), true, JSON.stringify(t));
+  for (const t of ['二', '更多', 'more', '1个', 'はい', 'thanks', 'ok thanks', 'hi there', 'book']) assert.equal(isLanguageNeutral(t), false, JSON.stringify(t));
 });
 
 test('isChineseScriptNeutral: Han text with no Simplified-only and no Traditional-only character', () => {
