@@ -24,7 +24,7 @@ import { argsErrorMessage, isArgsError } from './args.ts';
 const USAGE = `usage: privacy-bot <command>   (privacy-bot --version prints the version)
 
   serve                                   run the bot (what npm start runs)
-  ask "<question>" [--platform wecom|dingtalk|feishu --user <userId>] [--json]
+  ask "<question>" [--platform wecom|dingtalk|feishu|sandbox --user <userId>] [--json]
                                           answer one question; with no question, read one per
                                           line from stdin and write one JSON object per line
   status import <file.csv>                import archiving statuses (header platform,userId,archived,since,scope)
@@ -189,8 +189,9 @@ async function ask(config: Config, args: string[]): Promise<void> {
   if ((values.platform === undefined) !== (values.user === undefined)) {
     throw new CliError('ask: --platform and --user go together');
   }
-  if (values.platform !== undefined && !['wecom', 'dingtalk', 'feishu'].includes(values.platform)) {
-    throw new CliError(`ask: --platform must be wecom, dingtalk or feishu (got ${values.platform})`);
+  // 'sandbox' too: the made-up organisation of `npm start` with no platform configured (its demo statuses).
+  if (values.platform !== undefined && !PLATFORM_IDS.includes(values.platform)) {
+    throw new CliError(`ask: --platform must be one of ${PLATFORM_IDS.join(', ')} (got ${values.platform})`);
   }
   await withCore(config, async (core) => {
     if (positionals.length > 0) {

@@ -131,6 +131,21 @@ describe('privacy-bot: bad input gets a clear message, never a stack trace', () 
     assert.match(g.stdout, /"record":null/);
   });
 
+  it('ask: an unknown --platform names the known ones (sandbox among them, as status import takes it); sandbox is accepted', async () => {
+    const csv = join(dir, 'sandbox.csv');
+    writeFileSync(csv, 'platform,userId,archived,since,scope\nsandbox,gaoyu,true,2026-03-01,1:1 chats\n');
+    assert.equal((await run(['status', 'import', csv], env)).code, 0);
+    const [bad, ok] = await Promise.all([
+      run(['ask', '--platform', 'wechat', '--user', 'lisi', '我的聊天有没有被存档'], env),
+      run(['ask', '--platform', 'sandbox', '--user', 'gaoyu', '我的聊天有没有被存档'], env),
+    ]);
+    assert.notEqual(bad.code, 0);
+    assertNoStack(bad.stderr);
+    assert.match(bad.stderr, /--platform must be one of wecom, dingtalk, feishu, sandbox \(got wechat\)/);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /2026-03-01/, 'the sandbox employee\'s own status');
+  });
+
   it('status import: dates as Excel writes them are accepted', async () => {
     const csv = join(dir, 'excel.csv');
     writeFileSync(csv, 'platform,userId,archived,since,scope\r\nwecom,wangwu,TRUE,2026/3/1,\r\ndingtalk,zhaoliu,TRUE,2026/03/01 9:05,\r\n');
