@@ -129,6 +129,11 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
       const confirmText = page.locator('#send-confirm-text');
       await confirmText.waitFor();
       const want = members.length - 1;
+      // The confirm is brought into view inside the dialog (it was under the fold at 1366x768).
+      await page.waitForFunction(() => {
+        const r = document.getElementById('send-confirm')!.getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight;
+      });
       assert.equal(await confirmText.textContent(), `将告知书「${TITLE}」第 1 版发送给 sandbox 上的 ${want} 人。确认发送？`);
       await page.screenshot({ path: join(ARTIFACTS, `send-tree-confirm-${run.size}.png`) });
 

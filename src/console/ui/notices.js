@@ -357,6 +357,11 @@
       setPrep(null);
       if (p && !confirmed.current) api('POST', `/broadcasts/${encodeURIComponent(p.id)}/cancel`).catch(() => undefined);
     };
+    // The head count and the confirm button come below the audience form: bring them into view when ready (a
+    // 1366x768 screen had them under the fold of the dialog, with no cue to scroll).
+    useEffect(() => {
+      if (prep && prep.state !== 'preparing') document.getElementById('send-prep-result')?.scrollIntoView({ block: 'nearest' });
+    }, [prep && prep.state]);
     // Closed while a preparation was still being recorded: the late answer is cancelled too (see review).
     const mounted = useRef(true);
     useEffect(() => () => { mounted.current = false; dropPrepared(); }, []);
@@ -493,6 +498,7 @@
         ${prep && prep.state === 'ready' && html`<${Alert} style=${{ marginTop: 16 }} type="warning" showIcon
           message=${html`<span id="send-confirm-text">${t('confirmText', version.title.zh, version.version, prep.count, platformName(platform))}${nb ? ` ${t('confirmAt', nb.replace('T', ' '))}` : ''}</span>`}
           action=${html`<${Button} type="primary" danger id="send-confirm" loading=${busy} disabled=${prep.count === 0} onClick=${confirm}>${t('confirmSend')}<//>`} />`}
+        <div id="send-prep-result" aria-hidden="true"></div>
       <//>
     <//>`;
   }
