@@ -73,6 +73,8 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
     await label.waitFor();
     assert.equal(await label.textContent(), '沙盒演示 · 消息不会发给真实员工');
     assert.ok(await label.isVisible());
+    // Whole, not cut to "沙…" (at 390 px it is a bar of its own under the header).
+    assert.ok(await label.evaluate((e) => e.scrollWidth <= e.clientWidth + 1), `the sandbox label is cut at ${viewport.width} px`);
     return page;
   }
 

@@ -66,11 +66,12 @@
         <${Header} style=${{ display: 'flex', alignItems: 'center', gap: 12, padding: '0 16px', background: '#001529', flexWrap: 'nowrap', overflow: 'hidden' }}>
           ${narrow && html`<${Button} size="small" id="menu-toggle" aria-label="menu" aria-expanded=${!collapsed} onClick=${() => setCollapsed(!collapsed)}>☰<//>`}
           <span style=${{ color: '#fff', fontWeight: 600, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', flex: 1 }}>${t('appTitle')}</span>
-          ${sandbox && html`<span id="sandbox-label" role="status" style=${{ background: '#faad14', color: '#000', fontWeight: 600, padding: '2px 8px', borderRadius: 4, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', minWidth: 0, flexShrink: 1 }} title=${t('sandboxLabel')}>${t('sandboxLabel')}</span>`}
+          ${sandbox && !narrow && html`<span id="sandbox-label" role="status" style=${{ background: '#faad14', color: '#000', fontWeight: 600, padding: '2px 8px', borderRadius: 4, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', minWidth: 0, flexShrink: 1 }} title=${t('sandboxLabel')}>${t('sandboxLabel')}</span>`}
           <span style=${{ color: '#fff', whiteSpace: 'nowrap' }} id="whoami">${session.name} · ${session.role}</span>
           ${langButton}
           <${Button} size="small" id="sign-out" onClick=${signOut}>${t('signOut')}<//>
         <//>
+        ${sandbox && narrow && html`<div id="sandbox-label" role="status" style=${{ background: '#faad14', color: '#000', fontWeight: 600, padding: '4px 16px', textAlign: 'center' }}>${t('sandboxLabel')}</div>`}
         <${Layout}>
           <${Sider} collapsedWidth=${0} trigger=${null} collapsed=${narrow && collapsed} theme="light" width=${180}>
             <nav aria-label="menu"><${Menu} mode="inline" selectedKeys=${[section]} items=${items} onClick=${() => setCollapsed(true)} /></nav>
