@@ -86,6 +86,13 @@ describe('console evidence in a real browser (sandbox)', { skip: missing ? `no b
     assert.equal(await console_.locator('#ack-chart svg[aria-hidden="true"] rect').count() > 0, true, 'the bars are drawn');
     await console_.locator('#ack-chart details summary').click();
     assert.match(await console_.locator('#ack-chart-table').innerText(), /2/);
+    assert.equal(await console_.locator('#ack-beyond-read').count(), 0, 'read 2, acknowledged 2: nothing to explain');
+    // One more acknowledges by replying, with no read receipt from the platform: the page says why ack > read.
+    const byText = await bot.core.notices.store.acknowledge('sandbox', 'zhoutao', 'latest', 'text', Date.now());
+    assert.equal(byText.kind, 'acknowledged');
+    const note = console_.locator('#ack-beyond-read');
+    await note.waitFor();
+    assert.match(await note.innerText(), /^已确认（3）多于已读（2）：“已读”只计平台报告的已读回执/);
     await console_.screenshot({ path: join(ARTIFACTS, 'broadcast-chart-1366x768.png'), fullPage: true });
   });
 

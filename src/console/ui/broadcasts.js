@@ -159,6 +159,7 @@
       ${b.state === 'cancelled' && b.error && !(prep && prep.interrupted) && html`<${Alert} id="broadcast-error" type="error" showIcon style=${{ marginBottom: 12 }} message=${`${t('broadcastError')}${b.error}`} />`}
       <${Row} gutter=${[12, 12]} id="tally">${['targeted', 'pending', 'sent', 'failed', 'read', 'acknowledged'].map((k) => stat(k, k === 'failed' && c.failed ? '#cf1322' : undefined))}<//>
       ${!b.readSupported && html`<${Text} type="secondary">${t('readUnsupported')}<//>`}
+      ${b.readSupported && c.acknowledged > c.read && html`<div><${Text} type="secondary" id="ack-beyond-read">${t('ackBeyondRead', c.acknowledged, c.read)}<//></div>`}
       <div style=${{ margin: '16px 0' }}><${Text}>${t('progress')}<//><${Progress} percent=${pct} status=${c.failed ? 'exception' : pct === 100 ? 'success' : 'active'} aria-label=${t('progress')} /></div>
       <${Space} wrap style=${{ marginBottom: 16 }}>
         ${canWrite && html`<${Popconfirm} title=${t('remindConfirm', Math.max(0, c.targeted - c.acknowledged - c.failed))} onConfirm=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'unacknowledged' }))}><${Button} id="remind" disabled=${busy || finished || unsent || c.targeted - c.acknowledged - c.failed <= 0}>${t('remind')}<//><//>`}
