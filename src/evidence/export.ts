@@ -12,10 +12,16 @@ import { zonedIso } from './time.ts';
  * the empty row, so sorting or filtering the table leaves it alone.
  */
 
-/** First trailer line, before the kind: `# privacy-bot evidence: audit v1`. */
+/** First trailer line, before the kind: `# privacy-bot evidence: audit v2`. */
 export const TRAILER_TITLE = 'privacy-bot evidence';
-/** Format version written after the kind. */
-export const TRAILER_VERSION = 'v1';
+/**
+ * Format version written after the kind. v2 (2026-12-07): a trailer line holding `"` or `,` (the JSON values) is one
+ * CSV-quoted cell, so a spreadsheet shows `# notice-title: {"zh":"…","en":"…"}` as written. v1 percent-encoded those
+ * characters in the value instead (%22 %2C %25); `verify` reads both.
+ */
+export const TRAILER_VERSION = 'v2';
+/** Every format version `verify` reads. */
+export const TRAILER_VERSIONS: readonly string[] = ['v1', 'v2'];
 /** Value of `# signature:` in an export made without a key. */
 export const UNSIGNED_MARK = 'UNSIGNED (EVIDENCE_SIGNING_KEY was not set where this file was exported)';
 
@@ -54,20 +60,24 @@ export interface ExportFacts {
 }
 
 /**
- * A value as one trailer line: JSON (so a title with a line break or a quote stays on its line and
- * reads back exactly), with U+2028/U+2029 escaped too (JSON leaves them, a line reader may not), then
- * the characters CSV gives a meaning — `"` `,` and `%` itself — percent-encoded (%22 %2C %25), so the
- * line stays one plain CSV cell that spreadsheet programs and strict CSV readers take as it is.
- * {@link readTrailerJson} reverses it.
+ * A value for one trailer line: JSON (so a title with a line break or a quote stays on its line and reads back
+ * exactly), with U+2028/U+2029 escaped too (JSON leaves them, a line reader may not). The line it goes on is quoted
+ * as a CSV cell by {@link trailerLine}.
  */
 export function trailerJson(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029')
-    .replace(/[%",]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-/** The JSON text of a {@link trailerJson} value (the three percent-encodings undone). */
+/**
+ * One trailer line, `# name: value`, as one CSV cell: quoted (`"` doubled) when it holds `"` or `,`, so spreadsheet
+ * programs and strict CSV readers take it as one cell and show it as written. No CRLF.
+ */
+export function trailerLine(name: string, value: string): string {
+  const line = `# ${name}: ${value}`;
+  return /[",]/.test(line) ? `"${line.replace(/"/g, '""')}"` : line;
+}
+
+/** The JSON text of a format-v1 trailer value (its three percent-encodings, %22 %2C %25, undone). */
 export function readTrailerJson(s: string): string {
   return s.replace(/%(22|2C|25)/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
@@ -102,7 +112,7 @@ export function trailerFields(f: ExportFacts, key: EvidenceSigningKey | null): [
  * {@link UNSIGNED_MARK}. Returns the whole file as text (its UTF-8 bytes are what was signed).
  */
 export function withEvidenceTrailer(csv: string, facts: ExportFacts, key: EvidenceSigningKey | null): string {
-  const body = `${csv}\r\n${trailerFields(facts, key).map(([name, value]) => `# ${name}: ${value}\r\n`).join('')}`;
+  const body = `${csv}\r\n${trailerFields(facts, key).map(([name, value]) => `${trailerLine(name, value)}\r\n`).join('')}`;
   const signature = key ? signBytes(key, Buffer.from(body, 'utf8')) : UNSIGNED_MARK;
   return `${body}# signature: ${signature}\r\n`;
 }

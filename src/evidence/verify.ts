@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { AUDIT_HEADER, AUDIT_HEADER_V1, csvCellValue, RECIPIENTS_HEADER, RECIPIENTS_HEADER_V1, RECIPIENTS_HEADER_V2 } from './csv.ts';
 import { genesisHash, isHash, rowHash } from '../store/ports/audit-chain.ts';
-import { readTrailerJson, TRAILER_TITLE, TRAILER_VERSION, UNSIGNED_MARK, type ExportKind } from './export.ts';
+import { readTrailerJson, TRAILER_TITLE, TRAILER_VERSION, TRAILER_VERSIONS, UNSIGNED_MARK, type ExportKind } from './export.ts';
 import type { Bilingual } from '../store/ports/notices.ts';
 import { parsePublicKey, verifyBytes, type EvidencePublicKey } from './key.ts';
 
@@ -82,9 +82,9 @@ const TRAILER_NAMES = [TRAILER_TITLE, 'broadcast', 'notice', 'notice-version', '
 const OPTIONAL_NAMES: ReadonlySet<string> = new Set(['notice-title', 'notice-body', 'created-by', 'audience']);
 
 /** A `notice-title` value (JSON with zh and en strings, zh-TW optional), or null. */
-function parseTitle(s: string): Bilingual | null {
+function parseTitle(s: string, json: (s: string) => string): Bilingual | null {
   try {
-    const v = JSON.parse(readTrailerJson(s)) as unknown;
+    const v = JSON.parse(json(s)) as unknown;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
     const o = v as Record<string, unknown>;
     if (typeof o.zh !== 'string' || typeof o.en !== 'string' || Object.keys(o).some((k) => !['zh', 'en', 'zh-TW'].includes(k) || typeof o[k] !== 'string')) return null;
@@ -95,9 +95,9 @@ function parseTitle(s: string): Bilingual | null {
 }
 
 /** An `audience` value (a JSON object), or null. */
-function parseJsonObject(s: string): Record<string, unknown> | null {
+function parseJsonObject(s: string, json: (s: string) => string): Record<string, unknown> | null {
   try {
-    const v = JSON.parse(readTrailerJson(s)) as unknown;
+    const v = JSON.parse(json(s)) as unknown;
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
     return null;
@@ -105,9 +105,9 @@ function parseJsonObject(s: string): Record<string, unknown> | null {
 }
 
 /** A `created-by` value (a JSON string), or null. */
-function parseJsonString(s: string): string | null {
+function parseJsonString(s: string, json: (s: string) => string): string | null {
   try {
-    const v = JSON.parse(readTrailerJson(s)) as unknown;
+    const v = JSON.parse(json(s)) as unknown;
     return typeof v === 'string' ? v : null;
   } catch {
     return null;
@@ -172,7 +172,11 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
   const lines = trailerText.replace(/\r\n$/, '').split('\r\n');
   const signatureLine = lines.at(-1)!;
   const fields = new Map<string, string>();
-  for (const l of lines.slice(0, -1)) {
+  // Format v2 quotes a line holding `"` or `,` as one CSV cell; v1 never quotes (its values are percent-encoded).
+  const quoted = /^# [a-z -]+: (?:audit|recipients) (v\d+)$/.exec(lines[0] ?? '')?.[1] !== 'v1';
+  for (const line of lines.slice(0, -1)) {
+    const cell = quoted ? /^"((?:[^"]|"")*)"$/.exec(line) : null;
+    const l = cell ? cell[1]!.replace(/""/g, '"') : line;
     const m = /^# ([a-z -]+): (.*)$/.exec(l);
     if (!m || fields.has(m[1]!)) {
       problem('malformed', `unexpected trailer line "${l.slice(0, 80)}"`);
@@ -186,29 +190,31 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
     problem('malformed', `trailer lines are not those of an export (${names.join(', ')})`);
   }
   const title = /^(audit|recipients) (v\d+)$/.exec(fields.get(TRAILER_TITLE) ?? '');
-  if (!title || title[2] !== TRAILER_VERSION) {
-    problem('malformed', `unknown export kind or format "${fields.get(TRAILER_TITLE) ?? ''}" (this verifier reads audit ${TRAILER_VERSION} and recipients ${TRAILER_VERSION})`);
+  if (!title || !TRAILER_VERSIONS.includes(title[2]!)) {
+    problem('malformed', `unknown export kind or format "${fields.get(TRAILER_TITLE) ?? ''}" (this verifier reads audit and recipients ${TRAILER_VERSIONS.join(', ')}; exports now write ${TRAILER_VERSION})`);
     return report;
   }
+  // A v1 value is percent-encoded JSON; a v2 value is the JSON itself.
+  const json = title[2] === 'v1' ? readTrailerJson : (x: string) => x;
   report.kind = title[1] as ExportKind;
   report.broadcastId = fields.get('broadcast') ?? null;
   report.noticeId = fields.get('notice') ?? null;
   report.noticeVersion = integer(fields.get('notice-version') ?? '', 0);
   report.exportedAt = fields.get('exported-at') ?? null;
   if (fields.has('notice-title')) {
-    report.noticeTitle = parseTitle(fields.get('notice-title')!);
+    report.noticeTitle = parseTitle(fields.get('notice-title')!, json);
     if (report.noticeTitle === null) problem('malformed', 'the trailer\'s notice-title is not the JSON title an export writes ({"zh":…,"en":…})');
   }
   if (fields.has('notice-body')) {
-    report.noticeBody = parseTitle(fields.get('notice-body')!);
+    report.noticeBody = parseTitle(fields.get('notice-body')!, json);
     if (report.noticeBody === null) problem('malformed', 'the trailer\'s notice-body is not the JSON text an export writes ({"zh":…,"en":…})');
   }
   if (fields.has('created-by')) {
-    report.createdBy = parseJsonString(fields.get('created-by')!);
+    report.createdBy = parseJsonString(fields.get('created-by')!, json);
     if (report.createdBy === null) problem('malformed', 'the trailer\'s created-by is not the JSON string an export writes');
   }
   if (fields.has('audience')) {
-    report.audience = parseJsonObject(fields.get('audience')!);
+    report.audience = parseJsonObject(fields.get('audience')!, json);
     if (report.audience === null) problem('malformed', 'the trailer\'s audience is not the JSON object an export writes');
   }
   report.chainRows = integer(fields.get('chain-rows') ?? '', 0);

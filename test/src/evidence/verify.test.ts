@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { genesisHash, rowHash, type ChainHeader } from '../../../src/store/ports/audit-chain.ts';
 import { withEvidenceTrailer, type ExportFacts } from '../../../src/evidence/export.ts';
-import { parsePublicKey, parseSigningKey } from '../../../src/evidence/key.ts';
+import { parsePublicKey, parseSigningKey, signBytes } from '../../../src/evidence/key.ts';
 import { verifyExport, type VerifyReport } from '../../../src/evidence/verify.ts';
 import { auditCsv, auditPeople, auditRow, csvField, recipientsCsv, toCsv, AUDIT_HEADER, AUDIT_HEADER_V1, zonedTime } from '../../../src/evidence/csv.ts';
 import type { AuditEvent } from '../../../src/store/ports/notices.ts';
@@ -194,20 +194,22 @@ describe('verifyExport', () => {
     const events = chain(4);
     const title = { zh: '聊天存档告知\n第二行 "引号"', en: 'Chat archiving notice', 'zh-TW': '聊天存檔告知\u2028' };
     const text = withEvidenceTrailer(auditCsv(events, ZONE), { ...facts('audit', events), noticeTitle: title, createdBy: 'console:hr.zhang' }, KEY);
-    assert.match(text, /\r\n# notice-version: 3\r\n# notice-title: \{%22zh%22:%22聊天存档告知\\n第二行 \\%22引号\\%22%22%2C%22en%22:%22Chat archiving notice%22%2C%22zh-TW%22:%22聊天存檔告知\\u2028%22\}\r\n# created-by: %22console:hr\.zhang%22\r\n# exported-at: /);
+    // Format v2: a line with quotes or commas is one CSV-quoted cell ("" for "), the JSON inside readable as written.
+    const v2Lines = '\r\n# notice-version: 3\r\n"# notice-title: {""zh"":""聊天存档告知\\n第二行 \\""引号\\"""",""en"":""Chat archiving notice"",""zh-TW"":""聊天存檔告知\\u2028""}"\r\n"# created-by: ""console:hr.zhang"""\r\n# exported-at: ';
+    assert.ok(text.includes(v2Lines), text.slice(text.indexOf('# notice-version')));
     let r = check(text);
     assert.deepEqual(messages(r), []);
     assert.deepEqual([r.ok, r.noticeTitle, r.createdBy], [true, title, 'console:hr.zhang']);
     // Who sent it is signed: another name breaks the signature (the rows still fit their chain).
-    r = check(text.replace('"console:hr.zhang"', '"console:hr.wang"'));
-    r = check(text.replace('%22console:hr.zhang%22', '%22console:hr.wang%22'));
+    r = check(text.replace('""console:hr.zhang""', '""console:hr.wang""'));
+    assert.deepEqual(r.problems.map((p) => p.kind), ['signature']);
     r = check(text.replace('Chat archiving notice', 'Another notice'));
     assert.deepEqual(r.problems.map((p) => p.kind), ['signature']);
     // Not JSON, or out of place: malformed.
-    r = check(text.replace('# created-by: %22console:hr.zhang%22', '# created-by: console:hr.zhang'));
+    r = check(text.replace('"# created-by: ""console:hr.zhang"""', '# created-by: console:hr.zhang'));
     assert.ok(messages(r).some((m) => /created-by is not the JSON string/.test(m)), messages(r).join('\n'));
     const lines = text.split('\r\n');
-    const ti = lines.findIndex((l) => l.startsWith('# notice-title: '));
+    const ti = lines.findIndex((l) => l.startsWith('"# notice-title: '));
     [lines[ti], lines[ti + 1]] = [lines[ti + 1]!, lines[ti]!];
     r = check(lines.join('\r\n'));
     assert.ok(messages(r).some((m) => /trailer lines are not those of an export/.test(m)), messages(r).join('\n'));
@@ -226,7 +228,7 @@ describe('verifyExport', () => {
     const body = { zh: '自 2027 年 1 月 1 日起，公司对企业微信单聊和群聊开启会话内容存档。\n保存 3 年，用途：合规审计。', en: 'From 1 January 2027 the company archives WeCom chats, "kept 3 years", for compliance audits.' };
     const audience = { departmentIds: ['d-rd'], exclude: { userIds: ['luoxue'] } };
     const text = withEvidenceTrailer(auditCsv(events, ZONE), { ...facts('audit', events), noticeTitle: title, noticeBody: body, createdBy: 'console:hr.zhang', audience }, KEY);
-    const trailer = text.split('\r\n').filter((l) => l.startsWith('# ')).map((l) => l.slice(2, l.indexOf(':')));
+    const trailer = text.split('\r\n').map((l) => l.replace(/^"/, '')).filter((l) => l.startsWith('# ')).map((l) => l.slice(2, l.indexOf(':')));
     assert.deepEqual(trailer.slice(0, 8), ['privacy-bot evidence', 'broadcast', 'notice', 'notice-version', 'notice-title', 'notice-body', 'created-by', 'audience']);
     let r = check(text);
     assert.deepEqual(messages(r), []);
@@ -237,11 +239,34 @@ describe('verifyExport', () => {
     r = check(text.replace('for compliance audits', 'for nothing else'));
     assert.deepEqual(r.problems.map((p) => p.kind), ['signature']);
     // Not the JSON an export writes: malformed.
-    r = check(text.replace(/# audience: .*\r\n/, '# audience: d-rd\r\n'));
+    r = check(text.replace(/"# audience: .*\r\n/, '# audience: d-rd\r\n'));
     assert.ok(messages(r).some((m) => /audience is not the JSON object/.test(m)), messages(r).join('\n'));
     // Older exports (title only, or nothing) still verify, the text and audience unknown.
     const older = check(withEvidenceTrailer(auditCsv(events, ZONE), { ...facts('audit', events), noticeTitle: title, createdBy: 'console:hr.zhang' }, KEY));
     assert.deepEqual([older.ok, older.noticeBody, older.audience], [true, null, null]);
+  });
+
+  it('a format-v1 export (values percent-encoded, no quoted lines), as exports were written before 2026-12-07, still verifies', () => {
+    const events = chain(4);
+    const title = { zh: '告知, "一"', en: 'Notice' };
+    const v2 = withEvidenceTrailer(auditCsv(events, ZONE), { ...facts('audit', events), noticeTitle: title, createdBy: 'console:hr.zhang', audience: { all: true } }, KEY);
+    const pct = (json: string) => json.replace(/[%",]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    // The same file as v1 wrote it: each quoted line back to `# name: value` with the JSON percent-encoded, signed anew.
+    const body = v2
+      .slice(0, v2.lastIndexOf('# signature: '))
+      .replace('audit v2', 'audit v1')
+      .split('\r\n')
+      .map((l) => (l.startsWith('"# ') ? l.slice(1, -1).replace(/""/g, '"') : l))
+      .map((l) => l.replace(/^(# (?:notice-title|created-by|audience): )(.*)$/, (_m, head: string, json: string) => head + pct(json)))
+      .join('\r\n');
+    assert.ok(body.includes('\r\n# notice-title: {%22zh%22:%22告知%2C \\%22一\\%22%22%2C%22en%22:%22Notice%22}\r\n'), body);
+    const v1 = `${body}# signature: ${signBytes(KEY, Buffer.from(body, 'utf8'))}\r\n`;
+    const r = check(v1);
+    assert.deepEqual(messages(r), []);
+    assert.deepEqual([r.ok, r.noticeTitle, r.createdBy, r.audience], [true, title, 'console:hr.zhang', { all: true }]);
+    // A quoted line in a v1 file is not a v1 line.
+    const quoted = v1.replace(/\r\n(# chain-rows: \d+)\r\n/, '\r\n"$1"\r\n');
+    assert.ok(messages(check(quoted)).some((m) => /unexpected trailer line/.test(m)), messages(check(quoted)).join('\n'));
   });
 
   it('audit names and departments: outside the hash chain, covered by the signature; the older header without them still verifies', () => {
@@ -279,7 +304,7 @@ describe('verifyExport', () => {
     assert.match(r.problems[0]!.message, /XLSX .*carry no signature; verify the CSV export/);
     r = check(auditExport().replace(/\r\n/g, '\n'));
     assert.deepEqual(r.problems.map((p) => p.kind), ['malformed']);
-    r = check(auditExport().replace('# privacy-bot evidence: audit v1', '# privacy-bot evidence: audit v9'));
+    r = check(auditExport().replace('# privacy-bot evidence: audit v2', '# privacy-bot evidence: audit v9'));
     assert.match(r.problems[0]!.message, /unknown export kind or format "audit v9"/);
   });
 });

@@ -77,7 +77,7 @@ describe('XLSX exports', () => {
     assert.equal(ws.getRow(1).font?.bold, true);
     // The evidence sheet.
     const ev = Object.fromEntries((wb.getWorksheet('evidence')!.getSheetValues() as unknown[][]).filter(Boolean).map((r) => [r[1], r[2]]));
-    assert.equal(ev['privacy-bot evidence'], 'recipients v1');
+    assert.equal(ev['privacy-bot evidence'], 'recipients v2');
     assert.equal(ev['chain-head'], 'a'.repeat(64));
     assert.equal(ev['exported-at'], '2026-12-06T00:30:00.250+08:00');
     assert.equal(ev['exported-by'], 'console:hr.li');
@@ -108,7 +108,7 @@ describe('XLSX exports', () => {
     assert.deepEqual(values(ws, 4).slice(2, 5), ['', '', ''], 'a broadcast-level row: no user, no name');
     assert.equal(ws.getRow(2).getCell(AUDIT_HEADER.indexOf('timeMs') + 1).type, ExcelJS.ValueType.Number);
     const ev = Object.fromEntries((wb.getWorksheet('evidence')!.getSheetValues() as unknown[][]).filter(Boolean).map((r) => [r[1], r[2]]));
-    assert.equal(ev['privacy-bot evidence'], 'audit v1');
+    assert.equal(ev['privacy-bot evidence'], 'audit v2');
     assert.equal(ev['created-by'], 'console:hr.zhang');
   });
 

@@ -172,7 +172,7 @@ describe('NoticeService', () => {
       const key = parseSigningKey(Buffer.alloc(32, 3).toString('base64'));
       const signed = new NoticeService({ store, log: silent, clock, evidenceKey: key });
       for (const text of [await signed.auditCsv(b.id), await signed.recipientsCsv(b.id)]) {
-        assert.match(text, /\r\n# created-by: %22console:hr\.zhang%22\r\n/);
+        assert.match(text, /\r\n"# created-by: ""console:hr\.zhang"""\r\n/);
         assert.match(text, /\r\n# exported-at: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+08:00\r\n/, 'exported-at in the company zone, like the rows');
         const r = verifyExport(Buffer.from(text, 'utf8'));
         assert.deepEqual([r.ok, r.problems, r.createdBy, r.noticeTitle, r.noticeId, r.noticeVersion], [true, [], 'console:hr.zhang', { zh: '存档告知, "三"', en: 'Archiving notice' }, v.noticeId, 1]);

@@ -85,7 +85,7 @@ describe('privacy-bot evidence (CLI)', () => {
   it('exports carry the chain and the signature; verify says INTACT (exit 0) with the published key and with the file’s own', async () => {
     assert.match(audit, /^\uFEFFtime,broadcastId,userId,name,department,from,to,reason,seq,timeMs,prevHash,hash\r\n/);
     assert.match(audit, /,'=cmd\|wangwu,,,pending,failed,"'\+invaliduser, ""gone""",/, 'formula cells stay neutralised');
-    assert.match(audit, /\r\n\r\n# privacy-bot evidence: audit v1\r\n# broadcast: b-e1\r\n# notice: n-e1\r\n# notice-version: 1\r\n# notice-title: \{%22zh%22:%22告知%22%2C%22en%22:%22Notice%22\}\r\n# notice-body: \{%22zh%22:%22正文%22%2C%22en%22:%22Body%22\}\r\n# created-by: %22cli%22\r\n# audience: \{%22all%22:true\}\r\n# exported-at: [^\r]+\r\n# chain-rows: 10\r\n# chain-head: [0-9a-f]{64}\r\n# key-id: [0-9a-f]{16}\r\n# public-key: [A-Za-z0-9+/=]+\r\n# signature: [A-Za-z0-9+/=]{88}\r\n$/);
+    assert.match(audit, /\r\n\r\n# privacy-bot evidence: audit v2\r\n# broadcast: b-e1\r\n# notice: n-e1\r\n# notice-version: 1\r\n"# notice-title: \{""zh"":""告知"",""en"":""Notice""\}"\r\n"# notice-body: \{""zh"":""正文"",""en"":""Body""\}"\r\n"# created-by: ""cli"""\r\n"# audience: \{""all"":true\}"\r\n# exported-at: [^\r]+\r\n# chain-rows: 10\r\n# chain-head: [0-9a-f]{64}\r\n# key-id: [0-9a-f]{16}\r\n# public-key: [A-Za-z0-9+/=]+\r\n# signature: [A-Za-z0-9+/=]{88}\r\n$/);
     const [withKey, own, rec] = await Promise.all([
       run(['evidence', 'verify', file('a.csv', audit), '--pubkey', join(FIXTURES, 'pub.pem')], {}),
       run(['evidence', 'verify', file('a2.csv', audit)], {}),
