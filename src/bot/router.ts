@@ -386,9 +386,11 @@ export function createRouter(deps: RouterDeps): CoreHandler {
   }
 
   /**
-   * Ends the asker's pending "not sure" list in this conversation (every message does) and, when the message is
-   * a bare number (`choice`, 1-based), returns the entry it picks with that reply's language. A store failure, an
-   * unreadable record or a number beyond the list means "nothing picked" (the number is then a normal question).
+   * Ends the asker's pending numbered list in this conversation (every message does) and, when the message is a bare
+   * number (`choice`, 1-based) or a platform's name alone (`platform`, an entry `platforms` id: the answer to a
+   * platform-choice reply), returns the entry it picks with that reply's language. A store failure, an unreadable
+   * record, a number beyond the list or a platform none of its entries is about means "nothing picked" (the message
+   * is then a normal question).
    */
   async function takePendingSuggestion(m: InboundMessage, choice: number | null, platform: string | null): Promise<{ entry: KnowledgeEntry; lang: Lang } | null> {
     let raw: string | null = null;

@@ -173,7 +173,7 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
   const signatureLine = lines.at(-1)!;
   const fields = new Map<string, string>();
   // Format v2 quotes a line holding `"` or `,` as one CSV cell; v1 never quotes (its values are percent-encoded).
-  const quoted = /^# [a-z -]+: (?:audit|recipients) (v\d+)$/.exec(lines[0] ?? '')?.[1] !== 'v1';
+  const quoted = !(lines[0] ?? '').endsWith(' v1');
   for (const line of lines.slice(0, -1)) {
     const cell = quoted ? /^"((?:[^"]|"")*)"$/.exec(line) : null;
     const l = cell ? cell[1]!.replace(/""/g, '"') : line;

@@ -502,22 +502,12 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
     return model ? new TopicClassifier(model, new Set(entries.map((e) => e.id))) : null;
   })();
   const classifierPlatforms = classifier ? classifier.classes.map((c) => entryPlatforms[ids.indexOf(c)] ?? new Set<string>(['all'])) : [];
-  // Platform families of the knowledge base (see entryFamilies): the members of each answered topic's family.
+  // Platform families of the knowledge base (entryFamilies: wecom-admin-access, dingtalk-admin-access, …): the members
+  // of each answered topic's family, and the same families as classifier slots (those with at least two slots).
   const variantsOf = entryFamilies(entries);
-  // Platform families: entries that differ only by platform, named `<platform>-<rest>` (wecom-admin-access,
-  // dingtalk-admin-access, feishu-admin-access). Classifier slots per family with at least two members.
-  const families: number[][] = (() => {
-    if (!classifier) return [];
-    const byRest = new Map<string, number[]>();
-    classifier.classes.forEach((c, k) => {
-      const dash = c.indexOf('-');
-      const ps = classifierPlatforms[k] as Set<string>;
-      if (dash <= 0 || ps.size !== 1 || !ps.has(c.slice(0, dash)) || !knownPlatforms.has(c.slice(0, dash))) return;
-      const rest = c.slice(dash + 1);
-      byRest.set(rest, [...(byRest.get(rest) ?? []), k]);
-    });
-    return [...byRest.values()].filter((f) => f.length >= 2);
-  })();
+  const families: number[][] = classifier
+    ? [...new Set(variantsOf.values())].map((f) => f.map((id) => classifier.classes.indexOf(id)).filter((k) => k >= 0)).filter((f) => f.length >= 2)
+    : [];
   // Corpus IDF for every substring (up to MAX_IDF_WORD) of every phrasing token: all a matching token can be.
   const wanted = new Set<string>();
   for (const d of docs) for (const t of d.tokens) {
