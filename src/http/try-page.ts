@@ -53,8 +53,9 @@ export interface TryPageTexts {
 }
 
 /**
- * The page's texts by page language; the script picks one set from the browser's language (navigator.language:
- * en* -> en; zh-TW, zh-HK, zh-MO, zh-Hant* -> zh-TW; anything else -> zh-CN, as for the placeholder) and keeps it.
+ * The page's texts by page language; the script picks one set from the browser's languages (navigator.languages in order of preference, the first
+ * Chinese or English one: en* -> en; zh-TW, zh-HK, zh-MO, zh-Hant* -> zh-TW; other zh* -> zh-CN; none of them, as
+ * for a French or Japanese browser -> en, the language a non-Chinese reader is likelier to read) and keeps it.
  * The same decision is what adapters' scripts get as `window.privacyBotTry.lang` ({@link TryPageOptions.scripts}).
  * zh-TW is written out, not converted at run time: it is what src/matching/traditional.ts `toTaiwanTraditional`
  * (OpenCC twp with the reviewed fixes) makes of the zh-CN texts, and test/src/http/try-page.test.ts checks that it
@@ -350,7 +351,7 @@ Local trial page: the same router as WeCom, DingTalk and Feishu/Lark, as an anon
 <button type="submit">发送 / Send</button></form>
 </main><script>
 // The language of the page's own texts, decided once from the browser's language; adapters' scripts read it.
-const uiLang = (function(){ const l = (navigator.language || 'zh-CN').toLowerCase(); return l.startsWith('en') ? 'en' : /^zh-(tw|hk|mo|hant)/.test(l) ? 'zh-TW' : 'zh-CN'; })();
+const uiLang = (function(){ const ls = (navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'zh-CN']).map(function(l){ return String(l).toLowerCase(); }); for (const l of ls) { if (l.startsWith('en')) return 'en'; if (/^zh-(tw|hk|mo|hant)/.test(l)) return 'zh-TW'; if (l.startsWith('zh')) return 'zh-CN'; } return 'en'; })();
 window.privacyBotTry = { lang: uiLang };
 </script><!--scripts--><script>
 const session = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());

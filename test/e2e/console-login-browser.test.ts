@@ -72,6 +72,21 @@ describe('console sign-in with Feishu in a real browser', { skip: missing ? `no 
     await page.waitForURL((u) => u.host === new URL(bot.url).host);
   }
 
+  it('with no language chosen yet, the console follows the browser: Chinese for zh-*, English for en-* and for browsers reading neither (fr, ja)', async () => {
+    for (const [locale, submit] of [['zh-CN', '登录'], ['zh-TW', '登录'], ['en-GB', 'Sign in'], ['fr-FR', 'Sign in'], ['ja-JP', 'Sign in']] as const) {
+      const ctx = await browser.newContext({ ...ADMIN_CONTEXT, locale, viewport: { width: 1366, height: 768 } });
+      try {
+        const p = await ctx.newPage();
+        p.on('pageerror', (e) => errors.push(e.message));
+        await p.goto(`${bot.url}/console`);
+        await p.locator('#signin-submit').waitFor();
+        assert.equal((await p.locator('#signin-submit').innerText()).replace(/\s+/g, ''), submit.replace(/\s+/g, ''), locale);
+      } finally {
+        await ctx.close();
+      }
+    }
+  });
+
   it('the sign-in page offers Feishu; the owner goes through the platform page and lands signed in', async () => {
     await page.goto(`${bot.url}/console`);
     await page.waitForSelector('#signin-feishu');

@@ -128,8 +128,8 @@ if (!existsSync(CHROMIUM)) {
       });
     }
 
-    it('zh-CN and en browsers keep their own texts', async () => {
-      for (const [locale, send, heading] of [['zh-CN', '发送', 'privacy-bot · 试用'], ['en-US', 'Send', 'privacy-bot · try it']] as const) {
+    it('zh-CN and en browsers keep their own texts; a browser reading neither (fr, ja) gets English', async () => {
+      for (const [locale, send, heading] of [['zh-CN', '发送', 'privacy-bot · 试用'], ['en-US', 'Send', 'privacy-bot · try it'], ['fr-FR', 'Send', 'privacy-bot · try it'], ['ja-JP', 'Send', 'privacy-bot · try it']] as const) {
         const context = await browser.newContext({ viewport: VIEWPORTS[1], locale });
         try {
           const page = await context.newPage();

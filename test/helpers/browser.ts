@@ -6,4 +6,4 @@
  * popup that was still zooming or sliding in was lost now and then (a popconfirm's OK, a select's option: no request,
  * the dropdown stayed open); without the animations the popup is in place when it is clicked.
  */
-export const ADMIN_CONTEXT = { reducedMotion: 'reduce' } as const;
+export const ADMIN_CONTEXT = { reducedMotion: 'reduce', locale: 'zh-CN' } as const;

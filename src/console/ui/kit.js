@@ -55,8 +55,23 @@
       language: '中文', error: 'Something went wrong', back: 'Back', noNotices: 'No notices yet',
     },
   };
+  /**
+   * The console's language: the one chosen with the language button (kept in localStorage), else the first Chinese
+   * or English language of the browser's preferences (navigator.languages), else English (a French or Japanese
+   * browser's user is likelier to read English than Chinese).
+   */
+  function storedOrBrowserLang() {
+    const stored = localStorage.getItem('pb-console-lang');
+    if (stored === 'en' || stored === 'zh') return stored;
+    const prefs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'zh-CN'];
+    for (const l of prefs.map((x) => String(x).toLowerCase())) {
+      if (l.startsWith('en')) return 'en';
+      if (l.startsWith('zh')) return 'zh';
+    }
+    return 'en';
+  }
   /** Page-wide mutable state: the language, the session's CSRF token, what to do on a 401. */
-  const S = { lang: localStorage.getItem('pb-console-lang') === 'en' ? 'en' : 'zh', csrf: '', onUnauthenticated: () => undefined };
+  const S = { lang: storedOrBrowserLang(), csrf: '', onUnauthenticated: () => undefined };
   const t = (k, ...a) => {
     const v = TEXTS[S.lang][k];
     return typeof v === 'function' ? v(...a) : (v ?? k);
