@@ -4,7 +4,7 @@
  * sets), so holding a group out measures how matching does on a new author's questions. A blind set joins here, as
  * in src/eval/training.ts, only after its first run is recorded in test/fixtures/blind/README.md.
  */
-export type AuthorGroup = 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M' | 'N' | 'O' | 'P' | 'Q';
+export type AuthorGroup = 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M' | 'N' | 'O' | 'P' | 'Q' | 'R' | 'S' | 'T' | 'U' | 'V' | 'W' | 'X' | 'Y';
 
 /** One labelled file of a group: a short name, its path from the package root, and whether only its tune half counts. */
 export interface GroupedSet {
@@ -35,6 +35,14 @@ export const GROUPED_SETS: readonly GroupedSet[] = [
   { name: 'blind15', file: 'test/fixtures/blind/blind15.jsonl', group: 'O', tuneHalfOnly: false },
   { name: 'blind16', file: 'test/fixtures/blind/blind16.jsonl', group: 'P', tuneHalfOnly: false },
   { name: 'blind17', file: 'test/fixtures/blind/blind17.jsonl', group: 'Q', tuneHalfOnly: false },
+  { name: 'blind18', file: 'test/fixtures/blind/blind18.jsonl', group: 'R', tuneHalfOnly: false },
+  { name: 'blind19', file: 'test/fixtures/blind/blind19.jsonl', group: 'S', tuneHalfOnly: false },
+  { name: 'blind20', file: 'test/fixtures/blind/blind20.jsonl', group: 'T', tuneHalfOnly: false },
+  { name: 'blind21', file: 'test/fixtures/blind/blind21.jsonl', group: 'U', tuneHalfOnly: false },
+  { name: 'blind22', file: 'test/fixtures/blind/blind22.jsonl', group: 'V', tuneHalfOnly: false },
+  { name: 'blind23', file: 'test/fixtures/blind/blind23.jsonl', group: 'W', tuneHalfOnly: false },
+  { name: 'blind24', file: 'test/fixtures/blind/blind24.jsonl', group: 'X', tuneHalfOnly: false },
+  { name: 'blind25', file: 'test/fixtures/blind/blind25.jsonl', group: 'Y', tuneHalfOnly: false },
 ];
 
 /** The groups, in order. */

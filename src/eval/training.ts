@@ -57,6 +57,15 @@ export const TRAINING_SETS: readonly TrainingSet[] = [
   { file: 'test/fixtures/blind/blind16.jsonl' },
   { file: 'test/fixtures/blind/blind17.jsonl' },
   { file: 'test/fixtures/train/traps2.jsonl' },
+  { file: 'test/fixtures/blind/blind18.jsonl' },
+  { file: 'test/fixtures/blind/blind19.jsonl' },
+  { file: 'test/fixtures/blind/blind20.jsonl' },
+  { file: 'test/fixtures/blind/blind21.jsonl' },
+  { file: 'test/fixtures/blind/blind22.jsonl' },
+  { file: 'test/fixtures/blind/blind23.jsonl' },
+  { file: 'test/fixtures/blind/blind24.jsonl' },
+  { file: 'test/fixtures/blind/blind25.jsonl' },
+  { file: 'test/fixtures/train/border3.jsonl' },
 ];
 
 /**
@@ -65,36 +74,12 @@ export const TRAINING_SETS: readonly TrainingSet[] = [
  */
 export const RUN_NOT_TRAINED: readonly { file: string; why: string }[] = [
   {
-    file: 'test/fixtures/blind/blind18.jsonl',
-    why: 'the eleventh round\'s fresh check, first run on the round\'s model; not retrained after it, so it stays validation data (bench/validate.ts) for a next round',
+    file: 'test/fixtures/blind/blind26.jsonl',
+    why: 'the fourteenth round\'s fresh check, commissioned and sealed before the round\'s retraining (blind sets 18–25, border3, l2 3e-5) and first run on its model; validation data for a next round',
   },
   {
-    file: 'test/fixtures/blind/blind19.jsonl',
-    why: 'the eleventh round\'s second fresh check, first run on the same model; kept as validation data for a next round',
-  },
-  {
-    file: 'test/fixtures/blind/blind20.jsonl',
-    why: 'the twelfth round\'s fresh check, first run on the shipped eleventh-round model (retraining with blind sets 18 and 19 fell under the dev floor and was not shipped)',
-  },
-  {
-    file: 'test/fixtures/blind/blind21.jsonl',
-    why: 'the twelfth round\'s second fresh check, first run on the same model',
-  },
-  {
-    file: 'test/fixtures/blind/blind22.jsonl',
-    why: 'a third fresh check of the same model, commissioned after blind sets 20 and 21 were run and before any later change',
-  },
-  {
-    file: 'test/fixtures/blind/blind23.jsonl',
-    why: 'a fourth fresh check of the same model, written beside blind set 22',
-  },
-  {
-    file: 'test/fixtures/blind/blind24.jsonl',
-    why: 'the thirteenth round\'s fresh check, first run on the same model after the platform-naming fix (matching code only)',
-  },
-  {
-    file: 'test/fixtures/blind/blind25.jsonl',
-    why: 'the thirteenth round\'s second fresh check, written beside blind set 24',
+    file: 'test/fixtures/blind/blind27.jsonl',
+    why: 'the fourteenth round\'s second fresh check, written beside blind set 26 and first run on the same model',
   },
 ];
 

@@ -53,7 +53,8 @@ test('a question naming no platform is about the asker\'s platform (the admin-ac
 });
 
 test('a question the classifier is sure is about privacy, though not which topic, keeps the ranking\'s answer', () => {
-  const q = '公司能看到我的聊天记录吗？';
+  // Written for this test (the fourteenth round's model is sure of 「公司能看到我的聊天记录吗」, the earlier example).
+  const q = '公司会看员工聊天吗？';
   const e = fused.explain(q);
   assert.ok((e.classifier?.probability ?? 1) < 0.5 && (e.classifier?.outOfScope ?? 1) <= DEFAULT_MATCHER_OPTIONS.classifierSureInScope, JSON.stringify(e.classifier));
   assert.equal(e.result.topic, ranking.match(q).topic);
@@ -100,16 +101,16 @@ test('declined: suggestions come from the classifier first, are known topics and
   for (const v of r.suggestionScores ?? []) assert.ok(v < 0.5);
 });
 
-test('a message the classifier is sure is off topic gets no suggestions; a vague in-scope one still does', () => {
-  // Written for this test: expense claims and a joke are not privacy questions; "what is PIPL" is vague but in scope.
+test('a message the classifier is sure is off topic gets no suggestions; a short in-scope one ("what is PIPL") is answered', () => {
+  // Written for this test: expense claims and a joke are not privacy questions.
   for (const q of ['报销怎么走流程', 'tell me a joke']) {
     const e = fused.explain(q);
     assert.ok((e.classifier?.outOfScope ?? 0) >= 0.9, JSON.stringify(e.classifier));
     assert.deepEqual([e.result.topic, e.result.suggestions], [null, []], q);
   }
-  const vague = fused.match('what is PIPL');
-  assert.equal(vague.topic, null);
-  assert.ok(vague.suggestions.includes('legality'), JSON.stringify(vague));
+  // "what is PIPL" was declined with legality suggested until the fourteenth round's model, which answers it (a
+  // newcomer's trial asked for that).
+  assert.equal(fused.match('what is PIPL').topic, 'legality');
 });
 
 test('a platform named in the question wins over the asker\'s own, even where jieba cuts the name apart (企业微信管理员)', () => {
@@ -137,7 +138,9 @@ test('platformVariants: only for a family question from an asker whose platform 
 });
 
 test('ambiguous: declined questions the classifier is sure are about privacy, never off-topic ones', () => {
-  for (const q of ['公司可以监控我吗', 'can my employer monitor me']) {
+  // (The English "can my employer monitor me" was here too; since the fourteenth round's model it leans 0.19 out of
+  // scope — blind authors' CCTV and badge traps say "monitor" — and is declined with suggestions, not clarified.)
+  for (const q of ['公司可以监控我吗']) {
     const r = fused.match(q);
     assert.equal(r.topic, null, q);
     assert.equal(r.ambiguous, true, q);
