@@ -138,9 +138,7 @@ test('platformVariants: only for a family question from an asker whose platform 
 });
 
 test('ambiguous: declined questions the classifier is sure are about privacy, never off-topic ones', () => {
-  // (The English "can my employer monitor me" was here too; since the fourteenth round's model it leans 0.19 out of
-  // scope — blind authors' CCTV and badge traps say "monitor" — and is declined with suggestions, not clarified.)
-  for (const q of ['公司可以监控我吗']) {
+  for (const q of ['公司可以监控我吗', 'can my employer monitor me']) {
     const r = fused.match(q);
     assert.equal(r.topic, null, q);
     assert.equal(r.ambiguous, true, q);
