@@ -81,6 +81,14 @@ export const RUN_NOT_TRAINED: readonly { file: string; why: string }[] = [
     file: 'test/fixtures/blind/blind27.jsonl',
     why: 'the fourteenth round\'s second fresh check, written beside blind set 26 and first run on the same model',
   },
+  {
+    file: 'test/fixtures/blind/blind28.jsonl',
+    why: 'a third fresh check of the fourteenth round\'s model, commissioned after blind sets 26 and 27 were run and sealed before their first run',
+  },
+  {
+    file: 'test/fixtures/blind/blind29.jsonl',
+    why: 'a fourth fresh check of the same model, written beside blind set 28',
+  },
 ];
 
 /** Sets only ever evaluated on: no training question may equal one of theirs (after normalisation). */
