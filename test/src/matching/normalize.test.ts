@@ -100,3 +100,11 @@ test('withinOneEdit: insertion, deletion, substitution, adjacent swap; nothing m
     assert.ok(!withinOneEdit(a!, b!), `${a} !~ ${b}`);
   }
 });
+
+test('normalizeQuestion: "my wechat work" is WeCom, while "my wechat" alone stays personal WeChat', () => {
+  // A newcomer's trial: "my wechat work msgs" was read as 我的个人微信 + work and answered with personal-wechat.
+  assert.match(normalizeQuestion('can my boss read my wechat work msgs'), /企业微信/);
+  assert.doesNotMatch(normalizeQuestion('can my boss read my wechat work msgs'), /个人微信/);
+  assert.match(normalizeQuestion('is my wechat for work monitored'), /企业微信/);
+  assert.match(normalizeQuestion('can my boss read my wechat'), /个人微信/);
+});
