@@ -4,7 +4,12 @@
  * detail of the previous answer.
  */
 
-const HELP = new Set(['帮助', '幫助', 'help', '菜单', '菜單', 'menu', '?', '？', '/help', 'h']);
+const HELP = new Set([
+  '帮助', '幫助', 'help', '菜单', '菜單', 'menu', '?', '？', '/help', 'h',
+  // "Who are you / what can you do": answered with the same introduction (a newcomer's "你是谁" got "not sure").
+  '你是谁', '你是誰', '你是什么', '你是什麼', '你是干嘛的', '你是幹嘛的', '你能做什么', '你能做什麼', '你会什么', '你會什麼', '你可以做什么', '你可以做什麼',
+  'who are you', 'what are you', 'what can you do', 'what do you do',
+]);
 /** Thank-yous and okays: answered with "you're welcome", not with an introduction. */
 const THANKS_WORDS = '谢谢|謝謝|多谢|多謝|感谢|感謝|thanks|thank you|thx|好的|ok|okay|👍';
 const HELLO_WORDS = '你好|您好|嗨|哈喽|哈囉|在吗|在嗎|早上好|早安|晚上好|hi|hello|hey|good (morning|afternoon|evening)';
@@ -25,7 +30,7 @@ function bare(text: string): string {
   return t.replace(PUNCTUATION_RUN, (run: string, at: number) => (at + run.length === t.length ? '' : run)).trim();
 }
 
-/** True for "帮助", "help", "菜单", "?" and a few variants (case-insensitive). */
+/** True for "帮助", "help", "菜单", "?", "你是谁", "what can you do" and a few variants (case-insensitive). */
 export function isHelpRequest(text: string): boolean {
   const t = text.trim().toLowerCase();
   return HELP.has(t) || HELP.has(bare(t));

@@ -19,6 +19,11 @@ export interface Messages {
   fallbackIntro: string;
   fallbackPick: string;
   fallbackNone: string;
+  /**
+   * The whole reply to a message the classifier is sure is not about privacy (MatchResult.offTopic — pay, leave, a
+   * poem): what the bot answers and where to go instead, rather than "not sure" as if it had misunderstood.
+   */
+  offTopic: string;
   /** Opens the "not sure" reply to a question about privacy that fits several topics (MatchResult.ambiguous). */
   clarifyIntro: string;
   /** Ends it: none of those. */
@@ -64,6 +69,7 @@ const zhCN: Messages = {
   fallbackIntro: '我不太确定你问的是哪个问题。',
   fallbackPick: '你可能想问（回复数字即可查看答案）：',
   fallbackNone: '你可以换个说法再问一次，或发送“帮助”查看我能回答的问题。与隐私无关的事务请联系 HR 或 IT。',
+  offTopic: '这个问题不在我回答的范围：我只回答工作聊天里的隐私问题，比如管理员能不能看聊天记录、会话存档、你的权利。工资、请假、IT 故障等请联系 HR 或 IT；发送“帮助”查看我能回答的问题。',
   clarifyIntro: '这个问题可以有几种理解，你想问的是哪一个？（回复数字即可查看答案）',
   clarifyNone: '都不是？请多说一句你想了解的具体情况，或发送“帮助”查看我能回答的问题。',
   sources: '来源：',
@@ -89,6 +95,7 @@ const zhTW: Messages = {
   fallbackIntro: '我不太確定你問的是哪個問題。',
   fallbackPick: '你可能想問（回覆數字即可查看答案）：',
   fallbackNone: '你可以換個說法再問一次，或傳送「幫助」查看我能回答的問題。與隱私無關的事務請聯繫 HR 或 IT。',
+  offTopic: '這個問題不在我回答的範圍：我只回答工作聊天裡的隱私問題，例如管理員能不能看聊天紀錄、會話存檔、你的權利。薪資、請假、IT 故障等請聯繫 HR 或 IT；傳送「幫助」查看我能回答的問題。',
   clarifyIntro: '這個問題可以有幾種理解，你想問的是哪一個？（回覆數字即可查看答案）',
   clarifyNone: '都不是？請多說一句你想了解的具體情況，或傳送「幫助」查看我能回答的問題。',
   sources: '來源：',
@@ -114,6 +121,7 @@ const en: Messages = {
   fallbackIntro: "I'm not sure which question you mean.",
   fallbackPick: 'Did you mean (reply with the number):',
   fallbackNone: 'Try asking in other words, or send "help" to see what I can answer. For anything not about privacy, please contact HR or IT.',
+  offTopic: 'That is not something I answer: I only answer questions about privacy in your work chats, such as whether admins can read them, session archiving and your rights. For pay, leave, IT problems and the like, please contact HR or IT; send "help" to see what I can answer.',
   clarifyIntro: 'That could mean a few things. Which one do you mean? (reply with the number)',
   clarifyNone: 'None of these? Tell me a little more about your situation, or send "help" to see what I can answer.',
   sources: 'Sources:',

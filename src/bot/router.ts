@@ -364,10 +364,15 @@ export function createRouter(deps: RouterDeps): CoreHandler {
   /**
    * "Not sure" with up to 3 numbered suggestions. `ambiguous` (MatchResult.ambiguous): the question is about privacy
    * but fits several topics, so the reply asks which one is meant instead of saying it did not understand.
+   * `offTopic` (MatchResult.offTopic) with nothing to suggest: the message is not about privacy, so the reply says
+   * what the bot answers and points to HR / IT.
    */
-  async function fallback(m: InboundMessage, lang: Lang, score: number, suggestions: string[], ambiguous = false): Promise<BotResult> {
+  async function fallback(m: InboundMessage, lang: Lang, score: number, suggestions: string[], ambiguous = false, offTopic = false): Promise<BotResult> {
     const msgs = messagesFor(lang);
     const picks = suggestions.map((id) => kb.byId.get(id)).filter((e): e is KnowledgeEntry => e !== undefined).slice(0, 3);
+    if (offTopic && picks.length === 0) {
+      return result({ intent: 'fallback', score, suggestions: [], lang, replies: [{ text: msgs.offTopic, visibility: 'chat', mentionAsker: m.chat.kind === 'group' }] });
+    }
     const clarify = ambiguous && picks.length >= 2;
     let text = clarify ? msgs.clarifyIntro : msgs.fallbackIntro;
     if (picks.length > 0) {
@@ -452,7 +457,7 @@ export function createRouter(deps: RouterDeps): CoreHandler {
       }
     }
     await count({ notSure: true }, replyLang);
-    return fallback(m, replyLang, match.score, match.suggestions, match.ambiguous === true);
+    return fallback(m, replyLang, match.score, match.suggestions, match.ambiguous === true, match.offTopic === true);
   }
 
   function mayChangeState(message: InboundMessage): boolean {

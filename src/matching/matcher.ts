@@ -852,6 +852,7 @@ export async function buildMatcher(kb: KnowledgeBase, options: Partial<MatcherOp
       suggestionScores,
       lang,
       ...(topic === null && suggestionIds.length >= 2 && (p[oosSlot] as number) <= CLARIFY_MAX_OUT_OF_SCOPE ? { ambiguous: true } : {}),
+      ...(offTopic ? { offTopic: true } : {}),
     };
     return { ...explanation, result: withVariants(result), classifier: { topic: best >= 0 ? (classifier.classes[best] as string) : null, probability: round3(pBest), outOfScope: round3(p[oosSlot] as number) } };
   };

@@ -31,6 +31,12 @@ export interface MatchResult {
    * did not understand. Absent otherwise, and from matchers without a classifier.
    */
   ambiguous?: boolean;
+  /**
+   * True when the question is declined and the classifier is sure (out of scope >= 0.9) it is not about privacy
+   * ("报销怎么走流程", "tell me a joke"); `suggestions` is then empty. The reply should say what the bot answers and
+   * point to HR / IT rather than say it did not understand. Absent otherwise, and from matchers without a classifier.
+   */
+  offTopic?: boolean;
 }
 
 /** What the matcher may know about the asker besides the question. */

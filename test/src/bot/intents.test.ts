@@ -4,8 +4,8 @@ import { isGreeting, isHelpRequest, isThanks, suggestionChoice } from '../../../
 
 describe('intents', () => {
   it('recognises help requests in both languages', () => {
-    for (const t of ['帮助', 'help', 'HELP', '菜单', '?', '？', ' 帮助 ', 'help!']) assert.equal(isHelpRequest(t), true, t);
-    for (const t of ['帮助我看看管理员能不能看聊天', 'helpdesk', '怎么']) assert.equal(isHelpRequest(t), false, t);
+    for (const t of ['帮助', 'help', 'HELP', '菜单', '?', '？', ' 帮助 ', 'help!', '你是谁？', '你是誰', 'Who are you?', 'what can you do']) assert.equal(isHelpRequest(t), true, t);
+    for (const t of ['帮助我看看管理员能不能看聊天', 'helpdesk', '怎么', '你是谁的管理员', 'who are you sending this to']) assert.equal(isHelpRequest(t), false, t);
   });
   it('recognises bare greetings and thanks but not questions that start with one', () => {
     for (const t of ['你好', '您好！', 'hi', 'Hello!!', '谢谢', 'thanks', 'Thank you.']) assert.equal(isGreeting(t), true, t);

@@ -148,7 +148,7 @@ describe('router', () => {
     assert.equal(lunch.topic, null);
   });
 
-  it('a privacy question that fits several topics asks which one is meant; an off-topic one says it is not sure', async () => {
+  it('a privacy question that fits several topics asks which one is meant; an off-topic one is told what the bot answers', async () => {
     for (const [q, intro, none] of [
       ['公司可以监控我吗', /^这个问题可以有几种理解，你想问的是哪一个？/, /^都不是？/m],
       ['can my employer monitor me', /^That could mean a few things\. Which one do you mean\?/, /^None of these\?/m],
@@ -163,8 +163,16 @@ describe('router', () => {
       const picked = await handle(msg('2', { userId: 'clarify' }));
       assert.equal(picked.topic, r.suggestions[1], `${q}: a number picks from the list`);
     }
-    const lunch = await handle(msg('帮我写一首关于春天的诗'));
-    assert.match(lunch.replies[0]!.text, /^我不太确定你问的是哪个问题。/);
+    // A message the classifier is sure is off topic: what the bot answers and where to go instead, in its language.
+    for (const [q, text] of [['帮我写一首关于春天的诗', /^这个问题不在我回答的范围：我只回答工作聊天里的隐私问题.*请联系 HR 或 IT/u], ['tell me a joke', /^That is not something I answer: .*contact HR or IT/u], ['工資條在哪裡看', /^這個問題不在我回答的範圍.*請聯繫 HR 或 IT/u]] as const) {
+      const r = await handle(msg(q, { userId: 'off-topic' }));
+      assert.equal(r.intent, 'fallback', q);
+      assert.deepEqual(r.suggestions, [], q);
+      assert.match(r.replies[0]!.text, text, q);
+      assert.doesNotMatch(r.replies[0]!.text, /不太确定|不太確定|not sure/, q);
+    }
+    // "Who are you" is answered with the introduction, not "not sure".
+    assert.equal((await handle(msg('你是谁？'))).intent, 'help');
   });
 
   it('an admin-access question naming no platform, from an asker of unknown platform: each platform\'s opening, then a number picks one', async () => {

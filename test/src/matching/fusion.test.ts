@@ -107,7 +107,10 @@ test('a message the classifier is sure is off topic gets no suggestions; a short
     const e = fused.explain(q);
     assert.ok((e.classifier?.outOfScope ?? 0) >= 0.9, JSON.stringify(e.classifier));
     assert.deepEqual([e.result.topic, e.result.suggestions], [null, []], q);
+    assert.equal(e.result.offTopic, true, q);
   }
+  for (const q of ['公司可以监控我吗', '2']) assert.equal(fused.match(q).offTopic, undefined, `${q}: not sure of off topic`);
+  assert.equal(ranking.match('报销怎么走流程').offTopic, undefined, 'no classifier, no claim');
   // "what is PIPL" was declined with legality suggested until the fourteenth round's model, which answers it (a
   // newcomer's trial asked for that).
   assert.equal(fused.match('what is PIPL').topic, 'legality');
