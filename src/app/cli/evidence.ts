@@ -10,8 +10,15 @@ import { verifyExport, type VerifyReport } from '../../evidence/verify.ts';
 export const EVIDENCE_USAGE = `  evidence pubkey                         the public key of EVIDENCE_SIGNING_KEY (PEM) and its fingerprint
   evidence verify <export.csv> [--pubkey <file> | --pubkey=<key>]
                                           check a signed export offline: exit 0 intact, 1 tampered or
-                                          unsigned, 2 usage (docs/EVIDENCE.md)`;
+                                          unsigned, 2 usage, 3 intact but checked only against the key
+                                          inside the file (no --pubkey) (docs/EVIDENCE.md)`;
 
+
+/**
+ * Exit code of `evidence verify` for a file whose signature is valid against the public key in its own trailer, with
+ * no --pubkey given: not 0, since a file edited and signed again with another key passes that check too.
+ */
+export const EXIT_OWN_KEY_ONLY = 3;
 
 /** The report in words: what the file is, then INTACT or the problems. */
 export function formatVerifyReport(file: string, r: VerifyReport): string {
@@ -37,7 +44,10 @@ export function formatVerifyReport(file: string, r: VerifyReport): string {
   }[r.signature];
   out.push(`  signature: ${signature}`);
   if (r.bomRestored) out.push('  note: the file had lost its byte order mark (the program that saved it dropped it); the signature matches with it put back');
-  if (r.ok) {
+  if (r.ok && r.keySource === 'file') {
+    // Anyone can edit a file and sign it again with a key of their own: the key inside the file proves nothing.
+    out.push(`INTACT ONLY AGAINST THE FILE'S OWN KEY (${r.keyId}): unchanged since whoever holds that key signed it. Whether that is the company is not checked — pass --pubkey with the company's published key (exit 3 until then)`);
+  } else if (r.ok) {
     out.push(r.kind === 'audit'
       ? `INTACT: every row is in place and unchanged since the export (chain recomputed from the rows, signature checked)`
       : `INTACT: the file is unchanged since the export (signature checked)`);
@@ -75,7 +85,8 @@ async function readPublicKey(arg: string): Promise<EvidencePublicKey> {
  * Runs `privacy-bot evidence <pubkey|verify> …` (see {@link EVIDENCE_USAGE}). Reads neither the
  * configuration nor any store: `pubkey` needs only EVIDENCE_SIGNING_KEY, `verify` only the file
  * (and the key given). Resolves to the exit code: 0 ok / intact, 1 tampered or unsigned,
- * 2 usage (including EVIDENCE_SIGNING_KEY unset or invalid for `pubkey`).
+ * 2 usage (including EVIDENCE_SIGNING_KEY unset or invalid for `pubkey`), 3 ({@link EXIT_OWN_KEY_ONLY}) intact
+ * against the key inside the file only.
  */
 export async function runEvidenceCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [sub, ...args] = argv;
@@ -102,7 +113,7 @@ export async function runEvidenceCommand(argv: string[], env: NodeJS.ProcessEnv 
         }
         const report = verifyExport(bytes, publicKey ? { publicKey } : {});
         process.stdout.write(formatVerifyReport(file, report));
-        return report.ok ? 0 : 1;
+        return !report.ok ? 1 : report.keySource === 'file' ? EXIT_OWN_KEY_ONLY : 0;
       }
       default:
         throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'give a subcommand');

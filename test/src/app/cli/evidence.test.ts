@@ -82,7 +82,7 @@ describe('privacy-bot evidence (CLI)', () => {
     assert.doesNotMatch(bad.stderr, /not-a-key|\n\s+at /, 'no value, no stack trace');
   });
 
-  it('exports carry the chain and the signature; verify says INTACT (exit 0) with the published key and with the file’s own', async () => {
+  it('exports carry the chain and the signature; verify says INTACT (exit 0) with the published key, and only "intact against the file’s own key" (exit 3) without it', async () => {
     assert.match(audit, /^\uFEFFtime,broadcastId,userId,name,department,from,to,reason,seq,timeMs,prevHash,hash\r\n/);
     assert.match(audit, /,'=cmd\|wangwu,,,pending,failed,"'\+invaliduser, ""gone""",/, 'formula cells stay neutralised');
     assert.match(audit, /\r\n\r\n# privacy-bot evidence: audit v2\r\n# broadcast: b-e1\r\n# notice: n-e1\r\n# notice-version: 1\r\n"# notice-title: \{""zh"":""告知"",""en"":""Notice""\}"\r\n"# notice-body: \{""zh"":""正文"",""en"":""Body""\}"\r\n"# created-by: ""cli"""\r\n"# audience: \{""all"":true\}"\r\n# exported-at: [^\r]+\r\n# chain-rows: 10\r\n# chain-head: [0-9a-f]{64}\r\n# key-id: [0-9a-f]{16}\r\n# public-key: [A-Za-z0-9+/=]+\r\n# signature: [A-Za-z0-9+/=]{88}\r\n$/);
@@ -96,8 +96,12 @@ describe('privacy-bot evidence (CLI)', () => {
     assert.match(withKey.stdout, /\n  notice title: 告知 \/ Notice\n  notice text \(what the employees were sent\):\n    \[zh\] 正文\n    \[en\] Body\n  broadcast created by: cli\n  audience: \{"all":true\}\n/);
     assert.match(withKey.stdout, /signature: valid, key id [0-9a-f]{16} \(the key given with --pubkey\)/);
     assert.match(withKey.stdout, /^INTACT: every row is in place and unchanged/m);
-    assert.equal(own.code, 0);
+    // Without --pubkey the key inside the file is used: a file edited and signed again with another key would pass
+    // that too, so it is not "INTACT" and not exit 0.
+    assert.equal(own.code, 3, own.stdout);
     assert.match(own.stdout, /taken from the file itself: compare this id with the one the company published/);
+    assert.match(own.stdout, /^INTACT ONLY AGAINST THE FILE'S OWN KEY \([0-9a-f]{16}\): .*pass --pubkey/m);
+    assert.doesNotMatch(own.stdout, /^INTACT:/m);
     assert.equal(rec.code, 0, rec.stdout);
     assert.match(rec.stdout, /recipients export of broadcast b-e1[\s\S]*INTACT: the file is unchanged/);
   });
@@ -135,6 +139,14 @@ describe('privacy-bot evidence (CLI)', () => {
     ]);
     assert.equal(u.code, 1);
     assert.match(u.stdout, /signature: none: the file is UNSIGNED[\s\S]*NOT VERIFIABLE: 1 problem/);
+    assert.match(u.stdout, /hash chain is checked below, but anyone can rebuild a chain/);
+    // An unsigned recipients export has no chain either: nothing can be checked, and the message says so.
+    const unsignedRecipients = await run(['notice', 'export', 'b-e1'], env);
+    assert.equal(unsignedRecipients.code, 0, unsignedRecipients.stderr);
+    const ur = await run(['evidence', 'verify', file('ur.csv', unsignedRecipients.stdout)], {});
+    assert.equal(ur.code, 1, ur.stdout);
+    assert.match(ur.stdout, /a recipients export has no hash chain: nothing in it can be checked/);
+    assert.doesNotMatch(ur.stdout, /checked against each other/);
     assert.equal(other.code, 1);
     assert.match(other.stdout, /the file says it was signed with key [0-9a-f]{16}, not with the key given/);
     for (const r of [noFile, badKey, missing]) assert.equal(r.code, 2, r.stdout + r.stderr);
