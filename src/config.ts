@@ -103,7 +103,7 @@ export const httpUrl = z
   .transform(withoutTrailingSlashes);
 
 const schema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z.coerce.number('must be a port number 0–65535').int('must be a port number 0–65535').min(0, 'must be a port number 0–65535').max(65535, 'must be a port number 0–65535').default(3000),
   HOST: z
     .string()
     .refine((h) => isIP(h) !== 0, 'must be an IP address to listen on (0.0.0.0 = every IPv4 address, :: = every address, 127.0.0.1 = this machine only)')

@@ -130,7 +130,7 @@ describe('console notices in a real browser (sandbox)', { skip: missing ? `no br
     assert.equal(await page.locator('.preview-title').first().textContent(), `${TITLE_ZH} | Chat archiving notice`);
     assert.equal(await page.locator('.preview-button').first().textContent(), '确认已读 / Acknowledge');
     await page.click('#preview-platform-sandbox');
-    await page.locator('.preview-message .ant-tag', { hasText: 'sandbox card' }).waitFor();
+    await page.locator('.preview-message .ant-tag', { hasText: '沙盒卡片' }).waitFor();
     assert.match((await page.textContent('#preview-status')) ?? '', /完整显示/);
   });
 

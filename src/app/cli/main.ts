@@ -31,7 +31,9 @@ const USAGE = `usage: privacy-bot <command>   (privacy-bot --version prints the 
   status get --platform <p> --user <id>   show one employee's archiving status
   kb lint [--topics <topics.tsv>]         validate the knowledge base (exit 1 with the problems)
   eval <file.jsonl> [--json] [--baseline] [--half tune|test] [--totals]
-                                          accuracy and latency of the matcher on a labelled file
+                                          accuracy and latency of the matcher on a labelled file: one
+                                          JSON object per line, {"q": "<question>", "topics": ["<topic id>"]}
+                                          ("topics": [] = must be declined; see test/fixtures/blind/)
                                           (--half: one fixed half, split by a hash of each question;
                                           --totals: no question printed, only the figures)
 ${NOTICE_USAGE}
@@ -192,6 +194,9 @@ async function ask(config: Config, args: string[]): Promise<void> {
   // 'sandbox' too: the made-up organisation of `npm start` with no platform configured (its demo statuses).
   if (values.platform !== undefined && !PLATFORM_IDS.includes(values.platform)) {
     throw new CliError(`ask: --platform must be one of ${PLATFORM_IDS.join(', ')} (got ${values.platform})`);
+  }
+  if (positionals.length > 0 && positionals.join(' ').trim() === '') {
+    throw new CliError('ask: the question is empty (give it in quotes, or none at all to read one per line from stdin)');
   }
   await withCore(config, async (core) => {
     if (positionals.length > 0) {

@@ -51,7 +51,7 @@
     useEffect(() => void api('GET', '/broadcasts').then((r) => setList(r.broadcasts), fail), []);
     const columns = [
       { title: t('id'), dataIndex: 'id', render: (id) => html`<a href=${`#/broadcasts/${id}`}>${id}</a>` },
-      { title: t('notices'), render: (b) => html`<span className="broadcast-notice">${noticeName(b)} <${Text} type="secondary">v${b.version}<//></span>` },
+      { title: t('noticeColumn'), render: (b) => html`<span className="broadcast-notice">${noticeName(b)} <${Text} type="secondary">v${b.version}<//></span>` },
       { title: t('platform'), dataIndex: 'platform' },
       { title: t('state'), dataIndex: 'state', render: (s) => html`<${Tag} data-state=${s}>${t(`st_${s}`)}<//>` },
       { title: t('targeted'), render: (b) => b.counts.targeted },

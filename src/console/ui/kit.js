@@ -21,7 +21,7 @@
     zh: {
       appTitle: '隐私助手 管理控制台', signIn: '登录', name: '账号', password: '密码', signInFailed: '账号或密码错误', throttled: '尝试次数过多，请 15 分钟后再试',
       changePassword: '修改密码', changeFirst: '首次登录：请把一次性密码改成你自己的密码（至少 12 个字符）。', current: '当前密码', next: '新密码', repeat: '再次输入新密码', mismatch: '两次输入不一致',
-      signOut: '退出', notices: '告知书', broadcasts: '发送记录', policies: '存档政策', statuses: '存档状态', knowledge: '知识库', health: '运行状态', audit: '操作记录',
+      signOut: '退出', notices: '告知书', noticeColumn: '告知书', broadcasts: '发送记录', policies: '存档政策', statuses: '存档状态', knowledge: '知识库', health: '运行状态', audit: '操作记录',
       newNotice: '新建告知书', newVersion: '新版本', send: '发送', titleZh: '标题（中文，必填）', bodyZh: '正文（中文，必填）', titleEn: '标题（英文，可选）', bodyEn: '正文（英文，可选；留空时使用中文）',
       required: '必填', save: '保存', cancel: '取消', id: '编号', title: '标题', version: '版本', latest: '最新版本', updated: '更新时间', created: '创建时间', versions: '版本历史', open: '查看',
       platform: '平台', audience: '发送对象', all: '全员', departments: '部门', userIds: '指定人员', csvUpload: '上传 CSV', departmentIds: '部门 ID（逗号或换行分隔）', userIdList: '用户 ID（逗号或换行分隔）',
@@ -39,7 +39,7 @@
     en: {
       appTitle: 'privacy-bot admin console', signIn: 'Sign in', name: 'Account', password: 'Password', signInFailed: 'Wrong account or password', throttled: 'Too many attempts; try again in 15 minutes',
       changePassword: 'Change password', changeFirst: 'First sign-in: replace the one-time password with your own (at least 12 characters).', current: 'Current password', next: 'New password', repeat: 'New password again', mismatch: 'The two entries differ',
-      signOut: 'Sign out', notices: 'Notices', broadcasts: 'Broadcasts', policies: 'Policies', statuses: 'Statuses', knowledge: 'Knowledge', health: 'Health', audit: 'Audit trail',
+      signOut: 'Sign out', notices: 'Notices', noticeColumn: 'Notice', broadcasts: 'Broadcasts', policies: 'Policies', statuses: 'Statuses', knowledge: 'Knowledge', health: 'Health', audit: 'Audit trail',
       newNotice: 'New notice', newVersion: 'New version', send: 'Send', titleZh: 'Title (Chinese, required)', bodyZh: 'Body (Chinese, required)', titleEn: 'Title (English, optional)', bodyEn: 'Body (English, optional; the Chinese text is used when empty)',
       required: 'Required', save: 'Save', cancel: 'Cancel', id: 'Id', title: 'Title', version: 'Version', latest: 'Latest version', updated: 'Updated', created: 'Created', versions: 'Versions', open: 'Open',
       platform: 'Platform', audience: 'Audience', all: 'Everyone', departments: 'Departments', userIds: 'User ids', csvUpload: 'Upload CSV', departmentIds: 'Department ids (comma or line separated)', userIdList: 'User ids (comma or line separated)',

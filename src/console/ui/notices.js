@@ -9,8 +9,11 @@
   const S = PB.state;
   const platformName = (id) => PB.kit.platformName(id);
   // ---------- notices ----------
+  /** The platforms' names for a message kind (NoticePreviewMessage.kind) as a Chinese-reading admin knows them. */
+  const KIND_ZH = { 'sandbox card': '沙盒卡片', 'interactive card': '消息卡片（interactive card）', template_card: '模板卡片（template_card）', text: '文本消息', sampleMarkdown: 'Markdown 消息（sampleMarkdown）' };
   PB.addTexts({
     zh: {
+      messageKind: (k) => KIND_ZH[k] ?? k,
       titleTw: '标题（繁体中文，可选）', bodyTw: '正文（繁体中文，可选；留空时由简体自动转换）', convertTw: '从简体中文转换', convertDone: '已从简体中文转换，请检查后保存',
       twTab: '繁體中文', notWritten: '未填写：员工看到的是', converted: '由简体自动转换', enFallback: '与中文相同',
       compare: '版本对比', compareFrom: '旧版本', compareTo: '新版本', noDiff: '两个版本的这一部分相同', diffTitle: '标题', diffBody: '正文',
@@ -20,6 +23,7 @@
       testSendDone: (p, u) => `已测试发送到 ${p}：${u}`,
     },
     en: {
+      messageKind: (k) => k,
       titleTw: 'Title (Traditional Chinese, optional)', bodyTw: 'Body (Traditional Chinese, optional; converted from Simplified when empty)', convertTw: 'Convert from zh-CN', convertDone: 'Converted from Simplified Chinese: check it, then save',
       twTab: 'Traditional', notWritten: 'Not written: employees see', converted: 'converted from Simplified', enFallback: 'same as Chinese',
       compare: 'Compare versions', compareFrom: 'Older', compareTo: 'Newer', noDiff: 'This part is the same in both versions', diffTitle: 'Title', diffBody: 'Body',
@@ -154,7 +158,7 @@
       <div id="preview-status" style=${{ marginBottom: 8 }}>
         ${p.refused ? html`<${Tag} color="red">${t('previewRefused', p.refused)}<//>` : p.cut ? html`<${Tag} color="orange">${t('previewCut')}<//>` : html`<${Tag} color="green">${t('previewFits')}<//>`}
       </div>
-      ${p.messages.map((m, k) => html`<${Card} key=${k} size="small" type="inner" className="preview-message" title=${html`<span><${Tag}>${m.kind}<//><span className="preview-title">${m.title}</span></span>`} style=${{ marginBottom: 8 }}>
+      ${p.messages.map((m, k) => html`<${Card} key=${k} size="small" type="inner" className="preview-message" title=${html`<span><${Tag} className="preview-kind">${t('messageKind', m.kind)}<//><span className="preview-title">${m.title}</span></span>`} style=${{ marginBottom: 8 }}>
         <div className="preview-text" style=${{ whiteSpace: 'pre-wrap' }}>${m.text}</div>
         <div style=${{ marginTop: 8 }}>${m.button ? html`<${Button} size="small" type="primary" className="preview-button" tabIndex=${-1}>${m.button}<//>` : html`<${Text} type="secondary">${t('noButton')}<//>`}</div>
       <//>`)}

@@ -146,6 +146,22 @@ describe('privacy-bot: bad input gets a clear message, never a stack trace', () 
     assert.match(ok.stdout, /2026-03-01/, 'the sandbox employee\'s own status');
   });
 
+  it('a PORT that is not a port number and an empty question: one line naming what is wrong, exit 2, nothing asked', async () => {
+    const [port, empty, blank] = await Promise.all([
+      run(['serve'], { ...env, PORT: 'abc', LOG_LEVEL: 'silent' }),
+      run(['ask', ''], env),
+      run(['ask', '   '], env),
+    ]);
+    assert.equal(port.code, 2, port.stderr);
+    assertNoStack(port.stderr);
+    assert.deepEqual(lines(port.stderr), ['privacy-bot: CONFIG_INVALID: PORT is invalid: must be a port number 0–65535 (got "abc")']);
+    for (const r of [empty, blank]) {
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.equal(r.stdout, '', 'no help text printed as if it were an answer');
+      assert.match(r.stderr, /^privacy-bot: ask: the question is empty/);
+    }
+  });
+
   it('status import: dates as Excel writes them are accepted', async () => {
     const csv = join(dir, 'excel.csv');
     writeFileSync(csv, 'platform,userId,archived,since,scope\r\nwecom,wangwu,TRUE,2026/3/1,\r\ndingtalk,zhaoliu,TRUE,2026/03/01 9:05,\r\n');
