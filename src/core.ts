@@ -83,6 +83,7 @@ export async function createCore(
     log,
     statusLookup: (platform, userId) => statuses.lookup(platform, userId),
     describeSource: (sourceName) => statuses.describe(sourceName),
+    timeZone: notices.timeZone,
     // The per-user rate limit first; then admin commands: an admin's "yes" confirms a pending send before "确认"-style acknowledgements are tried.
     // Last: a question about someone else's status is refused before FAQ matching would show the asker's own.
     commands: [

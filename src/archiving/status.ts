@@ -1,6 +1,7 @@
 import { parse, CsvError } from 'csv-parse/sync';
 import type { ArchivingStatus, Store } from '../store/ports/store.ts';
 import type { Lang } from '../platform/message.ts';
+import { formatDate } from '../notices/clock.ts';
 
 /**
  * Session-archiving (会话存档) statuses: the administrator's CSV import, and the line that tells
@@ -226,11 +227,13 @@ export type DescribeSource = (sourceName: string) => SourceDescription | undefin
  * - null (no record): "Your archiving status: no record — ask your administrator." /
  *   "你的会话存档状态：暂无记录——请咨询你的管理员" / "你的會話存檔狀態：暫無記錄——請諮詢你的管理員".
  * Parts that are unknown (since, scope, a bad updatedAt) are left out. Dates are YYYY-MM-DD;
- * updatedAt is shown as its UTC date. Line breaks in the scope become spaces. Never throws.
+ * updatedAt is shown as its date in `timeZone` (the company's, as the notices' acknowledgement dates beside it are;
+ * UTC when not given). Line breaks in the scope become spaces. Never throws.
  * @param describe the platform archive sources by name (src/archiving/directory.ts `describe`); a
  *   status of a described source says when it was last checked instead of when it was updated
+ * @param timeZone IANA time zone of the dates shown (e.g. 'Asia/Shanghai'); default 'UTC'
  */
-export function formatStatus(status: ArchivingStatus | null, lang: Lang, describe: DescribeSource = () => undefined): string {
+export function formatStatus(status: ArchivingStatus | null, lang: Lang, describe: DescribeSource = () => undefined, timeZone = 'UTC'): string {
   const t = TEXTS[lang] ?? TEXTS.en;
   if (status === null) return t.noRecord;
   const since = status.since === null || status.since.trim() === '' ? null : status.since.trim();
@@ -241,7 +244,7 @@ export function formatStatus(status: ArchivingStatus | null, lang: Lang, describ
   const state = status.archived ? t.archived(since, scope === '' ? null : scope) : t.notArchived(since);
   // A synced status says when the platform was last asked; an imported or declared one, when it was written.
   if (described?.synced) return t.checked(state, source, isoMinute(status.updatedAt));
-  return t.line(state, source, isoDate(status.updatedAt));
+  return t.line(state, source, zonedDate(status.updatedAt, timeZone));
 }
 
 interface StatusTexts {
@@ -283,10 +286,15 @@ function isoMinute(iso: string): string | null {
   return Number.isNaN(ms) ? null : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** 'YYYY-MM-DD' of an ISO time stamp (UTC), or null when it is not a valid time. */
-function isoDate(iso: string): string | null {
+/** 'YYYY-MM-DD' of an ISO time stamp in `timeZone`, or null when it is not a valid time (or the zone is unknown). */
+function zonedDate(iso: string, timeZone: string): string | null {
   const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString().slice(0, 10);
+  if (Number.isNaN(ms)) return null;
+  try {
+    return formatDate(ms, timeZone);
+  } catch {
+    return new Date(ms).toISOString().slice(0, 10);
+  }
 }
 
 /** True when 'YYYY-MM-DD' names a day that exists (2026-02-30 does not; 2028-02-29 does). */

@@ -55,6 +55,8 @@ export interface RouterDeps {
   statusLookup?: (platform: string, userId: string) => Promise<ArchivingStatus | null>;
   /** How platform archive sources read in the status line (src/archiving/directory.ts `describe`); default none. */
   describeSource?: DescribeSource;
+  /** IANA time zone of the dates in the status line (the company's, as in the notices' lines); default 'UTC'. */
+  timeZone?: string;
   log: Logger;
   /** Commands tried in order before anything else (help, greeting, FAQ matching). */
   commands?: CommandHandler<BotResult | DeferredReply>[];
@@ -187,7 +189,7 @@ export function createRouter(deps: RouterDeps): CoreHandler {
   /** The built-in section: the asker's archiving status, for topics flagged appendStatus. */
   const statusLookup = deps.statusLookup ?? ((platform: string, userId: string) => store.getStatus(platform, userId));
   const archivingStatus: PersonalSection = async (m, entry, lang) =>
-    entry.appendStatus ? formatStatus(await statusLookup(m.platform, m.userId), lang, deps.describeSource) : null;
+    entry.appendStatus ? formatStatus(await statusLookup(m.platform, m.userId), lang, deps.describeSource, deps.timeZone) : null;
 
   /** Every personal line for this asker and topic; a failing section becomes "temporarily unavailable". */
   async function personalLines(m: InboundMessage, entry: KnowledgeEntry, lang: Lang): Promise<string[]> {

@@ -274,6 +274,16 @@ describe('formatStatus', () => {
   };
   const notArchived: ArchivingStatus = { ...archived, archived: false, since: null, scope: null, source: 'wecom-msgaudit' };
 
+  it('the update date is the company\'s (the time zone given), as the notices\' acknowledgement dates beside it are', () => {
+    // 2026-05-02 20:30 UTC is already 2026-05-03 in Shanghai: a newcomer saw "更新于 <UTC date>" beside
+    // "你已于 <Shanghai date> 确认知悉" in one reply.
+    const late = { ...archived, updatedAt: '2026-05-02T20:30:00.000Z' };
+    assert.match(formatStatus(late, 'zh-CN', undefined, 'Asia/Shanghai'), /更新于 2026-05-03）$/);
+    assert.match(formatStatus(late, 'en', undefined, 'America/Los_Angeles'), /updated 2026-05-02\)\.$/);
+    assert.match(formatStatus(late, 'zh-CN'), /更新于 2026-05-02）$/, 'UTC when no time zone is given');
+    assert.match(formatStatus(late, 'zh-CN', undefined, 'Not/AZone'), /更新于 2026-05-02）$/, 'an unknown zone falls back to UTC');
+  });
+
   it('archived, in all three languages', () => {
     assert.equal(
       formatStatus(archived, 'en'),
