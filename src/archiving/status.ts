@@ -224,8 +224,9 @@ export type DescribeSource = (sourceName: string) => SourceDescription | undefin
  *   imported by your administrator, updated 2026-05-02)."; zh-CN "你的会话存档状态：自 2026-03-01
  *   起已存档，范围：…（来源：管理员导入，更新于 2026-05-02）"; zh-TW likewise in traditional characters;
  * - not archived: "… not archived (since <date> when known) (source …)." / "未存档" / "未存檔";
- * - null (no record): "Your archiving status: no record — ask your administrator." /
- *   "你的会话存档状态：暂无记录——请咨询你的管理员" / "你的會話存檔狀態：暫無記錄——請諮詢你的管理員".
+ * - null (no record): "Your archiving status: no record — ask your administrator. (…an archiving notice you received
+ *   says what the company told you.)" / "你的会话存档状态：暂无记录——请咨询你的管理员（…）" / zh-TW likewise: a notice the
+ *   employee acknowledged may name a scope the bot has no record of, and the line must not read as contradicting it.
  * Parts that are unknown (since, scope, a bad updatedAt) are left out. Dates are YYYY-MM-DD;
  * updatedAt is shown as its date in `timeZone` (the company's, as the notices' acknowledgement dates beside it are;
  * UTC when not given). Line breaks in the scope become spaces. Never throws.
@@ -257,7 +258,7 @@ interface StatusTexts {
 
 const TEXTS: Record<Lang, StatusTexts> = {
   en: {
-    noRecord: 'Your archiving status: no record — ask your administrator.',
+    noRecord: 'Your archiving status: no record — ask your administrator. (No status has been imported or declared for you here; an archiving notice you received says what the company told you.)',
     archived: (since, scope) => `archived${since ? ` since ${since}` : ''}${scope ? `, scope: ${scope}` : ''}`,
     notArchived: (since) => `not archived${since ? ` since ${since}` : ''}`,
     line: (state, source, updated) =>
@@ -265,14 +266,14 @@ const TEXTS: Record<Lang, StatusTexts> = {
     checked: (state, source, at) => `Your archiving status: ${state} (source: ${source}${at ? `, last checked ${at}` : ''}).`,
   },
   'zh-CN': {
-    noRecord: '你的会话存档状态：暂无记录——请咨询你的管理员',
+    noRecord: '你的会话存档状态：暂无记录——请咨询你的管理员（这里没有为你导入或声明的状态；如果你收到过存档告知书，告知书写的是公司告诉你的范围）',
     archived: (since, scope) => `${since ? `自 ${since} 起` : ''}已存档${scope ? `，范围：${scope}` : ''}`,
     notArchived: (since) => `${since ? `自 ${since} 起` : ''}未存档`,
     line: (state, source, updated) => `你的会话存档状态：${state}（来源：${source}${updated ? `，更新于 ${updated}` : ''}）`,
     checked: (state, source, at) => `你的会话存档状态：${state}（来源：${source}${at ? `，最近查询于 ${at}` : ''}）`,
   },
   'zh-TW': {
-    noRecord: '你的會話存檔狀態：暫無記錄——請諮詢你的管理員',
+    noRecord: '你的會話存檔狀態：暫無記錄——請諮詢你的管理員（這裡沒有為你匯入或聲明的狀態；如果你收到過存檔告知書，告知書寫的是公司告訴你的範圍）',
     archived: (since, scope) => `${since ? `自 ${since} 起` : ''}已存檔${scope ? `，範圍：${scope}` : ''}`,
     notArchived: (since) => `${since ? `自 ${since} 起` : ''}未存檔`,
     line: (state, source, updated) => `你的會話存檔狀態：${state}（來源：${source}${updated ? `，更新於 ${updated}` : ''}）`,

@@ -314,9 +314,9 @@ describe('formatStatus', () => {
   });
 
   it('no record, in all three languages', () => {
-    assert.equal(formatStatus(null, 'en'), 'Your archiving status: no record — ask your administrator.');
-    assert.equal(formatStatus(null, 'zh-CN'), '你的会话存档状态：暂无记录——请咨询你的管理员');
-    assert.equal(formatStatus(null, 'zh-TW'), '你的會話存檔狀態：暫無記錄——請諮詢你的管理員');
+    assert.equal(formatStatus(null, 'en'), 'Your archiving status: no record — ask your administrator. (No status has been imported or declared for you here; an archiving notice you received says what the company told you.)');
+    assert.equal(formatStatus(null, 'zh-CN'), '你的会话存档状态：暂无记录——请咨询你的管理员（这里没有为你导入或声明的状态；如果你收到过存档告知书，告知书写的是公司告诉你的范围）');
+    assert.equal(formatStatus(null, 'zh-TW'), '你的會話存檔狀態：暫無記錄——請諮詢你的管理員（這裡沒有為你匯入或聲明的狀態；如果你收到過存檔告知書，告知書寫的是公司告訴你的範圍）');
   });
 
   it('leaves out unknown parts and shows an unknown source as is', () => {
