@@ -137,8 +137,8 @@ test('first sentences answer directly: yes / no / it depends, or a direct statem
   // Read and approved one by one (docs/KB-REVIEW.md); a changed opening must be re-read and this list updated.
   const kb = await loadKnowledge(kbDir);
   const openings = Object.fromEntries(kb.entries.map((e) => [e.id, [firstSentence(e.answer.zh, 'zh'), firstSentence(e.answer.en, 'en')]]));
-  const DIRECT_ZH = /^(可能|可以|不能|不会|不是|会|还在|一般|要看|取决于|由公司决定|有可能|对客户来说需要|没有|不一定|很可能不能|公司开了会话存档的话|目前没有可靠资料|通过会话存档看不到|离职不会|你有权|最实用的一条|看两样|几乎所有|会话内容存档是|领导可能看得到|我们没有找到官方资料|在与本助手的单聊中回复|先在公司内部)/u;
-  const DIRECT_EN = /^(Possibly|It can|It depends|Usually|Yes|No|Not|Generally|Your company decides|For customers, yes|Probably not|If your company archives chats, yes|Leaving does not|You may|You can act|The most useful rule|Two things tell you|Almost every|Session content archiving|Depends on the platform|Your boss may see it|We found no official source|Reply "I acknowledge"|Raise it in writing|They can be used|It does not record)/u;
+  const DIRECT_ZH = /^(可能|可以|不能|不会|不是|会|还在|一般|要看|取决于|由公司决定|有可能|对客户来说需要|没有|不一定|很可能不能|公司开了会话存档的话|目前没有可靠资料|通过会话存档看不到|离职不会|你有权|最实用的一条|看两样|几乎所有|会话内容存档是|领导可能看得到|我们没有找到官方资料|确认只表示你已收到并阅读|先在公司内部)/u;
+  const DIRECT_EN = /^(Possibly|It can|It depends|Usually|Yes|No|Not|Generally|Your company decides|For customers, yes|Probably not|If your company archives chats, yes|Leaving does not|You may|You can act|The most useful rule|Two things tell you|Almost every|Session content archiving|Depends on the platform|Your boss may see it|We found no official source|Acknowledging only confirms|Raise it in writing|They can be used|It does not record)/u;
   const indirect = Object.entries(openings).filter(([, [zh, en]]) => !DIRECT_ZH.test(zh!) || !DIRECT_EN.test(en!));
   assert.deepEqual(indirect, []);
 });
