@@ -125,9 +125,23 @@ function titleText(entry: KnowledgeEntry, lang: Lang): string {
   return inLanguage(entry.title.zh, entry.title.en, lang);
 }
 
-/** The entry's sources as links; titles converted for zh-TW (their English half is left as it is). */
+/**
+ * A bilingual source title, "中文标题 / English title" (the knowledge base's convention: the English half holds no
+ * Chinese character), split in two; null when the title is not written that way (an operator's own entry).
+ */
+const BILINGUAL_TITLE = /^(.*\p{Script=Han}.*?)\s*\/\s+(\P{Script=Han}+)$/u;
+
+/**
+ * The entry's sources as links, each title in the reply's language only: the Chinese half for zh-CN, converted for
+ * zh-TW, the English half for en (both halves side by side made the sources block long on a phone). A title not
+ * written as "中文 / English" is shown whole (converted for zh-TW).
+ */
 function sourceLinks(entry: KnowledgeEntry, lang: Lang): ReplyLink[] {
-  return entry.sources.map((s) => ({ title: lang === 'zh-TW' ? toTaiwanTraditional(s.title) : s.title, url: s.url }));
+  return entry.sources.map((s) => {
+    const halves = BILINGUAL_TITLE.exec(s.title);
+    const title = halves ? (lang === 'en' ? (halves[2] as string) : (halves[1] as string)) : s.title;
+    return { title: lang === 'zh-TW' ? toTaiwanTraditional(title) : title, url: s.url };
+  });
 }
 
 function isLang(x: unknown): x is Lang {

@@ -69,6 +69,22 @@ describe('router', () => {
     assert.ok(text.indexOf('你的会话存档状态') > 0 && text.indexOf('你的会话存档状态') < text.indexOf('来源：'), text);
   });
 
+  it('source titles are in the reply\'s language only, not "中文 / English" side by side', async () => {
+    for (const [q, lang, own, other] of [
+      ['企业微信管理员能看我的私聊吗', 'zh-CN', /^- 企业微信开发者文档：获取会话内容: https:/m, /WeCom docs/],
+      ['can wecom admins read my private chats', 'en', /^- WeCom docs: fetching archived conversation content: https:/m, /\p{Script=Han}/u],
+      ['企業微信管理員能看我的私聊嗎', 'zh-TW', /^- 企業微信開發者文件：獲取會話內容: https:/m, /WeCom docs/],
+    ] as const) {
+      const r = await handle(msg(q, { userId: `sources-${lang}` }));
+      assert.equal(r.topic, 'wecom-admin-access', q);
+      const text = r.replies.map((x) => x.text).join('\n');
+      const sources = text.slice(text.search(/^(来源|來源|Sources)[:：]/m));
+      assert.match(sources, own, `${lang}: ${sources}`);
+      assert.doesNotMatch(sources, other, `${lang}: ${sources}`);
+      assert.doesNotMatch(sources, / \/ /, `${lang}: no bilingual title`);
+    }
+  });
+
   it('says "not archived" and "no record" for the other two states', async () => {
     const notArchived = await handle(msg('我的聊天有被存档吗', { platform: 'dingtalk', userId: 'lisi' }));
     assert.match(notArchived.replies[0]!.text, /未存档/);
