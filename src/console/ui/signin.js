@@ -39,7 +39,8 @@
   }
 
   // The new password's rules (length, not the name, not guessable) are the server's alone; its refusal is shown in
-  // the console's language (errors.js, by the answer's detail.kind).
+  // the console's language (errors.js, by the answer's detail.kind) until the form is edited again (a stale refusal
+  // beside the form's own "the two entries differ" read as two problems).
   function ChangePassword({ session, onDone }) {
     const [err, setErr] = useState(null);
     const submit = async (v) => {
@@ -56,7 +57,7 @@
         <${Title} level=${1} style=${{ fontSize: 22 }}>${t('changePassword')} · ${session.name}<//>
         ${session.mustChange && html`<${Alert} type="info" showIcon message=${t('changeFirst')} style=${{ marginBottom: 16 }} />`}
         ${err && html`<${Alert} type="error" showIcon message=${err} style=${{ marginBottom: 16 }} role="alert" />`}
-        <${Form} layout="vertical" onFinish=${submit}>
+        <${Form} layout="vertical" onFinish=${submit} onValuesChange=${() => setErr(null)}>
           <${Form.Item} htmlFor="pw-current" label=${t('current')} name="current" rules=${[{ required: true, message: t('required') }]}><${Input.Password} id="pw-current" autoComplete="current-password" /><//>
           <${Form.Item} htmlFor="pw-next" label=${t('next')} name="next" rules=${[{ required: true, message: t('required') }]}><${Input.Password} id="pw-next" autoComplete="new-password" /><//>
           <${Form.Item} htmlFor="pw-repeat" label=${t('repeat')} name="repeat" dependencies=${['next']}
