@@ -287,7 +287,7 @@ function isoMinute(iso: string): string | null {
   return Number.isNaN(ms) ? null : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** 'YYYY-MM-DD' of an ISO time stamp in `timeZone`, or null when it is not a valid time (or the zone is unknown). */
+/** 'YYYY-MM-DD' of an ISO time stamp in `timeZone` (its UTC date when the zone is unknown), or null when it is not a valid time. */
 function zonedDate(iso: string, timeZone: string): string | null {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return null;
