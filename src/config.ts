@@ -102,8 +102,12 @@ export const httpUrl = z
   .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
   .transform(withoutTrailingSlashes);
 
+/** A TCP port, 0–65535 (0 = any free port), from an environment string; one message for every way it can be wrong. */
+const PORT_MESSAGE = 'must be a port number 0–65535';
+const portNumber = z.coerce.number(PORT_MESSAGE).int(PORT_MESSAGE).min(0, PORT_MESSAGE).max(65535, PORT_MESSAGE);
+
 const schema = z.object({
-  PORT: z.coerce.number('must be a port number 0–65535').int('must be a port number 0–65535').min(0, 'must be a port number 0–65535').max(65535, 'must be a port number 0–65535').default(3000),
+  PORT: portNumber.default(3000),
   HOST: z
     .string()
     .refine((h) => isIP(h) !== 0, 'must be an IP address to listen on (0.0.0.0 = every IPv4 address, :: = every address, 127.0.0.1 = this machine only)')
@@ -145,7 +149,7 @@ const schema = z.object({
   ADMIN_ALLOW_FROM: z.string().optional(),
   TRUSTED_PROXIES: z.string().optional(),
   NOTICE_LANGUAGE: z.enum(NOTICE_LANGUAGES as [NoticeLanguage, ...NoticeLanguage[]]).default('bilingual'),
-  ADMIN_PORT: z.coerce.number().int().min(0, 'must be a port number 0–65535').max(65535, 'must be a port number 0–65535').optional(),
+  ADMIN_PORT: portNumber.optional(),
 });
 
 /**

@@ -127,7 +127,8 @@ function titleText(entry: KnowledgeEntry, lang: Lang): string {
 
 /**
  * A bilingual source title, "中文标题 / English title" (the knowledge base's convention: the English half holds no
- * Chinese character), split in two; null when the title is not written that way (an operator's own entry).
+ * Chinese character): groups 1 and 2 are the halves; no match when the title is not written that way (an operator's
+ * own entry).
  */
 const BILINGUAL_TITLE = /^(.*\p{Script=Han}.*?)\s*\/\s+(\P{Script=Han}+)$/u;
 

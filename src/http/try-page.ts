@@ -53,9 +53,10 @@ export interface TryPageTexts {
 }
 
 /**
- * The page's texts by page language; the script picks one set from the browser's languages (navigator.languages in order of preference, the first
- * Chinese or English one: en* -> en; zh-TW, zh-HK, zh-MO, zh-Hant* -> zh-TW; other zh* -> zh-CN; none of them, as
- * for a French or Japanese browser -> en, the language a non-Chinese reader is likelier to read) and keeps it.
+ * The page's texts by page language; the script picks one set from the browser's languages (navigator.languages,
+ * in order of preference, the first Chinese or English one: en* -> en; zh-TW, zh-HK, zh-MO, zh-Hant* -> zh-TW; other
+ * zh* -> zh-CN; none of them, as for a French or Japanese browser -> en, the language a non-Chinese reader is likelier
+ * to read) and keeps it.
  * The same decision is what adapters' scripts get as `window.privacyBotTry.lang` ({@link TryPageOptions.scripts}).
  * zh-TW is written out, not converted at run time: it is what src/matching/traditional.ts `toTaiwanTraditional`
  * (OpenCC twp with the reviewed fixes) makes of the zh-CN texts, and test/src/http/try-page.test.ts checks that it
