@@ -66,6 +66,11 @@ export const TRAINING_SETS: readonly TrainingSet[] = [
   { file: 'test/fixtures/blind/blind24.jsonl' },
   { file: 'test/fixtures/blind/blind25.jsonl' },
   { file: 'test/fixtures/train/border3.jsonl' },
+  { file: 'test/fixtures/blind/blind26.jsonl' },
+  { file: 'test/fixtures/blind/blind27.jsonl' },
+  { file: 'test/fixtures/blind/blind28.jsonl' },
+  { file: 'test/fixtures/blind/blind29.jsonl' },
+  { file: 'test/fixtures/train/border4.jsonl' },
 ];
 
 /**
@@ -74,20 +79,12 @@ export const TRAINING_SETS: readonly TrainingSet[] = [
  */
 export const RUN_NOT_TRAINED: readonly { file: string; why: string }[] = [
   {
-    file: 'test/fixtures/blind/blind26.jsonl',
-    why: 'the fourteenth round\'s fresh check, commissioned and sealed before the round\'s retraining (blind sets 18–25, border3, l2 3e-5) and first run on its model; validation data for a next round',
+    file: 'test/fixtures/blind/blind30.jsonl',
+    why: 'the fifteenth round\'s fresh check, commissioned and sealed before the round\'s retraining (blind sets 26–29, border4) and first run on its model; validation data for a next round',
   },
   {
-    file: 'test/fixtures/blind/blind27.jsonl',
-    why: 'the fourteenth round\'s second fresh check, written beside blind set 26 and first run on the same model',
-  },
-  {
-    file: 'test/fixtures/blind/blind28.jsonl',
-    why: 'a third fresh check of the fourteenth round\'s model, commissioned after blind sets 26 and 27 were run and sealed before their first run',
-  },
-  {
-    file: 'test/fixtures/blind/blind29.jsonl',
-    why: 'a fourth fresh check of the same model, written beside blind set 28',
+    file: 'test/fixtures/blind/blind31.jsonl',
+    why: 'the fifteenth round\'s second fresh check, written beside blind set 30 by another author and first run on the same model',
   },
 ];
 
