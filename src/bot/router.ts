@@ -13,6 +13,7 @@ import { withLinks } from '../reply-links.ts';
 import { messagesFor } from './messages.ts';
 import { isDetailRequest, isGreeting, isHelpRequest, isThanks, platformNamed, suggestionChoice } from './intents.ts';
 import { toTaiwanTraditional } from './traditional.ts';
+import { leadFor } from './leads.ts';
 import { capMessage } from '../text-cap.ts';
 import type { AnswerOutcome } from './answer-stats.ts';
 
@@ -303,10 +304,17 @@ export function createRouter(deps: RouterDeps): CoreHandler {
     });
   }
 
-  async function answer(m: InboundMessage, entry: KnowledgeEntry, lang: Lang, score: number, suggestions: string[]): Promise<BotResult> {
+  /**
+   * The answer to `entry` for `m`. `question`: the text matched, when the reply answers it directly (not a topic
+   * picked from a list): a lead of the entry whose cue it contains opens the reply (src/bot/leads.ts).
+   */
+  async function answer(m: InboundMessage, entry: KnowledgeEntry, lang: Lang, score: number, suggestions: string[], question?: string): Promise<BotResult> {
     const msgs = messagesFor(lang);
-    // The answer, and when the entry has detail, how to get it; notes and personal lines follow, sources last.
-    const main = entry.detail ? `${answerText(entry, lang)}\n\n${msgs.detailHint}` : answerText(entry, lang);
+    // The lead for the sub-question asked, if any; the answer, and when the entry has detail, how to get it; notes
+    // and personal lines follow, sources last.
+    const lead = question === undefined ? null : leadFor(entry, question);
+    const opened = lead ? `${inLanguage(lead.zh, lead.en, lang)}\n\n${answerText(entry, lang)}` : answerText(entry, lang);
+    const main = entry.detail ? `${opened}\n\n${msgs.detailHint}` : opened;
     const base = { intent: 'faq' as const, topic: entry.id, score, suggestions, lang };
     if (m.anonymous) {
       const note = entry.appendStatus ? `\n\n${msgs.anonymousStatus}` : '';
@@ -470,7 +478,7 @@ export function createRouter(deps: RouterDeps): CoreHandler {
       if (entry) {
         await count({ topic: entry.id }, replyLang);
         if (match.platformVariants && match.platformVariants.length >= 2) return platformChoice(m, entry.id, match.platformVariants, replyLang, match.score);
-        return answer(m, entry, replyLang, match.score, match.suggestions);
+        return answer(m, entry, replyLang, match.score, match.suggestions, text);
       }
     }
     await count({ notSure: true }, replyLang);

@@ -17,6 +17,8 @@ import { z } from 'zod';
  *   {@link MAX_ZH_FIRST_SENTENCE_CHARS} characters in Chinese, {@link MAX_EN_FIRST_SENTENCE_CHARS} in English;
  * - `detail` optional; when present both `detail.zh` and `detail.en` are non-empty (sent when the asker replies
  *   "详细" / "more" right after the answer);
+ * - `leads` optional: each `{ cues, zh, en }` with ≥ 1 non-empty cue (no repeats) and one sentence per language within
+ *   the first-sentence limits; the answer with its longest lead fits the answer limits (the lead is sent before it);
  * - `sources` ≥ 1, each `{ title, url }` with an absolute http(s) URL (https preferred; http is accepted
  *   because the official NPC text of the PIPL is only served over http);
  * - `reviewed` a real calendar date 'YYYY-MM-DD' (not in the future: checked by the loader, which knows "now");
@@ -44,7 +46,7 @@ export const MAX_ZH_FIRST_SENTENCE_CHARS = 80;
 /** Longest first sentence of an English answer, counted like {@link countEnglishChars}. */
 export const MAX_EN_FIRST_SENTENCE_CHARS = 160;
 /** The YAML keys of an entry, in their conventional order. */
-export const ENTRY_KEYS = ['id', 'title', 'questions', 'keywords', 'answer', 'detail', 'sources', 'reviewed', 'appendStatus', 'statusFirst', 'platforms'] as const;
+export const ENTRY_KEYS = ['id', 'title', 'questions', 'keywords', 'answer', 'detail', 'leads', 'sources', 'reviewed', 'appendStatus', 'statusFirst', 'platforms'] as const;
 
 /** Number of characters counted against {@link MAX_ZH_ANSWER_CHARS}: code points that are not whitespace. */
 export function countAnswerChars(text: string): number {
@@ -126,6 +128,21 @@ export function phrasingKey(text: string): string {
 
 const text = (what: string) => z.string().trim().min(1, { error: `${what} must not be empty` });
 
+/** A lead's sentence in one language: non-empty, within the first-sentence limit, and one sentence only. */
+const leadText = (lang: 'zh' | 'en') =>
+  text('lead').superRefine((s, ctx) => {
+    const n = lang === 'zh' ? countAnswerChars(s) : countEnglishChars(s);
+    const max = lang === 'zh' ? MAX_ZH_FIRST_SENTENCE_CHARS : MAX_EN_FIRST_SENTENCE_CHARS;
+    if (n > max) ctx.addIssue({ code: 'custom', message: `too long: ${n} characters, at most ${max} (a lead is the reply's first sentence)` });
+    else if (firstSentence(s, lang) !== s.trim()) ctx.addIssue({ code: 'custom', message: 'one sentence only (the answer follows it)' });
+  });
+
+const leadSchema = z.strictObject({
+  cues: z.array(text('a cue')).min(1, { error: 'at least one cue required' }).superRefine((list, ctx) => noRepeats(list, ctx, 'cue')),
+  zh: leadText('zh'),
+  en: leadText('en'),
+});
+
 /** True when `s` is 'YYYY-MM-DD' and names a real date (2026-02-30 is not). */
 export function isCalendarDate(s: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
@@ -178,6 +195,7 @@ export const entrySchema = z.strictObject({
   keywords: z.array(text('a keyword')).min(1, { error: 'at least one keyword required' }),
   answer: z.strictObject({ zh: answerText('zh', 'answer'), en: answerText('en', 'answer') }),
   detail: z.strictObject({ zh: answerText('zh', 'detail'), en: answerText('en', 'detail') }).optional(),
+  leads: z.array(leadSchema).min(1, { error: 'leave leads out rather than empty' }).optional(),
   sources: z.array(sourceSchema).min(1, { error: 'at least one source required' }),
   reviewed: z.string().refine(isCalendarDate, { error: "must be a real date written 'YYYY-MM-DD' (quote it if in doubt)" }),
   appendStatus: z.boolean(),
@@ -188,6 +206,12 @@ export const entrySchema = z.strictObject({
     .superRefine((list, ctx) => noRepeats(list, ctx, 'platform')),
 }).superRefine((e, ctx) => {
   if (e.statusFirst && !e.appendStatus) ctx.addIssue({ code: 'custom', path: ['statusFirst'], message: 'true only together with appendStatus: true' });
+  e.leads?.forEach((lead, i) => {
+    const zh = countAnswerChars(lead.zh) + countAnswerChars(e.answer.zh);
+    if (zh > MAX_ZH_ANSWER_CHARS) ctx.addIssue({ code: 'custom', path: ['leads', i, 'zh'], message: `with the answer too long: ${zh} characters, at most ${MAX_ZH_ANSWER_CHARS} (one phone screen)` });
+    const en = countEnglishChars(lead.en) + 2 + countEnglishChars(e.answer.en);
+    if (en > MAX_EN_ANSWER_CHARS) ctx.addIssue({ code: 'custom', path: ['leads', i, 'en'], message: `with the answer too long: ${en} characters, at most ${MAX_EN_ANSWER_CHARS} (one phone screen)` });
+  });
 });
 
 /**

@@ -29,6 +29,15 @@ export interface KnowledgeEntry {
    * right after the answer (src/bot/router.ts). The answer says so only when the entry has detail.
    */
   detail?: { zh: string; en: string };
+  /**
+   * Optional openings for sub-questions the general answer's first sentence does not answer ("can I turn read
+   * receipts off?", "are calls archived?"): when the asker's question contains one of a lead's `cues`
+   * ({@link questionHasCue}: Simplified, lower case; a Latin cue matches whole words), that lead's `zh` / `en`
+   * sentence is put before the answer, so the reply's first sentence answers what was asked. The first lead whose
+   * cue matches wins. Each lead is one sentence within the first-sentence limits, and the answer with its longest
+   * lead still fits one phone screen (schema.ts).
+   */
+  leads?: KnowledgeLead[];
   /** At least one; every entry cites an official doc URL or a law article. */
   sources: KnowledgeSource[];
   /** Date the entry was last reviewed, 'YYYY-MM-DD'. */
@@ -42,6 +51,14 @@ export interface KnowledgeEntry {
   statusFirst?: boolean;
   /** Platforms the entry is about (informational): 'wecom', 'dingtalk', 'feishu', 'all'. */
   platforms: string[];
+}
+
+/** A sub-question's opening ({@link KnowledgeEntry.leads}). */
+export interface KnowledgeLead {
+  /** Words of the sub-question, Simplified Chinese or English, e.g. ['关掉', '隐藏', 'turn off']. */
+  cues: string[];
+  zh: string;
+  en: string;
 }
 
 /** A validated, fully loaded knowledge base. */

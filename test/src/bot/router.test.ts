@@ -69,6 +69,22 @@ describe('router', () => {
     assert.ok(text.indexOf('你的会话存档状态') > 0 && text.indexOf('你的会话存档状态') < text.indexOf('来源：'), text);
   });
 
+  it('a sub-question the answer does not open with gets its lead first: turning read receipts off, calls in the archive', async () => {
+    const off = await handle(msg('钉钉的已读能关掉吗'));
+    assert.equal(off.topic, 'read-receipts');
+    assert.match(off.replies[0]!.text, /^能不能关掉要看平台和公司的设置/);
+    assert.match(off.replies[0]!.text, /\n\n领导可能看得到/, 'the general answer follows the lead');
+    const seen = await handle(msg('老板能看到我有没有读他的消息吗'));
+    assert.equal(seen.topic, 'read-receipts');
+    assert.match(seen.replies[0]!.text, /^领导可能看得到/, 'no cue: the answer opens as written');
+    const tw = await handle(msg('已讀可以關掉嗎'));
+    assert.equal(tw.topic, 'read-receipts');
+    assert.match(tw.replies[0]!.text, /^能不能關掉要看平台和公司的設定/, 'a Traditional question matches the Simplified cue and gets the lead in Traditional');
+    const calls = await handle(msg('are voice calls archived too?'));
+    assert.equal(calls.topic, 'archive-scope');
+    assert.match(calls.replies[0]!.text, /^Calls only on the Enterprise edition/);
+  });
+
   it('source titles are in the reply\'s language only, not "中文 / English" side by side', async () => {
     for (const [q, lang, own, other] of [
       ['企业微信管理员能看我的私聊吗', 'zh-CN', /^- 企业微信开发者文档：获取会话内容: https:/m, /WeCom docs/],

@@ -76,7 +76,7 @@ describe('zh-TW conversion', () => {
     assert.equal(toTaiwanTraditional('後台與平台'), '後台與平台');
   });
 
-  it('no known conversion error in any converted answer, detail, title or source title of the knowledge base', async () => {
+  it('no known conversion error in any converted answer, detail, lead, title or source title of the knowledge base', async () => {
     const kb = await loadKnowledge(path.join(REPO_ROOT, 'knowledge'));
     const found: string[] = [];
     for (const e of kb.entries) {
@@ -84,6 +84,7 @@ describe('zh-TW conversion', () => {
         ['title', e.title.zh],
         ['answer', e.answer.zh],
         ...(e.detail ? [['detail', e.detail.zh] as [string, string]] : []),
+        ...(e.leads ?? []).map((l, i) => [`leads.${i}`, l.zh] as [string, string]),
         ...e.sources.map((s, i) => [`sources.${i}`, s.title] as [string, string]),
       ];
       for (const [field, zh] of texts) {

@@ -142,3 +142,13 @@ test('first sentences answer directly: yes / no / it depends, or a direct statem
   const indirect = Object.entries(openings).filter(([, [zh, en]]) => !DIRECT_ZH.test(zh!) || !DIRECT_EN.test(en!));
   assert.deepEqual(indirect, []);
 });
+
+test('sub-question leads are reviewed: which entries have them and how each opens (docs/KB-REVIEW.md)', async () => {
+  // A lead is the reply's first sentence when its cue is in the question; a new or changed lead must be re-read.
+  const kb = await loadKnowledge(kbDir);
+  const leads = Object.fromEntries(kb.entries.filter((e) => e.leads).map((e) => [e.id, e.leads!.map((l) => [l.zh.slice(0, 8), l.en.split(' ').slice(0, 4).join(' ')])]));
+  assert.deepEqual(leads, {
+    'archive-scope': [['通话只有企业版会', 'Calls only on the']],
+    'read-receipts': [['能不能关掉要看平', 'Whether you can switch']],
+  });
+});

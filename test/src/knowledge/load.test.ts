@@ -120,7 +120,7 @@ test('unknown keys are errors, at any depth, with the allowed keys', async (t) =
   const problems = await problemsOf(dir);
   const fields = problems.map((p) => p.field).sort();
   assert.deepEqual(fields, ['answer.fr', 'answers', 'sources.0.link']);
-  assert.match(problems.find((p) => p.field === 'answers')!.message, /^unknown key \(allowed: id, title, questions, keywords, answer, detail, sources, reviewed, appendStatus, statusFirst, platforms\)$/);
+  assert.match(problems.find((p) => p.field === 'answers')!.message, /^unknown key \(allowed: id, title, questions, keywords, answer, detail, leads, sources, reviewed, appendStatus, statusFirst, platforms\)$/);
   assert.match(problems.find((p) => p.field === 'answer.fr')!.message, /allowed: zh, en/);
 });
 
@@ -133,6 +133,31 @@ test('statusFirst: accepted with appendStatus, an error without it', async (t) =
   const byFile = Object.fromEntries(problems.map((p) => [path.basename(p.file), `${p.field}: ${p.message}`]));
   assert.equal(byFile['leads.yaml'], undefined);
   assert.equal(byFile['no-status.yaml'], 'statusFirst: true only together with appendStatus: true');
+});
+
+test('leads: one short sentence per language, cues required, and the answer with its lead fits one phone screen', async (t) => {
+  const ok = { cues: ['关掉', 'turn off'], zh: '要看设置。', en: 'It depends on the settings.' };
+  const at1000 = `Yes.\n${'a'.repeat(1000 - 2 - ok.en.length - 5)}`;
+  const dir = await tempDir(t, {
+    'fine.yaml': entry('fine', { leads: [ok] }),
+    'fits.yaml': entry('fits', { answer: { zh: '是。', en: at1000 }, leads: [ok] }),
+    'long.yaml': entry('long', { leads: [{ ...ok, zh: `${'长'.repeat(80)}。` }] }),
+    'two.yaml': entry('two', { leads: [{ ...ok, en: 'It depends. Ask IT.' }] }),
+    'nocue.yaml': entry('nocue', { leads: [{ ...ok, cues: [] }] }),
+    'empty.yaml': entry('empty', { leads: [] }),
+    'over.yaml': entry('over', { answer: { zh: '是。', en: `${at1000}b` }, leads: [ok] }),
+    'extra.yaml': entry('extra', { leads: [{ ...ok, fr: 'Non.' }] }),
+  });
+  const problems = await problemsOf(dir);
+  const byFile = Object.fromEntries(problems.map((p) => [path.basename(p.file), `${p.field}: ${p.message}`]));
+  assert.equal(byFile['fine.yaml'], undefined);
+  assert.equal(byFile['fits.yaml'], undefined, 'exactly 1,000 characters with the lead and the blank line');
+  assert.equal(byFile['long.yaml'], 'leads.0.zh: too long: 81 characters, at most 80 (a lead is the reply\'s first sentence)');
+  assert.equal(byFile['two.yaml'], 'leads.0.en: one sentence only (the answer follows it)');
+  assert.equal(byFile['nocue.yaml'], 'leads.0.cues: at least one cue required');
+  assert.equal(byFile['empty.yaml'], 'leads: leave leads out rather than empty');
+  assert.equal(byFile['over.yaml'], 'leads.0.en: with the answer too long: 1001 characters, at most 1000 (one phone screen)');
+  assert.equal(byFile['extra.yaml'], 'leads.0.fr: unknown key (allowed: cues, zh, en)');
 });
 
 test('duplicate id: an overlay directory replaces it, one directory may not hold it twice', async (t) => {
