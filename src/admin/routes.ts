@@ -149,9 +149,10 @@ function csv(ctx: Context, name: string, body: string): void {
  * - POST /admin/broadcasts/prepare (same body, plus "notBefore"?: ISO 8601 or ms) -> 202 `{"id", "state": "preparing"}`:
  *   recorded at once, the audience resolved in the background (exclusions applied, deduplicated);
  *   GET /admin/broadcasts/:id/preparation -> `{"state": "preparing"|"ready"|"failed", "count"?, "unknown"?, "checked"?,
- *   "error"?, "code"?, "message"?, "interrupted"?}` (ready: `unknown` = typed ids the directory does not know, not counted nor sent;
- *   `checked` false = no directory to check them; failed: `code` and `message` apart for the console to word the code,
- *   `interrupted` = the instance preparing it died);
+ *   "unmatchedExclusions"?, "error"?, "code"?, "message"?, "interrupted"?}` (ready: `unknown` = typed ids the directory does not know, not counted nor sent;
+ *   `checked` false = no directory to check them; `unmatchedExclusions` `{"userIds", "departmentIds"}` (only when
+ *   not empty) = excluded ids not in the audience and excluded departments that removed nobody — a warning, not a refusal;
+ *   failed: `code` and `message` apart for the console to word the code, `interrupted` = the instance preparing it died);
  *   POST /admin/broadcasts/:id/confirm -> the broadcast, sending (409 BROADCAST_NOT_PREPARED before ready)
  * - GET  /admin/directory/:platform/departments -> `{"departments": [{id, name, parentId, headCount}]}`;
  *   GET /admin/directory/:platform/people?q=&limit= (≤ 50) -> `{"people": [{userId, name, department}]}`

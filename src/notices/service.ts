@@ -31,7 +31,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ackKey } from '../platform/notices.ts';
 import { audienceSchema, broadcastAudienceSchema, convertRequestSchema, firstIssue, noticeContentSchema, type NoticeContent } from './schema.ts';
-import { resolveAudienceSpec } from './audience.ts';
+import { resolveAudienceSpec, type UnmatchedExclusions } from './audience.ts';
 import { LOCAL_DATETIME, zonedLocalToEpoch } from '../evidence/time.ts';
 
 /** Time zone of the dates employees read ("acknowledged on YYYY-MM-DD"), unless configured. */
@@ -56,13 +56,16 @@ export const PREPARATION_INTERRUPTED = '准备中断，请重试 / preparation i
  *   unknown ids); `unknown` = typed or uploaded user ids the platform's directory does not know
  *   (not recorded, not counted, never sent); `checked` = whether the ids could be checked at all
  *   (false: the channel has no directory, or it failed — every id is counted, as before);
+ *   `unmatchedExclusions` (present only when not empty) = excluded user ids that are not in the
+ *   audience and excluded departments that removed nobody from it (a typo, or the wrong person
+ *   picked: the exclusion changed nothing — a warning, the broadcast can still be confirmed);
  * - 'failed': `error` says why ("CODE: message"; `code` and `message` apart, for a client to word the
  *   code in its language); `interrupted` = the instance preparing it died (prepare again);
  *   `unknown` when every typed id was unknown.
  */
 export type Preparation =
   | { state: 'preparing' }
-  | { state: 'ready'; count: number; unknown: string[]; checked: boolean }
+  | { state: 'ready'; count: number; unknown: string[]; checked: boolean; unmatchedExclusions?: UnmatchedExclusions }
   | { state: 'failed'; error: string; code?: string; message?: string; interrupted?: boolean; unknown?: string[] };
 
 /** Most unknown ids named in an error message (the preparation's `unknown` lists them all). */
@@ -226,7 +229,7 @@ export class NoticeService {
     if (!parsed.success) throw badRequest(firstIssue(parsed.error));
     const channel = this.channels.get(platform);
     if (!channel) throw botError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${platform} cannot send notices here`);
-    return new Set(await resolveAudienceSpec(channel, parsed.data.audience)).size;
+    return new Set((await resolveAudienceSpec(channel, parsed.data.audience)).users).size;
   }
 
   /** Calls `listener(broadcastId)` whenever a broadcast gets something to send (so a local worker wakes at once). */
@@ -378,7 +381,7 @@ export class NoticeService {
     }
     let users: string[];
     try {
-      users = await resolveAudienceSpec(channel, b.audience);
+      users = (await resolveAudienceSpec(channel, b.audience)).users;
     } catch (err) {
       const e = err as { code?: string; message?: string };
       const reason = `${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`;
@@ -410,7 +413,8 @@ export class NoticeService {
    * {@link recordBroadcast}, so bad input is a 4xx at once) and resolves its audience in the
    * background — after the HTTP request has been answered — adding every recipient (with display
    * name and department when the directory gives them) without starting to send. Typed or uploaded
-   * user ids the channel's directory does not know are left out and reported ({@link Preparation}).
+   * user ids the channel's directory does not know are left out and reported, and so are
+   * exclusions that removed nobody from the audience ({@link Preparation}).
    * The console polls {@link preparation} for the head count, then {@link confirm} starts sending
    * (or {@link cancel} drops it). Preparation state is kept in the shared key-value store for
    * {@link PREPARE_TTL_MS}.
@@ -486,7 +490,10 @@ export class NoticeService {
       const b = await this.store.getBroadcast(id);
       const channel = b ? this.channels.get(b.platform) : undefined;
       if (!b || !channel) throw botError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${b?.platform ?? '?'} cannot send notices here`);
-      const users = validUserIds(await resolveAudienceSpec(channel, b.audience));
+      const resolved = await resolveAudienceSpec(channel, b.audience);
+      const users = validUserIds(resolved.users);
+      const unmatched = resolved.unmatchedExclusions;
+      const unmatchedCount = unmatched.userIds.length + unmatched.departmentIds.length;
       // Typed or uploaded ids are checked against the directory (when there is one): ids it does
       // not know are reported, not counted and never sent. Members of departments came from the
       // directory itself; a name missing for one of them costs only the label.
@@ -503,10 +510,11 @@ export class NoticeService {
         throw botError('NOTICE_AUDIENCE_EMPTY', `the audience has no users the app can see on ${channel.platform}`);
       }
       await this.addNamedRecipients(id, channel, recipients, people);
-      await kv.set(prepareKey(id), JSON.stringify({ state: 'ready', count: recipients.length, unknown, checked: people !== null }), PREPARE_TTL_MS);
+      const ready: Preparation = { state: 'ready', count: recipients.length, unknown, checked: people !== null, ...(unmatchedCount > 0 ? { unmatchedExclusions: unmatched } : {}) };
+      await kv.set(prepareKey(id), JSON.stringify(ready), PREPARE_TTL_MS);
       clearInterval(heartbeat);
       await this.store.endPreparation(id, owner, this.clock.now());
-      this.log.info({ broadcast: id, platform: channel.platform, recipients: recipients.length, unknown: unknown.length, checked: people !== null }, 'broadcast prepared');
+      this.log.info({ broadcast: id, platform: channel.platform, recipients: recipients.length, unknown: unknown.length, checked: people !== null, unmatchedExclusions: unmatchedCount }, 'broadcast prepared');
     } catch (err) {
       clearInterval(heartbeat);
       const e = err as { code?: string; message?: string };
@@ -571,7 +579,7 @@ export class NoticeService {
       const error = b.error ?? 'cancelled';
       return { state: 'failed', error, ...(error.startsWith(PREPARATION_INTERRUPTED) ? { interrupted: true } : {}) };
     }
-    if (p.state === 'ready') return { state: 'ready', count: p.count, unknown: p.unknown ?? [], checked: p.checked ?? false };
+    if (p.state === 'ready') return { state: 'ready', count: p.count, unknown: p.unknown ?? [], checked: p.checked ?? false, ...(p.unmatchedExclusions ? { unmatchedExclusions: p.unmatchedExclusions } : {}) };
     return p;
   }
 

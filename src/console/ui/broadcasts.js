@@ -14,23 +14,37 @@
       remindConfirm: (n) => `向 ${n} 位尚未确认的员工再发送一次提醒？`, recipientName: '姓名', recipientDepartment: '部门', scheduledFor: (when) => `计划发送时间：${when}`, notConfirmed: '尚未确认发送',
       prepInterrupted: '准备中断，请重试', prepInterruptedWhy: '准备发送对象的服务实例已停止，这次准备作废，不会发送。请重新选择发送对象并确认。',
       prepUnknown: (n) => `${n} 个用户 ID 不在通讯录中，不会发送，也不计入人数：`, prepUnchecked: '此平台没有可用的通讯录，无法核对填写的用户 ID；人数按填写的 ID 计算，不存在的 ID 会在发送时失败。',
+      prepUnmatchedPeople: (n) => `排除的 ${n} 人不在本次发送对象中：`, prepUnmatchedDepartments: (n) => `排除的 ${n} 个部门没有排除任何人（部门成员都不在本次发送对象中）：`, prepUnmatchedCheck: '——请检查拼写。',
       prepPreparing: '正在解析发送对象…', broadcastError: '原因：', noticeLanguage: '语言', lang_bilingual: '中英双语' },
     en: { st_resolving: 'Preparing', st_sending: 'Sending', st_done: 'Done', st_cancelled: 'Cancelled', st_pending: 'Pending', st_sent: 'Delivered', st_failed: 'Failed', st_read: 'Read', st_acknowledged: 'Acknowledged',
       remindConfirm: (n) => `Send a reminder to the ${n} employees who have not acknowledged?`, recipientName: 'Name', recipientDepartment: 'Department', scheduledFor: (when) => `Scheduled for ${when}`, notConfirmed: 'Not confirmed yet',
       prepInterrupted: 'Preparation interrupted — retry', prepInterruptedWhy: 'The instance preparing the audience stopped; this preparation is void and nothing will be sent. Choose the audience again and confirm.',
       prepUnknown: (n) => `${n} user ids are not in the directory: they will not be sent to and are not counted: `, prepUnchecked: "This platform has no directory to check the user ids against: the count is of the ids as given, and ids that do not exist fail when sent.",
+      prepUnmatchedPeople: (n) => (n === 1 ? '1 excluded person is not in this audience: ' : `${n} excluded people are not in this audience: `),
+      prepUnmatchedDepartments: (n) => (n === 1 ? '1 excluded department removed nobody (none of its members is in this audience): ' : `${n} excluded departments removed nobody (none of their members is in this audience): `),
+      prepUnmatchedCheck: ' — check the spelling.',
       prepPreparing: 'Resolving the audience…', broadcastError: 'Reason: ', noticeLanguage: 'Language', lang_bilingual: 'Bilingual' },
   });
   /**
    * What a broadcast's preparation (GET /broadcasts/:id/preparation: {state, count?, unknown?, checked?,
-   * error?, interrupted?}) has to tell the admin before the confirm: the typed ids the directory does not
-   * know (not sent, not counted), that the ids could not be checked (no directory), or that the
-   * preparation was interrupted (its instance died: prepare again). Nothing when there is nothing to say.
-   * The send dialog's confirm step and the broadcast page show it.
+   * unmatchedExclusions?: {userIds, departmentIds}, error?, interrupted?}) has to tell the admin before the
+   * confirm: the typed ids the directory does not know (not sent, not counted), exclusions that removed
+   * nobody (an excluded id not in the audience — a typo? — or a department none of whose members is in
+   * it; a warning only), that the ids could not be checked (no directory), or that the preparation was
+   * interrupted (its instance died: prepare again). Nothing when there is nothing to say. The send
+   * dialog's confirm step and the broadcast page show it; `departmentName(id)` (optional: the send
+   * dialog has the directory's tree) names a department, else its id is shown.
    */
-  function PreparationNotes({ prep }) {
+  function PreparationNotes({ prep, departmentName }) {
     if (!prep) return null;
     const unknown = Array.isArray(prep.unknown) ? prep.unknown : [];
+    const unmatched = prep.unmatchedExclusions || {};
+    const unmatchedPeople = Array.isArray(unmatched.userIds) ? unmatched.userIds : [];
+    const unmatchedDepts = Array.isArray(unmatched.departmentIds) ? unmatched.departmentIds : [];
+    const deptLabel = (d) => {
+      const name = departmentName ? departmentName(d) : undefined;
+      return name ? `${name} (${d})` : d;
+    };
     const notes = [];
     if (prep.state === 'failed' && prep.interrupted) {
       notes.push(html`<${Alert} key="interrupted" id="prep-interrupted" type="error" showIcon message=${t('prepInterrupted')} description=${t('prepInterruptedWhy')} />`);
@@ -38,6 +52,14 @@
     if (unknown.length > 0) {
       notes.push(html`<${Alert} key="unknown" id="prep-unknown" type="warning" showIcon data-count=${unknown.length}
         message=${html`<span>${t('prepUnknown', unknown.length)}<span id="prep-unknown-ids">${unknown.join(', ')}</span></span>`} />`);
+    }
+    if (unmatchedPeople.length > 0 || unmatchedDepts.length > 0) {
+      notes.push(html`<${Alert} key="unmatched" id="prep-unmatched-exclusions" type="warning" showIcon data-people=${unmatchedPeople.length} data-departments=${unmatchedDepts.length}
+        message=${html`<span>
+          ${unmatchedPeople.length > 0 && html`<span id="prep-unmatched-people">${t('prepUnmatchedPeople', unmatchedPeople.length)}<span id="prep-unmatched-people-ids">${unmatchedPeople.join(', ')}</span>${t('prepUnmatchedCheck')}</span>`}
+          ${unmatchedPeople.length > 0 && unmatchedDepts.length > 0 && html`<br />`}
+          ${unmatchedDepts.length > 0 && html`<span id="prep-unmatched-departments">${t('prepUnmatchedDepartments', unmatchedDepts.length)}<span id="prep-unmatched-department-ids">${unmatchedDepts.map(deptLabel).join(', ')}</span></span>`}
+        </span>`} />`);
     }
     if (prep.state === 'ready' && prep.checked === false) {
       notes.push(html`<${Alert} key="unchecked" id="prep-unchecked" type="info" showIcon message=${t('prepUnchecked')} />`);
