@@ -12,6 +12,7 @@ import type {
   NoticeSummary,
   NoticeVersionRecord,
   ReminderCounts,
+  ReminderRound,
   ResendTarget,
   UserNoticeRecord,
 } from '../store/ports/notices.ts';
@@ -108,6 +109,8 @@ export interface BroadcastView {
   error: string | null;
   counts: BroadcastCounts;
   reminder: ReminderCounts;
+  /** Every reminder round, oldest first: when, for how many, who asked ([] before the first). `reminder` tallies the last one. */
+  reminderRounds: ReminderRound[];
   duplicates: number;
   /** Failed recipients with the platform's reason, by user id (at most {@link MAX_FAILURES_SHOWN}). */
   failures: { userId: string; reason: string }[];
@@ -632,13 +635,14 @@ export class NoticeService {
     return this.store.getBroadcast(id);
   }
 
-  /** A broadcast with counts and failures. @throws BROADCAST_NOT_FOUND */
+  /** A broadcast with counts, reminder rounds and failures. @throws BROADCAST_NOT_FOUND */
   async getBroadcast(id: string): Promise<BroadcastView> {
     if (!ID_PATTERN.test(id)) throw notFound('broadcast', id);
     const b = await this.store.getBroadcast(id);
     if (!b) throw notFound('broadcast', id);
     const failures = b.counts.failed > 0 ? await this.store.listFailures(id, MAX_FAILURES_SHOWN) : [];
-    return { ...b, failures };
+    const reminderRounds = b.reminder.round > 0 ? await this.store.listReminderRounds(id) : [];
+    return { ...b, reminderRounds, failures };
   }
 
   /** Broadcasts, newest first (without failure lists). */
@@ -649,14 +653,16 @@ export class NoticeService {
   /**
    * Resend: 'failed' retries failed recipients; 'unacknowledged' sends a reminder round (same
    * version, recorded as a reminder) to sent recipients who have not acknowledged.
+   * @param by who asks, as createdBy ('console:<name>', 'api', 'cli'): kept with the reminder round
+   *   ({@link BroadcastView.reminderRounds}); absent = not recorded
    * @throws BROADCAST_NOT_FOUND; BROADCAST_NOT_RESENDABLE (409) while resolving or when cancelled
    */
-  async resend(id: string, only: ResendTarget): Promise<{ id: string; only: ResendTarget; queued: number; round: number }> {
+  async resend(id: string, only: ResendTarget, by?: string): Promise<{ id: string; only: ResendTarget; queued: number; round: number }> {
     if (only !== 'failed' && only !== 'unacknowledged') throw badRequest('only: must be "failed" or "unacknowledged"');
     if (!ID_PATTERN.test(id)) throw notFound('broadcast', id);
     let r: { queued: number; round: number } | null;
     try {
-      r = await this.store.resend(id, only, this.clock.now());
+      r = await this.store.resend(id, only, this.clock.now(), by);
     } catch (err) {
       if ((err as BotError).code === 'STORE_BAD_ARGUMENT') {
         throw botError('BROADCAST_NOT_RESENDABLE', `broadcast ${id} cannot be resent: ${(err as Error).message.replace(/^resend: /, '')}`);

@@ -15,7 +15,10 @@
       prepInterrupted: '准备中断，请重试', prepInterruptedWhy: '准备发送对象的服务实例已停止，这次准备作废，不会发送。请重新选择发送对象并确认。',
       prepUnknown: (n) => `${n} 个用户 ID 不在通讯录中，不会发送，也不计入人数：`, prepUnchecked: '此平台没有可用的通讯录，无法核对填写的用户 ID；人数按填写的 ID 计算，不存在的 ID 会在发送时失败。',
       prepUnmatchedPeople: (n) => `排除的 ${n} 人不在本次发送对象中：`, prepUnmatchedDepartments: (n) => `排除的 ${n} 个部门没有排除任何人（部门成员都不在本次发送对象中）：`, prepUnmatchedCheck: '——请检查拼写。',
-      prepPreparing: '正在解析发送对象…', broadcastError: '原因：', noticeLanguage: '语言', lang_bilingual: '中英双语' },
+      prepPreparing: '正在解析发送对象…', broadcastError: '原因：', noticeLanguage: '语言', lang_bilingual: '中英双语',
+      reminderRounds: '提醒记录', reminderRound: '轮次', roundN: (n) => `第 ${n} 轮`, reminderAt: '发起时间', reminderQueued: '提醒人数', reminderBy: '发起人', notRecorded: '未记录',
+      reminderProgress: '本轮进度', reminderTally: (sent, failed, pending) => `已发送 ${sent} · 失败 ${failed} · 待发送 ${pending}`, reminderEarlier: '只统计最新一轮',
+      remindedColumn: '收到的提醒', remindedCell: (n, when) => `第 ${n} 轮 · ${when}` },
     en: { st_resolving: 'Preparing', st_sending: 'Sending', st_done: 'Done', st_cancelled: 'Cancelled', st_pending: 'Pending', st_sent: 'Delivered', st_failed: 'Failed', st_read: 'Read', st_acknowledged: 'Acknowledged',
       remindConfirm: (n) => `Send a reminder to the ${n} employees who have not acknowledged?`, recipientName: 'Name', recipientDepartment: 'Department', scheduledFor: (when) => `Scheduled for ${when}`, notConfirmed: 'Not confirmed yet',
       prepInterrupted: 'Preparation interrupted — retry', prepInterruptedWhy: 'The instance preparing the audience stopped; this preparation is void and nothing will be sent. Choose the audience again and confirm.',
@@ -23,7 +26,10 @@
       prepUnmatchedPeople: (n) => (n === 1 ? '1 excluded person is not in this audience: ' : `${n} excluded people are not in this audience: `),
       prepUnmatchedDepartments: (n) => (n === 1 ? '1 excluded department removed nobody (none of its members is in this audience): ' : `${n} excluded departments removed nobody (none of their members is in this audience): `),
       prepUnmatchedCheck: ' — check the spelling.',
-      prepPreparing: 'Resolving the audience…', broadcastError: 'Reason: ', noticeLanguage: 'Language', lang_bilingual: 'Bilingual' },
+      prepPreparing: 'Resolving the audience…', broadcastError: 'Reason: ', noticeLanguage: 'Language', lang_bilingual: 'Bilingual',
+      reminderRounds: 'Reminder rounds', reminderRound: 'Round', roundN: (n) => `Round ${n}`, reminderAt: 'Queued at', reminderQueued: 'Queued for', reminderBy: 'By', notRecorded: 'not recorded',
+      reminderProgress: 'This round', reminderTally: (sent, failed, pending) => `${sent} sent · ${failed} failed · ${pending} pending`, reminderEarlier: 'tallied for the latest round only',
+      remindedColumn: 'Last reminder', remindedCell: (n, when) => `Round ${n} · ${when}` },
   });
   /**
    * What a broadcast's preparation (GET /broadcasts/:id/preparation: {state, count?, unknown?, checked?,
@@ -84,6 +90,31 @@
     return html`<div><${Title} level=${2}>${t('broadcasts')}<//><${Table} rowKey="id" loading=${list === null} dataSource=${list || []} columns=${columns} scroll=${{ x: true }} /></div>`;
   }
 
+  /**
+   * The reminder rounds of a broadcast (GET /broadcasts/:id `reminderRounds`: [{round, at, queued, by}], oldest
+   * first; `reminder` tallies the latest): when each was queued, for how many people, who asked (null: not
+   * recorded — rounds from before it was), and the latest round's progress. Nothing before the first round.
+   */
+  function ReminderRounds({ b }) {
+    const rounds = Array.isArray(b.reminderRounds) ? b.reminderRounds : [];
+    if (rounds.length === 0) return null;
+    const r = b.reminder;
+    const columns = [
+      { title: t('reminderRound'), dataIndex: 'round', key: 'round', render: (n) => t('roundN', n) },
+      { title: t('reminderAt'), dataIndex: 'at', key: 'at', render: fmt },
+      { title: t('reminderQueued'), dataIndex: 'queued', key: 'queued', render: (n) => html`<span className="reminder-queued">${n}</span>` },
+      { title: t('reminderBy'), dataIndex: 'by', key: 'by', render: (x) => (x ? html`<span className="reminder-by">${x}</span>` : html`<${Text} type="secondary" className="reminder-by">${t('notRecorded')}<//>`) },
+      { title: t('reminderProgress'), key: 'progress', render: (x) => (x.round === r.round
+        ? html`<span className="reminder-tally">${t('reminderTally', r.sent, r.failed, r.pending)}</span>`
+        : html`<${Text} type="secondary">${t('reminderEarlier')}<//>`) },
+    ];
+    return html`<div id="reminder-rounds" style=${{ marginBottom: 16 }}>
+      <${Title} level=${3}>${t('reminderRounds')}<//>
+      <${Table} rowKey="round" size="small" pagination=${false} dataSource=${rounds} columns=${columns} scroll=${{ x: true }}
+        onRow=${(x) => ({ 'data-round': x.round })} />
+    </div>`;
+  }
+
   /** How often the broadcast page asks for the tally, in ms (no reload: the numbers update in place). */
   const POLL_MS = 1000;
 
@@ -121,9 +152,9 @@
       const timer = setInterval(() => void loadRows(), POLL_MS * 3);
       return () => clearInterval(timer);
     }, [loadRows]);
-    // The table follows the tally: when a count changes (a send, a read, an acknowledgement) the
+    // The table follows the tally: when a count changes (a send, a read, an acknowledgement, a reminder) the
     // rows are read again at once, so the page never shows "acknowledged 2" above rows still "delivered".
-    const tallyKey = b ? ['pending', 'sent', 'failed', 'read', 'acknowledged'].map((k) => b.counts[k]).join(':') : '';
+    const tallyKey = b ? [...['pending', 'sent', 'failed', 'read', 'acknowledged'].map((k) => b.counts[k]), b.reminder.round, b.reminder.sent].join(':') : '';
     const firstTally = useRef(true);
     useEffect(() => {
       if (!tallyKey) return;
@@ -162,6 +193,7 @@
       { title: t('sent'), dataIndex: 'sentAt', key: 'sentAt', render: fmt },
       { title: t('read'), dataIndex: 'readAt', key: 'readAt', render: fmt },
       { title: t('acknowledged'), dataIndex: 'acknowledgedAt', key: 'acknowledgedAt', render: fmt },
+      { title: t('remindedColumn'), dataIndex: 'remindedRound', key: 'remindedRound', render: (n, x) => (n > 0 ? html`<span className="reminded" data-round=${n}>${t('remindedCell', n, fmt(x.remindedAt))}</span>` : '—') },
       { title: t('problem'), dataIndex: 'failureReason', key: 'failureReason' },
       { title: t('noticeLanguage'), dataIndex: 'language', key: 'language', render: (x) => (x === 'bilingual' ? t('lang_bilingual') : x || '—') },
     ];
@@ -191,6 +223,7 @@
         <${Button} id="export-audit" href=${`/console/api/broadcasts/${encodeURIComponent(id)}/audit.csv`} download>${t('exportAudit')}<//>
         <${PB.c.XlsxExports} id=${id} />
       <//>
+      <${ReminderRounds} b=${b} />
       <${PB.c.AckChart} id=${id} version=${`${c.read}:${c.acknowledged}`} targeted=${c.targeted} />
       <${Title} level=${3}>${t('recipients')}<//>
       <${Input.Search} placeholder=${t('searchUser')} aria-label=${t('searchUser')} allowClear style=${{ maxWidth: 320, marginBottom: 12 }} onSearch=${(q) => setQuery({ ...query, q, page: 1 })} />
