@@ -29,7 +29,7 @@ function noticeSummaryJson(n: NoticeSummary) {
   return { id: n.id, latestVersion: n.latestVersion, title: n.title, createdAt: iso(n.createdAt), updatedAt: iso(n.updatedAt) };
 }
 
-/** A broadcast as JSON (times ISO 8601 UTC); `failures` only when given. */
+/** A broadcast as JSON (times ISO 8601 UTC); `reminderRounds` and `failures` only when given. */
 export function broadcastJson(b: BroadcastRecord | BroadcastView) {
   return {
     id: b.id,
@@ -46,6 +46,7 @@ export function broadcastJson(b: BroadcastRecord | BroadcastView) {
     ...(b.error ? { error: b.error } : {}),
     counts: b.counts,
     reminder: b.reminder,
+    ...('reminderRounds' in b ? { reminderRounds: b.reminderRounds.map((r) => ({ round: r.round, at: iso(r.at), queued: r.queued, by: r.by })) } : {}),
     duplicates: b.duplicates,
     ...('failures' in b ? { failures: b.failures } : {}),
   };
@@ -149,16 +150,19 @@ function csv(ctx: Context, name: string, body: string): void {
  * - POST /admin/broadcasts/prepare (same body, plus "notBefore"?: ISO 8601 or ms) -> 202 `{"id", "state": "preparing"}`:
  *   recorded at once, the audience resolved in the background (exclusions applied, deduplicated);
  *   GET /admin/broadcasts/:id/preparation -> `{"state": "preparing"|"ready"|"failed", "count"?, "unknown"?, "checked"?,
- *   "error"?, "code"?, "message"?, "interrupted"?}` (ready: `unknown` = typed ids the directory does not know, not counted nor sent;
- *   `checked` false = no directory to check them; failed: `code` and `message` apart for the console to word the code,
- *   `interrupted` = the instance preparing it died);
+ *   "unmatchedExclusions"?, "error"?, "code"?, "message"?, "interrupted"?}` (ready: `unknown` = typed ids the directory does not know, not counted nor sent;
+ *   `checked` false = no directory to check them; `unmatchedExclusions` `{"userIds", "departmentIds"}` (only when
+ *   not empty) = excluded ids not in the audience and excluded departments that removed nobody — a warning, not a refusal;
+ *   failed: `code` and `message` apart for the console to word the code, `interrupted` = the instance preparing it died);
  *   POST /admin/broadcasts/:id/confirm -> the broadcast, sending (409 BROADCAST_NOT_PREPARED before ready)
  * - GET  /admin/directory/:platform/departments -> `{"departments": [{id, name, parentId, headCount}]}`;
  *   GET /admin/directory/:platform/people?q=&limit= (≤ 50) -> `{"people": [{userId, name, department}]}`
  *   (400 NOTICE_DIRECTORY_UNSUPPORTED where the adapter has no directory)
  * - GET  /admin/broadcasts -> `{"broadcasts": [...]}` (newest first)
  * - GET  /admin/broadcasts/:id -> `{"id","state","counts": {targeted, pending, sent, failed, read,
- *   acknowledged}, "failures": [{userId, reason}], …}`
+ *   acknowledged}, "reminder": {round, targeted, pending, sent, failed} (the latest round),
+ *   "reminderRounds": [{round, at, queued, by}] (every round, oldest first; `by` null when not recorded),
+ *   "failures": [{userId, reason}], …}`
  * - GET  /admin/broadcasts/:id/recipients?state=&q=&sort=&order=&cursor=|page=&limit= -> one page of
  *   recipients, filtered and sorted by the store (src/admin/recipients.ts)
  * - GET  /admin/broadcasts/:id/recipients.csv and /audit.csv (UTF-8 with BOM)
@@ -288,7 +292,7 @@ export function declareAdminRoutes(admin: AdminRoutes, options: { service: Notic
   admin.post('/broadcasts/:id/resend', async (ctx) => {
     const parsed = resendRequestSchema.safeParse(await readJson(ctx));
     if (!parsed.success) throw requestError('NOTICE_BAD_REQUEST', firstIssue(parsed.error));
-    ctx.body = await service.resend(ctx.params.id!, parsed.data.only);
+    ctx.body = await service.resend(ctx.params.id!, parsed.data.only, actorOf(ctx));
   });
   admin.post('/broadcasts/:id/cancel', async (ctx) => {
     ctx.body = broadcastJson(await service.cancel(ctx.params.id!));

@@ -322,16 +322,18 @@ export function titleIn(title: { zh: string; en: string }, lang: Lang): string {
  * the page language as `pageLang`; the placeholder follows the page language (the browser's, then the last answer's) and is
  * the longest of "prefix + example", the example alone, or the short placeholder that fits the input's width
  * (measured with the input's font, again when the window is resized), so a phone never shows it cut off.
+ * `<main>` is a column at least as tall as the viewport whose log takes the room left, so the input sits at the
+ * bottom of the screen from the first paint, as in a chat app, and stays there (sticky) once the conversation is taller.
  */
 export const TRY_PAGE_HTML = `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>privacy-bot · try it</title>
 <style>
 body{font:15px/1.5 system-ui,"PingFang SC","Microsoft YaHei",sans-serif;margin:0;background:#f4f5f7;color:#1f2329}
-main{max-width:760px;margin:0 auto;padding:16px 16px 0}
-h1{font-size:18px;margin:8px 0}
+main{max-width:760px;margin:0 auto;padding:16px 16px 0;box-sizing:border-box;min-height:100vh;min-height:100dvh;display:flex;flex-direction:column}
+h1{font-size:18px;margin:8px 0 4px}
 p.note{color:#646a73;font-size:13px;margin:4px 0 12px}
-#log{background:#fff;border-radius:8px;padding:12px;min-height:320px;box-shadow:0 1px 2px #0001}
+#log{flex:1 0 auto;background:#fff;border-radius:8px;padding:12px;min-height:320px;box-shadow:0 1px 2px #0001}
 .msg{margin:8px 0;padding:8px 12px;border-radius:8px;white-space:pre-wrap;word-break:break-word;max-width:85%;scroll-margin-top:8px}
 .me{background:#3370ff;color:#fff;margin-left:auto;width:fit-content}
 .bot{background:#f0f1f5}

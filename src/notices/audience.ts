@@ -2,6 +2,24 @@ import type { Audience, NoticeChannel } from '../platform/notices.ts';
 import type { AudienceSpec } from '../store/ports/notices.ts';
 
 /**
+ * Exclusions of an {@link AudienceSpec} that took nobody out of the audience: excluded user ids
+ * that match no one the included parts resolved to (a typo, or someone who is not in the chosen
+ * departments), and excluded departments none of whose members is in it. Each list in the order
+ * the spec gave it; both empty when every exclusion removed someone (or there were none).
+ */
+export interface UnmatchedExclusions {
+  userIds: string[];
+  departmentIds: string[];
+}
+
+/** What {@link resolveAudienceSpec} resolved: the recipients, and the exclusions that removed nobody. */
+export interface ResolvedAudience {
+  /** User ids, deduplicated in discovery order, less the exclusions. */
+  users: string[];
+  unmatchedExclusions: UnmatchedExclusions;
+}
+
+/**
  * Resolution of a broadcast's {@link AudienceSpec} through a platform's directory: each part
  * (everyone, the departments, the people) is one basic {@link Audience} the channel resolves
  * (NoticeChannel.resolveAudience, with the platform's paging and pacing); the core takes their
@@ -11,9 +29,12 @@ import type { AudienceSpec } from '../store/ports/notices.ts';
  *
  * User ids compare exactly, except that an exclusion also removes a spelling that differs only in
  * case (WeCom UserIDs are case-insensitive, developer.work.weixin.qq.com/document/path/90196).
+ * Each excluded department is resolved on its own (one channel call per department), so that
+ * `unmatchedExclusions` can name the ones that removed nobody; whether an exclusion matched is
+ * judged against the union before any exclusion is taken out.
  * @throws whatever the channel throws (BotError naming the platform error)
  */
-export async function resolveAudienceSpec(channel: Pick<NoticeChannel, 'resolveAudience'>, spec: AudienceSpec): Promise<string[]> {
+export async function resolveAudienceSpec(channel: Pick<NoticeChannel, 'resolveAudience'>, spec: AudienceSpec): Promise<ResolvedAudience> {
   const parts: Audience[] = [];
   if ('all' in spec && spec.all) parts.push({ all: true });
   else {
@@ -23,16 +44,25 @@ export async function resolveAudienceSpec(channel: Pick<NoticeChannel, 'resolveA
   }
   const included: string[] = [];
   for (const p of parts) included.push(...(await channel.resolveAudience(p)));
+  const inAudience = new Set(included.map((u) => u.toLowerCase()));
   const excluded = new Set<string>();
+  const unmatchedExclusions: UnmatchedExclusions = { userIds: [], departmentIds: [] };
   const ex = spec.exclude;
-  if (ex?.departmentIds?.length) for (const u of await channel.resolveAudience({ departmentIds: ex.departmentIds })) excluded.add(u.toLowerCase());
-  if (ex?.userIds?.length) for (const u of ex.userIds) excluded.add(u.toLowerCase());
+  for (const d of ex?.departmentIds ?? []) {
+    const members = (await channel.resolveAudience({ departmentIds: [d] })).map((u) => u.toLowerCase());
+    for (const u of members) excluded.add(u);
+    if (!members.some((u) => inAudience.has(u))) unmatchedExclusions.departmentIds.push(d);
+  }
+  for (const u of ex?.userIds ?? []) {
+    excluded.add(u.toLowerCase());
+    if (!inAudience.has(u.toLowerCase())) unmatchedExclusions.userIds.push(u);
+  }
   const seen = new Set<string>();
-  const out: string[] = [];
+  const users: string[] = [];
   for (const u of included) {
     if (seen.has(u) || excluded.has(u.toLowerCase())) continue;
     seen.add(u);
-    out.push(u);
+    users.push(u);
   }
-  return out;
+  return { users, unmatchedExclusions };
 }

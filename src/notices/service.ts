@@ -12,6 +12,7 @@ import type {
   NoticeSummary,
   NoticeVersionRecord,
   ReminderCounts,
+  ReminderRound,
   ResendTarget,
   UserNoticeRecord,
 } from '../store/ports/notices.ts';
@@ -31,7 +32,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ackKey } from '../platform/notices.ts';
 import { audienceSchema, broadcastAudienceSchema, convertRequestSchema, firstIssue, noticeContentSchema, type NoticeContent } from './schema.ts';
-import { resolveAudienceSpec } from './audience.ts';
+import { resolveAudienceSpec, type UnmatchedExclusions } from './audience.ts';
 import { LOCAL_DATETIME, zonedLocalToEpoch } from '../evidence/time.ts';
 
 /** Time zone of the dates employees read ("acknowledged on YYYY-MM-DD"), unless configured. */
@@ -56,13 +57,16 @@ export const PREPARATION_INTERRUPTED = '准备中断，请重试 / preparation i
  *   unknown ids); `unknown` = typed or uploaded user ids the platform's directory does not know
  *   (not recorded, not counted, never sent); `checked` = whether the ids could be checked at all
  *   (false: the channel has no directory, or it failed — every id is counted, as before);
+ *   `unmatchedExclusions` (present only when not empty) = excluded user ids that are not in the
+ *   audience and excluded departments that removed nobody from it (a typo, or the wrong person
+ *   picked: the exclusion changed nothing — a warning, the broadcast can still be confirmed);
  * - 'failed': `error` says why ("CODE: message"; `code` and `message` apart, for a client to word the
  *   code in its language); `interrupted` = the instance preparing it died (prepare again);
  *   `unknown` when every typed id was unknown.
  */
 export type Preparation =
   | { state: 'preparing' }
-  | { state: 'ready'; count: number; unknown: string[]; checked: boolean }
+  | { state: 'ready'; count: number; unknown: string[]; checked: boolean; unmatchedExclusions?: UnmatchedExclusions }
   | { state: 'failed'; error: string; code?: string; message?: string; interrupted?: boolean; unknown?: string[] };
 
 /** Most unknown ids named in an error message (the preparation's `unknown` lists them all). */
@@ -105,6 +109,8 @@ export interface BroadcastView {
   error: string | null;
   counts: BroadcastCounts;
   reminder: ReminderCounts;
+  /** Every reminder round, oldest first: when, for how many, who asked ([] before the first). `reminder` tallies the last one. */
+  reminderRounds: ReminderRound[];
   duplicates: number;
   /** Failed recipients with the platform's reason, by user id (at most {@link MAX_FAILURES_SHOWN}). */
   failures: { userId: string; reason: string }[];
@@ -226,7 +232,7 @@ export class NoticeService {
     if (!parsed.success) throw badRequest(firstIssue(parsed.error));
     const channel = this.channels.get(platform);
     if (!channel) throw botError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${platform} cannot send notices here`);
-    return new Set(await resolveAudienceSpec(channel, parsed.data.audience)).size;
+    return new Set((await resolveAudienceSpec(channel, parsed.data.audience)).users).size;
   }
 
   /** Calls `listener(broadcastId)` whenever a broadcast gets something to send (so a local worker wakes at once). */
@@ -378,7 +384,7 @@ export class NoticeService {
     }
     let users: string[];
     try {
-      users = await resolveAudienceSpec(channel, b.audience);
+      users = (await resolveAudienceSpec(channel, b.audience)).users;
     } catch (err) {
       const e = err as { code?: string; message?: string };
       const reason = `${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`;
@@ -410,7 +416,8 @@ export class NoticeService {
    * {@link recordBroadcast}, so bad input is a 4xx at once) and resolves its audience in the
    * background — after the HTTP request has been answered — adding every recipient (with display
    * name and department when the directory gives them) without starting to send. Typed or uploaded
-   * user ids the channel's directory does not know are left out and reported ({@link Preparation}).
+   * user ids the channel's directory does not know are left out and reported, and so are
+   * exclusions that removed nobody from the audience ({@link Preparation}).
    * The console polls {@link preparation} for the head count, then {@link confirm} starts sending
    * (or {@link cancel} drops it). Preparation state is kept in the shared key-value store for
    * {@link PREPARE_TTL_MS}.
@@ -486,7 +493,10 @@ export class NoticeService {
       const b = await this.store.getBroadcast(id);
       const channel = b ? this.channels.get(b.platform) : undefined;
       if (!b || !channel) throw botError('NOTICE_PLATFORM_UNAVAILABLE', `platform ${b?.platform ?? '?'} cannot send notices here`);
-      const users = validUserIds(await resolveAudienceSpec(channel, b.audience));
+      const resolved = await resolveAudienceSpec(channel, b.audience);
+      const users = validUserIds(resolved.users);
+      const unmatched = resolved.unmatchedExclusions;
+      const unmatchedCount = unmatched.userIds.length + unmatched.departmentIds.length;
       // Typed or uploaded ids are checked against the directory (when there is one): ids it does
       // not know are reported, not counted and never sent. Members of departments came from the
       // directory itself; a name missing for one of them costs only the label.
@@ -503,10 +513,11 @@ export class NoticeService {
         throw botError('NOTICE_AUDIENCE_EMPTY', `the audience has no users the app can see on ${channel.platform}`);
       }
       await this.addNamedRecipients(id, channel, recipients, people);
-      await kv.set(prepareKey(id), JSON.stringify({ state: 'ready', count: recipients.length, unknown, checked: people !== null }), PREPARE_TTL_MS);
+      const ready: Preparation = { state: 'ready', count: recipients.length, unknown, checked: people !== null, ...(unmatchedCount > 0 ? { unmatchedExclusions: unmatched } : {}) };
+      await kv.set(prepareKey(id), JSON.stringify(ready), PREPARE_TTL_MS);
       clearInterval(heartbeat);
       await this.store.endPreparation(id, owner, this.clock.now());
-      this.log.info({ broadcast: id, platform: channel.platform, recipients: recipients.length, unknown: unknown.length, checked: people !== null }, 'broadcast prepared');
+      this.log.info({ broadcast: id, platform: channel.platform, recipients: recipients.length, unknown: unknown.length, checked: people !== null, unmatchedExclusions: unmatchedCount }, 'broadcast prepared');
     } catch (err) {
       clearInterval(heartbeat);
       const e = err as { code?: string; message?: string };
@@ -571,7 +582,7 @@ export class NoticeService {
       const error = b.error ?? 'cancelled';
       return { state: 'failed', error, ...(error.startsWith(PREPARATION_INTERRUPTED) ? { interrupted: true } : {}) };
     }
-    if (p.state === 'ready') return { state: 'ready', count: p.count, unknown: p.unknown ?? [], checked: p.checked ?? false };
+    if (p.state === 'ready') return { state: 'ready', count: p.count, unknown: p.unknown ?? [], checked: p.checked ?? false, ...(p.unmatchedExclusions ? { unmatchedExclusions: p.unmatchedExclusions } : {}) };
     return p;
   }
 
@@ -624,13 +635,14 @@ export class NoticeService {
     return this.store.getBroadcast(id);
   }
 
-  /** A broadcast with counts and failures. @throws BROADCAST_NOT_FOUND */
+  /** A broadcast with counts, reminder rounds and failures. @throws BROADCAST_NOT_FOUND */
   async getBroadcast(id: string): Promise<BroadcastView> {
     if (!ID_PATTERN.test(id)) throw notFound('broadcast', id);
     const b = await this.store.getBroadcast(id);
     if (!b) throw notFound('broadcast', id);
     const failures = b.counts.failed > 0 ? await this.store.listFailures(id, MAX_FAILURES_SHOWN) : [];
-    return { ...b, failures };
+    const reminderRounds = b.reminder.round > 0 ? await this.store.listReminderRounds(id) : [];
+    return { ...b, reminderRounds, failures };
   }
 
   /** Broadcasts, newest first (without failure lists). */
@@ -641,14 +653,16 @@ export class NoticeService {
   /**
    * Resend: 'failed' retries failed recipients; 'unacknowledged' sends a reminder round (same
    * version, recorded as a reminder) to sent recipients who have not acknowledged.
+   * @param by who asks, as createdBy ('console:<name>', 'api', 'cli'): kept with the reminder round
+   *   ({@link BroadcastView.reminderRounds}); absent = not recorded
    * @throws BROADCAST_NOT_FOUND; BROADCAST_NOT_RESENDABLE (409) while resolving or when cancelled
    */
-  async resend(id: string, only: ResendTarget): Promise<{ id: string; only: ResendTarget; queued: number; round: number }> {
+  async resend(id: string, only: ResendTarget, by?: string): Promise<{ id: string; only: ResendTarget; queued: number; round: number }> {
     if (only !== 'failed' && only !== 'unacknowledged') throw badRequest('only: must be "failed" or "unacknowledged"');
     if (!ID_PATTERN.test(id)) throw notFound('broadcast', id);
     let r: { queued: number; round: number } | null;
     try {
-      r = await this.store.resend(id, only, this.clock.now());
+      r = await this.store.resend(id, only, this.clock.now(), by);
     } catch (err) {
       if ((err as BotError).code === 'STORE_BAD_ARGUMENT') {
         throw botError('BROADCAST_NOT_RESENDABLE', `broadcast ${id} cannot be resent: ${(err as Error).message.replace(/^resend: /, '')}`);

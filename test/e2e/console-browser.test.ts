@@ -186,6 +186,14 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     await page.waitForFunction(() => (window as unknown as { __toasts: string[] }).__toasts.some((x) => x.includes('已排队 3 人')));
     await waitUntil(() => bot.fake.delivered.length >= before + 3);
     assert.ok(bot.fake.delivered.slice(before).every((d) => d.reminder !== null), 'reminders, not first deliveries');
+    // The page lists the round — when, for how many, who asked — with its progress, and each row the round that reached it.
+    const round = page.locator('#reminder-rounds tr[data-round="1"]');
+    await round.locator('.reminder-tally', { hasText: '已发送 3 · 失败 0 · 待发送 0' }).waitFor();
+    assert.equal(await round.locator('.reminder-queued').textContent(), '3');
+    assert.equal(await round.locator('.reminder-by').textContent(), 'console:hr.zhang');
+    assert.match((await round.locator('td').nth(1).textContent()) ?? '', /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+08:00$/);
+    await page.locator('.reminded[data-round="1"]').nth(2).waitFor();
+    assert.match((await page.locator('.reminded').first().textContent()) ?? '', /^第 1 轮 · \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+08:00$/);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-recipients')]);
     const text = readFileSync((await download.path())!, 'utf8');
     const table = text.slice(0, text.lastIndexOf('\r\n\r\n# privacy-bot evidence: ') + 2);

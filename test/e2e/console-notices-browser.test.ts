@@ -178,6 +178,26 @@ describe('console notices in a real browser (sandbox)', { skip: missing ? `no br
     assert.equal(await page.locator('#prep-unknown-ids').textContent(), 'ghost-9');
     assert.equal(await page.locator('.tally-targeted').getAttribute('data-value'), '2', 'the unknown id is not counted');
     assert.equal(await page.locator('#prep-interrupted').count(), 0);
+    assert.equal(await page.locator('#prep-unmatched-exclusions').count(), 0, 'no exclusion, nothing to say about one');
+
+    // Exclusions that removed nobody (a typo, a department none of whose members is in the audience): a warning
+    // on the broadcast page too; the count stands.
+    const typo = await notices.prepareBroadcast({
+      noticeId, platform: 'sandbox', createdBy: 'console:hr.li',
+      audience: { userIds: ['wangfang', 'zhoutao'], exclude: { userIds: ['zhoutoa', 'lijing'], departmentIds: ['sales'] } },
+    });
+    await notices.preparationsSettled();
+    await page.goto(`${bot.url}/console#/broadcasts/${typo}`);
+    await page.locator('#prep-unmatched-exclusions').waitFor();
+    assert.equal(await page.locator('#prep-unmatched-people').textContent(), '排除的 2 人不在本次发送对象中：zhoutoa, lijing——请检查拼写。');
+    assert.equal(await page.locator('#prep-unmatched-department-ids').textContent(), 'sales', 'no directory tree on this page: the id');
+    assert.equal(await page.locator('.tally-targeted').getAttribute('data-value'), '2');
+    // In English after the language switch (and back).
+    await page.click('#lang-switch');
+    await page.locator('#prep-unmatched-people', { hasText: '2 excluded people are not in this audience: zhoutoa, lijing — check the spelling.' }).waitFor();
+    assert.match((await page.locator('#prep-unmatched-departments').textContent()) ?? '', /^1 excluded department removed nobody \(none of its members is in this audience\): sales$/);
+    await page.click('#lang-switch');
+    await page.locator('#prep-unmatched-people', { hasText: '排除的 2 人' }).waitFor();
 
     // A preparation whose instance died (its lease ended long ago): another instance's worker marks it.
     const dead = 'prep-dead-1';

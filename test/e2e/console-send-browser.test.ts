@@ -87,8 +87,27 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
     await dialog.locator('.ant-radio-button-wrapper', { hasText: '从通讯录选择' }).click();
     const node = page.locator('#send-tree .ant-tree-treenode', { hasText: RUNS[0]!.label });
     await node.locator('.ant-tree-checkbox').click();
+    // Exclude someone who is not in R&D (王芳 is in HR), and HR itself: neither exclusion removes anybody.
+    await page.locator('.ant-select', { has: page.locator('#send-exclude-people') }).click();
+    await page.fill('#send-exclude-people', '王芳');
+    await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: 'wangfang' }).click();
+    await page.keyboard.press('Escape');
+    await dialog.locator('.ant-select-selection-item', { hasText: '王芳' }).waitFor();
+    await page.locator('.ant-select', { has: page.locator('#send-exclude-departments') }).click();
+    await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: '人力资源部' }).click();
+    await page.keyboard.press('Escape');
+    await dialog.locator('.ant-select-selection-item', { hasText: '人力资源部' }).waitFor();
     await page.click('#send-review');
     await page.locator('#send-confirm-text').waitFor();
+    // The count stands (R&D, nobody removed) and a warning names the exclusions that changed nothing, in the console's language.
+    const rd = SANDBOX_EMPLOYEES.filter((e) => e.departmentId === RUNS[0]!.department).length;
+    assert.match((await page.locator('#send-confirm-text').textContent()) ?? '', new RegExp(` ${rd} 人。`));
+    const note = dialog.locator('#prep-unmatched-exclusions');
+    await note.waitFor();
+    assert.equal(await note.getAttribute('data-people'), '1');
+    assert.equal(await dialog.locator('#prep-unmatched-people').textContent(), '排除的 1 人不在本次发送对象中：wangfang——请检查拼写。');
+    assert.equal(await dialog.locator('#prep-unmatched-department-ids').textContent(), '人力资源部 (hr)', 'the department named as in the tree');
+    assert.equal(await page.locator('#send-confirm').isDisabled(), false, 'a warning, not a refusal');
     const prepared = (await bot.core.notices.listBroadcasts()).filter((b) => !before.has(b.id));
     assert.equal(prepared.length, 1);
     assert.equal(prepared[0]!.state, 'resolving');

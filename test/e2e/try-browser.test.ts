@@ -1,5 +1,6 @@
 // The /try page as a newcomer sees it, in a real browser (Chromium through playwright-core), at a laptop
-// (1366×768) and a phone (390×844) size: the input stays in view after a long answer, the debug line is behind a
+// (1366×768) and a phone (390×844) size: on a phone the input is at the bottom of the screen from the first paint
+// and stays in view after a long answer, the debug line is behind a
 // closed "details" toggle, sources are real links opening in a new tab, and a suggestion click answers in the
 // asker's language. The input's placeholder is never cut off (1366, 390 and 320 px wide, after a resize too), and
 // the page's own texts follow the browser's language: zh-CN, zh-TW (also zh-HK / zh-Hant) or en; so does the answer
@@ -209,6 +210,25 @@ if (!existsSync(CHROMIUM)) {
         assert.ok(fit.textWidth <= fit.boxWidth, `after narrowing: "${fit.placeholder}" needs ${fit.textWidth}px, the input has ${fit.boxWidth}px`);
       } finally {
         await context.close();
+      }
+    });
+
+    it('390x844, first paint: the input sits at the bottom of the screen like a chat app, not under a short empty log', async () => {
+      for (const locale of ['zh-CN', 'en-US']) {
+        const context = await browser.newContext({ viewport: VIEWPORTS[1], locale });
+        try {
+          const page = await context.newPage();
+          // Before any question, without scrolling: as laid out from the page's own (inline) styles.
+          await page.goto(`${bot.url}/try`, { waitUntil: 'domcontentloaded' });
+          const box = await inputBox(page);
+          assert.equal(await page.evaluate(() => window.scrollY), 0, `${locale}: not scrolled`);
+          assertInView(box, `${locale} first paint`);
+          assert.ok(box.bottom >= box.height - 120, `${locale}: the input's bottom at ${box.bottom}px is within the viewport's bottom 120 px (height ${box.height})`);
+          assert.ok(box.scrollHeight <= box.height, `${locale}: an empty conversation does not scroll (${box.scrollHeight}px for ${box.height}px)`);
+          await page.screenshot({ path: join(ARTIFACTS, `${locale}-390-first-paint.png`) });
+        } finally {
+          await context.close();
+        }
       }
     });
 

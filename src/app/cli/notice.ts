@@ -248,7 +248,7 @@ async function run(config: Config, sub: string | undefined, args: string[]): Pro
       if (values.only !== 'failed' && values.only !== 'unacknowledged') throw new UsageError('--only must be failed or unacknowledged');
       return withCore(async (core) => {
         registerChannels(core, config, log);
-        const r = await core.notices.resend(positionals[0]!, values.only as 'failed' | 'unacknowledged');
+        const r = await core.notices.resend(positionals[0]!, values.only as 'failed' | 'unacknowledged', 'cli');
         process.stderr.write(`queued ${r.queued} recipient(s)${r.round ? ` for reminder round ${r.round}` : ''}\n`);
         if (r.queued > 0 && !values['no-wait']) {
           const b = await core.notices.getBroadcast(r.id);

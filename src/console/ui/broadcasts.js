@@ -14,23 +14,43 @@
       remindConfirm: (n) => `向 ${n} 位尚未确认的员工再发送一次提醒？`, recipientName: '姓名', recipientDepartment: '部门', scheduledFor: (when) => `计划发送时间：${when}`, notConfirmed: '尚未确认发送',
       prepInterrupted: '准备中断，请重试', prepInterruptedWhy: '准备发送对象的服务实例已停止，这次准备作废，不会发送。请重新选择发送对象并确认。',
       prepUnknown: (n) => `${n} 个用户 ID 不在通讯录中，不会发送，也不计入人数：`, prepUnchecked: '此平台没有可用的通讯录，无法核对填写的用户 ID；人数按填写的 ID 计算，不存在的 ID 会在发送时失败。',
-      prepPreparing: '正在解析发送对象…', broadcastError: '原因：', noticeLanguage: '语言', lang_bilingual: '中英双语' },
+      prepUnmatchedPeople: (n) => `排除的 ${n} 人不在本次发送对象中：`, prepUnmatchedDepartments: (n) => `排除的 ${n} 个部门没有排除任何人（部门成员都不在本次发送对象中）：`, prepUnmatchedCheck: '——请检查拼写。',
+      prepPreparing: '正在解析发送对象…', broadcastError: '原因：', noticeLanguage: '语言', lang_bilingual: '中英双语',
+      reminderRounds: '提醒记录', reminderRound: '轮次', roundN: (n) => `第 ${n} 轮`, reminderAt: '发起时间', reminderQueued: '提醒人数', reminderBy: '发起人', notRecorded: '未记录',
+      reminderProgress: '本轮进度', reminderTally: (sent, failed, pending) => `已发送 ${sent} · 失败 ${failed} · 待发送 ${pending}`, reminderEarlier: '只统计最新一轮',
+      remindedColumn: '收到的提醒', remindedCell: (n, when) => `第 ${n} 轮 · ${when}` },
     en: { st_resolving: 'Preparing', st_sending: 'Sending', st_done: 'Done', st_cancelled: 'Cancelled', st_pending: 'Pending', st_sent: 'Delivered', st_failed: 'Failed', st_read: 'Read', st_acknowledged: 'Acknowledged',
       remindConfirm: (n) => `Send a reminder to the ${n} employees who have not acknowledged?`, recipientName: 'Name', recipientDepartment: 'Department', scheduledFor: (when) => `Scheduled for ${when}`, notConfirmed: 'Not confirmed yet',
       prepInterrupted: 'Preparation interrupted — retry', prepInterruptedWhy: 'The instance preparing the audience stopped; this preparation is void and nothing will be sent. Choose the audience again and confirm.',
       prepUnknown: (n) => `${n} user ids are not in the directory: they will not be sent to and are not counted: `, prepUnchecked: "This platform has no directory to check the user ids against: the count is of the ids as given, and ids that do not exist fail when sent.",
-      prepPreparing: 'Resolving the audience…', broadcastError: 'Reason: ', noticeLanguage: 'Language', lang_bilingual: 'Bilingual' },
+      prepUnmatchedPeople: (n) => (n === 1 ? '1 excluded person is not in this audience: ' : `${n} excluded people are not in this audience: `),
+      prepUnmatchedDepartments: (n) => (n === 1 ? '1 excluded department removed nobody (none of its members is in this audience): ' : `${n} excluded departments removed nobody (none of their members is in this audience): `),
+      prepUnmatchedCheck: ' — check the spelling.',
+      prepPreparing: 'Resolving the audience…', broadcastError: 'Reason: ', noticeLanguage: 'Language', lang_bilingual: 'Bilingual',
+      reminderRounds: 'Reminder rounds', reminderRound: 'Round', roundN: (n) => `Round ${n}`, reminderAt: 'Queued at', reminderQueued: 'Queued for', reminderBy: 'By', notRecorded: 'not recorded',
+      reminderProgress: 'This round', reminderTally: (sent, failed, pending) => `${sent} sent · ${failed} failed · ${pending} pending`, reminderEarlier: 'tallied for the latest round only',
+      remindedColumn: 'Last reminder', remindedCell: (n, when) => `Round ${n} · ${when}` },
   });
   /**
    * What a broadcast's preparation (GET /broadcasts/:id/preparation: {state, count?, unknown?, checked?,
-   * error?, interrupted?}) has to tell the admin before the confirm: the typed ids the directory does not
-   * know (not sent, not counted), that the ids could not be checked (no directory), or that the
-   * preparation was interrupted (its instance died: prepare again). Nothing when there is nothing to say.
-   * The send dialog's confirm step and the broadcast page show it.
+   * unmatchedExclusions?: {userIds, departmentIds}, error?, interrupted?}) has to tell the admin before the
+   * confirm: the typed ids the directory does not know (not sent, not counted), exclusions that removed
+   * nobody (an excluded id not in the audience — a typo? — or a department none of whose members is in
+   * it; a warning only), that the ids could not be checked (no directory), or that the preparation was
+   * interrupted (its instance died: prepare again). Nothing when there is nothing to say. The send
+   * dialog's confirm step and the broadcast page show it; `departmentName(id)` (optional: the send
+   * dialog has the directory's tree) names a department, else its id is shown.
    */
-  function PreparationNotes({ prep }) {
+  function PreparationNotes({ prep, departmentName }) {
     if (!prep) return null;
     const unknown = Array.isArray(prep.unknown) ? prep.unknown : [];
+    const unmatched = prep.unmatchedExclusions || {};
+    const unmatchedPeople = Array.isArray(unmatched.userIds) ? unmatched.userIds : [];
+    const unmatchedDepts = Array.isArray(unmatched.departmentIds) ? unmatched.departmentIds : [];
+    const deptLabel = (d) => {
+      const name = departmentName ? departmentName(d) : undefined;
+      return name ? `${name} (${d})` : d;
+    };
     const notes = [];
     if (prep.state === 'failed' && prep.interrupted) {
       notes.push(html`<${Alert} key="interrupted" id="prep-interrupted" type="error" showIcon message=${t('prepInterrupted')} description=${t('prepInterruptedWhy')} />`);
@@ -38,6 +58,14 @@
     if (unknown.length > 0) {
       notes.push(html`<${Alert} key="unknown" id="prep-unknown" type="warning" showIcon data-count=${unknown.length}
         message=${html`<span>${t('prepUnknown', unknown.length)}<span id="prep-unknown-ids">${unknown.join(', ')}</span></span>`} />`);
+    }
+    if (unmatchedPeople.length > 0 || unmatchedDepts.length > 0) {
+      notes.push(html`<${Alert} key="unmatched" id="prep-unmatched-exclusions" type="warning" showIcon data-people=${unmatchedPeople.length} data-departments=${unmatchedDepts.length}
+        message=${html`<span>
+          ${unmatchedPeople.length > 0 && html`<span id="prep-unmatched-people">${t('prepUnmatchedPeople', unmatchedPeople.length)}<span id="prep-unmatched-people-ids">${unmatchedPeople.join(', ')}</span>${t('prepUnmatchedCheck')}</span>`}
+          ${unmatchedPeople.length > 0 && unmatchedDepts.length > 0 && html`<br />`}
+          ${unmatchedDepts.length > 0 && html`<span id="prep-unmatched-departments">${t('prepUnmatchedDepartments', unmatchedDepts.length)}<span id="prep-unmatched-department-ids">${unmatchedDepts.map(deptLabel).join(', ')}</span></span>`}
+        </span>`} />`);
     }
     if (prep.state === 'ready' && prep.checked === false) {
       notes.push(html`<${Alert} key="unchecked" id="prep-unchecked" type="info" showIcon message=${t('prepUnchecked')} />`);
@@ -60,6 +88,31 @@
       { title: t('created'), dataIndex: 'createdAt', render: fmt },
     ];
     return html`<div><${Title} level=${2}>${t('broadcasts')}<//><${Table} rowKey="id" loading=${list === null} dataSource=${list || []} columns=${columns} scroll=${{ x: true }} /></div>`;
+  }
+
+  /**
+   * The reminder rounds of a broadcast (GET /broadcasts/:id `reminderRounds`: [{round, at, queued, by}], oldest
+   * first; `reminder` tallies the latest): when each was queued, for how many people, who asked (null: not
+   * recorded — rounds from before it was), and the latest round's progress. Nothing before the first round.
+   */
+  function ReminderRounds({ b }) {
+    const rounds = Array.isArray(b.reminderRounds) ? b.reminderRounds : [];
+    if (rounds.length === 0) return null;
+    const r = b.reminder;
+    const columns = [
+      { title: t('reminderRound'), dataIndex: 'round', key: 'round', render: (n) => t('roundN', n) },
+      { title: t('reminderAt'), dataIndex: 'at', key: 'at', render: fmt },
+      { title: t('reminderQueued'), dataIndex: 'queued', key: 'queued', render: (n) => html`<span className="reminder-queued">${n}</span>` },
+      { title: t('reminderBy'), dataIndex: 'by', key: 'by', render: (x) => (x ? html`<span className="reminder-by">${x}</span>` : html`<${Text} type="secondary" className="reminder-by">${t('notRecorded')}<//>`) },
+      { title: t('reminderProgress'), key: 'progress', render: (x) => (x.round === r.round
+        ? html`<span className="reminder-tally">${t('reminderTally', r.sent, r.failed, r.pending)}</span>`
+        : html`<${Text} type="secondary">${t('reminderEarlier')}<//>`) },
+    ];
+    return html`<div id="reminder-rounds" style=${{ marginBottom: 16 }}>
+      <${Title} level=${3}>${t('reminderRounds')}<//>
+      <${Table} rowKey="round" size="small" pagination=${false} dataSource=${rounds} columns=${columns} scroll=${{ x: true }}
+        onRow=${(x) => ({ 'data-round': x.round })} />
+    </div>`;
   }
 
   /** How often the broadcast page asks for the tally, in ms (no reload: the numbers update in place). */
@@ -99,9 +152,9 @@
       const timer = setInterval(() => void loadRows(), POLL_MS * 3);
       return () => clearInterval(timer);
     }, [loadRows]);
-    // The table follows the tally: when a count changes (a send, a read, an acknowledgement) the
+    // The table follows the tally: when a count changes (a send, a read, an acknowledgement, a reminder) the
     // rows are read again at once, so the page never shows "acknowledged 2" above rows still "delivered".
-    const tallyKey = b ? ['pending', 'sent', 'failed', 'read', 'acknowledged'].map((k) => b.counts[k]).join(':') : '';
+    const tallyKey = b ? [...['pending', 'sent', 'failed', 'read', 'acknowledged'].map((k) => b.counts[k]), b.reminder.round, b.reminder.sent].join(':') : '';
     const firstTally = useRef(true);
     useEffect(() => {
       if (!tallyKey) return;
@@ -140,6 +193,7 @@
       { title: t('sent'), dataIndex: 'sentAt', key: 'sentAt', render: fmt },
       { title: t('read'), dataIndex: 'readAt', key: 'readAt', render: fmt },
       { title: t('acknowledged'), dataIndex: 'acknowledgedAt', key: 'acknowledgedAt', render: fmt },
+      { title: t('remindedColumn'), dataIndex: 'remindedRound', key: 'remindedRound', render: (n, x) => (n > 0 ? html`<span className="reminded" data-round=${n}>${t('remindedCell', n, fmt(x.remindedAt))}</span>` : '—') },
       { title: t('problem'), dataIndex: 'failureReason', key: 'failureReason' },
       { title: t('noticeLanguage'), dataIndex: 'language', key: 'language', render: (x) => (x === 'bilingual' ? t('lang_bilingual') : x || '—') },
     ];
@@ -169,6 +223,7 @@
         <${Button} id="export-audit" href=${`/console/api/broadcasts/${encodeURIComponent(id)}/audit.csv`} download>${t('exportAudit')}<//>
         <${PB.c.XlsxExports} id=${id} />
       <//>
+      <${ReminderRounds} b=${b} />
       <${PB.c.AckChart} id=${id} version=${`${c.read}:${c.acknowledged}`} targeted=${c.targeted} />
       <${Title} level=${3}>${t('recipients')}<//>
       <${Input.Search} placeholder=${t('searchUser')} aria-label=${t('searchUser')} allowClear style=${{ maxWidth: 320, marginBottom: 12 }} onSearch=${(q) => setQuery({ ...query, q, page: 1 })} />

@@ -498,7 +498,7 @@
         <//>
         ${prep && prep.state === 'preparing' && html`<div style=${{ marginTop: 16 }}><${Spin} size="small" /> <${Text}>${t('preparing')}<//></div>`}
         ${prep && prep.state === 'failed' && html`<${Alert} style=${{ marginTop: 16 }} type="error" showIcon message=${`${t('prepareFailed')}${prep.code ? errorText({ code: prep.code, message: prep.message || prep.error }) : prep.error}`} />`}
-        ${prep && html`<${PB.c.PreparationNotes} prep=${prep} />`}
+        ${prep && html`<${PB.c.PreparationNotes} prep=${prep} departmentName=${(d) => (hasDirectory ? (tree.find((x) => x.id === d) || {}).name : undefined)} />`}
         ${prep && prep.state === 'ready' && html`<${Alert} style=${{ marginTop: 16 }} type="warning" showIcon
           message=${html`<span id="send-confirm-text">${t('confirmText', version.title.zh, version.version, prep.count, platformName(platform))}${nb ? ` ${t('confirmAt', nb.replace('T', ' '))}` : ''}</span>`}
           action=${html`<${Button} type="primary" danger id="send-confirm" loading=${busy} disabled=${prep.count === 0} onClick=${confirm}>${t('confirmSend')}<//>`} />`}

@@ -37,6 +37,7 @@ import type {
   RecipientPage,
   RecipientQuery,
   RecipientRecord,
+  ReminderRound,
   ResendTarget,
   SettleResult,
   UserNoticeRecord,
@@ -297,11 +298,16 @@ class CheckedNoticeStore implements NoticeStore {
     return this.b.listFailures(checkId(broadcastId, 'broadcast id'), limit);
   }
 
-  async resend(broadcastId: string, only: ResendTarget, now: number): Promise<{ queued: number; round: number } | null> {
+  async resend(broadcastId: string, only: ResendTarget, now: number, by?: string): Promise<{ queued: number; round: number } | null> {
     checkId(broadcastId, 'broadcast id');
     checkTime(now, 'now');
     if (only !== 'failed' && only !== 'unacknowledged') throw new BotError('STORE_BAD_ARGUMENT', "resend: only must be 'failed' or 'unacknowledged'");
-    return this.b.resend(broadcastId, only, now);
+    if (by !== undefined && (typeof by !== 'string' || by.length === 0 || by.length > 300)) throw new BotError('STORE_BAD_ARGUMENT', 'resend: by must be 1–300 characters');
+    return this.b.resend(broadcastId, only, now, by);
+  }
+
+  async listReminderRounds(broadcastId: string): Promise<ReminderRound[]> {
+    return this.b.listReminderRounds(checkId(broadcastId, 'broadcast id'));
   }
 
   async cancel(broadcastId: string, now: number): Promise<BroadcastRecord | null> {

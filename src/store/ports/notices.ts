@@ -126,6 +126,31 @@ export interface ReminderCounts {
   failed: number;
 }
 
+/**
+ * One reminder round of a broadcast as recorded when it was queued (resend {only: 'unacknowledged'}),
+ * kept for every round (the broadcast's {@link ReminderCounts} tally only the latest).
+ */
+export interface ReminderRound {
+  /** 1, 2, … */
+  round: number;
+  /** When it was queued, ms since the epoch. */
+  at: number;
+  /** How many unacknowledged recipients it was queued for. */
+  queued: number;
+  /**
+   * Who asked for it, as {@link BroadcastRecord.createdBy} ('console:<name>', 'api', 'cli'); null
+   * when not recorded (rounds queued before who asked was recorded: their time and count come from
+   * the audit log).
+   */
+  by: string | null;
+}
+
+/**
+ * The words of the audit entry (a broadcast event, no user) both stores append when a reminder
+ * round is queued: round number, then how many were queued.
+ */
+export const REMINDER_QUEUED = /^reminder round (\d+) queued for (\d+) unacknowledged recipient\(s\)$/;
+
 /** One broadcast: a notice version sent to an audience on one platform. */
 export interface BroadcastRecord {
   id: string;
@@ -519,10 +544,17 @@ export interface NoticeStore {
    * 'failed': failed recipients back to pending (attempts reset). 'unacknowledged': a new
    * reminder round for sent recipients without acknowledgement (each gets this round at most
    * once). A done broadcast becomes sending again when there is something to send.
+   * A reminder round that queued anyone is recorded ({@link listReminderRounds}) with `by`, who
+   * asked for it (1–300 characters, as createdBy; absent = not recorded).
    * Returns how many recipients were queued and the reminder round (0 for 'failed');
    * null when the broadcast is unknown. @throws STORE_BAD_ARGUMENT for a resolving or cancelled broadcast.
    */
-  resend(broadcastId: string, only: ResendTarget, now: number): Promise<{ queued: number; round: number } | null>;
+  resend(broadcastId: string, only: ResendTarget, now: number, by?: string): Promise<{ queued: number; round: number } | null>;
+  /**
+   * Every reminder round of a broadcast, oldest first ([] for none, and for an unknown broadcast).
+   * Rounds queued before rounds were recorded are read from the audit log once (their `by` is null).
+   */
+  listReminderRounds(broadcastId: string): Promise<ReminderRound[]>;
   /**
    * Stops a resolving or sending broadcast: nothing more is claimed; batches in flight are
    * still recorded. Cancelling twice or a done broadcast changes nothing. Null when unknown.

@@ -34,6 +34,8 @@
  * - audit entry (list `{b:X}:audit`): at, u (absent for broadcast events), f from, t to, r reason;
  *   once sealed (CHAIN_SEAL) also n (position in the broadcast's hash chain), p (previous hash) and
  *   h (its hash) — docs/EVIDENCE.md.
+ * - reminder round (hash `{b:X}:rounds`, field the round number): at queued at, q how many were
+ *   queued, by who asked (absent = not recorded).
  */
 
 /** Shared helpers, prepended to the broadcast scripts. */
@@ -437,8 +439,9 @@ audit(KEYS[3], tonumber(ARGV[1]), ARGV[2], before, disp(rec), why)
 return 1`;
 
 /**
- * Resend. KEYS: meta, r, q, rq, audit, fail. ARGV: now, only ('failed'|'unacknowledged').
- * Returns {queued, round, state}; {-1} when missing; {-2, state} when resolving or cancelled.
+ * Resend. KEYS: meta, r, q, rq, audit, fail, rounds. ARGV: now, only ('failed'|'unacknowledged'),
+ * by (who asked; '' = not recorded). Returns {queued, round, state}; {-1} when missing; {-2, state}
+ * when resolving or cancelled.
  */
 export const RESEND = `${COMMON}
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -507,6 +510,9 @@ for i = 1, #all, 2 do
 end
 queued = #targets
 redis.call('HSET', KEYS[1], 'round', round, 'r_targeted', queued, 'r_pending', queued, 'r_sent', 0, 'r_failed', 0, 'updatedAt', now)
+local rd = {at = now, q = queued}
+if ARGV[3] ~= '' then rd.by = ARGV[3] end
+redis.call('HSET', KEYS[7], tostring(round), cjson.encode(rd))
 local after = state
 if state == 'done' then after = 'sending' end
 audit(KEYS[5], now, nil, state, after, 'reminder round ' .. round .. ' queued for ' .. queued .. ' unacknowledged recipient(s)')

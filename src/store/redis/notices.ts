@@ -6,7 +6,7 @@ import type { AudienceSpec, Bilingual } from '../ports/notices.ts';
 import { decodeCursor, encodeCursor, PREFIX_END } from '../ports/notices-args.ts';
 import { checkedNoticeStore, type CheckedRecipientQuery, type NoticeBackend, type NormalRecipient } from '../ports/checked.ts';
 import * as lua from './notices-lua.ts';
-import { recipientState, RECIPIENT_STATE_RANK } from '../ports/notices.ts';
+import { recipientState, RECIPIENT_STATE_RANK, REMINDER_QUEUED } from '../ports/notices.ts';
 import type {
   RecipientPage,
   RecipientView,
@@ -28,6 +28,7 @@ import type {
   NoticeVersionRecord,
   ReadHandleRecord,
   RecipientRecord,
+  ReminderRound,
   ResendTarget,
   SettleResult,
   UserNoticeRecord,
@@ -232,7 +233,8 @@ interface UserJson {
  *   version -> JSON {title, body, createdAt});
  * - `{b:<broadcastId>}:meta` (hash: fields and counters), `:r` (hash userId -> recipient JSON),
  *   `:q` / `:rq` (sorted sets: first-delivery and reminder queues, score = claimable from),
- *   `:audit` (list, append only), `:fail` (hash userId -> reason), `:rh` (read handles) — one
+ *   `:audit` (list, append only), `:fail` (hash userId -> reason), `:rh` (read handles),
+ *   `:rounds` (hash round -> JSON {at, q, by?}: every reminder round) — one
  *   hash tag, so each broadcast script is atomic on a Redis Cluster too;
  * - `{u:<platform>:<userId>}:n` — one employee's delivered notice versions (hash
  *   '<noticeId>:<version>' -> JSON), platform and user id URI-encoded;
@@ -264,7 +266,7 @@ export function redisNoticePart(conn: RedisConnection, options: RedisNoticePartO
   define('nClaim', 5, lua.CLAIM);
   define('nSettle', 7, lua.SETTLE);
   define('nSync', 3, lua.SYNC_RECIPIENT);
-  define('nResend', 6, lua.RESEND);
+  define('nResend', 7, lua.RESEND);
   define('nReserve', 1, lua.RESERVE);
   define('nMarkSent', 1, lua.MARK_SENT);
   define('nRelease', 1, lua.RELEASE);
@@ -387,7 +389,7 @@ class RedisNoticeStore implements NoticeBackend {
   private nk(id: string, part: 'meta' | 'v'): string {
     return `${this.prefix}{n:${id}}:${part}`;
   }
-  private bk(id: string, part: 'meta' | 'r' | 'q' | 'rq' | 'audit' | 'fail' | 'rh'): string {
+  private bk(id: string, part: 'meta' | 'r' | 'q' | 'rq' | 'audit' | 'fail' | 'rh' | 'rounds'): string {
     return `${this.prefix}{b:${id}}:${part}`;
   }
   private uk(platform: string, userId: string): string {
@@ -396,7 +398,7 @@ class RedisNoticeStore implements NoticeBackend {
   private ik(part: 'notices' | 'broadcasts' | 'active' | 'audit-chain' | 'preparing'): string {
     return `${this.prefix}{idx}:${part}`;
   }
-  private bkeys(id: string, ...parts: ('meta' | 'r' | 'q' | 'rq' | 'audit' | 'fail' | 'rh')[]): string[] {
+  private bkeys(id: string, ...parts: ('meta' | 'r' | 'q' | 'rq' | 'audit' | 'fail' | 'rh' | 'rounds')[]): string[] {
     return parts.map((p) => this.bk(id, p));
   }
 
@@ -1104,10 +1106,10 @@ class RedisNoticeStore implements NoticeBackend {
     });
   }
 
-  async resend(broadcastId: string, only: ResendTarget, now: number): Promise<{ queued: number; round: number } | null> {
+  async resend(broadcastId: string, only: ResendTarget, now: number, by?: string): Promise<{ queued: number; round: number } | null> {
     return this.use(async () => {
       await this.c.sadd(this.ik('active'), broadcastId); // before: see transition()
-      const out = await this.c.nResend(...this.bkeys(broadcastId, 'meta', 'r', 'q', 'rq', 'audit', 'fail'), now, only);
+      const out = await this.c.nResend(...this.bkeys(broadcastId, 'meta', 'r', 'q', 'rq', 'audit', 'fail', 'rounds'), now, only, by ?? '');
       const code = Number(out[0]);
       if (code === -1) {
         await this.c.srem(this.ik('active'), broadcastId);
@@ -1120,6 +1122,36 @@ class RedisNoticeStore implements NoticeBackend {
       await this.syncActive(broadcastId, String(out[2]));
       await this.seal(broadcastId);
       return { queued: code, round: Number(out[1]) };
+    });
+  }
+
+  /**
+   * Every reminder round, from `{b:X}:rounds`. A broadcast with fewer rounds there than its latest
+   * round number (`round` in `:meta`) had rounds queued before they were recorded (or by an older
+   * instance): those are read once from the audit list's "reminder round N queued for K …" entries
+   * and added with HSETNX (so a round recorded meanwhile, with its `by`, is kept, and two readers at
+   * once agree).
+   */
+  async listReminderRounds(broadcastId: string): Promise<ReminderRound[]> {
+    return this.use(async () => {
+      const key = this.bk(broadcastId, 'rounds');
+      const [latest, all] = await Promise.all([this.c.hget(this.bk(broadcastId, 'meta'), 'round'), this.c.hgetall(key)]);
+      let rounds = all;
+      const n = latest === null ? 0 : num(latest);
+      if (Object.keys(rounds).length < n) {
+        for (const raw of await this.c.lrange(this.bk(broadcastId, 'audit'), 0, -1)) {
+          const e = JSON.parse(raw) as AuditJson;
+          const m = e.u === undefined ? REMINDER_QUEUED.exec(e.r) : null;
+          if (m && rounds[m[1]!] === undefined) await this.c.hsetnx(key, m[1]!, JSON.stringify({ at: Math.round(e.at), q: Number(m[2]) }));
+        }
+        rounds = await this.c.hgetall(key);
+      }
+      return Object.entries(rounds)
+        .map(([round, raw]) => {
+          const j = JSON.parse(raw) as { at: number; q: number; by?: string };
+          return { round: Number(round), at: j.at, queued: j.q, by: j.by ?? null };
+        })
+        .sort((a, b) => a.round - b.round);
     });
   }
 

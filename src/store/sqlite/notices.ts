@@ -27,6 +27,7 @@ import {
   type NoticeVersionRecord,
   type ReadHandleRecord,
   type RecipientRecord,
+  type ReminderRound,
   type ResendTarget,
   type SettleResult,
   type UserNoticeRecord,
@@ -161,6 +162,21 @@ export const NOTICE_MIGRATIONS: readonly SqliteMigration[] = [
    ALTER TABLE broadcast ADD COLUMN prep_until INTEGER;
    CREATE INDEX broadcast_prep_until ON broadcast (prep_until) WHERE prep_until IS NOT NULL;
    ALTER TABLE recipient ADD COLUMN language TEXT;`,
+  // Schema 8: every reminder round (the broadcast row keeps only the latest one's number): when it
+  // was queued, for how many, and who asked (NULL = not recorded). Rounds queued before are read
+  // from their audit rows ('reminder round N queued for K unacknowledged recipient(s)'; SQLite's
+  // CAST takes the leading integer of the text).
+  `CREATE TABLE reminder_round (
+     broadcast_id TEXT NOT NULL,
+     round        INTEGER NOT NULL,
+     at           INTEGER NOT NULL,
+     queued       INTEGER NOT NULL,
+     requested_by TEXT,
+     PRIMARY KEY (broadcast_id, round)
+   ) WITHOUT ROWID;
+   INSERT OR IGNORE INTO reminder_round (broadcast_id, round, at, queued, requested_by)
+     SELECT broadcast_id, CAST(substr(reason, 16) AS INTEGER), at, CAST(substr(reason, instr(reason, ' queued for ') + 12) AS INTEGER), NULL
+     FROM audit WHERE user_id IS NULL AND reason LIKE 'reminder round % queued for % unacknowledged recipient(s)';`,
 ];
 
 /**
@@ -433,6 +449,8 @@ class SqliteNoticeStore implements NoticeBackend {
       setError: p("UPDATE broadcast SET state = 'cancelled', error = ?, updated_at = ? WHERE id = ?"),
       addDuplicates: p('UPDATE broadcast SET duplicates = duplicates + ? WHERE id = ?'),
       setRound: p('UPDATE broadcast SET round = ?, updated_at = ? WHERE id = ?'),
+      addRound: p('INSERT INTO reminder_round (broadcast_id, round, at, queued, requested_by) VALUES (?, ?, ?, ?, ?)'),
+      rounds: p('SELECT round, at, queued, requested_by FROM reminder_round WHERE broadcast_id = ? ORDER BY round'),
       counts: p(
         `SELECT count(*) AS targeted,
                 coalesce(sum(state = 'pending'), 0) AS pending,
@@ -1074,7 +1092,7 @@ class SqliteNoticeStore implements NoticeBackend {
     );
   }
 
-  async resend(broadcastId: string, only: ResendTarget, now: number): Promise<{ queued: number; round: number } | null> {
+  async resend(broadcastId: string, only: ResendTarget, now: number, by?: string): Promise<{ queued: number; round: number } | null> {
     return this.tx(() => {
       const b = this.broadcastRow(broadcastId);
       if (!b) return null;
@@ -1091,6 +1109,7 @@ class SqliteNoticeStore implements NoticeBackend {
         queued = this.s.queueRemind.all(round, now, broadcastId) as string[];
         if (queued.length === 0) return { queued: 0, round: b.round };
         this.s.setRound.run(round, now, broadcastId);
+        this.s.addRound.run(broadcastId, round, now, queued.length, by ?? null);
         this.audit(broadcastId, now, null, b.state, b.state === 'done' ? 'sending' : b.state, `reminder round ${round} queued for ${queued.length} unacknowledged recipient(s)`);
       }
       if (queued.length > 0 && b.state === 'done') {
@@ -1099,6 +1118,17 @@ class SqliteNoticeStore implements NoticeBackend {
       }
       return { queued: queued.length, round };
     });
+  }
+
+  async listReminderRounds(broadcastId: string): Promise<ReminderRound[]> {
+    return this.tx(() =>
+      (this.s.rounds.all(broadcastId) as { round: number; at: number; queued: number; requested_by: string | null }[]).map((r) => ({
+        round: r.round,
+        at: r.at,
+        queued: r.queued,
+        by: r.requested_by,
+      })),
+    );
   }
 
   async cancel(broadcastId: string, now: number): Promise<BroadcastRecord | null> {

@@ -130,6 +130,20 @@ if (!existsSync(CHROMIUM)) {
       await page.close();
     });
 
+    it('390x844, first paint: with the banner and the picker above the conversation, the input is still at the bottom of the screen', async () => {
+      const page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+      try {
+        await page.goto(`${bot.url}/try`, { waitUntil: 'domcontentloaded' });
+        await page.locator('#sandbox-banner').waitFor();
+        const box = await page.evaluate(() => ({ bottom: document.getElementById('q')!.getBoundingClientRect().bottom, height: window.innerHeight, scrollY: window.scrollY }));
+        assert.equal(box.scrollY, 0);
+        assert.ok(box.bottom <= box.height && box.bottom >= box.height - 120, `the input's bottom at ${box.bottom}px, viewport height ${box.height}`);
+        await page.screenshot({ path: join(ARTIFACTS, 'sandbox-390-first-paint.png') });
+      } finally {
+        await page.close();
+      }
+    });
+
     for (const [locale, lang, userId, noHan] of [
       ['zh-TW', 'zh-TW', 'hanxue', false],
       ['en-US', 'en', 'pengfei', true],

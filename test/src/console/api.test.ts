@@ -184,6 +184,30 @@ describe('console API', () => {
     assert.match(String(csv.body), /u1,,,sent/);
   });
 
+  it('reminder rounds: the broadcast lists every round (when, for how many, who asked); each recipient the round that reached them', async () => {
+    const n = (await admin.call('POST', '/console/api/notices', NOTICE)).body as { id: string };
+    const b = await admin.call('POST', '/console/api/broadcasts', { noticeId: n.id, platform: 'dingtalk', audience: { userIds: ['u1', 'u2', 'u3'] } });
+    const id = b.body.id as string;
+    const view = async () => (await admin.call('GET', `/console/api/broadcasts/${id}`)).body;
+    await waitFor(async () => (await view()).counts.sent === 3);
+    assert.deepEqual((await view()).reminderRounds, [], 'none before the first');
+    await bot.core.notices.acknowledge('dingtalk', 'u1', { noticeId: n.id, version: 1 }, 'text');
+    const r1 = await admin.call('POST', `/console/api/broadcasts/${id}/resend`, { only: 'unacknowledged' });
+    assert.deepEqual([r1.status, r1.body.queued, r1.body.round], [200, 2, 1]);
+    await waitFor(async () => (await view()).reminder.sent === 2);
+    // The same round again through the admin API (Bearer token): recorded as 'api'.
+    await bot.core.notices.acknowledge('dingtalk', 'u2', { noticeId: n.id, version: 1 }, 'text');
+    assert.equal((await (await bot.admin('POST', `/admin/broadcasts/${id}/resend`, { only: 'unacknowledged' })).json() as { round: number }).round, 2);
+    await waitFor(async () => (await view()).reminder.sent === 1);
+    const v = await view();
+    assert.deepEqual(v.reminderRounds.map((r: { round: number; queued: number; by: string | null }) => [r.round, r.queued, r.by]), [[1, 2, 'console:hr.admin'], [2, 1, 'api']]);
+    for (const r of v.reminderRounds as { at: string }[]) assert.match(r.at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    assert.deepEqual(v.reminder, { round: 2, targeted: 1, pending: 0, sent: 1, failed: 0 }, 'the tally is the latest round');
+    // Per recipient: the last round that reached them (u1 acknowledged before any).
+    const rows = (await admin.call('GET', `/console/api/broadcasts/${id}/recipients?limit=10`)).body.recipients as { userId: string; remindedRound: number; remindedAt: string | null }[];
+    assert.deepEqual(rows.map((r) => [r.userId, r.remindedRound, r.remindedAt !== null]), [['u1', 0, false], ['u2', 1, true], ['u3', 2, true]]);
+  });
+
   it('audience: preview counts the resolved head count; a CSV upload lists every bad line', async () => {
     assert.equal((await admin.call('POST', '/console/api/audience/preview', { platform: 'dingtalk', audience: { all: true } })).body.count, 5);
     assert.equal((await admin.call('POST', '/console/api/audience/preview', { platform: 'dingtalk', audience: { departmentIds: ['7'] } })).body.count, 2);

@@ -111,6 +111,22 @@ for (const kind of ['sqlite', 'redis'] as const) {
       assert.equal((await admin.call('POST', `/console/api/broadcasts/${id}/confirm`)).body.state, 'done');
     });
 
+    it('exclusions that removed nobody are named in the preparation (a warning: the count stands, the confirm still sends)', async () => {
+      // hr (8 people): zhoutao is in rd, "wangfnag" is a typo of wangfang, nobody of sales is in hr; lijing is in hr.
+      const audience = { departmentIds: ['hr'], exclude: { departmentIds: ['sales'], userIds: ['zhoutao', 'wangfnag', 'lijing'] } };
+      const r = await admin.call('POST', '/console/api/broadcasts/prepare', { noticeId, platform: 'sandbox', audience });
+      assert.equal(r.status, 202);
+      const id = r.body.id as string;
+      assert.deepEqual(await preparation(id), {
+        id, state: 'ready', count: 7, unknown: [], checked: true,
+        unmatchedExclusions: { userIds: ['zhoutao', 'wangfnag'], departmentIds: ['sales'] },
+      });
+      const c = await admin.call('POST', `/console/api/broadcasts/${id}/confirm`);
+      assert.equal(c.status, 200, 'not a refusal');
+      assert.equal(c.body.counts.targeted, 7);
+      await admin.call('POST', `/console/api/broadcasts/${id}/cancel`);
+    });
+
     it('typed ids the directory does not know: listed as unknown, not counted, never sent; without a directory they could not be checked', async () => {
       const r = await admin.call('POST', '/console/api/broadcasts/prepare', { noticeId, platform: 'sandbox', audience: { userIds: ['wangfang', 'ghost-1', 'zhoutao', 'ghost-2'] } });
       assert.equal(r.status, 202);

@@ -27,14 +27,27 @@ describe('composite audiences', () => {
 
   it('union of departments and people, less excluded departments and people, deduplicated in order', async () => {
     calls.length = 0;
-    const users = await resolveAudienceSpec(channel, { departmentIds: ['1', '2'], userIds: ['x', 'a'], exclude: { departmentIds: ['3'], userIds: ['b'] } });
+    const { users, unmatchedExclusions } = await resolveAudienceSpec(channel, { departmentIds: ['1', '2'], userIds: ['x', 'a'], exclude: { departmentIds: ['3'], userIds: ['b'] } });
     assert.deepEqual(users, ['a', 'c', 'd', 'x']);
     assert.deepEqual(calls, [{ departmentIds: ['1', '2'] }, { userIds: ['x', 'a'] }, { departmentIds: ['3'] }], 'each part through the platform once');
+    // Department 3 (E) is not in departments 1 and 2: excluding it removed nobody.
+    assert.deepEqual(unmatchedExclusions, { userIds: [], departmentIds: ['3'] });
   });
 
   it('everyone less exclusions; an exclusion also removes a spelling that differs only in case (WeCom UserIDs)', async () => {
-    assert.deepEqual(await resolveAudienceSpec(channel, { all: true, exclude: { userIds: ['e', 'F'] } }), ['a', 'b', 'c', 'd']);
-    assert.deepEqual(await resolveAudienceSpec(channel, { userIds: ['a'] }), ['a'], 'a basic audience is resolved as before');
+    assert.deepEqual(await resolveAudienceSpec(channel, { all: true, exclude: { userIds: ['e', 'F'] } }), { users: ['a', 'b', 'c', 'd'], unmatchedExclusions: { userIds: [], departmentIds: [] } });
+    assert.deepEqual(await resolveAudienceSpec(channel, { userIds: ['a'] }), { users: ['a'], unmatchedExclusions: { userIds: [], departmentIds: [] } }, 'a basic audience is resolved as before');
+  });
+
+  it('names the exclusions that removed nobody: ids not in the audience (a typo), departments none of whose members is in it', async () => {
+    calls.length = 0;
+    const r = await resolveAudienceSpec(channel, { departmentIds: ['1'], exclude: { departmentIds: ['2', '3'], userIds: ['b', 'bb', 'd', 'A'] } });
+    // 1 = a, b, c. Department 2 (c, d) removes c; 3 (E) nobody. b and A (a, in another case) are in it; bb (a typo) and d are not.
+    assert.deepEqual(r.users, []);
+    assert.deepEqual(r.unmatchedExclusions, { userIds: ['bb', 'd'], departmentIds: ['3'] }, 'in the order given');
+    assert.deepEqual(calls, [{ departmentIds: ['1'] }, { departmentIds: ['2'] }, { departmentIds: ['3'] }], 'each excluded department on its own');
+    const everyone = await resolveAudienceSpec(channel, { all: true, exclude: { userIds: ['ghost', 'f'], departmentIds: ['3'] } });
+    assert.deepEqual(everyone, { users: ['a', 'b', 'c', 'd'], unmatchedExclusions: { userIds: ['ghost'], departmentIds: [] } });
   });
 
   it('a wall-clock time in the company time zone', () => {

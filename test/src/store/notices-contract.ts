@@ -513,7 +513,9 @@ export function runNoticeStoreContract(name: string, makeStore: () => Promise<No
           const a = await s.claimBatch('b1', claimOpts('w'), T0);
           await s.settleBatch(a!, { sent: ['u1', 'u2', 'u3'], failed: [{ userId: 'u4', reason: 'invaliduser' }], retry: [] }, T0 + 1);
           await s.acknowledge('wecom', 'u1', 'latest', 'text', T0 + 2);
-          assert.deepEqual(await s.resend('b1', 'unacknowledged', T0 + 3), { queued: 2, round: 1 });
+          assert.deepEqual(await s.listReminderRounds('b1'), [], 'no round yet');
+          assert.deepEqual(await s.resend('b1', 'unacknowledged', T0 + 3, 'console:hr.zhang'), { queued: 2, round: 1 });
+          assert.deepEqual(await s.listReminderRounds('b1'), [{ round: 1, at: T0 + 3, queued: 2, by: 'console:hr.zhang' }]);
           let bc = await assertConsistent(s, 'b1');
           assert.equal(bc.state, 'sending');
           assert.deepEqual(bc.reminder, { round: 1, targeted: 2, pending: 2, sent: 0, failed: 0 });
@@ -542,6 +544,18 @@ export function runNoticeStoreContract(name: string, makeStore: () => Promise<No
           bc = await assertConsistent(s, 'b1');
           assert.deepEqual(bc.reminder, { round: 2, targeted: 1, pending: 0, sent: 0, failed: 1 });
           assert.equal(bc.counts.failed, 1, 'a failed reminder leaves the delivery state alone');
+          // Every round is kept (the broadcast's tally is the latest one's); who asked is optional.
+          assert.deepEqual(await s.listReminderRounds('b1'), [
+            { round: 1, at: T0 + 3, queued: 2, by: 'console:hr.zhang' },
+            { round: 2, at: T0 + 8, queued: 1, by: null },
+          ]);
+          // A round that queues nobody (everyone acknowledged) and a resend of failed ones record no round.
+          await s.acknowledge('wecom', 'u2', 'latest', 'text', T0 + 11);
+          assert.deepEqual(await s.resend('b1', 'unacknowledged', T0 + 12, 'api'), { queued: 0, round: 2 });
+          await s.resend('b1', 'failed', T0 + 13, 'api');
+          assert.equal((await s.listReminderRounds('b1')).length, 2);
+          assert.deepEqual(await s.listReminderRounds('b-none'), [], 'an unknown broadcast has none');
+          await assert.rejects(s.resend('b1', 'unacknowledged', T0 + 14, ''), { code: 'STORE_BAD_ARGUMENT' });
         }));
 
       it('cancel stops claims, keeps counts consistent, lets in-flight batches settle, and refuses resend', () =>

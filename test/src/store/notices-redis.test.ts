@@ -152,6 +152,37 @@ if (!unreachable || !mustHaveRedis) {
         }
       });
 
+      it('reminder rounds queued before they were recorded (or by an older instance) are read from the audit list once', async () => {
+        const prefix = prefixFor('rounds');
+        const c = new Redis(REDIS_URL);
+        const s = await openRedisNoticeStore(REDIS_URL, { keyPrefix: prefix });
+        try {
+          await s.createNotice('n1', { title: { zh: 'a', en: 'a' }, body: { zh: 'b', en: 'b' } }, 1);
+          await s.createBroadcast({ id: 'b1', noticeId: 'n1', version: 1, platform: 'wecom', audience: { all: true }, readSupported: false, createdBy: 't' }, 1);
+          await s.addRecipients('b1', ['u1', 'u2'], 1);
+          await s.startSending('b1', 1);
+          const batch = await s.claimBatch('b1', { owner: 'w', max: 10, leaseMs: 1000, deferMs: 100 }, 2);
+          await s.settleBatch(batch!, { sent: ['u1', 'u2'], failed: [], retry: [] }, 3);
+          await s.resend('b1', 'unacknowledged', 10, 'console:a');
+          await s.resend('b1', 'unacknowledged', 20, 'api');
+          // As if rounds 1 and 2 had been queued by a version that did not record rounds.
+          await c.del(`${prefix}{b:b1}:rounds`);
+          await s.resend('b1', 'unacknowledged', 30, 'cli');
+          assert.deepEqual(await c.hkeys(`${prefix}{b:b1}:rounds`), ['3']);
+          const want = [
+            { round: 1, at: 10, queued: 2, by: null },
+            { round: 2, at: 20, queued: 2, by: null },
+            { round: 3, at: 30, queued: 2, by: 'cli' },
+          ];
+          assert.deepEqual(await s.listReminderRounds('b1'), want);
+          assert.deepEqual((await c.hkeys(`${prefix}{b:b1}:rounds`)).sort(), ['1', '2', '3'], 'written back: read from the audit list once');
+          assert.deepEqual(await s.listReminderRounds('b1'), want);
+        } finally {
+          c.disconnect();
+          await s.close();
+        }
+      });
+
       it('rejects a key prefix with braces and an unreachable server with STORE_UNAVAILABLE', async () => {
         await assert.rejects(openRedisNoticeStore(REDIS_URL, { keyPrefix: 'a{b}:' }), { code: 'STORE_BAD_ARGUMENT' });
         await assert.rejects(openRedisNoticeStore('redis://user:secret@127.0.0.1:1', { connectTimeoutMs: 500 }), (e: Error & { code?: string }) => e.code === 'STORE_UNAVAILABLE' && !e.message.includes('secret'));

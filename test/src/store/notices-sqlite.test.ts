@@ -102,6 +102,28 @@ describe('SQLite notice store specifics', () => {
     }
   });
 
+  it('schema 8 records reminder rounds: rounds queued before are read from their audit rows (who asked: not recorded)', async () => {
+    const f = file();
+    const old = openSqliteDatabase(f, { what: 'notice store', versionTable: 'notice_schema_version', migrations: NOTICE_MIGRATIONS.slice(0, 1) });
+    old.db.exec(`INSERT INTO broadcast (id, notice_id, version, platform, audience, read_supported, state, created_by, created_at, updated_at, round)
+                 VALUES ('b1', 'n1', 1, 'wecom', '{"all":true}', 0, 'done', 'cli', 1, 20, 2);
+                 INSERT INTO audit (broadcast_id, at, user_id, from_state, to_state, reason) VALUES
+                   ('b1', 1, NULL, 'none', 'resolving', 'notice n1 v1 on wecom, by cli'),
+                   ('b1', 10, NULL, 'done', 'sending', 'reminder round 1 queued for 12 unacknowledged recipient(s)'),
+                   ('b1', 11, 'u1', 'sent', 'sent', 'reminder round 1 sent'),
+                   ('b1', 20, NULL, 'done', 'sending', 'reminder round 2 queued for 3 unacknowledged recipient(s)');`);
+    old.close();
+    const s = openSqliteNoticeStore(f);
+    try {
+      assert.deepEqual(await s.listReminderRounds('b1'), [
+        { round: 1, at: 10, queued: 12, by: null },
+        { round: 2, at: 20, queued: 3, by: null },
+      ]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('the audit table refuses a row that does not extend its broadcast’s chain', async () => {
     const f = file();
     const s = openSqliteNoticeStore(f);
