@@ -170,13 +170,15 @@ async function serve(config: Config): Promise<void> {
     process.stdout.write(`\nprivacy-bot is running. Try it in your browser: ${running.url}/try\n\n`);
   }
   if (running.adapters.some((a) => a.platform === 'sandbox')) {
+    // With ADMIN_PORT set the console is on that port only (the public port answers 404 for it).
+    const consoleUrl = `${running.adminUrl ?? running.url}/console`;
     process.stdout.write(
       'Sandbox: no WeCom, DingTalk or Feishu is configured, so a made-up company (platform "sandbox", 30 employees in hr, rd, sales) stands in; SANDBOX=off turns it off. It listens on this machine only (HOST=0.0.0.0 opens it to the network).\n' +
         (running.sandboxAdminToken ? `Sandbox admin token for this run (set ADMIN_TOKEN to choose your own): ${running.sandboxAdminToken}\n` : '') +
         (running.sandboxConsoleAccount
-          ? `Console: ${running.url}/console — sign in as ${running.sandboxConsoleAccount.name} with the one-time password ${running.sandboxConsoleAccount.password} (you choose your own at the first sign-in)\n\n`
+          ? `Console: ${consoleUrl} — sign in as ${running.sandboxConsoleAccount.name} with the one-time password ${running.sandboxConsoleAccount.password} (you choose your own at the first sign-in)\n\n`
           : config.console
-            ? `Console: ${running.url}/console — sign in with the console account made at the first start (\`npx privacy-bot admin list\` names it; \`npx privacy-bot admin reset <name>\` prints a new one-time password)\n\n`
+            ? `Console: ${consoleUrl} — sign in with the console account made at the first start (\`npx privacy-bot admin list\` names it; \`npx privacy-bot admin reset <name>\` prints a new one-time password)\n\n`
             : '\n'),
     );
   }
