@@ -14,8 +14,8 @@ import type { CommandHandler } from './router.ts';
  * 存档状态, 有没有被存档, 在不在名单, archiving status, is … archived, …) AND names its owner as
  * another person: a third-person pronoun (他/她/TA, his/her/their), a name (a common surname plus
  * one or two characters, 小王/老李, 张总/李经理/王老师), or a user id (ASCII) before 的 / 's. The
- * owner is never "我/自己/本人/my", an institution (公司, 群, 客户, 员工, 大家…), or a chat partner
- * ("我和张三的聊天" is the asker's own chat). Questions with no named owner ("员工的聊天会被存档吗")
+ * owner is never "我/自己/本人/my", an institution (公司, 群, 客户, 员工, 大家…), a pronoun standing for customers or a
+ * group named before it ("客户知道他们的聊天被存档吗"), or a chat partner ("我和张三的聊天" is the asker's own chat). Questions with no named owner ("员工的聊天会被存档吗")
  * are general questions and go on to the FAQ.
  */
 
@@ -58,6 +58,12 @@ const ZH_OWNED = /的\s*(?:企业微信|企微|钉钉|微信|飞书|聊天记录
 const ZH_ASKING_PERSON = /(?:帮我查一下|帮我查查|帮我看看|帮我看一下|帮我查|帮我看|查一下|查一查|查查|查下|查|看一下|看看|问一下|想知道|请问)$/u;
 const ZH_PERSON_CUE = /(?:有没有|有无|是否|是不是|在不在|开没开|也被|被)/gu;
 const PARTNER_MARK = /[和跟与同及]$/u;
+/**
+ * People outside the company, or a group, that a following 他/她/他们 refers to ("客户知道他们的聊天被存档吗": the
+ * customers' chats, a general question about external-contact consent — not one other employee's status).
+ */
+const ZH_PRONOUN_ANTECEDENT = /(?:客户|顾客|外部联系人|外部人员|外部的人|合作方|供应商|用户|对方|员工们|同事们|大家|所有人|每个人)/u;
+const ZH_PRONOUN = /^(?:他们|她们|他|她|ta|TA)$/u;
 
 /** One character of a user id (ASCII letters, digits, `.`, `_`, `-`). */
 const ID_CHAR = /[A-Za-z0-9._-]/;
@@ -161,6 +167,7 @@ export function asksAboutSomeoneElse(text: string): boolean {
     // "张三的存档状态": the owner before 的; never a chat partner ("我和张三的聊天" is the asker's).
     for (const m of t.matchAll(ZH_OWNED)) {
       for (const { owner, rest } of ownersAtEnd(t.slice(0, m.index))) {
+        if (ZH_PRONOUN.test(owner) && ZH_PRONOUN_ANTECEDENT.test(rest)) continue;
         if (!PARTNER_MARK.test(rest) && !PARTNER_MARK.test(owner[0]!) && isOtherPerson(owner)) return true;
       }
     }

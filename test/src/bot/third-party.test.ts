@@ -80,6 +80,11 @@ const NOT_ABOUT_OTHERS = [
   // "their" refers to a group named before it, not to one other person
   'Do external customers have to agree before their chats with me are archived?',
   'Do employees get told before their messages are archived?',
+  // 他们 / 他 standing for customers or a group named before it (a fourth newcomer trial: refused as "someone else's status")
+  '客户知道他们的聊天被存档吗',
+  '客戶知道他們的聊天被存檔嗎',
+  '外部联系人会知道他的聊天记录被存档吗',
+  '同事们知道他们的聊天记录被存档了吗',
 ];
 
 test('questions about another person’s status are recognised', () => {
