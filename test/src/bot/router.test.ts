@@ -83,6 +83,9 @@ describe('router', () => {
     const calls = await handle(msg('are voice calls archived too?'));
     assert.equal(calls.topic, 'archive-scope');
     assert.match(calls.replies[0]!.text, /^Calls only on the Enterprise edition/);
+    const fired = await handle(msg('如果我拒绝会话存档，公司能开除我吗'));
+    assert.equal(fired.topic, 'refuse-archiving');
+    assert.match(fired.replies[0]!.text, /^开除需要公司能证明的合法依据/);
   });
 
   it('source titles are in the reply\'s language only, not "中文 / English" side by side', async () => {

@@ -150,5 +150,6 @@ test('sub-question leads are reviewed: which entries have them and how each open
   assert.deepEqual(leads, {
     'archive-scope': [['通话只有企业版会', 'Calls only on the']],
     'read-receipts': [['能不能关掉要看平', 'Whether you can switch']],
+    'refuse-archiving': [['开除需要公司能证', 'Dismissal needs a lawful']],
   });
 });
