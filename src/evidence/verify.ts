@@ -233,7 +233,7 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
     if (signature === UNSIGNED_MARK) {
       report.signature = 'unsigned';
       problem('unsigned', report.kind === 'audit'
-        ? 'the file is not signed (EVIDENCE_SIGNING_KEY was not set where it was exported): the rows\' hash chain is checked below, but anyone can rebuild a chain, so nothing shows the file was not rebuilt'
+        ? 'the file is not signed (EVIDENCE_SIGNING_KEY was not set where it was exported): the rows\' hash chain is checked (see "hash chain" above), but anyone can rebuild a chain, so nothing shows the file was not rebuilt'
         : 'the file is not signed (EVIDENCE_SIGNING_KEY was not set where it was exported), and a recipients export has no hash chain: nothing in it can be checked, an edited row would go unnoticed — export it with a signing key, or check the audit export of the same broadcast');
     } else {
       let key = options.publicKey;

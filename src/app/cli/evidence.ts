@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { argsErrorMessage, isArgsError } from './args.ts';
 import { BotError, UsageError } from '../../errors.ts';
 import { parsePublicKey, parseSigningKey, SIGNING_KEY_VARIABLE, type EvidencePublicKey } from '../../evidence/key.ts';
-import { verifyExport, type VerifyReport } from '../../evidence/verify.ts';
+import { verifyExport, type VerifyProblem, type VerifyReport } from '../../evidence/verify.ts';
 
 /** Usage of `privacy-bot evidence …` (also part of the main usage). */
 export const EVIDENCE_USAGE = `  evidence pubkey                         the public key of EVIDENCE_SIGNING_KEY (PEM) and its fingerprint
@@ -19,6 +19,9 @@ export const EVIDENCE_USAGE = `  evidence pubkey                         the pub
  * no --pubkey given: not 0, since a file edited and signed again with another key passes that check too.
  */
 export const EXIT_OWN_KEY_ONLY = 3;
+
+/** Problems that mean the rows' hash chain does not hold. */
+const CHAIN_PROBLEMS: ReadonlySet<VerifyProblem['kind']> = new Set(['altered', 'removed', 'inserted', 'reordered', 'head']);
 
 /** The report in words: what the file is, then INTACT or the problems. */
 export function formatVerifyReport(file: string, r: VerifyReport): string {
@@ -43,6 +46,11 @@ export function formatVerifyReport(file: string, r: VerifyReport): string {
     missing: 'missing',
   }[r.signature];
   out.push(`  signature: ${signature}`);
+  if (r.kind === 'audit' && !r.problems.some((p) => p.kind === 'malformed' || p.kind === 'not-an-export')) {
+    // What the chain check found, said whether or not the file is signed (an unsigned file's only check).
+    const broken = r.problems.filter((p) => CHAIN_PROBLEMS.has(p.kind)).length;
+    out.push(`  hash chain: ${broken === 0 ? `recomputed from the ${r.rows} row(s): consistent, and it ends at the trailer's chain head` : `BROKEN: ${broken} problem(s) listed below`}`);
+  }
   if (r.bomRestored) out.push('  note: the file had lost its byte order mark (the program that saved it dropped it); the signature matches with it put back');
   if (r.ok && r.keySource === 'file') {
     // Anyone can edit a file and sign it again with a key of their own: the key inside the file proves nothing.

@@ -139,13 +139,19 @@ describe('privacy-bot evidence (CLI)', () => {
     ]);
     assert.equal(u.code, 1);
     assert.match(u.stdout, /signature: none: the file is UNSIGNED[\s\S]*NOT VERIFIABLE: 1 problem/);
-    assert.match(u.stdout, /hash chain is checked below, but anyone can rebuild a chain/);
+    assert.match(u.stdout, /hash chain is checked \(see "hash chain" above\), but anyone can rebuild a chain/);
+    assert.match(u.stdout, /^  hash chain: recomputed from the \d+ row\(s\): consistent, and it ends at the trailer's chain head$/m, 'the check the message points to is printed');
+    const uEdited = await run(['evidence', 'verify', file('u2.csv', flipByte(unsigned.stdout, 8, 'pending,failed', 'P'))], {});
+    assert.equal(uEdited.code, 1);
+    assert.match(uEdited.stdout, /^  hash chain: BROKEN: 1 problem\(s\) listed below$/m, uEdited.stdout);
+    assert.match(uEdited.stdout, /^TAMPERED: 2 problem\(s\)$/m);
     // An unsigned recipients export has no chain either: nothing can be checked, and the message says so.
     const unsignedRecipients = await run(['notice', 'export', 'b-e1'], env);
     assert.equal(unsignedRecipients.code, 0, unsignedRecipients.stderr);
     const ur = await run(['evidence', 'verify', file('ur.csv', unsignedRecipients.stdout)], {});
     assert.equal(ur.code, 1, ur.stdout);
     assert.match(ur.stdout, /a recipients export has no hash chain: nothing in it can be checked/);
+    assert.doesNotMatch(ur.stdout, /^  hash chain:/m, 'a recipients export has no chain line');
     assert.doesNotMatch(ur.stdout, /checked against each other/);
     assert.equal(other.code, 1);
     assert.match(other.stdout, /the file says it was signed with key [0-9a-f]{16}, not with the key given/);
