@@ -205,6 +205,10 @@ async function ask(config: Config, args: string[]): Promise<void> {
       const q = positionals.join(' ');
       const r = await core.handle(askMessage(q, values.platform, values.user));
       process.stdout.write(values.json ? `${askJson(q, r)}\n` : `${r.replies.map((x) => x.text).join('\n\n')}\n`);
+      // The reply asks for a number or a platform's name, which a one-shot command cannot send: say how instead.
+      if (r.intent === 'platform-choice' && !values.json) {
+        process.stderr.write(`ask: the question names no platform; for one platform's full answer ask again with --platform ${PLATFORM_IDS.filter((p) => p !== 'sandbox').join('|')} --user <user id>, or name the platform in the question\n`);
+      }
       return;
     }
     const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });

@@ -38,6 +38,16 @@ describe('privacy-bot CLI', () => {
     assert.match(String(j.reply), /来源：/);
   });
 
+  it('ask: a question naming no platform gets each platform\'s opening, and on stderr how to get one platform\'s answer', () => {
+    const r = run(['ask', '管理员能看到我的聊天记录吗'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /企业微信[\s\S]*钉钉[\s\S]*飞书/);
+    assert.match(r.stderr, /^ask: the question names no platform; for one platform's full answer ask again with --platform wecom\|dingtalk\|feishu --user <user id>/m);
+    const named = run(['ask', '钉钉管理员能看到我的聊天记录吗'], env);
+    assert.equal(named.code, 0, named.stderr);
+    assert.doesNotMatch(named.stderr, /names no platform/);
+  });
+
   it('ask with no question reads stdin, one JSON line per question; topic is null unless faq', () => {
     const r = run(['ask'], env, '帮助\n\nCan my boss read my WeCom chats?\n今天中午吃什么\n');
     assert.equal(r.code, 0, r.stderr);
