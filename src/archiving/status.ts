@@ -9,6 +9,13 @@ import { formatDate } from '../notices/clock.ts';
  */
 
 /** The one accepted CSV header (exact, case-sensitive). */
+/**
+ * How the `archived` column may say yes and no, compared in lower case: true/false as the header documents, and what a
+ * spreadsheet typed by HR says instead (yes/no, 1/0, 是/否).
+ */
+const ARCHIVED_TRUE: ReadonlySet<string> = new Set(['true', 'yes', 'y', '1', '是']);
+const ARCHIVED_FALSE: ReadonlySet<string> = new Set(['false', 'no', 'n', '0', '否']);
+
 export const STATUS_CSV_HEADER = ['platform', 'userId', 'archived', 'since', 'scope'] as const;
 
 /**
@@ -135,8 +142,8 @@ export function parseStatusCsv(csv: string, now: Date, platforms: readonly strin
     else if (/[\u0000-\u001f\u007f]/.test(userId)) problem('userId contains control characters', { kind: 'user_id_control' });
 
     const lower = archivedText.toLowerCase();
-    const archived = lower === 'true' ? true : lower === 'false' ? false : null;
-    if (archived === null) problem(`archived must be true or false, got ${clip(archivedText)}`, { kind: 'archived', got: clip(archivedText) });
+    const archived = ARCHIVED_TRUE.has(lower) ? true : ARCHIVED_FALSE.has(lower) ? false : null;
+    if (archived === null) problem(`archived must be true or false (yes/no, 1/0, 是/否), got ${clip(archivedText)}`, { kind: 'archived', got: clip(archivedText) });
 
     let since: string | null = null;
     const sinceYmd = sinceDate(sinceText);

@@ -104,9 +104,15 @@ describe('parseStatusCsv: bad input', () => {
   });
 
   it('reports a bad boolean with its line', () => {
-    const e = onlyError(csvOf('wecom,u1,yes,2026-03-01,x'));
+    const e = onlyError(csvOf('wecom,u1,maybe,2026-03-01,x'));
     assert.equal(e.line, 2);
-    assert.match(e.message, /archived must be true or false, got "yes"/);
+    assert.match(e.message, /archived must be true or false \(yes\/no, 1\/0, 是\/否\), got "maybe"/);
+  });
+
+  it('archived also reads yes/no, 1/0 and 是/否, as a spreadsheet typed by HR says them', () => {
+    const r = parseStatusCsv(csvOf('wecom,u1,yes,2026-03-01,x', 'wecom,u2,NO,,', 'wecom,u3,1,2026-03-01,x', 'wecom,u4,0,,', 'wecom,u5,是,2026-03-01,x', 'wecom,u6,否,,'), NOW, PLATFORM_IDS);
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.statuses.map((x) => x.archived), [true, false, true, false, true, false]);
   });
 
   it('reports impossible dates and wrong date formats', () => {
