@@ -108,9 +108,12 @@ const portNumber = z.coerce.number(PORT_MESSAGE).int(PORT_MESSAGE).min(0, PORT_M
 
 const schema = z.object({
   PORT: portNumber.default(3000),
+  // "localhost" is read as 127.0.0.1 (what it names on every machine this runs on); other names are refused, since a
+  // name that resolves to several addresses would make the listening address depend on the resolver.
   HOST: z
     .string()
-    .refine((h) => isIP(h) !== 0, 'must be an IP address to listen on (0.0.0.0 = every IPv4 address, :: = every address, 127.0.0.1 = this machine only)')
+    .transform((h) => (h.trim().toLowerCase() === 'localhost' ? '127.0.0.1' : h))
+    .refine((h) => isIP(h) !== 0, 'must be an IP address to listen on (0.0.0.0 = every IPv4 address, :: = every address, 127.0.0.1 or localhost = this machine only)')
     .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   // One server, Sentinel or Cluster; formats in src/store/redis/connect.ts and README "Deployment".

@@ -168,8 +168,10 @@ describe('the address the server listens on', () => {
   it('otherwise every address (platforms call in), or HOST', async () => {
     assert.equal(await boundTo({ SANDBOX: 'off' }), '0.0.0.0');
     assert.equal(await boundTo({ SANDBOX: 'off', HOST: '127.0.0.1' }), '127.0.0.1');
+    assert.equal(await boundTo({ SANDBOX: 'off', HOST: 'localhost' }), '127.0.0.1', 'localhost is read as 127.0.0.1');
   });
   it('a HOST that is not an IP address stops the start with an error naming HOST', () => {
     assert.throws(() => loadConfig({ HOST: 'localhost:3000' }), /HOST.*must be an IP address/);
+    assert.throws(() => loadConfig({ HOST: 'example.internal' }), /HOST.*must be an IP address.*localhost = this machine only/);
   });
 });
