@@ -5,8 +5,8 @@
  *
  * It is trained offline on labelled questions (`npm run train:match`, bench/train-match.ts) and shipped as
  * `knowledge/model/topic-classifier.json`; the matcher fuses its probabilities with the token-evidence ranking
- * (matcher.ts, MatcherOptions.classifier). Why a trained model and how it is measured: README "How matching works"
- * (eighth round). The model file records the SHA-256 of everything it was trained from (the training questions,
+ * (matcher.ts, MatcherOptions.classifier). Why a trained model and how it is measured: docs/MATCHING-ROUNDS.md
+ * (eighth round) and README "How matching works". The model file records the SHA-256 of everything it was trained from (the training questions,
  * the knowledge base's phrasings and the lexicon); test/src/matching/classifier-model.test.ts fails when it is stale.
  *
  * Training is deterministic: a fixed-seed shuffle, AdaGrad steps in a fixed order, weights rounded to

@@ -8,7 +8,7 @@
  *   before they were trained on (2,536 questions), its recipe answers 96.9 % / declines 96.8 % against the previous
  *   model's 96.4 % / 95.5 %, and the untouched half of blind set 1 went 295 -> 297/312. Retrainings that differ by a
  *   handful of training lines move this set by one to three questions either way; it weighs 97 questions against
- *   thousands. The next round's fresh blind sets are the check (README "Fourteenth round"). The fifteenth round's
+ *   thousands. The next round's fresh blind sets are the check (docs/MATCHING-ROUNDS.md, "Fourteenth round"). The fifteenth round's
  *   model (blind sets 26–29 and border4 trained on) scores 92/97, the sixteenth's (30–31, border5) 93/97; the floor stays
  *   at 93 % for the same reasons;
  * - test/fixtures/holdout.jsonl and holdout2.jsonl: our own held-out sets, each written and committed before the
