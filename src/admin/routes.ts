@@ -3,7 +3,7 @@ import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
 import { BotError, RequestError, requestError } from '../errors.ts';
-import type { NoticeService, BroadcastView } from '../notices/service.ts';
+import { PREPARATION_EXPIRED, type NoticeService, type BroadcastView } from '../notices/service.ts';
 import type { Bilingual, BroadcastRecord, NoticeSummary, NoticeVersionRecord } from '../store/ports/notices.ts';
 import { broadcastRequestSchema, firstIssue, resendRequestSchema } from '../notices/schema.ts';
 import { MAX_PEOPLE_RESULTS } from '../platform/notices.ts';
@@ -29,7 +29,12 @@ function noticeSummaryJson(n: NoticeSummary) {
   return { id: n.id, latestVersion: n.latestVersion, title: n.title, createdAt: iso(n.createdAt), updatedAt: iso(n.updatedAt) };
 }
 
-/** A broadcast as JSON (times ISO 8601 UTC); `reminderRounds` and `failures` only when given. */
+/**
+ * A broadcast as JSON (times ISO 8601 UTC); `reminderRounds` and `failures` only when given.
+ * Beside the stored fields:
+ * - `confirmBy`: a prepared broadcast awaiting the admin's confirm expires then (ISO), else null;
+ * - `expired`: present (true) on a broadcast cancelled because nobody confirmed its preparation in time.
+ */
 export function broadcastJson(b: BroadcastRecord | BroadcastView) {
   return {
     id: b.id,
@@ -39,6 +44,8 @@ export function broadcastJson(b: BroadcastRecord | BroadcastView) {
     audience: b.audience,
     state: b.state,
     notBefore: b.notBefore === null ? null : iso(b.notBefore),
+    confirmBy: b.confirmBy === null ? null : iso(b.confirmBy),
+    ...(b.state === 'cancelled' && b.error?.startsWith(PREPARATION_EXPIRED) ? { expired: true } : {}),
     readSupported: b.readSupported,
     createdBy: b.createdBy,
     createdAt: iso(b.createdAt),

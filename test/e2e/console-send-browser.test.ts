@@ -20,6 +20,7 @@ import { ADMIN_CONTEXT } from '../helpers/browser.ts';
 import { REPO_ROOT, startTestBot, type TestBot } from '../helpers/app.ts';
 import { addAccount } from '../helpers/console-client.ts';
 import { BroadcastWorker } from '../../src/notices/worker.ts';
+import { NoticeService } from '../../src/notices/service.ts';
 import { createLogger } from '../../src/log.ts';
 import { SANDBOX_EMPLOYEES } from '../../adapters/sandbox/org.ts';
 
@@ -122,6 +123,36 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
     assert.equal(await page.locator('#remind').isDisabled(), true);
     assert.equal(await page.locator('#retry').isDisabled(), true);
     assert.equal(await page.locator('#cancel-broadcast').isDisabled(), false);
+    // Counted, it awaits the confirm — shown as such (not as sending or preparing), with the time it lapses.
+    await bot.core.notices.preparationsSettled();
+    await page.locator('#broadcast-state[data-shown="awaiting"]', { hasText: '待确认' }).waitFor();
+    const confirmBy = (await bot.core.notices.getBroadcast(other)).confirmBy!;
+    assert.match((await page.locator('#broadcast-confirm-by').textContent()) ?? '', /^未确认将于 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00 作废$/);
+    await page.goto(`${bot.url}/console#/broadcasts`);
+    const row = page.locator('.ant-table-row', { hasText: other });
+    await row.locator('.broadcast-list-state[data-shown="awaiting"]', { hasText: '待确认' }).waitFor();
+    // Nobody confirms it: once its preparation TTL has passed, another instance's worker (its clock a day
+    // on; nothing waits for the wall clock) cancels it as not confirmed, expired.
+    const later = new NoticeService({
+      store: bot.core.notices.store, kv: bot.core.store, log: createLogger('silent'), instanceId: 'later-instance',
+      clock: { now: () => confirmBy, sleep: async () => undefined },
+    });
+    const sweeper = new BroadcastWorker({ service: later, log: createLogger('silent') });
+    await sweeper.tick();
+    assert.equal(sweeper.metrics.preparationsExpired, 1);
+    await page.reload();
+    await row.locator('.broadcast-list-state[data-shown="expired"]', { hasText: '未确认，已过期' }).waitFor();
+    assert.equal(await row.locator('.broadcast-list-state').getAttribute('data-state'), 'cancelled');
+    await page.goto(`${bot.url}/console#/broadcasts/${encodeURIComponent(other)}`);
+    await page.locator('#prep-expired').waitFor();
+    assert.match((await page.locator('#prep-expired').textContent()) ?? '', /未确认，已过期.*没有发送任何消息/);
+    assert.equal(await page.locator('#broadcast-state').getAttribute('data-shown'), 'expired');
+    assert.equal(await page.locator('#cancel-broadcast').isDisabled(), true);
+    // In English too.
+    await page.click('#lang-switch');
+    await page.locator('#broadcast-state', { hasText: 'Not confirmed, expired' }).waitFor();
+    await page.locator('#prep-expired', { hasText: 'nothing was sent' }).waitFor();
+    await page.click('#lang-switch');
     await page.context().close();
   });
 
