@@ -31,11 +31,13 @@ function noticeSummaryJson(n: NoticeSummary) {
 
 /**
  * A broadcast as JSON (times ISO 8601 UTC); `reminderRounds` and `failures` only when given.
- * Beside the stored fields:
+ * Beside the stored fields, as of `at.now` (ms, the notice service's clock):
+ * - `scheduled`: true while a confirmed broadcast (state sending) waits for its `notBefore` — nothing
+ *   is sent before then, so there is nobody to remind or retry yet;
  * - `confirmBy`: a prepared broadcast awaiting the admin's confirm expires then (ISO), else null;
  * - `expired`: present (true) on a broadcast cancelled because nobody confirmed its preparation in time.
  */
-export function broadcastJson(b: BroadcastRecord | BroadcastView) {
+export function broadcastJson(b: BroadcastRecord | BroadcastView, at: { now: number }) {
   return {
     id: b.id,
     noticeId: b.noticeId,
@@ -44,6 +46,7 @@ export function broadcastJson(b: BroadcastRecord | BroadcastView) {
     audience: b.audience,
     state: b.state,
     notBefore: b.notBefore === null ? null : iso(b.notBefore),
+    scheduled: b.state === 'sending' && b.notBefore !== null && b.notBefore > at.now,
     confirmBy: b.confirmBy === null ? null : iso(b.confirmBy),
     ...(b.state === 'cancelled' && b.error?.startsWith(PREPARATION_EXPIRED) ? { expired: true } : {}),
     readSupported: b.readSupported,
@@ -261,7 +264,7 @@ export function declareAdminRoutes(admin: AdminRoutes, options: { service: Notic
     ctx.body = { id: ctx.params.id, ...p };
   });
   admin.post('/broadcasts/:id/confirm', async (ctx) => {
-    ctx.body = broadcastJson(await service.confirm(ctx.params.id!));
+    ctx.body = broadcastJson(await service.confirm(ctx.params.id!), { now: service.clock.now() });
   });
   admin.get('/directory/:platform/departments', async (ctx) => {
     ctx.body = { platform: ctx.params.platform, departments: await service.departments(ctx.params.platform!) };
@@ -278,7 +281,7 @@ export function declareAdminRoutes(admin: AdminRoutes, options: { service: Notic
     return async (b: BroadcastRecord | BroadcastView) => {
       const key = `${b.noticeId}\u0000${b.version}`;
       if (!seen.has(key)) seen.set(key, service.getNoticeVersion(b.noticeId, b.version).then((v) => v.title, () => null));
-      return { ...broadcastJson(b), noticeTitle: await seen.get(key)! };
+      return { ...broadcastJson(b, { now: service.clock.now() }), noticeTitle: await seen.get(key)! };
     };
   };
   admin.get('/broadcasts', async (ctx) => {
@@ -302,7 +305,7 @@ export function declareAdminRoutes(admin: AdminRoutes, options: { service: Notic
     ctx.body = await service.resend(ctx.params.id!, parsed.data.only, actorOf(ctx));
   });
   admin.post('/broadcasts/:id/cancel', async (ctx) => {
-    ctx.body = broadcastJson(await service.cancel(ctx.params.id!));
+    ctx.body = broadcastJson(await service.cancel(ctx.params.id!), { now: service.clock.now() });
   });
 
   if (options.policies) mountPolicyRoutes(admin, { service: options.policies, readJson });

@@ -156,6 +156,39 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
     await page.context().close();
   });
 
+  it('a scheduled broadcast: "已排期 <time>" in the list and on its page, remind and retry off with the reason until it starts', async () => {
+    const page = await signedInPage({ width: 1366, height: 768 }, 'hr.scheduler');
+    // 09:00 in the company time zone (Asia/Shanghai), far ahead of any clock: it has not started.
+    const r = await fetch(`${bot.url}/admin/broadcasts`, {
+      method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ noticeId, platform: 'sandbox', audience: { userIds: [SANDBOX_EMPLOYEES[0]!.userId] }, notBefore: '2099-01-01T09:00' }),
+    });
+    assert.equal(r.status, 201);
+    const id = ((await r.json()) as { id: string }).id;
+    await page.goto(`${bot.url}/console#/broadcasts`);
+    const row = page.locator('.ant-table-row', { hasText: id });
+    const listed = row.locator('.broadcast-list-state[data-shown="scheduled"]');
+    await listed.waitFor();
+    assert.equal(await listed.textContent(), '已排期 2099-01-01 09:00:00 +08:00');
+    assert.equal(await listed.getAttribute('data-state'), 'sending');
+    await page.goto(`${bot.url}/console#/broadcasts/${encodeURIComponent(id)}`);
+    await page.locator('#broadcast-state[data-shown="scheduled"]').waitFor();
+    assert.equal(await page.locator('#broadcast-state').textContent(), '已排期 2099-01-01 09:00:00 +08:00');
+    assert.equal(await page.locator('#remind').isDisabled(), true);
+    assert.equal(await page.locator('#retry').isDisabled(), true);
+    assert.equal(await page.locator('#cancel-broadcast').isDisabled(), false, 'it can still be cancelled before it starts');
+    const why = '计划于 2099-01-01 09:00:00 +08:00 开始发送，尚未发送给任何人，暂时没有可提醒或重发的对象。';
+    assert.equal(await page.locator('#not-started-yet').textContent(), why);
+    await page.locator('.why-disabled', { has: page.locator('#remind') }).hover();
+    await page.locator('.ant-tooltip:not(.ant-tooltip-hidden)', { hasText: why }).waitFor();
+    await page.click('#lang-switch');
+    await page.locator('#broadcast-state', { hasText: 'Scheduled for 2099-01-01 09:00:00 +08:00' }).waitFor();
+    await page.locator('#not-started-yet', { hasText: 'nothing has been sent yet, so there is nobody to remind or retry' }).waitFor();
+    await page.click('#lang-switch');
+    await bot.core.notices.cancel(id);
+    await page.context().close();
+  });
+
   for (const run of RUNS) {
     it(`${run.size}: pick ${run.department} from the tree, exclude ${run.exclude.userId}; the confirm names the head count minus one; the tally reaches 100 % live`, async () => {
       const members = SANDBOX_EMPLOYEES.filter((e) => e.departmentId === run.department).map((e) => e.userId);
