@@ -189,6 +189,39 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
     await page.context().close();
   });
 
+  it('in English the notice page, the send dialog and its confirm name the English title (the Chinese one when there is none)', async () => {
+    const page = await signedInPage({ width: 1366, height: 768 }, 'hr.english');
+    await page.click('#lang-switch');
+    await page.goto(`${bot.url}/console#/notices/${encodeURIComponent(noticeId)}`);
+    await page.locator('#notice-heading', { hasText: 'Archiving notice' }).waitFor();
+    assert.equal(await page.locator('#notice-heading').textContent(), 'Archiving notice');
+    await page.click('#send-notice');
+    const dialog = page.locator('.ant-modal-content');
+    assert.equal(await page.locator('#send-dialog-title').textContent(), 'Send · Archiving notice · v1');
+    await dialog.locator('.ant-radio-button-wrapper', { hasText: 'From the directory' }).click();
+    await page.locator('#send-tree .ant-tree-treenode', { hasText: RUNS[0]!.label }).locator('.ant-tree-checkbox').click();
+    await page.click('#send-review');
+    const confirmText = page.locator('#send-confirm-text');
+    await confirmText.waitFor();
+    const rd = SANDBOX_EMPLOYEES.filter((e) => e.departmentId === RUNS[0]!.department).length;
+    assert.match((await confirmText.textContent()) ?? '', new RegExp(`"Archiving notice" version 1 to ${rd} people on sandbox`));
+    assert.doesNotMatch((await confirmText.textContent()) ?? '', new RegExp(TITLE));
+    await dialog.locator('.ant-modal-close').click();
+    await dialog.waitFor({ state: 'hidden' });
+    // A notice without an English title: the Chinese one, in English too.
+    const zhOnly = (await bot.core.notices.createNotice({ title: { zh: '仅有中文标题', en: '' }, body: { zh: '正文。', en: '' } })).noticeId;
+    await page.goto(`${bot.url}/console#/notices/${encodeURIComponent(zhOnly)}`);
+    await page.locator('#notice-heading', { hasText: '仅有中文标题' }).waitFor();
+    await page.click('#send-notice');
+    assert.equal(await page.locator('#send-dialog-title').textContent(), 'Send · 仅有中文标题 · v1');
+    await page.locator('.ant-modal-content .ant-modal-close').click();
+    // Back in Chinese: the Chinese title.
+    await page.click('#lang-switch');
+    await page.goto(`${bot.url}/console#/notices/${encodeURIComponent(noticeId)}`);
+    await page.locator('#notice-heading', { hasText: TITLE }).waitFor();
+    await page.context().close();
+  });
+
   for (const run of RUNS) {
     it(`${run.size}: pick ${run.department} from the tree, exclude ${run.exclude.userId}; the confirm names the head count minus one; the tally reaches 100 % live`, async () => {
       const members = SANDBOX_EMPLOYEES.filter((e) => e.departmentId === run.department).map((e) => e.userId);

@@ -8,7 +8,7 @@
   } = PB.kit;
   const S = PB.state;
   /** A broadcast's notice title in the console's language (English falls back to the Chinese), or its id when unknown. */
-  const noticeName = (b) => (b.noticeTitle ? (S.lang === 'en' && b.noticeTitle.en) || b.noticeTitle.zh : b.noticeId);
+  const noticeName = (b) => (b.noticeTitle ? PB.kit.titleIn(b.noticeTitle) : b.noticeId);
   /**
    * The state a broadcast is shown as: its stored `state`, except 'awaiting' (resolving, prepared and waiting
    * for the admin's confirm: `confirmBy` is set), 'expired' (cancelled because nobody confirmed it in time) and

@@ -152,6 +152,11 @@
     const offset = (p.timeZoneName || '').replace('GMT', '') || '+00:00';
     return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${offset}`;
   };
+  /**
+   * A notice title ({zh, en, 'zh-TW'?}; '' = not written) in the console's language: the English one when the
+   * console is in English and the notice has one, else the Simplified Chinese one (always written).
+   */
+  const titleIn = (title) => (title && typeof title === 'object' ? (S.lang === 'en' && title.en && title.en.trim() ? title.en : title.zh) : title);
   const splitIds = (s) => [...new Set(String(s || '').split(/[\s,，;]+/).map((x) => x.trim()).filter(Boolean))];
 
   function useHash() {
@@ -205,7 +210,7 @@
     addTexts,
     kit: {
       html, React, useState, useEffect, useCallback, useRef, antd, dayjs, ConfigProvider, Layout, Menu, Button, Form, Input, Select, Table, Modal, Tag, Space, Card, Statistic, Row, Col, Progress, Alert, Typography, Tabs, Radio, Popconfirm, Descriptions, Empty, Result, Spin, message, DatePicker, Upload, List,
-      Header, Content, Sider, Title, Text, Paragraph, Link, locales, TEXTS, t, ApiError, api, fail, errorText, rowProblem, fmt, setTimeZone, setPlatformLabels, platformName, splitIds, useHash, THEME, REDUCED_MOTION, FieldSelect,
+      Header, Content, Sider, Title, Text, Paragraph, Link, locales, TEXTS, t, ApiError, api, fail, errorText, rowProblem, fmt, setTimeZone, setPlatformLabels, platformName, titleIn, splitIds, useHash, THEME, REDUCED_MOTION, FieldSelect,
     },
   };
 })();
