@@ -17,6 +17,9 @@ import { SANDBOX_PLATFORM, SANDBOX_TENANT, SANDBOX_STATUS_DESCRIPTION, SANDBOX_S
 import { SANDBOX_SCRIPT } from './page.ts';
 import { adapterRequestError } from '../errors.ts';
 
+/** The time zone of the inbox's times when the context names none (the notices' default, Asia/Shanghai). */
+const SANDBOX_DEFAULT_TIME_ZONE = 'Asia/Shanghai';
+
 /** Where the /try page loads the sandbox's part of the page from. */
 export const SANDBOX_SCRIPT_PATH = '/try/sandbox.js';
 
@@ -127,7 +130,8 @@ function answerJson(r: BotResult, topicTitle: AdapterContext['topicTitle'], titl
  *
  * Routes (public, like /try; sandbox data only, never a real employee's):
  * - GET  /try/sandbox/directory -> `{"platform":"sandbox","sandbox":true,"departments":[{id, name:{zh,en}, headCount, members:[{userId,name,title}]}]}`
- * - GET  /try/sandbox/inbox?user=<userId> -> `{"user":{userId,name,departmentId,title},"cards":[InboxCardJson]}` (newest first)
+ * - GET  /try/sandbox/inbox?user=<userId> -> `{"user":{userId,name,departmentId,title},"timeZone","cards":[InboxCardJson]}`
+ *   (newest first; `timeZone` = the company time zone the page shows the cards' times in, as the console does)
  * - POST /try/sandbox/open `{"user","noticeId","version"}` -> the card: the employee opened it; the
  *   read is recorded on the broadcast at once (`markRead`, the call the read poll makes) and
  *   reported by the channel's readStatus too
@@ -142,6 +146,7 @@ function answerJson(r: BotResult, topicTitle: AdapterContext['topicTitle'], titl
  */
 export function createSandboxAdapter(ctx: AdapterContext): PlatformAdapter & { inbox: SandboxInbox } {
   const inbox = new SandboxInbox(ctx.kv);
+  const timeZone = ctx.timeZone ?? SANDBOX_DEFAULT_TIME_ZONE;
   const noticeChannel = createSandboxNoticeChannel({ inbox, kv: ctx.kv, log: ctx.log, now: ctx.now });
 
   async function cardsOf(userId: string): Promise<InboxCardJson[]> {
@@ -213,7 +218,7 @@ export function createSandboxAdapter(ctx: AdapterContext): PlatformAdapter & { i
         const user = typeof c.query.user === 'string' ? c.query.user : '';
         const e = employee(user);
         c.set('Cache-Control', 'no-store');
-        c.body = { user: e, cards: await cardsOf(e.userId) };
+        c.body = { user: e, timeZone, cards: await cardsOf(e.userId) };
       });
       router.post('/try/sandbox/open', async (c) => {
         const b = await body(c, openSchema);

@@ -20,7 +20,10 @@ export interface SandboxPageTexts {
   open: string;
   /** A card's acknowledge button. */
   acknowledge: string;
-  /** A card's state once acknowledged; `{time}` is the browser's local date and time with its UTC offset ("2026-12-07 22:54:38 (UTC+08:00)"). */
+  /**
+   * A card's state once acknowledged; `{time}` is the date and time in the company time zone with its offset,
+   * as the console and the bot show it ("2026-12-07 22:54:38 +08:00"), whatever the browser's zone.
+   */
   acknowledged: string;
   /** A card's state once opened, not acknowledged. */
   read: string;
@@ -144,14 +147,26 @@ function say(cls, text){ var d=el('div', 'msg '+cls, text); logEl.appendChild(d)
 function post(path, body){ return fetch(path, {method:'POST', headers:{'content-type':'application/json'}, body: JSON.stringify(body)}); }
 /** zh and en joined, or zh alone when the notice has no English of its own (the same text twice reads as a bug). */
 function both(t, sep){ return t.en && t.en !== t.zh ? t.zh + sep + t.en : t.zh; }
-/** An ISO time as the browser's local date and time (YYYY-MM-DD HH:mm:ss), like the console shows it. */
-function local(iso){ var d = new Date(iso), p = function(n){ return String(n).padStart(2, '0'); }; if (isNaN(d)) return iso; var o = -d.getTimezoneOffset(), z = 'UTC' + (o < 0 ? '-' : '+') + p(Math.floor(Math.abs(o) / 60)) + ':' + p(Math.abs(o) % 60); return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + ' ' + p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds()) + ' (' + z + ')'; }
+/**
+ * An ISO time in the company time zone (the inbox's timeZone) with its offset — YYYY-MM-DD HH:mm:ss +08:00 —
+ * exactly as the console shows times, whatever the browser's own zone.
+ */
+function zoned(iso, zone){
+  var d = new Date(iso); if (isNaN(d)) return iso;
+  var f; try { f = new Intl.DateTimeFormat('en-CA', {timeZone: zone || 'Asia/Shanghai', year:'numeric', month:'2-digit', day:'2-digit', hour:'2-digit', minute:'2-digit', second:'2-digit', hourCycle:'h23', timeZoneName:'longOffset'}); }
+  catch (e) { f = new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Shanghai', year:'numeric', month:'2-digit', day:'2-digit', hour:'2-digit', minute:'2-digit', second:'2-digit', hourCycle:'h23', timeZoneName:'longOffset'}); }
+  var p = {}; f.formatToParts(d).forEach(function(x){ p[x.type] = x.value; });
+  var offset = (p.timeZoneName || '').replace('GMT', '') || '+00:00';
+  return p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ':' + p.second + ' ' + offset;
+}
+var zone = null;
 function stateText(c){
-  if (c.acknowledgedAt) return T.acknowledged.replace('{time}', local(c.acknowledgedAt));
+  if (c.acknowledgedAt) return T.acknowledged.replace('{time}', zoned(c.acknowledgedAt, zone));
   if (c.openedAt) return T.read;
   return T.unread;
 }
 function render(j){
+  zone = j.timeZone || zone;
   inbox.textContent = '';
   var heading = el('strong', null, T.inbox + ' — ');
   heading.appendChild(data('span', j.user.name + ' (' + j.user.userId + ')'));

@@ -3,7 +3,7 @@ import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
 import { BotError, RequestError, requestError } from '../errors.ts';
-import type { NoticeService, BroadcastView } from '../notices/service.ts';
+import { PREPARATION_EXPIRED, type NoticeService, type BroadcastView } from '../notices/service.ts';
 import type { Bilingual, BroadcastRecord, NoticeSummary, NoticeVersionRecord } from '../store/ports/notices.ts';
 import { broadcastRequestSchema, firstIssue, resendRequestSchema } from '../notices/schema.ts';
 import { MAX_PEOPLE_RESULTS } from '../platform/notices.ts';
@@ -29,8 +29,15 @@ function noticeSummaryJson(n: NoticeSummary) {
   return { id: n.id, latestVersion: n.latestVersion, title: n.title, createdAt: iso(n.createdAt), updatedAt: iso(n.updatedAt) };
 }
 
-/** A broadcast as JSON (times ISO 8601 UTC); `reminderRounds` and `failures` only when given. */
-export function broadcastJson(b: BroadcastRecord | BroadcastView) {
+/**
+ * A broadcast as JSON (times ISO 8601 UTC); `reminderRounds` and `failures` only when given.
+ * Beside the stored fields, as of `at.now` (ms, the notice service's clock):
+ * - `scheduled`: true while a confirmed broadcast (state sending) waits for its `notBefore` — nothing
+ *   is sent before then, so there is nobody to remind or retry yet;
+ * - `confirmBy`: a prepared broadcast awaiting the admin's confirm expires then (ISO), else null;
+ * - `expired`: present (true) on a broadcast cancelled because nobody confirmed its preparation in time.
+ */
+export function broadcastJson(b: BroadcastRecord | BroadcastView, at: { now: number }) {
   return {
     id: b.id,
     noticeId: b.noticeId,
@@ -39,6 +46,9 @@ export function broadcastJson(b: BroadcastRecord | BroadcastView) {
     audience: b.audience,
     state: b.state,
     notBefore: b.notBefore === null ? null : iso(b.notBefore),
+    scheduled: b.state === 'sending' && b.notBefore !== null && b.notBefore > at.now,
+    confirmBy: b.confirmBy === null ? null : iso(b.confirmBy),
+    ...(b.state === 'cancelled' && b.error?.startsWith(PREPARATION_EXPIRED) ? { expired: true } : {}),
     readSupported: b.readSupported,
     createdBy: b.createdBy,
     createdAt: iso(b.createdAt),
@@ -254,7 +264,7 @@ export function declareAdminRoutes(admin: AdminRoutes, options: { service: Notic
     ctx.body = { id: ctx.params.id, ...p };
   });
   admin.post('/broadcasts/:id/confirm', async (ctx) => {
-    ctx.body = broadcastJson(await service.confirm(ctx.params.id!));
+    ctx.body = broadcastJson(await service.confirm(ctx.params.id!), { now: service.clock.now() });
   });
   admin.get('/directory/:platform/departments', async (ctx) => {
     ctx.body = { platform: ctx.params.platform, departments: await service.departments(ctx.params.platform!) };
@@ -271,7 +281,7 @@ export function declareAdminRoutes(admin: AdminRoutes, options: { service: Notic
     return async (b: BroadcastRecord | BroadcastView) => {
       const key = `${b.noticeId}\u0000${b.version}`;
       if (!seen.has(key)) seen.set(key, service.getNoticeVersion(b.noticeId, b.version).then((v) => v.title, () => null));
-      return { ...broadcastJson(b), noticeTitle: await seen.get(key)! };
+      return { ...broadcastJson(b, { now: service.clock.now() }), noticeTitle: await seen.get(key)! };
     };
   };
   admin.get('/broadcasts', async (ctx) => {
@@ -295,7 +305,7 @@ export function declareAdminRoutes(admin: AdminRoutes, options: { service: Notic
     ctx.body = await service.resend(ctx.params.id!, parsed.data.only, actorOf(ctx));
   });
   admin.post('/broadcasts/:id/cancel', async (ctx) => {
-    ctx.body = broadcastJson(await service.cancel(ctx.params.id!));
+    ctx.body = broadcastJson(await service.cancel(ctx.params.id!), { now: service.clock.now() });
   });
 
   if (options.policies) mountPolicyRoutes(admin, { service: options.policies, readJson });

@@ -257,6 +257,7 @@ export async function startServer(options: {
       statusStore: core.store,
       topicTitle: (id) => core.kb.byId.get(id)?.title,
       titleIn,
+      timeZone: core.notices.timeZone,
     },
     options.adapterOptions,
   );

@@ -540,8 +540,10 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
 }
 
 /**
- * User ids from an uploaded CSV: one per line, first column; a header line `userId` is skipped.
- * A row is bad when its id is empty, longer than 256 characters or holds control characters.
+ * User ids from an uploaded CSV: one per line, first column; a header line `userId` (the first line that
+ * is not blank) is skipped. Blank lines — empty, whitespace only, or only empty cells (",,", as Excel
+ * exports often end) — are skipped, not errors. A row is bad when its id is empty while another cell is
+ * not, longer than 256 characters or holds control characters.
  * @returns ids (deduplicated, in order) and every bad line (1-based) with its problem in English and by
  *   kind (src/archiving/status.ts RowProblem: csv_syntax, user_id_empty, user_id_long, user_id_control)
  */
@@ -555,10 +557,13 @@ export function parseUserIdCsv(text: string): { userIds: string[]; errors: CsvLi
   }
   const ids: string[] = [];
   const errors: CsvLineError[] = [];
+  let first = true;
   rows.forEach((row, i) => {
+    if (row.every((cell) => cell.trim() === '')) return; // a blank line
     const id = (row[0] ?? '').trim();
-    if (i === 0 && /^user_?id$/i.test(id)) return;
-    if (row.length === 1 && id === '' && i === rows.length - 1) return;
+    const header = first && /^user_?id$/i.test(id);
+    first = false;
+    if (header) return;
     if (id === '') errors.push({ line: i + 1, message: 'empty user id', problems: [{ kind: 'user_id_empty' }] });
     else if (id.length > 256) errors.push({ line: i + 1, message: 'user id longer than 256 characters', problems: [{ kind: 'user_id_long', max: 256 }] });
     // eslint-disable-next-line no-control-regex

@@ -17,6 +17,7 @@ import type {
   UserNoticeRecord,
 } from '../store/ports/notices.ts';
 import { ID_PATTERN, MAX_USER_ID_CHARS } from '../store/ports/notices-args.ts';
+import { AWAITING_CONFIRMATION } from '../store/ports/notices.ts';
 import type { Lang } from '../platform/message.ts';
 import { ThrottledError, MAX_PEOPLE_RESULTS, type Audience, type DirectoryDepartment, type DirectoryPerson, type NoticeBatchResult, type NoticeChannel, type NoticeDelivery, type NoticePreview } from '../platform/notices.ts';
 import type { KeyValueStore } from '../store/ports/store.ts';
@@ -52,6 +53,12 @@ export const PREPARATION_LEASE_MS = 30_000;
 export const PREPARATION_INTERRUPTED = '准备中断，请重试 / preparation interrupted — retry';
 
 /**
+ * What a prepared broadcast nobody confirmed within {@link PREPARE_TTL_MS} of its head count says
+ * (the admin closed the tab or walked away): it is cancelled with this reason, nothing was sent.
+ */
+export const PREPARATION_EXPIRED = '未确认，已过期 / not confirmed, expired';
+
+/**
  * The state of a prepared broadcast ({@link NoticeService.prepareBroadcast}):
  * - 'ready': `count` recipients recorded (resolved, after exclusions, deduplicated, less the
  *   unknown ids); `unknown` = typed or uploaded user ids the platform's directory does not know
@@ -62,12 +69,13 @@ export const PREPARATION_INTERRUPTED = '准备中断，请重试 / preparation i
  *   picked: the exclusion changed nothing — a warning, the broadcast can still be confirmed);
  * - 'failed': `error` says why ("CODE: message"; `code` and `message` apart, for a client to word the
  *   code in its language); `interrupted` = the instance preparing it died (prepare again);
+ *   `expired` = it was ready but not confirmed within {@link PREPARE_TTL_MS} (prepare again);
  *   `unknown` when every typed id was unknown.
  */
 export type Preparation =
   | { state: 'preparing' }
   | { state: 'ready'; count: number; unknown: string[]; checked: boolean; unmatchedExclusions?: UnmatchedExclusions }
-  | { state: 'failed'; error: string; code?: string; message?: string; interrupted?: boolean; unknown?: string[] };
+  | { state: 'failed'; error: string; code?: string; message?: string; interrupted?: boolean; expired?: boolean; unknown?: string[] };
 
 /** Most unknown ids named in an error message (the preparation's `unknown` lists them all). */
 const MAX_UNKNOWN_NAMED = 10;
@@ -107,6 +115,8 @@ export interface BroadcastView {
   createdAt: number;
   updatedAt: number;
   error: string | null;
+  /** A prepared broadcast awaiting the admin's confirm: when it expires unconfirmed (ms), else null ({@link PREPARATION_EXPIRED}). */
+  confirmBy: number | null;
   counts: BroadcastCounts;
   reminder: ReminderCounts;
   /** Every reminder round, oldest first: when, for how many, who asked ([] before the first). `reminder` tallies the last one. */
@@ -516,7 +526,10 @@ export class NoticeService {
       const ready: Preparation = { state: 'ready', count: recipients.length, unknown, checked: people !== null, ...(unmatchedCount > 0 ? { unmatchedExclusions: unmatched } : {}) };
       await kv.set(prepareKey(id), JSON.stringify(ready), PREPARE_TTL_MS);
       clearInterval(heartbeat);
-      await this.store.endPreparation(id, owner, this.clock.now());
+      // Ready: the broadcast now waits for the admin's confirm, until the preparation state expires
+      // with it (an abandoned dialog must not stay "preparing" forever: recoverPreparations).
+      const now = this.clock.now();
+      await this.store.endPreparation(id, owner, now, now + PREPARE_TTL_MS);
       this.log.info({ broadcast: id, platform: channel.platform, recipients: recipients.length, unknown: unknown.length, checked: people !== null, unmatchedExclusions: unmatchedCount }, 'broadcast prepared');
     } catch (err) {
       clearInterval(heartbeat);
@@ -537,8 +550,12 @@ export class NoticeService {
    * Marks failed every preparation whose lease expired — the instance preparing it died (or
    * stalled past the lease) — with {@link PREPARATION_INTERRUPTED}: the broadcast is cancelled with
    * that reason (audit "audience resolution failed: …", naming the instance), and the console,
-   * polling its preparation, shows it. Called by every instance's worker on each round. Returns how
-   * many it marked. Never throws for one broadcast: a failure is logged and retried next round.
+   * polling its preparation, shows it. Likewise every ready preparation nobody confirmed within
+   * {@link PREPARE_TTL_MS} (the tab was closed, the admin walked away) is cancelled with
+   * {@link PREPARATION_EXPIRED}, so it does not stay 'resolving' as if it were a real send.
+   * Called by every instance's worker on each round (the store's atomic check makes one instance
+   * mark each). Returns how many it marked of each. Never throws for one broadcast: a failure is
+   * logged and retried next round.
    *
    * Why fail rather than resume (re-run the resolution, which is idempotent): nothing is sent
    * before an admin confirms, and the admin who prepared it is waiting at the send dialog — one
@@ -549,17 +566,26 @@ export class NoticeService {
    * a crashing directory reply) to the next instance, and the next, taking every instance down one
    * after another.
    */
-  async recoverPreparations(limit = 50): Promise<number> {
+  async recoverPreparations(limit = 50): Promise<{ interrupted: number; expired: number }> {
     const now = this.clock.now();
-    let marked = 0;
+    const marked = { interrupted: 0, expired: 0 };
     for (const lease of await this.store.expiredPreparations(now, limit)) {
       try {
-        const error = `${PREPARATION_INTERRUPTED} (the instance preparing it stopped: lease of ${lease.owner} ended ${new Date(lease.leaseUntil).toISOString()})`;
+        const unconfirmed = lease.owner === AWAITING_CONFIRMATION;
+        const error = unconfirmed
+          ? `${PREPARATION_EXPIRED} (ready, but not confirmed by ${new Date(lease.leaseUntil).toISOString()}; nothing was sent)`
+          : `${PREPARATION_INTERRUPTED} (the instance preparing it stopped: lease of ${lease.owner} ended ${new Date(lease.leaseUntil).toISOString()})`;
         const b = await this.store.interruptPreparation(lease.broadcastId, error, now);
-        if (!b) continue; // renewed meanwhile (its instance was only slow), or already settled
-        marked++;
-        if (this.kv) await this.kv.set(prepareKey(b.id), JSON.stringify({ state: 'failed', error: b.error ?? error, interrupted: true }), PREPARE_TTL_MS);
-        this.log.warn({ broadcast: b.id, owner: lease.owner, leaseUntil: lease.leaseUntil }, 'broadcast preparation interrupted: the instance preparing it stopped');
+        if (!b) continue; // renewed or confirmed meanwhile (its instance was only slow), or already settled
+        const failed: Preparation = { state: 'failed', error: b.error ?? error, ...(unconfirmed ? { expired: true } : { interrupted: true }) };
+        if (this.kv) await this.kv.set(prepareKey(b.id), JSON.stringify(failed), PREPARE_TTL_MS);
+        if (unconfirmed) {
+          marked.expired++;
+          this.log.info({ broadcast: b.id, confirmBy: lease.leaseUntil }, 'prepared broadcast expired: not confirmed in time');
+        } else {
+          marked.interrupted++;
+          this.log.warn({ broadcast: b.id, owner: lease.owner, leaseUntil: lease.leaseUntil }, 'broadcast preparation interrupted: the instance preparing it stopped');
+        }
       } catch (err) {
         const e = err as { code?: string; message?: string };
         this.log.warn({ broadcast: lease.broadcastId, code: e.code, err: e.message }, 'could not mark an interrupted preparation; next round');
@@ -580,7 +606,7 @@ export class NoticeService {
     const p = JSON.parse(raw) as Preparation;
     if (p.state !== 'failed' && b.state === 'cancelled') {
       const error = b.error ?? 'cancelled';
-      return { state: 'failed', error, ...(error.startsWith(PREPARATION_INTERRUPTED) ? { interrupted: true } : {}) };
+      return { state: 'failed', error, ...(error.startsWith(PREPARATION_INTERRUPTED) ? { interrupted: true } : {}), ...(error.startsWith(PREPARATION_EXPIRED) ? { expired: true } : {}) };
     }
     if (p.state === 'ready') return { state: 'ready', count: p.count, unknown: p.unknown ?? [], checked: p.checked ?? false, ...(p.unmatchedExclusions ? { unmatchedExclusions: p.unmatchedExclusions } : {}) };
     return p;

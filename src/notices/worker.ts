@@ -87,13 +87,15 @@ export interface WorkerMetrics {
   readPollErrors: number;
   /** Preparations this worker marked failed because the instance preparing them died (expired lease). */
   preparationsInterrupted: number;
+  /** Prepared broadcasts this worker cancelled because nobody confirmed them in time (PREPARE_TTL_MS). */
+  preparationsExpired: number;
 }
 
 function emptyMetrics(): WorkerMetrics {
   return {
     batchesClaimed: 0, batchesSent: 0, recipientsSent: 0, recipientsFailed: 0, recipientsRetried: 0, remindersSent: 0,
     throttledBatches: 0, erroredBatches: 0, leasesTakenOver: 0, leaseRenewals: 0, leasesReleased: 0, alreadyDelivered: 0, deferred: 0, duplicates: 0,
-    staleResults: 0, settleErrors: 0, readsRecorded: 0, readPollErrors: 0, preparationsInterrupted: 0,
+    staleResults: 0, settleErrors: 0, readsRecorded: 0, readPollErrors: 0, preparationsInterrupted: 0, preparationsExpired: 0,
   };
 }
 
@@ -121,7 +123,8 @@ interface HeldBatch {
  * mid-batch stops renewing, and after `leaseMs` another worker takes the batch over (the store
  * skips recipients already recorded as sent). It also polls read receipts
  * (channels with readSupported) every `readPollMs`, and on every round marks failed the
- * preparations whose instance died ({@link NoticeService.recoverPreparations}).
+ * preparations whose instance died, and cancels ready preparations nobody confirmed in time
+ * ({@link NoticeService.recoverPreparations}).
  *
  * Each recipient gets the notice in their language ({@link NoticeService.languagesFor}): a claimed
  * batch is sent as one platform call per language, and each part is recorded with its language.
@@ -284,10 +287,12 @@ export class BroadcastWorker {
    */
   async tick(): Promise<number> {
     try {
-      this.metrics.preparationsInterrupted += await this.service.recoverPreparations();
+      const marked = await this.service.recoverPreparations();
+      this.metrics.preparationsInterrupted += marked.interrupted;
+      this.metrics.preparationsExpired += marked.expired;
     } catch (err) {
       const e = err as { code?: string; message?: string };
-      this.log.warn({ code: e.code, err: e.message }, 'broadcast worker: could not look for interrupted preparations');
+      this.log.warn({ code: e.code, err: e.message }, 'broadcast worker: could not look for interrupted or expired preparations');
     }
     const ids = await this.service.store.activeBroadcastIds();
     const queue = [...ids];

@@ -66,6 +66,12 @@ export interface AdapterContext {
    * 'en', else the Simplified title.
    */
   titleIn?: (title: { zh: string; en: string }, lang: Lang) => string;
+  /**
+   * The company time zone (IANA name: the notice service's timeZone, Asia/Shanghai unless configured) in which employees and admins
+   * read times — the bot's "acknowledged on …", the console: the sandbox's inbox shows its times in it
+   * too. Optional: absent = Asia/Shanghai, the notices' default.
+   */
+  timeZone?: string;
   /** The status store, for the sandbox's demo statuses (source 'sandbox demo data'). Optional. */
   statusStore?: Pick<Store, 'getStatus' | 'putStatuses'>;
 }

@@ -399,7 +399,7 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
           shots++;
           found.push(...(await axe(p, `${screen.name} ${size}`)));
         }
-        // The dialogs: compose, send (with a CSV whose bad rows are listed and block the send), declare a policy,
+        // The dialogs: compose, send (with a CSV whose bad rows are listed and block the send; blank lines skipped), declare a policy,
         // test-send a notice to oneself. Each on another page than the one before, so one dialog is open at a time.
         const dialogs: { name: string; path: string; open: string; ready?: () => Promise<void> }[] = [
           { name: 'compose', path: 'notices', open: '#new-notice' },
@@ -407,9 +407,10 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
             name: 'send', path: `notices/${noticeId}`, open: '#send-notice',
             ready: async () => {
               await p.getByText('上传 CSV').click();
-              await p.locator('.ant-modal input[type=file]').setInputFiles({ name: 'audience.csv', mimeType: 'text/csv', buffer: Buffer.from('userId\nu1\n\nu2\n') });
-              await p.getByText('以下行有问题，未发送任何消息：').waitFor();
-              assert.equal(await p.locator('.ant-modal .ant-alert-error td').first().textContent(), '3');
+              // A blank and a whitespace-only line are skipped; the row with an empty id beside a name is bad.
+              await p.locator('.ant-modal input[type=file]').setInputFiles({ name: 'audience.csv', mimeType: 'text/csv', buffer: Buffer.from('userId\nu1\n\n   \n,张三\nu2\n') });
+              await p.getByText('以下行有问题，名单未被接受，没有添加任何人：').waitFor();
+              assert.deepEqual(await p.locator('.ant-modal .ant-alert-error tbody tr td:first-child').allTextContents(), ['5'], 'only the bad row, not the blank ones');
               assert.equal(await p.locator('#send-review').isDisabled(), true, 'nothing can be sent while a row is bad');
             },
           },

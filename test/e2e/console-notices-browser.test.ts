@@ -206,7 +206,7 @@ describe('console notices in a real browser (sandbox)', { skip: missing ? `no br
       Date.now(),
     );
     await bot.core.store.set(`notice:prepare:${dead}`, JSON.stringify({ state: 'preparing' }), 60_000);
-    assert.equal(await notices.recoverPreparations(), 1);
+    assert.deepEqual(await notices.recoverPreparations(), { interrupted: 1, expired: 0 });
     await page.goto(`${bot.url}/console#/broadcasts/${dead}`);
     await page.locator('#prep-interrupted').waitFor();
     assert.match((await page.locator('#prep-interrupted').textContent()) ?? '', /准备中断，请重试|Preparation interrupted — retry/);

@@ -20,6 +20,7 @@ import { ADMIN_CONTEXT } from '../helpers/browser.ts';
 import { REPO_ROOT, startTestBot, type TestBot } from '../helpers/app.ts';
 import { addAccount } from '../helpers/console-client.ts';
 import { BroadcastWorker } from '../../src/notices/worker.ts';
+import { NoticeService } from '../../src/notices/service.ts';
 import { createLogger } from '../../src/log.ts';
 import { SANDBOX_EMPLOYEES } from '../../adapters/sandbox/org.ts';
 
@@ -122,6 +123,102 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
     assert.equal(await page.locator('#remind').isDisabled(), true);
     assert.equal(await page.locator('#retry').isDisabled(), true);
     assert.equal(await page.locator('#cancel-broadcast').isDisabled(), false);
+    // Counted, it awaits the confirm — shown as such (not as sending or preparing), with the time it lapses.
+    await bot.core.notices.preparationsSettled();
+    await page.locator('#broadcast-state[data-shown="awaiting"]', { hasText: '待确认' }).waitFor();
+    const confirmBy = (await bot.core.notices.getBroadcast(other)).confirmBy!;
+    assert.match((await page.locator('#broadcast-confirm-by').textContent()) ?? '', /^未确认将于 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00 作废$/);
+    await page.goto(`${bot.url}/console#/broadcasts`);
+    const row = page.locator('.ant-table-row', { hasText: other });
+    await row.locator('.broadcast-list-state[data-shown="awaiting"]', { hasText: '待确认' }).waitFor();
+    // Nobody confirms it: once its preparation TTL has passed, another instance's worker (its clock a day
+    // on; nothing waits for the wall clock) cancels it as not confirmed, expired.
+    const later = new NoticeService({
+      store: bot.core.notices.store, kv: bot.core.store, log: createLogger('silent'), instanceId: 'later-instance',
+      clock: { now: () => confirmBy, sleep: async () => undefined },
+    });
+    const sweeper = new BroadcastWorker({ service: later, log: createLogger('silent') });
+    await sweeper.tick();
+    assert.equal(sweeper.metrics.preparationsExpired, 1);
+    await page.reload();
+    await row.locator('.broadcast-list-state[data-shown="expired"]', { hasText: '未确认，已过期' }).waitFor();
+    assert.equal(await row.locator('.broadcast-list-state').getAttribute('data-state'), 'cancelled');
+    await page.goto(`${bot.url}/console#/broadcasts/${encodeURIComponent(other)}`);
+    await page.locator('#prep-expired').waitFor();
+    assert.match((await page.locator('#prep-expired').textContent()) ?? '', /未确认，已过期.*没有发送任何消息/);
+    assert.equal(await page.locator('#broadcast-state').getAttribute('data-shown'), 'expired');
+    assert.equal(await page.locator('#cancel-broadcast').isDisabled(), true);
+    // In English too.
+    await page.click('#lang-switch');
+    await page.locator('#broadcast-state', { hasText: 'Not confirmed, expired' }).waitFor();
+    await page.locator('#prep-expired', { hasText: 'nothing was sent' }).waitFor();
+    await page.click('#lang-switch');
+    await page.context().close();
+  });
+
+  it('a scheduled broadcast: "已排期 <time>" in the list and on its page, remind and retry off with the reason until it starts', async () => {
+    const page = await signedInPage({ width: 1366, height: 768 }, 'hr.scheduler');
+    // 09:00 in the company time zone (Asia/Shanghai), far ahead of any clock: it has not started.
+    const r = await fetch(`${bot.url}/admin/broadcasts`, {
+      method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ noticeId, platform: 'sandbox', audience: { userIds: [SANDBOX_EMPLOYEES[0]!.userId] }, notBefore: '2099-01-01T09:00' }),
+    });
+    assert.equal(r.status, 201);
+    const id = ((await r.json()) as { id: string }).id;
+    await page.goto(`${bot.url}/console#/broadcasts`);
+    const row = page.locator('.ant-table-row', { hasText: id });
+    const listed = row.locator('.broadcast-list-state[data-shown="scheduled"]');
+    await listed.waitFor();
+    assert.equal(await listed.textContent(), '已排期 2099-01-01 09:00:00 +08:00');
+    assert.equal(await listed.getAttribute('data-state'), 'sending');
+    await page.goto(`${bot.url}/console#/broadcasts/${encodeURIComponent(id)}`);
+    await page.locator('#broadcast-state[data-shown="scheduled"]').waitFor();
+    assert.equal(await page.locator('#broadcast-state').textContent(), '已排期 2099-01-01 09:00:00 +08:00');
+    assert.equal(await page.locator('#remind').isDisabled(), true);
+    assert.equal(await page.locator('#retry').isDisabled(), true);
+    assert.equal(await page.locator('#cancel-broadcast').isDisabled(), false, 'it can still be cancelled before it starts');
+    const why = '计划于 2099-01-01 09:00:00 +08:00 开始发送，尚未发送给任何人，暂时没有可提醒或重发的对象。';
+    assert.equal(await page.locator('#not-started-yet').textContent(), why);
+    await page.locator('.why-disabled', { has: page.locator('#remind') }).hover();
+    await page.locator('.ant-tooltip:not(.ant-tooltip-hidden)', { hasText: why }).waitFor();
+    await page.click('#lang-switch');
+    await page.locator('#broadcast-state', { hasText: 'Scheduled for 2099-01-01 09:00:00 +08:00' }).waitFor();
+    await page.locator('#not-started-yet', { hasText: 'nothing has been sent yet, so there is nobody to remind or retry' }).waitFor();
+    await page.click('#lang-switch');
+    await bot.core.notices.cancel(id);
+    await page.context().close();
+  });
+
+  it('in English the notice page, the send dialog and its confirm name the English title (the Chinese one when there is none)', async () => {
+    const page = await signedInPage({ width: 1366, height: 768 }, 'hr.english');
+    await page.click('#lang-switch');
+    await page.goto(`${bot.url}/console#/notices/${encodeURIComponent(noticeId)}`);
+    await page.locator('#notice-heading', { hasText: 'Archiving notice' }).waitFor();
+    assert.equal(await page.locator('#notice-heading').textContent(), 'Archiving notice');
+    await page.click('#send-notice');
+    const dialog = page.locator('.ant-modal-content');
+    assert.equal(await page.locator('#send-dialog-title').textContent(), 'Send · Archiving notice · v1');
+    await dialog.locator('.ant-radio-button-wrapper', { hasText: 'From the directory' }).click();
+    await page.locator('#send-tree .ant-tree-treenode', { hasText: RUNS[0]!.label }).locator('.ant-tree-checkbox').click();
+    await page.click('#send-review');
+    const confirmText = page.locator('#send-confirm-text');
+    await confirmText.waitFor();
+    const rd = SANDBOX_EMPLOYEES.filter((e) => e.departmentId === RUNS[0]!.department).length;
+    assert.match((await confirmText.textContent()) ?? '', new RegExp(`"Archiving notice" version 1 to ${rd} people on sandbox`));
+    assert.doesNotMatch((await confirmText.textContent()) ?? '', new RegExp(TITLE));
+    await dialog.locator('.ant-modal-close').click();
+    await dialog.waitFor({ state: 'hidden' });
+    // A notice without an English title: the Chinese one, in English too.
+    const zhOnly = (await bot.core.notices.createNotice({ title: { zh: '仅有中文标题', en: '' }, body: { zh: '正文。', en: '' } })).noticeId;
+    await page.goto(`${bot.url}/console#/notices/${encodeURIComponent(zhOnly)}`);
+    await page.locator('#notice-heading', { hasText: '仅有中文标题' }).waitFor();
+    await page.click('#send-notice');
+    assert.equal(await page.locator('#send-dialog-title').textContent(), 'Send · 仅有中文标题 · v1');
+    await page.locator('.ant-modal-content .ant-modal-close').click();
+    // Back in Chinese: the Chinese title.
+    await page.click('#lang-switch');
+    await page.goto(`${bot.url}/console#/notices/${encodeURIComponent(noticeId)}`);
+    await page.locator('#notice-heading', { hasText: TITLE }).waitFor();
     await page.context().close();
   });
 

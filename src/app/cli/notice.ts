@@ -174,7 +174,7 @@ async function run(config: Config, sub: string | undefined, args: string[]): Pro
         const broadcasts = await core.notices.listBroadcasts(20);
         out({
           notices: notices.map((n) => ({ id: n.id, latestVersion: n.latestVersion, title: n.title, updatedAt: new Date(n.updatedAt).toISOString() })),
-          broadcasts: broadcasts.map(broadcastJson),
+          broadcasts: broadcasts.map((b) => broadcastJson(b, { now: core.notices.clock.now() })),
         });
         return 0;
       });
@@ -215,7 +215,7 @@ async function run(config: Config, sub: string | undefined, args: string[]): Pro
         const b = await core.notices.createBroadcast({ noticeId: positionals[0]!, ...(version ? { version } : {}), platform: values.platform!, audience, createdBy: 'cli' });
         process.stderr.write(`broadcast ${b.id}: ${b.counts.targeted} recipient(s) on ${b.platform}\n`);
         if (!values['no-wait']) await waitForDelivery(core, log, b.id);
-        out(broadcastJson(await core.notices.getBroadcast(b.id)));
+        out(broadcastJson(await core.notices.getBroadcast(b.id), { now: core.notices.clock.now() }));
         return 0;
       });
     }
@@ -223,7 +223,7 @@ async function run(config: Config, sub: string | undefined, args: string[]): Pro
       const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
       if (positionals.length !== 1) throw new UsageError('give the broadcast id');
       return withCore(async (core) => {
-        out(broadcastJson(await core.notices.getBroadcast(positionals[0]!)));
+        out(broadcastJson(await core.notices.getBroadcast(positionals[0]!), { now: core.notices.clock.now() }));
         return 0;
       });
     }
@@ -258,7 +258,7 @@ async function run(config: Config, sub: string | undefined, args: string[]): Pro
             await waitForDelivery(core, log, r.id);
           }
         }
-        out(broadcastJson(await core.notices.getBroadcast(r.id)));
+        out(broadcastJson(await core.notices.getBroadcast(r.id), { now: core.notices.clock.now() }));
         return 0;
       });
     }
@@ -266,7 +266,7 @@ async function run(config: Config, sub: string | undefined, args: string[]): Pro
       const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
       if (positionals.length !== 1) throw new UsageError('give the broadcast id');
       return withCore(async (core) => {
-        out(broadcastJson(await core.notices.cancel(positionals[0]!)));
+        out(broadcastJson(await core.notices.cancel(positionals[0]!), { now: core.notices.clock.now() }));
         return 0;
       });
     }

@@ -3,25 +3,39 @@
 (function () {
   'use strict';
   const {
-    html, useState, useEffect, useCallback, useRef, ConfigProvider, Layout, Menu, Button, Form, Input, Select, Table, Modal, Tag, Space, Card, Statistic, Row, Col, Progress, Alert, Typography, Tabs, Radio, Popconfirm, Descriptions, Empty, Result, Spin, message, DatePicker, Upload, List,
+    html, antd, useState, useEffect, useCallback, useRef, ConfigProvider, Layout, Menu, Button, Form, Input, Select, Table, Modal, Tag, Space, Card, Statistic, Row, Col, Progress, Alert, Typography, Tabs, Radio, Popconfirm, Descriptions, Empty, Result, Spin, message, DatePicker, Upload, List,
     Title, Text, Paragraph, Link, t, api, fail, rowProblem, fmt, splitIds,
   } = PB.kit;
   const S = PB.state;
   /** A broadcast's notice title in the console's language (English falls back to the Chinese), or its id when unknown. */
-  const noticeName = (b) => (b.noticeTitle ? (S.lang === 'en' && b.noticeTitle.en) || b.noticeTitle.zh : b.noticeId);
+  const noticeName = (b) => (b.noticeTitle ? PB.kit.titleIn(b.noticeTitle) : b.noticeId);
+  /**
+   * The state a broadcast is shown as: its stored `state`, except 'awaiting' (resolving, prepared and waiting
+   * for the admin's confirm: `confirmBy` is set), 'expired' (cancelled because nobody confirmed it in time) and
+   * 'scheduled' (confirmed, waiting for its `notBefore`: the server's `scheduled`, so nothing sent yet).
+   */
+  const shownState = (b) => (b.state === 'resolving' && b.confirmBy ? 'awaiting' : b.state === 'cancelled' && b.expired ? 'expired' : b.state === 'sending' && b.scheduled ? 'scheduled' : b.state);
+  /** A broadcast's shown state in words: "Scheduled for <time in the company time zone>" names the time. */
+  const stateText = (b) => (shownState(b) === 'scheduled' ? t('st_scheduled', fmt(b.notBefore)) : t(`st_${shownState(b)}`));
   PB.addTexts({
-    zh: { st_resolving: '准备中', st_sending: '发送中', st_done: '已完成', st_cancelled: '已取消', st_pending: '待发送', st_sent: '已送达', st_failed: '发送失败', st_read: '已读', st_acknowledged: '已确认',
+    zh: { st_resolving: '准备中', st_awaiting: '待确认', st_expired: '未确认，已过期', st_scheduled: (when) => `已排期 ${when}`, st_sending: '发送中', st_done: '已完成', st_cancelled: '已取消', st_pending: '待发送', st_sent: '已送达', st_failed: '发送失败', st_read: '已读', st_acknowledged: '已确认',
       remindConfirm: (n) => `向 ${n} 位尚未确认的员工再发送一次提醒？`, recipientName: '姓名', recipientDepartment: '部门', scheduledFor: (when) => `计划发送时间：${when}`, notConfirmed: '尚未确认发送',
       prepInterrupted: '准备中断，请重试', prepInterruptedWhy: '准备发送对象的服务实例已停止，这次准备作废，不会发送。请重新选择发送对象并确认。',
+      prepExpired: '未确认，已过期', prepExpiredWhy: '人数核对后没有人确认发送，这次准备已作废，没有发送任何消息。如需发送，请重新核对人数并确认。',
+      confirmBy: (when) => `未确认将于 ${when} 作废`,
+      notStartedYet: (when) => `计划于 ${when} 开始发送，尚未发送给任何人，暂时没有可提醒或重发的对象。`,
       prepUnknown: (n) => `${n} 个用户 ID 不在通讯录中，不会发送，也不计入人数：`, prepUnchecked: '此平台没有可用的通讯录，无法核对填写的用户 ID；人数按填写的 ID 计算，不存在的 ID 会在发送时失败。',
       prepUnmatchedPeople: (n) => `排除的 ${n} 人不在本次发送对象中：`, prepUnmatchedDepartments: (n) => `排除的 ${n} 个部门没有排除任何人（部门成员都不在本次发送对象中）：`, prepUnmatchedCheck: '——请检查拼写。',
       prepPreparing: '正在解析发送对象…', broadcastError: '原因：', noticeLanguage: '语言', lang_bilingual: '中英双语',
       reminderRounds: '提醒记录', reminderRound: '轮次', roundN: (n) => `第 ${n} 轮`, reminderAt: '发起时间', reminderQueued: '提醒人数', reminderBy: '发起人', notRecorded: '未记录',
       reminderProgress: '本轮进度', reminderTally: (sent, failed, pending) => `已发送 ${sent} · 失败 ${failed} · 待发送 ${pending}`, reminderEarlier: '只统计最新一轮',
       remindedColumn: '收到的提醒', remindedCell: (n, when) => `第 ${n} 轮 · ${when}` },
-    en: { st_resolving: 'Preparing', st_sending: 'Sending', st_done: 'Done', st_cancelled: 'Cancelled', st_pending: 'Pending', st_sent: 'Delivered', st_failed: 'Failed', st_read: 'Read', st_acknowledged: 'Acknowledged',
+    en: { st_resolving: 'Preparing', st_awaiting: 'Awaiting confirmation', st_expired: 'Not confirmed, expired', st_scheduled: (when) => `Scheduled for ${when}`, st_sending: 'Sending', st_done: 'Done', st_cancelled: 'Cancelled', st_pending: 'Pending', st_sent: 'Delivered', st_failed: 'Failed', st_read: 'Read', st_acknowledged: 'Acknowledged',
       remindConfirm: (n) => `Send a reminder to the ${n} employees who have not acknowledged?`, recipientName: 'Name', recipientDepartment: 'Department', scheduledFor: (when) => `Scheduled for ${when}`, notConfirmed: 'Not confirmed yet',
       prepInterrupted: 'Preparation interrupted — retry', prepInterruptedWhy: 'The instance preparing the audience stopped; this preparation is void and nothing will be sent. Choose the audience again and confirm.',
+      prepExpired: 'Not confirmed, expired', prepExpiredWhy: 'Nobody confirmed the send after the head count, so this preparation is void and nothing was sent. To send, count the recipients again and confirm.',
+      confirmBy: (when) => `Void if not confirmed by ${when}`,
+      notStartedYet: (when) => `Sending starts at ${when}; nothing has been sent yet, so there is nobody to remind or retry.`,
       prepUnknown: (n) => `${n} user ids are not in the directory: they will not be sent to and are not counted: `, prepUnchecked: "This platform has no directory to check the user ids against: the count is of the ids as given, and ids that do not exist fail when sent.",
       prepUnmatchedPeople: (n) => (n === 1 ? '1 excluded person is not in this audience: ' : `${n} excluded people are not in this audience: `),
       prepUnmatchedDepartments: (n) => (n === 1 ? '1 excluded department removed nobody (none of its members is in this audience): ' : `${n} excluded departments removed nobody (none of their members is in this audience): `),
@@ -33,11 +47,12 @@
   });
   /**
    * What a broadcast's preparation (GET /broadcasts/:id/preparation: {state, count?, unknown?, checked?,
-   * unmatchedExclusions?: {userIds, departmentIds}, error?, interrupted?}) has to tell the admin before the
+   * unmatchedExclusions?: {userIds, departmentIds}, error?, interrupted?, expired?}) has to tell the admin before the
    * confirm: the typed ids the directory does not know (not sent, not counted), exclusions that removed
    * nobody (an excluded id not in the audience — a typo? — or a department none of whose members is in
-   * it; a warning only), that the ids could not be checked (no directory), or that the preparation was
-   * interrupted (its instance died: prepare again). Nothing when there is nothing to say. The send
+   * it; a warning only), that the ids could not be checked (no directory), that the preparation was
+   * interrupted (its instance died: prepare again), or that it expired (`expired`: ready but nobody
+   * confirmed it in time; nothing was sent). Nothing when there is nothing to say. The send
    * dialog's confirm step and the broadcast page show it; `departmentName(id)` (optional: the send
    * dialog has the directory's tree) names a department, else its id is shown.
    */
@@ -52,6 +67,9 @@
       return name ? `${name} (${d})` : d;
     };
     const notes = [];
+    if (prep.state === 'failed' && prep.expired) {
+      notes.push(html`<${Alert} key="expired" id="prep-expired" type="warning" showIcon message=${t('prepExpired')} description=${t('prepExpiredWhy')} />`);
+    }
     if (prep.state === 'failed' && prep.interrupted) {
       notes.push(html`<${Alert} key="interrupted" id="prep-interrupted" type="error" showIcon message=${t('prepInterrupted')} description=${t('prepInterruptedWhy')} />`);
     }
@@ -81,7 +99,7 @@
       { title: t('id'), dataIndex: 'id', render: (id) => html`<a href=${`#/broadcasts/${id}`}>${id}</a>` },
       { title: t('noticeColumn'), render: (b) => html`<span className="broadcast-notice">${noticeName(b)} <${Text} type="secondary">v${b.version}<//></span>` },
       { title: t('platform'), dataIndex: 'platform' },
-      { title: t('state'), dataIndex: 'state', render: (s) => html`<${Tag} data-state=${s}>${t(`st_${s}`)}<//>` },
+      { title: t('state'), key: 'state', render: (b) => html`<${Tag} className="broadcast-list-state" data-state=${b.state} data-shown=${shownState(b)}>${stateText(b)}<//>` },
       { title: t('targeted'), render: (b) => b.counts.targeted },
       { title: t('acknowledged'), render: (b) => b.counts.acknowledged },
       { title: t('createdBy'), dataIndex: 'createdBy' },
@@ -198,31 +216,37 @@
       { title: t('noticeLanguage'), dataIndex: 'language', key: 'language', render: (x) => (x === 'bilingual' ? t('lang_bilingual') : x || '—') },
     ];
     const finished = b.state === 'cancelled';
-    // Prepared but never confirmed: nothing was sent, so there is nobody to remind or retry (only cancelling it).
-    const unsent = b.state === 'resolving';
+    // Prepared but never confirmed, or confirmed and waiting for its time: nothing was sent, so there is nobody
+    // to remind or retry (only cancelling it).
+    const unsent = b.state === 'resolving' || !!b.scheduled;
+    // Why remind and retry are off while a scheduled broadcast waits (a tooltip on the disabled buttons).
+    const whyOff = b.scheduled ? t('notStartedYet', fmt(b.notBefore)) : undefined;
+    const explained = (button) => (whyOff ? html`<${antd.Tooltip} title=${whyOff}><span className="why-disabled" style=${{ display: 'inline-block' }}>${button}</span><//>` : button);
     return html`<div>
       <${Space} style=${{ marginBottom: 16 }} wrap>
         <${Button} onClick=${() => go('#/broadcasts')}>${t('back')}<//>
         <${Title} level=${2} style=${{ margin: 0 }} id="broadcast-title">${noticeName(b)}<//>
-        <${Tag} color="blue" id="broadcast-state" data-state=${b.state}>${t(`st_${b.state}`)}<//>
+        <${Tag} color="blue" id="broadcast-state" data-state=${b.state} data-shown=${shownState(b)}>${stateText(b)}<//>
         <${Text} type="secondary"><a href=${`#/notices/${b.noticeId}`} style=${{ textDecoration: 'underline' }}>${b.noticeId} v${b.version}</a> · ${b.id} · ${b.platform} · ${t('createdBy')} ${b.createdBy}<//>
-        ${b.notBefore && html`<${Tag} color="gold" id="broadcast-scheduled">${t('scheduledFor', fmt(b.notBefore))}<//>`}
+        ${b.notBefore && !b.scheduled && html`<${Tag} color="gold" id="broadcast-scheduled">${t('scheduledFor', fmt(b.notBefore))}<//>`}
         ${b.state === 'resolving' && html`<${Tag}>${prep && prep.state === 'preparing' ? t('prepPreparing') : t('notConfirmed')}<//>`}
+        ${b.state === 'resolving' && b.confirmBy && html`<${Text} type="secondary" id="broadcast-confirm-by">${t('confirmBy', fmt(b.confirmBy))}<//>`}
       <//>
       <${PreparationNotes} prep=${prep} />
-      ${b.state === 'cancelled' && b.error && !(prep && prep.interrupted) && html`<${Alert} id="broadcast-error" type="error" showIcon style=${{ marginBottom: 12 }} message=${`${t('broadcastError')}${b.error}`} />`}
+      ${b.state === 'cancelled' && b.error && !(prep && (prep.interrupted || prep.expired)) && html`<${Alert} id="broadcast-error" type="error" showIcon style=${{ marginBottom: 12 }} message=${`${t('broadcastError')}${b.error}`} />`}
       <${Row} gutter=${[12, 12]} id="tally">${['targeted', 'pending', 'sent', 'failed', 'read', 'acknowledged'].map((k) => stat(k, k === 'failed' && c.failed ? '#cf1322' : undefined))}<//>
       ${!b.readSupported && html`<${Text} type="secondary">${t('readUnsupported')}<//>`}
       ${b.readSupported && c.acknowledged > c.read && html`<div><${Text} type="secondary" id="ack-beyond-read">${t('ackBeyondRead', c.acknowledged, c.read)}<//></div>`}
       <div style=${{ margin: '16px 0' }}><${Text}>${t('progress')}<//><${Progress} percent=${pct} status=${c.failed ? 'exception' : pct === 100 ? 'success' : 'active'} aria-label=${t('progress')} /></div>
       <${Space} wrap style=${{ marginBottom: 16 }}>
-        ${canWrite && html`<${Popconfirm} title=${t('remindConfirm', Math.max(0, c.targeted - c.acknowledged - c.failed))} onConfirm=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'unacknowledged' }))}><${Button} id="remind" disabled=${busy || finished || unsent || c.targeted - c.acknowledged - c.failed <= 0}>${t('remind')}<//><//>`}
-        ${canWrite && html`<${Button} id="retry" disabled=${busy || finished || unsent || !c.failed} onClick=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'failed' }))}>${t('retryFailed')}<//>`}
+        ${canWrite && explained(html`<${Popconfirm} title=${t('remindConfirm', Math.max(0, c.targeted - c.acknowledged - c.failed))} onConfirm=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'unacknowledged' }))}><${Button} id="remind" disabled=${busy || finished || unsent || c.targeted - c.acknowledged - c.failed <= 0}>${t('remind')}<//><//>`)}
+        ${canWrite && explained(html`<${Button} id="retry" disabled=${busy || finished || unsent || !c.failed} onClick=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'failed' }))}>${t('retryFailed')}<//>`)}
         ${canWrite && html`<${Popconfirm} title=${t('cancelBroadcast')} onConfirm=${() => act(() => api('POST', `/broadcasts/${id}/cancel`))}><${Button} danger id="cancel-broadcast" disabled=${busy || finished || b.state === 'done'}>${t('cancelBroadcast')}<//><//>`}
         <${Button} id="export-recipients" href=${`/console/api/broadcasts/${encodeURIComponent(id)}/recipients.csv`} download>${t('exportRecipients')}<//>
         <${Button} id="export-audit" href=${`/console/api/broadcasts/${encodeURIComponent(id)}/audit.csv`} download>${t('exportAudit')}<//>
         <${PB.c.XlsxExports} id=${id} />
       <//>
+      ${canWrite && whyOff && html`<div style=${{ marginTop: -8, marginBottom: 16 }}><${Text} type="secondary" id="not-started-yet">${whyOff}<//></div>`}
       <${ReminderRounds} b=${b} />
       <${PB.c.AckChart} id=${id} version=${`${c.read}:${c.acknowledged}`} targeted=${c.targeted} />
       <${Title} level=${3}>${t('recipients')}<//>

@@ -25,7 +25,7 @@
       newNotice: '新建告知书', newVersion: '新版本', send: '发送', titleZh: '标题（中文，必填）', bodyZh: '正文（中文，必填）', titleEn: '标题（英文，可选）', bodyEn: '正文（英文，可选；留空时使用中文）',
       required: '必填', save: '保存', cancel: '取消', id: '编号', title: '标题', version: '版本', latest: '最新版本', updated: '更新时间', created: '创建时间', versions: '版本历史', open: '查看',
       platform: '平台', audience: '发送对象', all: '全员', departments: '部门', userIds: '指定人员', csvUpload: '上传 CSV', departmentIds: '部门 ID（逗号或换行分隔）', userIdList: '用户 ID（逗号或换行分隔）',
-      csvHint: 'CSV：每行一个用户 ID（第一列），可带表头 userId。', badRows: '以下行有问题，未发送任何消息：', line: '行', problem: '问题', review: '核对人数', confirmSend: '确认发送',
+      csvHint: 'CSV：每行一个用户 ID（第一列），可带表头 userId；空行会被跳过。', badRows: '以下行有问题，名单未被接受，没有添加任何人：', line: '行', problem: '问题', review: '核对人数', confirmSend: '确认发送',
       confirmText: (t, v, n, p) => `将告知书「${t}」第 ${v} 版发送给 ${p} 上的 ${n} 人。确认发送？`, headCount: '人数', sendDone: '已开始发送',
       state: '状态', targeted: '目标', pending: '待发送', sent: '已发送', failed: '失败', read: '已读', acknowledged: '已确认', progress: '进度',
       remind: '提醒未确认的人', retryFailed: '重发失败的', cancelBroadcast: '取消发送', exportRecipients: '导出收件人 CSV', exportAudit: '导出审计 CSV', recipients: '收件人', searchUser: '按用户 ID 开头、姓名或部门搜索', stateAt: '状态时间',
@@ -43,7 +43,7 @@
       newNotice: 'New notice', newVersion: 'New version', send: 'Send', titleZh: 'Title (Chinese, required)', bodyZh: 'Body (Chinese, required)', titleEn: 'Title (English, optional)', bodyEn: 'Body (English, optional; the Chinese text is used when empty)',
       required: 'Required', save: 'Save', cancel: 'Cancel', id: 'Id', title: 'Title', version: 'Version', latest: 'Latest version', updated: 'Updated', created: 'Created', versions: 'Versions', open: 'Open',
       platform: 'Platform', audience: 'Audience', all: 'Everyone', departments: 'Departments', userIds: 'User ids', csvUpload: 'Upload CSV', departmentIds: 'Department ids (comma or line separated)', userIdList: 'User ids (comma or line separated)',
-      csvHint: 'CSV: one user id per line (first column), optional header userId.', badRows: 'These rows are bad; nothing was sent:', line: 'Line', problem: 'Problem', review: 'Count recipients', confirmSend: 'Confirm send',
+      csvHint: 'CSV: one user id per line (first column), optional header userId; blank lines are skipped.', badRows: 'These rows are bad; the list was not accepted and nobody was added:', line: 'Line', problem: 'Problem', review: 'Count recipients', confirmSend: 'Confirm send',
       confirmText: (t, v, n, p) => `Send notice "${t}" version ${v} to ${n} people on ${p}?`, headCount: 'Head count', sendDone: 'Sending started',
       state: 'State', targeted: 'Targeted', pending: 'Pending', sent: 'Sent', failed: 'Failed', read: 'Read', acknowledged: 'Acknowledged', progress: 'Progress',
       remind: 'Remind unacknowledged', retryFailed: 'Retry failed', cancelBroadcast: 'Cancel', exportRecipients: 'Export recipients CSV', exportAudit: 'Export audit CSV', recipients: 'Recipients', searchUser: 'User id start, name or department', stateAt: 'State since',
@@ -152,6 +152,11 @@
     const offset = (p.timeZoneName || '').replace('GMT', '') || '+00:00';
     return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${offset}`;
   };
+  /**
+   * A notice title ({zh, en, 'zh-TW'?}; '' = not written) in the console's language: the English one when the
+   * console is in English and the notice has one, else the Simplified Chinese one (always written).
+   */
+  const titleIn = (title) => (title && typeof title === 'object' ? (S.lang === 'en' && title.en && title.en.trim() ? title.en : title.zh) : title);
   const splitIds = (s) => [...new Set(String(s || '').split(/[\s,，;]+/).map((x) => x.trim()).filter(Boolean))];
 
   function useHash() {
@@ -205,7 +210,7 @@
     addTexts,
     kit: {
       html, React, useState, useEffect, useCallback, useRef, antd, dayjs, ConfigProvider, Layout, Menu, Button, Form, Input, Select, Table, Modal, Tag, Space, Card, Statistic, Row, Col, Progress, Alert, Typography, Tabs, Radio, Popconfirm, Descriptions, Empty, Result, Spin, message, DatePicker, Upload, List,
-      Header, Content, Sider, Title, Text, Paragraph, Link, locales, TEXTS, t, ApiError, api, fail, errorText, rowProblem, fmt, setTimeZone, setPlatformLabels, platformName, splitIds, useHash, THEME, REDUCED_MOTION, FieldSelect,
+      Header, Content, Sider, Title, Text, Paragraph, Link, locales, TEXTS, t, ApiError, api, fail, errorText, rowProblem, fmt, setTimeZone, setPlatformLabels, platformName, titleIn, splitIds, useHash, THEME, REDUCED_MOTION, FieldSelect,
     },
   };
 })();

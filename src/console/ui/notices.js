@@ -4,7 +4,7 @@
   'use strict';
   const {
     html, useState, useEffect, useCallback, useRef, ConfigProvider, Layout, Menu, Button, Form, Input, Select, Table, Modal, Tag, Space, Card, Statistic, Row, Col, Progress, Alert, Typography, Tabs, Radio, Popconfirm, Descriptions, Empty, Result, Spin, message, DatePicker, Upload, List,
-    Title, Text, Paragraph, Link, t, api, fail, errorText, rowProblem, fmt, splitIds,
+    Title, Text, Paragraph, Link, t, api, fail, errorText, rowProblem, fmt, splitIds, titleIn,
   } = PB.kit;
   const S = PB.state;
   const platformName = (id) => PB.kit.platformName(id);
@@ -217,7 +217,7 @@
     useEffect(() => void load(), []);
     const columns = [
       { title: t('id'), dataIndex: 'id', render: (id) => html`<a href=${`#/notices/${id}`}>${id}</a>` },
-      { title: t('title'), dataIndex: 'title', render: (x) => (x && typeof x === 'object' ? x[S.lang] || x.zh : x) },
+      { title: t('title'), dataIndex: 'title', render: (x) => titleIn(x) },
       { title: t('latest'), dataIndex: 'latestVersion' },
       { title: t('updated'), dataIndex: 'updatedAt', render: fmt },
     ];
@@ -244,7 +244,7 @@
     return html`<div>
       <${Space} style=${{ marginBottom: 16 }} wrap>
         <${Button} onClick=${() => go('#/notices')}>${t('back')}<//>
-        <${Title} level=${2} style=${{ margin: 0 }}>${latest.title.zh}<//>
+        <${Title} level=${2} style=${{ margin: 0 }} id="notice-heading">${titleIn(latest.title)}<//>
         ${canWrite && html`<${Button} id="edit-notice" onClick=${() => setEdit(true)}>${t('newVersion')}<//>`}
         ${canWrite && html`<${Button} type="primary" id="send-notice" onClick=${() => setSend(latest)}>${t('send')}<//>`}
         ${canWrite && html`<${Button} id="test-send" onClick=${() => setTestSend(latest)}>${t('testSend')}<//>`}
@@ -456,7 +456,7 @@
     const treeData = hasDirectory ? departmentTree(tree) : [];
     const deptOptions = hasDirectory ? tree.map((d) => ({ value: d.id, label: `${d.name}（${t('personCount', d.headCount)}）` })) : [];
     const nb = notBefore();
-    return html`<${Modal} open title=${`${t('send')} · ${version.title.zh} · v${version.version}`} onCancel=${onClose} footer=${null} width=${720}>
+    return html`<${Modal} open title=${html`<span id="send-dialog-title">${`${t('send')} · ${titleIn(version.title)} · v${version.version}`}</span>`} onCancel=${onClose} footer=${null} width=${720}>
       <${Form} layout="vertical">
         <${Form.Item} htmlFor="send-platform" label=${t('platform')}><${Select} id="send-platform" value=${platform} onChange=${setPlatform} options=${platforms.map((p) => ({ value: p, label: platformName(p) }))} /><//>
         <${Form.Item} label=${t('audience')}>
@@ -500,7 +500,7 @@
         ${prep && prep.state === 'failed' && html`<${Alert} style=${{ marginTop: 16 }} type="error" showIcon message=${`${t('prepareFailed')}${prep.code ? errorText({ code: prep.code, message: prep.message || prep.error }) : prep.error}`} />`}
         ${prep && html`<${PB.c.PreparationNotes} prep=${prep} departmentName=${(d) => (hasDirectory ? (tree.find((x) => x.id === d) || {}).name : undefined)} />`}
         ${prep && prep.state === 'ready' && html`<${Alert} style=${{ marginTop: 16 }} type="warning" showIcon
-          message=${html`<span id="send-confirm-text">${t('confirmText', version.title.zh, version.version, prep.count, platformName(platform))}${nb ? ` ${t('confirmAt', nb.replace('T', ' '))}` : ''}</span>`}
+          message=${html`<span id="send-confirm-text">${t('confirmText', titleIn(version.title), version.version, prep.count, platformName(platform))}${nb ? ` ${t('confirmAt', nb.replace('T', ' '))}` : ''}</span>`}
           action=${html`<${Button} type="primary" danger id="send-confirm" loading=${busy} disabled=${prep.count === 0} onClick=${confirm}>${t('confirmSend')}<//>`} />`}
         <div id="send-prep-result" aria-hidden="true"></div>
       <//>

@@ -15,7 +15,7 @@ import {
   clipReason,
   normalRecipients,
 } from './notices-args.ts';
-import { checkTimelineEdges } from './notices.ts';
+import { AWAITING_CONFIRMATION, checkTimelineEdges } from './notices.ts';
 import type {
   AckChannel,
   AckOutcome,
@@ -213,15 +213,21 @@ class CheckedNoticeStore implements NoticeStore {
   async renewPreparation(broadcastId: string, owner: string, leaseUntil: number, now: number): Promise<boolean> {
     checkId(broadcastId, 'broadcast id');
     checkOwner(owner, 'renewPreparation: owner');
+    if (owner === AWAITING_CONFIRMATION) throw new BotError('STORE_BAD_ARGUMENT', 'renewPreparation: owner is reserved');
     checkTime(leaseUntil, 'leaseUntil');
     checkTime(now, 'now');
     return this.b.renewPreparation(broadcastId, owner, leaseUntil, now);
   }
 
-  async endPreparation(broadcastId: string, owner: string, now: number): Promise<void> {
+  async endPreparation(broadcastId: string, owner: string, now: number, confirmBy?: number): Promise<void> {
     checkId(broadcastId, 'broadcast id');
     checkOwner(owner, 'endPreparation: owner');
+    if (owner === AWAITING_CONFIRMATION) throw new BotError('STORE_BAD_ARGUMENT', 'endPreparation: owner is reserved');
     checkTime(now, 'now');
+    if (confirmBy !== undefined) {
+      checkTime(confirmBy, 'confirmBy');
+      return this.b.endPreparation(broadcastId, owner, now, confirmBy);
+    }
     return this.b.endPreparation(broadcastId, owner, now);
   }
 

@@ -1,5 +1,5 @@
 import { BotError } from '../../errors.ts';
-import { MAX_RECIPIENT_LABEL_CHARS, NOTICE_LANGUAGES } from './notices.ts';
+import { AWAITING_CONFIRMATION, MAX_RECIPIENT_LABEL_CHARS, NOTICE_LANGUAGES } from './notices.ts';
 import type { NewRecipient, AudienceSpec, Bilingual, BatchSettlement, ClaimOptions, NewBroadcast, RecipientQuery } from './notices.ts';
 
 /**
@@ -90,6 +90,7 @@ export function checkNewBroadcast(b: NewBroadcast): void {
   if (typeof b.createdBy !== 'string' || b.createdBy.length === 0 || b.createdBy.length > 300) bad('createdBy must be 1–300 characters');
   if (b.preparation !== undefined) {
     checkOwner(b.preparation.owner, 'createBroadcast: preparation owner');
+    if (b.preparation.owner === AWAITING_CONFIRMATION) bad('createBroadcast: preparation owner is reserved');
     checkTime(b.preparation.leaseUntil, 'createBroadcast: preparation leaseUntil');
   }
 }

@@ -172,6 +172,13 @@ export interface BroadcastRecord {
   updatedAt: number;
   /** Why resolution failed (state cancelled), else null. */
   error: string | null;
+  /**
+   * A prepared broadcast (the console's prepare) whose audience is resolved and that waits for the
+   * admin's confirm: until when (ms), after which it expires — cancelled by a worker
+   * ({@link NoticeStore.expiredPreparations}, owner {@link AWAITING_CONFIRMATION}). Null otherwise
+   * (being prepared, resolved in the foreground, confirmed, cancelled).
+   */
+  confirmBy: number | null;
   counts: BroadcastCounts;
   reminder: ReminderCounts;
   /**
@@ -199,12 +206,21 @@ export interface NewBroadcast {
   preparation?: { owner: string; leaseUntil: number };
 }
 
+/**
+ * The owner of the "lease" a ready, unconfirmed preparation holds while it waits for the admin's
+ * confirm ({@link NoticeStore.endPreparation} with `confirmBy`); no instance id can be it.
+ */
+export const AWAITING_CONFIRMATION = '(awaiting confirmation)';
+
 /** A preparation lease as {@link NoticeStore.expiredPreparations} lists it. */
 export interface PreparationLease {
   broadcastId: string;
-  /** The instance that was preparing it (the service's instance id). */
+  /**
+   * The instance that was preparing it (the service's instance id), or {@link AWAITING_CONFIRMATION}:
+   * the preparation was ready and nobody confirmed it before `leaseUntil`.
+   */
   owner: string;
-  /** When the lease ended (ms): its holder stopped renewing it before then. */
+  /** When the lease ended (ms): its holder stopped renewing it before then (or the confirm was due). */
   leaseUntil: number;
 }
 
@@ -474,15 +490,28 @@ export interface NoticeStore {
    * owner's, or the broadcast is no longer resolving (confirmed, cancelled) or unknown.
    */
   renewPreparation(broadcastId: string, owner: string, leaseUntil: number, now: number): Promise<boolean>;
-  /** Ends `owner`'s preparation lease (the preparation finished, ready or failed). No-op when `owner` does not hold it. */
-  endPreparation(broadcastId: string, owner: string, now: number): Promise<void>;
-  /** Resolving broadcasts whose preparation lease ended at or before `now`, earliest first, at most `limit`. */
+  /**
+   * Ends `owner`'s preparation lease (the preparation finished, ready or failed). With `confirmBy`
+   * (ms; the preparation is ready) the broadcast then awaits the admin's confirm until that time:
+   * the lease passes to {@link AWAITING_CONFIRMATION} with `leaseUntil = confirmBy`
+   * ({@link BroadcastRecord.confirmBy}), so an unconfirmed preparation is listed by
+   * {@link expiredPreparations} once it is due and {@link interruptPreparation} expires it (confirming
+   * — startSending — or cancelling ends the wait). No-op when `owner` does not hold the lease or the
+   * broadcast is no longer resolving.
+   */
+  endPreparation(broadcastId: string, owner: string, now: number, confirmBy?: number): Promise<void>;
+  /**
+   * Resolving broadcasts whose preparation lease ended at or before `now` (the preparing instance
+   * died, or owner {@link AWAITING_CONFIRMATION}: the confirm was not given in time), earliest first,
+   * at most `limit`.
+   */
   expiredPreparations(now: number, limit: number): Promise<PreparationLease[]>;
   /**
    * resolving -> cancelled with `error` (as {@link failResolution}, audit entry "audience
-   * resolution failed: <error>"), only while the broadcast's preparation lease is still expired at
-   * `now` — checked in the same atomic step, so a holder that renewed meanwhile keeps its
-   * preparation. Returns the broadcast when it was interrupted, null otherwise.
+   * resolution failed: <error>"), only while the broadcast's preparation lease (or its wait for the
+   * confirm) is still expired at `now` — checked in the same atomic step, so a holder that renewed
+   * meanwhile keeps its preparation, and a broadcast confirmed meanwhile is sending. Returns the
+   * broadcast when it was interrupted, null otherwise.
    */
   interruptPreparation(broadcastId: string, error: string, now: number): Promise<BroadcastRecord | null>;
   /** Ids of broadcasts in state 'sending' (the workers' to-do list). */

@@ -179,7 +179,8 @@ return state`;
  * The preparation lease of a resolving broadcast (fields prepOwner, prepUntil of its meta hash).
  * KEYS: meta, q, rq, audit. ARGV: op, now, then
  * - 'renew', owner, until: extends owner's lease;
- * - 'end', owner: removes owner's lease;
+ * - 'end', owner[, confirmBy, awaitingOwner]: removes owner's lease; with confirmBy, hands it to
+ *   awaitingOwner until confirmBy instead (a ready preparation waiting for the admin's confirm);
  * - 'interrupt', error: resolving -> cancelled with the error (as TRANSITION 'fail') when the
  *   lease ended at or before now.
  * Returns 1 when done, 0 when not (not resolving, not owner's lease, lease still running).
@@ -194,7 +195,11 @@ if op == 'renew' then
   return 1
 elseif op == 'end' then
   if owner ~= ARGV[3] then return 0 end
-  redis.call('HDEL', KEYS[1], 'prepOwner', 'prepUntil')
+  if ARGV[4] and ARGV[4] ~= '' then
+    redis.call('HSET', KEYS[1], 'prepOwner', ARGV[5], 'prepUntil', ARGV[4])
+  else
+    redis.call('HDEL', KEYS[1], 'prepOwner', 'prepUntil')
+  end
   return 1
 elseif op == 'interrupt' then
   local untilMs = tonumber(redis.call('HGET', KEYS[1], 'prepUntil'))

@@ -6,7 +6,7 @@ import type { AudienceSpec, Bilingual } from '../ports/notices.ts';
 import { decodeCursor, encodeCursor, PREFIX_END } from '../ports/notices-args.ts';
 import { checkedNoticeStore, type CheckedRecipientQuery, type NoticeBackend, type NormalRecipient } from '../ports/checked.ts';
 import * as lua from './notices-lua.ts';
-import { recipientState, RECIPIENT_STATE_RANK, REMINDER_QUEUED } from '../ports/notices.ts';
+import { AWAITING_CONFIRMATION, recipientState, RECIPIENT_STATE_RANK, REMINDER_QUEUED } from '../ports/notices.ts';
 import type {
   RecipientPage,
   RecipientView,
@@ -483,6 +483,7 @@ class RedisNoticeStore implements NoticeBackend {
       createdAt: num(h.createdAt),
       updatedAt: num(h.updatedAt),
       error: h.error ?? null,
+      confirmBy: h.state === 'resolving' && h.prepOwner === AWAITING_CONFIRMATION && h.prepUntil ? num(h.prepUntil) : null,
       counts: {
         targeted: num(h.targeted),
         pending: num(h.pending),
@@ -643,10 +644,19 @@ class RedisNoticeStore implements NoticeBackend {
     });
   }
 
-  async endPreparation(broadcastId: string, owner: string, now: number): Promise<void> {
+  async endPreparation(broadcastId: string, owner: string, now: number, confirmBy?: number): Promise<void> {
     return this.use(async () => {
-      if (Number(await this.c.nPreparation(...this.bkeys(broadcastId, 'meta', 'q', 'rq', 'audit'), 'end', now, owner)) === 1) {
-        await this.c.zrem(this.ik('preparing'), broadcastId);
+      if (confirmBy === undefined) {
+        if (Number(await this.c.nPreparation(...this.bkeys(broadcastId, 'meta', 'q', 'rq', 'audit'), 'end', now, owner)) === 1) {
+          await this.c.zrem(this.ik('preparing'), broadcastId);
+        }
+        return;
+      }
+      // Awaiting the confirm: the hint moves to the deadline after the meta. A crash in between
+      // leaves the hint at the lease's end, earlier: expiredPreparations then moves it itself.
+      const until = Math.round(confirmBy);
+      if (Number(await this.c.nPreparation(...this.bkeys(broadcastId, 'meta', 'q', 'rq', 'audit'), 'end', now, owner, until, AWAITING_CONFIRMATION)) === 1) {
+        await this.c.zadd(this.ik('preparing'), until, broadcastId);
       }
     });
   }

@@ -5,6 +5,7 @@ import type { AudienceSpec } from '../ports/notices.ts';
 import { decodeCursor, encodeCursor, PREFIX_END } from '../ports/notices-args.ts';
 import { checkedNoticeStore, type CheckedRecipientQuery, type NoticeBackend, type NormalRecipient } from '../ports/checked.ts';
 import {
+  AWAITING_CONFIRMATION,
   recipientState,
   RECIPIENT_STATE_RANK,
   type RecipientPage,
@@ -437,6 +438,7 @@ class SqliteNoticeStore implements NoticeBackend {
       ),
       renewPrep: p("UPDATE broadcast SET prep_until = @until WHERE id = @id AND state = 'resolving' AND prep_owner = @owner"),
       endPrep: p('UPDATE broadcast SET prep_owner = NULL, prep_until = NULL WHERE id = ? AND prep_owner = ?'),
+      awaitConfirm: p("UPDATE broadcast SET prep_owner = @next, prep_until = @until WHERE id = @id AND prep_owner = @owner AND state = 'resolving'"),
       clearPrep: p('UPDATE broadcast SET prep_owner = NULL, prep_until = NULL WHERE id = ? AND prep_owner IS NOT NULL'),
       expiredPrep: p(
         `SELECT id, prep_owner, prep_until FROM broadcast WHERE prep_until IS NOT NULL AND prep_until <= ? AND state = 'resolving'
@@ -642,6 +644,7 @@ class SqliteNoticeStore implements NoticeBackend {
       createdAt: row.created_at,
       updatedAt: row.updated_at,
       error: row.error,
+      confirmBy: row.state === 'resolving' && row.prep_owner === AWAITING_CONFIRMATION && typeof row.prep_until === 'number' ? row.prep_until : null,
       counts: {
         targeted: c.targeted!,
         pending: c.pending!,
@@ -775,8 +778,11 @@ class SqliteNoticeStore implements NoticeBackend {
     return this.tx(() => this.s.renewPrep.run({ id: broadcastId, owner, until: Math.round(leaseUntil) }).changes === 1);
   }
 
-  async endPreparation(broadcastId: string, owner: string, now: number): Promise<void> {
-    await this.tx(() => this.s.endPrep.run(broadcastId, owner));
+  async endPreparation(broadcastId: string, owner: string, now: number, confirmBy?: number): Promise<void> {
+    await this.tx(() => {
+      if (confirmBy === undefined) this.s.endPrep.run(broadcastId, owner);
+      else this.s.awaitConfirm.run({ id: broadcastId, owner, next: AWAITING_CONFIRMATION, until: Math.round(confirmBy) });
+    });
   }
 
   async expiredPreparations(now: number, limit: number): Promise<PreparationLease[]> {

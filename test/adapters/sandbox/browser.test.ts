@@ -86,7 +86,8 @@ if (!existsSync(CHROMIUM)) {
       const id = await broadcast({ departmentIds: ['rd'] });
 
       // A Simplified Chinese browser: the /try page's own texts (the note below) follow the browser's language.
-      const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+      // The browser's own zone is UTC (as a newcomer's laptop was): the inbox still shows the company's time.
+      const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'UTC' });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${bot.url}/try`);
@@ -106,8 +107,13 @@ if (!existsSync(CHROMIUM)) {
 
       await page.locator('.sbx-ack').first().click();
       await page.waitForFunction(() => /已确认/.test(document.querySelector('.sbx-card .sbx-state')?.textContent ?? ''));
-      // The time is the browser's local time with its zone, so nobody reads it as the server's or as UTC.
-      assert.match(await page.locator('.sbx-card .sbx-state').first().innerText(), /已确认 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC\+08:00\)/);
+      // The time is in the company time zone with its offset, as the console and the bot show it — one date for one
+      // acknowledgement, whatever the browser's zone.
+      const inbox = (await (await fetch(`${bot.url}/try/sandbox/inbox?user=wuhao`)).json()) as { timeZone: string; cards: { acknowledgedAt: string | null }[] };
+      assert.equal(inbox.timeZone, 'Asia/Shanghai');
+      const ackAt = new Date(inbox.cards[0]!.acknowledgedAt!);
+      const shanghai = new Date(ackAt.getTime() + 8 * 60 * 60 * 1000).toISOString().replace('T', ' ').slice(0, 19);
+      assert.equal(await page.locator('.sbx-card .sbx-state').first().innerText(), `已确认 ${shanghai} +08:00`);
       const after = (await counts(id)).counts;
       assert.equal(after.acknowledged, 1);
       assert.equal(after.read, 1);
@@ -181,7 +187,8 @@ if (!existsSync(CHROMIUM)) {
           await page.getByRole('button', { name: T.acknowledge, exact: true }).click();
           const done = T.acknowledged.split('{time}')[0]!;
           await page.waitForFunction((t) => (document.querySelector('.sbx-card .sbx-state')?.textContent ?? '').startsWith(t), done);
-          assert.match(await page.locator('.sbx-card .sbx-state').first().innerText(), /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \(UTC[+-]\d\d:\d\d\)$/);
+          // The company's time with its offset (the browser's own zone does not matter).
+          assert.match(await page.locator('.sbx-card .sbx-state').first().innerText(), /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+08:00$/);
           assert.equal((await counts(id)).counts.acknowledged, 1);
 
           const chrome = await overlayChrome(page);

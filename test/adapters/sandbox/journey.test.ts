@@ -86,9 +86,12 @@ describe('sandbox admin journey over HTTP', () => {
 
     const inbox = (await (await fetch(`${bot.url}/try/sandbox/inbox?user=zhoutao`)).json()) as {
       user: { name: string };
+      timeZone: string;
       cards: { ackKey: string; noticeId: string; version: number; title: { zh: string }; body: { en: string }; openedAt: string | null; acknowledgedAt: string | null }[];
     };
     assert.equal(inbox.user.name, '周涛');
+    assert.equal(inbox.timeZone, bot.core.notices.timeZone, 'the page shows times in the company time zone, as the console');
+    assert.equal(inbox.timeZone, 'Asia/Shanghai');
     assert.equal(inbox.cards.length, 1);
     const card = inbox.cards[0]!;
     assert.equal(card.title.zh, '研发部会话存档告知');

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestBot, type TestBot } from '../../helpers/app.ts';
 import { ADMIN_TOKEN, startNoticeBot, type NoticeBot } from '../../e2e/notices-harness.ts';
+import { ManualClock } from '../notices/helpers.ts';
 
 const CONTENT = { title: { zh: '会话存档告知', en: 'Archiving notice' }, body: { zh: '正文', en: 'Body' } };
 
@@ -118,5 +119,36 @@ describe('admin API', () => {
     assert.equal(((await cancel.json()) as { state: string }).state, 'cancelled');
     const resend = await bot.admin('POST', `/admin/broadcasts/${created.id}/resend`, { only: 'failed' });
     assert.equal(resend.status, 409);
+  });
+});
+
+describe('admin API: a scheduled broadcast (injected clock)', () => {
+  let bot: NoticeBot;
+  const clock = new ManualClock();
+  before(async () => {
+    bot = await startNoticeBot({ fake: { users: ['zhangsan', 'lisi'] }, worker: false, clock });
+  });
+  after(() => bot.close());
+
+  it('exposes notBefore and `scheduled` (true until notBefore, by the notice clock), in the list and the broadcast', async () => {
+    const noticeId = ((await (await bot.admin('POST', '/admin/notices', CONTENT)).json()) as { id: string }).id;
+    const notBefore = clock.now() + 60 * 60 * 1000;
+    const r = await bot.admin('POST', '/admin/broadcasts', { noticeId, platform: 'wecom', audience: { userIds: ['zhangsan'] }, notBefore });
+    assert.equal(r.status, 201);
+    const id = ((await r.json()) as { id: string }).id;
+    const view = async () => (await (await bot.admin('GET', `/admin/broadcasts/${id}`)).json()) as { state: string; notBefore: string; scheduled: boolean };
+    const listed = async () => ((await (await bot.admin('GET', '/admin/broadcasts')).json()) as { broadcasts: { id: string; scheduled: boolean }[] }).broadcasts.find((b) => b.id === id)!;
+    const waiting = await view();
+    assert.deepEqual([waiting.state, waiting.notBefore, waiting.scheduled], ['sending', new Date(notBefore).toISOString(), true]);
+    assert.equal((await listed()).scheduled, true);
+    clock.advance(60 * 60 * 1000 - 1);
+    assert.equal((await view()).scheduled, true);
+    clock.advance(1);
+    assert.equal((await view()).scheduled, false, 'due: it has started sending');
+    assert.equal((await listed()).scheduled, false);
+    // A broadcast without a schedule is never "scheduled".
+    const now = await bot.admin('POST', '/admin/broadcasts', { noticeId, platform: 'wecom', audience: { userIds: ['lisi'] } });
+    const plain = (await (await bot.admin('GET', `/admin/broadcasts/${((await now.json()) as { id: string }).id}`)).json()) as { notBefore: null; scheduled: boolean };
+    assert.deepEqual([plain.notBefore, plain.scheduled], [null, false]);
   });
 });

@@ -16,6 +16,7 @@ import { SHARED_REDIS_URL, uniquePrefix } from '../../resilience/harness.ts';
 import { NOTICE } from '../../helpers/admin-walk.ts';
 import { AccountStore } from '../../../src/console/accounts.ts';
 import { LOGIN_PLATFORMS } from '../../../adapters/login.ts';
+import { parseUserIdCsv } from '../../../src/console/server.ts';
 
 describe('console API', () => {
   let bot: NoticeBot;
@@ -211,8 +212,22 @@ describe('console API', () => {
   it('audience: preview counts the resolved head count; a CSV upload lists every bad line', async () => {
     assert.equal((await admin.call('POST', '/console/api/audience/preview', { platform: 'dingtalk', audience: { all: true } })).body.count, 5);
     assert.equal((await admin.call('POST', '/console/api/audience/preview', { platform: 'dingtalk', audience: { departmentIds: ['7'] } })).body.count, 2);
-    const up = await admin.call('POST', '/console/api/audience/csv', { csv: 'userId\nu1\n\nu2\nu1\n' + 'x'.repeat(300) + '\n' });
-    assert.deepEqual(up.body, { userIds: ['u1', 'u2'], errors: [{ line: 3, message: 'empty user id', problems: [{ kind: 'user_id_empty' }] }, { line: 6, message: 'user id longer than 256 characters', problems: [{ kind: 'user_id_long', max: 256 }] }] });
+    // Blank lines (empty, whitespace only, only empty cells as Excel writes them) are skipped; real errors stay.
+    const up = await admin.call('POST', '/console/api/audience/csv', { csv: 'userId\nu1\n\nu2\n  \t\n,,\nu1\n,张三\n' + 'x'.repeat(300) + '\n\n' });
+    assert.deepEqual(up.body, { userIds: ['u1', 'u2'], errors: [
+      { line: 8, message: 'empty user id', problems: [{ kind: 'user_id_empty' }] },
+      { line: 9, message: 'user id longer than 256 characters', problems: [{ kind: 'user_id_long', max: 256 }] },
+    ] });
+    // One blank line no longer blocks the whole upload (an Excel export with a gap and a trailing empty row).
+    const excel = await admin.call('POST', '/console/api/audience/csv', { csv: '\uFEFFuserId,name\r\nu1,甲\r\n\r\nu2,乙\r\n,\r\n' });
+    assert.deepEqual(excel.body, { userIds: ['u1', 'u2'], errors: [] });
+  });
+
+  it('parseUserIdCsv: blank lines skipped wherever they are (also before the header); line numbers stay the file\'s', () => {
+    assert.deepEqual(parseUserIdCsv('\n \nuser_id\nu1\n\n'), { userIds: ['u1'], errors: [] });
+    assert.deepEqual(parseUserIdCsv(''), { userIds: [], errors: [] });
+    assert.deepEqual(parseUserIdCsv('u1\n\nu\u0001x\n'), { userIds: ['u1'], errors: [{ line: 3, message: 'user id with a control character', problems: [{ kind: 'user_id_control' }] }] });
+    assert.deepEqual(parseUserIdCsv('userId\n"",x\n').errors.map((e) => e.line), [2], 'an empty id beside a value is still an error');
   });
 
   it('status import: a preview lists every bad line and an import with errors writes nothing; one employee looked up with its source', async () => {

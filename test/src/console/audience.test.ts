@@ -15,6 +15,10 @@ import ExcelJS from 'exceljs';
 import { startNoticeBot, redisUnreachable, type NoticeBot } from '../../e2e/notices-harness.ts';
 import { ConsoleClient, signedIn } from '../../helpers/console-client.ts';
 import { SHARED_REDIS_URL } from '../../resilience/harness.ts';
+import { NoticeService } from '../../../src/notices/service.ts';
+import { createLogger } from '../../../src/log.ts';
+
+const silent = createLogger('silent');
 
 /** Polls `probe` until it returns a value (not undefined); fails after `limitMs`. */
 async function until<T>(probe: () => Promise<T | undefined>, what: string, limitMs = 20_000): Promise<T> {
@@ -167,6 +171,27 @@ for (const kind of ['sqlite', 'redis'] as const) {
       await preparation(ok.body.id);
       assert.equal((await admin.call('POST', `/console/api/broadcasts/${ok.body.id}/cancel`)).body.state, 'cancelled');
       assert.equal((await admin.call('POST', `/console/api/broadcasts/${ok.body.id}/confirm`)).status, 409);
+    });
+
+    it('a prepared broadcast awaits the confirm until `confirmBy`; nobody confirming by then, a worker cancels it as expired', async () => {
+      const r = await admin.call('POST', '/console/api/broadcasts/prepare', { noticeId, platform: 'sandbox', audience: { userIds: ['wuhao'] } });
+      await preparation(r.body.id);
+      const waiting = (await admin.call('GET', `/console/api/broadcasts/${r.body.id}`)).body;
+      assert.equal(waiting.state, 'resolving');
+      const confirmBy = Date.parse(waiting.confirmBy);
+      assert.ok(Number.isSafeInteger(confirmBy), `confirmBy: ${waiting.confirmBy}`);
+      assert.equal(waiting.expired, undefined);
+      const listed = (await admin.call('GET', '/console/api/broadcasts')).body.broadcasts.find((b: { id: string }) => b.id === r.body.id);
+      assert.equal(listed.confirmBy, waiting.confirmBy, 'the list tells "awaiting confirmation" from sending');
+      // Another instance whose clock reads the deadline (nothing waits for the wall clock).
+      const later = new NoticeService({ store: bot.core.notices.store, kv: bot.core.store, log: silent, instanceId: 'later', clock: { now: () => confirmBy, sleep: async () => undefined } });
+      assert.deepEqual(await later.recoverPreparations(), { interrupted: 0, expired: 1 });
+      const gone = (await admin.call('GET', `/console/api/broadcasts/${r.body.id}`)).body;
+      assert.deepEqual([gone.state, gone.confirmBy, gone.expired, gone.counts.sent], ['cancelled', null, true, 0]);
+      assert.match(gone.error, /^未确认，已过期 \/ not confirmed, expired/);
+      const p = (await admin.call('GET', `/console/api/broadcasts/${r.body.id}/preparation`)).body;
+      assert.deepEqual([p.state, p.expired], ['failed', true]);
+      assert.equal((await admin.call('POST', `/console/api/broadcasts/${r.body.id}/confirm`)).status, 409);
     });
 
     it('a schedule in the company time zone is stored, shown, and can be cancelled before it starts', async () => {

@@ -7,7 +7,9 @@
  * killed with SIGKILL mid-preparation (the test waits for its exit event); time is an injected
  * clock moved past the lease. On the embedded SQLite store and on real Redis. Also: a live
  * preparation that renews its lease is never interrupted, and a sending broadcast whose worker
- * died is taken over by another instance's worker (batch leases, on both backends).
+ * died is taken over by another instance's worker (batch leases, on both backends). A ready
+ * preparation nobody confirms within PREPARE_TTL_MS (the admin closed the tab) is cancelled by any
+ * instance's worker as "未确认，已过期 / not confirmed, expired".
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NoticeService, PREPARATION_INTERRUPTED } from '../../../src/notices/service.ts';
+import { NoticeService, PREPARATION_EXPIRED, PREPARATION_INTERRUPTED, PREPARE_TTL_MS } from '../../../src/notices/service.ts';
 import { BroadcastWorker } from '../../../src/notices/worker.ts';
 import type { NoticeStore } from '../../../src/store/ports/notices.ts';
 import type { Store } from '../../../src/store/ports/store.ts';
@@ -194,11 +196,55 @@ for (const kind of ['sqlite', 'redis'] as const) {
       await service.preparationsSettled();
       // No directory on this channel: the ids could not be checked, and all count.
       assert.deepEqual(await service.preparation(id), { state: 'ready', count: 3, unknown: [], checked: false });
-      // Ready: the lease ended with it, so waiting for the admin's confirm is never "interrupted".
-      clock.advance(24 * 60 * 60 * 1000 - 1);
+      // Ready: the lease ended with it, so waiting for the admin's confirm is never "interrupted"
+      // — and within PREPARE_TTL_MS it does not expire either.
+      const readyAt = clock.now();
+      assert.equal((await service.getBroadcast(id)).confirmBy, readyAt + PREPARE_TTL_MS);
+      clock.advance(PREPARE_TTL_MS - 1);
       await worker.tick();
-      assert.equal(worker.metrics.preparationsInterrupted, 0);
-      assert.equal((await service.confirm(id)).state, 'sending');
+      assert.deepEqual([worker.metrics.preparationsInterrupted, worker.metrics.preparationsExpired], [0, 0]);
+      const confirmed = await service.confirm(id);
+      assert.deepEqual([confirmed.state, confirmed.confirmBy], ['sending', null]);
+    });
+
+    it('a ready preparation nobody confirms (the tab closed): once PREPARE_TTL_MS has passed, another instance’s worker cancels it as not confirmed, expired; the confirm refuses it', async () => {
+      const clock = new ManualClock();
+      const preparing = new NoticeService({ store: backend.store, kv: backend.kv, log: silent, clock, instanceId: 'walked-away', preparationLeaseMs: LEASE });
+      const other = new NoticeService({ store: backend.store, kv: backend.kv, log: silent, clock, instanceId: 'sweeper', preparationLeaseMs: LEASE });
+      const gated = gatedChannel(['u1', 'u2']);
+      preparing.registerChannel(gated.channel);
+      other.registerChannel(gatedChannel([]).channel);
+      const n = await preparing.createNotice(CONTENT);
+      const id = await preparing.prepareBroadcast({ noticeId: n.noticeId, platform: 'hang', audience: { userIds: ['u1', 'u2'] }, createdBy: 'console:hr.li' });
+      gated.answer();
+      await preparing.preparationsSettled();
+      assert.equal((await preparing.preparation(id))?.state, 'ready');
+      const readyAt = clock.now();
+      const waiting = await other.getBroadcast(id);
+      assert.deepEqual([waiting.state, waiting.confirmBy, waiting.counts.targeted], ['resolving', readyAt + PREPARE_TTL_MS, 2]);
+
+      const worker = new BroadcastWorker({ service: other, log: silent, owner: 'sweeper-worker' });
+      clock.advance(PREPARE_TTL_MS - 1);
+      await worker.tick();
+      assert.equal(worker.metrics.preparationsExpired, 0);
+      assert.equal((await other.getBroadcast(id)).state, 'resolving');
+
+      clock.advance(1);
+      await worker.tick();
+      assert.deepEqual([worker.metrics.preparationsExpired, worker.metrics.preparationsInterrupted], [1, 0]);
+      const b = await other.getBroadcast(id);
+      assert.deepEqual([b.state, b.confirmBy, b.counts.sent], ['cancelled', null, 0]);
+      assert.ok(b.error?.startsWith(PREPARATION_EXPIRED), String(b.error));
+      const p = await preparing.preparation(id);
+      assert.ok(p?.state === 'failed' && p.expired === true && !p.interrupted, JSON.stringify(p));
+      await assert.rejects(preparing.confirm(id), (e: { code?: string }) => e.code === 'BROADCAST_NOT_PREPARED');
+      const last = (await backend.store.listAudit(id)).at(-1)!;
+      assert.deepEqual([last.from, last.to], ['resolving', 'cancelled']);
+      assert.match(last.reason, /^audience resolution failed: 未确认，已过期 \/ not confirmed, expired/);
+      // Once only: the instance that prepared it finds nothing more.
+      const own = new BroadcastWorker({ service: preparing, log: silent });
+      await own.tick();
+      assert.equal(own.metrics.preparationsExpired, 0);
     });
 
     it('a sending broadcast whose worker died: after the batch lease, another instance’s worker sends the rest, nobody twice', async () => {

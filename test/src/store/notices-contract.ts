@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BroadcastRecord, ClaimedBatch, NoticeStore } from '../../../src/store/ports/notices.ts';
-import { recipientState } from '../../../src/store/ports/notices.ts';
+import { AWAITING_CONFIRMATION, recipientState } from '../../../src/store/ports/notices.ts';
 import { genesisHash } from '../../../src/store/ports/audit-chain.ts';
 import { assertLinearChain } from '../../helpers/audit-chain.ts';
 
@@ -811,6 +811,44 @@ export function runNoticeStoreContract(name: string, makeStore: () => Promise<No
           assert.deepEqual(await s.expiredPreparations(T0 + 100_000, 10), []);
           for (const id of ['r1', 'c1', 'x1']) assert.equal(await s.interruptPreparation(id, 'x', T0 + 100_000), null, id);
           assert.equal((await s.getBroadcast('r1'))!.state, 'resolving', 'ready and waiting for the confirm');
+        }));
+
+      it('a ready preparation awaits the confirm until confirmBy; unconfirmed by then it is listed (owner AWAITING_CONFIRMATION) and expires, once; a confirm or cancel ends the wait', () =>
+        withStore(async (s) => {
+          const due = T0 + 86_400_000;
+          await prepared(s, 'w1', 'inst-a');
+          await s.addRecipients('w1', ['u1'], T0);
+          assert.equal((await s.getBroadcast('w1'))!.confirmBy, null, 'being prepared: not awaiting the confirm yet');
+          await s.endPreparation('w1', 'inst-b', T0 + 10, due); // not its lease: no-op
+          assert.equal((await s.getBroadcast('w1'))!.confirmBy, null);
+          await s.endPreparation('w1', 'inst-a', T0 + 10, due);
+          assert.equal((await s.getBroadcast('w1'))!.confirmBy, due);
+          assert.equal(await s.renewPreparation('w1', 'inst-a', T0 + 5000, T0 + 20), false, 'a heartbeat in flight after the end');
+          await assert.rejects(s.renewPreparation('w1', AWAITING_CONFIRMATION, due + 1, T0 + 20), (e: { code?: string }) => e.code === 'STORE_BAD_ARGUMENT');
+          assert.deepEqual(await s.expiredPreparations(due - 1, 10), []);
+          assert.equal(await s.interruptPreparation('w1', 'x', due - 1), null, 'not yet due');
+          assert.deepEqual(await s.expiredPreparations(due, 10), [{ broadcastId: 'w1', owner: AWAITING_CONFIRMATION, leaseUntil: due }]);
+          const b = await s.interruptPreparation('w1', 'not confirmed, expired', due + 1);
+          assert.deepEqual([b?.state, b?.error, b?.confirmBy], ['cancelled', 'not confirmed, expired', null]);
+          assert.equal(await s.interruptPreparation('w1', 'again', due + 2), null, 'once');
+          assert.deepEqual(await s.expiredPreparations(due + 10_000, 10), []);
+          const last = (await s.listAudit('w1')).at(-1)!;
+          assert.deepEqual([last.from, last.to, last.reason], ['resolving', 'cancelled', 'audience resolution failed: not confirmed, expired']);
+
+          // Confirmed in time, or cancelled: nothing to expire.
+          await prepared(s, 'w2', 'inst-a');
+          await s.addRecipients('w2', ['u1'], T0);
+          await s.endPreparation('w2', 'inst-a', T0 + 10, due);
+          const started = await s.startSending('w2', T0 + 20);
+          assert.deepEqual([started?.state, started?.confirmBy], ['sending', null]);
+          await prepared(s, 'w3', 'inst-a');
+          await s.endPreparation('w3', 'inst-a', T0 + 10, due);
+          assert.equal((await s.cancel('w3', T0 + 20))?.confirmBy, null);
+          assert.deepEqual(await s.expiredPreparations(due + 10_000, 10), []);
+          for (const id of ['w2', 'w3']) assert.equal(await s.interruptPreparation(id, 'x', due + 10_000), null, id);
+          // A wait is never handed to a broadcast no longer resolving.
+          await s.endPreparation('w3', 'inst-a', T0 + 30, due);
+          assert.equal((await s.getBroadcast('w3'))!.confirmBy, null);
         }));
 
       it('lists the earliest expired first, at most `limit`', () =>
