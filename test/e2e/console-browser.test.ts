@@ -128,6 +128,7 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     await page.click('#send-notice');
     await page.locator('.ant-select', { has: page.locator('#send-platform') }).click();
     await page.locator('.ant-select-item-option[title="钉钉"]').click();
+    await page.locator('.ant-modal-content .ant-radio-button-wrapper', { hasText: '指定人员' }).click();
     await page.fill('#send-ids', 'u1, u2\nu3');
     await page.click('#send-review');
     const confirm = await page.locator('#send-confirm-text').textContent();
@@ -259,7 +260,7 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     const lines = await page.locator('#status-errors tbody tr td:first-child').allTextContents();
     assert.deepEqual(lines, ['3', '4']);
     // Each row's problems by kind, in Chinese.
-    assert.deepEqual(await page.locator('#status-errors tbody tr td:nth-child(2)').allTextContents(), ['用户 ID 为空；archived 为 true 时必须填写 since（起始日期）', 'archived 只能是 true 或 false，实际为 "maybe"']);
+    assert.deepEqual(await page.locator('#status-errors tbody tr td:nth-child(2)').allTextContents(), ['用户 ID 为空；archived 为 true 时必须填写 since（起始日期）', 'archived 只能是 true 或 false（也可写 yes/no、1/0、是/否），实际为 "maybe"']);
     assert.equal(await page.locator('#status-import').isDisabled(), true);
     assert.equal(await bot.core.store.getStatus('wecom', 'zs'), null, 'nothing imported');
     await page.fill('#status-csv', 'platform,userId,archived,since,scope\nwecom,zs,true,2026-03-01,all chats\n');

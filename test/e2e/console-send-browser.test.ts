@@ -85,6 +85,10 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
     await page.goto(`${bot.url}/console#/notices/${encodeURIComponent(noticeId)}`);
     await page.click('#send-notice');
     const dialog = page.locator('.ant-modal-content');
+    // A platform with a directory opens on picking from it (not on a box for typed user ids).
+    await page.locator('#send-tree .ant-tree-treenode', { hasText: RUNS[0]!.label }).waitFor();
+    assert.equal(await dialog.locator('.ant-radio-button-wrapper-checked').textContent(), '从通讯录选择');
+    assert.equal(await page.locator('#send-ids').count(), 0);
     await dialog.locator('.ant-radio-button-wrapper', { hasText: '从通讯录选择' }).click();
     const node = page.locator('#send-tree .ant-tree-treenode', { hasText: RUNS[0]!.label });
     await node.locator('.ant-tree-checkbox').click();

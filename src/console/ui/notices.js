@@ -323,7 +323,10 @@
     const [platforms, setPlatforms] = useState([]);
     const [timeZone, setTimeZone] = useState('');
     const [platform, setPlatform] = useState(undefined);
-    const [kind, setKind] = useState('userIds');
+    // Picking from the directory is where an admin without ids at hand starts (README's walk-through); typed ids
+    // are the default only where the platform has no directory to pick from — until the admin chooses a kind.
+    const [kind, setKind] = useState('pick');
+    const kindChosen = useRef(false);
     const [text, setText] = useState('');
     const [csvResult, setCsvResult] = useState(null);
     const [tree, setTree] = useState(null); // null = loading, false = no directory, else departments
@@ -354,6 +357,11 @@
       setDepts([]); setPeople([]); setExDepts([]); setExPeople([]);
       api('GET', `/directory/${encodeURIComponent(platform)}/departments`).then((r) => setTree(r.departments), () => setTree(false));
     }, [platform]);
+    useEffect(() => {
+      if (kindChosen.current) return;
+      if (tree === false) setKind('userIds');
+      else if (Array.isArray(tree)) setKind('pick');
+    }, [tree]);
     /** Drops a prepared, unconfirmed broadcast (it was never sent: cancelling it records that). */
     const dropPrepared = () => {
       const p = prepRef.current;
@@ -460,7 +468,7 @@
       <${Form} layout="vertical">
         <${Form.Item} htmlFor="send-platform" label=${t('platform')}><${Select} id="send-platform" value=${platform} onChange=${setPlatform} options=${platforms.map((p) => ({ value: p, label: platformName(p) }))} /><//>
         <${Form.Item} label=${t('audience')}>
-          <${Radio.Group} value=${kind} onChange=${(e) => { setKind(e.target.value); setCsvResult(null); }} optionType="button" options=${[
+          <${Radio.Group} value=${kind} onChange=${(e) => { kindChosen.current = true; setKind(e.target.value); setCsvResult(null); }} optionType="button" options=${[
             { value: 'all', label: t('all') }, { value: 'pick', label: t('pickFromDirectory') }, { value: 'departments', label: t('departments') }, { value: 'userIds', label: t('userIds') }, { value: 'csv', label: t('csvUpload') },
           ]} />
         <//>
