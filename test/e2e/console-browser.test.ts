@@ -189,7 +189,7 @@ describe('admin console in a real browser', { skip: missing ? `no browser at ${C
     assert.ok(bot.fake.delivered.slice(before).every((d) => d.reminder !== null), 'reminders, not first deliveries');
     // The page lists the round — when, for how many, who asked — with its progress, and each row the round that reached it.
     const round = page.locator('#reminder-rounds tr[data-round="1"]');
-    await round.locator('.reminder-tally', { hasText: '已发送 3 · 失败 0 · 待发送 0' }).waitFor();
+    await round.locator('.reminder-tally', { hasText: '已送达 3 · 失败 0 · 待发送 0' }).waitFor();
     assert.equal(await round.locator('.reminder-queued').textContent(), '3');
     assert.equal(await round.locator('.reminder-by').textContent(), 'console:hr.zhang');
     assert.match((await round.locator('td').nth(1).textContent()) ?? '', /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+08:00$/);

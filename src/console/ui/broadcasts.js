@@ -28,7 +28,7 @@
       prepUnmatchedPeople: (n) => `排除的 ${n} 人不在本次发送对象中：`, prepUnmatchedDepartments: (n) => `排除的 ${n} 个部门没有排除任何人（部门成员都不在本次发送对象中）：`, prepUnmatchedCheck: '——请检查拼写。',
       prepPreparing: '正在解析发送对象…', broadcastError: '原因：', noticeLanguage: '语言', lang_bilingual: '中英双语',
       reminderRounds: '提醒记录', reminderRound: '轮次', roundN: (n) => `第 ${n} 轮`, reminderAt: '发起时间', reminderQueued: '提醒人数', reminderBy: '发起人', notRecorded: '未记录',
-      reminderProgress: '本轮进度', reminderTally: (sent, failed, pending) => `已发送 ${sent} · 失败 ${failed} · 待发送 ${pending}`, reminderEarlier: '只统计最新一轮',
+      reminderProgress: '本轮进度', reminderTally: (sent, failed, pending) => `已送达 ${sent} · 失败 ${failed} · 待发送 ${pending}`, reminderEarlier: '只统计最新一轮',
       remindedColumn: '收到的提醒', remindedCell: (n, when) => `第 ${n} 轮 · ${when}` },
     en: { st_resolving: 'Preparing', st_awaiting: 'Awaiting confirmation', st_expired: 'Not confirmed, expired', st_scheduled: (when) => `Scheduled for ${when}`, st_sending: 'Sending', st_done: 'Done', st_cancelled: 'Cancelled', st_pending: 'Pending', st_sent: 'Delivered', st_failed: 'Failed', st_read: 'Read', st_acknowledged: 'Acknowledged',
       remindConfirm: (n) => `Send a reminder to the ${n} employees who have not acknowledged?`, recipientName: 'Name', recipientDepartment: 'Department', scheduledFor: (when) => `Scheduled for ${when}`, notConfirmed: 'Not confirmed yet',
@@ -42,7 +42,7 @@
       prepUnmatchedCheck: ' — check the spelling.',
       prepPreparing: 'Resolving the audience…', broadcastError: 'Reason: ', noticeLanguage: 'Language', lang_bilingual: 'Bilingual',
       reminderRounds: 'Reminder rounds', reminderRound: 'Round', roundN: (n) => `Round ${n}`, reminderAt: 'Queued at', reminderQueued: 'Queued for', reminderBy: 'By', notRecorded: 'not recorded',
-      reminderProgress: 'This round', reminderTally: (sent, failed, pending) => `${sent} sent · ${failed} failed · ${pending} pending`, reminderEarlier: 'tallied for the latest round only',
+      reminderProgress: 'This round', reminderTally: (sent, failed, pending) => `${sent} delivered · ${failed} failed · ${pending} pending`, reminderEarlier: 'tallied for the latest round only',
       remindedColumn: 'Last reminder', remindedCell: (n, when) => `Round ${n} · ${when}` },
   });
   /**
