@@ -74,6 +74,9 @@ export const TRAINING_SETS: readonly TrainingSet[] = [
   { file: 'test/fixtures/blind/blind30.jsonl' },
   { file: 'test/fixtures/blind/blind31.jsonl' },
   { file: 'test/fixtures/train/border5.jsonl' },
+  { file: 'test/fixtures/blind/blind32.jsonl' },
+  { file: 'test/fixtures/blind/blind33.jsonl' },
+  { file: 'test/fixtures/train/border6.jsonl' },
 ];
 
 /**
@@ -82,12 +85,12 @@ export const TRAINING_SETS: readonly TrainingSet[] = [
  */
 export const RUN_NOT_TRAINED: readonly { file: string; why: string }[] = [
   {
-    file: 'test/fixtures/blind/blind32.jsonl',
-    why: 'the sixteenth round\'s fresh check, commissioned and sealed before the round\'s retraining (blind sets 30–31, border5) and first run on its model; validation data for a next round',
+    file: 'test/fixtures/blind/blind34.jsonl',
+    why: 'the seventeenth round\'s fresh check, commissioned and sealed before the round\'s retraining (blind sets 32–33, border6) and first run on its model; validation data for a next round',
   },
   {
-    file: 'test/fixtures/blind/blind33.jsonl',
-    why: 'the sixteenth round\'s second fresh check, written beside blind set 32 by another author and first run on the same model',
+    file: 'test/fixtures/blind/blind35.jsonl',
+    why: 'the seventeenth round\'s second fresh check, written beside blind set 34 by another author and first run on the same model',
   },
 ];
 

@@ -186,7 +186,7 @@ describe('router', () => {
   it('a privacy question that fits several topics asks which one is meant; an off-topic one is told what the bot answers', async () => {
     for (const [q, intro, none] of [
       ['公司可以监控我吗', /^这个问题可以有几种理解，你想问的是哪一个？/, /^都不是？/m],
-      ['can my employer monitor me', /^That could mean a few things\. Which one do you mean\?/, /^None of these\?/m],
+      ['can my manager see my chats', /^That could mean a few things\. Which one do you mean\?/, /^None of these\?/m],
     ] as const) {
       const r = await handle(msg(q, { userId: 'clarify' }));
       assert.equal(r.intent, 'fallback', q);

@@ -141,7 +141,7 @@ test('platformVariants: only for a family question from an asker whose platform 
 });
 
 test('ambiguous: declined questions the classifier is sure are about privacy, never off-topic ones', () => {
-  for (const q of ['公司可以监控我吗', 'can my employer monitor me']) {
+  for (const q of ['公司可以监控我吗', 'can my manager see my chats']) {
     const r = fused.match(q);
     assert.equal(r.topic, null, q);
     assert.equal(r.ambiguous, true, q);
