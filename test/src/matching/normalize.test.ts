@@ -108,3 +108,19 @@ test('normalizeQuestion: "my wechat work" is WeCom, while "my wechat" alone stay
   assert.match(normalizeQuestion('is my wechat for work monitored'), /企业微信/);
   assert.match(normalizeQuestion('can my boss read my wechat'), /个人微信/);
 });
+
+test('normalizeQuestion: platform nicknames employees type become the platform (knowledge/lexicon), ordinary words stay', () => {
+  for (const [q, want] of [
+    ['盯盯后台能看吗', '钉钉后台能看吗'],
+    ['飞鼠的管理员', '飞书的管理员'],
+    ['钉子上吐槽老板', '钉钉上吐槽老板'],
+    ['企业vx管理员', '企业微信管理员'],
+    ['qywx admin', '企业微信 管理员'],
+    ['wecome admin', '企业微信 管理员'],
+    ['ding ding admin', '钉钉 管理员'],
+    ['飛書的已讀回條', '飞书的已读回执'],
+  ] as const) assert.equal(normalizeQuestion(q), want, q);
+  // 钉子 is a nickname only where one writes "in" it: 钉子户 (a holdout household) is not DingTalk.
+  assert.equal(normalizeQuestion('钉子户拆迁'), '钉子户拆迁');
+  assert.equal(normalizeQuestion('welcome to the team'), 'welcome to the team');
+});
