@@ -3,7 +3,7 @@ import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
 import { BotError, RequestError, requestError } from '../errors.ts';
-import { PREPARATION_EXPIRED, type NoticeService, type BroadcastView } from '../notices/service.ts';
+import { isScheduled, PREPARATION_EXPIRED, type NoticeService, type BroadcastView } from '../notices/service.ts';
 import type { Bilingual, BroadcastRecord, NoticeSummary, NoticeVersionRecord } from '../store/ports/notices.ts';
 import { broadcastRequestSchema, firstIssue, resendRequestSchema } from '../notices/schema.ts';
 import { MAX_PEOPLE_RESULTS } from '../platform/notices.ts';
@@ -46,7 +46,7 @@ export function broadcastJson(b: BroadcastRecord | BroadcastView, at: { now: num
     audience: b.audience,
     state: b.state,
     notBefore: b.notBefore === null ? null : iso(b.notBefore),
-    scheduled: b.state === 'sending' && b.notBefore !== null && b.notBefore > at.now,
+    scheduled: isScheduled(b, at.now),
     confirmBy: b.confirmBy === null ? null : iso(b.confirmBy),
     ...(b.state === 'cancelled' && b.error?.startsWith(PREPARATION_EXPIRED) ? { expired: true } : {}),
     readSupported: b.readSupported,
@@ -179,6 +179,7 @@ function csv(ctx: Context, name: string, body: string): void {
  * - GET  /admin/broadcasts/:id/recipients.xlsx and /audit.xlsx, GET /admin/broadcasts/:id/timeline
  *   (src/admin/evidence.ts)
  * - POST /admin/broadcasts/:id/resend `{"only": "failed"|"unacknowledged"}` -> `{"id","only","queued","round"}`
+ *   (409 BROADCAST_NOT_STARTED "scheduled for <time>, not started" while a scheduled broadcast waits for its time)
  * - POST /admin/broadcasts/:id/cancel -> the broadcast
  * - /admin/policies (when `policies` is given): POST, GET, GET /:id, DELETE /:id —
  *   see src/admin/policies.ts

@@ -34,7 +34,7 @@ import { randomBytes } from 'node:crypto';
 import { ackKey } from '../platform/notices.ts';
 import { audienceSchema, broadcastAudienceSchema, convertRequestSchema, firstIssue, noticeContentSchema, type NoticeContent } from './schema.ts';
 import { resolveAudienceSpec, type UnmatchedExclusions } from './audience.ts';
-import { LOCAL_DATETIME, zonedLocalToEpoch } from '../evidence/time.ts';
+import { LOCAL_DATETIME, zonedIso, zonedLocalToEpoch } from '../evidence/time.ts';
 
 /** Time zone of the dates employees read ("acknowledged on YYYY-MM-DD"), unless configured. */
 export const DEFAULT_NOTICE_TIME_ZONE = 'Asia/Shanghai';
@@ -57,6 +57,16 @@ export const PREPARATION_INTERRUPTED = '准备中断，请重试 / preparation i
  * (the admin closed the tab or walked away): it is cancelled with this reason, nothing was sent.
  */
 export const PREPARATION_EXPIRED = '未确认，已过期 / not confirmed, expired';
+
+/**
+ * Whether a broadcast is scheduled and has not started at `now` (ms): confirmed (state sending) and
+ * waiting for its `notBefore` — the workers claim nothing before then, so nobody has been sent
+ * anything, and there is nobody to remind or retry yet. A broadcast's `notBefore` never changes
+ * after it is recorded, so the answer only ever turns from true to false as time passes.
+ */
+export function isScheduled(b: Pick<BroadcastRecord, 'state' | 'notBefore'>, now: number): boolean {
+  return b.state === 'sending' && b.notBefore !== null && b.notBefore > now;
+}
 
 /**
  * The state of a prepared broadcast ({@link NoticeService.prepareBroadcast}):
@@ -181,7 +191,7 @@ function badRequest(message: string): BotError {
  *
  * Errors are BotErrors with an HTTP status: NOTICE_BAD_REQUEST (400, names the field),
  * NOTICE_PLATFORM_UNAVAILABLE (400), NOTICE_NOT_FOUND / BROADCAST_NOT_FOUND (404),
- * BROADCAST_NOT_RESENDABLE (409), NOTICE_AUDIENCE_EMPTY (422), NOTICE_AUDIENCE_FAILED (502),
+ * BROADCAST_NOT_RESENDABLE / BROADCAST_NOT_STARTED (409), NOTICE_AUDIENCE_EMPTY (422), NOTICE_AUDIENCE_FAILED (502),
  * STORE_UNAVAILABLE (503).
  */
 export class NoticeService {
@@ -681,14 +691,22 @@ export class NoticeService {
    * version, recorded as a reminder) to sent recipients who have not acknowledged.
    * @param by who asks, as createdBy ('console:<name>', 'api', 'cli'): kept with the reminder round
    *   ({@link BroadcastView.reminderRounds}); absent = not recorded
-   * @throws BROADCAST_NOT_FOUND; BROADCAST_NOT_RESENDABLE (409) while resolving or when cancelled
+   * @throws BROADCAST_NOT_FOUND; BROADCAST_NOT_RESENDABLE (409) while resolving or when cancelled;
+   *   BROADCAST_NOT_STARTED (409) while it is scheduled and has not started ({@link isScheduled}):
+   *   nothing is queued or recorded
    */
   async resend(id: string, only: ResendTarget, by?: string): Promise<{ id: string; only: ResendTarget; queued: number; round: number }> {
     if (only !== 'failed' && only !== 'unacknowledged') throw badRequest('only: must be "failed" or "unacknowledged"');
     if (!ID_PATTERN.test(id)) throw notFound('broadcast', id);
+    const now = this.clock.now();
+    // Checked here, not in the store: `notBefore` never changes once recorded, so a broadcast that is
+    // not scheduled at `now` cannot become scheduled before the store's resend runs at the same `now`.
+    const b = await this.store.getBroadcast(id);
+    if (!b) throw notFound('broadcast', id);
+    if (isScheduled(b, now)) throw botError('BROADCAST_NOT_STARTED', `scheduled for ${zonedIso(b.notBefore, this.timeZone)}, not started`);
     let r: { queued: number; round: number } | null;
     try {
-      r = await this.store.resend(id, only, this.clock.now(), by);
+      r = await this.store.resend(id, only, now, by);
     } catch (err) {
       if ((err as BotError).code === 'STORE_BAD_ARGUMENT') {
         throw botError('BROADCAST_NOT_RESENDABLE', `broadcast ${id} cannot be resent: ${(err as Error).message.replace(/^resend: /, '')}`);

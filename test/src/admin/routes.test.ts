@@ -1,8 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestBot, type TestBot } from '../../helpers/app.ts';
-import { ADMIN_TOKEN, startNoticeBot, type NoticeBot } from '../../e2e/notices-harness.ts';
+import { ADMIN_TOKEN, REDIS_TEST_URL, redisUnreachable, startNoticeBot, type NoticeBot } from '../../e2e/notices-harness.ts';
 import { ManualClock } from '../notices/helpers.ts';
+import { zonedIso } from '../../../src/evidence/time.ts';
 
 const CONTENT = { title: { zh: '会话存档告知', en: 'Archiving notice' }, body: { zh: '正文', en: 'Body' } };
 
@@ -152,3 +153,53 @@ describe('admin API: a scheduled broadcast (injected clock)', () => {
     assert.deepEqual([plain.notBefore, plain.scheduled], [null, false]);
   });
 });
+
+const redisDown = await redisUnreachable(REDIS_TEST_URL);
+
+for (const kind of ['sqlite', 'redis'] as const) {
+  describe(`admin API: remind and retry refused while a scheduled broadcast has not started (${kind}, injected clock)`, { skip: kind === 'redis' && redisDown ? `Redis: ${redisDown}` : false }, () => {
+    let bot: NoticeBot;
+    const clock = new ManualClock();
+    before(async () => {
+      bot = await startNoticeBot({
+        fake: { users: ['zhangsan', 'lisi'] }, worker: false, clock,
+        ...(kind === 'redis' ? { backend: { kind: 'redis' as const, url: REDIS_TEST_URL } } : {}),
+      });
+    });
+    after(() => bot.close());
+
+    it('409 BROADCAST_NOT_STARTED "scheduled for <time>, not started" for both kinds of resend, nothing recorded; accepted once its time has come', async () => {
+      const noticeId = ((await (await bot.admin('POST', '/admin/notices', CONTENT)).json()) as { id: string }).id;
+      const notBefore = clock.now() + 2 * 60 * 60 * 1000;
+      const created = await bot.admin('POST', '/admin/broadcasts', { noticeId, platform: 'wecom', audience: { userIds: ['zhangsan', 'lisi'] }, notBefore });
+      assert.equal(created.status, 201);
+      const id = ((await created.json()) as { id: string }).id;
+      const auditBefore = (await bot.core.notices.store.listAudit(id)).length;
+      for (const only of ['unacknowledged', 'failed'] as const) {
+        const r = await bot.admin('POST', `/admin/broadcasts/${id}/resend`, { only });
+        assert.equal(r.status, 409, only);
+        const j = (await r.json()) as { error: { code: string; message: string } };
+        assert.equal(j.error.code, 'BROADCAST_NOT_STARTED', only);
+        // The time in the company time zone (Asia/Shanghai by default), as the console shows it.
+        assert.equal(j.error.message, `scheduled for ${zonedIso(notBefore, 'Asia/Shanghai')}, not started`);
+        assert.match(j.error.message, /^scheduled for \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+08:00, not started$/);
+      }
+      const view = (await (await bot.admin('GET', `/admin/broadcasts/${id}`)).json()) as { state: string; scheduled: boolean; reminder: { round: number }; counts: { pending: number } };
+      assert.deepEqual([view.state, view.scheduled, view.reminder.round, view.counts.pending], ['sending', true, 0, 2], 'still scheduled, no reminder round');
+      assert.equal((await bot.core.notices.store.listAudit(id)).length, auditBefore, 'nothing appended to the audit trail');
+      assert.deepEqual(await bot.core.notices.store.listReminderRounds(id), []);
+      // One ms before its time it is still refused; at its time it has started, and both are accepted.
+      clock.advance(notBefore - clock.now() - 1);
+      assert.equal((await bot.admin('POST', `/admin/broadcasts/${id}/resend`, { only: 'failed' })).status, 409);
+      clock.advance(1);
+      for (const only of ['unacknowledged', 'failed'] as const) {
+        const r = await bot.admin('POST', `/admin/broadcasts/${id}/resend`, { only });
+        assert.equal(r.status, 200, only);
+        assert.deepEqual(((await r.json()) as { id: string; only: string }).only, only);
+      }
+      // A broadcast without a schedule was never refused this way.
+      const plain = ((await (await bot.admin('POST', '/admin/broadcasts', { noticeId, platform: 'dingtalk', audience: { userIds: ['lisi'] } })).json()) as { id: string }).id;
+      assert.equal((await bot.admin('POST', `/admin/broadcasts/${plain}/resend`, { only: 'unacknowledged' })).status, 200);
+    });
+  });
+}
