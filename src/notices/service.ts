@@ -69,6 +69,24 @@ export function isScheduled(b: Pick<BroadcastRecord, 'state' | 'notBefore'>, now
 }
 
 /**
+ * Whether a broadcast is expired at `now` (ms, the notice service's clock) — shown as
+ * {@link PREPARATION_EXPIRED} ("未确认，已过期 / expired") by the API, the CLI and the console; nothing of it
+ * was sent and nothing will be:
+ * - cancelled by a worker because nobody confirmed its preparation in time (its error says so);
+ * - prepared, awaiting the admin's confirm, and `confirmBy` has passed (a worker will cancel it so);
+ * - still resolving, not awaiting a confirm, {@link PREPARE_TTL_MS} or more after it was created:
+ *   its resolution never finished (the process resolving it died — a foreground send has no
+ *   preparation lease for a worker to notice — or no worker ran to mark an interrupted preparation).
+ *   Decided from the stored `createdAt`, so broadcasts recorded before this rule expire too, with no
+ *   change to the data; a resolution takes minutes at most, never a day.
+ */
+export function isExpired(b: Pick<BroadcastRecord, 'state' | 'error' | 'confirmBy' | 'createdAt'>, now: number): boolean {
+  if (b.state === 'cancelled') return b.error?.startsWith(PREPARATION_EXPIRED) ?? false;
+  if (b.state !== 'resolving') return false;
+  return b.confirmBy !== null ? b.confirmBy <= now : b.createdAt + PREPARE_TTL_MS <= now;
+}
+
+/**
  * The state of a prepared broadcast ({@link NoticeService.prepareBroadcast}):
  * - 'ready': `count` recipients recorded (resolved, after exclusions, deduplicated, less the
  *   unknown ids); `unknown` = typed or uploaded user ids the platform's directory does not know
@@ -618,8 +636,17 @@ export class NoticeService {
       const error = b.error ?? 'cancelled';
       return { state: 'failed', error, ...(error.startsWith(PREPARATION_INTERRUPTED) ? { interrupted: true } : {}), ...(error.startsWith(PREPARATION_EXPIRED) ? { expired: true } : {}) };
     }
+    // Expired but not cancelled yet ({@link isExpired}): what a worker's cancel will say.
+    if (p.state !== 'failed' && isExpired(b, this.clock.now())) return { state: 'failed', error: this.expiredReason(b), expired: true };
     if (p.state === 'ready') return { state: 'ready', count: p.count, unknown: p.unknown ?? [], checked: p.checked ?? false, ...(p.unmatchedExclusions ? { unmatchedExclusions: p.unmatchedExclusions } : {}) };
     return p;
+  }
+
+  /** The reason an expired, not yet cancelled broadcast ({@link isExpired}) is given, as a worker's cancel words it. */
+  private expiredReason(b: Pick<BroadcastRecord, 'confirmBy' | 'createdAt'>): string {
+    return b.confirmBy !== null
+      ? `${PREPARATION_EXPIRED} (ready, but not confirmed by ${new Date(b.confirmBy).toISOString()}; nothing was sent)`
+      : `${PREPARATION_EXPIRED} (its preparation did not finish within a day of ${new Date(b.createdAt).toISOString()}; nothing was sent)`;
   }
 
   /**
@@ -632,7 +659,8 @@ export class NoticeService {
     if (b.state === 'sending' || b.state === 'done') return b;
     const p = await this.preparation(id);
     if (b.state !== 'resolving' || p?.state !== 'ready') {
-      throw botError('BROADCAST_NOT_PREPARED', `broadcast ${id} cannot start: ${b.state === 'cancelled' ? 'it was cancelled' : p?.state === 'preparing' ? 'its audience is still being resolved' : 'it was not prepared'}`);
+      const why = b.state === 'cancelled' ? 'it was cancelled' : p?.state === 'failed' && p.expired ? 'its preparation expired' : p?.state === 'preparing' ? 'its audience is still being resolved' : 'it was not prepared';
+      throw botError('BROADCAST_NOT_PREPARED', `broadcast ${id} cannot start: ${why}`);
     }
     await this.store.startSending(id, this.clock.now());
     this.log.info({ broadcast: id, recipients: p.count }, 'prepared broadcast confirmed');

@@ -4,6 +4,7 @@ import { startTestBot, type TestBot } from '../../helpers/app.ts';
 import { ADMIN_TOKEN, REDIS_TEST_URL, redisUnreachable, startNoticeBot, type NoticeBot } from '../../e2e/notices-harness.ts';
 import { ManualClock } from '../notices/helpers.ts';
 import { zonedIso } from '../../../src/evidence/time.ts';
+import { PREPARE_TTL_MS } from '../../../src/notices/service.ts';
 
 const CONTENT = { title: { zh: '会话存档告知', en: 'Archiving notice' }, body: { zh: '正文', en: 'Body' } };
 
@@ -200,6 +201,71 @@ for (const kind of ['sqlite', 'redis'] as const) {
       // A broadcast without a schedule was never refused this way.
       const plain = ((await (await bot.admin('POST', '/admin/broadcasts', { noticeId, platform: 'dingtalk', audience: { userIds: ['lisi'] } })).json()) as { id: string }).id;
       assert.equal((await bot.admin('POST', `/admin/broadcasts/${plain}/resend`, { only: 'unacknowledged' })).status, 200);
+    });
+  });
+}
+
+for (const kind of ['sqlite', 'redis'] as const) {
+  describe(`admin API: a broadcast stuck resolving expires PREPARE_TTL_MS after its creation (${kind}, injected clock)`, { skip: kind === 'redis' && redisDown ? `Redis: ${redisDown}` : false }, () => {
+    let bot: NoticeBot;
+    const clock = new ManualClock();
+    before(async () => {
+      bot = await startNoticeBot({
+        fake: { users: ['zhangsan', 'lisi'] }, worker: false, clock,
+        ...(kind === 'redis' ? { backend: { kind: 'redis' as const, url: REDIS_TEST_URL } } : {}),
+      });
+    });
+    after(() => bot.close());
+
+    type Shown = { id: string; state: string; expired?: boolean; confirmBy: string | null };
+    const view = async (id: string) => (await (await bot.admin('GET', `/admin/broadcasts/${id}`)).json()) as Shown;
+    const listed = async (id: string) => ((await (await bot.admin('GET', '/admin/broadcasts')).json()) as { broadcasts: Shown[] }).broadcasts.find((b) => b.id === id)!;
+
+    it('a send whose resolution never finished (its process died) shows expired from createdAt + PREPARE_TTL_MS, in the list and the broadcast; it cannot be confirmed or resent', async () => {
+      const noticeId = ((await (await bot.admin('POST', '/admin/notices', CONTENT)).json()) as { id: string }).id;
+      // The first half of a foreground send (POST /admin/broadcasts, the CLI's send), then the process "dies":
+      // recorded resolving, one recipient of two added, no preparation lease for a worker to notice.
+      const id = await bot.core.notices.recordBroadcast({ noticeId, platform: 'wecom', audience: { userIds: ['zhangsan', 'lisi'] }, createdBy: 'api' });
+      await bot.core.notices.store.addRecipients(id, ['zhangsan'], clock.now());
+      const created = clock.now();
+      const fresh = await view(id);
+      assert.deepEqual([fresh.state, fresh.expired, fresh.confirmBy], ['resolving', undefined, null]);
+      clock.advance(PREPARE_TTL_MS - 1);
+      assert.equal((await view(id)).expired, undefined, 'one ms before the TTL: not yet');
+      assert.equal((await listed(id)).expired, undefined);
+      clock.advance(1);
+      assert.equal(clock.now(), created + PREPARE_TTL_MS);
+      const stale = await view(id);
+      assert.deepEqual([stale.state, stale.expired], ['resolving', true], 'expired, with no change to the stored broadcast');
+      assert.equal((await listed(id)).expired, true);
+      const confirm = await bot.admin('POST', `/admin/broadcasts/${id}/confirm`);
+      assert.equal(confirm.status, 409);
+      assert.equal(((await confirm.json()) as { error: { code: string } }).error.code, 'BROADCAST_NOT_PREPARED');
+      assert.equal((await bot.admin('POST', `/admin/broadcasts/${id}/resend`, { only: 'failed' })).status, 409);
+      assert.equal((await bot.core.notices.store.getBroadcast(id))!.counts.sent, 0, 'nothing sent');
+    });
+
+    it('a prepared broadcast awaiting the confirm expires at its confirmBy, not at createdAt + PREPARE_TTL_MS; a sending or cancelled one never this way', async () => {
+      const noticeId = ((await (await bot.admin('POST', '/admin/notices', CONTENT)).json()) as { id: string }).id;
+      const store = bot.core.notices.store;
+      const t0 = clock.now();
+      // Prepared by an instance (its lease), ready an hour later: it awaits the confirm until a day after that.
+      await store.createBroadcast({ id: `b-await-${kind}`, noticeId, version: 1, platform: 'wecom', audience: { userIds: ['lisi'] }, readSupported: false, createdBy: 'console:hr', preparation: { owner: 'inst-a', leaseUntil: t0 + 30_000 } }, t0);
+      await store.addRecipients(`b-await-${kind}`, ['lisi'], t0);
+      const confirmBy = t0 + 60 * 60 * 1000 + PREPARE_TTL_MS;
+      await store.endPreparation(`b-await-${kind}`, 'inst-a', t0 + 60 * 60 * 1000, confirmBy);
+      // A broadcast resolved at once and sending, and one cancelled by an admin, both as old.
+      const sending = ((await (await bot.admin('POST', '/admin/broadcasts', { noticeId, platform: 'wecom', audience: { userIds: ['zhangsan'] } })).json()) as { id: string }).id;
+      const cancelled = await bot.core.notices.recordBroadcast({ noticeId, platform: 'wecom', audience: { userIds: ['zhangsan'] }, createdBy: 'api' });
+      await bot.admin('POST', `/admin/broadcasts/${cancelled}/cancel`);
+      clock.advance(PREPARE_TTL_MS);
+      const waiting = await view(`b-await-${kind}`);
+      assert.deepEqual([waiting.state, waiting.expired, waiting.confirmBy], ['resolving', undefined, new Date(confirmBy).toISOString()], 'awaiting the confirm: its confirmBy decides');
+      clock.advance(confirmBy - clock.now());
+      assert.equal((await view(`b-await-${kind}`)).expired, true, 'not confirmed by confirmBy');
+      assert.equal((await listed(`b-await-${kind}`)).expired, true);
+      assert.equal((await view(sending)).expired, undefined);
+      assert.deepEqual([(await view(cancelled)).state, (await view(cancelled)).expired], ['cancelled', undefined]);
     });
   });
 }
