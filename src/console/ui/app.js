@@ -21,7 +21,13 @@
     const hash = useHash();
     S.onUnauthenticated = () => setSession(null);
     useEffect(() => {
-      api('GET', '/session').then((s) => { S.csrf = s.csrf; setSession(s); }, () => setSession(null));
+      // 200 either way: {signedIn: false} when nobody is (no failed request in the browser's log).
+      api('GET', '/session').then((s) => {
+        if (s && s.signedIn) {
+          S.csrf = s.csrf;
+          setSession(s);
+        } else setSession(null);
+      }, () => setSession(null));
     }, []);
     const switchLang = () => {
       S.lang = S.lang === 'zh' ? 'en' : 'zh';
