@@ -78,6 +78,7 @@ export const ERRORS = {
   NOTICE_NOT_FOUND: { status: 404, meaning: 'No notice (or notice version) with that id.' },
   BROADCAST_NOT_FOUND: { status: 404, meaning: 'No broadcast with that id.' },
   BROADCAST_NOT_RESENDABLE: { status: 409, meaning: 'The broadcast cannot be sent again in its state (still running, or cancelled).' },
+  BROADCAST_NOT_STARTED: { status: 409, meaning: 'A reminder or a retry of a scheduled broadcast that has not started sending (its notBefore is still ahead): nobody was sent anything yet, so there is nobody to remind or retry. Wait until its time, or cancel it.' },
   NOTICE_PLATFORM_UNAVAILABLE: { status: 400, meaning: 'The platform of a broadcast is not configured, or cannot deliver notices.' },
   NOTICE_BAD_AUDIENCE: { status: 400, meaning: 'The audience is malformed for the platform (unknown department, bad user id).' },
   NOTICE_AUDIENCE_EMPTY: { status: 422, meaning: 'The audience has no user the app can see; the broadcast was cancelled.' },

@@ -3,7 +3,7 @@ import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
 import { BotError, RequestError, requestError } from '../errors.ts';
-import { PREPARATION_EXPIRED, type NoticeService, type BroadcastView } from '../notices/service.ts';
+import { isExpired, isScheduled, type NoticeService, type BroadcastView } from '../notices/service.ts';
 import type { Bilingual, BroadcastRecord, NoticeSummary, NoticeVersionRecord } from '../store/ports/notices.ts';
 import { broadcastRequestSchema, firstIssue, resendRequestSchema } from '../notices/schema.ts';
 import { MAX_PEOPLE_RESULTS } from '../platform/notices.ts';
@@ -35,7 +35,9 @@ function noticeSummaryJson(n: NoticeSummary) {
  * - `scheduled`: true while a confirmed broadcast (state sending) waits for its `notBefore` — nothing
  *   is sent before then, so there is nobody to remind or retry yet;
  * - `confirmBy`: a prepared broadcast awaiting the admin's confirm expires then (ISO), else null;
- * - `expired`: present (true) on a broadcast cancelled because nobody confirmed its preparation in time.
+ * - `expired`: present (true) on a broadcast that expired before anything was sent (src/notices/service.ts
+ *   isExpired): cancelled because nobody confirmed its preparation in time, awaiting a confirm past
+ *   `confirmBy`, or stuck resolving PREPARE_TTL_MS after its creation (its resolution never finished).
  */
 export function broadcastJson(b: BroadcastRecord | BroadcastView, at: { now: number }) {
   return {
@@ -46,9 +48,9 @@ export function broadcastJson(b: BroadcastRecord | BroadcastView, at: { now: num
     audience: b.audience,
     state: b.state,
     notBefore: b.notBefore === null ? null : iso(b.notBefore),
-    scheduled: b.state === 'sending' && b.notBefore !== null && b.notBefore > at.now,
+    scheduled: isScheduled(b, at.now),
     confirmBy: b.confirmBy === null ? null : iso(b.confirmBy),
-    ...(b.state === 'cancelled' && b.error?.startsWith(PREPARATION_EXPIRED) ? { expired: true } : {}),
+    ...(isExpired(b, at.now) ? { expired: true } : {}),
     readSupported: b.readSupported,
     createdBy: b.createdBy,
     createdAt: iso(b.createdAt),
@@ -179,6 +181,7 @@ function csv(ctx: Context, name: string, body: string): void {
  * - GET  /admin/broadcasts/:id/recipients.xlsx and /audit.xlsx, GET /admin/broadcasts/:id/timeline
  *   (src/admin/evidence.ts)
  * - POST /admin/broadcasts/:id/resend `{"only": "failed"|"unacknowledged"}` -> `{"id","only","queued","round"}`
+ *   (409 BROADCAST_NOT_STARTED "scheduled for <time>, not started" while a scheduled broadcast waits for its time)
  * - POST /admin/broadcasts/:id/cancel -> the broadcast
  * - /admin/policies (when `policies` is given): POST, GET, GET /:id, DELETE /:id —
  *   see src/admin/policies.ts

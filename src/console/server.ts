@@ -7,9 +7,11 @@
  * Routes (all behind the admin-surface guard of src/admin/surface.ts: ADMIN_ALLOW_FROM,
  * exact spelling; no Bearer token — a console session instead):
  * - GET /console — the page; GET /console/assets/<file> — the scripts (gzip when accepted, ETag).
- * - POST /console/api/session `{"name","password"}` -> `{"name","role","mustChange","csrf"}` and
+ * - POST /console/api/session `{"name","password"}` -> `{"signedIn": true,"name","role","mustChange","csrf"}` and
  *   the session cookie; 401 CONSOLE_BAD_CREDENTIALS; 429 CONSOLE_THROTTLED (per account / address).
- *   GET -> the same for the current session (401 CONSOLE_UNAUTHENTICATED); DELETE -> signed out.
+ *   GET -> the same for the current session, or 200 `{"signedIn": false}` without one (the page's first
+ *   question: "nobody signed in" is an answer, not an error — no failed request in the browser's log);
+ *   DELETE -> signed out (401 without a session).
  * - POST /console/api/password `{"current","next"}` — required first when the password is one-time.
  * - Every admin API route (src/admin/routes.ts, declared once) under /console/api instead of /admin,
  *   plus the console's own (platforms, audience preview and CSV upload, statuses, policy preview
@@ -19,7 +21,7 @@
  *   "suggestions":[{"id","score"}]}`: each suggestion with its matcher score, for the console alone), health, audit trail: GET /console/api/audit with each action in words, GET
  *   /console/api/audit.csv?lang=zh|en its export with an action column — src/console/audit-actions.ts).
  * - GET /console/api/error-texts -> `{"codes": {"zh": {CODE: text}, "en": {…}}}`: the adapters' error codes
- *   in the console's languages (ConsoleOptions.errorTexts); like POST /session it needs no session.
+ *   in the console's languages (ConsoleOptions.errorTexts); like POST and GET /session it needs no session.
  * Every other /console/api route needs the session cookie (401); every method other than GET needs the
  * session's CSRF token in `X-CSRF-Token` (403 CONSOLE_CSRF); changes need the role owner or admin
  * (403 CONSOLE_FORBIDDEN for auditors); a one-time password must be changed first (403
@@ -151,7 +153,7 @@ function setCookie(ctx: Context, value: string, maxAgeS: number, secure: boolean
   ctx.append('Set-Cookie', `${SESSION_COOKIE}=${value}; Path=/console; Max-Age=${maxAgeS}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`);
 }
 
-const sessionJson = (s: Session) => ({ name: s.name, role: s.role, mustChange: s.mustChange, csrf: s.csrf });
+const sessionJson = (s: Session) => ({ signedIn: true as const, name: s.name, role: s.role, mustChange: s.mustChange, csrf: s.csrf });
 
 /** Options of {@link mountConsole}. */
 export interface ConsoleOptions {
@@ -208,20 +210,31 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     ctx.set('Cache-Control', 'no-store');
     await next();
   };
-  const session = (allowMustChange: boolean) => async (ctx: Context, next: Next) => {
+  /**
+   * The live session of a request (touched: its idle time starts again), with the account's current role, or
+   * null — never signed in, expired, or the account was removed (its session is then ended). Sets
+   * ctx.state.session, sessionToken and actor when there is one.
+   */
+  const liveSession = async (ctx: Context): Promise<Session | null> => {
     const token = cookieToken(ctx);
     const s = await sessions.touch(token);
-    if (!s) throw requestError('CONSOLE_UNAUTHENTICATED', 'sign in first');
+    if (!s) return null;
     // Role changes and removals take effect at once, not at the next sign-in.
     const account = await accounts.get(s.name);
     if (!account) {
       await sessions.destroy(token);
-      throw requestError('CONSOLE_UNAUTHENTICATED', 'sign in first');
+      return null;
     }
     if (account.role !== s.role) await sessions.update(token!, { ...s, role: account.role });
-    ctx.state.session = { ...s, role: account.role };
+    const live = { ...s, role: account.role };
+    ctx.state.session = live;
     ctx.state.sessionToken = token;
     ctx.state.actor = `console:${s.name}`;
+    return live;
+  };
+  const session = (allowMustChange: boolean) => async (ctx: Context, next: Next) => {
+    const s = await liveSession(ctx);
+    if (!s) throw requestError('CONSOLE_UNAUTHENTICATED', 'sign in first');
     if (s.mustChange && !allowMustChange) throw requestError('CONSOLE_PASSWORD_CHANGE', 'change the one-time password first');
     await next();
   };
@@ -345,8 +358,11 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
     await audit.record({ actor: account.name, action: 'sign-in', status: 200 });
     ctx.body = sessionJson(s);
   });
-  api.get('/session', errors, noStore, session(true), (ctx) => {
-    ctx.body = sessionJson(ctx.state.session as Session);
+  // Who is signed in, asked by the page as it loads: nobody is an answer (200 {"signedIn": false}), not a 401,
+  // so a first visit leaves no failed request in the browser's log. Every other protected route still answers 401.
+  api.get('/session', errors, noStore, async (ctx) => {
+    const s = await liveSession(ctx);
+    ctx.body = s ? sessionJson(s) : { signedIn: false };
   });
   api.delete('/session', errors, noStore, session(true), csrf, async (ctx) => {
     await sessions.destroy(ctx.state.sessionToken as string);

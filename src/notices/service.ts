@@ -34,7 +34,7 @@ import { randomBytes } from 'node:crypto';
 import { ackKey } from '../platform/notices.ts';
 import { audienceSchema, broadcastAudienceSchema, convertRequestSchema, firstIssue, noticeContentSchema, type NoticeContent } from './schema.ts';
 import { resolveAudienceSpec, type UnmatchedExclusions } from './audience.ts';
-import { LOCAL_DATETIME, zonedLocalToEpoch } from '../evidence/time.ts';
+import { LOCAL_DATETIME, zonedIso, zonedLocalToEpoch } from '../evidence/time.ts';
 
 /** Time zone of the dates employees read ("acknowledged on YYYY-MM-DD"), unless configured. */
 export const DEFAULT_NOTICE_TIME_ZONE = 'Asia/Shanghai';
@@ -57,6 +57,34 @@ export const PREPARATION_INTERRUPTED = '准备中断，请重试 / preparation i
  * (the admin closed the tab or walked away): it is cancelled with this reason, nothing was sent.
  */
 export const PREPARATION_EXPIRED = '未确认，已过期 / not confirmed, expired';
+
+/**
+ * Whether a broadcast is scheduled and has not started at `now` (ms): confirmed (state sending) and
+ * waiting for its `notBefore` — the workers claim nothing before then, so nobody has been sent
+ * anything, and there is nobody to remind or retry yet. A broadcast's `notBefore` never changes
+ * after it is recorded, so the answer only ever turns from true to false as time passes.
+ */
+export function isScheduled(b: Pick<BroadcastRecord, 'state' | 'notBefore'>, now: number): boolean {
+  return b.state === 'sending' && b.notBefore !== null && b.notBefore > now;
+}
+
+/**
+ * Whether a broadcast is expired at `now` (ms, the notice service's clock) — shown as
+ * {@link PREPARATION_EXPIRED} ("未确认，已过期 / expired") by the API, the CLI and the console; nothing of it
+ * was sent and nothing will be:
+ * - cancelled by a worker because nobody confirmed its preparation in time (its error says so);
+ * - prepared, awaiting the admin's confirm, and `confirmBy` has passed (a worker will cancel it so);
+ * - still resolving, not awaiting a confirm, {@link PREPARE_TTL_MS} or more after it was created:
+ *   its resolution never finished (the process resolving it died — a foreground send has no
+ *   preparation lease for a worker to notice — or no worker ran to mark an interrupted preparation).
+ *   Decided from the stored `createdAt`, so broadcasts recorded before this rule expire too, with no
+ *   change to the data; a resolution takes minutes at most, never a day.
+ */
+export function isExpired(b: Pick<BroadcastRecord, 'state' | 'error' | 'confirmBy' | 'createdAt'>, now: number): boolean {
+  if (b.state === 'cancelled') return b.error?.startsWith(PREPARATION_EXPIRED) ?? false;
+  if (b.state !== 'resolving') return false;
+  return b.confirmBy !== null ? b.confirmBy <= now : b.createdAt + PREPARE_TTL_MS <= now;
+}
 
 /**
  * The state of a prepared broadcast ({@link NoticeService.prepareBroadcast}):
@@ -181,7 +209,7 @@ function badRequest(message: string): BotError {
  *
  * Errors are BotErrors with an HTTP status: NOTICE_BAD_REQUEST (400, names the field),
  * NOTICE_PLATFORM_UNAVAILABLE (400), NOTICE_NOT_FOUND / BROADCAST_NOT_FOUND (404),
- * BROADCAST_NOT_RESENDABLE (409), NOTICE_AUDIENCE_EMPTY (422), NOTICE_AUDIENCE_FAILED (502),
+ * BROADCAST_NOT_RESENDABLE / BROADCAST_NOT_STARTED (409), NOTICE_AUDIENCE_EMPTY (422), NOTICE_AUDIENCE_FAILED (502),
  * STORE_UNAVAILABLE (503).
  */
 export class NoticeService {
@@ -608,8 +636,17 @@ export class NoticeService {
       const error = b.error ?? 'cancelled';
       return { state: 'failed', error, ...(error.startsWith(PREPARATION_INTERRUPTED) ? { interrupted: true } : {}), ...(error.startsWith(PREPARATION_EXPIRED) ? { expired: true } : {}) };
     }
+    // Expired but not cancelled yet ({@link isExpired}): what a worker's cancel will say.
+    if (p.state !== 'failed' && isExpired(b, this.clock.now())) return { state: 'failed', error: this.expiredReason(b), expired: true };
     if (p.state === 'ready') return { state: 'ready', count: p.count, unknown: p.unknown ?? [], checked: p.checked ?? false, ...(p.unmatchedExclusions ? { unmatchedExclusions: p.unmatchedExclusions } : {}) };
     return p;
+  }
+
+  /** The reason an expired, not yet cancelled broadcast ({@link isExpired}) is given, as a worker's cancel words it. */
+  private expiredReason(b: Pick<BroadcastRecord, 'confirmBy' | 'createdAt'>): string {
+    return b.confirmBy !== null
+      ? `${PREPARATION_EXPIRED} (ready, but not confirmed by ${new Date(b.confirmBy).toISOString()}; nothing was sent)`
+      : `${PREPARATION_EXPIRED} (its preparation did not finish within a day of ${new Date(b.createdAt).toISOString()}; nothing was sent)`;
   }
 
   /**
@@ -622,7 +659,8 @@ export class NoticeService {
     if (b.state === 'sending' || b.state === 'done') return b;
     const p = await this.preparation(id);
     if (b.state !== 'resolving' || p?.state !== 'ready') {
-      throw botError('BROADCAST_NOT_PREPARED', `broadcast ${id} cannot start: ${b.state === 'cancelled' ? 'it was cancelled' : p?.state === 'preparing' ? 'its audience is still being resolved' : 'it was not prepared'}`);
+      const why = b.state === 'cancelled' ? 'it was cancelled' : p?.state === 'failed' && p.expired ? 'its preparation expired' : p?.state === 'preparing' ? 'its audience is still being resolved' : 'it was not prepared';
+      throw botError('BROADCAST_NOT_PREPARED', `broadcast ${id} cannot start: ${why}`);
     }
     await this.store.startSending(id, this.clock.now());
     this.log.info({ broadcast: id, recipients: p.count }, 'prepared broadcast confirmed');
@@ -681,14 +719,22 @@ export class NoticeService {
    * version, recorded as a reminder) to sent recipients who have not acknowledged.
    * @param by who asks, as createdBy ('console:<name>', 'api', 'cli'): kept with the reminder round
    *   ({@link BroadcastView.reminderRounds}); absent = not recorded
-   * @throws BROADCAST_NOT_FOUND; BROADCAST_NOT_RESENDABLE (409) while resolving or when cancelled
+   * @throws BROADCAST_NOT_FOUND; BROADCAST_NOT_RESENDABLE (409) while resolving or when cancelled;
+   *   BROADCAST_NOT_STARTED (409) while it is scheduled and has not started ({@link isScheduled}):
+   *   nothing is queued or recorded
    */
   async resend(id: string, only: ResendTarget, by?: string): Promise<{ id: string; only: ResendTarget; queued: number; round: number }> {
     if (only !== 'failed' && only !== 'unacknowledged') throw badRequest('only: must be "failed" or "unacknowledged"');
     if (!ID_PATTERN.test(id)) throw notFound('broadcast', id);
+    const now = this.clock.now();
+    // Checked here, not in the store: `notBefore` never changes once recorded, so a broadcast that is
+    // not scheduled at `now` cannot become scheduled before the store's resend runs at the same `now`.
+    const b = await this.store.getBroadcast(id);
+    if (!b) throw notFound('broadcast', id);
+    if (isScheduled(b, now)) throw botError('BROADCAST_NOT_STARTED', `scheduled for ${zonedIso(b.notBefore, this.timeZone)}, not started`);
     let r: { queued: number; round: number } | null;
     try {
-      r = await this.store.resend(id, only, this.clock.now(), by);
+      r = await this.store.resend(id, only, now, by);
     } catch (err) {
       if ((err as BotError).code === 'STORE_BAD_ARGUMENT') {
         throw botError('BROADCAST_NOT_RESENDABLE', `broadcast ${id} cannot be resent: ${(err as Error).message.replace(/^resend: /, '')}`);

@@ -160,6 +160,12 @@ describe('authorisation', () => {
         assert.equal(a.status, 200, `${method} ${path} is public`);
         assert.deepEqual(Object.keys(a.body as object), ['codes']);
         checks++;
+      } else if (method === 'GET' && template === '/console/api/session') {
+        // The page's first question, "who is signed in?": nobody is an answer (200), not a 401 — and says only that.
+        const a = await anonymous.call(method, path, body);
+        assert.equal(a.status, 200, `${method} ${path} answers without a session`);
+        assert.deepEqual(a.body, { signedIn: false });
+        checks++;
       } else if (!(method === 'POST' && template === '/console/api/session')) {
         const a = await anonymous.call(method, path, body);
         assert.equal(a.status, 401, `${method} ${path} without a session`);

@@ -21,7 +21,13 @@
     const hash = useHash();
     S.onUnauthenticated = () => setSession(null);
     useEffect(() => {
-      api('GET', '/session').then((s) => { S.csrf = s.csrf; setSession(s); }, () => setSession(null));
+      // 200 either way: {signedIn: false} when nobody is (no failed request in the browser's log).
+      api('GET', '/session').then((s) => {
+        if (s && s.signedIn) {
+          S.csrf = s.csrf;
+          setSession(s);
+        } else setSession(null);
+      }, () => setSession(null));
     }, []);
     const switchLang = () => {
       S.lang = S.lang === 'zh' ? 'en' : 'zh';
@@ -62,15 +68,29 @@
         : html`<${Notices} canWrite=${canWrite} go=${go} />`;
       const items = ['notices', 'broadcasts', 'policies', 'statuses', 'knowledge', 'health', 'audit', ...(session.role === 'owner' ? ['accounts'] : [])].map((k) => ({ key: k, label: html`<a href=${`#/${k}`}>${t(k)}</a>` }));
       const signOut = () => api('DELETE', '/session').finally(() => { S.csrf = ''; setSession(null); });
+      const signOutButton = html`<${Button} size="small" id="sign-out" onClick=${signOut}>${t('signOut')}<//>`;
+      // Wide: one row, the title giving way first. Narrow (a phone): two rows, nothing cut off — the menu button and
+      // the title (wrapping if it must), then the account (wrapping a long name) with the language switch and sign-out.
+      const header = narrow
+        ? html`<${Header} id="console-header" style=${{ height: 'auto', lineHeight: 1.5, padding: '8px 12px', background: '#001529', display: 'flex', flexDirection: 'column', gap: 8 }}>
+            <div style=${{ display: 'flex', alignItems: 'center', gap: 12, minWidth: 0 }}>
+              <${Button} size="small" id="menu-toggle" aria-label="menu" aria-expanded=${!collapsed} onClick=${() => setCollapsed(!collapsed)} style=${{ flex: 'none' }}>☰<//>
+              <span id="app-title" style=${{ color: '#fff', fontWeight: 600, flex: '1 1 0', minWidth: 0, overflowWrap: 'anywhere' }}>${t('appTitle')}</span>
+            </div>
+            <div style=${{ display: 'flex', alignItems: 'center', gap: 8, minWidth: 0 }}>
+              <span id="whoami" style=${{ color: '#fff', flex: '1 1 0', minWidth: 0, overflowWrap: 'anywhere' }}>${session.name} · ${session.role}</span>
+              <span style=${{ flex: 'none', display: 'flex', gap: 8 }}>${langButton}${signOutButton}</span>
+            </div>
+          <//>`
+        : html`<${Header} id="console-header" style=${{ display: 'flex', alignItems: 'center', gap: 12, padding: '0 16px', background: '#001529', flexWrap: 'nowrap', overflow: 'hidden' }}>
+            <span id="app-title" style=${{ color: '#fff', fontWeight: 600, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', flex: 1 }}>${t('appTitle')}</span>
+            ${sandbox && html`<span id="sandbox-label" role="status" style=${{ background: '#faad14', color: '#000', fontWeight: 600, padding: '2px 8px', borderRadius: 4, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', minWidth: 0, flexShrink: 1 }} title=${t('sandboxLabel')}>${t('sandboxLabel')}</span>`}
+            <span style=${{ color: '#fff', whiteSpace: 'nowrap' }} id="whoami">${session.name} · ${session.role}</span>
+            ${langButton}
+            ${signOutButton}
+          <//>`;
       body = html`<${Layout} style=${{ minHeight: '100vh' }}>
-        <${Header} style=${{ display: 'flex', alignItems: 'center', gap: 12, padding: '0 16px', background: '#001529', flexWrap: 'nowrap', overflow: 'hidden' }}>
-          ${narrow && html`<${Button} size="small" id="menu-toggle" aria-label="menu" aria-expanded=${!collapsed} onClick=${() => setCollapsed(!collapsed)}>☰<//>`}
-          <span style=${{ color: '#fff', fontWeight: 600, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', flex: 1 }}>${t('appTitle')}</span>
-          ${sandbox && !narrow && html`<span id="sandbox-label" role="status" style=${{ background: '#faad14', color: '#000', fontWeight: 600, padding: '2px 8px', borderRadius: 4, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', minWidth: 0, flexShrink: 1 }} title=${t('sandboxLabel')}>${t('sandboxLabel')}</span>`}
-          <span style=${{ color: '#fff', whiteSpace: 'nowrap' }} id="whoami">${session.name} · ${session.role}</span>
-          ${langButton}
-          <${Button} size="small" id="sign-out" onClick=${signOut}>${t('signOut')}<//>
-        <//>
+        ${header}
         ${sandbox && narrow && html`<div id="sandbox-label" role="status" style=${{ background: '#faad14', color: '#000', fontWeight: 600, padding: '4px 16px', textAlign: 'center' }}>${t('sandboxLabel')}</div>`}
         <${Layout}>
           <${Sider} collapsedWidth=${0} trigger=${null} collapsed=${narrow && collapsed} theme="light" width=${180}>

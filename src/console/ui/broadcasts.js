@@ -10,11 +10,12 @@
   /** A broadcast's notice title in the console's language (English falls back to the Chinese), or its id when unknown. */
   const noticeName = (b) => (b.noticeTitle ? PB.kit.titleIn(b.noticeTitle) : b.noticeId);
   /**
-   * The state a broadcast is shown as: its stored `state`, except 'awaiting' (resolving, prepared and waiting
-   * for the admin's confirm: `confirmBy` is set), 'expired' (cancelled because nobody confirmed it in time) and
+   * The state a broadcast is shown as: its stored `state`, except 'expired' (the server's `expired`: cancelled
+   * because nobody confirmed it in time, not confirmed by `confirmBy`, or stuck resolving a day after it was created —
+   * nothing sent), 'awaiting' (resolving, prepared and waiting for the admin's confirm: `confirmBy` is set) and
    * 'scheduled' (confirmed, waiting for its `notBefore`: the server's `scheduled`, so nothing sent yet).
    */
-  const shownState = (b) => (b.state === 'resolving' && b.confirmBy ? 'awaiting' : b.state === 'cancelled' && b.expired ? 'expired' : b.state === 'sending' && b.scheduled ? 'scheduled' : b.state);
+  const shownState = (b) => (b.expired ? 'expired' : b.state === 'resolving' && b.confirmBy ? 'awaiting' : b.state === 'sending' && b.scheduled ? 'scheduled' : b.state);
   /** A broadcast's shown state in words: "Scheduled for <time in the company time zone>" names the time. */
   const stateText = (b) => (shownState(b) === 'scheduled' ? t('st_scheduled', fmt(b.notBefore)) : t(`st_${shownState(b)}`));
   PB.addTexts({
@@ -22,6 +23,7 @@
       remindConfirm: (n) => `向 ${n} 位尚未确认的员工再发送一次提醒？`, recipientName: '姓名', recipientDepartment: '部门', scheduledFor: (when) => `计划发送时间：${when}`, notConfirmed: '尚未确认发送',
       prepInterrupted: '准备中断，请重试', prepInterruptedWhy: '准备发送对象的服务实例已停止，这次准备作废，不会发送。请重新选择发送对象并确认。',
       prepExpired: '未确认，已过期', prepExpiredWhy: '人数核对后没有人确认发送，这次准备已作废，没有发送任何消息。如需发送，请重新核对人数并确认。',
+      unfinishedExpiredWhy: '发送对象的准备一直没有完成（例如处理它的服务实例中途停止），创建已超过一天，这次发送已作废，没有发送任何消息。如需发送，请重新发送。',
       confirmBy: (when) => `未确认将于 ${when} 作废`,
       notStartedYet: (when) => `计划于 ${when} 开始发送，尚未发送给任何人，暂时没有可提醒或重发的对象。`,
       prepUnknown: (n) => `${n} 个用户 ID 不在通讯录中，不会发送，也不计入人数：`, prepUnchecked: '此平台没有可用的通讯录，无法核对填写的用户 ID；人数按填写的 ID 计算，不存在的 ID 会在发送时失败。',
@@ -34,6 +36,7 @@
       remindConfirm: (n) => `Send a reminder to the ${n} employees who have not acknowledged?`, recipientName: 'Name', recipientDepartment: 'Department', scheduledFor: (when) => `Scheduled for ${when}`, notConfirmed: 'Not confirmed yet',
       prepInterrupted: 'Preparation interrupted — retry', prepInterruptedWhy: 'The instance preparing the audience stopped; this preparation is void and nothing will be sent. Choose the audience again and confirm.',
       prepExpired: 'Not confirmed, expired', prepExpiredWhy: 'Nobody confirmed the send after the head count, so this preparation is void and nothing was sent. To send, count the recipients again and confirm.',
+      unfinishedExpiredWhy: 'Preparing the audience never finished (the instance doing it stopped, for example) and it was created more than a day ago: this broadcast is void and nothing was sent. To send, start again.',
       confirmBy: (when) => `Void if not confirmed by ${when}`,
       notStartedYet: (when) => `Sending starts at ${when}; nothing has been sent yet, so there is nobody to remind or retry.`,
       prepUnknown: (n) => `${n} user ids are not in the directory: they will not be sent to and are not counted: `, prepUnchecked: "This platform has no directory to check the user ids against: the count is of the ids as given, and ids that do not exist fail when sent.",
@@ -215,7 +218,8 @@
       { title: t('problem'), dataIndex: 'failureReason', key: 'failureReason' },
       { title: t('noticeLanguage'), dataIndex: 'language', key: 'language', render: (x) => (x === 'bilingual' ? t('lang_bilingual') : x || '—') },
     ];
-    const finished = b.state === 'cancelled';
+    // Cancelled, or expired (nothing was sent; an expired broadcast still resolving is over as well).
+    const finished = b.state === 'cancelled' || !!b.expired;
     // Prepared but never confirmed, or confirmed and waiting for its time: nothing was sent, so there is nobody
     // to remind or retry (only cancelling it).
     const unsent = b.state === 'resolving' || !!b.scheduled;
@@ -229,10 +233,11 @@
         <${Tag} color="blue" id="broadcast-state" data-state=${b.state} data-shown=${shownState(b)}>${stateText(b)}<//>
         <${Text} type="secondary"><a href=${`#/notices/${b.noticeId}`} style=${{ textDecoration: 'underline' }}>${b.noticeId} v${b.version}</a> · ${b.id} · ${b.platform} · ${t('createdBy')} ${b.createdBy}<//>
         ${b.notBefore && !b.scheduled && html`<${Tag} color="gold" id="broadcast-scheduled">${t('scheduledFor', fmt(b.notBefore))}<//>`}
-        ${b.state === 'resolving' && html`<${Tag}>${prep && prep.state === 'preparing' ? t('prepPreparing') : t('notConfirmed')}<//>`}
-        ${b.state === 'resolving' && b.confirmBy && html`<${Text} type="secondary" id="broadcast-confirm-by">${t('confirmBy', fmt(b.confirmBy))}<//>`}
+        ${b.state === 'resolving' && !b.expired && html`<${Tag}>${prep && prep.state === 'preparing' ? t('prepPreparing') : t('notConfirmed')}<//>`}
+        ${b.state === 'resolving' && !b.expired && b.confirmBy && html`<${Text} type="secondary" id="broadcast-confirm-by">${t('confirmBy', fmt(b.confirmBy))}<//>`}
       <//>
       <${PreparationNotes} prep=${prep} />
+      ${b.state === 'resolving' && b.expired && !(prep && prep.expired) && html`<${Alert} id="broadcast-expired" type="warning" showIcon style=${{ marginBottom: 12 }} message=${t('prepExpired')} description=${t('unfinishedExpiredWhy')} />`}
       ${b.state === 'cancelled' && b.error && !(prep && (prep.interrupted || prep.expired)) && html`<${Alert} id="broadcast-error" type="error" showIcon style=${{ marginBottom: 12 }} message=${`${t('broadcastError')}${b.error}`} />`}
       <${Row} gutter=${[12, 12]} id="tally">${['targeted', 'pending', 'sent', 'failed', 'read', 'acknowledged'].map((k) => stat(k, k === 'failed' && c.failed ? '#cf1322' : undefined))}<//>
       ${!b.readSupported && html`<${Text} type="secondary">${t('readUnsupported')}<//>`}

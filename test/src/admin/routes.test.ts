@@ -1,8 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestBot, type TestBot } from '../../helpers/app.ts';
-import { ADMIN_TOKEN, startNoticeBot, type NoticeBot } from '../../e2e/notices-harness.ts';
+import { ADMIN_TOKEN, REDIS_TEST_URL, redisUnreachable, startNoticeBot, type NoticeBot } from '../../e2e/notices-harness.ts';
 import { ManualClock } from '../notices/helpers.ts';
+import { zonedIso } from '../../../src/evidence/time.ts';
+import { PREPARE_TTL_MS } from '../../../src/notices/service.ts';
 
 const CONTENT = { title: { zh: '会话存档告知', en: 'Archiving notice' }, body: { zh: '正文', en: 'Body' } };
 
@@ -152,3 +154,118 @@ describe('admin API: a scheduled broadcast (injected clock)', () => {
     assert.deepEqual([plain.notBefore, plain.scheduled], [null, false]);
   });
 });
+
+const redisDown = await redisUnreachable(REDIS_TEST_URL);
+
+for (const kind of ['sqlite', 'redis'] as const) {
+  describe(`admin API: remind and retry refused while a scheduled broadcast has not started (${kind}, injected clock)`, { skip: kind === 'redis' && redisDown ? `Redis: ${redisDown}` : false }, () => {
+    let bot: NoticeBot;
+    const clock = new ManualClock();
+    before(async () => {
+      bot = await startNoticeBot({
+        fake: { users: ['zhangsan', 'lisi'] }, worker: false, clock,
+        ...(kind === 'redis' ? { backend: { kind: 'redis' as const, url: REDIS_TEST_URL } } : {}),
+      });
+    });
+    after(() => bot.close());
+
+    it('409 BROADCAST_NOT_STARTED "scheduled for <time>, not started" for both kinds of resend, nothing recorded; accepted once its time has come', async () => {
+      const noticeId = ((await (await bot.admin('POST', '/admin/notices', CONTENT)).json()) as { id: string }).id;
+      const notBefore = clock.now() + 2 * 60 * 60 * 1000;
+      const created = await bot.admin('POST', '/admin/broadcasts', { noticeId, platform: 'wecom', audience: { userIds: ['zhangsan', 'lisi'] }, notBefore });
+      assert.equal(created.status, 201);
+      const id = ((await created.json()) as { id: string }).id;
+      const auditBefore = (await bot.core.notices.store.listAudit(id)).length;
+      for (const only of ['unacknowledged', 'failed'] as const) {
+        const r = await bot.admin('POST', `/admin/broadcasts/${id}/resend`, { only });
+        assert.equal(r.status, 409, only);
+        const j = (await r.json()) as { error: { code: string; message: string } };
+        assert.equal(j.error.code, 'BROADCAST_NOT_STARTED', only);
+        // The time in the company time zone (Asia/Shanghai by default), as the console shows it.
+        assert.equal(j.error.message, `scheduled for ${zonedIso(notBefore, 'Asia/Shanghai')}, not started`);
+        assert.match(j.error.message, /^scheduled for \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+08:00, not started$/);
+      }
+      const view = (await (await bot.admin('GET', `/admin/broadcasts/${id}`)).json()) as { state: string; scheduled: boolean; reminder: { round: number }; counts: { pending: number } };
+      assert.deepEqual([view.state, view.scheduled, view.reminder.round, view.counts.pending], ['sending', true, 0, 2], 'still scheduled, no reminder round');
+      assert.equal((await bot.core.notices.store.listAudit(id)).length, auditBefore, 'nothing appended to the audit trail');
+      assert.deepEqual(await bot.core.notices.store.listReminderRounds(id), []);
+      // One ms before its time it is still refused; at its time it has started, and both are accepted.
+      clock.advance(notBefore - clock.now() - 1);
+      assert.equal((await bot.admin('POST', `/admin/broadcasts/${id}/resend`, { only: 'failed' })).status, 409);
+      clock.advance(1);
+      for (const only of ['unacknowledged', 'failed'] as const) {
+        const r = await bot.admin('POST', `/admin/broadcasts/${id}/resend`, { only });
+        assert.equal(r.status, 200, only);
+        assert.deepEqual(((await r.json()) as { id: string; only: string }).only, only);
+      }
+      // A broadcast without a schedule was never refused this way.
+      const plain = ((await (await bot.admin('POST', '/admin/broadcasts', { noticeId, platform: 'dingtalk', audience: { userIds: ['lisi'] } })).json()) as { id: string }).id;
+      assert.equal((await bot.admin('POST', `/admin/broadcasts/${plain}/resend`, { only: 'unacknowledged' })).status, 200);
+    });
+  });
+}
+
+for (const kind of ['sqlite', 'redis'] as const) {
+  describe(`admin API: a broadcast stuck resolving expires PREPARE_TTL_MS after its creation (${kind}, injected clock)`, { skip: kind === 'redis' && redisDown ? `Redis: ${redisDown}` : false }, () => {
+    let bot: NoticeBot;
+    const clock = new ManualClock();
+    before(async () => {
+      bot = await startNoticeBot({
+        fake: { users: ['zhangsan', 'lisi'] }, worker: false, clock,
+        ...(kind === 'redis' ? { backend: { kind: 'redis' as const, url: REDIS_TEST_URL } } : {}),
+      });
+    });
+    after(() => bot.close());
+
+    type Shown = { id: string; state: string; expired?: boolean; confirmBy: string | null };
+    const view = async (id: string) => (await (await bot.admin('GET', `/admin/broadcasts/${id}`)).json()) as Shown;
+    const listed = async (id: string) => ((await (await bot.admin('GET', '/admin/broadcasts')).json()) as { broadcasts: Shown[] }).broadcasts.find((b) => b.id === id)!;
+
+    it('a send whose resolution never finished (its process died) shows expired from createdAt + PREPARE_TTL_MS, in the list and the broadcast; it cannot be confirmed or resent', async () => {
+      const noticeId = ((await (await bot.admin('POST', '/admin/notices', CONTENT)).json()) as { id: string }).id;
+      // The first half of a foreground send (POST /admin/broadcasts, the CLI's send), then the process "dies":
+      // recorded resolving, one recipient of two added, no preparation lease for a worker to notice.
+      const id = await bot.core.notices.recordBroadcast({ noticeId, platform: 'wecom', audience: { userIds: ['zhangsan', 'lisi'] }, createdBy: 'api' });
+      await bot.core.notices.store.addRecipients(id, ['zhangsan'], clock.now());
+      const created = clock.now();
+      const fresh = await view(id);
+      assert.deepEqual([fresh.state, fresh.expired, fresh.confirmBy], ['resolving', undefined, null]);
+      clock.advance(PREPARE_TTL_MS - 1);
+      assert.equal((await view(id)).expired, undefined, 'one ms before the TTL: not yet');
+      assert.equal((await listed(id)).expired, undefined);
+      clock.advance(1);
+      assert.equal(clock.now(), created + PREPARE_TTL_MS);
+      const stale = await view(id);
+      assert.deepEqual([stale.state, stale.expired], ['resolving', true], 'expired, with no change to the stored broadcast');
+      assert.equal((await listed(id)).expired, true);
+      const confirm = await bot.admin('POST', `/admin/broadcasts/${id}/confirm`);
+      assert.equal(confirm.status, 409);
+      assert.equal(((await confirm.json()) as { error: { code: string } }).error.code, 'BROADCAST_NOT_PREPARED');
+      assert.equal((await bot.admin('POST', `/admin/broadcasts/${id}/resend`, { only: 'failed' })).status, 409);
+      assert.equal((await bot.core.notices.store.getBroadcast(id))!.counts.sent, 0, 'nothing sent');
+    });
+
+    it('a prepared broadcast awaiting the confirm expires at its confirmBy, not at createdAt + PREPARE_TTL_MS; a sending or cancelled one never this way', async () => {
+      const noticeId = ((await (await bot.admin('POST', '/admin/notices', CONTENT)).json()) as { id: string }).id;
+      const store = bot.core.notices.store;
+      const t0 = clock.now();
+      // Prepared by an instance (its lease), ready an hour later: it awaits the confirm until a day after that.
+      await store.createBroadcast({ id: `b-await-${kind}`, noticeId, version: 1, platform: 'wecom', audience: { userIds: ['lisi'] }, readSupported: false, createdBy: 'console:hr', preparation: { owner: 'inst-a', leaseUntil: t0 + 30_000 } }, t0);
+      await store.addRecipients(`b-await-${kind}`, ['lisi'], t0);
+      const confirmBy = t0 + 60 * 60 * 1000 + PREPARE_TTL_MS;
+      await store.endPreparation(`b-await-${kind}`, 'inst-a', t0 + 60 * 60 * 1000, confirmBy);
+      // A broadcast resolved at once and sending, and one cancelled by an admin, both as old.
+      const sending = ((await (await bot.admin('POST', '/admin/broadcasts', { noticeId, platform: 'wecom', audience: { userIds: ['zhangsan'] } })).json()) as { id: string }).id;
+      const cancelled = await bot.core.notices.recordBroadcast({ noticeId, platform: 'wecom', audience: { userIds: ['zhangsan'] }, createdBy: 'api' });
+      await bot.admin('POST', `/admin/broadcasts/${cancelled}/cancel`);
+      clock.advance(PREPARE_TTL_MS);
+      const waiting = await view(`b-await-${kind}`);
+      assert.deepEqual([waiting.state, waiting.expired, waiting.confirmBy], ['resolving', undefined, new Date(confirmBy).toISOString()], 'awaiting the confirm: its confirmBy decides');
+      clock.advance(confirmBy - clock.now());
+      assert.equal((await view(`b-await-${kind}`)).expired, true, 'not confirmed by confirmBy');
+      assert.equal((await listed(`b-await-${kind}`)).expired, true);
+      assert.equal((await view(sending)).expired, undefined);
+      assert.deepEqual([(await view(cancelled)).state, (await view(cancelled)).expired], ['cancelled', undefined]);
+    });
+  });
+}

@@ -51,6 +51,26 @@ describe('console API', () => {
     assert.equal((await c.call('GET', '/console/api/notices')).status, 401);
   });
 
+  it('GET /session: 200 {signedIn: false} without a live session (none, unknown cookie, signed out); every other protected route stays 401', async () => {
+    const c = new ConsoleClient(bot.url);
+    const nobody = await c.call('GET', '/console/api/session');
+    assert.deepEqual([nobody.status, nobody.body], [200, { signedIn: false }]);
+    assert.equal(nobody.headers.get('cache-control'), 'no-store');
+    c.cookie = 'pb_console=not-a-session-token';
+    assert.deepEqual((await c.call('GET', '/console/api/session')).body, { signedIn: false });
+    for (const [method, path] of [['GET', '/console/api/notices'], ['GET', '/console/api/broadcasts'], ['GET', '/console/api/platforms'], ['DELETE', '/console/api/session'], ['POST', '/console/api/password']] as const) {
+      const r = await c.call(method, path, method === 'GET' ? undefined : {});
+      assert.deepEqual([r.status, r.body.error.code], [401, 'CONSOLE_UNAUTHENTICATED'], `${method} ${path}`);
+    }
+    const me = await admin.call('GET', '/console/api/session');
+    assert.equal(me.status, 200);
+    assert.deepEqual([me.body.signedIn, me.body.name, me.body.role, me.body.csrf], [true, 'hr.admin', 'admin', admin.csrf]);
+    const leaving = await signedIn(bot.url, bot.core.store, 'hr.leaving', 'auditor');
+    assert.equal((await leaving.call('GET', '/console/api/session')).body.signedIn, true);
+    assert.equal((await leaving.call('DELETE', '/console/api/session')).status, 200);
+    assert.deepEqual((await leaving.call('GET', '/console/api/session')).body, { signedIn: false });
+  });
+
   it('Secure cookie when a trusted proxy says the request came over https', async () => {
     const oneTime = await addAccount(bot.core.store, 'proxied', 'auditor');
     const c = new ConsoleClient(bot.url, { 'x-forwarded-proto': 'https' });

@@ -127,6 +127,11 @@ for (const kind of ['sqlite', 'redis'] as const) {
               sent++;
               const isConsole = template.startsWith('/console');
               if (isConsole && CONSOLE_PAGE.test(template) && target === path && ['GET', 'HEAD', 'OPTIONS'].includes(method)) continue;
+              // "Who is signed in?" answers without a session — nobody: 200 {"signedIn": false}, and nothing else.
+              if (template === '/console/api/session' && target === path && (method === 'GET' || method === 'HEAD') && a.status === 200) {
+                if (method === 'GET' && a.text !== '{"signedIn":false}') leaks.push(`${method} ${target} (${auth ? 'wrong token' : 'no token'}) -> ${a.text}`);
+                continue;
+              }
               // The console ignores Bearer tokens: its routes answer 401 without a session (or 4xx for a bad
               // body / method), never 2xx — the guard refuses every other spelling, the router the rest.
               const fromGuard =
