@@ -67,4 +67,21 @@ describe('console: a broadcast stuck resolving shows as expired (real browser, i
     for (const button of ['#remind', '#retry', '#cancel-broadcast']) assert.equal(await page.locator(button).isDisabled(), true, button);
     assert.deepEqual(errors, []);
   });
+
+  it('a broadcast with no preparation (recorded by the API) is asked for one once, not at every poll', async () => {
+    const noticeId = (await bot.core.notices.createNotice({ title: { zh: '存档告知', en: 'Notice' }, body: { zh: '正文', en: 'Body' } })).noticeId;
+    const id = await bot.core.notices.recordBroadcast({ noticeId, platform: 'wecom', audience: { userIds: ['u1'] }, createdBy: 'api' });
+    const prepAsks: number[] = [];
+    let polls = 0;
+    let polled!: () => void;
+    const fourPolls = new Promise<void>((resolve) => (polled = resolve));
+    page.on('response', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path === `/console/api/broadcasts/${id}/preparation`) prepAsks.push(r.status());
+      if (path === `/console/api/broadcasts/${id}` && ++polls >= 4) polled();
+    });
+    await page.goto(`${bot.url}/console#/broadcasts/${id}`);
+    await fourPolls;
+    assert.deepEqual(prepAsks, [409], 'one refusal, then no more asking');
+  });
 });

@@ -148,10 +148,17 @@
     const [busy, setBusy] = useState(false);
     // The preparation of a broadcast prepared from the console (null: none, or not prepared here).
     const [prep, setPrep] = useState(null);
+    // A broadcast recorded by the API or the CLI has no preparation (409 BROADCAST_NOT_PREPARED): asked once, not at
+    // every poll (each refusal is a failed request in the browser's log). Holds the id refused, as the page is reused
+    // when the console goes from one broadcast to another.
+    const noPrep = useRef(null);
     const loadB = useCallback(() => api('GET', `/broadcasts/${encodeURIComponent(id)}`).then((x) => {
       setB(x);
-      if (x.state === 'resolving' || (x.state === 'cancelled' && x.error)) {
-        return api('GET', `/broadcasts/${encodeURIComponent(id)}/preparation`).then(setPrep, () => setPrep(null));
+      if ((x.state === 'resolving' || (x.state === 'cancelled' && x.error)) && noPrep.current !== id) {
+        return api('GET', `/broadcasts/${encodeURIComponent(id)}/preparation`).then(setPrep, (e) => {
+          if (e && e.code === 'BROADCAST_NOT_PREPARED') noPrep.current = id;
+          setPrep(null);
+        });
       }
       setPrep(null);
       return undefined;
