@@ -157,15 +157,16 @@ describe('admin API: a scheduled broadcast (injected clock)', () => {
 
 const redisDown = await redisUnreachable(REDIS_TEST_URL);
 
+/** The bot with two users on the given store and clock, without a worker. */
+const storeBot = (kind: 'sqlite' | 'redis', clock: ManualClock): Promise<NoticeBot> =>
+  startNoticeBot({ fake: { users: ['zhangsan', 'lisi'] }, worker: false, clock, ...(kind === 'redis' ? { backend: { kind: 'redis' as const, url: REDIS_TEST_URL } } : {}) });
+
 for (const kind of ['sqlite', 'redis'] as const) {
   describe(`admin API: remind and retry refused while a scheduled broadcast has not started (${kind}, injected clock)`, { skip: kind === 'redis' && redisDown ? `Redis: ${redisDown}` : false }, () => {
     let bot: NoticeBot;
     const clock = new ManualClock();
     before(async () => {
-      bot = await startNoticeBot({
-        fake: { users: ['zhangsan', 'lisi'] }, worker: false, clock,
-        ...(kind === 'redis' ? { backend: { kind: 'redis' as const, url: REDIS_TEST_URL } } : {}),
-      });
+      bot = await storeBot(kind, clock);
     });
     after(() => bot.close());
 
@@ -210,10 +211,7 @@ for (const kind of ['sqlite', 'redis'] as const) {
     let bot: NoticeBot;
     const clock = new ManualClock();
     before(async () => {
-      bot = await startNoticeBot({
-        fake: { users: ['zhangsan', 'lisi'] }, worker: false, clock,
-        ...(kind === 'redis' ? { backend: { kind: 'redis' as const, url: REDIS_TEST_URL } } : {}),
-      });
+      bot = await storeBot(kind, clock);
     });
     after(() => bot.close());
 
