@@ -77,6 +77,9 @@ export const TRAINING_SETS: readonly TrainingSet[] = [
   { file: 'test/fixtures/blind/blind32.jsonl' },
   { file: 'test/fixtures/blind/blind33.jsonl' },
   { file: 'test/fixtures/train/border6.jsonl' },
+  { file: 'test/fixtures/blind/blind34.jsonl' },
+  { file: 'test/fixtures/blind/blind35.jsonl' },
+  { file: 'test/fixtures/train/border7.jsonl' },
 ];
 
 /**
@@ -85,12 +88,12 @@ export const TRAINING_SETS: readonly TrainingSet[] = [
  */
 export const RUN_NOT_TRAINED: readonly { file: string; why: string }[] = [
   {
-    file: 'test/fixtures/blind/blind34.jsonl',
-    why: 'the seventeenth round\'s fresh check, commissioned and sealed before the round\'s retraining (blind sets 32–33, border6) and first run on its model; validation data for a next round',
+    file: 'test/fixtures/blind/blind36.jsonl',
+    why: 'the eighteenth round\'s fresh check, commissioned before the round\'s retraining (blind sets 34–35, border7) and first run on its model; validation data for a next round',
   },
   {
-    file: 'test/fixtures/blind/blind35.jsonl',
-    why: 'the seventeenth round\'s second fresh check, written beside blind set 34 by another author and first run on the same model',
+    file: 'test/fixtures/blind/blind37.jsonl',
+    why: 'the eighteenth round\'s second fresh check, written beside blind set 36 by another author and first run on the same model',
   },
 ];
 

@@ -14,6 +14,7 @@ import { EmployeeLanguages } from '../../../src/notices/languages.ts';
 import { toTaiwanTraditional } from '../../../src/bot/traditional.ts';
 import Database from 'better-sqlite3';
 import { REPO_ROOT } from '../../helpers/app.ts';
+import { ambiguousEnglishQuestion } from '../../helpers/vague-questions.ts';
 
 let seq = 0;
 function msg(text: string, over: Partial<InboundMessage> = {}): InboundMessage {
@@ -28,12 +29,13 @@ describe('router', () => {
   let dir: string;
   let store: Store;
   let handle: MessageHandler;
+  let matcher: Awaited<ReturnType<typeof createMatcher>>;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'router-test-'));
     store = openSqliteStore(join(dir, 'db.sqlite'));
     const kb = await loadKnowledge(join(REPO_ROOT, 'knowledge'));
-    const matcher = await createMatcher(kb);
+    matcher = await createMatcher(kb);
     handle = createRouter({ kb, matcher, store, log: createLogger('silent') });
     await store.putStatuses([
       { platform: 'wecom', userId: 'zhangsan', archived: true, since: '2026-03-01', scope: 'internal and external chats', source: 'import', updatedAt: '2026-05-02T08:00:00.000Z' },
@@ -186,7 +188,7 @@ describe('router', () => {
   it('a privacy question that fits several topics asks which one is meant; an off-topic one is told what the bot answers', async () => {
     for (const [q, intro, none] of [
       ['公司可以监控我吗', /^这个问题可以有几种理解，你想问的是哪一个？/, /^都不是？/m],
-      ['can my manager see my chats', /^That could mean a few things\. Which one do you mean\?/, /^None of these\?/m],
+      [ambiguousEnglishQuestion(matcher), /^That could mean a few things\. Which one do you mean\?/, /^None of these\?/m],
     ] as const) {
       const r = await handle(msg(q, { userId: 'clarify' }));
       assert.equal(r.intent, 'fallback', q);

@@ -93,7 +93,7 @@ const EVAL_FILES = [
  * - blind sets 2 and 3: test/fixtures/blind/kb-texts-before-blind3.txt (frozen 2026-12-05 with blind set 3);
  * - blind set 4: test/fixtures/blind/kb-texts-before-blind4.txt (the texts of the third tuning round included: it
  *   ran in a checkout without blind set 4, before that set's first run);
- * - blind sets 5 to 35: kb-texts-before-blind5.txt … kb-texts-before-blind35.txt, made the same way before
+ * - blind sets 5 to 37: kb-texts-before-blind5.txt … kb-texts-before-blind37.txt, made the same way before
  *   each set's first run.
  */
 const hashList = (name: string): Set<string> =>
@@ -138,6 +138,8 @@ const WRITTEN_AFTER_KB = new Map<string, Set<string>>([
   ['blind33.jsonl', hashList('kb-texts-before-blind33.txt')],
   ['blind34.jsonl', hashList('kb-texts-before-blind34.txt')],
   ['blind35.jsonl', hashList('kb-texts-before-blind35.txt')],
+  ['blind36.jsonl', hashList('kb-texts-before-blind36.txt')],
+  ['blind37.jsonl', hashList('kb-texts-before-blind37.txt')],
 ]);
 const shortHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
 

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { loadKnowledge } from '../../../src/knowledge/load.ts';
 import { buildMatcher, DEFAULT_MATCHER_OPTIONS, type ExplainingMatcher } from '../../../src/matching/matcher.ts';
 import type { KnowledgeBase } from '../../../src/knowledge/types.ts';
+import { ambiguousEnglishQuestion } from '../../helpers/vague-questions.ts';
 
 const kbDir = fileURLToPath(new URL('../../../knowledge', import.meta.url));
 let kb: KnowledgeBase;
@@ -141,7 +142,7 @@ test('platformVariants: only for a family question from an asker whose platform 
 });
 
 test('ambiguous: declined questions the classifier is sure are about privacy, never off-topic ones', () => {
-  for (const q of ['公司可以监控我吗', 'can my manager see my chats']) {
+  for (const q of ['公司可以监控我吗', ambiguousEnglishQuestion(fused)]) {
     const r = fused.match(q);
     assert.equal(r.topic, null, q);
     assert.equal(r.ambiguous, true, q);
