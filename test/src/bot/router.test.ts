@@ -200,8 +200,10 @@ describe('router', () => {
       const picked = await handle(msg('2', { userId: 'clarify' }));
       assert.equal(picked.topic, r.suggestions[1], `${q}: a number picks from the list`);
     }
-    // A message the classifier is sure is off topic: what the bot answers and where to go instead, in its language.
-    for (const [q, text] of [['帮我写一首关于春天的诗', /^这个问题不在我回答的范围：我只回答工作聊天里的隐私问题.*请联系 HR 或 IT/u], ['tell me a joke', /^That is not something I answer: .*contact HR or IT/u], ['工資條在哪裡看', /^這個問題不在我回答的範圍.*請聯繫 HR 或 IT/u]] as const) {
+    // A message the classifier is sure is off topic: what the bot answers (work chats at companies in mainland China) and
+    // where to go instead — HR / IT, or a legal adviser for other places' laws (a fifth trial's Taiwan LINE and GDPR
+    // questions were sent to HR and IT) — in its language.
+    for (const [q, text] of [['帮我写一首关于春天的诗', /^这个问题不在我回答的范围：我只回答中国大陆公司里企业微信、钉钉、飞书工作聊天的隐私问题.*请联系 HR 或 IT，其他地区的法律/u], ['tell me a joke', /^That is not something I answer: .*mainland China.*contact HR or IT, and for other places' laws/u], ['工資條在哪裡看', /^這個問題不在我回答的範圍.*中國大陸.*請聯繫 HR 或 IT/u]] as const) {
       const r = await handle(msg(q, { userId: 'off-topic' }));
       assert.equal(r.intent, 'fallback', q);
       assert.deepEqual(r.suggestions, [], q);
