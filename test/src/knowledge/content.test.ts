@@ -148,7 +148,7 @@ test('sub-question leads are reviewed: which entries have them and how each open
   const kb = await loadKnowledge(kbDir);
   const leads = Object.fromEntries(kb.entries.filter((e) => e.leads).map((e) => [e.id, e.leads!.map((l) => [l.zh.slice(0, 8), l.en.split(' ').slice(0, 4).join(' ')])]));
   assert.deepEqual(leads, {
-    'archive-scope': [['通话只有企业版会', 'Calls only on the']],
+    'archive-scope': [['通话只有企业版会', 'Calls only on the'], ['和客户的聊天只有', 'Chats with customers are']],
     'read-receipts': [['能不能关掉要看平', 'Whether you can switch']],
     'refuse-archiving': [['开除需要公司能证', 'Dismissal needs a lawful']],
   });
