@@ -162,6 +162,10 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
       problem('not-an-export', 'an XLSX (or other zip) file: XLSX exports are for reading and carry no signature; verify the CSV export of the same broadcast (recipients.csv or audit.csv)');
     } else if (!file.includes(`# ${TRAILER_TITLE}: `, 0, 'utf8')) {
       problem('not-an-export', `not a privacy-bot CSV export: the file has no "# ${TRAILER_TITLE}: …" lines at all`);
+    } else if (!file.includes('\r\n')) {
+      // Every line of an export ends in CRLF (RFC 4180); a file with none was re-saved by an editor or checked out by
+      // git with LF line ends. Its rows may be intact, but the signed bytes are the CRLF ones.
+      problem('malformed', `the line ends were changed from CRLF to LF (the file was re-saved by an editor, or converted by git or a mail client): the signature and the hash chain are over the file as downloaded — verify that copy`);
     } else {
       problem('malformed', `no evidence trailer at the end: the "# ${TRAILER_TITLE}: …" lines are not where an export puts them (the file was cut off, or re-saved with other line ends)`);
     }

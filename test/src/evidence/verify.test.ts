@@ -304,6 +304,9 @@ describe('verifyExport', () => {
     assert.match(r.problems[0]!.message, /XLSX .*carry no signature; verify the CSV export/);
     r = check(auditExport().replace(/\r\n/g, '\n'));
     assert.deepEqual(r.problems.map((p) => p.kind), ['malformed']);
+    assert.match(r.problems[0]!.message, /line ends were changed from CRLF to LF .*verify that copy/, 'says what happened, not only "no trailer"');
+    r = check(auditExport().replace(/# privacy-bot evidence: [^\r]*\r\n[\s\S]*$/, ''));
+    assert.match(r.problems[0]!.message, /not a privacy-bot CSV export|no evidence trailer/, 'a cut-off file is not called an LF re-save');
     r = check(auditExport().replace('# privacy-bot evidence: audit v2', '# privacy-bot evidence: audit v9'));
     assert.match(r.problems[0]!.message, /unknown export kind or format "audit v9"/);
   });
