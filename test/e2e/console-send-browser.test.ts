@@ -129,12 +129,21 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
     assert.equal(await page.locator('#cancel-broadcast').isDisabled(), false);
     // Counted, it awaits the confirm — shown as such (not as sending or preparing), with the time it lapses.
     await bot.core.notices.preparationsSettled();
-    await page.locator('#broadcast-state[data-shown="awaiting"]', { hasText: '待确认' }).waitFor();
+    await page.locator('#broadcast-state[data-shown="awaiting"]').waitFor();
+    // The admin's pending step is named as such, never "待确认" beside the employees' "已确认知悉".
+    assert.equal(await page.locator('#broadcast-state').textContent(), '待确认发送');
+    assert.equal(await page.locator('.tally-acknowledged').locator('..').locator('.ant-statistic-title').textContent(), '已确认知悉');
+    await page.click('#lang-switch');
+    await page.locator('#broadcast-state', { hasText: 'Awaiting your send confirmation' }).waitFor();
+    await page.click('#lang-switch');
+    await page.locator('#broadcast-state', { hasText: '待确认发送' }).waitFor();
     const confirmBy = (await bot.core.notices.getBroadcast(other)).confirmBy!;
     assert.match((await page.locator('#broadcast-confirm-by').textContent()) ?? '', /^未确认将于 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00 作废$/);
     await page.goto(`${bot.url}/console#/broadcasts`);
     const row = page.locator('.ant-table-row', { hasText: other });
-    await row.locator('.broadcast-list-state[data-shown="awaiting"]', { hasText: '待确认' }).waitFor();
+    await row.locator('.broadcast-list-state[data-shown="awaiting"]').waitFor();
+    assert.equal(await row.locator('.broadcast-list-state').textContent(), '待确认发送');
+    assert.deepEqual(await page.locator('.ant-table-thead th').allTextContents().then((h) => h.filter((x) => /确认/.test(x))), ['已确认知悉'], 'the column of employees\' acknowledgements');
     // Nobody confirms it: once its preparation TTL has passed, another instance's worker (its clock a day
     // on; nothing waits for the wall clock) cancels it as not confirmed, expired.
     const later = new NoticeService({
@@ -278,6 +287,12 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
       await page.locator(`.tally-sent[data-value="${want}"]`).waitFor({ state: 'attached' });
       await page.locator('.ant-progress.ant-progress-status-success[aria-valuenow="100"]').waitFor();
       await page.locator('#broadcast-state[data-state="done"]').waitFor();
+      // Delivery ended, the campaign did not: "发送完毕" / "Sending finished", not "已完成" / "Done".
+      assert.equal(await page.locator('#broadcast-state').textContent(), '发送完毕');
+      await page.click('#lang-switch');
+      assert.equal(await page.locator('#broadcast-state', { hasText: 'Sending finished' }).textContent(), 'Sending finished');
+      await page.click('#lang-switch');
+      await page.locator('#broadcast-state', { hasText: '发送完毕' }).waitFor();
       assert.equal(await page.locator('#broadcast-title').textContent(), TITLE, 'the page is headed by the notice title, not an id');
       assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true, 'no reload');
       await page.screenshot({ path: join(ARTIFACTS, `send-tree-tally-${run.size}.png`), fullPage: true });
