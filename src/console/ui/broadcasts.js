@@ -233,6 +233,9 @@
     // Prepared but never confirmed, or confirmed and waiting for its time: nothing was sent, so there is nobody
     // to remind or retry (only cancelling it).
     const unsent = b.state === 'resolving' || !!b.scheduled;
+    // Prepared (by the console, a tab since closed, or the API) and not confirmed yet: its page can confirm the send,
+    // not only cancel it — the head count and the time it lapses are shown above.
+    const awaitingConfirm = b.state === 'resolving' && !b.expired && !!prep && (prep.state === 'ready' || prep.state === 'preparing');
     // Why remind and retry are off while a scheduled broadcast waits (a tooltip on the disabled buttons).
     const whyOff = b.scheduled ? t('notStartedYet', fmt(b.notBefore)) : undefined;
     const explained = (button) => (whyOff ? html`<${antd.Tooltip} title=${whyOff}><span className="why-disabled" style=${{ display: 'inline-block' }}>${button}</span><//>` : button);
@@ -254,6 +257,9 @@
       ${b.readSupported && c.acknowledged > c.read && html`<div><${Text} type="secondary" id="ack-beyond-read">${t('ackBeyondRead', c.acknowledged, c.read)}<//></div>`}
       <div style=${{ margin: '16px 0' }}><${Text}>${t('progress')}<//><${Progress} percent=${pct} status=${c.failed ? 'exception' : pct === 100 ? 'success' : 'active'} aria-label=${t('progress')} /></div>
       <${Space} wrap style=${{ marginBottom: 16 }}>
+        ${canWrite && awaitingConfirm && html`<${Popconfirm} title=${t('confirmText', noticeName(b), b.version, prep.count, PB.kit.platformName(b.platform))}
+          onConfirm=${() => act(() => api('POST', `/broadcasts/${encodeURIComponent(id)}/confirm`))}>
+          <${Button} type="primary" danger id="confirm-send" disabled=${busy || prep.state !== 'ready' || !prep.count}>${t('confirmSend')}<//><//>`}
         ${canWrite && explained(html`<${Popconfirm} title=${t('remindConfirm', Math.max(0, c.targeted - c.acknowledged - c.failed))} onConfirm=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'unacknowledged' }))}><${Button} id="remind" disabled=${busy || finished || unsent || c.targeted - c.acknowledged - c.failed <= 0}>${t('remind')}<//><//>`)}
         ${canWrite && explained(html`<${Button} id="retry" disabled=${busy || finished || unsent || !c.failed} onClick=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'failed' }))}>${t('retryFailed')}<//>`)}
         ${canWrite && html`<${Popconfirm} title=${t('cancelBroadcast')} onConfirm=${() => act(() => api('POST', `/broadcasts/${id}/cancel`))}><${Button} danger id="cancel-broadcast" disabled=${busy || finished || b.state === 'done'}>${t('cancelBroadcast')}<//><//>`}
