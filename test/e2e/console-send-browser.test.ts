@@ -333,6 +333,21 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
       assert.equal(await page.locator('#broadcast-title').textContent(), TITLE, 'the page is headed by the notice title, not an id');
       assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true, 'no reload');
       await page.screenshot({ path: join(ARTIFACTS, `send-tree-tally-${run.size}.png`), fullPage: true });
+      // The broadcasts list at this width: rows of a line or two (the notice title not one character a line), the table
+      // scrolling inside its own box, the page no wider than the screen.
+      await page.goto(`${bot.url}/console#/broadcasts`);
+      const listed = page.locator('.ant-table-row', { hasText: broadcastId });
+      await listed.locator('.broadcast-notice').waitFor();
+      const layout = await page.evaluate(() => ({
+        rows: [...document.querySelectorAll('.ant-table-row')].map((r) => r.getBoundingClientRect().height),
+        notice: [...document.querySelectorAll('.broadcast-notice')].map((e) => ({ w: e.getBoundingClientRect().width, h: e.getBoundingClientRect().height })),
+        page: document.documentElement.scrollWidth,
+        width: window.innerWidth,
+      }));
+      assert.ok(Math.max(...layout.rows) <= 90, `rows ${layout.rows.join(', ')} px tall at ${run.size}`);
+      assert.ok(layout.notice.every((n) => n.w >= 100), `notice column ${JSON.stringify(layout.notice)} at ${run.size}`);
+      assert.ok(layout.page <= layout.width, `the page is ${layout.page} px wide in a ${layout.width} px window`);
+      await page.screenshot({ path: join(ARTIFACTS, `broadcasts-list-${run.size}.png`), fullPage: true });
       await page.context().close();
     });
   }

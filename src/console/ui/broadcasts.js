@@ -101,17 +101,20 @@
   function Broadcasts() {
     const [list, setList] = useState(null);
     useEffect(() => void api('GET', '/broadcasts').then((r) => setList(r.broadcasts), fail), []);
+    // On a phone (390 px) the table scrolls sideways in its own box instead of squeezing its columns: every cell on
+    // one line except the notice title, which keeps a readable width (it wrapped one character a line, rows ~300 px).
+    const oneLine = { onCell: () => ({ style: { whiteSpace: 'nowrap' } }), onHeaderCell: () => ({ style: { whiteSpace: 'nowrap' } }) };
     const columns = [
-      { title: t('id'), dataIndex: 'id', render: (id) => html`<a href=${`#/broadcasts/${id}`}>${id}</a>` },
-      { title: t('noticeColumn'), render: (b) => html`<span className="broadcast-notice">${noticeName(b)} <${Text} type="secondary">v${b.version}<//></span>` },
-      { title: t('platform'), dataIndex: 'platform' },
-      { title: t('state'), key: 'state', render: (b) => html`<${Tag} className="broadcast-list-state" data-state=${b.state} data-shown=${shownState(b)}>${stateText(b)}<//>` },
-      { title: t('targeted'), render: (b) => b.counts.targeted },
-      { title: t('acknowledged'), render: (b) => b.counts.acknowledged },
-      { title: t('createdBy'), dataIndex: 'createdBy' },
-      { title: t('created'), dataIndex: 'createdAt', render: fmt },
+      { title: t('id'), dataIndex: 'id', ...oneLine, render: (id) => html`<a href=${`#/broadcasts/${id}`}>${id}</a>` },
+      { title: t('noticeColumn'), onHeaderCell: oneLine.onHeaderCell, render: (b) => html`<span className="broadcast-notice" style=${{ display: 'inline-block', minWidth: 160, maxWidth: 280 }}>${noticeName(b)} <${Text} type="secondary">v${b.version}<//></span>` },
+      { title: t('platform'), dataIndex: 'platform', ...oneLine },
+      { title: t('state'), key: 'state', ...oneLine, render: (b) => html`<${Tag} className="broadcast-list-state" data-state=${b.state} data-shown=${shownState(b)}>${stateText(b)}<//>` },
+      { title: t('targeted'), ...oneLine, render: (b) => b.counts.targeted },
+      { title: t('acknowledged'), ...oneLine, render: (b) => b.counts.acknowledged },
+      { title: t('createdBy'), dataIndex: 'createdBy', ...oneLine },
+      { title: t('created'), dataIndex: 'createdAt', ...oneLine, render: fmt },
     ];
-    return html`<div><${Title} level=${2}>${t('broadcasts')}<//><${Table} rowKey="id" loading=${list === null} dataSource=${list || []} columns=${columns} scroll=${{ x: true }} /></div>`;
+    return html`<div><${Title} level=${2}>${t('broadcasts')}<//><${Table} rowKey="id" loading=${list === null} dataSource=${list || []} columns=${columns} scroll=${{ x: 'max-content' }} /></div>`;
   }
 
   /**
