@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { redisUrlProblem } from './store/redis/connect.ts';
@@ -18,7 +21,7 @@ export interface CoreConfig {
   dataDir: string;
   /** Redis URL; null = embedded SQLite store. */
   redisUrl: string | null;
-  /** Knowledge base directory (default ./knowledge). */
+  /** Knowledge base directory: KNOWLEDGE_DIR (relative to the working directory), default this package's own ({@link packageKnowledgeDir}). */
   knowledgeDir: string;
   /** pino level: fatal|error|warn|info|debug|trace|silent (default info). */
   logLevel: string;
@@ -130,7 +133,7 @@ const schema = z.object({
       }
     })
     .optional(),
-  KNOWLEDGE_DIR: z.string().min(1).default('./knowledge'),
+  KNOWLEDGE_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRY_PAGE: z.enum(['on', 'off']).default('on'),
   CONSOLE: z.enum(['on', 'off']).default('on'),
@@ -202,6 +205,22 @@ export function allOrNone(env: Record<string, string>, names: readonly string[],
 }
 
 /**
+ * The knowledge base shipped with this package: `knowledge/` beside its package.json, found from this file (src/ or
+ * dist/src/), so that `node /path/to/bin/privacy-bot.mjs serve` works from any directory (the default was
+ * './knowledge' of the working directory: "KB_INVALID: knowledge: directory does not exist" anywhere else). Falls back
+ * to './knowledge' when no such directory is found (the loader then names it).
+ */
+export function packageKnowledgeDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = path.join(dir, 'knowledge');
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  return './knowledge';
+}
+
+/**
  * Reads and validates the platform-neutral configuration (the app adds the adapters': src/app/config.ts).
  * @param env the environment (default process.env)
  * @throws ConfigError (code CONFIG_INVALID) naming the first bad variable and why
@@ -220,7 +239,7 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
     host: e.HOST ?? null,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL ?? null,
-    knowledgeDir: e.KNOWLEDGE_DIR,
+    knowledgeDir: e.KNOWLEDGE_DIR ?? packageKnowledgeDir(),
     logLevel: e.LOG_LEVEL,
     tryPage: e.TRY_PAGE === 'on',
     console: e.CONSOLE === 'on',

@@ -1,6 +1,9 @@
 import type { Clock } from './notices/clock.ts';
 import type { Logger } from 'pino';
 import type { CoreConfig } from './config.ts';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { botError } from './errors.ts';
 import { loadKnowledge } from './knowledge/load.ts';
 import type { KnowledgeBase } from './knowledge/types.ts';
 import { createMatcher } from './matching/matcher.ts';
@@ -55,6 +58,10 @@ export async function createCore(
   log: Logger,
   options: { redisKeyPrefix?: string; noticeClock?: Clock } = {},
 ): Promise<Core> {
+  // A directory that is not there is the configuration's fault: say which variable and which directory was tried.
+  if (!existsSync(config.knowledgeDir)) {
+    throw botError('KB_INVALID', `KNOWLEDGE_DIR: directory ${path.resolve(config.knowledgeDir)} does not exist (set KNOWLEDGE_DIR to the knowledge base, or leave it unset for the one shipped with privacy-bot)`);
+  }
   const kb = await loadKnowledge(config.knowledgeDir);
   // Results cached by the question's hash: repeated questions skip normalisation and Fuse.js.
   const matcher = cachedMatcher(await createMatcher(kb));

@@ -84,6 +84,7 @@ export const ERRORS = {
   NOTICE_AUDIENCE_EMPTY: { status: 422, meaning: 'The audience has no user the app can see; the broadcast was cancelled.' },
   NOTICE_AUDIENCE_FAILED: { status: 500, meaning: "The platform's directory failed while the audience was resolved; the broadcast can be started again." },
   NOTICE_DIRECTORY_UNSUPPORTED: { status: 400, meaning: "The platform's adapter cannot browse its directory (department tree, people search) here; give department or user ids instead." },
+  BROADCAST_NOT_DISCARDABLE: { status: 409, meaning: 'An unconfirmed preparation was to be discarded, but the broadcast was already confirmed (sending or done): it is no preparation any more; cancel it instead if that is meant.' },
   BROADCAST_NOT_PREPARED: { status: 409, meaning: 'A broadcast was confirmed before its audience was resolved (still preparing, failed, or not a prepared broadcast).' },
   NOTICE_CHANNEL_INVALID: { status: 500, meaning: 'A notice channel broke its contract (a bug in an adapter).' },
   NOTICE_TEST_NO_ACCOUNT: { status: 409, meaning: "A test send to myself, but the console account has no linked account on that platform: link one on the accounts page (`admin link`)." },

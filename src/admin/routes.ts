@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { BotError, RequestError, requestError } from '../errors.ts';
 import { isExpired, isScheduled, type NoticeService, type BroadcastView } from '../notices/service.ts';
 import type { Bilingual, BroadcastRecord, NoticeSummary, NoticeVersionRecord } from '../store/ports/notices.ts';
-import { broadcastRequestSchema, firstIssue, resendRequestSchema } from '../notices/schema.ts';
+import { broadcastRequestSchema, discardRequestSchema, firstIssue, resendRequestSchema } from '../notices/schema.ts';
 import { MAX_PEOPLE_RESULTS } from '../platform/notices.ts';
 import { requireBearer } from './auth.ts';
 import { refuseConnectionReuse } from '../http/connection.ts';
@@ -183,6 +183,9 @@ function csv(ctx: Context, name: string, body: string): void {
  * - POST /admin/broadcasts/:id/resend `{"only": "failed"|"unacknowledged"}` -> `{"id","only","queued","round"}`
  *   (409 BROADCAST_NOT_STARTED "scheduled for <time>, not started" while a scheduled broadcast waits for its time)
  * - POST /admin/broadcasts/:id/cancel -> the broadcast
+ * - POST /admin/broadcasts/:id/discard `{"reason": "audience-changed"|"dialog-closed"}` -> the broadcast with
+ *   `"discarded": reason`: an unconfirmed preparation dropped by the console (not the admin's cancel; the console's
+ *   operation log says which); 409 BROADCAST_NOT_DISCARDABLE once confirmed
  * - /admin/policies (when `policies` is given): POST, GET, GET /:id, DELETE /:id —
  *   see src/admin/policies.ts
  */
@@ -309,6 +312,11 @@ export function declareAdminRoutes(admin: AdminRoutes, options: { service: Notic
   });
   admin.post('/broadcasts/:id/cancel', async (ctx) => {
     ctx.body = broadcastJson(await service.cancel(ctx.params.id!), { now: service.clock.now() });
+  });
+  admin.post('/broadcasts/:id/discard', async (ctx) => {
+    const parsed = discardRequestSchema.safeParse(await readJson(ctx));
+    if (!parsed.success) throw requestError('NOTICE_BAD_REQUEST', firstIssue(parsed.error));
+    ctx.body = { ...broadcastJson(await service.discardPreparation(ctx.params.id!), { now: service.clock.now() }), discarded: parsed.data.reason };
   });
 
   if (options.policies) mountPolicyRoutes(admin, { service: options.policies, readJson });

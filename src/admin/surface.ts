@@ -156,7 +156,7 @@ function refuse(ctx: Context, status: number, code: string, message: string): vo
  * target, read as leniently as any router or proxy might ({@link isProtectedTarget}), falls under
  * /admin or /console is answered here unless every check passes, in this order:
  * 1. listener: with ADMIN_PORT set, the public port answers 404 (ADMIN_NOT_HERE) for the surface,
- *    and the admin port answers 404 for everything else;
+ *    and the admin port answers 404 for everything else (but GET / there redirects to /console when the console is on);
  * 2. ADMIN_TOKEN unset: 404 (ADMIN_OFF) — the surface does not exist;
  * 3. network: the client address (the socket's peer; X-Forwarded-For only from TRUSTED_PROXIES) not
  *    inside ADMIN_ALLOW_FROM (default loopback): 403 (ADMIN_NETWORK_FORBIDDEN);
@@ -176,7 +176,11 @@ export function adminSurfaceGuard(options: AdminSurfaceOptions): Middleware {
     const target = ctx.req.url ?? '';
     const isProtected = isProtectedTarget(target) || isProtectedTarget(ctx.path);
     if (!isProtected) {
-      if (listener === 'admin') return refuse(ctx, ERRORS.NOT_FOUND.status, 'NOT_FOUND', 'only /admin and /console are served on ADMIN_PORT');
+      if (listener === 'admin') {
+        // The admin port's root leads to the console (its only page), rather than a bare 404.
+        if (options.console && target === '/' && (ctx.method === 'GET' || ctx.method === 'HEAD')) return ctx.redirect('/console');
+        return refuse(ctx, ERRORS.NOT_FOUND.status, 'NOT_FOUND', 'only /admin and /console are served on ADMIN_PORT');
+      }
       return next();
     }
     if (listener === 'public') return refuse(ctx, ERRORS.ADMIN_NOT_HERE.status, 'ADMIN_NOT_HERE', 'not found');

@@ -8,6 +8,7 @@ import type { Core } from '../core.ts';
 import { BotError } from '../errors.ts';
 import { BackgroundTasks } from '../http/background.ts';
 import { mountTryPage, titleIn } from '../http/try-page.ts';
+import { mountHomePage } from '../http/home-page.ts';
 import { randomBytes } from 'node:crypto';
 import { PLATFORM_IDS } from '../../adapters/platforms.ts';
 import { createAdapters, sandboxActive, type AdapterOptions } from '../../adapters/index.ts';
@@ -269,6 +270,8 @@ export async function startServer(options: {
   for (const d of disabled) {
     log.info({ platform: d.platform }, `${d.platform} disabled: set ${d.variables.join(', ')} to enable it`);
   }
+  // GET /: where to go (/try, /console — or that the console is on ADMIN_PORT); the admin listener redirects / to /console.
+  mountHomePage(router, { tryPage: config.tryPage, console: config.console, consoleOnAdminPort: config.adminPort !== null });
   if (config.tryPage) mountTryPage(router, core, log, { now, scripts: adapters.flatMap((a) => a.tryPageScripts ?? []) });
   // Archiving notices: each adapter's delivery channel, the admin API (only with
   // ADMIN_TOKEN set; otherwise its routes do not exist), and this process's broadcast worker.

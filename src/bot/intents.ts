@@ -1,3 +1,5 @@
+import { normalizeQuestion } from '../matching/normalize.ts';
+
 /**
  * Small fixed intents recognised before FAQ matching: help requests, greetings/thanks, a bare number
  * picking one of the suggestions offered in the last "not sure" reply, and "详细" / "more" asking for the
@@ -72,6 +74,34 @@ const PLATFORM_NAMES: ReadonlyMap<string, string> = new Map([
 export function platformNamed(text: string): string | null {
   const t = bare(text.normalize('NFKC')).toLowerCase();
   return PLATFORM_NAMES.get(t) ?? PLATFORM_NAMES.get(t.replace(/^(?:我们用的是|我们用|用的是|用|是|we use|we're on|on)\s*/u, '')) ?? null;
+}
+
+/**
+ * Follow-up frames around a platform's name: "what about X", "how about X", "and X", "and on X", 「那X呢」, 「X呢」,
+ * 「X的呢」, 「那X的呢」, 「換成X呢」, 「如果是X呢」 (compared after {@link bare}, NFKC, lower case; group 1 is X).
+ */
+const FOLLOW_UP_FRAMES: readonly RegExp[] = [
+  /^(?:and\s+)?(?:what|how)\s+about\s+(?:(?:on|for|in|with)\s+)?(.+)$/u,
+  /^and\s+(?:(?:on|for|in|with)\s+)?(.+)$/u,
+  /^(?:那|那么|那麼|那换成|那換成|换成|換成|如果是|要是|假如是|那如果是)?\s*(.+?)\s*(?:的|那边的|那邊的|那边|那邊|上)?(?:呢|呐|吶)$/u,
+];
+
+/**
+ * The platform a follow-up names ("what about lark?", "how about DingTalk", "and WeCom?", 「那钉钉呢」, 「飞书呢」,
+ * 「企微的呢」, 「換成釘釘呢」), else null: X may be any spelling the lexicon maps to a platform (src/matching/normalize.ts
+ * `normalizeQuestion`: "lark", "wechat work", 「企微」, 釘釘 …). A bare name is {@link platformNamed}'s, not this.
+ * @returns an entry `platforms` id: 'wecom', 'dingtalk' or 'feishu'
+ */
+export function platformFollowUp(text: string): string | null {
+  const t = bare(text.normalize('NFKC')).toLowerCase();
+  if (t.length > 40) return null;
+  for (const frame of FOLLOW_UP_FRAMES) {
+    const x = frame.exec(t)?.[1];
+    if (!x) continue;
+    const named = PLATFORM_NAMES.get(normalizeQuestion(x)) ?? PLATFORM_NAMES.get(x.trim());
+    if (named) return named;
+  }
+  return null;
 }
 
 /** Replies that ask for the detail of the previous answer (compared after {@link bare}, case-insensitive). */

@@ -43,6 +43,11 @@ export interface Messages {
   platformChoicePick: string;
   /** Platform ids (an entry's `platforms` value) -> the name employees know; an unknown id shows the entry's title. */
   platformNames: Readonly<Record<string, string>>;
+  /**
+   * Opens a platform-neutral answer given again for a follow-up naming a platform ("那钉钉呢" after a retention
+   * answer): `name` as in {@link platformNames}; `mentioned`: the answer has a point about that platform.
+   */
+  platformFollowUp: (name: string, mentioned: boolean) => string;
 }
 
 const HELP_ZH_CN =
@@ -82,6 +87,8 @@ const zhCN: Messages = {
   platformChoiceIntro: '要看你的公司用的是哪个平台：',
   platformChoicePick: '回复数字查看该平台的完整答案和来源。',
   platformNames: { wecom: '企业微信', dingtalk: '钉钉', feishu: '飞书' },
+  platformFollowUp: (name, mentioned) =>
+    mentioned ? `关于${name}：这个问题的回答不分平台，${name}的情况见下面“${name}”一条。` : `关于${name}：这个问题的回答不分平台，同样适用于${name}。`,
 };
 
 const zhTW: Messages = {
@@ -108,6 +115,8 @@ const zhTW: Messages = {
   platformChoiceIntro: '要看你的公司用的是哪個平台：',
   platformChoicePick: '回覆數字查看該平台的完整答案和來源。',
   platformNames: { wecom: '企業微信', dingtalk: '釘釘', feishu: '飛書' },
+  platformFollowUp: (name, mentioned) =>
+    mentioned ? `關於${name}：這個問題的回答不分平台，${name}的情況見下面「${name}」一條。` : `關於${name}：這個問題的回答不分平台，同樣適用於${name}。`,
 };
 
 const en: Messages = {
@@ -134,6 +143,8 @@ const en: Messages = {
   platformChoiceIntro: 'It depends on which app your company uses:',
   platformChoicePick: 'Reply with the number for that app\'s full answer and its sources.',
   platformNames: { wecom: 'WeCom', dingtalk: 'DingTalk', feishu: 'Feishu / Lark' },
+  platformFollowUp: (name, mentioned) =>
+    mentioned ? `For ${name}: this answer covers every platform; see the ${name} point below.` : `For ${name}: this answer is the same on every platform, ${name} included.`,
 };
 
 /** The message set for a language. */

@@ -11,7 +11,8 @@ import type { CommandHandler, DeferredReply, PersonalSection } from '../platform
 export type { CommandHandler, DeferredReply, PersonalSection };
 import { withLinks } from '../reply-links.ts';
 import { messagesFor } from './messages.ts';
-import { isDetailRequest, isGreeting, isHelpRequest, isThanks, platformNamed, suggestionChoice } from './intents.ts';
+import { isDetailRequest, isGreeting, isHelpRequest, isThanks, platformFollowUp, platformNamed, suggestionChoice } from './intents.ts';
+import { entryFamilies } from '../matching/matcher.ts';
 import { toTaiwanTraditional } from './traditional.ts';
 import { leadFor } from './leads.ts';
 import { capMessage } from '../text-cap.ts';
@@ -98,8 +99,9 @@ function suggestionKey(m: InboundMessage): string {
 }
 
 /**
- * Store key of the bot's last reply to the asker: 'last-reply:<platform>:<hashed user id>' -> {"lang", "id"?}: the
- * reply's language, and the topic id when it was an answer whose detail "详细" / "more" can still fetch.
+ * Store key of the bot's last reply to the asker: 'last-reply:<platform>:<hashed user id>' -> {"lang", "id"?,
+ * "topic"?}: the reply's language, the topic id when it was an answer whose detail "详细" / "more" can still fetch,
+ * and the topic id of any answer (what a follow-up naming another platform, "那钉钉呢", asks again).
  * The user id is stored only as {@link hashUserId} (README "Privacy").
  */
 function lastReplyKey(m: InboundMessage): string {
@@ -110,6 +112,8 @@ function lastReplyKey(m: InboundMessage): string {
 interface LastReply {
   lang: Lang;
   detailOf: KnowledgeEntry | null;
+  /** The entry the reply answered (an answer, its detail or a platform's pick), if any. */
+  topicOf: KnowledgeEntry | null;
 }
 
 /** A reviewed zh/en pair in the asker's language (zh-TW converted from zh by src/bot/traditional.ts). */
@@ -200,6 +204,8 @@ export function createRouter(deps: RouterDeps): CoreHandler {
   const pickedTopic = (m: InboundMessage) => pickedTopicIn(kb, m);
 
   const commands = deps.commands ?? [];
+  /** Platform families of the knowledge base (entry id -> every member's id): what a platform follow-up switches between. */
+  const families = entryFamilies(kb.entries);
   const sections = deps.personalSections ?? [];
 
   /** The built-in section: the asker's archiving status, for topics flagged appendStatus. */
@@ -235,7 +241,8 @@ export function createRouter(deps: RouterDeps): CoreHandler {
    */
   async function rememberLastReply(m: InboundMessage, r: BotResult): Promise<void> {
     const entry = r.intent === 'faq' && r.topic ? kb.byId.get(r.topic) : undefined;
-    const record = entry?.detail ? { id: entry.id, lang: r.lang } : { lang: r.lang };
+    const answered = (r.intent === 'faq' || r.intent === 'detail') && r.topic ? r.topic : undefined;
+    const record = { ...(entry?.detail ? { id: entry.id } : {}), ...(answered ? { topic: answered } : {}), lang: r.lang };
     try {
       await store.set(lastReplyKey(m), JSON.stringify(record), DETAIL_TTL_MS);
     } catch (err) {
@@ -258,10 +265,11 @@ export function createRouter(deps: RouterDeps): CoreHandler {
     }
     if (!raw) return null;
     try {
-      const saved = JSON.parse(raw) as { id?: unknown; lang?: unknown };
+      const saved = JSON.parse(raw) as { id?: unknown; lang?: unknown; topic?: unknown };
       if (!isLang(saved.lang)) return null;
       const entry = typeof saved.id === 'string' ? kb.byId.get(saved.id) : undefined;
-      return { lang: saved.lang, detailOf: entry?.detail ? entry : null };
+      const topic = typeof saved.topic === 'string' ? kb.byId.get(saved.topic) : undefined;
+      return { lang: saved.lang, detailOf: entry?.detail ? entry : null, topicOf: topic ?? null };
     } catch {
       return null;
     }
@@ -308,12 +316,22 @@ export function createRouter(deps: RouterDeps): CoreHandler {
    * The answer to `entry` for `m`. `question`: the text matched, when the reply answers it directly (not a topic
    * picked from a list): a lead of the entry whose cue it contains opens the reply (src/bot/leads.ts).
    */
-  async function answer(m: InboundMessage, entry: KnowledgeEntry, lang: Lang, score: number, suggestions: string[], question?: string): Promise<BotResult> {
+  async function answer(
+    m: InboundMessage,
+    entry: KnowledgeEntry,
+    lang: Lang,
+    score: number,
+    suggestions: string[],
+    question?: string,
+    platformContext?: string,
+  ): Promise<BotResult> {
     const msgs = messagesFor(lang);
     // The lead for the sub-question asked, if any; the answer, and when the entry has detail, how to get it; notes
-    // and personal lines follow, sources last.
+    // and personal lines follow, sources last. A follow-up naming a platform (`platformContext`) opens with a line
+    // saying how the answer applies to that platform.
     const lead = question === undefined ? null : leadFor(entry, question);
-    const opened = lead ? `${inLanguage(lead.zh, lead.en, lang)}\n\n${answerText(entry, lang)}` : answerText(entry, lang);
+    const plain = lead ? `${inLanguage(lead.zh, lead.en, lang)}\n\n${answerText(entry, lang)}` : answerText(entry, lang);
+    const opened = platformContext ? `${platformLine(entry, platformContext, lang)}\n\n${plain}` : plain;
     const main = entry.detail ? `${opened}\n\n${msgs.detailHint}` : opened;
     const base = { intent: 'faq' as const, topic: entry.id, score, suggestions, lang };
     if (m.anonymous) {
@@ -340,6 +358,34 @@ export function createRouter(deps: RouterDeps): CoreHandler {
     // question asks (statusFirst: "am I archived?").
     const body = entry.statusFirst ? `${personal.join('\n')}\n\n${main}` : `${main}\n\n${personal.join('\n')}`;
     return result({ ...base, replies: [{ ...withSources(body, entry, lang), visibility: 'chat' }] });
+  }
+
+  /**
+   * The line opening a platform-neutral answer given again for a follow-up naming `platform` ("那钉钉呢"): the answer
+   * covers every platform, and either the platform's own point is below (the answer names it) or it applies as is.
+   */
+  function platformLine(entry: KnowledgeEntry, platform: string, lang: Lang): string {
+    const msgs = messagesFor(lang);
+    const name = msgs.platformNames[platform] ?? platform;
+    const text = answerText(entry, lang);
+    const mentioned = name.split(' / ').some((n) => text.includes(n));
+    return msgs.platformFollowUp(name, mentioned);
+  }
+
+  /**
+   * What a follow-up naming `platform` ("what about lark?", 「那钉钉呢」) asks, given the previous answer's entry: the
+   * member of its platform family for that platform (wecom-admin-access -> dingtalk-admin-access), or the same
+   * entry again when it is about no single platform (retention), with `platform` as context; null when the previous
+   * answer was about another single platform with no variant for this one (the message is then a normal question).
+   */
+  function followUpEntry(previous: KnowledgeEntry, platform: string): { entry: KnowledgeEntry; context?: string } | null {
+    const family = families.get(previous.id);
+    if (family) {
+      const member = family.map((id) => kb.byId.get(id)).find((e) => e?.platforms[0] === platform);
+      return member ? { entry: member } : null;
+    }
+    if (previous.platforms.length === 1 && previous.platforms[0] !== 'all') return previous.platforms[0] === platform ? { entry: previous } : null;
+    return { entry: previous, context: platform };
   }
 
   /** Remembers a numbered list offered to the asker, so that a bare number as the next message picks from it. */
@@ -453,7 +499,14 @@ export function createRouter(deps: RouterDeps): CoreHandler {
    * list: `picked`), help, greeting, FAQ match or fallback. `neutral`: the text says nothing of its language,
    * `lang` was found otherwise — it is then the reply's language, and not remembered as the asker's.
    */
-  async function afterCommands(m: InboundMessage, text: string, lang: Lang, neutral: boolean, picked: { entry: KnowledgeEntry; lang: Lang } | null): Promise<BotResult> {
+  async function afterCommands(
+    m: InboundMessage,
+    text: string,
+    lang: Lang,
+    neutral: boolean,
+    picked: { entry: KnowledgeEntry; lang: Lang } | null,
+    followUp: { entry: KnowledgeEntry; context?: string } | null = null,
+  ): Promise<BotResult> {
     const mention = m.chat.kind === 'group';
     const counted = (outcome: AnswerOutcome) => (deps.onAnswer && !m.uncounted ? deps.onAnswer(outcome) : undefined);
     const asked = (lang: Lang) => (deps.onQuestionLanguage && !m.anonymous && !neutral ? deps.onQuestionLanguage(m, lang) : undefined);
@@ -463,6 +516,10 @@ export function createRouter(deps: RouterDeps): CoreHandler {
     if (picked) {
       await count({ topic: picked.entry.id }, picked.lang);
       return answer(m, picked.entry, picked.lang, 1, []);
+    }
+    if (followUp) {
+      await count({ topic: followUp.entry.id }, lang);
+      return answer(m, followUp.entry, lang, 1, [], undefined, followUp.context);
     }
     if (m.kind === 'ack-action' || text === '' || isHelpRequest(text)) {
       return result({ intent: 'help', lang, replies: [{ text: helpText(m, lang), visibility: 'chat', mentionAsker: mention }] });
@@ -506,8 +563,13 @@ export function createRouter(deps: RouterDeps): CoreHandler {
     const wantsDetail = typed && isDetailRequest(m.text.trim());
     const neutral = typed && isLanguageNeutral(m.text);
     const choice = typed ? suggestionChoice(m.text) : null;
-    const platformPick = typed && choice === null ? platformNamed(m.text) : null;
-    const [last, pickedByNumber] = await Promise.all([takeLastReply(m, wantsDetail || neutral), takePendingSuggestion(m, choice, platformPick)]);
+    // "what about lark?" / 「那钉钉呢」: a platform named as a follow-up (to a platform-choice list, or to an answer).
+    const followUpPlatform = typed && choice === null ? platformFollowUp(m.text) : null;
+    const platformPick = typed && choice === null ? (platformNamed(m.text) ?? followUpPlatform) : null;
+    const [last, pickedByNumber] = await Promise.all([
+      takeLastReply(m, wantsDetail || neutral || followUpPlatform !== null),
+      takePendingSuggestion(m, choice, platformPick),
+    ]);
     if (m.kind === 'non-text') {
       const r = result({ intent: 'non-text', lang: 'zh-CN', replies: [{ text: messagesFor('zh-CN').nonText, visibility: 'chat', mentionAsker: mention }] });
       return { answer: async () => r };
@@ -548,7 +610,10 @@ export function createRouter(deps: RouterDeps): CoreHandler {
       return { answer: remembered(async () => r) };
     }
     const picked = m.kind === 'text' ? (pickedTopic(m) ?? pickedByNumber) : null;
-    return { answer: remembered(() => afterCommands(m, text, replyLang, neutral || zhOpen, picked)) };
+    // A follow-up naming a platform after an answer asks that answer's question for the platform; with no previous
+    // answer (or none that fits the platform) it is a normal question.
+    const followUp = !picked && followUpPlatform !== null && last?.topicOf ? followUpEntry(last.topicOf, followUpPlatform) : null;
+    return { answer: remembered(() => afterCommands(m, text, replyLang, neutral || zhOpen, picked, followUp)) };
   }
 
   async function handle(m: InboundMessage): Promise<BotResult> {

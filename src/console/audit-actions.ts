@@ -20,6 +20,8 @@ export interface AuditDetails {
   platform?: string;
   /** What a resend covered: 'failed' | 'unacknowledged'. */
   only?: string;
+  /** Why the console discarded an unconfirmed preparation: 'audience-changed' | 'dialog-closed'. */
+  reason?: string;
   /** Status rows imported, or rows with errors when nothing was imported. */
   rows?: number;
   errors?: number;
@@ -89,6 +91,12 @@ export const AUDIT_ACTIONS: Readonly<Record<string, Describe>> = {
       : both(`提醒未确认的${n === undefined ? '' : ` ${n} `}人：${notice(f).zh}`, `Reminded the ${n === undefined ? '' : `${n} `}unacknowledged: ${notice(f).en}`);
   },
   [`POST ${PREFIX}/broadcasts/:id/cancel`]: (f) => both(`取消发送${notice(f).zh}`, `Cancelled sending ${notice(f).en}`),
+  // Not a cancel by the admin: the console drops a head count nobody confirmed when the selection changes or the
+  // dialog closes (nothing was sent).
+  [`POST ${PREFIX}/broadcasts/:id/discard`]: (f) =>
+    f.d.reason === 'dialog-closed'
+      ? both(`关闭发送对话框，作废未确认的准备${notice(f).zh}`, `Preparation of ${notice(f).en} discarded (send dialog closed, not confirmed)`)
+      : both(`重新选择发送对象，作废未确认的准备${notice(f).zh}`, `Preparation of ${notice(f).en} discarded (audience changed)`),
   ...Object.fromEntries(Object.keys(EXPORTS).map((file) => [`GET ${PREFIX}/broadcasts/:id/${file}`, exportOf(file)])),
   [`POST ${PREFIX}/policies`]: (f) => both(`声明政策 ${f.target}`.trim(), `Declared policy ${f.target}`.trim()),
   [`DELETE ${PREFIX}/policies/:id`]: (f) => both(`撤回政策 ${f.target}`, `Withdrew policy ${f.target}`),

@@ -270,7 +270,7 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
   };
 
   /** What an audited route answered (the fields the operation log takes its parameters from). */
-  type AnswerBody = { id?: unknown; version?: unknown; only?: unknown; queued?: unknown; imported?: unknown; errors?: unknown; account?: { role?: unknown } };
+  type AnswerBody = { id?: unknown; version?: unknown; only?: unknown; discarded?: unknown; queued?: unknown; imported?: unknown; errors?: unknown; account?: { role?: unknown } };
   /** An audited action's parameters (ids and counts, never content): src/console/audit-actions.ts. */
   async function auditDetails(route: string, params: Record<string, string>, answer: AnswerBody | null, status: number): Promise<AuditDetails> {
     const d: AuditDetails = {};
@@ -281,6 +281,7 @@ export function mountConsole(router: Router, options: ConsoleOptions): void {
       if (b) Object.assign(d, { notice: b.noticeId, version: b.version, platform: b.platform });
       if (b && (route.endsWith('/confirm') || route === 'POST /console/api/broadcasts') && status < 400) d.count = b.counts.targeted;
       if (route.endsWith('/resend') && typeof answer?.queued === 'number') Object.assign(d, { count: answer.queued, only: String(answer.only) });
+      if (route.endsWith('/discard') && typeof answer?.discarded === 'string') d.reason = answer.discarded;
     } else if (path.startsWith('/console/api/notices/')) {
       const version = Number(params.version ?? answer?.version);
       Object.assign(d, { notice: params.id ?? String(answer?.id ?? ''), ...(Number.isSafeInteger(version) ? { version } : {}) });

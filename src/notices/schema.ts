@@ -155,6 +155,12 @@ export const broadcastRequestSchema = z
   .strict();
 export type BroadcastRequest = z.infer<typeof broadcastRequestSchema>;
 
+/**
+ * Body of POST /admin/broadcasts/:id/discard: why the console dropped an unconfirmed preparation — the admin changed
+ * the audience (or the schedule) after the head count, or closed the send dialog.
+ */
+export const discardRequestSchema = z.object({ reason: z.enum(['audience-changed', 'dialog-closed'], 'must be "audience-changed" or "dialog-closed"') }).strict();
+
 /** Body of POST /admin/broadcasts/:id/resend. */
 export const resendRequestSchema = z.object({ only: z.enum(['failed', 'unacknowledged'], 'must be "failed" or "unacknowledged"') }).strict();
 

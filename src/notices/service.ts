@@ -747,6 +747,18 @@ export class NoticeService {
     return { id, only, queued: r.queued, round: r.round };
   }
 
+  /**
+   * Discards a prepared broadcast nobody confirmed (the console does when the admin changes the audience or closes the
+   * send dialog after a head count): it is cancelled as {@link cancel} does, nothing having been sent; idempotent for
+   * one already cancelled. @throws BROADCAST_NOT_FOUND; BROADCAST_NOT_DISCARDABLE (409) once confirmed (sending, done)
+   */
+  async discardPreparation(id: string): Promise<BroadcastView> {
+    const b = await this.getBroadcast(id);
+    if (b.state === 'cancelled') return b;
+    if (b.state !== 'resolving') throw botError('BROADCAST_NOT_DISCARDABLE', `broadcast ${id} was confirmed (${b.state}): it is not an unconfirmed preparation`);
+    return this.cancel(id);
+  }
+
   /** Cancels a broadcast (idempotent; a done one stays done). @throws BROADCAST_NOT_FOUND */
   async cancel(id: string): Promise<BroadcastView> {
     if (!ID_PATTERN.test(id)) throw notFound('broadcast', id);

@@ -116,10 +116,27 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
     const prepared = (await bot.core.notices.listBroadcasts()).filter((b) => !before.has(b.id));
     assert.equal(prepared.length, 1);
     assert.equal(prepared[0]!.state, 'resolving');
+    // Changing the selection after the count drops that preparation: recorded as discarded, not as the admin's cancel.
+    await dialog.locator('.ant-select-selection-item', { hasText: '人力资源部' }).locator('.ant-select-selection-item-remove').click();
+    await page.locator('#send-confirm-text').waitFor({ state: 'detached' });
+    await page.waitForFunction(async (id) => (await (await fetch(`/console/api/broadcasts/${encodeURIComponent(id)}`)).json()).state === 'cancelled', prepared[0]!.id);
+    await page.click('#send-review');
+    await page.locator('#send-confirm-text').waitFor();
+    const recounted = (await bot.core.notices.listBroadcasts()).filter((b) => !before.has(b.id) && b.id !== prepared[0]!.id);
+    assert.equal(recounted.length, 1);
     await dialog.locator('.ant-modal-close').click();
     await dialog.waitFor({ state: 'hidden' });
-    // The close cancels it (the console's request; nothing to wait for but its effect).
-    await page.waitForFunction(async (id) => (await (await fetch(`/console/api/broadcasts/${encodeURIComponent(id)}`)).json()).state === 'cancelled', prepared[0]!.id);
+    // The close discards it too (the console's request; nothing to wait for but its effect).
+    await page.waitForFunction(async (id) => (await (await fetch(`/console/api/broadcasts/${encodeURIComponent(id)}`)).json()).state === 'cancelled', recounted[0]!.id);
+    type Entry = { actor: string; action: string; target?: string; summary: { zh: string; en: string } };
+    const trail = (await page.evaluate(async () => (await (await fetch('/console/api/audit')).json()).entries)) as Entry[];
+    const about = (id: string) => trail.filter((e) => e.target === id && e.actor === 'hr.closer' && !e.action.startsWith('GET')).map((e) => e.summary);
+    assert.deepEqual(about(prepared[0]!.id), [
+      { zh: `重新选择发送对象，作废未确认的准备《${TITLE}》v1`, en: 'Preparation of "Archiving notice" v1 discarded (audience changed)' },
+      { zh: `准备发送《${TITLE}》v1（核对人数）（sandbox）`, en: 'Prepared sending "Archiving notice" v1 (head count) (sandbox)' },
+    ]);
+    assert.deepEqual(about(recounted[0]!.id)[0], { zh: `关闭发送对话框，作废未确认的准备《${TITLE}》v1`, en: 'Preparation of "Archiving notice" v1 discarded (send dialog closed, not confirmed)' });
+    assert.ok(!trail.some((e) => /取消发送|Cancelled sending/.test(e.summary.zh + e.summary.en)), 'nobody clicked cancel');
     // A broadcast prepared elsewhere and never confirmed: its page allows cancelling, not reminding or retrying.
     const other = await bot.core.notices.prepareBroadcast({ noticeId, platform: 'sandbox', audience: { userIds: [SANDBOX_EMPLOYEES[0]!.userId] }, createdBy: 'test' });
     await page.goto(`${bot.url}/console#/broadcasts/${encodeURIComponent(other)}`);
@@ -129,12 +146,23 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
     assert.equal(await page.locator('#cancel-broadcast').isDisabled(), false);
     // Counted, it awaits the confirm — shown as such (not as sending or preparing), with the time it lapses.
     await bot.core.notices.preparationsSettled();
-    await page.locator('#broadcast-state[data-shown="awaiting"]', { hasText: '待确认' }).waitFor();
+    await page.locator('#broadcast-state[data-shown="awaiting"]').waitFor();
+    // The admin's pending step is named as such, never "待确认" beside the employees' "已确认知悉".
+    assert.equal(await page.locator('#broadcast-state').textContent(), '待确认发送');
+    assert.equal(await page.locator('.tally-acknowledged').locator('..').locator('.ant-statistic-title').textContent(), '已确认知悉');
+    await page.click('#lang-switch');
+    await page.locator('#broadcast-state', { hasText: 'Awaiting your send confirmation' }).waitFor();
+    await page.click('#lang-switch');
+    await page.locator('#broadcast-state', { hasText: '待确认发送' }).waitFor();
     const confirmBy = (await bot.core.notices.getBroadcast(other)).confirmBy!;
     assert.match((await page.locator('#broadcast-confirm-by').textContent()) ?? '', /^未确认将于 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00 作废$/);
+    // Its page offers the confirm (not only cancel and exports).
+    await page.locator('#confirm-send:not([disabled])', { hasText: '确认发送' }).waitFor();
     await page.goto(`${bot.url}/console#/broadcasts`);
     const row = page.locator('.ant-table-row', { hasText: other });
-    await row.locator('.broadcast-list-state[data-shown="awaiting"]', { hasText: '待确认' }).waitFor();
+    await row.locator('.broadcast-list-state[data-shown="awaiting"]').waitFor();
+    assert.equal(await row.locator('.broadcast-list-state').textContent(), '待确认发送');
+    assert.deepEqual(await page.locator('.ant-table-thead th').allTextContents().then((h) => h.filter((x) => /确认/.test(x))), ['已确认知悉'], 'the column of employees\' acknowledgements');
     // Nobody confirms it: once its preparation TTL has passed, another instance's worker (its clock a day
     // on; nothing waits for the wall clock) cancels it as not confirmed, expired.
     const later = new NoticeService({
@@ -157,6 +185,24 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
     await page.locator('#broadcast-state', { hasText: 'Not confirmed, expired' }).waitFor();
     await page.locator('#prep-expired', { hasText: 'nothing was sent' }).waitFor();
     await page.click('#lang-switch');
+    await page.context().close();
+  });
+
+  it('a prepared, unconfirmed broadcast (its tab closed) is confirmed from its own page', async () => {
+    const page = await signedInPage({ width: 1366, height: 768 }, 'hr.confirmer');
+    const id = await bot.core.notices.prepareBroadcast({ noticeId, platform: 'sandbox', audience: { userIds: [SANDBOX_EMPLOYEES[1]!.userId, SANDBOX_EMPLOYEES[2]!.userId] }, createdBy: 'test' });
+    await bot.core.notices.preparationsSettled();
+    await page.goto(`${bot.url}/console#/broadcasts/${encodeURIComponent(id)}`);
+    await page.locator('#broadcast-state[data-shown="awaiting"]').waitFor();
+    await page.click('#confirm-send');
+    const pop = page.locator('.ant-popover:not(.ant-popover-hidden)');
+    await pop.locator('.ant-popconfirm-title', { hasText: /发送给 .* 上的 2 人。确认发送？/ }).waitFor();
+    await pop.locator('.ant-btn-primary').click();
+    await page.locator('#broadcast-state[data-state="sending"]').waitFor();
+    assert.equal((await bot.core.notices.getBroadcast(id)).state, 'sending');
+    await page.locator('#confirm-send').waitFor({ state: 'detached' });
+    const trail = (await page.evaluate(async () => (await (await fetch('/console/api/audit')).json()).entries)) as { target?: string; action: string; summary: { zh: string } }[];
+    assert.equal(trail.find((e) => e.target === id && e.action.endsWith('/confirm'))?.summary.zh, `发送通知《${TITLE}》v1 给 2 人`);
     await page.context().close();
   });
 
@@ -278,9 +324,30 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
       await page.locator(`.tally-sent[data-value="${want}"]`).waitFor({ state: 'attached' });
       await page.locator('.ant-progress.ant-progress-status-success[aria-valuenow="100"]').waitFor();
       await page.locator('#broadcast-state[data-state="done"]').waitFor();
+      // Delivery ended, the campaign did not: "发送完毕" / "Sending finished", not "已完成" / "Done".
+      assert.equal(await page.locator('#broadcast-state').textContent(), '发送完毕');
+      await page.click('#lang-switch');
+      assert.equal(await page.locator('#broadcast-state', { hasText: 'Sending finished' }).textContent(), 'Sending finished');
+      await page.click('#lang-switch');
+      await page.locator('#broadcast-state', { hasText: '发送完毕' }).waitFor();
       assert.equal(await page.locator('#broadcast-title').textContent(), TITLE, 'the page is headed by the notice title, not an id');
       assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true, 'no reload');
       await page.screenshot({ path: join(ARTIFACTS, `send-tree-tally-${run.size}.png`), fullPage: true });
+      // The broadcasts list at this width: rows of a line or two (the notice title not one character a line), the table
+      // scrolling inside its own box, the page no wider than the screen.
+      await page.goto(`${bot.url}/console#/broadcasts`);
+      const listed = page.locator('.ant-table-row', { hasText: broadcastId });
+      await listed.locator('.broadcast-notice').waitFor();
+      const layout = await page.evaluate(() => ({
+        rows: [...document.querySelectorAll('.ant-table-row')].map((r) => r.getBoundingClientRect().height),
+        notice: [...document.querySelectorAll('.broadcast-notice')].map((e) => ({ w: e.getBoundingClientRect().width, h: e.getBoundingClientRect().height })),
+        page: document.documentElement.scrollWidth,
+        width: window.innerWidth,
+      }));
+      assert.ok(Math.max(...layout.rows) <= 90, `rows ${layout.rows.join(', ')} px tall at ${run.size}`);
+      assert.ok(layout.notice.every((n) => n.w >= 100), `notice column ${JSON.stringify(layout.notice)} at ${run.size}`);
+      assert.ok(layout.page <= layout.width, `the page is ${layout.page} px wide in a ${layout.width} px window`);
+      await page.screenshot({ path: join(ARTIFACTS, `broadcasts-list-${run.size}.png`), fullPage: true });
       await page.context().close();
     });
   }

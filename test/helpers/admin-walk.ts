@@ -138,6 +138,8 @@ export function spellings(path: string, publicPaths: string[], origin: string): 
 
 /** Other spellings of a public route: each must answer 404 under strict, case-sensitive routing. */
 export function publicSpellings(path: string): string[] {
+  // The root has no other spelling that is not itself ('/' is the whole path).
+  if (path === '/') return [];
   const [, first, rest = ''] = /^\/([^/]+)(.*)$/.exec(path)!;
   return [path.toUpperCase(), `/${first![0]!.toUpperCase()}${first!.slice(1)}${rest}`, `${path}/`, `/${path}`, `/%${first!.charCodeAt(0).toString(16)}${first!.slice(1)}${rest}`];
 }

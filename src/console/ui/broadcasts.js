@@ -18,8 +18,11 @@
   const shownState = (b) => (b.expired ? 'expired' : b.state === 'resolving' && b.confirmBy ? 'awaiting' : b.state === 'sending' && b.scheduled ? 'scheduled' : b.state);
   /** A broadcast's shown state in words: "Scheduled for <time in the company time zone>" names the time. */
   const stateText = (b) => (shownState(b) === 'scheduled' ? t('st_scheduled', fmt(b.notBefore)) : t(`st_${shownState(b)}`));
+  // The admin's own step and the employees' acknowledgements are never the same word: 'awaiting' is "待确认发送" (the
+  // admin has not confirmed the send) beside the column "已确认知悉" (employees who acknowledged); 'done' is "发送完毕"
+  // (delivery ended), not "已完成", which HR read as the campaign being over with most acknowledgements still missing.
   PB.addTexts({
-    zh: { st_resolving: '准备中', st_awaiting: '待确认', st_expired: '未确认，已过期', st_scheduled: (when) => `已排期 ${when}`, st_sending: '发送中', st_done: '已完成', st_cancelled: '已取消', st_pending: '待发送', st_sent: '已送达', st_failed: '发送失败', st_read: '已读', st_acknowledged: '已确认',
+    zh: { st_resolving: '准备中', st_awaiting: '待确认发送', st_expired: '未确认，已过期', st_scheduled: (when) => `已排期 ${when}`, st_sending: '发送中', st_done: '发送完毕', st_cancelled: '已取消', st_pending: '待发送', st_sent: '已送达', st_failed: '发送失败', st_read: '已读', st_acknowledged: '已确认知悉',
       remindConfirm: (n) => `向 ${n} 位尚未确认的员工再发送一次提醒？`, recipientName: '姓名', recipientDepartment: '部门', scheduledFor: (when) => `计划发送时间：${when}`, notConfirmed: '尚未确认发送',
       prepInterrupted: '准备中断，请重试', prepInterruptedWhy: '准备发送对象的服务实例已停止，这次准备作废，不会发送。请重新选择发送对象并确认。',
       prepExpired: '未确认，已过期', prepExpiredWhy: '人数核对后没有人确认发送，这次准备已作废，没有发送任何消息。如需发送，请重新核对人数并确认。',
@@ -32,7 +35,7 @@
       reminderRounds: '提醒记录', reminderRound: '轮次', roundN: (n) => `第 ${n} 轮`, reminderAt: '发起时间', reminderQueued: '提醒人数', reminderBy: '发起人', notRecorded: '未记录',
       reminderProgress: '本轮进度', reminderTally: (sent, failed, pending) => `已送达 ${sent} · 失败 ${failed} · 待发送 ${pending}`, reminderEarlier: '只统计最新一轮',
       remindedColumn: '收到的提醒', remindedCell: (n, when) => `第 ${n} 轮 · ${when}` },
-    en: { st_resolving: 'Preparing', st_awaiting: 'Awaiting confirmation', st_expired: 'Not confirmed, expired', st_scheduled: (when) => `Scheduled for ${when}`, st_sending: 'Sending', st_done: 'Done', st_cancelled: 'Cancelled', st_pending: 'Pending', st_sent: 'Delivered', st_failed: 'Failed', st_read: 'Read', st_acknowledged: 'Acknowledged',
+    en: { st_resolving: 'Preparing', st_awaiting: 'Awaiting your send confirmation', st_expired: 'Not confirmed, expired', st_scheduled: (when) => `Scheduled for ${when}`, st_sending: 'Sending', st_done: 'Sending finished', st_cancelled: 'Cancelled', st_pending: 'Pending', st_sent: 'Delivered', st_failed: 'Failed', st_read: 'Read', st_acknowledged: 'Acknowledged',
       remindConfirm: (n) => `Send a reminder to the ${n} employees who have not acknowledged?`, recipientName: 'Name', recipientDepartment: 'Department', scheduledFor: (when) => `Scheduled for ${when}`, notConfirmed: 'Not confirmed yet',
       prepInterrupted: 'Preparation interrupted — retry', prepInterruptedWhy: 'The instance preparing the audience stopped; this preparation is void and nothing will be sent. Choose the audience again and confirm.',
       prepExpired: 'Not confirmed, expired', prepExpiredWhy: 'Nobody confirmed the send after the head count, so this preparation is void and nothing was sent. To send, count the recipients again and confirm.',
@@ -98,17 +101,20 @@
   function Broadcasts() {
     const [list, setList] = useState(null);
     useEffect(() => void api('GET', '/broadcasts').then((r) => setList(r.broadcasts), fail), []);
+    // On a phone (390 px) the table scrolls sideways in its own box instead of squeezing its columns: every cell on
+    // one line except the notice title, which keeps a readable width (it wrapped one character a line, rows ~300 px).
+    const oneLine = { onCell: () => ({ style: { whiteSpace: 'nowrap' } }), onHeaderCell: () => ({ style: { whiteSpace: 'nowrap' } }) };
     const columns = [
-      { title: t('id'), dataIndex: 'id', render: (id) => html`<a href=${`#/broadcasts/${id}`}>${id}</a>` },
-      { title: t('noticeColumn'), render: (b) => html`<span className="broadcast-notice">${noticeName(b)} <${Text} type="secondary">v${b.version}<//></span>` },
-      { title: t('platform'), dataIndex: 'platform' },
-      { title: t('state'), key: 'state', render: (b) => html`<${Tag} className="broadcast-list-state" data-state=${b.state} data-shown=${shownState(b)}>${stateText(b)}<//>` },
-      { title: t('targeted'), render: (b) => b.counts.targeted },
-      { title: t('acknowledged'), render: (b) => b.counts.acknowledged },
-      { title: t('createdBy'), dataIndex: 'createdBy' },
-      { title: t('created'), dataIndex: 'createdAt', render: fmt },
+      { title: t('id'), dataIndex: 'id', ...oneLine, render: (id) => html`<a href=${`#/broadcasts/${id}`}>${id}</a>` },
+      { title: t('noticeColumn'), onHeaderCell: oneLine.onHeaderCell, render: (b) => html`<span className="broadcast-notice" style=${{ display: 'inline-block', minWidth: 160, maxWidth: 280 }}>${noticeName(b)} <${Text} type="secondary">v${b.version}<//></span>` },
+      { title: t('platform'), dataIndex: 'platform', ...oneLine },
+      { title: t('state'), key: 'state', ...oneLine, render: (b) => html`<${Tag} className="broadcast-list-state" data-state=${b.state} data-shown=${shownState(b)}>${stateText(b)}<//>` },
+      { title: t('targeted'), ...oneLine, render: (b) => b.counts.targeted },
+      { title: t('acknowledged'), ...oneLine, render: (b) => b.counts.acknowledged },
+      { title: t('createdBy'), dataIndex: 'createdBy', ...oneLine },
+      { title: t('created'), dataIndex: 'createdAt', ...oneLine, render: fmt },
     ];
-    return html`<div><${Title} level=${2}>${t('broadcasts')}<//><${Table} rowKey="id" loading=${list === null} dataSource=${list || []} columns=${columns} scroll=${{ x: true }} /></div>`;
+    return html`<div><${Title} level=${2}>${t('broadcasts')}<//><${Table} rowKey="id" loading=${list === null} dataSource=${list || []} columns=${columns} scroll=${{ x: 'max-content' }} /></div>`;
   }
 
   /**
@@ -230,6 +236,9 @@
     // Prepared but never confirmed, or confirmed and waiting for its time: nothing was sent, so there is nobody
     // to remind or retry (only cancelling it).
     const unsent = b.state === 'resolving' || !!b.scheduled;
+    // Prepared (by the console, a tab since closed, or the API) and not confirmed yet: its page can confirm the send,
+    // not only cancel it — the head count and the time it lapses are shown above.
+    const awaitingConfirm = b.state === 'resolving' && !b.expired && !!prep && (prep.state === 'ready' || prep.state === 'preparing');
     // Why remind and retry are off while a scheduled broadcast waits (a tooltip on the disabled buttons).
     const whyOff = b.scheduled ? t('notStartedYet', fmt(b.notBefore)) : undefined;
     const explained = (button) => (whyOff ? html`<${antd.Tooltip} title=${whyOff}><span className="why-disabled" style=${{ display: 'inline-block' }}>${button}</span><//>` : button);
@@ -251,6 +260,9 @@
       ${b.readSupported && c.acknowledged > c.read && html`<div><${Text} type="secondary" id="ack-beyond-read">${t('ackBeyondRead', c.acknowledged, c.read)}<//></div>`}
       <div style=${{ margin: '16px 0' }}><${Text}>${t('progress')}<//><${Progress} percent=${pct} status=${c.failed ? 'exception' : pct === 100 ? 'success' : 'active'} aria-label=${t('progress')} /></div>
       <${Space} wrap style=${{ marginBottom: 16 }}>
+        ${canWrite && awaitingConfirm && html`<${Popconfirm} title=${t('confirmText', noticeName(b), b.version, prep.count, PB.kit.platformName(b.platform))}
+          onConfirm=${() => act(() => api('POST', `/broadcasts/${encodeURIComponent(id)}/confirm`))}>
+          <${Button} type="primary" danger id="confirm-send" disabled=${busy || prep.state !== 'ready' || !prep.count}>${t('confirmSend')}<//><//>`}
         ${canWrite && explained(html`<${Popconfirm} title=${t('remindConfirm', Math.max(0, c.targeted - c.acknowledged - c.failed))} onConfirm=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'unacknowledged' }))}><${Button} id="remind" disabled=${busy || finished || unsent || c.targeted - c.acknowledged - c.failed <= 0}>${t('remind')}<//><//>`)}
         ${canWrite && explained(html`<${Button} id="retry" disabled=${busy || finished || unsent || !c.failed} onClick=${() => act(() => api('POST', `/broadcasts/${id}/resend`, { only: 'failed' }))}>${t('retryFailed')}<//>`)}
         ${canWrite && html`<${Popconfirm} title=${t('cancelBroadcast')} onConfirm=${() => act(() => api('POST', `/broadcasts/${id}/cancel`))}><${Button} danger id="cancel-broadcast" disabled=${busy || finished || b.state === 'done'}>${t('cancelBroadcast')}<//><//>`}

@@ -27,7 +27,7 @@
       platform: '平台', audience: '发送对象', all: '全员', departments: '部门', userIds: '指定人员', csvUpload: '上传 CSV', departmentIds: '部门 ID（逗号或换行分隔）', userIdList: '用户 ID（逗号或换行分隔）',
       csvHint: 'CSV：每行一个用户 ID（第一列），可带表头 userId；空行会被跳过。', badRows: '以下行有问题，名单未被接受，没有添加任何人：', line: '行', problem: '问题', review: '核对人数', confirmSend: '确认发送',
       confirmText: (t, v, n, p) => `将告知书「${t}」第 ${v} 版发送给 ${p} 上的 ${n} 人。确认发送？`, headCount: '人数', sendDone: '已开始发送',
-      state: '状态', targeted: '目标', pending: '待发送', sent: '已送达', failed: '失败', read: '已读', acknowledged: '已确认', progress: '进度',
+      state: '状态', targeted: '目标', pending: '待发送', sent: '已送达', failed: '失败', read: '已读', acknowledged: '已确认知悉', progress: '进度',
       remind: '提醒未确认的人', retryFailed: '重发失败的', cancelBroadcast: '取消发送', exportRecipients: '导出收件人 CSV', exportAudit: '导出审计 CSV', recipients: '收件人', searchUser: '按用户 ID 开头、姓名或部门搜索', stateAt: '状态时间',
       queued: (n) => `已排队 ${n} 人`, createdBy: '发起人', readUnsupported: '该平台不回报已读', ackBeyondRead: (ack, read) => `已确认（${ack}）多于已读（${read}）：“已读”只计平台报告的已读回执，直接回复确认的人平台不一定报告已读（记录如实保留，不补写）。`,
       declare: '声明政策', withdraw: '撤回', withdrawn: '已撤回', active: '生效中', since: '起始日期', scope: '范围', retention: '保存期限', purpose: '目的', legalBasis: '法律依据', viewers: '可查看人员（逗号分隔）', history: '全部（含已撤回）', confirmWithdraw: '撤回后该政策不再适用于任何人，但保留在历史中。确认撤回？',

@@ -362,12 +362,17 @@
       if (tree === false) setKind('userIds');
       else if (Array.isArray(tree)) setKind('pick');
     }, [tree]);
-    /** Drops a prepared, unconfirmed broadcast (it was never sent: cancelling it records that). */
-    const dropPrepared = () => {
+    /**
+     * Drops a prepared, unconfirmed broadcast (it was never sent). Recorded as what it is — a preparation discarded
+     * because the admin changed the audience (`reason` 'audience-changed') or closed the dialog ('dialog-closed') —
+     * not as a cancel clicked by the admin.
+     */
+    const discard = (id, reason) => api('POST', `/broadcasts/${encodeURIComponent(id)}/discard`, { reason }).catch(() => undefined);
+    const dropPrepared = (reason = 'audience-changed') => {
       const p = prepRef.current;
       prepRef.current = null;
       setPrep(null);
-      if (p && !confirmed.current) api('POST', `/broadcasts/${encodeURIComponent(p.id)}/cancel`).catch(() => undefined);
+      if (p && !confirmed.current) discard(p.id, reason);
     };
     // The head count and the confirm button come below the audience form: bring them into view when ready (a
     // 1366x768 screen had them under the fold of the dialog, with no cue to scroll).
@@ -376,8 +381,8 @@
     }, [prep && prep.state]);
     // Closed while a preparation was still being recorded: the late answer is cancelled too (see review).
     const mounted = useRef(true);
-    useEffect(() => () => { mounted.current = false; dropPrepared(); }, []);
-    useEffect(() => dropPrepared(), [platform, kind, text, csvResult, depts, people, exDepts, exPeople, exText, later, when]);
+    useEffect(() => () => { mounted.current = false; dropPrepared('dialog-closed'); }, []);
+    useEffect(() => dropPrepared('audience-changed'), [platform, kind, text, csvResult, depts, people, exDepts, exPeople, exText, later, when]);
     const exclusion = () => {
       const ex = {};
       const exUsers = [...new Set([...exPeople, ...splitIds(exText)])];
@@ -424,7 +429,7 @@
         const r = await api('POST', '/broadcasts/prepare', { noticeId: version.noticeId, version: version.version, platform, audience: a, ...(nb ? { notBefore: nb } : {}) });
         let p = { id: r.id, state: 'preparing' };
         if (!mounted.current) {
-          api('POST', `/broadcasts/${encodeURIComponent(r.id)}/cancel`).catch(() => undefined);
+          discard(r.id, 'dialog-closed');
           return;
         }
         prepRef.current = p;

@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../helpers/app.ts';
 import { loadConfig } from '../../../src/app/config.ts';
 import { ConfigError } from '../../../src/errors.ts';
 
@@ -22,7 +24,7 @@ describe('loadConfig', () => {
     assert.equal(c.port, 3000);
     assert.equal(c.dataDir, './data');
     assert.equal(c.redisUrl, null);
-    assert.equal(c.knowledgeDir, './knowledge');
+    assert.equal(c.knowledgeDir, join(REPO_ROOT, 'knowledge'), "the package's own, whatever the working directory");
     assert.equal(c.wecom, null);
     assert.equal(c.dingtalk, null);
     assert.equal(c.tryPage, true);

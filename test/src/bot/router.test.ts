@@ -252,6 +252,33 @@ describe('router', () => {
     assert.equal(named.topic, 'wecom-admin-access');
   });
 
+  it('a follow-up naming another platform ("那钉钉呢", "what about lark?") asks the previous question for that platform', async () => {
+    const tryMsg = (text: string, userId: string) => msg(text, { platform: 'try', userId, anonymous: true });
+    // A platform-neutral topic (retention) is answered again, opened by how it applies to the platform named.
+    assert.equal((await handle(tryMsg('企业微信的存档保存多久', 'fu-zh'))).topic, 'retention');
+    for (const [q, line] of [['那钉钉呢', /^关于钉钉：这个问题的回答不分平台，钉钉的情况见下面“钉钉”一条。\n\n取决于/], ['飛書呢', /^關於飛書：這個問題的回答不分平台，同樣適用於飛書。/], ['換成企微的呢', /^關於企業微信：/]] as const) {
+      const r = await handle(tryMsg(q, 'fu-zh'));
+      assert.equal(r.intent, 'faq', q);
+      assert.equal(r.topic, 'retention', q);
+      assert.match(r.replies[0]!.text, line, q);
+    }
+    // After the platform menu, and after one platform's answer: the admin-access question for the platform named.
+    assert.equal((await handle(tryMsg('can admins read my chats?', 'fu-en'))).intent, 'platform-choice');
+    for (const [q, want] of [['what about lark?', 'feishu-admin-access'], ['how about dingtalk', 'dingtalk-admin-access'], ['and WeCom?', 'wecom-admin-access'], ['what about Feishu', 'feishu-admin-access']] as const) {
+      const r = await handle(tryMsg(q, 'fu-en'));
+      assert.equal(r.intent, 'faq', q);
+      assert.equal(r.topic, want, q);
+      assert.equal(r.lang, 'en', q);
+    }
+    // An employee on WeCom: the same, with their own status kept on their own platform.
+    assert.equal((await handle(msg('企业微信管理员能看我的聊天吗', { userId: 'fu-emp' }))).topic, 'wecom-admin-access');
+    assert.equal((await handle(msg('那钉钉呢', { userId: 'fu-emp' }))).topic, 'dingtalk-admin-access');
+    // With no previous answer it is a normal question, not a retention answer nor an introduction.
+    const fresh = await handle(tryMsg('那钉钉呢', 'fu-fresh'));
+    assert.notEqual(fresh.topic, 'retention');
+    assert.doesNotMatch(fresh.replies[0]!.text, /^关于钉钉：/);
+  });
+
   it('welcomes on enter and asks for text on other kinds', async () => {
     assert.equal((await handle(msg('', { kind: 'enter' }))).intent, 'welcome');
     const nt = await handle(msg('', { kind: 'non-text' }));
@@ -387,9 +414,13 @@ describe('router: "详细" / "more" right after an answer with detail', () => {
   it('stores the topic id and language only, never a text', async () => {
     await handle(msg(ask(WITH_DETAIL), { userId: 'd-stored' }));
     const key = `last-reply:wecom:${hashUserId('wecom', 'd-stored')}`;
-    assert.deepEqual(JSON.parse((await store.get(key))!), { id: WITH_DETAIL, lang: 'zh-CN' });
-    // An answer without detail: its language only (for "more" and language-neutral messages after it).
+    assert.deepEqual(JSON.parse((await store.get(key))!), { id: WITH_DETAIL, topic: WITH_DETAIL, lang: 'zh-CN' });
+    // An answer without detail: its topic (for a follow-up naming a platform) and language (for "more" and
+    // language-neutral messages after it).
     await handle(msg(ask(WITHOUT_DETAIL, 'en'), { userId: 'd-stored' }));
+    assert.deepEqual(JSON.parse((await store.get(key))!), { topic: WITHOUT_DETAIL, lang: 'en' });
+    // A reply that answers nothing: its language only.
+    await handle(msg('hello', { userId: 'd-stored' }));
     assert.deepEqual(JSON.parse((await store.get(key))!), { lang: 'en' });
   });
 });

@@ -173,6 +173,29 @@ for (const kind of ['sqlite', 'redis'] as const) {
       assert.equal((await admin.call('POST', `/console/api/broadcasts/${ok.body.id}/confirm`)).status, 409);
     });
 
+    it('the console discards an unconfirmed preparation (audience changed, dialog closed): recorded as such, never once confirmed', async () => {
+      const a = await admin.call('POST', '/console/api/broadcasts/prepare', { noticeId, platform: 'sandbox', audience: { userIds: ['wuhao'] } });
+      await preparation(a.body.id);
+      const bad = await admin.call('POST', `/console/api/broadcasts/${a.body.id}/discard`, { reason: 'bored' });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.error.code, 'NOTICE_BAD_REQUEST');
+      const d = await admin.call('POST', `/console/api/broadcasts/${a.body.id}/discard`, { reason: 'audience-changed' });
+      assert.deepEqual([d.status, d.body.state, d.body.discarded], [200, 'cancelled', 'audience-changed']);
+      assert.equal((await admin.call('POST', `/console/api/broadcasts/${a.body.id}/discard`, { reason: 'dialog-closed' })).status, 200, 'idempotent');
+      assert.equal((await admin.call('POST', `/console/api/broadcasts/${a.body.id}/confirm`)).status, 409);
+      // Confirmed: no longer a preparation, so not discarded (a late request from a closing dialog changes nothing).
+      const b = await admin.call('POST', '/console/api/broadcasts/prepare', { noticeId, platform: 'sandbox', audience: { userIds: ['wuhao'] } });
+      await preparation(b.body.id);
+      assert.equal((await admin.call('POST', `/console/api/broadcasts/${b.body.id}/confirm`)).status, 200);
+      const late = await admin.call('POST', `/console/api/broadcasts/${b.body.id}/discard`, { reason: 'dialog-closed' });
+      assert.deepEqual([late.status, late.body.error.code], [409, 'BROADCAST_NOT_DISCARDABLE']);
+      assert.notEqual((await admin.call('GET', `/console/api/broadcasts/${b.body.id}`)).body.state, 'cancelled');
+      const trail = (await admin.call('GET', '/console/api/audit')).body.entries as { target?: string; status: number; action: string; summary: { zh: string; en: string } }[];
+      const discarded = trail.find((e) => e.target === a.body.id && e.action.endsWith('/discard') && e.status === 200)!;
+      assert.match(discarded.summary.zh, /^(重新选择发送对象|关闭发送对话框)，作废未确认的准备/);
+      assert.ok(!trail.some((e) => e.target === a.body.id && /取消发送/.test(e.summary.zh)), 'not a cancel by the admin');
+    });
+
     it('a prepared broadcast awaits the confirm until `confirmBy`; nobody confirming by then, a worker cancels it as expired', async () => {
       const r = await admin.call('POST', '/console/api/broadcasts/prepare', { noticeId, platform: 'sandbox', audience: { userIds: ['wuhao'] } });
       await preparation(r.body.id);

@@ -31,7 +31,7 @@ const WRONG = [undefined, `Bearer ${TOKEN.slice(0, -1)}x`] as const;
 
 /** Routes anyone may reach without the admin token (the platforms, the operator's probes, the try page). */
 const PUBLIC_ROUTES = new Set([
-  'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /try', 'POST /try/ask',
+  'GET /', 'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /try', 'POST /try/ask',
   'GET /wecom/callback', 'POST /wecom/callback', 'GET /wecom/aibot/callback', 'POST /wecom/aibot/callback', 'POST /dingtalk/callback',
   'POST /feishu/callback',
 ]);

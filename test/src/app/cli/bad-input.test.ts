@@ -15,10 +15,10 @@ import { embeddedStorePath } from '../../../../src/store/index.ts';
 const BIN = join(REPO_ROOT, 'bin', 'privacy-bot.mjs');
 
 /** Runs the CLI to its end (asynchronously, so this process can keep a port busy meanwhile). */
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(args: string[], env: Record<string, string>, cwd: string = REPO_ROOT): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: REPO_ROOT,
+      cwd,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -63,6 +63,21 @@ describe('privacy-bot: bad input gets a clear message, never a stack trace', () 
     } finally {
       await new Promise<void>((resolve) => busy.close(() => resolve()));
     }
+  });
+
+  it('started from another directory it finds its own knowledge base; a KNOWLEDGE_DIR that is not there is named', async () => {
+    const elsewhere = join(dir, 'elsewhere');
+    mkdirSync(elsewhere, { recursive: true });
+    const ok = await run(['ask', '--json', '管理员能看到我的聊天记录吗'], { DATA_DIR: join(dir, 'data-elsewhere'), LOG_LEVEL: 'silent' }, elsewhere);
+    assert.equal(ok.code, 0, ok.stderr);
+    assertNoStack(ok.stderr);
+    assert.doesNotMatch(ok.stdout + ok.stderr, /KB_INVALID/);
+    const missing = join(dir, 'no-such-knowledge');
+    const bad = await run(['ask', 'hello'], { DATA_DIR: join(dir, 'data-elsewhere'), KNOWLEDGE_DIR: missing, LOG_LEVEL: 'silent' }, elsewhere);
+    assert.notEqual(bad.code, 0);
+    assertNoStack(bad.stderr);
+    assert.equal(lines(bad.stderr).length, 1, bad.stderr);
+    assert.ok(bad.stderr.includes(`KB_INVALID: KNOWLEDGE_DIR: directory ${missing} does not exist`), bad.stderr);
   });
 
   it('a busy ADMIN_PORT names ADMIN_PORT', async () => {
