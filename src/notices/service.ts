@@ -938,6 +938,15 @@ export class NoticeService {
   }
 
   /**
+   * The employee's newest notice version delivered to them and not yet acknowledged on that platform (the one
+   * "确认" would acknowledge), or null when there is none. @throws what the store throws
+   */
+  async pendingNotice(platform: string, userId: string): Promise<NoticeVersionRecord | null> {
+    const open = (await this.store.userNotices(platform, userId)).find((r) => r.acknowledgedAt === null);
+    return open ? await this.store.getNoticeVersion(open.noticeId, open.version) : null;
+  }
+
+  /**
    * The lines an employee's status answer gets: per notice delivered to them (its newest version
    * they received), "acknowledged on YYYY-MM-DD" or "not yet acknowledged"; at most `max` lines,
    * newest first. [] when they received none.

@@ -133,6 +133,41 @@ describe('sandbox admin journey over HTTP', () => {
     assert.deepEqual(next.recipients.map((r) => r.state), ['sent', 'sent', 'sent']);
   });
 
+  it('replies employees naturally send acknowledge; a bare "收到" / "ok" is told how to, only while a notice is open', async () => {
+    const n = await admin(bot, 'POST', '/admin/notices', { title: { zh: '销售部会话存档告知', en: 'Sales archiving notice' }, body: { zh: '销售部的工作聊天将被存档。', en: 'Sales work chats are archived.' } });
+    const { id: noticeId } = (await n.json()) as { id: string };
+    const b = await admin(bot, 'POST', '/admin/broadcasts', { noticeId, platform: 'sandbox', audience: { departmentIds: ['sales'] } });
+    const { id } = (await b.json()) as { id: string };
+    await until(bot, id, (x) => x.state === 'done');
+    const sales = (await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients?limit=10&sort=user`)).json()) as { recipients: { userId: string }[] };
+    const [a, c, d, e, f, g] = sales.recipients.map((r) => r.userId) as [string, string, string, string, string, string];
+    const ask = async (user: string, question: string) => ((await (await post(bot, '/try/sandbox/ask', { user, question })).json()) as { replies: string[] }).replies.join('\n');
+
+    // A bare receipt: how to acknowledge, in the asker's language; nothing recorded.
+    assert.equal(await ask(a, '收到'), '如已阅读并知悉《销售部会话存档告知》，请回复“确认”。');
+    assert.equal(await ask(a, 'Received'), 'If you have read and understood notice "Sales archiving notice", reply "ack" to acknowledge it.');
+    assert.equal(await ask(a, '好的'), '如已阅读并知悉《销售部会话存档告知》，请回复“确认”。');
+    assert.equal(await ask(g, 'ok'), '如已阅读并知悉《销售部会话存档告知》，请回复“确认”。', '"ok" says nothing of its language: Simplified for a newcomer');
+    assert.equal((await broadcast(bot, id)).counts.acknowledged, 0);
+
+    // What the trial sent: each acknowledges.
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+    assert.equal(await ask(a, '我已知悉'), `已记录：你已于 ${today} 确认知悉《销售部会话存档告知》第 1 版。谢谢！`);
+    assert.match(await ask(c, '已阅'), /^已记录/);
+    assert.match(await ask(d, '好的，已知悉'), /^已记录/);
+    assert.match(await ask(e, 'Acknowledged'), /^Recorded: you acknowledged notice "Sales archiving notice" v1/);
+    assert.match(await ask(f, '已閱'), /^已記錄/);
+    assert.equal((await broadcast(bot, id)).counts.acknowledged, 5);
+    const acked = (await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients?state=acknowledged&limit=10`)).json()) as { recipients: { userId: string; acknowledgedVia: string }[] };
+    assert.deepEqual(new Set(acked.recipients.map((r) => r.acknowledgedVia)), new Set(['text']));
+
+    // Nothing open any more: "收到" gets the usual reply again, not the how-to.
+    assert.doesNotMatch(await ask(a, '收到'), /请回复“确认”/);
+    // Someone who never received a notice (HR) gets the normal behaviour.
+    assert.doesNotMatch(await ask('wangfang', '收到'), /请回复“确认”/);
+    assert.doesNotMatch(await ask(g, '收到吗？'), /请回复“确认”/, 'a question is not a receipt');
+  });
+
   it('questions asked as a sandbox employee get their status line; anonymous ones do not', async () => {
     const q = '我的聊天被存档了吗？';
     const as = (await (await post(bot, '/try/sandbox/ask', { user: 'wuhao', question: q })).json()) as { replies: string[]; topic: string };
