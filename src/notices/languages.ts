@@ -74,16 +74,20 @@ export class EmployeeLanguages {
   }
 }
 
-/** Whether a notice version was written in `lang` (zh-CN always; en and zh-TW when their body was written). */
+/**
+ * Whether a notice version can be sent in `lang`: zh-CN always; zh-TW always too (the body written in Traditional,
+ * else the OpenCC twp conversion of the Simplified one — what the console and README promise); en only when its
+ * body was written (English is never machine-made from the Chinese).
+ */
 export function versionHas(v: { title: Bilingual; body: Bilingual }, lang: Lang): boolean {
   if (lang === 'en') return v.body.en.trim() !== '';
-  if (lang === 'zh-TW') return (v.body['zh-TW'] ?? '').trim() !== '';
   return true;
 }
 
 /**
  * The language a recipient is sent a notice version in: their own (the language they last asked
- * the bot in), else the company's NOTICE_LANGUAGE, else zh-CN; a single language the version was not
+ * the bot in), else the company's NOTICE_LANGUAGE, else zh-CN. zh-TW is always sent in zh-TW — the written
+ * Traditional text, else its conversion from Simplified ({@link noticeTextIn}); English the version was not
  * written in falls back to zh-CN ('bilingual' is always possible: its English falls back as before).
  */
 export function recipientLanguage(v: { title: Bilingual; body: Bilingual }, own: Lang | null, company: NoticeLanguage | null): NoticeLanguage {

@@ -828,8 +828,8 @@ export class NoticeService {
 
   /**
    * The language each of `userIds` is sent a notice version in ({@link recipientLanguage}): the
-   * language they last asked the bot in, else NOTICE_LANGUAGE; a language the version was not
-   * written in falls back to zh-CN. When the remembered languages cannot be read, everyone gets
+   * language they last asked the bot in, else NOTICE_LANGUAGE; zh-TW not written is converted from
+   * Simplified, English not written falls back to zh-CN. When the remembered languages cannot be read, everyone gets
    * NOTICE_LANGUAGE (logged). @throws NOTICE_NOT_FOUND
    */
   async languagesFor(b: Pick<BroadcastRecord, 'id' | 'noticeId' | 'version' | 'platform'>, userIds: string[]): Promise<Map<string, NoticeLanguage>> {

@@ -168,6 +168,27 @@ describe('sandbox admin journey over HTTP', () => {
     assert.doesNotMatch(await ask(g, '收到吗？'), /请回复“确认”/, 'a question is not a receipt');
   });
 
+  it('a notice with no Traditional text reaches an employee who asks in Traditional in the converted Traditional text, recorded zh-TW', async () => {
+    // hr's wangfang asks in Traditional (remembered as her language); chenjing never asked (bilingual, the default).
+    const hr = (await (await fetch(`${bot.url}/try/sandbox/directory`)).json()) as { departments: { id: string; members: { userId: string }[] }[] };
+    const [tw, other] = hr.departments.find((d) => d.id === 'hr')!.members.map((m) => m.userId).filter((u) => u !== 'wangfang') as [string, string];
+    await post(bot, '/try/sandbox/ask', { user: tw, question: '公司能看到我的聊天記錄嗎？' });
+    const n = await admin(bot, 'POST', '/admin/notices', { title: { zh: '人力资源部会话存档告知', en: '' }, body: { zh: '人力资源部的工作聊天将被存档，保存三年。', en: '' } });
+    const { id: noticeId } = (await n.json()) as { id: string };
+    const b = await admin(bot, 'POST', '/admin/broadcasts', { noticeId, platform: 'sandbox', audience: { userIds: [tw, other] } });
+    const { id } = (await b.json()) as { id: string };
+    await until(bot, id, (x) => x.state === 'done');
+    const card = async (user: string) => ((await (await fetch(`${bot.url}/try/sandbox/inbox?user=${user}`)).json()) as { cards: { noticeId: string; title: { zh: string; en: string }; body: { zh: string; en: string } }[] }).cards.find((c) => c.noticeId === noticeId)!;
+    const got = await card(tw);
+    assert.equal(got.title.zh, '人力資源部會話存檔告知');
+    assert.equal(got.body.zh, '人力資源部的工作聊天將被存檔，保存三年。');
+    assert.equal(got.body.en, '', 'Traditional only');
+    assert.equal((await card(other)).title.zh, '人力资源部会话存档告知', 'the others keep the Simplified text');
+    const csv = (await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients.csv`)).text()).split('\r\n');
+    const language = csv[0]!.replace(/^\uFEFF/, '').split(',').indexOf('language');
+    assert.equal(csv.find((l) => l.startsWith(`${tw},`))!.split(',')[language], 'zh-TW');
+  });
+
   it('questions asked as a sandbox employee get their status line; anonymous ones do not', async () => {
     const q = '我的聊天被存档了吗？';
     const as = (await (await post(bot, '/try/sandbox/ask', { user: 'wuhao', question: q })).json()) as { replies: string[]; topic: string };
