@@ -48,6 +48,12 @@ export interface ExportFacts {
    * `{"userIds":[…]}`, with `exclude`), absent in exports made before it was written.
    */
   audience?: unknown;
+  /**
+   * The same audience in words (trailer `audience-text`, as a JSON string): departments and people by their directory
+   * names with their ids, e.g. `研发部 (rd), excluding 周涛 (zhoutao) / 研发部（rd），排除 周涛（zhoutao）`; absent in exports
+   * made before it was written. The JSON `audience` stays the exact record.
+   */
+  audienceText?: string;
   /** When the file was made, ms since the Unix epoch. */
   exportedAt: number;
   /**
@@ -84,7 +90,7 @@ export function readTrailerJson(s: string): string {
 
 /**
  * The trailer's name → value lines in file order, without the signature (the order `verify`
- * expects): the kind, broadcast, notice, notice-version, notice-title, notice-body, created-by and audience (when known),
+ * expects): the kind, broadcast, notice, notice-version, notice-title, notice-body, created-by, audience and audience-text (when known),
  * exported-at, chain-rows, chain-head, and key-id and public-key when signed.
  */
 export function trailerFields(f: ExportFacts, key: EvidenceSigningKey | null): [string, string][] {
@@ -98,6 +104,7 @@ export function trailerFields(f: ExportFacts, key: EvidenceSigningKey | null): [
     ...(f.noticeBody ? [['notice-body', trailerJson(f.noticeBody)] as [string, string]] : []),
     ...(f.createdBy !== undefined ? [['created-by', trailerJson(f.createdBy)] as [string, string]] : []),
     ...(f.audience !== undefined ? [['audience', trailerJson(f.audience)] as [string, string]] : []),
+    ...(f.audienceText !== undefined ? [['audience-text', trailerJson(f.audienceText)] as [string, string]] : []),
     ['exported-at', f.timeZone ? zonedIso(f.exportedAt, f.timeZone) : new Date(f.exportedAt).toISOString()],
     ['chain-rows', String(head.rows)],
     ['chain-head', head.hash],

@@ -42,6 +42,8 @@ export interface VerifyReport {
   createdBy: string | null;
   /** The audience the broadcast was created with (signed trailer `audience`, a JSON object); null in older exports. */
   audience: Record<string, unknown> | null;
+  /** The audience in words, names from the directory (signed trailer `audience-text`); null in older exports. */
+  audienceText: string | null;
   exportedAt: string | null;
   /** The signed chain head: how many audit rows it covers and the last one's hash. */
   chainRows: number | null;
@@ -76,10 +78,10 @@ const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const TRAILER_START = Buffer.from(`\r\n\r\n# ${TRAILER_TITLE}: `, 'latin1');
 
 /** Trailer names in the order an export writes them (key-id and public-key only when signed). */
-const TRAILER_NAMES = [TRAILER_TITLE, 'broadcast', 'notice', 'notice-version', 'notice-title', 'notice-body', 'created-by', 'audience', 'exported-at', 'chain-rows', 'chain-head', 'key-id', 'public-key'] as const;
+const TRAILER_NAMES = [TRAILER_TITLE, 'broadcast', 'notice', 'notice-version', 'notice-title', 'notice-body', 'created-by', 'audience', 'audience-text', 'exported-at', 'chain-rows', 'chain-head', 'key-id', 'public-key'] as const;
 
 /** Trailer lines an older export lacks (it still verifies without them). */
-const OPTIONAL_NAMES: ReadonlySet<string> = new Set(['notice-title', 'notice-body', 'created-by', 'audience']);
+const OPTIONAL_NAMES: ReadonlySet<string> = new Set(['notice-title', 'notice-body', 'created-by', 'audience', 'audience-text']);
 
 /** A `notice-title` value (JSON with zh and en strings, zh-TW optional), or null. */
 function parseTitle(s: string, json: (s: string) => string): Bilingual | null {
@@ -148,7 +150,7 @@ function integer(s: string, min: number): number | null {
  */
 export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyReport {
   const report: VerifyReport = {
-    ok: false, kind: null, broadcastId: null, noticeId: null, noticeVersion: null, noticeTitle: null, noticeBody: null, createdBy: null, audience: null, exportedAt: null,
+    ok: false, kind: null, broadcastId: null, noticeId: null, noticeVersion: null, noticeTitle: null, noticeBody: null, createdBy: null, audience: null, audienceText: null, exportedAt: null,
     chainRows: null, chainHead: null, rows: 0, signature: 'missing', bomRestored: false, keyId: null, keySource: null, problems: [],
   };
   const problem = (kind: ProblemKind, message: string, r?: ParsedRow): void => {
@@ -216,6 +218,10 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
   if (fields.has('audience')) {
     report.audience = parseJsonObject(fields.get('audience')!, json);
     if (report.audience === null) problem('malformed', 'the trailer\'s audience is not the JSON object an export writes');
+  }
+  if (fields.has('audience-text')) {
+    report.audienceText = parseJsonString(fields.get('audience-text')!, json);
+    if (report.audienceText === null) problem('malformed', 'the trailer\'s audience-text is not the JSON string an export writes');
   }
   report.chainRows = integer(fields.get('chain-rows') ?? '', 0);
   report.chainHead = fields.get('chain-head') ?? null;

@@ -116,6 +116,8 @@ export interface XlsxFacts {
   noticeBody?: Bilingual;
   /** The audience the broadcast was created with (its JSON). */
   audience?: unknown;
+  /** The same audience in words (names from the directory; src/notices/service.ts audienceText). */
+  audienceText?: string;
   /** The language of the column names and state words (default 'en': the CSV's names). */
   lang?: XlsxLang;
 }
@@ -144,6 +146,7 @@ export async function toXlsx(sheet: string, rows: readonly (readonly (string | n
     'notice-body': facts.noticeBody ? [facts.noticeBody.zh, facts.noticeBody['zh-TW'], facts.noticeBody.en].filter((t) => t).join('\n\n') : undefined,
     'created-by': facts.createdBy,
     audience: facts.audience !== undefined ? JSON.stringify(facts.audience) : undefined,
+    'audience-text': facts.audienceText,
   };
   const fields = trailerFields({ ...facts, chain: facts.chain }, null).map(([k, v]): [string, string] => [k, readable[k] ?? v]);
   for (const [k, v] of [...fields, ['exported-by', facts.exportedBy], ['time-zone', `${facts.timeZone} (${offsetLabel(facts.exportedAt, facts.timeZone)})`], ['signed-copy', 'the CSV export of the same broadcast carries the Ed25519 signature']]) {

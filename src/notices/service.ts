@@ -33,7 +33,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ackKey } from '../platform/notices.ts';
 import { audienceSchema, broadcastAudienceSchema, convertRequestSchema, firstIssue, noticeContentSchema, type NoticeContent } from './schema.ts';
-import { resolveAudienceSpec, type UnmatchedExclusions } from './audience.ts';
+import { AUDIENCE_TEXT_MAX_NAMES, describeAudience, resolveAudienceSpec, type UnmatchedExclusions } from './audience.ts';
 import { LOCAL_DATETIME, zonedIso, zonedLocalToEpoch } from '../evidence/time.ts';
 
 /** Time zone of the dates employees read ("acknowledged on YYYY-MM-DD"), unless configured. */
@@ -784,7 +784,7 @@ export class NoticeService {
    * (confirmed) it and the audience it was created with.
    * @throws NOTICE_NOT_FOUND when the notice version is gone (it never is: versions are kept)
    */
-  async exportFacts(b: Pick<BroadcastView, 'id' | 'noticeId' | 'version' | 'createdBy' | 'audience'>): Promise<{
+  async exportFacts(b: Pick<BroadcastView, 'id' | 'noticeId' | 'version' | 'createdBy' | 'audience' | 'platform'>): Promise<{
     broadcastId: string;
     noticeId: string;
     noticeVersion: number;
@@ -792,9 +792,50 @@ export class NoticeService {
     noticeBody: Bilingual;
     createdBy: string;
     audience: AudienceSpec;
+    audienceText: string;
   }> {
     const v = await this.getNoticeVersion(b.noticeId, b.version);
-    return { broadcastId: b.id, noticeId: b.noticeId, noticeVersion: b.version, noticeTitle: v.title, noticeBody: v.body, createdBy: b.createdBy, audience: b.audience };
+    return {
+      broadcastId: b.id,
+      noticeId: b.noticeId,
+      noticeVersion: b.version,
+      noticeTitle: v.title,
+      noticeBody: v.body,
+      createdBy: b.createdBy,
+      audience: b.audience,
+      audienceText: await this.audienceText(b),
+    };
+  }
+
+  /**
+   * A broadcast's audience in words ({@link describeAudience}): department names from the platform's directory,
+   * people's names from the broadcast's recipients (as the directory gave them when the audience was resolved) and,
+   * for those not among them (the excluded), from the directory. Names it cannot get (no directory, or it failed:
+   * logged) are left as ids — the export is never refused for a name.
+   */
+  async audienceText(b: Pick<BroadcastRecord, 'id' | 'platform' | 'audience'>): Promise<string> {
+    const a = b.audience as { departmentIds?: string[]; userIds?: string[]; exclude?: { departmentIds?: string[]; userIds?: string[] } };
+    // Only the ids the text names (the first AUDIENCE_TEXT_MAX_NAMES of each list).
+    const shown = (ids: string[] | undefined) => (ids ?? []).slice(0, AUDIENCE_TEXT_MAX_NAMES);
+    const deptIds = [...shown(a.departmentIds), ...shown(a.exclude?.departmentIds)];
+    const userIds = [...shown(a.userIds), ...shown(a.exclude?.userIds)];
+    const departments = new Map<string, string>();
+    const people = new Map<string, string>();
+    if (userIds.length > 0) {
+      const wanted = new Set(userIds);
+      for (const r of await this.store.listRecipients(b.id)) if (r.name && wanted.has(r.userId)) people.set(r.userId, r.name);
+    }
+    const org = this.channels.get(b.platform)?.org;
+    if (org) {
+      try {
+        if (deptIds.length > 0) for (const d of await org.departments()) departments.set(d.id, d.name);
+        const unnamed = userIds.filter((u) => !people.has(u));
+        if (unnamed.length > 0) for (const [u, p] of await org.describe(unnamed)) people.set(u, p.name);
+      } catch (err) {
+        this.log.warn({ broadcast: b.id, platform: b.platform, code: (err as { code?: string }).code }, 'audience names unavailable for the export: the directory failed');
+      }
+    }
+    return describeAudience(b.audience, departments, people);
   }
 
   private async sealExport(kind: ExportKind, b: BroadcastView, csv: string, chain: { rows: number; hash: string } | null): Promise<string> {

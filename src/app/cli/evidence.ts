@@ -36,7 +36,8 @@ export function formatVerifyReport(file: string, r: VerifyReport): string {
       }
     }
     if (r.createdBy !== null) out.push(`  broadcast created by: ${r.createdBy}`);
-    if (r.audience !== null) out.push(`  audience: ${JSON.stringify(r.audience)}`);
+    if (r.audienceText !== null) out.push(`  audience: ${r.audienceText}`);
+    if (r.audience !== null) out.push(`  audience${r.audienceText !== null ? ' (as recorded)' : ''}: ${JSON.stringify(r.audience)}`);
     out.push(`  ${r.rows} row(s) in the file; signed chain head: ${r.chainRows} audit row(s), ${r.chainHead}`);
   }
   const signature = {

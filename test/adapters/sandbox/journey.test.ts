@@ -14,6 +14,9 @@ import { join } from 'node:path';
 import { startTestBot, type TestBot } from '../../helpers/app.ts';
 import { ConsoleClient } from '../../helpers/console-client.ts';
 import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
+import ExcelJS from 'exceljs';
+import { verifyExport } from '../../../src/evidence/verify.ts';
+import { formatVerifyReport } from '../../../src/app/cli/evidence.ts';
 
 const ADMIN_TOKEN = 'sandbox-admin-token-0123456789abcdef';
 const WORKER = { idleMs: 20, leaseMs: 2000, backoffBaseMs: 50, readPollMs: 50 };
@@ -187,6 +190,34 @@ describe('sandbox admin journey over HTTP', () => {
     const csv = (await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients.csv`)).text()).split('\r\n');
     const language = csv[0]!.replace(/^\uFEFF/, '').split(',').indexOf('language');
     assert.equal(csv.find((l) => l.startsWith(`${tw},`))!.split(',')[language], 'zh-TW');
+  });
+
+  it('the evidence names the audience in words from the directory, beside its JSON; verify prints it', async () => {
+    const n = await admin(bot, 'POST', '/admin/notices', { title: { zh: '研发部告知', en: 'R&D notice' }, body: { zh: '正文', en: 'Body' } });
+    const { id: noticeId } = (await n.json()) as { id: string };
+    const audience = { departmentIds: ['rd'], exclude: { userIds: ['zhoutao'] } };
+    const { id } = (await (await admin(bot, 'POST', '/admin/broadcasts', { noticeId, platform: 'sandbox', audience })).json()) as { id: string };
+    await until(bot, id, (x) => x.state === 'done');
+    const words = '研发部 (rd), excluding 周涛 (zhoutao) / 研发部（rd），排除 周涛（zhoutao）';
+    for (const kind of ['recipients', 'audit']) {
+      const file = Buffer.from(await (await admin(bot, 'GET', `/admin/broadcasts/${id}/${kind}.csv`)).arrayBuffer());
+      const text = file.toString('utf8');
+      const json = '"# audience: {""departmentIds"":[""rd""],""exclude"":{""userIds"":[""zhoutao""]}}"';
+      assert.ok(text.includes(`${json}\r\n"# audience-text: ""${words}"""\r\n`), text.slice(-900));
+      const r = verifyExport(file);
+      assert.deepEqual(r.problems.map((p) => p.kind), ['unsigned'], 'only unsigned: the trailer reads');
+      assert.deepEqual([r.audience, r.audienceText], [audience, words]);
+      const printed = formatVerifyReport('x.csv', r);
+      assert.ok(printed.includes(`\n  audience: ${words}\n  audience (as recorded): {"departmentIds":["rd"]`), printed);
+    }
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients.xlsx`)).arrayBuffer()) as never);
+    const sheet: Record<string, string> = {};
+    wb.getWorksheet('evidence')!.eachRow((row) => {
+      sheet[String(row.getCell(1).value)] = String(row.getCell(2).value);
+    });
+    assert.equal(sheet['audience-text'], words);
+    assert.equal(sheet.audience, JSON.stringify(audience));
   });
 
   it('questions asked as a sandbox employee get their status line; anonymous ones do not', async () => {
