@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { AUDIT_HEADER, AUDIT_HEADER_V1, csvCellValue, RECIPIENTS_HEADER, RECIPIENTS_HEADER_V1, RECIPIENTS_HEADER_V2 } from './csv.ts';
+import { AUDIT_HEADER, AUDIT_HEADER_V1, csvCellValue, RECIPIENTS_HEADER, RECIPIENTS_HEADER_V1, RECIPIENTS_HEADER_V2, RECIPIENTS_HEADER_V3 } from './csv.ts';
 import { genesisHash, isHash, rowHash } from '../store/ports/audit-chain.ts';
 import { readTrailerJson, TRAILER_TITLE, TRAILER_VERSION, TRAILER_VERSIONS, UNSIGNED_MARK, type ExportKind } from './export.ts';
 import type { Bilingual } from '../store/ports/notices.ts';
@@ -295,7 +295,7 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
   const expectedHeader: readonly string[] = report.kind === 'audit' ? AUDIT_HEADER : RECIPIENTS_HEADER;
   const header = records[0]?.record.join(',');
   const auditV1 = report.kind === 'audit' && header === AUDIT_HEADER_V1.join(',');
-  const headerOk = header === expectedHeader.join(',') || auditV1 || (report.kind === 'recipients' && (header === RECIPIENTS_HEADER_V1.join(',') || header === RECIPIENTS_HEADER_V2.join(',')));
+  const headerOk = header === expectedHeader.join(',') || auditV1 || (report.kind === 'recipients' && (header === RECIPIENTS_HEADER_V1.join(',') || header === RECIPIENTS_HEADER_V2.join(',') || header === RECIPIENTS_HEADER_V3.join(',')));
   if (records.length === 0 || !headerOk) {
     problem('malformed', `the first row is not the ${report.kind} header (${expectedHeader.join(',')})`);
   }

@@ -220,6 +220,27 @@ describe('sandbox admin journey over HTTP', () => {
     assert.equal(sheet.audience, JSON.stringify(audience));
   });
 
+  it('a reminder in another language than the first send is recorded per recipient: the recipients export shows both', async () => {
+    const dir = (await (await fetch(`${bot.url}/try/sandbox/directory`)).json()) as { departments: { id: string; members: { userId: string }[] }[] };
+    const u = dir.departments.find((d) => d.id === 'rd')!.members.map((m) => m.userId).filter((x) => x !== 'wuhao' && x !== 'zhoutao').at(-1)!;
+    const n = await admin(bot, 'POST', '/admin/notices', { title: { zh: '提醒语言告知', en: 'Reminder language notice' }, body: { zh: '正文', en: 'Body' } });
+    const { id: noticeId } = (await n.json()) as { id: string };
+    const { id } = (await (await admin(bot, 'POST', '/admin/broadcasts', { noticeId, platform: 'sandbox', audience: { userIds: [u] } })).json()) as { id: string };
+    await until(bot, id, (x) => x.state === 'done');
+    // The employee asks in Traditional after the first send: the reminder goes out in zh-TW only.
+    await post(bot, '/try/sandbox/ask', { user: u, question: '公司能看到我的聊天記錄嗎？' });
+    assert.equal((await admin(bot, 'POST', `/admin/broadcasts/${id}/resend`, { only: 'unacknowledged' })).status, 200);
+    await until(bot, id, (x) => x.state === 'done' && (x as unknown as { reminder: { sent: number } }).reminder.sent === 1);
+    const csv = (await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients.csv`)).text()).replace(/^\uFEFF/, '').split('\r\n');
+    const header = csv[0]!.split(',');
+    const row = csv.find((l) => l.startsWith(`${u},`))!.split(',');
+    assert.deepEqual([row[header.indexOf('language')], row[header.indexOf('remindedRound')], row[header.indexOf('remindedLanguage')]], ['bilingual', '1', 'zh-TW']);
+    const audit = await (await admin(bot, 'GET', `/admin/broadcasts/${id}/audit.csv`)).text();
+    assert.match(audit, /reminder round 1 sent \(language zh-TW\)/);
+    const page = (await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients`)).json()) as { recipients: { language: string; remindedLanguage: string }[] };
+    assert.deepEqual([page.recipients[0]!.language, page.recipients[0]!.remindedLanguage], ['bilingual', 'zh-TW']);
+  });
+
   it('questions asked as a sandbox employee get their status line; anonymous ones do not', async () => {
     const q = '我的聊天被存档了吗？';
     const as = (await (await post(bot, '/try/sandbox/ask', { user: 'wuhao', question: q })).json()) as { replies: string[]; topic: string };

@@ -151,8 +151,8 @@ describe('notice languages: remembered from questions, sent and recorded per rec
     assert.deepEqual(Object.fromEntries(langs), { alice: 'en', bob: 'zh-TW', carol: 'zh-CN', dave: 'en', grace: 'zh-TW' });
     assert.ok((await store.listAudit(b.id)).some((e) => e.userId === 'alice' && e.reason === 'accepted by the platform (language en)'));
     const csv = (await service.recipientsCsv(b.id)).slice(1).split('\r\n');
-    assert.ok(csv[0]!.endsWith(',language'));
-    assert.ok(csv.find((l) => l.startsWith('bob,'))!.endsWith(',zh-TW'));
+    assert.ok(csv[0]!.endsWith(',language,remindedLanguage'));
+    assert.ok(csv.find((l) => l.startsWith('bob,'))!.endsWith(',zh-TW,'), 'no reminder sent');
 
     // A version written in Simplified only: English askers get zh-CN (English is never machine-made), Traditional
     // askers the OpenCC twp conversion, recorded as zh-TW; the default company setting (bilingual) keeps the cards
