@@ -38,6 +38,11 @@ export interface VerifyReport {
   noticeTitle: Bilingual | null;
   /** The notice version's text (signed trailer `notice-body`); null in exports made before it was written. */
   noticeBody: Bilingual | null;
+  /**
+   * The texts the employees were actually sent, by text language (signed trailer `notice-sent`): only the languages
+   * this broadcast sent in; null in exports made before it was written (or when a send predated its language's record).
+   */
+  noticeSent: Partial<Record<'zh' | 'zh-TW' | 'en', { title: string; body: string }>> | null;
   /** Who created (confirmed) the broadcast (signed trailer `created-by`); null in exports made before it was written. */
   createdBy: string | null;
   /** The audience the broadcast was created with (signed trailer `audience`, a JSON object); null in older exports. */
@@ -78,10 +83,10 @@ const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const TRAILER_START = Buffer.from(`\r\n\r\n# ${TRAILER_TITLE}: `, 'latin1');
 
 /** Trailer names in the order an export writes them (key-id and public-key only when signed). */
-const TRAILER_NAMES = [TRAILER_TITLE, 'broadcast', 'notice', 'notice-version', 'notice-title', 'notice-body', 'created-by', 'audience', 'audience-text', 'exported-at', 'chain-rows', 'chain-head', 'key-id', 'public-key'] as const;
+const TRAILER_NAMES = [TRAILER_TITLE, 'broadcast', 'notice', 'notice-version', 'notice-title', 'notice-body', 'notice-sent', 'created-by', 'audience', 'audience-text', 'exported-at', 'chain-rows', 'chain-head', 'key-id', 'public-key'] as const;
 
 /** Trailer lines an older export lacks (it still verifies without them). */
-const OPTIONAL_NAMES: ReadonlySet<string> = new Set(['notice-title', 'notice-body', 'created-by', 'audience', 'audience-text']);
+const OPTIONAL_NAMES: ReadonlySet<string> = new Set(['notice-title', 'notice-body', 'notice-sent', 'created-by', 'audience', 'audience-text']);
 
 /** A `notice-title` value (JSON with zh and en strings, zh-TW optional), or null. */
 function parseTitle(s: string, json: (s: string) => string): Bilingual | null {
@@ -91,6 +96,24 @@ function parseTitle(s: string, json: (s: string) => string): Bilingual | null {
     const o = v as Record<string, unknown>;
     if (typeof o.zh !== 'string' || typeof o.en !== 'string' || Object.keys(o).some((k) => !['zh', 'en', 'zh-TW'].includes(k) || typeof o[k] !== 'string')) return null;
     return { zh: o.zh, en: o.en, ...(typeof o['zh-TW'] === 'string' ? { 'zh-TW': o['zh-TW'] } : {}) };
+  } catch {
+    return null;
+  }
+}
+
+/** A `notice-sent` value (JSON: text language -> {title, body} strings), or null. */
+function parseSent(s: string, json: (s: string) => string): VerifyReport['noticeSent'] {
+  try {
+    const v = JSON.parse(json(s)) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+    const out: NonNullable<VerifyReport['noticeSent']> = {};
+    for (const [k, t] of Object.entries(v as Record<string, unknown>)) {
+      if (k !== 'zh' && k !== 'zh-TW' && k !== 'en') return null;
+      const o = t as { title?: unknown; body?: unknown } | null;
+      if (typeof o !== 'object' || o === null || typeof o.title !== 'string' || typeof o.body !== 'string' || Object.keys(o).length !== 2) return null;
+      out[k] = { title: o.title, body: o.body };
+    }
+    return out;
   } catch {
     return null;
   }
@@ -150,7 +173,7 @@ function integer(s: string, min: number): number | null {
  */
 export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyReport {
   const report: VerifyReport = {
-    ok: false, kind: null, broadcastId: null, noticeId: null, noticeVersion: null, noticeTitle: null, noticeBody: null, createdBy: null, audience: null, audienceText: null, exportedAt: null,
+    ok: false, kind: null, broadcastId: null, noticeId: null, noticeVersion: null, noticeTitle: null, noticeBody: null, noticeSent: null, createdBy: null, audience: null, audienceText: null, exportedAt: null,
     chainRows: null, chainHead: null, rows: 0, signature: 'missing', bomRestored: false, keyId: null, keySource: null, problems: [],
   };
   const problem = (kind: ProblemKind, message: string, r?: ParsedRow): void => {
@@ -210,6 +233,10 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
   if (fields.has('notice-body')) {
     report.noticeBody = parseTitle(fields.get('notice-body')!, json);
     if (report.noticeBody === null) problem('malformed', 'the trailer\'s notice-body is not the JSON text an export writes ({"zh":…,"en":…})');
+  }
+  if (fields.has('notice-sent')) {
+    report.noticeSent = parseSent(fields.get('notice-sent')!, json);
+    if (report.noticeSent === null) problem('malformed', 'the trailer\'s notice-sent is not the JSON an export writes ({"zh-TW":{"title":…,"body":…},…})');
   }
   if (fields.has('created-by')) {
     report.createdBy = parseJsonString(fields.get('created-by')!, json);

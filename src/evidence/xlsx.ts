@@ -115,6 +115,8 @@ export interface XlsxFacts {
   noticeTitle?: Bilingual;
   /** The broadcast's notice version's text (what the employees were sent). */
   noticeBody?: Bilingual;
+  /** The texts the employees were actually sent, by text language (src/evidence/export.ts ExportFacts.noticeSent). */
+  noticeSent?: Partial<Record<'zh' | 'zh-TW' | 'en', { title: string; body: string }>>;
   /** The audience the broadcast was created with (its JSON). */
   audience?: unknown;
   /** The same audience in words (names from the directory; src/notices/service.ts audienceText). */
@@ -145,6 +147,9 @@ export async function toXlsx(sheet: string, rows: readonly (readonly (string | n
     'exported-at': zonedIso(facts.exportedAt, facts.timeZone),
     'notice-title': facts.noticeTitle ? [facts.noticeTitle.zh, facts.noticeTitle['zh-TW'], facts.noticeTitle.en].filter((t) => t).join(' / ') : undefined,
     'notice-body': facts.noticeBody ? [facts.noticeBody.zh, facts.noticeBody['zh-TW'], facts.noticeBody.en].filter((t) => t).join('\n\n') : undefined,
+    'notice-sent': facts.noticeSent
+      ? (['zh', 'zh-TW', 'en'] as const).filter((l) => facts.noticeSent![l]).map((l) => `[${l}] ${facts.noticeSent![l]!.title}\n${facts.noticeSent![l]!.body}`).join('\n\n') || '—'
+      : undefined,
     'created-by': facts.createdBy,
     audience: facts.audience !== undefined ? JSON.stringify(facts.audience) : undefined,
     'audience-text': facts.audienceText,

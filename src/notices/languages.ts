@@ -96,6 +96,35 @@ export function recipientLanguage(v: { title: Bilingual; body: Bilingual }, own:
   return versionHas(v, wanted) ? wanted : 'zh-CN';
 }
 
+/** The text languages of a notice as employees read it: Simplified, Traditional, English. */
+export type TextLanguage = 'zh' | 'zh-TW' | 'en';
+
+/** A notice version's title and body in each text language it was sent in (see {@link sentTexts}). */
+export type SentTexts = Partial<Record<TextLanguage, { title: string; body: string }>>;
+
+/**
+ * The texts employees were actually sent of a version, given the languages it was sent in (recipients' first
+ * deliveries and reminders): 'bilingual' = the Simplified text and the English one (when written; without it the card
+ * repeats the Chinese), 'zh-CN' = the Simplified, 'zh-TW' = the Traditional (written, else the conversion, as sent),
+ * 'en' = the English. In the order zh, zh-TW, en; a language nobody was sent is left out.
+ */
+export function sentTexts(v: { title: Bilingual; body: Bilingual }, languages: Iterable<NoticeLanguage>): SentTexts {
+  const wanted = new Set<TextLanguage>();
+  for (const l of languages) {
+    if (l === 'bilingual') {
+      wanted.add('zh');
+      if (v.body.en.trim() !== '') wanted.add('en');
+    } else wanted.add(l === 'zh-CN' ? 'zh' : l);
+  }
+  const out: SentTexts = {};
+  for (const t of ['zh', 'zh-TW', 'en'] as const) {
+    if (!wanted.has(t)) continue;
+    const lang: Lang = t === 'zh' ? 'zh-CN' : t;
+    out[t] = { title: noticeTextIn(v.title, lang), body: noticeTextIn(v.body, lang) };
+  }
+  return out;
+}
+
 /**
  * A notice text as a channel gets it for `language`: 'bilingual' = every language filled in
  * ({@link withFallbacks}: channels render zh and en together); one language = that text in `zh` and

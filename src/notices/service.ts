@@ -11,6 +11,7 @@ import type {
   NoticeStore,
   NoticeSummary,
   NoticeVersionRecord,
+  RecipientRecord,
   ReminderCounts,
   ReminderRound,
   ResendTarget,
@@ -27,7 +28,7 @@ import { withEvidenceTrailer, type ExportKind } from '../evidence/export.ts';
 import type { EvidenceSigningKey } from '../evidence/key.ts';
 import { newBroadcastId, newNoticeId } from './ids.ts';
 import { ackTexts, titleIn } from './messages.ts';
-import { convertToTaiwan, deliveryText, DEFAULT_NOTICE_LANGUAGE, EmployeeLanguages, recipientLanguage } from './languages.ts';
+import { convertToTaiwan, deliveryText, DEFAULT_NOTICE_LANGUAGE, EmployeeLanguages, recipientLanguage, sentTexts, type SentTexts } from './languages.ts';
 import type { Bilingual, NoticeLanguage } from '../store/ports/notices.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -780,8 +781,9 @@ export class NoticeService {
 
   /**
    * The facts every export of broadcast `b` states (CSV trailer, XLSX evidence sheet): the broadcast,
-   * its notice, version, that version's title and text (what the employees were sent), who created
-   * (confirmed) it and the audience it was created with.
+   * its notice, version, that version's title and text as written, the texts employees were actually sent (in the
+   * languages this broadcast sent: `noticeSent`, absent when a send predates the record of its language), who
+   * created (confirmed) it and the audience it was created with (as recorded, and in words).
    * @throws NOTICE_NOT_FOUND when the notice version is gone (it never is: versions are kept)
    */
   async exportFacts(b: Pick<BroadcastView, 'id' | 'noticeId' | 'version' | 'createdBy' | 'audience' | 'platform'>): Promise<{
@@ -793,8 +795,19 @@ export class NoticeService {
     createdBy: string;
     audience: AudienceSpec;
     audienceText: string;
+    noticeSent?: SentTexts;
   }> {
     const v = await this.getNoticeVersion(b.noticeId, b.version);
+    const recipients = await this.store.listRecipients(b.id);
+    // The languages this broadcast sent (first deliveries and reminders); unknown when a send predates their record.
+    const languages = new Set<NoticeLanguage>();
+    let unknown = false;
+    for (const r of recipients) {
+      if (r.language) languages.add(r.language);
+      else if (r.sentAt !== null && r.deliveredBy === null) unknown = true;
+      if (r.remindedLanguage) languages.add(r.remindedLanguage);
+      else if (r.remindedAt !== null) unknown = true;
+    }
     return {
       broadcastId: b.id,
       noticeId: b.noticeId,
@@ -803,7 +816,8 @@ export class NoticeService {
       noticeBody: v.body,
       createdBy: b.createdBy,
       audience: b.audience,
-      audienceText: await this.audienceText(b),
+      audienceText: await this.audienceText(b, recipients),
+      ...(unknown ? {} : { noticeSent: sentTexts(v, languages) }),
     };
   }
 
@@ -813,7 +827,7 @@ export class NoticeService {
    * for those not among them (the excluded), from the directory. Names it cannot get (no directory, or it failed:
    * logged) are left as ids — the export is never refused for a name.
    */
-  async audienceText(b: Pick<BroadcastRecord, 'id' | 'platform' | 'audience'>): Promise<string> {
+  async audienceText(b: Pick<BroadcastRecord, 'id' | 'platform' | 'audience'>, recipients?: readonly RecipientRecord[]): Promise<string> {
     const a = b.audience as { departmentIds?: string[]; userIds?: string[]; exclude?: { departmentIds?: string[]; userIds?: string[] } };
     // Only the ids the text names (the first AUDIENCE_TEXT_MAX_NAMES of each list).
     const shown = (ids: string[] | undefined) => (ids ?? []).slice(0, AUDIENCE_TEXT_MAX_NAMES);
@@ -823,7 +837,7 @@ export class NoticeService {
     const people = new Map<string, string>();
     if (userIds.length > 0) {
       const wanted = new Set(userIds);
-      for (const r of await this.store.listRecipients(b.id)) if (r.name && wanted.has(r.userId)) people.set(r.userId, r.name);
+      for (const r of recipients ?? (await this.store.listRecipients(b.id))) if (r.name && wanted.has(r.userId)) people.set(r.userId, r.name);
     }
     const org = this.channels.get(b.platform)?.org;
     if (org) {

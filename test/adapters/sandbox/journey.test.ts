@@ -193,7 +193,8 @@ describe('sandbox admin journey over HTTP', () => {
   });
 
   it('the evidence names the audience in words from the directory, beside its JSON; verify prints it', async () => {
-    const n = await admin(bot, 'POST', '/admin/notices', { title: { zh: '研发部告知', en: 'R&D notice' }, body: { zh: '正文', en: 'Body' } });
+    // Traditional written too, but nobody asked in it: every card is bilingual (zh + en), so zh-TW was not sent.
+    const n = await admin(bot, 'POST', '/admin/notices', { title: { zh: '研发部告知', en: 'R&D notice', 'zh-TW': '研發部告知' }, body: { zh: '正文', en: 'Body', 'zh-TW': '內文' } });
     const { id: noticeId } = (await n.json()) as { id: string };
     const audience = { departmentIds: ['rd'], exclude: { userIds: ['zhoutao'] } };
     const { id } = (await (await admin(bot, 'POST', '/admin/broadcasts', { noticeId, platform: 'sandbox', audience })).json()) as { id: string };
@@ -209,6 +210,9 @@ describe('sandbox admin journey over HTTP', () => {
       assert.deepEqual([r.audience, r.audienceText], [audience, words]);
       const printed = formatVerifyReport('x.csv', r);
       assert.ok(printed.includes(`\n  audience: ${words}\n  audience (as recorded): {"departmentIds":["rd"]`), printed);
+      assert.deepEqual(r.noticeSent, { zh: { title: '研发部告知', body: '正文' }, en: { title: 'R&D notice', body: 'Body' } });
+      assert.ok(printed.includes('  notice text (what the employees were sent, in zh, en):\n    [zh] 研发部告知\n         正文\n    [en] R&D notice\n         Body\n'), printed);
+      assert.doesNotMatch(printed, /zh-TW|內文/, 'the Traditional text nobody was sent is not listed');
     }
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.from(await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients.xlsx`)).arrayBuffer()) as never);
@@ -237,6 +241,10 @@ describe('sandbox admin journey over HTTP', () => {
     assert.deepEqual([row[header.indexOf('language')], row[header.indexOf('remindedRound')], row[header.indexOf('remindedLanguage')]], ['bilingual', '1', 'zh-TW']);
     const audit = await (await admin(bot, 'GET', `/admin/broadcasts/${id}/audit.csv`)).text();
     assert.match(audit, /reminder round 1 sent \(language zh-TW\)/);
+    // The evidence lists what was sent: the bilingual card's zh and en, and the reminder's converted Traditional.
+    const report = verifyExport(Buffer.from(audit, 'utf8'));
+    assert.deepEqual(report.noticeSent, { zh: { title: '提醒语言告知', body: '正文' }, 'zh-TW': { title: '提醒語言告知', body: '正文' }, en: { title: 'Reminder language notice', body: 'Body' } });
+    assert.match(formatVerifyReport('audit.csv', report), /notice text \(what the employees were sent, in zh, zh-TW, en\):/);
     const page = (await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients`)).json()) as { recipients: { language: string; remindedLanguage: string }[] };
     assert.deepEqual([page.recipients[0]!.language, page.recipients[0]!.remindedLanguage], ['bilingual', 'zh-TW']);
   });
