@@ -17,8 +17,12 @@ import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
 import ExcelJS from 'exceljs';
 import { verifyExport } from '../../../src/evidence/verify.ts';
 import { formatVerifyReport } from '../../../src/app/cli/evidence.ts';
+import { deleteRedisPrefix } from '../../helpers/redis-prefix.ts';
+import { redisUnreachable } from '../../e2e/notices-harness.ts';
 
 const ADMIN_TOKEN = 'sandbox-admin-token-0123456789abcdef';
+const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
+const redisSkip = (await redisUnreachable(REDIS_URL)) && !(process.env.CI || process.env.REQUIRE_REDIS) ? `Redis not reachable at ${REDIS_URL}` : false;
 const WORKER = { idleMs: 20, leaseMs: 2000, backoffBaseMs: 50, readPollMs: 50 };
 
 interface Counts { targeted: number; pending: number; sent: number; failed: number; read: number; acknowledged: number }
@@ -361,6 +365,43 @@ describe('sandbox without ADMIN_TOKEN', () => {
       assert.equal(off.server.sandboxConsoleAccount, null);
     } finally {
       await off.close();
+    }
+  });
+
+  it('two instances on one Redis share the made-up token: each accepts the one the other printed (a load balancer may send either)', { skip: redisSkip }, async () => {
+    const keyPrefix = `privacy-bot-test:sandbox-token-${process.pid}-${Date.now()}:`;
+    const a = await startTestBot({ SANDBOX: 'on' }, { noticeWorker: false, redis: { url: REDIS_URL, keyPrefix } });
+    const b = await startTestBot({ SANDBOX: 'on' }, { noticeWorker: false, redis: { url: REDIS_URL, keyPrefix } });
+    try {
+      const token = a.server.sandboxAdminToken;
+      assert.ok(token && token.length >= 32);
+      assert.equal(b.server.sandboxAdminToken, token, 'the second instance prints the same token');
+      for (const bot of [a, b]) {
+        assert.equal((await fetch(`${bot.url}/admin/notices`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+        assert.equal((await fetch(`${bot.url}/admin/notices`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status, 401);
+      }
+      assert.ok(![...a.logLines, ...b.logLines].some((l) => l.includes(token)), 'the token is never logged');
+    } finally {
+      await a.close();
+      await b.close();
+      await deleteRedisPrefix(REDIS_URL, keyPrefix);
+    }
+  });
+
+  it('on the embedded store a restart keeps the made-up token', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'privacy-bot-sandbox-token-'));
+    try {
+      const first = await startTestBot({ SANDBOX: 'on' }, { noticeWorker: false, dataDir });
+      const token = first.server.sandboxAdminToken;
+      await first.close();
+      const again = await startTestBot({ SANDBOX: 'on' }, { noticeWorker: false, dataDir });
+      try {
+        assert.equal(again.server.sandboxAdminToken, token);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
