@@ -21,15 +21,15 @@ import { parseAckKey, type AckResult, type NoticeService } from './service.ts';
  * Acknowledgement clauses, each optionally opened by 我 / 本人 and (Chinese) closed by 了 / 啦:
  * - Chinese: 确认, 确认知悉, 知悉, 知道了, with 已 / 已经 before (已确认, 已知悉, 已经知悉);
  *   已阅 / 已阅读 / 已读, alone or followed by (并 / 且) 知悉 / 确认 / 确认知悉 / 悉 (已阅知悉, 已阅读并确认, 阅悉);
- * - English: ack, acknowledged, i acknowledge (it / this / the notice), noted (with thanks), understood,
+ * - English: ack, acknowledged, i acknowledge (it / this / the notice), noted (with thanks) — the English 知悉 —,
  *   read and understood, i have read and understood / i've read and understood (it / this / the notice).
- * Left out on purpose: 收到, ok, got it, 明白了, 了解 (they say the message arrived or answer any reply — an
- * employee who says "明白了" after an FAQ answer has not thereby acknowledged a notice), "acknowledge" alone
+ * Left out on purpose: 收到, ok, got it, 明白了, 了解, "understood" alone (they say the message arrived or answer any
+ * reply — an employee who says "明白了" after an FAQ answer has not thereby acknowledged a notice), "acknowledge" alone
  * (a question as often as an answer) and past tenses with a subject ("I acknowledged").
  */
 
 /** Traditional characters of the acknowledgement words, to their Simplified forms. */
-const TO_SIMPLIFIED: Readonly<Record<string, string>> = { 確: '确', 認: '认', 閱: '阅', 讀: '读', 經: '经', 並: '并', 謝: '谢', 銘: '铭' };
+const TO_SIMPLIFIED: Readonly<Record<string, string>> = { 確: '确', 認: '认', 閱: '阅', 讀: '读', 經: '经', 並: '并', 謝: '谢' };
 
 /** Clause separators: punctuation, and any whitespace that touches a Chinese character or punctuation. */
 const CLAUSE_SPLIT = /[,，。.!！~～…、;；:：]+|\s+(?=\p{Script=Han})|(?<=\p{Script=Han})\s+/u;
@@ -48,7 +48,6 @@ const ACK_CLAUSE = new RegExp(
       'acknowledged(?: with thanks)?',
       "i acknowledge(?: it| this| the notice)?",
       'noted(?: with thanks)?',
-      'understood',
       "(?:(?:i have|i've|have) )?read and understood(?: it| this| the notice)?",
     ].join('|') +
     ')$',

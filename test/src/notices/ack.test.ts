@@ -45,7 +45,7 @@ describe('acknowledgement phrases', () => {
     }
   });
   it('does not count receipt or ok alone (that says it arrived, not that it was read)', () => {
-    for (const t of ['收到', 'ok', 'OK', 'received', '好的', '收到，谢谢', '明白了', '了解', 'got it', '谢谢']) {
+    for (const t of ['收到', 'ok', 'OK', 'received', '好的', '收到，谢谢', '明白了', '了解', 'got it', '谢谢', 'understood']) {
       assert.equal(isAckPhrase(t), false, t);
     }
     for (const t of ['收到', '收到了', 'ok', 'Okay!', 'Received.', '好的', '好的，收到', '收到，谢谢', '👍']) assert.equal(isReceiptOnly(t), true, t);
