@@ -58,6 +58,7 @@ export function recipientJson(r: RecipientView) {
     remindedAt: iso(r.remindedAt),
     deliveredBy: r.deliveredBy,
     language: r.language,
+    remindedLanguage: r.remindedLanguage,
   };
 }
 
@@ -72,7 +73,8 @@ export function recipientJson(r: RecipientView) {
  * - `cursor` (the previous page's `next`) or `page` (1-based; not both); `limit` 1..1000, default 50.
  * Answer: `{"broadcastId","total","limit","page"|null,"next"|null,"recipients":[{userId, state,
  * name, department, stateAt, sentAt, readAt, acknowledgedAt, acknowledgedVia, failureReason, attempts, remindedRound,
- * remindedAt, deliveredBy, language}]}` (language: what the notice was sent in, null until sent); `total` counts every recipient matching state and q.
+ * remindedAt, deliveredBy, language, remindedLanguage}]}` (language: what the notice was first sent in, null until sent;
+ * remindedLanguage: what the latest reminder was sent in, null when none was); `total` counts every recipient matching state and q.
  * @throws RequestError NOTICE_BAD_REQUEST (400) naming the parameter; BROADCAST_NOT_FOUND (404)
  */
 export async function recipientsPage(ctx: Context, service: NoticeService): Promise<void> {

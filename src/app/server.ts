@@ -46,8 +46,9 @@ export interface RunningServer {
   /** The notice broadcast worker of this process; null when turned off (`noticeWorker: false`). */
   noticeWorker: BroadcastWorker | null;
   /**
-   * In the sandbox (no platform configured) without ADMIN_TOKEN: the admin token made up for this
-   * run, so the admin journey can be tried with no configuration; else null.
+   * In the sandbox (no platform configured) without ADMIN_TOKEN: the admin token made up for it, so the admin journey
+   * can be tried with no configuration — the same for every instance on one store ({@link sharedSandboxAdminToken});
+   * else null.
    */
   sandboxAdminToken: string | null;
   /**
@@ -213,8 +214,9 @@ export async function startServer(options: {
     }
   });
 
-  // The sandbox with no ADMIN_TOKEN gets a random one for this run (printed at start by `serve`).
-  const sandboxAdminToken = config.adminToken === null && sandboxActive(config) ? randomBytes(24).toString('base64url') : null;
+  // The sandbox with no ADMIN_TOKEN gets a random one, shared through the store by every instance on it (printed at
+  // start by `serve`): behind a load balancer each instance must accept the token the others printed.
+  const sandboxAdminToken = config.adminToken === null && sandboxActive(config) ? await sharedSandboxAdminToken(core.store, log) : null;
   const adminToken = config.adminToken ?? sandboxAdminToken;
   const sandboxConsoleAccount = config.console && sandboxActive(config) ? await createSandboxConsoleAccount(core.store, log) : null;
   // Deny by default for /admin and /console under every spelling, before any route is matched.
@@ -385,6 +387,42 @@ export const SANDBOX_CONSOLE_ACCOUNT = 'sandbox.admin';
  * Creates the owner account {@link SANDBOX_CONSOLE_ACCOUNT} when the store holds no console account (first start
  * of a sandbox); null when accounts exist or another instance created it first (the store's claim decides).
  */
+/**
+ * Key-value key of the sandbox admin token (no ADMIN_TOKEN set): 'sandbox:admin-token' -> the token. Kept in the store
+ * so that every instance on one store (Redis behind a load balancer) accepts the same token.
+ */
+export const SANDBOX_ADMIN_TOKEN_KEY = 'sandbox:admin-token';
+
+/**
+ * How long the shared sandbox admin token is kept, in ms (a year): for as long as the store is used, so that an
+ * instance started later gets the token the running ones accept (a token that expired under running instances would
+ * split them again). Set ADMIN_TOKEN to choose the token and keep none in the store.
+ */
+export const SANDBOX_ADMIN_TOKEN_TTL_MS = 365 * 24 * 60 * 60 * 1000;
+
+/**
+ * The sandbox admin token of this store: the one an instance made first ({@link SANDBOX_ADMIN_TOKEN_KEY}, set only
+ * if absent), else a new random one (24 bytes, base64url) stored for the others. The token is never logged.
+ * @throws what the store throws (the start fails, as for the console account)
+ */
+export async function sharedSandboxAdminToken(kv: KeyValueStore, log: Logger): Promise<string> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const mine = randomBytes(24).toString('base64url');
+    if (await kv.claim(SANDBOX_ADMIN_TOKEN_KEY, SANDBOX_ADMIN_TOKEN_TTL_MS, mine)) {
+      log.info('sandbox: admin token made up and kept in the store for every instance (printed at start; set ADMIN_TOKEN to choose your own)');
+      return mine;
+    }
+    const theirs = await kv.get(SANDBOX_ADMIN_TOKEN_KEY);
+    // Between the claim and the read it may have expired or been deleted: claim again.
+    if (theirs !== null && /^[\x21-\x7e]{16,256}$/.test(theirs)) {
+      log.info('sandbox: using the admin token another instance (or an earlier run) kept in the store');
+      return theirs;
+    }
+    if (theirs !== null) await kv.deleteIf(SANDBOX_ADMIN_TOKEN_KEY, theirs);
+  }
+  throw new BotError('STORE_UNAVAILABLE', 'the sandbox admin token could not be kept in the store');
+}
+
 async function createSandboxConsoleAccount(kv: KeyValueStore, log: Logger): Promise<{ name: string; password: string } | null> {
   const accounts = new AccountStore(kv);
   if ((await accounts.list()).length > 0) return null;

@@ -25,15 +25,19 @@ export const READ_UNKNOWN = 'unknown (platform has no read receipts)';
 
 /**
  * Header of recipients.csv: name and department (from the platform's directory when the audience
- * was resolved; empty when it gave none) after the user id; last, the language the notice was sent
- * in (zh-CN, zh-TW, en or bilingual; empty when not sent, or recorded before languages were).
+ * was resolved; empty when it gave none) after the user id; then the language the notice was first sent
+ * in (zh-CN, zh-TW, en or bilingual; empty when not sent, or recorded before languages were), and last the
+ * language of the latest reminder sent (`remindedLanguage`; empty when none was sent, or before it was recorded).
  */
 export const RECIPIENTS_HEADER = [
-  'userId', 'name', 'department', 'state', 'sentAt', 'readAt', 'acknowledgedAt', 'failureReason', 'acknowledgedVia', 'remindedRound', 'remindedAt', 'deliveredByBroadcast', 'language',
+  'userId', 'name', 'department', 'state', 'sentAt', 'readAt', 'acknowledgedAt', 'failureReason', 'acknowledgedVia', 'remindedRound', 'remindedAt', 'deliveredByBroadcast', 'language', 'remindedLanguage',
 ] as const;
 
+/** Header of recipients.csv before the reminder's language was exported (such files still verify). */
+export const RECIPIENTS_HEADER_V3 = RECIPIENTS_HEADER.filter((h) => h !== 'remindedLanguage');
+
 /** Header of recipients.csv before the language was exported (such files still verify). */
-export const RECIPIENTS_HEADER_V2 = RECIPIENTS_HEADER.filter((h) => h !== 'language');
+export const RECIPIENTS_HEADER_V2 = RECIPIENTS_HEADER_V3.filter((h) => h !== 'language');
 
 /** Header of recipients.csv before names and departments were exported (such files still verify). */
 export const RECIPIENTS_HEADER_V1 = RECIPIENTS_HEADER_V2.filter((h) => h !== 'name' && h !== 'department');
@@ -121,6 +125,7 @@ export function recipientRow(broadcast: Pick<BroadcastRecord, 'readSupported'>, 
     time(r.remindedAt),
     r.deliveredBy ?? '',
     r.language ?? '',
+    r.remindedLanguage ?? '',
   ];
 }
 

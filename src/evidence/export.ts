@@ -41,6 +41,13 @@ export interface ExportFacts {
    * and acknowledged, so the signed file shows it; absent in exports made before it was written.
    */
   noticeBody?: Bilingual;
+  /**
+   * The texts the employees were actually sent (trailer `notice-sent`, as JSON `{"zh-TW":{"title","body"},…}`): one
+   * entry per text language this broadcast sent in (first deliveries and reminders; Traditional as converted when it
+   * was not written), none for a language nobody got. Absent in exports made before it was written, or when a send
+   * predates the record of its language.
+   */
+  noticeSent?: Partial<Record<'zh' | 'zh-TW' | 'en', { title: string; body: string }>>;
   /** Who created (confirmed) the broadcast, e.g. `console:hr.zhang` (trailer `created-by`, as a JSON string). */
   createdBy?: string;
   /**
@@ -48,6 +55,12 @@ export interface ExportFacts {
    * `{"userIds":[…]}`, with `exclude`), absent in exports made before it was written.
    */
   audience?: unknown;
+  /**
+   * The same audience in words (trailer `audience-text`, as a JSON string): departments and people by their directory
+   * names with their ids, e.g. `研发部 (rd), excluding 周涛 (zhoutao) / 研发部（rd），排除 周涛（zhoutao）`; absent in exports
+   * made before it was written. The JSON `audience` stays the exact record.
+   */
+  audienceText?: string;
   /** When the file was made, ms since the Unix epoch. */
   exportedAt: number;
   /**
@@ -84,7 +97,7 @@ export function readTrailerJson(s: string): string {
 
 /**
  * The trailer's name → value lines in file order, without the signature (the order `verify`
- * expects): the kind, broadcast, notice, notice-version, notice-title, notice-body, created-by and audience (when known),
+ * expects): the kind, broadcast, notice, notice-version, notice-title, notice-body, notice-sent, created-by, audience and audience-text (when known),
  * exported-at, chain-rows, chain-head, and key-id and public-key when signed.
  */
 export function trailerFields(f: ExportFacts, key: EvidenceSigningKey | null): [string, string][] {
@@ -96,8 +109,10 @@ export function trailerFields(f: ExportFacts, key: EvidenceSigningKey | null): [
     ['notice-version', String(f.noticeVersion)],
     ...(f.noticeTitle ? [['notice-title', trailerJson(f.noticeTitle)] as [string, string]] : []),
     ...(f.noticeBody ? [['notice-body', trailerJson(f.noticeBody)] as [string, string]] : []),
+    ...(f.noticeSent ? [['notice-sent', trailerJson(f.noticeSent)] as [string, string]] : []),
     ...(f.createdBy !== undefined ? [['created-by', trailerJson(f.createdBy)] as [string, string]] : []),
     ...(f.audience !== undefined ? [['audience', trailerJson(f.audience)] as [string, string]] : []),
+    ...(f.audienceText !== undefined ? [['audience-text', trailerJson(f.audienceText)] as [string, string]] : []),
     ['exported-at', f.timeZone ? zonedIso(f.exportedAt, f.timeZone) : new Date(f.exportedAt).toISOString()],
     ['chain-rows', String(head.rows)],
     ['chain-head', head.hash],

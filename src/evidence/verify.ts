@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { AUDIT_HEADER, AUDIT_HEADER_V1, csvCellValue, RECIPIENTS_HEADER, RECIPIENTS_HEADER_V1, RECIPIENTS_HEADER_V2 } from './csv.ts';
+import { AUDIT_HEADER, AUDIT_HEADER_V1, csvCellValue, RECIPIENTS_HEADER, RECIPIENTS_HEADER_V1, RECIPIENTS_HEADER_V2, RECIPIENTS_HEADER_V3 } from './csv.ts';
 import { genesisHash, isHash, rowHash } from '../store/ports/audit-chain.ts';
 import { readTrailerJson, TRAILER_TITLE, TRAILER_VERSION, TRAILER_VERSIONS, UNSIGNED_MARK, type ExportKind } from './export.ts';
 import type { Bilingual } from '../store/ports/notices.ts';
@@ -38,10 +38,17 @@ export interface VerifyReport {
   noticeTitle: Bilingual | null;
   /** The notice version's text (signed trailer `notice-body`); null in exports made before it was written. */
   noticeBody: Bilingual | null;
+  /**
+   * The texts the employees were actually sent, by text language (signed trailer `notice-sent`): only the languages
+   * this broadcast sent in; null in exports made before it was written (or when a send predated its language's record).
+   */
+  noticeSent: Partial<Record<'zh' | 'zh-TW' | 'en', { title: string; body: string }>> | null;
   /** Who created (confirmed) the broadcast (signed trailer `created-by`); null in exports made before it was written. */
   createdBy: string | null;
   /** The audience the broadcast was created with (signed trailer `audience`, a JSON object); null in older exports. */
   audience: Record<string, unknown> | null;
+  /** The audience in words, names from the directory (signed trailer `audience-text`); null in older exports. */
+  audienceText: string | null;
   exportedAt: string | null;
   /** The signed chain head: how many audit rows it covers and the last one's hash. */
   chainRows: number | null;
@@ -76,10 +83,10 @@ const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const TRAILER_START = Buffer.from(`\r\n\r\n# ${TRAILER_TITLE}: `, 'latin1');
 
 /** Trailer names in the order an export writes them (key-id and public-key only when signed). */
-const TRAILER_NAMES = [TRAILER_TITLE, 'broadcast', 'notice', 'notice-version', 'notice-title', 'notice-body', 'created-by', 'audience', 'exported-at', 'chain-rows', 'chain-head', 'key-id', 'public-key'] as const;
+const TRAILER_NAMES = [TRAILER_TITLE, 'broadcast', 'notice', 'notice-version', 'notice-title', 'notice-body', 'notice-sent', 'created-by', 'audience', 'audience-text', 'exported-at', 'chain-rows', 'chain-head', 'key-id', 'public-key'] as const;
 
 /** Trailer lines an older export lacks (it still verifies without them). */
-const OPTIONAL_NAMES: ReadonlySet<string> = new Set(['notice-title', 'notice-body', 'created-by', 'audience']);
+const OPTIONAL_NAMES: ReadonlySet<string> = new Set(['notice-title', 'notice-body', 'notice-sent', 'created-by', 'audience', 'audience-text']);
 
 /** A `notice-title` value (JSON with zh and en strings, zh-TW optional), or null. */
 function parseTitle(s: string, json: (s: string) => string): Bilingual | null {
@@ -89,6 +96,24 @@ function parseTitle(s: string, json: (s: string) => string): Bilingual | null {
     const o = v as Record<string, unknown>;
     if (typeof o.zh !== 'string' || typeof o.en !== 'string' || Object.keys(o).some((k) => !['zh', 'en', 'zh-TW'].includes(k) || typeof o[k] !== 'string')) return null;
     return { zh: o.zh, en: o.en, ...(typeof o['zh-TW'] === 'string' ? { 'zh-TW': o['zh-TW'] } : {}) };
+  } catch {
+    return null;
+  }
+}
+
+/** A `notice-sent` value (JSON: text language -> {title, body} strings), or null. */
+function parseSent(s: string, json: (s: string) => string): VerifyReport['noticeSent'] {
+  try {
+    const v = JSON.parse(json(s)) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+    const out: NonNullable<VerifyReport['noticeSent']> = {};
+    for (const [k, t] of Object.entries(v as Record<string, unknown>)) {
+      if (k !== 'zh' && k !== 'zh-TW' && k !== 'en') return null;
+      const o = t as { title?: unknown; body?: unknown } | null;
+      if (typeof o !== 'object' || o === null || typeof o.title !== 'string' || typeof o.body !== 'string' || Object.keys(o).length !== 2) return null;
+      out[k] = { title: o.title, body: o.body };
+    }
+    return out;
   } catch {
     return null;
   }
@@ -148,7 +173,7 @@ function integer(s: string, min: number): number | null {
  */
 export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyReport {
   const report: VerifyReport = {
-    ok: false, kind: null, broadcastId: null, noticeId: null, noticeVersion: null, noticeTitle: null, noticeBody: null, createdBy: null, audience: null, exportedAt: null,
+    ok: false, kind: null, broadcastId: null, noticeId: null, noticeVersion: null, noticeTitle: null, noticeBody: null, noticeSent: null, createdBy: null, audience: null, audienceText: null, exportedAt: null,
     chainRows: null, chainHead: null, rows: 0, signature: 'missing', bomRestored: false, keyId: null, keySource: null, problems: [],
   };
   const problem = (kind: ProblemKind, message: string, r?: ParsedRow): void => {
@@ -213,6 +238,10 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
     report.noticeBody = parseTitle(fields.get('notice-body')!, json);
     if (report.noticeBody === null) problem('malformed', 'the trailer\'s notice-body is not the JSON text an export writes ({"zh":…,"en":…})');
   }
+  if (fields.has('notice-sent')) {
+    report.noticeSent = parseSent(fields.get('notice-sent')!, json);
+    if (report.noticeSent === null) problem('malformed', 'the trailer\'s notice-sent is not the JSON an export writes ({"zh-TW":{"title":…,"body":…},…})');
+  }
   if (fields.has('created-by')) {
     report.createdBy = parseJsonString(fields.get('created-by')!, json);
     if (report.createdBy === null) problem('malformed', 'the trailer\'s created-by is not the JSON string an export writes');
@@ -220,6 +249,10 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
   if (fields.has('audience')) {
     report.audience = parseJsonObject(fields.get('audience')!, json);
     if (report.audience === null) problem('malformed', 'the trailer\'s audience is not the JSON object an export writes');
+  }
+  if (fields.has('audience-text')) {
+    report.audienceText = parseJsonString(fields.get('audience-text')!, json);
+    if (report.audienceText === null) problem('malformed', 'the trailer\'s audience-text is not the JSON string an export writes');
   }
   report.chainRows = integer(fields.get('chain-rows') ?? '', 0);
   report.chainHead = fields.get('chain-head') ?? null;
@@ -293,7 +326,7 @@ export function verifyExport(file: Buffer, options: VerifyOptions = {}): VerifyR
   const expectedHeader: readonly string[] = report.kind === 'audit' ? AUDIT_HEADER : RECIPIENTS_HEADER;
   const header = records[0]?.record.join(',');
   const auditV1 = report.kind === 'audit' && header === AUDIT_HEADER_V1.join(',');
-  const headerOk = header === expectedHeader.join(',') || auditV1 || (report.kind === 'recipients' && (header === RECIPIENTS_HEADER_V1.join(',') || header === RECIPIENTS_HEADER_V2.join(',')));
+  const headerOk = header === expectedHeader.join(',') || auditV1 || (report.kind === 'recipients' && (header === RECIPIENTS_HEADER_V1.join(',') || header === RECIPIENTS_HEADER_V2.join(',') || header === RECIPIENTS_HEADER_V3.join(',')));
   if (records.length === 0 || !headerOk) {
     problem('malformed', `the first row is not the ${report.kind} header (${expectedHeader.join(',')})`);
   }

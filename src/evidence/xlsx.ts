@@ -30,7 +30,7 @@ export const RECIPIENTS_XLSX_HEADER = RECIPIENTS_HEADER;
 /** Column widths in characters, by header name (others 14). */
 const WIDTHS: Record<string, number> = {
   userId: 24, name: 16, department: 24, state: 14, sentAt: 30, readAt: 30, acknowledgedAt: 30, failureReason: 24, acknowledgedVia: 16,
-  remindedRound: 15, remindedAt: 30, deliveredByBroadcast: 24, language: 12, time: 30, broadcastId: 24, from: 14, to: 14, reason: 36, seq: 8,
+  remindedRound: 15, remindedAt: 30, deliveredByBroadcast: 24, language: 12, remindedLanguage: 16, time: 30, broadcastId: 24, from: 14, to: 14, reason: 36, seq: 8,
   timeMs: 16, prevHash: 66, hash: 66,
 };
 
@@ -59,7 +59,7 @@ export type XlsxLang = 'en' | 'zh';
 const ZH_HEADERS: Record<string, string> = {
   userId: '员工ID', name: '姓名', department: '部门', state: '状态', sentAt: '送达时间', readAt: '已读时间', acknowledgedAt: '确认时间',
   failureReason: '失败原因', acknowledgedVia: '确认方式', remindedRound: '提醒轮次', remindedAt: '提醒时间', deliveredByBroadcast: '送达所属发送',
-  language: '通知语言', time: '时间', broadcastId: '发送ID', from: '原状态', to: '新状态', reason: '原因', seq: '序号', timeMs: '时间（毫秒）',
+  language: '通知语言', remindedLanguage: '提醒语言', time: '时间', broadcastId: '发送ID', from: '原状态', to: '新状态', reason: '原因', seq: '序号', timeMs: '时间（毫秒）',
   prevHash: '上一行哈希', hash: '本行哈希',
 };
 
@@ -73,6 +73,7 @@ const ZH_VALUES: Record<string, Record<string, string>> = {
   to: ZH_AUDIT_STATES,
   acknowledgedVia: { card: '卡片按钮', text: '回复文字' },
   language: { bilingual: '中英双语', 'zh-CN': '简体中文', 'zh-TW': '繁体中文', en: '英文' },
+  remindedLanguage: { bilingual: '中英双语', 'zh-CN': '简体中文', 'zh-TW': '繁体中文', en: '英文' },
 };
 /** The Chinese of {@link READ_UNKNOWN}. */
 const ZH_READ_UNKNOWN = '未知（该平台不提供已读回执）';
@@ -114,8 +115,12 @@ export interface XlsxFacts {
   noticeTitle?: Bilingual;
   /** The broadcast's notice version's text (what the employees were sent). */
   noticeBody?: Bilingual;
+  /** The texts the employees were actually sent, by text language (src/evidence/export.ts ExportFacts.noticeSent). */
+  noticeSent?: Partial<Record<'zh' | 'zh-TW' | 'en', { title: string; body: string }>>;
   /** The audience the broadcast was created with (its JSON). */
   audience?: unknown;
+  /** The same audience in words (names from the directory; src/notices/service.ts audienceText). */
+  audienceText?: string;
   /** The language of the column names and state words (default 'en': the CSV's names). */
   lang?: XlsxLang;
 }
@@ -142,8 +147,12 @@ export async function toXlsx(sheet: string, rows: readonly (readonly (string | n
     'exported-at': zonedIso(facts.exportedAt, facts.timeZone),
     'notice-title': facts.noticeTitle ? [facts.noticeTitle.zh, facts.noticeTitle['zh-TW'], facts.noticeTitle.en].filter((t) => t).join(' / ') : undefined,
     'notice-body': facts.noticeBody ? [facts.noticeBody.zh, facts.noticeBody['zh-TW'], facts.noticeBody.en].filter((t) => t).join('\n\n') : undefined,
+    'notice-sent': facts.noticeSent
+      ? (['zh', 'zh-TW', 'en'] as const).filter((l) => facts.noticeSent![l]).map((l) => `[${l}] ${facts.noticeSent![l]!.title}\n${facts.noticeSent![l]!.body}`).join('\n\n') || '—'
+      : undefined,
     'created-by': facts.createdBy,
     audience: facts.audience !== undefined ? JSON.stringify(facts.audience) : undefined,
+    'audience-text': facts.audienceText,
   };
   const fields = trailerFields({ ...facts, chain: facts.chain }, null).map(([k, v]): [string, string] => [k, readable[k] ?? v]);
   for (const [k, v] of [...fields, ['exported-by', facts.exportedBy], ['time-zone', `${facts.timeZone} (${offsetLabel(facts.exportedAt, facts.timeZone)})`], ['signed-copy', 'the CSV export of the same broadcast carries the Ed25519 signature']]) {

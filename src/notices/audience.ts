@@ -66,3 +66,37 @@ export async function resolveAudienceSpec(channel: Pick<NoticeChannel, 'resolveA
   }
   return { users, unmatchedExclusions };
 }
+
+/** How many departments or people {@link describeAudience} names in one list before "and N more". */
+export const AUDIENCE_TEXT_MAX_NAMES = 20;
+
+/**
+ * An audience in words, English then Chinese: `研发部 (rd), excluding 周涛 (zhoutao) / 研发部（rd），排除 周涛（zhoutao）`;
+ * everyone is `everyone` / `全员`; departments and people are named from `departments` / `people` (id → display
+ * name) with their ids, or by the id alone when the directory did not name them; a list longer than
+ * {@link AUDIENCE_TEXT_MAX_NAMES} ends "and N more" / "等 N 个". One line (line breaks in names become spaces).
+ */
+export function describeAudience(audience: AudienceSpec, departments: ReadonlyMap<string, string>, people: ReadonlyMap<string, string>): string {
+  const name = (id: string, names: ReadonlyMap<string, string>, zh: boolean): string => {
+    const n = names.get(id)?.replace(/\s+/g, ' ').trim();
+    return n && n !== id ? (zh ? `${n}（${id}）` : `${n} (${id})`) : id;
+  };
+  const list = (ids: readonly string[], names: ReadonlyMap<string, string>, zh: boolean): string => {
+    const shown = ids.slice(0, AUDIENCE_TEXT_MAX_NAMES).map((id) => name(id, names, zh));
+    const more = ids.length - shown.length;
+    const joined = shown.join(zh ? '、' : ', ');
+    return more > 0 ? (zh ? `${joined} 等 ${ids.length} 个` : `${joined} and ${more} more`) : joined;
+  };
+  const parts = (a: { departmentIds?: string[]; userIds?: string[] }, zh: boolean): string[] => [
+    ...(a.departmentIds?.length ? [list(a.departmentIds, departments, zh)] : []),
+    ...(a.userIds?.length ? [list(a.userIds, people, zh)] : []),
+  ];
+  const say = (zh: boolean): string => {
+    const included = 'all' in audience && audience.all ? [zh ? '全员' : 'everyone'] : parts(audience as { departmentIds?: string[]; userIds?: string[] }, zh);
+    const excluded = audience.exclude ? parts(audience.exclude, zh) : [];
+    const head = included.join(zh ? '；' : '; ');
+    if (excluded.length === 0) return head;
+    return zh ? `${head}，排除 ${excluded.join('；')}` : `${head}, excluding ${excluded.join('; ')}`;
+  };
+  return `${say(false)} / ${say(true)}`;
+}

@@ -74,22 +74,55 @@ export class EmployeeLanguages {
   }
 }
 
-/** Whether a notice version was written in `lang` (zh-CN always; en and zh-TW when their body was written). */
+/**
+ * Whether a notice version can be sent in `lang`: zh-CN always; zh-TW always too (the body written in Traditional,
+ * else the OpenCC twp conversion of the Simplified one — what the console and README promise); en only when its
+ * body was written (English is never machine-made from the Chinese).
+ */
 export function versionHas(v: { title: Bilingual; body: Bilingual }, lang: Lang): boolean {
   if (lang === 'en') return v.body.en.trim() !== '';
-  if (lang === 'zh-TW') return (v.body['zh-TW'] ?? '').trim() !== '';
   return true;
 }
 
 /**
  * The language a recipient is sent a notice version in: their own (the language they last asked
- * the bot in), else the company's NOTICE_LANGUAGE, else zh-CN; a single language the version was not
+ * the bot in), else the company's NOTICE_LANGUAGE, else zh-CN. zh-TW is always sent in zh-TW — the written
+ * Traditional text, else its conversion from Simplified ({@link noticeTextIn}); English the version was not
  * written in falls back to zh-CN ('bilingual' is always possible: its English falls back as before).
  */
 export function recipientLanguage(v: { title: Bilingual; body: Bilingual }, own: Lang | null, company: NoticeLanguage | null): NoticeLanguage {
   const wanted: NoticeLanguage = own ?? company ?? 'zh-CN';
   if (wanted === 'bilingual') return 'bilingual';
   return versionHas(v, wanted) ? wanted : 'zh-CN';
+}
+
+/** The text languages of a notice as employees read it: Simplified, Traditional, English. */
+export type TextLanguage = 'zh' | 'zh-TW' | 'en';
+
+/** A notice version's title and body in each text language it was sent in (see {@link sentTexts}). */
+export type SentTexts = Partial<Record<TextLanguage, { title: string; body: string }>>;
+
+/**
+ * The texts employees were actually sent of a version, given the languages it was sent in (recipients' first
+ * deliveries and reminders): 'bilingual' = the Simplified text and the English one (when written; without it the card
+ * repeats the Chinese), 'zh-CN' = the Simplified, 'zh-TW' = the Traditional (written, else the conversion, as sent),
+ * 'en' = the English. In the order zh, zh-TW, en; a language nobody was sent is left out.
+ */
+export function sentTexts(v: { title: Bilingual; body: Bilingual }, languages: Iterable<NoticeLanguage>): SentTexts {
+  const wanted = new Set<TextLanguage>();
+  for (const l of languages) {
+    if (l === 'bilingual') {
+      wanted.add('zh');
+      if (v.body.en.trim() !== '') wanted.add('en');
+    } else wanted.add(l === 'zh-CN' ? 'zh' : l);
+  }
+  const out: SentTexts = {};
+  for (const t of ['zh', 'zh-TW', 'en'] as const) {
+    if (!wanted.has(t)) continue;
+    const lang: Lang = t === 'zh' ? 'zh-CN' : t;
+    out[t] = { title: noticeTextIn(v.title, lang), body: noticeTextIn(v.body, lang) };
+  }
+  return out;
 }
 
 /**

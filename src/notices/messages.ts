@@ -18,6 +18,8 @@ interface AckTexts {
   notFound: string;
   /** Status line: acknowledged. */
   acknowledgedLine(title: string, version: number, date: string): string;
+  /** A receipt-only reply ("收到", "ok") to a notice still to acknowledge: how to acknowledge it. */
+  howTo(title: string, version: number): string;
   /** Status line: received, not yet acknowledged. */
   openLine(title: string, version: number): string;
 }
@@ -27,6 +29,7 @@ const zhCN: AckTexts = {
   already: (t, v, d) => `你已于 ${d} 确认知悉《${t}》第 ${v} 版，无需再次确认。`,
   tryAgain: '抱歉，你的确认暂时没能记录下来，请稍后再发一次“确认”（或再点一次按钮）。',
   notFound: '没有找到发给你的这份通知，无需确认。',
+  howTo: (t) => `如已阅读并知悉《${t}》，请回复“确认”。`,
   acknowledgedLine: (t, v, d) => `你已于 ${d} 确认知悉《${t}》第 ${v} 版。`,
   openLine: (t, v) => `你收到的《${t}》第 ${v} 版尚未确认；回复“确认”即可确认知悉。`,
 };
@@ -36,6 +39,7 @@ const zhTW: AckTexts = {
   already: (t, v, d) => `你已於 ${d} 確認知悉《${t}》第 ${v} 版，無需再次確認。`,
   tryAgain: '抱歉，你的確認暫時沒能記錄下來，請稍後再傳一次「確認」（或再按一次按鈕）。',
   notFound: '沒有找到發給你的這份通知，無需確認。',
+  howTo: (t) => `如已閱讀並知悉《${t}》，請回覆「確認」。`,
   acknowledgedLine: (t, v, d) => `你已於 ${d} 確認知悉《${t}》第 ${v} 版。`,
   openLine: (t, v) => `你收到的《${t}》第 ${v} 版尚未確認；回覆「確認」即可確認知悉。`,
 };
@@ -45,6 +49,7 @@ const en: AckTexts = {
   already: (t, v, d) => `You already acknowledged notice "${t}" v${v} on ${d}; nothing more to do.`,
   tryAgain: 'Sorry, your acknowledgement could not be recorded just now. Please send "ack" again (or press the button again) in a moment.',
   notFound: 'This notice was not sent to you, so there is nothing to acknowledge.',
+  howTo: (t) => `If you have read and understood notice "${t}", reply "ack" to acknowledge it.`,
   acknowledgedLine: (t, v, d) => `You acknowledged notice "${t}" v${v} on ${d}.`,
   openLine: (t, v) => `You have not yet acknowledged notice "${t}" v${v}; reply "ack" to do so.`,
 };

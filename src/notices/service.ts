@@ -11,6 +11,7 @@ import type {
   NoticeStore,
   NoticeSummary,
   NoticeVersionRecord,
+  RecipientRecord,
   ReminderCounts,
   ReminderRound,
   ResendTarget,
@@ -27,13 +28,13 @@ import { withEvidenceTrailer, type ExportKind } from '../evidence/export.ts';
 import type { EvidenceSigningKey } from '../evidence/key.ts';
 import { newBroadcastId, newNoticeId } from './ids.ts';
 import { ackTexts, titleIn } from './messages.ts';
-import { convertToTaiwan, deliveryText, DEFAULT_NOTICE_LANGUAGE, EmployeeLanguages, recipientLanguage } from './languages.ts';
+import { convertToTaiwan, deliveryText, DEFAULT_NOTICE_LANGUAGE, EmployeeLanguages, recipientLanguage, sentTexts, type SentTexts } from './languages.ts';
 import type { Bilingual, NoticeLanguage } from '../store/ports/notices.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ackKey } from '../platform/notices.ts';
 import { audienceSchema, broadcastAudienceSchema, convertRequestSchema, firstIssue, noticeContentSchema, type NoticeContent } from './schema.ts';
-import { resolveAudienceSpec, type UnmatchedExclusions } from './audience.ts';
+import { AUDIENCE_TEXT_MAX_NAMES, describeAudience, resolveAudienceSpec, type UnmatchedExclusions } from './audience.ts';
 import { LOCAL_DATETIME, zonedIso, zonedLocalToEpoch } from '../evidence/time.ts';
 
 /** Time zone of the dates employees read ("acknowledged on YYYY-MM-DD"), unless configured. */
@@ -792,11 +793,12 @@ export class NoticeService {
 
   /**
    * The facts every export of broadcast `b` states (CSV trailer, XLSX evidence sheet): the broadcast,
-   * its notice, version, that version's title and text (what the employees were sent), who created
-   * (confirmed) it and the audience it was created with.
+   * its notice, version, that version's title and text as written, the texts employees were actually sent (in the
+   * languages this broadcast sent: `noticeSent`, absent when a send predates the record of its language), who
+   * created (confirmed) it and the audience it was created with (as recorded, and in words).
    * @throws NOTICE_NOT_FOUND when the notice version is gone (it never is: versions are kept)
    */
-  async exportFacts(b: Pick<BroadcastView, 'id' | 'noticeId' | 'version' | 'createdBy' | 'audience'>): Promise<{
+  async exportFacts(b: Pick<BroadcastView, 'id' | 'noticeId' | 'version' | 'createdBy' | 'audience' | 'platform'>): Promise<{
     broadcastId: string;
     noticeId: string;
     noticeVersion: number;
@@ -804,9 +806,62 @@ export class NoticeService {
     noticeBody: Bilingual;
     createdBy: string;
     audience: AudienceSpec;
+    audienceText: string;
+    noticeSent?: SentTexts;
   }> {
     const v = await this.getNoticeVersion(b.noticeId, b.version);
-    return { broadcastId: b.id, noticeId: b.noticeId, noticeVersion: b.version, noticeTitle: v.title, noticeBody: v.body, createdBy: b.createdBy, audience: b.audience };
+    const recipients = await this.store.listRecipients(b.id);
+    // The languages this broadcast sent (first deliveries and reminders); unknown when a send predates their record.
+    const languages = new Set<NoticeLanguage>();
+    let unknown = false;
+    for (const r of recipients) {
+      if (r.language) languages.add(r.language);
+      else if (r.sentAt !== null && r.deliveredBy === null) unknown = true;
+      if (r.remindedLanguage) languages.add(r.remindedLanguage);
+      else if (r.remindedAt !== null) unknown = true;
+    }
+    return {
+      broadcastId: b.id,
+      noticeId: b.noticeId,
+      noticeVersion: b.version,
+      noticeTitle: v.title,
+      noticeBody: v.body,
+      createdBy: b.createdBy,
+      audience: b.audience,
+      audienceText: await this.audienceText(b, recipients),
+      ...(unknown ? {} : { noticeSent: sentTexts(v, languages) }),
+    };
+  }
+
+  /**
+   * A broadcast's audience in words ({@link describeAudience}): department names from the platform's directory,
+   * people's names from the broadcast's recipients (as the directory gave them when the audience was resolved) and,
+   * for those not among them (the excluded), from the directory. Names it cannot get (no directory, or it failed:
+   * logged) are left as ids — the export is never refused for a name.
+   */
+  async audienceText(b: Pick<BroadcastRecord, 'id' | 'platform' | 'audience'>, recipients?: readonly RecipientRecord[]): Promise<string> {
+    const a = b.audience as { departmentIds?: string[]; userIds?: string[]; exclude?: { departmentIds?: string[]; userIds?: string[] } };
+    // Only the ids the text names (the first AUDIENCE_TEXT_MAX_NAMES of each list).
+    const shown = (ids: string[] | undefined) => (ids ?? []).slice(0, AUDIENCE_TEXT_MAX_NAMES);
+    const deptIds = [...shown(a.departmentIds), ...shown(a.exclude?.departmentIds)];
+    const userIds = [...shown(a.userIds), ...shown(a.exclude?.userIds)];
+    const departments = new Map<string, string>();
+    const people = new Map<string, string>();
+    if (userIds.length > 0) {
+      const wanted = new Set(userIds);
+      for (const r of recipients ?? (await this.store.listRecipients(b.id))) if (r.name && wanted.has(r.userId)) people.set(r.userId, r.name);
+    }
+    const org = this.channels.get(b.platform)?.org;
+    if (org) {
+      try {
+        if (deptIds.length > 0) for (const d of await org.departments()) departments.set(d.id, d.name);
+        const unnamed = userIds.filter((u) => !people.has(u));
+        if (unnamed.length > 0) for (const [u, p] of await org.describe(unnamed)) people.set(u, p.name);
+      } catch (err) {
+        this.log.warn({ broadcast: b.id, platform: b.platform, code: (err as { code?: string }).code }, 'audience names unavailable for the export: the directory failed');
+      }
+    }
+    return describeAudience(b.audience, departments, people);
   }
 
   private async sealExport(kind: ExportKind, b: BroadcastView, csv: string, chain: { rows: number; hash: string } | null): Promise<string> {
@@ -840,8 +895,8 @@ export class NoticeService {
 
   /**
    * The language each of `userIds` is sent a notice version in ({@link recipientLanguage}): the
-   * language they last asked the bot in, else NOTICE_LANGUAGE; a language the version was not
-   * written in falls back to zh-CN. When the remembered languages cannot be read, everyone gets
+   * language they last asked the bot in, else NOTICE_LANGUAGE; zh-TW not written is converted from
+   * Simplified, English not written falls back to zh-CN. When the remembered languages cannot be read, everyone gets
    * NOTICE_LANGUAGE (logged). @throws NOTICE_NOT_FOUND
    */
   async languagesFor(b: Pick<BroadcastRecord, 'id' | 'noticeId' | 'version' | 'platform'>, userIds: string[]): Promise<Map<string, NoticeLanguage>> {
@@ -947,6 +1002,15 @@ export class NoticeService {
     const notice = await this.store.getNoticeVersion(outcome.record.noticeId, outcome.record.version);
     if (!notice) return { kind: 'not-found' };
     return { ...outcome, notice };
+  }
+
+  /**
+   * The employee's newest notice version delivered to them and not yet acknowledged on that platform (the one
+   * "确认" would acknowledge), or null when there is none. @throws what the store throws
+   */
+  async pendingNotice(platform: string, userId: string): Promise<NoticeVersionRecord | null> {
+    const open = (await this.store.userNotices(platform, userId)).find((r) => r.acknowledgedAt === null);
+    return open ? await this.store.getNoticeVersion(open.noticeId, open.version) : null;
   }
 
   /**

@@ -29,14 +29,23 @@ export function formatVerifyReport(file: string, r: VerifyReport): string {
   if (r.kind) {
     out.push(`  ${r.kind} export of broadcast ${r.broadcastId} (notice ${r.noticeId} version ${r.noticeVersion}), exported ${r.exportedAt}`);
     if (r.noticeTitle) out.push(`  notice title: ${[r.noticeTitle.zh, r.noticeTitle.en].filter((x) => x && x.trim()).join(' / ')}`);
-    if (r.noticeBody) {
-      out.push('  notice text (what the employees were sent):');
+    const indent = (text: string) => text.replace(/\r?\n/g, '\n         ');
+    if (r.noticeSent) {
+      // The texts the employees actually got, in the languages they got (Traditional as converted when not written).
+      const sent = (['zh', 'zh-TW', 'en'] as const).filter((l) => r.noticeSent![l]);
+      if (sent.length === 0) out.push('  notice text (what the employees were sent): nothing sent yet');
+      else out.push(`  notice text (what the employees were sent, in ${sent.join(', ')}):`);
+      for (const lang of sent) out.push(`    [${lang}] ${indent(`${r.noticeSent[lang]!.title}\n${r.noticeSent[lang]!.body}`)}`);
+    } else if (r.noticeBody) {
+      // An older export: which languages were sent is not in it, so this is the text as the admin wrote it.
+      out.push('  notice text (as written; this export does not say which languages were sent):');
       for (const [lang, text] of [['zh', r.noticeBody.zh], ['zh-TW', r.noticeBody['zh-TW']], ['en', r.noticeBody.en]] as const) {
-        if (text) out.push(`    [${lang}] ${text.replace(/\r?\n/g, '\n         ')}`);
+        if (text) out.push(`    [${lang}] ${indent(text)}`);
       }
     }
     if (r.createdBy !== null) out.push(`  broadcast created by: ${r.createdBy}`);
-    if (r.audience !== null) out.push(`  audience: ${JSON.stringify(r.audience)}`);
+    if (r.audienceText !== null) out.push(`  audience: ${r.audienceText}`);
+    if (r.audience !== null) out.push(`  audience${r.audienceText !== null ? ' (as recorded)' : ''}: ${JSON.stringify(r.audience)}`);
     out.push(`  ${r.rows} row(s) in the file; signed chain head: ${r.chainRows} audit row(s), ${r.chainHead}`);
   }
   const signature = {

@@ -174,7 +174,9 @@ async function serve(config: Config): Promise<void> {
     const consoleUrl = `${running.adminUrl ?? running.url}/console`;
     process.stdout.write(
       'Sandbox: no WeCom, DingTalk or Feishu is configured, so a made-up company (platform "sandbox", 30 employees in hr, rd, sales) stands in; SANDBOX=off turns it off. It listens on this machine only (HOST=0.0.0.0 opens it to the network).\n' +
-        (running.sandboxAdminToken ? `Sandbox admin token for this run (set ADMIN_TOKEN to choose your own): ${running.sandboxAdminToken}\n` : '') +
+        (running.sandboxAdminToken
+          ? `Sandbox admin token (kept in the store: every instance on it accepts this one; set ADMIN_TOKEN to choose your own): ${running.sandboxAdminToken}\n`
+          : '') +
         (running.sandboxConsoleAccount
           ? `Console: ${consoleUrl} — sign in as ${running.sandboxConsoleAccount.name} with the one-time password ${running.sandboxConsoleAccount.password} (you choose your own at the first sign-in)\n\n`
           : config.console

@@ -251,6 +251,12 @@ export interface RecipientRecord {
    * broadcast had delivered the version, and for sends recorded before languages were recorded.
    */
   language: NoticeLanguage | null;
+  /**
+   * The language of the latest reminder sent to this recipient (a reminder goes in the language the recipient would
+   * be sent the notice in at that time, which may differ from the first delivery's); null when no reminder was sent,
+   * or it was sent before these were recorded. Named in the reminder's audit entry too.
+   */
+  remindedLanguage: NoticeLanguage | null;
 }
 
 /** A recipient as added to a resolving broadcast: its user id, with display name and department when the directory gave them. */
@@ -329,8 +335,8 @@ export interface BatchSettlement {
   /** Platform handle to poll read status of the sent users (DingTalk processQueryKey). */
   readHandle?: string;
   /**
-   * The language the `sent` users got (kind 'deliver': recorded on each recipient, {@link
-   * RecipientRecord.language}, and named in its audit entry). Absent = not recorded.
+   * The language the `sent` users got, recorded on each recipient ({@link RecipientRecord.language} for kind
+   * 'deliver', {@link RecipientRecord.remindedLanguage} for 'remind') and named in its audit entry. Absent = not recorded.
    */
   language?: NoticeLanguage;
 }

@@ -8,7 +8,8 @@
  * - recipient (hash `{b:X}:r`, field userId): s state 'pending'|'sent'|'failed', re reason,
  *   st sentAt, ra readAt, aa acknowledgedAt, ac ack channel, at attempts, l leaseId, lo lease owner,
  *   db delivered by (another broadcast), rr reminder round queued, rs reminder state
- *   'pending'|'sent'|'failed'|'skipped', rdr reminded round, rda reminded at.
+ *   'pending'|'sent'|'failed'|'skipped', rdr reminded round, rda reminded at, lg language of the first
+ *   delivery, rdl language of the latest reminder sent.
  * - employee record (hash `{u:P:U}:n`, field '<noticeId>:<version>'): b broadcast, s 'r' reserved |
  *   's' sent, u reserved until, t sentAt, ls leases that sent it, ra, aa, ac, also (other broadcasts that
  *   count this employee).
@@ -334,11 +335,16 @@ for _, u in ipairs(p.sent) do
       rec.rs = 'sent'
       rec.rdr = rec.rr
       rec.rda = now
+      local lang = ''
+      if p.lang and p.lang ~= '' then
+        rec.rdl = p.lang
+        lang = ' (language ' .. p.lang .. ')'
+      end
       redis.call('ZREM', queue, u)
       redis.call('HINCRBY', KEYS[1], 'r_pending', -1)
       redis.call('HINCRBY', KEYS[1], 'r_sent', 1)
       save(u, rec)
-      audit(KEYS[5], now, u, disp(rec), disp(rec), 'reminder round ' .. tostring(rec.rr) .. ' sent')
+      audit(KEYS[5], now, u, disp(rec), disp(rec), 'reminder round ' .. tostring(rec.rr) .. ' sent' .. lang)
     end
     table.insert(sentNow, u)
   end

@@ -207,6 +207,8 @@ interface RecipientJson {
   rda?: number;
   /** Language of the first delivery (NoticeLanguage). */
   lg?: NoticeLanguage;
+  /** Language of the latest reminder sent (NoticeLanguage). */
+  rdl?: NoticeLanguage;
 }
 
 interface UserJson {
@@ -327,6 +329,7 @@ function recipientFromJson(userId: string, j: RecipientJson): RecipientRecord {
     name: j.n ?? null,
     department: j.d ?? null,
     language: j.lg ?? null,
+    remindedLanguage: j.rdl ?? null,
   };
 }
 

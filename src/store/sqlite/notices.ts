@@ -178,6 +178,9 @@ export const NOTICE_MIGRATIONS: readonly SqliteMigration[] = [
    INSERT OR IGNORE INTO reminder_round (broadcast_id, round, at, queued, requested_by)
      SELECT broadcast_id, CAST(substr(reason, 16) AS INTEGER), at, CAST(substr(reason, instr(reason, ' queued for ') + 12) AS INTEGER), NULL
      FROM audit WHERE user_id IS NULL AND reason LIKE 'reminder round % queued for % unacknowledged recipient(s)';`,
+  // Schema 9: the language of the latest reminder sent to each recipient (NULL = none sent, or sent before it was
+  // recorded); the first delivery's stays in `language`.
+  `ALTER TABLE recipient ADD COLUMN reminded_language TEXT;`,
 ];
 
 /**
@@ -244,6 +247,7 @@ interface RecipientRow {
   name?: string | null;
   department?: string | null;
   language?: NoticeLanguage | null;
+  reminded_language?: NoticeLanguage | null;
   state: 'pending' | 'sent' | 'failed';
   reason: string | null;
   sent_at: number | null;
@@ -337,6 +341,7 @@ function recipientRecord(r: RecipientRow): RecipientRecord {
     name: r.name ?? null,
     department: r.department ?? null,
     language: r.language ?? null,
+    remindedLanguage: r.reminded_language ?? null,
   };
 }
 
@@ -476,6 +481,7 @@ class SqliteNoticeStore implements NoticeBackend {
       ),
       getRecipient: p('SELECT * FROM recipient WHERE broadcast_id = ? AND user_id = ?'),
       setLanguage: p('UPDATE recipient SET language = ? WHERE broadcast_id = ? AND user_id = ?'),
+      setRemindedLanguage: p('UPDATE recipient SET reminded_language = ? WHERE broadcast_id = ? AND user_id = ?'),
       listRecipients: p('SELECT * FROM recipient WHERE broadcast_id = ? ORDER BY user_id'),
       broadcastExists: p('SELECT 1 FROM broadcast WHERE id = ?'),
       dueDeliver: p('SELECT * FROM recipient WHERE broadcast_id = ? AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, user_id LIMIT ?'),
@@ -942,7 +948,9 @@ class SqliteNoticeStore implements NoticeBackend {
             continue;
           }
           this.s.remindSent.run(now, broadcastId, u);
-          this.audit(broadcastId, now, u, displayState(r), displayState(r), `reminder round ${r.remind_round} sent`);
+          if (settlement.language) this.s.setRemindedLanguage.run(settlement.language, broadcastId, u);
+          const lang = settlement.language ? ` (language ${settlement.language})` : '';
+          this.audit(broadcastId, now, u, displayState(r), displayState(r), `reminder round ${r.remind_round} sent${lang}`);
           appliedSent.push(u);
         }
         result.applied++;

@@ -14,8 +14,15 @@ import { join } from 'node:path';
 import { startTestBot, type TestBot } from '../../helpers/app.ts';
 import { ConsoleClient } from '../../helpers/console-client.ts';
 import { startFakeWecom, type FakeWecom } from '../../fakes/wecom-api.ts';
+import ExcelJS from 'exceljs';
+import { verifyExport } from '../../../src/evidence/verify.ts';
+import { formatVerifyReport } from '../../../src/app/cli/evidence.ts';
+import { deleteRedisPrefix } from '../../helpers/redis-prefix.ts';
+import { redisUnreachable } from '../../e2e/notices-harness.ts';
 
 const ADMIN_TOKEN = 'sandbox-admin-token-0123456789abcdef';
+const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
+const redisSkip = (await redisUnreachable(REDIS_URL)) && !(process.env.CI || process.env.REQUIRE_REDIS) ? `Redis not reachable at ${REDIS_URL}` : false;
 const WORKER = { idleMs: 20, leaseMs: 2000, backoffBaseMs: 50, readPollMs: 50 };
 
 interface Counts { targeted: number; pending: number; sent: number; failed: number; read: number; acknowledged: number }
@@ -133,6 +140,119 @@ describe('sandbox admin journey over HTTP', () => {
     assert.deepEqual(next.recipients.map((r) => r.state), ['sent', 'sent', 'sent']);
   });
 
+  it('replies employees naturally send acknowledge; a bare "收到" / "ok" is told how to, only while a notice is open', async () => {
+    const n = await admin(bot, 'POST', '/admin/notices', { title: { zh: '销售部会话存档告知', en: 'Sales archiving notice' }, body: { zh: '销售部的工作聊天将被存档。', en: 'Sales work chats are archived.' } });
+    const { id: noticeId } = (await n.json()) as { id: string };
+    const b = await admin(bot, 'POST', '/admin/broadcasts', { noticeId, platform: 'sandbox', audience: { departmentIds: ['sales'] } });
+    const { id } = (await b.json()) as { id: string };
+    await until(bot, id, (x) => x.state === 'done');
+    const sales = (await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients?limit=10&sort=user`)).json()) as { recipients: { userId: string }[] };
+    const [a, c, d, e, f, g] = sales.recipients.map((r) => r.userId) as [string, string, string, string, string, string];
+    const ask = async (user: string, question: string) => ((await (await post(bot, '/try/sandbox/ask', { user, question })).json()) as { replies: string[] }).replies.join('\n');
+
+    // A bare receipt: how to acknowledge, in the asker's language; nothing recorded.
+    assert.equal(await ask(a, '收到'), '如已阅读并知悉《销售部会话存档告知》，请回复“确认”。');
+    assert.equal(await ask(a, 'Received'), 'If you have read and understood notice "Sales archiving notice", reply "ack" to acknowledge it.');
+    assert.equal(await ask(a, '好的'), '如已阅读并知悉《销售部会话存档告知》，请回复“确认”。');
+    assert.equal(await ask(g, 'ok'), '如已阅读并知悉《销售部会话存档告知》，请回复“确认”。', '"ok" says nothing of its language: Simplified for a newcomer');
+    assert.equal((await broadcast(bot, id)).counts.acknowledged, 0);
+
+    // What the trial sent: each acknowledges.
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+    assert.equal(await ask(a, '我已知悉'), `已记录：你已于 ${today} 确认知悉《销售部会话存档告知》第 1 版。谢谢！`);
+    assert.match(await ask(c, '已阅'), /^已记录/);
+    assert.match(await ask(d, '好的，已知悉'), /^已记录/);
+    assert.match(await ask(e, 'Acknowledged'), /^Recorded: you acknowledged notice "Sales archiving notice" v1/);
+    assert.match(await ask(f, '已閱'), /^已記錄/);
+    assert.equal((await broadcast(bot, id)).counts.acknowledged, 5);
+    const acked = (await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients?state=acknowledged&limit=10`)).json()) as { recipients: { userId: string; acknowledgedVia: string }[] };
+    assert.deepEqual(new Set(acked.recipients.map((r) => r.acknowledgedVia)), new Set(['text']));
+
+    // Nothing open any more: "收到" gets the usual reply again, not the how-to.
+    assert.doesNotMatch(await ask(a, '收到'), /请回复“确认”/);
+    // Someone who never received a notice (HR) gets the normal behaviour.
+    assert.doesNotMatch(await ask('wangfang', '收到'), /请回复“确认”/);
+    assert.doesNotMatch(await ask(g, '收到吗？'), /请回复“确认”/, 'a question is not a receipt');
+  });
+
+  it('a notice with no Traditional text reaches an employee who asks in Traditional in the converted Traditional text, recorded zh-TW', async () => {
+    // hr's wangfang asks in Traditional (remembered as her language); chenjing never asked (bilingual, the default).
+    const hr = (await (await fetch(`${bot.url}/try/sandbox/directory`)).json()) as { departments: { id: string; members: { userId: string }[] }[] };
+    const [tw, other] = hr.departments.find((d) => d.id === 'hr')!.members.map((m) => m.userId).filter((u) => u !== 'wangfang') as [string, string];
+    await post(bot, '/try/sandbox/ask', { user: tw, question: '公司能看到我的聊天記錄嗎？' });
+    const n = await admin(bot, 'POST', '/admin/notices', { title: { zh: '人力资源部会话存档告知', en: '' }, body: { zh: '人力资源部的工作聊天将被存档，保存三年。', en: '' } });
+    const { id: noticeId } = (await n.json()) as { id: string };
+    const b = await admin(bot, 'POST', '/admin/broadcasts', { noticeId, platform: 'sandbox', audience: { userIds: [tw, other] } });
+    const { id } = (await b.json()) as { id: string };
+    await until(bot, id, (x) => x.state === 'done');
+    const card = async (user: string) => ((await (await fetch(`${bot.url}/try/sandbox/inbox?user=${user}`)).json()) as { cards: { noticeId: string; title: { zh: string; en: string }; body: { zh: string; en: string } }[] }).cards.find((c) => c.noticeId === noticeId)!;
+    const got = await card(tw);
+    assert.equal(got.title.zh, '人力資源部會話存檔告知');
+    assert.equal(got.body.zh, '人力資源部的工作聊天將被存檔，保存三年。');
+    assert.equal(got.body.en, '', 'Traditional only');
+    assert.equal((await card(other)).title.zh, '人力资源部会话存档告知', 'the others keep the Simplified text');
+    const csv = (await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients.csv`)).text()).split('\r\n');
+    const language = csv[0]!.replace(/^\uFEFF/, '').split(',').indexOf('language');
+    assert.equal(csv.find((l) => l.startsWith(`${tw},`))!.split(',')[language], 'zh-TW');
+  });
+
+  it('the evidence names the audience in words from the directory, beside its JSON; verify prints it', async () => {
+    // Traditional written too, but nobody asked in it: every card is bilingual (zh + en), so zh-TW was not sent.
+    const n = await admin(bot, 'POST', '/admin/notices', { title: { zh: '研发部告知', en: 'R&D notice', 'zh-TW': '研發部告知' }, body: { zh: '正文', en: 'Body', 'zh-TW': '內文' } });
+    const { id: noticeId } = (await n.json()) as { id: string };
+    const audience = { departmentIds: ['rd'], exclude: { userIds: ['zhoutao'] } };
+    const { id } = (await (await admin(bot, 'POST', '/admin/broadcasts', { noticeId, platform: 'sandbox', audience })).json()) as { id: string };
+    await until(bot, id, (x) => x.state === 'done');
+    const words = '研发部 (rd), excluding 周涛 (zhoutao) / 研发部（rd），排除 周涛（zhoutao）';
+    for (const kind of ['recipients', 'audit']) {
+      const file = Buffer.from(await (await admin(bot, 'GET', `/admin/broadcasts/${id}/${kind}.csv`)).arrayBuffer());
+      const text = file.toString('utf8');
+      const json = '"# audience: {""departmentIds"":[""rd""],""exclude"":{""userIds"":[""zhoutao""]}}"';
+      assert.ok(text.includes(`${json}\r\n"# audience-text: ""${words}"""\r\n`), text.slice(-900));
+      const r = verifyExport(file);
+      assert.deepEqual(r.problems.map((p) => p.kind), ['unsigned'], 'only unsigned: the trailer reads');
+      assert.deepEqual([r.audience, r.audienceText], [audience, words]);
+      const printed = formatVerifyReport('x.csv', r);
+      assert.ok(printed.includes(`\n  audience: ${words}\n  audience (as recorded): {"departmentIds":["rd"]`), printed);
+      assert.deepEqual(r.noticeSent, { zh: { title: '研发部告知', body: '正文' }, en: { title: 'R&D notice', body: 'Body' } });
+      assert.ok(printed.includes('  notice text (what the employees were sent, in zh, en):\n    [zh] 研发部告知\n         正文\n    [en] R&D notice\n         Body\n'), printed);
+      assert.doesNotMatch(printed, /zh-TW|內文/, 'the Traditional text nobody was sent is not listed');
+    }
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients.xlsx`)).arrayBuffer()) as never);
+    const sheet: Record<string, string> = {};
+    wb.getWorksheet('evidence')!.eachRow((row) => {
+      sheet[String(row.getCell(1).value)] = String(row.getCell(2).value);
+    });
+    assert.equal(sheet['audience-text'], words);
+    assert.equal(sheet.audience, JSON.stringify(audience));
+  });
+
+  it('a reminder in another language than the first send is recorded per recipient: the recipients export shows both', async () => {
+    const dir = (await (await fetch(`${bot.url}/try/sandbox/directory`)).json()) as { departments: { id: string; members: { userId: string }[] }[] };
+    const u = dir.departments.find((d) => d.id === 'rd')!.members.map((m) => m.userId).filter((x) => x !== 'wuhao' && x !== 'zhoutao').at(-1)!;
+    const n = await admin(bot, 'POST', '/admin/notices', { title: { zh: '提醒语言告知', en: 'Reminder language notice' }, body: { zh: '正文', en: 'Body' } });
+    const { id: noticeId } = (await n.json()) as { id: string };
+    const { id } = (await (await admin(bot, 'POST', '/admin/broadcasts', { noticeId, platform: 'sandbox', audience: { userIds: [u] } })).json()) as { id: string };
+    await until(bot, id, (x) => x.state === 'done');
+    // The employee asks in Traditional after the first send: the reminder goes out in zh-TW only.
+    await post(bot, '/try/sandbox/ask', { user: u, question: '公司能看到我的聊天記錄嗎？' });
+    assert.equal((await admin(bot, 'POST', `/admin/broadcasts/${id}/resend`, { only: 'unacknowledged' })).status, 200);
+    await until(bot, id, (x) => x.state === 'done' && (x as unknown as { reminder: { sent: number } }).reminder.sent === 1);
+    const csv = (await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients.csv`)).text()).replace(/^\uFEFF/, '').split('\r\n');
+    const header = csv[0]!.split(',');
+    const row = csv.find((l) => l.startsWith(`${u},`))!.split(',');
+    assert.deepEqual([row[header.indexOf('language')], row[header.indexOf('remindedRound')], row[header.indexOf('remindedLanguage')]], ['bilingual', '1', 'zh-TW']);
+    const audit = await (await admin(bot, 'GET', `/admin/broadcasts/${id}/audit.csv`)).text();
+    assert.match(audit, /reminder round 1 sent \(language zh-TW\)/);
+    // The evidence lists what was sent: the bilingual card's zh and en, and the reminder's converted Traditional.
+    const report = verifyExport(Buffer.from(audit, 'utf8'));
+    assert.deepEqual(report.noticeSent, { zh: { title: '提醒语言告知', body: '正文' }, 'zh-TW': { title: '提醒語言告知', body: '正文' }, en: { title: 'Reminder language notice', body: 'Body' } });
+    assert.match(formatVerifyReport('audit.csv', report), /notice text \(what the employees were sent, in zh, zh-TW, en\):/);
+    const page = (await (await admin(bot, 'GET', `/admin/broadcasts/${id}/recipients`)).json()) as { recipients: { language: string; remindedLanguage: string }[] };
+    assert.deepEqual([page.recipients[0]!.language, page.recipients[0]!.remindedLanguage], ['bilingual', 'zh-TW']);
+  });
+
   it('questions asked as a sandbox employee get their status line; anonymous ones do not', async () => {
     const q = '我的聊天被存档了吗？';
     const as = (await (await post(bot, '/try/sandbox/ask', { user: 'wuhao', question: q })).json()) as { replies: string[]; topic: string };
@@ -245,6 +365,43 @@ describe('sandbox without ADMIN_TOKEN', () => {
       assert.equal(off.server.sandboxConsoleAccount, null);
     } finally {
       await off.close();
+    }
+  });
+
+  it('two instances on one Redis share the made-up token: each accepts the one the other printed (a load balancer may send either)', { skip: redisSkip }, async () => {
+    const keyPrefix = `privacy-bot-test:sandbox-token-${process.pid}-${Date.now()}:`;
+    const a = await startTestBot({ SANDBOX: 'on' }, { noticeWorker: false, redis: { url: REDIS_URL, keyPrefix } });
+    const b = await startTestBot({ SANDBOX: 'on' }, { noticeWorker: false, redis: { url: REDIS_URL, keyPrefix } });
+    try {
+      const token = a.server.sandboxAdminToken;
+      assert.ok(token && token.length >= 32);
+      assert.equal(b.server.sandboxAdminToken, token, 'the second instance prints the same token');
+      for (const bot of [a, b]) {
+        assert.equal((await fetch(`${bot.url}/admin/notices`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+        assert.equal((await fetch(`${bot.url}/admin/notices`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status, 401);
+      }
+      assert.ok(![...a.logLines, ...b.logLines].some((l) => l.includes(token)), 'the token is never logged');
+    } finally {
+      await a.close();
+      await b.close();
+      await deleteRedisPrefix(REDIS_URL, keyPrefix);
+    }
+  });
+
+  it('on the embedded store a restart keeps the made-up token', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'privacy-bot-sandbox-token-'));
+    try {
+      const first = await startTestBot({ SANDBOX: 'on' }, { noticeWorker: false, dataDir });
+      const token = first.server.sandboxAdminToken;
+      await first.close();
+      const again = await startTestBot({ SANDBOX: 'on' }, { noticeWorker: false, dataDir });
+      try {
+        assert.equal(again.server.sandboxAdminToken, token);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

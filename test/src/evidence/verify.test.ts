@@ -174,7 +174,7 @@ describe('verifyExport', () => {
 
   it('recipients exports: the signature covers the rows', () => {
     const rec = recipientsCsv({ readSupported: true }, [
-      { userId: 'zhangsan', state: 'sent', reason: null, sentAt: T, readAt: null, acknowledgedAt: T + 5, ackChannel: 'text', attempts: 0, remindedRound: 0, remindedAt: null, deliveredBy: null, name: '张三', department: '研发部', language: 'zh-CN' },
+      { userId: 'zhangsan', state: 'sent', reason: null, sentAt: T, readAt: null, acknowledgedAt: T + 5, ackChannel: 'text', attempts: 0, remindedRound: 0, remindedAt: null, deliveredBy: null, name: '张三', department: '研发部', language: 'zh-CN', remindedLanguage: null },
     ], ZONE);
     const text = withEvidenceTrailer(rec, facts('recipients', chain(8)), KEY);
     let r = check(text);

@@ -14,7 +14,7 @@ import { offsetLabel, zonedIso } from '../../../src/evidence/time.ts';
 import type { AuditEvent, RecipientRecord } from '../../../src/store/ports/notices.ts';
 
 const SENT = Date.parse('2026-12-05T16:30:00.250Z'); // 2026-12-06 00:30:00.250 in Shanghai: the next calendar day
-const base: RecipientRecord = { userId: 'u1', state: 'sent', reason: null, sentAt: SENT, readAt: null, acknowledgedAt: null, ackChannel: null, attempts: 0, remindedRound: 0, remindedAt: null, deliveredBy: null, name: null, department: null, language: null };
+const base: RecipientRecord = { userId: 'u1', state: 'sent', reason: null, sentAt: SENT, readAt: null, acknowledgedAt: null, ackChannel: null, attempts: 0, remindedRound: 0, remindedAt: null, deliveredBy: null, name: null, department: null, language: null, remindedLanguage: null };
 const HOSTILE = ['=HYPERLINK("http://x","y")', '+1', '-2', '@SUM(A1)', '\tTAB', '\rCR', "'quoted"];
 
 async function read(buf: Buffer): Promise<ExcelJS.Workbook> {

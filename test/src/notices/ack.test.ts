@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../src/app/config.ts';
 import { createCore, type Core } from '../../../src/core.ts';
 import { messagesFor } from '../../../src/bot/messages.ts';
-import { createAckCommand, isAckPhrase } from '../../../src/notices/ack.ts';
+import { createAckCommand, isAckPhrase, isReceiptOnly } from '../../../src/notices/ack.ts';
 import { NoticeService } from '../../../src/notices/service.ts';
 import { BroadcastWorker } from '../../../src/notices/worker.ts';
 import { BotError } from '../../../src/errors.ts';
@@ -31,9 +31,25 @@ describe('acknowledgement phrases', () => {
     }
   });
   it('refuses anything else, including questions that contain a phrase', () => {
-    for (const t of ['', '确认什么', '我知道了吗', '知道了吗？', 'acknowledge', 'ack please', '不确认', 'I acknowledged']) {
+    for (const t of ['', '确认什么', '我知道了吗', '知道了吗？', 'acknowledge', 'ack please', '不确认', 'I acknowledged', '已知悉？', '我不知悉', '知悉什么']) {
       assert.equal(isAckPhrase(t), false, t);
     }
+  });
+  it('accepts explicit read / understood wording with politeness around it (zh-CN, zh-TW, en; full width)', () => {
+    for (const t of [
+      '我已知悉', '已阅', '好的，已知悉', 'Acknowledged', '已閱', '知悉了', '已知悉了', '我已阅读并知悉', '已閱讀並確認', '嗯嗯，知道了',
+      '收到，已知悉，谢谢', '已阅知悉', '本人已知悉。', '好的 已阅', 'Noted with thanks', 'noted', 'Acknowledged, thanks!', 'OK, acknowledged',
+      'I have read and understood the notice.', 'read and understood', 'ＡＣＫ', '確認了', '我已經知悉', '已知悉～',
+    ]) {
+      assert.equal(isAckPhrase(t), true, t);
+    }
+  });
+  it('does not count receipt or ok alone (that says it arrived, not that it was read)', () => {
+    for (const t of ['收到', 'ok', 'OK', 'received', '好的', '收到，谢谢', '明白了', '了解', 'got it', '谢谢', 'understood']) {
+      assert.equal(isAckPhrase(t), false, t);
+    }
+    for (const t of ['收到', '收到了', 'ok', 'Okay!', 'Received.', '好的', '好的，收到', '收到，谢谢', '👍']) assert.equal(isReceiptOnly(t), true, t);
+    for (const t of ['谢谢', '确认', '收到什么？', '收到了吗', '你好', '已知悉']) assert.equal(isReceiptOnly(t), false, t);
   });
 });
 

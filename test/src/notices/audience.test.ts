@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BroadcastWorker } from '../../../src/notices/worker.ts';
-import { resolveAudienceSpec } from '../../../src/notices/audience.ts';
+import { describeAudience, resolveAudienceSpec } from '../../../src/notices/audience.ts';
 import { zonedLocalToEpoch } from '../../../src/evidence/time.ts';
 import type { Audience } from '../../../src/platform/notices.ts';
 import { createLoopbackChannel, startFakeNoticePlatform, type FakeNoticePlatform } from '../../fakes/notice-platform.ts';
@@ -91,5 +91,20 @@ describe('scheduled broadcasts', () => {
     // A time already past is "now".
     const past = await service.createBroadcast({ noticeId: n.noticeId, platform: 'fake', audience: { userIds: ['u1'] }, createdBy: 'test', notBefore: clock.now() - 1 });
     assert.equal(past.notBefore, null);
+  });
+});
+
+describe('describeAudience (the evidence trailer audience-text)', () => {
+  it('names departments and people from the directory with their ids, English then Chinese; ids alone when unnamed; long lists cut', () => {
+    const depts = new Map([['rd', '研发部'], ['sales', '销售部']]);
+    const people = new Map([['zhoutao', '周涛']]);
+    assert.equal(describeAudience({ all: true }, depts, people), 'everyone / 全员');
+    assert.equal(describeAudience({ all: true, exclude: { departmentIds: ['sales'] } }, depts, people), 'everyone, excluding 销售部 (sales) / 全员，排除 销售部（sales）');
+    assert.equal(
+      describeAudience({ departmentIds: ['rd', 'x9'], userIds: ['zhoutao', 'u1'] }, depts, people),
+      '研发部 (rd), x9; 周涛 (zhoutao), u1 / 研发部（rd）、x9；周涛（zhoutao）、u1',
+    );
+    const many = Array.from({ length: 25 }, (_, i) => `u${i}`);
+    assert.equal(describeAudience({ userIds: many }, new Map(), new Map([['u0', 'A\nB']])), `A B (u0), ${many.slice(1, 20).join(', ')} and 5 more / A B（u0）、${many.slice(1, 20).join('、')} 等 25 个`);
   });
 });

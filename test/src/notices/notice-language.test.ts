@@ -42,7 +42,8 @@ describe('notice languages: choosing and rendering', () => {
     assert.equal(recipientLanguage(WRITTEN, null, null), 'zh-CN');
     assert.equal(recipientLanguage(WRITTEN, null, 'bilingual'), 'bilingual');
     assert.equal(recipientLanguage(ZH_ONLY, 'en', 'bilingual'), 'zh-CN', 'no English written');
-    assert.equal(recipientLanguage(ZH_ONLY, 'zh-TW', 'bilingual'), 'zh-CN', 'no Traditional written');
+    assert.equal(recipientLanguage(ZH_ONLY, 'zh-TW', 'bilingual'), 'zh-TW', 'no Traditional written: converted from Simplified');
+    assert.equal(recipientLanguage(ZH_ONLY, null, 'zh-TW'), 'zh-TW', 'NOTICE_LANGUAGE=zh-TW: converted too');
     assert.equal(recipientLanguage(ZH_ONLY, null, 'en'), 'zh-CN');
   });
 
@@ -150,11 +151,12 @@ describe('notice languages: remembered from questions, sent and recorded per rec
     assert.deepEqual(Object.fromEntries(langs), { alice: 'en', bob: 'zh-TW', carol: 'zh-CN', dave: 'en', grace: 'zh-TW' });
     assert.ok((await store.listAudit(b.id)).some((e) => e.userId === 'alice' && e.reason === 'accepted by the platform (language en)'));
     const csv = (await service.recipientsCsv(b.id)).slice(1).split('\r\n');
-    assert.ok(csv[0]!.endsWith(',language'));
-    assert.ok(csv.find((l) => l.startsWith('bob,'))!.endsWith(',zh-TW'));
+    assert.ok(csv[0]!.endsWith(',language,remindedLanguage'));
+    assert.ok(csv.find((l) => l.startsWith('bob,'))!.endsWith(',zh-TW,'), 'no reminder sent');
 
-    // A version written in Simplified only: everyone gets zh-CN, whatever they asked in; the
-    // default company setting (bilingual) keeps the cards of before for those who never asked.
+    // A version written in Simplified only: English askers get zh-CN (English is never machine-made), Traditional
+    // askers the OpenCC twp conversion, recorded as zh-TW; the default company setting (bilingual) keeps the cards
+    // of before for those who never asked.
     calls.length = 0;
     const plain = new NoticeService({ store, kv, log: silent, clock });
     plain.registerChannel(recordingChannel(calls));
@@ -162,11 +164,12 @@ describe('notice languages: remembered from questions, sent and recorded per rec
     const b2 = await plain.createBroadcast({ noticeId: zhOnly.noticeId, platform: 'wecom', audience: { userIds: ['alice', 'bob', 'grace'] }, createdBy: 'test' });
     await new BroadcastWorker({ service: plain, log: silent, idleMs: 1 }).runUntil(async () => (await store.getBroadcast(b2.id))!.state === 'done');
     assert.deepEqual(calls.map((c) => [c.language, c.users, c.title, c.titleEn]), [
-      ['zh-CN', ['alice', 'bob'], '仅中文', ''],
+      ['zh-CN', ['alice'], '仅中文', ''],
+      ['zh-TW', ['bob'], '僅中文', ''],
       ['bilingual', ['grace'], '仅中文', '仅中文'],
     ]);
     const langs2 = Object.fromEntries((await store.listRecipients(b2.id)).map((r) => [r.userId, r.language]));
-    assert.deepEqual(langs2, { alice: 'zh-CN', bob: 'zh-CN', grace: 'bilingual' });
+    assert.deepEqual(langs2, { alice: 'zh-CN', bob: 'zh-TW', grace: 'bilingual' });
   });
 });
 

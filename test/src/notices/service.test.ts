@@ -141,14 +141,14 @@ describe('NoticeService', () => {
       const csv = await service.recipientsCsv(b.id);
       assert.ok(csv.startsWith(BOM));
       const lines = csv.slice(1).split('\r\n');
-      assert.equal(lines[0], 'userId,name,department,state,sentAt,readAt,acknowledgedAt,failureReason,acknowledgedVia,remindedRound,remindedAt,deliveredByBroadcast,language');
+      assert.equal(lines[0], 'userId,name,department,state,sentAt,readAt,acknowledgedAt,failureReason,acknowledgedVia,remindedRound,remindedAt,deliveredByBroadcast,language,remindedLanguage');
       // In the company's time zone with its offset, as in the XLSX export.
       const sentAt = zonedIso(clock.now(), 'Asia/Shanghai');
       assert.match(sentAt, /\+08:00$/);
       assert.deepEqual(lines.slice(1, 4), [
-        `lisi,,,sent,${sentAt},${READ_UNKNOWN},,,,0,,,bilingual`,
-        `nobody,,,failed,,${READ_UNKNOWN},,invaliduser,,0,,,`,
-        `zhangsan,,,acknowledged,${sentAt},${READ_UNKNOWN},${sentAt},,text,0,,,bilingual`,
+        `lisi,,,sent,${sentAt},${READ_UNKNOWN},,,,0,,,bilingual,`,
+        `nobody,,,failed,,${READ_UNKNOWN},,invaliduser,,0,,,,`,
+        `zhangsan,,,acknowledged,${sentAt},${READ_UNKNOWN},${sentAt},,text,0,,,bilingual,`,
       ]);
       assert.equal(lines[4], '', 'ends with CRLF');
       const audit = await service.auditCsv(b.id);

@@ -882,6 +882,24 @@ export function runNoticeStoreContract(name: string, makeStore: () => Promise<No
             (e: { code?: string }) => e.code === 'STORE_BAD_ARGUMENT',
           );
         }));
+
+      it('records the language of the latest reminder apart from the first delivery, and names it in the reminder audit entry', () =>
+        withStore(async (s) => {
+          await sending(s, 'l2', ['u1', 'u2']);
+          const batch = (await s.claimBatch('l2', claimOpts('w'), T0 + 1))!;
+          await s.settleBatch(batch, { sent: ['u1', 'u2'], failed: [], retry: [], language: 'bilingual' }, T0 + 2);
+          await s.resend('l2', 'unacknowledged', T0 + 3);
+          const remind = (await s.claimBatch('l2', claimOpts('w'), T0 + 4))!;
+          assert.equal(remind.kind, 'remind');
+          await s.settleBatch(remind, { sent: ['u1', 'u2'], failed: [], retry: [], language: 'zh-TW' }, T0 + 5);
+          const rs = (await s.listRecipients('l2')).map((r) => [r.userId, r.language, r.remindedLanguage]);
+          assert.deepEqual(rs, [['u1', 'bilingual', 'zh-TW'], ['u2', 'bilingual', 'zh-TW']]);
+          const page = await s.queryRecipients('l2', { sort: 'user', order: 'asc', limit: 10 });
+          assert.deepEqual(page!.recipients.map((r) => r.remindedLanguage), ['zh-TW', 'zh-TW']);
+          const reasons = (await s.listAudit('l2')).filter((e) => e.userId === 'u1').map((e) => e.reason);
+          assert.deepEqual(reasons, ['in the audience', 'accepted by the platform (language bilingual)', 'reminder round 1 sent (language zh-TW)']);
+          await assertConsistent(s, 'l2');
+        }));
     });
   });
 }

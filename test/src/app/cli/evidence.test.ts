@@ -85,7 +85,7 @@ describe('privacy-bot evidence (CLI)', () => {
   it('exports carry the chain and the signature; verify says INTACT (exit 0) with the published key, and only "intact against the file’s own key" (exit 3) without it', async () => {
     assert.match(audit, /^\uFEFFtime,broadcastId,userId,name,department,from,to,reason,seq,timeMs,prevHash,hash\r\n/);
     assert.match(audit, /,'=cmd\|wangwu,,,pending,failed,"'\+invaliduser, ""gone""",/, 'formula cells stay neutralised');
-    assert.match(audit, /\r\n\r\n# privacy-bot evidence: audit v2\r\n# broadcast: b-e1\r\n# notice: n-e1\r\n# notice-version: 1\r\n"# notice-title: \{""zh"":""告知"",""en"":""Notice""\}"\r\n"# notice-body: \{""zh"":""正文"",""en"":""Body""\}"\r\n"# created-by: ""cli"""\r\n"# audience: \{""all"":true\}"\r\n# exported-at: [^\r]+\r\n# chain-rows: 10\r\n# chain-head: [0-9a-f]{64}\r\n# key-id: [0-9a-f]{16}\r\n# public-key: [A-Za-z0-9+/=]+\r\n# signature: [A-Za-z0-9+/=]{88}\r\n$/);
+    assert.match(audit, /\r\n\r\n# privacy-bot evidence: audit v2\r\n# broadcast: b-e1\r\n# notice: n-e1\r\n# notice-version: 1\r\n"# notice-title: \{""zh"":""告知"",""en"":""Notice""\}"\r\n"# notice-body: \{""zh"":""正文"",""en"":""Body""\}"\r\n"# created-by: ""cli"""\r\n"# audience: \{""all"":true\}"\r\n"# audience-text: ""everyone \/ 全员"""\r\n# exported-at: [^\r]+\r\n# chain-rows: 10\r\n# chain-head: [0-9a-f]{64}\r\n# key-id: [0-9a-f]{16}\r\n# public-key: [A-Za-z0-9+/=]+\r\n# signature: [A-Za-z0-9+/=]{88}\r\n$/);
     const [withKey, own, rec] = await Promise.all([
       run(['evidence', 'verify', file('a.csv', audit), '--pubkey', join(FIXTURES, 'pub.pem')], {}),
       run(['evidence', 'verify', file('a2.csv', audit)], {}),
@@ -93,7 +93,7 @@ describe('privacy-bot evidence (CLI)', () => {
     ]);
     assert.equal(withKey.code, 0, withKey.stdout + withKey.stderr);
     assert.match(withKey.stdout, /audit export of broadcast b-e1 \(notice n-e1 version 1\)/);
-    assert.match(withKey.stdout, /\n  notice title: 告知 \/ Notice\n  notice text \(what the employees were sent\):\n    \[zh\] 正文\n    \[en\] Body\n  broadcast created by: cli\n  audience: \{"all":true\}\n/);
+    assert.match(withKey.stdout, /\n  notice title: 告知 \/ Notice\n  notice text \(as written; this export does not say which languages were sent\):\n    \[zh\] 正文\n    \[en\] Body\n  broadcast created by: cli\n  audience: everyone \/ 全员\n  audience \(as recorded\): \{"all":true\}\n/);
     assert.match(withKey.stdout, /signature: valid, key id [0-9a-f]{16} \(the key given with --pubkey\)/);
     assert.match(withKey.stdout, /^INTACT: every row is in place and unchanged/m);
     // Without --pubkey the key inside the file is used: a file edited and signed again with another key would pass
