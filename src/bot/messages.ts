@@ -45,7 +45,8 @@ export interface Messages {
   platformNames: Readonly<Record<string, string>>;
   /**
    * Opens a platform-neutral answer given again for a follow-up naming a platform ("那钉钉呢" after a retention
-   * answer): `name` as in {@link platformNames}; `mentioned`: the answer has a point about that platform.
+   * answer): `name` as in {@link platformNames}; `mentioned`: the answer has a point about that platform. It never says
+   * the answer is the same on every platform: most answers are about WeCom's archive, which the others do not have.
    */
   platformFollowUp: (name: string, mentioned: boolean) => string;
 }
@@ -88,7 +89,7 @@ const zhCN: Messages = {
   platformChoicePick: '回复数字查看该平台的完整答案和来源。',
   platformNames: { wecom: '企业微信', dingtalk: '钉钉', feishu: '飞书' },
   platformFollowUp: (name, mentioned) =>
-    mentioned ? `关于${name}：这个问题的回答不分平台，${name}的情况见下面“${name}”一条。` : `关于${name}：这个问题的回答不分平台，同样适用于${name}。`,
+    mentioned ? `关于${name}：看下面回答里讲到${name}的部分。` : `关于${name}：下面的回答没有单独讲${name}；讲到具体平台的内容只适用于那个平台，其余（法律、你的权利）同样适用于${name}。`,
 };
 
 const zhTW: Messages = {
@@ -116,7 +117,7 @@ const zhTW: Messages = {
   platformChoicePick: '回覆數字查看該平台的完整答案和來源。',
   platformNames: { wecom: '企業微信', dingtalk: '釘釘', feishu: '飛書' },
   platformFollowUp: (name, mentioned) =>
-    mentioned ? `關於${name}：這個問題的回答不分平台，${name}的情況見下面「${name}」一條。` : `關於${name}：這個問題的回答不分平台，同樣適用於${name}。`,
+    mentioned ? `關於${name}：看下面回答裡講到${name}的部分。` : `關於${name}：下面的回答沒有單獨講${name}；講到具體平台的內容只適用於那個平台，其餘（法律、你的權利）同樣適用於${name}。`,
 };
 
 const en: Messages = {
@@ -144,7 +145,7 @@ const en: Messages = {
   platformChoicePick: 'Reply with the number for that app\'s full answer and its sources.',
   platformNames: { wecom: 'WeCom', dingtalk: 'DingTalk', feishu: 'Feishu / Lark' },
   platformFollowUp: (name, mentioned) =>
-    mentioned ? `For ${name}: this answer covers every platform; see the ${name} point below.` : `For ${name}: this answer is the same on every platform, ${name} included.`,
+    mentioned ? `For ${name}: see what the answer below says about ${name}.` : `For ${name}: the answer below has no point of its own on ${name}; what it says about a named platform applies to that platform only, the rest (the law, your rights) to ${name} as well.`,
 };
 
 /** The message set for a language. */

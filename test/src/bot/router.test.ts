@@ -256,7 +256,7 @@ describe('router', () => {
     const tryMsg = (text: string, userId: string) => msg(text, { platform: 'try', userId, anonymous: true });
     // A platform-neutral topic (retention) is answered again, opened by how it applies to the platform named.
     assert.equal((await handle(tryMsg('企业微信的存档保存多久', 'fu-zh'))).topic, 'retention');
-    for (const [q, line] of [['那钉钉呢', /^关于钉钉：这个问题的回答不分平台，钉钉的情况见下面“钉钉”一条。\n\n取决于/], ['飛書呢', /^關於飛書：這個問題的回答不分平台，同樣適用於飛書。/], ['換成企微的呢', /^關於企業微信：/]] as const) {
+    for (const [q, line] of [['那钉钉呢', /^关于钉钉：看下面回答里讲到钉钉的部分。\n\n取决于/], ['飛書呢', /^關於飛書：下面的回答沒有單獨講飛書；講到具體平台的內容只適用於那個平台/], ['換成企微的呢', /^關於企業微信：/]] as const) {
       const r = await handle(tryMsg(q, 'fu-zh'));
       assert.equal(r.intent, 'faq', q);
       assert.equal(r.topic, 'retention', q);
