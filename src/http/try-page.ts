@@ -30,6 +30,18 @@ export const TRY_PLACEHOLDER_EXAMPLES: Readonly<Record<Lang, string>> = {
   en: 'Can admins read my chats?',
 };
 
+/**
+ * Starter questions the /try page offers as buttons before the first question (a newcomer's trial found an empty chat
+ * area), by the page's own language; a button asks its question as if typed. Each must land on the right topic:
+ * test/src/matching/examples.test.ts reads them from the served HTML; zh-TW is the OpenCC twp conversion of zh-CN
+ * (test/src/http/try-page.test.ts).
+ */
+export const TRY_STARTER_QUESTIONS: Readonly<Record<Lang, readonly string[]>> = {
+  'zh-CN': ['公司开了会话存档，我能拒绝吗？', '撤回的消息还会被存档吗？', '离职后我的聊天记录会怎样？'],
+  'zh-TW': ['公司開了會話存檔，我能拒絕嗎？', '撤回的訊息還會被存檔嗎？', '離職後我的聊天記錄會怎樣？'],
+  en: ['Can I refuse session archiving?', 'Are recalled messages still archived?', 'What happens to my chats after I leave?'],
+};
+
 /** The /try page's own texts ("chrome": not the bot's answers) in one page language. */
 export interface TryPageTexts {
   /** The document title (browser tab). */
@@ -50,6 +62,8 @@ export interface TryPageTexts {
   error: string;
   /** Before a failed request's reason. */
   networkError: string;
+  /** Above the starter questions ({@link TRY_STARTER_QUESTIONS}) shown before the first question. */
+  starters: string;
 }
 
 /**
@@ -74,6 +88,7 @@ export const TRY_PAGE_TEXTS: Readonly<Record<Lang, TryPageTexts>> = {
     shortPlaceholder: '输入你的问题',
     error: '出错',
     networkError: '网络错误',
+    starters: '可以这样问，或在下面输入你的问题：',
   },
   'zh-TW': {
     title: 'privacy-bot · 試用',
@@ -86,6 +101,7 @@ export const TRY_PAGE_TEXTS: Readonly<Record<Lang, TryPageTexts>> = {
     shortPlaceholder: '輸入你的問題',
     error: '出錯',
     networkError: '網路錯誤',
+    starters: '可以這樣問，或在下面輸入你的問題：',
   },
   en: {
     title: 'privacy-bot · try it',
@@ -98,6 +114,7 @@ export const TRY_PAGE_TEXTS: Readonly<Record<Lang, TryPageTexts>> = {
     shortPlaceholder: 'Ask a question',
     error: 'Error',
     networkError: 'Network error',
+    starters: 'Try one of these, or type your own question below:',
   },
 };
 
@@ -339,7 +356,8 @@ p.note{color:#646a73;font-size:13px;margin:4px 0 12px}
 .bot{background:#f0f1f5}
 .msg a{color:#245bdb;overflow-wrap:anywhere}
 .meta{font-size:12px;color:#646a73;margin:-4px 0 8px}
-.meta .picks button{font-size:13px;margin:4px 6px 0 0;border:1px solid #c9cdd4;background:#fff;border-radius:12px;padding:2px 10px;cursor:pointer;text-align:left}
+.starters{font-size:12px;color:#646a73;margin:0 0 8px}
+.meta .picks button,.starters button{font-size:13px;margin:4px 6px 0 0;border:1px solid #c9cdd4;background:#fff;border-radius:12px;padding:2px 10px;cursor:pointer;text-align:left}
 .meta details{margin-top:4px}
 .meta summary{cursor:pointer;width:fit-content}
 form{position:sticky;bottom:0;display:flex;gap:8px;margin:0 -16px;padding:12px 16px calc(12px + env(safe-area-inset-bottom));background:#f4f5f7;box-shadow:0 -1px 0 #dee0e3}
@@ -349,7 +367,7 @@ button[type=submit]{padding:10px 16px;border:0;border-radius:8px;background:#337
 <h1>privacy-bot · 试用 / try it</h1>
 <p class="note">本地试用页：与企业微信、钉钉、飞书使用同一个问答路由，但你是匿名的，只显示知识库答案，不显示个人存档状态。<br>
 Local trial page: the same router as WeCom, DingTalk and Feishu/Lark, as an anonymous user — FAQ answers only, never a personal status.</p>
-<div id="log" aria-live="polite"></div>
+<div id="log" aria-live="polite" data-starters="${escapeHtml(JSON.stringify(TRY_STARTER_QUESTIONS))}"></div>
 <form id="f"><input id="q" autocomplete="off" maxlength="${TRY_MAX_QUESTION_CHARS}" placeholder="例如：${escapeHtml(TRY_PLACEHOLDER_EXAMPLES['zh-CN'])} / e.g. ${escapeHtml(TRY_PLACEHOLDER_EXAMPLES.en)}" data-examples="${escapeHtml(JSON.stringify(TRY_PLACEHOLDER_EXAMPLES))}" aria-label="问题 / question" autofocus>
 <button type="submit">发送 / Send</button></form>
 </main><script>
@@ -381,6 +399,16 @@ for (const [sel, text] of [['h1', UI.heading], ['p.note', UI.note], ['button[typ
 q.setAttribute('aria-label', UI.question);
 setLang(uiLang);
 addEventListener('resize', fitPlaceholder);
+// Before the first question: a few starter questions in the page's language, as buttons that ask them.
+(function(){
+  const starters = JSON.parse(log.dataset.starters)[uiLang] || [];
+  if (!starters.length) return;
+  const box = document.createElement('div'); box.className = 'starters'; box.lang = uiLang;
+  const intro = document.createElement('div'); intro.textContent = UI.starters;
+  const picks = document.createElement('div'); picks.className = 'starter-picks';
+  for (const text of starters) { const b = document.createElement('button'); b.type = 'button'; b.textContent = text; b.onclick = () => ask(text); picks.appendChild(b); }
+  box.append(intro, picks); log.appendChild(box);
+})();
 function add(cls, text, html){ const d=document.createElement('div'); d.className='msg '+cls; if (html === undefined) d.textContent=text; else d.innerHTML=html; log.appendChild(d); return d; }
 async function ask(text, pick){
   add('me', text).scrollIntoView({block:'nearest'});

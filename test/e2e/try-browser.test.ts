@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT, startTestBot, type TestBot } from '../helpers/app.ts';
 import { simplifiedOnly } from '../helpers/chinese.ts';
+import { TRY_STARTER_QUESTIONS } from '../../src/http/try-page.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const MUST_HAVE_BROWSER = Boolean(process.env.CI || process.env.REQUIRE_BROWSER);
@@ -61,6 +62,26 @@ if (!existsSync(CHROMIUM)) {
       await page.fill('#q', text);
       await page.press('#q', 'Enter');
       await page.waitForFunction((n) => document.querySelectorAll('.meta').length > n, before);
+    }
+
+    for (const [locale, lang, topic] of [['en-US', 'en', 'refuse-archiving'], ['zh-CN', 'zh-CN', 'refuse-archiving'], ['zh-TW', 'zh-TW', 'refuse-archiving']] as const) {
+      it(`before the first question a ${locale} browser sees three starter questions in its language; one click asks it`, async () => {
+        const context = await browser.newContext({ viewport: VIEWPORTS[1], locale });
+        try {
+          const page = await context.newPage();
+          await page.goto(`${bot.url}/try`);
+          const buttons = page.locator('.starters button');
+          assert.deepEqual(await buttons.allTextContents(), [...TRY_STARTER_QUESTIONS[lang]]);
+          assert.equal(await page.locator('.starters').getAttribute('lang'), lang);
+          await buttons.first().click();
+          await page.locator('.meta .debug span').first().waitFor({ state: 'attached' });
+          assert.equal(await page.locator('.msg.me').first().textContent(), TRY_STARTER_QUESTIONS[lang][0]);
+          assert.match(await page.locator('.meta .debug span').first().textContent() ?? '', new RegExp(`topic: ${topic} .*lang: ${lang}$`));
+          assert.match(await page.locator('.msg.bot').first().innerText(), /來源：|来源：|Sources:/u, 'a full answer with its sources');
+        } finally {
+          await context.close();
+        }
+      });
     }
 
     /** Where the input box is relative to the viewport. */

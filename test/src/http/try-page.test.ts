@@ -4,7 +4,7 @@
 // never cut off) is test/e2e/try-browser.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TRY_PAGE_HTML, TRY_PAGE_TEXTS } from '../../../src/http/try-page.ts';
+import { TRY_PAGE_HTML, TRY_PAGE_TEXTS, TRY_STARTER_QUESTIONS } from '../../../src/http/try-page.ts';
 import { toTaiwanTraditional } from '../../../src/matching/traditional.ts';
 
 test('zh-TW page texts are the reviewed Taiwan conversion of the zh-CN ones', () => {
@@ -12,6 +12,11 @@ test('zh-TW page texts are the reviewed Taiwan conversion of the zh-CN ones', ()
   for (const [key, tw] of Object.entries(TRY_PAGE_TEXTS['zh-TW'])) {
     assert.equal(tw, toTaiwanTraditional(cn[key as keyof typeof cn]), key);
   }
+});
+
+test('zh-TW starter questions are the reviewed Taiwan conversion of the zh-CN ones; three per language', () => {
+  assert.deepEqual(TRY_STARTER_QUESTIONS['zh-TW'], TRY_STARTER_QUESTIONS['zh-CN'].map(toTaiwanTraditional));
+  for (const lang of ['zh-CN', 'zh-TW', 'en'] as const) assert.equal(TRY_STARTER_QUESTIONS[lang].length, 3, lang);
 });
 
 test('every language has every text, none empty', () => {

@@ -20,6 +20,14 @@ const matcher = await createMatcher(kb);
 const ADMIN_ACCESS = ['wecom-admin-access', 'dingtalk-admin-access', 'feishu-admin-access'];
 /** What each example asks, by its words (punctuation and case ignored). */
 const EXPECTED: Record<string, string[]> = {
+  公司开了会话存档我能拒绝吗: ['refuse-archiving'],
+  公司開了會話存檔我能拒絕嗎: ['refuse-archiving'],
+  撤回的消息还会被存档吗: ['recalled-deleted'],
+  撤回的訊息還會被存檔嗎: ['recalled-deleted'],
+  'are recalled messages still archived': ['recalled-deleted'],
+  离职后我的聊天记录会怎样: ['after-leaving'],
+  離職後我的聊天記錄會怎樣: ['after-leaving'],
+  'what happens to my chats after i leave': ['after-leaving'],
   管理员能看到我的聊天记录吗: ADMIN_ACCESS,
   管理員能看到我的聊天記錄嗎: ADMIN_ACCESS,
   管理员能看到我的聊天吗: ADMIN_ACCESS,
@@ -91,6 +99,20 @@ test('the /try placeholder examples, read from the served page, land on their to
     expectLands(q, expected, '/try placeholder');
     const onTry = matcher.match(q, { platform: 'try' }).topic;
     assert.ok(onTry !== null && expected.includes(onTry), `/try placeholder "${q}" asked on the page -> ${onTry ?? '(declined)'}`);
+  }
+});
+
+test('the /try starter questions, read from the served page, land on their topic in zh-CN, zh-TW and en', () => {
+  const data = /<div id="log"[^>]*data-starters="([^"]*)"/.exec(TRY_PAGE_HTML)?.[1];
+  assert.ok(data, 'the log carries its starter questions');
+  const byLang = JSON.parse(unescapeHtml(data)) as Record<string, string[]>;
+  assert.deepEqual(Object.keys(byLang).sort(), ['en', 'zh-CN', 'zh-TW']);
+  for (const q of Object.values(byLang).flat()) {
+    const expected = EXPECTED[key(q)];
+    assert.ok(expected, `/try starter "${q}" has no expected topic in this test: add it`);
+    expectLands(q, expected, '/try starter');
+    const onTry = matcher.match(q, { platform: 'try' }).topic;
+    assert.ok(onTry !== null && expected.includes(onTry), `/try starter "${q}" asked on the page -> ${onTry ?? '(declined)'}`);
   }
 });
 
