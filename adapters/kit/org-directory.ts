@@ -27,6 +27,8 @@ import { adapterError } from '../errors.ts';
 export interface OrgSnapshotDepartment {
   id: string;
   name: string;
+  /** The English name where the platform has one (DirectoryDepartment.nameEn). */
+  nameEn?: string;
   /** The parent's id; null (or an id not in the snapshot) = top level of what the app can see. */
   parentId: string | null;
   /** Why this department's members or sub-departments could not be (fully) read; absent = read. */
@@ -166,7 +168,7 @@ function buildIndex(departments: OrgSnapshotDepartment[], collector: OrgPeopleCo
   const cappedNote = `the directory snapshot stops at ${collector.max} people: head counts are incomplete`;
   const out: DirectoryDepartment[] = ordered.map((d) => {
     const problems = [d.problem, collector.capped ? cappedNote : undefined].filter((x): x is string => x !== undefined && x !== '');
-    return { id: d.id, name: d.name, parentId: d.parentId, headCount: counts.get(d.id)!, ...(problems.length > 0 ? { problem: problems.join('; ') } : {}) };
+    return { id: d.id, name: d.name, ...(d.nameEn ? { nameEn: d.nameEn } : {}), parentId: d.parentId, headCount: counts.get(d.id)!, ...(problems.length > 0 ? { problem: problems.join('; ') } : {}) };
   });
   return { loadedAt, departments: out, people, byKey, capped: collector.capped };
 }

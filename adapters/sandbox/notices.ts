@@ -139,7 +139,7 @@ function sandboxPerson(e: { userId: string; name: string; departmentId: string }
  */
 export const sandboxOrgDirectory: OrgDirectory = {
   async departments() {
-    return SANDBOX_DEPARTMENTS.map((d) => ({ id: d.id, name: d.name.zh, parentId: null, headCount: SANDBOX_EMPLOYEES.filter((e) => e.departmentId === d.id).length }));
+    return SANDBOX_DEPARTMENTS.map((d) => ({ id: d.id, name: d.name.zh, nameEn: d.name.en, parentId: null, headCount: SANDBOX_EMPLOYEES.filter((e) => e.departmentId === d.id).length }));
   },
   async searchPeople(query: string, limit: number) {
     const q = query.trim().toLowerCase();

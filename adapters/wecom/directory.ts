@@ -188,7 +188,7 @@ export function createWecomOrgDirectory(options: WecomOrgDirectoryOptions): Cach
   }
 
   async function departments(): Promise<OrgSnapshotDepartment[]> {
-    type Row = { id?: unknown; name?: unknown; parentid?: unknown; order?: unknown };
+    type Row = { id?: unknown; name?: unknown; name_en?: unknown; parentid?: unknown; order?: unknown };
     let rows: Row[];
     let problem: string | undefined;
     try {
@@ -204,13 +204,14 @@ export function createWecomOrgDirectory(options: WecomOrgDirectoryOptions): Cach
       rows = answer.department_id as Row[];
     }
     const valid = rows
-      .map((r, i) => ({ id: Number(r?.id), name: typeof r?.name === 'string' ? r.name.trim() : '', parent: Number(r?.parentid), order: Number(r?.order), i }))
+      .map((r, i) => ({ id: Number(r?.id), name: typeof r?.name === 'string' ? r.name.trim() : '', nameEn: typeof r?.name_en === 'string' ? r.name_en.trim() : '', parent: Number(r?.parentid), order: Number(r?.order), i }))
       .filter((d) => Number.isInteger(d.id) && d.id > 0);
     // Larger order first among siblings (the doc); ties keep WeCom's order.
     valid.sort((a, b) => (Number.isFinite(b.order) ? b.order : 0) - (Number.isFinite(a.order) ? a.order : 0) || a.i - b.i);
     return valid.map((d) => ({
       id: String(d.id),
       name: d.name === '' ? String(d.id) : d.name,
+      ...(d.nameEn !== '' ? { nameEn: d.nameEn } : {}),
       parentId: Number.isInteger(d.parent) && d.parent > 0 ? String(d.parent) : null,
       ...(problem ? { problem } : {}),
     }));

@@ -108,6 +108,11 @@ export interface DirectoryDepartment {
   id: string;
   /** Display name as the platform gives it. */
   name: string;
+  /**
+   * The English name, when the platform keeps one beside it (WeCom `name_en`, developer.work.weixin.qq.com/document/path/90208;
+   * the sandbox's made-up company): the English console shows it instead of `name`.
+   */
+  nameEn?: string;
   /** The parent department's id; null for a top-level one (of what the app can see). */
   parentId: string | null;
   /** Members of this department and every department below it, deduplicated (people, not rows). */

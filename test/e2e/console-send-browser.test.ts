@@ -22,7 +22,7 @@ import { addAccount } from '../helpers/console-client.ts';
 import { BroadcastWorker } from '../../src/notices/worker.ts';
 import { NoticeService } from '../../src/notices/service.ts';
 import { createLogger } from '../../src/log.ts';
-import { SANDBOX_EMPLOYEES } from '../../adapters/sandbox/org.ts';
+import { SANDBOX_DEPARTMENTS, SANDBOX_EMPLOYEES } from '../../adapters/sandbox/org.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'console');
@@ -249,7 +249,12 @@ describe('console send dialog in a real browser (sandbox)', { skip: missing ? `n
     const dialog = page.locator('.ant-modal-content');
     assert.equal(await page.locator('#send-dialog-title').textContent(), 'Send · Archiving notice · v1');
     await dialog.locator('.ant-radio-button-wrapper', { hasText: 'From the directory' }).click();
-    await page.locator('#send-tree .ant-tree-treenode', { hasText: RUNS[0]!.label }).locator('.ant-tree-checkbox').click();
+    // The directory's departments by their English names (the sandbox keeps both; a trial saw 人力资源部 in English).
+    const treeText = (await page.locator('#send-tree').innerText()).split('\n');
+    for (const d of SANDBOX_DEPARTMENTS) assert.ok(treeText.some((line) => line.startsWith(`${d.name.en}（`)), `${d.name.en} in ${treeText.join(' | ')}`);
+    assert.equal(treeText.some((line) => /人力资源部/u.test(line)), false);
+    const rdEn = SANDBOX_DEPARTMENTS.find((d) => d.id === RUNS[0]!.department)!.name.en;
+    await page.locator('#send-tree .ant-tree-treenode', { hasText: rdEn }).locator('.ant-tree-checkbox').click();
     await page.click('#send-review');
     const confirmText = page.locator('#send-confirm-text');
     await confirmText.waitFor();

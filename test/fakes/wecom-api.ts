@@ -80,6 +80,8 @@ export interface FakeDepartment {
   parentid: number;
   /** Display name for department/list (default '部门<id>'; the root is '<corp>总部' unless set). */
   name?: string;
+  /** English name for department/list's `name_en` (default ''). */
+  nameEn?: string;
   /** `order` among siblings (larger first in WeCom; default 100000000 - id). */
   order?: number;
   /** user/simplelist of this department answers 60011 (no privilege). */
@@ -92,7 +94,7 @@ export const WECOM_ORG_DEPARTMENTS: FakeDepartment[] = [
   { id: 2, parentid: 1, name: '研发中心', order: 100 },
   { id: 3, parentid: 2, name: '后端组', order: 20 },
   { id: 4, parentid: 2, name: '前端组', order: 10 },
-  { id: 5, parentid: 1, name: '销售部', order: 200 },
+  { id: 5, parentid: 1, name: '销售部', nameEn: 'Sales', order: 200 },
   { id: 6, parentid: 1, name: '法务部', order: 50, denied: true },
 ];
 export const WECOM_ORG_MEMBERS: FakeMember[] = [
@@ -572,7 +574,7 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
       return {
         id,
         name: info?.name ?? (id === 1 ? `${corpId}总部` : `部门${id}`),
-        name_en: '',
+        name_en: info?.nameEn ?? '',
         department_leader: [],
         parentid: departments.get(id) ?? 0,
         order: info?.order ?? 100_000_000 - id,

@@ -7,6 +7,8 @@
     Title, Text, Paragraph, Link, t, api, fail, errorText, rowProblem, fmt, splitIds, titleIn,
   } = PB.kit;
   const S = PB.state;
+  /** A directory department's name in the console's language: its English name where the platform keeps one. */
+  const deptName = (d) => (S.lang === 'en' && d.nameEn ? d.nameEn : d.name);
   const platformName = (id) => PB.kit.platformName(id);
   // ---------- notices ----------
   /** The platforms' names for a message kind (NoticePreviewMessage.kind) as a Chinese-reading admin knows them. */
@@ -293,7 +295,7 @@
 
   /** Departments [{id, name, parentId, headCount}] as antd Tree data (children under their parent). */
   function departmentTree(list) {
-    const nodes = new Map(list.map((d) => [d.id, { key: d.id, title: `${d.name}（${t('personCount', d.headCount)}）`, children: [] }]));
+    const nodes = new Map(list.map((d) => [d.id, { key: d.id, title: `${deptName(d)}（${t('personCount', d.headCount)}）`, children: [] }]));
     const roots = [];
     for (const d of list) (d.parentId !== null && nodes.has(d.parentId) ? nodes.get(d.parentId).children : roots).push(nodes.get(d.id));
     return roots;
@@ -467,7 +469,7 @@
     // A platform's tree has one root, the company (WeCom department 1, DingTalk 1, Feishu "0"): open
     // the top level so its departments show without a click on the root's switcher.
     const treeData = hasDirectory ? departmentTree(tree) : [];
-    const deptOptions = hasDirectory ? tree.map((d) => ({ value: d.id, label: `${d.name}（${t('personCount', d.headCount)}）` })) : [];
+    const deptOptions = hasDirectory ? tree.map((d) => ({ value: d.id, label: `${deptName(d)}（${t('personCount', d.headCount)}）` })) : [];
     const nb = notBefore();
     return html`<${Modal} open title=${html`<span id="send-dialog-title">${`${t('send')} · ${titleIn(version.title)} · v${version.version}`}</span>`} onCancel=${onClose} footer=${null} width=${720}>
       <${Form} layout="vertical">
@@ -511,7 +513,7 @@
         <//>
         ${prep && prep.state === 'preparing' && html`<div style=${{ marginTop: 16 }}><${Spin} size="small" /> <${Text}>${t('preparing')}<//></div>`}
         ${prep && prep.state === 'failed' && html`<${Alert} style=${{ marginTop: 16 }} type="error" showIcon message=${`${t('prepareFailed')}${prep.code ? errorText({ code: prep.code, message: prep.message || prep.error }) : prep.error}`} />`}
-        ${prep && html`<${PB.c.PreparationNotes} prep=${prep} departmentName=${(d) => (hasDirectory ? (tree.find((x) => x.id === d) || {}).name : undefined)} />`}
+        ${prep && html`<${PB.c.PreparationNotes} prep=${prep} departmentName=${(d) => { const x = hasDirectory ? tree.find((y) => y.id === d) : undefined; return x ? deptName(x) : undefined; }} />`}
         ${prep && prep.state === 'ready' && html`<${Alert} style=${{ marginTop: 16 }} type="warning" showIcon
           message=${html`<span id="send-confirm-text">${t('confirmText', titleIn(version.title), version.version, prep.count, platformName(platform))}${nb ? ` ${t('confirmAt', nb.replace('T', ' '))}` : ''}</span>`}
           action=${html`<${Button} type="primary" danger id="send-confirm" loading=${busy} disabled=${prep.count === 0} onClick=${confirm}>${t('confirmSend')}<//>`} />`}

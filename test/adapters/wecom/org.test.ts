@@ -66,6 +66,8 @@ test('departments: names from department/list, parents before children, siblings
       ['6', '法务部', '1', 0],
     ],
   );
+  // name_en where WeCom has one (the English console shows it), absent where it is empty.
+  assert.deepEqual(depts.map((d) => [d.id, d.nameEn]), [['1', undefined], ['5', 'Sales'], ['2', undefined], ['3', undefined], ['4', undefined], ['6', undefined]]);
   // lisi is in 后端组 and 前端组: counted once in 研发中心 and in the root.
   const seen = new Set<string>();
   for (const d of depts) {
