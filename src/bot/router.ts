@@ -361,8 +361,9 @@ export function createRouter(deps: RouterDeps): CoreHandler {
   }
 
   /**
-   * The line opening a platform-neutral answer given again for a follow-up naming `platform` ("那钉钉呢"): the answer
-   * covers every platform, and either the platform's own point is below (the answer names it) or it applies as is.
+   * The line opening a platform-neutral answer given again for a follow-up naming `platform` ("那钉钉呢"): it points to
+   * what the answer says about that platform when the answer names it, else says the answer has no point of its own on
+   * it and that what it says of a named platform applies to that one only (messages.ts `platformFollowUp`).
    */
   function platformLine(entry: KnowledgeEntry, platform: string, lang: Lang): string {
     const msgs = messagesFor(lang);
